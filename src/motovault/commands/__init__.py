@@ -1,0 +1,1 @@
+"""Subcommands of `motovault`; one module each, discovered by motovault.cli."""

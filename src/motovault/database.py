@@ -1,0 +1,76 @@
+"""Provisioning a motovault database: the owner role, the database, the sqitch plan."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import psycopg
+from psycopg import sql
+
+from .errors import MotovaultError
+from .paths import project_root
+from .settings import OWNER_ROLE, SUPERUSER, Settings
+
+
+def superuser_connect(settings: Settings, dbname: str = "postgres") -> psycopg.Connection:
+    try:
+        return psycopg.connect(settings.dsn(dbname, SUPERUSER), autocommit=True, connect_timeout=10)
+    except psycopg.OperationalError as exc:
+        raise MotovaultError(f"cannot connect to PostgreSQL on port {settings.pg_port}: {exc}") from None
+
+
+def ensure_owner_role(conn: psycopg.Connection, password: str) -> None:
+    """The role that owns every object and runs sqitch; cluster-wide, so created once."""
+    exists = conn.execute("select 1 from pg_roles where rolname = %s", (OWNER_ROLE,)).fetchone()
+    verb = "alter" if exists else "create"
+    conn.execute(
+        sql.SQL("{} role {} with login createrole password {}").format(
+            sql.SQL(verb), sql.Identifier(OWNER_ROLE), sql.Literal(password)
+        )
+    )
+
+
+def database_exists(conn: psycopg.Connection, name: str) -> bool:
+    return conn.execute("select 1 from pg_database where datname = %s", (name,)).fetchone() is not None
+
+
+def create_database(conn: psycopg.Connection, name: str) -> bool:
+    if database_exists(conn, name):
+        return False
+    conn.execute(sql.SQL("create database {} owner {}").format(sql.Identifier(name), sql.Identifier(OWNER_ROLE)))
+    return True
+
+
+def sqitch_target(settings: Settings, dbname: str) -> str:
+    return "db:" + settings.dsn(dbname, OWNER_ROLE).replace("postgresql://", "pg://", 1)
+
+
+def sqitch(
+    settings: Settings,
+    dbname: str,
+    *args: str,
+    root: Path | None = None,
+) -> subprocess.CompletedProcess[str]:
+    """Run ``sqitch <args> --target <db>`` in the project as the owner role."""
+    command, *rest = args
+    cmd = ["sqitch", "--chdir", str(root or project_root()), command, "--target", sqitch_target(settings, dbname)]
+    if command == "deploy":
+        cmd += ["--set", f"authenticator_password={settings.secrets['MOTOVAULT_AUTHENTICATOR_PASSWORD']}"]
+    cmd += rest
+    env = {**os.environ, "SQITCH_USER_NAME": "motovault", "SQITCH_USER_EMAIL": "motovault@localhost"}
+    result = subprocess.run(cmd, text=True, capture_output=True, env=env, check=False)
+    if result.returncode != 0:
+        detail = (result.stderr + result.stdout).strip().splitlines()[-20:]
+        raise MotovaultError(f"sqitch {command} on {dbname} failed:\n" + "\n".join(detail))
+    return result
+
+
+def provision(settings: Settings, dbname: str) -> tuple[bool, str]:
+    """Owner role, database and plan; returns (database created, sqitch output)."""
+    with superuser_connect(settings) as conn:
+        ensure_owner_role(conn, settings.secrets["MOTOVAULT_OWNER_PASSWORD"])
+        created = create_database(conn, dbname)
+    out = sqitch(settings, dbname, "deploy").stdout
+    return created, out

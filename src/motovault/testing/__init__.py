@@ -1,0 +1,1 @@
+"""The test harness: pgTAP runner and PostgREST process used by tests/conftest.py."""

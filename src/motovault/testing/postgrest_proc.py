@@ -1,0 +1,70 @@
+"""A PostgREST process for tests: free ports, a log file, readiness, a token helper."""
+
+from __future__ import annotations
+
+import subprocess
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from .. import postgrest
+from ..jwt import sign, user_token
+from ..proc import free_port, stop_pid
+from ..settings import AUTHENTICATOR_ROLE, Settings
+
+
+@dataclass
+class PostgrestServer:
+    settings: Settings
+    dbname: str
+    extra_env: dict[str, str] = field(default_factory=dict)
+    port: int = 0
+    admin_port: int = 0
+    proc: subprocess.Popen[bytes] | None = None
+    log_path: Path = field(default_factory=lambda: Path(tempfile.mkstemp(prefix="postgrest-", suffix=".log")[1]))
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> "PostgrestServer":
+        self.port, self.admin_port = free_port(), free_port()
+        db_uri = self.settings.dsn(self.dbname, AUTHENTICATOR_ROLE).replace("postgresql://", "postgres://", 1)
+        self.proc = postgrest.start(
+            db_uri, self.settings.jwt_secret, self.port, self.admin_port, self.log_path, self.extra_env
+        )
+        postgrest.wait_ready(self.admin_port, self.proc, self.log_path)
+        return self
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            stop_pid(self.proc.pid)
+            self.proc.wait(timeout=10)
+        self.proc = None
+
+    def reload_schema(self) -> None:
+        """Ask PostgREST to reload its schema cache (after DDL in a test) and wait until ready."""
+        import os
+        import signal
+        import time
+
+        assert self.proc is not None
+        os.kill(self.proc.pid, signal.SIGUSR1)
+        time.sleep(0.3)
+        postgrest.wait_ready(self.admin_port, self.proc, self.log_path)
+
+    def token(self, user_id: str, tenant_id: str | None, role: str = "app_user", ttl_seconds: int = 600) -> str:
+        return user_token(self.settings.jwt_secret, user_id, tenant_id, role=role, ttl_seconds=ttl_seconds)
+
+    def raw_token(self, claims: dict[str, Any], secret: str | None = None) -> str:
+        return sign(claims, secret or self.settings.jwt_secret)
+
+    def client(self, token: str | None = None) -> httpx.Client:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        return httpx.Client(base_url=self.url, headers=headers, timeout=30)
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")

@@ -1,0 +1,92 @@
+"""The harness itself: pgTAP verdicts, the template clone, PostgREST, sqitch."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from motovault.testing.pgtap import run_pgtap
+
+FIXTURES = Path(__file__).parent / "fixtures" / "pgtap"
+
+
+def test_passing_pgtap_file_passes(clone_db):
+    result = run_pgtap(clone_db.url(), FIXTURES / "passing.sql")
+    assert result.ok, result.report()
+    assert result.planned == 2 and result.ran == 2
+
+
+def test_failing_assertion_fails_with_its_diagnostics(clone_db):
+    result = run_pgtap(clone_db.url(), FIXTURES / "failing_assertion.sql")
+    assert not result.ok
+    report = result.report()
+    assert "not ok 2 - arithmetic is broken on purpose" in report
+    assert "have: 2" in report and "want: 3" in report
+
+
+def test_plan_mismatch_fails(clone_db):
+    result = run_pgtap(clone_db.url(), FIXTURES / "plan_mismatch.sql")
+    assert not result.ok
+    assert "planned 3 tests but ran 2" in result.report()
+
+
+def test_sql_error_half_way_fails_even_after_passing_tests(clone_db):
+    result = run_pgtap(clone_db.url(), FIXTURES / "sql_error.sql")
+    assert result.passed == [1]
+    assert not result.ok
+    assert 'relation "no_such_table" does not exist' in result.report()
+
+
+def test_missing_plan_fails(clone_db):
+    result = run_pgtap(clone_db.url(), FIXTURES / "no_plan.sql")
+    assert not result.ok
+    assert "no plan line" in result.report()
+
+
+def test_pgtap_files_are_collected_as_items():
+    import subprocess
+    import sys
+
+    pgtap_dir = Path(__file__).parent / "pgtap"
+    out = subprocess.run(
+        [sys.executable, "-m", "pytest", "--collect-only", "-q", str(pgtap_dir)],
+        capture_output=True, text=True, check=False,
+    ).stdout
+    stems = sorted(p.stem for p in pgtap_dir.glob("*.sql"))
+    assert stems
+    for stem in stems:
+        assert f"tests/pgtap/{stem}.sql::{stem}" in out
+
+
+def test_each_test_gets_a_fresh_clone_of_the_template(db):
+    cur = db.cursor()
+    cur.execute("create table app.scratch (x int)")
+    db.commit()
+    cur.execute("select count(*) from sqitch.changes")
+    assert cur.fetchone()[0] >= 2
+
+
+def test_previous_test_left_nothing_behind(db):
+    cur = db.cursor()
+    cur.execute("select to_regclass('app.scratch')")
+    assert cur.fetchone()[0] is None
+
+
+@pytest.mark.api
+def test_postgrest_serves_openapi_to_anon(api):
+    with api.client() as client:
+        response = client.get("/")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["swagger"] == "2.0"
+    assert body["info"]["title"] == "motovault REST API"
+    assert "row level security" in body["info"]["description"]
+
+
+@pytest.mark.api
+def test_postgrest_admin_server_answers_live_and_ready(api):
+    import httpx
+
+    assert httpx.get(f"http://127.0.0.1:{api.admin_port}/live").status_code == 200
+    assert httpx.get(f"http://127.0.0.1:{api.admin_port}/ready").status_code == 200
