@@ -1,5 +1,5 @@
 -- Schemas and roles of the foundation: who may reach what.
-select plan(14);
+select plan(15);
 
 select has_schema('app');
 select has_schema('api');
@@ -18,7 +18,29 @@ select ok(
 );
 select is_member_of('app_user', 'authenticator');
 select schema_privs_are('api', 'anon', array['USAGE'], 'anon may only look up the api schema');
-select ok(not has_schema_privilege('anon', 'app', 'usage'), 'anon cannot reach app');
+select is(
+    array(
+        select p.oid::regprocedure::text
+        from pg_proc as p
+        join pg_namespace as n on n.oid = p.pronamespace
+        where n.nspname in ('app', 'api', 'audit', 'analytics')
+          and has_function_privilege('anon', p.oid, 'execute')
+    ),
+    array['app.check_request()'],
+    'anon may execute nothing but the pre-request check'
+);
+select is(
+    array(
+        select c.oid::regclass::text
+        from pg_class as c
+        join pg_namespace as n on n.oid = c.relnamespace
+        where n.nspname in ('app', 'api', 'audit', 'analytics')
+          and c.relkind in ('r', 'v', 'm', 'p', 'f')
+          and has_table_privilege('anon', c.oid, 'select, insert, update, delete')
+    ),
+    '{}'::text[],
+    'anon may read or write no table or view: only the OpenAPI root answers it'
+);
 select ok(not has_schema_privilege('app_user', 'analytics', 'usage'), 'API users cannot reach analytics');
 
 select * from finish();

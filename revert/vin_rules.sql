@@ -1,0 +1,9 @@
+-- Revert motovault:vin_rules from pg
+
+begin;
+
+drop function app.vin_problem(text);
+drop function app.vin_check_digit(text);
+drop function app.vin_normalize(text);
+
+commit;
