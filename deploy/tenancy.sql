@@ -121,6 +121,8 @@ create policy users_owner_role_all on app.users
     for all to motovault_owner using (true) with check (true);
 create trigger users_stamp before insert or update on app.users
     for each row execute function app.stamp_row('shared');
+create trigger users_audit after insert or update or delete on app.users
+    for each row execute function app.audit_row();
 grant select, update (display_name, email) on app.users to app_user;
 
 -- a tenant always keeps an owner

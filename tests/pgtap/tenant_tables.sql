@@ -1,0 +1,195 @@
+-- Every table in app follows the tenant rules. The catalog walk below fails the build when a
+-- future table forgets one. Exceptions are listed with their reason.
+begin;
+select plan(32);
+
+create temporary table rule_exceptions (table_name text, rule text, reason text);
+insert into rule_exceptions values
+    ('tenants', 'tenant_id', 'the tenant itself: its id is the tenant key'),
+    ('users', 'tenant_id', 'people are shared: one user may belong to several tenants'),
+    ('users', 'tenant_policy', 'users are read by self and co-members (policy users_self_and_comembers_read)'),
+    ('tenants', 'tenant_policy', 'tenants are read by their members (policy tenants_members_read)');
+
+create temporary view app_tables as
+select c.oid, c.relname as table_name, c.relrowsecurity, c.relforcerowsecurity
+from pg_class as c
+join pg_namespace as n on n.oid = c.relnamespace
+where n.nspname = 'app'
+  and c.relkind in ('r', 'p')
+  and not c.relispartition;
+
+create temporary view rule_breaks as
+with cols as (
+    select t.table_name, array_agg(a.attname::text) as names
+    from app_tables as t
+    join pg_attribute as a on a.attrelid = t.oid and a.attnum > 0 and not a.attisdropped
+    group by t.table_name
+)
+select t.table_name, r.rule
+from app_tables as t
+join cols using (table_name)
+cross join lateral (
+    values
+        ('rls', t.relrowsecurity),
+        ('force_rls', t.relforcerowsecurity),
+        ('tenant_id', 'tenant_id' = any (cols.names)),
+        ('created_at', 'created_at' = any (cols.names)),
+        ('updated_at', 'updated_at' = any (cols.names)),
+        ('deleted_at', 'deleted_at' = any (cols.names)),
+        ('policy', exists (select from pg_policy as p where p.polrelid = t.oid)),
+        ('tenant_policy', exists (
+            select from pg_policy as p
+            where p.polrelid = t.oid
+              and p.polcmd = 'r'
+              and pg_get_expr(p.polqual, p.polrelid) like '%tenant_id = app.current_tenant_id()%')),
+        ('stamp_trigger', exists (
+            select from pg_trigger as g
+            where g.tgrelid = t.oid and g.tgfoid = 'app.stamp_row()'::regprocedure)),
+        ('audit_trigger', exists (
+            select from pg_trigger as g
+            where g.tgrelid = t.oid and g.tgfoid = 'app.audit_row()'::regprocedure)),
+        ('pk_led_by_tenant_id', exists (
+            select from pg_constraint as k
+            join pg_attribute as a on a.attrelid = k.conrelid and a.attnum = k.conkey[1]
+            where k.conrelid = t.oid and k.contype = 'p' and a.attname in ('tenant_id', 'id')
+              and (a.attname = 'tenant_id' or not ('tenant_id' = any (cols.names)))))
+) as r(rule, holds)
+where not r.holds
+  and not exists (select from rule_exceptions as e where e.table_name = t.table_name and e.rule = r.rule);
+
+select ok((select count(*) from app_tables) >= 5, 'the catalog walk sees the app tables');
+select is(
+    array(select table_name || ': ' || rule from rule_breaks order by 1),
+    '{}'::text[],
+    'every app table has RLS enabled and forced, a tenant policy, tenant_id, timestamps, deleted_at, stamp and audit triggers, and a primary key led by tenant_id'
+);
+
+-- every foreign key between tenant tables includes tenant_id, and is indexed
+select is(
+    array(
+        select k.conname::text
+        from pg_constraint as k
+        join pg_class as c on c.oid = k.conrelid
+        join pg_namespace as n on n.oid = c.relnamespace
+        where n.nspname = 'app'
+          and k.contype = 'f'
+          and exists (select from pg_attribute where attrelid = k.confrelid and attname = 'tenant_id')
+          and (select attname from pg_attribute where attrelid = k.conrelid and attnum = k.conkey[1]) <> 'tenant_id'
+        order by 1
+    ),
+    '{}'::text[],
+    'foreign keys into tenant tables start with tenant_id'
+);
+select is(
+    array(
+        select k.conname::text
+        from pg_constraint as k
+        join pg_class as c on c.oid = k.conrelid
+        join pg_namespace as n on n.oid = c.relnamespace
+        where n.nspname = 'app'
+          and k.contype = 'f'
+          and not exists (
+              select from pg_index as i
+              where i.indrelid = k.conrelid
+                and (i.indkey::int2[])[0:array_length(k.conkey, 1) - 1] = k.conkey
+          )
+        order by 1
+    ),
+    '{}'::text[],
+    'every foreign key has an index led by its columns'
+);
+
+-- api views run with the caller's rights
+select is(
+    array(
+        select c.relname::text
+        from pg_class as c
+        join pg_namespace as n on n.oid = c.relnamespace
+        where n.nspname = 'api' and c.relkind = 'v'
+          and not coalesce('security_invoker=true' = any (c.reloptions), false)
+        order by 1
+    ),
+    '{}'::text[],
+    'every api view is security_invoker'
+);
+select is(
+    array(
+        select c.oid::regclass::text
+        from pg_class as c
+        join pg_namespace as n on n.oid = c.relnamespace
+        where n.nspname = 'api' and c.relkind = 'v' and obj_description(c.oid, 'pg_class') is null
+        union all
+        select p.oid::regprocedure::text
+        from pg_proc as p
+        join pg_namespace as n on n.oid = p.pronamespace
+        where n.nspname = 'api' and obj_description(p.oid, 'pg_proc') is null
+        order by 1
+    ),
+    '{}'::text[],
+    'every api view and function has a COMMENT (its OpenAPI description)'
+);
+select is(
+    array(
+        select p.oid::regprocedure::text
+        from pg_proc as p
+        join pg_namespace as n on n.oid = p.pronamespace
+        where n.nspname in ('app', 'api', 'audit', 'analytics')
+          and p.prosecdef
+          and not exists (select from unnest(p.proconfig) as cfg where cfg like 'search_path=%')
+        order by 1
+    ),
+    '{}'::text[],
+    'no SECURITY DEFINER function without a fixed search_path'
+);
+
+-- policies per table and command
+select policies_are('app', 'vehicles', array['vehicles_members_read', 'vehicles_writers_insert', 'vehicles_writers_update', 'vehicles_owner_role_all']);
+select policy_cmd_is('app'::name, 'vehicles'::name, 'vehicles_members_read'::name, 'select'::text);
+select policy_cmd_is('app'::name, 'vehicles'::name, 'vehicles_writers_insert'::name, 'insert'::text);
+select policy_cmd_is('app'::name, 'vehicles'::name, 'vehicles_writers_update'::name, 'update'::text);
+select policy_cmd_is('app'::name, 'vehicles'::name, 'vehicles_owner_role_all'::name, 'all'::text);
+select policy_roles_are('app', 'vehicles', 'vehicles_members_read', array['app_user']);
+select policies_are('app', 'garages', array['garages_members_read', 'garages_writers_insert', 'garages_writers_update', 'garages_owner_role_all']);
+select policy_cmd_is('app'::name, 'garages'::name, 'garages_members_read'::name, 'select'::text);
+select policy_cmd_is('app'::name, 'garages'::name, 'garages_writers_insert'::name, 'insert'::text);
+select policy_cmd_is('app'::name, 'garages'::name, 'garages_writers_update'::name, 'update'::text);
+select policies_are('app', 'memberships', array['memberships_members_read', 'memberships_owner_role_all']);
+select policies_are('app', 'tenants', array['tenants_members_read', 'tenants_owners_update', 'tenants_owner_role_all']);
+select policies_are('app', 'users', array['users_self_and_comembers_read', 'users_self_update', 'users_owner_role_all']);
+select policies_are('audit', 'record_version', array['record_version_owners_admins_read']);
+
+-- grants of each role
+select table_privs_are('app', 'vehicles', 'app_user', array['SELECT', 'INSERT', 'UPDATE']);
+select table_privs_are('app', 'memberships', 'app_user', array['SELECT']);
+select table_privs_are('audit', 'record_version', 'app_user', array['SELECT']);
+select table_privs_are('api', 'vehicles', 'app_user', array['SELECT', 'INSERT', 'UPDATE', 'DELETE']);
+select table_privs_are('api', 'vehicles', 'anon', '{}'::text[]);
+select table_privs_are('api', 'vehicles', 'analyst', '{}'::text[]);
+select function_privs_are('app', 'purge_deleted', array['integer'], 'app_user', '{}'::text[]);
+select function_privs_are('app', 'purge_deleted', array['integer'], 'motovault_owner', array['EXECUTE']);
+select ok(
+    not exists (
+        select
+        from information_schema.role_table_grants
+        where table_schema = 'audit' and grantee in ('app_user', 'anon', 'analyst', 'vin_worker')
+          and privilege_type in ('UPDATE', 'DELETE', 'TRUNCATE', 'INSERT')
+    ),
+    'no API role may write the audit log'
+);
+select ok(
+    not exists (
+        select
+        from pg_proc as p
+        join pg_namespace as n on n.oid = p.pronamespace
+        where n.nspname in ('app', 'api', 'audit', 'analytics')
+          and has_function_privilege('public', p.oid, 'execute')
+    ),
+    'no function is executable by PUBLIC'
+);
+select ok(
+    (select relrowsecurity from pg_class where oid = 'audit.record_version'::regclass),
+    'the audit log has row level security'
+);
+
+select * from finish();
+rollback;
