@@ -163,3 +163,49 @@ def test_up_twice_down_up_keeps_data_status_reset(stack: Stack):
     assert not any(pid and pid_alive(pid) for pid in pids)
     assert "never started" in stack.run("status").stdout
     assert not stack.state.exists(), "status must not create state"
+
+
+def _reset_in_a_terminal(env: dict[str, str], answer: str) -> str:
+    """`make reset` with a terminal on stdin, answering the question with `answer`."""
+    import pty
+
+    primary, secondary = pty.openpty()
+    try:
+        proc = subprocess.Popen(
+            ["make", "-s", "reset"], cwd=ROOT, env=env, stdin=secondary,
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        )
+        os.write(primary, (answer + "\n").encode())
+        out, _ = proc.communicate(timeout=60)
+    finally:
+        os.close(primary)
+        os.close(secondary)
+    assert proc.returncode == 0, out
+    return out
+
+
+def test_make_reset_asks_in_a_terminal(tmp_path: Path):
+    env = {**os.environ, "MOTOVAULT_STATE": str(tmp_path / "state")}
+    for target in ("status", "down", "reset"):
+        out = subprocess.run(["make", "-s", target], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+        assert out.returncode == 0 and "Traceback" not in out.stderr, out
+        assert "never" in out.stdout or "nothing" in out.stdout, out.stdout
+    assert not (tmp_path / "state").exists(), "down/status/reset must not create state"
+
+    # some state: the secrets file (what `motovault token` creates on first use)
+    subprocess.run([sys.executable, "-m", "motovault", "token", "--user", "d0000000-0000-4000-8000-0000000000a1"],
+                   env=env, check=True, capture_output=True)
+    assert (tmp_path / "state" / "secrets.env").is_file()
+
+    out = _reset_in_a_terminal(env, "no")
+    assert "Type 'yes'" in out and "cancelled" in out
+    assert (tmp_path / "state" / "secrets.env").is_file()
+
+    out = subprocess.run(["make", "-s", "reset"], cwd=ROOT, env=env, capture_output=True, text=True,
+                         stdin=subprocess.DEVNULL, timeout=60)
+    assert out.returncode != 0 and "YES=1" in out.stderr
+    assert (tmp_path / "state").exists()
+
+    out = _reset_in_a_terminal(env, "yes")
+    assert "removed" in out
+    assert not (tmp_path / "state").exists()
