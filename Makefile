@@ -21,7 +21,7 @@ help:
 	@echo "make test    run the whole test suite"
 	@echo "make down    stop what 'make up' started (data kept)"
 	@echo "make status  show what runs where"
-	@echo "make reset   delete the local state (asks first)"
+	@echo "make reset   delete the local state (asks first; YES=1 to skip)"
 
 deps: system-deps $(POSTGREST) $(VENV)/.installed
 
@@ -68,8 +68,9 @@ down:
 status:
 	@if [ -x $(MV) ]; then $(MV) status; else echo "not installed yet: run make up"; fi
 
+# Asks for confirmation (in a terminal); `make reset YES=1` does not ask.
 reset:
-	@if [ -x $(MV) ]; then $(MV) reset; else echo "nothing to reset"; fi
+	@if [ -x $(MV) ]; then $(MV) reset $(if $(YES),--yes); else echo "nothing to reset"; fi
 
 test: deps
 	@$(PY) -m pytest $(PYTEST_ARGS)

@@ -2,8 +2,10 @@
 
 initdb and pg_ctl refuse to run as root. When we are root the cluster runs as
 the unprivileged system user ``motovault`` and its files live in
-/var/lib/motovault/<project-hash>, linked from .state/pg, because the
+/var/lib/motovault/<state-hash>, linked from .state/pg, because the
 checkout itself may sit under a folder that user cannot enter (/root).
+The hash is of the state folder's path (not the checkout's), so two stacks of
+one checkout with different MOTOVAULT_STATE folders never share a cluster.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import time
 from pathlib import Path
 
 from .errors import MotovaultError
-from .paths import pg_bindir, project_root, state_dir
+from .paths import pg_bindir, state_dir
 from .proc import port_open, run
 from .settings import SUPERUSER, Settings
 
@@ -34,16 +36,24 @@ def cluster_home() -> Path:
 
 
 def _external_home() -> Path:
-    digest = hashlib.sha1(str(project_root()).encode()).hexdigest()[:12]
+    digest = hashlib.sha1(str(state_dir().resolve()).encode()).hexdigest()[:12]
     return Path("/var/lib/motovault") / digest
 
 
+def real_home() -> Path:
+    """cluster_home() with the symlink resolved: every path handed to the service user
+    (initdb, pg_ctl, the socket directory) must not go through the state folder, which
+    may sit under a folder that user cannot enter (/root, a 0700 tmp dir)."""
+    home = cluster_home()
+    return home.resolve() if home.is_symlink() else home
+
+
 def data_dir() -> Path:
-    return cluster_home() / "data"
+    return real_home() / "data"
 
 
 def log_file() -> Path:
-    return cluster_home() / "postgres.log"
+    return real_home() / "postgres.log"
 
 
 def _as_service_user(cmd: list[str]) -> list[str]:
@@ -71,8 +81,12 @@ def _prepare_home() -> None:
         return
     _ensure_service_user()
     target = _external_home()
-    if home.is_symlink() and home.resolve() != target:
-        home.unlink()
+    if home.is_symlink() and home.resolve().is_dir():
+        # an existing cluster stays where it is (also one made before the hash was
+        # keyed by the state folder)
+        target = home.resolve()
+    elif home.is_symlink():
+        home.unlink()  # dangling: its files are gone
     if not home.exists():
         target.mkdir(parents=True, exist_ok=True)
         if not home.is_symlink():
@@ -93,7 +107,7 @@ def init(settings: Settings) -> bool:
     _prepare_home()
     if initialized():
         return False
-    home = cluster_home()
+    home = real_home()
     pwfile = home / "initdb.pw"
     pwfile.write_text(settings.secrets["MOTOVAULT_SUPERUSER_PASSWORD"] + "\n")
     if is_root():

@@ -7,6 +7,7 @@ Every step says what it did or that there was nothing to do, so a second
 from __future__ import annotations
 
 import importlib.util
+import re
 import shutil
 import subprocess
 import sys
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+import psycopg
 
 from . import cluster, database, postgrest
 from .demo import DEMO_TENANT_ID, DEMO_USERS
@@ -22,6 +24,14 @@ from .jwt import user_token
 from .paths import project_root, state_dir
 from .proc import pid_alive, read_pid, stop_pid
 from .settings import AUTHENTICATOR_ROLE, Settings, load_settings
+
+
+def shown(path: Path) -> str:
+    """A path relative to the checkout when inside it (MOTOVAULT_STATE may be elsewhere)."""
+    try:
+        return str(path.relative_to(project_root()))
+    except ValueError:
+        return str(path)
 
 
 def say(step: str, message: str) -> None:
@@ -93,7 +103,7 @@ def load_demo(settings: Settings) -> str:
     )
     if result.returncode != 0:
         raise MotovaultError(f"loading {demo} failed:\n{result.stderr.strip()}")
-    return f"loaded {demo.relative_to(project_root())}"
+    return f"loaded {shown(demo)}"
 
 
 def _start_postgrest(settings: Settings) -> str:
@@ -111,7 +121,7 @@ def _start_postgrest(settings: Settings) -> str:
     )
     POSTGREST.record(proc.pid)
     postgrest.wait_ready(settings.admin_port, proc, POSTGREST.log_file)
-    return f"started (pid {proc.pid}, log {POSTGREST.log_file.relative_to(project_root())})"
+    return f"started (pid {proc.pid}, log {shown(POSTGREST.log_file)})"
 
 
 def _start_worker(settings: Settings) -> str:
@@ -127,7 +137,7 @@ def _start_worker(settings: Settings) -> str:
             stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
         )
     WORKER.record(proc.pid)
-    return f"started (pid {proc.pid}, log {WORKER.log_file.relative_to(project_root())})"
+    return f"started (pid {proc.pid}, log {shown(WORKER.log_file)})"
 
 
 def demo_token(settings: Settings, role: str = "owner", ttl_seconds: int = 24 * 3600) -> str:
@@ -136,21 +146,31 @@ def demo_token(settings: Settings, role: str = "owner", ttl_seconds: int = 24 * 
     return user_token(settings.jwt_secret, DEMO_USERS[role], DEMO_TENANT_ID, ttl_seconds=ttl_seconds)
 
 
+UNCHANGED = ("already", "up to date", "nothing to load", "not part of this version")
+
+
 def up() -> None:
     settings = load_settings()
     print("motovault: bringing the local stack up")
+    steps: list[str] = []
+
+    def step(name: str, message: str) -> None:
+        steps.append(message)
+        say(name, message)
+
     created = cluster.init(settings)
-    say("cluster", f"initialized in {cluster.cluster_home()}" if created else "already initialized")
+    step("cluster", f"initialized in {cluster.cluster_home()}" if created else "already initialized")
     started = cluster.start(settings)
-    say("postgres", f"started on 127.0.0.1:{settings.pg_port}" if started else f"already running on 127.0.0.1:{settings.pg_port}")
+    step("postgres", f"started on 127.0.0.1:{settings.pg_port}" if started else f"already running on 127.0.0.1:{settings.pg_port}")
     db_created, out = database.provision(settings, settings.db_name)
-    if db_created:
-        say("database", f"created {settings.db_name}")
+    step("database", f"created {settings.db_name}" if db_created else f"{settings.db_name} already exists")
     deployed = [line.strip() for line in out.splitlines() if line.strip().startswith("+ ")]
-    say("schema", f"deployed {len(deployed)} change(s)" if deployed else "up to date, nothing to deploy")
-    say("demo data", load_demo(settings))
-    say("postgrest", _start_postgrest(settings))
-    say("worker", _start_worker(settings))
+    step("schema", f"deployed {len(deployed)} change(s)" if deployed else "up to date, nothing to deploy")
+    step("demo data", load_demo(settings))
+    step("postgrest", _start_postgrest(settings))
+    step("worker", _start_worker(settings))
+    if all(any(word in message for word in UNCHANGED) for message in steps):
+        print("nothing changed: the stack was already up")
     print_welcome(settings)
 
 
@@ -175,8 +195,15 @@ def print_welcome(settings: Settings) -> None:
     print(f"  curl -s -H 'Authorization: Bearer {token}' '{settings.api_url}{path}'")
 
 
+def _never_started() -> bool:
+    return not (state_dir() / "secrets.env").is_file() and not cluster.initialized()
+
+
 def down() -> None:
-    settings = load_settings()
+    if _never_started():
+        print("motovault: nothing to stop (the stack was never started here)")
+        return
+    settings = load_settings(create_secrets=False)
     print("motovault: stopping the local stack (data kept)")
     say("worker", "stopped" if WORKER.stop() else "was not running")
     say("postgrest", "stopped" if POSTGREST.stop() else "was not running")
@@ -184,17 +211,65 @@ def down() -> None:
     del settings
 
 
+def plan_changes() -> list[str]:
+    """Change names of sqitch.plan, in order (a reworked change counts once)."""
+    names: list[str] = []
+    for raw in (project_root() / "sqitch.plan").read_text().splitlines():
+        line = raw.strip()
+        if not line or line[0] in "%#@":
+            continue
+        name = re.split(r"[\s\[]", line, maxsplit=1)[0]
+        if name not in names:
+            names.append(name)
+    return names
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def schema_status(settings: Settings) -> str:
+    """E.g. '2 changes deployed, last: schemas, up to date' (from sqitch.changes, the registry)."""
+    with database.superuser_connect(settings) as conn:
+        if not database.database_exists(conn, settings.db_name):
+            return f"database {settings.db_name} does not exist yet (make up creates it)"
+    with database.superuser_connect(settings, settings.db_name) as conn:
+        if conn.execute("select to_regclass('sqitch.changes')").fetchone()[0] is None:  # type: ignore[index]
+            return "nothing deployed (make up deploys the plan)"
+        deployed = [
+            row[0]
+            for row in conn.execute(
+                "select change from sqitch.changes where project = 'motovault' order by committed_at, change"
+            )
+        ]
+    if not deployed:
+        return "nothing deployed (make up deploys the plan)"
+    plan = plan_changes()
+    pending = [name for name in plan if name not in deployed]
+    unknown = [name for name in deployed if name not in plan]
+    text = f"{_plural(len(deployed), 'change')} deployed, last: {deployed[-1]}"
+    if pending:
+        text += f", {len(pending)} to deploy: {', '.join(pending)} (make up)"
+    if unknown:
+        text += f", {_plural(len(unknown), 'change')} not in sqitch.plan: {', '.join(unknown)}"
+    if not pending and not unknown:
+        text += ", up to date"
+    return text
+
+
 def status() -> int:
-    settings = load_settings()
+    if _never_started():
+        print(f"motovault: never started here (no state in {state_dir()}); run make up")
+        return 0
+    settings = load_settings(create_secrets=False)
+    print(f"motovault: state in {state_dir()}")
     pg = cluster.running(settings)
     say("postgres", f"running on 127.0.0.1:{settings.pg_port} (pid {cluster.postmaster_pid()}, data {cluster.data_dir()})" if pg else "stopped")
     if pg:
         try:
-            out = database.sqitch(settings, settings.db_name, "status").stdout
-            last = [line for line in out.splitlines() if line.startswith("# Change:") or "up-to-date" in line.lower() or "undeployed" in line.lower()]
-            say("schema", "; ".join(s.strip("# ") for s in last) or "deployed")
-        except MotovaultError:
-            say("schema", "not deployed")
+            say("schema", schema_status(settings))
+        except (MotovaultError, KeyError, psycopg.Error) as exc:
+            say("schema", f"unknown ({str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__})")
     pid = POSTGREST.pid()
     say("postgrest", f"running (pid {pid}) at {settings.api_url}, ready: {api_ready(settings)}" if pid else "stopped")
     wpid = WORKER.pid()
@@ -204,9 +279,12 @@ def status() -> int:
 
 def reset(assume_yes: bool = False) -> None:
     target = state_dir()
+    if not target.exists() and not cluster.cluster_home().is_symlink():
+        print(f"motovault: nothing to reset ({target} does not exist)")
+        return
     if not assume_yes:
         if not sys.stdin.isatty():
-            raise MotovaultError("reset deletes every local database and secret; run it in a terminal or pass --yes")
+            raise MotovaultError("reset deletes every local database and secret; run it in a terminal, or pass --yes (make reset YES=1)")
         answer = input(f"Delete {target} (databases, secrets, logs)? Type 'yes': ")
         if answer.strip() != "yes":
             print("reset cancelled; nothing removed")

@@ -1,0 +1,211 @@
+"""`motovault up / down / status / reset` end to end, as `make up` runs them: a separate
+state folder and free ports, so it never touches the developer's own stack."""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Iterator
+
+import httpx
+import psycopg
+import pytest
+
+from motovault.proc import free_port, pid_alive, port_open
+from motovault.stack import UNCHANGED, plan_changes
+
+ROOT = Path(__file__).resolve().parents[1]
+pytestmark = pytest.mark.slow
+
+
+class Stack:
+    def __init__(self, state: Path) -> None:
+        self.state = state
+        self.pg_port, self.api_port, self.admin_port = free_port(), free_port(), free_port()
+        self.env = {
+            **os.environ,
+            "MOTOVAULT_STATE": str(state),
+            "MOTOVAULT_PGPORT": str(self.pg_port),
+            "MOTOVAULT_API_PORT": str(self.api_port),
+            "MOTOVAULT_ADMIN_PORT": str(self.admin_port),
+        }
+        self.env.pop("MOTOVAULT_DB", None)
+
+    def run(self, *args: str, check: bool = True, timeout: float = 180) -> subprocess.CompletedProcess[str]:
+        result = subprocess.run(
+            [sys.executable, "-m", "motovault", *args],
+            env=self.env, cwd=ROOT, capture_output=True, text=True, timeout=timeout,
+            stdin=subprocess.DEVNULL, check=False,
+        )
+        if check:
+            assert result.returncode == 0, f"motovault {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
+        return result
+
+    def pid(self, name: str) -> int | None:
+        try:
+            return int((self.state / "run" / f"{name}.pid").read_text().split()[0])
+        except (OSError, ValueError):
+            return None
+
+    def postmaster_pid(self) -> int | None:
+        try:
+            return int((self.state / "pg" / "data" / "postmaster.pid").read_text().split()[0])
+        except (OSError, ValueError):
+            return None
+
+    def owner_url(self) -> str:
+        return self.run("db", "url").stdout.strip()
+
+
+@pytest.fixture
+def stack(tmp_path: Path) -> Iterator[Stack]:
+    s = Stack(tmp_path / "state")
+    try:
+        yield s
+    finally:
+        # down + reset even when the test failed half-way
+        external = (s.state / "pg").resolve() if (s.state / "pg").is_symlink() else None
+        if s.state.exists():
+            s.run("down", check=False)
+            s.run("reset", "--yes", check=False)
+        if external is not None and external.exists():
+            shutil.rmtree(external, ignore_errors=True)
+
+
+def steps(output: str) -> dict[str, str]:
+    """The '  step   message' lines of `up`/`down`/`status`."""
+    return {m.group(1): m.group(2) for m in re.finditer(r"^  (\S+(?: data)?)\s{2,}(.+)$", output, flags=re.M)}
+
+
+def curl_status(curl_line: str) -> int:
+    argv = shlex.split(curl_line)
+    assert argv[0] == "curl"
+    if shutil.which("curl"):
+        out = subprocess.run([*argv, "-o", "/dev/null", "-w", "%{http_code}"], capture_output=True, text=True, timeout=30)
+        return int(out.stdout)
+    headers = dict(h.split(": ", 1) for flag, h in zip(argv, argv[1:]) if flag == "-H")
+    return httpx.get(argv[-1], headers=headers, timeout=30).status_code
+
+
+def test_up_twice_down_up_keeps_data_status_reset(stack: Stack):
+    # first up: everything created and started
+    first = stack.run("up").stdout
+    s = steps(first)
+    assert s["cluster"].startswith("initialized"), first
+    assert s["postgres"].startswith("started"), first
+    assert s["postgrest"].startswith("started"), first
+    curl = next(line.strip() for line in first.splitlines() if line.strip().startswith("curl "))
+    assert f"http://127.0.0.1:{stack.api_port}" in curl
+    assert curl_status(curl) == 200
+
+    # the cluster is this state folder's own, not the developer's (root: keyed by the state path)
+    if os.geteuid() == 0:
+        assert (stack.state / "pg").is_symlink()
+        own = (stack.state / "pg").resolve()
+        default = (ROOT / ".state" / "pg").resolve() if (ROOT / ".state" / "pg").exists() else None
+        assert own != default
+
+    # second up: nothing to do, and it says so for every step
+    second = stack.run("up").stdout
+    s2 = steps(second)
+    assert set(s2) >= {"cluster", "postgres", "database", "schema", "demo data", "postgrest", "worker"}, second
+    for step, message in s2.items():
+        assert any(word in message for word in UNCHANGED), f"second up changed {step}: {message}"
+    assert "nothing changed" in second
+    assert curl_status(next(l.strip() for l in second.splitlines() if l.strip().startswith("curl "))) == 200
+
+    # a marker the plan knows nothing about
+    with psycopg.connect(stack.owner_url(), autocommit=True) as conn:
+        conn.execute("create schema if not exists scratch")
+        conn.execute("create table scratch.marker (note text)")
+        conn.execute("insert into scratch.marker values ('survives down and up')")
+
+    postgrest_pid, postmaster = stack.pid("postgrest"), stack.postmaster_pid()
+    assert postgrest_pid and pid_alive(postgrest_pid) and postmaster and pid_alive(postmaster)
+
+    down = stack.run("down").stdout
+    assert steps(down)["postgrest"] == "stopped" and steps(down)["postgres"] == "stopped", down
+    assert not pid_alive(postgrest_pid)
+    assert not pid_alive(postmaster)
+    assert not port_open("127.0.0.1", stack.pg_port) and not port_open("127.0.0.1", stack.api_port)
+    assert steps(stack.run("status").stdout)["postgres"] == "stopped"
+    again = stack.run("down").stdout
+    assert "was not running" in steps(again)["postgres"]
+
+    third = stack.run("up").stdout
+    assert steps(third)["cluster"] == "already initialized"
+    assert steps(third)["postgres"].startswith("started")
+    with psycopg.connect(stack.owner_url(), autocommit=True) as conn:
+        assert conn.execute("select note from scratch.marker").fetchone()[0] == "survives down and up"
+
+    status = stack.run("status").stdout
+    st = steps(status)
+    plan = plan_changes()
+    assert st["schema"] == f"{len(plan)} changes deployed, last: {plan[-1]}, up to date", status
+    assert st["postgres"].startswith(f"running on 127.0.0.1:{stack.pg_port}")
+    assert f"at http://127.0.0.1:{stack.api_port}, ready: True" in st["postgrest"]
+
+    # reset refuses without a terminal or --yes, and keeps everything
+    refused = stack.run("reset", check=False)
+    assert refused.returncode != 0 and "--yes" in refused.stderr and "Traceback" not in refused.stderr
+    assert (stack.state / "secrets.env").is_file()
+
+    external = (stack.state / "pg").resolve()
+    pids = stack.pid("postgrest"), stack.postmaster_pid()
+    stack.run("reset", "--yes")
+    assert not stack.state.exists()
+    assert not external.exists()
+    assert not any(pid and pid_alive(pid) for pid in pids)
+    assert "never started" in stack.run("status").stdout
+    assert not stack.state.exists(), "status must not create state"
+
+
+def _reset_in_a_terminal(env: dict[str, str], answer: str) -> str:
+    """`make reset` with a terminal on stdin, answering the question with `answer`."""
+    import pty
+
+    primary, secondary = pty.openpty()
+    try:
+        proc = subprocess.Popen(
+            ["make", "-s", "reset"], cwd=ROOT, env=env, stdin=secondary,
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        )
+        os.write(primary, (answer + "\n").encode())
+        out, _ = proc.communicate(timeout=60)
+    finally:
+        os.close(primary)
+        os.close(secondary)
+    assert proc.returncode == 0, out
+    return out
+
+
+def test_make_reset_asks_in_a_terminal(tmp_path: Path):
+    env = {**os.environ, "MOTOVAULT_STATE": str(tmp_path / "state")}
+    for target in ("status", "down", "reset"):
+        out = subprocess.run(["make", "-s", target], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+        assert out.returncode == 0 and "Traceback" not in out.stderr, out
+        assert "never" in out.stdout or "nothing" in out.stdout, out.stdout
+    assert not (tmp_path / "state").exists(), "down/status/reset must not create state"
+
+    # some state: the secrets file (what `motovault token` creates on first use)
+    subprocess.run([sys.executable, "-m", "motovault", "token", "--user", "d0000000-0000-4000-8000-0000000000a1"],
+                   env=env, check=True, capture_output=True)
+    assert (tmp_path / "state" / "secrets.env").is_file()
+
+    out = _reset_in_a_terminal(env, "no")
+    assert "Type 'yes'" in out and "cancelled" in out
+    assert (tmp_path / "state" / "secrets.env").is_file()
+
+    out = subprocess.run(["make", "-s", "reset"], cwd=ROOT, env=env, capture_output=True, text=True,
+                         stdin=subprocess.DEVNULL, timeout=60)
+    assert out.returncode != 0 and "YES=1" in out.stderr
+    assert (tmp_path / "state").exists()
+
+    out = _reset_in_a_terminal(env, "yes")
+    assert "removed" in out
+    assert not (tmp_path / "state").exists()
