@@ -118,9 +118,12 @@ def test_db_url_defaults_to_the_stack_database(settings):
 @pytest.mark.api
 def test_postgrest_accepts_a_cli_token_and_rejects_a_forged_one(api):
     user, tenant = str(uuid.uuid4()), str(uuid.uuid4())
-    token = mint("--user", user, "--tenant", tenant)
+    token = mint("--user", user)
     with api.client(token) as client:
         assert client.get("/").status_code == 200
+    # a tenant the user does not belong to: the pre-request check refuses it
+    with api.client(mint("--user", user, "--tenant", tenant)) as client:
+        assert client.get("/").status_code == 403
 
     claims = decode(token, api.settings.jwt_secret)
     forged = sign(claims, "a-different-secret-that-is-long-enough-0123456789")

@@ -6,4 +6,3 @@ where nspname in ('app', 'api', 'audit', 'analytics');
 
 select 1 / has_schema_privilege('anon', 'api', 'usage')::int;
 select 1 / has_schema_privilege('analyst', 'analytics', 'usage')::int;
-select 1 / (not has_schema_privilege('anon', 'app', 'usage'))::int;
