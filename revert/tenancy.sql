@@ -16,11 +16,13 @@ drop view api.members;
 drop view api.my_tenants;
 revoke usage on schema app from anon;
 drop function app.check_request();
+drop policy tenants_members_read on app.tenants;
+drop policy users_self_and_comembers_read on app.users;
 drop table app.memberships;
+drop table app.users;
+drop table app.tenants;
 drop function app.keep_an_owner();
 drop function app.current_member_can_write();
 drop function app.current_member_role();
-drop table app.users;
-drop table app.tenants;
 
 commit;
