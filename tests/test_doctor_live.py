@@ -295,3 +295,19 @@ def test_exact_counts(doctor_db):
     report = run_doctor(DoctorOptions(dsn=doctor_db.url(), schemas=[s], exact_counts=True))
     (t,) = report.tables
     assert t.rows == 7 and t.rows_exact
+
+
+def test_partitioned_table_is_one_table_with_its_partitions_rows(doctor_db):
+    s, found = run(doctor_db, """
+        create table {s}.vehicle_events (tenant_id uuid not null, id int not null, occurred_at timestamptz not null,
+          primary key (tenant_id, id, occurred_at)) partition by range (occurred_at);
+        create table {s}.vehicle_events_2026 partition of {s}.vehicle_events
+          for values from ('2026-01-01') to ('2027-01-01');
+        insert into {s}.vehicle_events select gen_random_uuid(), g, '2026-06-01' from generate_series(1, 100) g;
+        analyze {s}.vehicle_events_2026;
+    """, large_table_rows=50)
+    report = run_doctor(DoctorOptions(dsn=doctor_db.url(), schemas=[s]))
+    (t,) = report.tables
+    assert t.name == "vehicle_events" and t.kind == "partitioned table" and t.rows == 100
+    assert f"large_event_table:{s}.vehicle_events" not in found  # partitioned
+    assert not any("vehicle_events_2026" in k for k in found)

@@ -242,6 +242,15 @@ where p.polrelid = any(%(rels)s)
 order by p.polrelid, p.polname
 """
 
+_PARTITIONS = """
+with recursive tree as (
+  select inhparent as parent, inhrelid as child from pg_inherits where inhparent = any(%(rels)s)
+  union all
+  select t.parent, i.inhrelid from tree t join pg_inherits i on i.inhparent = t.child
+)
+select t.parent, t.child from tree t join pg_class c on c.oid = t.child where c.relkind = 'r'
+"""
+
 _VIEW_DEPS = """
 select distinct r.ev_class as view, d.refobjid as rel
 from pg_rewrite r
@@ -299,7 +308,10 @@ def load_catalog(conn: psycopg.Connection, schemas: list[str] | None = None, exa
     chosen = [s for s in available if s in schemas] if schemas else available
     relations: dict[int, Relation] = {}
     for r in cur.execute(_RELATIONS, {"schemas": chosen}):
-        relations[r["oid"]] = Relation(**r)
+        rel = Relation(**r)
+        if rel.kind == "p":
+            rel.estimated_rows = None
+        relations[rel.oid] = rel
     rels = list(relations)
     params = {"rels": rels}
     for r in cur.execute(_COLUMNS, params):
@@ -323,6 +335,11 @@ def load_catalog(conn: psycopg.Connection, schemas: list[str] | None = None, exa
         p = Policy(**r)
         relations[p.table].policies.append(p)
         policy_functions.update(p.functions)
+    # a partitioned table's own reltuples says nothing: its partitions hold the rows
+    for r in cur.execute(_PARTITIONS, params):
+        parent, child = relations.get(r["parent"]), relations.get(r["child"])
+        if parent and child and parent.kind == "p" and child.estimated_rows is not None:
+            parent.estimated_rows = (parent.estimated_rows or 0) + child.estimated_rows
     for r in cur.execute(_VIEW_DEPS, params):
         relations[r["view"]].depends_on.append(r["rel"])
     functions = {r["oid"]: Function(**r) for r in cur.execute(_FUNCTIONS, {"schemas": chosen, "extra": list(policy_functions)})}
