@@ -200,6 +200,19 @@ CASES = [
      " create policy a on {s}.t for select using (true); create policy b on {s}.t for insert with check (id > 0);"
      " create policy c on {s}.t as restrictive for select using (id > 0)",
      "multiple_permissive_policies:{s}.t/public/select", Level.WARNING),
+    ("multiple_permissive_policies_public_and_role",
+     "create table {s}.t (id int primary key); alter table {s}.t enable row level security;"
+     " create policy a on {s}.t for select using (true); create policy b on {s}.t for select to app_user using (id > 0)",
+     "create table {s}.t (id int primary key); alter table {s}.t enable row level security;"
+     " create policy a on {s}.t for select using (true); create policy b on {s}.t for update to app_user using (id > 0)",
+     "multiple_permissive_policies:{s}.t/app_user/select", Level.WARNING),
+    ("view_bypasses_rls_through_an_invoker_view",
+     "create table {s}.t (id int primary key); alter table {s}.t enable row level security; create policy p on {s}.t using (true);"
+     " create view {s}.v1 with (security_invoker = true) as select * from {s}.t; create view {s}.v2 as select * from {s}.v1",
+     "create table {s}.t (id int primary key); alter table {s}.t enable row level security; create policy p on {s}.t using (true);"
+     " create view {s}.v1 with (security_invoker = true) as select * from {s}.t;"
+     " create view {s}.v2 with (security_invoker = true) as select * from {s}.v1",
+     "view_bypasses_rls:{s}.v2", Level.ERROR),
     ("view_bypasses_rls",
      "create table {s}.t (id int primary key); alter table {s}.t enable row level security; create policy p on {s}.t using (true);"
      " create view {s}.v as select * from {s}.t",

@@ -358,9 +358,12 @@ def lint_multiple_permissive(cat: Catalog, opts: LiveOptions) -> Iterator[Findin
     names = {"r": "select", "a": "insert", "w": "update", "d": "delete"}
     for rel in cat.tables():
         seen: dict[tuple[str, str], list[str]] = defaultdict(list)
+        named = {r for pol in rel.policies for r in pol.roles if r != "public"}
         for pol in rel.policies:
             if pol.permissive:
-                for role in pol.roles:
+                # a policy TO public applies to every role as well
+                roles = set(pol.roles) | (named if "public" in pol.roles else set())
+                for role in roles:
                     for cmd in expand[pol.command]:
                         seen[(role, cmd)].append(pol.name)
         for (role, cmd), pols in sorted(seen.items()):
@@ -372,6 +375,21 @@ def lint_multiple_permissive(cat: Catalog, opts: LiveOptions) -> Iterator[Findin
                          "merge them into one policy per role and command (or make the extra ones AS RESTRICTIVE)")
 
 
+def _rls_behind(cat: Catalog, oid: int, seen: set[int]) -> set[str]:
+    """RLS tables a view reads, through other views too (an inner invoker view runs as the outer's owner)."""
+    out: set[str] = set()
+    for dep in cat.relations[oid].depends_on:
+        if dep in seen or dep not in cat.relations:
+            continue
+        seen.add(dep)
+        rel = cat.relations[dep]
+        if rel.rls:
+            out.add(rel.qualified)
+        if rel.kind in ("v", "m"):
+            out |= _rls_behind(cat, dep, seen)
+    return out
+
+
 def lint_views(cat: Catalog, opts: LiveOptions) -> Iterator[Finding]:
     for view in cat.views():
         if view.kind != "v":
@@ -379,11 +397,11 @@ def lint_views(cat: Catalog, opts: LiveOptions) -> Iterator[Finding]:
         invoker = any(o.lower() in ("security_invoker=true", "security_invoker=on", "security_invoker=1") for o in view.options)
         if invoker:
             continue
-        rls_tables = [cat.relations[o].qualified for o in view.depends_on if o in cat.relations and cat.relations[o].rls]
+        rls_tables = sorted(_rls_behind(cat, view.oid, set()))
         if rls_tables:
             yield _f("view_bypasses_rls", Level.ERROR, "security", view.qualified,
                      f"view {view.qualified} reads RLS tables with its owner's rights (not security_invoker)",
-                     f"reads {', '.join(sorted(rls_tables))}; owner {view.owner}",
+                     f"reads {', '.join(rls_tables)}; owner {view.owner}",
                      f"alter view {qn(view)} set (security_invoker = true);")
 
 

@@ -17,6 +17,7 @@ NOT NULL columns and validated constraints on it lock or rewrite a live table.
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -151,10 +152,13 @@ def parse_statements(text: str) -> list[Statement]:
     sql = strip_psql(text)
     data = sql.encode()
     try:
-        return [
-            Statement(r.stmt, _line_at(data, r.stmt_location + _leading_ws(data, r.stmt_location)), "")
-            for r in pglast.parse_sql(sql)
-        ]
+        stmts = pglast.parse_sql(sql)
+        starts = [t.start for t in parser.scan(sql) if t.name not in ("SQL_COMMENT", "C_COMMENT")]
+        out = []
+        for r in stmts:
+            i = bisect.bisect_left(starts, r.stmt_location)  # skip comments before the statement
+            out.append(Statement(r.stmt, _line_at(data, starts[i] if i < len(starts) else r.stmt_location), ""))
+        return out
     except parser.ParseError:
         pass
     # split with the scanner at top-level semicolons, then parse each piece alone
