@@ -32,3 +32,22 @@ def test_every_suppression_in_our_ignore_file_is_used_and_justified(clone_db):
         assert len(s.reason) > 20
         assert s.reason in used, f"suppression {s.label} matches nothing: remove it"
     assert all(f.level < Level.WARNING for f in report.active)
+
+
+DESIGN_PROJECT = Path(__file__).parent / "fixtures" / "doctor" / "design_project"
+
+
+def test_design_style_sqitch_project_passes_without_suppressions(clone_db, settings, capsys):
+    """A small project built the DESIGN.md way (forced RLS, tenant-led keys, inlinable STABLE helper,
+    security_invoker views, psql \\gexec, a non-transactional CONCURRENTLY change) deployed by sqitch on
+    top of our plan: zero warnings, without an ignore file. Guards the lints' precision."""
+    from motovault import database
+
+    database.sqitch(settings, clone_db.name, "deploy", root=DESIGN_PROJECT)
+    status = main(["doctor", "--dsn", clone_db.url(), "--schema", "app", "api", "audit",
+                   "--sqitch", str(DESIGN_PROJECT), "--fail-on", "warning", "--format", "json"])
+    out = json.loads(capsys.readouterr().out)
+    bad = [f"{f['key']} ({f['level']}): {f['message']} [{f['evidence']}]" for f in out["findings"] if f["level"] != "info"]
+    assert status == 0 and not bad, "\n".join(bad)
+    assert {t["qualified_name"] for t in out["tables"]} >= {"app.vehicles", "app.vehicle_events", "audit.log", "app.vin_cache"}
+    assert out["summary"]["migration_files"] == 7
