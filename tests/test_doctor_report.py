@@ -109,6 +109,7 @@ def test_suppressions_need_a_reason(legacy_db, capsys, tmp_path):
     assert data["summary"]["suppressed"] == 3
     _, md, _ = doctor(capsys, "--dsn", url, "--schema", "legacy", "--ignore-file", str(ignore))
     assert "## Suppressed" in md and "legacy app, isolated by its own database" in md
+    assert data["unused_suppressions"] == ["view_bypasses_rls:*"] and "## Unused suppressions" in md
 
 
 def test_bad_dsn_is_a_one_line_error(capsys):
@@ -124,3 +125,13 @@ def test_cli_entry_point_bad_dsn_and_unknown_schema(clone_db):
     proc = subprocess.run([sys.executable, "-m", "motovault", "doctor", "--dsn", clone_db.url(), "--schema", "nope"],
                           capture_output=True, text=True, check=False)
     assert proc.returncode == 1 and "schema(s) not found" in proc.stderr and proc.stderr.count("\n") == 1
+
+
+def test_migrations_only_without_a_database(capsys):
+    status, out, _ = doctor(capsys, "--no-live", "--migrations", str(LEGACY / "migrations"), "--format", "json",
+                            "--fail-on", "warning")
+    data = json.loads(out)
+    assert status == 1 and data["tables"] == [] and data["summary"]["migration_files"] == 5
+    assert all(f["lint"].startswith("migration_") for f in data["findings"])
+    status, _, err = doctor(capsys, "--no-live")
+    assert status == 1 and "needs --migrations or --sqitch" in err

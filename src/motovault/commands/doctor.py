@@ -24,6 +24,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     src = p.add_mutually_exclusive_group()
     src.add_argument("--migrations", type=Path, metavar="DIR", help="a folder of numbered .sql migrations (file order)")
     src.add_argument("--sqitch", type=Path, metavar="DIR", help="a sqitch project: deploy scripts in plan order")
+    p.add_argument("--no-live", action="store_true", help="skip the live catalog: lint migration files only")
     p.add_argument("--format", choices=("markdown", "json"), default="markdown")
     p.add_argument("--fail-on", choices=("info", "warning", "error"), default="error",
                    help="exit 1 when a finding reaches this level (default error)")
@@ -40,7 +41,12 @@ def run(args: argparse.Namespace) -> int:
     from ..doctor.live import LiveOptions
 
     dsn = args.dsn
-    if not dsn:
+    if args.no_live:
+        if not (args.migrations or args.sqitch):
+            raise MotovaultError("--no-live needs --migrations or --sqitch")
+        if dsn or args.schemas or args.exact_counts:
+            raise MotovaultError("--no-live reads no database: drop --dsn/--schema/--exact-counts")
+    elif not dsn:
         from ..settings import load_settings
 
         dsn = load_settings().dsn()
@@ -48,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
         if folder is not None and not folder.is_dir():
             raise MotovaultError(f"not a folder: {folder}")
     report = run_doctor(DoctorOptions(
-        dsn=dsn, schemas=args.schemas, migrations=args.migrations, sqitch=args.sqitch,
+        dsn=None if args.no_live else dsn, schemas=args.schemas, migrations=args.migrations, sqitch=args.sqitch,
         ignore_file=args.ignore_file, exact_counts=args.exact_counts,
         live=LiveOptions(large_table_rows=args.large_table_rows),
     ))

@@ -344,7 +344,7 @@ def lint_policy_predicates(cat: Catalog, opts: LiveOptions, conn: psycopg.Connec
                              f"policy {pol.name} on {rel.qualified}: tenant predicate cannot become an index condition",
                              f"{clause} ({expr}): " + "; ".join(problems),
                              f"alter policy {q(pol.name)} on {qn(rel)} {clause} ({tc.name} = app.current_tenant_id());"
-                             "  -- a LANGUAGE sql STABLE helper whose body is one `select <expression>`")
+                             "  -- a LANGUAGE sql STABLE helper whose body is one 'select <expression>'")
                 elif not any(ix.valid and not ix.partial and ix.keys and ix.keys[0] == tc.num for ix in rel.indexes):
                     yield _f("rls_predicate_no_index", Level.WARNING, "performance", f"{obj}/{clause}",
                              f"policy {pol.name} on {rel.qualified}: no index is led by {tc.name}",

@@ -300,7 +300,7 @@ class Analyser:
                 why, level = "no tenant_id column (fine for a shared/reference table)", Level.INFO
             self.add("migration_table_without_tenant_id", level, "multi-tenancy", key, line,
                      f"Migration {self.file}: Table created without tenant_id for multi-tenancy ({key})", why,
-                     f"add `tenant_id uuid not null` to {key} and lead its primary and foreign keys with it")
+                     f"create table {key} (tenant_id uuid not null, ...);  -- lead its primary and foreign keys with tenant_id")
 
     def on_IndexStmt(self, node: ast.IndexStmt, line: int) -> None:
         t = self.existing(node.relation)

@@ -117,6 +117,7 @@ class Report:
     migration_source: str | None = None
     migration_files: list[str] = field(default_factory=list)
     generated_at: str = ""
+    unused_suppressions: list[str] = field(default_factory=list)
 
     @property
     def active(self) -> list[Finding]:
@@ -157,4 +158,5 @@ class Report:
             "tables": [t.to_json() for t in self.tables],
             "findings": [f.to_json() for f in self.active],
             "suppressed": [f.to_json() for f in self.suppressed],
+            "unused_suppressions": self.unused_suppressions,
         }
