@@ -1,0 +1,67 @@
+"""`motovault doctor`: architecture analysis of a PostgreSQL database and its migrations."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from ..errors import MotovaultError
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser(
+        "doctor",
+        help="lint a database's schema (and its migrations) for tenancy, integrity, security, performance",
+        description=(
+            "Read the live catalog (and, with --migrations or --sqitch, the migration files) and report "
+            "findings with evidence and a fix. Exit status 1 when a finding reaches --fail-on."
+        ),
+    )
+    p.add_argument("--dsn", help="database URL (default: the local motovault database)")
+    p.add_argument("--schema", dest="schemas", action="extend", nargs="+", default=[], metavar="S",
+                   help="analyse only these schemas (default: every non-system schema except sqitch)")
+    src = p.add_mutually_exclusive_group()
+    src.add_argument("--migrations", type=Path, metavar="DIR", help="a folder of numbered .sql migrations (file order)")
+    src.add_argument("--sqitch", type=Path, metavar="DIR", help="a sqitch project: deploy scripts in plan order")
+    p.add_argument("--no-live", action="store_true", help="skip the live catalog: lint migration files only")
+    p.add_argument("--format", choices=("markdown", "json"), default="markdown")
+    p.add_argument("--fail-on", choices=("info", "warning", "error"), default="error",
+                   help="exit 1 when a finding reaches this level (default error)")
+    p.add_argument("--ignore-file", type=Path, metavar="F", help="TOML suppressions, each with a reason")
+    p.add_argument("--exact-counts", action="store_true", help="count rows (default: catalog estimates)")
+    p.add_argument("--large-table-rows", type=int, default=1_000_000, metavar="N",
+                   help="rows from which an event-like table must be partitioned or time-indexed (default 1000000)")
+    p.add_argument("--output", "-o", type=Path, metavar="FILE", help="write the report there instead of stdout")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..doctor import DoctorOptions, Level, render_json, render_markdown, run_doctor
+    from ..doctor.live import LiveOptions
+
+    dsn = args.dsn
+    if args.no_live:
+        if not (args.migrations or args.sqitch):
+            raise MotovaultError("--no-live needs --migrations or --sqitch")
+        if dsn or args.schemas or args.exact_counts:
+            raise MotovaultError("--no-live reads no database: drop --dsn/--schema/--exact-counts")
+    elif not dsn:
+        from ..settings import load_settings
+
+        dsn = load_settings().dsn()
+    for folder in (args.migrations, args.sqitch):
+        if folder is not None and not folder.is_dir():
+            raise MotovaultError(f"not a folder: {folder}")
+    report = run_doctor(DoctorOptions(
+        dsn=None if args.no_live else dsn, schemas=args.schemas, migrations=args.migrations, sqitch=args.sqitch,
+        ignore_file=args.ignore_file, exact_counts=args.exact_counts,
+        live=LiveOptions(large_table_rows=args.large_table_rows),
+    ))
+    text = render_json(report) if args.format == "json" else render_markdown(report)
+    if args.output:
+        args.output.write_text(text)
+    else:
+        sys.stdout.write(text)
+    worst = report.worst()
+    return 1 if worst is not None and worst >= Level.parse(args.fail_on) else 0

@@ -1,0 +1,114 @@
+"""`motovault doctor`: architecture lints for any PostgreSQL database and its migrations.
+
+    from motovault.doctor import DoctorOptions, run_doctor
+    report = run_doctor(DoctorOptions(dsn=..., sqitch=Path(".")))
+
+Modules: catalog (bulk catalog queries), live (lints on the catalog), policies (RLS predicate
+analysis with pglast), migrations (lints on migration files), suppress (the ignore file),
+report (markdown and JSON).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import psycopg
+
+from ..errors import MotovaultError
+from .catalog import Catalog, load_catalog
+from .live import LiveOptions, run_live_lints, tenant_column
+from .migrations import analyse_migrations, numbered_folder, sqitch_project
+from .model import DatabaseFacts, Finding, ForeignKeyFact, Level, Report, TableFacts
+from .report import render_json, render_markdown
+from .suppress import Suppression, apply_suppressions, load_suppressions
+
+__all__ = ["DoctorOptions", "Finding", "Level", "Report", "run_doctor", "render_json", "render_markdown"]
+
+
+@dataclass
+class DoctorOptions:
+    dsn: str | None
+    schemas: list[str] = field(default_factory=list)
+    migrations: Path | None = None
+    sqitch: Path | None = None
+    ignore_file: Path | None = None
+    exact_counts: bool = False
+    live: LiveOptions = field(default_factory=LiveOptions)
+
+
+_ON_DELETE = {"a": "no action", "r": "restrict", "c": "cascade", "n": "set null", "d": "set default"}
+
+
+def table_facts(cat: Catalog) -> list[TableFacts]:
+    out = []
+    for rel in cat.tables():
+        names = {c.name for c in rel.columns}
+        fks = []
+        for con in rel.constraints:
+            if con.type == "f":
+                target = cat.relations.get(con.ref_table) if con.ref_table else None
+                fks.append(ForeignKeyFact(
+                    name=con.name, columns=rel.column_names(con.columns),
+                    target=target.qualified if target else f"(outside the analysed schemas, oid {con.ref_table})",
+                    target_columns=target.column_names(con.ref_columns) if target else [],
+                    on_delete=_ON_DELETE.get(con.on_delete, con.on_delete),
+                ))
+        out.append(TableFacts(
+            schema=rel.schema, name=rel.name, kind="partitioned table" if rel.kind == "p" else "table",
+            rows=rel.rows, rows_exact=rel.exact_rows is not None, columns=len(rel.columns),
+            has_timestamps={"created_at", "updated_at"} <= names, has_tenant_id=tenant_column(rel) is not None,
+            has_soft_delete="deleted_at" in names, rls_enabled=rel.rls, rls_forced=rel.rls_forced,
+            policies=len(rel.policies), foreign_keys=fks,
+        ))
+    return out
+
+
+def connect(dsn: str) -> psycopg.Connection:
+    try:
+        return psycopg.connect(dsn, autocommit=True, connect_timeout=10)
+    except psycopg.Error as exc:
+        msg = " ".join(str(exc).split())
+        raise MotovaultError(f"cannot connect to the database: {msg}") from None
+
+
+def run_doctor(opts: DoctorOptions) -> Report:
+    suppressions: list[Suppression] = load_suppressions(opts.ignore_file) if opts.ignore_file else []
+    findings: list[Finding] = []
+    database: DatabaseFacts | None = None
+    tables: list[TableFacts] = []
+    if opts.dsn:
+        with connect(opts.dsn) as conn:
+            try:
+                conn.execute("set statement_timeout = '60s'")
+                cat = load_catalog(conn, opts.schemas or None, exact_counts=opts.exact_counts)
+                if opts.schemas:
+                    missing = sorted(set(opts.schemas) - set(cat.schemas))
+                    if missing:
+                        raise MotovaultError(f"schema(s) not found or not analysable: {', '.join(missing)}")
+                findings += run_live_lints(cat, opts.live, conn)
+            except psycopg.Error as exc:
+                raise MotovaultError(f"catalog query failed: {' '.join(str(exc).split())}") from None
+        database = DatabaseFacts(name=cat.database, server_version=cat.server_version, schemas=cat.schemas,
+                                 stats_age_days=cat.stats_age_days)
+        tables = table_facts(cat)
+    source = None
+    files = []
+    if opts.migrations and opts.sqitch:
+        raise MotovaultError("give --migrations or --sqitch, not both")
+    if opts.migrations:
+        files = numbered_folder(opts.migrations)
+        source = f"numbered folder {opts.migrations}"
+        findings += analyse_migrations(files, sqitch=False)
+    elif opts.sqitch:
+        files = sqitch_project(opts.sqitch)
+        source = f"sqitch project {opts.sqitch}"
+        findings += analyse_migrations(files, sqitch=True)
+    apply_suppressions(findings, suppressions)
+    return Report(
+        database=database, tables=tables, findings=findings, migration_source=source,
+        migration_files=[f.name for f in files],
+        generated_at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        unused_suppressions=[s.label for s in suppressions if not s.used],
+    )

@@ -1,0 +1,183 @@
+"""Migration lints (pglast, apply order): each with a migration set that has the defect and one
+that does not. No database needed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from motovault.doctor.migrations import (
+    analyse_migrations, numbered_folder, parse_statements, sqitch_project, strip_psql,
+)
+from motovault.doctor.model import Level
+
+
+def folder(tmp_path: Path, files: dict[str, str]) -> dict[str, object]:
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+    return {f.key: f for f in analyse_migrations(numbered_folder(tmp_path))}
+
+
+BASE = "create table vehicles (id uuid primary key, tenant_id uuid not null, vin text);\n"
+
+CASES = [
+    # name, bad files, good files, key, level
+    ("column_added_later",
+     {"001.sql": BASE, "002.sql": "alter table vehicles add column label text;"},
+     {"001.sql": BASE + "alter table vehicles add column label text;"},
+     "migration_column_added_later:002.sql:vehicles.label", Level.INFO),
+    ("column_added_to_table_outside_the_set",
+     {"001.sql": "alter table legacy_cars add column label text;"},
+     {"001.sql": "create table legacy_cars (id int primary key, tenant_id uuid, label text);"},
+     "migration_column_added_later:001.sql:legacy_cars.label", Level.INFO),
+    ("table_without_tenant_id_user_data",
+     {"001.sql": BASE, "002.sql": "create table reminders (id uuid primary key, vehicle_id uuid references vehicles (id));"},
+     {"001.sql": BASE, "002.sql": "create table reminders (id uuid primary key, tenant_id uuid not null, vehicle_id uuid references vehicles (id));"},
+     "migration_table_without_tenant_id:002.sql:reminders", Level.WARNING),
+    ("table_without_tenant_id_shared",
+     {"001.sql": "create table app.stations (id uuid primary key, name text);"},
+     {"001.sql": "create table app.stations (id uuid primary key, tenant_id uuid, name text);"},
+     "migration_table_without_tenant_id:001.sql:app.stations", Level.INFO),
+    ("index_without_if_not_exists",
+     {"001.sql": BASE + "create index vehicles_vin on vehicles (vin);"},
+     {"001.sql": BASE + "create index if not exists vehicles_vin on vehicles (vin);"},
+     "migration_index_without_if_not_exists:001.sql:vehicles_vin", Level.WARNING),
+    ("index_not_concurrent_on_existing_table",
+     {"001.sql": BASE, "002.sql": "create index if not exists vehicles_vin on vehicles (vin);"},
+     {"001.sql": BASE, "002.sql": "create index concurrently if not exists vehicles_vin on vehicles (vin);"},
+     "migration_index_not_concurrent:002.sql:vehicles_vin", Level.WARNING),
+    ("index_on_table_new_in_the_same_file_is_fine",
+     {"001.sql": "create index if not exists vehicles_vin on vehicles (vin);"},  # vehicles exists outside the set
+     {"001.sql": BASE + "create index if not exists vehicles_vin on vehicles (vin);"},
+     "migration_index_not_concurrent:001.sql:vehicles_vin", Level.WARNING),
+    ("concurrently_in_transaction",
+     {"001.sql": BASE, "002.sql": "begin;\ncreate index concurrently if not exists vehicles_vin on vehicles (vin);\ncommit;"},
+     {"001.sql": BASE, "002.sql": "create index concurrently if not exists vehicles_vin on vehicles (vin);"},
+     "migration_concurrent_in_transaction:002.sql:vehicles_vin", Level.ERROR),
+    ("not_null_without_default",
+     {"001.sql": BASE, "002.sql": "alter table vehicles add column odometer int not null;"},
+     {"001.sql": BASE, "002.sql": "alter table vehicles add column odometer int not null default 0;"},
+     "migration_not_null_without_default:002.sql:vehicles.odometer", Level.WARNING),
+    ("alter_column_type",
+     {"001.sql": BASE, "002.sql": "alter table vehicles alter column vin type varchar(17);"},
+     {"001.sql": BASE + "alter table vehicles alter column vin type varchar(17);"},
+     "migration_alter_column_type:002.sql:vehicles.vin", Level.WARNING),
+    ("drop_column",
+     {"001.sql": BASE, "002.sql": "alter table vehicles drop column vin;"},
+     {"001.sql": BASE, "002.sql": "alter table vehicles add column vin2 text;"},
+     "migration_drop_column:002.sql:vehicles.vin", Level.WARNING),
+    ("rename_column",
+     {"001.sql": BASE, "002.sql": "alter table vehicles rename column vin to vehicle_vin;"},
+     {"001.sql": BASE.replace("vin text", "vehicle_vin text")},
+     "migration_rename_column:002.sql:vehicles.vin", Level.WARNING),
+    ("drop_table",
+     {"001.sql": BASE, "002.sql": "drop table vehicles;"},
+     {"001.sql": BASE + "create table scratch (id int primary key);\ndrop table scratch;"},
+     "migration_drop_table:002.sql:vehicles", Level.WARNING),
+    ("rename_table",
+     {"001.sql": BASE, "002.sql": "alter table vehicles rename to cars;"},
+     {"001.sql": BASE.replace("vehicles", "cars")},
+     "migration_rename_table:002.sql:vehicles", Level.WARNING),
+    ("fk_without_not_valid",
+     {"001.sql": BASE + "create table garages (id uuid primary key, tenant_id uuid);",
+      "002.sql": "alter table vehicles add column garage_id uuid;\nalter table vehicles add constraint vehicles_garage_fk foreign key (garage_id) references garages (id);"},
+     {"001.sql": BASE + "create table garages (id uuid primary key, tenant_id uuid);",
+      "002.sql": "alter table vehicles add column garage_id uuid;\nalter table vehicles add constraint vehicles_garage_fk foreign key (garage_id) references garages (id) not valid;"},
+     "migration_constraint_without_not_valid:002.sql:vehicles.vehicles_garage_fk", Level.WARNING),
+    ("check_without_not_valid",
+     {"001.sql": BASE, "002.sql": "alter table vehicles add constraint vin_length check (length(vin) = 17);"},
+     {"001.sql": BASE, "002.sql": "alter table vehicles add constraint vin_length check (length(vin) = 17) not valid;\n"
+                                  "alter table vehicles validate constraint vin_length;"},
+     "migration_constraint_without_not_valid:002.sql:vehicles.vin_length", Level.WARNING),
+    ("unparseable_statement",
+     {"001.sql": BASE + "create tabel oops (id int);\nselect 1;"},
+     {"001.sql": BASE + "select 1;"},
+     "migration_unparseable:001.sql:line 2", Level.ERROR),
+]
+
+
+@pytest.mark.parametrize("name,bad,good,key,level", CASES, ids=[c[0] for c in CASES])
+def test_migration_lint_present_and_absent(tmp_path, name, bad, good, key, level):
+    (tmp_path / "bad").mkdir()
+    (tmp_path / "good").mkdir()
+    found = folder(tmp_path / "bad", bad)
+    assert key in found, f"{key} not in {sorted(found)}"
+    assert found[key].level == level and found[key].file and found[key].line
+    found = folder(tmp_path / "good", good)
+    assert key not in found, found.get(key)
+
+
+def test_numbered_folder_runs_in_natural_order(tmp_path):
+    (tmp_path / "10_b.sql").write_text("alter table t add column b int;")
+    (tmp_path / "9_a.sql").write_text("create table t (id int primary key, tenant_id uuid);")
+    assert [f.name for f in numbered_folder(tmp_path)] == ["9_a.sql", "10_b.sql"]
+    found = {f.key for f in analyse_migrations(numbered_folder(tmp_path))}
+    assert "migration_column_added_later:10_b.sql:t.b" in found
+
+
+def test_unparseable_statement_does_not_stop_the_rest(tmp_path):
+    (tmp_path / "001.sql").write_text("select 'unterminated;\n")
+    (tmp_path / "002.sql").write_text("create table t (id int primary key, tenant_id uuid);\nalter table t drop column id;")
+    found = {f.key: f for f in analyse_migrations(numbered_folder(tmp_path))}
+    assert any(k.startswith("migration_unparseable:001.sql") for k in found)
+    assert "migration_table_without_tenant_id:002.sql:t" not in found
+
+
+PSQL = r"""-- Deploy x
+begin;
+
+select format('create role %I nologin', r) from unnest(array['a', 'b']) r
+where not exists (select from pg_roles where rolname = r)
+\gexec
+
+\if :{?pw}
+alter role a with password :'pw';
+\else
+\warn 'no password'
+\endif
+create table app.t (id int primary key, tenant_id uuid not null);
+commit;
+"""
+
+
+def test_psql_meta_commands_are_stripped_not_fatal():
+    stmts = parse_statements(PSQL)
+    assert all(s.node is not None for s in stmts), [s.error for s in stmts]
+    kinds = [type(s.node).__name__ for s in stmts]
+    assert kinds == ["TransactionStmt", "SelectStmt", "AlterRoleStmt", "CreateStmt", "TransactionStmt"]
+    assert stmts[3].line == 13  # lines are kept
+    assert "\\" not in strip_psql(PSQL)
+
+
+def test_sqitch_plan_order_and_reworked_changes(tmp_path):
+    (tmp_path / "sqitch.conf").write_text("[core]\n\tengine = pg\n\tplan_file = sqitch.plan\n\ttop_dir = .\n")
+    (tmp_path / "sqitch.plan").write_text(
+        "%syntax-version=1.0.0\n%project=x\n\n"
+        "tables 2026-01-01T00:00:00Z a <a@b> # tables\n"
+        "indexes [tables] 2026-01-01T00:00:00Z a <a@b> # indexes\n"
+        "@v1 2026-01-01T00:00:00Z a <a@b> # tag\n"
+        "indexes [indexes@v1] 2026-01-02T00:00:00Z a <a@b> # reworked\n"
+    )
+    d = tmp_path / "deploy"
+    d.mkdir()
+    (d / "tables.sql").write_text("begin;\ncreate table app.v (tenant_id uuid, id int, vin text, primary key (tenant_id, id));\n"
+                                  "create index v_vin on app.v (vin);\ncommit;\n")
+    (d / "indexes@v1.sql").write_text("begin;\ncreate index v_vin2 on app.v (vin);\ncommit;\n")
+    (d / "indexes.sql").write_text("create index concurrently if not exists v_vin3 on app.v (vin);\n")
+    files = sqitch_project(tmp_path)
+    assert [f.name for f in files] == ["deploy/tables.sql", "deploy/indexes@v1.sql", "deploy/indexes.sql"]
+    found = {f.key: f for f in analyse_migrations(files, sqitch=True)}
+    # new table, same change: a plain index is right; IF NOT EXISTS is only info under sqitch
+    assert "migration_index_not_concurrent:deploy/tables.sql:app.v_vin" not in found
+    assert found["migration_index_without_if_not_exists:deploy/tables.sql:app.v_vin"].level == Level.INFO
+    # table from an earlier change: it may hold rows on a deployed database
+    assert found["migration_index_not_concurrent:deploy/indexes@v1.sql:app.v_vin2"].level == Level.WARNING
+    assert not any(k.endswith(":v_vin3") for k in found)
+
+
+def test_our_own_sqitch_project_parses():
+    root = Path(__file__).resolve().parents[1]
+    files = sqitch_project(root)
+    assert files and all(f.path.is_file() for f in files)
+    assert not [f for f in analyse_migrations(files, sqitch=True) if f.lint == "migration_unparseable"]

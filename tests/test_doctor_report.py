@@ -1,0 +1,137 @@
+"""The report (markdown in the legacy report's structure, JSON), the CLI and suppressions."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from motovault.cli import main
+
+LEGACY = Path(__file__).parent / "fixtures" / "doctor" / "legacy"
+
+
+@pytest.fixture
+def legacy_db(clone_db):
+    with clone_db.connect() as conn:
+        conn.execute((LEGACY / "schema.sql").read_text())
+        conn.execute("analyze legacy.vehicles, legacy.tenants, legacy.schema_migrations")
+    return clone_db
+
+
+def doctor(capsys, *args: str) -> tuple[int, str, str]:
+    status = main(["doctor", *args])
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def test_markdown_reproduces_the_legacy_report_structure(legacy_db, capsys):
+    status, md, _ = doctor(capsys, "--dsn", legacy_db.url(), "--schema", "legacy",
+                           "--migrations", str(LEGACY / "migrations"), "--exact-counts")
+    assert status == 1  # RLS is off on tenant tables: errors
+    order = ["# Database Architecture Analysis", "## Executive Summary", "## Database Overview",
+             "## Table Analysis", "## Critical Issues", "## Recommendations"]
+    positions = [md.index(h) for h in order]
+    assert positions == sorted(positions)
+    assert "- **Tables:** 7" in md and "- **Total Records:** 9" in md and "- **Migration Files:** 5" in md
+    vehicles = md[md.index("### legacy.vehicles"):]
+    vehicles = vehicles[: vehicles.index("\n\n")]
+    for line in ("- **Rows:** 5", "- **Columns:** 11", "- **Has Timestamps:** ✅", "- **Has Tenant ID:** ✅",
+                 "- **Has Soft Delete:** ✅", "garage_id → legacy.garages", "tenant_id → legacy.tenants"):
+        assert line in vehicles
+    events = md[md.index("### legacy.vehicle_events"):]
+    assert "- **Has Timestamps:** ❌" in events[:300] and "- **Has Tenant ID:** ❌" in events[:300]
+    assert "- **Foreign Keys:** None" in md[md.index("### legacy.schema_migrations"):]
+    # the legacy report's findings, now with evidence and a fix
+    assert "Migration 002_garages.sql: Schema evolution - column garage_id added to vehicles after initial creation" in md
+    assert "Migration 010_vehicle_events.sql: Table created without tenant_id for multi-tenancy" in md
+    assert "legacy.vehicles: inconsistent naming - both 'label' and 'display_name' columns exist" in md
+    assert "legacy.vehicles: inconsistent naming - both 'nickname' and 'display_name' columns exist" in md
+    assert "legacy.vehicle_events: user data without tenant_id" in md
+    assert "legacy.garages: no soft delete capability (deleted_at)" in md
+    assert "legacy.vehicle_images: missing created_at/updated_at timestamps" in md
+    assert "### Naming (data quality) (2 items)" in md
+    # recommendations come from findings only, each listing its findings
+    recs = md[md.index("## Recommendations"):]
+    assert "Resolve naming conflicts" in recs and "`twin_columns:legacy.vehicles.label`" in recs
+    assert "Index foreign keys" in recs
+    for canned in ("PgBouncer", "read replicas", "backup verification", "event sourcing"):
+        assert canned not in md
+
+
+def test_json_has_summary_tables_and_findings(legacy_db, capsys):
+    status, out, _ = doctor(capsys, "--dsn", legacy_db.url(), "--schema", "legacy",
+                            "--migrations", str(LEGACY / "migrations"), "--format", "json")
+    data = json.loads(out)
+    assert set(data) >= {"summary", "tables", "findings"}
+    assert data["summary"]["tables"] == 7 and data["summary"]["by_level"]["error"] >= 1
+    assert {t["qualified_name"] for t in data["tables"]} >= {"legacy.vehicles", "legacy.schema_migrations"}
+    for f in data["findings"]:
+        assert {"key", "lint", "level", "category", "object", "file", "message", "remediation", "evidence"} <= set(f)
+        assert f["key"].startswith(f["lint"] + ":")
+    migration = [f for f in data["findings"] if f["lint"].startswith("migration_")]
+    assert migration and all(f["file"] for f in migration)
+    assert len({f["key"] for f in data["findings"]}) == len(data["findings"])  # keys are unique
+
+
+def test_fail_on_levels(legacy_db, capsys):
+    url = legacy_db.url()
+    assert doctor(capsys, "--dsn", url, "--schema", "legacy", "--fail-on", "error")[0] == 1
+    with legacy_db.connect() as conn:
+        conn.execute("create schema clean; create table clean.codes (code text primary key,"
+                     " created_at timestamptz not null, updated_at timestamptz not null)")
+    assert doctor(capsys, "--dsn", url, "--schema", "clean", "--fail-on", "info")[0] == 0
+    with legacy_db.connect() as conn:
+        conn.execute("create table clean.notes (id int primary key, tenant_id uuid, created_at timestamptz not null,"
+                     " updated_at timestamptz not null, deleted_at timestamptz);"
+                     " alter table clean.notes enable row level security")  # rls_not_forced + rls_no_policy: warnings
+    assert doctor(capsys, "--dsn", url, "--schema", "clean", "--fail-on", "error")[0] == 0
+    assert doctor(capsys, "--dsn", url, "--schema", "clean", "--fail-on", "warning")[0] == 1
+
+
+def test_suppressions_need_a_reason(legacy_db, capsys, tmp_path):
+    url = legacy_db.url()
+    ignore = tmp_path / "ignore.toml"
+    ignore.write_text('[[suppress]]\nlint = "rls_disabled"\nobject = "legacy.*"\n')
+    status, _, err = doctor(capsys, "--dsn", url, "--schema", "legacy", "--ignore-file", str(ignore))
+    assert status == 1 and err.count("\n") == 1 and "reason is mandatory" in err
+    ignore.write_text('[[suppress]]\nlint = "rls_disabled"\nobject = "legacy.*"\nreason = "legacy app, isolated by its own database"\n'
+                      '[[suppress]]\nkey = "view_bypasses_rls:*"\nreason = "no views here"\n')
+    status, out, _ = doctor(capsys, "--dsn", url, "--schema", "legacy", "--ignore-file", str(ignore), "--format", "json")
+    data = json.loads(out)
+    assert status == 0
+    assert not [f for f in data["findings"] if f["lint"] == "rls_disabled"]
+    assert {f["key"] for f in data["suppressed"]} == {"rls_disabled:legacy.garages", "rls_disabled:legacy.vehicle_images",
+                                                     "rls_disabled:legacy.vehicles"}
+    assert data["summary"]["suppressed"] == 3
+    _, md, _ = doctor(capsys, "--dsn", url, "--schema", "legacy", "--ignore-file", str(ignore))
+    assert "## Suppressed" in md and "legacy app, isolated by its own database" in md
+    assert data["unused_suppressions"] == ["view_bypasses_rls:*"] and "## Unused suppressions" in md
+
+
+def test_bad_dsn_is_a_one_line_error(capsys):
+    status, out, err = doctor(capsys, "--dsn", "postgresql://nobody:x@127.0.0.1:1/nothing")
+    assert status == 1 and out == ""
+    assert err.startswith("motovault doctor: error: cannot connect to the database") and err.count("\n") == 1
+
+
+def test_cli_entry_point_bad_dsn_and_unknown_schema(clone_db):
+    proc = subprocess.run([sys.executable, "-m", "motovault", "doctor", "--dsn", "not a url"],
+                          capture_output=True, text=True, check=False)
+    assert proc.returncode == 1 and proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr
+    proc = subprocess.run([sys.executable, "-m", "motovault", "doctor", "--dsn", clone_db.url(), "--schema", "nope"],
+                          capture_output=True, text=True, check=False)
+    assert proc.returncode == 1 and "schema(s) not found" in proc.stderr and proc.stderr.count("\n") == 1
+
+
+def test_migrations_only_without_a_database(capsys):
+    status, out, _ = doctor(capsys, "--no-live", "--migrations", str(LEGACY / "migrations"), "--format", "json",
+                            "--fail-on", "warning")
+    data = json.loads(out)
+    assert status == 1 and data["tables"] == [] and data["summary"]["migration_files"] == 5
+    assert all(f["lint"].startswith("migration_") for f in data["findings"])
+    status, _, err = doctor(capsys, "--no-live")
+    assert status == 1 and "needs --migrations or --sqitch" in err
