@@ -43,7 +43,7 @@ create table app.vehicles (
 comment on table app.vehicles is
     'Vehicles of a tenant (MotoVaultPro columns plus display_name, garage, odometer unit, notes). display_name is the one name column.';
 
-create index vehicles_garage_idx on app.vehicles (tenant_id, garage_id) where garage_id is not null;
+create index vehicles_garage_idx on app.vehicles (tenant_id, garage_id);
 create unique index vehicles_vin_unique_live on app.vehicles (tenant_id, vin) where vin is not null and deleted_at is null;
 create index vehicles_vin_idx on app.vehicles (vin) where vin is not null;
 

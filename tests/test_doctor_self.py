@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import uuid
 from pathlib import Path
+
+import pytest
 
 from motovault.cli import main
 from motovault.doctor import DoctorOptions, Level, run_doctor
@@ -37,14 +40,30 @@ def test_every_suppression_in_our_ignore_file_is_used_and_justified(clone_db):
 DESIGN_PROJECT = Path(__file__).parent / "fixtures" / "doctor" / "design_project"
 
 
-def test_design_style_sqitch_project_passes_without_suppressions(clone_db, settings, capsys):
+@pytest.fixture
+def schemas_only_db(settings):
+    """A new database with only our roles and schemas (sqitch deploy --to schemas)."""
+    from motovault import database
+
+    name = f"doctor_design_{uuid.uuid4().hex[:8]}"
+    with database.superuser_connect(settings) as conn:
+        conn.execute(f'create database "{name}" owner motovault_owner')
+    try:
+        database.sqitch(settings, name, "deploy", "--to", "schemas")
+        yield name
+    finally:
+        with database.superuser_connect(settings) as conn:
+            conn.execute(f'drop database "{name}" with (force)')
+
+
+def test_design_style_sqitch_project_passes_without_suppressions(schemas_only_db, settings, capsys):
     """A small project built the DESIGN.md way (forced RLS, tenant-led keys, inlinable STABLE helper,
     security_invoker views, psql \\gexec, a non-transactional CONCURRENTLY change) deployed by sqitch on
     top of our plan: zero warnings, without an ignore file. Guards the lints' precision."""
     from motovault import database
 
-    database.sqitch(settings, clone_db.name, "deploy", root=DESIGN_PROJECT)
-    status = main(["doctor", "--dsn", clone_db.url(), "--schema", "app", "api", "audit",
+    database.sqitch(settings, schemas_only_db, "deploy", root=DESIGN_PROJECT)
+    status = main(["doctor", "--dsn", settings.dsn(schemas_only_db), "--schema", "app", "api", "audit",
                    "--sqitch", str(DESIGN_PROJECT), "--fail-on", "warning", "--format", "json"])
     out = json.loads(capsys.readouterr().out)
     bad = [f"{f['key']} ({f['level']}): {f['message']} [{f['evidence']}]" for f in out["findings"] if f["level"] != "info"]
