@@ -41,8 +41,7 @@ def empty_db(settings) -> Iterator[Callable[[], str]]:
 
     def make() -> str:
         name = f"mvplan_{os.getpid()}_{next(_names)}"
-        with database.superuser_connect(settings) as conn:
-            database.create_database(conn, name)
+        assert database.bootstrap(settings, name)
         made.append(name)
         return name
 

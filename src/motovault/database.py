@@ -7,7 +7,6 @@ import subprocess
 from pathlib import Path
 
 import psycopg
-from psycopg import sql
 
 from .errors import MotovaultError
 from .paths import project_root
@@ -21,26 +20,29 @@ def superuser_connect(settings: Settings, dbname: str = "postgres") -> psycopg.C
         raise MotovaultError(f"cannot connect to PostgreSQL on port {settings.pg_port}: {exc}") from None
 
 
-def ensure_owner_role(conn: psycopg.Connection, password: str) -> None:
-    """The role that owns every object and runs sqitch; cluster-wide, so created once."""
-    exists = conn.execute("select 1 from pg_roles where rolname = %s", (OWNER_ROLE,)).fetchone()
-    verb = "alter" if exists else "create"
-    conn.execute(
-        sql.SQL("{} role {} with login createrole password {}").format(
-            sql.SQL(verb), sql.Identifier(OWNER_ROLE), sql.Literal(password)
-        )
-    )
+def bootstrap(settings: Settings, dbname: str | None = None) -> bool:
+    """sql/bootstrap_owner.sql as the superuser: the owner role and (optionally) its database.
+
+    Returns True when the database was created by this call."""
+    existed = False
+    if dbname is not None:
+        with superuser_connect(settings) as conn:
+            existed = database_exists(conn, dbname)
+    cmd = [
+        "psql", settings.dsn("postgres", SUPERUSER), "-X", "-q", "-v", "ON_ERROR_STOP=1",
+        "-v", f"owner_password={settings.secrets['MOTOVAULT_OWNER_PASSWORD']}",
+        "-f", str(project_root() / "sql" / "bootstrap_owner.sql"),
+    ]
+    if dbname is not None:
+        cmd[-2:-2] = ["-v", f"dbname={dbname}"]
+    result = subprocess.run(cmd, text=True, capture_output=True, check=False)
+    if result.returncode != 0:
+        raise MotovaultError(f"creating the owner role failed: {result.stderr.strip()}")
+    return dbname is not None and not existed
 
 
 def database_exists(conn: psycopg.Connection, name: str) -> bool:
     return conn.execute("select 1 from pg_database where datname = %s", (name,)).fetchone() is not None
-
-
-def create_database(conn: psycopg.Connection, name: str) -> bool:
-    if database_exists(conn, name):
-        return False
-    conn.execute(sql.SQL("create database {} owner {}").format(sql.Identifier(name), sql.Identifier(OWNER_ROLE)))
-    return True
 
 
 def sqitch_target(settings: Settings, dbname: str) -> str:
@@ -69,8 +71,6 @@ def sqitch(
 
 def provision(settings: Settings, dbname: str) -> tuple[bool, str]:
     """Owner role, database and plan; returns (database created, sqitch output)."""
-    with superuser_connect(settings) as conn:
-        ensure_owner_role(conn, settings.secrets["MOTOVAULT_OWNER_PASSWORD"])
-        created = create_database(conn, dbname)
+    created = bootstrap(settings, dbname)
     out = sqitch(settings, dbname, "deploy").stdout
     return created, out

@@ -305,8 +305,7 @@ def ensure_cluster() -> Settings:
     settings = load_settings()
     cluster.init(settings)
     cluster.start(settings)
-    with database.superuser_connect(settings) as conn:
-        database.ensure_owner_role(conn, settings.secrets["MOTOVAULT_OWNER_PASSWORD"])
+    database.bootstrap(settings)
     return settings
 
 
