@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import itertools
 import os
-import re
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -21,17 +20,7 @@ MOTOVAULT_ROLES = ("authenticator", "anon", "app_user", "analyst", "vin_worker")
 _names = itertools.count()
 
 
-def plan_changes() -> list[str]:
-    """Change names in sqitch.plan order (reworked changes appear once)."""
-    names: list[str] = []
-    for raw in (ROOT / "sqitch.plan").read_text().splitlines():
-        line = raw.strip()
-        if not line or line[0] in "%#@":
-            continue
-        name = re.split(r"[\s\[]", line, maxsplit=1)[0]
-        if name not in names:
-            names.append(name)
-    return names
+plan_changes = database.plan_changes
 
 
 @pytest.fixture

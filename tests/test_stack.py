@@ -17,7 +17,8 @@ import psycopg
 import pytest
 
 from motovault.proc import free_port, pid_alive, port_open
-from motovault.stack import UNCHANGED, plan_changes
+from motovault.database import plan_changes
+from motovault.stack import UNCHANGED
 
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.slow

@@ -7,7 +7,6 @@ Every step says what it did or that there was nothing to do, so a second
 from __future__ import annotations
 
 import importlib.util
-import re
 import shutil
 import subprocess
 import sys
@@ -211,19 +210,6 @@ def down() -> None:
     del settings
 
 
-def plan_changes() -> list[str]:
-    """Change names of sqitch.plan, in order (a reworked change counts once)."""
-    names: list[str] = []
-    for raw in (project_root() / "sqitch.plan").read_text().splitlines():
-        line = raw.strip()
-        if not line or line[0] in "%#@":
-            continue
-        name = re.split(r"[\s\[]", line, maxsplit=1)[0]
-        if name not in names:
-            names.append(name)
-    return names
-
-
 def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
@@ -244,7 +230,7 @@ def schema_status(settings: Settings) -> str:
         ]
     if not deployed:
         return "nothing deployed (make up deploys the plan)"
-    plan = plan_changes()
+    plan = database.plan_changes()
     pending = [name for name in plan if name not in deployed]
     unknown = [name for name in deployed if name not in plan]
     text = f"{_plural(len(deployed), 'change')} deployed, last: {deployed[-1]}"
