@@ -397,7 +397,10 @@ def _decode_many(
     own = client is None
     client = client or VpicClient()
     try:
-        results = client.decode_batch(todo, years=hints)
+        if len(todo) == 1:  # one VIN: the plain DecodeVinValues call
+            results = [client.decode(todo[0], hints[0] if hints else None)]
+        else:
+            results = client.decode_batch(todo, years=hints)
     finally:
         if own:
             client.close()
