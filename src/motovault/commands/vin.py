@@ -46,6 +46,10 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     d.add_argument("--timeout", type=float, default=15.0, help="seconds per vPIC request (default 15)")
     d.set_defaults(func=run_decode)
 
+    from .vin_cache import add_purge_parser
+
+    add_purge_parser(vsub)
+
 
 # -- output
 def _cell(value: object, width: int) -> str:

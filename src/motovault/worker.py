@@ -1,0 +1,272 @@
+"""The VIN decode worker: drains ``app.vin_decode_queue`` into ``app.vin_cache`` and the vehicles.
+
+One loop, all rules in SQL (deploy/vin_decode_queue.sql):
+
+1. ``app.vin_decode_claim(n, worker, lease)`` leases up to ``n`` due jobs
+   (``FOR UPDATE SKIP LOCKED``; expired leases of dead workers are reclaimed)
+   and commits, so the lease outlives a crash of this process;
+2. the VINs are decoded in one batch (offline with ultravin by default, or
+   through the vPIC API), outside any transaction;
+3. in ONE transaction: the decodes are COPYed into ``pg_temp.vin_decoded`` and
+   ``app.vin_decode_finish(ids, worker)`` upserts the cache, fills the vehicles
+   (only empty make/model/year; display_name only while it is the default) and
+   marks the jobs done. Killed before the commit, nothing is written and the
+   lease expires; killed after, the jobs are done. Either way once.
+4. a failing batch goes to ``app.vin_decode_fail`` (retry with backoff, park
+   after the last attempt).
+
+When nothing is due it waits on ``LISTEN vin_decode`` (woken by every VIN
+write) or ``--poll`` seconds (backoffs and expired leases come due silently).
+
+The connection logs in as the owner role of the local stack (or
+``$MOTOVAULT_WORKER_DSN``) and runs ``set role vin_worker``: whatever it does
+is bounded by vin_worker's grants.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import sys
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable, Sequence
+
+import psycopg
+
+from .errors import MotovaultError
+
+CHANNEL = "vin_decode"
+WORKER_ROLE = "vin_worker"
+
+#: decode_batch(vins) -> one result per VIN, in order. The results are
+#: motovault.decode.DecodeResult (or anything with the same attributes).
+DecodeBatch = Callable[[list[str]], Sequence[Any]]
+
+_COLUMNS = (
+    "vin", "decoded", "make", "model", "year", "trim", "body_class", "vehicle_type", "fuel_types",
+    "engine_cylinders", "engine_displacement_l", "engine_power_kw", "engine_power_hp", "drive_type",
+    "manufacturer", "plant_country", "error_codes", "error_texts", "raw_data", "source", "data_version",
+)
+_COPY = f"copy pg_temp.vin_decoded ({', '.join(_COLUMNS)}) from stdin"
+
+
+def log(message: str) -> None:
+    print(f"worker: {message}", file=sys.stderr, flush=True)
+
+
+def offline_decoder() -> DecodeBatch:
+    from .decode import decode_many
+
+    return lambda vins: decode_many(vins, offline=True)
+
+
+def online_decoder(client: Any = None) -> DecodeBatch:
+    from .decode import decode_many
+    from .vpic import VpicClient
+
+    client = client or VpicClient()
+    return lambda vins: decode_many(vins, offline=False, client=client)
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, (set, frozenset, tuple)):
+        return list(value)
+    return str(value)
+
+
+def result_row(vin: str, r: Any) -> tuple:
+    """The app.vin_decode_result row of one decode (a negative entry when the make is unknown)."""
+    engine = r.engine
+    decoded = r.make is not None
+    return (
+        vin,
+        decoded,
+        r.make,
+        r.model if decoded else None,
+        r.model_year if decoded else None,
+        r.trim,
+        r.body_class,
+        r.vehicle_type,
+        list(r.fuel_types),
+        engine.cylinders,
+        engine.displacement_l,
+        engine.power_kw,
+        engine.power_hp,
+        r.drive_type,
+        r.manufacturer,
+        r.plant_country,
+        list(r.error_codes),
+        list(r.error_texts),
+        json.dumps(dict(r.raw), default=_json_default, separators=(",", ":")).replace("\\u0000", ""),
+        r.source,
+        r.data_version,
+    )
+
+
+@dataclass
+class Stats:
+    batches: int = 0
+    jobs: int = 0
+    done: int = 0
+    failed: int = 0
+    undecodable: int = 0
+    filled: int = 0
+    started: float = field(default_factory=time.monotonic)
+
+    def rate(self) -> float:
+        return self.done / max(time.monotonic() - self.started, 1e-9)
+
+
+class Worker:
+    def __init__(
+        self,
+        dsn: str,
+        decode_batch: DecodeBatch | None = None,
+        *,
+        batch_size: int = 1000,
+        lease_seconds: int = 60,
+        poll_seconds: float = 5.0,
+        name: str | None = None,
+        role: str | None = WORKER_ROLE,
+        quiet: bool = False,
+    ) -> None:
+        self.dsn = dsn
+        self.decode_batch = decode_batch or offline_decoder()
+        self.batch_size = batch_size
+        self.lease_seconds = lease_seconds
+        self.poll_seconds = poll_seconds
+        self.name = name or f"{socket.gethostname()}:{os.getpid()}"
+        self.role = role
+        self.quiet = quiet
+        self.stats = Stats()
+        self.conn: psycopg.Connection | None = None
+
+    # -- connection
+    def connect(self) -> psycopg.Connection:
+        try:
+            conn = psycopg.connect(self.dsn, autocommit=True, connect_timeout=10, application_name="motovault worker")
+        except psycopg.OperationalError as exc:
+            raise MotovaultError(f"cannot connect to the database: {exc}") from None
+        if self.role:
+            conn.execute(f'set role "{self.role}"')
+        conn.execute(
+            "create temp table if not exists vin_decoded of app.vin_decode_result on commit delete rows"
+        )
+        conn.execute(f"listen {CHANNEL}")
+        self.conn = conn
+        return conn
+
+    def close(self) -> None:
+        if self.conn is not None:
+            self.conn.close()
+            self.conn = None
+
+    def __enter__(self) -> "Worker":
+        self.connect()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- one batch
+    def run_batch(self) -> int:
+        """Claim, decode and finish one batch; returns how many jobs it claimed (0: nothing due)."""
+        conn = self.conn or self.connect()
+        jobs = conn.execute(
+            "select job_id, vin, attempts from app.vin_decode_claim(%s, %s, %s)",
+            (self.batch_size, self.name, self.lease_seconds),
+        ).fetchall()
+        if not jobs:
+            return 0
+        ids = [j[0] for j in jobs]
+        vins = [j[1] for j in jobs]
+        t0 = time.monotonic()
+        try:
+            results = list(self.decode_batch(vins))
+            if len(results) != len(vins):
+                raise MotovaultError(f"decoder returned {len(results)} results for {len(vins)} VINs")
+            rows = [result_row(v, r) for v, r in zip(vins, results)]
+        except Exception as exc:  # the decoder failed: retry later, park after the last attempt
+            self._fail(ids, f"decode failed: {type(exc).__name__}: {exc}")
+            return len(jobs)
+        t1 = time.monotonic()
+        try:
+            with conn.transaction():
+                with conn.cursor() as cur:
+                    with cur.copy(_COPY) as copy:
+                        for row in rows:
+                            copy.write_row(row)
+                    cached, filled, done = cur.execute(
+                        "select cached, filled, done from app.vin_decode_finish(%s, %s)", (ids, self.name)
+                    ).fetchone()  # type: ignore[misc]
+        except psycopg.Error as exc:  # e.g. a deadlock with a user's write: retry the batch later
+            self._fail(ids, f"write failed: {type(exc).__name__}: {exc}".strip())
+            return len(jobs)
+        t2 = time.monotonic()
+        undecodable = sum(1 for r in rows if not r[1])
+        s = self.stats
+        s.batches += 1
+        s.jobs += len(jobs)
+        s.done += done
+        s.undecodable += undecodable
+        s.filled += filled
+        if not self.quiet:
+            log(
+                f"batch of {len(jobs)}: {done} done ({undecodable} undecodable), {filled} vehicles filled; "
+                f"decode {t1 - t0:.2f}s, write {t2 - t1:.2f}s; total {s.done} done, {s.rate():,.0f} VINs/s"
+            )
+        return len(jobs)
+
+    def _fail(self, ids: list[int], error: str) -> None:
+        assert self.conn is not None
+        changed = self.conn.execute(
+            "select app.vin_decode_fail(%s, %s, %s)", (ids, self.name, error)
+        ).fetchone()[0]  # type: ignore[index]
+        self.stats.failed += len(ids)
+        log(f"batch of {len(ids)} failed ({changed} rescheduled or parked): {error.splitlines()[0][:300]}")
+
+    # -- loops
+    def drain(self) -> int:
+        """Run batches until nothing is due; returns how many jobs were claimed."""
+        total = 0
+        while True:
+            n = self.run_batch()
+            if n == 0:
+                return total
+            total += n
+
+    def wait(self, timeout: float) -> bool:
+        """Wait for a NOTIFY on the channel (or the timeout); True when woken by one."""
+        assert self.conn is not None
+        woken = False
+        for _ in self.conn.notifies(timeout=timeout, stop_after=1):
+            woken = True
+        return woken
+
+    def run_forever(self) -> None:
+        conn = self.conn or self.connect()
+        log(f"{self.name} listening on {CHANNEL} (batch {self.batch_size}, lease {self.lease_seconds}s)")
+        del conn
+        while True:
+            self.drain()
+            self.wait(self.poll_seconds)
+
+
+def default_dsn() -> str:
+    dsn = os.environ.get("MOTOVAULT_WORKER_DSN")
+    if dsn:
+        return dsn
+    from .settings import OWNER_ROLE, load_settings
+
+    return load_settings().dsn(user=OWNER_ROLE)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from .cli import main as cli_main
+
+    return cli_main(["worker", *(argv or [])])
+
+
+__all__ = ["CHANNEL", "Worker", "default_dsn", "offline_decoder", "online_decoder", "result_row"]
