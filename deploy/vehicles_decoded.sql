@@ -22,9 +22,13 @@ alter table app.vehicles
     add column plant_country text,
     add column vin_decoded_at timestamptz,
     add column vin_decode_source text,
+    add column vin_filled text[],
     add constraint vehicles_vin_decode_source_known check (vin_decode_source is null or vin_decode_source in ('offline', 'vpic')),
-    add constraint vehicles_vin_decoded_needs_vin check (vin_decoded_at is null or vin is not null);
+    add constraint vehicles_vin_decoded_needs_vin check (vin_decoded_at is null or vin is not null),
+    add constraint vehicles_vin_filled_known check (vin_filled is null or vin_filled <@ array['make', 'model', 'year']);
 
+comment on column app.vehicles.vin_filled is
+    'Which of make, model, year the decoder filled (they were empty): cleared again when the VIN changes, unless edited since.';
 comment on column app.vehicles.vin_decoded_at is 'When the decoded fields were copied from the VIN cache; NULL while the VIN waits for the worker (or has none).';
 
 -- the name vehicles_prepare gives a vehicle whose display_name was left blank
@@ -42,10 +46,10 @@ comment on function app.vehicle_default_name(integer, text, text) is
 -- the worker reads and fills vehicles that have a VIN, in every tenant
 create policy vehicles_vin_worker_read on app.vehicles for select to vin_worker using (vin is not null);
 create policy vehicles_vin_worker_fill on app.vehicles for update to vin_worker using (vin is not null) with check (vin is not null);
-grant select (tenant_id, id, vin, display_name, make, model, year, deleted_at, vin_decoded_at) on app.vehicles to vin_worker;
+grant select (tenant_id, id, vin, display_name, make, model, year, deleted_at, vin_decoded_at, vin_filled) on app.vehicles to vin_worker;
 grant update (display_name, make, model, year, trim, body_class, vehicle_type, fuel_types, engine_cylinders,
               engine_displacement_l, engine_power_kw, drive_type, manufacturer, plant_country,
-              vin_decoded_at, vin_decode_source)
+              vin_decoded_at, vin_decode_source, vin_filled)
     on app.vehicles to vin_worker;
 -- functions the vehicles triggers call as the invoker (app.stamp_row names the membership
 -- helpers in an expression short-circuited for vin_worker, but EXECUTE is checked anyway)
@@ -63,7 +67,7 @@ select tenant_id, id, garage_id, vin, display_name, make, model, year, color, li
        odometer_reading, odometer_unit, is_active, notes,
        created_at, updated_at, created_by, updated_by,
        trim, body_class, vehicle_type, fuel_types, engine_cylinders, engine_displacement_l, engine_power_kw,
-       drive_type, manufacturer, plant_country, vin_decoded_at, vin_decode_source
+       drive_type, manufacturer, plant_country, vin_decoded_at, vin_decode_source, vin_filled
 from app.vehicles
 where deleted_at is null;
 comment on column api.vehicles.make is 'Make; filled from the decoded VIN when left empty (what a person typed is never overwritten).';
@@ -81,6 +85,7 @@ comment on column api.vehicles.manufacturer is 'Decoded from the VIN (read-only)
 comment on column api.vehicles.plant_country is 'Decoded from the VIN (read-only).';
 comment on column api.vehicles.vin_decoded_at is 'When the VIN was decoded onto this vehicle; NULL while it is queued (see rpc/decode_vin).';
 comment on column api.vehicles.vin_decode_source is 'offline (embedded vPIC database) or vpic (NHTSA REST API).';
+comment on column api.vehicles.vin_filled is 'Which of make, model, year were empty and filled from the VIN (read-only); they are cleared again if the VIN changes, unless edited since.';
 
 create or replace view api.vehicles_trash
 with (security_invoker = true)
@@ -89,7 +94,7 @@ select tenant_id, id, garage_id, vin, display_name, make, model, year, color, li
        odometer_reading, odometer_unit, is_active, notes,
        created_at, updated_at, created_by, updated_by, deleted_at,
        trim, body_class, vehicle_type, fuel_types, engine_cylinders, engine_displacement_l, engine_power_kw,
-       drive_type, manufacturer, plant_country, vin_decoded_at, vin_decode_source
+       drive_type, manufacturer, plant_country, vin_decoded_at, vin_decode_source, vin_filled
 from app.vehicles
 where deleted_at is not null;
 

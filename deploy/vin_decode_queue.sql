@@ -118,6 +118,11 @@ begin
     end if;
     if c.decoded then  -- a fresh negative entry: nothing to fill, nothing to queue
         rename := v.display_name = app.vehicle_default_name(v.year, v.make, v.model);
+        v.vin_filled := array_remove(array[
+            case when v.make is null and c.make is not null then 'make' end,
+            case when v.model is null and c.model is not null then 'model' end,
+            case when v.year is null and c.year <= extract(year from current_date)::integer + 1 then 'year' end
+        ], null);
         v.make := coalesce(v.make, left(c.make, 100));
         v.model := coalesce(v.model, left(c.model, 100));
         v.year := coalesce(v.year, case when c.year <= extract(year from current_date)::integer + 1 then c.year end);
@@ -147,27 +152,51 @@ create function app.vehicles_vin_decode()
 returns trigger
 language plpgsql
 as $$
+declare
+    rename boolean;
 begin
     if current_user = 'app_user'
        and (new.trim, new.body_class, new.vehicle_type, new.fuel_types, new.engine_cylinders, new.engine_displacement_l,
-            new.engine_power_kw, new.drive_type, new.manufacturer, new.plant_country, new.vin_decoded_at, new.vin_decode_source)
+            new.engine_power_kw, new.drive_type, new.manufacturer, new.plant_country, new.vin_decoded_at, new.vin_decode_source,
+            new.vin_filled)
            is distinct from
            (case when tg_op = 'UPDATE' then (old.trim, old.body_class, old.vehicle_type, old.fuel_types, old.engine_cylinders,
                  old.engine_displacement_l, old.engine_power_kw, old.drive_type, old.manufacturer, old.plant_country,
-                 old.vin_decoded_at, old.vin_decode_source)
+                 old.vin_decoded_at, old.vin_decode_source, old.vin_filled)
             else (null::text, null::text, null::text, null::text[], null::integer, null::numeric, null::numeric,
-                  null::text, null::text, null::text, null::timestamptz, null::text) end)
+                  null::text, null::text, null::text, null::timestamptz, null::text, null::text[]) end)
     then
         raise exception using
             errcode = 'check_violation',
             constraint = 'vehicles_decoded_fields_read_only',
-            message = 'trim, body_class, vehicle_type, fuel_types, engine_*, drive_type, manufacturer, plant_country, vin_decoded_at, vin_decode_source: decoded from the VIN, read-only',
+            message = 'trim, body_class, vehicle_type, fuel_types, engine_*, drive_type, manufacturer, plant_country, vin_decoded_at, vin_decode_source, vin_filled: decoded from the VIN, read-only',
             hint = 'Leave the decoded fields out; they are filled when the VIN is decoded. make, model and year can be typed.';
     end if;
     if tg_op = 'UPDATE' and new.vin is not distinct from old.vin then
         return new;
     end if;
-    -- a new or changed VIN: the decoded fields of the old one no longer apply
+    -- a new or changed VIN: the decoded fields of the old one no longer apply, nor
+    -- make/model/year the old one filled (unless edited in this very update)
+    -- the name is still the default one (of the values before this write): it follows the new values
+    rename := new.display_name = case
+        when tg_op = 'UPDATE' then app.vehicle_default_name(old.year, old.make, old.model)
+        else app.vehicle_default_name(new.year, new.make, new.model)
+    end;
+    if tg_op = 'UPDATE' and old.vin_filled is not null then
+        if 'make' = any(old.vin_filled) and new.make is not distinct from old.make then
+            new.make := null;
+        end if;
+        if 'model' = any(old.vin_filled) and new.model is not distinct from old.model then
+            new.model := null;
+        end if;
+        if 'year' = any(old.vin_filled) and new.year is not distinct from old.year then
+            new.year := null;
+        end if;
+    end if;
+    if rename then
+        new.display_name := app.vehicle_default_name(new.year, new.make, new.model);
+    end if;
+    new.vin_filled := null;
     new.trim := null;
     new.body_class := null;
     new.vehicle_type := null;
@@ -316,7 +345,12 @@ begin
         manufacturer = s.manufacturer,
         plant_country = s.plant_country,
         vin_decoded_at = now(),
-        vin_decode_source = s.source
+        vin_decode_source = s.source,
+        vin_filled = array_remove(array[
+            case when v.make is null and s.make is not null then 'make' end,
+            case when v.model is null and s.model is not null then 'model' end,
+            case when v.year is null and s.year <= extract(year from current_date)::integer + 1 then 'year' end
+        ], null)
     from pg_temp.vin_decoded as s
     where s.decoded
       and v.vin = s.vin

@@ -66,6 +66,7 @@ from vin_worker;
 drop function app.vehicle_default_name(integer, text, text);
 
 alter table app.vehicles
+    drop constraint vehicles_vin_filled_known,
     drop constraint vehicles_vin_decoded_needs_vin,
     drop constraint vehicles_vin_decode_source_known,
     drop column trim,
@@ -79,6 +80,7 @@ alter table app.vehicles
     drop column manufacturer,
     drop column plant_country,
     drop column vin_decoded_at,
-    drop column vin_decode_source;
+    drop column vin_decode_source,
+    drop column vin_filled;
 
 commit;
