@@ -38,10 +38,10 @@ language sql
 immutable
 parallel safe
 as $$
-    select coalesce(nullif(concat_ws(' ', year, make, model), ''), 'Vehicle')
+    select left(coalesce(nullif(concat_ws(' ', year::text, make, model), ''), 'Vehicle'), 100)
 $$;
 comment on function app.vehicle_default_name(integer, text, text) is
-    'The display_name a vehicle gets when none is typed: "year make model", or "Vehicle". A display_name still equal to it may be renamed when decoding fills year, make or model.';
+    'The display_name a vehicle gets when none is typed: "year make model" (at most 100 characters), or "Vehicle". A display_name still equal to it may be renamed when decoding fills year, make or model.';
 
 -- the worker reads and fills vehicles that have a VIN, in every tenant
 create policy vehicles_vin_worker_read on app.vehicles for select to vin_worker using (vin is not null);

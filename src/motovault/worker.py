@@ -192,18 +192,7 @@ class Worker:
             self._fail(ids, f"decode failed: {type(exc).__name__}: {exc}")
             return len(jobs)
         t1 = time.monotonic()
-        try:
-            with conn.transaction():
-                with conn.cursor() as cur:
-                    with cur.copy(_COPY) as copy:
-                        for row in rows:
-                            copy.write_row(row)
-                    cached, filled, done = cur.execute(
-                        "select cached, filled, done from app.vin_decode_finish(%s, %s)", (ids, self.name)
-                    ).fetchone()  # type: ignore[misc]
-        except psycopg.Error as exc:  # e.g. a deadlock with a user's write: retry the batch later
-            self._fail(ids, f"write failed: {type(exc).__name__}: {exc}".strip())
-            return len(jobs)
+        cached, filled, done = self._write(ids, rows)
         t2 = time.monotonic()
         undecodable = sum(1 for r in rows if not r[1])
         s = self.stats
@@ -218,6 +207,35 @@ class Worker:
                 f"decode {t1 - t0:.2f}s, write {t2 - t1:.2f}s; total {s.done} done, {s.rate():,.0f} VINs/s"
             )
         return len(jobs)
+
+    def _write(self, ids: list[int], rows: list[tuple]) -> tuple[int, int, int]:
+        """COPY + app.vin_decode_finish in one transaction; (cached, filled, done).
+
+        When the transaction fails (a decode a vehicle's CHECK refuses, a deadlock with a
+        user's write), the batch is split in halves and retried, so one bad job fails alone.
+        """
+        assert self.conn is not None
+        conn = self.conn
+        try:
+            with conn.transaction():
+                with conn.cursor() as cur:
+                    with cur.copy(_COPY) as copy:
+                        for row in rows:
+                            copy.write_row(row)
+                    cached, filled, done = cur.execute(
+                        "select cached, filled, done from app.vin_decode_finish(%s, %s)", (ids, self.name)
+                    ).fetchone()  # type: ignore[misc]
+            return cached, filled, done
+        except psycopg.Error as exc:
+            if conn.closed:
+                raise
+            if len(ids) == 1:
+                self._fail(ids, f"write failed: {type(exc).__name__}: {exc}".strip())
+                return 0, 0, 0
+            half = len(ids) // 2
+            a = self._write(ids[:half], rows[:half])
+            b = self._write(ids[half:], rows[half:])
+            return a[0] + b[0], a[1] + b[1], a[2] + b[2]
 
     def _fail(self, ids: list[int], error: str) -> None:
         assert self.conn is not None
