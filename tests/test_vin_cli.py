@@ -138,3 +138,11 @@ def test_online_failure_is_a_one_line_error(mocked_vpic, capsys) -> None:
     mocked_vpic["h"] = down
     line = one_line_error(capsys, ["vin", "decode", "--online", "1FTMW1T88MFA00001"])
     assert "vPIC failed for VIN 1FTMW1T88MFA00001 after 5 attempt(s)" in line
+
+
+def test_file_dash_reads_standard_input(monkeypatch, capsys) -> None:
+    monkeypatch.setattr("sys.stdin", io.StringIO("1FTMW1T88MFA00001\n1FTMW1T84MFA00001\n"))
+    assert main(["vin", "decode", "--json", "--file", "-"]) == 1
+    captured = capsys.readouterr()
+    assert [json.loads(x)["valid"] for x in captured.out.splitlines()] == [True, False]
+    assert "line 2: 1FTMW1T84MFA00001: position 9 should be 8, found 4" in captured.err

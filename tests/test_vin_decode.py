@@ -141,3 +141,29 @@ def test_raw_by_code_uses_the_online_names() -> None:
     r = D.decode("1FTMW1T88MFA00001")
     coded = D.raw_by_code(r)
     assert coded["ModelYear"] == "2021" and coded["EngineHP"] == "375"
+
+
+# the offline hot path recognizes clean VINs inline; it must agree with validate() on everything
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from motovault import vin as V  # noqa: E402
+
+near_vins = st.one_of(
+    st.text(alphabet=V.ALPHABET + "IOQ -*éß\t", min_size=0, max_size=19),
+    st.text(alphabet=V.ALPHABET, min_size=17, max_size=17).map(V.with_check_digit),
+    st.text(alphabet=V.ALPHABET.lower() + " ", min_size=17, max_size=19),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(near_vins, min_size=1, max_size=8))
+def test_decode_many_validation_agrees_with_validate(vins: list[str]) -> None:
+    for text, r in zip(vins, D.decode_many(vins)):
+        val = V.validate(text)
+        assert (r.vin, r.valid, r.errors, r.warnings) == (val.vin, val.valid, val.errors, val.warnings)
+
+
+def test_a_non_text_vin_is_a_clear_error() -> None:
+    with pytest.raises(MotovaultError, match="a VIN is text, not int"):
+        D.decode_many(["1FTMW1T88MFA00001", 12345])  # type: ignore[list-item]
