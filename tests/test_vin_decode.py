@@ -167,3 +167,12 @@ def test_decode_many_validation_agrees_with_validate(vins: list[str]) -> None:
 def test_a_non_text_vin_is_a_clear_error() -> None:
     with pytest.raises(MotovaultError, match="a VIN is text, not int"):
         D.decode_many(["1FTMW1T88MFA00001", 12345])  # type: ignore[list-item]
+
+
+def test_to_dict_equals_dataclasses_asdict() -> None:
+    for r in D.decode_many(["1FTMW1T88MFA00001", "ABC", "WVWZZZ1JZXW000001"]):
+        expected = dataclasses.asdict(r)
+        for key in ("errors", "warnings", "fuel_types", "error_codes", "error_texts"):
+            expected[key] = list(expected[key])
+        assert r.to_dict() == expected
+        assert list(r.to_dict()) == [f.name for f in dataclasses.fields(r)]

@@ -349,3 +349,17 @@ def test_concurrency_one_serializes_requests() -> None:
     client, _ = make_client(batch_handler([], delay=0.01, lock=lock, inflight=inflight), concurrency=1)
     client.decode_batch([f"1FTMW1T88MFA{n:05d}" for n in range(200)])
     assert inflight[1] == 1
+
+
+def test_vins_are_escaped_in_the_path_and_checked_for_the_batch_format() -> None:
+    paths = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        paths.append(request.url.raw_path.decode())
+        return httpx.Response(200, json=ok_body())
+
+    client, _ = make_client(handler)
+    client.decode("../x?y")
+    assert paths[0].startswith("/api/vehicles/DecodeVinValues/..%2Fx%3Fy?")
+    with pytest.raises(MotovaultError, match="cannot send 'A,B' in a vPIC batch"):
+        client.decode_batch(["1FTMW1T88MFA00001", "A,B"])
