@@ -27,6 +27,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable, Iterable, Sequence
+from urllib.parse import quote
 
 import httpx
 
@@ -130,7 +131,9 @@ class VpicClient:
         params: dict[str, Any] = {"format": "json"}
         if model_year is not None:
             params["modelyear"] = str(int(model_year))
-        body = self._request("GET", f"DecodeVinValues/{vin}", what=f"VIN {vin}", params=params)
+        # '*' marks an unknown position in a partial VIN; everything else odd is escaped
+        path = "DecodeVinValues/" + quote(vin.strip(), safe="*")
+        body = self._request("GET", path, what=f"VIN {vin}", params=params)
         return self._results(body, f"VIN {vin}")[0]
 
     def decode_batch(
@@ -141,7 +144,10 @@ class VpicClient:
         Chunks of :data:`BATCH_LIMIT`; chunks run on at most ``concurrency``
         threads. ``years`` gives an optional model year per VIN.
         """
-        vins = list(vins)
+        vins = [v.strip() for v in vins]
+        for v in vins:
+            if not v or "," in v or ";" in v:
+                raise MotovaultError(f"cannot send {v!r} in a vPIC batch: VINs there are non-empty and without ',' or ';'")
         if years is not None and len(years) != len(vins):
             raise MotovaultError(f"{len(years)} model years given for {len(vins)} VINs")
         pairs = list(zip(vins, years if years is not None else [None] * len(vins)))

@@ -178,6 +178,10 @@ def run_decode(args: argparse.Namespace) -> int:
         results = decode_many(args.vins, args.offline, client=client)
         _print(results, args, header=True)
         return 1 if any(not r.valid for r in results) else 0
+    except BrokenPipeError:  # `motovault vin decode … | head`: the reader left, stop quietly
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
     finally:
         if client is not None:
             client.close()
