@@ -1,0 +1,358 @@
+"""The VIN decode worker: drains ``app.vin_decode_queue`` into ``app.vin_cache`` and the vehicles.
+
+One loop, all rules in SQL (deploy/vin_decode_queue.sql):
+
+1. ``app.vin_decode_claim(n, worker, lease)`` leases up to ``n`` due jobs
+   (``FOR UPDATE SKIP LOCKED``; expired leases of dead workers are reclaimed)
+   and commits, so the lease outlives a crash of this process;
+2. the VINs are decoded in one batch (offline with ultravin by default, or
+   through the vPIC API), outside any transaction;
+3. in ONE transaction: the decodes are COPYed into ``pg_temp.vin_decoded`` and
+   ``app.vin_decode_finish(ids, worker)`` upserts the cache, fills the vehicles
+   (only empty make/model/year; display_name only while it is the default) and
+   marks the jobs done. Killed before the commit, nothing is written and the
+   lease expires; killed after, the jobs are done. Either way once.
+4. a failing batch goes to ``app.vin_decode_fail`` (retry with backoff, park
+   after the last attempt).
+
+When nothing is due it waits on ``LISTEN vin_decode`` (woken by every VIN
+write) or ``--poll`` seconds (backoffs and expired leases come due silently).
+
+The connection logs in as the owner role of the local stack (or
+``$MOTOVAULT_WORKER_DSN``) and runs ``set role vin_worker``: whatever it does
+is bounded by vin_worker's grants.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import socket
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable, Sequence
+
+import psycopg
+
+from .errors import MotovaultError
+
+CHANNEL = "vin_decode"
+WORKER_ROLE = "vin_worker"
+
+#: decode_batch(vins) -> one result per VIN, in order. The results are
+#: motovault.decode.DecodeResult (or anything with the same attributes).
+DecodeBatch = Callable[[list[str]], Sequence[Any]]
+
+_COLUMNS = (
+    "vin", "decoded", "make", "model", "year", "trim", "body_class", "vehicle_type", "fuel_types",
+    "engine_cylinders", "engine_displacement_l", "engine_power_kw", "engine_power_hp", "drive_type",
+    "manufacturer", "plant_country", "error_codes", "error_texts", "raw_data", "source", "data_version",
+)
+_COPY = f"copy pg_temp.vin_decoded ({', '.join(_COLUMNS)}) from stdin"
+
+
+def log(message: str) -> None:
+    print(f"worker: {message}", file=sys.stderr, flush=True)
+
+
+def offline_decoder() -> DecodeBatch:
+    from .decode import decode_many
+
+    return lambda vins: decode_many(vins, offline=True)
+
+
+def online_decoder(client: Any = None) -> DecodeBatch:
+    from .decode import decode_many
+    from .vpic import VpicClient
+
+    client = client or VpicClient()
+    return lambda vins: decode_many(vins, offline=False, client=client)
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, (set, frozenset, tuple)):
+        return list(value)
+    return str(value)
+
+
+def result_row(vin: str, r: Any) -> tuple:
+    """The app.vin_decode_result row of one decode (a negative entry when the make is unknown)."""
+    engine = r.engine
+    decoded = r.make is not None
+    return (
+        vin,
+        decoded,
+        r.make,
+        r.model if decoded else None,
+        r.model_year if decoded else None,
+        r.trim,
+        r.body_class,
+        r.vehicle_type,
+        list(r.fuel_types),
+        engine.cylinders,
+        engine.displacement_l,
+        engine.power_kw,
+        engine.power_hp,
+        r.drive_type,
+        r.manufacturer,
+        r.plant_country,
+        list(r.error_codes),
+        list(r.error_texts),
+        json.dumps(dict(r.raw), default=_json_default, separators=(",", ":")).replace("\\u0000", ""),
+        r.source,
+        r.data_version,
+    )
+
+
+@dataclass
+class Stats:
+    batches: int = 0
+    jobs: int = 0
+    done: int = 0
+    failed: int = 0
+    undecodable: int = 0
+    filled: int = 0
+    started: float = field(default_factory=time.monotonic)
+
+    def rate(self) -> float:
+        return self.done / max(time.monotonic() - self.started, 1e-9)
+
+
+class Worker:
+    def __init__(
+        self,
+        dsn: str,
+        decode_batch: DecodeBatch | None = None,
+        *,
+        batch_size: int = 1000,
+        lease_seconds: int = 60,
+        poll_seconds: float = 5.0,
+        name: str | None = None,
+        role: str | None = WORKER_ROLE,
+        quiet: bool = False,
+        pipeline: bool = True,
+    ) -> None:
+        self.dsn = dsn
+        self.decode_batch = decode_batch or offline_decoder()
+        self.batch_size = batch_size
+        self.lease_seconds = lease_seconds
+        self.poll_seconds = poll_seconds
+        self.name = name or f"{socket.gethostname()}:{os.getpid()}"
+        self.role = role
+        self.quiet = quiet
+        self.pipeline = pipeline
+        self.stats = Stats()
+        self.conn: psycopg.Connection | None = None
+
+    # -- connection
+    def _open(self) -> psycopg.Connection:
+        try:
+            conn = psycopg.connect(self.dsn, autocommit=True, connect_timeout=10, application_name="motovault worker")
+        except psycopg.OperationalError as exc:
+            raise MotovaultError(f"cannot connect to the database: {exc}") from None
+        if self.role:
+            conn.execute(f'set role "{self.role}"')
+        return conn
+
+    def connect(self) -> psycopg.Connection:
+        conn = self._open()
+        conn.execute(
+            "create temp table if not exists vin_decoded of app.vin_decode_result on commit delete rows"
+        )
+        conn.execute(f"listen {CHANNEL}")
+        self.conn = conn
+        return conn
+
+    def close(self) -> None:
+        if self.conn is not None:
+            self.conn.close()
+            self.conn = None
+
+    def __enter__(self) -> "Worker":
+        self.connect()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- one batch
+    def _claim(self, conn: psycopg.Connection) -> list[tuple[int, str, int]]:
+        return conn.execute(
+            "select job_id, vin, attempts from app.vin_decode_claim(%s, %s, %s)",
+            (self.batch_size, self.name, self.lease_seconds),
+        ).fetchall()
+
+    def _decode(self, jobs: list[tuple[int, str, int]]) -> tuple[list[int], list[tuple] | None, str | None, float]:
+        """(ids, rows, None, seconds) or (ids, None, error, seconds) when the decoder failed."""
+        ids = [j[0] for j in jobs]
+        vins = [j[1] for j in jobs]
+        t0 = time.monotonic()
+        try:
+            results = list(self.decode_batch(vins))
+            if len(results) != len(vins):
+                raise MotovaultError(f"decoder returned {len(results)} results for {len(vins)} VINs")
+            return ids, [result_row(v, r) for v, r in zip(vins, results)], None, time.monotonic() - t0
+        except Exception as exc:  # the decoder failed: retry later, park after the last attempt
+            return ids, None, f"decode failed: {type(exc).__name__}: {exc}", time.monotonic() - t0
+
+    def run_batch(self) -> int:
+        """Claim, decode and finish one batch; returns how many jobs it claimed (0: nothing due)."""
+        conn = self.conn or self.connect()
+        jobs = self._claim(conn)
+        if jobs:
+            self._finish_batch(*self._decode(jobs))
+        return len(jobs)
+
+    def _finish_batch(self, ids: list[int], rows: list[tuple] | None, error: str | None, decode_s: float) -> None:
+        if rows is None:
+            self._fail(ids, error or "decode failed")
+            return
+        t1 = time.monotonic()
+        cached, filled, done = self._write(ids, rows)
+        t2 = time.monotonic()
+        jobs = ids
+        undecodable = sum(1 for r in rows if not r[1])
+        s = self.stats
+        s.batches += 1
+        s.jobs += len(jobs)
+        s.done += done
+        s.undecodable += undecodable
+        s.filled += filled
+        if not self.quiet:
+            log(
+                f"batch of {len(jobs)}: {done} done ({undecodable} undecodable), {filled} vehicles filled; "
+                f"decode {decode_s:.2f}s, write {t2 - t1:.2f}s; total {s.done} done, {s.rate():,.0f} VINs/s"
+            )
+
+    def _write(self, ids: list[int], rows: list[tuple]) -> tuple[int, int, int]:
+        """COPY + app.vin_decode_finish in one transaction; (cached, filled, done).
+
+        When the transaction fails (a decode a vehicle's CHECK refuses, a deadlock with a
+        user's write), the batch is split in halves and retried, so one bad job fails alone.
+        """
+        assert self.conn is not None
+        conn = self.conn
+        try:
+            with conn.transaction():
+                with conn.cursor() as cur:
+                    with cur.copy(_COPY) as copy:
+                        for row in rows:
+                            copy.write_row(row)
+                    cached, filled, done = cur.execute(
+                        "select cached, filled, done from app.vin_decode_finish(%s, %s)", (ids, self.name)
+                    ).fetchone()  # type: ignore[misc]
+            return cached, filled, done
+        except psycopg.Error as exc:
+            if conn.closed:
+                raise
+            if len(ids) == 1:
+                self._fail(ids, f"write failed: {type(exc).__name__}: {exc}".strip())
+                return 0, 0, 0
+            half = len(ids) // 2
+            a = self._write(ids[:half], rows[:half])
+            b = self._write(ids[half:], rows[half:])
+            return a[0] + b[0], a[1] + b[1], a[2] + b[2]
+
+    def _fail(self, ids: list[int], error: str) -> None:
+        assert self.conn is not None
+        changed = self.conn.execute(
+            "select app.vin_decode_fail(%s, %s, %s)", (ids, self.name, error)
+        ).fetchone()[0]  # type: ignore[index]
+        self.stats.failed += len(ids)
+        log(f"batch of {len(ids)} failed ({changed} rescheduled or parked): {error.splitlines()[0][:300]}")
+
+    # -- loops
+    def drain(self) -> int:
+        """Run batches until nothing is due; returns how many jobs were claimed.
+
+        With ``pipeline`` (the default) a second connection claims and decodes the
+        next batch in a thread while this one writes the previous batch: the wall
+        time per batch is about max(decode, write) instead of their sum. Each
+        batch is still claimed, then written in its own transaction.
+        """
+        if not self.pipeline:
+            total = 0
+            while True:
+                n = self.run_batch()
+                if n == 0:
+                    return total
+                total += n
+        conn = self.conn or self.connect()
+        del conn
+        claimer = self._open()
+        handoff: queue.Queue = queue.Queue(maxsize=1)
+        stop = threading.Event()
+
+        def produce() -> None:
+            try:
+                while not stop.is_set():
+                    jobs = self._claim(claimer)
+                    if not jobs:
+                        break
+                    handoff.put(self._decode(jobs))
+                handoff.put(None)
+            except BaseException as exc:  # noqa: BLE001 - handed to the writer, re-raised there
+                handoff.put(exc)
+
+        thread = threading.Thread(target=produce, name="vin-decode", daemon=True)
+        thread.start()
+        total = 0
+        try:
+            while True:
+                item = handoff.get()
+                if item is None:
+                    break
+                if isinstance(item, BaseException):
+                    raise item
+                total += len(item[0])
+                self._finish_batch(*item)
+        finally:
+            stop.set()
+            while thread.is_alive():  # unblock a producer waiting on a full hand-off
+                try:
+                    handoff.get(timeout=0.1)
+                except queue.Empty:
+                    pass
+            thread.join()
+            claimer.close()
+        # jobs that came due while the last batches were written (a failure with no backoff)
+        while n := self.run_batch():
+            total += n
+        return total
+
+    def wait(self, timeout: float) -> bool:
+        """Wait for a NOTIFY on the channel (or the timeout); True when woken by one."""
+        assert self.conn is not None
+        woken = False
+        for _ in self.conn.notifies(timeout=timeout, stop_after=1):
+            woken = True
+        return woken
+
+    def run_forever(self) -> None:
+        conn = self.conn or self.connect()
+        log(f"{self.name} listening on {CHANNEL} (batch {self.batch_size}, lease {self.lease_seconds}s)")
+        del conn
+        while True:
+            self.drain()
+            self.wait(self.poll_seconds)
+
+
+def default_dsn() -> str:
+    dsn = os.environ.get("MOTOVAULT_WORKER_DSN")
+    if dsn:
+        return dsn
+    from .settings import OWNER_ROLE, load_settings
+
+    return load_settings().dsn(user=OWNER_ROLE)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from .cli import main as cli_main
+
+    return cli_main(["worker", *(argv or [])])
+
+
+__all__ = ["CHANNEL", "Worker", "default_dsn", "offline_decoder", "online_decoder", "result_row"]
