@@ -23,9 +23,18 @@ alter table app.vehicles
     add column vin_decoded_at timestamptz,
     add column vin_decode_source text,
     add column vin_filled text[],
-    add constraint vehicles_vin_decode_source_known check (vin_decode_source is null or vin_decode_source in ('offline', 'vpic')),
-    add constraint vehicles_vin_decoded_needs_vin check (vin_decoded_at is null or vin is not null),
-    add constraint vehicles_vin_filled_known check (vin_filled is null or vin_filled <@ array['make', 'model', 'year']);
+    add constraint vehicles_vin_decode_source_known
+        check (vin_decode_source is null or vin_decode_source in ('offline', 'vpic')) not valid,
+    add constraint vehicles_vin_decoded_needs_vin
+        check (vin_decoded_at is null or vin is not null) not valid,
+    add constraint vehicles_vin_filled_known
+        check (vin_filled is null or vin_filled <@ array['make', 'model', 'year']) not valid;
+
+-- the new columns are NULL in every existing row: validation cannot fail, and NOT VALID first
+-- keeps the ADD COLUMN itself free of a full-table check
+alter table app.vehicles validate constraint vehicles_vin_decode_source_known;
+alter table app.vehicles validate constraint vehicles_vin_decoded_needs_vin;
+alter table app.vehicles validate constraint vehicles_vin_filled_known;
 
 comment on column app.vehicles.vin_filled is
     'Which of make, model, year the decoder filled (they were empty): cleared again when the VIN changes, unless edited since.';
