@@ -132,7 +132,7 @@ comment on function app.odometer_problem(uuid, uuid) is
 
 -- the trigger every reading source gets --------------------------------------------------------------
 
-create function app.sync_vehicle_odometer(tenant uuid, vehicle uuid)
+create function app.sync_vehicle_odometer(tenant uuid, vehicle uuid, latest_at timestamp default null)
 returns void
 language plpgsql
 as $$
@@ -143,7 +143,12 @@ begin
     from app.odometer_readings as r
     where r.tenant_id = tenant
       and r.vehicle_id = vehicle
-    order by r.read_at desc, r.odometer_km desc
+      and r.read_at = coalesce(latest_at, (
+          select max(r2.read_at)
+          from app.odometer_readings as r2
+          where r2.tenant_id = tenant
+            and r2.vehicle_id = vehicle))
+    order by r.odometer_km desc
     limit 1;
     if not found then
         return;
@@ -165,7 +170,7 @@ begin
     perform set_config('motovault.odometer_sync', '', true);
 end
 $$;
-comment on function app.sync_vehicle_odometer(uuid, uuid) is 'Sets vehicles.odometer_reading to the latest live reading (converted to the vehicle''s unit).';
+comment on function app.sync_vehicle_odometer(uuid, uuid, timestamp) is 'Sets vehicles.odometer_reading to the latest live reading (converted to the vehicle''s unit); latest_at, when the caller knows it, saves looking for the latest time.';
 
 create function app.odometer_guard()
 returns trigger
@@ -177,6 +182,8 @@ declare
     new_km numeric;
     segment_start timestamp;
     segment_end timestamp;
+    earlier_at timestamp;
+    later_at timestamp;
     earlier record;
     later record;
     problem text;
@@ -221,30 +228,39 @@ begin
         from app.odometer_readings as r
         where r.tenant_id = new.tenant_id and r.vehicle_id = new.vehicle_id and r.is_reset and r.read_at > new.read_at;
 
-        select r.* into earlier
+        -- one pass over the vehicle's readings in this reset segment finds the nearest earlier and
+        -- later times; then the highest reading at the earlier time and the lowest at the later one
+        select max(r.read_at) filter (where r.read_at < new.read_at),
+               min(r.read_at) filter (where r.read_at > new.read_at)
+        into earlier_at, later_at
         from app.odometer_readings as r
         where r.tenant_id = new.tenant_id
           and r.vehicle_id = new.vehicle_id
-          and r.read_at < new.read_at
           and r.read_at >= coalesce(segment_start, '-infinity')
-          and r.id <> new.id
-        order by r.read_at desc, r.odometer_km desc
-        limit 1;
-        if found and earlier.odometer_km > new_km then
-            problem := format('odometer: %s %s on %s is lower than %s %s recorded earlier on %s (%s)',
-                              new.odometer, new.odometer_unit, new.read_at, earlier.odometer, earlier.odometer_unit,
-                              earlier.read_at, earlier.source);
-        else
+          and r.read_at < coalesce(segment_end, 'infinity');
+        if earlier_at is not null then
+            select r.* into earlier
+            from app.odometer_readings as r
+            where r.tenant_id = new.tenant_id
+              and r.vehicle_id = new.vehicle_id
+              and r.read_at = earlier_at
+            order by r.odometer_km desc
+            limit 1;
+            if earlier.odometer_km > new_km then
+                problem := format('odometer: %s %s on %s is lower than %s %s recorded earlier on %s (%s)',
+                                  new.odometer, new.odometer_unit, new.read_at, earlier.odometer, earlier.odometer_unit,
+                                  earlier.read_at, earlier.source);
+            end if;
+        end if;
+        if problem is null and later_at is not null then
             select r.* into later
             from app.odometer_readings as r
             where r.tenant_id = new.tenant_id
               and r.vehicle_id = new.vehicle_id
-              and r.read_at > new.read_at
-              and r.read_at < coalesce(segment_end, 'infinity')
-              and r.id <> new.id
-            order by r.read_at, r.odometer_km
+              and r.read_at = later_at
+            order by r.odometer_km
             limit 1;
-            if found and later.odometer_km < new_km then
+            if later.odometer_km < new_km then
                 problem := format('odometer: %s %s on %s is higher than %s %s recorded later on %s (%s)',
                                   new.odometer, new.odometer_unit, new.read_at, later.odometer, later.odometer_unit,
                                   later.read_at, later.source);
@@ -262,7 +278,13 @@ begin
             hint = 'Readings never go down over time. Check the reading and its date; if the instrument cluster was replaced, record an odometer_entries row of kind reset between them.';
     end if;
 
-    perform app.sync_vehicle_odometer(new.tenant_id, new.vehicle_id);
+    if tg_op = 'INSERT' and not new_is_reset and later_at is not null then
+        null;  -- a back-dated reading: the latest reading is unchanged
+    elsif tg_op = 'INSERT' and not new_is_reset and segment_end is null then
+        perform app.sync_vehicle_odometer(new.tenant_id, new.vehicle_id, new.read_at);  -- the new latest reading
+    else
+        perform app.sync_vehicle_odometer(new.tenant_id, new.vehicle_id);
+    end if;
     if tg_op = 'UPDATE' and old.vehicle_id <> new.vehicle_id then
         perform app.sync_vehicle_odometer(old.tenant_id, old.vehicle_id);
     end if;
@@ -271,6 +293,11 @@ end
 $$;
 comment on function app.odometer_guard() is
     'AFTER INSERT OR UPDATE trigger of every table with odometer readings: refuses a reading lower than an earlier-dated one or higher than a later-dated one of the same vehicle (unless a reset entry lies between them), naming both, and keeps vehicles.odometer_reading equal to the latest reading.';
+
+-- Their queries depend only on ids and times: one generic plan per connection instead of
+-- re-planning the UNION ALL view (with its RLS quals) for every row.
+alter function app.odometer_guard() set plan_cache_mode = force_generic_plan;
+alter function app.sync_vehicle_odometer(uuid, uuid, timestamp) set plan_cache_mode = force_generic_plan;
 
 create trigger fuel_logs_odometer after insert or update on app.fuel_logs
     for each row execute function app.odometer_guard();
@@ -358,7 +385,7 @@ grant select on api.odometer_entries_trash, api.odometer_readings, app.odometer_
 grant execute on function
     api.restore_odometer_entry(uuid),
     app.odometer_problem(uuid, uuid),
-    app.sync_vehicle_odometer(uuid, uuid)
+    app.sync_vehicle_odometer(uuid, uuid, timestamp)
     to app_user;
 
 commit;
