@@ -11,9 +11,10 @@
 --                          and keeps vehicles.odometer_reading equal to the latest reading.
 --
 -- Adding a source (e.g. vehicle_events): give the table vehicle_id, read_at (timestamp),
--- odometer, odometer_unit and deleted_at columns; `create or replace view
--- app.odometer_readings` with one more UNION ALL branch (revert restores the previous
--- definition); attach `create trigger <t>_odometer after insert or update on app.<t>
+-- odometer, odometer_unit and deleted_at columns and an index on (tenant_id, vehicle_id,
+-- read_at, odometer) where deleted_at is null; `create or replace view app.odometer_readings`
+-- with one more UNION ALL branch WITHOUT a where clause (filters stay outside, so the union
+-- stays flattened); revert restores the previous definition; attach `create trigger <t>_odometer after insert or update on app.<t>
 -- for each row execute function app.odometer_guard()`. Nothing else changes.
 
 begin;
@@ -77,15 +78,22 @@ select app.enable_tenant_rules('app.odometer_entries');
 create view app.odometer_readings
 with (security_invoker = true)
 as
-select tenant_id, vehicle_id, 'fuel_logs'::text as source, id, read_at, odometer, odometer_unit,
-       app.distance_in_km(odometer, odometer_unit) as odometer_km, false as is_reset
-from app.fuel_logs
-where deleted_at is null
-union all
-select tenant_id, vehicle_id, 'odometer_entries'::text, id, read_at, odometer, odometer_unit,
-       app.distance_in_km(odometer, odometer_unit), kind = 'reset'
-from app.odometer_entries
-where deleted_at is null;
+-- The UNION ALL branches have no WHERE clause of their own, so the planner flattens them into one
+-- append relation: the filters below are pushed into every branch (matching the partial indexes),
+-- and max(read_at) / ORDER BY read_at LIMIT 1 become a Merge Append of backward index scans.
+select r.tenant_id, r.vehicle_id, r.source, r.id, r.read_at, r.odometer, r.odometer_unit, r.odometer_km, r.is_reset
+from (
+    select tenant_id, vehicle_id, 'fuel_logs'::text as source, id, read_at, odometer, odometer_unit,
+           app.distance_in_km(odometer, odometer_unit) as odometer_km, false as is_reset, deleted_at
+    from app.fuel_logs
+    union all
+    select tenant_id, vehicle_id, 'odometer_entries'::text, id, read_at, odometer, odometer_unit,
+           app.distance_in_km(odometer, odometer_unit), kind = 'reset', deleted_at
+    from app.odometer_entries
+) as r
+where r.deleted_at is null
+  and r.read_at is not null
+  and r.odometer is not null;
 comment on view app.odometer_readings is
     'Every live odometer reading of every vehicle, one UNION ALL branch per source table (fuel_logs, odometer_entries, maintenance, ...), with the reading in km for comparison and reset entries flagged.';
 
@@ -228,15 +236,18 @@ begin
         from app.odometer_readings as r
         where r.tenant_id = new.tenant_id and r.vehicle_id = new.vehicle_id and r.is_reset and r.read_at > new.read_at;
 
-        -- one pass over the vehicle's readings in this reset segment finds the nearest earlier and
-        -- later times; then the highest reading at the earlier time and the lowest at the later one
-        select max(r.read_at) filter (where r.read_at < new.read_at),
-               min(r.read_at) filter (where r.read_at > new.read_at)
-        into earlier_at, later_at
+        -- nearest earlier and later reading times in this reset segment: each a Merge Append of index probes
+        select max(r.read_at) into earlier_at
         from app.odometer_readings as r
         where r.tenant_id = new.tenant_id
           and r.vehicle_id = new.vehicle_id
-          and r.read_at >= coalesce(segment_start, '-infinity')
+          and r.read_at < new.read_at
+          and r.read_at >= coalesce(segment_start, '-infinity');
+        select min(r.read_at) into later_at
+        from app.odometer_readings as r
+        where r.tenant_id = new.tenant_id
+          and r.vehicle_id = new.vehicle_id
+          and r.read_at > new.read_at
           and r.read_at < coalesce(segment_end, 'infinity');
         if earlier_at is not null then
             select r.* into earlier
