@@ -223,16 +223,22 @@ def bulk_insert(settings, name: str, insert_rows: int) -> dict[str, float]:
             tenant = 1 + r % 50
             as_tenant(conn, tenant)
             vid = vehicle_id(tenant, 2)
-            start_odo = conn.execute("select odometer_reading from app.vehicles where id = %s and tenant_id = %s",
-                                     (vid, tenant_id(tenant))).fetchone()[0]
+            # continue after the vehicle's latest reading (a re-run with --reuse finds earlier runs' rows)
+            start_odo, start_at = conn.execute(
+                """select v.odometer_reading,
+                          greatest(current_date::timestamp, (select max(l.read_at) from app.fuel_logs as l
+                                                             where l.tenant_id = v.tenant_id and l.vehicle_id = v.id))
+                   from app.vehicles as v where v.id = %s and v.tenant_id = %s""",
+                (vid, tenant_id(tenant))).fetchone()
             t0 = time.perf_counter()
             conn.execute(
                 """
                 insert into app.fuel_logs (vehicle_id, filled_on, filled_time, odometer, volume, price_per_unit, currency, is_full)
-                select %s, current_date, make_time(0, 0, 0) + make_interval(secs => g), %s + g, 40, 1.799, 'EUR', g %% 10 <> 5
+                select %s, (%s::timestamp + make_interval(secs => g))::date, (%s::timestamp + make_interval(secs => g))::time,
+                       %s + g, 40, 1.799, 'EUR', g %% 10 <> 5
                 from generate_series(1, %s) as g
                 """,
-                (vid, start_odo, batch),
+                (vid, start_at, start_at, start_odo, batch),
             )
             timings[mode][0] += time.perf_counter() - t0
             timings[mode][1] += batch
