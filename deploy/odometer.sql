@@ -321,7 +321,31 @@ create function app.vehicles_odometer_from_readings()
 returns trigger
 language plpgsql
 as $$
+declare
+    latest record;
 begin
+    if new.odometer_unit is distinct from old.odometer_unit then
+        -- the unit changes: the latest reading, converted to the new unit
+        select r.odometer, r.odometer_unit, r.odometer_km into latest
+        from app.odometer_readings as r
+        where r.tenant_id = new.tenant_id
+          and r.vehicle_id = new.id
+          and r.read_at = (
+              select max(r2.read_at)
+              from app.odometer_readings as r2
+              where r2.tenant_id = new.tenant_id
+                and r2.vehicle_id = new.id)
+        order by r.odometer_km desc
+        limit 1;
+        if found then
+            new.odometer_reading := case
+                when new.odometer_unit = latest.odometer_unit then latest.odometer
+                when new.odometer_unit = 'mi' then round(latest.odometer_km / 1.609344)::integer
+                else round(latest.odometer_km)::integer
+            end;
+        end if;
+        return new;
+    end if;
     if new.odometer_reading is distinct from old.odometer_reading
        and coalesce(current_setting('motovault.odometer_sync', true), '') <> 'on'
        and exists (
@@ -340,8 +364,8 @@ begin
 end
 $$;
 comment on function app.vehicles_odometer_from_readings() is
-    'BEFORE UPDATE on vehicles: once a vehicle has readings, odometer_reading is set only by the database (the latest reading).';
-create trigger vehicles_odometer_from_readings before update of odometer_reading on app.vehicles
+    'BEFORE UPDATE on vehicles: once a vehicle has readings, odometer_reading is set only by the database (the latest reading, converted when odometer_unit changes).';
+create trigger vehicles_odometer_from_readings before update of odometer_reading, odometer_unit on app.vehicles
     for each row execute function app.vehicles_odometer_from_readings();
 
 -- API -------------------------------------------------------------------------------------------
