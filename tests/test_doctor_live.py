@@ -93,6 +93,12 @@ CASES = [
      "create table {s}.p (a int, b int, primary key (a, b)); create table {s}.c (id int primary key, a int not null, b int not null,"
      " foreign key (a, b) references {s}.p on delete cascade); create index on {s}.c (b, a)",
      "fk_without_index:{s}.c.c_a_b_fkey", Level.WARNING),
+    ("fk_without_index_partial_on_another_condition",
+     "create table {s}.p (id int primary key); create table {s}.c (id int primary key, p_id int references {s}.p on delete set null,"
+     " deleted_at timestamptz); create index on {s}.c (p_id) where deleted_at is null",
+     "create table {s}.p (id int primary key); create table {s}.c (id int primary key, p_id int references {s}.p on delete set null,"
+     " deleted_at timestamptz); create index on {s}.c (p_id) where p_id is not null",
+     "fk_without_index:{s}.c.c_p_id_fkey", Level.WARNING),
     ("nullable_fk",
      "create table {s}.p (id int primary key); create table {s}.c (id int primary key, p_id int references {s}.p on delete set null)",
      "create table {s}.p (id int primary key); create table {s}.c (id int primary key, p_id int not null references {s}.p on delete cascade)",

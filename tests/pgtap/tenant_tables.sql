@@ -12,6 +12,8 @@ from (
          'the tenant itself: its id is the tenant key; members read it (policy tenants_members_read)'),
         ('users', array['tenant_id', 'tenant_policy'],
          'people are shared: one user may belong to several tenants; self and co-members read them'),
+        ('stations', array['tenant_id', 'tenant_policy'],
+         'shared reference data for every tenant: RLS lets app_user read, only the owner role writes'),
         ('vin_cache', array['tenant_id', 'tenant_policy', 'pk_led_by_tenant_id', 'rls', 'force_rls', 'policy',
                             'deleted_at', 'stamp_trigger', 'audit_trigger'],
          'shared by all tenants (decoded vehicle data is not personal); no API role has any privilege on it, only vin_worker writes it'),

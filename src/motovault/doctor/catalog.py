@@ -55,6 +55,7 @@ class Index:
     scans: int | None
     backs_constraint: bool
     definition: str
+    predicate: str | None = None
 
 
 @dataclass
@@ -325,7 +326,7 @@ def load_catalog(conn: psycopg.Connection, schemas: list[str] | None = None, exa
                 oid=r["oid"], name=r["name"], schema=r["schema"], table=r["table"], keys=list(r["keys"]),
                 signature=_index_signature(r), unique=r["unique"], primary=r["primary"], valid=r["valid"],
                 method=r["method"], partial=r["pred"] is not None, scans=r["scans"],
-                backs_constraint=r["backs_constraint"], definition=r["definition"],
+                backs_constraint=r["backs_constraint"], definition=r["definition"], predicate=r["pred"],
             )
         )
     for r in cur.execute(_TRIGGERS, params):

@@ -158,10 +158,28 @@ def lint_primary_key(cat: Catalog, opts: LiveOptions) -> Iterator[Finding]:
                      f"alter table {qn(rel)} add primary key (...);  -- logical replication and updatable views need one")
 
 
+_NOT_NULL_TERM = re.compile(r"^\(*\s*\"?([a-z_][a-z0-9_$]*)\"?\s+IS\s+NOT\s+NULL\s*\)*$", re.I)
+
+
+def _serves_fk_lookups(predicate: str | None, names: set[str]) -> bool:
+    """A partial index serves the lookups of a foreign key when its predicate only says that some
+    of the key's columns are not null: a lookup `col = $1` implies it."""
+    if predicate is None:
+        return True
+    terms = re.split(r"\s+AND\s+", predicate.strip(), flags=re.I)
+    for term in terms:
+        m = _NOT_NULL_TERM.match(term.strip())
+        if not m or m.group(1) not in names:
+            return False
+    return True
+
+
 def _fk_indexed(rel: Relation, cols: list[int]) -> bool:
     want = set(cols)
+    names = set(rel.column_names(cols))
     for ix in rel.indexes:
-        if ix.valid and not ix.partial and len(ix.keys) >= len(cols) and set(ix.keys[: len(cols)]) == want:
+        if (ix.valid and len(ix.keys) >= len(cols) and set(ix.keys[: len(cols)]) == want
+                and _serves_fk_lookups(ix.predicate, names)):
             return True
     return False
 
