@@ -1,5 +1,7 @@
--- Demo data for `make up`: one household with an owner, a member and a viewer,
--- two garages and three vehicles. Run as the owner role; idempotent.
+-- Demo data for `make up`: three tenants (a household with an owner, a member and a viewer; a
+-- delivery fleet; a repair shop), twelve vehicles including a plug-in hybrid and an electric car,
+-- and two years of vehicle events. Run as the owner role; idempotent (fixed ids, fixed dates,
+-- on conflict do nothing).
 -- The fixed ids are repeated in src/motovault/demo.py (for `motovault token --demo`).
 
 begin;
@@ -38,6 +40,188 @@ values
      '1FTMW1T88MFA00001', 'Ford', 'F-150', 2021, 'blue', 'DEMO-002', 28410, 'mi'),
     ('d0000000-0000-4000-8000-000000000001', 'd0000000-0000-4000-8000-0000000000c3', 'd0000000-0000-4000-8000-0000000000b2',
      'WVWZZZ1KZAW000001', 'Volkswagen', 'Golf', 2010, 'red', 'DEMO-003', 98200, 'km')
+on conflict do nothing;
+
+commit;
+
+-- two more tenants and nine more vehicles ------------------------------------------------------
+
+begin;
+
+insert into app.tenants (id, name, kind)
+values
+    ('d0000000-0000-4000-8000-000000000002', 'Northwind Deliveries', 'fleet'),
+    ('d0000000-0000-4000-8000-000000000003', 'Pit Stop Garage', 'shop')
+on conflict do nothing;
+
+insert into app.users (id, display_name, email)
+values
+    ('d0000000-0000-4000-8000-0000000000a4', 'Fiona Fleet', 'fiona@northwind.example'),
+    ('d0000000-0000-4000-8000-0000000000a5', 'Sam Shop', 'sam@pitstop.example')
+on conflict do nothing;
+
+insert into app.memberships (tenant_id, user_id, role)
+values
+    ('d0000000-0000-4000-8000-000000000002', 'd0000000-0000-4000-8000-0000000000a4', 'owner'),
+    ('d0000000-0000-4000-8000-000000000003', 'd0000000-0000-4000-8000-0000000000a5', 'owner'),
+    ('d0000000-0000-4000-8000-000000000002', 'd0000000-0000-4000-8000-0000000000a1', 'viewer')
+on conflict do nothing;
+
+insert into app.garages (tenant_id, id, name, address, latitude, longitude, timezone, is_default)
+values
+    ('d0000000-0000-4000-8000-000000000002', 'd0000000-0000-4000-8000-0000000000b3',
+     'Depot Hamburg', 'Hafenstrasse 1, Hamburg', 53.546000, 9.966000, 'Europe/Berlin', true),
+    ('d0000000-0000-4000-8000-000000000003', 'd0000000-0000-4000-8000-0000000000b4',
+     'Workshop', '200 Main St, Portland', 45.523064, -122.676483, 'America/Los_Angeles', true)
+on conflict do nothing;
+
+-- VINs get their check digit computed (position 9)
+insert into app.vehicles (tenant_id, id, garage_id, vin, make, model, year, color, license_plate, odometer_reading, odometer_unit)
+select tenant_id, id, garage_id, overlay(vin placing app.vin_check_digit(vin) from 9), make, model, year, color, plate, odometer, unit
+from (
+    values
+        ('d0000000-0000-4000-8000-000000000001'::uuid, 'd0000000-0000-4000-8000-0000000000c4'::uuid, 'd0000000-0000-4000-8000-0000000000b1'::uuid,
+         'JTDKARFP0L3000001', 'Toyota', 'Prius Prime', 2020, 'white', 'DEMO-004', 41200, 'mi'),
+        ('d0000000-0000-4000-8000-000000000002', 'd0000000-0000-4000-8000-0000000000c5', 'd0000000-0000-4000-8000-0000000000b3',
+         'WF0XXXTTGX0000001', 'Ford', 'Transit', 2019, 'white', 'HH-NW-101', 184300, 'km'),
+        ('d0000000-0000-4000-8000-000000000002', 'd0000000-0000-4000-8000-0000000000c6', 'd0000000-0000-4000-8000-0000000000b3',
+         'WF0XXXTTGX0000002', 'Ford', 'Transit', 2021, 'white', 'HH-NW-102', 121900, 'km'),
+        ('d0000000-0000-4000-8000-000000000002', 'd0000000-0000-4000-8000-0000000000c7', 'd0000000-0000-4000-8000-0000000000b3',
+         'WDB9066330S000001', 'Mercedes-Benz', 'Sprinter', 2020, 'silver', 'HH-NW-103', 156700, 'km'),
+        ('d0000000-0000-4000-8000-000000000002', 'd0000000-0000-4000-8000-0000000000c8', 'd0000000-0000-4000-8000-0000000000b3',
+         'VF1FW0ZBC00000001', 'Renault', 'Kangoo E-Tech', 2023, 'blue', 'HH-NW-104', 48200, 'km'),
+        ('d0000000-0000-4000-8000-000000000002', 'd0000000-0000-4000-8000-0000000000c9', 'd0000000-0000-4000-8000-0000000000b3',
+         'WV1ZZZSYZL0000001', 'Volkswagen', 'Caddy', 2020, 'grey', 'HH-NW-105', 98400, 'km'),
+        ('d0000000-0000-4000-8000-000000000003', 'd0000000-0000-4000-8000-0000000000ca', 'd0000000-0000-4000-8000-0000000000b4',
+         '5YJ3E1EA0NF000001', 'Tesla', 'Model 3', 2022, 'red', 'EV-7731', 38100, 'mi'),
+        ('d0000000-0000-4000-8000-000000000003', 'd0000000-0000-4000-8000-0000000000cb', 'd0000000-0000-4000-8000-0000000000b4',
+         '4S4BTACC0N3000001', 'Subaru', 'Outback', 2022, 'green', 'PSG-202', 45800, 'mi'),
+        ('d0000000-0000-4000-8000-000000000003', 'd0000000-0000-4000-8000-0000000000cc', 'd0000000-0000-4000-8000-0000000000b4',
+         'WB10J3303P6000001', 'BMW', 'R 1250 GS', 2023, 'black', 'PSG-M1', 14300, 'mi')
+) as v (tenant_id, id, garage_id, vin, make, model, year, color, plate, odometer, unit)
+on conflict do nothing;
+
+commit;
+
+-- two years of vehicle events (2024-11-25 .. 2026-11-16), fixed ids and dates ------------------
+
+begin;
+
+do $$
+begin
+    perform app.ensure_vehicle_event_partitions('2024-11-01', 12);  -- if deployed long after the demo dates
+end
+$$;
+
+create temporary table demo_fleet on commit drop as
+select *
+from (
+    values
+        -- vehicle, weekly distance, energy: ice | phev | ev, fuel type, volume unit, tank/battery, currency, price per unit
+        ('d0000000-0000-4000-8000-0000000000c1'::uuid, 180, 'ice', 'gasoline', 'gal_us', 17.1, 'USD', 3.45),
+        ('d0000000-0000-4000-8000-0000000000c2', 260, 'ice', 'gasoline', 'gal_us', 26.0, 'USD', 3.45),
+        ('d0000000-0000-4000-8000-0000000000c3', 150, 'ice', 'gasoline', 'l', 55.0, 'EUR', 1.79),
+        ('d0000000-0000-4000-8000-0000000000c4', 160, 'phev', 'gasoline', 'gal_us', 11.3, 'USD', 3.45),
+        ('d0000000-0000-4000-8000-0000000000c5', 820, 'ice', 'diesel', 'l', 80.0, 'EUR', 1.69),
+        ('d0000000-0000-4000-8000-0000000000c6', 760, 'ice', 'diesel', 'l', 80.0, 'EUR', 1.69),
+        ('d0000000-0000-4000-8000-0000000000c7', 700, 'ice', 'diesel', 'l', 75.0, 'EUR', 1.69),
+        ('d0000000-0000-4000-8000-0000000000c8', 420, 'ev', 'electric', 'kwh', 45.0, 'EUR', 0.32),
+        ('d0000000-0000-4000-8000-0000000000c9', 540, 'ice', 'diesel', 'l', 55.0, 'EUR', 1.69),
+        ('d0000000-0000-4000-8000-0000000000ca', 220, 'ev', 'electric', 'kwh', 60.0, 'USD', 0.16),
+        ('d0000000-0000-4000-8000-0000000000cb', 210, 'ice', 'gasoline', 'gal_us', 18.5, 'USD', 3.45),
+        ('d0000000-0000-4000-8000-0000000000cc', 90, 'ice', 'gasoline', 'gal_us', 5.3, 'USD', 3.45)
+) as f (vehicle_id, per_week, energy, fuel_type, volume_unit, tank, currency, price)
+join app.vehicles as v on v.id = f.vehicle_id;
+
+-- weekly odometer readings, ending at the vehicle's current reading
+insert into app.vehicle_events (tenant_id, id, vehicle_id, type, occurred_at, odometer, odometer_unit, payload)
+select
+    f.tenant_id,
+    md5('demo-odometer-' || f.vehicle_id || '-' || w)::uuid,
+    f.vehicle_id,
+    'odometer',
+    timestamptz '2024-11-25 08:00+00' + make_interval(weeks => w, hours => abs(hashtext(f.vehicle_id::text || w)) % 10),
+    greatest(f.odometer_reading - f.per_week * (103 - w) + abs(hashtext(f.vehicle_id::text || w || 'd')) % 30, 0),
+    f.odometer_unit,
+    '{"source":"obd"}'
+from demo_fleet as f, generate_series(0, 103) as w
+on conflict do nothing;
+
+-- fill-ups: combustion every second week (every 7th partial, every 19th a missed log),
+-- charging every week (EV and the plug-in hybrid)
+insert into app.vehicle_events (tenant_id, id, vehicle_id, type, occurred_at, odometer, odometer_unit, payload)
+select
+    f.tenant_id,
+    md5('demo-fuel-' || f.vehicle_id || '-' || w || '-' || x.fuel_type)::uuid,
+    f.vehicle_id,
+    'fuel',
+    timestamptz '2024-11-26 17:30+00' + make_interval(weeks => w, mins => abs(hashtext(f.vehicle_id::text || w || 'f')) % 600),
+    greatest(f.odometer_reading - f.per_week * (103 - w), 0) + f.per_week / 7,
+    f.odometer_unit,
+    jsonb_build_object(
+        'fuel_type', x.fuel_type,
+        'volume', x.volume,
+        'volume_unit', x.volume_unit,
+        'fill_type', case when w % 19 = 5 then 'missed' when w % 7 = 3 then 'partial' else 'full' end,
+        'total_cost', round(x.volume * x.price, 2),
+        'currency', f.currency)
+from demo_fleet as f
+cross join generate_series(0, 103) as w
+cross join lateral (
+    select f.fuel_type, f.volume_unit, f.price,
+           round((f.tank * (0.55 + (abs(hashtext(f.vehicle_id::text || w || 'v')) % 35) / 100.0))::numeric, 2) as volume
+    where f.energy = 'ice' and w % 2 = 0
+       or f.energy = 'phev' and w % 3 = 0
+       or f.energy = 'ev'
+    union all
+    select 'electric', 'kwh', 0.16, round((8.8 * (0.6 + (abs(hashtext(f.vehicle_id::text || w || 'k')) % 40) / 100.0))::numeric, 2)
+    where f.energy = 'phev'
+) as x
+on conflict do nothing;
+
+-- maintenance twice a year, registration and inspection yearly, a few notes
+insert into app.vehicle_events (tenant_id, id, vehicle_id, type, occurred_at, odometer, odometer_unit, payload)
+select
+    f.tenant_id,
+    md5('demo-' || e.kind || '-' || f.vehicle_id || '-' || e.w)::uuid,
+    f.vehicle_id,
+    e.type,
+    timestamptz '2024-11-27 10:00+00' + make_interval(weeks => e.w),
+    case when e.type = 'maintenance' then greatest(f.odometer_reading - f.per_week * (103 - e.w), 0) end,
+    case when e.type = 'maintenance' then f.odometer_unit end,
+    e.payload
+from demo_fleet as f
+cross join lateral (
+    values
+        ('m1', 'maintenance', 20, jsonb_build_object('category', case f.energy when 'ev' then 'tire_rotation' else 'oil_change' end,
+            'total_cost', case f.energy when 'ev' then 60 else 89.90 end, 'currency', f.currency)),
+        ('m2', 'maintenance', 46, jsonb_build_object('category', 'brakes', 'description', 'front pads and discs',
+            'total_cost', 420, 'currency', f.currency)),
+        ('m3', 'maintenance', 72, jsonb_build_object('category', case f.energy when 'ev' then 'cabin_filter' else 'oil_change' end,
+            'total_cost', case f.energy when 'ev' then 45 else 94.50 end, 'currency', f.currency)),
+        ('m4', 'maintenance', 98, jsonb_build_object('category', 'tires', 'description', 'four new tires',
+            'total_cost', 780, 'currency', f.currency)),
+        ('r1', 'registration', 8, jsonb_build_object('expires_on', '2026-01-31', 'cost', 95, 'currency', f.currency)),
+        ('r2', 'registration', 60, jsonb_build_object('expires_on', '2027-01-31', 'cost', 98, 'currency', f.currency)),
+        ('i1', 'inspection', 30, jsonb_build_object('result', 'pass', 'expires_on', '2027-06-30')),
+        ('i2', 'inspection', 82, jsonb_build_object('result', case when f.vehicle_id::text like '%c1' then 'advisory' else 'pass' end,
+            'expires_on', '2028-06-30')),
+        ('n1', 'note', 51, jsonb_build_object('text', 'Rattle from the rear left door at low speed.'))
+) as e (kind, type, w, payload)
+on conflict do nothing;
+
+-- a typo in a reading of the Accord, corrected: the correction voids it
+insert into app.vehicle_events (tenant_id, id, vehicle_id, type, occurred_at, odometer, odometer_unit, payload)
+values ('d0000000-0000-4000-8000-000000000001', 'd0000000-0000-4000-8000-0000000000e1', 'd0000000-0000-4000-8000-0000000000c1',
+        'odometer', '2026-06-14 09:00+00', 514930, 'mi', '{"source":"manual","comment":"typed one digit too many"}')
+on conflict do nothing;
+insert into app.vehicle_events (tenant_id, id, vehicle_id, type, occurred_at, odometer, odometer_unit, payload, voids_event_id)
+select 'd0000000-0000-4000-8000-000000000001', 'd0000000-0000-4000-8000-0000000000e2', 'd0000000-0000-4000-8000-0000000000c1',
+       'odometer', '2026-06-14 09:00+00', 151493, 'mi', '{"source":"manual","comment":"corrected"}', 'd0000000-0000-4000-8000-0000000000e1'
+where not exists (
+    select from app.vehicle_event_voids
+    where tenant_id = 'd0000000-0000-4000-8000-000000000001' and voided_event_id = 'd0000000-0000-4000-8000-0000000000e1'
+)
 on conflict do nothing;
 
 commit;

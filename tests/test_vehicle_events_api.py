@@ -147,3 +147,15 @@ def test_timeline_of_another_tenants_vehicle_is_empty(api, api_db, tenant):
         r = client.get("/rpc/vehicle_timeline", params={"vehicle_id": CAR})
     assert r.status_code == 200
     assert r.json() == []
+
+
+def test_fleet_overview_and_event_months_show_only_the_active_tenant(api, api_db, tenant):
+    with api.client(api.token(OWNER, TENANT)) as client:
+        fleet = client.get("/fleet_overview")
+        months = client.get("/vehicle_event_months", params={"month": "eq.2026-03-01"})
+    assert fleet.status_code == 200, fleet.text
+    assert [row["vehicle_id"] for row in fleet.json()] == [CAR]
+    assert fleet.json()[0]["last_event_at"] is not None
+    assert {row["tenant_id"] for row in months.json()} == {TENANT}
+    # 30 daily readings 2026-03-02 .. 2026-03-31: the newest was voided by an earlier test or not
+    assert months.json()[0]["odometer_events"] in (29, 30)
