@@ -1,0 +1,364 @@
+-- Deploy motovault:odometer to pg
+-- requires: fuel_logs
+--
+-- Odometer consistency per vehicle over every source of readings.
+--
+--   app.odometer_entries   plain readings and reset entries (instrument cluster replaced)
+--   app.odometer_readings  one view, a UNION ALL of every reading source (fuel_logs,
+--                          odometer_entries; maintenance adds its branch in its change)
+--   app.odometer_guard()   one AFTER trigger function for every source table: checks the
+--                          reading against its neighbours in time within its reset segment
+--                          and keeps vehicles.odometer_reading equal to the latest reading.
+--
+-- Adding a source (e.g. vehicle_events): give the table vehicle_id, read_at (timestamp),
+-- odometer, odometer_unit and deleted_at columns; `create or replace view
+-- app.odometer_readings` with one more UNION ALL branch (revert restores the previous
+-- definition); attach `create trigger <t>_odometer after insert or update on app.<t>
+-- for each row execute function app.odometer_guard()`. Nothing else changes.
+
+begin;
+
+create table app.odometer_entries (
+    tenant_id uuid not null default app.current_tenant_id(),
+    id uuid not null default app.uuid_v7(),
+    vehicle_id uuid not null,
+    kind text not null default 'reading',
+    read_on date not null default current_date,
+    read_time time,
+    odometer integer not null,
+    odometer_unit text not null,
+    notes text,
+    read_at timestamp generated always as (read_on + coalesce(read_time, time '00:00')) stored,
+    created_at timestamptz not null default now(),
+    updated_at timestamptz not null default now(),
+    created_by uuid,
+    updated_by uuid,
+    deleted_at timestamptz,
+    constraint odometer_entries_pkey primary key (tenant_id, id),
+    constraint odometer_entries_tenant_fk foreign key (tenant_id) references app.tenants (id) on delete cascade,
+    constraint odometer_entries_vehicle_fk foreign key (tenant_id, vehicle_id)
+        references app.vehicles (tenant_id, id) on delete cascade,
+    constraint odometer_entries_kind_known check (kind in ('reading', 'reset')),
+    constraint odometer_entries_read_on_not_future check (read_on <= current_date + 1),
+    constraint odometer_entries_odometer_not_negative check (odometer >= 0),
+    constraint odometer_entries_odometer_unit_known check (odometer_unit in ('mi', 'km')),
+    constraint odometer_entries_notes_length check (notes is null or char_length(notes) <= 10000)
+);
+comment on table app.odometer_entries is
+    'Odometer readings that are not part of a fill-up or service, and reset entries: kind reset records the reading of a replaced instrument cluster and starts a new sequence.';
+
+create index odometer_entries_vehicle_read_idx on app.odometer_entries (tenant_id, vehicle_id, read_at, odometer) where deleted_at is null;
+create index odometer_entries_vehicle_resets_idx on app.odometer_entries (tenant_id, vehicle_id, read_at) where kind = 'reset' and deleted_at is null;
+create index odometer_entries_vehicle_fk_idx on app.odometer_entries (tenant_id, vehicle_id);
+
+create function app.odometer_entries_prepare()
+returns trigger
+language plpgsql
+as $$
+begin
+    if new.odometer_unit is null then
+        select v.odometer_unit into new.odometer_unit
+        from app.vehicles as v
+        where v.tenant_id = coalesce(new.tenant_id, app.current_tenant_id())
+          and v.id = new.vehicle_id;
+        new.odometer_unit := coalesce(new.odometer_unit, 'km');
+    end if;
+    return new;
+end
+$$;
+comment on function app.odometer_entries_prepare() is 'BEFORE INSERT OR UPDATE on odometer_entries: odometer_unit defaults to the vehicle''s.';
+create trigger odometer_entries_prepare before insert or update on app.odometer_entries
+    for each row execute function app.odometer_entries_prepare();
+
+select app.enable_tenant_rules('app.odometer_entries');
+
+-- every reading, whatever table it lives in --------------------------------------------------------
+
+create view app.odometer_readings
+with (security_invoker = true)
+as
+select tenant_id, vehicle_id, 'fuel_logs'::text as source, id, read_at, odometer, odometer_unit,
+       app.distance_in_km(odometer, odometer_unit) as odometer_km, false as is_reset
+from app.fuel_logs
+where deleted_at is null
+union all
+select tenant_id, vehicle_id, 'odometer_entries'::text, id, read_at, odometer, odometer_unit,
+       app.distance_in_km(odometer, odometer_unit), kind = 'reset'
+from app.odometer_entries
+where deleted_at is null;
+comment on view app.odometer_readings is
+    'Every live odometer reading of every vehicle, one UNION ALL branch per source table (fuel_logs, odometer_entries, maintenance, ...), with the reading in km for comparison and reset entries flagged.';
+
+-- the whole-vehicle check (used when a reset changes, and by tests / doctor) -------------------------
+
+create function app.odometer_problem(tenant uuid, vehicle uuid)
+returns text
+language sql
+stable
+as $$
+    with segmented as (
+        select r.*,
+               count(*) filter (where r.is_reset) over (order by r.read_at range between unbounded preceding and current row) as segment
+        from app.odometer_readings as r
+        where r.tenant_id = tenant
+          and r.vehicle_id = vehicle
+    ),
+    checked as (
+        select s.*,
+               max(s.odometer_km) over (
+                   partition by s.segment
+                   order by s.read_at
+                   range between unbounded preceding and current row exclude group
+               ) as earlier_max
+        from segmented as s
+    )
+    select format('odometer: %s %s on %s (%s) is lower than %s %s recorded earlier on %s (%s)',
+                  c.odometer, c.odometer_unit, c.read_at, c.source, e.odometer, e.odometer_unit, e.read_at, e.source)
+    from checked as c
+    cross join lateral (
+        select s2.*
+        from segmented as s2
+        where s2.segment = c.segment
+          and s2.read_at < c.read_at
+          and s2.odometer_km = c.earlier_max
+        limit 1
+    ) as e
+    where c.odometer_km < c.earlier_max
+    order by c.read_at
+    limit 1
+$$;
+comment on function app.odometer_problem(uuid, uuid) is
+    'NULL when every reading of the vehicle is at least every earlier-dated reading since the last reset entry; otherwise a message naming the first offending pair.';
+
+-- the trigger every reading source gets --------------------------------------------------------------
+
+create function app.sync_vehicle_odometer(tenant uuid, vehicle uuid)
+returns void
+language plpgsql
+as $$
+declare
+    latest record;
+begin
+    select r.odometer, r.odometer_unit, r.odometer_km into latest
+    from app.odometer_readings as r
+    where r.tenant_id = tenant
+      and r.vehicle_id = vehicle
+    order by r.read_at desc, r.odometer_km desc
+    limit 1;
+    if not found then
+        return;
+    end if;
+    perform set_config('motovault.odometer_sync', 'on', true);
+    update app.vehicles as v
+    set odometer_reading = case
+            when v.odometer_unit = latest.odometer_unit then latest.odometer
+            when v.odometer_unit = 'mi' then round(latest.odometer_km / 1.609344)::integer
+            else round(latest.odometer_km)::integer
+        end
+    where v.tenant_id = tenant
+      and v.id = vehicle
+      and v.odometer_reading is distinct from case
+            when v.odometer_unit = latest.odometer_unit then latest.odometer
+            when v.odometer_unit = 'mi' then round(latest.odometer_km / 1.609344)::integer
+            else round(latest.odometer_km)::integer
+        end;
+    perform set_config('motovault.odometer_sync', '', true);
+end
+$$;
+comment on function app.sync_vehicle_odometer(uuid, uuid) is 'Sets vehicles.odometer_reading to the latest live reading (converted to the vehicle''s unit).';
+
+create function app.odometer_guard()
+returns trigger
+language plpgsql
+as $$
+declare
+    new_is_reset boolean := false;
+    old_is_reset boolean := false;
+    new_km numeric;
+    segment_start timestamp;
+    segment_end timestamp;
+    earlier record;
+    later record;
+    problem text;
+begin
+    if tg_table_name = 'odometer_entries' then
+        new_is_reset := new.kind = 'reset';
+        if tg_op = 'UPDATE' then
+            old_is_reset := old.kind = 'reset';
+        end if;
+    end if;
+    if new.odometer is null or new.read_at is null then
+        if tg_op = 'UPDATE' and old.odometer is not null and old.read_at is not null then
+            perform app.sync_vehicle_odometer(old.tenant_id, old.vehicle_id);
+        end if;
+        return null;
+    end if;
+    if tg_op = 'UPDATE'
+       and new.vehicle_id = old.vehicle_id
+       and new.read_at is not distinct from old.read_at
+       and new.odometer is not distinct from old.odometer
+       and new.odometer_unit is not distinct from old.odometer_unit
+       and new.deleted_at is not distinct from old.deleted_at
+       and new_is_reset = old_is_reset then
+        return null;  -- nothing a reading depends on changed
+    end if;
+
+    -- one writer per vehicle at a time: two concurrent inserts cannot both pass the check
+    perform pg_advisory_xact_lock(hashtextextended(new.vehicle_id::text, 1907));
+
+    if new.deleted_at is not null then
+        if old_is_reset or new_is_reset then
+            problem := app.odometer_problem(new.tenant_id, new.vehicle_id);
+        end if;
+    elsif new_is_reset or old_is_reset then
+        problem := app.odometer_problem(new.tenant_id, new.vehicle_id);
+    else
+        new_km := app.distance_in_km(new.odometer, new.odometer_unit);
+        select max(r.read_at) into segment_start
+        from app.odometer_readings as r
+        where r.tenant_id = new.tenant_id and r.vehicle_id = new.vehicle_id and r.is_reset and r.read_at <= new.read_at;
+        select min(r.read_at) into segment_end
+        from app.odometer_readings as r
+        where r.tenant_id = new.tenant_id and r.vehicle_id = new.vehicle_id and r.is_reset and r.read_at > new.read_at;
+
+        select r.* into earlier
+        from app.odometer_readings as r
+        where r.tenant_id = new.tenant_id
+          and r.vehicle_id = new.vehicle_id
+          and r.read_at < new.read_at
+          and r.read_at >= coalesce(segment_start, '-infinity')
+          and r.id <> new.id
+        order by r.read_at desc, r.odometer_km desc
+        limit 1;
+        if found and earlier.odometer_km > new_km then
+            problem := format('odometer: %s %s on %s is lower than %s %s recorded earlier on %s (%s)',
+                              new.odometer, new.odometer_unit, new.read_at, earlier.odometer, earlier.odometer_unit,
+                              earlier.read_at, earlier.source);
+        else
+            select r.* into later
+            from app.odometer_readings as r
+            where r.tenant_id = new.tenant_id
+              and r.vehicle_id = new.vehicle_id
+              and r.read_at > new.read_at
+              and r.read_at < coalesce(segment_end, 'infinity')
+              and r.id <> new.id
+            order by r.read_at, r.odometer_km
+            limit 1;
+            if found and later.odometer_km < new_km then
+                problem := format('odometer: %s %s on %s is higher than %s %s recorded later on %s (%s)',
+                                  new.odometer, new.odometer_unit, new.read_at, later.odometer, later.odometer_unit,
+                                  later.read_at, later.source);
+            end if;
+        end if;
+    end if;
+
+    if problem is not null then
+        raise exception using
+            errcode = 'check_violation',
+            constraint = 'odometer_readings_consistent',
+            column = 'odometer',
+            table = tg_table_name,
+            message = problem,
+            hint = 'Readings never go down over time. Check the reading and its date; if the instrument cluster was replaced, record an odometer_entries row of kind reset between them.';
+    end if;
+
+    perform app.sync_vehicle_odometer(new.tenant_id, new.vehicle_id);
+    if tg_op = 'UPDATE' and old.vehicle_id <> new.vehicle_id then
+        perform app.sync_vehicle_odometer(old.tenant_id, old.vehicle_id);
+    end if;
+    return null;
+end
+$$;
+comment on function app.odometer_guard() is
+    'AFTER INSERT OR UPDATE trigger of every table with odometer readings: refuses a reading lower than an earlier-dated one or higher than a later-dated one of the same vehicle (unless a reset entry lies between them), naming both, and keeps vehicles.odometer_reading equal to the latest reading.';
+
+create trigger fuel_logs_odometer after insert or update on app.fuel_logs
+    for each row execute function app.odometer_guard();
+create trigger odometer_entries_odometer after insert or update on app.odometer_entries
+    for each row execute function app.odometer_guard();
+
+-- vehicles.odometer_reading is the latest reading once a vehicle has readings ------------------------
+
+create function app.vehicles_odometer_from_readings()
+returns trigger
+language plpgsql
+as $$
+begin
+    if new.odometer_reading is distinct from old.odometer_reading
+       and coalesce(current_setting('motovault.odometer_sync', true), '') <> 'on'
+       and exists (
+           select from app.odometer_readings as r
+           where r.tenant_id = new.tenant_id and r.vehicle_id = new.id
+       ) then
+        raise exception using
+            errcode = 'check_violation',
+            constraint = 'vehicles_odometer_reading_is_latest_reading',
+            column = 'odometer_reading',
+            message = format('odometer_reading: maintained from the vehicle''s readings (latest %s %s); it cannot be set directly',
+                             old.odometer_reading, old.odometer_unit),
+            hint = 'Record a reading in odometer_entries (or a fill-up / service) instead.';
+    end if;
+    return new;
+end
+$$;
+comment on function app.vehicles_odometer_from_readings() is
+    'BEFORE UPDATE on vehicles: once a vehicle has readings, odometer_reading is set only by the database (the latest reading).';
+create trigger vehicles_odometer_from_readings before update of odometer_reading on app.vehicles
+    for each row execute function app.vehicles_odometer_from_readings();
+
+-- API -------------------------------------------------------------------------------------------
+
+create view api.odometer_entries
+with (security_invoker = true)
+as
+select tenant_id, id, vehicle_id, kind, read_on, read_time, odometer, odometer_unit, notes,
+       created_at, updated_at, created_by, updated_by
+from app.odometer_entries
+where deleted_at is null;
+comment on view api.odometer_entries is
+    'Odometer readings of the active tenant''s vehicles outside fill-ups and services, and reset entries (kind reset: the instrument cluster was replaced; readings before and after it are not compared). DELETE moves a row to odometer_entries_trash.';
+comment on column api.odometer_entries.kind is 'reading or reset.';
+comment on column api.odometer_entries.odometer is 'The reading (>= 0); for a reset, what the new cluster shows.';
+comment on column api.odometer_entries.odometer_unit is 'mi or km; defaults to the vehicle''s unit.';
+
+create trigger odometer_entries_soft_delete
+    instead of delete on api.odometer_entries
+    for each row execute function app.soft_delete_row('app.odometer_entries');
+
+create view api.odometer_entries_trash
+with (security_invoker = true)
+as
+select tenant_id, id, vehicle_id, kind, read_on, read_time, odometer, odometer_unit, notes,
+       created_at, updated_at, created_by, updated_by, deleted_at
+from app.odometer_entries
+where deleted_at is not null;
+comment on view api.odometer_entries_trash is 'Deleted odometer entries of the active tenant; restore_odometer_entry brings one back.';
+
+create function api.restore_odometer_entry(id uuid)
+returns setof api.odometer_entries
+language plpgsql
+as $$
+begin
+    perform app.restore_row('app.odometer_entries', restore_odometer_entry.id);
+    return query select * from api.odometer_entries as o where o.id = restore_odometer_entry.id;
+end
+$$;
+comment on function api.restore_odometer_entry(uuid) is 'Brings a deleted odometer entry back (its reading is checked again).';
+
+create view api.odometer_readings
+with (security_invoker = true)
+as
+select vehicle_id, source, id, read_at, odometer, odometer_unit, is_reset
+from app.odometer_readings;
+comment on view api.odometer_readings is
+    'Every odometer reading of the active tenant''s vehicles, whatever recorded it (source: fuel_logs, odometer_entries, maintenance). Read only.';
+
+grant select, insert, update, delete on api.odometer_entries to app_user;
+grant select on api.odometer_entries_trash, api.odometer_readings, app.odometer_readings to app_user;
+grant execute on function
+    api.restore_odometer_entry(uuid),
+    app.odometer_problem(uuid, uuid),
+    app.sync_vehicle_odometer(uuid, uuid)
+    to app_user;
+
+commit;

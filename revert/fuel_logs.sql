@@ -1,0 +1,17 @@
+-- Revert motovault:fuel_logs from pg
+
+begin;
+
+-- granted by this change (the default of fuel_logs.id)
+revoke execute on function app.uuid_v7() from app_user;
+
+drop function api.restore_fuel_log(uuid);
+drop view api.fuel_logs_trash;
+drop view api.fuel_logs;
+drop table app.fuel_logs;
+drop function app.fuel_logs_prepare();
+drop function app.distance_in_km(numeric, text);
+drop function app.volume_in_base_unit(numeric, text);
+drop function app.energy_kind(text);
+
+commit;
