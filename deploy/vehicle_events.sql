@@ -48,21 +48,22 @@ as $$
             "comment": {"type": "string", "max_length": 500}}'
         when 'odometer_reset' then '{
             "reason": {"type": "string", "required": true, "enum": ["cluster_replaced", "rollover", "unit_changed", "other"]},
-            "previous_reading": {"type": "number", "required": true, "min": 0, "max": 10000000},
+            "previous_reading": {"type": "number", "min": 0, "max": 10000000},
             "comment": {"type": "string", "max_length": 500}}'
         when 'fuel' then '{
             "fuel_log_id": {"type": "uuid"},
-            "fuel_type": {"type": "string", "enum": ["gasoline", "diesel", "e85", "lpg", "cng", "hydrogen", "electric"]},
-            "volume": {"type": "number", "required": true, "min": 0.001, "max": 2000},
+            "fuel_type": {"type": "string", "enum": ["gasoline", "diesel", "e85", "biodiesel", "lpg", "cng", "hydrogen", "electric", "other"]},
+            "volume": {"type": "number", "required": true, "min": 0.001, "max": 1000000},
             "volume_unit": {"type": "string", "required": true, "enum": ["l", "gal_us", "gal_imp", "kwh", "kg"]},
             "fill_type": {"type": "string", "enum": ["full", "partial", "missed"]},
-            "total_cost": {"type": "number", "min": 0, "max": 100000},
+            "missed_previous": {"type": "boolean"},
+            "total_cost": {"type": "number", "min": 0, "max": 10000000000},
             "currency": {"type": "currency"}}'
         when 'maintenance' then '{
             "maintenance_id": {"type": "uuid"},
             "category": {"type": "string", "required": true, "max_length": 100},
             "description": {"type": "string", "max_length": 2000},
-            "total_cost": {"type": "number", "min": 0, "max": 1000000},
+            "total_cost": {"type": "number", "min": 0, "max": 10000000000},
             "currency": {"type": "currency"}}'
         when 'note' then '{
             "text": {"type": "string", "required": true, "max_length": 10000}}'
@@ -497,8 +498,8 @@ from app.vehicle_events as e;
 comment on view api.vehicle_events is $$Append-only event stream of the active tenant's vehicles. POST adds an event; PATCH and DELETE are refused (403). A correction is a new event whose voids_event_id names the event it replaces (type void only retracts it); voided events show voided_by_event_id.
 Types and payload keys (* required; unknown keys are refused):
 odometer: source (manual|obd|import|fuel_log|maintenance|service), comment; odometer required.
-odometer_reset: reason* (cluster_replaced|rollover|unit_changed|other), previous_reading* (number >= 0), comment; odometer required.
-fuel: volume* (> 0), volume_unit* (l|gal_us|gal_imp|kwh|kg), fuel_type, fill_type (full|partial|missed), total_cost, currency (ISO 4217), fuel_log_id.
+odometer_reset: reason* (cluster_replaced|rollover|unit_changed|other), previous_reading (number >= 0), comment; odometer required.
+fuel: volume* (> 0), volume_unit* (l|gal_us|gal_imp|kwh|kg), fuel_type, fill_type (full|partial|missed), missed_previous (boolean), total_cost, currency (ISO 4217), fuel_log_id.
 maintenance: category*, description, total_cost, currency, maintenance_id.
 note: text*. document: title*, kind, storage_key. photo: image_id* (uuid), caption.
 registration: expires_on* (YYYY-MM-DD), region, cost, currency. inspection: result* (pass|fail|advisory), expires_on, comment.

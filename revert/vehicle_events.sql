@@ -2,7 +2,7 @@
 
 begin;
 
-revoke execute on function app.uuid_v7() from app_user;
+-- execute on app.uuid_v7() stays: fuel_logs (earlier in the plan) grants it too and revokes it on its revert
 drop function api.vehicle_timeline(uuid, timestamptz, timestamptz, boolean, timestamptz, uuid);
 drop view api.vehicle_events;
 drop function app.ensure_vehicle_event_partitions(date, integer);

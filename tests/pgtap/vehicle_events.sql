@@ -84,7 +84,7 @@ select throws_ok($$insert into api.vehicle_events (vehicle_id, type, payload) va
 select throws_ok($$insert into api.vehicle_events (vehicle_id, type, payload) values ('e0000000-0000-4000-8000-0000000000c1', 'fuel', '{"volume":40,"volume_unit":"l","currency":"eur"}')$$,
     '23514', 'payload.currency: must be an ISO 4217 code of three capital letters, got eur', 'fuel: currency is ISO 4217');
 select throws_ok($$insert into api.vehicle_events (vehicle_id, type, payload) values ('e0000000-0000-4000-8000-0000000000c1', 'fuel', '{"volume":40,"volume_unit":"l","octane":95}')$$,
-    '23514', 'payload.octane: unknown key for fuel events (allowed: currency, fill_type, fuel_log_id, fuel_type, total_cost, volume, volume_unit)',
+    '23514', 'payload.octane: unknown key for fuel events (allowed: currency, fill_type, fuel_log_id, fuel_type, missed_previous, total_cost, volume, volume_unit)',
     'unknown payload keys are refused');
 select throws_ok($$insert into api.vehicle_events (vehicle_id, type, payload) values ('e0000000-0000-4000-8000-0000000000c1', 'note', '[1]')$$,
     '23514', 'payload: must be a JSON object, got array', 'payload must be an object');
