@@ -181,7 +181,8 @@ on conflict do nothing;
 
 commit;
 
--- two years of vehicle events (2024-11-25 .. 2026-11-16), fixed ids and dates ------------------
+-- two years of history (2024-11-25 .. 2026-11-17), fixed ids and dates: weekly odometer readings
+-- from the cars' telematics (events), fill-ups, maintenance, reminders, registrations -----------
 
 begin;
 
@@ -195,20 +196,21 @@ create temporary table demo_fleet on commit drop as
 select *
 from (
     values
-        -- vehicle, weekly distance, energy: ice | phev | ev, fuel type, volume unit, tank/battery, currency, price per unit
-        ('d0000000-0000-4000-8000-0000000000c1'::uuid, 180, 'ice', 'gasoline', 'gal_us', 17.1, 'USD', 3.45),
-        ('d0000000-0000-4000-8000-0000000000c2', 260, 'ice', 'gasoline', 'gal_us', 26.0, 'USD', 3.45),
-        ('d0000000-0000-4000-8000-0000000000c3', 150, 'ice', 'gasoline', 'l', 55.0, 'EUR', 1.79),
-        ('d0000000-0000-4000-8000-0000000000c4', 160, 'phev', 'gasoline', 'gal_us', 11.3, 'USD', 3.45),
-        ('d0000000-0000-4000-8000-0000000000c5', 820, 'ice', 'diesel', 'l', 80.0, 'EUR', 1.69),
-        ('d0000000-0000-4000-8000-0000000000c6', 760, 'ice', 'diesel', 'l', 80.0, 'EUR', 1.69),
-        ('d0000000-0000-4000-8000-0000000000c7', 700, 'ice', 'diesel', 'l', 75.0, 'EUR', 1.69),
-        ('d0000000-0000-4000-8000-0000000000c8', 420, 'ev', 'electric', 'kwh', 45.0, 'EUR', 0.32),
-        ('d0000000-0000-4000-8000-0000000000c9', 540, 'ice', 'diesel', 'l', 55.0, 'EUR', 1.69),
-        ('d0000000-0000-4000-8000-0000000000ca', 220, 'ev', 'electric', 'kwh', 60.0, 'USD', 0.16),
-        ('d0000000-0000-4000-8000-0000000000cb', 210, 'ice', 'gasoline', 'gal_us', 18.5, 'USD', 3.45),
-        ('d0000000-0000-4000-8000-0000000000cc', 90, 'ice', 'gasoline', 'gal_us', 5.3, 'USD', 3.45)
-) as f (vehicle_id, per_week, energy, fuel_type, volume_unit, tank, currency, price)
+        -- vehicle, weekly distance (vehicle's unit), energy: ice | phev | ev, fuel type, volume unit,
+        -- distance per volume unit (mpg, km/l, mi/kWh, km/kWh), currency, price per unit
+        ('d0000000-0000-4000-8000-0000000000c1'::uuid, 180, 'ice', 'gasoline', 'gal_us', 28.0, 'USD', 3.45),
+        ('d0000000-0000-4000-8000-0000000000c2', 260, 'ice', 'gasoline', 'gal_us', 19.0, 'USD', 3.45),
+        ('d0000000-0000-4000-8000-0000000000c3', 150, 'ice', 'gasoline', 'l', 15.0, 'EUR', 1.79),
+        ('d0000000-0000-4000-8000-0000000000c4', 160, 'phev', 'gasoline', 'gal_us', 52.0, 'USD', 3.45),
+        ('d0000000-0000-4000-8000-0000000000c5', 820, 'ice', 'diesel', 'l', 10.0, 'EUR', 1.69),
+        ('d0000000-0000-4000-8000-0000000000c6', 760, 'ice', 'diesel', 'l', 10.5, 'EUR', 1.69),
+        ('d0000000-0000-4000-8000-0000000000c7', 700, 'ice', 'diesel', 'l', 9.5, 'EUR', 1.69),
+        ('d0000000-0000-4000-8000-0000000000c8', 420, 'ev', 'electric', 'kwh', 5.5, 'EUR', 0.32),
+        ('d0000000-0000-4000-8000-0000000000c9', 540, 'ice', 'diesel', 'l', 15.0, 'EUR', 1.69),
+        ('d0000000-0000-4000-8000-0000000000ca', 220, 'ev', 'electric', 'kwh', 4.0, 'USD', 0.16),
+        ('d0000000-0000-4000-8000-0000000000cb', 210, 'ice', 'gasoline', 'gal_us', 27.0, 'USD', 3.45),
+        ('d0000000-0000-4000-8000-0000000000cc', 90, 'ice', 'gasoline', 'gal_us', 45.0, 'USD', 3.45)
+) as f (vehicle_id, per_week, energy, fuel_type, volume_unit, per_unit, currency, price)
 join app.vehicles as v on v.id = f.vehicle_id;
 
 -- weekly odometer readings, ending at the vehicle's current reading
@@ -225,39 +227,89 @@ select
 from demo_fleet as f, generate_series(0, 103) as w
 on conflict do nothing;
 
--- fill-ups: combustion every second week (every 7th partial, every 19th a missed log),
--- charging every week (EV and the plug-in hybrid)
-insert into app.vehicle_events (tenant_id, id, vehicle_id, type, occurred_at, odometer, odometer_unit, payload)
+-- fill-ups of the nine vehicles the household demo above does not cover (its Accord, F-150 and
+-- Golf have theirs): combustion every second week (every 7th partial, every 19th after a missed
+-- one), charging every week (the EVs and the plug-in hybrid). They emit their fuel events.
+insert into app.fuel_logs (tenant_id, id, vehicle_id, filled_on, filled_time, odometer, odometer_unit, fuel_type,
+                           volume, volume_unit, price_per_unit, currency, is_full, missed_previous)
 select
     f.tenant_id,
     md5('demo-fuel-' || f.vehicle_id || '-' || w || '-' || x.fuel_type)::uuid,
     f.vehicle_id,
-    'fuel',
-    timestamptz '2024-11-26 17:30+00' + make_interval(weeks => w, mins => abs(hashtext(f.vehicle_id::text || w || 'f')) % 600),
+    date '2024-11-26' + 7 * w,
+    x.at,
     greatest(f.odometer_reading - f.per_week * (103 - w), 0) + f.per_week / 7,
     f.odometer_unit,
-    jsonb_build_object(
-        'fuel_type', x.fuel_type,
-        'volume', x.volume,
-        'volume_unit', x.volume_unit,
-        'fill_type', case when w % 19 = 5 then 'missed' when w % 7 = 3 then 'partial' else 'full' end,
-        'total_cost', round(x.volume * x.price, 2),
-        'currency', f.currency)
+    x.fuel_type,
+    x.volume,
+    x.volume_unit,
+    x.price,
+    f.currency,
+    w % 7 <> 3,
+    w % 19 = 5
 from demo_fleet as f
 cross join generate_series(0, 103) as w
 cross join lateral (
-    select f.fuel_type, f.volume_unit, f.price,
-           round((f.tank * (0.55 + (abs(hashtext(f.vehicle_id::text || w || 'v')) % 35) / 100.0))::numeric, 2) as volume
+    select f.fuel_type, f.volume_unit, f.price, time '17:30' as at,
+           -- the distance since the last fill-up (2 weeks; 3 on petrol and 40 % of it for the plug-in
+           -- hybrid; 1 for the EVs) over the vehicle's economy, +-10 %
+           round((f.per_week * case f.energy when 'ice' then 2 when 'phev' then 3 * 0.4 else 1 end / f.per_unit
+                  * (0.9 + (abs(hashtext(f.vehicle_id::text || w || 'v')) % 21) / 100.0))::numeric, 2) as volume
     where f.energy = 'ice' and w % 2 = 0
        or f.energy = 'phev' and w % 3 = 0
        or f.energy = 'ev'
     union all
-    select 'electric', 'kwh', 0.16, round((8.8 * (0.6 + (abs(hashtext(f.vehicle_id::text || w || 'k')) % 40) / 100.0))::numeric, 2)
+    select 'electric', 'kwh', 0.16, time '20:30',
+           round((f.per_week * 0.6 / 3.8 * (0.9 + (abs(hashtext(f.vehicle_id::text || w || 'k')) % 21) / 100.0))::numeric, 2)
     where f.energy = 'phev'
 ) as x
+where f.vehicle_id not in ('d0000000-0000-4000-8000-0000000000c1', 'd0000000-0000-4000-8000-0000000000c2',
+                           'd0000000-0000-4000-8000-0000000000c3')
 on conflict do nothing;
 
--- maintenance twice a year, registration and inspection yearly, a few notes
+-- maintenance of the same nine vehicles, twice a year (they emit their maintenance events)
+insert into app.maintenance (tenant_id, id, vehicle_id, status, type, description, completed_on, odometer, odometer_unit,
+                             cost, currency)
+select
+    f.tenant_id,
+    md5('demo-maintenance-' || f.vehicle_id || '-' || m.w)::uuid,
+    f.vehicle_id,
+    'completed',
+    m.type,
+    m.description,
+    date '2024-11-27' + 7 * m.w,
+    greatest(f.odometer_reading - f.per_week * (103 - m.w), 0) + 2 * f.per_week / 7,
+    f.odometer_unit,
+    m.cost,
+    f.currency
+from demo_fleet as f
+cross join lateral (
+    values
+        (20, case f.energy when 'ev' then 'tire_rotation' else 'oil_change' end, null, case f.energy when 'ev' then 60 else 89.90 end),
+        (46, 'brake_service', 'front pads and discs', 420),
+        (72, case f.energy when 'ev' then 'cabin_filter' else 'oil_change' end, null, case f.energy when 'ev' then 45 else 94.50 end),
+        (98, 'other', 'four new tires', 780)
+) as m (w, type, description, cost)
+where f.vehicle_id not in ('d0000000-0000-4000-8000-0000000000c1', 'd0000000-0000-4000-8000-0000000000c2',
+                           'd0000000-0000-4000-8000-0000000000c3')
+on conflict do nothing;
+
+-- reminders of the fleet and the shop: one overdue, one due within days, one by odometer
+insert into app.reminders (tenant_id, id, vehicle_id, title, category, due_on, due_odometer, odometer_unit, recur_months, dedupe_key)
+values
+    ('d0000000-0000-4000-8000-000000000002', 'd0000000-0000-4000-8000-0000000000d1', 'd0000000-0000-4000-8000-0000000000c5',
+     'Tachograph calibration', 'inspection', date '2026-11-01', null, 'km', 24, null),
+    ('d0000000-0000-4000-8000-000000000002', 'd0000000-0000-4000-8000-0000000000d2', 'd0000000-0000-4000-8000-0000000000c7',
+     'Registration renewal', 'registration', date '2026-11-28', null, 'km', 12, null),
+    ('d0000000-0000-4000-8000-000000000002', 'd0000000-0000-4000-8000-0000000000d3', 'd0000000-0000-4000-8000-0000000000c6',
+     'Timing belt', 'maintenance', null, 124000, 'km', null, null),
+    ('d0000000-0000-4000-8000-000000000003', 'd0000000-0000-4000-8000-0000000000d4', 'd0000000-0000-4000-8000-0000000000ca',
+     'Tire rotation', 'maintenance', date '2026-12-15', 40000, 'mi', 6, null),
+    ('d0000000-0000-4000-8000-000000000003', 'd0000000-0000-4000-8000-0000000000d5', 'd0000000-0000-4000-8000-0000000000cc',
+     'Chain and sprockets', 'maintenance', date '2026-10-15', null, 'mi', null, null)
+on conflict do nothing;
+
+-- registration and inspection yearly, a note
 insert into app.vehicle_events (tenant_id, id, vehicle_id, type, occurred_at, odometer, odometer_unit, payload)
 select
     f.tenant_id,
@@ -265,20 +317,12 @@ select
     f.vehicle_id,
     e.type,
     timestamptz '2024-11-27 10:00+00' + make_interval(weeks => e.w),
-    case when e.type = 'maintenance' then greatest(f.odometer_reading - f.per_week * (103 - e.w), 0) end,
-    case when e.type = 'maintenance' then f.odometer_unit end,
+    null,
+    null,
     e.payload
 from demo_fleet as f
 cross join lateral (
     values
-        ('m1', 'maintenance', 20, jsonb_build_object('category', case f.energy when 'ev' then 'tire_rotation' else 'oil_change' end,
-            'total_cost', case f.energy when 'ev' then 60 else 89.90 end, 'currency', f.currency)),
-        ('m2', 'maintenance', 46, jsonb_build_object('category', 'brakes', 'description', 'front pads and discs',
-            'total_cost', 420, 'currency', f.currency)),
-        ('m3', 'maintenance', 72, jsonb_build_object('category', case f.energy when 'ev' then 'cabin_filter' else 'oil_change' end,
-            'total_cost', case f.energy when 'ev' then 45 else 94.50 end, 'currency', f.currency)),
-        ('m4', 'maintenance', 98, jsonb_build_object('category', 'tires', 'description', 'four new tires',
-            'total_cost', 780, 'currency', f.currency)),
         ('r1', 'registration', 8, jsonb_build_object('expires_on', '2026-01-31', 'cost', 95, 'currency', f.currency)),
         ('r2', 'registration', 60, jsonb_build_object('expires_on', '2027-01-31', 'cost', 98, 'currency', f.currency)),
         ('i1', 'inspection', 30, jsonb_build_object('result', 'pass', 'expires_on', '2027-06-30')),
