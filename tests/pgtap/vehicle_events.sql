@@ -1,5 +1,5 @@
 -- vehicle_events: append-only, payload rules per type, partitions ahead + default, timeline order and paging.
-select plan(52);
+select plan(53);
 
 -- two tenants, a writer, a viewer, two vehicles, one vehicle in the other tenant
 insert into app.tenants (id, name) values
@@ -112,6 +112,11 @@ select lives_ok($$insert into api.vehicle_events (vehicle_id, type, occurred_at,
     'valid payloads of each type are accepted');
 select is((select count(*)::int from api.vehicle_events where vehicle_id = 'e0000000-0000-4000-8000-0000000000c2'), 7,
     'valid events of car two were written');
+
+select throws_ok($$insert into api.vehicle_events (id, vehicle_id, type, occurred_at, payload)
+    select id, vehicle_id, 'note', occurred_at + interval '40 days', '{"text":"same id, another month"}'
+    from api.vehicle_events where vehicle_id = 'e0000000-0000-4000-8000-0000000000c2' limit 1$$,
+    '23505', null, 'an id that exists in another month is refused (the primary key includes occurred_at)');
 
 -- other tenant and viewer
 select throws_ok($$insert into api.vehicle_events (vehicle_id, type, payload) values ('e0000000-0000-4000-8000-0000000000d1', 'note', '{"text":"x"}')$$,
