@@ -228,24 +228,28 @@ def measure(settings, name: str, samples: int, seed: int) -> dict[str, dict[str,
 
 
 def main(argv: list[str] | None = None) -> int:
+    global TENANTS
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--events", type=int, nargs="+", default=[100_000, 1_000_000], help="scales (events)")
     parser.add_argument("--samples", type=int, default=200, help="vehicles/tenants sampled per query")
+    parser.add_argument("--tenants", type=int, default=TENANTS,
+                        help="tenants (default 10,000; fewer tenants = more events per vehicle)")
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--keep", action="store_true", help="keep the bench databases")
     args = parser.parse_args(argv)
+    TENANTS = args.tenants
     settings = load_settings()
     out_dir = ROOT / "bench" / "results"
     out_dir.mkdir(parents=True, exist_ok=True)
     report = {}
     for events in args.events:
-        name = f"bench_events_{events}"
+        name = f"bench_events_{events}" + ("" if TENANTS == 10_000 else f"_t{TENANTS}")
         sys.stderr.write(f"building {name} from the sqitch plan\n")
         build_database(settings, name)
         timings = load(settings, name, events, args.seed)
         summary = measure(settings, name, args.samples, args.seed)
         report[events] = {"events": events, "tenants": TENANTS, "load": timings, "queries": summary}
-        (out_dir / f"events-{events}.json").write_text(json.dumps(report[events], indent=2) + "\n")
+        (out_dir / f"events-{events}{'' if TENANTS == 10_000 else f'-tenants-{TENANTS}'}.json").write_text(json.dumps(report[events], indent=2) + "\n")
         print(f"\n== {events:,} events, {TENANTS:,} tenants "
               f"(COPY {timings['copy_events_s']:.1f}s, {timings['events_bytes'] / 2**20:,.0f} MiB)")
         for key, s in summary.items():

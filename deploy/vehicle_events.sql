@@ -542,8 +542,16 @@ returns setof api.vehicle_events
 language sql
 stable
 as $$
-    select e.*
-    from api.vehicle_events as e
+    -- inlined into the caller's query (SQL, stable, not strict, not security definer), so
+    -- PostgREST's limit/offset reach the index scans. The voided check is a join with the vehicle's
+    -- few voids (one index scan), not a lookup per event.
+    select e.tenant_id, e.id, e.vehicle_id, e.type, e.occurred_at, e.odometer, e.odometer_unit, e.payload,
+           e.voids_event_id, x.voiding_event_id, e.source_id, e.created_at, e.created_by
+    from app.vehicle_events as e
+    left join app.vehicle_event_voids as x
+        on x.tenant_id = e.tenant_id
+       and x.vehicle_id = e.vehicle_id
+       and x.voided_event_id = e.id
     where e.tenant_id = app.current_tenant_id()
       and e.vehicle_id = vehicle_timeline.vehicle_id
       and e.occurred_at >= coalesce(vehicle_timeline."from", '-infinity')
@@ -551,7 +559,7 @@ as $$
       and e.occurred_at <= coalesce(vehicle_timeline.before, 'infinity')
       and (vehicle_timeline.before is null
            or (e.occurred_at, e.id) < (vehicle_timeline.before, coalesce(vehicle_timeline.before_id, 'ffffffff-ffff-ffff-ffff-ffffffffffff'::uuid)))
-      and (vehicle_timeline.include_voided or (e.voided_by_event_id is null and e.type <> 'void'))
+      and (vehicle_timeline.include_voided or (x.voiding_event_id is null and e.type <> 'void'))
     order by e.occurred_at desc, e.id desc
 $$;
 comment on function api.vehicle_timeline(uuid, timestamptz, timestamptz, boolean, timestamptz, uuid) is
