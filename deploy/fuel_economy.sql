@@ -61,15 +61,24 @@ returns table (
 language sql
 stable
 as $$
-    with f as (
+    with resets as materialized (
+        -- reset entries of the vehicle (from any source of app.odometer_readings), read once
+        select coalesce(array_agg(o.read_at), '{}') as ats
+        from app.odometer_readings as o
+        where o.tenant_id = tenant
+          and o.vehicle_id = vehicle
+          and o.is_reset
+    ),
+    f as (
         select l.id, l.energy_kind, l.filled_on, l.read_at, l.is_full, l.missed_previous,
                app.distance_in_km(l.odometer, l.odometer_unit) as km,
                app.volume_in_base_unit(l.volume, l.volume_unit) as vol,
-               coalesce(count(*) filter (where l.is_full) over (
+               -- the number of full fill-ups before this one: the interval it belongs to
+               count(*) filter (where l.is_full) over (
                    partition by l.energy_kind
                    order by l.read_at, l.odometer, l.id
-                   rows between unbounded preceding and 1 preceding
-               ), 0) as grp
+                   rows between unbounded preceding and current row
+               ) - case when l.is_full then 1 else 0 end as grp
         from app.fuel_logs as l
         where l.tenant_id = tenant
           and l.vehicle_id = vehicle
@@ -98,14 +107,12 @@ as $$
         select i.*,
                exists (
                    select
-                   from app.odometer_readings as o
-                   where o.tenant_id = tenant
-                     and o.vehicle_id = vehicle
-                     and o.is_reset
-                     and o.read_at > i.start_at
-                     and o.read_at <= i.close_at
+                   from unnest(resets.ats) as a
+                   where a > i.start_at
+                     and a <= i.close_at
                ) as reset_inside
         from i
+        cross join resets
     )
     select r.energy_kind, r.close_id, r.close_on, r.start_at, r.close_at,
            r.close_km - r.start_km, r.vol, r.fill_ups,
@@ -249,6 +256,10 @@ end
 $$;
 comment on function api.fuel_economy(uuid, text, date, date) is
     'Average fuel economy of a vehicle over a period (closing fill-ups from..to, both optional): total distance / total volume of the full-to-full intervals that have a figure, for the energy kind the unit measures. Units: mpg_us, mpg_imp, l_per_100km, km_per_l, mi_per_kwh, km_per_kwh, kwh_per_100km, kwh_per_100mi, km_per_kg, mi_per_kg, kg_per_100km; default mpg_us for vehicles in miles, l_per_100km otherwise.';
+
+-- The plans of these RPCs depend on nothing but a vehicle id: plan once per connection, not per call.
+alter function api.fuel_economy_intervals(uuid, text, date, date) set plan_cache_mode = force_generic_plan;
+alter function api.fuel_economy(uuid, text, date, date) set plan_cache_mode = force_generic_plan;
 
 grant execute on function
     app.economy_unit_kind(text),

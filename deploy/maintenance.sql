@@ -139,22 +139,26 @@ select app.enable_tenant_rules('app.maintenance');
 create or replace view app.odometer_readings
 with (security_invoker = true)
 as
-select tenant_id, vehicle_id, 'fuel_logs'::text as source, id, read_at, odometer, odometer_unit,
-       app.distance_in_km(odometer, odometer_unit) as odometer_km, false as is_reset
-from app.fuel_logs
-where deleted_at is null
-union all
-select tenant_id, vehicle_id, 'odometer_entries'::text, id, read_at, odometer, odometer_unit,
-       app.distance_in_km(odometer, odometer_unit), kind = 'reset'
-from app.odometer_entries
-where deleted_at is null
-union all
-select tenant_id, vehicle_id, 'maintenance'::text, id, read_at, odometer, odometer_unit,
-       app.distance_in_km(odometer, odometer_unit), false
-from app.maintenance
-where deleted_at is null
-  and read_at is not null
-  and odometer is not null;
+-- The UNION ALL branches have no WHERE clause of their own, so the planner flattens them into one
+-- append relation: the filters below are pushed into every branch (matching the partial indexes),
+-- and max(read_at) / ORDER BY read_at LIMIT 1 become a Merge Append of backward index scans.
+select r.tenant_id, r.vehicle_id, r.source, r.id, r.read_at, r.odometer, r.odometer_unit, r.odometer_km, r.is_reset
+from (
+    select tenant_id, vehicle_id, 'fuel_logs'::text as source, id, read_at, odometer, odometer_unit,
+           app.distance_in_km(odometer, odometer_unit) as odometer_km, false as is_reset, deleted_at
+    from app.fuel_logs
+    union all
+    select tenant_id, vehicle_id, 'odometer_entries'::text, id, read_at, odometer, odometer_unit,
+           app.distance_in_km(odometer, odometer_unit), kind = 'reset', deleted_at
+    from app.odometer_entries
+    union all
+    select tenant_id, vehicle_id, 'maintenance'::text, id, read_at, odometer, odometer_unit,
+           app.distance_in_km(odometer, odometer_unit), false, deleted_at
+    from app.maintenance
+) as r
+where r.deleted_at is null
+  and r.read_at is not null
+  and r.odometer is not null;
 
 create trigger maintenance_odometer after insert or update on app.maintenance
     for each row execute function app.odometer_guard();

@@ -11,9 +11,10 @@
 --                          and keeps vehicles.odometer_reading equal to the latest reading.
 --
 -- Adding a source (e.g. vehicle_events): give the table vehicle_id, read_at (timestamp),
--- odometer, odometer_unit and deleted_at columns; `create or replace view
--- app.odometer_readings` with one more UNION ALL branch (revert restores the previous
--- definition); attach `create trigger <t>_odometer after insert or update on app.<t>
+-- odometer, odometer_unit and deleted_at columns and an index on (tenant_id, vehicle_id,
+-- read_at, odometer) where deleted_at is null; `create or replace view app.odometer_readings`
+-- with one more UNION ALL branch WITHOUT a where clause (filters stay outside, so the union
+-- stays flattened); revert restores the previous definition; attach `create trigger <t>_odometer after insert or update on app.<t>
 -- for each row execute function app.odometer_guard()`. Nothing else changes.
 
 begin;
@@ -77,15 +78,22 @@ select app.enable_tenant_rules('app.odometer_entries');
 create view app.odometer_readings
 with (security_invoker = true)
 as
-select tenant_id, vehicle_id, 'fuel_logs'::text as source, id, read_at, odometer, odometer_unit,
-       app.distance_in_km(odometer, odometer_unit) as odometer_km, false as is_reset
-from app.fuel_logs
-where deleted_at is null
-union all
-select tenant_id, vehicle_id, 'odometer_entries'::text, id, read_at, odometer, odometer_unit,
-       app.distance_in_km(odometer, odometer_unit), kind = 'reset'
-from app.odometer_entries
-where deleted_at is null;
+-- The UNION ALL branches have no WHERE clause of their own, so the planner flattens them into one
+-- append relation: the filters below are pushed into every branch (matching the partial indexes),
+-- and max(read_at) / ORDER BY read_at LIMIT 1 become a Merge Append of backward index scans.
+select r.tenant_id, r.vehicle_id, r.source, r.id, r.read_at, r.odometer, r.odometer_unit, r.odometer_km, r.is_reset
+from (
+    select tenant_id, vehicle_id, 'fuel_logs'::text as source, id, read_at, odometer, odometer_unit,
+           app.distance_in_km(odometer, odometer_unit) as odometer_km, false as is_reset, deleted_at
+    from app.fuel_logs
+    union all
+    select tenant_id, vehicle_id, 'odometer_entries'::text, id, read_at, odometer, odometer_unit,
+           app.distance_in_km(odometer, odometer_unit), kind = 'reset', deleted_at
+    from app.odometer_entries
+) as r
+where r.deleted_at is null
+  and r.read_at is not null
+  and r.odometer is not null;
 comment on view app.odometer_readings is
     'Every live odometer reading of every vehicle, one UNION ALL branch per source table (fuel_logs, odometer_entries, maintenance, ...), with the reading in km for comparison and reset entries flagged.';
 
@@ -132,7 +140,7 @@ comment on function app.odometer_problem(uuid, uuid) is
 
 -- the trigger every reading source gets --------------------------------------------------------------
 
-create function app.sync_vehicle_odometer(tenant uuid, vehicle uuid)
+create function app.sync_vehicle_odometer(tenant uuid, vehicle uuid, latest_at timestamp default null)
 returns void
 language plpgsql
 as $$
@@ -143,7 +151,12 @@ begin
     from app.odometer_readings as r
     where r.tenant_id = tenant
       and r.vehicle_id = vehicle
-    order by r.read_at desc, r.odometer_km desc
+      and r.read_at = coalesce(latest_at, (
+          select max(r2.read_at)
+          from app.odometer_readings as r2
+          where r2.tenant_id = tenant
+            and r2.vehicle_id = vehicle))
+    order by r.odometer_km desc
     limit 1;
     if not found then
         return;
@@ -165,7 +178,7 @@ begin
     perform set_config('motovault.odometer_sync', '', true);
 end
 $$;
-comment on function app.sync_vehicle_odometer(uuid, uuid) is 'Sets vehicles.odometer_reading to the latest live reading (converted to the vehicle''s unit).';
+comment on function app.sync_vehicle_odometer(uuid, uuid, timestamp) is 'Sets vehicles.odometer_reading to the latest live reading (converted to the vehicle''s unit); latest_at, when the caller knows it, saves looking for the latest time.';
 
 create function app.odometer_guard()
 returns trigger
@@ -177,6 +190,8 @@ declare
     new_km numeric;
     segment_start timestamp;
     segment_end timestamp;
+    earlier_at timestamp;
+    later_at timestamp;
     earlier record;
     later record;
     problem text;
@@ -221,30 +236,42 @@ begin
         from app.odometer_readings as r
         where r.tenant_id = new.tenant_id and r.vehicle_id = new.vehicle_id and r.is_reset and r.read_at > new.read_at;
 
-        select r.* into earlier
+        -- nearest earlier and later reading times in this reset segment: each a Merge Append of index probes
+        select max(r.read_at) into earlier_at
         from app.odometer_readings as r
         where r.tenant_id = new.tenant_id
           and r.vehicle_id = new.vehicle_id
           and r.read_at < new.read_at
-          and r.read_at >= coalesce(segment_start, '-infinity')
-          and r.id <> new.id
-        order by r.read_at desc, r.odometer_km desc
-        limit 1;
-        if found and earlier.odometer_km > new_km then
-            problem := format('odometer: %s %s on %s is lower than %s %s recorded earlier on %s (%s)',
-                              new.odometer, new.odometer_unit, new.read_at, earlier.odometer, earlier.odometer_unit,
-                              earlier.read_at, earlier.source);
-        else
+          and r.read_at >= coalesce(segment_start, '-infinity');
+        select min(r.read_at) into later_at
+        from app.odometer_readings as r
+        where r.tenant_id = new.tenant_id
+          and r.vehicle_id = new.vehicle_id
+          and r.read_at > new.read_at
+          and r.read_at < coalesce(segment_end, 'infinity');
+        if earlier_at is not null then
+            select r.* into earlier
+            from app.odometer_readings as r
+            where r.tenant_id = new.tenant_id
+              and r.vehicle_id = new.vehicle_id
+              and r.read_at = earlier_at
+            order by r.odometer_km desc
+            limit 1;
+            if earlier.odometer_km > new_km then
+                problem := format('odometer: %s %s on %s is lower than %s %s recorded earlier on %s (%s)',
+                                  new.odometer, new.odometer_unit, new.read_at, earlier.odometer, earlier.odometer_unit,
+                                  earlier.read_at, earlier.source);
+            end if;
+        end if;
+        if problem is null and later_at is not null then
             select r.* into later
             from app.odometer_readings as r
             where r.tenant_id = new.tenant_id
               and r.vehicle_id = new.vehicle_id
-              and r.read_at > new.read_at
-              and r.read_at < coalesce(segment_end, 'infinity')
-              and r.id <> new.id
-            order by r.read_at, r.odometer_km
+              and r.read_at = later_at
+            order by r.odometer_km
             limit 1;
-            if found and later.odometer_km < new_km then
+            if later.odometer_km < new_km then
                 problem := format('odometer: %s %s on %s is higher than %s %s recorded later on %s (%s)',
                                   new.odometer, new.odometer_unit, new.read_at, later.odometer, later.odometer_unit,
                                   later.read_at, later.source);
@@ -262,7 +289,13 @@ begin
             hint = 'Readings never go down over time. Check the reading and its date; if the instrument cluster was replaced, record an odometer_entries row of kind reset between them.';
     end if;
 
-    perform app.sync_vehicle_odometer(new.tenant_id, new.vehicle_id);
+    if tg_op = 'INSERT' and not new_is_reset and later_at is not null then
+        null;  -- a back-dated reading: the latest reading is unchanged
+    elsif tg_op = 'INSERT' and not new_is_reset and segment_end is null then
+        perform app.sync_vehicle_odometer(new.tenant_id, new.vehicle_id, new.read_at);  -- the new latest reading
+    else
+        perform app.sync_vehicle_odometer(new.tenant_id, new.vehicle_id);
+    end if;
     if tg_op = 'UPDATE' and old.vehicle_id <> new.vehicle_id then
         perform app.sync_vehicle_odometer(old.tenant_id, old.vehicle_id);
     end if;
@@ -271,6 +304,11 @@ end
 $$;
 comment on function app.odometer_guard() is
     'AFTER INSERT OR UPDATE trigger of every table with odometer readings: refuses a reading lower than an earlier-dated one or higher than a later-dated one of the same vehicle (unless a reset entry lies between them), naming both, and keeps vehicles.odometer_reading equal to the latest reading.';
+
+-- Their queries depend only on ids and times: one generic plan per connection instead of
+-- re-planning the UNION ALL view (with its RLS quals) for every row.
+alter function app.odometer_guard() set plan_cache_mode = force_generic_plan;
+alter function app.sync_vehicle_odometer(uuid, uuid, timestamp) set plan_cache_mode = force_generic_plan;
 
 create trigger fuel_logs_odometer after insert or update on app.fuel_logs
     for each row execute function app.odometer_guard();
@@ -283,7 +321,31 @@ create function app.vehicles_odometer_from_readings()
 returns trigger
 language plpgsql
 as $$
+declare
+    latest record;
 begin
+    if new.odometer_unit is distinct from old.odometer_unit then
+        -- the unit changes: the latest reading, converted to the new unit
+        select r.odometer, r.odometer_unit, r.odometer_km into latest
+        from app.odometer_readings as r
+        where r.tenant_id = new.tenant_id
+          and r.vehicle_id = new.id
+          and r.read_at = (
+              select max(r2.read_at)
+              from app.odometer_readings as r2
+              where r2.tenant_id = new.tenant_id
+                and r2.vehicle_id = new.id)
+        order by r.odometer_km desc
+        limit 1;
+        if found then
+            new.odometer_reading := case
+                when new.odometer_unit = latest.odometer_unit then latest.odometer
+                when new.odometer_unit = 'mi' then round(latest.odometer_km / 1.609344)::integer
+                else round(latest.odometer_km)::integer
+            end;
+        end if;
+        return new;
+    end if;
     if new.odometer_reading is distinct from old.odometer_reading
        and coalesce(current_setting('motovault.odometer_sync', true), '') <> 'on'
        and exists (
@@ -302,8 +364,8 @@ begin
 end
 $$;
 comment on function app.vehicles_odometer_from_readings() is
-    'BEFORE UPDATE on vehicles: once a vehicle has readings, odometer_reading is set only by the database (the latest reading).';
-create trigger vehicles_odometer_from_readings before update of odometer_reading on app.vehicles
+    'BEFORE UPDATE on vehicles: once a vehicle has readings, odometer_reading is set only by the database (the latest reading, converted when odometer_unit changes).';
+create trigger vehicles_odometer_from_readings before update of odometer_reading, odometer_unit on app.vehicles
     for each row execute function app.vehicles_odometer_from_readings();
 
 -- API -------------------------------------------------------------------------------------------
@@ -358,7 +420,7 @@ grant select on api.odometer_entries_trash, api.odometer_readings, app.odometer_
 grant execute on function
     api.restore_odometer_entry(uuid),
     app.odometer_problem(uuid, uuid),
-    app.sync_vehicle_odometer(uuid, uuid)
+    app.sync_vehicle_odometer(uuid, uuid, timestamp)
     to app_user;
 
 commit;

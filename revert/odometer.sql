@@ -11,7 +11,7 @@ drop function app.vehicles_odometer_from_readings();
 drop trigger fuel_logs_odometer on app.fuel_logs;
 drop trigger odometer_entries_odometer on app.odometer_entries;
 drop function app.odometer_guard();
-drop function app.sync_vehicle_odometer(uuid, uuid);
+drop function app.sync_vehicle_odometer(uuid, uuid, timestamp);
 drop function app.odometer_problem(uuid, uuid);
 drop view app.odometer_readings;
 drop table app.odometer_entries;

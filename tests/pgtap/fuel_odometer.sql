@@ -1,6 +1,6 @@
 -- Odometer consistency across sources, back-dated entries, resets; vehicles.odometer_reading is the latest reading;
 -- the cost rule of fuel logs.
-select plan(23);
+select plan(24);
 
 insert into app.tenants (id, name) values ('20000000-0000-4000-8000-000000000001', 'Odometer test');
 insert into app.users (id) values ('20000000-0000-4000-8000-0000000000a1');
@@ -65,6 +65,12 @@ select throws_ok(
     '23514', null,
     'odometer_reading cannot be set by hand once the vehicle has readings'
 );
+update api.vehicles set odometer_unit = 'mi' where id = '20000000-0000-4000-8000-0000000000c1';
+select is(
+    (select odometer_reading from api.vehicles where id = '20000000-0000-4000-8000-0000000000c1'),
+    1000, 'changing the vehicle''s unit converts odometer_reading from the latest reading (1000 mi)'
+);
+update api.vehicles set odometer_unit = 'km' where id = '20000000-0000-4000-8000-0000000000c1';
 delete from api.fuel_logs where vehicle_id = '20000000-0000-4000-8000-0000000000c1' and filled_on = '2024-02-01';
 select is(
     (select odometer_reading from api.vehicles where id = '20000000-0000-4000-8000-0000000000c1'),
