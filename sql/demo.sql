@@ -1,5 +1,7 @@
--- Demo data for `make up`: one household with an owner, a member and a viewer,
--- two garages and three vehicles. Run as the owner role; idempotent.
+-- Demo data for `make up`: three tenants (a household with an owner, a member and a viewer; a
+-- delivery fleet; a repair shop), twelve vehicles including a plug-in hybrid and an electric car,
+-- and two years of vehicle events. Run as the owner role; idempotent (fixed ids, fixed dates,
+-- on conflict do nothing).
 -- The fixed ids are repeated in src/motovault/demo.py (for `motovault token --demo`).
 
 begin;
@@ -116,6 +118,232 @@ on conflict do nothing;
 
 insert into app.tenant_settings (tenant_id, id, reminder_urgent_days, reminder_very_urgent_days, reminder_urgent_km, reminder_very_urgent_km)
 values ('d0000000-0000-4000-8000-000000000001', 'd0000000-0000-4000-8000-0000000000f0', 30, 7, 1500, 500)
+on conflict do nothing;
+
+commit;
+
+-- two more tenants and nine more vehicles ------------------------------------------------------
+
+begin;
+
+insert into app.tenants (id, name, kind)
+values
+    ('d0000000-0000-4000-8000-000000000002', 'Northwind Deliveries', 'fleet'),
+    ('d0000000-0000-4000-8000-000000000003', 'Pit Stop Garage', 'shop')
+on conflict do nothing;
+
+insert into app.users (id, display_name, email)
+values
+    ('d0000000-0000-4000-8000-0000000000a4', 'Fiona Fleet', 'fiona@northwind.example'),
+    ('d0000000-0000-4000-8000-0000000000a5', 'Sam Shop', 'sam@pitstop.example')
+on conflict do nothing;
+
+insert into app.memberships (tenant_id, user_id, role)
+values
+    ('d0000000-0000-4000-8000-000000000002', 'd0000000-0000-4000-8000-0000000000a4', 'owner'),
+    ('d0000000-0000-4000-8000-000000000003', 'd0000000-0000-4000-8000-0000000000a5', 'owner'),
+    ('d0000000-0000-4000-8000-000000000002', 'd0000000-0000-4000-8000-0000000000a1', 'viewer')
+on conflict do nothing;
+
+insert into app.garages (tenant_id, id, name, address, latitude, longitude, timezone, is_default)
+values
+    ('d0000000-0000-4000-8000-000000000002', 'd0000000-0000-4000-8000-0000000000b3',
+     'Depot Hamburg', 'Hafenstrasse 1, Hamburg', 53.546000, 9.966000, 'Europe/Berlin', true),
+    ('d0000000-0000-4000-8000-000000000003', 'd0000000-0000-4000-8000-0000000000b4',
+     'Workshop', '200 Main St, Portland', 45.523064, -122.676483, 'America/Los_Angeles', true)
+on conflict do nothing;
+
+-- VINs get their check digit computed (position 9)
+insert into app.vehicles (tenant_id, id, garage_id, vin, make, model, year, color, license_plate, odometer_reading, odometer_unit)
+select tenant_id, id, garage_id, overlay(vin placing app.vin_check_digit(vin) from 9), make, model, year, color, plate, odometer, unit
+from (
+    values
+        ('d0000000-0000-4000-8000-000000000001'::uuid, 'd0000000-0000-4000-8000-0000000000c4'::uuid, 'd0000000-0000-4000-8000-0000000000b1'::uuid,
+         'JTDKARFP0L3000001', 'Toyota', 'Prius Prime', 2020, 'white', 'DEMO-004', 41200, 'mi'),
+        ('d0000000-0000-4000-8000-000000000002', 'd0000000-0000-4000-8000-0000000000c5', 'd0000000-0000-4000-8000-0000000000b3',
+         'WF0XXXTTGX0000001', 'Ford', 'Transit', 2019, 'white', 'HH-NW-101', 184300, 'km'),
+        ('d0000000-0000-4000-8000-000000000002', 'd0000000-0000-4000-8000-0000000000c6', 'd0000000-0000-4000-8000-0000000000b3',
+         'WF0XXXTTGX0000002', 'Ford', 'Transit', 2021, 'white', 'HH-NW-102', 121900, 'km'),
+        ('d0000000-0000-4000-8000-000000000002', 'd0000000-0000-4000-8000-0000000000c7', 'd0000000-0000-4000-8000-0000000000b3',
+         'WDB9066330S000001', 'Mercedes-Benz', 'Sprinter', 2020, 'silver', 'HH-NW-103', 156700, 'km'),
+        ('d0000000-0000-4000-8000-000000000002', 'd0000000-0000-4000-8000-0000000000c8', 'd0000000-0000-4000-8000-0000000000b3',
+         'VF1FW0ZBC00000001', 'Renault', 'Kangoo E-Tech', 2023, 'blue', 'HH-NW-104', 48200, 'km'),
+        ('d0000000-0000-4000-8000-000000000002', 'd0000000-0000-4000-8000-0000000000c9', 'd0000000-0000-4000-8000-0000000000b3',
+         'WV1ZZZSYZL0000001', 'Volkswagen', 'Caddy', 2020, 'grey', 'HH-NW-105', 98400, 'km'),
+        ('d0000000-0000-4000-8000-000000000003', 'd0000000-0000-4000-8000-0000000000ca', 'd0000000-0000-4000-8000-0000000000b4',
+         '5YJ3E1EA0NF000001', 'Tesla', 'Model 3', 2022, 'red', 'EV-7731', 38100, 'mi'),
+        ('d0000000-0000-4000-8000-000000000003', 'd0000000-0000-4000-8000-0000000000cb', 'd0000000-0000-4000-8000-0000000000b4',
+         '4S4BTACC0N3000001', 'Subaru', 'Outback', 2022, 'green', 'PSG-202', 45800, 'mi'),
+        ('d0000000-0000-4000-8000-000000000003', 'd0000000-0000-4000-8000-0000000000cc', 'd0000000-0000-4000-8000-0000000000b4',
+         'WB10J3303P6000001', 'BMW', 'R 1250 GS', 2023, 'black', 'PSG-M1', 14300, 'mi')
+) as v (tenant_id, id, garage_id, vin, make, model, year, color, plate, odometer, unit)
+on conflict do nothing;
+
+commit;
+
+-- two years of history (2024-11-25 .. 2026-11-17), fixed ids and dates: weekly odometer readings
+-- from the cars' telematics (events), fill-ups, maintenance, reminders, registrations -----------
+
+begin;
+
+do $$
+begin
+    perform app.ensure_vehicle_event_partitions('2024-11-01', 12);  -- if deployed long after the demo dates
+end
+$$;
+
+create temporary table demo_fleet on commit drop as
+select *
+from (
+    values
+        -- vehicle, weekly distance (vehicle's unit), energy: ice | phev | ev, fuel type, volume unit,
+        -- distance per volume unit (mpg, km/l, mi/kWh, km/kWh), currency, price per unit
+        ('d0000000-0000-4000-8000-0000000000c1'::uuid, 180, 'ice', 'gasoline', 'gal_us', 28.0, 'USD', 3.45),
+        ('d0000000-0000-4000-8000-0000000000c2', 260, 'ice', 'gasoline', 'gal_us', 19.0, 'USD', 3.45),
+        ('d0000000-0000-4000-8000-0000000000c3', 150, 'ice', 'gasoline', 'l', 15.0, 'EUR', 1.79),
+        ('d0000000-0000-4000-8000-0000000000c4', 160, 'phev', 'gasoline', 'gal_us', 52.0, 'USD', 3.45),
+        ('d0000000-0000-4000-8000-0000000000c5', 820, 'ice', 'diesel', 'l', 10.0, 'EUR', 1.69),
+        ('d0000000-0000-4000-8000-0000000000c6', 760, 'ice', 'diesel', 'l', 10.5, 'EUR', 1.69),
+        ('d0000000-0000-4000-8000-0000000000c7', 700, 'ice', 'diesel', 'l', 9.5, 'EUR', 1.69),
+        ('d0000000-0000-4000-8000-0000000000c8', 420, 'ev', 'electric', 'kwh', 5.5, 'EUR', 0.32),
+        ('d0000000-0000-4000-8000-0000000000c9', 540, 'ice', 'diesel', 'l', 15.0, 'EUR', 1.69),
+        ('d0000000-0000-4000-8000-0000000000ca', 220, 'ev', 'electric', 'kwh', 4.0, 'USD', 0.16),
+        ('d0000000-0000-4000-8000-0000000000cb', 210, 'ice', 'gasoline', 'gal_us', 27.0, 'USD', 3.45),
+        ('d0000000-0000-4000-8000-0000000000cc', 90, 'ice', 'gasoline', 'gal_us', 45.0, 'USD', 3.45)
+) as f (vehicle_id, per_week, energy, fuel_type, volume_unit, per_unit, currency, price)
+join app.vehicles as v on v.id = f.vehicle_id;
+
+-- weekly odometer readings, ending at the vehicle's current reading
+insert into app.vehicle_events (tenant_id, id, vehicle_id, type, occurred_at, odometer, odometer_unit, payload)
+select
+    f.tenant_id,
+    md5('demo-odometer-' || f.vehicle_id || '-' || w)::uuid,
+    f.vehicle_id,
+    'odometer',
+    timestamptz '2024-11-25 08:00+00' + make_interval(weeks => w, hours => abs(hashtext(f.vehicle_id::text || w)) % 10),
+    greatest(f.odometer_reading - f.per_week * (103 - w) + abs(hashtext(f.vehicle_id::text || w || 'd')) % 30, 0),
+    f.odometer_unit,
+    '{"source":"obd"}'
+from demo_fleet as f, generate_series(0, 103) as w
+on conflict do nothing;
+
+-- fill-ups of the nine vehicles the household demo above does not cover (its Accord, F-150 and
+-- Golf have theirs): combustion every second week (every 7th partial, every 19th after a missed
+-- one), charging every week (the EVs and the plug-in hybrid). They emit their fuel events.
+insert into app.fuel_logs (tenant_id, id, vehicle_id, filled_on, filled_time, odometer, odometer_unit, fuel_type,
+                           volume, volume_unit, price_per_unit, currency, is_full, missed_previous)
+select
+    f.tenant_id,
+    md5('demo-fuel-' || f.vehicle_id || '-' || w || '-' || x.fuel_type)::uuid,
+    f.vehicle_id,
+    date '2024-11-26' + 7 * w,
+    x.at,
+    greatest(f.odometer_reading - f.per_week * (103 - w), 0) + f.per_week / 7,
+    f.odometer_unit,
+    x.fuel_type,
+    x.volume,
+    x.volume_unit,
+    x.price,
+    f.currency,
+    w % 7 <> 3,
+    w % 19 = 5
+from demo_fleet as f
+cross join generate_series(0, 103) as w
+cross join lateral (
+    select f.fuel_type, f.volume_unit, f.price, time '17:30' as at,
+           -- the distance since the last fill-up (2 weeks; 3 on petrol and 40 % of it for the plug-in
+           -- hybrid; 1 for the EVs) over the vehicle's economy, +-10 %
+           round((f.per_week * case f.energy when 'ice' then 2 when 'phev' then 3 * 0.4 else 1 end / f.per_unit
+                  * (0.9 + (abs(hashtext(f.vehicle_id::text || w || 'v')) % 21) / 100.0))::numeric, 2) as volume
+    where f.energy = 'ice' and w % 2 = 0
+       or f.energy = 'phev' and w % 3 = 0
+       or f.energy = 'ev'
+    union all
+    select 'electric', 'kwh', 0.16, time '20:30',
+           round((f.per_week * 0.6 / 3.8 * (0.9 + (abs(hashtext(f.vehicle_id::text || w || 'k')) % 21) / 100.0))::numeric, 2)
+    where f.energy = 'phev'
+) as x
+where f.vehicle_id not in ('d0000000-0000-4000-8000-0000000000c1', 'd0000000-0000-4000-8000-0000000000c2',
+                           'd0000000-0000-4000-8000-0000000000c3')
+on conflict do nothing;
+
+-- maintenance of the same nine vehicles, twice a year (they emit their maintenance events)
+insert into app.maintenance (tenant_id, id, vehicle_id, status, type, description, completed_on, odometer, odometer_unit,
+                             cost, currency)
+select
+    f.tenant_id,
+    md5('demo-maintenance-' || f.vehicle_id || '-' || m.w)::uuid,
+    f.vehicle_id,
+    'completed',
+    m.type,
+    m.description,
+    date '2024-11-27' + 7 * m.w,
+    greatest(f.odometer_reading - f.per_week * (103 - m.w), 0) + 2 * f.per_week / 7,
+    f.odometer_unit,
+    m.cost,
+    f.currency
+from demo_fleet as f
+cross join lateral (
+    values
+        (20, case f.energy when 'ev' then 'tire_rotation' else 'oil_change' end, null, case f.energy when 'ev' then 60 else 89.90 end),
+        (46, 'brake_service', 'front pads and discs', 420),
+        (72, case f.energy when 'ev' then 'cabin_filter' else 'oil_change' end, null, case f.energy when 'ev' then 45 else 94.50 end),
+        (98, 'other', 'four new tires', 780)
+) as m (w, type, description, cost)
+where f.vehicle_id not in ('d0000000-0000-4000-8000-0000000000c1', 'd0000000-0000-4000-8000-0000000000c2',
+                           'd0000000-0000-4000-8000-0000000000c3')
+on conflict do nothing;
+
+-- reminders of the fleet and the shop: one overdue, one due within days, one by odometer
+insert into app.reminders (tenant_id, id, vehicle_id, title, category, due_on, due_odometer, odometer_unit, recur_months, dedupe_key)
+values
+    ('d0000000-0000-4000-8000-000000000002', 'd0000000-0000-4000-8000-0000000000d1', 'd0000000-0000-4000-8000-0000000000c5',
+     'Tachograph calibration', 'inspection', date '2026-11-01', null, 'km', 24, null),
+    ('d0000000-0000-4000-8000-000000000002', 'd0000000-0000-4000-8000-0000000000d2', 'd0000000-0000-4000-8000-0000000000c7',
+     'Registration renewal', 'registration', date '2026-11-28', null, 'km', 12, null),
+    ('d0000000-0000-4000-8000-000000000002', 'd0000000-0000-4000-8000-0000000000d3', 'd0000000-0000-4000-8000-0000000000c6',
+     'Timing belt', 'maintenance', null, 124000, 'km', null, null),
+    ('d0000000-0000-4000-8000-000000000003', 'd0000000-0000-4000-8000-0000000000d4', 'd0000000-0000-4000-8000-0000000000ca',
+     'Tire rotation', 'maintenance', date '2026-12-15', 40000, 'mi', 6, null),
+    ('d0000000-0000-4000-8000-000000000003', 'd0000000-0000-4000-8000-0000000000d5', 'd0000000-0000-4000-8000-0000000000cc',
+     'Chain and sprockets', 'maintenance', date '2026-10-15', null, 'mi', null, null)
+on conflict do nothing;
+
+-- registration and inspection yearly, a note
+insert into app.vehicle_events (tenant_id, id, vehicle_id, type, occurred_at, odometer, odometer_unit, payload)
+select
+    f.tenant_id,
+    md5('demo-' || e.kind || '-' || f.vehicle_id || '-' || e.w)::uuid,
+    f.vehicle_id,
+    e.type,
+    timestamptz '2024-11-27 10:00+00' + make_interval(weeks => e.w),
+    null,
+    null,
+    e.payload
+from demo_fleet as f
+cross join lateral (
+    values
+        ('r1', 'registration', 8, jsonb_build_object('expires_on', '2026-01-31', 'cost', 95, 'currency', f.currency)),
+        ('r2', 'registration', 60, jsonb_build_object('expires_on', '2027-01-31', 'cost', 98, 'currency', f.currency)),
+        ('i1', 'inspection', 30, jsonb_build_object('result', 'pass', 'expires_on', '2027-06-30')),
+        ('i2', 'inspection', 82, jsonb_build_object('result', case when f.vehicle_id::text like '%c1' then 'advisory' else 'pass' end,
+            'expires_on', '2028-06-30')),
+        ('n1', 'note', 51, jsonb_build_object('text', 'Rattle from the rear left door at low speed.'))
+) as e (kind, type, w, payload)
+on conflict do nothing;
+
+-- a typo in a reading of the Accord, corrected: the correction voids it
+insert into app.vehicle_events (tenant_id, id, vehicle_id, type, occurred_at, odometer, odometer_unit, payload)
+values ('d0000000-0000-4000-8000-000000000001', 'd0000000-0000-4000-8000-0000000000f1', 'd0000000-0000-4000-8000-0000000000c1',
+        'odometer', '2026-06-14 09:00+00', 514930, 'mi', '{"source":"manual","comment":"typed one digit too many"}')
+on conflict do nothing;
+insert into app.vehicle_events (tenant_id, id, vehicle_id, type, occurred_at, odometer, odometer_unit, payload, voids_event_id)
+select 'd0000000-0000-4000-8000-000000000001', 'd0000000-0000-4000-8000-0000000000f2', 'd0000000-0000-4000-8000-0000000000c1',
+       'odometer', '2026-06-14 09:00+00', 151493, 'mi', '{"source":"manual","comment":"corrected"}', 'd0000000-0000-4000-8000-0000000000f1'
+where not exists (
+    select from app.vehicle_event_voids
+    where tenant_id = 'd0000000-0000-4000-8000-000000000001' and voided_event_id = 'd0000000-0000-4000-8000-0000000000f1'
+)
 on conflict do nothing;
 
 commit;

@@ -1,0 +1,1 @@
+"""motovault benchmarks (not part of make test)."""

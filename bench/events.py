@@ -1,0 +1,272 @@
+"""Benchmark: one vehicle's timeline page and one tenant's fleet overview, at several scales.
+
+    .venv/bin/python bench/events.py --events 1000000            # one scale
+    .venv/bin/python bench/events.py --events 100000 1000000     # compare scales
+
+For each scale a fresh database ``bench_events_<N>`` is built from the sqitch plan, then filled:
+10,000 tenants (1-5 vehicles each, ~30,000 vehicles) and N events spread over 24 months, loaded with
+COPY (progress on stderr). The load runs with session_replication_role = replica, i.e. without row
+triggers (payload validation, stamps, audit) and FK checks, and without the payload CHECK (added back
+NOT VALID afterwards): the generator writes valid rows, and the benchmark measures reads. Queries run as app_user with the tenant's JWT claims, exactly as
+PostgREST runs them; "database time" is planning + execution time from EXPLAIN ANALYZE, median and
+95th percentile over the sampled vehicles/tenants (caches warm: each query runs once before), both as
+PostgREST runs them (prepared statements on pooled connections: the plan is cached) and one-shot
+(planned every time: with ~37 partitions planning is most of the cost).
+
+Results are printed and written to bench/results/events-<N>.json. Databases are dropped unless --keep.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import statistics
+import sys
+import time
+import uuid
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import psycopg
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+from motovault import database  # noqa: E402
+from motovault.settings import load_settings  # noqa: E402
+
+TENANTS = 10_000
+START = datetime(2024, 12, 1, tzinfo=timezone.utc)
+SPAN_SECONDS = 730 * 24 * 3600
+TYPES = [("odometer", 60), ("fuel", 25), ("maintenance", 5), ("note", 5), ("inspection", 3), ("registration", 2)]
+
+
+def tenant_uuid(i: int) -> uuid.UUID:
+    return uuid.UUID(int=(0xB0000000_0000_4000_8000_000000000000 | i))
+
+
+def vehicle_uuid(tenant: int, k: int) -> uuid.UUID:
+    return uuid.UUID(int=(0xB1000000_0000_4000_8000_000000000000 | (tenant << 8) | k))
+
+
+def vehicles_of(tenant: int) -> int:
+    return 1 + tenant % 5
+
+
+def progress(label: str, done: int, total: int, started: float) -> None:
+    rate = done / max(time.perf_counter() - started, 1e-9)
+    eta = (total - done) / rate if rate else 0
+    sys.stderr.write(f"\r{label}: {done:,}/{total:,} ({100 * done / total:5.1f}%) {rate:,.0f} rows/s, eta {eta:,.0f}s   ")
+    sys.stderr.flush()
+
+
+def build_database(settings, name: str) -> None:
+    with database.superuser_connect(settings) as conn:
+        conn.execute(f'drop database if exists "{name}"')
+        database.create_database(conn, name)
+    database.sqitch(settings, name, "deploy")
+
+
+def load(settings, name: str, events: int, seed: int) -> dict[str, float]:
+    rnd = random.Random(seed)
+    timings: dict[str, float] = {}
+    with psycopg.connect(settings.dsn(name), autocommit=True) as conn:
+        conn.execute("set session_replication_role = replica")
+        t0 = time.perf_counter()
+        conn.execute(
+            """insert into app.tenants (id, name, kind)
+               select ('b0000000-0000-4000-8000-' || lpad(to_hex(i), 12, '0'))::uuid, 'Bench tenant ' || i,
+                      (array['household', 'fleet', 'shop'])[1 + i %% 3]
+               from generate_series(0, %s - 1) as i""",
+            (TENANTS,),
+        )
+        conn.execute(
+            """insert into app.vehicles (tenant_id, id, display_name, make, model, year, odometer_unit)
+               select ('b0000000-0000-4000-8000-' || lpad(to_hex(i), 12, '0'))::uuid,
+                      ('b1000000-0000-4000-8000-' || lpad(to_hex((i << 8) | k), 12, '0'))::uuid,
+                      'Vehicle ' || k, (array['Ford', 'Toyota', 'VW', 'Tesla'])[1 + (i + k) %% 4], 'Model', 2015 + k,
+                      case when i %% 2 = 0 then 'km' else 'mi' end
+               from generate_series(0, %s - 1) as i, generate_series(0, 4) as k
+               where k < 1 + i %% 5""",
+            (TENANTS,),
+        )
+        vehicles = [(t, k) for t in range(TENANTS) for k in range(vehicles_of(t))]
+        timings["tenants_vehicles_s"] = time.perf_counter() - t0
+
+        kinds = [t for t, w in TYPES for _ in range(w)]
+        payloads = {
+            "odometer": '{"source": "obd"}',
+            "fuel": '{"volume": 42.5, "volume_unit": "l", "fill_type": "full", "total_cost": 71.4, "currency": "EUR"}',
+            "maintenance": '{"category": "oil_change", "total_cost": 89.9, "currency": "EUR"}',
+            "note": '{"text": "checked tire pressure"}',
+            "inspection": '{"result": "pass"}',
+            "registration": '{"expires_on": "2027-01-31"}',
+        }
+        t0 = time.perf_counter()
+        tenant_text = [str(tenant_uuid(t)) for t in range(TENANTS)]
+        vehicle_text = [(tenant_text[t], str(vehicle_uuid(t, k)), "km" if t % 2 == 0 else "mi") for t, k in vehicles]
+        days = [(START + timedelta(days=d)).strftime("%Y-%m-%d") for d in range(SPAN_SECONDS // 86400)]
+        stamp = datetime.now(timezone.utc).isoformat()
+        # The payload CHECK runs a PL/pgSQL validator per row (tens of microseconds): it is dropped for
+        # the load (the generator writes valid payloads) and added back NOT VALID afterwards.
+        check = conn.execute(
+            "select pg_get_constraintdef(oid) from pg_constraint "
+            "where conrelid = 'app.vehicle_events'::regclass and conname = 'vehicle_events_payload_valid'"
+        ).fetchone()[0]
+        conn.execute("alter table app.vehicle_events drop constraint vehicle_events_payload_valid")
+        with conn.cursor() as cur:
+            # ids are made here (random v4): the uuid v7 default costs the server a few microseconds a row
+            with cur.copy(
+                "copy app.vehicle_events (tenant_id, id, vehicle_id, type, occurred_at, odometer, odometer_unit, payload,"
+                " created_at, updated_at) from stdin"
+            ) as copy:
+                batch = []
+                for n in range(events):
+                    tenant, vehicle, unit = vehicle_text[rnd.randrange(len(vehicle_text))]
+                    sec = rnd.randrange(86400)
+                    at = f"{days[rnd.randrange(len(days))]} {sec // 3600:02}:{sec // 60 % 60:02}:{sec % 60:02}+00"
+                    kind = kinds[rnd.randrange(len(kinds))]
+                    if kind in ("odometer", "fuel", "maintenance"):
+                        odo = str(rnd.randrange(1, 300000))
+                    else:
+                        odo = unit = "\\N"
+                    batch.append(f"{tenant}\t{uuid.UUID(bytes=rnd.randbytes(16), version=4)}\t{vehicle}\t{kind}\t{at}\t{odo}\t"
+                                 f"{unit}\t{payloads[kind]}\t{stamp}\t{stamp}\n")
+                    if len(batch) == 10_000:
+                        copy.write("".join(batch))
+                        batch.clear()
+                        if n % 100_000 < 10_000:
+                            progress("events", n + 1, events, t0)
+                copy.write("".join(batch))
+            progress("events", events, events, t0)
+            sys.stderr.write("\n")
+        timings["copy_events_s"] = time.perf_counter() - t0
+        try:
+            conn.execute(f"alter table app.vehicle_events add constraint vehicle_events_payload_valid {check} not valid")
+        except psycopg.Error as exc:  # not every version takes NOT VALID checks on partitioned tables
+            sys.stderr.write(f"payload CHECK not restored ({exc}); reads do not depend on it\n")
+        t0 = time.perf_counter()
+        conn.execute("vacuum analyze")
+        timings["vacuum_analyze_s"] = time.perf_counter() - t0
+        size = conn.execute("select pg_total_relation_size('app.vehicle_events') "
+                            "+ coalesce((select sum(pg_total_relation_size(inhrelid)) from pg_inherits "
+                            "where inhparent = 'app.vehicle_events'::regclass), 0)").fetchone()[0]
+        timings["events_bytes"] = float(size)
+    return timings
+
+
+def explain_ms(conn: psycopg.Connection, sql: str, params: tuple) -> tuple[float, float]:
+    plan = conn.execute("explain (analyze, format json) " + sql, params).fetchone()[0][0]
+    return plan["Planning Time"], plan["Execution Time"]
+
+
+QUERIES = {
+    # name: (statement with $n parameters, parameter types)
+    "timeline_page_1": ("select * from api.vehicle_timeline($1) limit 50", "uuid"),
+    "timeline_page_5_offset": ("select * from api.vehicle_timeline($1) limit 50 offset 200", "uuid"),
+    "timeline_page_5_keyset": (
+        "select * from api.vehicle_timeline($1, before => $2, before_id => $3) limit 50", "uuid, timestamptz, uuid"),
+    "fleet_overview": ("select * from api.fleet_overview", ""),
+}
+
+
+def measure(settings, name: str, samples: int, seed: int) -> dict[str, dict[str, float]]:
+    """Each query as PostgREST runs it (a prepared statement, reused on a pooled connection: the plan is
+    cached after a few executions) and one-shot (planned every time)."""
+    rnd = random.Random(seed + 1)
+    picks = []
+    for _ in range(samples):
+        t = rnd.randrange(TENANTS)
+        picks.append((t, rnd.randrange(vehicles_of(t))))
+    raw: dict[str, list[tuple[float, float]]] = {}
+    # client-side binding: EXECUTE takes no bind parameters
+    with psycopg.connect(settings.dsn(name), autocommit=True, cursor_factory=psycopg.ClientCursor) as conn:
+        conn.execute("set role app_user")
+        for key, (sql, types) in QUERIES.items():
+            conn.execute(f"prepare {key}{'(' + types + ')' if types else ''} as {sql}")
+        for round_ in range(2):  # round 0 warms caches and the plan cache
+            for t, k in picks:
+                claims = json.dumps({"sub": str(uuid.UUID(int=1)), "tenant_id": str(tenant_uuid(t))})
+                conn.execute("select set_config('request.jwt.claims', %s, false)", (claims,))
+                v = vehicle_uuid(t, k)
+                cursor_row = conn.execute(
+                    "select occurred_at, id from api.vehicle_timeline(%s) offset 199 limit 1", (v,)).fetchone()
+                args = {
+                    "timeline_page_1": (v,),
+                    "timeline_page_5_offset": (v,),
+                    "timeline_page_5_keyset": (v, *cursor_row) if cursor_row else None,
+                    "fleet_overview": (),
+                }
+                for key, params in args.items():
+                    if params is None:
+                        continue
+                    placeholders = ", ".join(["%s"] * len(params))
+                    prepared = f"execute {key}" + (f"({placeholders})" if params else "")
+                    oneshot = QUERIES[key][0]
+                    for i, _ in enumerate(params):
+                        oneshot = oneshot.replace(f"${i + 1}", "%s", 1)
+                    if round_ == 0:
+                        conn.execute(prepared, params).fetchall()
+                        continue
+                    plan_p, exec_p = explain_ms(conn, prepared, params)
+                    plan_o, exec_o = explain_ms(conn, oneshot, params)
+                    raw.setdefault(key + " (prepared)", []).append((plan_p, exec_p))
+                    raw.setdefault(key + " (one-shot)", []).append((plan_o, exec_o))
+    summary = {}
+    for key, values in raw.items():
+        totals = sorted(p + e for p, e in values)
+        summary[key] = {
+            "samples": len(values),
+            "median_ms": round(statistics.median(totals), 3),
+            "p95_ms": round(totals[min(len(totals) - 1, int(len(totals) * 0.95))], 3),
+            "max_ms": round(totals[-1], 3),
+            "median_planning_ms": round(statistics.median(p for p, _ in values), 3),
+            "median_execution_ms": round(statistics.median(e for _, e in values), 3),
+        }
+    return summary
+
+
+def main(argv: list[str] | None = None) -> int:
+    global TENANTS
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--events", type=int, nargs="+", default=[100_000, 1_000_000], help="scales (events)")
+    parser.add_argument("--samples", type=int, default=200, help="vehicles/tenants sampled per query")
+    parser.add_argument("--tenants", type=int, default=TENANTS,
+                        help="tenants (default 10,000; fewer tenants = more events per vehicle)")
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--keep", action="store_true", help="keep the bench databases")
+    args = parser.parse_args(argv)
+    TENANTS = args.tenants
+    settings = load_settings()
+    out_dir = ROOT / "bench" / "results"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    report = {}
+    for events in args.events:
+        name = f"bench_events_{events}" + ("" if TENANTS == 10_000 else f"_t{TENANTS}")
+        sys.stderr.write(f"building {name} from the sqitch plan\n")
+        build_database(settings, name)
+        timings = load(settings, name, events, args.seed)
+        summary = measure(settings, name, args.samples, args.seed)
+        report[events] = {"events": events, "tenants": TENANTS, "load": timings, "queries": summary}
+        (out_dir / f"events-{events}{'' if TENANTS == 10_000 else f'-tenants-{TENANTS}'}.json").write_text(json.dumps(report[events], indent=2) + "\n")
+        print(f"\n== {events:,} events, {TENANTS:,} tenants "
+              f"(COPY {timings['copy_events_s']:.1f}s, {timings['events_bytes'] / 2**20:,.0f} MiB)")
+        for key, s in summary.items():
+            print(f"  {key:<36} median {s['median_ms']:7.3f} ms (plan {s['median_planning_ms']:.3f} + exec "
+                  f"{s['median_execution_ms']:.3f})   p95 {s['p95_ms']:7.3f} ms   max {s['max_ms']:7.3f} ms   ({s['samples']} samples)")
+        if not args.keep:
+            with database.superuser_connect(settings) as conn:
+                conn.execute(f'drop database if exists "{name}"')
+    if len(report) > 1:
+        small, large = min(report), max(report)
+        print(f"\nratio {large:,} / {small:,} events (median):")
+        for key in report[large]["queries"]:
+            if key in report[small]["queries"]:
+                ratio = report[large]["queries"][key]["median_ms"] / report[small]["queries"][key]["median_ms"]
+                print(f"  {key:<36} {ratio:5.2f}x")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,29 @@
+"""`motovault maintain` creates the event partitions ahead."""
+
+from __future__ import annotations
+
+from motovault.commands.maintain import maintain
+
+
+def test_maintain_creates_partitions_ahead_and_is_idempotent(clone_db):
+    with clone_db.connect() as conn:
+        conn.execute("set role motovault_owner")
+        last = conn.execute(
+            "select max(c.relname) from pg_inherits as i join pg_class as c on c.oid = i.inhrelid "
+            "where i.inhparent = 'app.vehicle_events'::regclass and c.relname <> 'vehicle_events_default'"
+        ).fetchone()[0]
+    created = maintain(clone_db.url("motovault_owner"), months_ahead=14)
+    assert created == [f"app.vehicle_events_p{m}" for m in created_months(clone_db)]
+    assert created and all(name > f"app.{last}" for name in created)
+    assert maintain(clone_db.url("motovault_owner"), months_ahead=14) == []
+
+
+def created_months(clone_db) -> list[str]:
+    with clone_db.connect() as conn:
+        return [
+            r[0]
+            for r in conn.execute(
+                "select to_char(m, 'YYYY_MM') from generate_series(date_trunc('month', now()) + interval '13 months', "
+                "date_trunc('month', now()) + interval '14 months', interval '1 month') as m"
+            )
+        ]
