@@ -267,6 +267,7 @@ comment on table app.vehicle_event_voids is
     'Voided events and the event that voided each (written by the insert trigger of vehicle_events; an event is voided at most once). Append-only like the stream.';
 create index vehicle_event_voids_vehicle_idx on app.vehicle_event_voids (tenant_id, vehicle_id);
 create index vehicle_event_voids_voiding_idx on app.vehicle_event_voids (tenant_id, voiding_event_id, voiding_occurred_at);
+create index vehicle_event_voids_voided_idx on app.vehicle_event_voids (tenant_id, voided_event_id, voided_occurred_at);
 
 -- rules -------------------------------------------------------------------------------------------
 

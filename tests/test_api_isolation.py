@@ -141,8 +141,10 @@ def test_rpcs_cannot_touch_another_tenants_rows(api, api_db, spec, world):
                 if path == "/rpc/create_tenant":
                     continue  # creates a new tenant: nothing of B's is touched (tested below)
                 response = client.post(path, json=body)
-                if "user_id" not in body:
-                    # restore_* RPCs: B's deleted rows are not visible to A, so there is nothing to restore
+                assert response.status_code < 500, (path, response.text)
+                assert world.b.id not in response.text, (path, response.text)
+                if path.startswith("/rpc/restore_"):
+                    # B's deleted rows are not visible to A, so there is nothing to restore
                     assert response.status_code == 404, (path, response.text)
                 # membership RPCs act on the caller's tenant (users are shared); B's memberships stay as they were
         with api_db.connect() as conn:

@@ -1,7 +1,7 @@
 -- Every table in app follows the tenant rules. The catalog walk below fails the build when a
 -- future table forgets one. Exceptions are listed with their reason.
 begin;
-select plan(33);
+select plan(34);
 
 create temporary table rule_exceptions (table_name text, rule text, reason text);
 insert into rule_exceptions
@@ -14,6 +14,10 @@ from (
          'people are shared: one user may belong to several tenants; self and co-members read them'),
         ('stations', array['tenant_id', 'tenant_policy'],
          'shared reference data for every tenant: RLS lets app_user read, only the owner role writes'),
+        ('vehicle_events', array['deleted_at'],
+         'an append-only stream: an event is never deleted; a correction is a new event that voids it'),
+        ('vehicle_event_voids', array['deleted_at'],
+         'part of the append-only stream: which event voided which'),
         ('vin_cache', array['tenant_id', 'tenant_policy', 'pk_led_by_tenant_id', 'rls', 'force_rls', 'policy',
                             'deleted_at', 'stamp_trigger', 'audit_trigger'],
          'shared by all tenants (decoded vehicle data is not personal); no API role has any privilege on it, only vin_worker writes it'),
@@ -100,6 +104,7 @@ select is(
         join pg_namespace as n on n.oid = c.relnamespace
         where n.nspname = 'app'
           and k.contype = 'f'
+          and k.conparentid = 0
           and not exists (
               select from pg_index as i
               where i.indrelid = k.conrelid
@@ -123,6 +128,19 @@ select is(
     ),
     '{}'::text[],
     'every api view is security_invoker'
+);
+select is(
+    array(
+        select c.relname::text
+        from pg_class as c
+        join pg_namespace as n on n.oid = c.relnamespace
+        where n.nspname = 'api' and c.relkind = 'v'
+          and pg_relation_is_updatable(c.oid::regclass, true) & 28 <> 28
+          and not exists (select from pg_trigger as t where t.tgrelid = c.oid and t.tgtype & 64 <> 0)
+        order by 1
+    ),
+    '{}'::text[],
+    'every api view is auto-updatable or has INSTEAD OF triggers (else a write is a 500): see app.protect_read_only_view()'
 );
 select is(
     array(

@@ -207,6 +207,7 @@ select c.conrelid as rel, c.conname as name, c.contype as type, coalesce(c.conke
        c.confdeltype as on_delete, c.confmatchtype as match
 from pg_constraint c
 where c.conrelid = any(%(rels)s)
+  and c.conparentid = 0  -- a partitioned parent's key is checked once, not per partition
 order by c.conrelid, c.conname
 """
 
