@@ -36,6 +36,7 @@ system-deps:
 	perl -MDBD::Pg -e1 2>/dev/null || missing="$$missing libdbd-pg-perl"; \
 	python3 -c 'import ensurepip, venv' 2>/dev/null || missing="$$missing python3-venv"; \
 	command -v npm >/dev/null || missing="$$missing npm"; \
+	{ command -v pgbouncer || [ -x /usr/sbin/pgbouncer ]; } >/dev/null || missing="$$missing pgbouncer"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing Debian packages:$$missing"; \
 	  if [ -n "$(SUDO)" ] && ! command -v sudo >/dev/null; then echo "need root or sudo to install:$$missing" >&2; exit 1; fi; \
