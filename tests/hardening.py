@@ -78,7 +78,8 @@ def api_endpoints(conn: psycopg.Connection, role: str = "app_user") -> dict[str,
 
 
 def writable(conn: psycopg.Connection) -> list[Endpoint]:
-    return [ep for ep in api_endpoints(conn).values() if ep.can_insert and ep.can_update]
+    """Endpoints app_user can POST to (PATCH cases also need can_update: append-only ones lack it)."""
+    return [ep for ep in api_endpoints(conn).values() if ep.can_insert]
 
 
 # --- snapshots ---------------------------------------------------------------------------------------
