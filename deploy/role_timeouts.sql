@@ -23,13 +23,16 @@ select format('alter role analyst in database %I set idle_in_transaction_session
 \gexec
 
 -- PostgREST 12 applies the impersonated role's settings from pg_roles.rolconfig, which holds only the
--- cluster-wide ones: it ignores ALTER ROLE ... IN DATABASE. The pre-request check applies them
--- itself (SET LOCAL: this request's transaction only), before anything else.
-create function app.apply_role_settings()
+-- cluster-wide ones: it ignores ALTER ROLE ... IN DATABASE. The pre-request check applies this
+-- database's timeouts of the current role itself (SET LOCAL: this request's transaction only), first.
+-- Inline, not a helper function: anon may execute nothing but app.check_request().
+create or replace function app.check_request()
 returns void
 language plpgsql
 as $$
 declare
+    claims jsonb;
+    uuid_pattern constant text := '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$';
     setting text;
 begin
     for setting in
@@ -42,21 +45,6 @@ begin
     loop
         perform set_config(split_part(setting, '=', 1), substr(setting, strpos(setting, '=') + 1), true);
     end loop;
-end
-$$;
-comment on function app.apply_role_settings() is
-    'Applies the current role''s timeouts set for this database (ALTER ROLE ... IN DATABASE ... SET) to the current transaction: PostgREST 12 only applies cluster-wide role settings when it switches role.';
-grant execute on function app.apply_role_settings() to anon, app_user;
-
-create or replace function app.check_request()
-returns void
-language plpgsql
-as $$
-declare
-    claims jsonb;
-    uuid_pattern constant text := '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$';
-begin
-    perform app.apply_role_settings();
     if current_user <> 'app_user' then
         return;
     end if;
@@ -81,7 +69,6 @@ begin
 end
 $$;
 comment on function app.check_request() is
-    'PostgREST db-pre-request: an authenticated request needs a UUID sub (else 401) and, when it names a tenant_id, a membership in it (else 403).';
-
+    'PostgREST db-pre-request: applies the current role''s timeouts set for this database (ALTER ROLE ... IN DATABASE, which PostgREST 12 ignores); an authenticated request needs a UUID sub (else 401) and, when it names a tenant_id, a membership in it (else 403).';
 
 commit;

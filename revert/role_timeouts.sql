@@ -43,6 +43,5 @@ $$;
 comment on function app.check_request() is
     'PostgREST db-pre-request: an authenticated request needs a UUID sub (else 401) and, when it names a tenant_id, a membership in it (else 403).';
 
-drop function app.apply_role_settings();
 
 commit;

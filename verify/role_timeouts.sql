@@ -7,5 +7,4 @@ join pg_database as d on d.oid = s.setdatabase
 where d.datname = current_database()
   and r.rolname in ('app_user', 'analyst', 'anon', 'vin_worker')
   and exists (select from unnest(s.setconfig) as c where c like 'statement\_timeout=%');
-select 'app.apply_role_settings()'::regprocedure;
-select 1 / (position('app.apply_role_settings()' in pg_get_functiondef('app.check_request()'::regprocedure)) > 0)::integer;
+select 1 / (position('pg_db_role_setting' in pg_get_functiondef('app.check_request()'::regprocedure)) > 0)::integer;
