@@ -23,6 +23,7 @@ from schemathesis.checks import not_a_server_error
 
 from hardening import DEMO_TENANT, load_demo
 from tenancy_world import seed
+from test_role_timeouts import apply_role_timeouts
 
 pytestmark = pytest.mark.api
 
@@ -40,7 +41,11 @@ STATS: dict = {"requests": 0, "by_status": {}}
 
 @pytest.fixture(scope="module")
 def foreign_ids(api_db) -> set[str]:
-    """Every id that belongs to another tenant: its rows in every tenant table, the tenant, its users."""
+    """Every id that belongs to another tenant: its rows in every tenant table, the tenant, its users.
+    The database gets its role timeouts first, as deployed (app_user: 5 s)."""
+    from conftest import SETTINGS
+
+    apply_role_timeouts(SETTINGS, api_db)
     with api_db.connect() as conn:
         load_demo(conn)
         seed(conn)

@@ -29,6 +29,14 @@ from hardening import (
     writable,
 )
 from tenancy_world import World, seed
+from test_role_timeouts import apply_role_timeouts
+
+
+@pytest.fixture(scope="module")
+def settings_module():  # type: ignore[no-untyped-def]
+    from conftest import SETTINGS
+
+    return SETTINGS
 
 pytestmark = pytest.mark.api
 
@@ -36,7 +44,9 @@ JSON_HEADERS = {"Content-Type": "application/json"}
 
 
 @pytest.fixture(scope="module")
-def world(api_db) -> World:
+def world(settings_module, api_db) -> World:
+    # as deployed: app_user's 5 s statement_timeout applies (a clone lacks the per-database settings)
+    apply_role_timeouts(settings_module, api_db)
     with api_db.connect() as conn:
         load_demo(conn)
         return seed(conn)
