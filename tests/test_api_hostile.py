@@ -41,6 +41,7 @@ def settings_module():  # type: ignore[no-untyped-def]
 pytestmark = pytest.mark.api
 
 JSON_HEADERS = {"Content-Type": "application/json"}
+TOTAL = {"cases": 0}
 
 
 @pytest.fixture(scope="module")
@@ -117,6 +118,7 @@ class Recorder:
             self.failures.append(f"{label}: row changed: {row} -> {again}")
 
     def report(self) -> None:
+        TOTAL["cases"] += self.cases
         assert not self.failures, f"{len(self.failures)} of {self.cases} hostile cases misbehaved:\n" + "\n".join(self.failures)
         assert self.cases > 0
 
@@ -478,6 +480,7 @@ def test_bulk_inserts_mixing_valid_and_invalid_rows_write_nothing(api_db, client
 
 
 def test_the_server_still_answers_after_the_catalogue(api, client):
+    print(f"\nhostile catalogue: {TOTAL['cases']} hostile requests checked")
     assert client.get("/vehicles", params={"limit": "1"}).status_code == 200
     assert api.proc is not None and api.proc.poll() is None
 
