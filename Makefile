@@ -5,7 +5,7 @@
 
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
-.PHONY: help up down status reset test deps system-deps bench bench-deps bench-api bench-doctor
+.PHONY: help up down status reset test soak deps system-deps bench bench-deps bench-api bench-doctor
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 VENV := .venv
@@ -20,6 +20,7 @@ BENCH_ARGS ?=
 help:
 	@echo "make up      start PostgreSQL, deploy the plan, load demo data, start PostgREST + worker"
 	@echo "make test    run the whole test suite"
+	@echo "make soak    the long hardening runs: API fuzzing (>= 2,000 requests), hostile inputs, migrations, backups"
 	@echo "make down    stop what 'make up' started (data kept)"
 	@echo "make status  show what runs where"
 	@echo "make reset   delete the local state (asks first; YES=1 to skip)"
@@ -37,6 +38,7 @@ system-deps:
 	perl -MDBD::Pg -e1 2>/dev/null || missing="$$missing libdbd-pg-perl"; \
 	python3 -c 'import ensurepip, venv' 2>/dev/null || missing="$$missing python3-venv"; \
 	command -v npm >/dev/null || missing="$$missing npm"; \
+	{ command -v pgbouncer || [ -x /usr/sbin/pgbouncer ]; } >/dev/null || missing="$$missing pgbouncer"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing Debian packages:$$missing"; \
 	  if [ -n "$(SUDO)" ] && ! command -v sudo >/dev/null; then echo "need root or sudo to install:$$missing" >&2; exit 1; fi; \
@@ -95,3 +97,10 @@ bench-api: deps bench-deps
 
 bench-doctor: deps
 	@$(PY) bench/doctor_bench.py $(BENCH_ARGS)
+
+# Longer hardening runs: schemathesis with its coverage phase and 60 examples per operation
+# (about 9,000 requests), plus the hostile-input catalogue, live-data migrations and backups.
+SOAK_EXAMPLES ?= 60
+soak: deps
+	@MOTOVAULT_FUZZ_EXAMPLES=$(SOAK_EXAMPLES) MOTOVAULT_FUZZ_COVERAGE=1 MOTOVAULT_FUZZ_MIN_REQUESTS=2000 MOTOVAULT_FUZZ_RANDOM=1 \
+	  $(PY) -m pytest tests/test_api_fuzz.py tests/test_api_hostile.py tests/test_migrations_live.py tests/test_backup.py tests/test_role_timeouts.py $(PYTEST_ARGS)

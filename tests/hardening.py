@@ -1,0 +1,129 @@
+"""Shared helpers for the hardening tests: a catalogue of the API read from the database (so tables
+added by later changes are covered without touching these tests), table snapshots (row counts and
+checksums), and the seed every hardening test starts from (sql/demo.sql plus two more tenants)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import psycopg
+from psycopg import sql
+
+ROOT = Path(__file__).resolve().parents[1]
+
+DEMO_TENANT = "d0000000-0000-4000-8000-000000000001"
+DEMO_OWNER = "d0000000-0000-4000-8000-0000000000a1"
+
+#: columns the server sets itself (stamp_row, defaults, soft delete): a client value is ignored or refused
+MANAGED = {"tenant_id", "id", "created_at", "updated_at", "created_by", "updated_by", "deleted_at"}
+
+TEXT_TYPES = {"text", "character varying", "character", "citext"}
+INT_TYPES = {"integer", "bigint", "smallint"}
+NUMERIC_TYPES = {"numeric", "double precision", "real"}
+DATE_TYPES = {"date", "timestamp with time zone", "timestamp without time zone"}
+JSON_TYPES = {"json", "jsonb"}
+
+
+@dataclass
+class Column:
+    name: str
+    type: str
+    enum_like: bool = False
+
+
+@dataclass
+class Endpoint:
+    """An api view (or table) as app_user sees it."""
+
+    name: str
+    columns: dict[str, Column] = field(default_factory=dict)
+    can_insert: bool = False
+    can_update: bool = False
+    can_delete: bool = False
+
+    @property
+    def path(self) -> str:
+        return f"/{self.name}"
+
+    def of(self, types: set[str], *, managed: bool = False) -> list[Column]:
+        return [c for c in self.columns.values() if c.type in types and (managed or c.name not in MANAGED)]
+
+
+def api_endpoints(conn: psycopg.Connection, role: str = "app_user") -> dict[str, Endpoint]:
+    """Every relation of the api schema that `role` can read, with its columns and write privileges."""
+    rows = conn.execute(
+        """
+        select c.relname,
+               has_table_privilege(%(role)s, c.oid, 'INSERT'),
+               has_table_privilege(%(role)s, c.oid, 'UPDATE'),
+               has_table_privilege(%(role)s, c.oid, 'DELETE'),
+               a.attname,
+               format_type(a.atttypid, null)
+        from pg_class as c
+        join pg_namespace as n on n.oid = c.relnamespace
+        join pg_attribute as a on a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped
+        where n.nspname = 'api'
+          and c.relkind in ('r', 'v', 'm', 'p', 'f')
+          and has_table_privilege(%(role)s, c.oid, 'SELECT')
+        order by c.relname, a.attnum
+        """,
+        {"role": role},
+    ).fetchall()
+    out: dict[str, Endpoint] = {}
+    for name, ins, upd, dele, col, typ in rows:
+        ep = out.setdefault(name, Endpoint(name, can_insert=ins, can_update=upd, can_delete=dele))
+        ep.columns[col] = Column(col, typ)
+    return out
+
+
+def writable(conn: psycopg.Connection) -> list[Endpoint]:
+    """Endpoints app_user can POST to (PATCH cases also need can_update: append-only ones lack it)."""
+    return [ep for ep in api_endpoints(conn).values() if ep.can_insert]
+
+
+# --- snapshots ---------------------------------------------------------------------------------------
+
+
+def data_tables(conn: psycopg.Connection, schemas: tuple[str, ...] = ("app", "audit")) -> list[str]:
+    """Ordinary and partitioned tables (not partitions) of the given schemas, qualified."""
+    return [
+        r[0]
+        for r in conn.execute(
+            """
+            select format('%%I.%%I', n.nspname, c.relname)
+            from pg_class as c join pg_namespace as n on n.oid = c.relnamespace
+            where n.nspname = any(%s) and c.relkind in ('r', 'p') and not c.relispartition
+            order by 1
+            """,
+            (list(schemas),),
+        ).fetchall()
+    ]
+
+
+def row_counts(conn: psycopg.Connection, schemas: tuple[str, ...] = ("app", "audit")) -> dict[str, int]:
+    return {
+        t: conn.execute(sql.SQL("select count(*) from {}").format(sql.SQL(t))).fetchone()[0]
+        for t in data_tables(conn, schemas)
+    }
+
+
+def table_checksums(conn: psycopg.Connection, schemas: tuple[str, ...] = ("app", "audit")) -> dict[str, tuple[int, str]]:
+    """(row count, md5 of the rows as text in a total order) per table: equal means same data."""
+    out = {}
+    for t in data_tables(conn, schemas):
+        count, digest = conn.execute(
+            sql.SQL("select count(*), coalesce(md5(string_agg(r::text, E'\\n' order by r::text)), '') from {} as r").format(
+                sql.SQL(t)
+            )
+        ).fetchone()
+        out[t] = (count, digest)
+    return out
+
+
+# --- seed ----------------------------------------------------------------------------------------------
+
+
+def load_demo(conn: psycopg.Connection) -> None:
+    """sql/demo.sql: the demo household with rows in every table the plan has."""
+    conn.execute((ROOT / "sql" / "demo.sql").read_text())

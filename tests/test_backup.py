@@ -1,0 +1,155 @@
+"""`motovault backup create` and `motovault backup verify`, end to end through the CLI: a backup of a
+database holding the demo data and generated rows verifies; a tampered one fails with a clear one-line
+message; the scratch database is dropped either way."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tarfile
+from pathlib import Path
+
+import pytest
+
+from hardening import load_demo
+from test_role_timeouts import apply_role_timeouts
+
+MV = [sys.executable, "-m", "motovault"]
+
+
+def motovault(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*MV, *args], capture_output=True, text=True, env=os.environ.copy(), timeout=300)
+
+
+def scratch_databases(settings) -> list[str]:
+    from motovault import database
+
+    with database.superuser_connect(settings) as conn:
+        return [r[0] for r in conn.execute("select datname from pg_database where datname like 'mvverify\\_%'")]
+
+
+@pytest.fixture
+def filled_db(settings, clone_db):
+    apply_role_timeouts(settings, clone_db)  # a clone lacks the template's per-database role settings
+    with clone_db.connect() as conn:
+        load_demo(conn)
+        conn.execute(
+            """
+            insert into app.vehicles (tenant_id, display_name, year, notes)
+            select 'd0000000-0000-4000-8000-000000000001', 'Generated ' || g, 1990 + g % 30,
+                   repeat(E'n\u00f6tes \\\\ "quoted" ', g % 5)
+            from generate_series(1, 500) as g
+            """
+        )
+    return clone_db
+
+
+def repack(src: Path, dst: Path, *, manifest: dict | None = None, dump_from: Path | None = None) -> None:
+    with tarfile.open(src) as tar:
+        original_manifest = json.loads(tar.extractfile("manifest.json").read())  # type: ignore[union-attr]
+        dump_bytes = tar.extractfile("dump.pgcustom").read()  # type: ignore[union-attr]
+    if dump_from is not None:
+        with tarfile.open(dump_from) as tar:
+            dump_bytes = tar.extractfile("dump.pgcustom").read()  # type: ignore[union-attr]
+            other = json.loads(tar.extractfile("manifest.json").read())  # type: ignore[union-attr]
+        original_manifest["dump"] = other["dump"]
+    data = json.dumps(manifest or original_manifest).encode()
+    import io
+
+    with tarfile.open(dst, "w") as tar:
+        for name, payload in (("manifest.json", data), ("dump.pgcustom", dump_bytes)):
+            info = tarfile.TarInfo(name)
+            info.size = len(payload)
+            tar.addfile(info, io.BytesIO(payload))
+
+
+def test_backup_create_then_verify(settings, filled_db, tmp_path):
+    out = tmp_path / "b.tar"
+    created = motovault("backup", "create", "--dsn", filled_db.url(), "-o", str(out))
+    assert created.returncode == 0, created.stderr
+    assert created.stdout.strip() == str(out)
+    assert "motovault backup: dumped" in created.stderr and "wrote" in created.stderr
+    with tarfile.open(out) as tar:
+        manifest = json.loads(tar.extractfile("manifest.json").read())  # type: ignore[union-attr]
+    assert manifest["tables"]["app.vehicles"]["rows"] == 503
+    assert manifest["tables"]["app.garages"]["rows"] == 2
+    assert manifest["tables"]["audit.record_version"]["rows"] > 0
+    assert "role_timeouts" in manifest["sqitch_changes"]
+    assert {"role": "analyst", "name": "statement_timeout", "value": "30s"} in manifest["role_settings"]
+
+    verified = motovault("backup", "verify", str(out))
+    assert verified.returncode == 0, verified.stderr
+    assert "OK" in verified.stdout
+    assert "sqitch verify" in verified.stderr and "restoring into scratch database" in verified.stderr
+    assert scratch_databases(settings) == []
+
+
+def test_verify_refuses_a_tampered_backup_with_a_clear_message(settings, filled_db, tmp_path):
+    good = tmp_path / "good.tar"
+    assert motovault("backup", "create", "-q", "--dsn", filled_db.url(), "-o", str(good)).returncode == 0
+    with tarfile.open(good) as tar:
+        manifest = json.loads(tar.extractfile("manifest.json").read())  # type: ignore[union-attr]
+
+    # a checksum in the manifest edited
+    edited = json.loads(json.dumps(manifest))
+    edited["tables"]["app.vehicles"]["md5"] = "0" * 32
+    bad = tmp_path / "edited.tar"
+    repack(good, bad, manifest=edited)
+    result = motovault("backup", "verify", "-q", str(bad))
+    assert result.returncode == 1
+    assert result.stderr.count("\n") == 1, result.stderr
+    assert "app.vehicles: checksum differs" in result.stderr
+
+    # the role settings pg_dump does not carry, dropped from the manifest: sqitch verify says which change
+    edited = json.loads(json.dumps(manifest))
+    edited["role_settings"] = []
+    repack(good, bad, manifest=edited)
+    result = motovault("backup", "verify", "-q", str(bad))
+    assert result.returncode == 1
+    assert result.stderr.strip() == "motovault backup: error: sqitch verify failed on the restored database: role_timeouts not ok"
+
+    # the data changed after the manifest: a dump of different data under the first manifest
+    with filled_db.connect() as conn:
+        conn.execute("update app.vehicles set color = 'tampered' where display_name = 'Generated 7'")
+    later = tmp_path / "later.tar"
+    assert motovault("backup", "create", "-q", "--dsn", filled_db.url(), "-o", str(later)).returncode == 0
+    swapped = tmp_path / "swapped.tar"
+    repack(good, swapped, dump_from=later)
+    result = motovault("backup", "verify", "-q", str(swapped))
+    assert result.returncode == 1
+    assert "restored data differs from the manifest" in result.stderr
+    assert "app.vehicles: checksum differs" in result.stderr
+
+    # a corrupted dump
+    corrupt = tmp_path / "corrupt.tar"
+    with tarfile.open(good) as tar:
+        dump = bytearray(tar.extractfile("dump.pgcustom").read())  # type: ignore[union-attr]
+    dump[len(dump) // 2] ^= 0xFF
+    (tmp_path / "dump.pgcustom").write_bytes(bytes(dump))
+    with tarfile.open(corrupt, "w") as tar:
+        tar.add(tmp_path / "dump.pgcustom", arcname="dump.pgcustom")
+        info = tarfile.TarInfo("manifest.json")
+        data = json.dumps(manifest).encode()
+        info.size = len(data)
+        import io
+
+        tar.addfile(info, io.BytesIO(data))
+    result = motovault("backup", "verify", "-q", str(corrupt))
+    assert result.returncode == 1
+    assert "sha256" in result.stderr and "does not match" in result.stderr
+
+    # not a backup at all
+    junk = tmp_path / "junk.tar"
+    junk.write_bytes(b"not a tar")
+    result = motovault("backup", "verify", "-q", str(junk))
+    assert result.returncode == 1 and "not a readable tar file" in result.stderr
+    assert scratch_databases(settings) == []
+
+
+def test_backup_create_reports_an_unreachable_database_in_one_line(tmp_path, settings):
+    result = motovault("backup", "create", "--dsn", f"postgresql://nobody@127.0.0.1:1/none", "-o", str(tmp_path / "x.tar"))
+    assert result.returncode == 1
+    assert result.stderr.startswith("motovault backup: error: cannot connect")
+    assert result.stderr.count("\n") == 1

@@ -1,0 +1,121 @@
+"""Statement timeouts per role (change role_timeouts): an over-long query of an analyst, or of an API
+request, is cancelled with SQLSTATE 57014 and a clear message instead of holding the server.
+
+ALTER ROLE ... IN DATABASE settings belong to one database, and a clone of the test template does not
+inherit them: each test first rebases its clone onto the change (revert + deploy through sqitch)."""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+import psycopg
+import pytest
+from psycopg import errors
+
+from motovault import database
+from motovault.testing.postgrest_proc import PostgrestServer
+from tenancy_world import seed
+
+EXPECTED = {"app_user": "5s", "analyst": "30s", "anon": "2s", "vin_worker": "60s"}
+
+
+def apply_role_timeouts(settings, clone) -> None:
+    database.sqitch(settings, clone.name, "rebase", "-y", "--onto", "role_timeouts^")
+
+
+def role_settings(conn: psycopg.Connection) -> dict[str, dict[str, str]]:
+    rows = conn.execute(
+        """
+        select r.rolname, s.setconfig
+        from pg_db_role_setting as s
+        join pg_roles as r on r.oid = s.setrole
+        where s.setdatabase = (select oid from pg_database where datname = current_database())
+        """
+    ).fetchall()
+    return {role: dict(item.split("=", 1) for item in config) for role, config in rows}
+
+
+def test_each_role_has_its_statement_timeout_in_this_database_only(settings, clone_db):
+    with clone_db.connect() as conn:
+        assert role_settings(conn) == {}, "a clone starts without the template's role settings"
+    apply_role_timeouts(settings, clone_db)
+    with clone_db.connect() as conn:
+        got = role_settings(conn)
+        assert {role: cfg.get("statement_timeout") for role, cfg in got.items()} == EXPECTED
+        assert got["analyst"]["idle_in_transaction_session_timeout"] == "10min"
+        # cluster-wide role settings (database 0) stay untouched
+        assert conn.execute(
+            "select count(*) from pg_db_role_setting s join pg_roles r on r.oid = s.setrole "
+            "where s.setdatabase = 0 and r.rolname = any(%s)",
+            (list(EXPECTED),),
+        ).fetchone()[0] == 0
+    database.sqitch(settings, clone_db.name, "revert", "-y", "--to", "role_timeouts^")
+    with clone_db.connect() as conn:
+        assert role_settings(conn) == {}
+
+
+@pytest.fixture
+def analyst_login(clone_db):
+    """analyst is NOLOGIN by default: give it a password for the test, take it away afterwards."""
+    password = uuid.uuid4().hex
+    with clone_db.connect() as conn:
+        conn.execute(f"alter role analyst login password '{password}'")
+    try:
+        yield password
+    finally:
+        with clone_db.connect() as conn:
+            conn.execute("alter role analyst nologin password null")
+
+
+def test_an_over_long_analyst_query_is_cancelled_with_a_clear_error(settings, clone_db, analyst_login):
+    apply_role_timeouts(settings, clone_db)
+    url = f"postgresql://analyst:{analyst_login}@{settings.pg_host}:{settings.pg_port}/{clone_db.name}"
+    with psycopg.connect(url, autocommit=True) as conn:
+        assert conn.execute("show statement_timeout").fetchone()[0] == "30s"
+    with clone_db.connect() as conn:
+        conn.execute(f'alter role analyst in database "{clone_db.name}" set statement_timeout = \'1s\'')
+    with psycopg.connect(url, autocommit=True) as conn:
+        assert conn.execute("select current_user").fetchone()[0] == "analyst"
+        assert conn.execute("select pg_sleep(0.1), 1").fetchone()[1] == 1
+        started = time.monotonic()
+        with pytest.raises(errors.QueryCanceled) as caught:
+            conn.execute("select pg_sleep(10)")
+        elapsed = time.monotonic() - started
+    assert caught.value.sqlstate == "57014"
+    assert "canceling statement due to statement timeout" in str(caught.value)
+    assert elapsed < 5, f"cancelled after {elapsed:.1f} s"
+
+
+@pytest.mark.api
+def test_an_api_request_that_runs_too_long_is_cut_off_with_a_clean_error(settings, clone_db):
+    """Through PostgREST, which applies app_user's settings to each request: a test-only RPC that
+    sleeps (created in this clone only, never in the plan) is cancelled at app_user's 5 s."""
+    apply_role_timeouts(settings, clone_db)
+    with clone_db.connect() as conn:
+        world = seed(conn)
+        conn.execute(
+            """
+            create function api.test_only_sleep(seconds double precision) returns integer
+            language sql volatile as $$ select pg_sleep(seconds); select 1 $$;
+            grant execute on function api.test_only_sleep(double precision) to app_user;
+            """
+        )
+    server = PostgrestServer(settings, clone_db.name).start()
+    try:
+        member = world.a.users["member"]
+        with server.client(server.token(member, world.a.id)) as client:
+            quick = client.post("/rpc/test_only_sleep", json={"seconds": 0.1})
+            assert quick.status_code == 200, quick.text
+            started = time.monotonic()
+            slow = client.post("/rpc/test_only_sleep", json={"seconds": 12})
+            elapsed = time.monotonic() - started
+            body = slow.json()
+            assert body["code"] == "57014", slow.text
+            assert "statement timeout" in body["message"]
+            assert slow.status_code in (500, 503, 504), slow.status_code
+            assert 4 < elapsed < 10, f"cut off after {elapsed:.1f} s (app_user: 5s)"
+            # the pool is healthy afterwards
+            assert client.get("/vehicles", params={"limit": "1"}).status_code == 200
+    finally:
+        server.stop()
