@@ -112,7 +112,8 @@ from generate_series(%(first)s::integer, %(last)s::integer) as g
 join bench_tenants as t on t.n = 1 + g %% %(tenants)s::integer
 cross join lateral (
     select (array['1', '2', '3', '4', '5', 'J', 'K', 'S', 'W', 'Z'])[1 + g %% 10]
-           || upper(substr(md5(g::text), 1, 16)) as vin
+           || upper(substr(md5(g::text), 1, 8)) || 'L'   -- position 10: a model-year code
+           || upper(substr(md5(g::text), 10, 7)) as vin
 ) as raw
 cross join lateral (
     select (array['Toyota', 'Ford', 'Honda', 'BMW', 'Volkswagen', 'Subaru', 'Mazda', 'Kia'])[1 + g %% 8] as make,
@@ -124,12 +125,10 @@ cross join lateral (
 BASELINE = """
 create schema bench_plain;
 comment on schema bench_plain is 'Benchmark baseline: a plain copy of the vehicles, no RLS, no view.';
+-- the same columns as the API view (run as a superuser, which RLS does not filter)
 create table bench_plain.vehicles as
-select tenant_id, id, garage_id, vin, display_name, make, model, year, color, license_plate,
-       odometer_reading, odometer_unit, is_active, notes,
-       created_at, updated_at, created_by, updated_by
-from app.vehicles
-where deleted_at is null;
+select *
+from api.vehicles;
 alter table bench_plain.vehicles add constraint vehicles_pkey primary key (tenant_id, id);
 grant usage on schema bench_plain to anon;
 grant select on bench_plain.vehicles to anon;

@@ -33,18 +33,27 @@ as $$
 declare
     claims jsonb;
     uuid_pattern constant text := '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$';
+    cache_name constant text := 'motovault.role_settings_' || current_user;
+    cached text := current_setting(cache_name, true);
     setting text;
 begin
-    for setting in
-        select c
+    -- the role's timeouts for this database, read from the catalog once per connection and role
+    -- (like ALTER ROLE settings themselves, a change applies to new connections)
+    if cached is null or cached = '' then
+        select coalesce(string_agg(c, ';'), '-')
+        into cached
         from pg_db_role_setting as s
         cross join unnest(s.setconfig) as c
         where s.setrole = (select oid from pg_roles where rolname = current_user)
           and s.setdatabase = (select oid from pg_database where datname = current_database())
-          and split_part(c, '=', 1) in ('statement_timeout', 'lock_timeout', 'idle_in_transaction_session_timeout')
-    loop
-        perform set_config(split_part(setting, '=', 1), substr(setting, strpos(setting, '=') + 1), true);
-    end loop;
+          and split_part(c, '=', 1) in ('statement_timeout', 'lock_timeout', 'idle_in_transaction_session_timeout');
+        perform set_config(cache_name, cached, false);
+    end if;
+    if cached <> '-' then
+        foreach setting in array string_to_array(cached, ';') loop
+            perform set_config(split_part(setting, '=', 1), substr(setting, strpos(setting, '=') + 1), true);
+        end loop;
+    end if;
     if current_user <> 'app_user' then
         return;
     end if;
@@ -60,7 +69,14 @@ begin
                 message = 'JWT tenant_id claim: not a UUID',
                 hint = 'tenant_id names the active tenant; leave it out to act without one.';
         end if;
-        if app.current_member_role() is null then
+        -- the membership lookup inline, with the claims parsed once (measured: this check is the
+        -- pre-request's whole cost; bench/api_bench.py)
+        perform
+        from app.memberships as m
+        where m.tenant_id = (claims ->> 'tenant_id')::uuid
+          and m.user_id = (claims ->> 'sub')::uuid
+          and m.deleted_at is null;
+        if not found then
             raise sqlstate 'PT403' using
                 message = format('user %s is not a member of tenant %s', claims ->> 'sub', claims ->> 'tenant_id'),
                 hint = 'GET /my_tenants lists the tenants this user belongs to.';
