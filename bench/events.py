@@ -64,7 +64,7 @@ def progress(label: str, done: int, total: int, started: float) -> None:
 def build_database(settings, name: str) -> None:
     with database.superuser_connect(settings) as conn:
         conn.execute(f'drop database if exists "{name}"')
-        database.create_database(conn, name)
+    database.bootstrap(settings, name)
     database.sqitch(settings, name, "deploy")
 
 

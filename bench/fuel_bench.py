@@ -123,7 +123,7 @@ def build(settings, rows: int) -> str:
     name = f"mvbench_fuel_{rows}"
     with database.superuser_connect(settings) as conn:
         conn.execute(f'drop database if exists "{name}"')
-        database.create_database(conn, name)
+    database.bootstrap(settings, name)
     t0 = time.monotonic()
     database.sqitch(settings, name, "deploy")
     print(f"deployed the plan into {name} in {time.monotonic() - t0:.1f}s", file=sys.stderr)

@@ -41,7 +41,7 @@ def main() -> None:
     name = f"mvbench_stations_{args.stations}"
     with database.superuser_connect(settings) as conn:
         conn.execute(f'drop database if exists "{name}"')
-        database.create_database(conn, name)
+    database.bootstrap(settings, name)
     database.sqitch(settings, name, "deploy")
     rnd = random.Random(3)
     cities = [(rnd.uniform(-55, 65), rnd.uniform(-170, 175)) for _ in range(200)]
