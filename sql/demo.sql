@@ -346,4 +346,17 @@ where not exists (
 )
 on conflict do nothing;
 
+-- photos of the household's cars (metadata; the bytes would live in object storage): each records
+-- a photo event at taken_at
+insert into app.vehicle_images (tenant_id, id, vehicle_id, storage_key, content_type, bytes, sha256, width, height,
+                                caption, is_primary, taken_at)
+values
+    ('d0000000-0000-4000-8000-000000000001', 'd0000000-0000-4000-8000-0001000000b1', 'd0000000-0000-4000-8000-0000000000c1',
+     'demo/accord-front.jpg', 'image/jpeg', 2483115, encode(sha256('demo/accord-front.jpg'), 'hex'), 4032, 3024,
+     'Accord after the spring wash', true, '2026-04-12 15:20+00'),
+    ('d0000000-0000-4000-8000-000000000001', 'd0000000-0000-4000-8000-0003000000b1', 'd0000000-0000-4000-8000-0000000000c3',
+     'demo/golf-dashboard.png', 'image/png', 812044, encode(sha256('demo/golf-dashboard.png'), 'hex'), 1920, 1080,
+     'Dashboard warning light', false, '2026-09-03 07:45+00')
+on conflict do nothing;
+
 commit;

@@ -30,6 +30,10 @@ class Column:
     name: str
     type: str
     enum_like: bool = False
+    #: False for columns the database computes: generated columns of the base table (fuel_logs.energy_kind)
+    #: and view columns that are not a base column (vehicle_events.voided_by_event_id); a client value
+    #: is refused (400) like that of a managed column
+    writable: bool = True
 
 
 @dataclass
@@ -41,13 +45,28 @@ class Endpoint:
     can_insert: bool = False
     can_update: bool = False
     can_delete: bool = False
+    #: the base table allows one live row per tenant (a unique index on tenant_id alone, e.g.
+    #: tenant_settings): a bulk of copies clashes with itself, so bulk cases send one valid row
+    one_per_tenant: bool = False
 
     @property
     def path(self) -> str:
         return f"/{self.name}"
 
     def of(self, types: set[str], *, managed: bool = False) -> list[Column]:
-        return [c for c in self.columns.values() if c.type in types and (managed or c.name not in MANAGED)]
+        """Columns of these types a client writes; managed=True adds the managed and computed ones."""
+        return [c for c in self.columns.values() if c.type in types and (managed or (c.name not in MANAGED and c.writable))]
+
+    def body_column(self) -> str:
+        """The column hostile bodies aim at: the first client-writable text column or, for a table
+        without text (tenant_settings holds integers only), its first client-writable column, where
+        a string is invalid input (22P02 -> 400)."""
+        text = self.of(TEXT_TYPES)
+        if text:
+            return text[0].name
+        writable_columns = [c.name for c in self.columns.values() if c.name not in MANAGED and c.writable]
+        assert writable_columns, f"{self.name} has no client-writable column"
+        return writable_columns[0]
 
 
 def api_endpoints(conn: psycopg.Connection, role: str = "app_user") -> dict[str, Endpoint]:
@@ -59,7 +78,18 @@ def api_endpoints(conn: psycopg.Connection, role: str = "app_user") -> dict[str,
                has_table_privilege(%(role)s, c.oid, 'UPDATE'),
                has_table_privilege(%(role)s, c.oid, 'DELETE'),
                a.attname,
-               format_type(a.atttypid, null)
+               format_type(a.atttypid, null),
+               c.relkind <> 'v' or (
+                   pg_column_is_updatable(c.oid, a.attnum, false)
+                   and not exists (
+                       select
+                       from pg_rewrite as r
+                       join pg_depend as d on d.classid = 'pg_rewrite'::regclass and d.objid = r.oid
+                           and d.refclassid = 'pg_class'::regclass and d.refobjid <> c.oid
+                       join pg_attribute as b on b.attrelid = d.refobjid and b.attnum = d.refobjsubid
+                       where r.ev_class = c.oid and b.attname = a.attname and b.attgenerated <> ''
+                   )
+               )
         from pg_class as c
         join pg_namespace as n on n.oid = c.relnamespace
         join pg_attribute as a on a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped
@@ -71,9 +101,27 @@ def api_endpoints(conn: psycopg.Connection, role: str = "app_user") -> dict[str,
         {"role": role},
     ).fetchall()
     out: dict[str, Endpoint] = {}
-    for name, ins, upd, dele, col, typ in rows:
+    for name, ins, upd, dele, col, typ, col_writable in rows:
         ep = out.setdefault(name, Endpoint(name, can_insert=ins, can_update=upd, can_delete=dele))
-        ep.columns[col] = Column(col, typ)
+        ep.columns[col] = Column(col, typ, writable=col_writable)
+    # views whose base table has a unique index on tenant_id alone, for all live rows
+    singletons = conn.execute(
+        """
+        select distinct v.relname
+        from pg_class as v
+        join pg_rewrite as r on r.ev_class = v.oid
+        join pg_depend as d on d.classid = 'pg_rewrite'::regclass and d.objid = r.oid
+            and d.refclassid = 'pg_class'::regclass and d.refobjid <> v.oid
+        join pg_index as i on i.indrelid = d.refobjid and i.indisunique
+        join pg_attribute as a on a.attrelid = i.indrelid and a.attnum = i.indkey[0]
+        where v.relnamespace = 'api'::regnamespace
+          and i.indnkeyatts = 1 and a.attname = 'tenant_id'
+          and coalesce(pg_get_expr(i.indpred, i.indrelid), '(deleted_at IS NULL)') = '(deleted_at IS NULL)'
+        """
+    ).fetchall()
+    for (name,) in singletons:
+        if name in out:
+            out[name].one_per_tenant = True
     return out
 
 

@@ -35,6 +35,7 @@ def filled_db(settings, clone_db):
     apply_role_timeouts(settings, clone_db)  # a clone lacks the template's per-database role settings
     with clone_db.connect() as conn:
         load_demo(conn)
+        demo_vehicles = conn.execute("select count(*) from app.vehicles").fetchone()[0]
         conn.execute(
             """
             insert into app.vehicles (tenant_id, display_name, year, notes)
@@ -43,6 +44,7 @@ def filled_db(settings, clone_db):
             from generate_series(1, 500) as g
             """
         )
+    clone_db.vehicles = demo_vehicles + 500  # type: ignore[attr-defined]
     return clone_db
 
 
@@ -73,8 +75,9 @@ def test_backup_create_then_verify(settings, filled_db, tmp_path):
     assert "motovault backup: dumped" in created.stderr and "wrote" in created.stderr
     with tarfile.open(out) as tar:
         manifest = json.loads(tar.extractfile("manifest.json").read())  # type: ignore[union-attr]
-    assert manifest["tables"]["app.vehicles"]["rows"] == 503
-    assert manifest["tables"]["app.garages"]["rows"] == 2
+    # the demo's vehicles (twelve, in three tenants) plus the 500 generated ones
+    assert manifest["tables"]["app.vehicles"]["rows"] == filled_db.vehicles == 512
+    assert manifest["tables"]["app.garages"]["rows"] == 4
     assert manifest["tables"]["audit.record_version"]["rows"] > 0
     assert "role_timeouts" in manifest["sqitch_changes"]
     assert {"role": "analyst", "name": "statement_timeout", "value": "30s"} in manifest["role_settings"]

@@ -3,7 +3,10 @@ each change of the plan is reverted and deployed again (from the tip down to the
 last round being a full revert and redeploy). After every round
 
 * every table that survived the revert (same pg_class oid) holds exactly the rows it held before
-  (row count and md5 of its sorted rows),
+  (row count and md5 of its sorted rows) - except that the audit log may gain INSERT rows for tables
+  the round re-created: a redeploy that fills a re-created table writes it through its audit trigger
+  (vehicle_events_from_sources backfills the events of every fuel log, completed maintenance and
+  odometer entry into a re-created vehicle_events). Its earlier rows must be untouched,
 * every table is back, and the schema is identical to the original (normalized pg_dump --schema-only),
   as are the database's role settings (which pg_dump does not show).
 
@@ -53,6 +56,15 @@ def generate(conn: psycopg.Connection) -> None:
     )
     conn.execute("update app.vehicles set deleted_at = now() - interval '3 days' where odometer_reading % 7000 = 0")
     conn.execute("update app.garages set deleted_at = now() where name like 'Generated garage 1_'")
+    # the shared VIN cache, as the worker fills it (the demo leaves decoding to the worker)
+    conn.execute(
+        """
+        insert into app.vin_cache (vin, decoded, make, model, year, body_class, fuel_types, engine_cylinders,
+                                   engine_displacement_l, source, expires_at)
+        values ('1HGCM82633A004352', true, 'HONDA', 'Accord', 2003, 'Coupe', '{Gasoline}', 6, 3.0, 'offline',
+                now() + interval '30 days')
+        """
+    )
     # later tables (fuel logs, maintenance, events ...): copy what the demo put there, under new ids
     tables = conn.execute(
         """
@@ -104,6 +116,29 @@ def snapshot(conn: psycopg.Connection) -> tuple[dict, dict[str, int]]:
     return prints, oids
 
 
+AUDIT = "audit.record_version"
+
+
+def audit_max_id(conn: psycopg.Connection) -> int:
+    return conn.execute(f"select coalesce(max(id), 0) from {AUDIT}").fetchone()[0]
+
+
+def audit_fingerprint_upto(conn: psycopg.Connection, max_id: int) -> dict[str, object]:
+    """table_fingerprints() of the audit rows with id <= max_id (the rows a round started with)."""
+    count, digest = conn.execute(
+        f"select count(*), coalesce(md5(string_agg(r::text, E'\\n' order by r::text collate \"C\")), '') "
+        f"from {AUDIT} as r where r.id <= %s",
+        (max_id,),
+    ).fetchone()
+    return {"rows": count, "md5": digest}
+
+
+def audit_rows_after(conn: psycopg.Connection, max_id: int) -> list[tuple[str, str, int]]:
+    return conn.execute(
+        f"select table_name, operation, count(*) from {AUDIT} where id > %s group by 1, 2 order by 1, 2", (max_id,)
+    ).fetchall()
+
+
 def test_revert_and_redeploy_every_change_on_live_data(settings, clone_db):
     started = time.monotonic()
     apply_role_timeouts(settings, clone_db)
@@ -122,6 +157,7 @@ def test_revert_and_redeploy_every_change_on_live_data(settings, clone_db):
     for k in range(len(changes) - 1, -1, -1):
         with clone_db.connect() as conn:
             before, oids_before = snapshot(conn)
+            audit_before = audit_max_id(conn)
         round_started = time.monotonic()
         if k == 0:
             database.sqitch(settings, clone_db.name, "revert", "-y")
@@ -132,9 +168,17 @@ def test_revert_and_redeploy_every_change_on_live_data(settings, clone_db):
         with clone_db.connect() as conn:
             after, oids_after = snapshot(conn)
             assert role_settings(conn) == original_settings, f"role settings after reverting to before {changes[k]}"
+            audit_kept = audit_fingerprint_upto(conn, audit_before)
+            audit_added = audit_rows_after(conn, audit_before)
         assert set(after) == set(before), f"tables after redeploying {changes[k]}: {set(after) ^ set(before)}"
         survived = [t for t in before if oids_before.get(t) == oids_after.get(t)]
-        damaged = {t: (before[t], after[t]) for t in survived if before[t] != after[t]}
+        # tables (and partitions) this round dropped and created again
+        recreated = {t for t in set(oids_before) | set(oids_after) if oids_before.get(t) != oids_after.get(t)}
+        if AUDIT in survived:
+            assert audit_kept == before[AUDIT], f"reverting and redeploying {changes[k]} changed earlier audit rows"
+            unexpected = [(t, op, n) for t, op, n in audit_added if op != "INSERT" or t not in recreated]
+            assert not unexpected, f"redeploying {changes[k]} audited changes to surviving tables: {unexpected}"
+        damaged = {t: (before[t], after[t]) for t in survived if t != AUDIT and before[t] != after[t]}
         assert not damaged, f"reverting and redeploying {changes[k]:} changed surviving tables: {damaged}"
         assert schema_dump(settings, clone_db.name) == original_schema, f"schema differs after redeploying {changes[k]}"
     # the data of tables no change re-created is still the original data
