@@ -102,5 +102,5 @@ bench-doctor: deps
 # (about 9,000 requests), plus the hostile-input catalogue, live-data migrations and backups.
 SOAK_EXAMPLES ?= 60
 soak: deps
-	@MOTOVAULT_FUZZ_EXAMPLES=$(SOAK_EXAMPLES) MOTOVAULT_FUZZ_COVERAGE=1 MOTOVAULT_FUZZ_MIN_REQUESTS=2000 MOTOVAULT_FUZZ_RANDOM=1 \
+	@MOTOVAULT_MIGRATIONS_EVERY_CHANGE=1 MOTOVAULT_FUZZ_EXAMPLES=$(SOAK_EXAMPLES) MOTOVAULT_FUZZ_COVERAGE=1 MOTOVAULT_FUZZ_MIN_REQUESTS=2000 MOTOVAULT_FUZZ_RANDOM=1 \
 	  $(PY) -m pytest tests/test_api_fuzz.py tests/test_api_hostile.py tests/test_migrations_live.py tests/test_backup.py tests/test_role_timeouts.py $(PYTEST_ARGS)

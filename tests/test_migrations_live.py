@@ -15,9 +15,11 @@ change)."""
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import time
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -30,6 +32,21 @@ from motovault.settings import OWNER_ROLE
 from tenancy_world import seed
 from test_role_timeouts import apply_role_timeouts
 from test_sqitch_plan import plan_changes
+
+
+def plan_tags() -> dict[str, str]:
+    """Tag -> the change it marks, from sqitch.plan."""
+    tags: dict[str, str] = {}
+    last = ""
+    for raw in (Path(__file__).resolve().parents[1] / "sqitch.plan").read_text().splitlines():
+        line = raw.strip()
+        if not line or line[0] in "%#":
+            continue
+        if line.startswith("@"):
+            tags[line.split()[0][1:]] = last
+        else:
+            last = line.split()[0].split("[")[0]
+    return tags
 
 pytestmark = pytest.mark.slow
 
@@ -153,8 +170,16 @@ def test_revert_and_redeploy_every_change_on_live_data(settings, clone_db):
     original_schema = schema_dump(settings, clone_db.name)
 
     changes = plan_changes()
+    # make test: revert to each tag and redeploy to the tip (and a full revert); make soak
+    # (MOTOVAULT_MIGRATIONS_EVERY_CHANGE=1): revert and redeploy every change, one at a time
+    if os.environ.get("MOTOVAULT_MIGRATIONS_EVERY_CHANGE"):
+        stops = list(range(len(changes) - 1, -1, -1))
+    else:
+        tagged = plan_tags()
+        stops = sorted({changes.index(change) + 1 for change in tagged.values() if changes.index(change) + 1 < len(changes)} | {0}, reverse=True)
+        assert len(stops) >= 3, f"the plan should carry tags: {tagged}"
     rounds = []
-    for k in range(len(changes) - 1, -1, -1):
+    for k in stops:
         with clone_db.connect() as conn:
             before, oids_before = snapshot(conn)
             audit_before = audit_max_id(conn)
@@ -163,7 +188,7 @@ def test_revert_and_redeploy_every_change_on_live_data(settings, clone_db):
             database.sqitch(settings, clone_db.name, "revert", "-y")
             database.sqitch(settings, clone_db.name, "deploy")
         else:
-            database.sqitch(settings, clone_db.name, "rebase", "-y", "--onto", changes[k - 1])
+            database.sqitch(settings, clone_db.name, "rebase", "-y", "--onto", changes[k - 1])  # revert past changes[k:], redeploy
         rounds.append((changes[k], time.monotonic() - round_started))
         with clone_db.connect() as conn:
             after, oids_after = snapshot(conn)
@@ -186,7 +211,7 @@ def test_revert_and_redeploy_every_change_on_live_data(settings, clone_db):
         final, _ = snapshot(conn)
     assert set(final) == set(original_prints)
     elapsed = time.monotonic() - started
-    print(f"\n{len(changes)} revert/deploy rounds in {elapsed:.1f} s: " + ", ".join(f"{c} {s:.1f}s" for c, s in rounds))
+    print(f"\n{len(rounds)} revert/deploy rounds in {elapsed:.1f} s: " + ", ".join(f"{c} {s:.1f}s" for c, s in rounds))
     sqitch_status = database.sqitch(settings, clone_db.name, "verify").stdout
     assert "Verify successful" in sqitch_status or "ok" in sqitch_status
 
