@@ -1,0 +1,23 @@
+-- Rows of a partitioned table are audited under the partitioned table's name.
+begin;
+select plan(2);
+
+insert into app.tenants (id, name) values ('a0000000-0000-4000-8000-000000000001', 'audit partitions');
+insert into app.vehicles (tenant_id, id, make) values ('a0000000-0000-4000-8000-000000000001', 'a0000000-0000-4000-8000-000000000002', 'Test');
+insert into app.vehicle_events (tenant_id, vehicle_id, type, occurred_at, payload)
+values ('a0000000-0000-4000-8000-000000000001', 'a0000000-0000-4000-8000-000000000002', 'note', now(), '{"text": "hello"}');
+
+select is(
+    (select table_name from audit.record_version
+     where tenant_id = 'a0000000-0000-4000-8000-000000000001' and new_record ->> 'type' = 'note'),
+    'app.vehicle_events',
+    'an event row is audited as app.vehicle_events, not as its monthly partition'
+);
+select is(
+    (select count(*)::int from audit.record_version where table_name ~ '_p[0-9]{4}_[0-9]{2}$|_default$'),
+    0,
+    'no audit row names a partition'
+);
+
+select * from finish();
+rollback;
