@@ -151,6 +151,11 @@ def test_deploy_creates_the_owner_role_then_runs_sqitch_as_owner_with_the_authen
 def test_worker_runs_motovault_worker_from_the_package():
     worker = SERVICES["worker"]
     assert worker["command"] == ["motovault", "worker"]
+    # the variable the worker reads for its connection (src/motovault/worker.py), pointing at the db service
+    source = (ROOT / "src" / "motovault" / "worker.py").read_text()
+    dsn_vars = [name for name in worker["environment"] if name.startswith("MOTOVAULT_") and name.endswith("DSN")]
+    assert dsn_vars and all(f'"{name}"' in source for name in dsn_vars)
+    assert "@db:5432/" in worker["environment"][dsn_vars[0]]
     assert "pip install" in worker["build"]["dockerfile_inline"]
 
 
