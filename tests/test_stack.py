@@ -210,3 +210,29 @@ def test_make_reset_asks_in_a_terminal(tmp_path: Path):
     out = _reset_in_a_terminal(env, "yes")
     assert "removed" in out
     assert not (tmp_path / "state").exists()
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="only a root run keeps the cluster outside the state folder")
+def test_a_state_folder_deleted_by_hand_leaves_no_stale_cluster_behind(tmp_path: Path):
+    """A checkout removed and cloned again at the same path: the cluster that the old state folder
+    linked to (in /var/lib/motovault) has passwords nobody knows any more. The next start replaces it."""
+    from motovault.proc import free_port
+
+    state = tmp_path / "state"
+    env = {**os.environ, "MOTOVAULT_STATE": str(state), "MOTOVAULT_PGPORT": str(free_port())}
+    start = [sys.executable, "-c", "from motovault.stack import ensure_cluster; ensure_cluster()"]
+    stop = [sys.executable, "-c", "from motovault import cluster; cluster.stop()"]
+    first = subprocess.run(start, env=env, cwd=ROOT, capture_output=True, text=True, timeout=180)
+    assert first.returncode == 0, first.stderr
+    orphan = (state / "pg").resolve()
+    old_secrets = (state / "secrets.env").read_text()
+    try:
+        shutil.rmtree(state)  # by hand, with the cluster still running
+        second = subprocess.run(start, env=env, cwd=ROOT, capture_output=True, text=True, timeout=180)
+        assert second.returncode == 0, second.stderr
+        assert "removing the orphaned cluster" in second.stderr
+        assert (state / "secrets.env").read_text() != old_secrets
+        assert (state / "pg").resolve() == orphan and (orphan / "data" / "PG_VERSION").is_file()
+    finally:
+        subprocess.run(stop, env=env, cwd=ROOT, capture_output=True, timeout=60)
+        shutil.rmtree(orphan, ignore_errors=True)

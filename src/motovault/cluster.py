@@ -15,6 +15,7 @@ import os
 import pwd
 import shutil
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -73,6 +74,20 @@ def _ensure_service_user() -> None:
         )
 
 
+def _discard_orphan(target: Path) -> None:
+    """A cluster left in /var/lib/motovault by an earlier state folder at the same path (deleted
+    with its secrets, e.g. a checkout removed and cloned again): its passwords are unknown, so
+    it is stopped if it still runs and removed, and a new cluster is made."""
+    data = target / "data"
+    if (data / "postmaster.pid").is_file():
+        subprocess.run(
+            _as_service_user([str(pg_bindir() / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"]),
+            capture_output=True, check=False,
+        )
+    print(f"motovault: removing the orphaned cluster {target} (its state folder is gone)", file=sys.stderr)
+    shutil.rmtree(target, ignore_errors=True)
+
+
 def _prepare_home() -> None:
     home = cluster_home()
     state_dir().mkdir(parents=True, exist_ok=True)
@@ -88,6 +103,8 @@ def _prepare_home() -> None:
     elif home.is_symlink():
         home.unlink()  # dangling: its files are gone
     if not home.exists():
+        if target.exists():
+            _discard_orphan(target)
         target.mkdir(parents=True, exist_ok=True)
         if not home.is_symlink():
             home.symlink_to(target, target_is_directory=True)
