@@ -52,18 +52,29 @@ create index odometer_entries_vehicle_read_idx on app.odometer_entries (tenant_i
 create index odometer_entries_vehicle_resets_idx on app.odometer_entries (tenant_id, vehicle_id, read_at) where kind = 'reset' and deleted_at is null;
 create index odometer_entries_vehicle_fk_idx on app.odometer_entries (tenant_id, vehicle_id);
 
+create function app.vehicle_odometer_unit(tenant uuid, vehicle uuid)
+returns text
+language sql
+stable
+as $$
+    select v.odometer_unit
+    from app.vehicles as v
+    where v.tenant_id = tenant
+      and v.id = vehicle
+$$;
+comment on function app.vehicle_odometer_unit(uuid, uuid) is
+    'The odometer unit (mi or km) of a vehicle: the default unit of readings recorded for it.';
+grant execute on function app.vehicle_odometer_unit(uuid, uuid) to app_user;
+
 create function app.odometer_entries_prepare()
 returns trigger
 language plpgsql
 as $$
 begin
-    if new.odometer_unit is null then
-        select v.odometer_unit into new.odometer_unit
-        from app.vehicles as v
-        where v.tenant_id = coalesce(new.tenant_id, app.current_tenant_id())
-          and v.id = new.vehicle_id;
-        new.odometer_unit := coalesce(new.odometer_unit, 'km');
-    end if;
+    new.odometer_unit := coalesce(
+        new.odometer_unit,
+        app.vehicle_odometer_unit(coalesce(new.tenant_id, app.current_tenant_id()), new.vehicle_id),
+        'km');
     return new;
 end
 $$;

@@ -93,13 +93,10 @@ returns trigger
 language plpgsql
 as $$
 begin
-    if new.odometer_unit is null then
-        select v.odometer_unit into new.odometer_unit
-        from app.vehicles as v
-        where v.tenant_id = coalesce(new.tenant_id, app.current_tenant_id())
-          and v.id = new.vehicle_id;
-        new.odometer_unit := coalesce(new.odometer_unit, 'km');
-    end if;
+    new.odometer_unit := coalesce(
+        new.odometer_unit,
+        app.vehicle_odometer_unit(coalesce(new.tenant_id, app.current_tenant_id()), new.vehicle_id),
+        'km');
     new.title := btrim(new.title);
     new.dedupe_key := coalesce(nullif(btrim(new.dedupe_key), ''), new.category || ':' || lower(new.title));
     if new.status <> 'snoozed' then

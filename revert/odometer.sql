@@ -16,5 +16,6 @@ drop function app.odometer_problem(uuid, uuid);
 drop view app.odometer_readings;
 drop table app.odometer_entries;
 drop function app.odometer_entries_prepare();
+drop function app.vehicle_odometer_unit(uuid, uuid);
 
 commit;
