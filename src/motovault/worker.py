@@ -25,7 +25,6 @@ is bounded by vin_worker's grants.
 
 from __future__ import annotations
 
-import json
 import os
 import queue
 import socket
@@ -35,6 +34,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
+import orjson
 import psycopg
 
 from .errors import MotovaultError
@@ -72,10 +72,50 @@ def online_decoder(client: Any = None) -> DecodeBatch:
     return lambda vins: decode_many(vins, offline=False, client=client)
 
 
+#: COPY column types: the Python values of result_row() are dumped as these (no per-value
+#: type lookup); arrays arrive as PostgreSQL array literals, raw_data as JSON text
+_COPY_TYPES = (
+    "text", "bool", "text", "text", "int4", "text", "text", "text", "text", "int4", "float8", "float8",
+    "float8", "text", "text", "text", "text", "text", "text", "text", "text",
+)
+_JSON_OPTIONS = orjson.OPT_NON_STR_KEYS
+
+
 def _json_default(value: Any) -> Any:
     if isinstance(value, (set, frozenset, tuple)):
         return list(value)
-    return str(value)
+    return str(value).replace("\x00", "")
+
+
+def _without_nul(value: Any) -> Any:
+    """The value with NUL characters removed from every string (PostgreSQL text and jsonb refuse them)."""
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, dict):
+        return {_without_nul(k): _without_nul(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [_without_nul(v) for v in value]
+    return value
+
+
+def raw_json(raw: Any) -> str:
+    """The decoder's raw attributes as JSON text for a jsonb column (NUL characters dropped)."""
+    out = orjson.dumps(raw, default=_json_default, option=_JSON_OPTIONS)
+    if b"\\u0000" in out:
+        out = orjson.dumps(_without_nul(raw), default=_json_default, option=_JSON_OPTIONS)
+    return out.decode()
+
+
+def text_array(values: Any) -> str:
+    """A PostgreSQL array literal of text values (every element quoted; None is NULL)."""
+    return "{" + ",".join(
+        "NULL" if v is None else '"' + str(v).replace("\\", "\\\\").replace('"', '\\"') + '"' for v in values
+    ) + "}"
+
+
+def int_array(values: Any) -> str:
+    """A PostgreSQL array literal of integers."""
+    return "{" + ",".join("NULL" if v is None else str(int(v)) for v in values) + "}"
 
 
 def result_row(vin: str, r: Any) -> tuple:
@@ -91,7 +131,7 @@ def result_row(vin: str, r: Any) -> tuple:
         r.trim,
         r.body_class,
         r.vehicle_type,
-        list(r.fuel_types),
+        text_array(r.fuel_types),
         engine.cylinders,
         engine.displacement_l,
         engine.power_kw,
@@ -99,9 +139,9 @@ def result_row(vin: str, r: Any) -> tuple:
         r.drive_type,
         r.manufacturer,
         r.plant_country,
-        list(r.error_codes),
-        list(r.error_texts),
-        json.dumps(dict(r.raw), default=_json_default, separators=(",", ":")).replace("\\u0000", ""),
+        int_array(r.error_codes),
+        text_array(r.error_texts),
+        raw_json(r.raw),
         r.source,
         r.data_version,
     )
@@ -134,7 +174,10 @@ class Worker:
         role: str | None = WORKER_ROLE,
         quiet: bool = False,
         pipeline: bool = True,
+        writers: int = 1,
     ) -> None:
+        if writers < 1:
+            raise MotovaultError(f"writers: must be 1 or more, got {writers}")
         self.dsn = dsn
         self.decode_batch = decode_batch or offline_decoder()
         self.batch_size = batch_size
@@ -144,8 +187,10 @@ class Worker:
         self.role = role
         self.quiet = quiet
         self.pipeline = pipeline
+        self.writers = writers
         self.stats = Stats()
         self.conn: psycopg.Connection | None = None
+        self._stats_lock = threading.Lock()
 
     # -- connection
     def _open(self) -> psycopg.Connection:
@@ -157,11 +202,18 @@ class Worker:
             conn.execute(f'set role "{self.role}"')
         return conn
 
-    def connect(self) -> psycopg.Connection:
+    def _open_writer(self) -> psycopg.Connection:
+        """A connection with the staging table app.vin_decode_finish reads."""
         conn = self._open()
         conn.execute(
             "create temp table if not exists vin_decoded of app.vin_decode_result on commit delete rows"
         )
+        # staged rows live for one transaction: compressing their raw vPIC data is wasted work
+        conn.execute("alter table pg_temp.vin_decoded alter column raw_data set storage external")
+        return conn
+
+    def connect(self) -> psycopg.Connection:
+        conn = self._open_writer()
         conn.execute(f"listen {CHANNEL}")
         self.conn = conn
         return conn
@@ -203,42 +255,43 @@ class Worker:
         conn = self.conn or self.connect()
         jobs = self._claim(conn)
         if jobs:
-            self._finish_batch(*self._decode(jobs))
+            self._finish_batch(conn, *self._decode(jobs))
         return len(jobs)
 
-    def _finish_batch(self, ids: list[int], rows: list[tuple] | None, error: str | None, decode_s: float) -> None:
+    def _finish_batch(
+        self, conn: psycopg.Connection, ids: list[int], rows: list[tuple] | None, error: str | None, decode_s: float
+    ) -> None:
         if rows is None:
-            self._fail(ids, error or "decode failed")
+            self._fail(conn, ids, error or "decode failed")
             return
         t1 = time.monotonic()
-        cached, filled, done = self._write(ids, rows)
+        cached, filled, done = self._write(conn, ids, rows)
         t2 = time.monotonic()
-        jobs = ids
         undecodable = sum(1 for r in rows if not r[1])
-        s = self.stats
-        s.batches += 1
-        s.jobs += len(jobs)
-        s.done += done
-        s.undecodable += undecodable
-        s.filled += filled
-        if not self.quiet:
-            log(
-                f"batch of {len(jobs)}: {done} done ({undecodable} undecodable), {filled} vehicles filled; "
-                f"decode {decode_s:.2f}s, write {t2 - t1:.2f}s; total {s.done} done, {s.rate():,.0f} VINs/s"
-            )
+        with self._stats_lock:
+            s = self.stats
+            s.batches += 1
+            s.jobs += len(ids)
+            s.done += done
+            s.undecodable += undecodable
+            s.filled += filled
+            if not self.quiet:
+                log(
+                    f"batch of {len(ids)}: {done} done ({undecodable} undecodable), {filled} vehicles filled; "
+                    f"decode {decode_s:.2f}s, write {t2 - t1:.2f}s; total {s.done} done, {s.rate():,.0f} VINs/s"
+                )
 
-    def _write(self, ids: list[int], rows: list[tuple]) -> tuple[int, int, int]:
+    def _write(self, conn: psycopg.Connection, ids: list[int], rows: list[tuple]) -> tuple[int, int, int]:
         """COPY + app.vin_decode_finish in one transaction; (cached, filled, done).
 
         When the transaction fails (a decode a vehicle's CHECK refuses, a deadlock with a
         user's write), the batch is split in halves and retried, so one bad job fails alone.
         """
-        assert self.conn is not None
-        conn = self.conn
         try:
             with conn.transaction():
                 with conn.cursor() as cur:
                     with cur.copy(_COPY) as copy:
+                        copy.set_types(_COPY_TYPES)
                         for row in rows:
                             copy.write_row(row)
                     cached, filled, done = cur.execute(
@@ -249,19 +302,19 @@ class Worker:
             if conn.closed:
                 raise
             if len(ids) == 1:
-                self._fail(ids, f"write failed: {type(exc).__name__}: {exc}".strip())
+                self._fail(conn, ids, f"write failed: {type(exc).__name__}: {exc}".strip())
                 return 0, 0, 0
             half = len(ids) // 2
-            a = self._write(ids[:half], rows[:half])
-            b = self._write(ids[half:], rows[half:])
+            a = self._write(conn, ids[:half], rows[:half])
+            b = self._write(conn, ids[half:], rows[half:])
             return a[0] + b[0], a[1] + b[1], a[2] + b[2]
 
-    def _fail(self, ids: list[int], error: str) -> None:
-        assert self.conn is not None
-        changed = self.conn.execute(
+    def _fail(self, conn: psycopg.Connection, ids: list[int], error: str) -> None:
+        changed = conn.execute(
             "select app.vin_decode_fail(%s, %s, %s)", (ids, self.name, error)
         ).fetchone()[0]  # type: ignore[index]
-        self.stats.failed += len(ids)
+        with self._stats_lock:
+            self.stats.failed += len(ids)
         log(f"batch of {len(ids)} failed ({changed} rescheduled or parked): {error.splitlines()[0][:300]}")
 
     # -- loops
@@ -269,9 +322,11 @@ class Worker:
         """Run batches until nothing is due; returns how many jobs were claimed.
 
         With ``pipeline`` (the default) a second connection claims and decodes the
-        next batch in a thread while this one writes the previous batch: the wall
-        time per batch is about max(decode, write) instead of their sum. Each
-        batch is still claimed, then written in its own transaction.
+        next batches in a thread while ``writers`` connections (this one and
+        ``writers - 1`` more, each in its own thread) write the previous ones: the
+        wall time per batch is about max(decode, write / writers) instead of their
+        sum. Each batch is still claimed, then written in its own transaction;
+        batches never share a job, so writers never wait for each other.
         """
         if not self.pipeline:
             total = 0
@@ -281,43 +336,57 @@ class Worker:
                     return total
                 total += n
         conn = self.conn or self.connect()
-        del conn
         claimer = self._open()
-        handoff: queue.Queue = queue.Queue(maxsize=1)
+        extra: list[psycopg.Connection] = []
+        handoff: queue.Queue = queue.Queue(maxsize=self.writers)
         stop = threading.Event()
+        claimed = 0
+        errors: list[BaseException] = []
 
         def produce() -> None:
+            nonlocal claimed
             try:
                 while not stop.is_set():
                     jobs = self._claim(claimer)
                     if not jobs:
                         break
+                    claimed += len(jobs)
                     handoff.put(self._decode(jobs))
-                handoff.put(None)
-            except BaseException as exc:  # noqa: BLE001 - handed to the writer, re-raised there
-                handoff.put(exc)
+            except BaseException as exc:  # noqa: BLE001 - re-raised by drain()
+                errors.append(exc)
+            finally:
+                for _ in range(self.writers):
+                    handoff.put(None)
 
-        thread = threading.Thread(target=produce, name="vin-decode", daemon=True)
-        thread.start()
-        total = 0
+        def write(wconn: psycopg.Connection) -> None:
+            try:
+                while (item := handoff.get()) is not None:
+                    if not stop.is_set():
+                        self._finish_batch(wconn, *item)
+            except BaseException as exc:  # noqa: BLE001 - re-raised by drain()
+                errors.append(exc)
+                stop.set()
+                while handoff.get() is not None:  # let the producer finish; leases of the rest expire
+                    pass
+
+        threads = [threading.Thread(target=produce, name="vin-decode", daemon=True)]
         try:
-            while True:
-                item = handoff.get()
-                if item is None:
-                    break
-                if isinstance(item, BaseException):
-                    raise item
-                total += len(item[0])
-                self._finish_batch(*item)
+            for i in range(self.writers - 1):
+                extra.append(self._open_writer())
+                threads.append(threading.Thread(target=write, args=(extra[-1],), name=f"vin-write-{i + 1}", daemon=True))
+            for t in threads:
+                t.start()
+            write(conn)
         finally:
             stop.set()
-            while thread.is_alive():  # unblock a producer waiting on a full hand-off
-                try:
-                    handoff.get(timeout=0.1)
-                except queue.Empty:
-                    pass
-            thread.join()
-            claimer.close()
+            for t in threads:
+                if t.is_alive():
+                    t.join()
+            for c in (claimer, *extra):
+                c.close()
+        if errors:
+            raise errors[0]
+        total = claimed
         # jobs that came due while the last batches were written (a failure with no backoff)
         while n := self.run_batch():
             total += n

@@ -21,6 +21,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     )
     p.add_argument("--once", action="store_true", help="drain what is due, then exit")
     p.add_argument("--batch", type=int, default=1000, metavar="N", help="VINs per batch (default 1000)")
+    p.add_argument("--writers", type=int, default=2, metavar="N",
+                   help="connections writing decoded batches in parallel while the next batch is decoded (default 2)")
     mode = p.add_mutually_exclusive_group()
     mode.add_argument("--offline", dest="offline", action="store_true", help="embedded vPIC database (default)")
     mode.add_argument("--online", dest="offline", action="store_false", help="the NHTSA vPIC REST API")
@@ -44,6 +46,8 @@ def run(args: argparse.Namespace) -> int:
 
     if args.batch < 1:
         raise MotovaultError(f"--batch: must be 1 or more, got {args.batch}")
+    if args.writers < 1:
+        raise MotovaultError(f"--writers: must be 1 or more, got {args.writers}")
     if args.lease < 1:
         raise MotovaultError(f"--lease: must be 1 or more, got {args.lease}")
     signal.signal(signal.SIGTERM, _terminate)
@@ -56,6 +60,7 @@ def run(args: argparse.Namespace) -> int:
         poll_seconds=args.poll,
         role="vin_worker" if args.set_role else None,
         quiet=args.quiet,
+        writers=args.writers,
     )
     try:
         with worker:
