@@ -2,6 +2,12 @@
 
     .venv/bin/python bench/events.py --events 1000000            # one scale
     .venv/bin/python bench/events.py --events 100000 1000000     # compare scales
+    .venv/bin/python bench/events.py --events 1000000 10000000 --events-per-tenant 1000
+        # 1M events over 1,000 tenants vs 10M over 10,000: the same history per vehicle, 10x the table
+
+With a fixed tenant count (the default, 10,000), ten times the events means ten times the history per
+vehicle: at 1M a vehicle has ~33 events, so "page 1" (limit 50) returns fewer rows than at 10M. The
+output shows the rows each query returned (mean), so pages of unequal size are not compared unawares.
 
 For each scale a fresh database ``bench_events_<N>`` is built from the sqitch plan, then filled:
 10,000 tenants (1-5 vehicles each, ~30,000 vehicles) and N events spread over 24 months, loaded with
@@ -156,9 +162,9 @@ def load(settings, name: str, events: int, seed: int) -> dict[str, float]:
     return timings
 
 
-def explain_ms(conn: psycopg.Connection, sql: str, params: tuple) -> tuple[float, float]:
+def explain_ms(conn: psycopg.Connection, sql: str, params: tuple) -> tuple[float, float, int]:
     plan = conn.execute("explain (analyze, format json) " + sql, params).fetchone()[0][0]
-    return plan["Planning Time"], plan["Execution Time"]
+    return plan["Planning Time"], plan["Execution Time"], plan["Plan"]["Actual Rows"]
 
 
 QUERIES = {
@@ -179,7 +185,7 @@ def measure(settings, name: str, samples: int, seed: int) -> dict[str, dict[str,
     for _ in range(samples):
         t = rnd.randrange(TENANTS)
         picks.append((t, rnd.randrange(vehicles_of(t))))
-    raw: dict[str, list[tuple[float, float]]] = {}
+    raw: dict[str, list[tuple[float, float, int]]] = {}
     # client-side binding: EXECUTE takes no bind parameters
     with psycopg.connect(settings.dsn(name), autocommit=True, cursor_factory=psycopg.ClientCursor) as conn:
         conn.execute("set role app_user")
@@ -209,20 +215,19 @@ def measure(settings, name: str, samples: int, seed: int) -> dict[str, dict[str,
                     if round_ == 0:
                         conn.execute(prepared, params).fetchall()
                         continue
-                    plan_p, exec_p = explain_ms(conn, prepared, params)
-                    plan_o, exec_o = explain_ms(conn, oneshot, params)
-                    raw.setdefault(key + " (prepared)", []).append((plan_p, exec_p))
-                    raw.setdefault(key + " (one-shot)", []).append((plan_o, exec_o))
+                    raw.setdefault(key + " (prepared)", []).append(explain_ms(conn, prepared, params))
+                    raw.setdefault(key + " (one-shot)", []).append(explain_ms(conn, oneshot, params))
     summary = {}
     for key, values in raw.items():
-        totals = sorted(p + e for p, e in values)
+        totals = sorted(p + e for p, e, _ in values)
         summary[key] = {
             "samples": len(values),
             "median_ms": round(statistics.median(totals), 3),
             "p95_ms": round(totals[min(len(totals) - 1, int(len(totals) * 0.95))], 3),
             "max_ms": round(totals[-1], 3),
-            "median_planning_ms": round(statistics.median(p for p, _ in values), 3),
-            "median_execution_ms": round(statistics.median(e for _, e in values), 3),
+            "median_planning_ms": round(statistics.median(p for p, _, _ in values), 3),
+            "median_execution_ms": round(statistics.median(e for _, e, _ in values), 3),
+            "mean_rows": round(statistics.mean(r for _, _, r in values), 1),
         }
     return summary
 
@@ -234,6 +239,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--samples", type=int, default=200, help="vehicles/tenants sampled per query")
     parser.add_argument("--tenants", type=int, default=TENANTS,
                         help="tenants (default 10,000; fewer tenants = more events per vehicle)")
+    parser.add_argument("--events-per-tenant", type=int, default=None,
+                        help="tenants = events / N at each scale (the same history per vehicle at every scale)")
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--keep", action="store_true", help="keep the bench databases")
     args = parser.parse_args(argv)
@@ -243,6 +250,8 @@ def main(argv: list[str] | None = None) -> int:
     out_dir.mkdir(parents=True, exist_ok=True)
     report = {}
     for events in args.events:
+        if args.events_per_tenant:
+            TENANTS = max(1, events // args.events_per_tenant)
         name = f"bench_events_{events}" + ("" if TENANTS == 10_000 else f"_t{TENANTS}")
         sys.stderr.write(f"building {name} from the sqitch plan\n")
         build_database(settings, name)
@@ -254,7 +263,8 @@ def main(argv: list[str] | None = None) -> int:
               f"(COPY {timings['copy_events_s']:.1f}s, {timings['events_bytes'] / 2**20:,.0f} MiB)")
         for key, s in summary.items():
             print(f"  {key:<36} median {s['median_ms']:7.3f} ms (plan {s['median_planning_ms']:.3f} + exec "
-                  f"{s['median_execution_ms']:.3f})   p95 {s['p95_ms']:7.3f} ms   max {s['max_ms']:7.3f} ms   ({s['samples']} samples)")
+                  f"{s['median_execution_ms']:.3f})   p95 {s['p95_ms']:7.3f} ms   max {s['max_ms']:7.3f} ms   "
+                  f"rows {s['mean_rows']:5.1f}   ({s['samples']} samples)")
         if not args.keep:
             with database.superuser_connect(settings) as conn:
                 conn.execute(f'drop database if exists "{name}"')
@@ -263,8 +273,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\nratio {large:,} / {small:,} events (median):")
         for key in report[large]["queries"]:
             if key in report[small]["queries"]:
-                ratio = report[large]["queries"][key]["median_ms"] / report[small]["queries"][key]["median_ms"]
-                print(f"  {key:<36} {ratio:5.2f}x")
+                a, b = report[small]["queries"][key], report[large]["queries"][key]
+                print(f"  {key:<36} {b['median_ms'] / a['median_ms']:5.2f}x   (rows {a['mean_rows']:.1f} -> {b['mean_rows']:.1f})")
     return 0
 
 
