@@ -7,9 +7,9 @@
 -- vehicles_prepare re-checking VINs that did not change ~30 ms, and pglz compression of the cached
 -- raw vPIC attributes (~2.9 kB per VIN) ~60 ms. This change:
 --   * audits UPDATE statements of the vin_worker role on app.vehicles with ONE statement-level
---     trigger over the transition tables: the same audit.record_version rows as app.audit_row()
---     (one per row, same operation, old and new records, actor); the row-level vehicles_audit
---     skips vin_worker, so every fill is logged exactly once;
+--     trigger (app.audit_row() over the transition tables): the same audit.record_version rows as
+--     the row-level trigger writes (one per row, same operation, old and new records, actor); the
+--     row-level vehicles_audit skips vin_worker, so every fill is logged exactly once;
 --   * vehicles_prepare normalizes and explains the VIN only when it is new or changed (the CHECKs
 --     vehicles_vin_normalized and vehicles_vin_valid still hold for every row written);
 --   * app.vin_cache.raw_data is compressed with lz4 (rows written from now on; no table rewrite).
@@ -18,37 +18,69 @@ begin;
 
 set local lock_timeout = '5s';
 
-create function app.audit_update_statement()
+-- app.audit_row() learns a statement-level form: fired FOR EACH STATEMENT with the transition
+-- tables old_rows and new_rows, it writes the same rows (one per updated row) in one INSERT
+create or replace function app.audit_row()
 returns trigger
 language plpgsql
 security definer
 set search_path = ''
 as $$
+declare
+    old_row jsonb;
+    new_row jsonb;
+    op text := tg_op;
 begin
-    -- the key (tenant_id, id) pairs each old row with its new version: only for statements that
-    -- cannot change it (the vin_worker role has no UPDATE privilege on tenant_id or id)
+    if tg_level = 'STATEMENT' then
+        -- UPDATE statements that cannot change the key: (tenant_id, id) pairs each old row with its
+        -- new version (the vin_worker role has no UPDATE privilege on tenant_id or id)
+        insert into audit.record_version (tenant_id, table_name, operation, row_id, old_record, new_record, actor)
+        select
+            n.tenant_id,
+            coalesce(pg_catalog.pg_partition_root(tg_relid), tg_relid)::regclass::text,
+            case
+                when o.deleted_at is null and n.deleted_at is not null then 'SOFT_DELETE'
+                when o.deleted_at is not null and n.deleted_at is null then 'RESTORE'
+                else 'UPDATE'
+            end,
+            n.id,
+            to_jsonb(o),
+            to_jsonb(n),
+            app.current_user_id()
+        from old_rows as o
+        join new_rows as n
+            on n.tenant_id = o.tenant_id
+            and n.id = o.id;
+        return null;
+    end if;
+    old_row := case when tg_op in ('UPDATE', 'DELETE') then to_jsonb(old) end;
+    new_row := case when tg_op in ('INSERT', 'UPDATE') then to_jsonb(new) end;
+    if tg_op = 'UPDATE' then
+        if old_row ->> 'deleted_at' is null and new_row ->> 'deleted_at' is not null then
+            op := 'SOFT_DELETE';
+        elsif old_row ->> 'deleted_at' is not null and new_row ->> 'deleted_at' is null then
+            op := 'RESTORE';
+        end if;
+    end if;
     insert into audit.record_version (tenant_id, table_name, operation, row_id, old_record, new_record, actor)
-    select
-        n.tenant_id,
+    values (
+        coalesce(
+            coalesce(new_row, old_row) ->> 'tenant_id',
+            case when tg_table_name = 'tenants' then coalesce(new_row, old_row) ->> 'id' end
+        )::uuid,
+        -- a partition's row is logged under its partitioned table (app.vehicle_events, not _p2026_11)
         coalesce(pg_catalog.pg_partition_root(tg_relid), tg_relid)::regclass::text,
-        case
-            when o.deleted_at is null and n.deleted_at is not null then 'SOFT_DELETE'
-            when o.deleted_at is not null and n.deleted_at is null then 'RESTORE'
-            else 'UPDATE'
-        end,
-        n.id,
-        to_jsonb(o),
-        to_jsonb(n),
+        op,
+        (coalesce(new_row, old_row) ->> 'id')::uuid,
+        old_row,
+        new_row,
         app.current_user_id()
-    from old_rows as o
-    join new_rows as n
-        on n.tenant_id = o.tenant_id
-        and n.id = o.id;
+    );
     return null;
 end
 $$;
-comment on function app.audit_update_statement() is
-    'AFTER UPDATE ... FOR EACH STATEMENT trigger (transition tables old_rows, new_rows): writes one audit.record_version row per updated row, like app.audit_row(), in one INSERT. Only for statements that cannot change tenant_id or id.';
+comment on function app.audit_row() is
+    'AFTER trigger of every tenant table: writes the change to audit.record_version. FOR EACH ROW: one row per call. FOR EACH STATEMENT with transition tables old_rows and new_rows (UPDATE only, key unchanged): the same rows for the whole statement in one INSERT.';
 
 drop trigger vehicles_audit on app.vehicles;
 create trigger vehicles_audit
@@ -62,7 +94,7 @@ create trigger vehicles_audit_vin_worker
     referencing old table as old_rows new table as new_rows
     for each statement
     when (current_user = 'vin_worker')
-    execute function app.audit_update_statement();
+    execute function app.audit_row();
 comment on trigger vehicles_audit_vin_worker on app.vehicles is
     'The VIN worker''s fills (one UPDATE per batch) are audited in one statement; vehicles_audit skips vin_worker.';
 

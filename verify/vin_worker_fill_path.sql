@@ -1,12 +1,13 @@
 -- Verify motovault:vin_worker_fill_path on pg
 
-select 'app.audit_update_statement()'::regprocedure;
+select 1 / (pg_get_functiondef('app.audit_row()'::regprocedure) like '%tg_level = ''STATEMENT''%')::int;
 
 select 1 / count(*)
 from pg_trigger
 where tgrelid = 'app.vehicles'::regclass
   and tgname = 'vehicles_audit_vin_worker'
-  and tgfoid = 'app.audit_update_statement()'::regprocedure;
+  and tgfoid = 'app.audit_row()'::regprocedure
+  and tgtype & 1 = 0;  -- FOR EACH STATEMENT
 
 select 1 / (pg_get_triggerdef(t.oid) like '%WHEN ((CURRENT_USER <> ''vin_worker''::name))%')::int
 from pg_trigger as t
