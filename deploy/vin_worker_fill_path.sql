@@ -12,7 +12,12 @@
 --     row-level vehicles_audit skips vin_worker, so every fill is logged exactly once;
 --   * vehicles_prepare normalizes and explains the VIN only when it is new or changed (the CHECKs
 --     vehicles_vin_normalized and vehicles_vin_valid still hold for every row written);
---   * app.vin_cache.raw_data is compressed with lz4 (rows written from now on; no table rewrite).
+--   * app.vin_cache.raw_data is compressed with lz4 (rows written from now on; no table rewrite);
+--   * app.vehicles keeps half of each new page free (fillfactor 50): a fill, like every odometer
+--     update a fill-up makes, changes no indexed column, so with room on the page it is a HOT update
+--     (no index entries). Measured: 2,000 consecutive vehicles filled in one UPDATE, 11 HOT at
+--     fillfactor 100, 909 at 70, 1,999 at 50; the UPDATE took half the time. Pages written before
+--     this change keep their layout until the table is rewritten (VACUUM FULL, pg_repack).
 
 begin;
 
@@ -133,5 +138,8 @@ $$;
 
 alter table app.vin_cache
     alter column raw_data set compression lz4;
+
+alter table app.vehicles
+    set (fillfactor = 50);
 
 commit;

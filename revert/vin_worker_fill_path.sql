@@ -7,6 +7,9 @@ set local lock_timeout = '5s';
 alter table app.vin_cache
     alter column raw_data set compression default;
 
+alter table app.vehicles
+    reset (fillfactor);
+
 create or replace function app.vehicles_prepare()
 returns trigger
 language plpgsql

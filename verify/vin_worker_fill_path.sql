@@ -20,3 +20,8 @@ select 1 / (attcompression = 'l')::int
 from pg_attribute
 where attrelid = 'app.vin_cache'::regclass
   and attname = 'raw_data';
+
+select 1 / count(*)
+from pg_class
+where oid = 'app.vehicles'::regclass
+  and 'fillfactor=50' = any(reloptions);
