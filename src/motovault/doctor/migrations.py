@@ -333,9 +333,9 @@ def _drop_locks(node: ast.DropStmt) -> list[LockTarget]:
     kind = node.removeType
     if kind == ObjectType.OBJECT_TABLE:
         return [LockTarget(_names_rv(n), LockMode.ACCESS_EXCLUSIVE, "DROP TABLE") for n in node.objects or ()]
-    if kind == ObjectType.OBJECT_INDEX and not node.concurrent:
-        return [LockTarget(_names_rv(n), LockMode.ACCESS_EXCLUSIVE, f"DROP INDEX {n[-1].sval}", is_index=True)
-                for n in node.objects or ()]
+    if kind == ObjectType.OBJECT_INDEX:
+        mode = LockMode.SHARE_UPDATE_EXCLUSIVE if node.concurrent else LockMode.ACCESS_EXCLUSIVE
+        return [LockTarget(_names_rv(n), mode, f"DROP INDEX {n[-1].sval}", is_index=True) for n in node.objects or ()]
     if kind in (ObjectType.OBJECT_TRIGGER, ObjectType.OBJECT_POLICY, ObjectType.OBJECT_RULE):
         label = {ObjectType.OBJECT_TRIGGER: "TRIGGER", ObjectType.OBJECT_POLICY: "POLICY", ObjectType.OBJECT_RULE: "RULE"}[kind]
         return [LockTarget(_names_rv(n[:-1]), LockMode.ACCESS_EXCLUSIVE, f"DROP {label} {n[-1].sval}")
@@ -356,11 +356,13 @@ def _rename_locks(node: ast.RenameStmt) -> list[LockTarget]:
 
 
 def _reindex_locks(node: ast.ReindexStmt) -> list[LockTarget]:
-    if node.relation is None or any(p.defname == "concurrently" for p in node.params or ()):
+    if node.relation is None:
         return []
+    concurrent = any(p.defname == "concurrently" for p in node.params or ())
     if node.kind == ReindexObjectType.REINDEX_OBJECT_INDEX:
-        return [LockTarget(node.relation, LockMode.ACCESS_EXCLUSIVE, "REINDEX INDEX", is_index=True)]
-    return [LockTarget(node.relation, LockMode.SHARE, "REINDEX TABLE")]
+        mode = LockMode.SHARE_UPDATE_EXCLUSIVE if concurrent else LockMode.ACCESS_EXCLUSIVE
+        return [LockTarget(node.relation, mode, "REINDEX INDEX", is_index=True)]
+    return [LockTarget(node.relation, LockMode.SHARE_UPDATE_EXCLUSIVE if concurrent else LockMode.SHARE, "REINDEX TABLE")]
 
 
 _LOCKERS: dict[str, Callable[[Any], list[LockTarget]]] = {
@@ -369,13 +371,18 @@ _LOCKERS: dict[str, Callable[[Any], list[LockTarget]]] = {
     "DropStmt": _drop_locks,
     "RenameStmt": _rename_locks,
     "ReindexStmt": _reindex_locks,
-    "IndexStmt": lambda n: [] if n.concurrent else [LockTarget(n.relation, LockMode.SHARE, f"CREATE INDEX {n.idxname or ''}".strip())],
+    "IndexStmt": lambda n: [LockTarget(n.relation, LockMode.SHARE_UPDATE_EXCLUSIVE if n.concurrent else LockMode.SHARE,
+                                       f"CREATE INDEX {'CONCURRENTLY ' if n.concurrent else ''}{n.idxname or ''}".strip())],
     "CreateTrigStmt": lambda n: [LockTarget(n.relation, LockMode.SHARE_ROW_EXCLUSIVE, f"CREATE TRIGGER {n.trigname}")],
     "CreatePolicyStmt": lambda n: [LockTarget(n.table, LockMode.ACCESS_EXCLUSIVE, f"CREATE POLICY {n.policy_name}")],
     "AlterPolicyStmt": lambda n: [LockTarget(n.table, LockMode.ACCESS_EXCLUSIVE, f"ALTER POLICY {n.policy_name}")],
     "RuleStmt": lambda n: [LockTarget(n.relation, LockMode.ACCESS_EXCLUSIVE, f"CREATE RULE {n.rulename}")],
     "TruncateStmt": lambda n: [LockTarget(r, LockMode.ACCESS_EXCLUSIVE, "TRUNCATE") for r in n.relations or ()],
     "ClusterStmt": lambda n: [LockTarget(n.relation, LockMode.ACCESS_EXCLUSIVE, "CLUSTER")] if n.relation else [],
+    # row locks and ROW EXCLUSIVE: they wait for row locks and schema changes only (named in deploy errors, not linted)
+    "InsertStmt": lambda n: [LockTarget(n.relation, LockMode.ROW_EXCLUSIVE, "INSERT")],
+    "UpdateStmt": lambda n: [LockTarget(n.relation, LockMode.ROW_EXCLUSIVE, "UPDATE")],
+    "DeleteStmt": lambda n: [LockTarget(n.relation, LockMode.ROW_EXCLUSIVE, "DELETE")],
     "LockStmt": lambda n: [] if n.nowait else [
         LockTarget(r, LockMode(n.mode), f"LOCK TABLE IN {LockMode(n.mode).label} MODE") for r in n.relations or ()],
 }
@@ -385,6 +392,49 @@ def lock_targets(node: ast.Node) -> list[LockTarget]:
     """The relations a top-level statement locks and how (what it waits for on a busy table)."""
     locker = _LOCKERS.get(type(node).__name__)
     return locker(node) if locker else []
+
+
+@dataclass
+class FailurePoint:
+    """Where a script stopped on a lock, read back from the script: for a one-line deploy error."""
+
+    line: int  # where the failing statement starts
+    relations: list[str]  # what it locks (what it waited for), "" entries never
+    lock_timeout: str | None  # the lock_timeout the script itself set before it, if any
+    nothing_applied: bool  # no statement before it was committed (its transaction rolled back, all of it)
+
+
+def _harmless(node: ast.Node) -> bool:
+    """Statements that leave nothing behind when the script stops later."""
+    return isinstance(node, (ast.VariableSetStmt, ast.TransactionStmt)) or any(True for _ in _lock_timeout_sets(node))
+
+
+def failure_point(text: str, line: int) -> FailurePoint | None:
+    """The statement of a script that psql reported failing at ``line`` (psql counts the line where it ends)."""
+    stmts = [st for st in parse_statements(text) if st.node is not None and st.line <= line]
+    if not stmts:
+        return None
+    state, in_block, block_work, committed = LockTimeoutState(), False, False, False
+    for st in stmts[:-1]:
+        node = st.node
+        if isinstance(node, ast.TransactionStmt):
+            if node.kind in (TransactionStmtKind.TRANS_STMT_BEGIN, TransactionStmtKind.TRANS_STMT_START):
+                in_block, block_work = True, False
+            elif node.kind == TransactionStmtKind.TRANS_STMT_COMMIT:
+                in_block, committed = False, committed or block_work
+            elif node.kind == TransactionStmtKind.TRANS_STMT_ROLLBACK:
+                in_block, block_work = False, False
+        elif not _harmless(node):
+            block_work = block_work or in_block
+            committed = committed or not in_block
+        state.observe(node, in_block)
+    failing = stmts[-1]
+    relations: list[str] = []
+    for target in lock_targets(failing.node):
+        name = f"the table of index {_rv_key(target.relation)}" if target.is_index else _rv_key(target.relation)
+        if name not in relations:
+            relations.append(name)
+    return FailurePoint(line=failing.line, relations=relations, lock_timeout=state.value, nothing_applied=not committed)
 
 
 def _walk(node: object) -> Iterator[ast.Node]:
