@@ -204,6 +204,9 @@ def test_a_change_that_cannot_lock_its_table_fails_fast_without_blocking_readers
     reader.stop.set()
     reader.join()
     err = capsys.readouterr().err.strip().splitlines()
+    with capsys.disabled():
+        print(f"\n{change} vs a held {table}: failed after {elapsed:.1f} s (lock_timeout 1s, one retry); "
+              f"{reader.reads} reads meanwhile, the slowest {reader.slowest:.2f} s")
 
     assert status == 1 and elapsed < 20, (status, elapsed, err)
     assert len(err) == 2 and re.fullmatch(
@@ -227,3 +230,21 @@ def test_a_change_that_cannot_lock_its_table_fails_fast_without_blocking_readers
     with clone_db.connect() as conn:
         assert deployed(conn, change)
     assert schema_dump(settings, clone_db.name) == original
+
+
+def test_a_deploy_blocked_by_another_sqitch_says_so_in_one_line(settings, clone_db):
+    """sqitch serializes deploys with an advisory lock; under the deploy lock_timeout a second deploy
+    gives up after it (and is retried) instead of sqitch's silent 60 s wait."""
+    last = database.plan_changes()[-1]
+    with clone_db.connect() as conn:
+        conn.execute(f'alter database "{clone_db.name}" owner to {OWNER_ROLE}')
+    database.sqitch(settings, clone_db.name, "revert", "-y", "--to", f"{last}^")
+    with clone_db.connect() as other:
+        other.execute("select pg_advisory_lock(75474063)")  # sqitch's own lock number (App::Sqitch::Engine::pg)
+        with pytest.raises(database.RegistryLocked) as caught:
+            database.deploy(settings, clone_db.name, lock_timeout="500ms", retries=0)
+    assert str(caught.value) == (f"deploy: another sqitch is working on {clone_db.name} (its lock was not free "
+                                 "within 500ms); nothing was done; retry later")
+    database.deploy(settings, clone_db.name, lock_timeout="500ms", retries=0)
+    with clone_db.connect() as conn:
+        assert deployed(conn, last)

@@ -73,7 +73,7 @@ DEFAULT_RETRIES = 3
 DEFAULT_RETRY_WAIT = 2.0  # seconds before the first retry; doubled for each next one
 #: sqitch commands that run deploy/revert/verify scripts through psql
 SCRIPT_COMMANDS = ("deploy", "revert", "rebase", "checkout", "verify")
-_DURATION = re.compile(r"\d+(us|ms|s|min|h|d)?")
+_DURATION = re.compile(r"\d+(\.\d+)?(us|ms|s|min|h|d)?")
 _PSQL_LOCK_ERROR = re.compile(r"^psql:(?P<path>[^\n]+?):(?P<line>\d+): ERROR:\s+55P03:", re.M)
 
 
@@ -81,7 +81,7 @@ def deploy_lock_timeout(value: str | None = None) -> str:
     """The lock_timeout deploys run with: ``value``, else $MOTOVAULT_DEPLOY_LOCK_TIMEOUT, else 5s (0: none)."""
     raw = (value if value is not None else os.environ.get(LOCK_TIMEOUT_ENV) or DEFAULT_LOCK_TIMEOUT).strip()
     if not _DURATION.fullmatch(raw):
-        raise MotovaultError(f"lock timeout {raw!r} ({LOCK_TIMEOUT_ENV}): give a duration such as 5s, 500ms or 1min")
+        raise MotovaultError(f"lock timeout {raw!r} (--lock-timeout, ${LOCK_TIMEOUT_ENV}): give a duration such as 5s, 500ms or 1min")
     return raw
 
 
@@ -119,6 +119,20 @@ class LockNotAvailable(MotovaultError):
                     f"applied and run again on the next {self.command}")
         done = {"deploy": "applied", "revert": "reverted"}.get(self.command)
         return f"nothing of {self.change} was {done}" if done else f"{self.change} was not {self.command}ed"
+
+
+class RegistryLocked(LockNotAvailable):
+    """Another sqitch held the registry lock of the database longer than lock_timeout."""
+
+    def __init__(self, command: str, dbname: str, timeout: str, output: str = "") -> None:
+        self.dbname = dbname
+        super().__init__(command, "", "", 0, [], timeout, True, output=output)
+
+    def describe(self) -> str:
+        return f"{self.command}: another sqitch is working on {self.dbname} (its lock was not free within {self.timeout})"
+
+    def consequence(self) -> str:
+        return "nothing was done"
 
 
 def _change_of(script: str) -> str:
@@ -208,6 +222,8 @@ def sqitch(
             failure.output = result.stdout
             failure.holder = lock_holder(settings, dbname, failure.relations)
             raise failure
+        if "Blocked by another instance of Sqitch" in result.stderr + result.stdout and "lock timeout" in result.stderr:
+            raise RegistryLocked(command, dbname, timeout, output=result.stdout)
         lines = [l for l in (result.stderr + result.stdout).strip().splitlines() if not l.startswith("LOCATION:")]
         raise MotovaultError(f"sqitch {command} on {dbname} failed:\n" + "\n".join(lines[-20:]))
     return result

@@ -399,7 +399,7 @@ class FailurePoint:
     """Where a script stopped on a lock, read back from the script: for a one-line deploy error."""
 
     line: int  # where the failing statement starts
-    relations: list[str]  # what it locks (what it waited for), "" entries never
+    relations: list[str]  # the tables it locks, one of which it waited for
     lock_timeout: str | None  # the lock_timeout the script itself set before it, if any
     nothing_applied: bool  # no statement before it was committed (its transaction rolled back, all of it)
 
