@@ -114,7 +114,7 @@ def test_postgrest_environment_uses_the_same_variable_names_as_the_local_stack()
 def test_secrets_come_from_the_environment_with_the_local_names():
     text = (ROOT / "docker-compose.yml").read_text()
     referenced = set(re.findall(r"\$\{([A-Z_]+)", text))
-    allowed_extra = {"PGRST_DB_URI", "MOTOVAULT_DOCKER_PGPORT"}
+    allowed_extra = {"PGRST_DB_URI", "MOTOVAULT_DOCKER_PGPORT", "MOTOVAULT_DEPLOY_LOCK_TIMEOUT"}
     assert referenced - allowed_extra <= set(SECRET_NAMES), referenced - set(SECRET_NAMES) - allowed_extra
     assert set(SECRET_NAMES) <= referenced, "every secret of .state/secrets.env is used"
     # no literal secrets
@@ -146,6 +146,12 @@ def test_deploy_creates_the_owner_role_then_runs_sqitch_as_owner_with_the_authen
     assert "--set authenticator_password=" in script
     # compose interpolates $VAR itself: the shell variables must be escaped as $$VAR
     assert re.search(r"(?<!\$)\$MOTOVAULT", script) is None
+
+
+def test_deploy_runs_with_the_deploy_lock_timeout():
+    """The compose deploy, like motovault.database.sqitch(), gives every script a lock_timeout."""
+    _, deploy = service_with_image("sqitch/sqitch:")
+    assert deploy["environment"]["PGOPTIONS"] == "-c lock_timeout=${MOTOVAULT_DEPLOY_LOCK_TIMEOUT:-5s}"
 
 
 def test_worker_runs_motovault_worker_from_the_package():

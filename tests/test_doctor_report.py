@@ -135,3 +135,22 @@ def test_migrations_only_without_a_database(capsys):
     assert all(f["lint"].startswith("migration_") for f in data["findings"])
     status, _, err = doctor(capsys, "--no-live")
     assert status == 1 and "needs --migrations or --sqitch" in err
+
+
+def test_a_key_list_suppresses_each_key_and_reports_the_unused_ones(capsys, tmp_path):
+    """One reason for several exact keys (historic migrations); a key of the list that matches nothing is unused."""
+    (tmp_path / "m").mkdir()
+    (tmp_path / "m" / "001.sql").write_text("create table t (id int primary key, tenant_id uuid);")
+    (tmp_path / "m" / "002.sql").write_text("alter table t add column a int;\ncreate trigger t_x before update on t for each row execute function f();")
+    ignore = tmp_path / "ignore.toml"
+    ignore.write_text('[[suppress]]\nkey = ["migration_without_lock_timeout:002.sql:t", "migration_without_lock_timeout:003.sql:*"]\n'
+                      'reason = "written before the lock rules; deployed with a lock_timeout"\n')
+    status, out, _ = doctor(capsys, "--no-live", "--migrations", str(tmp_path / "m"), "--ignore-file", str(ignore),
+                            "--fail-on", "warning", "--format", "json")
+    data = json.loads(out)
+    assert status == 0, data["findings"]
+    assert [f["key"] for f in data["suppressed"]] == ["migration_without_lock_timeout:002.sql:t"]
+    assert data["unused_suppressions"] == ["migration_without_lock_timeout:003.sql:*"]
+    ignore.write_text('[[suppress]]\nkey = ["migration_*", 1]\nreason = "a number is no key glob"\n')
+    status, _, err = doctor(capsys, "--no-live", "--migrations", str(tmp_path / "m"), "--ignore-file", str(ignore))
+    assert status == 1 and "key must be a string or a list of strings" in err

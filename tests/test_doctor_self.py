@@ -34,6 +34,7 @@ def test_every_suppression_in_our_ignore_file_is_used_and_justified(clone_db):
     for s in supps:
         assert len(s.reason) > 20
         assert s.reason in used, f"suppression {s.label} matches nothing: remove it"
+    assert not report.unused_suppressions, f"keys that match nothing: {report.unused_suppressions}"
     assert all(f.level < Level.WARNING for f in report.active)
 
 

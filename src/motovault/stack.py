@@ -161,7 +161,7 @@ def up() -> None:
     step("cluster", f"initialized in {cluster.cluster_home()}" if created else "already initialized")
     started = cluster.start(settings)
     step("postgres", f"started on 127.0.0.1:{settings.pg_port}" if started else f"already running on 127.0.0.1:{settings.pg_port}")
-    db_created, out = database.provision(settings, settings.db_name)
+    db_created, out = database.provision(settings, settings.db_name, progress=lambda line: say("schema", line))
     step("database", f"created {settings.db_name}" if db_created else f"{settings.db_name} already exists")
     deployed = [line.strip() for line in out.splitlines() if line.strip().startswith("+ ")]
     step("schema", f"deployed {len(deployed)} change(s)" if deployed else "up to date, nothing to deploy")

@@ -110,5 +110,5 @@ def run_doctor(opts: DoctorOptions) -> Report:
         database=database, tables=tables, findings=findings, migration_source=source,
         migration_files=[f.name for f in files],
         generated_at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-        unused_suppressions=[s.label for s in suppressions if not s.used],
+        unused_suppressions=[label for s in suppressions for label in s.unused()],
     )

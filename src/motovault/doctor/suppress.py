@@ -5,6 +5,10 @@
     reason = "installed by the test harness only"
 
     [[suppress]]
+    key = ["migration_without_lock_timeout:deploy/a.sql:app.t", "..."]   # several keys, one reason
+    reason = "..."                              # (each of them must match a finding)
+
+    [[suppress]]
     lint = "missing_tenant_id"                 # lint name + object glob
     object = "app.stations"
     reason = "shared reference data, the same for every tenant"
@@ -14,7 +18,7 @@ from __future__ import annotations
 
 import fnmatch
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import MotovaultError
@@ -26,12 +30,17 @@ _FIELDS = {"key", "lint", "object", "reason"}
 @dataclass
 class Suppression:
     reason: str
-    key: str | None = None
+    key: str | list[str] | None = None
     lint: str | None = None
     object: str | None = None
     used: int = 0
+    keys_used: set[str] = field(default_factory=set)  # the globs of a key list that matched
 
     def matches(self, f: Finding) -> bool:
+        if isinstance(self.key, list):
+            hits = {k for k in self.key if fnmatch.fnmatchcase(f.key, k)}
+            self.keys_used |= hits
+            return bool(hits)
         if self.key is not None:
             return fnmatch.fnmatchcase(f.key, self.key)
         if self.lint is not None and not fnmatch.fnmatchcase(f.lint, self.lint):
@@ -40,7 +49,15 @@ class Suppression:
 
     @property
     def label(self) -> str:
+        if isinstance(self.key, list):
+            return f"{self.key[0]} (+{len(self.key) - 1} more)" if len(self.key) > 1 else self.key[0]
         return self.key or f"{self.lint}:{self.object or '*'}"
+
+    def unused(self) -> list[str]:
+        """What matched nothing: the whole entry, or the keys of a list that matched nothing."""
+        if isinstance(self.key, list):
+            return [k for k in self.key if k not in self.keys_used]
+        return [] if self.used else [self.label]
 
 
 def load_suppressions(path: Path) -> list[Suppression]:
@@ -68,7 +85,10 @@ def load_suppressions(path: Path) -> list[Suppression]:
             raise MotovaultError(f"{where}: give a key, or a lint (and an object glob)")
         if entry.get("key") and (entry.get("lint") or entry.get("object")):
             raise MotovaultError(f"{where}: give either key or lint+object, not both")
-        out.append(Suppression(reason=reason.strip(), key=entry.get("key"), lint=entry.get("lint"), object=entry.get("object")))
+        key = entry.get("key")
+        if key is not None and not (isinstance(key, str) or (isinstance(key, list) and key and all(isinstance(k, str) for k in key))):
+            raise MotovaultError(f"{where}: key must be a string or a list of strings")
+        out.append(Suppression(reason=reason.strip(), key=key, lint=entry.get("lint"), object=entry.get("object")))
     return out
 
 

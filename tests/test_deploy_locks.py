@@ -1,0 +1,250 @@
+"""Deploys on live data do not queue traffic behind a lock they cannot get (issue 8).
+
+Every sqitch run of the project goes through motovault.database.sqitch(), which sets PGOPTIONS
+``-c lock_timeout=<N>`` for sqitch and its psql; `motovault db deploy` retries a change that failed
+with lock_not_available (55P03) and ends with one clear line. The live test holds a lock on the table
+the last table-altering change of the plan alters, the way a long analyst transaction would."""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from pathlib import Path
+
+import psycopg
+import pytest
+from pglast import ast
+
+from motovault import database
+from motovault.cli import main
+from motovault.database import LockNotAvailable
+from motovault.doctor.migrations import parse_statements, sqitch_project
+from motovault.errors import MotovaultError
+from motovault.settings import OWNER_ROLE
+from test_migrations_live import schema_dump
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+# --- the wrapper's settings, without a database ---------------------------------------------------
+
+
+def test_lock_timeout_defaults_to_5s_and_comes_from_the_environment(monkeypatch):
+    monkeypatch.delenv(database.LOCK_TIMEOUT_ENV, raising=False)
+    assert database.deploy_lock_timeout() == "5s"
+    monkeypatch.setenv(database.LOCK_TIMEOUT_ENV, "750ms")
+    assert database.deploy_lock_timeout() == "750ms"
+    assert database.deploy_lock_timeout("2s") == "2s"  # an explicit value wins
+    monkeypatch.setenv(database.LOCK_TIMEOUT_ENV, "5 s; drop table x")
+    with pytest.raises(MotovaultError, match="give a duration such as 5s"):
+        database.deploy_lock_timeout()
+
+
+def test_pgoptions_keep_the_users_options_and_ours_come_last():
+    assert database.pgoptions("5s") == "-c lock_timeout=5s"
+    assert database.pgoptions("5s", "  ") == "-c lock_timeout=5s"
+    assert database.pgoptions("1s", "-c statement_timeout=9s -c lock_timeout=1h") == \
+        "-c statement_timeout=9s -c lock_timeout=1h -c lock_timeout=1s"
+
+
+def test_a_lock_timeout_in_sqitch_output_names_the_change_the_table_and_what_stayed(tmp_path):
+    err = ("psql:deploy/input_limits.sql:78: ERROR:  55P03: canceling statement due to lock timeout\n"
+           "LOCATION:  ProcessInterrupts, postgres.c:3312\n\"psql\" unexpectedly returned exit value 3\n")
+    failure = database.lock_failure("deploy", err, ROOT, "1s")
+    assert failure is not None
+    assert str(failure) == ("deploy: change input_limits could not lock app.vehicles within 1s (a long transaction "
+                            "holds it); nothing of input_limits was applied; retry later")
+    # a change without a transaction: what ran before the failing statement stays
+    (tmp_path / "deploy").mkdir()
+    (tmp_path / "deploy" / "idx@v1.sql").write_text(
+        "set lock_timeout = '2s';\ndrop index concurrently if exists app.v_idx;\n"
+        "create index concurrently if not exists v_idx\n    on app.vehicles (vin);\n")
+    failure = database.lock_failure("deploy", "psql:deploy/idx@v1.sql:4: ERROR:  55P03: canceling statement "
+                                    "due to lock timeout", tmp_path, "5s")
+    assert str(failure) == ("deploy: change idx could not lock app.vehicles within 2s (a long transaction holds it); "
+                            "deploy/idx@v1.sql has no transaction around line 3: the statements before it stay "
+                            "applied and run again on the next deploy; retry later")
+    assert database.lock_failure("deploy", "psql:deploy/x.sql:3: ERROR:  42P01: relation does not exist", ROOT, "5s") is None
+
+
+def test_deploy_retries_a_change_that_could_not_lock_with_growing_pauses(monkeypatch):
+    failure = LockNotAvailable("deploy", "input_limits", "deploy/input_limits.sql", 74, ["app.vehicles"], "5s", True,
+                               output="  + earlier .. ok\n")
+    calls: list[tuple[str, ...]] = []
+
+    def fake_sqitch(settings, dbname, *args, **kw):  # type: ignore[no-untyped-def]
+        calls.append(args)
+        if len(calls) < 3:
+            raise failure
+        return database.subprocess.CompletedProcess(args, 0, "  + input_limits .. ok\n", "")
+
+    monkeypatch.setattr(database, "sqitch", fake_sqitch)
+    lines: list[str] = []
+    pauses: list[float] = []
+    result = database.deploy(None, "db", "--to", "x", retries=3, retry_wait=2.0, progress=lines.append, sleep=pauses.append)  # type: ignore[arg-type]
+    assert calls == [("deploy", "--to", "x")] * 3
+    assert pauses == [2.0, 4.0]
+    assert lines == [
+        "deploy: change input_limits could not lock app.vehicles within 5s (a long transaction holds it); retry 1/3 in 2s",
+        "deploy: change input_limits could not lock app.vehicles within 5s (a long transaction holds it); retry 2/3 in 4s",
+    ]
+    assert result.stdout.count("+ earlier") == 2 and "+ input_limits" in result.stdout
+    calls.clear()
+    with pytest.raises(LockNotAvailable, match="retry later$"):
+        database.deploy(None, "db", retries=1, retry_wait=0, progress=lines.append, sleep=pauses.append)  # type: ignore[arg-type]
+    assert len(calls) == 2
+
+
+# --- PGOPTIONS reach the deploy scripts ------------------------------------------------------------
+
+
+@pytest.fixture
+def probe_project(tmp_path: Path) -> Path:
+    """A one-change sqitch project whose deploy script records the settings it runs with."""
+    (tmp_path / "sqitch.conf").write_text("[core]\n\tengine = pg\n")
+    (tmp_path / "sqitch.plan").write_text(
+        "%syntax-version=1.0.0\n%project=lock_probe\n\n"
+        "probe 2026-11-22T00:00:00Z probe <probe@localhost> # records its settings\n")
+    for folder, text in {
+        "deploy": "create table public.probe as\n"
+                  "select current_setting('lock_timeout') as lock_timeout, current_setting('statement_timeout') as statement_timeout;\n",
+        "revert": "drop table public.probe;\n",
+        "verify": "select lock_timeout from public.probe where false;\n",
+    }.items():
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "probe.sql").write_text(text)
+    return tmp_path
+
+
+def probed(settings, clone_db, project: Path) -> tuple[str, str]:
+    database.sqitch(settings, clone_db.name, "deploy", root=project)
+    with clone_db.connect() as conn:
+        row = conn.execute("select lock_timeout, statement_timeout from public.probe").fetchone()
+    database.sqitch(settings, clone_db.name, "revert", "-y", root=project)
+    return row
+
+
+def test_every_deploy_script_runs_with_the_lock_timeout_and_the_users_pgoptions(settings, clone_db, probe_project, monkeypatch):
+    with clone_db.connect() as conn:
+        conn.execute(f'alter database "{clone_db.name}" owner to {OWNER_ROLE}')
+    monkeypatch.delenv(database.LOCK_TIMEOUT_ENV, raising=False)
+    monkeypatch.setenv("PGOPTIONS", "-c statement_timeout=7s")
+    assert probed(settings, clone_db, probe_project) == ("5s", "7s")
+    monkeypatch.setenv(database.LOCK_TIMEOUT_ENV, "750ms")
+    assert probed(settings, clone_db, probe_project) == ("750ms", "7s")
+
+
+# --- the live case: a change that alters a table someone holds ---------------------------------
+
+
+def last_change_altering_an_existing_table() -> tuple[str, str]:
+    """(change, table): the last change of the plan whose deploy script alters a table it did not create,
+    and the last such table it alters."""
+    for script in reversed(sqitch_project(ROOT)):
+        created: set[str] = set()
+        altered: list[str] = []
+        for st in parse_statements(script.path.read_text()):
+            if isinstance(st.node, ast.CreateStmt):
+                created.add(f"{st.node.relation.schemaname}.{st.node.relation.relname}")
+            elif isinstance(st.node, ast.AlterTableStmt) and st.node.relation.schemaname:
+                key = f"{st.node.relation.schemaname}.{st.node.relation.relname}"
+                if key not in created:
+                    altered.append(key)
+        if altered:
+            assert script.change is not None
+            return script.change, altered[-1]
+    raise AssertionError("no change of the plan alters an existing table")
+
+
+class Reader(threading.Thread):
+    """Reads the table every 50 ms in its own autocommit session and keeps the slowest read."""
+
+    def __init__(self, url: str, table: str) -> None:
+        super().__init__(daemon=True)
+        self.url, self.table = url, table
+        self.stop = threading.Event()
+        self.slowest = 0.0
+        self.reads = 0
+
+    def run(self) -> None:
+        with psycopg.connect(self.url, autocommit=True) as conn:
+            while not self.stop.is_set():
+                started = time.monotonic()
+                conn.execute(f"select count(*) from {self.table}").fetchone()
+                self.slowest = max(self.slowest, time.monotonic() - started)
+                self.reads += 1
+                time.sleep(0.05)
+
+
+def deployed(conn: psycopg.Connection, change: str) -> bool:
+    return conn.execute("select exists (select from sqitch.changes where project = 'motovault' and change = %s)",
+                        (change,)).fetchone()[0]
+
+
+def test_a_change_that_cannot_lock_its_table_fails_fast_without_blocking_readers_then_deploys(settings, clone_db, capsys):
+    change, table = last_change_altering_an_existing_table()
+    with clone_db.connect() as conn:
+        conn.execute(f'alter database "{clone_db.name}" owner to {OWNER_ROLE}')
+    original = schema_dump(settings, clone_db.name)
+    database.sqitch(settings, clone_db.name, "revert", "-y", "--to", f"{change}^")
+    reverted = schema_dump(settings, clone_db.name)
+
+    # an analyst's transaction that read the table and stays open (killed by the server after 30 s, so
+    # that without a lock_timeout this test ends - failing - instead of hanging)
+    holder = psycopg.connect(clone_db.url())
+    holder.execute("set idle_in_transaction_session_timeout = '30s'")
+    holder.execute(f"select count(*) from {table}").fetchone()
+    holder_pid = holder.info.backend_pid
+    reader = Reader(clone_db.url(), table)
+    reader.start()
+    started = time.monotonic()
+    status = main(["db", "deploy", "--dbname", clone_db.name, "--lock-timeout", "1s", "--retries", "1", "--retry-wait", "0.5"])
+    elapsed = time.monotonic() - started
+    reader.stop.set()
+    reader.join()
+    err = capsys.readouterr().err.strip().splitlines()
+    with capsys.disabled():
+        print(f"\n{change} vs a held {table}: failed after {elapsed:.1f} s (lock_timeout 1s, one retry); "
+              f"{reader.reads} reads meanwhile, the slowest {reader.slowest:.2f} s")
+
+    assert status == 1 and elapsed < 20, (status, elapsed, err)
+    assert len(err) == 2 and re.fullmatch(
+        rf"motovault db: deploy: change {change} could not lock {table} within 1s \(held by pid {holder_pid}: "
+        rf"postgres, idle in transaction for \d+s\); retry 1/1 in 0\.5s", err[0]), err
+    assert re.fullmatch(
+        rf"motovault db: error: deploy: change {change} could not lock {table} within 1s \(held by pid {holder_pid}: "
+        rf"postgres, idle in transaction for \d+s\); nothing of {change} was applied; retry later", err[1]), err
+    # readers queued behind the waiting ALTER at most for the lock_timeout, not for the holder's whole transaction
+    assert reader.reads > 10 and 0.2 < reader.slowest < 1.0 + 1.5, (reader.reads, reader.slowest)
+    with clone_db.connect() as conn:
+        assert not deployed(conn, change)
+        assert conn.execute("select event from sqitch.events where change = %s order by committed_at desc limit 1",
+                            (change,)).fetchone()[0] == "fail"
+    assert schema_dump(settings, clone_db.name) == reverted, f"{change} left part of itself behind"
+
+    holder.rollback()  # the long transaction ends: the same deploy goes through
+    holder.close()
+    assert main(["db", "deploy", "--dbname", clone_db.name, "--lock-timeout", "1s"]) == 0
+    assert f"+ {change}" in capsys.readouterr().out
+    with clone_db.connect() as conn:
+        assert deployed(conn, change)
+    assert schema_dump(settings, clone_db.name) == original
+
+
+def test_a_deploy_blocked_by_another_sqitch_says_so_in_one_line(settings, clone_db):
+    """sqitch serializes deploys with an advisory lock; under the deploy lock_timeout a second deploy
+    gives up after it (and is retried) instead of sqitch's silent 60 s wait."""
+    last = database.plan_changes()[-1]
+    with clone_db.connect() as conn:
+        conn.execute(f'alter database "{clone_db.name}" owner to {OWNER_ROLE}')
+    database.sqitch(settings, clone_db.name, "revert", "-y", "--to", f"{last}^")
+    with clone_db.connect() as other:
+        other.execute("select pg_advisory_lock(75474063)")  # sqitch's own lock number (App::Sqitch::Engine::pg)
+        with pytest.raises(database.RegistryLocked) as caught:
+            database.deploy(settings, clone_db.name, lock_timeout="500ms", retries=0)
+    assert str(caught.value) == (f"deploy: another sqitch is working on {clone_db.name} (its lock was not free "
+                                 "within 500ms); nothing was done; retry later")
+    database.deploy(settings, clone_db.name, lock_timeout="500ms", retries=0)
+    with clone_db.connect() as conn:
+        assert deployed(conn, last)
