@@ -21,10 +21,11 @@ from motovault.cli import main
 from motovault.database import LockNotAvailable
 from motovault.doctor.migrations import parse_statements, sqitch_project
 from motovault.errors import MotovaultError
-from motovault.settings import OWNER_ROLE
+from motovault.settings import OWNER_ROLE, load_settings
 from test_migrations_live import schema_dump
 
 ROOT = Path(__file__).resolve().parents[1]
+SETTINGS = load_settings()
 
 
 # --- the wrapper's settings, without a database ---------------------------------------------------
@@ -248,3 +249,26 @@ def test_a_deploy_blocked_by_another_sqitch_says_so_in_one_line(settings, clone_
     database.deploy(settings, clone_db.name, lock_timeout="500ms", retries=0)
     with clone_db.connect() as conn:
         assert deployed(conn, last)
+
+
+def test_a_failed_deploy_reports_the_error_not_the_revert_that_followed(tmp_path, clone_db) -> None:
+    """After a failed change sqitch reverts everything it deployed in that run: the last lines of its
+    output are all "- change .. ok". The error must still be in the message."""
+    project = tmp_path / "project"
+    for d in ("deploy", "revert", "verify"):
+        (project / d).mkdir(parents=True)
+    (project / "sqitch.conf").write_text((ROOT / "sqitch.conf").read_text())
+    names = [f"step{i}" for i in range(25)] + ["broken"]
+    plan = ["%syntax-version=1.0.0", "%project=failing", ""]
+    for name in names:
+        plan.append(f"{name} 2026-11-22T00:00:00Z t <t@localhost> # {name}")
+        body = "select 1 / 0;" if name == "broken" else f"select 1;  -- {name}"
+        (project / "deploy" / f"{name}.sql").write_text(f"begin;\n{body}\ncommit;\n")
+        (project / "revert" / f"{name}.sql").write_text("select 1;\n")
+        (project / "verify" / f"{name}.sql").write_text("select 1;\n")
+    (project / "sqitch.plan").write_text("\n".join(plan) + "\n")
+    with pytest.raises(MotovaultError) as caught:
+        database.sqitch(SETTINGS, clone_db.name, "deploy", root=project)
+    message = str(caught.value)
+    assert "division by zero" in message and "broken" in message, message
+    assert len(message.splitlines()) <= 21

@@ -224,9 +224,22 @@ def sqitch(
             raise failure
         if "Blocked by another instance of Sqitch" in result.stderr + result.stdout and "lock timeout" in result.stderr:
             raise RegistryLocked(command, dbname, timeout, output=result.stdout)
-        lines = [l for l in (result.stderr + result.stdout).strip().splitlines() if not l.startswith("LOCATION:")]
-        raise MotovaultError(f"sqitch {command} on {dbname} failed:\n" + "\n".join(lines[-20:]))
+        raise MotovaultError(f"sqitch {command} on {dbname} failed:\n" + failure_detail(result.stdout, result.stderr))
     return result
+
+
+_ERROR_WORDS = ("ERROR", "FATAL", "DETAIL:", "HINT:", "CONTEXT:", "not ok", "failed", "Reverting")
+
+
+def failure_detail(stdout: str, stderr: str, limit: int = 20) -> str:
+    """What a failed sqitch run said that matters: the error lines (with the change they hit and the
+    revert that followed), not only its last lines, which after a failed deploy are all "- change .. ok"
+    lines of the automatic revert."""
+    lines = [l for l in (stderr + "\n" + stdout).splitlines() if l.strip() and not l.startswith("LOCATION:")]
+    errors = [l for l in lines if any(w in l for w in _ERROR_WORDS)]
+    if not errors:
+        return "\n".join(lines[-limit:])
+    return "\n".join(errors[:limit])
 
 
 def deploy(
