@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import dataclasses
+import time
 
 import psycopg
 import pytest
@@ -163,8 +164,6 @@ def test_a_writer_connection_lost_mid_drain_stops_the_drain_and_a_rerun_finishes
         worker.drain()
     with clone_db.connect() as conn:
         assert conn.execute("select count(*) from app.vin_decode_queue where status = 'done'").fetchone()[0] < len(vins)
-    import time
-
     time.sleep(1.2)  # the lost batch's lease expires
     with worker_for(clone_db, batch_size=100, writers=2) as rerun:
         rerun.drain()
@@ -183,3 +182,35 @@ def test_worker_refuses_zero_writers_with_one_line(tmp_path) -> None:  # type: i
                        capture_output=True, text=True, timeout=60)
     assert r.returncode != 0 and "Traceback" not in r.stderr
     assert r.stderr.strip().splitlines() == ["motovault worker: error: --writers: must be 1 or more, got 0"]
+
+
+def worker_backends(conn: psycopg.Connection, dbname: str) -> set[int]:
+    return {r[0] for r in conn.execute(
+        "select pid from pg_stat_activity where datname = %s and application_name = 'motovault worker'", (dbname,))}
+
+
+def test_a_short_batch_uses_one_connection_and_the_pipeline_keeps_its_connections(clone_db) -> None:
+    vins = random_vins(1000, seed=31)
+    with clone_db.connect() as conn:
+        tenant, _ = make_tenant(conn)
+
+        def add(some: list[str]) -> None:
+            conn.execute("insert into app.vehicles (tenant_id, vin, display_name) select %s, v, '' from unnest(%s::text[]) as v",
+                         (tenant, some))
+
+        with worker_for(clone_db, batch_size=100, writers=3) as worker:
+            add(vins[:10])
+            assert worker.drain() == 10
+            assert len(worker_backends(conn, clone_db.name)) == 1, "a wake-up for a few VINs opens nothing more"
+            add(vins[10:500])
+            assert worker.drain() == 490
+            first = worker_backends(conn, clone_db.name)
+            assert len(first) == 4, "this connection, the claimer, two more writers"
+            add(vins[500:])
+            assert worker.drain() == 500
+            assert worker_backends(conn, clone_db.name) == first, "the same connections, not new ones"
+        deadline = time.monotonic() + 5
+        while worker_backends(conn, clone_db.name) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert worker_backends(conn, clone_db.name) == set(), "close() closes them all"
+        assert conn.execute("select count(*) from app.vin_decode_queue where status = 'done'").fetchone() == (1000,)

@@ -191,6 +191,8 @@ class Worker:
         self.stats = Stats()
         self.conn: psycopg.Connection | None = None
         self._stats_lock = threading.Lock()
+        self._claimer: psycopg.Connection | None = None
+        self._writers: list[psycopg.Connection] = []
 
     # -- connection
     def _open(self) -> psycopg.Connection:
@@ -219,6 +221,7 @@ class Worker:
         return conn
 
     def close(self) -> None:
+        self._close_helpers()
         if self.conn is not None:
             self.conn.close()
             self.conn = None
@@ -321,31 +324,48 @@ class Worker:
     def drain(self) -> int:
         """Run batches until nothing is due; returns how many jobs were claimed.
 
-        With ``pipeline`` (the default) a second connection claims and decodes the
-        next batches in a thread while ``writers`` connections (this one and
-        ``writers - 1`` more, each in its own thread) write the previous ones: the
-        wall time per batch is about max(decode, write / writers) instead of their
-        sum. Each batch is still claimed, then written in its own transaction;
-        batches never share a job, so writers never wait for each other.
+        The first batch is claimed on this connection. A short one (fewer jobs than
+        ``batch_size``: the usual wake-up for a few new VINs) is decoded and written
+        right here. A full one starts the pipeline (unless ``pipeline`` is off): a
+        second connection claims and decodes the next batches in a thread while
+        ``writers`` connections (this one and ``writers - 1`` more, each in its own
+        thread) write the earlier ones, so the wall time per batch is about
+        max(decode, write / writers) instead of their sum. Each batch is still claimed,
+        then written in its own transaction; batches never share a job, so writers
+        never wait for each other. The extra connections stay open for the next drain.
         """
-        if not self.pipeline:
-            total = 0
-            while True:
-                n = self.run_batch()
-                if n == 0:
-                    return total
-                total += n
         conn = self.conn or self.connect()
-        claimer = self._open()
-        extra: list[psycopg.Connection] = []
+        jobs = self._claim(conn)
+        if not jobs:
+            return 0
+        if not self.pipeline or len(jobs) < self.batch_size:
+            self._finish_batch(conn, *self._decode(jobs))
+            total = len(jobs)
+            while n := self.run_batch():
+                total += n
+            return total
+        return self._drain_pipelined(conn, jobs)
+
+    def _helpers(self) -> tuple[psycopg.Connection, list[psycopg.Connection]]:
+        """The claiming connection and the extra writer connections (opened once, kept open)."""
+        if self._claimer is None or self._claimer.closed:
+            self._claimer = self._open()
+        self._writers = [c for c in self._writers if not c.closed]
+        while len(self._writers) < self.writers - 1:
+            self._writers.append(self._open_writer())
+        return self._claimer, self._writers
+
+    def _drain_pipelined(self, conn: psycopg.Connection, first: list[tuple[int, str, int]]) -> int:
+        claimer, extra = self._helpers()
         handoff: queue.Queue = queue.Queue(maxsize=self.writers)
         stop = threading.Event()
-        claimed = 0
+        claimed = len(first)
         errors: list[BaseException] = []
 
         def produce() -> None:
             nonlocal claimed
             try:
+                handoff.put(self._decode(first))
                 while not stop.is_set():
                     jobs = self._claim(claimer)
                     if not jobs:
@@ -370,10 +390,9 @@ class Worker:
                     pass
 
         threads = [threading.Thread(target=produce, name="vin-decode", daemon=True)]
+        threads += [threading.Thread(target=write, args=(c,), name=f"vin-write-{i + 1}", daemon=True)
+                    for i, c in enumerate(extra)]
         try:
-            for i in range(self.writers - 1):
-                extra.append(self._open_writer())
-                threads.append(threading.Thread(target=write, args=(extra[-1],), name=f"vin-write-{i + 1}", daemon=True))
             for t in threads:
                 t.start()
             write(conn)
@@ -382,15 +401,20 @@ class Worker:
             for t in threads:
                 if t.is_alive():
                     t.join()
-            for c in (claimer, *extra):
-                c.close()
         if errors:
+            self._close_helpers()  # a broken one would fail the next drain too
             raise errors[0]
         total = claimed
         # jobs that came due while the last batches were written (a failure with no backoff)
         while n := self.run_batch():
             total += n
         return total
+
+    def _close_helpers(self) -> None:
+        for c in (self._claimer, *self._writers):
+            if c is not None:
+                c.close()
+        self._claimer, self._writers = None, []
 
     def wait(self, timeout: float) -> bool:
         """Wait for a NOTIFY on the channel (or the timeout); True when woken by one."""
