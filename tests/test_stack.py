@@ -111,6 +111,13 @@ def test_up_twice_down_up_keeps_data_status_reset(stack: Stack):
         default = (ROOT / ".state" / "pg").resolve() if (ROOT / ".state" / "pg").exists() else None
         assert own != default
 
+    # the buffer cache is sized for the machine (a quarter of the memory, 128 MB to 1 GB)
+    from motovault.cluster import shared_buffers_mb
+
+    with psycopg.connect(stack.owner_url(), autocommit=True) as conn:
+        mb = conn.execute("select setting::bigint * 8192 / 1048576 from pg_settings where name = 'shared_buffers'").fetchone()[0]
+    assert mb == shared_buffers_mb()
+
     # second up: nothing to do, and it says so for every step
     second = stack.run("up").stdout
     s2 = steps(second)
@@ -236,3 +243,13 @@ def test_a_state_folder_deleted_by_hand_leaves_no_stale_cluster_behind(tmp_path:
     finally:
         subprocess.run(stop, env=env, cwd=ROOT, capture_output=True, timeout=60)
         shutil.rmtree(orphan, ignore_errors=True)
+
+
+@pytest.mark.parametrize(("total_kb", "mb"), [(2_000_000, 488), (400_000, 128), (64_000_000, 1024)])
+def test_shared_buffers_is_a_quarter_of_the_memory_between_128mb_and_1gb(tmp_path: Path, total_kb: int, mb: int):
+    from motovault.cluster import shared_buffers_mb
+
+    meminfo = tmp_path / "meminfo"
+    meminfo.write_text(f"MemTotal:       {total_kb} kB\nMemFree:        1000 kB\n")
+    assert shared_buffers_mb(meminfo) == mb
+    assert shared_buffers_mb(tmp_path / "missing") == 128

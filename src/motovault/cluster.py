@@ -158,7 +158,29 @@ def init(settings: Settings) -> bool:
             "max_connections = 200\n"
             "log_min_messages = warning\n"
         )
+    ensure_memory_settings()
     return True
+
+
+def shared_buffers_mb(meminfo: Path = Path("/proc/meminfo")) -> int:
+    """A quarter of the machine's memory for PostgreSQL's buffer cache, between its default (128 MB)
+    and 1 GB: a development machine runs other things too."""
+    try:
+        total_kb = next(int(line.split()[1]) for line in meminfo.read_text().splitlines() if line.startswith("MemTotal:"))
+    except (OSError, StopIteration, ValueError, IndexError):
+        return 128
+    return max(128, min(1024, total_kb // 1024 // 4))
+
+
+def ensure_memory_settings() -> None:
+    """shared_buffers in postgresql.auto.conf, unless it is set there already (by an earlier start or by
+    ALTER SYSTEM, which wins). Read at the next start of the server."""
+    conf = data_dir() / "postgresql.auto.conf"
+    text = conf.read_text() if conf.is_file() else ""
+    if any(line.strip().startswith("shared_buffers") for line in text.splitlines()):
+        return
+    with conf.open("a") as fh:
+        fh.write(f"shared_buffers = '{shared_buffers_mb()}MB'  # motovault: a quarter of the memory, at most 1 GB\n")
 
 
 def running(settings: Settings) -> bool:
@@ -181,6 +203,7 @@ def start(settings: Settings) -> bool:
         raise MotovaultError(
             f"port {settings.pg_port} is taken by another server; set MOTOVAULT_PGPORT to a free port"
         )
+    ensure_memory_settings()
     run(
         _as_service_user([
             str(pg_bindir() / "pg_ctl"), "-D", str(data_dir()), "-l", str(log_file()),
