@@ -38,6 +38,8 @@ system-deps:
 	perl -MDBD::Pg -e1 2>/dev/null || missing="$$missing libdbd-pg-perl"; \
 	python3 -c 'import ensurepip, venv' 2>/dev/null || missing="$$missing python3-venv"; \
 	command -v npm >/dev/null || missing="$$missing npm"; \
+	command -v curl >/dev/null || missing="$$missing curl"; \
+	command -v jq >/dev/null || missing="$$missing jq"; \
 	{ command -v pgbouncer || [ -x /usr/sbin/pgbouncer ]; } >/dev/null || missing="$$missing pgbouncer"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing Debian packages:$$missing"; \
