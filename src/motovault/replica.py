@@ -361,6 +361,8 @@ def up(replica: Replica, say: Say) -> bool:
     """Create (if missing), start and stream; says each step. Returns True when something changed."""
     changed = False
     with primary_connect(replica.primary) as conn:
+        if not replica.running():
+            _check_port_free(replica)
         check_primary(conn)
         roles = ensure_roles(replica, conn)
         say("roles", roles)

@@ -22,8 +22,9 @@ from .errors import MotovaultError
 from .jwt import user_token
 from .paths import project_root, state_dir
 from .proc import pid_alive, read_pid, stop_pid
+from .replica import Replica, local_replica, wait_streaming
 from .replica import destroy as destroy_replica
-from .replica import local_replica
+from .replica import start as start_replica
 from .replica import stop as stop_replica
 from .settings import AUTHENTICATOR_ROLE, Settings, load_settings
 
@@ -142,6 +143,12 @@ def _start_worker(settings: Settings) -> str:
     return f"started (pid {proc.pid}, log {shown(WORKER.log_file)})"
 
 
+def _start_replica(replica: Replica) -> str:
+    started = start_replica(replica)
+    source = wait_streaming(replica)
+    return f"{started}, streaming {source}"
+
+
 def demo_token(settings: Settings, role: str = "owner", ttl_seconds: int = 24 * 3600) -> str:
     if role not in DEMO_USERS:
         raise MotovaultError(f"--role: the demo has an owner, a member and a viewer, not {role!r}")
@@ -171,6 +178,9 @@ def up() -> None:
     step("demo data", load_demo(settings))
     step("postgrest", _start_postgrest(settings))
     step("worker", _start_worker(settings))
+    replica = local_replica(settings)
+    if replica.exists():  # made by `motovault replica up`; `down` stopped it
+        step("replica", _start_replica(replica))
     if all(any(word in message for word in UNCHANGED) for message in steps):
         print("nothing changed: the stack was already up")
     print_welcome(settings)
