@@ -25,6 +25,7 @@ from psycopg import sql
 from conftest import SETTINGS, TEMPLATE_BASE, ClonedDatabase
 from motovault import replica as rep
 from motovault.proc import free_port, pid_alive, port_open
+from motovault.replication import drop_slot
 from motovault.settings import ANALYST_LOGIN, OWNER_ROLE, REPLICATION_ROLE, SUPERUSER
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -104,7 +105,7 @@ def replica(tmp_path_factory: pytest.TempPathFactory, postgresql_template: objec
         if external is not None and external.exists():
             shutil.rmtree(external, ignore_errors=True)
         with on_primary("postgres") as conn:
-            rep.drop_slot(conn, model.slot)
+            drop_slot(conn, model.slot)
 
 
 @pytest.fixture(scope="module")
@@ -355,6 +356,20 @@ def test_cli_errors_are_one_line(tmp_path: Path):
 
     bad = ReplicaCli(tmp_path / "bad", free_port(), MOTOVAULT_REPLICA_PORT="fifty")
     _one_line_error(bad.run("up", check=False), "MOTOVAULT_REPLICA_PORT must be a port number")
+
+
+def test_drop_removes_the_slot_of_a_replica_folder_deleted_by_hand(tmp_path: Path):
+    gone = ReplicaCli(tmp_path / "gone", free_port())
+    slot = gone.model().slot
+    with on_primary("postgres") as conn:
+        conn.execute("select pg_create_physical_replication_slot(%s, true)", (slot,))
+    try:
+        out = gone.run("drop").stdout
+        assert f"dropped the replication slot {slot}" in out, out
+        assert slot_row(slot) is None
+    finally:
+        with on_primary("postgres") as conn:
+            drop_slot(conn, slot)
 
 
 def test_drop_stops_the_replica_deletes_its_folder_and_drops_its_slot(replica: ReplicaCli):

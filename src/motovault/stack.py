@@ -221,7 +221,7 @@ def down() -> None:
     say("postgrest", "stopped" if POSTGREST.stop() else "was not running")
     replica = local_replica(settings)
     if replica.exists():
-        say("replica", "stopped (motovault replica up starts it again)" if stop_replica(replica) else "was not running")
+        say("replica", "stopped (make up starts it again)" if stop_replica(replica) else "was not running")
     say("postgres", "stopped" if cluster.stop() else "was not running")
 
 

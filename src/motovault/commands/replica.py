@@ -7,6 +7,7 @@ import dataclasses
 import json
 
 from .. import replica as rep
+from .. import replication
 from ..errors import MotovaultError
 from ..settings import load_settings
 from ..stack import say, shown
@@ -123,8 +124,8 @@ def run_drop(args: argparse.Namespace) -> int:
     if not replica.exists() and not replica.home.exists() and not replica.home.is_symlink():
         # a slot may outlive a folder deleted by hand: drop it when the primary runs
         try:
-            with rep.primary_connect(replica.primary) as conn:
-                dropped = rep.drop_slot(conn, replica.slot)
+            with replication.primary_connect(replica.primary) as conn:
+                dropped = replication.drop_slot(conn, replica.slot)
         except MotovaultError:
             dropped = False
         if not dropped:
