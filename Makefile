@@ -1,11 +1,11 @@
 # motovault: two commands set everything up on a fresh Debian 12 machine.
 #   make up     install what is missing, start the local stack, print URL + token + curl
 #   make test   install what is missing, run the whole suite (pytest)
-# Also: make down | status | reset | bench | bench-api | bench-doctor | deps
+# Also: make down | status | reset | replica | replica-status | replica-down | bench | bench-api | bench-doctor | deps
 
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
-.PHONY: help up down status reset test soak deps system-deps bench bench-deps bench-api bench-doctor
+.PHONY: help up down status reset test soak deps system-deps bench bench-deps bench-api bench-doctor replica replica-status replica-down
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 VENV := .venv
@@ -24,6 +24,7 @@ help:
 	@echo "make down    stop what 'make up' started (data kept)"
 	@echo "make status  show what runs where"
 	@echo "make reset   delete the local state (asks first; YES=1 to skip)"
+	@echo "make replica a streaming read replica for analysts (make replica-status, make replica-down)"
 	@echo "make bench   run the API benchmark (full stack vs plain PostgREST; BENCH_ARGS='--duration 10' ...)"
 
 deps: system-deps $(POSTGREST) $(VENV)/.installed
@@ -77,6 +78,16 @@ status:
 # Asks for confirmation (in a terminal); `make reset YES=1` does not ask.
 reset:
 	@if [ -x $(MV) ]; then $(MV) reset $(if $(YES),--yes); else echo "nothing to reset"; fi
+
+# A streaming read replica of the local cluster for analysts (motovault replica up|status|down|drop).
+replica: deps
+	@$(MV) replica up
+
+replica-status:
+	@if [ -x $(MV) ]; then $(MV) replica status; else echo "not installed yet: run make up"; fi
+
+replica-down:
+	@if [ -x $(MV) ]; then $(MV) replica down; else echo "nothing to stop (never started)"; fi
 
 test: deps
 	@$(PY) -m pytest $(PYTEST_ARGS)

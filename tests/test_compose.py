@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from motovault import postgrest
-from motovault.settings import DB_NAME, OWNER_ROLE, SECRET_NAMES
+from motovault.settings import ANALYST_LOGIN, DB_NAME, OWNER_ROLE, REPLICATION_ROLE, SECRET_NAMES
 
 ROOT = Path(__file__).resolve().parents[1]
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
@@ -114,7 +114,8 @@ def test_postgrest_environment_uses_the_same_variable_names_as_the_local_stack()
 def test_secrets_come_from_the_environment_with_the_local_names():
     text = (ROOT / "docker-compose.yml").read_text()
     referenced = set(re.findall(r"\$\{([A-Z_]+)", text))
-    allowed_extra = {"PGRST_DB_URI", "MOTOVAULT_DOCKER_PGPORT", "MOTOVAULT_DEPLOY_LOCK_TIMEOUT"}
+    allowed_extra = {"PGRST_DB_URI", "MOTOVAULT_DOCKER_PGPORT", "MOTOVAULT_DEPLOY_LOCK_TIMEOUT",
+                     "MOTOVAULT_DOCKER_REPLICA_PGPORT"}
     assert referenced - allowed_extra <= set(SECRET_NAMES), referenced - set(SECRET_NAMES) - allowed_extra
     assert set(SECRET_NAMES) <= referenced, "every secret of .state/secrets.env is used"
     # no literal secrets
@@ -189,3 +190,93 @@ def test_named_volume_holds_the_database():
 def test_build_context_ignores_local_state(path):
     text = (ROOT / path).read_text()
     assert ".state" in text and ".venv" in text
+
+
+# --- the optional read replica (profile replica) ---------------------------------------------------
+
+REPLICA: dict = SERVICES["replica"]
+REPLICA_SCRIPT: str = REPLICA["command"][0]
+
+
+def hba_rules(text: str) -> list[list[str]]:
+    return [line.split("#", 1)[0].split() for line in text.splitlines() if line.split("#", 1)[0].strip()]
+
+
+def test_the_replica_is_an_optional_profile_on_the_db_image():
+    assert REPLICA["profiles"] == ["replica"]
+    assert [n for n, s in SERVICES.items() if "profiles" in s] == ["replica"], "the base stack has no profile"
+    # a physical replica needs the very same PostgreSQL binaries as its primary
+    assert REPLICA["build"] == SERVICES["db"]["build"] and REPLICA["image"] == SERVICES["db"]["image"]
+    assert REPLICA.get("restart") == "unless-stopped"
+
+
+def test_the_replica_starts_after_db_is_healthy_and_the_plan_is_deployed():
+    dep = depends(REPLICA)
+    assert dep["db"]["condition"] == "service_healthy"
+    deploy_name, _ = service_with_image("sqitch/sqitch:")
+    assert dep[deploy_name]["condition"] == "service_completed_successfully"  # the role analyst exists
+
+
+def test_the_replica_has_its_own_volume_port_and_health_check():
+    volumes = COMPOSE["volumes"]
+    mounts = {str(v).split(":")[1]: str(v).split(":")[0] for v in REPLICA["volumes"]}
+    data_volume = mounts["/var/lib/postgresql/data"]
+    assert data_volume in volumes and data_volume not in [str(v).split(":")[0] for v in SERVICES["db"]["volumes"]]
+    assert REPLICA["environment"]["PGDATA"].startswith("/var/lib/postgresql/data/")
+    assert port_targets(REPLICA) == {5432}
+    host_ports = [str(p).rsplit(":", 1)[0] for p in REPLICA["ports"] + SERVICES["db"]["ports"]]
+    assert len(set(host_ports)) == 2 and all(p.startswith("127.0.0.1:") for p in host_ports), host_ports
+    assert "pg_isready" in " ".join(REPLICA["healthcheck"]["test"])
+
+
+def test_the_replica_clones_db_once_with_a_slot_then_runs_as_a_hot_standby():
+    script = REPLICA_SCRIPT
+    guard = script.index('if [ ! -s "$$PGDATA/PG_VERSION" ]; then')
+    bootstrap = script.index("-f /repo/sql/bootstrap_replication.sql")
+    basebackup = script.index("pg_basebackup ")
+    end = script.index("\nfi\n")
+    start = script.index("exec postgres ")
+    assert guard < bootstrap < basebackup < end < start, "first start only: roles, then the clone; then the server"
+    clone = script[basebackup:end]
+    for flag in ("-h db", f"-U {REPLICATION_ROLE}", '-D "$$PGDATA"', "--write-recovery-conf", "--wal-method=stream",
+                 "--create-slot", "--slot="):
+        assert flag in clone, flag
+    slot = re.search(r"--slot=(\w+)", clone).group(1)
+    # a slot left by an earlier volume is dropped before the clone creates it again
+    assert f"slot_name = '{slot}' and not active" in script[bootstrap:basebackup]
+    assert "hot_standby=on" in script[start:]
+    mounted = [v for v in REPLICA["volumes"] if str(v).split(":")[1] == "/repo/sql"]
+    assert mounted == ["./sql:/repo/sql:ro"]
+    # compose interpolates $VAR itself: the shell's variables must be escaped as $$VAR
+    assert re.search(r"(?<!\$)\$(?!\$)[{A-Z]", script.replace("$$", "")) is None
+
+
+def test_the_replica_variables_match_the_local_secrets_and_the_bootstrap_script():
+    env = REPLICA["environment"]
+    used = set(re.findall(r"\$\$\{?(MOTOVAULT_[A-Z_]+)", REPLICA_SCRIPT))
+    assert used == {"MOTOVAULT_SUPERUSER_PASSWORD", "MOTOVAULT_REPLICATION_PASSWORD", "MOTOVAULT_ANALYST_PASSWORD"}
+    for name in used:
+        assert name in SECRET_NAMES, f"{name} is not generated into .state/secrets.env"
+        assert str(env[name]).startswith("${" + name), f"{name} must come from the environment"
+    # the psql variables given to sql/bootstrap_replication.sql are the ones it reads
+    given = set(re.findall(r"-v (\w+)_password=", REPLICA_SCRIPT))
+    bootstrap = (ROOT / "sql" / "bootstrap_replication.sql").read_text()
+    read = set(re.findall(r":'(\w+)_password'", bootstrap))
+    assert given == read == {"replication", "analyst"}
+    assert f"create role {REPLICATION_ROLE} login replication" in bootstrap
+    assert f"create role {ANALYST_LOGIN} login" in bootstrap and f"grant analyst to {ANALYST_LOGIN}" in bootstrap
+
+
+def test_db_admits_replication_connections_of_the_replication_role():
+    db = SERVICES["db"]
+    hba_path = next(arg.split("=", 1)[1] for arg in db["command"] if arg.startswith("hba_file="))
+    mount = next(str(v) for v in db["volumes"] if str(v).split(":")[1] == hba_path)
+    source, _, mode = mount.split(":")
+    assert mode == "ro" and source.startswith("./")
+    rules = hba_rules((ROOT / source).read_text())
+    replication = [r for r in rules if r[0] == "host" and r[1] == "replication"]
+    assert replication == [["host", "replication", REPLICATION_ROLE, "all", "scram-sha-256"]], rules
+    # everyone else still logs in with a password over the network, nobody without one
+    assert ["host", "all", "all", "all", "scram-sha-256"] in rules
+    assert not [r for r in rules if r[0].startswith("host") and r[-1] in ("trust", "password", "md5")], rules
+    assert db["command"][0] == "postgres"

@@ -62,6 +62,8 @@ README = ROOT / "README.md"
 SETTINGS = load_settings()
 
 #: README commands that are not run, by their text (the command on one line, without its comment)
+REPLICA = ("a replica of the local stack's cluster on its default ports; tests/test_replica.py runs the same commands on a replica of the suite's cluster (temporary folder, free port), and tests/test_stack.py through make up/down/status/reset")
+
 SKIP: dict[str, str] = {
     "make up": "starts the whole local stack on the default ports (PostgreSQL 54329, PostgREST 3000) and "
     "installs packages; tests/test_stack.py runs `motovault up` twice, `down`, `status` and `reset` on "
@@ -88,6 +90,17 @@ SKIP: dict[str, str] = {
     "folder (db/migrations is the reader's migrations); tests/test_doctor_migrations.py lints migration files",
     ".venv/bin/motovault doctor --no-live --migrations db/migrations": "placeholder folder; see "
     "tests/test_doctor_migrations.py",
+    'make replica': REPLICA,
+    'make replica-status': REPLICA,
+    'psql "$(.venv/bin/motovault replica url)" -c \'select tenant_kind, sum(vehicles) from analytics.fleet_overview group by 1\'': REPLICA,
+    'psql "$(.venv/bin/motovault replica url)" -f sql/analyst/cost_per_100km.sql': REPLICA,
+    '.venv/bin/motovault replica status --json': REPLICA,
+    'make replica-down': REPLICA,
+    '.venv/bin/motovault replica drop': REPLICA,
+    "docker compose --env-file .state/secrets.env --profile replica up -d --wait": "Docker cannot run on the "
+    "development machines; tests/test_compose.py checks the replica profile statically",
+    'psql "postgresql://motovault_analyst:$(grep ^MOTOVAULT_ANALYST_PASSWORD= .state/secrets.env | cut -d= -f2)@127.0.0.1:54340/motovault"':
+    "the compose replica (Docker cannot run here); tests/test_replica.py logs in as motovault_analyst on a local replica",
 }
 
 #: untagged blocks that hold command-like lines but are displays, by their first line

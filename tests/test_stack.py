@@ -28,12 +28,14 @@ class Stack:
     def __init__(self, state: Path) -> None:
         self.state = state
         self.pg_port, self.api_port, self.admin_port = free_port(), free_port(), free_port()
+        self.replica_port = free_port()
         self.env = {
             **os.environ,
             "MOTOVAULT_STATE": str(state),
             "MOTOVAULT_PGPORT": str(self.pg_port),
             "MOTOVAULT_API_PORT": str(self.api_port),
             "MOTOVAULT_ADMIN_PORT": str(self.admin_port),
+            "MOTOVAULT_REPLICA_PORT": str(self.replica_port),
         }
         self.env.pop("MOTOVAULT_DB", None)
 
@@ -59,6 +61,12 @@ class Stack:
         except (OSError, ValueError):
             return None
 
+    def replica_pid(self) -> int | None:
+        try:
+            return int((self.state / "replica" / "data" / "postmaster.pid").read_text().split()[0])
+        except (OSError, ValueError):
+            return None
+
     def owner_url(self) -> str:
         return self.run("db", "url").stdout.strip()
 
@@ -70,12 +78,13 @@ def stack(tmp_path: Path) -> Iterator[Stack]:
         yield s
     finally:
         # down + reset even when the test failed half-way
-        external = (s.state / "pg").resolve() if (s.state / "pg").is_symlink() else None
+        externals = [(s.state / name).resolve() for name in ("pg", "replica") if (s.state / name).is_symlink()]
         if s.state.exists():
             s.run("down", check=False)
             s.run("reset", "--yes", check=False)
-        if external is not None and external.exists():
-            shutil.rmtree(external, ignore_errors=True)
+        for external in externals:
+            if external.exists():
+                shutil.rmtree(external, ignore_errors=True)
 
 
 def steps(output: str) -> dict[str, str]:
@@ -118,10 +127,16 @@ def test_up_twice_down_up_keeps_data_status_reset(stack: Stack):
         mb = conn.execute("select setting::bigint * 8192 / 1048576 from pg_settings where name = 'shared_buffers'").fetchone()[0]
     assert mb == shared_buffers_mb()
 
+    # a read replica (`motovault replica up`): up keeps it running, down stops it, up starts it again,
+    # status shows it, reset deletes it
+    replica = stack.run("replica", "up").stdout
+    assert steps(replica)["replica"].startswith(f"started on 127.0.0.1:{stack.replica_port}"), replica
+    replica_home = (stack.state / "replica").resolve()
+
     # second up: nothing to do, and it says so for every step
     second = stack.run("up").stdout
     s2 = steps(second)
-    assert set(s2) >= {"cluster", "postgres", "database", "schema", "demo data", "postgrest", "worker"}, second
+    assert set(s2) >= {"cluster", "postgres", "database", "schema", "demo data", "postgrest", "worker", "replica"}, second
     for step, message in s2.items():
         assert any(word in message for word in UNCHANGED), f"second up changed {step}: {message}"
     assert "nothing changed" in second
@@ -133,14 +148,17 @@ def test_up_twice_down_up_keeps_data_status_reset(stack: Stack):
         conn.execute("create table scratch.marker (note text)")
         conn.execute("insert into scratch.marker values ('survives down and up')")
 
-    postgrest_pid, postmaster = stack.pid("postgrest"), stack.postmaster_pid()
+    postgrest_pid, postmaster, replica_pid = stack.pid("postgrest"), stack.postmaster_pid(), stack.replica_pid()
     assert postgrest_pid and pid_alive(postgrest_pid) and postmaster and pid_alive(postmaster)
+    assert replica_pid and pid_alive(replica_pid)
 
     down = stack.run("down").stdout
     assert steps(down)["postgrest"] == "stopped" and steps(down)["postgres"] == "stopped", down
+    assert steps(down)["replica"].startswith("stopped"), down
     assert not pid_alive(postgrest_pid)
-    assert not pid_alive(postmaster)
+    assert not pid_alive(postmaster) and not pid_alive(replica_pid)
     assert not port_open("127.0.0.1", stack.pg_port) and not port_open("127.0.0.1", stack.api_port)
+    assert not port_open("127.0.0.1", stack.replica_port)
     assert steps(stack.run("status").stdout)["postgres"] == "stopped"
     again = stack.run("down").stdout
     assert "was not running" in steps(again)["postgres"]
@@ -148,6 +166,7 @@ def test_up_twice_down_up_keeps_data_status_reset(stack: Stack):
     third = stack.run("up").stdout
     assert steps(third)["cluster"] == "already initialized"
     assert steps(third)["postgres"].startswith("started")
+    assert steps(third)["replica"].startswith(f"started on 127.0.0.1:{stack.replica_port}"), third
     with psycopg.connect(stack.owner_url(), autocommit=True) as conn:
         assert conn.execute("select note from scratch.marker").fetchone()[0] == "survives down and up"
 
@@ -157,6 +176,7 @@ def test_up_twice_down_up_keeps_data_status_reset(stack: Stack):
     assert st["schema"] == f"{len(plan)} changes deployed, last: {plan[-1]}, up to date", status
     assert st["postgres"].startswith(f"running on 127.0.0.1:{stack.pg_port}")
     assert f"at http://127.0.0.1:{stack.api_port}, ready: True" in st["postgrest"]
+    assert st["replica"].startswith(f"running on 127.0.0.1:{stack.replica_port}"), status
 
     # reset refuses without a terminal or --yes, and keeps everything
     refused = stack.run("reset", check=False)
@@ -164,10 +184,10 @@ def test_up_twice_down_up_keeps_data_status_reset(stack: Stack):
     assert (stack.state / "secrets.env").is_file()
 
     external = (stack.state / "pg").resolve()
-    pids = stack.pid("postgrest"), stack.postmaster_pid()
+    pids = stack.pid("postgrest"), stack.postmaster_pid(), stack.replica_pid()
     stack.run("reset", "--yes")
     assert not stack.state.exists()
-    assert not external.exists()
+    assert not external.exists() and not replica_home.exists()
     assert not any(pid and pid_alive(pid) for pid in pids)
     assert "never started" in stack.run("status").stdout
     assert not stack.state.exists(), "status must not create state"

@@ -115,6 +115,50 @@ def _prepare_home() -> None:
         os.chmod(path, 0o755 if path == target.parent else 0o700)
 
 
+def as_service_user(cmd: list[str]) -> list[str]:
+    """``cmd`` as the user clusters run as: ourselves, or, as root, the system user motovault."""
+    return _as_service_user(cmd)
+
+
+def give_to_service_user(path: Path) -> None:
+    """As root, hand ``path`` to the system user the clusters run as (nothing to do otherwise)."""
+    if is_root():
+        user = pwd.getpwnam(SERVICE_USER)
+        os.chown(path, user.pw_uid, user.pw_gid)
+
+
+def service_home(home: Path) -> Path:
+    """Make ``home`` ready for another cluster's files (a replica's) and return the real folder.
+
+    Not root: ``home`` itself. Root: a folder of /var/lib/motovault keyed by the path of ``home``,
+    owned by the service user and linked from ``home`` (the same reasons as the primary's: initdb,
+    pg_ctl and pg_basebackup run as that user, who may not enter the state folder). A folder left
+    there by an earlier ``home`` at the same path that was deleted by hand is an orphan: stopped and
+    replaced."""
+    home.parent.mkdir(parents=True, exist_ok=True)
+    if not is_root():
+        home.mkdir(exist_ok=True)
+        return home
+    _ensure_service_user()
+    if home.is_symlink() and home.resolve().is_dir():
+        target = home.resolve()
+    elif home.is_dir():
+        target = home  # made by hand (or before a run as root): used where it is
+    else:
+        if home.is_symlink():
+            home.unlink()  # dangling: its files are gone
+        digest = hashlib.sha1(str(home.parent.resolve() / home.name).encode()).hexdigest()[:12]
+        target = Path("/var/lib/motovault") / digest
+        if target.exists():
+            _discard_orphan(target)
+        target.mkdir(parents=True)
+        home.symlink_to(target, target_is_directory=True)
+    target.parent.chmod(0o755)
+    give_to_service_user(target)
+    target.chmod(0o700)
+    return target
+
+
 def initialized() -> bool:
     return (data_dir() / "PG_VERSION").is_file()
 

@@ -18,12 +18,18 @@ SECRET_NAMES = (
     "MOTOVAULT_OWNER_PASSWORD",
     "MOTOVAULT_AUTHENTICATOR_PASSWORD",
     "PGRST_JWT_SECRET",
+    "MOTOVAULT_REPLICATION_PASSWORD",
+    "MOTOVAULT_ANALYST_PASSWORD",
 )
 
 DB_NAME = "motovault"
 SUPERUSER = "postgres"
 OWNER_ROLE = "motovault_owner"
 AUTHENTICATOR_ROLE = "authenticator"
+#: LOGIN REPLICATION: pg_basebackup and the WAL stream of a read replica (sql/bootstrap_replication.sql)
+REPLICATION_ROLE = "motovault_replicator"
+#: LOGIN, member of analyst: what analysts log in as on the read replica (sql/bootstrap_replication.sql)
+ANALYST_LOGIN = "motovault_analyst"
 
 
 def _read_env_file(path: Path) -> dict[str, str]:
@@ -74,6 +80,8 @@ class Settings:
             SUPERUSER: self.secrets["MOTOVAULT_SUPERUSER_PASSWORD"],
             OWNER_ROLE: self.secrets["MOTOVAULT_OWNER_PASSWORD"],
             AUTHENTICATOR_ROLE: self.secrets["MOTOVAULT_AUTHENTICATOR_PASSWORD"],
+            REPLICATION_ROLE: self.secrets.get("MOTOVAULT_REPLICATION_PASSWORD", ""),
+            ANALYST_LOGIN: self.secrets.get("MOTOVAULT_ANALYST_PASSWORD", ""),
         }.get(user, "")
         auth = f"{user}:{password}@" if password else f"{user}@"
         return f"postgresql://{auth}{self.pg_host}:{self.pg_port}/{dbname or self.db_name}"
@@ -105,3 +113,8 @@ def load_settings(create_secrets: bool = True) -> Settings:
         db_name=os.environ.get("MOTOVAULT_DB", DB_NAME),
         secrets=load_secrets(create=create_secrets),
     )
+
+
+def port_from_env(name: str, default: int) -> int:
+    """A port number from the environment variable ``name`` (``default`` when unset or empty)."""
+    return _int_env(name, default)

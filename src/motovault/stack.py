@@ -22,6 +22,10 @@ from .errors import MotovaultError
 from .jwt import user_token
 from .paths import project_root, state_dir
 from .proc import pid_alive, read_pid, stop_pid
+from .replica import Replica, local_replica, wait_streaming
+from .replica import destroy as destroy_replica
+from .replica import start as start_replica
+from .replica import stop as stop_replica
 from .settings import AUTHENTICATOR_ROLE, Settings, load_settings
 
 
@@ -139,6 +143,12 @@ def _start_worker(settings: Settings) -> str:
     return f"started (pid {proc.pid}, log {shown(WORKER.log_file)})"
 
 
+def _start_replica(replica: Replica) -> str:
+    started = start_replica(replica)
+    source = wait_streaming(replica)
+    return f"{started}, streaming {source}"
+
+
 def demo_token(settings: Settings, role: str = "owner", ttl_seconds: int = 24 * 3600) -> str:
     if role not in DEMO_USERS:
         raise MotovaultError(f"--role: the demo has an owner, a member and a viewer, not {role!r}")
@@ -168,6 +178,9 @@ def up() -> None:
     step("demo data", load_demo(settings))
     step("postgrest", _start_postgrest(settings))
     step("worker", _start_worker(settings))
+    replica = local_replica(settings)
+    if replica.exists():  # made by `motovault replica up`; `down` stopped it
+        step("replica", _start_replica(replica))
     if all(any(word in message for word in UNCHANGED) for message in steps):
         print("nothing changed: the stack was already up")
     print_welcome(settings)
@@ -206,8 +219,10 @@ def down() -> None:
     print("motovault: stopping the local stack (data kept)")
     say("worker", "stopped" if WORKER.stop() else "was not running")
     say("postgrest", "stopped" if POSTGREST.stop() else "was not running")
+    replica = local_replica(settings)
+    if replica.exists():
+        say("replica", "stopped (make up starts it again)" if stop_replica(replica) else "was not running")
     say("postgres", "stopped" if cluster.stop() else "was not running")
-    del settings
 
 
 def _plural(n: int, word: str) -> str:
@@ -260,6 +275,10 @@ def status() -> int:
     say("postgrest", f"running (pid {pid}) at {settings.api_url}, ready: {api_ready(settings)}" if pid else "stopped")
     wpid = WORKER.pid()
     say("worker", f"running (pid {wpid})" if wpid else ("stopped" if worker_available() else "not part of this version yet"))
+    replica = local_replica(settings)
+    if replica.exists():
+        say("replica", f"running on 127.0.0.1:{replica.serving_port()} (pid {replica.pid()}; motovault replica status)"
+            if replica.running() else "stopped (motovault replica up starts it)")
     return 0
 
 
@@ -277,6 +296,12 @@ def reset(assume_yes: bool = False) -> None:
             return
     WORKER.stop()
     POSTGREST.stop()
+    replica = local_replica(load_settings(create_secrets=False))
+    try:
+        stop_replica(replica)
+    except MotovaultError:
+        pass
+    destroy_replica(replica)
     try:
         cluster.stop()
     except MotovaultError:
