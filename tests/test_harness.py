@@ -90,3 +90,39 @@ def test_postgrest_admin_server_answers_live_and_ready(api):
 
     assert httpx.get(f"http://127.0.0.1:{api.admin_port}/live").status_code == 200
     assert httpx.get(f"http://127.0.0.1:{api.admin_port}/ready").status_code == 200
+
+
+def test_the_test_client_resends_a_read_once_when_the_connection_breaks_but_never_a_write():
+    """motovault.testing.postgrest_proc: a connection closed before any response is not an answer."""
+    import socket
+    import threading
+
+    import httpx
+
+    from motovault.testing.postgrest_proc import _RetryIdempotent
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+    seen: list[bytes] = []
+
+    def serve() -> None:
+        for n in range(3):
+            conn, _ = server.accept()
+            seen.append(conn.recv(65536).split(b"\r\n", 1)[0])
+            if n != 1:  # the first and third connections break without an answer
+                conn.close()
+                continue
+            conn.sendall(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\n[]")
+            conn.close()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{server.getsockname()[1]}"
+    with httpx.Client(base_url=url, transport=_RetryIdempotent(), timeout=5) as client:
+        assert client.get("/vehicles").json() == []
+        with pytest.raises(httpx.HTTPError):
+            client.post("/vehicles", json={})
+    thread.join(timeout=5)
+    server.close()
+    assert seen == [b"GET /vehicles HTTP/1.1", b"GET /vehicles HTTP/1.1", b"POST /vehicles HTTP/1.1"]
