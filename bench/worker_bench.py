@@ -1,6 +1,6 @@
 """The VIN decode worker end to end, and rpc/decode_vin against GET /vehicles, in one run.
 
-    .venv/bin/python bench/worker_bench.py [--count 100000] [--batch 2000] [--seconds 10] [--concurrency 16]
+    .venv/bin/python bench/worker_bench.py [--count 100000] [--batch 1000] [--writers 2] [--seconds 10] [--concurrency 16]
 
 1. A scratch database (``motovault_bench``, dropped afterwards unless --keep) gets the
    whole sqitch plan, one tenant, and ``--count`` vehicles with distinct VINs from
@@ -163,7 +163,7 @@ async def compare_api(server: PostgrestServer, token: str, vin: str, seconds: fl
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--count", type=int, default=100_000, help="queued VINs (default 100,000)")
-    ap.add_argument("--batch", type=int, default=2000, help="worker batch size (default 2000)")
+    ap.add_argument("--batch", type=int, default=1000, help="worker batch size (default 1000, as motovault worker)")
     ap.add_argument("--seconds", type=float, default=10.0, help="seconds of load per endpoint (default 10)")
     ap.add_argument("--concurrency", type=int, default=16, help="concurrent HTTP connections (default 16)")
     ap.add_argument("--db", default="motovault_bench", help="scratch database (dropped and recreated)")
