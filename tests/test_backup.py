@@ -111,7 +111,10 @@ def test_verify_refuses_a_tampered_backup_with_a_clear_message(settings, filled_
     repack(good, bad, manifest=edited)
     result = motovault("backup", "verify", "-q", str(bad))
     assert result.returncode == 1
-    assert result.stderr.strip() == "motovault backup: error: sqitch verify failed on the restored database: role_timeouts not ok"
+    assert result.stderr.strip() == (
+        "motovault backup: error: sqitch verify failed on the restored database: "
+        "role_timeouts, authenticator_planner_settings not ok"
+    )
 
     # the data changed after the manifest: a dump of different data under the first manifest
     with filled_db.connect() as conn:

@@ -15,7 +15,11 @@ from __future__ import annotations
 import json
 from typing import Any, Iterator
 
+import psycopg
 import pytest
+
+from motovault import database
+from motovault.settings import AUTHENTICATOR_ROLE, OWNER_ROLE
 
 TENANTS = 200
 VEHICLES_PER_TENANT = 5
@@ -239,3 +243,19 @@ def test_new_partitions_get_the_vehicle_implies_tenant_statistics(db) -> None:
     assert missing == 0
     assert db.execute("select count(*) from app.ensure_vehicle_event_statistics()").fetchone()[0] == 0
 
+
+def test_postgrest_sessions_plan_without_constraint_exclusion(settings, clone_db) -> None:
+    """authenticator (PostgREST's login) gets constraint_exclusion = off in this database only."""
+
+    def setting(user: str) -> str:
+        with psycopg.connect(settings.dsn(clone_db.name, user), autocommit=True) as conn:
+            return conn.execute("show constraint_exclusion").fetchone()[0]
+
+    assert setting(AUTHENTICATOR_ROLE) == "partition", "a clone starts without the template's role settings"
+    database.sqitch(settings, clone_db.name, "rebase", "-y", "--onto", "authenticator_planner_settings^")
+    assert setting(AUTHENTICATOR_ROLE) == "off"
+    assert setting(OWNER_ROLE) == "partition"
+    with psycopg.connect(settings.dsn("postgres", AUTHENTICATOR_ROLE), autocommit=True) as conn:
+        assert conn.execute("show constraint_exclusion").fetchone()[0] == "partition", "another database is untouched"
+    database.sqitch(settings, clone_db.name, "revert", "-y", "--to", "authenticator_planner_settings^")
+    assert setting(AUTHENTICATOR_ROLE) == "partition"
