@@ -13,13 +13,25 @@ For each scale a fresh database ``bench_events_<N>`` is built from the sqitch pl
 10,000 tenants (1-5 vehicles each, ~30,000 vehicles) and N events spread over 24 months, loaded with
 COPY (progress on stderr). The load runs with session_replication_role = replica, i.e. without row
 triggers (payload validation, stamps, audit) and FK checks, and without the payload CHECK (added back
-NOT VALID afterwards): the generator writes valid rows, and the benchmark measures reads. Queries run as app_user with the tenant's JWT claims, exactly as
-PostgREST runs them; "database time" is planning + execution time from EXPLAIN ANALYZE, median and
-95th percentile over the sampled vehicles/tenants (caches warm: each query runs once before), both as
-PostgREST runs them (prepared statements on pooled connections: the plan is cached) and one-shot
-(planned every time: with ~37 partitions planning is most of the cost).
+NOT VALID afterwards): the generator writes valid rows, and the benchmark measures reads. Queries run
+as PostgREST runs them: logged in as authenticator (so its settings for the database apply), as
+app_user with the tenant's JWT claims. "Database time" is planning + execution time from EXPLAIN
+ANALYZE, median and 95th percentile over the sampled vehicles/tenants (caches warm: each query runs
+once before), both as PostgREST runs them (prepared statements on pooled connections: the plan is
+cached) and one-shot (planned every time: with 38 partitions planning is most of the cost), with the
+shared buffers each query touched (median): unlike milliseconds, buffers do not depend on what else
+the machine is doing.
 
-Results are printed and written to bench/results/events-<N>.json. Databases are dropped unless --keep.
+The scales are measured in turn, --rounds times (default 3), so that checkpoints, autovacuum and other
+jobs on the machine weigh on every scale alike; the ratio is printed for all rounds together and for
+each round.
+
+Results are printed and written to bench/results/events-<N>.json. Databases are dropped unless --keep;
+--reuse measures kept databases again (after `sqitch deploy` of any change they lack, timed) instead
+of building them:
+
+    .venv/bin/python bench/events.py --events 1000000 10000000 --events-per-tenant 1000 --keep
+    .venv/bin/python bench/events.py --events 1000000 10000000 --events-per-tenant 1000 --keep --reuse
 """
 
 from __future__ import annotations
@@ -40,7 +52,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 from motovault import database  # noqa: E402
-from motovault.settings import load_settings  # noqa: E402
+from motovault.settings import AUTHENTICATOR_ROLE, load_settings  # noqa: E402
 
 TENANTS = 10_000
 START = datetime(2024, 12, 1, tzinfo=timezone.utc)
@@ -155,6 +167,8 @@ def load(settings, name: str, events: int, seed: int) -> dict[str, float]:
         t0 = time.perf_counter()
         conn.execute("vacuum analyze")
         timings["vacuum_analyze_s"] = time.perf_counter() - t0
+        # write the load's dirty pages out now, not while the next scale is being measured
+        conn.execute("checkpoint")
         size = conn.execute("select pg_total_relation_size('app.vehicle_events') "
                             "+ coalesce((select sum(pg_total_relation_size(inhrelid)) from pg_inherits "
                             "where inhparent = 'app.vehicle_events'::regclass), 0)").fetchone()[0]
@@ -162,9 +176,11 @@ def load(settings, name: str, events: int, seed: int) -> dict[str, float]:
     return timings
 
 
-def explain_ms(conn: psycopg.Connection, sql: str, params: tuple) -> tuple[float, float, int]:
-    plan = conn.execute("explain (analyze, format json) " + sql, params).fetchone()[0][0]
-    return plan["Planning Time"], plan["Execution Time"], plan["Plan"]["Actual Rows"]
+def explain_ms(conn: psycopg.Connection, sql: str, params: tuple) -> tuple[float, float, int, int]:
+    plan = conn.execute("explain (analyze, buffers, format json) " + sql, params).fetchone()[0][0]
+    top = plan["Plan"]
+    buffers = top.get("Shared Hit Blocks", 0) + top.get("Shared Read Blocks", 0)
+    return plan["Planning Time"], plan["Execution Time"], top["Actual Rows"], buffers
 
 
 QUERIES = {
@@ -176,18 +192,22 @@ QUERIES = {
     "fleet_overview": ("select * from api.fleet_overview", ""),
 }
 
+Sample = tuple[float, float, int, int]  # planning ms, execution ms, rows, shared buffers
 
-def measure(settings, name: str, samples: int, seed: int) -> dict[str, dict[str, float]]:
+
+def measure(settings, name: str, tenants: int, samples: int, seed: int) -> dict[str, list[Sample]]:
     """Each query as PostgREST runs it (a prepared statement, reused on a pooled connection: the plan is
-    cached after a few executions) and one-shot (planned every time)."""
+    cached after a few executions) and one-shot (planned every time), for `samples` random vehicles."""
     rnd = random.Random(seed + 1)
     picks = []
     for _ in range(samples):
-        t = rnd.randrange(TENANTS)
+        t = rnd.randrange(tenants)
         picks.append((t, rnd.randrange(vehicles_of(t))))
-    raw: dict[str, list[tuple[float, float, int]]] = {}
+    raw: dict[str, list[Sample]] = {}
     # client-side binding: EXECUTE takes no bind parameters
-    with psycopg.connect(settings.dsn(name), autocommit=True, cursor_factory=psycopg.ClientCursor) as conn:
+    # logged in as PostgREST logs in (authenticator: its settings for this database apply), then app_user
+    with psycopg.connect(settings.dsn(name, AUTHENTICATOR_ROLE), autocommit=True,
+                         cursor_factory=psycopg.ClientCursor) as conn:
         conn.execute("set role app_user")
         for key, (sql, types) in QUERIES.items():
             conn.execute(f"prepare {key}{'(' + types + ')' if types else ''} as {sql}")
@@ -217,64 +237,115 @@ def measure(settings, name: str, samples: int, seed: int) -> dict[str, dict[str,
                         continue
                     raw.setdefault(key + " (prepared)", []).append(explain_ms(conn, prepared, params))
                     raw.setdefault(key + " (one-shot)", []).append(explain_ms(conn, oneshot, params))
+    return raw
+
+
+def summarize(raw: dict[str, list[Sample]]) -> dict[str, dict[str, float]]:
     summary = {}
     for key, values in raw.items():
-        totals = sorted(p + e for p, e, _ in values)
+        totals = sorted(p + e for p, e, _, _ in values)
         summary[key] = {
             "samples": len(values),
             "median_ms": round(statistics.median(totals), 3),
             "p95_ms": round(totals[min(len(totals) - 1, int(len(totals) * 0.95))], 3),
             "max_ms": round(totals[-1], 3),
-            "median_planning_ms": round(statistics.median(p for p, _, _ in values), 3),
-            "median_execution_ms": round(statistics.median(e for _, e, _ in values), 3),
-            "mean_rows": round(statistics.mean(r for _, _, r in values), 1),
+            "median_planning_ms": round(statistics.median(p for p, _, _, _ in values), 3),
+            "median_execution_ms": round(statistics.median(e for _, e, _, _ in values), 3),
+            "mean_rows": round(statistics.mean(r for _, _, r, _ in values), 1),
+            "median_buffers": statistics.median(b for _, _, _, b in values),
         }
     return summary
+
+
+def has_events(settings, name: str, events: int) -> bool:
+    """The database exists and holds `events` events (a kept run, for --reuse)."""
+    with database.superuser_connect(settings) as conn:
+        if conn.execute("select 1 from pg_database where datname = %s", (name,)).fetchone() is None:
+            return False
+    with psycopg.connect(settings.dsn(name)) as conn:
+        found = conn.execute("select count(*) from app.vehicle_events").fetchone()[0]
+    return found == events
 
 
 def main(argv: list[str] | None = None) -> int:
     global TENANTS
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--events", type=int, nargs="+", default=[100_000, 1_000_000], help="scales (events)")
-    parser.add_argument("--samples", type=int, default=200, help="vehicles/tenants sampled per query")
+    parser.add_argument("--samples", type=int, default=200, help="vehicles/tenants sampled per query and round")
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="measurement rounds; each round measures every scale in turn (default 3)")
     parser.add_argument("--tenants", type=int, default=TENANTS,
                         help="tenants (default 10,000; fewer tenants = more events per vehicle)")
     parser.add_argument("--events-per-tenant", type=int, default=None,
                         help="tenants = events / N at each scale (the same history per vehicle at every scale)")
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--keep", action="store_true", help="keep the bench databases")
+    parser.add_argument("--reuse", action="store_true",
+                        help="measure kept databases that already hold the events instead of building them again")
     args = parser.parse_args(argv)
-    TENANTS = args.tenants
+    if args.rounds < 1 or args.samples < 1:
+        parser.error("--rounds and --samples must be at least 1")
+    fixed_tenants = args.tenants
     settings = load_settings()
     out_dir = ROOT / "bench" / "results"
     out_dir.mkdir(parents=True, exist_ok=True)
-    report = {}
+    scales: dict[int, dict] = {}
     for events in args.events:
-        if args.events_per_tenant:
-            TENANTS = max(1, events // args.events_per_tenant)
+        TENANTS = max(1, events // args.events_per_tenant) if args.events_per_tenant else fixed_tenants
         name = f"bench_events_{events}" + ("" if TENANTS == 10_000 else f"_t{TENANTS}")
-        sys.stderr.write(f"building {name} from the sqitch plan\n")
-        build_database(settings, name)
-        timings = load(settings, name, events, args.seed)
-        summary = measure(settings, name, args.samples, args.seed)
-        report[events] = {"events": events, "tenants": TENANTS, "load": timings, "queries": summary}
-        (out_dir / f"events-{events}{'' if TENANTS == 10_000 else f'-tenants-{TENANTS}'}.json").write_text(json.dumps(report[events], indent=2) + "\n")
-        print(f"\n== {events:,} events, {TENANTS:,} tenants "
-              f"(COPY {timings['copy_events_s']:.1f}s, {timings['events_bytes'] / 2**20:,.0f} MiB)")
+        if args.reuse and has_events(settings, name, events):
+            # a kept database gets the changes of the plan it has not seen (timed: a migration of a
+            # database this size)
+            sys.stderr.write(f"reusing {name}: sqitch deploy\n")
+            t0 = time.perf_counter()
+            database.sqitch(settings, name, "deploy")
+            timings: dict[str, float] = {"deploy_s": time.perf_counter() - t0}
+        else:
+            sys.stderr.write(f"building {name} from the sqitch plan\n")
+            build_database(settings, name)
+            timings = load(settings, name, events, args.seed)
+        scales[events] = {"name": name, "tenants": TENANTS, "load": timings, "raw": {}, "rounds": []}
+    # the scales are measured in turn, round after round, so that whatever else the machine does
+    # (checkpoints, autovacuum, other jobs) weighs on every scale alike
+    for round_ in range(args.rounds):
+        for events, scale in scales.items():
+            sys.stderr.write(f"round {round_ + 1}/{args.rounds}: {events:,} events\n")
+            raw = measure(settings, scale["name"], scale["tenants"], args.samples, args.seed + round_)
+            scale["rounds"].append(summarize(raw))
+            for key, values in raw.items():
+                scale["raw"].setdefault(key, []).extend(values)
+    report = {}
+    for events, scale in scales.items():
+        summary = summarize(scale["raw"])
+        report[events] = {"events": events, "tenants": scale["tenants"], "load": scale["load"], "queries": summary,
+                          "rounds": scale["rounds"]}
+        suffix = "" if scale["tenants"] == 10_000 else f"-tenants-{scale['tenants']}"
+        (out_dir / f"events-{events}{suffix}.json").write_text(json.dumps(report[events], indent=2) + "\n")
+        load_line = (f" (COPY {scale['load']['copy_events_s']:.1f}s, {scale['load']['events_bytes'] / 2**20:,.0f} MiB)"
+                     if "copy_events_s" in scale["load"] else f" (reused; sqitch deploy {scale['load']['deploy_s']:.1f}s)")
+        print(f"\n== {events:,} events, {scale['tenants']:,} tenants{load_line}")
         for key, s in summary.items():
             print(f"  {key:<36} median {s['median_ms']:7.3f} ms (plan {s['median_planning_ms']:.3f} + exec "
                   f"{s['median_execution_ms']:.3f})   p95 {s['p95_ms']:7.3f} ms   max {s['max_ms']:7.3f} ms   "
-                  f"rows {s['mean_rows']:5.1f}   ({s['samples']} samples)")
-        if not args.keep:
-            with database.superuser_connect(settings) as conn:
-                conn.execute(f'drop database if exists "{name}"')
+                  f"rows {s['mean_rows']:5.1f}   buffers {s['median_buffers']:6.0f}   ({s['samples']} samples)")
+    if not args.keep:
+        with database.superuser_connect(settings) as conn:
+            for scale in scales.values():
+                conn.execute(f'drop database if exists "{scale["name"]}"')
     if len(report) > 1:
         small, large = min(report), max(report)
-        print(f"\nratio {large:,} / {small:,} events (median):")
+        print(f"\nratio {large:,} / {small:,} events (median of all rounds; per round; buffers):")
         for key in report[large]["queries"]:
             if key in report[small]["queries"]:
                 a, b = report[small]["queries"][key], report[large]["queries"][key]
-                print(f"  {key:<36} {b['median_ms'] / a['median_ms']:5.2f}x   (rows {a['mean_rows']:.1f} -> {b['mean_rows']:.1f})")
+                per_round = [
+                    f"{rb[key]['median_ms'] / ra[key]['median_ms']:.2f}x"
+                    for ra, rb in zip(report[small]["rounds"], report[large]["rounds"])
+                    if key in ra and key in rb
+                ]
+                print(f"  {key:<36} {b['median_ms'] / a['median_ms']:5.2f}x   rounds {' '.join(per_round)}   "
+                      f"buffers {a['median_buffers']:.0f} -> {b['median_buffers']:.0f}   "
+                      f"(rows {a['mean_rows']:.1f} -> {b['mean_rows']:.1f})")
     return 0
 
 
