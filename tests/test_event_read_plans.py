@@ -149,9 +149,36 @@ def test_fleet_overview_reads_only_the_recent_window_when_every_vehicle_has_rece
     )
 
 
+def test_analysts_fleet_overview_reads_only_the_recent_window_when_every_tenant_has_recent_events(seeded) -> None:
+    db, _, _ = seeded
+    db.execute("reset role")
+    db.execute("select set_config('request.jwt.claims', '', false)")
+    # one event yesterday for every tenant with a vehicle
+    db.execute(
+        """insert into app.vehicle_events (tenant_id, vehicle_id, type, occurred_at, odometer, odometer_unit, payload)
+           select distinct on (tenant_id) tenant_id, id, 'odometer', now() - interval '1 day', 999999, 'km',
+                  '{"source": "obd"}'
+           from app.vehicles
+           order by tenant_id, id"""
+    )
+    db.execute("set role analyst")
+    window_start = db.execute("select date_trunc('month', now() - interval '30 days')::date").fetchone()[0]
+    plan = explain(db, "select * from analytics.fleet_overview")
+    assert plan["Actual Rows"] >= TENANTS
+    older = [
+        n for n in event_scans(plan)
+        if n["Relation Name"].startswith("vehicle_events_p")
+        and n["Relation Name"] < f"vehicle_events_p{window_start:%Y_%m}"
+    ]
+    assert rows_read(older) == 0, (
+        f"the analysts' overview read {rows_read(older)} rows from partitions before {window_start:%Y-%m}:\n"
+        + json.dumps(plan, indent=1)[:6000]
+    )
+
+
 def test_fleet_overview_latest_event_and_count(db) -> None:
     """The latest event comes from the 30-day window when there is one, from further back when not;
-    void markers never count; a vehicle without events has none."""
+    void markers never count; a vehicle (or, for analysts, a tenant) without events has none."""
     db.autocommit = True
     tenant, user = "c3000000-0000-4000-8000-000000000001", "c3000000-0000-4000-8000-0000000000a1"
     cars = {name: f"c3000000-0000-4000-8000-0000000000c{i}" for i, name in enumerate(["recent", "old", "none", "future", "void"], 1)}
@@ -200,6 +227,30 @@ def test_fleet_overview_latest_event_and_count(db) -> None:
         # as the latest (the overview, as before, does not hide voided events)
         "void": ("inspection", 0, 100),
     }
+
+    # the analysts' overview, one row per tenant: this one (recent events, the latest scheduled ahead),
+    # one whose events are all older than 30 days, one without events
+    db.execute("reset role")
+    db.execute("select set_config('request.jwt.claims', '', false)")
+    old_tenant, empty_tenant = "c3000000-0000-4000-8000-000000000002", "c3000000-0000-4000-8000-000000000003"
+    db.execute("insert into app.tenants (id, name) values (%s, 'Old'), (%s, 'Empty')", (old_tenant, empty_tenant))
+    db.execute("insert into app.vehicles (tenant_id, id, display_name) values (%s, 'c3000000-0000-4000-8000-0000000000d1', 'Old car')",
+               (old_tenant,))
+    for ago in ("400 days", "45 days"):
+        db.execute(
+            """insert into app.vehicle_events (tenant_id, vehicle_id, type, occurred_at, payload)
+               values (%s, 'c3000000-0000-4000-8000-0000000000d1', 'note', now() - %s::interval, '{"text": "x"}')""",
+            (old_tenant, ago))
+    db.execute("set role analyst")
+    tenants = {
+        str(t): (events, age)
+        for t, events, age in db.execute(
+            """select tenant_id, events_last_30_days, round(extract(epoch from now() - last_event_at) / 86400)::int
+               from analytics.fleet_overview where tenant_id = any(%s)""",
+            ([tenant, old_tenant, empty_tenant],),
+        ).fetchall()
+    }
+    assert tenants == {tenant: (4, -10), old_tenant: (0, 45), empty_tenant: (0, None)}
 
 
 def test_new_partitions_get_the_vehicle_implies_tenant_statistics(db) -> None:
