@@ -13,13 +13,14 @@ rows x loops), under a generic plan (what PostgREST's prepared statements settle
 from __future__ import annotations
 
 import json
-from typing import Any, Iterator
+from typing import Any
 
 import psycopg
 import pytest
 
 from motovault import database
 from motovault.settings import AUTHENTICATOR_ROLE, OWNER_ROLE
+from test_rls_plan import nodes
 
 TENANTS = 200
 VEHICLES_PER_TENANT = 5
@@ -63,12 +64,6 @@ TENANT = "c0000000-0000-4000-8000-000000000007"
 LONG_VEHICLE = "c2000000-0000-4000-8000-000000000071"
 
 
-def nodes(plan: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    yield plan
-    for child in plan.get("Plans", []):
-        yield from nodes(child)
-
-
 def event_scans(plan: dict[str, Any]) -> list[dict[str, Any]]:
     return [
         n for n in nodes(plan)
@@ -79,6 +74,18 @@ def event_scans(plan: dict[str, Any]) -> list[dict[str, Any]]:
 
 def rows_read(scans: list[dict[str, Any]]) -> int:
     return sum(n.get("Actual Rows", 0) * n.get("Actual Loops", 0) for n in scans)
+
+
+def rows_read_before_the_window(db, plan: dict[str, Any]) -> tuple[int, str]:
+    """Rows the plan's scans returned from monthly partitions older than the 30-day window, and that
+    window's first month (YYYY-MM)."""
+    start = db.execute("select date_trunc('month', now() - interval '30 days')::date").fetchone()[0]
+    older = [
+        n for n in event_scans(plan)
+        if n["Relation Name"].startswith("vehicle_events_p")
+        and n["Relation Name"] < f"vehicle_events_p{start:%Y_%m}"
+    ]
+    return rows_read(older), f"{start:%Y-%m}"
 
 
 @pytest.fixture
@@ -132,20 +139,14 @@ def test_fleet_overview_reads_only_the_recent_window_when_every_vehicle_has_rece
         (TENANT,),
     )
     db.execute("set role app_user")
-    window_start = db.execute("select date_trunc('month', now() - interval '30 days')::date").fetchone()[0]
     db.execute("set plan_cache_mode = force_generic_plan")
     db.execute("prepare overview as select * from api.fleet_overview")
     rows = db.execute("execute overview").fetchall()
     assert len(rows) == VEHICLES_PER_TENANT
     plan = explain(db, "execute overview")
-    older = [
-        n for n in event_scans(plan)
-        if n["Relation Name"].startswith("vehicle_events_p")
-        and n["Relation Name"] < f"vehicle_events_p{window_start:%Y_%m}"
-    ]
-    assert rows_read(older) == 0, (
-        f"the overview read {rows_read(older)} rows from partitions before {window_start:%Y-%m}:\n"
-        + json.dumps(plan, indent=1)[:6000]
+    read, window = rows_read_before_the_window(db, plan)
+    assert read == 0, (
+        f"the overview read {read} rows from partitions before {window}:\n" + json.dumps(plan, indent=1)[:6000]
     )
 
 
@@ -162,16 +163,11 @@ def test_analysts_fleet_overview_reads_only_the_recent_window_when_every_tenant_
            order by tenant_id, id"""
     )
     db.execute("set role analyst")
-    window_start = db.execute("select date_trunc('month', now() - interval '30 days')::date").fetchone()[0]
     plan = explain(db, "select * from analytics.fleet_overview")
     assert plan["Actual Rows"] >= TENANTS
-    older = [
-        n for n in event_scans(plan)
-        if n["Relation Name"].startswith("vehicle_events_p")
-        and n["Relation Name"] < f"vehicle_events_p{window_start:%Y_%m}"
-    ]
-    assert rows_read(older) == 0, (
-        f"the analysts' overview read {rows_read(older)} rows from partitions before {window_start:%Y-%m}:\n"
+    read, window = rows_read_before_the_window(db, plan)
+    assert read == 0, (
+        f"the analysts' overview read {read} rows from partitions before {window}:\n"
         + json.dumps(plan, indent=1)[:6000]
     )
 
