@@ -1,7 +1,11 @@
 -- Deploy motovault:api_decode_vin to pg
 -- requires: vin_decode_queue
+--
+-- api.decode_vin(vin): the cached decode, the validation error, or queued for the worker.
 
 begin;
+
+set local lock_timeout = '5s';
 
 create function api.decode_vin(vin text)
 returns jsonb

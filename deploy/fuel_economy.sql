@@ -1,5 +1,5 @@
 -- Deploy motovault:fuel_economy to pg
--- requires: odometer
+-- requires: odometer_readings
 --
 -- Fuel economy, per energy kind (liquid, electric, mass):
 --   * an interval runs from one full fill-up to the next full fill-up of the same kind;
@@ -8,8 +8,14 @@
 --     breaks the chain: no figure for that interval; the first full fill-up has none either;
 --   * the average over a period is total distance / total volume of the intervals that have
 --     a figure (closing fill-up in the period), not a mean of per-interval figures.
+--
+-- Analysts get the same intervals across tenants (analytics.fuel_economy_intervals, _months): plain
+-- views owned by the owner role, calling no app function (a function in a view runs with the querying
+-- role's rights); unit conversions are written out.
 
 begin;
+
+set local lock_timeout = '5s';
 
 create function app.economy_unit_kind(unit text)
 returns text
@@ -269,5 +275,95 @@ grant execute on function
     api.fuel_economy_intervals(uuid, text, date, date),
     api.fuel_economy(uuid, text, date, date)
     to app_user;
+
+create view analytics.fuel_economy_intervals
+as
+with f as (
+    select l.tenant_id, l.vehicle_id, l.id, l.energy_kind, l.filled_on, l.read_at, l.is_full, l.missed_previous,
+           l.odometer * case l.odometer_unit when 'mi' then 1.609344 else 1 end as km,
+           l.volume * case l.volume_unit when 'gal_us' then 3.785411784 when 'gal_imp' then 4.54609 else 1 end as vol,
+           coalesce(count(*) filter (where l.is_full) over (
+               partition by l.tenant_id, l.vehicle_id, l.energy_kind
+               order by l.read_at, l.odometer, l.id
+               rows between unbounded preceding and 1 preceding
+           ), 0) as grp
+    from app.fuel_logs as l
+    join app.vehicles as v on v.tenant_id = l.tenant_id and v.id = l.vehicle_id and v.deleted_at is null
+    where l.deleted_at is null
+),
+g as (
+    select f.tenant_id, f.vehicle_id, f.energy_kind, f.grp,
+           sum(f.vol) as vol,
+           bool_or(f.missed_previous) as missed,
+           count(*)::integer as fill_ups,
+           max(f.km) filter (where f.is_full) as close_km,
+           max(f.read_at) filter (where f.is_full) as close_at,
+           max(f.filled_on) filter (where f.is_full) as close_on
+    from f
+    group by f.tenant_id, f.vehicle_id, f.energy_kind, f.grp
+    having count(*) filter (where f.is_full) = 1
+),
+i as (
+    select g.*,
+           lag(g.close_km) over w as start_km,
+           lag(g.close_at) over w as start_at
+    from g
+    window w as (partition by g.tenant_id, g.vehicle_id, g.energy_kind order by g.grp)
+),
+r as (
+    select i.*,
+           exists (
+               select
+               from app.odometer_entries as o
+               where o.tenant_id = i.tenant_id
+                 and o.vehicle_id = i.vehicle_id
+                 and o.kind = 'reset'
+                 and o.deleted_at is null
+                 and o.read_at > i.start_at
+                 and o.read_at <= i.close_at
+           ) as reset_inside
+    from i
+)
+select
+    r.tenant_id,
+    r.vehicle_id,
+    r.energy_kind,
+    r.close_on as closed_on,
+    date_trunc('month', r.close_on)::date as month,
+    round(r.close_km - r.start_km, 1) as distance_km,
+    round(r.vol, 3) as volume,
+    case r.energy_kind when 'liquid' then 'l' when 'electric' then 'kWh' when 'mass' then 'kg' end as volume_unit,
+    r.fill_ups,
+    (r.start_km is not null and not r.missed and not r.reset_inside and r.close_km > r.start_km) as has_figure,
+    case when r.start_km is not null and not r.missed and not r.reset_inside and r.close_km > r.start_km
+         then round(100 * r.vol / (r.close_km - r.start_km), 2) end as per_100km,
+    case
+        when r.start_km is null then 'first full fill-up'
+        when r.missed then 'missed fill-up'
+        when r.reset_inside then 'odometer reset'
+        when r.close_km <= r.start_km then 'no distance'
+    end as no_figure_reason
+from r;
+comment on view analytics.fuel_economy_intervals is
+    'One row per full fill-up (or full charge) of every live vehicle: the interval since the previous full one of the same energy kind (liquid in l, electric in kWh, mass in kg; partials included), its distance in km and consumption per 100 km when it has a figure (not the first, no missed fill-up, no odometer reset inside).';
+
+create view analytics.fuel_economy_months
+as
+select
+    tenant_id,
+    vehicle_id,
+    energy_kind,
+    month,
+    volume_unit,
+    count(*) filter (where has_figure) as intervals,
+    sum(distance_km) filter (where has_figure) as distance_km,
+    sum(volume) filter (where has_figure) as volume,
+    round(100 * sum(volume) filter (where has_figure) / nullif(sum(distance_km) filter (where has_figure), 0), 2) as per_100km
+from analytics.fuel_economy_intervals
+group by tenant_id, vehicle_id, energy_kind, month, volume_unit;
+comment on view analytics.fuel_economy_months is
+    'Fuel economy per vehicle, energy kind and calendar month (of the closing full fill-up): distance, volume and consumption per 100 km over the intervals with a figure.';
+
+grant select on analytics.fuel_economy_intervals, analytics.fuel_economy_months to analyst;
 
 commit;

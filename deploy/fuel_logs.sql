@@ -9,6 +9,8 @@
 
 begin;
 
+set local lock_timeout = '5s';
+
 create function app.energy_kind(volume_unit text)
 returns text
 language sql
@@ -243,7 +245,6 @@ comment on function api.restore_fuel_log(uuid) is 'Brings a deleted fill-up back
 grant select, insert, update, delete on api.fuel_logs to app_user;
 grant select on api.fuel_logs_trash to app_user;
 grant execute on function
-    app.uuid_v7(),
     api.restore_fuel_log(uuid),
     app.energy_kind(text),
     app.volume_in_base_unit(numeric, text),

@@ -1,18 +1,10 @@
 -- Deploy motovault:garages to pg
 -- requires: tenancy
+-- requires: time_zones
 
 begin;
 
-create function app.is_time_zone(name text)
-returns boolean
-language sql
-stable
-strict
-parallel safe
-as $$
-    select exists (select from pg_timezone_names as z where z.name = is_time_zone.name)
-$$;
-comment on function app.is_time_zone(text) is 'True when name is one of the database''s time zone names (pg_timezone_names).';
+set local lock_timeout = '5s';
 
 create table app.garages (
     tenant_id uuid not null default app.current_tenant_id(),
@@ -88,6 +80,6 @@ comment on function api.restore_garage(uuid) is 'Brings a deleted garage back fr
 
 grant select, insert, update, delete on api.garages to app_user;
 grant select on api.garages_trash to app_user;
-grant execute on function api.restore_garage(uuid), app.is_time_zone(text) to app_user;
+grant execute on function api.restore_garage(uuid) to app_user;
 
 commit;

@@ -1,14 +1,15 @@
 -- Deploy motovault:maintenance to pg
--- requires: odometer
+-- requires: vehicles
 --
--- Maintenance records (status completed) and schedules (status scheduled: due date
--- and/or due odometer, recurring every N months and/or N distance units). Completing a
--- scheduled item (PATCH status=completed, or rpc/complete_maintenance) records it and
--- creates the next occurrence in the same series, due from the completion.
--- Completed records with an odometer are readings: this change adds the maintenance
--- branch to app.odometer_readings and attaches app.odometer_guard().
+-- Maintenance records (status completed) and schedules (status scheduled: due date and/or due
+-- odometer, recurring every N months and/or N distance units). Completing a scheduled item (PATCH
+-- status=completed, or rpc/complete_maintenance) records it and creates the next occurrence in the same
+-- series, due from the completion. Completed records with an odometer are readings: the
+-- odometer_readings change lists them and odometer_guard checks them.
 
 begin;
+
+set local lock_timeout = '5s';
 
 create table app.maintenance (
     tenant_id uuid not null default app.current_tenant_id(),
@@ -61,7 +62,11 @@ create table app.maintenance (
     constraint maintenance_currency_with_cost check (cost is null or currency is not null),
     constraint maintenance_description_length check (description is null or char_length(description) between 1 and 500),
     constraint maintenance_service_location_length check (service_location is null or char_length(service_location) between 1 and 200),
-    constraint maintenance_notes_length check (notes is null or char_length(notes) <= 10000)
+    constraint maintenance_notes_length check (notes is null or char_length(notes) <= 10000),
+    constraint maintenance_due_on_range
+        check (due_on between date '1886-01-01' and date '9999-12-31'),
+    constraint maintenance_completed_on_after_1886
+        check (completed_on >= date '1886-01-01')
 );
 comment on table app.maintenance is
     'Maintenance records (completed) and schedules (scheduled, possibly recurring): MotoVaultPro service records plus schedules, units and currency per entry.';
@@ -131,36 +136,6 @@ create trigger maintenance_next_occurrence after update of status on app.mainten
 
 select app.enable_tenant_rules('app.maintenance');
 
--- maintenance records are odometer readings ----------------------------------------------------------
-
-create or replace view app.odometer_readings
-with (security_invoker = true)
-as
--- The UNION ALL branches have no WHERE clause of their own, so the planner flattens them into one
--- append relation: the filters below are pushed into every branch (matching the partial indexes),
--- and max(read_at) / ORDER BY read_at LIMIT 1 become a Merge Append of backward index scans.
-select r.tenant_id, r.vehicle_id, r.source, r.id, r.read_at, r.odometer, r.odometer_unit, r.odometer_km, r.is_reset
-from (
-    select tenant_id, vehicle_id, 'fuel_logs'::text as source, id, read_at, odometer, odometer_unit,
-           app.distance_in_km(odometer, odometer_unit) as odometer_km, false as is_reset, deleted_at
-    from app.fuel_logs
-    union all
-    select tenant_id, vehicle_id, 'odometer_entries'::text, id, read_at, odometer, odometer_unit,
-           app.distance_in_km(odometer, odometer_unit), kind = 'reset', deleted_at
-    from app.odometer_entries
-    union all
-    select tenant_id, vehicle_id, 'maintenance'::text, id, read_at, odometer, odometer_unit,
-           app.distance_in_km(odometer, odometer_unit), false, deleted_at
-    from app.maintenance
-) as r
-where r.deleted_at is null
-  and r.read_at is not null
-  and r.odometer is not null;
-
-create trigger maintenance_odometer after insert or update on app.maintenance
-    for each row execute function app.odometer_guard();
-
--- API -------------------------------------------------------------------------------------------
 
 create view api.maintenance
 with (security_invoker = true)

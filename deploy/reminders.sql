@@ -1,5 +1,7 @@
 -- Deploy motovault:reminders to pg
+-- requires: tenant_settings
 -- requires: maintenance
+-- requires: odometer_readings
 --
 -- Reminders by date and/or odometer, recurring, deduplicated (at most one open or snoozed
 -- reminder per vehicle and dedupe key), with an urgency that is computed, never stored:
@@ -7,33 +9,11 @@
 -- app.tenant_settings (defaults apply when a tenant has no row). Odometer-based reminders
 -- get a projected due date from the vehicle's average daily distance over the last 90 days.
 -- api.reminders_due lists what is due (open reminders and scheduled maintenance).
+-- analytics.maintenance_due is the analysts' view of what is due (categories only, no free text).
 
 begin;
 
-create table app.tenant_settings (
-    tenant_id uuid not null default app.current_tenant_id(),
-    id uuid not null default gen_random_uuid(),
-    reminder_urgent_days integer not null default 30,
-    reminder_very_urgent_days integer not null default 7,
-    reminder_urgent_km integer not null default 1500,
-    reminder_very_urgent_km integer not null default 500,
-    created_at timestamptz not null default now(),
-    updated_at timestamptz not null default now(),
-    created_by uuid,
-    updated_by uuid,
-    deleted_at timestamptz,
-    constraint tenant_settings_pkey primary key (tenant_id, id),
-    constraint tenant_settings_tenant_fk foreign key (tenant_id) references app.tenants (id) on delete cascade,
-    constraint tenant_settings_urgent_days_range check (reminder_urgent_days between 0 and 3650),
-    constraint tenant_settings_very_urgent_days_within_urgent check (reminder_very_urgent_days between 0 and reminder_urgent_days),
-    constraint tenant_settings_urgent_km_range check (reminder_urgent_km between 0 and 1000000),
-    constraint tenant_settings_very_urgent_km_within_urgent check (reminder_very_urgent_km between 0 and reminder_urgent_km)
-);
-comment on table app.tenant_settings is
-    'Per-tenant settings, one live row per tenant: reminder urgency thresholds in days and km (defaults 30/7 days, 1500/500 km when there is no row).';
-create unique index tenant_settings_one_per_tenant on app.tenant_settings (tenant_id) where deleted_at is null;
-
-select app.enable_tenant_rules('app.tenant_settings');
+set local lock_timeout = '5s';
 
 create table app.reminders (
     tenant_id uuid not null default app.current_tenant_id(),
@@ -76,7 +56,11 @@ create table app.reminders (
     constraint reminders_status_known check (status in ('open', 'snoozed', 'done', 'dismissed')),
     constraint reminders_snoozed_until_iff_snoozed check ((status = 'snoozed') = (snoozed_until is not null)),
     constraint reminders_dedupe_key_length check (char_length(dedupe_key) between 1 and 200),
-    constraint reminders_notes_length check (notes is null or char_length(notes) <= 10000)
+    constraint reminders_notes_length check (notes is null or char_length(notes) <= 10000),
+    constraint reminders_due_on_range
+        check (due_on between date '1886-01-01' and date '9999-12-31'),
+    constraint reminders_snoozed_until_range
+        check (snoozed_until between date '1886-01-01' and date '9999-12-31')
 );
 comment on table app.reminders is
     'Reminders by date and/or odometer, recurring, with a dedupe key (MotoMind reminders). Urgency is computed, never stored.';
@@ -133,6 +117,30 @@ comment on function app.reminders_next_occurrence() is
     'AFTER UPDATE on reminders: marking a recurring reminder done opens the next one, due recur_months after its due date and/or recur_distance after its due odometer, with the same dedupe key.';
 create trigger reminders_next_occurrence after update of status on app.reminders
     for each row execute function app.reminders_next_occurrence();
+
+
+-- reminders_prepare clears snoozed_until on a reminder that is not snoozed, before any CHECK runs: an
+-- out-of-range snooze sent to an open reminder would be dropped silently. Refused the same either way.
+create function app.reminders_snoozed_until_in_range()
+returns trigger
+language plpgsql
+as $$
+begin
+    if new.snoozed_until is not null and not (new.snoozed_until between date '1886-01-01' and date '9999-12-31') then
+        raise exception using
+            errcode = 'check_violation',
+            constraint = 'reminders_snoozed_until_range',
+            column = 'snoozed_until',
+            message = format('snoozed_until: %s is outside 1886-01-01 .. 9999-12-31', new.snoozed_until),
+            hint = 'Snooze until a calendar date (YYYY-MM-DD).';
+    end if;
+    return new;
+end
+$$;
+comment on function app.reminders_snoozed_until_in_range() is
+    'BEFORE INSERT OR UPDATE on reminders (fires before reminders_prepare, which clears snoozed_until on reminders that are not snoozed): refuses a snoozed_until outside 1886-01-01 .. 9999-12-31 whatever the status.';
+create trigger reminders_input_range before insert or update on app.reminders
+    for each row execute function app.reminders_snoozed_until_in_range();
 
 select app.enable_tenant_rules('app.reminders');
 
@@ -239,45 +247,6 @@ $$;
 comment on function app.due_status(uuid, uuid, date, integer, text, date) is
     'For something due on a date and/or at an odometer reading of a vehicle: days left, distance left (in odometer_unit), projected due date for odometer-based items (average daily distance of the last 90 days) and urgency by the tenant''s thresholds.';
 
--- API -------------------------------------------------------------------------------------------
-
-create view api.tenant_settings
-with (security_invoker = true)
-as
-select tenant_id, id, reminder_urgent_days, reminder_very_urgent_days, reminder_urgent_km, reminder_very_urgent_km,
-       created_at, updated_at, created_by, updated_by
-from app.tenant_settings
-where deleted_at is null;
-comment on view api.tenant_settings is
-    'Settings of the active tenant (at most one row; defaults apply without one): reminder urgency thresholds. urgent / very_urgent when at most this many days or km are left.';
-comment on column api.tenant_settings.reminder_urgent_days is 'Days left at or below which a reminder is urgent (default 30).';
-comment on column api.tenant_settings.reminder_very_urgent_days is 'Days left at or below which a reminder is very urgent (default 7, at most reminder_urgent_days).';
-comment on column api.tenant_settings.reminder_urgent_km is 'Kilometres left at or below which a reminder is urgent (default 1500; vehicles in miles are converted).';
-comment on column api.tenant_settings.reminder_very_urgent_km is 'Kilometres left at or below which a reminder is very urgent (default 500, at most reminder_urgent_km).';
-create trigger tenant_settings_soft_delete
-    instead of delete on api.tenant_settings
-    for each row execute function app.soft_delete_row('app.tenant_settings');
-
-create view api.tenant_settings_trash
-with (security_invoker = true)
-as
-select tenant_id, id, reminder_urgent_days, reminder_very_urgent_days, reminder_urgent_km, reminder_very_urgent_km,
-       created_at, updated_at, created_by, updated_by, deleted_at
-from app.tenant_settings
-where deleted_at is not null;
-comment on view api.tenant_settings_trash is 'Deleted settings rows of the active tenant; restore_tenant_settings brings one back.';
-
-create function api.restore_tenant_settings(id uuid)
-returns setof api.tenant_settings
-language plpgsql
-as $$
-begin
-    perform app.restore_row('app.tenant_settings', restore_tenant_settings.id);
-    return query select * from api.tenant_settings as t where t.id = restore_tenant_settings.id;
-end
-$$;
-comment on function api.restore_tenant_settings(uuid) is 'Brings a deleted settings row back (409 if the tenant has another one now).';
-
 create view api.reminders
 with (security_invoker = true)
 as
@@ -370,8 +339,8 @@ order by app.urgency_rank(s.urgency), least(s.days_left, 2147483647), i.due_on, 
 comment on view api.reminders_due is
     'What is due across the active tenant''s vehicles: open reminders (and snoozed ones whose snooze has ended) and scheduled maintenance that are past_due, very_urgent or urgent by the tenant''s thresholds, most urgent first, with days and distance left and, for odometer-based items, a projected due date.';
 
-grant select, insert, update, delete on api.tenant_settings, api.reminders to app_user;
-grant select on api.tenant_settings_trash, api.reminders_trash, api.reminders_due to app_user;
+grant select, insert, update, delete on api.reminders to app_user;
+grant select on api.reminders_trash, api.reminders_due to app_user;
 grant execute on function
     app.urgency(integer, numeric, integer, integer, numeric, numeric),
     app.urgency_rank(text),
@@ -379,8 +348,52 @@ grant execute on function
     app.due_status(uuid, uuid, date, integer, text, date),
     api.urgency(api.reminders),
     api.projected_due_on(api.reminders),
-    api.restore_reminder(uuid),
-    api.restore_tenant_settings(uuid)
+    api.restore_reminder(uuid)
     to app_user;
+select app.protect_read_only_view('api.reminders_due');
+
+create view analytics.maintenance_due
+as
+with items as (
+    select 'reminder'::text as source, r.tenant_id, r.vehicle_id, r.category, r.due_on, r.due_odometer, r.odometer_unit
+    from app.reminders as r
+    where r.deleted_at is null
+      and (r.status = 'open' or (r.status = 'snoozed' and r.snoozed_until <= current_date))
+    union all
+    select 'maintenance', m.tenant_id, m.vehicle_id, m.type, m.due_on, m.due_odometer, m.odometer_unit
+    from app.maintenance as m
+    where m.deleted_at is null and m.status = 'scheduled'
+),
+measured as (
+    select i.*,
+           i.due_on - current_date as days_left,
+           i.due_odometer * case i.odometer_unit when 'mi' then 1.609344 else 1 end
+               - v.odometer_reading * case v.odometer_unit when 'mi' then 1.609344 else 1 end as km_left,
+           coalesce(s.reminder_urgent_days, 30) as urgent_days,
+           coalesce(s.reminder_very_urgent_days, 7) as very_urgent_days,
+           coalesce(s.reminder_urgent_km, 1500) as urgent_km,
+           coalesce(s.reminder_very_urgent_km, 500) as very_urgent_km
+    from items as i
+    join app.vehicles as v on v.tenant_id = i.tenant_id and v.id = i.vehicle_id and v.deleted_at is null
+    left join app.tenant_settings as s on s.tenant_id = i.tenant_id and s.deleted_at is null
+)
+select
+    tenant_id,
+    vehicle_id,
+    source,
+    category,
+    due_on,
+    days_left,
+    round(km_left) as km_left,
+    case
+        when days_left < 0 or km_left < 0 then 'past_due'
+        when days_left <= very_urgent_days or km_left <= very_urgent_km then 'very_urgent'
+        when days_left <= urgent_days or km_left <= urgent_km then 'urgent'
+        else 'not_urgent'
+    end as urgency
+from measured;
+comment on view analytics.maintenance_due is
+    'Open reminders and scheduled maintenance of every live vehicle (category only: titles and notes are free text and left out): days and km left and urgency by the tenant''s thresholds (past_due, very_urgent, urgent, not_urgent).';
+grant select on analytics.maintenance_due to analyst;
 
 commit;

@@ -1,7 +1,16 @@
 -- Deploy motovault:schemas to pg
 -- requires: roles
+--
+-- The schemas and what PostgREST may see of them:
+--   app        private tables and helpers, never exposed
+--   api        the only schema PostgREST serves
+--   audit      the append-only change log
+--   analytics  read-only views for analysts
+--   ext        extensions (cube, pg_trgm), so their objects stay out of the others
 
 begin;
+
+set local lock_timeout = '5s';
 
 create schema app;
 comment on schema app is 'Private tables and helper functions. Never exposed by PostgREST.';
@@ -26,5 +35,11 @@ alter default privileges revoke execute on functions from public;
 grant usage on schema api to anon, app_user;
 grant usage on schema app to app_user, vin_worker;
 grant usage on schema analytics to analyst;
+
+create schema ext;
+comment on schema ext is 'Extensions (cube, pg_trgm). Not exposed by PostgREST.';
+create extension cube schema ext;
+create extension pg_trgm schema ext;
+grant usage on schema ext to app_user, analyst;
 
 commit;

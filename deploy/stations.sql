@@ -1,10 +1,11 @@
 -- Deploy motovault:stations to pg
 -- requires: table_rules
+-- requires: helpers
 --
 -- Fuel and charging stations: shared reference data (no tenant_id), readable by
 -- app_user, written by the owner role (directly or through app.import_stations).
 --
--- Geo search uses the trusted `cube` extension in schema ext. earthdistance is
+-- Geo search uses the trusted `cube` extension in schema ext (created by the schemas change). earthdistance is
 -- NOT a trusted extension (the owner role cannot create it), so its two formulas
 -- (lat/lng -> point on the earth's surface; chord <-> great-circle distance) are
 -- reimplemented below as SQL-standard bodies that are bound at creation time:
@@ -13,11 +14,7 @@
 
 begin;
 
-create schema ext;
-comment on schema ext is 'Extensions (cube, pg_trgm). Not exposed by PostgREST.';
-create extension cube schema ext;
-create extension pg_trgm schema ext;
-grant usage on schema ext to app_user, analyst;
+set local lock_timeout = '5s';
 
 create function app.earth_point(latitude double precision, longitude double precision)
 returns ext.cube

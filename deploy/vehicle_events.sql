@@ -1,5 +1,6 @@
 -- Deploy motovault:vehicle_events to pg
 -- requires: vehicles
+-- requires: helpers
 --
 -- The append-only event stream of every vehicle.
 --
@@ -18,10 +19,13 @@
 --   * payload is validated per type in the database: app.vehicle_event_payload_problem()
 --     checks required keys, JSON types, ranges and enums and rejects unknown keys.
 --   * No deleted_at: events are never soft-deleted (a void event retracts one).
+--   * every partition gets extended statistics "vehicle implies tenant" (functional dependency
+--     vehicle_id => tenant_id): without them the planner multiplies the selectivity of the tenant
+--     policy by that of vehicle_id and misjudges one vehicle's history (bench/events.py).
 
 begin;
 
--- payload rules ---------------------------------------------------------------------------------
+set local lock_timeout = '5s';
 
 create function app.vehicle_event_types()
 returns text[]
@@ -175,22 +179,6 @@ $$;
 comment on function app.vehicle_event_payload_problem(text, jsonb) is
     'Why a payload is not valid for an event type (message starts with payload.<key>), or NULL when it is: required keys, JSON types, ranges, enums; unknown keys are rejected.';
 
--- a date string check that does not raise (pg_input_is_valid arrives in PostgreSQL 16)
-create function app.is_date_text(value text)
-returns boolean
-language plpgsql
-immutable
-strict
-parallel safe
-as $$
-begin
-    perform value::date;
-    return true;
-exception when others then
-    return false;
-end
-$$;
-comment on function app.is_date_text(text) is 'True when value parses as a date.';
 
 -- the stream ------------------------------------------------------------------------------------
 
@@ -419,7 +407,41 @@ grant insert on app.vehicle_events to app_user;
 
 select app.enable_tenant_rules('app.vehicle_event_voids', api_writes => false);
 
+
 -- partitions ------------------------------------------------------------------------------------
+
+create function app.ensure_vehicle_event_statistics()
+returns setof text
+language plpgsql
+as $$
+declare
+    part regclass;
+    stat text;
+begin
+    for part in
+        select i.inhrelid::regclass
+        from pg_inherits as i
+        where i.inhparent = 'app.vehicle_events'::regclass
+        order by 1
+    loop
+        stat := (select c.relname from pg_class as c where c.oid = part) || '_vehicle_implies_tenant';
+        if not exists (
+            select from pg_statistic_ext as s
+            where s.stxrelid = part
+              and s.stxnamespace = 'app'::regnamespace
+              and s.stxname = stat
+        ) then
+            execute format('create statistics app.%I (dependencies) on tenant_id, vehicle_id from %s', stat, part);
+            execute format('comment on statistics app.%I is %L', stat,
+                'vehicle_id determines tenant_id: lets the planner estimate one vehicle''s events under the tenant policy');
+            execute format('analyze %s', part);
+            return next 'app.' || stat;
+        end if;
+    end loop;
+end
+$$;
+comment on function app.ensure_vehicle_event_statistics() is
+    'Creates the extended statistics <partition>_vehicle_implies_tenant (dependencies on tenant_id, vehicle_id) on every partition of app.vehicle_events that lacks them and analyzes that partition; returns the statistics created. Called on deploy and by app.ensure_vehicle_event_partitions().';
 
 create function app.ensure_vehicle_event_partitions(
     start_month date default null,
@@ -475,6 +497,8 @@ begin
         end if;
         month := (month + interval '1 month')::date;
     end loop;
+    -- the planner's "vehicle implies tenant" statistics, on the new partitions too
+    perform app.ensure_vehicle_event_statistics();
 end
 $$;
 comment on function app.ensure_vehicle_event_partitions(date, integer) is
@@ -531,45 +555,8 @@ comment on column api.vehicle_events.source_id is 'The fuel log or maintenance r
 
 grant select, insert on api.vehicle_events to app_user;
 
-create function api.vehicle_timeline(
-    vehicle_id uuid,
-    "from" timestamptz default null,
-    "to" timestamptz default null,
-    include_voided boolean default false,
-    before timestamptz default null,
-    before_id uuid default null
-)
-returns setof api.vehicle_events
-language sql
-stable
-as $$
-    -- inlined into the caller's query (SQL, stable, not strict, not security definer), so
-    -- PostgREST's limit/offset reach the index scans. The voided check is a join with the vehicle's
-    -- few voids (one index scan), not a lookup per event.
-    select e.tenant_id, e.id, e.vehicle_id, e.type, e.occurred_at, e.odometer, e.odometer_unit, e.payload,
-           e.voids_event_id, x.voiding_event_id, e.source_id, e.created_at, e.created_by
-    from app.vehicle_events as e
-    left join app.vehicle_event_voids as x
-        on x.tenant_id = e.tenant_id
-       and x.vehicle_id = e.vehicle_id
-       and x.voided_event_id = e.id
-    where e.tenant_id = app.current_tenant_id()
-      and e.vehicle_id = vehicle_timeline.vehicle_id
-      and e.occurred_at >= coalesce(vehicle_timeline."from", '-infinity')
-      and e.occurred_at < coalesce(vehicle_timeline."to", 'infinity')
-      and e.occurred_at <= coalesce(vehicle_timeline.before, 'infinity')
-      and (vehicle_timeline.before is null
-           or (e.occurred_at, e.id) < (vehicle_timeline.before, coalesce(vehicle_timeline.before_id, 'ffffffff-ffff-ffff-ffff-ffffffffffff'::uuid)))
-      and (vehicle_timeline.include_voided or (x.voiding_event_id is null and e.type <> 'void'))
-    order by e.occurred_at desc, e.id desc
-$$;
-comment on function api.vehicle_timeline(uuid, timestamptz, timestamptz, boolean, timestamptz, uuid) is
-    $$The history of one vehicle, newest first: every event (fuel logs and maintenance records emit theirs), without voided events and void markers unless include_voided. Optional window [from, to). Page with limit and offset (GET /rpc/vehicle_timeline?vehicle_id=...&limit=50&offset=50) or, faster for deep pages, keyset: pass the last row's occurred_at and id as before and before_id.$$;
-grant execute on function api.vehicle_timeline(uuid, timestamptz, timestamptz, boolean, timestamptz, uuid) to app_user;
-
 grant execute on function
-    app.vehicle_event_types(), app.vehicle_event_payload_spec(text), app.vehicle_event_payload_problem(text, jsonb),
-    app.is_date_text(text), app.uuid_v7()
+    app.vehicle_event_types(), app.vehicle_event_payload_spec(text), app.vehicle_event_payload_problem(text, jsonb)
     to app_user;
 
 commit;

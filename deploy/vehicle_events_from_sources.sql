@@ -1,5 +1,7 @@
 -- Deploy motovault:vehicle_events_from_sources to pg
 -- requires: vehicle_events
+-- requires: fuel_logs
+-- requires: odometer_entries
 -- requires: maintenance
 --
 -- Fuel logs, completed maintenance records and odometer entries write their events into the
@@ -12,6 +14,8 @@
 -- The source rows stay the system of record; the stream never changes in place.
 
 begin;
+
+set local lock_timeout = '5s';
 
 create function app.source_event(kind text, r jsonb)
 returns table (type text, occurred_at timestamptz, odometer numeric, odometer_unit text, payload jsonb)

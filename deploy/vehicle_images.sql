@@ -6,6 +6,8 @@
 
 begin;
 
+set local lock_timeout = '5s';
+
 create table app.vehicle_images (
     tenant_id uuid not null default app.current_tenant_id(),
     id uuid not null default gen_random_uuid(),
@@ -36,7 +38,9 @@ create table app.vehicle_images (
     constraint vehicle_images_width_positive check (width between 1 and 100000),
     constraint vehicle_images_height_positive check (height between 1 and 100000),
     constraint vehicle_images_width_height_together check ((width is null) = (height is null)),
-    constraint vehicle_images_caption_length check (caption is null or char_length(caption) <= 500)
+    constraint vehicle_images_caption_length check (caption is null or char_length(caption) <= 500),
+    constraint vehicle_images_taken_at_sane
+        check (taken_at >= '1886-01-01' and taken_at < '2200-01-01')
 );
 comment on table app.vehicle_images is
     'Image metadata of vehicles: storage key (object storage), image/* content type, size, sha256, dimensions, caption; at most one primary image per vehicle.';

@@ -1,6 +1,7 @@
 -- Deploy motovault:vin_cache to pg
 -- requires: vin_rules
 --
+--
 -- One row per VIN, shared by every tenant: what a VIN decodes to is not
 -- personal, but which VINs exist is, so no API role can read this table
 -- (only the owner role and vin_worker). It has no tenant_id on purpose: one
@@ -12,6 +13,8 @@
 -- e.g. alter database motovault set motovault.vin_cache_ttl_days = 60;
 
 begin;
+
+set local lock_timeout = '5s';
 
 create function app.vin_setting(name text, fallback integer)
 returns integer
@@ -57,7 +60,7 @@ create table app.vin_cache (
     plant_country text,
     error_codes integer[] not null default '{}',
     error_texts text[] not null default '{}',
-    raw_data jsonb not null default '{}',
+    raw_data jsonb compression lz4 not null default '{}',
     source text not null,
     data_version text,
     -- MotoVaultPro's vin_cache columns, derived from the normalized ones

@@ -1,6 +1,6 @@
 -- Deploy motovault:vin_decode_queue to pg
 -- requires: vin_cache
--- requires: vehicles_decoded
+-- requires: vehicles
 --
 -- Writing a vehicle's VIN either fills the vehicle at once from a fresh cache
 -- row or queues the VIN (one live job per VIN) and NOTIFYs channel vin_decode
@@ -14,6 +14,8 @@
 -- motovault.vin_decode_backoff_seconds (30; doubles per attempt, at most one hour).
 
 begin;
+
+set local lock_timeout = '5s';
 
 create table app.vin_decode_queue (
     id bigint generated always as identity,

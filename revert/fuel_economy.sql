@@ -2,6 +2,8 @@
 
 begin;
 
+drop view analytics.fuel_economy_months;
+drop view analytics.fuel_economy_intervals;
 drop function api.fuel_economy(uuid, text, date, date);
 drop function api.fuel_economy_intervals(uuid, text, date, date);
 drop function app.resolve_economy_unit(uuid, text);

@@ -2,9 +2,6 @@
 
 begin;
 
--- granted by this change (the default of fuel_logs.id)
-revoke execute on function app.uuid_v7() from app_user;
-
 drop function api.restore_fuel_log(uuid);
 drop view api.fuel_logs_trash;
 drop view api.fuel_logs;

@@ -6,6 +6,5 @@ drop function api.restore_garage(uuid);
 drop view api.garages_trash;
 drop view api.garages;
 drop table app.garages;
-drop function app.is_time_zone(text);
 
 commit;

@@ -2,22 +2,20 @@
 
 begin;
 
+drop view analytics.maintenance_due;
 drop view api.reminders_due;
 drop function api.restore_reminder(uuid);
 drop view api.reminders_trash;
 drop function api.projected_due_on(api.reminders);
 drop function api.urgency(api.reminders);
 drop view api.reminders;
-drop function api.restore_tenant_settings(uuid);
-drop view api.tenant_settings_trash;
-drop view api.tenant_settings;
 drop function app.due_status(uuid, uuid, date, integer, text, date);
 drop function app.daily_km(uuid, uuid, date);
 drop function app.urgency_rank(text);
 drop function app.urgency(integer, numeric, integer, integer, numeric, numeric);
 drop table app.reminders;
+drop function app.reminders_snoozed_until_in_range();
 drop function app.reminders_next_occurrence();
 drop function app.reminders_prepare();
-drop table app.tenant_settings;
 
 commit;

@@ -10,8 +10,5 @@ drop table app.stations;
 drop function app.meters_to_chord(double precision);
 drop function app.chord_to_meters(double precision);
 drop function app.earth_point(double precision, double precision);
-drop extension pg_trgm;
-drop extension cube;
-drop schema ext;
 
 commit;

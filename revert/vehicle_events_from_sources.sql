@@ -1,5 +1,4 @@
 -- Revert motovault:vehicle_events_from_sources from pg
--- (events already written stay: the stream is append-only)
 
 begin;
 

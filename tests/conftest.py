@@ -66,6 +66,26 @@ db = factories.postgresql("postgresql_template")
 _names = itertools.count()
 
 
+def copy_role_settings(source: str, target: str) -> None:
+    """ALTER ROLE ... IN DATABASE settings belong to one database: CREATE DATABASE ... TEMPLATE does not
+    copy them. A clone gets the template's (the ones the plan's role_settings change made)."""
+    with psycopg.connect(SETTINGS.dsn("postgres", SUPERUSER), autocommit=True) as conn:
+        statements = conn.execute(
+            """
+            select format('alter role %%I in database %%I set %%s = %%L', r.rolname, %s::text,
+                          split_part(c, '=', 1), substr(c, strpos(c, '=') + 1))
+            from pg_db_role_setting as s
+            join pg_roles as r on r.oid = s.setrole
+            join pg_database as d on d.oid = s.setdatabase
+            cross join unnest(s.setconfig) as c
+            where d.datname = %s
+            """,
+            (target, source),
+        ).fetchall()
+        for (statement,) in statements:
+            conn.execute(statement)
+
+
 class ClonedDatabase:
     """A database cloned from the session template, with its name and URLs."""
 
@@ -83,6 +103,7 @@ class ClonedDatabase:
 
     def __enter__(self) -> "ClonedDatabase":
         self._janitor.init()
+        copy_role_settings(self._janitor.template_dbname, self.name)
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -23,7 +23,6 @@ from schemathesis.checks import not_a_server_error
 
 from hardening import DEMO_TENANT, load_demo
 from tenancy_world import seed
-from test_role_timeouts import apply_role_timeouts
 
 pytestmark = pytest.mark.api
 
@@ -45,7 +44,6 @@ def foreign_ids(api_db) -> set[str]:
     The database gets its role timeouts first, as deployed (app_user: 5 s)."""
     from conftest import SETTINGS
 
-    apply_role_timeouts(SETTINGS, api_db)
     with api_db.connect() as conn:
         load_demo(conn)
         seed(conn)

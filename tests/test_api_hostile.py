@@ -29,7 +29,6 @@ from hardening import (
     writable,
 )
 from tenancy_world import World, seed
-from test_role_timeouts import apply_role_timeouts
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +46,6 @@ TOTAL = {"cases": 0}
 @pytest.fixture(scope="module")
 def world(settings_module, api_db) -> World:
     # as deployed: app_user's 5 s statement_timeout applies (a clone lacks the per-database settings)
-    apply_role_timeouts(settings_module, api_db)
     with api_db.connect() as conn:
         load_demo(conn)
         return seed(conn)

@@ -14,7 +14,6 @@ from pathlib import Path
 import pytest
 
 from hardening import load_demo
-from test_role_timeouts import apply_role_timeouts
 
 MV = [sys.executable, "-m", "motovault"]
 
@@ -32,7 +31,6 @@ def scratch_databases(settings) -> list[str]:
 
 @pytest.fixture
 def filled_db(settings, clone_db):
-    apply_role_timeouts(settings, clone_db)  # a clone lacks the template's per-database role settings
     with clone_db.connect() as conn:
         load_demo(conn)
         demo_vehicles = conn.execute("select count(*) from app.vehicles").fetchone()[0]
@@ -79,7 +77,7 @@ def test_backup_create_then_verify(settings, filled_db, tmp_path):
     assert manifest["tables"]["app.vehicles"]["rows"] == filled_db.vehicles == 512
     assert manifest["tables"]["app.garages"]["rows"] == 4
     assert manifest["tables"]["audit.record_version"]["rows"] > 0
-    assert "role_timeouts" in manifest["sqitch_changes"]
+    assert "role_settings" in manifest["sqitch_changes"]
     assert {"role": "analyst", "name": "statement_timeout", "value": "30s"} in manifest["role_settings"]
 
     verified = motovault("backup", "verify", str(out))
@@ -113,7 +111,7 @@ def test_verify_refuses_a_tampered_backup_with_a_clear_message(settings, filled_
     assert result.returncode == 1
     assert result.stderr.strip() == (
         "motovault backup: error: sqitch verify failed on the restored database: "
-        "role_timeouts, authenticator_planner_settings not ok"
+        "role_settings not ok"
     )
 
     # the data changed after the manifest: a dump of different data under the first manifest

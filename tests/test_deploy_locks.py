@@ -8,19 +8,20 @@ the last table-altering change of the plan alters, the way a long analyst transa
 from __future__ import annotations
 
 import re
+import shutil
 import threading
 import time
 from pathlib import Path
 
 import psycopg
 import pytest
-from pglast import ast
 
 from motovault import database
 from motovault.cli import main
 from motovault.database import LockNotAvailable
-from motovault.doctor.migrations import parse_statements, sqitch_project
+from motovault.core.plan import load_plan
 from motovault.errors import MotovaultError
+from motovault.paths import state_dir
 from motovault.settings import OWNER_ROLE, load_settings
 from test_migrations_live import schema_dump
 
@@ -50,14 +51,17 @@ def test_pgoptions_keep_the_users_options_and_ours_come_last():
 
 
 def test_a_lock_timeout_in_sqitch_output_names_the_change_the_table_and_what_stayed(tmp_path):
-    err = ("psql:deploy/input_limits.sql:78: ERROR:  55P03: canceling statement due to lock timeout\n"
-           "LOCATION:  ProcessInterrupts, postgres.c:3312\n\"psql\" unexpectedly returned exit value 3\n")
-    failure = database.lock_failure("deploy", err, ROOT, "1s")
-    assert failure is not None
-    assert str(failure) == ("deploy: change input_limits could not lock app.vehicles within 1s (a long transaction "
-                            "holds it); nothing of input_limits was applied; retry later")
-    # a change without a transaction: what ran before the failing statement stays
     (tmp_path / "deploy").mkdir()
+    (tmp_path / "deploy" / "checks.sql").write_text(
+        "begin;\n\nalter table app.garages\n    add constraint garages_probe check (true);\n"
+        "alter table app.vehicles\n    add constraint vehicles_probe check (true);\n\ncommit;\n")
+    err = ("psql:deploy/checks.sql:6: ERROR:  55P03: canceling statement due to lock timeout\n"
+           "LOCATION:  ProcessInterrupts, postgres.c:3312\n\"psql\" unexpectedly returned exit value 3\n")
+    failure = database.lock_failure("deploy", err, tmp_path, "1s")
+    assert failure is not None
+    assert str(failure) == ("deploy: change checks could not lock app.vehicles within 1s (a long transaction "
+                            "holds it); nothing of checks was applied; retry later")
+    # a change without a transaction: what ran before the failing statement stays
     (tmp_path / "deploy" / "idx@v1.sql").write_text(
         "set lock_timeout = '2s';\ndrop index concurrently if exists app.v_idx;\n"
         "create index concurrently if not exists v_idx\n    on app.vehicles (vin);\n")
@@ -139,26 +143,31 @@ def test_every_deploy_script_runs_with_the_lock_timeout_and_the_users_pgoptions(
 # --- the live case: a change that alters a table someone holds ---------------------------------
 
 
-def last_change_altering_an_existing_table() -> tuple[str, str]:
-    """(change, table): the last change of the plan whose deploy script alters a table it did not create
-    and sets no lock_timeout of its own (so the deploy's PGOPTIONS bound is the one at work), and the
-    last such table it alters."""
-    for script in reversed(sqitch_project(ROOT)):
-        if re.search(r"^\s*set\s+(local\s+)?lock_timeout", script.path.read_text(), re.IGNORECASE | re.MULTILINE):
-            continue
-        created: set[str] = set()
-        altered: list[str] = []
-        for st in parse_statements(script.path.read_text()):
-            if isinstance(st.node, ast.CreateStmt):
-                created.add(f"{st.node.relation.schemaname}.{st.node.relation.relname}")
-            elif isinstance(st.node, ast.AlterTableStmt) and st.node.relation.schemaname:
-                key = f"{st.node.relation.schemaname}.{st.node.relation.relname}"
-                if key not in created:
-                    altered.append(key)
-        if altered:
-            assert script.change is not None
-            return script.change, altered[-1]
-    raise AssertionError("no change of the plan alters an existing table")
+PROBE_CHANGE = "probe_alter_vehicles"
+PROBE_TABLE = "app.vehicles"
+
+
+@pytest.fixture
+def plan_with_an_altering_change(tmp_path: Path) -> Path:
+    """A copy of the project whose plan ends with a change that alters a table an earlier change created
+    (ACCESS EXCLUSIVE, as ALTER TABLE ... ADD CONSTRAINT takes) and sets no lock_timeout of its own, so the
+    deploy's PGOPTIONS bound is the one at work. (The re-baselined @v1.0 plan has no such change yet.)"""
+    project = tmp_path / "project"
+    project.mkdir()
+    for name in ("sqitch.conf", "sqitch.plan"):
+        (project / name).write_text((ROOT / name).read_text())
+    for folder in ("deploy", "revert", "verify"):
+        shutil.copytree(ROOT / folder, project / folder)
+    last = load_plan(ROOT).entries[-1].name
+    with (project / "sqitch.plan").open("a") as plan:
+        plan.write(f"{PROBE_CHANGE} [{last}] 2026-11-25T00:00:00Z probe <probe@localhost> # alters {PROBE_TABLE}\n")
+    (project / "deploy" / f"{PROBE_CHANGE}.sql").write_text(
+        f"begin;\nalter table {PROBE_TABLE}\n    add constraint vehicles_probe check (true);\ncommit;\n")
+    (project / "revert" / f"{PROBE_CHANGE}.sql").write_text(
+        f"begin;\nalter table {PROBE_TABLE} drop constraint vehicles_probe;\ncommit;\n")
+    (project / "verify" / f"{PROBE_CHANGE}.sql").write_text(
+        "select 1 / count(*)::integer from pg_constraint where conname = 'vehicles_probe';\n")
+    return project
 
 
 class Reader(threading.Thread):
@@ -186,13 +195,16 @@ def deployed(conn: psycopg.Connection, change: str) -> bool:
                         (change,)).fetchone()[0]
 
 
-def test_a_change_that_cannot_lock_its_table_fails_fast_without_blocking_readers_then_deploys(settings, clone_db, capsys):
-    change, table = last_change_altering_an_existing_table()
+def test_a_change_that_cannot_lock_its_table_fails_fast_without_blocking_readers_then_deploys(
+    settings, clone_db, capsys, plan_with_an_altering_change, monkeypatch
+):
+    change, table = PROBE_CHANGE, PROBE_TABLE
     with clone_db.connect() as conn:
         conn.execute(f'alter database "{clone_db.name}" owner to {OWNER_ROLE}')
-    original = schema_dump(settings, clone_db.name)
-    database.sqitch(settings, clone_db.name, "revert", "-y", "--to", f"{change}^")
     reverted = schema_dump(settings, clone_db.name)
+    # `motovault db deploy` deploys the project at MOTOVAULT_ROOT; the state (secrets) stays where it is
+    monkeypatch.setenv("MOTOVAULT_STATE", str(state_dir()))
+    monkeypatch.setenv("MOTOVAULT_ROOT", str(plan_with_an_altering_change))
 
     # an analyst's transaction that read the table and stays open (killed by the server after 30 s, so
     # that without a lock_timeout this test ends - failing - instead of hanging)
@@ -233,7 +245,9 @@ def test_a_change_that_cannot_lock_its_table_fails_fast_without_blocking_readers
     assert f"+ {change}" in capsys.readouterr().out
     with clone_db.connect() as conn:
         assert deployed(conn, change)
-    assert schema_dump(settings, clone_db.name) == original
+    assert schema_dump(settings, clone_db.name) != reverted
+    with clone_db.connect() as conn:
+        assert conn.execute("select count(*) from pg_constraint where conname = 'vehicles_probe'").fetchone()[0] == 1
 
 
 def test_a_deploy_blocked_by_another_sqitch_says_so_in_one_line(settings, clone_db):

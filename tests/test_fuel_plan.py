@@ -26,7 +26,7 @@ def test_fuel_changes_revert_and_redeploy_with_data(clone_db, settings):
     demo()  # idempotent
     database.sqitch(settings, clone_db.name, "revert", "-y", "--to", "vehicles")
     with clone_db.connect() as conn:
-        assert conn.execute("select to_regclass('app.fuel_logs'), to_regnamespace('ext')").fetchone() == (None, None)
+        assert conn.execute("select to_regclass('app.fuel_logs'), to_regclass('app.stations')").fetchone() == (None, None)
     database.sqitch(settings, clone_db.name, "deploy")
     database.sqitch(settings, clone_db.name, "verify", "--from", "stations")
     demo()

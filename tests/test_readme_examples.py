@@ -55,7 +55,6 @@ from readme_examples import (
     shell_examples,
     sql_statements,
 )
-from test_role_timeouts import apply_role_timeouts
 
 ROOT = Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"
@@ -292,7 +291,6 @@ class Call:
 def demo_db(api_db):
     """The module's clone as `make up` has it: the template's per-database role settings (a clone
     lacks them) and sql/demo.sql loaded as the owner role."""
-    apply_role_timeouts(SETTINGS, api_db)
     result = subprocess.run(
         ["psql", api_db.url(), "-X", "-q", "-v", "ON_ERROR_STOP=1",
          "-c", "set role motovault_owner", "-f", str(ROOT / "sql" / "demo.sql")],

@@ -1,11 +1,13 @@
-"""Statement timeouts per role (change role_timeouts): an over-long query of an analyst, or of an API
+"""Statement timeouts per role (change role_settings): an over-long query of an analyst, or of an API
 request, is cancelled with SQLSTATE 57014 and a clear message instead of holding the server.
 
-ALTER ROLE ... IN DATABASE settings belong to one database, and a clone of the test template does not
-inherit them: each test first rebases its clone onto the change (revert + deploy through sqitch)."""
+ALTER ROLE ... IN DATABASE settings belong to one database; the test harness copies the template's
+into every clone (tests/conftest.py), and the first test runs the change's own revert and deploy
+scripts to show that they take the settings away and bring them back in this database only."""
 
 from __future__ import annotations
 
+import subprocess
 import time
 import uuid
 
@@ -13,15 +15,19 @@ import psycopg
 import pytest
 from psycopg import errors
 
-from motovault import database
+from motovault.paths import project_root
 from motovault.testing.postgrest_proc import PostgrestServer
 from tenancy_world import seed
 
 EXPECTED = {"app_user": "5s", "analyst": "30s", "anon": "2s", "vin_worker": "60s"}
 
 
-def apply_role_timeouts(settings, clone) -> None:
-    database.sqitch(settings, clone.name, "rebase", "-y", "--onto", "role_timeouts^")
+def run_script(url: str, kind: str) -> None:
+    """The change's deploy or revert script, as sqitch runs it (psql, ON_ERROR_STOP)."""
+    script = project_root() / kind / "role_settings.sql"
+    proc = subprocess.run(["psql", url, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-f", str(script)],
+                          capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stderr
 
 
 def role_settings(conn: psycopg.Connection) -> dict[str, dict[str, str]]:
@@ -37,12 +43,13 @@ def role_settings(conn: psycopg.Connection) -> dict[str, dict[str, str]]:
 
 
 def test_each_role_has_its_statement_timeout_in_this_database_only(settings, clone_db):
+    run_script(clone_db.url(), "revert")
     with clone_db.connect() as conn:
-        assert role_settings(conn) == {}, "a clone starts without the template's role settings"
-    apply_role_timeouts(settings, clone_db)
+        assert role_settings(conn) == {}, "the revert script leaves no role setting in this database"
+    run_script(clone_db.url(), "deploy")
     with clone_db.connect() as conn:
         got = role_settings(conn)
-        # (authenticator has only its planner setting, change authenticator_planner_settings)
+        # (authenticator has only its planner setting)
         assert {role: cfg.get("statement_timeout") for role, cfg in got.items() if role != "authenticator"} == EXPECTED
         assert got["authenticator"] == {"constraint_exclusion": "off"}
         assert got["analyst"]["idle_in_transaction_session_timeout"] == "10min"
@@ -52,9 +59,8 @@ def test_each_role_has_its_statement_timeout_in_this_database_only(settings, clo
             "where s.setdatabase = 0 and r.rolname = any(%s)",
             (list(EXPECTED),),
         ).fetchone()[0] == 0
-    database.sqitch(settings, clone_db.name, "revert", "-y", "--to", "role_timeouts^")
-    with clone_db.connect() as conn:
-        assert role_settings(conn) == {}
+    with psycopg.connect(settings.dsn("postgres", "postgres"), autocommit=True) as conn:
+        assert role_settings(conn) == {}, "another database of the cluster is untouched"
 
 
 @pytest.fixture
@@ -71,7 +77,6 @@ def analyst_login(clone_db):
 
 
 def test_an_over_long_analyst_query_is_cancelled_with_a_clear_error(settings, clone_db, analyst_login):
-    apply_role_timeouts(settings, clone_db)
     url = f"postgresql://analyst:{analyst_login}@{settings.pg_host}:{settings.pg_port}/{clone_db.name}"
     with psycopg.connect(url, autocommit=True) as conn:
         assert conn.execute("show statement_timeout").fetchone()[0] == "30s"
@@ -93,7 +98,6 @@ def test_an_over_long_analyst_query_is_cancelled_with_a_clear_error(settings, cl
 def test_an_api_request_that_runs_too_long_is_cut_off_with_a_clean_error(settings, clone_db):
     """Through PostgREST, which applies app_user's settings to each request: a test-only RPC that
     sleeps (created in this clone only, never in the plan) is cancelled at app_user's 5 s."""
-    apply_role_timeouts(settings, clone_db)
     with clone_db.connect() as conn:
         world = seed(conn)
         conn.execute(

@@ -1,4 +1,3 @@
 -- Verify motovault:api_decode_vin on pg
 
-select 'api.decode_vin(text)'::regprocedure;
-select 1 / (not has_function_privilege('anon', 'api.decode_vin(text)', 'execute'))::integer;
+select 1 / has_function_privilege('app_user', 'api.decode_vin(text)', 'execute')::integer;

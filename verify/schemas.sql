@@ -1,8 +1,8 @@
 -- Verify motovault:schemas on pg
 
-select 1 / (count(*) = 4)::int
-from pg_namespace
-where nspname in ('app', 'api', 'audit', 'analytics');
-
-select 1 / has_schema_privilege('anon', 'api', 'usage')::int;
-select 1 / has_schema_privilege('analyst', 'analytics', 'usage')::int;
+select 1 / count(*)::integer from pg_namespace where nspname = 'app';
+select 1 / count(*)::integer from pg_namespace where nspname = 'api';
+select 1 / count(*)::integer from pg_namespace where nspname = 'audit';
+select 1 / count(*)::integer from pg_namespace where nspname = 'analytics';
+select 1 / count(*)::integer from pg_extension where extname = 'cube' and extnamespace = 'ext'::regnamespace;
+select 1 / count(*)::integer from pg_extension where extname = 'pg_trgm' and extnamespace = 'ext'::regnamespace;

@@ -1,16 +1,18 @@
 -- Verify motovault:vehicle_events on pg
 
-select tenant_id, id, vehicle_id, type, occurred_at, odometer, odometer_unit, payload, voids_event_id, source_id,
-       created_at, updated_at, created_by, updated_by
+select tenant_id, id, vehicle_id, type, occurred_at, odometer, odometer_unit, payload, voids_event_id, source_id
 from app.vehicle_events
 where false;
-select tenant_id, voided_event_id, voided_occurred_at, vehicle_id, voiding_event_id, voiding_occurred_at,
-       created_at, updated_at, created_by, updated_by
-from app.vehicle_event_voids
-where false;
-select 1 / (select count(*)::int from pg_inherits where inhparent = 'app.vehicle_events'::regclass);
-select 'app.vehicle_events_default'::regclass;
+select tenant_id, voided_event_id, voiding_event_id from app.vehicle_event_voids where false;
 select id, voided_by_event_id from api.vehicle_events where false;
-select 'api.vehicle_timeline(uuid, timestamptz, timestamptz, boolean, timestamptz, uuid)'::regprocedure;
-select 'app.ensure_vehicle_event_partitions(date, integer)'::regprocedure;
-select 'app.vehicle_event_payload_problem(text, jsonb)'::regprocedure;
+select 'app.ensure_vehicle_event_partitions(date, integer)'::regprocedure,
+       'app.ensure_vehicle_event_statistics()'::regprocedure;
+-- this month has its partition, and every partition its statistics
+select 1 / count(*)::integer
+from pg_inherits
+where inhparent = 'app.vehicle_events'::regclass
+  and inhrelid = to_regclass(format('app.vehicle_events_p%s', to_char(current_date, 'YYYY_MM')));
+select 1 / (count(*) = 0)::integer
+from pg_inherits as i
+where i.inhparent = 'app.vehicle_events'::regclass
+  and not exists (select from pg_statistic_ext as s where s.stxrelid = i.inhrelid);

@@ -1,0 +1,9 @@
+-- Revert motovault:soft_delete from pg
+
+begin;
+
+drop function app.purge_deleted(integer);
+drop function app.restore_row(regclass, uuid);
+drop function app.soft_delete_row();
+
+commit;

@@ -1,0 +1,7 @@
+-- Revert motovault:time_zones from pg
+
+begin;
+
+drop function app.is_time_zone(text);
+
+commit;

@@ -1,0 +1,4 @@
+-- Verify motovault:time_zones on pg
+
+select 1 / app.is_time_zone('Europe/Berlin')::integer;
+select 1 / (not app.is_time_zone('Mars/Olympus_Mons'))::integer;
