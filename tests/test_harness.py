@@ -99,6 +99,13 @@ def test_a_database_deployed_by_the_plan_alone_has_no_test_helpers(settings):
             conn.execute(sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name)))
 
 
+def test_the_example_in_docs_testing_is_the_pgtap_file_that_runs():
+    """docs/testing.md shows tests/pgtap/example_vehicle_roles.sql verbatim, so the example stays true."""
+    root = Path(__file__).resolve().parents[1]
+    example = (root / "tests" / "pgtap" / "example_vehicle_roles.sql").read_text()
+    assert f"```sql\n{example}```" in (root / "docs" / "testing.md").read_text()
+
+
 def test_each_test_gets_a_fresh_clone_of_the_template(db):
     cur = db.cursor()
     cur.execute("create table app.scratch (x int)")
