@@ -78,6 +78,11 @@ def test_clones_have_the_pgtap_helper_schema(db):
         " and has_function_privilege('app_user', 'tests.unbecome()', 'execute')"
     )
     assert cur.fetchone()[0], "a test acting as app_user must be able to switch back"
+    cur.execute(
+        "select p.oid::regprocedure::text from pg_proc as p join pg_namespace as n on n.oid = p.pronamespace"
+        " where n.nspname = 'tests' and has_function_privilege('public', p.oid, 'execute')"
+    )
+    assert cur.fetchall() == [], "PUBLIC may execute no helper (motovault doctor flags it)"
 
 
 def test_a_database_deployed_by_the_plan_alone_has_no_test_helpers(settings):
