@@ -29,12 +29,20 @@ SETTINGS = load_settings()
 TEMPLATE_BASE = f"mvtest_{os.getpid()}"
 
 
+#: the pgTAP test-helper schema `tests` (docs/testing.md); test databases only, never in the sqitch plan
+PGTAP_HELPERS = ROOT / "tests" / "fixtures" / "pgtap" / "helpers.sql"
+
+
 def deploy_plan(host: str, port: int, user: str, dbname: str, password: str, **_: object) -> None:
-    """pytest-postgresql loader: the template database gets pgTAP and the whole sqitch plan."""
+    """pytest-postgresql loader: the template database gets pgTAP, the whole sqitch plan and then the
+    test helpers (schema `tests`), installed after the plan so that the plan deploys exactly as it does
+    on a real database."""
     with psycopg.connect(host=host, port=port, user=user, password=password, dbname=dbname, autocommit=True) as conn:
         conn.execute(f'alter database "{dbname}" owner to {OWNER_ROLE}')
         conn.execute("create extension if not exists pgtap")
     database.sqitch(SETTINGS, dbname, "deploy")
+    with psycopg.connect(host=host, port=port, user=user, password=password, dbname=dbname, autocommit=True) as conn:
+        conn.execute(PGTAP_HELPERS.read_text())
 
 
 _started_cluster = False

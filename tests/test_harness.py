@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -57,6 +58,57 @@ def test_pgtap_files_are_collected_as_items():
     assert stems
     for stem in stems:
         assert f"tests/pgtap/{stem}.sql::{stem}" in out
+
+
+HELPERS = {
+    "new_tenant", "new_user", "new_member", "new_garage", "new_vehicle", "new_fuel_log",
+    "become", "become_analyst", "become_owner", "unbecome", "outside_request",
+}
+
+
+def test_clones_have_the_pgtap_helper_schema(db):
+    """tests/fixtures/pgtap/helpers.sql is installed into the template, so every clone has it."""
+    cur = db.cursor()
+    cur.execute(
+        "select p.proname from pg_proc as p join pg_namespace as n on n.oid = p.pronamespace where n.nspname = 'tests'"
+    )
+    assert {r[0] for r in cur.fetchall()} == HELPERS
+    cur.execute(
+        "select has_schema_privilege('app_user', 'tests', 'usage')"
+        " and has_function_privilege('app_user', 'tests.unbecome()', 'execute')"
+    )
+    assert cur.fetchone()[0], "a test acting as app_user must be able to switch back"
+    cur.execute(
+        "select p.oid::regprocedure::text from pg_proc as p join pg_namespace as n on n.oid = p.pronamespace"
+        " where n.nspname = 'tests' and has_function_privilege('public', p.oid, 'execute')"
+    )
+    assert cur.fetchall() == [], "PUBLIC may execute no helper (motovault doctor flags it)"
+
+
+def test_a_database_deployed_by_the_plan_alone_has_no_test_helpers(settings):
+    """The helpers exist only in test databases: `sqitch deploy` of the plan never creates them."""
+    from psycopg import sql
+
+    from motovault import database
+
+    name = f"mvplain_{os.getpid()}"
+    assert database.bootstrap(settings, name)
+    try:
+        database.sqitch(settings, name, "deploy")
+        with database.superuser_connect(settings, name) as conn:
+            assert conn.execute("select to_regnamespace('app') is not null").fetchone()[0], "the plan was not deployed"
+            # every helper lives in schema tests: no schema, no helper
+            assert conn.execute("select to_regnamespace('tests')").fetchone()[0] is None
+    finally:
+        with database.superuser_connect(settings) as conn:
+            conn.execute(sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name)))
+
+
+def test_the_example_in_docs_testing_is_the_pgtap_file_that_runs():
+    """docs/testing.md shows tests/pgtap/example_vehicle_roles.sql verbatim, so the example stays true."""
+    root = Path(__file__).resolve().parents[1]
+    example = (root / "tests" / "pgtap" / "example_vehicle_roles.sql").read_text()
+    assert f"```sql\n{example}```" in (root / "docs" / "testing.md").read_text()
 
 
 def test_each_test_gets_a_fresh_clone_of_the_template(db):

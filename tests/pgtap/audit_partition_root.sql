@@ -2,14 +2,14 @@
 begin;
 select plan(2);
 
-insert into app.tenants (id, name) values ('a0000000-0000-4000-8000-000000000001', 'audit partitions');
-insert into app.vehicles (tenant_id, id, make) values ('a0000000-0000-4000-8000-000000000001', 'a0000000-0000-4000-8000-000000000002', 'Test');
+select tests.new_tenant('audit partitions') as tenant \gset
+select tests.new_vehicle(:'tenant') as vehicle \gset
 insert into app.vehicle_events (tenant_id, vehicle_id, type, occurred_at, payload)
-values ('a0000000-0000-4000-8000-000000000001', 'a0000000-0000-4000-8000-000000000002', 'note', now(), '{"text": "hello"}');
+values (:'tenant', :'vehicle', 'note', now(), '{"text": "hello"}');
 
 select is(
     (select table_name from audit.record_version
-     where tenant_id = 'a0000000-0000-4000-8000-000000000001' and new_record ->> 'type' = 'note'),
+     where tenant_id = :'tenant' and new_record ->> 'type' = 'note'),
     'app.vehicle_events',
     'an event row is audited as app.vehicle_events, not as its monthly partition'
 );

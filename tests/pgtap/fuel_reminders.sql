@@ -2,13 +2,10 @@
 -- projected due date, tenant thresholds, reminders_due.
 select plan(33);
 
-insert into app.tenants (id, name) values ('30000000-0000-4000-8000-000000000001', 'Reminder test');
-insert into app.users (id) values ('30000000-0000-4000-8000-0000000000a1');
-insert into app.memberships (tenant_id, user_id, role)
-values ('30000000-0000-4000-8000-000000000001', '30000000-0000-4000-8000-0000000000a1', 'admin');
-insert into app.vehicles (tenant_id, id, display_name, odometer_unit)
-values ('30000000-0000-4000-8000-000000000001', '30000000-0000-4000-8000-0000000000c1', 'Van', 'km'),
-       ('30000000-0000-4000-8000-000000000001', '30000000-0000-4000-8000-0000000000c2', 'Truck', 'mi');
+select tests.new_tenant('Reminder test') as tenant \gset
+select tests.new_member(:'tenant', 'admin') as admin \gset
+select tests.new_vehicle(:'tenant', 'Van', 'km') as van \gset
+select tests.new_vehicle(:'tenant', 'Truck', 'mi') as truck \gset
 
 -- urgency at each threshold (defaults 30 / 7 days, 1500 / 500 km)
 select is(app.urgency(-1, null, 30, 7, 1500, 500), 'past_due', 'one day late: past_due');
@@ -24,17 +21,15 @@ select is(app.urgency(null, 1500, 30, 7, 1500, 500), 'urgent', '1500 km left: ur
 select is(app.urgency(null, 1501, 30, 7, 1500, 500), 'not_urgent', '1501 km left: not_urgent');
 select is(app.urgency(100, 400, 30, 7, 1500, 500), 'very_urgent', 'date far, distance near: the nearer decides');
 
-set role app_user;
-select set_config('request.jwt.claims',
-    '{"sub":"30000000-0000-4000-8000-0000000000a1","tenant_id":"30000000-0000-4000-8000-000000000001"}', false);
+select tests.become(:'admin', :'tenant');
 
 -- readings: 1000 km in 50 days = 20 km/day
 insert into api.odometer_entries (vehicle_id, read_on, odometer)
-values ('30000000-0000-4000-8000-0000000000c1', current_date - 60, 10000),
-       ('30000000-0000-4000-8000-0000000000c1', current_date - 10, 11000);
+values (:'van', current_date - 60, 10000),
+       (:'van', current_date - 10, 11000);
 
 insert into api.reminders (vehicle_id, title, category, due_odometer)
-values ('30000000-0000-4000-8000-0000000000c1', 'Tyres', 'tires', 12000);
+values (:'van', 'Tyres', 'tires', 12000);
 select results_eq(
     $$select distance_left, projected_due_on, urgency from api.reminders_due where title = 'Tyres'$$,
     $$values (1000, current_date + 50, 'urgent')$$,
@@ -47,7 +42,7 @@ select results_eq(
 );
 
 insert into api.reminders (vehicle_id, title, category, due_on)
-values ('30000000-0000-4000-8000-0000000000c1', 'Insurance renewal', 'insurance', current_date + 45);
+values (:'van', 'Insurance renewal', 'insurance', current_date + 45);
 select is((select count(*)::int from api.reminders_due where title = 'Insurance renewal'), 0,
     '45 days left is not due with the default thresholds');
 insert into api.tenant_settings (reminder_urgent_days, reminder_very_urgent_days) values (60, 14);
@@ -69,14 +64,14 @@ select throws_ok(
 
 -- recurrence and dedupe
 insert into api.reminders (vehicle_id, title, category, due_on, recur_months)
-values ('30000000-0000-4000-8000-0000000000c1', 'Registration', 'registration', current_date - 2, 12);
+values (:'van', 'Registration', 'registration', current_date - 2, 12);
 select results_eq(
     $$select urgency, days_left from api.reminders_due where title = 'Registration'$$,
     $$values ('past_due', -2)$$,
     'two days late: past_due'
 );
 select throws_ok(
-    $$insert into api.reminders (vehicle_id, title, category, due_on) values ('30000000-0000-4000-8000-0000000000c1', ' registration ', 'registration', current_date)$$,
+    format($$insert into api.reminders (vehicle_id, title, category, due_on) values (%L, ' registration ', 'registration', current_date)$$, :'van'),
     '23505', 'duplicate key value violates unique constraint "reminders_one_open_per_dedupe_key"',
     'a second open reminder with the same dedupe key is refused'
 );
@@ -99,45 +94,45 @@ select throws_ok(
 );
 
 -- maintenance schedules
-insert into api.maintenance (id, vehicle_id, status, type, due_on, due_odometer, recur_months, recur_distance)
-values ('30000000-0000-4000-8000-0000000000d1', '30000000-0000-4000-8000-0000000000c1', 'scheduled', 'oil_change',
-        current_date + 20, 12000, 6, 5000);
+insert into api.maintenance (vehicle_id, status, type, due_on, due_odometer, recur_months, recur_distance)
+values (:'van', 'scheduled', 'oil_change', current_date + 20, 12000, 6, 5000)
+returning id as oil_change \gset
 select results_eq(
-    $$select source, urgency from api.reminders_due where id = '30000000-0000-4000-8000-0000000000d1'$$,
+    format($$select source, urgency from api.reminders_due where id = %L$$, :'oil_change'),
     $$values ('maintenance', 'urgent')$$,
     'scheduled maintenance is listed by reminders_due'
 );
 select results_eq(
-    $$select status, odometer, due_on, due_odometer from api.complete_maintenance('30000000-0000-4000-8000-0000000000d1', current_date, 11500, 59.90, 'usd')$$,
+    format($$select status, odometer, due_on, due_odometer from api.complete_maintenance(%L, current_date, 11500, 59.90, 'usd')$$, :'oil_change'),
     $$values ('completed', 11500, current_date + 20, 12000), ('scheduled', null, (current_date + interval '6 months')::date, 16500)$$,
     'completing records the service and creates the next occurrence (6 months / 5000 km later)'
 );
 select is(
-    (select odometer_reading from api.vehicles where id = '30000000-0000-4000-8000-0000000000c1'),
+    (select odometer_reading from api.vehicles where id = :'van'),
     11500, 'the completion odometer is a reading: the vehicle''s odometer follows'
 );
 select throws_ok(
-    $$select * from api.complete_maintenance('30000000-0000-4000-8000-0000000000d1')$$,
+    format($$select * from api.complete_maintenance(%L)$$, :'oil_change'),
     'PT409', null,
     'completing twice is 409'
 );
 select throws_ok(
-    $$insert into api.maintenance (vehicle_id, type, completed_on, odometer) values ('30000000-0000-4000-8000-0000000000c1', 'repair', current_date, 9000)$$,
+    format($$insert into api.maintenance (vehicle_id, type, completed_on, odometer) values (%L, 'repair', current_date, 9000)$$, :'van'),
     '23514', null,
     'a maintenance record with an inconsistent odometer is refused'
 );
 select throws_ok(
-    $$insert into api.maintenance (vehicle_id, type, completed_on) values ('30000000-0000-4000-8000-0000000000c1', 'polishing', current_date)$$,
+    format($$insert into api.maintenance (vehicle_id, type, completed_on) values (%L, 'polishing', current_date)$$, :'van'),
     '23514', 'new row for relation "maintenance" violates check constraint "maintenance_type_known"',
     'the maintenance type comes from the checked list'
 );
 select throws_ok(
-    $$insert into api.maintenance (vehicle_id, status, type) values ('30000000-0000-4000-8000-0000000000c1', 'scheduled', 'inspection')$$,
+    format($$insert into api.maintenance (vehicle_id, status, type) values (%L, 'scheduled', 'inspection')$$, :'van'),
     '23514', null,
     'a schedule needs a due date or odometer'
 );
 insert into api.maintenance (vehicle_id, status, type, description, due_on)
-values ('30000000-0000-4000-8000-0000000000c1', 'scheduled', 'inspection', 'Annual inspection', current_date - 3);
+values (:'van', 'scheduled', 'inspection', 'Annual inspection', current_date - 3);
 select results_eq(
     $$select source, title, urgency from api.reminders_due limit 1$$,
     $$values ('maintenance', 'Annual inspection', 'past_due')$$,

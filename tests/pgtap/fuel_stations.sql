@@ -1,19 +1,20 @@
 -- Stations: shared, read-only for app_user, nearest first through the GiST index, name search.
 select plan(12);
 
-insert into app.stations (id, name, brand, latitude, longitude, google_place_id, source)
+insert into app.stations (name, brand, latitude, longitude, google_place_id, source)
 values
-    ('00000000-0000-4000-8000-00000000f001', 'Shell Springfield Downtown', 'Shell', 39.7990, -89.6440, 'ChIJ_downtown_0001', 'import'),
-    ('00000000-0000-4000-8000-00000000f002', 'BP North',                  'BP',    39.8500, -89.6500, null, 'manual'),
-    ('00000000-0000-4000-8000-00000000f003', 'Casey''s West',              'Caseys',39.7800, -89.7500, null, 'manual'),
-    ('00000000-0000-4000-8000-00000000f004', 'Shell Chicago',             'Shell', 41.8781, -87.6298, null, 'manual');
+    ('Shell Springfield Downtown', 'Shell', 39.7990, -89.6440, 'ChIJ_downtown_0001', 'import'),
+    ('BP North',                  'BP',    39.8500, -89.6500, null, 'manual'),
+    ('Casey''s West',              'Caseys',39.7800, -89.7500, null, 'manual'),
+    ('Shell Chicago',             'Shell', 41.8781, -87.6298, null, 'manual');
 -- filler so the planner has a reason to use the index
 insert into app.stations (name, latitude, longitude, source)
 select 'Filler ' || g, -60 + (g % 120), -170 + (g % 340), 'import' from generate_series(1, 2000) as g;
 analyze app.stations;
 
-set role app_user;
-select set_config('request.jwt.claims', '{"sub":"00000000-0000-4000-8000-0000000000e1"}', false);
+-- a signed-in user with no tenant: stations are shared
+select tests.new_user() as driver \gset
+select tests.become(:'driver');
 
 select results_eq(
     $$select name from api.stations_near(39.781721, -89.650148, 25, 10)$$,
@@ -59,7 +60,7 @@ select throws_ok(
     '42501', null,
     'app_user cannot update stations'
 );
-reset role;
+select tests.unbecome();
 
 select ok(
     (select count(*) = 1 from app.stations where google_place_id = 'ChIJ_downtown_0001'),

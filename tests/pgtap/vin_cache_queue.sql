@@ -3,10 +3,9 @@
 begin;
 select plan(49);
 
-insert into app.tenants (id, name) values
-    ('10000000-0000-4000-8000-000000000001', 'One'),
-    ('10000000-0000-4000-8000-000000000002', 'Two'),
-    ('10000000-0000-4000-8000-000000000003', 'Three');
+select tests.new_tenant('One') as one \gset
+select tests.new_tenant('Two') as two \gset
+select tests.new_tenant('Three') as three \gset
 
 -- a fresh decoded row, a fresh negative entry, an expired decoded row
 insert into app.vin_cache (vin, decoded, make, model, year, trim, body_class, fuel_types, engine_cylinders,
@@ -20,16 +19,17 @@ values ('5XXXXXXX8XX000004', false, '{7}', '{"7 - Manufacturer is not registered
 select is(app.vin_check_digit('2HGFA16538H000003'), '3', 'fixture VIN 2 is valid');
 
 -- enqueue on insert -----------------------------------------------------------------------------
-insert into app.vehicles (tenant_id, id, vin, display_name)
-values ('10000000-0000-4000-8000-000000000003', '20000000-0000-4000-8000-000000000001', '1FTMW1T88MFA00001', '');
+insert into app.vehicles (tenant_id, vin, display_name)
+values (:'three', '1FTMW1T88MFA00001', '')
+returning id as first_vehicle \gset
 select is(
     (select array_agg(status) from app.vin_decode_queue where vin = '1FTMW1T88MFA00001'),
     array['queued'], 'a vehicle with an uncached VIN queues it');
-select is((select vin_decoded_at from app.vehicles where id = '20000000-0000-4000-8000-000000000001'), null, 'and is not decoded yet');
-select is((select display_name from app.vehicles where id = '20000000-0000-4000-8000-000000000001'), 'Vehicle', 'default name while waiting');
+select is((select vin_decoded_at from app.vehicles where id = :'first_vehicle'), null, 'and is not decoded yet');
+select is((select display_name from app.vehicles where id = :'first_vehicle'), 'Vehicle', 'default name while waiting');
 
-insert into app.vehicles (tenant_id, id, vin, display_name)
-values ('10000000-0000-4000-8000-000000000002', '20000000-0000-4000-8000-000000000002', '1FTMW1T88MFA00001', 'Truck');
+insert into app.vehicles (tenant_id, vin, display_name)
+values (:'two', '1FTMW1T88MFA00001', 'Truck');
 select is((select count(*)::int from app.vin_decode_queue where vin = '1FTMW1T88MFA00001'), 1,
     'the same VIN in another tenant: still one live job');
 select throws_ok(
@@ -37,60 +37,64 @@ select throws_ok(
     '23505', null, 'a second live job for a VIN is refused (vin_decode_queue_one_live_job_per_vin)');
 
 -- fill at once from a fresh cache row -----------------------------------------------------------
-insert into app.vehicles (tenant_id, id, vin, display_name)
-values ('10000000-0000-4000-8000-000000000001', '20000000-0000-4000-8000-000000000003', '1hgcm82633a004352 ', '');
+insert into app.vehicles (tenant_id, vin, display_name)
+values (:'one', '1hgcm82633a004352 ', '')
+returning id as filled \gset
 select results_eq(
-    $$select make, model, year, display_name, trim, body_class, fuel_types, engine_cylinders, vin_decode_source
-      from app.vehicles where id = '20000000-0000-4000-8000-000000000003'$$,
+    format($$select make, model, year, display_name, trim, body_class, fuel_types, engine_cylinders, vin_decode_source
+      from app.vehicles where id = %L$$, :'filled'),
     $$values ('HONDA'::text, 'Accord'::text, 2003, '2003 HONDA Accord'::text, 'EX-V6'::text, 'Coupe'::text,
               '{Gasoline}'::text[], 6, 'offline'::text)$$,
     'a fresh cache row fills an empty vehicle at once, default name included');
-select isnt((select vin_decoded_at from app.vehicles where id = '20000000-0000-4000-8000-000000000003'), null, 'vin_decoded_at set');
+select isnt((select vin_decoded_at from app.vehicles where id = :'filled'), null, 'vin_decoded_at set');
 select is((select count(*)::int from app.vin_decode_queue where vin = '1HGCM82633A004352'), 0, 'a fresh cache row: nothing queued');
 
-insert into app.vehicles (tenant_id, id, vin, display_name, make, year)
-values ('10000000-0000-4000-8000-000000000002', '20000000-0000-4000-8000-000000000004', '1HGCM82633A004352', 'My car', 'Honda', 2004);
+insert into app.vehicles (tenant_id, vin, display_name, make, year)
+values (:'two', '1HGCM82633A004352', 'My car', 'Honda', 2004)
+returning id as typed \gset
 select results_eq(
-    $$select make, model, year, display_name, trim from app.vehicles where id = '20000000-0000-4000-8000-000000000004'$$,
+    format($$select make, model, year, display_name, trim from app.vehicles where id = %L$$, :'typed'),
     $$values ('Honda'::text, 'Accord'::text, 2004, 'My car'::text, 'EX-V6'::text)$$,
     'what a person typed (make, year, display_name) is kept; only the empty model is filled');
 
-insert into app.vehicles (tenant_id, id, vin, display_name, make)
-values ('10000000-0000-4000-8000-000000000002', '20000000-0000-4000-8000-000000000005', '2HGFA16538H000003', '', 'Honda');
-select is((select display_name from app.vehicles where id = '20000000-0000-4000-8000-000000000005'), 'Honda', 'typed make makes the default name');
+insert into app.vehicles (tenant_id, vin, display_name, make)
+values (:'two', '2HGFA16538H000003', '', 'Honda')
+returning id as expired \gset
+select is((select display_name from app.vehicles where id = :'expired'), 'Honda', 'typed make makes the default name');
 select is((select count(*)::int from app.vin_decode_queue where vin = '2HGFA16538H000003' and status = 'queued'), 1,
     'an expired cache row: the VIN is queued again');
-select is((select make from app.vehicles where id = '20000000-0000-4000-8000-000000000005'), 'Honda', 'and nothing is filled from it');
+select is((select make from app.vehicles where id = :'expired'), 'Honda', 'and nothing is filled from it');
 
-insert into app.vehicles (tenant_id, id, vin, display_name)
-values ('10000000-0000-4000-8000-000000000001', '20000000-0000-4000-8000-000000000006', '5XXXXXXX8XX000004', '');
+insert into app.vehicles (tenant_id, vin, display_name)
+values (:'one', '5XXXXXXX8XX000004', '')
+returning id as negative \gset
 select is((select count(*)::int from app.vin_decode_queue where vin = '5XXXXXXX8XX000004'), 0, 'a fresh negative entry: nothing queued');
-select is((select make from app.vehicles where id = '20000000-0000-4000-8000-000000000006'), null, 'a fresh negative entry fills nothing');
+select is((select make from app.vehicles where id = :'negative'), null, 'a fresh negative entry fills nothing');
 
 -- a changed VIN -------------------------------------------------------------------------------
-update app.vehicles set vin = '1HGCM82633A004352' where id = '20000000-0000-4000-8000-000000000001';
+update app.vehicles set vin = '1HGCM82633A004352' where id = :'first_vehicle';
 select results_eq(
-    $$select make, trim, display_name from app.vehicles where id = '20000000-0000-4000-8000-000000000001'$$,
+    format($$select make, trim, display_name from app.vehicles where id = %L$$, :'first_vehicle'),
     $$values ('HONDA'::text, 'EX-V6'::text, '2003 HONDA Accord'::text)$$,
     'changing the VIN to a cached one fills the vehicle');
-update app.vehicles set vin = '1M8GDM9AXKP042788' where id = '20000000-0000-4000-8000-000000000001';
+update app.vehicles set vin = '1M8GDM9AXKP042788' where id = :'first_vehicle';
 select results_eq(
-    $$select make, model, year, display_name, trim, body_class, vin_decoded_at, vin_filled from app.vehicles where id = '20000000-0000-4000-8000-000000000001'$$,
+    format($$select make, model, year, display_name, trim, body_class, vin_decoded_at, vin_filled from app.vehicles where id = %L$$, :'first_vehicle'),
     $$values (null::text, null::text, null::integer, 'Vehicle'::text, null::text, null::text, null::timestamptz, null::text[])$$,
     'changing the VIN again clears what the old one decoded and filled, and its default name');
-update app.vehicles set vin = '1HGCM82633A004352', make = 'Acura' where id = '20000000-0000-4000-8000-000000000001';
+update app.vehicles set vin = '1HGCM82633A004352', make = 'Acura' where id = :'first_vehicle';
 select results_eq(
-    $$select make, model, year, display_name, vin_filled from app.vehicles where id = '20000000-0000-4000-8000-000000000001'$$,
+    format($$select make, model, year, display_name, vin_filled from app.vehicles where id = %L$$, :'first_vehicle'),
     $$values ('Acura'::text, 'Accord'::text, 2003, '2003 Acura Accord'::text, '{model,year}'::text[])$$,
     'vin_filled lists what the decoder filled');
-update app.vehicles set vin = '1M8GDM9AXKP042788', make = 'Harley' where id = '20000000-0000-4000-8000-000000000001';
+update app.vehicles set vin = '1M8GDM9AXKP042788', make = 'Harley' where id = :'first_vehicle';
 select results_eq(
-    $$select make, model, year, display_name from app.vehicles where id = '20000000-0000-4000-8000-000000000001'$$,
+    format($$select make, model, year, display_name from app.vehicles where id = %L$$, :'first_vehicle'),
     $$values ('Harley'::text, null::text, null::integer, 'Harley'::text)$$,
     'a make typed in the same update as the VIN change is kept; filled model and year go');
 select is((select count(*)::int from app.vin_decode_queue where vin = '1M8GDM9AXKP042788'), 1, 'and queues the new VIN');
-update app.vehicles set notes = 'x' where id = '20000000-0000-4000-8000-000000000003';
-select isnt((select trim from app.vehicles where id = '20000000-0000-4000-8000-000000000003'), null, 'other updates keep the decoded fields');
+update app.vehicles set notes = 'x' where id = :'filled';
+select isnt((select trim from app.vehicles where id = :'filled'), null, 'other updates keep the decoded fields');
 
 -- TTL and purge --------------------------------------------------------------------------------
 select is(app.vin_cache_ttl(true), interval '30 days', 'decoded VINs: 30 days by default');
@@ -144,7 +148,7 @@ select results_eq(
     $$select cached, filled, done from app.vin_decode_finish(array(select id from app.vin_decode_queue where leased_by = 'w3'), 'w3')$$,
     $$values (1::bigint, 1::bigint, 1::bigint)$$, 'finish writes the cache, fills the vehicle, marks the job done');
 select results_eq(
-    $$select vin, make, model, year, display_name, trim from app.vehicles where id = '20000000-0000-4000-8000-000000000001'$$,
+    format($$select vin, make, model, year, display_name, trim from app.vehicles where id = %L$$, :'first_vehicle'),
     $$values ('1M8GDM9AXKP042788'::text, 'Harley'::text, 'FLHR'::text, 2019, '2019 Harley FLHR'::text, 'Road King'::text)$$,
     'the worker keeps the typed make, fills model and year, renames a default-named vehicle');
 select results_eq(
