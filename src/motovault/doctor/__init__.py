@@ -3,8 +3,10 @@
     from motovault.doctor import DoctorOptions, run_doctor
     report = run_doctor(DoctorOptions(dsn=..., sqitch=Path(".")))
 
-Modules: catalog (bulk catalog queries), live (lints on the catalog), policies (RLS predicate
-analysis with pglast), migrations (lints on migration files), suppress (the ignore file),
+Modules: rule (what a rule is), rules/ (the registry: one module per rule), catalog (bulk catalog
+queries), live (runs the live rules), policies (RLS predicate analysis with pglast), migrations
+(migration sources), walker (replays migrations and dispatches to the migration rules), parsing and
+locks (statements and the locks they take), suppress (the ignore file),
 report (markdown and JSON).
 """
 

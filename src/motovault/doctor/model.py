@@ -17,7 +17,7 @@ class Level(IntEnum):
         return self.name.lower()
 
     @classmethod
-    def parse(cls, value: str) -> "Level":
+    def parse(cls, value: str) -> Level:
         try:
             return cls[value.upper()]
         except KeyError:

@@ -12,6 +12,7 @@
     lint = "missing_tenant_id"                 # lint name + object glob
     object = "app.stations"
     reason = "shared reference data, the same for every tenant"
+
 """
 
 from __future__ import annotations
@@ -69,7 +70,8 @@ def load_suppressions(path: Path) -> list[Suppression]:
         raise MotovaultError(f"ignore file {path} is not valid TOML: {exc}") from None
     unknown_top = set(data) - {"suppress"}
     if unknown_top:
-        raise MotovaultError(f"ignore file {path}: unknown table(s) {', '.join(sorted(unknown_top))} (use [[suppress]])")
+        tables = ", ".join(sorted(unknown_top))
+        raise MotovaultError(f"ignore file {path}: unknown table(s) {tables} (use [[suppress]])")
     out: list[Suppression] = []
     for i, entry in enumerate(data.get("suppress", []), 1):
         where = f"ignore file {path}, suppression #{i}"
@@ -86,7 +88,8 @@ def load_suppressions(path: Path) -> list[Suppression]:
         if entry.get("key") and (entry.get("lint") or entry.get("object")):
             raise MotovaultError(f"{where}: give either key or lint+object, not both")
         key = entry.get("key")
-        if key is not None and not (isinstance(key, str) or (isinstance(key, list) and key and all(isinstance(k, str) for k in key))):
+        key_list = isinstance(key, list) and key and all(isinstance(k, str) for k in key)
+        if key is not None and not (isinstance(key, str) or key_list):
             raise MotovaultError(f"{where}: key must be a string or a list of strings")
         out.append(Suppression(reason=reason.strip(), key=key, lint=entry.get("lint"), object=entry.get("object")))
     return out
