@@ -18,6 +18,7 @@ from pathlib import Path
 
 import psycopg
 
+from ..core.db import connect, describe
 from ..errors import MotovaultError
 from .catalog import Catalog, load_catalog
 from .live import LiveOptions, run_live_lints, tenant_column
@@ -44,7 +45,7 @@ _ON_DELETE = {"a": "no action", "r": "restrict", "c": "cascade", "n": "set null"
 
 
 def table_facts(cat: Catalog) -> list[TableFacts]:
-    out = []
+    out: list[TableFacts] = []
     for rel in cat.tables():
         names = {c.name for c in rel.columns}
         fks = []
@@ -67,21 +68,13 @@ def table_facts(cat: Catalog) -> list[TableFacts]:
     return out
 
 
-def connect(dsn: str) -> psycopg.Connection:
-    try:
-        return psycopg.connect(dsn, autocommit=True, connect_timeout=10)
-    except psycopg.Error as exc:
-        msg = " ".join(str(exc).split())
-        raise MotovaultError(f"cannot connect to the database: {msg}") from None
-
-
 def run_doctor(opts: DoctorOptions) -> Report:
     suppressions: list[Suppression] = load_suppressions(opts.ignore_file) if opts.ignore_file else []
     findings: list[Finding] = []
     database: DatabaseFacts | None = None
     tables: list[TableFacts] = []
     if opts.dsn:
-        with connect(opts.dsn) as conn:
+        with connect(opts.dsn, what=f"the database {describe(opts.dsn)}") as conn:
             try:
                 conn.execute("set statement_timeout = '60s'")
                 cat = load_catalog(conn, opts.schemas or None, exact_counts=opts.exact_counts)
@@ -111,6 +104,6 @@ def run_doctor(opts: DoctorOptions) -> Report:
     return Report(
         database=database, tables=tables, findings=findings, migration_source=source,
         migration_files=[f.name for f in files],
-        generated_at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        generated_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         unused_suppressions=[label for s in suppressions for label in s.unused()],
     )
