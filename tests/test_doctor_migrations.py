@@ -10,7 +10,7 @@ import pytest
 from motovault.doctor.migrations import (
     analyse_migrations, numbered_folder, parse_statements, sqitch_project, strip_psql,
 )
-from motovault.doctor.model import Level
+from motovault.doctor.model import Finding, Level
 
 
 def folder(tmp_path: Path, files: dict[str, str]) -> dict[str, object]:
@@ -305,3 +305,38 @@ def test_our_own_sqitch_project_parses():
     files = sqitch_project(root)
     assert files and all(f.path.is_file() for f in files)
     assert not [f for f in analyse_migrations(files, sqitch=True) if f.lint == "migration_unparseable"]
+
+
+# --- a real history: ALTER before CREATE, and the later CREATE TABLE IF NOT EXISTS --------------------
+
+HISTORY = Path(__file__).parent / "fixtures" / "doctor" / "history"
+HISTORY_SETS = {
+    "numbered": ("002_reminder_notes.sql", "003_reminders.sql", "004_reminder_due.sql", False),
+    "sqitch": ("deploy/reminder_notes.sql", "deploy/reminders.sql", "deploy/reminder_due.sql", True),
+}
+
+
+def history(kind: str) -> dict[str, Finding]:
+    sqitch = HISTORY_SETS[kind][3]
+    files = sqitch_project(HISTORY / kind) if sqitch else numbered_folder(HISTORY / kind)
+    return {f.key: f for f in analyse_migrations(files, sqitch=sqitch)}
+
+
+@pytest.mark.parametrize("kind", HISTORY_SETS)
+def test_create_table_if_not_exists_after_an_earlier_alter_is_checked_like_any_create(kind: str) -> None:
+    notes, creates, due, _ = HISTORY_SETS[kind]
+    found = history(kind)
+    f = found[f"migration_table_without_tenant_id:{creates}:reminders"]
+    assert f.level == Level.WARNING and "references tenant table(s) vehicles" in f.evidence
+    # its columns and NOT NULLs are known afterwards: reminders is an existing table with a NOT NULL title
+    assert found[f"migration_not_null_without_default:{due}:reminders.due_on"].level == Level.WARNING
+    assert f"migration_set_not_null_scan:{due}:reminders.title" not in found
+    assert f"migration_column_added_later:{due}:reminders.due_on" in found
+
+
+
+def test_create_if_not_exists_of_a_table_the_set_created_earlier_stays_a_no_op(tmp_path: Path) -> None:
+    found = folder(tmp_path, {"001.sql": BASE, "002.sql": "create table if not exists vehicles (id uuid primary key);",
+                              "003.sql": "alter table vehicles add column label text;"})
+    assert "migration_table_without_tenant_id:002.sql:vehicles" not in found  # vehicles of 001 (with tenant_id) stays
+    assert "migration_column_added_later:003.sql:vehicles.label" in found

@@ -340,9 +340,10 @@ class Walker:
             self.in_transaction = False
 
     def _create(self, rv: ast.RangeVar, if_not_exists: bool) -> TableState | None:
-        """Record a CREATE TABLE; None when it is a no-op (IF NOT EXISTS, and the table is known)."""
+        """Record a CREATE TABLE; None when it is a no-op (IF NOT EXISTS, and the set created it earlier).
+        A table the set only used so far (an ALTER before its CREATE) is created here for real."""
         known = self.lookup(rv)
-        if if_not_exists and known is not None:
+        if if_not_exists and known is not None and known.created_in is not None:
             return None
         if known is not None and known.created_in is None:
             del self.tables[known.key]
