@@ -334,6 +334,82 @@ def test_create_table_if_not_exists_after_an_earlier_alter_is_checked_like_any_c
     assert f"migration_column_added_later:{due}:reminders.due_on" in found
 
 
+@pytest.mark.parametrize("kind", HISTORY_SETS)
+def test_statements_on_a_table_created_later_are_errors(kind: str) -> None:
+    notes, creates, _, _ = HISTORY_SETS[kind]
+    found = history(kind)
+    f = found[f"migration_table_used_before_creation:{notes}:reminders"]
+    assert f.level == Level.ERROR and f.file == notes
+    text = (HISTORY / kind / notes).read_text().splitlines()
+    assert f.line is not None  # the first statement on it:
+    assert text[f.line - 1].startswith("alter table reminders add column note")
+    assert creates in f.evidence and "reminders" in f.message
+    assert [k for k in found if k.startswith("migration_table_used_before_creation:")] == [f.key]  # one per file
+    # never created in the set: it predates the migrations
+    assert not [k for k in found if "legacy_users" in k and k.startswith("migration_table_used_before_creation")]
+
+
+BEFORE_CREATION = [
+    # name, bad files, good files, key
+    ("alter_before_create",
+     {"001.sql": "alter table t add column a int;", "002.sql": "create table t (id int primary key, tenant_id uuid);"},
+     {"001.sql": "create table t (id int primary key, tenant_id uuid);", "002.sql": "alter table t add column a int;"},
+     "migration_table_used_before_creation:001.sql:t"),
+    ("index_before_create_in_the_same_file",
+     {"001.sql": "create index if not exists t_a on t (a);\ncreate table t (id int primary key, tenant_id uuid, a "
+                 "int);"},
+     {"001.sql": "create table t (id int primary key, tenant_id uuid, a int);\ncreate index if not exists t_a on t "
+                 "(a);"},
+     "migration_table_used_before_creation:001.sql:t"),
+    ("foreign_key_to_a_table_created_later",
+     {"001.sql": "create table c (id int primary key, tenant_id uuid, p_id int references app.p (id));",
+      "002.sql": "create table app.p (id int primary key, tenant_id uuid);"},
+     {"001.sql": "create table app.p (id int primary key, tenant_id uuid);",
+      "002.sql": "create table c (id int primary key, tenant_id uuid, p_id int references app.p (id));"},
+     "migration_table_used_before_creation:001.sql:app.p"),
+    ("trigger_and_policy_before_create",
+     {"001.sql": "create trigger t_touch before update on t for each row execute function touch();\n"
+                 "create policy t_read on t using (true);",
+      "002.sql": "create table t (id int primary key, tenant_id uuid);"},
+     {"001.sql": "create table t (id int primary key, tenant_id uuid);",
+      "002.sql": "create trigger t_touch before update on t for each row execute function touch();"},
+     "migration_table_used_before_creation:001.sql:t"),
+    ("alter_after_drop",
+     {"001.sql": "create table t (id int primary key, tenant_id uuid);", "002.sql": "drop table t;",
+      "003.sql": "alter table t add column a int;"},
+     {"001.sql": "create table t (id int primary key, tenant_id uuid);", "002.sql": "drop table t;",
+      "003.sql": "alter table if exists t add column a int;"},
+     "migration_table_used_before_creation:003.sql:t"),
+    ("alter_the_old_name_after_a_rename",
+     {"001.sql": "create table t (id int primary key, tenant_id uuid);", "002.sql": "alter table t rename to u;",
+      "003.sql": "alter table t add column a int;"},
+     {"001.sql": "create table t (id int primary key, tenant_id uuid);", "002.sql": "alter table t rename to u;",
+      "003.sql": "alter table u add column a int;"},
+     "migration_table_used_before_creation:003.sql:t"),
+    ("if_exists_before_create_is_fine",
+     {"001.sql": "drop table t;", "002.sql": "create table t (id int primary key, tenant_id uuid);"},
+     {"001.sql": "drop table if exists t;", "002.sql": "create table t (id int primary key, tenant_id uuid);"},
+     "migration_table_used_before_creation:001.sql:t"),
+    ("a_table_never_created_in_the_set_is_pre_existing",
+     {"001.sql": "alter table t add column a "
+                 "int;", "002.sql": "create table if not exists t (id int primary key, tenant_id uuid);"},
+     {"001.sql": "alter table t add column a "
+                 "int;", "002.sql": "create table if not exists t2 (id int primary key, tenant_id uuid);"},
+     "migration_table_used_before_creation:001.sql:t"),
+]
+
+
+@pytest.mark.parametrize("name,bad,good,key", BEFORE_CREATION, ids=[c[0] for c in BEFORE_CREATION])
+def test_table_used_before_creation(
+        tmp_path: Path, name: str, bad: dict[str, str], good: dict[str, str], key: str) -> None:
+    (tmp_path / "bad").mkdir()
+    (tmp_path / "good").mkdir()
+    found = folder(tmp_path / "bad", bad)
+    assert key in found, f"{key} not in {sorted(found)}"
+    assert found[key].level == Level.ERROR
+    found = folder(tmp_path / "good", good)
+    assert not [k for k in found if k.startswith("migration_table_used_before_creation:")], sorted(found)
+
 
 def test_create_if_not_exists_of_a_table_the_set_created_earlier_stays_a_no_op(tmp_path: Path) -> None:
     found = folder(tmp_path, {"001.sql": BASE, "002.sql": "create table if not exists vehicles (id uuid primary key);",
