@@ -416,3 +416,96 @@ def test_create_if_not_exists_of_a_table_the_set_created_earlier_stays_a_no_op(t
                               "003.sql": "alter table vehicles add column label text;"})
     assert "migration_table_without_tenant_id:002.sql:vehicles" not in found  # vehicles of 001 (with tenant_id) stays
     assert "migration_column_added_later:003.sql:vehicles.label" in found
+
+
+# --- patch changes: a function or view redefined by another change -------------------------------------
+
+
+FUNC = "create or replace function app.vin_clean(vin text) returns text language sql immutable return upper(vin);\n"
+FUNC2 = FUNC.replace("upper(vin)", "upper(btrim(vin))")
+VIEW = "create view api.vehicles with (security_invoker = true) as select id, vin from app.vehicles;\n"
+VIEW2 = VIEW.replace("create view", "create or replace view").replace("id, vin", "id, vin, 1 as n")
+
+PATCHES = [
+    # name, bad files, good files, key (numbered folder: info)
+    ("create_or_replace_function_in_a_later_file",
+     {"001.sql": FUNC, "002.sql": FUNC2}, {"001.sql": FUNC + FUNC2},
+     "migration_patch_change:002.sql:app.vin_clean(text)"),
+    ("unqualified_name_matches",
+     {"001.sql": FUNC, "002.sql": FUNC2.replace("app.vin_clean", "vin_clean")},
+     {"001.sql": FUNC, "002.sql": FUNC2.replace("app.vin_clean(vin text)", "app.vin_clean(vin text, strict boolean)")},
+     "migration_patch_change:002.sql:app.vin_clean(text)"),
+    ("view_replaced_in_a_later_file",
+     {"001.sql": VIEW, "002.sql": VIEW2},
+     {"001.sql": VIEW, "002.sql": VIEW2.replace("api.vehicles", "api.vehicles_v2")},
+     "migration_patch_change:002.sql:api.vehicles"),
+    ("drop_then_create_again",
+     {"001.sql": FUNC, "002.sql": "drop function app.vin_clean(text);\n" + FUNC2.replace(" or replace", "")},
+     {"001.sql": FUNC, "002.sql": "drop function "
+                                  "app.vin_clean(text);", "003.sql": FUNC2.replace("vin_clean", "vin_trim")},
+     "migration_patch_change:002.sql:app.vin_clean(text)"),
+    ("alter_function_attributes",
+     {"001.sql": FUNC, "002.sql": "alter function app.vin_clean(text) security definer;"},
+     {"001.sql": FUNC + "alter function app.vin_clean(text) security definer;"},
+     "migration_patch_change:002.sql:app.vin_clean(text)"),
+    ("alter_view_options",
+     {"001.sql": VIEW, "002.sql": "alter view api.vehicles set (security_barrier = true);"},
+     {"001.sql": VIEW, "002.sql": "alter view api.vehicles owner to someone_else;"},
+     "migration_patch_change:002.sql:api.vehicles"),
+]
+
+
+@pytest.mark.parametrize("name,bad,good,key", PATCHES, ids=[c[0] for c in PATCHES])
+def test_patch_change_in_a_numbered_folder(
+        tmp_path: Path, name: str, bad: dict[str, str], good: dict[str, str], key: str) -> None:
+    (tmp_path / "bad").mkdir()
+    (tmp_path / "good").mkdir()
+    found = folder(tmp_path / "bad", bad)
+    assert key in found, f"{key} not in {sorted(found)}"
+    f = found[key]
+    assert f.level == Level.INFO and "001.sql" in f.message and "002.sql" in f.message and f.remediation
+    found = folder(tmp_path / "good", good)
+    assert not [k for k in found if k.startswith("migration_patch_change:")], sorted(found)
+
+
+PLAN_HEAD = "%syntax-version=1.0.0\n%project=p\n\n"
+
+
+def sqitch(tmp_path: Path, plan: list[str], scripts: dict[str, str]) -> dict[str, Finding]:
+    (tmp_path / "sqitch.conf").write_text("[core]\n\tengine = pg\n")
+    lines = [f"{entry} 2026-01-0{i + 1}T00:00:00Z a <a@b> # {entry.split()[0]}" for i, entry in enumerate(plan)]
+    (tmp_path / "sqitch.plan").write_text(PLAN_HEAD + "\n".join(lines) + "\n")
+    (tmp_path / "deploy").mkdir()
+    for name, text in scripts.items():
+        (tmp_path / "deploy" / name).write_text(text)
+    return {f.key: f for f in analyse_migrations(sqitch_project(tmp_path), sqitch=True)}
+
+
+def test_patch_change_in_a_sqitch_project_names_both_changes_and_says_rework(tmp_path: Path) -> None:
+    found = sqitch(tmp_path, ["helpers", "vehicles [helpers]"], {"helpers.sql": FUNC, "vehicles.sql": FUNC2})
+    f = found["migration_patch_change:deploy/vehicles.sql:app.vin_clean(text)"]
+    assert f.level == Level.WARNING and f.file == "deploy/vehicles.sql" and f.line == 1
+    assert "created by change helpers (deploy/helpers.sql)" in f.message
+    assert "redefined by change vehicles (deploy/vehicles.sql)" in f.message
+    assert f.remediation.startswith("sqitch rework helpers")
+
+
+def test_a_rework_may_redefine_its_own_objects(tmp_path: Path) -> None:
+    found = sqitch(tmp_path, ["helpers", "@v1", "vehicles [helpers]", "helpers [helpers@v1]"],
+                   {"helpers@v1.sql": FUNC + VIEW, "vehicles.sql": "select 1;\n", "helpers.sql": FUNC2 + VIEW2})
+    assert not [k for k in found if k.startswith("migration_patch_change:")], sorted(found)
+
+
+def test_a_rework_of_another_change_is_still_a_patch(tmp_path: Path) -> None:
+    found = sqitch(tmp_path, ["helpers", "other", "@v1", "other [other@v1]"],
+                   {"helpers.sql": FUNC, "other@v1.sql": "select 1;\n", "other.sql": FUNC2})
+    assert found["migration_patch_change:deploy/other.sql:app.vin_clean(text)"].level == Level.WARNING
+
+
+def test_overloads_are_different_functions(tmp_path: Path) -> None:
+    found = sqitch(tmp_path, ["a", "b [a]"], {
+        "a.sql": FUNC,
+        "b.sql": FUNC2.replace("(vin text)", "(vin varchar, strict "
+                                             "boolean)") + "alter function app.vin_clean(text, int) stable;\n",
+    })
+    assert not [k for k in found if k.startswith("migration_patch_change:")], sorted(found)

@@ -102,10 +102,11 @@ def test_every_rule_has_docs_and_both_examples(rule: Rule) -> None:
 
 def test_registry_order_and_lookup() -> None:
     names = [r.name for r in RULES]
-    assert len(names) == len(set(names)) >= len(STABLE)
+    assert len(names) == len(set(names)) >= len(STABLE) + 2
     assert names == sorted(r.name for r in live_rules()) + sorted(r.name for r in migration_rules())
     assert closest("lock_timeout") == "migration_without_lock_timeout"
     assert closest("rls_disabeld") == "rls_disabled"
+    assert closest("patch_change") == "migration_patch_change"
     assert closest("qqqqqqqq") is None
 
 
