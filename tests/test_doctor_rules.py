@@ -1,5 +1,5 @@
 """The rule registry: every rule documented, with an example that triggers it and the same thing done right
-(both run here, side by side, per rule); names stable."""
+(both run here, side by side, per rule); names stable; --list-rules, --explain; docs/doctor up to date."""
 
 from __future__ import annotations
 
@@ -11,7 +11,9 @@ from typing import Any
 import psycopg
 import pytest
 
+from motovault.cli import main
 from motovault.doctor import DoctorOptions, run_doctor
+from motovault.doctor.docs import INDEX, explain, list_rules, render_docs, rule_page, write_docs
 from motovault.doctor.heuristics import LiveOptions
 from motovault.doctor.migrations import analyse_migrations, numbered_folder, sqitch_project
 from motovault.doctor.model import CATEGORIES, Finding, Level
@@ -20,6 +22,7 @@ from motovault.doctor.rules import all_rules, closest, find_rule, live_rules, mi
 from motovault.settings import load_settings
 
 ROOT = Path(__file__).resolve().parents[1]
+DOCS = ROOT / "docs" / "doctor"
 RULES = all_rules()
 
 #: every lint the doctor reported before the registry, with its level(s) and category: suppression files and
@@ -200,3 +203,59 @@ def test_live_rule_with_and_without_the_defect(rule: Rule, empty_db: str) -> Non
     assert not [f.key for f in good if f.lint == rule.name]
     check_levels(good)
 
+
+# --- --list-rules, --explain, docs/doctor ------------------------------------------------------------
+
+
+def test_list_rules_one_line_per_rule_in_registry_order(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["doctor", "--list-rules"]) == 0
+    out = capsys.readouterr().out
+    assert out == list_rules()
+    lines = out.splitlines()
+    assert [line.split()[0] for line in lines] == [r.name for r in RULES]
+    for line, rule in zip(lines, RULES, strict=True):
+        name, level, category, summary = line.split(None, 3)
+        assert (name, level, category, summary) == (rule.name, rule.level.label, rule.category, rule.summary)
+
+
+def test_explain_prints_the_rule_page(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["doctor", "--explain", "migration_patch_change"]) == 0
+    out = capsys.readouterr().out
+    rule = find_rule("migration_patch_change")
+    assert rule is not None and out == rule_page(rule)
+    for heading in ("## Anti-pattern", "## Why it hurts", "## Fix", "## Example"):
+        assert heading in out
+    assert explain("rls_disabled").startswith("# rls_disabled\n")
+
+
+def test_explain_an_unknown_rule_is_one_line_naming_the_closest(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["doctor", "--explain", "lock_timeout"]) == 1
+    out, err = capsys.readouterr()
+    assert out == "" and err.count("\n") == 1
+    assert err.startswith("motovault doctor: error: unknown rule 'lock_timeout'; did you mean "
+                          "migration_without_lock_timeout?")
+    assert main(["doctor", "--explain", "qqqqqqqq"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "did you mean" not in err and "--list-rules" in err
+
+
+def test_committed_docs_are_what_the_registry_generates() -> None:
+    pages = render_docs()
+    assert set(pages) == {INDEX} | {f"{r.name}.md" for r in RULES}
+    committed = {p.name for p in DOCS.glob("*")} if DOCS.is_dir() else set()
+    assert committed == set(pages), "run: .venv/bin/motovault doctor --write-docs docs/doctor"
+    stale = [name for name, text in pages.items() if (DOCS / name).read_text() != text]
+    assert not stale, f"docs/doctor is stale ({', '.join(stale)}): .venv/bin/motovault doctor --write-docs docs/doctor"
+
+
+def test_write_docs_writes_every_page_and_removes_only_its_own_stale_ones(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "docs"
+    out.mkdir()
+    (out / "notes.md").write_text("# mine\n")
+    (out / "gone_rule.md").write_text("# gone_rule\n" + render_docs()[INDEX].splitlines()[2] + "\n")
+    assert main(["doctor", "--write-docs", str(out)]) == 0
+    assert capsys.readouterr().out == f"wrote {len(RULES) + 1} pages to {out}\n"
+    assert {p.name for p in out.glob("*.md")} == set(render_docs()) | {"notes.md"}
+    assert (out / "migration_patch_change.md").read_text() == render_docs()["migration_patch_change.md"]
+    assert write_docs(out) and (out / "notes.md").read_text() == "# mine\n"

@@ -5,11 +5,12 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import Any
 
 from ..errors import MotovaultError
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction[Any]) -> None:
     p = sub.add_parser(
         "doctor",
         help="lint a database's schema (and its migrations) for tenancy, integrity, security, performance",
@@ -33,13 +34,38 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--large-table-rows", type=int, default=1_000_000, metavar="N",
                    help="rows from which an event-like table must be partitioned or time-indexed (default 1000000)")
     p.add_argument("--output", "-o", type=Path, metavar="FILE", help="write the report there instead of stdout")
+    docs = p.add_mutually_exclusive_group()
+    docs.add_argument("--list-rules", action="store_true",
+                      help="list the rules (name, level, category, summary) and exit")
+    docs.add_argument("--explain", metavar="RULE", help="print the documentation of one rule and exit")
+    docs.add_argument("--write-docs", type=Path, metavar="DIR",
+                      help="write the rules' documentation pages into DIR and exit")
     p.set_defaults(func=run)
+
+
+def _documentation(args: argparse.Namespace) -> int | None:
+    """--list-rules, --explain, --write-docs: no database, no migrations."""
+    from ..doctor import docs
+
+    if args.list_rules:
+        sys.stdout.write(docs.list_rules())
+    elif args.explain is not None:
+        sys.stdout.write(docs.explain(args.explain))
+    elif args.write_docs is not None:
+        written = docs.write_docs(args.write_docs)
+        print(f"wrote {len(written)} pages to {args.write_docs}")
+    else:
+        return None
+    return 0
 
 
 def run(args: argparse.Namespace) -> int:
     from ..doctor import DoctorOptions, Level, render_json, render_markdown, run_doctor
     from ..doctor.live import LiveOptions
 
+    status = _documentation(args)
+    if status is not None:
+        return status
     dsn = args.dsn
     if args.no_live:
         if not (args.migrations or args.sqitch):

@@ -6,8 +6,8 @@
 Modules: rule (what a rule is), rules/ (the registry: one module per rule), catalog (bulk catalog
 queries), live (runs the live rules), policies (RLS predicate analysis with pglast), migrations
 (migration sources), walker (replays migrations and dispatches to the migration rules), parsing and
-locks (statements and the locks they take), suppress (the ignore file),
-report (markdown and JSON).
+locks (statements and the locks they take), suppress (the ignore file), report (markdown and JSON),
+docs (rule docs, --list-rules, --explain).
 """
 
 from __future__ import annotations
