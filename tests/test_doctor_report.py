@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -154,3 +155,103 @@ def test_a_key_list_suppresses_each_key_and_reports_the_unused_ones(capsys, tmp_
     ignore.write_text('[[suppress]]\nkey = ["migration_*", 1]\nreason = "a number is no key glob"\n')
     status, _, err = doctor(capsys, "--no-live", "--migrations", str(tmp_path / "m"), "--ignore-file", str(ignore))
     assert status == 1 and "key must be a string or a list of strings" in err
+
+
+# --- the ignore file is found by itself ---------------------------------------------------------------
+
+SUPPRESS_T = ('[[suppress]]\nkey = "migration_without_lock_timeout:002.sql:t"\n'
+              'reason = "{where}: deployed with PGOPTIONS lock_timeout"\n')
+
+
+def repo(tmp_path: Path, git_dir: bool = True) -> Path:
+    """tmp/repo (a repository root: .git) with db/migrations holding a finding to suppress."""
+    root = tmp_path / "repo"
+    migrations = root / "db" / "migrations"
+    migrations.mkdir(parents=True)
+    if git_dir:
+        (root / ".git").mkdir()
+    else:
+        (root / ".git").write_text("gitdir: /elsewhere/.git/worktrees/repo\n")  # a worktree: .git is a file
+    (migrations / "001.sql").write_text("create table t (id int primary key, tenant_id uuid);")
+    (migrations / "002.sql").write_text("alter table t add column a int;")
+    return root
+
+
+def lint(capsys: pytest.CaptureFixture[str], folder: Path, *extra: str) -> tuple[int, dict[str, Any]]:
+    status, out, err = doctor(capsys, "--no-live", "--migrations", str(folder), "--fail-on", "warning",
+                              "--format", "json", *extra)
+    assert not err, err
+    return status, json.loads(out)
+
+
+def test_ignore_file_in_the_migrations_folder_is_used(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    migrations = repo(tmp_path) / "db" / "migrations"
+    (migrations / ".doctor-ignore.toml").write_text(SUPPRESS_T.format(where="migrations folder"))
+    status, data = lint(capsys, migrations)
+    assert status == 0 and [f["key"] for f in data["suppressed"]] == ["migration_without_lock_timeout:002.sql:t"]
+    assert data["summary"]["ignore_file"] == str(migrations / ".doctor-ignore.toml")
+    assert data["summary"]["ignore_file_origin"] == "found"
+    _, md, _ = doctor(capsys, "--no-live", "--migrations", str(migrations))
+    assert f"- **Ignore file:** `{migrations / '.doctor-ignore.toml'}` (found by itself)" in md
+
+
+@pytest.mark.parametrize("git_dir", [True, False], ids=["git_folder", "git_file"])
+def test_ignore_file_is_looked_for_up_to_the_repository_root(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path, git_dir: bool) -> None:
+    root = repo(tmp_path, git_dir)
+    (tmp_path / ".doctor-ignore.toml").write_text(SUPPRESS_T.format(where="outside the repository"))
+    status, data = lint(capsys, root / "db" / "migrations")
+    assert status == 1 and data["summary"]["ignore_file"] is None and not data["suppressed"]  # not above .git
+    assert data["summary"]["ignore_file_origin"] == "none"
+    (root / ".doctor-ignore.toml").write_text(SUPPRESS_T.format(where="repository root"))
+    (root / "db" / ".doctor-ignore.toml").write_text(SUPPRESS_T.format(where="db folder"))
+    status, data = lint(capsys, root / "db" / "migrations")
+    assert status == 0 and data["summary"]["ignore_file"] == str(root / "db" / ".doctor-ignore.toml")  # nearest wins
+    assert data["suppressed"][0]["suppressed"] == "db folder: deployed with PGOPTIONS lock_timeout"
+    (root / "db" / ".doctor-ignore.toml").unlink()
+    status, data = lint(capsys, root / "db" / "migrations")
+    assert status == 0 and data["summary"]["ignore_file"] == str(root / ".doctor-ignore.toml")
+
+
+def test_without_a_migrations_folder_the_current_directory_is_the_start(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from motovault.doctor import DoctorOptions, run_doctor
+
+    root = repo(tmp_path)
+    (root / ".doctor-ignore.toml").write_text(SUPPRESS_T.format(where="repository root"))
+    monkeypatch.chdir(root / "db")
+    report = run_doctor(DoctorOptions(dsn=None, find_ignore_file=True))
+    assert report.ignore_file == str(root / ".doctor-ignore.toml") and report.ignore_file_origin == "found"
+    # the migrations folder, when given, is where the search starts (not the current directory)
+    monkeypatch.chdir(tmp_path)
+    status, data = lint(capsys, root / "db" / "migrations")
+    assert status == 0 and data["summary"]["ignore_file"] == str(root / ".doctor-ignore.toml")
+    assert run_doctor(DoctorOptions(dsn=None, find_ignore_file=True)).ignore_file is None  # tmp_path: none above
+
+
+def test_ignore_file_option_overrides_and_no_ignore_file_disables(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    migrations = repo(tmp_path) / "db" / "migrations"
+    (migrations / ".doctor-ignore.toml").write_text(SUPPRESS_T.format(where="found"))
+    given = tmp_path / "given.toml"
+    given.write_text(SUPPRESS_T.format(where="given"))
+    status, data = lint(capsys, migrations, "--ignore-file", str(given))
+    assert status == 0 and data["summary"]["ignore_file"] == str(given)
+    assert data["summary"]["ignore_file_origin"] == "given"
+    assert data["suppressed"][0]["suppressed"] == "given: deployed with PGOPTIONS lock_timeout"
+    _, md, _ = doctor(capsys, "--no-live", "--migrations", str(migrations), "--ignore-file", str(given))
+    assert f"- **Ignore file:** `{given}` (--ignore-file)" in md
+    status, data = lint(capsys, migrations, "--no-ignore-file")
+    assert status == 1 and data["summary"]["ignore_file"] is None and not data["suppressed"]
+    assert data["summary"]["ignore_file_origin"] == "disabled"
+    with pytest.raises(SystemExit):  # argparse: not both
+        main(["doctor", "--no-live", "--migrations", str(migrations), "--no-ignore-file", "--ignore-file", str(given)])
+    capsys.readouterr()
+
+
+def test_a_broken_found_ignore_file_is_a_one_line_error(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    migrations = repo(tmp_path) / "db" / "migrations"
+    (migrations / ".doctor-ignore.toml").write_text("[[suppress]]\nkey = 'x'\n")
+    status, out, err = doctor(capsys, "--no-live", "--migrations", str(migrations))
+    assert status == 1 and out == "" and err.count("\n") == 1
+    assert str(migrations / ".doctor-ignore.toml") in err and "reason is mandatory" in err

@@ -71,3 +71,17 @@ def test_design_style_sqitch_project_passes_without_suppressions(schemas_only_db
     assert status == 0 and not bad, "\n".join(bad)
     assert {t["qualified_name"] for t in out["tables"]} >= {"app.vehicles", "app.vehicle_events", "audit.log", "app.vin_cache"}
     assert out["summary"]["migration_files"] == 7
+
+
+def test_our_ignore_file_is_found_without_flags(clone_db, capsys):
+    """`motovault doctor --sqitch .` on our project uses .doctor-ignore.toml without --ignore-file: the same
+    suppressions as when it is named."""
+    main(["doctor", "--dsn", clone_db.url(), "--sqitch", str(ROOT), "--format", "json"])
+    found = json.loads(capsys.readouterr().out)
+    main(["doctor", "--dsn", clone_db.url(), "--sqitch", str(ROOT), "--format", "json",
+          "--ignore-file", str(ROOT / ".doctor-ignore.toml")])
+    given = json.loads(capsys.readouterr().out)
+    assert found["summary"]["ignore_file"] == str(ROOT / ".doctor-ignore.toml")
+    assert found["summary"]["ignore_file_origin"] == "found"
+    assert found["suppressed"] == given["suppressed"] and len(found["suppressed"]) > 10
+    assert [f["key"] for f in found["findings"]] == [f["key"] for f in given["findings"]]

@@ -16,7 +16,9 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
         help="lint a database's schema (and its migrations) for tenancy, integrity, security, performance",
         description=(
             "Read the live catalog (and, with --migrations or --sqitch, the migration files) and report "
-            "findings with evidence and a fix. Exit status 1 when a finding reaches --fail-on."
+            "findings with evidence and a fix. Exit status 1 when a finding reaches --fail-on. Suppressions come "
+            "from .doctor-ignore.toml, found in the migrations folder (or the current directory) or a parent of it, "
+            "up to the repository root."
         ),
     )
     p.add_argument("--dsn", help="database URL (default: the local motovault database)")
@@ -29,7 +31,10 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
     p.add_argument("--format", choices=("markdown", "json"), default="markdown")
     p.add_argument("--fail-on", choices=("info", "warning", "error"), default="error",
                    help="exit 1 when a finding reaches this level (default error)")
-    p.add_argument("--ignore-file", type=Path, metavar="F", help="TOML suppressions, each with a reason")
+    ignore = p.add_mutually_exclusive_group()
+    ignore.add_argument("--ignore-file", type=Path, metavar="F",
+                        help="TOML suppressions, each with a reason (default: .doctor-ignore.toml, found by itself)")
+    ignore.add_argument("--no-ignore-file", action="store_true", help="use no suppressions file")
     p.add_argument("--exact-counts", action="store_true", help="count rows (default: catalog estimates)")
     p.add_argument("--large-table-rows", type=int, default=1_000_000, metavar="N",
                    help="rows from which an event-like table must be partitioned or time-indexed (default 1000000)")
@@ -81,7 +86,7 @@ def run(args: argparse.Namespace) -> int:
             raise MotovaultError(f"not a folder: {folder}")
     report = run_doctor(DoctorOptions(
         dsn=None if args.no_live else dsn, schemas=args.schemas, migrations=args.migrations, sqitch=args.sqitch,
-        ignore_file=args.ignore_file, exact_counts=args.exact_counts,
+        ignore_file=args.ignore_file, find_ignore_file=not args.no_ignore_file, exact_counts=args.exact_counts,
         live=LiveOptions(large_table_rows=args.large_table_rows),
     ))
     text = render_json(report) if args.format == "json" else render_markdown(report)

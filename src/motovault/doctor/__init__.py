@@ -25,7 +25,7 @@ from .live import LiveOptions, run_live_lints, tenant_column
 from .migrations import analyse_migrations, numbered_folder, sqitch_project
 from .model import DatabaseFacts, Finding, ForeignKeyFact, Level, Report, TableFacts
 from .report import render_json, render_markdown
-from .suppress import Suppression, apply_suppressions, load_suppressions
+from .suppress import Suppression, apply_suppressions, find_ignore_file, load_suppressions
 
 __all__ = ["DoctorOptions", "Finding", "Level", "Report", "run_doctor", "render_json", "render_markdown"]
 
@@ -37,6 +37,7 @@ class DoctorOptions:
     migrations: Path | None = None
     sqitch: Path | None = None
     ignore_file: Path | None = None
+    find_ignore_file: bool = False  # look for .doctor-ignore.toml (the CLI does, unless --ignore-file/--no-ignore-file)
     exact_counts: bool = False
     live: LiveOptions = field(default_factory=LiveOptions)
 
@@ -68,8 +69,19 @@ def table_facts(cat: Catalog) -> list[TableFacts]:
     return out
 
 
+def resolve_ignore_file(opts: DoctorOptions) -> tuple[Path | None, str]:
+    """The suppressions file to use and where it comes from (given, found, none, disabled)."""
+    if opts.ignore_file is not None:
+        return opts.ignore_file, "given"
+    if not opts.find_ignore_file:
+        return None, "disabled"
+    found = find_ignore_file(opts.sqitch or opts.migrations or Path.cwd())
+    return (found, "found") if found else (None, "none")
+
+
 def run_doctor(opts: DoctorOptions) -> Report:
-    suppressions: list[Suppression] = load_suppressions(opts.ignore_file) if opts.ignore_file else []
+    ignore_file, ignore_origin = resolve_ignore_file(opts)
+    suppressions: list[Suppression] = load_suppressions(ignore_file) if ignore_file else []
     findings: list[Finding] = []
     database: DatabaseFacts | None = None
     tables: list[TableFacts] = []
@@ -106,4 +118,5 @@ def run_doctor(opts: DoctorOptions) -> Report:
         migration_files=[f.name for f in files],
         generated_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         unused_suppressions=[label for s in suppressions for label in s.unused()],
+        ignore_file=str(ignore_file) if ignore_file else None, ignore_file_origin=ignore_origin,
     )

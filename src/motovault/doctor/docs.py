@@ -72,7 +72,8 @@ def rule_page(rule: Rule) -> str:
         f"With the defect — reported as `{rule.key}`:", "", *_example(rule.bad), "",
         "Fixed — nothing to report:", "", *_example(rule.good), "",
         "## Suppressing it", "",
-        "When the finding is acceptable, say why in the ignore file (`--ignore-file`):", "",
+        "When the finding is acceptable, say why in `.doctor-ignore.toml` (the doctor finds it in the migrations "
+        "folder or the current directory, walking up to the repository root):", "",
         "```toml", "[[suppress]]", f'key = "{rule.key}"', 'reason = "why this is acceptable here"', "```", "",
     ]
     return "\n".join(lines)

@@ -30,6 +30,13 @@ def _rows(n: int | None, exact: bool) -> str:
     return f"{n:,}" if exact else f"~{n:,} (estimate)"
 
 
+def _ignore_file(report: Report) -> str:
+    if report.ignore_file:
+        how = "--ignore-file" if report.ignore_file_origin == "given" else "found by itself"
+        return f"`{report.ignore_file}` ({how})"
+    return "none found (.doctor-ignore.toml)" if report.ignore_file_origin == "none" else "not used"
+
+
 def _finding_line(f: Finding) -> str:
     where = f" ({f.file}:{f.line})" if f.file else ""
     return f"- **{f.level.label}** `{f.key}`{where}: {f.message}"
@@ -95,6 +102,7 @@ def render_markdown(report: Report) -> str:
         lines.append("- **Live catalog:** not read (--no-live)")
     if report.migration_source:
         lines.append(f"- **Migration Files:** {s['migration_files']} ({report.migration_source})")
+    lines.append(f"- **Ignore file:** {_ignore_file(report)}")
     lines.append("")
 
     if report.tables:

@@ -13,11 +13,17 @@
     object = "app.stations"
     reason = "shared reference data, the same for every tenant"
 
+The file is found by itself (:func:`find_ignore_file`), as ruff and squawk find their configuration:
+``.doctor-ignore.toml`` in the migrations folder (``--sqitch``/``--migrations``), or else the current
+directory, then in each parent folder up to the filesystem root or the first folder holding ``.git``
+(that folder included); the first one found wins. ``--ignore-file`` names one instead,
+``--no-ignore-file`` uses none.
 """
 
 from __future__ import annotations
 
 import fnmatch
+import os
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +32,20 @@ from ..errors import MotovaultError
 from .model import Finding
 
 _FIELDS = {"key", "lint", "object", "reason"}
+IGNORE_FILE_NAME = ".doctor-ignore.toml"
+
+
+def find_ignore_file(start: Path) -> Path | None:
+    """``.doctor-ignore.toml`` in ``start`` or the nearest parent that has one, stopping at the folder that
+    holds ``.git`` (a repository's root: a file or a folder) or at the filesystem root."""
+    folder = Path(os.path.normpath(start.absolute()))
+    while True:
+        candidate = folder / IGNORE_FILE_NAME
+        if candidate.is_file():
+            return candidate
+        if (folder / ".git").exists() or folder.parent == folder:
+            return None
+        folder = folder.parent
 
 
 @dataclass
