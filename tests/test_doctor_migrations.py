@@ -8,12 +8,16 @@ from pathlib import Path
 import pytest
 
 from motovault.doctor.migrations import (
-    analyse_migrations, numbered_folder, parse_statements, sqitch_project, strip_psql,
+    analyse_migrations,
+    numbered_folder,
+    parse_statements,
+    sqitch_project,
+    strip_psql,
 )
 from motovault.doctor.model import Finding, Level
 
 
-def folder(tmp_path: Path, files: dict[str, str]) -> dict[str, object]:
+def folder(tmp_path: Path, files: dict[str, str]) -> dict[str, Finding]:
     for name, text in files.items():
         (tmp_path / name).write_text(text)
     return {f.key: f for f in analyse_migrations(numbered_folder(tmp_path))}
@@ -32,8 +36,10 @@ CASES = [
      {"001.sql": "create table legacy_cars (id int primary key, tenant_id uuid, label text);"},
      "migration_column_added_later:001.sql:legacy_cars.label", Level.INFO),
     ("table_without_tenant_id_user_data",
-     {"001.sql": BASE, "002.sql": "create table reminders (id uuid primary key, vehicle_id uuid references vehicles (id));"},
-     {"001.sql": BASE, "002.sql": "create table reminders (id uuid primary key, tenant_id uuid not null, vehicle_id uuid references vehicles (id));"},
+     {"001.sql": BASE, "002.sql": "create table reminders (id uuid primary key, vehicle_id uuid references vehicles "
+                                  "(id));"},
+     {"001.sql": BASE, "002.sql": "create table reminders (id uuid primary key, tenant_id uuid not null, vehicle_id "
+                                  "uuid references vehicles (id));"},
      "migration_table_without_tenant_id:002.sql:reminders", Level.WARNING),
     ("table_without_tenant_id_shared",
      {"001.sql": "create table app.stations (id uuid primary key, name text);"},
@@ -52,7 +58,8 @@ CASES = [
      {"001.sql": BASE + "create index if not exists vehicles_vin on vehicles (vin);"},
      "migration_index_not_concurrent:001.sql:vehicles_vin", Level.WARNING),
     ("concurrently_in_transaction",
-     {"001.sql": BASE, "002.sql": "begin;\ncreate index concurrently if not exists vehicles_vin on vehicles (vin);\ncommit;"},
+     {"001.sql": BASE, "002.sql": "begin;\ncreate index concurrently if not exists vehicles_vin on vehicles "
+                                  "(vin);\ncommit;"},
      {"001.sql": BASE, "002.sql": "create index concurrently if not exists vehicles_vin on vehicles (vin);"},
      "migration_concurrent_in_transaction:002.sql:vehicles_vin", Level.ERROR),
     ("not_null_without_default",
@@ -81,9 +88,11 @@ CASES = [
      "migration_rename_table:002.sql:vehicles", Level.WARNING),
     ("fk_without_not_valid",
      {"001.sql": BASE + "create table garages (id uuid primary key, tenant_id uuid);",
-      "002.sql": "alter table vehicles add column garage_id uuid;\nalter table vehicles add constraint vehicles_garage_fk foreign key (garage_id) references garages (id);"},
+      "002.sql": "alter table vehicles add column garage_id uuid;\nalter table vehicles add constraint "
+                 "vehicles_garage_fk foreign key (garage_id) references garages (id);"},
      {"001.sql": BASE + "create table garages (id uuid primary key, tenant_id uuid);",
-      "002.sql": "alter table vehicles add column garage_id uuid;\nalter table vehicles add constraint vehicles_garage_fk foreign key (garage_id) references garages (id) not valid;"},
+      "002.sql": "alter table vehicles add column garage_id uuid;\nalter table vehicles add constraint "
+                 "vehicles_garage_fk foreign key (garage_id) references garages (id) not valid;"},
      "migration_constraint_without_not_valid:002.sql:vehicles.vehicles_garage_fk", Level.WARNING),
     ("check_without_not_valid",
      {"001.sql": BASE, "002.sql": "alter table vehicles add constraint vin_length check (length(vin) = 17);"},
@@ -93,16 +102,19 @@ CASES = [
     # --- locks on live tables: lock_timeout, NOT VALID then VALIDATE later, concurrent indexes alone ---
     ("alter_table_without_lock_timeout",
      {"001.sql": BASE, "002.sql": "begin;\nalter table vehicles add column label text;\ncommit;"},
-     {"001.sql": BASE, "002.sql": "begin;\nset local lock_timeout = '5s';\nalter table vehicles add column label text;\ncommit;"},
+     {"001.sql": BASE, "002.sql": "begin;\nset local lock_timeout = '5s';\nalter table vehicles add column label "
+                                  "text;\ncommit;"},
      "migration_without_lock_timeout:002.sql:vehicles", Level.WARNING),
     ("enable_rls_without_lock_timeout",
      {"001.sql": BASE, "002.sql": "alter table vehicles enable row level security;"},
      {"001.sql": BASE, "002.sql": "set lock_timeout = '5s';\nalter table vehicles enable row level security;"},
      "migration_without_lock_timeout:002.sql:vehicles", Level.WARNING),
     ("create_trigger_without_lock_timeout",
-     {"001.sql": BASE, "002.sql": "begin;\ncreate trigger vehicles_touch before update on vehicles for each row execute function touch();\ncommit;"},
+     {"001.sql": BASE, "002.sql": "begin;\ncreate trigger vehicles_touch before update on vehicles for each row "
+                                  "execute function touch();\ncommit;"},
      {"001.sql": BASE, "002.sql": "begin;\nselect set_config('lock_timeout', '5s', true);\n"
-                                  "create trigger vehicles_touch before update on vehicles for each row execute function touch();\ncommit;"},
+                                  "create trigger vehicles_touch before update on vehicles for each row execute "
+                                  "function touch();\ncommit;"},
      "migration_without_lock_timeout:002.sql:vehicles", Level.WARNING),
     ("drop_trigger_without_lock_timeout",
      {"001.sql": BASE, "002.sql": "drop trigger vehicles_touch on vehicles;"},
@@ -110,7 +122,8 @@ CASES = [
      "migration_without_lock_timeout:002.sql:vehicles", Level.WARNING),
     ("create_policy_without_lock_timeout",
      {"001.sql": BASE, "002.sql": "create policy vehicles_read on vehicles for select using (true);"},
-     {"001.sql": BASE, "002.sql": "select set_config('lock_timeout', '1s', false);\ncreate policy vehicles_read on vehicles for select using (true);"},
+     {"001.sql": BASE, "002.sql": "select set_config('lock_timeout', '1s', false);\ncreate policy vehicles_read on "
+                                  "vehicles for select using (true);"},
      "migration_without_lock_timeout:002.sql:vehicles", Level.WARNING),
     ("alter_policy_without_lock_timeout",
      {"001.sql": BASE, "002.sql": "alter policy vehicles_read on vehicles using (false);"},
@@ -118,16 +131,21 @@ CASES = [
      "migration_without_lock_timeout:002.sql:vehicles", Level.WARNING),
     ("plain_index_without_lock_timeout",
      {"001.sql": BASE, "002.sql": "create index if not exists vehicles_vin on vehicles (vin);"},
-     {"001.sql": BASE, "002.sql": "set lock_timeout = '5s';\ncreate index if not exists vehicles_vin on vehicles (vin);"},
+     {"001.sql": BASE, "002.sql": "set lock_timeout = '5s';\ncreate index if not exists vehicles_vin on vehicles "
+                                  "(vin);"},
      "migration_without_lock_timeout:002.sql:vehicles", Level.WARNING),
     ("drop_index_without_lock_timeout_names_its_table",
-     {"001.sql": BASE + "create index if not exists vehicles_vin on vehicles (vin);", "002.sql": "drop index vehicles_vin;"},
-     {"001.sql": BASE + "create index if not exists vehicles_vin on vehicles (vin);", "002.sql": "drop index concurrently vehicles_vin;"},
+     {"001.sql": BASE + "create index if not exists vehicles_vin on vehicles "
+                        "(vin);", "002.sql": "drop index vehicles_vin;"},
+     {"001.sql": BASE + "create index if not exists vehicles_vin on vehicles "
+                        "(vin);", "002.sql": "drop index concurrently vehicles_vin;"},
      "migration_without_lock_timeout:002.sql:vehicles", Level.WARNING),
     ("foreign_key_of_a_new_table_locks_the_referenced_table",
-     {"001.sql": BASE, "002.sql": "begin;\ncreate table fills (tenant_id uuid, id uuid primary key, vehicle_id uuid references vehicles (id));\ncommit;"},
+     {"001.sql": BASE, "002.sql": "begin;\ncreate table fills (tenant_id uuid, id uuid primary key, vehicle_id uuid "
+                                  "references vehicles (id));\ncommit;"},
      {"001.sql": BASE, "002.sql": "begin;\nset local lock_timeout = '5s';\n"
-                                  "create table fills (tenant_id uuid, id uuid primary key, vehicle_id uuid references vehicles (id));\ncommit;"},
+                                  "create table fills (tenant_id uuid, id uuid primary key, vehicle_id uuid "
+                                  "references vehicles (id));\ncommit;"},
      "migration_without_lock_timeout:002.sql:vehicles", Level.WARNING),
     ("lock_table_without_lock_timeout",
      {"001.sql": BASE, "002.sql": "begin;\nlock table vehicles in share row exclusive mode;\ncommit;"},
@@ -138,7 +156,8 @@ CASES = [
      {"001.sql": BASE + "alter table vehicles add column label text;"},
      "migration_without_lock_timeout:001.sql:vehicles", Level.WARNING),
     ("instead_of_trigger_on_a_view_is_not_a_table_lock",
-     {"001.sql": BASE, "002.sql": "create trigger t instead of delete on vehicles_api for each row execute function f();"},
+     {"001.sql": BASE, "002.sql": "create trigger t instead of delete on vehicles_api for each row execute function "
+                                  "f();"},
      {"001.sql": BASE + "create view vehicles_api as select * from vehicles;",
       "002.sql": "create trigger t instead of delete on vehicles_api for each row execute function f();"},
      "migration_without_lock_timeout:002.sql:vehicles_api", Level.WARNING),
@@ -147,13 +166,18 @@ CASES = [
      {"001.sql": BASE, "002.sql": "set lock_timeout = '5s';\nalter table vehicles add column label text;"},
      "migration_without_lock_timeout:002.sql:vehicles", Level.WARNING),
     ("set_local_ends_with_its_transaction",
-     {"001.sql": BASE, "002.sql": "begin;\nset local lock_timeout = '5s';\ncommit;\nbegin;\nalter table vehicles add column label text;\ncommit;"},
-     {"001.sql": BASE, "002.sql": "begin;\ncommit;\nbegin;\nset local lock_timeout = '5s';\nalter table vehicles add column label text;\ncommit;"},
+     {"001.sql": BASE, "002.sql": "begin;\nset local lock_timeout = '5s';\ncommit;\nbegin;\nalter table vehicles add "
+                                  "column label text;\ncommit;"},
+     {"001.sql": BASE, "002.sql": "begin;\ncommit;\nbegin;\nset local lock_timeout = '5s';\nalter table vehicles add "
+                                  "column label text;\ncommit;"},
      "migration_without_lock_timeout:002.sql:vehicles", Level.WARNING),
     ("lock_timeout_zero_or_reset_does_not_count",
-     {"001.sql": BASE, "002.sql": "set lock_timeout = '5s';\nset lock_timeout = 0;\nalter table vehicles add column a text;\n"
-                                  "set lock_timeout = '5s';\nreset lock_timeout;\nalter table vehicles add column b text;"},
-     {"001.sql": BASE, "002.sql": "set lock_timeout = 0;\nset lock_timeout = '5s';\nalter table vehicles add column a text;"},
+     {"001.sql": BASE, "002.sql": "set lock_timeout = '5s';\nset lock_timeout = 0;\nalter table vehicles add column a "
+                                  "text;\n"
+                                  "set lock_timeout = '5s';\nreset lock_timeout;\nalter table vehicles add column b "
+                                  "text;"},
+     {"001.sql": BASE, "002.sql": "set lock_timeout = 0;\nset lock_timeout = '5s';\nalter table vehicles add column a "
+                                  "text;"},
      "migration_without_lock_timeout:002.sql:vehicles", Level.WARNING),
     ("lock_timeout_after_the_statement_is_too_late",
      {"001.sql": BASE, "002.sql": "alter table vehicles add column label text;\nset lock_timeout = '5s';"},
@@ -161,18 +185,23 @@ CASES = [
      "migration_without_lock_timeout:002.sql:vehicles", Level.WARNING),
     ("lock_timeout_does_not_carry_over_to_the_next_file",
      {"001.sql": BASE, "002.sql": "set lock_timeout = '5s';", "003.sql": "alter table vehicles add column label text;"},
-     {"001.sql": BASE, "002.sql": "select 1;", "003.sql": "set lock_timeout = '5s';\nalter table vehicles add column label text;"},
+     {"001.sql": BASE, "002.sql": "select 1;", "003.sql": "set lock_timeout = '5s';\nalter table vehicles add column "
+                                                          "label text;"},
      "migration_without_lock_timeout:003.sql:vehicles", Level.WARNING),
     ("validate_in_the_transaction_that_added_not_valid",
-     {"001.sql": BASE, "002.sql": "begin;\nalter table vehicles add constraint vin_length check (length(vin) = 17) not valid;\n"
+     {"001.sql": BASE, "002.sql": "begin;\nalter table vehicles add constraint vin_length check (length(vin) = 17) "
+                                  "not valid;\n"
                                   "alter table vehicles validate constraint vin_length;\ncommit;"},
-     {"001.sql": BASE, "002.sql": "begin;\nalter table vehicles add constraint vin_length check (length(vin) = 17) not valid;\ncommit;",
+     {"001.sql": BASE, "002.sql": "begin;\nalter table vehicles add constraint vin_length check (length(vin) = 17) "
+                                  "not valid;\ncommit;",
       "003.sql": "begin;\nalter table vehicles validate constraint vin_length;\ncommit;"},
      "migration_validate_in_same_transaction:002.sql:vehicles.vin_length", Level.WARNING),
     ("validate_after_commit_in_the_same_script_is_fine",
-     {"001.sql": BASE, "002.sql": "begin;\nalter table vehicles add constraint vin_length check (length(vin) = 17) not valid;\n"
+     {"001.sql": BASE, "002.sql": "begin;\nalter table vehicles add constraint vin_length check (length(vin) = 17) "
+                                  "not valid;\n"
                                   "alter table vehicles validate constraint vin_length;\ncommit;"},
-     {"001.sql": BASE, "002.sql": "begin;\nalter table vehicles add constraint vin_length check (length(vin) = 17) not valid;\ncommit;\n"
+     {"001.sql": BASE, "002.sql": "begin;\nalter table vehicles add constraint vin_length check (length(vin) = 17) "
+                                  "not valid;\ncommit;\n"
                                   "alter table vehicles validate constraint vin_length;"},
      "migration_validate_in_same_transaction:002.sql:vehicles.vin_length", Level.WARNING),
     ("not_valid_constraint_never_validated",
@@ -187,14 +216,17 @@ CASES = [
      "migration_constraint_never_validated:002.sql:vehicles.vin_length", Level.WARNING),
     ("concurrent_index_shares_its_change",
      {"001.sql": BASE, "002.sql": "set lock_timeout = '5s';\nalter table vehicles add column label text;\n"
-                                  "drop index concurrently if exists vehicles_label;\ncreate index concurrently if not exists vehicles_label on vehicles (label);"},
+                                  "drop index concurrently if exists vehicles_label;\ncreate index concurrently if "
+                                  "not exists vehicles_label on vehicles (label);"},
      {"001.sql": BASE, "002.sql": "set lock_timeout = '5s';\nalter table vehicles add column label text;",
       "003.sql": "set lock_timeout = '5s';\ndrop index concurrently if exists vehicles_label;\n"
-                 "create index concurrently if not exists vehicles_label on vehicles (label);\ncomment on index vehicles_label is 'x';"},
+                 "create index concurrently if not exists vehicles_label on vehicles (label);\ncomment on index "
+                 "vehicles_label is 'x';"},
      "migration_concurrent_not_alone:002.sql:vehicles_label", Level.WARNING),
     ("concurrent_if_not_exists_keeps_an_invalid_index",
      {"001.sql": BASE, "002.sql": "create index concurrently if not exists vehicles_vin on vehicles (vin);"},
-     {"001.sql": BASE, "002.sql": "drop index concurrently if exists vehicles_vin;\ncreate index concurrently if not exists vehicles_vin on vehicles (vin);"},
+     {"001.sql": BASE, "002.sql": "drop index concurrently if exists vehicles_vin;\ncreate index concurrently if not "
+                                  "exists vehicles_vin on vehicles (vin);"},
      "migration_concurrent_index_if_not_exists:002.sql:vehicles_vin", Level.WARNING),
     ("drop_index_concurrently_in_transaction",
      {"001.sql": BASE, "002.sql": "begin;\ndrop index concurrently if exists vehicles_vin;\ncommit;"},
@@ -202,17 +234,22 @@ CASES = [
      "migration_concurrent_in_transaction:002.sql:vehicles_vin", Level.ERROR),
     ("unique_constraint_builds_its_index_under_the_alter",
      {"001.sql": BASE, "002.sql": "alter table vehicles add constraint vehicles_vin_unique unique (tenant_id, vin);"},
-     {"001.sql": BASE, "002.sql": "alter table vehicles add constraint vehicles_vin_unique unique using index vehicles_vin_unique_idx;"},
+     {"001.sql": BASE, "002.sql": "alter table vehicles add constraint vehicles_vin_unique unique using index "
+                                  "vehicles_vin_unique_idx;"},
      "migration_index_not_concurrent:002.sql:vehicles.vehicles_vin_unique", Level.WARNING),
     ("check_on_an_added_column_without_not_valid",
-     {"001.sql": BASE, "002.sql": "alter table vehicles add column odometer int constraint odometer_positive check (odometer >= 0);"},
+     {"001.sql": BASE, "002.sql": "alter table vehicles add column odometer int constraint odometer_positive check "
+                                  "(odometer >= 0);"},
      {"001.sql": BASE, "002.sql": "alter table vehicles add column odometer int;\n"
-                                  "alter table vehicles add constraint odometer_positive check (odometer >= 0) not valid;"},
+                                  "alter table vehicles add constraint odometer_positive check (odometer >= 0) not "
+                                  "valid;"},
      "migration_constraint_without_not_valid:002.sql:vehicles.odometer_positive", Level.WARNING),
     ("set_not_null_scans_the_table",
      {"001.sql": BASE, "002.sql": "select 1;", "003.sql": "alter table vehicles alter column vin set not null;"},
-     {"001.sql": BASE, "002.sql": "alter table vehicles add constraint vehicles_vin_not_null check (vin is not null) not valid;",
-      "003.sql": "alter table vehicles validate constraint vehicles_vin_not_null;\nalter table vehicles alter column vin set not null;"},
+     {"001.sql": BASE, "002.sql": "alter table vehicles add constraint vehicles_vin_not_null check (vin is not null) "
+                                  "not valid;",
+      "003.sql": "alter table vehicles validate constraint vehicles_vin_not_null;\nalter table vehicles alter column "
+                 "vin set not null;"},
      "migration_set_not_null_scan:003.sql:vehicles.vin", Level.WARNING),
     ("unparseable_statement",
      {"001.sql": BASE + "create tabel oops (id int);\nselect 1;"},
@@ -222,7 +259,8 @@ CASES = [
 
 
 @pytest.mark.parametrize("name,bad,good,key,level", CASES, ids=[c[0] for c in CASES])
-def test_migration_lint_present_and_absent(tmp_path, name, bad, good, key, level):
+def test_migration_lint_present_and_absent(tmp_path: Path, name: str, bad: dict[str, str], good: dict[str, str],
+                                           key: str, level: Level) -> None:
     (tmp_path / "bad").mkdir()
     (tmp_path / "good").mkdir()
     found = folder(tmp_path / "bad", bad)
@@ -232,7 +270,7 @@ def test_migration_lint_present_and_absent(tmp_path, name, bad, good, key, level
     assert key not in found, found.get(key)
 
 
-def test_numbered_folder_runs_in_natural_order(tmp_path):
+def test_numbered_folder_runs_in_natural_order(tmp_path: Path) -> None:
     (tmp_path / "10_b.sql").write_text("alter table t add column b int;")
     (tmp_path / "9_a.sql").write_text("create table t (id int primary key, tenant_id uuid);")
     assert [f.name for f in numbered_folder(tmp_path)] == ["9_a.sql", "10_b.sql"]
@@ -240,9 +278,10 @@ def test_numbered_folder_runs_in_natural_order(tmp_path):
     assert "migration_column_added_later:10_b.sql:t.b" in found
 
 
-def test_unparseable_statement_does_not_stop_the_rest(tmp_path):
+def test_unparseable_statement_does_not_stop_the_rest(tmp_path: Path) -> None:
     (tmp_path / "001.sql").write_text("select 'unterminated;\n")
-    (tmp_path / "002.sql").write_text("create table t (id int primary key, tenant_id uuid);\nalter table t drop column id;")
+    (tmp_path / "002.sql").write_text("create table t (id int primary key, tenant_id uuid);\nalter table t drop "
+                                      "column id;")
     found = {f.key: f for f in analyse_migrations(numbered_folder(tmp_path))}
     assert any(k.startswith("migration_unparseable:001.sql") for k in found)
     assert "migration_table_without_tenant_id:002.sql:t" not in found
@@ -265,7 +304,7 @@ commit;
 """
 
 
-def test_psql_meta_commands_are_stripped_not_fatal():
+def test_psql_meta_commands_are_stripped_not_fatal() -> None:
     stmts = parse_statements(PSQL)
     assert all(s.node is not None for s in stmts), [s.error for s in stmts]
     kinds = [type(s.node).__name__ for s in stmts]
@@ -274,7 +313,7 @@ def test_psql_meta_commands_are_stripped_not_fatal():
     assert "\\" not in strip_psql(PSQL)
 
 
-def test_sqitch_plan_order_and_reworked_changes(tmp_path):
+def test_sqitch_plan_order_and_reworked_changes(tmp_path: Path) -> None:
     (tmp_path / "sqitch.conf").write_text("[core]\n\tengine = pg\n\tplan_file = sqitch.plan\n\ttop_dir = .\n")
     (tmp_path / "sqitch.plan").write_text(
         "%syntax-version=1.0.0\n%project=x\n\n"
@@ -285,7 +324,8 @@ def test_sqitch_plan_order_and_reworked_changes(tmp_path):
     )
     d = tmp_path / "deploy"
     d.mkdir()
-    (d / "tables.sql").write_text("begin;\ncreate table app.v (tenant_id uuid, id int, vin text, primary key (tenant_id, id));\n"
+    (d / "tables.sql").write_text("begin;\ncreate table app.v (tenant_id uuid, id int, vin text, primary key "
+                                  "(tenant_id, id));\n"
                                   "create index v_vin on app.v (vin);\ncommit;\n")
     (d / "indexes@v1.sql").write_text("begin;\ncreate index v_vin2 on app.v (vin);\ncommit;\n")
     (d / "indexes.sql").write_text("create index concurrently if not exists v_vin3 on app.v (vin);\n")
@@ -300,7 +340,7 @@ def test_sqitch_plan_order_and_reworked_changes(tmp_path):
     assert not any(k.endswith(":v_vin3") for k in found)
 
 
-def test_our_own_sqitch_project_parses():
+def test_our_own_sqitch_project_parses() -> None:
     root = Path(__file__).resolve().parents[1]
     files = sqitch_project(root)
     assert files and all(f.path.is_file() for f in files)

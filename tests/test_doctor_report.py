@@ -6,30 +6,41 @@ import json
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
+import psycopg
 import pytest
 
 from motovault.cli import main
+
+
+class Db(Protocol):
+    """The harness's cloned database (tests/conftest.py)."""
+
+    name: str
+
+    def url(self, user: str = ...) -> str: ...
+
+    def connect(self, user: str = ...) -> psycopg.Connection[Any]: ...
 
 LEGACY = Path(__file__).parent / "fixtures" / "doctor" / "legacy"
 
 
 @pytest.fixture
-def legacy_db(clone_db):
+def legacy_db(clone_db: Db) -> Db:
     with clone_db.connect() as conn:
         conn.execute((LEGACY / "schema.sql").read_text())
         conn.execute("analyze legacy.vehicles, legacy.tenants, legacy.schema_migrations")
     return clone_db
 
 
-def doctor(capsys, *args: str) -> tuple[int, str, str]:
+def doctor(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
     status = main(["doctor", *args])
     out, err = capsys.readouterr()
     return status, out, err
 
 
-def test_markdown_reproduces_the_legacy_report_structure(legacy_db, capsys):
+def test_markdown_reproduces_the_legacy_report_structure(legacy_db: Db, capsys: pytest.CaptureFixture[str]) -> None:
     status, md, _ = doctor(capsys, "--dsn", legacy_db.url(), "--schema", "legacy",
                            "--migrations", str(LEGACY / "migrations"), "--exact-counts")
     assert status == 1  # RLS is off on tenant tables: errors
@@ -47,7 +58,8 @@ def test_markdown_reproduces_the_legacy_report_structure(legacy_db, capsys):
     assert "- **Has Timestamps:** ❌" in events[:300] and "- **Has Tenant ID:** ❌" in events[:300]
     assert "- **Foreign Keys:** None" in md[md.index("### legacy.schema_migrations"):]
     # the legacy report's findings, now with evidence and a fix
-    assert "Migration 002_garages.sql: Schema evolution - column garage_id added to vehicles after initial creation" in md
+    assert ("Migration 002_garages.sql: Schema evolution - column garage_id added to vehicles after initial creation"
+            in md)
     assert "Migration 010_vehicle_events.sql: Table created without tenant_id for multi-tenancy" in md
     assert "legacy.vehicles: inconsistent naming - both 'label' and 'display_name' columns exist" in md
     assert "legacy.vehicles: inconsistent naming - both 'nickname' and 'display_name' columns exist" in md
@@ -63,7 +75,7 @@ def test_markdown_reproduces_the_legacy_report_structure(legacy_db, capsys):
         assert canned not in md
 
 
-def test_json_has_summary_tables_and_findings(legacy_db, capsys):
+def test_json_has_summary_tables_and_findings(legacy_db: Db, capsys: pytest.CaptureFixture[str]) -> None:
     status, out, _ = doctor(capsys, "--dsn", legacy_db.url(), "--schema", "legacy",
                             "--migrations", str(LEGACY / "migrations"), "--format", "json")
     data = json.loads(out)
@@ -78,7 +90,7 @@ def test_json_has_summary_tables_and_findings(legacy_db, capsys):
     assert len({f["key"] for f in data["findings"]}) == len(data["findings"])  # keys are unique
 
 
-def test_fail_on_levels(legacy_db, capsys):
+def test_fail_on_levels(legacy_db: Db, capsys: pytest.CaptureFixture[str]) -> None:
     url = legacy_db.url()
     assert doctor(capsys, "--dsn", url, "--schema", "legacy", "--fail-on", "error")[0] == 1
     with legacy_db.connect() as conn:
@@ -93,19 +105,22 @@ def test_fail_on_levels(legacy_db, capsys):
     assert doctor(capsys, "--dsn", url, "--schema", "clean", "--fail-on", "warning")[0] == 1
 
 
-def test_suppressions_need_a_reason(legacy_db, capsys, tmp_path):
+def test_suppressions_need_a_reason(legacy_db: Db, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     url = legacy_db.url()
     ignore = tmp_path / "ignore.toml"
     ignore.write_text('[[suppress]]\nlint = "rls_disabled"\nobject = "legacy.*"\n')
     status, _, err = doctor(capsys, "--dsn", url, "--schema", "legacy", "--ignore-file", str(ignore))
     assert status == 1 and err.count("\n") == 1 and "reason is mandatory" in err
-    ignore.write_text('[[suppress]]\nlint = "rls_disabled"\nobject = "legacy.*"\nreason = "legacy app, isolated by its own database"\n'
+    ignore.write_text('[[suppress]]\nlint = "rls_disabled"\nobject = "legacy.*"\nreason = "legacy app, isolated by '
+                      'its own database"\n'
                       '[[suppress]]\nkey = "view_bypasses_rls:*"\nreason = "no views here"\n')
-    status, out, _ = doctor(capsys, "--dsn", url, "--schema", "legacy", "--ignore-file", str(ignore), "--format", "json")
+    status, out, _ = doctor(capsys, "--dsn", url, "--schema", "legacy", "--ignore-file", str(ignore),
+                            "--format", "json")
     data = json.loads(out)
     assert status == 0
     assert not [f for f in data["findings"] if f["lint"] == "rls_disabled"]
-    assert {f["key"] for f in data["suppressed"]} == {"rls_disabled:legacy.garages", "rls_disabled:legacy.vehicle_images",
+    assert {f["key"] for f in data["suppressed"]} == {"rls_disabled:legacy.garages",
+                                                     "rls_disabled:legacy.vehicle_images",
                                                      "rls_disabled:legacy.vehicles"}
     assert data["summary"]["suppressed"] == 3
     _, md, _ = doctor(capsys, "--dsn", url, "--schema", "legacy", "--ignore-file", str(ignore))
@@ -113,13 +128,13 @@ def test_suppressions_need_a_reason(legacy_db, capsys, tmp_path):
     assert data["unused_suppressions"] == ["view_bypasses_rls:*"] and "## Unused suppressions" in md
 
 
-def test_bad_dsn_is_a_one_line_error(capsys):
+def test_bad_dsn_is_a_one_line_error(capsys: pytest.CaptureFixture[str]) -> None:
     status, out, err = doctor(capsys, "--dsn", "postgresql://nobody:x@127.0.0.1:1/nothing")
     assert status == 1 and out == ""
     assert err.startswith("motovault doctor: error: cannot connect to the database") and err.count("\n") == 1
 
 
-def test_cli_entry_point_bad_dsn_and_unknown_schema(clone_db):
+def test_cli_entry_point_bad_dsn_and_unknown_schema(clone_db: Db) -> None:
     proc = subprocess.run([sys.executable, "-m", "motovault", "doctor", "--dsn", "not a url"],
                           capture_output=True, text=True, check=False)
     assert proc.returncode == 1 and proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr
@@ -128,7 +143,7 @@ def test_cli_entry_point_bad_dsn_and_unknown_schema(clone_db):
     assert proc.returncode == 1 and "schema(s) not found" in proc.stderr and proc.stderr.count("\n") == 1
 
 
-def test_migrations_only_without_a_database(capsys):
+def test_migrations_only_without_a_database(capsys: pytest.CaptureFixture[str]) -> None:
     status, out, _ = doctor(capsys, "--no-live", "--migrations", str(LEGACY / "migrations"), "--format", "json",
                             "--fail-on", "warning")
     data = json.loads(out)
@@ -138,13 +153,16 @@ def test_migrations_only_without_a_database(capsys):
     assert status == 1 and "needs --migrations or --sqitch" in err
 
 
-def test_a_key_list_suppresses_each_key_and_reports_the_unused_ones(capsys, tmp_path):
+def test_a_key_list_suppresses_each_key_and_reports_the_unused_ones(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     """One reason for several exact keys (historic migrations); a key of the list that matches nothing is unused."""
     (tmp_path / "m").mkdir()
     (tmp_path / "m" / "001.sql").write_text("create table t (id int primary key, tenant_id uuid);")
-    (tmp_path / "m" / "002.sql").write_text("alter table t add column a int;\ncreate trigger t_x before update on t for each row execute function f();")
+    (tmp_path / "m" / "002.sql").write_text("alter table t add column a int;\ncreate trigger t_x before update on t "
+                                            "for each row execute function f();")
     ignore = tmp_path / "ignore.toml"
-    ignore.write_text('[[suppress]]\nkey = ["migration_without_lock_timeout:002.sql:t", "migration_without_lock_timeout:003.sql:*"]\n'
+    ignore.write_text('[[suppress]]\nkey = ["migration_without_lock_timeout:002.sql:t", '
+                      '"migration_without_lock_timeout:003.sql:*"]\n'
                       'reason = "written before the lock rules; deployed with a lock_timeout"\n')
     status, out, _ = doctor(capsys, "--no-live", "--migrations", str(tmp_path / "m"), "--ignore-file", str(ignore),
                             "--fail-on", "warning", "--format", "json")
