@@ -549,3 +549,12 @@ def test_overloads_are_different_functions(tmp_path: Path) -> None:
                                              "boolean)") + "alter function app.vin_clean(text, int) stable;\n",
     })
     assert not [k for k in found if k.startswith("migration_patch_change:")], sorted(found)
+
+
+def test_a_relative_sqitch_folder_is_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`--sqitch some/folder` from anywhere: script paths and finding names stay relative to the project."""
+    monkeypatch.chdir(HISTORY)
+    files = sqitch_project(Path("sqitch"))
+    assert [f.name for f in files] == ["deploy/init.sql", "deploy/reminder_notes.sql", "deploy/reminders.sql",
+                                       "deploy/reminder_due.sql"]
+    assert all(f.path.is_file() for f in files)
