@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any, Protocol
 
+import psycopg
 import pytest
 
 from motovault.cli import main
@@ -14,7 +17,18 @@ from motovault.doctor import DoctorOptions, Level, run_doctor
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def test_doctor_on_our_plan_and_sqitch_project_has_no_warnings(clone_db, capsys):
+class Db(Protocol):
+    """The harness's cloned database (tests/conftest.py)."""
+
+    name: str
+
+    def url(self, user: str = ...) -> str: ...
+
+    def connect(self, user: str = ...) -> psycopg.Connection[Any]: ...
+
+
+def test_doctor_on_our_plan_and_sqitch_project_has_no_warnings(
+        clone_db: Db, capsys: pytest.CaptureFixture[str]) -> None:
     status = main([
         "doctor", "--dsn", clone_db.url(), "--sqitch", str(ROOT), "--fail-on", "warning",
         "--ignore-file", str(ROOT / ".doctor-ignore.toml"), "--format", "json",
@@ -25,7 +39,7 @@ def test_doctor_on_our_plan_and_sqitch_project_has_no_warnings(clone_db, capsys)
     assert out["summary"]["migration_files"] >= 2
 
 
-def test_every_suppression_in_our_ignore_file_is_used_and_justified(clone_db):
+def test_every_suppression_in_our_ignore_file_is_used_and_justified(clone_db: Db) -> None:
     from motovault.doctor.suppress import load_suppressions
 
     supps = load_suppressions(ROOT / ".doctor-ignore.toml")
@@ -42,7 +56,7 @@ DESIGN_PROJECT = Path(__file__).parent / "fixtures" / "doctor" / "design_project
 
 
 @pytest.fixture
-def schemas_only_db(settings):
+def schemas_only_db(settings: Any) -> Iterator[str]:
     """A new database with only our roles and schemas (sqitch deploy --to schemas)."""
     from motovault import database
 
@@ -57,7 +71,8 @@ def schemas_only_db(settings):
             conn.execute(f'drop database "{name}" with (force)')
 
 
-def test_design_style_sqitch_project_passes_without_suppressions(schemas_only_db, settings, capsys):
+def test_design_style_sqitch_project_passes_without_suppressions(schemas_only_db: str, settings: Any,
+                                                                  capsys: pytest.CaptureFixture[str]) -> None:
     """A small project built the DESIGN.md way (forced RLS, tenant-led keys, inlinable STABLE helper,
     security_invoker views, psql \\gexec, a non-transactional CONCURRENTLY change) deployed by sqitch on
     top of our plan: zero warnings, without an ignore file. Guards the lints' precision."""
@@ -67,7 +82,23 @@ def test_design_style_sqitch_project_passes_without_suppressions(schemas_only_db
     status = main(["doctor", "--dsn", settings.dsn(schemas_only_db), "--schema", "app", "api", "audit",
                    "--sqitch", str(DESIGN_PROJECT), "--fail-on", "warning", "--format", "json"])
     out = json.loads(capsys.readouterr().out)
-    bad = [f"{f['key']} ({f['level']}): {f['message']} [{f['evidence']}]" for f in out["findings"] if f["level"] != "info"]
+    bad = [f"{f['key']} ({f['level']}): {f['message']} "
+           f"[{f['evidence']}]" for f in out["findings"] if f["level"] != "info"]
     assert status == 0 and not bad, "\n".join(bad)
-    assert {t["qualified_name"] for t in out["tables"]} >= {"app.vehicles", "app.vehicle_events", "audit.log", "app.vin_cache"}
+    tables = {t["qualified_name"] for t in out["tables"]}
+    assert tables >= {"app.vehicles", "app.vehicle_events", "audit.log", "app.vin_cache"}
     assert out["summary"]["migration_files"] == 7
+
+
+def test_our_ignore_file_is_found_without_flags(clone_db: Db, capsys: pytest.CaptureFixture[str]) -> None:
+    """`motovault doctor --sqitch .` on our project uses .doctor-ignore.toml without --ignore-file: the same
+    suppressions as when it is named."""
+    main(["doctor", "--dsn", clone_db.url(), "--sqitch", str(ROOT), "--format", "json"])
+    found = json.loads(capsys.readouterr().out)
+    main(["doctor", "--dsn", clone_db.url(), "--sqitch", str(ROOT), "--format", "json",
+          "--ignore-file", str(ROOT / ".doctor-ignore.toml")])
+    given = json.loads(capsys.readouterr().out)
+    assert found["summary"]["ignore_file"] == str(ROOT / ".doctor-ignore.toml")
+    assert found["summary"]["ignore_file_origin"] == "found"
+    assert found["suppressed"] == given["suppressed"] and len(found["suppressed"]) > 10
+    assert [f["key"] for f in found["findings"]] == [f["key"] for f in given["findings"]]

@@ -3,9 +3,11 @@
     from motovault.doctor import DoctorOptions, run_doctor
     report = run_doctor(DoctorOptions(dsn=..., sqitch=Path(".")))
 
-Modules: catalog (bulk catalog queries), live (lints on the catalog), policies (RLS predicate
-analysis with pglast), migrations (lints on migration files), suppress (the ignore file),
-report (markdown and JSON).
+Modules: rule (what a rule is), rules/ (the registry: one module per rule), catalog (bulk catalog
+queries), live (runs the live rules), policies (RLS predicate analysis with pglast), migrations
+(migration sources), walker (replays migrations and dispatches to the migration rules), parsing and
+locks (statements and the locks they take), suppress (the ignore file), report (markdown and JSON),
+docs (rule docs, --list-rules, --explain).
 """
 
 from __future__ import annotations
@@ -16,13 +18,14 @@ from pathlib import Path
 
 import psycopg
 
+from ..core.db import connect, describe
 from ..errors import MotovaultError
 from .catalog import Catalog, load_catalog
 from .live import LiveOptions, run_live_lints, tenant_column
 from .migrations import analyse_migrations, numbered_folder, sqitch_project
 from .model import DatabaseFacts, Finding, ForeignKeyFact, Level, Report, TableFacts
 from .report import render_json, render_markdown
-from .suppress import Suppression, apply_suppressions, load_suppressions
+from .suppress import Suppression, apply_suppressions, find_ignore_file, load_suppressions
 
 __all__ = ["DoctorOptions", "Finding", "Level", "Report", "run_doctor", "render_json", "render_markdown"]
 
@@ -34,6 +37,7 @@ class DoctorOptions:
     migrations: Path | None = None
     sqitch: Path | None = None
     ignore_file: Path | None = None
+    find_ignore_file: bool = False  # look for .doctor-ignore.toml (the CLI does, unless --ignore-file/--no-ignore-file)
     exact_counts: bool = False
     live: LiveOptions = field(default_factory=LiveOptions)
 
@@ -42,7 +46,7 @@ _ON_DELETE = {"a": "no action", "r": "restrict", "c": "cascade", "n": "set null"
 
 
 def table_facts(cat: Catalog) -> list[TableFacts]:
-    out = []
+    out: list[TableFacts] = []
     for rel in cat.tables():
         names = {c.name for c in rel.columns}
         fks = []
@@ -65,21 +69,24 @@ def table_facts(cat: Catalog) -> list[TableFacts]:
     return out
 
 
-def connect(dsn: str) -> psycopg.Connection:
-    try:
-        return psycopg.connect(dsn, autocommit=True, connect_timeout=10)
-    except psycopg.Error as exc:
-        msg = " ".join(str(exc).split())
-        raise MotovaultError(f"cannot connect to the database: {msg}") from None
+def resolve_ignore_file(opts: DoctorOptions) -> tuple[Path | None, str]:
+    """The suppressions file to use and where it comes from (given, found, none, disabled)."""
+    if opts.ignore_file is not None:
+        return opts.ignore_file, "given"
+    if not opts.find_ignore_file:
+        return None, "disabled"
+    found = find_ignore_file(opts.sqitch or opts.migrations or Path.cwd())
+    return (found, "found") if found else (None, "none")
 
 
 def run_doctor(opts: DoctorOptions) -> Report:
-    suppressions: list[Suppression] = load_suppressions(opts.ignore_file) if opts.ignore_file else []
+    ignore_file, ignore_origin = resolve_ignore_file(opts)
+    suppressions: list[Suppression] = load_suppressions(ignore_file) if ignore_file else []
     findings: list[Finding] = []
     database: DatabaseFacts | None = None
     tables: list[TableFacts] = []
     if opts.dsn:
-        with connect(opts.dsn) as conn:
+        with connect(opts.dsn, what=f"the database {describe(opts.dsn)}") as conn:
             try:
                 conn.execute("set statement_timeout = '60s'")
                 cat = load_catalog(conn, opts.schemas or None, exact_counts=opts.exact_counts)
@@ -109,6 +116,7 @@ def run_doctor(opts: DoctorOptions) -> Report:
     return Report(
         database=database, tables=tables, findings=findings, migration_source=source,
         migration_files=[f.name for f in files],
-        generated_at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        generated_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         unused_suppressions=[label for s in suppressions for label in s.unused()],
+        ignore_file=str(ignore_file) if ignore_file else None, ignore_file_origin=ignore_origin,
     )

@@ -7,6 +7,7 @@ to an extension (pgTAP's functions, PostGIS' tables, ...): they are not ours to 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import psycopg
 from psycopg.rows import dict_row
@@ -173,11 +174,13 @@ select n.nspname
 from pg_namespace n
 where n.nspname <> all(%(system)s)
   and n.nspname !~ '^pg_(toast|temp_|toast_temp_)'
-  and not exists (select from pg_depend d where d.classid = 'pg_namespace'::regclass and d.objid = n.oid and d.deptype = 'e')
+  and not exists (select from pg_depend d
+                  where d.classid = 'pg_namespace'::regclass and d.objid = n.oid and d.deptype = 'e')
 order by 1
 """
 
-_NOT_EXTENSION = """not exists (select from pg_depend d where d.classid = {cls}::regclass and d.objid = {oid} and d.deptype = 'e')"""
+_NOT_EXTENSION = """not exists (select from pg_depend d
+                  where d.classid = {cls}::regclass and d.objid = {oid} and d.deptype = 'e')"""
 
 _RELATIONS = f"""
 select c.oid, n.nspname as schema, c.relname as name, c.relkind as kind, c.relispartition as is_partition,
@@ -192,7 +195,8 @@ where n.nspname = any(%(schemas)s) and c.relkind in ('r', 'p', 'v', 'm', 'f')
 _COLUMNS = """
 select a.attrelid as rel, a.attnum as num, a.attname as name, format_type(a.atttypid, a.atttypmod) as type,
        coalesce(bt.typname, t.typname) as base_type, a.attnotnull as not_null, a.atthasdef as has_default,
-       (t.typtype = 'e' or (t.typtype = 'd' and exists (select from pg_constraint dc where dc.contypid = t.oid and dc.contype = 'c'))) as domain_checked
+       (t.typtype = 'e' or (t.typtype = 'd' and exists (
+          select from pg_constraint dc where dc.contypid = t.oid and dc.contype = 'c'))) as domain_checked
 from pg_attribute a
 join pg_type t on t.oid = a.atttypid
 left join pg_type bt on t.typtype = 'd' and bt.oid = t.typbasetype
@@ -217,7 +221,8 @@ select i.indexrelid as oid, ic.relname as name, n.nspname as schema, i.indrelid 
        i.indoption::int2[] as options, pg_get_expr(i.indexprs, i.indrelid) as exprs,
        pg_get_expr(i.indpred, i.indrelid) as pred, i.indisunique as unique, i.indisprimary as primary,
        i.indisvalid as valid, am.amname as method, s.idx_scan as scans,
-       exists (select from pg_constraint k where k.conindid = i.indexrelid and k.conrelid = i.indrelid) as backs_constraint,
+       exists (select from pg_constraint k
+               where k.conindid = i.indexrelid and k.conrelid = i.indrelid) as backs_constraint,
        pg_get_indexdef(i.indexrelid) as definition
 from pg_index i
 join pg_class ic on ic.oid = i.indexrelid
@@ -235,10 +240,12 @@ where t.tgrelid = any(%(rels)s) and not t.tgisinternal
 
 _POLICIES = """
 select p.oid, p.polname as name, p.polrelid as table, p.polcmd as command, p.polpermissive as permissive,
-       array(select case when r = 0 then 'public' else pg_get_userbyid(r) end from unnest(p.polroles) r order by 1) as roles,
+       array(select case when r = 0 then 'public' else pg_get_userbyid(r) end
+             from unnest(p.polroles) r order by 1) as roles,
        pg_get_expr(p.polqual, p.polrelid) as using, pg_get_expr(p.polwithcheck, p.polrelid) as with_check,
        array(select d.refobjid from pg_depend d
-             where d.classid = 'pg_policy'::regclass and d.objid = p.oid and d.refclassid = 'pg_proc'::regclass) as functions
+             where d.classid = 'pg_policy'::regclass and d.objid = p.oid
+               and d.refclassid = 'pg_proc'::regclass) as functions
 from pg_policy p
 where p.polrelid = any(%(rels)s)
 order by p.polrelid, p.polname
@@ -266,7 +273,8 @@ select p.oid, n.nspname as schema, p.proname as name,
        l.lanname as language, p.prosecdef as security_definer, coalesce(p.proconfig, '{{}}') as config,
        p.provolatile as volatility, p.proretset as returns_set, p.prorettype::regtype::text as return_type,
        p.prosrc as source, p.prosqlbody is not null as sql_body,
-       (p.proacl is null or exists (select from aclexplode(p.proacl) a where a.grantee = 0 and a.privilege_type = 'EXECUTE')) as public_execute
+       (p.proacl is null or exists (select from aclexplode(p.proacl) a
+                                    where a.grantee = 0 and a.privilege_type = 'EXECUTE')) as public_execute
 from pg_proc p
 join pg_namespace n on n.oid = p.pronamespace
 join pg_language l on l.oid = p.prolang
@@ -298,14 +306,16 @@ def _trigger(name: str, tgtype: int) -> Trigger:
     )
 
 
-def _index_signature(r: dict) -> tuple[object, ...]:
+def _index_signature(r: dict[str, Any]) -> tuple[object, ...]:
     return (r["table"], tuple(r["keys"]), tuple(r["classes"]), tuple(r["collations"]), tuple(r["options"]),
             r["exprs"], r["pred"], r["method"])
 
 
 def load_catalog(conn: psycopg.Connection, schemas: list[str] | None = None, exact_counts: bool = False) -> Catalog:
     cur = conn.cursor(row_factory=dict_row)
-    db, version = conn.execute("select current_database(), current_setting('server_version')").fetchone()  # type: ignore[misc]
+    facts = conn.execute("select current_database(), current_setting('server_version')").fetchone()
+    assert facts is not None
+    db, version = str(facts[0]), str(facts[1])
     available = [r["nspname"] for r in cur.execute(_SCHEMAS, {"system": list(SYSTEM_SCHEMAS)})]
     chosen = [s for s in available if s in schemas] if schemas else available
     relations: dict[int, Relation] = {}
@@ -344,7 +354,8 @@ def load_catalog(conn: psycopg.Connection, schemas: list[str] | None = None, exa
             parent.estimated_rows = (parent.estimated_rows or 0) + child.estimated_rows
     for r in cur.execute(_VIEW_DEPS, params):
         relations[r["view"]].depends_on.append(r["rel"])
-    functions = {r["oid"]: Function(**r) for r in cur.execute(_FUNCTIONS, {"schemas": chosen, "extra": list(policy_functions)})}
+    params_fn = {"schemas": chosen, "extra": list(policy_functions)}
+    functions = {r["oid"]: Function(**r) for r in cur.execute(_FUNCTIONS, params_fn)}
     extensions = [Extension(**r) for r in cur.execute(_EXTENSIONS)]
     age = conn.execute(_STATS_AGE).fetchone()
     if exact_counts:
@@ -353,7 +364,8 @@ def load_catalog(conn: psycopg.Connection, schemas: list[str] | None = None, exa
         for rel in relations.values():
             if rel.is_table and not rel.is_partition:
                 q = sql.SQL("select count(*) from {}.{}").format(sql.Identifier(rel.schema), sql.Identifier(rel.name))
-                rel.exact_rows = conn.execute(q).fetchone()[0]  # type: ignore[index]
+                counted = conn.execute(q).fetchone()
+                rel.exact_rows = int(counted[0]) if counted else None
     return Catalog(
         database=db, server_version=version, schemas=chosen, relations=relations, functions=functions,
         extensions=extensions, stats_age_days=float(age[0]) if age and age[0] is not None else None,
@@ -364,7 +376,8 @@ def builtin_volatility(conn: psycopg.Connection, name: str, cache: dict[str, str
     """The worst volatility among functions of that name outside the analysed user functions."""
     if name not in cache:
         row = conn.execute(
-            "select max(provolatile::text) from pg_proc where proname = %s and pronamespace = 'pg_catalog'::regnamespace",
+            "select max(provolatile::text) from pg_proc where proname = %s and pronamespace = "
+            "'pg_catalog'::regnamespace",
             (name,),
         ).fetchone()
         # 'v' > 's' > 'i' alphabetically: max gives the worst

@@ -17,7 +17,7 @@ class Level(IntEnum):
         return self.name.lower()
 
     @classmethod
-    def parse(cls, value: str) -> "Level":
+    def parse(cls, value: str) -> Level:
         try:
             return cls[value.upper()]
         except KeyError:
@@ -118,6 +118,8 @@ class Report:
     migration_files: list[str] = field(default_factory=list)
     generated_at: str = ""
     unused_suppressions: list[str] = field(default_factory=list)
+    ignore_file: str | None = None  # the suppressions file used, if any
+    ignore_file_origin: str = "none"  # given (--ignore-file) | found (next to the migrations / cwd) | none | disabled
 
     @property
     def active(self) -> list[Finding]:
@@ -146,6 +148,8 @@ class Report:
             "rows_exact": all(t.rows_exact for t in self.tables) if self.tables else True,
             "migration_source": self.migration_source,
             "migration_files": len(self.migration_files),
+            "ignore_file": self.ignore_file,
+            "ignore_file_origin": self.ignore_file_origin,
             "findings": len(active),
             "suppressed": len(self.suppressed),
             "by_level": by_level,

@@ -7,57 +7,9 @@ import re
 from collections import defaultdict
 
 from .model import CATEGORIES, Finding, Level, Report
+from .rule import SECTIONS
+from .rules import find_rule
 
-#: lint -> (section, recommendation). Only recommendations with findings are printed.
-RECOMMENDATIONS: dict[str, tuple[str, str]] = {
-    "missing_timestamps": ("Immediate priorities", "Standardize timestamps: add created_at, updated_at (timestamptz not null) maintained by one trigger"),
-    "missing_tenant_id": ("Immediate priorities", "Implement multi-tenancy: add tenant_id to every user-data table and lead keys with it"),
-    "migration_table_without_tenant_id": ("Immediate priorities", "Implement multi-tenancy: add tenant_id to every user-data table and lead keys with it"),
-    "missing_soft_delete": ("Immediate priorities", "Add soft delete: deleted_at timestamptz, hidden by the API views"),
-    "twin_columns": ("Immediate priorities", "Resolve naming conflicts: keep one column per meaning and drop its synonyms"),
-    "rls_disabled": ("Security", "Enable and force row level security on every tenant table"),
-    "rls_not_forced": ("Security", "Enable and force row level security on every tenant table"),
-    "rls_no_policy": ("Security", "Give every RLS table a tenant policy"),
-    "rls_policy_without_tenant_predicate": ("Security", "Filter every tenant policy on tenant_id"),
-    "rls_predicate_not_indexable": ("Security", "Compare tenant_id directly with an inlinable STABLE SQL helper in policies"),
-    "view_bypasses_rls": ("Security", "Make views over RLS tables security_invoker"),
-    "security_definer_search_path": ("Security", "Pin search_path on SECURITY DEFINER functions"),
-    "function_public_execute": ("Security", "Revoke EXECUTE from PUBLIC and grant functions to the roles that need them"),
-    "extension_in_public": ("Security", "Move extensions out of schema public"),
-    "fk_without_index": ("Performance & scalability", "Index foreign keys (leading columns of an index)"),
-    "rls_predicate_no_index": ("Performance & scalability", "Index the column tenant policies compare (lead the primary key with tenant_id)"),
-    "multiple_permissive_policies": ("Performance & scalability", "Merge permissive policies: one per role and command"),
-    "duplicate_index": ("Performance & scalability", "Drop duplicate indexes"),
-    "unused_index": ("Performance & scalability", "Review indexes never scanned"),
-    "large_event_table": ("Performance & scalability", "Partition large event tables by time or index them on time (BRIN)"),
-    "no_primary_key": ("Data integrity", "Give every table a primary key"),
-    "enum_without_check": ("Data integrity", "Add CHECK constraints (or foreign keys) for enum-like columns"),
-    "jsonb_without_validation": ("Data integrity", "Validate JSONB payloads in the database (CHECK or trigger)"),
-    "fk_default_on_delete": ("Data integrity", "Choose CASCADE / RESTRICT / SET NULL explicitly on foreign keys"),
-    "nullable_fk": ("Data integrity", "Make mandatory relations NOT NULL"),
-    "timestamp_without_time_zone": ("Data integrity", "Store instants as timestamptz"),
-    "money_in_float": ("Data integrity", "Store money as numeric with a currency"),
-    "migration_column_added_later": ("Migrations & operations", "Squash schema evolution into table definitions when the history is rebased"),
-    "migration_index_without_if_not_exists": ("Migrations & operations", "Make index creation idempotent (IF NOT EXISTS)"),
-    "migration_index_not_concurrent": ("Migrations & operations", "Build indexes on live tables CONCURRENTLY"),
-    "migration_concurrent_in_transaction": ("Migrations & operations", "Run CREATE INDEX CONCURRENTLY outside transaction blocks, alone in its change, after dropping an invalid leftover"),
-    "migration_not_null_without_default": ("Migrations & operations", "Add NOT NULL columns in steps: nullable, backfill, then SET NOT NULL"),
-    "migration_alter_column_type": ("Migrations & operations", "Change column types with expand/contract, not in place"),
-    "migration_drop_column": ("Migrations & operations", "Drop and rename with expand/contract releases"),
-    "migration_drop_table": ("Migrations & operations", "Drop and rename with expand/contract releases"),
-    "migration_rename_column": ("Migrations & operations", "Drop and rename with expand/contract releases"),
-    "migration_rename_table": ("Migrations & operations", "Drop and rename with expand/contract releases"),
-    "migration_constraint_without_not_valid": ("Migrations & operations", "Add constraints NOT VALID, then VALIDATE in a later step"),
-    "migration_validate_in_same_transaction": ("Migrations & operations", "Add constraints NOT VALID, then VALIDATE in a later step"),
-    "migration_constraint_never_validated": ("Data integrity", "Validate every NOT VALID constraint in a later change"),
-    "migration_set_not_null_scan": ("Migrations & operations", "Add constraints NOT VALID, then VALIDATE in a later step"),
-    "migration_without_lock_timeout": ("Migrations & operations", "Set lock_timeout in every migration that locks a live table"),
-    "migration_concurrent_not_alone": ("Migrations & operations", "Run CREATE INDEX CONCURRENTLY outside transaction blocks, alone in its change, after dropping an invalid leftover"),
-    "migration_concurrent_index_if_not_exists": ("Migrations & operations", "Run CREATE INDEX CONCURRENTLY outside transaction blocks, alone in its change, after dropping an invalid leftover"),
-    "migration_unparseable": ("Migrations & operations", "Fix migration statements PostgreSQL cannot parse"),
-    "migration_unreadable": ("Migrations & operations", "Fix migration statements PostgreSQL cannot parse"),
-}
-SECTION_ORDER = ("Immediate priorities", "Security", "Performance & scalability", "Data integrity", "Migrations & operations")
 CATEGORY_TITLES = {
     "multi-tenancy": "Multi-tenancy", "integrity": "Integrity", "security": "Security",
     "performance": "Performance", "naming": "Naming (data quality)", "operations": "Operations (technical debt)",
@@ -76,6 +28,13 @@ def _rows(n: int | None, exact: bool) -> str:
     if n is None:
         return "unknown (never analyzed)"
     return f"{n:,}" if exact else f"~{n:,} (estimate)"
+
+
+def _ignore_file(report: Report) -> str:
+    if report.ignore_file:
+        how = "--ignore-file" if report.ignore_file_origin == "given" else "found by itself"
+        return f"`{report.ignore_file}` ({how})"
+    return "none found (.doctor-ignore.toml)" if report.ignore_file_origin == "none" else "not used"
 
 
 def _finding_line(f: Finding) -> str:
@@ -98,10 +57,12 @@ def _fix(remediation: str) -> str:
 def recommendations(findings: list[Finding]) -> list[tuple[str, list[tuple[str, list[Finding]]]]]:
     grouped: dict[str, dict[str, list[Finding]]] = defaultdict(lambda: defaultdict(list))
     for f in findings:
-        section, text = RECOMMENDATIONS.get(f.lint, ("Migrations & operations", f"Address {f.lint}"))
+        rule = find_rule(f.lint)
+        fallback = ("Migrations & operations", f"Address {f.lint}")
+        section, text = (rule.section, rule.recommendation) if rule else fallback
         grouped[section][text].append(f)
     out = []
-    for section in SECTION_ORDER:
+    for section in SECTIONS:
         if section in grouped:
             recs = sorted(grouped[section].items(), key=lambda kv: (-max(f.level for f in kv[1]), kv[0]))
             out.append((section, recs))
@@ -123,7 +84,8 @@ def render_markdown(report: Report) -> str:
     lines.append("")
     lines += ["| category | error | warning | info |", "|---|---|---|---|"]
     for c in CATEGORIES:
-        counts = [sum(1 for f in active if f.category == c and f.level == lvl) for lvl in (Level.ERROR, Level.WARNING, Level.INFO)]
+        counts = [sum(1 for f in active if f.category == c and f.level == lvl)
+                  for lvl in (Level.ERROR, Level.WARNING, Level.INFO)]
         if any(counts):
             lines.append(f"| {c} | " + " | ".join(str(n) for n in counts) + " |")
     lines.append("")
@@ -134,16 +96,19 @@ def render_markdown(report: Report) -> str:
         lines.append(f"- **Schemas analysed:** {', '.join(report.database.schemas) or '(none)'}")
     if report.database:
         lines.append(f"- **Tables:** {s['tables']}")
-        lines.append(f"- **Total Records:** {s['total_rows']:,}" + ("" if s["rows_exact"] else " (catalog estimates; --exact-counts to count)"))
+        estimate = "" if s["rows_exact"] else " (catalog estimates; --exact-counts to count)"
+        lines.append(f"- **Total Records:** {s['total_rows']:,}{estimate}")
     else:
         lines.append("- **Live catalog:** not read (--no-live)")
     if report.migration_source:
         lines.append(f"- **Migration Files:** {s['migration_files']} ({report.migration_source})")
+    lines.append(f"- **Ignore file:** {_ignore_file(report)}")
     lines.append("")
 
     if report.tables:
         lines += ["## Table Analysis", ""]
         for t in report.tables:
+            rls = "forced" if t.rls_forced and t.rls_enabled else ("enabled" if t.rls_enabled else "off")
             fks = ", ".join(f"{', '.join(fk.columns)} → {fk.target}" for fk in t.foreign_keys) or "None"
             lines += [
                 f"### {t.qualified}",
@@ -152,8 +117,7 @@ def render_markdown(report: Report) -> str:
                 f"- **Has Timestamps:** {_yn(t.has_timestamps)}",
                 f"- **Has Tenant ID:** {_yn(t.has_tenant_id)}",
                 f"- **Has Soft Delete:** {_yn(t.has_soft_delete)}",
-                f"- **Row Level Security:** {'forced' if t.rls_forced and t.rls_enabled else ('enabled' if t.rls_enabled else 'off')}"
-                f" ({t.policies} {'policy' if t.policies == 1 else 'policies'})",
+                f"- **Row Level Security:** {rls} ({t.policies} {'policy' if t.policies == 1 else 'policies'})",
                 f"- **Foreign Keys:** {fks}",
                 "",
             ]
@@ -193,7 +157,8 @@ def render_markdown(report: Report) -> str:
             lines.append(f"- `{f.key}` ({f.level.label}): {f.suppressed_by}")
         lines.append("")
     if report.unused_suppressions:
-        lines += ["## Unused suppressions", "", "These entries of the ignore file match no finding any more: remove them.", ""]
+        lines += ["## Unused suppressions", "",
+                  "These entries of the ignore file match no finding any more: remove them.", ""]
         lines += [f"- `{label}`" for label in report.unused_suppressions] + [""]
     lines += ["---", "", "*Generated by `motovault doctor`*", ""]
     return "\n".join(lines)

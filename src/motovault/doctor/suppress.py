@@ -12,11 +12,18 @@
     lint = "missing_tenant_id"                 # lint name + object glob
     object = "app.stations"
     reason = "shared reference data, the same for every tenant"
+
+The file is found by itself (:func:`find_ignore_file`), as ruff and squawk find their configuration:
+``.doctor-ignore.toml`` in the migrations folder (``--sqitch``/``--migrations``), or else the current
+directory, then in each parent folder up to the filesystem root or the first folder holding ``.git``
+(that folder included); the first one found wins. ``--ignore-file`` names one instead,
+``--no-ignore-file`` uses none.
 """
 
 from __future__ import annotations
 
 import fnmatch
+import os
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +32,20 @@ from ..errors import MotovaultError
 from .model import Finding
 
 _FIELDS = {"key", "lint", "object", "reason"}
+IGNORE_FILE_NAME = ".doctor-ignore.toml"
+
+
+def find_ignore_file(start: Path) -> Path | None:
+    """``.doctor-ignore.toml`` in ``start`` or the nearest parent that has one, stopping at the folder that
+    holds ``.git`` (a repository's root: a file or a folder) or at the filesystem root."""
+    folder = Path(os.path.normpath(start.absolute()))
+    while True:
+        candidate = folder / IGNORE_FILE_NAME
+        if candidate.is_file():
+            return candidate
+        if (folder / ".git").exists() or folder.parent == folder:
+            return None
+        folder = folder.parent
 
 
 @dataclass
@@ -69,7 +90,8 @@ def load_suppressions(path: Path) -> list[Suppression]:
         raise MotovaultError(f"ignore file {path} is not valid TOML: {exc}") from None
     unknown_top = set(data) - {"suppress"}
     if unknown_top:
-        raise MotovaultError(f"ignore file {path}: unknown table(s) {', '.join(sorted(unknown_top))} (use [[suppress]])")
+        tables = ", ".join(sorted(unknown_top))
+        raise MotovaultError(f"ignore file {path}: unknown table(s) {tables} (use [[suppress]])")
     out: list[Suppression] = []
     for i, entry in enumerate(data.get("suppress", []), 1):
         where = f"ignore file {path}, suppression #{i}"
@@ -86,7 +108,8 @@ def load_suppressions(path: Path) -> list[Suppression]:
         if entry.get("key") and (entry.get("lint") or entry.get("object")):
             raise MotovaultError(f"{where}: give either key or lint+object, not both")
         key = entry.get("key")
-        if key is not None and not (isinstance(key, str) or (isinstance(key, list) and key and all(isinstance(k, str) for k in key))):
+        key_list = isinstance(key, list) and key and all(isinstance(k, str) for k in key)
+        if key is not None and not (isinstance(key, str) or key_list):
             raise MotovaultError(f"{where}: key must be a string or a list of strings")
         out.append(Suppression(reason=reason.strip(), key=key, lint=entry.get("lint"), object=entry.get("object")))
     return out
