@@ -5,7 +5,7 @@
 
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
-.PHONY: help up down status reset test soak deps system-deps bench bench-deps bench-api bench-doctor replica replica-status replica-down
+.PHONY: help up down status reset test soak schema deps system-deps bench bench-deps bench-api bench-doctor replica replica-status replica-down
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 VENV := .venv
@@ -25,6 +25,7 @@ help:
 	@echo "make status  show what runs where"
 	@echo "make reset   delete the local state (asks first; YES=1 to skip)"
 	@echo "make replica a streaming read replica for analysts (make replica-status, make replica-down)"
+	@echo "make schema  regenerate sql/schema.sql after changing the plan"
 	@echo "make bench   run the API benchmark (full stack vs plain PostgREST; BENCH_ARGS='--duration 10' ...)"
 
 deps: system-deps $(POSTGREST) $(VENV)/.installed
@@ -91,6 +92,10 @@ replica-down:
 
 test: deps
 	@$(PY) -m pytest $(PYTEST_ARGS)
+
+# sql/schema.sql: the schema the plan deploys, normalized (a test fails when it is stale).
+schema: deps
+	@$(MV) schema
 
 # Benchmarks are plain files under bench/ (bench/NAME.py); `make bench` runs the API benchmark.
 # The load generator wrk is a Debian package, installed only when missing.

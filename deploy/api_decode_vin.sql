@@ -7,7 +7,7 @@ begin;
 
 set local lock_timeout = '5s';
 
-create function api.decode_vin(vin text)
+create or replace function api.decode_vin(vin text)
 returns jsonb
 language plpgsql
 volatile

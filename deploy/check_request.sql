@@ -10,7 +10,7 @@ begin;
 
 set local lock_timeout = '5s';
 
-create function app.check_request()
+create or replace function app.check_request()
 returns void
 language plpgsql
 as $$

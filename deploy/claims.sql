@@ -9,7 +9,7 @@ begin;
 
 set local lock_timeout = '5s';
 
-create function app.jwt_claims()
+create or replace function app.jwt_claims()
 returns jsonb
 language sql
 stable
@@ -19,7 +19,7 @@ as $$
 $$;
 comment on function app.jwt_claims() is 'The verified JWT claims of the current request (empty object outside a request).';
 
-create function app.current_user_id()
+create or replace function app.current_user_id()
 returns uuid
 language sql
 stable
@@ -29,7 +29,7 @@ as $$
 $$;
 comment on function app.current_user_id() is 'The requesting user: the JWT sub claim (a UUID), or NULL.';
 
-create function app.current_tenant_id()
+create or replace function app.current_tenant_id()
 returns uuid
 language sql
 stable

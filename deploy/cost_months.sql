@@ -10,7 +10,7 @@ begin;
 
 set local lock_timeout = '5s';
 
-create view analytics.cost_months
+create or replace view analytics.cost_months
 as
 with costs as (
     select l.tenant_id, l.vehicle_id, date_trunc('month', l.filled_on)::date as month, l.currency,
@@ -48,7 +48,7 @@ comment on view analytics.cost_months is
     'Cost per vehicle, calendar month and currency (amounts in different currencies are not added): fuel, maintenance, total, distance driven that month (km, from the odometer range of the vehicle''s events) and cost per 100 km.';
 grant select on analytics.cost_months to analyst;
 
-create view api.vehicle_cost_months
+create or replace view api.vehicle_cost_months
 with (security_invoker = true)
 as
 with costs as (

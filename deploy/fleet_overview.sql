@@ -11,7 +11,7 @@ begin;
 
 set local lock_timeout = '5s';
 
-create view analytics.vehicles
+create or replace view analytics.vehicles
 as
 select
     v.tenant_id,
@@ -31,7 +31,7 @@ where v.deleted_at is null
 comment on view analytics.vehicles is
     'Live vehicles of all tenants without personal data (no VIN, plate, name, colour, notes): make, model, year, odometer, unit, active flag, month added.';
 
-create view analytics.fleet_overview
+create or replace view analytics.fleet_overview
 as
 select
     t.id as tenant_id,
@@ -69,7 +69,7 @@ comment on view analytics.fleet_overview is
     'One row per tenant (no names): kind, month created, live and active vehicles, events in the last 30 days, time of the latest event.';
 grant select on analytics.vehicles, analytics.fleet_overview to analyst;
 
-create view api.fleet_overview
+create or replace view api.fleet_overview
 with (security_invoker = true)
 as
 select

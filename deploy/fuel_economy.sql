@@ -17,7 +17,7 @@ begin;
 
 set local lock_timeout = '5s';
 
-create function app.economy_unit_kind(unit text)
+create or replace function app.economy_unit_kind(unit text)
 returns text
 language sql
 immutable
@@ -29,7 +29,7 @@ return case
 end;
 comment on function app.economy_unit_kind(text) is 'The energy kind an economy unit measures (liquid, electric, mass), or NULL for an unknown unit.';
 
-create function app.economy_in_unit(distance_km numeric, volume numeric, unit text)
+create or replace function app.economy_in_unit(distance_km numeric, volume numeric, unit text)
 returns numeric
 language sql
 immutable
@@ -51,7 +51,7 @@ end;
 comment on function app.economy_in_unit(numeric, numeric, text) is
     'Economy in the unit asked for, from a distance in km and a volume in litres, kWh or kg.';
 
-create function app.fuel_intervals(tenant uuid, vehicle uuid)
+create or replace function app.fuel_intervals(tenant uuid, vehicle uuid)
 returns table (
     energy_kind text,
     fuel_log_id uuid,
@@ -135,7 +135,7 @@ $$;
 comment on function app.fuel_intervals(uuid, uuid) is
     'One row per full fill-up of a vehicle: the interval from the previous full fill-up of the same energy kind, its distance (km) and volume (litres, kWh or kg; partials included), and whether it has an economy figure (and why not).';
 
-create function app.resolve_economy_unit(vehicle_id uuid, unit text)
+create or replace function app.resolve_economy_unit(vehicle_id uuid, unit text)
 returns text
 language plpgsql
 stable
@@ -167,7 +167,7 @@ end
 $$;
 comment on function app.resolve_economy_unit(uuid, text) is 'Checks the vehicle (404) and the unit (400); NULL unit means mpg_us for vehicles in miles, l_per_100km otherwise.';
 
-create function api.fuel_economy_intervals(
+create or replace function api.fuel_economy_intervals(
     vehicle_id uuid,
     unit text default null,
     "from" date default null,
@@ -215,7 +215,7 @@ $$;
 comment on function api.fuel_economy_intervals(uuid, text, date, date) is
     'Per-interval fuel economy of a vehicle: one row per full fill-up (closing date from..to) of the energy kind the unit measures, with distance, volume (partials included) and economy, or a note saying why there is no figure (first fill-up, missed fill-up, odometer reset).';
 
-create function api.fuel_economy(
+create or replace function api.fuel_economy(
     vehicle_id uuid,
     unit text default null,
     "from" date default null,
@@ -276,7 +276,7 @@ grant execute on function
     api.fuel_economy(uuid, text, date, date)
     to app_user;
 
-create view analytics.fuel_economy_intervals
+create or replace view analytics.fuel_economy_intervals
 as
 with f as (
     select l.tenant_id, l.vehicle_id, l.id, l.energy_kind, l.filled_on, l.read_at, l.is_full, l.missed_previous,
@@ -347,7 +347,7 @@ from r;
 comment on view analytics.fuel_economy_intervals is
     'One row per full fill-up (or full charge) of every live vehicle: the interval since the previous full one of the same energy kind (liquid in l, electric in kWh, mass in kg; partials included), its distance in km and consumption per 100 km when it has a figure (not the first, no missed fill-up, no odometer reset inside).';
 
-create view analytics.fuel_economy_months
+create or replace view analytics.fuel_economy_months
 as
 select
     tenant_id,

@@ -11,7 +11,7 @@ begin;
 
 set local lock_timeout = '5s';
 
-create function app.energy_kind(volume_unit text)
+create or replace function app.energy_kind(volume_unit text)
 returns text
 language sql
 immutable
@@ -24,7 +24,7 @@ end;
 comment on function app.energy_kind(text) is
     'The energy kind a volume unit measures: liquid (l, gal_us, gal_imp), electric (kwh) or mass (kg). Fuel economy is computed per kind.';
 
-create function app.volume_in_base_unit(volume numeric, volume_unit text)
+create or replace function app.volume_in_base_unit(volume numeric, volume_unit text)
 returns numeric
 language sql
 immutable
@@ -36,7 +36,7 @@ return volume * case volume_unit
 end;
 comment on function app.volume_in_base_unit(numeric, text) is 'A volume in the base unit of its energy kind: litres, kWh or kg.';
 
-create function app.distance_in_km(distance numeric, unit text)
+create or replace function app.distance_in_km(distance numeric, unit text)
 returns numeric
 language sql
 immutable
@@ -72,10 +72,6 @@ create table app.fuel_logs (
     updated_by uuid,
     deleted_at timestamptz,
     constraint fuel_logs_pkey primary key (tenant_id, id),
-    constraint fuel_logs_tenant_fk foreign key (tenant_id) references app.tenants (id) on delete cascade,
-    constraint fuel_logs_vehicle_fk foreign key (tenant_id, vehicle_id)
-        references app.vehicles (tenant_id, id) on delete cascade,
-    constraint fuel_logs_station_fk foreign key (station_id) references app.stations (id) on delete set null,
     constraint fuel_logs_filled_on_not_future check (filled_on <= current_date + 1),
     constraint fuel_logs_filled_on_after_1886 check (filled_on >= date '1886-01-01'),
     constraint fuel_logs_odometer_not_negative check (odometer >= 0),
@@ -104,12 +100,20 @@ create table app.fuel_logs (
 );
 comment on table app.fuel_logs is
     'Fill-ups and charges (MotoVaultPro fuel_logs, plus units, currency, energy kind, full/partial/missed flags, station).';
+select app.distribute_table('app.fuel_logs', 'tenant');
+alter table app.fuel_logs
+    add constraint fuel_logs_tenant_fk foreign key (tenant_id)
+        references app.tenants (id) on delete cascade,
+    add constraint fuel_logs_vehicle_fk foreign key (tenant_id, vehicle_id)
+        references app.vehicles (tenant_id, id) on delete cascade,
+    add constraint fuel_logs_station_fk foreign key (station_id)
+        references app.stations (id) on delete set null;
 
 create index fuel_logs_vehicle_read_idx on app.fuel_logs (tenant_id, vehicle_id, read_at, odometer) where deleted_at is null;
 create index fuel_logs_vehicle_fk_idx on app.fuel_logs (tenant_id, vehicle_id);
 create index fuel_logs_station_idx on app.fuel_logs (station_id) where station_id is not null;
 
-create function app.fuel_logs_prepare()
+create or replace function app.tg_fuel_logs_prepare()
 returns trigger
 language plpgsql
 as $$
@@ -179,16 +183,16 @@ begin
     return new;
 end
 $$;
-comment on function app.fuel_logs_prepare() is
+comment on function app.tg_fuel_logs_prepare() is
     'BEFORE INSERT OR UPDATE on fuel_logs: units default from the vehicle and fuel type; computes the third of volume / price_per_unit / total_cost from the other two and refuses three that disagree by more than a cent; station_name defaults to the station''s name.';
-create trigger fuel_logs_prepare before insert or update on app.fuel_logs
-    for each row execute function app.fuel_logs_prepare();
+create trigger _200_prepare before insert or update on app.fuel_logs
+    for each row execute function app.tg_fuel_logs_prepare();
 
 select app.enable_tenant_rules('app.fuel_logs');
 
 -- API -------------------------------------------------------------------------------------------
 
-create view api.fuel_logs
+create or replace view api.fuel_logs
 with (security_invoker = true)
 as
 select tenant_id, id, vehicle_id, filled_on, filled_time, odometer, odometer_unit, fuel_type, grade,
@@ -216,36 +220,10 @@ comment on column api.fuel_logs.station_id is 'A station from /stations (optiona
 comment on column api.fuel_logs.station_name is 'Free-text station name; defaults to the station''s name.';
 comment on column api.fuel_logs.energy_kind is 'liquid, electric or mass (computed from volume_unit): economy is computed per kind.';
 
-create trigger fuel_logs_soft_delete
-    instead of delete on api.fuel_logs
-    for each row execute function app.soft_delete_row('app.fuel_logs');
+select app.create_trash_api('api.fuel_logs', 'fuel_log', 'fill-ups', 'its odometer reading is checked again');
 
-create view api.fuel_logs_trash
-with (security_invoker = true)
-as
-select tenant_id, id, vehicle_id, filled_on, filled_time, odometer, odometer_unit, fuel_type, grade,
-       volume, volume_unit, price_per_unit, total_cost, currency, is_full, missed_previous,
-       station_id, station_name, notes, energy_kind,
-       created_at, updated_at, created_by, updated_by, deleted_at
-from app.fuel_logs
-where deleted_at is not null;
-comment on view api.fuel_logs_trash is 'Deleted fill-ups of the active tenant; restore_fuel_log brings one back. Purged after 30 days.';
-
-create function api.restore_fuel_log(id uuid)
-returns setof api.fuel_logs
-language plpgsql
-as $$
-begin
-    perform app.restore_row('app.fuel_logs', restore_fuel_log.id);
-    return query select * from api.fuel_logs as f where f.id = restore_fuel_log.id;
-end
-$$;
-comment on function api.restore_fuel_log(uuid) is 'Brings a deleted fill-up back from fuel_logs_trash (its odometer reading is checked again).';
-
-grant select, insert, update, delete on api.fuel_logs to app_user;
-grant select on api.fuel_logs_trash to app_user;
+grant select, insert, update on api.fuel_logs to app_user;  -- delete: app.create_trash_api
 grant execute on function
-    api.restore_fuel_log(uuid),
     app.energy_kind(text),
     app.volume_in_base_unit(numeric, text),
     app.distance_in_km(numeric, text)

@@ -22,7 +22,6 @@ create table app.garages (
     updated_by uuid,
     deleted_at timestamptz,
     constraint garages_pkey primary key (tenant_id, id),
-    constraint garages_tenant_fk foreign key (tenant_id) references app.tenants (id) on delete cascade,
     constraint garages_name_not_blank check (char_length(btrim(name)) between 1 and 100),
     constraint garages_address_length check (address is null or char_length(address) <= 500),
     constraint garages_latitude_range check (latitude between -90 and 90),
@@ -32,13 +31,17 @@ create table app.garages (
     constraint garages_notes_length check (notes is null or char_length(notes) <= 10000)
 );
 comment on table app.garages is 'Where a tenant keeps vehicles: name, address, coordinates, time zone.';
+select app.distribute_table('app.garages', 'tenant');
+alter table app.garages
+    add constraint garages_tenant_fk foreign key (tenant_id)
+        references app.tenants (id) on delete cascade;
 
 create unique index garages_name_unique_live on app.garages (tenant_id, lower(btrim(name))) where deleted_at is null;
 create unique index garages_one_default_per_tenant on app.garages (tenant_id) where is_default and deleted_at is null;
 
 select app.enable_tenant_rules('app.garages');
 
-create view api.garages
+create or replace view api.garages
 with (security_invoker = true)
 as
 select tenant_id, id, name, address, latitude, longitude, timezone, is_default, notes,
@@ -54,32 +57,8 @@ comment on column api.garages.longitude is 'Longitude in degrees (-180..180); gi
 comment on column api.garages.timezone is 'IANA time zone name, e.g. Europe/Berlin.';
 comment on column api.garages.is_default is 'The tenant''s default garage (at most one).';
 
-create trigger garages_soft_delete
-    instead of delete on api.garages
-    for each row execute function app.soft_delete_row('app.garages');
+select app.create_trash_api('api.garages', 'garage', 'garages');
 
-create view api.garages_trash
-with (security_invoker = true)
-as
-select tenant_id, id, name, address, latitude, longitude, timezone, is_default, notes,
-       created_at, updated_at, created_by, updated_by, deleted_at
-from app.garages
-where deleted_at is not null;
-comment on view api.garages_trash is 'Deleted garages of the active tenant; restore_garage brings one back. Purged after 30 days.';
-
-create function api.restore_garage(id uuid)
-returns setof api.garages
-language plpgsql
-as $$
-begin
-    perform app.restore_row('app.garages', restore_garage.id);
-    return query select * from api.garages as g where g.id = restore_garage.id;
-end
-$$;
-comment on function api.restore_garage(uuid) is 'Brings a deleted garage back from garages_trash.';
-
-grant select, insert, update, delete on api.garages to app_user;
-grant select on api.garages_trash to app_user;
-grant execute on function api.restore_garage(uuid) to app_user;
+grant select, insert, update on api.garages to app_user;  -- delete: app.create_trash_api
 
 commit;

@@ -7,7 +7,7 @@ begin;
 
 set local lock_timeout = '5s';
 
-create function app.uuid_v7()
+create or replace function app.uuid_v7()
 returns uuid
 language sql
 volatile
@@ -31,7 +31,7 @@ $$;
 comment on function app.uuid_v7() is 'A version 7 (time-ordered) UUID: 48-bit millisecond timestamp, then random bits.';
 
 -- a date string check that does not raise (pg_input_is_valid arrives in PostgreSQL 16)
-create function app.is_date_text(value text)
+create or replace function app.is_date_text(value text)
 returns boolean
 language plpgsql
 immutable

@@ -38,11 +38,6 @@ create table app.maintenance (
     updated_by uuid,
     deleted_at timestamptz,
     constraint maintenance_pkey primary key (tenant_id, id),
-    constraint maintenance_tenant_fk foreign key (tenant_id) references app.tenants (id) on delete cascade,
-    constraint maintenance_vehicle_fk foreign key (tenant_id, vehicle_id)
-        references app.vehicles (tenant_id, id) on delete cascade,
-    constraint maintenance_previous_fk foreign key (tenant_id, previous_id)
-        references app.maintenance (tenant_id, id) on delete set null (previous_id),
     constraint maintenance_status_known check (status in ('scheduled', 'completed')),
     constraint maintenance_type_known
         check (type in ('oil_change', 'tire_rotation', 'brake_service', 'inspection', 'registration', 'battery',
@@ -70,6 +65,16 @@ create table app.maintenance (
 );
 comment on table app.maintenance is
     'Maintenance records (completed) and schedules (scheduled, possibly recurring): MotoVaultPro service records plus schedules, units and currency per entry.';
+select app.distribute_table('app.maintenance', 'tenant');
+alter table app.maintenance
+    add constraint maintenance_tenant_fk foreign key (tenant_id)
+        references app.tenants (id) on delete cascade,
+    add constraint maintenance_vehicle_fk foreign key (tenant_id, vehicle_id)
+        references app.vehicles (tenant_id, id) on delete cascade,
+    add constraint maintenance_previous_fk foreign key (tenant_id, previous_id)
+        references app.maintenance (tenant_id, id);
+create trigger _300_clear_maintenance_previous_id before delete on app.maintenance
+    for each row execute function app.tg_clear_references('app.maintenance', 'previous_id');
 
 create index maintenance_vehicle_read_idx on app.maintenance (tenant_id, vehicle_id, read_at, odometer)
     where deleted_at is null and read_at is not null;
@@ -80,7 +85,7 @@ create index maintenance_scheduled_idx on app.maintenance (tenant_id, vehicle_id
 create unique index maintenance_one_scheduled_per_series on app.maintenance (tenant_id, series_id)
     where status = 'scheduled' and deleted_at is null;
 
-create function app.maintenance_prepare()
+create or replace function app.tg_maintenance_prepare()
 returns trigger
 language plpgsql
 as $$
@@ -103,12 +108,12 @@ begin
     return new;
 end
 $$;
-comment on function app.maintenance_prepare() is
+comment on function app.tg_maintenance_prepare() is
     'BEFORE INSERT OR UPDATE on maintenance: odometer_unit defaults to the vehicle''s, series_id to the row''s id; a completed record cannot become scheduled again.';
-create trigger maintenance_prepare before insert or update on app.maintenance
-    for each row execute function app.maintenance_prepare();
+create trigger _200_prepare before insert or update on app.maintenance
+    for each row execute function app.tg_maintenance_prepare();
 
-create function app.maintenance_next_occurrence()
+create or replace function app.tg_maintenance_next_occurrence()
 returns trigger
 language plpgsql
 as $$
@@ -129,15 +134,14 @@ begin
     return null;
 end
 $$;
-comment on function app.maintenance_next_occurrence() is
+comment on function app.tg_maintenance_next_occurrence() is
     'AFTER UPDATE on maintenance: completing a recurring scheduled item creates the next occurrence, due recur_months after the completion date and/or recur_distance after the completion odometer.';
-create trigger maintenance_next_occurrence after update of status on app.maintenance
-    for each row execute function app.maintenance_next_occurrence();
+create trigger _300_next_occurrence after update of status on app.maintenance
+    for each row execute function app.tg_maintenance_next_occurrence();
 
 select app.enable_tenant_rules('app.maintenance');
 
-
-create view api.maintenance
+create or replace view api.maintenance
 with (security_invoker = true)
 as
 select tenant_id, id, vehicle_id, series_id, status, type, description, completed_on, odometer, odometer_unit,
@@ -156,32 +160,9 @@ comment on column api.maintenance.recur_distance is 'For schedules: repeat every
 comment on column api.maintenance.series_id is 'The occurrences of one recurring schedule share it (at most one scheduled at a time).';
 comment on column api.maintenance.currency is 'ISO 4217 code; required with a cost.';
 
-create trigger maintenance_soft_delete
-    instead of delete on api.maintenance
-    for each row execute function app.soft_delete_row('app.maintenance');
+select app.create_trash_api('api.maintenance', 'maintenance', 'maintenance rows');
 
-create view api.maintenance_trash
-with (security_invoker = true)
-as
-select tenant_id, id, vehicle_id, series_id, status, type, description, completed_on, odometer, odometer_unit,
-       cost, currency, service_location, notes, due_on, due_odometer, recur_months, recur_distance, previous_id,
-       created_at, updated_at, created_by, updated_by, deleted_at
-from app.maintenance
-where deleted_at is not null;
-comment on view api.maintenance_trash is 'Deleted maintenance rows of the active tenant; restore_maintenance brings one back.';
-
-create function api.restore_maintenance(id uuid)
-returns setof api.maintenance
-language plpgsql
-as $$
-begin
-    perform app.restore_row('app.maintenance', restore_maintenance.id);
-    return query select * from api.maintenance as m where m.id = restore_maintenance.id;
-end
-$$;
-comment on function api.restore_maintenance(uuid) is 'Brings a deleted maintenance row back from maintenance_trash.';
-
-create function api.complete_maintenance(
+create or replace function api.complete_maintenance(
     id uuid,
     completed_on date default current_date,
     odometer integer default null,
@@ -233,10 +214,8 @@ $$;
 comment on function api.complete_maintenance(uuid, date, integer, numeric, text, text, text) is
     'Completes a scheduled maintenance item in one call: records it (date, odometer, cost, currency, location, notes) and, when it recurs, creates the next occurrence. Returns the completed record and the next occurrence. 404 unknown id, 409 already completed.';
 
-grant select, insert, update, delete on api.maintenance to app_user;
-grant select on api.maintenance_trash to app_user;
+grant select, insert, update on api.maintenance to app_user;  -- delete: app.create_trash_api
 grant execute on function
-    api.restore_maintenance(uuid),
     api.complete_maintenance(uuid, date, integer, numeric, text, text, text)
     to app_user;
 

@@ -26,9 +26,6 @@ create table app.odometer_entries (
     updated_by uuid,
     deleted_at timestamptz,
     constraint odometer_entries_pkey primary key (tenant_id, id),
-    constraint odometer_entries_tenant_fk foreign key (tenant_id) references app.tenants (id) on delete cascade,
-    constraint odometer_entries_vehicle_fk foreign key (tenant_id, vehicle_id)
-        references app.vehicles (tenant_id, id) on delete cascade,
     constraint odometer_entries_kind_known check (kind in ('reading', 'reset')),
     constraint odometer_entries_read_on_not_future check (read_on <= current_date + 1),
     constraint odometer_entries_odometer_not_negative check (odometer >= 0),
@@ -38,12 +35,18 @@ create table app.odometer_entries (
 );
 comment on table app.odometer_entries is
     'Odometer readings that are not part of a fill-up or service, and reset entries: kind reset records the reading of a replaced instrument cluster and starts a new sequence.';
+select app.distribute_table('app.odometer_entries', 'tenant');
+alter table app.odometer_entries
+    add constraint odometer_entries_tenant_fk foreign key (tenant_id)
+        references app.tenants (id) on delete cascade,
+    add constraint odometer_entries_vehicle_fk foreign key (tenant_id, vehicle_id)
+        references app.vehicles (tenant_id, id) on delete cascade;
 
 create index odometer_entries_vehicle_read_idx on app.odometer_entries (tenant_id, vehicle_id, read_at, odometer) where deleted_at is null;
 create index odometer_entries_vehicle_resets_idx on app.odometer_entries (tenant_id, vehicle_id, read_at) where kind = 'reset' and deleted_at is null;
 create index odometer_entries_vehicle_fk_idx on app.odometer_entries (tenant_id, vehicle_id);
 
-create function app.odometer_entries_prepare()
+create or replace function app.tg_odometer_entries_prepare()
 returns trigger
 language plpgsql
 as $$
@@ -55,13 +58,13 @@ begin
     return new;
 end
 $$;
-comment on function app.odometer_entries_prepare() is 'BEFORE INSERT OR UPDATE on odometer_entries: odometer_unit defaults to the vehicle''s.';
-create trigger odometer_entries_prepare before insert or update on app.odometer_entries
-    for each row execute function app.odometer_entries_prepare();
+comment on function app.tg_odometer_entries_prepare() is 'BEFORE INSERT OR UPDATE on odometer_entries: odometer_unit defaults to the vehicle''s.';
+create trigger _200_prepare before insert or update on app.odometer_entries
+    for each row execute function app.tg_odometer_entries_prepare();
 
 select app.enable_tenant_rules('app.odometer_entries');
 
-create view api.odometer_entries
+create or replace view api.odometer_entries
 with (security_invoker = true)
 as
 select tenant_id, id, vehicle_id, kind, read_on, read_time, odometer, odometer_unit, notes,
@@ -74,32 +77,8 @@ comment on column api.odometer_entries.kind is 'reading or reset.';
 comment on column api.odometer_entries.odometer is 'The reading (>= 0); for a reset, what the new cluster shows.';
 comment on column api.odometer_entries.odometer_unit is 'mi or km; defaults to the vehicle''s unit.';
 
-create trigger odometer_entries_soft_delete
-    instead of delete on api.odometer_entries
-    for each row execute function app.soft_delete_row('app.odometer_entries');
+select app.create_trash_api('api.odometer_entries', 'odometer_entry', 'odometer entries', 'its reading is checked again');
 
-create view api.odometer_entries_trash
-with (security_invoker = true)
-as
-select tenant_id, id, vehicle_id, kind, read_on, read_time, odometer, odometer_unit, notes,
-       created_at, updated_at, created_by, updated_by, deleted_at
-from app.odometer_entries
-where deleted_at is not null;
-comment on view api.odometer_entries_trash is 'Deleted odometer entries of the active tenant; restore_odometer_entry brings one back.';
-
-create function api.restore_odometer_entry(id uuid)
-returns setof api.odometer_entries
-language plpgsql
-as $$
-begin
-    perform app.restore_row('app.odometer_entries', restore_odometer_entry.id);
-    return query select * from api.odometer_entries as o where o.id = restore_odometer_entry.id;
-end
-$$;
-comment on function api.restore_odometer_entry(uuid) is 'Brings a deleted odometer entry back (its reading is checked again).';
-
-grant select, insert, update, delete on api.odometer_entries to app_user;
-grant select on api.odometer_entries_trash to app_user;
-grant execute on function api.restore_odometer_entry(uuid) to app_user;
+grant select, insert, update on api.odometer_entries to app_user;  -- delete: app.create_trash_api
 
 commit;

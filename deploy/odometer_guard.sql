@@ -2,7 +2,7 @@
 -- requires: odometer_readings
 --
 -- Odometer consistency per vehicle over every source of readings:
---   app.odometer_guard()   one AFTER trigger function for every source table: checks the reading
+--   app.tg_odometer_guard()   one AFTER trigger function for every source table: checks the reading
 --                          against its neighbours in time within its reset segment and keeps
 --                          vehicles.odometer_reading equal to the latest reading;
 --   app.odometer_problem() the whole-vehicle check (a reset changes, tests, doctor);
@@ -14,7 +14,7 @@ set local lock_timeout = '5s';
 
 -- the whole-vehicle check (used when a reset changes, and by tests / doctor) -------------------------
 
-create function app.odometer_problem(tenant uuid, vehicle uuid)
+create or replace function app.odometer_problem(tenant uuid, vehicle uuid)
 returns text
 language sql
 stable
@@ -55,7 +55,7 @@ comment on function app.odometer_problem(uuid, uuid) is
 
 -- the trigger every reading source gets --------------------------------------------------------------
 
-create function app.sync_vehicle_odometer(tenant uuid, vehicle uuid, latest_at timestamp default null)
+create or replace function app.sync_vehicle_odometer(tenant uuid, vehicle uuid, latest_at timestamp default null)
 returns void
 language plpgsql
 as $$
@@ -95,7 +95,7 @@ end
 $$;
 comment on function app.sync_vehicle_odometer(uuid, uuid, timestamp) is 'Sets vehicles.odometer_reading to the latest live reading (converted to the vehicle''s unit); latest_at, when the caller knows it, saves looking for the latest time.';
 
-create function app.odometer_guard()
+create or replace function app.tg_odometer_guard()
 returns trigger
 language plpgsql
 as $$
@@ -217,24 +217,24 @@ begin
     return null;
 end
 $$;
-comment on function app.odometer_guard() is
+comment on function app.tg_odometer_guard() is
     'AFTER INSERT OR UPDATE trigger of every table with odometer readings: refuses a reading lower than an earlier-dated one or higher than a later-dated one of the same vehicle (unless a reset entry lies between them), naming both, and keeps vehicles.odometer_reading equal to the latest reading.';
 
 -- Their queries depend only on ids and times: one generic plan per connection instead of
 -- re-planning the UNION ALL view (with its RLS quals) for every row.
-alter function app.odometer_guard() set plan_cache_mode = force_generic_plan;
+alter function app.tg_odometer_guard() set plan_cache_mode = force_generic_plan;
 alter function app.sync_vehicle_odometer(uuid, uuid, timestamp) set plan_cache_mode = force_generic_plan;
 
-create trigger fuel_logs_odometer after insert or update on app.fuel_logs
-    for each row execute function app.odometer_guard();
-create trigger odometer_entries_odometer after insert or update on app.odometer_entries
-    for each row execute function app.odometer_guard();
-create trigger maintenance_odometer after insert or update on app.maintenance
-    for each row execute function app.odometer_guard();
+create trigger _100_odometer_guard after insert or update on app.fuel_logs
+    for each row execute function app.tg_odometer_guard();
+create trigger _100_odometer_guard after insert or update on app.odometer_entries
+    for each row execute function app.tg_odometer_guard();
+create trigger _100_odometer_guard after insert or update on app.maintenance
+    for each row execute function app.tg_odometer_guard();
 
 -- vehicles.odometer_reading is the latest reading once a vehicle has readings ------------------------
 
-create function app.vehicles_odometer_from_readings()
+create or replace function app.tg_vehicles_odometer_from_readings()
 returns trigger
 language plpgsql
 as $$
@@ -280,10 +280,10 @@ begin
     return new;
 end
 $$;
-comment on function app.vehicles_odometer_from_readings() is
+comment on function app.tg_vehicles_odometer_from_readings() is
     'BEFORE UPDATE on vehicles: once a vehicle has readings, odometer_reading is set only by the database (the latest reading, converted when odometer_unit changes).';
-create trigger vehicles_odometer_from_readings before update of odometer_reading, odometer_unit on app.vehicles
-    for each row execute function app.vehicles_odometer_from_readings();
+create trigger _100_odometer_from_readings before update of odometer_reading, odometer_unit on app.vehicles
+    for each row execute function app.tg_vehicles_odometer_from_readings();
 
 grant execute on function
     app.odometer_problem(uuid, uuid),

@@ -16,7 +16,7 @@ begin;
 
 set local lock_timeout = '5s';
 
-create view app.odometer_readings
+create or replace view app.odometer_readings
 with (security_invoker = true)
 as
 -- The UNION ALL branches have no WHERE clause of their own, so the planner flattens them into one
@@ -42,7 +42,7 @@ where r.deleted_at is null
 comment on view app.odometer_readings is
     'Every live odometer reading of every vehicle, one UNION ALL branch per source table (fuel_logs, odometer_entries, maintenance, ...), with the reading in km for comparison and reset entries flagged.';
 
-create view api.odometer_readings
+create or replace view api.odometer_readings
 with (security_invoker = true)
 as
 select vehicle_id, source, id, read_at, odometer, odometer_unit, is_reset

@@ -37,11 +37,6 @@ create table app.reminders (
     updated_by uuid,
     deleted_at timestamptz,
     constraint reminders_pkey primary key (tenant_id, id),
-    constraint reminders_tenant_fk foreign key (tenant_id) references app.tenants (id) on delete cascade,
-    constraint reminders_vehicle_fk foreign key (tenant_id, vehicle_id)
-        references app.vehicles (tenant_id, id) on delete cascade,
-    constraint reminders_previous_fk foreign key (tenant_id, previous_id)
-        references app.reminders (tenant_id, id) on delete set null (previous_id),
     constraint reminders_title_not_blank check (char_length(btrim(title)) between 1 and 200),
     constraint reminders_category_known
         check (category in ('maintenance', 'inspection', 'registration', 'insurance', 'tax', 'warranty', 'recall',
@@ -64,6 +59,16 @@ create table app.reminders (
 );
 comment on table app.reminders is
     'Reminders by date and/or odometer, recurring, with a dedupe key (MotoMind reminders). Urgency is computed, never stored.';
+select app.distribute_table('app.reminders', 'tenant');
+alter table app.reminders
+    add constraint reminders_tenant_fk foreign key (tenant_id)
+        references app.tenants (id) on delete cascade,
+    add constraint reminders_vehicle_fk foreign key (tenant_id, vehicle_id)
+        references app.vehicles (tenant_id, id) on delete cascade,
+    add constraint reminders_previous_fk foreign key (tenant_id, previous_id)
+        references app.reminders (tenant_id, id);
+create trigger _300_clear_reminders_previous_id before delete on app.reminders
+    for each row execute function app.tg_clear_references('app.reminders', 'previous_id');
 
 create unique index reminders_one_open_per_dedupe_key on app.reminders (tenant_id, vehicle_id, dedupe_key)
     where status in ('open', 'snoozed') and deleted_at is null;
@@ -72,7 +77,7 @@ create index reminders_active_idx on app.reminders (tenant_id, due_on)
     where status in ('open', 'snoozed') and deleted_at is null;
 create index reminders_previous_idx on app.reminders (tenant_id, previous_id) where previous_id is not null;
 
-create function app.reminders_prepare()
+create or replace function app.tg_reminders_prepare()
 returns trigger
 language plpgsql
 as $$
@@ -89,12 +94,12 @@ begin
     return new;
 end
 $$;
-comment on function app.reminders_prepare() is
+comment on function app.tg_reminders_prepare() is
     'BEFORE INSERT OR UPDATE on reminders: odometer_unit defaults to the vehicle''s; dedupe_key defaults to category:lower(title); snoozed_until is cleared when the reminder is no longer snoozed.';
-create trigger reminders_prepare before insert or update on app.reminders
-    for each row execute function app.reminders_prepare();
+create trigger _200_prepare before insert or update on app.reminders
+    for each row execute function app.tg_reminders_prepare();
 
-create function app.reminders_next_occurrence()
+create or replace function app.tg_reminders_next_occurrence()
 returns trigger
 language plpgsql
 as $$
@@ -113,15 +118,14 @@ begin
     return null;
 end
 $$;
-comment on function app.reminders_next_occurrence() is
+comment on function app.tg_reminders_next_occurrence() is
     'AFTER UPDATE on reminders: marking a recurring reminder done opens the next one, due recur_months after its due date and/or recur_distance after its due odometer, with the same dedupe key.';
-create trigger reminders_next_occurrence after update of status on app.reminders
-    for each row execute function app.reminders_next_occurrence();
-
+create trigger _300_next_occurrence after update of status on app.reminders
+    for each row execute function app.tg_reminders_next_occurrence();
 
 -- reminders_prepare clears snoozed_until on a reminder that is not snoozed, before any CHECK runs: an
 -- out-of-range snooze sent to an open reminder would be dropped silently. Refused the same either way.
-create function app.reminders_snoozed_until_in_range()
+create or replace function app.tg_reminders_snoozed_until_in_range()
 returns trigger
 language plpgsql
 as $$
@@ -137,16 +141,16 @@ begin
     return new;
 end
 $$;
-comment on function app.reminders_snoozed_until_in_range() is
-    'BEFORE INSERT OR UPDATE on reminders (fires before reminders_prepare, which clears snoozed_until on reminders that are not snoozed): refuses a snoozed_until outside 1886-01-01 .. 9999-12-31 whatever the status.';
-create trigger reminders_input_range before insert or update on app.reminders
-    for each row execute function app.reminders_snoozed_until_in_range();
+comment on function app.tg_reminders_snoozed_until_in_range() is
+    'BEFORE INSERT OR UPDATE on reminders (_100_input_range: fires before _200_prepare, which clears snoozed_until on reminders that are not snoozed): refuses a snoozed_until outside 1886-01-01 .. 9999-12-31 whatever the status.';
+create trigger _100_input_range before insert or update on app.reminders
+    for each row execute function app.tg_reminders_snoozed_until_in_range();
 
 select app.enable_tenant_rules('app.reminders');
 
 -- urgency ----------------------------------------------------------------------------------------
 
-create function app.urgency(
+create or replace function app.urgency(
     days_left integer,
     km_left numeric,
     urgent_days integer,
@@ -167,7 +171,7 @@ end;
 comment on function app.urgency(integer, numeric, integer, integer, numeric, numeric) is
     'past_due when the due date has passed or the due odometer is exceeded; very_urgent / urgent when days left or km left are at most the threshold; otherwise not_urgent. Whichever of date and distance is closer decides.';
 
-create function app.urgency_rank(urgency text)
+create or replace function app.urgency_rank(urgency text)
 returns integer
 language sql
 immutable
@@ -175,7 +179,7 @@ parallel safe
 return array_position(array['past_due', 'very_urgent', 'urgent', 'not_urgent'], urgency);
 comment on function app.urgency_rank(text) is 'Sort order of urgencies: 1 past_due .. 4 not_urgent.';
 
-create function app.daily_km(tenant uuid, vehicle uuid, as_of date)
+create or replace function app.daily_km(tenant uuid, vehicle uuid, as_of date)
 returns numeric
 language sql
 stable
@@ -199,7 +203,7 @@ $$;
 comment on function app.daily_km(uuid, uuid, date) is
     'Average distance per day (km) of a vehicle over its readings of the 90 days up to as_of (since the last reset), or NULL with fewer than two readings on different days.';
 
-create function app.due_status(
+create or replace function app.due_status(
     tenant uuid,
     vehicle uuid,
     due_on date,
@@ -247,7 +251,7 @@ $$;
 comment on function app.due_status(uuid, uuid, date, integer, text, date) is
     'For something due on a date and/or at an odometer reading of a vehicle: days left, distance left (in odometer_unit), projected due date for odometer-based items (average daily distance of the last 90 days) and urgency by the tenant''s thresholds.';
 
-create view api.reminders
+create or replace view api.reminders
 with (security_invoker = true)
 as
 select tenant_id, id, vehicle_id, title, category, notes, due_on, due_odometer, odometer_unit,
@@ -264,11 +268,9 @@ comment on column api.reminders.recur_distance is 'Repeat every N distance units
 comment on column api.reminders.status is 'open, snoozed (with snoozed_until), done or dismissed.';
 comment on column api.reminders.dedupe_key is 'Deduplication key, default category:title in lower case; one open or snoozed reminder per vehicle and key.';
 
-create trigger reminders_soft_delete
-    instead of delete on api.reminders
-    for each row execute function app.soft_delete_row('app.reminders');
+select app.create_trash_api('api.reminders', 'reminder', 'reminders', '409 if an open one with the same dedupe key exists now');
 
-create function api.urgency(api.reminders)
+create or replace function api.urgency(api.reminders)
 returns text
 language sql
 stable
@@ -279,7 +281,7 @@ $$;
 comment on function api.urgency(api.reminders) is
     'Computed field of reminders: past_due, very_urgent, urgent or not_urgent, by the tenant''s thresholds (select=*,urgency).';
 
-create function api.projected_due_on(api.reminders)
+create or replace function api.projected_due_on(api.reminders)
 returns date
 language sql
 stable
@@ -290,28 +292,7 @@ $$;
 comment on function api.projected_due_on(api.reminders) is
     'Computed field of reminders: for a due odometer, the date it will be reached at the vehicle''s average daily distance over the last 90 days.';
 
-create view api.reminders_trash
-with (security_invoker = true)
-as
-select tenant_id, id, vehicle_id, title, category, notes, due_on, due_odometer, odometer_unit,
-       recur_months, recur_distance, status, snoozed_until, dedupe_key, previous_id,
-       created_at, updated_at, created_by, updated_by, deleted_at
-from app.reminders
-where deleted_at is not null;
-comment on view api.reminders_trash is 'Deleted reminders of the active tenant; restore_reminder brings one back.';
-
-create function api.restore_reminder(id uuid)
-returns setof api.reminders
-language plpgsql
-as $$
-begin
-    perform app.restore_row('app.reminders', restore_reminder.id);
-    return query select * from api.reminders as r where r.id = restore_reminder.id;
-end
-$$;
-comment on function api.restore_reminder(uuid) is 'Brings a deleted reminder back (409 if an open one with the same dedupe key exists now).';
-
-create view api.reminders_due
+create or replace view api.reminders_due
 with (security_invoker = true)
 as
 with items as (
@@ -339,20 +320,19 @@ order by app.urgency_rank(s.urgency), least(s.days_left, 2147483647), i.due_on, 
 comment on view api.reminders_due is
     'What is due across the active tenant''s vehicles: open reminders (and snoozed ones whose snooze has ended) and scheduled maintenance that are past_due, very_urgent or urgent by the tenant''s thresholds, most urgent first, with days and distance left and, for odometer-based items, a projected due date.';
 
-grant select, insert, update, delete on api.reminders to app_user;
-grant select on api.reminders_trash, api.reminders_due to app_user;
+grant select, insert, update on api.reminders to app_user;  -- delete: app.create_trash_api
+grant select on api.reminders_due to app_user;
 grant execute on function
     app.urgency(integer, numeric, integer, integer, numeric, numeric),
     app.urgency_rank(text),
     app.daily_km(uuid, uuid, date),
     app.due_status(uuid, uuid, date, integer, text, date),
     api.urgency(api.reminders),
-    api.projected_due_on(api.reminders),
-    api.restore_reminder(uuid)
+    api.projected_due_on(api.reminders)
     to app_user;
 select app.protect_read_only_view('api.reminders_due');
 
-create view analytics.maintenance_due
+create or replace view analytics.maintenance_due
 as
 with items as (
     select 'reminder'::text as source, r.tenant_id, r.vehicle_id, r.category, r.due_on, r.due_odometer, r.odometer_unit

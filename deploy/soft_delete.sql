@@ -2,13 +2,15 @@
 -- requires: claims
 --
 -- Soft delete: DELETE on an api view marks the row (INSTEAD OF trigger), restore brings it back,
--- purge hard-deletes what was deleted longer ago than the retention period.
+-- purge hard-deletes what was deleted longer ago than the retention period. When a row that others may
+-- point at is hard-deleted, app.tg_clear_references() empties those pointers first: the foreign keys
+-- that include tenant_id cannot be ON DELETE SET NULL on Citus.
 
 begin;
 
 set local lock_timeout = '5s';
 
-create function app.soft_delete_row()
+create or replace function app.tg_soft_delete_row()
 returns trigger
 language plpgsql
 as $$
@@ -18,10 +20,25 @@ begin
     return old;
 end
 $$;
-comment on function app.soft_delete_row() is
-    'INSTEAD OF DELETE trigger of api views: marks the row of the table named in the trigger argument deleted instead of removing it.';
+comment on function app.tg_soft_delete_row() is
+    'INSTEAD OF DELETE trigger of api views (_500_soft_delete): marks the row of the table named in the trigger argument deleted instead of removing it.';
 
-create function app.restore_row(target regclass, row_id uuid)
+create or replace function app.tg_clear_references()
+returns trigger
+language plpgsql
+as $$
+begin
+    -- the foreign key (tenant_id, <column>) -> (tenant_id, id) is NO ACTION, checked at the end of the
+    -- statement: the rows that pointed here no longer do by then
+    execute format('update %s set %I = null where tenant_id = $1 and %I = $2', tg_argv[0], tg_argv[1], tg_argv[1])
+    using old.tenant_id, old.id;
+    return old;
+end
+$$;
+comment on function app.tg_clear_references() is
+    'BEFORE DELETE trigger (_300_clear_<column>) of a table that rows of the table in the first argument point at through the column in the second (with tenant_id): sets that column to NULL in those rows, what ON DELETE SET NULL (column) would do if Citus accepted it on a key that includes the distribution column.';
+
+create or replace function app.restore_row(target regclass, row_id uuid)
 returns void
 language plpgsql
 as $$
@@ -41,7 +58,7 @@ $$;
 comment on function app.restore_row(regclass, uuid) is 'Brings a soft-deleted row of the active tenant back (404 when there is none).';
 grant execute on function app.restore_row(regclass, uuid) to app_user;
 
-create function app.purge_deleted(retention_days integer default 30)
+create or replace function app.purge_deleted(retention_days integer default 30)
 returns table (table_name text, purged bigint)
 language plpgsql
 as $$

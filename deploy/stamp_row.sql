@@ -2,26 +2,34 @@
 -- requires: claims
 -- requires: membership_helpers
 --
--- app.stamp_row(): created/updated at/by, the tenant_id default and guard, immutable ids.
+-- app.tg_stamp_row(): the BEFORE INSERT OR UPDATE trigger of every table (trigger _500_stamp):
+-- created/updated at/by, the tenant_id default and guard, immutable ids. It names no table and no
+-- role; its arguments say what varies:
+--   tg_argv[0]  'tenant' (the table has tenant_id) or 'shared' (it has none: no tenant guard)
+--   tg_argv[1]  the role whose writes need a writing membership in the active tenant (the API role);
+--               others (the owner role, the VIN worker) are held by their grants and policies
 
 begin;
 
 set local lock_timeout = '5s';
 
-create function app.stamp_row()
+create or replace function app.tg_stamp_row()
 returns trigger
 language plpgsql
 as $$
+declare
+    tenant_table constant boolean := tg_argv[0] = 'tenant';
 begin
-    if current_user = 'app_user' and tg_nargs = 0 and not app.current_member_can_write() then
+    if tenant_table and current_user = tg_argv[1] and not app.current_member_can_write() then
         raise exception using
             errcode = 'insufficient_privilege',
-            message = format('role: %s cannot write %s', coalesce(app.current_member_role(), 'a non-member'), tg_table_name),
+            message = format('role: %s cannot write %s', coalesce(app.current_member_role(), 'a non-member'),
+                             (select c.relname from pg_class as c where c.oid = coalesce(pg_partition_root(tg_relid), tg_relid))),
             hint = 'Owners, admins and members write; viewers only read.';
     end if;
     if tg_op = 'INSERT' then
-        if tg_nargs > 0 then
-            null;  -- a shared table (argument 'shared'): no tenant_id to guard
+        if not tenant_table then
+            null;  -- a shared table: no tenant_id to guard
         elsif new.tenant_id is null then
             new.tenant_id := app.current_tenant_id();
         elsif app.current_tenant_id() is not null and new.tenant_id <> app.current_tenant_id() then
@@ -34,7 +42,7 @@ begin
         new.created_at := now();
         new.created_by := app.current_user_id();
     else
-        if tg_nargs = 0 and new.tenant_id is distinct from old.tenant_id then
+        if tenant_table and new.tenant_id is distinct from old.tenant_id then
             raise exception using
                 errcode = 'insufficient_privilege',
                 message = 'tenant_id: a row cannot move to another tenant',
@@ -54,7 +62,7 @@ begin
     return new;
 end
 $$;
-comment on function app.stamp_row() is
-    'BEFORE INSERT OR UPDATE trigger of every tenant table: sets created_at/updated_at/created_by/updated_by, defaults tenant_id and refuses another tenant''s id or a change of tenant_id or id. With the argument ''shared'' (tables without tenant_id) only the stamps and the id guard apply.';
+comment on function app.tg_stamp_row() is
+    'BEFORE INSERT OR UPDATE trigger of every table (_500_stamp): sets created_at/updated_at/created_by/updated_by and refuses a change of id. Arguments: ''tenant'' or ''shared'', and the API role. On a tenant table it defaults tenant_id to the active tenant, refuses another tenant''s id or a change of tenant_id, and refuses writes of the API role by viewers and non-members (naming the table, or the partitioned table of a partition).';
 
 commit;

@@ -16,7 +16,7 @@ begin;
 
 set local lock_timeout = '5s';
 
-create function app.earth_point(latitude double precision, longitude double precision)
+create or replace function app.earth_point(latitude double precision, longitude double precision)
 returns ext.cube
 language sql
 immutable
@@ -32,7 +32,7 @@ return ext.cube(
 comment on function app.earth_point(double precision, double precision) is
     'The point on a sphere of radius 6378168 m (earthdistance''s earth()) at latitude/longitude in degrees, as a 3-D cube.';
 
-create function app.chord_to_meters(chord double precision)
+create or replace function app.chord_to_meters(chord double precision)
 returns double precision
 language sql
 immutable
@@ -45,7 +45,7 @@ return case
 end;
 comment on function app.chord_to_meters(double precision) is 'Great-circle distance in meters for a straight-line (chord) distance through the earth.';
 
-create function app.meters_to_chord(meters double precision)
+create or replace function app.meters_to_chord(meters double precision)
 returns double precision
 language sql
 immutable
@@ -83,22 +83,17 @@ create table app.stations (
 );
 comment on table app.stations is
     'Fuel and charging stations: shared reference data for all tenants. Read by app_user, written by the owner role and app.import_stations().';
+select app.distribute_table('app.stations', 'reference');
 
 create unique index stations_google_place_id_unique on app.stations (google_place_id) where google_place_id is not null;
 create index stations_location_gist on app.stations using gist (app.earth_point(latitude, longitude)) where deleted_at is null;
 create index stations_name_trgm on app.stations using gin (lower(name) ext.gin_trgm_ops) where deleted_at is null;
 
-alter table app.stations enable row level security;
-alter table app.stations force row level security;
+select app.enable_shared_rules('app.stations');
 create policy stations_everyone_reads on app.stations for select to app_user, analyst using (deleted_at is null);
-create policy stations_owner_role_all on app.stations for all to motovault_owner using (true) with check (true);
-create trigger stations_stamp before insert or update on app.stations
-    for each row execute function app.stamp_row('shared');
-create trigger stations_audit after insert or update or delete on app.stations
-    for each row execute function app.audit_row();
 grant select on app.stations to app_user, analyst;
 
-create function app.import_stations(rows jsonb)
+create or replace function app.import_stations(rows jsonb)
 returns integer
 language plpgsql
 as $$
@@ -128,7 +123,7 @@ comment on function app.import_stations(jsonb) is
 
 -- API -------------------------------------------------------------------------------------------
 
-create view api.stations
+create or replace view api.stations
 with (security_invoker = true)
 as
 select id, name, brand, address, latitude, longitude, google_place_id, source, created_at, updated_at
@@ -139,7 +134,7 @@ comment on view api.stations is
 comment on column api.stations.google_place_id is 'Google Places id, unique when present.';
 comment on column api.stations.source is 'Where the row came from: manual, import, google, osm or user.';
 
-create function api.stations_near(
+create or replace function api.stations_near(
     lat double precision,
     lng double precision,
     radius_km double precision default 10,
@@ -189,7 +184,7 @@ $$;
 comment on function api.stations_near(double precision, double precision, double precision, integer) is
     'Stations within radius_km (default 10, at most 500) of lat/lng, nearest first, with their great-circle distance in km; at most limit (default 20, at most 200) rows. Uses a GiST index (nearest-neighbour scan).';
 
-create function api.stations_search(q text, "limit" integer default 20)
+create or replace function api.stations_search(q text, "limit" integer default 20)
 returns setof api.stations
 language plpgsql
 stable

@@ -9,7 +9,7 @@ begin;
 
 set local lock_timeout = '5s';
 
-create view api.my_tenants
+create or replace view api.my_tenants
 with (security_invoker = true)
 as
 select
@@ -27,7 +27,7 @@ comment on view api.my_tenants is
     'The tenants the requesting user belongs to, with their role. Put one tenant_id in the token''s tenant_id claim to act in that tenant.';
 grant select on api.my_tenants to app_user;
 
-create view api.members
+create or replace view api.members
 with (security_invoker = true)
 as
 select
@@ -43,7 +43,7 @@ where m.tenant_id = app.current_tenant_id()
 comment on view api.members is 'Members of the active tenant and their roles. Change them with add_member, change_member_role and remove_member.';
 grant select on api.members to app_user;
 
-create view api.audit_log
+create or replace view api.audit_log
 with (security_invoker = true)
 as
 select
@@ -62,7 +62,7 @@ comment on view api.audit_log is
     'History of every change in the active tenant (insert, update, soft delete, restore, delete), with the acting user. Owners and admins only; filter by table_name and row_id.';
 grant select on api.audit_log to app_user;
 
-create function app.require_member_manager(target_role text)
+create or replace function app.require_member_manager(target_role text)
 returns void
 language plpgsql
 as $$
@@ -84,7 +84,7 @@ end
 $$;
 comment on function app.require_member_manager(text) is 'Raises 403 unless the caller may manage members (and owners, when target_role is owner).';
 
-create function app.check_member_role(role text)
+create or replace function app.check_member_role(role text)
 returns void
 language plpgsql
 immutable
@@ -100,7 +100,7 @@ end
 $$;
 comment on function app.check_member_role(text) is 'Raises 400 unless role is owner, admin, member or viewer.';
 
-create function api.create_tenant(name text, kind text default 'household')
+create or replace function api.create_tenant(name text, kind text default 'household')
 returns jsonb
 language plpgsql
 security definer
@@ -126,7 +126,7 @@ $$;
 comment on function api.create_tenant(text, text) is
     'Creates a tenant (kind: household, fleet or shop); the caller becomes its owner. Returns the tenant id to put in the token''s tenant_id claim.';
 
-create function api.add_member(user_id uuid, role text default 'member')
+create or replace function api.add_member(user_id uuid, role text default 'member')
 returns jsonb
 language plpgsql
 security definer
@@ -158,7 +158,7 @@ end
 $$;
 comment on function api.add_member(uuid, text) is 'Adds a user (by id) to the active tenant with a role (default member). Owners and admins only; only owners add owners.';
 
-create function api.change_member_role(user_id uuid, role text)
+create or replace function api.change_member_role(user_id uuid, role text)
 returns jsonb
 language plpgsql
 security definer
@@ -183,7 +183,7 @@ end
 $$;
 comment on function api.change_member_role(uuid, text) is 'Changes a member''s role. Owners and admins only; only owners touch the owner role; the last owner cannot be demoted.';
 
-create function api.remove_member(user_id uuid)
+create or replace function api.remove_member(user_id uuid)
 returns jsonb
 language plpgsql
 security definer

@@ -21,7 +21,6 @@ create table app.tenant_settings (
     updated_by uuid,
     deleted_at timestamptz,
     constraint tenant_settings_pkey primary key (tenant_id, id),
-    constraint tenant_settings_tenant_fk foreign key (tenant_id) references app.tenants (id) on delete cascade,
     constraint tenant_settings_urgent_days_range check (reminder_urgent_days between 0 and 3650),
     constraint tenant_settings_very_urgent_days_within_urgent check (reminder_very_urgent_days between 0 and reminder_urgent_days),
     constraint tenant_settings_urgent_km_range check (reminder_urgent_km between 0 and 1000000),
@@ -29,11 +28,15 @@ create table app.tenant_settings (
 );
 comment on table app.tenant_settings is
     'Per-tenant settings, one live row per tenant: reminder urgency thresholds in days and km (defaults 30/7 days, 1500/500 km when there is no row).';
+select app.distribute_table('app.tenant_settings', 'tenant');
+alter table app.tenant_settings
+    add constraint tenant_settings_tenant_fk foreign key (tenant_id)
+        references app.tenants (id) on delete cascade;
 create unique index tenant_settings_one_per_tenant on app.tenant_settings (tenant_id) where deleted_at is null;
 
 select app.enable_tenant_rules('app.tenant_settings');
 
-create view api.tenant_settings
+create or replace view api.tenant_settings
 with (security_invoker = true)
 as
 select tenant_id, id, reminder_urgent_days, reminder_very_urgent_days, reminder_urgent_km, reminder_very_urgent_km,
@@ -46,32 +49,8 @@ comment on column api.tenant_settings.reminder_urgent_days is 'Days left at or b
 comment on column api.tenant_settings.reminder_very_urgent_days is 'Days left at or below which a reminder is very urgent (default 7, at most reminder_urgent_days).';
 comment on column api.tenant_settings.reminder_urgent_km is 'Kilometres left at or below which a reminder is urgent (default 1500; vehicles in miles are converted).';
 comment on column api.tenant_settings.reminder_very_urgent_km is 'Kilometres left at or below which a reminder is very urgent (default 500, at most reminder_urgent_km).';
-create trigger tenant_settings_soft_delete
-    instead of delete on api.tenant_settings
-    for each row execute function app.soft_delete_row('app.tenant_settings');
+select app.create_trash_api('api.tenant_settings', 'tenant_settings', 'settings rows', '409 if the tenant has another one now');
 
-create view api.tenant_settings_trash
-with (security_invoker = true)
-as
-select tenant_id, id, reminder_urgent_days, reminder_very_urgent_days, reminder_urgent_km, reminder_very_urgent_km,
-       created_at, updated_at, created_by, updated_by, deleted_at
-from app.tenant_settings
-where deleted_at is not null;
-comment on view api.tenant_settings_trash is 'Deleted settings rows of the active tenant; restore_tenant_settings brings one back.';
-
-create function api.restore_tenant_settings(id uuid)
-returns setof api.tenant_settings
-language plpgsql
-as $$
-begin
-    perform app.restore_row('app.tenant_settings', restore_tenant_settings.id);
-    return query select * from api.tenant_settings as t where t.id = restore_tenant_settings.id;
-end
-$$;
-comment on function api.restore_tenant_settings(uuid) is 'Brings a deleted settings row back (409 if the tenant has another one now).';
-
-grant select, insert, update, delete on api.tenant_settings to app_user;
-grant select on api.tenant_settings_trash to app_user;
-grant execute on function api.restore_tenant_settings(uuid) to app_user;
+grant select, insert, update on api.tenant_settings to app_user;  -- delete: app.create_trash_api
 
 commit;

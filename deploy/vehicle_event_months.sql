@@ -8,7 +8,7 @@ begin;
 
 set local lock_timeout = '5s';
 
-create view analytics.vehicle_event_months
+create or replace view analytics.vehicle_event_months
 as
 select
     e.tenant_id,
@@ -36,7 +36,7 @@ comment on view analytics.vehicle_event_months is
     'Events per vehicle and calendar month (UTC) across tenants, by kind, with the odometer range and the distance it spans (in the vehicle''s unit and in km; an odometer_reset within a month makes the range meaningless). Voided events are not counted.';
 grant select on analytics.vehicle_event_months to analyst;
 
-create view api.vehicle_event_months
+create or replace view api.vehicle_event_months
 with (security_invoker = true)
 as
 select

@@ -27,7 +27,7 @@ begin;
 
 set local lock_timeout = '5s';
 
-create function app.vehicle_event_types()
+create or replace function app.vehicle_event_types()
 returns text[]
 language sql
 immutable
@@ -38,7 +38,7 @@ as $$
 $$;
 comment on function app.vehicle_event_types() is 'The event types vehicle_events accepts.';
 
-create function app.vehicle_event_payload_spec(event_type text)
+create or replace function app.vehicle_event_payload_spec(event_type text)
 returns jsonb
 language sql
 immutable
@@ -94,7 +94,7 @@ $$;
 comment on function app.vehicle_event_payload_spec(text) is
     'The payload rules of an event type: for each allowed key its JSON type (string, number, integer, boolean, uuid, date, currency), whether it is required, and min/max, max_length or enum. NULL for an unknown type.';
 
-create function app.vehicle_event_payload_problem(event_type text, payload jsonb)
+create or replace function app.vehicle_event_payload_problem(event_type text, payload jsonb)
 returns text
 language plpgsql
 immutable
@@ -198,9 +198,6 @@ create table app.vehicle_events (
     created_by uuid,
     updated_by uuid,
     constraint vehicle_events_pkey primary key (tenant_id, id, occurred_at),
-    constraint vehicle_events_tenant_fk foreign key (tenant_id) references app.tenants (id) on delete cascade,
-    constraint vehicle_events_vehicle_fk foreign key (tenant_id, vehicle_id)
-        references app.vehicles (tenant_id, id) on delete cascade,
     -- the same list as app.vehicle_event_types(), spelled out: a function call without arguments
     -- in a CHECK is folded by the planner as the querying role (analyst has no EXECUTE on app)
     constraint vehicle_events_type_known check (type in ('odometer', 'odometer_reset', 'fuel', 'maintenance', 'note',
@@ -219,6 +216,12 @@ create table app.vehicle_events (
 comment on table app.vehicle_events is
     'Append-only event stream of vehicles, partitioned by month on occurred_at (primary key (tenant_id, id, occurred_at) because it must contain the partition key). No UPDATE, no DELETE, no soft delete: a correction is a new event whose voids_event_id names the event it replaces.';
 comment on column app.vehicle_events.source_id is 'The row that emitted the event (a fuel log or maintenance record), when a trigger wrote it.';
+select app.distribute_table('app.vehicle_events', 'tenant');
+alter table app.vehicle_events
+    add constraint vehicle_events_tenant_fk foreign key (tenant_id)
+        references app.tenants (id) on delete cascade,
+    add constraint vehicle_events_vehicle_fk foreign key (tenant_id, vehicle_id)
+        references app.vehicles (tenant_id, id) on delete cascade;
 
 create table app.vehicle_events_default partition of app.vehicle_events default;
 comment on table app.vehicle_events_default is
@@ -242,24 +245,27 @@ create table app.vehicle_event_voids (
     updated_at timestamptz not null default now(),
     created_by uuid,
     updated_by uuid,
-    constraint vehicle_event_voids_pkey primary key (tenant_id, voided_event_id),
-    constraint vehicle_event_voids_tenant_fk foreign key (tenant_id) references app.tenants (id) on delete cascade,
-    constraint vehicle_event_voids_vehicle_fk foreign key (tenant_id, vehicle_id)
-        references app.vehicles (tenant_id, id) on delete cascade,
-    constraint vehicle_event_voids_voided_fk foreign key (tenant_id, voided_event_id, voided_occurred_at)
-        references app.vehicle_events (tenant_id, id, occurred_at) on delete cascade,
-    constraint vehicle_event_voids_voiding_fk foreign key (tenant_id, voiding_event_id, voiding_occurred_at)
-        references app.vehicle_events (tenant_id, id, occurred_at) on delete cascade
+    constraint vehicle_event_voids_pkey primary key (tenant_id, voided_event_id)
 );
 comment on table app.vehicle_event_voids is
     'Voided events and the event that voided each (written by the insert trigger of vehicle_events; an event is voided at most once). Append-only like the stream.';
+select app.distribute_table('app.vehicle_event_voids', 'tenant');
+alter table app.vehicle_event_voids
+    add constraint vehicle_event_voids_tenant_fk foreign key (tenant_id)
+        references app.tenants (id) on delete cascade,
+    add constraint vehicle_event_voids_vehicle_fk foreign key (tenant_id, vehicle_id)
+        references app.vehicles (tenant_id, id) on delete cascade,
+    add constraint vehicle_event_voids_voided_fk foreign key (tenant_id, voided_event_id, voided_occurred_at)
+        references app.vehicle_events (tenant_id, id, occurred_at) on delete cascade,
+    add constraint vehicle_event_voids_voiding_fk foreign key (tenant_id, voiding_event_id, voiding_occurred_at)
+        references app.vehicle_events (tenant_id, id, occurred_at) on delete cascade;
 create index vehicle_event_voids_vehicle_idx on app.vehicle_event_voids (tenant_id, vehicle_id);
 create index vehicle_event_voids_voiding_idx on app.vehicle_event_voids (tenant_id, voiding_event_id, voiding_occurred_at);
 create index vehicle_event_voids_voided_idx on app.vehicle_event_voids (tenant_id, voided_event_id, voided_occurred_at);
 
 -- rules -------------------------------------------------------------------------------------------
 
-create function app.vehicle_events_prepare()
+create or replace function app.tg_vehicle_events_prepare()
 returns trigger
 language plpgsql
 as $$
@@ -274,13 +280,6 @@ begin
             column = 'type',
             message = format('type: must be one of %s, got %s', array_to_string(app.vehicle_event_types(), ', '), coalesce(new.type, 'null')),
             hint = 'The payload rules of each type are described on api.vehicle_events.';
-    end if;
-    -- the shared stamp trigger checks this too, but would name the partition
-    if current_user = 'app_user' and not app.current_member_can_write() then
-        raise exception using
-            errcode = 'insufficient_privilege',
-            message = format('role: %s cannot write vehicle_events', coalesce(app.current_member_role(), 'a non-member')),
-            hint = 'Owners, admins and members write; viewers only read.';
     end if;
     new.payload := coalesce(new.payload, '{}'::jsonb);
     problem := app.vehicle_event_payload_problem(new.type, new.payload);
@@ -350,12 +349,12 @@ begin
     return new;
 end
 $$;
-comment on function app.vehicle_events_prepare() is
-    'BEFORE INSERT on vehicle_events: refuses viewers (naming the table, not the partition), explains an unknown type or an invalid payload (message names the payload key), fills odometer_unit from the vehicle, checks that voids_event_id names a live event of the same vehicle.';
-create trigger vehicle_events_prepare before insert on app.vehicle_events
-    for each row execute function app.vehicle_events_prepare();
+comment on function app.tg_vehicle_events_prepare() is
+    'BEFORE INSERT on vehicle_events (_200_prepare): explains an unknown type or an invalid payload (message names the payload key), fills odometer_unit from the vehicle, checks that voids_event_id names a live event of the same vehicle.';
+create trigger _200_prepare before insert on app.vehicle_events
+    for each row execute function app.tg_vehicle_events_prepare();
 
-create function app.vehicle_events_record_void()
+create or replace function app.tg_vehicle_events_record_void()
 returns trigger
 language plpgsql
 security definer
@@ -371,12 +370,12 @@ begin
     return null;
 end
 $$;
-comment on function app.vehicle_events_record_void() is
+comment on function app.tg_vehicle_events_record_void() is
     'AFTER INSERT on vehicle_events: records in vehicle_event_voids that the new event voids voids_event_id (its primary key refuses a second voiding: 409).';
-create trigger vehicle_events_record_void after insert on app.vehicle_events
-    for each row when (new.voids_event_id is not null) execute function app.vehicle_events_record_void();
+create trigger _400_record_void after insert on app.vehicle_events
+    for each row when (new.voids_event_id is not null) execute function app.tg_vehicle_events_record_void();
 
-create function app.refuse_event_change()
+create or replace function app.tg_refuse_change()
 returns trigger
 language plpgsql
 as $$
@@ -391,18 +390,18 @@ begin
         hint = 'Record a correction: a new event whose voids_event_id names the event it replaces (type void to only retract it).';
 end
 $$;
-comment on function app.refuse_event_change() is
+comment on function app.tg_refuse_change() is
     'BEFORE UPDATE OR DELETE trigger of the event tables (argument: the table name for the message): refuses every change (403) except a cascade from a purged vehicle or tenant.';
-create trigger vehicle_events_append_only before update or delete on app.vehicle_events
-    for each row execute function app.refuse_event_change('vehicle_events');
-create trigger vehicle_event_voids_append_only before update or delete on app.vehicle_event_voids
-    for each row execute function app.refuse_event_change('vehicle_event_voids');
+create trigger _100_append_only before update or delete on app.vehicle_events
+    for each row execute function app.tg_refuse_change('vehicle_events');
+create trigger _100_append_only before update or delete on app.vehicle_event_voids
+    for each row execute function app.tg_refuse_change('vehicle_event_voids');
 
 -- tenant rules: read for members; insert for writers (no update policy, no update grant)
 select app.enable_tenant_rules('app.vehicle_events', api_writes => false);
 create policy vehicle_events_writers_insert on app.vehicle_events
     for insert to app_user
-    with check (tenant_id = app.current_tenant_id() and (select app.current_member_can_write()));
+    with check (tenant_id = app.current_tenant_id() and app.current_member_can_write());
 grant insert on app.vehicle_events to app_user;
 
 select app.enable_tenant_rules('app.vehicle_event_voids', api_writes => false);
@@ -410,7 +409,7 @@ select app.enable_tenant_rules('app.vehicle_event_voids', api_writes => false);
 
 -- partitions ------------------------------------------------------------------------------------
 
-create function app.ensure_vehicle_event_statistics()
+create or replace function app.ensure_vehicle_event_statistics()
 returns setof text
 language plpgsql
 as $$
@@ -443,7 +442,7 @@ $$;
 comment on function app.ensure_vehicle_event_statistics() is
     'Creates the extended statistics <partition>_vehicle_implies_tenant (dependencies on tenant_id, vehicle_id) on every partition of app.vehicle_events that lacks them and analyzes that partition; returns the statistics created. Called on deploy and by app.ensure_vehicle_event_partitions().';
 
-create function app.ensure_vehicle_event_partitions(
+create or replace function app.ensure_vehicle_event_partitions(
     start_month date default null,
     months_ahead integer default 6
 )
@@ -513,7 +512,7 @@ $$;
 
 -- API ---------------------------------------------------------------------------------------------
 
-create view api.vehicle_events
+create or replace view api.vehicle_events
 with (security_invoker = true)
 as
 select

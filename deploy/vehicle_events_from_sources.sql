@@ -17,7 +17,7 @@ begin;
 
 set local lock_timeout = '5s';
 
-create function app.source_event(kind text, r jsonb)
+create or replace function app.source_event(kind text, r jsonb)
 returns table (type text, occurred_at timestamptz, odometer numeric, odometer_unit text, payload jsonb)
 language sql
 immutable
@@ -58,7 +58,7 @@ $$;
 comment on function app.source_event(text, jsonb) is
     'The event a fuel log (kind fuel), maintenance record (maintenance) or odometer entry (odometer) stands for: type, time (read_at as UTC), odometer, unit, payload.';
 
-create function app.emit_source_events()
+create or replace function app.tg_emit_source_events()
 returns trigger
 language plpgsql
 as $$
@@ -115,15 +115,15 @@ begin
     return null;
 end
 $$;
-comment on function app.emit_source_events() is
+comment on function app.tg_emit_source_events() is
     'AFTER INSERT OR UPDATE trigger of fuel_logs, maintenance and odometer_entries (argument: fuel, maintenance or odometer): appends the row''s event to vehicle_events, a correcting event when the row changes, a void event when it is deleted.';
 
-create trigger fuel_logs_events after insert or update on app.fuel_logs
-    for each row execute function app.emit_source_events('fuel');
-create trigger maintenance_events after insert or update on app.maintenance
-    for each row execute function app.emit_source_events('maintenance');
-create trigger odometer_entries_events after insert or update on app.odometer_entries
-    for each row execute function app.emit_source_events('odometer');
+create trigger _500_events after insert or update on app.fuel_logs
+    for each row execute function app.tg_emit_source_events('fuel');
+create trigger _500_events after insert or update on app.maintenance
+    for each row execute function app.tg_emit_source_events('maintenance');
+create trigger _500_events after insert or update on app.odometer_entries
+    for each row execute function app.tg_emit_source_events('odometer');
 
 grant execute on function app.source_event(text, jsonb) to app_user;
 

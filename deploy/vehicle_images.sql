@@ -27,9 +27,6 @@ create table app.vehicle_images (
     updated_by uuid,
     deleted_at timestamptz,
     constraint vehicle_images_pkey primary key (tenant_id, id),
-    constraint vehicle_images_tenant_fk foreign key (tenant_id) references app.tenants (id) on delete cascade,
-    constraint vehicle_images_vehicle_fk foreign key (tenant_id, vehicle_id)
-        references app.vehicles (tenant_id, id) on delete cascade,
     constraint vehicle_images_storage_key_format
         check (char_length(storage_key) between 1 and 1024 and storage_key !~ '(^/|\.\./|[[:cntrl:]])'),
     constraint vehicle_images_content_type_image check (content_type ~ '^image/[a-z0-9][a-z0-9.+-]{0,126}$'),
@@ -44,6 +41,12 @@ create table app.vehicle_images (
 );
 comment on table app.vehicle_images is
     'Image metadata of vehicles: storage key (object storage), image/* content type, size, sha256, dimensions, caption; at most one primary image per vehicle.';
+select app.distribute_table('app.vehicle_images', 'tenant');
+alter table app.vehicle_images
+    add constraint vehicle_images_tenant_fk foreign key (tenant_id)
+        references app.tenants (id) on delete cascade,
+    add constraint vehicle_images_vehicle_fk foreign key (tenant_id, vehicle_id)
+        references app.vehicles (tenant_id, id) on delete cascade;
 
 create unique index vehicle_images_one_primary_per_vehicle
     on app.vehicle_images (tenant_id, vehicle_id) where is_primary and deleted_at is null;
@@ -51,7 +54,7 @@ create unique index vehicle_images_storage_key_unique_live
     on app.vehicle_images (tenant_id, storage_key) where deleted_at is null;
 create index vehicle_images_vehicle_idx on app.vehicle_images (tenant_id, vehicle_id);
 
-create function app.vehicle_images_prepare()
+create or replace function app.tg_vehicle_images_prepare()
 returns trigger
 language plpgsql
 as $$
@@ -70,12 +73,12 @@ begin
     return new;
 end
 $$;
-comment on function app.vehicle_images_prepare() is
+comment on function app.tg_vehicle_images_prepare() is
     'BEFORE INSERT OR UPDATE on vehicle_images: lower-cases content_type and sha256, trims the caption, explains a non-image content type.';
-create trigger vehicle_images_prepare before insert or update on app.vehicle_images
-    for each row execute function app.vehicle_images_prepare();
+create trigger _200_prepare before insert or update on app.vehicle_images
+    for each row execute function app.tg_vehicle_images_prepare();
 
-create function app.vehicle_images_emit_event()
+create or replace function app.tg_vehicle_images_emit_event()
 returns trigger
 language plpgsql
 as $$
@@ -92,13 +95,13 @@ begin
     return null;
 end
 $$;
-comment on function app.vehicle_images_emit_event() is 'AFTER INSERT on vehicle_images: records a photo event in the vehicle''s stream.';
-create trigger vehicle_images_emit_event after insert on app.vehicle_images
-    for each row execute function app.vehicle_images_emit_event();
+comment on function app.tg_vehicle_images_emit_event() is 'AFTER INSERT on vehicle_images: records a photo event in the vehicle''s stream.';
+create trigger _500_events after insert on app.vehicle_images
+    for each row execute function app.tg_vehicle_images_emit_event();
 
 select app.enable_tenant_rules('app.vehicle_images');
 
-create view api.vehicle_images
+create or replace view api.vehicle_images
 with (security_invoker = true)
 as
 select tenant_id, id, vehicle_id, storage_key, content_type, bytes, sha256, width, height, caption, is_primary, taken_at,
@@ -116,31 +119,9 @@ comment on column api.vehicle_images.height is 'Height in pixels.';
 comment on column api.vehicle_images.is_primary is 'The vehicle''s primary image (at most one per vehicle).';
 comment on column api.vehicle_images.taken_at is 'When the photo was taken (the photo event''s time; default: when added).';
 
-create trigger vehicle_images_soft_delete
-    instead of delete on api.vehicle_images
-    for each row execute function app.soft_delete_row('app.vehicle_images');
+select app.create_trash_api('api.vehicle_images', 'vehicle_image', 'images', '409 if it was primary and the vehicle has another primary image now');
 
-create view api.vehicle_images_trash
-with (security_invoker = true)
-as
-select tenant_id, id, vehicle_id, storage_key, content_type, bytes, sha256, width, height, caption, is_primary, taken_at,
-       created_at, updated_at, created_by, updated_by, deleted_at
-from app.vehicle_images
-where deleted_at is not null;
-comment on view api.vehicle_images_trash is 'Deleted images of the active tenant; restore_vehicle_image brings one back. Purged after 30 days.';
-
-create function api.restore_vehicle_image(id uuid)
-returns setof api.vehicle_images
-language plpgsql
-as $$
-begin
-    perform app.restore_row('app.vehicle_images', restore_vehicle_image.id);
-    return query select * from api.vehicle_images as i where i.id = restore_vehicle_image.id;
-end
-$$;
-comment on function api.restore_vehicle_image(uuid) is 'Brings a deleted image back from vehicle_images_trash (409 if it was primary and the vehicle has another primary image now).';
-
-create function api.set_primary_image(id uuid)
+create or replace function api.set_primary_image(id uuid)
 returns setof api.vehicle_images
 language plpgsql
 as $$
@@ -164,8 +145,7 @@ end
 $$;
 comment on function api.set_primary_image(uuid) is 'Makes an image its vehicle''s primary image, unsetting the previous one in the same transaction.';
 
-grant select, insert, update, delete on api.vehicle_images to app_user;
-grant select on api.vehicle_images_trash to app_user;
-grant execute on function api.restore_vehicle_image(uuid), api.set_primary_image(uuid) to app_user;
+grant select, insert, update on api.vehicle_images to app_user;  -- delete: app.create_trash_api
+grant execute on function api.set_primary_image(uuid) to app_user;
 
 commit;

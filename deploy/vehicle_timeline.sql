@@ -9,7 +9,7 @@ begin;
 
 set local lock_timeout = '5s';
 
-create function api.vehicle_timeline(
+create or replace function api.vehicle_timeline(
     vehicle_id uuid,
     "from" timestamptz default null,
     "to" timestamptz default null,

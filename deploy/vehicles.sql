@@ -44,9 +44,6 @@ create table app.vehicles (
     vin_decode_source text,
     vin_filled text[],
     constraint vehicles_pkey primary key (tenant_id, id),
-    constraint vehicles_tenant_fk foreign key (tenant_id) references app.tenants (id) on delete cascade,
-    constraint vehicles_garage_fk foreign key (tenant_id, garage_id)
-        references app.garages (tenant_id, id) on delete set null (garage_id),
     constraint vehicles_vin_normalized check (vin = app.vin_normalize(vin)),
     constraint vehicles_vin_valid check (app.vin_problem(vin) is null),
     constraint vehicles_display_name_not_blank check (char_length(btrim(display_name)) between 1 and 100),
@@ -75,6 +72,14 @@ create table app.vehicles (
 with (fillfactor = 50);
 comment on table app.vehicles is
     'Vehicles of a tenant (MotoVaultPro columns plus display_name, garage, odometer unit, notes). display_name is the one name column.';
+select app.distribute_table('app.vehicles', 'tenant');
+alter table app.vehicles
+    add constraint vehicles_tenant_fk foreign key (tenant_id)
+        references app.tenants (id) on delete cascade,
+    add constraint vehicles_garage_fk foreign key (tenant_id, garage_id)
+        references app.garages (tenant_id, id);
+create trigger _300_clear_vehicles_garage_id before delete on app.garages
+    for each row execute function app.tg_clear_references('app.vehicles', 'garage_id');
 
 create index vehicles_garage_idx on app.vehicles (tenant_id, garage_id);
 create unique index vehicles_vin_unique_live on app.vehicles (tenant_id, vin) where vin is not null and deleted_at is null;
@@ -84,8 +89,8 @@ comment on column app.vehicles.vin_filled is
     'Which of make, model, year the decoder filled (they were empty): cleared again when the VIN changes, unless edited since.';
 comment on column app.vehicles.vin_decoded_at is 'When the decoded fields were copied from the VIN cache; NULL while the VIN waits for the worker (or has none).';
 
--- the name vehicles_prepare gives a vehicle whose display_name was left blank
-create function app.vehicle_default_name(year integer, make text, model text)
+-- the name _200_prepare gives a vehicle whose display_name was left blank
+create or replace function app.vehicle_default_name(year integer, make text, model text)
 returns text
 language sql
 immutable
@@ -96,7 +101,7 @@ $$;
 comment on function app.vehicle_default_name(integer, text, text) is
     'The display_name a vehicle gets when none is typed: "year make model" (at most 100 characters), or "Vehicle". A display_name still equal to it may be renamed when decoding fills year, make or model.';
 
-create function app.vehicle_odometer_unit(tenant uuid, vehicle uuid)
+create or replace function app.vehicle_odometer_unit(tenant uuid, vehicle uuid)
 returns text
 language sql
 stable
@@ -111,7 +116,7 @@ comment on function app.vehicle_odometer_unit(uuid, uuid) is
 grant execute on function app.vehicle_odometer_unit(uuid, uuid) to app_user;
 
 -- normalize what people type, and explain a bad VIN better than a CHECK can
-create function app.vehicles_prepare()
+create or replace function app.tg_vehicles_prepare()
 returns trigger
 language plpgsql
 as $$
@@ -143,29 +148,13 @@ begin
     return new;
 end
 $$;
-comment on function app.vehicles_prepare() is
+comment on function app.tg_vehicles_prepare() is
     'BEFORE INSERT OR UPDATE on vehicles: trims and upper-cases the VIN and explains a bad one; display_name defaults to "year make model".';
-create trigger vehicles_prepare before insert or update on app.vehicles
-    for each row execute function app.vehicles_prepare();
-
-select app.enable_tenant_rules('app.vehicles');
+create trigger _200_prepare before insert or update on app.vehicles
+    for each row execute function app.tg_vehicles_prepare();
 
 -- the VIN worker's fills (one UPDATE per batch) are audited by one statement-level trigger
-drop trigger vehicles_audit on app.vehicles;
-create trigger vehicles_audit
-    after insert or update or delete on app.vehicles
-    for each row
-    when (current_user <> 'vin_worker')
-    execute function app.audit_row();
-
-create trigger vehicles_audit_vin_worker
-    after update on app.vehicles
-    referencing old table as old_rows new table as new_rows
-    for each statement
-    when (current_user = 'vin_worker')
-    execute function app.audit_row();
-comment on trigger vehicles_audit_vin_worker on app.vehicles is
-    'The VIN worker''s fills (one UPDATE per batch) are audited in one statement; vehicles_audit skips vin_worker.';
+select app.enable_tenant_rules('app.vehicles', bulk_writer => 'vin_worker');
 
 -- the worker reads and fills vehicles that have a VIN, in every tenant
 create policy vehicles_vin_worker_read on app.vehicles for select to vin_worker using (vin is not null);
@@ -175,12 +164,9 @@ grant update (display_name, make, model, year, trim, body_class, vehicle_type, f
               engine_displacement_l, engine_power_kw, drive_type, manufacturer, plant_country,
               vin_decoded_at, vin_decode_source, vin_filled)
     on app.vehicles to vin_worker;
--- functions the vehicles triggers call as the invoker (app.stamp_row names the membership
--- helpers in an expression short-circuited for vin_worker, but EXECUTE is checked anyway)
-grant execute on function app.current_user_id(), app.current_tenant_id(), app.jwt_claims(),
-    app.current_member_role(), app.current_member_can_write(),
-    app.vehicle_default_name(integer, text, text)
-to vin_worker;
+-- functions the vehicles triggers call as the invoker (the claims and membership helpers are
+-- granted to vin_worker by their own changes)
+grant execute on function app.vehicle_default_name(integer, text, text) to vin_worker;
 grant execute on function app.vehicle_default_name(integer, text, text) to app_user;
 
 create or replace view api.vehicles
@@ -218,35 +204,8 @@ comment on column api.vehicles.vin_decoded_at is 'When the VIN was decoded onto 
 comment on column api.vehicles.vin_decode_source is 'offline (embedded vPIC database) or vpic (NHTSA REST API).';
 comment on column api.vehicles.vin_filled is 'Which of make, model, year were empty and filled from the VIN (read-only); they are cleared again if the VIN changes, unless edited since.';
 
-create trigger vehicles_soft_delete
-    instead of delete on api.vehicles
-    for each row execute function app.soft_delete_row('app.vehicles');
+select app.create_trash_api('api.vehicles', 'vehicle', 'vehicles', '409 if its VIN is in use again');
 
-create or replace view api.vehicles_trash
-with (security_invoker = true)
-as
-select tenant_id, id, garage_id, vin, display_name, make, model, year, color, license_plate,
-       odometer_reading, odometer_unit, is_active, notes,
-       created_at, updated_at, created_by, updated_by, deleted_at,
-       trim, body_class, vehicle_type, fuel_types, engine_cylinders, engine_displacement_l, engine_power_kw,
-       drive_type, manufacturer, plant_country, vin_decoded_at, vin_decode_source, vin_filled
-from app.vehicles
-where deleted_at is not null;
-comment on view api.vehicles_trash is 'Deleted vehicles of the active tenant; restore_vehicle brings one back. Purged after 30 days.';
-
-create function api.restore_vehicle(id uuid)
-returns setof api.vehicles
-language plpgsql
-as $$
-begin
-    perform app.restore_row('app.vehicles', restore_vehicle.id);
-    return query select * from api.vehicles as v where v.id = restore_vehicle.id;
-end
-$$;
-comment on function api.restore_vehicle(uuid) is 'Brings a deleted vehicle back from vehicles_trash (409 if its VIN is in use again).';
-
-grant select, insert, update, delete on api.vehicles to app_user;
-grant select on api.vehicles_trash to app_user;
-grant execute on function api.restore_vehicle(uuid) to app_user;
+grant select, insert, update on api.vehicles to app_user;  -- delete: app.create_trash_api
 
 commit;

@@ -16,7 +16,7 @@ begin;
 
 set local lock_timeout = '5s';
 
-create function app.vin_setting(name text, fallback integer)
+create or replace function app.vin_setting(name text, fallback integer)
 returns integer
 language sql
 stable
@@ -27,7 +27,7 @@ $$;
 comment on function app.vin_setting(text, integer) is
     'An integer setting motovault.<name> (GUC: set per database, role or session), or fallback when unset.';
 
-create function app.vin_cache_ttl(decoded boolean)
+create or replace function app.vin_cache_ttl(decoded boolean)
 returns interval
 language sql
 stable
@@ -91,10 +91,11 @@ comment on column app.vin_cache.raw_data is 'Every attribute the decoder returne
 comment on column app.vin_cache.source is 'offline (ultravin, embedded vPIC database) or vpic (the NHTSA REST API).';
 comment on column app.vin_cache.data_version is 'Decoder and data release, e.g. "ultravin 3.0.2, vPIC 2026_10".';
 comment on column app.vin_cache.expires_at is 'cached_at + app.vin_cache_ttl(decoded); the row is stale afterwards and purge_vin_cache() deletes it.';
+select app.distribute_table('app.vin_cache', 'local');
 
 create index vin_cache_expires_at_idx on app.vin_cache (expires_at);
 
-create function app.purge_vin_cache()
+create or replace function app.purge_vin_cache()
 returns bigint
 language plpgsql
 as $$

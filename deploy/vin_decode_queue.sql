@@ -41,6 +41,7 @@ comment on table app.vin_decode_queue is
     'VINs waiting to be decoded by the worker: queued -> running (leased until lease_until) -> done, or back to queued with backoff after a failure, or parked after the last attempt. Not tenant-scoped; no API role can read it.';
 comment on column app.vin_decode_queue.attempts is 'How many times a worker claimed the job.';
 comment on column app.vin_decode_queue.lease_until is 'A running job whose lease has expired is reclaimed (its worker died).';
+select app.distribute_table('app.vin_decode_queue', 'local');
 
 create unique index vin_decode_queue_one_live_job_per_vin on app.vin_decode_queue (vin)
     where status in ('queued', 'running');
@@ -75,7 +76,7 @@ create type app.vin_decode_result as (
 comment on type app.vin_decode_result is
     'One decoded VIN as the worker stages it: create temp table vin_decoded of app.vin_decode_result on commit delete rows.';
 
-create function app.vin_enqueue(vin text)
+create or replace function app.vin_enqueue(vin text)
 returns void
 language plpgsql
 security definer
@@ -97,7 +98,7 @@ comment on function app.vin_enqueue(text) is
     'Queues a normalized, valid VIN for decoding (at most one live job per VIN) and notifies channel vin_decode with an empty payload.';
 
 -- fill a vehicle from a fresh cache row, or queue its VIN
-create function app.vehicle_decode_vin(v app.vehicles)
+create or replace function app.vehicle_decode_vin(v app.vehicles)
 returns app.vehicles
 language plpgsql
 security definer
@@ -150,7 +151,7 @@ $$;
 comment on function app.vehicle_decode_vin(app.vehicles) is
     'The vehicle filled from a fresh cache row of its VIN (make, model, year only where empty; display_name only while it is the default), or unchanged with its VIN queued.';
 
-create function app.vehicles_vin_decode()
+create or replace function app.tg_vehicles_vin_decode()
 returns trigger
 language plpgsql
 as $$
@@ -217,17 +218,16 @@ begin
     return app.vehicle_decode_vin(new);
 end
 $$;
-comment on function app.vehicles_vin_decode() is
-    'BEFORE INSERT OR UPDATE on vehicles (after vehicles_prepare): decoded fields are read-only for API users; a new or changed VIN is filled at once from a fresh cache row, or queued for the worker.';
--- trigger names order BEFORE triggers: vehicles_prepare, vehicles_stamp, vehicles_vin_decode
-create trigger vehicles_vin_decode before insert or update on app.vehicles
-    for each row execute function app.vehicles_vin_decode();
+comment on function app.tg_vehicles_vin_decode() is
+    'BEFORE INSERT OR UPDATE on vehicles (_600_vin_decode, after _200_prepare and _500_stamp): decoded fields are read-only for API users; a new or changed VIN is filled at once from a fresh cache row, or queued for the worker.';
+create trigger _600_vin_decode before insert or update on app.vehicles
+    for each row execute function app.tg_vehicles_vin_decode();
 
 grant execute on function app.vehicle_decode_vin(app.vehicles) to app_user, vin_worker;
 
 -- the worker's side ---------------------------------------------------------------------------
 
-create function app.vin_decode_claim(batch_size integer, worker text, lease_seconds integer default 60)
+create or replace function app.vin_decode_claim(batch_size integer, worker text, lease_seconds integer default 60)
 returns table (job_id bigint, vin text, attempts integer)
 language plpgsql
 as $$
@@ -272,7 +272,7 @@ $$;
 comment on function app.vin_decode_claim(integer, text, integer) is
     'Leases up to batch_size due jobs to worker for lease_seconds (FOR UPDATE SKIP LOCKED: concurrent workers never get the same job); first requeues (or parks) running jobs whose lease expired. Commit before decoding.';
 
-create function app.vin_decode_finish(job_ids bigint[], worker text)
+create or replace function app.vin_decode_finish(job_ids bigint[], worker text)
 returns table (cached bigint, filled bigint, done bigint)
 language plpgsql
 as $$
@@ -375,7 +375,7 @@ $$;
 comment on function app.vin_decode_finish(bigint[], text) is
     'Writes the decodes staged in pg_temp.vin_decoded to the cache (upsert), fills the vehicles with those VINs that are not decoded yet, and marks the jobs still leased to worker done - all in the caller''s transaction, so a crash leaves either everything or nothing. Idempotent.';
 
-create function app.vin_decode_fail(job_ids bigint[], worker text, error text)
+create or replace function app.vin_decode_fail(job_ids bigint[], worker text, error text)
 returns bigint
 language plpgsql
 as $$
@@ -400,7 +400,7 @@ $$;
 comment on function app.vin_decode_fail(bigint[], text, text) is
     'Records a failed attempt: back to queued after a backoff of motovault.vin_decode_backoff_seconds (30) doubled per attempt (at most 1 hour), or parked with the error after motovault.vin_decode_max_attempts (5) attempts.';
 
-create function app.purge_vin_decode_jobs(keep_days integer default 7)
+create or replace function app.purge_vin_decode_jobs(keep_days integer default 7)
 returns bigint
 language plpgsql
 as $$

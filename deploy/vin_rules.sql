@@ -11,7 +11,7 @@ begin;
 
 set local lock_timeout = '5s';
 
-create function app.vin_normalize(vin text)
+create or replace function app.vin_normalize(vin text)
 returns text
 language sql
 immutable
@@ -28,7 +28,7 @@ $$;
 comment on function app.vin_normalize(text) is
     'Trims ASCII whitespace at both ends and upper-cases ASCII letters (as motovault.vin.normalize); nothing else changes. A trimmed value longer than 64 characters (never a VIN) is only trimmed: upper-casing megabytes cost seconds.';
 
-create function app.vin_check_digit(vin text)
+create or replace function app.vin_check_digit(vin text)
 returns text
 language sql
 immutable
@@ -59,7 +59,7 @@ $$;
 comment on function app.vin_check_digit(text) is
     'The check digit (0-9 or X) a 17-character VIN should carry at position 9 (49 CFR 565 transliteration and weights); NULL for a malformed VIN. Byte arithmetic with a constant table: microseconds a call (the vehicles CHECK runs it on every write).';
 
-create function app.vin_describe_char(c text)
+create or replace function app.vin_describe_char(c text)
 returns text
 language sql
 immutable
@@ -76,7 +76,7 @@ as $$
 $$;
 comment on function app.vin_describe_char(text) is 'How a VIN message names a character: itself, quoted punctuation, "a space" or U+XXXX.';
 
-create function app.vin_problem(vin text)
+create or replace function app.vin_problem(vin text)
 returns text
 language sql
 immutable

@@ -2,6 +2,6 @@
 
 begin;
 
-drop function app.audit_row();
+drop function app.tg_audit_row();
 
 commit;

@@ -7,7 +7,7 @@ drop function api.restore_maintenance(uuid);
 drop view api.maintenance_trash;
 drop view api.maintenance;
 drop table app.maintenance;
-drop function app.maintenance_next_occurrence();
-drop function app.maintenance_prepare();
+drop function app.tg_maintenance_next_occurrence();
+drop function app.tg_maintenance_prepare();
 
 commit;

@@ -6,6 +6,6 @@ drop function api.restore_odometer_entry(uuid);
 drop view api.odometer_entries_trash;
 drop view api.odometer_entries;
 drop table app.odometer_entries;
-drop function app.odometer_entries_prepare();
+drop function app.tg_odometer_entries_prepare();
 
 commit;

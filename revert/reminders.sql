@@ -14,8 +14,8 @@ drop function app.daily_km(uuid, uuid, date);
 drop function app.urgency_rank(text);
 drop function app.urgency(integer, numeric, integer, integer, numeric, numeric);
 drop table app.reminders;
-drop function app.reminders_snoozed_until_in_range();
-drop function app.reminders_next_occurrence();
-drop function app.reminders_prepare();
+drop function app.tg_reminders_snoozed_until_in_range();
+drop function app.tg_reminders_next_occurrence();
+drop function app.tg_reminders_prepare();
 
 commit;

@@ -2,6 +2,6 @@
 
 begin;
 
-drop function app.stamp_row();
+drop function app.tg_stamp_row();
 
 commit;

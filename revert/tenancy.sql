@@ -2,11 +2,9 @@
 
 begin;
 
-drop policy tenants_members_read on app.tenants;
-drop policy users_self_and_comembers_read on app.users;
 drop table app.memberships;
 drop table app.users;
 drop table app.tenants;
-drop function app.keep_an_owner();
+drop function app.tg_keep_an_owner();
 
 commit;

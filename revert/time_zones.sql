@@ -3,5 +3,7 @@
 begin;
 
 drop function app.is_time_zone(text);
+drop function app.refresh_time_zone_names();
+drop table app.time_zone_names;
 
 commit;

@@ -2,10 +2,10 @@
 
 begin;
 
-drop trigger odometer_entries_events on app.odometer_entries;
-drop trigger maintenance_events on app.maintenance;
-drop trigger fuel_logs_events on app.fuel_logs;
-drop function app.emit_source_events();
+drop trigger _500_events on app.odometer_entries;
+drop trigger _500_events on app.maintenance;
+drop trigger _500_events on app.fuel_logs;
+drop function app.tg_emit_source_events();
 drop function app.source_event(text, jsonb);
 
 commit;

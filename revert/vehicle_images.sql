@@ -7,7 +7,7 @@ drop function api.restore_vehicle_image(uuid);
 drop view api.vehicle_images_trash;
 drop view api.vehicle_images;
 drop table app.vehicle_images;
-drop function app.vehicle_images_emit_event();
-drop function app.vehicle_images_prepare();
+drop function app.tg_vehicle_images_emit_event();
+drop function app.tg_vehicle_images_prepare();
 
 commit;

@@ -19,6 +19,8 @@ from pytest_postgresql import factories
 from pytest_postgresql.janitor import DatabaseJanitor
 
 from motovault import cluster, database
+from motovault.doctor.suppress import load_check_exceptions
+from motovault.testing.rule_exceptions import rule_exceptions_function
 from motovault.settings import OWNER_ROLE, SUPERUSER, load_settings
 from motovault.stack import ensure_cluster
 from motovault.testing.pgtap import run_pgtap
@@ -43,6 +45,7 @@ def deploy_plan(host: str, port: int, user: str, dbname: str, password: str, **_
     database.sqitch(SETTINGS, dbname, "deploy")
     with psycopg.connect(host=host, port=port, user=user, password=password, dbname=dbname, autocommit=True) as conn:
         conn.execute(PGTAP_HELPERS.read_text())
+        conn.execute(rule_exceptions_function(load_check_exceptions(ROOT / ".doctor-ignore.toml")))
 
 
 _started_cluster = False

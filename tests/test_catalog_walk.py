@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from motovault.doctor.suppress import load_check_exceptions
 from motovault.testing.pgtap import run_pgtap
+from motovault.testing.rule_exceptions import rule_exceptions_function
+
+ROOT = Path(__file__).resolve().parents[1]
 
 WALK = Path(__file__).parent / "pgtap" / "tenant_tables.sql"
 
@@ -37,3 +41,31 @@ def test_walk_fails_for_a_view_that_is_not_security_invoker(clone_db):
         conn.execute("comment on view api.leaky is 'x'")
     result = run_pgtap(clone_db.url(), WALK)
     assert not result.ok and "every api view is security_invoker" in result.report()
+
+
+def test_walk_fails_for_a_soft_deletable_table_without_its_trash_api(clone_db):
+    with clone_db.connect() as conn:
+        conn.execute("drop function api.restore_garage(uuid)")
+    result = run_pgtap(clone_db.url(), WALK)
+    assert "garages: soft_delete_api" in result.report()
+
+
+def test_walk_fails_for_a_trigger_whose_name_does_not_say_its_order(clone_db):
+    with clone_db.connect() as conn:
+        conn.execute("create trigger garages_touch before update on app.garages "
+                     "for each row execute function app.tg_stamp_row('tenant', 'app_user')")
+        conn.execute("create function app.touch() returns trigger language plpgsql as $$ begin return new; end $$")
+    report = run_pgtap(clone_db.url(), WALK).report()
+    assert "app.garages: garages_touch" in report
+    assert "app.touch()" in report
+
+
+def test_walk_takes_its_exceptions_from_the_ignore_file(clone_db):
+    exceptions = load_check_exceptions(ROOT / ".doctor-ignore.toml")
+    reasons = {rule: reason for obj, rule, reason in exceptions if obj == "app.stations"}
+    assert "tenant_id" in reasons and "shared reference data" in reasons["tenant_id"]
+    with clone_db.connect() as conn:
+        assert dict(conn.execute(
+            "select rule, reason from tests.rule_exceptions() where object = 'app.stations'").fetchall()) == reasons
+        conn.execute(rule_exceptions_function([e for e in exceptions if e[:2] != ("app.stations", "tenant_id")]))
+    assert "stations: tenant_id" in run_pgtap(clone_db.url(), WALK).report()

@@ -175,6 +175,40 @@ def test_a_key_list_suppresses_each_key_and_reports_the_unused_ones(
     assert status == 1 and "key must be a string or a list of strings" in err
 
 
+def test_one_entry_excuses_several_lints_and_names_project_checks(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """lint may be a list; checks name the project's own checks (not doctor lints): an entry with checks
+    only is no doctor suppression and never unused; load_check_exceptions lists them with the reason."""
+    from motovault.doctor.suppress import load_check_exceptions
+
+    (tmp_path / "m").mkdir()
+    (tmp_path / "m" / "001.sql").write_text("create table t (id int primary key, tenant_id uuid);")
+    (tmp_path / "m" / "002.sql").write_text("alter table t add column a int;\ncreate index t_a on t (a);")
+    ignore = tmp_path / "ignore.toml"
+    ignore.write_text(
+        '[[suppress]]\nlint = ["migration_without_lock_timeout", "migration_index_not_concurrent"]\nobject = "t"\n'
+        'checks = ["stamp_trigger"]\nreason = "a scratch table"\n'
+        '[[suppress]]\nobject = "app.queue"\nchecks = ["tenant_id", "deleted_at"]\nreason = "a shared work queue"\n')
+    status, out, _ = doctor(capsys, "--no-live", "--migrations", str(tmp_path / "m"), "--ignore-file", str(ignore),
+                            "--format", "json")
+    data = json.loads(out)
+    assert {f["lint"] for f in data["suppressed"]} >= {"migration_without_lock_timeout"}
+    assert data["unused_suppressions"] == []
+    assert load_check_exceptions(ignore) == [
+        ("t", "stamp_trigger", "a scratch table"),
+        ("app.queue", "tenant_id", "a shared work queue"),
+        ("app.queue", "deleted_at", "a shared work queue"),
+    ]
+    for bad, message in [
+        ('[[suppress]]\nchecks = ["x"]\nreason = "r"\n', "checks need the object they excuse"),
+        ('[[suppress]]\nobject = "o"\nchecks = "x"\nreason = "r"\n', "checks must be a list of check names"),
+        ('[[suppress]]\nlint = [1]\nobject = "o"\nreason = "r"\n', "lint must be a string or a list of strings"),
+    ]:
+        ignore.write_text(bad)
+        status, _, err = doctor(capsys, "--no-live", "--migrations", str(tmp_path / "m"), "--ignore-file", str(ignore))
+        assert status == 1 and message in err, err
+
+
 # --- the ignore file is found by itself ---------------------------------------------------------------
 
 SUPPRESS_T = ('[[suppress]]\nkey = "migration_without_lock_timeout:002.sql:t"\n'

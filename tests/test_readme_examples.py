@@ -596,4 +596,5 @@ def test_toml_example_is_one_of_our_suppressions(block: Block) -> None:
     ours = tomllib.loads((ROOT / ".doctor-ignore.toml").read_text())["suppress"]
     for entry in shown:
         assert entry.get("reason"), entry
-        assert any(o.get("lint") == entry["lint"] and o.get("object") == entry["object"] for o in ours), entry
+        assert any(o.get("lint") == entry["lint"] and o.get("object") == entry["object"]
+                   and o.get("checks") == entry.get("checks") for o in ours), entry

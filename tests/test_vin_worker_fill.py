@@ -89,9 +89,9 @@ def test_each_fill_is_audited_once_with_the_old_and_new_row(clone_db, role) -> N
         rows = audit_rows(conn)
         triggers = conn.execute(
             """select tgname, pg_get_triggerdef(oid) like '%FOR EACH STATEMENT%'
-               from pg_trigger where tgrelid = 'app.vehicles'::regclass and tgname like 'vehicles_audit%' order by 1"""
+               from pg_trigger where tgrelid = 'app.vehicles'::regclass and tgname like '\\_900\\_audit%' order by 1"""
         ).fetchall()
-    assert triggers == [("vehicles_audit", False), ("vehicles_audit_vin_worker", True)]
+    assert triggers == [("_900_audit", False), ("_900_audit_statement", True)]
     assert len(filled) > 10
     assert [r[0] for r in rows] == [f[0] for f in filled], "one audit row per filled vehicle, no more"
     for (row_id, op, actor, table, old_keys, new_keys, old_make, new_make, source), (_, make) in zip(rows, filled):

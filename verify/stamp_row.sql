@@ -1,3 +1,3 @@
 -- Verify motovault:stamp_row on pg
 
-select 'app.stamp_row()'::regprocedure;
+select 'app.tg_stamp_row()'::regprocedure;

@@ -18,7 +18,7 @@ select is(
 select is(
     array(select t::text from fuel_tables where (
         select count(*) from pg_trigger as g
-        where g.tgrelid = t and g.tgfoid in ('app.stamp_row()'::regprocedure, 'app.audit_row()'::regprocedure)) <> 2),
+        where g.tgrelid = t and g.tgfoid in ('app.tg_stamp_row()'::regprocedure, 'app.tg_audit_row()'::regprocedure)) <> 2),
     '{}'::text[], 'stamp and audit triggers on every table');
 select is(
     array(select c.conname::text

@@ -1,30 +1,13 @@
 -- Every table in app follows the tenant rules. The catalog walk below fails the build when a
--- future table forgets one. Exceptions are listed with their reason.
+-- future table forgets one. Exceptions are written once, with their reason, in .doctor-ignore.toml
+-- (their `checks`), which the harness turns into tests.rule_exceptions().
 begin;
-select plan(34);
+select plan(40);
 
-create temporary table rule_exceptions (table_name text, rule text, reason text);
-insert into rule_exceptions
-select table_name, unnest(rules), reason
-from (
-    values
-        ('tenants', array['tenant_id', 'tenant_policy'],
-         'the tenant itself: its id is the tenant key; members read it (policy tenants_members_read)'),
-        ('users', array['tenant_id', 'tenant_policy'],
-         'people are shared: one user may belong to several tenants; self and co-members read them'),
-        ('stations', array['tenant_id', 'tenant_policy'],
-         'shared reference data for every tenant: RLS lets app_user read, only the owner role writes'),
-        ('vehicle_events', array['deleted_at'],
-         'an append-only stream: an event is never deleted; a correction is a new event that voids it'),
-        ('vehicle_event_voids', array['deleted_at'],
-         'part of the append-only stream: which event voided which'),
-        ('vin_cache', array['tenant_id', 'tenant_policy', 'pk_led_by_tenant_id', 'rls', 'force_rls', 'policy',
-                            'deleted_at', 'stamp_trigger', 'audit_trigger'],
-         'shared by all tenants (decoded vehicle data is not personal); no API role has any privilege on it, only vin_worker writes it'),
-        ('vin_decode_queue', array['tenant_id', 'tenant_policy', 'pk_led_by_tenant_id', 'rls', 'force_rls', 'policy',
-                                   'deleted_at', 'stamp_trigger', 'audit_trigger'],
-         'a work queue of VINs shared by all tenants; no API role has any privilege on it, only vin_worker claims jobs')
-) as e(table_name, rules, reason);
+create temporary view rule_exceptions as
+select substr(object, 5) as table_name, rule, reason
+from tests.rule_exceptions()
+where object like 'app.%';
 
 create temporary view app_tables as
 select c.oid, c.relname as table_name, c.relrowsecurity, c.relforcerowsecurity
@@ -60,10 +43,28 @@ cross join lateral (
               and pg_get_expr(p.polqual, p.polrelid) like '%tenant_id = app.current_tenant_id()%')),
         ('stamp_trigger', exists (
             select from pg_trigger as g
-            where g.tgrelid = t.oid and g.tgfoid = 'app.stamp_row()'::regprocedure)),
+            where g.tgrelid = t.oid and g.tgname = '_500_stamp' and g.tgfoid = 'app.tg_stamp_row()'::regprocedure)),
         ('audit_trigger', exists (
             select from pg_trigger as g
-            where g.tgrelid = t.oid and g.tgfoid = 'app.audit_row()'::regprocedure)),
+            where g.tgrelid = t.oid and g.tgname = '_900_audit' and g.tgfoid = 'app.tg_audit_row()'::regprocedure)),
+        -- a table with deleted_at has its soft-delete surface: an api view over it whose DELETE
+        -- soft-deletes, <view>_trash and a restore RPC (app.create_trash_api)
+        ('soft_delete_api', not ('deleted_at' = any (cols.names)) or exists (
+            select
+            from pg_depend as d
+            join pg_rewrite as rw on rw.oid = d.objid and d.classid = 'pg_rewrite'::regclass
+            join pg_class as v on v.oid = rw.ev_class and v.relnamespace = 'api'::regnamespace
+            where d.refclassid = 'pg_class'::regclass
+              and d.refobjid = t.oid
+              and exists (
+                  select from pg_trigger as g
+                  where g.tgrelid = v.oid and g.tgname = '_500_soft_delete'
+                    and g.tgfoid = 'app.tg_soft_delete_row()'::regprocedure)
+              and to_regclass(format('api.%I', v.relname || '_trash')) is not null
+              and exists (
+                  select from pg_proc as p
+                  where p.pronamespace = 'api'::regnamespace and p.proname like 'restore\_%'
+                    and p.prorettype = v.reltype and p.proretset))),
         ('pk_led_by_tenant_id', exists (
             select from pg_constraint as k
             join pg_attribute as a on a.attrelid = k.conrelid and a.attnum = k.conkey[1]
@@ -74,10 +75,48 @@ where not r.holds
   and not exists (select from rule_exceptions as e where e.table_name = t.table_name and e.rule = r.rule);
 
 select ok((select count(*) from app_tables) >= 5, 'the catalog walk sees the app tables');
+select ok((select count(*) from rule_exceptions) >= 10, 'the walk sees the exceptions of .doctor-ignore.toml');
 select is(
     array(select table_name || ': ' || rule from rule_breaks order by 1),
     '{}'::text[],
-    'every app table has RLS enabled and forced, a tenant policy, tenant_id, timestamps, deleted_at, stamp and audit triggers, and a primary key led by tenant_id'
+    'every app table has RLS enabled and forced, a tenant policy, tenant_id, timestamps, deleted_at, stamp and audit triggers, a primary key led by tenant_id, and the soft-delete API when it has deleted_at'
+);
+select is(
+    array(
+        select e.table_name || ': ' || e.rule
+        from rule_exceptions as e
+        where not exists (select from app_tables as t where t.table_name = e.table_name)
+        order by 1
+    ),
+    '{}'::text[],
+    'every exception names a table that exists'
+);
+
+-- trigger order is written in trigger names, and trigger functions say what they are
+select is(
+    array(
+        select g.tgrelid::regclass || ': ' || g.tgname
+        from pg_trigger as g
+        join pg_class as c on c.oid = g.tgrelid
+        where c.relnamespace in ('app'::regnamespace, 'api'::regnamespace, 'audit'::regnamespace)
+          and not g.tgisinternal
+          and not c.relispartition
+          and g.tgname !~ '^_[0-9]{3}_[a-z0-9_]+$'
+        order by 1
+    ),
+    '{}'::text[],
+    'every trigger is named _NNN_<what> (PostgreSQL fires them in name order)'
+);
+select is(
+    array(
+        select p.oid::regprocedure::text
+        from pg_proc as p
+        where p.pronamespace in ('app'::regnamespace, 'api'::regnamespace, 'audit'::regnamespace)
+          and (p.prorettype = 'trigger'::regtype) <> (p.proname like 'tg\_%')
+        order by 1
+    ),
+    '{}'::text[],
+    'trigger functions, and only they, are named tg_*'
 );
 
 -- every foreign key between tenant tables includes tenant_id, and is indexed
@@ -187,11 +226,13 @@ select policies_are('app', 'memberships', array['memberships_members_read', 'mem
 select policies_are('app', 'tenants', array['tenants_members_read', 'tenants_owners_update', 'tenants_owner_role_all']);
 select policies_are('app', 'users', array['users_self_and_comembers_read', 'users_self_update', 'users_owner_role_all']);
 select policies_are('audit', 'record_version', array['record_version_owners_admins_read']);
+select policies_are('audit', 'shared_record_version', array['shared_record_version_owner_role_read']);
 
 -- grants of each role
 select table_privs_are('app', 'vehicles', 'app_user', array['SELECT', 'INSERT', 'UPDATE']);
 select table_privs_are('app', 'memberships', 'app_user', array['SELECT']);
 select table_privs_are('audit', 'record_version', 'app_user', array['SELECT']);
+select table_privs_are('audit', 'shared_record_version', 'app_user', '{}'::text[]);
 select table_privs_are('api', 'vehicles', 'app_user', array['SELECT', 'INSERT', 'UPDATE', 'DELETE']);
 select table_privs_are('api', 'vehicles', 'anon', '{}'::text[]);
 select table_privs_are('api', 'vehicles', 'analyst', '{}'::text[]);

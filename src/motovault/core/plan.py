@@ -110,16 +110,20 @@ def load_plan(root: Path) -> Plan:
     """Reads ``sqitch.plan`` of the sqitch project in ``root`` (honouring ``core.top_dir``,
     ``core.plan_file`` and the script folders of ``sqitch.conf``)."""
     conf = sqitch_conf(root)
-    top = root / conf.get("core.top_dir", ".")
-    plan_file = root / conf.get("core.plan_file", str(top / "sqitch.plan"))
+    top = Path(conf.get("core.top_dir", "."))  # relative to root, as sqitch reads it
+
+    def where(key: str, default: str) -> Path:
+        return root / conf.get(key, str(top / default))
+
+    plan_file = where("core.plan_file", "sqitch.plan")
     if not plan_file.is_file():
         raise MotovaultError(f"no sqitch plan at {plan_file}")
     plan = Plan(
         root=root,
         project="",
-        deploy_dir=root / conf.get("core.deploy_dir", str(top / "deploy")),
-        revert_dir=root / conf.get("core.revert_dir", str(top / "revert")),
-        verify_dir=root / conf.get("core.verify_dir", str(top / "verify")),
+        deploy_dir=where("core.deploy_dir", "deploy"),
+        revert_dir=where("core.revert_dir", "revert"),
+        verify_dir=where("core.verify_dir", "verify"),
     )
     raw_changes: list[tuple[str, tuple[str, ...], tuple[str, ...], str]] = []  # name, requires, conflicts, note
     for number, raw in enumerate(plan_file.read_text().splitlines(), start=1):

@@ -9,9 +9,15 @@
     reason = "..."                              # (each of them must match a finding)
 
     [[suppress]]
-    lint = "missing_tenant_id"                 # lint name + object glob
+    lint = "missing_tenant_id"                 # lint name (or a list of them) + object glob
     object = "app.stations"
+    checks = ["tenant_id", "tenant_policy"]    # optional: the project's own checks it excuses too
     reason = "shared reference data, the same for every tenant"
+
+``checks`` names checks of the project that are not doctor lints (motovault's catalog walk,
+tests/pgtap/tenant_tables.sql, reads them with :func:`load_check_exceptions`), so that one entry, with
+one reason, excuses an object from every rule it breaks on purpose. An entry may name checks only
+(no key, no lint): the doctor then ignores it.
 
 The file is found by itself (:func:`find_ignore_file`), as ruff and squawk find their configuration:
 ``.doctor-ignore.toml`` in the migrations folder (``--sqitch``/``--migrations``), or else the current
@@ -31,7 +37,7 @@ from pathlib import Path
 from ..errors import MotovaultError
 from .model import Finding
 
-_FIELDS = {"key", "lint", "object", "reason"}
+_FIELDS = {"key", "lint", "object", "checks", "reason"}
 IGNORE_FILE_NAME = ".doctor-ignore.toml"
 
 
@@ -52,8 +58,9 @@ def find_ignore_file(start: Path) -> Path | None:
 class Suppression:
     reason: str
     key: str | list[str] | None = None
-    lint: str | None = None
+    lint: str | list[str] | None = None
     object: str | None = None
+    checks: list[str] = field(default_factory=list)
     used: int = 0
     keys_used: set[str] = field(default_factory=set)  # the globs of a key list that matched
 
@@ -64,7 +71,8 @@ class Suppression:
             return bool(hits)
         if self.key is not None:
             return fnmatch.fnmatchcase(f.key, self.key)
-        if self.lint is not None and not fnmatch.fnmatchcase(f.lint, self.lint):
+        lints = [self.lint] if isinstance(self.lint, str) else self.lint
+        if lints is not None and not any(fnmatch.fnmatchcase(f.lint, lint) for lint in lints):
             return False
         return fnmatch.fnmatchcase(f.object, self.object or "*")
 
@@ -72,7 +80,8 @@ class Suppression:
     def label(self) -> str:
         if isinstance(self.key, list):
             return f"{self.key[0]} (+{len(self.key) - 1} more)" if len(self.key) > 1 else self.key[0]
-        return self.key or f"{self.lint}:{self.object or '*'}"
+        lint = self.lint if isinstance(self.lint, str) or self.lint is None else "|".join(self.lint)
+        return self.key or f"{lint}:{self.object or '*'}"
 
     def unused(self) -> list[str]:
         """What matched nothing: the whole entry, or the keys of a list that matched nothing."""
@@ -82,6 +91,16 @@ class Suppression:
 
 
 def load_suppressions(path: Path) -> list[Suppression]:
+    """The doctor's suppressions (entries that name only project checks are not among them)."""
+    return [s for s in load_entries(path) if s.key is not None or s.lint is not None]
+
+
+def load_check_exceptions(path: Path) -> list[tuple[str, str, str]]:
+    """(object, check, reason) for every project check an entry excuses an object from."""
+    return [(s.object or "*", check, s.reason) for s in load_entries(path) for check in s.checks]
+
+
+def load_entries(path: Path) -> list[Suppression]:
     try:
         data = tomllib.loads(path.read_text())
     except FileNotFoundError:
@@ -103,15 +122,23 @@ def load_suppressions(path: Path) -> list[Suppression]:
         reason = entry.get("reason")
         if not isinstance(reason, str) or not reason.strip():
             raise MotovaultError(f"{where}: a reason is mandatory (why is this finding acceptable?)")
-        if not entry.get("key") and not entry.get("lint"):
-            raise MotovaultError(f"{where}: give a key, or a lint (and an object glob)")
+        checks = entry.get("checks", [])
+        if not isinstance(checks, list) or not all(isinstance(c, str) and c for c in checks):
+            raise MotovaultError(f"{where}: checks must be a list of check names")
+        if checks and not entry.get("object"):
+            raise MotovaultError(f"{where}: checks need the object they excuse")
+        lint = entry.get("lint")
+        if lint is not None and not (isinstance(lint, str) or (isinstance(lint, list) and lint and all(isinstance(x, str) for x in lint))):
+            raise MotovaultError(f"{where}: lint must be a string or a list of strings")
+        if not entry.get("key") and not lint and not checks:
+            raise MotovaultError(f"{where}: give a key, or a lint (and an object glob), or checks and an object")
         if entry.get("key") and (entry.get("lint") or entry.get("object")):
             raise MotovaultError(f"{where}: give either key or lint+object, not both")
         key = entry.get("key")
         key_list = isinstance(key, list) and key and all(isinstance(k, str) for k in key)
         if key is not None and not (isinstance(key, str) or key_list):
             raise MotovaultError(f"{where}: key must be a string or a list of strings")
-        out.append(Suppression(reason=reason.strip(), key=key, lint=entry.get("lint"), object=entry.get("object")))
+        out.append(Suppression(reason=reason.strip(), key=key, lint=lint, object=entry.get("object"), checks=checks))
     return out
 
 

@@ -1,0 +1,161 @@
+"""The @v1.0 schema is written in forms Citus accepts, checked on plain PostgreSQL (the Citus cluster
+itself is `make test-citus`, where Citus is installed):
+
+* no policy contains a sub-select (Citus refuses them on distributed and reference tables);
+* no foreign key whose columns include tenant_id sets columns to NULL or DEFAULT on delete (Citus refuses
+  actions that would change the distribution column; app.tg_clear_references() does what
+  ON DELETE SET NULL (column) did);
+* every primary key and unique index of a tenant table includes tenant_id (Citus enforces uniqueness
+  within a shard), the audit log of tenant tables included;
+* every CREATE TABLE of a deploy script carries no foreign key and is followed by app.distribute_table()
+  of that table (a table is distributed before anything references it; its foreign keys come after)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import psycopg
+import pytest
+from pglast import ast
+from pglast.enums import ConstrType
+from pglast.stream import RawStream
+
+from motovault.core.plan import load_plan
+from motovault.doctor.migrations import parse_statements
+
+ROOT = Path(__file__).resolve().parents[1]
+SCHEMAS = ("app", "audit")
+
+
+def policies_with_a_sub_select(conn: psycopg.Connection) -> list[str]:  # type: ignore[type-arg]
+    return [
+        row[0]
+        for row in conn.execute(
+            """
+            select format('%s on %s', p.polname, p.polrelid::regclass)
+            from pg_policy as p
+            where coalesce(p.polqual::text, '') like '%{SUBLINK%'
+               or coalesce(p.polwithcheck::text, '') like '%{SUBLINK%'
+            order by 1
+            """
+        ).fetchall()
+    ]
+
+
+def set_null_through_the_tenant_key(conn: psycopg.Connection) -> list[str]:  # type: ignore[type-arg]
+    return [
+        row[0]
+        for row in conn.execute(
+            """
+            select format('%s on %s', k.conname, k.conrelid::regclass)
+            from pg_constraint as k
+            join pg_attribute as a on a.attrelid = k.conrelid and a.attnum = any (k.conkey)
+            where k.contype = 'f'
+              and k.confdeltype in ('n', 'd')
+              and a.attname = 'tenant_id'
+            order by 1
+            """
+        ).fetchall()
+    ]
+
+
+def unique_keys_without_tenant_id(conn: psycopg.Connection) -> list[str]:  # type: ignore[type-arg]
+    return [
+        row[0]
+        for row in conn.execute(
+            """
+            select i.indexrelid::regclass::text
+            from pg_index as i
+            join pg_class as c on c.oid = i.indrelid
+            join pg_namespace as n on n.oid = c.relnamespace
+            where n.nspname = any (%s)
+              and i.indisunique
+              and not c.relispartition
+              and exists (select from pg_attribute where attrelid = c.oid and attname = 'tenant_id')
+              and not exists (
+                  select from pg_attribute as a
+                  where a.attrelid = c.oid and a.attname = 'tenant_id' and a.attnum = any (i.indkey::int2[]))
+            order by 1
+            """,
+            (list(SCHEMAS),),
+        ).fetchall()
+    ]
+
+
+def test_the_deployed_schema_has_no_form_citus_refuses(clone_db) -> None:  # type: ignore[no-untyped-def]
+    with clone_db.connect() as conn:
+        assert policies_with_a_sub_select(conn) == []
+        assert set_null_through_the_tenant_key(conn) == []
+        assert unique_keys_without_tenant_id(conn) == []
+        assert conn.execute(
+            "select a.attname from pg_index as i join pg_attribute as a on a.attrelid = i.indrelid and a.attnum = i.indkey[0] "
+            "where i.indrelid = 'audit.record_version'::regclass and i.indisprimary"
+        ).fetchone() == ("tenant_id",)
+
+
+@pytest.mark.parametrize(
+    "breakage, finder, expected",
+    [
+        ("create policy leaky on app.garages for select to app_user "
+         "using (tenant_id in (select m.tenant_id from app.memberships as m))",
+         policies_with_a_sub_select, ["leaky on app.garages"]),
+        ("alter table app.vehicles drop constraint vehicles_garage_fk, add constraint vehicles_garage_fk "
+         "foreign key (tenant_id, garage_id) references app.garages (tenant_id, id) on delete set null (garage_id)",
+         set_null_through_the_tenant_key, ["vehicles_garage_fk on app.vehicles"]),
+        ("create unique index garages_name_everywhere on app.garages (name)",
+         unique_keys_without_tenant_id, ["app.garages_name_everywhere"]),
+    ],
+)
+def test_each_check_sees_the_form_it_is_about(clone_db, breakage, finder, expected) -> None:  # type: ignore[no-untyped-def]
+    with clone_db.connect() as conn:
+        assert finder(conn) == []
+        conn.execute(breakage)
+        assert finder(conn) == expected
+
+
+def _table_forms(script: Path) -> list[str]:
+    """Problems with the CREATE TABLE statements of one deploy script."""
+    problems: list[str] = []
+    statements = parse_statements(script.read_text())
+    for index, st in enumerate(statements):
+        node = st.node
+        if not isinstance(node, ast.CreateStmt) or node.relation.schemaname not in SCHEMAS or node.partbound is not None:
+            continue
+        table = f"{node.relation.schemaname}.{node.relation.relname}"
+        inline_fks = [
+            c for element in node.tableElts or ()
+            for c in ([element] if isinstance(element, ast.Constraint) else list(getattr(element, "constraints", None) or ()))
+            if isinstance(c, ast.Constraint) and c.contype == ConstrType.CONSTR_FOREIGN
+        ]
+        if inline_fks:
+            problems.append(f"{script.name}:{st.line}: CREATE TABLE {table} declares a foreign key")
+        distributed = False
+        for later in statements[index + 1:]:
+            text = RawStream()(later.node).lower() if later.node is not None else ""
+            if isinstance(later.node, ast.SelectStmt) and f"app.distribute_table('{table}'" in text:
+                distributed = True
+                break
+            if isinstance(later.node, (ast.AlterTableStmt, ast.CreateStmt)) and table in text and "foreign key" in text:
+                break
+        if not distributed:
+            problems.append(f"{script.name}:{st.line}: CREATE TABLE {table} is not followed by app.distribute_table('{table}', ...) "
+                            "before a foreign key names it")
+    return problems
+
+
+def test_every_table_is_created_without_foreign_keys_and_distributed_before_they_are_added() -> None:
+    plan = load_plan(ROOT)
+    problems = [p for change in plan.entries for p in _table_forms(plan.script("deploy", change))]
+    assert problems == []
+
+
+def test_the_script_check_sees_a_table_with_an_inline_foreign_key(tmp_path: Path) -> None:
+    script = tmp_path / "bad.sql"
+    script.write_text(
+        "begin;\ncreate table app.bad (tenant_id uuid not null references app.tenants (id), id uuid not null);\n"
+        "create table app.undistributed (tenant_id uuid not null, id uuid not null);\n"
+        "alter table app.undistributed add constraint undistributed_tenant_fk foreign key (tenant_id) references app.tenants (id);\n"
+        "commit;\n")
+    problems = _table_forms(script)
+    assert any("app.bad declares a foreign key" in p for p in problems), problems
+    assert any("app.undistributed is not followed by app.distribute_table" in p for p in problems), problems

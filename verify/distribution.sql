@@ -1,0 +1,3 @@
+-- Verify motovault:distribution on pg
+
+select 'app.distribute_table(regclass, text)'::regprocedure;
