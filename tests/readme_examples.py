@@ -1,5 +1,9 @@
-"""README.md's code examples, parsed: fenced blocks, the commands in them and the outcomes their
-comments document. Used by tests/test_readme_examples.py, which runs them.
+"""The code examples of README.md and docs/**/*.md, parsed: fenced blocks, the commands in them and
+the outcomes their comments document. Used by tests/test_readme_examples.py, which runs them.
+
+Files
+    ``doc_files()`` lists README.md first, then every docs/**/*.md in path order: the order the
+    examples run in. Every block knows its file (a path relative to the checkout) and its line there.
 
 Blocks
     A fenced block is an example block when its info string is sh, bash, sql, python or toml.
@@ -40,7 +44,7 @@ from pathlib import Path
 EXAMPLE_LANGS = ("sh", "bash", "sql", "python", "toml")
 SHELL_LANGS = ("sh", "bash")
 
-#: where README examples reach the API (replaced by the test server's address)
+#: where the examples reach the API (replaced by the test server's address)
 API_ORIGINS = ("http://127.0.0.1:3000", "127.0.0.1:3000", "localhost:3000")
 
 COMMAND_LIKE = re.compile(r"^\s*(curl|psql|make|sqitch|docker|sudo|\.venv/bin/\S+)\s")
@@ -49,10 +53,16 @@ COMMAND_LIKE = re.compile(r"^\s*(curl|psql|make|sqitch|docker|sudo|\.venv/bin/\S
 @dataclass(frozen=True)
 class Block:
     lang: str
-    line: int  # README line of the block's first content line (1-based)
+    line: int  # line of the block's first content line in its file (1-based)
     lines: tuple[str, ...]
     section: str  # the enclosing "## " heading
     subsection: str  # the enclosing "### " heading, or ""
+    file: str = "README.md"  # the file, relative to the checkout: README.md, docs/api.md, ...
+
+    @property
+    def where(self) -> str:
+        """`file` line `line`, for messages."""
+        return f"{self.file} line {self.line}"
 
     @property
     def text(self) -> str:
@@ -197,7 +207,7 @@ _ASSIGN = re.compile(r"(?:^|;\s*)([A-Za-z_][A-Za-z0-9_]*)=")
 @dataclass(frozen=True)
 class ShellExample:
     block: Block
-    line: int  # README line of the command's first line
+    line: int  # line of the command's first line in its file
     command: str  # as written (continuation lines kept), the inline comment stripped
     comment: str  # the inline comment
     outcome: Outcome = field(default_factory=Outcome)
@@ -233,10 +243,17 @@ class ShellExample:
         short = " ".join(words[:4]) if not self.is_api_call else " ".join(
             w for w in words if "3000" in w or "$API" in w or w.startswith("-X")
         )
-        return f"L{self.line} {short}"[:90]
+        return f"{self.block.file}:L{self.line} {short}"[:110]
 
 
-def read_blocks(path: Path) -> list[Block]:
+def doc_files(root: Path) -> list[Path]:
+    """README.md, then every Markdown file under docs/ in path order (the order examples run in)."""
+    docs = sorted((root / "docs").rglob("*.md"), key=lambda path: path.relative_to(root).as_posix())
+    return [root / "README.md", *docs]
+
+
+def read_blocks(path: Path, name: str = "README.md") -> list[Block]:
+    """The fenced blocks of one file; `name` is how the file is named (relative to the checkout)."""
     blocks: list[Block] = []
     section = subsection = ""
     lines = path.read_text().splitlines()
@@ -254,7 +271,7 @@ def read_blocks(path: Path) -> list[Block]:
             while i < len(lines) and not lines[i].startswith("```"):
                 body.append(lines[i])
                 i += 1
-            blocks.append(Block(lang, i - len(body) + 1, tuple(body), section, subsection))
+            blocks.append(Block(lang, i - len(body) + 1, tuple(body), section, subsection, name))
         i += 1
     return blocks
 
@@ -300,7 +317,7 @@ def shell_examples(block: Block) -> list[ShellExample]:
 
 
 def sql_statements(block: Block) -> list[tuple[int, str]]:
-    """(README line, text) of each statement or psql meta-command of an sql block; comments dropped."""
+    """(line in the file, text) of each statement or psql meta-command of an sql block; comments dropped."""
     out: list[tuple[int, str]] = []
     current: list[str] = []
     start = 0

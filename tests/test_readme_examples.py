@@ -1,8 +1,13 @@
-"""Docs with examples that run: every example in README.md is executed here, or listed below with
-the reason it cannot be.
+"""Docs with examples that run: every example in README.md and docs/**/*.md is executed here, or
+listed below with the reason it cannot be (each entry names the file it is in).
 
-- Shell blocks (sh, bash) run with bash, one script per README section ("## "), in README order,
-  against a module-scoped clone holding the demo data (sql/demo.sql as the owner role, as `make up`
+- The files are read in a stable order: README.md, then docs/**/*.md by path
+  (readme_examples.doc_files). Examples are grouped by file and section ("## "): the shell commands
+  of one group run as one bash script, so a variable set by one command (TOKEN, H, ACCORD) is there
+  for the next ones of the same section of the same file, never in another section or file. The
+  groups run one after the other, in that order, on one database, so rows an example writes are
+  there for every later group.
+- Shell blocks (sh, bash) run with bash, one script per file and section, against a module-scoped clone holding the demo data (sql/demo.sql as the owner role, as `make up`
   loads it) and the real PostgREST serving it: `localhost:3000` / `127.0.0.1:3000` are replaced by
   the test server's address and nothing else is changed, so `TOKEN=$(.venv/bin/motovault token
   --demo)`, `H=(...)`, `ACCORD=...` and the jq captures run as written. The CLI commands reach the
@@ -14,8 +19,13 @@ the reason it cannot be.
   role", as motovault_owner in a transaction that is rolled back.
 - python blocks run statement by statement; `expression  # literal` asserts the value.
 - toml blocks (doctor suppressions) must parse and be entries of our .doctor-ignore.toml.
+- Two kinds of blocks are run by other tests, and this module checks that they are what it says:
+  the pages under docs/doctor/ are generated from the doctor's rules (GENERATED; each must carry
+  the generator's mark), and an sql block that is a pgTAP file of tests/pgtap/ verbatim is run as
+  that file.
 - A command that is neither runnable here (see `runnable()`) nor in SKIP fails
-  test_every_example_is_run_or_listed, and so does a SKIP entry the README no longer has.
+  test_every_example_is_run_or_listed, and so does a SKIP or DISPLAYS entry whose file no longer has
+  it.
 """
 
 from __future__ import annotations
@@ -50,6 +60,7 @@ from readme_examples import (
     Outcome,
     ShellExample,
     Value,
+    doc_files,
     parse_outcome,
     read_blocks,
     shell_examples,
@@ -57,55 +68,65 @@ from readme_examples import (
 )
 
 ROOT = Path(__file__).resolve().parents[1]
-README = ROOT / "README.md"
 SETTINGS = load_settings()
 
-#: README commands that are not run, by their text (the command on one line, without its comment)
+#: commands that are not run, by file and text (the command on one line, without its comment)
 REPLICA = ("a replica of the local stack's cluster on its default ports; tests/test_replica.py runs the same commands on a replica of the suite's cluster (temporary folder, free port), and tests/test_stack.py through make up/down/status/reset")
+DBA = DOCTOR = "README.md"  # the DBA and doctor sections
 
-SKIP: dict[str, str] = {
-    "make up": "starts the whole local stack on the default ports (PostgreSQL 54329, PostgREST 3000) and "
+SKIP: dict[tuple[str, str], str] = {
+    ("README.md", "make up"): "starts the whole local stack on the default ports (PostgreSQL 54329, PostgREST 3000) and "
     "installs packages; tests/test_stack.py runs `motovault up` twice, `down`, `status` and `reset` on "
     "its own state folder and ports",
-    "make test": "the test suite itself, which runs this module",
-    "make soak": "the long hardening runs (far longer than make test); their short versions are in make test",
-    "docker compose --env-file .state/secrets.env up -d --wait": "Docker cannot run on the development "
+    ("README.md", "make test"): "the test suite itself, which runs this module",
+    ("README.md", "make soak"): "the long hardening runs (far longer than make test); their short versions are in make test",
+        (DBA, "docker compose --env-file .state/secrets.env up -d --wait"): "Docker cannot run on the development "
     "machines; tests/test_compose.py checks docker-compose.yml statically",
-    "psql -v owner_password='…' -v dbname=motovault -f sql/bootstrap_owner.sql": "placeholder password, and "
+    (DBA, "psql -v owner_password='…' -v dbname=motovault -f sql/bootstrap_owner.sql"): "placeholder password, and "
     "it creates a cluster-wide role; every cluster the tests use is bootstrapped with this file "
     "(motovault.database.bootstrap)",
-    "PGOPTIONS='-c lock_timeout=5s' sqitch deploy --target db:pg://motovault_owner:…@host:5432/motovault --set authenticator_password='…'":
+    (DBA, "PGOPTIONS='-c lock_timeout=5s' sqitch deploy --target db:pg://motovault_owner:…@host:5432/motovault --set authenticator_password='…'"):
     "placeholder host and passwords; tests/test_sqitch_plan.py deploys, verifies, reverts and redeploys "
     "the plan on a database with data",
-    "sqitch verify --target …": "placeholder target; see tests/test_sqitch_plan.py",
-    "sqitch revert -y --target …": "placeholder target; see tests/test_sqitch_plan.py",
-    'psql "host=127.0.0.1 port=54329 dbname=motovault user=alice"': "opens an interactive session as a "
+    (DBA, "sqitch verify --target …"): "placeholder target; see tests/test_sqitch_plan.py",
+    (DBA, "sqitch revert -y --target …"): "placeholder target; see tests/test_sqitch_plan.py",
+    ("README.md", 'psql "host=127.0.0.1 port=54329 dbname=motovault user=alice"'): "opens an interactive session as a "
     "role the reader creates; the statements of the next block are run here as analyst",
-    ".venv/bin/motovault vin decode --online 1FTMW1T88MFA00001": "needs the internet (the NHTSA vPIC API); "
+    ("README.md", ".venv/bin/motovault vin decode --online 1FTMW1T88MFA00001"): "needs the internet (the NHTSA vPIC API); "
     "tests/test_vin_cli.py runs it against a mocked vPIC",
-    ".venv/bin/motovault doctor --dsn postgresql://me@db/prod --schema app api --format json > doctor.json":
+    (DOCTOR, ".venv/bin/motovault doctor --dsn postgresql://me@db/prod --schema app api --format json > doctor.json"):
     "placeholder DSN of another database; the live checks run on the clone here (`motovault doctor`)",
-    ".venv/bin/motovault doctor --migrations db/migrations --exact-counts -o report.md": "placeholder "
+    (DOCTOR, ".venv/bin/motovault doctor --migrations db/migrations --exact-counts -o report.md"): "placeholder "
     "folder (db/migrations is the reader's migrations); tests/test_doctor_migrations.py lints migration files",
-    ".venv/bin/motovault doctor --no-live --migrations db/migrations": "placeholder folder; see "
+    (DOCTOR, ".venv/bin/motovault doctor --no-live --migrations db/migrations"): "placeholder folder; see "
     "tests/test_doctor_migrations.py",
-    'make replica': REPLICA,
-    'make replica-status': REPLICA,
-    'psql "$(.venv/bin/motovault replica url)" -c \'select tenant_kind, sum(vehicles) from analytics.fleet_overview group by 1\'': REPLICA,
-    'psql "$(.venv/bin/motovault replica url)" -f sql/analyst/cost_per_100km.sql': REPLICA,
-    '.venv/bin/motovault replica status --json': REPLICA,
-    'make replica-down': REPLICA,
-    '.venv/bin/motovault replica drop': REPLICA,
-    "docker compose --env-file .state/secrets.env --profile replica up -d --wait": "Docker cannot run on the "
+    (DBA, "make replica"): REPLICA,
+    (DBA, "make replica-status"): REPLICA,
+    (DBA, 'psql "$(.venv/bin/motovault replica url)" -c \'select tenant_kind, sum(vehicles) from analytics.fleet_overview group by 1\''): REPLICA,
+    (DBA, 'psql "$(.venv/bin/motovault replica url)" -f sql/analyst/cost_per_100km.sql'): REPLICA,
+    (DBA, ".venv/bin/motovault replica status --json"): REPLICA,
+    (DBA, "make replica-down"): REPLICA,
+    (DBA, ".venv/bin/motovault replica drop"): REPLICA,
+    (DBA, "docker compose --env-file .state/secrets.env --profile replica up -d --wait"): "Docker cannot run on the "
     "development machines; tests/test_compose.py checks the replica profile statically",
-    'psql "postgresql://motovault_analyst:$(grep ^MOTOVAULT_ANALYST_PASSWORD= .state/secrets.env | cut -d= -f2)@127.0.0.1:54340/motovault"':
+    (DBA, 'psql "postgresql://motovault_analyst:$(grep ^MOTOVAULT_ANALYST_PASSWORD= .state/secrets.env | cut -d= -f2)@127.0.0.1:54340/motovault"'):
     "the compose replica (Docker cannot run here); tests/test_replica.py logs in as motovault_analyst on a local replica",
 }
 
-#: untagged blocks that hold command-like lines but are displays, by their first line
-DISPLAYS: dict[str, str] = {
-    "motovault: bringing the local stack up": "what `make up` prints; tests/test_stack.py checks its "
+#: untagged blocks that hold command-like lines but are displays, by file and first line
+DISPLAYS: dict[tuple[str, str], str] = {
+    (DBA, "motovault: bringing the local stack up"): "what `make up` prints; tests/test_stack.py checks its "
     "curl line answers 200",
+}
+
+#: folders of generated pages whose examples another test runs (each page must carry the mark)
+GENERATED: dict[str, tuple[str, str]] = {
+    "docs/doctor/": (
+        "<!-- generated by `motovault doctor --write-docs docs/doctor`",
+        "one page per doctor rule, generated from src/motovault/doctor/rules; tests/test_doctor_rules.py "
+        "runs each rule's example with the defect and the fixed one, and fails when a page differs from "
+        "what the rule generates (its toml blocks are templates to fill in, not our suppressions)",
+    ),
 }
 
 #: languages of blocks that are not examples
@@ -116,7 +137,17 @@ SAFE_SUBCOMMANDS = ("token", "vin", "worker", "doctor", "backup", "maintain", "d
 #: programs a runnable shell example may start (curl only against the API)
 SAFE_PROGRAMS = ("curl", "jq", ".venv/bin/motovault", "printf", "echo", "date")
 
-BLOCKS = read_blocks(README)
+FILES = [path.relative_to(ROOT).as_posix() for path in doc_files(ROOT)]
+
+
+def generated_by(file: str) -> str | None:
+    """The GENERATED folder a file is in, or None."""
+    return next((folder for folder in GENERATED if file.startswith(folder)), None)
+
+
+#: every block of every file, in the order they run; the generated pages' blocks are left out
+ALL_BLOCKS = [b for file in FILES for b in read_blocks(ROOT / file, file)]
+BLOCKS = [b for b in ALL_BLOCKS if generated_by(b.file) is None]
 SHELL = [e for b in BLOCKS if b.lang in SHELL_LANGS for e in shell_examples(b)]
 
 
@@ -165,7 +196,11 @@ def runnable(example: ShellExample) -> str | None:
     return None
 
 
-RUN = [e for e in SHELL if e.key not in SKIP and runnable(e) is None]
+def skipped(example: ShellExample) -> bool:
+    return (example.block.file, example.key) in SKIP
+
+
+RUN = [e for e in SHELL if not skipped(e) and runnable(e) is None]
 
 
 # --- completeness ---------------------------------------------------------------------------------
@@ -175,24 +210,41 @@ def test_every_example_is_run_or_listed() -> None:
     problems = []
     for block in BLOCKS:
         if block.lang not in EXAMPLE_LANGS + DISPLAY_LANGS:
-            problems.append(f"README line {block.line}: a ```{block.lang} block: neither run nor a known display")
+            problems.append(f"{block.where}: a ```{block.lang} block: neither run nor a known display")
         elif block.lang in DISPLAY_LANGS:
             commands = [line for line in block.lines if COMMAND_LIKE.match(line)]
             first = block.lines[0].strip() if block.lines else ""
-            if commands and first not in DISPLAYS:
+            if commands and (block.file, first) not in DISPLAYS:
                 problems.append(
-                    f"README line {block.line}: untagged block with commands ({commands[0].strip()!r}): "
+                    f"{block.where}: untagged block with commands ({commands[0].strip()!r}): "
                     "tag it sh so it runs, or list it in DISPLAYS"
                 )
     for example in SHELL:
         why = runnable(example)
-        if example.key not in SKIP and why is not None:
-            problems.append(f"README line {example.line}: `{example.key}` is not run ({why}) and not in SKIP")
-    keys = {e.key for e in SHELL}
-    problems += [f"SKIP names `{key}`, which README.md no longer has" for key in SKIP if key not in keys]
-    firsts = {b.lines[0].strip() for b in BLOCKS if b.lines}
-    problems += [f"DISPLAYS names `{first}`, which README.md no longer has" for first in DISPLAYS if first not in firsts]
+        if not skipped(example) and why is not None:
+            problems.append(
+                f"{example.block.file} line {example.line}: `{example.key}` is not run ({why}) and not in SKIP"
+            )
+    keys = {(e.block.file, e.key) for e in SHELL}
+    problems += [f"SKIP names `{key}`, which {file} no longer has" for file, key in SKIP if (file, key) not in keys]
+    firsts = {(b.file, b.lines[0].strip()) for b in BLOCKS if b.lines}
+    problems += [
+        f"DISPLAYS names `{first}`, which {file} no longer has" for file, first in DISPLAYS if (file, first) not in firsts
+    ]
+    for file in FILES:
+        folder = generated_by(file)
+        if folder is not None and GENERATED[folder][0] not in (ROOT / file).read_text()[:1000]:
+            problems.append(f"{file} is in {folder} but not generated (its examples would run nowhere)")
+    problems += [
+        f"{block.where}: an sql block that looks like a pgTAP file but is none of tests/pgtap/*.sql verbatim"
+        for block in BLOCKS if block.lang == "sql" and "select plan(" in block.text and not is_pgtap_file(block)
+    ]
     assert not problems, "\n".join(problems)
+
+
+def test_the_files_are_read_in_a_stable_order() -> None:
+    assert FILES[0] == "README.md" and FILES[1:] == sorted(FILES[1:]) and all(f.startswith("docs/") for f in FILES[1:])
+    assert {"docs/doctor/index.md", "docs/testing.md"} <= set(FILES)
 
 
 def test_the_curl_examples_are_found() -> None:
@@ -336,7 +388,7 @@ def _env(db_name: str, api_port: int) -> dict[str, str]:
 
 
 def to_server(command: str, port: int) -> str:
-    """The README's API address, replaced by the test server's."""
+    """The docs' API address, replaced by the test server's."""
     return re.sub(r"\b(127\.0\.0\.1|localhost):3000(?!\d)", rf"\g<1>:{port}", command)
 
 
@@ -386,15 +438,17 @@ def _read_call(results: Path, run: str, assigns: tuple[str, ...]) -> Call:
 
 
 @pytest.fixture(scope="module")
-def shell_runs(demo_db, api, workdir) -> dict[int, tuple[Call, Call | None]]:
-    """Runs every runnable shell example, section by section in README order; results by README line."""
-    out: dict[int, tuple[Call, Call | None]] = {}
-    sections: list[str] = []
+def shell_runs(demo_db, api, workdir) -> dict[tuple[str, int], tuple[Call, Call | None]]:
+    """Runs every runnable shell example, one script per file and section, in the order of FILES and
+    of each file; results by (file, line)."""
+    out: dict[tuple[str, int], tuple[Call, Call | None]] = {}
+    groups: list[tuple[str, str]] = []
     for example in RUN:
-        if example.block.section not in sections:
-            sections.append(example.block.section)
-    for index, section in enumerate(sections):
-        examples = [e for e in RUN if e.block.section == section]
+        group = (example.block.file, example.block.section)
+        if group not in groups:
+            groups.append(group)
+    for index, (file, section) in enumerate(groups):
+        examples = [e for e in RUN if (e.block.file, e.block.section) == (file, section)]
         results = workdir.parent / f"results-{index}"
         results.mkdir()
         script = section_script(examples, api.port, results)
@@ -403,11 +457,11 @@ def shell_runs(demo_db, api, workdir) -> dict[int, tuple[Call, Call | None]]:
             ["bash", str(results / "script.sh")], cwd=workdir, env=_env(demo_db.name, api.port),
             capture_output=True, text=True, timeout=600, check=False,
         )
-        assert proc.returncode == 0, f"section {section!r}: bash failed: {proc.stderr}"
+        assert proc.returncode == 0, f"{file}, section {section!r}: bash failed: {proc.stderr}"
         for e in examples:
             first = _read_call(results, str(e.line), e.assigns)
             second = _read_call(results, f"{e.line}b", e.assigns) if e.outcome.second_status else None
-            out[e.line] = (first, second)
+            out[(file, e.line)] = (first, second)
     return out
 
 
@@ -485,7 +539,7 @@ def check_tokens(example: ShellExample, variables: dict[str, str]) -> None:
 
 @pytest.mark.parametrize("example", RUN, ids=[e.id for e in RUN])
 def test_shell_example(example: ShellExample, shell_runs) -> None:
-    call, second = shell_runs[example.line]
+    call, second = shell_runs[(example.block.file, example.line)]
     outcome = example.outcome
     if example.is_api_call:
         check_api_call(call, outcome.status, outcome if outcome.states_anything else None)
@@ -505,18 +559,31 @@ def test_shell_example(example: ShellExample, shell_runs) -> None:
 
 # --- sql, python and toml blocks ------------------------------------------------------------------
 
+PGTAP = {path.read_text() for path in (ROOT / "tests" / "pgtap").glob("*.sql")}
+
+
+def is_pgtap_file(block: Block) -> bool:
+    """An sql block that is one of tests/pgtap/*.sql verbatim: pytest runs it as that file (and
+    tests/test_harness.py checks docs/testing.md shows its example verbatim)."""
+    return block.text in PGTAP
+
+
 def is_migration_example(block: Block) -> bool:
     """An sql block that shows deploy scripts (its first line names one: `-- deploy/x.sql`)."""
     return bool(block.lines) and block.lines[0].strip().startswith("-- deploy/")
 
 
-SQL = [(b, line, text) for b in BLOCKS if b.lang == "sql" and not is_migration_example(b) for line, text in sql_statements(b)]
+SQL = [
+    (b, line, text)
+    for b in BLOCKS if b.lang == "sql" and not is_migration_example(b) and not is_pgtap_file(b)
+    for line, text in sql_statements(b)
+]
 MIGRATIONS = [b for b in BLOCKS if b.lang == "sql" and is_migration_example(b)]
 
 
-@pytest.mark.parametrize("block", MIGRATIONS, ids=[f"L{b.line}" for b in MIGRATIONS])
+@pytest.mark.parametrize("block", MIGRATIONS, ids=[f"{b.file}:L{b.line}" for b in MIGRATIONS])
 def test_migration_example_passes_the_doctor_lints(block: Block, tmp_path: Path) -> None:
-    """The README's example changes follow the lock rules the doctor enforces on our own plan: written
+    """The docs' example changes follow the lock rules the doctor enforces on our own plan: written
     out as numbered migration files (app.vehicles comes from outside them: an existing table), they
     lint clean at --fail-on warning."""
     files: list[list[str]] = []
@@ -525,7 +592,7 @@ def test_migration_example_passes_the_doctor_lints(block: Block, tmp_path: Path)
         if header:
             files.append([])
         files[-1].append(line)
-    assert len(files) >= 2, f"README line {block.line}: expected several deploy scripts"
+    assert len(files) >= 2, f"{block.where}: expected several deploy scripts"
     for i, lines in enumerate(files, start=1):
         (tmp_path / f"{i:03}.sql").write_text("\n".join(lines) + "\n")
     result = subprocess.run(
@@ -535,10 +602,10 @@ def test_migration_example_passes_the_doctor_lints(block: Block, tmp_path: Path)
     )
     findings = json.loads(result.stdout)["findings"] if result.stdout.strip() else []
     bad = [f["key"] for f in findings if f["level"] in ("warning", "error")]
-    assert result.returncode == 0 and not bad, f"README line {block.line}: {bad or result.stderr}"
+    assert result.returncode == 0 and not bad, f"{block.where}: {bad or result.stderr}"
 
 
-@pytest.mark.parametrize(("block", "line", "statement"), SQL, ids=[f"L{line} {text.split()[0:3]}" for _, line, text in SQL])
+@pytest.mark.parametrize(("block", "line", "statement"), SQL, ids=[f"{b.file}:L{line} {text.split()[0:3]}" for b, line, text in SQL])
 def test_sql_example(block: Block, line: int, statement: str, demo_db, workdir) -> None:
     if "as the owner role" in block.text:
         script = f"begin;\nset role motovault_owner;\n{statement}\nrollback;\n"
@@ -548,9 +615,9 @@ def test_sql_example(block: Block, line: int, statement: str, demo_db, workdir) 
         ["psql", demo_db.url(), "-X", "-A", "-t", "-q", "-v", "ON_ERROR_STOP=1", "-f", "-"],
         input=script, cwd=workdir, capture_output=True, text=True, check=False,
     )
-    assert result.returncode == 0 and not result.stderr.strip(), f"README line {line}: {result.stderr}"
+    assert result.returncode == 0 and not result.stderr.strip(), f"{block.file} line {line}: {result.stderr}"
     if "as the owner role" not in block.text:
-        assert result.stdout.strip(), f"README line {line}: no rows on the demo data"
+        assert result.stdout.strip(), f"{block.file} line {line}: no rows on the demo data"
 
 
 PYTHON = [b for b in BLOCKS if b.lang == "python"]
@@ -564,7 +631,7 @@ def _line_comments(source: str) -> dict[int, str]:
     }
 
 
-@pytest.mark.parametrize("block", PYTHON, ids=[f"L{b.line}" for b in PYTHON])
+@pytest.mark.parametrize("block", PYTHON, ids=[f"{b.file}:L{b.line}" for b in PYTHON])
 def test_python_example(block: Block) -> None:
     """Runs the block; `expression  # a Python literal` asserts the expression's value."""
     source = block.text
@@ -579,18 +646,18 @@ def test_python_example(block: Block) -> None:
         except (ValueError, SyntaxError):
             is_literal = False
         if isinstance(stmt, ast.Expr) and is_literal:
-            value = eval(compile(ast.Expression(stmt.value), "README.md", "eval"), namespace)
-            assert value == expected, f"README line {block.line + stmt.lineno - 1}: {value!r} != {expected!r}"
+            value = eval(compile(ast.Expression(stmt.value), block.file, "eval"), namespace)
+            assert value == expected, f"{block.file} line {block.line + stmt.lineno - 1}: {value!r} != {expected!r}"
             checked += 1
         else:
-            exec(compile(ast.Module([stmt], []), "README.md", "exec"), namespace)
+            exec(compile(ast.Module([stmt], []), block.file, "exec"), namespace)
     assert checked or not any(isinstance(s, ast.Expr) for s in ast.parse(source).body)
 
 
 TOML = [b for b in BLOCKS if b.lang == "toml"]
 
 
-@pytest.mark.parametrize("block", TOML, ids=[f"L{b.line}" for b in TOML])
+@pytest.mark.parametrize("block", TOML, ids=[f"{b.file}:L{b.line}" for b in TOML])
 def test_toml_example_is_one_of_our_suppressions(block: Block) -> None:
     shown = tomllib.loads(block.text)["suppress"]
     ours = tomllib.loads((ROOT / ".doctor-ignore.toml").read_text())["suppress"]
