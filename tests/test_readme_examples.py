@@ -72,15 +72,17 @@ SETTINGS = load_settings()
 
 #: commands that are not run, by file and text (the command on one line, without its comment)
 REPLICA = ("a replica of the local stack's cluster on its default ports; tests/test_replica.py runs the same commands on a replica of the suite's cluster (temporary folder, free port), and tests/test_stack.py through make up/down/status/reset")
-DBA = DOCTOR = "README.md"  # the DBA and doctor sections
+DBA = "docs/dba.md"
+DOCTOR = "docs/doctor.md"
 
 SKIP: dict[tuple[str, str], str] = {
     ("README.md", "make up"): "starts the whole local stack on the default ports (PostgreSQL 54329, PostgREST 3000) and "
     "installs packages; tests/test_stack.py runs `motovault up` twice, `down`, `status` and `reset` on "
     "its own state folder and ports",
     ("README.md", "make test"): "the test suite itself, which runs this module",
-    ("README.md", "make soak"): "the long hardening runs (far longer than make test); their short versions are in make test",
-        (DBA, "docker compose --env-file .state/secrets.env up -d --wait"): "Docker cannot run on the development "
+    ("docs/reliability.md", "make soak"): "the long hardening runs (far longer than make test); their short versions are in make test",
+    (DBA, "make up"): "starts the whole local stack (see README.md's `make up`); here it only makes .state/secrets.env for Docker",
+    (DBA, "docker compose --env-file .state/secrets.env up -d --wait"): "Docker cannot run on the development "
     "machines; tests/test_compose.py checks docker-compose.yml statically",
     (DBA, "psql -v owner_password='…' -v dbname=motovault -f sql/bootstrap_owner.sql"): "placeholder password, and "
     "it creates a cluster-wide role; every cluster the tests use is bootstrapped with this file "
@@ -90,9 +92,9 @@ SKIP: dict[tuple[str, str], str] = {
     "the plan on a database with data",
     (DBA, "sqitch verify --target …"): "placeholder target; see tests/test_sqitch_plan.py",
     (DBA, "sqitch revert -y --target …"): "placeholder target; see tests/test_sqitch_plan.py",
-    ("README.md", 'psql "host=127.0.0.1 port=54329 dbname=motovault user=alice"'): "opens an interactive session as a "
+    ("docs/analysts.md", 'psql "host=127.0.0.1 port=54329 dbname=motovault user=alice"'): "opens an interactive session as a "
     "role the reader creates; the statements of the next block are run here as analyst",
-    ("README.md", ".venv/bin/motovault vin decode --online 1FTMW1T88MFA00001"): "needs the internet (the NHTSA vPIC API); "
+    ("docs/vin.md", ".venv/bin/motovault vin decode --online 1FTMW1T88MFA00001"): "needs the internet (the NHTSA vPIC API); "
     "tests/test_vin_cli.py runs it against a mocked vPIC",
     (DOCTOR, ".venv/bin/motovault doctor --dsn postgresql://me@db/prod --schema app api --format json > doctor.json"):
     "placeholder DSN of another database; the live checks run on the clone here (`motovault doctor`)",
@@ -244,7 +246,7 @@ def test_every_example_is_run_or_listed() -> None:
 
 def test_the_files_are_read_in_a_stable_order() -> None:
     assert FILES[0] == "README.md" and FILES[1:] == sorted(FILES[1:]) and all(f.startswith("docs/") for f in FILES[1:])
-    assert {"docs/doctor/index.md", "docs/testing.md"} <= set(FILES)
+    assert {"docs/api.md", "docs/dba.md", "docs/doctor/index.md", "docs/testing.md"} <= set(FILES)
 
 
 def test_the_curl_examples_are_found() -> None:
