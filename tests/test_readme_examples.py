@@ -51,11 +51,10 @@ import pytest
 from motovault.demo import DEMO_TENANT_ID, DEMO_USERS
 from motovault.settings import load_settings
 from motovault.testing.postgrest_proc import PostgrestServer
-
 from readme_examples import (
+    COMMAND_LIKE,
     EXAMPLE_LANGS,
     SHELL_LANGS,
-    COMMAND_LIKE,
     Block,
     Outcome,
     ShellExample,
