@@ -27,6 +27,12 @@ ALTER SCHEMA audit OWNER TO motovault_owner;
 
 COMMENT ON SCHEMA audit IS 'Append-only change log written by triggers.';
 
+CREATE SCHEMA auth_private;
+
+ALTER SCHEMA auth_private OWNER TO motovault_owner;
+
+COMMENT ON SCHEMA auth_private IS 'Secrets: password, refresh-token, API-key and one-time-token hashes, signing keys. No API role may use this schema; SECURITY DEFINER functions reach it.';
+
 CREATE SCHEMA ext;
 
 ALTER SCHEMA ext OWNER TO motovault_owner;
@@ -40,6 +46,10 @@ COMMENT ON EXTENSION cube IS 'data type for multidimensional cubes';
 CREATE EXTENSION IF NOT EXISTS pg_trgm WITH SCHEMA ext;
 
 COMMENT ON EXTENSION pg_trgm IS 'text similarity measurement and index searching based on trigrams';
+
+CREATE EXTENSION IF NOT EXISTS pgcrypto WITH SCHEMA ext;
+
+COMMENT ON EXTENSION pgcrypto IS 'cryptographic functions';
 
 CREATE TYPE app.vin_decode_result AS (
 	vin text,
@@ -68,6 +78,63 @@ CREATE TYPE app.vin_decode_result AS (
 ALTER TYPE app.vin_decode_result OWNER TO motovault_owner;
 
 COMMENT ON TYPE app.vin_decode_result IS 'One decoded VIN as the worker stages it: create temp table vin_decoded of app.vin_decode_result on commit delete rows.';
+
+CREATE FUNCTION api.accept_invitation(token text) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+    me constant uuid := app.current_user_id();
+    ticket auth_private.one_time_tokens;
+    invitation app.invitations;
+begin
+    if me is null then
+        raise sqlstate 'PT401' using message = 'token: sign up or in first, then accept';
+    end if;
+    select * into ticket
+    from auth_private.one_time_tokens as t
+    where t.token_hash = auth_private.token_hash(coalesce(accept_invitation.token, ''))
+      and t.purpose = 'invitation'
+    for update;
+    if found then
+        select * into invitation
+        from app.invitations as i
+        where i.tenant_id = ticket.invitation_tenant_id and i.id = ticket.invitation_id
+        for update;
+    end if;
+    if ticket.token_hash is null or ticket.used_at is not null or invitation.id is null
+       or invitation.deleted_at is not null or invitation.accepted_at is not null or invitation.expires_at <= now() then
+        raise exception using
+            errcode = 'check_violation',
+            constraint = 'one_time_tokens_single_use',
+            column = 'token',
+            message = 'token: unknown, used, revoked or expired invitation',
+            hint = 'Ask an owner or admin of the tenant to invite you again.';
+    end if;
+    if exists (
+        select from app.memberships as m
+        where m.tenant_id = invitation.tenant_id and m.user_id = me and m.deleted_at is null
+    ) then
+        raise sqlstate 'PT409' using message = 'token: you are already a member of this tenant';
+    end if;
+    insert into app.users (id) values (me) on conflict (id) do nothing;
+    insert into app.memberships as m (tenant_id, user_id, role)
+    values (invitation.tenant_id, me, invitation.role)
+    on conflict (tenant_id, user_id) do update set role = excluded.role, deleted_at = null;
+    update auth_private.one_time_tokens as t set used_at = now() where t.token_hash = ticket.token_hash;
+    update app.invitations as i
+    set accepted_at = now(), accepted_by = me
+    where i.tenant_id = invitation.tenant_id and i.id = invitation.id;
+    perform auth_private.record_event('invitation_accepted', me, invitation.tenant_id, auth_private.current_session(),
+        jsonb_build_object('invitation_id', invitation.id, 'role', invitation.role));
+    return jsonb_build_object('tenant_id', invitation.tenant_id, 'role', invitation.role, 'accepted', true,
+                              'next', 'refresh with this tenant_id to act in it');
+end
+$$;
+
+ALTER FUNCTION api.accept_invitation(token text) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION api.accept_invitation(token text) IS 'Accepts an invitation with its token (signed in as anyone: the token is the proof): you become a member of its tenant with its role. The token works once; revoked and expired invitations do nothing.';
 
 CREATE FUNCTION api.add_member(user_id uuid, role text DEFAULT 'member'::text) RETURNS jsonb
     LANGUAGE plpgsql SECURITY DEFINER
@@ -102,6 +169,21 @@ ALTER FUNCTION api.add_member(user_id uuid, role text) OWNER TO motovault_owner;
 
 COMMENT ON FUNCTION api.add_member(user_id uuid, role text) IS 'Adds a user (by id) to the active tenant with a role (default member). Owners and admins only; only owners add owners.';
 
+CREATE FUNCTION api.api_keys() RETURNS TABLE(id uuid, name text, prefix text, scope text, user_id uuid, created_at timestamp with time zone, expires_at timestamp with time zone, last_used_at timestamp with time zone, revoked_at timestamp with time zone)
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+    select k.id, k.name, k.prefix, k.scope, k.user_id, k.created_at, k.expires_at, k.last_used_at, k.revoked_at
+    from auth_private.api_keys as k
+    where k.tenant_id = app.current_tenant_id()
+      and (k.user_id = app.current_user_id() or app.current_member_role() in ('owner', 'admin'))
+    order by k.created_at desc
+$$;
+
+ALTER FUNCTION api.api_keys() OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION api.api_keys() IS 'The API keys of the active tenant: yours, or all of them for owners and admins (never the secret).';
+
 CREATE FUNCTION api.change_member_role(user_id uuid, role text) RETURNS jsonb
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
@@ -128,15 +210,48 @@ ALTER FUNCTION api.change_member_role(user_id uuid, role text) OWNER TO motovaul
 
 COMMENT ON FUNCTION api.change_member_role(user_id uuid, role text) IS 'Changes a member''s role. Owners and admins only; only owners touch the owner role; the last owner cannot be demoted.';
 
+CREATE FUNCTION api.change_password(current_password text, new_password text) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+    me constant uuid := app.current_user_id();
+    others integer;
+begin
+    if me is null then
+        raise sqlstate 'PT401' using message = 'token: sign in first';
+    end if;
+    perform auth_private.check_new_password(change_password.new_password);
+    if not auth_private.password_matches(me, change_password.current_password) then
+        raise sqlstate 'PT403' using
+            message = 'current_password: does not match',
+            hint = 'Forgot it? POST /rpc/request_password_reset.';
+    end if;
+    update auth_private.passwords as p
+    set hash = auth_private.hash_password(change_password.new_password), changed_at = now()
+    where p.user_id = me;
+    others := auth_private.revoke_sessions(me, 'password_changed', auth_private.current_session());
+    perform auth_private.record_event('password_changed', me, null, auth_private.current_session(),
+        jsonb_build_object('other_sessions_revoked', others));
+    return jsonb_build_object('changed', true, 'other_sessions_revoked', others);
+end
+$$;
+
+ALTER FUNCTION api.change_password(current_password text, new_password text) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION api.change_password(current_password text, new_password text) IS 'Changes your password (the current one is asked again); every other session of yours is signed out.';
+
 CREATE FUNCTION app.current_tenant_id() RETURNS uuid
     LANGUAGE sql STABLE PARALLEL SAFE
     AS $$
-    select nullif(app.jwt_claims() ->> 'tenant_id', '')::uuid
+    select coalesce(
+        nullif(current_setting('motovault.tenant_id', true), '')::uuid,
+        nullif(app.jwt_claims() ->> 'tenant_id', '')::uuid)
 $$;
 
 ALTER FUNCTION app.current_tenant_id() OWNER TO motovault_owner;
 
-COMMENT ON FUNCTION app.current_tenant_id() IS 'The active tenant: the JWT tenant_id claim. Inlinable STABLE SQL, so policies comparing tenant_id with it become index conditions evaluated once per scan.';
+COMMENT ON FUNCTION app.current_tenant_id() IS 'The active tenant: the one app.check_request() resolved (X-Tenant-Id header, an issuer''s tenant claim), else the JWT tenant_id claim. Inlinable STABLE SQL, so policies comparing tenant_id with it become index conditions evaluated once per scan.';
 
 CREATE FUNCTION app.uuid_v7() RETURNS uuid
     LANGUAGE sql PARALLEL SAFE
@@ -310,6 +425,57 @@ ALTER FUNCTION api.complete_maintenance(id uuid, completed_on date, odometer int
 
 COMMENT ON FUNCTION api.complete_maintenance(id uuid, completed_on date, odometer integer, cost numeric, currency text, service_location text, notes text) IS 'Completes a scheduled maintenance item in one call: records it (date, odometer, cost, currency, location, notes) and, when it recurs, creates the next occurrence. Returns the completed record and the next occurrence. 404 unknown id, 409 already completed.';
 
+CREATE FUNCTION api.create_api_key(name text, scope text DEFAULT 'read'::text, expires_at timestamp with time zone DEFAULT NULL::timestamp with time zone) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+    me constant uuid := app.current_user_id();
+    tenant constant uuid := app.current_tenant_id();
+    role constant text := app.current_member_role();
+    prefix constant text := lower(translate(auth_private.random_token(8), '-_ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'xyabcdefghijklmnopqrstuvwxyz'));
+    secret constant text := auth_private.random_token(32);
+    key text;
+    made auth_private.api_keys;
+begin
+    if tenant is null or role is null then
+        raise sqlstate 'PT403' using
+            message = 'tenant_id: an API key belongs to a tenant; the token names none you belong to',
+            hint = 'Sign in (or refresh) into the tenant first.';
+    end if;
+    if create_api_key.scope is null or create_api_key.scope not in ('read', 'write') then
+        raise exception using errcode = 'check_violation', constraint = 'api_keys_scope_known', column = 'scope',
+            message = format('scope: read or write, got %s', coalesce(create_api_key.scope, 'null'));
+    end if;
+    if create_api_key.scope = 'write' and not app.current_member_can_write() then
+        raise sqlstate 'PT403' using
+            message = format('scope: a %s makes read keys only', role),
+            hint = 'Owners, admins and members may make write keys.';
+    end if;
+    if create_api_key.expires_at is not null and create_api_key.expires_at <= now() then
+        raise exception using errcode = 'check_violation', constraint = 'api_keys_expires_after_created',
+            column = 'expires_at', message = 'expires_at: must be in the future';
+    end if;
+    if app.jwt_claims() ? 'akid' then
+        raise sqlstate 'PT403' using message = 'token: an API key cannot make API keys', hint = 'Sign in as the person.';
+    end if;
+    key := 'mvk_' || left(prefix, 8) || '_' || secret;
+    insert into auth_private.api_keys (user_id, tenant_id, name, prefix, secret_hash, scope, expires_at)
+    values (me, tenant, btrim(create_api_key.name), left(prefix, 8), auth_private.token_hash(key),
+            create_api_key.scope, create_api_key.expires_at)
+    returning * into made;
+    perform auth_private.record_event('api_key_created', me, tenant, auth_private.current_session(),
+        jsonb_build_object('api_key_id', made.id, 'prefix', made.prefix, 'scope', made.scope));
+    return jsonb_build_object('id', made.id, 'key', key, 'prefix', made.prefix, 'name', made.name,
+                              'scope', made.scope, 'tenant_id', made.tenant_id, 'expires_at', made.expires_at,
+                              'note', 'The key is shown this once; keep it secret.');
+end
+$$;
+
+ALTER FUNCTION api.create_api_key(name text, scope text, expires_at timestamp with time zone) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION api.create_api_key(name text, scope text, expires_at timestamp with time zone) IS 'Makes an API key for you in the active tenant: scope read (default) or write (owners, admins, members), optional expires_at. The key (mvk_<prefix>_<secret>) is shown this once; exchange it for a token with exchange_api_key.';
+
 CREATE FUNCTION api.create_tenant(name text, kind text DEFAULT 'household'::text) RETURNS jsonb
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
@@ -425,6 +591,44 @@ ALTER FUNCTION api.decode_vin(vin text) OWNER TO motovault_owner;
 
 COMMENT ON FUNCTION api.decode_vin(vin text) IS 'Decodes one VIN from the shared cache: {"status": "decoded", make, model, model_year, trim, body_class, vehicle_type, fuel_types, engine, drive_type, manufacturer, plant_country, error_codes, error_texts, source, data_version, cached_at, expires_at}; {"status": "undecodable", error_codes, error_texts} when the decoder did not find it; {"status": "queued"} when it is not cached yet (POST queues it for the worker; GET answers "not_cached"). An invalid VIN is a 400 whose message says why ("vin: position 9 should be 3, found 4").';
 
+CREATE FUNCTION api.exchange_api_key(key text) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+    lifetime constant integer := auth_private.setting('access_token_seconds', 900);
+    found_key auth_private.api_keys;
+begin
+    select * into found_key
+    from auth_private.api_keys as k
+    where k.prefix = substr(coalesce(exchange_api_key.key, ''), 5, 8)
+      and k.secret_hash = auth_private.token_hash(coalesce(exchange_api_key.key, ''));
+    if not found
+       or found_key.revoked_at is not null
+       or (found_key.expires_at is not null and found_key.expires_at <= now())
+       or not exists (
+           select from app.memberships as m
+           where m.tenant_id = found_key.tenant_id and m.user_id = found_key.user_id and m.deleted_at is null) then
+        return auth_private.fail(401, 'PT401', 'key: unknown, revoked or expired',
+                                 'Ask the key''s owner for a new one (POST /rpc/create_api_key).');
+    end if;
+    update auth_private.api_keys as k set last_used_at = now() where k.id = found_key.id;
+    perform auth_private.record_event('api_key_exchanged', found_key.user_id, found_key.tenant_id, null,
+        jsonb_build_object('api_key_id', found_key.id, 'prefix', found_key.prefix));
+    return jsonb_build_object(
+        'access_token', auth_private.access_token(found_key.user_id, found_key.tenant_id,
+            jsonb_build_object('akid', found_key.id, 'scope', found_key.scope), lifetime),
+        'token_type', 'bearer',
+        'expires_in', lifetime,
+        'scope', found_key.scope,
+        'tenant_id', found_key.tenant_id);
+end
+$$;
+
+ALTER FUNCTION api.exchange_api_key(key text) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION api.exchange_api_key(key text) IS 'Trades an API key for an access token (15 minutes) of its user in its tenant, with its scope (read: no write of any kind). 401 for an unknown, revoked or expired key.';
+
 CREATE FUNCTION api.fuel_economy(vehicle_id uuid, unit text DEFAULT NULL::text, "from" date DEFAULT NULL::date, "to" date DEFAULT NULL::date) RETURNS TABLE(energy_kind text, economy_unit text, period_from date, period_to date, intervals integer, distance numeric, distance_unit text, volume numeric, volume_unit text, economy numeric)
     LANGUAGE plpgsql STABLE
     SET plan_cache_mode TO 'force_generic_plan'
@@ -489,6 +693,73 @@ $$;
 ALTER FUNCTION api.fuel_economy_intervals(vehicle_id uuid, unit text, "from" date, "to" date) OWNER TO motovault_owner;
 
 COMMENT ON FUNCTION api.fuel_economy_intervals(vehicle_id uuid, unit text, "from" date, "to" date) IS 'Per-interval fuel economy of a vehicle: one row per full fill-up (closing date from..to) of the energy kind the unit measures, with distance, volume (partials included) and economy, or a note saying why there is no figure (first fill-up, missed fill-up, odometer reset).';
+
+CREATE FUNCTION api.invite_member(email text, role text DEFAULT 'member'::text, valid_days integer DEFAULT 7) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+    address constant text := auth_private.normalize_email(invite_member.email);
+    tenant constant uuid := app.current_tenant_id();
+    token constant text := auth_private.random_token(32);
+    made app.invitations;
+begin
+    perform app.check_member_role(invite_member.role);
+    perform app.require_member_manager(invite_member.role);
+    if valid_days is null or valid_days not between 1 and 30 then
+        raise exception using errcode = 'check_violation', constraint = 'invitations_valid_days_range',
+            column = 'valid_days', message = format('valid_days: 1 to 30, got %s', coalesce(valid_days::text, 'null'));
+    end if;
+    if exists (
+        select from app.memberships as m
+        join app.users as u on u.id = m.user_id
+        where m.tenant_id = tenant and m.deleted_at is null and lower(u.email) = address
+    ) then
+        raise sqlstate 'PT409' using
+            message = format('email: %s is already a member of this tenant', address),
+            hint = 'Change a member''s role with rpc/change_member_role.';
+    end if;
+    -- a new invitation replaces a pending one for the same address
+    update app.invitations as i
+    set deleted_at = now()
+    where i.tenant_id = tenant and lower(i.email) = address and i.accepted_at is null and i.deleted_at is null;
+    insert into app.invitations (tenant_id, email, role, expires_at)
+    values (tenant, address, invite_member.role, now() + make_interval(days => valid_days))
+    returning * into made;
+    insert into auth_private.one_time_tokens (token_hash, purpose, invitation_tenant_id, invitation_id, expires_at)
+    values (auth_private.token_hash(token), 'invitation', made.tenant_id, made.id, made.expires_at);
+    insert into auth_private.mail_outbox (kind, recipient, payload)
+    values ('invitation', address, jsonb_build_object(
+        'token', token, 'tenant_id', made.tenant_id,
+        'tenant_name', (select t.name from app.tenants as t where t.id = made.tenant_id),
+        'role', made.role, 'expires_at', made.expires_at));
+    perform auth_private.record_event('invitation_created', app.current_user_id(), tenant, auth_private.current_session(),
+        jsonb_build_object('invitation_id', made.id, 'email', address, 'role', made.role));
+    return jsonb_build_object('id', made.id, 'tenant_id', made.tenant_id, 'email', made.email, 'role', made.role,
+                              'expires_at', made.expires_at);
+end
+$$;
+
+ALTER FUNCTION api.invite_member(email text, role text, valid_days integer) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION api.invite_member(email text, role text, valid_days integer) IS 'Invites an email address into the active tenant with a role (default member; only owners invite owners). Owners and admins only. The invitee gets a single-use token by mail, valid for valid_days (default 7, at most 30), and accepts with rpc/accept_invitation.';
+
+CREATE FUNCTION api.my_sessions() RETURNS TABLE(id uuid, tenant_id uuid, created_at timestamp with time zone, refreshed_at timestamp with time zone, expires_at timestamp with time zone, user_agent text, current boolean)
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+    select s.id, s.tenant_id, s.created_at, s.refreshed_at, s.expires_at, s.user_agent,
+           s.id = auth_private.current_session()
+    from auth_private.sessions as s
+    where s.user_id = app.current_user_id()
+      and s.revoked_at is null
+      and s.expires_at > now()
+    order by s.refreshed_at desc
+$$;
+
+ALTER FUNCTION api.my_sessions() OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION api.my_sessions() IS 'Your signed-in sessions (devices), newest first; current marks this one. Revoke one with revoke_session.';
 
 CREATE TABLE app.reminders (
     tenant_id uuid DEFAULT app.current_tenant_id() NOT NULL,
@@ -584,6 +855,95 @@ ALTER FUNCTION api.projected_due_on(api.reminders) OWNER TO motovault_owner;
 
 COMMENT ON FUNCTION api.projected_due_on(api.reminders) IS 'Computed field of reminders: for a due odometer, the date it will be reached at the vehicle''s average daily distance over the last 90 days.';
 
+CREATE FUNCTION api.refresh(refresh_token text, tenant_id uuid DEFAULT NULL::uuid) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+    token auth_private.refresh_tokens;
+    session auth_private.sessions;
+begin
+    select * into token
+    from auth_private.refresh_tokens as r
+    where r.token_hash = auth_private.token_hash(coalesce(refresh.refresh_token, ''))
+    for update;
+    if not found then
+        return auth_private.fail(401, 'PT401', 'refresh_token: unknown', 'Sign in again.');
+    end if;
+    select * into session from auth_private.sessions as s where s.id = token.session_id for update;
+    if token.used_at is not null then
+        -- presented twice: someone else has a copy. The whole session goes.
+        if session.revoked_at is null then
+            update auth_private.sessions as s set revoked_at = now(), revoked_reason = 'refresh_token_reused' where s.id = session.id;
+            perform auth_private.record_event('refresh_token_reused', session.user_id, session.tenant_id, session.id);
+        end if;
+        return auth_private.fail(401, 'PT401', 'refresh_token: already used; the session is revoked',
+                                 'Refresh tokens are single-use. Sign in again.');
+    end if;
+    if session.revoked_at is not null or session.expires_at <= now() then
+        return auth_private.fail(401, 'PT401', 'refresh_token: the session has ended', 'Sign in again.');
+    end if;
+    perform auth_private.check_tenant_choice(session.user_id, refresh.tenant_id);
+    update auth_private.refresh_tokens as r set used_at = now() where r.token_hash = token.token_hash;
+    update auth_private.sessions as s
+    set refreshed_at = now(),
+        tenant_id = coalesce(refresh.tenant_id, s.tenant_id)
+    where s.id = session.id
+    returning * into session;
+    if refresh.tenant_id is not null then
+        perform auth_private.record_event('refresh', session.user_id, session.tenant_id, session.id,
+            jsonb_build_object('tenant_id', refresh.tenant_id));
+    end if;
+    return auth_private.issue_tokens(session);
+end
+$$;
+
+ALTER FUNCTION api.refresh(refresh_token text, tenant_id uuid) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION api.refresh(refresh_token text, tenant_id uuid) IS 'Trades a refresh token for a new access token and a new refresh token (the old one is used up: presented again, it revokes the session). tenant_id switches the session to another tenant you belong to.';
+
+CREATE FUNCTION api.register_identity() RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $_$
+declare
+    claims constant jsonb := app.jwt_claims();
+    token_issuer constant text := claims ->> 'iss';
+    token_subject constant text := claims ->> 'sub';
+    address text := lower(btrim(claims ->> 'email'));
+    linked uuid;
+begin
+    if token_issuer is null or not exists (select from auth_private.oidc_issuers as o where o.issuer = token_issuer) then
+        raise sqlstate 'PT400' using
+            message = 'token: not from a registered OpenID Connect issuer',
+            hint = 'motovault accounts sign up with rpc/sign_up.';
+    end if;
+    linked := app.identity_user_id(token_issuer, token_subject);
+    if linked is not null then
+        return jsonb_build_object('user_id', linked, 'registered', false);
+    end if;
+    if address is not null and coalesce((claims ->> 'email_verified')::boolean, false) then
+        select u.id into linked from app.users as u where lower(u.email) = address and u.deleted_at is null;
+    end if;
+    if linked is null then
+        if address is null or address !~ '^[^@\s]+@[^@\s]+\.[^@\s]+$'
+           or exists (select from app.users as u where lower(u.email) = address and u.deleted_at is null) then
+            address := null;
+        end if;
+        insert into app.users (id, email, display_name)
+        values (gen_random_uuid(), address, left(nullif(btrim(claims ->> 'name'), ''), 100))
+        returning id into linked;
+    end if;
+    insert into auth_private.identities (issuer, subject, user_id) values (token_issuer, token_subject, linked);
+    perform auth_private.record_event('identity_registered', linked, null, null, jsonb_build_object('issuer', token_issuer));
+    return jsonb_build_object('user_id', linked, 'registered', true);
+end
+$_$;
+
+ALTER FUNCTION api.register_identity() OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION api.register_identity() IS 'For a token of a registered OpenID Connect provider: makes the motovault user of its identity (or links the user with the same email when the provider says email_verified). Call it once, before anything else.';
+
 CREATE FUNCTION api.remove_member(user_id uuid) RETURNS jsonb
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
@@ -610,6 +970,74 @@ $$;
 ALTER FUNCTION api.remove_member(user_id uuid) OWNER TO motovault_owner;
 
 COMMENT ON FUNCTION api.remove_member(user_id uuid) IS 'Removes a member from the active tenant (anyone may leave; owners and admins remove others). The last owner cannot be removed.';
+
+CREATE FUNCTION api.request_password_reset(email text) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+    address constant text := auth_private.normalize_email(request_password_reset.email);
+    account uuid;
+    token text := auth_private.random_token(32);
+begin
+    select u.id into account from app.users as u where lower(u.email) = address and u.deleted_at is null;
+    if account is not null and exists (select from auth_private.passwords as p where p.user_id = account) then
+        -- one live reset token per account: a new request replaces the older one
+        delete from auth_private.one_time_tokens as t
+        where t.user_id = account and t.purpose = 'password_reset' and t.used_at is null;
+        insert into auth_private.one_time_tokens (token_hash, purpose, user_id, expires_at)
+        values (auth_private.token_hash(token), 'password_reset', account,
+                now() + make_interval(mins => auth_private.setting('reset_token_minutes', 30)));
+        insert into auth_private.mail_outbox (kind, recipient, payload)
+        values ('password_reset', address, jsonb_build_object('token', token, 'user_id', account));
+        perform auth_private.record_event('password_reset_requested', account);
+    end if;
+    return jsonb_build_object('status', 'ok', 'next', 'the email holds a reset token for POST /rpc/reset_password');
+end
+$$;
+
+ALTER FUNCTION api.request_password_reset(email text) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION api.request_password_reset(email text) IS 'Sends a single-use reset token (valid 30 minutes) to the email of an account. The answer is the same whether an account has the email or not.';
+
+CREATE FUNCTION api.reset_password(token text, new_password text) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+    ticket auth_private.one_time_tokens;
+    revoked integer;
+begin
+    perform auth_private.check_new_password(reset_password.new_password);
+    update auth_private.one_time_tokens as t
+    set used_at = now()
+    where t.token_hash = auth_private.token_hash(coalesce(reset_password.token, ''))
+      and t.purpose = 'password_reset'
+      and t.used_at is null
+      and t.expires_at > now()
+    returning * into ticket;
+    if not found then
+        raise exception using
+            errcode = 'check_violation',
+            constraint = 'one_time_tokens_single_use',
+            column = 'token',
+            message = 'token: unknown, used or expired',
+            hint = 'Ask for a new one: POST /rpc/request_password_reset.';
+    end if;
+    update auth_private.passwords as p
+    set hash = auth_private.hash_password(reset_password.new_password), changed_at = now()
+    where p.user_id = ticket.user_id;
+    revoked := auth_private.revoke_sessions(ticket.user_id, 'password_reset');
+    delete from auth_private.sign_in_failures as f
+    where f.email_key = (select lower(u.email) from app.users as u where u.id = ticket.user_id);
+    perform auth_private.record_event('password_reset', ticket.user_id, null, null, jsonb_build_object('sessions_revoked', revoked));
+    return jsonb_build_object('status', 'ok', 'sessions_revoked', revoked, 'next', 'sign_in');
+end
+$$;
+
+ALTER FUNCTION api.reset_password(token text, new_password text) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION api.reset_password(token text, new_password text) IS 'Sets a new password with the token from request_password_reset (single use): every session of the account is signed out, a sign-in lock is lifted.';
 
 CREATE FUNCTION app.energy_kind(volume_unit text) RETURNS text
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
@@ -834,6 +1262,95 @@ $$;
 ALTER FUNCTION api.restore_garage(id uuid) OWNER TO motovault_owner;
 
 COMMENT ON FUNCTION api.restore_garage(id uuid) IS 'Brings a deleted garage back from garages_trash.';
+
+CREATE FUNCTION app.current_member_role() RETURNS text
+    LANGUAGE plpgsql STABLE
+    AS $$
+declare
+    tenant constant uuid := app.current_tenant_id();
+    member constant uuid := app.current_user_id();
+    key text;
+    cached text;
+    found_role text;
+begin
+    if tenant is null or member is null then
+        return null;
+    end if;
+    key := tenant::text || '/' || member::text || '/' || coalesce(app.jwt_claims() ->> 'scope', 'write') || '=';
+    cached := current_setting('motovault.member_role', true);
+    if cached is not null and starts_with(cached, key) then
+        return nullif(substr(cached, length(key) + 1), '');
+    end if;
+    select m.role into found_role
+    from app.memberships as m
+    where m.tenant_id = tenant
+      and m.user_id = member
+      and m.deleted_at is null;
+    if found_role is not null and app.jwt_claims() ->> 'scope' = 'read' then
+        found_role := 'viewer';  -- a read-only API key
+    end if;
+    perform set_config('motovault.member_role', key || coalesce(found_role, ''), true);
+    return found_role;
+end
+$$;
+
+ALTER FUNCTION app.current_member_role() OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.current_member_role() IS 'The requesting user''s role in the active tenant, or NULL when not a member; viewer for a token of scope read (a read API key). Looked up once per transaction (motovault.member_role), forgotten when app.memberships changes.';
+
+CREATE TABLE app.invitations (
+    tenant_id uuid DEFAULT app.current_tenant_id() NOT NULL,
+    id uuid DEFAULT app.uuid_v7() NOT NULL,
+    email text NOT NULL,
+    role text DEFAULT 'member'::text NOT NULL,
+    expires_at timestamp with time zone NOT NULL,
+    accepted_at timestamp with time zone,
+    accepted_by uuid,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    created_by uuid,
+    updated_by uuid,
+    deleted_at timestamp with time zone,
+    CONSTRAINT invitations_accepted_by_whom CHECK (((accepted_at IS NULL) = (accepted_by IS NULL))),
+    CONSTRAINT invitations_email_format CHECK (((email ~ '^[^@\s]+@[^@\s]+\.[^@\s]+$'::text) AND (char_length(email) <= 254))),
+    CONSTRAINT invitations_role_known CHECK ((role = ANY (ARRAY['owner'::text, 'admin'::text, 'member'::text, 'viewer'::text])))
+);
+
+ALTER TABLE ONLY app.invitations FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE app.invitations OWNER TO motovault_owner;
+
+COMMENT ON TABLE app.invitations IS 'Invitations into a tenant by email with a role: pending until accepted (accepted_at), revoked (deleted_at) or expired (expires_at).';
+
+CREATE VIEW api.invitations WITH (security_invoker='true') AS
+ SELECT invitations.tenant_id,
+    invitations.id,
+    invitations.email,
+    invitations.role,
+    invitations.expires_at,
+    invitations.created_at,
+    invitations.created_by
+   FROM app.invitations
+  WHERE ((invitations.deleted_at IS NULL) AND (invitations.accepted_at IS NULL) AND (app.current_member_role() = ANY (ARRAY['owner'::text, 'admin'::text])));
+
+ALTER TABLE api.invitations OWNER TO motovault_owner;
+
+COMMENT ON VIEW api.invitations IS 'Pending invitations of the active tenant (owners and admins; expired ones too, with their expires_at). Invite with rpc/invite_member; DELETE revokes one (invitations_trash lists revoked ones).';
+
+COMMENT ON COLUMN api.invitations.expires_at IS 'After this the token does nothing; invite again.';
+
+CREATE FUNCTION api.restore_invitation(id uuid) RETURNS SETOF api.invitations
+    LANGUAGE plpgsql
+    AS $$
+begin
+    perform app.restore_row('app.invitations', restore_invitation.id);
+    return query select * from api.invitations as v where v.id = restore_invitation.id;
+end
+$$;
+
+ALTER FUNCTION api.restore_invitation(id uuid) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION api.restore_invitation(id uuid) IS 'Brings a deleted invitation back from invitations_trash (its token works again until it expires).';
 
 CREATE FUNCTION api.restore_maintenance(id uuid) RETURNS SETOF api.maintenance
     LANGUAGE plpgsql
@@ -1286,6 +1803,62 @@ ALTER FUNCTION api.restore_vehicle_image(id uuid) OWNER TO motovault_owner;
 
 COMMENT ON FUNCTION api.restore_vehicle_image(id uuid) IS 'Brings a deleted vehicle image back from vehicle_images_trash (409 if it was primary and the vehicle has another primary image now).';
 
+CREATE FUNCTION api.revoke_api_key(id uuid) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+    target auth_private.api_keys;
+begin
+    update auth_private.api_keys as k
+    set revoked_at = now()
+    where k.id = revoke_api_key.id
+      and k.tenant_id = app.current_tenant_id()
+      and (k.user_id = app.current_user_id() or app.current_member_role() in ('owner', 'admin'))
+      and k.revoked_at is null
+    returning * into target;
+    if not found then
+        raise sqlstate 'PT404' using
+            message = format('id: no live API key %s you may revoke', revoke_api_key.id),
+            hint = 'GET /rpc/api_keys lists them.';
+    end if;
+    perform auth_private.record_event('api_key_revoked', app.current_user_id(), target.tenant_id, auth_private.current_session(),
+        jsonb_build_object('api_key_id', target.id, 'prefix', target.prefix, 'key_user_id', target.user_id));
+    return jsonb_build_object('id', target.id, 'revoked', true);
+end
+$$;
+
+ALTER FUNCTION api.revoke_api_key(id uuid) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION api.revoke_api_key(id uuid) IS 'Revokes an API key (yours, or any of the tenant''s for owners and admins): tokens exchanged for it stop working on their next request.';
+
+CREATE FUNCTION api.revoke_session(id uuid) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+    target auth_private.sessions;
+begin
+    update auth_private.sessions as s
+    set revoked_at = now(), revoked_reason = 'revoked'
+    where s.id = revoke_session.id
+      and s.user_id = app.current_user_id()
+      and s.revoked_at is null
+    returning * into target;
+    if not found then
+        raise sqlstate 'PT404' using
+            message = format('id: no live session %s of yours', revoke_session.id),
+            hint = 'GET /rpc/my_sessions lists them.';
+    end if;
+    perform auth_private.record_event('session_revoked', target.user_id, target.tenant_id, target.id);
+    return jsonb_build_object('session_id', target.id, 'revoked', true);
+end
+$$;
+
+ALTER FUNCTION api.revoke_session(id uuid) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION api.revoke_session(id uuid) IS 'Revokes one of your sessions: its tokens stop working on their next request (404 when it is not yours or not live).';
+
 CREATE FUNCTION api.set_primary_image(id uuid) RETURNS SETOF api.vehicle_images
     LANGUAGE plpgsql
     AS $$
@@ -1311,6 +1884,124 @@ $$;
 ALTER FUNCTION api.set_primary_image(id uuid) OWNER TO motovault_owner;
 
 COMMENT ON FUNCTION api.set_primary_image(id uuid) IS 'Makes an image its vehicle''s primary image, unsetting the previous one in the same transaction.';
+
+CREATE FUNCTION api.sign_in(email text, password text, tenant_id uuid DEFAULT NULL::uuid) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+    address constant text := lower(btrim(coalesce(sign_in.email, '')));
+    failure auth_private.sign_in_failures;
+    slow_after constant integer := auth_private.setting('sign_in_slow_after', 3);
+    lock_after constant integer := auth_private.setting('sign_in_lock_after', 10);
+    wait_until timestamptz;
+    account uuid;
+    session auth_private.sessions;
+begin
+    select * into failure from auth_private.sign_in_failures as f where f.email_key = address for update;
+    if found then
+        wait_until := greatest(
+            failure.locked_until,
+            case when failure.failures >= slow_after
+                 then failure.last_failure_at + make_interval(secs => least(5 * 2 ^ (failure.failures - slow_after), 3600)) end);
+        if wait_until > now() then
+            perform auth_private.record_event('sign_in_throttled', null, null, null,
+                jsonb_build_object('failures', failure.failures));
+            return auth_private.fail(429, 'PT429',
+                format('email: too many failed sign-ins; try again in %s seconds', ceil(extract(epoch from wait_until - now()))),
+                'Wait, or reset the password with POST /rpc/request_password_reset.');
+        end if;
+    end if;
+
+    select u.id into account from app.users as u where lower(u.email) = address and u.deleted_at is null;
+    if not auth_private.password_matches(account, sign_in.password) then
+        insert into auth_private.sign_in_failures as f (email_key, failures, last_failure_at)
+        values (address, 1, now())
+        on conflict (email_key) do update
+        set failures = f.failures + 1,
+            last_failure_at = now(),
+            locked_until = case when f.failures + 1 >= lock_after
+                                then now() + make_interval(mins => auth_private.setting('sign_in_lock_minutes', 15)) end;
+        perform auth_private.record_event('sign_in_failed', account);
+        return auth_private.fail(401, 'PT401', 'email, password: no account has this email and password',
+                                 'Check both; after several failures sign-ins slow down, then lock for a while.');
+    end if;
+
+    delete from auth_private.sign_in_failures as f where f.email_key = address;
+    perform auth_private.check_tenant_choice(account, sign_in.tenant_id);
+    insert into auth_private.sessions (user_id, tenant_id, expires_at, user_agent)
+    values (account, coalesce(sign_in.tenant_id, auth_private.default_tenant(account)),
+            now() + make_interval(days => auth_private.setting('session_days', 30)),
+            left(auth_private.request_header('user-agent'), 500))
+    returning * into session;
+    perform auth_private.record_event('sign_in', account, session.tenant_id, session.id);
+    return auth_private.issue_tokens(session);
+end
+$$;
+
+ALTER FUNCTION api.sign_in(email text, password text, tenant_id uuid) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION api.sign_in(email text, password text, tenant_id uuid) IS 'Signs in with email and password: {access_token (JWT, 15 minutes), refresh_token, expires_in, user_id, tenant_id, session_id}. The token acts in tenant_id (default: your only tenant, if you have one; switch with refresh). 401 for a wrong email or password alike; 429 after repeated failures (slower, then locked for a while).';
+
+CREATE FUNCTION api.sign_out() RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+    session uuid := auth_private.current_session();
+begin
+    if session is null then
+        raise sqlstate 'PT400' using
+            message = 'token: names no session (it came from an API key or motovault token)',
+            hint = 'Revoke an API key with POST /rpc/revoke_api_key.';
+    end if;
+    update auth_private.sessions as s
+    set revoked_at = now(), revoked_reason = 'sign_out'
+    where s.id = session and s.revoked_at is null;
+    perform auth_private.record_event('sign_out', app.current_user_id(), app.current_tenant_id(), session);
+    return jsonb_build_object('session_id', session, 'signed_out', true);
+end
+$$;
+
+ALTER FUNCTION api.sign_out() OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION api.sign_out() IS 'Ends the session of this token: its access and refresh tokens stop working at once.';
+
+CREATE FUNCTION api.sign_up(email text, password text, display_name text DEFAULT NULL::text) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+    address constant text := auth_private.normalize_email(sign_up.email);
+    existing uuid;
+    new_user uuid;
+begin
+    perform auth_private.check_new_password(sign_up.password);
+    if display_name is not null and char_length(btrim(display_name)) not between 1 and 100 then
+        raise exception using
+            errcode = 'check_violation', constraint = 'users_display_name_length', column = 'display_name',
+            message = 'display_name: 1 to 100 characters';
+    end if;
+    select u.id into existing from app.users as u where lower(u.email) = address and u.deleted_at is null;
+    if existing is not null then
+        -- the same answer and about the same time as for a new address; the owner is told by mail
+        perform auth_private.hash_password(sign_up.password);
+        insert into auth_private.mail_outbox (kind, recipient, payload)
+        values ('sign_up_existing_account', address, jsonb_build_object('user_id', existing));
+        return jsonb_build_object('status', 'ok', 'next', 'sign_in');
+    end if;
+    insert into app.users (id, email, display_name)
+    values (gen_random_uuid(), address, nullif(btrim(sign_up.display_name), ''))
+    returning id into new_user;
+    insert into auth_private.passwords (user_id, hash) values (new_user, auth_private.hash_password(sign_up.password));
+    perform auth_private.record_event('sign_up', new_user);
+    return jsonb_build_object('status', 'ok', 'next', 'sign_in');
+end
+$$;
+
+ALTER FUNCTION api.sign_up(email text, password text, display_name text) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION api.sign_up(email text, password text, display_name text) IS 'Creates an account: email (unique, case-insensitive) and password (10 to 200 characters). The answer is the same whether the email was new or not (an existing account''s owner is told by mail); then POST /rpc/sign_in.';
 
 CREATE FUNCTION api.stations_near(lat double precision, lng double precision, radius_km double precision DEFAULT 10, "limit" integer DEFAULT 20) RETURNS TABLE(id uuid, name text, brand text, address text, latitude double precision, longitude double precision, google_place_id text, distance_km double precision)
     LANGUAGE plpgsql STABLE
@@ -1648,6 +2339,24 @@ ALTER FUNCTION api.vehicle_timeline(vehicle_id uuid, "from" timestamp with time 
 
 COMMENT ON FUNCTION api.vehicle_timeline(vehicle_id uuid, "from" timestamp with time zone, "to" timestamp with time zone, include_voided boolean, before timestamp with time zone, before_id uuid) IS 'The history of one vehicle, newest first: every event (fuel logs and maintenance records emit theirs), without voided events and void markers unless include_voided. Optional window [from, to). Page with limit and offset (GET /rpc/vehicle_timeline?vehicle_id=...&limit=50&offset=50) or, faster for deep pages, keyset: pass the last row''s occurred_at and id as before and before_id.';
 
+CREATE FUNCTION app.api_key_is_live(key_id uuid, user_id uuid, tenant_id uuid) RETURNS boolean
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+    select exists (
+        select from auth_private.api_keys as k
+        where k.id = api_key_is_live.key_id
+          and k.user_id = api_key_is_live.user_id
+          and k.tenant_id = api_key_is_live.tenant_id
+          and k.revoked_at is null
+          and (k.expires_at is null or k.expires_at > now())
+    )
+$$;
+
+ALTER FUNCTION app.api_key_is_live(key_id uuid, user_id uuid, tenant_id uuid) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.api_key_is_live(key_id uuid, user_id uuid, tenant_id uuid) IS 'True when the API key exists for that user and tenant, is not revoked and has not expired (app.check_request, for every request).';
+
 CREATE FUNCTION app.check_member_role(role text) RETURNS void
     LANGUAGE plpgsql IMMUTABLE
     AS $$
@@ -1674,6 +2383,11 @@ declare
     cache_name constant text := 'motovault.role_settings_' || current_user;
     cached text := current_setting(cache_name, true);
     setting text;
+    issuer text;
+    outside record;
+    member uuid;
+    tenant_text text;
+    tenant_source text;
 begin
     -- the role's timeouts for this database, read from the catalog once per connection and role
     -- (like ALTER ROLE settings themselves, a change applies to new connections)
@@ -1692,32 +2406,110 @@ begin
             perform set_config(split_part(setting, '=', 1), substr(setting, strpos(setting, '=') + 1), true);
         end loop;
     end if;
+    -- what this request resolves below; transaction-local, so nothing carries over to the next
+    perform set_config('motovault.user_id', '', true);
+    perform set_config('motovault.tenant_id', '', true);
     if current_user <> 'app_user' then
         return;
     end if;
     claims := app.jwt_claims();
-    if jsonb_typeof(claims -> 'sub') is distinct from 'string' or (claims ->> 'sub') !~ uuid_pattern then
-        raise sqlstate 'PT401' using
-            message = 'JWT sub claim: missing or not a UUID',
-            hint = 'Sign tokens with sub set to the user id.';
-    end if;
-    if claims ? 'tenant_id' then
-        if jsonb_typeof(claims -> 'tenant_id') is distinct from 'string' or (claims ->> 'tenant_id') !~ uuid_pattern then
+    issuer := coalesce(claims ->> 'iss', 'motovault');
+
+    if issuer <> 'motovault' then
+        -- a token of an outside OpenID Connect provider: registered issuer, our audience, a known identity
+        select o.audience, o.tenant_claim into outside from app.oidc_issuer(issuer) as o;
+        if not found then
+            raise sqlstate 'PT401' using
+                message = format('JWT iss claim: %s is not a registered issuer', issuer),
+                hint = 'A DBA registers OpenID Connect providers with motovault oidc add.';
+        end if;
+        if not (claims -> 'aud' = to_jsonb(outside.audience)
+                or (jsonb_typeof(claims -> 'aud') = 'array' and claims -> 'aud' ? outside.audience)) then
+            raise sqlstate 'PT401' using
+                message = format('JWT aud claim: must name %s', outside.audience),
+                hint = 'Ask the provider for a token of this API''s audience.';
+        end if;
+        if jsonb_typeof(claims -> 'sub') is distinct from 'string' or (claims ->> 'sub') = '' then
+            raise sqlstate 'PT401' using message = 'JWT sub claim: missing';
+        end if;
+        member := app.identity_user_id(issuer, claims ->> 'sub');
+        if member is null then
+            if current_setting('request.path', true) = '/rpc/register_identity' then
+                perform set_config('motovault.user_id', 'none', true);
+                return;
+            end if;
             raise sqlstate 'PT403' using
-                message = 'JWT tenant_id claim: not a UUID',
+                message = 'identity: not registered with motovault yet',
+                hint = 'POST /rpc/register_identity once, then try again.';
+        end if;
+        perform set_config('motovault.user_id', member::text, true);
+        tenant_text := claims ->> outside.tenant_claim;
+        tenant_source := format('JWT %s claim', outside.tenant_claim);
+    else
+        if jsonb_typeof(claims -> 'sub') is distinct from 'string' or (claims ->> 'sub') !~ uuid_pattern then
+            raise sqlstate 'PT401' using
+                message = 'JWT sub claim: missing or not a UUID',
+                hint = 'Sign tokens with sub set to the user id.';
+        end if;
+        member := (claims ->> 'sub')::uuid;
+        if claims ? 'sid' then
+            -- a signed-in session: revoked or expired sessions stop at the next request
+            if (claims ->> 'sid') !~ uuid_pattern or not app.session_is_live((claims ->> 'sid')::uuid, member) then
+                raise sqlstate 'PT401' using
+                    message = 'session: signed out, revoked or expired',
+                    hint = 'Sign in again.';
+            end if;
+        elsif claims ? 'akid' then
+            -- an API key's token: a revoked or expired key stops at the next request
+            if (claims ->> 'akid') !~ uuid_pattern or (claims ->> 'tenant_id') !~ uuid_pattern
+               or not app.api_key_is_live((claims ->> 'akid')::uuid, member, (claims ->> 'tenant_id')::uuid) then
+                raise sqlstate 'PT401' using
+                    message = 'api key: revoked or expired',
+                    hint = 'Ask the key''s owner for a new one.';
+            end if;
+            -- a read key reads: no write of any kind, RPCs included (the role check in
+            -- app.current_member_role makes it a viewer too, for the tables)
+            if claims ->> 'scope' is distinct from 'write'
+               and coalesce(current_setting('request.method', true), 'GET') not in ('GET', 'HEAD', 'OPTIONS') then
+                raise sqlstate 'PT403' using
+                    message = format('api key: read-only, so %s is refused', current_setting('request.method', true)),
+                    hint = 'Read with GET (read-only functions too: GET /rpc/...), or use a key of scope write.';
+            end if;
+        elsif coalesce(current_setting('motovault.allow_bare_tokens', true), '') <> 'on' then
+            raise sqlstate 'PT401' using
+                message = 'JWT: names no session or API key',
+                hint = 'Get tokens from rpc/sign_in, rpc/refresh or rpc/exchange_api_key. Tokens signed with the server secret alone (motovault token) work only where motovault.allow_bare_tokens is on (local development).';
+        end if;
+        tenant_text := claims ->> 'tenant_id';
+        tenant_source := 'JWT tenant_id claim';
+        if claims ? 'tenant_id' and jsonb_typeof(claims -> 'tenant_id') is distinct from 'string' then
+            tenant_text := '';
+        end if;
+    end if;
+
+    if tenant_text is null then
+        tenant_text := nullif(current_setting('request.headers', true), '')::json ->> 'x-tenant-id';
+        tenant_source := 'X-Tenant-Id header';
+    end if;
+    if tenant_text is not null then
+        if tenant_text !~ uuid_pattern then
+            raise sqlstate 'PT403' using
+                message = format('%s: not a UUID', tenant_source),
                 hint = 'tenant_id names the active tenant; leave it out to act without one.';
         end if;
-        -- the membership lookup inline, with the claims parsed once (measured: this check is the
-        -- pre-request's whole cost; bench/api_bench.py)
+        -- the membership lookup inline (measured: it is the pre-request's main cost; bench/api_bench.py)
         perform
         from app.memberships as m
-        where m.tenant_id = (claims ->> 'tenant_id')::uuid
-          and m.user_id = (claims ->> 'sub')::uuid
+        where m.tenant_id = tenant_text::uuid
+          and m.user_id = member
           and m.deleted_at is null;
         if not found then
             raise sqlstate 'PT403' using
-                message = format('user %s is not a member of tenant %s', claims ->> 'sub', claims ->> 'tenant_id'),
+                message = format('user %s is not a member of tenant %s', member, tenant_text),
                 hint = 'GET /my_tenants lists the tenants this user belongs to.';
+        end if;
+        if tenant_source <> 'JWT tenant_id claim' then
+            perform set_config('motovault.tenant_id', tenant_text, true);
         end if;
     end if;
 end
@@ -1725,7 +2517,7 @@ $_$;
 
 ALTER FUNCTION app.check_request() OWNER TO motovault_owner;
 
-COMMENT ON FUNCTION app.check_request() IS 'PostgREST db-pre-request: applies the current role''s timeouts set for this database (ALTER ROLE ... IN DATABASE, which PostgREST 12 ignores); an authenticated request needs a UUID sub (else 401) and, when it names a tenant_id, a membership in it (else 403).';
+COMMENT ON FUNCTION app.check_request() IS 'PostgREST db-pre-request: applies the current role''s timeouts set for this database (ALTER ROLE ... IN DATABASE, which PostgREST 12 ignores); then an authenticated request needs a live session or API key (or a registered OpenID Connect identity, or bare tokens allowed), else 401, and a membership in the tenant its token or X-Tenant-Id header names, else 403.';
 
 CREATE FUNCTION app.chord_to_meters(chord double precision) RETURNS double precision
     LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
@@ -1807,38 +2599,6 @@ ALTER FUNCTION app.current_member_can_write() OWNER TO motovault_owner;
 
 COMMENT ON FUNCTION app.current_member_can_write() IS 'True for owners, admins and members of the active tenant; viewers only read.';
 
-CREATE FUNCTION app.current_member_role() RETURNS text
-    LANGUAGE plpgsql STABLE
-    AS $$
-declare
-    tenant constant uuid := app.current_tenant_id();
-    member constant uuid := app.current_user_id();
-    key text;
-    cached text;
-    found_role text;
-begin
-    if tenant is null or member is null then
-        return null;
-    end if;
-    key := tenant::text || '/' || member::text || '=';
-    cached := current_setting('motovault.member_role', true);
-    if cached is not null and starts_with(cached, key) then
-        return nullif(substr(cached, length(key) + 1), '');
-    end if;
-    select m.role into found_role
-    from app.memberships as m
-    where m.tenant_id = tenant
-      and m.user_id = member
-      and m.deleted_at is null;
-    perform set_config('motovault.member_role', key || coalesce(found_role, ''), true);
-    return found_role;
-end
-$$;
-
-ALTER FUNCTION app.current_member_role() OWNER TO motovault_owner;
-
-COMMENT ON FUNCTION app.current_member_role() IS 'The requesting user''s role in the active tenant, or NULL when not a member: looked up once per transaction (motovault.member_role), forgotten when app.memberships changes.';
-
 CREATE FUNCTION app.current_tenant_member_ids() RETURNS uuid[]
     LANGUAGE plpgsql STABLE
     AS $$
@@ -1859,12 +2619,17 @@ COMMENT ON FUNCTION app.current_tenant_member_ids() IS 'The members of the activ
 CREATE FUNCTION app.current_user_id() RETURNS uuid
     LANGUAGE sql STABLE PARALLEL SAFE
     AS $$
-    select nullif(app.jwt_claims() ->> 'sub', '')::uuid
+    select case
+        when nullif(current_setting('motovault.user_id', true), '') is not null
+            then nullif(current_setting('motovault.user_id', true), 'none')::uuid
+        when coalesce(app.jwt_claims() ->> 'iss', 'motovault') <> 'motovault' then null
+        else nullif(app.jwt_claims() ->> 'sub', '')::uuid
+    end
 $$;
 
 ALTER FUNCTION app.current_user_id() OWNER TO motovault_owner;
 
-COMMENT ON FUNCTION app.current_user_id() IS 'The requesting user: the JWT sub claim (a UUID), or NULL.';
+COMMENT ON FUNCTION app.current_user_id() IS 'The requesting user: the user app.check_request() mapped an outside identity to, else the JWT sub claim of a motovault token (a UUID), else NULL.';
 
 CREATE FUNCTION app.current_user_tenant_ids() RETURNS uuid[]
     LANGUAGE plpgsql STABLE
@@ -2258,6 +3023,17 @@ ALTER FUNCTION app.fuel_intervals(tenant uuid, vehicle uuid) OWNER TO motovault_
 
 COMMENT ON FUNCTION app.fuel_intervals(tenant uuid, vehicle uuid) IS 'One row per full fill-up of a vehicle: the interval from the previous full fill-up of the same energy kind, its distance (km) and volume (litres, kWh or kg; partials included), and whether it has an economy figure (and why not).';
 
+CREATE FUNCTION app.identity_user_id(issuer text, subject text) RETURNS uuid
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+    select i.user_id from auth_private.identities as i where i.issuer = identity_user_id.issuer and i.subject = identity_user_id.subject
+$$;
+
+ALTER FUNCTION app.identity_user_id(issuer text, subject text) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.identity_user_id(issuer text, subject text) IS 'The motovault user of an outside identity, or NULL. For app.check_request.';
+
 CREATE FUNCTION app.import_stations(rows jsonb) RETURNS integer
     LANGUAGE plpgsql
     AS $$
@@ -2358,6 +3134,17 @@ $$;
 ALTER FUNCTION app.odometer_problem(tenant uuid, vehicle uuid) OWNER TO motovault_owner;
 
 COMMENT ON FUNCTION app.odometer_problem(tenant uuid, vehicle uuid) IS 'NULL when every reading of the vehicle is at least every earlier-dated reading since the last reset entry; otherwise a message naming the first offending pair.';
+
+CREATE FUNCTION app.oidc_issuer(issuer text) RETURNS TABLE(audience text, tenant_claim text)
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+    select o.audience, o.tenant_claim from auth_private.oidc_issuers as o where o.issuer = oidc_issuer.issuer
+$$;
+
+ALTER FUNCTION app.oidc_issuer(issuer text) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.oidc_issuer(issuer text) IS 'The audience and tenant claim of a registered issuer (no row: not registered). For app.check_request.';
 
 CREATE FUNCTION app.protect_read_only_view(target regclass) RETURNS void
     LANGUAGE plpgsql
@@ -2533,6 +3320,23 @@ $_$;
 ALTER FUNCTION app.restore_row(target regclass, row_id uuid) OWNER TO motovault_owner;
 
 COMMENT ON FUNCTION app.restore_row(target regclass, row_id uuid) IS 'Brings a soft-deleted row of the active tenant back (404 when there is none).';
+
+CREATE FUNCTION app.session_is_live(session_id uuid, user_id uuid) RETURNS boolean
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+    select exists (
+        select from auth_private.sessions as s
+        where s.id = session_is_live.session_id
+          and s.user_id = session_is_live.user_id
+          and s.revoked_at is null
+          and s.expires_at > now()
+    )
+$$;
+
+ALTER FUNCTION app.session_is_live(session_id uuid, user_id uuid) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.session_is_live(session_id uuid, user_id uuid) IS 'True when the session exists, belongs to the user, is not revoked and has not expired (app.check_request, for every request).';
 
 CREATE FUNCTION app.source_event(kind text, r jsonb) RETURNS TABLE(type text, occurred_at timestamp with time zone, odometer numeric, odometer_unit text, payload jsonb)
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
@@ -2845,6 +3649,23 @@ $$;
 ALTER FUNCTION app.tg_fuel_logs_prepare() OWNER TO motovault_owner;
 
 COMMENT ON FUNCTION app.tg_fuel_logs_prepare() IS 'BEFORE INSERT OR UPDATE on fuel_logs: units default from the vehicle and fuel type; computes the third of volume / price_per_unit / total_cost from the other two and refuses three that disagree by more than a cent; station_name defaults to the station''s name.';
+
+CREATE FUNCTION app.tg_invitation_events() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+    if old.deleted_at is null and new.deleted_at is not null and new.accepted_at is null then
+        perform auth_private.record_event('invitation_revoked', app.current_user_id(), new.tenant_id,
+            auth_private.current_session(), jsonb_build_object('invitation_id', new.id, 'email', new.email));
+    end if;
+    return null;
+end
+$$;
+
+ALTER FUNCTION app.tg_invitation_events() OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.tg_invitation_events() IS 'AFTER UPDATE trigger of app.invitations (_500_events): a revoked invitation is an event of audit.auth_events.';
 
 CREATE FUNCTION app.tg_keep_an_owner() RETURNS trigger
     LANGUAGE plpgsql
@@ -3201,7 +4022,7 @@ begin
             null;  -- a shared table: no tenant_id to guard
         elsif new.tenant_id is null then
             new.tenant_id := app.current_tenant_id();
-        elsif app.current_tenant_id() is not null and new.tenant_id <> app.current_tenant_id() then
+        elsif current_user = tg_argv[1] and app.current_tenant_id() is not null and new.tenant_id <> app.current_tenant_id() then
             raise exception using
                 errcode = 'insufficient_privilege',
                 message = format('tenant_id: %s is not the active tenant', new.tenant_id),
@@ -3234,7 +4055,7 @@ $$;
 
 ALTER FUNCTION app.tg_stamp_row() OWNER TO motovault_owner;
 
-COMMENT ON FUNCTION app.tg_stamp_row() IS 'BEFORE INSERT OR UPDATE trigger of every table (_500_stamp): sets created_at/updated_at/created_by/updated_by and refuses a change of id. Arguments: ''tenant'' or ''shared'', and the API role. On a tenant table it defaults tenant_id to the active tenant, refuses another tenant''s id or a change of tenant_id, and refuses writes of the API role by viewers and non-members (naming the table, or the partitioned table of a partition).';
+COMMENT ON FUNCTION app.tg_stamp_row() IS 'BEFORE INSERT OR UPDATE trigger of every table (_500_stamp): sets created_at/updated_at/created_by/updated_by and refuses a change of id. Arguments: ''tenant'' or ''shared'', and the API role. On a tenant table it defaults tenant_id to the active tenant, refuses another tenant''s id from the API role, a change of tenant_id always, and refuses writes of the API role by viewers and non-members (naming the table, or the partitioned table of a partition).';
 
 CREATE FUNCTION app.tg_vehicle_events_prepare() RETURNS trigger
     LANGUAGE plpgsql
@@ -3977,6 +4798,446 @@ ALTER FUNCTION app.volume_in_base_unit(volume numeric, volume_unit text) OWNER T
 
 COMMENT ON FUNCTION app.volume_in_base_unit(volume numeric, volume_unit text) IS 'A volume in the base unit of its energy kind: litres, kWh or kg.';
 
+CREATE FUNCTION auth_private.access_token(user_id uuid, tenant_id uuid, extra jsonb, lifetime_seconds integer) RETURNS text
+    LANGUAGE sql
+    AS $$
+    select auth_private.sign_jwt(jsonb_strip_nulls(jsonb_build_object(
+        'iss', 'motovault',
+        'role', 'app_user',
+        'sub', access_token.user_id,
+        'tenant_id', access_token.tenant_id,
+        'iat', extract(epoch from now())::bigint,
+        'exp', extract(epoch from now())::bigint + lifetime_seconds
+    ) || coalesce(extra, '{}')))
+$$;
+
+ALTER FUNCTION auth_private.access_token(user_id uuid, tenant_id uuid, extra jsonb, lifetime_seconds integer) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION auth_private.access_token(user_id uuid, tenant_id uuid, extra jsonb, lifetime_seconds integer) IS 'An access token (iss motovault, role app_user, sub, tenant_id, iat, exp) with extra claims (sid or akid, scope).';
+
+CREATE FUNCTION auth_private.activate_signing_key(kid text) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+    update auth_private.signing_keys as k
+    set signs_from = least(k.signs_from, now())
+    where k.kid = activate_signing_key.kid
+      and k.retired_at is null;
+    if not found then
+        raise exception using
+            errcode = 'no_data_found',
+            message = format('signing key %s: no such active key', activate_signing_key.kid);
+    end if;
+end
+$$;
+
+ALTER FUNCTION auth_private.activate_signing_key(kid text) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION auth_private.activate_signing_key(kid text) IS 'Lets a key added by add_signing_key sign from now on (once PostgREST has loaded the JWKS that lists it).';
+
+CREATE FUNCTION auth_private.add_oidc_issuer(issuer text, audience text, jwks jsonb, tenant_claim text DEFAULT 'tenant_id'::text) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+    if exists (
+        select from jsonb_array_elements(add_oidc_issuer.jwks -> 'keys') as k
+        where k ->> 'kty' not in ('RSA', 'EC') or k ? 'd'
+    ) then
+        raise exception using
+            errcode = 'check_violation', constraint = 'oidc_issuers_public_keys_only', column = 'jwks',
+            message = 'jwks: RSA or EC public keys only (no private parts, no symmetric keys)';
+    end if;
+    insert into auth_private.oidc_issuers as o (issuer, audience, tenant_claim, jwks)
+    values (add_oidc_issuer.issuer, add_oidc_issuer.audience, add_oidc_issuer.tenant_claim, add_oidc_issuer.jwks)
+    on conflict on constraint oidc_issuers_pkey do update
+    set audience = excluded.audience, tenant_claim = excluded.tenant_claim, jwks = excluded.jwks;
+end
+$$;
+
+ALTER FUNCTION auth_private.add_oidc_issuer(issuer text, audience text, jwks jsonb, tenant_claim text) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION auth_private.add_oidc_issuer(issuer text, audience text, jwks jsonb, tenant_claim text) IS 'Registers (or updates) an OpenID Connect issuer: its tokens must name audience; tenant_claim names the tenant; jwks holds its public keys (RSA/EC only).';
+
+CREATE FUNCTION auth_private.add_signing_key(signs_in interval DEFAULT '00:00:00'::interval) RETURNS text
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+    new_kid text := to_char(clock_timestamp() at time zone 'UTC', 'YYYYMMDD"T"HH24MISS') || '-' || auth_private.random_token(4);
+begin
+    insert into auth_private.signing_keys (kid, secret, signs_from)
+    values (new_kid, ext.gen_random_bytes(32), now() + greatest(signs_in, interval '0'));
+    return new_kid;
+end
+$$;
+
+ALTER FUNCTION auth_private.add_signing_key(signs_in interval) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION auth_private.add_signing_key(signs_in interval) IS 'Adds a signing key that signs tokens from signs_in on (motovault keys rotate adds it with a delay, publishes it to PostgREST, then activates it); returns its kid.';
+
+CREATE FUNCTION auth_private.base64url(data bytea) RETURNS text
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    RETURN translate(TRIM(TRAILING '='::text FROM replace(encode(data, 'base64'::text), '
+'::text, ''::text)), '+/'::text, '-_'::text);
+
+ALTER FUNCTION auth_private.base64url(data bytea) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION auth_private.base64url(data bytea) IS 'RFC 4648 base64url without padding (JWT segments, tokens).';
+
+CREATE FUNCTION auth_private.check_new_password(password text) RETURNS void
+    LANGUAGE plpgsql IMMUTABLE
+    AS $$
+begin
+    if auth_private.password_problem(password) is not null then
+        raise exception using
+            errcode = 'check_violation',
+            constraint = 'passwords_rules',
+            column = 'password',
+            message = auth_private.password_problem(password),
+            hint = 'Use 10 to 200 characters; a passphrase of several words is good.';
+    end if;
+end
+$$;
+
+ALTER FUNCTION auth_private.check_new_password(password text) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION auth_private.check_new_password(password text) IS 'Raises 400 naming the rule a new password breaks.';
+
+CREATE FUNCTION auth_private.check_tenant_choice(user_id uuid, tenant_id uuid) RETURNS void
+    LANGUAGE plpgsql STABLE
+    AS $$
+begin
+    if tenant_id is not null and not exists (
+        select from app.memberships as m
+        where m.tenant_id = check_tenant_choice.tenant_id
+          and m.user_id = check_tenant_choice.user_id
+          and m.deleted_at is null
+    ) then
+        raise sqlstate 'PT403' using
+            message = format('tenant_id: you are not a member of tenant %s', tenant_id),
+            hint = 'GET /my_tenants lists your tenants.';
+    end if;
+end
+$$;
+
+ALTER FUNCTION auth_private.check_tenant_choice(user_id uuid, tenant_id uuid) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION auth_private.check_tenant_choice(user_id uuid, tenant_id uuid) IS 'Raises 403 unless the user is a member of the tenant (NULL: no tenant chosen).';
+
+CREATE FUNCTION auth_private.current_session() RETURNS uuid
+    LANGUAGE sql STABLE
+    AS $_$
+    select case when app.jwt_claims() ->> 'sid' ~* '^[0-9a-f-]{36}$' then (app.jwt_claims() ->> 'sid')::uuid end
+$_$;
+
+ALTER FUNCTION auth_private.current_session() OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION auth_private.current_session() IS 'The session the request''s token names (sid), or NULL.';
+
+CREATE FUNCTION auth_private.current_signing_kid() RETURNS text
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+    select k.kid
+    from auth_private.signing_keys as k
+    where k.retired_at is null
+      and k.signs_from <= now()
+    order by k.signs_from desc, k.created_at desc
+    limit 1
+$$;
+
+ALTER FUNCTION auth_private.current_signing_kid() OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION auth_private.current_signing_kid() IS 'The key that signs tokens now: the newest active key whose signs_from has passed.';
+
+CREATE FUNCTION auth_private.default_tenant(user_id uuid) RETURNS uuid
+    LANGUAGE sql STABLE
+    AS $$
+    select case when count(*) = 1 then min(m.tenant_id::text)::uuid end
+    from app.memberships as m
+    where m.user_id = default_tenant.user_id
+      and m.deleted_at is null
+$$;
+
+ALTER FUNCTION auth_private.default_tenant(user_id uuid) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION auth_private.default_tenant(user_id uuid) IS 'The user''s tenant when there is exactly one, else NULL (the client names one).';
+
+CREATE FUNCTION auth_private.fail(status integer, code text, message text, hint text DEFAULT NULL::text) RETURNS jsonb
+    LANGUAGE plpgsql
+    AS $$
+begin
+    -- PostgREST answers with this status and this body, and the transaction commits (what the
+    -- failure recorded stays)
+    perform set_config('response.status', status::text, true);
+    return jsonb_build_object('code', code, 'message', message, 'details', null, 'hint', hint);
+end
+$$;
+
+ALTER FUNCTION auth_private.fail(status integer, code text, message text, hint text) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION auth_private.fail(status integer, code text, message text, hint text) IS 'An error answer that does not roll back: sets response.status and returns a body shaped like PostgREST''s errors.';
+
+CREATE FUNCTION auth_private.hash_password(password text) RETURNS text
+    LANGUAGE sql
+    RETURN ext.crypt(password, ext.gen_salt('bf'::text, 10));
+
+ALTER FUNCTION auth_private.hash_password(password text) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION auth_private.hash_password(password text) IS 'bcrypt, cost 10 (about 40 ms).';
+
+CREATE TABLE auth_private.sessions (
+    id uuid DEFAULT app.uuid_v7() NOT NULL,
+    user_id uuid NOT NULL,
+    tenant_id uuid,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    refreshed_at timestamp with time zone DEFAULT now() NOT NULL,
+    expires_at timestamp with time zone NOT NULL,
+    revoked_at timestamp with time zone,
+    revoked_reason text,
+    user_agent text,
+    CONSTRAINT sessions_revoked_reason_known CHECK ((revoked_reason = ANY (ARRAY['sign_out'::text, 'revoked'::text, 'refresh_token_reused'::text, 'password_changed'::text, 'password_reset'::text]))),
+    CONSTRAINT sessions_revoked_with_reason CHECK (((revoked_at IS NULL) = (revoked_reason IS NULL))),
+    CONSTRAINT sessions_user_agent_length CHECK ((char_length(user_agent) <= 500))
+);
+
+ALTER TABLE auth_private.sessions OWNER TO motovault_owner;
+
+COMMENT ON TABLE auth_private.sessions IS 'A signed-in device: its refresh tokens rotate, its access tokens name it (sid). Revoked sessions stop working on the next request.';
+
+CREATE FUNCTION auth_private.issue_tokens(session auth_private.sessions) RETURNS jsonb
+    LANGUAGE plpgsql
+    AS $$
+declare
+    lifetime constant integer := auth_private.setting('access_token_seconds', 900);
+    refresh text := auth_private.random_token(32);
+begin
+    insert into auth_private.refresh_tokens (token_hash, session_id)
+    values (auth_private.token_hash(refresh), session.id);
+    return jsonb_strip_nulls(jsonb_build_object(
+        'access_token', auth_private.access_token(session.user_id, session.tenant_id, jsonb_build_object('sid', session.id), lifetime),
+        'token_type', 'bearer',
+        'expires_in', lifetime,
+        'refresh_token', refresh,
+        'user_id', session.user_id,
+        'tenant_id', session.tenant_id,
+        'session_id', session.id,
+        'session_expires_at', session.expires_at));
+end
+$$;
+
+ALTER FUNCTION auth_private.issue_tokens(session auth_private.sessions) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION auth_private.issue_tokens(session auth_private.sessions) IS 'An access token naming the session (sid) and a new refresh token of it.';
+
+CREATE FUNCTION auth_private.jwks(max_token_lifetime interval DEFAULT '01:00:00'::interval) RETURNS jsonb
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+    select jsonb_build_object('keys', coalesce(jsonb_agg(jsonb_build_object(
+               'kty', 'oct', 'alg', 'HS256', 'use', 'sig', 'kid', k.kid, 'k', auth_private.base64url(k.secret))
+               order by k.created_at), '[]'::jsonb))
+    from auth_private.signing_keys as k
+    where k.retired_at is null
+       or k.retired_at > now() - max_token_lifetime
+$$;
+
+ALTER FUNCTION auth_private.jwks(max_token_lifetime interval) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION auth_private.jwks(max_token_lifetime interval) IS 'The JWKS of the signing keys PostgREST must accept (active ones, and retired ones for max_token_lifetime): `motovault keys export` merges it with the OpenID Connect issuers'' public keys.';
+
+CREATE FUNCTION auth_private.normalize_email(email text) RETURNS text
+    LANGUAGE plpgsql IMMUTABLE
+    AS $_$
+declare
+    e text := lower(btrim(email));
+begin
+    if e is null or e = '' then
+        raise exception using errcode = 'not_null_violation', column = 'email', message = 'email: required';
+    end if;
+    if char_length(e) > 254 or e !~ '^[^@\s]+@[^@\s]+\.[^@\s]+$' then
+        raise exception using
+            errcode = 'check_violation',
+            constraint = 'users_email_format',
+            column = 'email',
+            message = 'email: not an email address',
+            hint = 'name@example.com, at most 254 characters.';
+    end if;
+    return e;
+end
+$_$;
+
+ALTER FUNCTION auth_private.normalize_email(email text) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION auth_private.normalize_email(email text) IS 'Trims and lower-cases an email; raises 400 when it is not one.';
+
+CREATE FUNCTION auth_private.password_matches(user_id uuid, password text) RETURNS boolean
+    LANGUAGE plpgsql
+    AS $$
+declare
+    stored text := (select p.hash from auth_private.passwords as p where p.user_id = password_matches.user_id);
+begin
+    if stored is null then
+        perform ext.crypt(coalesce(password, ''), (select d.hash from auth_private.dummy_hash as d limit 1));
+        return false;
+    end if;
+    return ext.crypt(coalesce(password, ''), stored) = stored;
+end
+$$;
+
+ALTER FUNCTION auth_private.password_matches(user_id uuid, password text) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION auth_private.password_matches(user_id uuid, password text) IS 'True when the password matches the user''s hash; without a user or a password it compares against the dummy hash (the same cost) and is false.';
+
+CREATE FUNCTION auth_private.password_problem(password text) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$
+    select case
+        when password is null then 'password: required'
+        when char_length(password) < 10 then 'password: at least 10 characters'
+        when char_length(password) > 200 then 'password: at most 200 characters'
+        when btrim(password) = '' then 'password: not only spaces'
+    end
+$$;
+
+ALTER FUNCTION auth_private.password_problem(password text) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION auth_private.password_problem(password text) IS 'Why a new password is refused (10 to 200 characters, not only spaces), or NULL.';
+
+CREATE FUNCTION auth_private.postgrest_jwks(max_token_lifetime interval DEFAULT '01:00:00'::interval) RETURNS jsonb
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+    select jsonb_build_object('keys', (auth_private.jwks(max_token_lifetime) -> 'keys') || coalesce((
+        select jsonb_agg(k order by o.issuer)
+        from auth_private.oidc_issuers as o
+        cross join jsonb_array_elements(o.jwks -> 'keys') as k), '[]'::jsonb))
+$$;
+
+ALTER FUNCTION auth_private.postgrest_jwks(max_token_lifetime interval) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION auth_private.postgrest_jwks(max_token_lifetime interval) IS 'The JWKS PostgREST verifies tokens with: motovault''s signing keys and the registered issuers'' public keys (`motovault keys export` writes it).';
+
+CREATE FUNCTION auth_private.random_token(bytes integer DEFAULT 32) RETURNS text
+    LANGUAGE sql STRICT
+    RETURN auth_private.base64url(ext.gen_random_bytes(bytes));
+
+ALTER FUNCTION auth_private.random_token(bytes integer) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION auth_private.random_token(bytes integer) IS 'A random token of the given number of bytes (default 32), base64url.';
+
+CREATE FUNCTION auth_private.record_event(event text, user_id uuid, tenant_id uuid DEFAULT NULL::uuid, session_id uuid DEFAULT NULL::uuid, detail jsonb DEFAULT '{}'::jsonb) RETURNS void
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+    insert into audit.auth_events (event, user_id, tenant_id, session_id, detail)
+    values (record_event.event, record_event.user_id, record_event.tenant_id, record_event.session_id,
+            coalesce(record_event.detail, '{}'));
+$$;
+
+ALTER FUNCTION auth_private.record_event(event text, user_id uuid, tenant_id uuid, session_id uuid, detail jsonb) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION auth_private.record_event(event text, user_id uuid, tenant_id uuid, session_id uuid, detail jsonb) IS 'Appends an event to audit.auth_events.';
+
+CREATE FUNCTION auth_private.request_header(name text) RETURNS text
+    LANGUAGE sql STABLE
+    AS $$
+    select nullif(current_setting('request.headers', true), '')::json ->> name
+$$;
+
+ALTER FUNCTION auth_private.request_header(name text) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION auth_private.request_header(name text) IS 'A header of the current PostgREST request (lower-case name), or NULL.';
+
+CREATE FUNCTION auth_private.retire_signing_keys() RETURNS integer
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+    retired integer;
+begin
+    update auth_private.signing_keys as k
+    set retired_at = now()
+    where k.retired_at is null
+      and k.signs_from <= now()
+      and k.kid is distinct from auth_private.current_signing_kid();
+    get diagnostics retired = row_count;
+    delete from auth_private.signing_keys as k where k.retired_at < now() - interval '1 day';
+    return retired;
+end
+$$;
+
+ALTER FUNCTION auth_private.retire_signing_keys() OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION auth_private.retire_signing_keys() IS 'Retires the keys that signed before the current one (they stop signing for good; auth_private.jwks keeps listing them for the longest token lifetime, so their tokens stay valid until they expire); deletes keys retired more than a day ago. Returns how many were retired.';
+
+CREATE FUNCTION auth_private.revoke_sessions(user_id uuid, reason text, except_session uuid DEFAULT NULL::uuid) RETURNS integer
+    LANGUAGE plpgsql
+    AS $$
+declare
+    revoked integer;
+begin
+    update auth_private.sessions as s
+    set revoked_at = now(), revoked_reason = reason
+    where s.user_id = revoke_sessions.user_id
+      and s.revoked_at is null
+      and s.id is distinct from except_session;
+    get diagnostics revoked = row_count;
+    return revoked;
+end
+$$;
+
+ALTER FUNCTION auth_private.revoke_sessions(user_id uuid, reason text, except_session uuid) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION auth_private.revoke_sessions(user_id uuid, reason text, except_session uuid) IS 'Revokes the user''s live sessions (but one); returns how many.';
+
+CREATE FUNCTION auth_private.setting(name text, fallback integer) RETURNS integer
+    LANGUAGE sql STABLE PARALLEL SAFE
+    AS $$
+    select coalesce(nullif(current_setting('motovault.' || name, true), '')::integer, fallback)
+$$;
+
+ALTER FUNCTION auth_private.setting(name text, fallback integer) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION auth_private.setting(name text, fallback integer) IS 'An integer setting motovault.<name> of the auth functions: access_token_seconds (900), session_days (30), sign_in_slow_after (3), sign_in_lock_after (10), sign_in_lock_minutes (15), reset_token_minutes (30).';
+
+CREATE FUNCTION auth_private.sign_jwt(claims jsonb) RETURNS text
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+    key auth_private.signing_keys;
+    signing_input text;
+begin
+    select * into key
+    from auth_private.signing_keys as k
+    where k.kid = auth_private.current_signing_kid();
+    if not found then
+        raise exception using
+            errcode = 'object_not_in_prerequisite_state',
+            message = 'signing key: none is active',
+            hint = 'A DBA runs motovault keys rotate.';
+    end if;
+    signing_input := auth_private.base64url(convert_to(jsonb_build_object('alg', 'HS256', 'typ', 'JWT', 'kid', key.kid)::text, 'UTF8'))
+        || '.' || auth_private.base64url(convert_to(claims::text, 'UTF8'));
+    return signing_input || '.' || auth_private.base64url(ext.hmac(convert_to(signing_input, 'UTF8'), key.secret, 'sha256'));
+end
+$$;
+
+ALTER FUNCTION auth_private.sign_jwt(claims jsonb) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION auth_private.sign_jwt(claims jsonb) IS 'A JWT of the claims, signed HS256 with the newest active key (its kid in the header).';
+
+CREATE FUNCTION auth_private.token_hash(token text) RETURNS bytea
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    RETURN ext.digest(convert_to(token, 'UTF8'::name), 'sha256'::text);
+
+ALTER FUNCTION auth_private.token_hash(token text) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION auth_private.token_hash(token text) IS 'SHA-256 of a token: refresh tokens, API keys and one-time tokens are random 256-bit values, stored only as this hash.';
+
 CREATE VIEW analytics.vehicle_event_months AS
  SELECT e.tenant_id,
     e.vehicle_id,
@@ -4346,6 +5607,36 @@ ALTER TABLE api.audit_log OWNER TO motovault_owner;
 
 COMMENT ON VIEW api.audit_log IS 'History of every change in the active tenant (insert, update, soft delete, restore, delete), with the acting user. Owners and admins only; filter by table_name and row_id.';
 
+CREATE TABLE audit.auth_events (
+    id bigint NOT NULL,
+    event text NOT NULL,
+    user_id uuid,
+    tenant_id uuid,
+    session_id uuid,
+    detail jsonb DEFAULT '{}'::jsonb NOT NULL,
+    occurred_at timestamp with time zone DEFAULT clock_timestamp() NOT NULL,
+    CONSTRAINT auth_events_detail_object CHECK ((jsonb_typeof(detail) = 'object'::text)),
+    CONSTRAINT auth_events_event_known CHECK ((event = ANY (ARRAY['sign_up'::text, 'sign_in'::text, 'sign_in_failed'::text, 'sign_in_throttled'::text, 'refresh'::text, 'refresh_token_reused'::text, 'sign_out'::text, 'session_revoked'::text, 'password_changed'::text, 'password_reset_requested'::text, 'password_reset'::text, 'identity_registered'::text, 'api_key_created'::text, 'api_key_revoked'::text, 'api_key_exchanged'::text, 'invitation_created'::text, 'invitation_revoked'::text, 'invitation_accepted'::text])))
+);
+
+ALTER TABLE audit.auth_events OWNER TO motovault_owner;
+
+COMMENT ON TABLE audit.auth_events IS 'Account, session, API key and invitation events: who (user_id; NULL for a failed sign-in of an unknown email), the tenant it concerns, the session, what (event, detail) and when. Append-only.';
+
+CREATE VIEW api.auth_events WITH (security_invoker='true') AS
+ SELECT auth_events.id,
+    auth_events.occurred_at,
+    auth_events.event,
+    auth_events.user_id,
+    auth_events.tenant_id,
+    auth_events.session_id,
+    auth_events.detail
+   FROM audit.auth_events;
+
+ALTER TABLE api.auth_events OWNER TO motovault_owner;
+
+COMMENT ON VIEW api.auth_events IS 'Sign-ins (and failed ones), sessions, password changes, API keys and invitations: your own events, and the events of the active tenant when you are one of its owners or admins. Read only.';
+
 CREATE VIEW api.fleet_overview WITH (security_invoker='true') AS
  SELECT v.tenant_id,
     v.id AS vehicle_id,
@@ -4435,6 +5726,22 @@ CREATE VIEW api.garages_trash WITH (security_invoker='true') AS
 ALTER TABLE api.garages_trash OWNER TO motovault_owner;
 
 COMMENT ON VIEW api.garages_trash IS 'Deleted garages of the active tenant; restore_garage brings one back. Purged after 30 days.';
+
+CREATE VIEW api.invitations_trash WITH (security_invoker='true') AS
+ SELECT invitations.tenant_id,
+    invitations.id,
+    invitations.email,
+    invitations.role,
+    invitations.expires_at,
+    invitations.created_at,
+    invitations.created_by,
+    invitations.deleted_at
+   FROM app.invitations
+  WHERE (invitations.deleted_at IS NOT NULL);
+
+ALTER TABLE api.invitations_trash OWNER TO motovault_owner;
+
+COMMENT ON VIEW api.invitations_trash IS 'Deleted invitations of the active tenant; restore_invitation brings one back. Purged after 30 days.';
 
 CREATE VIEW api.maintenance_trash WITH (security_invoker='true') AS
  SELECT maintenance.tenant_id,
@@ -4978,6 +6285,15 @@ ALTER TABLE app.vin_decode_queue ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTIT
     CACHE 1
 );
 
+ALTER TABLE audit.auth_events ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME audit.auth_events_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
 ALTER TABLE audit.record_version ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
     SEQUENCE NAME audit.record_version_id_seq
     START WITH 1
@@ -5014,6 +6330,156 @@ ALTER TABLE audit.shared_record_version ALTER COLUMN id ADD GENERATED ALWAYS AS 
     CACHE 1
 );
 
+CREATE TABLE auth_private.api_keys (
+    id uuid DEFAULT app.uuid_v7() NOT NULL,
+    user_id uuid NOT NULL,
+    tenant_id uuid NOT NULL,
+    name text NOT NULL,
+    prefix text NOT NULL,
+    secret_hash bytea NOT NULL,
+    scope text DEFAULT 'read'::text NOT NULL,
+    expires_at timestamp with time zone,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    last_used_at timestamp with time zone,
+    revoked_at timestamp with time zone,
+    CONSTRAINT api_keys_expires_after_created CHECK (((expires_at IS NULL) OR (expires_at > created_at))),
+    CONSTRAINT api_keys_name_length CHECK (((char_length(btrim(name)) >= 1) AND (char_length(btrim(name)) <= 100))),
+    CONSTRAINT api_keys_prefix_format CHECK ((prefix ~ '^[a-z0-9]{8}$'::text)),
+    CONSTRAINT api_keys_scope_known CHECK ((scope = ANY (ARRAY['read'::text, 'write'::text])))
+);
+
+ALTER TABLE auth_private.api_keys OWNER TO motovault_owner;
+
+COMMENT ON TABLE auth_private.api_keys IS 'API keys: who, which tenant, scope (read or write), expiry, last exchange, revocation; the secret only as a SHA-256 hash.';
+
+CREATE TABLE auth_private.dummy_hash (
+    one_row boolean DEFAULT true NOT NULL,
+    hash text NOT NULL,
+    CONSTRAINT dummy_hash_one_row CHECK (one_row)
+);
+
+ALTER TABLE auth_private.dummy_hash OWNER TO motovault_owner;
+
+COMMENT ON TABLE auth_private.dummy_hash IS 'One bcrypt hash of nothing: a sign-in with an unknown email is compared against it, so that it costs the same time as a wrong password.';
+
+CREATE TABLE auth_private.identities (
+    issuer text NOT NULL,
+    subject text NOT NULL,
+    user_id uuid NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT identities_subject_length CHECK (((char_length(subject) >= 1) AND (char_length(subject) <= 255)))
+);
+
+ALTER TABLE auth_private.identities OWNER TO motovault_owner;
+
+COMMENT ON TABLE auth_private.identities IS 'Which motovault user an outside identity (issuer, subject) is.';
+
+CREATE TABLE auth_private.mail_outbox (
+    id bigint NOT NULL,
+    kind text NOT NULL,
+    recipient text NOT NULL,
+    payload jsonb NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    sent_at timestamp with time zone,
+    CONSTRAINT mail_outbox_kind_known CHECK ((kind = ANY (ARRAY['password_reset'::text, 'invitation'::text, 'sign_up_existing_account'::text]))),
+    CONSTRAINT mail_outbox_payload_object CHECK ((jsonb_typeof(payload) = 'object'::text))
+);
+
+ALTER TABLE auth_private.mail_outbox OWNER TO motovault_owner;
+
+COMMENT ON TABLE auth_private.mail_outbox IS 'Mail carrying a token (password reset, invitation) or a warning (a sign-up with an existing address), written in the transaction that makes the token: the notifications outbox delivers it; until then the owner role reads it (tests, operators).';
+
+ALTER TABLE auth_private.mail_outbox ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME auth_private.mail_outbox_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+CREATE TABLE auth_private.oidc_issuers (
+    issuer text NOT NULL,
+    audience text NOT NULL,
+    tenant_claim text DEFAULT 'tenant_id'::text NOT NULL,
+    jwks jsonb NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT oidc_issuers_audience_not_blank CHECK ((btrim(audience) <> ''::text)),
+    CONSTRAINT oidc_issuers_issuer_url CHECK (((issuer ~ '^https?://\S+$'::text) AND (issuer <> 'motovault'::text))),
+    CONSTRAINT oidc_issuers_jwks_has_keys CHECK (((jsonb_typeof((jwks -> 'keys'::text)) = 'array'::text) AND (jsonb_array_length((jwks -> 'keys'::text)) > 0))),
+    CONSTRAINT oidc_issuers_tenant_claim_name CHECK ((tenant_claim ~ '^[A-Za-z_][A-Za-z0-9_.:/-]{0,99}$'::text))
+);
+
+ALTER TABLE auth_private.oidc_issuers OWNER TO motovault_owner;
+
+COMMENT ON TABLE auth_private.oidc_issuers IS 'Outside OpenID Connect issuers whose tokens the API accepts: the audience their tokens must name, the claim that names the tenant, their public keys (JWKS).';
+
+CREATE TABLE auth_private.one_time_tokens (
+    token_hash bytea NOT NULL,
+    purpose text NOT NULL,
+    user_id uuid,
+    invitation_tenant_id uuid,
+    invitation_id uuid,
+    expires_at timestamp with time zone NOT NULL,
+    used_at timestamp with time zone,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT one_time_tokens_names_its_subject CHECK ((((purpose = 'password_reset'::text) AND (user_id IS NOT NULL)) OR ((purpose = 'invitation'::text) AND (invitation_tenant_id IS NOT NULL) AND (invitation_id IS NOT NULL)))),
+    CONSTRAINT one_time_tokens_purpose_known CHECK ((purpose = ANY (ARRAY['password_reset'::text, 'invitation'::text])))
+);
+
+ALTER TABLE auth_private.one_time_tokens OWNER TO motovault_owner;
+
+COMMENT ON TABLE auth_private.one_time_tokens IS 'SHA-256 of single-use tokens (password reset, invitation), with their expiry.';
+
+CREATE TABLE auth_private.passwords (
+    user_id uuid NOT NULL,
+    hash text NOT NULL,
+    changed_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT passwords_hash_bcrypt CHECK ((hash ~ '^\$2[abxy]\$\d\d\$'::text))
+);
+
+ALTER TABLE auth_private.passwords OWNER TO motovault_owner;
+
+COMMENT ON TABLE auth_private.passwords IS 'bcrypt hashes of the users'' passwords (never the password).';
+
+CREATE TABLE auth_private.refresh_tokens (
+    token_hash bytea NOT NULL,
+    session_id uuid NOT NULL,
+    issued_at timestamp with time zone DEFAULT now() NOT NULL,
+    used_at timestamp with time zone
+);
+
+ALTER TABLE auth_private.refresh_tokens OWNER TO motovault_owner;
+
+COMMENT ON TABLE auth_private.refresh_tokens IS 'SHA-256 of every refresh token issued: used once; one presented again (used_at set) revokes its session.';
+
+CREATE TABLE auth_private.sign_in_failures (
+    email_key text NOT NULL,
+    failures integer DEFAULT 0 NOT NULL,
+    last_failure_at timestamp with time zone DEFAULT now() NOT NULL,
+    locked_until timestamp with time zone,
+    CONSTRAINT sign_in_failures_count_positive CHECK ((failures > 0))
+);
+
+ALTER TABLE auth_private.sign_in_failures OWNER TO motovault_owner;
+
+COMMENT ON TABLE auth_private.sign_in_failures IS 'Failed sign-ins per email (lower case), known account or not: after sign_in_slow_after failures each attempt waits 5 × 2^n seconds (5, 10, 20 ...), after sign_in_lock_after the email is locked for sign_in_lock_minutes. A successful sign-in clears the row.';
+
+CREATE TABLE auth_private.signing_keys (
+    kid text NOT NULL,
+    secret bytea NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    signs_from timestamp with time zone DEFAULT now() NOT NULL,
+    retired_at timestamp with time zone,
+    CONSTRAINT signing_keys_kid_format CHECK ((kid ~ '^[A-Za-z0-9_-]{1,64}$'::text)),
+    CONSTRAINT signing_keys_retired_after_created CHECK (((retired_at IS NULL) OR (retired_at >= created_at))),
+    CONSTRAINT signing_keys_secret_length CHECK ((octet_length(secret) >= 32))
+);
+
+ALTER TABLE auth_private.signing_keys OWNER TO motovault_owner;
+
+COMMENT ON TABLE auth_private.signing_keys IS 'HS256 keys access tokens are signed with: the newest key whose signs_from has passed and that is not retired signs; every key not retired longer ago than the longest token lifetime verifies (auth_private.jwks()).';
+
 ALTER TABLE ONLY app.vehicle_events ATTACH PARTITION app.vehicle_events_default DEFAULT;
 
 ALTER TABLE ONLY app.fuel_logs
@@ -5021,6 +6487,9 @@ ALTER TABLE ONLY app.fuel_logs
 
 ALTER TABLE ONLY app.garages
     ADD CONSTRAINT garages_pkey PRIMARY KEY (tenant_id, id);
+
+ALTER TABLE ONLY app.invitations
+    ADD CONSTRAINT invitations_pkey PRIMARY KEY (tenant_id, id);
 
 ALTER TABLE ONLY app.maintenance
     ADD CONSTRAINT maintenance_pkey PRIMARY KEY (tenant_id, id);
@@ -5073,11 +6542,50 @@ ALTER TABLE ONLY app.vin_cache
 ALTER TABLE ONLY app.vin_decode_queue
     ADD CONSTRAINT vin_decode_queue_pkey PRIMARY KEY (id);
 
+ALTER TABLE ONLY audit.auth_events
+    ADD CONSTRAINT auth_events_pkey PRIMARY KEY (id);
+
 ALTER TABLE ONLY audit.record_version
     ADD CONSTRAINT record_version_pkey PRIMARY KEY (tenant_id, id);
 
 ALTER TABLE ONLY audit.shared_record_version
     ADD CONSTRAINT shared_record_version_pkey PRIMARY KEY (id);
+
+ALTER TABLE ONLY auth_private.api_keys
+    ADD CONSTRAINT api_keys_pkey PRIMARY KEY (id);
+
+ALTER TABLE ONLY auth_private.api_keys
+    ADD CONSTRAINT api_keys_prefix_unique UNIQUE (prefix);
+
+ALTER TABLE ONLY auth_private.dummy_hash
+    ADD CONSTRAINT dummy_hash_pkey PRIMARY KEY (one_row);
+
+ALTER TABLE ONLY auth_private.identities
+    ADD CONSTRAINT identities_pkey PRIMARY KEY (issuer, subject);
+
+ALTER TABLE ONLY auth_private.mail_outbox
+    ADD CONSTRAINT mail_outbox_pkey PRIMARY KEY (id);
+
+ALTER TABLE ONLY auth_private.oidc_issuers
+    ADD CONSTRAINT oidc_issuers_pkey PRIMARY KEY (issuer);
+
+ALTER TABLE ONLY auth_private.one_time_tokens
+    ADD CONSTRAINT one_time_tokens_pkey PRIMARY KEY (token_hash);
+
+ALTER TABLE ONLY auth_private.passwords
+    ADD CONSTRAINT passwords_pkey PRIMARY KEY (user_id);
+
+ALTER TABLE ONLY auth_private.refresh_tokens
+    ADD CONSTRAINT refresh_tokens_pkey PRIMARY KEY (token_hash);
+
+ALTER TABLE ONLY auth_private.sessions
+    ADD CONSTRAINT sessions_pkey PRIMARY KEY (id);
+
+ALTER TABLE ONLY auth_private.sign_in_failures
+    ADD CONSTRAINT sign_in_failures_pkey PRIMARY KEY (email_key);
+
+ALTER TABLE ONLY auth_private.signing_keys
+    ADD CONSTRAINT signing_keys_pkey PRIMARY KEY (kid);
 
 CREATE INDEX fuel_logs_station_idx ON app.fuel_logs USING btree (station_id) WHERE (station_id IS NOT NULL);
 
@@ -5088,6 +6596,8 @@ CREATE INDEX fuel_logs_vehicle_read_idx ON app.fuel_logs USING btree (tenant_id,
 CREATE UNIQUE INDEX garages_name_unique_live ON app.garages USING btree (tenant_id, lower(btrim(name))) WHERE (deleted_at IS NULL);
 
 CREATE UNIQUE INDEX garages_one_default_per_tenant ON app.garages USING btree (tenant_id) WHERE (is_default AND (deleted_at IS NULL));
+
+CREATE UNIQUE INDEX invitations_one_pending_per_email ON app.invitations USING btree (tenant_id, lower(email)) WHERE ((accepted_at IS NULL) AND (deleted_at IS NULL));
 
 CREATE UNIQUE INDEX maintenance_one_scheduled_per_series ON app.maintenance USING btree (tenant_id, series_id) WHERE ((status = 'scheduled'::text) AND (deleted_at IS NULL));
 
@@ -5165,11 +6675,27 @@ CREATE INDEX vin_decode_queue_lease_idx ON app.vin_decode_queue USING btree (lea
 
 CREATE UNIQUE INDEX vin_decode_queue_one_live_job_per_vin ON app.vin_decode_queue USING btree (vin) WHERE (status = ANY (ARRAY['queued'::text, 'running'::text]));
 
+CREATE INDEX auth_events_tenant_time_idx ON audit.auth_events USING btree (tenant_id, occurred_at) WHERE (tenant_id IS NOT NULL);
+
+CREATE INDEX auth_events_user_time_idx ON audit.auth_events USING btree (user_id, occurred_at);
+
 CREATE INDEX record_version_tenant_table_row_idx ON audit.record_version USING btree (tenant_id, table_name, row_id, recorded_at);
 
 CREATE INDEX record_version_tenant_time_idx ON audit.record_version USING btree (tenant_id, recorded_at);
 
 CREATE INDEX shared_record_version_table_row_idx ON audit.shared_record_version USING btree (table_name, row_id, recorded_at);
+
+CREATE INDEX api_keys_tenant_idx ON auth_private.api_keys USING btree (tenant_id);
+
+CREATE INDEX api_keys_user_idx ON auth_private.api_keys USING btree (user_id);
+
+CREATE INDEX identities_user_idx ON auth_private.identities USING btree (user_id);
+
+CREATE INDEX one_time_tokens_user_idx ON auth_private.one_time_tokens USING btree (user_id) WHERE (user_id IS NOT NULL);
+
+CREATE INDEX refresh_tokens_session_idx ON auth_private.refresh_tokens USING btree (session_id);
+
+CREATE INDEX sessions_user_idx ON auth_private.sessions USING btree (user_id);
 
 ALTER INDEX app.vehicle_events_pkey ATTACH PARTITION app.vehicle_events_default_pkey;
 
@@ -5202,6 +6728,8 @@ CREATE TRIGGER _500_read_only INSTEAD OF INSERT OR DELETE OR UPDATE ON api.vehic
 CREATE TRIGGER _500_soft_delete INSTEAD OF DELETE ON api.fuel_logs FOR EACH ROW EXECUTE FUNCTION app.tg_soft_delete_row('app.fuel_logs');
 
 CREATE TRIGGER _500_soft_delete INSTEAD OF DELETE ON api.garages FOR EACH ROW EXECUTE FUNCTION app.tg_soft_delete_row('app.garages');
+
+CREATE TRIGGER _500_soft_delete INSTEAD OF DELETE ON api.invitations FOR EACH ROW EXECUTE FUNCTION app.tg_soft_delete_row('app.invitations');
 
 CREATE TRIGGER _500_soft_delete INSTEAD OF DELETE ON api.maintenance FOR EACH ROW EXECUTE FUNCTION app.tg_soft_delete_row('app.maintenance');
 
@@ -5261,6 +6789,8 @@ CREATE TRIGGER _400_record_void AFTER INSERT ON app.vehicle_events FOR EACH ROW 
 
 CREATE TRIGGER _500_events AFTER INSERT OR UPDATE ON app.fuel_logs FOR EACH ROW EXECUTE FUNCTION app.tg_emit_source_events('fuel');
 
+CREATE TRIGGER _500_events AFTER UPDATE OF deleted_at ON app.invitations FOR EACH ROW EXECUTE FUNCTION app.tg_invitation_events();
+
 CREATE TRIGGER _500_events AFTER INSERT OR UPDATE ON app.maintenance FOR EACH ROW EXECUTE FUNCTION app.tg_emit_source_events('maintenance');
 
 CREATE TRIGGER _500_events AFTER INSERT OR UPDATE ON app.odometer_entries FOR EACH ROW EXECUTE FUNCTION app.tg_emit_source_events('odometer');
@@ -5270,6 +6800,8 @@ CREATE TRIGGER _500_events AFTER INSERT ON app.vehicle_images FOR EACH ROW EXECU
 CREATE TRIGGER _500_stamp BEFORE INSERT OR UPDATE ON app.fuel_logs FOR EACH ROW EXECUTE FUNCTION app.tg_stamp_row('tenant', 'app_user');
 
 CREATE TRIGGER _500_stamp BEFORE INSERT OR UPDATE ON app.garages FOR EACH ROW EXECUTE FUNCTION app.tg_stamp_row('tenant', 'app_user');
+
+CREATE TRIGGER _500_stamp BEFORE INSERT OR UPDATE ON app.invitations FOR EACH ROW EXECUTE FUNCTION app.tg_stamp_row('tenant', 'app_user');
 
 CREATE TRIGGER _500_stamp BEFORE INSERT OR UPDATE ON app.maintenance FOR EACH ROW EXECUTE FUNCTION app.tg_stamp_row('tenant', 'app_user');
 
@@ -5300,6 +6832,8 @@ CREATE TRIGGER _600_vin_decode BEFORE INSERT OR UPDATE ON app.vehicles FOR EACH 
 CREATE TRIGGER _900_audit AFTER INSERT OR DELETE OR UPDATE ON app.fuel_logs FOR EACH ROW EXECUTE FUNCTION app.tg_audit_row('tenant_id');
 
 CREATE TRIGGER _900_audit AFTER INSERT OR DELETE OR UPDATE ON app.garages FOR EACH ROW EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit AFTER INSERT OR DELETE OR UPDATE ON app.invitations FOR EACH ROW EXECUTE FUNCTION app.tg_audit_row('tenant_id');
 
 CREATE TRIGGER _900_audit AFTER INSERT OR DELETE OR UPDATE ON app.maintenance FOR EACH ROW EXECUTE FUNCTION app.tg_audit_row('tenant_id');
 
@@ -5340,6 +6874,9 @@ ALTER TABLE ONLY app.fuel_logs
 
 ALTER TABLE ONLY app.garages
     ADD CONSTRAINT garages_tenant_fk FOREIGN KEY (tenant_id) REFERENCES app.tenants(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY app.invitations
+    ADD CONSTRAINT invitations_tenant_fk FOREIGN KEY (tenant_id) REFERENCES app.tenants(id) ON DELETE CASCADE;
 
 ALTER TABLE ONLY app.maintenance
     ADD CONSTRAINT maintenance_previous_fk FOREIGN KEY (tenant_id, previous_id) REFERENCES app.maintenance(tenant_id, id);
@@ -5404,6 +6941,30 @@ ALTER TABLE ONLY app.vehicles
 ALTER TABLE ONLY app.vehicles
     ADD CONSTRAINT vehicles_tenant_fk FOREIGN KEY (tenant_id) REFERENCES app.tenants(id) ON DELETE CASCADE;
 
+ALTER TABLE ONLY auth_private.api_keys
+    ADD CONSTRAINT api_keys_tenant_fk FOREIGN KEY (tenant_id) REFERENCES app.tenants(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY auth_private.api_keys
+    ADD CONSTRAINT api_keys_user_fk FOREIGN KEY (user_id) REFERENCES app.users(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY auth_private.identities
+    ADD CONSTRAINT identities_issuer_fk FOREIGN KEY (issuer) REFERENCES auth_private.oidc_issuers(issuer) ON DELETE CASCADE;
+
+ALTER TABLE ONLY auth_private.identities
+    ADD CONSTRAINT identities_user_fk FOREIGN KEY (user_id) REFERENCES app.users(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY auth_private.one_time_tokens
+    ADD CONSTRAINT one_time_tokens_user_fk FOREIGN KEY (user_id) REFERENCES app.users(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY auth_private.passwords
+    ADD CONSTRAINT passwords_user_fk FOREIGN KEY (user_id) REFERENCES app.users(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY auth_private.refresh_tokens
+    ADD CONSTRAINT refresh_tokens_session_fk FOREIGN KEY (session_id) REFERENCES auth_private.sessions(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY auth_private.sessions
+    ADD CONSTRAINT sessions_user_fk FOREIGN KEY (user_id) REFERENCES app.users(id) ON DELETE CASCADE;
+
 ALTER TABLE app.fuel_logs ENABLE ROW LEVEL SECURITY;
 
 CREATE POLICY fuel_logs_members_read ON app.fuel_logs FOR SELECT TO app_user USING ((tenant_id = app.current_tenant_id()));
@@ -5423,6 +6984,16 @@ CREATE POLICY garages_owner_role_all ON app.garages TO motovault_owner USING (tr
 CREATE POLICY garages_writers_insert ON app.garages FOR INSERT TO app_user WITH CHECK (((tenant_id = app.current_tenant_id()) AND app.current_member_can_write()));
 
 CREATE POLICY garages_writers_update ON app.garages FOR UPDATE TO app_user USING ((tenant_id = app.current_tenant_id())) WITH CHECK (((tenant_id = app.current_tenant_id()) AND app.current_member_can_write()));
+
+ALTER TABLE app.invitations ENABLE ROW LEVEL SECURITY;
+
+CREATE POLICY invitations_members_read ON app.invitations FOR SELECT TO app_user USING ((tenant_id = app.current_tenant_id()));
+
+CREATE POLICY invitations_owner_role_all ON app.invitations TO motovault_owner USING (true) WITH CHECK (true);
+
+CREATE POLICY invitations_writers_insert ON app.invitations FOR INSERT TO app_user WITH CHECK (((tenant_id = app.current_tenant_id()) AND app.current_member_can_write()));
+
+CREATE POLICY invitations_writers_update ON app.invitations FOR UPDATE TO app_user USING ((tenant_id = app.current_tenant_id())) WITH CHECK (((tenant_id = app.current_tenant_id()) AND app.current_member_can_write()));
 
 ALTER TABLE app.maintenance ENABLE ROW LEVEL SECURITY;
 
@@ -5536,6 +7107,10 @@ CREATE POLICY vehicles_writers_insert ON app.vehicles FOR INSERT TO app_user WIT
 
 CREATE POLICY vehicles_writers_update ON app.vehicles FOR UPDATE TO app_user USING ((tenant_id = app.current_tenant_id())) WITH CHECK (((tenant_id = app.current_tenant_id()) AND app.current_member_can_write()));
 
+ALTER TABLE audit.auth_events ENABLE ROW LEVEL SECURITY;
+
+CREATE POLICY auth_events_self_and_tenant_managers_read ON audit.auth_events FOR SELECT TO app_user USING (((user_id = app.current_user_id()) OR ((tenant_id = app.current_tenant_id()) AND (app.current_member_role() = ANY (ARRAY['owner'::text, 'admin'::text])))));
+
 ALTER TABLE audit.record_version ENABLE ROW LEVEL SECURITY;
 
 CREATE POLICY record_version_owners_admins_read ON audit.record_version FOR SELECT TO app_user USING (((tenant_id = app.current_tenant_id()) AND (app.current_member_role() = ANY (ARRAY['owner'::text, 'admin'::text]))));
@@ -5558,11 +7133,20 @@ GRANT USAGE ON SCHEMA audit TO app_user;
 GRANT USAGE ON SCHEMA ext TO analyst;
 GRANT USAGE ON SCHEMA ext TO app_user;
 
+GRANT ALL ON FUNCTION api.accept_invitation(token text) TO app_user;
+REVOKE ALL ON FUNCTION api.accept_invitation(token text) FROM PUBLIC;
+
 GRANT ALL ON FUNCTION api.add_member(user_id uuid, role text) TO app_user;
 REVOKE ALL ON FUNCTION api.add_member(user_id uuid, role text) FROM PUBLIC;
 
+GRANT ALL ON FUNCTION api.api_keys() TO app_user;
+REVOKE ALL ON FUNCTION api.api_keys() FROM PUBLIC;
+
 GRANT ALL ON FUNCTION api.change_member_role(user_id uuid, role text) TO app_user;
 REVOKE ALL ON FUNCTION api.change_member_role(user_id uuid, role text) FROM PUBLIC;
+
+GRANT ALL ON FUNCTION api.change_password(current_password text, new_password text) TO app_user;
+REVOKE ALL ON FUNCTION api.change_password(current_password text, new_password text) FROM PUBLIC;
 
 GRANT ALL ON FUNCTION app.current_tenant_id() TO app_user;
 GRANT ALL ON FUNCTION app.current_tenant_id() TO vin_worker;
@@ -5578,17 +7162,30 @@ GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE api.maintenance TO app_user;
 GRANT ALL ON FUNCTION api.complete_maintenance(id uuid, completed_on date, odometer integer, cost numeric, currency text, service_location text, notes text) TO app_user;
 REVOKE ALL ON FUNCTION api.complete_maintenance(id uuid, completed_on date, odometer integer, cost numeric, currency text, service_location text, notes text) FROM PUBLIC;
 
+GRANT ALL ON FUNCTION api.create_api_key(name text, scope text, expires_at timestamp with time zone) TO app_user;
+REVOKE ALL ON FUNCTION api.create_api_key(name text, scope text, expires_at timestamp with time zone) FROM PUBLIC;
+
 GRANT ALL ON FUNCTION api.create_tenant(name text, kind text) TO app_user;
 REVOKE ALL ON FUNCTION api.create_tenant(name text, kind text) FROM PUBLIC;
 
 GRANT ALL ON FUNCTION api.decode_vin(vin text) TO app_user;
 REVOKE ALL ON FUNCTION api.decode_vin(vin text) FROM PUBLIC;
 
+GRANT ALL ON FUNCTION api.exchange_api_key(key text) TO anon;
+GRANT ALL ON FUNCTION api.exchange_api_key(key text) TO app_user;
+REVOKE ALL ON FUNCTION api.exchange_api_key(key text) FROM PUBLIC;
+
 GRANT ALL ON FUNCTION api.fuel_economy(vehicle_id uuid, unit text, "from" date, "to" date) TO app_user;
 REVOKE ALL ON FUNCTION api.fuel_economy(vehicle_id uuid, unit text, "from" date, "to" date) FROM PUBLIC;
 
 GRANT ALL ON FUNCTION api.fuel_economy_intervals(vehicle_id uuid, unit text, "from" date, "to" date) TO app_user;
 REVOKE ALL ON FUNCTION api.fuel_economy_intervals(vehicle_id uuid, unit text, "from" date, "to" date) FROM PUBLIC;
+
+GRANT ALL ON FUNCTION api.invite_member(email text, role text, valid_days integer) TO app_user;
+REVOKE ALL ON FUNCTION api.invite_member(email text, role text, valid_days integer) FROM PUBLIC;
+
+GRANT ALL ON FUNCTION api.my_sessions() TO app_user;
+REVOKE ALL ON FUNCTION api.my_sessions() FROM PUBLIC;
 
 GRANT SELECT,INSERT,UPDATE ON TABLE app.reminders TO app_user;
 
@@ -5597,8 +7194,23 @@ GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE api.reminders TO app_user;
 GRANT ALL ON FUNCTION api.projected_due_on(api.reminders) TO app_user;
 REVOKE ALL ON FUNCTION api.projected_due_on(api.reminders) FROM PUBLIC;
 
+GRANT ALL ON FUNCTION api.refresh(refresh_token text, tenant_id uuid) TO anon;
+GRANT ALL ON FUNCTION api.refresh(refresh_token text, tenant_id uuid) TO app_user;
+REVOKE ALL ON FUNCTION api.refresh(refresh_token text, tenant_id uuid) FROM PUBLIC;
+
+GRANT ALL ON FUNCTION api.register_identity() TO app_user;
+REVOKE ALL ON FUNCTION api.register_identity() FROM PUBLIC;
+
 GRANT ALL ON FUNCTION api.remove_member(user_id uuid) TO app_user;
 REVOKE ALL ON FUNCTION api.remove_member(user_id uuid) FROM PUBLIC;
+
+GRANT ALL ON FUNCTION api.request_password_reset(email text) TO anon;
+GRANT ALL ON FUNCTION api.request_password_reset(email text) TO app_user;
+REVOKE ALL ON FUNCTION api.request_password_reset(email text) FROM PUBLIC;
+
+GRANT ALL ON FUNCTION api.reset_password(token text, new_password text) TO anon;
+GRANT ALL ON FUNCTION api.reset_password(token text, new_password text) TO app_user;
+REVOKE ALL ON FUNCTION api.reset_password(token text, new_password text) FROM PUBLIC;
 
 GRANT ALL ON FUNCTION app.energy_kind(volume_unit text) TO app_user;
 REVOKE ALL ON FUNCTION app.energy_kind(volume_unit text) FROM PUBLIC;
@@ -5619,6 +7231,17 @@ GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE api.garages TO app_user;
 
 GRANT ALL ON FUNCTION api.restore_garage(id uuid) TO app_user;
 REVOKE ALL ON FUNCTION api.restore_garage(id uuid) FROM PUBLIC;
+
+GRANT ALL ON FUNCTION app.current_member_role() TO app_user;
+GRANT ALL ON FUNCTION app.current_member_role() TO vin_worker;
+REVOKE ALL ON FUNCTION app.current_member_role() FROM PUBLIC;
+
+GRANT SELECT,INSERT,UPDATE ON TABLE app.invitations TO app_user;
+
+GRANT SELECT,DELETE ON TABLE api.invitations TO app_user;
+
+GRANT ALL ON FUNCTION api.restore_invitation(id uuid) TO app_user;
+REVOKE ALL ON FUNCTION api.restore_invitation(id uuid) FROM PUBLIC;
 
 GRANT ALL ON FUNCTION api.restore_maintenance(id uuid) TO app_user;
 REVOKE ALL ON FUNCTION api.restore_maintenance(id uuid) FROM PUBLIC;
@@ -5704,8 +7327,25 @@ GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE api.vehicle_images TO app_user;
 GRANT ALL ON FUNCTION api.restore_vehicle_image(id uuid) TO app_user;
 REVOKE ALL ON FUNCTION api.restore_vehicle_image(id uuid) FROM PUBLIC;
 
+GRANT ALL ON FUNCTION api.revoke_api_key(id uuid) TO app_user;
+REVOKE ALL ON FUNCTION api.revoke_api_key(id uuid) FROM PUBLIC;
+
+GRANT ALL ON FUNCTION api.revoke_session(id uuid) TO app_user;
+REVOKE ALL ON FUNCTION api.revoke_session(id uuid) FROM PUBLIC;
+
 GRANT ALL ON FUNCTION api.set_primary_image(id uuid) TO app_user;
 REVOKE ALL ON FUNCTION api.set_primary_image(id uuid) FROM PUBLIC;
+
+GRANT ALL ON FUNCTION api.sign_in(email text, password text, tenant_id uuid) TO anon;
+GRANT ALL ON FUNCTION api.sign_in(email text, password text, tenant_id uuid) TO app_user;
+REVOKE ALL ON FUNCTION api.sign_in(email text, password text, tenant_id uuid) FROM PUBLIC;
+
+GRANT ALL ON FUNCTION api.sign_out() TO app_user;
+REVOKE ALL ON FUNCTION api.sign_out() FROM PUBLIC;
+
+GRANT ALL ON FUNCTION api.sign_up(email text, password text, display_name text) TO anon;
+GRANT ALL ON FUNCTION api.sign_up(email text, password text, display_name text) TO app_user;
+REVOKE ALL ON FUNCTION api.sign_up(email text, password text, display_name text) FROM PUBLIC;
 
 GRANT ALL ON FUNCTION api.stations_near(lat double precision, lng double precision, radius_km double precision, "limit" integer) TO app_user;
 REVOKE ALL ON FUNCTION api.stations_near(lat double precision, lng double precision, radius_km double precision, "limit" integer) FROM PUBLIC;
@@ -5733,6 +7373,9 @@ GRANT SELECT,INSERT ON TABLE api.vehicle_events TO app_user;
 GRANT ALL ON FUNCTION api.vehicle_timeline(vehicle_id uuid, "from" timestamp with time zone, "to" timestamp with time zone, include_voided boolean, before timestamp with time zone, before_id uuid) TO app_user;
 REVOKE ALL ON FUNCTION api.vehicle_timeline(vehicle_id uuid, "from" timestamp with time zone, "to" timestamp with time zone, include_voided boolean, before timestamp with time zone, before_id uuid) FROM PUBLIC;
 
+GRANT ALL ON FUNCTION app.api_key_is_live(key_id uuid, user_id uuid, tenant_id uuid) TO app_user;
+REVOKE ALL ON FUNCTION app.api_key_is_live(key_id uuid, user_id uuid, tenant_id uuid) FROM PUBLIC;
+
 REVOKE ALL ON FUNCTION app.check_member_role(role text) FROM PUBLIC;
 
 GRANT ALL ON FUNCTION app.check_request() TO anon;
@@ -5747,10 +7390,6 @@ REVOKE ALL ON FUNCTION app.create_trash_api(api_view regclass, thing text, thing
 GRANT ALL ON FUNCTION app.current_member_can_write() TO app_user;
 GRANT ALL ON FUNCTION app.current_member_can_write() TO vin_worker;
 REVOKE ALL ON FUNCTION app.current_member_can_write() FROM PUBLIC;
-
-GRANT ALL ON FUNCTION app.current_member_role() TO app_user;
-GRANT ALL ON FUNCTION app.current_member_role() TO vin_worker;
-REVOKE ALL ON FUNCTION app.current_member_role() FROM PUBLIC;
 
 GRANT ALL ON FUNCTION app.current_tenant_member_ids() TO app_user;
 GRANT ALL ON FUNCTION app.current_tenant_member_ids() TO vin_worker;
@@ -5795,6 +7434,9 @@ REVOKE ALL ON FUNCTION app.ensure_vehicle_event_statistics() FROM PUBLIC;
 GRANT ALL ON FUNCTION app.fuel_intervals(tenant uuid, vehicle uuid) TO app_user;
 REVOKE ALL ON FUNCTION app.fuel_intervals(tenant uuid, vehicle uuid) FROM PUBLIC;
 
+GRANT ALL ON FUNCTION app.identity_user_id(issuer text, subject text) TO app_user;
+REVOKE ALL ON FUNCTION app.identity_user_id(issuer text, subject text) FROM PUBLIC;
+
 REVOKE ALL ON FUNCTION app.import_stations(rows jsonb) FROM PUBLIC;
 
 GRANT ALL ON FUNCTION app.is_date_text(value text) TO app_user;
@@ -5809,6 +7451,9 @@ REVOKE ALL ON FUNCTION app.meters_to_chord(meters double precision) FROM PUBLIC;
 
 GRANT ALL ON FUNCTION app.odometer_problem(tenant uuid, vehicle uuid) TO app_user;
 REVOKE ALL ON FUNCTION app.odometer_problem(tenant uuid, vehicle uuid) FROM PUBLIC;
+
+GRANT ALL ON FUNCTION app.oidc_issuer(issuer text) TO app_user;
+REVOKE ALL ON FUNCTION app.oidc_issuer(issuer text) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION app.protect_read_only_view(target regclass) FROM PUBLIC;
 
@@ -5830,6 +7475,9 @@ REVOKE ALL ON FUNCTION app.resolve_economy_unit(vehicle_id uuid, unit text) FROM
 GRANT ALL ON FUNCTION app.restore_row(target regclass, row_id uuid) TO app_user;
 REVOKE ALL ON FUNCTION app.restore_row(target regclass, row_id uuid) FROM PUBLIC;
 
+GRANT ALL ON FUNCTION app.session_is_live(session_id uuid, user_id uuid) TO app_user;
+REVOKE ALL ON FUNCTION app.session_is_live(session_id uuid, user_id uuid) FROM PUBLIC;
+
 GRANT ALL ON FUNCTION app.source_event(kind text, r jsonb) TO app_user;
 REVOKE ALL ON FUNCTION app.source_event(kind text, r jsonb) FROM PUBLIC;
 
@@ -5845,6 +7493,8 @@ REVOKE ALL ON FUNCTION app.tg_emit_source_events() FROM PUBLIC;
 REVOKE ALL ON FUNCTION app.tg_forget_member_role() FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION app.tg_fuel_logs_prepare() FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION app.tg_invitation_events() FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION app.tg_keep_an_owner() FROM PUBLIC;
 
@@ -5936,6 +7586,58 @@ REVOKE ALL ON FUNCTION app.vin_setting(name text, fallback integer) FROM PUBLIC;
 GRANT ALL ON FUNCTION app.volume_in_base_unit(volume numeric, volume_unit text) TO app_user;
 REVOKE ALL ON FUNCTION app.volume_in_base_unit(volume numeric, volume_unit text) FROM PUBLIC;
 
+REVOKE ALL ON FUNCTION auth_private.access_token(user_id uuid, tenant_id uuid, extra jsonb, lifetime_seconds integer) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION auth_private.activate_signing_key(kid text) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION auth_private.add_oidc_issuer(issuer text, audience text, jwks jsonb, tenant_claim text) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION auth_private.add_signing_key(signs_in interval) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION auth_private.base64url(data bytea) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION auth_private.check_new_password(password text) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION auth_private.check_tenant_choice(user_id uuid, tenant_id uuid) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION auth_private.current_session() FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION auth_private.current_signing_kid() FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION auth_private.default_tenant(user_id uuid) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION auth_private.fail(status integer, code text, message text, hint text) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION auth_private.hash_password(password text) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION auth_private.issue_tokens(session auth_private.sessions) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION auth_private.jwks(max_token_lifetime interval) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION auth_private.normalize_email(email text) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION auth_private.password_matches(user_id uuid, password text) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION auth_private.password_problem(password text) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION auth_private.postgrest_jwks(max_token_lifetime interval) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION auth_private.random_token(bytes integer) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION auth_private.record_event(event text, user_id uuid, tenant_id uuid, session_id uuid, detail jsonb) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION auth_private.request_header(name text) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION auth_private.retire_signing_keys() FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION auth_private.revoke_sessions(user_id uuid, reason text, except_session uuid) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION auth_private.setting(name text, fallback integer) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION auth_private.sign_jwt(claims jsonb) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION auth_private.token_hash(token text) FROM PUBLIC;
+
 GRANT SELECT ON TABLE analytics.vehicle_event_months TO analyst;
 
 GRANT SELECT ON TABLE analytics.cost_months TO analyst;
@@ -5960,11 +7662,17 @@ GRANT SELECT ON TABLE audit.record_version TO app_user;
 
 GRANT SELECT ON TABLE api.audit_log TO app_user;
 
+GRANT SELECT ON TABLE audit.auth_events TO app_user;
+
+GRANT SELECT ON TABLE api.auth_events TO app_user;
+
 GRANT SELECT ON TABLE api.fleet_overview TO app_user;
 
 GRANT SELECT ON TABLE api.fuel_logs_trash TO app_user;
 
 GRANT SELECT ON TABLE api.garages_trash TO app_user;
+
+GRANT SELECT ON TABLE api.invitations_trash TO app_user;
 
 GRANT SELECT ON TABLE api.maintenance_trash TO app_user;
 

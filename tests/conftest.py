@@ -46,6 +46,9 @@ def deploy_plan(host: str, port: int, user: str, dbname: str, password: str, **_
     with psycopg.connect(host=host, port=port, user=user, password=password, dbname=dbname, autocommit=True) as conn:
         conn.execute(PGTAP_HELPERS.read_text())
         conn.execute(rule_exceptions_function(load_check_exceptions(ROOT / ".doctor-ignore.toml")))
+        # tests sign tokens with the server secret (motovault token, PostgrestServer.token), as local
+        # development does; production databases leave this off (docs/auth.md)
+        conn.execute(f'alter database "{dbname}" set motovault.allow_bare_tokens = on')
 
 
 _started_cluster = False
@@ -71,27 +74,30 @@ postgresql_template = factories.postgresql_noproc(
     load=[deploy_plan],
 )
 
-#: a psycopg connection (superuser) to a fresh clone of the template, per test
-db = factories.postgresql("postgresql_template")
-
 _names = itertools.count()
 
 
 def copy_role_settings(source: str, target: str) -> None:
-    """ALTER ROLE ... IN DATABASE settings belong to one database: CREATE DATABASE ... TEMPLATE does not
-    copy them. A clone gets the template's (the ones the plan's role_settings change made)."""
+    """ALTER ROLE ... IN DATABASE and ALTER DATABASE ... SET settings belong to one database: CREATE
+    DATABASE ... TEMPLATE does not copy them. A clone gets the template's (the ones the plan's
+    role_settings change made, and the template's motovault.allow_bare_tokens)."""
     with psycopg.connect(SETTINGS.dsn("postgres", SUPERUSER), autocommit=True) as conn:
         statements = conn.execute(
             """
-            select format('alter role %%I in database %%I set %%s = %%L', r.rolname, %s::text,
-                          split_part(c, '=', 1), substr(c, strpos(c, '=') + 1))
+            select case
+                       when s.setrole = 0
+                       then format('alter database %%I set %%s = %%L', %s::text,
+                                   split_part(c, '=', 1), substr(c, strpos(c, '=') + 1))
+                       else format('alter role %%I in database %%I set %%s = %%L', r.rolname, %s::text,
+                                   split_part(c, '=', 1), substr(c, strpos(c, '=') + 1))
+                   end
             from pg_db_role_setting as s
-            join pg_roles as r on r.oid = s.setrole
+            left join pg_roles as r on r.oid = s.setrole
             join pg_database as d on d.oid = s.setdatabase
             cross join unnest(s.setconfig) as c
             where d.datname = %s
             """,
-            (target, source),
+            (target, target, source),
         ).fetchall()
         for (statement,) in statements:
             conn.execute(statement)
@@ -132,6 +138,13 @@ def clone_db(postgresql_template: object) -> Iterator[ClonedDatabase]:
     """A fresh clone of the template under a unique name (for tests that need its name)."""
     with ClonedDatabase(postgresql_template, f"{TEMPLATE_BASE}_c{next(_names)}") as clone:
         yield clone
+
+
+@pytest.fixture
+def db(clone_db: ClonedDatabase) -> Iterator[psycopg.Connection]:
+    """A psycopg connection (superuser, not autocommit) to a fresh clone of the template, per test."""
+    with psycopg.connect(clone_db.url()) as conn:
+        yield conn
 
 
 @pytest.fixture(scope="module")

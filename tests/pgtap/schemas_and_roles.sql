@@ -18,16 +18,24 @@ select ok(
 );
 select is_member_of('app_user', 'authenticator');
 select schema_privs_are('api', 'anon', array['USAGE'], 'anon may only look up the api schema');
-select is(
-    array(
+select set_eq(
+    $$
         select p.oid::regprocedure::text
         from pg_proc as p
         join pg_namespace as n on n.oid = p.pronamespace
-        where n.nspname in ('app', 'api', 'audit', 'analytics')
+        where n.nspname in ('app', 'api', 'audit', 'analytics', 'auth_private')
           and has_function_privilege('anon', p.oid, 'execute')
-    ),
-    array['app.check_request()'],
-    'anon may execute nothing but the pre-request check'
+    $$,
+    array[
+        'app.check_request()',
+        'api.sign_up(text,text,text)',
+        'api.sign_in(text,text,uuid)',
+        'api.refresh(text,uuid)',
+        'api.request_password_reset(text)',
+        'api.reset_password(text,text)',
+        'api.exchange_api_key(text)'
+    ],
+    'anon may execute the pre-request check and the sign-in RPCs, nothing else'
 );
 select is(
     array(
