@@ -17,7 +17,7 @@ import psycopg
 import pytest
 
 from motovault.proc import free_port, pid_alive, port_open
-from motovault.database import plan_changes
+from motovault.core.plan import load_plan
 from motovault.stack import UNCHANGED
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -172,7 +172,7 @@ def test_up_twice_down_up_keeps_data_status_reset(stack: Stack):
 
     status = stack.run("status").stdout
     st = steps(status)
-    plan = plan_changes()
+    plan = [entry.name for entry in load_plan(ROOT).entries]
     assert st["schema"] == f"{len(plan)} changes deployed, last: {plan[-1]}, up to date", status
     assert st["postgres"].startswith(f"running on 127.0.0.1:{stack.pg_port}")
     assert f"at http://127.0.0.1:{stack.api_port}, ready: True" in st["postgrest"]

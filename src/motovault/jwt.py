@@ -18,11 +18,18 @@ def _b64(data: bytes) -> str:
 
 
 def sign(claims: dict[str, Any], secret: str) -> str:
-    header = {"alg": "HS256", "typ": "JWT"}
+    return sign_bytes(claims, secret.encode())
+
+
+def sign_bytes(claims: dict[str, Any], key: bytes, kid: str | None = None) -> str:
+    """HS256 with a raw key (a JWK's decoded `k`); `kid` names the key in the header."""
+    header: dict[str, str] = {"alg": "HS256", "typ": "JWT"}
+    if kid is not None:
+        header["kid"] = kid
     signing_input = ".".join(
         _b64(json.dumps(part, separators=(",", ":")).encode()) for part in (header, claims)
     )
-    signature = hmac.new(secret.encode(), signing_input.encode(), hashlib.sha256).digest()
+    signature = hmac.new(key, signing_input.encode(), hashlib.sha256).digest()
     return f"{signing_input}.{_b64(signature)}"
 
 

@@ -15,8 +15,11 @@ from pathlib import Path
 
 import httpx
 import psycopg
+import psycopg.sql
 
-from . import cluster, database, postgrest
+from . import cluster, database, keys, postgrest
+from .core.db import connect
+from .core.plan import load_plan
 from .demo import DEMO_TENANT_ID, DEMO_USERS
 from .errors import MotovaultError
 from .jwt import user_token
@@ -26,7 +29,7 @@ from .replica import Replica, local_replica, wait_streaming
 from .replica import destroy as destroy_replica
 from .replica import start as start_replica
 from .replica import stop as stop_replica
-from .settings import AUTHENTICATOR_ROLE, Settings, load_settings
+from .settings import AUTHENTICATOR_ROLE, OWNER_ROLE, Settings, load_settings
 
 
 def shown(path: Path) -> str:
@@ -109,15 +112,35 @@ def load_demo(settings: Settings) -> str:
     return f"loaded {shown(demo)}"
 
 
+def jwks_path() -> Path:
+    """The JWKS file the local PostgREST verifies tokens with (motovault keys export writes it)."""
+    return state_dir() / "jwks.json"
+
+
+def allow_bare_tokens(settings: Settings) -> None:
+    """Local development: tokens signed with the server secret alone (`motovault token`, the demo
+    token) are accepted by app.check_request. A production database leaves this off."""
+    with connect(settings.dsn("postgres")) as conn:
+        conn.execute(
+            psycopg.sql.SQL("alter database {} set motovault.allow_bare_tokens = on").format(
+                psycopg.sql.Identifier(settings.db_name)
+            )
+        )
+
+
 def _start_postgrest(settings: Settings) -> str:
+    with connect(settings.dsn(settings.db_name, OWNER_ROLE)) as conn:
+        document = keys.jwks_document(conn, settings.jwt_secret)
     pid = POSTGREST.pid()
     if pid is not None and api_ready(settings):
+        keys.PostgrestTarget(jwks_path(), pid, settings.api_url).publish(document, [])
         return f"already running (pid {pid})"
+    keys.write_jwks(jwks_path(), document)
     if pid is not None:
         POSTGREST.stop()
     proc = postgrest.start(
         settings.dsn(settings.db_name, AUTHENTICATOR_ROLE).replace("postgresql://", "postgres://", 1),
-        settings.jwt_secret,
+        f"@{jwks_path()}",
         settings.api_port,
         settings.admin_port,
         POSTGREST.log_file,
@@ -175,6 +198,7 @@ def up() -> None:
     step("database", f"created {settings.db_name}" if db_created else f"{settings.db_name} already exists")
     deployed = [line.strip() for line in out.splitlines() if line.strip().startswith("+ ")]
     step("schema", f"deployed {len(deployed)} change(s)" if deployed else "up to date, nothing to deploy")
+    allow_bare_tokens(settings)
     step("demo data", load_demo(settings))
     step("postgrest", _start_postgrest(settings))
     step("worker", _start_worker(settings))
@@ -245,9 +269,9 @@ def schema_status(settings: Settings) -> str:
         ]
     if not deployed:
         return "nothing deployed (make up deploys the plan)"
-    plan = database.plan_changes()
-    pending = [name for name in plan if name not in deployed]
+    plan = [entry.name for entry in load_plan(project_root()).entries]  # a reworked change: once per entry
     unknown = [name for name in deployed if name not in plan]
+    pending = plan[len(deployed):] if deployed == plan[: len(deployed)] else [n for n in plan if n not in deployed]
     text = f"{_plural(len(deployed), 'change')} deployed, last: {deployed[-1]}"
     if pending:
         text += f", {len(pending)} to deploy: {', '.join(pending)} (make up)"

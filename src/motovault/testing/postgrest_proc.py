@@ -10,10 +10,11 @@ from typing import Any
 
 import httpx
 
-from .. import postgrest
+from .. import keys, postgrest
+from ..core.db import connect
 from ..jwt import sign, user_token
 from ..proc import free_port, stop_pid
-from ..settings import AUTHENTICATOR_ROLE, Settings
+from ..settings import AUTHENTICATOR_ROLE, OWNER_ROLE, Settings
 
 
 class _RetryIdempotent(httpx.HTTPTransport):
@@ -41,6 +42,7 @@ class PostgrestServer:
     admin_port: int = 0
     proc: subprocess.Popen[bytes] | None = None
     log_path: Path = field(default_factory=lambda: Path(tempfile.mkstemp(prefix="postgrest-", suffix=".log")[1]))
+    jwks_path: Path = field(default_factory=lambda: Path(tempfile.mkstemp(prefix="postgrest-", suffix=".jwks.json")[1]))
 
     @property
     def url(self) -> str:
@@ -49,11 +51,26 @@ class PostgrestServer:
     def start(self) -> "PostgrestServer":
         self.port, self.admin_port = free_port(), free_port()
         db_uri = self.settings.dsn(self.dbname, AUTHENTICATOR_ROLE).replace("postgresql://", "postgres://", 1)
+        keys.write_jwks(self.jwks_path, self.jwks())
         self.proc = postgrest.start(
-            db_uri, self.settings.jwt_secret, self.port, self.admin_port, self.log_path, self.extra_env
+            db_uri, f"@{self.jwks_path}", self.port, self.admin_port, self.log_path, self.extra_env
         )
         postgrest.wait_ready(self.admin_port, self.proc, self.log_path)
         return self
+
+    def jwks(self) -> dict[str, Any]:
+        """What `make up` gives PostgREST: the server secret (kid local) and the database's keys."""
+        with connect(self.settings.dsn(self.dbname, OWNER_ROLE)) as conn:
+            return keys.jwks_document(conn, self.settings.jwt_secret)
+
+    def target(self) -> keys.PostgrestTarget:
+        assert self.proc is not None
+        return keys.PostgrestTarget(self.jwks_path, self.proc.pid, self.url)
+
+    def publish_keys(self) -> None:
+        """Rewrites the JWKS file from the database and makes PostgREST reload it (as motovault keys
+        export does for the local stack)."""
+        self.target().publish(self.jwks(), [])
 
     def stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
