@@ -74,7 +74,18 @@ REPLICA = ("a replica of the local stack's cluster on its default ports; tests/t
 DBA = "docs/dba.md"
 DOCTOR = "docs/doctor.md"
 
+AUTH = "docs/auth.md"
+_OIDC = "tests/test_api_integrations.py runs the OpenID Connect flow with a key pair made in the test and a token it signs"
+_KEYS = ("signals the local stack's PostgREST; tests/test_api_integrations.py runs `motovault keys rotate` "
+         "(and retire) against the test PostgREST with --dsn, --output, --postgrest-pid and --api-url")
 SKIP: dict[tuple[str, str], str] = {
+    (AUTH, "curl -s https://sso.example.com/realms/home/protocol/openid-connect/certs > sso-jwks.json"): "an outside provider on the internet; " + _OIDC,
+    (AUTH, ".venv/bin/motovault oidc add --issuer https://sso.example.com/realms/home --audience motovault --jwks sso-jwks.json"): _OIDC,
+    (AUTH, 'curl -s -X POST -H "Authorization: Bearer $SSO_TOKEN" "$API/rpc/register_identity"'): _OIDC,
+    (AUTH, 'curl -s -H "Authorization: Bearer $SSO_TOKEN" -H "X-Tenant-Id: $TENANT" "$API/vehicles"'): _OIDC,
+    (AUTH, ".venv/bin/motovault keys rotate"): _KEYS,
+    (AUTH, ".venv/bin/motovault keys retire"): _KEYS,
+    (AUTH, ".venv/bin/motovault keys export --output /etc/postgrest/jwks.json --dsn postgres://motovault_owner@db/motovault"): "a remote database and file; " + _KEYS,
     ("README.md", "make up"): "starts the whole local stack on the default ports (PostgreSQL 54329, PostgREST 3000) and "
     "installs packages; tests/test_stack.py runs `motovault up` twice, `down`, `status` and `reset` on "
     "its own state folder and ports",
@@ -134,9 +145,9 @@ GENERATED: dict[str, tuple[str, str]] = {
 DISPLAY_LANGS = ("", "text")
 
 #: `.venv/bin/motovault` subcommands that may run here (the others drive the local stack)
-SAFE_SUBCOMMANDS = ("token", "vin", "worker", "doctor", "backup", "maintain", "db")
+SAFE_SUBCOMMANDS = ("token", "vin", "worker", "doctor", "backup", "maintain", "db", "keys")
 #: programs a runnable shell example may start (curl only against the API)
-SAFE_PROGRAMS = ("curl", "jq", ".venv/bin/motovault", "printf", "echo", "date")
+SAFE_PROGRAMS = ("curl", "jq", ".venv/bin/motovault", "printf", "echo", "date", "psql", "cut")
 
 FILES = [path.relative_to(ROOT).as_posix() for path in doc_files(ROOT)]
 
