@@ -51,8 +51,8 @@ import psycopg
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from motovault import database  # noqa: E402
-from motovault.settings import AUTHENTICATOR_ROLE, load_settings  # noqa: E402
+from motovault.stack import database  # noqa: E402
+from motovault.stack.settings import AUTHENTICATOR_ROLE, load_settings  # noqa: E402
 
 TENANTS = 10_000
 START = datetime(2024, 12, 1, tzinfo=timezone.utc)

@@ -18,13 +18,13 @@ import pytest
 from pytest_postgresql import factories
 from pytest_postgresql.janitor import DatabaseJanitor
 
-from motovault import cluster, database
 from motovault.doctor.suppress import load_check_exceptions
-from motovault.testing.rule_exceptions import rule_exceptions_function
-from motovault.settings import OWNER_ROLE, SUPERUSER, load_settings
-from motovault.stack import ensure_cluster
+from motovault.stack import cluster, database
+from motovault.stack.settings import OWNER_ROLE, SUPERUSER, load_settings
+from motovault.stack.stack import ensure_cluster
 from motovault.testing.pgtap import run_pgtap
 from motovault.testing.postgrest_proc import PostgrestServer
+from motovault.testing.rule_exceptions import rule_exceptions_function
 
 ROOT = Path(__file__).resolve().parents[1]
 SETTINGS = load_settings()

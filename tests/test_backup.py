@@ -23,7 +23,7 @@ def motovault(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 def scratch_databases(settings) -> list[str]:
-    from motovault import database
+    from motovault.stack import database
 
     with database.superuser_connect(settings) as conn:
         return [r[0] for r in conn.execute("select datname from pg_database where datname like 'mvverify\\_%'")]

@@ -14,7 +14,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from motovault.jwt import sign
+from motovault.core.jwt import sign
 
 ROOT = Path(__file__).resolve().parents[1]
 MOTOVAULT = [sys.executable, "-m", "motovault"]

@@ -1,6 +1,6 @@
 """Deploys on live data do not queue traffic behind a lock they cannot get (issue 8).
 
-Every sqitch run of the project goes through motovault.database.sqitch(), which sets PGOPTIONS
+Every sqitch run of the project goes through motovault.stack.database.sqitch(), which sets PGOPTIONS
 ``-c lock_timeout=<N>`` for sqitch and its psql; `motovault db deploy` retries a change that failed
 with lock_not_available (55P03) and ends with one clear line. The live test holds a lock on the table
 the last table-altering change of the plan alters, the way a long analyst transaction would."""
@@ -16,13 +16,13 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from motovault import database
 from motovault.cli import main
-from motovault.database import LockNotAvailable
+from motovault.core.errors import MotovaultError
+from motovault.core.paths import state_dir
 from motovault.core.plan import load_plan
-from motovault.errors import MotovaultError
-from motovault.paths import state_dir
-from motovault.settings import OWNER_ROLE, load_settings
+from motovault.stack import database
+from motovault.stack.database import LockNotAvailable
+from motovault.stack.settings import OWNER_ROLE, load_settings
 from test_migrations_live import schema_dump
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -19,7 +19,7 @@ from motovault.doctor.migrations import analyse_migrations, numbered_folder, sqi
 from motovault.doctor.model import CATEGORIES, Finding, Level
 from motovault.doctor.rule import LiveExample, MigrationExample, Rule
 from motovault.doctor.rules import all_rules, closest, find_rule, live_rules, migration_rules
-from motovault.settings import load_settings
+from motovault.stack.settings import load_settings
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs" / "doctor"

@@ -18,8 +18,8 @@ from typing import Any
 import psycopg
 import pytest
 
-from motovault import database
-from motovault.settings import AUTHENTICATOR_ROLE, OWNER_ROLE
+from motovault.stack import database
+from motovault.stack.settings import AUTHENTICATOR_ROLE, OWNER_ROLE
 from test_rls_plan import nodes
 
 TENANTS = 200

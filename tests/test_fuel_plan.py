@@ -5,8 +5,8 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from motovault import database
-from motovault.settings import OWNER_ROLE
+from motovault.stack import database
+from motovault.stack.settings import OWNER_ROLE
 
 DEMO = Path(__file__).resolve().parents[1] / "sql" / "demo.sql"
 

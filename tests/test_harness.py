@@ -90,7 +90,7 @@ def test_a_database_deployed_by_the_plan_alone_has_no_test_helpers(settings):
     """The helpers exist only in test databases: `sqitch deploy` of the plan never creates them."""
     from psycopg import sql
 
-    from motovault import database
+    from motovault.stack import database
 
     name = f"mvplain_{os.getpid()}"
     assert database.bootstrap(settings, name)

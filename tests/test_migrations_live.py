@@ -27,10 +27,10 @@ import psycopg
 import pytest
 
 from hardening import load_demo
-from motovault import database
-from motovault.backup import role_settings, table_fingerprints
-from motovault.paths import pg_bindir
-from motovault.settings import OWNER_ROLE
+from motovault.core.paths import pg_bindir
+from motovault.stack import database
+from motovault.stack.backup import role_settings, table_fingerprints
+from motovault.stack.settings import OWNER_ROLE
 from tenancy_world import seed
 from test_sqitch_plan import plan_changes
 

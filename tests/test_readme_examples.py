@@ -38,14 +38,13 @@ from typing import Iterator
 
 import pytest
 
-from motovault.demo import DEMO_TENANT_ID, DEMO_USERS
-from motovault.settings import load_settings
+from motovault.stack.demo import DEMO_TENANT_ID, DEMO_USERS
+from motovault.stack.settings import load_settings
 from motovault.testing.postgrest_proc import PostgrestServer
-
 from readme_examples import (
+    COMMAND_LIKE,
     EXAMPLE_LANGS,
     SHELL_LANGS,
-    COMMAND_LIKE,
     Block,
     Outcome,
     ShellExample,
@@ -73,7 +72,7 @@ SKIP: dict[str, str] = {
     "machines; tests/test_compose.py checks docker-compose.yml statically",
     "psql -v owner_password='…' -v dbname=motovault -f sql/bootstrap_owner.sql": "placeholder password, and "
     "it creates a cluster-wide role; every cluster the tests use is bootstrapped with this file "
-    "(motovault.database.bootstrap)",
+    "(motovault.stack.database.bootstrap)",
     "PGOPTIONS='-c lock_timeout=5s' sqitch deploy --target db:pg://motovault_owner:…@host:5432/motovault --set authenticator_password='…'":
     "placeholder host and passwords; tests/test_sqitch_plan.py deploys, verifies, reverts and redeploys "
     "the plan on a database with data",

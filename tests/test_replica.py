@@ -23,10 +23,10 @@ import pytest
 from psycopg import sql
 
 from conftest import SETTINGS, TEMPLATE_BASE, ClonedDatabase
-from motovault import replica as rep
-from motovault.proc import free_port, pid_alive, port_open
-from motovault.replication import drop_slot
-from motovault.settings import ANALYST_LOGIN, OWNER_ROLE, REPLICATION_ROLE, SUPERUSER
+from motovault.core.proc import free_port, pid_alive, port_open
+from motovault.stack import replica as rep
+from motovault.stack.replication import drop_slot
+from motovault.stack.settings import ANALYST_LOGIN, OWNER_ROLE, REPLICATION_ROLE, SUPERUSER
 
 ROOT = Path(__file__).resolve().parents[1]
 QUERIES = sorted((ROOT / "sql" / "analyst").glob("*.sql"))

@@ -13,7 +13,7 @@ import uuid
 import httpx
 import pytest
 
-from motovault import cluster
+from motovault.stack import cluster
 from motovault.testing.postgrest_proc import PostgrestServer
 from tenancy_world import seed
 

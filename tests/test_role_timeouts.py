@@ -15,7 +15,7 @@ import psycopg
 import pytest
 from psycopg import errors
 
-from motovault.paths import project_root
+from motovault.core.paths import project_root
 from motovault.testing.postgrest_proc import PostgrestServer
 from tenancy_world import seed
 

@@ -12,8 +12,8 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from motovault import database
-from motovault.settings import AUTHENTICATOR_ROLE, OWNER_ROLE
+from motovault.stack import database
+from motovault.stack.settings import AUTHENTICATOR_ROLE, OWNER_ROLE
 
 ROOT = Path(__file__).resolve().parents[1]
 MOTOVAULT_ROLES = ("authenticator", "anon", "app_user", "analyst", "vin_worker")

@@ -16,9 +16,9 @@ import httpx
 import psycopg
 import pytest
 
-from motovault.proc import free_port, pid_alive, port_open
-from motovault.database import plan_changes
-from motovault.stack import UNCHANGED
+from motovault.core.proc import free_port, pid_alive, port_open
+from motovault.stack.database import plan_changes
+from motovault.stack.stack import UNCHANGED
 
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.slow
@@ -121,7 +121,7 @@ def test_up_twice_down_up_keeps_data_status_reset(stack: Stack):
         assert own != default
 
     # the buffer cache is sized for the machine (a quarter of the memory, 128 MB to 1 GB)
-    from motovault.cluster import shared_buffers_mb
+    from motovault.stack.cluster import shared_buffers_mb
 
     with psycopg.connect(stack.owner_url(), autocommit=True) as conn:
         mb = conn.execute("select setting::bigint * 8192 / 1048576 from pg_settings where name = 'shared_buffers'").fetchone()[0]
@@ -243,12 +243,12 @@ def test_make_reset_asks_in_a_terminal(tmp_path: Path):
 def test_a_state_folder_deleted_by_hand_leaves_no_stale_cluster_behind(tmp_path: Path):
     """A checkout removed and cloned again at the same path: the cluster that the old state folder
     linked to (in /var/lib/motovault) has passwords nobody knows any more. The next start replaces it."""
-    from motovault.proc import free_port
+    from motovault.core.proc import free_port
 
     state = tmp_path / "state"
     env = {**os.environ, "MOTOVAULT_STATE": str(state), "MOTOVAULT_PGPORT": str(free_port())}
-    start = [sys.executable, "-c", "from motovault.stack import ensure_cluster; ensure_cluster()"]
-    stop = [sys.executable, "-c", "from motovault import cluster; cluster.stop()"]
+    start = [sys.executable, "-c", "from motovault.stack.stack import ensure_cluster; ensure_cluster()"]
+    stop = [sys.executable, "-c", "from motovault.stack import cluster; cluster.stop()"]
     first = subprocess.run(start, env=env, cwd=ROOT, capture_output=True, text=True, timeout=180)
     assert first.returncode == 0, first.stderr
     orphan = (state / "pg").resolve()
@@ -267,7 +267,7 @@ def test_a_state_folder_deleted_by_hand_leaves_no_stale_cluster_behind(tmp_path:
 
 @pytest.mark.parametrize(("total_kb", "mb"), [(2_000_000, 488), (400_000, 128), (64_000_000, 1024)])
 def test_shared_buffers_is_a_quarter_of_the_memory_between_128mb_and_1gb(tmp_path: Path, total_kb: int, mb: int):
-    from motovault.cluster import shared_buffers_mb
+    from motovault.stack.cluster import shared_buffers_mb
 
     meminfo = tmp_path / "meminfo"
     meminfo.write_text(f"MemTotal:       {total_kb} kB\nMemFree:        1000 kB\n")

@@ -8,11 +8,10 @@ import json
 import httpx
 import pytest
 
-from motovault import vpic
+import vpic_fixtures as fx
 from motovault.cli import main
 from motovault.commands.vin import Progress
-
-import vpic_fixtures as fx
+from motovault.vin import vpic
 
 
 def test_table_output(capsys) -> None:

@@ -1,4 +1,4 @@
-"""motovault.decode: one normalized result from the offline (ultravin) and online (vPIC) decoders."""
+"""motovault.vin.decode: one normalized result from the offline (ultravin) and online (vPIC) decoders."""
 
 from __future__ import annotations
 
@@ -10,11 +10,10 @@ import httpx
 import pytest
 import ultravin
 
-from motovault import decode as D
-from motovault.errors import MotovaultError
-from motovault.vpic import VpicClient
-
 import vpic_fixtures as fx
+from motovault.core.errors import MotovaultError
+from motovault.vin import decode as D
+from motovault.vin.vpic import VpicClient
 
 
 def test_offline_decode_of_a_known_vin() -> None:
@@ -147,7 +146,7 @@ def test_raw_by_code_uses_the_online_names() -> None:
 from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from motovault import vin as V  # noqa: E402
+from motovault.vin import rules as V  # noqa: E402
 
 near_vins = st.one_of(
     st.text(alphabet=V.ALPHABET + "IOQ -*éß\t", min_size=0, max_size=19),

@@ -1,4 +1,4 @@
-"""Python motovault.vin and the SQL VIN rules agree (hypothesis property tests).
+"""Python motovault.vin.rules and the SQL VIN rules agree (hypothesis property tests).
 
 Same normalization, same validity, same check digit and the same first message,
 on thousands of random strings and on valid VINs generated with correct check digits.
@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from motovault import vin as pyvin
+from motovault.vin import rules as pyvin
 
 VIN_CHARS = pyvin.ALPHABET
 # characters that exercise every rule: the alphabet, lower case, I/O/Q, whitespace

@@ -1,4 +1,4 @@
-"""motovault.vin: normalization, the 49 CFR 565 check digit, model-year candidates, messages."""
+"""motovault.vin.rules: normalization, the 49 CFR 565 check digit, model-year candidates, messages."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from motovault import vin as V
-from motovault.errors import MotovaultError
+from motovault.core.errors import MotovaultError
+from motovault.vin import rules as V
 
 # real VINs with correct check digits (the first from the recorded vPIC answers)
 REAL_VALID = [

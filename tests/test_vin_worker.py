@@ -14,10 +14,10 @@ from datetime import timedelta
 import psycopg
 import pytest
 
-from motovault.decode import decode_many
-from motovault.settings import OWNER_ROLE
-from motovault.vin import with_check_digit
-from motovault.worker import Worker
+from motovault.stack.settings import OWNER_ROLE
+from motovault.vin.decode import decode_many
+from motovault.vin.rules import with_check_digit
+from motovault.vin.worker import Worker
 
 ACCORD = "1HGCM82633A004352"  # 2003 HONDA Accord EX-V6 (offline decoder)
 F150 = "1FTMW1T88MFA00001"
@@ -302,7 +302,7 @@ def test_decode_vin_rpc(api, api_db, household) -> None:  # type: ignore[no-unty
             conn.execute("set role vin_worker")
             conn.execute("create temp table vin_decoded of app.vin_decode_result")
             r = decode_many([F150])[0]
-            from motovault.worker import result_row
+            from motovault.vin.worker import result_row
             with conn.cursor().copy("copy pg_temp.vin_decoded from stdin") as copy:
                 copy.write_row(result_row(F150, r))
             conn.execute("select app.vin_decode_finish('{}', 'test')")

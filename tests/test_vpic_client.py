@@ -1,4 +1,4 @@
-"""motovault.vpic: the online client against httpx.MockTransport (no network) and the recorded answers."""
+"""motovault.vin.vpic: the online client against httpx.MockTransport (no network) and the recorded answers."""
 
 from __future__ import annotations
 
@@ -11,12 +11,11 @@ from urllib.parse import parse_qs
 import httpx
 import pytest
 
-from motovault import __version__
-from motovault.decode import from_vpic
-from motovault.errors import MotovaultError
-from motovault.vpic import BATCH_LIMIT, VpicClient, parse_retry_after
-
 import vpic_fixtures as fx
+from motovault import __version__
+from motovault.core.errors import MotovaultError
+from motovault.vin.decode import from_vpic
+from motovault.vin.vpic import BATCH_LIMIT, VpicClient, parse_retry_after
 
 BASE = "https://vpic.test/api/vehicles/"
 NOW = 1_700_000_000.0

@@ -15,7 +15,7 @@ import sys
 from typing import Sequence
 
 from . import commands
-from .errors import MotovaultError
+from .core.errors import MotovaultError
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -7,8 +7,8 @@ import datetime as dt
 import sys
 from pathlib import Path
 
-from .. import backup
-from ..settings import SUPERUSER, load_settings
+from ..stack import backup
+from ..stack.settings import SUPERUSER, load_settings
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .. import database
-from ..settings import AUTHENTICATOR_ROLE, OWNER_ROLE, SUPERUSER, load_settings
+from ..stack import database
+from ..stack.settings import AUTHENTICATOR_ROLE, OWNER_ROLE, SUPERUSER, load_settings
 
 _ROLES = {"owner": OWNER_ROLE, "superuser": SUPERUSER, "authenticator": AUTHENTICATOR_ROLE}
 

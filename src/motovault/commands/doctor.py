@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ..errors import MotovaultError
+from ..core.errors import MotovaultError
 
 
 def register(sub: argparse._SubParsersAction[Any]) -> None:
@@ -78,7 +78,7 @@ def run(args: argparse.Namespace) -> int:
         if dsn or args.schemas or args.exact_counts:
             raise MotovaultError("--no-live reads no database: drop --dsn/--schema/--exact-counts")
     elif not dsn:
-        from ..settings import load_settings
+        from ..stack.settings import load_settings
 
         dsn = load_settings().dsn()
     for folder in (args.migrations, args.sqitch):

@@ -10,8 +10,8 @@ import argparse
 
 import psycopg
 
-from ..errors import MotovaultError
-from ..settings import OWNER_ROLE, load_settings
+from ..core.errors import MotovaultError
+from ..stack.settings import OWNER_ROLE, load_settings
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

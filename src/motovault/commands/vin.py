@@ -9,8 +9,8 @@ import sys
 import time
 from typing import IO, Iterable, Iterator
 
-from ..decode import ERROR_CODES, CLEAN_CODES, DecodeResult, decode_many
-from ..errors import MotovaultError
+from ..core.errors import MotovaultError
+from ..vin.decode import CLEAN_CODES, ERROR_CODES, DecodeResult, decode_many
 
 OFFLINE_CHUNK = 1000
 ONLINE_CHUNK = 200  # four vPIC batch requests of 50
@@ -169,7 +169,7 @@ def run_decode(args: argparse.Namespace) -> int:
         raise MotovaultError("--raw goes with --json")
     client = None
     if not args.offline:
-        from ..vpic import DEFAULT_BASE_URL, VpicClient
+        from ..vin.vpic import DEFAULT_BASE_URL, VpicClient
 
         client = VpicClient(args.base_url or DEFAULT_BASE_URL, timeout=args.timeout)
     try:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import psycopg
 from psycopg.conninfo import conninfo_to_dict
 
-from ..errors import MotovaultError
+from .errors import MotovaultError
 
 DEFAULT_CONNECT_TIMEOUT = 10
 

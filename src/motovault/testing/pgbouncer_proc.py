@@ -12,10 +12,10 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .. import cluster, postgrest
-from ..errors import MotovaultError
-from ..proc import free_port, port_open, stop_pid
-from ..settings import AUTHENTICATOR_ROLE, Settings
+from ..core.errors import MotovaultError
+from ..core.proc import free_port, port_open, stop_pid
+from ..stack import cluster, postgrest
+from ..stack.settings import AUTHENTICATOR_ROLE, Settings
 from .postgrest_proc import PostgrestServer
 
 PGBOUNCER_CANDIDATES = ("/usr/sbin/pgbouncer", "/usr/bin/pgbouncer")

@@ -10,10 +10,10 @@ from typing import Any
 
 import httpx
 
-from .. import postgrest
-from ..jwt import sign, user_token
-from ..proc import free_port, stop_pid
-from ..settings import AUTHENTICATOR_ROLE, Settings
+from ..core.jwt import sign, user_token
+from ..core.proc import free_port, stop_pid
+from ..stack import postgrest
+from ..stack.settings import AUTHENTICATOR_ROLE, Settings
 
 
 class _RetryIdempotent(httpx.HTTPTransport):

@@ -47,7 +47,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .errors import MotovaultError
+from ..core.errors import MotovaultError
 
 VIN_LENGTH = 17
 

@@ -37,13 +37,13 @@ from typing import Any, Callable, Sequence
 import orjson
 import psycopg
 
-from .errors import MotovaultError
+from ..core.errors import MotovaultError
 
 CHANNEL = "vin_decode"
 WORKER_ROLE = "vin_worker"
 
 #: decode_batch(vins) -> one result per VIN, in order. The results are
-#: motovault.decode.DecodeResult (or anything with the same attributes).
+#: motovault.vin.decode.DecodeResult (or anything with the same attributes).
 DecodeBatch = Callable[[list[str]], Sequence[Any]]
 
 _COLUMNS = (
@@ -433,19 +433,4 @@ class Worker:
             self.wait(self.poll_seconds)
 
 
-def default_dsn() -> str:
-    dsn = os.environ.get("MOTOVAULT_WORKER_DSN")
-    if dsn:
-        return dsn
-    from .settings import OWNER_ROLE, load_settings
-
-    return load_settings().dsn(user=OWNER_ROLE)
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    from .cli import main as cli_main
-
-    return cli_main(["worker", *(argv or [])])
-
-
-__all__ = ["CHANNEL", "Worker", "default_dsn", "offline_decoder", "online_decoder", "result_row"]
+__all__ = ["CHANNEL", "Worker", "offline_decoder", "online_decoder", "result_row"]

@@ -11,8 +11,8 @@ from typing import Callable
 
 import psycopg
 
-from .errors import MotovaultError
-from .paths import project_root
+from ..core.errors import MotovaultError
+from ..core.paths import project_root
 from .settings import OWNER_ROLE, SUPERUSER, Settings
 
 
@@ -142,7 +142,7 @@ def _change_of(script: str) -> str:
 
 def lock_failure(command: str, output: str, root: Path, timeout: str) -> LockNotAvailable | None:
     """The lock timeout a failed sqitch run ended with, read from psql's error and the script itself."""
-    from .doctor.migrations import failure_point  # pglast: only needed when a deploy failed on a lock
+    from ..doctor.migrations import failure_point  # pglast: only needed when a deploy failed on a lock
 
     m = _PSQL_LOCK_ERROR.search(output)
     if m is None:

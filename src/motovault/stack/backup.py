@@ -35,9 +35,9 @@ from typing import Callable
 import psycopg
 from psycopg import sql
 
+from ..core.errors import MotovaultError
+from ..core.paths import pg_bindir
 from . import database
-from .errors import MotovaultError
-from .paths import pg_bindir
 from .settings import OWNER_ROLE, SUPERUSER, Settings
 
 FORMAT = "motovault-backup/1"

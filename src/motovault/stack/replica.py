@@ -7,7 +7,7 @@ stopped) into the replica's own folder, and starts it as a hot standby on its ow
 log in to it as motovault_analyst (a member of analyst); the standby refuses every write
 (SQLSTATE 25006).
 
-On the primary (motovault.replication): the roles of sql/bootstrap_replication.sql and a
+On the primary (motovault.stack.replication): the roles of sql/bootstrap_replication.sql and a
 pg_hba.conf line for replication connections from 127.0.0.1.
 
 Where: .state/replica (``MOTOVAULT_REPLICA_DIR``), on the primary's port + 10
@@ -27,10 +27,10 @@ from typing import Callable
 
 import psycopg
 
+from ..core.errors import MotovaultError
+from ..core.paths import pg_bindir, state_dir
+from ..core.proc import pid_alive, port_open, run
 from . import cluster
-from .errors import MotovaultError
-from .paths import pg_bindir, state_dir
-from .proc import pid_alive, port_open, run
 from .replication import check_primary, drop_slot, ensure_hba, ensure_roles, one, primary_connect, slot_state
 from .settings import ANALYST_LOGIN, REPLICATION_ROLE, SUPERUSER, Settings, port_from_env
 

@@ -1,4 +1,4 @@
-"""The primary's side of streaming replication: what a read replica (motovault.replica) needs there.
+"""The primary's side of streaming replication: what a read replica (motovault.stack.replica) needs there.
 
 As the superuser of the primary: the replication role and the analysts' login
 (sql/bootstrap_replication.sql, passwords from .state/secrets.env), a pg_hba.conf line for
@@ -14,9 +14,9 @@ from pathlib import Path
 
 import psycopg
 
-from .errors import MotovaultError
-from .paths import project_root
-from .proc import port_open
+from ..core.errors import MotovaultError
+from ..core.paths import project_root
+from ..core.proc import port_open
 from .settings import ANALYST_LOGIN, REPLICATION_ROLE, SUPERUSER, Settings
 
 HBA_LINE = f"host    replication     {REPLICATION_ROLE}    127.0.0.1/32    scram-sha-256"

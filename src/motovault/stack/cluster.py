@@ -19,9 +19,9 @@ import sys
 import time
 from pathlib import Path
 
-from .errors import MotovaultError
-from .paths import pg_bindir, state_dir
-from .proc import port_open, run
+from ..core.errors import MotovaultError
+from ..core.paths import pg_bindir, state_dir
+from ..core.proc import port_open, run
 from .settings import SUPERUSER, Settings
 
 SERVICE_USER = "motovault"

@@ -13,10 +13,10 @@ connections) are retried with exponential backoff (``backoff * 2**n``, capped
 at ``max_backoff``); a ``Retry-After`` header (seconds or an HTTP date) wins
 over the backoff, capped at ``max_retry_after``. Other 4xx answers, non-JSON
 bodies, bodies without a ``Results`` list, empty ``Results`` and exhausted
-retries raise :class:`~motovault.errors.MotovaultError` with a one-line message.
+retries raise :class:`~motovault.core.errors.MotovaultError` with a one-line message.
 
 The answers are returned as vPIC sent them (every value a string, ``""`` for
-no data); :func:`motovault.decode.from_vpic` normalizes them.
+no data); :func:`motovault.vin.decode.from_vpic` normalizes them.
 """
 
 from __future__ import annotations
@@ -31,8 +31,8 @@ from urllib.parse import quote
 
 import httpx
 
-from . import __version__
-from .errors import MotovaultError
+from .. import __version__
+from ..core.errors import MotovaultError
 
 DEFAULT_BASE_URL = "https://vpic.nhtsa.dot.gov/api/vehicles/"
 USER_AGENT = f"motovault/{__version__} (+https://github.com/motovault/motovault)"

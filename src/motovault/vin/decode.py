@@ -1,6 +1,6 @@
 """One decoded-VIN shape for both decoders.
 
-``decode_many(vins)`` validates (``motovault.vin``), decodes offline with the
+``decode_many(vins)`` validates (``motovault.vin.rules``), decodes offline with the
 ``ultravin`` wheel (the embedded vPIC database, no network) or online with the
 vPIC REST API (``offline=False``), and normalizes each answer into a
 :class:`DecodeResult`.
@@ -35,8 +35,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
-from .errors import MotovaultError
-from .vin import (
+from ..core.errors import MotovaultError
+from .rules import (
     _ALPHABET_SET,
     _ASCII_UPPER,
     _CHECK_CHARS,
@@ -370,7 +370,7 @@ def decode_many(
     """Validate, decode and normalize many VINs, results in input order.
 
     Offline (the default) uses ``ultravin.decode_batch`` in one call; online
-    uses ``client`` (a :class:`motovault.vpic.VpicClient`, one is created and
+    uses ``client`` (a :class:`motovault.vin.vpic.VpicClient`, one is created and
     closed when omitted), 50 VINs per request. ``years`` optionally gives a
     model-year hint per VIN.
     """
@@ -383,7 +383,7 @@ def _decode_offline(vins: list[str], years: Sequence[int | None] | None) -> list
 
     The common case — a VIN that is already clean, 17 characters, right check
     digit, a year code at position 10 — is recognized inline with the same
-    arithmetic as :func:`motovault.vin.validate`; anything else goes through
+    arithmetic as :func:`motovault.vin.rules.validate`; anything else goes through
     ``validate`` itself for its messages, so the rules live in one place.
     """
     import ultravin
