@@ -18,7 +18,7 @@ import pytest
 
 from motovault.cli import main
 from motovault.core.errors import MotovaultError
-from motovault.core.paths import state_dir
+from motovault.core.paths import project_root, state_dir
 from motovault.core.plan import load_plan
 from motovault.stack import database
 from motovault.stack.database import LockNotAvailable
@@ -253,7 +253,7 @@ def test_a_change_that_cannot_lock_its_table_fails_fast_without_blocking_readers
 def test_a_deploy_blocked_by_another_sqitch_says_so_in_one_line(settings, clone_db):
     """sqitch serializes deploys with an advisory lock; under the deploy lock_timeout a second deploy
     gives up after it (and is retried) instead of sqitch's silent 60 s wait."""
-    last = database.plan_changes()[-1]
+    last = load_plan(project_root()).changes[-1]
     with clone_db.connect() as conn:
         conn.execute(f'alter database "{clone_db.name}" owner to {OWNER_ROLE}')
     database.sqitch(settings, clone_db.name, "revert", "-y", "--to", f"{last}^")

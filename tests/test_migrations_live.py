@@ -21,33 +21,23 @@ import os
 import re
 import subprocess
 import time
-from pathlib import Path
 
 import psycopg
 import pytest
 
 from hardening import load_demo
-from motovault.core.paths import pg_bindir
+from motovault.core.paths import pg_bindir, project_root
+from motovault.core.plan import load_plan
 from motovault.stack import database
 from motovault.stack.backup import role_settings, table_fingerprints
 from motovault.stack.settings import OWNER_ROLE
 from tenancy_world import seed
-from test_sqitch_plan import plan_changes
 
 
 def plan_tags() -> dict[str, str]:
     """Tag -> the change it marks, from sqitch.plan."""
-    tags: dict[str, str] = {}
-    last = ""
-    for raw in (Path(__file__).resolve().parents[1] / "sqitch.plan").read_text().splitlines():
-        line = raw.strip()
-        if not line or line[0] in "%#":
-            continue
-        if line.startswith("@"):
-            tags[line.split()[0][1:]] = last
-        else:
-            last = line.split()[0].split("[")[0]
-    return tags
+    plan = load_plan(project_root())
+    return {tag.name: plan.entries[tag.after].name for tag in plan.tags}
 
 pytestmark = pytest.mark.slow
 
@@ -169,7 +159,7 @@ def test_revert_and_redeploy_every_change_on_live_data(settings, clone_db):
     assert all(v["rows"] > 0 for t, v in original_prints.items() if t.startswith("app.")), original_prints
     original_schema = schema_dump(settings, clone_db.name)
 
-    changes = plan_changes()
+    changes = load_plan(project_root()).changes
     # make test: revert to each tag and redeploy to the tip (and a full revert); make soak
     # (MOTOVAULT_MIGRATIONS_EVERY_CHANGE=1): revert and redeploy every change, one at a time
     if os.environ.get("MOTOVAULT_MIGRATIONS_EVERY_CHANGE"):

@@ -12,6 +12,7 @@ import psycopg
 import pytest
 from psycopg import sql
 
+from motovault.core.plan import load_plan
 from motovault.stack import database
 from motovault.stack.settings import AUTHENTICATOR_ROLE, OWNER_ROLE
 
@@ -20,7 +21,8 @@ MOTOVAULT_ROLES = ("authenticator", "anon", "app_user", "analyst", "vin_worker")
 _names = itertools.count()
 
 
-plan_changes = database.plan_changes
+def plan_changes() -> list[str]:
+    return load_plan(ROOT).changes
 
 
 @pytest.fixture

@@ -16,8 +16,9 @@ import httpx
 import psycopg
 import pytest
 
+from motovault.core.paths import project_root
+from motovault.core.plan import load_plan
 from motovault.core.proc import free_port, pid_alive, port_open
-from motovault.stack.database import plan_changes
 from motovault.stack.stack import UNCHANGED
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -172,7 +173,7 @@ def test_up_twice_down_up_keeps_data_status_reset(stack: Stack):
 
     status = stack.run("status").stdout
     st = steps(status)
-    plan = plan_changes()
+    plan = load_plan(project_root()).changes
     assert st["schema"] == f"{len(plan)} changes deployed, last: {plan[-1]}, up to date", status
     assert st["postgres"].startswith(f"running on 127.0.0.1:{stack.pg_port}")
     assert f"at http://127.0.0.1:{stack.api_port}, ready: True" in st["postgrest"]

@@ -48,19 +48,6 @@ def database_exists(conn: psycopg.Connection, name: str) -> bool:
     return conn.execute("select 1 from pg_database where datname = %s", (name,)).fetchone() is not None
 
 
-def plan_changes(root: Path | None = None) -> list[str]:
-    """Change names of sqitch.plan, in order (a reworked change counts once)."""
-    names: list[str] = []
-    for raw in ((root or project_root()) / "sqitch.plan").read_text().splitlines():
-        line = raw.strip()
-        if not line or line[0] in "%#@":
-            continue
-        name = re.split(r"[\s\[]", line, maxsplit=1)[0]
-        if name not in names:
-            names.append(name)
-    return names
-
-
 def sqitch_target(settings: Settings, dbname: str) -> str:
     return "db:" + settings.dsn(dbname, OWNER_ROLE).replace("postgresql://", "pg://", 1)
 

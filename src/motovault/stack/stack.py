@@ -19,6 +19,7 @@ import psycopg
 from ..core.errors import MotovaultError
 from ..core.jwt import user_token
 from ..core.paths import project_root, state_dir
+from ..core.plan import load_plan
 from ..core.proc import pid_alive, read_pid, stop_pid
 from . import cluster, database, postgrest
 from .demo import DEMO_TENANT_ID, DEMO_USERS
@@ -245,7 +246,7 @@ def schema_status(settings: Settings) -> str:
         ]
     if not deployed:
         return "nothing deployed (make up deploys the plan)"
-    plan = database.plan_changes()
+    plan = load_plan(project_root()).changes
     pending = [name for name in plan if name not in deployed]
     unknown = [name for name in deployed if name not in plan]
     text = f"{_plural(len(deployed), 'change')} deployed, last: {deployed[-1]}"
