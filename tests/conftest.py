@@ -15,9 +15,11 @@ from typing import Iterator
 
 import psycopg
 import pytest
+from psycopg.conninfo import make_conninfo
 from pytest_postgresql import factories
 from pytest_postgresql.janitor import DatabaseJanitor
 
+from motovault.core.db import connect
 from motovault.doctor.suppress import load_check_exceptions
 from motovault.stack import cluster, database
 from motovault.stack.settings import OWNER_ROLE, SUPERUSER, load_settings
@@ -39,11 +41,11 @@ def deploy_plan(host: str, port: int, user: str, dbname: str, password: str, **_
     """pytest-postgresql loader: the template database gets pgTAP, the whole sqitch plan and then the
     test helpers (schema `tests`), installed after the plan so that the plan deploys exactly as it does
     on a real database."""
-    with psycopg.connect(host=host, port=port, user=user, password=password, dbname=dbname, autocommit=True) as conn:
+    with connect(make_conninfo(host=host, port=port, user=user, password=password, dbname=dbname)) as conn:
         conn.execute(f'alter database "{dbname}" owner to {OWNER_ROLE}')
         conn.execute("create extension if not exists pgtap")
     database.sqitch(SETTINGS, dbname, "deploy")
-    with psycopg.connect(host=host, port=port, user=user, password=password, dbname=dbname, autocommit=True) as conn:
+    with connect(make_conninfo(host=host, port=port, user=user, password=password, dbname=dbname)) as conn:
         conn.execute(PGTAP_HELPERS.read_text())
         conn.execute(rule_exceptions_function(load_check_exceptions(ROOT / ".doctor-ignore.toml")))
 
@@ -80,7 +82,7 @@ _names = itertools.count()
 def copy_role_settings(source: str, target: str) -> None:
     """ALTER ROLE ... IN DATABASE settings belong to one database: CREATE DATABASE ... TEMPLATE does not
     copy them. A clone gets the template's (the ones the plan's role_settings change made)."""
-    with psycopg.connect(SETTINGS.dsn("postgres", SUPERUSER), autocommit=True) as conn:
+    with connect(SETTINGS.dsn("postgres", SUPERUSER)) as conn:
         statements = conn.execute(
             """
             select format('alter role %%I in database %%I set %%s = %%L', r.rolname, %s::text,
@@ -124,7 +126,7 @@ class ClonedDatabase:
         return SETTINGS.dsn(self.name, user)
 
     def connect(self, user: str = SUPERUSER) -> psycopg.Connection:
-        return psycopg.connect(self.url(user), autocommit=True)
+        return connect(self.url(user))
 
 
 @pytest.fixture

@@ -17,6 +17,7 @@ import psycopg
 import pytest
 
 from motovault.cli import main
+from motovault.core.db import connect
 from motovault.core.errors import MotovaultError
 from motovault.core.paths import project_root, state_dir
 from motovault.core.plan import load_plan
@@ -181,7 +182,7 @@ class Reader(threading.Thread):
         self.reads = 0
 
     def run(self) -> None:
-        with psycopg.connect(self.url, autocommit=True) as conn:
+        with connect(self.url) as conn:
             while not self.stop.is_set():
                 started = time.monotonic()
                 conn.execute(f"select count(*) from {self.table}").fetchone()
@@ -208,7 +209,7 @@ def test_a_change_that_cannot_lock_its_table_fails_fast_without_blocking_readers
 
     # an analyst's transaction that read the table and stays open (killed by the server after 30 s, so
     # that without a lock_timeout this test ends - failing - instead of hanging)
-    holder = psycopg.connect(clone_db.url())
+    holder = connect(clone_db.url(), autocommit=False)
     holder.execute("set idle_in_transaction_session_timeout = '30s'")
     holder.execute(f"select count(*) from {table}").fetchone()
     holder_pid = holder.info.backend_pid

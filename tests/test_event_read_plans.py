@@ -15,10 +15,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import psycopg
 import pytest
 
-from motovault.stack import database
+from motovault.core.db import connect
 from motovault.stack.settings import AUTHENTICATOR_ROLE, OWNER_ROLE
 from test_rls_plan import nodes
 
@@ -295,12 +294,12 @@ def test_postgrest_sessions_plan_without_constraint_exclusion(settings, clone_db
     """authenticator (PostgREST's login) gets constraint_exclusion = off in this database only."""
 
     def setting(user: str) -> str:
-        with psycopg.connect(settings.dsn(clone_db.name, user), autocommit=True) as conn:
+        with connect(settings.dsn(clone_db.name, user)) as conn:
             return conn.execute("show constraint_exclusion").fetchone()[0]
 
     assert setting(AUTHENTICATOR_ROLE) == "off"
     assert setting(OWNER_ROLE) == "partition"
-    with psycopg.connect(settings.dsn("postgres", AUTHENTICATOR_ROLE), autocommit=True) as conn:
+    with connect(settings.dsn("postgres", AUTHENTICATOR_ROLE)) as conn:
         assert conn.execute("show constraint_exclusion").fetchone()[0] == "partition", "another database is untouched"
     with clone_db.connect() as conn:
         conn.execute(f'alter role {AUTHENTICATOR_ROLE} in database "{clone_db.name}" reset constraint_exclusion')

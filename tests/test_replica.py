@@ -23,6 +23,7 @@ import pytest
 from psycopg import sql
 
 from conftest import SETTINGS, TEMPLATE_BASE, ClonedDatabase
+from motovault.core.db import connect
 from motovault.core.proc import free_port, pid_alive, port_open
 from motovault.stack import replica as rep
 from motovault.stack.replication import drop_slot
@@ -71,11 +72,11 @@ class ReplicaCli:
 
 
 def on_primary(dbname: str = DEMO_DB, user: str = SUPERUSER) -> psycopg.Connection:
-    return psycopg.connect(SETTINGS.dsn(dbname, user), autocommit=True)
+    return connect(SETTINGS.dsn(dbname, user))
 
 
 def on_replica(cli: ReplicaCli, dbname: str = DEMO_DB, user: str = SUPERUSER) -> psycopg.Connection:
-    return psycopg.connect(cli.model().settings().dsn(dbname, user), autocommit=True)
+    return connect(cli.model().settings().dsn(dbname, user))
 
 
 def slot_row(slot: str) -> tuple | None:

@@ -15,6 +15,7 @@ import psycopg
 import pytest
 from psycopg import errors
 
+from motovault.core.db import connect
 from motovault.core.paths import project_root
 from motovault.testing.postgrest_proc import PostgrestServer
 from tenancy_world import seed
@@ -59,7 +60,7 @@ def test_each_role_has_its_statement_timeout_in_this_database_only(settings, clo
             "where s.setdatabase = 0 and r.rolname = any(%s)",
             (list(EXPECTED),),
         ).fetchone()[0] == 0
-    with psycopg.connect(settings.dsn("postgres", "postgres"), autocommit=True) as conn:
+    with connect(settings.dsn("postgres", "postgres")) as conn:
         assert role_settings(conn) == {}, "another database of the cluster is untouched"
 
 
@@ -78,11 +79,11 @@ def analyst_login(clone_db):
 
 def test_an_over_long_analyst_query_is_cancelled_with_a_clear_error(settings, clone_db, analyst_login):
     url = f"postgresql://analyst:{analyst_login}@{settings.pg_host}:{settings.pg_port}/{clone_db.name}"
-    with psycopg.connect(url, autocommit=True) as conn:
+    with connect(url) as conn:
         assert conn.execute("show statement_timeout").fetchone()[0] == "30s"
     with clone_db.connect() as conn:
         conn.execute(f'alter role analyst in database "{clone_db.name}" set statement_timeout = \'1s\'')
-    with psycopg.connect(url, autocommit=True) as conn:
+    with connect(url) as conn:
         assert conn.execute("select current_user").fetchone()[0] == "analyst"
         assert conn.execute("select pg_sleep(0.1), 1").fetchone()[1] == 1
         started = time.monotonic()

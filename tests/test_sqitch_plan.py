@@ -12,6 +12,7 @@ import psycopg
 import pytest
 from psycopg import sql
 
+from motovault.core.db import connect as db_connect
 from motovault.core.plan import load_plan
 from motovault.stack import database
 from motovault.stack.settings import AUTHENTICATOR_ROLE, OWNER_ROLE
@@ -47,7 +48,7 @@ def sqitch(settings, dbname: str, *args: str) -> str:
 
 
 def connect(settings, dbname: str, user: str = "postgres") -> psycopg.Connection:
-    return psycopg.connect(settings.dsn(dbname, user), autocommit=True)
+    return db_connect(settings.dsn(dbname, user))
 
 
 def deployed_changes(settings, dbname: str) -> list[str]:

@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import Iterator
 
 import httpx
-import psycopg
 import pytest
 
+from motovault.core.db import connect
 from motovault.core.paths import project_root
 from motovault.core.plan import load_plan
 from motovault.core.proc import free_port, pid_alive, port_open
@@ -124,7 +124,7 @@ def test_up_twice_down_up_keeps_data_status_reset(stack: Stack):
     # the buffer cache is sized for the machine (a quarter of the memory, 128 MB to 1 GB)
     from motovault.stack.cluster import shared_buffers_mb
 
-    with psycopg.connect(stack.owner_url(), autocommit=True) as conn:
+    with connect(stack.owner_url()) as conn:
         mb = conn.execute("select setting::bigint * 8192 / 1048576 from pg_settings where name = 'shared_buffers'").fetchone()[0]
     assert mb == shared_buffers_mb()
 
@@ -144,7 +144,7 @@ def test_up_twice_down_up_keeps_data_status_reset(stack: Stack):
     assert curl_status(next(l.strip() for l in second.splitlines() if l.strip().startswith("curl "))) == 200
 
     # a marker the plan knows nothing about
-    with psycopg.connect(stack.owner_url(), autocommit=True) as conn:
+    with connect(stack.owner_url()) as conn:
         conn.execute("create schema if not exists scratch")
         conn.execute("create table scratch.marker (note text)")
         conn.execute("insert into scratch.marker values ('survives down and up')")
@@ -168,7 +168,7 @@ def test_up_twice_down_up_keeps_data_status_reset(stack: Stack):
     assert steps(third)["cluster"] == "already initialized"
     assert steps(third)["postgres"].startswith("started")
     assert steps(third)["replica"].startswith(f"started on 127.0.0.1:{stack.replica_port}"), third
-    with psycopg.connect(stack.owner_url(), autocommit=True) as conn:
+    with connect(stack.owner_url()) as conn:
         assert conn.execute("select note from scratch.marker").fetchone()[0] == "survives down and up"
 
     status = stack.run("status").stdout

@@ -10,6 +10,7 @@ import argparse
 
 import psycopg
 
+from ..core.db import connect
 from ..core.errors import MotovaultError
 from ..stack.settings import OWNER_ROLE, load_settings
 
@@ -24,7 +25,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 def maintain(dsn: str, months_ahead: int = 6) -> list[str]:
     """Create the missing event partitions; returns the partitions created."""
     try:
-        with psycopg.connect(dsn, autocommit=True) as conn:
+        with connect(dsn, application_name="motovault maintain") as conn:
             rows = conn.execute(
                 "select p from app.ensure_vehicle_event_partitions(months_ahead => %s) as p", (months_ahead,)
             ).fetchall()

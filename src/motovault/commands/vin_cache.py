@@ -29,12 +29,13 @@ def add_purge_parser(vsub: argparse._SubParsersAction) -> None:  # type: ignore[
 def run_purge(args: argparse.Namespace) -> int:
     import psycopg
 
+    from ..core.db import connect
     from ..stack.settings import worker_dsn
 
     if args.keep_jobs_days < 0:
         raise MotovaultError(f"--keep-jobs-days: must be 0 or more, got {args.keep_jobs_days}")
     try:
-        with psycopg.connect(args.dsn or worker_dsn(), autocommit=True, connect_timeout=10) as conn:
+        with connect(args.dsn or worker_dsn(), application_name="motovault vin-cache") as conn:
             cache = conn.execute("select app.purge_vin_cache()").fetchone()[0]  # type: ignore[index]
             jobs = conn.execute("select app.purge_vin_decode_jobs(%s)", (args.keep_jobs_days,)).fetchone()[0]  # type: ignore[index]
     except psycopg.Error as exc:

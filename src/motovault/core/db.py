@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import psycopg
 from psycopg.conninfo import conninfo_to_dict
+from psycopg.rows import TupleRow
 
 from .errors import MotovaultError
 
@@ -34,7 +35,7 @@ def connect(
     application_name: str = "motovault",
     connect_timeout: int = DEFAULT_CONNECT_TIMEOUT,
     what: str | None = None,
-) -> psycopg.Connection[tuple[object, ...]]:
+) -> psycopg.Connection[TupleRow]:
     """A psycopg connection, or a one-line MotovaultError naming ``what`` (default: host:port/db)."""
     try:
         return psycopg.connect(

@@ -35,6 +35,7 @@ from typing import Callable
 import psycopg
 from psycopg import sql
 
+from ..core.db import connect
 from ..core.errors import MotovaultError
 from ..core.paths import pg_bindir
 from . import database
@@ -143,10 +144,7 @@ def create(dsn: str, output: Path, progress: Progress = _quiet) -> BackupResult:
     """Dump the database at `dsn` (a superuser: RLS is forced on tenant tables) into one tar file."""
     output = output.resolve()
     output.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        conn = psycopg.connect(_libpq_dsn(dsn), connect_timeout=10)
-    except psycopg.OperationalError as exc:
-        raise MotovaultError(f"cannot connect to {_redact(dsn)}: {str(exc).strip().splitlines()[0]}") from None
+    conn = connect(_libpq_dsn(dsn), autocommit=False, application_name="motovault backup", what=_redact(dsn))
     with conn, tempfile.TemporaryDirectory(prefix="motovault-backup-") as tmp:
         conn.execute("set transaction isolation level repeatable read, read only")
         snapshot = conn.execute("select pg_export_snapshot()").fetchone()[0]
@@ -261,7 +259,7 @@ def verify(settings: Settings, path: Path, progress: Progress = _quiet, keep: bo
                 ],
                 "pg_restore",
             )
-            with psycopg.connect(settings.dsn(scratch, SUPERUSER), autocommit=True) as conn:
+            with connect(settings.dsn(scratch, SUPERUSER), application_name="motovault backup") as conn:
                 for s in manifest.get("role_settings", []):
                     conn.execute(
                         sql.SQL("alter role {} in database {} set {} = {}").format(
@@ -280,7 +278,7 @@ def verify(settings: Settings, path: Path, progress: Progress = _quiet, keep: bo
                     reason = f"{', '.join(failed)} not ok" if failed else str(exc).splitlines()[-1].strip()
                     raise MotovaultError(f"sqitch verify failed on the restored database: {reason}") from None
             progress("comparing row counts and checksums")
-            with psycopg.connect(settings.dsn(scratch, SUPERUSER)) as conn:
+            with connect(settings.dsn(scratch, SUPERUSER), autocommit=False, application_name="motovault backup") as conn:
                 actual = table_fingerprints(conn)
             problems = compare_tables(manifest["tables"], actual)
             if problems:

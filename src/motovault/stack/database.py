@@ -11,16 +11,14 @@ from typing import Callable
 
 import psycopg
 
+from ..core.db import connect
 from ..core.errors import MotovaultError
 from ..core.paths import project_root
 from .settings import OWNER_ROLE, SUPERUSER, Settings
 
 
 def superuser_connect(settings: Settings, dbname: str = "postgres") -> psycopg.Connection:
-    try:
-        return psycopg.connect(settings.dsn(dbname, SUPERUSER), autocommit=True, connect_timeout=10)
-    except psycopg.OperationalError as exc:
-        raise MotovaultError(f"cannot connect to PostgreSQL on port {settings.pg_port}: {exc}") from None
+    return connect(settings.dsn(dbname, SUPERUSER), what=f"PostgreSQL on port {settings.pg_port}")
 
 
 def bootstrap(settings: Settings, dbname: str | None = None) -> bool:

@@ -27,6 +27,7 @@ from typing import Callable
 
 import psycopg
 
+from ..core.db import connect
 from ..core.errors import MotovaultError
 from ..core.paths import pg_bindir, state_dir
 from ..core.proc import pid_alive, port_open, run
@@ -198,12 +199,9 @@ def start(replica: Replica) -> str:
 
 
 def replica_connect(replica: Replica, dbname: str = "postgres", user: str = SUPERUSER) -> psycopg.Connection:
-    try:
-        return psycopg.connect(replica.settings().dsn(dbname, user), autocommit=True, connect_timeout=5)
-    except psycopg.OperationalError as exc:
-        raise MotovaultError(
-            f"cannot connect to the replica on port {replica.serving_port()}: {str(exc).strip().splitlines()[-1]}"
-        ) from None
+    return connect(
+        replica.settings().dsn(dbname, user), connect_timeout=5, what=f"the replica on port {replica.serving_port()}"
+    )
 
 
 def _receiver(replica: Replica) -> tuple[str, str] | None:

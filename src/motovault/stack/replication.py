@@ -14,6 +14,7 @@ from pathlib import Path
 
 import psycopg
 
+from ..core.db import connect
 from ..core.errors import MotovaultError
 from ..core.paths import project_root
 from ..core.proc import port_open
@@ -28,10 +29,7 @@ def primary_connect(settings: Settings) -> psycopg.Connection:
     where = f"{settings.pg_host}:{settings.pg_port}"
     if not port_open(settings.pg_host, settings.pg_port):
         raise MotovaultError(f"the primary is not running on {where} (make up starts it)")
-    try:
-        return psycopg.connect(settings.dsn("postgres", SUPERUSER), autocommit=True, connect_timeout=10)
-    except psycopg.OperationalError as exc:
-        raise MotovaultError(f"cannot connect to the primary on {where}: {str(exc).strip().splitlines()[-1]}") from None
+    return connect(settings.dsn("postgres", SUPERUSER), what=f"the primary on {where}")
 
 
 def one(conn: psycopg.Connection, query: str, params: tuple[object, ...] = ()) -> object:

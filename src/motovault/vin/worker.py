@@ -37,6 +37,7 @@ from typing import Any, Callable, Sequence
 import orjson
 import psycopg
 
+from ..core.db import connect
 from ..core.errors import MotovaultError
 
 CHANNEL = "vin_decode"
@@ -196,10 +197,7 @@ class Worker:
 
     # -- connection
     def _open(self) -> psycopg.Connection:
-        try:
-            conn = psycopg.connect(self.dsn, autocommit=True, connect_timeout=10, application_name="motovault worker")
-        except psycopg.OperationalError as exc:
-            raise MotovaultError(f"cannot connect to the database: {exc}") from None
+        conn = connect(self.dsn, application_name="motovault worker", what="the database")
         if self.role:
             conn.execute(f'set role "{self.role}"')
         return conn
