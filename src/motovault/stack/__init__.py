@@ -1,5 +1,5 @@
-"""Running a local stack: the settings and secrets of ``.state/`` (:mod:`.settings`), the local
-PostgreSQL cluster (:mod:`.cluster`), provisioning and deploying a
+"""Running a local stack: the settings and secrets of ``.state/`` (:mod:`.settings`), one PostgreSQL
+instance class for the primary and the replica (:mod:`.cluster`), provisioning and deploying a
 database (:mod:`.database`), the read replica (:mod:`.replica`, :mod:`.replication`), backups
 (:mod:`.backup`), PostgREST (:mod:`.postgrest`), the demo data (:mod:`.demo`) and ``make up/down``
 (:mod:`.stack`).

@@ -70,7 +70,7 @@ class PgBouncer:
             for path in (self.workdir, *self.workdir.iterdir()):
                 os.chown(path, user.pw_uid, user.pw_gid)
         self.proc = subprocess.Popen(
-            cluster._as_service_user([binary, str(self.workdir / "pgbouncer.ini")]),
+            cluster.as_service_user([binary, str(self.workdir / "pgbouncer.ini")]),
             stdout=subprocess.DEVNULL,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
