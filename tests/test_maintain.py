@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from motovault.cli import main
 from motovault.commands.maintain import maintain
 
 
@@ -27,3 +28,11 @@ def created_months(clone_db) -> list[str]:
                 "date_trunc('month', now()) + interval '14 months', interval '1 month') as m"
             )
         ]
+
+
+def test_maintain_command_takes_a_dsn(clone_db, capsys):
+    assert main(["maintain", "--dsn", clone_db.url("motovault_owner"), "--months-ahead", "14"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out == [f"app.vehicle_events_p{m}" for m in created_months(clone_db)]
+    assert main(["maintain", "--dsn", clone_db.url("motovault_owner"), "--months-ahead", "14"]) == 0
+    assert capsys.readouterr().out == "event partitions: nothing to create\n"

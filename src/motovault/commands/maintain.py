@@ -18,7 +18,8 @@ from ..stack.settings import OWNER_ROLE, load_settings
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser("maintain", help="periodic job: create the event partitions ahead")
     p.add_argument("--months-ahead", type=int, default=6, help="months of partitions to keep ahead (default 6)")
-    p.add_argument("--dbname", default=None, help="database (default: the local motovault database)")
+    p.add_argument("--dsn", metavar="URL", default=None,
+                   help="connection URL of the database (default: the local motovault database as the owner role)")
     p.set_defaults(func=run)
 
 
@@ -39,7 +40,7 @@ def maintain(dsn: str, months_ahead: int = 6) -> list[str]:
 
 
 def run(args: argparse.Namespace) -> int:
-    settings = load_settings()
-    created = maintain(settings.dsn(args.dbname, OWNER_ROLE), args.months_ahead)
+    dsn = args.dsn or load_settings().dsn(user=OWNER_ROLE)
+    created = maintain(dsn, args.months_ahead)
     print("\n".join(created) if created else "event partitions: nothing to create")
     return 0

@@ -21,7 +21,8 @@ def add_purge_parser(vsub: argparse._SubParsersAction) -> None:  # type: ignore[
         description="Runs app.purge_vin_cache() (rows past expires_at: 30 days for decoded VINs, 1 day for "
         "negative entries, see motovault.vin_cache_ttl_days) and app.purge_vin_decode_jobs(--keep-jobs-days).",
     )
-    p.add_argument("--dsn", default=None, help="connection string (default the local stack's owner role)")
+    p.add_argument("--dsn", metavar="URL", default=None,
+                   help="connection URL of the database (default: $MOTOVAULT_WORKER_DSN or the local stack)")
     p.add_argument("--keep-jobs-days", type=int, default=7, help="keep done jobs this many days (default 7)")
     p.set_defaults(func=run_purge)
 

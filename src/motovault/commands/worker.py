@@ -30,7 +30,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--lease", type=int, default=60, metavar="SECONDS", help="lease per batch (default 60)")
     p.add_argument("--poll", type=float, default=5.0, metavar="SECONDS",
                    help="also look for due retries this often when idle (default 5)")
-    p.add_argument("--dsn", default=None, help="connection string (default $MOTOVAULT_WORKER_DSN or the local stack)")
+    p.add_argument("--dsn", metavar="URL", default=None,
+                   help="connection URL of the database (default: $MOTOVAULT_WORKER_DSN or the local stack)")
     p.add_argument("--no-set-role", dest="set_role", action="store_false",
                    help="do not `set role vin_worker` (the login role already is the worker's)")
     p.add_argument("--quiet", "-q", action="store_true", help="no line per batch")
