@@ -7,30 +7,27 @@ and stopped again at the end if this session started it.
 
 from __future__ import annotations
 
-import itertools
 import os
 import uuid
 from pathlib import Path
 from typing import Iterator
 
-import psycopg
 import pytest
 from psycopg.conninfo import make_conninfo
 from pytest_postgresql import factories
-from pytest_postgresql.janitor import DatabaseJanitor
 
 from motovault.core.db import connect
 from motovault.doctor.suppress import load_check_exceptions
 from motovault.stack import cluster, database
-from motovault.stack.settings import OWNER_ROLE, SUPERUSER, load_settings
+from motovault.stack.settings import OWNER_ROLE, SUPERUSER
 from motovault.stack.stack import ensure_cluster
 from motovault.testing.pgtap import run_pgtap
 from motovault.testing.postgrest_proc import PostgrestServer
 from motovault.testing.rule_exceptions import rule_exceptions_function
+from support.databases import SETTINGS, TEMPLATE_BASE, ClonedDatabase, clone_name
+from support.pooling import serve_api
 
 ROOT = Path(__file__).resolve().parents[1]
-SETTINGS = load_settings()
-TEMPLATE_BASE = f"mvtest_{os.getpid()}"
 
 
 #: the pgTAP test-helper schema `tests` (docs/testing.md); test databases only, never in the sqitch plan
@@ -76,80 +73,33 @@ postgresql_template = factories.postgresql_noproc(
 #: a psycopg connection (superuser) to a fresh clone of the template, per test
 db = factories.postgresql("postgresql_template")
 
-_names = itertools.count()
-
-
-def copy_role_settings(source: str, target: str) -> None:
-    """ALTER ROLE ... IN DATABASE settings belong to one database: CREATE DATABASE ... TEMPLATE does not
-    copy them. A clone gets the template's (the ones the plan's role_settings change made)."""
-    with connect(SETTINGS.dsn("postgres", SUPERUSER)) as conn:
-        statements = conn.execute(
-            """
-            select format('alter role %%I in database %%I set %%s = %%L', r.rolname, %s::text,
-                          split_part(c, '=', 1), substr(c, strpos(c, '=') + 1))
-            from pg_db_role_setting as s
-            join pg_roles as r on r.oid = s.setrole
-            join pg_database as d on d.oid = s.setdatabase
-            cross join unnest(s.setconfig) as c
-            where d.datname = %s
-            """,
-            (target, source),
-        ).fetchall()
-        for (statement,) in statements:
-            conn.execute(statement)
-
-
-class ClonedDatabase:
-    """A database cloned from the session template, with its name and URLs."""
-
-    def __init__(self, template: object, name: str) -> None:
-        self.name = name
-        self._janitor = DatabaseJanitor(
-            user=SUPERUSER,
-            host=SETTINGS.pg_host,
-            port=SETTINGS.pg_port,
-            dbname=name,
-            template_dbname=template.template_dbname,  # type: ignore[attr-defined]
-            version=template.version,  # type: ignore[attr-defined]
-            password=SETTINGS.secrets["MOTOVAULT_SUPERUSER_PASSWORD"],
-        )
-
-    def __enter__(self) -> "ClonedDatabase":
-        self._janitor.init()
-        copy_role_settings(self._janitor.template_dbname, self.name)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._janitor.drop()
-
-    def url(self, user: str = SUPERUSER) -> str:
-        return SETTINGS.dsn(self.name, user)
-
-    def connect(self, user: str = SUPERUSER) -> psycopg.Connection:
-        return connect(self.url(user))
-
-
 @pytest.fixture
 def clone_db(postgresql_template: object) -> Iterator[ClonedDatabase]:
     """A fresh clone of the template under a unique name (for tests that need its name)."""
-    with ClonedDatabase(postgresql_template, f"{TEMPLATE_BASE}_c{next(_names)}") as clone:
+    with ClonedDatabase(postgresql_template, clone_name("c")) as clone:
         yield clone
 
 
 @pytest.fixture(scope="module")
-def api_db(postgresql_template: object) -> Iterator[ClonedDatabase]:
-    with ClonedDatabase(postgresql_template, f"{TEMPLATE_BASE}_api{next(_names)}") as clone:
+def api_kind() -> str:
+    """How `api` reaches the database: "direct", or "pgbouncer-transaction" (support/pooling.py). A
+    module overrides this fixture, parametrized, to run its API tests both ways."""
+    return "direct"
+
+
+@pytest.fixture(scope="module")
+def api_db(postgresql_template: object, api_kind: str) -> Iterator[ClonedDatabase]:
+    """A module-scoped clone for the API tests (one per api_kind: the runs never share data)."""
+    with ClonedDatabase(postgresql_template, clone_name("api")) as clone:
         yield clone
 
 
 @pytest.fixture(scope="module")
-def api(api_db: ClonedDatabase) -> Iterator[PostgrestServer]:
-    """The real PostgREST binary on free ports against a module-scoped clone."""
-    server = PostgrestServer(SETTINGS, api_db.name).start()
-    try:
+def api(api_db: ClonedDatabase, api_kind: str) -> Iterator[PostgrestServer]:
+    """The real PostgREST binary on free ports against a module-scoped clone (behind PgBouncer when
+    api_kind says so)."""
+    with serve_api(api_kind, api_db.name) as server:
         yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture

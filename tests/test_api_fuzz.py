@@ -21,8 +21,8 @@ import schemathesis
 from hypothesis import HealthCheck, Phase, settings
 from schemathesis.checks import not_a_server_error
 
-from hardening import DEMO_TENANT, load_demo
-from tenancy_world import seed
+from support.hardening import DEMO_TENANT, load_demo
+from support.tenancy_world import seed
 
 pytestmark = pytest.mark.api
 
@@ -42,7 +42,7 @@ STATS: dict = {"requests": 0, "by_status": {}}
 def foreign_ids(api_db) -> set[str]:
     """Every id that belongs to another tenant: its rows in every tenant table, the tenant, its users.
     The database gets its role timeouts first, as deployed (app_user: 5 s)."""
-    from conftest import SETTINGS
+    from support.databases import SETTINGS
 
     with api_db.connect() as conn:
         load_demo(conn)

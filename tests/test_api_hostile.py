@@ -14,7 +14,7 @@ import uuid
 import httpx
 import pytest
 
-from hardening import (
+from support.hardening import (
     DATE_TYPES,
     DEMO_OWNER,
     DEMO_TENANT,
@@ -28,12 +28,12 @@ from hardening import (
     row_counts,
     writable,
 )
-from tenancy_world import World, seed
+from support.tenancy_world import World, seed
 
 
 @pytest.fixture(scope="module")
 def settings_module():  # type: ignore[no-untyped-def]
-    from conftest import SETTINGS
+    from support.databases import SETTINGS
 
     return SETTINGS
 

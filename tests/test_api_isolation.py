@@ -1,4 +1,5 @@
-"""Tenant isolation through the real PostgREST, for every endpoint in its OpenAPI document.
+"""Tenant isolation through the real PostgREST, for every endpoint in its OpenAPI document; PostgREST
+reached directly and behind PgBouncer in transaction mode (api_kind).
 
 The endpoint list comes from the OpenAPI document itself, so a new table or RPC is covered
 without touching this file. Two tenants, each with owner/admin/member/viewer, and an outsider.
@@ -11,9 +12,16 @@ import uuid
 import httpx
 import pytest
 
-from tenancy_world import World, seed
+from support.pooling import KINDS
+from support.tenancy_world import World, seed
 
 pytestmark = pytest.mark.api
+
+
+@pytest.fixture(scope="module", params=KINDS)
+def api_kind(request: pytest.FixtureRequest) -> str:
+    """Every test here runs against PostgREST directly and behind PgBouncer in transaction mode."""
+    return str(request.param)
 
 
 @pytest.fixture(scope="module")

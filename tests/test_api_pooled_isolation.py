@@ -1,6 +1,7 @@
-"""tests/test_api_isolation.py again, unchanged, with PostgREST behind PgBouncer in transaction mode,
-plus pooling checks: requests of different tenants interleaved over three server connections never
-see each other's rows."""
+"""Pooling checks with PostgREST behind PgBouncer in transaction mode: it really goes through
+PgBouncer, and requests of different tenants interleaved over three server connections never see each
+other's rows. (tests/test_api_isolation.py and tests/test_api_rules.py run all their tests this way
+too, through their api_kind fixture.)"""
 
 from __future__ import annotations
 
@@ -8,10 +9,21 @@ import concurrent.futures
 
 import pytest
 
-from pooling import api, settings_module  # noqa: F401  (overrides conftest's api)
-from test_api_isolation import *  # noqa: F401,F403
+from support.pooling import PGBOUNCER
+from support.tenancy_world import World, seed
 
 pytestmark = pytest.mark.api
+
+
+@pytest.fixture(scope="module", params=[PGBOUNCER])
+def api_kind(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture(scope="module")
+def world(api_db) -> World:
+    with api_db.connect() as conn:
+        return seed(conn)
 
 
 def test_postgrest_really_goes_through_pgbouncer(api, api_db):

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from hardening import load_demo
+from support.hardening import load_demo
 
 MV = [sys.executable, "-m", "motovault"]
 

@@ -24,7 +24,7 @@ from motovault.core.plan import load_plan
 from motovault.stack import database
 from motovault.stack.database import LockNotAvailable
 from motovault.stack.settings import OWNER_ROLE, load_settings
-from test_migrations_live import schema_dump
+from support.databases import schema_dump
 
 ROOT = Path(__file__).resolve().parents[1]
 SETTINGS = load_settings()

@@ -19,7 +19,7 @@ import pytest
 
 from motovault.core.db import connect
 from motovault.stack.settings import AUTHENTICATOR_ROLE, OWNER_ROLE
-from test_rls_plan import nodes
+from support.plans import nodes
 
 TENANTS = 200
 VEHICLES_PER_TENANT = 5

@@ -19,19 +19,19 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
 import time
 
 import psycopg
 import pytest
 
-from hardening import load_demo
-from motovault.core.paths import pg_bindir, project_root
+from motovault.core.paths import project_root
 from motovault.core.plan import load_plan
 from motovault.stack import database
 from motovault.stack.backup import role_settings, table_fingerprints
 from motovault.stack.settings import OWNER_ROLE
-from tenancy_world import seed
+from support.databases import schema_dump
+from support.hardening import load_demo
+from support.tenancy_world import seed
 
 
 def plan_tags() -> dict[str, str]:
@@ -99,18 +99,6 @@ def generate(conn: psycopg.Connection) -> None:
                     conn.execute(f"insert into {table} ({cols}) select {cols} from {table}")
             except psycopg.Error:
                 break
-
-
-def schema_dump(settings, dbname: str) -> str:
-    out = subprocess.run(
-        [str(pg_bindir() / "pg_dump"), "--schema-only", "--exclude-schema=sqitch", settings.dsn(dbname)],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    # \\restrict lines carry a random key per run (pg_dump 15.14+)
-    lines = [l for l in out.splitlines() if l.strip() and not l.startswith(("--", "\\restrict", "\\unrestrict"))]
-    return "\n".join(lines)
 
 
 def snapshot(conn: psycopg.Connection) -> tuple[dict, dict[str, int]]:

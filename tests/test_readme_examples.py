@@ -41,7 +41,7 @@ import pytest
 from motovault.stack.demo import DEMO_TENANT_ID, DEMO_USERS
 from motovault.stack.settings import load_settings
 from motovault.testing.postgrest_proc import PostgrestServer
-from readme_examples import (
+from support.readme_examples import (
     COMMAND_LIKE,
     EXAMPLE_LANGS,
     SHELL_LANGS,

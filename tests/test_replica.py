@@ -22,12 +22,12 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from conftest import SETTINGS, TEMPLATE_BASE, ClonedDatabase
 from motovault.core.db import connect
 from motovault.core.proc import free_port, pid_alive, port_open
 from motovault.stack import replica as rep
 from motovault.stack.replication import drop_slot
 from motovault.stack.settings import ANALYST_LOGIN, OWNER_ROLE, REPLICATION_ROLE, SUPERUSER
+from support.databases import SETTINGS, TEMPLATE_BASE, ClonedDatabase
 
 ROOT = Path(__file__).resolve().parents[1]
 QUERIES = sorted((ROOT / "sql" / "analyst").glob("*.sql"))

@@ -15,7 +15,7 @@ import pytest
 
 from motovault.stack import cluster
 from motovault.testing.postgrest_proc import PostgrestServer
-from tenancy_world import seed
+from support.tenancy_world import seed
 
 pytestmark = [pytest.mark.api, pytest.mark.slow]
 

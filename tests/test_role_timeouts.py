@@ -18,7 +18,7 @@ from psycopg import errors
 from motovault.core.db import connect
 from motovault.core.paths import project_root
 from motovault.testing.postgrest_proc import PostgrestServer
-from tenancy_world import seed
+from support.tenancy_world import seed
 
 EXPECTED = {"app_user": "5s", "analyst": "30s", "anon": "2s", "vin_worker": "60s"}
 

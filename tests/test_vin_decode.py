@@ -10,10 +10,10 @@ import httpx
 import pytest
 import ultravin
 
-import vpic_fixtures as fx
 from motovault.core.errors import MotovaultError
 from motovault.vin import decode as D
 from motovault.vin.vpic import VpicClient
+from support import vpic_fixtures as fx
 
 
 def test_offline_decode_of_a_known_vin() -> None:

@@ -12,7 +12,7 @@ import pytest
 from motovault.stack.settings import OWNER_ROLE
 from motovault.vin.decode import decode_many
 from motovault.vin.worker import _COPY, _COPY_TYPES, int_array, raw_json, result_row, text_array
-from test_vin_worker import ACCORD, make_tenant, random_vins, worker_for
+from support.vin_worker import ACCORD, make_tenant, random_vins, worker_for
 
 HOSTILE_TEXTS = ['a "quoted" word', "back\\slash", "comma, {brace}", "NULL", "", "tab\there", "new\nline", "ünï ☃", None]
 

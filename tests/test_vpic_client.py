@@ -11,11 +11,11 @@ from urllib.parse import parse_qs
 import httpx
 import pytest
 
-import vpic_fixtures as fx
 from motovault import __version__
 from motovault.core.errors import MotovaultError
 from motovault.vin.decode import from_vpic
 from motovault.vin.vpic import BATCH_LIMIT, VpicClient, parse_retry_after
+from support import vpic_fixtures as fx
 
 BASE = "https://vpic.test/api/vehicles/"
 NOW = 1_700_000_000.0

@@ -12,7 +12,7 @@ from typing import Any
 
 import httpx
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+REPO_ROOT = Path(__file__).resolve().parents[2]
 SHARED_DIR = REPO_ROOT.parent / "shared" / "fixtures" / "vpic"
 LOCAL_DIR = REPO_ROOT / "tests" / "fixtures" / "vpic"
 FIXTURE_DIR = SHARED_DIR if SHARED_DIR.is_dir() else LOCAL_DIR

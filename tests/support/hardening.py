@@ -10,7 +10,7 @@ from pathlib import Path
 import psycopg
 from psycopg import sql
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 DEMO_TENANT = "d0000000-0000-4000-8000-000000000001"
 DEMO_OWNER = "d0000000-0000-4000-8000-0000000000a1"
