@@ -45,7 +45,7 @@ def run_create(args: argparse.Namespace) -> int:
     dsn = args.dsn or settings.dsn(settings.db_name, SUPERUSER)
     output = args.output
     if output is None:
-        stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+        stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
         output = Path(f"motovault-{settings.db_name if not args.dsn else 'db'}-{stamp}.backup.tar")
     result = backup.create(dsn, output, _progress(args))
     print(result.path)

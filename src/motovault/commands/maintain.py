@@ -10,7 +10,7 @@ import argparse
 
 import psycopg
 
-from ..core.db import connect
+from ..core.db import connect, one_row
 from ..core.errors import MotovaultError
 from ..stack.settings import OWNER_ROLE, load_settings
 
@@ -30,7 +30,7 @@ def maintain(dsn: str, months_ahead: int = 6) -> list[str]:
             rows = conn.execute(
                 "select p from app.ensure_vehicle_event_partitions(months_ahead => %s) as p", (months_ahead,)
             ).fetchall()
-            default_rows = conn.execute("select count(*) from app.vehicle_events_default").fetchone()[0]
+            default_rows = one_row(conn, "select count(*) from app.vehicle_events_default")[0]
     except psycopg.Error as exc:
         raise MotovaultError(str(exc).strip()) from None
     created = [r[0] for r in rows]

@@ -6,8 +6,8 @@ import os
 import re
 import subprocess
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import psycopg
 
@@ -220,8 +220,8 @@ def failure_detail(stdout: str, stderr: str, limit: int = 20) -> str:
     """What a failed sqitch run said that matters: the error lines (with the change they hit and the
     revert that followed), not only its last lines, which after a failed deploy are all "- change .. ok"
     lines of the automatic revert."""
-    lines = [l for l in (stderr + "\n" + stdout).splitlines() if l.strip() and not l.startswith("LOCATION:")]
-    errors = [l for l in lines if any(w in l for w in _ERROR_WORDS)]
+    lines = [line for line in (stderr + "\n" + stdout).splitlines() if line.strip() and not line.startswith("LOCATION:")]
+    errors = [line for line in lines if any(w in line for w in _ERROR_WORDS)]
     if not errors:
         return "\n".join(lines[-limit:])
     return "\n".join(errors[:limit])

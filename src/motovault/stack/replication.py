@@ -33,7 +33,7 @@ def primary_connect(settings: Settings) -> psycopg.Connection:
 
 
 def one(conn: psycopg.Connection, query: str, params: tuple[object, ...] = ()) -> object:
-    row = conn.execute(query, params).fetchone()  # type: ignore[arg-type]
+    row = conn.execute(query, params).fetchone()
     return None if row is None else row[0]
 
 

@@ -40,7 +40,7 @@ class PgBouncer:
     workdir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="pgbouncer-")))
     proc: subprocess.Popen[bytes] | None = None
 
-    def start(self) -> "PgBouncer":
+    def start(self) -> PgBouncer:
         binary = pgbouncer_bin()
         if binary is None:
             raise MotovaultError("pgbouncer is not installed (make deps installs the Debian package)")
@@ -111,7 +111,7 @@ class PooledPostgrestServer(PostgrestServer):
 
     bouncer: PgBouncer | None = None
 
-    def start(self) -> "PooledPostgrestServer":
+    def start(self) -> PooledPostgrestServer:
         assert self.bouncer is not None
         self.port, self.admin_port = free_port(), free_port()
         env = {**POSTGREST_BEHIND_PGBOUNCER, **self.extra_env}

@@ -46,7 +46,7 @@ class PostgrestServer:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self) -> "PostgrestServer":
+    def start(self) -> PostgrestServer:
         self.port, self.admin_port = free_port(), free_port()
         db_uri = self.settings.dsn(self.dbname, AUTHENTICATOR_ROLE).replace("postgresql://", "postgres://", 1)
         self.proc = postgrest.start(
