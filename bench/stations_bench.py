@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import psycopg  # noqa: E402
-from fuel_bench import Progress, copy_rows  # noqa: E402
+from fuel_bench import copy_rows  # noqa: E402
 
 from motovault.stack import database  # noqa: E402
 from motovault.stack.settings import load_settings  # noqa: E402

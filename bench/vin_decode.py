@@ -80,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
         del results
 
     base, nogc, full = max(base_rates), max(nogc_rates), max(full_rates)
-    ratios = [f / b for f, b in zip(full_rates, base_rates)]
+    ratios = [f / b for f, b in zip(full_rates, base_rates, strict=False)]
     figures = {
         "vins": len(vins),
         "rounds": args.rounds,

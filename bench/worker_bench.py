@@ -35,7 +35,7 @@ import psycopg  # noqa: E402
 from psycopg import sql  # noqa: E402
 
 from motovault.stack import database  # noqa: E402
-from motovault.stack.settings import OWNER_ROLE, load_settings  # noqa: E402
+from motovault.stack.settings import OWNER_ROLE  # noqa: E402
 from motovault.stack.stack import ensure_cluster  # noqa: E402
 from motovault.testing.postgrest_proc import PostgrestServer  # noqa: E402
 from motovault.vin.worker import Worker  # noqa: E402

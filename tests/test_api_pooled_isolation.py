@@ -9,6 +9,7 @@ import concurrent.futures
 
 import pytest
 
+from motovault.core.db import one_row
 from support.pooling import PGBOUNCER
 from support.tenancy_world import World, seed
 
@@ -29,9 +30,7 @@ def world(api_db) -> World:
 def test_postgrest_really_goes_through_pgbouncer(api, api_db):
     assert api.bouncer is not None and api.bouncer.proc is not None and api.bouncer.proc.poll() is None
     with api_db.connect() as conn:
-        via_bouncer = conn.execute(
-            "select count(*) from pg_stat_activity where datname = current_database() and usename = 'authenticator'"
-        ).fetchone()[0]
+        via_bouncer = one_row(conn, "select count(*) from pg_stat_activity where datname = current_database() and usename = 'authenticator'")[0]
     assert 0 < via_bouncer <= 3, "PostgREST's connections are PgBouncer's (pool size 3)"
 
 
@@ -45,5 +44,5 @@ def test_interleaved_tenants_never_share_claims_over_pooled_connections(api, wor
 
     jobs = [t.id for t in world.tenants()] * 40
     with concurrent.futures.ThreadPoolExecutor(max_workers=8) as pool:
-        for tenant_id, seen in zip(jobs, pool.map(fetch, jobs)):
+        for tenant_id, seen in zip(jobs, pool.map(fetch, jobs), strict=False):
             assert seen == {tenant_id}

@@ -7,6 +7,7 @@ import uuid
 
 import pytest
 
+from motovault.core.db import one_row
 from support.pooling import KINDS
 from support.tenancy_world import World, seed
 
@@ -32,7 +33,7 @@ def as_(api, world: World, role: str, tenant: str = "a"):
 
 def count(api_db, sql: str, *args) -> int:
     with api_db.connect() as conn:
-        return conn.execute(sql, args).fetchone()[0]
+        return one_row(conn, sql, args)[0]
 
 
 # --- soft delete, restore, purge, audit ----------------------------------------------------------

@@ -14,7 +14,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from motovault.core.db import connect
+from motovault.core.db import connect, one_row
 from motovault.core.jwt import sign
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -103,7 +103,7 @@ def test_db_url_connects(settings, clone_db):
         assert conn.execute("select current_user, current_database()").fetchone() == ("motovault_owner", clone_db.name)
     authenticator = cli("db", "url", "--as", "authenticator", "--dbname", clone_db.name).stdout.strip()
     with connect(authenticator, connect_timeout=5, autocommit=False) as conn:
-        assert conn.execute("select current_user").fetchone()[0] == "authenticator"
+        assert one_row(conn, "select current_user")[0] == "authenticator"
 
 
 def test_db_url_defaults_to_the_stack_database(settings):
@@ -113,7 +113,7 @@ def test_db_url_defaults_to_the_stack_database(settings):
         settings.pg_host, settings.pg_port, settings.db_name, "motovault_owner")
     # the credentials are right even when the stack database does not exist yet
     with connect(psycopg.conninfo.make_conninfo(url, dbname="postgres"), connect_timeout=5, autocommit=False) as conn:
-        assert conn.execute("select current_user").fetchone()[0] == "motovault_owner"
+        assert one_row(conn, "select current_user")[0] == "motovault_owner"
 
 
 @pytest.mark.api

@@ -17,7 +17,7 @@ import psycopg
 import pytest
 
 from motovault.cli import main
-from motovault.core.db import connect
+from motovault.core.db import connect, one_row
 from motovault.core.errors import MotovaultError
 from motovault.core.paths import project_root, state_dir
 from motovault.core.plan import load_plan
@@ -79,7 +79,7 @@ def test_deploy_retries_a_change_that_could_not_lock_with_growing_pauses(monkeyp
                                output="  + earlier .. ok\n")
     calls: list[tuple[str, ...]] = []
 
-    def fake_sqitch(settings, dbname, *args, **kw):  # type: ignore[no-untyped-def]
+    def fake_sqitch(settings, dbname, *args, **kw):
         calls.append(args)
         if len(calls) < 3:
             raise failure
@@ -88,7 +88,7 @@ def test_deploy_retries_a_change_that_could_not_lock_with_growing_pauses(monkeyp
     monkeypatch.setattr(database, "sqitch", fake_sqitch)
     lines: list[str] = []
     pauses: list[float] = []
-    result = database.deploy(None, "db", "--to", "x", retries=3, retry_wait=2.0, progress=lines.append, sleep=pauses.append)  # type: ignore[arg-type]
+    result = database.deploy(None, "db", "--to", "x", retries=3, retry_wait=2.0, progress=lines.append, sleep=pauses.append)
     assert calls == [("deploy", "--to", "x")] * 3
     assert pauses == [2.0, 4.0]
     assert lines == [
@@ -98,7 +98,7 @@ def test_deploy_retries_a_change_that_could_not_lock_with_growing_pauses(monkeyp
     assert result.stdout.count("+ earlier") == 2 and "+ input_limits" in result.stdout
     calls.clear()
     with pytest.raises(LockNotAvailable, match="retry later$"):
-        database.deploy(None, "db", retries=1, retry_wait=0, progress=lines.append, sleep=pauses.append)  # type: ignore[arg-type]
+        database.deploy(None, "db", retries=1, retry_wait=0, progress=lines.append, sleep=pauses.append)
     assert len(calls) == 2
 
 
@@ -192,8 +192,7 @@ class Reader(threading.Thread):
 
 
 def deployed(conn: psycopg.Connection, change: str) -> bool:
-    return conn.execute("select exists (select from sqitch.changes where project = 'motovault' and change = %s)",
-                        (change,)).fetchone()[0]
+    return one_row(conn, "select exists (select from sqitch.changes where project = 'motovault' and change = %s)", (change,))[0]
 
 
 def test_a_change_that_cannot_lock_its_table_fails_fast_without_blocking_readers_then_deploys(
@@ -236,8 +235,7 @@ def test_a_change_that_cannot_lock_its_table_fails_fast_without_blocking_readers
     assert reader.reads > 10 and 0.2 < reader.slowest < 1.0 + 1.5, (reader.reads, reader.slowest)
     with clone_db.connect() as conn:
         assert not deployed(conn, change)
-        assert conn.execute("select event from sqitch.events where change = %s order by committed_at desc limit 1",
-                            (change,)).fetchone()[0] == "fail"
+        assert one_row(conn, "select event from sqitch.events where change = %s order by committed_at desc limit 1", (change,))[0] == "fail"
     assert schema_dump(settings, clone_db.name) == reverted, f"{change} left part of itself behind"
 
     holder.rollback()  # the long transaction ends: the same deploy goes through
@@ -248,7 +246,7 @@ def test_a_change_that_cannot_lock_its_table_fails_fast_without_blocking_readers
         assert deployed(conn, change)
     assert schema_dump(settings, clone_db.name) != reverted
     with clone_db.connect() as conn:
-        assert conn.execute("select count(*) from pg_constraint where conname = 'vehicles_probe'").fetchone()[0] == 1
+        assert one_row(conn, "select count(*) from pg_constraint where conname = 'vehicles_probe'")[0] == 1
 
 
 def test_a_deploy_blocked_by_another_sqitch_says_so_in_one_line(settings, clone_db):

@@ -24,6 +24,7 @@ import time
 import psycopg
 import pytest
 
+from motovault.core.db import one_row
 from motovault.core.paths import project_root
 from motovault.core.plan import load_plan
 from motovault.stack import database
@@ -103,7 +104,7 @@ def generate(conn: psycopg.Connection) -> None:
 
 def snapshot(conn: psycopg.Connection) -> tuple[dict, dict[str, int]]:
     prints = {t: v for t, v in table_fingerprints(conn).items() if not t.startswith("sqitch.")}
-    oids = dict(
+    oids: dict[str, int] = dict(
         conn.execute(
             "select c.oid::regclass::text, c.oid::bigint from pg_class c join pg_namespace n on n.oid = c.relnamespace "
             "where c.relkind in ('r', 'p') and n.nspname not in ('pg_catalog', 'information_schema', 'sqitch')"
@@ -116,16 +117,17 @@ AUDIT = "audit.record_version"
 
 
 def audit_max_id(conn: psycopg.Connection) -> int:
-    return conn.execute(f"select coalesce(max(id), 0) from {AUDIT}").fetchone()[0]
+    return one_row(conn, f"select coalesce(max(id), 0) from {AUDIT}")[0]
 
 
 def audit_fingerprint_upto(conn: psycopg.Connection, max_id: int) -> dict[str, object]:
     """table_fingerprints() of the audit rows with id <= max_id (the rows a round started with)."""
-    count, digest = conn.execute(
+    count, digest = one_row(
+        conn,
         f"select count(*), coalesce(md5(string_agg(r::text, E'\\n' order by r::text collate \"C\")), '') "
         f"from {AUDIT} as r where r.id <= %s",
         (max_id,),
-    ).fetchone()
+    )
     return {"rows": count, "md5": digest}
 
 

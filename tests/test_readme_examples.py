@@ -32,9 +32,9 @@ import sys
 import tempfile
 import tokenize
 import tomllib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 
@@ -477,7 +477,7 @@ def check_tokens(example: ShellExample, variables: dict[str, str]) -> None:
             role = words[words.index("--role") + 1] if "--role" in words else "owner"
             assert (claims["sub"], claims["tenant_id"]) == (DEMO_USERS[role], DEMO_TENANT_ID), claims
         else:
-            asked = dict(zip(words[0::2], words[1::2]))
+            asked = dict(zip(words[0::2], words[1::2], strict=False))
             assert (claims["sub"], claims.get("tenant_id")) == (asked["--user"], asked.get("--tenant")), claims
         assert claims["role"] == "app_user", claims
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import email.utils
-import json
 import threading
 import time
 from urllib.parse import parse_qs

@@ -61,9 +61,11 @@ class ClonedDatabase:
             password=SETTINGS.secrets["MOTOVAULT_SUPERUSER_PASSWORD"],
         )
 
-    def __enter__(self) -> "ClonedDatabase":
+    def __enter__(self) -> ClonedDatabase:
         self._janitor.init()
-        copy_role_settings(self._janitor.template_dbname, self.name)
+        template = self._janitor.template_dbname
+        assert template is not None
+        copy_role_settings(template, self.name)
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -85,5 +87,5 @@ def schema_dump(settings: Settings, dbname: str) -> str:
         check=True,
     ).stdout
     # \\restrict lines carry a random key per run (pg_dump 15.14+)
-    lines = [l for l in out.splitlines() if l.strip() and not l.startswith(("--", "\\restrict", "\\unrestrict"))]
+    lines = [line for line in out.splitlines() if line.strip() and not line.startswith(("--", "\\restrict", "\\unrestrict"))]
     return "\n".join(lines)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 import psycopg
 
 from motovault.stack.settings import OWNER_ROLE
 from motovault.vin.rules import with_check_digit
-from motovault.vin.worker import Worker
+from motovault.vin.worker import DecodeBatch, Worker
+from support.databases import ClonedDatabase
 
 ACCORD = "1HGCM82633A004352"  # 2003 HONDA Accord EX-V6 (offline decoder)
 
@@ -37,6 +39,6 @@ def random_vins(n: int, seed: int = 1) -> list[str]:
     return sorted(out)
 
 
-def worker_for(clone, decoder=None, **kw) -> Worker:  # type: ignore[no-untyped-def]
+def worker_for(clone: ClonedDatabase, decoder: DecodeBatch | None = None, **kw: Any) -> Worker:
     kw.setdefault("quiet", True)
     return Worker(clone.url(OWNER_ROLE), decoder, **kw)
