@@ -1,11 +1,11 @@
 # motovault: two commands set everything up on a fresh Debian 12 machine.
 #   make up     install what is missing, start the local stack, print URL + token + curl
-#   make test   install what is missing, run the whole suite (pytest)
-# Also: make down | status | reset | replica | replica-status | replica-down | bench | bench-api | bench-doctor | deps
+#   make test   install what is missing, run ruff + mypy (make lint), then the whole suite (pytest)
+# Also: make lint | down | status | reset | replica | replica-status | replica-down | bench | bench-api | bench-doctor | deps
 
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
-.PHONY: help up down status reset test soak schema deps system-deps bench bench-deps bench-api bench-doctor replica replica-status replica-down
+.PHONY: help up down status reset test lint soak schema deps system-deps bench bench-deps bench-api bench-doctor replica replica-status replica-down
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 VENV := .venv
@@ -19,7 +19,8 @@ BENCH_ARGS ?=
 
 help:
 	@echo "make up      start PostgreSQL, deploy the plan, load demo data, start PostgREST + worker"
-	@echo "make test    run the whole test suite"
+	@echo "make test    run the whole test suite (after make lint)"
+	@echo "make lint    ruff and mypy --strict (make test runs it first)"
 	@echo "make soak    the long hardening runs: API fuzzing (>= 2,000 requests), hostile inputs, migrations, backups"
 	@echo "make down    stop what 'make up' started (data kept)"
 	@echo "make status  show what runs where"
@@ -90,7 +91,12 @@ replica-status:
 replica-down:
 	@if [ -x $(MV) ]; then $(MV) replica down; else echo "nothing to stop (never started)"; fi
 
-test: deps
+# ruff and mypy (settings in pyproject.toml); `make test` fails before pytest when either fails.
+lint: deps
+	@$(VENV)/bin/ruff check src tests bench
+	@$(VENV)/bin/mypy
+
+test: deps lint
 	@$(PY) -m pytest $(PYTEST_ARGS)
 
 # sql/schema.sql: the schema the plan deploys, normalized (a test fails when it is stale).

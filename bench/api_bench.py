@@ -42,10 +42,10 @@ import httpx
 import psycopg
 from psycopg import sql
 
-from motovault import cluster, database
-from motovault.paths import postgrest_bin
-from motovault.settings import OWNER_ROLE, Settings, load_settings
-from motovault.stack import ensure_cluster
+from motovault.core.paths import postgrest_bin
+from motovault.stack import cluster, database
+from motovault.stack.settings import OWNER_ROLE, Settings, load_settings
+from motovault.stack.stack import ensure_cluster
 from motovault.testing.postgrest_proc import PostgrestServer
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -23,7 +23,7 @@ import psycopg
 
 from motovault.doctor import DoctorOptions, render_json, render_markdown, run_doctor
 from motovault.doctor.migrations import analyse_migrations, numbered_folder
-from motovault.settings import load_settings
+from motovault.stack.settings import load_settings
 
 
 def schema_sql(tables: int, policies: int) -> str:

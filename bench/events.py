@@ -43,7 +43,7 @@ import statistics
 import sys
 import time
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import psycopg
@@ -51,11 +51,11 @@ import psycopg
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from motovault import database  # noqa: E402
-from motovault.settings import AUTHENTICATOR_ROLE, load_settings  # noqa: E402
+from motovault.stack import database  # noqa: E402
+from motovault.stack.settings import AUTHENTICATOR_ROLE, load_settings  # noqa: E402
 
 TENANTS = 10_000
-START = datetime(2024, 12, 1, tzinfo=timezone.utc)
+START = datetime(2024, 12, 1, tzinfo=UTC)
 SPAN_SECONDS = 730 * 24 * 3600
 TYPES = [("odometer", 60), ("fuel", 25), ("maintenance", 5), ("note", 5), ("inspection", 3), ("registration", 2)]
 
@@ -125,7 +125,7 @@ def load(settings, name: str, events: int, seed: int) -> dict[str, float]:
         tenant_text = [str(tenant_uuid(t)) for t in range(TENANTS)]
         vehicle_text = [(tenant_text[t], str(vehicle_uuid(t, k)), "km" if t % 2 == 0 else "mi") for t, k in vehicles]
         days = [(START + timedelta(days=d)).strftime("%Y-%m-%d") for d in range(SPAN_SECONDS // 86400)]
-        stamp = datetime.now(timezone.utc).isoformat()
+        stamp = datetime.now(UTC).isoformat()
         # The payload CHECK runs a PL/pgSQL validator per row (tens of microseconds): it is dropped for
         # the load (the generator writes valid payloads) and added back NOT VALID afterwards.
         check = conn.execute(
@@ -340,7 +340,7 @@ def main(argv: list[str] | None = None) -> int:
                 a, b = report[small]["queries"][key], report[large]["queries"][key]
                 per_round = [
                     f"{rb[key]['median_ms'] / ra[key]['median_ms']:.2f}x"
-                    for ra, rb in zip(report[small]["rounds"], report[large]["rounds"])
+                    for ra, rb in zip(report[small]["rounds"], report[large]["rounds"], strict=False)
                     if key in ra and key in rb
                 ]
                 print(f"  {key:<36} {b['median_ms'] / a['median_ms']:5.2f}x   rounds {' '.join(per_round)}   "

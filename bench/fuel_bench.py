@@ -24,7 +24,6 @@ import random
 import statistics
 import sys
 import time
-import uuid
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -32,9 +31,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 import psycopg  # noqa: E402
 
-from motovault import database  # noqa: E402
-from motovault.settings import load_settings  # noqa: E402
-from motovault.stack import ensure_cluster  # noqa: E402
+from motovault.stack import database  # noqa: E402
+from motovault.stack.settings import load_settings  # noqa: E402
+from motovault.stack.stack import ensure_cluster  # noqa: E402
 
 VEHICLES_PER_TENANT = 3
 ROWS_PER_TENANT = 1000

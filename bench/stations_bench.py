@@ -23,11 +23,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import psycopg  # noqa: E402
+from fuel_bench import copy_rows  # noqa: E402
 
-from fuel_bench import Progress, copy_rows  # noqa: E402
-from motovault import database  # noqa: E402
-from motovault.settings import load_settings  # noqa: E402
-from motovault.stack import ensure_cluster  # noqa: E402
+from motovault.stack import database  # noqa: E402
+from motovault.stack.settings import load_settings  # noqa: E402
+from motovault.stack.stack import ensure_cluster  # noqa: E402
 
 
 def main() -> None:

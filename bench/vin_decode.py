@@ -4,12 +4,12 @@
 
 VINs come from ``ultravin.generate`` (real WMIs and patterns, random serials,
 correct check digits except a realistic 5% with one defect). Each round times
-``ultravin.decode_batch(vins)`` and then ``motovault.decode.decode_many(vins)``
+``ultravin.decode_batch(vins)`` and then ``motovault.vin.decode.decode_many(vins)``
 (normalize + validate + decode + normalize into DecodeResult) on the same list;
 the best round of each is reported with their ratio (target: >= 0.60).
 
 motovault pauses the cyclic garbage collector while it builds a batch (see
-motovault.decode._gc_paused); a bare ``decode_batch`` call runs with it on, and
+motovault.vin.decode._gc_paused); a bare ``decode_batch`` call runs with it on, and
 a good part of its Python-side time is collections rescanning the growing list
 of result dicts. For transparency a third figure times ``decode_batch`` with
 the collector paused too, and the ratio against that stricter baseline is
@@ -53,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
 
     import ultravin
 
-    from motovault.decode import decode_many
+    from motovault.vin.decode import decode_many
 
     vins = ultravin.generate(args.count, seed=args.seed, invalid_rate=args.invalid_rate)
     # warm up both paths (lazy tables, memo caches of repeated values, allocator)
@@ -80,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
         del results
 
     base, nogc, full = max(base_rates), max(nogc_rates), max(full_rates)
-    ratios = [f / b for f, b in zip(full_rates, base_rates)]
+    ratios = [f / b for f, b in zip(full_rates, base_rates, strict=False)]
     figures = {
         "vins": len(vins),
         "rounds": args.rounds,

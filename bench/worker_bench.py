@@ -34,11 +34,11 @@ import httpx  # noqa: E402
 import psycopg  # noqa: E402
 from psycopg import sql  # noqa: E402
 
-from motovault import database  # noqa: E402
-from motovault.settings import OWNER_ROLE, load_settings  # noqa: E402
-from motovault.stack import ensure_cluster  # noqa: E402
+from motovault.stack import database  # noqa: E402
+from motovault.stack.settings import OWNER_ROLE  # noqa: E402
+from motovault.stack.stack import ensure_cluster  # noqa: E402
 from motovault.testing.postgrest_proc import PostgrestServer  # noqa: E402
-from motovault.worker import Worker  # noqa: E402
+from motovault.vin.worker import Worker  # noqa: E402
 
 TARGET_VINS_PER_S = 5000
 TARGET_RATIO = 0.80

@@ -7,28 +7,28 @@ and stopped again at the end if this session started it.
 
 from __future__ import annotations
 
-import itertools
 import os
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import psycopg
 import pytest
+from psycopg.conninfo import make_conninfo
 from pytest_postgresql import factories
-from pytest_postgresql.janitor import DatabaseJanitor
 
-from motovault import cluster, database
+from motovault.core.db import connect
 from motovault.doctor.suppress import load_check_exceptions
-from motovault.testing.rule_exceptions import rule_exceptions_function
-from motovault.settings import OWNER_ROLE, SUPERUSER, load_settings
-from motovault.stack import ensure_cluster
+from motovault.stack import cluster, database
+from motovault.stack.settings import OWNER_ROLE, SUPERUSER
+from motovault.stack.stack import ensure_cluster
 from motovault.testing.pgtap import run_pgtap
 from motovault.testing.postgrest_proc import PostgrestServer
+from motovault.testing.rule_exceptions import rule_exceptions_function
+from support.databases import SETTINGS, TEMPLATE_BASE, ClonedDatabase, clone_name
+from support.pooling import serve_api
 
 ROOT = Path(__file__).resolve().parents[1]
-SETTINGS = load_settings()
-TEMPLATE_BASE = f"mvtest_{os.getpid()}"
 
 
 #: the pgTAP test-helper schema `tests` (docs/testing.md); test databases only, never in the sqitch plan
@@ -39,11 +39,11 @@ def deploy_plan(host: str, port: int, user: str, dbname: str, password: str, **_
     """pytest-postgresql loader: the template database gets pgTAP, the whole sqitch plan and then the
     test helpers (schema `tests`), installed after the plan so that the plan deploys exactly as it does
     on a real database."""
-    with psycopg.connect(host=host, port=port, user=user, password=password, dbname=dbname, autocommit=True) as conn:
+    with connect(make_conninfo(host=host, port=port, user=user, password=password, dbname=dbname)) as conn:
         conn.execute(f'alter database "{dbname}" owner to {OWNER_ROLE}')
         conn.execute("create extension if not exists pgtap")
     database.sqitch(SETTINGS, dbname, "deploy")
-    with psycopg.connect(host=host, port=port, user=user, password=password, dbname=dbname, autocommit=True) as conn:
+    with connect(make_conninfo(host=host, port=port, user=user, password=password, dbname=dbname)) as conn:
         conn.execute(PGTAP_HELPERS.read_text())
         conn.execute(rule_exceptions_function(load_check_exceptions(ROOT / ".doctor-ignore.toml")))
         # tests sign tokens with the server secret (motovault token, PostgrestServer.token), as local
@@ -74,93 +74,42 @@ postgresql_template = factories.postgresql_noproc(
     load=[deploy_plan],
 )
 
-_names = itertools.count()
-
-
-def copy_role_settings(source: str, target: str) -> None:
-    """ALTER ROLE ... IN DATABASE and ALTER DATABASE ... SET settings belong to one database: CREATE
-    DATABASE ... TEMPLATE does not copy them. A clone gets the template's (the ones the plan's
-    role_settings change made, and the template's motovault.allow_bare_tokens)."""
-    with psycopg.connect(SETTINGS.dsn("postgres", SUPERUSER), autocommit=True) as conn:
-        statements = conn.execute(
-            """
-            select case
-                       when s.setrole = 0
-                       then format('alter database %%I set %%s = %%L', %s::text,
-                                   split_part(c, '=', 1), substr(c, strpos(c, '=') + 1))
-                       else format('alter role %%I in database %%I set %%s = %%L', r.rolname, %s::text,
-                                   split_part(c, '=', 1), substr(c, strpos(c, '=') + 1))
-                   end
-            from pg_db_role_setting as s
-            left join pg_roles as r on r.oid = s.setrole
-            join pg_database as d on d.oid = s.setdatabase
-            cross join unnest(s.setconfig) as c
-            where d.datname = %s
-            """,
-            (target, target, source),
-        ).fetchall()
-        for (statement,) in statements:
-            conn.execute(statement)
-
-
-class ClonedDatabase:
-    """A database cloned from the session template, with its name and URLs."""
-
-    def __init__(self, template: object, name: str) -> None:
-        self.name = name
-        self._janitor = DatabaseJanitor(
-            user=SUPERUSER,
-            host=SETTINGS.pg_host,
-            port=SETTINGS.pg_port,
-            dbname=name,
-            template_dbname=template.template_dbname,  # type: ignore[attr-defined]
-            version=template.version,  # type: ignore[attr-defined]
-            password=SETTINGS.secrets["MOTOVAULT_SUPERUSER_PASSWORD"],
-        )
-
-    def __enter__(self) -> "ClonedDatabase":
-        self._janitor.init()
-        copy_role_settings(self._janitor.template_dbname, self.name)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._janitor.drop()
-
-    def url(self, user: str = SUPERUSER) -> str:
-        return SETTINGS.dsn(self.name, user)
-
-    def connect(self, user: str = SUPERUSER) -> psycopg.Connection:
-        return psycopg.connect(self.url(user), autocommit=True)
-
 
 @pytest.fixture
 def clone_db(postgresql_template: object) -> Iterator[ClonedDatabase]:
     """A fresh clone of the template under a unique name (for tests that need its name)."""
-    with ClonedDatabase(postgresql_template, f"{TEMPLATE_BASE}_c{next(_names)}") as clone:
+    with ClonedDatabase(postgresql_template, clone_name("c")) as clone:
         yield clone
 
 
 @pytest.fixture
-def db(clone_db: ClonedDatabase) -> Iterator[psycopg.Connection]:
-    """A psycopg connection (superuser, not autocommit) to a fresh clone of the template, per test."""
-    with psycopg.connect(clone_db.url()) as conn:
+def db(clone_db: ClonedDatabase) -> Iterator[psycopg.Connection[tuple[object, ...]]]:
+    """A psycopg connection (superuser, not autocommit) to a fresh clone of the template, per test
+    (a clone of ours, so that it has the template's database settings)."""
+    with connect(clone_db.url(), autocommit=False) as conn:
         yield conn
 
 
 @pytest.fixture(scope="module")
-def api_db(postgresql_template: object) -> Iterator[ClonedDatabase]:
-    with ClonedDatabase(postgresql_template, f"{TEMPLATE_BASE}_api{next(_names)}") as clone:
+def api_kind() -> str:
+    """How `api` reaches the database: "direct", or "pgbouncer-transaction" (support/pooling.py). A
+    module overrides this fixture, parametrized, to run its API tests both ways."""
+    return "direct"
+
+
+@pytest.fixture(scope="module")
+def api_db(postgresql_template: object, api_kind: str) -> Iterator[ClonedDatabase]:
+    """A module-scoped clone for the API tests (one per api_kind: the runs never share data)."""
+    with ClonedDatabase(postgresql_template, clone_name("api")) as clone:
         yield clone
 
 
 @pytest.fixture(scope="module")
-def api(api_db: ClonedDatabase) -> Iterator[PostgrestServer]:
-    """The real PostgREST binary on free ports against a module-scoped clone."""
-    server = PostgrestServer(SETTINGS, api_db.name).start()
-    try:
+def api(api_db: ClonedDatabase, api_kind: str) -> Iterator[PostgrestServer]:
+    """The real PostgREST binary on free ports against a module-scoped clone (behind PgBouncer when
+    api_kind says so)."""
+    with serve_api(api_kind, api_db.name) as server:
         yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture

@@ -4,11 +4,14 @@ account enumeration, revoked sessions)."""
 
 from __future__ import annotations
 
-import time
 import uuid
 from typing import Any
 
 import pytest
+
+from motovault.core.db import one_row
+from motovault.testing.postgrest_proc import PostgrestServer
+from support.databases import ClonedDatabase
 
 pytestmark = pytest.mark.api
 
@@ -57,7 +60,7 @@ def vehicles(api: Any, token: str) -> Any:
         return client.get("/vehicles")
 
 
-def test_sign_up_sign_in_and_use_the_token(api):
+def test_sign_up_sign_in_and_use_the_token(api: PostgrestServer) -> None:
     address, tokens = with_tenant(api)
     assert set(tokens) >= {"access_token", "refresh_token", "expires_in", "user_id", "tenant_id", "session_id"}
     assert tokens["expires_in"] <= 900
@@ -68,7 +71,7 @@ def test_sign_up_sign_in_and_use_the_token(api):
     assert made.status_code == 201, made.text
 
 
-def test_the_email_is_case_insensitive_and_the_password_is_never_returned(api):
+def test_the_email_is_case_insensitive_and_the_password_is_never_returned(api: PostgrestServer) -> None:
     address = signed_up(api)
     tokens = sign_in(api, address.upper())
     assert PASSWORD not in str(tokens)
@@ -77,19 +80,19 @@ def test_the_email_is_case_insensitive_and_the_password_is_never_returned(api):
     assert me.status_code == 200 and PASSWORD not in me.text and "hash" not in me.text
 
 
-def test_a_short_password_is_a_400_naming_the_field(api):
+def test_a_short_password_is_a_400_naming_the_field(api: PostgrestServer) -> None:
     response = rpc(api, "sign_up", {"email": email(), "password": "short"})
     assert response.status_code == 400
     assert response.json()["message"].startswith("password:")
 
 
-def test_a_malformed_email_is_a_400_naming_the_field(api):
+def test_a_malformed_email_is_a_400_naming_the_field(api: PostgrestServer) -> None:
     response = rpc(api, "sign_up", {"email": "not an email", "password": PASSWORD})
     assert response.status_code == 400
     assert response.json()["message"].startswith("email:")
 
 
-def test_sign_up_with_an_existing_email_answers_the_same(api):
+def test_sign_up_with_an_existing_email_answers_the_same(api: PostgrestServer) -> None:
     address = signed_up(api)
     again = rpc(api, "sign_up", {"email": address, "password": "another password 123"})
     fresh = rpc(api, "sign_up", {"email": email(), "password": "another password 123"})
@@ -99,7 +102,7 @@ def test_sign_up_with_an_existing_email_answers_the_same(api):
     sign_in(api, address)
 
 
-def test_wrong_password_and_unknown_email_get_the_same_answer(api):
+def test_wrong_password_and_unknown_email_get_the_same_answer(api: PostgrestServer) -> None:
     address = signed_up(api)
     wrong = rpc(api, "sign_in", {"email": address, "password": "wrong password!"})
     unknown = rpc(api, "sign_in", {"email": email(), "password": "wrong password!"})
@@ -108,7 +111,7 @@ def test_wrong_password_and_unknown_email_get_the_same_answer(api):
     assert address not in wrong.text
 
 
-def test_refresh_rotates_and_a_reused_refresh_token_revokes_the_session(api):
+def test_refresh_rotates_and_a_reused_refresh_token_revokes_the_session(api: PostgrestServer) -> None:
     _, first = with_tenant(api)
     second = rpc(api, "refresh", {"refresh_token": first["refresh_token"]})
     assert second.status_code == 200
@@ -124,7 +127,7 @@ def test_refresh_rotates_and_a_reused_refresh_token_revokes_the_session(api):
     assert rpc(api, "refresh", {"refresh_token": second_tokens["refresh_token"]}).status_code == 401
 
 
-def test_sign_out_stops_the_access_token_at_once(api):
+def test_sign_out_stops_the_access_token_at_once(api: PostgrestServer) -> None:
     _, tokens = with_tenant(api)
     assert vehicles(api, tokens["access_token"]).status_code == 200
     out = rpc(api, "sign_out", {}, tokens["access_token"])
@@ -135,7 +138,7 @@ def test_sign_out_stops_the_access_token_at_once(api):
     assert rpc(api, "refresh", {"refresh_token": tokens["refresh_token"]}).status_code == 401
 
 
-def test_list_and_revoke_sessions(api):
+def test_list_and_revoke_sessions(api: PostgrestServer) -> None:
     address, phone = with_tenant(api)
     laptop = sign_in(api, address)
     with api.client(laptop["access_token"]) as client:
@@ -149,7 +152,7 @@ def test_list_and_revoke_sessions(api):
     assert vehicles(api, laptop["access_token"]).status_code == 200
 
 
-def test_another_users_session_cannot_be_revoked(api):
+def test_another_users_session_cannot_be_revoked(api: PostgrestServer) -> None:
     _, mine = with_tenant(api)
     _, theirs = with_tenant(api)
     response = rpc(api, "revoke_session", {"id": theirs["session_id"]}, mine["access_token"])
@@ -157,7 +160,7 @@ def test_another_users_session_cannot_be_revoked(api):
     assert vehicles(api, theirs["access_token"]).status_code == 200
 
 
-def test_change_password_signs_out_the_other_sessions(api):
+def test_change_password_signs_out_the_other_sessions(api: PostgrestServer) -> None:
     address, phone = with_tenant(api)
     laptop = sign_in(api, address)
     wrong = rpc(api, "change_password", {"current_password": "not it at all", "new_password": "a new password 1"}, laptop["access_token"])
@@ -180,7 +183,7 @@ def outbox(api_db: Any, kind: str, recipient: str) -> list[dict[str, Any]]:
     return [row[0] for row in rows]
 
 
-def test_password_reset_is_single_use_and_signs_everyone_out(api, api_db):
+def test_password_reset_is_single_use_and_signs_everyone_out(api: PostgrestServer, api_db: ClonedDatabase) -> None:
     address, tokens = with_tenant(api)
     asked = rpc(api, "request_password_reset", {"email": address})
     unknown = rpc(api, "request_password_reset", {"email": email()})
@@ -197,7 +200,7 @@ def test_password_reset_is_single_use_and_signs_everyone_out(api, api_db):
     sign_in(api, address, "reset password 42")
 
 
-def test_the_reset_token_is_stored_hashed(api, api_db):
+def test_the_reset_token_is_stored_hashed(api: PostgrestServer, api_db: ClonedDatabase) -> None:
     address = signed_up(api)
     rpc(api, "request_password_reset", {"email": address})
     [mail] = outbox(api_db, "password_reset", address)
@@ -210,7 +213,7 @@ def test_the_reset_token_is_stored_hashed(api, api_db):
     assert stored == [(True, 0)]
 
 
-def test_an_expired_reset_token_does_nothing(api, api_db):
+def test_an_expired_reset_token_does_nothing(api: PostgrestServer, api_db: ClonedDatabase) -> None:
     address = signed_up(api)
     rpc(api, "request_password_reset", {"email": address})
     [mail] = outbox(api_db, "password_reset", address)
@@ -221,7 +224,7 @@ def test_an_expired_reset_token_does_nothing(api, api_db):
     sign_in(api, address)
 
 
-def test_brute_force_slows_then_locks_and_the_unknown_email_is_treated_alike(api, api_db):
+def test_brute_force_slows_then_locks_and_the_unknown_email_is_treated_alike(api: PostgrestServer, api_db: ClonedDatabase) -> None:
     address = signed_up(api)
     stranger = email()
     answers: dict[str, list[int]] = {address: [], stranger: []}
@@ -239,10 +242,11 @@ def test_brute_force_slows_then_locks_and_the_unknown_email_is_treated_alike(api
         conn.execute("update auth_private.sign_in_failures set failures = 9, last_failure_at = now() - interval '2 days'")
     assert rpc(api, "sign_in", {"email": address, "password": "guessing 123"}).status_code == 401
     with api_db.connect() as conn:
-        locked = conn.execute(
+        locked = one_row(
+            conn,
             "select locked_until > now() + interval '10 minutes' from auth_private.sign_in_failures where email_key = %s",
             (address,),
-        ).fetchone()[0]
+        )[0]
         conn.execute("update auth_private.sign_in_failures set last_failure_at = now() - interval '2 days'")
     assert locked
     assert rpc(api, "sign_in", {"email": address, "password": PASSWORD}).status_code == 429
@@ -254,7 +258,7 @@ def test_brute_force_slows_then_locks_and_the_unknown_email_is_treated_alike(api
     sign_in(api, address, "after the lock 1")
 
 
-def test_switching_tenants_by_refresh_needs_a_membership(api):
+def test_switching_tenants_by_refresh_needs_a_membership(api: PostgrestServer) -> None:
     address, home = with_tenant(api, "Home")
     work_id = rpc(api, "create_tenant", {"name": "Work"}, home["access_token"]).json()["tenant_id"]
     switched = rpc(api, "refresh", {"refresh_token": home["refresh_token"], "tenant_id": work_id})
@@ -267,7 +271,7 @@ def test_switching_tenants_by_refresh_needs_a_membership(api):
     assert sign_in(api, address, tenant_id=work_id)["tenant_id"] == work_id
 
 
-def test_sign_in_failures_and_sign_ins_are_audited_for_the_tenant(api):
+def test_sign_in_failures_and_sign_ins_are_audited_for_the_tenant(api: PostgrestServer) -> None:
     address, owner = with_tenant(api)
     rpc(api, "sign_in", {"email": address, "password": "wrong password 1"})
     sign_in(api, address, tenant_id=owner["tenant_id"])

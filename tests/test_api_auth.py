@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from tenancy_world import World, seed
+from support.tenancy_world import World, seed
 
 pytestmark = pytest.mark.api
 

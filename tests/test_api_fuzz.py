@@ -21,8 +21,8 @@ import schemathesis
 from hypothesis import HealthCheck, Phase, settings
 from schemathesis.checks import not_a_server_error
 
-from hardening import DEMO_TENANT, load_demo
-from tenancy_world import seed
+from support.hardening import DEMO_TENANT, load_demo
+from support.tenancy_world import seed
 
 pytestmark = pytest.mark.api
 
@@ -42,7 +42,6 @@ STATS: dict = {"requests": 0, "by_status": {}}
 def foreign_ids(api_db) -> set[str]:
     """Every id that belongs to another tenant: its rows in every tenant table, the tenant, its users.
     The database gets its role timeouts first, as deployed (app_user: 5 s)."""
-    from conftest import SETTINGS
 
     with api_db.connect() as conn:
         load_demo(conn)
@@ -142,7 +141,7 @@ def test_the_tenant_oracle_catches_a_leak(foreign_ids):
         def __init__(self, text: str) -> None:
             self.text = text
 
-        def json(self):  # type: ignore[no-untyped-def]
+        def json(self):
             import json
 
             return json.loads(self.text)

@@ -10,11 +10,12 @@ from __future__ import annotations
 import json
 import time
 import uuid
+from typing import Any
 
 import httpx
 import pytest
 
-from hardening import (
+from support.hardening import (
     DATE_TYPES,
     DEMO_OWNER,
     DEMO_TENANT,
@@ -28,12 +29,12 @@ from hardening import (
     row_counts,
     writable,
 )
-from tenancy_world import World, seed
+from support.tenancy_world import World, seed
 
 
 @pytest.fixture(scope="module")
-def settings_module():  # type: ignore[no-untyped-def]
-    from conftest import SETTINGS
+def settings_module():
+    from support.databases import SETTINGS
 
     return SETTINGS
 
@@ -207,7 +208,7 @@ def test_deeply_nested_json_is_refused(api_db, client, endpoints, sample_rows, d
         if depth > 1_000 or ep.columns[col].type not in JSON_TYPES:
             # PostgreSQL's JSON parser stops at max_stack_depth (54001 -> 413); a text column takes the
             # nested array as its text, which its length CHECK refuses; a number column refuses it as input
-            patch(rec, ep, row, f"{col} nested {depth} deep", '{"%s": %s}' % (col, nested), codes=(400, 413))
+            patch(rec, ep, row, f"{col} nested {depth} deep", f'{{"{col}": {nested}}}', codes=(400, 413))
         post(rec, ep, f"top-level array nested {depth} deep", nested, codes=(400, 413))
         post(rec, ep, f"object nested {depth} deep", '{"a":' * depth + "1" + "}" * depth, codes=(400, 413))
     rec.report()
@@ -218,10 +219,10 @@ def test_malformed_json_is_refused(api_db, client, endpoints):
     for ep in endpoints:
         col = ep.body_column()
         for label, body in (
-            ("truncated", '{"%s": "abc' % col),
+            ("truncated", f'{{"{col}": "abc'),
             ("empty", ""),
-            ("lone surrogate escape", '{"%s": "\\udc00"}' % col),
-            ("trailing garbage", '{"%s": "a"} x' % col),
+            ("lone surrogate escape", f'{{"{col}": "\\udc00"}}'),
+            ("trailing garbage", f'{{"{col}": "a"}} x'),
         ):
             post(rec, ep, label, body, codes=(400,))
         # PostgREST 12 answers a scalar body with 201 and inserts nothing: no write is what matters
@@ -315,7 +316,7 @@ def test_huge_numbers_are_refused(api_db, client, endpoints, sample_rows):
         row = target(ep, sample_rows)
         for col in ep.of(INT_TYPES | NUMERIC_TYPES):
             for literal in ("1" + "0" * 400, "-1" + "0" * 400, "1e400", "1e1000000000", "9223372036854775808", '"1e400"'):
-                patch(rec, ep, row, f"{col.name} = {literal[:20]}", '{"%s": %s}' % (col.name, literal), codes=(400,))
+                patch(rec, ep, row, f"{col.name} = {literal[:20]}", f'{{"{col.name}": {literal}}}', codes=(400,))
     rec.report()
 
 
@@ -327,7 +328,7 @@ def test_nan_and_infinity_are_refused_in_every_numeric_column(api_db, client, en
         row = target(ep, sample_rows)
         for col in ep.of(INT_TYPES | NUMERIC_TYPES):
             for value in ('"NaN"', '"nan"', '"Infinity"', '"-Infinity"', '"inf"', "NaN", "Infinity"):
-                patch(rec, ep, row, f"{col.name} = {value}", '{"%s": %s}' % (col.name, value), codes=(400,))
+                patch(rec, ep, row, f"{col.name} = {value}", f'{{"{col.name}": {value}}}', codes=(400,))
     rec.report()
 
 
@@ -448,7 +449,7 @@ def valid_copy(row: dict, ep: Endpoint) -> dict:
     """A new row like `row`: managed columns dropped, unique columns made unique (names, VINs, dedupe
     keys, storage keys, primary/default flags must not clash)."""
     tag = uuid.uuid4().hex
-    out = {}
+    out: dict[str, Any] = {}
     for name, value in row.items():
         if name in MANAGED or name not in ep.columns or not ep.columns[name].writable:
             continue

@@ -14,8 +14,12 @@ import pytest
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
-from motovault import cli, keys
-from motovault.jwt import sign_bytes
+from motovault import cli
+from motovault.core import keys
+from motovault.core.db import one_row
+from motovault.core.jwt import sign_bytes
+from motovault.testing.postgrest_proc import PostgrestServer
+from support.databases import ClonedDatabase
 
 pytestmark = pytest.mark.api
 
@@ -54,7 +58,7 @@ def post_vehicle(api: Any, token: str) -> Any:
 # API keys -----------------------------------------------------------------------------------------
 
 
-def test_an_api_key_is_shown_once_stored_hashed_and_listed_without_its_secret(api, api_db):
+def test_an_api_key_is_shown_once_stored_hashed_and_listed_without_its_secret(api: PostgrestServer, api_db: ClonedDatabase) -> None:
     _, owner = account(api)
     made = rpc(api, "create_api_key", {"name": "Home Assistant"}, owner["access_token"])
     assert made.status_code == 200, made.text
@@ -72,7 +76,7 @@ def test_an_api_key_is_shown_once_stored_hashed_and_listed_without_its_secret(ap
     assert row == (True, 0)
 
 
-def test_a_read_key_reads_but_cannot_write_anything(api):
+def test_a_read_key_reads_but_cannot_write_anything(api: PostgrestServer) -> None:
     _, owner = account(api)
     assert post_vehicle(api, owner["access_token"]).status_code == 201
     key = rpc(api, "create_api_key", {"name": "dashboard", "scope": "read"}, owner["access_token"]).json()["key"]
@@ -94,7 +98,7 @@ def test_a_read_key_reads_but_cannot_write_anything(api):
     assert len(get(api, owner["access_token"]).json()) == 1
 
 
-def test_a_write_key_writes_and_updates_last_used(api):
+def test_a_write_key_writes_and_updates_last_used(api: PostgrestServer) -> None:
     _, owner = account(api)
     made = rpc(api, "create_api_key", {"name": "importer", "scope": "write"}, owner["access_token"]).json()
     token = rpc(api, "exchange_api_key", {"key": made["key"]}).json()["access_token"]
@@ -103,7 +107,7 @@ def test_a_write_key_writes_and_updates_last_used(api):
     assert listed["last_used_at"] is not None
 
 
-def test_a_revoked_key_stops_at_once_and_cannot_be_exchanged(api):
+def test_a_revoked_key_stops_at_once_and_cannot_be_exchanged(api: PostgrestServer) -> None:
     _, owner = account(api)
     made = rpc(api, "create_api_key", {"name": "old phone"}, owner["access_token"]).json()
     token = rpc(api, "exchange_api_key", {"key": made["key"]}).json()["access_token"]
@@ -116,7 +120,7 @@ def test_a_revoked_key_stops_at_once_and_cannot_be_exchanged(api):
     assert again.json()["message"] == "key: unknown, revoked or expired"
 
 
-def test_an_expired_key_stops_and_a_past_expiry_is_refused(api, api_db):
+def test_an_expired_key_stops_and_a_past_expiry_is_refused(api: PostgrestServer, api_db: ClonedDatabase) -> None:
     _, owner = account(api)
     past = rpc(api, "create_api_key", {"name": "x", "expires_at": "2001-01-01T00:00:00Z"}, owner["access_token"])
     assert past.status_code == 400 and past.json()["message"].startswith("expires_at:")
@@ -129,7 +133,7 @@ def test_an_expired_key_stops_and_a_past_expiry_is_refused(api, api_db):
     assert rpc(api, "exchange_api_key", {"key": made["key"]}).status_code == 401
 
 
-def test_a_wrong_or_malformed_key_is_401_alike(api):
+def test_a_wrong_or_malformed_key_is_401_alike(api: PostgrestServer) -> None:
     _, owner = account(api)
     key = rpc(api, "create_api_key", {"name": "x"}, owner["access_token"]).json()["key"]
     tampered = key[:-1] + ("A" if key[-1] != "A" else "B")
@@ -138,7 +142,7 @@ def test_a_wrong_or_malformed_key_is_401_alike(api):
     assert len({a.text for a in answers}) == 1
 
 
-def test_a_viewer_makes_read_keys_only(api, api_db):
+def test_a_viewer_makes_read_keys_only(api: PostgrestServer, api_db: ClonedDatabase) -> None:
     _, owner = account(api)
     viewer_address, viewer = account(api, tenant=False)
     invited = rpc(api, "invite_member", {"email": viewer_address, "role": "viewer"}, owner["access_token"])
@@ -162,7 +166,7 @@ def mail(api_db: Any, kind: str, recipient: str) -> list[dict[str, Any]]:
     return [row[0] for row in rows]
 
 
-def test_invite_accept_and_the_token_works_once(api, api_db):
+def test_invite_accept_and_the_token_works_once(api: PostgrestServer, api_db: ClonedDatabase) -> None:
     _, owner = account(api)
     partner_address, partner = account(api, tenant=False)
     invited = rpc(api, "invite_member", {"email": partner_address, "role": "member"}, owner["access_token"])
@@ -184,7 +188,7 @@ def test_invite_accept_and_the_token_works_once(api, api_db):
     assert rpc(api, "refresh", {"refresh_token": thief["refresh_token"], "tenant_id": owner["tenant_id"]}).status_code == 403
 
 
-def test_a_revoked_or_expired_invitation_does_nothing(api, api_db):
+def test_a_revoked_or_expired_invitation_does_nothing(api: PostgrestServer, api_db: ClonedDatabase) -> None:
     _, owner = account(api)
     revoked_address, revoked_user = account(api, tenant=False)
     late_address, late_user = account(api, tenant=False)
@@ -202,7 +206,7 @@ def test_a_revoked_or_expired_invitation_does_nothing(api, api_db):
         assert rpc(api, "refresh", {"refresh_token": user["refresh_token"], "tenant_id": owner["tenant_id"]}).status_code == 403
 
 
-def test_only_owners_and_admins_invite(api, api_db):
+def test_only_owners_and_admins_invite(api: PostgrestServer, api_db: ClonedDatabase) -> None:
     _, owner = account(api)
     member_address, member = account(api, tenant=False)
     rpc(api, "invite_member", {"email": member_address}, owner["access_token"])
@@ -214,7 +218,7 @@ def test_only_owners_and_admins_invite(api, api_db):
     assert bad.status_code == 400 and bad.json()["message"].startswith("email:")
 
 
-def test_removing_a_membership_stops_the_members_token_at_once(api, api_db):
+def test_removing_a_membership_stops_the_members_token_at_once(api: PostgrestServer, api_db: ClonedDatabase) -> None:
     _, owner = account(api)
     member_address, member = account(api, tenant=False)
     rpc(api, "invite_member", {"email": member_address}, owner["access_token"])
@@ -226,7 +230,7 @@ def test_removing_a_membership_stops_the_members_token_at_once(api, api_db):
     assert get(api, member["access_token"]).status_code == 403
 
 
-def test_invitations_and_key_changes_are_in_the_tenants_audit(api, api_db):
+def test_invitations_and_key_changes_are_in_the_tenants_audit(api: PostgrestServer, api_db: ClonedDatabase) -> None:
     _, owner = account(api)
     rpc(api, "invite_member", {"email": email()}, owner["access_token"])
     made = rpc(api, "create_api_key", {"name": "x"}, owner["access_token"]).json()
@@ -272,14 +276,14 @@ class Provider:
 
 
 @pytest.fixture(scope="module")
-def provider(api, api_db, tmp_path_factory) -> Provider:
+def provider(api: PostgrestServer, api_db: ClonedDatabase, tmp_path_factory: pytest.TempPathFactory) -> Provider:
     made = Provider()
     jwks_file = tmp_path_factory.mktemp("oidc") / "jwks.json"
     jwks_file.write_text(json.dumps(made.jwks()))
     status = cli.main([
         "oidc", "add", "--issuer", ISSUER, "--audience", "motovault", "--jwks", str(jwks_file),
         "--dsn", api_db.url("motovault_owner"), "--output", str(api.jwks_path),
-        "--postgrest-pid", str(api.proc.pid), "--api-url", api.url,
+        "--postgrest-pid", str(api.target().pid), "--api-url", api.url,
     ])
     assert status == 0
     # the server secret is not in a file written with --dsn; put it back for the other tests
@@ -287,7 +291,7 @@ def provider(api, api_db, tmp_path_factory) -> Provider:
     return made
 
 
-def test_an_outside_token_registers_its_identity_then_works_with_the_membership_check(api, provider):
+def test_an_outside_token_registers_its_identity_then_works_with_the_membership_check(api: PostgrestServer, provider: Provider) -> None:
     token = provider.token(sub="f:1234:alice")
     before = get(api, token)
     assert before.status_code == 403 and "register_identity" in before.json()["hint"]
@@ -301,14 +305,14 @@ def test_an_outside_token_registers_its_identity_then_works_with_the_membership_
     assert get(api, token, **{"X-Tenant-Id": stranger["tenant_id"]}).status_code == 403
 
 
-def test_an_outside_token_for_the_wrong_audience_is_refused(api, provider):
+def test_an_outside_token_for_the_wrong_audience_is_refused(api: PostgrestServer, provider: Provider) -> None:
     token = provider.token(sub="f:1234:bob", aud="another-app")
     response = rpc(api, "register_identity", {}, token)
     assert response.status_code == 401
     assert "aud" in response.json()["message"]
 
 
-def test_an_outside_token_of_an_unknown_key_is_refused_by_postgrest(api, provider):
+def test_an_outside_token_of_an_unknown_key_is_refused_by_postgrest(api: PostgrestServer, provider: Provider) -> None:
     stranger = Provider(kid="sso-1")
     response = get(api, stranger.token(sub="f:1234:alice"))
     assert response.status_code == 401
@@ -317,16 +321,19 @@ def test_an_outside_token_of_an_unknown_key_is_refused_by_postgrest(api, provide
 # rotation ------------------------------------------------------------------------------------------
 
 
-def test_rotation_signs_nobody_out_and_retired_keys_drop_out_later(api, api_db):
+def kid(token: str) -> str:
+    return str(json.loads(base64.urlsafe_b64decode(token.split(".")[0] + "=="))["kid"])
+
+
+def test_rotation_signs_nobody_out_and_retired_keys_drop_out_later(api: PostgrestServer, api_db: ClonedDatabase) -> None:
     address, before = account(api)
     status = cli.main([
         "keys", "rotate", "--dsn", api_db.url("motovault_owner"), "--output", str(api.jwks_path),
-        "--postgrest-pid", str(api.proc.pid), "--api-url", api.url,
+        "--postgrest-pid", str(api.target().pid), "--api-url", api.url,
     ])
     assert status == 0
     api.publish_keys()  # with the server secret again (see the provider fixture)
     after = rpc(api, "sign_in", {"email": address, "password": PASSWORD, "tenant_id": before["tenant_id"]}).json()
-    kid = lambda token: json.loads(base64.urlsafe_b64decode(token.split(".")[0] + "=="))["kid"]  # noqa: E731
     assert kid(after["access_token"]) != kid(before["access_token"])
     assert get(api, before["access_token"]).status_code == 200, "the old key still verifies"
     assert get(api, after["access_token"]).status_code == 200
@@ -339,7 +346,7 @@ def test_rotation_signs_nobody_out_and_retired_keys_drop_out_later(api, api_db):
         old_kid = kid(before["access_token"])
         conn.execute("update auth_private.signing_keys set created_at = now() - interval '3 hours',"
                      " retired_at = now() - interval '2 hours' where kid = %s", (old_kid,))
-        [old_secret] = conn.execute("select secret from auth_private.signing_keys where kid = %s", (old_kid,)).fetchone()
+        [old_secret] = one_row(conn, "select secret from auth_private.signing_keys where kid = %s", (old_kid,))
         api.publish_keys()
     claims = json.loads(base64.urlsafe_b64decode(before["access_token"].split(".")[1] + "=="))
     claims["iat"] = int(time.time())

@@ -1,4 +1,5 @@
-"""Tenant isolation through the real PostgREST, for every endpoint in its OpenAPI document.
+"""Tenant isolation through the real PostgREST, for every endpoint in its OpenAPI document; PostgREST
+reached directly and behind PgBouncer in transaction mode (api_kind).
 
 The endpoint list comes from the OpenAPI document itself, so a new table or RPC is covered
 without touching this file. Two tenants, each with owner/admin/member/viewer, and an outsider.
@@ -6,14 +7,20 @@ without touching this file. Two tenants, each with owner/admin/member/viewer, an
 
 from __future__ import annotations
 
-import uuid
-
 import httpx
 import pytest
 
-from tenancy_world import World, seed
+from motovault.core.db import one_row
+from support.pooling import KINDS
+from support.tenancy_world import World, seed
 
 pytestmark = pytest.mark.api
+
+
+@pytest.fixture(scope="module", params=KINDS)
+def api_kind(request: pytest.FixtureRequest) -> str:
+    """Every test here runs against PostgREST directly and behind PgBouncer in transaction mode."""
+    return str(request.param)
 
 
 @pytest.fixture(scope="module")
@@ -109,10 +116,8 @@ def test_updates_and_deletes_never_reach_another_tenant(api, api_db, spec, world
                 delete = client.delete(path, params={"id": f"eq.{other_id}"})
                 assert delete.status_code in (204, 401, 403, 404, 405), (path, delete.text)
     with api_db.connect() as conn:
-        live = conn.execute(
-            "select count(*) from app.vehicles where tenant_id = %s and deleted_at is null and notes is null", (world.b.id,)
-        ).fetchone()[0]
-        garages = conn.execute("select count(*) from app.garages where tenant_id = %s and deleted_at is null", (world.b.id,)).fetchone()[0]
+        live = one_row(conn, "select count(*) from app.vehicles where tenant_id = %s and deleted_at is null and notes is null", (world.b.id,))[0]
+        garages = one_row(conn, "select count(*) from app.garages where tenant_id = %s and deleted_at is null", (world.b.id,))[0]
     assert live == len(world.b.vehicle_ids)
     assert garages == 1
 
@@ -148,8 +153,8 @@ def test_rpcs_cannot_touch_another_tenants_rows(api, api_db, spec, world):
                     assert response.status_code == 404, (path, response.text)
                 # membership RPCs act on the caller's tenant (users are shared); B's memberships stay as they were
         with api_db.connect() as conn:
-            assert conn.execute("select deleted_at is not null from app.vehicles where id = %s", (world.b.vehicle_ids[0],)).fetchone()[0]
-            assert conn.execute("select count(*) from app.memberships where tenant_id = %s and deleted_at is null", (world.b.id,)).fetchone()[0] == 4
+            assert one_row(conn, "select deleted_at is not null from app.vehicles where id = %s", (world.b.vehicle_ids[0],))[0]
+            assert one_row(conn, "select count(*) from app.memberships where tenant_id = %s and deleted_at is null", (world.b.id,))[0] == 4
             roles = dict(conn.execute("select role, user_id::text from app.memberships where tenant_id = %s", (world.b.id,)).fetchall())
             assert roles == {role: uid for role, uid in world.b.users.items()}
     finally:
@@ -169,8 +174,8 @@ def test_payload_naming_another_tenant_is_refused(api, api_db, world):
         response = client.patch("/vehicles", params={"id": f"eq.{world.a.vehicle_ids[0]}"}, json={"tenant_id": world.b.id})
         assert response.status_code == 403
     with api_db.connect() as conn:
-        assert conn.execute("select count(*) from app.vehicles where make = 'Sneaky'").fetchone()[0] == 0
-        assert conn.execute("select tenant_id::text from app.vehicles where id = %s", (world.a.vehicle_ids[0],)).fetchone()[0] == world.a.id
+        assert one_row(conn, "select count(*) from app.vehicles where make = 'Sneaky'")[0] == 0
+        assert one_row(conn, "select tenant_id::text from app.vehicles where id = %s", (world.a.vehicle_ids[0],))[0] == world.a.id
 
 
 @pytest.mark.parametrize("method", ["POST", "PATCH", "DELETE"])

@@ -1,6 +1,7 @@
-"""tests/test_api_isolation.py again, unchanged, with PostgREST behind PgBouncer in transaction mode,
-plus pooling checks: requests of different tenants interleaved over three server connections never
-see each other's rows."""
+"""Pooling checks with PostgREST behind PgBouncer in transaction mode: it really goes through
+PgBouncer, and requests of different tenants interleaved over three server connections never see each
+other's rows. (tests/test_api_isolation.py and tests/test_api_rules.py run all their tests this way
+too, through their api_kind fixture.)"""
 
 from __future__ import annotations
 
@@ -8,18 +9,28 @@ import concurrent.futures
 
 import pytest
 
-from pooling import api, settings_module  # noqa: F401  (overrides conftest's api)
-from test_api_isolation import *  # noqa: F401,F403
+from motovault.core.db import one_row
+from support.pooling import PGBOUNCER
+from support.tenancy_world import World, seed
 
 pytestmark = pytest.mark.api
+
+
+@pytest.fixture(scope="module", params=[PGBOUNCER])
+def api_kind(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture(scope="module")
+def world(api_db) -> World:
+    with api_db.connect() as conn:
+        return seed(conn)
 
 
 def test_postgrest_really_goes_through_pgbouncer(api, api_db):
     assert api.bouncer is not None and api.bouncer.proc is not None and api.bouncer.proc.poll() is None
     with api_db.connect() as conn:
-        via_bouncer = conn.execute(
-            "select count(*) from pg_stat_activity where datname = current_database() and usename = 'authenticator'"
-        ).fetchone()[0]
+        via_bouncer = one_row(conn, "select count(*) from pg_stat_activity where datname = current_database() and usename = 'authenticator'")[0]
     assert 0 < via_bouncer <= 3, "PostgREST's connections are PgBouncer's (pool size 3)"
 
 
@@ -33,5 +44,5 @@ def test_interleaved_tenants_never_share_claims_over_pooled_connections(api, wor
 
     jobs = [t.id for t in world.tenants()] * 40
     with concurrent.futures.ThreadPoolExecutor(max_workers=8) as pool:
-        for tenant_id, seen in zip(jobs, pool.map(fetch, jobs)):
+        for tenant_id, seen in zip(jobs, pool.map(fetch, jobs), strict=False):
             assert seen == {tenant_id}

@@ -1,4 +1,5 @@
-"""Soft delete, restore, purge, audit, CHECK rules and membership management through PostgREST."""
+"""Soft delete, restore, purge, audit, CHECK rules and membership management through PostgREST,
+reached directly and behind PgBouncer in transaction mode (api_kind)."""
 
 from __future__ import annotations
 
@@ -6,9 +7,17 @@ import uuid
 
 import pytest
 
-from tenancy_world import World, seed
+from motovault.core.db import one_row
+from support.pooling import KINDS
+from support.tenancy_world import World, seed
 
 pytestmark = pytest.mark.api
+
+
+@pytest.fixture(scope="module", params=KINDS)
+def api_kind(request: pytest.FixtureRequest) -> str:
+    """Every test here runs against PostgREST directly and behind PgBouncer in transaction mode."""
+    return str(request.param)
 
 
 @pytest.fixture(scope="module")
@@ -24,7 +33,7 @@ def as_(api, world: World, role: str, tenant: str = "a"):
 
 def count(api_db, sql: str, *args) -> int:
     with api_db.connect() as conn:
-        return conn.execute(sql, args).fetchone()[0]
+        return one_row(conn, sql, args)[0]
 
 
 # --- soft delete, restore, purge, audit ----------------------------------------------------------

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from hardening import load_demo
+from motovault.core.db import one_row
+from support.hardening import load_demo
 
 MV = [sys.executable, "-m", "motovault"]
 
@@ -23,7 +24,7 @@ def motovault(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 def scratch_databases(settings) -> list[str]:
-    from motovault import database
+    from motovault.stack import database
 
     with database.superuser_connect(settings) as conn:
         return [r[0] for r in conn.execute("select datname from pg_database where datname like 'mvverify\\_%'")]
@@ -33,7 +34,7 @@ def scratch_databases(settings) -> list[str]:
 def filled_db(settings, clone_db):
     with clone_db.connect() as conn:
         load_demo(conn)
-        demo_vehicles = conn.execute("select count(*) from app.vehicles").fetchone()[0]
+        demo_vehicles = one_row(conn, "select count(*) from app.vehicles")[0]
         conn.execute(
             """
             insert into app.vehicles (tenant_id, display_name, year, notes)
@@ -42,7 +43,7 @@ def filled_db(settings, clone_db):
             from generate_series(1, 500) as g
             """
         )
-    clone_db.vehicles = demo_vehicles + 500  # type: ignore[attr-defined]
+    clone_db.vehicles = demo_vehicles + 500
     return clone_db
 
 
@@ -72,7 +73,7 @@ def test_backup_create_then_verify(settings, filled_db, tmp_path):
     assert created.stdout.strip() == str(out)
     assert "motovault backup: dumped" in created.stderr and "wrote" in created.stderr
     with tarfile.open(out) as tar:
-        manifest = json.loads(tar.extractfile("manifest.json").read())  # type: ignore[union-attr]
+        manifest = json.loads(tar.extractfile("manifest.json").read())
     # the demo's vehicles (twelve, in three tenants) plus the 500 generated ones
     assert manifest["tables"]["app.vehicles"]["rows"] == filled_db.vehicles == 512
     assert manifest["tables"]["app.garages"]["rows"] == 4
@@ -91,7 +92,7 @@ def test_verify_refuses_a_tampered_backup_with_a_clear_message(settings, filled_
     good = tmp_path / "good.tar"
     assert motovault("backup", "create", "-q", "--dsn", filled_db.url(), "-o", str(good)).returncode == 0
     with tarfile.open(good) as tar:
-        manifest = json.loads(tar.extractfile("manifest.json").read())  # type: ignore[union-attr]
+        manifest = json.loads(tar.extractfile("manifest.json").read())
 
     # a checksum in the manifest edited
     edited = json.loads(json.dumps(manifest))
@@ -129,7 +130,7 @@ def test_verify_refuses_a_tampered_backup_with_a_clear_message(settings, filled_
     # a corrupted dump
     corrupt = tmp_path / "corrupt.tar"
     with tarfile.open(good) as tar:
-        dump = bytearray(tar.extractfile("dump.pgcustom").read())  # type: ignore[union-attr]
+        dump = bytearray(tar.extractfile("dump.pgcustom").read())
     dump[len(dump) // 2] ^= 0xFF
     (tmp_path / "dump.pgcustom").write_bytes(bytes(dump))
     with tarfile.open(corrupt, "w") as tar:
@@ -153,7 +154,7 @@ def test_verify_refuses_a_tampered_backup_with_a_clear_message(settings, filled_
 
 
 def test_backup_create_reports_an_unreachable_database_in_one_line(tmp_path, settings):
-    result = motovault("backup", "create", "--dsn", f"postgresql://nobody@127.0.0.1:1/none", "-o", str(tmp_path / "x.tar"))
+    result = motovault("backup", "create", "--dsn", "postgresql://nobody@127.0.0.1:1/none", "-o", str(tmp_path / "x.tar"))
     assert result.returncode == 1
     assert result.stderr.startswith("motovault backup: error: cannot connect")
     assert result.stderr.count("\n") == 1

@@ -40,7 +40,7 @@ def local_tables() -> set[str]:
     return found
 
 
-def policies_with_a_sub_select(conn: psycopg.Connection) -> list[str]:  # type: ignore[type-arg]
+def policies_with_a_sub_select(conn: psycopg.Connection) -> list[str]:
     return [
         row[0]
         for row in conn.execute(
@@ -55,7 +55,7 @@ def policies_with_a_sub_select(conn: psycopg.Connection) -> list[str]:  # type: 
     ]
 
 
-def set_null_through_the_tenant_key(conn: psycopg.Connection) -> list[str]:  # type: ignore[type-arg]
+def set_null_through_the_tenant_key(conn: psycopg.Connection) -> list[str]:
     return [
         row[0]
         for row in conn.execute(
@@ -72,7 +72,7 @@ def set_null_through_the_tenant_key(conn: psycopg.Connection) -> list[str]:  # t
     ]
 
 
-def unique_keys_without_tenant_id(conn: psycopg.Connection, exempt: frozenset[str] | None = None) -> list[str]:  # type: ignore[type-arg]
+def unique_keys_without_tenant_id(conn: psycopg.Connection, exempt: frozenset[str] | None = None) -> list[str]:
     exempt = frozenset(local_tables()) if exempt is None else exempt
     return [
         row[0]
@@ -134,9 +134,12 @@ def _table_forms(script: Path) -> list[str]:
     statements = parse_statements(script.read_text())
     for index, st in enumerate(statements):
         node = st.node
-        if not isinstance(node, ast.CreateStmt) or node.relation.schemaname not in SCHEMAS or node.partbound is not None:
+        if not isinstance(node, ast.CreateStmt) or node.relation is None or node.partbound is not None:
             continue
-        table = f"{node.relation.schemaname}.{node.relation.relname}"
+        schema = node.relation.schemaname or ""
+        if schema not in SCHEMAS:
+            continue
+        table = f"{schema}.{node.relation.relname}"
         inline_fks = [
             c for element in node.tableElts or ()
             for c in ([element] if isinstance(element, ast.Constraint) else list(getattr(element, "constraints", None) or ()))

@@ -14,7 +14,8 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from motovault.jwt import sign
+from motovault.core.db import connect, one_row
+from motovault.core.jwt import sign
 
 ROOT = Path(__file__).resolve().parents[1]
 MOTOVAULT = [sys.executable, "-m", "motovault"]
@@ -98,11 +99,11 @@ def test_db_url_connects(settings, clone_db):
     result = cli("db", "url", "--dbname", clone_db.name)
     assert result.returncode == 0, result.stderr
     url = result.stdout.strip()
-    with psycopg.connect(url, connect_timeout=5) as conn:
+    with connect(url, connect_timeout=5, autocommit=False) as conn:
         assert conn.execute("select current_user, current_database()").fetchone() == ("motovault_owner", clone_db.name)
     authenticator = cli("db", "url", "--as", "authenticator", "--dbname", clone_db.name).stdout.strip()
-    with psycopg.connect(authenticator, connect_timeout=5) as conn:
-        assert conn.execute("select current_user").fetchone()[0] == "authenticator"
+    with connect(authenticator, connect_timeout=5, autocommit=False) as conn:
+        assert one_row(conn, "select current_user")[0] == "authenticator"
 
 
 def test_db_url_defaults_to_the_stack_database(settings):
@@ -111,8 +112,8 @@ def test_db_url_defaults_to_the_stack_database(settings):
     assert (info["host"], int(info["port"]), info["dbname"], info["user"]) == (
         settings.pg_host, settings.pg_port, settings.db_name, "motovault_owner")
     # the credentials are right even when the stack database does not exist yet
-    with psycopg.connect(psycopg.conninfo.make_conninfo(url, dbname="postgres"), connect_timeout=5) as conn:
-        assert conn.execute("select current_user").fetchone()[0] == "motovault_owner"
+    with connect(psycopg.conninfo.make_conninfo(url, dbname="postgres"), connect_timeout=5, autocommit=False) as conn:
+        assert one_row(conn, "select current_user")[0] == "motovault_owner"
 
 
 @pytest.mark.api

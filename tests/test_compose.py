@@ -3,14 +3,15 @@ postgrest.conf, the settings the local stack uses, and the pinning rules."""
 
 from __future__ import annotations
 
+import inspect
 import re
 from pathlib import Path
 
 import pytest
 import yaml
 
-from motovault import postgrest
-from motovault.settings import ANALYST_LOGIN, DB_NAME, OWNER_ROLE, REPLICATION_ROLE, SECRET_NAMES
+from motovault.stack import postgrest
+from motovault.stack.settings import ANALYST_LOGIN, DB_NAME, OWNER_ROLE, REPLICATION_ROLE, SECRET_NAMES, worker_dsn
 
 ROOT = Path(__file__).resolve().parents[1]
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
@@ -150,7 +151,7 @@ def test_deploy_creates_the_owner_role_then_runs_sqitch_as_owner_with_the_authen
 
 
 def test_deploy_runs_with_the_deploy_lock_timeout():
-    """The compose deploy, like motovault.database.sqitch(), gives every script a lock_timeout."""
+    """The compose deploy, like motovault.stack.database.sqitch(), gives every script a lock_timeout."""
     _, deploy = service_with_image("sqitch/sqitch:")
     assert deploy["environment"]["PGOPTIONS"] == "-c lock_timeout=${MOTOVAULT_DEPLOY_LOCK_TIMEOUT:-5s}"
 
@@ -158,8 +159,9 @@ def test_deploy_runs_with_the_deploy_lock_timeout():
 def test_worker_runs_motovault_worker_from_the_package():
     worker = SERVICES["worker"]
     assert worker["command"] == ["motovault", "worker"]
-    # the variable the worker reads for its connection (src/motovault/worker.py), pointing at the db service
-    source = (ROOT / "src" / "motovault" / "worker.py").read_text()
+    # the variable the worker reads for its connection (motovault.stack.settings.worker_dsn), pointing at
+    # the db service
+    source = inspect.getsource(worker_dsn)
     dsn_vars = [name for name in worker["environment"] if name.startswith("MOTOVAULT_") and name.endswith("DSN")]
     assert dsn_vars and all(f'"{name}"' in source for name in dsn_vars)
     assert "@db:5432/" in worker["environment"][dsn_vars[0]]

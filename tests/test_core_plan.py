@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from motovault.core.errors import MotovaultError
 from motovault.core.plan import load_plan
-from motovault.errors import MotovaultError
 
 ROOT = Path(__file__).resolve().parents[1]
 

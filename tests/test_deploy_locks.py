@@ -1,6 +1,6 @@
 """Deploys on live data do not queue traffic behind a lock they cannot get (issue 8).
 
-Every sqitch run of the project goes through motovault.database.sqitch(), which sets PGOPTIONS
+Every sqitch run of the project goes through motovault.stack.database.sqitch(), which sets PGOPTIONS
 ``-c lock_timeout=<N>`` for sqitch and its psql; `motovault db deploy` retries a change that failed
 with lock_not_available (55P03) and ends with one clear line. The live test holds a lock on the table
 the last table-altering change of the plan alters, the way a long analyst transaction would."""
@@ -16,14 +16,15 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from motovault import database
 from motovault.cli import main
-from motovault.database import LockNotAvailable
+from motovault.core.db import connect, one_row
+from motovault.core.errors import MotovaultError
+from motovault.core.paths import project_root, state_dir
 from motovault.core.plan import load_plan
-from motovault.errors import MotovaultError
-from motovault.paths import state_dir
-from motovault.settings import OWNER_ROLE, load_settings
-from test_migrations_live import schema_dump
+from motovault.stack import database
+from motovault.stack.database import LockNotAvailable
+from motovault.stack.settings import OWNER_ROLE, load_settings
+from support.databases import schema_dump
 
 ROOT = Path(__file__).resolve().parents[1]
 SETTINGS = load_settings()
@@ -78,7 +79,7 @@ def test_deploy_retries_a_change_that_could_not_lock_with_growing_pauses(monkeyp
                                output="  + earlier .. ok\n")
     calls: list[tuple[str, ...]] = []
 
-    def fake_sqitch(settings, dbname, *args, **kw):  # type: ignore[no-untyped-def]
+    def fake_sqitch(settings, dbname, *args, **kw):
         calls.append(args)
         if len(calls) < 3:
             raise failure
@@ -87,7 +88,7 @@ def test_deploy_retries_a_change_that_could_not_lock_with_growing_pauses(monkeyp
     monkeypatch.setattr(database, "sqitch", fake_sqitch)
     lines: list[str] = []
     pauses: list[float] = []
-    result = database.deploy(None, "db", "--to", "x", retries=3, retry_wait=2.0, progress=lines.append, sleep=pauses.append)  # type: ignore[arg-type]
+    result = database.deploy(None, "db", "--to", "x", retries=3, retry_wait=2.0, progress=lines.append, sleep=pauses.append)
     assert calls == [("deploy", "--to", "x")] * 3
     assert pauses == [2.0, 4.0]
     assert lines == [
@@ -97,7 +98,7 @@ def test_deploy_retries_a_change_that_could_not_lock_with_growing_pauses(monkeyp
     assert result.stdout.count("+ earlier") == 2 and "+ input_limits" in result.stdout
     calls.clear()
     with pytest.raises(LockNotAvailable, match="retry later$"):
-        database.deploy(None, "db", retries=1, retry_wait=0, progress=lines.append, sleep=pauses.append)  # type: ignore[arg-type]
+        database.deploy(None, "db", retries=1, retry_wait=0, progress=lines.append, sleep=pauses.append)
     assert len(calls) == 2
 
 
@@ -181,7 +182,7 @@ class Reader(threading.Thread):
         self.reads = 0
 
     def run(self) -> None:
-        with psycopg.connect(self.url, autocommit=True) as conn:
+        with connect(self.url) as conn:
             while not self.stop.is_set():
                 started = time.monotonic()
                 conn.execute(f"select count(*) from {self.table}").fetchone()
@@ -191,8 +192,7 @@ class Reader(threading.Thread):
 
 
 def deployed(conn: psycopg.Connection, change: str) -> bool:
-    return conn.execute("select exists (select from sqitch.changes where project = 'motovault' and change = %s)",
-                        (change,)).fetchone()[0]
+    return one_row(conn, "select exists (select from sqitch.changes where project = 'motovault' and change = %s)", (change,))[0]
 
 
 def test_a_change_that_cannot_lock_its_table_fails_fast_without_blocking_readers_then_deploys(
@@ -208,7 +208,7 @@ def test_a_change_that_cannot_lock_its_table_fails_fast_without_blocking_readers
 
     # an analyst's transaction that read the table and stays open (killed by the server after 30 s, so
     # that without a lock_timeout this test ends - failing - instead of hanging)
-    holder = psycopg.connect(clone_db.url())
+    holder = connect(clone_db.url(), autocommit=False)
     holder.execute("set idle_in_transaction_session_timeout = '30s'")
     holder.execute(f"select count(*) from {table}").fetchone()
     holder_pid = holder.info.backend_pid
@@ -235,8 +235,7 @@ def test_a_change_that_cannot_lock_its_table_fails_fast_without_blocking_readers
     assert reader.reads > 10 and 0.2 < reader.slowest < 1.0 + 1.5, (reader.reads, reader.slowest)
     with clone_db.connect() as conn:
         assert not deployed(conn, change)
-        assert conn.execute("select event from sqitch.events where change = %s order by committed_at desc limit 1",
-                            (change,)).fetchone()[0] == "fail"
+        assert one_row(conn, "select event from sqitch.events where change = %s order by committed_at desc limit 1", (change,))[0] == "fail"
     assert schema_dump(settings, clone_db.name) == reverted, f"{change} left part of itself behind"
 
     holder.rollback()  # the long transaction ends: the same deploy goes through
@@ -247,13 +246,13 @@ def test_a_change_that_cannot_lock_its_table_fails_fast_without_blocking_readers
         assert deployed(conn, change)
     assert schema_dump(settings, clone_db.name) != reverted
     with clone_db.connect() as conn:
-        assert conn.execute("select count(*) from pg_constraint where conname = 'vehicles_probe'").fetchone()[0] == 1
+        assert one_row(conn, "select count(*) from pg_constraint where conname = 'vehicles_probe'")[0] == 1
 
 
 def test_a_deploy_blocked_by_another_sqitch_says_so_in_one_line(settings, clone_db):
     """sqitch serializes deploys with an advisory lock; under the deploy lock_timeout a second deploy
     gives up after it (and is retried) instead of sqitch's silent 60 s wait."""
-    last = database.plan_changes()[-1]
+    last = load_plan(project_root()).changes[-1]
     with clone_db.connect() as conn:
         conn.execute(f'alter database "{clone_db.name}" owner to {OWNER_ROLE}')
     database.sqitch(settings, clone_db.name, "revert", "-y", "--to", f"{last}^")

@@ -8,10 +8,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import psycopg
 import pytest
 
 from motovault.cli import main
+from motovault.core.db import connect
 from motovault.doctor import DoctorOptions, run_doctor
 from motovault.doctor.docs import INDEX, explain, list_rules, render_docs, rule_page, write_docs
 from motovault.doctor.heuristics import LiveOptions
@@ -19,7 +19,7 @@ from motovault.doctor.migrations import analyse_migrations, numbered_folder, sqi
 from motovault.doctor.model import CATEGORIES, Finding, Level
 from motovault.doctor.rule import LiveExample, MigrationExample, Rule
 from motovault.doctor.rules import all_rules, closest, find_rule, live_rules, migration_rules
-from motovault.settings import load_settings
+from motovault.stack.settings import load_settings
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs" / "doctor"
@@ -161,12 +161,12 @@ def empty_db() -> Iterator[str]:
     """An empty database (template0): the live examples run in its schema public, one at a time."""
     settings = load_settings()
     name = f"doctor_rules_{os.getpid()}"
-    with psycopg.connect(settings.dsn("postgres"), autocommit=True) as conn:
+    with connect(settings.dsn("postgres")) as conn:
         conn.execute(f'create database "{name}" template template0')
     try:
         yield settings.dsn(name)
     finally:
-        with psycopg.connect(settings.dsn("postgres"), autocommit=True) as conn:
+        with connect(settings.dsn("postgres")) as conn:
             conn.execute(f'drop database if exists "{name}" with (force)')
 
 
@@ -181,7 +181,7 @@ create schema public;
 
 
 def live_findings(url: str, example: LiveExample) -> list[Finding]:
-    with psycopg.connect(url, autocommit=True) as conn:
+    with connect(url) as conn:
         conn.execute(_RESET)
         conn.execute(example.sql)  # the examples are literal SQL, no parameters
     options: dict[str, Any] = dict(example.options)

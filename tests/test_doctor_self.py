@@ -58,7 +58,7 @@ DESIGN_PROJECT = Path(__file__).parent / "fixtures" / "doctor" / "design_project
 @pytest.fixture
 def schemas_only_db(settings: Any) -> Iterator[str]:
     """A new database with only our roles and schemas (sqitch deploy --to schemas)."""
-    from motovault import database
+    from motovault.stack import database
 
     name = f"doctor_design_{uuid.uuid4().hex[:8]}"
     with database.superuser_connect(settings) as conn:
@@ -76,7 +76,7 @@ def test_design_style_sqitch_project_passes_without_suppressions(schemas_only_db
     """A small project built the DESIGN.md way (forced RLS, tenant-led keys, inlinable STABLE helper,
     security_invoker views, psql \\gexec, a non-transactional CONCURRENTLY change) deployed by sqitch on
     top of our plan: zero warnings, without an ignore file. Guards the lints' precision."""
-    from motovault import database
+    from motovault.stack import database
 
     database.sqitch(settings, schemas_only_db, "deploy", root=DESIGN_PROJECT)
     status = main(["doctor", "--dsn", settings.dsn(schemas_only_db), "--schema", "app", "api", "audit",

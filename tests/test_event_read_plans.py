@@ -15,12 +15,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import psycopg
 import pytest
 
-from motovault import database
-from motovault.settings import AUTHENTICATOR_ROLE, OWNER_ROLE
-from test_rls_plan import nodes
+from motovault.core.db import connect, one_row
+from motovault.stack.settings import AUTHENTICATOR_ROLE, OWNER_ROLE
+from support.plans import nodes
 
 TENANTS = 200
 VEHICLES_PER_TENANT = 5
@@ -79,7 +78,7 @@ def rows_read(scans: list[dict[str, Any]]) -> int:
 def rows_read_before_the_window(db, plan: dict[str, Any]) -> tuple[int, str]:
     """Rows the plan's scans returned from monthly partitions older than the 30-day window, and that
     window's first month (YYYY-MM)."""
-    start = db.execute("select date_trunc('month', now() - interval '30 days')::date").fetchone()[0]
+    start = one_row(db, "select date_trunc('month', now() - interval '30 days')::date")[0]
     older = [
         n for n in event_scans(plan)
         if n["Relation Name"].startswith("vehicle_events_p")
@@ -92,8 +91,7 @@ def rows_read_before_the_window(db, plan: dict[str, Any]) -> tuple[int, str]:
 def seeded(db):
     db.autocommit = True
     db.execute(SEED.format(tenants=TENANTS, vehicles=VEHICLES_PER_TENANT, events=EVENTS_PER_VEHICLE, history=HISTORY))
-    partitions = db.execute(
-        "select count(*) from pg_inherits where inhparent = 'app.vehicle_events'::regclass").fetchone()[0]
+    partitions = one_row(db, "select count(*) from pg_inherits where inhparent = 'app.vehicle_events'::regclass")[0]
     expected = [r[0] for r in db.execute(
         "select id from app.vehicle_events where vehicle_id = %s order by occurred_at desc, id desc",
         (LONG_VEHICLE,)).fetchall()]
@@ -187,10 +185,8 @@ def test_fleet_overview_latest_event_and_count(db) -> None:
 
     def event(car: str, ago: str, kind: str = "note", voids: str | None = None) -> str:
         payload = {"note": '{"text": "x"}', "void": '{"reason": "entered twice"}', "inspection": '{"result": "pass"}'}[kind]
-        return str(db.execute(
-            """insert into app.vehicle_events (tenant_id, vehicle_id, type, occurred_at, payload, voids_event_id)
-               values (%s, %s, %s, now() - %s::interval, %s, %s) returning id""",
-            (tenant, car, kind, ago, payload, voids)).fetchone()[0])
+        return str(one_row(db, """insert into app.vehicle_events (tenant_id, vehicle_id, type, occurred_at, payload, voids_event_id)
+               values (%s, %s, %s, now() - %s::interval, %s, %s) returning id""", (tenant, car, kind, ago, payload, voids))[0])
 
     event(cars["recent"], "200 days")
     event(cars["recent"], "3 days")
@@ -278,30 +274,28 @@ def test_new_partitions_get_the_vehicle_implies_tenant_statistics(db) -> None:
     # the partition made from rows moved out of the default partition: statistics, analyzed
     created = [r[0] for r in db.execute("select app.ensure_vehicle_event_partitions('2032-05-01', 0)").fetchall()]
     assert created == ["app.vehicle_events_p2032_05"]
-    assert db.execute("select count(*) from app.vehicle_events_p2032_05").fetchone()[0] == 20
+    assert one_row(db, "select count(*) from app.vehicle_events_p2032_05")[0] == 20
     assert statistics("app.vehicle_events_p2032_05") == [("vehicle_events_p2032_05_vehicle_implies_tenant", "{f}", True)]
     # every partition has them, and asking again creates nothing
-    missing = db.execute(
-        """select count(*) from pg_inherits as i
+    missing = one_row(db, """select count(*) from pg_inherits as i
            where i.inhparent = 'app.vehicle_events'::regclass
              and not exists (select from pg_statistic_ext as s
-                             where s.stxrelid = i.inhrelid and s.stxname like '%%\\_vehicle\\_implies\\_tenant')"""
-    ).fetchone()[0]
+                             where s.stxrelid = i.inhrelid and s.stxname like '%%\\_vehicle\\_implies\\_tenant')""")[0]
     assert missing == 0
-    assert db.execute("select count(*) from app.ensure_vehicle_event_statistics()").fetchone()[0] == 0
+    assert one_row(db, "select count(*) from app.ensure_vehicle_event_statistics()")[0] == 0
 
 
 def test_postgrest_sessions_plan_without_constraint_exclusion(settings, clone_db) -> None:
     """authenticator (PostgREST's login) gets constraint_exclusion = off in this database only."""
 
     def setting(user: str) -> str:
-        with psycopg.connect(settings.dsn(clone_db.name, user), autocommit=True) as conn:
-            return conn.execute("show constraint_exclusion").fetchone()[0]
+        with connect(settings.dsn(clone_db.name, user)) as conn:
+            return one_row(conn, "show constraint_exclusion")[0]
 
     assert setting(AUTHENTICATOR_ROLE) == "off"
     assert setting(OWNER_ROLE) == "partition"
-    with psycopg.connect(settings.dsn("postgres", AUTHENTICATOR_ROLE), autocommit=True) as conn:
-        assert conn.execute("show constraint_exclusion").fetchone()[0] == "partition", "another database is untouched"
+    with connect(settings.dsn("postgres", AUTHENTICATOR_ROLE)) as conn:
+        assert one_row(conn, "show constraint_exclusion")[0] == "partition", "another database is untouched"
     with clone_db.connect() as conn:
         conn.execute(f'alter role {AUTHENTICATOR_ROLE} in database "{clone_db.name}" reset constraint_exclusion')
     assert setting(AUTHENTICATOR_ROLE) == "partition", "without the role setting the default applies again"

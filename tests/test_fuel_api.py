@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import pytest
 
+from motovault.core.db import one_row
+
 pytestmark = pytest.mark.api
 
 TENANT = "40000000-0000-4000-8000-000000000001"
@@ -49,7 +51,7 @@ def world(api_db, api):
 
 def count(api_db, sql: str, *params) -> int:
     with api_db.connect() as conn:
-        return conn.execute(sql, params).fetchone()[0]
+        return one_row(conn, sql, params)[0]
 
 
 def assert_refused(response, status: int, *words: str) -> None:

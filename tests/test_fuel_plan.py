@@ -5,8 +5,9 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from motovault import database
-from motovault.settings import OWNER_ROLE
+from motovault.core.db import one_row
+from motovault.stack import database
+from motovault.stack.settings import OWNER_ROLE
 
 DEMO = Path(__file__).resolve().parents[1] / "sql" / "demo.sql"
 
@@ -32,10 +33,6 @@ def test_fuel_changes_revert_and_redeploy_with_data(clone_db, settings):
     demo()
     with clone_db.connect() as conn:
         # the household's three cars (the events branch's demo adds fill-ups for nine more vehicles)
-        assert conn.execute(
-            "select count(*) from app.fuel_logs where vehicle_id in ('d0000000-0000-4000-8000-0000000000c1', "
-            "'d0000000-0000-4000-8000-0000000000c2', 'd0000000-0000-4000-8000-0000000000c3')"
-        ).fetchone()[0] == 20
-        assert conn.execute(
-            "select odometer_reading from app.vehicles where id = 'd0000000-0000-4000-8000-0000000000c3'"
-        ).fetchone()[0] == 98200
+        assert one_row(conn, "select count(*) from app.fuel_logs where vehicle_id in ('d0000000-0000-4000-8000-0000000000c1', "
+            "'d0000000-0000-4000-8000-0000000000c2', 'd0000000-0000-4000-8000-0000000000c3')")[0] == 20
+        assert one_row(conn, "select odometer_reading from app.vehicles where id = 'd0000000-0000-4000-8000-0000000000c3'")[0] == 98200

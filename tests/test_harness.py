@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from motovault.core.db import one_row
 from motovault.testing.pgtap import run_pgtap
 
 FIXTURES = Path(__file__).parent / "fixtures" / "pgtap"
@@ -90,16 +91,16 @@ def test_a_database_deployed_by_the_plan_alone_has_no_test_helpers(settings):
     """The helpers exist only in test databases: `sqitch deploy` of the plan never creates them."""
     from psycopg import sql
 
-    from motovault import database
+    from motovault.stack import database
 
     name = f"mvplain_{os.getpid()}"
     assert database.bootstrap(settings, name)
     try:
         database.sqitch(settings, name, "deploy")
         with database.superuser_connect(settings, name) as conn:
-            assert conn.execute("select to_regnamespace('app') is not null").fetchone()[0], "the plan was not deployed"
+            assert one_row(conn, "select to_regnamespace('app') is not null")[0], "the plan was not deployed"
             # every helper lives in schema tests: no schema, no helper
-            assert conn.execute("select to_regnamespace('tests')").fetchone()[0] is None
+            assert one_row(conn, "select to_regnamespace('tests')")[0] is None
     finally:
         with database.superuser_connect(settings) as conn:
             conn.execute(sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name)))

@@ -19,21 +19,22 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
 import time
 from pathlib import Path
 
 import psycopg
 import pytest
 
-from hardening import load_demo
-from motovault import database
-from motovault.backup import role_settings, table_fingerprints
-from motovault.paths import pg_bindir
-from motovault.settings import OWNER_ROLE
-from tenancy_world import seed
+from motovault.core.db import one_row
+from motovault.core.paths import pg_bindir
 from motovault.core.plan import load_plan
 from motovault.core.schema import schema_sql
+from motovault.stack import database
+from motovault.stack.backup import role_settings, table_fingerprints
+from motovault.stack.settings import OWNER_ROLE
+from support.databases import schema_dump
+from support.hardening import load_demo
+from support.tenancy_world import seed
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -118,21 +119,9 @@ def generate(conn: psycopg.Connection) -> None:
                 break
 
 
-def schema_dump(settings, dbname: str) -> str:
-    out = subprocess.run(
-        [str(pg_bindir() / "pg_dump"), "--schema-only", "--exclude-schema=sqitch", settings.dsn(dbname)],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    # \\restrict lines carry a random key per run (pg_dump 15.14+)
-    lines = [l for l in out.splitlines() if l.strip() and not l.startswith(("--", "\\restrict", "\\unrestrict"))]
-    return "\n".join(lines)
-
-
 def snapshot(conn: psycopg.Connection) -> tuple[dict, dict[str, int]]:
     prints = {t: v for t, v in table_fingerprints(conn).items() if not t.startswith("sqitch.")}
-    oids = dict(
+    oids: dict[str, int] = dict(
         conn.execute(
             "select c.oid::regclass::text, c.oid::bigint from pg_class c join pg_namespace n on n.oid = c.relnamespace "
             "where c.relkind in ('r', 'p') and n.nspname not in ('pg_catalog', 'information_schema', 'sqitch')"
@@ -145,16 +134,17 @@ AUDIT = "audit.record_version"
 
 
 def audit_max_id(conn: psycopg.Connection) -> int:
-    return conn.execute(f"select coalesce(max(id), 0) from {AUDIT}").fetchone()[0]
+    return one_row(conn, f"select coalesce(max(id), 0) from {AUDIT}")[0]
 
 
 def audit_fingerprint_upto(conn: psycopg.Connection, max_id: int) -> dict[str, object]:
     """table_fingerprints() of the audit rows with id <= max_id (the rows a round started with)."""
-    count, digest = conn.execute(
+    count, digest = one_row(
+        conn,
         f"select count(*), coalesce(md5(string_agg(r::text, E'\\n' order by r::text collate \"C\")), '') "
         f"from {AUDIT} as r where r.id <= %s",
         (max_id,),
-    ).fetchone()
+    )
     return {"rows": count, "md5": digest}
 
 

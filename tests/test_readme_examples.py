@@ -42,16 +42,16 @@ import sys
 import tempfile
 import tokenize
 import tomllib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 
-from motovault.demo import DEMO_TENANT_ID, DEMO_USERS
-from motovault.settings import load_settings
+from motovault.stack.demo import DEMO_TENANT_ID, DEMO_USERS
+from motovault.stack.settings import load_settings
 from motovault.testing.postgrest_proc import PostgrestServer
-from readme_examples import (
+from support.readme_examples import (
     COMMAND_LIKE,
     EXAMPLE_LANGS,
     SHELL_LANGS,
@@ -96,7 +96,7 @@ SKIP: dict[tuple[str, str], str] = {
     "machines; tests/test_compose.py checks docker-compose.yml statically",
     (DBA, "psql -v owner_password='…' -v dbname=motovault -f sql/bootstrap_owner.sql"): "placeholder password, and "
     "it creates a cluster-wide role; every cluster the tests use is bootstrapped with this file "
-    "(motovault.database.bootstrap)",
+    "(motovault.stack.database.bootstrap)",
     (DBA, "PGOPTIONS='-c lock_timeout=5s' sqitch deploy --target db:pg://motovault_owner:…@host:5432/motovault --set authenticator_password='…'"):
     "placeholder host and passwords; tests/test_sqitch_plan.py deploys, verifies, reverts and redeploys "
     "the plan on a database with data",
@@ -544,7 +544,7 @@ def check_tokens(example: ShellExample, variables: dict[str, str]) -> None:
             role = words[words.index("--role") + 1] if "--role" in words else "owner"
             assert (claims["sub"], claims["tenant_id"]) == (DEMO_USERS[role], DEMO_TENANT_ID), claims
         else:
-            asked = dict(zip(words[0::2], words[1::2]))
+            asked = dict(zip(words[0::2], words[1::2], strict=False))
             assert (claims["sub"], claims.get("tenant_id")) == (asked["--user"], asked.get("--tenant")), claims
         assert claims["role"] == "app_user", claims
 

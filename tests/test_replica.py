@@ -15,18 +15,19 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import psycopg
 import pytest
 from psycopg import sql
 
-from conftest import SETTINGS, TEMPLATE_BASE, ClonedDatabase
-from motovault import replica as rep
-from motovault.proc import free_port, pid_alive, port_open
-from motovault.replication import drop_slot
-from motovault.settings import ANALYST_LOGIN, OWNER_ROLE, REPLICATION_ROLE, SUPERUSER
+from motovault.core.db import connect, one_row
+from motovault.core.proc import free_port, pid_alive, port_open
+from motovault.stack import replica as rep
+from motovault.stack.replication import drop_slot
+from motovault.stack.settings import ANALYST_LOGIN, OWNER_ROLE, REPLICATION_ROLE, SUPERUSER
+from support.databases import SETTINGS, TEMPLATE_BASE, ClonedDatabase
 
 ROOT = Path(__file__).resolve().parents[1]
 QUERIES = sorted((ROOT / "sql" / "analyst").glob("*.sql"))
@@ -71,11 +72,11 @@ class ReplicaCli:
 
 
 def on_primary(dbname: str = DEMO_DB, user: str = SUPERUSER) -> psycopg.Connection:
-    return psycopg.connect(SETTINGS.dsn(dbname, user), autocommit=True)
+    return connect(SETTINGS.dsn(dbname, user))
 
 
 def on_replica(cli: ReplicaCli, dbname: str = DEMO_DB, user: str = SUPERUSER) -> psycopg.Connection:
-    return psycopg.connect(cli.model().settings().dsn(dbname, user), autocommit=True)
+    return connect(cli.model().settings().dsn(dbname, user))
 
 
 def slot_row(slot: str) -> tuple | None:
@@ -253,7 +254,7 @@ def test_the_replica_refuses_every_write_with_25006(replica: ReplicaCli, demo_db
         with on_replica(replica, user=role) as conn:
             assert _sqlstate(conn, statement) == "25006", statement
     with on_replica(replica, user=OWNER_ROLE) as conn:
-        assert conn.execute("select count(*) from app.tenants where name = 'written on the replica'").fetchone()[0] == 0
+        assert one_row(conn, "select count(*) from app.tenants where name = 'written on the replica'")[0] == 0
 
 
 def test_status_reports_streaming_and_the_replay_lag(replica: ReplicaCli, demo_db):
@@ -270,9 +271,9 @@ def test_status_reports_streaming_and_the_replay_lag(replica: ReplicaCli, demo_d
         try:
             with on_primary() as conn:
                 conn.execute("create table public.lag_probe as select g as n, repeat('x', 200) as pad from generate_series(1, 20000) g")
-                target = conn.execute("select pg_current_wal_lsn()::text").fetchone()[0]
+                target = one_row(conn, "select pg_current_wal_lsn()::text")[0]
             for _ in range(300):  # received (streamed), not replayed
-                if standby.execute("select pg_last_wal_receive_lsn() >= %s::pg_lsn", (target,)).fetchone()[0]:
+                if one_row(standby, "select pg_last_wal_receive_lsn() >= %s::pg_lsn", (target,))[0]:
                     break
                 time.sleep(0.1)
             code, st = replica.status()
@@ -286,7 +287,7 @@ def test_status_reports_streaming_and_the_replay_lag(replica: ReplicaCli, demo_d
             standby.execute("select pg_wal_replay_resume()")
     rep.wait_replayed(replica.model())
     with on_replica(replica) as conn:
-        assert conn.execute("select count(*) from public.lag_probe").fetchone()[0] == 20000
+        assert one_row(conn, "select count(*) from public.lag_probe")[0] == 20000
     with on_primary() as conn:
         conn.execute("drop table public.lag_probe")
     code, st = replica.status()
@@ -306,12 +307,12 @@ def test_down_keeps_the_data_and_the_slot_keeps_the_wal_until_up(replica: Replic
 
     # written while the replica is down: the inactive slot holds the WAL from before this write
     with on_primary() as conn:
-        before = conn.execute("select pg_current_wal_lsn()::text").fetchone()[0]
+        before = one_row(conn, "select pg_current_wal_lsn()::text")[0]
         conn.execute("create table public.while_down as select 'written while the replica was down' as note")
     slot = slot_row(model.slot)
     assert slot is not None and slot[1] is False and slot[2] in ("reserved", "extended"), slot
     with on_primary("postgres") as conn:
-        assert conn.execute("select %s::pg_lsn <= %s::pg_lsn", (slot[3], before)).fetchone()[0], (slot, before)
+        assert one_row(conn, "select %s::pg_lsn <= %s::pg_lsn", (slot[3], before))[0], (slot, before)
 
     out = replica.run("up").stdout
     s = steps(out)
@@ -319,7 +320,7 @@ def test_down_keeps_the_data_and_the_slot_keeps_the_wal_until_up(replica: Replic
     assert "nothing changed" not in out
     rep.wait_replayed(model)
     with on_replica(replica) as conn:
-        assert conn.execute("select note from public.while_down").fetchone()[0] == "written while the replica was down"
+        assert one_row(conn, "select note from public.while_down")[0] == "written while the replica was down"
     with on_primary() as conn:
         conn.execute("drop table public.while_down")
 

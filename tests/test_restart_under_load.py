@@ -13,9 +13,9 @@ import uuid
 import httpx
 import pytest
 
-from motovault import cluster
+from motovault.stack import cluster
 from motovault.testing.postgrest_proc import PostgrestServer
-from tenancy_world import seed
+from support.tenancy_world import seed
 
 pytestmark = [pytest.mark.api, pytest.mark.slow]
 

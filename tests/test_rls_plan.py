@@ -10,9 +10,10 @@ as app_user must plan an Index Scan / Bitmap Index Scan on a tenant_id-led index
 from __future__ import annotations
 
 import json
-from typing import Any, Iterator
 
 import pytest
+
+from support.plans import nodes
 
 TENANTS = 50
 VEHICLES = 4000  # 80 per tenant, interleaved the way many tenants write over time
@@ -48,12 +49,6 @@ analyze app.tenants, app.users, app.memberships, app.garages, app.vehicles;
 """
 
 SCAN_NODES = {"Index Scan", "Index Only Scan", "Bitmap Index Scan"}
-
-
-def nodes(plan: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    yield plan
-    for child in plan.get("Plans", []):
-        yield from nodes(child)
 
 
 @pytest.fixture

@@ -15,9 +15,10 @@ import psycopg
 import pytest
 from psycopg import errors
 
-from motovault.paths import project_root
+from motovault.core.db import connect, one_row
+from motovault.core.paths import project_root
 from motovault.testing.postgrest_proc import PostgrestServer
-from tenancy_world import seed
+from support.tenancy_world import seed
 
 EXPECTED = {"app_user": "5s", "analyst": "30s", "anon": "2s", "vin_worker": "60s"}
 
@@ -54,12 +55,9 @@ def test_each_role_has_its_statement_timeout_in_this_database_only(settings, clo
         assert got["authenticator"] == {"constraint_exclusion": "off"}
         assert got["analyst"]["idle_in_transaction_session_timeout"] == "10min"
         # cluster-wide role settings (database 0) stay untouched
-        assert conn.execute(
-            "select count(*) from pg_db_role_setting s join pg_roles r on r.oid = s.setrole "
-            "where s.setdatabase = 0 and r.rolname = any(%s)",
-            (list(EXPECTED),),
-        ).fetchone()[0] == 0
-    with psycopg.connect(settings.dsn("postgres", "postgres"), autocommit=True) as conn:
+        assert one_row(conn, "select count(*) from pg_db_role_setting s join pg_roles r on r.oid = s.setrole "
+            "where s.setdatabase = 0 and r.rolname = any(%s)", (list(EXPECTED),))[0] == 0
+    with connect(settings.dsn("postgres", "postgres")) as conn:
         assert role_settings(conn) == {}, "another database of the cluster is untouched"
 
 
@@ -78,13 +76,13 @@ def analyst_login(clone_db):
 
 def test_an_over_long_analyst_query_is_cancelled_with_a_clear_error(settings, clone_db, analyst_login):
     url = f"postgresql://analyst:{analyst_login}@{settings.pg_host}:{settings.pg_port}/{clone_db.name}"
-    with psycopg.connect(url, autocommit=True) as conn:
-        assert conn.execute("show statement_timeout").fetchone()[0] == "30s"
+    with connect(url) as conn:
+        assert one_row(conn, "show statement_timeout")[0] == "30s"
     with clone_db.connect() as conn:
         conn.execute(f'alter role analyst in database "{clone_db.name}" set statement_timeout = \'1s\'')
-    with psycopg.connect(url, autocommit=True) as conn:
-        assert conn.execute("select current_user").fetchone()[0] == "analyst"
-        assert conn.execute("select pg_sleep(0.1), 1").fetchone()[1] == 1
+    with connect(url) as conn:
+        assert one_row(conn, "select current_user")[0] == "analyst"
+        assert one_row(conn, "select pg_sleep(0.1), 1")[1] == 1
         started = time.monotonic()
         with pytest.raises(errors.QueryCanceled) as caught:
             conn.execute("select pg_sleep(10)")

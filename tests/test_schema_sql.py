@@ -7,9 +7,9 @@ import difflib
 from pathlib import Path
 
 from motovault.commands.schema import generate
+from motovault.core.paths import pg_bindir
 from motovault.core.schema import schema_sql
-from motovault.paths import pg_bindir
-from motovault.settings import Settings
+from motovault.stack.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 COMMITTED = ROOT / "sql" / "schema.sql"

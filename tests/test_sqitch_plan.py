@@ -5,23 +5,26 @@ from __future__ import annotations
 
 import itertools
 import os
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Callable, Iterator
 
 import psycopg
 import pytest
 from psycopg import sql
 
-from motovault import database
+from motovault.core.db import connect as db_connect
+from motovault.core.db import one_row
 from motovault.core.plan import load_plan
-from motovault.settings import AUTHENTICATOR_ROLE, OWNER_ROLE
+from motovault.stack import database
+from motovault.stack.settings import AUTHENTICATOR_ROLE, OWNER_ROLE
 
 ROOT = Path(__file__).resolve().parents[1]
 MOTOVAULT_ROLES = ("authenticator", "anon", "app_user", "analyst", "vin_worker")
 _names = itertools.count()
 
 
-plan_changes = database.plan_changes
+def plan_changes() -> list[str]:
+    return load_plan(ROOT).changes
 
 
 def plan_entries() -> list[str]:
@@ -52,12 +55,12 @@ def sqitch(settings, dbname: str, *args: str) -> str:
 
 
 def connect(settings, dbname: str, user: str = "postgres") -> psycopg.Connection:
-    return psycopg.connect(settings.dsn(dbname, user), autocommit=True)
+    return db_connect(settings.dsn(dbname, user))
 
 
 def deployed_changes(settings, dbname: str) -> list[str]:
     with connect(settings, dbname) as conn:
-        if conn.execute("select to_regclass('sqitch.changes')").fetchone()[0] is None:
+        if one_row(conn, "select to_regclass('sqitch.changes')")[0] is None:
             return []
         return [
             r[0]
@@ -72,9 +75,9 @@ def put_data_in_every_table(settings, dbname: str) -> dict[str, int]:
     default row in every app/audit table that accepts `default values`. Returns rows per table."""
     demo = ROOT / "sql" / "demo.sql"
     with connect(settings, dbname, OWNER_ROLE) as conn:
-        if demo.is_file() and conn.execute("select to_regclass('app.tenants')").fetchone()[0] is not None:
+        if demo.is_file() and one_row(conn, "select to_regclass('app.tenants')")[0] is not None:
             with conn.cursor() as cur:
-                cur.execute(demo.read_text())  # type: ignore[arg-type]
+                cur.execute(demo.read_text())
         tables = conn.execute(
             """select format('%I.%I', n.nspname, c.relname)
                from pg_class c join pg_namespace n on n.oid = c.relnamespace
@@ -88,7 +91,7 @@ def put_data_in_every_table(settings, dbname: str) -> dict[str, int]:
                     conn.execute(f"insert into {table} default values")
             except psycopg.Error:
                 pass  # the table needs real values; demo data (if any) covers it
-            counts[table] = conn.execute(f"select count(*) from {table}").fetchone()[0]
+            counts[table] = one_row(conn, f"select count(*) from {table}")[0]
         return counts
 
 
@@ -130,11 +133,9 @@ def test_deploy_verify_revert_deploy_verify_on_a_fresh_database(settings, empty_
     assert all(f"- {c} " in out or f"- {c}." in out for c in changes), out
     assert deployed_changes(settings, name) == []
     with connect(settings, name) as conn:
-        left = conn.execute(
-            "select array_agg(nspname) from pg_namespace where nspname in ('app', 'api', 'audit', 'analytics')"
-        ).fetchone()[0]
+        left = one_row(conn, "select array_agg(nspname) from pg_namespace where nspname in ('app', 'api', 'audit', 'analytics')")[0]
         assert left is None, f"revert left schemas behind: {left}"
-        assert conn.execute("select note from scratch.marker").fetchone()[0] == "kept across revert"
+        assert one_row(conn, "select note from scratch.marker")[0] == "kept across revert"
 
     sqitch(settings, name, "deploy")
     assert deployed_changes(settings, name) == plan_entries()
@@ -148,7 +149,7 @@ def test_deploy_into_a_second_database_when_roles_exist(settings, empty_db):
     first, second = empty_db(), empty_db()
     sqitch(settings, first, "deploy")
     with connect(settings, "postgres") as conn:
-        n = conn.execute("select count(*) from pg_roles where rolname = any(%s)", (list(MOTOVAULT_ROLES),)).fetchone()[0]
+        n = one_row(conn, "select count(*) from pg_roles where rolname = any(%s)", (list(MOTOVAULT_ROLES),))[0]
     assert n == len(MOTOVAULT_ROLES)
     sqitch(settings, second, "deploy")
     sqitch(settings, second, "verify")
@@ -165,13 +166,13 @@ def test_reverting_one_database_keeps_the_roles_another_database_uses(settings, 
     assert "roles kept" in (out.stdout + out.stderr)
 
     with connect(settings, kept) as conn:
-        assert conn.execute("select has_schema_privilege('anon', 'api', 'usage')").fetchone()[0]
-        assert conn.execute("select pg_has_role('authenticator', 'app_user', 'member')").fetchone()[0]
+        assert one_row(conn, "select has_schema_privilege('anon', 'api', 'usage')")[0]
+        assert one_row(conn, "select pg_has_role('authenticator', 'app_user', 'member')")[0]
     # PostgREST's login still works there, with the password deploy set
     with connect(settings, kept, AUTHENTICATOR_ROLE) as conn:
-        assert conn.execute("select current_user").fetchone()[0] == AUTHENTICATOR_ROLE
+        assert one_row(conn, "select current_user")[0] == AUTHENTICATOR_ROLE
         conn.execute("set role anon")
-        assert conn.execute("select has_schema_privilege('api', 'usage')").fetchone()[0]
+        assert one_row(conn, "select has_schema_privilege('api', 'usage')")[0]
     sqitch(settings, kept, "verify")
 
     # and the reverted database deploys again on top of the surviving roles

@@ -9,16 +9,16 @@ import shlex
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import httpx
-import psycopg
 import pytest
 
-from motovault.proc import free_port, pid_alive, port_open
+from motovault.core.db import connect, one_row
 from motovault.core.plan import load_plan
-from motovault.stack import UNCHANGED
+from motovault.core.proc import free_port, pid_alive, port_open
+from motovault.stack.stack import UNCHANGED
 
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.slow
@@ -98,11 +98,11 @@ def curl_status(curl_line: str) -> int:
     if shutil.which("curl"):
         out = subprocess.run([*argv, "-o", "/dev/null", "-w", "%{http_code}"], capture_output=True, text=True, timeout=30)
         return int(out.stdout)
-    headers = dict(h.split(": ", 1) for flag, h in zip(argv, argv[1:]) if flag == "-H")
+    headers = dict(h.split(": ", 1) for flag, h in zip(argv, argv[1:], strict=False) if flag == "-H")
     return httpx.get(argv[-1], headers=headers, timeout=30).status_code
 
 
-def test_up_twice_down_up_keeps_data_status_reset(stack: Stack):
+def test_up_twice_down_up_keeps_data_status_reset(stack: Stack) -> None:
     # first up: everything created and started
     first = stack.run("up").stdout
     s = steps(first)
@@ -121,10 +121,10 @@ def test_up_twice_down_up_keeps_data_status_reset(stack: Stack):
         assert own != default
 
     # the buffer cache is sized for the machine (a quarter of the memory, 128 MB to 1 GB)
-    from motovault.cluster import shared_buffers_mb
+    from motovault.stack.cluster import shared_buffers_mb
 
-    with psycopg.connect(stack.owner_url(), autocommit=True) as conn:
-        mb = conn.execute("select setting::bigint * 8192 / 1048576 from pg_settings where name = 'shared_buffers'").fetchone()[0]
+    with connect(stack.owner_url()) as conn:
+        mb = one_row(conn, "select setting::bigint * 8192 / 1048576 from pg_settings where name = 'shared_buffers'")[0]
     assert mb == shared_buffers_mb()
 
     # a read replica (`motovault replica up`): up keeps it running, down stops it, up starts it again,
@@ -140,10 +140,10 @@ def test_up_twice_down_up_keeps_data_status_reset(stack: Stack):
     for step, message in s2.items():
         assert any(word in message for word in UNCHANGED), f"second up changed {step}: {message}"
     assert "nothing changed" in second
-    assert curl_status(next(l.strip() for l in second.splitlines() if l.strip().startswith("curl "))) == 200
+    assert curl_status(next(line.strip() for line in second.splitlines() if line.strip().startswith("curl "))) == 200
 
     # a marker the plan knows nothing about
-    with psycopg.connect(stack.owner_url(), autocommit=True) as conn:
+    with connect(stack.owner_url()) as conn:
         conn.execute("create schema if not exists scratch")
         conn.execute("create table scratch.marker (note text)")
         conn.execute("insert into scratch.marker values ('survives down and up')")
@@ -167,8 +167,8 @@ def test_up_twice_down_up_keeps_data_status_reset(stack: Stack):
     assert steps(third)["cluster"] == "already initialized"
     assert steps(third)["postgres"].startswith("started")
     assert steps(third)["replica"].startswith(f"started on 127.0.0.1:{stack.replica_port}"), third
-    with psycopg.connect(stack.owner_url(), autocommit=True) as conn:
-        assert conn.execute("select note from scratch.marker").fetchone()[0] == "survives down and up"
+    with connect(stack.owner_url()) as conn:
+        assert one_row(conn, "select note from scratch.marker")[0] == "survives down and up"
 
     status = stack.run("status").stdout
     st = steps(status)
@@ -212,12 +212,12 @@ def _reset_in_a_terminal(env: dict[str, str], answer: str) -> str:
     return out
 
 
-def test_make_reset_asks_in_a_terminal(tmp_path: Path):
+def test_make_reset_asks_in_a_terminal(tmp_path: Path) -> None:
     env = {**os.environ, "MOTOVAULT_STATE": str(tmp_path / "state")}
     for target in ("status", "down", "reset"):
-        out = subprocess.run(["make", "-s", target], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
-        assert out.returncode == 0 and "Traceback" not in out.stderr, out
-        assert "never" in out.stdout or "nothing" in out.stdout, out.stdout
+        run = subprocess.run(["make", "-s", target], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+        assert run.returncode == 0 and "Traceback" not in run.stderr, run
+        assert "never" in run.stdout or "nothing" in run.stdout, run.stdout
     assert not (tmp_path / "state").exists(), "down/status/reset must not create state"
 
     # some state: the secrets file (what `motovault token` creates on first use)
@@ -229,9 +229,9 @@ def test_make_reset_asks_in_a_terminal(tmp_path: Path):
     assert "Type 'yes'" in out and "cancelled" in out
     assert (tmp_path / "state" / "secrets.env").is_file()
 
-    out = subprocess.run(["make", "-s", "reset"], cwd=ROOT, env=env, capture_output=True, text=True,
-                         stdin=subprocess.DEVNULL, timeout=60)
-    assert out.returncode != 0 and "YES=1" in out.stderr
+    make = subprocess.run(["make", "-s", "reset"], cwd=ROOT, env=env, capture_output=True, text=True,
+                          stdin=subprocess.DEVNULL, timeout=60)
+    assert make.returncode != 0 and "YES=1" in make.stderr
     assert (tmp_path / "state").exists()
 
     out = _reset_in_a_terminal(env, "yes")
@@ -240,15 +240,15 @@ def test_make_reset_asks_in_a_terminal(tmp_path: Path):
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="only a root run keeps the cluster outside the state folder")
-def test_a_state_folder_deleted_by_hand_leaves_no_stale_cluster_behind(tmp_path: Path):
+def test_a_state_folder_deleted_by_hand_leaves_no_stale_cluster_behind(tmp_path: Path) -> None:
     """A checkout removed and cloned again at the same path: the cluster that the old state folder
     linked to (in /var/lib/motovault) has passwords nobody knows any more. The next start replaces it."""
-    from motovault.proc import free_port
+    from motovault.core.proc import free_port
 
     state = tmp_path / "state"
     env = {**os.environ, "MOTOVAULT_STATE": str(state), "MOTOVAULT_PGPORT": str(free_port())}
-    start = [sys.executable, "-c", "from motovault.stack import ensure_cluster; ensure_cluster()"]
-    stop = [sys.executable, "-c", "from motovault import cluster; cluster.stop()"]
+    start = [sys.executable, "-c", "from motovault.stack.stack import ensure_cluster; ensure_cluster()"]
+    stop = [sys.executable, "-c", "from motovault.stack import cluster; cluster.stop()"]
     first = subprocess.run(start, env=env, cwd=ROOT, capture_output=True, text=True, timeout=180)
     assert first.returncode == 0, first.stderr
     orphan = (state / "pg").resolve()
@@ -266,8 +266,8 @@ def test_a_state_folder_deleted_by_hand_leaves_no_stale_cluster_behind(tmp_path:
 
 
 @pytest.mark.parametrize(("total_kb", "mb"), [(2_000_000, 488), (400_000, 128), (64_000_000, 1024)])
-def test_shared_buffers_is_a_quarter_of_the_memory_between_128mb_and_1gb(tmp_path: Path, total_kb: int, mb: int):
-    from motovault.cluster import shared_buffers_mb
+def test_shared_buffers_is_a_quarter_of_the_memory_between_128mb_and_1gb(tmp_path: Path, total_kb: int, mb: int) -> None:
+    from motovault.stack.cluster import shared_buffers_mb
 
     meminfo = tmp_path / "meminfo"
     meminfo.write_text(f"MemTotal:       {total_kb} kB\nMemFree:        1000 kB\n")

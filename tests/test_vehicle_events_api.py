@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from motovault.core.db import one_row
+
 TENANT = "e1000000-0000-4000-8000-000000000001"
 OWNER = "e1000000-0000-4000-8000-0000000000a1"
 VIEWER = "e1000000-0000-4000-8000-0000000000a2"
@@ -36,7 +38,7 @@ def tenant(api_db):
 
 def count_events(api_db) -> int:
     with api_db.connect() as conn:
-        return conn.execute("select count(*) from app.vehicle_events where tenant_id = %s", (TENANT,)).fetchone()[0]
+        return one_row(conn, "select count(*) from app.vehicle_events where tenant_id = %s", (TENANT,))[0]
 
 
 def test_post_event_returns_it(api, api_db, tenant):
@@ -82,9 +84,7 @@ def test_events_cannot_be_changed_or_deleted(api, api_db, tenant):
     assert delete.status_code == 403, delete.text
     assert "permission denied" in patch.json()["message"]
     with api_db.connect() as conn:
-        assert conn.execute(
-            "select count(*) from app.vehicle_events where tenant_id = %s and odometer = 1", (TENANT,)
-        ).fetchone()[0] == 0
+        assert one_row(conn, "select count(*) from app.vehicle_events where tenant_id = %s and odometer = 1", (TENANT,))[0] == 0
     assert count_events(api_db) == before
 
 

@@ -6,6 +6,8 @@ import hashlib
 
 import pytest
 
+from motovault.core.db import one_row
+
 TENANT = "e2000000-0000-4000-8000-000000000001"
 OWNER = "e2000000-0000-4000-8000-0000000000a1"
 CAR = "e2000000-0000-4000-8000-0000000000c1"
@@ -31,7 +33,7 @@ def image(key: str, **extra):
 
 def count_images(api_db) -> int:
     with api_db.connect() as conn:
-        return conn.execute("select count(*) from app.vehicle_images where tenant_id = %s", (TENANT,)).fetchone()[0]
+        return one_row(conn, "select count(*) from app.vehicle_images where tenant_id = %s", (TENANT,))[0]
 
 
 def test_adding_an_image_records_a_photo_event(api, api_db, tenant):

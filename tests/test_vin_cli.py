@@ -8,11 +8,10 @@ import json
 import httpx
 import pytest
 
-from motovault import vpic
 from motovault.cli import main
 from motovault.commands.vin import Progress
-
-import vpic_fixtures as fx
+from motovault.vin import vpic
+from support import vpic_fixtures as fx
 
 
 def test_table_output(capsys) -> None:

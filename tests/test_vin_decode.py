@@ -1,4 +1,4 @@
-"""motovault.decode: one normalized result from the offline (ultravin) and online (vPIC) decoders."""
+"""motovault.vin.decode: one normalized result from the offline (ultravin) and online (vPIC) decoders."""
 
 from __future__ import annotations
 
@@ -10,11 +10,10 @@ import httpx
 import pytest
 import ultravin
 
-from motovault import decode as D
-from motovault.errors import MotovaultError
-from motovault.vpic import VpicClient
-
-import vpic_fixtures as fx
+from motovault.core.errors import MotovaultError
+from motovault.vin import decode as D
+from motovault.vin.vpic import VpicClient
+from support import vpic_fixtures as fx
 
 
 def test_offline_decode_of_a_known_vin() -> None:
@@ -59,7 +58,7 @@ def test_offline_agrees_with_ultravin_on_generated_vins() -> None:
     vins = ultravin.generate(300, seed=5)
     ours = D.decode_many(vins)
     theirs = ultravin.decode_batch(vins)
-    for r, t in zip(ours, theirs):
+    for r, t in zip(ours, theirs, strict=False):
         attrs = t["attributes"]
         assert r.make == ((attrs.get("Make") or "").strip() or None)  # values carry stray spaces here too
         assert r.model_year == t["model_year"]
@@ -147,7 +146,7 @@ def test_raw_by_code_uses_the_online_names() -> None:
 from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from motovault import vin as V  # noqa: E402
+from motovault.vin import rules as V  # noqa: E402
 
 near_vins = st.one_of(
     st.text(alphabet=V.ALPHABET + "IOQ -*éß\t", min_size=0, max_size=19),
@@ -159,7 +158,7 @@ near_vins = st.one_of(
 @settings(max_examples=300, deadline=None)
 @given(st.lists(near_vins, min_size=1, max_size=8))
 def test_decode_many_validation_agrees_with_validate(vins: list[str]) -> None:
-    for text, r in zip(vins, D.decode_many(vins)):
+    for text, r in zip(vins, D.decode_many(vins), strict=False):
         val = V.validate(text)
         assert (r.vin, r.valid, r.errors, r.warnings) == (val.vin, val.valid, val.errors, val.warnings)
 

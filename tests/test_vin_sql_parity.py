@@ -1,4 +1,4 @@
-"""Python motovault.vin and the SQL VIN rules agree (hypothesis property tests).
+"""Python motovault.vin.rules and the SQL VIN rules agree (hypothesis property tests).
 
 Same normalization, same validity, same check digit and the same first message,
 on thousands of random strings and on valid VINs generated with correct check digits.
@@ -6,12 +6,16 @@ on thousands of random strings and on valid VINs generated with correct check di
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import Any
+
 import psycopg
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from motovault import vin as pyvin
+from motovault.vin import rules as pyvin
+from support.databases import ClonedDatabase
 
 VIN_CHARS = pyvin.ALPHABET
 # characters that exercise every rule: the alphabet, lower case, I/O/Q, whitespace
@@ -21,7 +25,7 @@ NEAR_VIN = st.sampled_from(
     + ["\u00a0", "\u2003", "\u0131", "\u017f", "\u00e9", "\u00df", "\u212a", "\x01", "\x7f"]
 )
 near_vins = st.lists(NEAR_VIN, min_size=15, max_size=19).map("".join)
-anything = st.text(st.characters(blacklist_characters="\x00", blacklist_categories=("Cs",)), max_size=25)
+anything = st.text(st.characters(blacklist_characters="\x00", blacklist_categories=["Cs"]), max_size=25)
 vin17 = st.text(st.sampled_from(list(VIN_CHARS)), min_size=17, max_size=17)
 valid_vins = vin17.map(pyvin.with_check_digit)
 some_strings = st.lists(st.one_of(near_vins, anything, vin17, valid_vins), min_size=50, max_size=100)
@@ -34,7 +38,7 @@ order by n
 
 
 @pytest.fixture(scope="module")
-def sql_conn(api_db) -> psycopg.Connection:  # type: ignore[no-untyped-def]
+def sql_conn(api_db: ClonedDatabase) -> Iterator[psycopg.Connection[Any]]:
     with api_db.connect() as conn:
         yield conn
 
@@ -66,7 +70,7 @@ def test_python_and_sql_agree_on_random_strings(sql_conn: psycopg.Connection, st
 @given(vins=st.lists(valid_vins, min_size=100, max_size=100))
 def test_python_and_sql_agree_on_valid_vins(sql_conn: psycopg.Connection, vins: list[str]) -> None:
     rows = sql_conn.execute(SQL, (vins,)).fetchall()
-    for s, norm, problem, digit in rows:
+    for s, _norm, problem, digit in rows:
         assert digit == s[8] == pyvin.check_digit(s)
         v = pyvin.validate(s)
         assert (problem is None) == v.valid, f"{s}: SQL {problem!r}, Python {v.errors}"

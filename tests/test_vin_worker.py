@@ -14,38 +14,14 @@ from datetime import timedelta
 import psycopg
 import pytest
 
-from motovault.decode import decode_many
-from motovault.settings import OWNER_ROLE
-from motovault.vin import with_check_digit
-from motovault.worker import Worker
+from motovault.core.db import one_row
+from motovault.stack.settings import OWNER_ROLE
+from motovault.vin.decode import decode_many
+from motovault.vin.worker import Worker
+from support.vin_worker import ACCORD, make_tenant, random_vins, worker_for
 
-ACCORD = "1HGCM82633A004352"  # 2003 HONDA Accord EX-V6 (offline decoder)
 F150 = "1FTMW1T88MFA00001"
 HARLEY = "1M8GDM9AXKP042788"
-
-
-def make_tenant(conn: psycopg.Connection, role: str = "owner") -> tuple[str, str]:
-    tenant, user = str(uuid.uuid4()), str(uuid.uuid4())
-    conn.execute("insert into app.tenants (id, name) values (%s, 'Garage')", (tenant,))
-    conn.execute("insert into app.users (id, display_name) values (%s, 'Someone')", (user,))
-    conn.execute("insert into app.memberships (tenant_id, user_id, role) values (%s, %s, %s)", (tenant, user, role))
-    return tenant, user
-
-
-def random_vins(n: int, seed: int = 1) -> list[str]:
-    """n distinct valid North-American-looking VINs (correct check digit, valid year code)."""
-    import random
-
-    rnd = random.Random(seed)
-    alphabet = "0123456789ABCDEFGHJKLMNPRSTUVWXYZ"
-    wmis = ["1HG", "1FT", "2HG", "3VW", "4T1", "5YJ", "1G1", "JHM", "WVW", "KMH"]
-    years = "ABCDEFGHJKLMNPRSTVWXY123456789"
-    out: set[str] = set()
-    while len(out) < n:
-        body = rnd.choice(wmis) + "".join(rnd.choice(alphabet) for _ in range(5)) + "0" + rnd.choice(years) + \
-            "".join(rnd.choice(alphabet) for _ in range(7))
-        out.add(with_check_digit(body))
-    return sorted(out)
 
 
 def insert_vehicles(conn: psycopg.Connection, tenant: str, vins: list[str]) -> None:
@@ -53,11 +29,6 @@ def insert_vehicles(conn: psycopg.Connection, tenant: str, vins: list[str]) -> N
         "insert into app.vehicles (tenant_id, vin, display_name) select %s, v, '' from unnest(%s::text[]) as v",
         (tenant, vins),
     )
-
-
-def worker_for(clone, decoder=None, **kw) -> Worker:  # type: ignore[no-untyped-def]
-    kw.setdefault("quiet", True)
-    return Worker(clone.url(OWNER_ROLE), decoder, **kw)
 
 
 # -- privileges ---------------------------------------------------------------------------------
@@ -135,7 +106,7 @@ def test_worker_fills_only_what_people_left_empty(clone_db) -> None:
 
 
 def test_negative_entries_and_ttls(clone_db) -> None:
-    def decoder(vins):  # type: ignore[no-untyped-def]
+    def decoder(vins):
         return [dataclasses.replace(r, make=None, model=None, model_year=None) if r.vin == F150 else r
                 for r in decode_many(vins)]
 
@@ -178,7 +149,7 @@ def test_settings_change_the_ttl(clone_db) -> None:
 def test_failures_retry_with_backoff_then_park(clone_db) -> None:
     calls: list[list[str]] = []
 
-    def failing(vins):  # type: ignore[no-untyped-def]
+    def failing(vins):
         calls.append(vins)
         raise TimeoutError("vPIC did not answer")
 
@@ -229,7 +200,7 @@ def test_a_worker_killed_at_any_point_loses_no_job_and_duplicates_no_write(clone
         proc.wait(timeout=10)
         proc.stderr.close()
         with clone_db.connect() as conn:
-            kills_mid_batch += conn.execute("select count(*) > 0 from app.vin_decode_queue where status = 'running'").fetchone()[0]
+            kills_mid_batch += one_row(conn, "select count(*) > 0 from app.vin_decode_queue where status = 'running'")[0]
     assert kills_mid_batch >= 1, "at least one kill left leased jobs behind"
 
     time.sleep(2.2)  # the dead workers' leases expire
@@ -239,8 +210,8 @@ def test_a_worker_killed_at_any_point_loses_no_job_and_duplicates_no_write(clone
     with clone_db.connect() as conn:
         assert conn.execute("select status, count(*) from app.vin_decode_queue group by status").fetchall() == [("done", 12000)]
         assert conn.execute("select count(*) from app.vin_cache").fetchone() == (12000,)
-        filled = conn.execute("select count(*) from app.vehicles where vin_decoded_at is not null").fetchone()[0]
-        decoded = conn.execute("select count(*) from app.vehicles v join app.vin_cache c using (vin) where c.decoded").fetchone()[0]
+        filled = one_row(conn, "select count(*) from app.vehicles where vin_decoded_at is not null")[0]
+        decoded = one_row(conn, "select count(*) from app.vehicles v join app.vin_cache c using (vin) where c.decoded")[0]
         assert filled == decoded > 0
         # one audited fill per decoded vehicle, never two
         per_row = conn.execute(
@@ -256,7 +227,7 @@ def test_a_worker_killed_at_any_point_loses_no_job_and_duplicates_no_write(clone
 
 
 @pytest.fixture(scope="module")
-def household(api_db):  # type: ignore[no-untyped-def]
+def household(api_db):
     with api_db.connect() as conn:
         owner = make_tenant(conn)
         viewer_user = str(uuid.uuid4())
@@ -266,7 +237,7 @@ def household(api_db):  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.api
-def test_queue_end_to_end_through_postgrest(api, api_db, household) -> None:  # type: ignore[no-untyped-def]
+def test_queue_end_to_end_through_postgrest(api, api_db, household) -> None:
     token = api.token(household["owner"], household["tenant"])
     with api.client(token) as http:
         r = http.post("/vehicles", json={"vin": ACCORD.lower()}, headers={"Prefer": "return=representation"})
@@ -295,14 +266,14 @@ def test_queue_end_to_end_through_postgrest(api, api_db, household) -> None:  # 
 
 
 @pytest.mark.api
-def test_decode_vin_rpc(api, api_db, household) -> None:  # type: ignore[no-untyped-def]
+def test_decode_vin_rpc(api, api_db, household) -> None:
     token = api.token(household["owner"], household["tenant"])
     with api.client(token) as http:
         with api_db.connect(OWNER_ROLE) as conn:
             conn.execute("set role vin_worker")
             conn.execute("create temp table vin_decoded of app.vin_decode_result")
             r = decode_many([F150])[0]
-            from motovault.worker import result_row
+            from motovault.vin.worker import result_row
             with conn.cursor().copy("copy pg_temp.vin_decoded from stdin") as copy:
                 copy.write_row(result_row(F150, r))
             conn.execute("select app.vin_decode_finish('{}', 'test')")

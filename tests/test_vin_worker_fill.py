@@ -5,35 +5,38 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
 
-from motovault.decode import decode_many
-from motovault.settings import OWNER_ROLE
-from motovault.worker import _COPY, _COPY_TYPES, int_array, raw_json, result_row, text_array
-
-from test_vin_worker import ACCORD, make_tenant, random_vins, worker_for
+from motovault.core.db import one_row
+from motovault.stack.settings import OWNER_ROLE
+from motovault.vin.decode import decode_many
+from motovault.vin.worker import _COPY, _COPY_TYPES, int_array, raw_json, result_row, text_array
+from support.databases import ClonedDatabase
+from support.vin_worker import ACCORD, make_tenant, random_vins, worker_for
 
 HOSTILE_TEXTS = ['a "quoted" word', "back\\slash", "comma, {brace}", "NULL", "", "tab\there", "new\nline", "ünï ☃", None]
 
 
 @pytest.mark.parametrize("values", [HOSTILE_TEXTS, [], ["plain"]])
-def test_array_literals_round_trip_through_postgresql(db, values) -> None:  # type: ignore[no-untyped-def]
+def test_array_literals_round_trip_through_postgresql(db: psycopg.Connection, values: list[str | None]) -> None:
     assert db.execute("select %s::text[]", (text_array(values),)).fetchone() == (values,)
     ints = [0, 1, 400, None, -5]
     assert db.execute("select %s::int[]", (int_array(ints),)).fetchone() == (ints,)
 
 
-def test_raw_json_drops_nul_characters_and_keeps_everything_else(db) -> None:  # type: ignore[no-untyped-def]
+def test_raw_json_drops_nul_characters_and_keeps_everything_else(db: psycopg.Connection) -> None:
     raw = {"Make": "FORD\x00", "Notes": 'say "hi" \\ \u2603', "Codes": ("0", "1"), "Set": {"x"}, "n\x00": 1.5, 7: None}
     text = raw_json(raw)
     assert "\\u0000" not in text
-    got = db.execute("select %s::jsonb", (text,)).fetchone()[0]
+    got = one_row(db, "select %s::jsonb", (text,))[0]
     assert got == {"Make": "FORD", "Notes": 'say "hi" \\ \u2603', "Codes": ["0", "1"], "Set": ["x"], "n": 1.5, "7": None}
 
 
-def test_the_copy_of_a_decode_with_hostile_values_stores_exactly_those_values(clone_db) -> None:
+def test_the_copy_of_a_decode_with_hostile_values_stores_exactly_those_values(clone_db: ClonedDatabase) -> None:
     base = decode_many([ACCORD])[0]
     hostile = dataclasses.replace(
         base,
@@ -57,7 +60,7 @@ def test_the_copy_of_a_decode_with_hostile_values_stores_exactly_those_values(cl
     )
 
 
-def audit_rows(conn: psycopg.Connection) -> list[tuple]:
+def audit_rows(conn: psycopg.Connection) -> list[tuple[Any, ...]]:
     return conn.execute(
         """select row_id, operation, actor, table_name,
                   (select array_agg(k order by k) from jsonb_object_keys(old_record) as k),
@@ -70,7 +73,7 @@ def audit_rows(conn: psycopg.Connection) -> list[tuple]:
 
 
 @pytest.mark.parametrize("role", ["vin_worker", None], ids=["as vin_worker (statement trigger)", "as the owner (row trigger)"])
-def test_each_fill_is_audited_once_with_the_old_and_new_row(clone_db, role) -> None:  # type: ignore[no-untyped-def]
+def test_each_fill_is_audited_once_with_the_old_and_new_row(clone_db: ClonedDatabase, role: str | None) -> None:
     vins = random_vins(40, seed=11) + [ACCORD]
     with clone_db.connect() as conn:
         tenant, _ = make_tenant(conn)
@@ -79,9 +82,7 @@ def test_each_fill_is_audited_once_with_the_old_and_new_row(clone_db, role) -> N
             "select %s, v, '', case when v = %s then 'Typed' end from unnest(%s::text[]) as v",
             (tenant, ACCORD, vins),
         )
-        expected_keys = conn.execute(
-            "select array_agg(k order by k) from jsonb_object_keys((select to_jsonb(v) from app.vehicles as v limit 1)) as k"
-        ).fetchone()[0]
+        expected_keys = one_row(conn, "select array_agg(k order by k) from jsonb_object_keys((select to_jsonb(v) from app.vehicles as v limit 1)) as k")[0]
     with worker_for(clone_db, role=role) as worker:
         assert worker.drain() == len(vins)
     with clone_db.connect() as conn:
@@ -94,14 +95,14 @@ def test_each_fill_is_audited_once_with_the_old_and_new_row(clone_db, role) -> N
     assert triggers == [("_900_audit", False), ("_900_audit_statement", True)]
     assert len(filled) > 10
     assert [r[0] for r in rows] == [f[0] for f in filled], "one audit row per filled vehicle, no more"
-    for (row_id, op, actor, table, old_keys, new_keys, old_make, new_make, source), (_, make) in zip(rows, filled):
+    for (_row_id, op, actor, table, old_keys, new_keys, old_make, new_make, source), (_, make) in zip(rows, filled, strict=False):
         assert (op, actor, table) == ("UPDATE", None, "app.vehicles")
         assert old_keys == new_keys == expected_keys, "the whole row before and after, as the row trigger logs it"
         assert new_make == make and source == "offline"
         assert old_make == ("Typed" if make == "Typed" else None)
 
 
-def test_an_owner_update_of_a_filled_vehicle_is_still_audited_by_the_row_trigger(clone_db) -> None:
+def test_an_owner_update_of_a_filled_vehicle_is_still_audited_by_the_row_trigger(clone_db: ClonedDatabase) -> None:
     with clone_db.connect() as conn:
         tenant, _ = make_tenant(conn)
         conn.execute("insert into app.vehicles (tenant_id, vin, display_name) values (%s, %s, '')", (tenant, ACCORD))
@@ -117,7 +118,7 @@ def test_an_owner_update_of_a_filled_vehicle_is_still_audited_by_the_row_trigger
 
 
 @pytest.mark.parametrize("writers", [1, 3])
-def test_parallel_writers_finish_every_job_once(clone_db, writers) -> None:  # type: ignore[no-untyped-def]
+def test_parallel_writers_finish_every_job_once(clone_db: ClonedDatabase, writers: int) -> None:
     vins = random_vins(2400, seed=23)
     with clone_db.connect() as conn:
         tenant, _ = make_tenant(conn)
@@ -132,17 +133,16 @@ def test_parallel_writers_finish_every_job_once(clone_db, writers) -> None:  # t
     with clone_db.connect() as conn:
         assert conn.execute("select status, count(*), max(attempts) from app.vin_decode_queue group by status").fetchall() == [
             ("done", len(vins), 1)]
-        filled = conn.execute("select count(*) from app.vehicles where vin_decoded_at is not null").fetchone()[0]
-        assert filled == conn.execute(
-            "select count(*) from app.vehicles as v join app.vin_cache as c using (vin) where c.decoded").fetchone()[0] > 1000
+        filled = one_row(conn, "select count(*) from app.vehicles where vin_decoded_at is not null")[0]
+        assert filled == one_row(conn, "select count(*) from app.vehicles as v join app.vin_cache as c using (vin) where c.decoded")[0] > 1000
         assert conn.execute(
             """select count(*), count(distinct row_id) from audit.record_version
                where table_name = 'app.vehicles' and operation = 'UPDATE'""").fetchone() == (filled, filled)
-        leased = conn.execute("select count(distinct leased_by) from app.vin_decode_queue").fetchone()[0]
+        leased = one_row(conn, "select count(distinct leased_by) from app.vin_decode_queue")[0]
     assert leased == 1, "one worker name for all its connections"
 
 
-def test_a_writer_connection_lost_mid_drain_stops_the_drain_and_a_rerun_finishes_every_job_once(clone_db) -> None:
+def test_a_writer_connection_lost_mid_drain_stops_the_drain_and_a_rerun_finishes_every_job_once(clone_db: ClonedDatabase) -> None:
     vins = random_vins(1500, seed=29)
     with clone_db.connect() as conn:
         tenant, _ = make_tenant(conn)
@@ -152,18 +152,20 @@ def test_a_writer_connection_lost_mid_drain_stops_the_drain_and_a_rerun_finishes
     seen = 0
     original = worker._finish_batch
 
-    def finish_then_lose_a_writer(conn, *item):  # type: ignore[no-untyped-def]
+    def finish_then_lose_a_writer(
+        conn: psycopg.Connection, ids: list[int], rows: list[tuple[Any, ...]] | None, error: str | None, decode_s: float
+    ) -> None:
         nonlocal seen
         seen += 1
         if seen == 4:
             conn.close()  # the connection dies before this batch is written
-        original(conn, *item)
+        original(conn, ids, rows, error, decode_s)
 
     worker._finish_batch = finish_then_lose_a_writer  # type: ignore[method-assign]
     with worker, pytest.raises(psycopg.OperationalError):
         worker.drain()
     with clone_db.connect() as conn:
-        assert conn.execute("select count(*) from app.vin_decode_queue where status = 'done'").fetchone()[0] < len(vins)
+        assert one_row(conn, "select count(*) from app.vin_decode_queue where status = 'done'")[0] < len(vins)
     time.sleep(1.2)  # the lost batch's lease expires
     with worker_for(clone_db, batch_size=100, writers=2) as rerun:
         rerun.drain()
@@ -174,7 +176,7 @@ def test_a_writer_connection_lost_mid_drain_stops_the_drain_and_a_rerun_finishes
                where table_name = 'app.vehicles' and operation = 'UPDATE'""").fetchone() == (True,)
 
 
-def test_worker_refuses_zero_writers_with_one_line(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_worker_refuses_zero_writers_with_one_line(tmp_path: Path) -> None:
     import subprocess
     import sys
 
@@ -189,7 +191,7 @@ def worker_backends(conn: psycopg.Connection, dbname: str) -> set[int]:
         "select pid from pg_stat_activity where datname = %s and application_name = 'motovault worker'", (dbname,))}
 
 
-def test_a_short_batch_uses_one_connection_and_the_pipeline_keeps_its_connections(clone_db) -> None:
+def test_a_short_batch_uses_one_connection_and_the_pipeline_keeps_its_connections(clone_db: ClonedDatabase) -> None:
     vins = random_vins(1000, seed=31)
     with clone_db.connect() as conn:
         tenant, _ = make_tenant(conn)

@@ -1,9 +1,8 @@
-"""motovault.vpic: the online client against httpx.MockTransport (no network) and the recorded answers."""
+"""motovault.vin.vpic: the online client against httpx.MockTransport (no network) and the recorded answers."""
 
 from __future__ import annotations
 
 import email.utils
-import json
 import threading
 import time
 from urllib.parse import parse_qs
@@ -12,11 +11,10 @@ import httpx
 import pytest
 
 from motovault import __version__
-from motovault.decode import from_vpic
-from motovault.errors import MotovaultError
-from motovault.vpic import BATCH_LIMIT, VpicClient, parse_retry_after
-
-import vpic_fixtures as fx
+from motovault.core.errors import MotovaultError
+from motovault.vin.decode import from_vpic
+from motovault.vin.vpic import BATCH_LIMIT, VpicClient, parse_retry_after
+from support import vpic_fixtures as fx
 
 BASE = "https://vpic.test/api/vehicles/"
 NOW = 1_700_000_000.0

@@ -12,10 +12,10 @@ import argparse
 import importlib
 import pkgutil
 import sys
-from typing import Sequence
+from collections.abc import Sequence
 
 from . import commands
-from .errors import MotovaultError
+from .core.errors import MotovaultError
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -7,8 +7,8 @@ import datetime as dt
 import sys
 from pathlib import Path
 
-from .. import backup
-from ..settings import SUPERUSER, load_settings
+from ..stack import backup
+from ..stack.settings import SUPERUSER, load_settings
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -21,7 +21,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     bsub = p.add_subparsers(dest="backup_command", metavar="SUBCOMMAND")
     bsub.required = True
     c = bsub.add_parser("create", help="dump the database with a manifest into one file")
-    c.add_argument("--dsn", help="connection URL of the database (a superuser; default: the local database)")
+    c.add_argument("--dsn", metavar="URL", help="connection URL of the database (a superuser; default: the local database)")
     c.add_argument("-o", "--output", type=Path, help="the backup file (default motovault-DB-TIME.backup.tar)")
     c.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
     c.set_defaults(func=run_create)
@@ -45,7 +45,7 @@ def run_create(args: argparse.Namespace) -> int:
     dsn = args.dsn or settings.dsn(settings.db_name, SUPERUSER)
     output = args.output
     if output is None:
-        stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+        stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
         output = Path(f"motovault-{settings.db_name if not args.dsn else 'db'}-{stamp}.backup.tar")
     result = backup.create(dsn, output, _progress(args))
     print(result.path)

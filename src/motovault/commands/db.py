@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .. import database
-from ..settings import AUTHENTICATOR_ROLE, OWNER_ROLE, SUPERUSER, load_settings
+from ..stack import database
+from ..stack.settings import AUTHENTICATOR_ROLE, OWNER_ROLE, SUPERUSER, load_settings
 
 _ROLES = {"owner": OWNER_ROLE, "superuser": SUPERUSER, "authenticator": AUTHENTICATOR_ROLE}
 
@@ -17,6 +17,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     dsub.required = True
     url = dsub.add_parser("url", help="print the connection URL of the local database")
     url.add_argument("--as", dest="as_role", choices=sorted(_ROLES), default="owner", help="log in as (default owner)")
+    # --dbname, not --dsn: a database name of the local cluster (the URL is what this prints)
     url.add_argument("--dbname", default=None, help="another database of the local cluster")
     url.set_defaults(func=run_url)
     dep = dsub.add_parser(
@@ -27,6 +28,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         "that cannot get its lock fails fast, nothing of it is applied, and it is retried after a pause "
         "(doubled each time). Progress lines go to stderr.",
     )
+    # --dbname, not --dsn: deploys as the local owner role with the local secrets (sqitch target, the
+    # authenticator's password, who holds a lock), so only a database of the local cluster
     dep.add_argument("--dbname", default=None, help="another database of the local cluster")
     dep.add_argument("--to", dest="to_change", metavar="CHANGE", help="deploy up to this change (default: the whole plan)")
     dep.add_argument("--lock-timeout", metavar="DURATION", default=None,

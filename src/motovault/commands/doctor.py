@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ..errors import MotovaultError
+from ..core.errors import MotovaultError
 
 
 def register(sub: argparse._SubParsersAction[Any]) -> None:
@@ -21,7 +21,7 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
             "up to the repository root."
         ),
     )
-    p.add_argument("--dsn", help="database URL (default: the local motovault database)")
+    p.add_argument("--dsn", metavar="URL", help="connection URL of the database (default: the local motovault database)")
     p.add_argument("--schema", dest="schemas", action="extend", nargs="+", default=[], metavar="S",
                    help="analyse only these schemas (default: every non-system schema except sqitch)")
     src = p.add_mutually_exclusive_group()
@@ -78,7 +78,7 @@ def run(args: argparse.Namespace) -> int:
         if dsn or args.schemas or args.exact_counts:
             raise MotovaultError("--no-live reads no database: drop --dsn/--schema/--exact-counts")
     elif not dsn:
-        from ..settings import load_settings
+        from ..stack.settings import load_settings
 
         dsn = load_settings().dsn()
     for folder in (args.migrations, args.sqitch):

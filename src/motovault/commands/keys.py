@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from ..core.db import connect
-from ..errors import MotovaultError
-from ..keys import PostgrestTarget, add_oidc_issuer, jwks_document, list_keys, retire, rotate
+from ..core.errors import MotovaultError
+from ..core.keys import PostgrestTarget, add_oidc_issuer, jwks_document, list_keys, retire, rotate
 
 
 def _common(p: argparse.ArgumentParser, publishes: bool) -> None:
@@ -69,8 +69,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def _local() -> tuple[str, str, Path, int | None, str]:
-    from ..settings import OWNER_ROLE, load_settings
-    from ..stack import POSTGREST, jwks_path
+    from ..stack.settings import OWNER_ROLE, load_settings
+    from ..stack.stack import POSTGREST, jwks_path
 
     settings = load_settings(create_secrets=False)
     return settings.dsn(settings.db_name, OWNER_ROLE), settings.jwt_secret, jwks_path(), POSTGREST.pid(), settings.api_url

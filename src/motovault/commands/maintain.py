@@ -10,25 +10,27 @@ import argparse
 
 import psycopg
 
-from ..errors import MotovaultError
-from ..settings import OWNER_ROLE, load_settings
+from ..core.db import connect, one_row
+from ..core.errors import MotovaultError
+from ..stack.settings import OWNER_ROLE, load_settings
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser("maintain", help="periodic job: create the event partitions ahead")
     p.add_argument("--months-ahead", type=int, default=6, help="months of partitions to keep ahead (default 6)")
-    p.add_argument("--dbname", default=None, help="database (default: the local motovault database)")
+    p.add_argument("--dsn", metavar="URL", default=None,
+                   help="connection URL of the database (default: the local motovault database as the owner role)")
     p.set_defaults(func=run)
 
 
 def maintain(dsn: str, months_ahead: int = 6) -> list[str]:
     """Create the missing event partitions; returns the partitions created."""
     try:
-        with psycopg.connect(dsn, autocommit=True) as conn:
+        with connect(dsn, application_name="motovault maintain") as conn:
             rows = conn.execute(
                 "select p from app.ensure_vehicle_event_partitions(months_ahead => %s) as p", (months_ahead,)
             ).fetchall()
-            default_rows = conn.execute("select count(*) from app.vehicle_events_default").fetchone()[0]
+            default_rows = one_row(conn, "select count(*) from app.vehicle_events_default")[0]
     except psycopg.Error as exc:
         raise MotovaultError(str(exc).strip()) from None
     created = [r[0] for r in rows]
@@ -38,7 +40,7 @@ def maintain(dsn: str, months_ahead: int = 6) -> list[str]:
 
 
 def run(args: argparse.Namespace) -> int:
-    settings = load_settings()
-    created = maintain(settings.dsn(args.dbname, OWNER_ROLE), args.months_ahead)
+    dsn = args.dsn or load_settings().dsn(user=OWNER_ROLE)
+    created = maintain(dsn, args.months_ahead)
     print("\n".join(created) if created else "event partitions: nothing to create")
     return 0

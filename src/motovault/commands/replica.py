@@ -6,11 +6,11 @@ import argparse
 import dataclasses
 import json
 
-from .. import replica as rep
-from .. import replication
-from ..errors import MotovaultError
-from ..settings import load_settings
-from ..stack import say, shown
+from ..core.errors import MotovaultError
+from ..stack import replica as rep
+from ..stack import replication
+from ..stack.settings import load_settings
+from ..stack.stack import say, shown
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

@@ -11,12 +11,12 @@ from pathlib import Path
 
 from psycopg import sql
 
-from .. import database
+from ..core.errors import MotovaultError
+from ..core.paths import pg_bindir, project_root
 from ..core.schema import schema_sql
-from ..errors import MotovaultError
-from ..paths import pg_bindir, project_root
-from ..settings import SUPERUSER, Settings
-from ..stack import ensure_cluster
+from ..stack import database
+from ..stack.settings import SUPERUSER, Settings
+from ..stack.stack import ensure_cluster
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from .. import stack
+from ..stack import stack
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 import uuid
 
-from ..errors import MotovaultError
-from ..jwt import parse_ttl, user_token
-from ..settings import load_settings
+from ..core.errors import MotovaultError
+from ..core.jwt import parse_ttl, user_token
+from ..stack.settings import load_settings
 
 
 def _uuid(value: str) -> str:
@@ -41,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
     if args.demo:
         if args.user or args.tenant:
             raise MotovaultError("--demo picks the user and tenant itself; drop --user/--tenant")
-        from ..stack import demo_token
+        from ..stack.stack import demo_token
 
         print(demo_token(settings, args.role or "owner", ttl))
         return 0

@@ -7,10 +7,11 @@ import json
 import os
 import sys
 import time
-from typing import IO, Iterable, Iterator
+from collections.abc import Iterable, Iterator
+from typing import IO
 
-from ..decode import ERROR_CODES, CLEAN_CODES, DecodeResult, decode_many
-from ..errors import MotovaultError
+from ..core.errors import MotovaultError
+from ..vin.decode import CLEAN_CODES, ERROR_CODES, DecodeResult, decode_many
 
 OFFLINE_CHUNK = 1000
 ONLINE_CHUNK = 200  # four vPIC batch requests of 50
@@ -78,7 +79,7 @@ def _header() -> str:
 
 def _row(r: DecodeResult) -> str:
     values = (r.vin, "yes" if r.valid else "NO", r.model_year, r.make, r.model, r.trim, r.body_class)
-    cells = [_cell(v, w) for v, (_, w) in zip(values, _COLUMNS)]
+    cells = [_cell(v, w) for v, (_, w) in zip(values, _COLUMNS, strict=False)]
     return ("  ".join(cells) + "  " + _notes(r)).rstrip()
 
 
@@ -169,7 +170,7 @@ def run_decode(args: argparse.Namespace) -> int:
         raise MotovaultError("--raw goes with --json")
     client = None
     if not args.offline:
-        from ..vpic import DEFAULT_BASE_URL, VpicClient
+        from ..vin.vpic import DEFAULT_BASE_URL, VpicClient
 
         client = VpicClient(args.base_url or DEFAULT_BASE_URL, timeout=args.timeout)
     try:
@@ -214,7 +215,7 @@ def _decode_file(args: argparse.Namespace, client: object) -> int:
             results = decode_many([vin for _, vin in chunk], args.offline, client=client)
             _print(results, args, header=first)
             first = False
-            for (number, _), r in zip(chunk, results):
+            for (number, _), r in zip(chunk, results, strict=False):
                 if not r.valid:
                     failures.append((number, r))
             count += len(results)

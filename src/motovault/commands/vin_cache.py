@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import argparse
 
-from ..errors import MotovaultError
+from ..core.errors import MotovaultError
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -21,7 +21,8 @@ def add_purge_parser(vsub: argparse._SubParsersAction) -> None:  # type: ignore[
         description="Runs app.purge_vin_cache() (rows past expires_at: 30 days for decoded VINs, 1 day for "
         "negative entries, see motovault.vin_cache_ttl_days) and app.purge_vin_decode_jobs(--keep-jobs-days).",
     )
-    p.add_argument("--dsn", default=None, help="connection string (default the local stack's owner role)")
+    p.add_argument("--dsn", metavar="URL", default=None,
+                   help="connection URL of the database (default: $MOTOVAULT_WORKER_DSN or the local stack)")
     p.add_argument("--keep-jobs-days", type=int, default=7, help="keep done jobs this many days (default 7)")
     p.set_defaults(func=run_purge)
 
@@ -29,12 +30,13 @@ def add_purge_parser(vsub: argparse._SubParsersAction) -> None:  # type: ignore[
 def run_purge(args: argparse.Namespace) -> int:
     import psycopg
 
-    from ..worker import default_dsn
+    from ..core.db import connect
+    from ..stack.settings import worker_dsn
 
     if args.keep_jobs_days < 0:
         raise MotovaultError(f"--keep-jobs-days: must be 0 or more, got {args.keep_jobs_days}")
     try:
-        with psycopg.connect(args.dsn or default_dsn(), autocommit=True, connect_timeout=10) as conn:
+        with connect(args.dsn or worker_dsn(), application_name="motovault vin-cache") as conn:
             cache = conn.execute("select app.purge_vin_cache()").fetchone()[0]  # type: ignore[index]
             jobs = conn.execute("select app.purge_vin_decode_jobs(%s)", (args.keep_jobs_days,)).fetchone()[0]  # type: ignore[index]
     except psycopg.Error as exc:

@@ -1,4 +1,4 @@
-"""`motovault worker`: drain the VIN decode queue (see motovault.worker)."""
+"""`motovault worker`: drain the VIN decode queue (see motovault.vin.worker)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import os
 import signal
 import sys
 
-from ..errors import MotovaultError
+from ..core.errors import MotovaultError
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -30,7 +30,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--lease", type=int, default=60, metavar="SECONDS", help="lease per batch (default 60)")
     p.add_argument("--poll", type=float, default=5.0, metavar="SECONDS",
                    help="also look for due retries this often when idle (default 5)")
-    p.add_argument("--dsn", default=None, help="connection string (default $MOTOVAULT_WORKER_DSN or the local stack)")
+    p.add_argument("--dsn", metavar="URL", default=None,
+                   help="connection URL of the database (default: $MOTOVAULT_WORKER_DSN or the local stack)")
     p.add_argument("--no-set-role", dest="set_role", action="store_false",
                    help="do not `set role vin_worker` (the login role already is the worker's)")
     p.add_argument("--quiet", "-q", action="store_true", help="no line per batch")
@@ -42,7 +43,8 @@ def _terminate(signum: int, frame: object) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..worker import Worker, default_dsn, log, offline_decoder, online_decoder
+    from ..stack.settings import worker_dsn
+    from ..vin.worker import Worker, log, offline_decoder, online_decoder
 
     if args.batch < 1:
         raise MotovaultError(f"--batch: must be 1 or more, got {args.batch}")
@@ -53,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, _terminate)
     decoder = offline_decoder() if args.offline else online_decoder()
     worker = Worker(
-        args.dsn or default_dsn(),
+        args.dsn or worker_dsn(),
         decoder,
         batch_size=args.batch,
         lease_seconds=args.lease,

@@ -7,10 +7,16 @@ one-line :class:`MotovaultError` that names what could not be reached (never a t
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import psycopg
 from psycopg.conninfo import conninfo_to_dict
+from psycopg.rows import TupleRow
 
-from ..errors import MotovaultError
+from .errors import MotovaultError
+
+if TYPE_CHECKING:  # psycopg >= 3.3 names the query types so
+    from psycopg.abc import Params, QueryNoTemplate
 
 DEFAULT_CONNECT_TIMEOUT = 10
 
@@ -27,6 +33,14 @@ def describe(dsn: str) -> str:
     return f"{host}:{port}/{name}"
 
 
+def one_row(conn: psycopg.Connection[TupleRow], query: QueryNoTemplate, params: Params | None = None) -> TupleRow:
+    """The row a query that always returns one (``select count(*) ...``) returns."""
+    row = conn.execute(query, params).fetchone()
+    if row is None:
+        raise AssertionError(f"no row from {query!r}")
+    return row
+
+
 def connect(
     dsn: str,
     *,
@@ -34,7 +48,7 @@ def connect(
     application_name: str = "motovault",
     connect_timeout: int = DEFAULT_CONNECT_TIMEOUT,
     what: str | None = None,
-) -> psycopg.Connection[tuple[object, ...]]:
+) -> psycopg.Connection[TupleRow]:
     """A psycopg connection, or a one-line MotovaultError naming ``what`` (default: host:port/db)."""
     try:
         return psycopg.connect(

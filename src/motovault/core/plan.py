@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import MotovaultError
+from .errors import MotovaultError
 
 SCRIPT_KINDS = ("deploy", "revert", "verify")
 

@@ -19,7 +19,7 @@ from pathlib import Path
 import psycopg
 
 from ..core.db import connect, describe
-from ..errors import MotovaultError
+from ..core.errors import MotovaultError
 from .catalog import Catalog, load_catalog
 from .live import LiveOptions, run_live_lints, tenant_column
 from .migrations import analyse_migrations, numbered_folder, sqitch_project

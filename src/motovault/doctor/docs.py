@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..errors import MotovaultError
+from ..core.errors import MotovaultError
 from .rule import LiveExample, MigrationExample, Rule
 from .rules import all_rules, closest, find_rule
 

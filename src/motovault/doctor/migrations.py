@@ -16,8 +16,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from ..core.errors import MotovaultError
 from ..core.plan import load_plan
-from ..errors import MotovaultError
 from .events import MigrationFile
 from .locks import FailurePoint, LockMode, LockTarget, LockTimeoutState, failure_point, lock_targets
 from .model import Finding

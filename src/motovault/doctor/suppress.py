@@ -34,7 +34,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import MotovaultError
+from ..core.errors import MotovaultError
 from .model import Finding
 
 _FIELDS = {"key", "lint", "object", "checks", "reason"}

@@ -12,10 +12,10 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .. import cluster, postgrest
-from ..errors import MotovaultError
-from ..proc import free_port, port_open, stop_pid
-from ..settings import AUTHENTICATOR_ROLE, Settings
+from ..core.errors import MotovaultError
+from ..core.proc import free_port, port_open, stop_pid
+from ..stack import cluster, postgrest
+from ..stack.settings import AUTHENTICATOR_ROLE, Settings
 from .postgrest_proc import PostgrestServer
 
 PGBOUNCER_CANDIDATES = ("/usr/sbin/pgbouncer", "/usr/bin/pgbouncer")
@@ -40,7 +40,7 @@ class PgBouncer:
     workdir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="pgbouncer-")))
     proc: subprocess.Popen[bytes] | None = None
 
-    def start(self) -> "PgBouncer":
+    def start(self) -> PgBouncer:
         binary = pgbouncer_bin()
         if binary is None:
             raise MotovaultError("pgbouncer is not installed (make deps installs the Debian package)")
@@ -70,7 +70,7 @@ class PgBouncer:
             for path in (self.workdir, *self.workdir.iterdir()):
                 os.chown(path, user.pw_uid, user.pw_gid)
         self.proc = subprocess.Popen(
-            cluster._as_service_user([binary, str(self.workdir / "pgbouncer.ini")]),
+            cluster.as_service_user([binary, str(self.workdir / "pgbouncer.ini")]),
             stdout=subprocess.DEVNULL,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
@@ -111,7 +111,7 @@ class PooledPostgrestServer(PostgrestServer):
 
     bouncer: PgBouncer | None = None
 
-    def start(self) -> "PooledPostgrestServer":
+    def start(self) -> PooledPostgrestServer:
         assert self.bouncer is not None
         self.port, self.admin_port = free_port(), free_port()
         env = {**POSTGREST_BEHIND_PGBOUNCER, **self.extra_env}

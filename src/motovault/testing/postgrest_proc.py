@@ -10,11 +10,12 @@ from typing import Any
 
 import httpx
 
-from .. import keys, postgrest
+from ..core import keys
 from ..core.db import connect
-from ..jwt import sign, user_token
-from ..proc import free_port, stop_pid
-from ..settings import AUTHENTICATOR_ROLE, OWNER_ROLE, Settings
+from ..core.jwt import sign, user_token
+from ..core.proc import free_port, stop_pid
+from ..stack import postgrest
+from ..stack.settings import AUTHENTICATOR_ROLE, OWNER_ROLE, Settings
 
 
 class _RetryIdempotent(httpx.HTTPTransport):
@@ -48,7 +49,7 @@ class PostgrestServer:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self) -> "PostgrestServer":
+    def start(self) -> PostgrestServer:
         self.port, self.admin_port = free_port(), free_port()
         db_uri = self.settings.dsn(self.dbname, AUTHENTICATOR_ROLE).replace("postgresql://", "postgres://", 1)
         keys.write_jwks(self.jwks_path, self.jwks())

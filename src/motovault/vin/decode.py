@@ -1,6 +1,6 @@
 """One decoded-VIN shape for both decoders.
 
-``decode_many(vins)`` validates (``motovault.vin``), decodes offline with the
+``decode_many(vins)`` validates (``motovault.vin.rules``), decodes offline with the
 ``ultravin`` wheel (the embedded vPIC database, no network) or online with the
 vPIC REST API (``offline=False``), and normalizes each answer into a
 :class:`DecodeResult`.
@@ -30,13 +30,14 @@ from __future__ import annotations
 
 import gc
 import re
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Any
 
-from .errors import MotovaultError
-from .vin import (
+from ..core.errors import MotovaultError
+from .rules import (
     _ALPHABET_SET,
     _ASCII_UPPER,
     _CHECK_CHARS,
@@ -138,9 +139,9 @@ _FIELDS = tuple(DecodeResult.__dataclass_fields__)
 _NO_ENGINE = Engine()
 
 
-def _result(values: tuple) -> DecodeResult:
+def _result(values: tuple[Any, ...]) -> DecodeResult:
     obj = _new(DecodeResult)
-    _set(obj, "__dict__", dict(zip(_FIELDS, values)))
+    _set(obj, "__dict__", dict(zip(_FIELDS, values, strict=False)))
     return obj
 
 
@@ -159,10 +160,10 @@ def _text(value: Any) -> str | None:
         value = "; ".join(str(v) for v in value if v)
     elif not isinstance(value, str):
         value = str(value)
-    value = value.strip()
-    if not value or value == "Not Applicable":
+    text: str = value.strip()
+    if not text or text == "Not Applicable":
         return None
-    return value
+    return text
 
 
 def _int(value: Any) -> int | None:
@@ -223,7 +224,7 @@ _ONLINE_KEYS = (
 )
 
 
-class _Memo(dict):
+class _Memo(dict[Any, Any]):
     """A bounded memo of a pure one-argument function, looked up with ``memo[arg]``.
 
     Decoded values repeat a lot (makes, body classes, engines, error texts), so
@@ -246,7 +247,7 @@ class _Memo(dict):
         return value
 
 
-def _engine_of(key: tuple) -> Engine:
+def _engine_of(key: tuple[Any, ...]) -> Engine:
     cyl, disp, kw, hp = key
     cyl, disp, kw, hp = _int(_text(cyl)), _float(_text(disp)), _float(_text(kw)), _float(_text(hp))
     if kw is None and hp is not None:
@@ -256,7 +257,7 @@ def _engine_of(key: tuple) -> Engine:
     return _engine(cyl, disp, kw, hp)
 
 
-def _fuels_of(key: tuple) -> tuple[str, ...]:
+def _fuels_of(key: tuple[Any, ...]) -> tuple[str, ...]:
     fuel1, fuel2 = _text(key[0]), _text(key[1])
     if fuel1:
         return (fuel1, fuel2) if fuel2 and fuel2 != fuel1 else (fuel1,)
@@ -271,7 +272,8 @@ _ERROR_CODES = _Memo(parse_error_codes, 4096)
 
 
 def _normalize(
-    vin: str, valid: bool, errors: tuple, warnings: tuple, attrs: Mapping[str, Any], keys: tuple,
+    vin: str, valid: bool, errors: tuple[str, ...], warnings: tuple[str, ...], attrs: Mapping[str, Any],
+    keys: tuple[str, ...],
     model_year: int | None, error_codes: tuple[int, ...], source: str, data_version: str | None,
 ) -> DecodeResult:
     make, model, trim, body, vtype, drive, manu, country, fuel1, fuel2, cyl, disp, kw, hp, etext = map(
@@ -370,7 +372,7 @@ def decode_many(
     """Validate, decode and normalize many VINs, results in input order.
 
     Offline (the default) uses ``ultravin.decode_batch`` in one call; online
-    uses ``client`` (a :class:`motovault.vpic.VpicClient`, one is created and
+    uses ``client`` (a :class:`motovault.vin.vpic.VpicClient`, one is created and
     closed when omitted), 50 VINs per request. ``years`` optionally gives a
     model-year hint per VIN.
     """
@@ -383,7 +385,7 @@ def _decode_offline(vins: list[str], years: Sequence[int | None] | None) -> list
 
     The common case — a VIN that is already clean, 17 characters, right check
     digit, a year code at position 10 — is recognized inline with the same
-    arithmetic as :func:`motovault.vin.validate`; anything else goes through
+    arithmetic as :func:`motovault.vin.rules.validate`; anything else goes through
     ``validate`` itself for its messages, so the rules live in one place.
     """
     import ultravin
@@ -391,11 +393,11 @@ def _decode_offline(vins: list[str], years: Sequence[int | None] | None) -> list
     version = offline_data_version()
     n = len(vins)
     todo: list[str] = []
-    checks: list[tuple] = []
+    checks: list[tuple[Any, ...]] = []
     idx: list[int] = []
     failed: dict[int, DecodeResult] = {}
     alphabet, to16, poly, chars, year_codes = _ALPHABET_SET, _TO_DIGIT16, _WEIGHT_POLY, _CHECK_CHARS, _YEAR_BASE
-    ok: tuple = (True, (), ())
+    ok: tuple[Any, ...] = (True, (), ())
     for i, raw in enumerate(vins):
         try:
             v = raw.strip(_WHITESPACE)
@@ -424,7 +426,7 @@ def _decode_offline(vins: list[str], years: Sequence[int | None] | None) -> list
     )
     out: list[DecodeResult] = []
     append = out.append
-    for v, (valid, errors, warnings), d in zip(todo, checks, decoded):
+    for v, (valid, errors, warnings), d in zip(todo, checks, decoded, strict=False):
         attrs = d["attributes"]
         get = attrs.get
         try:
@@ -448,7 +450,7 @@ def _decode_offline(vins: list[str], years: Sequence[int | None] | None) -> list
     if not failed:
         return out
     merged: list[DecodeResult] = [None] * n  # type: ignore[list-item]
-    for i, r in zip(idx, out):
+    for i, r in zip(idx, out, strict=False):
         merged[i] = r
     for i, r in failed.items():
         merged[i] = r
@@ -481,7 +483,7 @@ def _decode_many(
     finally:
         if own:
             client.close()
-    for i, r in zip(idx, results):
+    for i, r in zip(idx, results, strict=False):
         out[i] = from_vpic(r, validation=validations[i])
     return out
 

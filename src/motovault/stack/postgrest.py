@@ -9,8 +9,8 @@ from pathlib import Path
 
 import httpx
 
-from .errors import MotovaultError
-from .paths import postgrest_bin, project_root
+from ..core.errors import MotovaultError
+from ..core.paths import postgrest_bin, project_root
 
 
 def postgrest_env(db_uri: str, jwt_secret: str, port: int, admin_port: int, **extra: str) -> dict[str, str]:

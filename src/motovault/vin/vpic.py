@@ -13,10 +13,10 @@ connections) are retried with exponential backoff (``backoff * 2**n``, capped
 at ``max_backoff``); a ``Retry-After`` header (seconds or an HTTP date) wins
 over the backoff, capped at ``max_retry_after``. Other 4xx answers, non-JSON
 bodies, bodies without a ``Results`` list, empty ``Results`` and exhausted
-retries raise :class:`~motovault.errors.MotovaultError` with a one-line message.
+retries raise :class:`~motovault.core.errors.MotovaultError` with a one-line message.
 
 The answers are returned as vPIC sent them (every value a string, ``""`` for
-no data); :func:`motovault.decode.from_vpic` normalizes them.
+no data); :func:`motovault.vin.decode.from_vpic` normalizes them.
 """
 
 from __future__ import annotations
@@ -25,14 +25,15 @@ import email.utils
 import json
 import threading
 import time
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any
 from urllib.parse import quote
 
 import httpx
 
-from . import __version__
-from .errors import MotovaultError
+from .. import __version__
+from ..core.errors import MotovaultError
 
 DEFAULT_BASE_URL = "https://vpic.nhtsa.dot.gov/api/vehicles/"
 USER_AGENT = f"motovault/{__version__} (+https://github.com/motovault/motovault)"
@@ -67,7 +68,7 @@ def parse_retry_after(value: str | None, now: float | None = None) -> float | No
     if when.tzinfo is None:  # an HTTP date is GMT by definition
         import datetime as _dt
 
-        when = when.replace(tzinfo=_dt.timezone.utc)
+        when = when.replace(tzinfo=_dt.UTC)
     return max(0.0, when.timestamp() - (time.time() if now is None else now))
 
 
@@ -119,7 +120,7 @@ class VpicClient:
     def close(self) -> None:
         self._http.close()
 
-    def __enter__(self) -> "VpicClient":
+    def __enter__(self) -> VpicClient:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -150,7 +151,7 @@ class VpicClient:
                 raise MotovaultError(f"cannot send {v!r} in a vPIC batch: VINs there are non-empty and without ',' or ';'")
         if years is not None and len(years) != len(vins):
             raise MotovaultError(f"{len(years)} model years given for {len(vins)} VINs")
-        pairs = list(zip(vins, years if years is not None else [None] * len(vins)))
+        pairs = list(zip(vins, years if years is not None else [None] * len(vins), strict=False))
         chunks = [pairs[i : i + BATCH_LIMIT] for i in range(0, len(pairs), BATCH_LIMIT)]
         if not chunks:
             return []
@@ -174,7 +175,7 @@ class VpicClient:
     def _results(body: Any, what: str) -> list[dict[str, Any]]:
         if not isinstance(body, dict) or not isinstance(body.get("Results"), list):
             raise MotovaultError(f"vPIC answer for {what} has no Results list")
-        results = body["Results"]
+        results: list[dict[str, Any]] = body["Results"]
         if not results:
             message = str(body.get("Message") or "").strip()
             raise MotovaultError(f"vPIC returned no results for {what}" + (f" ({message})" if message else ""))
@@ -187,7 +188,7 @@ class VpicClient:
             retry_after = parse_retry_after(response.headers.get("Retry-After"), self._clock())
             if retry_after is not None:
                 return min(retry_after, self.max_retry_after)
-        return min(self.backoff * (2 ** attempt), self.max_backoff)
+        return float(min(self.backoff * (2 ** attempt), self.max_backoff))
 
     def _request(self, method: str, url: str, *, what: str, **kwargs: Any) -> Any:
         attempts = self.retries + 1

@@ -11,7 +11,7 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
-from .paths import state_dir
+from ..core.paths import state_dir
 
 SECRET_NAMES = (
     "MOTOVAULT_SUPERUSER_PASSWORD",
@@ -98,7 +98,7 @@ def _int_env(name: str, default: int) -> int:
     try:
         return int(raw)
     except ValueError:
-        from .errors import MotovaultError
+        from ..core.errors import MotovaultError
 
         raise MotovaultError(f"{name} must be a port number, got {raw!r}") from None
 
@@ -118,3 +118,12 @@ def load_settings(create_secrets: bool = True) -> Settings:
 def port_from_env(name: str, default: int) -> int:
     """A port number from the environment variable ``name`` (``default`` when unset or empty)."""
     return _int_env(name, default)
+
+
+def worker_dsn() -> str:
+    """What the VIN worker and ``vin-cache`` connect to by default: ``MOTOVAULT_WORKER_DSN``, else the
+    local stack's database as the owner role (the worker then runs ``set role vin_worker``)."""
+    dsn = os.environ.get("MOTOVAULT_WORKER_DSN")
+    if dsn:
+        return dsn
+    return load_settings().dsn(user=OWNER_ROLE)

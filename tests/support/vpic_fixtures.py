@@ -12,7 +12,7 @@ from typing import Any
 
 import httpx
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+REPO_ROOT = Path(__file__).resolve().parents[2]
 SHARED_DIR = REPO_ROOT.parent / "shared" / "fixtures" / "vpic"
 LOCAL_DIR = REPO_ROOT / "tests" / "fixtures" / "vpic"
 FIXTURE_DIR = SHARED_DIR if SHARED_DIR.is_dir() else LOCAL_DIR
@@ -27,12 +27,14 @@ NAMES = (
 
 def load(name: str) -> dict[str, Any]:
     """One recorded exchange: url, method, status, content (the JSON body), …"""
-    return json.loads((FIXTURE_DIR / name).read_text(encoding="utf-8"))
+    exchange: dict[str, Any] = json.loads((FIXTURE_DIR / name).read_text(encoding="utf-8"))
+    return exchange
 
 
 def body(name: str) -> dict[str, Any]:
     content = load(name)["content"]
-    return json.loads(content) if isinstance(content, str) else content
+    parsed: dict[str, Any] = json.loads(content) if isinstance(content, str) else content
+    return parsed
 
 
 def response(name: str) -> httpx.Response:

@@ -17,14 +17,15 @@ import httpx
 import psycopg
 import psycopg.sql
 
-from . import cluster, database, keys, postgrest
-from .core.db import connect
-from .core.plan import load_plan
+from ..core import keys
+from ..core.db import connect
+from ..core.errors import MotovaultError
+from ..core.jwt import user_token
+from ..core.paths import project_root, state_dir
+from ..core.plan import load_plan
+from ..core.proc import pid_alive, read_pid, stop_pid
+from . import cluster, database, postgrest
 from .demo import DEMO_TENANT_ID, DEMO_USERS
-from .errors import MotovaultError
-from .jwt import user_token
-from .paths import project_root, state_dir
-from .proc import pid_alive, read_pid, stop_pid
 from .replica import Replica, local_replica, wait_streaming
 from .replica import destroy as destroy_replica
 from .replica import start as start_replica
@@ -77,7 +78,7 @@ WORKER = Service("worker")
 
 
 def worker_available() -> bool:
-    return importlib.util.find_spec("motovault.worker") is not None
+    return importlib.util.find_spec("motovault.vin.worker") is not None
 
 
 def api_ready(settings: Settings) -> bool:

@@ -47,7 +47,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .errors import MotovaultError
+from ..core.errors import MotovaultError
 
 VIN_LENGTH = 17
 
@@ -122,10 +122,17 @@ _new = object.__new__
 _set = object.__setattr__
 
 
-def _validation(vin, valid, errors, warnings, expected, years) -> VinValidation:
+def _validation(
+    vin: str,
+    valid: bool,
+    errors: tuple[str, ...],
+    warnings: tuple[str, ...],
+    expected: str | None,
+    years: tuple[int, ...],
+) -> VinValidation:
     # the generated __init__ of a frozen dataclass calls object.__setattr__ once
     # per field; one __dict__ store is several times faster (validate is hot)
-    obj = _new(VinValidation)
+    obj: VinValidation = _new(VinValidation)
     _set(obj, "__dict__", {
         "vin": vin, "valid": valid, "errors": errors, "warnings": warnings,
         "check_digit_expected": expected, "model_years": years,
@@ -149,7 +156,7 @@ def normalize(vin: str) -> str:
 
 def _check_digit_reference(vin: str) -> str:
     """49 CFR 565.15(c) spelled out: sum of transliterated value x weight, modulo 11."""
-    total = sum(TRANSLITERATION[c] * w for c, w in zip(vin, WEIGHTS)) % 11
+    total = sum(TRANSLITERATION[c] * w for c, w in zip(vin, WEIGHTS, strict=False)) % 11
     return "X" if total == 10 else str(total)
 
 

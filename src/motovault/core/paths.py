@@ -16,7 +16,7 @@ def project_root() -> Path:
     env = os.environ.get("MOTOVAULT_ROOT")
     if env:
         return Path(env).resolve()
-    here = Path(__file__).resolve().parents[2]
+    here = Path(__file__).resolve().parents[3]  # src/motovault/core/paths.py -> the checkout
     if (here / "sqitch.plan").is_file():
         return here
     cwd = Path.cwd().resolve()

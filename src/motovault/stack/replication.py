@@ -1,4 +1,4 @@
-"""The primary's side of streaming replication: what a read replica (motovault.replica) needs there.
+"""The primary's side of streaming replication: what a read replica (motovault.stack.replica) needs there.
 
 As the superuser of the primary: the replication role and the analysts' login
 (sql/bootstrap_replication.sql, passwords from .state/secrets.env), a pg_hba.conf line for
@@ -14,9 +14,10 @@ from pathlib import Path
 
 import psycopg
 
-from .errors import MotovaultError
-from .paths import project_root
-from .proc import port_open
+from ..core.db import connect
+from ..core.errors import MotovaultError
+from ..core.paths import project_root
+from ..core.proc import port_open
 from .settings import ANALYST_LOGIN, REPLICATION_ROLE, SUPERUSER, Settings
 
 HBA_LINE = f"host    replication     {REPLICATION_ROLE}    127.0.0.1/32    scram-sha-256"
@@ -28,14 +29,11 @@ def primary_connect(settings: Settings) -> psycopg.Connection:
     where = f"{settings.pg_host}:{settings.pg_port}"
     if not port_open(settings.pg_host, settings.pg_port):
         raise MotovaultError(f"the primary is not running on {where} (make up starts it)")
-    try:
-        return psycopg.connect(settings.dsn("postgres", SUPERUSER), autocommit=True, connect_timeout=10)
-    except psycopg.OperationalError as exc:
-        raise MotovaultError(f"cannot connect to the primary on {where}: {str(exc).strip().splitlines()[-1]}") from None
+    return connect(settings.dsn("postgres", SUPERUSER), what=f"the primary on {where}")
 
 
 def one(conn: psycopg.Connection, query: str, params: tuple[object, ...] = ()) -> object:
-    row = conn.execute(query, params).fetchone()  # type: ignore[arg-type]
+    row = conn.execute(query, params).fetchone()
     return None if row is None else row[0]
 
 

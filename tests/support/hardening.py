@@ -10,7 +10,9 @@ from pathlib import Path
 import psycopg
 from psycopg import sql
 
-ROOT = Path(__file__).resolve().parents[1]
+from motovault.core.db import one_row
+
+ROOT = Path(__file__).resolve().parents[2]
 
 DEMO_TENANT = "d0000000-0000-4000-8000-000000000001"
 DEMO_OWNER = "d0000000-0000-4000-8000-0000000000a1"
@@ -151,20 +153,21 @@ def data_tables(conn: psycopg.Connection, schemas: tuple[str, ...] = ("app", "au
 
 def row_counts(conn: psycopg.Connection, schemas: tuple[str, ...] = ("app", "audit")) -> dict[str, int]:
     return {
-        t: conn.execute(sql.SQL("select count(*) from {}").format(sql.SQL(t))).fetchone()[0]
+        t: one_row(conn, sql.SQL("select count(*) from {}").format(sql.SQL(t)))[0]
         for t in data_tables(conn, schemas)
     }
 
 
 def table_checksums(conn: psycopg.Connection, schemas: tuple[str, ...] = ("app", "audit")) -> dict[str, tuple[int, str]]:
     """(row count, md5 of the rows as text in a total order) per table: equal means same data."""
-    out = {}
+    out: dict[str, tuple[int, str]] = {}
     for t in data_tables(conn, schemas):
-        count, digest = conn.execute(
+        count, digest = one_row(
+            conn,
             sql.SQL("select count(*), coalesce(md5(string_agg(r::text, E'\\n' order by r::text)), '') from {} as r").format(
                 sql.SQL(t)
             )
-        ).fetchone()
+        )
         out[t] = (count, digest)
     return out
 

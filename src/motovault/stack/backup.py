@@ -28,16 +28,18 @@ import subprocess
 import tarfile
 import tempfile
 import uuid
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Any, TypedDict
 
 import psycopg
 from psycopg import sql
 
+from ..core.db import connect, one_row
+from ..core.errors import MotovaultError
+from ..core.paths import pg_bindir
 from . import database
-from .errors import MotovaultError
-from .paths import pg_bindir
 from .settings import OWNER_ROLE, SUPERUSER, Settings
 
 FORMAT = "motovault-backup/1"
@@ -74,16 +76,22 @@ def table_list(conn: psycopg.Connection) -> list[str]:
     return [r[0] for r in rows]
 
 
-def table_fingerprints(conn: psycopg.Connection, progress: Progress = _quiet) -> dict[str, dict[str, object]]:
+class Fingerprint(TypedDict):
+    rows: int
+    md5: str
+
+
+def table_fingerprints(conn: psycopg.Connection, progress: Progress = _quiet) -> dict[str, Fingerprint]:
     """{table: {"rows": n, "md5": md5 of the rows as text, sorted}} for every user table."""
-    out: dict[str, dict[str, object]] = {}
+    out: dict[str, Fingerprint] = {}
     tables = table_list(conn)
     for i, table in enumerate(tables, 1):
-        count, digest = conn.execute(
+        count, digest = one_row(
+            conn,
             sql.SQL(
                 "select count(*), coalesce(md5(string_agg(r::text, E'\\n' order by r::text collate \"C\")), '') from {} as r"
-            ).format(sql.SQL(table))
-        ).fetchone()
+            ).format(sql.SQL(table)),
+        )
         out[table] = {"rows": count, "md5": digest}
         if i % 10 == 0 or i == len(tables):
             progress(f"checksummed {i}/{len(tables)} tables")
@@ -105,7 +113,7 @@ def role_settings(conn: psycopg.Connection) -> list[dict[str, str]]:
 
 
 def deployed_changes(conn: psycopg.Connection) -> list[str]:
-    exists = conn.execute("select to_regclass('sqitch.changes') is not null").fetchone()[0]
+    exists = one_row(conn, "select to_regclass('sqitch.changes') is not null")[0]
     if not exists:
         return []
     return [r[0] for r in conn.execute("select change from sqitch.changes order by committed_at, change").fetchall()]
@@ -122,7 +130,7 @@ def _sha256(path: Path) -> str:
 def _run(cmd: list[str], what: str) -> None:
     result = subprocess.run(cmd, capture_output=True, text=True, check=False)
     if result.returncode != 0:
-        lines = [l for l in (result.stderr or result.stdout).strip().splitlines() if l.strip()]
+        lines = [line for line in (result.stderr or result.stdout).strip().splitlines() if line.strip()]
         raise MotovaultError(f"{what} failed: {lines[-1] if lines else f'exit status {result.returncode}'}")
 
 
@@ -136,21 +144,18 @@ def _libpq_dsn(dsn: str) -> str:
 @dataclass
 class BackupResult:
     path: Path
-    manifest: dict
+    manifest: dict[str, Any]
 
 
 def create(dsn: str, output: Path, progress: Progress = _quiet) -> BackupResult:
     """Dump the database at `dsn` (a superuser: RLS is forced on tenant tables) into one tar file."""
     output = output.resolve()
     output.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        conn = psycopg.connect(_libpq_dsn(dsn), connect_timeout=10)
-    except psycopg.OperationalError as exc:
-        raise MotovaultError(f"cannot connect to {_redact(dsn)}: {str(exc).strip().splitlines()[0]}") from None
+    conn = connect(_libpq_dsn(dsn), autocommit=False, application_name="motovault backup", what=_redact(dsn))
     with conn, tempfile.TemporaryDirectory(prefix="motovault-backup-") as tmp:
         conn.execute("set transaction isolation level repeatable read, read only")
-        snapshot = conn.execute("select pg_export_snapshot()").fetchone()[0]
-        dbname, server_version = conn.execute("select current_database(), current_setting('server_version')").fetchone()
+        snapshot = one_row(conn, "select pg_export_snapshot()")[0]
+        dbname, server_version = one_row(conn, "select current_database(), current_setting('server_version')")
         progress(f"backing up database {dbname} (PostgreSQL {server_version})")
         dump = Path(tmp) / DUMP_NAME
         # pg_dump reads the snapshot this transaction exported: the manifest describes exactly the dump
@@ -163,7 +168,7 @@ def create(dsn: str, output: Path, progress: Progress = _quiet) -> BackupResult:
         manifest = {
             "format": FORMAT,
             "database": dbname,
-            "created_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+            "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             "server_version": server_version,
             "sqitch_changes": deployed_changes(conn),
             "role_settings": role_settings(conn),
@@ -194,7 +199,7 @@ def _redact(dsn: str) -> str:
 # --- verify ------------------------------------------------------------------------------------------------------
 
 
-def read_backup(path: Path, into: Path) -> tuple[dict, Path]:
+def read_backup(path: Path, into: Path) -> tuple[dict[str, Any], Path]:
     if not path.is_file():
         raise MotovaultError(f"{path}: no such file")
     try:
@@ -221,7 +226,7 @@ def read_backup(path: Path, into: Path) -> tuple[dict, Path]:
     return manifest, into / DUMP_NAME
 
 
-def compare_tables(expected: dict[str, dict], actual: dict[str, dict]) -> list[str]:
+def compare_tables(expected: Mapping[str, Mapping[str, object]], actual: Mapping[str, Mapping[str, object]]) -> list[str]:
     problems = []
     for table in sorted(set(expected) | set(actual)):
         want, got = expected.get(table), actual.get(table)
@@ -236,7 +241,7 @@ def compare_tables(expected: dict[str, dict], actual: dict[str, dict]) -> list[s
     return problems
 
 
-def verify(settings: Settings, path: Path, progress: Progress = _quiet, keep: bool = False) -> dict:
+def verify(settings: Settings, path: Path, progress: Progress = _quiet, keep: bool = False) -> dict[str, Any]:
     """Restore the backup into a scratch database, sqitch verify it, compare the manifest; raises
     MotovaultError with a one-line reason when anything differs. Returns the manifest."""
     path = path.resolve()
@@ -261,7 +266,7 @@ def verify(settings: Settings, path: Path, progress: Progress = _quiet, keep: bo
                 ],
                 "pg_restore",
             )
-            with psycopg.connect(settings.dsn(scratch, SUPERUSER), autocommit=True) as conn:
+            with connect(settings.dsn(scratch, SUPERUSER), application_name="motovault backup") as conn:
                 for s in manifest.get("role_settings", []):
                     conn.execute(
                         sql.SQL("alter role {} in database {} set {} = {}").format(
@@ -276,11 +281,11 @@ def verify(settings: Settings, path: Path, progress: Progress = _quiet, keep: bo
                 try:
                     database.sqitch(settings, scratch, "verify")
                 except MotovaultError as exc:
-                    failed = [l.strip(" *").split(" ")[0] for l in str(exc).splitlines() if "failed." in l and l.lstrip().startswith("*")]
+                    failed = [line.strip(" *").split(" ")[0] for line in str(exc).splitlines() if "failed." in line and line.lstrip().startswith("*")]
                     reason = f"{', '.join(failed)} not ok" if failed else str(exc).splitlines()[-1].strip()
                     raise MotovaultError(f"sqitch verify failed on the restored database: {reason}") from None
             progress("comparing row counts and checksums")
-            with psycopg.connect(settings.dsn(scratch, SUPERUSER)) as conn:
+            with connect(settings.dsn(scratch, SUPERUSER), autocommit=False, application_name="motovault backup") as conn:
                 actual = table_fingerprints(conn)
             problems = compare_tables(manifest["tables"], actual)
             if problems:

@@ -7,7 +7,7 @@ stopped) into the replica's own folder, and starts it as a hot standby on its ow
 log in to it as motovault_analyst (a member of analyst); the standby refuses every write
 (SQLSTATE 25006).
 
-On the primary (motovault.replication): the roles of sql/bootstrap_replication.sql and a
+On the primary (motovault.stack.replication): the roles of sql/bootstrap_replication.sql and a
 pg_hba.conf line for replication connections from 127.0.0.1.
 
 Where: .state/replica (``MOTOVAULT_REPLICA_DIR``), on the primary's port + 10
@@ -21,16 +21,17 @@ import hashlib
 import os
 import shutil
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import psycopg
 
-from . import cluster
-from .errors import MotovaultError
-from .paths import pg_bindir, state_dir
-from .proc import pid_alive, port_open, run
+from ..core.db import connect
+from ..core.errors import MotovaultError
+from ..core.paths import pg_bindir, state_dir
+from ..core.proc import run
+from .cluster import PgInstance, as_service_user, give_to_service_user
 from .replication import check_primary, drop_slot, ensure_hba, ensure_roles, one, primary_connect, slot_state
 from .settings import ANALYST_LOGIN, REPLICATION_ROLE, SUPERUSER, Settings, port_from_env
 
@@ -55,49 +56,45 @@ class Replica:
         return "motovault_replica_" + hashlib.sha1(str(path).encode()).hexdigest()[:10]
 
     @property
+    def instance(self) -> PgInstance:
+        """The replica's PostgreSQL server (the same class as the primary's)."""
+        return PgInstance(
+            home=self.home,
+            port=self.port,
+            host=self.primary.pg_host,
+            what="the replica",
+            port_variable="MOTOVAULT_REPLICA_PORT",
+        )
+
+    @property
     def real_home(self) -> Path:
-        return self.home.resolve() if self.home.is_symlink() else self.home
+        return self.instance.real_home
 
     @property
     def data_dir(self) -> Path:
-        return self.real_home / "data"
+        return self.instance.data_dir
 
     @property
     def run_dir(self) -> Path:
-        return self.real_home / "run"
+        return self.instance.run_dir
 
     @property
     def log_file(self) -> Path:
-        return self.real_home / "postgres.log"
+        return self.instance.log_file
 
     def exists(self) -> bool:
-        return (self.data_dir / "PG_VERSION").is_file()
-
-    def _pid_file(self) -> list[str]:
-        try:
-            return (self.data_dir / "postmaster.pid").read_text().splitlines()
-        except OSError:
-            return []
+        return self.instance.initialized()
 
     def pid(self) -> int | None:
         """The replica's postmaster, when it runs."""
-        lines = self._pid_file()
-        try:
-            pid = int(lines[0])
-        except (IndexError, ValueError):
-            return None
-        return pid if pid_alive(pid) else None
+        return self.instance.pid()
 
     def serving_port(self) -> int:
         """The port it runs on (its postmaster.pid), else the configured one."""
-        lines = self._pid_file()
-        try:
-            return int(lines[3]) if self.pid() is not None else self.port
-        except (IndexError, ValueError):
-            return self.port
+        return self.instance.serving_port()
 
     def running(self) -> bool:
-        return self.pid() is not None and port_open(self.primary.pg_host, self.serving_port())
+        return self.instance.running()
 
     def settings(self) -> Settings:
         """The primary's settings pointed at the replica (same roles and passwords: it is a copy)."""
@@ -118,13 +115,6 @@ def local_replica(settings: Settings) -> Replica:
 # --- the replica ----------------------------------------------------------------------------------
 
 
-def _check_port_free(replica: Replica) -> None:
-    if port_open(replica.primary.pg_host, replica.port):
-        raise MotovaultError(
-            f"port {replica.port} is taken by another server; set MOTOVAULT_REPLICA_PORT to a free port"
-        )
-
-
 def _folder_size(path: Path) -> str:
     return human_bytes(sum(f.stat().st_size for f in path.rglob("*") if f.is_file() and not f.is_symlink()))
 
@@ -133,12 +123,12 @@ def clone(replica: Replica, conn: psycopg.Connection) -> str:
     """pg_basebackup of the primary into the replica's folder, with its slot and standby configuration."""
     if replica.exists():
         return f"already cloned (data {replica.data_dir})"
-    _check_port_free(replica)
-    cluster.service_home(replica.home)
+    replica.instance.check_port_free()
+    replica.instance.prepare_home()
     if replica.data_dir.exists():
         shutil.rmtree(replica.data_dir)  # a clone that did not finish (no PG_VERSION)
     replica.run_dir.mkdir(exist_ok=True)
-    cluster.give_to_service_user(replica.run_dir)
+    give_to_service_user(replica.run_dir)
     state = slot_state(conn, replica.slot)
     if state is not None:
         if state[0]:
@@ -150,7 +140,7 @@ def clone(replica: Replica, conn: psycopg.Connection) -> str:
     )
     try:
         run(
-            cluster.as_service_user([
+            as_service_user([
                 str(pg_bindir() / "pg_basebackup"), "--dbname", conninfo, "--pgdata", str(replica.data_dir),
                 "--write-recovery-conf", "--wal-method=stream", "--create-slot", "--slot", replica.slot,
                 "--checkpoint=fast", "--no-password",
@@ -186,24 +176,14 @@ def start(replica: Replica) -> str:
         return f"already running on {replica.primary.pg_host}:{replica.serving_port()} (pid {replica.pid()})"
     if not replica.exists():
         raise MotovaultError(f"no replica in {replica.home} (motovault replica up creates one)")
-    _check_port_free(replica)
-    run(
-        cluster.as_service_user([
-            str(pg_bindir() / "pg_ctl"), "-D", str(replica.data_dir), "-l", str(replica.log_file),
-            "-o", f"-p {replica.port}", "-w", "-t", "60", "start",
-        ]),
-        what=f"starting the replica (log: {replica.log_file})",
-    )
+    replica.instance.start()
     return f"started on {replica.primary.pg_host}:{replica.port} (pid {replica.pid()}, log {replica.log_file})"
 
 
 def replica_connect(replica: Replica, dbname: str = "postgres", user: str = SUPERUSER) -> psycopg.Connection:
-    try:
-        return psycopg.connect(replica.settings().dsn(dbname, user), autocommit=True, connect_timeout=5)
-    except psycopg.OperationalError as exc:
-        raise MotovaultError(
-            f"cannot connect to the replica on port {replica.serving_port()}: {str(exc).strip().splitlines()[-1]}"
-        ) from None
+    return connect(
+        replica.settings().dsn(dbname, user), connect_timeout=5, what=f"the replica on port {replica.serving_port()}"
+    )
 
 
 def _receiver(replica: Replica) -> tuple[str, str] | None:
@@ -247,7 +227,7 @@ def up(replica: Replica, say: Say) -> bool:
     changed = False
     with primary_connect(replica.primary) as conn:
         if not replica.running():
-            _check_port_free(replica)
+            replica.instance.check_port_free()
         check_primary(conn)
         roles = ensure_roles(replica.primary, conn)
         say("roles", roles)
@@ -268,27 +248,12 @@ def up(replica: Replica, say: Say) -> bool:
 
 def stop(replica: Replica) -> bool:
     """Stop the replica (its data and slot stay); False when it was not running."""
-    if not replica.exists() or replica.pid() is None:
-        return False
-    run(
-        cluster.as_service_user([str(pg_bindir() / "pg_ctl"), "-D", str(replica.data_dir), "-m", "fast", "-w", "stop"]),
-        what="stopping the replica",
-    )
-    return True
+    return replica.instance.stop()
 
 
 def destroy(replica: Replica) -> bool:
     """Remove the replica's files (after stop); False when there were none."""
-    home = replica.home
-    if home.is_symlink():
-        target = home.resolve()
-        shutil.rmtree(target, ignore_errors=True)
-        home.unlink()
-        return True
-    if home.exists():
-        shutil.rmtree(home, ignore_errors=True)
-        return True
-    return False
+    return replica.instance.destroy()
 
 
 def drop(replica: Replica, say: Say) -> bool:

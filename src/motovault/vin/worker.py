@@ -31,19 +31,21 @@ import socket
 import sys
 import threading
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Sequence
+from typing import Any
 
 import orjson
 import psycopg
 
-from .errors import MotovaultError
+from ..core.db import connect
+from ..core.errors import MotovaultError
 
 CHANNEL = "vin_decode"
 WORKER_ROLE = "vin_worker"
 
 #: decode_batch(vins) -> one result per VIN, in order. The results are
-#: motovault.decode.DecodeResult (or anything with the same attributes).
+#: motovault.vin.decode.DecodeResult (or anything with the same attributes).
 DecodeBatch = Callable[[list[str]], Sequence[Any]]
 
 _COLUMNS = (
@@ -118,7 +120,7 @@ def int_array(values: Any) -> str:
     return "{" + ",".join("NULL" if v is None else str(int(v)) for v in values) + "}"
 
 
-def result_row(vin: str, r: Any) -> tuple:
+def result_row(vin: str, r: Any) -> tuple[Any, ...]:
     """The app.vin_decode_result row of one decode (a negative entry when the make is unknown)."""
     engine = r.engine
     decoded = r.make is not None
@@ -196,10 +198,7 @@ class Worker:
 
     # -- connection
     def _open(self) -> psycopg.Connection:
-        try:
-            conn = psycopg.connect(self.dsn, autocommit=True, connect_timeout=10, application_name="motovault worker")
-        except psycopg.OperationalError as exc:
-            raise MotovaultError(f"cannot connect to the database: {exc}") from None
+        conn = connect(self.dsn, application_name="motovault worker", what="the database")
         if self.role:
             conn.execute(f'set role "{self.role}"')
         return conn
@@ -226,7 +225,7 @@ class Worker:
             self.conn.close()
             self.conn = None
 
-    def __enter__(self) -> "Worker":
+    def __enter__(self) -> Worker:
         self.connect()
         return self
 
@@ -240,7 +239,7 @@ class Worker:
             (self.batch_size, self.name, self.lease_seconds),
         ).fetchall()
 
-    def _decode(self, jobs: list[tuple[int, str, int]]) -> tuple[list[int], list[tuple] | None, str | None, float]:
+    def _decode(self, jobs: list[tuple[int, str, int]]) -> tuple[list[int], list[tuple[Any, ...]] | None, str | None, float]:
         """(ids, rows, None, seconds) or (ids, None, error, seconds) when the decoder failed."""
         ids = [j[0] for j in jobs]
         vins = [j[1] for j in jobs]
@@ -249,7 +248,7 @@ class Worker:
             results = list(self.decode_batch(vins))
             if len(results) != len(vins):
                 raise MotovaultError(f"decoder returned {len(results)} results for {len(vins)} VINs")
-            return ids, [result_row(v, r) for v, r in zip(vins, results)], None, time.monotonic() - t0
+            return ids, [result_row(v, r) for v, r in zip(vins, results, strict=False)], None, time.monotonic() - t0
         except Exception as exc:  # the decoder failed: retry later, park after the last attempt
             return ids, None, f"decode failed: {type(exc).__name__}: {exc}", time.monotonic() - t0
 
@@ -262,7 +261,7 @@ class Worker:
         return len(jobs)
 
     def _finish_batch(
-        self, conn: psycopg.Connection, ids: list[int], rows: list[tuple] | None, error: str | None, decode_s: float
+        self, conn: psycopg.Connection, ids: list[int], rows: list[tuple[Any, ...]] | None, error: str | None, decode_s: float
     ) -> None:
         if rows is None:
             self._fail(conn, ids, error or "decode failed")
@@ -284,7 +283,7 @@ class Worker:
                     f"decode {decode_s:.2f}s, write {t2 - t1:.2f}s; total {s.done} done, {s.rate():,.0f} VINs/s"
                 )
 
-    def _write(self, conn: psycopg.Connection, ids: list[int], rows: list[tuple]) -> tuple[int, int, int]:
+    def _write(self, conn: psycopg.Connection, ids: list[int], rows: list[tuple[Any, ...]]) -> tuple[int, int, int]:
         """COPY + app.vin_decode_finish in one transaction; (cached, filled, done).
 
         When the transaction fails (a decode a vehicle's CHECK refuses, a deadlock with a
@@ -357,7 +356,7 @@ class Worker:
 
     def _drain_pipelined(self, conn: psycopg.Connection, first: list[tuple[int, str, int]]) -> int:
         claimer, extra = self._helpers()
-        handoff: queue.Queue = queue.Queue(maxsize=self.writers)
+        handoff: queue.Queue[Any] = queue.Queue(maxsize=self.writers)
         stop = threading.Event()
         claimed = len(first)
         errors: list[BaseException] = []
@@ -433,19 +432,4 @@ class Worker:
             self.wait(self.poll_seconds)
 
 
-def default_dsn() -> str:
-    dsn = os.environ.get("MOTOVAULT_WORKER_DSN")
-    if dsn:
-        return dsn
-    from .settings import OWNER_ROLE, load_settings
-
-    return load_settings().dsn(user=OWNER_ROLE)
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    from .cli import main as cli_main
-
-    return cli_main(["worker", *(argv or [])])
-
-
-__all__ = ["CHANNEL", "Worker", "default_dsn", "offline_decoder", "online_decoder", "result_row"]
+__all__ = ["CHANNEL", "Worker", "offline_decoder", "online_decoder", "result_row"]

@@ -6,21 +6,19 @@ import os
 import re
 import subprocess
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import psycopg
 
-from .errors import MotovaultError
-from .paths import project_root
+from ..core.db import connect
+from ..core.errors import MotovaultError
+from ..core.paths import project_root
 from .settings import OWNER_ROLE, SUPERUSER, Settings
 
 
 def superuser_connect(settings: Settings, dbname: str = "postgres") -> psycopg.Connection:
-    try:
-        return psycopg.connect(settings.dsn(dbname, SUPERUSER), autocommit=True, connect_timeout=10)
-    except psycopg.OperationalError as exc:
-        raise MotovaultError(f"cannot connect to PostgreSQL on port {settings.pg_port}: {exc}") from None
+    return connect(settings.dsn(dbname, SUPERUSER), what=f"PostgreSQL on port {settings.pg_port}")
 
 
 def bootstrap(settings: Settings, dbname: str | None = None) -> bool:
@@ -46,19 +44,6 @@ def bootstrap(settings: Settings, dbname: str | None = None) -> bool:
 
 def database_exists(conn: psycopg.Connection, name: str) -> bool:
     return conn.execute("select 1 from pg_database where datname = %s", (name,)).fetchone() is not None
-
-
-def plan_changes(root: Path | None = None) -> list[str]:
-    """Change names of sqitch.plan, in order (a reworked change counts once)."""
-    names: list[str] = []
-    for raw in ((root or project_root()) / "sqitch.plan").read_text().splitlines():
-        line = raw.strip()
-        if not line or line[0] in "%#@":
-            continue
-        name = re.split(r"[\s\[]", line, maxsplit=1)[0]
-        if name not in names:
-            names.append(name)
-    return names
 
 
 def sqitch_target(settings: Settings, dbname: str) -> str:
@@ -142,7 +127,7 @@ def _change_of(script: str) -> str:
 
 def lock_failure(command: str, output: str, root: Path, timeout: str) -> LockNotAvailable | None:
     """The lock timeout a failed sqitch run ended with, read from psql's error and the script itself."""
-    from .doctor.migrations import failure_point  # pglast: only needed when a deploy failed on a lock
+    from ..doctor.migrations import failure_point  # pglast: only needed when a deploy failed on a lock
 
     m = _PSQL_LOCK_ERROR.search(output)
     if m is None:
@@ -235,8 +220,8 @@ def failure_detail(stdout: str, stderr: str, limit: int = 20) -> str:
     """What a failed sqitch run said that matters: the error lines (with the change they hit and the
     revert that followed), not only its last lines, which after a failed deploy are all "- change .. ok"
     lines of the automatic revert."""
-    lines = [l for l in (stderr + "\n" + stdout).splitlines() if l.strip() and not l.startswith("LOCATION:")]
-    errors = [l for l in lines if any(w in l for w in _ERROR_WORDS)]
+    lines = [line for line in (stderr + "\n" + stdout).splitlines() if line.strip() and not line.startswith("LOCATION:")]
+    errors = [line for line in lines if any(w in line for w in _ERROR_WORDS)]
     if not errors:
         return "\n".join(lines[-limit:])
     return "\n".join(errors[:limit])
