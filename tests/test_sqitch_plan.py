@@ -14,6 +14,7 @@ from psycopg import sql
 
 from motovault.core.db import connect as db_connect
 from motovault.core.db import one_row
+from motovault.core.errors import MotovaultError
 from motovault.core.plan import load_plan
 from motovault.stack import database
 from motovault.stack.settings import AUTHENTICATOR_ROLE, OWNER_ROLE
@@ -178,3 +179,21 @@ def test_reverting_one_database_keeps_the_roles_another_database_uses(settings, 
     # and the reverted database deploys again on top of the surviving roles
     sqitch(settings, reverted, "deploy")
     sqitch(settings, reverted, "verify")
+
+
+def test_a_database_from_the_plan_before_v1_is_refused_with_what_to_do(settings, empty_db):
+    """make up (and motovault db deploy) on a database whose registry holds changes this plan does not
+    know (deployed before the @v1.0 re-baseline) stops with one clear message and deploys nothing."""
+    name = empty_db()
+    sqitch(settings, name, "deploy", "--to", "schemas")
+    with connect(settings, name) as conn:
+        # what a pre-1.0 registry looks like: patch changes folded into others by the re-baseline
+        conn.execute("update sqitch.changes set change = 'audit_partition_root' where change = 'schemas'")
+        before = one_row(conn, "select count(*) from sqitch.changes")[0]
+    with pytest.raises(MotovaultError) as caught:
+        database.deploy(settings, name)
+    message = str(caught.value)
+    assert "audit_partition_root" in message and "make reset" in message and "\n" not in message
+    with connect(settings, name) as conn:
+        assert one_row(conn, "select count(*) from sqitch.changes")[0] == before
+        assert one_row(conn, "select to_regclass('app.vehicles')")[0] is None

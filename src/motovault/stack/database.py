@@ -11,7 +11,7 @@ from pathlib import Path
 
 import psycopg
 
-from ..core.db import connect
+from ..core.db import connect, one_row
 from ..core.errors import MotovaultError
 from ..core.paths import project_root
 from .settings import OWNER_ROLE, SUPERUSER, Settings
@@ -227,6 +227,37 @@ def failure_detail(stdout: str, stderr: str, limit: int = 20) -> str:
     return "\n".join(errors[:limit])
 
 
+def changes_not_in_plan(settings: Settings, dbname: str, root: Path | None = None) -> list[str]:
+    """Changes the database's sqitch registry records that sqitch.plan does not have (in deploy order)."""
+    from ..core.plan import load_plan
+
+    with superuser_connect(settings) as conn:
+        if not database_exists(conn, dbname):
+            return []
+    with superuser_connect(settings, dbname) as conn:
+        if one_row(conn, "select to_regclass('sqitch.changes') is null")[0]:
+            return []
+        deployed = [
+            str(row[0])
+            for row in conn.execute(
+                "select change from sqitch.changes where project = 'motovault' order by committed_at, change"
+            )
+        ]
+    planned = {entry.name for entry in load_plan(root or project_root()).entries}
+    return [name for name in deployed if name not in planned]
+
+
+def refuse_foreign_registry(settings: Settings, dbname: str, root: Path | None = None) -> None:
+    unknown = changes_not_in_plan(settings, dbname, root)
+    if unknown:
+        shown = ", ".join(unknown[:5]) + (f" and {len(unknown) - 5} more" if len(unknown) > 5 else "")
+        raise MotovaultError(
+            f"database {dbname} was deployed from another plan: its changes {shown} are not in sqitch.plan "
+            "(a database from before the @v1.0 re-baseline). sqitch cannot move it onto this plan: keep its "
+            "data with `motovault backup create` if you need it, then `make reset` and `make up`"
+        )
+
+
 def deploy(
     settings: Settings,
     dbname: str,
@@ -241,7 +272,11 @@ def deploy(
     """``sqitch deploy`` that retries a change which could not get its lock (waits retry_wait, 2x, 4x ...).
 
     sqitch records such a change as failed with its transaction rolled back, and the next deploy starts
-    from it; the changes deployed before it stay. Raises LockNotAvailable after the last retry."""
+    from it; the changes deployed before it stay. Raises LockNotAvailable after the last retry.
+
+    A database deployed from another plan (the one before the @v1.0 re-baseline) is refused with what
+    to do instead: sqitch cannot move it onto this plan."""
+    refuse_foreign_registry(settings, dbname, root)
     done: list[str] = []
     for attempt in range(retries + 1):
         try:
