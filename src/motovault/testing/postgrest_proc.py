@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 
 from .. import postgrest
+from .frontdoor_proc import TestFrontDoor
 from ..jwt import sign, user_token
 from ..proc import free_port, stop_pid
 from ..settings import AUTHENTICATOR_ROLE, Settings
@@ -41,9 +42,17 @@ class PostgrestServer:
     admin_port: int = 0
     proc: subprocess.Popen[bytes] | None = None
     log_path: Path = field(default_factory=lambda: Path(tempfile.mkstemp(prefix="postgrest-", suffix=".log")[1]))
+    #: an nginx front door (motovault.frontdoor) in front, as clients reach the API; None: bare PostgREST
+    front: TestFrontDoor | None = field(default_factory=TestFrontDoor)
 
     @property
     def url(self) -> str:
+        """Where clients talk to: the front door when there is one."""
+        return self.front.url if self.front is not None and self.front.running else self.bare_url
+
+    @property
+    def bare_url(self) -> str:
+        """PostgREST itself, without the front door (the bench's baseline, what the front door fixes)."""
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> "PostgrestServer":
@@ -53,9 +62,13 @@ class PostgrestServer:
             db_uri, self.settings.jwt_secret, self.port, self.admin_port, self.log_path, self.extra_env
         )
         postgrest.wait_ready(self.admin_port, self.proc, self.log_path)
+        if self.front is not None:
+            self.front.start(self.port)
         return self
 
     def stop(self) -> None:
+        if self.front is not None:
+            self.front.stop()
         if self.proc is not None and self.proc.poll() is None:
             stop_pid(self.proc.pid)
             self.proc.wait(timeout=10)

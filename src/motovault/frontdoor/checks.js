@@ -1,0 +1,114 @@
+// motovault front door: requests whose path, query string or headers are not valid UTF-8 get a
+// 400 with a PostgREST-shaped JSON body here, before PostgREST 12.0.2 would answer a plain-text 500
+// (its Haskell UTF-8 decoder fails before any SQL runs). Loaded by nginx's njs module (Debian 12:
+// libnginx-mod-http-js 0.7.9); `js_set $frontdoor_malformed checks.malformed` calls it once per request.
+
+var strict = new TextDecoder('utf-8', { fatal: true });
+
+function hex(c) {
+    if (c >= 0x30 && c <= 0x39) { return c - 0x30; }
+    if (c >= 0x41 && c <= 0x46) { return c - 0x37; }
+    if (c >= 0x61 && c <= 0x66) { return c - 0x57; }
+    return -1;
+}
+
+// The bytes a server sees after percent-decoding (a '%' not followed by two hex digits stays as it is).
+function percentDecoded(bytes, from, to) {
+    var out = new Uint8Array(to - from);
+    var n = 0;
+    for (var i = from; i < to; i++) {
+        var c = bytes[i];
+        if (c === 0x25 && i + 2 < to && hex(bytes[i + 1]) >= 0 && hex(bytes[i + 2]) >= 0) {
+            c = hex(bytes[i + 1]) * 16 + hex(bytes[i + 2]);
+            i += 2;
+        }
+        out[n++] = c;
+    }
+    return out.subarray(0, n);
+}
+
+function plainAscii(bytes, from, to) {
+    for (var i = from; i < to; i++) {
+        if (bytes[i] === 0x25 || bytes[i] > 0x7e) { return false; }
+    }
+    return true;
+}
+
+function validUtf8(bytes) {
+    try {
+        strict.decode(bytes);
+        return true;
+    } catch (e) {
+        return false;
+    }
+}
+
+function problem(message, details, hint) {
+    return JSON.stringify({ code: 'FD400', message: message, details: details, hint: hint });
+}
+
+var PERCENT_HINT = 'Send text as UTF-8 and percent-encode each of its bytes (RFC 3986), e.g. é as %C3%A9.';
+
+function checkTarget(r) {
+    var uri = r.rawVariables.request_uri;
+    if (!uri) { return ''; }
+    var q = uri.indexOf(0x3f);  // '?'
+    var end = q < 0 ? uri.length : q;
+    if (!plainAscii(uri, 0, end) && !validUtf8(percentDecoded(uri, 0, end))) {
+        return problem('path: not valid UTF-8 after percent-decoding',
+                       'The request path must decode to UTF-8 text; it has a byte sequence that is not UTF-8.',
+                       PERCENT_HINT);
+    }
+    if (q >= 0 && !plainAscii(uri, q + 1, uri.length) && !validUtf8(percentDecoded(uri, q + 1, uri.length))) {
+        return problem('query string: not valid UTF-8 after percent-decoding',
+                       'Every name and value of the query string must decode to UTF-8 text; this one has a byte sequence that is not UTF-8.',
+                       PERCENT_HINT);
+    }
+    return '';
+}
+
+function ascii(value) {
+    for (var i = 0; i < value.length; i++) {
+        if (value.charCodeAt(i) > 0x7e) { return false; }
+    }
+    return true;
+}
+
+function headerValid(r, name, value, once) {
+    if (ascii(value)) { return true; }
+    if (once || typeof value.fromUTF8 !== 'function') {
+        // the raw bytes of the (first) header of this name
+        var raw = r.rawVariables['http_' + name.toLowerCase().replace(/-/g, '_')];
+        if (!raw || validUtf8(raw)) {
+            return once || typeof value.fromUTF8 !== 'function';
+        }
+        return false;
+    }
+    return value.fromUTF8() !== null;   // njs < 0.8, a repeated header: its value is a byte string
+}
+
+function checkHeaders(r) {
+    var headers = r.rawHeadersIn;
+    var seen = {};
+    for (var i = 0; i < headers.length; i++) {
+        var key = headers[i][0].toLowerCase();
+        seen[key] = (seen[key] || 0) + 1;
+    }
+    for (var j = 0; j < headers.length; j++) {
+        var name = headers[j][0];
+        if (!headerValid(r, name, headers[j][1], seen[name.toLowerCase()] === 1)) {
+            return problem('header ' + name + ': not valid UTF-8',
+                           'Request header values must be UTF-8 text (ASCII is best); the value of ' + name
+                           + ' has a byte sequence that is not UTF-8.',
+                           'Send header values as UTF-8, or encode them (percent-encoding or base64) before sending.');
+        }
+    }
+    return '';
+}
+
+// '' when the request is well-formed; otherwise the JSON body of the 400.
+function malformed(r) {
+    return checkTarget(r) || checkHeaders(r);
+}
+
+export default { malformed };

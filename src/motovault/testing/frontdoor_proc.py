@@ -1,0 +1,58 @@
+"""An nginx front door for a test's PostgREST: a temp home, a free port, one worker, no access log.
+
+Rate limits are generous by default (tests sign in many times); a test of the limits passes its own
+options."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from ..cluster import SERVICE_USER, is_root
+from ..frontdoor import FrontDoor, FrontDoorOptions
+from ..proc import free_port
+
+
+def test_options(**overrides: Any) -> FrontDoorOptions:
+    values: dict[str, Any] = dict(
+        port=0, upstream="", workers="1", access_log=False, auth_rate="6000r/m", auth_burst=1000, cors_origins=("*",),
+    )
+    values.update(overrides)
+    return FrontDoorOptions(**values)
+
+
+@dataclass
+class TestFrontDoor:
+    options: FrontDoorOptions = field(default_factory=test_options)
+    door: FrontDoor | None = None
+    home: Path | None = None
+
+    @property
+    def running(self) -> bool:
+        return self.door is not None
+
+    @property
+    def url(self) -> str:
+        assert self.door is not None, "the front door is not started"
+        return self.door.url
+
+    def start(self, upstream_port: int) -> "TestFrontDoor":
+        self.home = Path(tempfile.mkdtemp(prefix="frontdoor-"))
+        options = replace(self.options, port=free_port(), upstream=f"127.0.0.1:{upstream_port}")
+        self.door = FrontDoor(options, self.home, user=SERVICE_USER if is_root() else None).start()
+        return self
+
+    def stop(self) -> None:
+        if self.door is not None:
+            self.door.stop()
+            self.door = None
+        if self.home is not None:
+            shutil.rmtree(self.home, ignore_errors=True)
+            self.home = None
+
+    def error_log(self) -> str:
+        assert self.door is not None
+        return self.door.error_log.read_text(errors="replace") if self.door.error_log.is_file() else ""
