@@ -18,9 +18,9 @@ import re
 import shutil
 import subprocess
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping
 
 from ..errors import MotovaultError
 from ..proc import port_open
@@ -81,7 +81,7 @@ class FrontDoorOptions:
         return f"{'https' if self.tls else 'http'}://{self.host if self.host not in ('0.0.0.0', '*') else '127.0.0.1'}:{self.port}"
 
     @classmethod
-    def from_env(cls, port: int, upstream: str, env: Mapping[str, str] | None = None, **overrides: object) -> "FrontDoorOptions":
+    def from_env(cls, port: int, upstream: str, env: Mapping[str, str] | None = None, **overrides: object) -> FrontDoorOptions:
         env = os.environ if env is None else env
 
         def path(name: str) -> Path | None:
@@ -91,16 +91,16 @@ class FrontDoorOptions:
         burst = env.get("MOTOVAULT_AUTH_BURST", "").strip() or "10"
         if not burst.isdigit():
             raise MotovaultError(f"MOTOVAULT_AUTH_BURST: expected a count, got {burst!r}")
-        values: dict[str, object] = dict(
-            port=port,
-            upstream=upstream,
-            tls_cert=path("MOTOVAULT_TLS_CERT"),
-            tls_key=path("MOTOVAULT_TLS_KEY"),
-            cors_origins=tuple(o.strip().rstrip("/") for o in env.get("MOTOVAULT_CORS_ORIGINS", "").split(",") if o.strip()),
-            body_limit=env.get("MOTOVAULT_BODY_LIMIT", "").strip() or "2m",
-            auth_rate=env.get("MOTOVAULT_AUTH_RATE", "").strip() or "10r/m",
-            auth_burst=int(burst),
-        )
+        values: dict[str, object] = {
+            "port": port,
+            "upstream": upstream,
+            "tls_cert": path("MOTOVAULT_TLS_CERT"),
+            "tls_key": path("MOTOVAULT_TLS_KEY"),
+            "cors_origins": tuple(o.strip().rstrip("/") for o in env.get("MOTOVAULT_CORS_ORIGINS", "").split(",") if o.strip()),
+            "body_limit": env.get("MOTOVAULT_BODY_LIMIT", "").strip() or "2m",
+            "auth_rate": env.get("MOTOVAULT_AUTH_RATE", "").strip() or "10r/m",
+            "auth_burst": int(burst),
+        }
         values.update(overrides)
         return cls(**values)  # type: ignore[arg-type]
 
@@ -200,7 +200,7 @@ class FrontDoor:
     def command(self) -> list[str]:
         return [str(nginx_bin()), "-p", str(self.home), "-c", str(self.home / "nginx.conf"), "-e", str(self.error_log)]
 
-    def start(self, timeout: float = 10) -> "FrontDoor":
+    def start(self, timeout: float = 10) -> FrontDoor:
         prepare(self.options, self.home)
         self._hand_over()
         kwargs: dict[str, object] = {}

@@ -16,17 +16,17 @@ from ..frontdoor import FrontDoor, FrontDoorOptions
 from ..proc import free_port
 
 
-def test_options(**overrides: Any) -> FrontDoorOptions:
-    values: dict[str, Any] = dict(
-        port=0, upstream="", workers="1", access_log=False, auth_rate="6000r/m", auth_burst=1000, cors_origins=("*",),
-    )
+def harness_options(**overrides: Any) -> FrontDoorOptions:
+    values: dict[str, Any] = {
+        "port": 0, "upstream": "", "workers": "1", "access_log": False, "auth_rate": "6000r/m", "auth_burst": 1000, "cors_origins": ("*",),
+    }
     values.update(overrides)
     return FrontDoorOptions(**values)
 
 
 @dataclass
-class TestFrontDoor:
-    options: FrontDoorOptions = field(default_factory=test_options)
+class HarnessFrontDoor:
+    options: FrontDoorOptions = field(default_factory=harness_options)
     door: FrontDoor | None = None
     home: Path | None = None
 
@@ -39,7 +39,7 @@ class TestFrontDoor:
         assert self.door is not None, "the front door is not started"
         return self.door.url
 
-    def start(self, upstream_port: int) -> "TestFrontDoor":
+    def start(self, upstream_port: int) -> HarnessFrontDoor:
         self.home = Path(tempfile.mkdtemp(prefix="frontdoor-"))
         options = replace(self.options, port=free_port(), upstream=f"127.0.0.1:{upstream_port}")
         self.door = FrontDoor(options, self.home, user=SERVICE_USER if is_root() else None).start()

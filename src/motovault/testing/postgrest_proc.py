@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 
 from .. import postgrest
-from .frontdoor_proc import TestFrontDoor
+from .frontdoor_proc import HarnessFrontDoor
 from ..jwt import sign, user_token
 from ..proc import free_port, stop_pid
 from ..settings import AUTHENTICATOR_ROLE, Settings
@@ -43,7 +43,7 @@ class PostgrestServer:
     proc: subprocess.Popen[bytes] | None = None
     log_path: Path = field(default_factory=lambda: Path(tempfile.mkstemp(prefix="postgrest-", suffix=".log")[1]))
     #: an nginx front door (motovault.frontdoor) in front, as clients reach the API; None: bare PostgREST
-    front: TestFrontDoor | None = field(default_factory=TestFrontDoor)
+    front: HarnessFrontDoor | None = field(default_factory=HarnessFrontDoor)
 
     @property
     def url(self) -> str:
