@@ -19,6 +19,7 @@ import psycopg
 from . import cluster, database, postgrest
 from .demo import DEMO_TENANT_ID, DEMO_USERS
 from .errors import MotovaultError
+from .frontdoor import local as frontdoor
 from .jwt import user_token
 from .paths import project_root, state_dir
 from .proc import pid_alive, read_pid, stop_pid
@@ -118,7 +119,7 @@ def _start_postgrest(settings: Settings) -> str:
     proc = postgrest.start(
         settings.dsn(settings.db_name, AUTHENTICATOR_ROLE).replace("postgresql://", "postgres://", 1),
         settings.jwt_secret,
-        settings.api_port,
+        settings.postgrest_port,
         settings.admin_port,
         POSTGREST.log_file,
     )
@@ -177,6 +178,7 @@ def up() -> None:
     step("schema", f"deployed {len(deployed)} change(s)" if deployed else "up to date, nothing to deploy")
     step("demo data", load_demo(settings))
     step("postgrest", _start_postgrest(settings))
+    step("frontdoor", frontdoor.start(settings))
     step("worker", _start_worker(settings))
     replica = local_replica(settings)
     if replica.exists():  # made by `motovault replica up`; `down` stopped it
@@ -196,15 +198,16 @@ def print_welcome(settings: Settings) -> None:
         token = user_token(settings.jwt_secret, "00000000-0000-4000-8000-000000000000", None, ttl_seconds=24 * 3600)
         who = "app_user (24h)"
         path = "/"
+    api_url = frontdoor.url(settings)
     print()
-    print(f"API        {settings.api_url}")
-    print(f"OpenAPI    {settings.api_url}/")
+    print(f"API        {api_url}  (nginx in front of PostgREST: docs/frontdoor.md)")
+    print(f"OpenAPI    {api_url}/")
     print(f"health     http://127.0.0.1:{settings.admin_port}/ready")
     print(f"database   127.0.0.1:{settings.pg_port}/{settings.db_name}  (psql \"$(.venv/bin/motovault db url)\")")
     print(f"token      {who}")
     print(f"  {token}")
     print("try")
-    print(f"  curl -s -H 'Authorization: Bearer {token}' '{settings.api_url}{path}'")
+    print(f"  curl -s -H 'Authorization: Bearer {token}' '{api_url}{path}'")
 
 
 def _never_started() -> bool:
@@ -218,6 +221,7 @@ def down() -> None:
     settings = load_settings(create_secrets=False)
     print("motovault: stopping the local stack (data kept)")
     say("worker", "stopped" if WORKER.stop() else "was not running")
+    say("frontdoor", "stopped" if frontdoor.stop() else "was not running")
     say("postgrest", "stopped" if POSTGREST.stop() else "was not running")
     replica = local_replica(settings)
     if replica.exists():
@@ -272,7 +276,8 @@ def status() -> int:
         except (MotovaultError, KeyError, psycopg.Error) as exc:
             say("schema", f"unknown ({str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__})")
     pid = POSTGREST.pid()
-    say("postgrest", f"running (pid {pid}) at {settings.api_url}, ready: {api_ready(settings)}" if pid else "stopped")
+    say("postgrest", f"running (pid {pid}) at http://127.0.0.1:{settings.postgrest_port}, ready: {api_ready(settings)}" if pid else "stopped")
+    say("frontdoor", frontdoor.status(settings))
     wpid = WORKER.pid()
     say("worker", f"running (pid {wpid})" if wpid else ("stopped" if worker_available() else "not part of this version yet"))
     replica = local_replica(settings)
@@ -295,6 +300,8 @@ def reset(assume_yes: bool = False) -> None:
             print("reset cancelled; nothing removed")
             return
     WORKER.stop()
+    frontdoor.stop()
+    frontdoor.destroy()
     POSTGREST.stop()
     replica = local_replica(load_settings(create_secrets=False))
     try:
