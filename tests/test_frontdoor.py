@@ -312,3 +312,40 @@ def test_render_lists_the_auth_rpcs_and_the_origins(tmp_path):
     assert "location ~ ^/rpc/(sign_in|sign_up|request_password_reset|reset_password|exchange_api_key|refresh)$" in conf
     assert f'"{APP}" "{APP}";' in conf
     assert "{{" not in conf
+
+
+def test_motovault_frontdoor_run_serves_in_the_foreground(api):
+    """What the compose service runs: the config written into --home, then nginx in place of the command."""
+    import shutil
+    import sys
+    import tempfile
+    import time
+
+    home = Path(tempfile.mkdtemp(prefix="frontdoor-run-"))
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "motovault", "frontdoor", "run", "--listen", f"127.0.0.1:{port}",
+         "--upstream", f"127.0.0.1:{api.port}", "--home", str(home)],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env={**os.environ, "MOTOVAULT_CORS_ORIGINS": APP},
+    )
+    try:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and proc.poll() is None:
+            try:
+                answer = httpx.get(f"http://127.0.0.1:{port}/vehicles?make=eq.%ff", headers={"Origin": APP}, timeout=2)
+                break
+            except httpx.TransportError:
+                time.sleep(0.05)
+        else:
+            raise AssertionError(f"not serving: {proc.poll()} {proc.stdout.read() if proc.stdout else ''}")
+        json_error(answer, 400, "FD400")
+        assert answer.headers["access-control-allow-origin"] == APP
+        assert Path(f"/proc/{proc.pid}/exe").resolve().name == "nginx", "the command became nginx"
+        if os.geteuid() == 0:
+            import pwd
+
+            assert _uids(proc.pid) == {pwd.getpwnam("motovault").pw_uid}
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+        shutil.rmtree(home, ignore_errors=True)
