@@ -349,3 +349,21 @@ def test_motovault_frontdoor_run_serves_in_the_foreground(api):
         proc.terminate()
         proc.wait(timeout=10)
         shutil.rmtree(home, ignore_errors=True)
+
+
+@pytest.mark.parametrize("target,names", [
+    (b"/vehicles?make=eq.\xff", b"query string:"),           # a raw byte, not percent-encoded
+    (b"/vehicles?make=eq.\xc3\xa9%ff", b"query string:"),
+    (b"/vehicles%ff", b"path:"),
+    (b"/vehicles?make=eq.%E2%82%AC%20%2C", None),            # valid: euro sign, space, comma
+    (b"/vehicles?make=eq.\xe2\x82\xac", None),               # valid raw UTF-8
+])
+def test_the_utf8_check_reads_raw_and_percent_encoded_bytes(door, target, names):
+    front = door()
+    port = int(front.url.rsplit(":", 1)[1])
+    answer = raw_exchange(port, b"GET " + target + b" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    head, _, body = answer.partition(b"\r\n\r\n")
+    if names is None:
+        assert b"FD400" not in body, answer[:400]
+    else:
+        assert head.startswith(b"HTTP/1.1 400") and b'"message":"' + names in body, answer[:400]

@@ -27,13 +27,6 @@ function percentDecoded(bytes, from, to) {
     return out.subarray(0, n);
 }
 
-function plainAscii(bytes, from, to) {
-    for (var i = from; i < to; i++) {
-        if (bytes[i] === 0x25 || bytes[i] > 0x7e) { return false; }
-    }
-    return true;
-}
-
 function validUtf8(bytes) {
     try {
         strict.decode(bytes);
@@ -49,17 +42,20 @@ function problem(message, details, hint) {
 
 var PERCENT_HINT = 'Send text as UTF-8 and percent-encode each of its bytes (RFC 3986), e.g. é as %C3%A9.';
 
+// a target that needs decoding: a percent-escape of a byte above 0x7f, or a raw byte above 0x7e
+var NEEDS_DECODING = /%[89a-fA-F]|[^\x00-\x7e]/;
+
 function checkTarget(r) {
+    if (!NEEDS_DECODING.test(r.variables.request_uri)) { return ''; }
     var uri = r.rawVariables.request_uri;
-    if (!uri) { return ''; }
     var q = uri.indexOf(0x3f);  // '?'
     var end = q < 0 ? uri.length : q;
-    if (!plainAscii(uri, 0, end) && !validUtf8(percentDecoded(uri, 0, end))) {
+    if (!validUtf8(percentDecoded(uri, 0, end))) {
         return problem('path: not valid UTF-8 after percent-decoding',
                        'The request path must decode to UTF-8 text; it has a byte sequence that is not UTF-8.',
                        PERCENT_HINT);
     }
-    if (q >= 0 && !plainAscii(uri, q + 1, uri.length) && !validUtf8(percentDecoded(uri, q + 1, uri.length))) {
+    if (q >= 0 && !validUtf8(percentDecoded(uri, q + 1, uri.length))) {
         return problem('query string: not valid UTF-8 after percent-decoding',
                        'Every name and value of the query string must decode to UTF-8 text; this one has a byte sequence that is not UTF-8.',
                        PERCENT_HINT);
@@ -67,15 +63,11 @@ function checkTarget(r) {
     return '';
 }
 
-function ascii(value) {
-    for (var i = 0; i < value.length; i++) {
-        if (value.charCodeAt(i) > 0x7e) { return false; }
-    }
-    return true;
-}
+// any byte above 0x7e (njs 0.7 header values are byte strings: one char per byte)
+var NOT_ASCII = /[^\x00-\x7e]/;
 
 function headerValid(r, name, value, once) {
-    if (ascii(value)) { return true; }
+    if (!NOT_ASCII.test(value)) { return true; }
     if (once || typeof value.fromUTF8 !== 'function') {
         // the raw bytes of the (first) header of this name
         var raw = r.rawVariables['http_' + name.toLowerCase().replace(/-/g, '_')];
