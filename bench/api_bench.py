@@ -4,8 +4,8 @@ full stack  PostgREST (the pinned binary, our postgrest.conf) with a JWT per req
             db-pre-request membership check, forced RLS on app.vehicles and the security_invoker
             view api.vehicles:                      GET /vehicles?limit=50
 front door  the same full stack through its nginx front door (motovault.frontdoor, as `make up`
-            runs it: UTF-8 checks in njs, CORS, body and rate limits, access log, keepalive to
-            PostgREST):                             GET /vehicles?limit=50
+            runs it: UTF-8 checks in njs, CORS, body and rate limits, access log, keepalive to a
+            PostgREST with the same settings on a unix socket):  GET /vehicles?limit=50
 baseline    a second PostgREST on the same database serving a plain copy of the same rows
             (bench_plain.vehicles, index on (tenant_id, id)), as anon: no JWT, no pre-request,
             no RLS, no view:                        GET /vehicles?limit=50&tenant_id=eq.<tenant>
@@ -278,14 +278,15 @@ def combine(runs: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def check_responses(full: PostgrestServer, base: PostgrestServer, owners: list[tuple[str, str]]) -> None:
+def check_responses(full: PostgrestServer, behind: PostgrestServer, base: PostgrestServer,
+                    owners: list[tuple[str, str]]) -> None:
     """Both sides answer 50 rows of the asked tenant (and the full stack refuses a foreign tenant
     unless an experiment switched its pre-request off)."""
     with httpx.Client(timeout=10) as client:
         for tenant_id, user_id in owners[:: max(1, len(owners) // 5)][:5]:
             token = full.token(user_id, tenant_id)
             r = client.get(f"{full.bare_url}/vehicles?limit=50", headers={"Authorization": f"Bearer {token}"})
-            d = client.get(f"{full.url}/vehicles?limit=50", headers={"Authorization": f"Bearer {token}"})
+            d = client.get(f"{behind.url}/vehicles?limit=50", headers={"Authorization": f"Bearer {token}"})
             b = client.get(f"{base.url}/vehicles?limit=50&tenant_id=eq.{tenant_id}")
             for side, resp in (("full stack", r), ("front door", d), ("baseline", b)):
                 rows = resp.json() if resp.status_code == 200 else None
@@ -381,15 +382,18 @@ def main() -> int:
 
         progress("starting PostgREST: full stack and baseline")
         full_env = dict(item.split("=", 1) for item in args.full_env)
-        # the front door as `make up` runs it: one worker per core, access log, default limits
-        door = HarnessFrontDoor(harness_options(workers="auto", access_log=True, auth_rate="10r/m", auth_burst=10,
-                                                cors_origins=()))
-        full = PostgrestServer(settings, name, extra_env=full_env, front=door).start()
+        full = PostgrestServer(settings, name, extra_env=full_env, front=None).start()
         servers.append(full)
+        # the front door as `make up` runs it: one worker per core, access log, default limits, and
+        # PostgREST (a second one, same settings) on a unix socket in the front door's home
+        door = HarnessFrontDoor(harness_options(workers="auto", access_log=True, auth_rate="10r/m", auth_burst=10,
+                                                cors_origins=()), unix_socket=True)
+        behind = PostgrestServer(settings, name, extra_env=full_env, front=door).start()
+        servers.append(behind)
         base = PostgrestServer(settings, name, extra_env={"PGRST_DB_SCHEMAS": "bench_plain", "PGRST_DB_PRE_REQUEST": ""},
                                front=None).start()
         servers.append(base)
-        check_responses(full, base, owners)
+        check_responses(full, behind, base, owners)
         load_before = list(os.getloadavg())  # other work on a shared machine shows here
 
         with tempfile.TemporaryDirectory(prefix="api_bench_") as tmp:
@@ -398,7 +402,7 @@ def main() -> int:
                                    {"Authorization": f"Bearer {full.token(u, t, ttl_seconds=TOKEN_TTL)}"})
                                   for t, u in owners])
             wrk_script(base_lua, [(f"/vehicles?limit=50&tenant_id=eq.{t}", {}) for t, _ in owners])
-            sides = (("full_stack", full.bare_url, full_lua), ("front_door", full.url, full_lua),
+            sides = (("full_stack", full.bare_url, full_lua), ("front_door", behind.url, full_lua),
                      ("baseline", base.url, base_lua))
             if args.warmup > 0:
                 for key, url, lua in sides:
@@ -438,7 +442,7 @@ def main() -> int:
                      "rotation": f"{len(owners)} tenants, one owner token each, round robin"},
             "data": data,
             "requests": {"full_stack": "GET /vehicles?limit=50 with Authorization: Bearer <owner token>",
-                         "front_door": "the same, through nginx (motovault.frontdoor) in front of the full stack's PostgREST",
+                         "front_door": "the same, through nginx (motovault.frontdoor) in front of a PostgREST on a unix socket",
                          "baseline": "GET /vehicles?limit=50&tenant_id=eq.<tenant> (schema bench_plain, anon)"},
             **results,
         }

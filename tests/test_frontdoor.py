@@ -367,3 +367,20 @@ def test_the_utf8_check_reads_raw_and_percent_encoded_bytes(door, target, names)
         assert b"FD400" not in body, answer[:400]
     else:
         assert head.startswith(b"HTTP/1.1 400") and b'"message":"' + names in body, answer[:400]
+
+
+def test_postgrest_on_a_unix_socket_behind_the_front_door(api_db, settings):
+    """How `make up` and the bench run it: PostgREST has no TCP port, only a socket in nginx's home."""
+    from motovault.testing.postgrest_proc import PostgrestServer
+
+    server = PostgrestServer(settings, api_db.name, front=HarnessFrontDoor(unix_socket=True)).start()
+    try:
+        assert server.front is not None and server.front.home is not None
+        assert (server.front.home / "postgrest.sock").is_socket()
+        with httpx.Client(base_url=server.url, timeout=30) as client:
+            assert client.get("/").json()["swagger"] == "2.0"
+            json_error(client.get("/vehicles?make=eq.%ff"), 400, "FD400")
+        with pytest.raises(httpx.ConnectError):
+            httpx.get(server.bare_url + "/", timeout=5)
+    finally:
+        server.stop()

@@ -28,7 +28,7 @@ class Stack:
     def __init__(self, state: Path) -> None:
         self.state = state
         self.pg_port, self.api_port, self.admin_port = free_port(), free_port(), free_port()
-        self.replica_port, self.postgrest_port = free_port(), free_port()
+        self.replica_port = free_port()
         self.env = {
             **os.environ,
             "MOTOVAULT_STATE": str(state),
@@ -36,7 +36,6 @@ class Stack:
             "MOTOVAULT_API_PORT": str(self.api_port),
             "MOTOVAULT_ADMIN_PORT": str(self.admin_port),
             "MOTOVAULT_REPLICA_PORT": str(self.replica_port),
-            "MOTOVAULT_POSTGREST_PORT": str(self.postgrest_port),
         }
         self.env.pop("MOTOVAULT_DB", None)
 
@@ -110,11 +109,14 @@ def test_up_twice_down_up_keeps_data_status_reset(stack: Stack):
     assert s["cluster"].startswith("initialized"), first
     assert s["postgres"].startswith("started"), first
     assert s["postgrest"].startswith("started"), first
-    # the printed URL is the front door's (nginx), in front of PostgREST on its own loopback port
+    # the printed URL is the front door's (nginx), in front of PostgREST on a unix socket in its home
     assert s["frontdoor"].startswith("started") and f"at http://127.0.0.1:{stack.api_port}" in s["frontdoor"], first
     assert f"API        http://127.0.0.1:{stack.api_port}" in first
     assert httpx.get(f"http://127.0.0.1:{stack.api_port}/vehicles?make=eq.%ff").json()["code"] == "FD400"
-    assert httpx.get(f"http://127.0.0.1:{stack.postgrest_port}/vehicles?make=eq.%ff").status_code == 500
+    socket_path = stack.state / "frontdoor" / "postgrest.sock"
+    assert socket_path.is_socket()
+    with httpx.Client(transport=httpx.HTTPTransport(uds=str(socket_path)), base_url="http://postgrest") as bare:
+        assert bare.get("/vehicles?make=eq.%ff").status_code == 500  # what the front door fixes
     curl = next(line.strip() for line in first.splitlines() if line.strip().startswith("curl "))
     assert f"http://127.0.0.1:{stack.api_port}" in curl
     assert curl_status(curl) == 200
@@ -184,7 +186,7 @@ def test_up_twice_down_up_keeps_data_status_reset(stack: Stack):
     plan = plan_changes()
     assert st["schema"] == f"{len(plan)} changes deployed, last: {plan[-1]}, up to date", status
     assert st["postgres"].startswith(f"running on 127.0.0.1:{stack.pg_port}")
-    assert f"at http://127.0.0.1:{stack.postgrest_port}, ready: True" in st["postgrest"]
+    assert st["postgrest"].endswith("postgrest.sock, ready: True"), status
     assert st["frontdoor"].startswith("running") and f"at http://127.0.0.1:{stack.api_port}, listening: True" in st["frontdoor"], status
     assert st["replica"].startswith(f"running on 127.0.0.1:{stack.replica_port}"), status
 

@@ -70,8 +70,6 @@ class Settings:
     admin_port: int
     db_name: str
     secrets: dict[str, str]
-    #: PostgREST itself, on loopback; clients use api_port, the front door (motovault.frontdoor)
-    postgrest_port: int = 3002
 
     @property
     def jwt_secret(self) -> str:
@@ -114,7 +112,6 @@ def load_settings(create_secrets: bool = True) -> Settings:
         admin_port=_int_env("MOTOVAULT_ADMIN_PORT", 3001),
         db_name=os.environ.get("MOTOVAULT_DB", DB_NAME),
         secrets=load_secrets(create=create_secrets),
-        postgrest_port=_int_env("MOTOVAULT_POSTGREST_PORT", 3002),
     )
 
 

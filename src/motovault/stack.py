@@ -119,9 +119,10 @@ def _start_postgrest(settings: Settings) -> str:
     proc = postgrest.start(
         settings.dsn(settings.db_name, AUTHENTICATOR_ROLE).replace("postgresql://", "postgres://", 1),
         settings.jwt_secret,
-        settings.postgrest_port,
+        settings.api_port,  # not used: PostgREST listens on the front door's unix socket
         settings.admin_port,
         POSTGREST.log_file,
+        frontdoor.postgrest_env(),
     )
     POSTGREST.record(proc.pid)
     postgrest.wait_ready(settings.admin_port, proc, POSTGREST.log_file)
@@ -276,7 +277,7 @@ def status() -> int:
         except (MotovaultError, KeyError, psycopg.Error) as exc:
             say("schema", f"unknown ({str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__})")
     pid = POSTGREST.pid()
-    say("postgrest", f"running (pid {pid}) at http://127.0.0.1:{settings.postgrest_port}, ready: {api_ready(settings)}" if pid else "stopped")
+    say("postgrest", f"running (pid {pid}) on {frontdoor.shown(frontdoor.socket_path())}, ready: {api_ready(settings)}" if pid else "stopped")
     say("frontdoor", frontdoor.status(settings))
     wpid = WORKER.pid()
     say("worker", f"running (pid {wpid})" if wpid else ("stopped" if worker_available() else "not part of this version yet"))

@@ -45,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
     if cluster.is_root():
         import pwd
 
-        door._hand_over()
+        door.hand_over()
         entry = pwd.getpwnam(cluster.SERVICE_USER)
         os.setgroups([])
         os.setgid(entry.pw_gid)

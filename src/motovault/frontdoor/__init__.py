@@ -43,7 +43,7 @@ class FrontDoorOptions:
     """What the front door does; ``from_env`` reads them from MOTOVAULT_* variables."""
 
     port: int
-    upstream: str  #: host:port of PostgREST
+    upstream: str  #: PostgREST: host:port, or unix:/path/of/its.sock
     host: str = "127.0.0.1"
     tls_cert: Path | None = None
     tls_key: Path | None = None
@@ -103,6 +103,13 @@ class FrontDoorOptions:
         }
         values.update(overrides)
         return cls(**values)  # type: ignore[arg-type]
+
+
+def postgrest_socket_env(socket: Path) -> dict[str, str]:
+    """PostgREST's environment to listen on ``socket`` instead of a TCP port (server-unix-socket): the
+    front door's upstream is then ``unix:<socket>``. Mode 666 inside the front door's home, which only
+    its user (and root) can enter: nginx may connect when PostgREST runs as root."""
+    return {"PGRST_SERVER_UNIX_SOCKET": str(socket), "PGRST_SERVER_UNIX_SOCKET_MODE": "666"}
 
 
 def _nginx_string(text: str) -> str:
@@ -202,7 +209,7 @@ class FrontDoor:
 
     def start(self, timeout: float = 10) -> FrontDoor:
         prepare(self.options, self.home)
-        self._hand_over()
+        self.hand_over()
         kwargs: dict[str, object] = {}
         if self.user is not None and os.geteuid() == 0:
             import pwd
@@ -216,7 +223,7 @@ class FrontDoor:
         self.wait_ready(timeout)
         return self
 
-    def _hand_over(self) -> None:
+    def hand_over(self) -> None:
         """As root: the home folder and what is in it belong to the user nginx runs as."""
         if self.user is None or os.geteuid() != 0:
             return

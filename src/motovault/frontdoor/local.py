@@ -1,8 +1,10 @@
 """The front door of the local stack (`make up`, `make down`, `make status`).
 
-nginx listens on MOTOVAULT_API_PORT (the URL `make up` prints) and proxies to PostgREST on
-MOTOVAULT_POSTGREST_PORT, both on 127.0.0.1. Its home is .state/frontdoor (as root, a folder of
-/var/lib/motovault linked from there, owned by the unprivileged user, like the cluster's)."""
+nginx listens on 127.0.0.1:MOTOVAULT_API_PORT (the URL `make up` prints) and proxies to PostgREST
+on a unix socket in its home, .state/frontdoor (as root, a folder of /var/lib/motovault linked from
+there, owned by the unprivileged user, like the cluster's): PostgREST has no TCP port of its own,
+so nothing reaches it but through the front door (its admin server, /ready, stays on
+MOTOVAULT_ADMIN_PORT)."""
 
 from __future__ import annotations
 
@@ -12,10 +14,10 @@ import signal
 from pathlib import Path
 
 from .. import cluster
-from ..paths import state_dir
+from ..paths import project_root, state_dir
 from ..proc import port_open, read_pid, stop_pid
 from ..settings import Settings
-from . import FrontDoor, FrontDoorOptions, prepare, render
+from . import FrontDoor, FrontDoorOptions, postgrest_socket_env, prepare, render
 
 
 def pid_file() -> Path:
@@ -26,8 +28,19 @@ def home_link() -> Path:
     return state_dir() / "frontdoor"
 
 
+def socket_path() -> Path:
+    return home_link() / "postgrest.sock"
+
+
+def postgrest_env() -> dict[str, str]:
+    """For starting PostgREST: listen on the socket in the front door's home (made if missing)."""
+    home = cluster.service_home(home_link())
+    (home / "postgrest.sock").unlink(missing_ok=True)  # left by a PostgREST that did not stop cleanly
+    return postgrest_socket_env(home / "postgrest.sock")
+
+
 def options(settings: Settings) -> FrontDoorOptions:
-    return FrontDoorOptions.from_env(settings.api_port, f"127.0.0.1:{settings.postgrest_port}", host=settings.api_host)
+    return FrontDoorOptions.from_env(settings.api_port, f"unix:{socket_path().resolve()}", host=settings.api_host)
 
 
 def url(settings: Settings) -> str:
@@ -49,7 +62,7 @@ def start(settings: Settings) -> str:
         if current.is_file() and _body(current.read_text()) == _body(render(opts, home)):
             return f"already running (pid {pid}) at {opts.url}"
         prepare(opts, home)
-        FrontDoor(opts, home, user=_user())._hand_over()
+        FrontDoor(opts, home, user=_user()).hand_over()
         os.kill(pid, signal.SIGHUP)  # nginx re-reads its configuration, no request lost
         return f"reloaded with the new settings (pid {pid}) at {opts.url}"
     if pid is not None:
@@ -59,7 +72,14 @@ def start(settings: Settings) -> str:
     assert door.proc is not None
     pid_file().parent.mkdir(parents=True, exist_ok=True)
     pid_file().write_text(f"{door.proc.pid}\n")
-    return f"started (pid {door.proc.pid}) at {opts.url}, in front of PostgREST on 127.0.0.1:{settings.postgrest_port}"
+    return f"started (pid {door.proc.pid}) at {opts.url}, in front of PostgREST on {shown(socket_path())}"
+
+
+def shown(path: Path) -> str:
+    try:
+        return str(path.relative_to(project_root()))
+    except ValueError:
+        return str(path)
 
 
 def _user() -> str | None:

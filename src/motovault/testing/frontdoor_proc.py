@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from ..cluster import SERVICE_USER, is_root
-from ..frontdoor import FrontDoor, FrontDoorOptions
+from ..frontdoor import FrontDoor, FrontDoorOptions, postgrest_socket_env
 from ..proc import free_port
 
 
@@ -27,8 +27,19 @@ def harness_options(**overrides: Any) -> FrontDoorOptions:
 @dataclass
 class HarnessFrontDoor:
     options: FrontDoorOptions = field(default_factory=harness_options)
+    #: PostgREST listens on a unix socket in the front door's home, as `make up` runs it (no TCP port)
+    unix_socket: bool = False
     door: FrontDoor | None = None
     home: Path | None = None
+
+    def _home(self) -> Path:
+        if self.home is None:
+            self.home = Path(tempfile.mkdtemp(prefix="frontdoor-"))
+        return self.home
+
+    def postgrest_env(self) -> dict[str, str]:
+        """Extra environment of the PostgREST behind: its unix socket, when there is one."""
+        return postgrest_socket_env(self._home() / "postgrest.sock") if self.unix_socket else {}
 
     @property
     def running(self) -> bool:
@@ -40,9 +51,10 @@ class HarnessFrontDoor:
         return self.door.url
 
     def start(self, upstream_port: int) -> HarnessFrontDoor:
-        self.home = Path(tempfile.mkdtemp(prefix="frontdoor-"))
-        options = replace(self.options, port=free_port(), upstream=f"127.0.0.1:{upstream_port}")
-        self.door = FrontDoor(options, self.home, user=SERVICE_USER if is_root() else None).start()
+        home = self._home()
+        upstream = f"unix:{home / 'postgrest.sock'}" if self.unix_socket else f"127.0.0.1:{upstream_port}"
+        options = replace(self.options, port=free_port(), upstream=upstream)
+        self.door = FrontDoor(options, home, user=SERVICE_USER if is_root() else None).start()
         return self
 
     def stop(self) -> None:

@@ -58,9 +58,8 @@ class PostgrestServer:
     def start(self) -> "PostgrestServer":
         self.port, self.admin_port = free_port(), free_port()
         db_uri = self.settings.dsn(self.dbname, AUTHENTICATOR_ROLE).replace("postgresql://", "postgres://", 1)
-        self.proc = postgrest.start(
-            db_uri, self.settings.jwt_secret, self.port, self.admin_port, self.log_path, self.extra_env
-        )
+        env = {**self.extra_env, **(self.front.postgrest_env() if self.front is not None else {})}
+        self.proc = postgrest.start(db_uri, self.settings.jwt_secret, self.port, self.admin_port, self.log_path, env)
         postgrest.wait_ready(self.admin_port, self.proc, self.log_path)
         if self.front is not None:
             self.front.start(self.port)
