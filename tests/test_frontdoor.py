@@ -384,3 +384,44 @@ def test_postgrest_on_a_unix_socket_behind_the_front_door(api_db, settings):
             httpx.get(server.bare_url + "/", timeout=5)
     finally:
         server.stop()
+
+
+def test_make_up_starts_reloads_and_stops_the_local_front_door(tmp_path, monkeypatch):
+    """motovault.frontdoor.local as `make up` / `make down` / `make reset` use it, in a state folder of
+    its own (nginx does not need PostgREST to start: its socket is only opened per request)."""
+    import time
+
+    from motovault.frontdoor import local
+    from motovault.proc import pid_alive
+    from motovault.settings import Settings
+
+    monkeypatch.setenv("MOTOVAULT_STATE", str(tmp_path / "state"))
+    for name in ("MOTOVAULT_CORS_ORIGINS", "MOTOVAULT_TLS_CERT", "MOTOVAULT_TLS_KEY", "MOTOVAULT_BODY_LIMIT"):
+        monkeypatch.delenv(name, raising=False)
+    settings = Settings(pg_host="127.0.0.1", pg_port=1, api_host="127.0.0.1", api_port=free_port(), admin_port=1,
+                        db_name="x", secrets={})
+    url = f"http://127.0.0.1:{settings.api_port}"
+    try:
+        assert local.start(settings).startswith(f"started (pid ")
+        pid = int(local.pid_file().read_text())
+        assert local.start(settings) == f"already running (pid {pid}) at {url}"
+        assert local.status(settings) == f"running (pid {pid}) at {url}, listening: True"
+        # PostgREST not there: a JSON 502, not nginx's HTML
+        json_error(httpx.get(url + "/vehicles", timeout=10), 502, "FD502")
+        assert "access-control-allow-origin" not in httpx.get(url + "/", headers={"Origin": APP}, timeout=10).headers
+
+        monkeypatch.setenv("MOTOVAULT_CORS_ORIGINS", APP)
+        assert local.start(settings) == f"reloaded with the new settings (pid {pid}) at {url}"
+        deadline = time.monotonic() + 10
+        while "access-control-allow-origin" not in httpx.get(url + "/", headers={"Origin": APP}, timeout=10).headers:
+            assert time.monotonic() < deadline, "the reload did not take"
+            time.sleep(0.05)
+        assert pid_alive(pid)
+        home = local.home_link().resolve()
+        if os.geteuid() == 0:
+            assert local.home_link().is_symlink() and str(home).startswith("/var/lib/motovault/")
+    finally:
+        stopped = local.stop()
+        local.destroy()
+    assert stopped and not pid_alive(pid) and local.status(settings) == "stopped"
+    assert not home.exists() and not local.home_link().exists()

@@ -54,10 +54,10 @@ def _body(conf: str) -> str:
 
 
 def start(settings: Settings) -> str:
+    home = cluster.service_home(home_link())  # first: the socket's path in nginx.conf is the real one
     opts = options(settings)
     pid = read_pid(pid_file())
     if pid is not None and port_open(settings.api_host, settings.api_port):
-        home = home_link().resolve()
         current = home / "nginx.conf"
         if current.is_file() and _body(current.read_text()) == _body(render(opts, home)):
             return f"already running (pid {pid}) at {opts.url}"
@@ -67,7 +67,6 @@ def start(settings: Settings) -> str:
         return f"reloaded with the new settings (pid {pid}) at {opts.url}"
     if pid is not None:
         stop_pid(pid)
-    home = cluster.service_home(home_link())
     door = FrontDoor(opts, home, user=_user()).start()
     assert door.proc is not None
     pid_file().parent.mkdir(parents=True, exist_ok=True)
