@@ -402,7 +402,7 @@ def test_make_up_starts_reloads_and_stops_the_local_front_door(tmp_path, monkeyp
                         db_name="x", secrets={})
     url = f"http://127.0.0.1:{settings.api_port}"
     try:
-        assert local.start(settings).startswith(f"started (pid ")
+        assert local.start(settings).startswith("started (pid ")
         pid = int(local.pid_file().read_text())
         assert local.start(settings) == f"already running (pid {pid}) at {url}"
         assert local.status(settings) == f"running (pid {pid}) at {url}, listening: True"
