@@ -203,7 +203,7 @@ FRONTDOOR: dict = SERVICES["frontdoor"]
 
 def test_the_front_door_is_debians_nginx_with_njs_and_the_package():
     dockerfile = FRONTDOOR["build"]["dockerfile_inline"]
-    assert re.search(r"^FROM python:3\.11\.\d+-slim-bookworm$", dockerfile, flags=re.M), "Debian 12, like make up"
+    assert re.search(r"^FROM python:3\.11\.\d+-slim-bookworm$", dockerfile, flags=re.MULTILINE), "Debian 12, like make up"
     assert re.search(r"apt-get install .*\bnginx libnginx-mod-http-js\b", dockerfile)
     assert "pip install" in dockerfile and "USER motovault" in dockerfile
 
@@ -235,10 +235,10 @@ def test_the_front_door_settings_are_the_ones_the_package_reads():
 
 
 def test_the_front_door_command_renders_a_config(tmp_path):
-    from motovault.cli import main
-
     import contextlib
     import io
+
+    from motovault.cli import main
 
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
