@@ -309,7 +309,7 @@ def test_nginx_runs_unprivileged_with_every_path_in_its_home(door):
 
 def test_render_lists_the_auth_rpcs_and_the_origins(tmp_path):
     conf = render(FrontDoorOptions(port=8080, upstream="127.0.0.1:3002", cors_origins=(APP,)), tmp_path)
-    assert "location ~ ^/rpc/(sign_in|sign_up|request_password_reset|reset_password|exchange_api_key|refresh)$" in conf
+    assert '"~^POST:/rpc/(sign_in|sign_up|request_password_reset|reset_password|exchange_api_key|refresh)$"' in conf
     assert f'"{APP}" "{APP}";' in conf
     assert "{{" not in conf
 
@@ -425,3 +425,28 @@ def test_make_up_starts_reloads_and_stops_the_local_front_door(tmp_path, monkeyp
         local.destroy()
     assert stopped and not pid_alive(pid) and local.status(settings) == "stopped"
     assert not home.exists() and not local.home_link().exists()
+
+
+def test_valid_csv_and_form_bodies_go_through_with_postgrests_answer(api, door):
+    """CSV and form bodies take checks.js's path (a subrequest to PostgREST): its status, headers and
+    body come back as they are."""
+    front = door()
+    with httpx.Client(base_url=front.url, timeout=30) as client:
+        csv = client.post("/vehicles", content="make\nCitroën\n".encode(), headers={"Content-Type": "text/csv"})
+        bare = httpx.post(api.bare_url + "/vehicles", content="make\nCitroën\n".encode(), headers={"Content-Type": "text/csv"})
+        assert (csv.status_code, csv.json()) == (bare.status_code, bare.json()), csv.text  # anon may not write: PostgREST's 401
+        assert csv.headers["content-type"] == bare.headers["content-type"]
+        form = client.post("/rpc/no_such_function", content=b"a=%C3%A9", headers={"Content-Type": "application/x-www-form-urlencoded"})
+        assert form.status_code == 404 and form.json()["code"] == "PGRST202", form.text
+        assert "parameter a" in form.json()["details"], form.text
+
+
+def test_form_bodies_and_encoded_paths_do_not_escape_the_rate_limit(door):
+    front = door(auth_rate="1r/m", auth_burst=1)
+    with httpx.Client(base_url=front.url, timeout=30) as client:
+        form = {"Content-Type": "application/x-www-form-urlencoded"}
+        statuses = [client.post("/rpc/sign_in", content=b"email=a%40example.com", headers=form).status_code for _ in range(2)]
+        assert 429 not in statuses, statuses
+        json_error(client.post("/rpc/sign%5Fin", json={}), 429, "FD429")
+        body = json_error(client.post("/rpc/sign_in", content=b"email=x", headers=form), 429, "FD429")
+        assert body["message"] == "/rpc/sign_in: too many requests", body

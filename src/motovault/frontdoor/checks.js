@@ -103,4 +103,26 @@ function malformed(r) {
     return checkTarget(r) || checkHeaders(r);
 }
 
-export default { malformed };
+// CSV and form bodies (POST, PATCH, PUT): refused with a 400 when they are not UTF-8 (a form body
+// after percent-decoding); otherwise sent on to PostgREST as they are, and its answer handed back.
+var HOP_BY_HOP = { 'connection': 1, 'keep-alive': 1, 'transfer-encoding': 1, 'content-length': 1 };
+
+async function textBody(r) {
+    var body = r.requestBuffer || Buffer.alloc(0);
+    var form = /^\s*application\/x-www-form-urlencoded/i.test(r.headersIn['Content-Type'] || '');
+    if (!validUtf8(form ? percentDecoded(body, 0, body.length) : body)) {
+        r.headersOut['Content-Type'] = 'application/json';
+        r.return(400, problem('body: not valid UTF-8' + (form ? ' after percent-decoding' : ''),
+                              'A ' + (form ? 'form' : 'CSV') + ' body must be UTF-8 text; this one has a byte sequence that is not UTF-8.',
+                              'Send the body as UTF-8' + (form ? ', percent-encoding each byte of every value.' : '.')));
+        return;
+    }
+    var reply = await r.subrequest('/_frontdoor/upstream' + r.variables.frontdoor_path,
+                                   { method: r.method, args: r.variables.args || '', body: r.requestText || '' });
+    for (var name in reply.headersOut) {
+        if (!HOP_BY_HOP[name.toLowerCase()]) { r.headersOut[name] = reply.headersOut[name]; }
+    }
+    r.return(reply.status, reply.responseText || '');
+}
+
+export default { malformed, textBody };
