@@ -18,7 +18,7 @@ PYTEST_ARGS ?=
 BENCH_ARGS ?=
 
 help:
-	@echo "make up      start PostgreSQL, deploy the plan, load demo data, start PostgREST + worker"
+	@echo "make up      start PostgreSQL, deploy the plan, load demo data, start PostgREST, its nginx front door + worker"
 	@echo "make test    run the whole test suite (after make lint)"
 	@echo "make lint    ruff and mypy --strict (make test runs it first)"
 	@echo "make soak    the long hardening runs: API fuzzing (>= 2,000 requests), hostile inputs, migrations, backups"
@@ -44,6 +44,9 @@ system-deps:
 	command -v curl >/dev/null || missing="$$missing curl"; \
 	command -v jq >/dev/null || missing="$$missing jq"; \
 	{ command -v pgbouncer || [ -x /usr/sbin/pgbouncer ]; } >/dev/null || missing="$$missing pgbouncer"; \
+	{ command -v nginx || [ -x /usr/sbin/nginx ]; } >/dev/null || missing="$$missing nginx"; \
+	[ -f /usr/lib/nginx/modules/ngx_http_js_module.so ] || missing="$$missing libnginx-mod-http-js"; \
+	command -v openssl >/dev/null || missing="$$missing openssl"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing Debian packages:$$missing"; \
 	  if [ -n "$(SUDO)" ] && ! command -v sudo >/dev/null; then echo "need root or sudo to install:$$missing" >&2; exit 1; fi; \

@@ -8,6 +8,7 @@ import base64
 import json
 import time
 import uuid
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -321,6 +322,29 @@ def test_an_outside_token_of_an_unknown_key_is_refused_by_postgrest(api: Postgre
 # rotation ------------------------------------------------------------------------------------------
 
 
+def test_rotate_without_a_postgrest_to_reload_leaves_the_key_pending(
+    api: PostgrestServer, api_db: ClonedDatabase, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Elsewhere (docker compose) the command cannot reload PostgREST: the new key is written to the
+    file but signs only after the grace period, when PostgREST has been told to reload."""
+    with api_db.connect("motovault_owner") as conn:
+        [signing_before] = one_row(conn, "select auth_private.current_signing_kid()")
+    out_file = tmp_path / "jwks.json"
+    status = cli.main([
+        "keys", "rotate", "--dsn", api_db.url("motovault_owner"), "--output", str(out_file), "--grace", "5 minutes",
+    ])
+    assert status == 0
+    assert "starts signing in 5 minutes" in capsys.readouterr().out
+    with api_db.connect("motovault_owner") as conn:
+        [signing_after, pending] = one_row(
+            conn,
+            "select auth_private.current_signing_kid(),"
+            " (select kid from auth_private.signing_keys where signs_from > now() order by created_at desc limit 1)",
+        )
+    assert signing_after == signing_before
+    assert pending in {key.get("kid") for key in json.loads(out_file.read_text())["keys"]}
+
+
 def kid(token: str) -> str:
     return str(json.loads(base64.urlsafe_b64decode(token.split(".")[0] + "=="))["kid"])
 
@@ -352,3 +376,21 @@ def test_rotation_signs_nobody_out_and_retired_keys_drop_out_later(api: Postgres
     claims["iat"] = int(time.time())
     assert get(api, sign_bytes(claims, bytes(old_secret), kid=old_kid)).status_code == 401
     assert get(api, after["access_token"]).status_code == 200
+
+
+def test_export_for_another_machine_takes_the_server_secret_from_the_environment(
+    api_db: ClonedDatabase, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """What the compose keys service runs: the database's keys plus the server secret (kid local)."""
+    out_file = tmp_path / "jwks.json"
+    base = ["keys", "export", "--dsn", api_db.url("motovault_owner"), "--output", str(out_file)]
+    monkeypatch.setenv("MV_SECRET", "s" * 40)
+    assert cli.main([*base, "--server-secret-env", "MV_SECRET"]) == 0
+    kids = [key["kid"] for key in json.loads(out_file.read_text())["keys"]]
+    assert kids[0] == "local" and len(kids) >= 2
+    assert json.loads(out_file.read_text())["keys"][0] == keys.secret_jwk("s" * 40)
+    monkeypatch.delenv("MV_SECRET")
+    assert cli.main([*base, "--server-secret-env", "MV_SECRET"]) == 1
+    assert "--server-secret-env: $MV_SECRET must hold the server secret" in capsys.readouterr().err
+    assert cli.main(base) == 0
+    assert "local" not in [key["kid"] for key in json.loads(out_file.read_text())["keys"]]

@@ -86,8 +86,10 @@ def test_the_expected_images():
 
 
 def test_postgrest_ports_match_postgrest_conf():
+    """The admin port is published (health); the API port only to the compose network: the front door."""
     _, svc = service_with_image("postgrest/postgrest:")
-    assert port_targets(svc) >= {int(conf_value("server-port")), int(conf_value("admin-server-port"))}
+    assert port_targets(svc) == {int(conf_value("admin-server-port"))}
+    assert [int(p) for p in svc["expose"]] == [int(conf_value("server-port"))]
 
 
 def test_postgrest_mounts_the_repo_config_read_only_and_uses_it():
@@ -106,24 +108,46 @@ def test_postgrest_environment_uses_the_same_variable_names_as_the_local_stack()
     assert {"PGRST_DB_URI", "PGRST_JWT_SECRET"} <= local_names
     for name in ("PGRST_DB_URI", "PGRST_JWT_SECRET"):
         assert name in env
-        assert "${" + name in env[name], f"{name} must come from the environment"
         assert name in (ROOT / "postgrest.conf").read_text()
+    assert "${PGRST_DB_URI" in env["PGRST_DB_URI"], "PGRST_DB_URI must come from the environment"
     # the default URI logs in as the authenticator on the compose database
     assert f"authenticator:${{MOTOVAULT_AUTHENTICATOR_PASSWORD}}@db:5432/{DB_NAME}" in env["PGRST_DB_URI"]
+
+
+def test_postgrest_reads_the_jwks_the_keys_service_writes_after_the_deploy():
+    """As `make up` does (PGRST_JWT_SECRET=@.state/jwks.json): the database's signing keys and the
+    server secret, exported by `motovault keys export` into a volume PostgREST mounts read-only."""
+    _, pgrst = service_with_image("postgrest/postgrest:")
+    keys = SERVICES["keys"]
+    jwks = pgrst["environment"]["PGRST_JWT_SECRET"]
+    assert jwks.startswith("@/")
+    mounted = {v.split(":")[1]: v for v in pgrst["volumes"] if v.startswith("keys:")}
+    assert any(jwks[1:].startswith(path + "/") and value.endswith(":ro") for path, value in mounted.items()), pgrst["volumes"]
+    assert "keys" in (COMPOSE.get("volumes") or {})
+    command = " ".join(keys["command"])
+    assert "motovault keys export" in command and "--server-secret-env PGRST_JWT_SECRET" in command
+    written = next(v.split(":")[1] for v in keys["volumes"] if v.startswith("keys:"))
+    assert f"--output {written}/{jwks.rsplit('/', 1)[1]}" in command
+    assert keys["environment"]["PGRST_JWT_SECRET"].startswith("${PGRST_JWT_SECRET")
+    assert keys["build"] == SERVICES["worker"]["build"] and keys["image"] == SERVICES["worker"]["image"]
+    assert depends(keys)["deploy"]["condition"] == "service_completed_successfully"
+    assert depends(pgrst)["keys"]["condition"] == "service_completed_successfully"
+    assert keys.get("restart", "no") == "no"
 
 
 def test_secrets_come_from_the_environment_with_the_local_names():
     text = (ROOT / "docker-compose.yml").read_text()
     referenced = set(re.findall(r"\$\{([A-Z_]+)", text))
     allowed_extra = {"PGRST_DB_URI", "MOTOVAULT_DOCKER_PGPORT", "MOTOVAULT_DEPLOY_LOCK_TIMEOUT",
-                     "MOTOVAULT_DOCKER_REPLICA_PGPORT"}
+                     "MOTOVAULT_DOCKER_REPLICA_PGPORT", *FRONTDOOR_SETTINGS}
     assert referenced - allowed_extra <= set(SECRET_NAMES), referenced - set(SECRET_NAMES) - allowed_extra
     assert set(SECRET_NAMES) <= referenced, "every secret of .state/secrets.env is used"
     # no literal secrets
     for svc in SERVICES.values():
         for key, value in (svc.get("environment") or {}).items():
             if "PASSWORD" in key or "SECRET" in key:
-                assert str(value).startswith("${"), f"{key} is not taken from the environment"
+                # a secret comes from the environment, or is a file in a volume (PostgREST's @file)
+                assert str(value).startswith(("${", "@/")), f"{key} is not taken from the environment"
 
 
 def test_deploy_runs_to_completion_before_postgrest_and_worker():
@@ -131,7 +155,9 @@ def test_deploy_runs_to_completion_before_postgrest_and_worker():
     assert deploy.get("restart", "no") == "no"
     assert depends(deploy)["db"]["condition"] == "service_healthy"
     _, pgrst = service_with_image("postgrest/postgrest:")
-    assert depends(pgrst)[deploy_name]["condition"] == "service_completed_successfully"
+    # PostgREST waits for the keys service, which waits for the deploy
+    assert depends(SERVICES["keys"])[deploy_name]["condition"] == "service_completed_successfully"
+    assert depends(pgrst)["keys"]["condition"] == "service_completed_successfully"
     assert depends(SERVICES["worker"])[deploy_name]["condition"] == "service_completed_successfully"
 
 
@@ -192,6 +218,59 @@ def test_named_volume_holds_the_database():
 def test_build_context_ignores_local_state(path):
     text = (ROOT / path).read_text()
     assert ".state" in text and ".venv" in text
+
+
+# --- the front door (nginx, docs/frontdoor.md) -------------------------------------------------------
+
+FRONTDOOR_SETTINGS = {"MOTOVAULT_CORS_ORIGINS", "MOTOVAULT_BODY_LIMIT", "MOTOVAULT_AUTH_RATE", "MOTOVAULT_AUTH_BURST",
+                      "MOTOVAULT_TLS_CERT", "MOTOVAULT_TLS_KEY"}
+FRONTDOOR: dict = SERVICES["frontdoor"]
+
+
+def test_the_front_door_is_debians_nginx_with_njs_and_the_package():
+    dockerfile = FRONTDOOR["build"]["dockerfile_inline"]
+    assert re.search(r"^FROM python:3\.11\.\d+-slim-bookworm$", dockerfile, flags=re.MULTILINE), "Debian 12, like make up"
+    assert re.search(r"apt-get install .*\bnginx libnginx-mod-http-js\b", dockerfile)
+    assert "pip install" in dockerfile and "USER motovault" in dockerfile
+
+
+def test_the_front_door_is_the_published_api_port_in_front_of_postgrest():
+    command = FRONTDOOR["command"]
+    assert command[:3] == ["motovault", "frontdoor", "run"]
+    args = dict(zip(command[3::2], command[4::2], strict=True))
+    pgrst_name, _ = service_with_image("postgrest/postgrest:")
+    assert args["--upstream"] == f"{pgrst_name}:{conf_value('server-port')}"
+    listen_port = int(args["--listen"].rsplit(":", 1)[1])
+    assert FRONTDOOR["ports"] == [f"127.0.0.1:{conf_value('server-port')}:{listen_port}"]
+    assert str(listen_port) in " ".join(FRONTDOOR["healthcheck"]["test"])
+    probe = next(n for n, s in SERVICES.items() if "healthcheck" in s and f":{conf_value('admin-server-port')}/ready" in " ".join(s["healthcheck"]["test"]))
+    assert depends(FRONTDOOR)[probe]["condition"] == "service_healthy"
+
+
+def test_the_front_door_settings_are_the_ones_the_package_reads():
+    from motovault.stack.frontdoor import FrontDoorOptions
+
+    assert set(FRONTDOOR["environment"]) == FRONTDOOR_SETTINGS
+    source = (ROOT / "src" / "motovault" / "stack" / "frontdoor" / "__init__.py").read_text()
+    for name in FRONTDOOR_SETTINGS:
+        assert f'"{name}"' in source, name
+        assert FRONTDOOR["environment"][name] == "${" + name + ":-}", "optional, from the environment"
+    # empty values (compose's defaults) are the package's defaults
+    empty = FrontDoorOptions.from_env(8080, "postgrest:3000", {name: "" for name in FRONTDOOR_SETTINGS})
+    assert empty == FrontDoorOptions.from_env(8080, "postgrest:3000", {})
+
+
+def test_the_front_door_command_renders_a_config(tmp_path):
+    import contextlib
+    import io
+
+    from motovault.cli import main
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert main(["frontdoor", "config", "--listen", "0.0.0.0:8080", "--upstream", "postgrest:3000", "--home", str(tmp_path)]) == 0
+    conf = out.getvalue()
+    assert "listen 0.0.0.0:8080;" in conf and "server postgrest:3000;" in conf and f"pid {tmp_path}/nginx.pid;" in conf
 
 
 # --- the optional read replica (profile replica) ---------------------------------------------------

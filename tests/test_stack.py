@@ -78,7 +78,7 @@ def stack(tmp_path: Path) -> Iterator[Stack]:
         yield s
     finally:
         # down + reset even when the test failed half-way
-        externals = [(s.state / name).resolve() for name in ("pg", "replica") if (s.state / name).is_symlink()]
+        externals = [(s.state / name).resolve() for name in ("pg", "replica", "frontdoor") if (s.state / name).is_symlink()]
         if s.state.exists():
             s.run("down", check=False)
             s.run("reset", "--yes", check=False)
@@ -109,6 +109,14 @@ def test_up_twice_down_up_keeps_data_status_reset(stack: Stack) -> None:
     assert s["cluster"].startswith("initialized"), first
     assert s["postgres"].startswith("started"), first
     assert s["postgrest"].startswith("started"), first
+    # the printed URL is the front door's (nginx), in front of PostgREST on a unix socket in its home
+    assert s["frontdoor"].startswith("started") and f"at http://127.0.0.1:{stack.api_port}" in s["frontdoor"], first
+    assert f"API        http://127.0.0.1:{stack.api_port}" in first
+    assert httpx.get(f"http://127.0.0.1:{stack.api_port}/vehicles?make=eq.%ff").json()["code"] == "FD400"
+    socket_path = stack.state / "frontdoor" / "postgrest.sock"
+    assert socket_path.is_socket()
+    with httpx.Client(transport=httpx.HTTPTransport(uds=str(socket_path)), base_url="http://postgrest") as bare:
+        assert bare.get("/vehicles?make=eq.%ff").status_code == 500  # what the front door fixes
     curl = next(line.strip() for line in first.splitlines() if line.strip().startswith("curl "))
     assert f"http://127.0.0.1:{stack.api_port}" in curl
     assert curl_status(curl) == 200
@@ -136,7 +144,7 @@ def test_up_twice_down_up_keeps_data_status_reset(stack: Stack) -> None:
     # second up: nothing to do, and it says so for every step
     second = stack.run("up").stdout
     s2 = steps(second)
-    assert set(s2) >= {"cluster", "postgres", "database", "schema", "demo data", "postgrest", "worker", "replica"}, second
+    assert set(s2) >= {"cluster", "postgres", "database", "schema", "demo data", "postgrest", "frontdoor", "worker", "replica"}, second
     for step, message in s2.items():
         assert any(word in message for word in UNCHANGED), f"second up changed {step}: {message}"
     assert "nothing changed" in second
@@ -149,11 +157,14 @@ def test_up_twice_down_up_keeps_data_status_reset(stack: Stack) -> None:
         conn.execute("insert into scratch.marker values ('survives down and up')")
 
     postgrest_pid, postmaster, replica_pid = stack.pid("postgrest"), stack.postmaster_pid(), stack.replica_pid()
+    frontdoor_pid = stack.pid("frontdoor")
     assert postgrest_pid and pid_alive(postgrest_pid) and postmaster and pid_alive(postmaster)
+    assert frontdoor_pid and pid_alive(frontdoor_pid)
     assert replica_pid and pid_alive(replica_pid)
 
     down = stack.run("down").stdout
     assert steps(down)["postgrest"] == "stopped" and steps(down)["postgres"] == "stopped", down
+    assert steps(down)["frontdoor"] == "stopped" and not pid_alive(frontdoor_pid), down
     assert steps(down)["replica"].startswith("stopped"), down
     assert not pid_alive(postgrest_pid)
     assert not pid_alive(postmaster) and not pid_alive(replica_pid)
@@ -175,7 +186,8 @@ def test_up_twice_down_up_keeps_data_status_reset(stack: Stack) -> None:
     plan = [entry.name for entry in load_plan(ROOT).entries]
     assert st["schema"] == f"{len(plan)} changes deployed, last: {plan[-1]}, up to date", status
     assert st["postgres"].startswith(f"running on 127.0.0.1:{stack.pg_port}")
-    assert f"at http://127.0.0.1:{stack.api_port}, ready: True" in st["postgrest"]
+    assert st["postgrest"].endswith("postgrest.sock, ready: True"), status
+    assert st["frontdoor"].startswith("running") and f"at http://127.0.0.1:{stack.api_port}, listening: True" in st["frontdoor"], status
     assert st["replica"].startswith(f"running on 127.0.0.1:{stack.replica_port}"), status
 
     # reset refuses without a terminal or --yes, and keeps everything
@@ -184,10 +196,11 @@ def test_up_twice_down_up_keeps_data_status_reset(stack: Stack) -> None:
     assert (stack.state / "secrets.env").is_file()
 
     external = (stack.state / "pg").resolve()
-    pids = stack.pid("postgrest"), stack.postmaster_pid(), stack.replica_pid()
+    frontdoor_home = (stack.state / "frontdoor").resolve()
+    pids = stack.pid("postgrest"), stack.pid("frontdoor"), stack.postmaster_pid(), stack.replica_pid()
     stack.run("reset", "--yes")
     assert not stack.state.exists()
-    assert not external.exists() and not replica_home.exists()
+    assert not external.exists() and not replica_home.exists() and not frontdoor_home.exists()
     assert not any(pid and pid_alive(pid) for pid in pids)
     assert "never started" in stack.run("status").stdout
     assert not stack.state.exists(), "status must not create state"

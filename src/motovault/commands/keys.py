@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +34,10 @@ def _common(p: argparse.ArgumentParser, publishes: bool) -> None:
         p.add_argument(
             "--no-server-secret", action="store_true",
             help="leave the server secret (kid local, `motovault token`) out of the file",
+        )
+        p.add_argument(
+            "--server-secret-env", metavar="VAR", default=None,
+            help="with --dsn: put the server secret held by environment variable VAR in the file (kid local)",
         )
 
 
@@ -69,11 +75,13 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def _local() -> tuple[str, str, Path, int | None, str]:
+    from ..stack.frontdoor import local as frontdoor
     from ..stack.settings import OWNER_ROLE, load_settings
     from ..stack.stack import POSTGREST, jwks_path
 
     settings = load_settings(create_secrets=False)
-    return settings.dsn(settings.db_name, OWNER_ROLE), settings.jwt_secret, jwks_path(), POSTGREST.pid(), settings.api_url
+    dsn = settings.dsn(settings.db_name, OWNER_ROLE)
+    return dsn, settings.jwt_secret, jwks_path(), POSTGREST.pid(), frontdoor.url(settings)
 
 
 def _target(args: argparse.Namespace) -> tuple[str, str | None, PostgrestTarget]:
@@ -82,6 +90,10 @@ def _target(args: argparse.Namespace) -> tuple[str, str | None, PostgrestTarget]
         raise MotovaultError("--output: name the JWKS file PostgREST reads when --dsn is given")
     if remote:
         secret = None
+        if args.server_secret_env:
+            secret = os.environ.get(args.server_secret_env) or None
+            if secret is None or len(secret) < 32:
+                raise MotovaultError(f"--server-secret-env: ${args.server_secret_env} must hold the server secret (32 characters or more)")
         target = PostgrestTarget(args.output, args.postgrest_pid, args.api_url or "http://127.0.0.1:3000")
         if args.postgrest_pid is not None and args.api_url is None:
             raise MotovaultError("--api-url: needed with --postgrest-pid, to check that PostgREST took the keys")
@@ -91,9 +103,9 @@ def _target(args: argparse.Namespace) -> tuple[str, str | None, PostgrestTarget]
     return dsn, (None if args.no_server_secret else secret), target
 
 
-def _publish(target: PostgrestTarget) -> Any:
-    def publish(document: dict[str, Any], must_accept: list[dict[str, Any]]) -> None:
-        target.publish(document, must_accept)
+def _publish(target: PostgrestTarget) -> Callable[[dict[str, Any], list[dict[str, Any]]], bool]:
+    def publish(document: dict[str, Any], must_accept: list[dict[str, Any]]) -> bool:
+        return target.publish(document, must_accept)
 
     return publish
 
@@ -119,8 +131,12 @@ def run_export(args: argparse.Namespace) -> int:
 def run_rotate(args: argparse.Namespace) -> int:
     dsn, secret, target = _target(args)
     with connect(dsn) as conn:
-        kid = rotate(conn, secret, _publish(target), grace=args.grace)
-    print(f"key {kid} signs new tokens; older keys keep verifying until `motovault keys retire`")
+        kid, signing = rotate(conn, secret, _publish(target), grace=args.grace)
+    if signing:
+        print(f"key {kid} signs new tokens; older keys keep verifying until `motovault keys retire`")
+    else:
+        print(f"wrote {target.path}; key {kid} starts signing in {args.grace}: make PostgREST reload the file "
+              "before then (kill -USR2 <pid>, or docker compose kill -s SIGUSR2 postgrest)")
     return 0
 
 

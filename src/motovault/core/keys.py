@@ -82,11 +82,13 @@ class PostgrestTarget:
     pid: int | None
     api_url: str
 
-    def publish(self, document: dict[str, Any], must_accept: list[dict[str, Any]], timeout: float = 20) -> None:
-        """Writes the file, makes PostgREST reload it, and waits until it accepts every key of must_accept."""
+    def publish(self, document: dict[str, Any], must_accept: list[dict[str, Any]], timeout: float = 20) -> bool:
+        """Writes the file, makes PostgREST reload it, and waits until it accepts every key of
+        must_accept. False when there is no PostgREST to reload (the file is written; someone else
+        reloads it)."""
         write_jwks(self.path, document)
         if self.pid is None:
-            return
+            return False
         try:
             os.kill(self.pid, signal.SIGUSR2)
         except ProcessLookupError:
@@ -108,6 +110,7 @@ class PostgrestTarget:
                     f"after reloading {self.path} (last answer {status})"
                 )
             time.sleep(0.1)
+        return True
 
 
 @dataclass(frozen=True)
@@ -134,13 +137,15 @@ def list_keys(conn: psycopg.Connection[Any]) -> list[SigningKey]:
 def rotate(
     conn: psycopg.Connection[Any],
     server_secret: str | None,
-    publish: Callable[[dict[str, Any], list[dict[str, Any]]], None],
+    publish: Callable[[dict[str, Any], list[dict[str, Any]]], bool],
     grace: str = "10 minutes",
-) -> str:
-    """Adds a key that signs only after `grace` (or once published), publishes it, activates it.
+) -> tuple[str, bool]:
+    """Adds a key that signs only after `grace`, publishes it and, once PostgREST is seen to accept
+    it, lets it sign at once. Returns (kid, signing now).
 
-    If publishing fails, the key still starts signing after `grace`: the DBA has that long to make
-    PostgREST load the file (`kill -USR2`), which the error message says."""
+    When there is no PostgREST to reload here (publish returns False) or reloading fails, the key
+    starts signing after `grace` on its own: the DBA has that long to make PostgREST load the file
+    (`kill -USR2`, `docker compose kill -s SIGUSR2 postgrest`)."""
     conn.autocommit = True
     row = conn.execute("select auth_private.add_signing_key(%s::interval)", (grace,)).fetchone()
     assert row is not None
@@ -148,17 +153,18 @@ def rotate(
     document = jwks_document(conn, server_secret)
     new_key = [key for key in document["keys"] if key.get("kid") == kid]
     try:
-        publish(document, new_key)
+        confirmed = publish(document, new_key)
     except MotovaultError as exc:
         raise MotovaultError(f"{exc}; key {kid} starts signing in {grace} anyway: reload PostgREST before then") from None
-    conn.execute("select auth_private.activate_signing_key(%s)", (kid,))
-    return kid
+    if confirmed:
+        conn.execute("select auth_private.activate_signing_key(%s)", (kid,))
+    return kid, confirmed
 
 
 def retire(
     conn: psycopg.Connection[Any],
     server_secret: str | None,
-    publish: Callable[[dict[str, Any], list[dict[str, Any]]], None],
+    publish: Callable[[dict[str, Any], list[dict[str, Any]]], bool],
 ) -> int:
     """Retires the keys that signed before the current one and republishes the file (retired keys
     stay listed for MAX_TOKEN_LIFETIME, then drop out at the next export)."""

@@ -73,6 +73,38 @@ def _discard_orphan(target: Path) -> None:
     shutil.rmtree(target, ignore_errors=True)
 
 
+def service_home(home: Path, link_key: str | None = None) -> Path:
+    """Make ``home`` ready for files of a service the stack runs (a PostgreSQL instance, the front
+    door's nginx) and return the real folder.
+
+    Not root: ``home`` itself. Root: a folder of /var/lib/motovault owned by the service user and
+    linked from ``home`` (keyed by ``link_key``, default the path of ``home``); an existing link or a
+    folder made by hand is used where it is, a dangling link is replaced, and files left at the target
+    by an earlier ``home`` at the same path are an orphan: stopped and removed."""
+    home.parent.mkdir(parents=True, exist_ok=True)
+    if not is_root():
+        home.mkdir(exist_ok=True)
+        return home
+    _ensure_service_user()
+    if home.is_symlink() and home.resolve().is_dir():
+        target = home.resolve()  # also one made before the primary's hash was keyed by the state folder
+    elif home.is_dir():
+        target = home  # made by hand (or before a run as root): used where it is
+    else:
+        if home.is_symlink():
+            home.unlink()  # dangling: its files are gone
+        key = link_key or str(home.parent.resolve() / home.name)
+        target = EXTERNAL_ROOT / hashlib.sha1(key.encode()).hexdigest()[:12]
+        if target.exists():
+            _discard_orphan(target)
+        target.mkdir(parents=True)
+        home.symlink_to(target, target_is_directory=True)
+    target.parent.chmod(0o755)
+    give_to_service_user(target)
+    target.chmod(0o700)
+    return target
+
+
 @dataclass(frozen=True)
 class PgInstance:
     """One PostgreSQL server of the local stack: its files under ``home`` (a link into
@@ -110,39 +142,9 @@ class PgInstance:
     def log_file(self) -> Path:
         return self.real_home / "postgres.log"
 
-    def _external_home(self) -> Path:
-        key = self.link_key or str(self.home.parent.resolve() / self.home.name)
-        return EXTERNAL_ROOT / hashlib.sha1(key.encode()).hexdigest()[:12]
-
     def prepare_home(self) -> Path:
-        """Make ``home`` ready for the instance's files and return the real folder.
-
-        Not root: ``home`` itself. Root: a folder of /var/lib/motovault owned by the service user
-        and linked from ``home``; an existing link or a folder made by hand is used where it is, a
-        dangling link is replaced, and files left at the target by an earlier ``home`` at the same
-        path are an orphan: stopped and removed."""
-        home = self.home
-        home.parent.mkdir(parents=True, exist_ok=True)
-        if not is_root():
-            home.mkdir(exist_ok=True)
-            return home
-        _ensure_service_user()
-        if home.is_symlink() and home.resolve().is_dir():
-            target = home.resolve()  # also one made before the primary's hash was keyed by the state folder
-        elif home.is_dir():
-            target = home  # made by hand (or before a run as root): used where it is
-        else:
-            if home.is_symlink():
-                home.unlink()  # dangling: its files are gone
-            target = self._external_home()
-            if target.exists():
-                _discard_orphan(target)
-            target.mkdir(parents=True)
-            home.symlink_to(target, target_is_directory=True)
-        target.parent.chmod(0o755)
-        give_to_service_user(target)
-        target.chmod(0o700)
-        return target
+        """Make ``home`` ready for the instance's files and return the real folder (service_home)."""
+        return service_home(self.home, self.link_key)
 
     # --- what runs -----------------------------------------------------------------------------
 

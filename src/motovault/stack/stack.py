@@ -26,6 +26,7 @@ from ..core.plan import load_plan
 from ..core.proc import pid_alive, read_pid, stop_pid
 from . import cluster, database, postgrest
 from .demo import DEMO_TENANT_ID, DEMO_USERS
+from .frontdoor import local as frontdoor
 from .replica import Replica, local_replica, wait_streaming
 from .replica import destroy as destroy_replica
 from .replica import start as start_replica
@@ -142,9 +143,10 @@ def _start_postgrest(settings: Settings) -> str:
     proc = postgrest.start(
         settings.dsn(settings.db_name, AUTHENTICATOR_ROLE).replace("postgresql://", "postgres://", 1),
         f"@{jwks_path()}",
-        settings.api_port,
+        settings.api_port,  # not used: PostgREST listens on the front door's unix socket
         settings.admin_port,
         POSTGREST.log_file,
+        frontdoor.postgrest_env(),
     )
     POSTGREST.record(proc.pid)
     postgrest.wait_ready(settings.admin_port, proc, POSTGREST.log_file)
@@ -202,6 +204,7 @@ def up() -> None:
     allow_bare_tokens(settings)
     step("demo data", load_demo(settings))
     step("postgrest", _start_postgrest(settings))
+    step("frontdoor", frontdoor.start(settings))
     step("worker", _start_worker(settings))
     replica = local_replica(settings)
     if replica.exists():  # made by `motovault replica up`; `down` stopped it
@@ -221,15 +224,16 @@ def print_welcome(settings: Settings) -> None:
         token = user_token(settings.jwt_secret, "00000000-0000-4000-8000-000000000000", None, ttl_seconds=24 * 3600)
         who = "app_user (24h)"
         path = "/"
+    api_url = frontdoor.url(settings)
     print()
-    print(f"API        {settings.api_url}")
-    print(f"OpenAPI    {settings.api_url}/")
+    print(f"API        {api_url}  (nginx in front of PostgREST: docs/frontdoor.md)")
+    print(f"OpenAPI    {api_url}/")
     print(f"health     http://127.0.0.1:{settings.admin_port}/ready")
     print(f"database   127.0.0.1:{settings.pg_port}/{settings.db_name}  (psql \"$(.venv/bin/motovault db url)\")")
     print(f"token      {who}")
     print(f"  {token}")
     print("try")
-    print(f"  curl -s -H 'Authorization: Bearer {token}' '{settings.api_url}{path}'")
+    print(f"  curl -s -H 'Authorization: Bearer {token}' '{api_url}{path}'")
 
 
 def _never_started() -> bool:
@@ -243,6 +247,7 @@ def down() -> None:
     settings = load_settings(create_secrets=False)
     print("motovault: stopping the local stack (data kept)")
     say("worker", "stopped" if WORKER.stop() else "was not running")
+    say("frontdoor", "stopped" if frontdoor.stop() else "was not running")
     say("postgrest", "stopped" if POSTGREST.stop() else "was not running")
     replica = local_replica(settings)
     if replica.exists():
@@ -297,7 +302,8 @@ def status() -> int:
         except (MotovaultError, KeyError, psycopg.Error) as exc:
             say("schema", f"unknown ({str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__})")
     pid = POSTGREST.pid()
-    say("postgrest", f"running (pid {pid}) at {settings.api_url}, ready: {api_ready(settings)}" if pid else "stopped")
+    say("postgrest", f"running (pid {pid}) on {frontdoor.shown(frontdoor.socket_path())}, ready: {api_ready(settings)}" if pid else "stopped")
+    say("frontdoor", frontdoor.status(settings))
     wpid = WORKER.pid()
     say("worker", f"running (pid {wpid})" if wpid else ("stopped" if worker_available() else "not part of this version yet"))
     replica = local_replica(settings)
@@ -320,6 +326,8 @@ def reset(assume_yes: bool = False) -> None:
             print("reset cancelled; nothing removed")
             return
     WORKER.stop()
+    frontdoor.stop()
+    frontdoor.destroy()
     POSTGREST.stop()
     replica = local_replica(load_settings(create_secrets=False))
     try:

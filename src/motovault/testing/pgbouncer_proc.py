@@ -119,4 +119,6 @@ class PooledPostgrestServer(PostgrestServer):
             self.bouncer.dsn(self.dbname), self.settings.jwt_secret, self.port, self.admin_port, self.log_path, env
         )
         postgrest.wait_ready(self.admin_port, self.proc, self.log_path)
+        if self.front is not None:
+            self.front.start(self.port)
         return self

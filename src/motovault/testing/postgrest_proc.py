@@ -16,6 +16,7 @@ from ..core.jwt import sign, user_token
 from ..core.proc import free_port, stop_pid
 from ..stack import postgrest
 from ..stack.settings import AUTHENTICATOR_ROLE, OWNER_ROLE, Settings
+from .frontdoor_proc import HarnessFrontDoor
 
 
 class _RetryIdempotent(httpx.HTTPTransport):
@@ -44,19 +45,28 @@ class PostgrestServer:
     proc: subprocess.Popen[bytes] | None = None
     log_path: Path = field(default_factory=lambda: Path(tempfile.mkstemp(prefix="postgrest-", suffix=".log")[1]))
     jwks_path: Path = field(default_factory=lambda: Path(tempfile.mkstemp(prefix="postgrest-", suffix=".jwks.json")[1]))
+    #: an nginx front door (motovault.stack.frontdoor) in front, as clients reach the API; None: bare PostgREST
+    front: HarnessFrontDoor | None = field(default_factory=HarnessFrontDoor)
 
     @property
     def url(self) -> str:
+        """Where clients talk to: the front door when there is one."""
+        return self.front.url if self.front is not None and self.front.running else self.bare_url
+
+    @property
+    def bare_url(self) -> str:
+        """PostgREST itself, without the front door (the bench's baseline, what the front door fixes)."""
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> PostgrestServer:
         self.port, self.admin_port = free_port(), free_port()
         db_uri = self.settings.dsn(self.dbname, AUTHENTICATOR_ROLE).replace("postgresql://", "postgres://", 1)
         keys.write_jwks(self.jwks_path, self.jwks())
-        self.proc = postgrest.start(
-            db_uri, f"@{self.jwks_path}", self.port, self.admin_port, self.log_path, self.extra_env
-        )
+        env = {**self.extra_env, **(self.front.postgrest_env() if self.front is not None else {})}
+        self.proc = postgrest.start(db_uri, f"@{self.jwks_path}", self.port, self.admin_port, self.log_path, env)
         postgrest.wait_ready(self.admin_port, self.proc, self.log_path)
+        if self.front is not None:
+            self.front.start(self.port)
         return self
 
     def jwks(self) -> dict[str, Any]:
@@ -74,6 +84,8 @@ class PostgrestServer:
         self.target().publish(self.jwks(), [])
 
     def stop(self) -> None:
+        if self.front is not None:
+            self.front.stop()
         if self.proc is not None and self.proc.poll() is None:
             stop_pid(self.proc.pid)
             self.proc.wait(timeout=10)
