@@ -1,8 +1,9 @@
 """Benchmark of GET /vehicles: the full stack against plain PostgREST, in the same run.
 
-full stack  PostgREST (the pinned binary, our postgrest.conf) with a JWT per request, the
-            db-pre-request membership check, forced RLS on app.vehicles and the security_invoker
-            view api.vehicles:                      GET /vehicles?limit=50
+full stack  PostgREST (the pinned binary, our postgrest.conf) with a JWT per request (a session
+            token, as POST /rpc/sign_in issues it), the db-pre-request check (live session,
+            membership), forced RLS on app.vehicles and the security_invoker view api.vehicles:
+                                                    GET /vehicles?limit=50
 front door  the same full stack through its nginx front door (motovault.frontdoor, as `make up`
             runs it: UTF-8 checks in njs, CORS, body and rate limits, access log, keepalive to a
             PostgREST with the same settings on a unix socket):  GET /vehicles?limit=50
@@ -10,7 +11,7 @@ baseline    a second PostgREST on the same database serving a plain copy of the 
             (bench_plain.vehicles, index on (tenant_id, id)), as anon: no JWT, no pre-request,
             no RLS, no view:                        GET /vehicles?limit=50&tenant_id=eq.<tenant>
 
-Requests rotate over every tenant (one token per tenant owner), so no single tenant's page is
+Requests rotate over every tenant (one session token per tenant owner), so no single tenant's page is
 served from cache. Load: wrk, 20 connections, 2 threads, a Lua script rotating the requests;
 after a warm-up the two sides take turns in --rounds slices of --duration seconds each (so the
 background load of a shared machine hits both alike). p50/p99 are the medians of the rounds'.
@@ -278,13 +279,44 @@ def combine(runs: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
+def session_tokens(conn: psycopg.Connection[Any], ttl_seconds: int) -> dict[str, str]:
+    """One signed-in session per tenant owner, as POST /rpc/sign_in makes it (without bcrypt, which
+    is not what is measured): tenant -> an access token naming its session (sid), signed in SQL with
+    the database's signing key. The full stack checks on every request that the session is live."""
+    rows = conn.execute(
+        """
+        with made as (
+            insert into auth_private.sessions (user_id, tenant_id, expires_at)
+            select user_id, tenant_id, now() + interval '1 day' from bench_tenants
+            returning id, user_id, tenant_id
+        )
+        select tenant_id::text,
+               auth_private.access_token(user_id, tenant_id, jsonb_build_object('sid', id), %s)
+        from made
+        """,
+        (ttl_seconds,),
+    ).fetchall()
+    return {str(tenant): str(token) for tenant, token in rows}
+
+
+def foreign_token(conn: psycopg.Connection[Any], user_id: str, tenant_id: str) -> str:
+    """A token of a live session of user_id that names a tenant the user does not belong to."""
+    row = conn.execute(
+        "select auth_private.access_token(%s, %s, jsonb_build_object('sid', s.id), 600)"
+        " from auth_private.sessions as s where s.user_id = %s limit 1",
+        (user_id, tenant_id, user_id),
+    ).fetchone()
+    assert row is not None
+    return str(row[0])
+
+
 def check_responses(full: PostgrestServer, behind: PostgrestServer, base: PostgrestServer,
-                    owners: list[tuple[str, str]]) -> None:
+                    owners: list[tuple[str, str]], tokens: dict[str, str], foreign: str) -> None:
     """Both sides answer 50 rows of the asked tenant (and the full stack refuses a foreign tenant
     unless an experiment switched its pre-request off)."""
     with httpx.Client(timeout=10) as client:
-        for tenant_id, user_id in owners[:: max(1, len(owners) // 5)][:5]:
-            token = full.token(user_id, tenant_id)
+        for tenant_id, _user_id in owners[:: max(1, len(owners) // 5)][:5]:
+            token = tokens[tenant_id]
             r = client.get(f"{full.bare_url}/vehicles?limit=50", headers={"Authorization": f"Bearer {token}"})
             d = client.get(f"{behind.url}/vehicles?limit=50", headers={"Authorization": f"Bearer {token}"})
             b = client.get(f"{base.url}/vehicles?limit=50&tenant_id=eq.{tenant_id}")
@@ -297,9 +329,7 @@ def check_responses(full: PostgrestServer, behind: PostgrestServer, base: Postgr
                 raise RuntimeError("full stack and baseline return different columns")
         if full.extra_env.get("PGRST_DB_PRE_REQUEST") == "":
             return
-        other_tenant = owners[1][0]
-        token = full.token(owners[0][1], other_tenant)
-        r = client.get(f"{full.url}/vehicles?limit=50", headers={"Authorization": f"Bearer {token}"})
+        r = client.get(f"{full.url}/vehicles?limit=50", headers={"Authorization": f"Bearer {foreign}"})
         if r.status_code != 403:
             raise RuntimeError(f"full stack: a non-member got {r.status_code}, expected 403")
 
@@ -378,6 +408,8 @@ def main() -> int:
             for path in args.sql:
                 conn.execute(path.read_text())
             owners = [(str(t), str(u)) for t, u in conn.execute("select tenant_id, user_id from bench_tenants order by n")]
+            tokens = session_tokens(conn, TOKEN_TTL)
+            foreign = foreign_token(conn, owners[0][1], owners[1][0])
             pg_version = conn.execute("show server_version").fetchone()[0]  # type: ignore[index]
 
         progress("starting PostgREST: full stack and baseline")
@@ -393,14 +425,13 @@ def main() -> int:
         base = PostgrestServer(settings, name, extra_env={"PGRST_DB_SCHEMAS": "bench_plain", "PGRST_DB_PRE_REQUEST": ""},
                                front=None).start()
         servers.append(base)
-        check_responses(full, behind, base, owners)
+        check_responses(full, behind, base, owners, tokens, foreign)
         load_before = list(os.getloadavg())  # other work on a shared machine shows here
 
         with tempfile.TemporaryDirectory(prefix="api_bench_") as tmp:
             full_lua, base_lua = Path(tmp) / "full.lua", Path(tmp) / "base.lua"
-            wrk_script(full_lua, [("/vehicles?limit=50",
-                                   {"Authorization": f"Bearer {full.token(u, t, ttl_seconds=TOKEN_TTL)}"})
-                                  for t, u in owners])
+            wrk_script(full_lua, [("/vehicles?limit=50", {"Authorization": f"Bearer {tokens[t]}"})
+                                  for t, _ in owners])
             wrk_script(base_lua, [(f"/vehicles?limit=50&tenant_id=eq.{t}", {}) for t, _ in owners])
             sides = (("full_stack", full.bare_url, full_lua), ("front_door", behind.url, full_lua),
                      ("baseline", base.url, base_lua))
@@ -439,9 +470,9 @@ def main() -> int:
             "load": {"tool": "wrk", "connections": args.connections, "threads": args.threads,
                      "duration_s": args.duration, "rounds": args.rounds, "warmup_s": args.warmup,
                      "full_stack_env": full_env, "sql": [str(p) for p in args.sql],
-                     "rotation": f"{len(owners)} tenants, one owner token each, round robin"},
+                     "rotation": f"{len(owners)} tenants, one owner session token each, round robin"},
             "data": data,
-            "requests": {"full_stack": "GET /vehicles?limit=50 with Authorization: Bearer <owner token>",
+            "requests": {"full_stack": "GET /vehicles?limit=50 with Authorization: Bearer <owner session token (sid)>",
                          "front_door": "the same, through nginx (motovault.frontdoor) in front of a PostgREST on a unix socket",
                          "baseline": "GET /vehicles?limit=50&tenant_id=eq.<tenant> (schema bench_plain, anon)"},
             **results,

@@ -86,6 +86,8 @@ def test_deploy_retries_a_change_that_could_not_lock_with_growing_pauses(monkeyp
         return database.subprocess.CompletedProcess(args, 0, "  + input_limits .. ok\n", "")
 
     monkeypatch.setattr(database, "sqitch", fake_sqitch)
+    # no database here: the registry check (tests/test_sqitch_plan.py) has nothing to read
+    monkeypatch.setattr(database, "refuse_foreign_registry", lambda *_: None)
     lines: list[str] = []
     pauses: list[float] = []
     result = database.deploy(None, "db", "--to", "x", retries=3, retry_wait=2.0, progress=lines.append, sleep=pauses.append)

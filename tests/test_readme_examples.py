@@ -79,6 +79,8 @@ _OIDC = "tests/test_api_integrations.py runs the OpenID Connect flow with a key 
 _KEYS = ("signals the local stack's PostgREST; tests/test_api_integrations.py runs `motovault keys rotate` "
          "(and retire) against the test PostgREST with --dsn, --output, --postgrest-pid and --api-url")
 SKIP: dict[tuple[str, str], str] = {
+    ("docs/frontdoor.md", ".venv/bin/python bench/api_bench.py --output bench/results/api_bench_front_door.json"):
+    "the API benchmark: minutes of load on a 100,000-vehicle database (make bench); not a test",
     (AUTH, "curl -s https://sso.example.com/realms/home/protocol/openid-connect/certs > sso-jwks.json"): "an outside provider on the internet; " + _OIDC,
     (AUTH, ".venv/bin/motovault oidc add --issuer https://sso.example.com/realms/home --audience motovault --jwks sso-jwks.json"): _OIDC,
     (AUTH, 'curl -s -X POST -H "Authorization: Bearer $SSO_TOKEN" "$API/rpc/register_identity"'): _OIDC,
