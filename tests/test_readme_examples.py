@@ -45,12 +45,14 @@ import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from motovault.stack.demo import DEMO_TENANT_ID, DEMO_USERS
 from motovault.stack.settings import load_settings
 from motovault.testing.postgrest_proc import PostgrestServer
+from support.databases import ClonedDatabase
 from support.readme_examples import (
     COMMAND_LIKE,
     EXAMPLE_LANGS,
@@ -351,8 +353,12 @@ class Call:
         return json.loads(self.body)
 
 
+#: the shell examples' calls by (file, line): the call, and the repeated call where there is one
+ShellRuns = dict[tuple[str, int], tuple[Call, Call | None]]
+
+
 @pytest.fixture(scope="module")
-def demo_db(api_db):
+def demo_db(api_db: ClonedDatabase) -> ClonedDatabase:
     """The module's clone as `make up` has it: the template's per-database role settings (a clone
     lacks them) and sql/demo.sql loaded as the owner role."""
     result = subprocess.run(
@@ -365,7 +371,7 @@ def demo_db(api_db):
 
 
 @pytest.fixture(scope="module")
-def api(demo_db) -> Iterator[PostgrestServer]:
+def api(demo_db: ClonedDatabase) -> Iterator[PostgrestServer]:
     """The real PostgREST, started once the clone is complete (this module's own `api`)."""
     server = PostgrestServer(SETTINGS, demo_db.name).start()
     try:
@@ -450,7 +456,7 @@ def _read_call(results: Path, run: str, assigns: tuple[str, ...]) -> Call:
 
 
 @pytest.fixture(scope="module")
-def shell_runs(demo_db, api, workdir) -> dict[tuple[str, int], tuple[Call, Call | None]]:
+def shell_runs(demo_db: ClonedDatabase, api: PostgrestServer, workdir: Path) -> ShellRuns:
     """Runs every runnable shell example, one script per file and section, in the order of FILES and
     of each file; results by (file, line)."""
     out: dict[tuple[str, int], tuple[Call, Call | None]] = {}
@@ -481,7 +487,7 @@ def _describe(call: Call) -> str:
     return f"exit {call.rc}, HTTP {call.statuses}, body {(call.body or '')[:600]!r}, stderr {call.stderr[-3000:]!r}"
 
 
-def _objects(data: object) -> list[dict]:
+def _objects(data: object) -> list[dict[str, Any]]:
     if isinstance(data, dict):
         return [data]
     if isinstance(data, list):
@@ -525,11 +531,12 @@ def check_api_call(call: Call, expected_status: int | None, outcome: Outcome | N
         check_fields(data, outcome)
 
 
-def _claims(token: str) -> dict:
+def _claims(token: str) -> dict[str, Any]:
     parts = token.split(".")
     assert len(parts) == 3, f"not a JWT: {token!r}"
     payload = parts[1] + "=" * (-len(parts[1]) % 4)
-    return json.loads(base64.urlsafe_b64decode(payload))
+    claims: dict[str, Any] = json.loads(base64.urlsafe_b64decode(payload))
+    return claims
 
 
 _TOKEN_ASSIGNMENT = re.compile(r"\b([A-Za-z_][A-Za-z0-9_]*)=\$\(\.venv/bin/motovault token\b([^)]*)\)")
@@ -550,7 +557,7 @@ def check_tokens(example: ShellExample, variables: dict[str, str]) -> None:
 
 
 @pytest.mark.parametrize("example", RUN, ids=[e.id for e in RUN])
-def test_shell_example(example: ShellExample, shell_runs) -> None:
+def test_shell_example(example: ShellExample, shell_runs: ShellRuns) -> None:
     call, second = shell_runs[(example.block.file, example.line)]
     outcome = example.outcome
     if example.is_api_call:
@@ -618,7 +625,7 @@ def test_migration_example_passes_the_doctor_lints(block: Block, tmp_path: Path)
 
 
 @pytest.mark.parametrize(("block", "line", "statement"), SQL, ids=[f"{b.file}:L{line} {text.split()[0:3]}" for b, line, text in SQL])
-def test_sql_example(block: Block, line: int, statement: str, demo_db, workdir) -> None:
+def test_sql_example(block: Block, line: int, statement: str, demo_db: ClonedDatabase, workdir: Path) -> None:
     if "as the owner role" in block.text:
         script = f"begin;\nset role motovault_owner;\n{statement}\nrollback;\n"
     else:
