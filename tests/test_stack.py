@@ -96,7 +96,9 @@ def curl_status(curl_line: str) -> int:
     argv = shlex.split(curl_line)
     assert argv[0] == "curl"
     if shutil.which("curl"):
-        out = subprocess.run([*argv, "-o", "/dev/null", "-w", "%{http_code}"], capture_output=True, text=True, timeout=30)
+        out = subprocess.run(
+            [*argv, "-o", "/dev/null", "-w", "%{http_code}"], capture_output=True, text=True, timeout=30
+        )
         return int(out.stdout)
     headers = dict(h.split(": ", 1) for flag, h in zip(argv, argv[1:], strict=False) if flag == "-H")
     return httpx.get(argv[-1], headers=headers, timeout=30).status_code
@@ -136,7 +138,9 @@ def test_up_twice_down_up_keeps_data_status_reset(stack: Stack) -> None:
     # second up: nothing to do, and it says so for every step
     second = stack.run("up").stdout
     s2 = steps(second)
-    assert set(s2) >= {"cluster", "postgres", "database", "schema", "demo data", "postgrest", "worker", "replica"}, second
+    assert set(s2) >= {
+        "cluster", "postgres", "database", "schema", "demo data", "postgrest", "worker", "replica"
+    }, second
     for step, message in s2.items():
         assert any(word in message for word in UNCHANGED), f"second up changed {step}: {message}"
     assert "nothing changed" in second
@@ -266,7 +270,9 @@ def test_a_state_folder_deleted_by_hand_leaves_no_stale_cluster_behind(tmp_path:
 
 
 @pytest.mark.parametrize(("total_kb", "mb"), [(2_000_000, 488), (400_000, 128), (64_000_000, 1024)])
-def test_shared_buffers_is_a_quarter_of_the_memory_between_128mb_and_1gb(tmp_path: Path, total_kb: int, mb: int) -> None:
+def test_shared_buffers_is_a_quarter_of_the_memory_between_128mb_and_1gb(
+    tmp_path: Path, total_kb: int, mb: int
+) -> None:
     from motovault.stack.cluster import shared_buffers_mb
 
     meminfo = tmp_path / "meminfo"
