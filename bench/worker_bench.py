@@ -1,6 +1,6 @@
 """The VIN decode worker end to end, and rpc/decode_vin against GET /vehicles, in one run.
 
-    .venv/bin/python bench/worker_bench.py [--count 100000] [--batch 1000] [--writers 2] [--seconds 10] \
+    .venv/bin/python bench/worker_bench.py [--count 100000] [--batch 1000] [--writers 2] [--seconds 10] \\
         [--concurrency 16]
 
 1. A scratch database (``motovault_bench``, dropped afterwards unless --keep) gets the
