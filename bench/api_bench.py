@@ -226,13 +226,25 @@ def wrk_script(path: Path, requests: list[tuple[str, dict[str, str]]]) -> None:
     lines = []
     for target, headers in requests:
         hdrs = ", ".join(f"[{lua_string(k)}] = {lua_string(v)}" for k, v in headers.items())
-        lines.append(f'    {{{lua_string(target)}, {{{hdrs}}}}},')
+        lines.append(f"    {{{lua_string(target)}, {{{hdrs}}}}},")
     path.write_text(WRK_SCRIPT % {"requests": "\n".join(lines)})
 
 
 def run_wrk(url: str, script: Path, connections: int, threads: int, duration: int) -> dict[str, Any]:
-    cmd = ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{duration}s", "--timeout", "10s",
-           "-s", str(script), url]
+    cmd = [
+        "wrk",
+        "-t",
+        str(threads),
+        "-c",
+        str(connections),
+        "-d",
+        f"{duration}s",
+        "--timeout",
+        "10s",
+        "-s",
+        str(script),
+        url,
+    ]
     out = subprocess.run(cmd, capture_output=True, text=True, check=False)
     if out.returncode != 0:
         raise RuntimeError(f"wrk failed ({out.returncode}): {out.stderr.strip() or out.stdout.strip()}")
@@ -310,8 +322,14 @@ def foreign_token(conn: psycopg.Connection[Any], user_id: str, tenant_id: str) -
     return str(row[0])
 
 
-def check_responses(full: PostgrestServer, behind: PostgrestServer, base: PostgrestServer,
-                    owners: list[tuple[str, str]], tokens: dict[str, str], foreign: str) -> None:
+def check_responses(
+    full: PostgrestServer,
+    behind: PostgrestServer,
+    base: PostgrestServer,
+    owners: list[tuple[str, str]],
+    tokens: dict[str, str],
+    foreign: str,
+) -> None:
     """Both sides answer 50 rows of the asked tenant (and the full stack refuses a foreign tenant
     unless an experiment switched its pre-request off)."""
     with httpx.Client(timeout=10) as client:
@@ -323,8 +341,9 @@ def check_responses(full: PostgrestServer, behind: PostgrestServer, base: Postgr
             for side, resp in (("full stack", r), ("front door", d), ("baseline", b)):
                 rows = resp.json() if resp.status_code == 200 else None
                 if not rows or len(rows) != 50 or {row["tenant_id"] for row in rows} != {tenant_id}:
-                    raise RuntimeError(f"{side}: GET /vehicles for tenant {tenant_id} gave "
-                                       f"{resp.status_code} {resp.text[:300]}")
+                    raise RuntimeError(
+                        f"{side}: GET /vehicles for tenant {tenant_id} gave {resp.status_code} {resp.text[:300]}"
+                    )
             if set(r.json()[0]) != set(b.json()[0]):
                 raise RuntimeError("full stack and baseline return different columns")
         if full.extra_env.get("PGRST_DB_PRE_REQUEST") == "":
@@ -344,18 +363,21 @@ def postgrest_version() -> str:
 
 def table(results: dict[str, Any]) -> str:
     rows = [("", "req/s", "p50 ms", "p99 ms", "non-2xx")]
-    for key, label in (("full_stack", "full stack (JWT, pre-request, RLS, view)"),
-                       ("front_door", "full stack through the front door (nginx)"),
-                       ("baseline", "baseline (plain table, anon)")):
+    for key, label in (
+        ("full_stack", "full stack (JWT, pre-request, RLS, view)"),
+        ("front_door", "full stack through the front door (nginx)"),
+        ("baseline", "baseline (plain table, anon)"),
+    ):
         r = results[key]
         rows.append((label, f"{r['req_per_s']:,.0f}", f"{r['p50_ms']:.2f}", f"{r['p99_ms']:.2f}", str(r["non_2xx"])))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    lines = ["  ".join(c.ljust(widths[0]) if i == 0 else c.rjust(widths[i]) for i, c in enumerate(row))
-             for row in rows]
+    lines = ["  ".join(c.ljust(widths[0]) if i == 0 else c.rjust(widths[i]) for i, c in enumerate(row)) for row in rows]
     lines.insert(1, "-" * len(lines[0]))
     ratio = results["ratio"]
-    lines.append(f"ratio full/baseline: {ratio:.1%}, front door/baseline: {results['ratio_front_door']:.1%}"
-                 f"  (target >= {TARGET_RATIO:.0%}: {'ok' if results['target_met'] else 'MISSED'})")
+    lines.append(
+        f"ratio full/baseline: {ratio:.1%}, front door/baseline: {results['ratio_front_door']:.1%}"
+        f"  (target >= {TARGET_RATIO:.0%}: {'ok' if results['target_met'] else 'MISSED'})"
+    )
     return "\n".join(lines)
 
 
@@ -367,10 +389,21 @@ def main() -> int:
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--duration", type=int, default=20, help="seconds of measured load per side")
     ap.add_argument("--rounds", type=int, default=4, help="the sides alternate in this many slices of --duration")
-    ap.add_argument("--full-env", action="append", default=[], metavar="PGRST_X=VALUE",
-                    help="extra environment for the full-stack PostgREST only (experiments)")
-    ap.add_argument("--sql", type=Path, action="append", default=[], metavar="FILE",
-                    help="SQL run as superuser in the scratch database after the load (experiments)")
+    ap.add_argument(
+        "--full-env",
+        action="append",
+        default=[],
+        metavar="PGRST_X=VALUE",
+        help="extra environment for the full-stack PostgREST only (experiments)",
+    )
+    ap.add_argument(
+        "--sql",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="SQL run as superuser in the scratch database after the load (experiments)",
+    )
     ap.add_argument("--warmup", type=int, default=3, help="seconds of load per side before measuring")
     ap.add_argument("--output", type=Path, default=RESULTS)
     ap.add_argument("--keep", action="store_true", help="keep the scratch database")
@@ -398,7 +431,9 @@ def main() -> int:
         started_cluster = not cluster.running(load_settings())
         settings = ensure_cluster()
         with database.superuser_connect(settings) as admin:
-            admin.execute(sql.SQL("create database {} owner {}").format(sql.Identifier(name), sql.Identifier(OWNER_ROLE)))
+            admin.execute(
+                sql.SQL("create database {} owner {}").format(sql.Identifier(name), sql.Identifier(OWNER_ROLE))
+            )
             created = True
         progress(f"sqitch deploy into scratch database {name}")
         database.sqitch(settings, name, "deploy")
@@ -407,7 +442,9 @@ def main() -> int:
             data = load(conn, args.tenants, args.vehicles)
             for path in args.sql:
                 conn.execute(path.read_text())
-            owners = [(str(t), str(u)) for t, u in conn.execute("select tenant_id, user_id from bench_tenants order by n")]
+            owners = [
+                (str(t), str(u)) for t, u in conn.execute("select tenant_id, user_id from bench_tenants order by n")
+            ]
             tokens = session_tokens(conn, TOKEN_TTL)
             foreign = foreign_token(conn, owners[0][1], owners[1][0])
             pg_version = conn.execute("show server_version").fetchone()[0]  # type: ignore[index]
@@ -418,23 +455,28 @@ def main() -> int:
         servers.append(full)
         # the front door as `make up` runs it: one worker per core, access log, default limits, and
         # PostgREST (a second one, same settings) on a unix socket in the front door's home
-        door = HarnessFrontDoor(harness_options(workers="auto", access_log=True, auth_rate="10r/m", auth_burst=10,
-                                                cors_origins=()), unix_socket=True)
+        door = HarnessFrontDoor(
+            harness_options(workers="auto", access_log=True, auth_rate="10r/m", auth_burst=10, cors_origins=()),
+            unix_socket=True,
+        )
         behind = PostgrestServer(settings, name, extra_env=full_env, front=door).start()
         servers.append(behind)
-        base = PostgrestServer(settings, name, extra_env={"PGRST_DB_SCHEMAS": "bench_plain", "PGRST_DB_PRE_REQUEST": ""},
-                               front=None).start()
+        base = PostgrestServer(
+            settings, name, extra_env={"PGRST_DB_SCHEMAS": "bench_plain", "PGRST_DB_PRE_REQUEST": ""}, front=None
+        ).start()
         servers.append(base)
         check_responses(full, behind, base, owners, tokens, foreign)
         load_before = list(os.getloadavg())  # other work on a shared machine shows here
 
         with tempfile.TemporaryDirectory(prefix="api_bench_") as tmp:
             full_lua, base_lua = Path(tmp) / "full.lua", Path(tmp) / "base.lua"
-            wrk_script(full_lua, [("/vehicles?limit=50", {"Authorization": f"Bearer {tokens[t]}"})
-                                  for t, _ in owners])
+            wrk_script(full_lua, [("/vehicles?limit=50", {"Authorization": f"Bearer {tokens[t]}"}) for t, _ in owners])
             wrk_script(base_lua, [(f"/vehicles?limit=50&tenant_id=eq.{t}", {}) for t, _ in owners])
-            sides = (("full_stack", full.bare_url, full_lua), ("front_door", behind.url, full_lua),
-                     ("baseline", base.url, base_lua))
+            sides = (
+                ("full_stack", full.bare_url, full_lua),
+                ("front_door", behind.url, full_lua),
+                ("baseline", base.url, base_lua),
+            )
             if args.warmup > 0:
                 for key, url, lua in sides:
                     progress(f"warm-up {key} {args.warmup} s")
@@ -445,40 +487,61 @@ def main() -> int:
             per_round = max(1, round(args.duration / args.rounds))
             for n in range(args.rounds):
                 for key, url, lua in sides:
-                    progress(f"round {n + 1}/{args.rounds}: {key}, {args.connections} connections,"
-                             f" {args.threads} threads, {per_round} s")
+                    progress(
+                        f"round {n + 1}/{args.rounds}: {key}, {args.connections} connections,"
+                        f" {args.threads} threads, {per_round} s"
+                    )
                     slices[key].append(run_wrk(url, lua, args.connections, args.threads, per_round))
             results = {key: combine(runs) for key, runs in slices.items()}
             progress("done", end=True)
 
         ratio = results["full_stack"]["req_per_s"] / results["baseline"]["req_per_s"]
         ratio_door = results["front_door"]["req_per_s"] / results["baseline"]["req_per_s"]
-        results.update({
-            "ratio": round(ratio, 3),
-            "ratio_front_door": round(ratio_door, 3),
-            "target_ratio": TARGET_RATIO,
-            "target_met": ratio >= TARGET_RATIO and ratio_door >= TARGET_RATIO
-            and all(results[key]["non_2xx"] == 0 for key in ("full_stack", "front_door", "baseline")),
-        })
+        results.update(
+            {
+                "ratio": round(ratio, 3),
+                "ratio_front_door": round(ratio_door, 3),
+                "target_ratio": TARGET_RATIO,
+                "target_met": ratio >= TARGET_RATIO
+                and ratio_door >= TARGET_RATIO
+                and all(results[key]["non_2xx"] == 0 for key in ("full_stack", "front_door", "baseline")),
+            }
+        )
         report = {
             "benchmark": "GET /vehicles?limit=50: full stack vs plain PostgREST",
             "command": (".venv/bin/python bench/api_bench.py " + shlex.join(sys.argv[1:])).rstrip(),
             "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-            "machine": {"cpus": os.cpu_count(), "platform": platform.platform(),
-                        "loadavg_1_5_15_before": load_before, "loadavg_1_5_15_after": list(os.getloadavg()),
-                        "postgresql": pg_version, "postgrest": postgrest_version()},
-            "load": {"tool": "wrk", "connections": args.connections, "threads": args.threads,
-                     "duration_s": args.duration, "rounds": args.rounds, "warmup_s": args.warmup,
-                     "full_stack_env": full_env, "sql": [str(p) for p in args.sql],
-                     "rotation": f"{len(owners)} tenants, one owner session token each, round robin"},
+            "machine": {
+                "cpus": os.cpu_count(),
+                "platform": platform.platform(),
+                "loadavg_1_5_15_before": load_before,
+                "loadavg_1_5_15_after": list(os.getloadavg()),
+                "postgresql": pg_version,
+                "postgrest": postgrest_version(),
+            },
+            "load": {
+                "tool": "wrk",
+                "connections": args.connections,
+                "threads": args.threads,
+                "duration_s": args.duration,
+                "rounds": args.rounds,
+                "warmup_s": args.warmup,
+                "full_stack_env": full_env,
+                "sql": [str(p) for p in args.sql],
+                "rotation": f"{len(owners)} tenants, one owner session token each, round robin",
+            },
             "data": data,
-            "requests": {"full_stack": "GET /vehicles?limit=50 with Authorization: Bearer <owner session token (sid)>",
-                         "front_door": "the same, through nginx (motovault.frontdoor) in front of a PostgREST on a unix socket",
-                         "baseline": "GET /vehicles?limit=50&tenant_id=eq.<tenant> (schema bench_plain, anon)"},
+            "requests": {
+                "full_stack": "GET /vehicles?limit=50 with Authorization: Bearer <owner session token (sid)>",
+                "front_door": "the same, through nginx (motovault.frontdoor) in front of a PostgREST on a unix socket",
+                "baseline": "GET /vehicles?limit=50&tenant_id=eq.<tenant> (schema bench_plain, anon)",
+            },
             **results,
         }
-        print(f"\nGET /vehicles?limit=50 — {args.vehicles:,} vehicles across {args.tenants:,} tenants, "
-              f"wrk {args.connections} connections / {args.threads} threads / {args.duration} s per side\n")
+        print(
+            f"\nGET /vehicles?limit=50 — {args.vehicles:,} vehicles across {args.tenants:,} tenants, "
+            f"wrk {args.connections} connections / {args.threads} threads / {args.duration} s per side\n"
+        )
         print(table(results))
         args.output.parent.mkdir(parents=True, exist_ok=True)
         args.output.write_text(json.dumps(report, indent=2) + "\n")

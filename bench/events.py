@@ -75,7 +75,9 @@ def vehicles_of(tenant: int) -> int:
 def progress(label: str, done: int, total: int, started: float) -> None:
     rate = done / max(time.perf_counter() - started, 1e-9)
     eta = (total - done) / rate if rate else 0
-    sys.stderr.write(f"\r{label}: {done:,}/{total:,} ({100 * done / total:5.1f}%) {rate:,.0f} rows/s, eta {eta:,.0f}s   ")
+    sys.stderr.write(
+        f"\r{label}: {done:,}/{total:,} ({100 * done / total:5.1f}%) {rate:,.0f} rows/s, eta {eta:,.0f}s   "
+    )
     sys.stderr.flush()
 
 
@@ -136,7 +138,8 @@ def load(settings, name: str, events: int, seed: int) -> dict[str, float]:
         with conn.cursor() as cur:
             # ids are made here (random v4): the uuid v7 default costs the server a few microseconds a row
             with cur.copy(
-                "copy app.vehicle_events (tenant_id, id, vehicle_id, type, occurred_at, odometer, odometer_unit, payload,"
+                "copy app.vehicle_events (tenant_id, id, vehicle_id, type, occurred_at, odometer, odometer_unit,"
+                " payload,"
                 " created_at, updated_at) from stdin"
             ) as copy:
                 batch = []
@@ -149,7 +152,8 @@ def load(settings, name: str, events: int, seed: int) -> dict[str, float]:
                         odo = str(rnd.randrange(1, 300000))
                     else:
                         odo = unit = "\\N"
-                    batch.append(f"{tenant}\t{uuid.UUID(bytes=rnd.randbytes(16), version=4)}\t{vehicle}\t{kind}\t{at}\t{odo}\t"
+                    batch.append(f"{tenant}\t{uuid.UUID(bytes=rnd.randbytes(16), version=4)}\t{vehicle}\t{kind}\t"
+                                 f"{at}\t{odo}\t"
                                  f"{unit}\t{payloads[kind]}\t{stamp}\t{stamp}\n")
                     if len(batch) == 10_000:
                         copy.write("".join(batch))
@@ -161,7 +165,9 @@ def load(settings, name: str, events: int, seed: int) -> dict[str, float]:
             sys.stderr.write("\n")
         timings["copy_events_s"] = time.perf_counter() - t0
         try:
-            conn.execute(f"alter table app.vehicle_events add constraint vehicle_events_payload_valid {check} not valid")
+            conn.execute(
+                f"alter table app.vehicle_events add constraint vehicle_events_payload_valid {check} not valid"
+            )
         except psycopg.Error as exc:  # not every version takes NOT VALID checks on partitioned tables
             sys.stderr.write(f"payload CHECK not restored ({exc}); reads do not depend on it\n")
         t0 = time.perf_counter()
@@ -322,7 +328,8 @@ def main(argv: list[str] | None = None) -> int:
         suffix = "" if scale["tenants"] == 10_000 else f"-tenants-{scale['tenants']}"
         (out_dir / f"events-{events}{suffix}.json").write_text(json.dumps(report[events], indent=2) + "\n")
         load_line = (f" (COPY {scale['load']['copy_events_s']:.1f}s, {scale['load']['events_bytes'] / 2**20:,.0f} MiB)"
-                     if "copy_events_s" in scale["load"] else f" (reused; sqitch deploy {scale['load']['deploy_s']:.1f}s)")
+                     if "copy_events_s" in scale["load"]
+                     else f" (reused; sqitch deploy {scale['load']['deploy_s']:.1f}s)")
         print(f"\n== {events:,} events, {scale['tenants']:,} tenants{load_line}")
         for key, s in summary.items():
             print(f"  {key:<36} median {s['median_ms']:7.3f} ms (plan {s['median_planning_ms']:.3f} + exec "

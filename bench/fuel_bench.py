@@ -70,7 +70,8 @@ class Progress:
             pct = 100 * self.done / self.total
             bar = "#" * int(pct / 5)
             eta = (self.total - self.done) / rate if rate else 0
-            print(f"\r{self.label:<12} [{bar:<20}] {pct:5.1f}% {self.done:>11,}/{self.total:,} {rate:>9,.0f} rows/s eta {eta:5.0f}s",
+            print(f"\r{self.label:<12} [{bar:<20}] {pct:5.1f}% {self.done:>11,}/{self.total:,} "
+                  f"{rate:>9,.0f} rows/s eta {eta:5.0f}s",
                   end="", file=sys.stderr, flush=True)
             if self.done >= self.total:
                 print(file=sys.stderr)
@@ -150,7 +151,8 @@ def build(settings, rows: int) -> str:
                     v = k % VEHICLES_PER_TENANT + 1
                     due_on = (TODAY + timedelta(days=(k * 17 + i) % 90 - 20)).isoformat()
                     yield (tenant_id(i), f"{i:08x}-0000-7000-9000-{k:012x}", vehicle_id(i, v), f"Reminder {k}",
-                           "maintenance", due_on if k != 4 else None, None if k != 4 else 10_000_000, "km", "open", f"k{k}")
+                           "maintenance", due_on if k != 4 else None, None if k != 4 else 10_000_000, "km", "open",
+                           f"k{k}")
 
         copy_rows(conn, "app.reminders",
                   ["tenant_id", "id", "vehicle_id", "title", "category", "due_on", "due_odometer", "odometer_unit",
@@ -206,7 +208,9 @@ def measure(settings, name: str, samples: int, repeat: int) -> dict[str, float]:
             ):
                 exec_ms(conn, sql, params)  # warm-up
                 out[key].extend(exec_ms(conn, sql, params) for _ in range(repeat))
-    return {k: statistics.median(v) for k, v in out.items()} | {k + "_p95": sorted(v)[int(len(v) * 0.95) - 1] for k, v in out.items()}
+    return {k: statistics.median(v) for k, v in out.items()} | {
+        k + "_p95": sorted(v)[int(len(v) * 0.95) - 1] for k, v in out.items()
+    }
 
 
 def bulk_insert(settings, name: str, insert_rows: int) -> dict[str, float]:
@@ -218,7 +222,9 @@ def bulk_insert(settings, name: str, insert_rows: int) -> dict[str, float]:
         rounds = max(insert_rows // batch // 2, 1)
         for r in range(rounds * 2):
             mode = "with_audit" if r % 2 == 0 else "without_audit"
-            admin.execute(f"alter table app.fuel_logs {'enable' if mode == 'with_audit' else 'disable'} trigger fuel_logs_audit")
+            admin.execute(
+                f"alter table app.fuel_logs {'enable' if mode == 'with_audit' else 'disable'} trigger fuel_logs_audit"
+            )
             tenant = 1 + r % 50
             as_tenant(conn, tenant)
             vid = vehicle_id(tenant, 2)
@@ -232,8 +238,11 @@ def bulk_insert(settings, name: str, insert_rows: int) -> dict[str, float]:
             t0 = time.perf_counter()
             conn.execute(
                 """
-                insert into app.fuel_logs (vehicle_id, filled_on, filled_time, odometer, volume, price_per_unit, currency, is_full)
-                select %s, (%s::timestamp + make_interval(secs => g))::date, (%s::timestamp + make_interval(secs => g))::time,
+                insert into app.fuel_logs
+                    (vehicle_id, filled_on, filled_time, odometer, volume, price_per_unit, currency, is_full)
+                select %s,
+                       (%s::timestamp + make_interval(secs => g))::date,
+                       (%s::timestamp + make_interval(secs => g))::time,
                        %s + g, 40, 1.799, 'EUR', g %% 10 <> 5
                 from generate_series(1, %s) as g
                 """,

@@ -74,7 +74,9 @@ def main() -> None:
             conn.execute("explain (analyze, format json) " + sql, (lat, lng))
             plan = conn.execute("explain (analyze, format json) " + sql, (lat, lng)).fetchone()[0]
             times.append(float(plan[0]["Execution Time"]))
-            counts.append(conn.execute("select count(*) from api.stations_near(%s, %s, 10, 20)", (lat, lng)).fetchone()[0])
+            counts.append(
+                conn.execute("select count(*) from api.stations_near(%s, %s, 10, 20)", (lat, lng)).fetchone()[0]
+            )
     print(f"\n== stations_near(lat, lng, 10 km, 20) over {args.stations:,} stations ==")
     print(f"  median {statistics.median(times):.3f} ms   p95 {sorted(times)[int(len(times) * 0.95) - 1]:.3f} ms"
           f"   rows returned (median) {statistics.median(counts):.0f}")

@@ -97,11 +97,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         print(json.dumps(figures))
     else:
-        print(f"VINs per round        {len(vins):,} ({args.rounds} rounds, {cpus}, vPIC data {figures['data_version']})")
+        print(f"VINs per round        {len(vins):,} ({args.rounds} rounds, {cpus}, "
+              f"vPIC data {figures['data_version']})")
         print(f"ultravin.decode_batch {base:>10,.0f} VINs/s (best round)")
         print(f"motovault decode_many {full:>10,.0f} VINs/s (best round; validate + decode + normalize)")
         print(f"ultravin, gc paused   {nogc:>10,.0f} VINs/s (best round; the stricter baseline)")
-        print(f"ratio                 {full / base:>10.1%} (median per round {statistics.median(ratios):.1%}; target >= {TARGET:.0%})")
+        print(f"ratio                 {full / base:>10.1%} "
+              f"(median per round {statistics.median(ratios):.1%}; target >= {TARGET:.0%})")
         print(f"ratio vs gc paused    {full / nogc:>10.1%}")
     return 0 if full / base >= TARGET else 1
 

@@ -1,6 +1,7 @@
 """The VIN decode worker end to end, and rpc/decode_vin against GET /vehicles, in one run.
 
-    .venv/bin/python bench/worker_bench.py [--count 100000] [--batch 1000] [--writers 2] [--seconds 10] [--concurrency 16]
+    .venv/bin/python bench/worker_bench.py [--count 100000] [--batch 1000] [--writers 2] [--seconds 10] \\
+        [--concurrency 16]
 
 1. A scratch database (``motovault_bench``, dropped afterwards unless --keep) gets the
    whole sqitch plan, one tenant, and ``--count`` vehicles with distinct VINs from
@@ -95,7 +96,9 @@ def setup_database(settings, name: str, count: int) -> tuple[str, str, list[str]
 def drain(settings, name: str, batch: int, pipeline: bool = True, writers: int = 1) -> dict:  # type: ignore[no-untyped-def]
     """Drain the queue as `motovault worker --once` does (Worker.drain: with ``pipeline``, the next
     batch is claimed and decoded in a thread while the previous one is written)."""
-    with Worker(settings.dsn(name, OWNER_ROLE), batch_size=batch, quiet=True, pipeline=pipeline, writers=writers) as worker:
+    with Worker(
+        settings.dsn(name, OWNER_ROLE), batch_size=batch, quiet=True, pipeline=pipeline, writers=writers
+    ) as worker:
         finished = threading.Event()
 
         def report() -> None:
@@ -123,7 +126,9 @@ def drain(settings, name: str, batch: int, pipeline: bool = True, writers: int =
     }
 
 
-async def hammer(client: httpx.AsyncClient, method: str, url: str, body: dict | None, seconds: float, concurrency: int) -> float:
+async def hammer(
+    client: httpx.AsyncClient, method: str, url: str, body: dict | None, seconds: float, concurrency: int
+) -> float:
     stop = time.monotonic() + seconds
     count = 0
     errors = 0
@@ -195,14 +200,21 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(result))
     else:
         w, a = worker, api
-        print(f"worker   {w['jobs']:,} queued VINs -> cache -> vehicles in {w['seconds']} s: {w['vins_per_s']:,} VINs/s "
-              f"(target >= {TARGET_VINS_PER_S:,}; batch {w['batch']}, {w['writers']} writers; {w['undecodable']} undecodable, "
+        print(f"worker   {w['jobs']:,} queued VINs -> cache -> vehicles in {w['seconds']} s: "
+              f"{w['vins_per_s']:,} VINs/s "
+              f"(target >= {TARGET_VINS_PER_S:,}; batch {w['batch']}, {w['writers']} writers; "
+              f"{w['undecodable']} undecodable, "
               f"{w['vehicles_filled']:,} vehicles filled, {w['jobs_left']} jobs left)")
         if a is not None:
-            print(f"api      POST rpc/decode_vin (cached VIN) {a['rpc_decode_vin_req_s']:,} req/s vs GET /vehicles?limit=1 "
+            print(f"api      POST rpc/decode_vin (cached VIN) {a['rpc_decode_vin_req_s']:,} req/s "
+                  f"vs GET /vehicles?limit=1 "
                   f"{a['get_vehicles_req_s']:,} req/s: {a['ratio']:.0%} (target >= {TARGET_RATIO:.0%}; "
                   f"{a['concurrency']} connections, {a['seconds_each']} s each)")
-    ok = worker["vins_per_s"] >= TARGET_VINS_PER_S and worker["jobs_left"] == 0 and (api is None or api["ratio"] >= TARGET_RATIO)
+    ok = (
+        worker["vins_per_s"] >= TARGET_VINS_PER_S
+        and worker["jobs_left"] == 0
+        and (api is None or api["ratio"] >= TARGET_RATIO)
+    )
     return 0 if ok else 1
 
 

@@ -163,9 +163,19 @@ def test_another_users_session_cannot_be_revoked(api: PostgrestServer) -> None:
 def test_change_password_signs_out_the_other_sessions(api: PostgrestServer) -> None:
     address, phone = with_tenant(api)
     laptop = sign_in(api, address)
-    wrong = rpc(api, "change_password", {"current_password": "not it at all", "new_password": "a new password 1"}, laptop["access_token"])
+    wrong = rpc(
+        api,
+        "change_password",
+        {"current_password": "not it at all", "new_password": "a new password 1"},
+        laptop["access_token"],
+    )
     assert wrong.status_code in (400, 401, 403)
-    changed = rpc(api, "change_password", {"current_password": PASSWORD, "new_password": "a new password 1"}, laptop["access_token"])
+    changed = rpc(
+        api,
+        "change_password",
+        {"current_password": PASSWORD, "new_password": "a new password 1"},
+        laptop["access_token"],
+    )
     assert changed.status_code in (200, 204), changed.text
     assert vehicles(api, phone["access_token"]).status_code == 401
     assert vehicles(api, laptop["access_token"]).status_code == 200
@@ -218,13 +228,17 @@ def test_an_expired_reset_token_does_nothing(api: PostgrestServer, api_db: Clone
     rpc(api, "request_password_reset", {"email": address})
     [mail] = outbox(api_db, "password_reset", address)
     with api_db.connect() as conn:
-        conn.execute("update auth_private.one_time_tokens set expires_at = now() - interval '1 second' where used_at is null")
+        conn.execute(
+            "update auth_private.one_time_tokens set expires_at = now() - interval '1 second' where used_at is null"
+        )
     response = rpc(api, "reset_password", {"token": mail["token"], "new_password": "never applied 1"})
     assert response.status_code == 400
     sign_in(api, address)
 
 
-def test_brute_force_slows_then_locks_and_the_unknown_email_is_treated_alike(api: PostgrestServer, api_db: ClonedDatabase) -> None:
+def test_brute_force_slows_then_locks_and_the_unknown_email_is_treated_alike(
+    api: PostgrestServer, api_db: ClonedDatabase
+) -> None:
     address = signed_up(api)
     stranger = email()
     answers: dict[str, list[int]] = {address: [], stranger: []}
@@ -239,12 +253,16 @@ def test_brute_force_slows_then_locks_and_the_unknown_email_is_treated_alike(api
 
     # ten failures lock the account for a while: fast-forward the waits, fail on to the lock
     with api_db.connect() as conn:
-        conn.execute("update auth_private.sign_in_failures set failures = 9, last_failure_at = now() - interval '2 days'")
+        conn.execute(
+            "update auth_private.sign_in_failures set failures = 9, last_failure_at = now() - interval '2 days'"
+        )
     assert rpc(api, "sign_in", {"email": address, "password": "guessing 123"}).status_code == 401
     with api_db.connect() as conn:
         locked = one_row(
             conn,
-            "select locked_until > now() + interval '10 minutes' from auth_private.sign_in_failures where email_key = %s",
+            "select locked_until > now() + interval '10 minutes' "
+            "from auth_private.sign_in_failures "
+            "where email_key = %s",
             (address,),
         )[0]
         conn.execute("update auth_private.sign_in_failures set last_failure_at = now() - interval '2 days'")
@@ -254,7 +272,9 @@ def test_brute_force_slows_then_locks_and_the_unknown_email_is_treated_alike(api
     # a password reset lifts the lock
     rpc(api, "request_password_reset", {"email": address})
     [mail] = outbox(api_db, "password_reset", address)
-    assert rpc(api, "reset_password", {"token": mail["token"], "new_password": "after the lock 1"}).status_code in (200, 204)
+    assert rpc(
+        api, "reset_password", {"token": mail["token"], "new_password": "after the lock 1"}
+    ).status_code in (200, 204)
     sign_in(api, address, "after the lock 1")
 
 
@@ -264,7 +284,9 @@ def test_switching_tenants_by_refresh_needs_a_membership(api: PostgrestServer) -
     switched = rpc(api, "refresh", {"refresh_token": home["refresh_token"], "tenant_id": work_id})
     assert switched.status_code == 200 and switched.json()["tenant_id"] == work_id
     _, stranger = with_tenant(api, "Elsewhere")
-    refused = rpc(api, "refresh", {"refresh_token": switched.json()["refresh_token"], "tenant_id": stranger["tenant_id"]})
+    refused = rpc(
+        api, "refresh", {"refresh_token": switched.json()["refresh_token"], "tenant_id": stranger["tenant_id"]}
+    )
     assert refused.status_code == 403
     assert stranger["tenant_id"] not in refused.text or "tenant_id" in refused.json()["message"]
     # sign in straight into a tenant

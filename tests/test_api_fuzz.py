@@ -15,12 +15,18 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable
+from typing import Any, Protocol
 
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, settings
+from schemathesis import Case
 from schemathesis.checks import not_a_server_error
+from schemathesis.schemas import BaseSchema
 
+from motovault.testing.postgrest_proc import PostgrestServer
+from support.databases import ClonedDatabase
 from support.hardening import DEMO_TENANT, load_demo
 from support.tenancy_world import seed
 
@@ -35,11 +41,28 @@ COVERAGE = os.environ.get("MOTOVAULT_FUZZ_COVERAGE") == "1"
 PHASES = [Phase.explicit, Phase.generate, Phase.shrink] if COVERAGE else [Phase.generate, Phase.shrink]
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
-STATS: dict = {"requests": 0, "by_status": {}}
+STATS: dict[str, Any] = {"requests": 0, "by_status": {}}
+
+
+class ResponseLike(Protocol):
+    """What the tenant oracle reads of a response (schemathesis' Response, or a fake)."""
+
+    @property
+    def status_code(self) -> int: ...
+
+    @property
+    def text(self) -> str: ...
+
+    def json(self) -> Any: ...
+
+
+class CaseLike(Protocol):
+    @property
+    def path(self) -> str: ...
 
 
 @pytest.fixture(scope="module")
-def foreign_ids(api_db) -> set[str]:
+def foreign_ids(api_db: ClonedDatabase) -> set[str]:
     """Every id that belongs to another tenant: its rows in every tenant table, the tenant, its users.
     The database gets its role timeouts first, as deployed (app_user: 5 s)."""
 
@@ -72,12 +95,12 @@ def foreign_ids(api_db) -> set[str]:
 
 
 @pytest.fixture(scope="module")
-def token(api, foreign_ids) -> str:
+def token(api: PostgrestServer, foreign_ids: set[str]) -> str:
     return api.token(DEMO_MEMBER, DEMO_TENANT)
 
 
 @pytest.fixture(scope="module")
-def openapi(api, token):
+def openapi(api: PostgrestServer, token: str) -> BaseSchema:
     with api.client(token) as client:
         document = client.get("/").json()
     assert document["swagger"] == "2.0"
@@ -87,8 +110,8 @@ def openapi(api, token):
 schema = schemathesis.pytest.from_fixture("openapi")
 
 
-def no_other_tenant(foreign_ids: set[str]):
-    def check(ctx, response, case) -> None:
+def no_other_tenant(foreign_ids: set[str]) -> Callable[[object, ResponseLike, CaseLike], None]:
+    def check(ctx: object, response: ResponseLike, case: CaseLike) -> None:
         leaked = set(UUID.findall(response.text or "")) & foreign_ids
         if leaked:
             raise AssertionError(f"response carries {len(leaked)} id(s) of another tenant, e.g. {sorted(leaked)[0]}")
@@ -101,7 +124,7 @@ def no_other_tenant(foreign_ids: set[str]):
     return check
 
 
-def is_postgrest_utf8_crash(response) -> bool:
+def is_postgrest_utf8_crash(response: ResponseLike) -> bool:
     # see test_api_hostile.UTF8_OUTSIDE_JSON: PostgREST answers before any SQL runs
     return response.status_code == 500 and response.text == "Something went wrong"
 
@@ -115,7 +138,7 @@ def is_postgrest_utf8_crash(response) -> bool:
     database=None,
     phases=PHASES,
 )
-def test_api_fuzz(case, api, token, foreign_ids):
+def test_api_fuzz(case: Case[Any], api: PostgrestServer, token: str, foreign_ids: set[str]) -> None:
     response = case.call(base_url=api.url, headers={"Authorization": f"Bearer {token}"}, timeout=30)
     STATS["requests"] += 1
     STATS["by_status"][response.status_code] = STATS["by_status"].get(response.status_code, 0) + 1
@@ -125,14 +148,14 @@ def test_api_fuzz(case, api, token, foreign_ids):
     case.validate_response(response, checks=[not_a_server_error, no_other_tenant(foreign_ids)])
 
 
-def test_fuzzing_sent_enough_requests_and_the_server_survived(api, token):
+def test_fuzzing_sent_enough_requests_and_the_server_survived(api: PostgrestServer, token: str) -> None:
     print(f"\nschemathesis: {STATS['requests']} requests, statuses {dict(sorted(STATS['by_status'].items()))}")
     assert STATS["requests"] >= MIN_REQUESTS, STATS
     with api.client(token) as client:
         assert client.get("/vehicles", params={"limit": "1"}).status_code == 200
 
 
-def test_the_tenant_oracle_catches_a_leak(foreign_ids):
+def test_the_tenant_oracle_catches_a_leak(foreign_ids: set[str]) -> None:
     """The check above is not vacuous: a response with another tenant's id fails it."""
 
     class FakeResponse:
@@ -141,7 +164,7 @@ def test_the_tenant_oracle_catches_a_leak(foreign_ids):
         def __init__(self, text: str) -> None:
             self.text = text
 
-        def json(self):
+        def json(self) -> Any:
             import json
 
             return json.loads(self.text)

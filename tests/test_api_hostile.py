@@ -38,6 +38,7 @@ def settings_module():
 
     return SETTINGS
 
+
 pytestmark = pytest.mark.api
 
 JSON_HEADERS = {"Content-Type": "application/json"}
@@ -118,7 +119,9 @@ class Recorder:
 
     def report(self) -> None:
         TOTAL["cases"] += self.cases
-        assert not self.failures, f"{len(self.failures)} of {self.cases} hostile cases misbehaved:\n" + "\n".join(self.failures)
+        assert not self.failures, f"{len(self.failures)} of {self.cases} hostile cases misbehaved:\n" + "\n".join(
+            self.failures
+        )
         assert self.cases > 0
 
 
@@ -259,7 +262,9 @@ def test_nul_bytes_in_filters_do_not_fail_the_server(api_db, client, endpoints, 
             before = rec.counts()
             got = client.get(ep.path, params={col.name: "eq.a\x00b"})
             rec.cases += 1
-            if got.status_code >= 500 or any(r.get("tenant_id", DEMO_TENANT) != DEMO_TENANT for r in (got.json() if got.status_code == 200 else [])):
+            if got.status_code >= 500 or any(
+                r.get("tenant_id", DEMO_TENANT) != DEMO_TENANT for r in (got.json() if got.status_code == 200 else [])
+            ):
                 rec.failures.append(f"GET {ep.name} NUL in {col.name} filter: {got.status_code} {got.text[:200]}")
             rec.no_write(f"GET {ep.name} NUL filter", before)
     rec.report()
@@ -270,7 +275,11 @@ def test_invalid_utf8_json_bodies_are_refused(api_db, client, endpoints, sample_
     for ep in endpoints:
         row = target(ep, sample_rows)
         col = ep.body_column()
-        for label, raw in (("0xff 0xfe", b"a\xff\xfeb"), ("overlong /", b"\xc0\xaf"), ("UTF-16 surrogate", b"\xed\xa0\x80")):
+        for label, raw in (
+            ("0xff 0xfe", b"a\xff\xfeb"),
+            ("overlong /", b"\xc0\xaf"),
+            ("UTF-16 surrogate", b"\xed\xa0\x80"),
+        ):
             body = b'{"' + col.encode() + b'": "' + raw + b'"}'
             post(rec, ep, f"invalid UTF-8 {label}", body, codes=(400,))
             patch(rec, ep, row, f"invalid UTF-8 {label}", body, codes=(400,))
@@ -314,8 +323,9 @@ def test_invalid_utf8_in_the_query_string_gets_a_json_400_and_writes_nothing(api
     rec = Recorder(api_db, client)
     before = rec.counts()
     for method in ("GET", "PATCH", "DELETE"):
-        response = client.request(method, "/vehicles" + query, content=b"{}" if method == "PATCH" else b"",
-                                  headers=JSON_HEADERS)
+        response = client.request(
+            method, "/vehicles" + query, content=b"{}" if method == "PATCH" else b"", headers=JSON_HEADERS
+        )
         _assert_refused_by_the_front_door(response, "query string:")
     rec.no_write(label, before)
     assert client.get("/vehicles", params={"limit": "1", "make": "eq.Citroën"}).status_code == 200, "valid UTF-8 passes"
@@ -328,25 +338,42 @@ def test_invalid_utf8_in_a_header_gets_a_json_400_naming_it(api, api_db, client,
     before = rec.counts()
     token = client.headers["Authorization"].encode()
     for method, body in (("GET", b""), ("POST", b'{"display_name": "never"}')):
-        response = _raw_request(api.url, method, "/vehicles", [(b"Authorization", token), (b"Content-Type", b"application/json"),
-                                                          (name.encode(), value)], body)
+        response = _raw_request(
+            api.url,
+            method,
+            "/vehicles",
+            [(b"Authorization", token), (b"Content-Type", b"application/json"), (name.encode(), value)],
+            body,
+        )
         _assert_refused_by_the_front_door(response, f"header {name}:")
     # the same header repeated, the bad value second, is refused too
-    response = _raw_request(api.url, "GET", "/vehicles", [(b"Authorization", token), (b"X-Client-Note", "é".encode()),
-                                                      (b"X-Client-Note", b"\xff")], b"")
+    response = _raw_request(
+        api.url,
+        "GET",
+        "/vehicles",
+        [(b"Authorization", token), (b"X-Client-Note", "é".encode()), (b"X-Client-Note", b"\xff")],
+        b"",
+    )
     _assert_refused_by_the_front_door(response, "header X-Client-Note:")
     rec.no_write(name, before)
     assert not rec.failures, rec.failures
 
 
-def _raw_request(base_url: str, method: str, path: str, headers: list[tuple[bytes, bytes]], body: bytes) -> httpx.Response:
+def _raw_request(
+    base_url: str, method: str, path: str, headers: list[tuple[bytes, bytes]], body: bytes
+) -> httpx.Response:
     """httpx refuses non-ASCII header values: one request written on the socket by hand."""
     import socket
     from urllib.parse import urlsplit
 
     url = urlsplit(base_url)
-    head = [f"{method} {path} HTTP/1.1".encode(), f"Host: {url.netloc}".encode(), b"Connection: close",
-            f"Content-Length: {len(body)}".encode(), *(k + b": " + v for k, v in headers)]
+    head = [
+        f"{method} {path} HTTP/1.1".encode(),
+        f"Host: {url.netloc}".encode(),
+        b"Connection: close",
+        f"Content-Length: {len(body)}".encode(),
+        *(k + b": " + v for k, v in headers),
+    ]
     with socket.create_connection((url.hostname, url.port), timeout=30) as sock:
         sock.sendall(b"\r\n".join(head) + b"\r\n\r\n" + body)
         raw = b""
@@ -370,8 +397,11 @@ def test_bare_postgrest_answers_invalid_utf8_in_the_query_with_a_plain_500(api, 
     before = rec.counts()
     with httpx.Client(base_url=api.bare_url, headers=dict(client.headers), timeout=30) as bare:
         response = bare.get("/vehicles" + query)
-        assert response.status_code == 500 and not response.headers["content-type"].startswith("application/json"), \
-            (response.status_code, response.headers, response.text)
+        assert response.status_code == 500 and not response.headers["content-type"].startswith("application/json"), (
+            response.status_code,
+            response.headers,
+            response.text,
+        )
         assert bare.get("/vehicles", params={"limit": "1"}).status_code == 200, "PostgREST stopped answering"
     rec.no_write(label, before)
     assert not rec.failures, rec.failures
@@ -408,7 +438,14 @@ def test_huge_numbers_are_refused(api_db, client, endpoints, sample_rows):
     for ep in endpoints:
         row = target(ep, sample_rows)
         for col in ep.of(INT_TYPES | NUMERIC_TYPES):
-            for literal in ("1" + "0" * 400, "-1" + "0" * 400, "1e400", "1e1000000000", "9223372036854775808", '"1e400"'):
+            for literal in (
+                "1" + "0" * 400,
+                "-1" + "0" * 400,
+                "1e400",
+                "1e1000000000",
+                "9223372036854775808",
+                '"1e400"',
+            ):
                 patch(rec, ep, row, f"{col.name} = {literal[:20]}", f'{{"{col.name}": {literal}}}', codes=(400,))
     rec.report()
 
@@ -451,7 +488,7 @@ def test_dates_out_of_range_are_refused(api_db, client, endpoints, sample_rows):
 INJECTIONS = [
     "x' or '1'='1",
     "x'); drop table app.vehicles; --",
-    "x\"; select pg_sleep(3); --",
+    'x"; select pg_sleep(3); --',
     "1 or 1=1",
     "$$ || pg_sleep(3) || $$",
     "(select tenant_id from app.tenants limit 1)",
@@ -471,7 +508,9 @@ def test_sql_fragments_in_filters_are_values_not_sql(api_db, client, endpoints, 
                     rec.cases += 1
                     if got.status_code >= 500:
                         rec.failures.append(f"GET {ep.name} {col.name}={value}: {got.status_code} {got.text[:200]}")
-                    elif got.status_code == 200 and any(r.get("tenant_id", DEMO_TENANT) != DEMO_TENANT for r in got.json()):
+                    elif got.status_code == 200 and any(
+                        r.get("tenant_id", DEMO_TENANT) != DEMO_TENANT for r in got.json()
+                    ):
                         rec.failures.append(f"GET {ep.name} {col.name}={value}: another tenant's rows")
                     elif got.status_code == 200 and op in ("eq", "in") and got.json():
                         rec.failures.append(f"GET {ep.name} {col.name}={value}: matched {len(got.json())} rows")
@@ -494,7 +533,9 @@ def test_sql_fragments_in_filters_are_values_not_sql(api_db, client, endpoints, 
         for params in ({"limit": "(select 1)"}, {"offset": "0 union select 1"}, {"limit": "1;select pg_sleep(3)"}):
             got = client.get(ep.path, params=params)
             rec.cases += 1
-            if got.status_code >= 500 or (got.status_code == 200 and any(r.get("tenant_id", DEMO_TENANT) != DEMO_TENANT for r in got.json())):
+            if got.status_code >= 500 or (
+                got.status_code == 200 and any(r.get("tenant_id", DEMO_TENANT) != DEMO_TENANT for r in got.json())
+            ):
                 rec.failures.append(f"GET {ep.name} {params}: {got.status_code} {got.text[:200]}")
         col = ep.body_column()
         for on_conflict in ("id);drop table app.vehicles;--", "(select 1)"):
@@ -505,7 +546,9 @@ def test_sql_fragments_in_filters_are_values_not_sql(api_db, client, endpoints, 
                 headers={"Prefer": "resolution=merge-duplicates"},
             )
             # an append-only endpoint (no UPDATE privilege) refuses the upsert itself: 42501 -> 403
-            rec.expect_4xx(f"POST {ep.name} on_conflict={on_conflict}", upsert, codes=(400,) if ep.can_update else (400, 403))
+            rec.expect_4xx(
+                f"POST {ep.name} on_conflict={on_conflict}", upsert, codes=(400,) if ep.can_update else (400, 403)
+            )
     elapsed = time.monotonic() - started
     rec.no_write("SQL fragments", before)
     assert elapsed < 60, f"the SQL fragments took {elapsed:.1f} s: did a pg_sleep run?"
@@ -535,7 +578,13 @@ def test_unknown_columns_are_refused(api_db, client, endpoints, sample_rows):
 #: columns of live-unique keys (a copy must not clash): left to their default, set false, or made unique
 UNIQUE_DEFAULTED = {"vin", "license_plate", "series_id"}  # NULL: no VIN / plate; series_id defaults to the row's id
 UNIQUE_FLAGS = {"is_default", "is_primary"}  # one default garage per tenant, one primary image per vehicle
-UNIQUE_TEXT = {"name", "display_name", "notes", "dedupe_key", "storage_key"}  # garage names, open reminders, storage keys
+UNIQUE_TEXT = {
+    "name",
+    "display_name",
+    "notes",
+    "dedupe_key",
+    "storage_key",
+}  # garage names, open reminders, storage keys
 
 
 def valid_copy(row: dict, ep: Endpoint) -> dict:
@@ -578,7 +627,9 @@ def test_bulk_inserts_mixing_valid_and_invalid_rows_write_nothing(api, api_db, c
                     post(rec, ep, f"{n} valid rows + {label}", json.dumps(order), codes=(400, 403))
             # the valid rows alone are accepted: the refusal above was the invalid row's, and undone as a whole
             before = rec.counts()
-            alone = rec.client.post(ep.path, json=[dict(g, tenant_id=tenant) for g in good], headers={"Prefer": "return=representation"})
+            alone = rec.client.post(
+                ep.path, json=[dict(g, tenant_id=tenant) for g in good], headers={"Prefer": "return=representation"}
+            )
             rec.cases += 1
             if alone.status_code != 201 or len(alone.json()) != n:
                 rec.failures.append(f"POST {ep.name} the {n} valid rows alone: {alone.status_code} {alone.text[:300]}")

@@ -59,7 +59,9 @@ def post_vehicle(api: Any, token: str) -> Any:
 # API keys -----------------------------------------------------------------------------------------
 
 
-def test_an_api_key_is_shown_once_stored_hashed_and_listed_without_its_secret(api: PostgrestServer, api_db: ClonedDatabase) -> None:
+def test_an_api_key_is_shown_once_stored_hashed_and_listed_without_its_secret(
+    api: PostgrestServer, api_db: ClonedDatabase
+) -> None:
     _, owner = account(api)
     made = rpc(api, "create_api_key", {"name": "Home Assistant"}, owner["access_token"])
     assert made.status_code == 200, made.text
@@ -125,7 +127,9 @@ def test_an_expired_key_stops_and_a_past_expiry_is_refused(api: PostgrestServer,
     _, owner = account(api)
     past = rpc(api, "create_api_key", {"name": "x", "expires_at": "2001-01-01T00:00:00Z"}, owner["access_token"])
     assert past.status_code == 400 and past.json()["message"].startswith("expires_at:")
-    made = rpc(api, "create_api_key", {"name": "ci", "expires_at": "2999-01-01T00:00:00Z"}, owner["access_token"]).json()
+    made = rpc(
+        api, "create_api_key", {"name": "ci", "expires_at": "2999-01-01T00:00:00Z"}, owner["access_token"]
+    ).json()
     token = rpc(api, "exchange_api_key", {"key": made["key"]}).json()["access_token"]
     with api_db.connect() as conn:
         conn.execute("update auth_private.api_keys set created_at = now() - interval '1 day',"
@@ -186,7 +190,8 @@ def test_invite_accept_and_the_token_works_once(api: PostgrestServer, api_db: Cl
     _, thief = account(api, tenant=False)
     reused = rpc(api, "accept_invitation", {"token": token}, thief["access_token"])
     assert reused.status_code == 400 and reused.json()["message"].startswith("token:")
-    assert rpc(api, "refresh", {"refresh_token": thief["refresh_token"], "tenant_id": owner["tenant_id"]}).status_code == 403
+    stolen = {"refresh_token": thief["refresh_token"], "tenant_id": owner["tenant_id"]}
+    assert rpc(api, "refresh", stolen).status_code == 403
 
 
 def test_a_revoked_or_expired_invitation_does_nothing(api: PostgrestServer, api_db: ClonedDatabase) -> None:
@@ -199,19 +204,28 @@ def test_a_revoked_or_expired_invitation_does_nothing(api: PostgrestServer, api_
     with api.client(owner["access_token"]) as client:
         assert client.delete(f"/invitations?id=eq.{revoked_inv['id']}").status_code in (200, 204)
     with api_db.connect() as conn:
-        conn.execute("update app.invitations set expires_at = now() - interval '1 second' where email = %s", (late_address,))
+        conn.execute(
+            "update app.invitations set expires_at = now() - interval '1 second' where email = %s", (late_address,)
+        )
     for address, user in ((revoked_address, revoked_user), (late_address, late_user)):
         token = mail(api_db, "invitation", address)[-1]["token"]
         answer = rpc(api, "accept_invitation", {"token": token}, user["access_token"])
         assert answer.status_code == 400, (address, answer.text)
-        assert rpc(api, "refresh", {"refresh_token": user["refresh_token"], "tenant_id": owner["tenant_id"]}).status_code == 403
+        assert rpc(
+            api, "refresh", {"refresh_token": user["refresh_token"], "tenant_id": owner["tenant_id"]}
+        ).status_code == 403
 
 
 def test_only_owners_and_admins_invite(api: PostgrestServer, api_db: ClonedDatabase) -> None:
     _, owner = account(api)
     member_address, member = account(api, tenant=False)
     rpc(api, "invite_member", {"email": member_address}, owner["access_token"])
-    rpc(api, "accept_invitation", {"token": mail(api_db, "invitation", member_address)[-1]["token"]}, member["access_token"])
+    rpc(
+        api,
+        "accept_invitation",
+        {"token": mail(api_db, "invitation", member_address)[-1]["token"]},
+        member["access_token"],
+    )
     member = rpc(api, "refresh", {"refresh_token": member["refresh_token"], "tenant_id": owner["tenant_id"]}).json()
     refused = rpc(api, "invite_member", {"email": email()}, member["access_token"])
     assert refused.status_code == 403
@@ -223,7 +237,12 @@ def test_removing_a_membership_stops_the_members_token_at_once(api: PostgrestSer
     _, owner = account(api)
     member_address, member = account(api, tenant=False)
     rpc(api, "invite_member", {"email": member_address}, owner["access_token"])
-    rpc(api, "accept_invitation", {"token": mail(api_db, "invitation", member_address)[-1]["token"]}, member["access_token"])
+    rpc(
+        api,
+        "accept_invitation",
+        {"token": mail(api_db, "invitation", member_address)[-1]["token"]},
+        member["access_token"],
+    )
     member = rpc(api, "refresh", {"refresh_token": member["refresh_token"], "tenant_id": owner["tenant_id"]}).json()
     assert get(api, member["access_token"]).status_code == 200
     removed = rpc(api, "remove_member", {"user_id": member["user_id"]}, owner["access_token"])
@@ -292,7 +311,9 @@ def provider(api: PostgrestServer, api_db: ClonedDatabase, tmp_path_factory: pyt
     return made
 
 
-def test_an_outside_token_registers_its_identity_then_works_with_the_membership_check(api: PostgrestServer, provider: Provider) -> None:
+def test_an_outside_token_registers_its_identity_then_works_with_the_membership_check(
+    api: PostgrestServer, provider: Provider
+) -> None:
     token = provider.token(sub="f:1234:alice")
     before = get(api, token)
     assert before.status_code == 403 and "register_identity" in before.json()["hint"]
@@ -349,7 +370,9 @@ def kid(token: str) -> str:
     return str(json.loads(base64.urlsafe_b64decode(token.split(".")[0] + "=="))["kid"])
 
 
-def test_rotation_signs_nobody_out_and_retired_keys_drop_out_later(api: PostgrestServer, api_db: ClonedDatabase) -> None:
+def test_rotation_signs_nobody_out_and_retired_keys_drop_out_later(
+    api: PostgrestServer, api_db: ClonedDatabase
+) -> None:
     address, before = account(api)
     status = cli.main([
         "keys", "rotate", "--dsn", api_db.url("motovault_owner"), "--output", str(api.jwks_path),

@@ -10,6 +10,9 @@ import concurrent.futures
 import pytest
 
 from motovault.core.db import one_row
+from motovault.testing.pgbouncer_proc import PooledPostgrestServer
+from motovault.testing.postgrest_proc import PostgrestServer
+from support.databases import ClonedDatabase
 from support.pooling import PGBOUNCER
 from support.tenancy_world import World, seed
 
@@ -22,19 +25,24 @@ def api_kind(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture(scope="module")
-def world(api_db) -> World:
+def world(api_db: ClonedDatabase) -> World:
     with api_db.connect() as conn:
         return seed(conn)
 
 
-def test_postgrest_really_goes_through_pgbouncer(api, api_db):
+def test_postgrest_really_goes_through_pgbouncer(api: PooledPostgrestServer, api_db: ClonedDatabase) -> None:
     assert api.bouncer is not None and api.bouncer.proc is not None and api.bouncer.proc.poll() is None
     with api_db.connect() as conn:
-        via_bouncer = one_row(conn, "select count(*) from pg_stat_activity where datname = current_database() and usename = 'authenticator'")[0]
+        via_bouncer = one_row(
+            conn,
+            "select count(*) from pg_stat_activity "
+            "where datname = current_database() "
+            "and usename = 'authenticator'",
+        )[0]
     assert 0 < via_bouncer <= 3, "PostgREST's connections are PgBouncer's (pool size 3)"
 
 
-def test_interleaved_tenants_never_share_claims_over_pooled_connections(api, world):
+def test_interleaved_tenants_never_share_claims_over_pooled_connections(api: PostgrestServer, world: World) -> None:
     tokens = {t.id: api.token(t.users["member"], t.id) for t in world.tenants()}
 
     def fetch(tenant_id: str) -> set[str]:

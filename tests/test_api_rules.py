@@ -4,10 +4,14 @@ reached directly and behind PgBouncer in transaction mode (api_kind)."""
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
+import httpx
 import pytest
 
 from motovault.core.db import one_row
+from motovault.testing.postgrest_proc import PostgrestServer
+from support.databases import ClonedDatabase
 from support.pooling import KINDS
 from support.tenancy_world import World, seed
 
@@ -21,27 +25,33 @@ def api_kind(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture(scope="module")
-def world(api_db) -> World:
+def world(api_db: ClonedDatabase) -> World:
     with api_db.connect() as conn:
         return seed(conn)
 
 
-def as_(api, world: World, role: str, tenant: str = "a"):
+def as_(api: PostgrestServer, world: World, role: str, tenant: str = "a") -> httpx.Client:
     t = getattr(world, tenant)
     return api.client(api.token(t.users[role], t.id))
 
 
-def count(api_db, sql: str, *args) -> int:
+def count(api_db: ClonedDatabase, sql: str, *args: object) -> int:
     with api_db.connect() as conn:
-        return one_row(conn, sql, args)[0]
+        return int(one_row(conn, sql, args)[0])
 
 
 # --- soft delete, restore, purge, audit ----------------------------------------------------------
 
 
-def test_delete_soft_deletes_and_restore_brings_back_with_audit(api, api_db, world):
+def test_delete_soft_deletes_and_restore_brings_back_with_audit(
+    api: PostgrestServer, api_db: ClonedDatabase, world: World
+) -> None:
     with as_(api, world, "member") as client:
-        created = client.post("/vehicles", json={"make": "Mazda", "model": "MX-5", "year": 1990}, headers={"Prefer": "return=representation"})
+        created = client.post(
+            "/vehicles",
+            json={"make": "Mazda", "model": "MX-5", "year": 1990},
+            headers={"Prefer": "return=representation"},
+        )
         assert created.status_code == 201, created.text
         vehicle = created.json()[0]
         assert vehicle["display_name"] == "1990 Mazda MX-5"
@@ -68,28 +78,35 @@ def test_delete_soft_deletes_and_restore_brings_back_with_audit(api, api_db, wor
     assert log[1]["old_record"]["color"] is None and log[1]["new_record"]["color"] == "red"
 
 
-def test_audit_log_is_for_owners_and_admins_only(api, world):
+def test_audit_log_is_for_owners_and_admins_only(api: PostgrestServer, world: World) -> None:
     for role, sees in (("owner", True), ("admin", True), ("member", False), ("viewer", False)):
         with as_(api, world, role) as client:
             rows = client.get("/audit_log", params={"limit": "5"}).json()
         assert bool(rows) is sees, role
 
 
-def test_audit_rows_cannot_be_changed_through_the_api(api, api_db, world):
+def test_audit_rows_cannot_be_changed_through_the_api(
+    api: PostgrestServer, api_db: ClonedDatabase, world: World
+) -> None:
     before = count(api_db, "select count(*) from audit.record_version")
     with as_(api, world, "owner") as client:
         some = client.get("/audit_log", params={"limit": "1"}).json()[0]
-        assert client.patch("/audit_log", params={"id": f"eq.{some['id']}"}, json={"operation": "INSERT"}).status_code in (401, 403, 405)
+        assert client.patch(
+            "/audit_log", params={"id": f"eq.{some['id']}"}, json={"operation": "INSERT"}
+        ).status_code in (401, 403, 405)
         assert client.delete("/audit_log", params={"id": f"eq.{some['id']}"}).status_code in (401, 403, 405)
         assert client.post("/audit_log", json={"table_name": "x"}).status_code in (401, 403, 405)
     assert count(api_db, "select count(*) from audit.record_version") == before
 
 
-def test_purge_removes_only_rows_deleted_long_ago_and_only_for_the_owner_role(api_db, world):
+def test_purge_removes_only_rows_deleted_long_ago_and_only_for_the_owner_role(
+    api_db: ClonedDatabase, world: World
+) -> None:
     old_id, recent_id = str(uuid.uuid4()), str(uuid.uuid4())
     with api_db.connect() as conn:
         conn.execute(
-            "insert into app.garages (tenant_id, id, name, deleted_at) values (%s, %s, 'old', now() - interval '31 days'), (%s, %s, 'recent', now() - interval '29 days')",
+            "insert into app.garages (tenant_id, id, name, deleted_at) "
+            "values (%s, %s, 'old', now() - interval '31 days'), (%s, %s, 'recent', now() - interval '29 days')",
             (world.a.id, old_id, world.a.id, recent_id),
         )
         conn.execute("set role app_user")
@@ -97,12 +114,14 @@ def test_purge_removes_only_rows_deleted_long_ago_and_only_for_the_owner_role(ap
             conn.execute("select * from app.purge_deleted(30)")
         conn.execute("reset role")
         conn.execute("set role motovault_owner")
-        purged = dict(conn.execute("select table_name, purged from app.purge_deleted(30)").fetchall())
+        purged: dict[str, int] = dict(conn.execute("select table_name, purged from app.purge_deleted(30)").fetchall())
         conn.execute("reset role")
         assert purged["app.garages"] == 1
-        remaining = {r[0] for r in conn.execute("select id::text from app.garages where id in (%s, %s)", (old_id, recent_id))}
+        remaining = {
+            r[0] for r in conn.execute("select id::text from app.garages where id in (%s, %s)", (old_id, recent_id))
+        }
         assert remaining == {recent_id}
-        ten = dict(conn.execute("select table_name, purged from app.purge_deleted(10)").fetchall())
+        ten: dict[str, int] = dict(conn.execute("select table_name, purged from app.purge_deleted(10)").fetchall())
         assert ten["app.garages"] == 1
 
 
@@ -126,7 +145,9 @@ VEHICLE_VIOLATIONS = [
 
 
 @pytest.mark.parametrize("payload,status,rule", VEHICLE_VIOLATIONS)
-def test_vehicle_rules(api, api_db, world, payload, status, rule):
+def test_vehicle_rules(
+    api: PostgrestServer, api_db: ClonedDatabase, world: World, payload: dict[str, Any], status: int, rule: str
+) -> None:
     before = count(api_db, "select count(*) from app.vehicles")
     with as_(api, world, "owner") as client:
         response = client.post("/vehicles", json={"make": "Test", **payload})
@@ -136,12 +157,16 @@ def test_vehicle_rules(api, api_db, world, payload, status, rule):
     assert count(api_db, "select count(*) from app.vehicles") == before
 
 
-def test_vin_is_normalized_and_unique_only_among_live_rows_and_per_tenant(api, api_db, world):
+def test_vin_is_normalized_and_unique_only_among_live_rows_and_per_tenant(
+    api: PostgrestServer, api_db: ClonedDatabase, world: World
+) -> None:
     with as_(api, world, "owner", "a") as client:
         assert client.post("/vehicles", json={"vin": "WVWZZZ1KZAW000001"}).status_code == 201
     with as_(api, world, "owner", "b") as client:
         # tenant A holds this VIN; B may hold it too
-        response = client.post("/vehicles", json={"vin": "  wvwzzz1kzaw000001 "}, headers={"Prefer": "return=representation"})
+        response = client.post(
+            "/vehicles", json={"vin": "  wvwzzz1kzaw000001 "}, headers={"Prefer": "return=representation"}
+        )
         assert response.status_code == 201, response.text
         vehicle = response.json()[0]
         assert vehicle["vin"] == "WVWZZZ1KZAW000001"
@@ -155,13 +180,13 @@ def test_vin_is_normalized_and_unique_only_among_live_rows_and_per_tenant(api, a
         assert "vehicles_vin_unique_live" in restore.json()["message"]
 
 
-def test_non_north_american_check_digit_is_not_enforced(api, world):
+def test_non_north_american_check_digit_is_not_enforced(api: PostgrestServer, world: World) -> None:
     with as_(api, world, "owner") as client:
         response = client.post("/vehicles", json={"vin": "WVWZZZ1KZAW000009"})
     assert response.status_code == 201, response.text
 
 
-def test_vehicles_may_have_no_vin_and_display_name_defaults(api, world):
+def test_vehicles_may_have_no_vin_and_display_name_defaults(api: PostgrestServer, world: World) -> None:
     with as_(api, world, "owner") as client:
         response = client.post("/vehicles", json={}, headers={"Prefer": "return=representation"})
     assert response.status_code == 201
@@ -179,7 +204,9 @@ GARAGE_VIOLATIONS = [
 
 
 @pytest.mark.parametrize("payload,status,rule", GARAGE_VIOLATIONS)
-def test_garage_rules(api, api_db, world, payload, status, rule):
+def test_garage_rules(
+    api: PostgrestServer, api_db: ClonedDatabase, world: World, payload: dict[str, Any], status: int, rule: str
+) -> None:
     before = count(api_db, "select count(*) from app.garages")
     with as_(api, world, "owner") as client:
         response = client.post("/garages", json=payload)
@@ -188,9 +215,14 @@ def test_garage_rules(api, api_db, world, payload, status, rule):
     assert count(api_db, "select count(*) from app.garages") == before
 
 
-def test_at_most_one_default_garage(api, api_db, world):
+def test_at_most_one_default_garage(api: PostgrestServer, api_db: ClonedDatabase, world: World) -> None:
     with as_(api, world, "owner", "b") as client:
-        first = client.post("/garages", json={"name": "Main", "is_default": True, "timezone": "Europe/Berlin", "latitude": 52.52, "longitude": 13.405})
+        first = client.post(
+            "/garages",
+            json={
+                "name": "Main", "is_default": True, "timezone": "Europe/Berlin", "latitude": 52.52, "longitude": 13.405
+            },
+        )
         assert first.status_code == 201, first.text
         second = client.post("/garages", json={"name": "Second", "is_default": True})
         assert second.status_code == 409
@@ -200,7 +232,7 @@ def test_at_most_one_default_garage(api, api_db, world):
 # --- membership management ----------------------------------------------------------------------
 
 
-def test_create_tenant_makes_the_caller_owner(api):
+def test_create_tenant_makes_the_caller_owner(api: PostgrestServer) -> None:
     user = str(uuid.uuid4())
     with api.client(api.token(user, None)) as client:
         response = client.post("/rpc/create_tenant", json={"name": "Fleet X", "kind": "fleet"})
@@ -213,7 +245,7 @@ def test_create_tenant_makes_the_caller_owner(api):
         assert client.get("/members").json()[0]["user_id"] == user
 
 
-def test_member_management_rules(api, api_db, world):
+def test_member_management_rules(api: PostgrestServer, api_db: ClonedDatabase, world: World) -> None:
     newcomer = str(uuid.uuid4())
     with as_(api, world, "member") as client:
         refused = client.post("/rpc/add_member", json={"user_id": newcomer, "role": "viewer"})
@@ -226,10 +258,12 @@ def test_member_management_rules(api, api_db, world):
         assert client.post("/rpc/add_member", json={"user_id": newcomer}).status_code == 409
         assert client.post("/rpc/change_member_role", json={"user_id": newcomer, "role": "member"}).status_code == 200
         assert client.post("/rpc/remove_member", json={"user_id": newcomer}).status_code == 200
-    assert count(api_db, "select count(*) from app.memberships where user_id = %s and deleted_at is null", newcomer) == 0
+    assert count(
+        api_db, "select count(*) from app.memberships where user_id = %s and deleted_at is null", newcomer
+    ) == 0
 
 
-def test_last_owner_cannot_be_removed_or_demoted(api, api_db, world):
+def test_last_owner_cannot_be_removed_or_demoted(api: PostgrestServer, api_db: ClonedDatabase, world: World) -> None:
     owner = world.a.users["owner"]
     with as_(api, world, "owner") as client:
         demote = client.post("/rpc/change_member_role", json={"user_id": owner, "role": "admin"})
@@ -238,4 +272,8 @@ def test_last_owner_cannot_be_removed_or_demoted(api, api_db, world):
         assert leave.status_code == 400 and "last owner" in leave.json()["message"]
     with as_(api, world, "admin") as client:
         assert client.post("/rpc/remove_member", json={"user_id": owner}).status_code == 403
-    assert count(api_db, "select count(*) from app.memberships where user_id = %s and role = 'owner' and deleted_at is null", owner) == 1
+    assert count(
+        api_db,
+        "select count(*) from app.memberships where user_id = %s and role = 'owner' and deleted_at is null",
+        owner,
+    ) == 1

@@ -9,11 +9,15 @@ import os
 import subprocess
 import sys
 import tarfile
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from motovault.core.db import one_row
+from motovault.stack.settings import Settings
+from support.databases import ClonedDatabase
 from support.hardening import load_demo
 
 MV = [sys.executable, "-m", "motovault"]
@@ -23,15 +27,33 @@ def motovault(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([*MV, *args], capture_output=True, text=True, env=os.environ.copy(), timeout=300)
 
 
-def scratch_databases(settings) -> list[str]:
+def scratch_databases(settings: Settings) -> list[str]:
     from motovault.stack import database
 
     with database.superuser_connect(settings) as conn:
         return [r[0] for r in conn.execute("select datname from pg_database where datname like 'mvverify\\_%'")]
 
 
+@dataclass
+class FilledDatabase:
+    """A clone holding the demo data and 500 generated vehicles; ``vehicles`` counts them all."""
+
+    clone: ClonedDatabase
+    vehicles: int
+
+    def url(self) -> str:
+        return self.clone.url()
+
+
+def member(tar: tarfile.TarFile, name: str) -> bytes:
+    """The bytes of one regular file of a backup archive."""
+    extracted = tar.extractfile(name)
+    assert extracted is not None, f"{name} is not a regular file in the archive"
+    return extracted.read()
+
+
 @pytest.fixture
-def filled_db(settings, clone_db):
+def filled_db(settings: Settings, clone_db: ClonedDatabase) -> FilledDatabase:
     with clone_db.connect() as conn:
         load_demo(conn)
         demo_vehicles = one_row(conn, "select count(*) from app.vehicles")[0]
@@ -43,18 +65,17 @@ def filled_db(settings, clone_db):
             from generate_series(1, 500) as g
             """
         )
-    clone_db.vehicles = demo_vehicles + 500
-    return clone_db
+    return FilledDatabase(clone_db, demo_vehicles + 500)
 
 
-def repack(src: Path, dst: Path, *, manifest: dict | None = None, dump_from: Path | None = None) -> None:
+def repack(src: Path, dst: Path, *, manifest: dict[str, Any] | None = None, dump_from: Path | None = None) -> None:
     with tarfile.open(src) as tar:
-        original_manifest = json.loads(tar.extractfile("manifest.json").read())  # type: ignore[union-attr]
-        dump_bytes = tar.extractfile("dump.pgcustom").read()  # type: ignore[union-attr]
+        original_manifest = json.loads(member(tar, "manifest.json"))
+        dump_bytes = member(tar, "dump.pgcustom")
     if dump_from is not None:
         with tarfile.open(dump_from) as tar:
-            dump_bytes = tar.extractfile("dump.pgcustom").read()  # type: ignore[union-attr]
-            other = json.loads(tar.extractfile("manifest.json").read())  # type: ignore[union-attr]
+            dump_bytes = member(tar, "dump.pgcustom")
+            other = json.loads(member(tar, "manifest.json"))
         original_manifest["dump"] = other["dump"]
     data = json.dumps(manifest or original_manifest).encode()
     import io
@@ -66,14 +87,14 @@ def repack(src: Path, dst: Path, *, manifest: dict | None = None, dump_from: Pat
             tar.addfile(info, io.BytesIO(payload))
 
 
-def test_backup_create_then_verify(settings, filled_db, tmp_path):
+def test_backup_create_then_verify(settings: Settings, filled_db: FilledDatabase, tmp_path: Path) -> None:
     out = tmp_path / "b.tar"
     created = motovault("backup", "create", "--dsn", filled_db.url(), "-o", str(out))
     assert created.returncode == 0, created.stderr
     assert created.stdout.strip() == str(out)
     assert "motovault backup: dumped" in created.stderr and "wrote" in created.stderr
     with tarfile.open(out) as tar:
-        manifest = json.loads(tar.extractfile("manifest.json").read())
+        manifest = json.loads(member(tar, "manifest.json"))
     # the demo's vehicles (twelve, in three tenants) plus the 500 generated ones
     assert manifest["tables"]["app.vehicles"]["rows"] == filled_db.vehicles == 512
     assert manifest["tables"]["app.garages"]["rows"] == 4
@@ -88,11 +109,13 @@ def test_backup_create_then_verify(settings, filled_db, tmp_path):
     assert scratch_databases(settings) == []
 
 
-def test_verify_refuses_a_tampered_backup_with_a_clear_message(settings, filled_db, tmp_path):
+def test_verify_refuses_a_tampered_backup_with_a_clear_message(
+    settings: Settings, filled_db: FilledDatabase, tmp_path: Path
+) -> None:
     good = tmp_path / "good.tar"
     assert motovault("backup", "create", "-q", "--dsn", filled_db.url(), "-o", str(good)).returncode == 0
     with tarfile.open(good) as tar:
-        manifest = json.loads(tar.extractfile("manifest.json").read())
+        manifest = json.loads(member(tar, "manifest.json"))
 
     # a checksum in the manifest edited
     edited = json.loads(json.dumps(manifest))
@@ -116,7 +139,7 @@ def test_verify_refuses_a_tampered_backup_with_a_clear_message(settings, filled_
     )
 
     # the data changed after the manifest: a dump of different data under the first manifest
-    with filled_db.connect() as conn:
+    with filled_db.clone.connect() as conn:
         conn.execute("update app.vehicles set color = 'tampered' where display_name = 'Generated 7'")
     later = tmp_path / "later.tar"
     assert motovault("backup", "create", "-q", "--dsn", filled_db.url(), "-o", str(later)).returncode == 0
@@ -130,7 +153,7 @@ def test_verify_refuses_a_tampered_backup_with_a_clear_message(settings, filled_
     # a corrupted dump
     corrupt = tmp_path / "corrupt.tar"
     with tarfile.open(good) as tar:
-        dump = bytearray(tar.extractfile("dump.pgcustom").read())
+        dump = bytearray(member(tar, "dump.pgcustom"))
     dump[len(dump) // 2] ^= 0xFF
     (tmp_path / "dump.pgcustom").write_bytes(bytes(dump))
     with tarfile.open(corrupt, "w") as tar:
@@ -153,8 +176,10 @@ def test_verify_refuses_a_tampered_backup_with_a_clear_message(settings, filled_
     assert scratch_databases(settings) == []
 
 
-def test_backup_create_reports_an_unreachable_database_in_one_line(tmp_path, settings):
-    result = motovault("backup", "create", "--dsn", "postgresql://nobody@127.0.0.1:1/none", "-o", str(tmp_path / "x.tar"))
+def test_backup_create_reports_an_unreachable_database_in_one_line(tmp_path: Path, settings: Settings) -> None:
+    result = motovault(
+        "backup", "create", "--dsn", "postgresql://nobody@127.0.0.1:1/none", "-o", str(tmp_path / "x.tar")
+    )
     assert result.returncode == 1
     assert result.stderr.startswith("motovault backup: error: cannot connect")
     assert result.stderr.count("\n") == 1

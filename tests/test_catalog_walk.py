@@ -7,35 +7,37 @@ from pathlib import Path
 from motovault.doctor.suppress import load_check_exceptions
 from motovault.testing.pgtap import run_pgtap
 from motovault.testing.rule_exceptions import rule_exceptions_function
+from support.databases import ClonedDatabase
 
 ROOT = Path(__file__).resolve().parents[1]
 
 WALK = Path(__file__).parent / "pgtap" / "tenant_tables.sql"
 
 
-def test_walk_passes_on_the_plan(clone_db):
+def test_walk_passes_on_the_plan(clone_db: ClonedDatabase) -> None:
     result = run_pgtap(clone_db.url(), WALK)
     assert result.ok, result.report()
 
 
-def test_walk_fails_for_a_table_without_the_rules(clone_db):
+def test_walk_fails_for_a_table_without_the_rules(clone_db: ClonedDatabase) -> None:
     with clone_db.connect() as conn:
         conn.execute("create table app.forgetful (id uuid primary key, note text)")
     result = run_pgtap(clone_db.url(), WALK)
     assert not result.ok
     report = result.report()
-    for rule in ("forgetful: rls", "forgetful: force_rls", "forgetful: tenant_id", "forgetful: deleted_at", "forgetful: audit_trigger"):
+    rules = ("rls", "force_rls", "tenant_id", "deleted_at", "audit_trigger")
+    for rule in (f"forgetful: {name}" for name in rules):
         assert rule in report
 
 
-def test_walk_fails_when_rls_is_not_forced(clone_db):
+def test_walk_fails_when_rls_is_not_forced(clone_db: ClonedDatabase) -> None:
     with clone_db.connect() as conn:
         conn.execute("alter table app.garages no force row level security")
     result = run_pgtap(clone_db.url(), WALK)
     assert "garages: force_rls" in result.report()
 
 
-def test_walk_fails_for_a_view_that_is_not_security_invoker(clone_db):
+def test_walk_fails_for_a_view_that_is_not_security_invoker(clone_db: ClonedDatabase) -> None:
     with clone_db.connect() as conn:
         conn.execute("create view api.leaky as select id from app.vehicles")
         conn.execute("comment on view api.leaky is 'x'")
@@ -43,14 +45,14 @@ def test_walk_fails_for_a_view_that_is_not_security_invoker(clone_db):
     assert not result.ok and "every api view is security_invoker" in result.report()
 
 
-def test_walk_fails_for_a_soft_deletable_table_without_its_trash_api(clone_db):
+def test_walk_fails_for_a_soft_deletable_table_without_its_trash_api(clone_db: ClonedDatabase) -> None:
     with clone_db.connect() as conn:
         conn.execute("drop function api.restore_garage(uuid)")
     result = run_pgtap(clone_db.url(), WALK)
     assert "garages: soft_delete_api" in result.report()
 
 
-def test_walk_fails_for_a_trigger_whose_name_does_not_say_its_order(clone_db):
+def test_walk_fails_for_a_trigger_whose_name_does_not_say_its_order(clone_db: ClonedDatabase) -> None:
     with clone_db.connect() as conn:
         conn.execute("create trigger garages_touch before update on app.garages "
                      "for each row execute function app.tg_stamp_row('tenant', 'app_user')")
@@ -60,7 +62,7 @@ def test_walk_fails_for_a_trigger_whose_name_does_not_say_its_order(clone_db):
     assert "app.touch()" in report
 
 
-def test_walk_takes_its_exceptions_from_the_ignore_file(clone_db):
+def test_walk_takes_its_exceptions_from_the_ignore_file(clone_db: ClonedDatabase) -> None:
     exceptions = load_check_exceptions(ROOT / ".doctor-ignore.toml")
     reasons = {rule: reason for obj, rule, reason in exceptions if obj == "app.stations"}
     assert "tenant_id" in reasons and "shared reference data" in reasons["tenant_id"]

@@ -14,6 +14,7 @@ itself is `make test-citus`, where Citus is installed):
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import psycopg
@@ -24,6 +25,7 @@ from pglast.stream import RawStream
 
 from motovault.core.plan import load_plan
 from motovault.doctor.migrations import parse_statements
+from support.databases import ClonedDatabase
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMAS = ("app", "audit", "auth_private")
@@ -103,7 +105,9 @@ def test_the_deployed_schema_has_no_form_citus_refuses(clone_db) -> None:  # typ
         assert set_null_through_the_tenant_key(conn) == []
         assert unique_keys_without_tenant_id(conn) == []
         assert conn.execute(
-            "select a.attname from pg_index as i join pg_attribute as a on a.attrelid = i.indrelid and a.attnum = i.indkey[0] "
+            "select a.attname "
+            "from pg_index as i "
+            "join pg_attribute as a on a.attrelid = i.indrelid and a.attnum = i.indkey[0] "
             "where i.indrelid = 'audit.record_version'::regclass and i.indisprimary"
         ).fetchone() == ("tenant_id",)
 
@@ -121,7 +125,9 @@ def test_the_deployed_schema_has_no_form_citus_refuses(clone_db) -> None:  # typ
          unique_keys_without_tenant_id, ["app.garages_name_everywhere"]),
     ],
 )
-def test_each_check_sees_the_form_it_is_about(clone_db, breakage, finder, expected) -> None:  # type: ignore[no-untyped-def]
+def test_each_check_sees_the_form_it_is_about(
+    clone_db: ClonedDatabase, breakage: str, finder: Callable[[psycopg.Connection], list[str]], expected: list[str]
+) -> None:
     with clone_db.connect() as conn:
         assert finder(conn) == []
         conn.execute(breakage)
@@ -142,7 +148,9 @@ def _table_forms(script: Path) -> list[str]:
         table = f"{schema}.{node.relation.relname}"
         inline_fks = [
             c for element in node.tableElts or ()
-            for c in ([element] if isinstance(element, ast.Constraint) else list(getattr(element, "constraints", None) or ()))
+            for c in (
+                [element] if isinstance(element, ast.Constraint) else list(getattr(element, "constraints", None) or ())
+            )
             if isinstance(c, ast.Constraint) and c.contype == ConstrType.CONSTR_FOREIGN
         ]
         if inline_fks:
@@ -156,8 +164,8 @@ def _table_forms(script: Path) -> list[str]:
             if isinstance(later.node, (ast.AlterTableStmt, ast.CreateStmt)) and table in text and "foreign key" in text:
                 break
         if not distributed:
-            problems.append(f"{script.name}:{st.line}: CREATE TABLE {table} is not followed by app.distribute_table('{table}', ...) "
-                            "before a foreign key names it")
+            problems.append(f"{script.name}:{st.line}: CREATE TABLE {table} is not followed by "
+                            f"app.distribute_table('{table}', ...) before a foreign key names it")
     return problems
 
 
@@ -172,7 +180,8 @@ def test_the_script_check_sees_a_table_with_an_inline_foreign_key(tmp_path: Path
     script.write_text(
         "begin;\ncreate table app.bad (tenant_id uuid not null references app.tenants (id), id uuid not null);\n"
         "create table app.undistributed (tenant_id uuid not null, id uuid not null);\n"
-        "alter table app.undistributed add constraint undistributed_tenant_fk foreign key (tenant_id) references app.tenants (id);\n"
+        "alter table app.undistributed add constraint undistributed_tenant_fk foreign key (tenant_id) "
+        "references app.tenants (id);\n"
         "commit;\n")
     problems = _table_forms(script)
     assert any("app.bad declares a foreign key" in p for p in problems), problems

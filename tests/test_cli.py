@@ -10,12 +10,16 @@ import subprocess
 import sys
 import uuid
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
 
 from motovault.core.db import connect, one_row
 from motovault.core.jwt import sign
+from motovault.stack.settings import Settings
+from motovault.testing.postgrest_proc import PostgrestServer
+from support.databases import ClonedDatabase
 
 ROOT = Path(__file__).resolve().parents[1]
 MOTOVAULT = [sys.executable, "-m", "motovault"]
@@ -29,12 +33,13 @@ def b64decode(part: str) -> bytes:
     return base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
 
 
-def decode(token: str, secret: str) -> dict:
+def decode(token: str, secret: str) -> dict[str, Any]:
     header, payload, signature = token.split(".")
     expected = hmac.new(secret.encode(), f"{header}.{payload}".encode(), hashlib.sha256).digest()
     assert hmac.compare_digest(b64decode(signature), expected), "HS256 signature does not verify"
     assert json.loads(b64decode(header)) == {"alg": "HS256", "typ": "JWT"}
-    return json.loads(b64decode(payload))
+    claims: dict[str, Any] = json.loads(b64decode(payload))
+    return claims
 
 
 def mint(*args: str) -> str:
@@ -50,7 +55,7 @@ def mint(*args: str) -> str:
     [([], "app_user", 3600), (["--role", "anon", "--ttl", "15m"], "anon", 900), (["--ttl", "2d"], "app_user", 172800),
      (["--ttl", "90s"], "app_user", 90), (["--ttl", "120"], "app_user", 120)],
 )
-def test_token_claims_and_signature(settings, extra, role, ttl):
+def test_token_claims_and_signature(settings: Settings, extra: list[str], role: str, ttl: int) -> None:
     user, tenant = str(uuid.uuid4()), str(uuid.uuid4())
     claims = decode(mint("--user", user, "--tenant", tenant, *extra), settings.jwt_secret)
     assert claims["role"] == role
@@ -62,13 +67,13 @@ def test_token_claims_and_signature(settings, extra, role, ttl):
     assert abs(claims["iat"] - time.time()) < 60
 
 
-def test_token_normalises_uuids(settings):
+def test_token_normalises_uuids(settings: Settings) -> None:
     user = uuid.uuid4()
     claims = decode(mint("--user", str(user).upper(), "--tenant", str(user).replace("-", "")), settings.jwt_secret)
     assert claims["sub"] == str(user) and claims["tenant_id"] == str(user)
 
 
-def test_token_with_a_wrong_secret_does_not_verify(settings):
+def test_token_with_a_wrong_secret_does_not_verify(settings: Settings) -> None:
     token = mint("--user", str(uuid.uuid4()), "--tenant", str(uuid.uuid4()))
     with pytest.raises(AssertionError, match="signature"):
         decode(token, settings.jwt_secret + "x")
@@ -85,7 +90,7 @@ def test_token_with_a_wrong_secret_does_not_verify(settings):
         (["--tenant", "d0000000-0000-4000-8000-000000000001"], "--user"),
     ],
 )
-def test_bad_arguments_give_one_error_line_and_fail(args, needle):
+def test_bad_arguments_give_one_error_line_and_fail(args: list[str], needle: str) -> None:
     result = cli("token", *args)
     assert result.returncode != 0
     assert result.stdout == ""
@@ -95,7 +100,7 @@ def test_bad_arguments_give_one_error_line_and_fail(args, needle):
     assert errors[0].startswith("motovault token: error:") and needle in errors[0], errors[0]
 
 
-def test_db_url_connects(settings, clone_db):
+def test_db_url_connects(settings: Settings, clone_db: ClonedDatabase) -> None:
     result = cli("db", "url", "--dbname", clone_db.name)
     assert result.returncode == 0, result.stderr
     url = result.stdout.strip()
@@ -106,10 +111,10 @@ def test_db_url_connects(settings, clone_db):
         assert one_row(conn, "select current_user")[0] == "authenticator"
 
 
-def test_db_url_defaults_to_the_stack_database(settings):
+def test_db_url_defaults_to_the_stack_database(settings: Settings) -> None:
     url = cli("db", "url").stdout.strip()
     info = psycopg.conninfo.conninfo_to_dict(url)
-    assert (info["host"], int(info["port"]), info["dbname"], info["user"]) == (
+    assert (info["host"], int(str(info["port"])), info["dbname"], info["user"]) == (
         settings.pg_host, settings.pg_port, settings.db_name, "motovault_owner")
     # the credentials are right even when the stack database does not exist yet
     with connect(psycopg.conninfo.make_conninfo(url, dbname="postgres"), connect_timeout=5, autocommit=False) as conn:
@@ -117,7 +122,7 @@ def test_db_url_defaults_to_the_stack_database(settings):
 
 
 @pytest.mark.api
-def test_postgrest_accepts_a_cli_token_and_rejects_a_forged_one(api):
+def test_postgrest_accepts_a_cli_token_and_rejects_a_forged_one(api: PostgrestServer) -> None:
     user, tenant = str(uuid.uuid4()), str(uuid.uuid4())
     token = mint("--user", user)
     with api.client(token) as client:

@@ -122,7 +122,9 @@ def test_postgrest_reads_the_jwks_the_keys_service_writes_after_the_deploy():
     jwks = pgrst["environment"]["PGRST_JWT_SECRET"]
     assert jwks.startswith("@/")
     mounted = {v.split(":")[1]: v for v in pgrst["volumes"] if v.startswith("keys:")}
-    assert any(jwks[1:].startswith(path + "/") and value.endswith(":ro") for path, value in mounted.items()), pgrst["volumes"]
+    assert any(jwks[1:].startswith(path + "/") and value.endswith(":ro") for path, value in mounted.items()), pgrst[
+        "volumes"
+    ]
     assert "keys" in (COMPOSE.get("volumes") or {})
     command = " ".join(keys["command"])
     assert "motovault keys export" in command and "--server-secret-env PGRST_JWT_SECRET" in command
@@ -138,8 +140,13 @@ def test_postgrest_reads_the_jwks_the_keys_service_writes_after_the_deploy():
 def test_secrets_come_from_the_environment_with_the_local_names():
     text = (ROOT / "docker-compose.yml").read_text()
     referenced = set(re.findall(r"\$\{([A-Z_]+)", text))
-    allowed_extra = {"PGRST_DB_URI", "MOTOVAULT_DOCKER_PGPORT", "MOTOVAULT_DEPLOY_LOCK_TIMEOUT",
-                     "MOTOVAULT_DOCKER_REPLICA_PGPORT", *FRONTDOOR_SETTINGS}
+    allowed_extra = {
+        "PGRST_DB_URI",
+        "MOTOVAULT_DOCKER_PGPORT",
+        "MOTOVAULT_DEPLOY_LOCK_TIMEOUT",
+        "MOTOVAULT_DOCKER_REPLICA_PGPORT",
+        *FRONTDOOR_SETTINGS,
+    }
     assert referenced - allowed_extra <= set(SECRET_NAMES), referenced - set(SECRET_NAMES) - allowed_extra
     assert set(SECRET_NAMES) <= referenced, "every secret of .state/secrets.env is used"
     # no literal secrets
@@ -198,12 +205,14 @@ def test_health_checks():
     db = SERVICES["db"]
     assert "pg_isready" in " ".join(db["healthcheck"]["test"])
     admin_port = conf_value("admin-server-port")
-    probes = [
-        " ".join(s["healthcheck"]["test"]) for s in SERVICES.values() if "healthcheck" in s
-    ]
+    probes = [" ".join(s["healthcheck"]["test"]) for s in SERVICES.values() if "healthcheck" in s]
     assert any(f":{admin_port}/ready" in p for p in probes), "something must probe PostgREST's admin /ready"
     # the readiness probe depends on postgrest
-    probe = next(n for n, s in SERVICES.items() if "healthcheck" in s and f":{admin_port}/ready" in " ".join(s["healthcheck"]["test"]))
+    probe = next(
+        n
+        for n, s in SERVICES.items()
+        if "healthcheck" in s and f":{admin_port}/ready" in " ".join(s["healthcheck"]["test"])
+    )
     assert "postgrest" in depends(SERVICES[probe])
 
 
@@ -222,14 +231,22 @@ def test_build_context_ignores_local_state(path):
 
 # --- the front door (nginx, docs/frontdoor.md) -------------------------------------------------------
 
-FRONTDOOR_SETTINGS = {"MOTOVAULT_CORS_ORIGINS", "MOTOVAULT_BODY_LIMIT", "MOTOVAULT_AUTH_RATE", "MOTOVAULT_AUTH_BURST",
-                      "MOTOVAULT_TLS_CERT", "MOTOVAULT_TLS_KEY"}
+FRONTDOOR_SETTINGS = {
+    "MOTOVAULT_CORS_ORIGINS",
+    "MOTOVAULT_BODY_LIMIT",
+    "MOTOVAULT_AUTH_RATE",
+    "MOTOVAULT_AUTH_BURST",
+    "MOTOVAULT_TLS_CERT",
+    "MOTOVAULT_TLS_KEY",
+}
 FRONTDOOR: dict = SERVICES["frontdoor"]
 
 
 def test_the_front_door_is_debians_nginx_with_njs_and_the_package():
     dockerfile = FRONTDOOR["build"]["dockerfile_inline"]
-    assert re.search(r"^FROM python:3\.11\.\d+-slim-bookworm$", dockerfile, flags=re.MULTILINE), "Debian 12, like make up"
+    assert re.search(r"^FROM python:3\.11\.\d+-slim-bookworm$", dockerfile, flags=re.MULTILINE), (
+        "Debian 12, like make up"
+    )
     assert re.search(r"apt-get install .*\bnginx libnginx-mod-http-js\b", dockerfile)
     assert "pip install" in dockerfile and "USER motovault" in dockerfile
 
@@ -243,7 +260,11 @@ def test_the_front_door_is_the_published_api_port_in_front_of_postgrest():
     listen_port = int(args["--listen"].rsplit(":", 1)[1])
     assert FRONTDOOR["ports"] == [f"127.0.0.1:{conf_value('server-port')}:{listen_port}"]
     assert str(listen_port) in " ".join(FRONTDOOR["healthcheck"]["test"])
-    probe = next(n for n, s in SERVICES.items() if "healthcheck" in s and f":{conf_value('admin-server-port')}/ready" in " ".join(s["healthcheck"]["test"]))
+    probe = next(
+        n
+        for n, s in SERVICES.items()
+        if "healthcheck" in s and f":{conf_value('admin-server-port')}/ready" in " ".join(s["healthcheck"]["test"])
+    )
     assert depends(FRONTDOOR)[probe]["condition"] == "service_healthy"
 
 
@@ -268,7 +289,21 @@ def test_the_front_door_command_renders_a_config(tmp_path):
 
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
-        assert main(["frontdoor", "config", "--listen", "0.0.0.0:8080", "--upstream", "postgrest:3000", "--home", str(tmp_path)]) == 0
+        assert (
+            main(
+                [
+                    "frontdoor",
+                    "config",
+                    "--listen",
+                    "0.0.0.0:8080",
+                    "--upstream",
+                    "postgrest:3000",
+                    "--home",
+                    str(tmp_path),
+                ]
+            )
+            == 0
+        )
     conf = out.getvalue()
     assert "listen 0.0.0.0:8080;" in conf and "server postgrest:3000;" in conf and f"pid {tmp_path}/nginx.pid;" in conf
 
@@ -319,8 +354,15 @@ def test_the_replica_clones_db_once_with_a_slot_then_runs_as_a_hot_standby():
     start = script.index("exec postgres ")
     assert guard < bootstrap < basebackup < end < start, "first start only: roles, then the clone; then the server"
     clone = script[basebackup:end]
-    for flag in ("-h db", f"-U {REPLICATION_ROLE}", '-D "$$PGDATA"', "--write-recovery-conf", "--wal-method=stream",
-                 "--create-slot", "--slot="):
+    for flag in (
+        "-h db",
+        f"-U {REPLICATION_ROLE}",
+        '-D "$$PGDATA"',
+        "--write-recovery-conf",
+        "--wal-method=stream",
+        "--create-slot",
+        "--slot=",
+    ):
         assert flag in clone, flag
     slot = re.search(r"--slot=(\w+)", clone).group(1)
     # a slot left by an earlier volume is dropped before the clone creates it again

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import subprocess
 import threading
 import time
 from pathlib import Path
@@ -23,8 +24,8 @@ from motovault.core.paths import project_root, state_dir
 from motovault.core.plan import load_plan
 from motovault.stack import database
 from motovault.stack.database import LockNotAvailable
-from motovault.stack.settings import OWNER_ROLE, load_settings
-from support.databases import schema_dump
+from motovault.stack.settings import OWNER_ROLE, Settings, load_settings
+from support.databases import ClonedDatabase, schema_dump
 
 ROOT = Path(__file__).resolve().parents[1]
 SETTINGS = load_settings()
@@ -33,7 +34,7 @@ SETTINGS = load_settings()
 # --- the wrapper's settings, without a database ---------------------------------------------------
 
 
-def test_lock_timeout_defaults_to_5s_and_comes_from_the_environment(monkeypatch):
+def test_lock_timeout_defaults_to_5s_and_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(database.LOCK_TIMEOUT_ENV, raising=False)
     assert database.deploy_lock_timeout() == "5s"
     monkeypatch.setenv(database.LOCK_TIMEOUT_ENV, "750ms")
@@ -44,14 +45,14 @@ def test_lock_timeout_defaults_to_5s_and_comes_from_the_environment(monkeypatch)
         database.deploy_lock_timeout()
 
 
-def test_pgoptions_keep_the_users_options_and_ours_come_last():
+def test_pgoptions_keep_the_users_options_and_ours_come_last() -> None:
     assert database.pgoptions("5s") == "-c lock_timeout=5s"
     assert database.pgoptions("5s", "  ") == "-c lock_timeout=5s"
     assert database.pgoptions("1s", "-c statement_timeout=9s -c lock_timeout=1h") == \
         "-c statement_timeout=9s -c lock_timeout=1h -c lock_timeout=1s"
 
 
-def test_a_lock_timeout_in_sqitch_output_names_the_change_the_table_and_what_stayed(tmp_path):
+def test_a_lock_timeout_in_sqitch_output_names_the_change_the_table_and_what_stayed(tmp_path: Path) -> None:
     (tmp_path / "deploy").mkdir()
     (tmp_path / "deploy" / "checks.sql").write_text(
         "begin;\n\nalter table app.garages\n    add constraint garages_probe check (true);\n"
@@ -71,36 +72,46 @@ def test_a_lock_timeout_in_sqitch_output_names_the_change_the_table_and_what_sta
     assert str(failure) == ("deploy: change idx could not lock app.vehicles within 2s (a long transaction holds it); "
                             "deploy/idx@v1.sql has no transaction around line 3: the statements before it stay "
                             "applied and run again on the next deploy; retry later")
-    assert database.lock_failure("deploy", "psql:deploy/x.sql:3: ERROR:  42P01: relation does not exist", ROOT, "5s") is None
+    assert database.lock_failure(
+        "deploy", "psql:deploy/x.sql:3: ERROR:  42P01: relation does not exist", ROOT, "5s"
+    ) is None
 
 
-def test_deploy_retries_a_change_that_could_not_lock_with_growing_pauses(monkeypatch):
+def test_deploy_retries_a_change_that_could_not_lock_with_growing_pauses(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
     failure = LockNotAvailable("deploy", "input_limits", "deploy/input_limits.sql", 74, ["app.vehicles"], "5s", True,
                                output="  + earlier .. ok\n")
     calls: list[tuple[str, ...]] = []
 
-    def fake_sqitch(settings, dbname, *args, **kw):
+    def fake_sqitch(
+        settings: Settings, dbname: str, *args: str, **kw: object
+    ) -> subprocess.CompletedProcess[str]:
         calls.append(args)
         if len(calls) < 3:
             raise failure
-        return database.subprocess.CompletedProcess(args, 0, "  + input_limits .. ok\n", "")
+        return subprocess.CompletedProcess(args, 0, "  + input_limits .. ok\n", "")
 
     monkeypatch.setattr(database, "sqitch", fake_sqitch)
     # no database here: the registry check (tests/test_sqitch_plan.py) has nothing to read
     monkeypatch.setattr(database, "refuse_foreign_registry", lambda *_: None)
     lines: list[str] = []
     pauses: list[float] = []
-    result = database.deploy(None, "db", "--to", "x", retries=3, retry_wait=2.0, progress=lines.append, sleep=pauses.append)
+    result = database.deploy(
+        settings, "db", "--to", "x", retries=3, retry_wait=2.0, progress=lines.append, sleep=pauses.append
+    )
     assert calls == [("deploy", "--to", "x")] * 3
     assert pauses == [2.0, 4.0]
     assert lines == [
-        "deploy: change input_limits could not lock app.vehicles within 5s (a long transaction holds it); retry 1/3 in 2s",
-        "deploy: change input_limits could not lock app.vehicles within 5s (a long transaction holds it); retry 2/3 in 4s",
+        "deploy: change input_limits could not lock app.vehicles within 5s (a long transaction holds it); "
+        "retry 1/3 in 2s",
+        "deploy: change input_limits could not lock app.vehicles within 5s (a long transaction holds it); "
+        "retry 2/3 in 4s",
     ]
     assert result.stdout.count("+ earlier") == 2 and "+ input_limits" in result.stdout
     calls.clear()
     with pytest.raises(LockNotAvailable, match="retry later$"):
-        database.deploy(None, "db", retries=1, retry_wait=0, progress=lines.append, sleep=pauses.append)
+        database.deploy(settings, "db", retries=1, retry_wait=0, progress=lines.append, sleep=pauses.append)
     assert len(calls) == 2
 
 
@@ -116,7 +127,8 @@ def probe_project(tmp_path: Path) -> Path:
         "probe 2026-11-22T00:00:00Z probe <probe@localhost> # records its settings\n")
     for folder, text in {
         "deploy": "create table public.probe as\n"
-                  "select current_setting('lock_timeout') as lock_timeout, current_setting('statement_timeout') as statement_timeout;\n",
+                  "select current_setting('lock_timeout') as lock_timeout,\n"
+                  "       current_setting('statement_timeout') as statement_timeout;\n",
         "revert": "drop table public.probe;\n",
         "verify": "select lock_timeout from public.probe where false;\n",
     }.items():
@@ -125,15 +137,17 @@ def probe_project(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def probed(settings, clone_db, project: Path) -> tuple[str, str]:
+def probed(settings: Settings, clone_db: ClonedDatabase, project: Path) -> tuple[str, str]:
     database.sqitch(settings, clone_db.name, "deploy", root=project)
     with clone_db.connect() as conn:
-        row = conn.execute("select lock_timeout, statement_timeout from public.probe").fetchone()
+        lock_timeout, statement_timeout = one_row(conn, "select lock_timeout, statement_timeout from public.probe")
     database.sqitch(settings, clone_db.name, "revert", "-y", root=project)
-    return row
+    return str(lock_timeout), str(statement_timeout)
 
 
-def test_every_deploy_script_runs_with_the_lock_timeout_and_the_users_pgoptions(settings, clone_db, probe_project, monkeypatch):
+def test_every_deploy_script_runs_with_the_lock_timeout_and_the_users_pgoptions(
+    settings: Settings, clone_db: ClonedDatabase, probe_project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     with clone_db.connect() as conn:
         conn.execute(f'alter database "{clone_db.name}" owner to {OWNER_ROLE}')
     monkeypatch.delenv(database.LOCK_TIMEOUT_ENV, raising=False)
@@ -194,12 +208,18 @@ class Reader(threading.Thread):
 
 
 def deployed(conn: psycopg.Connection, change: str) -> bool:
-    return one_row(conn, "select exists (select from sqitch.changes where project = 'motovault' and change = %s)", (change,))[0]
+    return bool(one_row(
+        conn, "select exists (select from sqitch.changes where project = 'motovault' and change = %s)", (change,)
+    )[0])
 
 
 def test_a_change_that_cannot_lock_its_table_fails_fast_without_blocking_readers_then_deploys(
-    settings, clone_db, capsys, plan_with_an_altering_change, monkeypatch
-):
+    settings: Settings,
+    clone_db: ClonedDatabase,
+    capsys: pytest.CaptureFixture[str],
+    plan_with_an_altering_change: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     change, table = PROBE_CHANGE, PROBE_TABLE
     with clone_db.connect() as conn:
         conn.execute(f'alter database "{clone_db.name}" owner to {OWNER_ROLE}')
@@ -217,7 +237,9 @@ def test_a_change_that_cannot_lock_its_table_fails_fast_without_blocking_readers
     reader = Reader(clone_db.url(), table)
     reader.start()
     started = time.monotonic()
-    status = main(["db", "deploy", "--dbname", clone_db.name, "--lock-timeout", "1s", "--retries", "1", "--retry-wait", "0.5"])
+    status = main(
+        ["db", "deploy", "--dbname", clone_db.name, "--lock-timeout", "1s", "--retries", "1", "--retry-wait", "0.5"]
+    )
     elapsed = time.monotonic() - started
     reader.stop.set()
     reader.join()
@@ -237,7 +259,11 @@ def test_a_change_that_cannot_lock_its_table_fails_fast_without_blocking_readers
     assert reader.reads > 10 and 0.2 < reader.slowest < 1.0 + 1.5, (reader.reads, reader.slowest)
     with clone_db.connect() as conn:
         assert not deployed(conn, change)
-        assert one_row(conn, "select event from sqitch.events where change = %s order by committed_at desc limit 1", (change,))[0] == "fail"
+        assert one_row(
+            conn,
+            "select event from sqitch.events where change = %s order by committed_at desc limit 1",
+            (change,),
+        )[0] == "fail"
     assert schema_dump(settings, clone_db.name) == reverted, f"{change} left part of itself behind"
 
     holder.rollback()  # the long transaction ends: the same deploy goes through
@@ -251,7 +277,7 @@ def test_a_change_that_cannot_lock_its_table_fails_fast_without_blocking_readers
         assert one_row(conn, "select count(*) from pg_constraint where conname = 'vehicles_probe'")[0] == 1
 
 
-def test_a_deploy_blocked_by_another_sqitch_says_so_in_one_line(settings, clone_db):
+def test_a_deploy_blocked_by_another_sqitch_says_so_in_one_line(settings: Settings, clone_db: ClonedDatabase) -> None:
     """sqitch serializes deploys with an advisory lock; under the deploy lock_timeout a second deploy
     gives up after it (and is retried) instead of sqitch's silent 60 s wait."""
     last = load_plan(project_root()).changes[-1]
@@ -269,7 +295,9 @@ def test_a_deploy_blocked_by_another_sqitch_says_so_in_one_line(settings, clone_
         assert deployed(conn, last)
 
 
-def test_a_failed_deploy_reports_the_error_not_the_revert_that_followed(tmp_path, clone_db) -> None:
+def test_a_failed_deploy_reports_the_error_not_the_revert_that_followed(
+    tmp_path: Path, clone_db: ClonedDatabase
+) -> None:
     """After a failed change sqitch reverts everything it deployed in that run: the last lines of its
     output are all "- change .. ok". The error must still be in the message."""
     project = tmp_path / "project"

@@ -15,10 +15,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import psycopg
 import pytest
 
 from motovault.core.db import connect, one_row
-from motovault.stack.settings import AUTHENTICATOR_ROLE, OWNER_ROLE
+from motovault.stack.settings import AUTHENTICATOR_ROLE, OWNER_ROLE, Settings
+from support.databases import ClonedDatabase
 from support.plans import nodes
 
 TENANTS = 200
@@ -71,11 +73,16 @@ def event_scans(plan: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
+#: the seeded clone acting as the tenant's owner, its number of event partitions, and the long-history
+#: vehicle's event ids, newest first
+Seeded = tuple[psycopg.Connection[Any], int, list[Any]]
+
+
 def rows_read(scans: list[dict[str, Any]]) -> int:
     return sum(n.get("Actual Rows", 0) * n.get("Actual Loops", 0) for n in scans)
 
 
-def rows_read_before_the_window(db, plan: dict[str, Any]) -> tuple[int, str]:
+def rows_read_before_the_window(db: psycopg.Connection[Any], plan: dict[str, Any]) -> tuple[int, str]:
     """Rows the plan's scans returned from monthly partitions older than the 30-day window, and that
     window's first month (YYYY-MM)."""
     start = one_row(db, "select date_trunc('month', now() - interval '30 days')::date")[0]
@@ -88,7 +95,7 @@ def rows_read_before_the_window(db, plan: dict[str, Any]) -> tuple[int, str]:
 
 
 @pytest.fixture
-def seeded(db):
+def seeded(db: psycopg.Connection[Any]) -> Seeded:
     db.autocommit = True
     db.execute(SEED.format(tenants=TENANTS, vehicles=VEHICLES_PER_TENANT, events=EVENTS_PER_VEHICLE, history=HISTORY))
     partitions = one_row(db, "select count(*) from pg_inherits where inhparent = 'app.vehicle_events'::regclass")[0]
@@ -102,13 +109,14 @@ def seeded(db):
     return db, partitions, expected
 
 
-def explain(db, statement: str) -> dict[str, Any]:
-    (plan_json,) = db.execute("explain (analyze, format json) " + statement).fetchone()
-    return (plan_json if isinstance(plan_json, list) else json.loads(plan_json))[0]["Plan"]
+def explain(db: psycopg.Connection[Any], statement: str) -> dict[str, Any]:
+    (plan_json,) = one_row(db, "explain (analyze, format json) " + statement)
+    plan: dict[str, Any] = (plan_json if isinstance(plan_json, list) else json.loads(plan_json))[0]["Plan"]
+    return plan
 
 
 @pytest.mark.parametrize("plan_mode", ["force_generic_plan", "force_custom_plan"])
-def test_timeline_page_reads_the_page_not_the_history(seeded, plan_mode: str) -> None:
+def test_timeline_page_reads_the_page_not_the_history(seeded: Seeded, plan_mode: str) -> None:
     db, partitions, expected = seeded
     db.execute(f"set plan_cache_mode = {plan_mode}")
     db.execute("prepare page(uuid, int, int) as select id from api.vehicle_timeline($1) limit $2 offset $3")
@@ -126,7 +134,7 @@ def test_timeline_page_reads_the_page_not_the_history(seeded, plan_mode: str) ->
         )
 
 
-def test_fleet_overview_reads_only_the_recent_window_when_every_vehicle_has_recent_events(seeded) -> None:
+def test_fleet_overview_reads_only_the_recent_window_when_every_vehicle_has_recent_events(seeded: Seeded) -> None:
     db, _, _ = seeded
     db.execute("reset role")
     # every vehicle of the tenant gets an event yesterday
@@ -148,7 +156,9 @@ def test_fleet_overview_reads_only_the_recent_window_when_every_vehicle_has_rece
     )
 
 
-def test_analysts_fleet_overview_reads_only_the_recent_window_when_every_tenant_has_recent_events(seeded) -> None:
+def test_analysts_fleet_overview_reads_only_the_recent_window_when_every_tenant_has_recent_events(
+    seeded: Seeded
+) -> None:
     db, _, _ = seeded
     db.execute("reset role")
     db.execute("select set_config('request.jwt.claims', '', false)")
@@ -170,12 +180,13 @@ def test_analysts_fleet_overview_reads_only_the_recent_window_when_every_tenant_
     )
 
 
-def test_fleet_overview_latest_event_and_count(db) -> None:
+def test_fleet_overview_latest_event_and_count(db: psycopg.Connection[Any]) -> None:
     """The latest event comes from the 30-day window when there is one, from further back when not;
     void markers never count; a vehicle (or, for analysts, a tenant) without events has none."""
     db.autocommit = True
     tenant, user = "c3000000-0000-4000-8000-000000000001", "c3000000-0000-4000-8000-0000000000a1"
-    cars = {name: f"c3000000-0000-4000-8000-0000000000c{i}" for i, name in enumerate(["recent", "old", "none", "future", "void"], 1)}
+    names = ["recent", "old", "none", "future", "void"]
+    cars = {name: f"c3000000-0000-4000-8000-0000000000c{i}" for i, name in enumerate(names, 1)}
     db.execute("insert into app.tenants (id, name) values (%s, 'Overview')", (tenant,))
     db.execute("insert into app.users (id) values (%s)", (user,))
     db.execute("insert into app.memberships (tenant_id, user_id, role) values (%s, %s, 'owner')", (tenant, user))
@@ -184,9 +195,16 @@ def test_fleet_overview_latest_event_and_count(db) -> None:
                    (tenant, car, name))
 
     def event(car: str, ago: str, kind: str = "note", voids: str | None = None) -> str:
-        payload = {"note": '{"text": "x"}', "void": '{"reason": "entered twice"}', "inspection": '{"result": "pass"}'}[kind]
-        return str(one_row(db, """insert into app.vehicle_events (tenant_id, vehicle_id, type, occurred_at, payload, voids_event_id)
-               values (%s, %s, %s, now() - %s::interval, %s, %s) returning id""", (tenant, car, kind, ago, payload, voids))[0])
+        payload = {
+            "note": '{"text": "x"}', "void": '{"reason": "entered twice"}', "inspection": '{"result": "pass"}'
+        }[kind]
+        return str(one_row(
+            db,
+            """insert into app.vehicle_events (tenant_id, vehicle_id, type, occurred_at, payload, voids_event_id)
+               values (%s, %s, %s, now() - %s::interval, %s, %s)
+               returning id""",
+            (tenant, car, kind, ago, payload, voids),
+        )[0])
 
     event(cars["recent"], "200 days")
     event(cars["recent"], "3 days")
@@ -226,8 +244,11 @@ def test_fleet_overview_latest_event_and_count(db) -> None:
     db.execute("select set_config('request.jwt.claims', '', false)")
     old_tenant, empty_tenant = "c3000000-0000-4000-8000-000000000002", "c3000000-0000-4000-8000-000000000003"
     db.execute("insert into app.tenants (id, name) values (%s, 'Old'), (%s, 'Empty')", (old_tenant, empty_tenant))
-    db.execute("insert into app.vehicles (tenant_id, id, display_name) values (%s, 'c3000000-0000-4000-8000-0000000000d1', 'Old car')",
-               (old_tenant,))
+    db.execute(
+        "insert into app.vehicles (tenant_id, id, display_name) "
+        "values (%s, 'c3000000-0000-4000-8000-0000000000d1', 'Old car')",
+        (old_tenant,),
+    )
     for ago in ("400 days", "45 days"):
         db.execute(
             """insert into app.vehicle_events (tenant_id, vehicle_id, type, occurred_at, payload)
@@ -245,7 +266,7 @@ def test_fleet_overview_latest_event_and_count(db) -> None:
     assert tenants == {tenant: (4, -10), old_tenant: (0, 45), empty_tenant: (0, None)}
 
 
-def test_new_partitions_get_the_vehicle_implies_tenant_statistics(db) -> None:
+def test_new_partitions_get_the_vehicle_implies_tenant_statistics(db: psycopg.Connection[Any]) -> None:
     db.autocommit = True
     tenant, car = "c4000000-0000-4000-8000-000000000001", "c4000000-0000-4000-8000-0000000000c1"
     db.execute("insert into app.tenants (id, name) values (%s, 'Partitions')", (tenant,))
@@ -258,7 +279,7 @@ def test_new_partitions_get_the_vehicle_implies_tenant_statistics(db) -> None:
         (tenant, car),
     )
 
-    def statistics(partition: str) -> list[tuple]:
+    def statistics(partition: str) -> list[tuple[Any, ...]]:
         return db.execute(
             """select s.stxname, s.stxkind::text, d.stxddependencies is not null
                from pg_statistic_ext as s
@@ -270,12 +291,16 @@ def test_new_partitions_get_the_vehicle_implies_tenant_statistics(db) -> None:
     created = [r[0] for r in db.execute("select app.ensure_vehicle_event_partitions('2031-03-01', 0)").fetchall()]
     assert created == ["app.vehicle_events_p2031_03"]
     # (an empty partition: its statistics get data when autovacuum first analyzes it, as rows arrive)
-    assert statistics("app.vehicle_events_p2031_03") == [("vehicle_events_p2031_03_vehicle_implies_tenant", "{f}", False)]
+    assert statistics("app.vehicle_events_p2031_03") == [
+        ("vehicle_events_p2031_03_vehicle_implies_tenant", "{f}", False)
+    ]
     # the partition made from rows moved out of the default partition: statistics, analyzed
     created = [r[0] for r in db.execute("select app.ensure_vehicle_event_partitions('2032-05-01', 0)").fetchall()]
     assert created == ["app.vehicle_events_p2032_05"]
     assert one_row(db, "select count(*) from app.vehicle_events_p2032_05")[0] == 20
-    assert statistics("app.vehicle_events_p2032_05") == [("vehicle_events_p2032_05_vehicle_implies_tenant", "{f}", True)]
+    assert statistics("app.vehicle_events_p2032_05") == [
+        ("vehicle_events_p2032_05_vehicle_implies_tenant", "{f}", True)
+    ]
     # every partition has them, and asking again creates nothing
     missing = one_row(db, """select count(*) from pg_inherits as i
            where i.inhparent = 'app.vehicle_events'::regclass
@@ -285,12 +310,12 @@ def test_new_partitions_get_the_vehicle_implies_tenant_statistics(db) -> None:
     assert one_row(db, "select count(*) from app.ensure_vehicle_event_statistics()")[0] == 0
 
 
-def test_postgrest_sessions_plan_without_constraint_exclusion(settings, clone_db) -> None:
+def test_postgrest_sessions_plan_without_constraint_exclusion(settings: Settings, clone_db: ClonedDatabase) -> None:
     """authenticator (PostgREST's login) gets constraint_exclusion = off in this database only."""
 
     def setting(user: str) -> str:
         with connect(settings.dsn(clone_db.name, user)) as conn:
-            return one_row(conn, "show constraint_exclusion")[0]
+            return str(one_row(conn, "show constraint_exclusion")[0])
 
     assert setting(AUTHENTICATOR_ROLE) == "off"
     assert setting(OWNER_ROLE) == "partition"

@@ -96,11 +96,20 @@ def test_only_posts_to_the_auth_rpcs_are_limited(door: Callable[..., HarnessFron
 # --- body limit ----------------------------------------------------------------------------------
 
 
-def test_bodies_over_the_limit_get_a_json_413_before_postgrest(door: Callable[..., HarnessFrontDoor], api: PostgrestServer) -> None:
+def test_bodies_over_the_limit_get_a_json_413_before_postgrest(
+    door: Callable[..., HarnessFrontDoor], api: PostgrestServer
+) -> None:
     front = door(body_limit="64k")
     with httpx.Client(base_url=front.url, timeout=30) as client:
-        body = json_error(client.post("/vehicles", content=b'{"notes": "' + b"x" * 100_000 + b'"}',
-                                      headers={"Content-Type": "application/json"}), 413, "FD413")
+        body = json_error(
+            client.post(
+                "/vehicles",
+                content=b'{"notes": "' + b"x" * 100_000 + b'"}',
+                headers={"Content-Type": "application/json"},
+            ),
+            413,
+            "FD413",
+        )
         assert body["message"] == "body: larger than 64k", body
         # under the limit, PostgREST answers (anon may not write vehicles: its 4xx, not ours)
         small = client.post("/vehicles", json={"notes": "x" * 1000})
@@ -126,8 +135,10 @@ def test_cors_allows_the_configured_origins_only(door: Callable[..., HarnessFron
         ok = client.get("/vehicles", headers={"Origin": APP})
         assert ok.headers["access-control-allow-origin"] == APP and "Origin" in ok.headers["vary"], ok.headers
         assert "Content-Range" in ok.headers["access-control-expose-headers"]
-        assert client.get("/vehicles", headers={"Origin": "http://localhost:5173"}).headers["access-control-allow-origin"] \
+        assert (
+            client.get("/vehicles", headers={"Origin": "http://localhost:5173"}).headers["access-control-allow-origin"]
             == "http://localhost:5173"
+        )
         # another origin: PostgREST's "*" is dropped and nothing replaces it (the browser blocks the read)
         other = client.get("/vehicles", headers={"Origin": EVIL})
         assert other.status_code == ok.status_code and "access-control-allow-origin" not in other.headers, other.headers
@@ -137,7 +148,9 @@ def test_cors_allows_the_configured_origins_only(door: Callable[..., HarnessFron
         assert pre.status_code == 204, (pre.status_code, pre.text)
         assert pre.headers["access-control-allow-origin"] == APP
         assert "POST" in pre.headers["access-control-allow-methods"]
-        assert {"authorization", "content-type", "prefer"} <= {h.strip().lower() for h in pre.headers["access-control-allow-headers"].split(",")}
+        assert {"authorization", "content-type", "prefer"} <= {
+            h.strip().lower() for h in pre.headers["access-control-allow-headers"].split(",")
+        }
         assert pre.headers["access-control-max-age"] == "86400"
         assert "access-control-allow-credentials" not in pre.headers
         refused = json_error(client.options("/vehicles", headers={"Origin": EVIL, **PREFLIGHT}), 403, "FD403")
@@ -146,7 +159,9 @@ def test_cors_allows_the_configured_origins_only(door: Callable[..., HarnessFron
         plain = client.options("/vehicles")
         assert plain.status_code == 200 and "GET" in plain.headers.get("allow", ""), (plain.status_code, plain.headers)
         # error answers of the front door carry the CORS headers too, so the browser can read them
-        assert client.get("/vehicles?make=eq.%ff", headers={"Origin": APP}).headers["access-control-allow-origin"] == APP
+        assert (
+            client.get("/vehicles?make=eq.%ff", headers={"Origin": APP}).headers["access-control-allow-origin"] == APP
+        )
 
 
 def test_cors_star_and_none(door: Callable[..., HarnessFrontDoor]) -> None:
@@ -165,10 +180,28 @@ def test_cors_star_and_none(door: Callable[..., HarnessFrontDoor]) -> None:
 def self_signed(tmp_path: Path) -> tuple[Path, Path]:
     cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
     subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "2",
-         "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost",
-         "-keyout", str(key), "-out", str(cert)],
-        check=True, capture_output=True,
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1,DNS:localhost",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
+        check=True,
+        capture_output=True,
     )
     return cert, key
 
@@ -201,24 +234,38 @@ def test_tls_needs_both_files(tmp_path: Path) -> None:
         FrontDoorOptions(port=1, upstream="127.0.0.1:2", tls_cert=cert, tls_key=tmp_path / "nope.pem")
 
 
-@pytest.mark.parametrize("env,match", [
-    ({"MOTOVAULT_AUTH_RATE": "ten"}, "MOTOVAULT_AUTH_RATE"),
-    ({"MOTOVAULT_BODY_LIMIT": "2 GB"}, "MOTOVAULT_BODY_LIMIT"),
-    ({"MOTOVAULT_AUTH_BURST": "-1"}, "MOTOVAULT_AUTH_BURST"),
-    ({"MOTOVAULT_CORS_ORIGINS": "app.example.com"}, "MOTOVAULT_CORS_ORIGINS"),
-])
+@pytest.mark.parametrize(
+    "env,match",
+    [
+        ({"MOTOVAULT_AUTH_RATE": "ten"}, "MOTOVAULT_AUTH_RATE"),
+        ({"MOTOVAULT_BODY_LIMIT": "2 GB"}, "MOTOVAULT_BODY_LIMIT"),
+        ({"MOTOVAULT_AUTH_BURST": "-1"}, "MOTOVAULT_AUTH_BURST"),
+        ({"MOTOVAULT_CORS_ORIGINS": "app.example.com"}, "MOTOVAULT_CORS_ORIGINS"),
+    ],
+)
 def test_settings_are_checked_with_one_line_errors(env: dict[str, str], match: str) -> None:
     with pytest.raises(MotovaultError, match=match):
         FrontDoorOptions.from_env(1, "127.0.0.1:2", env)
 
 
 def test_settings_from_the_environment(tmp_path: Path) -> None:
-    options = FrontDoorOptions.from_env(8443, "127.0.0.1:3002", {
-        "MOTOVAULT_CORS_ORIGINS": "https://a.example, http://localhost:5173/", "MOTOVAULT_BODY_LIMIT": "512k",
-        "MOTOVAULT_AUTH_RATE": "5r/m", "MOTOVAULT_AUTH_BURST": "2",
-    })
+    options = FrontDoorOptions.from_env(
+        8443,
+        "127.0.0.1:3002",
+        {
+            "MOTOVAULT_CORS_ORIGINS": "https://a.example, http://localhost:5173/",
+            "MOTOVAULT_BODY_LIMIT": "512k",
+            "MOTOVAULT_AUTH_RATE": "5r/m",
+            "MOTOVAULT_AUTH_BURST": "2",
+        },
+    )
     assert options.cors_origins == ("https://a.example", "http://localhost:5173")
-    assert (options.body_limit, options.auth_rate, options.auth_burst, options.url) == ("512k", "5r/m", 2, "http://127.0.0.1:8443")
+    assert (options.body_limit, options.auth_rate, options.auth_burst, options.url) == (
+        "512k",
+        "5r/m",
+        2,
+        "http://127.0.0.1:8443",
+    )
 
 
 # --- the front door's own errors are JSON --------------------------------------------------------
@@ -268,9 +315,13 @@ def test_malformed_requests_get_json_errors(door: Callable[..., HarnessFrontDoor
         head, _, body = answer.partition(b"\r\n\r\n")
         assert head.startswith(b"HTTP/1.1 400") and b"application/json" in head, answer[:300]
         assert b'"code":"FD400"' in body, body
-    big = raw_exchange(port, b"GET /vehicles HTTP/1.1\r\nHost: x\r\nConnection: close\r\nX-Big: " + b"a" * 40_000 + b"\r\n\r\n")
+    big = raw_exchange(
+        port, b"GET /vehicles HTTP/1.1\r\nHost: x\r\nConnection: close\r\nX-Big: " + b"a" * 40_000 + b"\r\n\r\n"
+    )
     assert big.startswith(b"HTTP/1.1 400") and b'"message":"headers: too large"' in big, big[:300]
-    long_uri = raw_exchange(port, b"GET /vehicles?" + b"a" * 40_000 + b" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    long_uri = raw_exchange(
+        port, b"GET /vehicles?" + b"a" * 40_000 + b" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+    )
     assert long_uri.startswith(b"HTTP/1.1 414") and b'"code":"FD414"' in long_uri, long_uri[:300]
 
 
@@ -327,9 +378,22 @@ def test_motovault_frontdoor_run_serves_in_the_foreground(api: PostgrestServer) 
     home = Path(tempfile.mkdtemp(prefix="frontdoor-run-"))
     port = free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "motovault", "frontdoor", "run", "--listen", f"127.0.0.1:{port}",
-         "--upstream", f"127.0.0.1:{api.port}", "--home", str(home)],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env={**os.environ, "MOTOVAULT_CORS_ORIGINS": APP},
+        [
+            sys.executable,
+            "-m",
+            "motovault",
+            "frontdoor",
+            "run",
+            "--listen",
+            f"127.0.0.1:{port}",
+            "--upstream",
+            f"127.0.0.1:{api.port}",
+            "--home",
+            str(home),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        env={**os.environ, "MOTOVAULT_CORS_ORIGINS": APP},
     )
     try:
         deadline = time.monotonic() + 20
@@ -354,14 +418,19 @@ def test_motovault_frontdoor_run_serves_in_the_foreground(api: PostgrestServer) 
         shutil.rmtree(home, ignore_errors=True)
 
 
-@pytest.mark.parametrize("target,names", [
-    (b"/vehicles?make=eq.\xff", b"query string:"),           # a raw byte, not percent-encoded
-    (b"/vehicles?make=eq.\xc3\xa9%ff", b"query string:"),
-    (b"/vehicles%ff", b"path:"),
-    (b"/vehicles?make=eq.%E2%82%AC%20%2C", None),            # valid: euro sign, space, comma
-    (b"/vehicles?make=eq.\xe2\x82\xac", None),               # valid raw UTF-8
-])
-def test_the_utf8_check_reads_raw_and_percent_encoded_bytes(door: Callable[..., HarnessFrontDoor], target: bytes, names: bytes | None) -> None:
+@pytest.mark.parametrize(
+    "target,names",
+    [
+        (b"/vehicles?make=eq.\xff", b"query string:"),  # a raw byte, not percent-encoded
+        (b"/vehicles?make=eq.\xc3\xa9%ff", b"query string:"),
+        (b"/vehicles%ff", b"path:"),
+        (b"/vehicles?make=eq.%E2%82%AC%20%2C", None),  # valid: euro sign, space, comma
+        (b"/vehicles?make=eq.\xe2\x82\xac", None),  # valid raw UTF-8
+    ],
+)
+def test_the_utf8_check_reads_raw_and_percent_encoded_bytes(
+    door: Callable[..., HarnessFrontDoor], target: bytes, names: bytes | None
+) -> None:
     front = door()
     port = int(front.url.rsplit(":", 1)[1])
     answer = raw_exchange(port, b"GET " + target + b" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
@@ -401,8 +470,15 @@ def test_make_up_starts_reloads_and_stops_the_local_front_door(tmp_path: Path, m
     monkeypatch.setenv("MOTOVAULT_STATE", str(tmp_path / "state"))
     for name in ("MOTOVAULT_CORS_ORIGINS", "MOTOVAULT_TLS_CERT", "MOTOVAULT_TLS_KEY", "MOTOVAULT_BODY_LIMIT"):
         monkeypatch.delenv(name, raising=False)
-    settings = Settings(pg_host="127.0.0.1", pg_port=1, api_host="127.0.0.1", api_port=free_port(), admin_port=1,
-                        db_name="x", secrets={})
+    settings = Settings(
+        pg_host="127.0.0.1",
+        pg_port=1,
+        api_host="127.0.0.1",
+        api_port=free_port(),
+        admin_port=1,
+        db_name="x",
+        secrets={},
+    )
     url = f"http://127.0.0.1:{settings.api_port}"
     try:
         assert local.start(settings).startswith("started (pid ")
@@ -430,16 +506,24 @@ def test_make_up_starts_reloads_and_stops_the_local_front_door(tmp_path: Path, m
     assert not home.exists() and not local.home_link().exists()
 
 
-def test_valid_csv_and_form_bodies_go_through_with_postgrests_answer(api: PostgrestServer, door: Callable[..., HarnessFrontDoor]) -> None:
+def test_valid_csv_and_form_bodies_go_through_with_postgrests_answer(
+    api: PostgrestServer, door: Callable[..., HarnessFrontDoor]
+) -> None:
     """CSV and form bodies take checks.js's path (a subrequest to PostgREST): its status, headers and
     body come back as they are."""
     front = door()
     with httpx.Client(base_url=front.url, timeout=30) as client:
         csv = client.post("/vehicles", content="make\nCitroën\n".encode(), headers={"Content-Type": "text/csv"})
-        bare = httpx.post(api.bare_url + "/vehicles", content="make\nCitroën\n".encode(), headers={"Content-Type": "text/csv"})
-        assert (csv.status_code, csv.json()) == (bare.status_code, bare.json()), csv.text  # anon may not write: PostgREST's 401
+        bare = httpx.post(
+            api.bare_url + "/vehicles", content="make\nCitroën\n".encode(), headers={"Content-Type": "text/csv"}
+        )
+        assert (csv.status_code, csv.json()) == (bare.status_code, bare.json()), (
+            csv.text
+        )  # anon may not write: PostgREST's 401
         assert csv.headers["content-type"] == bare.headers["content-type"]
-        form = client.post("/rpc/no_such_function", content=b"a=%C3%A9", headers={"Content-Type": "application/x-www-form-urlencoded"})
+        form = client.post(
+            "/rpc/no_such_function", content=b"a=%C3%A9", headers={"Content-Type": "application/x-www-form-urlencoded"}
+        )
         assert form.status_code == 404 and form.json()["code"] == "PGRST202", form.text
         assert "parameter a" in form.json()["details"], form.text
 
@@ -448,7 +532,9 @@ def test_form_bodies_and_encoded_paths_do_not_escape_the_rate_limit(door: Callab
     front = door(auth_rate="1r/m", auth_burst=1)
     with httpx.Client(base_url=front.url, timeout=30) as client:
         form = {"Content-Type": "application/x-www-form-urlencoded"}
-        statuses = [client.post("/rpc/sign_in", content=b"email=a%40example.com", headers=form).status_code for _ in range(2)]
+        statuses = [
+            client.post("/rpc/sign_in", content=b"email=a%40example.com", headers=form).status_code for _ in range(2)
+        ]
         assert 429 not in statuses, statuses
         json_error(client.post("/rpc/sign%5Fin", json={}), 429, "FD429")
         body = json_error(client.post("/rpc/sign_in", content=b"email=x", headers=form), 429, "FD429")

@@ -6,9 +6,24 @@ constraint), and nothing is written (the table is checked afterwards).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import Any, TypedDict
+
+import httpx
 import pytest
 
 from motovault.core.db import one_row
+from motovault.testing.postgrest_proc import PostgrestServer
+from support.databases import ClonedDatabase
+
+
+class FuelWorld(TypedDict):
+    """The module's tenant: API clients of its member and viewer, of another tenant's owner, and the clone."""
+
+    member: httpx.Client
+    viewer: httpx.Client
+    outsider: httpx.Client
+    db: ClonedDatabase
 
 pytestmark = pytest.mark.api
 
@@ -24,7 +39,7 @@ OTHER_CAR = "40000000-0000-4000-8000-0000000000c9"
 
 
 @pytest.fixture(scope="module")
-def world(api_db, api):
+def world(api_db: ClonedDatabase, api: PostgrestServer) -> Iterator[FuelWorld]:
     with api_db.connect() as conn:
         params = {"t": TENANT, "o": OTHER_TENANT, "owner": OWNER, "member": MEMBER, "viewer": VIEWER,
                   "outsider": OUTSIDER, "car": CAR, "ev": EV, "other_car": OTHER_CAR}
@@ -35,7 +50,8 @@ def world(api_db, api):
                values (%(t)s, %(owner)s, 'owner'), (%(t)s, %(member)s, 'member'), (%(t)s, %(viewer)s, 'viewer'),
                       (%(o)s, %(outsider)s, 'owner')""",
             """insert into app.vehicles (tenant_id, id, display_name, odometer_unit)
-               values (%(t)s, %(car)s, 'Car', 'km'), (%(t)s, %(ev)s, 'EV', 'mi'), (%(o)s, %(other_car)s, 'Theirs', 'km')""",
+               values (%(t)s, %(car)s, 'Car', 'km'), (%(t)s, %(ev)s, 'EV', 'mi'),
+                      (%(o)s, %(other_car)s, 'Theirs', 'km')""",
             """insert into app.stations (id, name, brand, latitude, longitude)
                values ('40000000-0000-4000-8000-0000000000e1', 'Shell Test', 'Shell', 52.52, 13.40),
                       ('40000000-0000-4000-8000-0000000000e2', 'Aral Far', 'Aral', 52.60, 13.40)""",
@@ -49,12 +65,12 @@ def world(api_db, api):
         client.close()
 
 
-def count(api_db, sql: str, *params) -> int:
+def count(api_db: ClonedDatabase, sql: str, *params: object) -> int:
     with api_db.connect() as conn:
-        return one_row(conn, sql, params)[0]
+        return int(one_row(conn, sql, params)[0])
 
 
-def assert_refused(response, status: int, *words: str) -> None:
+def assert_refused(response: httpx.Response, status: int, *words: str) -> None:
     assert response.status_code == status, response.text
     body = response.json()
     text = " ".join(str(body.get(k) or "") for k in ("message", "details", "hint"))
@@ -62,12 +78,12 @@ def assert_refused(response, status: int, *words: str) -> None:
         assert word in text, f"{word!r} not in {body}"
 
 
-def post(client, path, payload, **headers):
+def post(client: httpx.Client, path: str, payload: Any, **headers: str) -> httpx.Response:
     return client.post(path, json=payload, headers={"Prefer": "return=representation", **headers})
 
 
-def fill(**kw):
-    row = {"vehicle_id": CAR, "filled_on": "2024-05-01", "odometer": 10000, "volume": 40}
+def fill(**kw: object) -> dict[str, object]:
+    row: dict[str, object] = {"vehicle_id": CAR, "filled_on": "2024-05-01", "odometer": 10000, "volume": 40}
     row.update(kw)
     return row
 
@@ -75,7 +91,7 @@ def fill(**kw):
 # --- fuel logs -----------------------------------------------------------------------------------
 
 
-def test_fill_up_computes_the_third_of_volume_price_total(world):
+def test_fill_up_computes_the_third_of_volume_price_total(world: FuelWorld) -> None:
     r = post(world["member"], "/fuel_logs", fill(price_per_unit=1.85, currency="eur"))
     assert r.status_code == 201, r.text
     row = r.json()[0]
@@ -93,7 +109,8 @@ def test_fill_up_computes_the_third_of_volume_price_total(world):
         (fill(filled_on="2024-05-02", odometer=10010, total_cost=50, currency="euro"), ["fuel_logs_currency_iso4217"]),
         (fill(filled_on="2024-05-02", odometer=10010, total_cost=50), ["fuel_logs_currency_with_cost"]),
         (fill(filled_on="2024-05-02", odometer=10010, volume=0), ["fuel_logs_volume_positive"]),
-        (fill(filled_on="2024-05-02", odometer=10010, volume=None, total_cost=50, currency="EUR"), ["volume: required"]),
+        (fill(filled_on="2024-05-02", odometer=10010, volume=None, total_cost=50, currency="EUR"),
+         ["volume: required"]),
         (fill(filled_on="2024-05-02", odometer=10010, volume_unit="barrel"), ["fuel_logs_volume_unit_known"]),
         (fill(filled_on="2999-01-01", odometer=10010), ["fuel_logs_filled_on_not_future"]),
         (fill(filled_on="2024-05-02", odometer=-1), ["fuel_logs_odometer_not_negative"]),
@@ -106,21 +123,23 @@ def test_fill_up_computes_the_third_of_volume_price_total(world):
          "volume-missing", "volume-unit", "future", "odometer-negative", "odometer-backdated-too-high",
          "odometer-lower"],
 )
-def test_fuel_log_rules_refuse_with_400_and_write_nothing(world, payload, words):
+def test_fuel_log_rules_refuse_with_400_and_write_nothing(
+    world: FuelWorld, payload: dict[str, Any], words: list[str]
+) -> None:
     before = count(world["db"], "select count(*) from app.fuel_logs")
     r = post(world["member"], "/fuel_logs", payload)
     assert_refused(r, 400, *words)
     assert count(world["db"], "select count(*) from app.fuel_logs") == before
 
 
-def test_viewer_cannot_log_a_fill_up(world):
+def test_viewer_cannot_log_a_fill_up(world: FuelWorld) -> None:
     before = count(world["db"], "select count(*) from app.fuel_logs")
     r = post(world["viewer"], "/fuel_logs", fill(filled_on="2024-05-03", odometer=10100))
     assert_refused(r, 403, "role: viewer cannot write fuel_logs")
     assert count(world["db"], "select count(*) from app.fuel_logs") == before
 
 
-def test_fill_up_for_another_tenants_vehicle_is_refused(world):
+def test_fill_up_for_another_tenants_vehicle_is_refused(world: FuelWorld) -> None:
     before = count(world["db"], "select count(*) from app.fuel_logs")
     r = post(world["member"], "/fuel_logs", fill(vehicle_id=OTHER_CAR, filled_on="2024-05-03"))
     assert 400 <= r.status_code < 500, r.text
@@ -128,7 +147,7 @@ def test_fill_up_for_another_tenants_vehicle_is_refused(world):
     assert count(world["db"], "select count(*) from app.fuel_logs") == before
 
 
-def test_vehicle_odometer_follows_readings_and_cannot_be_set_by_hand(world):
+def test_vehicle_odometer_follows_readings_and_cannot_be_set_by_hand(world: FuelWorld) -> None:
     client = world["member"]
     assert client.get("/vehicles", params={"id": f"eq.{CAR}"}).json()[0]["odometer_reading"] == 10000
     r = client.patch("/vehicles", params={"id": f"eq.{CAR}"}, json={"odometer_reading": 5})
@@ -136,7 +155,7 @@ def test_vehicle_odometer_follows_readings_and_cannot_be_set_by_hand(world):
     assert count(world["db"], "select odometer_reading from app.vehicles where id = %s", CAR) == 10000
 
 
-def test_delete_moves_a_fill_up_to_the_trash_and_restore_brings_it_back(world):
+def test_delete_moves_a_fill_up_to_the_trash_and_restore_brings_it_back(world: FuelWorld) -> None:
     client = world["member"]
     row = post(client, "/fuel_logs", fill(filled_on="2024-05-10", odometer=10300, volume=20)).json()[0]
     assert client.get("/vehicles", params={"id": f"eq.{CAR}"}).json()[0]["odometer_reading"] == 10300
@@ -149,7 +168,7 @@ def test_delete_moves_a_fill_up_to_the_trash_and_restore_brings_it_back(world):
     assert client.get("/vehicles", params={"id": f"eq.{CAR}"}).json()[0]["odometer_reading"] == 10300
 
 
-def test_fuel_economy_rpc(world):
+def test_fuel_economy_rpc(world: FuelWorld) -> None:
     client = world["member"]
     for payload in (
         {"vehicle_id": EV, "filled_on": "2024-05-01", "odometer": 1000, "fuel_type": "electric", "volume": 30},
@@ -174,7 +193,7 @@ def test_fuel_economy_rpc(world):
 # --- odometer entries and resets --------------------------------------------------------------------
 
 
-def test_reset_entry_allows_a_lower_reading(world):
+def test_reset_entry_allows_a_lower_reading(world: FuelWorld) -> None:
     client = world["member"]
     before = count(world["db"], "select count(*) from app.odometer_entries")
     r = post(client, "/odometer_entries", {"vehicle_id": CAR, "read_on": "2024-07-01", "odometer": 50})
@@ -182,7 +201,8 @@ def test_reset_entry_allows_a_lower_reading(world):
     assert count(world["db"], "select count(*) from app.odometer_entries") == before
     r = post(client, "/odometer_entries", {"vehicle_id": CAR, "kind": "reset", "read_on": "2024-06-30", "odometer": 0})
     assert r.status_code == 201, r.text
-    assert post(client, "/odometer_entries", {"vehicle_id": CAR, "read_on": "2024-07-01", "odometer": 50}).status_code == 201
+    reading = {"vehicle_id": CAR, "read_on": "2024-07-01", "odometer": 50}
+    assert post(client, "/odometer_entries", reading).status_code == 201
     assert client.get("/vehicles", params={"id": f"eq.{CAR}"}).json()[0]["odometer_reading"] == 50
     sources = {r["source"] for r in client.get("/odometer_readings", params={"vehicle_id": f"eq.{CAR}"}).json()}
     assert sources == {"fuel_logs", "odometer_entries"}
@@ -197,7 +217,8 @@ def test_reset_entry_allows_a_lower_reading(world):
         ({"vehicle_id": CAR, "type": "polishing", "completed_on": "2024-07-02"}, ["maintenance_type_known"]),
         ({"vehicle_id": CAR, "status": "scheduled", "type": "inspection"}, ["maintenance_scheduled_has_due"]),
         ({"vehicle_id": CAR, "type": "repair"}, ["maintenance_completed_has_date"]),
-        ({"vehicle_id": CAR, "type": "repair", "completed_on": "2024-07-02", "cost": 10}, ["maintenance_currency_with_cost"]),
+        ({"vehicle_id": CAR, "type": "repair", "completed_on": "2024-07-02", "cost": 10},
+         ["maintenance_currency_with_cost"]),
         ({"vehicle_id": CAR, "status": "scheduled", "type": "oil_change", "due_on": "2025-01-01", "recur_months": 0},
          ["maintenance_recur_months_range"]),
         ({"vehicle_id": CAR, "type": "repair", "completed_on": "2024-07-03", "odometer": 10},
@@ -205,13 +226,15 @@ def test_reset_entry_allows_a_lower_reading(world):
     ],
     ids=["type", "schedule-without-due", "record-without-date", "cost-without-currency", "recurrence", "odometer"],
 )
-def test_maintenance_rules_refuse_with_400_and_write_nothing(world, payload, words):
+def test_maintenance_rules_refuse_with_400_and_write_nothing(
+    world: FuelWorld, payload: dict[str, Any], words: list[str]
+) -> None:
     before = count(world["db"], "select count(*) from app.maintenance")
     assert_refused(post(world["member"], "/maintenance", payload), 400, *words)
     assert count(world["db"], "select count(*) from app.maintenance") == before
 
 
-def test_complete_maintenance_records_it_and_schedules_the_next(world):
+def test_complete_maintenance_records_it_and_schedules_the_next(world: FuelWorld) -> None:
     client = world["member"]
     item = post(client, "/maintenance", {
         "vehicle_id": CAR, "status": "scheduled", "type": "oil_change", "due_on": "2024-08-01",
@@ -235,7 +258,7 @@ def test_complete_maintenance_records_it_and_schedules_the_next(world):
 # --- reminders ----------------------------------------------------------------------------------------
 
 
-def test_reminder_dedupe_is_409_and_writes_nothing(world):
+def test_reminder_dedupe_is_409_and_writes_nothing(world: FuelWorld) -> None:
     client = world["member"]
     first = post(client, "/reminders", {"vehicle_id": CAR, "title": "Registration", "category": "registration",
                                         "due_on": "2024-09-01", "recur_months": 12})
@@ -251,7 +274,8 @@ def test_reminder_dedupe_is_409_and_writes_nothing(world):
     "payload, words",
     [
         ({"vehicle_id": CAR, "title": "Nothing due"}, ["reminders_due_date_or_odometer"]),
-        ({"vehicle_id": CAR, "title": "Odd", "due_on": "2025-01-01", "category": "horoscope"}, ["reminders_category_known"]),
+        ({"vehicle_id": CAR, "title": "Odd", "due_on": "2025-01-01", "category": "horoscope"},
+         ["reminders_category_known"]),
         ({"vehicle_id": CAR, "title": "Snooze", "due_on": "2025-01-01", "status": "snoozed"},
          ["reminders_snoozed_until_iff_snoozed"]),
         ({"vehicle_id": CAR, "title": "Recurs", "due_odometer": 9000, "recur_months": 6},
@@ -260,13 +284,15 @@ def test_reminder_dedupe_is_409_and_writes_nothing(world):
     ],
     ids=["no-due", "category", "snooze-without-date", "recurrence-needs-date", "blank-title"],
 )
-def test_reminder_rules_refuse_with_400_and_write_nothing(world, payload, words):
+def test_reminder_rules_refuse_with_400_and_write_nothing(
+    world: FuelWorld, payload: dict[str, Any], words: list[str]
+) -> None:
     before = count(world["db"], "select count(*) from app.reminders")
     assert_refused(post(world["member"], "/reminders", payload), 400, *words)
     assert count(world["db"], "select count(*) from app.reminders") == before
 
 
-def test_done_opens_next_and_urgency_is_a_computed_field(world):
+def test_done_opens_next_and_urgency_is_a_computed_field(world: FuelWorld) -> None:
     client = world["member"]
     r = client.patch("/reminders", params={"title": "eq.Registration", "status": "eq.open"}, json={"status": "done"})
     assert r.status_code == 204, r.text
@@ -279,7 +305,7 @@ def test_done_opens_next_and_urgency_is_a_computed_field(world):
     assert due[0]["urgency"] == "past_due"
 
 
-def test_tenant_settings_rules(world):
+def test_tenant_settings_rules(world: FuelWorld) -> None:
     client = world["member"]
     before = count(world["db"], "select count(*) from app.tenant_settings")
     r = post(client, "/tenant_settings", {"reminder_urgent_days": 10, "reminder_very_urgent_days": 20})
@@ -290,7 +316,7 @@ def test_tenant_settings_rules(world):
 # --- stations -----------------------------------------------------------------------------------------
 
 
-def test_stations_near_and_read_only(world):
+def test_stations_near_and_read_only(world: FuelWorld) -> None:
     client = world["member"]
     r = client.get("/rpc/stations_near", params={"lat": 52.5, "lng": 13.4, "radius_km": 20, "limit": 5})
     assert r.status_code == 200, r.text
@@ -304,7 +330,7 @@ def test_stations_near_and_read_only(world):
     assert [s["name"] for s in client.get("/rpc/stations_search", params={"q": "aral"}).json()] == ["Aral Far"]
 
 
-def test_every_new_api_object_has_a_comment(world):
+def test_every_new_api_object_has_a_comment(world: FuelWorld) -> None:
     with world["db"].connect() as conn:
         missing = conn.execute(
             """

@@ -4,22 +4,34 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
+import psycopg
 import pytest
 
 from motovault.core.db import one_row
+from motovault.stack.settings import Settings
 from motovault.testing.pgtap import run_pgtap
+from motovault.testing.postgrest_proc import PostgrestServer
+from support.databases import ClonedDatabase
+
+
+def fetch_first(cur: psycopg.Cursor[Any]) -> Any:
+    """The first column of the cursor's next row (there must be one)."""
+    row = cur.fetchone()
+    assert row is not None, "the query returned no row"
+    return row[0]
 
 FIXTURES = Path(__file__).parent / "fixtures" / "pgtap"
 
 
-def test_passing_pgtap_file_passes(clone_db):
+def test_passing_pgtap_file_passes(clone_db: ClonedDatabase) -> None:
     result = run_pgtap(clone_db.url(), FIXTURES / "passing.sql")
     assert result.ok, result.report()
     assert result.planned == 2 and result.ran == 2
 
 
-def test_failing_assertion_fails_with_its_diagnostics(clone_db):
+def test_failing_assertion_fails_with_its_diagnostics(clone_db: ClonedDatabase) -> None:
     result = run_pgtap(clone_db.url(), FIXTURES / "failing_assertion.sql")
     assert not result.ok
     report = result.report()
@@ -27,26 +39,26 @@ def test_failing_assertion_fails_with_its_diagnostics(clone_db):
     assert "have: 2" in report and "want: 3" in report
 
 
-def test_plan_mismatch_fails(clone_db):
+def test_plan_mismatch_fails(clone_db: ClonedDatabase) -> None:
     result = run_pgtap(clone_db.url(), FIXTURES / "plan_mismatch.sql")
     assert not result.ok
     assert "planned 3 tests but ran 2" in result.report()
 
 
-def test_sql_error_half_way_fails_even_after_passing_tests(clone_db):
+def test_sql_error_half_way_fails_even_after_passing_tests(clone_db: ClonedDatabase) -> None:
     result = run_pgtap(clone_db.url(), FIXTURES / "sql_error.sql")
     assert result.passed == [1]
     assert not result.ok
     assert 'relation "no_such_table" does not exist' in result.report()
 
 
-def test_missing_plan_fails(clone_db):
+def test_missing_plan_fails(clone_db: ClonedDatabase) -> None:
     result = run_pgtap(clone_db.url(), FIXTURES / "no_plan.sql")
     assert not result.ok
     assert "no plan line" in result.report()
 
 
-def test_pgtap_files_are_collected_as_items():
+def test_pgtap_files_are_collected_as_items() -> None:
     import subprocess
     import sys
 
@@ -68,7 +80,7 @@ HELPERS = {
 }
 
 
-def test_clones_have_the_pgtap_helper_schema(db):
+def test_clones_have_the_pgtap_helper_schema(db: psycopg.Connection[Any]) -> None:
     """tests/fixtures/pgtap/helpers.sql is installed into the template, so every clone has it."""
     cur = db.cursor()
     cur.execute(
@@ -79,7 +91,7 @@ def test_clones_have_the_pgtap_helper_schema(db):
         "select has_schema_privilege('app_user', 'tests', 'usage')"
         " and has_function_privilege('app_user', 'tests.unbecome()', 'execute')"
     )
-    assert cur.fetchone()[0], "a test acting as app_user must be able to switch back"
+    assert fetch_first(cur), "a test acting as app_user must be able to switch back"
     cur.execute(
         "select p.oid::regprocedure::text from pg_proc as p join pg_namespace as n on n.oid = p.pronamespace"
         " where n.nspname = 'tests' and has_function_privilege('public', p.oid, 'execute')"
@@ -87,7 +99,7 @@ def test_clones_have_the_pgtap_helper_schema(db):
     assert cur.fetchall() == [], "PUBLIC may execute no helper (motovault doctor flags it)"
 
 
-def test_a_database_deployed_by_the_plan_alone_has_no_test_helpers(settings):
+def test_a_database_deployed_by_the_plan_alone_has_no_test_helpers(settings: Settings) -> None:
     """The helpers exist only in test databases: `sqitch deploy` of the plan never creates them."""
     from psycopg import sql
 
@@ -106,29 +118,29 @@ def test_a_database_deployed_by_the_plan_alone_has_no_test_helpers(settings):
             conn.execute(sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name)))
 
 
-def test_the_example_in_docs_testing_is_the_pgtap_file_that_runs():
+def test_the_example_in_docs_testing_is_the_pgtap_file_that_runs() -> None:
     """docs/testing.md shows tests/pgtap/example_vehicle_roles.sql verbatim, so the example stays true."""
     root = Path(__file__).resolve().parents[1]
     example = (root / "tests" / "pgtap" / "example_vehicle_roles.sql").read_text()
     assert f"```sql\n{example}```" in (root / "docs" / "testing.md").read_text()
 
 
-def test_each_test_gets_a_fresh_clone_of_the_template(db):
+def test_each_test_gets_a_fresh_clone_of_the_template(db: psycopg.Connection[Any]) -> None:
     cur = db.cursor()
     cur.execute("create table app.scratch (x int)")
     db.commit()
     cur.execute("select count(*) from sqitch.changes")
-    assert cur.fetchone()[0] >= 2
+    assert fetch_first(cur) >= 2
 
 
-def test_previous_test_left_nothing_behind(db):
+def test_previous_test_left_nothing_behind(db: psycopg.Connection[Any]) -> None:
     cur = db.cursor()
     cur.execute("select to_regclass('app.scratch')")
-    assert cur.fetchone()[0] is None
+    assert fetch_first(cur) is None
 
 
 @pytest.mark.api
-def test_postgrest_serves_openapi_to_anon(api):
+def test_postgrest_serves_openapi_to_anon(api: PostgrestServer) -> None:
     with api.client() as client:
         response = client.get("/")
     assert response.status_code == 200
@@ -139,14 +151,14 @@ def test_postgrest_serves_openapi_to_anon(api):
 
 
 @pytest.mark.api
-def test_postgrest_admin_server_answers_live_and_ready(api):
+def test_postgrest_admin_server_answers_live_and_ready(api: PostgrestServer) -> None:
     import httpx
 
     assert httpx.get(f"http://127.0.0.1:{api.admin_port}/live").status_code == 200
     assert httpx.get(f"http://127.0.0.1:{api.admin_port}/ready").status_code == 200
 
 
-def test_the_test_client_resends_a_read_once_when_the_connection_breaks_but_never_a_write():
+def test_the_test_client_resends_a_read_once_when_the_connection_breaks_but_never_a_write() -> None:
     """motovault.testing.postgrest_proc: a connection closed before any response is not an answer."""
     import socket
     import threading

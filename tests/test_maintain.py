@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import pytest
+
 from motovault.cli import main
 from motovault.commands.maintain import maintain
 from motovault.core.db import one_row
+from support.databases import ClonedDatabase
 
 
-def test_maintain_creates_partitions_ahead_and_is_idempotent(clone_db):
+def test_maintain_creates_partitions_ahead_and_is_idempotent(clone_db: ClonedDatabase) -> None:
     with clone_db.connect() as conn:
         conn.execute("set role motovault_owner")
         last = one_row(conn, "select max(c.relname) from pg_inherits as i join pg_class as c on c.oid = i.inhrelid "
@@ -18,7 +21,7 @@ def test_maintain_creates_partitions_ahead_and_is_idempotent(clone_db):
     assert maintain(clone_db.url("motovault_owner"), months_ahead=14) == []
 
 
-def created_months(clone_db) -> list[str]:
+def created_months(clone_db: ClonedDatabase) -> list[str]:
     with clone_db.connect() as conn:
         return [
             r[0]
@@ -29,7 +32,7 @@ def created_months(clone_db) -> list[str]:
         ]
 
 
-def test_maintain_command_takes_a_dsn(clone_db, capsys):
+def test_maintain_command_takes_a_dsn(clone_db: ClonedDatabase, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["maintain", "--dsn", clone_db.url("motovault_owner"), "--months-ahead", "14"]) == 0
     out = capsys.readouterr().out.splitlines()
     assert out == [f"app.vehicle_events_p{m}" for m in created_months(clone_db)]

@@ -30,9 +30,9 @@ from motovault.core.paths import pg_bindir
 from motovault.core.plan import load_plan
 from motovault.core.schema import schema_sql
 from motovault.stack import database
-from motovault.stack.backup import role_settings, table_fingerprints
-from motovault.stack.settings import OWNER_ROLE
-from support.databases import schema_dump
+from motovault.stack.backup import Fingerprint, role_settings, table_fingerprints
+from motovault.stack.settings import OWNER_ROLE, Settings
+from support.databases import ClonedDatabase, schema_dump
 from support.hardening import load_demo
 from support.tenancy_world import seed
 
@@ -56,7 +56,8 @@ def generate(conn: psycopg.Connection) -> None:
     )
     conn.execute(
         """
-        insert into app.vehicles (tenant_id, garage_id, display_name, make, model, year, odometer_reading, odometer_unit)
+        insert into app.vehicles
+            (tenant_id, garage_id, display_name, make, model, year, odometer_reading, odometer_unit)
         select g.tenant_id, g.id, 'Gen ' || g.name || ' ' || n, 'Make' || n % 7, 'Model' || n % 11, 1990 + n % 35,
                n * 1000, case when n % 2 = 0 then 'km' else 'mi' end
         from app.garages as g cross join generate_series(1, 10) as n
@@ -74,8 +75,12 @@ def generate(conn: psycopg.Connection) -> None:
         """
     )
     # accounts: people with passwords and sessions, an API key, an invitation per tenant
-    conn.execute("select api.sign_up('gen' || n || '@example.org', 'generated passphrase') from generate_series(1, 3) as n")
-    conn.execute("select api.sign_in('gen' || n || '@example.org', 'generated passphrase') from generate_series(1, 3) as n")
+    conn.execute(
+        "select api.sign_up('gen' || n || '@example.org', 'generated passphrase') from generate_series(1, 3) as n"
+    )
+    conn.execute(
+        "select api.sign_in('gen' || n || '@example.org', 'generated passphrase') from generate_series(1, 3) as n"
+    )
     conn.execute(
         """
         insert into auth_private.api_keys (user_id, tenant_id, name, prefix, secret_hash, scope)
@@ -119,11 +124,13 @@ def generate(conn: psycopg.Connection) -> None:
                 break
 
 
-def snapshot(conn: psycopg.Connection) -> tuple[dict, dict[str, int]]:
+def snapshot(conn: psycopg.Connection) -> tuple[dict[str, Fingerprint], dict[str, int]]:
     prints = {t: v for t, v in table_fingerprints(conn).items() if not t.startswith("sqitch.")}
     oids: dict[str, int] = dict(
         conn.execute(
-            "select c.oid::regclass::text, c.oid::bigint from pg_class c join pg_namespace n on n.oid = c.relnamespace "
+            "select c.oid::regclass::text, c.oid::bigint "
+            "from pg_class c "
+            "join pg_namespace n on n.oid = c.relnamespace "
             "where c.relkind in ('r', 'p') and n.nspname not in ('pg_catalog', 'information_schema', 'sqitch')"
         ).fetchall()
     )
@@ -134,7 +141,7 @@ AUDIT = "audit.record_version"
 
 
 def audit_max_id(conn: psycopg.Connection) -> int:
-    return one_row(conn, f"select coalesce(max(id), 0) from {AUDIT}")[0]
+    return int(one_row(conn, f"select coalesce(max(id), 0) from {AUDIT}")[0])
 
 
 def audit_fingerprint_upto(conn: psycopg.Connection, max_id: int) -> dict[str, object]:
@@ -154,7 +161,7 @@ def audit_rows_after(conn: psycopg.Connection, max_id: int) -> list[tuple[str, s
     ).fetchall()
 
 
-def test_revert_and_redeploy_every_change_on_live_data(settings, clone_db):
+def test_revert_and_redeploy_every_change_on_live_data(settings: Settings, clone_db: ClonedDatabase) -> None:
     started = time.monotonic()
     with clone_db.connect() as conn:
         # a clone belongs to whoever cloned it; the plan is deployed by the owner role into its database
@@ -184,7 +191,9 @@ def test_revert_and_redeploy_every_change_on_live_data(settings, clone_db):
         assert plan.tags, "the plan carries at least the @v1.0 tag"
         after_tags = [tag.after + 1 for tag in plan.tags]
         released = max(after_tags)
-        stops = sorted({k for k in after_tags if k < len(changes)} | set(range(released, len(changes))) | {0}, reverse=True)
+        stops = sorted(
+            {k for k in after_tags if k < len(changes)} | set(range(released, len(changes))) | {0}, reverse=True
+        )
     rounds = []
     for k in stops:
         with clone_db.connect() as conn:
@@ -195,7 +204,8 @@ def test_revert_and_redeploy_every_change_on_live_data(settings, clone_db):
             database.sqitch(settings, clone_db.name, "revert", "-y")
             database.sqitch(settings, clone_db.name, "deploy")
         else:
-            database.sqitch(settings, clone_db.name, "rebase", "-y", "--onto", specs[k - 1])  # revert past changes[k:], redeploy
+            # revert past changes[k:], redeploy
+            database.sqitch(settings, clone_db.name, "rebase", "-y", "--onto", specs[k - 1])
         rounds.append((changes[k], time.monotonic() - round_started))
         with clone_db.connect() as conn:
             after, oids_after = snapshot(conn)
@@ -216,7 +226,9 @@ def test_revert_and_redeploy_every_change_on_live_data(settings, clone_db):
             normalized = schema_sql(settings.dsn(clone_db.name), pg_bindir() / "pg_dump")
             assert normalized == original_normalized, "schema differs after a full revert and deploy"
         else:
-            assert schema_dump(settings, clone_db.name) == original_schema, f"schema differs after redeploying {changes[k]}"
+            assert schema_dump(settings, clone_db.name) == original_schema, (
+                f"schema differs after redeploying {changes[k]}"
+            )
     # the data of tables no change re-created is still the original data
     with clone_db.connect() as conn:
         final, _ = snapshot(conn)
@@ -227,7 +239,7 @@ def test_revert_and_redeploy_every_change_on_live_data(settings, clone_db):
     assert "Verify successful" in sqitch_status or "ok" in sqitch_status
 
 
-def test_the_schema_dump_comparison_sees_a_difference(settings, clone_db):
+def test_the_schema_dump_comparison_sees_a_difference(settings: Settings, clone_db: ClonedDatabase) -> None:
     """The normalized dump is a real comparison: a one-column change shows."""
     before = schema_dump(settings, clone_db.name)
     with clone_db.connect() as conn:

@@ -7,7 +7,8 @@ listed below with the reason it cannot be (each entry names the file it is in).
   for the next ones of the same section of the same file, never in another section or file. The
   groups run one after the other, in that order, on one database, so rows an example writes are
   there for every later group.
-- Shell blocks (sh, bash) run with bash, one script per file and section, against a module-scoped clone holding the demo data (sql/demo.sql as the owner role, as `make up`
+- Shell blocks (sh, bash) run with bash, one script per file and section, against a module-scoped
+  clone holding the demo data (sql/demo.sql as the owner role, as `make up`
   loads it) and the real PostgREST serving it: `localhost:3000` / `127.0.0.1:3000` are replaced by
   the test server's address and nothing else is changed, so `TOKEN=$(.venv/bin/motovault token
   --demo)`, `H=(...)`, `ACCORD=...` and the jq captures run as written. The CLI commands reach the
@@ -45,12 +46,14 @@ import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from motovault.stack.demo import DEMO_TENANT_ID, DEMO_USERS
 from motovault.stack.settings import load_settings
 from motovault.testing.postgrest_proc import PostgrestServer
+from support.databases import ClonedDatabase
 from support.readme_examples import (
     COMMAND_LIKE,
     EXAMPLE_LANGS,
@@ -70,43 +73,55 @@ ROOT = Path(__file__).resolve().parents[1]
 SETTINGS = load_settings()
 
 #: commands that are not run, by file and text (the command on one line, without its comment)
-REPLICA = ("a replica of the local stack's cluster on its default ports; tests/test_replica.py runs the same commands on a replica of the suite's cluster (temporary folder, free port), and tests/test_stack.py through make up/down/status/reset")
+REPLICA = ("a replica of the local stack's cluster on its default ports; tests/test_replica.py runs the same "
+           "commands on a replica of the suite's cluster (temporary folder, free port), and tests/test_stack.py "
+           "through make up/down/status/reset")
 DBA = "docs/dba.md"
 DOCTOR = "docs/doctor.md"
 
 AUTH = "docs/auth.md"
-_OIDC = "tests/test_api_integrations.py runs the OpenID Connect flow with a key pair made in the test and a token it signs"
+_OIDC = ("tests/test_api_integrations.py runs the OpenID Connect flow with a key pair made in the test and a "
+         "token it signs")
 _KEYS = ("signals the local stack's PostgREST; tests/test_api_integrations.py runs `motovault keys rotate` "
          "(and retire) against the test PostgREST with --dsn, --output, --postgrest-pid and --api-url")
 SKIP: dict[tuple[str, str], str] = {
     ("docs/frontdoor.md", ".venv/bin/python bench/api_bench.py --output bench/results/api_bench_front_door.json"):
     "the API benchmark: minutes of load on a 100,000-vehicle database (make bench); not a test",
-    (AUTH, "curl -s https://sso.example.com/realms/home/protocol/openid-connect/certs > sso-jwks.json"): "an outside provider on the internet; " + _OIDC,
-    (AUTH, ".venv/bin/motovault oidc add --issuer https://sso.example.com/realms/home --audience motovault --jwks sso-jwks.json"): _OIDC,
+    (AUTH, "curl -s https://sso.example.com/realms/home/protocol/openid-connect/certs > sso-jwks.json"):
+    "an outside provider on the internet; " + _OIDC,
+    (AUTH, ".venv/bin/motovault oidc add --issuer https://sso.example.com/realms/home --audience motovault "
+           "--jwks sso-jwks.json"): _OIDC,
     (AUTH, 'curl -s -X POST -H "Authorization: Bearer $SSO_TOKEN" "$API/rpc/register_identity"'): _OIDC,
     (AUTH, 'curl -s -H "Authorization: Bearer $SSO_TOKEN" -H "X-Tenant-Id: $TENANT" "$API/vehicles"'): _OIDC,
     (AUTH, ".venv/bin/motovault keys rotate"): _KEYS,
     (AUTH, ".venv/bin/motovault keys retire"): _KEYS,
-    (AUTH, ".venv/bin/motovault keys export --output /etc/postgrest/jwks.json --dsn postgres://motovault_owner@db/motovault"): "a remote database and file; " + _KEYS,
-    ("README.md", "make up"): "starts the whole local stack on the default ports (PostgreSQL 54329, PostgREST 3000) and "
+    (AUTH, ".venv/bin/motovault keys export --output /etc/postgrest/jwks.json "
+           "--dsn postgres://motovault_owner@db/motovault"): "a remote database and file; " + _KEYS,
+    ("README.md", "make up"): "starts the whole local stack on the default ports (PostgreSQL 54329, "
+    "PostgREST 3000) and "
     "installs packages; tests/test_stack.py runs `motovault up` twice, `down`, `status` and `reset` on "
     "its own state folder and ports",
     ("README.md", "make test"): "the test suite itself, which runs this module",
-    ("docs/reliability.md", "make soak"): "the long hardening runs (far longer than make test); their short versions are in make test",
-    (DBA, "make up"): "starts the whole local stack (see README.md's `make up`); here it only makes .state/secrets.env for Docker",
+    ("docs/reliability.md", "make soak"): "the long hardening runs (far longer than make test); their short "
+    "versions are in make test",
+    (DBA, "make up"): "starts the whole local stack (see README.md's `make up`); here it only makes "
+    ".state/secrets.env for Docker",
     (DBA, "docker compose --env-file .state/secrets.env up -d --wait"): "Docker cannot run on the development "
     "machines; tests/test_compose.py checks docker-compose.yml statically",
     (DBA, "psql -v owner_password='…' -v dbname=motovault -f sql/bootstrap_owner.sql"): "placeholder password, and "
     "it creates a cluster-wide role; every cluster the tests use is bootstrapped with this file "
     "(motovault.stack.database.bootstrap)",
-    (DBA, "PGOPTIONS='-c lock_timeout=5s' sqitch deploy --target db:pg://motovault_owner:…@host:5432/motovault --set authenticator_password='…'"):
+    (DBA, "PGOPTIONS='-c lock_timeout=5s' sqitch deploy --target db:pg://motovault_owner:…@host:5432/motovault "
+          "--set authenticator_password='…'"):
     "placeholder host and passwords; tests/test_sqitch_plan.py deploys, verifies, reverts and redeploys "
     "the plan on a database with data",
     (DBA, "sqitch verify --target …"): "placeholder target; see tests/test_sqitch_plan.py",
     (DBA, "sqitch revert -y --target …"): "placeholder target; see tests/test_sqitch_plan.py",
-    ("docs/analysts.md", 'psql "host=127.0.0.1 port=54329 dbname=motovault user=alice"'): "opens an interactive session as a "
+    ("docs/analysts.md", 'psql "host=127.0.0.1 port=54329 dbname=motovault user=alice"'):
+    "opens an interactive session as a "
     "role the reader creates; the statements of the next block are run here as analyst",
-    ("docs/vin.md", ".venv/bin/motovault vin decode --online 1FTMW1T88MFA00001"): "needs the internet (the NHTSA vPIC API); "
+    ("docs/vin.md", ".venv/bin/motovault vin decode --online 1FTMW1T88MFA00001"):
+    "needs the internet (the NHTSA vPIC API); "
     "tests/test_vin_cli.py runs it against a mocked vPIC",
     (DOCTOR, ".venv/bin/motovault doctor --dsn postgresql://me@db/prod --schema app api --format json > doctor.json"):
     "placeholder DSN of another database; the live checks run on the clone here (`motovault doctor`)",
@@ -116,15 +131,18 @@ SKIP: dict[tuple[str, str], str] = {
     "tests/test_doctor_migrations.py",
     (DBA, "make replica"): REPLICA,
     (DBA, "make replica-status"): REPLICA,
-    (DBA, 'psql "$(.venv/bin/motovault replica url)" -c \'select tenant_kind, sum(vehicles) from analytics.fleet_overview group by 1\''): REPLICA,
+    (DBA, 'psql "$(.venv/bin/motovault replica url)" '
+          '-c \'select tenant_kind, sum(vehicles) from analytics.fleet_overview group by 1\''): REPLICA,
     (DBA, 'psql "$(.venv/bin/motovault replica url)" -f sql/analyst/cost_per_100km.sql'): REPLICA,
     (DBA, ".venv/bin/motovault replica status --json"): REPLICA,
     (DBA, "make replica-down"): REPLICA,
     (DBA, ".venv/bin/motovault replica drop"): REPLICA,
     (DBA, "docker compose --env-file .state/secrets.env --profile replica up -d --wait"): "Docker cannot run on the "
     "development machines; tests/test_compose.py checks the replica profile statically",
-    (DBA, 'psql "postgresql://motovault_analyst:$(grep ^MOTOVAULT_ANALYST_PASSWORD= .state/secrets.env | cut -d= -f2)@127.0.0.1:54340/motovault"'):
-    "the compose replica (Docker cannot run here); tests/test_replica.py logs in as motovault_analyst on a local replica",
+    (DBA, 'psql "postgresql://motovault_analyst:'
+          '$(grep ^MOTOVAULT_ANALYST_PASSWORD= .state/secrets.env | cut -d= -f2)@127.0.0.1:54340/motovault"'):
+    "the compose replica (Docker cannot run here); tests/test_replica.py logs in as motovault_analyst on a "
+    "local replica",
 }
 
 #: untagged blocks that hold command-like lines but are displays, by file and first line
@@ -243,7 +261,9 @@ def test_every_example_is_run_or_listed() -> None:
     problems += [f"SKIP names `{key}`, which {file} no longer has" for file, key in SKIP if (file, key) not in keys]
     firsts = {(b.file, b.lines[0].strip()) for b in BLOCKS if b.lines}
     problems += [
-        f"DISPLAYS names `{first}`, which {file} no longer has" for file, first in DISPLAYS if (file, first) not in firsts
+        f"DISPLAYS names `{first}`, which {file} no longer has"
+        for file, first in DISPLAYS
+        if (file, first) not in firsts
     ]
     for file in FILES:
         folder = generated_by(file)
@@ -280,12 +300,16 @@ def test_outcome_vocabulary() -> None:
     assert (o.status, o.message, dict(o.fields)) == (
         400, Value("vin: position 9 should be 3, found 4"), {"code": Value("23514"), "hint": Value("A VIN has…")})
     o = parse_outcome('-> total_cost 36.95 computed, station_name "Shell Springfield Downtown"')
-    assert o.status is None and dict(o.fields) == {"total_cost": Value(36.95), "station_name": Value("Shell Springfield Downtown")}
+    assert o.status is None and dict(o.fields) == {
+        "total_cost": Value(36.95), "station_name": Value("Shell Springfield Downtown")
+    }
     o = parse_outcome("-> 200, 2 rows: the completed record and the next one; a second call -> 409")
     assert (o.status, o.rows, o.second_status, o.fields) == (200, 2, 409, ())
     o = parse_outcome('-> exit 1 (the demo\'s 9 intervals)')
     assert (o.exit_code, o.fields, o.status) == (1, (), None)
-    assert parse_outcome('-> 400 "vin: position 9 should be 2, found 3"').message == Value("vin: position 9 should be 2, found 3")
+    assert parse_outcome('-> 400 "vin: position 9 should be 2, found 3"').message == Value(
+        "vin: position 9 should be 2, found 3"
+    )
     assert not parse_outcome("-> vehicles_trash").states_anything
     assert parse_outcome("-> 20 rows: the page after the first 20").fields == ()
 
@@ -294,8 +318,12 @@ def test_values_match_exactly_by_prefix_or_with_wildcards() -> None:
     assert Value(36.95).matches(36.95) and Value(36.95).matches("36.95") and not Value(36.95).matches(36.96)
     assert Value("A VIN has…").matches("A VIN has 17 characters") and not Value("A VIN has…").matches("A VIN had")
     wild = Value("odometer: 1000 mi on ... is lower than 152340 mi recorded earlier on ... (fuel_logs)")
-    assert wild.matches("odometer: 1000 mi on 2026-11-22 is lower than 152340 mi recorded earlier on 2026-11-20 (fuel_logs)")
-    assert not wild.matches("odometer: 1000 mi on 2026-11-22 is lower than 152341 mi recorded earlier on 2026-11-20 (fuel_logs)")
+    assert wild.matches(
+        "odometer: 1000 mi on 2026-11-22 is lower than 152340 mi recorded earlier on 2026-11-20 (fuel_logs)"
+    )
+    assert not wild.matches(
+        "odometer: 1000 mi on 2026-11-22 is lower than 152341 mi recorded earlier on 2026-11-20 (fuel_logs)"
+    )
     assert not Value("queued").matches("decoded") and not Value(True).matches(1)
 
 
@@ -312,7 +340,8 @@ def test_a_changed_answer_fails_the_documented_fields() -> None:
 
 def test_commands_comments_and_continuations() -> None:
     e = _example(
-        "curl -s \"$API/x#y\" -H 'a # b' \\\n  -d '{}'   # soft delete -> vehicles_trash\n# -> 201, vin \"X\"\n#   \"y\": 1"
+        "curl -s \"$API/x#y\" -H 'a # b' \\\n  -d '{}'   # soft delete -> vehicles_trash\n"
+        "# -> 201, vin \"X\"\n#   \"y\": 1"
     )
     assert e.command == "curl -s \"$API/x#y\" -H 'a # b' \\\n  -d '{}'" and e.is_api_call
     assert (e.outcome.status, dict(e.outcome.fields)) == (201, {"vin": Value("X"), "y": Value(1.0)})
@@ -327,7 +356,9 @@ def test_only_safe_commands_run_unlisted() -> None:
     assert runnable(_example("curl -s https://vpic.nhtsa.dot.gov/api/")) is not None
     assert runnable(_example("curl -s \"$API/\" | jq . && rm -rf x")) == "runs rm"
     assert runnable(_example('H=(-H "Authorization: Bearer $TOKEN")')) is None
-    assert runnable(_example("X=$(.venv/bin/motovault token --demo); curl -s localhost:3000/x | jq -r '.[0].id'")) is None
+    assert runnable(
+        _example("X=$(.venv/bin/motovault token --demo); curl -s localhost:3000/x | jq -r '.[0].id'")
+    ) is None
 
 
 # --- running the shell examples -------------------------------------------------------------------
@@ -353,8 +384,12 @@ class Call:
         return json.loads(self.body)
 
 
+#: the shell examples' calls by (file, line): the call, and the repeated call where there is one
+ShellRuns = dict[tuple[str, int], tuple[Call, Call | None]]
+
+
 @pytest.fixture(scope="module")
-def demo_db(api_db):
+def demo_db(api_db: ClonedDatabase) -> ClonedDatabase:
     """The module's clone as `make up` has it: the template's per-database role settings (a clone
     lacks them) and sql/demo.sql loaded as the owner role."""
     result = subprocess.run(
@@ -367,7 +402,7 @@ def demo_db(api_db):
 
 
 @pytest.fixture(scope="module")
-def api(demo_db) -> Iterator[PostgrestServer]:
+def api(demo_db: ClonedDatabase) -> Iterator[PostgrestServer]:
     """The real PostgREST, started once the clone is complete (this module's own `api`)."""
     server = PostgrestServer(SETTINGS, demo_db.name).start()
     try:
@@ -423,7 +458,10 @@ def section_script(examples: list[ShellExample], port: int, results: Path) -> st
         runs = [str(example.line)] + ([f"{example.line}b"] if example.outcome.second_status else [])
         for run in runs:
             parts.append(f"__mv_ex={run}")
-            parts.append("{\n" + to_server(example.command, port) + "\n}" + f' >"$__mv_dir/{run}.stdout" 2>"$__mv_dir/{run}.stderr"')
+            parts.append(
+                "{\n" + to_server(example.command, port) + "\n}"
+                + f' >"$__mv_dir/{run}.stdout" 2>"$__mv_dir/{run}.stderr"'
+            )
             parts.append(f'echo $? >"$__mv_dir/{run}.rc"')
             for name in example.assigns:
                 parts.append(f'printf "%s\\n" "${{{name}[*]-}}" >"$__mv_dir/{run}.var.{name}"')
@@ -452,7 +490,7 @@ def _read_call(results: Path, run: str, assigns: tuple[str, ...]) -> Call:
 
 
 @pytest.fixture(scope="module")
-def shell_runs(demo_db, api, workdir) -> dict[tuple[str, int], tuple[Call, Call | None]]:
+def shell_runs(demo_db: ClonedDatabase, api: PostgrestServer, workdir: Path) -> ShellRuns:
     """Runs every runnable shell example, one script per file and section, in the order of FILES and
     of each file; results by (file, line)."""
     out: dict[tuple[str, int], tuple[Call, Call | None]] = {}
@@ -483,7 +521,7 @@ def _describe(call: Call) -> str:
     return f"exit {call.rc}, HTTP {call.statuses}, body {(call.body or '')[:600]!r}, stderr {call.stderr[-3000:]!r}"
 
 
-def _objects(data: object) -> list[dict]:
+def _objects(data: object) -> list[dict[str, Any]]:
     if isinstance(data, dict):
         return [data]
     if isinstance(data, list):
@@ -527,11 +565,12 @@ def check_api_call(call: Call, expected_status: int | None, outcome: Outcome | N
         check_fields(data, outcome)
 
 
-def _claims(token: str) -> dict:
+def _claims(token: str) -> dict[str, Any]:
     parts = token.split(".")
     assert len(parts) == 3, f"not a JWT: {token!r}"
     payload = parts[1] + "=" * (-len(parts[1]) % 4)
-    return json.loads(base64.urlsafe_b64decode(payload))
+    claims: dict[str, Any] = json.loads(base64.urlsafe_b64decode(payload))
+    return claims
 
 
 _TOKEN_ASSIGNMENT = re.compile(r"\b([A-Za-z_][A-Za-z0-9_]*)=\$\(\.venv/bin/motovault token\b([^)]*)\)")
@@ -552,7 +591,7 @@ def check_tokens(example: ShellExample, variables: dict[str, str]) -> None:
 
 
 @pytest.mark.parametrize("example", RUN, ids=[e.id for e in RUN])
-def test_shell_example(example: ShellExample, shell_runs) -> None:
+def test_shell_example(example: ShellExample, shell_runs: ShellRuns) -> None:
     call, second = shell_runs[(example.block.file, example.line)]
     outcome = example.outcome
     if example.is_api_call:
@@ -619,8 +658,10 @@ def test_migration_example_passes_the_doctor_lints(block: Block, tmp_path: Path)
     assert result.returncode == 0 and not bad, f"{block.where}: {bad or result.stderr}"
 
 
-@pytest.mark.parametrize(("block", "line", "statement"), SQL, ids=[f"{b.file}:L{line} {text.split()[0:3]}" for b, line, text in SQL])
-def test_sql_example(block: Block, line: int, statement: str, demo_db, workdir) -> None:
+@pytest.mark.parametrize(
+    ("block", "line", "statement"), SQL, ids=[f"{b.file}:L{line} {text.split()[0:3]}" for b, line, text in SQL]
+)
+def test_sql_example(block: Block, line: int, statement: str, demo_db: ClonedDatabase, workdir: Path) -> None:
     if "as the owner role" in block.text:
         script = f"begin;\nset role motovault_owner;\n{statement}\nrollback;\n"
     else:

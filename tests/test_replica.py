@@ -17,6 +17,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
@@ -63,9 +64,10 @@ class ReplicaCli:
             assert result.returncode == 0, f"replica {' '.join(args)}:\n{result.stdout}\n{result.stderr}"
         return result
 
-    def status(self) -> tuple[int, dict]:
+    def status(self) -> tuple[int, dict[str, Any]]:
         result = self.run("status", "--json", check=False)
-        return result.returncode, json.loads(result.stdout)
+        report: dict[str, Any] = json.loads(result.stdout)
+        return result.returncode, report
 
     def model(self) -> rep.Replica:
         return rep.Replica(home=self.home, port=self.port, primary=SETTINGS)
@@ -79,7 +81,7 @@ def on_replica(cli: ReplicaCli, dbname: str = DEMO_DB, user: str = SUPERUSER) ->
     return connect(cli.model().settings().dsn(dbname, user))
 
 
-def slot_row(slot: str) -> tuple | None:
+def slot_row(slot: str) -> tuple[Any, ...] | None:
     with on_primary("postgres") as conn:
         return conn.execute(
             "select slot_type, active, wal_status, restart_lsn::text from pg_replication_slots where slot_name = %s",
@@ -123,7 +125,7 @@ def demo_db(replica: ReplicaCli, postgresql_template: object) -> Iterator[Cloned
         yield clone
 
 
-def test_up_clones_the_primary_starts_a_hot_standby_and_streams_through_a_slot(replica: ReplicaCli):
+def test_up_clones_the_primary_starts_a_hot_standby_and_streams_through_a_slot(replica: ReplicaCli) -> None:
     out = replica.first_up
     s = steps(out)
     assert s["clone"].startswith("cloned ") and "pg_basebackup" in s["clone"], out
@@ -163,10 +165,12 @@ def test_up_clones_the_primary_starts_a_hot_standby_and_streams_through_a_slot(r
             (REPLICATION_ROLE,),
         ).fetchone()
     with on_replica(replica, "postgres") as conn:
-        assert conn.execute("select pg_is_in_recovery(), status from pg_stat_wal_receiver").fetchone() == (True, "streaming")
+        assert conn.execute(
+            "select pg_is_in_recovery(), status from pg_stat_wal_receiver"
+        ).fetchone() == (True, "streaming")
 
 
-def test_a_second_up_changes_nothing_and_says_so(replica: ReplicaCli):
+def test_a_second_up_changes_nothing_and_says_so(replica: ReplicaCli) -> None:
     pid = replica.model().pid()
     out = replica.run("up").stdout
     s = steps(out)
@@ -183,7 +187,9 @@ def analytics_views() -> list[str]:
         )]
 
 
-def test_the_analytics_views_return_the_same_rows_on_the_replica_as_on_the_primary(replica: ReplicaCli, demo_db):
+def test_the_analytics_views_return_the_same_rows_on_the_replica_as_on_the_primary(
+    replica: ReplicaCli, demo_db: ClonedDatabase
+) -> None:
     views = analytics_views()
     assert len(views) >= 7, views
     for view in views:
@@ -214,7 +220,9 @@ def analyst_url(replica: ReplicaCli) -> str:
 
 
 @pytest.mark.parametrize("query", QUERIES, ids=[q.stem for q in QUERIES])
-def test_example_query_runs_on_the_replica_as_the_analysts_login(analyst_url: str, demo_db, query: Path):
+def test_example_query_runs_on_the_replica_as_the_analysts_login(
+    analyst_url: str, demo_db: ClonedDatabase, query: Path
+) -> None:
     rows = _psql(analyst_url, query)
     assert rows, f"{query.name} returned no rows on the replica"
     assert rows == _psql(SETTINGS.dsn(DEMO_DB, ANALYST_LOGIN), query), f"{query.name}: replica and primary differ"
@@ -246,7 +254,7 @@ WRITES = {
 
 
 @pytest.mark.parametrize("role", sorted(WRITES))
-def test_the_replica_refuses_every_write_with_25006(replica: ReplicaCli, demo_db, role: str):
+def test_the_replica_refuses_every_write_with_25006(replica: ReplicaCli, demo_db: ClonedDatabase, role: str) -> None:
     for statement in WRITES[role]:
         # the same write goes through on the primary (rolled back): the refusal is the standby's
         with on_primary(user=role) as conn:
@@ -257,7 +265,7 @@ def test_the_replica_refuses_every_write_with_25006(replica: ReplicaCli, demo_db
         assert one_row(conn, "select count(*) from app.tenants where name = 'written on the replica'")[0] == 0
 
 
-def test_status_reports_streaming_and_the_replay_lag(replica: ReplicaCli, demo_db):
+def test_status_reports_streaming_and_the_replay_lag(replica: ReplicaCli, demo_db: ClonedDatabase) -> None:
     code, st = replica.status()
     assert code == 0 and st["streaming"] and st["upstream"] == f"127.0.0.1:{SETTINGS.pg_port}", st
     assert st["lag_bytes"] is not None and st["slot_active"] is True
@@ -270,7 +278,11 @@ def test_status_reports_streaming_and_the_replay_lag(replica: ReplicaCli, demo_d
         standby.execute("select pg_wal_replay_pause()")
         try:
             with on_primary() as conn:
-                conn.execute("create table public.lag_probe as select g as n, repeat('x', 200) as pad from generate_series(1, 20000) g")
+                conn.execute(
+                    "create table public.lag_probe as "
+                    "select g as n, repeat('x', 200) as pad "
+                    "from generate_series(1, 20000) g"
+                )
                 target = one_row(conn, "select pg_current_wal_lsn()::text")[0]
             for _ in range(300):  # received (streamed), not replayed
                 if one_row(standby, "select pg_last_wal_receive_lsn() >= %s::pg_lsn", (target,))[0]:
@@ -294,7 +306,7 @@ def test_status_reports_streaming_and_the_replay_lag(replica: ReplicaCli, demo_d
     assert code == 0 and st["replay_paused"] is False and st["lag_bytes"] < 1_000_000, st
 
 
-def test_down_keeps_the_data_and_the_slot_keeps_the_wal_until_up(replica: ReplicaCli, demo_db):
+def test_down_keeps_the_data_and_the_slot_keeps_the_wal_until_up(replica: ReplicaCli, demo_db: ClonedDatabase) -> None:
     model = replica.model()
     pid = model.pid()
     out = replica.run("down").stdout
@@ -335,7 +347,7 @@ def _one_line_error(result: subprocess.CompletedProcess[str], *words: str) -> st
     return lines[0]
 
 
-def test_cli_errors_are_one_line(tmp_path: Path):
+def test_cli_errors_are_one_line(tmp_path: Path) -> None:
     nowhere = ReplicaCli(tmp_path / "none", free_port())
     _one_line_error(nowhere.run("status", check=False), "no replica in", "motovault replica up")
     _one_line_error(nowhere.run("status", "--json", check=False), "no replica in")
@@ -359,7 +371,7 @@ def test_cli_errors_are_one_line(tmp_path: Path):
     _one_line_error(bad.run("up", check=False), "MOTOVAULT_REPLICA_PORT must be a port number")
 
 
-def test_drop_removes_the_slot_of_a_replica_folder_deleted_by_hand(tmp_path: Path):
+def test_drop_removes_the_slot_of_a_replica_folder_deleted_by_hand(tmp_path: Path) -> None:
     gone = ReplicaCli(tmp_path / "gone", free_port())
     slot = gone.model().slot
     with on_primary("postgres") as conn:
@@ -373,7 +385,7 @@ def test_drop_removes_the_slot_of_a_replica_folder_deleted_by_hand(tmp_path: Pat
             drop_slot(conn, slot)
 
 
-def test_drop_stops_the_replica_deletes_its_folder_and_drops_its_slot(replica: ReplicaCli):
+def test_drop_stops_the_replica_deletes_its_folder_and_drops_its_slot(replica: ReplicaCli) -> None:
     model = replica.model()
     pid, real_home = model.pid(), model.real_home
     assert pid is not None and slot_row(model.slot) is not None

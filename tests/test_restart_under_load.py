@@ -14,7 +14,9 @@ import httpx
 import pytest
 
 from motovault.stack import cluster
+from motovault.stack.settings import Settings
 from motovault.testing.postgrest_proc import PostgrestServer
+from support.databases import ClonedDatabase
 from support.tenancy_world import seed
 
 pytestmark = [pytest.mark.api, pytest.mark.slow]
@@ -22,7 +24,9 @@ pytestmark = [pytest.mark.api, pytest.mark.slow]
 WRITERS = 3
 
 
-def test_postgresql_restart_under_write_load_loses_no_acknowledged_write(settings, clone_db):
+def test_postgresql_restart_under_write_load_loses_no_acknowledged_write(
+    settings: Settings, clone_db: ClonedDatabase
+) -> None:
     with clone_db.connect() as conn:
         world = seed(conn)
     server = PostgrestServer(settings, clone_db.name).start()
@@ -85,7 +89,7 @@ def test_postgresql_restart_under_write_load_loses_no_acknowledged_write(setting
     assert len([1 for _, s, at in results if s == 201 and at < restart_began]) > 0
 
     with clone_db.connect() as conn:
-        counts = dict(
+        counts: dict[str, int] = dict(
             conn.execute(
                 "select notes, count(*) from app.vehicles where notes like 'load-%%' group by notes"
             ).fetchall()

@@ -10,9 +10,12 @@ as app_user must plan an Index Scan / Bitmap Index Scan on a tenant_id-led index
 from __future__ import annotations
 
 import json
+from typing import Any
 
+import psycopg
 import pytest
 
+from motovault.core.db import one_row
 from support.plans import nodes
 
 TENANTS = 50
@@ -52,18 +55,19 @@ SCAN_NODES = {"Index Scan", "Index Only Scan", "Bitmap Index Scan"}
 
 
 @pytest.fixture
-def tenant(db) -> tuple[str, str]:
+def tenant(db: psycopg.Connection[Any]) -> tuple[str, str]:
     """Seed the clone; returns (tenant_id, owner user id) of one tenant, acting as its owner."""
     db.autocommit = True
     db.execute(SEED.format(tenants=TENANTS, vehicles=VEHICLES, garages=GARAGES))
-    tenant_id, user_id = (str(v) for v in db.execute("select tenant_id, user_id from plan_tenants where n = 7").fetchone())
+    row = one_row(db, "select tenant_id, user_id from plan_tenants where n = 7")
+    tenant_id, user_id = (str(v) for v in row)
     db.execute("set role app_user")
     claims = json.dumps({"role": "app_user", "sub": user_id, "tenant_id": tenant_id})
     db.execute("select set_config('request.jwt.claims', %s, false)", (claims,))
     return tenant_id, user_id
 
 
-def tenant_led_indexes(db, table: str) -> set[str]:
+def tenant_led_indexes(db: psycopg.Connection[Any], table: str) -> set[str]:
     rows = db.execute(
         """
         select i.relname
@@ -88,13 +92,15 @@ def is_policy_condition(cond: str, tenant_id: str) -> bool:
 
 
 @pytest.mark.parametrize(("view", "table"), [("api.vehicles", "app.vehicles"), ("api.garages", "app.garages")])
-def test_tenant_scoped_page_uses_a_tenant_id_index(db, tenant, view: str, table: str) -> None:
+def test_tenant_scoped_page_uses_a_tenant_id_index(
+    db: psycopg.Connection[Any], tenant: tuple[str, str], view: str, table: str
+) -> None:
     tenant_id, _ = tenant
     # the rows are the tenant's own, and a page is full: the plan below is for real work
     rows = db.execute(f"select tenant_id from {view} limit 50").fetchall()
     assert rows and {str(r[0]) for r in rows} == {tenant_id}
 
-    (plan_json,) = db.execute(f"explain (format json) select * from {view} limit 50").fetchone()
+    (plan_json,) = one_row(db, f"explain (format json) select * from {view} limit 50")
     plan = (plan_json if isinstance(plan_json, list) else json.loads(plan_json))[0]["Plan"]
     all_nodes = list(nodes(plan))
     short = table.split(".")[1]
@@ -116,4 +122,6 @@ def test_tenant_scoped_page_uses_a_tenant_id_index(db, tenant, view: str, table:
     )
     # and it is not left as a row-by-row filter on the table
     filters = [n.get("Filter", "") for n in all_nodes if n.get("Relation Name") == short]
-    assert not any(is_policy_condition(f, tenant_id) for f in filters), f"{view}: tenant check is a Filter:\n{described}"
+    assert not any(is_policy_condition(f, tenant_id) for f in filters), (
+        f"{view}: tenant check is a Filter:\n{described}"
+    )

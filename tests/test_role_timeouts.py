@@ -10,6 +10,7 @@ from __future__ import annotations
 import subprocess
 import time
 import uuid
+from collections.abc import Iterator
 
 import psycopg
 import pytest
@@ -17,7 +18,9 @@ from psycopg import errors
 
 from motovault.core.db import connect, one_row
 from motovault.core.paths import project_root
+from motovault.stack.settings import Settings
 from motovault.testing.postgrest_proc import PostgrestServer
+from support.databases import ClonedDatabase
 from support.tenancy_world import seed
 
 EXPECTED = {"app_user": "5s", "analyst": "30s", "anon": "2s", "vin_worker": "60s"}
@@ -43,7 +46,9 @@ def role_settings(conn: psycopg.Connection) -> dict[str, dict[str, str]]:
     return {role: dict(item.split("=", 1) for item in config) for role, config in rows}
 
 
-def test_each_role_has_its_statement_timeout_in_this_database_only(settings, clone_db):
+def test_each_role_has_its_statement_timeout_in_this_database_only(
+    settings: Settings, clone_db: ClonedDatabase
+) -> None:
     run_script(clone_db.url(), "revert")
     with clone_db.connect() as conn:
         assert role_settings(conn) == {}, "the revert script leaves no role setting in this database"
@@ -62,7 +67,7 @@ def test_each_role_has_its_statement_timeout_in_this_database_only(settings, clo
 
 
 @pytest.fixture
-def analyst_login(clone_db):
+def analyst_login(clone_db: ClonedDatabase) -> Iterator[str]:
     """analyst is NOLOGIN by default: give it a password for the test, take it away afterwards."""
     password = uuid.uuid4().hex
     with clone_db.connect() as conn:
@@ -74,7 +79,9 @@ def analyst_login(clone_db):
             conn.execute("alter role analyst nologin password null")
 
 
-def test_an_over_long_analyst_query_is_cancelled_with_a_clear_error(settings, clone_db, analyst_login):
+def test_an_over_long_analyst_query_is_cancelled_with_a_clear_error(
+    settings: Settings, clone_db: ClonedDatabase, analyst_login: str
+) -> None:
     url = f"postgresql://analyst:{analyst_login}@{settings.pg_host}:{settings.pg_port}/{clone_db.name}"
     with connect(url) as conn:
         assert one_row(conn, "show statement_timeout")[0] == "30s"
@@ -93,7 +100,9 @@ def test_an_over_long_analyst_query_is_cancelled_with_a_clear_error(settings, cl
 
 
 @pytest.mark.api
-def test_an_api_request_that_runs_too_long_is_cut_off_with_a_clean_error(settings, clone_db):
+def test_an_api_request_that_runs_too_long_is_cut_off_with_a_clean_error(
+    settings: Settings, clone_db: ClonedDatabase
+) -> None:
     """Through PostgREST, which applies app_user's settings to each request: a test-only RPC that
     sleeps (created in this clone only, never in the plan) is cancelled at app_user's 5 s."""
     with clone_db.connect() as conn:

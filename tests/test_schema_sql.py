@@ -10,6 +10,7 @@ from motovault.commands.schema import generate
 from motovault.core.paths import pg_bindir
 from motovault.core.schema import schema_sql
 from motovault.stack.settings import Settings
+from support.databases import ClonedDatabase
 
 ROOT = Path(__file__).resolve().parents[1]
 COMMITTED = ROOT / "sql" / "schema.sql"
@@ -19,7 +20,8 @@ def test_the_committed_schema_sql_is_what_the_plan_deploys(settings: Settings) -
     fresh = generate(settings)
     committed = COMMITTED.read_text()
     diff = "".join(difflib.unified_diff(
-        committed.splitlines(keepends=True), fresh.splitlines(keepends=True), "sql/schema.sql", "the plan as deployed", n=1))
+        committed.splitlines(keepends=True), fresh.splitlines(keepends=True), "sql/schema.sql", "the plan as deployed",
+        n=1))
     assert committed == fresh, f"sql/schema.sql is stale: run make schema\n{diff[:4000]}"
 
 
@@ -33,7 +35,7 @@ def test_the_schema_file_leaves_out_what_varies_and_keeps_role_settings() -> Non
     assert grants == sorted(grants) and grants
 
 
-def test_a_change_to_the_database_shows_in_its_schema_file(settings: Settings, clone_db) -> None:  # type: ignore[no-untyped-def]
+def test_a_change_to_the_database_shows_in_its_schema_file(settings: Settings, clone_db: ClonedDatabase) -> None:
     pg_dump = pg_bindir() / "pg_dump"
     before = schema_sql(clone_db.url(), pg_dump)
     with clone_db.connect() as conn:

@@ -17,7 +17,7 @@ from motovault.core.db import one_row
 from motovault.core.errors import MotovaultError
 from motovault.core.plan import load_plan
 from motovault.stack import database
-from motovault.stack.settings import AUTHENTICATOR_ROLE, OWNER_ROLE
+from motovault.stack.settings import AUTHENTICATOR_ROLE, OWNER_ROLE, Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 MOTOVAULT_ROLES = ("authenticator", "anon", "app_user", "analyst", "vin_worker")
@@ -35,7 +35,7 @@ def plan_entries() -> list[str]:
 
 
 @pytest.fixture
-def empty_db(settings) -> Iterator[Callable[[], str]]:
+def empty_db(settings: Settings) -> Iterator[Callable[[], str]]:
     """Makes empty databases owned by the owner role; drops them afterwards."""
     made: list[str] = []
 
@@ -51,15 +51,15 @@ def empty_db(settings) -> Iterator[Callable[[], str]]:
             conn.execute(sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name)))
 
 
-def sqitch(settings, dbname: str, *args: str) -> str:
+def sqitch(settings: Settings, dbname: str, *args: str) -> str:
     return database.sqitch(settings, dbname, *args).stdout
 
 
-def connect(settings, dbname: str, user: str = "postgres") -> psycopg.Connection:
+def connect(settings: Settings, dbname: str, user: str = "postgres") -> psycopg.Connection:
     return db_connect(settings.dsn(dbname, user))
 
 
-def deployed_changes(settings, dbname: str) -> list[str]:
+def deployed_changes(settings: Settings, dbname: str) -> list[str]:
     with connect(settings, dbname) as conn:
         if one_row(conn, "select to_regclass('sqitch.changes')")[0] is None:
             return []
@@ -71,7 +71,7 @@ def deployed_changes(settings, dbname: str) -> list[str]:
         ]
 
 
-def put_data_in_every_table(settings, dbname: str) -> dict[str, int]:
+def put_data_in_every_table(settings: Settings, dbname: str) -> dict[str, int]:
     """The hook for data before a revert: demo data when the plan has tenants, then one
     default row in every app/audit table that accepts `default values`. Returns rows per table."""
     demo = ROOT / "sql" / "demo.sql"
@@ -96,7 +96,7 @@ def put_data_in_every_table(settings, dbname: str) -> dict[str, int]:
         return counts
 
 
-def test_every_change_has_deploy_revert_and_verify_scripts():
+def test_every_change_has_deploy_revert_and_verify_scripts() -> None:
     changes = plan_changes()
     assert changes[:2] == ["roles", "schemas"]
     missing = [
@@ -115,7 +115,9 @@ def test_every_change_has_deploy_revert_and_verify_scripts():
     assert not orphans, f"scripts for no change in sqitch.plan: {orphans}"
 
 
-def test_deploy_verify_revert_deploy_verify_on_a_fresh_database(settings, empty_db):
+def test_deploy_verify_revert_deploy_verify_on_a_fresh_database(
+    settings: Settings, empty_db: Callable[[], str]
+) -> None:
     name = empty_db()
     changes = plan_changes()
 
@@ -134,7 +136,11 @@ def test_deploy_verify_revert_deploy_verify_on_a_fresh_database(settings, empty_
     assert all(f"- {c} " in out or f"- {c}." in out for c in changes), out
     assert deployed_changes(settings, name) == []
     with connect(settings, name) as conn:
-        left = one_row(conn, "select array_agg(nspname) from pg_namespace where nspname in ('app', 'api', 'audit', 'analytics')")[0]
+        left = one_row(
+            conn,
+            "select array_agg(nspname) from pg_namespace "
+            "where nspname in ('app', 'api', 'audit', 'analytics')",
+        )[0]
         assert left is None, f"revert left schemas behind: {left}"
         assert one_row(conn, "select note from scratch.marker")[0] == "kept across revert"
 
@@ -146,7 +152,7 @@ def test_deploy_verify_revert_deploy_verify_on_a_fresh_database(settings, empty_
     assert isinstance(rows, dict)
 
 
-def test_deploy_into_a_second_database_when_roles_exist(settings, empty_db):
+def test_deploy_into_a_second_database_when_roles_exist(settings: Settings, empty_db: Callable[[], str]) -> None:
     first, second = empty_db(), empty_db()
     sqitch(settings, first, "deploy")
     with connect(settings, "postgres") as conn:
@@ -157,7 +163,9 @@ def test_deploy_into_a_second_database_when_roles_exist(settings, empty_db):
     sqitch(settings, first, "verify")
 
 
-def test_reverting_one_database_keeps_the_roles_another_database_uses(settings, empty_db):
+def test_reverting_one_database_keeps_the_roles_another_database_uses(
+    settings: Settings, empty_db: Callable[[], str]
+) -> None:
     kept, reverted = empty_db(), empty_db()
     sqitch(settings, kept, "deploy")
     sqitch(settings, reverted, "deploy")
@@ -181,7 +189,9 @@ def test_reverting_one_database_keeps_the_roles_another_database_uses(settings, 
     sqitch(settings, reverted, "verify")
 
 
-def test_a_database_from_the_plan_before_v1_is_refused_with_what_to_do(settings, empty_db):
+def test_a_database_from_the_plan_before_v1_is_refused_with_what_to_do(
+    settings: Settings, empty_db: Callable[[], str]
+) -> None:
     """make up (and motovault db deploy) on a database whose registry holds changes this plan does not
     know (deployed before the @v1.0 re-baseline) stops with one clear message and deploys nothing."""
     name = empty_db()

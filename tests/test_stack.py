@@ -78,7 +78,9 @@ def stack(tmp_path: Path) -> Iterator[Stack]:
         yield s
     finally:
         # down + reset even when the test failed half-way
-        externals = [(s.state / name).resolve() for name in ("pg", "replica", "frontdoor") if (s.state / name).is_symlink()]
+        externals = [
+            (s.state / name).resolve() for name in ("pg", "replica", "frontdoor") if (s.state / name).is_symlink()
+        ]
         if s.state.exists():
             s.run("down", check=False)
             s.run("reset", "--yes", check=False)
@@ -96,7 +98,9 @@ def curl_status(curl_line: str) -> int:
     argv = shlex.split(curl_line)
     assert argv[0] == "curl"
     if shutil.which("curl"):
-        out = subprocess.run([*argv, "-o", "/dev/null", "-w", "%{http_code}"], capture_output=True, text=True, timeout=30)
+        out = subprocess.run(
+            [*argv, "-o", "/dev/null", "-w", "%{http_code}"], capture_output=True, text=True, timeout=30
+        )
         return int(out.stdout)
     headers = dict(h.split(": ", 1) for flag, h in zip(argv, argv[1:], strict=False) if flag == "-H")
     return httpx.get(argv[-1], headers=headers, timeout=30).status_code
@@ -144,7 +148,9 @@ def test_up_twice_down_up_keeps_data_status_reset(stack: Stack) -> None:
     # second up: nothing to do, and it says so for every step
     second = stack.run("up").stdout
     s2 = steps(second)
-    assert set(s2) >= {"cluster", "postgres", "database", "schema", "demo data", "postgrest", "frontdoor", "worker", "replica"}, second
+    assert set(s2) >= {
+        "cluster", "postgres", "database", "schema", "demo data", "postgrest", "frontdoor", "worker", "replica"
+    }, second
     for step, message in s2.items():
         assert any(word in message for word in UNCHANGED), f"second up changed {step}: {message}"
     assert "nothing changed" in second
@@ -187,7 +193,8 @@ def test_up_twice_down_up_keeps_data_status_reset(stack: Stack) -> None:
     assert st["schema"] == f"{len(plan)} changes deployed, last: {plan[-1]}, up to date", status
     assert st["postgres"].startswith(f"running on 127.0.0.1:{stack.pg_port}")
     assert st["postgrest"].endswith("postgrest.sock, ready: True"), status
-    assert st["frontdoor"].startswith("running") and f"at http://127.0.0.1:{stack.api_port}, listening: True" in st["frontdoor"], status
+    assert st["frontdoor"].startswith("running"), status
+    assert f"at http://127.0.0.1:{stack.api_port}, listening: True" in st["frontdoor"], status
     assert st["replica"].startswith(f"running on 127.0.0.1:{stack.replica_port}"), status
 
     # reset refuses without a terminal or --yes, and keeps everything
@@ -279,7 +286,9 @@ def test_a_state_folder_deleted_by_hand_leaves_no_stale_cluster_behind(tmp_path:
 
 
 @pytest.mark.parametrize(("total_kb", "mb"), [(2_000_000, 488), (400_000, 128), (64_000_000, 1024)])
-def test_shared_buffers_is_a_quarter_of_the_memory_between_128mb_and_1gb(tmp_path: Path, total_kb: int, mb: int) -> None:
+def test_shared_buffers_is_a_quarter_of_the_memory_between_128mb_and_1gb(
+    tmp_path: Path, total_kb: int, mb: int
+) -> None:
     from motovault.stack.cluster import shared_buffers_mb
 
     meminfo = tmp_path / "meminfo"

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from motovault.core.db import one_row
+from motovault.testing.postgrest_proc import PostgrestServer
+from support.databases import ClonedDatabase
 
 TENANT = "e1000000-0000-4000-8000-000000000001"
 OWNER = "e1000000-0000-4000-8000-0000000000a1"
@@ -15,7 +19,7 @@ pytestmark = pytest.mark.api
 
 
 @pytest.fixture(scope="module")
-def tenant(api_db):
+def tenant(api_db: ClonedDatabase) -> str:
     with api_db.connect() as conn:
         conn.execute("insert into app.tenants (id, name, kind) values (%s, 'API events', 'fleet')", (TENANT,))
         conn.execute("insert into app.users (id) values (%s), (%s)", (OWNER, VIEWER))
@@ -29,25 +33,27 @@ def tenant(api_db):
         )
         conn.execute(
             """insert into app.vehicle_events (tenant_id, vehicle_id, type, occurred_at, odometer, payload)
-               select %s, %s, 'odometer', timestamptz '2026-03-01' + make_interval(days => n), 100 * n, '{"source":"obd"}'
+               select %s, %s, 'odometer', timestamptz '2026-03-01' + make_interval(days => n), 100 * n,
+                      '{"source":"obd"}'
                from generate_series(1, 30) as n""",
             (TENANT, CAR),
         )
     return TENANT
 
 
-def count_events(api_db) -> int:
+def count_events(api_db: ClonedDatabase) -> int:
     with api_db.connect() as conn:
-        return one_row(conn, "select count(*) from app.vehicle_events where tenant_id = %s", (TENANT,))[0]
+        return int(one_row(conn, "select count(*) from app.vehicle_events where tenant_id = %s", (TENANT,))[0])
 
 
-def test_post_event_returns_it(api, api_db, tenant):
+def test_post_event_returns_it(api: PostgrestServer, api_db: ClonedDatabase, tenant: str) -> None:
     before = count_events(api_db)
     with api.client(api.token(OWNER, TENANT)) as client:
         r = client.post(
             "/vehicle_events",
             json={"vehicle_id": CAR, "type": "fuel", "occurred_at": "2026-04-02T10:00:00Z",
-                  "payload": {"volume": 55.2, "volume_unit": "l", "fill_type": "full", "currency": "EUR", "total_cost": 92.5}},
+                  "payload": {"volume": 55.2, "volume_unit": "l", "fill_type": "full", "currency": "EUR",
+                              "total_cost": 92.5}},
             headers={"Prefer": "return=representation"},
         )
     assert r.status_code == 201, r.text
@@ -59,14 +65,19 @@ def test_post_event_returns_it(api, api_db, tenant):
     ("body", "message"),
     [
         ({"type": "fuel", "payload": {"volume_unit": "l"}}, "payload.volume: required for fuel events"),
-        ({"type": "fuel", "payload": {"volume": 5, "volume_unit": "l", "price": 3}}, "payload.price: unknown key for fuel events"),
+        (
+            {"type": "fuel", "payload": {"volume": 5, "volume_unit": "l", "price": 3}},
+            "payload.price: unknown key for fuel events",
+        ),
         ({"type": "note", "payload": {"text": 42}}, "payload.text: must be a string"),
         ({"type": "teleport", "payload": {}}, "type: must be one of"),
         ({"type": "odometer", "payload": {}}, "vehicle_events_odometer_events_have_reading"),
         ({"type": "odometer", "odometer": -1, "payload": {}}, "vehicle_events_odometer_range"),
     ],
 )
-def test_invalid_event_is_400_naming_the_rule_and_writes_nothing(api, api_db, tenant, body, message):
+def test_invalid_event_is_400_naming_the_rule_and_writes_nothing(
+    api: PostgrestServer, api_db: ClonedDatabase, tenant: str, body: dict[str, Any], message: str
+) -> None:
     before = count_events(api_db)
     with api.client(api.token(OWNER, TENANT)) as client:
         r = client.post("/vehicle_events", json={"vehicle_id": CAR, **body})
@@ -75,7 +86,7 @@ def test_invalid_event_is_400_naming_the_rule_and_writes_nothing(api, api_db, te
     assert count_events(api_db) == before
 
 
-def test_events_cannot_be_changed_or_deleted(api, api_db, tenant):
+def test_events_cannot_be_changed_or_deleted(api: PostgrestServer, api_db: ClonedDatabase, tenant: str) -> None:
     before = count_events(api_db)
     with api.client(api.token(OWNER, TENANT)) as client:
         patch = client.patch("/vehicle_events?type=eq.odometer", json={"odometer": 1})
@@ -84,11 +95,13 @@ def test_events_cannot_be_changed_or_deleted(api, api_db, tenant):
     assert delete.status_code == 403, delete.text
     assert "permission denied" in patch.json()["message"]
     with api_db.connect() as conn:
-        assert one_row(conn, "select count(*) from app.vehicle_events where tenant_id = %s and odometer = 1", (TENANT,))[0] == 0
+        assert one_row(
+            conn, "select count(*) from app.vehicle_events where tenant_id = %s and odometer = 1", (TENANT,)
+        )[0] == 0
     assert count_events(api_db) == before
 
 
-def test_viewer_cannot_add_events(api, api_db, tenant):
+def test_viewer_cannot_add_events(api: PostgrestServer, api_db: ClonedDatabase, tenant: str) -> None:
     before = count_events(api_db)
     with api.client(api.token(VIEWER, TENANT)) as client:
         r = client.post("/vehicle_events", json={"vehicle_id": CAR, "type": "note", "payload": {"text": "hi"}})
@@ -97,12 +110,15 @@ def test_viewer_cannot_add_events(api, api_db, tenant):
     assert count_events(api_db) == before
 
 
-def test_correction_voids_and_second_voiding_is_409(api, api_db, tenant):
+def test_correction_voids_and_second_voiding_is_409(api: PostgrestServer, api_db: ClonedDatabase, tenant: str) -> None:
     with api.client(api.token(OWNER, TENANT)) as client:
         newest = client.get("/rpc/vehicle_timeline", params={"vehicle_id": CAR, "limit": 1}).json()[0]
         fix = client.post(
             "/vehicle_events",
-            json={"vehicle_id": CAR, "type": "void", "voids_event_id": newest["id"], "payload": {"reason": "entered twice"}},
+            json={
+                "vehicle_id": CAR, "type": "void", "voids_event_id": newest["id"],
+                "payload": {"reason": "entered twice"},
+            },
         )
         assert fix.status_code == 201, fix.text
         again = client.post(
@@ -117,7 +133,7 @@ def test_correction_voids_and_second_voiding_is_409(api, api_db, tenant):
         assert [e["voided_by_event_id"] is not None for e in everything if e["id"] == newest["id"]] == [True]
 
 
-def test_timeline_pages_newest_first(api, tenant):
+def test_timeline_pages_newest_first(api: PostgrestServer, tenant: str) -> None:
     with api.client(api.token(OWNER, TENANT)) as client:
         params = {"vehicle_id": CAR, "from": "2026-03-01", "to": "2026-04-01"}
         first = client.get("/rpc/vehicle_timeline", params={**params, "limit": 10})
@@ -134,7 +150,9 @@ def test_timeline_pages_newest_first(api, tenant):
         assert [e["id"] for e in keyset.json()] == [e["id"] for e in second.json()]
 
 
-def test_timeline_of_another_tenants_vehicle_is_empty(api, api_db, tenant):
+def test_timeline_of_another_tenants_vehicle_is_empty(
+    api: PostgrestServer, api_db: ClonedDatabase, tenant: str
+) -> None:
     other_tenant, other_user = "e1000000-0000-4000-8000-000000000002", "e1000000-0000-4000-8000-0000000000b1"
     with api_db.connect() as conn:
         conn.execute("insert into app.tenants (id, name) values (%s, 'Other') on conflict do nothing", (other_tenant,))
@@ -149,7 +167,9 @@ def test_timeline_of_another_tenants_vehicle_is_empty(api, api_db, tenant):
     assert r.json() == []
 
 
-def test_fleet_overview_and_event_months_show_only_the_active_tenant(api, api_db, tenant):
+def test_fleet_overview_and_event_months_show_only_the_active_tenant(
+    api: PostgrestServer, api_db: ClonedDatabase, tenant: str
+) -> None:
     with api.client(api.token(OWNER, TENANT)) as client:
         fleet = client.get("/fleet_overview")
         months = client.get("/vehicle_event_months", params={"month": "eq.2026-03-01"})

@@ -108,7 +108,7 @@ def test_online_decode_many_uses_the_client_and_marks_the_source() -> None:
     "value, codes",
     [("0", (0,)), ("5,6,14", (5, 6, 14)), (" 1, 400 ", (1, 400)), ("", ()), (None, ()), ("7,x", (7,))],
 )
-def test_parse_error_codes(value, codes) -> None:
+def test_parse_error_codes(value: str | None, codes: tuple[int, ...]) -> None:
     assert D.parse_error_codes(value) == codes
 
 

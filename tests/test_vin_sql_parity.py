@@ -60,13 +60,19 @@ def compare(conn: psycopg.Connection, strings: list[str]) -> None:
         assert digit == p_digit, f"check digit of {s!r}: SQL {digit!r}, Python {p_digit!r}"
 
 
-@settings(max_examples=60, deadline=None, phases=(Phase.explicit, Phase.generate), suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=60, deadline=None, phases=(Phase.explicit, Phase.generate),
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
 @given(strings=some_strings)
 def test_python_and_sql_agree_on_random_strings(sql_conn: psycopg.Connection, strings: list[str]) -> None:
     compare(sql_conn, strings)
 
 
-@settings(max_examples=30, deadline=None, phases=(Phase.explicit, Phase.generate), suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=30, deadline=None, phases=(Phase.explicit, Phase.generate),
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
 @given(vins=st.lists(valid_vins, min_size=100, max_size=100))
 def test_python_and_sql_agree_on_valid_vins(sql_conn: psycopg.Connection, vins: list[str]) -> None:
     rows = sql_conn.execute(SQL, (vins,)).fetchall()

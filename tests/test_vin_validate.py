@@ -60,9 +60,12 @@ def test_lower_case_and_spaces_validate_as_the_normalized_vin() -> None:
         ("1FTMI1T88MFA00001", "contains I at position 5 (I, O and Q are never used)"),
         ("OFTMW1T88MFA00001", "contains O at position 1 (I, O and Q are never used)"),
         ("1FTMW1T88MFA0000Q", "contains Q at position 17 (I, O and Q are never used)"),
-        ("1FT-W1T88MFA00001", "contains '-' at position 4 (only digits and the letters A-Z except I, O and Q are allowed)"),
-        ("1FT W1T88MFA00001", "contains a space at position 4 (only digits and the letters A-Z except I, O and Q are allowed)"),
-        ("1FTMW1T88MFAé0001", "contains U+00E9 at position 13 (only digits and the letters A-Z except I, O and Q are allowed)"),
+        ("1FT-W1T88MFA00001",
+         "contains '-' at position 4 (only digits and the letters A-Z except I, O and Q are allowed)"),
+        ("1FT W1T88MFA00001",
+         "contains a space at position 4 (only digits and the letters A-Z except I, O and Q are allowed)"),
+        ("1FTMW1T88MFAé0001",
+         "contains U+00E9 at position 13 (only digits and the letters A-Z except I, O and Q are allowed)"),
         ("1FTMW1T84MFA00001", "position 9 should be 8, found 4"),
         ("1M8GDM9A1KP042788", "position 9 should be X, found 1"),
         ("1FTMW1T88UFA00001", "position 10 is not a model-year code: found U (I, O, Q, U, Z and 0 are never used)"),
@@ -88,7 +91,9 @@ def test_wrong_check_digit_is_only_a_warning_outside_north_america() -> None:
     r = V.validate("WVWZZZ1JZXW000001")
     assert r.valid
     assert r.errors == ()
-    assert r.warnings == ("position 9 should be 0, found Z (the check digit is only mandatory for North-American VINs)",)
+    assert r.warnings == (
+        "position 9 should be 0, found Z (the check digit is only mandatory for North-American VINs)",
+    )
 
 
 @pytest.mark.parametrize("first", list("12345"))

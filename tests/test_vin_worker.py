@@ -16,8 +16,10 @@ import pytest
 
 from motovault.core.db import one_row
 from motovault.stack.settings import OWNER_ROLE
-from motovault.vin.decode import decode_many
+from motovault.testing.postgrest_proc import PostgrestServer
+from motovault.vin.decode import DecodeResult, decode_many
 from motovault.vin.worker import Worker
+from support.databases import ClonedDatabase
 from support.vin_worker import ACCORD, make_tenant, random_vins, worker_for
 
 F150 = "1FTMW1T88MFA00001"
@@ -36,18 +38,19 @@ def insert_vehicles(conn: psycopg.Connection, tenant: str, vins: list[str]) -> N
 
 @pytest.mark.parametrize("role", ["app_user", "anon", "analyst", "authenticator"])
 @pytest.mark.parametrize("table", ["app.vin_cache", "app.vin_decode_queue"])
-def test_no_api_role_can_read_the_cache_or_the_queue(clone_db, role: str, table: str) -> None:
+def test_no_api_role_can_read_the_cache_or_the_queue(clone_db: ClonedDatabase, role: str, table: str) -> None:
     with clone_db.connect() as conn:
         conn.execute(f"set role {role}")
         with pytest.raises(psycopg.errors.InsufficientPrivilege):
             conn.execute(f"select vin from {table} limit 1")
 
 
-def test_vin_worker_writes_the_cache(clone_db) -> None:
+def test_vin_worker_writes_the_cache(clone_db: ClonedDatabase) -> None:
     with clone_db.connect(OWNER_ROLE) as conn:
         conn.execute("set role vin_worker")
         conn.execute(
-            "insert into app.vin_cache (vin, decoded, make, source, expires_at) values (%s, true, 'HONDA', 'offline', now() + interval '1 day')",
+            "insert into app.vin_cache (vin, decoded, make, source, expires_at) "
+            "values (%s, true, 'HONDA', 'offline', now() + interval '1 day')",
             (ACCORD,),
         )
         assert conn.execute("select make from app.vin_cache").fetchone() == ("HONDA",)
@@ -58,7 +61,7 @@ def test_vin_worker_writes_the_cache(clone_db) -> None:
 # -- NOTIFY ------------------------------------------------------------------------------------
 
 
-def test_writing_a_vin_notifies_the_worker_channel(clone_db) -> None:
+def test_writing_a_vin_notifies_the_worker_channel(clone_db: ClonedDatabase) -> None:
     with clone_db.connect() as listener, clone_db.connect() as writer:
         listener.execute("listen vin_decode")
         tenant, _ = make_tenant(writer)
@@ -69,7 +72,7 @@ def test_writing_a_vin_notifies_the_worker_channel(clone_db) -> None:
         assert list(listener.notifies(timeout=0.5, stop_after=1)) == [], "no VIN, no notification"
 
 
-def test_the_worker_wakes_up_on_notify(clone_db) -> None:
+def test_the_worker_wakes_up_on_notify(clone_db: ClonedDatabase) -> None:
     with clone_db.connect() as conn, worker_for(clone_db, poll_seconds=30) as worker:
         tenant, _ = make_tenant(conn)
         assert worker.drain() == 0
@@ -84,7 +87,7 @@ def test_the_worker_wakes_up_on_notify(clone_db) -> None:
 # -- the worker --------------------------------------------------------------------------------
 
 
-def test_worker_fills_only_what_people_left_empty(clone_db) -> None:
+def test_worker_fills_only_what_people_left_empty(clone_db: ClonedDatabase) -> None:
     with clone_db.connect() as conn:
         tenant, _ = make_tenant(conn)
         conn.execute(
@@ -96,7 +99,9 @@ def test_worker_fills_only_what_people_left_empty(clone_db) -> None:
         with worker_for(clone_db) as worker:
             assert worker.drain() == 2
             assert worker.stats.done == 2 and worker.stats.filled == 2
-        rows = conn.execute("select vin, display_name, make, model, year, trim, vin_filled from app.vehicles order by vin").fetchall()
+        rows = conn.execute(
+            "select vin, display_name, make, model, year, trim, vin_filled from app.vehicles order by vin"
+        ).fetchall()
         assert rows == [
             (F150, "Work truck", "Ford Motor", "F-150", 2021, None, ["model", "year"]),
             (ACCORD, "2003 HONDA Accord", "HONDA", "Accord", 2003, "EX-V6", ["make", "model", "year"]),
@@ -105,8 +110,8 @@ def test_worker_fills_only_what_people_left_empty(clone_db) -> None:
             assert worker.drain() == 0, "nothing left to do"
 
 
-def test_negative_entries_and_ttls(clone_db) -> None:
-    def decoder(vins):
+def test_negative_entries_and_ttls(clone_db: ClonedDatabase) -> None:
+    def decoder(vins: list[str]) -> list[DecodeResult]:
         return [dataclasses.replace(r, make=None, model=None, model_year=None) if r.vin == F150 else r
                 for r in decode_many(vins)]
 
@@ -120,13 +125,22 @@ def test_negative_entries_and_ttls(clone_db) -> None:
             "select vin, decoded, expires_at - cached_at from app.vin_cache").fetchall()}
         assert cache[ACCORD] == (True, timedelta(days=30))
         assert cache[F150] == (False, timedelta(days=1))
-        assert conn.execute("select make, vin_decoded_at from app.vehicles where vin = %s", (F150,)).fetchone() == (None, None)
+        assert conn.execute(
+            "select make, vin_decoded_at from app.vehicles where vin = %s", (F150,)
+        ).fetchone() == (None, None)
         # another tenant writes the undecodable VIN: the fresh negative entry answers, nothing is queued
         other, _ = make_tenant(conn)
         insert_vehicles(conn, other, [F150])
-        assert conn.execute("select count(*) from app.vin_decode_queue where vin = %s and status = 'queued'", (F150,)).fetchone() == (0,)
+        assert conn.execute(
+            "select count(*) from app.vin_decode_queue where vin = %s and status = 'queued'", (F150,)
+        ).fetchone() == (0,)
         # expired: purge (SQL function and CLI) deletes it
-        conn.execute("update app.vin_cache set cached_at = now() - interval '2 days', expires_at = now() - interval '1 day' where vin = %s", (F150,))
+        conn.execute(
+            "update app.vin_cache "
+            "set cached_at = now() - interval '2 days', expires_at = now() - interval '1 day' "
+            "where vin = %s",
+            (F150,),
+        )
         out = subprocess.run(
             [sys.executable, "-m", "motovault", "vin", "purge-cache", "--dsn", clone_db.url(OWNER_ROLE)],
             capture_output=True, text=True, check=True,
@@ -135,7 +149,7 @@ def test_negative_entries_and_ttls(clone_db) -> None:
         assert [r[0] for r in conn.execute("select vin from app.vin_cache")] == [ACCORD]
 
 
-def test_settings_change_the_ttl(clone_db) -> None:
+def test_settings_change_the_ttl(clone_db: ClonedDatabase) -> None:
     with clone_db.connect() as conn:
         conn.execute(f'alter database "{clone_db.name}" set motovault.vin_cache_ttl_days = 3')
         tenant, _ = make_tenant(conn)
@@ -143,13 +157,15 @@ def test_settings_change_the_ttl(clone_db) -> None:
     with worker_for(clone_db) as worker:
         worker.drain()
     with clone_db.connect() as conn:
-        assert conn.execute("select extract(day from expires_at - cached_at)::int from app.vin_cache").fetchone() == (3,)
+        assert conn.execute(
+            "select extract(day from expires_at - cached_at)::int from app.vin_cache"
+        ).fetchone() == (3,)
 
 
-def test_failures_retry_with_backoff_then_park(clone_db) -> None:
+def test_failures_retry_with_backoff_then_park(clone_db: ClonedDatabase) -> None:
     calls: list[list[str]] = []
 
-    def failing(vins):
+    def failing(vins: list[str]) -> list[DecodeResult]:
         calls.append(vins)
         raise TimeoutError("vPIC did not answer")
 
@@ -159,7 +175,8 @@ def test_failures_retry_with_backoff_then_park(clone_db) -> None:
         with worker_for(clone_db, failing) as worker:
             assert worker.drain() == 1, "the failed job is not due before its backoff"
         row = conn.execute(
-            "select status, attempts, extract(epoch from next_attempt_at - updated_at)::int, last_error from app.vin_decode_queue"
+            "select status, attempts, extract(epoch from next_attempt_at - updated_at)::int, last_error "
+            "from app.vin_decode_queue"
         ).fetchone()
         assert row == ("queued", 1, 30, "decode failed: TimeoutError: vPIC did not answer")
 
@@ -175,7 +192,7 @@ def test_failures_retry_with_backoff_then_park(clone_db) -> None:
         assert conn.execute("select make from app.vehicles").fetchone() == (None,)
 
 
-def test_a_worker_killed_at_any_point_loses_no_job_and_duplicates_no_write(clone_db) -> None:
+def test_a_worker_killed_at_any_point_loses_no_job_and_duplicates_no_write(clone_db: ClonedDatabase) -> None:
     vins = random_vins(12000, seed=7)
     with clone_db.connect() as conn:
         tenant, _ = make_tenant(conn)
@@ -200,7 +217,9 @@ def test_a_worker_killed_at_any_point_loses_no_job_and_duplicates_no_write(clone
         proc.wait(timeout=10)
         proc.stderr.close()
         with clone_db.connect() as conn:
-            kills_mid_batch += one_row(conn, "select count(*) > 0 from app.vin_decode_queue where status = 'running'")[0]
+            kills_mid_batch += one_row(
+                conn, "select count(*) > 0 from app.vin_decode_queue where status = 'running'"
+            )[0]
     assert kills_mid_batch >= 1, "at least one kill left leased jobs behind"
 
     time.sleep(2.2)  # the dead workers' leases expire
@@ -208,10 +227,14 @@ def test_a_worker_killed_at_any_point_loses_no_job_and_duplicates_no_write(clone
     assert done.returncode == 0, done.stderr
 
     with clone_db.connect() as conn:
-        assert conn.execute("select status, count(*) from app.vin_decode_queue group by status").fetchall() == [("done", 12000)]
+        assert conn.execute(
+            "select status, count(*) from app.vin_decode_queue group by status"
+        ).fetchall() == [("done", 12000)]
         assert conn.execute("select count(*) from app.vin_cache").fetchone() == (12000,)
         filled = one_row(conn, "select count(*) from app.vehicles where vin_decoded_at is not null")[0]
-        decoded = one_row(conn, "select count(*) from app.vehicles v join app.vin_cache c using (vin) where c.decoded")[0]
+        decoded = one_row(
+            conn, "select count(*) from app.vehicles v join app.vin_cache c using (vin) where c.decoded"
+        )[0]
         assert filled == decoded > 0
         # one audited fill per decoded vehicle, never two
         per_row = conn.execute(
@@ -220,24 +243,31 @@ def test_a_worker_killed_at_any_point_loses_no_job_and_duplicates_no_write(clone
                    where table_name = 'app.vehicles' and operation = 'UPDATE' group by row_id) as t"""
         ).fetchone()
         assert per_row == (1, filled)
-        assert conn.execute("select max(attempts) >= 2 from app.vin_decode_queue").fetchone() == (True,), "some job was retried"
+        assert conn.execute(
+            "select max(attempts) >= 2 from app.vin_decode_queue"
+        ).fetchone() == (True,), "some job was retried"
 
 
 # -- through PostgREST -------------------------------------------------------------------------
 
 
 @pytest.fixture(scope="module")
-def household(api_db):
+def household(api_db: ClonedDatabase) -> dict[str, str]:
     with api_db.connect() as conn:
         owner = make_tenant(conn)
         viewer_user = str(uuid.uuid4())
         conn.execute("insert into app.users (id) values (%s)", (viewer_user,))
-        conn.execute("insert into app.memberships (tenant_id, user_id, role) values (%s, %s, 'viewer')", (owner[0], viewer_user))
+        conn.execute(
+            "insert into app.memberships (tenant_id, user_id, role) values (%s, %s, 'viewer')",
+            (owner[0], viewer_user),
+        )
     return {"tenant": owner[0], "owner": owner[1], "viewer": viewer_user}
 
 
 @pytest.mark.api
-def test_queue_end_to_end_through_postgrest(api, api_db, household) -> None:
+def test_queue_end_to_end_through_postgrest(
+    api: PostgrestServer, api_db: ClonedDatabase, household: dict[str, str]
+) -> None:
     token = api.token(household["owner"], household["tenant"])
     with api.client(token) as http:
         r = http.post("/vehicles", json={"vin": ACCORD.lower()}, headers={"Prefer": "return=representation"})
@@ -251,8 +281,12 @@ def test_queue_end_to_end_through_postgrest(api, api_db, household) -> None:
 
         got = {v["vin"]: v for v in http.get("/vehicles", params={"order": "vin"}).json()}
         accord = got[ACCORD]
-        assert (accord["make"], accord["model"], accord["year"], accord["display_name"]) == ("HONDA", "Accord", 2003, "2003 HONDA Accord")
-        assert (accord["trim"], accord["body_class"], accord["fuel_types"], accord["vin_decode_source"]) == ("EX-V6", "Coupe", ["Gasoline"], "offline")
+        assert (accord["make"], accord["model"], accord["year"], accord["display_name"]) == (
+            "HONDA", "Accord", 2003, "2003 HONDA Accord"
+        )
+        assert (accord["trim"], accord["body_class"], accord["fuel_types"], accord["vin_decode_source"]) == (
+            "EX-V6", "Coupe", ["Gasoline"], "offline"
+        )
         harley = got[HARLEY]
         assert (harley["make"], harley["display_name"]) == ("Harley", "Hog"), "what the user typed is kept"
         assert harley["model"] is not None and harley["year"] == 1989, "empty model and year are filled"
@@ -262,20 +296,22 @@ def test_queue_end_to_end_through_postgrest(api, api_db, household) -> None:
         assert r.status_code == 400 and "decoded from the VIN, read-only" in r.json()["message"]
         r = http.patch("/vehicles", params={"vin": f"eq.{ACCORD}"}, json={"make": "Honda"})
         assert r.status_code == 204, "make stays editable"
-        assert http.get("/vehicles", params={"vin": f"eq.{ACCORD}", "select": "make,trim"}).json() == [{"make": "Honda", "trim": "EX-V6"}]
+        assert http.get(
+            "/vehicles", params={"vin": f"eq.{ACCORD}", "select": "make,trim"}
+        ).json() == [{"make": "Honda", "trim": "EX-V6"}]
 
 
 @pytest.mark.api
-def test_decode_vin_rpc(api, api_db, household) -> None:
+def test_decode_vin_rpc(api: PostgrestServer, api_db: ClonedDatabase, household: dict[str, str]) -> None:
     token = api.token(household["owner"], household["tenant"])
     with api.client(token) as http:
         with api_db.connect(OWNER_ROLE) as conn:
             conn.execute("set role vin_worker")
             conn.execute("create temp table vin_decoded of app.vin_decode_result")
-            r = decode_many([F150])[0]
+            decoded = decode_many([F150])[0]
             from motovault.vin.worker import result_row
             with conn.cursor().copy("copy pg_temp.vin_decoded from stdin") as copy:
-                copy.write_row(result_row(F150, r))
+                copy.write_row(result_row(F150, decoded))
             conn.execute("select app.vin_decode_finish('{}', 'test')")
 
         r = http.post("/rpc/decode_vin", json={"vin": f" {F150.lower()} "})
@@ -297,7 +333,9 @@ def test_decode_vin_rpc(api, api_db, household) -> None:
         r = http.post("/rpc/decode_vin", json={"vin": new})
         assert r.json() == {"status": "queued", "vin": new}
         with api_db.connect() as conn:
-            assert conn.execute("select status from app.vin_decode_queue where vin = %s", (new,)).fetchall() == [("queued",)]
+            assert conn.execute(
+                "select status from app.vin_decode_queue where vin = %s", (new,)
+            ).fetchall() == [("queued",)]
 
         # the viewer may ask too; an anonymous request may not
         with api.client(api.token(household["viewer"], household["tenant"])) as viewer:

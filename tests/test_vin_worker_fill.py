@@ -18,7 +18,15 @@ from motovault.vin.worker import _COPY, _COPY_TYPES, int_array, raw_json, result
 from support.databases import ClonedDatabase
 from support.vin_worker import ACCORD, make_tenant, random_vins, worker_for
 
-HOSTILE_TEXTS = ['a "quoted" word', "back\\slash", "comma, {brace}", "NULL", "", "tab\there", "new\nline", "ünï ☃", None]
+#: the vehicles of one tenant, one per VIN of the array
+INSERT_VINS = (
+    "insert into app.vehicles (tenant_id, vin, display_name) "
+    "select %s, v, '' "
+    "from unnest(%s::text[]) as v"
+)
+HOSTILE_TEXTS = [
+    'a "quoted" word', "back\\slash", "comma, {brace}", "NULL", "", "tab\there", "new\nline", "ünï ☃", None
+]
 
 
 @pytest.mark.parametrize("values", [HOSTILE_TEXTS, [], ["plain"]])
@@ -33,7 +41,9 @@ def test_raw_json_drops_nul_characters_and_keeps_everything_else(db: psycopg.Con
     text = raw_json(raw)
     assert "\\u0000" not in text
     got = one_row(db, "select %s::jsonb", (text,))[0]
-    assert got == {"Make": "FORD", "Notes": 'say "hi" \\ \u2603', "Codes": ["0", "1"], "Set": ["x"], "n": 1.5, "7": None}
+    assert got == {
+        "Make": "FORD", "Notes": 'say "hi" \\ \u2603', "Codes": ["0", "1"], "Set": ["x"], "n": 1.5, "7": None
+    }
 
 
 def test_the_copy_of_a_decode_with_hostile_values_stores_exactly_those_values(clone_db: ClonedDatabase) -> None:
@@ -52,7 +62,8 @@ def test_the_copy_of_a_decode_with_hostile_values_stores_exactly_those_values(cl
             copy.set_types(list(_COPY_TYPES))
             copy.write_row(row)
         got = conn.execute(
-            "select fuel_types, error_codes, error_texts, raw_data ->> 'Note', raw_data ->> 'Make', make, year from vin_decoded"
+            "select fuel_types, error_codes, error_texts, raw_data ->> 'Note', raw_data ->> 'Make', make, year "
+            "from vin_decoded"
         ).fetchone()
     assert got == (
         list(hostile.fuel_types), list(base.error_codes), list(hostile.error_texts),
@@ -72,7 +83,9 @@ def audit_rows(conn: psycopg.Connection) -> list[tuple[Any, ...]]:
     ).fetchall()
 
 
-@pytest.mark.parametrize("role", ["vin_worker", None], ids=["as vin_worker (statement trigger)", "as the owner (row trigger)"])
+@pytest.mark.parametrize(
+    "role", ["vin_worker", None], ids=["as vin_worker (statement trigger)", "as the owner (row trigger)"]
+)
 def test_each_fill_is_audited_once_with_the_old_and_new_row(clone_db: ClonedDatabase, role: str | None) -> None:
     vins = random_vins(40, seed=11) + [ACCORD]
     with clone_db.connect() as conn:
@@ -82,11 +95,17 @@ def test_each_fill_is_audited_once_with_the_old_and_new_row(clone_db: ClonedData
             "select %s, v, '', case when v = %s then 'Typed' end from unnest(%s::text[]) as v",
             (tenant, ACCORD, vins),
         )
-        expected_keys = one_row(conn, "select array_agg(k order by k) from jsonb_object_keys((select to_jsonb(v) from app.vehicles as v limit 1)) as k")[0]
+        expected_keys = one_row(
+            conn,
+            "select array_agg(k order by k) "
+            "from jsonb_object_keys((select to_jsonb(v) from app.vehicles as v limit 1)) as k",
+        )[0]
     with worker_for(clone_db, role=role) as worker:
         assert worker.drain() == len(vins)
     with clone_db.connect() as conn:
-        filled = conn.execute("select id, make from app.vehicles where vin_decoded_at is not null order by id").fetchall()
+        filled = conn.execute(
+            "select id, make from app.vehicles where vin_decoded_at is not null order by id"
+        ).fetchall()
         rows = audit_rows(conn)
         triggers = conn.execute(
             """select tgname, pg_get_triggerdef(oid) like '%FOR EACH STATEMENT%'
@@ -95,7 +114,9 @@ def test_each_fill_is_audited_once_with_the_old_and_new_row(clone_db: ClonedData
     assert triggers == [("_900_audit", False), ("_900_audit_statement", True)]
     assert len(filled) > 10
     assert [r[0] for r in rows] == [f[0] for f in filled], "one audit row per filled vehicle, no more"
-    for (_row_id, op, actor, table, old_keys, new_keys, old_make, new_make, source), (_, make) in zip(rows, filled, strict=False):
+    for (_row_id, op, actor, table, old_keys, new_keys, old_make, new_make, source), (_, make) in zip(
+        rows, filled, strict=False
+    ):
         assert (op, actor, table) == ("UPDATE", None, "app.vehicles")
         assert old_keys == new_keys == expected_keys, "the whole row before and after, as the row trigger logs it"
         assert new_make == make and source == "offline"
@@ -123,18 +144,22 @@ def test_parallel_writers_finish_every_job_once(clone_db: ClonedDatabase, writer
     with clone_db.connect() as conn:
         tenant, _ = make_tenant(conn)
         other, _ = make_tenant(conn)
-        conn.execute("insert into app.vehicles (tenant_id, vin, display_name) select %s, v, '' from unnest(%s::text[]) as v",
+        conn.execute(INSERT_VINS,
                      (tenant, vins))
-        conn.execute("insert into app.vehicles (tenant_id, vin, display_name) select %s, v, '' from unnest(%s::text[]) as v",
+        conn.execute(INSERT_VINS,
                      (other, vins[:500]))
     with worker_for(clone_db, batch_size=150, writers=writers) as worker:
         assert worker.drain() == len(vins)
         assert worker.stats.batches == 16 and worker.stats.done == len(vins)
     with clone_db.connect() as conn:
-        assert conn.execute("select status, count(*), max(attempts) from app.vin_decode_queue group by status").fetchall() == [
+        assert conn.execute(
+            "select status, count(*), max(attempts) from app.vin_decode_queue group by status"
+        ).fetchall() == [
             ("done", len(vins), 1)]
         filled = one_row(conn, "select count(*) from app.vehicles where vin_decoded_at is not null")[0]
-        assert filled == one_row(conn, "select count(*) from app.vehicles as v join app.vin_cache as c using (vin) where c.decoded")[0] > 1000
+        assert filled == one_row(
+            conn, "select count(*) from app.vehicles as v join app.vin_cache as c using (vin) where c.decoded"
+        )[0] > 1000
         assert conn.execute(
             """select count(*), count(distinct row_id) from audit.record_version
                where table_name = 'app.vehicles' and operation = 'UPDATE'""").fetchone() == (filled, filled)
@@ -142,11 +167,13 @@ def test_parallel_writers_finish_every_job_once(clone_db: ClonedDatabase, writer
     assert leased == 1, "one worker name for all its connections"
 
 
-def test_a_writer_connection_lost_mid_drain_stops_the_drain_and_a_rerun_finishes_every_job_once(clone_db: ClonedDatabase) -> None:
+def test_a_writer_connection_lost_mid_drain_stops_the_drain_and_a_rerun_finishes_every_job_once(
+    clone_db: ClonedDatabase
+) -> None:
     vins = random_vins(1500, seed=29)
     with clone_db.connect() as conn:
         tenant, _ = make_tenant(conn)
-        conn.execute("insert into app.vehicles (tenant_id, vin, display_name) select %s, v, '' from unnest(%s::text[]) as v",
+        conn.execute(INSERT_VINS,
                      (tenant, vins))
     worker = worker_for(clone_db, batch_size=100, writers=2, lease_seconds=1)
     seen = 0
@@ -170,7 +197,9 @@ def test_a_writer_connection_lost_mid_drain_stops_the_drain_and_a_rerun_finishes
     with worker_for(clone_db, batch_size=100, writers=2) as rerun:
         rerun.drain()
     with clone_db.connect() as conn:
-        assert conn.execute("select status, count(*) from app.vin_decode_queue group by status").fetchall() == [("done", len(vins))]
+        assert conn.execute(
+            "select status, count(*) from app.vin_decode_queue group by status"
+        ).fetchall() == [("done", len(vins))]
         assert conn.execute(
             """select count(*) = count(distinct row_id) from audit.record_version
                where table_name = 'app.vehicles' and operation = 'UPDATE'""").fetchone() == (True,)
@@ -197,7 +226,7 @@ def test_a_short_batch_uses_one_connection_and_the_pipeline_keeps_its_connection
         tenant, _ = make_tenant(conn)
 
         def add(some: list[str]) -> None:
-            conn.execute("insert into app.vehicles (tenant_id, vin, display_name) select %s, v, '' from unnest(%s::text[]) as v",
+            conn.execute(INSERT_VINS,
                          (tenant, some))
 
         with worker_for(clone_db, batch_size=100, writers=3) as worker:

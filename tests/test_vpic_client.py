@@ -5,6 +5,8 @@ from __future__ import annotations
 import email.utils
 import threading
 import time
+from collections.abc import Callable
+from typing import Any
 from urllib.parse import parse_qs
 
 import httpx
@@ -16,11 +18,14 @@ from motovault.vin.decode import from_vpic
 from motovault.vin.vpic import BATCH_LIMIT, VpicClient, parse_retry_after
 from support import vpic_fixtures as fx
 
+#: a MockTransport handler
+Handler = Callable[[httpx.Request], httpx.Response]
+
 BASE = "https://vpic.test/api/vehicles/"
 NOW = 1_700_000_000.0
 
 
-def make_client(handler, **kw) -> tuple[VpicClient, list[float]]:
+def make_client(handler: Handler, **kw: Any) -> tuple[VpicClient, list[float]]:
     slept: list[float] = []
     kw.setdefault("retries", 3)
     client = VpicClient(
@@ -29,7 +34,7 @@ def make_client(handler, **kw) -> tuple[VpicClient, list[float]]:
     return client, slept
 
 
-def ok_body(vin: str = "1FTMW1T88MFA00001") -> dict:
+def ok_body(vin: str = "1FTMW1T88MFA00001") -> dict[str, Any]:
     b = fx.body("decode-vin.json")
     b["Results"][0]["VIN"] = vin
     return b
@@ -59,7 +64,9 @@ def test_decode_vin_fixture_parses_into_the_normalized_result() -> None:
     assert r.vehicle_type == "TRUCK"  # vPIC sends "TRUCK " with a trailing space
     assert r.trim == "SuperCrew-SSV" and r.body_class == "Pickup"
     assert r.fuel_types == ("Gasoline",)
-    assert (r.engine.cylinders, r.engine.displacement_l, r.engine.power_kw, r.engine.power_hp) == (6, 3.5, 279.6375, 375.0)
+    assert (r.engine.cylinders, r.engine.displacement_l, r.engine.power_kw, r.engine.power_hp) == (
+        6, 3.5, 279.6375, 375.0
+    )
     assert r.drive_type == "4WD/4-Wheel Drive/4x4"
     assert r.manufacturer == "FORD MOTOR COMPANY, USA" and r.plant_country == "UNITED STATES (USA)"
     assert r.error_codes == (0,)
@@ -118,7 +125,8 @@ def test_batch_fixture_parses_comma_separated_error_codes_and_their_texts() -> N
     assert tesla.error_texts == (
         "5 - VIN has errors in few positions",
         "6 - Incomplete VIN",
-        "14 - Unable to provide information for some of the characters in the VIN, based on the manufacturer submission.",
+        "14 - Unable to provide information for some of the characters in the VIN, "
+        "based on the manufacturer submission.",
     )
     assert tesla.drive_type == "RWD/ Rear Wheel Drive" and tesla.fuel_types == ()
     assert tesla.engine.cylinders is None
@@ -132,7 +140,9 @@ def test_every_recorded_result_normalizes_cleanly(name: str) -> None:
         assert r.make and r.model and isinstance(r.model_year, int)
         codes = tuple(int(c) for c in result["ErrorCode"].split(","))
         assert r.error_codes == codes and len(r.error_texts) == len(codes)
-        for text in (r.make, r.model, r.trim, r.body_class, r.vehicle_type, r.drive_type, r.manufacturer, r.plant_country):
+        for text in (
+            r.make, r.model, r.trim, r.body_class, r.vehicle_type, r.drive_type, r.manufacturer, r.plant_country
+        ):
             assert text is None or (text == text.strip() and text not in ("", "Not Applicable"))
         assert r.raw is result
 
@@ -174,9 +184,9 @@ def test_base_url_is_configurable() -> None:
 # -- failure modes ------------------------------------------------------------------------------
 
 
-def sequence(*responses):
+def sequence(*responses: httpx.Response | Exception) -> tuple[Handler, list[httpx.Request]]:
     """A handler answering the given responses (or raising the given exceptions) in turn."""
-    calls = []
+    calls: list[httpx.Request] = []
 
     def handler(request: httpx.Request) -> httpx.Response:
         item = responses[min(len(calls), len(responses) - 1)]
@@ -220,7 +230,9 @@ def test_500_is_retried_with_backoff_then_succeeds() -> None:
 def test_exhausted_retries_raise_one_clear_error() -> None:
     handler, calls = sequence(httpx.Response(503))
     client, slept = make_client(handler, retries=3, backoff=1, max_backoff=3)
-    with pytest.raises(MotovaultError, match=r"vPIC failed for VIN 1FTMW1T88MFA00001 after 4 attempt\(s\): HTTP 503") as exc:
+    with pytest.raises(
+        MotovaultError, match=r"vPIC failed for VIN 1FTMW1T88MFA00001 after 4 attempt\(s\): HTTP 503"
+    ) as exc:
         client.decode("1FTMW1T88MFA00001")
     assert "\n" not in str(exc.value)
     assert len(calls) == 4 and slept == [1, 2, 3]  # exponential, capped at max_backoff
@@ -275,16 +287,22 @@ def test_other_client_errors_are_not_retried() -> None:
     [("120", 120.0), (" 3 ", 3.0), ("1.5", 1.5), ("-4", 0.0), ("soon", None), ("", None), (None, None),
      (email.utils.formatdate(NOW - 100, usegmt=True), 0.0)],
 )
-def test_parse_retry_after(value, seconds) -> None:
+def test_parse_retry_after(value: str | None, seconds: float | None) -> None:
     assert parse_retry_after(value, NOW) == seconds
 
 
 # -- batches and concurrency --------------------------------------------------------------------
 
 
-def batch_handler(posted: list, delay: float = 0.0, lock=None, inflight=None):
+def batch_handler(
+    posted: list[list[str]],
+    delay: float = 0.0,
+    lock: threading.Lock | None = None,
+    inflight: list[int] | None = None,
+) -> Handler:
     def handler(request: httpx.Request) -> httpx.Response:
         if inflight is not None:
+            assert lock is not None, "inflight is counted under the lock"
             with lock:
                 inflight[0] += 1
                 inflight[1] = max(inflight[1], inflight[0])
@@ -302,6 +320,7 @@ def batch_handler(posted: list, delay: float = 0.0, lock=None, inflight=None):
             return httpx.Response(200, json={"Count": 136, "Message": "ok", "Results": results})
         finally:
             if inflight is not None:
+                assert lock is not None
                 with lock:
                     inflight[0] -= 1
 
@@ -310,7 +329,7 @@ def batch_handler(posted: list, delay: float = 0.0, lock=None, inflight=None):
 
 def test_batches_over_50_are_chunked_and_keep_input_order() -> None:
     vins = [f"1FTMW1T88MFA{n:05d}" for n in range(120)]
-    posted: list = []
+    posted: list[list[str]] = []
     client, _ = make_client(batch_handler(posted))
     results = client.decode_batch(vins, years=[2021] * 120)
     assert sorted(len(p) for p in posted) == [20, 50, 50]
@@ -329,7 +348,7 @@ def test_a_batch_answer_with_the_wrong_number_of_results_is_an_error() -> None:
 def test_concurrency_limit_is_respected_across_threads() -> None:
     lock = threading.Lock()
     inflight = [0, 0]
-    posted: list = []
+    posted: list[list[str]] = []
     client, _ = make_client(batch_handler(posted, delay=0.05, lock=lock, inflight=inflight), concurrency=2)
     vins = [f"1FTMW1T88MFA{n:05d}" for n in range(300)]  # 6 chunks
     threads = [threading.Thread(target=client.decode_batch, args=(vins,)) for _ in range(3)]

@@ -93,5 +93,8 @@ def schema_dump(settings: Settings, dbname: str) -> str:
         check=True,
     ).stdout
     # \\restrict lines carry a random key per run (pg_dump 15.14+)
-    lines = [line for line in out.splitlines() if line.strip() and not line.startswith(("--", "\\restrict", "\\unrestrict"))]
+    lines = [
+        line for line in out.splitlines()
+        if line.strip() and not line.startswith(("--", "\\restrict", "\\unrestrict"))
+    ]
     return "\n".join(lines)

@@ -57,7 +57,10 @@ class Endpoint:
 
     def of(self, types: set[str], *, managed: bool = False) -> list[Column]:
         """Columns of these types a client writes; managed=True adds the managed and computed ones."""
-        return [c for c in self.columns.values() if c.type in types and (managed or (c.name not in MANAGED and c.writable))]
+        return [
+            c for c in self.columns.values()
+            if c.type in types and (managed or (c.name not in MANAGED and c.writable))
+        ]
 
     def body_column(self) -> str:
         """The column hostile bodies aim at: the first client-writable text column or, for a table
@@ -158,13 +161,17 @@ def row_counts(conn: psycopg.Connection, schemas: tuple[str, ...] = ("app", "aud
     }
 
 
-def table_checksums(conn: psycopg.Connection, schemas: tuple[str, ...] = ("app", "audit")) -> dict[str, tuple[int, str]]:
+def table_checksums(
+    conn: psycopg.Connection, schemas: tuple[str, ...] = ("app", "audit")
+) -> dict[str, tuple[int, str]]:
     """(row count, md5 of the rows as text in a total order) per table: equal means same data."""
     out: dict[str, tuple[int, str]] = {}
     for t in data_tables(conn, schemas):
         count, digest = one_row(
             conn,
-            sql.SQL("select count(*), coalesce(md5(string_agg(r::text, E'\\n' order by r::text)), '') from {} as r").format(
+            sql.SQL(
+                "select count(*), coalesce(md5(string_agg(r::text, E'\\n' order by r::text)), '') from {} as r"
+            ).format(
                 sql.SQL(t)
             )
         )

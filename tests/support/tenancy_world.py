@@ -33,7 +33,9 @@ def seed(conn: psycopg.Connection, vehicles_per_tenant: int = 3) -> World:
     tenants = []
     for label in ("A", "B"):
         tenant = Tenant(id=str(uuid.uuid4()))
-        conn.execute("insert into app.tenants (id, name, kind) values (%s, %s, 'household')", (tenant.id, f"Tenant {label}"))
+        conn.execute(
+            "insert into app.tenants (id, name, kind) values (%s, %s, 'household')", (tenant.id, f"Tenant {label}")
+        )
         for role in ("owner", "admin", "member", "viewer"):
             user_id = str(uuid.uuid4())
             conn.execute("insert into app.users (id, display_name) values (%s, %s)", (user_id, f"{label} {role}"))
@@ -49,8 +51,12 @@ def seed(conn: psycopg.Connection, vehicles_per_tenant: int = 3) -> World:
         for i in range(vehicles_per_tenant):
             vehicle_id = str(uuid.uuid4())
             conn.execute(
-                "insert into app.vehicles (tenant_id, id, garage_id, vin, make, model, year) values (%s, %s, %s, %s, 'Make', %s, 2015)",
-                (tenant.id, vehicle_id, tenant.garage_id, VALID_VINS[i % len(VALID_VINS)] if i < len(VALID_VINS) else None, f"Model {label}{i}"),
+                "insert into app.vehicles (tenant_id, id, garage_id, vin, make, model, year) "
+                "values (%s, %s, %s, %s, 'Make', %s, 2015)",
+                (
+                    tenant.id, vehicle_id, tenant.garage_id,
+                    VALID_VINS[i % len(VALID_VINS)] if i < len(VALID_VINS) else None, f"Model {label}{i}",
+                ),
             )
             tenant.vehicle_ids.append(vehicle_id)
         tenants.append(tenant)

@@ -21,7 +21,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     bsub = p.add_subparsers(dest="backup_command", metavar="SUBCOMMAND")
     bsub.required = True
     c = bsub.add_parser("create", help="dump the database with a manifest into one file")
-    c.add_argument("--dsn", metavar="URL", help="connection URL of the database (a superuser; default: the local database)")
+    c.add_argument(
+        "--dsn", metavar="URL", help="connection URL of the database (a superuser; default: the local database)"
+    )
     c.add_argument("-o", "--output", type=Path, help="the backup file (default motovault-DB-TIME.backup.tar)")
     c.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
     c.set_defaults(func=run_create)

@@ -31,14 +31,17 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     # --dbname, not --dsn: deploys as the local owner role with the local secrets (sqitch target, the
     # authenticator's password, who holds a lock), so only a database of the local cluster
     dep.add_argument("--dbname", default=None, help="another database of the local cluster")
-    dep.add_argument("--to", dest="to_change", metavar="CHANGE", help="deploy up to this change (default: the whole plan)")
+    dep.add_argument(
+        "--to", dest="to_change", metavar="CHANGE", help="deploy up to this change (default: the whole plan)"
+    )
     dep.add_argument("--lock-timeout", metavar="DURATION", default=None,
                      help=f"how long a statement may wait for a lock (default ${database.LOCK_TIMEOUT_ENV} or "
                      f"{database.DEFAULT_LOCK_TIMEOUT}; 0 waits forever)")
     dep.add_argument("--retries", type=_count, default=database.DEFAULT_RETRIES,
                      help=f"retries of a change that could not get its lock (default {database.DEFAULT_RETRIES})")
     dep.add_argument("--retry-wait", type=_seconds, default=database.DEFAULT_RETRY_WAIT, metavar="SECONDS",
-                     help=f"pause before the first retry, doubled for each next one (default {database.DEFAULT_RETRY_WAIT:g})")
+                     help="pause before the first retry, doubled for each next one "
+                     f"(default {database.DEFAULT_RETRY_WAIT:g})")
     dep.set_defaults(func=run_deploy)
 
 

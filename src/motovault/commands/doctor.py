@@ -21,7 +21,9 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
             "up to the repository root."
         ),
     )
-    p.add_argument("--dsn", metavar="URL", help="connection URL of the database (default: the local motovault database)")
+    p.add_argument(
+        "--dsn", metavar="URL", help="connection URL of the database (default: the local motovault database)"
+    )
     p.add_argument("--schema", dest="schemas", action="extend", nargs="+", default=[], metavar="S",
                    help="analyse only these schemas (default: every non-system schema except sqitch)")
     src = p.add_mutually_exclusive_group()

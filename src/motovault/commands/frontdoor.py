@@ -59,11 +59,20 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser = sub.add_parser("frontdoor", help="the nginx front door: print its config, or run it in the foreground")
     verbs = parser.add_subparsers(dest="verb", metavar="VERB")
     verbs.required = True
-    for name, func, text in (("config", config, "print the nginx config the settings give"),
-                             ("run", run, "write the config and run nginx in the foreground (containers)")):
+    for name, func, text in (
+        ("config", config, "print the nginx config the settings give"),
+        ("run", run, "write the config and run nginx in the foreground (containers)"),
+    ):
         verb = verbs.add_parser(name, help=text)
-        verb.add_argument("--listen", default="127.0.0.1:3000", help="HOST:PORT nginx listens on (default 127.0.0.1:3000)")
-        verb.add_argument("--upstream", default="127.0.0.1:3002", help="HOST:PORT of PostgREST (default 127.0.0.1:3002)")
-        verb.add_argument("--home", default=os.path.join(tempfile.gettempdir(), "motovault-frontdoor"),
-                          help="folder for the config, pid, logs and temp files")
+        verb.add_argument(
+            "--listen", default="127.0.0.1:3000", help="HOST:PORT nginx listens on (default 127.0.0.1:3000)"
+        )
+        verb.add_argument(
+            "--upstream", default="127.0.0.1:3002", help="HOST:PORT of PostgREST (default 127.0.0.1:3002)"
+        )
+        verb.add_argument(
+            "--home",
+            default=os.path.join(tempfile.gettempdir(), "motovault-frontdoor"),
+            help="folder for the config, pid, logs and temp files",
+        )
         verb.set_defaults(func=func)

@@ -28,8 +28,12 @@ from ..core.keys import PostgrestTarget, add_oidc_issuer, jwks_document, list_ke
 def _common(p: argparse.ArgumentParser, publishes: bool) -> None:
     p.add_argument("--dsn", default=None, help="database URL as the owner role (default: the local stack's)")
     if publishes:
-        p.add_argument("--output", type=Path, default=None, help="the JWKS file PostgREST reads (default: the local stack's)")
-        p.add_argument("--postgrest-pid", type=int, default=None, help="PostgREST to signal (default: the local stack's)")
+        p.add_argument(
+            "--output", type=Path, default=None, help="the JWKS file PostgREST reads (default: the local stack's)"
+        )
+        p.add_argument(
+            "--postgrest-pid", type=int, default=None, help="PostgREST to signal (default: the local stack's)"
+        )
         p.add_argument("--api-url", default=None, help="where that PostgREST answers (default: the local stack's)")
         p.add_argument(
             "--no-server-secret", action="store_true",
@@ -67,7 +71,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     osub.required = True
     p = osub.add_parser("add", help="register (or update) an issuer and publish its public keys")
     _common(p, publishes=True)
-    p.add_argument("--issuer", required=True, help="the iss claim of its tokens, e.g. https://sso.example.com/realms/home")
+    p.add_argument(
+        "--issuer", required=True, help="the iss claim of its tokens, e.g. https://sso.example.com/realms/home"
+    )
     p.add_argument("--audience", required=True, help="the aud its tokens must name (the client id)")
     p.add_argument("--jwks", type=Path, required=True, help="a file with the provider's JWKS (from its jwks_uri)")
     p.add_argument("--tenant-claim", default="tenant_id", help="the claim naming the tenant (default tenant_id)")
@@ -93,7 +99,10 @@ def _target(args: argparse.Namespace) -> tuple[str, str | None, PostgrestTarget]
         if args.server_secret_env:
             secret = os.environ.get(args.server_secret_env) or None
             if secret is None or len(secret) < 32:
-                raise MotovaultError(f"--server-secret-env: ${args.server_secret_env} must hold the server secret (32 characters or more)")
+                raise MotovaultError(
+                    f"--server-secret-env: ${args.server_secret_env} must hold the server secret "
+                    "(32 characters or more)"
+                )
         target = PostgrestTarget(args.output, args.postgrest_pid, args.api_url or "http://127.0.0.1:3000")
         if args.postgrest_pid is not None and args.api_url is None:
             raise MotovaultError("--api-url: needed with --postgrest-pid, to check that PostgREST took the keys")
@@ -124,7 +133,8 @@ def run_export(args: argparse.Namespace) -> int:
     with connect(dsn) as conn:
         document = jwks_document(conn, secret)
     target.publish(document, [])
-    print(f"wrote {len(document['keys'])} key(s) to {target.path}" + (f"; PostgREST (pid {target.pid}) reloaded" if target.pid else ""))
+    reloaded = f"; PostgREST (pid {target.pid}) reloaded" if target.pid else ""
+    print(f"wrote {len(document['keys'])} key(s) to {target.path}{reloaded}")
     return 0
 
 
@@ -160,5 +170,8 @@ def run_oidc_add(args: argparse.Namespace) -> int:
         add_oidc_issuer(conn, args.issuer, args.audience, jwks, args.tenant_claim)
         document = jwks_document(conn, secret)
     target.publish(document, [])
-    print(f"issuer {args.issuer} accepted (audience {args.audience}, tenant claim {args.tenant_claim}); wrote {target.path}")
+    print(
+        f"issuer {args.issuer} accepted (audience {args.audience}, tenant claim {args.tenant_claim}); "
+        f"wrote {target.path}"
+    )
     return 0

@@ -35,7 +35,9 @@ def maintain(dsn: str, months_ahead: int = 6) -> list[str]:
         raise MotovaultError(str(exc).strip()) from None
     created = [r[0] for r in rows]
     if default_rows:
-        created.append(f"(note: {default_rows} events remain in app.vehicle_events_default: dates outside the partitions)")
+        created.append(
+            f"(note: {default_rows} events remain in app.vehicle_events_default: dates outside the partitions)"
+        )
     return created
 
 

@@ -23,7 +23,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     )
     rsub = p.add_subparsers(dest="replica_command", metavar="SUBCOMMAND")
     rsub.required = True
-    rsub.add_parser("up", help="create the replica if missing, start it, wait until it streams").set_defaults(func=run_up)
+    rsub.add_parser(
+        "up", help="create the replica if missing, start it, wait until it streams"
+    ).set_defaults(func=run_up)
     st = rsub.add_parser("status", help="is it streaming, and how far behind (exit 0 only when streaming)")
     st.add_argument("--json", action="store_true", help="one JSON object")
     st.set_defaults(func=run_status)
@@ -80,8 +82,13 @@ def run_status(args: argparse.Namespace) -> int:
         return 0 if st.streaming else 1
     print(f"motovault: read replica in {shown(replica.home)} (data {st.data_dir})")
     if st.running:
-        say("replica", f"running on 127.0.0.1:{st.port} (pid {st.pid}), {'hot standby' if st.in_recovery else 'NOT a standby'}")
-        say("streaming", f"yes, from {st.upstream}" if st.streaming else f"no (WAL receiver: {st.receiver_status or 'none'}; see {replica.log_file})")
+        standby = "hot standby" if st.in_recovery else "NOT a standby"
+        say("replica", f"running on 127.0.0.1:{st.port} (pid {st.pid}), {standby}")
+        say(
+            "streaming",
+            f"yes, from {st.upstream}" if st.streaming
+            else f"no (WAL receiver: {st.receiver_status or 'none'}; see {replica.log_file})",
+        )
         say("lag", _lag_text(st))
     else:
         say("replica", "stopped (data kept; motovault replica up starts it)")
@@ -89,13 +96,20 @@ def run_status(args: argparse.Namespace) -> int:
     if not st.primary_running:
         say("slot", f"{st.slot}: unknown (the primary on 127.0.0.1:{replica.primary.pg_port} is not running)")
     elif not st.slot_exists:
-        say("slot", f"{st.slot} is missing on the primary: the replica cannot catch up (motovault replica drop, then up)")
+        say(
+            "slot",
+            f"{st.slot} is missing on the primary: the replica cannot catch up (motovault replica drop, then up)",
+        )
     else:
         kept = rep.human_bytes(st.slot_retained_bytes or 0)
         if st.slot_active:
             say("slot", f"{st.slot}, active; holds {kept} of WAL on the primary")
         else:
-            say("slot", f"{st.slot}, inactive; holds {kept} of WAL on the primary, growing until the replica runs again or is dropped")
+            say(
+                "slot",
+                f"{st.slot}, inactive; holds {kept} of WAL on the primary, "
+                "growing until the replica runs again or is dropped",
+            )
     if st.analyst_url:
         say("analysts", f"psql \"{st.analyst_url}\"")
     return 0 if st.streaming else 1

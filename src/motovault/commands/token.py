@@ -28,7 +28,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument(
         "--role",
         default=None,
-        help="with --user: the JWT role claim (default app_user); with --demo: which demo member (owner, member, viewer)",
+        help="with --user: the JWT role claim (default app_user); "
+        "with --demo: which demo member (owner, member, viewer)",
     )
     p.add_argument("--demo", action="store_true", help="a token for a member of the demo tenant")
     p.add_argument("--ttl", default="1h", help="lifetime: 90s, 15m, 1h, 7d (default 1h)")

@@ -32,7 +32,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         "or online through the NHTSA vPIC API with --online. Exit status 1 when a VIN is invalid.",
     )
     d.add_argument("vins", nargs="*", metavar="VIN", help="VINs to decode")
-    d.add_argument("--file", "-f", metavar="PATH", help="read VINs from a file, one per line ('-' for stdin; # comments)")
+    d.add_argument(
+        "--file", "-f", metavar="PATH", help="read VINs from a file, one per line ('-' for stdin; # comments)"
+    )
     mode = d.add_mutually_exclusive_group()
     mode.add_argument("--online", dest="offline", action="store_false", help="ask the vPIC REST API")
     mode.add_argument("--offline", dest="offline", action="store_true", help="use the embedded database (default)")

@@ -92,13 +92,17 @@ class PostgrestTarget:
         try:
             os.kill(self.pid, signal.SIGUSR2)
         except ProcessLookupError:
-            raise MotovaultError(f"PostgREST (pid {self.pid}) is not running; the JWKS was written to {self.path}") from None
+            raise MotovaultError(
+                f"PostgREST (pid {self.pid}) is not running; the JWKS was written to {self.path}"
+            ) from None
         deadline = time.monotonic() + timeout
         pending = list(must_accept)
         while pending:
             token = probe_token(pending[0])
             try:
-                status = httpx.get(f"{self.api_url}/", headers={"Authorization": f"Bearer {token}"}, timeout=2).status_code
+                status = httpx.get(
+                    f"{self.api_url}/", headers={"Authorization": f"Bearer {token}"}, timeout=2
+                ).status_code
             except httpx.HTTPError:
                 status = 0
             if status == 200:
@@ -155,7 +159,9 @@ def rotate(
     try:
         confirmed = publish(document, new_key)
     except MotovaultError as exc:
-        raise MotovaultError(f"{exc}; key {kid} starts signing in {grace} anyway: reload PostgREST before then") from None
+        raise MotovaultError(
+            f"{exc}; key {kid} starts signing in {grace} anyway: reload PostgREST before then"
+        ) from None
     if confirmed:
         conn.execute("select auth_private.activate_signing_key(%s)", (kid,))
     return kid, confirmed

@@ -128,7 +128,8 @@ def load_entries(path: Path) -> list[Suppression]:
         if checks and not entry.get("object"):
             raise MotovaultError(f"{where}: checks need the object they excuse")
         lint = entry.get("lint")
-        if lint is not None and not (isinstance(lint, str) or (isinstance(lint, list) and lint and all(isinstance(x, str) for x in lint))):
+        lint_ok = isinstance(lint, str) or (isinstance(lint, list) and lint and all(isinstance(x, str) for x in lint))
+        if lint is not None and not lint_ok:
             raise MotovaultError(f"{where}: lint must be a string or a list of strings")
         if not entry.get("key") and not lint and not checks:
             raise MotovaultError(f"{where}: give a key, or a lint (and an object glob), or checks and an object")

@@ -89,7 +89,8 @@ def table_fingerprints(conn: psycopg.Connection, progress: Progress = _quiet) ->
         count, digest = one_row(
             conn,
             sql.SQL(
-                "select count(*), coalesce(md5(string_agg(r::text, E'\\n' order by r::text collate \"C\")), '') from {} as r"
+                "select count(*), coalesce(md5(string_agg(r::text, E'\\n' order by r::text collate \"C\")), '') "
+                "from {} as r"
             ).format(sql.SQL(table)),
         )
         out[table] = {"rows": count, "md5": digest}
@@ -160,7 +161,10 @@ def create(dsn: str, output: Path, progress: Progress = _quiet) -> BackupResult:
         dump = Path(tmp) / DUMP_NAME
         # pg_dump reads the snapshot this transaction exported: the manifest describes exactly the dump
         _run(
-            [str(pg_bindir() / "pg_dump"), "--format=custom", f"--snapshot={snapshot}", f"--file={dump}", _libpq_dsn(dsn)],
+            [
+                str(pg_bindir() / "pg_dump"), "--format=custom", f"--snapshot={snapshot}", f"--file={dump}",
+                _libpq_dsn(dsn),
+            ],
             "pg_dump",
         )
         progress(f"dumped {dump.stat().st_size:,} bytes")
@@ -222,11 +226,14 @@ def read_backup(path: Path, into: Path) -> tuple[dict[str, Any], Path]:
     except ValueError as exc:
         raise MotovaultError(f"{path}: manifest.json is not JSON ({exc})") from None
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
-        raise MotovaultError(f"{path}: unknown manifest format {manifest.get('format') if isinstance(manifest, dict) else None!r}")
+        found = manifest.get("format") if isinstance(manifest, dict) else None
+        raise MotovaultError(f"{path}: unknown manifest format {found!r}")
     return manifest, into / DUMP_NAME
 
 
-def compare_tables(expected: Mapping[str, Mapping[str, object]], actual: Mapping[str, Mapping[str, object]]) -> list[str]:
+def compare_tables(
+    expected: Mapping[str, Mapping[str, object]], actual: Mapping[str, Mapping[str, object]]
+) -> list[str]:
     problems = []
     for table in sorted(set(expected) | set(actual)):
         want, got = expected.get(table), actual.get(table)
@@ -250,10 +257,15 @@ def verify(settings: Settings, path: Path, progress: Progress = _quiet, keep: bo
         digest = _sha256(dump)
         if digest != manifest.get("dump", {}).get("sha256"):
             raise MotovaultError(f"{path}: the dump's sha256 {digest} does not match the manifest's")
-        progress(f"{path.name}: backup of {manifest['database']} taken {manifest['created_at']}, {len(manifest['tables'])} tables")
+        progress(
+            f"{path.name}: backup of {manifest['database']} taken {manifest['created_at']}, "
+            f"{len(manifest['tables'])} tables"
+        )
         scratch = f"mvverify_{os.getpid()}_{uuid.uuid4().hex[:8]}"
         with database.superuser_connect(settings) as admin:
-            admin.execute(sql.SQL("create database {} owner {}").format(sql.Identifier(scratch), sql.Identifier(OWNER_ROLE)))
+            admin.execute(
+                sql.SQL("create database {} owner {}").format(sql.Identifier(scratch), sql.Identifier(OWNER_ROLE))
+            )
         try:
             progress(f"restoring into scratch database {scratch}")
             _run(
@@ -270,7 +282,8 @@ def verify(settings: Settings, path: Path, progress: Progress = _quiet, keep: bo
                 for s in manifest.get("role_settings", []):
                     conn.execute(
                         sql.SQL("alter role {} in database {} set {} = {}").format(
-                            sql.Identifier(s["role"]), sql.Identifier(scratch), sql.Identifier(s["name"]), sql.Literal(s["value"])
+                            sql.Identifier(s["role"]), sql.Identifier(scratch), sql.Identifier(s["name"]),
+                            sql.Literal(s["value"]),
                         )
                     )
                 changes = deployed_changes(conn)
@@ -281,11 +294,17 @@ def verify(settings: Settings, path: Path, progress: Progress = _quiet, keep: bo
                 try:
                     database.sqitch(settings, scratch, "verify")
                 except MotovaultError as exc:
-                    failed = [line.strip(" *").split(" ")[0] for line in str(exc).splitlines() if "failed." in line and line.lstrip().startswith("*")]
+                    failed = [
+                        line.strip(" *").split(" ")[0]
+                        for line in str(exc).splitlines()
+                        if "failed." in line and line.lstrip().startswith("*")
+                    ]
                     reason = f"{', '.join(failed)} not ok" if failed else str(exc).splitlines()[-1].strip()
                     raise MotovaultError(f"sqitch verify failed on the restored database: {reason}") from None
             progress("comparing row counts and checksums")
-            with connect(settings.dsn(scratch, SUPERUSER), autocommit=False, application_name="motovault backup") as conn:
+            with connect(
+                settings.dsn(scratch, SUPERUSER), autocommit=False, application_name="motovault backup"
+            ) as conn:
                 actual = table_fingerprints(conn)
             problems = compare_tables(manifest["tables"], actual)
             if problems:

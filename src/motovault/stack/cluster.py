@@ -305,7 +305,9 @@ def shared_buffers_mb(meminfo: Path = Path("/proc/meminfo")) -> int:
     """A quarter of the machine's memory for PostgreSQL's buffer cache, between its default (128 MB)
     and 1 GB: a development machine runs other things too."""
     try:
-        total_kb = next(int(line.split()[1]) for line in meminfo.read_text().splitlines() if line.startswith("MemTotal:"))
+        total_kb = next(
+            int(line.split()[1]) for line in meminfo.read_text().splitlines() if line.startswith("MemTotal:")
+        )
     except (OSError, StopIteration, ValueError, IndexError):
         return 128
     return max(128, min(1024, total_kb // 1024 // 4))

@@ -66,7 +66,9 @@ def deploy_lock_timeout(value: str | None = None) -> str:
     """The lock_timeout deploys run with: ``value``, else $MOTOVAULT_DEPLOY_LOCK_TIMEOUT, else 5s (0: none)."""
     raw = (value if value is not None else os.environ.get(LOCK_TIMEOUT_ENV) or DEFAULT_LOCK_TIMEOUT).strip()
     if not _DURATION.fullmatch(raw):
-        raise MotovaultError(f"lock timeout {raw!r} (--lock-timeout, ${LOCK_TIMEOUT_ENV}): give a duration such as 5s, 500ms or 1min")
+        raise MotovaultError(
+            f"lock timeout {raw!r} (--lock-timeout, ${LOCK_TIMEOUT_ENV}): give a duration such as 5s, 500ms or 1min"
+        )
     return raw
 
 
@@ -114,7 +116,10 @@ class RegistryLocked(LockNotAvailable):
         super().__init__(command, "", "", 0, [], timeout, True, output=output)
 
     def describe(self) -> str:
-        return f"{self.command}: another sqitch is working on {self.dbname} (its lock was not free within {self.timeout})"
+        return (
+            f"{self.command}: another sqitch is working on {self.dbname} "
+            f"(its lock was not free within {self.timeout})"
+        )
 
     def consequence(self) -> str:
         return "nothing was done"
@@ -220,7 +225,9 @@ def failure_detail(stdout: str, stderr: str, limit: int = 20) -> str:
     """What a failed sqitch run said that matters: the error lines (with the change they hit and the
     revert that followed), not only its last lines, which after a failed deploy are all "- change .. ok"
     lines of the automatic revert."""
-    lines = [line for line in (stderr + "\n" + stdout).splitlines() if line.strip() and not line.startswith("LOCATION:")]
+    lines = [
+        line for line in (stderr + "\n" + stdout).splitlines() if line.strip() and not line.startswith("LOCATION:")
+    ]
     errors = [line for line in lines if any(w in line for w in _ERROR_WORDS)]
     if not errors:
         return "\n".join(lines[-limit:])

@@ -308,7 +308,9 @@ def status(replica: Replica) -> ReplicaStatus:
     """What the replica and the primary say about it. The lag in bytes is the primary's current WAL
     position minus the replica's replayed one; in seconds, the age of the last replayed transaction
     while received WAL waits to be replayed (0 when everything received is replayed)."""
-    st = ReplicaStatus(home=str(replica.home), data_dir=str(replica.data_dir), slot=replica.slot, exists=replica.exists())
+    st = ReplicaStatus(
+        home=str(replica.home), data_dir=str(replica.data_dir), slot=replica.slot, exists=replica.exists()
+    )
     if st.exists and replica.running():
         st.running, st.pid, st.port = True, replica.pid(), replica.serving_port()
         st.analyst_url = replica.analyst_url()
@@ -325,7 +327,8 @@ def status(replica: Replica) -> ReplicaStatus:
                 """
             ).fetchone()
             assert row is not None
-            st.in_recovery, st.replay_paused, st.received_lsn, st.replayed_lsn, st.last_replayed_at, st.lag_seconds = row
+            (st.in_recovery, st.replay_paused, st.received_lsn, st.replayed_lsn, st.last_replayed_at,
+             st.lag_seconds) = row
             receiver = conn.execute("select status, sender_host, sender_port from pg_stat_wal_receiver").fetchone()
         if receiver is not None:
             st.receiver_status, st.upstream = str(receiver[0]), f"{receiver[1]}:{receiver[2]}"
@@ -338,7 +341,9 @@ def status(replica: Replica) -> ReplicaStatus:
         st.primary_running = True
         st.primary_lsn = str(one(conn, "select pg_current_wal_lsn()"))
         if st.replayed_lsn is not None:
-            st.lag_bytes = max(0, int(str(one(conn, "select pg_wal_lsn_diff(%s::pg_lsn, %s::pg_lsn)", (st.primary_lsn, st.replayed_lsn)))))
+            st.lag_bytes = max(0, int(str(one(
+                conn, "select pg_wal_lsn_diff(%s::pg_lsn, %s::pg_lsn)", (st.primary_lsn, st.replayed_lsn)
+            ))))
         row = conn.execute(
             """
             select s.active, s.wal_status, pg_wal_lsn_diff(pg_current_wal_lsn(), s.restart_lsn)::bigint,

@@ -93,8 +93,12 @@ def ensure_hba(conn: psycopg.Connection) -> str:
     try:
         lines = path.read_text().splitlines(keepends=True)
     except OSError as exc:
-        raise MotovaultError(f"cannot read {path} ({exc.strerror}): the primary must be the local project cluster") from None
-    first_rule = next((i for i, line in enumerate(lines) if line.strip() and not line.lstrip().startswith("#")), len(lines))
+        raise MotovaultError(
+            f"cannot read {path} ({exc.strerror}): the primary must be the local project cluster"
+        ) from None
+    first_rule = next(
+        (i for i, line in enumerate(lines) if line.strip() and not line.lstrip().startswith("#")), len(lines)
+    )
     lines[first_rule:first_rule] = [HBA_COMMENT + "\n", HBA_LINE + "\n", "\n"]
     path.write_text("".join(lines))  # in place: owner and mode stay
     conn.execute("select pg_reload_conf()")
@@ -126,5 +130,7 @@ def drop_slot(conn: psycopg.Connection, slot: str, timeout: float = 15.0) -> boo
             except psycopg.errors.ObjectInUse:
                 pass
         if time.monotonic() > deadline:
-            raise MotovaultError(f"replication slot {slot} is in use by WAL sender pid {state[1]}; stop its replica first")
+            raise MotovaultError(
+                f"replication slot {slot} is in use by WAL sender pid {state[1]}; stop its replica first"
+            )
         time.sleep(0.2)

@@ -106,8 +106,19 @@ def load_demo(settings: Settings) -> str:
         return "already loaded"
     demo = project_root() / "sql" / "demo.sql"
     result = subprocess.run(
-        ["psql", settings.dsn(settings.db_name, "motovault_owner"), "-X", "-q", "-v", "ON_ERROR_STOP=1", "-f", str(demo)],
-        text=True, capture_output=True, check=False,
+        [
+            "psql",
+            settings.dsn(settings.db_name, "motovault_owner"),
+            "-X",
+            "-q",
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-f",
+            str(demo),
+        ],
+        text=True,
+        capture_output=True,
+        check=False,
     )
     if result.returncode != 0:
         raise MotovaultError(f"loading {demo} failed:\n{result.stderr.strip()}")
@@ -163,7 +174,10 @@ def _start_worker(settings: Settings) -> str:
     with WORKER.log_file.open("ab") as log:
         proc = subprocess.Popen(
             [sys.executable, "-m", "motovault", "worker"],
-            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
         )
     WORKER.record(proc.pid)
     return f"started (pid {proc.pid}, log {shown(WORKER.log_file)})"
@@ -196,7 +210,10 @@ def up() -> None:
     created = cluster.init(settings)
     step("cluster", f"initialized in {cluster.cluster_home()}" if created else "already initialized")
     started = cluster.start(settings)
-    step("postgres", f"started on 127.0.0.1:{settings.pg_port}" if started else f"already running on 127.0.0.1:{settings.pg_port}")
+    step(
+        "postgres",
+        f"started on 127.0.0.1:{settings.pg_port}" if started else f"already running on 127.0.0.1:{settings.pg_port}",
+    )
     db_created, out = database.provision(settings, settings.db_name, progress=lambda line: say("schema", line))
     step("database", f"created {settings.db_name}" if db_created else f"{settings.db_name} already exists")
     deployed = [line.strip() for line in out.splitlines() if line.strip().startswith("+ ")]
@@ -229,7 +246,7 @@ def print_welcome(settings: Settings) -> None:
     print(f"API        {api_url}  (nginx in front of PostgREST: docs/frontdoor.md)")
     print(f"OpenAPI    {api_url}/")
     print(f"health     http://127.0.0.1:{settings.admin_port}/ready")
-    print(f"database   127.0.0.1:{settings.pg_port}/{settings.db_name}  (psql \"$(.venv/bin/motovault db url)\")")
+    print(f'database   127.0.0.1:{settings.pg_port}/{settings.db_name}  (psql "$(.venv/bin/motovault db url)")')
     print(f"token      {who}")
     print(f"  {token}")
     print("try")
@@ -277,7 +294,7 @@ def schema_status(settings: Settings) -> str:
         return "nothing deployed (make up deploys the plan)"
     plan = [entry.name for entry in load_plan(project_root()).entries]  # a reworked change: once per entry
     unknown = [name for name in deployed if name not in plan]
-    pending = plan[len(deployed):] if deployed == plan[: len(deployed)] else [n for n in plan if n not in deployed]
+    pending = plan[len(deployed) :] if deployed == plan[: len(deployed)] else [n for n in plan if n not in deployed]
     text = f"{_plural(len(deployed), 'change')} deployed, last: {deployed[-1]}"
     if pending:
         text += f", {len(pending)} to deploy: {', '.join(pending)} (make up)"
@@ -295,21 +312,38 @@ def status() -> int:
     settings = load_settings(create_secrets=False)
     print(f"motovault: state in {state_dir()}")
     pg = cluster.running(settings)
-    say("postgres", f"running on 127.0.0.1:{settings.pg_port} (pid {cluster.postmaster_pid()}, data {cluster.data_dir()})" if pg else "stopped")
+    say(
+        "postgres",
+        f"running on 127.0.0.1:{settings.pg_port} (pid {cluster.postmaster_pid()}, data {cluster.data_dir()})"
+        if pg
+        else "stopped",
+    )
     if pg:
         try:
             say("schema", schema_status(settings))
         except (MotovaultError, KeyError, psycopg.Error) as exc:
             say("schema", f"unknown ({str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__})")
     pid = POSTGREST.pid()
-    say("postgrest", f"running (pid {pid}) on {frontdoor.shown(frontdoor.socket_path())}, ready: {api_ready(settings)}" if pid else "stopped")
+    say(
+        "postgrest",
+        f"running (pid {pid}) on {frontdoor.shown(frontdoor.socket_path())}, ready: {api_ready(settings)}"
+        if pid
+        else "stopped",
+    )
     say("frontdoor", frontdoor.status(settings))
     wpid = WORKER.pid()
-    say("worker", f"running (pid {wpid})" if wpid else ("stopped" if worker_available() else "not part of this version yet"))
+    say(
+        "worker",
+        f"running (pid {wpid})" if wpid else ("stopped" if worker_available() else "not part of this version yet"),
+    )
     replica = local_replica(settings)
     if replica.exists():
-        say("replica", f"running on 127.0.0.1:{replica.serving_port()} (pid {replica.pid()}; motovault replica status)"
-            if replica.running() else "stopped (motovault replica up starts it)")
+        say(
+            "replica",
+            f"running on 127.0.0.1:{replica.serving_port()} (pid {replica.pid()}; motovault replica status)"
+            if replica.running()
+            else "stopped (motovault replica up starts it)",
+        )
     return 0
 
 
@@ -320,7 +354,9 @@ def reset(assume_yes: bool = False) -> None:
         return
     if not assume_yes:
         if not sys.stdin.isatty():
-            raise MotovaultError("reset deletes every local database and secret; run it in a terminal, or pass --yes (make reset YES=1)")
+            raise MotovaultError(
+                "reset deletes every local database and secret; run it in a terminal, or pass --yes (make reset YES=1)"
+            )
         answer = input(f"Delete {target} (databases, secrets, logs)? Type 'yes': ")
         if answer.strip() != "yes":
             print("reset cancelled; nothing removed")

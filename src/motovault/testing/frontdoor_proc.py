@@ -18,7 +18,13 @@ from ..stack.frontdoor import FrontDoor, FrontDoorOptions, postgrest_socket_env
 
 def harness_options(**overrides: Any) -> FrontDoorOptions:
     values: dict[str, Any] = {
-        "port": 0, "upstream": "", "workers": "1", "access_log": False, "auth_rate": "6000r/m", "auth_burst": 1000, "cors_origins": ("*",),
+        "port": 0,
+        "upstream": "",
+        "workers": "1",
+        "access_log": False,
+        "auth_rate": "6000r/m",
+        "auth_burst": 1000,
+        "cors_origins": ("*",),
     }
     values.update(overrides)
     return FrontDoorOptions(**values)

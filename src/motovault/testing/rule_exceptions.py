@@ -13,6 +13,7 @@ def rule_exceptions_function(exceptions: list[tuple[str, str, str]]) -> sql.Comp
         "create or replace function tests.rule_exceptions() returns table (object text, rule text, reason text) "
         "language sql immutable as $fn$ values {} $fn$; "
         "comment on function tests.rule_exceptions() is 'Objects excused from a check of the catalog walk, with the "
-        "reason: made by tests/conftest.py from the checks of .doctor-ignore.toml, where every exception is written once.'; "
+        "reason: made by tests/conftest.py from the checks of .doctor-ignore.toml, "
+        "where every exception is written once.'; "
         "revoke execute on function tests.rule_exceptions() from public"
     ).format(rows)

@@ -421,9 +421,10 @@ def _decode_offline(vins: list[str], years: Sequence[int | None] | None) -> list
     else:
         decoded = ultravin.decode_batch(todo) if todo else []
     t, fuels, engines, etexts = _TEXT, _FUELS, _ENGINE, _ERROR_TEXTS
-    make_k, model_k, trim_k, body_k, vtype_k, drive_k, manu_k, country_k, f1_k, f2_k, cyl_k, disp_k, kw_k, hp_k, et_k = (
-        _OFFLINE_KEYS
-    )
+    (
+        make_k, model_k, trim_k, body_k, vtype_k, drive_k, manu_k, country_k,
+        f1_k, f2_k, cyl_k, disp_k, kw_k, hp_k, et_k,
+    ) = _OFFLINE_KEYS
     out: list[DecodeResult] = []
     append = out.append
     for v, (valid, errors, warnings), d in zip(todo, checks, decoded, strict=False):

@@ -148,7 +148,9 @@ class VpicClient:
         vins = [v.strip() for v in vins]
         for v in vins:
             if not v or "," in v or ";" in v:
-                raise MotovaultError(f"cannot send {v!r} in a vPIC batch: VINs there are non-empty and without ',' or ';'")
+                raise MotovaultError(
+                    f"cannot send {v!r} in a vPIC batch: VINs there are non-empty and without ',' or ';'"
+                )
         if years is not None and len(years) != len(vins):
             raise MotovaultError(f"{len(years)} model years given for {len(vins)} VINs")
         pairs = list(zip(vins, years if years is not None else [None] * len(vins), strict=False))

@@ -239,7 +239,9 @@ class Worker:
             (self.batch_size, self.name, self.lease_seconds),
         ).fetchall()
 
-    def _decode(self, jobs: list[tuple[int, str, int]]) -> tuple[list[int], list[tuple[Any, ...]] | None, str | None, float]:
+    def _decode(
+        self, jobs: list[tuple[int, str, int]]
+    ) -> tuple[list[int], list[tuple[Any, ...]] | None, str | None, float]:
         """(ids, rows, None, seconds) or (ids, None, error, seconds) when the decoder failed."""
         ids = [j[0] for j in jobs]
         vins = [j[1] for j in jobs]
@@ -261,7 +263,12 @@ class Worker:
         return len(jobs)
 
     def _finish_batch(
-        self, conn: psycopg.Connection, ids: list[int], rows: list[tuple[Any, ...]] | None, error: str | None, decode_s: float
+        self,
+        conn: psycopg.Connection,
+        ids: list[int],
+        rows: list[tuple[Any, ...]] | None,
+        error: str | None,
+        decode_s: float,
     ) -> None:
         if rows is None:
             self._fail(conn, ids, error or "decode failed")

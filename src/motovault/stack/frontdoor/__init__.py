@@ -58,19 +58,25 @@ class FrontDoorOptions:
 
     def __post_init__(self) -> None:
         if (self.tls_cert is None) != (self.tls_key is None):
-            raise MotovaultError("MOTOVAULT_TLS_CERT and MOTOVAULT_TLS_KEY: give both (a certificate and its key) or neither")
+            raise MotovaultError(
+                "MOTOVAULT_TLS_CERT and MOTOVAULT_TLS_KEY: give both (a certificate and its key) or neither"
+            )
         for path in (self.tls_cert, self.tls_key):
             if path is not None and not path.is_file():
                 raise MotovaultError(f"TLS file {path} does not exist (MOTOVAULT_TLS_CERT / MOTOVAULT_TLS_KEY)")
         if not _RATE.match(self.auth_rate):
-            raise MotovaultError(f"MOTOVAULT_AUTH_RATE: expected requests per second or minute like 10r/m, got {self.auth_rate!r}")
+            raise MotovaultError(
+                f"MOTOVAULT_AUTH_RATE: expected requests per second or minute like 10r/m, got {self.auth_rate!r}"
+            )
         if not _SIZE.match(self.body_limit):
             raise MotovaultError(f"MOTOVAULT_BODY_LIMIT: expected a size like 2m or 512k, got {self.body_limit!r}")
         if self.auth_burst < 0:
             raise MotovaultError(f"MOTOVAULT_AUTH_BURST: expected a count >= 0, got {self.auth_burst}")
         for origin in self.cors_origins:
             if origin != "*" and not _ORIGIN.match(origin):
-                raise MotovaultError(f"MOTOVAULT_CORS_ORIGINS: {origin!r} is not * or an origin like https://app.example.com")
+                raise MotovaultError(
+                    f"MOTOVAULT_CORS_ORIGINS: {origin!r} is not * or an origin like https://app.example.com"
+                )
 
     @property
     def tls(self) -> bool:
@@ -78,10 +84,13 @@ class FrontDoorOptions:
 
     @property
     def url(self) -> str:
-        return f"{'https' if self.tls else 'http'}://{self.host if self.host not in ('0.0.0.0', '*') else '127.0.0.1'}:{self.port}"
+        host = self.host if self.host not in ("0.0.0.0", "*") else "127.0.0.1"
+        return f"{'https' if self.tls else 'http'}://{host}:{self.port}"
 
     @classmethod
-    def from_env(cls, port: int, upstream: str, env: Mapping[str, str] | None = None, **overrides: object) -> FrontDoorOptions:
+    def from_env(
+        cls, port: int, upstream: str, env: Mapping[str, str] | None = None, **overrides: object
+    ) -> FrontDoorOptions:
         env = os.environ if env is None else env
 
         def path(name: str) -> Path | None:
@@ -96,7 +105,9 @@ class FrontDoorOptions:
             "upstream": upstream,
             "tls_cert": path("MOTOVAULT_TLS_CERT"),
             "tls_key": path("MOTOVAULT_TLS_KEY"),
-            "cors_origins": tuple(o.strip().rstrip("/") for o in env.get("MOTOVAULT_CORS_ORIGINS", "").split(",") if o.strip()),
+            "cors_origins": tuple(
+                o.strip().rstrip("/") for o in env.get("MOTOVAULT_CORS_ORIGINS", "").split(",") if o.strip()
+            ),
             "body_limit": env.get("MOTOVAULT_BODY_LIMIT", "").strip() or "2m",
             "auth_rate": env.get("MOTOVAULT_AUTH_RATE", "").strip() or "10r/m",
             "auth_burst": int(burst),
@@ -138,7 +149,9 @@ def render(options: FrontDoorOptions, home: Path) -> str:
         "njs_module": str(NJS_MODULE),
         "workers": options.workers,
         "home": str(home),
-        "access_log": f"access_log {home}/access.log combined buffer=32k flush=1s;" if options.access_log else "access_log off;",
+        "access_log": f"access_log {home}/access.log combined buffer=32k flush=1s;"
+        if options.access_log
+        else "access_log off;",
         "body_limit": options.body_limit,
         "auth_rate": options.auth_rate,
         "auth_burst": str(options.auth_burst),
@@ -171,7 +184,9 @@ def nginx_bin() -> Path:
 def prepare(options: FrontDoorOptions, home: Path) -> Path:
     """Write nginx.conf, checks.js, the TLS files and the temp folders into ``home``; return the config."""
     if not NJS_MODULE.is_file():
-        raise MotovaultError(f"nginx's njs module is not installed at {NJS_MODULE} (run `make deps`: libnginx-mod-http-js)")
+        raise MotovaultError(
+            f"nginx's njs module is not installed at {NJS_MODULE} (run `make deps`: libnginx-mod-http-js)"
+        )
     for sub in ("tmp/body", "tmp/proxy", "tmp/fastcgi", "tmp/uwsgi", "tmp/scgi", "tls"):
         (home / sub).mkdir(parents=True, exist_ok=True)
     shutil.copyfile(CHECKS_JS, home / "checks.js")
@@ -217,8 +232,13 @@ class FrontDoor:
             entry = pwd.getpwnam(self.user)
             kwargs = {"user": entry.pw_uid, "group": entry.pw_gid, "extra_groups": []}
         self.proc = subprocess.Popen(  # type: ignore[call-overload]
-            self.command(), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-            stderr=(self.home / "nginx.out").open("ab"), start_new_session=True, cwd=str(self.home), **kwargs,
+            self.command(),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=(self.home / "nginx.out").open("ab"),
+            start_new_session=True,
+            cwd=str(self.home),
+            **kwargs,
         )
         self.wait_ready(timeout)
         return self
@@ -242,7 +262,10 @@ class FrontDoor:
             if port_open(host, self.options.port):
                 return
             time.sleep(0.02)
-        raise MotovaultError(f"nginx (the front door) did not listen on port {self.options.port} after {timeout:.0f}s; see {self.error_log}")
+        raise MotovaultError(
+            f"nginx (the front door) did not listen on port {self.options.port} after {timeout:.0f}s; "
+            f"see {self.error_log}"
+        )
 
     def log_tail(self, lines: int = 10) -> str:
         text = ""
