@@ -405,6 +405,13 @@ def main() -> int:
         help="SQL run as superuser in the scratch database after the load (experiments)",
     )
     ap.add_argument("--warmup", type=int, default=3, help="seconds of load per side before measuring")
+    ap.add_argument(
+        "--tokens",
+        choices=("session", "bare"),
+        default="session",
+        help="session: tokens of signed-in sessions, checked live on every request (what production runs); "
+        "bare: tokens without a session (motovault token, allow_bare_tokens on), to measure what the check costs",
+    )
     ap.add_argument("--output", type=Path, default=RESULTS)
     ap.add_argument("--keep", action="store_true", help="keep the scratch database")
     args = ap.parse_args()
@@ -447,6 +454,10 @@ def main() -> int:
             ]
             tokens = session_tokens(conn, TOKEN_TTL)
             foreign = foreign_token(conn, owners[0][1], owners[1][0])
+            if args.tokens == "bare":
+                conn.execute(
+                    sql.SQL("alter database {} set motovault.allow_bare_tokens = on").format(sql.Identifier(name))
+                )
             pg_version = conn.execute("show server_version").fetchone()[0]  # type: ignore[index]
 
         progress("starting PostgREST: full stack and baseline")
@@ -465,6 +476,9 @@ def main() -> int:
             settings, name, extra_env={"PGRST_DB_SCHEMAS": "bench_plain", "PGRST_DB_PRE_REQUEST": ""}, front=None
         ).start()
         servers.append(base)
+        if args.tokens == "bare":
+            tokens = {t: full.token(u, t, ttl_seconds=TOKEN_TTL) for t, u in owners}
+            foreign = full.token(owners[0][1], owners[1][0])
         check_responses(full, behind, base, owners, tokens, foreign)
         load_before = list(os.getloadavg())  # other work on a shared machine shows here
 
@@ -528,7 +542,8 @@ def main() -> int:
                 "warmup_s": args.warmup,
                 "full_stack_env": full_env,
                 "sql": [str(p) for p in args.sql],
-                "rotation": f"{len(owners)} tenants, one owner session token each, round robin",
+                "tokens": args.tokens,
+                "rotation": f"{len(owners)} tenants, one owner {args.tokens} token each, round robin",
             },
             "data": data,
             "requests": {
