@@ -10,11 +10,15 @@ from __future__ import annotations
 import json
 import time
 import uuid
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
 
+from motovault.stack.settings import Settings
+from motovault.testing.postgrest_proc import PostgrestServer
+from support.databases import ClonedDatabase
 from support.hardening import (
     DATE_TYPES,
     DEMO_OWNER,
@@ -33,7 +37,7 @@ from support.tenancy_world import World, seed
 
 
 @pytest.fixture(scope="module")
-def settings_module():
+def settings_module() -> Settings:
     from support.databases import SETTINGS
 
     return SETTINGS
@@ -46,7 +50,7 @@ TOTAL = {"cases": 0}
 
 
 @pytest.fixture(scope="module")
-def world(settings_module, api_db) -> World:
+def world(settings_module: Settings, api_db: ClonedDatabase) -> World:
     # as deployed: app_user's 5 s statement_timeout applies (a clone lacks the per-database settings)
     with api_db.connect() as conn:
         load_demo(conn)
@@ -54,7 +58,7 @@ def world(settings_module, api_db) -> World:
 
 
 @pytest.fixture(scope="module")
-def endpoints(api_db, world) -> list[Endpoint]:
+def endpoints(api_db: ClonedDatabase, world: World) -> list[Endpoint]:
     with api_db.connect() as conn:
         eps = writable(conn)
     assert {"vehicles", "garages"} <= {e.name for e in eps}
@@ -62,15 +66,15 @@ def endpoints(api_db, world) -> list[Endpoint]:
 
 
 @pytest.fixture(scope="module")
-def client(api, world):
+def client(api: PostgrestServer, world: World) -> Iterator[httpx.Client]:
     with api.client(api.token(DEMO_OWNER, DEMO_TENANT)) as c:
         yield c
 
 
 @pytest.fixture(scope="module")
-def sample_rows(client, endpoints) -> dict[str, dict]:
+def sample_rows(client: httpx.Client, endpoints: list[Endpoint]) -> dict[str, dict[str, Any]]:
     """One live row of the demo tenant per writable endpoint (the target of hostile PATCHes)."""
-    rows = {}
+    rows: dict[str, dict[str, Any]] = {}
     for ep in endpoints:
         got = client.get(ep.path, params={"limit": "1", "order": "id" if "id" in ep.columns else None})
         assert got.status_code == 200, got.text
@@ -82,7 +86,7 @@ def sample_rows(client, endpoints) -> dict[str, dict]:
 class Recorder:
     """Runs hostile requests, checks each answer and collects every failure (one report at the end)."""
 
-    def __init__(self, api_db, client: httpx.Client) -> None:
+    def __init__(self, api_db: ClonedDatabase, client: httpx.Client) -> None:
         self.api_db = api_db
         self.client = client
         self.failures: list[str] = []
@@ -112,7 +116,7 @@ class Recorder:
         if changed:
             self.failures.append(f"{label}: rows written {changed}")
 
-    def row_unchanged(self, label: str, ep: Endpoint, row: dict) -> None:
+    def row_unchanged(self, label: str, ep: Endpoint, row: dict[str, Any]) -> None:
         again = self.client.get(ep.path, params={"id": f"eq.{row['id']}"}).json()
         if again != [row]:
             self.failures.append(f"{label}: row changed: {row} -> {again}")
@@ -125,27 +129,35 @@ class Recorder:
         assert self.cases > 0
 
 
-def patch(rec: Recorder, ep: Endpoint, row: dict, label: str, content: bytes | str, **kw) -> None:
+def patch(
+    rec: Recorder,
+    ep: Endpoint,
+    row: dict[str, Any],
+    label: str,
+    content: bytes | str,
+    *,
+    codes: tuple[int, ...] = (),
+) -> None:
     """PATCH one existing row with a hostile body: 4xx with a message, nothing written, row unchanged.
     (Append-only endpoints, without UPDATE, get the same values through POST instead.)"""
     if not ep.can_update:
-        post(rec, ep, label, content, **kw)
+        post(rec, ep, label, content, codes=codes)
         return
     before = rec.counts()
     response = rec.client.patch(ep.path, params={"id": f"eq.{row['id']}"}, content=content, headers=JSON_HEADERS)
-    rec.expect_4xx(f"PATCH {ep.name} {label}", response, **kw)
+    rec.expect_4xx(f"PATCH {ep.name} {label}", response, codes=codes)
     rec.no_write(f"PATCH {ep.name} {label}", before)
     rec.row_unchanged(f"PATCH {ep.name} {label}", ep, row)
 
 
-def post(rec: Recorder, ep: Endpoint, label: str, content: bytes | str, **kw) -> None:
+def post(rec: Recorder, ep: Endpoint, label: str, content: bytes | str, *, codes: tuple[int, ...] = ()) -> None:
     before = rec.counts()
     response = rec.client.post(ep.path, content=content, headers=JSON_HEADERS)
-    rec.expect_4xx(f"POST {ep.name} {label}", response, **kw)
+    rec.expect_4xx(f"POST {ep.name} {label}", response, codes=codes)
     rec.no_write(f"POST {ep.name} {label}", before)
 
 
-def target(ep: Endpoint, sample_rows: dict[str, dict]) -> dict:
+def target(ep: Endpoint, sample_rows: dict[str, dict[str, Any]]) -> dict[str, Any]:
     row = sample_rows.get(ep.name)
     assert row is not None, f"sql/demo.sql has no row in {ep.name}: add one so the hostile cases can aim at it"
     return row
@@ -154,7 +166,9 @@ def target(ep: Endpoint, sample_rows: dict[str, dict]) -> dict:
 # --- sizes ---------------------------------------------------------------------------------------------
 
 
-def test_multi_megabyte_bodies_get_a_clean_4xx_and_write_nothing(api_db, client, endpoints):
+def test_multi_megabyte_bodies_get_a_clean_4xx_and_write_nothing(
+    api_db: ClonedDatabase, client: httpx.Client, endpoints: list[Endpoint]
+) -> None:
     """PostgREST 12 has no body-size setting: the length CHECKs refuse, quickly and with a 4xx."""
     rec = Recorder(api_db, client)
     for ep in endpoints:
@@ -168,7 +182,9 @@ def test_multi_megabyte_bodies_get_a_clean_4xx_and_write_nothing(api_db, client,
     rec.report()
 
 
-def test_every_text_column_has_a_length_limit(api_db, client, endpoints, sample_rows):
+def test_every_text_column_has_a_length_limit(
+    api_db: ClonedDatabase, client: httpx.Client, endpoints: list[Endpoint], sample_rows: dict[str, dict[str, Any]]
+) -> None:
     """A 256 kB value in any client-writable text column is refused (no unbounded text in the API)."""
     rec = Recorder(api_db, client)
     for ep in endpoints:
@@ -181,7 +197,13 @@ def test_every_text_column_has_a_length_limit(api_db, client, endpoints, sample_
 BULK_ROWS = 2_500  # thousands of rows, within app_user's 5 s statement timeout on a loaded 2-core machine
 
 
-def test_a_big_bulk_insert_with_one_bad_row_at_the_end_writes_nothing(api_db, client, endpoints, sample_rows, world):
+def test_a_big_bulk_insert_with_one_bad_row_at_the_end_writes_nothing(
+    api_db: ClonedDatabase,
+    client: httpx.Client,
+    endpoints: list[Endpoint],
+    sample_rows: dict[str, dict[str, Any]],
+    world: World,
+) -> None:
     """Thousands of rows whose last row names another tenant: refused as a whole."""
     rec = Recorder(api_db, client)
     for ep in endpoints:
@@ -202,7 +224,13 @@ def test_a_big_bulk_insert_with_one_bad_row_at_the_end_writes_nothing(api_db, cl
 
 
 @pytest.mark.parametrize("depth", [1_000, 100_000])
-def test_deeply_nested_json_is_refused(api_db, client, endpoints, sample_rows, depth):
+def test_deeply_nested_json_is_refused(
+    api_db: ClonedDatabase,
+    client: httpx.Client,
+    endpoints: list[Endpoint],
+    sample_rows: dict[str, dict[str, Any]],
+    depth: int,
+) -> None:
     rec = Recorder(api_db, client)
     for ep in endpoints:
         row = target(ep, sample_rows)
@@ -217,7 +245,7 @@ def test_deeply_nested_json_is_refused(api_db, client, endpoints, sample_rows, d
     rec.report()
 
 
-def test_malformed_json_is_refused(api_db, client, endpoints):
+def test_malformed_json_is_refused(api_db: ClonedDatabase, client: httpx.Client, endpoints: list[Endpoint]) -> None:
     rec = Recorder(api_db, client)
     for ep in endpoints:
         col = ep.body_column()
@@ -238,23 +266,27 @@ def test_malformed_json_is_refused(api_db, client, endpoints):
 # --- encodings -------------------------------------------------------------------------------------------
 
 
-def test_nul_bytes_in_strings_are_refused(api_db, client, endpoints, sample_rows):
+def test_nul_bytes_in_strings_are_refused(
+    api_db: ClonedDatabase, client: httpx.Client, endpoints: list[Endpoint], sample_rows: dict[str, dict[str, Any]]
+) -> None:
     rec = Recorder(api_db, client)
     for ep in endpoints:
         row = target(ep, sample_rows)
         for col in ep.of(TEXT_TYPES | JSON_TYPES):
             value = {"k": "a\u0000b"} if col.type in JSON_TYPES else "a\u0000b"
             patch(rec, ep, row, f"NUL in {col.name}", json.dumps({col.name: value}), codes=(400,))
-        col = ep.body_column()
-        post(rec, ep, f"NUL in {col}", json.dumps({col: "\u0000"}), codes=(400,))
+        body_col = ep.body_column()
+        post(rec, ep, f"NUL in {body_col}", json.dumps({body_col: "\u0000"}), codes=(400,))
         before = rec.counts()
-        csv = rec.client.post(ep.path, content=f"{col}\na\x00b\n".encode(), headers={"Content-Type": "text/csv"})
+        csv = rec.client.post(ep.path, content=f"{body_col}\na\x00b\n".encode(), headers={"Content-Type": "text/csv"})
         rec.expect_4xx(f"POST {ep.name} CSV with NUL", csv, codes=(400,))
         rec.no_write(f"POST {ep.name} CSV with NUL", before)
     rec.report()
 
 
-def test_nul_bytes_in_filters_do_not_fail_the_server(api_db, client, endpoints, sample_rows):
+def test_nul_bytes_in_filters_do_not_fail_the_server(
+    api_db: ClonedDatabase, client: httpx.Client, endpoints: list[Endpoint], sample_rows: dict[str, dict[str, Any]]
+) -> None:
     """A NUL in a filter value cannot reach PostgreSQL (C strings): no 5xx, no write, no other tenant."""
     rec = Recorder(api_db, client)
     for ep in endpoints:
@@ -270,7 +302,9 @@ def test_nul_bytes_in_filters_do_not_fail_the_server(api_db, client, endpoints, 
     rec.report()
 
 
-def test_invalid_utf8_json_bodies_are_refused(api_db, client, endpoints, sample_rows):
+def test_invalid_utf8_json_bodies_are_refused(
+    api_db: ClonedDatabase, client: httpx.Client, endpoints: list[Endpoint], sample_rows: dict[str, dict[str, Any]]
+) -> None:
     rec = Recorder(api_db, client)
     for ep in endpoints:
         row = target(ep, sample_rows)
@@ -319,7 +353,9 @@ def _assert_refused_by_the_front_door(response: httpx.Response, names: str) -> N
 
 
 @pytest.mark.parametrize("label,query", UTF8_QUERY, ids=[c[0] for c in UTF8_QUERY])
-def test_invalid_utf8_in_the_query_string_gets_a_json_400_and_writes_nothing(api_db, client, label, query):
+def test_invalid_utf8_in_the_query_string_gets_a_json_400_and_writes_nothing(
+    api_db: ClonedDatabase, client: httpx.Client, label: str, query: str
+) -> None:
     rec = Recorder(api_db, client)
     before = rec.counts()
     for method in ("GET", "PATCH", "DELETE"):
@@ -333,7 +369,9 @@ def test_invalid_utf8_in_the_query_string_gets_a_json_400_and_writes_nothing(api
 
 
 @pytest.mark.parametrize("name,value", UTF8_HEADERS, ids=[c[0] for c in UTF8_HEADERS])
-def test_invalid_utf8_in_a_header_gets_a_json_400_naming_it(api, api_db, client, name, value):
+def test_invalid_utf8_in_a_header_gets_a_json_400_naming_it(
+    api: PostgrestServer, api_db: ClonedDatabase, client: httpx.Client, name: str, value: bytes
+) -> None:
     rec = Recorder(api_db, client)
     before = rec.counts()
     token = client.headers["Authorization"].encode()
@@ -390,7 +428,9 @@ def _raw_request(
 
 
 @pytest.mark.parametrize("label,query", UTF8_QUERY[:4], ids=[c[0] for c in UTF8_QUERY[:4]])
-def test_bare_postgrest_answers_invalid_utf8_in_the_query_with_a_plain_500(api, api_db, client, label, query):
+def test_bare_postgrest_answers_invalid_utf8_in_the_query_with_a_plain_500(
+    api: PostgrestServer, api_db: ClonedDatabase, client: httpx.Client, label: str, query: str
+) -> None:
     """What the front door is for: PostgREST 12.0.2 alone answers these with a plain-text 500 (and writes
     nothing). When a PostgREST upgrade answers a 4xx itself, this test says so."""
     rec = Recorder(api_db, client)
@@ -408,7 +448,9 @@ def test_bare_postgrest_answers_invalid_utf8_in_the_query_with_a_plain_500(api, 
 
 
 @pytest.mark.parametrize("label,headers,body", UTF8_BODIES, ids=[c[0] for c in UTF8_BODIES])
-def test_invalid_utf8_in_csv_and_form_bodies_gets_a_json_400_and_writes_nothing(api_db, client, label, headers, body):
+def test_invalid_utf8_in_csv_and_form_bodies_gets_a_json_400_and_writes_nothing(
+    api_db: ClonedDatabase, client: httpx.Client, label: str, headers: dict[str, str], body: bytes
+) -> None:
     rec = Recorder(api_db, client)
     before = rec.counts()
     for method, path in (("POST", "/vehicles"), ("PATCH", "/vehicles?id=eq.00000000-0000-0000-0000-000000000000")):
@@ -420,7 +462,9 @@ def test_invalid_utf8_in_csv_and_form_bodies_gets_a_json_400_and_writes_nothing(
 
 
 @pytest.mark.parametrize("label,headers,body", UTF8_BODIES, ids=[c[0] for c in UTF8_BODIES])
-def test_bare_postgrest_answers_invalid_utf8_bodies_with_a_plain_500(api, api_db, client, label, headers, body):
+def test_bare_postgrest_answers_invalid_utf8_bodies_with_a_plain_500(
+    api: PostgrestServer, api_db: ClonedDatabase, client: httpx.Client, label: str, headers: dict[str, str], body: bytes
+) -> None:
     rec = Recorder(api_db, client)
     before = rec.counts()
     with httpx.Client(base_url=api.bare_url, headers=dict(client.headers), timeout=30) as bare:
@@ -433,7 +477,9 @@ def test_bare_postgrest_answers_invalid_utf8_bodies_with_a_plain_500(api, api_db
 # --- numbers and dates -------------------------------------------------------------------------------------
 
 
-def test_huge_numbers_are_refused(api_db, client, endpoints, sample_rows):
+def test_huge_numbers_are_refused(
+    api_db: ClonedDatabase, client: httpx.Client, endpoints: list[Endpoint], sample_rows: dict[str, dict[str, Any]]
+) -> None:
     rec = Recorder(api_db, client)
     for ep in endpoints:
         row = target(ep, sample_rows)
@@ -450,7 +496,9 @@ def test_huge_numbers_are_refused(api_db, client, endpoints, sample_rows):
     rec.report()
 
 
-def test_nan_and_infinity_are_refused_in_every_numeric_column(api_db, client, endpoints, sample_rows):
+def test_nan_and_infinity_are_refused_in_every_numeric_column(
+    api_db: ClonedDatabase, client: httpx.Client, endpoints: list[Endpoint], sample_rows: dict[str, dict[str, Any]]
+) -> None:
     """JSON has no NaN; PostgreSQL's numeric/float accept the strings 'NaN' and 'Infinity', and NaN
     passes CHECKs like `x > 0` (NaN sorts above every number). Every numeric column must refuse them."""
     rec = Recorder(api_db, client)
@@ -462,7 +510,9 @@ def test_nan_and_infinity_are_refused_in_every_numeric_column(api_db, client, en
     rec.report()
 
 
-def test_dates_out_of_range_are_refused(api_db, client, endpoints, sample_rows):
+def test_dates_out_of_range_are_refused(
+    api_db: ClonedDatabase, client: httpx.Client, endpoints: list[Endpoint], sample_rows: dict[str, dict[str, Any]]
+) -> None:
     rec = Recorder(api_db, client)
     for ep in endpoints:
         row = target(ep, sample_rows)
@@ -495,7 +545,9 @@ INJECTIONS = [
 ]
 
 
-def test_sql_fragments_in_filters_are_values_not_sql(api_db, client, endpoints, world):
+def test_sql_fragments_in_filters_are_values_not_sql(
+    api_db: ClonedDatabase, client: httpx.Client, endpoints: list[Endpoint], world: World
+) -> None:
     rec = Recorder(api_db, client)
     before = rec.counts()
     started = time.monotonic()
@@ -537,12 +589,12 @@ def test_sql_fragments_in_filters_are_values_not_sql(api_db, client, endpoints, 
                 got.status_code == 200 and any(r.get("tenant_id", DEMO_TENANT) != DEMO_TENANT for r in got.json())
             ):
                 rec.failures.append(f"GET {ep.name} {params}: {got.status_code} {got.text[:200]}")
-        col = ep.body_column()
+        body_col = ep.body_column()
         for on_conflict in ("id);drop table app.vehicles;--", "(select 1)"):
             upsert = client.post(
                 ep.path,
                 params={"on_conflict": on_conflict},
-                json={col: "x"},
+                json={body_col: "x"},
                 headers={"Prefer": "resolution=merge-duplicates"},
             )
             # an append-only endpoint (no UPDATE privilege) refuses the upsert itself: 42501 -> 403
@@ -558,7 +610,9 @@ def test_sql_fragments_in_filters_are_values_not_sql(api_db, client, endpoints, 
 # --- unknown columns ---------------------------------------------------------------------------------------
 
 
-def test_unknown_columns_are_refused(api_db, client, endpoints, sample_rows):
+def test_unknown_columns_are_refused(
+    api_db: ClonedDatabase, client: httpx.Client, endpoints: list[Endpoint], sample_rows: dict[str, dict[str, Any]]
+) -> None:
     rec = Recorder(api_db, client)
     for ep in endpoints:
         row = target(ep, sample_rows)
@@ -587,7 +641,7 @@ UNIQUE_TEXT = {
 }  # garage names, open reminders, storage keys
 
 
-def valid_copy(row: dict, ep: Endpoint) -> dict:
+def valid_copy(row: dict[str, Any], ep: Endpoint) -> dict[str, Any]:
     """A new row like `row`: managed columns dropped, unique columns made unique (names, VINs, dedupe
     keys, storage keys, primary/default flags must not clash)."""
     tag = uuid.uuid4().hex
@@ -606,7 +660,14 @@ def valid_copy(row: dict, ep: Endpoint) -> dict:
     return out
 
 
-def test_bulk_inserts_mixing_valid_and_invalid_rows_write_nothing(api, api_db, client, endpoints, sample_rows, world):
+def test_bulk_inserts_mixing_valid_and_invalid_rows_write_nothing(
+    api: PostgrestServer,
+    api_db: ClonedDatabase,
+    client: httpx.Client,
+    endpoints: list[Endpoint],
+    sample_rows: dict[str, dict[str, Any]],
+    world: World,
+) -> None:
     demo = Recorder(api_db, client)
     # one live row per tenant (tenant_settings): one valid row, in tenant A, which has none yet
     with api.client(api.token(world.a.users["owner"], world.a.id)) as a_client:
@@ -643,13 +704,15 @@ def test_bulk_inserts_mixing_valid_and_invalid_rows_write_nothing(api, api_db, c
     demo.report()
 
 
-def test_the_server_still_answers_after_the_catalogue(api, client):
+def test_the_server_still_answers_after_the_catalogue(api: PostgrestServer, client: httpx.Client) -> None:
     print(f"\nhostile catalogue: {TOTAL['cases']} hostile requests checked")
     assert client.get("/vehicles", params={"limit": "1"}).status_code == 200
     assert api.proc is not None and api.proc.poll() is None
 
 
-def test_time_zone_check_is_fast_enough_for_bulk_garages(api_db, client, world):
+def test_time_zone_check_is_fast_enough_for_bulk_garages(
+    api_db: ClonedDatabase, client: httpx.Client, world: World
+) -> None:
     """Regression (time_zone_lookup): the garages_timezone_known CHECK read pg_timezone_names (~75 ms a
     row), so 4,000 garages in one POST held a backend for minutes. Now 2,000 take seconds; an unknown
     zone is still refused."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 import inspect
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -14,8 +15,8 @@ from motovault.stack import postgrest
 from motovault.stack.settings import ANALYST_LOGIN, DB_NAME, OWNER_ROLE, REPLICATION_ROLE, SECRET_NAMES, worker_dsn
 
 ROOT = Path(__file__).resolve().parents[1]
-COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
-SERVICES: dict = COMPOSE["services"]
+COMPOSE: dict[str, Any] = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+SERVICES: dict[str, dict[str, Any]] = COMPOSE["services"]
 
 
 def conf_value(key: str) -> str:
@@ -28,7 +29,7 @@ def conf_value(key: str) -> str:
 
 def images() -> list[tuple[str, str]]:
     """(where, image reference) for every image pulled: compose images and Dockerfile FROMs."""
-    found = []
+    found: list[tuple[str, str]] = []
     for name, svc in SERVICES.items():
         build = svc.get("build")
         if build:
@@ -41,14 +42,14 @@ def images() -> list[tuple[str, str]]:
     return found
 
 
-def service_with_image(prefix: str) -> tuple[str, dict]:
+def service_with_image(prefix: str) -> tuple[str, dict[str, Any]]:
     matches = [(n, s) for n, s in SERVICES.items() if str(s.get("image", "")).startswith(prefix)]
     assert len(matches) == 1, f"expected one service on {prefix}, got {[n for n, _ in matches]}"
     return matches[0]
 
 
-def port_targets(svc: dict) -> set[int]:
-    targets = set()
+def port_targets(svc: dict[str, Any]) -> set[int]:
+    targets: set[int] = set()
     for p in svc.get("ports", []):
         if isinstance(p, dict):
             targets.add(int(p["target"]))
@@ -57,13 +58,13 @@ def port_targets(svc: dict) -> set[int]:
     return targets
 
 
-def depends(svc: dict) -> dict:
+def depends(svc: dict[str, Any]) -> dict[str, Any]:
     dep = svc.get("depends_on", {})
     assert isinstance(dep, dict), "depends_on must use the long form with conditions"
     return dep
 
 
-def test_every_image_is_pinned_to_an_exact_tag():
+def test_every_image_is_pinned_to_an_exact_tag() -> None:
     refs = images()
     assert len(refs) >= 4
     for where, ref in refs:
@@ -75,7 +76,7 @@ def test_every_image_is_pinned_to_an_exact_tag():
             assert re.match(r"^v?\d+\.\d+", tag), f"{where}: {ref}: tag is not a version"
 
 
-def test_the_expected_images():
+def test_the_expected_images() -> None:
     refs = dict((ref.rsplit(":", 1)[0], ref) for _, ref in images())
     assert refs["postgrest/postgrest"] == "postgrest/postgrest:v12.0.2"
     assert refs["postgres"].startswith("postgres:15.")
@@ -85,14 +86,14 @@ def test_the_expected_images():
     assert "postgresql-15-pgtap" in pg_dockerfile
 
 
-def test_postgrest_ports_match_postgrest_conf():
+def test_postgrest_ports_match_postgrest_conf() -> None:
     """The admin port is published (health); the API port only to the compose network: the front door."""
     _, svc = service_with_image("postgrest/postgrest:")
     assert port_targets(svc) == {int(conf_value("admin-server-port"))}
     assert [int(p) for p in svc["expose"]] == [int(conf_value("server-port"))]
 
 
-def test_postgrest_mounts_the_repo_config_read_only_and_uses_it():
+def test_postgrest_mounts_the_repo_config_read_only_and_uses_it() -> None:
     _, svc = service_with_image("postgrest/postgrest:")
     mounts = [v for v in svc["volumes"] if str(v).startswith("./postgrest.conf:")]
     assert len(mounts) == 1
@@ -101,7 +102,7 @@ def test_postgrest_mounts_the_repo_config_read_only_and_uses_it():
     assert container_path in svc["command"]
 
 
-def test_postgrest_environment_uses_the_same_variable_names_as_the_local_stack():
+def test_postgrest_environment_uses_the_same_variable_names_as_the_local_stack() -> None:
     _, svc = service_with_image("postgrest/postgrest:")
     env = svc["environment"]
     local_names = {k for k in postgrest.postgrest_env("uri", "secret", 1, 2) if k.startswith("PGRST_")}
@@ -114,7 +115,7 @@ def test_postgrest_environment_uses_the_same_variable_names_as_the_local_stack()
     assert f"authenticator:${{MOTOVAULT_AUTHENTICATOR_PASSWORD}}@db:5432/{DB_NAME}" in env["PGRST_DB_URI"]
 
 
-def test_postgrest_reads_the_jwks_the_keys_service_writes_after_the_deploy():
+def test_postgrest_reads_the_jwks_the_keys_service_writes_after_the_deploy() -> None:
     """As `make up` does (PGRST_JWT_SECRET=@.state/jwks.json): the database's signing keys and the
     server secret, exported by `motovault keys export` into a volume PostgREST mounts read-only."""
     _, pgrst = service_with_image("postgrest/postgrest:")
@@ -137,7 +138,7 @@ def test_postgrest_reads_the_jwks_the_keys_service_writes_after_the_deploy():
     assert keys.get("restart", "no") == "no"
 
 
-def test_secrets_come_from_the_environment_with_the_local_names():
+def test_secrets_come_from_the_environment_with_the_local_names() -> None:
     text = (ROOT / "docker-compose.yml").read_text()
     referenced = set(re.findall(r"\$\{([A-Z_]+)", text))
     allowed_extra = {
@@ -157,7 +158,7 @@ def test_secrets_come_from_the_environment_with_the_local_names():
                 assert str(value).startswith(("${", "@/")), f"{key} is not taken from the environment"
 
 
-def test_deploy_runs_to_completion_before_postgrest_and_worker():
+def test_deploy_runs_to_completion_before_postgrest_and_worker() -> None:
     deploy_name, deploy = service_with_image("sqitch/sqitch:")
     assert deploy.get("restart", "no") == "no"
     assert depends(deploy)["db"]["condition"] == "service_healthy"
@@ -168,7 +169,7 @@ def test_deploy_runs_to_completion_before_postgrest_and_worker():
     assert depends(SERVICES["worker"])[deploy_name]["condition"] == "service_completed_successfully"
 
 
-def test_deploy_creates_the_owner_role_then_runs_sqitch_as_owner_with_the_authenticator_password():
+def test_deploy_creates_the_owner_role_then_runs_sqitch_as_owner_with_the_authenticator_password() -> None:
     _, deploy = service_with_image("sqitch/sqitch:")
     mounted = [v for v in deploy["volumes"] if str(v).split(":")[1] == "/repo"]
     assert mounted and mounted[0].startswith("./:")
@@ -183,13 +184,13 @@ def test_deploy_creates_the_owner_role_then_runs_sqitch_as_owner_with_the_authen
     assert re.search(r"(?<!\$)\$MOTOVAULT", script) is None
 
 
-def test_deploy_runs_with_the_deploy_lock_timeout():
+def test_deploy_runs_with_the_deploy_lock_timeout() -> None:
     """The compose deploy, like motovault.stack.database.sqitch(), gives every script a lock_timeout."""
     _, deploy = service_with_image("sqitch/sqitch:")
     assert deploy["environment"]["PGOPTIONS"] == "-c lock_timeout=${MOTOVAULT_DEPLOY_LOCK_TIMEOUT:-5s}"
 
 
-def test_worker_runs_motovault_worker_from_the_package():
+def test_worker_runs_motovault_worker_from_the_package() -> None:
     worker = SERVICES["worker"]
     assert worker["command"] == ["motovault", "worker"]
     # the variable the worker reads for its connection (motovault.stack.settings.worker_dsn), pointing at
@@ -201,7 +202,7 @@ def test_worker_runs_motovault_worker_from_the_package():
     assert "pip install" in worker["build"]["dockerfile_inline"]
 
 
-def test_health_checks():
+def test_health_checks() -> None:
     db = SERVICES["db"]
     assert "pg_isready" in " ".join(db["healthcheck"]["test"])
     admin_port = conf_value("admin-server-port")
@@ -216,7 +217,7 @@ def test_health_checks():
     assert "postgrest" in depends(SERVICES[probe])
 
 
-def test_named_volume_holds_the_database():
+def test_named_volume_holds_the_database() -> None:
     volumes = COMPOSE.get("volumes") or {}
     assert volumes, "no named volume"
     db_mounts = [str(v).split(":") for v in SERVICES["db"]["volumes"]]
@@ -224,7 +225,7 @@ def test_named_volume_holds_the_database():
 
 
 @pytest.mark.parametrize("path", [".dockerignore"])
-def test_build_context_ignores_local_state(path):
+def test_build_context_ignores_local_state(path: str) -> None:
     text = (ROOT / path).read_text()
     assert ".state" in text and ".venv" in text
 
@@ -239,10 +240,10 @@ FRONTDOOR_SETTINGS = {
     "MOTOVAULT_TLS_CERT",
     "MOTOVAULT_TLS_KEY",
 }
-FRONTDOOR: dict = SERVICES["frontdoor"]
+FRONTDOOR: dict[str, Any] = SERVICES["frontdoor"]
 
 
-def test_the_front_door_is_debians_nginx_with_njs_and_the_package():
+def test_the_front_door_is_debians_nginx_with_njs_and_the_package() -> None:
     dockerfile = FRONTDOOR["build"]["dockerfile_inline"]
     assert re.search(r"^FROM python:3\.11\.\d+-slim-bookworm$", dockerfile, flags=re.MULTILINE), (
         "Debian 12, like make up"
@@ -251,7 +252,7 @@ def test_the_front_door_is_debians_nginx_with_njs_and_the_package():
     assert "pip install" in dockerfile and "USER motovault" in dockerfile
 
 
-def test_the_front_door_is_the_published_api_port_in_front_of_postgrest():
+def test_the_front_door_is_the_published_api_port_in_front_of_postgrest() -> None:
     command = FRONTDOOR["command"]
     assert command[:3] == ["motovault", "frontdoor", "run"]
     args = dict(zip(command[3::2], command[4::2], strict=True))
@@ -268,7 +269,7 @@ def test_the_front_door_is_the_published_api_port_in_front_of_postgrest():
     assert depends(FRONTDOOR)[probe]["condition"] == "service_healthy"
 
 
-def test_the_front_door_settings_are_the_ones_the_package_reads():
+def test_the_front_door_settings_are_the_ones_the_package_reads() -> None:
     from motovault.stack.frontdoor import FrontDoorOptions
 
     assert set(FRONTDOOR["environment"]) == FRONTDOOR_SETTINGS
@@ -281,7 +282,7 @@ def test_the_front_door_settings_are_the_ones_the_package_reads():
     assert empty == FrontDoorOptions.from_env(8080, "postgrest:3000", {})
 
 
-def test_the_front_door_command_renders_a_config(tmp_path):
+def test_the_front_door_command_renders_a_config(tmp_path: Path) -> None:
     import contextlib
     import io
 
@@ -310,7 +311,7 @@ def test_the_front_door_command_renders_a_config(tmp_path):
 
 # --- the optional read replica (profile replica) ---------------------------------------------------
 
-REPLICA: dict = SERVICES["replica"]
+REPLICA: dict[str, Any] = SERVICES["replica"]
 REPLICA_SCRIPT: str = REPLICA["command"][0]
 
 
@@ -318,7 +319,7 @@ def hba_rules(text: str) -> list[list[str]]:
     return [line.split("#", 1)[0].split() for line in text.splitlines() if line.split("#", 1)[0].strip()]
 
 
-def test_the_replica_is_an_optional_profile_on_the_db_image():
+def test_the_replica_is_an_optional_profile_on_the_db_image() -> None:
     assert REPLICA["profiles"] == ["replica"]
     assert [n for n, s in SERVICES.items() if "profiles" in s] == ["replica"], "the base stack has no profile"
     # a physical replica needs the very same PostgreSQL binaries as its primary
@@ -326,14 +327,14 @@ def test_the_replica_is_an_optional_profile_on_the_db_image():
     assert REPLICA.get("restart") == "unless-stopped"
 
 
-def test_the_replica_starts_after_db_is_healthy_and_the_plan_is_deployed():
+def test_the_replica_starts_after_db_is_healthy_and_the_plan_is_deployed() -> None:
     dep = depends(REPLICA)
     assert dep["db"]["condition"] == "service_healthy"
     deploy_name, _ = service_with_image("sqitch/sqitch:")
     assert dep[deploy_name]["condition"] == "service_completed_successfully"  # the role analyst exists
 
 
-def test_the_replica_has_its_own_volume_port_and_health_check():
+def test_the_replica_has_its_own_volume_port_and_health_check() -> None:
     volumes = COMPOSE["volumes"]
     mounts = {str(v).split(":")[1]: str(v).split(":")[0] for v in REPLICA["volumes"]}
     data_volume = mounts["/var/lib/postgresql/data"]
@@ -345,7 +346,7 @@ def test_the_replica_has_its_own_volume_port_and_health_check():
     assert "pg_isready" in " ".join(REPLICA["healthcheck"]["test"])
 
 
-def test_the_replica_clones_db_once_with_a_slot_then_runs_as_a_hot_standby():
+def test_the_replica_clones_db_once_with_a_slot_then_runs_as_a_hot_standby() -> None:
     script = REPLICA_SCRIPT
     guard = script.index('if [ ! -s "$$PGDATA/PG_VERSION" ]; then')
     bootstrap = script.index("-f /repo/sql/bootstrap_replication.sql")
@@ -364,7 +365,9 @@ def test_the_replica_clones_db_once_with_a_slot_then_runs_as_a_hot_standby():
         "--slot=",
     ):
         assert flag in clone, flag
-    slot = re.search(r"--slot=(\w+)", clone).group(1)
+    slot_match = re.search(r"--slot=(\w+)", clone)
+    assert slot_match is not None, clone
+    slot = slot_match.group(1)
     # a slot left by an earlier volume is dropped before the clone creates it again
     assert f"slot_name = '{slot}' and not active" in script[bootstrap:basebackup]
     assert "hot_standby=on" in script[start:]
@@ -374,7 +377,7 @@ def test_the_replica_clones_db_once_with_a_slot_then_runs_as_a_hot_standby():
     assert re.search(r"(?<!\$)\$(?!\$)[{A-Z]", script.replace("$$", "")) is None
 
 
-def test_the_replica_variables_match_the_local_secrets_and_the_bootstrap_script():
+def test_the_replica_variables_match_the_local_secrets_and_the_bootstrap_script() -> None:
     env = REPLICA["environment"]
     used = set(re.findall(r"\$\$\{?(MOTOVAULT_[A-Z_]+)", REPLICA_SCRIPT))
     assert used == {"MOTOVAULT_SUPERUSER_PASSWORD", "MOTOVAULT_REPLICATION_PASSWORD", "MOTOVAULT_ANALYST_PASSWORD"}
@@ -390,7 +393,7 @@ def test_the_replica_variables_match_the_local_secrets_and_the_bootstrap_script(
     assert f"create role {ANALYST_LOGIN} login" in bootstrap and f"grant analyst to {ANALYST_LOGIN}" in bootstrap
 
 
-def test_db_admits_replication_connections_of_the_replication_role():
+def test_db_admits_replication_connections_of_the_replication_role() -> None:
     db = SERVICES["db"]
     hba_path = next(arg.split("=", 1)[1] for arg in db["command"] if arg.startswith("hba_file="))
     mount = next(str(v) for v in db["volumes"] if str(v).split(":")[1] == hba_path)
