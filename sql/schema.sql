@@ -2454,7 +2454,7 @@ begin
         member := (claims ->> 'sub')::uuid;
         if claims ? 'sid' then
             -- a signed-in session: revoked or expired sessions stop at the next request
-            if (claims ->> 'sid') !~ uuid_pattern or not app.session_is_live((claims ->> 'sid')::uuid, member) then
+            if (claims ->> 'sid') !~ uuid_pattern or not app.live_session((claims ->> 'sid')::uuid, member) then
                 raise sqlstate 'PT401' using
                     message = 'session: signed out, revoked or expired',
                     hint = 'Sign in again.';
@@ -2462,7 +2462,7 @@ begin
         elsif claims ? 'akid' then
             -- an API key's token: a revoked or expired key stops at the next request
             if (claims ->> 'akid') !~ uuid_pattern or (claims ->> 'tenant_id') !~ uuid_pattern
-               or not app.api_key_is_live((claims ->> 'akid')::uuid, member, (claims ->> 'tenant_id')::uuid) then
+               or not app.live_api_key((claims ->> 'akid')::uuid, member, (claims ->> 'tenant_id')::uuid) then
                 raise sqlstate 'PT401' using
                     message = 'api key: revoked or expired',
                     hint = 'Ask the key''s owner for a new one.';
@@ -3087,6 +3087,47 @@ $$;
 ALTER FUNCTION app.jwt_claims() OWNER TO motovault_owner;
 
 COMMENT ON FUNCTION app.jwt_claims() IS 'The verified JWT claims of the current request (empty object outside a request).';
+
+CREATE FUNCTION app.live_api_key(key_id uuid, user_id uuid, tenant_id uuid) RETURNS boolean
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+    return exists (
+        select
+        from auth_private.api_keys as k
+        where k.id = live_api_key.key_id
+          and k.user_id = live_api_key.user_id
+          and k.tenant_id = live_api_key.tenant_id
+          and k.revoked_at is null
+          and (k.expires_at is null or k.expires_at > now())
+    );
+end
+$$;
+
+ALTER FUNCTION app.live_api_key(key_id uuid, user_id uuid, tenant_id uuid) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.live_api_key(key_id uuid, user_id uuid, tenant_id uuid) IS 'True when the API key exists for this user and tenant, is not revoked and has not expired: app.check_request asks on every request made with its token.';
+
+CREATE FUNCTION app.live_session(session_id uuid, user_id uuid) RETURNS boolean
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+    return exists (
+        select
+        from auth_private.sessions as s
+        where s.id = live_session.session_id
+          and s.user_id = live_session.user_id
+          and s.revoked_at is null
+          and s.expires_at > now()
+    );
+end
+$$;
+
+ALTER FUNCTION app.live_session(session_id uuid, user_id uuid) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.live_session(session_id uuid, user_id uuid) IS 'True when the session exists, belongs to the user, is not revoked and has not expired: app.check_request asks on every request.';
 
 CREATE FUNCTION app.meters_to_chord(meters double precision) RETURNS double precision
     LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
@@ -7445,6 +7486,12 @@ REVOKE ALL ON FUNCTION app.is_date_text(value text) FROM PUBLIC;
 GRANT ALL ON FUNCTION app.jwt_claims() TO app_user;
 GRANT ALL ON FUNCTION app.jwt_claims() TO vin_worker;
 REVOKE ALL ON FUNCTION app.jwt_claims() FROM PUBLIC;
+
+GRANT ALL ON FUNCTION app.live_api_key(key_id uuid, user_id uuid, tenant_id uuid) TO app_user;
+REVOKE ALL ON FUNCTION app.live_api_key(key_id uuid, user_id uuid, tenant_id uuid) FROM PUBLIC;
+
+GRANT ALL ON FUNCTION app.live_session(session_id uuid, user_id uuid) TO app_user;
+REVOKE ALL ON FUNCTION app.live_session(session_id uuid, user_id uuid) FROM PUBLIC;
 
 GRANT ALL ON FUNCTION app.meters_to_chord(meters double precision) TO app_user;
 REVOKE ALL ON FUNCTION app.meters_to_chord(meters double precision) FROM PUBLIC;

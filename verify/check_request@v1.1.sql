@@ -1,0 +1,4 @@
+-- Verify motovault:check_request on pg
+
+select 1 / has_function_privilege('anon', 'app.check_request()', 'execute')::integer;
+select 1 / (position('pg_db_role_setting' in pg_get_functiondef('app.check_request()'::regprocedure)) > 0)::integer;
