@@ -7074,7 +7074,7 @@ CREATE POLICY reminders_writers_update ON app.reminders FOR UPDATE TO app_user U
 
 ALTER TABLE app.stations ENABLE ROW LEVEL SECURITY;
 
-CREATE POLICY stations_everyone_reads ON app.stations FOR SELECT TO app_user, analyst USING ((deleted_at IS NULL));
+CREATE POLICY stations_everyone_reads ON app.stations FOR SELECT TO analyst, app_user USING ((deleted_at IS NULL));
 
 CREATE POLICY stations_owner_role_all ON app.stations TO motovault_owner USING (true) WITH CHECK (true);
 

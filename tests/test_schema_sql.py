@@ -48,3 +48,13 @@ def test_a_change_to_the_database_shows_in_its_schema_file(settings: Settings, c
         "+COMMENT ON COLUMN app.vehicles.color IS 'paint';",
         "+GRANT SELECT ON TABLE app.garages TO analyst;",
     ]), changed
+
+
+def test_policy_roles_are_dumped_in_one_order_whatever_the_cluster() -> None:
+    """pg_dump lists a policy's roles by OID, i.e. in the order the cluster created them: a cluster
+    that made analyst before app_user would dump a different file without the sort."""
+    from motovault.core.schema import _normalize
+
+    one = "CREATE POLICY p ON app.stations FOR SELECT TO app_user, analyst USING ((deleted_at IS NULL));"
+    other = "CREATE POLICY p ON app.stations FOR SELECT TO analyst, app_user USING ((deleted_at IS NULL));"
+    assert _normalize(one) == _normalize(other) == [other]

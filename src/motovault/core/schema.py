@@ -31,6 +31,13 @@ MONTHLY_PARTITIONS = "app.vehicle_events_p*"
 _SKIP_PREFIXES = ("--", "SET ", "SELECT pg_catalog.set_config(", "\\restrict", "\\unrestrict")
 _ACL = re.compile(r"^(GRANT|REVOKE) ")
 ROLES = ("motovault_owner", "authenticator", "anon", "app_user", "analyst", "vin_worker")
+#: the roles of a policy, which pg_dump lists in the order of their OIDs (the order a cluster happened
+#: to create them in): sorted, so that every cluster dumps the same text
+_POLICY_ROLES = re.compile(r"^(CREATE POLICY .*? TO )([a-z_][a-z0-9_]*(?:, [a-z_][a-z0-9_]*)+)( USING | WITH CHECK |;)")
+
+
+def _sorted_policy_roles(line: str) -> str:
+    return _POLICY_ROLES.sub(lambda m: m.group(1) + ", ".join(sorted(m.group(2).split(", "))) + m.group(3), line)
 
 
 def _normalize(dump: str) -> list[str]:
@@ -49,7 +56,7 @@ def _normalize(dump: str) -> list[str]:
             continue
         if line.startswith(_SKIP_PREFIXES):
             continue
-        out.append(line.rstrip())
+        out.append(_sorted_policy_roles(line.rstrip()))
     out.extend(sorted(grants))
     while out and not out[0].strip():
         out.pop(0)
