@@ -7,6 +7,8 @@
 -- Applying the rules, written once (docs/conventions: every table gets them from these helpers):
 --   app.enable_tenant_rules(table)     a tenant table: RLS enabled and forced, a policy per command,
 --                                      stamp and audit triggers, grants
+--   app.attach_audit_triggers(table)   the audit triggers, one per statement and event (reworked after
+--                                      @v1.1: bulk writes, docs/bulk.md)
 --   app.enable_shared_rules(table)     a shared table (no tenant_id): RLS enabled and forced, the owner
 --                                      role's policy, stamp and audit triggers; its read policy is its own
 --   app.create_trash_api(view, ...)    the soft-delete surface of an api view: DELETE soft-deletes, a
@@ -17,13 +19,37 @@
 --   BEFORE  _100_ checks of raw input, _200_prepare (normalize, defaults), _300_ domain rules,
 --           _500_stamp, _600_ what needs the stamped row
 --   AFTER   _100_ guards that may refuse the write, _300_/_400_ rows the write implies, _500_events,
---           _900_audit (last: it logs what the write finally was)
+--           _900_audit_insert/_update/_delete (per statement: they fire after every row trigger)
 -- Policies compare tenant_id with app.current_tenant_id() and call the membership helpers directly,
 -- never in a sub-select (Citus refuses sub-selects in policies).
 
 begin;
 
 set local lock_timeout = '5s';
+
+create or replace function app.attach_audit_triggers(target regclass, tenant_column text default null)
+returns void
+language plpgsql
+as $$
+declare
+    event text;
+begin
+    -- a trigger with transition tables has exactly one event and no column list: one per event
+    foreach event in array array['insert', 'update', 'delete'] loop
+        execute format(
+            'create trigger %I after %s on %s referencing %s for each statement execute function app.tg_audit_row(%s)',
+            '_900_audit_' || event, event, target,
+            case event
+                when 'insert' then 'new table as new_rows'
+                when 'update' then 'old table as old_rows new table as new_rows'
+                else 'old table as old_rows'
+            end,
+            coalesce(quote_literal(tenant_column), ''));
+    end loop;
+end
+$$;
+comment on function app.attach_audit_triggers(regclass, text) is
+    'Attaches the audit triggers of a table: _900_audit_insert, _900_audit_update and _900_audit_delete, AFTER, FOR EACH STATEMENT with transition tables (one event each, as PostgreSQL requires), calling app.tg_audit_row(tenant_column) (no argument: a shared table).';
 
 create or replace function app.enable_tenant_rules(
     target regclass,
@@ -61,25 +87,11 @@ begin
     execute format(
         'create trigger _500_stamp before insert or update on %s for each row execute function app.tg_stamp_row(%L, %L)',
         tbl, 'tenant', 'app_user');
-    if bulk_writer is null then
-        execute format(
-            'create trigger _900_audit after insert or update or delete on %s for each row execute function app.tg_audit_row(%L)',
-            tbl, 'tenant_id');
-    else
-        -- the bulk writer's UPDATE statements are audited once per statement, the same rows in one INSERT
-        execute format(
-            'create trigger _900_audit after insert or update or delete on %s for each row when (current_user <> %L) '
-            'execute function app.tg_audit_row(%L)', tbl, bulk_writer, 'tenant_id');
-        execute format(
-            'create trigger _900_audit_statement after update on %s referencing old table as old_rows new table as new_rows '
-            'for each statement when (current_user = %L) execute function app.tg_audit_row(%L)', tbl, bulk_writer, 'tenant_id');
-        execute format('comment on trigger _900_audit_statement on %s is %L', tbl,
-            format('The UPDATE statements of %s (one per batch) are audited in one statement; _900_audit skips %s.', bulk_writer, bulk_writer));
-    end if;
+    perform app.attach_audit_triggers(target, 'tenant_id');
 end
 $$;
 comment on function app.enable_tenant_rules(regclass, boolean, text, name) is
-    'Applies the tenant rules to a table: RLS enabled and forced; members read their tenant''s rows (plus extra_read), writers (owner, admin, member) insert and update when api_writes, nobody deletes through the API (DELETE on an api view soft-deletes); the owner role manages all; triggers _500_stamp and _900_audit (per statement for the UPDATEs of bulk_writer); grants.';
+    'Applies the tenant rules to a table: RLS enabled and forced; members read their tenant''s rows (plus extra_read), writers (owner, admin, member) insert and update when api_writes, nobody deletes through the API (DELETE on an api view soft-deletes); the owner role manages all; triggers _500_stamp (per row) and _900_audit_insert/_update/_delete (per statement, app.attach_audit_triggers); grants. bulk_writer is no longer used (every write is audited per statement) and stays for the signature.';
 
 create or replace function app.enable_shared_rules(target regclass, audit_tenant_column text default null)
 returns void
@@ -97,17 +109,11 @@ begin
     execute format(
         'create trigger _500_stamp before insert or update on %s for each row execute function app.tg_stamp_row(%L, %L)',
         tbl, 'shared', 'app_user');
-    if audit_tenant_column is null then
-        execute format('create trigger _900_audit after insert or update or delete on %s for each row execute function app.tg_audit_row()', tbl);
-    else
-        execute format(
-            'create trigger _900_audit after insert or update or delete on %s for each row execute function app.tg_audit_row(%L)',
-            tbl, audit_tenant_column);
-    end if;
+    perform app.attach_audit_triggers(target, audit_tenant_column);
 end
 $$;
 comment on function app.enable_shared_rules(regclass, text) is
-    'Applies the rules of a shared table (no tenant_id: tenants, users, stations): RLS enabled and forced, the owner role manages all, triggers _500_stamp and _900_audit (to audit.shared_record_version, or under the tenant in audit_tenant_column). Who else reads or writes it is the table''s own policies and grants.';
+    'Applies the rules of a shared table (no tenant_id: tenants, users, stations): RLS enabled and forced, the owner role manages all, triggers _500_stamp and _900_audit_insert/_update/_delete (to audit.shared_record_version, or under the tenant in audit_tenant_column). Who else reads or writes it is the table''s own policies and grants.';
 
 create or replace function app.tg_refuse_view_write()
 returns trigger
@@ -195,5 +201,28 @@ end
 $fn$;
 comment on function app.create_trash_api(regclass, text, text, text) is
     'The soft-delete surface of an api view over one table with deleted_at: DELETE on the view soft-deletes (_500_soft_delete), api.<view>_trash lists deleted rows, api.restore_<thing>(id) brings one back; comments and grants. things is the plural used in the comments; restore_note says what restoring checks again.';
+
+
+-- the tables of before this rework: their row-level audit triggers (and the VIN worker's statement
+-- trigger on vehicles) become the three statement triggers
+do $$
+declare
+    t record;
+begin
+    for t in
+        select g.tgrelid::regclass as tbl,
+               case when g.tgnargs > 0 then split_part(encode(g.tgargs, 'escape'), '\000', 1) end as tenant_column
+        from pg_trigger as g
+        where g.tgname = '_900_audit'
+          and g.tgfoid = 'app.tg_audit_row()'::regprocedure
+          and g.tgparentid = 0
+        order by 1
+    loop
+        execute format('drop trigger _900_audit on %s', t.tbl);
+        execute format('drop trigger if exists _900_audit_statement on %s', t.tbl);
+        perform app.attach_audit_triggers(t.tbl, t.tenant_column);
+    end loop;
+end
+$$;
 
 commit;

@@ -30,6 +30,22 @@ def test_walk_fails_for_a_table_without_the_rules(clone_db: ClonedDatabase) -> N
         assert rule in report
 
 
+def test_walk_fails_for_a_table_audited_per_row_or_missing_an_event(clone_db: ClonedDatabase) -> None:
+    with clone_db.connect() as conn:
+        # the shape of before bulk writes: one row-level trigger for every event
+        conn.execute("drop trigger _900_audit_insert on app.garages")
+        conn.execute("drop trigger _900_audit_update on app.garages")
+        conn.execute("drop trigger _900_audit_delete on app.garages")
+        conn.execute("create trigger _900_audit after insert or update or delete on app.garages "
+                     "for each row execute function app.tg_audit_row('tenant_id')")
+        # a table whose DELETE statements go unaudited
+        conn.execute("drop trigger _900_audit_delete on app.reminders")
+    report = run_pgtap(clone_db.url(), WALK).report()
+    assert "garages: audit_trigger" in report
+    assert "reminders: audit_trigger" in report
+    assert "vehicles: audit_trigger" not in report
+
+
 def test_walk_fails_when_rls_is_not_forced(clone_db: ClonedDatabase) -> None:
     with clone_db.connect() as conn:
         conn.execute("alter table app.garages no force row level security")

@@ -4,3 +4,5 @@ select 'app.enable_tenant_rules(regclass, boolean, text, name)'::regprocedure,
        'app.enable_shared_rules(regclass, text)'::regprocedure,
        'app.create_trash_api(regclass, text, text, text)'::regprocedure,
        'app.protect_read_only_view(regclass)'::regprocedure, 'app.tg_refuse_view_write()'::regprocedure;
+select 'app.attach_audit_triggers(regclass, text)'::regprocedure;
+select 1 / (count(*) = 0)::integer from pg_trigger where tgname = '_900_audit' and tgfoid = 'app.tg_audit_row()'::regprocedure;

@@ -18,8 +18,8 @@ select is(
 select is(
     array(select t::text from fuel_tables where (
         select count(*) from pg_trigger as g
-        where g.tgrelid = t and g.tgfoid in ('app.tg_stamp_row()'::regprocedure, 'app.tg_audit_row()'::regprocedure)) <> 2),
-    '{}'::text[], 'stamp and audit triggers on every table');
+        where g.tgrelid = t and g.tgfoid in ('app.tg_stamp_row()'::regprocedure, 'app.tg_audit_row()'::regprocedure)) <> 4),
+    '{}'::text[], 'stamp and audit triggers on every table (audit: one per statement and event)');
 select is(
     array(select c.conname::text
           from pg_constraint as c

@@ -44,9 +44,20 @@ cross join lateral (
         ('stamp_trigger', exists (
             select from pg_trigger as g
             where g.tgrelid = t.oid and g.tgname = '_500_stamp' and g.tgfoid = 'app.tg_stamp_row()'::regprocedure)),
-        ('audit_trigger', exists (
-            select from pg_trigger as g
-            where g.tgrelid = t.oid and g.tgname = '_900_audit' and g.tgfoid = 'app.tg_audit_row()'::regprocedure)),
+        -- audited per statement (app.attach_audit_triggers): one AFTER trigger per event with its
+        -- transition tables, and no row-level audit trigger (bulk writes, docs/bulk.md)
+        ('audit_trigger', (
+            select count(*)
+            from pg_trigger as g
+            where g.tgrelid = t.oid
+              and g.tgfoid = 'app.tg_audit_row()'::regprocedure
+              and (g.tgname, g.tgtype, g.tgoldtable is not null, g.tgnewtable is not null) in (
+                  ('_900_audit_insert', 4, false, true),
+                  ('_900_audit_update', 16, true, true),
+                  ('_900_audit_delete', 8, true, false))) = 3
+            and not exists (
+                select from pg_trigger as g
+                where g.tgrelid = t.oid and g.tgfoid = 'app.tg_audit_row()'::regprocedure and g.tgtype & 1 = 1)),
         -- a table with deleted_at has its soft-delete surface: an api view over it whose DELETE
         -- soft-deletes, <view>_trash and a restore RPC (app.create_trash_api)
         ('soft_delete_api', not ('deleted_at' = any (cols.names)) or exists (
@@ -79,7 +90,7 @@ select ok((select count(*) from rule_exceptions) >= 10, 'the walk sees the excep
 select is(
     array(select table_name || ': ' || rule from rule_breaks order by 1),
     '{}'::text[],
-    'every app table has RLS enabled and forced, a tenant policy, tenant_id, timestamps, deleted_at, stamp and audit triggers, a primary key led by tenant_id, and the soft-delete API when it has deleted_at'
+    'every app table has RLS enabled and forced, a tenant policy, tenant_id, timestamps, deleted_at, stamp and audit triggers (audit per statement), a primary key led by tenant_id, and the soft-delete API when it has deleted_at'
 );
 select is(
     array(
