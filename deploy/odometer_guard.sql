@@ -114,7 +114,8 @@ begin
     -- involved, "ids": [ids of source_table's rows written]}], all of one tenant. Readings from the
     -- one before lo to the one after hi are compared within their reset segments (the whole
     -- history when "whole"); readings outside that window were consistent with those at its edges.
-    with spans as (
+    -- (materialized: each span's bounds and ids are computed once, not per reading joined)
+    with spans as materialized (
         select (x ->> 'v')::uuid as vehicle_id,
                (x ->> 'lo')::timestamp as lo,
                (x ->> 'hi')::timestamp as hi,
@@ -122,7 +123,7 @@ begin
                array(select jsonb_array_elements_text(x -> 'ids'))::uuid[] as ids
         from jsonb_array_elements(batch) as x
     ),
-    windows as (
+    windows as materialized (
         select b.vehicle_id, b.ids, b.whole,
                case when b.whole then '-infinity'::timestamp else coalesce((
                    select max(r.read_at)

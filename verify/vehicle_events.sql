@@ -16,3 +16,4 @@ select 1 / (count(*) = 0)::integer
 from pg_inherits as i
 where i.inhparent = 'app.vehicle_events'::regclass
   and not exists (select from pg_statistic_ext as s where s.stxrelid = i.inhrelid);
+select 1 / count(*)::integer from pg_trigger where tgname = '_100_id_unique' and tgrelid = 'app.vehicle_events'::regclass;
