@@ -1,11 +1,11 @@
 # motovault: two commands set everything up on a fresh Debian 12 machine.
 #   make up     install what is missing, start the local stack, print URL + token + curl
 #   make test   install what is missing, run ruff + mypy (make lint), then the whole suite (pytest)
-# Also: make lint | down | status | reset | replica | replica-status | replica-down | bench | bench-api | bench-doctor | deps
+# Also: make lint | down | status | reset | replica | replica-status | replica-down | bench | bench-api | bench-doctor | bench-bulk | deps
 
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
-.PHONY: help up down status reset test lint soak schema deps system-deps bench bench-deps bench-api bench-doctor replica replica-status replica-down
+.PHONY: help up down status reset test lint soak schema deps system-deps bench bench-deps bench-api bench-doctor bench-bulk replica replica-status replica-down
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 VENV := .venv
@@ -124,6 +124,9 @@ bench-api: deps bench-deps
 
 bench-doctor: deps
 	@$(PY) bench/doctor_bench.py $(BENCH_ARGS)
+
+bench-bulk: deps
+	@$(PY) bench/bulk_bench.py $(BENCH_ARGS)
 
 # Longer hardening runs: schemathesis with its coverage phase and 60 examples per operation
 # (about 9,000 requests), plus the hostile-input catalogue, live-data migrations and backups.
