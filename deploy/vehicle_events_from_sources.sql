@@ -15,7 +15,10 @@
 --
 -- Reworked after @v1.1 for bulk writes (docs/bulk.md): one trigger per statement and event; it reads
 -- its transition tables alone into one jsonb value, then writes (and looks up current events) per
--- tenant, so a transition table never meets a distributed table in one query (Citus).
+-- tenant, so a transition table never meets a distributed table in one query (Citus). It runs as the
+-- owner role (SECURITY DEFINER, like the audit trigger): the rows it stands for were written by the
+-- caller under the tenant rules, and the events it derives from them need no second membership check
+-- per row (the stamp checks the API role only).
 
 begin;
 
@@ -65,6 +68,8 @@ comment on function app.source_event(text, jsonb) is
 create or replace function app.tg_emit_source_events()
 returns trigger
 language plpgsql
+security definer
+set search_path = ''
 as $$
 declare
     kind constant text := tg_argv[0];
@@ -170,7 +175,7 @@ begin
 end
 $$;
 comment on function app.tg_emit_source_events() is
-    'AFTER INSERT and AFTER UPDATE trigger, per statement, of fuel_logs, maintenance and odometer_entries (_500_events_insert, _500_events_update; argument: fuel, maintenance or odometer): reads the transition tables into one value, then per tenant appends each row''s event to vehicle_events, a correcting event when a row changes what its event shows, a void event when it is deleted (or moved to another vehicle).';
+    'AFTER INSERT and AFTER UPDATE trigger, per statement, of fuel_logs, maintenance and odometer_entries (_500_events_insert, _500_events_update; argument: fuel, maintenance or odometer): reads the transition tables into one value, then per tenant appends each row''s event to vehicle_events, a correcting event when a row changes what its event shows, a void event when it is deleted (or moved to another vehicle). SECURITY DEFINER: the events of rows the caller wrote under the tenant rules.';
 
 drop trigger _500_events on app.fuel_logs;
 drop trigger _500_events on app.maintenance;

@@ -2,7 +2,7 @@
 -- multi-row INSERT, UPDATE and DELETE statements. A bad row in the middle of a batch: nothing of the
 -- statement is written, and the error names the row (values in the message, vehicle and row in the
 -- detail). Audit, events and the vehicle's odometer are written once per statement.
-select plan(36);
+select plan(39);
 
 -- the error of a statement: 'SQLSTATE message / detail', or NULL when it succeeds (then it is kept)
 create function tests.error_of(statement text)
@@ -161,6 +161,22 @@ select alike(
     '23514 odometer: 300 km on 2024-06-01 00:00:00 is lower than 2110 km recorded earlier on 2024-03-01 00:00:00 (fuel_logs) / vehicle '
         || :'a1' || ', odometer_entries row %',
     'readings moved to another vehicle are checked against that vehicle''s readings');
+
+-- maintenance: the same rules, per statement -----------------------------------------------------
+select alike(
+    tests.error_of(format($$
+        insert into api.maintenance (vehicle_id, type, completed_on, odometer)
+        values (%1$L, 'oil_change', '2024-03-10', 2200), (%1$L, 'repair', '2024-03-20', 2150),
+               (%1$L, 'wipers', '2024-03-25', 2400)$$, :'a1')),
+    '23514 odometer: 2150 km on 2024-03-20 00:00:00 is lower than 2200 km recorded earlier on 2024-03-10 00:00:00 (maintenance) / vehicle '
+        || :'a1' || ', maintenance row %',
+    'a batch of completed maintenance with a bad reading in the middle is refused, naming it');
+insert into api.maintenance (vehicle_id, type, completed_on, odometer)
+values (:'a1', 'oil_change', '2024-03-10', 2200), (:'a1', 'repair', '2024-03-20', 2300);
+select is(
+    (select count(*)::int from app.vehicle_events where vehicle_id = :'a1' and type = 'maintenance'), 2,
+    'a batch of completed maintenance appends one event per record');
+select is((select odometer_reading from api.vehicles where id = :'a1'), 2300, 'and moves the vehicle''s odometer');
 
 -- hard DELETE of several rows (the owner role; the API soft-deletes) ------------------------------
 select tests.unbecome();
