@@ -3710,7 +3710,8 @@ ALTER FUNCTION app.tg_clear_references() OWNER TO motovault_owner;
 COMMENT ON FUNCTION app.tg_clear_references() IS 'BEFORE DELETE trigger (_300_clear_<column>) of a table that rows of the table in the first argument point at through the column in the second (with tenant_id): sets that column to NULL in those rows, what ON DELETE SET NULL (column) would do if Citus accepted it on a key that includes the distribution column.';
 
 CREATE FUNCTION app.tg_emit_source_events() RETURNS trigger
-    LANGUAGE plpgsql
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
     AS $$
 declare
     kind constant text := tg_argv[0];
@@ -3818,7 +3819,7 @@ $$;
 
 ALTER FUNCTION app.tg_emit_source_events() OWNER TO motovault_owner;
 
-COMMENT ON FUNCTION app.tg_emit_source_events() IS 'AFTER INSERT and AFTER UPDATE trigger, per statement, of fuel_logs, maintenance and odometer_entries (_500_events_insert, _500_events_update; argument: fuel, maintenance or odometer): reads the transition tables into one value, then per tenant appends each row''s event to vehicle_events, a correcting event when a row changes what its event shows, a void event when it is deleted (or moved to another vehicle).';
+COMMENT ON FUNCTION app.tg_emit_source_events() IS 'AFTER INSERT and AFTER UPDATE trigger, per statement, of fuel_logs, maintenance and odometer_entries (_500_events_insert, _500_events_update; argument: fuel, maintenance or odometer): reads the transition tables into one value, then per tenant appends each row''s event to vehicle_events, a correcting event when a row changes what its event shows, a void event when it is deleted (or moved to another vehicle). SECURITY DEFINER: the events of rows the caller wrote under the tenant rules.';
 
 CREATE FUNCTION app.tg_forget_member_role() RETURNS trigger
     LANGUAGE plpgsql
