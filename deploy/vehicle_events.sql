@@ -11,6 +11,10 @@
 --     (database-made uuid v7 ids never collide, so the events other triggers write, which leave id
 --     to the default, are not looked up; two concurrent inserts of the same client-made id in
 --     different months are still not caught).
+--   * app.ensure_vehicle_event_partitions() gives a partition it creates to the owner of
+--     app.vehicle_events, whoever calls it: the owner role can then attach triggers to the
+--     partitioned table (PostgreSQL clones row triggers onto every partition, which needs the
+--     TRIGGER privilege on each), e.g. when reverting the statement-level audit triggers.
 --   * _200_prepare keeps what needs the row before it is written: type and payload explained,
 --     odometer_unit from the vehicle, voids_event_id checked. The payload of an event written by
 --     another trigger (pg_trigger_depth() > 1: the source events) is not explained twice: the CHECK
@@ -150,5 +154,74 @@ alter function app.tg_vehicle_events_id_unique() set plan_cache_mode = force_gen
 
 create trigger _100_id_unique after insert on app.vehicle_events
     referencing new table as new_rows for each statement execute function app.tg_vehicle_events_id_unique();
+
+create or replace function app.ensure_vehicle_event_partitions(
+    start_month date default null,
+    months_ahead integer default 6
+)
+returns setof text
+language plpgsql
+as $$
+declare
+    first_month date := date_trunc('month', coalesce(start_month, current_date))::date;
+    last_month date := greatest(
+        date_trunc('month', coalesce(start_month, current_date))::date,
+        (date_trunc('month', current_date) + make_interval(months => coalesce(months_ahead, 0)))::date);
+    month date;
+    part text;
+    moved bigint;
+begin
+    if months_ahead is null or months_ahead < 0 or months_ahead > 120 then
+        raise exception using
+            errcode = 'invalid_parameter_value',
+            message = format('months_ahead: must be between 0 and 120, got %s', months_ahead);
+    end if;
+    month := first_month;
+    while month <= last_month loop
+        part := format('vehicle_events_p%s', to_char(month, 'YYYY_MM'));
+        if to_regclass('app.' || part) is null then
+            perform 1 from app.vehicle_events_default
+            where occurred_at >= month and occurred_at < month + interval '1 month'
+            limit 1;
+            if found then
+                -- rows of this month wait in the default partition: move them (no row triggers
+                -- fire: they are already validated, stamped and audited)
+                alter table app.vehicle_events detach partition app.vehicle_events_default;
+                execute format('create table app.%I (like app.vehicle_events including defaults including constraints)', part);
+                execute format(
+                    'insert into app.%I select * from app.vehicle_events_default where occurred_at >= $1 and occurred_at < $2',
+                    part) using month, (month + interval '1 month');
+                get diagnostics moved = row_count;
+                delete from app.vehicle_events_default
+                where occurred_at >= month and occurred_at < month + interval '1 month';
+                execute format(
+                    'alter table app.vehicle_events attach partition app.%I for values from (%L) to (%L)',
+                    part, month, (month + interval '1 month')::date);
+                alter table app.vehicle_events attach partition app.vehicle_events_default default;
+                raise notice 'created app.% and moved % rows into it from the default partition', part, moved;
+            else
+                execute format(
+                    'create table app.%I partition of app.vehicle_events for values from (%L) to (%L)',
+                    part, month, (month + interval '1 month')::date);
+            end if;
+            execute format('comment on table app.%I is %L', part, format('vehicle_events of %s', to_char(month, 'YYYY-MM')));
+            -- a partition belongs to the owner of app.vehicle_events, whoever runs this (a superuser
+            -- loading data): the owner role attaches triggers to the partitioned table, which
+            -- PostgreSQL clones onto every partition
+            if (select c.relowner from pg_class as c where c.oid = format('app.%I', part)::regclass)
+               <> (select c.relowner from pg_class as c where c.oid = 'app.vehicle_events'::regclass) then
+                execute format('alter table app.%I owner to %I', part,
+                    (select pg_get_userbyid(c.relowner) from pg_class as c where c.oid = 'app.vehicle_events'::regclass));
+            end if;
+            return next 'app.' || part;
+        end if;
+        month := (month + interval '1 month')::date;
+    end loop;
+    -- the planner's "vehicle implies tenant" statistics, on the new partitions too
+    perform app.ensure_vehicle_event_statistics();
+end
+$$;
+comment on function app.ensure_vehicle_event_partitions(date, integer) is
+    'Creates the monthly partitions of app.vehicle_events from start_month (default: this month) to months_ahead months ahead (default 6), or just start_month''s month when that is later, that do not exist yet, moving rows of those months out of the default partition; returns the partitions created. Called on deploy and by the maintenance job (owner role), e.g. daily: select app.ensure_vehicle_event_partitions();. A partition it creates belongs to the owner of app.vehicle_events, whoever calls it.';
 
 commit;

@@ -1,7 +1,8 @@
 -- Revert motovault:vehicle_events from pg: back to its @v1.1 definition
 --
 -- Not the whole @v1.1 deploy script (it creates the tables, which stay): the statement trigger goes,
--- and _200_prepare gets its @v1.1 body back (copied from deploy/vehicle_events@v1.1.sql).
+-- and _200_prepare and ensure_vehicle_event_partitions get their @v1.1 bodies back (copied from
+-- deploy/vehicle_events@v1.1.sql).
 
 begin;
 
@@ -96,5 +97,66 @@ end
 $$;
 comment on function app.tg_vehicle_events_prepare() is
     'BEFORE INSERT on vehicle_events (_200_prepare): explains an unknown type or an invalid payload (message names the payload key), fills odometer_unit from the vehicle, checks that voids_event_id names a live event of the same vehicle.';
+
+create or replace function app.ensure_vehicle_event_partitions(
+    start_month date default null,
+    months_ahead integer default 6
+)
+returns setof text
+language plpgsql
+as $$
+declare
+    first_month date := date_trunc('month', coalesce(start_month, current_date))::date;
+    last_month date := greatest(
+        date_trunc('month', coalesce(start_month, current_date))::date,
+        (date_trunc('month', current_date) + make_interval(months => coalesce(months_ahead, 0)))::date);
+    month date;
+    part text;
+    moved bigint;
+begin
+    if months_ahead is null or months_ahead < 0 or months_ahead > 120 then
+        raise exception using
+            errcode = 'invalid_parameter_value',
+            message = format('months_ahead: must be between 0 and 120, got %s', months_ahead);
+    end if;
+    month := first_month;
+    while month <= last_month loop
+        part := format('vehicle_events_p%s', to_char(month, 'YYYY_MM'));
+        if to_regclass('app.' || part) is null then
+            perform 1 from app.vehicle_events_default
+            where occurred_at >= month and occurred_at < month + interval '1 month'
+            limit 1;
+            if found then
+                -- rows of this month wait in the default partition: move them (no row triggers
+                -- fire: they are already validated, stamped and audited)
+                alter table app.vehicle_events detach partition app.vehicle_events_default;
+                execute format('create table app.%I (like app.vehicle_events including defaults including constraints)', part);
+                execute format(
+                    'insert into app.%I select * from app.vehicle_events_default where occurred_at >= $1 and occurred_at < $2',
+                    part) using month, (month + interval '1 month');
+                get diagnostics moved = row_count;
+                delete from app.vehicle_events_default
+                where occurred_at >= month and occurred_at < month + interval '1 month';
+                execute format(
+                    'alter table app.vehicle_events attach partition app.%I for values from (%L) to (%L)',
+                    part, month, (month + interval '1 month')::date);
+                alter table app.vehicle_events attach partition app.vehicle_events_default default;
+                raise notice 'created app.% and moved % rows into it from the default partition', part, moved;
+            else
+                execute format(
+                    'create table app.%I partition of app.vehicle_events for values from (%L) to (%L)',
+                    part, month, (month + interval '1 month')::date);
+            end if;
+            execute format('comment on table app.%I is %L', part, format('vehicle_events of %s', to_char(month, 'YYYY-MM')));
+            return next 'app.' || part;
+        end if;
+        month := (month + interval '1 month')::date;
+    end loop;
+    -- the planner's "vehicle implies tenant" statistics, on the new partitions too
+    perform app.ensure_vehicle_event_statistics();
+end
+$$;
+comment on function app.ensure_vehicle_event_partitions(date, integer) is
+    'Creates the monthly partitions of app.vehicle_events from start_month (default: this month) to months_ahead months ahead (default 6), or just start_month''s month when that is later, that do not exist yet, moving rows of those months out of the default partition; returns the partitions created. Called on deploy and by the maintenance job (owner role), e.g. daily: select app.ensure_vehicle_event_partitions();';
 
 commit;

@@ -2923,6 +2923,14 @@ begin
                     part, month, (month + interval '1 month')::date);
             end if;
             execute format('comment on table app.%I is %L', part, format('vehicle_events of %s', to_char(month, 'YYYY-MM')));
+            -- a partition belongs to the owner of app.vehicle_events, whoever runs this (a superuser
+            -- loading data): the owner role attaches triggers to the partitioned table, which
+            -- PostgreSQL clones onto every partition
+            if (select c.relowner from pg_class as c where c.oid = format('app.%I', part)::regclass)
+               <> (select c.relowner from pg_class as c where c.oid = 'app.vehicle_events'::regclass) then
+                execute format('alter table app.%I owner to %I', part,
+                    (select pg_get_userbyid(c.relowner) from pg_class as c where c.oid = 'app.vehicle_events'::regclass));
+            end if;
             return next 'app.' || part;
         end if;
         month := (month + interval '1 month')::date;
@@ -2934,7 +2942,7 @@ $_$;
 
 ALTER FUNCTION app.ensure_vehicle_event_partitions(start_month date, months_ahead integer) OWNER TO motovault_owner;
 
-COMMENT ON FUNCTION app.ensure_vehicle_event_partitions(start_month date, months_ahead integer) IS 'Creates the monthly partitions of app.vehicle_events from start_month (default: this month) to months_ahead months ahead (default 6), or just start_month''s month when that is later, that do not exist yet, moving rows of those months out of the default partition; returns the partitions created. Called on deploy and by the maintenance job (owner role), e.g. daily: select app.ensure_vehicle_event_partitions();';
+COMMENT ON FUNCTION app.ensure_vehicle_event_partitions(start_month date, months_ahead integer) IS 'Creates the monthly partitions of app.vehicle_events from start_month (default: this month) to months_ahead months ahead (default 6), or just start_month''s month when that is later, that do not exist yet, moving rows of those months out of the default partition; returns the partitions created. Called on deploy and by the maintenance job (owner role), e.g. daily: select app.ensure_vehicle_event_partitions();. A partition it creates belongs to the owner of app.vehicle_events, whoever calls it.';
 
 CREATE FUNCTION app.ensure_vehicle_event_statistics() RETURNS SETOF text
     LANGUAGE plpgsql
