@@ -240,6 +240,12 @@ declare
     tenant text;
     found_problem record;
 begin
+    if tg_level <> 'STATEMENT' then
+        raise exception using
+            errcode = 'feature_not_supported',
+            message = format('app.tg_odometer_guard() on %s: a statement trigger, not a row trigger', tg_table_name),
+            hint = 'Attach it as _100_odometer_guard_insert (after insert, referencing new table as new_rows) and _100_odometer_guard_update (after update, referencing old table as old_rows new table as new_rows), for each statement.';
+    end if;
     -- 1. the transition tables alone, read into one local value: per (tenant, vehicle) the span of
     --    readings written, their ids, whether a reset is involved (whole history), whether to check
     --    (a reading removed or moved away only changes the vehicle's latest reading)

@@ -76,6 +76,12 @@ declare
     changes jsonb;
     tenant text;
 begin
+    if tg_level <> 'STATEMENT' then
+        raise exception using
+            errcode = 'feature_not_supported',
+            message = format('app.tg_emit_source_events() on %s: a statement trigger, not a row trigger', tg_table_name),
+            hint = 'Attach it as _500_events_insert (after insert, referencing new table as new_rows) and _500_events_update (after update, referencing old table as old_rows new table as new_rows), for each statement.';
+    end if;
     -- 1. the transition tables alone, read into one local value: [{"old": row, "new": row}, ...]
     --    (on Citus a transition table cannot meet a distributed table in one query)
     if tg_op = 'INSERT' then

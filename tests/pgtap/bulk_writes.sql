@@ -2,7 +2,7 @@
 -- multi-row INSERT, UPDATE and DELETE statements. A bad row in the middle of a batch: nothing of the
 -- statement is written, and the error names the row (values in the message, vehicle and row in the
 -- detail). Audit, events and the vehicle's odometer are written once per statement.
-select plan(39);
+select plan(40);
 
 -- the error of a statement: 'SQLSTATE message / detail', or NULL when it succeeds (then it is kept)
 create function tests.error_of(statement text)
@@ -231,5 +231,16 @@ select is(
 select is(
     (select count(*)::int from app.vehicle_events where vehicle_id = :'a1' and type = 'note'), 1,
     'nothing of either refused batch is written');
+
+-- the statement trigger functions refuse to run per row (a new reading source attaches them per statement)
+select tests.unbecome();
+create table pg_temp.per_row (tenant_id uuid, id uuid, vehicle_id uuid, read_at timestamp, odometer integer,
+                              odometer_unit text, deleted_at timestamptz);
+create trigger _100_odometer_guard after insert on pg_temp.per_row
+    for each row execute function app.tg_odometer_guard();
+select throws_ok(
+    $$insert into pg_temp.per_row values (gen_random_uuid(), gen_random_uuid(), gen_random_uuid(), now(), 1, 'km', null)$$,
+    '0A000', 'app.tg_odometer_guard() on per_row: a statement trigger, not a row trigger',
+    'app.tg_odometer_guard() attached per row says how to attach it');
 
 select * from finish();
