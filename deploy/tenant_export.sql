@@ -64,6 +64,7 @@ returns table (
     import_columns text[],
     uuid_columns text[],
     id_columns text[],
+    key_columns text[],
     keep_rows text,
     insert_order text
 )
@@ -125,6 +126,7 @@ as $$
                   select from pg_trigger as g
                   where g.tgrelid = c.oid and g.tgfoid = 'app.tg_stamp_row()'::regprocedure))
               and not (a.attname = any (coalesce(x.derived_columns, '{}')))
+              and a.attidentity <> 'a'
             order by a.attnum),
         array(
             select a.attname::text
@@ -139,6 +141,13 @@ as $$
             where k.conrelid = c.oid and k.contype = 'p'
               and a.atttypid = 'uuid'::regtype and a.attname <> 'tenant_id'
             order by a.attnum),
+        array(
+            select a.attname::text
+            from pg_constraint as k
+            cross join unnest(k.conkey) with ordinality as u(attnum, n)
+            join pg_attribute as a on a.attrelid = k.conrelid and a.attnum = u.attnum
+            where k.conrelid = c.oid and k.contype = 'p' and a.attname <> 'tenant_id'
+            order by u.n),
         x.keep_rows,
         x.insert_order
     from carried as c
@@ -146,7 +155,7 @@ as $$
     left join app.tenant_export_rules() as x on x.table_name = c.table_name
 $$;
 comment on function app.tenant_export_tables() is
-    'The tenant tables the export carries, found in the catalog (schema app, primary key led by tenant_id, not skipped by app.tenant_export_rules()), in insert order (foreign-key dependencies first), with the columns exported (neither generated nor stamped by app.tg_stamp_row), the columns imported, the uuid columns remapped on import and the uuid columns of the primary key.';
+    'The tenant tables the export carries, found in the catalog (schema app, primary key led by tenant_id, not skipped by app.tenant_export_rules()), in insert order (foreign-key dependencies first), with the columns exported (neither generated nor stamped by app.tg_stamp_row), the columns imported (not derived, not generated always as identity), the uuid columns remapped on import, the uuid columns of the primary key (each gets a new id) and the primary key after tenant_id (the export''s row order).';
 
 create or replace function app.require_tenant_owner(what text)
 returns void
@@ -181,7 +190,7 @@ begin
         execute format(
             'select coalesce(jsonb_agg(to_jsonb(t) - $1 order by %s), ''[]'') from app.%I as t '
             'where t.tenant_id = app.current_tenant_id()%s',
-            (select string_agg(format('t.%I', c), ', ') from unnest(t.id_columns) as c),
+            coalesce((select string_agg(format('t.%I', c), ', ') from unnest(t.key_columns) as c), 'true'),
             t.table_name,
             coalesce(' and (' || t.keep_rows || ')', ''))
         using array(
@@ -286,6 +295,9 @@ begin
         ) as v;
     end loop;
 
+    -- triggers that must not act on imported history (say, notifications) can tell an import
+    perform set_config('motovault.importing', 'on', true);
+
     -- insert table by table (foreign-key dependencies first), every uuid of the document remapped
     for t in select * from app.tenant_export_tables() as e order by e.step loop
         rows := coalesce(doc -> 'tables' -> t.table_name, '[]');
@@ -333,6 +345,7 @@ begin
         end;
     end loop;
 
+    perform set_config('motovault.importing', '', true);
     return jsonb_build_object(
         'rows', counts,
         'members_added', members_added,

@@ -644,7 +644,7 @@ begin
         execute format(
             'select coalesce(jsonb_agg(to_jsonb(t) - $1 order by %s), ''[]'') from app.%I as t '
             'where t.tenant_id = app.current_tenant_id()%s',
-            (select string_agg(format('t.%I', c), ', ') from unnest(t.id_columns) as c),
+            coalesce((select string_agg(format('t.%I', c), ', ') from unnest(t.key_columns) as c), 'true'),
             t.table_name,
             coalesce(' and (' || t.keep_rows || ')', ''))
         using array(
@@ -814,6 +814,9 @@ begin
         ) as v;
     end loop;
 
+    -- triggers that must not act on imported history (say, notifications) can tell an import
+    perform set_config('motovault.importing', 'on', true);
+
     -- insert table by table (foreign-key dependencies first), every uuid of the document remapped
     for t in select * from app.tenant_export_tables() as e order by e.step loop
         rows := coalesce(doc -> 'tables' -> t.table_name, '[]');
@@ -861,6 +864,7 @@ begin
         end;
     end loop;
 
+    perform set_config('motovault.importing', '', true);
     return jsonb_build_object(
         'rows', counts,
         'members_added', members_added,
@@ -3686,7 +3690,7 @@ ALTER FUNCTION app.tenant_export_rules() OWNER TO motovault_owner;
 
 COMMENT ON FUNCTION app.tenant_export_rules() IS 'The one list of exceptions of the tenant export and import, each with its reason: tables left out (skipped), rows left out (keep_rows: a predicate over t), columns exported but not imported (derived_columns), and the insert order (insert_rank among tables of one dependency level, insert_order within a table, over r). Every other tenant table of schema app is carried whole.';
 
-CREATE FUNCTION app.tenant_export_tables() RETURNS TABLE(table_name text, step integer, columns text[], import_columns text[], uuid_columns text[], id_columns text[], keep_rows text, insert_order text)
+CREATE FUNCTION app.tenant_export_tables() RETURNS TABLE(table_name text, step integer, columns text[], import_columns text[], uuid_columns text[], id_columns text[], key_columns text[], keep_rows text, insert_order text)
     LANGUAGE sql STABLE
     AS $$
     with recursive tenant_tables as (
@@ -3744,6 +3748,7 @@ CREATE FUNCTION app.tenant_export_tables() RETURNS TABLE(table_name text, step i
                   select from pg_trigger as g
                   where g.tgrelid = c.oid and g.tgfoid = 'app.tg_stamp_row()'::regprocedure))
               and not (a.attname = any (coalesce(x.derived_columns, '{}')))
+              and a.attidentity <> 'a'
             order by a.attnum),
         array(
             select a.attname::text
@@ -3758,6 +3763,13 @@ CREATE FUNCTION app.tenant_export_tables() RETURNS TABLE(table_name text, step i
             where k.conrelid = c.oid and k.contype = 'p'
               and a.atttypid = 'uuid'::regtype and a.attname <> 'tenant_id'
             order by a.attnum),
+        array(
+            select a.attname::text
+            from pg_constraint as k
+            cross join unnest(k.conkey) with ordinality as u(attnum, n)
+            join pg_attribute as a on a.attrelid = k.conrelid and a.attnum = u.attnum
+            where k.conrelid = c.oid and k.contype = 'p' and a.attname <> 'tenant_id'
+            order by u.n),
         x.keep_rows,
         x.insert_order
     from carried as c
@@ -3767,7 +3779,7 @@ $$;
 
 ALTER FUNCTION app.tenant_export_tables() OWNER TO motovault_owner;
 
-COMMENT ON FUNCTION app.tenant_export_tables() IS 'The tenant tables the export carries, found in the catalog (schema app, primary key led by tenant_id, not skipped by app.tenant_export_rules()), in insert order (foreign-key dependencies first), with the columns exported (neither generated nor stamped by app.tg_stamp_row), the columns imported, the uuid columns remapped on import and the uuid columns of the primary key.';
+COMMENT ON FUNCTION app.tenant_export_tables() IS 'The tenant tables the export carries, found in the catalog (schema app, primary key led by tenant_id, not skipped by app.tenant_export_rules()), in insert order (foreign-key dependencies first), with the columns exported (neither generated nor stamped by app.tg_stamp_row), the columns imported (not derived, not generated always as identity), the uuid columns remapped on import, the uuid columns of the primary key (each gets a new id) and the primary key after tenant_id (the export''s row order).';
 
 CREATE FUNCTION app.tg_audit_row() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER

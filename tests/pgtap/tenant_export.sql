@@ -1,7 +1,7 @@
 -- The tenant export: every tenant table is carried or excused, and export -> import -> export gives
 -- the same document apart from ids, on a tenant with data in every table.
 begin;
-select plan(17);
+select plan(19);
 
 -- every table of schema app with a tenant_id column is exported, or skipped with its reason
 select is(
@@ -203,6 +203,25 @@ select is(
                 + (select count(*) from app.maintenance where tenant_id = :'new' and status = 'completed')
                 + (select count(*) from app.vehicle_images where tenant_id = :'new') as n) as x),
     'the import makes one event per source row (photos too), not two');
+
+-- a trigger can tell an import from a hand-made write (motovault.importing), e.g. to not notify
+create function pg_temp.tg_refuse_imports() returns trigger language plpgsql as $$
+begin
+    if current_setting('motovault.importing', true) = 'on' then
+        raise exception 'zz_later_table: importing';
+    end if;
+    return new;
+end
+$$;
+create trigger _100_refuse_imports before insert on app.zz_later_table
+for each row execute function pg_temp.tg_refuse_imports();
+select tests.new_tenant('Third home') as third \gset
+select tests.new_member(:'third', 'owner', :'owner') as ignored \gset
+select tests.become(:'owner', :'third');
+select throws_ok(format('select api.import_tenant(%L)', :'doc1'), 'P0001', 'zz_later_table: importing',
+                 'motovault.importing is on while the import writes');
+select is(current_setting('motovault.importing', true), '', 'and not after');
+select tests.unbecome();
 
 select * from finish();
 rollback;

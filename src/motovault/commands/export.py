@@ -16,6 +16,8 @@ def add_api_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--api-url", default=None, help="the motovault API (default: the local stack's, http://127.0.0.1:3000)")
     p.add_argument("--token-env", default=TOKEN_ENV, metavar="NAME",
                    help=f"environment variable holding the bearer token (default {TOKEN_ENV})")
+    p.add_argument("--tenant", type=_uuid, default=None,
+                   help="the tenant, for a token that names none (sent as X-Tenant-Id)")
 
 
 def _uuid(value: str) -> str:
@@ -46,14 +48,14 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def run_tenant(args: argparse.Namespace) -> int:
-    with client_from_options(args.api_url, args.token_env) as client:
+    with client_from_options(args.api_url, args.token_env, args.tenant) as client:
         counts = export_tenant(client, args.output)
     print(f"wrote {args.output}: " + ", ".join(f"{name} {n}" for name, n in counts.items()))
     return 0
 
 
 def run_lubelogger(args: argparse.Namespace) -> int:
-    with client_from_options(args.api_url, args.token_env) as client:
+    with client_from_options(args.api_url, args.token_env, args.tenant) as client:
         written = export_vehicle(client, args.vehicle, args.output)
     for w in written:
         print(f"wrote {w.path}: {w.rows} rows")

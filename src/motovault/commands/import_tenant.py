@@ -21,7 +21,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def run(args: argparse.Namespace) -> int:
-    with client_from_options(args.api_url, args.token_env) as client:
+    with client_from_options(args.api_url, args.token_env, args.tenant) as client:
         result = import_tenant(client, args.file)
     rows = result.get("rows", {})
     print(f"imported {args.file}: " + ", ".join(f"{name} {n}" for name, n in rows.items()))

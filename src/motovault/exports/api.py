@@ -17,12 +17,15 @@ PAGE_SIZE = 1000
 
 
 class ApiClient:
-    def __init__(self, base_url: str, token: str, *, transport: httpx.BaseTransport | None = None,
-                 timeout: float = 120.0) -> None:
+    def __init__(self, base_url: str, token: str, *, tenant: str | None = None,
+                 transport: httpx.BaseTransport | None = None, timeout: float = 120.0) -> None:
         self.base_url = base_url.rstrip("/")
+        headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
+        if tenant:
+            headers["X-Tenant-Id"] = tenant  # for a token that names no tenant (check_request)
         self._http = httpx.Client(
             base_url=self.base_url,
-            headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
+            headers=headers,
             timeout=timeout,
             transport=transport,
             trust_env=False,
@@ -83,11 +86,11 @@ def default_api_url() -> str:
     return f"http://127.0.0.1:{os.environ.get('MOTOVAULT_API_PORT') or 3000}"
 
 
-def client_from_options(api_url: str | None, token_env: str) -> ApiClient:
+def client_from_options(api_url: str | None, token_env: str, tenant: str | None = None) -> ApiClient:
     token = os.environ.get(token_env, "").strip()
     if not token:
         raise MotovaultError(
             f"--token-env: ${token_env} is empty; put a token of the tenant in it "
             f"({token_env}=$(motovault token --demo) on the local stack, or an API key's token)"
         )
-    return ApiClient(api_url or default_api_url(), token)
+    return ApiClient(api_url or default_api_url(), token, tenant=tenant)
