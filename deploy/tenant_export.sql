@@ -51,7 +51,11 @@ as $$
          null, null,
          'the decoded fields are read-only for the API role (vehicles_decoded_fields_read_only): exported for reading, filled again when the VIN is decoded'),
         ('odometer_entries', false, null, null, -1, 'r.kind = ''reset'' desc, r.read_on, r.read_time',
-         'resets split a vehicle''s readings into segments, so they go in before the fill-ups and services read against them')
+         'resets split a vehicle''s readings into segments, so they go in before the fill-ups and services read against them'),
+        ('fuel_logs', false, null, null, null, 'r.filled_on, r.filled_time nulls first',
+         'in the order they were recorded, as a person would have typed them (the odometer guard holds in any order: it runs after the whole statement)'),
+        ('maintenance', false, null, null, null, 'r.completed_on nulls last',
+         'in the order they were done, the scheduled ones last')
 $$;
 comment on function app.tenant_export_rules() is
     'The one list of exceptions of the tenant export and import, each with its reason: tables left out (skipped), rows left out (keep_rows: a predicate over t), columns exported but not imported (derived_columns), and the insert order (insert_rank among tables of one dependency level, insert_order within a table, over r). Every other tenant table of schema app is carried whole.';
