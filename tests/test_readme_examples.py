@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import ast
 import base64
+import csv
 import io
 import json
 import os
@@ -165,7 +166,7 @@ GENERATED: dict[str, tuple[str, str]] = {
 DISPLAY_LANGS = ("", "text")
 
 #: `.venv/bin/motovault` subcommands that may run here (the others drive the local stack)
-SAFE_SUBCOMMANDS = ("token", "vin", "worker", "doctor", "backup", "maintain", "db", "keys")
+SAFE_SUBCOMMANDS = ("token", "vin", "worker", "doctor", "backup", "maintain", "db", "keys", "export", "import-tenant")
 #: programs a runnable shell example may start (curl only against the API)
 SAFE_PROGRAMS = ("curl", "jq", ".venv/bin/motovault", "printf", "echo", "date", "psql", "cut")
 
@@ -346,6 +347,10 @@ def test_commands_comments_and_continuations() -> None:
     assert e.command == "curl -s \"$API/x#y\" -H 'a # b' \\\n  -d '{}'" and e.is_api_call
     assert (e.outcome.status, dict(e.outcome.fields)) == (201, {"vin": Value("X"), "y": Value(1.0)})
     assert _example("A=1; B=$(date +%F)").assigns == ("A", "B")
+    # NAME=$VALUE before a command is that command's environment, not a variable of the script
+    prefixed = _example("MOTOVAULT_TOKEN=$TOKEN .venv/bin/motovault export tenant --output t.json")
+    assert (prefixed.assigns, prefixed.program) == ((), ".venv/bin/motovault")
+    assert runnable(prefixed) is None
 
 
 def test_only_safe_commands_run_unlisted() -> None:
@@ -547,7 +552,7 @@ def check_fields(data: object, outcome: Outcome) -> None:
         pytest.fail(f"no object in the answer has {wanted}; got {got}")
 
 
-def check_api_call(call: Call, expected_status: int | None, outcome: Outcome | None) -> None:
+def check_api_call(call: Call, expected_status: int | None, outcome: Outcome | None, csv_answer: bool = False) -> None:
     assert call.rc == 0, _describe(call)
     assert len(call.statuses) == 1, f"expected one HTTP call, got {call.statuses}"
     status = call.status
@@ -556,6 +561,14 @@ def check_api_call(call: Call, expected_status: int | None, outcome: Outcome | N
     else:
         assert status is not None and 200 <= status < 300, f"expected 2xx: {_describe(call)}"
     if status == 204 or (call.body == "" and outcome is None):
+        return
+    if csv_answer and status is not None and status < 300:
+        # `-H 'Accept: text/csv'`: a header line, then one line per row; the documented row count
+        # and fields are checked on the rows read with csv.DictReader
+        rows = list(csv.DictReader(io.StringIO(call.body or "")))
+        assert rows or (call.body or "").strip(), f"expected CSV with a header line: {_describe(call)}"
+        if outcome is not None:
+            check_fields(rows, outcome)
         return
     try:
         data = json.loads(call.body or "")
@@ -595,7 +608,8 @@ def test_shell_example(example: ShellExample, shell_runs: ShellRuns) -> None:
     call, second = shell_runs[(example.block.file, example.line)]
     outcome = example.outcome
     if example.is_api_call:
-        check_api_call(call, outcome.status, outcome if outcome.states_anything else None)
+        csv_answer = bool(re.search(r"Accept: *text/csv", example.key))
+        check_api_call(call, outcome.status, outcome if outcome.states_anything else None, csv_answer)
         if outcome.second_status is not None:
             assert second is not None
             check_api_call(second, outcome.second_status, None)

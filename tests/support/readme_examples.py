@@ -204,6 +204,12 @@ def split_comment(line: str) -> tuple[str, str]:
 _ASSIGN = re.compile(r"(?:^|;\s*)([A-Za-z_][A-Za-z0-9_]*)=")
 
 
+#: `NAME=$VALUE command ...`: an assignment in the environment of one command, not a shell variable
+_ENV_PREFIX = re.compile(
+    r"^(?:[A-Za-z_][A-Za-z0-9_]*=(?:\$\{?[A-Za-z_][A-Za-z0-9_]*\}?|[\w./:-]+)\s+)+(?![A-Za-z_][A-Za-z0-9_]*=)\S"
+)
+
+
 @dataclass(frozen=True)
 class ShellExample:
     block: Block
@@ -220,7 +226,7 @@ class ShellExample:
     @property
     def assigns(self) -> tuple[str, ...]:
         first = self.command.split("\n", 1)[0]
-        if not re.match(r"^[A-Za-z_][A-Za-z0-9_]*=", first):
+        if not re.match(r"^[A-Za-z_][A-Za-z0-9_]*=", first) or _ENV_PREFIX.match(first):
             return ()
         return tuple(_ASSIGN.findall(self.key))
 
@@ -231,6 +237,8 @@ class ShellExample:
         if self.assigns:
             inner = re.search(r"\$\(\s*(\S+)", self.key)
             return inner.group(1) if inner else ""
+        while words and _ENV_PREFIX.match(" ".join(words)):
+            words = words[1:]  # `NAME=$VALUE command`: the command runs with NAME in its environment
         return words[0] if words else ""
 
     @property
