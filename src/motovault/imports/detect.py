@@ -8,11 +8,12 @@ import zipfile
 from collections.abc import Callable
 from dataclasses import replace
 
-from . import lubelogger
+from . import acar, drivvo, fuelio, fuelly, generic, lubelogger, spritmonitor
+from .columns import has_any
 from .draft import MONEY
 from .model import FormatError, ParsedFile, ParsedRow
 from .options import Options
-from .text import decode, normalize_newlines, read_records, sniff_delimiter
+from .text import decode, normalize_newlines, read_records, section_title, sniff_delimiter
 from .values import DateOrder
 
 __all__ = ["FORMATS", "FormatError", "detect_format", "parse_file"]
@@ -21,7 +22,13 @@ Parser = Callable[[str, Options], ParsedFile]
 
 #: format name -> parser of the file's text
 FORMATS: dict[str, Parser] = {
+    "acar": acar.parse,
+    "drivvo": drivvo.parse,
+    "fuelio": fuelio.parse,
+    "fuelly": fuelly.parse,
+    "generic": generic.parse,
     "lubelogger": lubelogger.parse,
+    "spritmonitor": spritmonitor.parse,
 }
 
 
@@ -44,15 +51,24 @@ def _detect_text(text: str, filename: str) -> str:
     lines = [line for line in normalize_newlines(text).split("\n") if line.strip()][:40]
     if not lines:
         raise FormatError(f"{filename}: the file is empty")
-    delimiter = sniff_delimiter(lines)
+    delimiter = sniff_delimiter([line for line in lines if not line.lstrip('"').startswith("#")])
     records = read_records("\n".join(lines), delimiter)
     header = records[0][1]
+    if section_title(header) is not None:
+        fuelio_like = any(has_any(cells, "DistUnit", "TankNumber", "CostTypeID") for _line, cells in records)
+        return "fuelio" if fuelio_like else "drivvo"
+    if acar.looks_like(header):
+        return "acar"
+    if fuelly.looks_like(header):
+        return "fuelly"
+    if delimiter == ";" and spritmonitor.looks_like(header):
+        return "spritmonitor"
     if lubelogger.looks_like(header):
         return "lubelogger"
     shown = ", ".join(h for h in header if h)[:200]
     raise FormatError(
         f"{filename}: not a format motovault knows (first line: {shown}); pass --format "
-        f"({', '.join(sorted(FORMATS))}) or a column mapping"
+        f"({', '.join(sorted(set(FORMATS) - {'generic'}))}) or a column mapping"
     )
 
 
@@ -67,7 +83,9 @@ _CURRENCY = re.compile(r"^[A-Z]{3}$")
 
 def _with_currency(parsed: ParsedFile, currency: str | None, filename: str) -> ParsedFile:
     """Rows with money and no currency take the one given; without one given, the file is refused."""
-    needs = [r for r in parsed.rows if r.fields.get("currency") is None and any(r.fields.get(k) for k in MONEY)]
+    needs = [
+        r for r in parsed.rows if r.fields.get("currency") is None and any(r.fields.get(k) is not None for k in MONEY)
+    ]
     if not needs:
         return parsed
     if currency is None:

@@ -77,6 +77,15 @@ class Draft:
         except Unreadable as exc:
             self.problems.append(Problem(self.line, name, exc.rule, text))
 
+    def fuel(self, text: str, *, grade: bool = False) -> None:
+        """fuel_type from the app's fuel name; with grade=True the name itself is kept as the grade."""
+        try:
+            self.values["fuel_type"] = values.fuel_type(text)
+        except Unreadable as exc:
+            self.problems.append(Problem(self.line, "fuel_type", exc.rule, text))
+        if grade and text.strip():
+            self.values["grade"] = text.strip()
+
     def text(self, name: str, text: str) -> None:
         if text.strip():
             self.values[name] = text.strip()

@@ -306,3 +306,30 @@ def currency_code(text: str) -> str | None:
     if s.lower() in _CURRENCY_SIGNS:
         return _CURRENCY_SIGNS[s.lower()]
     raise Unreadable("currency_unknown")
+
+
+_FUEL_WORDS = (
+    ("biodiesel", "biodiesel"), ("diesel", "diesel"), ("дизел", "diesel"), ("gasóleo", "diesel"), ("gasolio", "diesel"),
+    ("e85", "e85"), ("ethanol", "e85"), ("etanol", "e85"), ("álcool", "e85"), ("alcool", "e85"), ("flex", "e85"),
+    ("lpg", "lpg"), ("autogas", "lpg"), ("glp", "lpg"), ("gpl", "lpg"), ("propane", "lpg"), ("газ", "lpg"),
+    ("cng", "cng"), ("gnv", "cng"), ("gas natural", "cng"), ("natural gas", "cng"), ("metano", "cng"),
+    ("erdgas", "cng"),
+    ("electric", "electric"), ("elektr", "electric"), ("eletric", "electric"), ("eléctric", "electric"),
+    ("hydrogen", "hydrogen"), ("wasserstoff", "hydrogen"),
+    ("gasoline", "gasoline"), ("petrol", "gasoline"), ("gasolina", "gasoline"), ("benzin", "gasoline"),
+    ("бензин", "gasoline"), ("аи-", "gasoline"), ("аи9", "gasoline"), ("benzina", "gasoline"), ("super", "gasoline"),
+    ("unleaded", "gasoline"), ("regular", "gasoline"), ("premium", "gasoline"), ("normal", "gasoline"),
+    ("gas", "gasoline"),
+)  # fmt: skip
+
+
+def fuel_type(text: str) -> str | None:
+    """An app's fuel name -> motovault's fuel_type ('Gasoline', 'Super E10', 'Diesel', 'Gasolina comum',
+    'АИ-95', 'GPL', ...); '' -> None; a name that says nothing known is Unreadable('fuel_type_unknown')."""
+    s = text.strip().casefold()
+    if not s:
+        return None
+    for word, kind in _FUEL_WORDS:
+        if word in s:
+            return kind
+    raise Unreadable("fuel_type_unknown")
