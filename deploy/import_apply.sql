@@ -91,6 +91,7 @@ declare
     target text;
     row_fields jsonb;
     cols text;
+    extra text;
     fp text;
     vid uuid;
     rid uuid;
@@ -204,23 +205,25 @@ begin
             fp := null;
             rid := null;
             target := app.import_target(r.kind);
-            if r.kind is null then
-                -- a problem the parser found: stays an error
-                statuses := statuses || 'error'::text;
-                e_fields := e_fields || r.error_field;
-                e_rules := e_rules || r.error_rule;
-                e_values := e_values || r.error_value;
-                e_messages := e_messages || r.error_message;
+            if r.problems is not null then
+                -- what the parser could not read: the row stays an error, never "fixed"
+                statuses := statuses || case when for_real then 'skipped' else 'error' end;
+                e_fields := e_fields || (r.problems -> 0 ->> 'field');
+                e_rules := e_rules || (r.problems -> 0 ->> 'rule');
+                e_values := e_values || (r.problems -> 0 ->> 'value');
+                e_messages := e_messages || (
+                    select string_agg(format('%s: %s (%s)', p ->> 'field', p ->> 'rule', p ->> 'value'), '; ')
+                    from jsonb_array_elements(r.problems) as p);
                 errors := errors + 1;
-                first_error := coalesce(first_error, format('line %s: %s: %s (%s)', r.line, r.error_field, r.error_rule, r.error_value));
+                first_error := coalesce(first_error, format('line %s: %s', r.line, e_messages[cardinality(e_messages)]));
             elsif target is null then
                 statuses := statuses || 'unsupported'::text;
                 e_fields := e_fields || null::text;
                 e_rules := e_rules || null::text;
                 e_values := e_values || null::text;
-                e_messages := e_messages || format('not imported: %s records are not supported by this version', r.kind);
+                e_messages := e_messages || 'not imported: expenses are not supported by this version'::text;
             elsif vehicle_error ? coalesce(r.vehicle_key, '') or not vehicle_of ? coalesce(r.vehicle_key, '') then
-                statuses := statuses || 'error'::text;
+                statuses := statuses || case when for_real then 'skipped' else 'error' end;
                 e_fields := e_fields || 'vehicle'::text;
                 e_rules := e_rules || coalesce(vehicle_error -> r.vehicle_key ->> 'rule', 'vehicle_known');
                 e_values := e_values || coalesce(vehicle_error -> r.vehicle_key ->> 'value', r.vehicle_key);
@@ -247,35 +250,29 @@ begin
                     fp := null;
                 else
                     seen := seen || jsonb_build_object(fp, r.line);
-                    select string_agg(quote_ident(k), ', ' order by k) into cols
-                    from jsonb_object_keys(row_fields) as k;
+                    -- the row's columns; keys the table has no column for (Fuelio's tank_number) stay in the staged
+                    -- row only, and the row says so
+                    select string_agg(quote_ident(k), ', ' order by k) filter (where a.attname is not null),
+                           string_agg(k, ', ' order by k) filter (where a.attname is null)
+                    into cols, extra
+                    from jsonb_object_keys(row_fields) as k
+                    left join pg_attribute as a
+                        on a.attrelid = to_regclass('api.' || target)
+                       and a.attname = k
+                       and a.attnum > 0
+                       and not a.attisdropped;
                     begin
-                        if exists (
-                            select
-                            from jsonb_object_keys(row_fields) as k
-                            where k in ('tenant_id', 'id', 'vehicle_id', 'created_at', 'updated_at', 'created_by', 'updated_by')
-                               or not exists (
-                                   select
-                                   from pg_attribute as a
-                                   where a.attrelid = to_regclass('api.' || target)
-                                     and a.attname = k
-                                     and a.attnum > 0)) then
-                            select k into field
-                            from jsonb_object_keys(row_fields) as k
-                            where k in ('tenant_id', 'id', 'vehicle_id', 'created_at', 'updated_at', 'created_by', 'updated_by')
-                               or not exists (
-                                   select
-                                   from pg_attribute as a
-                                   where a.attrelid = to_regclass('api.' || target)
-                                     and a.attname = k
-                                     and a.attnum > 0)
-                            order by k
-                            limit 1;
+                        select k into field
+                        from jsonb_object_keys(row_fields) as k
+                        where k in ('tenant_id', 'id', 'vehicle_id', 'created_at', 'updated_at', 'created_by', 'updated_by')
+                        order by k
+                        limit 1;
+                        if field is not null then
                             raise exception using
-                                errcode = 'undefined_column',
+                                errcode = 'invalid_parameter_value',
                                 column = field,
-                                constraint = 'import_field_known',
-                                message = format('%s: not a column of %s', field, target);
+                                constraint = 'import_field_allowed',
+                                message = format('%s: set by the import, not by the file', field);
                         end if;
                         execute format(
                             'insert into api.%I (vehicle_id%s) select $2%s from jsonb_populate_record(null::api.%I, $1) as j returning id',
@@ -286,7 +283,7 @@ begin
                         e_fields := e_fields || null::text;
                         e_rules := e_rules || null::text;
                         e_values := e_values || null::text;
-                        e_messages := e_messages || null::text;
+                        e_messages := e_messages || ('not stored (no column for it): ' || extra);
                     exception when others then
                         get stacked diagnostics st = returned_sqlstate, msg = message_text, col = column_name,
                                                 con = constraint_name;
@@ -314,8 +311,9 @@ begin
             end if;
             dups := dups || dup;
             fps := fps || fp;
-            tables := tables || case when rid is not null then target end;
-            records := records || rid;
+            -- a preview's records were rolled back: only a commit links rows to records
+            tables := tables || case when for_real and rid is not null then target end;
+            records := records || case when for_real then rid end;
         end loop;
 
         if not for_real then
@@ -332,12 +330,9 @@ begin
 
     update app.import_rows as x
     set status = u.status,
-        error_field = case when u.status in ('error', 'skipped') then u.field
-                           when x.kind is null then x.error_field end,
-        error_rule = case when u.status in ('error', 'skipped') then u.rule
-                          when x.kind is null then x.error_rule end,
-        error_value = case when u.status in ('error', 'skipped') then u.value
-                           when x.kind is null then x.error_value end,
+        error_field = u.field,
+        error_rule = u.rule,
+        error_value = u.value,
         error_message = u.message,
         duplicate_of = u.dup,
         fingerprint = case when u.status = 'created' then u.fp end,

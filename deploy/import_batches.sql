@@ -110,6 +110,7 @@ select app.enable_tenant_rules('app.import_batches');
 
 create table app.import_vehicles (
     tenant_id uuid not null default app.current_tenant_id(),
+    id uuid not null default app.uuid_v7(),
     batch_id uuid not null,
     key text not null,
     name text,
@@ -123,7 +124,8 @@ create table app.import_vehicles (
     updated_at timestamptz not null default now(),
     created_by uuid,
     updated_by uuid,
-    constraint import_vehicles_pkey primary key (tenant_id, batch_id, key),
+    constraint import_vehicles_pkey primary key (tenant_id, id),
+    constraint import_vehicles_key_unique unique (tenant_id, batch_id, key),
     constraint import_vehicles_key_length check (char_length(key) between 1 and 200),
     constraint import_vehicles_matched_by_known check (matched_by in ('vin', 'plate', 'name', 'choice')),
     constraint import_vehicles_matched_by_with_vehicle check ((matched_by is null) = (vehicle_id is null)),
@@ -156,6 +158,7 @@ create table app.import_rows (
     vehicle_key text,
     kind text,
     fields jsonb not null default '{}',
+    problems jsonb,
     status text not null default 'staged',
     error_field text,
     error_rule text,
@@ -170,20 +173,23 @@ create table app.import_rows (
     created_by uuid,
     updated_by uuid,
     constraint import_rows_pkey primary key (tenant_id, id),
-    constraint import_rows_line_positive check (line >= 1),
+    constraint import_rows_line_not_negative check (line >= 0),
     constraint import_rows_kind_known
         check (kind in ('fuel', 'service', 'repair', 'upgrade', 'odometer', 'tax', 'expense')),
     constraint import_rows_fields_object check (jsonb_typeof(fields) = 'object'),
     constraint import_rows_status_known
         check (status in ('staged', 'create', 'duplicate', 'error', 'unsupported', 'created', 'skipped', 'undone')),
     constraint import_rows_error_has_rule check (status not in ('error', 'skipped') or error_rule is not null),
-    constraint import_rows_problem_is_error check (kind is not null or status in ('error', 'skipped')),
+    constraint import_rows_problems_array check (problems is null or jsonb_typeof(problems) = 'array'),
+    constraint import_rows_kind_or_problems check (kind is not null or problems is not null),
     constraint import_rows_record_table_known check (record_table in ('fuel_logs', 'maintenance', 'odometer_entries')),
     constraint import_rows_created_has_record
         check ((status in ('created', 'undone')) = (record_id is not null and record_table is not null))
 );
 comment on table app.import_rows is
     'One record (or one problem) of an import file with its line number, in motovault column names (fields), and what preview or commit made of it: create, duplicate, error (field, rule, value), unsupported; then created, skipped or undone.';
+comment on column app.import_rows.problems is
+    'What the parser could not read on the line: [{field, rule, value}]; such a row is an error (line 0: the whole file).';
 comment on column app.import_rows.fingerprint is
     'md5 of the target vehicle, kind and fields: a row whose fingerprint a created row of another batch has is a duplicate (re-import creates nothing twice).';
 select app.distribute_table('app.import_rows', 'tenant');
@@ -223,7 +229,7 @@ grant select on api.import_batches to app_user;  -- delete: app.create_trash_api
 create or replace view api.import_vehicles
 with (security_invoker = true)
 as
-select v.tenant_id, v.batch_id, v.key, v.name, v.vin, v.plate, v.details, v.vehicle_id, v.matched_by,
+select v.tenant_id, v.id, v.batch_id, v.key, v.name, v.vin, v.plate, v.details, v.vehicle_id, v.matched_by,
        case when v.vehicle_id is null then 'create' else 'match' end as action,
        v.created_vehicle_id, v.created_at, v.updated_at, v.created_by, v.updated_by
 from app.import_vehicles as v;
@@ -236,13 +242,14 @@ grant select on api.import_vehicles to app_user;
 create or replace view api.import_rows
 with (security_invoker = true)
 as
-select r.tenant_id, r.id, r.batch_id, r.line, r.vehicle_key, r.kind, r.fields, r.status,
+select r.tenant_id, r.id, r.batch_id, r.line, r.vehicle_key, r.kind, r.fields, r.problems, r.status,
        r.error_field, r.error_rule, r.error_value, r.error_message, r.duplicate_of, r.record_table, r.record_id,
        r.created_at, r.updated_at, r.created_by, r.updated_by
 from app.import_rows as r;
 comment on view api.import_rows is
     'The staged rows of each import batch, by line: status staged (not previewed yet), create, duplicate (duplicate_of: the record), error (error_field, error_rule, error_value), unsupported (not imported by this version); after commit created (record_table, record_id), skipped or duplicate; undone after undo.';
 comment on column api.import_rows.fields is 'The record in motovault column names, as parsed from the line.';
+comment on column api.import_rows.problems is 'What the parser could not read on the line: [{field, rule, value}] (line 0: the whole file).';
 comment on column api.import_rows.error_rule is 'The rule that refuses the row: a constraint name, or the parser''s rule.';
 grant select on api.import_rows to app_user;
 
@@ -426,13 +433,12 @@ begin
         limit 1
     ) as m on true;
 
-    insert into app.import_rows (tenant_id, batch_id, line, vehicle_key, kind, fields, status,
-                                 error_field, error_rule, error_value, error_message)
-    select b.tenant_id, b.id, r.line, r.vehicle_key, r.kind, coalesce(r.fields, '{}'),
-           case when r.rule is null then 'staged' else 'error' end,
-           r.field, r.rule, r.value, r.message
-    from jsonb_to_recordset(rows) as r(
-        line integer, vehicle_key text, kind text, fields jsonb, field text, rule text, value text, message text);
+    insert into app.import_rows (tenant_id, batch_id, line, vehicle_key, kind, fields, problems, status,
+                                 error_field, error_rule, error_value)
+    select b.tenant_id, b.id, r.line, r.vehicle_key, r.kind, coalesce(r.fields, '{}'), r.problems,
+           case when r.problems is null then 'staged' else 'error' end,
+           r.problems -> 0 ->> 'field', r.problems -> 0 ->> 'rule', r.problems -> 0 ->> 'value'
+    from jsonb_to_recordset(rows) as r(line integer, vehicle_key text, kind text, fields jsonb, problems jsonb);
 
     update app.import_batches as x
     set status = 'parsed',
@@ -447,7 +453,7 @@ begin
 end
 $$;
 comment on function app.import_stage(uuid, text, text, jsonb, jsonb) is
-    'The worker stages a parsed file: vehicles [{key, name, vin, plate, details}] (matched by VIN, plate or name to one live vehicle of the tenant, or to the vehicle chosen at upload) and rows [{line, vehicle_key, kind, fields} or {line, field, rule, value, message} for a problem]; the batch becomes parsed. False when the worker no longer holds the lease.';
+    'The worker stages a parsed file: vehicles [{key, name, vin, plate, details}] (matched by VIN, plate or name to one live vehicle of the tenant, or to the vehicle chosen at upload) and rows [{line, vehicle_key, kind, fields, problems: [{field, rule, value}] or null}] (kind null: a line with problems only); the batch becomes parsed. False when the worker no longer holds the lease.';
 
 create or replace function app.import_fail(batch uuid, worker text, error text)
 returns boolean

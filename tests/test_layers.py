@@ -5,6 +5,7 @@ down or sideways within a layer, never up.
     vin      core
     doctor   core
     imports  core (the parsers of other apps' export files: pure Python)
+    importing core, imports (import batches: the worker's parse job, the API client of `motovault import`)
     stack    core, and doctor (a deploy that failed on a lock is explained with the doctor's lock
              analysis of the script: motovault.stack.database.lock_failure)
     testing  anything but commands and the CLI
@@ -26,10 +27,11 @@ ALLOWED: dict[str, set[str]] = {
     "vin": {"core"},
     "doctor": {"core"},
     "imports": {"core"},
+    "importing": {"core", "imports"},
     "stack": {"core", "doctor"},
-    "testing": {"core", "vin", "doctor", "imports", "stack"},
-    "commands": {"core", "vin", "doctor", "imports", "stack", "testing", "cli"},
-    "cli": {"core", "vin", "doctor", "imports", "stack", "testing", "commands"},
+    "testing": {"core", "vin", "doctor", "imports", "importing", "stack"},
+    "commands": {"core", "vin", "doctor", "imports", "importing", "stack", "testing", "cli"},
+    "cli": {"core", "vin", "doctor", "imports", "importing", "stack", "testing", "commands"},
     "__main__": {"cli"},
 }
 
