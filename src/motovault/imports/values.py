@@ -245,7 +245,7 @@ def settle_date_order(
 
 # --- flags, units, currencies ----------------------------------------------------------------------
 
-_TRUE = {"1", "true", "yes", "y", "x", "t", "sim", "s", "si", "sí", "да", "vero", "ja", "wahr", "oui", "on", "✓"}
+_TRUE = {"1", "true", "yes", "y", "x", "t", "sim", "s", "si", "sí", "sì", "да", "vero", "ja", "wahr", "oui", "on", "✓"}
 _FALSE = {"0", "false", "no", "n", "f", "não", "nao", "нет", "falso", "nein", "non", "off"}
 
 
