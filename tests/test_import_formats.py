@@ -350,11 +350,17 @@ def test_a_zip_must_hold_one_csv(tmp_path: Path) -> None:
 # --- Drivvo in five languages ------------------------------------------------------------------------
 
 DRIVVO = ["en", "pt", "es", "ru", "it"]
+DRIVVO_EXPENSE_CURRENCY = {"en": "BRL", "pt": "BRL", "es": "EUR", "ru": "RUB", "it": "EUR"}
 
 
 def comparable(row: ParsedRow) -> tuple[object, ...]:
     """A row without what is written in the phone's language (fuel names kept as the grade)."""
-    return (row.line, row.kind, row.vehicle_key, {k: v for k, v in row.fields.items() if k != "grade"})
+    return (
+        row.line,
+        row.kind,
+        row.vehicle_key,
+        {k: v for k, v in row.fields.items() if k not in ("grade", "currency")},
+    )
 
 
 @pytest.mark.parametrize("language", DRIVVO)
@@ -388,7 +394,9 @@ def test_drivvo_in_each_language(language: str) -> None:
         D("1200.00"),  # "1,200.00", "R$ 1.200,00", "1.200,00 €", "1 200,00 ₽", "€ 1.200,00"
         None,  # 0: not recorded
     )
-    assert {r.fields["currency"] for r in parsed.rows} == {"BRL"}
+    # Drivvo writes no currency: the one given, unless an amount names its own ('R$', '€', '₽')
+    assert {r.fields["currency"] for r in parsed.rows[:4]} == {"BRL"}
+    assert expense.fields["currency"] == DRIVVO_EXPENSE_CURRENCY[language]
     # the reminder section is not imported, and says so for each of its lines
     assert [(p.line, p.rule) for p in parsed.problems] == [(14, "not_imported")]
 
@@ -604,3 +612,50 @@ def test_a_variant_names_the_lubelogger_record_type() -> None:
 def test_detect_format_of_the_real_samples(relative: str, expected: str) -> None:
     path = FIXTURES / relative
     assert detect_format(path.read_bytes(), path.name) == expected
+
+
+def test_acar_flat_fill_ups_with_two_vehicles_and_bad_cells() -> None:
+    name = "edge/acar_fillups_flat.csv"
+    assert detect_format((FIXTURES / name).read_bytes(), name) == "acar"
+    parsed = load(name, currency="USD")
+    assert [v.key for v in parsed.vehicles] == ["Altima", "Tacoma"]
+    assert [(r.line, r.vehicle_key) for r in parsed.rows] == [(2, "Altima"), (3, "Tacoma"), (4, "Tacoma")]
+    rows = by_line(parsed)
+    assert (rows[3].fields["is_full"], rows[3].fields["fuel_type"], rows[3].fields["grade"]) == (False, "diesel", None)
+    assert (rows[4].fields["missed_previous"], rows[4].fields["fuel_type"]) == (True, None)
+    assert parsed.problems == [
+        Problem(4, "fuel_type", "fuel_type_unknown", "Plasma"),
+        Problem(4, "", "too_many_values", "16 values, 15 columns"),
+    ]
+
+
+def test_acar_metadata_settles_the_date_order_and_trips_are_not_imported() -> None:
+    parsed = load("edge/acar_dmy_metadata.csv")  # no currency needed: the amounts say €
+    (car,) = parsed.vehicles
+    assert (car.odometer_unit, car.volume_unit, car.plate) == ("km", "l", "AB-123-CD")
+    (fill,) = parsed.rows
+    assert fill.fields["filled_on"] == dt.date(2023, 7, 5)  # 5/7/2023 read with the file's d/M/yyyy
+    assert (fill.fields["currency"], fill.fields["total_cost"], fill.fields["odometer"]) == ("EUR", D("71.01"), 41200)
+    assert parsed.problems == [Problem(15, "", "not_imported", "Trip Records")]
+    overridden = load("edge/acar_dmy_metadata.csv", date_order="mdy")
+    assert overridden.rows[0].fields["filled_on"] == dt.date(2023, 5, 7)
+
+
+def test_lubelogger_in_a_semicolon_culture() -> None:
+    parsed = load("edge/lubelogger_gas_de.csv")  # "74,12 €": the currency is in the amounts
+    assert parsed.problems == []
+    first, second = parsed.rows
+    assert (first.fields["filled_on"], first.fields["volume"], first.fields["total_cost"]) == (
+        dt.date(2024, 1, 3),
+        D("40.5"),
+        D("74.12"),
+    )
+    assert (second.fields["odometer"], second.fields["volume"], second.fields["currency"]) == (11120, D("38.25"), "EUR")
+    assert first.fields["notes"] == "Ölwechsel bald"
+
+
+def test_an_amount_naming_another_currency_is_a_problem(tmp_path: Path) -> None:
+    data = "Datum;Kilometerstand;Menge;Gesamtpreis;Währung;Tankart\n03.01.2024;10250;45,12;79,86 £;EUR;1\n"
+    parsed = parse_file(data.encode(), filename="sprit.csv")
+    assert parsed.problems == [Problem(2, "total_cost", "currency_mismatch", "79,86 £")]
+    assert parsed.rows[0].fields["currency"] == "EUR"

@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Literal
 
 from .columns import Columns, has_all, norm
-from .draft import Draft, finish
+from .draft import Draft, finish, overflow
 from .model import FormatError, ParsedFile, Problem, VehicleRef
 from .options import Options
 from .text import Table, read_records, sections, single_table, sniff_delimiter
@@ -128,8 +128,6 @@ def _common(line: int, cells: list[str], cols: Columns, kind: Literal["fuel", "s
     d.numbers["odometer"] = cols.get(cells, "odometer")
     d.unit("odometer_unit", cols.get(cells, "distance_unit"), "distance")
     d.text("notes", cols.get(cells, "notes"))
-    if len(cells) > len(cols.header):
-        d.problems.append(Problem(line, "", "too_many_values", f"{len(cells)} values, {len(cols.header)} columns"))
     return d
 
 
@@ -163,5 +161,6 @@ def parse(text: str, opts: Options) -> ParsedFile:
         key = row.vehicle_key
         if key not in vehicles:
             vehicles[key] = VehicleRef(key, name=None if key == "default" else key)
-    problems = sorted(problems + skipped, key=lambda p: p.line)
+    read = [t for t in tables if norm(t.title) not in ("metadata", "vehicles")]
+    problems = sorted(problems + skipped + overflow(read), key=lambda p: p.line)
     return ParsedFile("acar", list(vehicles.values()), rows, problems)

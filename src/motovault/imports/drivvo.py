@@ -10,7 +10,7 @@ tank flag is its own yes/no in the phone's language. Sections without records fo
 from __future__ import annotations
 
 from .columns import Columns, has_any, norm
-from .draft import Draft, finish
+from .draft import Draft, finish, overflow
 from .model import FormatError, Kind, ParsedFile, Problem, VehicleRef
 from .options import Options
 from .text import Table, read_records, section_title, sections, sniff_delimiter
@@ -109,4 +109,5 @@ def parse(text: str, opts: Options) -> ParsedFile:
     rows, problems = finish(drafts, delimiter=delimiter, date_order=opts.date_order)
     keys = dict.fromkeys(r.vehicle_key for r in rows)
     vehicles = [VehicleRef(k, name=None if k == "default" else k) for k in keys] or [VehicleRef("default")]
-    return ParsedFile("drivvo", vehicles, rows, sorted(problems + skipped, key=lambda p: p.line))
+    read = [t for t in tables if _kind(t) is not None]
+    return ParsedFile("drivvo", vehicles, rows, sorted(problems + skipped + overflow(read), key=lambda p: p.line))

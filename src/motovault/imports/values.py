@@ -62,6 +62,26 @@ def strip_currency(text: str) -> str:
     return s
 
 
+#: signs and words that name one currency only ('$', 'kr', '¥' name several and are never taken for one)
+_SIGNS = {
+    "€": "EUR", "£": "GBP", "₽": "RUB", "руб": "RUB", "руб.": "RUB", "р.": "RUB", "zł": "PLN", "zl": "PLN",
+    "r$": "BRL", "₹": "INR", "₺": "TRY", "₴": "UAH", "kč": "CZK", "ft": "HUF", "₩": "KRW", "₪": "ILS",
+}  # fmt: skip
+
+
+def sign_currency(text: str) -> str | None:
+    """The currency an amount's sign or code names: '12,50 €' -> 'EUR', 'R$ 5' -> 'BRL', '5 USD' -> 'USD';
+    '$3.969', '5 kr' and '5' -> None."""
+    number = strip_currency(text)
+    if not number or number == text.strip():
+        return None
+    at = text.find(number)
+    residue = (text[:at] + text[at + len(number) :]).strip()
+    if _ISO.match(residue):
+        return residue.upper()
+    return _SIGNS.get(residue.casefold())
+
+
 def decimal_evidence(text: str) -> str | None:
     """',' or '.' when the value proves that mark is a decimal mark ('1,5', '20.10'), else None."""
     s = strip_currency(text).lstrip("+-").translate(_BLANKS)
@@ -293,9 +313,6 @@ def volume_unit(text: str) -> str | None:
     raise Unreadable("unit_unknown")
 
 
-_CURRENCY_SIGNS = {"€": "EUR", "£": "GBP", "₽": "RUB", "zł": "PLN", "r$": "BRL", "₹": "INR", "₺": "TRY", "₴": "UAH"}
-
-
 def currency_code(text: str) -> str | None:
     """'EUR', 'eur', '€' -> 'EUR'; '' -> None; '$' and other shared signs are Unreadable."""
     s = text.strip()
@@ -303,8 +320,8 @@ def currency_code(text: str) -> str | None:
         return None
     if _ISO.match(s):
         return s.upper()
-    if s.lower() in _CURRENCY_SIGNS:
-        return _CURRENCY_SIGNS[s.lower()]
+    if s.casefold() in _SIGNS:
+        return _SIGNS[s.casefold()]
     raise Unreadable("currency_unknown")
 
 
