@@ -659,3 +659,46 @@ def test_an_amount_naming_another_currency_is_a_problem(tmp_path: Path) -> None:
     parsed = parse_file(data.encode(), filename="sprit.csv")
     assert parsed.problems == [Problem(2, "total_cost", "currency_mismatch", "79,86 £")]
     assert parsed.rows[0].fields["currency"] == "EUR"
+
+
+# --- values ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "mark", "expected"),
+    [
+        ("1,234", ".", D("1234")),  # a lone mark and three digits: the file's mark decides
+        ("1,234", ",", D("1.234")),
+        ("0,500", ".", D("0.500")),  # a leading 0 is never a thousands group
+        ("0,5", ".", D("0.5")),  # not three digits: a decimal comma whatever the file's mark
+        ("1 234,5", ",", D("1234.5")),
+        ("1.234.567,89", ",", D("1234567.89")),
+        ("1,234,567.89", ".", D("1234567.89")),
+        ("$ -12.50", ".", D("-12.50")),
+        ("R$ 1.200,00", ",", D("1200.00")),
+        ("75,03 EUR", ",", D("75.03")),
+        ("", ".", None),
+        ("12.5.3", ".", "number_invalid"),
+        ("1,2,3", ".", "number_invalid"),
+        ("ten", ".", "number_invalid"),
+        ("12,5%", ".", "number_invalid"),
+    ],
+)
+def test_numbers_as_people_write_them(text: str, mark: str, expected: object) -> None:
+    from motovault.imports.values import Unreadable, parse_number
+
+    if isinstance(expected, str):
+        with pytest.raises(Unreadable) as caught:
+            parse_number(text, mark)
+        assert caught.value.rule == expected
+    else:
+        assert parse_number(text, mark) == expected
+
+
+def test_the_decimal_mark_of_a_file() -> None:
+    from motovault.imports.values import guess_decimal_mark
+
+    assert guess_decimal_mark(["106,421", "20.101", "$79.78"], ",") == "."
+    assert guess_decimal_mark(["12.500", "183,96", "4,599"], ";") == ","
+    assert guess_decimal_mark(["1,234", "5"], ";") == ","  # nothing proven: semicolon files use commas
+    assert guess_decimal_mark(["1,234", "5"], ",") == "."

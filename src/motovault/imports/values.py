@@ -36,11 +36,14 @@ _ISO = re.compile(r"^[A-Za-z]{3}$")
 _BLANKS = str.maketrans("", "", " \u00a0\u202f\u2009'’")
 _GROUPED = {",": re.compile(r"^\d{1,3}(,\d{3})+$"), ".": re.compile(r"^\d{1,3}(\.\d{3})+$")}
 _PLAIN = re.compile(r"^\d+$")
+_FAST = {".": re.compile(r"\d+(?:\.\d+)?"), ",": re.compile(r"\d+(?:,\d+)?")}
 
 
 def strip_currency(text: str) -> str:
     """'$3.969' -> '3.969', '12,50 €' -> '12,50', 'EUR 5' -> '5'; anything else is left for the number check."""
     s = text.strip()
+    if not s or (s[-1].isdigit() and (s[0].isdigit() or s[0] in "+-.,")):
+        return s  # the common case: nothing around the number
     changed = True
     while changed and s:
         changed = False
@@ -114,7 +117,10 @@ def parse_number(text: str, decimal_mark: str = ".") -> Decimal | None:
     A lone mark followed by exactly three digits ('1,234') is read with the file's decimal mark.
     Empty text is None. Raises Unreadable('number_invalid') for anything else.
     """
-    s = strip_currency(text)
+    plain = text.strip()
+    if _FAST[decimal_mark].fullmatch(plain):
+        return Decimal(plain.replace(",", "."))  # the common case, read as the slow path would
+    s = strip_currency(plain)
     if not s:
         return None
     sign = ""
@@ -234,7 +240,7 @@ def settle_date_order(
         return DateReader(requested)
     day_first: list[str] = []
     month_first: list[str] = []
-    ambiguous: list[str] = []
+    ambiguous: dict[str, None] = {}  # ordered, and fast to test
     for raw in values:
         m = _NUMERIC_DATE.match(raw.strip())
         if not m or m.group(2) == ".":
@@ -244,8 +250,8 @@ def settle_date_order(
             day_first.append(raw.strip())
         elif b > 12 >= a:
             month_first.append(raw.strip())
-        elif a != b and raw.strip() not in ambiguous:
-            ambiguous.append(raw.strip())
+        elif a != b:
+            ambiguous.setdefault(raw.strip())
     if day_first and month_first:
         raise FormatError(
             f"dates disagree: {day_first[0]} is day-first but {month_first[0]} is month-first; "
@@ -257,7 +263,8 @@ def settle_date_order(
         return DateReader("mdy")
     if hint is not None or not ambiguous:
         return DateReader(hint or "dmy")
-    shown = ", ".join(ambiguous[:3]) + (f" and {len(ambiguous) - 3} more" if len(ambiguous) > 3 else "")
+    first = list(ambiguous)[:3]
+    shown = ", ".join(first) + (f" and {len(ambiguous) - 3} more" if len(ambiguous) > 3 else "")
     raise FormatError(
         f"dates are ambiguous (month/day or day/month): {shown}; pass --date-order mdy or --date-order dmy"
     )
