@@ -702,3 +702,27 @@ def test_the_decimal_mark_of_a_file() -> None:
     assert guess_decimal_mark(["12.500", "183,96", "4,599"], ";") == ","
     assert guess_decimal_mark(["1,234", "5"], ";") == ","  # nothing proven: semicolon files use commas
     assert guess_decimal_mark(["1,234", "5"], ",") == "."
+
+
+def test_json_fields_are_exact() -> None:
+    import json
+
+    fill = load("acar/adamjhowell_acar_5.4.3_export_excerpt_from_README.csv", currency="USD").rows[0]
+    as_json = json.loads(json.dumps(fill.json_fields()))
+    assert {k: as_json[k] for k in ("filled_on", "filled_time", "odometer", "price_per_unit", "is_full", "notes")} == {
+        "filled_on": "2023-07-15",
+        "filled_time": "08:11:00",
+        "odometer": 106421,
+        "price_per_unit": "3.969",
+        "is_full": True,
+        "notes": None,
+    }
+
+
+def test_fuelly_sample_holds_fill_ups_saved_twice() -> None:
+    """Real data: lines 23/24 and 25/26 are one fill-up each, saved twice seconds apart (Fuelly shows
+    mpg 0 on the copy). Both are parsed: telling duplicates apart is the import batch's job."""
+    rows = by_line(load("fuelly/corynissen_fuelups_2013.csv", currency="USD"))
+    assert rows[23].fields == rows[24].fields
+    assert rows[25].fields == rows[26].fields
+    assert rows[23].fields["odometer"] == 62255

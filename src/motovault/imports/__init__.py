@@ -31,6 +31,8 @@ returns a `ParsedFile(format, vehicles, rows, problems)`:
   vehicle's units apply). Money always has a currency: the file's (a currency column, or a sign or code
   naming one currency written with the amount: '12,50 €', 'R$ 5', '5 USD'), else the `currency`
   argument.
+  `ParsedRow.json_fields()` gives the same fields as JSON values (ISO dates and times, Decimals
+  as exact strings).
 - `problems`: `Problem(line, field, rule, value)` for each value that could not be read; the row is
   still in `rows` with that field None, so a preview can show it, but it must not be committed as is.
   Rules: date_invalid, time_invalid, number_invalid, flag_unknown, unit_unknown, currency_unknown,
