@@ -398,7 +398,11 @@ def test_drivvo_in_each_language(language: str) -> None:
     assert {r.fields["currency"] for r in parsed.rows[:4]} == {"BRL"}
     assert expense.fields["currency"] == DRIVVO_EXPENSE_CURRENCY[language]
     # the reminder section is not imported, and says so for each of its lines
-    assert [(p.line, p.rule) for p in parsed.problems] == [(14, "not_imported")]
+    assert [(p.line, p.rule) for p in parsed.problems] == [(17, "not_imported")]
+    # the vehicle section describes the one vehicle the rows belong to
+    assert parsed.vehicles == [
+        VehicleRef("default", name="Uno", plate="ABC1D23", make="Fiat", model="Uno Way", year=2015)
+    ]
 
 
 def test_drivvo_languages_give_the_same_rows() -> None:
