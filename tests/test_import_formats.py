@@ -730,3 +730,37 @@ def test_fuelly_sample_holds_fill_ups_saved_twice() -> None:
     assert rows[23].fields == rows[24].fields
     assert rows[25].fields == rows[26].fields
     assert rows[23].fields["odometer"] == 62255
+
+
+@pytest.mark.parametrize(
+    ("data", "options", "message"),
+    [
+        (b"", {}, "empty.csv: the file is empty"),
+        (b"\xef\xbb\xbf\r\n\r\n", {}, "empty.csv: the file is empty"),
+        (
+            b"car_name,fuelup_date,gallons,price\ntruck,2014-07-07,20.72,3.66\n",
+            {"format": "fuelly"},
+            "Fuelly export: no odometer column (the header is: car_name, fuelup_date, gallons, price)",
+        ),
+        (b"PK\x03\x04broken", {}, "empty.csv: a damaged zip file (File is not a zip file)"),
+        (b"Date,Odometer\n1/1/2024,5\n", {"date_order": "dym"}, "--date-order dym: one of auto, mdy, dmy, ymd"),
+        (
+            b"Date,Odometer\n1/1/2024,5\n",
+            {"format": "fuelly", "mapping": {"read_on": "Date"}},
+            "a column mapping is for the generic format, not fuelly",
+        ),
+    ],
+)
+def test_whole_file_refusals(data: bytes, options: dict[str, object], message: str) -> None:
+    with pytest.raises(FormatError) as caught:
+        parse_file(data, filename="empty.csv", **options)  # type: ignore[arg-type]
+    assert str(caught.value) == message
+
+
+def test_an_explicit_date_order_reads_every_date_that_way() -> None:
+    data = b"Date,Odometer,Notes\n2024-03-10,1000,iso\n10/03/2024,1100,slashes\n"
+    ymd = parse_file(data, filename="odometerrecords.csv", date_order="ymd")
+    assert ymd.rows[0].fields["read_on"] == dt.date(2024, 3, 10)
+    assert ymd.problems == [Problem(3, "read_on", "date_invalid", "10/03/2024")]  # not year-first
+    dmy = parse_file(data, filename="odometerrecords.csv", date_order="dmy")
+    assert [r.fields["read_on"] for r in dmy.rows] == [dt.date(2024, 3, 10), dt.date(2024, 3, 10)]
