@@ -764,3 +764,26 @@ def test_an_explicit_date_order_reads_every_date_that_way() -> None:
     assert ymd.problems == [Problem(3, "read_on", "date_invalid", "10/03/2024")]  # not year-first
     dmy = parse_file(data, filename="odometerrecords.csv", date_order="dmy")
     assert [r.fields["read_on"] for r in dmy.rows] == [dt.date(2024, 3, 10), dt.date(2024, 3, 10)]
+
+
+def test_acar_service_and_expense_record_sections() -> None:
+    data = (
+        b'Service Records\n"Vehicle","Date","Odometer Reading","Services","Total Cost","Place Name"\n'
+        b'"Altima","3/14/2022","91,000","Tire Rotation","$25.00","Discount Tire"\n\n'
+        b'Expense Records\n"Vehicle","Date","Odometer Reading","Type","Expenses","Total Cost"\n'
+        b'"Altima","3/20/2022","91,200","Parking","Airport","$40.00"\n'
+    )
+    service, expense = parse_file(data, filename="acar.csv", currency="USD").rows
+    assert (service.kind, service.fields["description"], service.fields["cost"], service.fields["odometer"]) == (
+        "service",
+        "Tire Rotation",
+        D("25.00"),
+        91000,
+    )
+    assert service.fields["service_location"] == "Discount Tire"
+    assert (expense.kind, expense.fields["category"], expense.fields["description"], expense.fields["amount"]) == (
+        "expense",
+        "Parking",
+        "Airport",
+        D("40.00"),
+    )
