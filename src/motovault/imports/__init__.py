@@ -28,11 +28,17 @@ returns a `ParsedFile(format, vehicles, rows, problems)`:
       add their own keys (LubeLogger supplies: part_number, supplier, quantity; Fuelio reminders:
       remind_on, remind_odometer).
   An odometer of 0 is None ("not recorded"); units are None when the file does not say (the
-  vehicle's units apply). Money always has a currency: the file's, else the `currency` argument.
+  vehicle's units apply). Money always has a currency: the file's (a currency column, or a sign or code
+  naming one currency written with the amount: '12,50 €', 'R$ 5', '5 USD'), else the `currency`
+  argument.
+  `ParsedRow.json_fields()` gives the same fields as JSON values (ISO dates and times, Decimals
+  as exact strings).
 - `problems`: `Problem(line, field, rule, value)` for each value that could not be read; the row is
   still in `rows` with that field None, so a preview can show it, but it must not be committed as is.
   Rules: date_invalid, time_invalid, number_invalid, flag_unknown, unit_unknown, currency_unknown,
-  required, too_many_values, vehicle_unknown, code_unknown.
+  currency_mismatch (an amount whose sign names another currency than the row's), fuel_type_unknown,
+  code_unknown, required, too_many_values, not_imported (a row of a section
+  motovault has no table for, e.g. aCar trips: line and section title).
 
 `FormatError` (a MotovaultError, one line) refuses a whole file: unknown format; dates that read
 both ways with nothing in the file to settle them (the message names them and says to pass

@@ -5,7 +5,8 @@ one record type alone (a flat Fill-Up or Event Records file).
 Numbers carry thousands separators and currency signs ("106,421", "$3.969"); both the unit price
 and the total are given; `Partial Fill-Up?` / `Previously Missed Fill-Ups?` are Yes/No. The
 Metadata's `Date Format` (M/d/yyyy, d/M/yyyy, ...) settles dates that read both ways. Events of
-type Service are maintenance, other events are expenses. Trip records are not imported: each trip
+type Service are maintenance, other events are expenses (and so are the rows of `Service Records` /
+`Expense Records` sections, as older versions wrote them). Trip records are not imported: each trip
 row gets a `not_imported` problem so that the preview shows it.
 """
 
@@ -14,7 +15,7 @@ from __future__ import annotations
 from typing import Literal
 
 from .columns import Columns, has_all, norm
-from .draft import Draft, finish
+from .draft import Draft, finish, overflow
 from .model import FormatError, ParsedFile, Problem, VehicleRef
 from .options import Options
 from .text import Table, read_records, sections, single_table, sniff_delimiter
@@ -34,7 +35,9 @@ FILL_UP = COMMON | {
     "partial": ("Partial Fill-Up?", "Partial Fill-Up"), "missed": ("Previously Missed Fill-Ups?", "Missed Fill-Up"),
     "category": ("Fuel Category",), "fuel": ("Fuel Type",), "brand": ("Fuel Brand",),
 }  # fmt: skip
-EVENT = COMMON | {"type": ("Type",), "subtypes": ("Sub Types", "Subtypes"), "place": ("Place Name",)}
+EVENT = COMMON | {
+    "type": ("Type",), "subtypes": ("Sub Types", "Subtypes", "Services", "Expenses"), "place": ("Place Name",),
+}  # fmt: skip
 
 _TITLES = {"metadata", "vehicles"}
 
@@ -46,7 +49,7 @@ def _title(cells: list[str]) -> str | None:
 
 
 def looks_like(header: list[str]) -> bool:
-    return norm(header[0]) == "metadata" if len(header) == 1 else has_all(header, "Odometer Reading", "Date")
+    return _title(header) is not None if len(header) == 1 else has_all(header, "Odometer Reading", "Date")
 
 
 def _date_hint(table: Table) -> Literal["mdy", "dmy", "ymd"] | None:
@@ -107,19 +110,19 @@ def _fill_ups(table: Table, drafts: list[Draft]) -> None:
         drafts.append(d)
 
 
-def _events(table: Table, drafts: list[Draft]) -> None:
+def _events(table: Table, drafts: list[Draft], forced: Literal["service", "expense"] | None = None) -> None:
+    """Event records (Type: Service or another type), or a Service / Expense Records section."""
     cols = Columns(table.header, EVENT)
-    cols.require("date", "type", what="aCar event records")
+    cols.require("date", *(() if forced else ("type",)), what=f"aCar {table.title or 'event records'}")
     for line, cells in table.records:
-        service = norm(cols.get(cells, "type")) == "service"
+        service = forced == "service" or (forced is None and norm(cols.get(cells, "type")) == "service")
         d = _common(line, cells, cols, "service" if service else "expense")
         d.numbers["cost" if service else "amount"] = cols.get(cells, "total")
+        d.text("description", cols.get(cells, "subtypes"))
         if service:
-            d.text("description", cols.get(cells, "subtypes"))
             d.text("service_location", cols.get(cells, "place"))
         else:
             d.values["category"] = cols.get(cells, "type") or None
-            d.text("description", cols.get(cells, "subtypes"))
         drafts.append(d)
 
 
@@ -128,8 +131,6 @@ def _common(line: int, cells: list[str], cols: Columns, kind: Literal["fuel", "s
     d.numbers["odometer"] = cols.get(cells, "odometer")
     d.unit("odometer_unit", cols.get(cells, "distance_unit"), "distance")
     d.text("notes", cols.get(cells, "notes"))
-    if len(cells) > len(cols.header):
-        d.problems.append(Problem(line, "", "too_many_values", f"{len(cells)} values, {len(cols.header)} columns"))
     return d
 
 
@@ -154,6 +155,8 @@ def parse(text: str, opts: Options) -> ParsedFile:
             _fill_ups(table, drafts)
         elif title.startswith("event") or (not title and has_all(table.header, "Type")):
             _events(table, drafts)
+        elif title.startswith(("service", "expense")):
+            _events(table, drafts, "service" if title.startswith("service") else "expense")
         elif not title:
             raise FormatError("aCar file: neither fill-up nor event records (no Volume or Type column)")
         else:
@@ -163,5 +166,6 @@ def parse(text: str, opts: Options) -> ParsedFile:
         key = row.vehicle_key
         if key not in vehicles:
             vehicles[key] = VehicleRef(key, name=None if key == "default" else key)
-    problems = sorted(problems + skipped, key=lambda p: p.line)
+    read = [t for t in tables if norm(t.title) not in ("metadata", "vehicles")]
+    problems = sorted(problems + skipped + overflow(read), key=lambda p: p.line)
     return ParsedFile("acar", list(vehicles.values()), rows, problems)

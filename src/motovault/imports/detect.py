@@ -6,12 +6,11 @@ import io
 import re
 import zipfile
 from collections.abc import Callable
-from dataclasses import replace
 
 from . import acar, drivvo, fuelio, fuelly, generic, lubelogger, spritmonitor
 from .columns import has_any
 from .draft import MONEY
-from .model import FormatError, ParsedFile, ParsedRow
+from .model import FormatError, ParsedFile
 from .options import Options
 from .text import decode, normalize_newlines, read_records, section_title, sniff_delimiter
 from .values import DateOrder
@@ -92,12 +91,9 @@ def _with_currency(parsed: ParsedFile, currency: str | None, filename: str) -> P
         raise FormatError(
             f"{filename}: the file has costs but does not say their currency; pass --currency (e.g. --currency USD)"
         )
-    rows: list[ParsedRow] = []
-    for row in parsed.rows:
-        if row.fields.get("currency") is None and any(row.fields.get(k) is not None for k in MONEY):
-            row = replace(row, fields={**row.fields, "currency": currency})
-        rows.append(row)
-    return replace(parsed, rows=rows)
+    for row in needs:
+        row.fields["currency"] = currency  # the rows' dicts are ours until the file is returned
+    return parsed
 
 
 def parse_file(

@@ -13,6 +13,7 @@ from typing import Literal
 
 from . import values
 from .model import Kind, ParsedRow, Problem
+from .text import Table
 from .values import DateOrder, Unreadable
 
 #: the keys of `ParsedRow.fields` for each kind (see the package docstring)
@@ -91,6 +92,17 @@ class Draft:
             self.values[name] = text.strip()
 
 
+def overflow(tables: Iterable[Table]) -> list[Problem]:
+    """A `too_many_values` problem for each record with filled cells past its header (empty trailing
+    cells, as some exports write, are fine; a short record reads its missing cells as empty)."""
+    return [
+        Problem(line, "", "too_many_values", f"{len(cells)} values, {len(t.header)} columns")
+        for t in tables
+        for line, cells in t.records
+        if any(cells[len(t.header) :])
+    ]
+
+
 def number_texts(drafts: Iterable[Draft]) -> list[str]:
     return [t for d in drafts for t in d.numbers.values() if t]
 
@@ -132,7 +144,10 @@ def finish(
             found.append(
                 Problem(d.line, time_key if exc.rule == "time_invalid" and time_key else date_key, exc.rule, bad)
             )
+        signs: dict[str, str] = {}
         for name, text in d.numbers.items():
+            if name in MONEY and (code := values.sign_currency(text)):
+                signs[name] = code
             try:
                 number = values.parse_number(text, mark)
             except Unreadable as exc:
@@ -143,6 +158,12 @@ def finish(
                 fields[name] = None if number is None or number == 0 else values.whole_number(number)
             else:
                 fields[name] = number
+        for name, code in signs.items():
+            # an amount written with its currency ('12,50 €') says the row's currency
+            if fields["currency"] is None:
+                fields["currency"] = code
+            elif fields["currency"] != code:
+                found.append(Problem(d.line, name, "currency_mismatch", d.numbers[name]))
         rows.append(ParsedRow(d.line, d.vehicle_key, d.kind, fields))
         problems += found
     return rows, problems

@@ -1,7 +1,8 @@
 """Drivvo CSV export: one file in `##` sections (refuelling, service, expense, ...), headers and
 section titles in the phone's language. Read in English, Portuguese, Spanish, Russian and Italian.
 
-A section is recognised by its header (a volume column: refuelling; a service type: service; an
+A vehicle section (`## Vehicle`, `## Veículo`, ...: name, make, model, year, plate) describes the
+vehicle. A record section is recognised by its header (a volume column: refuelling; a service type: service; an
 expense type: expense), else by its title. Drivvo writes no currency and no missed flag; the full
 tank flag is its own yes/no in the phone's language. Sections without records for motovault
 (reminders, routes, checklists, incomes) give each of their rows a `not_imported` problem.
@@ -9,8 +10,10 @@ tank flag is its own yes/no in the phone's language. Sections without records fo
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from .columns import Columns, has_any, norm
-from .draft import Draft, finish
+from .draft import Draft, finish, overflow
 from .model import FormatError, Kind, ParsedFile, Problem, VehicleRef
 from .options import Options
 from .text import Table, read_records, section_title, sections, sniff_delimiter
@@ -47,6 +50,16 @@ EXPENSE: dict[str, tuple[str, ...]] = COMMON | {
     "type": ("Type of expense", "Expense type", "Expense", "Tipo de despesa", "Despesa", "Tipo de gasto", "Gasto",
              "Тип расхода", "Расход", "Tipo di spesa", "Spesa"),
 }  # fmt: skip
+VEHICLE: dict[str, tuple[str, ...]] = {
+    "name": ("Name", "Vehicle", "Nome", "Nombre", "Название", "Имя"),
+    "make": ("Make", "Brand", "Manufacturer", "Marca", "Марка", "Производитель"),
+    "model": ("Model", "Modelo", "Модель", "Modello"),
+    "year": ("Year", "Model year", "Ano", "Año", "Год", "Anno"),
+    "plate": ("License plate", "Plate", "Placa", "Matrícula", "Госномер", "Номер", "Targa"),
+    "vin": ("VIN", "Chassi", "Chasis", "Telaio"),
+}  # fmt: skip
+VEHICLE_TITLES = ("Vehicle", "Vehicles", "Veículo", "Veículos", "Vehículo", "Vehículos", "Автомобиль", "Автомобили",
+                  "Veicolo", "Veicoli")  # fmt: skip
 TITLES: dict[str, tuple[str, ...]] = {
     "fuel": ("Refuelling", "Refueling", "Refuellings", "Abastecimento", "Abastecimentos", "Repostaje", "Repostajes",
              "Abastecimiento", "Заправка", "Заправки", "Rifornimento", "Rifornimenti"),
@@ -59,6 +72,10 @@ TITLES: dict[str, tuple[str, ...]] = {
 
 def _kind(table: Table) -> str | None:
     header = table.header
+    if norm(table.title) in {norm(t) for t in VEHICLE_TITLES} or (
+        not has_any(header, *COMMON["date"]) and has_any(header, *VEHICLE["plate"], *VEHICLE["make"])
+    ):
+        return "vehicle"
     if has_any(header, *FUEL["volume"]) and has_any(header, *FUEL["full"], *FUEL["fuel"]):
         return "fuel"
     if has_any(header, *SERVICE["type"]) and not has_any(header, *EXPENSE["type"]):
@@ -69,15 +86,49 @@ def _kind(table: Table) -> str | None:
     return next((kind for kind, names in TITLES.items() if title in {norm(n) for n in names}), None)
 
 
+def _vehicles(table: Table) -> list[VehicleRef]:
+    cols = Columns(table.header, VEHICLE)
+    out = []
+    for _line, cells in table.records:
+        year = cols.get(cells, "year")
+        out.append(
+            VehicleRef(
+                cols.get(cells, "name") or "default",
+                name=cols.get(cells, "name") or None,
+                vin=cols.get(cells, "vin") or None,
+                plate=cols.get(cells, "plate") or None,
+                make=cols.get(cells, "make") or None,
+                model=cols.get(cells, "model") or None,
+                year=int(year) if year.isdigit() else None,
+            )  # fmt: skip
+        )
+    return out
+
+
+def _match(described: list[VehicleRef], keys: list[str]) -> list[VehicleRef]:
+    """The vehicles of the file: those its vehicle section describes (one described vehicle is the
+    one rows without a vehicle column belong to), then any other name the rows give."""
+    if len(described) == 1 and set(keys) <= {"default"}:
+        described = [replace(described[0], key="default")]
+    out = {v.key: v for v in described}
+    for key in keys:
+        out.setdefault(key, VehicleRef(key, name=None if key == "default" else key))
+    return list(out.values()) or [VehicleRef("default")]
+
+
 def parse(text: str, opts: Options) -> ParsedFile:
     delimiter = sniff_delimiter([line for line in text.splitlines() if not line.lstrip('"').startswith("#")][:20])
     tables = sections(read_records(text, delimiter), section_title)
     drafts: list[Draft] = []
     skipped: list[Problem] = []
+    described: list[VehicleRef] = []
     for table in tables:
         kind = _kind(table)
         if kind is None:
             skipped += [Problem(line, "", "not_imported", table.title) for line, _cells in table.records]
+            continue
+        if kind == "vehicle":
+            described += _vehicles(table)
             continue
         cols = Columns(table.header, {"fuel": FUEL, "service": SERVICE, "expense": EXPENSE}[kind])
         cols.require("date", what=f"Drivvo section {table.title}")
@@ -107,6 +158,6 @@ def parse(text: str, opts: Options) -> ParsedFile:
         raise FormatError("Drivvo file: no refuelling, service or expense section")
     drafts.sort(key=lambda d: d.line)
     rows, problems = finish(drafts, delimiter=delimiter, date_order=opts.date_order)
-    keys = dict.fromkeys(r.vehicle_key for r in rows)
-    vehicles = [VehicleRef(k, name=None if k == "default" else k) for k in keys] or [VehicleRef("default")]
-    return ParsedFile("drivvo", vehicles, rows, sorted(problems + skipped, key=lambda p: p.line))
+    vehicles = _match(described, [r.vehicle_key for r in rows])
+    read = [t for t in tables if _kind(t) not in (None, "vehicle")]
+    return ParsedFile("drivvo", vehicles, rows, sorted(problems + skipped + overflow(read), key=lambda p: p.line))

@@ -19,7 +19,7 @@ from decimal import Decimal
 from typing import Literal
 
 from .columns import Columns, norm
-from .draft import Draft, finish
+from .draft import Draft, finish, overflow
 from .model import FormatError, ParsedFile, Problem, VehicleRef
 from .options import Options
 from .text import Table, read_records, section_title, sections
@@ -200,4 +200,5 @@ def parse(text: str, opts: Options) -> ParsedFile:
     drafts.sort(key=lambda d: d.line)
     rows, problems = finish(drafts, delimiter=",", date_order=opts.date_order, date_hint=car.date_hint(),
                             decimal_mark=".")  # fmt: skip
-    return ParsedFile("fuelio", [car.ref()], rows, problems)
+    read = [tables[name] for name in ("log", "costs") if name in tables]
+    return ParsedFile("fuelio", [car.ref()], rows, sorted(problems + overflow(read), key=lambda p: p.line))

@@ -7,7 +7,7 @@ follow the columns: miles / mpg -> mi, kilometers -> km; gallons -> US gallons, 
 from __future__ import annotations
 
 from .columns import Columns, has_any, norm
-from .draft import Draft, finish
+from .draft import Draft, finish, overflow
 from .model import ParsedFile, VehicleRef
 from .options import Options
 from .text import read_records, single_table, sniff_delimiter
@@ -68,4 +68,6 @@ def parse(text: str, opts: Options) -> ParsedFile:
         d.text("notes", cols.get(cells, "notes"))
         drafts.append(d)
     rows, problems = finish(drafts, delimiter=delimiter, date_order=opts.date_order)
-    return ParsedFile("fuelly", list(vehicles.values()), rows, problems)
+    return ParsedFile(
+        "fuelly", list(vehicles.values()), rows, sorted(problems + overflow([table]), key=lambda p: p.line)
+    )

@@ -10,7 +10,7 @@ date order are detected as for every format.
 from __future__ import annotations
 
 from .columns import Columns
-from .draft import FIELDS, NUMBERS, Draft, finish
+from .draft import FIELDS, NUMBERS, Draft, finish, overflow
 from .model import FormatError, Kind, ParsedFile, Problem, VehicleRef
 from .options import Options
 from .text import read_records, single_table, sniff_delimiter
@@ -76,4 +76,4 @@ def parse(text: str, opts: Options) -> ParsedFile:
     rows, problems = finish(drafts, delimiter=delimiter, date_order=opts.date_order)
     keys = dict.fromkeys(r.vehicle_key for r in rows)
     vehicles = [VehicleRef(k, name=None if k == "default" else k) for k in keys] or [VehicleRef("default")]
-    return ParsedFile("generic", vehicles, rows, problems)
+    return ParsedFile("generic", vehicles, rows, sorted(problems + overflow([table]), key=lambda p: p.line))

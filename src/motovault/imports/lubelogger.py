@@ -13,10 +13,10 @@ from __future__ import annotations
 import re
 
 from .columns import Columns, has_any, norm
-from .draft import Draft, finish
+from .draft import Draft, finish, overflow
 from .model import FormatError, Kind, ParsedFile, VehicleRef
 from .options import Options
-from .text import read_records, single_table
+from .text import read_records, single_table, sniff_delimiter
 
 ALIASES: dict[str, tuple[str, ...]] = {
     "date": ("Date", "DateCreated"),
@@ -84,7 +84,7 @@ def record_type(header: list[str], opts: Options) -> str:
 
 
 def parse(text: str, opts: Options) -> ParsedFile:
-    delimiter = "," if text.count(",") >= text.count(";") else ";"
+    delimiter = sniff_delimiter(text.splitlines()[:20])
     table = single_table(read_records(text, delimiter))
     kind_name = record_type(table.header, opts)
     kind: Kind = "expense" if kind_name == "supply" else kind_name  # type: ignore[assignment]
@@ -121,4 +121,6 @@ def parse(text: str, opts: Options) -> ParsedFile:
                     d.text(key, cols.get(cells, key))
         drafts.append(d)
     rows, problems = finish(drafts, delimiter=delimiter, date_order=opts.date_order)
-    return ParsedFile("lubelogger", [VehicleRef("default")], rows, problems)
+    return ParsedFile(
+        "lubelogger", [VehicleRef("default")], rows, sorted(problems + overflow([table]), key=lambda p: p.line)
+    )

@@ -9,6 +9,7 @@ the line, the field, the rule and the value as written).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date, time
 from decimal import Decimal
 from typing import Literal
 
@@ -49,6 +50,19 @@ class ParsedRow:
     vehicle_key: str
     kind: Kind
     fields: dict[str, object]
+
+    def json_fields(self) -> dict[str, object]:
+        """The fields as JSON values (for a jsonb staging column, or PostgREST): dates and times in
+        ISO 8601, Decimals as strings (exact: '3.969', never a float)."""
+        out: dict[str, object] = {}
+        for key, value in self.fields.items():
+            if isinstance(value, date | time):
+                out[key] = value.isoformat()
+            elif isinstance(value, Decimal):
+                out[key] = str(value)
+            else:
+                out[key] = value
+        return out
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ interval ending there, so missed_previous); words (voll, teil, full, partial) ar
 from __future__ import annotations
 
 from .columns import Columns, has_any
-from .draft import Draft, finish
+from .draft import Draft, finish, overflow
 from .model import ParsedFile, Problem, VehicleRef
 from .options import Options
 from .text import read_records, single_table
@@ -69,4 +69,6 @@ def parse(text: str, opts: Options) -> ParsedFile:
         d.text("notes", cols.get(cells, "notes"))
         drafts.append(d)
     rows, problems = finish(drafts, delimiter=";", date_order=opts.date_order, date_hint="dmy", decimal_mark=",")
-    return ParsedFile("spritmonitor", [VehicleRef("default")], rows, problems)
+    return ParsedFile(
+        "spritmonitor", [VehicleRef("default")], rows, sorted(problems + overflow([table]), key=lambda p: p.line)
+    )

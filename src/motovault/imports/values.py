@@ -36,11 +36,14 @@ _ISO = re.compile(r"^[A-Za-z]{3}$")
 _BLANKS = str.maketrans("", "", " \u00a0\u202f\u2009'’")
 _GROUPED = {",": re.compile(r"^\d{1,3}(,\d{3})+$"), ".": re.compile(r"^\d{1,3}(\.\d{3})+$")}
 _PLAIN = re.compile(r"^\d+$")
+_FAST = {".": re.compile(r"\d+(?:\.\d+)?"), ",": re.compile(r"\d+(?:,\d+)?")}
 
 
 def strip_currency(text: str) -> str:
     """'$3.969' -> '3.969', '12,50 €' -> '12,50', 'EUR 5' -> '5'; anything else is left for the number check."""
     s = text.strip()
+    if not s or (s[-1].isdigit() and (s[0].isdigit() or s[0] in "+-.,")):
+        return s  # the common case: nothing around the number
     changed = True
     while changed and s:
         changed = False
@@ -60,6 +63,26 @@ def strip_currency(text: str) -> str:
         if head and _ISO.match(tail):
             s, changed = head.strip(), True
     return s
+
+
+#: signs and words that name one currency only ('$', 'kr', '¥' name several and are never taken for one)
+_SIGNS = {
+    "€": "EUR", "£": "GBP", "₽": "RUB", "руб": "RUB", "руб.": "RUB", "р.": "RUB", "zł": "PLN", "zl": "PLN",
+    "r$": "BRL", "₹": "INR", "₺": "TRY", "₴": "UAH", "kč": "CZK", "ft": "HUF", "₩": "KRW", "₪": "ILS",
+}  # fmt: skip
+
+
+def sign_currency(text: str) -> str | None:
+    """The currency an amount's sign or code names: '12,50 €' -> 'EUR', 'R$ 5' -> 'BRL', '5 USD' -> 'USD';
+    '$3.969', '5 kr' and '5' -> None."""
+    number = strip_currency(text)
+    if not number or number == text.strip():
+        return None
+    at = text.find(number)
+    residue = (text[:at] + text[at + len(number) :]).strip()
+    if _ISO.match(residue):
+        return residue.upper()
+    return _SIGNS.get(residue.casefold())
 
 
 def decimal_evidence(text: str) -> str | None:
@@ -94,7 +117,10 @@ def parse_number(text: str, decimal_mark: str = ".") -> Decimal | None:
     A lone mark followed by exactly three digits ('1,234') is read with the file's decimal mark.
     Empty text is None. Raises Unreadable('number_invalid') for anything else.
     """
-    s = strip_currency(text)
+    plain = text.strip()
+    if _FAST[decimal_mark].fullmatch(plain):
+        return Decimal(plain.replace(",", "."))  # the common case, read as the slow path would
+    s = strip_currency(plain)
     if not s:
         return None
     sign = ""
@@ -214,7 +240,7 @@ def settle_date_order(
         return DateReader(requested)
     day_first: list[str] = []
     month_first: list[str] = []
-    ambiguous: list[str] = []
+    ambiguous: dict[str, None] = {}  # ordered, and fast to test
     for raw in values:
         m = _NUMERIC_DATE.match(raw.strip())
         if not m or m.group(2) == ".":
@@ -224,8 +250,8 @@ def settle_date_order(
             day_first.append(raw.strip())
         elif b > 12 >= a:
             month_first.append(raw.strip())
-        elif a != b and raw.strip() not in ambiguous:
-            ambiguous.append(raw.strip())
+        elif a != b:
+            ambiguous.setdefault(raw.strip())
     if day_first and month_first:
         raise FormatError(
             f"dates disagree: {day_first[0]} is day-first but {month_first[0]} is month-first; "
@@ -237,7 +263,8 @@ def settle_date_order(
         return DateReader("mdy")
     if hint is not None or not ambiguous:
         return DateReader(hint or "dmy")
-    shown = ", ".join(ambiguous[:3]) + (f" and {len(ambiguous) - 3} more" if len(ambiguous) > 3 else "")
+    first = list(ambiguous)[:3]
+    shown = ", ".join(first) + (f" and {len(ambiguous) - 3} more" if len(ambiguous) > 3 else "")
     raise FormatError(
         f"dates are ambiguous (month/day or day/month): {shown}; pass --date-order mdy or --date-order dmy"
     )
@@ -245,7 +272,7 @@ def settle_date_order(
 
 # --- flags, units, currencies ----------------------------------------------------------------------
 
-_TRUE = {"1", "true", "yes", "y", "x", "t", "sim", "s", "si", "sí", "да", "vero", "ja", "wahr", "oui", "on", "✓"}
+_TRUE = {"1", "true", "yes", "y", "x", "t", "sim", "s", "si", "sí", "sì", "да", "vero", "ja", "wahr", "oui", "on", "✓"}
 _FALSE = {"0", "false", "no", "n", "f", "não", "nao", "нет", "falso", "nein", "non", "off"}
 
 
@@ -293,9 +320,6 @@ def volume_unit(text: str) -> str | None:
     raise Unreadable("unit_unknown")
 
 
-_CURRENCY_SIGNS = {"€": "EUR", "£": "GBP", "₽": "RUB", "zł": "PLN", "r$": "BRL", "₹": "INR", "₺": "TRY", "₴": "UAH"}
-
-
 def currency_code(text: str) -> str | None:
     """'EUR', 'eur', '€' -> 'EUR'; '' -> None; '$' and other shared signs are Unreadable."""
     s = text.strip()
@@ -303,8 +327,8 @@ def currency_code(text: str) -> str | None:
         return None
     if _ISO.match(s):
         return s.upper()
-    if s.lower() in _CURRENCY_SIGNS:
-        return _CURRENCY_SIGNS[s.lower()]
+    if s.casefold() in _SIGNS:
+        return _SIGNS[s.casefold()]
     raise Unreadable("currency_unknown")
 
 
