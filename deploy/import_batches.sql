@@ -289,6 +289,22 @@ begin
             message = 'content: the file is empty',
             hint = 'Upload the file exported by the other app.';
     end if;
+    if lower(coalesce(start_import.date_order, 'auto')) not in ('auto', 'dmy', 'mdy', 'ymd') then
+        raise exception using
+            errcode = 'check_violation',
+            constraint = 'import_batches_date_order_known',
+            column = 'date_order',
+            message = format('date_order: %s is not one of auto, mdy, dmy, ymd', start_import.date_order),
+            hint = 'auto reads the order from the file; mdy is 5/30/2020, dmy is 30/5/2020.';
+    end if;
+    if start_import.currency is not null and upper(btrim(start_import.currency)) !~ '^[A-Z]{3}$' then
+        raise exception using
+            errcode = 'check_violation',
+            constraint = 'import_batches_currency_iso4217',
+            column = 'currency',
+            message = format('currency: %s is not an ISO 4217 code', start_import.currency),
+            hint = 'Three letters, e.g. EUR, USD, GBP.';
+    end if;
     digest := encode(sha256(bytes), 'hex');
     insert into app.import_files (sha256, content)
     values (digest, bytes)

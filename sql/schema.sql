@@ -2354,7 +2354,7 @@ COMMENT ON FUNCTION api.sign_up(email text, password text, display_name text) IS
 
 CREATE FUNCTION api.start_import(filename text, content text, format text DEFAULT 'auto'::text, date_order text DEFAULT 'auto'::text, currency text DEFAULT NULL::text, mapping jsonb DEFAULT NULL::jsonb, vehicle_id uuid DEFAULT NULL::uuid) RETURNS SETOF api.import_batches
     LANGUAGE plpgsql
-    AS $$
+    AS $_$
 declare
     bytes bytea;
     digest text;
@@ -2377,6 +2377,22 @@ begin
             message = 'content: the file is empty',
             hint = 'Upload the file exported by the other app.';
     end if;
+    if lower(coalesce(start_import.date_order, 'auto')) not in ('auto', 'dmy', 'mdy', 'ymd') then
+        raise exception using
+            errcode = 'check_violation',
+            constraint = 'import_batches_date_order_known',
+            column = 'date_order',
+            message = format('date_order: %s is not one of auto, mdy, dmy, ymd', start_import.date_order),
+            hint = 'auto reads the order from the file; mdy is 5/30/2020, dmy is 30/5/2020.';
+    end if;
+    if start_import.currency is not null and upper(btrim(start_import.currency)) !~ '^[A-Z]{3}$' then
+        raise exception using
+            errcode = 'check_violation',
+            constraint = 'import_batches_currency_iso4217',
+            column = 'currency',
+            message = format('currency: %s is not an ISO 4217 code', start_import.currency),
+            hint = 'Three letters, e.g. EUR, USD, GBP.';
+    end if;
     digest := encode(sha256(bytes), 'hex');
     insert into app.import_files (sha256, content)
     values (digest, bytes)
@@ -2390,7 +2406,7 @@ begin
     perform pg_notify('import_parse', '');
     return query select * from api.import_batches as b where b.id = batch;
 end
-$$;
+$_$;
 
 ALTER FUNCTION api.start_import(filename text, content text, format text, date_order text, currency text, mapping jsonb, vehicle_id uuid) OWNER TO motovault_owner;
 

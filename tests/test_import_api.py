@@ -258,8 +258,8 @@ def test_a_file_the_parser_refuses_fails_its_batch_naming_the_values(world: Worl
     [
         ({"content": "%%% not base64"}, ["content: not base64"]),
         ({"content": ""}, ["content: the file is empty"]),
-        ({"content": "YQ==", "date_order": "sideways"}, ["import_batches_date_order_known"]),
-        ({"content": "YQ==", "currency": "euro"}, ["import_batches_currency_iso4217"]),
+        ({"content": "YQ==", "date_order": "sideways"}, ["date_order: sideways is not one of auto, mdy, dmy, ymd"]),
+        ({"content": "YQ==", "currency": "euro"}, ["currency: euro is not an ISO 4217 code"]),
     ],
 )
 def test_bad_uploads_are_refused_with_the_field_and_rule(world: World, body: dict[str, str], words: list[str]) -> None:

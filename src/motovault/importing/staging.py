@@ -52,7 +52,7 @@ def staged(parsed: ParsedFile, filename: str) -> tuple[list[dict[str, Any]], lis
             "line": r.line,
             "vehicle_key": r.vehicle_key,
             "kind": r.kind,
-            "fields": {k: json_value(v) for k, v in r.fields.items() if v is not None},
+            "fields": {k: v for k, v in r.json_fields().items() if v is not None},
             "problems": problems.get(r.line),
         })
     for line, found in sorted(problems.items()):
