@@ -282,10 +282,61 @@ def test_batches_are_the_tenants_own(world: World) -> None:
         assert r.status_code == 404, (rpc, r.text)
     assert viewer.get("/import_batches", params={"id": f"eq.{batch['id']}"}).json()[0]["id"] == batch["id"]
     assert start(viewer, GAS.read_bytes(), "viewer.csv").status_code == 403
-    assert viewer.post("/rpc/commit_import", json={"batch_id": batch["id"]}).status_code in (403, 409)
+    assert viewer.post("/rpc/preview_import", json={"batch_id": batch["id"]}).status_code == 403
+    assert viewer.post("/rpc/confirm_import_vehicles", json={"batch_id": batch["id"]}).status_code == 403
     # the staging tables are written only by the RPCs: the views refuse direct writes
     r = w["member"].patch("/import_batches", params={"id": f"eq.{batch['id']}"}, json={"status": "committed"})
     assert r.status_code in (401, 403, 405), r.text
+
+
+def test_an_overlapping_later_export_creates_only_the_new_records(world: World) -> None:
+    w, member = world, world["member"]
+    r = member.post("/vehicles", json={"display_name": "Overlap", "odometer_unit": "mi"},
+                    headers={"Prefer": "return=representation", "Accept": "application/vnd.pgrst.object+json"})
+    car = r.json()["id"]
+    first = parsed(w, GAS.read_bytes(), "export-2020-06.csv", currency="USD", vehicle_id=car)
+    confirm(member, first["id"])
+    assert commit(member, first["id"]).status_code == 200
+    later = GAS.read_bytes() + b"\n6/20/2020,205301,10.5,23.10,True,False,\n"  # the sample ends without one
+    batch = parsed(w, later, "export-2020-07.csv", currency="USD", vehicle_id=car)
+    assert [(p["line"], p["status"]) for p in preview(member, batch["id"])] == [
+        (2, "duplicate"), (3, "duplicate"), (4, "create")]
+    confirm(member, batch["id"])
+    assert commit(member, batch["id"]).status_code == 200
+    assert live_fuel_logs(w, car) == 3
+
+
+def test_a_batch_whose_worker_died_is_parsed_by_the_next_one_once(world: World) -> None:
+    w = world
+    r = start(w["member"], GAS.read_bytes(), "lease.csv", currency="USD", vehicle_id=VAN)
+    batch = r.json()["id"]
+    with w["db"].connect(OWNER_ROLE) as conn:
+        conn.execute("set role vin_worker")
+        # a worker leases it and dies (its lease of 0 seconds has expired at once)
+        claimed = conn.execute("select batch_id from app.import_claim(10, 'dead', 0)").fetchall()
+        assert [str(c[0]) for c in claimed] == [batch]
+        assert w["worker"].drain() == 1, "the next worker reclaims it"
+        # the dead worker coming back cannot stage or fail it any more
+        assert conn.execute("select app.import_stage(%s, 'dead', 'x', '[]', '[]')", (batch,)).fetchone() == (False,)
+        assert conn.execute("select app.import_fail(%s, 'dead', 'late')", (batch,)).fetchone() == (False,)
+    rows = w["member"].get("/import_rows", params={"batch_id": f"eq.{batch}"}).json()
+    assert len(rows) == 2
+    assert w["member"].get("/import_batches", params={"id": f"eq.{batch}"}).json()[0]["status"] == "parsed"
+
+
+def test_the_progress_bar_draws_only_on_a_terminal() -> None:
+    import io
+
+    from motovault.importing.progress import Progress
+
+    quiet, shown = io.StringIO(), io.StringIO()
+    for stream, enabled in ((quiet, None), (shown, True)):
+        bar = Progress(stream, enabled)
+        bar.start("upload", 200)
+        bar.advance(100)
+        bar.finish()
+    assert quiet.getvalue() == "", "a pipe or file gets no bar"
+    assert "upload" in shown.getvalue() and " 50%" in shown.getvalue()
 
 
 @pytest.fixture
