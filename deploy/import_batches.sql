@@ -199,7 +199,9 @@ alter table app.import_rows
     add constraint import_rows_batch_fk foreign key (tenant_id, batch_id)
         references app.import_batches (tenant_id, id) on delete cascade;
 create index import_rows_batch_line_idx on app.import_rows (tenant_id, batch_id, line);
-create index import_rows_fingerprint_idx on app.import_rows (tenant_id, fingerprint) where status = 'created';
+-- one created record per fingerprint: two batches committing the same record at once cannot both create it
+create unique index import_rows_one_created_per_fingerprint on app.import_rows (tenant_id, fingerprint)
+    where status = 'created';
 select app.enable_tenant_rules('app.import_rows');
 
 -- the api -----------------------------------------------------------------------------------------

@@ -7683,7 +7683,7 @@ CREATE INDEX import_batches_vehicle_fk_idx ON app.import_batches USING btree (te
 
 CREATE INDEX import_rows_batch_line_idx ON app.import_rows USING btree (tenant_id, batch_id, line);
 
-CREATE INDEX import_rows_fingerprint_idx ON app.import_rows USING btree (tenant_id, fingerprint) WHERE (status = 'created'::text);
+CREATE UNIQUE INDEX import_rows_one_created_per_fingerprint ON app.import_rows USING btree (tenant_id, fingerprint) WHERE (status = 'created'::text);
 
 CREATE INDEX import_vehicles_created_vehicle_fk_idx ON app.import_vehicles USING btree (tenant_id, created_vehicle_id) WHERE (created_vehicle_id IS NOT NULL);
 
