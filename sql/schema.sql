@@ -276,6 +276,114 @@ ALTER FUNCTION app.uuid_v7() OWNER TO motovault_owner;
 
 COMMENT ON FUNCTION app.uuid_v7() IS 'A version 7 (time-ordered) UUID: 48-bit millisecond timestamp, then random bits.';
 
+CREATE TABLE app.import_batches (
+    tenant_id uuid DEFAULT app.current_tenant_id() NOT NULL,
+    id uuid DEFAULT app.uuid_v7() NOT NULL,
+    filename text NOT NULL,
+    file_sha256 text NOT NULL,
+    format text DEFAULT 'auto'::text NOT NULL,
+    date_order text DEFAULT 'auto'::text NOT NULL,
+    currency text,
+    mapping jsonb,
+    vehicle_id uuid,
+    status text DEFAULT 'queued'::text NOT NULL,
+    detected_format text,
+    error text,
+    attempts integer DEFAULT 0 NOT NULL,
+    lease_until timestamp with time zone,
+    leased_by text,
+    finished_at timestamp with time zone,
+    confirmed_at timestamp with time zone,
+    committed_at timestamp with time zone,
+    undone_at timestamp with time zone,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    created_by uuid,
+    updated_by uuid,
+    deleted_at timestamp with time zone,
+    CONSTRAINT import_batches_attempts_not_negative CHECK ((attempts >= 0)),
+    CONSTRAINT import_batches_committed_at_when_committed CHECK (((status = ANY (ARRAY['committed'::text, 'undone'::text])) = (committed_at IS NOT NULL))),
+    CONSTRAINT import_batches_currency_iso4217 CHECK ((currency ~ '^[A-Z]{3}$'::text)),
+    CONSTRAINT import_batches_date_order_known CHECK ((date_order = ANY (ARRAY['auto'::text, 'dmy'::text, 'mdy'::text, 'ymd'::text]))),
+    CONSTRAINT import_batches_failed_has_error CHECK (((status <> 'failed'::text) OR (error IS NOT NULL))),
+    CONSTRAINT import_batches_filename_length CHECK (((char_length(filename) >= 1) AND (char_length(filename) <= 255))),
+    CONSTRAINT import_batches_finished_at_when_parsed CHECK (((status = ANY (ARRAY['queued'::text, 'parsing'::text])) = (finished_at IS NULL))),
+    CONSTRAINT import_batches_format_shape CHECK ((format ~ '^[a-z][a-z0-9_]{0,39}$'::text)),
+    CONSTRAINT import_batches_mapping_object CHECK (((mapping IS NULL) OR (jsonb_typeof(mapping) = 'object'::text))),
+    CONSTRAINT import_batches_parsing_has_lease CHECK (((status <> 'parsing'::text) OR ((lease_until IS NOT NULL) AND (leased_by IS NOT NULL)))),
+    CONSTRAINT import_batches_status_known CHECK ((status = ANY (ARRAY['queued'::text, 'parsing'::text, 'parsed'::text, 'failed'::text, 'committed'::text, 'undone'::text]))),
+    CONSTRAINT import_batches_undone_at_when_undone CHECK (((status = 'undone'::text) = (undone_at IS NOT NULL)))
+);
+
+ALTER TABLE ONLY app.import_batches FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE app.import_batches OWNER TO motovault_owner;
+
+COMMENT ON TABLE app.import_batches IS 'One uploaded file to import: its options, and its state queued -> parsing (leased by a worker) -> parsed or failed -> committed -> undone. finished_at is when parsing ended (the hook for events).';
+
+COMMENT ON COLUMN app.import_batches.vehicle_id IS 'The vehicle chosen at upload: every record of the file goes to it.';
+
+COMMENT ON COLUMN app.import_batches.confirmed_at IS 'When a member confirmed the vehicles (api.confirm_import_vehicles); commit needs it.';
+
+CREATE VIEW api.import_batches WITH (security_invoker='true') AS
+ SELECT b.tenant_id,
+    b.id,
+    b.filename,
+    b.file_sha256,
+    b.format,
+    b.detected_format,
+    b.date_order,
+    b.currency,
+    b.mapping,
+    b.vehicle_id,
+    b.status,
+    b.error,
+    b.finished_at,
+    b.confirmed_at,
+    b.committed_at,
+    b.undone_at,
+    b.created_at,
+    b.updated_at,
+    b.created_by,
+    b.updated_by
+   FROM app.import_batches b
+  WHERE (b.deleted_at IS NULL);
+
+ALTER TABLE api.import_batches OWNER TO motovault_owner;
+
+COMMENT ON VIEW api.import_batches IS 'Import batches of the active tenant (rpc/start_import uploads one). status: queued, parsing, parsed (rpc/preview_import, rpc/confirm_import_vehicles, rpc/commit_import), failed (error says why), committed (rpc/undo_import), undone. DELETE moves a batch to import_batches_trash.';
+
+COMMENT ON COLUMN api.import_batches.format IS 'The format asked for: auto (detected) or a format name (docs/imports.md).';
+
+COMMENT ON COLUMN api.import_batches.detected_format IS 'The format the parser read the file as.';
+
+COMMENT ON COLUMN api.import_batches.date_order IS 'auto, dmy, mdy or ymd: how ambiguous dates such as 5/8/2020 are read.';
+
+COMMENT ON COLUMN api.import_batches.currency IS 'ISO 4217 currency of the file''s amounts, when the file does not say.';
+
+COMMENT ON COLUMN api.import_batches.mapping IS 'Generic CSV: which column holds which motovault field.';
+
+COMMENT ON COLUMN api.import_batches.vehicle_id IS 'The vehicle chosen at upload: every record of the file goes to it.';
+
+COMMENT ON COLUMN api.import_batches.error IS 'Why parsing failed (status failed), naming the values.';
+
+COMMENT ON COLUMN api.import_batches.finished_at IS 'When parsing ended (status parsed or failed).';
+
+COMMENT ON COLUMN api.import_batches.confirmed_at IS 'When a member confirmed the vehicles; commit needs it.';
+
+CREATE FUNCTION api.commit_import(batch_id uuid, skip_errors boolean DEFAULT false) RETURNS SETOF api.import_batches
+    LANGUAGE plpgsql
+    AS $$
+begin
+    perform app.import_apply(commit_import.batch_id, true, coalesce(commit_import.skip_errors, false));
+    return query select * from api.import_batches as b where b.id = commit_import.batch_id;
+end
+$$;
+
+ALTER FUNCTION api.commit_import(batch_id uuid, skip_errors boolean) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION api.commit_import(batch_id uuid, skip_errors boolean) IS 'Imports a parsed, confirmed batch: all or nothing (409 naming the first refused line, nothing written), or with skip_errors => true every line but the refused ones (status skipped). Duplicates of earlier imports are not created again; tax and expense rows are not imported by this version (status unsupported).';
+
 CREATE TABLE app.maintenance (
     tenant_id uuid DEFAULT app.current_tenant_id() NOT NULL,
     id uuid DEFAULT app.uuid_v7() NOT NULL,
@@ -424,6 +532,141 @@ $$;
 ALTER FUNCTION api.complete_maintenance(id uuid, completed_on date, odometer integer, cost numeric, currency text, service_location text, notes text) OWNER TO motovault_owner;
 
 COMMENT ON FUNCTION api.complete_maintenance(id uuid, completed_on date, odometer integer, cost numeric, currency text, service_location text, notes text) IS 'Completes a scheduled maintenance item in one call: records it (date, odometer, cost, currency, location, notes) and, when it recurs, creates the next occurrence. Returns the completed record and the next occurrence. 404 unknown id, 409 already completed.';
+
+CREATE TABLE app.import_vehicles (
+    tenant_id uuid DEFAULT app.current_tenant_id() NOT NULL,
+    id uuid DEFAULT app.uuid_v7() NOT NULL,
+    batch_id uuid NOT NULL,
+    key text NOT NULL,
+    name text,
+    vin text,
+    plate text,
+    details jsonb DEFAULT '{}'::jsonb NOT NULL,
+    vehicle_id uuid,
+    matched_by text,
+    created_vehicle_id uuid,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    created_by uuid,
+    updated_by uuid,
+    CONSTRAINT import_vehicles_details_object CHECK ((jsonb_typeof(details) = 'object'::text)),
+    CONSTRAINT import_vehicles_key_length CHECK (((char_length(key) >= 1) AND (char_length(key) <= 200))),
+    CONSTRAINT import_vehicles_matched_by_known CHECK ((matched_by = ANY (ARRAY['vin'::text, 'plate'::text, 'name'::text, 'choice'::text]))),
+    CONSTRAINT import_vehicles_matched_by_with_vehicle CHECK (((matched_by IS NULL) = (vehicle_id IS NULL)))
+);
+
+ALTER TABLE ONLY app.import_vehicles FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE app.import_vehicles OWNER TO motovault_owner;
+
+COMMENT ON TABLE app.import_vehicles IS 'The vehicles an import file names: matched to a vehicle of the tenant (by VIN, plate or name, or chosen by the user), or to be created at commit (vehicle_id null).';
+
+CREATE VIEW api.import_vehicles WITH (security_invoker='true') AS
+ SELECT v.tenant_id,
+    v.id,
+    v.batch_id,
+    v.key,
+    v.name,
+    v.vin,
+    v.plate,
+    v.details,
+    v.vehicle_id,
+    v.matched_by,
+        CASE
+            WHEN (v.vehicle_id IS NULL) THEN 'create'::text
+            ELSE 'match'::text
+        END AS action,
+    v.created_vehicle_id,
+    v.created_at,
+    v.updated_at,
+    v.created_by,
+    v.updated_by
+   FROM app.import_vehicles v;
+
+ALTER TABLE api.import_vehicles OWNER TO motovault_owner;
+
+COMMENT ON VIEW api.import_vehicles IS 'The vehicles each import file names: action match (vehicle_id, matched by vin, plate, name or the user''s choice) or create (at commit). rpc/confirm_import_vehicles confirms or overrides.';
+
+COMMENT ON COLUMN api.import_vehicles.key IS 'The file''s own name for the vehicle (one file may hold several).';
+
+COMMENT ON COLUMN api.import_vehicles.created_vehicle_id IS 'The vehicle the commit created for it.';
+
+CREATE FUNCTION api.confirm_import_vehicles(batch_id uuid, choices jsonb DEFAULT '{}'::jsonb) RETURNS SETOF api.import_vehicles
+    LANGUAGE plpgsql
+    AS $_$
+declare
+    b app.import_batches;
+    k text;
+    choice text;
+begin
+    select * into b
+    from app.import_batches as x
+    where x.tenant_id = app.current_tenant_id()
+      and x.id = confirm_import_vehicles.batch_id
+      and x.deleted_at is null
+    for update;
+    if not found then
+        raise sqlstate 'PT404' using
+            message = format('batch_id: no import batch %s in the active tenant', confirm_import_vehicles.batch_id),
+            hint = 'GET /import_batches lists the batches of the tenant named in the token.';
+    end if;
+    if b.status <> 'parsed' then
+        raise sqlstate 'PT409' using
+            message = format('status: import batch %s is %s, not parsed', b.id, b.status),
+            hint = 'Vehicles are confirmed between parsing and commit.';
+    end if;
+    if jsonb_typeof(coalesce(choices, '{}')) <> 'object' then
+        raise exception using
+            errcode = 'invalid_parameter_value',
+            column = 'choices',
+            message = 'choices: must be an object {"<key>": "<vehicle id>" or "new"}',
+            hint = 'Keys are the file''s vehicle keys (GET /import_vehicles).';
+    end if;
+    for k, choice in select * from jsonb_each_text(coalesce(choices, '{}')) loop
+        if not exists (
+            select
+            from app.import_vehicles as iv
+            where iv.tenant_id = b.tenant_id
+              and iv.batch_id = b.id
+              and iv.key = k) then
+            raise exception using
+                errcode = 'invalid_parameter_value',
+                column = 'choices',
+                message = format('choices: the file names no vehicle %s', k),
+                hint = 'Keys are the file''s vehicle keys (GET /import_vehicles).';
+        end if;
+        if choice <> 'new' and (choice !~ '^[0-9a-fA-F-]{36}$' or not exists (
+            select
+            from api.vehicles as x
+            where x.id = choice::uuid)) then
+            raise exception using
+                errcode = 'invalid_parameter_value',
+                column = 'choices',
+                message = format('choices: %s is neither "new" nor a vehicle of the active tenant', choice),
+                hint = 'GET /vehicles lists the vehicles of the tenant.';
+        end if;
+        update app.import_vehicles as iv
+        set vehicle_id = case when choice = 'new' then null else choice::uuid end,
+            matched_by = case when choice = 'new' then null else 'choice' end
+        where iv.tenant_id = b.tenant_id
+          and iv.batch_id = b.id
+          and iv.key = k;
+    end loop;
+    update app.import_batches as x
+    set confirmed_at = now()
+    where x.tenant_id = b.tenant_id
+      and x.id = b.id;
+    return query
+    select *
+    from api.import_vehicles as iv
+    where iv.batch_id = b.id
+    order by iv.key;
+end
+$_$;
+
+ALTER FUNCTION api.confirm_import_vehicles(batch_id uuid, choices jsonb) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION api.confirm_import_vehicles(batch_id uuid, choices jsonb) IS 'Confirms the vehicles of a parsed import batch, optionally overriding them: choices {"<file key>": "<vehicle id>" | "new"}. Commit needs it. Returns the vehicles with their action (match or create).';
 
 CREATE FUNCTION api.create_api_key(name text, scope text DEFAULT 'read'::text, expires_at timestamp with time zone DEFAULT NULL::timestamp with time zone) RETURNS jsonb
     LANGUAGE plpgsql SECURITY DEFINER
@@ -944,6 +1187,99 @@ ALTER FUNCTION api.my_sessions() OWNER TO motovault_owner;
 
 COMMENT ON FUNCTION api.my_sessions() IS 'Your signed-in sessions (devices), newest first; current marks this one. Revoke one with revoke_session.';
 
+CREATE TABLE app.import_rows (
+    tenant_id uuid DEFAULT app.current_tenant_id() NOT NULL,
+    id uuid DEFAULT app.uuid_v7() NOT NULL,
+    batch_id uuid NOT NULL,
+    line integer NOT NULL,
+    vehicle_key text,
+    kind text,
+    fields jsonb DEFAULT '{}'::jsonb NOT NULL,
+    problems jsonb,
+    status text DEFAULT 'staged'::text NOT NULL,
+    error_field text,
+    error_rule text,
+    error_value text,
+    error_message text,
+    duplicate_of uuid,
+    fingerprint text,
+    record_table text,
+    record_id uuid,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    created_by uuid,
+    updated_by uuid,
+    CONSTRAINT import_rows_created_has_record CHECK (((status = ANY (ARRAY['created'::text, 'undone'::text])) = ((record_id IS NOT NULL) AND (record_table IS NOT NULL)))),
+    CONSTRAINT import_rows_error_has_rule CHECK (((status <> ALL (ARRAY['error'::text, 'skipped'::text])) OR (error_rule IS NOT NULL))),
+    CONSTRAINT import_rows_fields_object CHECK ((jsonb_typeof(fields) = 'object'::text)),
+    CONSTRAINT import_rows_kind_known CHECK ((kind = ANY (ARRAY['fuel'::text, 'service'::text, 'repair'::text, 'upgrade'::text, 'odometer'::text, 'tax'::text, 'expense'::text]))),
+    CONSTRAINT import_rows_kind_or_problems CHECK (((kind IS NOT NULL) OR (problems IS NOT NULL))),
+    CONSTRAINT import_rows_line_not_negative CHECK ((line >= 0)),
+    CONSTRAINT import_rows_problems_array CHECK (((problems IS NULL) OR (jsonb_typeof(problems) = 'array'::text))),
+    CONSTRAINT import_rows_record_table_known CHECK ((record_table = ANY (ARRAY['fuel_logs'::text, 'maintenance'::text, 'odometer_entries'::text]))),
+    CONSTRAINT import_rows_status_known CHECK ((status = ANY (ARRAY['staged'::text, 'create'::text, 'duplicate'::text, 'error'::text, 'unsupported'::text, 'created'::text, 'skipped'::text, 'undone'::text])))
+);
+
+ALTER TABLE ONLY app.import_rows FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE app.import_rows OWNER TO motovault_owner;
+
+COMMENT ON TABLE app.import_rows IS 'One record (or one problem) of an import file with its line number, in motovault column names (fields), and what preview or commit made of it: create, duplicate, error (field, rule, value), unsupported; then created, skipped or undone.';
+
+COMMENT ON COLUMN app.import_rows.problems IS 'What the parser could not read on the line: [{field, rule, value}]; such a row is an error (line 0: the whole file).';
+
+COMMENT ON COLUMN app.import_rows.fingerprint IS 'md5 of the target vehicle, kind and fields: a row whose fingerprint a created row of another batch has is a duplicate (re-import creates nothing twice).';
+
+CREATE VIEW api.import_rows WITH (security_invoker='true') AS
+ SELECT r.tenant_id,
+    r.id,
+    r.batch_id,
+    r.line,
+    r.vehicle_key,
+    r.kind,
+    r.fields,
+    r.problems,
+    r.status,
+    r.error_field,
+    r.error_rule,
+    r.error_value,
+    r.error_message,
+    r.duplicate_of,
+    r.record_table,
+    r.record_id,
+    r.created_at,
+    r.updated_at,
+    r.created_by,
+    r.updated_by
+   FROM app.import_rows r;
+
+ALTER TABLE api.import_rows OWNER TO motovault_owner;
+
+COMMENT ON VIEW api.import_rows IS 'The staged rows of each import batch, by line: status staged (not previewed yet), create, duplicate (duplicate_of: the record), error (error_field, error_rule, error_value), unsupported (not imported by this version); after commit created (record_table, record_id), skipped or duplicate; undone after undo.';
+
+COMMENT ON COLUMN api.import_rows.fields IS 'The record in motovault column names, as parsed from the line.';
+
+COMMENT ON COLUMN api.import_rows.problems IS 'What the parser could not read on the line: [{field, rule, value}] (line 0: the whole file).';
+
+COMMENT ON COLUMN api.import_rows.error_rule IS 'The rule that refuses the row: a constraint name, or the parser''s rule.';
+
+CREATE FUNCTION api.preview_import(batch_id uuid) RETURNS SETOF api.import_rows
+    LANGUAGE plpgsql
+    AS $$
+begin
+    perform app.import_apply(preview_import.batch_id, false);
+    return query
+    select *
+    from api.import_rows as r
+    where r.batch_id = preview_import.batch_id
+    order by r.line, r.id;
+end
+$$;
+
+ALTER FUNCTION api.preview_import(batch_id uuid) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION api.preview_import(batch_id uuid) IS 'Dry run of a parsed import batch: every row goes through the rules a row typed by hand meets, then everything is rolled back. Returns the rows by line with their status: create, duplicate (duplicate_of), error (error_field, error_rule, error_value), unsupported. Nothing is written but these statuses.';
+
 CREATE TABLE app.reminders (
     tenant_id uuid DEFAULT app.current_tenant_id() NOT NULL,
     id uuid DEFAULT app.uuid_v7() NOT NULL,
@@ -1445,6 +1781,19 @@ $$;
 ALTER FUNCTION api.restore_garage(id uuid) OWNER TO motovault_owner;
 
 COMMENT ON FUNCTION api.restore_garage(id uuid) IS 'Brings a deleted garage back from garages_trash.';
+
+CREATE FUNCTION api.restore_import_batch(id uuid) RETURNS SETOF api.import_batches
+    LANGUAGE plpgsql
+    AS $$
+begin
+    perform app.restore_row('app.import_batches', restore_import_batch.id);
+    return query select * from api.import_batches as v where v.id = restore_import_batch.id;
+end
+$$;
+
+ALTER FUNCTION api.restore_import_batch(id uuid) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION api.restore_import_batch(id uuid) IS 'Brings a deleted import batch back from import_batches_trash.';
 
 CREATE FUNCTION app.current_member_role() RETURNS text
     LANGUAGE plpgsql STABLE
@@ -2186,6 +2535,66 @@ ALTER FUNCTION api.sign_up(email text, password text, display_name text) OWNER T
 
 COMMENT ON FUNCTION api.sign_up(email text, password text, display_name text) IS 'Creates an account: email (unique, case-insensitive) and password (10 to 200 characters). The answer is the same whether the email was new or not (an existing account''s owner is told by mail); then POST /rpc/sign_in.';
 
+CREATE FUNCTION api.start_import(filename text, content text, format text DEFAULT 'auto'::text, date_order text DEFAULT 'auto'::text, currency text DEFAULT NULL::text, mapping jsonb DEFAULT NULL::jsonb, vehicle_id uuid DEFAULT NULL::uuid) RETURNS SETOF api.import_batches
+    LANGUAGE plpgsql
+    AS $_$
+declare
+    bytes bytea;
+    digest text;
+    batch uuid;
+begin
+    begin
+        bytes := decode(start_import.content, 'base64');
+    exception when invalid_parameter_value or data_exception then
+        raise exception using
+            errcode = 'invalid_parameter_value',
+            column = 'content',
+            message = 'content: not base64',
+            hint = 'Send the file''s bytes base64-encoded (base64 -w0 FILE), or POST them to rpc/upload_import as application/octet-stream.';
+    end;
+    if bytes is null or octet_length(bytes) = 0 then
+        raise exception using
+            errcode = 'check_violation',
+            constraint = 'import_files_content_size',
+            column = 'content',
+            message = 'content: the file is empty',
+            hint = 'Upload the file exported by the other app.';
+    end if;
+    if lower(coalesce(start_import.date_order, 'auto')) not in ('auto', 'dmy', 'mdy', 'ymd') then
+        raise exception using
+            errcode = 'check_violation',
+            constraint = 'import_batches_date_order_known',
+            column = 'date_order',
+            message = format('date_order: %s is not one of auto, mdy, dmy, ymd', start_import.date_order),
+            hint = 'auto reads the order from the file; mdy is 5/30/2020, dmy is 30/5/2020.';
+    end if;
+    if start_import.currency is not null and upper(btrim(start_import.currency)) !~ '^[A-Z]{3}$' then
+        raise exception using
+            errcode = 'check_violation',
+            constraint = 'import_batches_currency_iso4217',
+            column = 'currency',
+            message = format('currency: %s is not an ISO 4217 code', start_import.currency),
+            hint = 'Three letters, e.g. EUR, USD, GBP.';
+    end if;
+    digest := encode(sha256(bytes), 'hex');
+    insert into app.import_files (sha256, content)
+    values (digest, bytes)
+    on conflict (tenant_id, sha256) do nothing;
+    insert into app.import_batches (filename, file_sha256, format, date_order, currency, mapping, vehicle_id)
+    values (
+        coalesce(nullif(btrim(start_import.filename), ''), 'upload'), digest,
+        lower(coalesce(start_import.format, 'auto')), lower(coalesce(start_import.date_order, 'auto')),
+        upper(btrim(start_import.currency)), start_import.mapping, start_import.vehicle_id)
+    returning id into batch;
+    perform pg_notify('import_parse', '');
+    return query select * from api.import_batches as b where b.id = batch;
+end
+$_$;
+
+ALTER FUNCTION api.start_import(filename text, content text, format text, date_order text, currency text, mapping jsonb, vehicle_id uuid) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION api.start_import(filename text, content text, format text, date_order text, currency text, mapping jsonb, vehicle_id uuid) IS 'Uploads a file to a new import batch (status queued; the worker parses it). content: the file''s bytes, base64. format: auto or a format name; date_order: auto, dmy, mdy or ymd; currency: ISO 4217 of the amounts when the file does not say; mapping: the columns of a generic CSV; vehicle_id: put every record in this vehicle.';
+
 CREATE FUNCTION api.stations_near(lat double precision, lng double precision, radius_km double precision DEFAULT 10, "limit" integer DEFAULT 20) RETURNS TABLE(id uuid, name text, brand text, address text, latitude double precision, longitude double precision, google_place_id text, distance_km double precision)
     LANGUAGE plpgsql STABLE
     AS $$
@@ -2294,6 +2703,94 @@ $$;
 ALTER FUNCTION api.stations_search(q text, "limit" integer) OWNER TO motovault_owner;
 
 COMMENT ON FUNCTION api.stations_search(q text, "limit" integer) IS 'Stations whose name contains q (case-insensitive, at least 2 characters), shortest names first; trigram-indexed.';
+
+CREATE FUNCTION api.undo_import(batch_id uuid) RETURNS SETOF api.import_batches
+    LANGUAGE plpgsql
+    AS $_$
+declare
+    b app.import_batches;
+    r record;
+begin
+    select * into b
+    from app.import_batches as x
+    where x.tenant_id = app.current_tenant_id()
+      and x.id = undo_import.batch_id
+      and x.deleted_at is null
+    for update;
+    if not found then
+        raise sqlstate 'PT404' using
+            message = format('batch_id: no import batch %s in the active tenant', undo_import.batch_id),
+            hint = 'GET /import_batches lists the batches of the tenant named in the token.';
+    end if;
+    if b.status <> 'committed' then
+        raise sqlstate 'PT409' using
+            message = format('status: import batch %s is %s, not committed', b.id, b.status),
+            hint = 'Only a committed import can be undone.';
+    end if;
+    for r in
+        select x.record_table, x.record_id
+        from app.import_rows as x
+        where x.tenant_id = b.tenant_id
+          and x.batch_id = b.id
+          and x.status = 'created'
+        order by x.line desc, x.id desc
+    loop
+        execute format('delete from api.%I where id = $1', r.record_table) using r.record_id;
+    end loop;
+    delete from api.vehicles as v
+    where v.id in (
+        select iv.created_vehicle_id
+        from app.import_vehicles as iv
+        where iv.tenant_id = b.tenant_id
+          and iv.batch_id = b.id
+          and iv.created_vehicle_id is not null);
+    update app.import_rows as x
+    set status = 'undone',
+        fingerprint = null
+    where x.tenant_id = b.tenant_id
+      and x.batch_id = b.id
+      and x.status = 'created';
+    update app.import_batches as x
+    set status = 'undone',
+        undone_at = now()
+    where x.tenant_id = b.tenant_id
+      and x.id = b.id;
+    return query select * from api.import_batches as x where x.id = b.id;
+end
+$_$;
+
+ALTER FUNCTION api.undo_import(batch_id uuid) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION api.undo_import(batch_id uuid) IS 'Undoes a committed import in one call: every record it created, then every vehicle it created, goes to the trash (restore_* brings one back); the batch becomes undone, and importing the same records again creates them again.';
+
+CREATE FUNCTION api.upload_import(bytea) RETURNS SETOF api.import_batches
+    LANGUAGE plpgsql
+    AS $_$
+declare
+    headers jsonb := coalesce(nullif(current_setting('request.headers', true), ''), '{}')::jsonb;
+    vehicle text := nullif(headers ->> 'x-import-vehicle-id', '');
+begin
+    if vehicle is not null and vehicle !~ '^[0-9a-fA-F-]{36}$' then
+        raise exception using
+            errcode = 'invalid_text_representation',
+            column = 'vehicle_id',
+            message = format('vehicle_id: %s is not a uuid', vehicle),
+            hint = 'X-Import-Vehicle-Id names a vehicle by its id.';
+    end if;
+    return query select * from api.start_import(
+        filename => coalesce(headers ->> 'x-import-filename', 'upload'),
+        content => encode($1, 'base64'),
+        format => coalesce(headers ->> 'x-import-format', 'auto'),
+        date_order => coalesce(headers ->> 'x-import-date-order', 'auto'),
+        currency => headers ->> 'x-import-currency',
+        mapping => (headers ->> 'x-import-mapping')::jsonb,
+        vehicle_id => vehicle::uuid);
+end
+$_$;
+
+ALTER FUNCTION api.upload_import(bytea) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION api.upload_import(bytea) IS 'Uploads a file as the raw request body (Content-Type: application/octet-stream) to a new import batch; the options of rpc/start_import come as headers X-Import-Filename, X-Import-Format, X-Import-Date-Order, X-Import-Currency, X-Import-Mapping (JSON), X-Import-Vehicle-Id.';
 
 CREATE FUNCTION api.urgency(api.reminders) RETURNS text
     LANGUAGE sql STABLE
@@ -3217,6 +3714,459 @@ ALTER FUNCTION app.identity_user_id(issuer text, subject text) OWNER TO motovaul
 
 COMMENT ON FUNCTION app.identity_user_id(issuer text, subject text) IS 'The motovault user of an outside identity, or NULL. For app.check_request.';
 
+CREATE FUNCTION app.import_apply(batch uuid, for_real boolean, skip_errors boolean DEFAULT false) RETURNS integer
+    LANGUAGE plpgsql
+    AS $_$
+declare
+    b app.import_batches;
+    v record;
+    r record;
+    target text;
+    row_fields jsonb;
+    cols text;
+    extra text;
+    fp text;
+    vid uuid;
+    rid uuid;
+    dup uuid;
+    vehicle_of jsonb := '{}';
+    vehicle_error jsonb := '{}';
+    created_vehicles jsonb := '{}';
+    seen jsonb := '{}';
+    st text;
+    msg text;
+    col text;
+    con text;
+    field text;
+    errors integer := 0;
+    first_error text;
+    -- what becomes of each staged row (written after the rollback of a preview)
+    ids uuid[] := '{}';
+    statuses text[] := '{}';
+    e_fields text[] := '{}';
+    e_rules text[] := '{}';
+    e_values text[] := '{}';
+    e_messages text[] := '{}';
+    dups uuid[] := '{}';
+    fps text[] := '{}';
+    tables text[] := '{}';
+    records uuid[] := '{}';
+begin
+    select * into b
+    from app.import_batches as x
+    where x.tenant_id = app.current_tenant_id()
+      and x.id = batch
+      and x.deleted_at is null
+    for update;
+    if not found then
+        raise sqlstate 'PT404' using
+            message = format('batch_id: no import batch %s in the active tenant', batch),
+            hint = 'GET /import_batches lists the batches of the tenant named in the token.';
+    end if;
+    if b.status <> 'parsed' then
+        raise sqlstate 'PT409' using
+            message = format('status: import batch %s is %s, not parsed%s', batch, b.status, coalesce(': ' || b.error, '')),
+            hint = case b.status
+                when 'queued' then 'The worker has not parsed it yet (is motovault worker running?); try again in a moment.'
+                when 'parsing' then 'The worker is parsing it; try again in a moment.'
+                when 'failed' then 'Upload the file again with the options the error asks for (format, date_order, currency).'
+                when 'committed' then 'It was committed already; rpc/undo_import moves what it created to the trash.'
+                else 'Upload the file again to import it once more.'
+            end;
+    end if;
+    if for_real and b.confirmed_at is null then
+        raise sqlstate 'PT409' using
+            message = format('confirmed_at: the vehicles of import batch %s are not confirmed', batch),
+            hint = 'GET /import_vehicles?batch_id=eq.<id> shows what the file would create or match; POST rpc/confirm_import_vehicles confirms (or overrides) them.';
+    end if;
+
+    <<apply>>
+    begin
+        -- the vehicles: matched ones must still be there, the others are created like any new vehicle
+        for v in
+            select iv.*
+            from app.import_vehicles as iv
+            where iv.tenant_id = b.tenant_id
+              and iv.batch_id = b.id
+            order by iv.key
+        loop
+            if v.vehicle_id is not null then
+                if exists (
+                    select
+                    from api.vehicles as x
+                    where x.id = v.vehicle_id) then
+                    vehicle_of := vehicle_of || jsonb_build_object(v.key, v.vehicle_id);
+                else
+                    vehicle_error := vehicle_error || jsonb_build_object(v.key, jsonb_build_object(
+                        'rule', 'vehicle_exists', 'value', v.vehicle_id,
+                        'message', format('vehicle_id: vehicle %s is no longer in the tenant', v.vehicle_id)));
+                end if;
+                continue;
+            end if;
+            begin
+                insert into api.vehicles (display_name, vin, license_plate, make, model, year, odometer_unit)
+                values (
+                    coalesce(nullif(btrim(v.name), ''), nullif(btrim(v.details ->> 'make' || ' ' || coalesce(v.details ->> 'model', '')), ''), v.key),
+                    nullif(btrim(v.vin), ''),
+                    nullif(btrim(v.plate), ''),
+                    nullif(btrim(v.details ->> 'make'), ''),
+                    nullif(btrim(v.details ->> 'model'), ''),
+                    case when v.details ->> 'year' ~ '^\d{4}$' then (v.details ->> 'year')::integer end,
+                    case when v.details ->> 'odometer_unit' in ('mi', 'km') then v.details ->> 'odometer_unit' else 'km' end)
+                returning id into vid;
+                vehicle_of := vehicle_of || jsonb_build_object(v.key, vid);
+                created_vehicles := created_vehicles || jsonb_build_object(v.key, vid);
+            exception when others then
+                get stacked diagnostics st = returned_sqlstate, msg = message_text, col = column_name,
+                                        con = constraint_name;
+                vehicle_error := vehicle_error || jsonb_build_object(v.key, jsonb_build_object(
+                    'rule', coalesce(nullif(con, ''), 'sqlstate ' || st),
+                    'value', coalesce(v.vin, v.plate, v.name),
+                    'message', 'vehicle: ' || msg));
+            end;
+        end loop;
+
+        for r in
+            select x.*
+            from app.import_rows as x
+            where x.tenant_id = b.tenant_id
+              and x.batch_id = b.id
+            order by x.line, x.id
+        loop
+            ids := ids || r.id;
+            dup := null;
+            fp := null;
+            rid := null;
+            target := app.import_target(r.kind);
+            if r.problems is not null then
+                -- what the parser could not read: the row stays an error, never "fixed"
+                statuses := statuses || case when for_real then 'skipped' else 'error' end;
+                e_fields := e_fields || (r.problems -> 0 ->> 'field');
+                e_rules := e_rules || (r.problems -> 0 ->> 'rule');
+                e_values := e_values || (r.problems -> 0 ->> 'value');
+                e_messages := e_messages || (
+                    select string_agg(format('%s: %s (%s)', p ->> 'field', p ->> 'rule', p ->> 'value'), '; ')
+                    from jsonb_array_elements(r.problems) as p);
+                errors := errors + 1;
+                first_error := coalesce(first_error, format('line %s: %s', r.line, e_messages[cardinality(e_messages)]));
+            elsif target is null then
+                statuses := statuses || 'unsupported'::text;
+                e_fields := e_fields || null::text;
+                e_rules := e_rules || null::text;
+                e_values := e_values || null::text;
+                e_messages := e_messages || 'not imported: expenses are not supported by this version'::text;
+            elsif vehicle_error ? coalesce(r.vehicle_key, '') or not vehicle_of ? coalesce(r.vehicle_key, '') then
+                statuses := statuses || case when for_real then 'skipped' else 'error' end;
+                e_fields := e_fields || 'vehicle'::text;
+                e_rules := e_rules || coalesce(vehicle_error -> r.vehicle_key ->> 'rule', 'vehicle_known');
+                e_values := e_values || coalesce(vehicle_error -> r.vehicle_key ->> 'value', r.vehicle_key);
+                e_messages := e_messages || coalesce(vehicle_error -> r.vehicle_key ->> 'message',
+                                                     format('vehicle: the file names no vehicle %s', r.vehicle_key));
+                errors := errors + 1;
+                first_error := coalesce(first_error, format('line %s: %s', r.line, e_messages[cardinality(e_messages)]));
+            else
+                vid := (vehicle_of ->> r.vehicle_key)::uuid;
+                row_fields := app.import_fields(r.kind, r.fields, b.currency);
+                fp := md5(concat_ws('|', vid, r.kind, row_fields::text));
+                select x.record_id into dup
+                from app.import_rows as x
+                where x.tenant_id = b.tenant_id
+                  and x.fingerprint = fp
+                  and x.status = 'created'
+                limit 1;
+                if dup is not null or seen ? fp then
+                    statuses := statuses || 'duplicate'::text;
+                    e_fields := e_fields || null::text;
+                    e_rules := e_rules || null::text;
+                    e_values := e_values || null::text;
+                    e_messages := e_messages || case when dup is null then format('duplicate of line %s', seen ->> fp) end;
+                    fp := null;
+                else
+                    seen := seen || jsonb_build_object(fp, r.line);
+                    -- the row's columns; keys the table has no column for (Fuelio's tank_number) stay in the staged
+                    -- row only, and the row says so
+                    select string_agg(quote_ident(k), ', ' order by k) filter (where a.attname is not null),
+                           string_agg(k, ', ' order by k) filter (where a.attname is null)
+                    into cols, extra
+                    from jsonb_object_keys(row_fields) as k
+                    left join pg_attribute as a
+                        on a.attrelid = to_regclass('api.' || target)
+                       and a.attname = k
+                       and a.attnum > 0
+                       and not a.attisdropped;
+                    begin
+                        select k into field
+                        from jsonb_object_keys(row_fields) as k
+                        where k in ('tenant_id', 'id', 'vehicle_id', 'created_at', 'updated_at', 'created_by', 'updated_by')
+                        order by k
+                        limit 1;
+                        if field is not null then
+                            raise exception using
+                                errcode = 'invalid_parameter_value',
+                                column = field,
+                                constraint = 'import_field_allowed',
+                                message = format('%s: set by the import, not by the file', field);
+                        end if;
+                        execute format(
+                            'insert into api.%I (vehicle_id%s) select $2%s from jsonb_populate_record(null::api.%I, $1) as j returning id',
+                            target, coalesce(', ' || cols, ''), coalesce(', j.' || replace(cols, ', ', ', j.'), ''), target)
+                        using row_fields, vid
+                        into rid;
+                        statuses := statuses || case when for_real then 'created' else 'create' end;
+                        e_fields := e_fields || null::text;
+                        e_rules := e_rules || null::text;
+                        e_values := e_values || null::text;
+                        e_messages := e_messages || ('not stored (no column for it): ' || extra);
+                    exception when others then
+                        get stacked diagnostics st = returned_sqlstate, msg = message_text, col = column_name,
+                                                con = constraint_name;
+                        field := app.import_error_field(target, con, col, msg, row_fields);
+                        if field is null and st like '22%' then
+                            -- a value of the wrong type: find the field that does not cast
+                            select k into field
+                            from jsonb_object_keys(row_fields) as k
+                            where not app.import_value_fits(target, k, row_fields -> k)
+                            order by k
+                            limit 1;
+                        end if;
+                        statuses := statuses || case when for_real then 'skipped' else 'error' end;
+                        e_fields := e_fields || field;
+                        e_rules := e_rules || coalesce(nullif(con, ''), case when st like '22%' then 'invalid_value' else 'sqlstate ' || st end);
+                        e_values := e_values || (row_fields ->> field);
+                        e_messages := e_messages || msg;
+                        errors := errors + 1;
+                        first_error := coalesce(first_error, format('line %s: %s: %s (%s)', r.line, field,
+                                                                     e_rules[cardinality(e_rules)], row_fields ->> field));
+                        fp := null;
+                        rid := null;
+                    end;
+                end if;
+            end if;
+            dups := dups || dup;
+            fps := fps || fp;
+            -- a preview's records were rolled back: only a commit links rows to records
+            tables := tables || case when for_real and rid is not null then target end;
+            records := records || case when for_real then rid end;
+        end loop;
+
+        if not for_real then
+            raise sqlstate 'MVI01';  -- a preview: every write above is rolled back
+        end if;
+        if errors > 0 and not skip_errors then
+            raise sqlstate 'PT409' using
+                message = format('%s; %s line(s) refused, nothing imported', first_error, errors),
+                hint = 'POST rpc/preview_import lists every refused line; fix the file, or commit with skip_errors => true to import the others.';
+        end if;
+    exception when sqlstate 'MVI01' then
+        null;
+    end;
+
+    update app.import_rows as x
+    set status = u.status,
+        error_field = u.field,
+        error_rule = u.rule,
+        error_value = u.value,
+        error_message = u.message,
+        duplicate_of = u.dup,
+        fingerprint = case when u.status = 'created' then u.fp end,
+        record_table = u.tbl,
+        record_id = u.rec
+    from unnest(ids, statuses, e_fields, e_rules, e_values, e_messages, dups, fps, tables, records)
+        as u(id, status, field, rule, value, message, dup, fp, tbl, rec)
+    where x.tenant_id = b.tenant_id
+      and x.id = u.id
+      and (x.status, x.error_field, x.error_rule, x.error_value, x.error_message, x.duplicate_of, x.fingerprint,
+           x.record_table, x.record_id)
+          is distinct from (u.status, u.field, u.rule, u.value, u.message, u.dup,
+                            case when u.status = 'created' then u.fp end, u.tbl, u.rec);
+
+    if for_real then
+        update app.import_vehicles as x
+        set created_vehicle_id = (created_vehicles ->> x.key)::uuid
+        where x.tenant_id = b.tenant_id
+          and x.batch_id = b.id
+          and created_vehicles ? x.key;
+        update app.import_batches as x
+        set status = 'committed',
+            committed_at = now()
+        where x.tenant_id = b.tenant_id
+          and x.id = b.id;
+    end if;
+    return errors;
+end
+$_$;
+
+ALTER FUNCTION app.import_apply(batch uuid, for_real boolean, skip_errors boolean) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.import_apply(batch uuid, for_real boolean, skip_errors boolean) IS 'Applies a parsed import batch as the calling member: vehicles to create, then every staged row through its api view in its own subtransaction (create, duplicate by fingerprint, error with field, rule and value, unsupported kinds). Not for_real: every write is rolled back and only the statuses stay (preview). For real: all or nothing (409 naming the first refused line), or skip_errors; the batch becomes committed. Returns the number of refused lines.';
+
+CREATE FUNCTION app.import_claim(n integer, worker text, lease_seconds integer) RETURNS TABLE(batch_id uuid, tenant_id uuid, filename text, format text, date_order text, currency text, mapping jsonb, content bytea, attempts integer)
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+    with due as (
+        select b.tenant_id, b.id
+        from app.import_batches as b
+        where (b.status = 'queued' or (b.status = 'parsing' and b.lease_until < now()))
+          and b.deleted_at is null
+        order by b.created_at
+        limit n
+        for update skip locked
+    ),
+    leased as (
+        update app.import_batches as b
+        set status = 'parsing',
+            attempts = b.attempts + 1,
+            lease_until = now() + make_interval(secs => lease_seconds),
+            leased_by = worker
+        from due
+        where b.tenant_id = due.tenant_id
+          and b.id = due.id
+        returning b.*
+    )
+    select l.id, l.tenant_id, l.filename, l.format, l.date_order, l.currency, l.mapping, f.content, l.attempts
+    from leased as l
+    join app.import_files as f on f.tenant_id = l.tenant_id and f.sha256 = l.file_sha256
+$$;
+
+ALTER FUNCTION app.import_claim(n integer, worker text, lease_seconds integer) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.import_claim(n integer, worker text, lease_seconds integer) IS 'The worker leases up to n import batches to parse (queued, or parsing with an expired lease: its worker died), FOR UPDATE SKIP LOCKED, oldest first, with their files.';
+
+CREATE FUNCTION app.import_error_field(target text, con text, col text, msg text, fields jsonb) RETURNS text
+    LANGUAGE sql STABLE
+    AS $$
+    select coalesce(
+        nullif(col, ''),
+        -- a constraint named <table>_<column>_<rule>: the longest column name that fits
+        (select c.name
+         from (
+             select k as name from jsonb_object_keys(fields) as k
+             union
+             select a.attname::text
+             from pg_attribute as a
+             where a.attrelid = to_regclass('app.' || target)
+               and a.attnum > 0
+               and not a.attisdropped
+         ) as c
+         where con like target || '\_%'
+           and (substr(con, char_length(target) + 2) = c.name
+                or substr(con, char_length(target) + 2) like replace(c.name, '_', '\_') || '\_%')
+         order by char_length(c.name) desc
+         limit 1),
+        nullif(substring(msg from '^([a-z_]+): '), '')
+    )
+$$;
+
+ALTER FUNCTION app.import_error_field(target text, con text, col text, msg text, fields jsonb) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.import_error_field(target text, con text, col text, msg text, fields jsonb) IS 'The field a refused row is refused for: the error''s column, else the column in the constraint name (<table>_<column>_<rule>), else the field its message starts with.';
+
+CREATE FUNCTION app.import_fail(batch uuid, worker text, error text) RETURNS boolean
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+    with failed as (
+        update app.import_batches as x
+        set status = 'failed',
+            error = left(import_fail.error, 2000),
+            finished_at = now(),
+            lease_until = null,
+            leased_by = null
+        where x.id = batch
+          and x.status = 'parsing'
+          and x.leased_by = worker
+        returning 1
+    )
+    select exists (select from failed)
+$$;
+
+ALTER FUNCTION app.import_fail(batch uuid, worker text, error text) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.import_fail(batch uuid, worker text, error text) IS 'The worker marks a batch failed with the parser''s one-line error (wrong format, ambiguous dates naming the values). False when the worker no longer holds the lease.';
+
+CREATE FUNCTION app.import_fields(kind text, fields jsonb, currency text) RETURNS jsonb
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    RETURN CASE WHEN (kind = ANY (ARRAY['service'::text, 'repair'::text, 'upgrade'::text])) THEN ((jsonb_build_object('status', 'completed', 'type', CASE kind WHEN 'repair'::text THEN 'repair'::text WHEN 'upgrade'::text THEN 'upgrade'::text ELSE 'other'::text END) || fields) || CASE WHEN ((currency IS NOT NULL) AND (fields ? 'cost'::text) AND (NOT (fields ? 'currency'::text))) THEN jsonb_build_object('currency', currency) ELSE '{}'::jsonb END) WHEN (kind = 'fuel'::text) THEN (fields || CASE WHEN ((currency IS NOT NULL) AND ((fields ? 'total_cost'::text) OR (fields ? 'price_per_unit'::text)) AND (NOT (fields ? 'currency'::text))) THEN jsonb_build_object('currency', currency) ELSE '{}'::jsonb END) ELSE fields END;
+
+ALTER FUNCTION app.import_fields(kind text, fields jsonb, currency text) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.import_fields(kind text, fields jsonb, currency text) IS 'The columns a staged row is inserted with: its fields, the batch currency where the row has an amount and no currency, and for maintenance kinds status completed and type (repair, upgrade, other) unless given.';
+
+CREATE FUNCTION app.import_stage(batch uuid, worker text, detected_format text, vehicles jsonb, rows jsonb) RETURNS boolean
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+    b app.import_batches;
+begin
+    select * into b
+    from app.import_batches as x
+    where x.id = batch
+      and x.status = 'parsing'
+      and x.leased_by = worker
+    for update;
+    if not found then
+        return false;  -- the lease expired and another worker took the batch, or it was deleted
+    end if;
+    delete from app.import_vehicles as v where v.tenant_id = b.tenant_id and v.batch_id = b.id;
+    delete from app.import_rows as r where r.tenant_id = b.tenant_id and r.batch_id = b.id;
+
+    insert into app.import_vehicles (tenant_id, batch_id, key, name, vin, plate, details, vehicle_id, matched_by)
+    select b.tenant_id, b.id, v.key, v.name, v.vin, v.plate, coalesce(v.details, '{}'),
+           coalesce(b.vehicle_id, m.id),
+           case when b.vehicle_id is not null then 'choice' else m.matched_by end
+    from jsonb_to_recordset(vehicles) as v(key text, name text, vin text, plate text, details jsonb)
+    left join lateral (
+        -- one live vehicle of the tenant with the same VIN, else plate, else name (never a guess between two)
+        select c.id, c.matched_by
+        from (
+            select 1 as pass, 'vin' as matched_by, array_agg(x.id) as ids
+            from app.vehicles as x
+            where x.tenant_id = b.tenant_id and x.deleted_at is null
+              and x.vin = app.vin_normalize(v.vin)
+            union all
+            select 2, 'plate', array_agg(x.id)
+            from app.vehicles as x
+            where x.tenant_id = b.tenant_id and x.deleted_at is null
+              and upper(regexp_replace(x.license_plate, '[^A-Za-z0-9]', '', 'g'))
+                  = upper(regexp_replace(v.plate, '[^A-Za-z0-9]', '', 'g'))
+            union all
+            select 3, 'name', array_agg(x.id)
+            from app.vehicles as x
+            where x.tenant_id = b.tenant_id and x.deleted_at is null
+              and lower(btrim(x.display_name)) = lower(btrim(v.name))
+        ) as p
+        cross join lateral (select p.ids[1] as id, p.matched_by) as c
+        where cardinality(p.ids) = 1
+        order by p.pass
+        limit 1
+    ) as m on true;
+
+    insert into app.import_rows (tenant_id, batch_id, line, vehicle_key, kind, fields, problems, status,
+                                 error_field, error_rule, error_value)
+    select b.tenant_id, b.id, r.line, r.vehicle_key, r.kind, coalesce(r.fields, '{}'), r.problems,
+           case when r.problems is null then 'staged' else 'error' end,
+           r.problems -> 0 ->> 'field', r.problems -> 0 ->> 'rule', r.problems -> 0 ->> 'value'
+    from jsonb_to_recordset(rows) as r(line integer, vehicle_key text, kind text, fields jsonb, problems jsonb);
+
+    update app.import_batches as x
+    set status = 'parsed',
+        detected_format = import_stage.detected_format,
+        error = null,
+        finished_at = now(),
+        lease_until = null,
+        leased_by = null
+    where x.tenant_id = b.tenant_id
+      and x.id = b.id;
+    return true;
+end
+$$;
+
+ALTER FUNCTION app.import_stage(batch uuid, worker text, detected_format text, vehicles jsonb, rows jsonb) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.import_stage(batch uuid, worker text, detected_format text, vehicles jsonb, rows jsonb) IS 'The worker stages a parsed file: vehicles [{key, name, vin, plate, details}] (matched by VIN, plate or name to one live vehicle of the tenant, or to the vehicle chosen at upload) and rows [{line, vehicle_key, kind, fields, problems: [{field, rule, value}] or null}] (kind null: a line with problems only); the batch becomes parsed. False when the worker no longer holds the lease.';
+
 CREATE FUNCTION app.import_stations(rows jsonb) RETURNS integer
     LANGUAGE plpgsql
     AS $$
@@ -3245,6 +4195,30 @@ $$;
 ALTER FUNCTION app.import_stations(rows jsonb) OWNER TO motovault_owner;
 
 COMMENT ON FUNCTION app.import_stations(rows jsonb) IS 'Owner role: upserts stations from a JSON array of {name, brand, address, latitude, longitude, google_place_id, source}; rows with a known google_place_id are updated. Returns the number of rows written.';
+
+CREATE FUNCTION app.import_target(kind text) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    RETURN CASE WHEN (kind = 'fuel'::text) THEN 'fuel_logs'::text WHEN (kind = ANY (ARRAY['service'::text, 'repair'::text, 'upgrade'::text])) THEN 'maintenance'::text WHEN (kind = 'odometer'::text) THEN 'odometer_entries'::text ELSE NULL::text END;
+
+ALTER FUNCTION app.import_target(kind text) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.import_target(kind text) IS 'The table a staged row of this kind goes to (fuel_logs, maintenance, odometer_entries); NULL for kinds this version does not import (tax, expense).';
+
+CREATE FUNCTION app.import_value_fits(target text, field text, value jsonb) RETURNS boolean
+    LANGUAGE plpgsql STABLE
+    AS $_$
+begin
+    execute format('select (jsonb_populate_record(null::api.%I, $1)).%I', target, field)
+    using jsonb_build_object(field, value);
+    return true;
+exception when data_exception then
+    return false;
+end
+$_$;
+
+ALTER FUNCTION app.import_value_fits(target text, field text, value jsonb) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.import_value_fits(target text, field text, value jsonb) IS 'Whether a JSON value can be read as the column of the api view of target (a date, a number, a boolean): names the field of a row refused for a value of the wrong type.';
 
 CREATE FUNCTION app.is_date_text(value text) RETURNS boolean
     LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
@@ -6091,6 +7065,35 @@ ALTER TABLE api.garages_trash OWNER TO motovault_owner;
 
 COMMENT ON VIEW api.garages_trash IS 'Deleted garages of the active tenant; restore_garage brings one back. Purged after 30 days.';
 
+CREATE VIEW api.import_batches_trash WITH (security_invoker='true') AS
+ SELECT import_batches.tenant_id,
+    import_batches.id,
+    import_batches.filename,
+    import_batches.file_sha256,
+    import_batches.format,
+    import_batches.detected_format,
+    import_batches.date_order,
+    import_batches.currency,
+    import_batches.mapping,
+    import_batches.vehicle_id,
+    import_batches.status,
+    import_batches.error,
+    import_batches.finished_at,
+    import_batches.confirmed_at,
+    import_batches.committed_at,
+    import_batches.undone_at,
+    import_batches.created_at,
+    import_batches.updated_at,
+    import_batches.created_by,
+    import_batches.updated_by,
+    import_batches.deleted_at
+   FROM app.import_batches
+  WHERE (import_batches.deleted_at IS NOT NULL);
+
+ALTER TABLE api.import_batches_trash OWNER TO motovault_owner;
+
+COMMENT ON VIEW api.import_batches_trash IS 'Deleted import batches of the active tenant; restore_import_batch brings one back. Purged after 30 days.';
+
 CREATE VIEW api.invitations_trash WITH (security_invoker='true') AS
  SELECT invitations.tenant_id,
     invitations.id,
@@ -6521,6 +7524,25 @@ ALTER TABLE api.vehicles_trash OWNER TO motovault_owner;
 
 COMMENT ON VIEW api.vehicles_trash IS 'Deleted vehicles of the active tenant; restore_vehicle brings one back. Purged after 30 days.';
 
+CREATE TABLE app.import_files (
+    tenant_id uuid DEFAULT app.current_tenant_id() NOT NULL,
+    sha256 text NOT NULL,
+    content bytea NOT NULL,
+    byte_size integer GENERATED ALWAYS AS (octet_length(content)) STORED,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    created_by uuid,
+    updated_by uuid,
+    CONSTRAINT import_files_content_size CHECK (((octet_length(content) >= 1) AND (octet_length(content) <= 20000000))),
+    CONSTRAINT import_files_sha256_of_content CHECK ((sha256 = encode(sha256(content), 'hex'::text)))
+);
+
+ALTER TABLE ONLY app.import_files FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE app.import_files OWNER TO motovault_owner;
+
+COMMENT ON TABLE app.import_files IS 'Files uploaded for import, stored once per tenant under the SHA-256 of their bytes (content-addressed); batches point to them. Not exposed: the API shows batches.';
+
 CREATE TABLE app.time_zone_names (
     name text NOT NULL
 );
@@ -6852,6 +7874,21 @@ ALTER TABLE ONLY app.fuel_logs
 ALTER TABLE ONLY app.garages
     ADD CONSTRAINT garages_pkey PRIMARY KEY (tenant_id, id);
 
+ALTER TABLE ONLY app.import_batches
+    ADD CONSTRAINT import_batches_pkey PRIMARY KEY (tenant_id, id);
+
+ALTER TABLE ONLY app.import_files
+    ADD CONSTRAINT import_files_pkey PRIMARY KEY (tenant_id, sha256);
+
+ALTER TABLE ONLY app.import_rows
+    ADD CONSTRAINT import_rows_pkey PRIMARY KEY (tenant_id, id);
+
+ALTER TABLE ONLY app.import_vehicles
+    ADD CONSTRAINT import_vehicles_key_unique UNIQUE (tenant_id, batch_id, key);
+
+ALTER TABLE ONLY app.import_vehicles
+    ADD CONSTRAINT import_vehicles_pkey PRIMARY KEY (tenant_id, id);
+
 ALTER TABLE ONLY app.invitations
     ADD CONSTRAINT invitations_pkey PRIMARY KEY (tenant_id, id);
 
@@ -6960,6 +7997,20 @@ CREATE INDEX fuel_logs_vehicle_read_idx ON app.fuel_logs USING btree (tenant_id,
 CREATE UNIQUE INDEX garages_name_unique_live ON app.garages USING btree (tenant_id, lower(btrim(name))) WHERE (deleted_at IS NULL);
 
 CREATE UNIQUE INDEX garages_one_default_per_tenant ON app.garages USING btree (tenant_id) WHERE (is_default AND (deleted_at IS NULL));
+
+CREATE INDEX import_batches_due_idx ON app.import_batches USING btree (created_at) WHERE (status = ANY (ARRAY['queued'::text, 'parsing'::text]));
+
+CREATE INDEX import_batches_file_fk_idx ON app.import_batches USING btree (tenant_id, file_sha256);
+
+CREATE INDEX import_batches_vehicle_fk_idx ON app.import_batches USING btree (tenant_id, vehicle_id) WHERE (vehicle_id IS NOT NULL);
+
+CREATE INDEX import_rows_batch_line_idx ON app.import_rows USING btree (tenant_id, batch_id, line);
+
+CREATE UNIQUE INDEX import_rows_one_created_per_fingerprint ON app.import_rows USING btree (tenant_id, fingerprint) WHERE (status = 'created'::text);
+
+CREATE INDEX import_vehicles_created_vehicle_fk_idx ON app.import_vehicles USING btree (tenant_id, created_vehicle_id) WHERE (created_vehicle_id IS NOT NULL);
+
+CREATE INDEX import_vehicles_vehicle_fk_idx ON app.import_vehicles USING btree (tenant_id, vehicle_id) WHERE (vehicle_id IS NOT NULL);
 
 CREATE UNIQUE INDEX invitations_one_pending_per_email ON app.invitations USING btree (tenant_id, lower(email)) WHERE ((accepted_at IS NULL) AND (deleted_at IS NULL));
 
@@ -7093,6 +8144,8 @@ CREATE TRIGGER _500_soft_delete INSTEAD OF DELETE ON api.fuel_logs FOR EACH ROW 
 
 CREATE TRIGGER _500_soft_delete INSTEAD OF DELETE ON api.garages FOR EACH ROW EXECUTE FUNCTION app.tg_soft_delete_row('app.garages');
 
+CREATE TRIGGER _500_soft_delete INSTEAD OF DELETE ON api.import_batches FOR EACH ROW EXECUTE FUNCTION app.tg_soft_delete_row('app.import_batches');
+
 CREATE TRIGGER _500_soft_delete INSTEAD OF DELETE ON api.invitations FOR EACH ROW EXECUTE FUNCTION app.tg_soft_delete_row('app.invitations');
 
 CREATE TRIGGER _500_soft_delete INSTEAD OF DELETE ON api.maintenance FOR EACH ROW EXECUTE FUNCTION app.tg_soft_delete_row('app.maintenance');
@@ -7165,6 +8218,14 @@ CREATE TRIGGER _500_stamp BEFORE INSERT OR UPDATE ON app.fuel_logs FOR EACH ROW 
 
 CREATE TRIGGER _500_stamp BEFORE INSERT OR UPDATE ON app.garages FOR EACH ROW EXECUTE FUNCTION app.tg_stamp_row('tenant', 'app_user');
 
+CREATE TRIGGER _500_stamp BEFORE INSERT OR UPDATE ON app.import_batches FOR EACH ROW EXECUTE FUNCTION app.tg_stamp_row('tenant', 'app_user');
+
+CREATE TRIGGER _500_stamp BEFORE INSERT OR UPDATE ON app.import_files FOR EACH ROW EXECUTE FUNCTION app.tg_stamp_row('tenant', 'app_user');
+
+CREATE TRIGGER _500_stamp BEFORE INSERT OR UPDATE ON app.import_rows FOR EACH ROW EXECUTE FUNCTION app.tg_stamp_row('tenant', 'app_user');
+
+CREATE TRIGGER _500_stamp BEFORE INSERT OR UPDATE ON app.import_vehicles FOR EACH ROW EXECUTE FUNCTION app.tg_stamp_row('tenant', 'app_user');
+
 CREATE TRIGGER _500_stamp BEFORE INSERT OR UPDATE ON app.invitations FOR EACH ROW EXECUTE FUNCTION app.tg_stamp_row('tenant', 'app_user');
 
 CREATE TRIGGER _500_stamp BEFORE INSERT OR UPDATE ON app.maintenance FOR EACH ROW EXECUTE FUNCTION app.tg_stamp_row('tenant', 'app_user');
@@ -7196,6 +8257,12 @@ CREATE TRIGGER _600_vin_decode BEFORE INSERT OR UPDATE ON app.vehicles FOR EACH 
 CREATE TRIGGER _900_audit AFTER INSERT OR DELETE OR UPDATE ON app.fuel_logs FOR EACH ROW EXECUTE FUNCTION app.tg_audit_row('tenant_id');
 
 CREATE TRIGGER _900_audit AFTER INSERT OR DELETE OR UPDATE ON app.garages FOR EACH ROW EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit AFTER INSERT OR DELETE OR UPDATE ON app.import_batches FOR EACH ROW EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit AFTER INSERT OR DELETE OR UPDATE ON app.import_rows FOR EACH ROW EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit AFTER INSERT OR DELETE OR UPDATE ON app.import_vehicles FOR EACH ROW EXECUTE FUNCTION app.tg_audit_row('tenant_id');
 
 CREATE TRIGGER _900_audit AFTER INSERT OR DELETE OR UPDATE ON app.invitations FOR EACH ROW EXECUTE FUNCTION app.tg_audit_row('tenant_id');
 
@@ -7238,6 +8305,36 @@ ALTER TABLE ONLY app.fuel_logs
 
 ALTER TABLE ONLY app.garages
     ADD CONSTRAINT garages_tenant_fk FOREIGN KEY (tenant_id) REFERENCES app.tenants(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY app.import_batches
+    ADD CONSTRAINT import_batches_file_fk FOREIGN KEY (tenant_id, file_sha256) REFERENCES app.import_files(tenant_id, sha256);
+
+ALTER TABLE ONLY app.import_batches
+    ADD CONSTRAINT import_batches_tenant_fk FOREIGN KEY (tenant_id) REFERENCES app.tenants(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY app.import_batches
+    ADD CONSTRAINT import_batches_vehicle_fk FOREIGN KEY (tenant_id, vehicle_id) REFERENCES app.vehicles(tenant_id, id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY app.import_files
+    ADD CONSTRAINT import_files_tenant_fk FOREIGN KEY (tenant_id) REFERENCES app.tenants(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY app.import_rows
+    ADD CONSTRAINT import_rows_batch_fk FOREIGN KEY (tenant_id, batch_id) REFERENCES app.import_batches(tenant_id, id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY app.import_rows
+    ADD CONSTRAINT import_rows_tenant_fk FOREIGN KEY (tenant_id) REFERENCES app.tenants(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY app.import_vehicles
+    ADD CONSTRAINT import_vehicles_batch_fk FOREIGN KEY (tenant_id, batch_id) REFERENCES app.import_batches(tenant_id, id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY app.import_vehicles
+    ADD CONSTRAINT import_vehicles_created_vehicle_fk FOREIGN KEY (tenant_id, created_vehicle_id) REFERENCES app.vehicles(tenant_id, id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY app.import_vehicles
+    ADD CONSTRAINT import_vehicles_tenant_fk FOREIGN KEY (tenant_id) REFERENCES app.tenants(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY app.import_vehicles
+    ADD CONSTRAINT import_vehicles_vehicle_fk FOREIGN KEY (tenant_id, vehicle_id) REFERENCES app.vehicles(tenant_id, id) ON DELETE CASCADE;
 
 ALTER TABLE ONLY app.invitations
     ADD CONSTRAINT invitations_tenant_fk FOREIGN KEY (tenant_id) REFERENCES app.tenants(id) ON DELETE CASCADE;
@@ -7348,6 +8445,46 @@ CREATE POLICY garages_owner_role_all ON app.garages TO motovault_owner USING (tr
 CREATE POLICY garages_writers_insert ON app.garages FOR INSERT TO app_user WITH CHECK (((tenant_id = app.current_tenant_id()) AND app.current_member_can_write()));
 
 CREATE POLICY garages_writers_update ON app.garages FOR UPDATE TO app_user USING ((tenant_id = app.current_tenant_id())) WITH CHECK (((tenant_id = app.current_tenant_id()) AND app.current_member_can_write()));
+
+ALTER TABLE app.import_batches ENABLE ROW LEVEL SECURITY;
+
+CREATE POLICY import_batches_members_read ON app.import_batches FOR SELECT TO app_user USING ((tenant_id = app.current_tenant_id()));
+
+CREATE POLICY import_batches_owner_role_all ON app.import_batches TO motovault_owner USING (true) WITH CHECK (true);
+
+CREATE POLICY import_batches_writers_insert ON app.import_batches FOR INSERT TO app_user WITH CHECK (((tenant_id = app.current_tenant_id()) AND app.current_member_can_write()));
+
+CREATE POLICY import_batches_writers_update ON app.import_batches FOR UPDATE TO app_user USING ((tenant_id = app.current_tenant_id())) WITH CHECK (((tenant_id = app.current_tenant_id()) AND app.current_member_can_write()));
+
+ALTER TABLE app.import_files ENABLE ROW LEVEL SECURITY;
+
+CREATE POLICY import_files_members_read ON app.import_files FOR SELECT TO app_user USING ((tenant_id = app.current_tenant_id()));
+
+CREATE POLICY import_files_owner_role_all ON app.import_files TO motovault_owner USING (true) WITH CHECK (true);
+
+CREATE POLICY import_files_writers_insert ON app.import_files FOR INSERT TO app_user WITH CHECK (((tenant_id = app.current_tenant_id()) AND app.current_member_can_write()));
+
+CREATE POLICY import_files_writers_update ON app.import_files FOR UPDATE TO app_user USING ((tenant_id = app.current_tenant_id())) WITH CHECK (((tenant_id = app.current_tenant_id()) AND app.current_member_can_write()));
+
+ALTER TABLE app.import_rows ENABLE ROW LEVEL SECURITY;
+
+CREATE POLICY import_rows_members_read ON app.import_rows FOR SELECT TO app_user USING ((tenant_id = app.current_tenant_id()));
+
+CREATE POLICY import_rows_owner_role_all ON app.import_rows TO motovault_owner USING (true) WITH CHECK (true);
+
+CREATE POLICY import_rows_writers_insert ON app.import_rows FOR INSERT TO app_user WITH CHECK (((tenant_id = app.current_tenant_id()) AND app.current_member_can_write()));
+
+CREATE POLICY import_rows_writers_update ON app.import_rows FOR UPDATE TO app_user USING ((tenant_id = app.current_tenant_id())) WITH CHECK (((tenant_id = app.current_tenant_id()) AND app.current_member_can_write()));
+
+ALTER TABLE app.import_vehicles ENABLE ROW LEVEL SECURITY;
+
+CREATE POLICY import_vehicles_members_read ON app.import_vehicles FOR SELECT TO app_user USING ((tenant_id = app.current_tenant_id()));
+
+CREATE POLICY import_vehicles_owner_role_all ON app.import_vehicles TO motovault_owner USING (true) WITH CHECK (true);
+
+CREATE POLICY import_vehicles_writers_insert ON app.import_vehicles FOR INSERT TO app_user WITH CHECK (((tenant_id = app.current_tenant_id()) AND app.current_member_can_write()));
+
+CREATE POLICY import_vehicles_writers_update ON app.import_vehicles FOR UPDATE TO app_user USING ((tenant_id = app.current_tenant_id())) WITH CHECK (((tenant_id = app.current_tenant_id()) AND app.current_member_can_write()));
 
 ALTER TABLE app.invitations ENABLE ROW LEVEL SECURITY;
 
@@ -7519,12 +8656,26 @@ REVOKE ALL ON FUNCTION app.current_tenant_id() FROM PUBLIC;
 GRANT ALL ON FUNCTION app.uuid_v7() TO app_user;
 REVOKE ALL ON FUNCTION app.uuid_v7() FROM PUBLIC;
 
+GRANT SELECT,INSERT,UPDATE ON TABLE app.import_batches TO app_user;
+
+GRANT SELECT,DELETE ON TABLE api.import_batches TO app_user;
+
+GRANT ALL ON FUNCTION api.commit_import(batch_id uuid, skip_errors boolean) TO app_user;
+REVOKE ALL ON FUNCTION api.commit_import(batch_id uuid, skip_errors boolean) FROM PUBLIC;
+
 GRANT SELECT,INSERT,UPDATE ON TABLE app.maintenance TO app_user;
 
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE api.maintenance TO app_user;
 
 GRANT ALL ON FUNCTION api.complete_maintenance(id uuid, completed_on date, odometer integer, cost numeric, currency text, service_location text, notes text) TO app_user;
 REVOKE ALL ON FUNCTION api.complete_maintenance(id uuid, completed_on date, odometer integer, cost numeric, currency text, service_location text, notes text) FROM PUBLIC;
+
+GRANT SELECT,INSERT,UPDATE ON TABLE app.import_vehicles TO app_user;
+
+GRANT SELECT ON TABLE api.import_vehicles TO app_user;
+
+GRANT ALL ON FUNCTION api.confirm_import_vehicles(batch_id uuid, choices jsonb) TO app_user;
+REVOKE ALL ON FUNCTION api.confirm_import_vehicles(batch_id uuid, choices jsonb) FROM PUBLIC;
 
 GRANT ALL ON FUNCTION api.create_api_key(name text, scope text, expires_at timestamp with time zone) TO app_user;
 REVOKE ALL ON FUNCTION api.create_api_key(name text, scope text, expires_at timestamp with time zone) FROM PUBLIC;
@@ -7556,6 +8707,13 @@ REVOKE ALL ON FUNCTION api.invite_member(email text, role text, valid_days integ
 
 GRANT ALL ON FUNCTION api.my_sessions() TO app_user;
 REVOKE ALL ON FUNCTION api.my_sessions() FROM PUBLIC;
+
+GRANT SELECT,INSERT,UPDATE ON TABLE app.import_rows TO app_user;
+
+GRANT SELECT ON TABLE api.import_rows TO app_user;
+
+GRANT ALL ON FUNCTION api.preview_import(batch_id uuid) TO app_user;
+REVOKE ALL ON FUNCTION api.preview_import(batch_id uuid) FROM PUBLIC;
 
 GRANT SELECT,INSERT,UPDATE ON TABLE app.reminders TO app_user;
 
@@ -7601,6 +8759,9 @@ GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE api.garages TO app_user;
 
 GRANT ALL ON FUNCTION api.restore_garage(id uuid) TO app_user;
 REVOKE ALL ON FUNCTION api.restore_garage(id uuid) FROM PUBLIC;
+
+GRANT ALL ON FUNCTION api.restore_import_batch(id uuid) TO app_user;
+REVOKE ALL ON FUNCTION api.restore_import_batch(id uuid) FROM PUBLIC;
 
 GRANT ALL ON FUNCTION app.current_member_role() TO app_user;
 GRANT ALL ON FUNCTION app.current_member_role() TO vin_worker;
@@ -7717,6 +8878,9 @@ GRANT ALL ON FUNCTION api.sign_up(email text, password text, display_name text) 
 GRANT ALL ON FUNCTION api.sign_up(email text, password text, display_name text) TO app_user;
 REVOKE ALL ON FUNCTION api.sign_up(email text, password text, display_name text) FROM PUBLIC;
 
+GRANT ALL ON FUNCTION api.start_import(filename text, content text, format text, date_order text, currency text, mapping jsonb, vehicle_id uuid) TO app_user;
+REVOKE ALL ON FUNCTION api.start_import(filename text, content text, format text, date_order text, currency text, mapping jsonb, vehicle_id uuid) FROM PUBLIC;
+
 GRANT ALL ON FUNCTION api.stations_near(lat double precision, lng double precision, radius_km double precision, "limit" integer) TO app_user;
 REVOKE ALL ON FUNCTION api.stations_near(lat double precision, lng double precision, radius_km double precision, "limit" integer) FROM PUBLIC;
 
@@ -7727,6 +8891,12 @@ GRANT SELECT ON TABLE api.stations TO app_user;
 
 GRANT ALL ON FUNCTION api.stations_search(q text, "limit" integer) TO app_user;
 REVOKE ALL ON FUNCTION api.stations_search(q text, "limit" integer) FROM PUBLIC;
+
+GRANT ALL ON FUNCTION api.undo_import(batch_id uuid) TO app_user;
+REVOKE ALL ON FUNCTION api.undo_import(batch_id uuid) FROM PUBLIC;
+
+GRANT ALL ON FUNCTION api.upload_import(bytea) TO app_user;
+REVOKE ALL ON FUNCTION api.upload_import(bytea) FROM PUBLIC;
 
 GRANT ALL ON FUNCTION api.urgency(api.reminders) TO app_user;
 REVOKE ALL ON FUNCTION api.urgency(api.reminders) FROM PUBLIC;
@@ -7807,7 +8977,31 @@ REVOKE ALL ON FUNCTION app.fuel_intervals(tenant uuid, vehicle uuid) FROM PUBLIC
 GRANT ALL ON FUNCTION app.identity_user_id(issuer text, subject text) TO app_user;
 REVOKE ALL ON FUNCTION app.identity_user_id(issuer text, subject text) FROM PUBLIC;
 
+GRANT ALL ON FUNCTION app.import_apply(batch uuid, for_real boolean, skip_errors boolean) TO app_user;
+REVOKE ALL ON FUNCTION app.import_apply(batch uuid, for_real boolean, skip_errors boolean) FROM PUBLIC;
+
+GRANT ALL ON FUNCTION app.import_claim(n integer, worker text, lease_seconds integer) TO vin_worker;
+REVOKE ALL ON FUNCTION app.import_claim(n integer, worker text, lease_seconds integer) FROM PUBLIC;
+
+GRANT ALL ON FUNCTION app.import_error_field(target text, con text, col text, msg text, fields jsonb) TO app_user;
+REVOKE ALL ON FUNCTION app.import_error_field(target text, con text, col text, msg text, fields jsonb) FROM PUBLIC;
+
+GRANT ALL ON FUNCTION app.import_fail(batch uuid, worker text, error text) TO vin_worker;
+REVOKE ALL ON FUNCTION app.import_fail(batch uuid, worker text, error text) FROM PUBLIC;
+
+GRANT ALL ON FUNCTION app.import_fields(kind text, fields jsonb, currency text) TO app_user;
+REVOKE ALL ON FUNCTION app.import_fields(kind text, fields jsonb, currency text) FROM PUBLIC;
+
+GRANT ALL ON FUNCTION app.import_stage(batch uuid, worker text, detected_format text, vehicles jsonb, rows jsonb) TO vin_worker;
+REVOKE ALL ON FUNCTION app.import_stage(batch uuid, worker text, detected_format text, vehicles jsonb, rows jsonb) FROM PUBLIC;
+
 REVOKE ALL ON FUNCTION app.import_stations(rows jsonb) FROM PUBLIC;
+
+GRANT ALL ON FUNCTION app.import_target(kind text) TO app_user;
+REVOKE ALL ON FUNCTION app.import_target(kind text) FROM PUBLIC;
+
+GRANT ALL ON FUNCTION app.import_value_fits(target text, field text, value jsonb) TO app_user;
+REVOKE ALL ON FUNCTION app.import_value_fits(target text, field text, value jsonb) FROM PUBLIC;
 
 GRANT ALL ON FUNCTION app.is_date_text(value text) TO app_user;
 REVOKE ALL ON FUNCTION app.is_date_text(value text) FROM PUBLIC;
@@ -8057,6 +9251,8 @@ GRANT SELECT ON TABLE api.fuel_logs_trash TO app_user;
 
 GRANT SELECT ON TABLE api.garages_trash TO app_user;
 
+GRANT SELECT ON TABLE api.import_batches_trash TO app_user;
+
 GRANT SELECT ON TABLE api.invitations_trash TO app_user;
 
 GRANT SELECT ON TABLE api.maintenance_trash TO app_user;
@@ -8092,6 +9288,8 @@ GRANT SELECT ON TABLE api.vehicle_cost_months TO app_user;
 GRANT SELECT ON TABLE api.vehicle_images_trash TO app_user;
 
 GRANT SELECT ON TABLE api.vehicles_trash TO app_user;
+
+GRANT SELECT,INSERT,UPDATE ON TABLE app.import_files TO app_user;
 
 GRANT SELECT ON TABLE app.time_zone_names TO app_user;
 

@@ -96,6 +96,34 @@ def generate(conn: psycopg.Connection) -> None:
         from app.tenants as t
         """
     )
+    # an import batch per tenant as the worker leaves it: its file, the vehicle it names, a staged row
+    conn.execute(
+        """
+        insert into app.import_files (tenant_id, sha256, content)
+        select t.id, encode(sha256(f.content), 'hex'), f.content
+        from app.tenants as t
+        cross join (select convert_to(E'Date,Odometer\\n1/2/2024,1000\\n', 'UTF8') as content) as f
+        """
+    )
+    conn.execute(
+        """
+        insert into app.import_batches (tenant_id, filename, file_sha256, date_order, status, detected_format,
+                                        finished_at)
+        select f.tenant_id, 'generated.csv', f.sha256, 'mdy', 'parsed', 'lubelogger', now()
+        from app.import_files as f
+        """
+    )
+    conn.execute(
+        "insert into app.import_vehicles (tenant_id, batch_id, key, name) "
+        "select b.tenant_id, b.id, 'default', 'generated' from app.import_batches as b"
+    )
+    conn.execute(
+        """
+        insert into app.import_rows (tenant_id, batch_id, line, vehicle_key, kind, fields)
+        select b.tenant_id, b.id, 2, 'default', 'odometer', '{"read_on": "2024-01-02", "odometer": 1000}'
+        from app.import_batches as b
+        """
+    )
     # later tables (fuel logs, maintenance, events ...): copy what the demo put there, under new ids
     tables = conn.execute(
         """

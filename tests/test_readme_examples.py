@@ -85,7 +85,17 @@ _OIDC = ("tests/test_api_integrations.py runs the OpenID Connect flow with a key
          "token it signs")
 _KEYS = ("signals the local stack's PostgREST; tests/test_api_integrations.py runs `motovault keys rotate` "
          "(and retire) against the test PostgREST with --dsn, --output, --postgrest-pid and --api-url")
+IMPORTS = "docs/imports.md"
+_IMPORT_CLI = ("waits for a running import worker, and its files are the reader's; "
+               "tests/test_import_api.py::test_cli_dry_run_commit_and_undo runs dry-run, commit and undo "
+               "against the test PostgREST with the worker running")
 SKIP: dict[tuple[str, str], str] = {
+    (IMPORTS, "export MOTOVAULT_TOKEN=$(.venv/bin/motovault token --demo)"): "sets up the CLI lines below; "
+    + _IMPORT_CLI,
+    (IMPORTS, ".venv/bin/motovault import fuelups.csv --dry-run"): _IMPORT_CLI,
+    (IMPORTS, '.venv/bin/motovault import fuelups.csv --currency USD --vehicle "Family car" --yes'): _IMPORT_CLI,
+    (IMPORTS, ".venv/bin/motovault import fuelio-backup.zip --currency GBP --skip-errors --yes"): _IMPORT_CLI,
+    (IMPORTS, ".venv/bin/motovault import undo 01a24a53-6b1c-7c7a-a04b-130842d84268"): _IMPORT_CLI,
     ("docs/frontdoor.md", ".venv/bin/python bench/api_bench.py --output bench/results/api_bench_front_door.json"):
     "the API benchmark: minutes of load on a 100,000-vehicle database (make bench); not a test",
     (AUTH, "curl -s https://sso.example.com/realms/home/protocol/openid-connect/certs > sso-jwks.json"):

@@ -1,4 +1,5 @@
-"""`motovault worker`: drain the VIN decode queue (see motovault.vin.worker)."""
+"""`motovault worker`: drain the VIN decode queue (see motovault.vin.worker) and parse uploaded import
+files (motovault.importing.worker, in a thread of its own with its own connection)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ import argparse
 import os
 import signal
 import sys
+import threading
+from typing import Any
 
 from ..core.errors import MotovaultError
 
@@ -35,11 +38,28 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--no-set-role", dest="set_role", action="store_false",
                    help="do not `set role vin_worker` (the login role already is the worker's)")
     p.add_argument("--quiet", "-q", action="store_true", help="no line per batch")
+    p.add_argument("--no-imports", dest="imports", action="store_false",
+                   help="do not parse uploaded import files (another worker does)")
     p.set_defaults(func=run)
 
 
 def _terminate(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
+
+
+def _imports_forever(importer: Any) -> None:
+    """The import loop of the worker process; a lost connection is reopened after a pause."""
+    import time
+
+    from ..importing.worker import log
+
+    while True:
+        try:
+            importer.run_forever()
+        except Exception as exc:  # noqa: BLE001 - logged; the VIN loop keeps running
+            log(f"import loop stopped ({type(exc).__name__}: {exc}); restarting in 5s")
+            importer.close()
+            time.sleep(5)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -64,11 +84,22 @@ def run(args: argparse.Namespace) -> int:
         quiet=args.quiet,
         writers=args.writers,
     )
+    importer = None
+    if args.imports:
+        from ..importing.worker import ImportWorker
+
+        importer = ImportWorker(args.dsn or worker_dsn(), poll_seconds=args.poll,
+                                role="vin_worker" if args.set_role else None, quiet=args.quiet)
     try:
         with worker:
             if args.once:
                 worker.drain()
+                if importer is not None:
+                    with importer:
+                        importer.drain()
             else:
+                if importer is not None:
+                    threading.Thread(target=_imports_forever, args=(importer,), name="imports", daemon=True).start()
                 worker.run_forever()
     except KeyboardInterrupt:
         log(f"stopping (pid {os.getpid()}); leased jobs not finished are retried when their lease expires")
