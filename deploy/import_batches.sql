@@ -42,7 +42,9 @@ alter table app.import_files
         references app.tenants (id) on delete cascade;
 select app.enable_tenant_rules('app.import_files');
 -- the bytes are not copied into the audit log: the batch row that names the file (and its SHA-256) is audited
-drop trigger _900_audit on app.import_files;
+drop trigger _900_audit_insert on app.import_files;
+drop trigger _900_audit_update on app.import_files;
+drop trigger _900_audit_delete on app.import_files;
 
 -- the batches -------------------------------------------------------------------------------------
 

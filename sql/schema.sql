@@ -3037,6 +3037,46 @@ ALTER FUNCTION app.api_key_is_live(key_id uuid, user_id uuid, tenant_id uuid) OW
 
 COMMENT ON FUNCTION app.api_key_is_live(key_id uuid, user_id uuid, tenant_id uuid) IS 'True when the API key exists for that user and tenant, is not revoked and has not expired (app.check_request, for every request).';
 
+CREATE FUNCTION app.attach_audit_triggers(target regclass, tenant_column text DEFAULT NULL::text) RETURNS void
+    LANGUAGE plpgsql
+    AS $$
+declare
+    event text;
+begin
+    -- a trigger with transition tables has exactly one event and no column list: one per event
+    foreach event in array array['insert', 'update', 'delete'] loop
+        execute format(
+            'create trigger %I after %s on %s referencing %s for each statement execute function app.tg_audit_row(%s)',
+            '_900_audit_' || event, event, target,
+            case event
+                when 'insert' then 'new table as new_rows'
+                when 'update' then 'old table as old_rows new table as new_rows'
+                else 'old table as old_rows'
+            end,
+            coalesce(quote_literal(tenant_column), ''));
+    end loop;
+end
+$$;
+
+ALTER FUNCTION app.attach_audit_triggers(target regclass, tenant_column text) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.attach_audit_triggers(target regclass, tenant_column text) IS 'Attaches the audit triggers of a table: _900_audit_insert, _900_audit_update and _900_audit_delete, AFTER, FOR EACH STATEMENT with transition tables (one event each, as PostgreSQL requires), calling app.tg_audit_row(tenant_column) (no argument: a shared table).';
+
+CREATE FUNCTION app.audit_operation(op text, old_row jsonb, new_row jsonb) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$
+    select case
+        when op <> 'UPDATE' then op
+        when old_row ->> 'deleted_at' is null and new_row ->> 'deleted_at' is not null then 'SOFT_DELETE'
+        when old_row ->> 'deleted_at' is not null and new_row ->> 'deleted_at' is null then 'RESTORE'
+        else 'UPDATE'
+    end
+$$;
+
+ALTER FUNCTION app.audit_operation(op text, old_row jsonb, new_row jsonb) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.audit_operation(op text, old_row jsonb, new_row jsonb) IS 'The operation an audit row records: INSERT, DELETE, or for an UPDATE: SOFT_DELETE (deleted_at set), RESTORE (deleted_at cleared) or UPDATE.';
+
 CREATE FUNCTION app.check_member_role(role text) RETURNS void
     LANGUAGE plpgsql IMMUTABLE
     AS $$
@@ -3471,19 +3511,13 @@ begin
     execute format(
         'create trigger _500_stamp before insert or update on %s for each row execute function app.tg_stamp_row(%L, %L)',
         tbl, 'shared', 'app_user');
-    if audit_tenant_column is null then
-        execute format('create trigger _900_audit after insert or update or delete on %s for each row execute function app.tg_audit_row()', tbl);
-    else
-        execute format(
-            'create trigger _900_audit after insert or update or delete on %s for each row execute function app.tg_audit_row(%L)',
-            tbl, audit_tenant_column);
-    end if;
+    perform app.attach_audit_triggers(target, audit_tenant_column);
 end
 $$;
 
 ALTER FUNCTION app.enable_shared_rules(target regclass, audit_tenant_column text) OWNER TO motovault_owner;
 
-COMMENT ON FUNCTION app.enable_shared_rules(target regclass, audit_tenant_column text) IS 'Applies the rules of a shared table (no tenant_id: tenants, users, stations): RLS enabled and forced, the owner role manages all, triggers _500_stamp and _900_audit (to audit.shared_record_version, or under the tenant in audit_tenant_column). Who else reads or writes it is the table''s own policies and grants.';
+COMMENT ON FUNCTION app.enable_shared_rules(target regclass, audit_tenant_column text) IS 'Applies the rules of a shared table (no tenant_id: tenants, users, stations): RLS enabled and forced, the owner role manages all, triggers _500_stamp and _900_audit_insert/_update/_delete (to audit.shared_record_version, or under the tenant in audit_tenant_column). Who else reads or writes it is the table''s own policies and grants.';
 
 CREATE FUNCTION app.enable_tenant_rules(target regclass, api_writes boolean DEFAULT true, extra_read text DEFAULT NULL::text, bulk_writer name DEFAULT NULL::name) RETURNS void
     LANGUAGE plpgsql
@@ -3515,27 +3549,13 @@ begin
     execute format(
         'create trigger _500_stamp before insert or update on %s for each row execute function app.tg_stamp_row(%L, %L)',
         tbl, 'tenant', 'app_user');
-    if bulk_writer is null then
-        execute format(
-            'create trigger _900_audit after insert or update or delete on %s for each row execute function app.tg_audit_row(%L)',
-            tbl, 'tenant_id');
-    else
-        -- the bulk writer's UPDATE statements are audited once per statement, the same rows in one INSERT
-        execute format(
-            'create trigger _900_audit after insert or update or delete on %s for each row when (current_user <> %L) '
-            'execute function app.tg_audit_row(%L)', tbl, bulk_writer, 'tenant_id');
-        execute format(
-            'create trigger _900_audit_statement after update on %s referencing old table as old_rows new table as new_rows '
-            'for each statement when (current_user = %L) execute function app.tg_audit_row(%L)', tbl, bulk_writer, 'tenant_id');
-        execute format('comment on trigger _900_audit_statement on %s is %L', tbl,
-            format('The UPDATE statements of %s (one per batch) are audited in one statement; _900_audit skips %s.', bulk_writer, bulk_writer));
-    end if;
+    perform app.attach_audit_triggers(target, 'tenant_id');
 end
 $$;
 
 ALTER FUNCTION app.enable_tenant_rules(target regclass, api_writes boolean, extra_read text, bulk_writer name) OWNER TO motovault_owner;
 
-COMMENT ON FUNCTION app.enable_tenant_rules(target regclass, api_writes boolean, extra_read text, bulk_writer name) IS 'Applies the tenant rules to a table: RLS enabled and forced; members read their tenant''s rows (plus extra_read), writers (owner, admin, member) insert and update when api_writes, nobody deletes through the API (DELETE on an api view soft-deletes); the owner role manages all; triggers _500_stamp and _900_audit (per statement for the UPDATEs of bulk_writer); grants.';
+COMMENT ON FUNCTION app.enable_tenant_rules(target regclass, api_writes boolean, extra_read text, bulk_writer name) IS 'Applies the tenant rules to a table: RLS enabled and forced; members read their tenant''s rows (plus extra_read), writers (owner, admin, member) insert and update when api_writes, nobody deletes through the API (DELETE on an api view soft-deletes); the owner role manages all; triggers _500_stamp (per row) and _900_audit_insert/_update/_delete (per statement, app.attach_audit_triggers); grants. bulk_writer is no longer used (every write is audited per statement) and stays for the signature.';
 
 CREATE FUNCTION app.ensure_vehicle_event_partitions(start_month date DEFAULT NULL::date, months_ahead integer DEFAULT 6) RETURNS SETOF text
     LANGUAGE plpgsql
@@ -3583,6 +3603,14 @@ begin
                     part, month, (month + interval '1 month')::date);
             end if;
             execute format('comment on table app.%I is %L', part, format('vehicle_events of %s', to_char(month, 'YYYY-MM')));
+            -- a partition belongs to the owner of app.vehicle_events, whoever runs this (a superuser
+            -- loading data): the owner role attaches triggers to the partitioned table, which
+            -- PostgreSQL clones onto every partition
+            if (select c.relowner from pg_class as c where c.oid = format('app.%I', part)::regclass)
+               <> (select c.relowner from pg_class as c where c.oid = 'app.vehicle_events'::regclass) then
+                execute format('alter table app.%I owner to %I', part,
+                    (select pg_get_userbyid(c.relowner) from pg_class as c where c.oid = 'app.vehicle_events'::regclass));
+            end if;
             return next 'app.' || part;
         end if;
         month := (month + interval '1 month')::date;
@@ -3594,7 +3622,7 @@ $_$;
 
 ALTER FUNCTION app.ensure_vehicle_event_partitions(start_month date, months_ahead integer) OWNER TO motovault_owner;
 
-COMMENT ON FUNCTION app.ensure_vehicle_event_partitions(start_month date, months_ahead integer) IS 'Creates the monthly partitions of app.vehicle_events from start_month (default: this month) to months_ahead months ahead (default 6), or just start_month''s month when that is later, that do not exist yet, moving rows of those months out of the default partition; returns the partitions created. Called on deploy and by the maintenance job (owner role), e.g. daily: select app.ensure_vehicle_event_partitions();';
+COMMENT ON FUNCTION app.ensure_vehicle_event_partitions(start_month date, months_ahead integer) IS 'Creates the monthly partitions of app.vehicle_events from start_month (default: this month) to months_ahead months ahead (default 6), or just start_month''s month when that is later, that do not exist yet, moving rows of those months out of the default partition; returns the partitions created. Called on deploy and by the maintenance job (owner role), e.g. daily: select app.ensure_vehicle_event_partitions();. A partition it creates belongs to the owner of app.vehicle_events, whoever calls it.';
 
 CREATE FUNCTION app.ensure_vehicle_event_statistics() RETURNS SETOF text
     LANGUAGE plpgsql
@@ -4294,6 +4322,94 @@ ALTER FUNCTION app.meters_to_chord(meters double precision) OWNER TO motovault_o
 
 COMMENT ON FUNCTION app.meters_to_chord(meters double precision) IS 'Straight-line (chord) distance for a great-circle distance in meters.';
 
+CREATE FUNCTION app.odometer_batch_problem(tenant uuid, source_table text, batch jsonb) RETURNS TABLE(problem text, vehicle_id uuid, source text, row_id uuid)
+    LANGUAGE plpgsql STABLE
+    SET plan_cache_mode TO 'force_generic_plan'
+    AS $$
+begin
+    return query
+    -- batch: [{"v": vehicle, "lo": first read_at, "hi": last read_at, "whole": true when a reset is
+    -- involved, "ids": [ids of source_table's rows written]}], all of one tenant. Readings from the
+    -- one before lo to the one after hi are compared within their reset segments (the whole
+    -- history when "whole"); readings outside that window were consistent with those at its edges.
+    -- (materialized: each span's bounds and ids are computed once, not per reading joined)
+    with spans as materialized (
+        select (x ->> 'v')::uuid as vehicle_id,
+               (x ->> 'lo')::timestamp as lo,
+               (x ->> 'hi')::timestamp as hi,
+               coalesce((x ->> 'whole')::boolean, false) as whole,
+               array(select jsonb_array_elements_text(x -> 'ids'))::uuid[] as ids
+        from jsonb_array_elements(batch) as x
+    ),
+    windows as materialized (
+        select b.vehicle_id, b.ids, b.whole,
+               case when b.whole then '-infinity'::timestamp else coalesce((
+                   select max(r.read_at)
+                   from app.odometer_readings as r
+                   where r.tenant_id = tenant and r.vehicle_id = b.vehicle_id and r.read_at < b.lo), '-infinity')
+               end as from_at,
+               case when b.whole then 'infinity'::timestamp else coalesce((
+                   select min(r.read_at)
+                   from app.odometer_readings as r
+                   where r.tenant_id = tenant and r.vehicle_id = b.vehicle_id and r.read_at > b.hi), 'infinity')
+               end as to_at
+        from spans as b
+    ),
+    segmented as (
+        select r.vehicle_id, r.source, r.id, r.read_at, r.odometer, r.odometer_unit, r.odometer_km,
+               r.source = source_table and r.id = any (w.ids) as is_new, w.whole,
+               count(*) filter (where r.is_reset) over (
+                   partition by r.vehicle_id order by r.read_at range between unbounded preceding and current row
+               ) as segment
+        from windows as w
+        join app.odometer_readings as r
+          on r.tenant_id = tenant
+         and r.vehicle_id = w.vehicle_id
+         and r.read_at >= w.from_at
+         and r.read_at <= w.to_at
+    ),
+    checked as (
+        select s.*,
+               max(s.odometer_km) over (
+                   partition by s.vehicle_id, s.segment
+                   order by s.read_at
+                   range between unbounded preceding and current row exclude group
+               ) as earlier_max
+        from segmented as s
+    )
+    -- c: a reading lower than one dated before it (e) in its segment; one of the two was written now
+    -- (or a reset changed: any pair of the vehicle)
+    select case
+               when c.is_new then format('odometer: %s %s on %s is lower than %s %s recorded earlier on %s (%s)',
+                                         c.odometer, c.odometer_unit, c.read_at, e.odometer, e.odometer_unit, e.read_at, e.source)
+               else format('odometer: %s %s on %s is higher than %s %s recorded later on %s (%s)',
+                           e.odometer, e.odometer_unit, e.read_at, c.odometer, c.odometer_unit, c.read_at, c.source)
+           end,
+           c.vehicle_id,
+           case when c.is_new then c.source else e.source end,
+           case when c.is_new then c.id else e.id end
+    from checked as c
+    cross join lateral (
+        select s2.*
+        from segmented as s2
+        where s2.vehicle_id = c.vehicle_id
+          and s2.segment = c.segment
+          and s2.read_at < c.read_at
+          and s2.odometer_km > c.odometer_km
+          and (c.is_new or s2.is_new or c.whole)
+        order by s2.read_at desc, s2.odometer_km desc
+        limit 1
+    ) as e
+    where c.odometer_km < c.earlier_max
+    order by case when c.is_new then c.read_at else e.read_at end, c.read_at
+    limit 1;
+end
+$$;
+
+ALTER FUNCTION app.odometer_batch_problem(tenant uuid, source_table text, batch jsonb) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.odometer_batch_problem(tenant uuid, source_table text, batch jsonb) IS 'The first odometer inconsistency a batch of readings of source_table (one tenant; per vehicle: the time span written, the ids, whether a reset is involved) brings: a reading lower than an earlier-dated one or higher than a later-dated one within a reset segment, naming both readings, the vehicle and the row written. No row when the batch is consistent.';
+
 CREATE FUNCTION app.odometer_problem(tenant uuid, vehicle uuid) RETURNS text
     LANGUAGE sql STABLE
     AS $$
@@ -4636,6 +4752,46 @@ ALTER FUNCTION app.sync_vehicle_odometer(tenant uuid, vehicle uuid, latest_at ti
 
 COMMENT ON FUNCTION app.sync_vehicle_odometer(tenant uuid, vehicle uuid, latest_at timestamp without time zone) IS 'Sets vehicles.odometer_reading to the latest live reading (converted to the vehicle''s unit); latest_at, when the caller knows it, saves looking for the latest time.';
 
+CREATE FUNCTION app.sync_vehicle_odometers(tenant uuid, vehicles uuid[]) RETURNS void
+    LANGUAGE plpgsql
+    SET plan_cache_mode TO 'force_generic_plan'
+    AS $$
+begin
+    perform set_config('motovault.odometer_sync', 'on', true);
+    update app.vehicles as v
+    set odometer_reading = case
+            when v.odometer_unit = l.odometer_unit then l.odometer
+            when v.odometer_unit = 'mi' then round(l.odometer_km / 1.609344)::integer
+            else round(l.odometer_km)::integer
+        end
+    from unnest(vehicles) as a(vehicle_id)
+    cross join lateral (
+        select max(r.read_at) as read_at
+        from app.odometer_readings as r
+        where r.tenant_id = tenant and r.vehicle_id = a.vehicle_id
+    ) as m
+    cross join lateral (
+        select r.odometer, r.odometer_unit, r.odometer_km
+        from app.odometer_readings as r
+        where r.tenant_id = tenant and r.vehicle_id = a.vehicle_id and r.read_at = m.read_at
+        order by r.odometer_km desc
+        limit 1
+    ) as l
+    where v.tenant_id = tenant
+      and v.id = a.vehicle_id
+      and v.odometer_reading is distinct from case
+            when v.odometer_unit = l.odometer_unit then l.odometer
+            when v.odometer_unit = 'mi' then round(l.odometer_km / 1.609344)::integer
+            else round(l.odometer_km)::integer
+        end;
+    perform set_config('motovault.odometer_sync', '', true);
+end
+$$;
+
+ALTER FUNCTION app.sync_vehicle_odometers(tenant uuid, vehicles uuid[]) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.sync_vehicle_odometers(tenant uuid, vehicles uuid[]) IS 'Sets vehicles.odometer_reading of the tenant''s vehicles to their latest live reading (converted to each vehicle''s unit), in one UPDATE; a vehicle without readings keeps its value.';
+
 CREATE FUNCTION app.tenant_export_rules() RETURNS TABLE(table_name text, skipped boolean, keep_rows text, derived_columns text[], insert_rank integer, insert_order text, reason text)
     LANGUAGE sql IMMUTABLE
     AS $$
@@ -4769,34 +4925,52 @@ declare
     old_row jsonb;
     new_row jsonb;
     op text := tg_op;
+    changes jsonb;
+    tenant text;
 begin
     if tg_level = 'STATEMENT' then
-        -- (tenant, id) pairs each old row with its new version: the statements audited this way
-        -- cannot change either
-        with o as (select to_jsonb(r) as j from old_rows as r),
-             n as (select to_jsonb(r) as j from new_rows as r),
-             pairs as (
-                 select o.j as old_j, n.j as new_j,
-                        case
-                            when o.j ->> 'deleted_at' is null and n.j ->> 'deleted_at' is not null then 'SOFT_DELETE'
-                            when o.j ->> 'deleted_at' is not null and n.j ->> 'deleted_at' is null then 'RESTORE'
-                            else 'UPDATE'
-                        end as operation
-                 from o
-                 join n on n.j -> 'id' = o.j -> 'id'
-                       and n.j -> coalesce(tenant_column, 'id') = o.j -> coalesce(tenant_column, 'id')
-             ),
-             tenant_rows as (
-                 insert into audit.record_version (tenant_id, table_name, operation, row_id, old_record, new_record, actor)
-                 select (p.new_j ->> tenant_column)::uuid, table_name, p.operation, (p.new_j ->> 'id')::uuid,
-                        p.old_j, p.new_j, app.current_user_id()
-                 from pairs as p
-                 where tenant_column is not null
-             )
-        insert into audit.shared_record_version (table_name, operation, row_id, old_record, new_record, actor)
-        select table_name, p.operation, (p.new_j ->> 'id')::uuid, p.old_j, p.new_j, app.current_user_id()
-        from pairs as p
-        where tenant_column is null;
+        -- 1. the transition tables alone, read into one local value (on Citus a trigger runs on a
+        --    shard, where a transition table cannot be joined with, nor inserted into, a
+        --    distributed table): [{tenant, id, operation, old, new}, ...] in the statement's order
+        if tg_op = 'INSERT' then
+            select jsonb_agg(jsonb_build_object('new', to_jsonb(x.r)) order by x.ord) into changes
+            from (select r, row_number() over () from new_rows as r) as x(r, ord);
+        elsif tg_op = 'DELETE' then
+            select jsonb_agg(jsonb_build_object('old', to_jsonb(x.r)) order by x.ord) into changes
+            from (select r, row_number() over () from old_rows as r) as x(r, ord);
+        else
+            -- (tenant, id) pairs each old row with its new version: neither can change (tg_stamp_row)
+            with o as (select to_jsonb(r) as j from old_rows as r),
+                 n as (select to_jsonb(r) as j, row_number() over () as ord from new_rows as r)
+            select jsonb_agg(jsonb_build_object('old', o.j, 'new', n.j) order by n.ord) into changes
+            from n
+            join o on o.j -> 'id' = n.j -> 'id'
+                  and o.j -> coalesce(tenant_column, 'id') = n.j -> coalesce(tenant_column, 'id');
+        end if;
+        if changes is null then
+            return null;  -- a statement that wrote no row
+        end if;
+        -- 2. one INSERT per tenant of the statement, from that value (a single-tenant statement: the
+        --    one shard of that tenant's audit rows)
+        for tenant in
+            select distinct coalesce(c -> 'new', c -> 'old') ->> tenant_column
+            from jsonb_array_elements(changes) as c
+            where tenant_column is not null
+        loop
+            insert into audit.record_version (tenant_id, table_name, operation, row_id, old_record, new_record, actor)
+            select tenant::uuid, table_name, app.audit_operation(tg_op, c -> 'old', c -> 'new'),
+                   (coalesce(c -> 'new', c -> 'old') ->> 'id')::uuid, c -> 'old', c -> 'new', app.current_user_id()
+            from jsonb_array_elements(changes) with ordinality as x(c, ord)
+            where coalesce(c -> 'new', c -> 'old') ->> tenant_column = tenant
+            order by x.ord;
+        end loop;
+        if tenant_column is null then
+            insert into audit.shared_record_version (table_name, operation, row_id, old_record, new_record, actor)
+            select table_name, app.audit_operation(tg_op, c -> 'old', c -> 'new'),
+                   (coalesce(c -> 'new', c -> 'old') ->> 'id')::uuid, c -> 'old', c -> 'new', app.current_user_id()
+            from jsonb_array_elements(changes) with ordinality as x(c, ord)
+            order by x.ord;
+        end if;
         return null;
     end if;
     old_row := case when tg_op in ('UPDATE', 'DELETE') then to_jsonb(old) end;
@@ -4822,7 +4996,7 @@ $$;
 
 ALTER FUNCTION app.tg_audit_row() OWNER TO motovault_owner;
 
-COMMENT ON FUNCTION app.tg_audit_row() IS 'AFTER trigger of every table (_900_audit): writes the change to audit.record_version under the tenant held by the column named in the argument (tenant_id, or id for app.tenants), or to audit.shared_record_version without an argument. FOR EACH ROW: one row per call. FOR EACH STATEMENT with transition tables old_rows and new_rows (UPDATE, key unchanged): the same rows for the whole statement in one INSERT.';
+COMMENT ON FUNCTION app.tg_audit_row() IS 'AFTER trigger of every table (_900_audit_insert/_update/_delete): writes the change to audit.record_version under the tenant held by the column named in the argument (tenant_id, or id for app.tenants), or to audit.shared_record_version without an argument. FOR EACH STATEMENT with the transition tables new_rows (INSERT), old_rows and new_rows (UPDATE, paired by tenant and id) or old_rows (DELETE): the rows of the statement, read into one jsonb value first, then one INSERT per tenant. FOR EACH ROW: one row per call.';
 
 CREATE FUNCTION app.tg_clear_references() RETURNS trigger
     LANGUAGE plpgsql
@@ -4841,65 +5015,122 @@ ALTER FUNCTION app.tg_clear_references() OWNER TO motovault_owner;
 COMMENT ON FUNCTION app.tg_clear_references() IS 'BEFORE DELETE trigger (_300_clear_<column>) of a table that rows of the table in the first argument point at through the column in the second (with tenant_id): sets that column to NULL in those rows, what ON DELETE SET NULL (column) would do if Citus accepted it on a key that includes the distribution column.';
 
 CREATE FUNCTION app.tg_emit_source_events() RETURNS trigger
-    LANGUAGE plpgsql
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
     AS $$
 declare
     kind constant text := tg_argv[0];
-    row_now jsonb := to_jsonb(new);
-    live boolean;
-    ev record;
-    cur_id uuid;
-    cur_vehicle uuid;
-    cur_event jsonb;
+    changes jsonb;
+    tenant text;
 begin
-    live := row_now ->> 'deleted_at' is null
-        and (kind <> 'maintenance' or row_now ->> 'status' = 'completed')
-        and row_now ->> 'read_at' is not null;
-    if tg_op = 'UPDATE' then
-        select e.id, e.vehicle_id, jsonb_build_array(e.type, e.occurred_at, e.odometer, e.odometer_unit, e.payload)
-        into cur_id, cur_vehicle, cur_event
-        from app.vehicle_events as e
-        where e.tenant_id = old.tenant_id
-          and e.source_id = old.id
-          and e.type <> 'void'
-          and not exists (
-              select from app.vehicle_event_voids as x
-              where x.tenant_id = e.tenant_id and x.voided_event_id = e.id
-          )
-        order by e.created_at desc, e.id desc
-        limit 1;
+    if tg_level <> 'STATEMENT' then
+        raise exception using
+            errcode = 'feature_not_supported',
+            message = format('app.tg_emit_source_events() on %s: a statement trigger, not a row trigger', tg_table_name),
+            hint = 'Attach it as _500_events_insert (after insert, referencing new table as new_rows) and _500_events_update (after update, referencing old table as old_rows new table as new_rows), for each statement.';
     end if;
-    if live then
-        select * into ev from app.source_event(kind, row_now);
-        if cur_id is not null
-           and cur_vehicle = new.vehicle_id
-           and cur_event = jsonb_build_array(ev.type, ev.occurred_at, ev.odometer, ev.odometer_unit, ev.payload) then
-            return null;  -- nothing the event shows changed
+    -- 1. the transition tables alone, read into one local value: [{"old": row, "new": row}, ...]
+    --    (on Citus a transition table cannot meet a distributed table in one query)
+    if tg_op = 'INSERT' then
+        select jsonb_agg(jsonb_build_object('new', x.j) order by x.ord) into changes
+        from (select to_jsonb(r) as j, row_number() over () as ord from new_rows as r) as x
+        where x.j ->> 'deleted_at' is null
+          and (kind <> 'maintenance' or x.j ->> 'status' = 'completed')
+          and x.j ->> 'read_at' is not null;
+    else
+        with o as (select to_jsonb(r) as j from old_rows as r),
+             n as (select to_jsonb(r) as j, row_number() over () as ord from new_rows as r)
+        select jsonb_agg(jsonb_build_object('old', o.j, 'new', n.j) order by n.ord) into changes
+        from n
+        join o on o.j -> 'tenant_id' = n.j -> 'tenant_id' and o.j -> 'id' = n.j -> 'id';
+    end if;
+    if changes is null then
+        return null;
+    end if;
+
+    -- 2. per tenant: the events of that tenant, from that value and the tenant's own rows
+    for tenant in select distinct c -> 'new' ->> 'tenant_id' from jsonb_array_elements(changes) as c loop
+        if tg_op = 'INSERT' then
+            insert into app.vehicle_events
+                (tenant_id, vehicle_id, type, occurred_at, odometer, odometer_unit, payload, source_id)
+            select tenant::uuid, (c -> 'new' ->> 'vehicle_id')::uuid, ev.type, ev.occurred_at, ev.odometer,
+                   ev.odometer_unit, ev.payload, (c -> 'new' ->> 'id')::uuid
+            from jsonb_array_elements(changes) with ordinality as x(c, ord)
+            cross join lateral app.source_event(kind, c -> 'new') as ev
+            where c -> 'new' ->> 'tenant_id' = tenant
+            order by x.ord;
+            continue;
         end if;
-        if cur_id is not null and cur_vehicle <> new.vehicle_id then
-            insert into app.vehicle_events (tenant_id, vehicle_id, type, payload, voids_event_id, source_id)
-            values (new.tenant_id, cur_vehicle, 'void',
-                    jsonb_build_object('reason', format('%s moved to another vehicle', tg_table_name)), cur_id, new.id);
-            cur_id := null;
-        end if;
+        -- an update: each row's current (not voided) event, then what replaces it
+        with rows as (
+            select x.ord, (c -> 'new' ->> 'id')::uuid as id, (c -> 'new' ->> 'vehicle_id')::uuid as vehicle_id,
+                   c -> 'new' as r,
+                   c -> 'new' ->> 'deleted_at' is null
+                       and (kind <> 'maintenance' or c -> 'new' ->> 'status' = 'completed')
+                       and c -> 'new' ->> 'read_at' is not null as live,
+                   c -> 'new' ->> 'deleted_at' is not null as deleted
+            from jsonb_array_elements(changes) with ordinality as x(c, ord)
+            where c -> 'new' ->> 'tenant_id' = tenant
+        ),
+        current_events as (
+            select distinct on (e.source_id) e.source_id, e.id, e.vehicle_id,
+                   jsonb_build_array(e.type, e.occurred_at, e.odometer, e.odometer_unit, e.payload) as shown
+            from app.vehicle_events as e
+            where e.tenant_id = tenant::uuid
+              and e.source_id = any (array(select rows.id from rows))
+              and e.type <> 'void'
+              and not exists (
+                  select from app.vehicle_event_voids as v
+                  where v.tenant_id = e.tenant_id and v.voided_event_id = e.id
+              )
+            order by e.source_id, e.created_at desc, e.id desc
+        ),
+        planned as (
+            select s.ord, s.id, s.vehicle_id, s.live, s.deleted, ev.*,
+                   cur.id as cur_id, cur.vehicle_id as cur_vehicle_id, cur.shown
+            from rows as s
+            left join current_events as cur on cur.source_id = s.id
+            left join lateral app.source_event(kind, s.r) as ev on s.live
+        )
         insert into app.vehicle_events
             (tenant_id, vehicle_id, type, occurred_at, odometer, odometer_unit, payload, voids_event_id, source_id)
-        values
-            (new.tenant_id, new.vehicle_id, ev.type, ev.occurred_at, ev.odometer, ev.odometer_unit, ev.payload, cur_id, new.id);
-    elsif cur_id is not null then
-        insert into app.vehicle_events (tenant_id, vehicle_id, type, payload, voids_event_id, source_id)
-        values (new.tenant_id, cur_vehicle, 'void',
-                jsonb_build_object('reason', format('%s %s', tg_table_name,
-                    case when row_now ->> 'deleted_at' is not null then 'deleted' else 'no longer completed' end)),
-                cur_id, new.id);
-    end if;
+        select tenant::uuid, e.vehicle_id, e.type, e.occurred_at, e.odometer, e.odometer_unit, e.payload,
+               e.voids_event_id, e.source_id
+        from (
+            -- moved to another vehicle: the old vehicle's event is voided
+            select p.ord, 1 as step, p.cur_vehicle_id as vehicle_id, 'void' as type, now() as occurred_at,
+                   null::numeric as odometer, null::text as odometer_unit,
+                   jsonb_build_object('reason', format('%s moved to another vehicle', tg_table_name)) as payload,
+                   p.cur_id as voids_event_id, p.id as source_id
+            from planned as p
+            where p.live and p.cur_id is not null and p.cur_vehicle_id <> p.vehicle_id
+            union all
+            -- live: a new event (voiding the current one of the same vehicle) unless nothing it shows changed
+            select p.ord, 2, p.vehicle_id, p.type, p.occurred_at, p.odometer, p.odometer_unit, p.payload,
+                   case when p.cur_vehicle_id = p.vehicle_id then p.cur_id end, p.id
+            from planned as p
+            where p.live
+              and (p.cur_id is null
+                   or p.cur_vehicle_id <> p.vehicle_id
+                   or p.shown <> jsonb_build_array(p.type, p.occurred_at, p.odometer, p.odometer_unit, p.payload))
+            union all
+            -- no longer live: its event is voided
+            select p.ord, 3, p.cur_vehicle_id, 'void', now(), null, null,
+                   jsonb_build_object('reason', format('%s %s', tg_table_name,
+                       case when p.deleted then 'deleted' else 'no longer completed' end)),
+                   p.cur_id, p.id
+            from planned as p
+            where not p.live and p.cur_id is not null
+        ) as e
+        order by e.ord, e.step;
+    end loop;
     return null;
 end
 $$;
 
 ALTER FUNCTION app.tg_emit_source_events() OWNER TO motovault_owner;
 
-COMMENT ON FUNCTION app.tg_emit_source_events() IS 'AFTER INSERT OR UPDATE trigger of fuel_logs, maintenance and odometer_entries (argument: fuel, maintenance or odometer): appends the row''s event to vehicle_events, a correcting event when the row changes, a void event when it is deleted.';
+COMMENT ON FUNCTION app.tg_emit_source_events() IS 'AFTER INSERT and AFTER UPDATE trigger, per statement, of fuel_logs, maintenance and odometer_entries (_500_events_insert, _500_events_update; argument: fuel, maintenance or odometer): reads the transition tables into one value, then per tenant appends each row''s event to vehicle_events, a correcting event when a row changes what its event shows, a void event when it is deleted (or moved to another vehicle). SECURITY DEFINER: the events of rows the caller wrote under the tenant rules.';
 
 CREATE FUNCTION app.tg_forget_member_role() RETURNS trigger
     LANGUAGE plpgsql
@@ -5106,130 +5337,121 @@ COMMENT ON FUNCTION app.tg_odometer_entries_prepare() IS 'BEFORE INSERT OR UPDAT
 
 CREATE FUNCTION app.tg_odometer_guard() RETURNS trigger
     LANGUAGE plpgsql
-    SET plan_cache_mode TO 'force_generic_plan'
     AS $$
 declare
-    new_is_reset boolean := false;
-    old_is_reset boolean := false;
-    new_km numeric;
-    segment_start timestamp;
-    segment_end timestamp;
-    earlier_at timestamp;
-    later_at timestamp;
-    earlier record;
-    later record;
-    problem text;
+    entries constant boolean := tg_table_name = 'odometer_entries';
+    work jsonb;
+    tenant text;
+    found_problem record;
 begin
-    if tg_table_name = 'odometer_entries' then
-        new_is_reset := new.kind = 'reset';
-        if tg_op = 'UPDATE' then
-            old_is_reset := old.kind = 'reset';
-        end if;
-    end if;
-    if new.odometer is null or new.read_at is null then
-        if tg_op = 'UPDATE' and old.odometer is not null and old.read_at is not null then
-            perform app.sync_vehicle_odometer(old.tenant_id, old.vehicle_id);
-        end if;
-        return null;
-    end if;
-    if tg_op = 'UPDATE'
-       and new.vehicle_id = old.vehicle_id
-       and new.read_at is not distinct from old.read_at
-       and new.odometer is not distinct from old.odometer
-       and new.odometer_unit is not distinct from old.odometer_unit
-       and new.deleted_at is not distinct from old.deleted_at
-       and new_is_reset = old_is_reset then
-        return null;  -- nothing a reading depends on changed
-    end if;
-
-    -- one writer per vehicle at a time: two concurrent inserts cannot both pass the check
-    perform pg_advisory_xact_lock(hashtextextended(new.vehicle_id::text, 1907));
-
-    if new.deleted_at is not null then
-        if old_is_reset or new_is_reset then
-            problem := app.odometer_problem(new.tenant_id, new.vehicle_id);
-        end if;
-    elsif new_is_reset or old_is_reset then
-        problem := app.odometer_problem(new.tenant_id, new.vehicle_id);
-    else
-        new_km := app.distance_in_km(new.odometer, new.odometer_unit);
-        select max(r.read_at) into segment_start
-        from app.odometer_readings as r
-        where r.tenant_id = new.tenant_id and r.vehicle_id = new.vehicle_id and r.is_reset and r.read_at <= new.read_at;
-        select min(r.read_at) into segment_end
-        from app.odometer_readings as r
-        where r.tenant_id = new.tenant_id and r.vehicle_id = new.vehicle_id and r.is_reset and r.read_at > new.read_at;
-
-        -- nearest earlier and later reading times in this reset segment: each a Merge Append of index probes
-        select max(r.read_at) into earlier_at
-        from app.odometer_readings as r
-        where r.tenant_id = new.tenant_id
-          and r.vehicle_id = new.vehicle_id
-          and r.read_at < new.read_at
-          and r.read_at >= coalesce(segment_start, '-infinity');
-        select min(r.read_at) into later_at
-        from app.odometer_readings as r
-        where r.tenant_id = new.tenant_id
-          and r.vehicle_id = new.vehicle_id
-          and r.read_at > new.read_at
-          and r.read_at < coalesce(segment_end, 'infinity');
-        if earlier_at is not null then
-            select r.* into earlier
-            from app.odometer_readings as r
-            where r.tenant_id = new.tenant_id
-              and r.vehicle_id = new.vehicle_id
-              and r.read_at = earlier_at
-            order by r.odometer_km desc
-            limit 1;
-            if earlier.odometer_km > new_km then
-                problem := format('odometer: %s %s on %s is lower than %s %s recorded earlier on %s (%s)',
-                                  new.odometer, new.odometer_unit, new.read_at, earlier.odometer, earlier.odometer_unit,
-                                  earlier.read_at, earlier.source);
-            end if;
-        end if;
-        if problem is null and later_at is not null then
-            select r.* into later
-            from app.odometer_readings as r
-            where r.tenant_id = new.tenant_id
-              and r.vehicle_id = new.vehicle_id
-              and r.read_at = later_at
-            order by r.odometer_km
-            limit 1;
-            if later.odometer_km < new_km then
-                problem := format('odometer: %s %s on %s is higher than %s %s recorded later on %s (%s)',
-                                  new.odometer, new.odometer_unit, new.read_at, later.odometer, later.odometer_unit,
-                                  later.read_at, later.source);
-            end if;
-        end if;
-    end if;
-
-    if problem is not null then
+    if tg_level <> 'STATEMENT' then
         raise exception using
-            errcode = 'check_violation',
-            constraint = 'odometer_readings_consistent',
-            column = 'odometer',
-            table = tg_table_name,
-            message = problem,
-            hint = 'Readings never go down over time. Check the reading and its date; if the instrument cluster was replaced, record an odometer_entries row of kind reset between them.';
+            errcode = 'feature_not_supported',
+            message = format('app.tg_odometer_guard() on %s: a statement trigger, not a row trigger', tg_table_name),
+            hint = 'Attach it as _100_odometer_guard_insert (after insert, referencing new table as new_rows) and _100_odometer_guard_update (after update, referencing old table as old_rows new table as new_rows), for each statement.';
+    end if;
+    -- 1. the transition tables alone, read into one local value: per (tenant, vehicle) the span of
+    --    readings written, their ids, whether a reset is involved (whole history), whether to check
+    --    (a reading removed or moved away only changes the vehicle's latest reading)
+    if tg_op = 'INSERT' then
+        select jsonb_agg(jsonb_build_object('t', g.tenant_id, 'v', g.vehicle_id, 'lo', g.lo, 'hi', g.hi,
+                                            'whole', g.whole, 'check', true, 'ids', g.ids))
+        into work
+        from (
+            select n.tenant_id, n.vehicle_id, min(n.read_at) as lo, max(n.read_at) as hi,
+                   bool_or(entries and to_jsonb(n) ->> 'kind' = 'reset') as whole,
+                   jsonb_agg(n.id) as ids
+            from new_rows as n
+            where n.odometer is not null and n.read_at is not null and n.deleted_at is null
+            group by n.tenant_id, n.vehicle_id
+        ) as g;
+    else
+        with o as (
+            select r.tenant_id, r.id, r.vehicle_id, r.read_at, r.odometer, r.odometer_unit, r.deleted_at,
+                   entries and to_jsonb(r) ->> 'kind' = 'reset' as is_reset
+            from old_rows as r
+        ),
+        n as (
+            select r.tenant_id, r.id, r.vehicle_id, r.read_at, r.odometer, r.odometer_unit, r.deleted_at,
+                   entries and to_jsonb(r) ->> 'kind' = 'reset' as is_reset
+            from new_rows as r
+        ),
+        changed as (
+            -- rows whose reading changed (a change of notes or cost checks nothing)
+            select n.*, o.vehicle_id as old_vehicle_id, o.is_reset as old_is_reset,
+                   o.read_at is not null and o.odometer is not null as old_has_reading
+            from n
+            join o on o.tenant_id = n.tenant_id and o.id = n.id
+            where (n.vehicle_id, n.read_at, n.odometer, n.odometer_unit, n.deleted_at, n.is_reset)
+                  is distinct from (o.vehicle_id, o.read_at, o.odometer, o.odometer_unit, o.deleted_at, o.is_reset)
+        ),
+        touched as (
+            -- the new reading, checked (the whole history when a reset is or was involved)
+            select c.tenant_id, c.vehicle_id, c.read_at, c.is_reset or c.old_is_reset as whole,
+                   c.deleted_at is null and c.read_at is not null and c.odometer is not null as live, c.id
+            from changed as c
+            union all
+            -- the vehicle it left, or the reading it no longer is
+            select c.tenant_id, c.old_vehicle_id, null, c.old_is_reset, false, null
+            from changed as c
+            where c.old_has_reading
+              and (c.old_vehicle_id <> c.vehicle_id or c.deleted_at is not null or c.read_at is null or c.odometer is null)
+        )
+        select jsonb_agg(jsonb_build_object('t', g.tenant_id, 'v', g.vehicle_id, 'lo', g.lo, 'hi', g.hi,
+                                            'whole', g.whole, 'check', g.whole or g.lo is not null, 'ids', g.ids))
+        into work
+        from (
+            select t.tenant_id, t.vehicle_id,
+                   min(t.read_at) filter (where t.live) as lo,
+                   max(t.read_at) filter (where t.live) as hi,
+                   bool_or(t.whole) as whole,
+                   coalesce(jsonb_agg(t.id) filter (where t.live), '[]') as ids
+            from touched as t
+            group by t.tenant_id, t.vehicle_id
+        ) as g;
+    end if;
+    if work is null then
+        return null;  -- no reading written
     end if;
 
-    if tg_op = 'INSERT' and not new_is_reset and later_at is not null then
-        null;  -- a back-dated reading: the latest reading is unchanged
-    elsif tg_op = 'INSERT' and not new_is_reset and segment_end is null then
-        perform app.sync_vehicle_odometer(new.tenant_id, new.vehicle_id, new.read_at);  -- the new latest reading
-    else
-        perform app.sync_vehicle_odometer(new.tenant_id, new.vehicle_id);
-    end if;
-    if tg_op = 'UPDATE' and old.vehicle_id <> new.vehicle_id then
-        perform app.sync_vehicle_odometer(old.tenant_id, old.vehicle_id);
-    end if;
+    -- 2. per tenant of the statement, queries filtered by that tenant only
+    for tenant in select distinct w ->> 't' from jsonb_array_elements(work) as w order by 1 loop
+        -- one writer per vehicle at a time (in a fixed order: two batches cannot deadlock), so
+        -- two concurrent writes cannot both pass the check
+        perform pg_advisory_xact_lock(hashtextextended(v.vehicle, 1907))
+        from (
+            select distinct w ->> 'v' as vehicle
+            from jsonb_array_elements(work) as w
+            where w ->> 't' = tenant
+            order by 1
+        ) as v;
+        select * into found_problem
+        from app.odometer_batch_problem(
+            tenant::uuid, tg_table_name,
+            (select jsonb_agg(w) from jsonb_array_elements(work) as w
+             where w ->> 't' = tenant and (w ->> 'check')::boolean))
+        limit 1;
+        if found_problem.problem is not null then
+            raise exception using
+                errcode = 'check_violation',
+                constraint = 'odometer_readings_consistent',
+                column = 'odometer',
+                table = tg_table_name,
+                message = found_problem.problem,
+                detail = format('vehicle %s, %s row %s', found_problem.vehicle_id, found_problem.source, found_problem.row_id),
+                hint = 'Readings never go down over time. Check the reading and its date; if the instrument cluster was replaced, record an odometer_entries row of kind reset between them.';
+        end if;
+        perform app.sync_vehicle_odometers(
+            tenant::uuid,
+            array(select distinct (w ->> 'v')::uuid from jsonb_array_elements(work) as w where w ->> 't' = tenant));
+    end loop;
     return null;
 end
 $$;
 
 ALTER FUNCTION app.tg_odometer_guard() OWNER TO motovault_owner;
 
-COMMENT ON FUNCTION app.tg_odometer_guard() IS 'AFTER INSERT OR UPDATE trigger of every table with odometer readings: refuses a reading lower than an earlier-dated one or higher than a later-dated one of the same vehicle (unless a reset entry lies between them), naming both, and keeps vehicles.odometer_reading equal to the latest reading.';
+COMMENT ON FUNCTION app.tg_odometer_guard() IS 'AFTER INSERT and AFTER UPDATE trigger, per statement, of every table with odometer readings (_100_odometer_guard_insert, _100_odometer_guard_update): reads the transition tables into one value, then per tenant refuses the statement when a reading written is lower than an earlier-dated one or higher than a later-dated one of the same vehicle (unless a reset entry lies between them), naming both readings, the vehicle and the row (detail), and keeps vehicles.odometer_reading equal to the latest reading. Nothing of the statement is written when one row is refused.';
 
 CREATE FUNCTION app.tg_refuse_change() RETURNS trigger
     LANGUAGE plpgsql
@@ -5395,6 +5617,56 @@ ALTER FUNCTION app.tg_stamp_row() OWNER TO motovault_owner;
 
 COMMENT ON FUNCTION app.tg_stamp_row() IS 'BEFORE INSERT OR UPDATE trigger of every table (_500_stamp): sets created_at/updated_at/created_by/updated_by and refuses a change of id. Arguments: ''tenant'' or ''shared'', and the API role. On a tenant table it defaults tenant_id to the active tenant, refuses another tenant''s id from the API role, a change of tenant_id always, and refuses writes of the API role by viewers and non-members (naming the table, or the partitioned table of a partition).';
 
+CREATE FUNCTION app.tg_vehicle_events_id_unique() RETURNS trigger
+    LANGUAGE plpgsql
+    SET plan_cache_mode TO 'force_generic_plan'
+    AS $$
+declare
+    written jsonb;
+    tenant text;
+    reused uuid;
+begin
+    if pg_trigger_depth() > 1 then
+        -- written by another trigger (source events, photo events): those leave id to the
+        -- database's uuid v7, which never collides
+        return null;
+    end if;
+    -- the transition table alone, read into one value: the ids written, per tenant (Citus: it is
+    -- never joined with the distributed table)
+    select jsonb_object_agg(g.tenant_id, g.ids) into written
+    from (
+        select n.tenant_id::text as tenant_id, jsonb_agg(n.id) as ids
+        from new_rows as n
+        group by n.tenant_id
+    ) as g;
+    for tenant in select jsonb_object_keys(coalesce(written, '{}')) loop
+        -- one primary-key probe per id and partition (not a scan of the tenant's events)
+        select i.id into reused
+        from unnest(array(select jsonb_array_elements_text(written -> tenant))::uuid[]) as i(id)
+        where (
+            select count(*)
+            from app.vehicle_events as e
+            where e.tenant_id = tenant::uuid
+              and e.id = i.id
+        ) > 1
+        limit 1;
+        if reused is not null then
+            raise exception using
+                errcode = 'unique_violation',
+                constraint = 'vehicle_events_pkey',
+                column = 'id',
+                message = format('id: event %s exists already', reused),
+                hint = 'Leave id out: the database makes one.';
+        end if;
+    end loop;
+    return null;
+end
+$$;
+
+ALTER FUNCTION app.tg_vehicle_events_id_unique() OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.tg_vehicle_events_id_unique() IS 'AFTER INSERT trigger per statement on vehicle_events (_100_id_unique): refuses (409) a statement that writes an id an event of another month already has (the primary key includes occurred_at, so it cannot). Reads the ids from the transition table first, then looks them up per tenant. Statements of other triggers (source and photo events) are not looked up: they leave id to the database''s uuid v7.';
+
 CREATE FUNCTION app.tg_vehicle_events_prepare() RETURNS trigger
     LANGUAGE plpgsql
     AS $$
@@ -5411,7 +5683,12 @@ begin
             hint = 'The payload rules of each type are described on api.vehicle_events.';
     end if;
     new.payload := coalesce(new.payload, '{}'::jsonb);
-    problem := app.vehicle_event_payload_problem(new.type, new.payload);
+    -- the payload of an event another trigger writes (the source events: fuel logs, maintenance,
+    -- odometer entries) is built from checked columns; the CHECK vehicle_events_payload_valid still
+    -- validates it, this explanation is for what clients send
+    if pg_trigger_depth() = 1 then
+        problem := app.vehicle_event_payload_problem(new.type, new.payload);
+    end if;
     if problem is not null then
         raise exception using
             errcode = 'check_violation',
@@ -5421,22 +5698,7 @@ begin
             detail = format('payload rules of %s events: %s', new.type, app.vehicle_event_payload_spec(new.type)),
             hint = 'Send only the keys listed for the type, with the JSON types and ranges given.';
     end if;
-    -- the primary key includes occurred_at (partitioning), so it cannot refuse an id reused in
-    -- another month: look it up (one probe per partition; database-made uuid v7 ids never collide,
-    -- two concurrent inserts of the same client-made id in different months are not caught)
-    if exists (
-        select from app.vehicle_events as e
-        where e.tenant_id = coalesce(new.tenant_id, app.current_tenant_id())
-          and e.id = new.id
-          and e.occurred_at <> new.occurred_at  -- same occurred_at: the primary key (and ON CONFLICT) handle it
-    ) then
-        raise exception using
-            errcode = 'unique_violation',
-            constraint = 'vehicle_events_pkey',
-            column = 'id',
-            message = format('id: event %s exists already', new.id),
-            hint = 'Leave id out: the database makes one.';
-    end if;
+    -- an id reused in another month: _100_id_unique, once per statement
     if new.odometer is not null and new.odometer_unit is null then
         select v.odometer_unit into new.odometer_unit
         from app.vehicles as v
@@ -5481,7 +5743,7 @@ $$;
 
 ALTER FUNCTION app.tg_vehicle_events_prepare() OWNER TO motovault_owner;
 
-COMMENT ON FUNCTION app.tg_vehicle_events_prepare() IS 'BEFORE INSERT on vehicle_events (_200_prepare): explains an unknown type or an invalid payload (message names the payload key), fills odometer_unit from the vehicle, checks that voids_event_id names a live event of the same vehicle.';
+COMMENT ON FUNCTION app.tg_vehicle_events_prepare() IS 'BEFORE INSERT on vehicle_events (_200_prepare): explains an unknown type or an invalid payload (message names the payload key), fills odometer_unit from the vehicle, checks that voids_event_id names a live event of the same vehicle. Events written by another trigger get no payload explanation (the CHECK still validates them). An id reused in another month is _100_id_unique''s (per statement).';
 
 CREATE FUNCTION app.tg_vehicle_events_record_void() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
@@ -8166,15 +8428,23 @@ CREATE TRIGGER _100_append_only BEFORE DELETE OR UPDATE ON app.vehicle_events FO
 
 CREATE TRIGGER _100_forget_member_role AFTER INSERT OR DELETE OR UPDATE ON app.memberships FOR EACH STATEMENT EXECUTE FUNCTION app.tg_forget_member_role();
 
+CREATE TRIGGER _100_id_unique AFTER INSERT ON app.vehicle_events REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_vehicle_events_id_unique();
+
 CREATE TRIGGER _100_input_range BEFORE INSERT OR UPDATE ON app.reminders FOR EACH ROW EXECUTE FUNCTION app.tg_reminders_snoozed_until_in_range();
 
 CREATE TRIGGER _100_odometer_from_readings BEFORE UPDATE OF odometer_reading, odometer_unit ON app.vehicles FOR EACH ROW EXECUTE FUNCTION app.tg_vehicles_odometer_from_readings();
 
-CREATE TRIGGER _100_odometer_guard AFTER INSERT OR UPDATE ON app.fuel_logs FOR EACH ROW EXECUTE FUNCTION app.tg_odometer_guard();
+CREATE TRIGGER _100_odometer_guard_insert AFTER INSERT ON app.fuel_logs REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_odometer_guard();
 
-CREATE TRIGGER _100_odometer_guard AFTER INSERT OR UPDATE ON app.maintenance FOR EACH ROW EXECUTE FUNCTION app.tg_odometer_guard();
+CREATE TRIGGER _100_odometer_guard_insert AFTER INSERT ON app.maintenance REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_odometer_guard();
 
-CREATE TRIGGER _100_odometer_guard AFTER INSERT OR UPDATE ON app.odometer_entries FOR EACH ROW EXECUTE FUNCTION app.tg_odometer_guard();
+CREATE TRIGGER _100_odometer_guard_insert AFTER INSERT ON app.odometer_entries REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_odometer_guard();
+
+CREATE TRIGGER _100_odometer_guard_update AFTER UPDATE ON app.fuel_logs REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_odometer_guard();
+
+CREATE TRIGGER _100_odometer_guard_update AFTER UPDATE ON app.maintenance REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_odometer_guard();
+
+CREATE TRIGGER _100_odometer_guard_update AFTER UPDATE ON app.odometer_entries REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_odometer_guard();
 
 CREATE TRIGGER _200_prepare BEFORE INSERT OR UPDATE ON app.fuel_logs FOR EACH ROW EXECUTE FUNCTION app.tg_fuel_logs_prepare();
 
@@ -8204,15 +8474,21 @@ CREATE TRIGGER _300_next_occurrence AFTER UPDATE OF status ON app.reminders FOR 
 
 CREATE TRIGGER _400_record_void AFTER INSERT ON app.vehicle_events FOR EACH ROW WHEN ((new.voids_event_id IS NOT NULL)) EXECUTE FUNCTION app.tg_vehicle_events_record_void();
 
-CREATE TRIGGER _500_events AFTER INSERT OR UPDATE ON app.fuel_logs FOR EACH ROW EXECUTE FUNCTION app.tg_emit_source_events('fuel');
-
 CREATE TRIGGER _500_events AFTER UPDATE OF deleted_at ON app.invitations FOR EACH ROW EXECUTE FUNCTION app.tg_invitation_events();
 
-CREATE TRIGGER _500_events AFTER INSERT OR UPDATE ON app.maintenance FOR EACH ROW EXECUTE FUNCTION app.tg_emit_source_events('maintenance');
-
-CREATE TRIGGER _500_events AFTER INSERT OR UPDATE ON app.odometer_entries FOR EACH ROW EXECUTE FUNCTION app.tg_emit_source_events('odometer');
-
 CREATE TRIGGER _500_events AFTER INSERT ON app.vehicle_images FOR EACH ROW EXECUTE FUNCTION app.tg_vehicle_images_emit_event();
+
+CREATE TRIGGER _500_events_insert AFTER INSERT ON app.fuel_logs REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_emit_source_events('fuel');
+
+CREATE TRIGGER _500_events_insert AFTER INSERT ON app.maintenance REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_emit_source_events('maintenance');
+
+CREATE TRIGGER _500_events_insert AFTER INSERT ON app.odometer_entries REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_emit_source_events('odometer');
+
+CREATE TRIGGER _500_events_update AFTER UPDATE ON app.fuel_logs REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_emit_source_events('fuel');
+
+CREATE TRIGGER _500_events_update AFTER UPDATE ON app.maintenance REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_emit_source_events('maintenance');
+
+CREATE TRIGGER _500_events_update AFTER UPDATE ON app.odometer_entries REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_emit_source_events('odometer');
 
 CREATE TRIGGER _500_stamp BEFORE INSERT OR UPDATE ON app.fuel_logs FOR EACH ROW EXECUTE FUNCTION app.tg_stamp_row('tenant', 'app_user');
 
@@ -8254,45 +8530,113 @@ CREATE TRIGGER _500_stamp BEFORE INSERT OR UPDATE ON app.vehicles FOR EACH ROW E
 
 CREATE TRIGGER _600_vin_decode BEFORE INSERT OR UPDATE ON app.vehicles FOR EACH ROW EXECUTE FUNCTION app.tg_vehicles_vin_decode();
 
-CREATE TRIGGER _900_audit AFTER INSERT OR DELETE OR UPDATE ON app.fuel_logs FOR EACH ROW EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+CREATE TRIGGER _900_audit_delete AFTER DELETE ON app.fuel_logs REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
 
-CREATE TRIGGER _900_audit AFTER INSERT OR DELETE OR UPDATE ON app.garages FOR EACH ROW EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+CREATE TRIGGER _900_audit_delete AFTER DELETE ON app.garages REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
 
-CREATE TRIGGER _900_audit AFTER INSERT OR DELETE OR UPDATE ON app.import_batches FOR EACH ROW EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+CREATE TRIGGER _900_audit_delete AFTER DELETE ON app.import_batches REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
 
-CREATE TRIGGER _900_audit AFTER INSERT OR DELETE OR UPDATE ON app.import_rows FOR EACH ROW EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+CREATE TRIGGER _900_audit_delete AFTER DELETE ON app.import_rows REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
 
-CREATE TRIGGER _900_audit AFTER INSERT OR DELETE OR UPDATE ON app.import_vehicles FOR EACH ROW EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+CREATE TRIGGER _900_audit_delete AFTER DELETE ON app.import_vehicles REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
 
-CREATE TRIGGER _900_audit AFTER INSERT OR DELETE OR UPDATE ON app.invitations FOR EACH ROW EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+CREATE TRIGGER _900_audit_delete AFTER DELETE ON app.invitations REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
 
-CREATE TRIGGER _900_audit AFTER INSERT OR DELETE OR UPDATE ON app.maintenance FOR EACH ROW EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+CREATE TRIGGER _900_audit_delete AFTER DELETE ON app.maintenance REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
 
-CREATE TRIGGER _900_audit AFTER INSERT OR DELETE OR UPDATE ON app.memberships FOR EACH ROW EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+CREATE TRIGGER _900_audit_delete AFTER DELETE ON app.memberships REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
 
-CREATE TRIGGER _900_audit AFTER INSERT OR DELETE OR UPDATE ON app.odometer_entries FOR EACH ROW EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+CREATE TRIGGER _900_audit_delete AFTER DELETE ON app.odometer_entries REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
 
-CREATE TRIGGER _900_audit AFTER INSERT OR DELETE OR UPDATE ON app.reminders FOR EACH ROW EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+CREATE TRIGGER _900_audit_delete AFTER DELETE ON app.reminders REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
 
-CREATE TRIGGER _900_audit AFTER INSERT OR DELETE OR UPDATE ON app.stations FOR EACH ROW EXECUTE FUNCTION app.tg_audit_row();
+CREATE TRIGGER _900_audit_delete AFTER DELETE ON app.stations REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row();
 
-CREATE TRIGGER _900_audit AFTER INSERT OR DELETE OR UPDATE ON app.tenant_settings FOR EACH ROW EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+CREATE TRIGGER _900_audit_delete AFTER DELETE ON app.tenant_settings REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
 
-CREATE TRIGGER _900_audit AFTER INSERT OR DELETE OR UPDATE ON app.tenants FOR EACH ROW EXECUTE FUNCTION app.tg_audit_row('id');
+CREATE TRIGGER _900_audit_delete AFTER DELETE ON app.tenants REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('id');
 
-CREATE TRIGGER _900_audit AFTER INSERT OR DELETE OR UPDATE ON app.users FOR EACH ROW EXECUTE FUNCTION app.tg_audit_row();
+CREATE TRIGGER _900_audit_delete AFTER DELETE ON app.users REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row();
 
-CREATE TRIGGER _900_audit AFTER INSERT OR DELETE OR UPDATE ON app.vehicle_event_voids FOR EACH ROW EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+CREATE TRIGGER _900_audit_delete AFTER DELETE ON app.vehicle_event_voids REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
 
-CREATE TRIGGER _900_audit AFTER INSERT OR DELETE OR UPDATE ON app.vehicle_events FOR EACH ROW EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+CREATE TRIGGER _900_audit_delete AFTER DELETE ON app.vehicle_events REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
 
-CREATE TRIGGER _900_audit AFTER INSERT OR DELETE OR UPDATE ON app.vehicle_images FOR EACH ROW EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+CREATE TRIGGER _900_audit_delete AFTER DELETE ON app.vehicle_images REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
 
-CREATE TRIGGER _900_audit AFTER INSERT OR DELETE OR UPDATE ON app.vehicles FOR EACH ROW WHEN ((CURRENT_USER <> 'vin_worker'::name)) EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+CREATE TRIGGER _900_audit_delete AFTER DELETE ON app.vehicles REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
 
-CREATE TRIGGER _900_audit_statement AFTER UPDATE ON app.vehicles REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT WHEN ((CURRENT_USER = 'vin_worker'::name)) EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+CREATE TRIGGER _900_audit_insert AFTER INSERT ON app.fuel_logs REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
 
-COMMENT ON TRIGGER _900_audit_statement ON app.vehicles IS 'The UPDATE statements of vin_worker (one per batch) are audited in one statement; _900_audit skips vin_worker.';
+CREATE TRIGGER _900_audit_insert AFTER INSERT ON app.garages REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_insert AFTER INSERT ON app.import_batches REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_insert AFTER INSERT ON app.import_rows REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_insert AFTER INSERT ON app.import_vehicles REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_insert AFTER INSERT ON app.invitations REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_insert AFTER INSERT ON app.maintenance REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_insert AFTER INSERT ON app.memberships REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_insert AFTER INSERT ON app.odometer_entries REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_insert AFTER INSERT ON app.reminders REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_insert AFTER INSERT ON app.stations REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row();
+
+CREATE TRIGGER _900_audit_insert AFTER INSERT ON app.tenant_settings REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_insert AFTER INSERT ON app.tenants REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('id');
+
+CREATE TRIGGER _900_audit_insert AFTER INSERT ON app.users REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row();
+
+CREATE TRIGGER _900_audit_insert AFTER INSERT ON app.vehicle_event_voids REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_insert AFTER INSERT ON app.vehicle_events REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_insert AFTER INSERT ON app.vehicle_images REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_insert AFTER INSERT ON app.vehicles REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_update AFTER UPDATE ON app.fuel_logs REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_update AFTER UPDATE ON app.garages REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_update AFTER UPDATE ON app.import_batches REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_update AFTER UPDATE ON app.import_rows REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_update AFTER UPDATE ON app.import_vehicles REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_update AFTER UPDATE ON app.invitations REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_update AFTER UPDATE ON app.maintenance REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_update AFTER UPDATE ON app.memberships REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_update AFTER UPDATE ON app.odometer_entries REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_update AFTER UPDATE ON app.reminders REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_update AFTER UPDATE ON app.stations REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row();
+
+CREATE TRIGGER _900_audit_update AFTER UPDATE ON app.tenant_settings REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_update AFTER UPDATE ON app.tenants REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('id');
+
+CREATE TRIGGER _900_audit_update AFTER UPDATE ON app.users REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row();
+
+CREATE TRIGGER _900_audit_update AFTER UPDATE ON app.vehicle_event_voids REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_update AFTER UPDATE ON app.vehicle_events REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_update AFTER UPDATE ON app.vehicle_images REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_update AFTER UPDATE ON app.vehicles REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
 
 ALTER TABLE ONLY app.fuel_logs
     ADD CONSTRAINT fuel_logs_station_fk FOREIGN KEY (station_id) REFERENCES app.stations(id) ON DELETE SET NULL;
@@ -8916,6 +9260,10 @@ REVOKE ALL ON FUNCTION api.vehicle_timeline(vehicle_id uuid, "from" timestamp wi
 GRANT ALL ON FUNCTION app.api_key_is_live(key_id uuid, user_id uuid, tenant_id uuid) TO app_user;
 REVOKE ALL ON FUNCTION app.api_key_is_live(key_id uuid, user_id uuid, tenant_id uuid) FROM PUBLIC;
 
+REVOKE ALL ON FUNCTION app.attach_audit_triggers(target regclass, tenant_column text) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION app.audit_operation(op text, old_row jsonb, new_row jsonb) FROM PUBLIC;
+
 REVOKE ALL ON FUNCTION app.check_member_role(role text) FROM PUBLIC;
 
 GRANT ALL ON FUNCTION app.check_request() TO anon;
@@ -9019,6 +9367,9 @@ REVOKE ALL ON FUNCTION app.live_session(session_id uuid, user_id uuid) FROM PUBL
 GRANT ALL ON FUNCTION app.meters_to_chord(meters double precision) TO app_user;
 REVOKE ALL ON FUNCTION app.meters_to_chord(meters double precision) FROM PUBLIC;
 
+GRANT ALL ON FUNCTION app.odometer_batch_problem(tenant uuid, source_table text, batch jsonb) TO app_user;
+REVOKE ALL ON FUNCTION app.odometer_batch_problem(tenant uuid, source_table text, batch jsonb) FROM PUBLIC;
+
 GRANT ALL ON FUNCTION app.odometer_problem(tenant uuid, vehicle uuid) TO app_user;
 REVOKE ALL ON FUNCTION app.odometer_problem(tenant uuid, vehicle uuid) FROM PUBLIC;
 
@@ -9056,6 +9407,9 @@ REVOKE ALL ON FUNCTION app.source_event(kind text, r jsonb) FROM PUBLIC;
 
 GRANT ALL ON FUNCTION app.sync_vehicle_odometer(tenant uuid, vehicle uuid, latest_at timestamp without time zone) TO app_user;
 REVOKE ALL ON FUNCTION app.sync_vehicle_odometer(tenant uuid, vehicle uuid, latest_at timestamp without time zone) FROM PUBLIC;
+
+GRANT ALL ON FUNCTION app.sync_vehicle_odometers(tenant uuid, vehicles uuid[]) TO app_user;
+REVOKE ALL ON FUNCTION app.sync_vehicle_odometers(tenant uuid, vehicles uuid[]) FROM PUBLIC;
 
 GRANT ALL ON FUNCTION app.tenant_export_rules() TO app_user;
 REVOKE ALL ON FUNCTION app.tenant_export_rules() FROM PUBLIC;
@@ -9098,6 +9452,8 @@ REVOKE ALL ON FUNCTION app.tg_reminders_snoozed_until_in_range() FROM PUBLIC;
 REVOKE ALL ON FUNCTION app.tg_soft_delete_row() FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION app.tg_stamp_row() FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION app.tg_vehicle_events_id_unique() FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION app.tg_vehicle_events_prepare() FROM PUBLIC;
 
