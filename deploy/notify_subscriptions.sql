@@ -76,7 +76,7 @@ begin
        or host in ('metadata', 'metadata.google.internal', 'instance-data') then
         return format('host %s is local or a metadata service', host);
     end if;
-    if host ~ '^[0-9.]+$' or host ~ ':' then
+    if host ~ '^[0-9]{1,3}(\.[0-9]{1,3}){3}$' or host ~ ':' then
         begin
             address := host::inet;
         exception when others then

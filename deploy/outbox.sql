@@ -25,6 +25,10 @@ select format('create role %I nologin', 'notify_worker')
 where not exists (select from pg_roles where rolname = 'notify_worker')
 \gexec
 comment on role notify_worker is 'motovault: the notification delivery worker; runs only the app.notify_* functions';
+-- the owner role runs the worker in the local stack, then `set role notify_worker`: it must be a member
+select format('grant notify_worker to %I', current_user)
+where not pg_has_role(current_user, 'notify_worker', 'member')
+\gexec
 
 create table app.outbox_events (
     tenant_id uuid not null,
