@@ -50,6 +50,7 @@ class WebhookReceiver:
     port: int = field(default_factory=free_port)
     behaviour: Behaviour = field(default_factory=Behaviour)
     received: list[Received] = field(default_factory=list)
+    hits: int = 0  # requests that reached the handler (before any stall)
     arrived: threading.Condition = field(default_factory=threading.Condition)
     server: ThreadingHTTPServer | None = None
 
@@ -78,6 +79,9 @@ class WebhookReceiver:
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("content-length", "0")))
                 b = receiver.behaviour
+                with receiver.arrived:
+                    receiver.hits += 1
+                    receiver.arrived.notify_all()
                 if b.stall is not None:
                     b.stall.wait(30)
                 headers = {k.lower(): v for k, v in self.headers.items()}
@@ -113,6 +117,12 @@ class WebhookReceiver:
     def ids(self) -> set[str]:
         with self.arrived:
             return {r.webhook_id for r in self.received}
+
+    def wait_for_hits(self, count: int, timeout: float = 20.0) -> None:
+        deadline = time.monotonic() + timeout
+        with self.arrived:
+            while self.hits < count and time.monotonic() < deadline:
+                self.arrived.wait(0.1)
 
     def wait_for(self, count: int, timeout: float = 20.0) -> None:
         """Until `count` distinct webhook-ids arrived (or the timeout: the assertions then say what is missing)."""

@@ -22,6 +22,7 @@ from __future__ import annotations
 import os
 import socket
 import sys
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -81,6 +82,7 @@ class NotifyWorker:
         self.quiet = quiet
         self.smtp = smtp or SmtpSettings.from_env()
         self.stats = Stats()
+        self.stopping = threading.Event()  # run_forever returns soon after it is set
         self.conn: psycopg.Connection | None = None
         self.allowed: frozenset[str] = frozenset()
         self._evaluated_at = float("-inf")
@@ -206,7 +208,7 @@ class NotifyWorker:
         log(f"{self.name} listening on {CHANNEL} (batch {self.batch_size}, lease {self.lease_seconds}s, "
             f"{self.concurrency} senders)")
         backoff = 0.5
-        while True:
+        while not self.stopping.is_set():
             try:
                 if self.conn is None or self.conn.closed:
                     self.connect()
@@ -216,13 +218,13 @@ class NotifyWorker:
             except psycopg.OperationalError as exc:
                 log(f"database connection lost ({' '.join(str(exc).split())[:200]}); reconnecting in {backoff:.1f}s")
                 self.close()
-                time.sleep(backoff)
+                self.stopping.wait(backoff)
                 backoff = min(backoff * 2, 10.0)
             except Exception as exc:  # a MotovaultError from connect(): the database is still down
                 if self.conn is not None and not self.conn.closed:
                     raise
                 log(f"{exc}; retrying in {backoff:.1f}s")
-                time.sleep(backoff)
+                self.stopping.wait(backoff)
                 backoff = min(backoff * 2, 10.0)
 
 
