@@ -74,8 +74,9 @@ def subscribe(client: httpx.Client, target: str, channel: str = "webhook", **bod
 
 
 def add_fuel_logs(client: httpx.Client, vehicle: str, n: int, start: int) -> None:
-    rows = [{"vehicle_id": vehicle, "filled_on": f"{2010 + start // 10000}-0{1 + i // 28}-{1 + i % 28:02d}", "odometer": start + 10 * i,
-             "volume": 30} for i in range(n)]
+    year = 2010 + start // 10000  # later odometer readings, later dates
+    rows = [{"vehicle_id": vehicle, "filled_on": f"{year}-0{1 + i // 28}-{1 + i % 28:02d}",
+             "odometer": start + 10 * i, "volume": 30} for i in range(n)]
     r = client.post("/fuel_logs", json=rows)
     assert r.status_code == 201, r.text
 
@@ -245,7 +246,7 @@ def test_a_receiver_down_for_a_while_gets_every_event(
     world: World, api: PostgrestServer, api_db: ClonedDatabase
 ) -> None:
     with api_db.connect() as conn:
-        conn.execute("alter database \"%s\" set motovault.notify_max_attempts = '50'" % api_db.name)
+        conn.execute(f"alter database \"{api_db.name}\" set motovault.notify_max_attempts = '50'")
     port = free_port()
     hook = WebhookReceiver(port=port)
     with owner(api, world) as client:
@@ -263,7 +264,7 @@ def test_a_receiver_down_for_a_while_gets_every_event(
                 hook.stop()
         listed = deliveries(client, made["id"])
     with api_db.connect() as conn:
-        conn.execute("alter database \"%s\" set motovault.notify_max_attempts = '3'" % api_db.name)
+        conn.execute(f"alter database \"{api_db.name}\" set motovault.notify_max_attempts = '3'")
     assert hook.ids() == {d["id"] for d in listed}
     assert all(r.verified for r in hook.received)
 

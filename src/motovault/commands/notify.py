@@ -15,7 +15,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         help="deliver notifications: webhooks, email, push",
         description="Drain the outbox: write due reminder events (every --evaluate seconds), fan events out into "
         "deliveries, claim batches (FOR UPDATE SKIP LOCKED, with a lease), send them (webhooks signed the Standard "
-        "Webhooks way, email over SMTP, push through Apprise) and record the outcome (retry with backoff, dead letter). "
+        "Webhooks way, email over SMTP, push through Apprise) and record the outcome (retry with backoff, "
+        "dead letter). "
         "Without --once it then LISTENs on channel notify_outbox. Connects as $MOTOVAULT_WORKER_DSN or the local "
         "owner role, then `set role notify_worker`. SMTP: $MOTOVAULT_SMTP_HOST, _PORT, _FROM, _USER, _PASSWORD, "
         "_STARTTLS. docs/notifications.md.",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -47,7 +47,7 @@ class Result:
 def webhook_headers(delivery: Delivery, now: datetime | None = None) -> dict[str, str]:
     """webhook-id (the delivery id: the same on every retry), webhook-timestamp and webhook-signature
     (one v1 signature per unexpired secret, newest first, space-separated: secret rotation)."""
-    at = now or datetime.now(timezone.utc)
+    at = now or datetime.now(UTC)
     body = delivery.message.encode()
     signatures = " ".join(Webhook(secret).sign(delivery.id, at, body) for secret in delivery.secrets)
     return {
