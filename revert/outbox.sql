@@ -19,6 +19,8 @@ $$;
 drop function app.tg_outbox_records();
 drop function app.emit_outbox_event(uuid, text, jsonb, uuid);
 drop view api.notify_event_types;
+drop trigger _400_purge_outbox_events on app.tenants;
+drop function app.tg_purge_outbox_events();
 drop function app.notify_event_types();
 drop table app.outbox_events;
 -- the notify_worker role is shared by every database of the cluster: kept (as roles are kept by

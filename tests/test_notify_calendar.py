@@ -42,11 +42,12 @@ def test_a_feed_lists_due_reminders_and_scheduled_maintenance_as_text_calendar(
     car = world.a.vehicle_ids[0]
     title = "Tüv inspection, brakes; and a very long title that has to be folded over several lines " * 2
     with as_user(api, world, "member") as member:
+        rows = {"Prefer": "return=representation"}
         reminder = member.post("/reminders", json={"vehicle_id": car, "title": title[:200], "category": "inspection",
-                                                   "due_on": "2027-03-15"}, headers={"Prefer": "return=representation"})
+                                                   "due_on": "2027-03-15"}, headers=rows)
         assert reminder.status_code == 201, reminder.text
         scheduled = member.post("/maintenance", json={"vehicle_id": car, "type": "oil_change", "status": "scheduled",
-                                                      "due_on": "2027-01-10"}, headers={"Prefer": "return=representation"})
+                                                      "due_on": "2027-01-10"}, headers=rows)
         assert scheduled.status_code == 201, scheduled.text
         made = member.post("/rpc/create_calendar_feed", json={"name": "My cars"}).json()
         assert made["path"] == f"/rpc/calendar?token={made['token']}"
