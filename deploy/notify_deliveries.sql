@@ -205,7 +205,7 @@ begin
     return query
     with r as (
         select *
-        from jsonb_to_recordset(results) as r(id uuid, ok boolean, response_code integer, latency_ms integer, error text)
+        from jsonb_to_recordset(results) as r(tenant_id uuid, id uuid, ok boolean, response_code integer, latency_ms integer, error text)
     ),
     finished as (
         update app.notify_deliveries as d
@@ -221,7 +221,8 @@ begin
             lease_until = null,
             updated_at = now()
         from r
-        where d.id = r.id
+        where d.tenant_id = r.tenant_id
+          and d.id = r.id
           and d.status = 'running'
           and d.leased_by = worker
         returning d.tenant_id, d.id, d.subscription_id, d.status, d.last_error
@@ -246,7 +247,7 @@ begin
 end
 $$;
 comment on function app.notify_finish(jsonb, text) is
-    'Records a batch of attempts of one worker ([{id, ok, response_code, latency_ms, error}]): delivered; or pending again after motovault.notify_backoff_seconds (10) doubled per attempt (at most an hour) times a random 0.5 .. 1.5; or dead after motovault.notify_max_attempts (8), which flags the subscription. A delivery whose lease this worker lost is left alone.';
+    'Records a batch of attempts of one worker ([{tenant_id, id, ok, response_code, latency_ms, error}]): delivered; or pending again after motovault.notify_backoff_seconds (10) doubled per attempt (at most an hour) times a random 0.5 .. 1.5; or dead after motovault.notify_max_attempts (8), which flags the subscription. A delivery whose lease this worker lost is left alone.';
 
 create or replace view api.notify_deliveries
 with (security_invoker = true)

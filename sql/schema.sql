@@ -3893,7 +3893,7 @@ begin
     return query
     with r as (
         select *
-        from jsonb_to_recordset(results) as r(id uuid, ok boolean, response_code integer, latency_ms integer, error text)
+        from jsonb_to_recordset(results) as r(tenant_id uuid, id uuid, ok boolean, response_code integer, latency_ms integer, error text)
     ),
     finished as (
         update app.notify_deliveries as d
@@ -3909,7 +3909,8 @@ begin
             lease_until = null,
             updated_at = now()
         from r
-        where d.id = r.id
+        where d.tenant_id = r.tenant_id
+          and d.id = r.id
           and d.status = 'running'
           and d.leased_by = worker
         returning d.tenant_id, d.id, d.subscription_id, d.status, d.last_error
@@ -3936,7 +3937,7 @@ $$;
 
 ALTER FUNCTION app.notify_finish(results jsonb, worker text) OWNER TO motovault_owner;
 
-COMMENT ON FUNCTION app.notify_finish(results jsonb, worker text) IS 'Records a batch of attempts of one worker ([{id, ok, response_code, latency_ms, error}]): delivered; or pending again after motovault.notify_backoff_seconds (10) doubled per attempt (at most an hour) times a random 0.5 .. 1.5; or dead after motovault.notify_max_attempts (8), which flags the subscription. A delivery whose lease this worker lost is left alone.';
+COMMENT ON FUNCTION app.notify_finish(results jsonb, worker text) IS 'Records a batch of attempts of one worker ([{tenant_id, id, ok, response_code, latency_ms, error}]): delivered; or pending again after motovault.notify_backoff_seconds (10) doubled per attempt (at most an hour) times a random 0.5 .. 1.5; or dead after motovault.notify_max_attempts (8), which flags the subscription. A delivery whose lease this worker lost is left alone.';
 
 CREATE FUNCTION app.notify_setting(name text, fallback numeric) RETURNS numeric
     LANGUAGE sql STABLE

@@ -52,12 +52,12 @@ def send_webhook(client: httpx.Client, delivery: Delivery, allowed: Collection[s
                 continue
             ok = 200 <= response.status_code < 300
             error = None if ok else f"HTTP {response.status_code}: {response.text[:200]}"
-            return Result(delivery.id, ok, response.status_code, _ms(t0), error)
-        return Result(delivery.id, False, None, _ms(t0), f"more than {MAX_REDIRECTS} redirects")
+            return Result(delivery.tenant_id, delivery.id, ok, response.status_code, _ms(t0), error)
+        return Result(delivery.tenant_id, delivery.id, False, None, _ms(t0), f"more than {MAX_REDIRECTS} redirects")
     except RefusedTarget as exc:
-        return Result(delivery.id, False, None, _ms(t0), f"refused: {exc}")
+        return Result(delivery.tenant_id, delivery.id, False, None, _ms(t0), f"refused: {exc}")
     except httpx.HTTPError as exc:
-        return Result(delivery.id, False, None, _ms(t0), _short(exc))
+        return Result(delivery.tenant_id, delivery.id, False, None, _ms(t0), _short(exc))
 
 
 @dataclass(frozen=True)
@@ -109,11 +109,11 @@ def send_email(settings: SmtpSettings, delivery: Delivery) -> Result:
             if settings.user:
                 smtp.login(settings.user, settings.password or "")
             smtp.send_message(email_message(delivery, settings.sender))
-        return Result(delivery.id, True, 250, _ms(t0))
+        return Result(delivery.tenant_id, delivery.id, True, 250, _ms(t0))
     except smtplib.SMTPResponseException as exc:
-        return Result(delivery.id, False, exc.smtp_code, _ms(t0), _short(exc))
+        return Result(delivery.tenant_id, delivery.id, False, exc.smtp_code, _ms(t0), _short(exc))
     except (OSError, smtplib.SMTPException) as exc:
-        return Result(delivery.id, False, None, _ms(t0), _short(exc))
+        return Result(delivery.tenant_id, delivery.id, False, None, _ms(t0), _short(exc))
 
 
 def check_push_target(url: str, allowed: Collection[str]) -> None:
@@ -140,8 +140,9 @@ def send_push(delivery: Delivery, allowed: Collection[str]) -> Result:
         sender = apprise.Apprise()
         sender.add(delivery.target)
         ok = bool(sender.notify(title=title, body=body))
-        return Result(delivery.id, ok, None, _ms(t0), None if ok else "the push service refused or did not answer")
+        error = None if ok else "the push service refused or did not answer"
+        return Result(delivery.tenant_id, delivery.id, ok, None, _ms(t0), error)
     except RefusedTarget as exc:
-        return Result(delivery.id, False, None, _ms(t0), f"refused: {exc}")
+        return Result(delivery.tenant_id, delivery.id, False, None, _ms(t0), f"refused: {exc}")
     except Exception as exc:  # noqa: BLE001 - an Apprise plugin failing is a failed attempt, retried
-        return Result(delivery.id, False, None, _ms(t0), _short(exc))
+        return Result(delivery.tenant_id, delivery.id, False, None, _ms(t0), _short(exc))

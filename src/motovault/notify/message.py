@@ -33,6 +33,7 @@ class Delivery:
 
 @dataclass
 class Result:
+    tenant_id: str
     id: str
     ok: bool
     response_code: int | None = None
@@ -40,7 +41,7 @@ class Result:
     error: str | None = None
 
     def as_json(self) -> dict[str, Any]:
-        return {"id": self.id, "ok": self.ok, "response_code": self.response_code,
+        return {"tenant_id": self.tenant_id, "id": self.id, "ok": self.ok, "response_code": self.response_code,
                 "latency_ms": self.latency_ms, "error": self.error}
 
 

@@ -160,7 +160,7 @@ class NotifyWorker:
     def send(self, delivery: Delivery) -> Result:
         sender = self.senders.get(delivery.channel)
         if sender is None:
-            return Result(delivery.id, False, None, 0, f"unknown channel {delivery.channel}")
+            return Result(delivery.tenant_id, delivery.id, False, None, 0, f"unknown channel {delivery.channel}")
         return sender(delivery)
 
     def finish(self, results: list[Result]) -> tuple[int, int, int]:
