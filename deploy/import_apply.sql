@@ -358,6 +358,19 @@ begin
             committed_at = now()
         where x.tenant_id = b.tenant_id
           and x.id = b.id;
+        -- the notifications outbox (docs/notifications.md): in this transaction, so it goes with the commit
+        perform app.emit_outbox_event(
+            b.tenant_id,
+            'import.finished',
+            jsonb_build_object(
+                'batch_id', b.id,
+                'status', 'committed',
+                'records', (select count(*)
+                            from app.import_rows as x
+                            where x.tenant_id = b.tenant_id
+                              and x.batch_id = b.id
+                              and x.status = 'created'),
+                'rejected', errors));
     end if;
     return errors;
 end

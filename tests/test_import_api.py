@@ -144,6 +144,13 @@ def test_upload_preview_commit_reimport_undo(world: World) -> None:
     assert r.status_code == 200, r.text
     assert r.json()["status"] == "committed"
     assert live_fuel_logs(w, TRUCK) == 2
+    # the commit wrote its import.finished event into the notifications outbox (docs/notifications.md)
+    assert count(
+        w["db"],
+        "select count(*) from app.outbox_events where type = 'import.finished' "
+        "and subject = jsonb_build_object('batch_id', %s::uuid, 'status', 'committed', 'records', 2, 'rejected', 0)",
+        batch["id"],
+    ) == 1
     created = member.get("/import_rows", params={"batch_id": f"eq.{batch['id']}", "order": "line"}).json()
     assert [(c["status"], c["record_table"]) for c in created] == [("created", "fuel_logs")] * 2
     # the imported history gives LubeLogger's own figure: 220 mi on 11.913 gal (full to full)

@@ -9,6 +9,7 @@ down or sideways within a layer, never up.
     stack    core, and doctor (a deploy that failed on a lock is explained with the doctor's lock
              analysis of the script: motovault.stack.database.lock_failure)
     exports  core (an API client: the tenant document and the LubeLogger CSV layout)
+    notify   core (the delivery worker and its channels)
     testing  anything but commands and the CLI
     commands, cli, __main__: anything
 """
@@ -31,6 +32,7 @@ ALLOWED: dict[str, set[str]] = {
     "importing": {"core", "imports"},
     "stack": {"core", "doctor"},
     "exports": {"core"},
+    "notify": {"core"},
     "__main__": {"cli"},
 }
 #: the layers under testing, commands and the CLI, which may import all of them

@@ -124,6 +124,22 @@ def generate(conn: psycopg.Connection) -> None:
         from app.import_batches as b
         """
     )
+    # notifications (deploy/notify_subscriptions.sql ... calendar_feeds.sql): an email subscription per
+    # tenant, the deliveries of the events so far, due-reminder alerts, a calendar feed per member
+    conn.execute(
+        "insert into app.notify_subscriptions (tenant_id, name, channel, target_hint, event_types) "
+        "select t.id, 'Seeded', 'email', 'ops@example.org', '{*}' from app.tenants as t"
+    )
+    conn.execute(
+        "insert into auth_private.notify_targets (tenant_id, subscription_id, target) "
+        "select tenant_id, id, target_hint from app.notify_subscriptions"
+    )
+    conn.execute("select app.notify_evaluate_reminders(now() + interval '400 days')")
+    conn.execute("select app.notify_dispatch(100000)")
+    conn.execute(
+        "insert into app.calendar_feeds (tenant_id, user_id, name) "
+        "select tenant_id, user_id, 'Seeded' from app.memberships where deleted_at is null"
+    )
     # later tables (fuel logs, maintenance, events ...): copy what the demo put there, under new ids
     tables = conn.execute(
         """
