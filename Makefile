@@ -99,8 +99,14 @@ lint: deps
 	@$(VENV)/bin/ruff check src tests bench
 	@$(VENV)/bin/mypy
 
+# pytest-xdist: TEST_WORKERS processes share the cluster (each with its own template database; a test
+# module runs whole in one of them, since its tests share module fixtures); the
+# tests marked serial (they restart the cluster or change a role's login) run after them, alone.
+# Exit status 5 of the second run means that PYTEST_ARGS selected no serial test.
+TEST_WORKERS ?= 2
 test: deps lint
-	@$(PY) -m pytest $(PYTEST_ARGS)
+	@$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile -m 'not serial' $(PYTEST_ARGS)
+	@$(PY) -m pytest -m serial $(PYTEST_ARGS); rc=$$?; [ $$rc = 0 ] || [ $$rc = 5 ]
 
 # sql/schema.sql: the schema the plan deploys, normalized (a test fails when it is stale).
 schema: deps

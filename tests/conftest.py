@@ -7,9 +7,11 @@ and stopped again at the end if this session started it.
 
 from __future__ import annotations
 
+import fcntl
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
@@ -18,6 +20,7 @@ from psycopg.conninfo import make_conninfo
 from pytest_postgresql import factories
 
 from motovault.core.db import connect
+from motovault.core.paths import state_dir
 from motovault.doctor.suppress import load_check_exceptions
 from motovault.stack import cluster, database
 from motovault.stack.settings import OWNER_ROLE, SUPERUSER
@@ -35,10 +38,34 @@ ROOT = Path(__file__).resolve().parents[1]
 PGTAP_HELPERS = ROOT / "tests" / "fixtures" / "pgtap" / "helpers.sql"
 
 
+#: the pytest-xdist worker this process is ("gw0", "gw1", ...), or None in a run without -n
+XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER")
+
+
+@contextmanager
+def cluster_lock() -> Iterator[None]:
+    """One process at a time (the xdist workers of a run, or two runs on one cluster): starting the
+    cluster and deploying a template, whose first deploy creates the cluster-wide roles."""
+    path = state_dir() / "test-cluster.lock"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def deploy_plan(host: str, port: int, user: str, dbname: str, password: str, **_: object) -> None:
     """pytest-postgresql loader: the template database gets pgTAP, the whole sqitch plan and then the
     test helpers (schema `tests`), installed after the plan so that the plan deploys exactly as it does
-    on a real database."""
+    on a real database. Each xdist worker builds its own template, one after the other (the roles
+    the plan creates are shared by the cluster)."""
+    with cluster_lock():
+        _deploy_plan(host, port, user, dbname, password)
+
+
+def _deploy_plan(host: str, port: int, user: str, dbname: str, password: str) -> None:
     with connect(make_conninfo(host=host, port=port, user=user, password=password, dbname=dbname)) as conn:
         conn.execute(f'alter database "{dbname}" owner to {OWNER_ROLE}')
         conn.execute("create extension if not exists pgtap")
@@ -55,9 +82,12 @@ _started_cluster = False
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
+    """The run's first process (the xdist controller, or the only one) starts the cluster when it is not
+    running and stops it again at the end; xdist workers find it running and leave it alone."""
     global _started_cluster
-    _started_cluster = not cluster.running(SETTINGS)
-    ensure_cluster()
+    with cluster_lock():
+        _started_cluster = XDIST_WORKER is None and not cluster.running(SETTINGS)
+        ensure_cluster()
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

@@ -19,7 +19,7 @@ from motovault.testing.postgrest_proc import PostgrestServer
 from support.databases import ClonedDatabase
 from support.tenancy_world import seed
 
-pytestmark = [pytest.mark.api, pytest.mark.slow]
+pytestmark = [pytest.mark.api, pytest.mark.slow, pytest.mark.serial]  # restarts the shared cluster
 
 WRITERS = 3
 

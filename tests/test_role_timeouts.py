@@ -79,6 +79,7 @@ def analyst_login(clone_db: ClonedDatabase) -> Iterator[str]:
             conn.execute("alter role analyst nologin password null")
 
 
+@pytest.mark.serial  # gives the cluster-wide role analyst a login while it runs
 def test_an_over_long_analyst_query_is_cancelled_with_a_clear_error(
     settings: Settings, clone_db: ClonedDatabase, analyst_login: str
 ) -> None:
