@@ -55,7 +55,25 @@ as $$
         ('fuel_logs', false, null, null, null, 'r.filled_on, r.filled_time nulls first',
          'in the order they were recorded, as a person would have typed them (the odometer guard holds in any order: it runs after the whole statement)'),
         ('maintenance', false, null, null, null, 'r.completed_on nulls last',
-         'in the order they were done, the scheduled ones last')
+         'in the order they were done, the scheduled ones last'),
+        ('outbox_events', true, null, null, null, null,
+         'the notifications outbox: events already sent (or due to be) about the old tenant; an import must not send them again'),
+        ('notify_deliveries', true, null, null, null, null,
+         'the delivery worker''s queue and log of the old tenant''s events'),
+        ('reminder_alerts', true, null, null, null, null,
+         'which reminder was notified in which state: the new tenant''s reminders notify afresh'),
+        ('notify_subscriptions', true, null, null, null, null,
+         'a subscription''s target and secret are write-only (auth_private): subscribe again, with new secrets'),
+        ('calendar_feeds', true, null, null, null, null,
+         'a feed is a secret URL of one person: create a new one in the new tenant'),
+        ('import_files', true, null, null, null, null,
+         'files uploaded for import: what they created is exported as records'),
+        ('import_batches', true, null, null, null, null,
+         'import history of the old tenant (its files are not carried): what it created is exported as records'),
+        ('import_vehicles', true, null, null, null, null,
+         'part of an import batch (not carried)'),
+        ('import_rows', true, null, null, null, null,
+         'part of an import batch (not carried)')
 $$;
 comment on function app.tenant_export_rules() is
     'The one list of exceptions of the tenant export and import, each with its reason: tables left out (skipped), rows left out (keep_rows: a predicate over t), columns exported but not imported (derived_columns), and the insert order (insert_rank among tables of one dependency level, insert_order within a table, over r). Every other tenant table of schema app is carried whole.';

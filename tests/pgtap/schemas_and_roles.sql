@@ -33,9 +33,10 @@ select set_eq(
         'api.refresh(text,uuid)',
         'api.request_password_reset(text)',
         'api.reset_password(text,text)',
-        'api.exchange_api_key(text)'
+        'api.exchange_api_key(text)',
+        'api.calendar(text)'
     ],
-    'anon may execute the pre-request check and the sign-in RPCs, nothing else'
+    'anon may execute the pre-request check, the sign-in RPCs and the calendar feed (its secret is in the URL), nothing else'
 );
 select is(
     array(
