@@ -306,6 +306,10 @@ END) STORED,
     created_by uuid,
     updated_by uuid,
     deleted_at timestamp with time zone,
+    hours numeric(9,1),
+    hour_meter text,
+    due_hours numeric(9,1),
+    recur_hours numeric(9,1),
     CONSTRAINT maintenance_completed_has_date CHECK (((status <> 'completed'::text) OR (completed_on IS NOT NULL))),
     CONSTRAINT maintenance_completed_on_after_1886 CHECK ((completed_on >= '1886-01-01'::date)),
     CONSTRAINT maintenance_completed_on_not_future CHECK ((completed_on <= (CURRENT_DATE + 1))),
@@ -313,14 +317,20 @@ END) STORED,
     CONSTRAINT maintenance_currency_iso4217 CHECK ((currency ~ '^[A-Z]{3}$'::text)),
     CONSTRAINT maintenance_currency_with_cost CHECK (((cost IS NULL) OR (currency IS NOT NULL))),
     CONSTRAINT maintenance_description_length CHECK (((description IS NULL) OR ((char_length(description) >= 1) AND (char_length(description) <= 500)))),
+    CONSTRAINT maintenance_due_hours_range CHECK (((due_hours >= (0)::numeric) AND (due_hours <= (9999999)::numeric))),
     CONSTRAINT maintenance_due_odometer_not_negative CHECK ((due_odometer >= 0)),
     CONSTRAINT maintenance_due_on_range CHECK (((due_on >= '1886-01-01'::date) AND (due_on <= '9999-12-31'::date))),
+    CONSTRAINT maintenance_hour_meter_format CHECK ((hour_meter ~ '^[a-z][a-z0-9_]{0,39}$'::text)),
+    CONSTRAINT maintenance_hour_meter_with_hours CHECK (((hour_meter IS NOT NULL) OR ((hours IS NULL) AND (due_hours IS NULL) AND (recur_hours IS NULL)))),
+    CONSTRAINT maintenance_hours_only_completed CHECK (((status = 'completed'::text) OR (hours IS NULL))),
+    CONSTRAINT maintenance_hours_range CHECK (((hours >= (0)::numeric) AND (hours <= (9999999)::numeric))),
     CONSTRAINT maintenance_notes_length CHECK (((notes IS NULL) OR (char_length(notes) <= 10000))),
     CONSTRAINT maintenance_odometer_not_negative CHECK ((odometer >= 0)),
     CONSTRAINT maintenance_odometer_unit_known CHECK ((odometer_unit = ANY (ARRAY['mi'::text, 'km'::text]))),
     CONSTRAINT maintenance_recur_distance_positive CHECK ((recur_distance > 0)),
+    CONSTRAINT maintenance_recur_hours_range CHECK (((recur_hours > (0)::numeric) AND (recur_hours <= (100000)::numeric))),
     CONSTRAINT maintenance_recur_months_range CHECK (((recur_months >= 1) AND (recur_months <= 240))),
-    CONSTRAINT maintenance_scheduled_has_due CHECK (((status <> 'scheduled'::text) OR (due_on IS NOT NULL) OR (due_odometer IS NOT NULL))),
+    CONSTRAINT maintenance_scheduled_has_due CHECK (((status <> 'scheduled'::text) OR (due_on IS NOT NULL) OR (due_odometer IS NOT NULL) OR (due_hours IS NOT NULL))),
     CONSTRAINT maintenance_scheduled_not_completed CHECK (((status <> 'scheduled'::text) OR ((completed_on IS NULL) AND (odometer IS NULL)))),
     CONSTRAINT maintenance_service_location_length CHECK (((service_location IS NULL) OR ((char_length(service_location) >= 1) AND (char_length(service_location) <= 200)))),
     CONSTRAINT maintenance_status_known CHECK ((status = ANY (ARRAY['scheduled'::text, 'completed'::text]))),
@@ -332,6 +342,12 @@ ALTER TABLE ONLY app.maintenance FORCE ROW LEVEL SECURITY;
 ALTER TABLE app.maintenance OWNER TO motovault_owner;
 
 COMMENT ON TABLE app.maintenance IS 'Maintenance records (completed) and schedules (scheduled, possibly recurring): MotoVaultPro service records plus schedules, units and currency per entry.';
+
+COMMENT ON COLUMN app.maintenance.hours IS 'Hour meter reading (hour_meter) at completion.';
+
+COMMENT ON COLUMN app.maintenance.due_hours IS 'For schedules: due at this reading of hour_meter.';
+
+COMMENT ON COLUMN app.maintenance.recur_hours IS 'For schedules: repeat every N hours of hour_meter after the completion reading.';
 
 CREATE VIEW api.maintenance WITH (security_invoker='true') AS
  SELECT maintenance.tenant_id,
@@ -356,13 +372,17 @@ CREATE VIEW api.maintenance WITH (security_invoker='true') AS
     maintenance.created_at,
     maintenance.updated_at,
     maintenance.created_by,
-    maintenance.updated_by
+    maintenance.updated_by,
+    maintenance.hours,
+    maintenance.hour_meter,
+    maintenance.due_hours,
+    maintenance.recur_hours
    FROM app.maintenance
   WHERE (maintenance.deleted_at IS NULL);
 
 ALTER TABLE api.maintenance OWNER TO motovault_owner;
 
-COMMENT ON VIEW api.maintenance IS 'Maintenance of the active tenant''s vehicles: records (status completed: completed_on, odometer, cost) and schedules (status scheduled: due_on and/or due_odometer, recurring every recur_months and/or recur_distance). Completing a recurring schedule creates its next occurrence. DELETE moves a row to maintenance_trash.';
+COMMENT ON VIEW api.maintenance IS 'Maintenance of the active tenant''s vehicles: records (status completed: completed_on, odometer, hours, cost) and schedules (status scheduled: due_on, due_odometer and/or due_hours, recurring every recur_months, recur_distance and/or recur_hours). Completing a recurring schedule creates its next occurrence. DELETE moves a row to maintenance_trash.';
 
 COMMENT ON COLUMN api.maintenance.series_id IS 'The occurrences of one recurring schedule share it (at most one scheduled at a time).';
 
@@ -379,6 +399,14 @@ COMMENT ON COLUMN api.maintenance.due_odometer IS 'For schedules: due at this od
 COMMENT ON COLUMN api.maintenance.recur_months IS 'For schedules: repeat every N months (1-240) after completion.';
 
 COMMENT ON COLUMN api.maintenance.recur_distance IS 'For schedules: repeat every N distance units (odometer_unit) after the completion odometer.';
+
+COMMENT ON COLUMN api.maintenance.hours IS 'Hour meter reading (hour_meter) at completion.';
+
+COMMENT ON COLUMN api.maintenance.hour_meter IS 'The hour meter of hours, due_hours and recur_hours: engine by default when any is given.';
+
+COMMENT ON COLUMN api.maintenance.due_hours IS 'For schedules: due at this reading of hour_meter.';
+
+COMMENT ON COLUMN api.maintenance.recur_hours IS 'For schedules: repeat every N hours after the completion reading.';
 
 CREATE FUNCTION api.complete_maintenance(id uuid, completed_on date DEFAULT CURRENT_DATE, odometer integer DEFAULT NULL::integer, cost numeric DEFAULT NULL::numeric, currency text DEFAULT NULL::text, service_location text DEFAULT NULL::text, notes text DEFAULT NULL::text) RETURNS SETOF api.maintenance
     LANGUAGE plpgsql
@@ -694,6 +722,121 @@ ALTER FUNCTION api.fuel_economy_intervals(vehicle_id uuid, unit text, "from" dat
 
 COMMENT ON FUNCTION api.fuel_economy_intervals(vehicle_id uuid, unit text, "from" date, "to" date) IS 'Per-interval fuel economy of a vehicle: one row per full fill-up (closing date from..to) of the energy kind the unit measures, with distance, volume (partials included) and economy, or a note saying why there is no figure (first fill-up, missed fill-up, odometer reset).';
 
+CREATE TABLE app.reminders (
+    tenant_id uuid DEFAULT app.current_tenant_id() NOT NULL,
+    id uuid DEFAULT app.uuid_v7() NOT NULL,
+    vehicle_id uuid NOT NULL,
+    title text NOT NULL,
+    category text DEFAULT 'maintenance'::text NOT NULL,
+    notes text,
+    due_on date,
+    due_odometer integer,
+    odometer_unit text NOT NULL,
+    recur_months integer,
+    recur_distance integer,
+    status text DEFAULT 'open'::text NOT NULL,
+    snoozed_until date,
+    dedupe_key text NOT NULL,
+    previous_id uuid,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    created_by uuid,
+    updated_by uuid,
+    deleted_at timestamp with time zone,
+    due_hours numeric(9,1),
+    recur_hours numeric(9,1),
+    hour_meter text,
+    CONSTRAINT reminders_category_known CHECK ((category = ANY (ARRAY['maintenance'::text, 'inspection'::text, 'registration'::text, 'insurance'::text, 'tax'::text, 'warranty'::text, 'recall'::text, 'tires'::text, 'license'::text, 'other'::text]))),
+    CONSTRAINT reminders_dedupe_key_length CHECK (((char_length(dedupe_key) >= 1) AND (char_length(dedupe_key) <= 200))),
+    CONSTRAINT reminders_due_date_odometer_or_hours CHECK (((due_on IS NOT NULL) OR (due_odometer IS NOT NULL) OR (due_hours IS NOT NULL))),
+    CONSTRAINT reminders_due_hours_range CHECK (((due_hours >= (0)::numeric) AND (due_hours <= (9999999)::numeric))),
+    CONSTRAINT reminders_due_odometer_not_negative CHECK ((due_odometer >= 0)),
+    CONSTRAINT reminders_due_on_range CHECK (((due_on >= '1886-01-01'::date) AND (due_on <= '9999-12-31'::date))),
+    CONSTRAINT reminders_hour_meter_format CHECK ((hour_meter ~ '^[a-z][a-z0-9_]{0,39}$'::text)),
+    CONSTRAINT reminders_hour_meter_with_hours CHECK (((hour_meter IS NOT NULL) OR (due_hours IS NULL))),
+    CONSTRAINT reminders_notes_length CHECK (((notes IS NULL) OR (char_length(notes) <= 10000))),
+    CONSTRAINT reminders_odometer_unit_known CHECK ((odometer_unit = ANY (ARRAY['mi'::text, 'km'::text]))),
+    CONSTRAINT reminders_recur_distance_needs_due_odometer CHECK (((recur_distance IS NULL) OR (due_odometer IS NOT NULL))),
+    CONSTRAINT reminders_recur_distance_positive CHECK ((recur_distance > 0)),
+    CONSTRAINT reminders_recur_hours_needs_due_hours CHECK (((recur_hours IS NULL) OR (due_hours IS NOT NULL))),
+    CONSTRAINT reminders_recur_hours_range CHECK (((recur_hours > (0)::numeric) AND (recur_hours <= (100000)::numeric))),
+    CONSTRAINT reminders_recur_months_needs_due_on CHECK (((recur_months IS NULL) OR (due_on IS NOT NULL))),
+    CONSTRAINT reminders_recur_months_range CHECK (((recur_months >= 1) AND (recur_months <= 240))),
+    CONSTRAINT reminders_snoozed_until_iff_snoozed CHECK (((status = 'snoozed'::text) = (snoozed_until IS NOT NULL))),
+    CONSTRAINT reminders_snoozed_until_range CHECK (((snoozed_until >= '1886-01-01'::date) AND (snoozed_until <= '9999-12-31'::date))),
+    CONSTRAINT reminders_status_known CHECK ((status = ANY (ARRAY['open'::text, 'snoozed'::text, 'done'::text, 'dismissed'::text]))),
+    CONSTRAINT reminders_title_not_blank CHECK (((char_length(btrim(title)) >= 1) AND (char_length(btrim(title)) <= 200)))
+);
+
+ALTER TABLE ONLY app.reminders FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE app.reminders OWNER TO motovault_owner;
+
+COMMENT ON TABLE app.reminders IS 'Reminders by date and/or odometer, recurring, with a dedupe key (MotoMind reminders). Urgency is computed, never stored.';
+
+COMMENT ON COLUMN app.reminders.due_hours IS 'Due at this reading of hour_meter.';
+
+COMMENT ON COLUMN app.reminders.recur_hours IS 'Repeat every N hours after due_hours.';
+
+CREATE VIEW api.reminders WITH (security_invoker='true') AS
+ SELECT reminders.tenant_id,
+    reminders.id,
+    reminders.vehicle_id,
+    reminders.title,
+    reminders.category,
+    reminders.notes,
+    reminders.due_on,
+    reminders.due_odometer,
+    reminders.odometer_unit,
+    reminders.recur_months,
+    reminders.recur_distance,
+    reminders.status,
+    reminders.snoozed_until,
+    reminders.dedupe_key,
+    reminders.previous_id,
+    reminders.created_at,
+    reminders.updated_at,
+    reminders.created_by,
+    reminders.updated_by,
+    reminders.due_hours,
+    reminders.recur_hours,
+    reminders.hour_meter
+   FROM app.reminders
+  WHERE (reminders.deleted_at IS NULL);
+
+ALTER TABLE api.reminders OWNER TO motovault_owner;
+
+COMMENT ON VIEW api.reminders IS 'Reminders of the active tenant''s vehicles, by due date, due odometer and/or due hours (hour_meter). At most one open (or snoozed) reminder per vehicle and dedupe_key (409 otherwise). Marking a recurring reminder done opens the next one. Add select=*,urgency,projected_due_on,hours_left for the computed fields; reminders_due lists what is due. DELETE moves a reminder to reminders_trash.';
+
+COMMENT ON COLUMN api.reminders.category IS 'maintenance, inspection, registration, insurance, tax, warranty, recall, tires, license or other.';
+
+COMMENT ON COLUMN api.reminders.due_odometer IS 'Due at this odometer reading (in odometer_unit, the vehicle''s by default).';
+
+COMMENT ON COLUMN api.reminders.recur_months IS 'Repeat every N months (1-240) after the due date; needs due_on.';
+
+COMMENT ON COLUMN api.reminders.recur_distance IS 'Repeat every N distance units after the due odometer; needs due_odometer.';
+
+COMMENT ON COLUMN api.reminders.status IS 'open, snoozed (with snoozed_until), done or dismissed.';
+
+COMMENT ON COLUMN api.reminders.dedupe_key IS 'Deduplication key, default category:title in lower case; one open or snoozed reminder per vehicle and key.';
+
+COMMENT ON COLUMN api.reminders.due_hours IS 'Due at this reading of hour_meter (hours).';
+
+COMMENT ON COLUMN api.reminders.recur_hours IS 'Repeat every N hours after due_hours; needs due_hours.';
+
+COMMENT ON COLUMN api.reminders.hour_meter IS 'The hour meter of due_hours: engine by default.';
+
+CREATE FUNCTION api.hours_left(api.reminders) RETURNS numeric
+    LANGUAGE sql STABLE
+    AS $_$
+    select h.hours_left
+    from app.hours_due_status($1.tenant_id, $1.vehicle_id, $1.due_hours, $1.hour_meter) as h
+$_$;
+
+ALTER FUNCTION api.hours_left(api.reminders) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION api.hours_left(api.reminders) IS 'Computed field of reminders: due_hours minus the latest reading of hour_meter (negative: past due).';
+
 CREATE FUNCTION api.invite_member(email text, role text DEFAULT 'member'::text, valid_days integer DEFAULT 7) RETURNS jsonb
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
@@ -761,99 +904,17 @@ ALTER FUNCTION api.my_sessions() OWNER TO motovault_owner;
 
 COMMENT ON FUNCTION api.my_sessions() IS 'Your signed-in sessions (devices), newest first; current marks this one. Revoke one with revoke_session.';
 
-CREATE TABLE app.reminders (
-    tenant_id uuid DEFAULT app.current_tenant_id() NOT NULL,
-    id uuid DEFAULT app.uuid_v7() NOT NULL,
-    vehicle_id uuid NOT NULL,
-    title text NOT NULL,
-    category text DEFAULT 'maintenance'::text NOT NULL,
-    notes text,
-    due_on date,
-    due_odometer integer,
-    odometer_unit text NOT NULL,
-    recur_months integer,
-    recur_distance integer,
-    status text DEFAULT 'open'::text NOT NULL,
-    snoozed_until date,
-    dedupe_key text NOT NULL,
-    previous_id uuid,
-    created_at timestamp with time zone DEFAULT now() NOT NULL,
-    updated_at timestamp with time zone DEFAULT now() NOT NULL,
-    created_by uuid,
-    updated_by uuid,
-    deleted_at timestamp with time zone,
-    CONSTRAINT reminders_category_known CHECK ((category = ANY (ARRAY['maintenance'::text, 'inspection'::text, 'registration'::text, 'insurance'::text, 'tax'::text, 'warranty'::text, 'recall'::text, 'tires'::text, 'license'::text, 'other'::text]))),
-    CONSTRAINT reminders_dedupe_key_length CHECK (((char_length(dedupe_key) >= 1) AND (char_length(dedupe_key) <= 200))),
-    CONSTRAINT reminders_due_date_or_odometer CHECK (((due_on IS NOT NULL) OR (due_odometer IS NOT NULL))),
-    CONSTRAINT reminders_due_odometer_not_negative CHECK ((due_odometer >= 0)),
-    CONSTRAINT reminders_due_on_range CHECK (((due_on >= '1886-01-01'::date) AND (due_on <= '9999-12-31'::date))),
-    CONSTRAINT reminders_notes_length CHECK (((notes IS NULL) OR (char_length(notes) <= 10000))),
-    CONSTRAINT reminders_odometer_unit_known CHECK ((odometer_unit = ANY (ARRAY['mi'::text, 'km'::text]))),
-    CONSTRAINT reminders_recur_distance_needs_due_odometer CHECK (((recur_distance IS NULL) OR (due_odometer IS NOT NULL))),
-    CONSTRAINT reminders_recur_distance_positive CHECK ((recur_distance > 0)),
-    CONSTRAINT reminders_recur_months_needs_due_on CHECK (((recur_months IS NULL) OR (due_on IS NOT NULL))),
-    CONSTRAINT reminders_recur_months_range CHECK (((recur_months >= 1) AND (recur_months <= 240))),
-    CONSTRAINT reminders_snoozed_until_iff_snoozed CHECK (((status = 'snoozed'::text) = (snoozed_until IS NOT NULL))),
-    CONSTRAINT reminders_snoozed_until_range CHECK (((snoozed_until >= '1886-01-01'::date) AND (snoozed_until <= '9999-12-31'::date))),
-    CONSTRAINT reminders_status_known CHECK ((status = ANY (ARRAY['open'::text, 'snoozed'::text, 'done'::text, 'dismissed'::text]))),
-    CONSTRAINT reminders_title_not_blank CHECK (((char_length(btrim(title)) >= 1) AND (char_length(btrim(title)) <= 200)))
-);
-
-ALTER TABLE ONLY app.reminders FORCE ROW LEVEL SECURITY;
-
-ALTER TABLE app.reminders OWNER TO motovault_owner;
-
-COMMENT ON TABLE app.reminders IS 'Reminders by date and/or odometer, recurring, with a dedupe key (MotoMind reminders). Urgency is computed, never stored.';
-
-CREATE VIEW api.reminders WITH (security_invoker='true') AS
- SELECT reminders.tenant_id,
-    reminders.id,
-    reminders.vehicle_id,
-    reminders.title,
-    reminders.category,
-    reminders.notes,
-    reminders.due_on,
-    reminders.due_odometer,
-    reminders.odometer_unit,
-    reminders.recur_months,
-    reminders.recur_distance,
-    reminders.status,
-    reminders.snoozed_until,
-    reminders.dedupe_key,
-    reminders.previous_id,
-    reminders.created_at,
-    reminders.updated_at,
-    reminders.created_by,
-    reminders.updated_by
-   FROM app.reminders
-  WHERE (reminders.deleted_at IS NULL);
-
-ALTER TABLE api.reminders OWNER TO motovault_owner;
-
-COMMENT ON VIEW api.reminders IS 'Reminders of the active tenant''s vehicles, by due date and/or due odometer. At most one open (or snoozed) reminder per vehicle and dedupe_key (409 otherwise). Marking a recurring reminder done opens the next one. Add select=*,urgency,projected_due_on for the computed fields; reminders_due lists what is due. DELETE moves a reminder to reminders_trash.';
-
-COMMENT ON COLUMN api.reminders.category IS 'maintenance, inspection, registration, insurance, tax, warranty, recall, tires, license or other.';
-
-COMMENT ON COLUMN api.reminders.due_odometer IS 'Due at this odometer reading (in odometer_unit, the vehicle''s by default).';
-
-COMMENT ON COLUMN api.reminders.recur_months IS 'Repeat every N months (1-240) after the due date; needs due_on.';
-
-COMMENT ON COLUMN api.reminders.recur_distance IS 'Repeat every N distance units after the due odometer; needs due_odometer.';
-
-COMMENT ON COLUMN api.reminders.status IS 'open, snoozed (with snoozed_until), done or dismissed.';
-
-COMMENT ON COLUMN api.reminders.dedupe_key IS 'Deduplication key, default category:title in lower case; one open or snoozed reminder per vehicle and key.';
-
 CREATE FUNCTION api.projected_due_on(api.reminders) RETURNS date
     LANGUAGE sql STABLE
     AS $_$
-    select s.projected_due_on
+    select least(s.projected_due_on, h.projected_due_on)
     from app.due_status($1.tenant_id, $1.vehicle_id, $1.due_on, $1.due_odometer, $1.odometer_unit) as s
+    cross join app.hours_due_status($1.tenant_id, $1.vehicle_id, $1.due_hours, $1.hour_meter) as h
 $_$;
 
 ALTER FUNCTION api.projected_due_on(api.reminders) OWNER TO motovault_owner;
 
-COMMENT ON FUNCTION api.projected_due_on(api.reminders) IS 'Computed field of reminders: for a due odometer, the date it will be reached at the vehicle''s average daily distance over the last 90 days.';
+COMMENT ON FUNCTION api.projected_due_on(api.reminders) IS 'Computed field of reminders: the earliest date the vehicle reaches due_odometer (average daily distance over the last 90 days) or due_hours (the hour meter''s hours per day over the last 90 days).';
 
 CREATE FUNCTION api.refresh(refresh_token text, tenant_id uuid DEFAULT NULL::uuid) RETURNS jsonb
     LANGUAGE plpgsql SECURITY DEFINER
@@ -1262,6 +1323,74 @@ $$;
 ALTER FUNCTION api.restore_garage(id uuid) OWNER TO motovault_owner;
 
 COMMENT ON FUNCTION api.restore_garage(id uuid) IS 'Brings a deleted garage back from garages_trash.';
+
+CREATE TABLE app.hour_readings (
+    tenant_id uuid DEFAULT app.current_tenant_id() NOT NULL,
+    id uuid DEFAULT app.uuid_v7() NOT NULL,
+    vehicle_id uuid NOT NULL,
+    meter text DEFAULT 'engine'::text NOT NULL,
+    kind text DEFAULT 'reading'::text NOT NULL,
+    read_at timestamp without time zone DEFAULT date_trunc('minute'::text, LOCALTIMESTAMP) NOT NULL,
+    hours numeric(9,1) NOT NULL,
+    notes text,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    created_by uuid,
+    updated_by uuid,
+    deleted_at timestamp with time zone,
+    CONSTRAINT hour_readings_hours_range CHECK (((hours >= (0)::numeric) AND (hours <= (9999999)::numeric))),
+    CONSTRAINT hour_readings_kind_known CHECK ((kind = ANY (ARRAY['reading'::text, 'reset'::text]))),
+    CONSTRAINT hour_readings_meter_format CHECK ((meter ~ '^[a-z][a-z0-9_]{0,39}$'::text)),
+    CONSTRAINT hour_readings_notes_length CHECK (((notes IS NULL) OR (char_length(notes) <= 10000))),
+    CONSTRAINT hour_readings_read_at_range CHECK (((read_at >= '1886-01-01 00:00:00'::timestamp without time zone) AND (read_at <= (LOCALTIMESTAMP + '1 day'::interval))))
+);
+
+ALTER TABLE ONLY app.hour_readings FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE app.hour_readings OWNER TO motovault_owner;
+
+COMMENT ON TABLE app.hour_readings IS 'Hour meter readings (engine hours and other meters) per vehicle and meter; kind reset records a replaced meter and starts a new sequence.';
+
+CREATE VIEW api.hour_readings WITH (security_invoker='true') AS
+ SELECT hour_readings.tenant_id,
+    hour_readings.id,
+    hour_readings.vehicle_id,
+    hour_readings.meter,
+    hour_readings.kind,
+    hour_readings.read_at,
+    hour_readings.hours,
+    hour_readings.notes,
+    hour_readings.created_at,
+    hour_readings.updated_at,
+    hour_readings.created_by,
+    hour_readings.updated_by
+   FROM app.hour_readings
+  WHERE (hour_readings.deleted_at IS NULL);
+
+ALTER TABLE api.hour_readings OWNER TO motovault_owner;
+
+COMMENT ON VIEW api.hour_readings IS 'Hour meter readings of the active tenant''s vehicles (engine hours, PTO, generator, ...): per meter they never go down over time unless a reading of kind reset lies between (400 naming the reading otherwise, for a whole batch). DELETE moves a reading to hour_readings_trash.';
+
+COMMENT ON COLUMN api.hour_readings.meter IS 'Which meter: engine (default) or another name (lower case letters, digits, _; e.g. pto, generator).';
+
+COMMENT ON COLUMN api.hour_readings.kind IS 'reading or reset (the meter was replaced; readings before and after it are not compared).';
+
+COMMENT ON COLUMN api.hour_readings.read_at IS 'When the meter was read (local time of the vehicle).';
+
+COMMENT ON COLUMN api.hour_readings.hours IS 'The reading in hours (one decimal).';
+
+CREATE FUNCTION api.restore_hour_reading(id uuid) RETURNS SETOF api.hour_readings
+    LANGUAGE plpgsql
+    AS $$
+begin
+    perform app.restore_row('app.hour_readings', restore_hour_reading.id);
+    return query select * from api.hour_readings as v where v.id = restore_hour_reading.id;
+end
+$$;
+
+ALTER FUNCTION api.restore_hour_reading(id uuid) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION api.restore_hour_reading(id uuid) IS 'Brings a deleted hour reading back from hour_readings_trash (the meter is checked again).';
 
 CREATE FUNCTION app.current_member_role() RETURNS text
     LANGUAGE plpgsql STABLE
@@ -2115,13 +2244,14 @@ COMMENT ON FUNCTION api.stations_search(q text, "limit" integer) IS 'Stations wh
 CREATE FUNCTION api.urgency(api.reminders) RETURNS text
     LANGUAGE sql STABLE
     AS $_$
-    select s.urgency
+    select app.more_urgent(s.urgency, h.urgency)
     from app.due_status($1.tenant_id, $1.vehicle_id, $1.due_on, $1.due_odometer, $1.odometer_unit) as s
+    cross join app.hours_due_status($1.tenant_id, $1.vehicle_id, $1.due_hours, $1.hour_meter) as h
 $_$;
 
 ALTER FUNCTION api.urgency(api.reminders) OWNER TO motovault_owner;
 
-COMMENT ON FUNCTION api.urgency(api.reminders) IS 'Computed field of reminders: past_due, very_urgent, urgent or not_urgent, by the tenant''s thresholds (select=*,urgency).';
+COMMENT ON FUNCTION api.urgency(api.reminders) IS 'Computed field of reminders: past_due, very_urgent, urgent or not_urgent, by the tenant''s thresholds; for due_hours, by the date the hour meter''s usage trend reaches it (select=*,urgency).';
 
 CREATE FUNCTION app.vehicle_event_payload_problem(event_type text, payload jsonb) RETURNS text
     LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
@@ -2648,6 +2778,34 @@ ALTER FUNCTION app.current_user_tenant_ids() OWNER TO motovault_owner;
 
 COMMENT ON FUNCTION app.current_user_tenant_ids() IS 'The tenants the requesting user belongs to (policy tenants_members_read: a user reads the tenants listed in my_tenants).';
 
+CREATE FUNCTION app.daily_hours(tenant uuid, vehicle uuid, meter_name text, as_of date DEFAULT CURRENT_DATE) RETURNS numeric
+    LANGUAGE sql STABLE
+    AS $$
+    with since_reset as (
+        select coalesce(max(r.read_at), '-infinity') as start_at
+        from app.hour_readings as r
+        where r.tenant_id = tenant
+          and r.vehicle_id = vehicle
+          and r.meter = meter_name
+          and r.kind = 'reset'
+          and r.deleted_at is null
+          and r.read_at < (as_of + 1)::timestamp
+    )
+    select (max(r.hours) - min(r.hours))
+           / nullif(extract(epoch from max(r.read_at) - min(r.read_at)) / 86400, 0)
+    from app.hour_readings as r, since_reset as s
+    where r.tenant_id = tenant
+      and r.vehicle_id = vehicle
+      and r.meter = meter_name
+      and r.deleted_at is null
+      and r.read_at >= greatest((as_of - 90)::timestamp, s.start_at)
+      and r.read_at < (as_of + 1)::timestamp
+$$;
+
+ALTER FUNCTION app.daily_hours(tenant uuid, vehicle uuid, meter_name text, as_of date) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.daily_hours(tenant uuid, vehicle uuid, meter_name text, as_of date) IS 'Average hours per day of one hour meter of a vehicle over its readings of the 90 days up to as_of (since the last reset), or NULL with fewer than two readings at different times.';
+
 CREATE FUNCTION app.daily_km(tenant uuid, vehicle uuid, as_of date) RETURNS numeric
     LANGUAGE sql STABLE
     AS $$
@@ -3023,6 +3181,86 @@ ALTER FUNCTION app.fuel_intervals(tenant uuid, vehicle uuid) OWNER TO motovault_
 
 COMMENT ON FUNCTION app.fuel_intervals(tenant uuid, vehicle uuid) IS 'One row per full fill-up of a vehicle: the interval from the previous full fill-up of the same energy kind, its distance (km) and volume (litres, kWh or kg; partials included), and whether it has an economy figure (and why not).';
 
+CREATE FUNCTION app.hour_meter_problem(tenant uuid, vehicle uuid, meter_name text, from_at timestamp without time zone DEFAULT '-infinity'::timestamp without time zone, to_at timestamp without time zone DEFAULT 'infinity'::timestamp without time zone) RETURNS text
+    LANGUAGE sql STABLE
+    SET plan_cache_mode TO 'force_generic_plan'
+    AS $$
+    -- the readings from the last one before from_at to the first one after to_at: with every other
+    -- part of the meter consistent, a problem the write made lies in this range
+    with bounds as (
+        select coalesce((select max(r.read_at) from app.hour_readings as r
+                         where r.tenant_id = tenant and r.vehicle_id = vehicle and r.meter = meter_name
+                           and r.deleted_at is null and r.read_at < from_at), '-infinity') as lo,
+               coalesce((select min(r.read_at) from app.hour_readings as r
+                         where r.tenant_id = tenant and r.vehicle_id = vehicle and r.meter = meter_name
+                           and r.deleted_at is null and r.read_at > to_at), 'infinity') as hi
+    ),
+    segmented as (
+        select r.id, r.read_at, r.hours, r.kind,
+               count(*) filter (where r.kind = 'reset') over (order by r.read_at range between unbounded preceding and current row) as segment
+        from app.hour_readings as r, bounds as b
+        where r.tenant_id = tenant
+          and r.vehicle_id = vehicle
+          and r.meter = meter_name
+          and r.deleted_at is null
+          and r.read_at between b.lo and b.hi
+    ),
+    checked as (
+        select s.*,
+               max(s.hours) over (partition by s.segment order by s.read_at
+                                  range between unbounded preceding and current row exclude group) as earlier_max
+        from segmented as s
+    )
+    select format('hours: %s h on %s (reading %s) is lower than %s h recorded earlier on %s (meter %s)',
+                  c.hours, c.read_at, c.id, c.earlier_max,
+                  (select min(s2.read_at) from segmented as s2
+                   where s2.segment = c.segment and s2.read_at < c.read_at and s2.hours = c.earlier_max),
+                  meter_name)
+    from checked as c
+    where c.hours < c.earlier_max
+    order by c.read_at
+    limit 1
+$$;
+
+ALTER FUNCTION app.hour_meter_problem(tenant uuid, vehicle uuid, meter_name text, from_at timestamp without time zone, to_at timestamp without time zone) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.hour_meter_problem(tenant uuid, vehicle uuid, meter_name text, from_at timestamp without time zone, to_at timestamp without time zone) IS 'NULL when the readings of one hour meter of a vehicle between from_at and to_at (and their neighbours just outside) never go down since the last reset entry; otherwise a message naming the first offending reading (hours, time, id) and the earlier, higher one.';
+
+CREATE FUNCTION app.hours_due_status(tenant uuid, vehicle uuid, due_hours numeric, hour_meter text, as_of date DEFAULT CURRENT_DATE) RETURNS TABLE(hours_left numeric, projected_due_on date, urgency text)
+    LANGUAGE sql STABLE
+    AS $$
+    select h.hours_left,
+           p.projected_due_on,
+           case when h.hours_left is not null then
+               app.urgency(p.projected_due_on - hours_due_status.as_of, case when h.hours_left < 0 then -1 end,
+                           s.urgent_days, s.very_urgent_days, null, null)
+           end
+    from (
+        select hours_due_status.due_hours
+               - app.latest_hours(hours_due_status.tenant, hours_due_status.vehicle, hours_due_status.hour_meter) as hours_left
+    ) as h
+    cross join lateral (
+        select coalesce(max(ts.reminder_urgent_days), 30) as urgent_days,
+               coalesce(max(ts.reminder_very_urgent_days), 7) as very_urgent_days
+        from app.tenant_settings as ts
+        where ts.tenant_id = hours_due_status.tenant
+          and ts.deleted_at is null
+    ) as s
+    cross join lateral (
+        select case
+                   when h.hours_left is null then null
+                   when h.hours_left <= 0 then hours_due_status.as_of
+                   else hours_due_status.as_of + ceil(h.hours_left / nullif(app.daily_hours(
+                       hours_due_status.tenant, hours_due_status.vehicle, hours_due_status.hour_meter,
+                       hours_due_status.as_of), 0))::integer
+               end as projected_due_on
+    ) as p
+$$;
+
+ALTER FUNCTION app.hours_due_status(tenant uuid, vehicle uuid, due_hours numeric, hour_meter text, as_of date) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.hours_due_status(tenant uuid, vehicle uuid, due_hours numeric, hour_meter text, as_of date) IS 'For something due at a reading of an hour meter: hours left (due_hours minus the latest reading), the date the meter will reach it at its usage trend (app.daily_hours, last 90 days), and the urgency of that date by the tenant''s day thresholds (past_due once the reading is passed). NULLs without due_hours or readings.';
+
 CREATE FUNCTION app.identity_user_id(issuer text, subject text) RETURNS uuid
     LANGUAGE sql STABLE SECURITY DEFINER
     SET search_path TO ''
@@ -3088,6 +3326,23 @@ ALTER FUNCTION app.jwt_claims() OWNER TO motovault_owner;
 
 COMMENT ON FUNCTION app.jwt_claims() IS 'The verified JWT claims of the current request (empty object outside a request).';
 
+CREATE FUNCTION app.latest_hours(tenant uuid, vehicle uuid, meter_name text) RETURNS numeric
+    LANGUAGE sql STABLE
+    AS $$
+    select r.hours
+    from app.hour_readings as r
+    where r.tenant_id = tenant
+      and r.vehicle_id = vehicle
+      and r.meter = meter_name
+      and r.deleted_at is null
+    order by r.read_at desc, r.hours desc
+    limit 1
+$$;
+
+ALTER FUNCTION app.latest_hours(tenant uuid, vehicle uuid, meter_name text) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.latest_hours(tenant uuid, vehicle uuid, meter_name text) IS 'The latest live reading of one hour meter of a vehicle, or NULL.';
+
 CREATE FUNCTION app.live_api_key(key_id uuid, user_id uuid, tenant_id uuid) RETURNS boolean
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO ''
@@ -3136,6 +3391,22 @@ CREATE FUNCTION app.meters_to_chord(meters double precision) RETURNS double prec
 ALTER FUNCTION app.meters_to_chord(meters double precision) OWNER TO motovault_owner;
 
 COMMENT ON FUNCTION app.meters_to_chord(meters double precision) IS 'Straight-line (chord) distance for a great-circle distance in meters.';
+
+CREATE FUNCTION app.urgency_rank(urgency text) RETURNS integer
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    RETURN array_position(ARRAY['past_due'::text, 'very_urgent'::text, 'urgent'::text, 'not_urgent'::text], urgency);
+
+ALTER FUNCTION app.urgency_rank(urgency text) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.urgency_rank(urgency text) IS 'Sort order of urgencies: 1 past_due .. 4 not_urgent.';
+
+CREATE FUNCTION app.more_urgent(a text, b text) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    RETURN CASE WHEN ((b IS NULL) OR (app.urgency_rank(a) <= app.urgency_rank(b))) THEN COALESCE(a, b) ELSE b END;
+
+ALTER FUNCTION app.more_urgent(a text, b text) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.more_urgent(a text, b text) IS 'The more urgent of two urgencies (NULL counts as none).';
 
 CREATE FUNCTION app.odometer_problem(tenant uuid, vehicle uuid) RETURNS text
     LANGUAGE sql STABLE
@@ -3691,6 +3962,55 @@ ALTER FUNCTION app.tg_fuel_logs_prepare() OWNER TO motovault_owner;
 
 COMMENT ON FUNCTION app.tg_fuel_logs_prepare() IS 'BEFORE INSERT OR UPDATE on fuel_logs: units default from the vehicle and fuel type; computes the third of volume / price_per_unit / total_cost from the other two and refuses three that disagree by more than a cent; station_name defaults to the station''s name.';
 
+CREATE FUNCTION app.tg_hour_readings_guard() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+declare
+    tenants uuid[];
+    vehicles uuid[];
+    meters text[];
+    times timestamp[];
+    touched record;
+    problem text;
+begin
+    -- the transition tables into arrays first: no query below joins a transition table with a table
+    select array_agg(n.tenant_id), array_agg(n.vehicle_id), array_agg(n.meter), array_agg(n.read_at)
+    into tenants, vehicles, meters, times
+    from new_rows as n;
+    if tg_op = 'UPDATE' then
+        select tenants || array_agg(o.tenant_id), vehicles || array_agg(o.vehicle_id),
+               meters || array_agg(o.meter), times || array_agg(o.read_at)
+        into tenants, vehicles, meters, times
+        from old_rows as o;
+    end if;
+    for touched in
+        select u.tenant_id, u.vehicle_id, u.meter, min(u.read_at) as from_at, max(u.read_at) as to_at
+        from unnest(tenants, vehicles, meters, times) as u (tenant_id, vehicle_id, meter, read_at)
+        group by u.tenant_id, u.vehicle_id, u.meter
+        order by u.tenant_id, u.vehicle_id, u.meter
+    loop
+        -- one writer per meter at a time (in a fixed order: no deadlock between two batches)
+        perform pg_advisory_xact_lock(hashtextextended(touched.vehicle_id::text || touched.meter, 1908));
+        problem := app.hour_meter_problem(touched.tenant_id, touched.vehicle_id, touched.meter,
+                                          touched.from_at, touched.to_at);
+        if problem is not null then
+            raise exception using
+                errcode = 'check_violation',
+                constraint = 'hour_readings_monotonic',
+                column = 'hours',
+                table = 'hour_readings',
+                message = problem,
+                hint = 'Hour readings of one meter never go down over time. Check the reading and its time; if the meter was replaced, record a reading of kind reset between them.';
+        end if;
+    end loop;
+    return null;
+end
+$$;
+
+ALTER FUNCTION app.tg_hour_readings_guard() OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.tg_hour_readings_guard() IS 'Statement-level AFTER INSERT / UPDATE trigger of hour_readings (transition tables new_rows, old_rows): checks every touched meter once over the touched time range; refuses the whole statement, naming the first reading that is lower than an earlier one of the same meter without a reset between them.';
+
 CREATE FUNCTION app.tg_invitation_events() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
@@ -3744,17 +4064,23 @@ CREATE FUNCTION app.tg_maintenance_next_occurrence() RETURNS trigger
     AS $$
 begin
     if old.status = 'scheduled' and new.status = 'completed' and new.deleted_at is null
-       and (new.recur_months is not null or new.recur_distance is not null) then
+       and (new.recur_months is not null or new.recur_distance is not null or new.recur_hours is not null) then
         insert into app.maintenance (
             tenant_id, vehicle_id, series_id, status, type, description, odometer_unit, service_location,
-            due_on, due_odometer, recur_months, recur_distance, previous_id)
+            due_on, due_odometer, recur_months, recur_distance, previous_id,
+            hour_meter, due_hours, recur_hours)
         values (
             new.tenant_id, new.vehicle_id, new.series_id, 'scheduled', new.type, new.description, new.odometer_unit,
             new.service_location,
             case when new.recur_months is not null then (new.completed_on + make_interval(months => new.recur_months))::date end,
             case when new.recur_distance is not null
                  then coalesce(new.odometer, new.due_odometer, 0) + new.recur_distance end,
-            new.recur_months, new.recur_distance, new.id);
+            new.recur_months, new.recur_distance, new.id,
+            new.hour_meter,
+            case when new.recur_hours is not null
+                 then coalesce(new.hours, app.latest_hours(new.tenant_id, new.vehicle_id, new.hour_meter), new.due_hours, 0)
+                      + new.recur_hours end,
+            new.recur_hours);
     end if;
     return null;
 end
@@ -3762,7 +4088,7 @@ $$;
 
 ALTER FUNCTION app.tg_maintenance_next_occurrence() OWNER TO motovault_owner;
 
-COMMENT ON FUNCTION app.tg_maintenance_next_occurrence() IS 'AFTER UPDATE on maintenance: completing a recurring scheduled item creates the next occurrence, due recur_months after the completion date and/or recur_distance after the completion odometer.';
+COMMENT ON FUNCTION app.tg_maintenance_next_occurrence() IS 'AFTER UPDATE on maintenance: completing a recurring scheduled item creates the next occurrence, due recur_months after the completion date, recur_distance after the completion odometer and/or recur_hours after the completion hours (or the meter''s latest reading).';
 
 CREATE FUNCTION app.tg_maintenance_prepare() RETURNS trigger
     LANGUAGE plpgsql
@@ -3775,6 +4101,9 @@ begin
     new.series_id := coalesce(new.series_id, new.id);
     new.currency := upper(btrim(new.currency));
     new.description := nullif(btrim(new.description), '');
+    if new.hours is not null or new.due_hours is not null or new.recur_hours is not null then
+        new.hour_meter := coalesce(new.hour_meter, 'engine');
+    end if;
     if tg_op = 'UPDATE' and old.status = 'completed' and new.status = 'scheduled' then
         raise exception using
             errcode = 'check_violation',
@@ -3789,7 +4118,7 @@ $$;
 
 ALTER FUNCTION app.tg_maintenance_prepare() OWNER TO motovault_owner;
 
-COMMENT ON FUNCTION app.tg_maintenance_prepare() IS 'BEFORE INSERT OR UPDATE on maintenance: odometer_unit defaults to the vehicle''s, series_id to the row''s id; a completed record cannot become scheduled again.';
+COMMENT ON FUNCTION app.tg_maintenance_prepare() IS 'BEFORE INSERT OR UPDATE on maintenance: odometer_unit defaults to the vehicle''s, series_id to the row''s id, hour_meter to engine when hours are given; a completed record cannot become scheduled again.';
 
 CREATE FUNCTION app.tg_odometer_entries_prepare() RETURNS trigger
     LANGUAGE plpgsql
@@ -3972,15 +4301,19 @@ CREATE FUNCTION app.tg_reminders_next_occurrence() RETURNS trigger
     AS $$
 begin
     if old.status in ('open', 'snoozed') and new.status = 'done' and new.deleted_at is null
-       and (new.recur_months is not null or new.recur_distance is not null) then
+       and (new.recur_months is not null or new.recur_distance is not null or new.recur_hours is not null) then
         insert into app.reminders (
             tenant_id, vehicle_id, title, category, notes, due_on, due_odometer, odometer_unit,
-            recur_months, recur_distance, status, dedupe_key, previous_id)
+            recur_months, recur_distance, status, dedupe_key, previous_id,
+            hour_meter, due_hours, recur_hours)
         values (
             new.tenant_id, new.vehicle_id, new.title, new.category, new.notes,
             case when new.recur_months is not null then (new.due_on + make_interval(months => new.recur_months))::date else new.due_on end,
             case when new.recur_distance is not null then new.due_odometer + new.recur_distance else new.due_odometer end,
-            new.odometer_unit, new.recur_months, new.recur_distance, 'open', new.dedupe_key, new.id);
+            new.odometer_unit, new.recur_months, new.recur_distance, 'open', new.dedupe_key, new.id,
+            new.hour_meter,
+            case when new.recur_hours is not null then new.due_hours + new.recur_hours else new.due_hours end,
+            new.recur_hours);
     end if;
     return null;
 end
@@ -3988,7 +4321,7 @@ $$;
 
 ALTER FUNCTION app.tg_reminders_next_occurrence() OWNER TO motovault_owner;
 
-COMMENT ON FUNCTION app.tg_reminders_next_occurrence() IS 'AFTER UPDATE on reminders: marking a recurring reminder done opens the next one, due recur_months after its due date and/or recur_distance after its due odometer, with the same dedupe key.';
+COMMENT ON FUNCTION app.tg_reminders_next_occurrence() IS 'AFTER UPDATE on reminders: marking a recurring reminder done opens the next one, due recur_months after its due date recur_distance after its due odometer and/or recur_hours after its due hours, with the same dedupe key.';
 
 CREATE FUNCTION app.tg_reminders_prepare() RETURNS trigger
     LANGUAGE plpgsql
@@ -3999,6 +4332,9 @@ begin
         app.vehicle_odometer_unit(coalesce(new.tenant_id, app.current_tenant_id()), new.vehicle_id),
         'km');
     new.title := btrim(new.title);
+    if new.due_hours is not null or new.recur_hours is not null then
+        new.hour_meter := coalesce(new.hour_meter, 'engine');
+    end if;
     new.dedupe_key := coalesce(nullif(btrim(new.dedupe_key), ''), new.category || ':' || lower(new.title));
     if new.status <> 'snoozed' then
         new.snoozed_until := null;
@@ -4009,7 +4345,7 @@ $$;
 
 ALTER FUNCTION app.tg_reminders_prepare() OWNER TO motovault_owner;
 
-COMMENT ON FUNCTION app.tg_reminders_prepare() IS 'BEFORE INSERT OR UPDATE on reminders: odometer_unit defaults to the vehicle''s; dedupe_key defaults to category:lower(title); snoozed_until is cleared when the reminder is no longer snoozed.';
+COMMENT ON FUNCTION app.tg_reminders_prepare() IS 'BEFORE INSERT OR UPDATE on reminders: odometer_unit defaults to the vehicle''s; dedupe_key defaults to category:lower(title); snoozed_until is cleared when the reminder is no longer snoozed; hour_meter defaults to engine with due_hours.';
 
 CREATE FUNCTION app.tg_reminders_snoozed_until_in_range() RETURNS trigger
     LANGUAGE plpgsql
@@ -4413,14 +4749,6 @@ CREATE FUNCTION app.urgency(days_left integer, km_left numeric, urgent_days inte
 ALTER FUNCTION app.urgency(days_left integer, km_left numeric, urgent_days integer, very_urgent_days integer, urgent_km numeric, very_urgent_km numeric) OWNER TO motovault_owner;
 
 COMMENT ON FUNCTION app.urgency(days_left integer, km_left numeric, urgent_days integer, very_urgent_days integer, urgent_km numeric, very_urgent_km numeric) IS 'past_due when the due date has passed or the due odometer is exceeded; very_urgent / urgent when days left or km left are at most the threshold; otherwise not_urgent. Whichever of date and distance is closer decides.';
-
-CREATE FUNCTION app.urgency_rank(urgency text) RETURNS integer
-    LANGUAGE sql IMMUTABLE PARALLEL SAFE
-    RETURN array_position(ARRAY['past_due'::text, 'very_urgent'::text, 'urgent'::text, 'not_urgent'::text], urgency);
-
-ALTER FUNCTION app.urgency_rank(urgency text) OWNER TO motovault_owner;
-
-COMMENT ON FUNCTION app.urgency_rank(urgency text) IS 'Sort order of urgencies: 1 past_due .. 4 not_urgent.';
 
 CREATE FUNCTION app.vehicle_decode_vin(v app.vehicles) RETURNS app.vehicles
     LANGUAGE plpgsql SECURITY DEFINER
@@ -5768,6 +6096,42 @@ ALTER TABLE api.garages_trash OWNER TO motovault_owner;
 
 COMMENT ON VIEW api.garages_trash IS 'Deleted garages of the active tenant; restore_garage brings one back. Purged after 30 days.';
 
+CREATE VIEW api.hour_meters WITH (security_invoker='true') AS
+ SELECT r.vehicle_id,
+    r.meter,
+    count(*) AS readings,
+    max(r.read_at) AS last_read_at,
+    app.latest_hours(r.tenant_id, r.vehicle_id, r.meter) AS hours,
+    round(app.daily_hours(r.tenant_id, r.vehicle_id, r.meter), 2) AS hours_per_day
+   FROM app.hour_readings r
+  WHERE (r.deleted_at IS NULL)
+  GROUP BY r.tenant_id, r.vehicle_id, r.meter;
+
+ALTER TABLE api.hour_meters OWNER TO motovault_owner;
+
+COMMENT ON VIEW api.hour_meters IS 'Each hour meter of the active tenant''s vehicles: number of readings, the latest reading and time, and the usage trend (hours per day over the last 90 days). Read only.';
+
+CREATE VIEW api.hour_readings_trash WITH (security_invoker='true') AS
+ SELECT hour_readings.tenant_id,
+    hour_readings.id,
+    hour_readings.vehicle_id,
+    hour_readings.meter,
+    hour_readings.kind,
+    hour_readings.read_at,
+    hour_readings.hours,
+    hour_readings.notes,
+    hour_readings.created_at,
+    hour_readings.updated_at,
+    hour_readings.created_by,
+    hour_readings.updated_by,
+    hour_readings.deleted_at
+   FROM app.hour_readings
+  WHERE (hour_readings.deleted_at IS NOT NULL);
+
+ALTER TABLE api.hour_readings_trash OWNER TO motovault_owner;
+
+COMMENT ON VIEW api.hour_readings_trash IS 'Deleted hour readings of the active tenant; restore_hour_reading brings one back. Purged after 30 days.';
+
 CREATE VIEW api.invitations_trash WITH (security_invoker='true') AS
  SELECT invitations.tenant_id,
     invitations.id,
@@ -5979,7 +6343,9 @@ CREATE VIEW api.reminders_due WITH (security_invoker='true') AS
             r.category,
             r.due_on,
             r.due_odometer,
-            r.odometer_unit
+            r.odometer_unit,
+            r.due_hours,
+            r.hour_meter
            FROM app.reminders r
           WHERE ((r.deleted_at IS NULL) AND ((r.status = 'open'::text) OR ((r.status = 'snoozed'::text) AND (r.snoozed_until <= CURRENT_DATE))))
         UNION ALL
@@ -5991,7 +6357,9 @@ CREATE VIEW api.reminders_due WITH (security_invoker='true') AS
             m.type,
             m.due_on,
             m.due_odometer,
-            m.odometer_unit
+            m.odometer_unit,
+            m.due_hours,
+            m.hour_meter
            FROM app.maintenance m
           WHERE ((m.deleted_at IS NULL) AND (m.status = 'scheduled'::text))
         )
@@ -6007,17 +6375,21 @@ CREATE VIEW api.reminders_due WITH (security_invoker='true') AS
     v.odometer_reading AS vehicle_odometer,
     s.days_left,
     s.distance_left,
-    s.projected_due_on,
-    s.urgency
-   FROM ((items i
+    LEAST(s.projected_due_on, h.projected_due_on) AS projected_due_on,
+    app.more_urgent(s.urgency, h.urgency) AS urgency,
+    i.due_hours,
+    i.hour_meter,
+    h.hours_left
+   FROM (((items i
      JOIN app.vehicles v ON (((v.tenant_id = i.tenant_id) AND (v.id = i.vehicle_id) AND (v.deleted_at IS NULL))))
      CROSS JOIN LATERAL app.due_status(i.tenant_id, i.vehicle_id, i.due_on, i.due_odometer, i.odometer_unit) s(days_left, distance_left, projected_due_on, urgency))
-  WHERE (s.urgency <> 'not_urgent'::text)
-  ORDER BY (app.urgency_rank(s.urgency)), LEAST(s.days_left, 2147483647), i.due_on, i.id;
+     CROSS JOIN LATERAL app.hours_due_status(i.tenant_id, i.vehicle_id, i.due_hours, i.hour_meter) h(hours_left, projected_due_on, urgency))
+  WHERE (app.more_urgent(s.urgency, h.urgency) <> 'not_urgent'::text)
+  ORDER BY (app.urgency_rank(app.more_urgent(s.urgency, h.urgency))), LEAST(s.days_left, (LEAST(h.projected_due_on, s.projected_due_on) - CURRENT_DATE), 2147483647), i.due_on, i.id;
 
 ALTER TABLE api.reminders_due OWNER TO motovault_owner;
 
-COMMENT ON VIEW api.reminders_due IS 'What is due across the active tenant''s vehicles: open reminders (and snoozed ones whose snooze has ended) and scheduled maintenance that are past_due, very_urgent or urgent by the tenant''s thresholds, most urgent first, with days and distance left and, for odometer-based items, a projected due date.';
+COMMENT ON VIEW api.reminders_due IS 'What is due across the active tenant''s vehicles: open reminders (and snoozed ones whose snooze has ended) and scheduled maintenance that are past_due, very_urgent or urgent by the tenant''s thresholds, most urgent first, with days, distance and hours left and, for odometer- and hour-based items, a projected due date from the usage trend (last 90 days).';
 
 CREATE VIEW api.reminders_trash WITH (security_invoker='true') AS
  SELECT reminders.tenant_id,
@@ -6529,6 +6901,9 @@ ALTER TABLE ONLY app.fuel_logs
 ALTER TABLE ONLY app.garages
     ADD CONSTRAINT garages_pkey PRIMARY KEY (tenant_id, id);
 
+ALTER TABLE ONLY app.hour_readings
+    ADD CONSTRAINT hour_readings_pkey PRIMARY KEY (tenant_id, id);
+
 ALTER TABLE ONLY app.invitations
     ADD CONSTRAINT invitations_pkey PRIMARY KEY (tenant_id, id);
 
@@ -6637,6 +7012,10 @@ CREATE INDEX fuel_logs_vehicle_read_idx ON app.fuel_logs USING btree (tenant_id,
 CREATE UNIQUE INDEX garages_name_unique_live ON app.garages USING btree (tenant_id, lower(btrim(name))) WHERE (deleted_at IS NULL);
 
 CREATE UNIQUE INDEX garages_one_default_per_tenant ON app.garages USING btree (tenant_id) WHERE (is_default AND (deleted_at IS NULL));
+
+CREATE INDEX hour_readings_meter_read_idx ON app.hour_readings USING btree (tenant_id, vehicle_id, meter, read_at, hours) WHERE (deleted_at IS NULL);
+
+CREATE INDEX hour_readings_vehicle_fk_idx ON app.hour_readings USING btree (tenant_id, vehicle_id);
 
 CREATE UNIQUE INDEX invitations_one_pending_per_email ON app.invitations USING btree (tenant_id, lower(email)) WHERE ((accepted_at IS NULL) AND (deleted_at IS NULL));
 
@@ -6754,6 +7133,8 @@ COMMENT ON STATISTICS app.vehicle_events_default_vehicle_implies_tenant IS 'vehi
 
 CREATE TRIGGER _500_read_only INSTEAD OF INSERT OR DELETE OR UPDATE ON api.fleet_overview FOR EACH ROW EXECUTE FUNCTION app.tg_refuse_view_write();
 
+CREATE TRIGGER _500_read_only INSTEAD OF INSERT OR DELETE OR UPDATE ON api.hour_meters FOR EACH ROW EXECUTE FUNCTION app.tg_refuse_view_write();
+
 CREATE TRIGGER _500_read_only INSTEAD OF INSERT OR DELETE OR UPDATE ON api.members FOR EACH ROW EXECUTE FUNCTION app.tg_refuse_view_write();
 
 CREATE TRIGGER _500_read_only INSTEAD OF INSERT OR DELETE OR UPDATE ON api.my_tenants FOR EACH ROW EXECUTE FUNCTION app.tg_refuse_view_write();
@@ -6769,6 +7150,8 @@ CREATE TRIGGER _500_read_only INSTEAD OF INSERT OR DELETE OR UPDATE ON api.vehic
 CREATE TRIGGER _500_soft_delete INSTEAD OF DELETE ON api.fuel_logs FOR EACH ROW EXECUTE FUNCTION app.tg_soft_delete_row('app.fuel_logs');
 
 CREATE TRIGGER _500_soft_delete INSTEAD OF DELETE ON api.garages FOR EACH ROW EXECUTE FUNCTION app.tg_soft_delete_row('app.garages');
+
+CREATE TRIGGER _500_soft_delete INSTEAD OF DELETE ON api.hour_readings FOR EACH ROW EXECUTE FUNCTION app.tg_soft_delete_row('app.hour_readings');
 
 CREATE TRIGGER _500_soft_delete INSTEAD OF DELETE ON api.invitations FOR EACH ROW EXECUTE FUNCTION app.tg_soft_delete_row('app.invitations');
 
@@ -6789,6 +7172,10 @@ CREATE TRIGGER _100_append_only BEFORE DELETE OR UPDATE ON app.vehicle_event_voi
 CREATE TRIGGER _100_append_only BEFORE DELETE OR UPDATE ON app.vehicle_events FOR EACH ROW EXECUTE FUNCTION app.tg_refuse_change('vehicle_events');
 
 CREATE TRIGGER _100_forget_member_role AFTER INSERT OR DELETE OR UPDATE ON app.memberships FOR EACH STATEMENT EXECUTE FUNCTION app.tg_forget_member_role();
+
+CREATE TRIGGER _100_hours_guard_insert AFTER INSERT ON app.hour_readings REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_hour_readings_guard();
+
+CREATE TRIGGER _100_hours_guard_update AFTER UPDATE ON app.hour_readings REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_hour_readings_guard();
 
 CREATE TRIGGER _100_input_range BEFORE INSERT OR UPDATE ON app.reminders FOR EACH ROW EXECUTE FUNCTION app.tg_reminders_snoozed_until_in_range();
 
@@ -6842,6 +7229,8 @@ CREATE TRIGGER _500_stamp BEFORE INSERT OR UPDATE ON app.fuel_logs FOR EACH ROW 
 
 CREATE TRIGGER _500_stamp BEFORE INSERT OR UPDATE ON app.garages FOR EACH ROW EXECUTE FUNCTION app.tg_stamp_row('tenant', 'app_user');
 
+CREATE TRIGGER _500_stamp BEFORE INSERT OR UPDATE ON app.hour_readings FOR EACH ROW EXECUTE FUNCTION app.tg_stamp_row('tenant', 'app_user');
+
 CREATE TRIGGER _500_stamp BEFORE INSERT OR UPDATE ON app.invitations FOR EACH ROW EXECUTE FUNCTION app.tg_stamp_row('tenant', 'app_user');
 
 CREATE TRIGGER _500_stamp BEFORE INSERT OR UPDATE ON app.maintenance FOR EACH ROW EXECUTE FUNCTION app.tg_stamp_row('tenant', 'app_user');
@@ -6873,6 +7262,8 @@ CREATE TRIGGER _600_vin_decode BEFORE INSERT OR UPDATE ON app.vehicles FOR EACH 
 CREATE TRIGGER _900_audit AFTER INSERT OR DELETE OR UPDATE ON app.fuel_logs FOR EACH ROW EXECUTE FUNCTION app.tg_audit_row('tenant_id');
 
 CREATE TRIGGER _900_audit AFTER INSERT OR DELETE OR UPDATE ON app.garages FOR EACH ROW EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit AFTER INSERT OR DELETE OR UPDATE ON app.hour_readings FOR EACH ROW EXECUTE FUNCTION app.tg_audit_row('tenant_id');
 
 CREATE TRIGGER _900_audit AFTER INSERT OR DELETE OR UPDATE ON app.invitations FOR EACH ROW EXECUTE FUNCTION app.tg_audit_row('tenant_id');
 
@@ -6915,6 +7306,12 @@ ALTER TABLE ONLY app.fuel_logs
 
 ALTER TABLE ONLY app.garages
     ADD CONSTRAINT garages_tenant_fk FOREIGN KEY (tenant_id) REFERENCES app.tenants(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY app.hour_readings
+    ADD CONSTRAINT hour_readings_tenant_fk FOREIGN KEY (tenant_id) REFERENCES app.tenants(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY app.hour_readings
+    ADD CONSTRAINT hour_readings_vehicle_fk FOREIGN KEY (tenant_id, vehicle_id) REFERENCES app.vehicles(tenant_id, id) ON DELETE CASCADE;
 
 ALTER TABLE ONLY app.invitations
     ADD CONSTRAINT invitations_tenant_fk FOREIGN KEY (tenant_id) REFERENCES app.tenants(id) ON DELETE CASCADE;
@@ -7025,6 +7422,16 @@ CREATE POLICY garages_owner_role_all ON app.garages TO motovault_owner USING (tr
 CREATE POLICY garages_writers_insert ON app.garages FOR INSERT TO app_user WITH CHECK (((tenant_id = app.current_tenant_id()) AND app.current_member_can_write()));
 
 CREATE POLICY garages_writers_update ON app.garages FOR UPDATE TO app_user USING ((tenant_id = app.current_tenant_id())) WITH CHECK (((tenant_id = app.current_tenant_id()) AND app.current_member_can_write()));
+
+ALTER TABLE app.hour_readings ENABLE ROW LEVEL SECURITY;
+
+CREATE POLICY hour_readings_members_read ON app.hour_readings FOR SELECT TO app_user USING ((tenant_id = app.current_tenant_id()));
+
+CREATE POLICY hour_readings_owner_role_all ON app.hour_readings TO motovault_owner USING (true) WITH CHECK (true);
+
+CREATE POLICY hour_readings_writers_insert ON app.hour_readings FOR INSERT TO app_user WITH CHECK (((tenant_id = app.current_tenant_id()) AND app.current_member_can_write()));
+
+CREATE POLICY hour_readings_writers_update ON app.hour_readings FOR UPDATE TO app_user USING ((tenant_id = app.current_tenant_id())) WITH CHECK (((tenant_id = app.current_tenant_id()) AND app.current_member_can_write()));
 
 ALTER TABLE app.invitations ENABLE ROW LEVEL SECURITY;
 
@@ -7222,15 +7629,18 @@ REVOKE ALL ON FUNCTION api.fuel_economy(vehicle_id uuid, unit text, "from" date,
 GRANT ALL ON FUNCTION api.fuel_economy_intervals(vehicle_id uuid, unit text, "from" date, "to" date) TO app_user;
 REVOKE ALL ON FUNCTION api.fuel_economy_intervals(vehicle_id uuid, unit text, "from" date, "to" date) FROM PUBLIC;
 
+GRANT SELECT,INSERT,UPDATE ON TABLE app.reminders TO app_user;
+
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE api.reminders TO app_user;
+
+GRANT ALL ON FUNCTION api.hours_left(api.reminders) TO app_user;
+REVOKE ALL ON FUNCTION api.hours_left(api.reminders) FROM PUBLIC;
+
 GRANT ALL ON FUNCTION api.invite_member(email text, role text, valid_days integer) TO app_user;
 REVOKE ALL ON FUNCTION api.invite_member(email text, role text, valid_days integer) FROM PUBLIC;
 
 GRANT ALL ON FUNCTION api.my_sessions() TO app_user;
 REVOKE ALL ON FUNCTION api.my_sessions() FROM PUBLIC;
-
-GRANT SELECT,INSERT,UPDATE ON TABLE app.reminders TO app_user;
-
-GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE api.reminders TO app_user;
 
 GRANT ALL ON FUNCTION api.projected_due_on(api.reminders) TO app_user;
 REVOKE ALL ON FUNCTION api.projected_due_on(api.reminders) FROM PUBLIC;
@@ -7272,6 +7682,13 @@ GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE api.garages TO app_user;
 
 GRANT ALL ON FUNCTION api.restore_garage(id uuid) TO app_user;
 REVOKE ALL ON FUNCTION api.restore_garage(id uuid) FROM PUBLIC;
+
+GRANT SELECT,INSERT,UPDATE ON TABLE app.hour_readings TO app_user;
+
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE api.hour_readings TO app_user;
+
+GRANT ALL ON FUNCTION api.restore_hour_reading(id uuid) TO app_user;
+REVOKE ALL ON FUNCTION api.restore_hour_reading(id uuid) FROM PUBLIC;
 
 GRANT ALL ON FUNCTION app.current_member_role() TO app_user;
 GRANT ALL ON FUNCTION app.current_member_role() TO vin_worker;
@@ -7444,6 +7861,9 @@ GRANT ALL ON FUNCTION app.current_user_tenant_ids() TO app_user;
 GRANT ALL ON FUNCTION app.current_user_tenant_ids() TO vin_worker;
 REVOKE ALL ON FUNCTION app.current_user_tenant_ids() FROM PUBLIC;
 
+GRANT ALL ON FUNCTION app.daily_hours(tenant uuid, vehicle uuid, meter_name text, as_of date) TO app_user;
+REVOKE ALL ON FUNCTION app.daily_hours(tenant uuid, vehicle uuid, meter_name text, as_of date) FROM PUBLIC;
+
 GRANT ALL ON FUNCTION app.daily_km(tenant uuid, vehicle uuid, as_of date) TO app_user;
 REVOKE ALL ON FUNCTION app.daily_km(tenant uuid, vehicle uuid, as_of date) FROM PUBLIC;
 
@@ -7475,6 +7895,12 @@ REVOKE ALL ON FUNCTION app.ensure_vehicle_event_statistics() FROM PUBLIC;
 GRANT ALL ON FUNCTION app.fuel_intervals(tenant uuid, vehicle uuid) TO app_user;
 REVOKE ALL ON FUNCTION app.fuel_intervals(tenant uuid, vehicle uuid) FROM PUBLIC;
 
+GRANT ALL ON FUNCTION app.hour_meter_problem(tenant uuid, vehicle uuid, meter_name text, from_at timestamp without time zone, to_at timestamp without time zone) TO app_user;
+REVOKE ALL ON FUNCTION app.hour_meter_problem(tenant uuid, vehicle uuid, meter_name text, from_at timestamp without time zone, to_at timestamp without time zone) FROM PUBLIC;
+
+GRANT ALL ON FUNCTION app.hours_due_status(tenant uuid, vehicle uuid, due_hours numeric, hour_meter text, as_of date) TO app_user;
+REVOKE ALL ON FUNCTION app.hours_due_status(tenant uuid, vehicle uuid, due_hours numeric, hour_meter text, as_of date) FROM PUBLIC;
+
 GRANT ALL ON FUNCTION app.identity_user_id(issuer text, subject text) TO app_user;
 REVOKE ALL ON FUNCTION app.identity_user_id(issuer text, subject text) FROM PUBLIC;
 
@@ -7487,6 +7913,9 @@ GRANT ALL ON FUNCTION app.jwt_claims() TO app_user;
 GRANT ALL ON FUNCTION app.jwt_claims() TO vin_worker;
 REVOKE ALL ON FUNCTION app.jwt_claims() FROM PUBLIC;
 
+GRANT ALL ON FUNCTION app.latest_hours(tenant uuid, vehicle uuid, meter_name text) TO app_user;
+REVOKE ALL ON FUNCTION app.latest_hours(tenant uuid, vehicle uuid, meter_name text) FROM PUBLIC;
+
 GRANT ALL ON FUNCTION app.live_api_key(key_id uuid, user_id uuid, tenant_id uuid) TO app_user;
 REVOKE ALL ON FUNCTION app.live_api_key(key_id uuid, user_id uuid, tenant_id uuid) FROM PUBLIC;
 
@@ -7495,6 +7924,12 @@ REVOKE ALL ON FUNCTION app.live_session(session_id uuid, user_id uuid) FROM PUBL
 
 GRANT ALL ON FUNCTION app.meters_to_chord(meters double precision) TO app_user;
 REVOKE ALL ON FUNCTION app.meters_to_chord(meters double precision) FROM PUBLIC;
+
+GRANT ALL ON FUNCTION app.urgency_rank(urgency text) TO app_user;
+REVOKE ALL ON FUNCTION app.urgency_rank(urgency text) FROM PUBLIC;
+
+GRANT ALL ON FUNCTION app.more_urgent(a text, b text) TO app_user;
+REVOKE ALL ON FUNCTION app.more_urgent(a text, b text) FROM PUBLIC;
 
 GRANT ALL ON FUNCTION app.odometer_problem(tenant uuid, vehicle uuid) TO app_user;
 REVOKE ALL ON FUNCTION app.odometer_problem(tenant uuid, vehicle uuid) FROM PUBLIC;
@@ -7541,6 +7976,8 @@ REVOKE ALL ON FUNCTION app.tg_forget_member_role() FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION app.tg_fuel_logs_prepare() FROM PUBLIC;
 
+REVOKE ALL ON FUNCTION app.tg_hour_readings_guard() FROM PUBLIC;
+
 REVOKE ALL ON FUNCTION app.tg_invitation_events() FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION app.tg_keep_an_owner() FROM PUBLIC;
@@ -7583,9 +8020,6 @@ REVOKE ALL ON FUNCTION app.tg_vehicles_vin_decode() FROM PUBLIC;
 
 GRANT ALL ON FUNCTION app.urgency(days_left integer, km_left numeric, urgent_days integer, very_urgent_days integer, urgent_km numeric, very_urgent_km numeric) TO app_user;
 REVOKE ALL ON FUNCTION app.urgency(days_left integer, km_left numeric, urgent_days integer, very_urgent_days integer, urgent_km numeric, very_urgent_km numeric) FROM PUBLIC;
-
-GRANT ALL ON FUNCTION app.urgency_rank(urgency text) TO app_user;
-REVOKE ALL ON FUNCTION app.urgency_rank(urgency text) FROM PUBLIC;
 
 GRANT ALL ON FUNCTION app.vehicle_decode_vin(v app.vehicles) TO app_user;
 GRANT ALL ON FUNCTION app.vehicle_decode_vin(v app.vehicles) TO vin_worker;
@@ -7718,6 +8152,10 @@ GRANT SELECT ON TABLE api.fleet_overview TO app_user;
 GRANT SELECT ON TABLE api.fuel_logs_trash TO app_user;
 
 GRANT SELECT ON TABLE api.garages_trash TO app_user;
+
+GRANT SELECT ON TABLE api.hour_meters TO app_user;
+
+GRANT SELECT ON TABLE api.hour_readings_trash TO app_user;
 
 GRANT SELECT ON TABLE api.invitations_trash TO app_user;
 
