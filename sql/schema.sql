@@ -276,6 +276,109 @@ ALTER FUNCTION app.uuid_v7() OWNER TO motovault_owner;
 
 COMMENT ON FUNCTION app.uuid_v7() IS 'A version 7 (time-ordered) UUID: 48-bit millisecond timestamp, then random bits.';
 
+CREATE TABLE app.trip_closings (
+    tenant_id uuid DEFAULT app.current_tenant_id() NOT NULL,
+    id uuid DEFAULT app.uuid_v7() NOT NULL,
+    vehicle_id uuid NOT NULL,
+    closed_through date NOT NULL,
+    trips integer NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    created_by uuid,
+    updated_by uuid,
+    CONSTRAINT trip_closings_closed_through_range CHECK ((closed_through >= '1886-01-01'::date)),
+    CONSTRAINT trip_closings_trips_not_negative CHECK ((trips >= 0))
+);
+
+ALTER TABLE ONLY app.trip_closings FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE app.trip_closings OWNER TO motovault_owner;
+
+COMMENT ON TABLE app.trip_closings IS 'Closings of vehicles'' trip logs: after a closing, trips dated up to closed_through cannot change; append-only (written by api.close_trip_log only).';
+
+CREATE VIEW api.trip_closings WITH (security_invoker='true') AS
+ SELECT trip_closings.vehicle_id,
+    trip_closings.id,
+    trip_closings.closed_through,
+    trip_closings.trips,
+    trip_closings.created_at,
+    trip_closings.created_by
+   FROM app.trip_closings;
+
+ALTER TABLE api.trip_closings OWNER TO motovault_owner;
+
+COMMENT ON VIEW api.trip_closings IS 'Closings of the active tenant''s trip logs (rpc/close_trip_log): entries dated up to closed_through cannot change. Read only.';
+
+CREATE FUNCTION api.close_trip_log(vehicle_id uuid, through date) RETURNS SETOF api.trip_closings
+    LANGUAGE plpgsql
+    AS $$
+declare
+    tenant constant uuid := app.current_tenant_id();
+    previous date;
+    gap text;
+    counted integer;
+begin
+    if not app.current_member_can_write() then
+        raise exception using errcode = 'insufficient_privilege', message = 'role: viewers cannot close a trip log';
+    end if;
+    if through >= current_date then
+        raise exception using
+            errcode = 'check_violation', constraint = 'trip_closings_closed_through_past', column = 'through',
+            message = format('through: %s is not in the past; a log is closed through a past date', through),
+            hint = 'Close through yesterday at the latest, e.g. the last day of the previous month.';
+    end if;
+    perform pg_advisory_xact_lock(hashtextextended(close_trip_log.vehicle_id::text, 1909));
+    previous := app.trips_closed_through(tenant, close_trip_log.vehicle_id);
+    if previous >= through then
+        raise sqlstate 'PT409' using
+            message = format('through: the log is already closed through %s', previous),
+            hint = 'Close through a later date.';
+    end if;
+    -- gap-free: in time order, each counted trip starts where the one before ended
+    select format('start_odometer: trip of %s starts at %s %s, the one before (%s) ended at %s %s: record the trip between them first',
+                  g.started_at, g.start_odometer, g.odometer_unit, g.prev_started_at, g.prev_end, g.odometer_unit)
+    into gap
+    from (
+        select t.started_at, t.start_odometer, t.odometer_unit,
+               lag(t.started_at) over w as prev_started_at,
+               lag(app.distance_in_km(t.end_odometer, t.odometer_unit)) over w as prev_end_km,
+               lag(t.end_odometer) over w as prev_end
+        from app.trips as t
+        where t.tenant_id = tenant
+          and t.vehicle_id = close_trip_log.vehicle_id
+          and t.deleted_at is null
+          and t.started_at < (through + 1)::timestamp
+          and app.trip_is_effective(tenant, t.id, t.kind)
+        window w as (order by t.started_at)
+    ) as g
+    where g.prev_end_km is not null
+      and abs(app.distance_in_km(g.start_odometer, g.odometer_unit) - g.prev_end_km) > 0.5
+    order by g.started_at
+    limit 1;
+    if gap is not null then
+        raise exception using
+            errcode = 'check_violation', constraint = 'trips_gap_free', column = 'start_odometer',
+            message = gap,
+            hint = 'A closed log has no gaps: every kilometre is a trip (personal ones too).';
+    end if;
+    select count(*) into counted
+    from app.trips as t
+    where t.tenant_id = tenant
+      and t.vehicle_id = close_trip_log.vehicle_id
+      and t.deleted_at is null
+      and t.logged_at < (through + 1)::timestamp
+      and t.logged_at >= (coalesce(previous, date '-infinity') + 1)::timestamp;
+    return query
+    insert into app.trip_closings as c (tenant_id, vehicle_id, closed_through, trips)
+    values (tenant, close_trip_log.vehicle_id, through, counted)
+    returning c.vehicle_id, c.id, c.closed_through, c.trips, c.created_at, c.created_by;
+end
+$$;
+
+ALTER FUNCTION api.close_trip_log(vehicle_id uuid, through date) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION api.close_trip_log(vehicle_id uuid, through date) IS 'Closes a vehicle''s trip log through a past date: refused (400) while the trips up to it have a gap in the odometer chain, 409 if already closed through it. Afterwards its entries cannot change; reverse_trip and corrections remain. Returns the closing.';
+
 CREATE TABLE app.maintenance (
     tenant_id uuid DEFAULT app.current_tenant_id() NOT NULL,
     id uuid DEFAULT app.uuid_v7() NOT NULL,
@@ -1640,6 +1743,157 @@ ALTER FUNCTION api.restore_tenant_settings(id uuid) OWNER TO motovault_owner;
 
 COMMENT ON FUNCTION api.restore_tenant_settings(id uuid) IS 'Brings a deleted tenant settings back from tenant_settings_trash (409 if the tenant has another one now).';
 
+CREATE TABLE app.trips (
+    tenant_id uuid DEFAULT app.current_tenant_id() NOT NULL,
+    id uuid DEFAULT app.uuid_v7() NOT NULL,
+    vehicle_id uuid NOT NULL,
+    kind text DEFAULT 'trip'::text NOT NULL,
+    started_at timestamp without time zone NOT NULL,
+    ended_at timestamp without time zone NOT NULL,
+    start_odometer integer NOT NULL,
+    end_odometer integer NOT NULL,
+    odometer_unit text NOT NULL,
+    purpose text NOT NULL,
+    driver text NOT NULL,
+    route_note text,
+    reverses_id uuid,
+    corrects_id uuid,
+    logged_at timestamp without time zone NOT NULL,
+    distance integer GENERATED ALWAYS AS ((end_odometer - start_odometer)) STORED,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    created_by uuid,
+    updated_by uuid,
+    deleted_at timestamp with time zone,
+    CONSTRAINT trips_corrects_id_iff_correction CHECK (((kind = 'correction'::text) = (corrects_id IS NOT NULL))),
+    CONSTRAINT trips_driver_length CHECK (((char_length(btrim(driver)) >= 1) AND (char_length(btrim(driver)) <= 200))),
+    CONSTRAINT trips_end_odometer_not_below_start CHECK ((end_odometer >= start_odometer)),
+    CONSTRAINT trips_ended_at_after_start CHECK ((ended_at >= started_at)),
+    CONSTRAINT trips_ended_at_within_a_month CHECK ((ended_at < (started_at + '31 days'::interval))),
+    CONSTRAINT trips_kind_known CHECK ((kind = ANY (ARRAY['trip'::text, 'reversal'::text, 'correction'::text]))),
+    CONSTRAINT trips_odometer_unit_known CHECK ((odometer_unit = ANY (ARRAY['mi'::text, 'km'::text]))),
+    CONSTRAINT trips_purpose_known CHECK ((purpose = ANY (ARRAY['business'::text, 'personal'::text, 'commute'::text]))),
+    CONSTRAINT trips_reverses_id_iff_reversal CHECK (((kind = 'reversal'::text) = (reverses_id IS NOT NULL))),
+    CONSTRAINT trips_route_note_length CHECK (((route_note IS NULL) OR (char_length(route_note) <= 2000))),
+    CONSTRAINT trips_start_odometer_not_negative CHECK ((start_odometer >= 0)),
+    CONSTRAINT trips_started_at_range CHECK (((started_at >= '1886-01-01 00:00:00'::timestamp without time zone) AND (started_at <= (LOCALTIMESTAMP + '1 day'::interval))))
+);
+
+ALTER TABLE ONLY app.trips FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE app.trips OWNER TO motovault_owner;
+
+COMMENT ON TABLE app.trips IS 'The mileage log: one row per trip (kind trip), counter-entry (kind reversal, cancels reverses_id) or correction (kind correction, replaces the reversed trip corrects_id); logged_at orders the log (a trip''s start, or when a reversal or correction was made).';
+
+CREATE VIEW api.trips WITH (security_invoker='true') AS
+ SELECT trips.tenant_id,
+    trips.id,
+    trips.vehicle_id,
+    trips.kind,
+    trips.started_at,
+    trips.ended_at,
+    trips.start_odometer,
+    trips.end_odometer,
+    trips.odometer_unit,
+    trips.distance,
+    trips.purpose,
+    trips.driver,
+    trips.route_note,
+    trips.reverses_id,
+    trips.corrects_id,
+    trips.logged_at,
+    trips.created_at,
+    trips.updated_at,
+    trips.created_by,
+    trips.updated_by
+   FROM app.trips
+  WHERE (trips.deleted_at IS NULL);
+
+ALTER TABLE api.trips OWNER TO motovault_owner;
+
+COMMENT ON VIEW api.trips IS 'The mileage log of the active tenant''s vehicles: trips (start/end time and odometer, purpose business, personal or commute, driver, route note), reversals (counter-entries) and corrections. Trips of a vehicle do not overlap and fit its odometer readings (400 naming the first bad row of a batch); entries of a closed log never change (409): cancel one with rpc/reverse_trip and replace it with a correction. DELETE moves an open entry to trips_trash.';
+
+COMMENT ON COLUMN api.trips.kind IS 'trip (default), reversal (made by rpc/reverse_trip) or correction (replaces the reversed trip corrects_id; allowed in the closed log).';
+
+COMMENT ON COLUMN api.trips.distance IS 'end_odometer - start_odometer (odometer_unit).';
+
+COMMENT ON COLUMN api.trips.purpose IS 'business, personal or commute.';
+
+COMMENT ON COLUMN api.trips.driver IS 'Who drove (a name, 1-200 characters).';
+
+COMMENT ON COLUMN api.trips.logged_at IS 'Position in the log: the start of a trip; when a reversal or correction was made.';
+
+CREATE FUNCTION api.restore_trip(id uuid) RETURNS SETOF api.trips
+    LANGUAGE plpgsql
+    AS $$
+begin
+    perform app.restore_row('app.trips', restore_trip.id);
+    return query select * from api.trips as v where v.id = restore_trip.id;
+end
+$$;
+
+ALTER FUNCTION api.restore_trip(id uuid) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION api.restore_trip(id uuid) IS 'Brings a deleted trip back from trips_trash (it is checked again).';
+
+CREATE TABLE app.trip_rates (
+    tenant_id uuid DEFAULT app.current_tenant_id() NOT NULL,
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    purpose text NOT NULL,
+    valid_from date NOT NULL,
+    rate numeric(10,4) NOT NULL,
+    distance_unit text NOT NULL,
+    currency text NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    created_by uuid,
+    updated_by uuid,
+    deleted_at timestamp with time zone,
+    CONSTRAINT trip_rates_currency_iso4217 CHECK ((currency ~ '^[A-Z]{3}$'::text)),
+    CONSTRAINT trip_rates_distance_unit_known CHECK ((distance_unit = ANY (ARRAY['mi'::text, 'km'::text]))),
+    CONSTRAINT trip_rates_purpose_known CHECK ((purpose = ANY (ARRAY['business'::text, 'personal'::text, 'commute'::text]))),
+    CONSTRAINT trip_rates_rate_range CHECK (((rate >= (0)::numeric) AND (rate <= (1000)::numeric))),
+    CONSTRAINT trip_rates_valid_from_range CHECK (((valid_from >= '1886-01-01'::date) AND (valid_from <= '9999-12-31'::date)))
+);
+
+ALTER TABLE ONLY app.trip_rates FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE app.trip_rates OWNER TO motovault_owner;
+
+COMMENT ON TABLE app.trip_rates IS 'Reimbursement rates per tenant and purpose: rate per distance_unit in currency, from valid_from until the next rate of the purpose.';
+
+CREATE VIEW api.trip_rates WITH (security_invoker='true') AS
+ SELECT trip_rates.tenant_id,
+    trip_rates.id,
+    trip_rates.purpose,
+    trip_rates.valid_from,
+    trip_rates.rate,
+    trip_rates.distance_unit,
+    trip_rates.currency,
+    trip_rates.created_at,
+    trip_rates.updated_at,
+    trip_rates.created_by,
+    trip_rates.updated_by
+   FROM app.trip_rates
+  WHERE (trip_rates.deleted_at IS NULL);
+
+ALTER TABLE api.trip_rates OWNER TO motovault_owner;
+
+COMMENT ON VIEW api.trip_rates IS 'Reimbursement rates of the active tenant: rate per distance_unit (mi or km) in currency (ISO 4217) for trips of purpose (business, personal, commute) from valid_from until the next rate of that purpose. DELETE moves a rate to trip_rates_trash.';
+
+CREATE FUNCTION api.restore_trip_rate(id uuid) RETURNS SETOF api.trip_rates
+    LANGUAGE plpgsql
+    AS $$
+begin
+    perform app.restore_row('app.trip_rates', restore_trip_rate.id);
+    return query select * from api.trip_rates as v where v.id = restore_trip_rate.id;
+end
+$$;
+
+ALTER FUNCTION api.restore_trip_rate(id uuid) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION api.restore_trip_rate(id uuid) IS 'Brings a deleted trip rate back from trip_rates_trash.';
+
 CREATE FUNCTION app.vin_normalize(vin text) RETURNS text
     LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
     AS $$
@@ -1931,6 +2185,35 @@ $$;
 ALTER FUNCTION api.restore_vehicle_image(id uuid) OWNER TO motovault_owner;
 
 COMMENT ON FUNCTION api.restore_vehicle_image(id uuid) IS 'Brings a deleted vehicle image back from vehicle_images_trash (409 if it was primary and the vehicle has another primary image now).';
+
+CREATE FUNCTION api.reverse_trip(id uuid, route_note text DEFAULT NULL::text) RETURNS SETOF api.trips
+    LANGUAGE plpgsql
+    AS $$
+declare
+    new_id uuid;
+begin
+    insert into app.trips (tenant_id, vehicle_id, kind, started_at, ended_at, start_odometer, end_odometer,
+                           odometer_unit, purpose, driver, route_note, reverses_id)
+    select t.tenant_id, t.vehicle_id, 'reversal', t.started_at, t.ended_at, t.start_odometer, t.end_odometer,
+           t.odometer_unit, t.purpose, t.driver, coalesce(reverse_trip.route_note, t.route_note), t.id
+    from app.trips as t
+    where t.tenant_id = app.current_tenant_id()
+      and t.id = reverse_trip.id
+      and t.deleted_at is null
+      and t.kind <> 'reversal'
+    returning trips.id into new_id;
+    if new_id is null then
+        raise sqlstate 'PT404' using
+            message = format('id: no trip or correction %s in the active tenant', reverse_trip.id),
+            hint = 'GET /trips?kind=neq.reversal lists what can be reversed.';
+    end if;
+    return query select * from api.trips as t where t.id = new_id;
+end
+$$;
+
+ALTER FUNCTION api.reverse_trip(id uuid, route_note text) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION api.reverse_trip(id uuid, route_note text) IS 'Records the visible counter-entry of a trip or correction (kind reversal, same figures, logged now), also in a closed log; the trip then no longer counts. 404 unknown id, 409 already reversed. Returns the reversal.';
 
 CREATE FUNCTION api.revoke_api_key(id uuid) RETURNS jsonb
     LANGUAGE plpgsql SECURITY DEFINER
@@ -4434,6 +4717,106 @@ ALTER FUNCTION app.tg_stamp_row() OWNER TO motovault_owner;
 
 COMMENT ON FUNCTION app.tg_stamp_row() IS 'BEFORE INSERT OR UPDATE trigger of every table (_500_stamp): sets created_at/updated_at/created_by/updated_by and refuses a change of id. Arguments: ''tenant'' or ''shared'', and the API role. On a tenant table it defaults tenant_id to the active tenant, refuses another tenant''s id from the API role, a change of tenant_id always, and refuses writes of the API role by viewers and non-members (naming the table, or the partitioned table of a partition).';
 
+CREATE FUNCTION app.tg_trips_guard() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+declare
+    tenants uuid[];
+    vehicles uuid[];
+    ids uuid[];
+    old_tenants uuid[];
+    old_vehicles uuid[];
+    old_ids uuid[];
+    old_times timestamp[];
+    old_kinds text[];
+    touched record;
+    closed date;
+    problem text;
+begin
+    -- the transition tables into arrays first: no query below joins a transition table with a table
+    select array_agg(n.tenant_id), array_agg(n.vehicle_id), array_agg(n.id)
+    into tenants, vehicles, ids
+    from new_rows as n;
+    if tg_op = 'UPDATE' then
+        select array_agg(o.tenant_id), array_agg(o.vehicle_id), array_agg(o.id), array_agg(o.logged_at), array_agg(o.kind)
+        into old_tenants, old_vehicles, old_ids, old_times, old_kinds
+        from old_rows as o;
+    end if;
+    for touched in
+        select u.tenant_id, u.vehicle_id, array_agg(u.id) as ids
+        from (
+            select * from unnest(tenants, vehicles, ids) as n (tenant_id, vehicle_id, id)
+            union
+            select * from unnest(old_tenants, old_vehicles, old_ids) as o (tenant_id, vehicle_id, id)
+        ) as u
+        group by u.tenant_id, u.vehicle_id
+        order by u.tenant_id, u.vehicle_id
+    loop
+        perform pg_advisory_xact_lock(hashtextextended(touched.vehicle_id::text, 1909));
+        closed := coalesce(app.trips_closed_through(touched.tenant_id, touched.vehicle_id), date '-infinity');
+        if tg_op = 'UPDATE' then
+            -- a closed entry never changes (not even its deleted_at): the counter-entry is the way
+            select format('id: entry %s (logged %s) is in the closed log (closed through %s) and cannot be changed or deleted',
+                          o.id, o.time, closed)
+            into problem
+            from unnest(old_tenants, old_vehicles, old_ids, old_times, old_kinds) as o (tenant_id, vehicle_id, id, time, kind)
+            where o.tenant_id = touched.tenant_id
+              and o.vehicle_id = touched.vehicle_id
+              and o.time < (closed + 1)::timestamp
+            order by o.time
+            limit 1;
+            if problem is not null then
+                raise sqlstate 'PT409' using
+                    message = problem,
+                    column = 'id',
+                    constraint = 'trips_closed_log_unchanged',
+                    hint = 'POST /rpc/reverse_trip {"id": ...} records a visible counter-entry; then POST /trips with kind correction and corrects_id.';
+            end if;
+        end if;
+        problem := app.trips_problem(touched.tenant_id, touched.vehicle_id, touched.ids, closed);
+        if problem is not null then
+            raise exception using
+                errcode = 'check_violation',
+                constraint = 'trips_consistent',
+                column = split_part(problem, ':', 1),
+                table = 'trips',
+                message = problem,
+                hint = 'Trips of a vehicle do not overlap, fit its odometer readings, and stay out of the closed log except as reversals and corrections.';
+        end if;
+    end loop;
+    return null;
+end
+$$;
+
+ALTER FUNCTION app.tg_trips_guard() OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.tg_trips_guard() IS 'Statement-level AFTER INSERT / UPDATE trigger of trips (transition tables new_rows, old_rows): refuses the whole statement when it changes an entry of a closed log, or when one of its trips has a problem (app.trips_problem), naming the first.';
+
+CREATE FUNCTION app.tg_trips_prepare() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+begin
+    new.odometer_unit := coalesce(
+        new.odometer_unit,
+        app.vehicle_odometer_unit(coalesce(new.tenant_id, app.current_tenant_id()), new.vehicle_id),
+        'km');
+    new.driver := btrim(new.driver);
+    new.route_note := nullif(btrim(new.route_note), '');
+    if tg_op = 'INSERT' then
+        new.logged_at := case when new.kind = 'trip' then new.started_at else date_trunc('second', localtimestamp) end;
+    elsif new.kind = 'trip' then
+        new.logged_at := new.started_at;
+    else
+        new.logged_at := old.logged_at;
+    end if;
+    return new;
+end
+$$;
+
+ALTER FUNCTION app.tg_trips_prepare() OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.tg_trips_prepare() IS 'BEFORE INSERT OR UPDATE on trips: odometer_unit defaults to the vehicle''s; logged_at is the start of a trip, and the time a reversal or correction was made.';
+
 CREATE FUNCTION app.tg_vehicle_events_prepare() RETURNS trigger
     LANGUAGE plpgsql
     AS $$
@@ -4741,6 +5124,150 @@ $$;
 ALTER FUNCTION app.tg_vehicles_vin_decode() OWNER TO motovault_owner;
 
 COMMENT ON FUNCTION app.tg_vehicles_vin_decode() IS 'BEFORE INSERT OR UPDATE on vehicles (_600_vin_decode, after _200_prepare and _500_stamp): decoded fields are read-only for API users; a new or changed VIN is filled at once from a fresh cache row, or queued for the worker.';
+
+CREATE FUNCTION app.trip_is_effective(tenant uuid, trip uuid, kind text) RETURNS boolean
+    LANGUAGE sql STABLE
+    AS $$
+    select kind <> 'reversal'
+       and not exists (
+           select from app.trips as r
+           where r.tenant_id = tenant
+             and r.reverses_id = trip
+             and r.deleted_at is null)
+$$;
+
+ALTER FUNCTION app.trip_is_effective(tenant uuid, trip uuid, kind text) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.trip_is_effective(tenant uuid, trip uuid, kind text) IS 'A trip or correction that no live reversal cancels.';
+
+CREATE FUNCTION app.trip_rate(tenant uuid, purpose text, on_date date) RETURNS SETOF app.trip_rates
+    LANGUAGE sql STABLE
+    AS $$
+    select r.*
+    from app.trip_rates as r
+    where r.tenant_id = tenant
+      and r.purpose = trip_rate.purpose
+      and r.valid_from <= on_date
+      and r.deleted_at is null
+    order by r.valid_from desc
+    limit 1
+$$;
+
+ALTER FUNCTION app.trip_rate(tenant uuid, purpose text, on_date date) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.trip_rate(tenant uuid, purpose text, on_date date) IS 'The reimbursement rate of a purpose valid on a date, or NULL.';
+
+CREATE FUNCTION app.trips_closed_through(tenant uuid, vehicle uuid) RETURNS date
+    LANGUAGE sql STABLE
+    AS $$
+    select max(c.closed_through)
+    from app.trip_closings as c
+    where c.tenant_id = tenant
+      and c.vehicle_id = vehicle
+$$;
+
+ALTER FUNCTION app.trips_closed_through(tenant uuid, vehicle uuid) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.trips_closed_through(tenant uuid, vehicle uuid) IS 'The date through which a vehicle''s trip log is closed, or NULL.';
+
+CREATE FUNCTION app.trips_problem(tenant uuid, vehicle uuid, ids uuid[], closed_through date) RETURNS text
+    LANGUAGE sql STABLE
+    SET plan_cache_mode TO 'force_generic_plan'
+    AS $$
+    with batch as (
+        select t.*, app.distance_in_km(t.start_odometer, t.odometer_unit) as start_km,
+               app.distance_in_km(t.end_odometer, t.odometer_unit) as end_km
+        from app.trips as t
+        where t.tenant_id = tenant
+          and t.id = any (ids)
+          and t.deleted_at is null
+    ),
+    problems as (
+        -- a reversal repeats the trip it cancels
+        select b.started_at, format('reverses_id: entry %s (%s) does not cancel a trip of this vehicle with the same times and odometer',
+                                    b.id, b.started_at) as problem
+        from batch as b
+        left join app.trips as o on o.tenant_id = tenant and o.id = b.reverses_id and o.deleted_at is null
+        where b.kind = 'reversal'
+          and (o.id is null or o.vehicle_id <> b.vehicle_id or o.kind = 'reversal'
+               or (o.started_at, o.ended_at, o.start_odometer, o.end_odometer, o.odometer_unit, o.purpose, o.driver)
+                  is distinct from (b.started_at, b.ended_at, b.start_odometer, b.end_odometer, b.odometer_unit, b.purpose, b.driver))
+        union all
+        -- a correction replaces a reversed trip of the same vehicle
+        select b.started_at, format('corrects_id: entry %s (%s) must replace a reversed trip of this vehicle', b.id, b.started_at)
+        from batch as b
+        left join app.trips as o on o.tenant_id = tenant and o.id = b.corrects_id and o.deleted_at is null
+        where b.kind = 'correction'
+          and (o.id is null or o.vehicle_id <> b.vehicle_id or o.kind = 'reversal'
+               or app.trip_is_effective(tenant, o.id, o.kind))
+        union all
+        -- a new trip in a closed period: only reversals and corrections may go there
+        select b.started_at, format('started_at: trip %s on %s lies in the closed log (closed through %s); record a reversal and a correction instead',
+                                    b.id, b.started_at, closed_through)
+        from batch as b
+        where b.kind = 'trip'
+          and b.started_at < (closed_through + 1)::timestamp
+        union all
+        -- trips of the vehicle do not overlap in time or odometer
+        select b.started_at, format('started_at: trip %s (%s - %s, %s - %s %s) overlaps trip %s (%s - %s, %s - %s %s)',
+                                    b.id, b.started_at, b.ended_at, b.start_odometer, b.end_odometer, b.odometer_unit,
+                                    o.id, o.started_at, o.ended_at, o.start_odometer, o.end_odometer, o.odometer_unit)
+        from batch as b
+        cross join lateral (
+            select o.*
+            from app.trips as o
+            where o.tenant_id = tenant
+              and o.vehicle_id = vehicle
+              and o.deleted_at is null
+              and o.id <> b.id
+              and o.started_at < b.ended_at
+              and o.ended_at > b.started_at
+              and app.trip_is_effective(tenant, o.id, o.kind)
+            limit 1
+        ) as o
+        where app.trip_is_effective(tenant, b.id, b.kind)
+        union all
+        -- the vehicle's odometer readings: none before the trip is higher than its start, none after lower than its end
+        select b.started_at, format('start_odometer: %s %s at %s is lower than %s %s read on %s (%s)',
+                                    b.start_odometer, b.odometer_unit, b.started_at, r.odometer, r.odometer_unit, r.read_at, r.source)
+        from batch as b
+        cross join lateral (
+            select r.*
+            from app.odometer_readings as r
+            where r.tenant_id = tenant
+              and r.vehicle_id = vehicle
+              and r.read_at <= b.started_at
+            order by r.read_at desc
+            limit 1
+        ) as r
+        where b.kind <> 'reversal'
+          and r.odometer_km > b.start_km + 0.5
+        union all
+        select b.started_at, format('end_odometer: %s %s at %s is higher than %s %s read on %s (%s)',
+                                    b.end_odometer, b.odometer_unit, b.ended_at, r.odometer, r.odometer_unit, r.read_at, r.source)
+        from batch as b
+        cross join lateral (
+            select r.*
+            from app.odometer_readings as r
+            where r.tenant_id = tenant
+              and r.vehicle_id = vehicle
+              and r.read_at >= b.ended_at
+            order by r.read_at
+            limit 1
+        ) as r
+        where b.kind <> 'reversal'
+          and not r.is_reset
+          and r.odometer_km < b.end_km - 0.5
+    )
+    select p.problem
+    from problems as p
+    order by p.started_at
+    limit 1
+$$;
+
+ALTER FUNCTION app.trips_problem(tenant uuid, vehicle uuid, ids uuid[], closed_through date) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.trips_problem(tenant uuid, vehicle uuid, ids uuid[], closed_through date) IS 'The first problem of the given trips of one vehicle, or NULL: a reversal that does not repeat the trip it cancels, a correction of a trip that is not reversed, a trip dated in the closed log, trips that overlap, or odometer figures that contradict the vehicle''s readings.';
 
 CREATE FUNCTION app.urgency(days_left integer, km_left numeric, urgent_days integer, very_urgent_days integer, urgent_km numeric, very_urgent_km numeric) RETURNS text
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
@@ -6438,6 +6965,116 @@ ALTER TABLE api.tenant_settings_trash OWNER TO motovault_owner;
 
 COMMENT ON VIEW api.tenant_settings_trash IS 'Deleted settings rows of the active tenant; restore_tenant_settings brings one back. Purged after 30 days.';
 
+CREATE VIEW api.trip_log WITH (security_invoker='true') AS
+ SELECT row_number() OVER (PARTITION BY t.tenant_id, t.vehicle_id ORDER BY t.logged_at, t.id) AS line_no,
+    t.vehicle_id,
+    t.id,
+    t.kind,
+    (t.started_at)::date AS trip_date,
+    t.started_at,
+    t.ended_at,
+    t.start_odometer,
+    t.end_odometer,
+        CASE
+            WHEN (t.kind = 'reversal'::text) THEN (- t.distance)
+            ELSE t.distance
+        END AS distance,
+    t.odometer_unit,
+    t.purpose,
+    t.driver,
+    t.route_note,
+    t.reverses_id,
+    t.corrects_id,
+    t.logged_at,
+    (t.logged_at < ((COALESCE(c.closed_through, '-infinity'::date) + 1))::timestamp without time zone) AS closed,
+    t.created_at AS recorded_at,
+    t.created_by AS recorded_by
+   FROM (app.trips t
+     LEFT JOIN LATERAL ( SELECT max(tc.closed_through) AS closed_through
+           FROM app.trip_closings tc
+          WHERE ((tc.tenant_id = t.tenant_id) AND (tc.vehicle_id = t.vehicle_id))) c ON (true))
+  WHERE (t.deleted_at IS NULL);
+
+ALTER TABLE api.trip_log OWNER TO motovault_owner;
+
+COMMENT ON VIEW api.trip_log IS 'The mileage log as tax authorities expect it, per vehicle: every entry (private trips too) numbered in log order (line_no), date, times, start and end odometer, signed distance (a reversal counts negative), purpose, driver, route; counter-entries and corrections point at what they cancel or replace; closed says whether the entry is in the closed log. Filter by vehicle_id; Accept: text/csv gives a CSV file. Read only.';
+
+CREATE VIEW api.trip_rates_trash WITH (security_invoker='true') AS
+ SELECT trip_rates.tenant_id,
+    trip_rates.id,
+    trip_rates.purpose,
+    trip_rates.valid_from,
+    trip_rates.rate,
+    trip_rates.distance_unit,
+    trip_rates.currency,
+    trip_rates.created_at,
+    trip_rates.updated_at,
+    trip_rates.created_by,
+    trip_rates.updated_by,
+    trip_rates.deleted_at
+   FROM app.trip_rates
+  WHERE (trip_rates.deleted_at IS NOT NULL);
+
+ALTER TABLE api.trip_rates_trash OWNER TO motovault_owner;
+
+COMMENT ON VIEW api.trip_rates_trash IS 'Deleted trip rates of the active tenant; restore_trip_rate brings one back. Purged after 30 days.';
+
+CREATE VIEW api.trip_totals WITH (security_invoker='true') AS
+ SELECT t.vehicle_id,
+    (date_trunc('month'::text, t.started_at))::date AS month,
+    t.driver,
+    t.purpose,
+    (count(*) FILTER (WHERE (t.kind <> 'reversal'::text)) - count(*) FILTER (WHERE (t.kind = 'reversal'::text))) AS trips,
+    sum(
+        CASE
+            WHEN (t.kind = 'reversal'::text) THEN (- t.distance)
+            ELSE t.distance
+        END) AS distance,
+    t.odometer_unit,
+    round(sum(((((
+        CASE
+            WHEN (t.kind = 'reversal'::text) THEN (- t.distance)
+            ELSE t.distance
+        END)::numeric * app.distance_in_km((1)::numeric, t.odometer_unit)) / app.distance_in_km((1)::numeric, r.distance_unit)) * r.rate)), 2) AS reimbursement,
+    r.currency
+   FROM (app.trips t
+     LEFT JOIN LATERAL app.trip_rate(t.tenant_id, t.purpose, (t.started_at)::date) r(tenant_id, id, purpose, valid_from, rate, distance_unit, currency, created_at, updated_at, created_by, updated_by, deleted_at) ON (true))
+  WHERE (t.deleted_at IS NULL)
+  GROUP BY t.tenant_id, t.vehicle_id, (date_trunc('month'::text, t.started_at)), t.driver, t.purpose, t.odometer_unit, r.currency;
+
+ALTER TABLE api.trip_totals OWNER TO motovault_owner;
+
+COMMENT ON VIEW api.trip_totals IS 'Trips per vehicle, month (of the trip''s start), driver and purpose: number of trips and distance (reversals subtract) and the reimbursement at the rate valid on each trip''s date (NULL without a rate). Read only.';
+
+CREATE VIEW api.trips_trash WITH (security_invoker='true') AS
+ SELECT trips.tenant_id,
+    trips.id,
+    trips.vehicle_id,
+    trips.kind,
+    trips.started_at,
+    trips.ended_at,
+    trips.start_odometer,
+    trips.end_odometer,
+    trips.odometer_unit,
+    trips.distance,
+    trips.purpose,
+    trips.driver,
+    trips.route_note,
+    trips.reverses_id,
+    trips.corrects_id,
+    trips.logged_at,
+    trips.created_at,
+    trips.updated_at,
+    trips.created_by,
+    trips.updated_by,
+    trips.deleted_at
+   FROM app.trips
+  WHERE (trips.deleted_at IS NOT NULL);
+
+ALTER TABLE api.trips_trash OWNER TO motovault_owner;
+
+COMMENT ON VIEW api.trips_trash IS 'Deleted trips of the active tenant; restore_trip brings one back. Purged after 30 days.';
+
 CREATE VIEW api.vehicle_event_months WITH (security_invoker='true') AS
  SELECT e.tenant_id,
     e.vehicle_id,
@@ -6934,6 +7571,15 @@ ALTER TABLE ONLY app.tenants
 ALTER TABLE ONLY app.time_zone_names
     ADD CONSTRAINT time_zone_names_pkey PRIMARY KEY (name);
 
+ALTER TABLE ONLY app.trip_closings
+    ADD CONSTRAINT trip_closings_pkey PRIMARY KEY (tenant_id, id);
+
+ALTER TABLE ONLY app.trip_rates
+    ADD CONSTRAINT trip_rates_pkey PRIMARY KEY (tenant_id, id);
+
+ALTER TABLE ONLY app.trips
+    ADD CONSTRAINT trips_pkey PRIMARY KEY (tenant_id, id);
+
 ALTER TABLE ONLY app.users
     ADD CONSTRAINT users_pkey PRIMARY KEY (id);
 
@@ -7053,6 +7699,20 @@ CREATE INDEX stations_name_trgm ON app.stations USING gin (lower(name) ext.gin_t
 
 CREATE UNIQUE INDEX tenant_settings_one_per_tenant ON app.tenant_settings USING btree (tenant_id) WHERE (deleted_at IS NULL);
 
+CREATE UNIQUE INDEX trip_closings_one_per_date ON app.trip_closings USING btree (tenant_id, vehicle_id, closed_through);
+
+CREATE UNIQUE INDEX trip_rates_one_per_purpose_and_date ON app.trip_rates USING btree (tenant_id, purpose, valid_from) WHERE (deleted_at IS NULL);
+
+CREATE UNIQUE INDEX trips_corrected_once ON app.trips USING btree (tenant_id, corrects_id) WHERE ((corrects_id IS NOT NULL) AND (deleted_at IS NULL));
+
+CREATE UNIQUE INDEX trips_reversed_once ON app.trips USING btree (tenant_id, reverses_id) WHERE ((reverses_id IS NOT NULL) AND (deleted_at IS NULL));
+
+CREATE INDEX trips_vehicle_fk_idx ON app.trips USING btree (tenant_id, vehicle_id);
+
+CREATE INDEX trips_vehicle_logged_idx ON app.trips USING btree (tenant_id, vehicle_id, logged_at, id) WHERE (deleted_at IS NULL);
+
+CREATE INDEX trips_vehicle_started_idx ON app.trips USING btree (tenant_id, vehicle_id, started_at) WHERE (deleted_at IS NULL);
+
 CREATE UNIQUE INDEX users_email_unique_ci ON app.users USING btree (lower(email)) WHERE ((email IS NOT NULL) AND (deleted_at IS NULL));
 
 CREATE INDEX vehicle_event_voids_vehicle_idx ON app.vehicle_event_voids USING btree (tenant_id, vehicle_id);
@@ -7143,6 +7803,12 @@ CREATE TRIGGER _500_read_only INSTEAD OF INSERT OR DELETE OR UPDATE ON api.odome
 
 CREATE TRIGGER _500_read_only INSTEAD OF INSERT OR DELETE OR UPDATE ON api.reminders_due FOR EACH ROW EXECUTE FUNCTION app.tg_refuse_view_write();
 
+CREATE TRIGGER _500_read_only INSTEAD OF INSERT OR DELETE OR UPDATE ON api.trip_closings FOR EACH ROW EXECUTE FUNCTION app.tg_refuse_view_write();
+
+CREATE TRIGGER _500_read_only INSTEAD OF INSERT OR DELETE OR UPDATE ON api.trip_log FOR EACH ROW EXECUTE FUNCTION app.tg_refuse_view_write();
+
+CREATE TRIGGER _500_read_only INSTEAD OF INSERT OR DELETE OR UPDATE ON api.trip_totals FOR EACH ROW EXECUTE FUNCTION app.tg_refuse_view_write();
+
 CREATE TRIGGER _500_read_only INSTEAD OF INSERT OR DELETE OR UPDATE ON api.vehicle_cost_months FOR EACH ROW EXECUTE FUNCTION app.tg_refuse_view_write();
 
 CREATE TRIGGER _500_read_only INSTEAD OF INSERT OR DELETE OR UPDATE ON api.vehicle_event_months FOR EACH ROW EXECUTE FUNCTION app.tg_refuse_view_write();
@@ -7162,6 +7828,10 @@ CREATE TRIGGER _500_soft_delete INSTEAD OF DELETE ON api.odometer_entries FOR EA
 CREATE TRIGGER _500_soft_delete INSTEAD OF DELETE ON api.reminders FOR EACH ROW EXECUTE FUNCTION app.tg_soft_delete_row('app.reminders');
 
 CREATE TRIGGER _500_soft_delete INSTEAD OF DELETE ON api.tenant_settings FOR EACH ROW EXECUTE FUNCTION app.tg_soft_delete_row('app.tenant_settings');
+
+CREATE TRIGGER _500_soft_delete INSTEAD OF DELETE ON api.trip_rates FOR EACH ROW EXECUTE FUNCTION app.tg_soft_delete_row('app.trip_rates');
+
+CREATE TRIGGER _500_soft_delete INSTEAD OF DELETE ON api.trips FOR EACH ROW EXECUTE FUNCTION app.tg_soft_delete_row('app.trips');
 
 CREATE TRIGGER _500_soft_delete INSTEAD OF DELETE ON api.vehicle_images FOR EACH ROW EXECUTE FUNCTION app.tg_soft_delete_row('app.vehicle_images');
 
@@ -7187,6 +7857,10 @@ CREATE TRIGGER _100_odometer_guard AFTER INSERT OR UPDATE ON app.maintenance FOR
 
 CREATE TRIGGER _100_odometer_guard AFTER INSERT OR UPDATE ON app.odometer_entries FOR EACH ROW EXECUTE FUNCTION app.tg_odometer_guard();
 
+CREATE TRIGGER _100_trips_guard_insert AFTER INSERT ON app.trips REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_trips_guard();
+
+CREATE TRIGGER _100_trips_guard_update AFTER UPDATE ON app.trips REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_trips_guard();
+
 CREATE TRIGGER _200_prepare BEFORE INSERT OR UPDATE ON app.fuel_logs FOR EACH ROW EXECUTE FUNCTION app.tg_fuel_logs_prepare();
 
 CREATE TRIGGER _200_prepare BEFORE INSERT OR UPDATE ON app.maintenance FOR EACH ROW EXECUTE FUNCTION app.tg_maintenance_prepare();
@@ -7194,6 +7868,8 @@ CREATE TRIGGER _200_prepare BEFORE INSERT OR UPDATE ON app.maintenance FOR EACH 
 CREATE TRIGGER _200_prepare BEFORE INSERT OR UPDATE ON app.odometer_entries FOR EACH ROW EXECUTE FUNCTION app.tg_odometer_entries_prepare();
 
 CREATE TRIGGER _200_prepare BEFORE INSERT OR UPDATE ON app.reminders FOR EACH ROW EXECUTE FUNCTION app.tg_reminders_prepare();
+
+CREATE TRIGGER _200_prepare BEFORE INSERT OR UPDATE ON app.trips FOR EACH ROW EXECUTE FUNCTION app.tg_trips_prepare();
 
 CREATE TRIGGER _200_prepare BEFORE INSERT ON app.vehicle_events FOR EACH ROW EXECUTE FUNCTION app.tg_vehicle_events_prepare();
 
@@ -7247,6 +7923,12 @@ CREATE TRIGGER _500_stamp BEFORE INSERT OR UPDATE ON app.tenant_settings FOR EAC
 
 CREATE TRIGGER _500_stamp BEFORE INSERT OR UPDATE ON app.tenants FOR EACH ROW EXECUTE FUNCTION app.tg_stamp_row('shared', 'app_user');
 
+CREATE TRIGGER _500_stamp BEFORE INSERT OR UPDATE ON app.trip_closings FOR EACH ROW EXECUTE FUNCTION app.tg_stamp_row('tenant', 'app_user');
+
+CREATE TRIGGER _500_stamp BEFORE INSERT OR UPDATE ON app.trip_rates FOR EACH ROW EXECUTE FUNCTION app.tg_stamp_row('tenant', 'app_user');
+
+CREATE TRIGGER _500_stamp BEFORE INSERT OR UPDATE ON app.trips FOR EACH ROW EXECUTE FUNCTION app.tg_stamp_row('tenant', 'app_user');
+
 CREATE TRIGGER _500_stamp BEFORE INSERT OR UPDATE ON app.users FOR EACH ROW EXECUTE FUNCTION app.tg_stamp_row('shared', 'app_user');
 
 CREATE TRIGGER _500_stamp BEFORE INSERT OR UPDATE ON app.vehicle_event_voids FOR EACH ROW EXECUTE FUNCTION app.tg_stamp_row('tenant', 'app_user');
@@ -7280,6 +7962,12 @@ CREATE TRIGGER _900_audit AFTER INSERT OR DELETE OR UPDATE ON app.stations FOR E
 CREATE TRIGGER _900_audit AFTER INSERT OR DELETE OR UPDATE ON app.tenant_settings FOR EACH ROW EXECUTE FUNCTION app.tg_audit_row('tenant_id');
 
 CREATE TRIGGER _900_audit AFTER INSERT OR DELETE OR UPDATE ON app.tenants FOR EACH ROW EXECUTE FUNCTION app.tg_audit_row('id');
+
+CREATE TRIGGER _900_audit AFTER INSERT OR DELETE OR UPDATE ON app.trip_closings FOR EACH ROW EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit AFTER INSERT OR DELETE OR UPDATE ON app.trip_rates FOR EACH ROW EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit AFTER INSERT OR DELETE OR UPDATE ON app.trips FOR EACH ROW EXECUTE FUNCTION app.tg_audit_row('tenant_id');
 
 CREATE TRIGGER _900_audit AFTER INSERT OR DELETE OR UPDATE ON app.users FOR EACH ROW EXECUTE FUNCTION app.tg_audit_row();
 
@@ -7348,6 +8036,27 @@ ALTER TABLE ONLY app.reminders
 
 ALTER TABLE ONLY app.tenant_settings
     ADD CONSTRAINT tenant_settings_tenant_fk FOREIGN KEY (tenant_id) REFERENCES app.tenants(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY app.trip_closings
+    ADD CONSTRAINT trip_closings_tenant_fk FOREIGN KEY (tenant_id) REFERENCES app.tenants(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY app.trip_closings
+    ADD CONSTRAINT trip_closings_vehicle_fk FOREIGN KEY (tenant_id, vehicle_id) REFERENCES app.vehicles(tenant_id, id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY app.trip_rates
+    ADD CONSTRAINT trip_rates_tenant_fk FOREIGN KEY (tenant_id) REFERENCES app.tenants(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY app.trips
+    ADD CONSTRAINT trips_corrects_fk FOREIGN KEY (tenant_id, corrects_id) REFERENCES app.trips(tenant_id, id);
+
+ALTER TABLE ONLY app.trips
+    ADD CONSTRAINT trips_reverses_fk FOREIGN KEY (tenant_id, reverses_id) REFERENCES app.trips(tenant_id, id);
+
+ALTER TABLE ONLY app.trips
+    ADD CONSTRAINT trips_tenant_fk FOREIGN KEY (tenant_id) REFERENCES app.tenants(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY app.trips
+    ADD CONSTRAINT trips_vehicle_fk FOREIGN KEY (tenant_id, vehicle_id) REFERENCES app.vehicles(tenant_id, id) ON DELETE CASCADE;
 
 ALTER TABLE ONLY app.vehicle_event_voids
     ADD CONSTRAINT vehicle_event_voids_tenant_fk FOREIGN KEY (tenant_id) REFERENCES app.tenants(id) ON DELETE CASCADE;
@@ -7509,6 +8218,34 @@ CREATE POLICY time_zone_names_everyone_reads ON app.time_zone_names FOR SELECT T
 
 CREATE POLICY time_zone_names_owner_role_all ON app.time_zone_names TO motovault_owner USING (true) WITH CHECK (true);
 
+ALTER TABLE app.trip_closings ENABLE ROW LEVEL SECURITY;
+
+CREATE POLICY trip_closings_members_read ON app.trip_closings FOR SELECT TO app_user USING ((tenant_id = app.current_tenant_id()));
+
+CREATE POLICY trip_closings_owner_role_all ON app.trip_closings TO motovault_owner USING (true) WITH CHECK (true);
+
+CREATE POLICY trip_closings_writers_insert ON app.trip_closings FOR INSERT TO app_user WITH CHECK (((tenant_id = app.current_tenant_id()) AND app.current_member_can_write()));
+
+ALTER TABLE app.trip_rates ENABLE ROW LEVEL SECURITY;
+
+CREATE POLICY trip_rates_members_read ON app.trip_rates FOR SELECT TO app_user USING ((tenant_id = app.current_tenant_id()));
+
+CREATE POLICY trip_rates_owner_role_all ON app.trip_rates TO motovault_owner USING (true) WITH CHECK (true);
+
+CREATE POLICY trip_rates_writers_insert ON app.trip_rates FOR INSERT TO app_user WITH CHECK (((tenant_id = app.current_tenant_id()) AND app.current_member_can_write()));
+
+CREATE POLICY trip_rates_writers_update ON app.trip_rates FOR UPDATE TO app_user USING ((tenant_id = app.current_tenant_id())) WITH CHECK (((tenant_id = app.current_tenant_id()) AND app.current_member_can_write()));
+
+ALTER TABLE app.trips ENABLE ROW LEVEL SECURITY;
+
+CREATE POLICY trips_members_read ON app.trips FOR SELECT TO app_user USING ((tenant_id = app.current_tenant_id()));
+
+CREATE POLICY trips_owner_role_all ON app.trips TO motovault_owner USING (true) WITH CHECK (true);
+
+CREATE POLICY trips_writers_insert ON app.trips FOR INSERT TO app_user WITH CHECK (((tenant_id = app.current_tenant_id()) AND app.current_member_can_write()));
+
+CREATE POLICY trips_writers_update ON app.trips FOR UPDATE TO app_user USING ((tenant_id = app.current_tenant_id())) WITH CHECK (((tenant_id = app.current_tenant_id()) AND app.current_member_can_write()));
+
 ALTER TABLE app.users ENABLE ROW LEVEL SECURITY;
 
 CREATE POLICY users_owner_role_all ON app.users TO motovault_owner USING (true) WITH CHECK (true);
@@ -7602,6 +8339,13 @@ REVOKE ALL ON FUNCTION app.current_tenant_id() FROM PUBLIC;
 
 GRANT ALL ON FUNCTION app.uuid_v7() TO app_user;
 REVOKE ALL ON FUNCTION app.uuid_v7() FROM PUBLIC;
+
+GRANT SELECT,INSERT ON TABLE app.trip_closings TO app_user;
+
+GRANT SELECT ON TABLE api.trip_closings TO app_user;
+
+GRANT ALL ON FUNCTION api.close_trip_log(vehicle_id uuid, through date) TO app_user;
+REVOKE ALL ON FUNCTION api.close_trip_log(vehicle_id uuid, through date) FROM PUBLIC;
 
 GRANT SELECT,INSERT,UPDATE ON TABLE app.maintenance TO app_user;
 
@@ -7721,6 +8465,20 @@ GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE api.tenant_settings TO app_user;
 GRANT ALL ON FUNCTION api.restore_tenant_settings(id uuid) TO app_user;
 REVOKE ALL ON FUNCTION api.restore_tenant_settings(id uuid) FROM PUBLIC;
 
+GRANT SELECT,INSERT,UPDATE ON TABLE app.trips TO app_user;
+
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE api.trips TO app_user;
+
+GRANT ALL ON FUNCTION api.restore_trip(id uuid) TO app_user;
+REVOKE ALL ON FUNCTION api.restore_trip(id uuid) FROM PUBLIC;
+
+GRANT SELECT,INSERT,UPDATE ON TABLE app.trip_rates TO app_user;
+
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE api.trip_rates TO app_user;
+
+GRANT ALL ON FUNCTION api.restore_trip_rate(id uuid) TO app_user;
+REVOKE ALL ON FUNCTION api.restore_trip_rate(id uuid) FROM PUBLIC;
+
 GRANT ALL ON FUNCTION app.vin_normalize(vin text) TO app_user;
 GRANT ALL ON FUNCTION app.vin_normalize(vin text) TO vin_worker;
 REVOKE ALL ON FUNCTION app.vin_normalize(vin text) FROM PUBLIC;
@@ -7784,6 +8542,9 @@ GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE api.vehicle_images TO app_user;
 
 GRANT ALL ON FUNCTION api.restore_vehicle_image(id uuid) TO app_user;
 REVOKE ALL ON FUNCTION api.restore_vehicle_image(id uuid) FROM PUBLIC;
+
+GRANT ALL ON FUNCTION api.reverse_trip(id uuid, route_note text) TO app_user;
+REVOKE ALL ON FUNCTION api.reverse_trip(id uuid, route_note text) FROM PUBLIC;
 
 GRANT ALL ON FUNCTION api.revoke_api_key(id uuid) TO app_user;
 REVOKE ALL ON FUNCTION api.revoke_api_key(id uuid) FROM PUBLIC;
@@ -8004,6 +8765,10 @@ REVOKE ALL ON FUNCTION app.tg_soft_delete_row() FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION app.tg_stamp_row() FROM PUBLIC;
 
+REVOKE ALL ON FUNCTION app.tg_trips_guard() FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION app.tg_trips_prepare() FROM PUBLIC;
+
 REVOKE ALL ON FUNCTION app.tg_vehicle_events_prepare() FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION app.tg_vehicle_events_record_void() FROM PUBLIC;
@@ -8017,6 +8782,18 @@ REVOKE ALL ON FUNCTION app.tg_vehicles_odometer_from_readings() FROM PUBLIC;
 REVOKE ALL ON FUNCTION app.tg_vehicles_prepare() FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION app.tg_vehicles_vin_decode() FROM PUBLIC;
+
+GRANT ALL ON FUNCTION app.trip_is_effective(tenant uuid, trip uuid, kind text) TO app_user;
+REVOKE ALL ON FUNCTION app.trip_is_effective(tenant uuid, trip uuid, kind text) FROM PUBLIC;
+
+GRANT ALL ON FUNCTION app.trip_rate(tenant uuid, purpose text, on_date date) TO app_user;
+REVOKE ALL ON FUNCTION app.trip_rate(tenant uuid, purpose text, on_date date) FROM PUBLIC;
+
+GRANT ALL ON FUNCTION app.trips_closed_through(tenant uuid, vehicle uuid) TO app_user;
+REVOKE ALL ON FUNCTION app.trips_closed_through(tenant uuid, vehicle uuid) FROM PUBLIC;
+
+GRANT ALL ON FUNCTION app.trips_problem(tenant uuid, vehicle uuid, ids uuid[], closed_through date) TO app_user;
+REVOKE ALL ON FUNCTION app.trips_problem(tenant uuid, vehicle uuid, ids uuid[], closed_through date) FROM PUBLIC;
 
 GRANT ALL ON FUNCTION app.urgency(days_left integer, km_left numeric, urgent_days integer, very_urgent_days integer, urgent_km numeric, very_urgent_km numeric) TO app_user;
 REVOKE ALL ON FUNCTION app.urgency(days_left integer, km_left numeric, urgent_days integer, very_urgent_days integer, urgent_km numeric, very_urgent_km numeric) FROM PUBLIC;
@@ -8184,6 +8961,14 @@ GRANT SELECT ON TABLE api.reminders_due TO app_user;
 GRANT SELECT ON TABLE api.reminders_trash TO app_user;
 
 GRANT SELECT ON TABLE api.tenant_settings_trash TO app_user;
+
+GRANT SELECT ON TABLE api.trip_log TO app_user;
+
+GRANT SELECT ON TABLE api.trip_rates_trash TO app_user;
+
+GRANT SELECT ON TABLE api.trip_totals TO app_user;
+
+GRANT SELECT ON TABLE api.trips_trash TO app_user;
 
 GRANT SELECT ON TABLE api.vehicle_event_months TO app_user;
 
