@@ -1743,6 +1743,281 @@ ALTER FUNCTION api.restore_tenant_settings(id uuid) OWNER TO motovault_owner;
 
 COMMENT ON FUNCTION api.restore_tenant_settings(id uuid) IS 'Brings a deleted tenant settings back from tenant_settings_trash (409 if the tenant has another one now).';
 
+CREATE TABLE app.tires (
+    tenant_id uuid DEFAULT app.current_tenant_id() NOT NULL,
+    id uuid DEFAULT app.uuid_v7() NOT NULL,
+    tire_set_id uuid NOT NULL,
+    label text NOT NULL,
+    "position" text,
+    added_on date DEFAULT CURRENT_DATE NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    created_by uuid,
+    updated_by uuid,
+    deleted_at timestamp with time zone,
+    CONSTRAINT tires_added_on_range CHECK (((added_on >= '1886-01-01'::date) AND (added_on <= '9999-12-31'::date))),
+    CONSTRAINT tires_label_length CHECK (((char_length(label) >= 1) AND (char_length(label) <= 20))),
+    CONSTRAINT tires_position_known CHECK (("position" = ANY (ARRAY['front_left'::text, 'front_right'::text, 'rear_left'::text, 'rear_right'::text, 'spare'::text])))
+);
+
+ALTER TABLE ONLY app.tires FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE app.tires OWNER TO motovault_owner;
+
+COMMENT ON TABLE app.tires IS 'The tires of a set, each with its position on the vehicle (front_left, front_right, rear_left, rear_right, spare; NULL: not on a wheel position) and the date it joined the set.';
+
+CREATE VIEW api.tires WITH (security_invoker='true') AS
+ SELECT tires.tenant_id,
+    tires.id,
+    tires.tire_set_id,
+    tires.label,
+    tires."position",
+    tires.added_on,
+    tires.created_at,
+    tires.updated_at,
+    tires.created_by,
+    tires.updated_by
+   FROM app.tires
+  WHERE (tires.deleted_at IS NULL);
+
+ALTER TABLE api.tires OWNER TO motovault_owner;
+
+COMMENT ON VIEW api.tires IS 'The tires of each set and their positions (front_left, front_right, rear_left, rear_right, spare, or NULL). A rotation is one PATCH (or transaction) moving them; each wheel position holds one tire of a set. DELETE moves a tire to tires_trash.';
+
+CREATE FUNCTION api.restore_tire(id uuid) RETURNS SETOF api.tires
+    LANGUAGE plpgsql
+    AS $$
+begin
+    perform app.restore_row('app.tires', restore_tire.id);
+    return query select * from api.tires as v where v.id = restore_tire.id;
+end
+$$;
+
+ALTER FUNCTION api.restore_tire(id uuid) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION api.restore_tire(id uuid) IS 'Brings a deleted tire back from tires_trash.';
+
+CREATE TABLE app.tire_mounts (
+    tenant_id uuid DEFAULT app.current_tenant_id() NOT NULL,
+    id uuid DEFAULT app.uuid_v7() NOT NULL,
+    tire_set_id uuid NOT NULL,
+    vehicle_id uuid NOT NULL,
+    mounted_on date NOT NULL,
+    mount_odometer integer NOT NULL,
+    dismounted_on date,
+    dismount_odometer integer,
+    odometer_unit text NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    created_by uuid,
+    updated_by uuid,
+    deleted_at timestamp with time zone,
+    CONSTRAINT tire_mounts_dismount_odometer_not_below_mount CHECK ((dismount_odometer >= mount_odometer)),
+    CONSTRAINT tire_mounts_dismount_together CHECK (((dismounted_on IS NULL) = (dismount_odometer IS NULL))),
+    CONSTRAINT tire_mounts_dismounted_on_after_mount CHECK ((dismounted_on >= mounted_on)),
+    CONSTRAINT tire_mounts_mount_odometer_not_negative CHECK ((mount_odometer >= 0)),
+    CONSTRAINT tire_mounts_mounted_on_range CHECK (((mounted_on >= '1886-01-01'::date) AND (mounted_on <= (CURRENT_DATE + 1)))),
+    CONSTRAINT tire_mounts_odometer_unit_known CHECK ((odometer_unit = ANY (ARRAY['mi'::text, 'km'::text])))
+);
+
+ALTER TABLE ONLY app.tire_mounts FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE app.tire_mounts OWNER TO motovault_owner;
+
+COMMENT ON TABLE app.tire_mounts IS 'When a tire set was on a vehicle: mounted_on / mount_odometer to dismounted_on / dismount_odometer (open while on). One set on a vehicle at a time.';
+
+CREATE VIEW api.tire_mounts WITH (security_invoker='true') AS
+ SELECT tire_mounts.tenant_id,
+    tire_mounts.id,
+    tire_mounts.tire_set_id,
+    tire_mounts.vehicle_id,
+    tire_mounts.mounted_on,
+    tire_mounts.mount_odometer,
+    tire_mounts.dismounted_on,
+    tire_mounts.dismount_odometer,
+    tire_mounts.odometer_unit,
+    tire_mounts.created_at,
+    tire_mounts.updated_at,
+    tire_mounts.created_by,
+    tire_mounts.updated_by
+   FROM app.tire_mounts
+  WHERE (tire_mounts.deleted_at IS NULL);
+
+ALTER TABLE api.tire_mounts OWNER TO motovault_owner;
+
+COMMENT ON VIEW api.tire_mounts IS 'When each tire set was on a vehicle, with the odometer at mount and dismount (a seasonal swap dismounts one set and mounts another on the same day). Mounts of a vehicle or a set do not overlap and fit the vehicle''s odometer readings (400 naming the first bad row). DELETE moves a mount to tire_mounts_trash.';
+
+CREATE FUNCTION api.restore_tire_mount(id uuid) RETURNS SETOF api.tire_mounts
+    LANGUAGE plpgsql
+    AS $$
+begin
+    perform app.restore_row('app.tire_mounts', restore_tire_mount.id);
+    return query select * from api.tire_mounts as v where v.id = restore_tire_mount.id;
+end
+$$;
+
+ALTER FUNCTION api.restore_tire_mount(id uuid) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION api.restore_tire_mount(id uuid) IS 'Brings a deleted tire mount back from tire_mounts_trash (it is checked again).';
+
+CREATE FUNCTION app.dot_manufactured_on(dot_code text) RETURNS date
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $_$
+    -- the Monday of ISO week ww of 20yy: the Monday of the week of 4 January, plus ww - 1 weeks
+    select make_date(2000 + p.m[2]::integer, 1, 4)
+           - (extract(isodow from make_date(2000 + p.m[2]::integer, 1, 4))::integer - 1)
+           + (p.m[1]::integer - 1) * 7
+    from (select regexp_match(upper(dot_code), '([0-9]{2})([0-9]{2})$') as m) as p
+    where p.m[1]::integer between 1 and 53
+$_$;
+
+ALTER FUNCTION app.dot_manufactured_on(dot_code text) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.dot_manufactured_on(dot_code text) IS 'The Monday of the ISO week of manufacture a DOT code ends with (wwyy, since 2000), or NULL.';
+
+CREATE TABLE app.tire_sets (
+    tenant_id uuid DEFAULT app.current_tenant_id() NOT NULL,
+    id uuid DEFAULT app.uuid_v7() NOT NULL,
+    vehicle_id uuid NOT NULL,
+    name text NOT NULL,
+    brand text NOT NULL,
+    model text,
+    size text NOT NULL,
+    season text NOT NULL,
+    dot_code text,
+    manufactured_on date GENERATED ALWAYS AS (app.dot_manufactured_on(dot_code)) STORED,
+    tread_new_mm numeric(3,1) DEFAULT 8.0 NOT NULL,
+    legal_min_mm numeric(3,1) DEFAULT 1.6 NOT NULL,
+    rotate_every_km integer,
+    notes text,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    created_by uuid,
+    updated_by uuid,
+    deleted_at timestamp with time zone,
+    CONSTRAINT tire_sets_brand_length CHECK (((char_length(brand) >= 1) AND (char_length(brand) <= 100))),
+    CONSTRAINT tire_sets_dot_code_format CHECK ((dot_code ~ '^DOT [A-Z0-9 ]+[0-9]{4}$'::text)),
+    CONSTRAINT tire_sets_legal_min_mm_below_new CHECK (((legal_min_mm >= (0)::numeric) AND (legal_min_mm <= tread_new_mm))),
+    CONSTRAINT tire_sets_model_length CHECK (((model IS NULL) OR ((char_length(model) >= 1) AND (char_length(model) <= 100)))),
+    CONSTRAINT tire_sets_name_length CHECK (((char_length(name) >= 1) AND (char_length(name) <= 100))),
+    CONSTRAINT tire_sets_notes_length CHECK (((notes IS NULL) OR (char_length(notes) <= 10000))),
+    CONSTRAINT tire_sets_rotate_every_km_range CHECK (((rotate_every_km >= 1000) AND (rotate_every_km <= 100000))),
+    CONSTRAINT tire_sets_season_known CHECK ((season = ANY (ARRAY['summer'::text, 'winter'::text, 'all_season'::text]))),
+    CONSTRAINT tire_sets_size_format CHECK ((size ~ '^[0-9]{3}/[0-9]{2} ?Z?R ?[0-9]{2}( [0-9]{2,3}[A-Z]{1,2})?$'::text)),
+    CONSTRAINT tire_sets_tread_new_mm_range CHECK (((tread_new_mm >= (1)::numeric) AND (tread_new_mm <= (30)::numeric)))
+);
+
+ALTER TABLE ONLY app.tire_sets FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE app.tire_sets OWNER TO motovault_owner;
+
+COMMENT ON TABLE app.tire_sets IS 'Tire sets (usually a season''s four, plus a spare): brand, model, size, season, DOT code and the manufacturing week it encodes, tread when new, legal minimum, rotation interval.';
+
+CREATE VIEW api.tire_sets WITH (security_invoker='true') AS
+ SELECT s.tenant_id,
+    s.id,
+    s.vehicle_id,
+    s.name,
+    s.brand,
+    s.model,
+    s.size,
+    s.season,
+    s.dot_code,
+    s.manufactured_on,
+    s.tread_new_mm,
+    s.legal_min_mm,
+    s.rotate_every_km,
+    s.notes,
+    s.created_at,
+    s.updated_at,
+    s.created_by,
+    s.updated_by
+   FROM app.tire_sets s
+  WHERE (s.deleted_at IS NULL);
+
+ALTER TABLE api.tire_sets OWNER TO motovault_owner;
+
+COMMENT ON VIEW api.tire_sets IS 'Tire sets of the active tenant''s vehicles: brand, model, size (e.g. 205/55 R16 91V), season (summer, winter, all_season), DOT code (its last 4 digits, week and year, give manufactured_on; a week that does not exist or lies ahead is refused), tread when new and legal minimum (mm), rotate_every_km. tire_set_status has distances and warnings. DELETE moves a set to tire_sets_trash.';
+
+COMMENT ON COLUMN api.tire_sets.dot_code IS 'The DOT code from the sidewall, e.g. DOT 4B9X 3VR 2319 (made in week 23 of 2019).';
+
+COMMENT ON COLUMN api.tire_sets.manufactured_on IS 'The Monday of the week of manufacture, from the DOT code.';
+
+COMMENT ON COLUMN api.tire_sets.rotate_every_km IS 'Rotation interval in km while mounted (rotation reminders in tire_set_status); NULL: none.';
+
+CREATE FUNCTION api.restore_tire_set(id uuid) RETURNS SETOF api.tire_sets
+    LANGUAGE plpgsql
+    AS $$
+begin
+    perform app.restore_row('app.tire_sets', restore_tire_set.id);
+    return query select * from api.tire_sets as v where v.id = restore_tire_set.id;
+end
+$$;
+
+ALTER FUNCTION api.restore_tire_set(id uuid) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION api.restore_tire_set(id uuid) IS 'Brings a deleted tire set back from tire_sets_trash.';
+
+CREATE TABLE app.tread_measurements (
+    tenant_id uuid DEFAULT app.current_tenant_id() NOT NULL,
+    id uuid DEFAULT app.uuid_v7() NOT NULL,
+    tire_id uuid NOT NULL,
+    measured_on date DEFAULT CURRENT_DATE NOT NULL,
+    odometer integer,
+    odometer_unit text,
+    "position" text,
+    depth_mm numeric(3,1) NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    created_by uuid,
+    updated_by uuid,
+    deleted_at timestamp with time zone,
+    CONSTRAINT tread_measurements_depth_mm_range CHECK (((depth_mm >= (0)::numeric) AND (depth_mm <= (30)::numeric))),
+    CONSTRAINT tread_measurements_measured_on_range CHECK (((measured_on >= '1886-01-01'::date) AND (measured_on <= (CURRENT_DATE + 1)))),
+    CONSTRAINT tread_measurements_odometer_not_negative CHECK ((odometer >= 0)),
+    CONSTRAINT tread_measurements_odometer_unit_known CHECK ((odometer_unit = ANY (ARRAY['mi'::text, 'km'::text]))),
+    CONSTRAINT tread_measurements_position_known CHECK (("position" = ANY (ARRAY['front_left'::text, 'front_right'::text, 'rear_left'::text, 'rear_right'::text, 'spare'::text])))
+);
+
+ALTER TABLE ONLY app.tread_measurements FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE app.tread_measurements OWNER TO motovault_owner;
+
+COMMENT ON TABLE app.tread_measurements IS 'Tread depth of a tire (mm) on a date, at the vehicle odometer of that day while the set was mounted, and the position the tire had.';
+
+CREATE VIEW api.tread_measurements WITH (security_invoker='true') AS
+ SELECT tread_measurements.tenant_id,
+    tread_measurements.id,
+    tread_measurements.tire_id,
+    tread_measurements.measured_on,
+    tread_measurements.odometer,
+    tread_measurements.odometer_unit,
+    tread_measurements."position",
+    tread_measurements.depth_mm,
+    tread_measurements.created_at,
+    tread_measurements.updated_at,
+    tread_measurements.created_by,
+    tread_measurements.updated_by
+   FROM app.tread_measurements
+  WHERE (tread_measurements.deleted_at IS NULL);
+
+ALTER TABLE api.tread_measurements OWNER TO motovault_owner;
+
+COMMENT ON VIEW api.tread_measurements IS 'Tread depth measurements (mm) per tire and position, with the vehicle odometer of the day (for the wear rate). tire_wear projects them to the legal minimum. DELETE moves one to tread_measurements_trash.';
+
+CREATE FUNCTION api.restore_tread_measurement(id uuid) RETURNS SETOF api.tread_measurements
+    LANGUAGE plpgsql
+    AS $$
+begin
+    perform app.restore_row('app.tread_measurements', restore_tread_measurement.id);
+    return query select * from api.tread_measurements as v where v.id = restore_tread_measurement.id;
+end
+$$;
+
+ALTER FUNCTION api.restore_tread_measurement(id uuid) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION api.restore_tread_measurement(id uuid) IS 'Brings a deleted tread measurement back from tread_measurements_trash.';
+
 CREATE TABLE app.trips (
     tenant_id uuid DEFAULT app.current_tenant_id() NOT NULL,
     id uuid DEFAULT app.uuid_v7() NOT NULL,
@@ -3151,6 +3426,28 @@ $$;
 ALTER FUNCTION app.distribute_table(target regclass, placement text) OWNER TO motovault_owner;
 
 COMMENT ON FUNCTION app.distribute_table(target regclass, placement text) IS 'Called by every deploy script right after CREATE TABLE, before the table''s foreign keys: on a Citus coordinator it distributes a tenant table by tenant_id (co-located with the others) or makes a shared table a reference table; on plain PostgreSQL, and for placement local, the table stays where it is.';
+
+CREATE FUNCTION app.dot_code_problem(dot_code text, today date DEFAULT CURRENT_DATE) RETURNS text
+    LANGUAGE sql STABLE
+    AS $_$
+    select case
+        when dot_code is null then null
+        when p.m is null then
+            format('dot_code: %L is not a DOT code: DOT, the plant, size and option codes, then week and year in 4 digits (e.g. DOT 4B9X 3VR 2319)', dot_code)
+        when p.m[1]::integer not between 1 and 53 then
+            format('dot_code: week %s of %L does not exist (01-53)', p.m[1], dot_code)
+        when p.m[1]::integer = 53 and extract(week from make_date(2000 + p.m[2]::integer, 12, 28)) <> 53 then
+            format('dot_code: 20%s has no ISO week 53 (%L)', p.m[2], dot_code)
+        when app.dot_manufactured_on(dot_code) > today then
+            format('dot_code: week %s of 20%s (%L) is in the future', p.m[1], p.m[2], dot_code)
+    end
+    from (select regexp_match(dot_code, '^DOT [A-Z0-9]{2,4}( [A-Z0-9]{1,4}){0,2} ?([0-9]{2})([0-9]{2})$') as r) as q
+    cross join lateral (select case when q.r is not null then array[q.r[2], q.r[3]] end as m) as p
+$_$;
+
+ALTER FUNCTION app.dot_code_problem(dot_code text, today date) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.dot_code_problem(dot_code text, today date) IS 'NULL for a valid DOT code (DOT, plant / size / option codes, week and year of manufacture as wwyy: an existing ISO week, not in the future); otherwise what is wrong.';
 
 CREATE FUNCTION app.due_status(tenant uuid, vehicle uuid, due_on date, due_odometer integer, odometer_unit text, as_of date DEFAULT CURRENT_DATE) RETURNS TABLE(days_left integer, distance_left integer, projected_due_on date, urgency text)
     LANGUAGE sql STABLE
@@ -4717,6 +5014,161 @@ ALTER FUNCTION app.tg_stamp_row() OWNER TO motovault_owner;
 
 COMMENT ON FUNCTION app.tg_stamp_row() IS 'BEFORE INSERT OR UPDATE trigger of every table (_500_stamp): sets created_at/updated_at/created_by/updated_by and refuses a change of id. Arguments: ''tenant'' or ''shared'', and the API role. On a tenant table it defaults tenant_id to the active tenant, refuses another tenant''s id from the API role, a change of tenant_id always, and refuses writes of the API role by viewers and non-members (naming the table, or the partitioned table of a partition).';
 
+CREATE FUNCTION app.tg_tire_mounts_guard() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+declare
+    tenants uuid[];
+    ids uuid[];
+    touched record;
+    problem text;
+begin
+    select array_agg(n.tenant_id), array_agg(n.id) into tenants, ids from new_rows as n;
+    for touched in
+        select u.tenant_id, array_agg(u.id) as ids
+        from unnest(tenants, ids) as u (tenant_id, id)
+        group by u.tenant_id
+        order by u.tenant_id
+    loop
+        perform pg_advisory_xact_lock(hashtextextended(touched.tenant_id::text, 1910));
+        problem := app.tire_mounts_problem(touched.tenant_id, touched.ids);
+        if problem is not null then
+            raise exception using
+                errcode = 'check_violation',
+                constraint = 'tire_mounts_consistent',
+                column = split_part(problem, ':', 1),
+                table = 'tire_mounts',
+                message = problem,
+                hint = 'Dismount the set that is on the vehicle first (dismounted_on, dismount_odometer), on the day of the swap at the latest.';
+        end if;
+    end loop;
+    return null;
+end
+$$;
+
+ALTER FUNCTION app.tg_tire_mounts_guard() OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.tg_tire_mounts_guard() IS 'Statement-level AFTER INSERT / UPDATE trigger of tire_mounts (transition table new_rows): refuses the whole statement when a mount overlaps another of its vehicle or set or contradicts the vehicle''s odometer readings, naming the first.';
+
+CREATE FUNCTION app.tg_tire_mounts_prepare() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+begin
+    new.odometer_unit := coalesce(
+        new.odometer_unit,
+        app.vehicle_odometer_unit(coalesce(new.tenant_id, app.current_tenant_id()), new.vehicle_id),
+        'km');
+    return new;
+end
+$$;
+
+ALTER FUNCTION app.tg_tire_mounts_prepare() OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.tg_tire_mounts_prepare() IS 'BEFORE INSERT OR UPDATE on tire_mounts: odometer_unit defaults to the vehicle''s.';
+
+CREATE FUNCTION app.tg_tire_sets_input() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+declare
+    problem text;
+begin
+    new.dot_code := nullif(upper(regexp_replace(btrim(new.dot_code), '\s+', ' ', 'g')), '');
+    new.size := upper(btrim(new.size));
+    new.name := btrim(new.name);
+    new.brand := btrim(new.brand);
+    problem := app.dot_code_problem(new.dot_code);
+    if problem is not null then
+        raise exception using
+            errcode = 'check_violation',
+            constraint = 'tire_sets_dot_code_valid',
+            column = 'dot_code',
+            message = problem,
+            hint = 'The DOT code is on the sidewall; its last four digits are the week and year of manufacture (2319: week 23 of 2019).';
+    end if;
+    return new;
+end
+$$;
+
+ALTER FUNCTION app.tg_tire_sets_input() OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.tg_tire_sets_input() IS 'BEFORE INSERT OR UPDATE on tire_sets (_100_input_range): normalizes the DOT code and size to upper case with single spaces and refuses a DOT code whose week does not exist or lies in the future, naming the problem.';
+
+CREATE FUNCTION app.tg_tires_positions_guard() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+declare
+    tenants uuid[];
+    sets uuid[];
+    touched record;
+    clash text;
+begin
+    select array_agg(n.tenant_id), array_agg(n.tire_set_id)
+    into tenants, sets
+    from new_rows as n
+    where n.position is not null and n.position <> 'spare' and n.deleted_at is null;
+    for touched in
+        select distinct u.tenant_id, u.tire_set_id
+        from unnest(tenants, sets) as u (tenant_id, tire_set_id)
+        order by 1, 2
+    loop
+        select format('position: %s of tire set %s holds tires %s', t.position, touched.tire_set_id,
+                      string_agg(t.label, ', ' order by t.label))
+        into clash
+        from app.tires as t
+        where t.tenant_id = touched.tenant_id
+          and t.tire_set_id = touched.tire_set_id
+          and t.deleted_at is null
+          and t.position is not null
+          and t.position <> 'spare'
+        group by t.position
+        having count(*) > 1
+        order by t.position
+        limit 1;
+        if clash is not null then
+            raise exception using
+                errcode = 'check_violation',
+                constraint = 'tires_one_per_position',
+                column = 'position',
+                table = 'tires',
+                message = clash,
+                hint = 'A rotation moves the tires in one PATCH or one transaction; each wheel position holds one tire of the set.';
+        end if;
+    end loop;
+    return null;
+end
+$$;
+
+ALTER FUNCTION app.tg_tires_positions_guard() OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.tg_tires_positions_guard() IS 'Statement-level AFTER INSERT / UPDATE trigger of tires: one live tire per wheel position and set after the statement (a rotation may swap positions in one statement).';
+
+CREATE FUNCTION app.tg_tread_measurements_prepare() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+begin
+    if new.position is null or new.odometer_unit is null then
+        select coalesce(new.position, t.position),
+               coalesce(new.odometer_unit, (
+                   select m.odometer_unit
+                   from app.tire_mounts as m
+                   where m.tenant_id = t.tenant_id
+                     and m.tire_set_id = t.tire_set_id
+                     and m.deleted_at is null
+                   order by m.mounted_on desc
+                   limit 1), 'km')
+        into new.position, new.odometer_unit
+        from app.tires as t
+        where t.tenant_id = coalesce(new.tenant_id, app.current_tenant_id())
+          and t.id = new.tire_id;
+    end if;
+    return new;
+end
+$$;
+
+ALTER FUNCTION app.tg_tread_measurements_prepare() OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.tg_tread_measurements_prepare() IS 'BEFORE INSERT OR UPDATE on tread_measurements: position defaults to the tire''s current one, odometer_unit to its set''s latest mount.';
+
 CREATE FUNCTION app.tg_trips_guard() RETURNS trigger
     LANGUAGE plpgsql
     AS $$
@@ -5124,6 +5576,89 @@ $$;
 ALTER FUNCTION app.tg_vehicles_vin_decode() OWNER TO motovault_owner;
 
 COMMENT ON FUNCTION app.tg_vehicles_vin_decode() IS 'BEFORE INSERT OR UPDATE on vehicles (_600_vin_decode, after _200_prepare and _500_stamp): decoded fields are read-only for API users; a new or changed VIN is filled at once from a fresh cache row, or queued for the worker.';
+
+CREATE FUNCTION app.tire_mounts_problem(tenant uuid, ids uuid[]) RETURNS text
+    LANGUAGE sql STABLE
+    AS $$
+    with batch as (
+        select m.*
+        from app.tire_mounts as m
+        where m.tenant_id = tenant
+          and m.id = any (ids)
+          and m.deleted_at is null
+    ),
+    problems as (
+        select b.mounted_on, format('mounted_on: set %s mounted on %s overlaps the mount of set %s on %s (%s - %s) on the same vehicle',
+                                    b.tire_set_id, b.mounted_on, o.tire_set_id, o.vehicle_id, o.mounted_on,
+                                    coalesce(o.dismounted_on::text, 'still mounted')) as problem
+        from batch as b
+        cross join lateral (
+            select o.*
+            from app.tire_mounts as o
+            where o.tenant_id = tenant
+              and o.deleted_at is null
+              and o.id <> b.id
+              and (o.vehicle_id = b.vehicle_id or o.tire_set_id = b.tire_set_id)
+              and o.mounted_on < coalesce(b.dismounted_on, 'infinity')
+              and coalesce(o.dismounted_on, 'infinity') > b.mounted_on
+            limit 1
+        ) as o
+        union all
+        select b.mounted_on, format('mount_odometer: %s %s on %s is lower than %s %s read on %s (%s)',
+                                    b.mount_odometer, b.odometer_unit, b.mounted_on, r.odometer, r.odometer_unit, r.read_at, r.source)
+        from batch as b
+        cross join lateral (
+            select r.*
+            from app.odometer_readings as r
+            where r.tenant_id = tenant
+              and r.vehicle_id = b.vehicle_id
+              and r.read_at < b.mounted_on::timestamp
+            order by r.read_at desc
+            limit 1
+        ) as r
+        where r.odometer_km > app.distance_in_km(b.mount_odometer, b.odometer_unit) + 0.5
+        union all
+        select b.mounted_on, format('dismount_odometer: %s %s on %s is higher than %s %s read on %s (%s)',
+                                    b.dismount_odometer, b.odometer_unit, b.dismounted_on, r.odometer, r.odometer_unit, r.read_at, r.source)
+        from batch as b
+        cross join lateral (
+            select r.*
+            from app.odometer_readings as r
+            where r.tenant_id = tenant
+              and r.vehicle_id = b.vehicle_id
+              and r.read_at >= (b.dismounted_on + 1)::timestamp
+            order by r.read_at
+            limit 1
+        ) as r
+        where b.dismounted_on is not null
+          and not r.is_reset
+          and r.odometer_km < app.distance_in_km(b.dismount_odometer, b.odometer_unit) - 0.5
+    )
+    select p.problem from problems as p order by p.mounted_on limit 1
+$$;
+
+ALTER FUNCTION app.tire_mounts_problem(tenant uuid, ids uuid[]) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.tire_mounts_problem(tenant uuid, ids uuid[]) IS 'The first problem of the given mounts, or NULL: a mount that overlaps another of the same vehicle or set, or odometer figures that contradict the vehicle''s readings.';
+
+CREATE FUNCTION app.tire_set_km(tenant uuid, tire_set uuid, on_date date, at_odometer integer, at_unit text) RETURNS numeric
+    LANGUAGE sql STABLE
+    AS $$
+    select sum(case
+               when m.dismounted_on is not null and m.dismounted_on <= on_date
+                   then app.distance_in_km(m.dismount_odometer - m.mount_odometer, m.odometer_unit)
+               else greatest(app.distance_in_km(at_odometer, at_unit) - app.distance_in_km(m.mount_odometer, m.odometer_unit), 0)
+           end)
+    from app.tire_mounts as m
+    where m.tenant_id = tenant
+      and m.tire_set_id = tire_set
+      and m.deleted_at is null
+      and m.mounted_on <= on_date
+$$;
+
+ALTER FUNCTION app.tire_set_km(tenant uuid, tire_set uuid, on_date date, at_odometer integer, at_unit text) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.tire_set_km(tenant uuid, tire_set uuid, on_date date, at_odometer integer, at_unit text) IS 'Kilometres a tire set has run by on_date: its mounts dismounted by then whole, the one running then up to at_odometer (at_unit).';
 
 CREATE FUNCTION app.trip_is_effective(tenant uuid, trip uuid, kind text) RETURNS boolean
     LANGUAGE sql STABLE
@@ -6965,6 +7500,197 @@ ALTER TABLE api.tenant_settings_trash OWNER TO motovault_owner;
 
 COMMENT ON VIEW api.tenant_settings_trash IS 'Deleted settings rows of the active tenant; restore_tenant_settings brings one back. Purged after 30 days.';
 
+CREATE VIEW api.tire_mounts_trash WITH (security_invoker='true') AS
+ SELECT tire_mounts.tenant_id,
+    tire_mounts.id,
+    tire_mounts.tire_set_id,
+    tire_mounts.vehicle_id,
+    tire_mounts.mounted_on,
+    tire_mounts.mount_odometer,
+    tire_mounts.dismounted_on,
+    tire_mounts.dismount_odometer,
+    tire_mounts.odometer_unit,
+    tire_mounts.created_at,
+    tire_mounts.updated_at,
+    tire_mounts.created_by,
+    tire_mounts.updated_by,
+    tire_mounts.deleted_at
+   FROM app.tire_mounts
+  WHERE (tire_mounts.deleted_at IS NOT NULL);
+
+ALTER TABLE api.tire_mounts_trash OWNER TO motovault_owner;
+
+COMMENT ON VIEW api.tire_mounts_trash IS 'Deleted tire mounts of the active tenant; restore_tire_mount brings one back. Purged after 30 days.';
+
+CREATE VIEW api.tire_set_status WITH (security_invoker='true') AS
+ SELECT s.vehicle_id,
+    s.id AS tire_set_id,
+    s.name,
+    s.season,
+    m.vehicle_id AS mounted_on_vehicle_id,
+    m.mounted_on,
+    round(app.tire_set_km(s.tenant_id, s.id, CURRENT_DATE, v.odometer_reading, v.odometer_unit)) AS distance_km,
+    s.manufactured_on,
+    round((((CURRENT_DATE - s.manufactured_on))::numeric / 365.25), 1) AS age_years,
+        CASE
+            WHEN ((CURRENT_DATE - s.manufactured_on) >= 3652) THEN 'replace'::text
+            WHEN ((CURRENT_DATE - s.manufactured_on) >= 2191) THEN 'inspect'::text
+            ELSE NULL::text
+        END AS age_warning,
+    round(r.km_since_rotation) AS km_since_rotation,
+    round(((s.rotate_every_km)::numeric - r.km_since_rotation)) AS rotation_km_left,
+        CASE
+            WHEN ((m.id IS NOT NULL) AND (s.rotate_every_km IS NOT NULL)) THEN app.urgency(NULL::integer, ((s.rotate_every_km)::numeric - r.km_since_rotation), 30, 7, (COALESCE(ts.reminder_urgent_km, 1500))::numeric, (COALESCE(ts.reminder_very_urgent_km, 500))::numeric)
+            ELSE NULL::text
+        END AS rotation_urgency
+   FROM ((((app.tire_sets s
+     LEFT JOIN LATERAL ( SELECT mm.tenant_id,
+            mm.id,
+            mm.tire_set_id,
+            mm.vehicle_id,
+            mm.mounted_on,
+            mm.mount_odometer,
+            mm.dismounted_on,
+            mm.dismount_odometer,
+            mm.odometer_unit,
+            mm.created_at,
+            mm.updated_at,
+            mm.created_by,
+            mm.updated_by,
+            mm.deleted_at
+           FROM app.tire_mounts mm
+          WHERE ((mm.tenant_id = s.tenant_id) AND (mm.tire_set_id = s.id) AND (mm.deleted_at IS NULL) AND (mm.dismounted_on IS NULL))
+         LIMIT 1) m ON (true))
+     LEFT JOIN app.vehicles v ON (((v.tenant_id = s.tenant_id) AND (v.id = COALESCE(m.vehicle_id, s.vehicle_id)))))
+     LEFT JOIN app.tenant_settings ts ON (((ts.tenant_id = s.tenant_id) AND (ts.deleted_at IS NULL))))
+     LEFT JOIN LATERAL ( SELECT (app.distance_in_km((v.odometer_reading)::numeric, v.odometer_unit) - GREATEST(app.distance_in_km((m.mount_odometer)::numeric, m.odometer_unit), ( SELECT max(app.distance_in_km((mt.odometer)::numeric, mt.odometer_unit)) AS max
+                   FROM app.maintenance mt
+                  WHERE ((mt.tenant_id = s.tenant_id) AND (mt.vehicle_id = m.vehicle_id) AND (mt.type = 'tire_rotation'::text) AND (mt.status = 'completed'::text) AND (mt.deleted_at IS NULL) AND (mt.completed_on >= m.mounted_on))))) AS km_since_rotation) r ON ((m.id IS NOT NULL)))
+  WHERE (s.deleted_at IS NULL);
+
+ALTER TABLE api.tire_set_status OWNER TO motovault_owner;
+
+COMMENT ON VIEW api.tire_set_status IS 'Each tire set of the active tenant: the vehicle it is mounted on (if any), the km it has run over all its mounts (seasonal swaps included), its age from the DOT code with a warning (inspect from 6 years, replace from 10), and for a mounted set with rotate_every_km the km since the last tire_rotation maintenance (or the mount) and the rotation urgency by the tenant''s km thresholds. Read only.';
+
+CREATE VIEW api.tire_sets_trash WITH (security_invoker='true') AS
+ SELECT tire_sets.tenant_id,
+    tire_sets.id,
+    tire_sets.vehicle_id,
+    tire_sets.name,
+    tire_sets.brand,
+    tire_sets.model,
+    tire_sets.size,
+    tire_sets.season,
+    tire_sets.dot_code,
+    tire_sets.manufactured_on,
+    tire_sets.tread_new_mm,
+    tire_sets.legal_min_mm,
+    tire_sets.rotate_every_km,
+    tire_sets.notes,
+    tire_sets.created_at,
+    tire_sets.updated_at,
+    tire_sets.created_by,
+    tire_sets.updated_by,
+    tire_sets.deleted_at
+   FROM app.tire_sets
+  WHERE (tire_sets.deleted_at IS NOT NULL);
+
+ALTER TABLE api.tire_sets_trash OWNER TO motovault_owner;
+
+COMMENT ON VIEW api.tire_sets_trash IS 'Deleted tire sets of the active tenant; restore_tire_set brings one back. Purged after 30 days.';
+
+CREATE VIEW api.tire_wear WITH (security_invoker='true') AS
+ SELECT s.vehicle_id,
+    t.tire_set_id,
+    t.id AS tire_id,
+    t.label,
+    t."position",
+    round((app.tire_set_km(s.tenant_id, s.id, CURRENT_DATE, v.odometer_reading, v.odometer_unit) - COALESCE(app.tire_set_km(s.tenant_id, s.id, (t.added_on - 1), NULL::integer, NULL::text), (0)::numeric))) AS distance_km,
+    l.measured_on AS last_measured_on,
+    l."position" AS last_measured_position,
+    l.depth_mm,
+    s.legal_min_mm,
+    round(((- w.slope) * (1000)::numeric), 3) AS mm_per_1000_km,
+    round(
+        CASE
+            WHEN (w.slope < (0)::numeric) THEN (((l.depth_mm - s.legal_min_mm) / (- w.slope)) - (w.now_km - l.km))
+            ELSE NULL::numeric
+        END) AS km_to_legal_min,
+        CASE
+            WHEN (w.slope < (0)::numeric) THEN (CURRENT_DATE + (ceil((GREATEST((((l.depth_mm - s.legal_min_mm) / (- w.slope)) - (w.now_km - l.km)), (0)::numeric) / NULLIF(app.daily_km(s.tenant_id, m.vehicle_id, CURRENT_DATE), (0)::numeric))))::integer)
+            ELSE NULL::date
+        END AS projected_legal_min_on,
+    (l.depth_mm <= s.legal_min_mm) AS below_legal_min
+   FROM (((((app.tires t
+     JOIN app.tire_sets s ON (((s.tenant_id = t.tenant_id) AND (s.id = t.tire_set_id) AND (s.deleted_at IS NULL))))
+     LEFT JOIN LATERAL ( SELECT mm.vehicle_id
+           FROM app.tire_mounts mm
+          WHERE ((mm.tenant_id = s.tenant_id) AND (mm.tire_set_id = s.id) AND (mm.deleted_at IS NULL) AND (mm.dismounted_on IS NULL))
+         LIMIT 1) m ON (true))
+     LEFT JOIN app.vehicles v ON (((v.tenant_id = s.tenant_id) AND (v.id = COALESCE(m.vehicle_id, s.vehicle_id)))))
+     LEFT JOIN LATERAL ( SELECT x.measured_on,
+            x."position",
+            x.depth_mm,
+            app.tire_set_km(x.tenant_id, s.id, x.measured_on, x.odometer, x.odometer_unit) AS km
+           FROM app.tread_measurements x
+          WHERE ((x.tenant_id = t.tenant_id) AND (x.tire_id = t.id) AND (x.deleted_at IS NULL))
+          ORDER BY x.measured_on DESC, x.created_at DESC
+         LIMIT 1) l ON (true))
+     LEFT JOIN LATERAL ( SELECT (regr_slope((p.depth)::double precision, (p.km)::double precision))::numeric AS slope,
+            app.tire_set_km(s.tenant_id, s.id, CURRENT_DATE, v.odometer_reading, v.odometer_unit) AS now_km
+           FROM ( SELECT s.tread_new_mm AS depth,
+                    COALESCE(app.tire_set_km(s.tenant_id, s.id, (t.added_on - 1), NULL::integer, NULL::text), (0)::numeric) AS km
+                UNION ALL
+                 SELECT x.depth_mm,
+                    app.tire_set_km(x.tenant_id, s.id, x.measured_on, x.odometer, x.odometer_unit) AS tire_set_km
+                   FROM app.tread_measurements x
+                  WHERE ((x.tenant_id = t.tenant_id) AND (x.tire_id = t.id) AND (x.deleted_at IS NULL) AND (x.odometer IS NOT NULL))) p) w ON (true))
+  WHERE (t.deleted_at IS NULL);
+
+ALTER TABLE api.tire_wear OWNER TO motovault_owner;
+
+COMMENT ON VIEW api.tire_wear IS 'Each tire of the active tenant: km run (its set''s mounts since it joined the set), the latest tread depth and the position it was measured at, the wear rate (mm per 1000 km, a line through the new tread depth and every measurement), the km left to the legal minimum and the date the vehicle that carries it reaches it at its average daily distance (last 90 days). Read only.';
+
+CREATE VIEW api.tires_trash WITH (security_invoker='true') AS
+ SELECT tires.tenant_id,
+    tires.id,
+    tires.tire_set_id,
+    tires.label,
+    tires."position",
+    tires.added_on,
+    tires.created_at,
+    tires.updated_at,
+    tires.created_by,
+    tires.updated_by,
+    tires.deleted_at
+   FROM app.tires
+  WHERE (tires.deleted_at IS NOT NULL);
+
+ALTER TABLE api.tires_trash OWNER TO motovault_owner;
+
+COMMENT ON VIEW api.tires_trash IS 'Deleted tires of the active tenant; restore_tire brings one back. Purged after 30 days.';
+
+CREATE VIEW api.tread_measurements_trash WITH (security_invoker='true') AS
+ SELECT tread_measurements.tenant_id,
+    tread_measurements.id,
+    tread_measurements.tire_id,
+    tread_measurements.measured_on,
+    tread_measurements.odometer,
+    tread_measurements.odometer_unit,
+    tread_measurements."position",
+    tread_measurements.depth_mm,
+    tread_measurements.created_at,
+    tread_measurements.updated_at,
+    tread_measurements.created_by,
+    tread_measurements.updated_by,
+    tread_measurements.deleted_at
+   FROM app.tread_measurements
+  WHERE (tread_measurements.deleted_at IS NOT NULL);
+
+ALTER TABLE api.tread_measurements_trash OWNER TO motovault_owner;
+
+COMMENT ON VIEW api.tread_measurements_trash IS 'Deleted tread measurements of the active tenant; restore_tread_measurement brings one back. Purged after 30 days.';
+
 CREATE VIEW api.trip_log WITH (security_invoker='true') AS
  SELECT row_number() OVER (PARTITION BY t.tenant_id, t.vehicle_id ORDER BY t.logged_at, t.id) AS line_no,
     t.vehicle_id,
@@ -7571,6 +8297,18 @@ ALTER TABLE ONLY app.tenants
 ALTER TABLE ONLY app.time_zone_names
     ADD CONSTRAINT time_zone_names_pkey PRIMARY KEY (name);
 
+ALTER TABLE ONLY app.tire_mounts
+    ADD CONSTRAINT tire_mounts_pkey PRIMARY KEY (tenant_id, id);
+
+ALTER TABLE ONLY app.tire_sets
+    ADD CONSTRAINT tire_sets_pkey PRIMARY KEY (tenant_id, id);
+
+ALTER TABLE ONLY app.tires
+    ADD CONSTRAINT tires_pkey PRIMARY KEY (tenant_id, id);
+
+ALTER TABLE ONLY app.tread_measurements
+    ADD CONSTRAINT tread_measurements_pkey PRIMARY KEY (tenant_id, id);
+
 ALTER TABLE ONLY app.trip_closings
     ADD CONSTRAINT trip_closings_pkey PRIMARY KEY (tenant_id, id);
 
@@ -7699,6 +8437,18 @@ CREATE INDEX stations_name_trgm ON app.stations USING gin (lower(name) ext.gin_t
 
 CREATE UNIQUE INDEX tenant_settings_one_per_tenant ON app.tenant_settings USING btree (tenant_id) WHERE (deleted_at IS NULL);
 
+CREATE INDEX tire_mounts_set_idx ON app.tire_mounts USING btree (tenant_id, tire_set_id, mounted_on) WHERE (deleted_at IS NULL);
+
+CREATE INDEX tire_mounts_vehicle_idx ON app.tire_mounts USING btree (tenant_id, vehicle_id, mounted_on) WHERE (deleted_at IS NULL);
+
+CREATE INDEX tire_sets_vehicle_fk_idx ON app.tire_sets USING btree (tenant_id, vehicle_id);
+
+CREATE UNIQUE INDEX tires_label_unique_live ON app.tires USING btree (tenant_id, tire_set_id, label) WHERE (deleted_at IS NULL);
+
+CREATE INDEX tires_set_fk_idx ON app.tires USING btree (tenant_id, tire_set_id);
+
+CREATE INDEX tread_measurements_tire_idx ON app.tread_measurements USING btree (tenant_id, tire_id, measured_on) WHERE (deleted_at IS NULL);
+
 CREATE UNIQUE INDEX trip_closings_one_per_date ON app.trip_closings USING btree (tenant_id, vehicle_id, closed_through);
 
 CREATE UNIQUE INDEX trip_rates_one_per_purpose_and_date ON app.trip_rates USING btree (tenant_id, purpose, valid_from) WHERE (deleted_at IS NULL);
@@ -7803,6 +8553,10 @@ CREATE TRIGGER _500_read_only INSTEAD OF INSERT OR DELETE OR UPDATE ON api.odome
 
 CREATE TRIGGER _500_read_only INSTEAD OF INSERT OR DELETE OR UPDATE ON api.reminders_due FOR EACH ROW EXECUTE FUNCTION app.tg_refuse_view_write();
 
+CREATE TRIGGER _500_read_only INSTEAD OF INSERT OR DELETE OR UPDATE ON api.tire_set_status FOR EACH ROW EXECUTE FUNCTION app.tg_refuse_view_write();
+
+CREATE TRIGGER _500_read_only INSTEAD OF INSERT OR DELETE OR UPDATE ON api.tire_wear FOR EACH ROW EXECUTE FUNCTION app.tg_refuse_view_write();
+
 CREATE TRIGGER _500_read_only INSTEAD OF INSERT OR DELETE OR UPDATE ON api.trip_closings FOR EACH ROW EXECUTE FUNCTION app.tg_refuse_view_write();
 
 CREATE TRIGGER _500_read_only INSTEAD OF INSERT OR DELETE OR UPDATE ON api.trip_log FOR EACH ROW EXECUTE FUNCTION app.tg_refuse_view_write();
@@ -7829,6 +8583,14 @@ CREATE TRIGGER _500_soft_delete INSTEAD OF DELETE ON api.reminders FOR EACH ROW 
 
 CREATE TRIGGER _500_soft_delete INSTEAD OF DELETE ON api.tenant_settings FOR EACH ROW EXECUTE FUNCTION app.tg_soft_delete_row('app.tenant_settings');
 
+CREATE TRIGGER _500_soft_delete INSTEAD OF DELETE ON api.tire_mounts FOR EACH ROW EXECUTE FUNCTION app.tg_soft_delete_row('app.tire_mounts');
+
+CREATE TRIGGER _500_soft_delete INSTEAD OF DELETE ON api.tire_sets FOR EACH ROW EXECUTE FUNCTION app.tg_soft_delete_row('app.tire_sets');
+
+CREATE TRIGGER _500_soft_delete INSTEAD OF DELETE ON api.tires FOR EACH ROW EXECUTE FUNCTION app.tg_soft_delete_row('app.tires');
+
+CREATE TRIGGER _500_soft_delete INSTEAD OF DELETE ON api.tread_measurements FOR EACH ROW EXECUTE FUNCTION app.tg_soft_delete_row('app.tread_measurements');
+
 CREATE TRIGGER _500_soft_delete INSTEAD OF DELETE ON api.trip_rates FOR EACH ROW EXECUTE FUNCTION app.tg_soft_delete_row('app.trip_rates');
 
 CREATE TRIGGER _500_soft_delete INSTEAD OF DELETE ON api.trips FOR EACH ROW EXECUTE FUNCTION app.tg_soft_delete_row('app.trips');
@@ -7849,6 +8611,12 @@ CREATE TRIGGER _100_hours_guard_update AFTER UPDATE ON app.hour_readings REFEREN
 
 CREATE TRIGGER _100_input_range BEFORE INSERT OR UPDATE ON app.reminders FOR EACH ROW EXECUTE FUNCTION app.tg_reminders_snoozed_until_in_range();
 
+CREATE TRIGGER _100_input_range BEFORE INSERT OR UPDATE ON app.tire_sets FOR EACH ROW EXECUTE FUNCTION app.tg_tire_sets_input();
+
+CREATE TRIGGER _100_mounts_guard_insert AFTER INSERT ON app.tire_mounts REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_tire_mounts_guard();
+
+CREATE TRIGGER _100_mounts_guard_update AFTER UPDATE ON app.tire_mounts REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_tire_mounts_guard();
+
 CREATE TRIGGER _100_odometer_from_readings BEFORE UPDATE OF odometer_reading, odometer_unit ON app.vehicles FOR EACH ROW EXECUTE FUNCTION app.tg_vehicles_odometer_from_readings();
 
 CREATE TRIGGER _100_odometer_guard AFTER INSERT OR UPDATE ON app.fuel_logs FOR EACH ROW EXECUTE FUNCTION app.tg_odometer_guard();
@@ -7856,6 +8624,10 @@ CREATE TRIGGER _100_odometer_guard AFTER INSERT OR UPDATE ON app.fuel_logs FOR E
 CREATE TRIGGER _100_odometer_guard AFTER INSERT OR UPDATE ON app.maintenance FOR EACH ROW EXECUTE FUNCTION app.tg_odometer_guard();
 
 CREATE TRIGGER _100_odometer_guard AFTER INSERT OR UPDATE ON app.odometer_entries FOR EACH ROW EXECUTE FUNCTION app.tg_odometer_guard();
+
+CREATE TRIGGER _100_positions_guard_insert AFTER INSERT ON app.tires REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_tires_positions_guard();
+
+CREATE TRIGGER _100_positions_guard_update AFTER UPDATE ON app.tires REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_tires_positions_guard();
 
 CREATE TRIGGER _100_trips_guard_insert AFTER INSERT ON app.trips REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_trips_guard();
 
@@ -7868,6 +8640,10 @@ CREATE TRIGGER _200_prepare BEFORE INSERT OR UPDATE ON app.maintenance FOR EACH 
 CREATE TRIGGER _200_prepare BEFORE INSERT OR UPDATE ON app.odometer_entries FOR EACH ROW EXECUTE FUNCTION app.tg_odometer_entries_prepare();
 
 CREATE TRIGGER _200_prepare BEFORE INSERT OR UPDATE ON app.reminders FOR EACH ROW EXECUTE FUNCTION app.tg_reminders_prepare();
+
+CREATE TRIGGER _200_prepare BEFORE INSERT OR UPDATE ON app.tire_mounts FOR EACH ROW EXECUTE FUNCTION app.tg_tire_mounts_prepare();
+
+CREATE TRIGGER _200_prepare BEFORE INSERT OR UPDATE ON app.tread_measurements FOR EACH ROW EXECUTE FUNCTION app.tg_tread_measurements_prepare();
 
 CREATE TRIGGER _200_prepare BEFORE INSERT OR UPDATE ON app.trips FOR EACH ROW EXECUTE FUNCTION app.tg_trips_prepare();
 
@@ -7923,6 +8699,14 @@ CREATE TRIGGER _500_stamp BEFORE INSERT OR UPDATE ON app.tenant_settings FOR EAC
 
 CREATE TRIGGER _500_stamp BEFORE INSERT OR UPDATE ON app.tenants FOR EACH ROW EXECUTE FUNCTION app.tg_stamp_row('shared', 'app_user');
 
+CREATE TRIGGER _500_stamp BEFORE INSERT OR UPDATE ON app.tire_mounts FOR EACH ROW EXECUTE FUNCTION app.tg_stamp_row('tenant', 'app_user');
+
+CREATE TRIGGER _500_stamp BEFORE INSERT OR UPDATE ON app.tire_sets FOR EACH ROW EXECUTE FUNCTION app.tg_stamp_row('tenant', 'app_user');
+
+CREATE TRIGGER _500_stamp BEFORE INSERT OR UPDATE ON app.tires FOR EACH ROW EXECUTE FUNCTION app.tg_stamp_row('tenant', 'app_user');
+
+CREATE TRIGGER _500_stamp BEFORE INSERT OR UPDATE ON app.tread_measurements FOR EACH ROW EXECUTE FUNCTION app.tg_stamp_row('tenant', 'app_user');
+
 CREATE TRIGGER _500_stamp BEFORE INSERT OR UPDATE ON app.trip_closings FOR EACH ROW EXECUTE FUNCTION app.tg_stamp_row('tenant', 'app_user');
 
 CREATE TRIGGER _500_stamp BEFORE INSERT OR UPDATE ON app.trip_rates FOR EACH ROW EXECUTE FUNCTION app.tg_stamp_row('tenant', 'app_user');
@@ -7962,6 +8746,14 @@ CREATE TRIGGER _900_audit AFTER INSERT OR DELETE OR UPDATE ON app.stations FOR E
 CREATE TRIGGER _900_audit AFTER INSERT OR DELETE OR UPDATE ON app.tenant_settings FOR EACH ROW EXECUTE FUNCTION app.tg_audit_row('tenant_id');
 
 CREATE TRIGGER _900_audit AFTER INSERT OR DELETE OR UPDATE ON app.tenants FOR EACH ROW EXECUTE FUNCTION app.tg_audit_row('id');
+
+CREATE TRIGGER _900_audit AFTER INSERT OR DELETE OR UPDATE ON app.tire_mounts FOR EACH ROW EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit AFTER INSERT OR DELETE OR UPDATE ON app.tire_sets FOR EACH ROW EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit AFTER INSERT OR DELETE OR UPDATE ON app.tires FOR EACH ROW EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit AFTER INSERT OR DELETE OR UPDATE ON app.tread_measurements FOR EACH ROW EXECUTE FUNCTION app.tg_audit_row('tenant_id');
 
 CREATE TRIGGER _900_audit AFTER INSERT OR DELETE OR UPDATE ON app.trip_closings FOR EACH ROW EXECUTE FUNCTION app.tg_audit_row('tenant_id');
 
@@ -8036,6 +8828,33 @@ ALTER TABLE ONLY app.reminders
 
 ALTER TABLE ONLY app.tenant_settings
     ADD CONSTRAINT tenant_settings_tenant_fk FOREIGN KEY (tenant_id) REFERENCES app.tenants(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY app.tire_mounts
+    ADD CONSTRAINT tire_mounts_set_fk FOREIGN KEY (tenant_id, tire_set_id) REFERENCES app.tire_sets(tenant_id, id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY app.tire_mounts
+    ADD CONSTRAINT tire_mounts_tenant_fk FOREIGN KEY (tenant_id) REFERENCES app.tenants(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY app.tire_mounts
+    ADD CONSTRAINT tire_mounts_vehicle_fk FOREIGN KEY (tenant_id, vehicle_id) REFERENCES app.vehicles(tenant_id, id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY app.tire_sets
+    ADD CONSTRAINT tire_sets_tenant_fk FOREIGN KEY (tenant_id) REFERENCES app.tenants(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY app.tire_sets
+    ADD CONSTRAINT tire_sets_vehicle_fk FOREIGN KEY (tenant_id, vehicle_id) REFERENCES app.vehicles(tenant_id, id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY app.tires
+    ADD CONSTRAINT tires_set_fk FOREIGN KEY (tenant_id, tire_set_id) REFERENCES app.tire_sets(tenant_id, id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY app.tires
+    ADD CONSTRAINT tires_tenant_fk FOREIGN KEY (tenant_id) REFERENCES app.tenants(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY app.tread_measurements
+    ADD CONSTRAINT tread_measurements_tenant_fk FOREIGN KEY (tenant_id) REFERENCES app.tenants(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY app.tread_measurements
+    ADD CONSTRAINT tread_measurements_tire_fk FOREIGN KEY (tenant_id, tire_id) REFERENCES app.tires(tenant_id, id) ON DELETE CASCADE;
 
 ALTER TABLE ONLY app.trip_closings
     ADD CONSTRAINT trip_closings_tenant_fk FOREIGN KEY (tenant_id) REFERENCES app.tenants(id) ON DELETE CASCADE;
@@ -8217,6 +9036,46 @@ ALTER TABLE app.time_zone_names ENABLE ROW LEVEL SECURITY;
 CREATE POLICY time_zone_names_everyone_reads ON app.time_zone_names FOR SELECT TO app_user USING (true);
 
 CREATE POLICY time_zone_names_owner_role_all ON app.time_zone_names TO motovault_owner USING (true) WITH CHECK (true);
+
+ALTER TABLE app.tire_mounts ENABLE ROW LEVEL SECURITY;
+
+CREATE POLICY tire_mounts_members_read ON app.tire_mounts FOR SELECT TO app_user USING ((tenant_id = app.current_tenant_id()));
+
+CREATE POLICY tire_mounts_owner_role_all ON app.tire_mounts TO motovault_owner USING (true) WITH CHECK (true);
+
+CREATE POLICY tire_mounts_writers_insert ON app.tire_mounts FOR INSERT TO app_user WITH CHECK (((tenant_id = app.current_tenant_id()) AND app.current_member_can_write()));
+
+CREATE POLICY tire_mounts_writers_update ON app.tire_mounts FOR UPDATE TO app_user USING ((tenant_id = app.current_tenant_id())) WITH CHECK (((tenant_id = app.current_tenant_id()) AND app.current_member_can_write()));
+
+ALTER TABLE app.tire_sets ENABLE ROW LEVEL SECURITY;
+
+CREATE POLICY tire_sets_members_read ON app.tire_sets FOR SELECT TO app_user USING ((tenant_id = app.current_tenant_id()));
+
+CREATE POLICY tire_sets_owner_role_all ON app.tire_sets TO motovault_owner USING (true) WITH CHECK (true);
+
+CREATE POLICY tire_sets_writers_insert ON app.tire_sets FOR INSERT TO app_user WITH CHECK (((tenant_id = app.current_tenant_id()) AND app.current_member_can_write()));
+
+CREATE POLICY tire_sets_writers_update ON app.tire_sets FOR UPDATE TO app_user USING ((tenant_id = app.current_tenant_id())) WITH CHECK (((tenant_id = app.current_tenant_id()) AND app.current_member_can_write()));
+
+ALTER TABLE app.tires ENABLE ROW LEVEL SECURITY;
+
+CREATE POLICY tires_members_read ON app.tires FOR SELECT TO app_user USING ((tenant_id = app.current_tenant_id()));
+
+CREATE POLICY tires_owner_role_all ON app.tires TO motovault_owner USING (true) WITH CHECK (true);
+
+CREATE POLICY tires_writers_insert ON app.tires FOR INSERT TO app_user WITH CHECK (((tenant_id = app.current_tenant_id()) AND app.current_member_can_write()));
+
+CREATE POLICY tires_writers_update ON app.tires FOR UPDATE TO app_user USING ((tenant_id = app.current_tenant_id())) WITH CHECK (((tenant_id = app.current_tenant_id()) AND app.current_member_can_write()));
+
+ALTER TABLE app.tread_measurements ENABLE ROW LEVEL SECURITY;
+
+CREATE POLICY tread_measurements_members_read ON app.tread_measurements FOR SELECT TO app_user USING ((tenant_id = app.current_tenant_id()));
+
+CREATE POLICY tread_measurements_owner_role_all ON app.tread_measurements TO motovault_owner USING (true) WITH CHECK (true);
+
+CREATE POLICY tread_measurements_writers_insert ON app.tread_measurements FOR INSERT TO app_user WITH CHECK (((tenant_id = app.current_tenant_id()) AND app.current_member_can_write()));
+
+CREATE POLICY tread_measurements_writers_update ON app.tread_measurements FOR UPDATE TO app_user USING ((tenant_id = app.current_tenant_id())) WITH CHECK (((tenant_id = app.current_tenant_id()) AND app.current_member_can_write()));
 
 ALTER TABLE app.trip_closings ENABLE ROW LEVEL SECURITY;
 
@@ -8465,6 +9324,37 @@ GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE api.tenant_settings TO app_user;
 GRANT ALL ON FUNCTION api.restore_tenant_settings(id uuid) TO app_user;
 REVOKE ALL ON FUNCTION api.restore_tenant_settings(id uuid) FROM PUBLIC;
 
+GRANT SELECT,INSERT,UPDATE ON TABLE app.tires TO app_user;
+
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE api.tires TO app_user;
+
+GRANT ALL ON FUNCTION api.restore_tire(id uuid) TO app_user;
+REVOKE ALL ON FUNCTION api.restore_tire(id uuid) FROM PUBLIC;
+
+GRANT SELECT,INSERT,UPDATE ON TABLE app.tire_mounts TO app_user;
+
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE api.tire_mounts TO app_user;
+
+GRANT ALL ON FUNCTION api.restore_tire_mount(id uuid) TO app_user;
+REVOKE ALL ON FUNCTION api.restore_tire_mount(id uuid) FROM PUBLIC;
+
+GRANT ALL ON FUNCTION app.dot_manufactured_on(dot_code text) TO app_user;
+REVOKE ALL ON FUNCTION app.dot_manufactured_on(dot_code text) FROM PUBLIC;
+
+GRANT SELECT,INSERT,UPDATE ON TABLE app.tire_sets TO app_user;
+
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE api.tire_sets TO app_user;
+
+GRANT ALL ON FUNCTION api.restore_tire_set(id uuid) TO app_user;
+REVOKE ALL ON FUNCTION api.restore_tire_set(id uuid) FROM PUBLIC;
+
+GRANT SELECT,INSERT,UPDATE ON TABLE app.tread_measurements TO app_user;
+
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE api.tread_measurements TO app_user;
+
+GRANT ALL ON FUNCTION api.restore_tread_measurement(id uuid) TO app_user;
+REVOKE ALL ON FUNCTION api.restore_tread_measurement(id uuid) FROM PUBLIC;
+
 GRANT SELECT,INSERT,UPDATE ON TABLE app.trips TO app_user;
 
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE api.trips TO app_user;
@@ -8633,6 +9523,9 @@ REVOKE ALL ON FUNCTION app.distance_in_km(distance numeric, unit text) FROM PUBL
 
 REVOKE ALL ON FUNCTION app.distribute_table(target regclass, placement text) FROM PUBLIC;
 
+GRANT ALL ON FUNCTION app.dot_code_problem(dot_code text, today date) TO app_user;
+REVOKE ALL ON FUNCTION app.dot_code_problem(dot_code text, today date) FROM PUBLIC;
+
 GRANT ALL ON FUNCTION app.due_status(tenant uuid, vehicle uuid, due_on date, due_odometer integer, odometer_unit text, as_of date) TO app_user;
 REVOKE ALL ON FUNCTION app.due_status(tenant uuid, vehicle uuid, due_on date, due_odometer integer, odometer_unit text, as_of date) FROM PUBLIC;
 
@@ -8765,6 +9658,16 @@ REVOKE ALL ON FUNCTION app.tg_soft_delete_row() FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION app.tg_stamp_row() FROM PUBLIC;
 
+REVOKE ALL ON FUNCTION app.tg_tire_mounts_guard() FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION app.tg_tire_mounts_prepare() FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION app.tg_tire_sets_input() FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION app.tg_tires_positions_guard() FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION app.tg_tread_measurements_prepare() FROM PUBLIC;
+
 REVOKE ALL ON FUNCTION app.tg_trips_guard() FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION app.tg_trips_prepare() FROM PUBLIC;
@@ -8782,6 +9685,12 @@ REVOKE ALL ON FUNCTION app.tg_vehicles_odometer_from_readings() FROM PUBLIC;
 REVOKE ALL ON FUNCTION app.tg_vehicles_prepare() FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION app.tg_vehicles_vin_decode() FROM PUBLIC;
+
+GRANT ALL ON FUNCTION app.tire_mounts_problem(tenant uuid, ids uuid[]) TO app_user;
+REVOKE ALL ON FUNCTION app.tire_mounts_problem(tenant uuid, ids uuid[]) FROM PUBLIC;
+
+GRANT ALL ON FUNCTION app.tire_set_km(tenant uuid, tire_set uuid, on_date date, at_odometer integer, at_unit text) TO app_user;
+REVOKE ALL ON FUNCTION app.tire_set_km(tenant uuid, tire_set uuid, on_date date, at_odometer integer, at_unit text) FROM PUBLIC;
 
 GRANT ALL ON FUNCTION app.trip_is_effective(tenant uuid, trip uuid, kind text) TO app_user;
 REVOKE ALL ON FUNCTION app.trip_is_effective(tenant uuid, trip uuid, kind text) FROM PUBLIC;
@@ -8961,6 +9870,18 @@ GRANT SELECT ON TABLE api.reminders_due TO app_user;
 GRANT SELECT ON TABLE api.reminders_trash TO app_user;
 
 GRANT SELECT ON TABLE api.tenant_settings_trash TO app_user;
+
+GRANT SELECT ON TABLE api.tire_mounts_trash TO app_user;
+
+GRANT SELECT ON TABLE api.tire_set_status TO app_user;
+
+GRANT SELECT ON TABLE api.tire_sets_trash TO app_user;
+
+GRANT SELECT ON TABLE api.tire_wear TO app_user;
+
+GRANT SELECT ON TABLE api.tires_trash TO app_user;
+
+GRANT SELECT ON TABLE api.tread_measurements_trash TO app_user;
 
 GRANT SELECT ON TABLE api.trip_log TO app_user;
 
