@@ -56,47 +56,53 @@ create or replace function app.hour_meter_problem(
     to_at timestamp default 'infinity'
 )
 returns text
-language sql
+language plpgsql
 stable
 as $$
-    -- the readings from the last one before from_at to the first one after to_at: with every other
-    -- part of the meter consistent, a problem the write made lies in this range
-    with bounds as (
-        select coalesce((select max(r.read_at) from app.hour_readings as r
-                         where r.tenant_id = tenant and r.vehicle_id = vehicle and r.meter = meter_name
-                           and r.deleted_at is null and r.read_at < from_at), '-infinity') as lo,
-               coalesce((select min(r.read_at) from app.hour_readings as r
-                         where r.tenant_id = tenant and r.vehicle_id = vehicle and r.meter = meter_name
-                           and r.deleted_at is null and r.read_at > to_at), 'infinity') as hi
-    ),
-    segmented as (
-        select r.id, r.read_at, r.hours, r.kind,
-               count(*) filter (where r.kind = 'reset') over (order by r.read_at range between unbounded preceding and current row) as segment
-        from app.hour_readings as r, bounds as b
-        where r.tenant_id = tenant
-          and r.vehicle_id = vehicle
-          and r.meter = meter_name
-          and r.deleted_at is null
-          and r.read_at between b.lo and b.hi
-    ),
-    checked as (
-        select s.*,
-               max(s.hours) over (partition by s.segment order by s.read_at
-                                  range between unbounded preceding and current row exclude group) as earlier_max
-        from segmented as s
-    )
-    select format('hours: %s h on %s (reading %s) is lower than %s h recorded earlier on %s (meter %s)',
-                  c.hours, c.read_at, c.id, c.earlier_max,
-                  (select min(s2.read_at) from segmented as s2
-                   where s2.segment = c.segment and s2.read_at < c.read_at and s2.hours = c.earlier_max),
-                  meter_name)
-    from checked as c
-    where c.hours < c.earlier_max
-    order by c.read_at
-    limit 1
+-- plpgsql: its plan is cached per connection (a SQL function is planned again in every query)
+begin
+    return (
+        -- the readings from the last one before from_at to the first one after to_at: with every other
+        -- part of the meter consistent, a problem the write made lies in this range
+        with bounds as (
+            select coalesce((select max(r.read_at) from app.hour_readings as r
+                             where r.tenant_id = tenant and r.vehicle_id = vehicle and r.meter = meter_name
+                               and r.deleted_at is null and r.read_at < from_at), '-infinity') as lo,
+                   coalesce((select min(r.read_at) from app.hour_readings as r
+                             where r.tenant_id = tenant and r.vehicle_id = vehicle and r.meter = meter_name
+                               and r.deleted_at is null and r.read_at > to_at), 'infinity') as hi
+        ),
+        segmented as (
+            select r.id, r.read_at, r.hours, r.kind,
+                   count(*) filter (where r.kind = 'reset') over (order by r.read_at range between unbounded preceding and current row) as segment
+            from app.hour_readings as r, bounds as b
+            where r.tenant_id = tenant
+              and r.vehicle_id = vehicle
+              and r.meter = meter_name
+              and r.deleted_at is null
+              and r.read_at between b.lo and b.hi
+        ),
+        checked as (
+            select s.*,
+                   max(s.hours) over (partition by s.segment order by s.read_at
+                                      range between unbounded preceding and current row exclude group) as earlier_max
+            from segmented as s
+        )
+        select format('hours: %s h on %s (reading %s) is lower than %s h recorded earlier on %s (meter %s)',
+                      c.hours, c.read_at, c.id, c.earlier_max,
+                      (select min(s2.read_at) from segmented as s2
+                       where s2.segment = c.segment and s2.read_at < c.read_at and s2.hours = c.earlier_max),
+                      meter_name)
+        from checked as c
+        where c.hours < c.earlier_max
+        order by c.read_at
+        limit 1
+    );
+end
 $$;
 comment on function app.hour_meter_problem(uuid, uuid, text, timestamp, timestamp) is
     'NULL when the readings of one hour meter of a vehicle between from_at and to_at (and their neighbours just outside) never go down since the last reset entry; otherwise a message naming the first offending reading (hours, time, id) and the earlier, higher one.';
+alter function app.hour_meter_problem(uuid, uuid, text, timestamp, timestamp) set plan_cache_mode = force_custom_plan;  -- a generic plan of it scans the whole table
 
 create or replace function app.tg_hour_readings_guard()
 returns trigger
@@ -145,7 +151,6 @@ end
 $$;
 comment on function app.tg_hour_readings_guard() is
     'Statement-level AFTER INSERT / UPDATE trigger of hour_readings (transition tables new_rows, old_rows): checks every touched meter once over the touched time range; refuses the whole statement, naming the first reading that is lower than an earlier one of the same meter without a reset between them.';
-alter function app.hour_meter_problem(uuid, uuid, text, timestamp, timestamp) set plan_cache_mode = force_generic_plan;
 
 create trigger _100_hours_guard_insert after insert on app.hour_readings
     referencing new table as new_rows
@@ -160,47 +165,59 @@ select app.enable_tenant_rules('app.hour_readings');
 
 create or replace function app.latest_hours(tenant uuid, vehicle uuid, meter_name text)
 returns numeric
-language sql
+language plpgsql
 stable
 as $$
-    select r.hours
-    from app.hour_readings as r
-    where r.tenant_id = tenant
-      and r.vehicle_id = vehicle
-      and r.meter = meter_name
-      and r.deleted_at is null
-    order by r.read_at desc, r.hours desc
-    limit 1
-$$;
-comment on function app.latest_hours(uuid, uuid, text) is 'The latest live reading of one hour meter of a vehicle, or NULL.';
-
-create or replace function app.daily_hours(tenant uuid, vehicle uuid, meter_name text, as_of date default current_date)
-returns numeric
-language sql
-stable
-as $$
-    with since_reset as (
-        select coalesce(max(r.read_at), '-infinity') as start_at
+-- plpgsql: its plan is cached per connection (a SQL function is planned again in every query)
+begin
+    return (
+        select r.hours
         from app.hour_readings as r
         where r.tenant_id = tenant
           and r.vehicle_id = vehicle
           and r.meter = meter_name
-          and r.kind = 'reset'
           and r.deleted_at is null
+        order by r.read_at desc, r.hours desc
+        limit 1
+    );
+end
+$$;
+comment on function app.latest_hours(uuid, uuid, text) is 'The latest live reading of one hour meter of a vehicle, or NULL.';
+alter function app.latest_hours(uuid, uuid, text) set plan_cache_mode = force_custom_plan;  -- a generic plan of it scans the whole table
+
+create or replace function app.daily_hours(tenant uuid, vehicle uuid, meter_name text, as_of date default current_date)
+returns numeric
+language plpgsql
+stable
+as $$
+-- plpgsql: its plan is cached per connection (a SQL function is planned again in every query)
+begin
+    return (
+        with since_reset as (
+            select coalesce(max(r.read_at), '-infinity') as start_at
+            from app.hour_readings as r
+            where r.tenant_id = tenant
+              and r.vehicle_id = vehicle
+              and r.meter = meter_name
+              and r.kind = 'reset'
+              and r.deleted_at is null
+              and r.read_at < (as_of + 1)::timestamp
+        )
+        select (max(r.hours) - min(r.hours))
+               / nullif(extract(epoch from max(r.read_at) - min(r.read_at)) / 86400, 0)
+        from app.hour_readings as r, since_reset as s
+        where r.tenant_id = tenant
+          and r.vehicle_id = vehicle
+          and r.meter = meter_name
+          and r.deleted_at is null
+          and r.read_at >= greatest((as_of - 90)::timestamp, s.start_at)
           and r.read_at < (as_of + 1)::timestamp
-    )
-    select (max(r.hours) - min(r.hours))
-           / nullif(extract(epoch from max(r.read_at) - min(r.read_at)) / 86400, 0)
-    from app.hour_readings as r, since_reset as s
-    where r.tenant_id = tenant
-      and r.vehicle_id = vehicle
-      and r.meter = meter_name
-      and r.deleted_at is null
-      and r.read_at >= greatest((as_of - 90)::timestamp, s.start_at)
-      and r.read_at < (as_of + 1)::timestamp
+    );
+end
 $$;
 comment on function app.daily_hours(uuid, uuid, text, date) is
     'Average hours per day of one hour meter of a vehicle over its readings of the 90 days up to as_of (since the last reset), or NULL with fewer than two readings at different times.';
+alter function app.daily_hours(uuid, uuid, text, date) set plan_cache_mode = force_custom_plan;  -- a generic plan of it scans the whole table
 
 -- API --------------------------------------------------------------------------------------------------
 

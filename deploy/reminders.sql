@@ -68,6 +68,35 @@ $$;
 comment on function app.tg_reminders_next_occurrence() is
     'AFTER UPDATE on reminders: marking a recurring reminder done opens the next one, due recur_months after its due date recur_distance after its due odometer and/or recur_hours after its due hours, with the same dedupe key.';
 
+create or replace function app.daily_km(tenant uuid, vehicle uuid, as_of date)
+returns numeric
+language plpgsql
+stable
+as $$
+-- plpgsql: its plan is cached per connection (a SQL function is planned again in every query)
+begin
+    return (
+        with since_reset as (
+            select coalesce(max(r.read_at), '-infinity') as start_at
+            from app.odometer_readings as r
+            where r.tenant_id = tenant
+              and r.vehicle_id = vehicle
+              and r.is_reset
+              and r.read_at <= as_of + 1
+        )
+        select (max(r.odometer_km) - min(r.odometer_km))
+               / nullif(extract(epoch from max(r.read_at) - min(r.read_at)) / 86400, 0)
+        from app.odometer_readings as r, since_reset as s
+        where r.tenant_id = tenant
+          and r.vehicle_id = vehicle
+          and r.read_at >= greatest((as_of - 90)::timestamp, s.start_at)
+          and r.read_at < (as_of + 1)::timestamp
+    );
+end
+$$;
+comment on function app.daily_km(uuid, uuid, date) is
+    'Average distance per day (km) of a vehicle over its readings of the 90 days up to as_of (since the last reset), or NULL with fewer than two readings on different days.';
+
 create or replace function app.hours_due_status(
     tenant uuid,
     vehicle uuid,
@@ -76,35 +105,43 @@ create or replace function app.hours_due_status(
     as_of date default current_date
 )
 returns table (hours_left numeric, projected_due_on date, urgency text)
-language sql
+language plpgsql
 stable
 as $$
-    select h.hours_left,
-           p.projected_due_on,
-           case when h.hours_left is not null then
-               app.urgency(p.projected_due_on - hours_due_status.as_of, case when h.hours_left < 0 then -1 end,
-                           s.urgent_days, s.very_urgent_days, null, null)
-           end
-    from (
-        select hours_due_status.due_hours
-               - app.latest_hours(hours_due_status.tenant, hours_due_status.vehicle, hours_due_status.hour_meter) as hours_left
-    ) as h
-    cross join lateral (
-        select coalesce(max(ts.reminder_urgent_days), 30) as urgent_days,
-               coalesce(max(ts.reminder_very_urgent_days), 7) as very_urgent_days
-        from app.tenant_settings as ts
-        where ts.tenant_id = hours_due_status.tenant
-          and ts.deleted_at is null
-    ) as s
-    cross join lateral (
-        select case
-                   when h.hours_left is null then null
-                   when h.hours_left <= 0 then hours_due_status.as_of
-                   else hours_due_status.as_of + ceil(h.hours_left / nullif(app.daily_hours(
-                       hours_due_status.tenant, hours_due_status.vehicle, hours_due_status.hour_meter,
-                       hours_due_status.as_of), 0))::integer
-               end as projected_due_on
-    ) as p
+-- plpgsql, not an inlinable SQL function: a view that reads hours_left, projected_due_on and urgency
+-- several times (filter, sort, output) then computes the latest reading and the trend once per row
+declare
+    latest numeric;
+    per_day numeric;
+    urgent_days integer;
+    very_urgent_days integer;
+begin
+    if hours_due_status.due_hours is null then
+        return next;
+        return;
+    end if;
+    latest := app.latest_hours(hours_due_status.tenant, hours_due_status.vehicle, hours_due_status.hour_meter);
+    if latest is null then
+        return next;
+        return;
+    end if;
+    hours_left := hours_due_status.due_hours - latest;
+    if hours_left <= 0 then
+        projected_due_on := hours_due_status.as_of;
+    else
+        per_day := app.daily_hours(hours_due_status.tenant, hours_due_status.vehicle, hours_due_status.hour_meter,
+                                   hours_due_status.as_of);
+        projected_due_on := hours_due_status.as_of + ceil(hours_left / nullif(per_day, 0))::integer;
+    end if;
+    select coalesce(max(ts.reminder_urgent_days), 30), coalesce(max(ts.reminder_very_urgent_days), 7)
+    into urgent_days, very_urgent_days
+    from app.tenant_settings as ts
+    where ts.tenant_id = hours_due_status.tenant
+      and ts.deleted_at is null;
+    urgency := app.urgency(projected_due_on - hours_due_status.as_of, case when hours_left < 0 then -1 end,
+                           urgent_days, very_urgent_days, null, null);
+    return next;
+end
 $$;
 comment on function app.hours_due_status(uuid, uuid, numeric, text, date) is
     'For something due at a reading of an hour meter: hours left (due_hours minus the latest reading), the date the meter will reach it at its usage trend (app.daily_hours, last 90 days), and the urgency of that date by the tenant''s day thresholds (past_due once the reading is passed). NULLs without due_hours or readings.';

@@ -252,6 +252,8 @@ alter table app.tire_mounts
         references app.tire_sets (tenant_id, id) on delete cascade,
     add constraint tire_mounts_vehicle_fk foreign key (tenant_id, vehicle_id)
         references app.vehicles (tenant_id, id) on delete cascade;
+create index tire_mounts_set_fk_idx on app.tire_mounts (tenant_id, tire_set_id);
+create index tire_mounts_vehicle_fk_idx on app.tire_mounts (tenant_id, vehicle_id);
 create index tire_mounts_vehicle_idx on app.tire_mounts (tenant_id, vehicle_id, mounted_on) where deleted_at is null;
 create index tire_mounts_set_idx on app.tire_mounts (tenant_id, tire_set_id, mounted_on) where deleted_at is null;
 
@@ -273,67 +275,73 @@ create trigger _200_prepare before insert or update on app.tire_mounts
 
 create or replace function app.tire_mounts_problem(tenant uuid, ids uuid[])
 returns text
-language sql
+language plpgsql
 stable
 as $$
-    with batch as (
-        select m.*
-        from app.tire_mounts as m
-        where m.tenant_id = tenant
-          and m.id = any (ids)
-          and m.deleted_at is null
-    ),
-    problems as (
-        select b.mounted_on, format('mounted_on: set %s mounted on %s overlaps the mount of set %s on %s (%s - %s) on the same vehicle',
-                                    b.tire_set_id, b.mounted_on, o.tire_set_id, o.vehicle_id, o.mounted_on,
-                                    coalesce(o.dismounted_on::text, 'still mounted')) as problem
-        from batch as b
-        cross join lateral (
-            select o.*
-            from app.tire_mounts as o
-            where o.tenant_id = tenant
-              and o.deleted_at is null
-              and o.id <> b.id
-              and (o.vehicle_id = b.vehicle_id or o.tire_set_id = b.tire_set_id)
-              and o.mounted_on < coalesce(b.dismounted_on, 'infinity')
-              and coalesce(o.dismounted_on, 'infinity') > b.mounted_on
-            limit 1
-        ) as o
-        union all
-        select b.mounted_on, format('mount_odometer: %s %s on %s is lower than %s %s read on %s (%s)',
-                                    b.mount_odometer, b.odometer_unit, b.mounted_on, r.odometer, r.odometer_unit, r.read_at, r.source)
-        from batch as b
-        cross join lateral (
-            select r.*
-            from app.odometer_readings as r
-            where r.tenant_id = tenant
-              and r.vehicle_id = b.vehicle_id
-              and r.read_at < b.mounted_on::timestamp
-            order by r.read_at desc
-            limit 1
-        ) as r
-        where r.odometer_km > app.distance_in_km(b.mount_odometer, b.odometer_unit) + 0.5
-        union all
-        select b.mounted_on, format('dismount_odometer: %s %s on %s is higher than %s %s read on %s (%s)',
-                                    b.dismount_odometer, b.odometer_unit, b.dismounted_on, r.odometer, r.odometer_unit, r.read_at, r.source)
-        from batch as b
-        cross join lateral (
-            select r.*
-            from app.odometer_readings as r
-            where r.tenant_id = tenant
-              and r.vehicle_id = b.vehicle_id
-              and r.read_at >= (b.dismounted_on + 1)::timestamp
-            order by r.read_at
-            limit 1
-        ) as r
-        where b.dismounted_on is not null
-          and not r.is_reset
-          and r.odometer_km < app.distance_in_km(b.dismount_odometer, b.odometer_unit) - 0.5
-    )
-    select p.problem from problems as p order by p.mounted_on limit 1
+-- plpgsql: its plan is cached per connection (a SQL function is planned again in every query)
+begin
+    return (
+        with batch as (
+            select m.*
+            from app.tire_mounts as m
+            where m.tenant_id = tenant
+              and m.id = any (ids)
+              and m.deleted_at is null
+        ),
+        problems as (
+            select b.mounted_on, format('mounted_on: set %s mounted on %s overlaps the mount of set %s on %s (%s - %s) on the same vehicle',
+                                        b.tire_set_id, b.mounted_on, o.tire_set_id, o.vehicle_id, o.mounted_on,
+                                        coalesce(o.dismounted_on::text, 'still mounted')) as problem
+            from batch as b
+            cross join lateral (
+                select o.*
+                from app.tire_mounts as o
+                where o.tenant_id = tenant
+                  and o.deleted_at is null
+                  and o.id <> b.id
+                  and (o.vehicle_id = b.vehicle_id or o.tire_set_id = b.tire_set_id)
+                  and o.mounted_on < coalesce(b.dismounted_on, 'infinity')
+                  and coalesce(o.dismounted_on, 'infinity') > b.mounted_on
+                limit 1
+            ) as o
+            union all
+            select b.mounted_on, format('mount_odometer: %s %s on %s is lower than %s %s read on %s (%s)',
+                                        b.mount_odometer, b.odometer_unit, b.mounted_on, r.odometer, r.odometer_unit, r.read_at, r.source)
+            from batch as b
+            cross join lateral (
+                select r.*
+                from app.odometer_readings as r
+                where r.tenant_id = tenant
+                  and r.vehicle_id = b.vehicle_id
+                  and r.read_at < b.mounted_on::timestamp
+                order by r.read_at desc
+                limit 1
+            ) as r
+            where r.odometer_km > app.distance_in_km(b.mount_odometer, b.odometer_unit) + 0.5
+            union all
+            select b.mounted_on, format('dismount_odometer: %s %s on %s is higher than %s %s read on %s (%s)',
+                                        b.dismount_odometer, b.odometer_unit, b.dismounted_on, r.odometer, r.odometer_unit, r.read_at, r.source)
+            from batch as b
+            cross join lateral (
+                select r.*
+                from app.odometer_readings as r
+                where r.tenant_id = tenant
+                  and r.vehicle_id = b.vehicle_id
+                  and r.read_at >= (b.dismounted_on + 1)::timestamp
+                order by r.read_at
+                limit 1
+            ) as r
+            where b.dismounted_on is not null
+              and not r.is_reset
+              and r.odometer_km < app.distance_in_km(b.dismount_odometer, b.odometer_unit) - 0.5
+        )
+        select p.problem from problems as p order by p.mounted_on limit 1
+    );
+end
 $$;
 comment on function app.tire_mounts_problem(uuid, uuid[]) is
     'The first problem of the given mounts, or NULL: a mount that overlaps another of the same vehicle or set, or odometer figures that contradict the vehicle''s readings.';
+alter function app.tire_mounts_problem(uuid, uuid[]) set plan_cache_mode = force_custom_plan;  -- a generic plan of it scans the whole table
 
 create or replace function app.tg_tire_mounts_guard()
 returns trigger
@@ -409,6 +417,7 @@ alter table app.tread_measurements
         references app.tenants (id) on delete cascade,
     add constraint tread_measurements_tire_fk foreign key (tenant_id, tire_id)
         references app.tires (tenant_id, id) on delete cascade;
+create index tread_measurements_tire_fk_idx on app.tread_measurements (tenant_id, tire_id);
 create index tread_measurements_tire_idx on app.tread_measurements (tenant_id, tire_id, measured_on) where deleted_at is null;
 
 create or replace function app.tg_tread_measurements_prepare()
@@ -446,22 +455,28 @@ select app.enable_tenant_rules('app.tread_measurements');
 -- km a set has run by a date: closed mounts whole, the mount of that date up to the odometer given
 create or replace function app.tire_set_km(tenant uuid, tire_set uuid, on_date date, at_odometer integer, at_unit text)
 returns numeric
-language sql
+language plpgsql
 stable
 as $$
-    select sum(case
-               when m.dismounted_on is not null and m.dismounted_on <= on_date
-                   then app.distance_in_km(m.dismount_odometer - m.mount_odometer, m.odometer_unit)
-               else greatest(app.distance_in_km(at_odometer, at_unit) - app.distance_in_km(m.mount_odometer, m.odometer_unit), 0)
-           end)
-    from app.tire_mounts as m
-    where m.tenant_id = tenant
-      and m.tire_set_id = tire_set
-      and m.deleted_at is null
-      and m.mounted_on <= on_date
+-- plpgsql: its plan is cached per connection (a SQL function is planned again in every query)
+begin
+    return (
+        select sum(case
+                   when m.dismounted_on is not null and m.dismounted_on <= on_date
+                       then app.distance_in_km(m.dismount_odometer - m.mount_odometer, m.odometer_unit)
+                   else greatest(app.distance_in_km(at_odometer, at_unit) - app.distance_in_km(m.mount_odometer, m.odometer_unit), 0)
+               end)
+        from app.tire_mounts as m
+        where m.tenant_id = tenant
+          and m.tire_set_id = tire_set
+          and m.deleted_at is null
+          and m.mounted_on <= on_date
+    );
+end
 $$;
 comment on function app.tire_set_km(uuid, uuid, date, integer, text) is
     'Kilometres a tire set has run by on_date: its mounts dismounted by then whole, the one running then up to at_odometer (at_unit).';
+alter function app.tire_set_km(uuid, uuid, date, integer, text) set plan_cache_mode = force_custom_plan;  -- a generic plan of it scans the whole table
 
 -- API ------------------------------------------------------------------------------------------------
 
@@ -578,17 +593,16 @@ select s.vehicle_id,
        t.id as tire_id,
        t.label,
        t.position,
-       round(app.tire_set_km(s.tenant_id, s.id, current_date, v.odometer_reading, v.odometer_unit)
-             - coalesce(app.tire_set_km(s.tenant_id, s.id, t.added_on - 1, null, null), 0)) as distance_km,
+       round(w.now_km - coalesce(app.tire_set_km(s.tenant_id, s.id, t.added_on - 1, null, null), 0)) as distance_km,
        l.measured_on as last_measured_on,
        l.position as last_measured_position,
        l.depth_mm,
        s.legal_min_mm,
        round(-w.slope * 1000, 3) as mm_per_1000_km,
-       round(case when w.slope < 0 then (l.depth_mm - s.legal_min_mm) / -w.slope - (w.now_km - l.km) end) as km_to_legal_min,
+       round(case when w.slope < 0 then (w.last_depth - s.legal_min_mm) / -w.slope - (w.now_km - w.last_km) end) as km_to_legal_min,
        case when w.slope < 0 then
-           current_date + ceil(greatest((l.depth_mm - s.legal_min_mm) / -w.slope - (w.now_km - l.km), 0)
-                               / nullif(app.daily_km(s.tenant_id, m.vehicle_id, current_date), 0))::integer
+           current_date + ceil(greatest((w.last_depth - s.legal_min_mm) / -w.slope - (w.now_km - w.last_km), 0)
+                               / nullif(dk.km_per_day, 0))::integer
        end as projected_legal_min_on,
        l.depth_mm <= s.legal_min_mm as below_legal_min
 from app.tires as t
@@ -601,8 +615,10 @@ left join lateral (
 ) as m on true
 left join app.vehicles as v on v.tenant_id = s.tenant_id and v.id = coalesce(m.vehicle_id, s.vehicle_id)
 left join lateral (
-    select x.measured_on, x.position, x.depth_mm,
-           app.tire_set_km(x.tenant_id, s.id, x.measured_on, x.odometer, x.odometer_unit) as km
+    select app.daily_km(v.tenant_id, v.id, current_date) as km_per_day
+) as dk on m.vehicle_id is not null
+left join lateral (
+    select x.measured_on, x.position, x.depth_mm
     from app.tread_measurements as x
     where x.tenant_id = t.tenant_id and x.tire_id = t.id and x.deleted_at is null
     order by x.measured_on desc, x.created_at desc
@@ -610,14 +626,39 @@ left join lateral (
 ) as l on true
 left join lateral (
     -- depth against km run: the new tread at the km the tire joined the set, then every measurement
+    -- taken while the set was mounted (km: the set's mounts before it whole, that mount up to the
+    -- measurement's odometer)
     select regr_slope(p.depth, p.km)::numeric as slope,
+           (array_agg(p.depth order by p.measured_on desc, p.created_at desc) filter (where p.measured_on is not null))[1] as last_depth,
+           (array_agg(p.km order by p.measured_on desc, p.created_at desc) filter (where p.measured_on is not null))[1] as last_km,
            app.tire_set_km(s.tenant_id, s.id, current_date, v.odometer_reading, v.odometer_unit) as now_km
     from (
-        select s.tread_new_mm as depth, coalesce(app.tire_set_km(s.tenant_id, s.id, t.added_on - 1, null, null), 0) as km
+        select s.tread_new_mm as depth, coalesce(app.tire_set_km(s.tenant_id, s.id, t.added_on - 1, null, null), 0) as km,
+               null::date as measured_on, null::timestamptz as created_at
         union all
-        select x.depth_mm, app.tire_set_km(x.tenant_id, s.id, x.measured_on, x.odometer, x.odometer_unit)
-        from app.tread_measurements as x
-        where x.tenant_id = t.tenant_id and x.tire_id = t.id and x.deleted_at is null and x.odometer is not null
+        select x.depth_mm, c.km_before + greatest(app.distance_in_km(x.odometer, x.odometer_unit) - c.mount_km, 0),
+               x.measured_on, x.created_at
+        from (
+            -- the set's mounts first (read once per tire), then the measurements of each
+            select mm.mounted_on,
+                   coalesce(mm.dismounted_on, 'infinity') as dismounted_on,
+                   app.distance_in_km(mm.mount_odometer, mm.odometer_unit) as mount_km,
+                   coalesce(sum(app.distance_in_km(mm.dismount_odometer - mm.mount_odometer, mm.odometer_unit))
+                                over (order by mm.mounted_on rows between unbounded preceding and 1 preceding), 0) as km_before
+            from app.tire_mounts as mm
+            where mm.tenant_id = s.tenant_id
+              and mm.tire_set_id = s.id
+              and mm.deleted_at is null
+        ) as c
+        cross join lateral (
+            select x.*
+            from app.tread_measurements as x
+            where x.tenant_id = t.tenant_id
+              and x.tire_id = t.id
+              and x.deleted_at is null
+              and x.odometer is not null
+              and x.measured_on between c.mounted_on and c.dismounted_on
+        ) as x
     ) as p
 ) as w on true
 where t.deleted_at is null;

@@ -47,13 +47,18 @@ select app.enable_tenant_rules('app.trip_closings', api_writes => false);
 
 create or replace function app.trips_closed_through(tenant uuid, vehicle uuid)
 returns date
-language sql
+language plpgsql
 stable
 as $$
-    select max(c.closed_through)
-    from app.trip_closings as c
-    where c.tenant_id = tenant
-      and c.vehicle_id = vehicle
+-- plpgsql: its plan is cached per connection (a SQL function is planned again in every query)
+begin
+    return (
+        select max(c.closed_through)
+        from app.trip_closings as c
+        where c.tenant_id = tenant
+          and c.vehicle_id = vehicle
+    );
+end
 $$;
 comment on function app.trips_closed_through(uuid, uuid) is 'The date through which a vehicle''s trip log is closed, or NULL.';
 
@@ -111,6 +116,8 @@ alter table app.trips
 create index trips_vehicle_started_idx on app.trips (tenant_id, vehicle_id, started_at) where deleted_at is null;
 create index trips_vehicle_logged_idx on app.trips (tenant_id, vehicle_id, logged_at, id) where deleted_at is null;
 create index trips_vehicle_fk_idx on app.trips (tenant_id, vehicle_id);
+create index trips_reverses_fk_idx on app.trips (tenant_id, reverses_id) where reverses_id is not null;
+create index trips_corrects_fk_idx on app.trips (tenant_id, corrects_id) where corrects_id is not null;
 create unique index trips_reversed_once on app.trips (tenant_id, reverses_id) where reverses_id is not null and deleted_at is null;
 create unique index trips_corrected_once on app.trips (tenant_id, corrects_id) where corrects_id is not null and deleted_at is null;
 
@@ -164,101 +171,107 @@ create or replace function app.trips_problem(
     closed_through date
 )
 returns text
-language sql
+language plpgsql
 stable
 as $$
-    with batch as (
-        select t.*, app.distance_in_km(t.start_odometer, t.odometer_unit) as start_km,
-               app.distance_in_km(t.end_odometer, t.odometer_unit) as end_km
-        from app.trips as t
-        where t.tenant_id = tenant
-          and t.id = any (ids)
-          and t.deleted_at is null
-    ),
-    problems as (
-        -- a reversal repeats the trip it cancels
-        select b.started_at, format('reverses_id: entry %s (%s) does not cancel a trip of this vehicle with the same times and odometer',
-                                    b.id, b.started_at) as problem
-        from batch as b
-        left join app.trips as o on o.tenant_id = tenant and o.id = b.reverses_id and o.deleted_at is null
-        where b.kind = 'reversal'
-          and (o.id is null or o.vehicle_id <> b.vehicle_id or o.kind = 'reversal'
-               or (o.started_at, o.ended_at, o.start_odometer, o.end_odometer, o.odometer_unit, o.purpose, o.driver)
-                  is distinct from (b.started_at, b.ended_at, b.start_odometer, b.end_odometer, b.odometer_unit, b.purpose, b.driver))
-        union all
-        -- a correction replaces a reversed trip of the same vehicle
-        select b.started_at, format('corrects_id: entry %s (%s) must replace a reversed trip of this vehicle', b.id, b.started_at)
-        from batch as b
-        left join app.trips as o on o.tenant_id = tenant and o.id = b.corrects_id and o.deleted_at is null
-        where b.kind = 'correction'
-          and (o.id is null or o.vehicle_id <> b.vehicle_id or o.kind = 'reversal'
-               or app.trip_is_effective(tenant, o.id, o.kind))
-        union all
-        -- a new trip in a closed period: only reversals and corrections may go there
-        select b.started_at, format('started_at: trip %s on %s lies in the closed log (closed through %s); record a reversal and a correction instead',
-                                    b.id, b.started_at, closed_through)
-        from batch as b
-        where b.kind = 'trip'
-          and b.started_at < (closed_through + 1)::timestamp
-        union all
-        -- trips of the vehicle do not overlap in time or odometer
-        select b.started_at, format('started_at: trip %s (%s - %s, %s - %s %s) overlaps trip %s (%s - %s, %s - %s %s)',
-                                    b.id, b.started_at, b.ended_at, b.start_odometer, b.end_odometer, b.odometer_unit,
-                                    o.id, o.started_at, o.ended_at, o.start_odometer, o.end_odometer, o.odometer_unit)
-        from batch as b
-        cross join lateral (
-            select o.*
-            from app.trips as o
-            where o.tenant_id = tenant
-              and o.vehicle_id = vehicle
-              and o.deleted_at is null
-              and o.id <> b.id
-              and o.started_at < b.ended_at
-              and o.ended_at > b.started_at
-              and app.trip_is_effective(tenant, o.id, o.kind)
-            limit 1
-        ) as o
-        where app.trip_is_effective(tenant, b.id, b.kind)
-        union all
-        -- the vehicle's odometer readings: none before the trip is higher than its start, none after lower than its end
-        select b.started_at, format('start_odometer: %s %s at %s is lower than %s %s read on %s (%s)',
-                                    b.start_odometer, b.odometer_unit, b.started_at, r.odometer, r.odometer_unit, r.read_at, r.source)
-        from batch as b
-        cross join lateral (
-            select r.*
-            from app.odometer_readings as r
-            where r.tenant_id = tenant
-              and r.vehicle_id = vehicle
-              and r.read_at <= b.started_at
-            order by r.read_at desc
-            limit 1
-        ) as r
-        where b.kind <> 'reversal'
-          and r.odometer_km > b.start_km + 0.5
-        union all
-        select b.started_at, format('end_odometer: %s %s at %s is higher than %s %s read on %s (%s)',
-                                    b.end_odometer, b.odometer_unit, b.ended_at, r.odometer, r.odometer_unit, r.read_at, r.source)
-        from batch as b
-        cross join lateral (
-            select r.*
-            from app.odometer_readings as r
-            where r.tenant_id = tenant
-              and r.vehicle_id = vehicle
-              and r.read_at >= b.ended_at
-            order by r.read_at
-            limit 1
-        ) as r
-        where b.kind <> 'reversal'
-          and not r.is_reset
-          and r.odometer_km < b.end_km - 0.5
-    )
-    select p.problem
-    from problems as p
-    order by p.started_at
-    limit 1
+-- plpgsql: its plan is cached per connection (a SQL function is planned again in every query)
+begin
+    return (
+        with batch as (
+            select t.*, app.distance_in_km(t.start_odometer, t.odometer_unit) as start_km,
+                   app.distance_in_km(t.end_odometer, t.odometer_unit) as end_km
+            from app.trips as t
+            where t.tenant_id = tenant
+              and t.id = any (ids)
+              and t.deleted_at is null
+        ),
+        problems as (
+            -- a reversal repeats the trip it cancels
+            select b.started_at, format('reverses_id: entry %s (%s) does not cancel a trip of this vehicle with the same times and odometer',
+                                        b.id, b.started_at) as problem
+            from batch as b
+            left join app.trips as o on o.tenant_id = tenant and o.id = b.reverses_id and o.deleted_at is null
+            where b.kind = 'reversal'
+              and (o.id is null or o.vehicle_id <> b.vehicle_id or o.kind = 'reversal'
+                   or (o.started_at, o.ended_at, o.start_odometer, o.end_odometer, o.odometer_unit, o.purpose, o.driver)
+                      is distinct from (b.started_at, b.ended_at, b.start_odometer, b.end_odometer, b.odometer_unit, b.purpose, b.driver))
+            union all
+            -- a correction replaces a reversed trip of the same vehicle
+            select b.started_at, format('corrects_id: entry %s (%s) must replace a reversed trip of this vehicle', b.id, b.started_at)
+            from batch as b
+            left join app.trips as o on o.tenant_id = tenant and o.id = b.corrects_id and o.deleted_at is null
+            where b.kind = 'correction'
+              and (o.id is null or o.vehicle_id <> b.vehicle_id or o.kind = 'reversal'
+                   or app.trip_is_effective(tenant, o.id, o.kind))
+            union all
+            -- a new trip in a closed period: only reversals and corrections may go there
+            select b.started_at, format('started_at: trip %s on %s lies in the closed log (closed through %s); record a reversal and a correction instead',
+                                        b.id, b.started_at, closed_through)
+            from batch as b
+            where b.kind = 'trip'
+              and b.started_at < (closed_through + 1)::timestamp
+            union all
+            -- trips of the vehicle do not overlap in time or odometer
+            select b.started_at, format('started_at: trip %s (%s - %s, %s - %s %s) overlaps trip %s (%s - %s, %s - %s %s)',
+                                        b.id, b.started_at, b.ended_at, b.start_odometer, b.end_odometer, b.odometer_unit,
+                                        o.id, o.started_at, o.ended_at, o.start_odometer, o.end_odometer, o.odometer_unit)
+            from batch as b
+            cross join lateral (
+                select o.*
+                from app.trips as o
+                where o.tenant_id = tenant
+                  and o.vehicle_id = vehicle
+                  and o.deleted_at is null
+                  and o.id <> b.id
+                  and o.started_at < b.ended_at
+                  and o.ended_at > b.started_at
+                  and app.trip_is_effective(tenant, o.id, o.kind)
+                limit 1
+            ) as o
+            where app.trip_is_effective(tenant, b.id, b.kind)
+            union all
+            -- the vehicle's odometer readings: none before the trip is higher than its start, none after lower than its end
+            select b.started_at, format('start_odometer: %s %s at %s is lower than %s %s read on %s (%s)',
+                                        b.start_odometer, b.odometer_unit, b.started_at, r.odometer, r.odometer_unit, r.read_at, r.source)
+            from batch as b
+            cross join lateral (
+                select r.*
+                from app.odometer_readings as r
+                where r.tenant_id = tenant
+                  and r.vehicle_id = vehicle
+                  and r.read_at <= b.started_at
+                order by r.read_at desc
+                limit 1
+            ) as r
+            where b.kind <> 'reversal'
+              and r.odometer_km > b.start_km + 0.5
+            union all
+            select b.started_at, format('end_odometer: %s %s at %s is higher than %s %s read on %s (%s)',
+                                        b.end_odometer, b.odometer_unit, b.ended_at, r.odometer, r.odometer_unit, r.read_at, r.source)
+            from batch as b
+            cross join lateral (
+                select r.*
+                from app.odometer_readings as r
+                where r.tenant_id = tenant
+                  and r.vehicle_id = vehicle
+                  and r.read_at >= b.ended_at
+                order by r.read_at
+                limit 1
+            ) as r
+            where b.kind <> 'reversal'
+              and not r.is_reset
+              and r.odometer_km < b.end_km - 0.5
+        )
+        select p.problem
+        from problems as p
+        order by p.started_at
+        limit 1
+    );
+end
 $$;
 comment on function app.trips_problem(uuid, uuid, uuid[], date) is
     'The first problem of the given trips of one vehicle, or NULL: a reversal that does not repeat the trip it cancels, a correction of a trip that is not reversed, a trip dated in the closed log, trips that overlap, or odometer figures that contradict the vehicle''s readings.';
+alter function app.trips_problem(uuid, uuid, uuid[], date) set plan_cache_mode = force_custom_plan;  -- a generic plan of it scans the whole table
 
 create or replace function app.tg_trips_guard()
 returns trigger
@@ -333,7 +346,6 @@ end
 $$;
 comment on function app.tg_trips_guard() is
     'Statement-level AFTER INSERT / UPDATE trigger of trips (transition tables new_rows, old_rows): refuses the whole statement when it changes an entry of a closed log, or when one of its trips has a problem (app.trips_problem), naming the first.';
-alter function app.trips_problem(uuid, uuid, uuid[], date) set plan_cache_mode = force_generic_plan;
 
 create trigger _100_trips_guard_insert after insert on app.trips
     referencing new table as new_rows
@@ -513,7 +525,16 @@ select t.vehicle_id,
                  * app.distance_in_km(1, t.odometer_unit) / app.distance_in_km(1, r.distance_unit) * r.rate), 2) as reimbursement,
        r.currency
 from app.trips as t
-left join lateral app.trip_rate(t.tenant_id, t.purpose, t.started_at::date) as r on true
+left join (
+    -- each rate with the date the next one of its purpose takes over: read once, not once per trip
+    select tr.tenant_id, tr.purpose, tr.valid_from, tr.rate, tr.distance_unit, tr.currency,
+           coalesce(lead(tr.valid_from) over (partition by tr.tenant_id, tr.purpose order by tr.valid_from), 'infinity') as valid_until
+    from app.trip_rates as tr
+    where tr.deleted_at is null
+) as r on r.tenant_id = t.tenant_id
+      and r.purpose = t.purpose
+      and t.started_at >= r.valid_from
+      and t.started_at < r.valid_until
 where t.deleted_at is null
 group by t.tenant_id, t.vehicle_id, date_trunc('month', t.started_at), t.driver, t.purpose, t.odometer_unit, r.currency;
 comment on view api.trip_totals is

@@ -111,6 +111,30 @@ order by app.urgency_rank(s.urgency), least(s.days_left, 2147483647), i.due_on, 
 comment on view api.reminders_due is
     'What is due across the active tenant''s vehicles: open reminders (and snoozed ones whose snooze has ended) and scheduled maintenance that are past_due, very_urgent or urgent by the tenant''s thresholds, most urgent first, with days and distance left and, for odometer-based items, a projected due date.';
 
+create or replace function app.daily_km(tenant uuid, vehicle uuid, as_of date)
+returns numeric
+language sql
+stable
+as $$
+    with since_reset as (
+        select coalesce(max(r.read_at), '-infinity') as start_at
+        from app.odometer_readings as r
+        where r.tenant_id = tenant
+          and r.vehicle_id = vehicle
+          and r.is_reset
+          and r.read_at <= as_of + 1
+    )
+    select (max(r.odometer_km) - min(r.odometer_km))
+           / nullif(extract(epoch from max(r.read_at) - min(r.read_at)) / 86400, 0)
+    from app.odometer_readings as r, since_reset as s
+    where r.tenant_id = tenant
+      and r.vehicle_id = vehicle
+      and r.read_at >= greatest((as_of - 90)::timestamp, s.start_at)
+      and r.read_at < (as_of + 1)::timestamp
+$$;
+comment on function app.daily_km(uuid, uuid, date) is
+    'Average distance per day (km) of a vehicle over its readings of the 90 days up to as_of (since the last reset), or NULL with fewer than two readings on different days.';
+
 drop function api.hours_left(api.reminders);
 drop function app.more_urgent(text, text);
 drop function app.hours_due_status(uuid, uuid, numeric, text, date);

@@ -3337,27 +3337,32 @@ ALTER FUNCTION app.current_user_tenant_ids() OWNER TO motovault_owner;
 COMMENT ON FUNCTION app.current_user_tenant_ids() IS 'The tenants the requesting user belongs to (policy tenants_members_read: a user reads the tenants listed in my_tenants).';
 
 CREATE FUNCTION app.daily_hours(tenant uuid, vehicle uuid, meter_name text, as_of date DEFAULT CURRENT_DATE) RETURNS numeric
-    LANGUAGE sql STABLE
+    LANGUAGE plpgsql STABLE
+    SET plan_cache_mode TO 'force_custom_plan'
     AS $$
-    with since_reset as (
-        select coalesce(max(r.read_at), '-infinity') as start_at
-        from app.hour_readings as r
+begin
+    return (
+        with since_reset as (
+            select coalesce(max(r.read_at), '-infinity') as start_at
+            from app.hour_readings as r
+            where r.tenant_id = tenant
+              and r.vehicle_id = vehicle
+              and r.meter = meter_name
+              and r.kind = 'reset'
+              and r.deleted_at is null
+              and r.read_at < (as_of + 1)::timestamp
+        )
+        select (max(r.hours) - min(r.hours))
+               / nullif(extract(epoch from max(r.read_at) - min(r.read_at)) / 86400, 0)
+        from app.hour_readings as r, since_reset as s
         where r.tenant_id = tenant
           and r.vehicle_id = vehicle
           and r.meter = meter_name
-          and r.kind = 'reset'
           and r.deleted_at is null
+          and r.read_at >= greatest((as_of - 90)::timestamp, s.start_at)
           and r.read_at < (as_of + 1)::timestamp
-    )
-    select (max(r.hours) - min(r.hours))
-           / nullif(extract(epoch from max(r.read_at) - min(r.read_at)) / 86400, 0)
-    from app.hour_readings as r, since_reset as s
-    where r.tenant_id = tenant
-      and r.vehicle_id = vehicle
-      and r.meter = meter_name
-      and r.deleted_at is null
-      and r.read_at >= greatest((as_of - 90)::timestamp, s.start_at)
-      and r.read_at < (as_of + 1)::timestamp
+    );
+end
 $$;
 
 ALTER FUNCTION app.daily_hours(tenant uuid, vehicle uuid, meter_name text, as_of date) OWNER TO motovault_owner;
@@ -3365,23 +3370,27 @@ ALTER FUNCTION app.daily_hours(tenant uuid, vehicle uuid, meter_name text, as_of
 COMMENT ON FUNCTION app.daily_hours(tenant uuid, vehicle uuid, meter_name text, as_of date) IS 'Average hours per day of one hour meter of a vehicle over its readings of the 90 days up to as_of (since the last reset), or NULL with fewer than two readings at different times.';
 
 CREATE FUNCTION app.daily_km(tenant uuid, vehicle uuid, as_of date) RETURNS numeric
-    LANGUAGE sql STABLE
+    LANGUAGE plpgsql STABLE
     AS $$
-    with since_reset as (
-        select coalesce(max(r.read_at), '-infinity') as start_at
-        from app.odometer_readings as r
+begin
+    return (
+        with since_reset as (
+            select coalesce(max(r.read_at), '-infinity') as start_at
+            from app.odometer_readings as r
+            where r.tenant_id = tenant
+              and r.vehicle_id = vehicle
+              and r.is_reset
+              and r.read_at <= as_of + 1
+        )
+        select (max(r.odometer_km) - min(r.odometer_km))
+               / nullif(extract(epoch from max(r.read_at) - min(r.read_at)) / 86400, 0)
+        from app.odometer_readings as r, since_reset as s
         where r.tenant_id = tenant
           and r.vehicle_id = vehicle
-          and r.is_reset
-          and r.read_at <= as_of + 1
-    )
-    select (max(r.odometer_km) - min(r.odometer_km))
-           / nullif(extract(epoch from max(r.read_at) - min(r.read_at)) / 86400, 0)
-    from app.odometer_readings as r, since_reset as s
-    where r.tenant_id = tenant
-      and r.vehicle_id = vehicle
-      and r.read_at >= greatest((as_of - 90)::timestamp, s.start_at)
-      and r.read_at < (as_of + 1)::timestamp
+          and r.read_at >= greatest((as_of - 90)::timestamp, s.start_at)
+          and r.read_at < (as_of + 1)::timestamp
+    );
+end
 $$;
 
 ALTER FUNCTION app.daily_km(tenant uuid, vehicle uuid, as_of date) OWNER TO motovault_owner;
@@ -3762,44 +3771,48 @@ ALTER FUNCTION app.fuel_intervals(tenant uuid, vehicle uuid) OWNER TO motovault_
 COMMENT ON FUNCTION app.fuel_intervals(tenant uuid, vehicle uuid) IS 'One row per full fill-up of a vehicle: the interval from the previous full fill-up of the same energy kind, its distance (km) and volume (litres, kWh or kg; partials included), and whether it has an economy figure (and why not).';
 
 CREATE FUNCTION app.hour_meter_problem(tenant uuid, vehicle uuid, meter_name text, from_at timestamp without time zone DEFAULT '-infinity'::timestamp without time zone, to_at timestamp without time zone DEFAULT 'infinity'::timestamp without time zone) RETURNS text
-    LANGUAGE sql STABLE
-    SET plan_cache_mode TO 'force_generic_plan'
+    LANGUAGE plpgsql STABLE
+    SET plan_cache_mode TO 'force_custom_plan'
     AS $$
-    -- the readings from the last one before from_at to the first one after to_at: with every other
-    -- part of the meter consistent, a problem the write made lies in this range
-    with bounds as (
-        select coalesce((select max(r.read_at) from app.hour_readings as r
-                         where r.tenant_id = tenant and r.vehicle_id = vehicle and r.meter = meter_name
-                           and r.deleted_at is null and r.read_at < from_at), '-infinity') as lo,
-               coalesce((select min(r.read_at) from app.hour_readings as r
-                         where r.tenant_id = tenant and r.vehicle_id = vehicle and r.meter = meter_name
-                           and r.deleted_at is null and r.read_at > to_at), 'infinity') as hi
-    ),
-    segmented as (
-        select r.id, r.read_at, r.hours, r.kind,
-               count(*) filter (where r.kind = 'reset') over (order by r.read_at range between unbounded preceding and current row) as segment
-        from app.hour_readings as r, bounds as b
-        where r.tenant_id = tenant
-          and r.vehicle_id = vehicle
-          and r.meter = meter_name
-          and r.deleted_at is null
-          and r.read_at between b.lo and b.hi
-    ),
-    checked as (
-        select s.*,
-               max(s.hours) over (partition by s.segment order by s.read_at
-                                  range between unbounded preceding and current row exclude group) as earlier_max
-        from segmented as s
-    )
-    select format('hours: %s h on %s (reading %s) is lower than %s h recorded earlier on %s (meter %s)',
-                  c.hours, c.read_at, c.id, c.earlier_max,
-                  (select min(s2.read_at) from segmented as s2
-                   where s2.segment = c.segment and s2.read_at < c.read_at and s2.hours = c.earlier_max),
-                  meter_name)
-    from checked as c
-    where c.hours < c.earlier_max
-    order by c.read_at
-    limit 1
+begin
+    return (
+        -- the readings from the last one before from_at to the first one after to_at: with every other
+        -- part of the meter consistent, a problem the write made lies in this range
+        with bounds as (
+            select coalesce((select max(r.read_at) from app.hour_readings as r
+                             where r.tenant_id = tenant and r.vehicle_id = vehicle and r.meter = meter_name
+                               and r.deleted_at is null and r.read_at < from_at), '-infinity') as lo,
+                   coalesce((select min(r.read_at) from app.hour_readings as r
+                             where r.tenant_id = tenant and r.vehicle_id = vehicle and r.meter = meter_name
+                               and r.deleted_at is null and r.read_at > to_at), 'infinity') as hi
+        ),
+        segmented as (
+            select r.id, r.read_at, r.hours, r.kind,
+                   count(*) filter (where r.kind = 'reset') over (order by r.read_at range between unbounded preceding and current row) as segment
+            from app.hour_readings as r, bounds as b
+            where r.tenant_id = tenant
+              and r.vehicle_id = vehicle
+              and r.meter = meter_name
+              and r.deleted_at is null
+              and r.read_at between b.lo and b.hi
+        ),
+        checked as (
+            select s.*,
+                   max(s.hours) over (partition by s.segment order by s.read_at
+                                      range between unbounded preceding and current row exclude group) as earlier_max
+            from segmented as s
+        )
+        select format('hours: %s h on %s (reading %s) is lower than %s h recorded earlier on %s (meter %s)',
+                      c.hours, c.read_at, c.id, c.earlier_max,
+                      (select min(s2.read_at) from segmented as s2
+                       where s2.segment = c.segment and s2.read_at < c.read_at and s2.hours = c.earlier_max),
+                      meter_name)
+        from checked as c
+        where c.hours < c.earlier_max
+        order by c.read_at
+        limit 1
+    );
+end
 $$;
 
 ALTER FUNCTION app.hour_meter_problem(tenant uuid, vehicle uuid, meter_name text, from_at timestamp without time zone, to_at timestamp without time zone) OWNER TO motovault_owner;
@@ -3807,34 +3820,40 @@ ALTER FUNCTION app.hour_meter_problem(tenant uuid, vehicle uuid, meter_name text
 COMMENT ON FUNCTION app.hour_meter_problem(tenant uuid, vehicle uuid, meter_name text, from_at timestamp without time zone, to_at timestamp without time zone) IS 'NULL when the readings of one hour meter of a vehicle between from_at and to_at (and their neighbours just outside) never go down since the last reset entry; otherwise a message naming the first offending reading (hours, time, id) and the earlier, higher one.';
 
 CREATE FUNCTION app.hours_due_status(tenant uuid, vehicle uuid, due_hours numeric, hour_meter text, as_of date DEFAULT CURRENT_DATE) RETURNS TABLE(hours_left numeric, projected_due_on date, urgency text)
-    LANGUAGE sql STABLE
+    LANGUAGE plpgsql STABLE
     AS $$
-    select h.hours_left,
-           p.projected_due_on,
-           case when h.hours_left is not null then
-               app.urgency(p.projected_due_on - hours_due_status.as_of, case when h.hours_left < 0 then -1 end,
-                           s.urgent_days, s.very_urgent_days, null, null)
-           end
-    from (
-        select hours_due_status.due_hours
-               - app.latest_hours(hours_due_status.tenant, hours_due_status.vehicle, hours_due_status.hour_meter) as hours_left
-    ) as h
-    cross join lateral (
-        select coalesce(max(ts.reminder_urgent_days), 30) as urgent_days,
-               coalesce(max(ts.reminder_very_urgent_days), 7) as very_urgent_days
-        from app.tenant_settings as ts
-        where ts.tenant_id = hours_due_status.tenant
-          and ts.deleted_at is null
-    ) as s
-    cross join lateral (
-        select case
-                   when h.hours_left is null then null
-                   when h.hours_left <= 0 then hours_due_status.as_of
-                   else hours_due_status.as_of + ceil(h.hours_left / nullif(app.daily_hours(
-                       hours_due_status.tenant, hours_due_status.vehicle, hours_due_status.hour_meter,
-                       hours_due_status.as_of), 0))::integer
-               end as projected_due_on
-    ) as p
+declare
+    latest numeric;
+    per_day numeric;
+    urgent_days integer;
+    very_urgent_days integer;
+begin
+    if hours_due_status.due_hours is null then
+        return next;
+        return;
+    end if;
+    latest := app.latest_hours(hours_due_status.tenant, hours_due_status.vehicle, hours_due_status.hour_meter);
+    if latest is null then
+        return next;
+        return;
+    end if;
+    hours_left := hours_due_status.due_hours - latest;
+    if hours_left <= 0 then
+        projected_due_on := hours_due_status.as_of;
+    else
+        per_day := app.daily_hours(hours_due_status.tenant, hours_due_status.vehicle, hours_due_status.hour_meter,
+                                   hours_due_status.as_of);
+        projected_due_on := hours_due_status.as_of + ceil(hours_left / nullif(per_day, 0))::integer;
+    end if;
+    select coalesce(max(ts.reminder_urgent_days), 30), coalesce(max(ts.reminder_very_urgent_days), 7)
+    into urgent_days, very_urgent_days
+    from app.tenant_settings as ts
+    where ts.tenant_id = hours_due_status.tenant
+      and ts.deleted_at is null;
+    urgency := app.urgency(projected_due_on - hours_due_status.as_of, case when hours_left < 0 then -1 end,
+                           urgent_days, very_urgent_days, null, null);
+    return next;
+end
 $$;
 
 ALTER FUNCTION app.hours_due_status(tenant uuid, vehicle uuid, due_hours numeric, hour_meter text, as_of date) OWNER TO motovault_owner;
@@ -3907,16 +3926,21 @@ ALTER FUNCTION app.jwt_claims() OWNER TO motovault_owner;
 COMMENT ON FUNCTION app.jwt_claims() IS 'The verified JWT claims of the current request (empty object outside a request).';
 
 CREATE FUNCTION app.latest_hours(tenant uuid, vehicle uuid, meter_name text) RETURNS numeric
-    LANGUAGE sql STABLE
+    LANGUAGE plpgsql STABLE
+    SET plan_cache_mode TO 'force_custom_plan'
     AS $$
-    select r.hours
-    from app.hour_readings as r
-    where r.tenant_id = tenant
-      and r.vehicle_id = vehicle
-      and r.meter = meter_name
-      and r.deleted_at is null
-    order by r.read_at desc, r.hours desc
-    limit 1
+begin
+    return (
+        select r.hours
+        from app.hour_readings as r
+        where r.tenant_id = tenant
+          and r.vehicle_id = vehicle
+          and r.meter = meter_name
+          and r.deleted_at is null
+        order by r.read_at desc, r.hours desc
+        limit 1
+    );
+end
 $$;
 
 ALTER FUNCTION app.latest_hours(tenant uuid, vehicle uuid, meter_name text) OWNER TO motovault_owner;
@@ -5578,63 +5602,68 @@ ALTER FUNCTION app.tg_vehicles_vin_decode() OWNER TO motovault_owner;
 COMMENT ON FUNCTION app.tg_vehicles_vin_decode() IS 'BEFORE INSERT OR UPDATE on vehicles (_600_vin_decode, after _200_prepare and _500_stamp): decoded fields are read-only for API users; a new or changed VIN is filled at once from a fresh cache row, or queued for the worker.';
 
 CREATE FUNCTION app.tire_mounts_problem(tenant uuid, ids uuid[]) RETURNS text
-    LANGUAGE sql STABLE
+    LANGUAGE plpgsql STABLE
+    SET plan_cache_mode TO 'force_custom_plan'
     AS $$
-    with batch as (
-        select m.*
-        from app.tire_mounts as m
-        where m.tenant_id = tenant
-          and m.id = any (ids)
-          and m.deleted_at is null
-    ),
-    problems as (
-        select b.mounted_on, format('mounted_on: set %s mounted on %s overlaps the mount of set %s on %s (%s - %s) on the same vehicle',
-                                    b.tire_set_id, b.mounted_on, o.tire_set_id, o.vehicle_id, o.mounted_on,
-                                    coalesce(o.dismounted_on::text, 'still mounted')) as problem
-        from batch as b
-        cross join lateral (
-            select o.*
-            from app.tire_mounts as o
-            where o.tenant_id = tenant
-              and o.deleted_at is null
-              and o.id <> b.id
-              and (o.vehicle_id = b.vehicle_id or o.tire_set_id = b.tire_set_id)
-              and o.mounted_on < coalesce(b.dismounted_on, 'infinity')
-              and coalesce(o.dismounted_on, 'infinity') > b.mounted_on
-            limit 1
-        ) as o
-        union all
-        select b.mounted_on, format('mount_odometer: %s %s on %s is lower than %s %s read on %s (%s)',
-                                    b.mount_odometer, b.odometer_unit, b.mounted_on, r.odometer, r.odometer_unit, r.read_at, r.source)
-        from batch as b
-        cross join lateral (
-            select r.*
-            from app.odometer_readings as r
-            where r.tenant_id = tenant
-              and r.vehicle_id = b.vehicle_id
-              and r.read_at < b.mounted_on::timestamp
-            order by r.read_at desc
-            limit 1
-        ) as r
-        where r.odometer_km > app.distance_in_km(b.mount_odometer, b.odometer_unit) + 0.5
-        union all
-        select b.mounted_on, format('dismount_odometer: %s %s on %s is higher than %s %s read on %s (%s)',
-                                    b.dismount_odometer, b.odometer_unit, b.dismounted_on, r.odometer, r.odometer_unit, r.read_at, r.source)
-        from batch as b
-        cross join lateral (
-            select r.*
-            from app.odometer_readings as r
-            where r.tenant_id = tenant
-              and r.vehicle_id = b.vehicle_id
-              and r.read_at >= (b.dismounted_on + 1)::timestamp
-            order by r.read_at
-            limit 1
-        ) as r
-        where b.dismounted_on is not null
-          and not r.is_reset
-          and r.odometer_km < app.distance_in_km(b.dismount_odometer, b.odometer_unit) - 0.5
-    )
-    select p.problem from problems as p order by p.mounted_on limit 1
+begin
+    return (
+        with batch as (
+            select m.*
+            from app.tire_mounts as m
+            where m.tenant_id = tenant
+              and m.id = any (ids)
+              and m.deleted_at is null
+        ),
+        problems as (
+            select b.mounted_on, format('mounted_on: set %s mounted on %s overlaps the mount of set %s on %s (%s - %s) on the same vehicle',
+                                        b.tire_set_id, b.mounted_on, o.tire_set_id, o.vehicle_id, o.mounted_on,
+                                        coalesce(o.dismounted_on::text, 'still mounted')) as problem
+            from batch as b
+            cross join lateral (
+                select o.*
+                from app.tire_mounts as o
+                where o.tenant_id = tenant
+                  and o.deleted_at is null
+                  and o.id <> b.id
+                  and (o.vehicle_id = b.vehicle_id or o.tire_set_id = b.tire_set_id)
+                  and o.mounted_on < coalesce(b.dismounted_on, 'infinity')
+                  and coalesce(o.dismounted_on, 'infinity') > b.mounted_on
+                limit 1
+            ) as o
+            union all
+            select b.mounted_on, format('mount_odometer: %s %s on %s is lower than %s %s read on %s (%s)',
+                                        b.mount_odometer, b.odometer_unit, b.mounted_on, r.odometer, r.odometer_unit, r.read_at, r.source)
+            from batch as b
+            cross join lateral (
+                select r.*
+                from app.odometer_readings as r
+                where r.tenant_id = tenant
+                  and r.vehicle_id = b.vehicle_id
+                  and r.read_at < b.mounted_on::timestamp
+                order by r.read_at desc
+                limit 1
+            ) as r
+            where r.odometer_km > app.distance_in_km(b.mount_odometer, b.odometer_unit) + 0.5
+            union all
+            select b.mounted_on, format('dismount_odometer: %s %s on %s is higher than %s %s read on %s (%s)',
+                                        b.dismount_odometer, b.odometer_unit, b.dismounted_on, r.odometer, r.odometer_unit, r.read_at, r.source)
+            from batch as b
+            cross join lateral (
+                select r.*
+                from app.odometer_readings as r
+                where r.tenant_id = tenant
+                  and r.vehicle_id = b.vehicle_id
+                  and r.read_at >= (b.dismounted_on + 1)::timestamp
+                order by r.read_at
+                limit 1
+            ) as r
+            where b.dismounted_on is not null
+              and not r.is_reset
+              and r.odometer_km < app.distance_in_km(b.dismount_odometer, b.odometer_unit) - 0.5
+        )
+        select p.problem from problems as p order by p.mounted_on limit 1
+    );
+end
 $$;
 
 ALTER FUNCTION app.tire_mounts_problem(tenant uuid, ids uuid[]) OWNER TO motovault_owner;
@@ -5642,18 +5671,23 @@ ALTER FUNCTION app.tire_mounts_problem(tenant uuid, ids uuid[]) OWNER TO motovau
 COMMENT ON FUNCTION app.tire_mounts_problem(tenant uuid, ids uuid[]) IS 'The first problem of the given mounts, or NULL: a mount that overlaps another of the same vehicle or set, or odometer figures that contradict the vehicle''s readings.';
 
 CREATE FUNCTION app.tire_set_km(tenant uuid, tire_set uuid, on_date date, at_odometer integer, at_unit text) RETURNS numeric
-    LANGUAGE sql STABLE
+    LANGUAGE plpgsql STABLE
+    SET plan_cache_mode TO 'force_custom_plan'
     AS $$
-    select sum(case
-               when m.dismounted_on is not null and m.dismounted_on <= on_date
-                   then app.distance_in_km(m.dismount_odometer - m.mount_odometer, m.odometer_unit)
-               else greatest(app.distance_in_km(at_odometer, at_unit) - app.distance_in_km(m.mount_odometer, m.odometer_unit), 0)
-           end)
-    from app.tire_mounts as m
-    where m.tenant_id = tenant
-      and m.tire_set_id = tire_set
-      and m.deleted_at is null
-      and m.mounted_on <= on_date
+begin
+    return (
+        select sum(case
+                   when m.dismounted_on is not null and m.dismounted_on <= on_date
+                       then app.distance_in_km(m.dismount_odometer - m.mount_odometer, m.odometer_unit)
+                   else greatest(app.distance_in_km(at_odometer, at_unit) - app.distance_in_km(m.mount_odometer, m.odometer_unit), 0)
+               end)
+        from app.tire_mounts as m
+        where m.tenant_id = tenant
+          and m.tire_set_id = tire_set
+          and m.deleted_at is null
+          and m.mounted_on <= on_date
+    );
+end
 $$;
 
 ALTER FUNCTION app.tire_set_km(tenant uuid, tire_set uuid, on_date date, at_odometer integer, at_unit text) OWNER TO motovault_owner;
@@ -5693,12 +5727,16 @@ ALTER FUNCTION app.trip_rate(tenant uuid, purpose text, on_date date) OWNER TO m
 COMMENT ON FUNCTION app.trip_rate(tenant uuid, purpose text, on_date date) IS 'The reimbursement rate of a purpose valid on a date, or NULL.';
 
 CREATE FUNCTION app.trips_closed_through(tenant uuid, vehicle uuid) RETURNS date
-    LANGUAGE sql STABLE
+    LANGUAGE plpgsql STABLE
     AS $$
-    select max(c.closed_through)
-    from app.trip_closings as c
-    where c.tenant_id = tenant
-      and c.vehicle_id = vehicle
+begin
+    return (
+        select max(c.closed_through)
+        from app.trip_closings as c
+        where c.tenant_id = tenant
+          and c.vehicle_id = vehicle
+    );
+end
 $$;
 
 ALTER FUNCTION app.trips_closed_through(tenant uuid, vehicle uuid) OWNER TO motovault_owner;
@@ -5706,98 +5744,102 @@ ALTER FUNCTION app.trips_closed_through(tenant uuid, vehicle uuid) OWNER TO moto
 COMMENT ON FUNCTION app.trips_closed_through(tenant uuid, vehicle uuid) IS 'The date through which a vehicle''s trip log is closed, or NULL.';
 
 CREATE FUNCTION app.trips_problem(tenant uuid, vehicle uuid, ids uuid[], closed_through date) RETURNS text
-    LANGUAGE sql STABLE
-    SET plan_cache_mode TO 'force_generic_plan'
+    LANGUAGE plpgsql STABLE
+    SET plan_cache_mode TO 'force_custom_plan'
     AS $$
-    with batch as (
-        select t.*, app.distance_in_km(t.start_odometer, t.odometer_unit) as start_km,
-               app.distance_in_km(t.end_odometer, t.odometer_unit) as end_km
-        from app.trips as t
-        where t.tenant_id = tenant
-          and t.id = any (ids)
-          and t.deleted_at is null
-    ),
-    problems as (
-        -- a reversal repeats the trip it cancels
-        select b.started_at, format('reverses_id: entry %s (%s) does not cancel a trip of this vehicle with the same times and odometer',
-                                    b.id, b.started_at) as problem
-        from batch as b
-        left join app.trips as o on o.tenant_id = tenant and o.id = b.reverses_id and o.deleted_at is null
-        where b.kind = 'reversal'
-          and (o.id is null or o.vehicle_id <> b.vehicle_id or o.kind = 'reversal'
-               or (o.started_at, o.ended_at, o.start_odometer, o.end_odometer, o.odometer_unit, o.purpose, o.driver)
-                  is distinct from (b.started_at, b.ended_at, b.start_odometer, b.end_odometer, b.odometer_unit, b.purpose, b.driver))
-        union all
-        -- a correction replaces a reversed trip of the same vehicle
-        select b.started_at, format('corrects_id: entry %s (%s) must replace a reversed trip of this vehicle', b.id, b.started_at)
-        from batch as b
-        left join app.trips as o on o.tenant_id = tenant and o.id = b.corrects_id and o.deleted_at is null
-        where b.kind = 'correction'
-          and (o.id is null or o.vehicle_id <> b.vehicle_id or o.kind = 'reversal'
-               or app.trip_is_effective(tenant, o.id, o.kind))
-        union all
-        -- a new trip in a closed period: only reversals and corrections may go there
-        select b.started_at, format('started_at: trip %s on %s lies in the closed log (closed through %s); record a reversal and a correction instead',
-                                    b.id, b.started_at, closed_through)
-        from batch as b
-        where b.kind = 'trip'
-          and b.started_at < (closed_through + 1)::timestamp
-        union all
-        -- trips of the vehicle do not overlap in time or odometer
-        select b.started_at, format('started_at: trip %s (%s - %s, %s - %s %s) overlaps trip %s (%s - %s, %s - %s %s)',
-                                    b.id, b.started_at, b.ended_at, b.start_odometer, b.end_odometer, b.odometer_unit,
-                                    o.id, o.started_at, o.ended_at, o.start_odometer, o.end_odometer, o.odometer_unit)
-        from batch as b
-        cross join lateral (
-            select o.*
-            from app.trips as o
-            where o.tenant_id = tenant
-              and o.vehicle_id = vehicle
-              and o.deleted_at is null
-              and o.id <> b.id
-              and o.started_at < b.ended_at
-              and o.ended_at > b.started_at
-              and app.trip_is_effective(tenant, o.id, o.kind)
-            limit 1
-        ) as o
-        where app.trip_is_effective(tenant, b.id, b.kind)
-        union all
-        -- the vehicle's odometer readings: none before the trip is higher than its start, none after lower than its end
-        select b.started_at, format('start_odometer: %s %s at %s is lower than %s %s read on %s (%s)',
-                                    b.start_odometer, b.odometer_unit, b.started_at, r.odometer, r.odometer_unit, r.read_at, r.source)
-        from batch as b
-        cross join lateral (
-            select r.*
-            from app.odometer_readings as r
-            where r.tenant_id = tenant
-              and r.vehicle_id = vehicle
-              and r.read_at <= b.started_at
-            order by r.read_at desc
-            limit 1
-        ) as r
-        where b.kind <> 'reversal'
-          and r.odometer_km > b.start_km + 0.5
-        union all
-        select b.started_at, format('end_odometer: %s %s at %s is higher than %s %s read on %s (%s)',
-                                    b.end_odometer, b.odometer_unit, b.ended_at, r.odometer, r.odometer_unit, r.read_at, r.source)
-        from batch as b
-        cross join lateral (
-            select r.*
-            from app.odometer_readings as r
-            where r.tenant_id = tenant
-              and r.vehicle_id = vehicle
-              and r.read_at >= b.ended_at
-            order by r.read_at
-            limit 1
-        ) as r
-        where b.kind <> 'reversal'
-          and not r.is_reset
-          and r.odometer_km < b.end_km - 0.5
-    )
-    select p.problem
-    from problems as p
-    order by p.started_at
-    limit 1
+begin
+    return (
+        with batch as (
+            select t.*, app.distance_in_km(t.start_odometer, t.odometer_unit) as start_km,
+                   app.distance_in_km(t.end_odometer, t.odometer_unit) as end_km
+            from app.trips as t
+            where t.tenant_id = tenant
+              and t.id = any (ids)
+              and t.deleted_at is null
+        ),
+        problems as (
+            -- a reversal repeats the trip it cancels
+            select b.started_at, format('reverses_id: entry %s (%s) does not cancel a trip of this vehicle with the same times and odometer',
+                                        b.id, b.started_at) as problem
+            from batch as b
+            left join app.trips as o on o.tenant_id = tenant and o.id = b.reverses_id and o.deleted_at is null
+            where b.kind = 'reversal'
+              and (o.id is null or o.vehicle_id <> b.vehicle_id or o.kind = 'reversal'
+                   or (o.started_at, o.ended_at, o.start_odometer, o.end_odometer, o.odometer_unit, o.purpose, o.driver)
+                      is distinct from (b.started_at, b.ended_at, b.start_odometer, b.end_odometer, b.odometer_unit, b.purpose, b.driver))
+            union all
+            -- a correction replaces a reversed trip of the same vehicle
+            select b.started_at, format('corrects_id: entry %s (%s) must replace a reversed trip of this vehicle', b.id, b.started_at)
+            from batch as b
+            left join app.trips as o on o.tenant_id = tenant and o.id = b.corrects_id and o.deleted_at is null
+            where b.kind = 'correction'
+              and (o.id is null or o.vehicle_id <> b.vehicle_id or o.kind = 'reversal'
+                   or app.trip_is_effective(tenant, o.id, o.kind))
+            union all
+            -- a new trip in a closed period: only reversals and corrections may go there
+            select b.started_at, format('started_at: trip %s on %s lies in the closed log (closed through %s); record a reversal and a correction instead',
+                                        b.id, b.started_at, closed_through)
+            from batch as b
+            where b.kind = 'trip'
+              and b.started_at < (closed_through + 1)::timestamp
+            union all
+            -- trips of the vehicle do not overlap in time or odometer
+            select b.started_at, format('started_at: trip %s (%s - %s, %s - %s %s) overlaps trip %s (%s - %s, %s - %s %s)',
+                                        b.id, b.started_at, b.ended_at, b.start_odometer, b.end_odometer, b.odometer_unit,
+                                        o.id, o.started_at, o.ended_at, o.start_odometer, o.end_odometer, o.odometer_unit)
+            from batch as b
+            cross join lateral (
+                select o.*
+                from app.trips as o
+                where o.tenant_id = tenant
+                  and o.vehicle_id = vehicle
+                  and o.deleted_at is null
+                  and o.id <> b.id
+                  and o.started_at < b.ended_at
+                  and o.ended_at > b.started_at
+                  and app.trip_is_effective(tenant, o.id, o.kind)
+                limit 1
+            ) as o
+            where app.trip_is_effective(tenant, b.id, b.kind)
+            union all
+            -- the vehicle's odometer readings: none before the trip is higher than its start, none after lower than its end
+            select b.started_at, format('start_odometer: %s %s at %s is lower than %s %s read on %s (%s)',
+                                        b.start_odometer, b.odometer_unit, b.started_at, r.odometer, r.odometer_unit, r.read_at, r.source)
+            from batch as b
+            cross join lateral (
+                select r.*
+                from app.odometer_readings as r
+                where r.tenant_id = tenant
+                  and r.vehicle_id = vehicle
+                  and r.read_at <= b.started_at
+                order by r.read_at desc
+                limit 1
+            ) as r
+            where b.kind <> 'reversal'
+              and r.odometer_km > b.start_km + 0.5
+            union all
+            select b.started_at, format('end_odometer: %s %s at %s is higher than %s %s read on %s (%s)',
+                                        b.end_odometer, b.odometer_unit, b.ended_at, r.odometer, r.odometer_unit, r.read_at, r.source)
+            from batch as b
+            cross join lateral (
+                select r.*
+                from app.odometer_readings as r
+                where r.tenant_id = tenant
+                  and r.vehicle_id = vehicle
+                  and r.read_at >= b.ended_at
+                order by r.read_at
+                limit 1
+            ) as r
+            where b.kind <> 'reversal'
+              and not r.is_reset
+              and r.odometer_km < b.end_km - 0.5
+        )
+        select p.problem
+        from problems as p
+        order by p.started_at
+        limit 1
+    );
+end
 $$;
 
 ALTER FUNCTION app.trips_problem(tenant uuid, vehicle uuid, ids uuid[], closed_through date) OWNER TO motovault_owner;
@@ -7605,7 +7647,7 @@ CREATE VIEW api.tire_wear WITH (security_invoker='true') AS
     t.id AS tire_id,
     t.label,
     t."position",
-    round((app.tire_set_km(s.tenant_id, s.id, CURRENT_DATE, v.odometer_reading, v.odometer_unit) - COALESCE(app.tire_set_km(s.tenant_id, s.id, (t.added_on - 1), NULL::integer, NULL::text), (0)::numeric))) AS distance_km,
+    round((w.now_km - COALESCE(app.tire_set_km(s.tenant_id, s.id, (t.added_on - 1), NULL::integer, NULL::text), (0)::numeric))) AS distance_km,
     l.measured_on AS last_measured_on,
     l."position" AS last_measured_position,
     l.depth_mm,
@@ -7613,38 +7655,63 @@ CREATE VIEW api.tire_wear WITH (security_invoker='true') AS
     round(((- w.slope) * (1000)::numeric), 3) AS mm_per_1000_km,
     round(
         CASE
-            WHEN (w.slope < (0)::numeric) THEN (((l.depth_mm - s.legal_min_mm) / (- w.slope)) - (w.now_km - l.km))
+            WHEN (w.slope < (0)::numeric) THEN (((w.last_depth - s.legal_min_mm) / (- w.slope)) - (w.now_km - w.last_km))
             ELSE NULL::numeric
         END) AS km_to_legal_min,
         CASE
-            WHEN (w.slope < (0)::numeric) THEN (CURRENT_DATE + (ceil((GREATEST((((l.depth_mm - s.legal_min_mm) / (- w.slope)) - (w.now_km - l.km)), (0)::numeric) / NULLIF(app.daily_km(s.tenant_id, m.vehicle_id, CURRENT_DATE), (0)::numeric))))::integer)
+            WHEN (w.slope < (0)::numeric) THEN (CURRENT_DATE + (ceil((GREATEST((((w.last_depth - s.legal_min_mm) / (- w.slope)) - (w.now_km - w.last_km)), (0)::numeric) / NULLIF(dk.km_per_day, (0)::numeric))))::integer)
             ELSE NULL::date
         END AS projected_legal_min_on,
     (l.depth_mm <= s.legal_min_mm) AS below_legal_min
-   FROM (((((app.tires t
+   FROM ((((((app.tires t
      JOIN app.tire_sets s ON (((s.tenant_id = t.tenant_id) AND (s.id = t.tire_set_id) AND (s.deleted_at IS NULL))))
      LEFT JOIN LATERAL ( SELECT mm.vehicle_id
            FROM app.tire_mounts mm
           WHERE ((mm.tenant_id = s.tenant_id) AND (mm.tire_set_id = s.id) AND (mm.deleted_at IS NULL) AND (mm.dismounted_on IS NULL))
          LIMIT 1) m ON (true))
      LEFT JOIN app.vehicles v ON (((v.tenant_id = s.tenant_id) AND (v.id = COALESCE(m.vehicle_id, s.vehicle_id)))))
+     LEFT JOIN LATERAL ( SELECT app.daily_km(v.tenant_id, v.id, CURRENT_DATE) AS km_per_day) dk ON ((m.vehicle_id IS NOT NULL)))
      LEFT JOIN LATERAL ( SELECT x.measured_on,
             x."position",
-            x.depth_mm,
-            app.tire_set_km(x.tenant_id, s.id, x.measured_on, x.odometer, x.odometer_unit) AS km
+            x.depth_mm
            FROM app.tread_measurements x
           WHERE ((x.tenant_id = t.tenant_id) AND (x.tire_id = t.id) AND (x.deleted_at IS NULL))
           ORDER BY x.measured_on DESC, x.created_at DESC
          LIMIT 1) l ON (true))
      LEFT JOIN LATERAL ( SELECT (regr_slope((p.depth)::double precision, (p.km)::double precision))::numeric AS slope,
+            (array_agg(p.depth ORDER BY p.measured_on DESC, p.created_at DESC) FILTER (WHERE (p.measured_on IS NOT NULL)))[1] AS last_depth,
+            (array_agg(p.km ORDER BY p.measured_on DESC, p.created_at DESC) FILTER (WHERE (p.measured_on IS NOT NULL)))[1] AS last_km,
             app.tire_set_km(s.tenant_id, s.id, CURRENT_DATE, v.odometer_reading, v.odometer_unit) AS now_km
            FROM ( SELECT s.tread_new_mm AS depth,
-                    COALESCE(app.tire_set_km(s.tenant_id, s.id, (t.added_on - 1), NULL::integer, NULL::text), (0)::numeric) AS km
+                    COALESCE(app.tire_set_km(s.tenant_id, s.id, (t.added_on - 1), NULL::integer, NULL::text), (0)::numeric) AS km,
+                    NULL::date AS measured_on,
+                    NULL::timestamp with time zone AS created_at
                 UNION ALL
                  SELECT x.depth_mm,
-                    app.tire_set_km(x.tenant_id, s.id, x.measured_on, x.odometer, x.odometer_unit) AS tire_set_km
-                   FROM app.tread_measurements x
-                  WHERE ((x.tenant_id = t.tenant_id) AND (x.tire_id = t.id) AND (x.deleted_at IS NULL) AND (x.odometer IS NOT NULL))) p) w ON (true))
+                    (c.km_before + GREATEST((app.distance_in_km((x.odometer)::numeric, x.odometer_unit) - c.mount_km), (0)::numeric)),
+                    x.measured_on,
+                    x.created_at
+                   FROM (( SELECT mm.mounted_on,
+                            COALESCE(mm.dismounted_on, 'infinity'::date) AS dismounted_on,
+                            app.distance_in_km((mm.mount_odometer)::numeric, mm.odometer_unit) AS mount_km,
+                            COALESCE(sum(app.distance_in_km(((mm.dismount_odometer - mm.mount_odometer))::numeric, mm.odometer_unit)) OVER (ORDER BY mm.mounted_on ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), (0)::numeric) AS km_before
+                           FROM app.tire_mounts mm
+                          WHERE ((mm.tenant_id = s.tenant_id) AND (mm.tire_set_id = s.id) AND (mm.deleted_at IS NULL))) c
+                     CROSS JOIN LATERAL ( SELECT x_1.tenant_id,
+                            x_1.id,
+                            x_1.tire_id,
+                            x_1.measured_on,
+                            x_1.odometer,
+                            x_1.odometer_unit,
+                            x_1."position",
+                            x_1.depth_mm,
+                            x_1.created_at,
+                            x_1.updated_at,
+                            x_1.created_by,
+                            x_1.updated_by,
+                            x_1.deleted_at
+                           FROM app.tread_measurements x_1
+                          WHERE ((x_1.tenant_id = t.tenant_id) AND (x_1.tire_id = t.id) AND (x_1.deleted_at IS NULL) AND (x_1.odometer IS NOT NULL) AND ((x_1.measured_on >= c.mounted_on) AND (x_1.measured_on <= c.dismounted_on)))) x)) p) w ON (true))
   WHERE (t.deleted_at IS NULL);
 
 ALTER TABLE api.tire_wear OWNER TO motovault_owner;
@@ -7764,7 +7831,15 @@ CREATE VIEW api.trip_totals WITH (security_invoker='true') AS
         END)::numeric * app.distance_in_km((1)::numeric, t.odometer_unit)) / app.distance_in_km((1)::numeric, r.distance_unit)) * r.rate)), 2) AS reimbursement,
     r.currency
    FROM (app.trips t
-     LEFT JOIN LATERAL app.trip_rate(t.tenant_id, t.purpose, (t.started_at)::date) r(tenant_id, id, purpose, valid_from, rate, distance_unit, currency, created_at, updated_at, created_by, updated_by, deleted_at) ON (true))
+     LEFT JOIN ( SELECT tr.tenant_id,
+            tr.purpose,
+            tr.valid_from,
+            tr.rate,
+            tr.distance_unit,
+            tr.currency,
+            COALESCE(lead(tr.valid_from) OVER (PARTITION BY tr.tenant_id, tr.purpose ORDER BY tr.valid_from), 'infinity'::date) AS valid_until
+           FROM app.trip_rates tr
+          WHERE (tr.deleted_at IS NULL)) r ON (((r.tenant_id = t.tenant_id) AND (r.purpose = t.purpose) AND (t.started_at >= r.valid_from) AND (t.started_at < r.valid_until))))
   WHERE (t.deleted_at IS NULL)
   GROUP BY t.tenant_id, t.vehicle_id, (date_trunc('month'::text, t.started_at)), t.driver, t.purpose, t.odometer_unit, r.currency;
 
@@ -8437,7 +8512,11 @@ CREATE INDEX stations_name_trgm ON app.stations USING gin (lower(name) ext.gin_t
 
 CREATE UNIQUE INDEX tenant_settings_one_per_tenant ON app.tenant_settings USING btree (tenant_id) WHERE (deleted_at IS NULL);
 
+CREATE INDEX tire_mounts_set_fk_idx ON app.tire_mounts USING btree (tenant_id, tire_set_id);
+
 CREATE INDEX tire_mounts_set_idx ON app.tire_mounts USING btree (tenant_id, tire_set_id, mounted_on) WHERE (deleted_at IS NULL);
+
+CREATE INDEX tire_mounts_vehicle_fk_idx ON app.tire_mounts USING btree (tenant_id, vehicle_id);
 
 CREATE INDEX tire_mounts_vehicle_idx ON app.tire_mounts USING btree (tenant_id, vehicle_id, mounted_on) WHERE (deleted_at IS NULL);
 
@@ -8447,6 +8526,8 @@ CREATE UNIQUE INDEX tires_label_unique_live ON app.tires USING btree (tenant_id,
 
 CREATE INDEX tires_set_fk_idx ON app.tires USING btree (tenant_id, tire_set_id);
 
+CREATE INDEX tread_measurements_tire_fk_idx ON app.tread_measurements USING btree (tenant_id, tire_id);
+
 CREATE INDEX tread_measurements_tire_idx ON app.tread_measurements USING btree (tenant_id, tire_id, measured_on) WHERE (deleted_at IS NULL);
 
 CREATE UNIQUE INDEX trip_closings_one_per_date ON app.trip_closings USING btree (tenant_id, vehicle_id, closed_through);
@@ -8455,7 +8536,11 @@ CREATE UNIQUE INDEX trip_rates_one_per_purpose_and_date ON app.trip_rates USING 
 
 CREATE UNIQUE INDEX trips_corrected_once ON app.trips USING btree (tenant_id, corrects_id) WHERE ((corrects_id IS NOT NULL) AND (deleted_at IS NULL));
 
+CREATE INDEX trips_corrects_fk_idx ON app.trips USING btree (tenant_id, corrects_id) WHERE (corrects_id IS NOT NULL);
+
 CREATE UNIQUE INDEX trips_reversed_once ON app.trips USING btree (tenant_id, reverses_id) WHERE ((reverses_id IS NOT NULL) AND (deleted_at IS NULL));
+
+CREATE INDEX trips_reverses_fk_idx ON app.trips USING btree (tenant_id, reverses_id) WHERE (reverses_id IS NOT NULL);
 
 CREATE INDEX trips_vehicle_fk_idx ON app.trips USING btree (tenant_id, vehicle_id);
 
