@@ -140,6 +140,42 @@ def generate(conn: psycopg.Connection) -> None:
         "insert into app.calendar_feeds (tenant_id, user_id, name) "
         "select tenant_id, user_id, 'Seeded' from app.memberships where deleted_at is null"
     )
+    # hour readings, trips (with a rate and a closing) and tires on one generated vehicle per tenant
+    conn.execute(
+        """
+        create temporary table gen_meters as
+        select distinct on (v.tenant_id) v.tenant_id, v.id as vehicle_id
+        from app.vehicles as v
+        where v.display_name like 'Gen %' and v.deleted_at is null and v.odometer_unit = 'km'
+        order by v.tenant_id, v.id
+        """
+    )
+    conn.execute(
+        """
+        insert into app.hour_readings (tenant_id, vehicle_id, read_at, hours)
+        select g.tenant_id, g.vehicle_id, localtimestamp - make_interval(days => 30 - n), 100 + n
+        from gen_meters as g cross join generate_series(1, 3) as n;
+        insert into app.trips (tenant_id, vehicle_id, started_at, ended_at, start_odometer, end_odometer, odometer_unit,
+                               purpose, driver, logged_at)
+        select g.tenant_id, g.vehicle_id, current_date - 40 + n, current_date - 40 + n + time '01:00',
+               1000000 + n * 10, 1000000 + n * 10 + 10, 'km', 'business', 'Gen', current_date - 40 + n
+        from gen_meters as g cross join generate_series(1, 3) as n;
+        insert into app.trip_rates (tenant_id, purpose, valid_from, rate, distance_unit, currency)
+        select g.tenant_id, 'business', date '2020-01-01', 0.3, 'km', 'EUR' from gen_meters as g;
+        insert into app.trip_closings (tenant_id, vehicle_id, closed_through, trips)
+        select g.tenant_id, g.vehicle_id, current_date - 30, 3 from gen_meters as g;
+        insert into app.tire_sets (tenant_id, id, vehicle_id, name, brand, size, season, dot_code)
+        select g.tenant_id, g.vehicle_id, g.vehicle_id, 'Gen', 'Brand', '205/55 R16', 'summer', 'DOT 4B9X 3VR 2319'
+        from gen_meters as g;
+        insert into app.tires (tenant_id, id, tire_set_id, label, position)
+        select g.tenant_id, g.vehicle_id, g.vehicle_id, '1', 'front_left' from gen_meters as g;
+        insert into app.tire_mounts (tenant_id, tire_set_id, vehicle_id, mounted_on, mount_odometer, odometer_unit)
+        select g.tenant_id, g.vehicle_id, g.vehicle_id, current_date - 100, 1000000, 'km' from gen_meters as g;
+        insert into app.tread_measurements (tenant_id, tire_id, measured_on, odometer, odometer_unit, depth_mm)
+        select g.tenant_id, g.vehicle_id, current_date - 20, 1000100, 'km', 7.5 from gen_meters as g;
+        drop table gen_meters;
+        """
+    )
     # later tables (fuel logs, maintenance, events ...): copy what the demo put there, under new ids
     tables = conn.execute(
         """

@@ -1,0 +1,87 @@
+"""Hour readings and the mileage log through PostgREST: a bad row in a batch is a 400 naming it and
+writes nothing; a closed log answers 409 to a change; the log exports as CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date, timedelta
+
+import pytest
+
+from motovault.core.db import one_row
+from motovault.testing.postgrest_proc import PostgrestServer
+from support.databases import ClonedDatabase
+
+TENANT = "e3000000-0000-4000-8000-000000000001"
+OWNER = "e3000000-0000-4000-8000-0000000000a1"
+CAR = "e3000000-0000-4000-8000-0000000000c1"
+RETURN_ROWS = {"Prefer": "return=representation"}
+
+pytestmark = pytest.mark.api
+
+
+@pytest.fixture(scope="module")
+def tenant(api_db: ClonedDatabase) -> str:
+    with api_db.connect() as conn:
+        conn.execute("insert into app.tenants (id, name) values (%s, 'Meters')", (TENANT,))
+        conn.execute("insert into app.users (id) values (%s)", (OWNER,))
+        conn.execute("insert into app.memberships (tenant_id, user_id, role) values (%s, %s, 'owner')", (TENANT, OWNER))
+        conn.execute("insert into app.vehicles (tenant_id, id, display_name) values (%s, %s, 'Van')", (TENANT, CAR))
+    return TENANT
+
+
+def count(api_db: ClonedDatabase, table: str) -> int:
+    with api_db.connect() as conn:
+        return int(one_row(conn, f"select count(*) from app.{table} where tenant_id = %s", (TENANT,))[0])
+
+
+def day(n: int) -> str:
+    return (date.today() - timedelta(days=n)).isoformat()
+
+
+def test_an_hour_batch_with_a_bad_row_is_400_naming_it_and_writes_nothing(
+    api: PostgrestServer, api_db: ClonedDatabase, tenant: str
+) -> None:
+    rows = [{"vehicle_id": CAR, "read_at": f"{day(n)}T08:00", "hours": h} for n, h in ((9, 100), (8, 90), (7, 120))]
+    with api.client(api.token(OWNER, TENANT)) as client:
+        r = client.post("/hour_readings", json=rows)
+        assert r.status_code == 400, r.text
+        body = r.json()
+        assert body["message"].startswith(f"hours: 90.0 h on {day(8)} 08:00:00")
+        assert "100.0 h recorded earlier" in body["message"]
+        assert count(api_db, "hour_readings") == 0
+        rows[1]["hours"] = 110
+        assert client.post("/hour_readings", json=rows).status_code == 201
+    assert count(api_db, "hour_readings") == 3
+
+
+def trip(n: int, start: int, end: int, purpose: str = "business") -> dict[str, object]:
+    return {"vehicle_id": CAR, "started_at": f"{day(n)}T08:00", "ended_at": f"{day(n)}T09:00",
+            "start_odometer": start, "end_odometer": end, "purpose": purpose, "driver": "Ann"}
+
+
+def test_a_closed_log_answers_409_and_exports_with_its_counter_entry(
+    api: PostgrestServer, api_db: ClonedDatabase, tenant: str
+) -> None:
+    with api.client(api.token(OWNER, TENANT)) as client:
+        r = client.post("/trips", json=[trip(20, 0, 30), trip(19, 30, 45, "personal")], headers=RETURN_ROWS)
+        assert r.status_code == 201, r.text
+        first = r.json()[0]["id"]
+        closed = client.post("/rpc/close_trip_log", json={"vehicle_id": CAR, "through": day(15)})
+        assert closed.status_code == 200, closed.text
+        before = count(api_db, "trips")
+        change = client.patch("/trips", params={"id": f"eq.{first}"}, json={"driver": "Eve"})
+        assert change.status_code == 409, change.text
+        assert change.json()["message"].startswith(f"id: entry {first}")
+        assert client.delete("/trips", params={"id": f"eq.{first}"}).status_code == 409
+        assert count(api_db, "trips") == before
+        assert client.post("/rpc/reverse_trip", json={"id": first}).status_code == 200
+        export = client.get("/trip_log", params={"vehicle_id": f"eq.{CAR}", "order": "line_no"},
+                            headers={"Accept": "text/csv"})
+    assert export.status_code == 200
+    assert export.headers["content-type"].startswith("text/csv")
+    lines = list(csv.DictReader(io.StringIO(export.text)))
+    assert [(x["line_no"], x["kind"], x["distance"], x["closed"]) for x in lines] == [
+        ("1", "trip", "30", "t"), ("2", "trip", "15", "t"), ("3", "reversal", "-30", "f")]
+    assert lines[2]["reverses_id"] == first
