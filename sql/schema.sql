@@ -51,6 +51,12 @@ CREATE EXTENSION IF NOT EXISTS pgcrypto WITH SCHEMA ext;
 
 COMMENT ON EXTENSION pgcrypto IS 'cryptographic functions';
 
+CREATE DOMAIN api."text/calendar" AS text;
+
+ALTER DOMAIN api."text/calendar" OWNER TO motovault_owner;
+
+COMMENT ON DOMAIN api."text/calendar" IS 'iCalendar (RFC 5545) text: PostgREST serves a function returning it as text/calendar.';
+
 CREATE TYPE app.vin_decode_result AS (
 	vin text,
 	decoded boolean,
@@ -183,6 +189,78 @@ $$;
 ALTER FUNCTION api.api_keys() OWNER TO motovault_owner;
 
 COMMENT ON FUNCTION api.api_keys() IS 'The API keys of the active tenant: yours, or all of them for owners and admins (never the secret).';
+
+CREATE FUNCTION api.calendar(token text) RETURNS api."text/calendar"
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+    feed app.calendar_feeds;
+    body text;
+begin
+    select f.* into feed
+    from auth_private.calendar_feed_tokens as t
+    join app.calendar_feeds as f on f.tenant_id = t.tenant_id and f.id = t.feed_id
+    join app.memberships as m on m.tenant_id = f.tenant_id and m.user_id = f.user_id and m.deleted_at is null
+    where t.token_hash = auth_private.token_hash(calendar.token)
+      and f.deleted_at is null;
+    if feed.id is null then
+        raise sqlstate 'PT404' using message = 'token: no such calendar feed (revoked, or its user left the tenant)',
+            hint = 'Create a new feed with rpc/create_calendar_feed.';
+    end if;
+
+    with items as (
+        select 'reminder' as source, r.id, r.vehicle_id, r.title, r.category, r.notes,
+               coalesce(r.due_on, s.projected_due_on) as day, r.due_odometer, r.odometer_unit, r.updated_at,
+               case when r.due_on is null then ' (projected)' else '' end as note
+        from app.reminders as r
+        cross join lateral app.due_status(r.tenant_id, r.vehicle_id, r.due_on, r.due_odometer, r.odometer_unit) as s
+        where r.tenant_id = feed.tenant_id
+          and r.deleted_at is null
+          and r.status in ('open', 'snoozed')
+        union all
+        select 'maintenance', m.id, m.vehicle_id, coalesce(m.description, replace(m.type, '_', ' ')), m.type, m.notes,
+               m.due_on, m.due_odometer, m.odometer_unit, m.updated_at, ''
+        from app.maintenance as m
+        where m.tenant_id = feed.tenant_id
+          and m.deleted_at is null
+          and m.status = 'scheduled'
+          and m.due_on is not null
+    )
+    select string_agg(
+               app.ical_fold('BEGIN:VEVENT')
+               || app.ical_fold('UID:' || i.source || '-' || i.id || '@motovault')
+               || app.ical_fold('DTSTAMP:' || to_char(i.updated_at at time zone 'UTC', 'YYYYMMDD"T"HH24MISS"Z"'))
+               || app.ical_fold('DTSTART;VALUE=DATE:' || to_char(i.day, 'YYYYMMDD'))
+               || app.ical_fold('DTEND;VALUE=DATE:' || to_char(i.day + 1, 'YYYYMMDD'))
+               || app.ical_fold('SUMMARY:' || app.ical_text(v.display_name || ': ' || i.title || i.note))
+               || app.ical_fold('CATEGORIES:' || app.ical_text(i.category))
+               || app.ical_fold('DESCRIPTION:' || app.ical_text(concat_ws(E'\n',
+                      case when i.due_odometer is not null then format('Due at %s %s', i.due_odometer, i.odometer_unit) end,
+                      i.notes)))
+               || app.ical_fold('TRANSP:TRANSPARENT')
+               || app.ical_fold('END:VEVENT'),
+               '' order by i.day, i.id)
+    into body
+    from items as i
+    join app.vehicles as v on v.tenant_id = feed.tenant_id and v.id = i.vehicle_id and v.deleted_at is null
+    where i.day is not null;
+
+    return (app.ical_fold('BEGIN:VCALENDAR')
+        || app.ical_fold('VERSION:2.0')
+        || app.ical_fold('PRODID:-//motovault//calendar feed//EN')
+        || app.ical_fold('CALSCALE:GREGORIAN')
+        || app.ical_fold('METHOD:PUBLISH')
+        || app.ical_fold('X-WR-CALNAME:' || app.ical_text('motovault: ' || feed.name))
+        || app.ical_fold('REFRESH-INTERVAL;VALUE=DURATION:PT1H')
+        || coalesce(body, '')
+        || app.ical_fold('END:VCALENDAR'))::api."text/calendar";
+end
+$$;
+
+ALTER FUNCTION api.calendar(token text) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION api.calendar(token text) IS 'The calendar feed of a token (GET /rpc/calendar?token=..., no JWT), as text/calendar: the tenant''s open reminders (by due date, or projected date for odometer-based ones) and scheduled maintenance, as all-day events with stable UIDs. 404 for a revoked or unknown token.';
 
 CREATE FUNCTION api.change_member_role(user_id uuid, role text) RETURNS jsonb
     LANGUAGE plpgsql SECURITY DEFINER
@@ -379,6 +457,114 @@ ALTER FUNCTION api.close_trip_log(vehicle_id uuid, through date) OWNER TO motova
 
 COMMENT ON FUNCTION api.close_trip_log(vehicle_id uuid, through date) IS 'Closes a vehicle''s trip log through a past date: refused (400) while the trips up to it have a gap in the odometer chain, 409 if already closed through it. Afterwards its entries cannot change; reverse_trip and corrections remain. Returns the closing.';
 
+CREATE TABLE app.import_batches (
+    tenant_id uuid DEFAULT app.current_tenant_id() NOT NULL,
+    id uuid DEFAULT app.uuid_v7() NOT NULL,
+    filename text NOT NULL,
+    file_sha256 text NOT NULL,
+    format text DEFAULT 'auto'::text NOT NULL,
+    date_order text DEFAULT 'auto'::text NOT NULL,
+    currency text,
+    mapping jsonb,
+    vehicle_id uuid,
+    status text DEFAULT 'queued'::text NOT NULL,
+    detected_format text,
+    error text,
+    attempts integer DEFAULT 0 NOT NULL,
+    lease_until timestamp with time zone,
+    leased_by text,
+    finished_at timestamp with time zone,
+    confirmed_at timestamp with time zone,
+    committed_at timestamp with time zone,
+    undone_at timestamp with time zone,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    created_by uuid,
+    updated_by uuid,
+    deleted_at timestamp with time zone,
+    CONSTRAINT import_batches_attempts_not_negative CHECK ((attempts >= 0)),
+    CONSTRAINT import_batches_committed_at_when_committed CHECK (((status = ANY (ARRAY['committed'::text, 'undone'::text])) = (committed_at IS NOT NULL))),
+    CONSTRAINT import_batches_currency_iso4217 CHECK ((currency ~ '^[A-Z]{3}$'::text)),
+    CONSTRAINT import_batches_date_order_known CHECK ((date_order = ANY (ARRAY['auto'::text, 'dmy'::text, 'mdy'::text, 'ymd'::text]))),
+    CONSTRAINT import_batches_failed_has_error CHECK (((status <> 'failed'::text) OR (error IS NOT NULL))),
+    CONSTRAINT import_batches_filename_length CHECK (((char_length(filename) >= 1) AND (char_length(filename) <= 255))),
+    CONSTRAINT import_batches_finished_at_when_parsed CHECK (((status = ANY (ARRAY['queued'::text, 'parsing'::text])) = (finished_at IS NULL))),
+    CONSTRAINT import_batches_format_shape CHECK ((format ~ '^[a-z][a-z0-9_]{0,39}$'::text)),
+    CONSTRAINT import_batches_mapping_object CHECK (((mapping IS NULL) OR (jsonb_typeof(mapping) = 'object'::text))),
+    CONSTRAINT import_batches_parsing_has_lease CHECK (((status <> 'parsing'::text) OR ((lease_until IS NOT NULL) AND (leased_by IS NOT NULL)))),
+    CONSTRAINT import_batches_status_known CHECK ((status = ANY (ARRAY['queued'::text, 'parsing'::text, 'parsed'::text, 'failed'::text, 'committed'::text, 'undone'::text]))),
+    CONSTRAINT import_batches_undone_at_when_undone CHECK (((status = 'undone'::text) = (undone_at IS NOT NULL)))
+);
+
+ALTER TABLE ONLY app.import_batches FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE app.import_batches OWNER TO motovault_owner;
+
+COMMENT ON TABLE app.import_batches IS 'One uploaded file to import: its options, and its state queued -> parsing (leased by a worker) -> parsed or failed -> committed -> undone. finished_at is when parsing ended (the hook for events).';
+
+COMMENT ON COLUMN app.import_batches.vehicle_id IS 'The vehicle chosen at upload: every record of the file goes to it.';
+
+COMMENT ON COLUMN app.import_batches.confirmed_at IS 'When a member confirmed the vehicles (api.confirm_import_vehicles); commit needs it.';
+
+CREATE VIEW api.import_batches WITH (security_invoker='true') AS
+ SELECT b.tenant_id,
+    b.id,
+    b.filename,
+    b.file_sha256,
+    b.format,
+    b.detected_format,
+    b.date_order,
+    b.currency,
+    b.mapping,
+    b.vehicle_id,
+    b.status,
+    b.error,
+    b.finished_at,
+    b.confirmed_at,
+    b.committed_at,
+    b.undone_at,
+    b.created_at,
+    b.updated_at,
+    b.created_by,
+    b.updated_by
+   FROM app.import_batches b
+  WHERE (b.deleted_at IS NULL);
+
+ALTER TABLE api.import_batches OWNER TO motovault_owner;
+
+COMMENT ON VIEW api.import_batches IS 'Import batches of the active tenant (rpc/start_import uploads one). status: queued, parsing, parsed (rpc/preview_import, rpc/confirm_import_vehicles, rpc/commit_import), failed (error says why), committed (rpc/undo_import), undone. DELETE moves a batch to import_batches_trash.';
+
+COMMENT ON COLUMN api.import_batches.format IS 'The format asked for: auto (detected) or a format name (docs/imports.md).';
+
+COMMENT ON COLUMN api.import_batches.detected_format IS 'The format the parser read the file as.';
+
+COMMENT ON COLUMN api.import_batches.date_order IS 'auto, dmy, mdy or ymd: how ambiguous dates such as 5/8/2020 are read.';
+
+COMMENT ON COLUMN api.import_batches.currency IS 'ISO 4217 currency of the file''s amounts, when the file does not say.';
+
+COMMENT ON COLUMN api.import_batches.mapping IS 'Generic CSV: which column holds which motovault field.';
+
+COMMENT ON COLUMN api.import_batches.vehicle_id IS 'The vehicle chosen at upload: every record of the file goes to it.';
+
+COMMENT ON COLUMN api.import_batches.error IS 'Why parsing failed (status failed), naming the values.';
+
+COMMENT ON COLUMN api.import_batches.finished_at IS 'When parsing ended (status parsed or failed).';
+
+COMMENT ON COLUMN api.import_batches.confirmed_at IS 'When a member confirmed the vehicles; commit needs it.';
+
+CREATE FUNCTION api.commit_import(batch_id uuid, skip_errors boolean DEFAULT false) RETURNS SETOF api.import_batches
+    LANGUAGE plpgsql
+    AS $$
+begin
+    perform app.import_apply(commit_import.batch_id, true, coalesce(commit_import.skip_errors, false));
+    return query select * from api.import_batches as b where b.id = commit_import.batch_id;
+end
+$$;
+
+ALTER FUNCTION api.commit_import(batch_id uuid, skip_errors boolean) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION api.commit_import(batch_id uuid, skip_errors boolean) IS 'Imports a parsed, confirmed batch: all or nothing (409 naming the first refused line, nothing written), or with skip_errors => true every line but the refused ones (status skipped). Duplicates of earlier imports are not created again; tax and expense rows are not imported by this version (status unsupported).';
+
 CREATE TABLE app.maintenance (
     tenant_id uuid DEFAULT app.current_tenant_id() NOT NULL,
     id uuid DEFAULT app.uuid_v7() NOT NULL,
@@ -556,6 +742,141 @@ ALTER FUNCTION api.complete_maintenance(id uuid, completed_on date, odometer int
 
 COMMENT ON FUNCTION api.complete_maintenance(id uuid, completed_on date, odometer integer, cost numeric, currency text, service_location text, notes text) IS 'Completes a scheduled maintenance item in one call: records it (date, odometer, cost, currency, location, notes) and, when it recurs, creates the next occurrence. Returns the completed record and the next occurrence. 404 unknown id, 409 already completed.';
 
+CREATE TABLE app.import_vehicles (
+    tenant_id uuid DEFAULT app.current_tenant_id() NOT NULL,
+    id uuid DEFAULT app.uuid_v7() NOT NULL,
+    batch_id uuid NOT NULL,
+    key text NOT NULL,
+    name text,
+    vin text,
+    plate text,
+    details jsonb DEFAULT '{}'::jsonb NOT NULL,
+    vehicle_id uuid,
+    matched_by text,
+    created_vehicle_id uuid,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    created_by uuid,
+    updated_by uuid,
+    CONSTRAINT import_vehicles_details_object CHECK ((jsonb_typeof(details) = 'object'::text)),
+    CONSTRAINT import_vehicles_key_length CHECK (((char_length(key) >= 1) AND (char_length(key) <= 200))),
+    CONSTRAINT import_vehicles_matched_by_known CHECK ((matched_by = ANY (ARRAY['vin'::text, 'plate'::text, 'name'::text, 'choice'::text]))),
+    CONSTRAINT import_vehicles_matched_by_with_vehicle CHECK (((matched_by IS NULL) = (vehicle_id IS NULL)))
+);
+
+ALTER TABLE ONLY app.import_vehicles FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE app.import_vehicles OWNER TO motovault_owner;
+
+COMMENT ON TABLE app.import_vehicles IS 'The vehicles an import file names: matched to a vehicle of the tenant (by VIN, plate or name, or chosen by the user), or to be created at commit (vehicle_id null).';
+
+CREATE VIEW api.import_vehicles WITH (security_invoker='true') AS
+ SELECT v.tenant_id,
+    v.id,
+    v.batch_id,
+    v.key,
+    v.name,
+    v.vin,
+    v.plate,
+    v.details,
+    v.vehicle_id,
+    v.matched_by,
+        CASE
+            WHEN (v.vehicle_id IS NULL) THEN 'create'::text
+            ELSE 'match'::text
+        END AS action,
+    v.created_vehicle_id,
+    v.created_at,
+    v.updated_at,
+    v.created_by,
+    v.updated_by
+   FROM app.import_vehicles v;
+
+ALTER TABLE api.import_vehicles OWNER TO motovault_owner;
+
+COMMENT ON VIEW api.import_vehicles IS 'The vehicles each import file names: action match (vehicle_id, matched by vin, plate, name or the user''s choice) or create (at commit). rpc/confirm_import_vehicles confirms or overrides.';
+
+COMMENT ON COLUMN api.import_vehicles.key IS 'The file''s own name for the vehicle (one file may hold several).';
+
+COMMENT ON COLUMN api.import_vehicles.created_vehicle_id IS 'The vehicle the commit created for it.';
+
+CREATE FUNCTION api.confirm_import_vehicles(batch_id uuid, choices jsonb DEFAULT '{}'::jsonb) RETURNS SETOF api.import_vehicles
+    LANGUAGE plpgsql
+    AS $_$
+declare
+    b app.import_batches;
+    k text;
+    choice text;
+begin
+    select * into b
+    from app.import_batches as x
+    where x.tenant_id = app.current_tenant_id()
+      and x.id = confirm_import_vehicles.batch_id
+      and x.deleted_at is null
+    for update;
+    if not found then
+        raise sqlstate 'PT404' using
+            message = format('batch_id: no import batch %s in the active tenant', confirm_import_vehicles.batch_id),
+            hint = 'GET /import_batches lists the batches of the tenant named in the token.';
+    end if;
+    if b.status <> 'parsed' then
+        raise sqlstate 'PT409' using
+            message = format('status: import batch %s is %s, not parsed', b.id, b.status),
+            hint = 'Vehicles are confirmed between parsing and commit.';
+    end if;
+    if jsonb_typeof(coalesce(choices, '{}')) <> 'object' then
+        raise exception using
+            errcode = 'invalid_parameter_value',
+            column = 'choices',
+            message = 'choices: must be an object {"<key>": "<vehicle id>" or "new"}',
+            hint = 'Keys are the file''s vehicle keys (GET /import_vehicles).';
+    end if;
+    for k, choice in select * from jsonb_each_text(coalesce(choices, '{}')) loop
+        if not exists (
+            select
+            from app.import_vehicles as iv
+            where iv.tenant_id = b.tenant_id
+              and iv.batch_id = b.id
+              and iv.key = k) then
+            raise exception using
+                errcode = 'invalid_parameter_value',
+                column = 'choices',
+                message = format('choices: the file names no vehicle %s', k),
+                hint = 'Keys are the file''s vehicle keys (GET /import_vehicles).';
+        end if;
+        if choice <> 'new' and (choice !~ '^[0-9a-fA-F-]{36}$' or not exists (
+            select
+            from api.vehicles as x
+            where x.id = choice::uuid)) then
+            raise exception using
+                errcode = 'invalid_parameter_value',
+                column = 'choices',
+                message = format('choices: %s is neither "new" nor a vehicle of the active tenant', choice),
+                hint = 'GET /vehicles lists the vehicles of the tenant.';
+        end if;
+        update app.import_vehicles as iv
+        set vehicle_id = case when choice = 'new' then null else choice::uuid end,
+            matched_by = case when choice = 'new' then null else 'choice' end
+        where iv.tenant_id = b.tenant_id
+          and iv.batch_id = b.id
+          and iv.key = k;
+    end loop;
+    update app.import_batches as x
+    set confirmed_at = now()
+    where x.tenant_id = b.tenant_id
+      and x.id = b.id;
+    return query
+    select *
+    from api.import_vehicles as iv
+    where iv.batch_id = b.id
+    order by iv.key;
+end
+$_$;
+
+ALTER FUNCTION api.confirm_import_vehicles(batch_id uuid, choices jsonb) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION api.confirm_import_vehicles(batch_id uuid, choices jsonb) IS 'Confirms the vehicles of a parsed import batch, optionally overriding them: choices {"<file key>": "<vehicle id>" | "new"}. Commit needs it. Returns the vehicles with their action (match or create).';
+
 CREATE FUNCTION api.create_api_key(name text, scope text DEFAULT 'read'::text, expires_at timestamp with time zone DEFAULT NULL::timestamp with time zone) RETURNS jsonb
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
@@ -606,6 +927,106 @@ $$;
 ALTER FUNCTION api.create_api_key(name text, scope text, expires_at timestamp with time zone) OWNER TO motovault_owner;
 
 COMMENT ON FUNCTION api.create_api_key(name text, scope text, expires_at timestamp with time zone) IS 'Makes an API key for you in the active tenant: scope read (default) or write (owners, admins, members), optional expires_at. The key (mvk_<prefix>_<secret>) is shown this once; exchange it for a token with exchange_api_key.';
+
+CREATE FUNCTION api.create_calendar_feed(name text DEFAULT 'Vehicles'::text) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+    tenant constant uuid := app.current_tenant_id();
+    member constant uuid := app.current_user_id();
+    token constant text := auth_private.random_token(32);
+    made app.calendar_feeds;
+begin
+    if app.current_member_role() is null then
+        raise sqlstate 'PT403' using message = 'tenant: calendar feeds are for members of the tenant';
+    end if;
+    insert into app.calendar_feeds (tenant_id, user_id, name)
+    values (tenant, member, btrim(coalesce(create_calendar_feed.name, 'Vehicles')))
+    returning * into made;
+    insert into auth_private.calendar_feed_tokens (token_hash, tenant_id, feed_id)
+    values (auth_private.token_hash(token), made.tenant_id, made.id);
+    return jsonb_build_object('id', made.id, 'name', made.name, 'token', token,
+                              'path', '/rpc/calendar?token=' || token);
+end
+$$;
+
+ALTER FUNCTION api.create_calendar_feed(name text) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION api.create_calendar_feed(name text) IS 'A calendar feed of the active tenant for the requesting user (any member). The answer carries the secret token and the feed''s path (/rpc/calendar?token=...), shown this once; DELETE on calendar_feeds revokes it.';
+
+CREATE FUNCTION api.create_subscription(name text, channel text, target text, event_types text[] DEFAULT '{reminder.*}'::text[], vehicle_ids uuid[] DEFAULT NULL::uuid[], active boolean DEFAULT true) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $_$
+declare
+    tenant constant uuid := app.current_tenant_id();
+    clean constant text := btrim(create_subscription.target);
+    refused text;
+    hint text;
+    secret text;
+    made app.notify_subscriptions;
+begin
+    perform app.require_notify_manager();
+    if channel is null or channel not in ('webhook', 'email', 'push') then
+        raise exception using errcode = 'check_violation', constraint = 'notify_subscriptions_channel_known',
+            column = 'channel', message = format('channel: webhook, email or push, got %s', coalesce(channel, 'null'));
+    end if;
+    if clean is null or char_length(clean) not between 3 and 2000 then
+        raise exception using errcode = 'check_violation', constraint = 'notify_targets_target_length',
+            column = 'target', message = 'target: 3 to 2000 characters';
+    end if;
+    if channel = 'webhook' then
+        if clean !~* '^https?://[^\s]+$' then
+            raise exception using errcode = 'check_violation', constraint = 'notify_subscriptions_target_url',
+                column = 'target', message = 'target: a webhook target is an http(s) URL',
+                hint = 'e.g. https://example.com/hooks/motovault';
+        end if;
+        hint := substring(clean from '^[^?#]*');
+        hint := regexp_replace(hint, '^([a-z]+://)[^@/]*@', '\1', 'i');
+    elsif channel = 'email' then
+        if clean !~ '^[^@\s]+@[^@\s]+\.[^@\s]+$' or char_length(clean) > 254 then
+            raise exception using errcode = 'check_violation', constraint = 'notify_subscriptions_target_email',
+                column = 'target', message = 'target: an email target is an address (name@example.com)';
+        end if;
+        hint := lower(clean);
+    else
+        if clean !~* '^[a-z][a-z0-9+.-]*://.+$' then
+            raise exception using errcode = 'check_violation', constraint = 'notify_subscriptions_target_url',
+                column = 'target', message = 'target: a push target is an Apprise URL (ntfy://host/topic, gotify://..., tgram://...)',
+                hint = 'See the Apprise URL of your service; it is never shown again.';
+        end if;
+        hint := lower(substring(clean from '^[a-z][a-z0-9+.-]*')) || '://…';
+    end if;
+    if channel in ('webhook', 'push') then
+        refused := app.notify_target_refused(clean);
+        if refused is not null then
+            raise exception using errcode = 'check_violation', constraint = 'notify_subscriptions_target_public',
+                column = 'target', message = format('target: %s', refused),
+                hint = 'Targets must be public hosts; an operator may allow a host in motovault.notify_allowed_hosts.';
+        end if;
+    end if;
+    insert into app.notify_subscriptions (tenant_id, name, channel, target_hint, event_types, vehicle_ids, active)
+    values (tenant, create_subscription.name, channel, hint, coalesce(create_subscription.event_types, '{reminder.*}'),
+            create_subscription.vehicle_ids, coalesce(create_subscription.active, true))
+    returning * into made;
+    insert into auth_private.notify_targets (tenant_id, subscription_id, target)
+    values (made.tenant_id, made.id, case when channel = 'email' then lower(clean) else clean end);
+    if channel = 'webhook' then
+        secret := app.new_webhook_secret();
+        insert into auth_private.notify_signing_secrets (tenant_id, subscription_id, secret)
+        values (made.tenant_id, made.id, secret);
+    end if;
+    return jsonb_build_object(
+        'id', made.id, 'name', made.name, 'channel', made.channel, 'target_hint', made.target_hint,
+        'event_types', made.event_types, 'vehicle_ids', made.vehicle_ids, 'active', made.active)
+        || case when secret is null then '{}'::jsonb else jsonb_build_object('secret', secret) end;
+end
+$_$;
+
+ALTER FUNCTION api.create_subscription(name text, channel text, target text, event_types text[], vehicle_ids uuid[], active boolean) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION api.create_subscription(name text, channel text, target text, event_types text[], vehicle_ids uuid[], active boolean) IS 'Owners and admins: a subscription of the active tenant. channel webhook (target an http(s) URL), email (an address) or push (an Apprise URL). event_types: types or prefixes (reminder.*) of notify_event_types; vehicle_ids: only events about these vehicles. For a webhook the answer carries the signing secret (whsec_...), shown this once. Targets at private, loopback, link-local or metadata addresses are refused (400).';
 
 CREATE FUNCTION api.create_tenant(name text, kind text DEFAULT 'household'::text) RETURNS jsonb
     LANGUAGE plpgsql SECURITY DEFINER
@@ -759,6 +1180,49 @@ $$;
 ALTER FUNCTION api.exchange_api_key(key text) OWNER TO motovault_owner;
 
 COMMENT ON FUNCTION api.exchange_api_key(key text) IS 'Trades an API key for an access token (15 minutes) of its user in its tenant, with its scope (read: no write of any kind). 401 for an unknown, revoked or expired key.';
+
+CREATE FUNCTION api.export_tenant() RETURNS jsonb
+    LANGUAGE plpgsql STABLE
+    AS $_$
+declare
+    t record;
+    rows jsonb;
+    tables jsonb := '{}';
+    tenant app.tenants;
+begin
+    perform app.require_tenant_owner('export its data');
+    select * into tenant from app.tenants as x where x.id = app.current_tenant_id();
+    for t in select * from app.tenant_export_tables() as e order by e.step loop
+        execute format(
+            'select coalesce(jsonb_agg(to_jsonb(t) - $1 order by %s), ''[]'') from app.%I as t '
+            'where t.tenant_id = app.current_tenant_id()%s',
+            coalesce((select string_agg(format('t.%I', c), ', ') from unnest(t.key_columns) as c), 'true'),
+            t.table_name,
+            coalesce(' and (' || t.keep_rows || ')', ''))
+        using array(
+            select a.attname::text
+            from pg_attribute as a
+            where a.attrelid = format('app.%I', t.table_name)::regclass and a.attnum > 0 and not a.attisdropped
+              and not (a.attname = any (t.columns)))
+        into rows;
+        tables := tables || jsonb_build_object(t.table_name, rows);
+    end loop;
+    return jsonb_build_object(
+        'format', 'motovault.tenant',
+        'version', 1,
+        'exported_at', now(),
+        'tenant', jsonb_build_object('id', tenant.id, 'name', tenant.name, 'kind', tenant.kind),
+        'members', (
+            select coalesce(jsonb_agg(jsonb_build_object('user_id', m.user_id, 'role', m.role) order by m.user_id), '[]')
+            from app.memberships as m
+            where m.tenant_id = app.current_tenant_id() and m.deleted_at is null),
+        'tables', tables);
+end
+$_$;
+
+ALTER FUNCTION api.export_tenant() OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION api.export_tenant() IS 'The active tenant''s whole data as one JSON document (format motovault.tenant, version 1): every tenant table under tables (soft-deleted rows with their deleted_at; images as metadata), members as references (user_id, role). Owners only. api.import_tenant reads it back into an empty tenant. docs/exports.md describes it.';
 
 CREATE FUNCTION api.fuel_economy(vehicle_id uuid, unit text DEFAULT NULL::text, "from" date DEFAULT NULL::date, "to" date DEFAULT NULL::date) RETURNS TABLE(energy_kind text, economy_unit text, period_from date, period_to date, intervals integer, distance numeric, distance_unit text, volume numeric, volume_unit text, economy numeric)
     LANGUAGE plpgsql STABLE
@@ -940,6 +1404,146 @@ ALTER FUNCTION api.hours_left(api.reminders) OWNER TO motovault_owner;
 
 COMMENT ON FUNCTION api.hours_left(api.reminders) IS 'Computed field of reminders: due_hours minus the latest reading of hour_meter (negative: past due).';
 
+CREATE FUNCTION api.import_tenant(doc jsonb) RETURNS jsonb
+    LANGUAGE plpgsql
+    AS $_$
+declare
+    t record;
+    rows jsonb;
+    id_map jsonb := '{}';
+    counts jsonb := '{}';
+    member jsonb;
+    members_added integer := 0;
+    members_skipped jsonb := '[]';
+    problem text;
+    has_rows boolean;
+    inserted integer;
+begin
+    perform app.require_tenant_owner('import data into it');
+    if jsonb_typeof(doc) is distinct from 'object' or doc ->> 'format' is distinct from 'motovault.tenant' then
+        raise exception using
+            errcode = 'invalid_parameter_value', column = 'format',
+            message = format('format: expected "motovault.tenant", got %s', coalesce((doc -> 'format')::text, 'nothing')),
+            hint = 'Send the document GET /rpc/export_tenant returned, as {"doc": ...}.';
+    end if;
+    if doc -> 'version' is distinct from '1'::jsonb then
+        raise exception using
+            errcode = 'invalid_parameter_value', column = 'version',
+            message = format('version: this server reads version 1 of motovault.tenant, not %s',
+                             coalesce((doc -> 'version')::text, 'a document without a version')),
+            hint = 'Import it into a motovault as new as the one that exported it.';
+    end if;
+    if jsonb_typeof(doc -> 'tables') is distinct from 'object' then
+        raise exception using
+            errcode = 'invalid_parameter_value', column = 'tables',
+            message = 'tables: expected an object of table name -> array of rows';
+    end if;
+    select string_agg(k, ', ' order by k) into problem
+    from jsonb_object_keys(doc -> 'tables') as k
+    where not exists (select from app.tenant_export_tables() as e where e.table_name = k);
+    if problem is not null then
+        raise exception using
+            errcode = 'invalid_parameter_value', column = 'tables',
+            message = format('tables: %s unknown to this server (nothing is dropped silently)', problem),
+            hint = 'Import it into a motovault as new as the one that exported it.';
+    end if;
+
+    -- the target tenant is empty, and the rows name only columns this server imports
+    for t in select * from app.tenant_export_tables() as e order by e.step loop
+        execute format('select exists (select from app.%I as t where t.tenant_id = app.current_tenant_id())', t.table_name)
+        into has_rows;
+        if has_rows then
+            raise sqlstate 'PT409' using
+                message = format('tenant: not empty (%s has rows); a tenant is imported into a new, empty tenant', t.table_name),
+                hint = 'Create a tenant (POST /rpc/create_tenant) and import into it.';
+        end if;
+        rows := coalesce(doc -> 'tables' -> t.table_name, '[]');
+        if jsonb_typeof(rows) <> 'array' then
+            raise exception using
+                errcode = 'invalid_parameter_value', column = 'tables',
+                message = format('tables.%s: expected an array of rows', t.table_name);
+        end if;
+        select string_agg(distinct k, ', ') into problem
+        from jsonb_array_elements(rows) as r, jsonb_object_keys(r) as k
+        where not (k = any (t.columns));
+        if problem is not null then
+            raise exception using
+                errcode = 'invalid_parameter_value', column = 'tables',
+                message = format('tables.%s: column %s unknown or not imported (nothing is dropped silently)', t.table_name, problem),
+                hint = 'Generated columns, tenant_id and the created/updated stamps are not part of the document.';
+        end if;
+        -- every id gets a new one
+        select id_map || coalesce(jsonb_object_agg(v.old_id, app.uuid_v7()), '{}') into id_map
+        from (
+            select distinct r ->> c as old_id
+            from jsonb_array_elements(rows) as r, unnest(t.id_columns) as c
+            where r ->> c is not null
+        ) as v;
+    end loop;
+
+    -- triggers that must not act on imported history (say, notifications) can tell an import
+    perform set_config('motovault.importing', 'on', true);
+
+    -- insert table by table (foreign-key dependencies first), every uuid of the document remapped
+    for t in select * from app.tenant_export_tables() as e order by e.step loop
+        rows := coalesce(doc -> 'tables' -> t.table_name, '[]');
+        continue when jsonb_array_length(rows) = 0;
+        select jsonb_agg(
+            (select jsonb_object_agg(
+                        e.key,
+                        case
+                            when e.key = any (t.uuid_columns) and id_map ? (e.value #>> '{}')
+                            then id_map -> (e.value #>> '{}')
+                            when jsonb_typeof(e.value) = 'object'  -- a payload naming a row (image_id, ...)
+                            then (select coalesce(jsonb_object_agg(
+                                             p.key,
+                                             case when jsonb_typeof(p.value) = 'string' and id_map ? (p.value #>> '{}')
+                                                  then id_map -> (p.value #>> '{}') else p.value end), '{}')
+                                  from jsonb_each(e.value) as p)
+                            else e.value
+                        end)
+             from jsonb_each(r.value) as e
+             where e.key = any (t.import_columns))
+            order by r.ordinality)
+        into rows
+        from jsonb_array_elements(rows) with ordinality as r;
+        execute format(
+            'insert into app.%I (tenant_id, %s) select app.current_tenant_id(), %s '
+            'from jsonb_populate_recordset(null::app.%I, $1) with ordinality as r order by %s',
+            t.table_name,
+            (select string_agg(format('%I', c), ', ') from unnest(t.import_columns) as c),
+            (select string_agg(format('r.%I', c), ', ') from unnest(t.import_columns) as c),
+            t.table_name,
+            coalesce(t.insert_order || ', ', '') || 'r.ordinality')
+        using rows;
+        get diagnostics inserted = row_count;
+        counts := counts || jsonb_build_object(t.table_name, inserted);
+    end loop;
+
+    -- members, through the owner's own door (the caller stays the owner they are)
+    for member in select * from jsonb_array_elements(coalesce(doc -> 'members', '[]')) loop
+        continue when (member ->> 'user_id')::uuid = app.current_user_id();
+        begin
+            perform api.add_member((member ->> 'user_id')::uuid, member ->> 'role');
+            members_added := members_added + 1;
+        exception when others then
+            members_skipped := members_skipped || jsonb_build_object('user_id', member ->> 'user_id', 'reason', sqlerrm);
+        end;
+    end loop;
+
+    perform set_config('motovault.importing', '', true);
+    return jsonb_build_object(
+        'rows', counts,
+        'members_added', members_added,
+        'members_skipped', members_skipped,
+        'ids', id_map);
+end
+$_$;
+
+ALTER FUNCTION api.import_tenant(doc jsonb) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION api.import_tenant(doc jsonb) IS 'Imports a document of api.export_tenant (format motovault.tenant, version 1) into the active tenant, which must be empty (else 409): every row gets a new id and every reference follows it; each row passes the tables'' rules like any write, and the whole import is one transaction. Members are added through add_member. Owners only. Returns rows per table, members added or skipped, and ids (old id -> new id).';
+
 CREATE FUNCTION api.invite_member(email text, role text DEFAULT 'member'::text, valid_days integer DEFAULT 7) RETURNS jsonb
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
@@ -1006,6 +1610,99 @@ $$;
 ALTER FUNCTION api.my_sessions() OWNER TO motovault_owner;
 
 COMMENT ON FUNCTION api.my_sessions() IS 'Your signed-in sessions (devices), newest first; current marks this one. Revoke one with revoke_session.';
+
+CREATE TABLE app.import_rows (
+    tenant_id uuid DEFAULT app.current_tenant_id() NOT NULL,
+    id uuid DEFAULT app.uuid_v7() NOT NULL,
+    batch_id uuid NOT NULL,
+    line integer NOT NULL,
+    vehicle_key text,
+    kind text,
+    fields jsonb DEFAULT '{}'::jsonb NOT NULL,
+    problems jsonb,
+    status text DEFAULT 'staged'::text NOT NULL,
+    error_field text,
+    error_rule text,
+    error_value text,
+    error_message text,
+    duplicate_of uuid,
+    fingerprint text,
+    record_table text,
+    record_id uuid,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    created_by uuid,
+    updated_by uuid,
+    CONSTRAINT import_rows_created_has_record CHECK (((status = ANY (ARRAY['created'::text, 'undone'::text])) = ((record_id IS NOT NULL) AND (record_table IS NOT NULL)))),
+    CONSTRAINT import_rows_error_has_rule CHECK (((status <> ALL (ARRAY['error'::text, 'skipped'::text])) OR (error_rule IS NOT NULL))),
+    CONSTRAINT import_rows_fields_object CHECK ((jsonb_typeof(fields) = 'object'::text)),
+    CONSTRAINT import_rows_kind_known CHECK ((kind = ANY (ARRAY['fuel'::text, 'service'::text, 'repair'::text, 'upgrade'::text, 'odometer'::text, 'tax'::text, 'expense'::text]))),
+    CONSTRAINT import_rows_kind_or_problems CHECK (((kind IS NOT NULL) OR (problems IS NOT NULL))),
+    CONSTRAINT import_rows_line_not_negative CHECK ((line >= 0)),
+    CONSTRAINT import_rows_problems_array CHECK (((problems IS NULL) OR (jsonb_typeof(problems) = 'array'::text))),
+    CONSTRAINT import_rows_record_table_known CHECK ((record_table = ANY (ARRAY['fuel_logs'::text, 'maintenance'::text, 'odometer_entries'::text]))),
+    CONSTRAINT import_rows_status_known CHECK ((status = ANY (ARRAY['staged'::text, 'create'::text, 'duplicate'::text, 'error'::text, 'unsupported'::text, 'created'::text, 'skipped'::text, 'undone'::text])))
+);
+
+ALTER TABLE ONLY app.import_rows FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE app.import_rows OWNER TO motovault_owner;
+
+COMMENT ON TABLE app.import_rows IS 'One record (or one problem) of an import file with its line number, in motovault column names (fields), and what preview or commit made of it: create, duplicate, error (field, rule, value), unsupported; then created, skipped or undone.';
+
+COMMENT ON COLUMN app.import_rows.problems IS 'What the parser could not read on the line: [{field, rule, value}]; such a row is an error (line 0: the whole file).';
+
+COMMENT ON COLUMN app.import_rows.fingerprint IS 'md5 of the target vehicle, kind and fields: a row whose fingerprint a created row of another batch has is a duplicate (re-import creates nothing twice).';
+
+CREATE VIEW api.import_rows WITH (security_invoker='true') AS
+ SELECT r.tenant_id,
+    r.id,
+    r.batch_id,
+    r.line,
+    r.vehicle_key,
+    r.kind,
+    r.fields,
+    r.problems,
+    r.status,
+    r.error_field,
+    r.error_rule,
+    r.error_value,
+    r.error_message,
+    r.duplicate_of,
+    r.record_table,
+    r.record_id,
+    r.created_at,
+    r.updated_at,
+    r.created_by,
+    r.updated_by
+   FROM app.import_rows r;
+
+ALTER TABLE api.import_rows OWNER TO motovault_owner;
+
+COMMENT ON VIEW api.import_rows IS 'The staged rows of each import batch, by line: status staged (not previewed yet), create, duplicate (duplicate_of: the record), error (error_field, error_rule, error_value), unsupported (not imported by this version); after commit created (record_table, record_id), skipped or duplicate; undone after undo.';
+
+COMMENT ON COLUMN api.import_rows.fields IS 'The record in motovault column names, as parsed from the line.';
+
+COMMENT ON COLUMN api.import_rows.problems IS 'What the parser could not read on the line: [{field, rule, value}] (line 0: the whole file).';
+
+COMMENT ON COLUMN api.import_rows.error_rule IS 'The rule that refuses the row: a constraint name, or the parser''s rule.';
+
+CREATE FUNCTION api.preview_import(batch_id uuid) RETURNS SETOF api.import_rows
+    LANGUAGE plpgsql
+    AS $$
+begin
+    perform app.import_apply(preview_import.batch_id, false);
+    return query
+    select *
+    from api.import_rows as r
+    where r.batch_id = preview_import.batch_id
+    order by r.line, r.id;
+end
+$$;
+
+ALTER FUNCTION api.preview_import(batch_id uuid) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION api.preview_import(batch_id uuid) IS 'Dry run of a parsed import batch: every row goes through the rules a row typed by hand meets, then everything is rolled back. Returns the rows by line with their status: create, duplicate (duplicate_of), error (error_field, error_rule, error_value), unsupported. Nothing is written but these statuses.';
 
 CREATE FUNCTION api.projected_due_on(api.reminders) RETURNS date
     LANGUAGE sql STABLE
@@ -1135,6 +1832,110 @@ ALTER FUNCTION api.remove_member(user_id uuid) OWNER TO motovault_owner;
 
 COMMENT ON FUNCTION api.remove_member(user_id uuid) IS 'Removes a member from the active tenant (anyone may leave; owners and admins remove others). The last owner cannot be removed.';
 
+CREATE TABLE app.notify_deliveries (
+    tenant_id uuid NOT NULL,
+    id uuid DEFAULT app.uuid_v7() NOT NULL,
+    subscription_id uuid NOT NULL,
+    event_id uuid NOT NULL,
+    status text DEFAULT 'pending'::text NOT NULL,
+    attempts integer DEFAULT 0 NOT NULL,
+    next_attempt_at timestamp with time zone DEFAULT now() NOT NULL,
+    lease_until timestamp with time zone,
+    leased_by text,
+    response_code integer,
+    latency_ms integer,
+    last_error text,
+    delivered_at timestamp with time zone,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT notify_deliveries_attempts_not_negative CHECK ((attempts >= 0)),
+    CONSTRAINT notify_deliveries_delivered_at_iff_delivered CHECK (((status = 'delivered'::text) = (delivered_at IS NOT NULL))),
+    CONSTRAINT notify_deliveries_running_has_lease CHECK (((status <> 'running'::text) OR ((lease_until IS NOT NULL) AND (leased_by IS NOT NULL)))),
+    CONSTRAINT notify_deliveries_status_known CHECK ((status = ANY (ARRAY['pending'::text, 'running'::text, 'delivered'::text, 'dead'::text])))
+);
+
+ALTER TABLE ONLY app.notify_deliveries FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE app.notify_deliveries OWNER TO motovault_owner;
+
+COMMENT ON TABLE app.notify_deliveries IS 'One event for one subscription: pending -> running (leased) -> delivered, or pending again after a backoff, or dead after the last attempt. Its id is the message id (webhook-id), the same on every retry. Written only by the notify functions; not audited.';
+
+CREATE TABLE app.outbox_events (
+    tenant_id uuid NOT NULL,
+    id uuid DEFAULT app.uuid_v7() NOT NULL,
+    type text NOT NULL,
+    version smallint DEFAULT 1 NOT NULL,
+    vehicle_id uuid,
+    subject jsonb NOT NULL,
+    occurred_at timestamp with time zone DEFAULT now() NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    dispatched_at timestamp with time zone,
+    CONSTRAINT outbox_events_subject_object CHECK ((jsonb_typeof(subject) = 'object'::text)),
+    CONSTRAINT outbox_events_type_format CHECK (((type ~ '^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$'::text) AND (char_length(type) <= 100))),
+    CONSTRAINT outbox_events_version_positive CHECK ((version >= 1))
+);
+
+ALTER TABLE ONLY app.outbox_events FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE app.outbox_events OWNER TO motovault_owner;
+
+COMMENT ON TABLE app.outbox_events IS 'The transactional outbox: one row per event, written in the transaction of the change that causes it (app.emit_outbox_event, the _800_outbox triggers). dispatched_at is set when app.notify_dispatch has fanned it out into deliveries. Append-only: not audited (the audit log already has the change).';
+
+COMMENT ON COLUMN app.outbox_events.vehicle_id IS 'The vehicle the event is about, if any: subscriptions may filter on it.';
+
+COMMENT ON COLUMN app.outbox_events.subject IS 'The event''s data (the "data" of the delivered message), versioned by version; api.notify_event_types documents each type.';
+
+CREATE VIEW api.notify_deliveries WITH (security_invoker='true') AS
+ SELECT d.id,
+    d.subscription_id,
+    d.event_id,
+    e.type AS event_type,
+    d.status,
+    d.attempts,
+    d.response_code,
+    d.latency_ms,
+    d.last_error,
+    d.next_attempt_at,
+    d.delivered_at,
+    d.created_at,
+    d.updated_at
+   FROM (app.notify_deliveries d
+     JOIN app.outbox_events e ON (((e.tenant_id = d.tenant_id) AND (e.id = d.event_id))));
+
+ALTER TABLE api.notify_deliveries OWNER TO motovault_owner;
+
+COMMENT ON VIEW api.notify_deliveries IS 'Deliveries of the active tenant''s events to its subscriptions (owners and admins): status (pending, running, delivered, dead), attempts, the last response code, latency and error. rpc/replay_delivery sends one again. id is the message''s webhook-id.';
+
+COMMENT ON COLUMN api.notify_deliveries.status IS 'pending (due at next_attempt_at), running (a worker holds it), delivered, or dead (after the last attempt; the subscription is flagged).';
+
+COMMENT ON COLUMN api.notify_deliveries.latency_ms IS 'Duration of the last attempt in milliseconds.';
+
+CREATE FUNCTION api.replay_delivery(id uuid) RETURNS SETOF api.notify_deliveries
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+    tenant constant uuid := app.current_tenant_id();
+begin
+    perform app.require_notify_manager();
+    update app.notify_deliveries as d
+    set status = 'pending', attempts = 0, next_attempt_at = now(), delivered_at = null,
+        lease_until = null, leased_by = null, updated_at = now()
+    where d.tenant_id = tenant and d.id = replay_delivery.id and d.status <> 'running';
+    if not found then
+        raise sqlstate 'PT404' using
+            message = format('id: no delivery %s of this tenant that is not running now', replay_delivery.id);
+    end if;
+    perform pg_notify('notify_outbox', '');
+    return query select * from api.notify_deliveries as v where v.id = replay_delivery.id;
+end
+$$;
+
+ALTER FUNCTION api.replay_delivery(id uuid) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION api.replay_delivery(id uuid) IS 'Owners and admins: sends a delivery again (delivered or dead ones too), with the same webhook-id, at the next wake-up of the worker; its attempts start again from 0.';
+
 CREATE FUNCTION api.request_password_reset(email text) RETURNS jsonb
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
@@ -1202,6 +2003,54 @@ $$;
 ALTER FUNCTION api.reset_password(token text, new_password text) OWNER TO motovault_owner;
 
 COMMENT ON FUNCTION api.reset_password(token text, new_password text) IS 'Sets a new password with the token from request_password_reset (single use): every session of the account is signed out, a sign-in lock is lifted.';
+
+CREATE TABLE app.calendar_feeds (
+    tenant_id uuid DEFAULT app.current_tenant_id() NOT NULL,
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    user_id uuid NOT NULL,
+    name text NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    created_by uuid,
+    updated_by uuid,
+    deleted_at timestamp with time zone,
+    CONSTRAINT calendar_feeds_name_not_blank CHECK (((char_length(btrim(name)) >= 1) AND (char_length(btrim(name)) <= 100)))
+);
+
+ALTER TABLE ONLY app.calendar_feeds FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE app.calendar_feeds OWNER TO motovault_owner;
+
+COMMENT ON TABLE app.calendar_feeds IS 'Calendar feeds: one secret URL per feed, of one user in one tenant. deleted_at revokes it. The token''s hash is in auth_private.calendar_feed_tokens.';
+
+CREATE VIEW api.calendar_feeds WITH (security_invoker='true') AS
+ SELECT calendar_feeds.tenant_id,
+    calendar_feeds.id,
+    calendar_feeds.user_id,
+    calendar_feeds.name,
+    calendar_feeds.created_at,
+    calendar_feeds.updated_at,
+    calendar_feeds.created_by,
+    calendar_feeds.updated_by
+   FROM app.calendar_feeds
+  WHERE (calendar_feeds.deleted_at IS NULL);
+
+ALTER TABLE api.calendar_feeds OWNER TO motovault_owner;
+
+COMMENT ON VIEW api.calendar_feeds IS 'The requesting user''s calendar feeds in the active tenant (the token is never shown again). DELETE revokes a feed (its URL answers 404); calendar_feeds_trash lists revoked ones.';
+
+CREATE FUNCTION api.restore_calendar_feed(id uuid) RETURNS SETOF api.calendar_feeds
+    LANGUAGE plpgsql
+    AS $$
+begin
+    perform app.restore_row('app.calendar_feeds', restore_calendar_feed.id);
+    return query select * from api.calendar_feeds as v where v.id = restore_calendar_feed.id;
+end
+$$;
+
+ALTER FUNCTION api.restore_calendar_feed(id uuid) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION api.restore_calendar_feed(id uuid) IS 'Brings a deleted calendar feed back from calendar_feeds_trash (its URL works again).';
 
 CREATE FUNCTION app.energy_kind(volume_unit text) RETURNS text
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
@@ -1495,6 +2344,19 @@ ALTER FUNCTION api.restore_hour_reading(id uuid) OWNER TO motovault_owner;
 
 COMMENT ON FUNCTION api.restore_hour_reading(id uuid) IS 'Brings a deleted hour reading back from hour_readings_trash (the meter is checked again).';
 
+CREATE FUNCTION api.restore_import_batch(id uuid) RETURNS SETOF api.import_batches
+    LANGUAGE plpgsql
+    AS $$
+begin
+    perform app.restore_row('app.import_batches', restore_import_batch.id);
+    return query select * from api.import_batches as v where v.id = restore_import_batch.id;
+end
+$$;
+
+ALTER FUNCTION api.restore_import_batch(id uuid) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION api.restore_import_batch(id uuid) IS 'Brings a deleted import batch back from import_batches_trash.';
+
 CREATE FUNCTION app.current_member_role() RETURNS text
     LANGUAGE plpgsql STABLE
     AS $$
@@ -1597,6 +2459,124 @@ ALTER FUNCTION api.restore_maintenance(id uuid) OWNER TO motovault_owner;
 
 COMMENT ON FUNCTION api.restore_maintenance(id uuid) IS 'Brings a deleted maintenance back from maintenance_trash.';
 
+CREATE FUNCTION app.notify_event_types() RETURNS TABLE(type text, version smallint, description text, example jsonb)
+    LANGUAGE sql IMMUTABLE
+    AS $$
+    select t.type, 1::smallint, t.description, t.example
+    from (
+        values
+            ('reminder.due_soon',
+             'A reminder became urgent or very urgent (by the tenant''s thresholds) at the tenant''s notify time in its local time zone. Once per reminder and due state; changing, snoozing or completing the reminder re-arms it.',
+             '{"reminder_id": "0190...", "vehicle_id": "0190...", "title": "Oil change", "category": "maintenance", "due_on": "2026-12-20", "due_odometer": null, "odometer_unit": "km", "urgency": "urgent", "days_left": 14, "distance_left": null, "time_zone": "Europe/Berlin"}'::jsonb),
+            ('reminder.overdue',
+             'A reminder is past due (date passed or odometer reached), once per reminder and due state, re-armed as reminder.due_soon is.',
+             '{"reminder_id": "0190...", "vehicle_id": "0190...", "title": "Oil change", "category": "maintenance", "due_on": "2026-12-01", "due_odometer": null, "odometer_unit": "km", "urgency": "past_due", "days_left": -5, "distance_left": null, "time_zone": "Europe/Berlin"}'::jsonb),
+            ('import.finished',
+             'An import batch finished (emitted by the import commit through app.emit_outbox_event).',
+             '{"batch_id": "0190...", "status": "committed", "records": 120, "rejected": 0}'::jsonb),
+            ('member.invited',
+             'Someone was invited into the tenant (api.invite_member).',
+             '{"invitation_id": "0190...", "role": "member", "expires_at": "2026-12-13T08:00:00Z"}'::jsonb)
+    ) as t(type, description, example)
+    union all
+    select r.record || '.' || c.change, 1::smallint,
+           format('A %s was %s (through the API or any other client). Read the record itself through the API: the event carries its id.',
+                  replace(r.record, '_', ' '), c.change),
+           jsonb_build_object('id', '0190...', 'vehicle_id', case when r.record in ('vehicle', 'garage') then null else '0190...' end)
+    from unnest(array['vehicle', 'garage', 'fuel_log', 'maintenance', 'reminder', 'odometer_entry', 'vehicle_image']) as r(record)
+    cross join unnest(array['created', 'updated', 'deleted', 'restored']) as c(change)
+$$;
+
+ALTER FUNCTION app.notify_event_types() OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.notify_event_types() IS 'The event types of the outbox with their payload version, description and an example of their data.';
+
+CREATE FUNCTION app.notify_event_types_known(types text[]) RETURNS boolean
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    RETURN (((cardinality(types) >= 1) AND (cardinality(types) <= 100)) AND (NOT (EXISTS (SELECT FROM unnest(notify_event_types_known.types) t(type) WHERE ((t.type IS NULL) OR (NOT (EXISTS (SELECT FROM app.notify_event_types() k(type, version, description, example) WHERE ((k.type = t.type) OR ((t.type ~~ '%.*'::text) AND starts_with(k.type, "left"(t.type, '-1'::integer))) OR (t.type = '*'::text))))))))));
+
+ALTER FUNCTION app.notify_event_types_known(types text[]) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.notify_event_types_known(types text[]) IS 'True when every element is a known event type (api.notify_event_types), a prefix of one ending in .* (reminder.*) or *; 1 to 100 of them.';
+
+CREATE TABLE app.notify_subscriptions (
+    tenant_id uuid DEFAULT app.current_tenant_id() NOT NULL,
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    name text NOT NULL,
+    channel text NOT NULL,
+    target_hint text NOT NULL,
+    event_types text[] DEFAULT '{reminder.*}'::text[] NOT NULL,
+    vehicle_ids uuid[],
+    active boolean DEFAULT true NOT NULL,
+    flagged_at timestamp with time zone,
+    flag_reason text,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    created_by uuid,
+    updated_by uuid,
+    deleted_at timestamp with time zone,
+    CONSTRAINT notify_subscriptions_channel_known CHECK ((channel = ANY (ARRAY['webhook'::text, 'email'::text, 'push'::text]))),
+    CONSTRAINT notify_subscriptions_event_types_known CHECK (app.notify_event_types_known(event_types)),
+    CONSTRAINT notify_subscriptions_flag_reason_with_flag CHECK (((flagged_at IS NULL) = (flag_reason IS NULL))),
+    CONSTRAINT notify_subscriptions_name_not_blank CHECK (((char_length(btrim(name)) >= 1) AND (char_length(btrim(name)) <= 100))),
+    CONSTRAINT notify_subscriptions_vehicle_ids_length CHECK (((cardinality(vehicle_ids) >= 1) AND (cardinality(vehicle_ids) <= 1000)))
+);
+
+ALTER TABLE ONLY app.notify_subscriptions FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE app.notify_subscriptions OWNER TO motovault_owner;
+
+COMMENT ON TABLE app.notify_subscriptions IS 'Where a tenant''s events go: a channel (webhook, email, push), the event types (or prefixes) and optionally vehicles it wants, active or paused. Flagged when a delivery was dead-lettered. The target and secrets are in auth_private.';
+
+COMMENT ON COLUMN app.notify_subscriptions.target_hint IS 'What the target is, without credentials: the webhook URL without query, the email address, the push service scheme.';
+
+CREATE VIEW api.notify_subscriptions WITH (security_invoker='true') AS
+ SELECT notify_subscriptions.tenant_id,
+    notify_subscriptions.id,
+    notify_subscriptions.name,
+    notify_subscriptions.channel,
+    notify_subscriptions.target_hint,
+    notify_subscriptions.event_types,
+    notify_subscriptions.vehicle_ids,
+    notify_subscriptions.active,
+    notify_subscriptions.flagged_at,
+    notify_subscriptions.flag_reason,
+    notify_subscriptions.created_at,
+    notify_subscriptions.updated_at,
+    notify_subscriptions.created_by,
+    notify_subscriptions.updated_by
+   FROM app.notify_subscriptions
+  WHERE (notify_subscriptions.deleted_at IS NULL);
+
+ALTER TABLE api.notify_subscriptions OWNER TO motovault_owner;
+
+COMMENT ON VIEW api.notify_subscriptions IS 'Notification subscriptions of the active tenant (owners and admins). Create with rpc/create_subscription; PATCH name, event_types, vehicle_ids or active (pause/resume; resuming clears a flag); DELETE moves one to notify_subscriptions_trash. The target and secrets are write-only.';
+
+COMMENT ON COLUMN api.notify_subscriptions.channel IS 'webhook, email or push (Apprise).';
+
+COMMENT ON COLUMN api.notify_subscriptions.target_hint IS 'The target without credentials (write-only: create a new subscription to change it).';
+
+COMMENT ON COLUMN api.notify_subscriptions.event_types IS 'Event types or prefixes (reminder.*, *) of notify_event_types.';
+
+COMMENT ON COLUMN api.notify_subscriptions.vehicle_ids IS 'Only events about these vehicles (NULL: all, including events about no vehicle).';
+
+COMMENT ON COLUMN api.notify_subscriptions.active IS 'false pauses it: events while paused are not delivered to it.';
+
+COMMENT ON COLUMN api.notify_subscriptions.flagged_at IS 'When a delivery was dead-lettered (notify_deliveries status dead); cleared by resuming the subscription.';
+
+CREATE FUNCTION api.restore_notify_subscription(id uuid) RETURNS SETOF api.notify_subscriptions
+    LANGUAGE plpgsql
+    AS $$
+begin
+    perform app.restore_row('app.notify_subscriptions', restore_notify_subscription.id);
+    return query select * from api.notify_subscriptions as v where v.id = restore_notify_subscription.id;
+end
+$$;
+
+ALTER FUNCTION api.restore_notify_subscription(id uuid) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION api.restore_notify_subscription(id uuid) IS 'Brings a deleted notify subscription back from notify_subscriptions_trash.';
+
 CREATE TABLE app.odometer_entries (
     tenant_id uuid DEFAULT app.current_tenant_id() NOT NULL,
     id uuid DEFAULT app.uuid_v7() NOT NULL,
@@ -1692,6 +2672,9 @@ CREATE TABLE app.tenant_settings (
     created_by uuid,
     updated_by uuid,
     deleted_at timestamp with time zone,
+    time_zone text,
+    reminder_notify_time time without time zone DEFAULT '09:00:00'::time without time zone NOT NULL,
+    CONSTRAINT tenant_settings_time_zone_known CHECK (((time_zone IS NULL) OR app.is_time_zone(time_zone))),
     CONSTRAINT tenant_settings_urgent_days_range CHECK (((reminder_urgent_days >= 0) AND (reminder_urgent_days <= 3650))),
     CONSTRAINT tenant_settings_urgent_km_range CHECK (((reminder_urgent_km >= 0) AND (reminder_urgent_km <= 1000000))),
     CONSTRAINT tenant_settings_very_urgent_days_within_urgent CHECK (((reminder_very_urgent_days >= 0) AND (reminder_very_urgent_days <= reminder_urgent_days))),
@@ -1704,6 +2687,10 @@ ALTER TABLE app.tenant_settings OWNER TO motovault_owner;
 
 COMMENT ON TABLE app.tenant_settings IS 'Per-tenant settings, one live row per tenant: reminder urgency thresholds in days and km (defaults 30/7 days, 1500/500 km when there is no row).';
 
+COMMENT ON COLUMN app.tenant_settings.time_zone IS 'IANA time zone of the tenant (a vehicle''s garage time zone wins); NULL: UTC.';
+
+COMMENT ON COLUMN app.tenant_settings.reminder_notify_time IS 'Local time of day at which a reminder that became due notifies (reminder.due_soon, reminder.overdue).';
+
 CREATE VIEW api.tenant_settings WITH (security_invoker='true') AS
  SELECT tenant_settings.tenant_id,
     tenant_settings.id,
@@ -1714,13 +2701,15 @@ CREATE VIEW api.tenant_settings WITH (security_invoker='true') AS
     tenant_settings.created_at,
     tenant_settings.updated_at,
     tenant_settings.created_by,
-    tenant_settings.updated_by
+    tenant_settings.updated_by,
+    tenant_settings.time_zone,
+    tenant_settings.reminder_notify_time
    FROM app.tenant_settings
   WHERE (tenant_settings.deleted_at IS NULL);
 
 ALTER TABLE api.tenant_settings OWNER TO motovault_owner;
 
-COMMENT ON VIEW api.tenant_settings IS 'Settings of the active tenant (at most one row; defaults apply without one): reminder urgency thresholds. urgent / very_urgent when at most this many days or km are left.';
+COMMENT ON VIEW api.tenant_settings IS 'Settings of the active tenant (at most one row; defaults apply without one): reminder urgency thresholds, time zone and the local time reminders notify at. urgent / very_urgent when at most this many days or km are left.';
 
 COMMENT ON COLUMN api.tenant_settings.reminder_urgent_days IS 'Days left at or below which a reminder is urgent (default 30).';
 
@@ -1729,6 +2718,10 @@ COMMENT ON COLUMN api.tenant_settings.reminder_very_urgent_days IS 'Days left at
 COMMENT ON COLUMN api.tenant_settings.reminder_urgent_km IS 'Kilometres left at or below which a reminder is urgent (default 1500; vehicles in miles are converted).';
 
 COMMENT ON COLUMN api.tenant_settings.reminder_very_urgent_km IS 'Kilometres left at or below which a reminder is very urgent (default 500, at most reminder_urgent_km).';
+
+COMMENT ON COLUMN api.tenant_settings.time_zone IS 'IANA time zone of the tenant, e.g. Europe/Berlin (NULL: UTC). A vehicle''s garage time zone wins for its reminders.';
+
+COMMENT ON COLUMN api.tenant_settings.reminder_notify_time IS 'Local time of day (default 09:00) at which a reminder that became due sends reminder.due_soon / reminder.overdue.';
 
 CREATE FUNCTION api.restore_tenant_settings(id uuid) RETURNS SETOF api.tenant_settings
     LANGUAGE plpgsql
@@ -2546,6 +3539,39 @@ ALTER FUNCTION api.revoke_session(id uuid) OWNER TO motovault_owner;
 
 COMMENT ON FUNCTION api.revoke_session(id uuid) IS 'Revokes one of your sessions: its tokens stop working on their next request (404 when it is not yours or not live).';
 
+CREATE FUNCTION api.rotate_subscription_secret(id uuid, grace_hours integer DEFAULT 24) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+    tenant constant uuid := app.current_tenant_id();
+    secret constant text := app.new_webhook_secret();
+begin
+    perform app.require_notify_manager();
+    if grace_hours is null or grace_hours not between 0 and 720 then
+        raise exception using errcode = 'check_violation', constraint = 'notify_signing_secrets_grace_hours_range',
+            column = 'grace_hours', message = format('grace_hours: 0 to 720, got %s', coalesce(grace_hours::text, 'null'));
+    end if;
+    if not exists (
+        select from app.notify_subscriptions as s
+        where s.tenant_id = tenant and s.id = rotate_subscription_secret.id and s.channel = 'webhook' and s.deleted_at is null
+    ) then
+        raise sqlstate 'PT404' using message = format('id: no webhook subscription %s in this tenant', rotate_subscription_secret.id);
+    end if;
+    update auth_private.notify_signing_secrets as k
+    set expires_at = least(coalesce(k.expires_at, 'infinity'), now() + make_interval(hours => grace_hours))
+    where k.tenant_id = tenant and k.subscription_id = rotate_subscription_secret.id;
+    insert into auth_private.notify_signing_secrets (tenant_id, subscription_id, secret)
+    values (tenant, rotate_subscription_secret.id, secret);
+    return jsonb_build_object('id', rotate_subscription_secret.id, 'secret', secret,
+                              'previous_expires_at', now() + make_interval(hours => grace_hours));
+end
+$$;
+
+ALTER FUNCTION api.rotate_subscription_secret(id uuid, grace_hours integer) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION api.rotate_subscription_secret(id uuid, grace_hours integer) IS 'Owners and admins: a new signing secret for a webhook subscription, shown this once. Messages carry a signature by every unexpired secret, so the old one still verifies for grace_hours (default 24, 0 to 720).';
+
 CREATE FUNCTION api.set_primary_image(id uuid) RETURNS SETOF api.vehicle_images
     LANGUAGE plpgsql
     AS $$
@@ -2690,6 +3716,66 @@ ALTER FUNCTION api.sign_up(email text, password text, display_name text) OWNER T
 
 COMMENT ON FUNCTION api.sign_up(email text, password text, display_name text) IS 'Creates an account: email (unique, case-insensitive) and password (10 to 200 characters). The answer is the same whether the email was new or not (an existing account''s owner is told by mail); then POST /rpc/sign_in.';
 
+CREATE FUNCTION api.start_import(filename text, content text, format text DEFAULT 'auto'::text, date_order text DEFAULT 'auto'::text, currency text DEFAULT NULL::text, mapping jsonb DEFAULT NULL::jsonb, vehicle_id uuid DEFAULT NULL::uuid) RETURNS SETOF api.import_batches
+    LANGUAGE plpgsql
+    AS $_$
+declare
+    bytes bytea;
+    digest text;
+    batch uuid;
+begin
+    begin
+        bytes := decode(start_import.content, 'base64');
+    exception when invalid_parameter_value or data_exception then
+        raise exception using
+            errcode = 'invalid_parameter_value',
+            column = 'content',
+            message = 'content: not base64',
+            hint = 'Send the file''s bytes base64-encoded (base64 -w0 FILE), or POST them to rpc/upload_import as application/octet-stream.';
+    end;
+    if bytes is null or octet_length(bytes) = 0 then
+        raise exception using
+            errcode = 'check_violation',
+            constraint = 'import_files_content_size',
+            column = 'content',
+            message = 'content: the file is empty',
+            hint = 'Upload the file exported by the other app.';
+    end if;
+    if lower(coalesce(start_import.date_order, 'auto')) not in ('auto', 'dmy', 'mdy', 'ymd') then
+        raise exception using
+            errcode = 'check_violation',
+            constraint = 'import_batches_date_order_known',
+            column = 'date_order',
+            message = format('date_order: %s is not one of auto, mdy, dmy, ymd', start_import.date_order),
+            hint = 'auto reads the order from the file; mdy is 5/30/2020, dmy is 30/5/2020.';
+    end if;
+    if start_import.currency is not null and upper(btrim(start_import.currency)) !~ '^[A-Z]{3}$' then
+        raise exception using
+            errcode = 'check_violation',
+            constraint = 'import_batches_currency_iso4217',
+            column = 'currency',
+            message = format('currency: %s is not an ISO 4217 code', start_import.currency),
+            hint = 'Three letters, e.g. EUR, USD, GBP.';
+    end if;
+    digest := encode(sha256(bytes), 'hex');
+    insert into app.import_files (sha256, content)
+    values (digest, bytes)
+    on conflict (tenant_id, sha256) do nothing;
+    insert into app.import_batches (filename, file_sha256, format, date_order, currency, mapping, vehicle_id)
+    values (
+        coalesce(nullif(btrim(start_import.filename), ''), 'upload'), digest,
+        lower(coalesce(start_import.format, 'auto')), lower(coalesce(start_import.date_order, 'auto')),
+        upper(btrim(start_import.currency)), start_import.mapping, start_import.vehicle_id)
+    returning id into batch;
+    perform pg_notify('import_parse', '');
+    return query select * from api.import_batches as b where b.id = batch;
+end
+$_$;
+
+ALTER FUNCTION api.start_import(filename text, content text, format text, date_order text, currency text, mapping jsonb, vehicle_id uuid) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION api.start_import(filename text, content text, format text, date_order text, currency text, mapping jsonb, vehicle_id uuid) IS 'Uploads a file to a new import batch (status queued; the worker parses it). content: the file''s bytes, base64. format: auto or a format name; date_order: auto, dmy, mdy or ymd; currency: ISO 4217 of the amounts when the file does not say; mapping: the columns of a generic CSV; vehicle_id: put every record in this vehicle.';
+
 CREATE FUNCTION api.stations_near(lat double precision, lng double precision, radius_km double precision DEFAULT 10, "limit" integer DEFAULT 20) RETURNS TABLE(id uuid, name text, brand text, address text, latitude double precision, longitude double precision, google_place_id text, distance_km double precision)
     LANGUAGE plpgsql STABLE
     AS $$
@@ -2798,6 +3884,94 @@ $$;
 ALTER FUNCTION api.stations_search(q text, "limit" integer) OWNER TO motovault_owner;
 
 COMMENT ON FUNCTION api.stations_search(q text, "limit" integer) IS 'Stations whose name contains q (case-insensitive, at least 2 characters), shortest names first; trigram-indexed.';
+
+CREATE FUNCTION api.undo_import(batch_id uuid) RETURNS SETOF api.import_batches
+    LANGUAGE plpgsql
+    AS $_$
+declare
+    b app.import_batches;
+    r record;
+begin
+    select * into b
+    from app.import_batches as x
+    where x.tenant_id = app.current_tenant_id()
+      and x.id = undo_import.batch_id
+      and x.deleted_at is null
+    for update;
+    if not found then
+        raise sqlstate 'PT404' using
+            message = format('batch_id: no import batch %s in the active tenant', undo_import.batch_id),
+            hint = 'GET /import_batches lists the batches of the tenant named in the token.';
+    end if;
+    if b.status <> 'committed' then
+        raise sqlstate 'PT409' using
+            message = format('status: import batch %s is %s, not committed', b.id, b.status),
+            hint = 'Only a committed import can be undone.';
+    end if;
+    for r in
+        select x.record_table, x.record_id
+        from app.import_rows as x
+        where x.tenant_id = b.tenant_id
+          and x.batch_id = b.id
+          and x.status = 'created'
+        order by x.line desc, x.id desc
+    loop
+        execute format('delete from api.%I where id = $1', r.record_table) using r.record_id;
+    end loop;
+    delete from api.vehicles as v
+    where v.id in (
+        select iv.created_vehicle_id
+        from app.import_vehicles as iv
+        where iv.tenant_id = b.tenant_id
+          and iv.batch_id = b.id
+          and iv.created_vehicle_id is not null);
+    update app.import_rows as x
+    set status = 'undone',
+        fingerprint = null
+    where x.tenant_id = b.tenant_id
+      and x.batch_id = b.id
+      and x.status = 'created';
+    update app.import_batches as x
+    set status = 'undone',
+        undone_at = now()
+    where x.tenant_id = b.tenant_id
+      and x.id = b.id;
+    return query select * from api.import_batches as x where x.id = b.id;
+end
+$_$;
+
+ALTER FUNCTION api.undo_import(batch_id uuid) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION api.undo_import(batch_id uuid) IS 'Undoes a committed import in one call: every record it created, then every vehicle it created, goes to the trash (restore_* brings one back); the batch becomes undone, and importing the same records again creates them again.';
+
+CREATE FUNCTION api.upload_import(bytea) RETURNS SETOF api.import_batches
+    LANGUAGE plpgsql
+    AS $_$
+declare
+    headers jsonb := coalesce(nullif(current_setting('request.headers', true), ''), '{}')::jsonb;
+    vehicle text := nullif(headers ->> 'x-import-vehicle-id', '');
+begin
+    if vehicle is not null and vehicle !~ '^[0-9a-fA-F-]{36}$' then
+        raise exception using
+            errcode = 'invalid_text_representation',
+            column = 'vehicle_id',
+            message = format('vehicle_id: %s is not a uuid', vehicle),
+            hint = 'X-Import-Vehicle-Id names a vehicle by its id.';
+    end if;
+    return query select * from api.start_import(
+        filename => coalesce(headers ->> 'x-import-filename', 'upload'),
+        content => encode($1, 'base64'),
+        format => coalesce(headers ->> 'x-import-format', 'auto'),
+        date_order => coalesce(headers ->> 'x-import-date-order', 'auto'),
+        currency => headers ->> 'x-import-currency',
+        mapping => (headers ->> 'x-import-mapping')::jsonb,
+        vehicle_id => vehicle::uuid);
+end
+$_$;
+
+ALTER FUNCTION api.upload_import(bytea) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION api.upload_import(bytea) IS 'Uploads a file as the raw request body (Content-Type: application/octet-stream) to a new import batch; the options of rpc/start_import come as headers X-Import-Filename, X-Import-Format, X-Import-Date-Order, X-Import-Currency, X-Import-Mapping (JSON), X-Import-Vehicle-Id.';
 
 CREATE FUNCTION api.urgency(api.reminders) RETURNS text
     LANGUAGE sql STABLE
@@ -3044,6 +4218,46 @@ $$;
 ALTER FUNCTION app.api_key_is_live(key_id uuid, user_id uuid, tenant_id uuid) OWNER TO motovault_owner;
 
 COMMENT ON FUNCTION app.api_key_is_live(key_id uuid, user_id uuid, tenant_id uuid) IS 'True when the API key exists for that user and tenant, is not revoked and has not expired (app.check_request, for every request).';
+
+CREATE FUNCTION app.attach_audit_triggers(target regclass, tenant_column text DEFAULT NULL::text) RETURNS void
+    LANGUAGE plpgsql
+    AS $$
+declare
+    event text;
+begin
+    -- a trigger with transition tables has exactly one event and no column list: one per event
+    foreach event in array array['insert', 'update', 'delete'] loop
+        execute format(
+            'create trigger %I after %s on %s referencing %s for each statement execute function app.tg_audit_row(%s)',
+            '_900_audit_' || event, event, target,
+            case event
+                when 'insert' then 'new table as new_rows'
+                when 'update' then 'old table as old_rows new table as new_rows'
+                else 'old table as old_rows'
+            end,
+            coalesce(quote_literal(tenant_column), ''));
+    end loop;
+end
+$$;
+
+ALTER FUNCTION app.attach_audit_triggers(target regclass, tenant_column text) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.attach_audit_triggers(target regclass, tenant_column text) IS 'Attaches the audit triggers of a table: _900_audit_insert, _900_audit_update and _900_audit_delete, AFTER, FOR EACH STATEMENT with transition tables (one event each, as PostgreSQL requires), calling app.tg_audit_row(tenant_column) (no argument: a shared table).';
+
+CREATE FUNCTION app.audit_operation(op text, old_row jsonb, new_row jsonb) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$
+    select case
+        when op <> 'UPDATE' then op
+        when old_row ->> 'deleted_at' is null and new_row ->> 'deleted_at' is not null then 'SOFT_DELETE'
+        when old_row ->> 'deleted_at' is not null and new_row ->> 'deleted_at' is null then 'RESTORE'
+        else 'UPDATE'
+    end
+$$;
+
+ALTER FUNCTION app.audit_operation(op text, old_row jsonb, new_row jsonb) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.audit_operation(op text, old_row jsonb, new_row jsonb) IS 'The operation an audit row records: INSERT, DELETE, or for an UPDATE: SOFT_DELETE (deleted_at set), RESTORE (deleted_at cleared) or UPDATE.';
 
 CREATE FUNCTION app.check_member_role(role text) RETURNS void
     LANGUAGE plpgsql IMMUTABLE
@@ -3523,6 +4737,34 @@ ALTER FUNCTION app.economy_unit_kind(unit text) OWNER TO motovault_owner;
 
 COMMENT ON FUNCTION app.economy_unit_kind(unit text) IS 'The energy kind an economy unit measures (liquid, electric, mass), or NULL for an unknown unit.';
 
+CREATE FUNCTION app.emit_outbox_event(tenant uuid, type text, subject jsonb, vehicle uuid DEFAULT NULL::uuid) RETURNS uuid
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+    active constant uuid := app.current_tenant_id();
+    event_id uuid;
+begin
+    if tenant is null then
+        raise exception using errcode = 'not_null_violation', column = 'tenant_id',
+            message = 'tenant_id: an outbox event belongs to a tenant', hint = 'Pass the tenant of the change.';
+    end if;
+    if active is not null and tenant <> active and current_setting('role', true) = 'app_user' then
+        raise exception using errcode = 'insufficient_privilege',
+            message = 'tenant_id: an API request writes events of its active tenant only';
+    end if;
+    insert into app.outbox_events (tenant_id, type, subject, vehicle_id)
+    values (tenant, type, coalesce(subject, '{}'::jsonb), vehicle)
+    returning id into event_id;
+    perform pg_notify('notify_outbox', '');
+    return event_id;
+end
+$$;
+
+ALTER FUNCTION app.emit_outbox_event(tenant uuid, type text, subject jsonb, vehicle uuid) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.emit_outbox_event(tenant uuid, type text, subject jsonb, vehicle uuid) IS 'Writes one event into the outbox in the caller''s transaction (rolled back with it) and wakes the delivery worker. For changes that have no trigger of their own: import.finished, recalls. type is lower-case dotted (import.finished), subject the JSON object delivered as "data", vehicle the vehicle it is about (subscriptions filter on it). Returns the event id.';
+
 CREATE FUNCTION app.enable_shared_rules(target regclass, audit_tenant_column text DEFAULT NULL::text) RETURNS void
     LANGUAGE plpgsql
     AS $$
@@ -3538,19 +4780,13 @@ begin
     execute format(
         'create trigger _500_stamp before insert or update on %s for each row execute function app.tg_stamp_row(%L, %L)',
         tbl, 'shared', 'app_user');
-    if audit_tenant_column is null then
-        execute format('create trigger _900_audit after insert or update or delete on %s for each row execute function app.tg_audit_row()', tbl);
-    else
-        execute format(
-            'create trigger _900_audit after insert or update or delete on %s for each row execute function app.tg_audit_row(%L)',
-            tbl, audit_tenant_column);
-    end if;
+    perform app.attach_audit_triggers(target, audit_tenant_column);
 end
 $$;
 
 ALTER FUNCTION app.enable_shared_rules(target regclass, audit_tenant_column text) OWNER TO motovault_owner;
 
-COMMENT ON FUNCTION app.enable_shared_rules(target regclass, audit_tenant_column text) IS 'Applies the rules of a shared table (no tenant_id: tenants, users, stations): RLS enabled and forced, the owner role manages all, triggers _500_stamp and _900_audit (to audit.shared_record_version, or under the tenant in audit_tenant_column). Who else reads or writes it is the table''s own policies and grants.';
+COMMENT ON FUNCTION app.enable_shared_rules(target regclass, audit_tenant_column text) IS 'Applies the rules of a shared table (no tenant_id: tenants, users, stations): RLS enabled and forced, the owner role manages all, triggers _500_stamp and _900_audit_insert/_update/_delete (to audit.shared_record_version, or under the tenant in audit_tenant_column). Who else reads or writes it is the table''s own policies and grants.';
 
 CREATE FUNCTION app.enable_tenant_rules(target regclass, api_writes boolean DEFAULT true, extra_read text DEFAULT NULL::text, bulk_writer name DEFAULT NULL::name) RETURNS void
     LANGUAGE plpgsql
@@ -3582,27 +4818,13 @@ begin
     execute format(
         'create trigger _500_stamp before insert or update on %s for each row execute function app.tg_stamp_row(%L, %L)',
         tbl, 'tenant', 'app_user');
-    if bulk_writer is null then
-        execute format(
-            'create trigger _900_audit after insert or update or delete on %s for each row execute function app.tg_audit_row(%L)',
-            tbl, 'tenant_id');
-    else
-        -- the bulk writer's UPDATE statements are audited once per statement, the same rows in one INSERT
-        execute format(
-            'create trigger _900_audit after insert or update or delete on %s for each row when (current_user <> %L) '
-            'execute function app.tg_audit_row(%L)', tbl, bulk_writer, 'tenant_id');
-        execute format(
-            'create trigger _900_audit_statement after update on %s referencing old table as old_rows new table as new_rows '
-            'for each statement when (current_user = %L) execute function app.tg_audit_row(%L)', tbl, bulk_writer, 'tenant_id');
-        execute format('comment on trigger _900_audit_statement on %s is %L', tbl,
-            format('The UPDATE statements of %s (one per batch) are audited in one statement; _900_audit skips %s.', bulk_writer, bulk_writer));
-    end if;
+    perform app.attach_audit_triggers(target, 'tenant_id');
 end
 $$;
 
 ALTER FUNCTION app.enable_tenant_rules(target regclass, api_writes boolean, extra_read text, bulk_writer name) OWNER TO motovault_owner;
 
-COMMENT ON FUNCTION app.enable_tenant_rules(target regclass, api_writes boolean, extra_read text, bulk_writer name) IS 'Applies the tenant rules to a table: RLS enabled and forced; members read their tenant''s rows (plus extra_read), writers (owner, admin, member) insert and update when api_writes, nobody deletes through the API (DELETE on an api view soft-deletes); the owner role manages all; triggers _500_stamp and _900_audit (per statement for the UPDATEs of bulk_writer); grants.';
+COMMENT ON FUNCTION app.enable_tenant_rules(target regclass, api_writes boolean, extra_read text, bulk_writer name) IS 'Applies the tenant rules to a table: RLS enabled and forced; members read their tenant''s rows (plus extra_read), writers (owner, admin, member) insert and update when api_writes, nobody deletes through the API (DELETE on an api view soft-deletes); the owner role manages all; triggers _500_stamp (per row) and _900_audit_insert/_update/_delete (per statement, app.attach_audit_triggers); grants. bulk_writer is no longer used (every write is audited per statement) and stays for the signature.';
 
 CREATE FUNCTION app.ensure_vehicle_event_partitions(start_month date DEFAULT NULL::date, months_ahead integer DEFAULT 6) RETURNS SETOF text
     LANGUAGE plpgsql
@@ -3650,6 +4872,14 @@ begin
                     part, month, (month + interval '1 month')::date);
             end if;
             execute format('comment on table app.%I is %L', part, format('vehicle_events of %s', to_char(month, 'YYYY-MM')));
+            -- a partition belongs to the owner of app.vehicle_events, whoever runs this (a superuser
+            -- loading data): the owner role attaches triggers to the partitioned table, which
+            -- PostgreSQL clones onto every partition
+            if (select c.relowner from pg_class as c where c.oid = format('app.%I', part)::regclass)
+               <> (select c.relowner from pg_class as c where c.oid = 'app.vehicle_events'::regclass) then
+                execute format('alter table app.%I owner to %I', part,
+                    (select pg_get_userbyid(c.relowner) from pg_class as c where c.oid = 'app.vehicle_events'::regclass));
+            end if;
             return next 'app.' || part;
         end if;
         month := (month + interval '1 month')::date;
@@ -3661,7 +4891,7 @@ $_$;
 
 ALTER FUNCTION app.ensure_vehicle_event_partitions(start_month date, months_ahead integer) OWNER TO motovault_owner;
 
-COMMENT ON FUNCTION app.ensure_vehicle_event_partitions(start_month date, months_ahead integer) IS 'Creates the monthly partitions of app.vehicle_events from start_month (default: this month) to months_ahead months ahead (default 6), or just start_month''s month when that is later, that do not exist yet, moving rows of those months out of the default partition; returns the partitions created. Called on deploy and by the maintenance job (owner role), e.g. daily: select app.ensure_vehicle_event_partitions();';
+COMMENT ON FUNCTION app.ensure_vehicle_event_partitions(start_month date, months_ahead integer) IS 'Creates the monthly partitions of app.vehicle_events from start_month (default: this month) to months_ahead months ahead (default 6), or just start_month''s month when that is later, that do not exist yet, moving rows of those months out of the default partition; returns the partitions created. Called on deploy and by the maintenance job (owner role), e.g. daily: select app.ensure_vehicle_event_partitions();. A partition it creates belongs to the owner of app.vehicle_events, whoever calls it.';
 
 CREATE FUNCTION app.ensure_vehicle_event_statistics() RETURNS SETOF text
     LANGUAGE plpgsql
@@ -3860,6 +5090,41 @@ ALTER FUNCTION app.hours_due_status(tenant uuid, vehicle uuid, due_hours numeric
 
 COMMENT ON FUNCTION app.hours_due_status(tenant uuid, vehicle uuid, due_hours numeric, hour_meter text, as_of date) IS 'For something due at a reading of an hour meter: hours left (due_hours minus the latest reading), the date the meter will reach it at its usage trend (app.daily_hours, last 90 days), and the urgency of that date by the tenant''s day thresholds (past_due once the reading is passed). NULLs without due_hours or readings.';
 
+CREATE FUNCTION app.ical_fold(line text) RETURNS text
+    LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+    AS $$
+declare
+    out text := '';
+    part text := '';
+    ch text;
+    limit_octets integer := 75;
+begin
+    foreach ch in array regexp_split_to_array(line, '') loop
+        if octet_length(part) + octet_length(ch) > limit_octets then
+            out := out || part || E'\r\n ';
+            part := '';
+            limit_octets := 74;  -- continuation lines start with a space
+        end if;
+        part := part || ch;
+    end loop;
+    return out || part || E'\r\n';
+end
+$$;
+
+ALTER FUNCTION app.ical_fold(line text) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.ical_fold(line text) IS 'One content line of iCalendar, folded at 75 octets (RFC 5545 3.1), with its CRLF.';
+
+CREATE FUNCTION app.ical_text(value text) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    RETURN replace(replace(replace(replace(replace(COALESCE(value, ''::text), '\'::text, '\\'::text), ';'::text, '\;'::text), ','::text, '\,'::text), '
+'::text, ''::text), '
+'::text, '\n'::text);
+
+ALTER FUNCTION app.ical_text(value text) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.ical_text(value text) IS 'A TEXT value of iCalendar (RFC 5545 3.3.11): backslash, semicolon, comma and newline escaped.';
+
 CREATE FUNCTION app.identity_user_id(issuer text, subject text) RETURNS uuid
     LANGUAGE sql STABLE SECURITY DEFINER
     SET search_path TO ''
@@ -3870,6 +5135,472 @@ $$;
 ALTER FUNCTION app.identity_user_id(issuer text, subject text) OWNER TO motovault_owner;
 
 COMMENT ON FUNCTION app.identity_user_id(issuer text, subject text) IS 'The motovault user of an outside identity, or NULL. For app.check_request.';
+
+CREATE FUNCTION app.import_apply(batch uuid, for_real boolean, skip_errors boolean DEFAULT false) RETURNS integer
+    LANGUAGE plpgsql
+    AS $_$
+declare
+    b app.import_batches;
+    v record;
+    r record;
+    target text;
+    row_fields jsonb;
+    cols text;
+    extra text;
+    fp text;
+    vid uuid;
+    rid uuid;
+    dup uuid;
+    vehicle_of jsonb := '{}';
+    vehicle_error jsonb := '{}';
+    created_vehicles jsonb := '{}';
+    seen jsonb := '{}';
+    st text;
+    msg text;
+    col text;
+    con text;
+    field text;
+    errors integer := 0;
+    first_error text;
+    -- what becomes of each staged row (written after the rollback of a preview)
+    ids uuid[] := '{}';
+    statuses text[] := '{}';
+    e_fields text[] := '{}';
+    e_rules text[] := '{}';
+    e_values text[] := '{}';
+    e_messages text[] := '{}';
+    dups uuid[] := '{}';
+    fps text[] := '{}';
+    tables text[] := '{}';
+    records uuid[] := '{}';
+begin
+    select * into b
+    from app.import_batches as x
+    where x.tenant_id = app.current_tenant_id()
+      and x.id = batch
+      and x.deleted_at is null
+    for update;
+    if not found then
+        raise sqlstate 'PT404' using
+            message = format('batch_id: no import batch %s in the active tenant', batch),
+            hint = 'GET /import_batches lists the batches of the tenant named in the token.';
+    end if;
+    if b.status <> 'parsed' then
+        raise sqlstate 'PT409' using
+            message = format('status: import batch %s is %s, not parsed%s', batch, b.status, coalesce(': ' || b.error, '')),
+            hint = case b.status
+                when 'queued' then 'The worker has not parsed it yet (is motovault worker running?); try again in a moment.'
+                when 'parsing' then 'The worker is parsing it; try again in a moment.'
+                when 'failed' then 'Upload the file again with the options the error asks for (format, date_order, currency).'
+                when 'committed' then 'It was committed already; rpc/undo_import moves what it created to the trash.'
+                else 'Upload the file again to import it once more.'
+            end;
+    end if;
+    if for_real and b.confirmed_at is null then
+        raise sqlstate 'PT409' using
+            message = format('confirmed_at: the vehicles of import batch %s are not confirmed', batch),
+            hint = 'GET /import_vehicles?batch_id=eq.<id> shows what the file would create or match; POST rpc/confirm_import_vehicles confirms (or overrides) them.';
+    end if;
+
+    <<apply>>
+    begin
+        -- the vehicles: matched ones must still be there, the others are created like any new vehicle
+        for v in
+            select iv.*
+            from app.import_vehicles as iv
+            where iv.tenant_id = b.tenant_id
+              and iv.batch_id = b.id
+            order by iv.key
+        loop
+            if v.vehicle_id is not null then
+                if exists (
+                    select
+                    from api.vehicles as x
+                    where x.id = v.vehicle_id) then
+                    vehicle_of := vehicle_of || jsonb_build_object(v.key, v.vehicle_id);
+                else
+                    vehicle_error := vehicle_error || jsonb_build_object(v.key, jsonb_build_object(
+                        'rule', 'vehicle_exists', 'value', v.vehicle_id,
+                        'message', format('vehicle_id: vehicle %s is no longer in the tenant', v.vehicle_id)));
+                end if;
+                continue;
+            end if;
+            begin
+                insert into api.vehicles (display_name, vin, license_plate, make, model, year, odometer_unit)
+                values (
+                    coalesce(nullif(btrim(v.name), ''), nullif(btrim(v.details ->> 'make' || ' ' || coalesce(v.details ->> 'model', '')), ''), v.key),
+                    nullif(btrim(v.vin), ''),
+                    nullif(btrim(v.plate), ''),
+                    nullif(btrim(v.details ->> 'make'), ''),
+                    nullif(btrim(v.details ->> 'model'), ''),
+                    case when v.details ->> 'year' ~ '^\d{4}$' then (v.details ->> 'year')::integer end,
+                    case when v.details ->> 'odometer_unit' in ('mi', 'km') then v.details ->> 'odometer_unit' else 'km' end)
+                returning id into vid;
+                vehicle_of := vehicle_of || jsonb_build_object(v.key, vid);
+                created_vehicles := created_vehicles || jsonb_build_object(v.key, vid);
+            exception when others then
+                get stacked diagnostics st = returned_sqlstate, msg = message_text, col = column_name,
+                                        con = constraint_name;
+                vehicle_error := vehicle_error || jsonb_build_object(v.key, jsonb_build_object(
+                    'rule', coalesce(nullif(con, ''), 'sqlstate ' || st),
+                    'value', coalesce(v.vin, v.plate, v.name),
+                    'message', 'vehicle: ' || msg));
+            end;
+        end loop;
+
+        for r in
+            select x.*
+            from app.import_rows as x
+            where x.tenant_id = b.tenant_id
+              and x.batch_id = b.id
+            order by x.line, x.id
+        loop
+            ids := ids || r.id;
+            dup := null;
+            fp := null;
+            rid := null;
+            target := app.import_target(r.kind);
+            if r.problems is not null then
+                -- what the parser could not read: the row stays an error, never "fixed"
+                statuses := statuses || case when for_real then 'skipped' else 'error' end;
+                e_fields := e_fields || (r.problems -> 0 ->> 'field');
+                e_rules := e_rules || (r.problems -> 0 ->> 'rule');
+                e_values := e_values || (r.problems -> 0 ->> 'value');
+                e_messages := e_messages || (
+                    select string_agg(format('%s: %s (%s)', p ->> 'field', p ->> 'rule', p ->> 'value'), '; ')
+                    from jsonb_array_elements(r.problems) as p);
+                errors := errors + 1;
+                first_error := coalesce(first_error, format('line %s: %s', r.line, e_messages[cardinality(e_messages)]));
+            elsif target is null then
+                statuses := statuses || 'unsupported'::text;
+                e_fields := e_fields || null::text;
+                e_rules := e_rules || null::text;
+                e_values := e_values || null::text;
+                e_messages := e_messages || 'not imported: expenses are not supported by this version'::text;
+            elsif vehicle_error ? coalesce(r.vehicle_key, '') or not vehicle_of ? coalesce(r.vehicle_key, '') then
+                statuses := statuses || case when for_real then 'skipped' else 'error' end;
+                e_fields := e_fields || 'vehicle'::text;
+                e_rules := e_rules || coalesce(vehicle_error -> r.vehicle_key ->> 'rule', 'vehicle_known');
+                e_values := e_values || coalesce(vehicle_error -> r.vehicle_key ->> 'value', r.vehicle_key);
+                e_messages := e_messages || coalesce(vehicle_error -> r.vehicle_key ->> 'message',
+                                                     format('vehicle: the file names no vehicle %s', r.vehicle_key));
+                errors := errors + 1;
+                first_error := coalesce(first_error, format('line %s: %s', r.line, e_messages[cardinality(e_messages)]));
+            else
+                vid := (vehicle_of ->> r.vehicle_key)::uuid;
+                row_fields := app.import_fields(r.kind, r.fields, b.currency);
+                fp := md5(concat_ws('|', vid, r.kind, row_fields::text));
+                select x.record_id into dup
+                from app.import_rows as x
+                where x.tenant_id = b.tenant_id
+                  and x.fingerprint = fp
+                  and x.status = 'created'
+                limit 1;
+                if dup is not null or seen ? fp then
+                    statuses := statuses || 'duplicate'::text;
+                    e_fields := e_fields || null::text;
+                    e_rules := e_rules || null::text;
+                    e_values := e_values || null::text;
+                    e_messages := e_messages || case when dup is null then format('duplicate of line %s', seen ->> fp) end;
+                    fp := null;
+                else
+                    seen := seen || jsonb_build_object(fp, r.line);
+                    -- the row's columns; keys the table has no column for (Fuelio's tank_number) stay in the staged
+                    -- row only, and the row says so
+                    select string_agg(quote_ident(k), ', ' order by k) filter (where a.attname is not null),
+                           string_agg(k, ', ' order by k) filter (where a.attname is null)
+                    into cols, extra
+                    from jsonb_object_keys(row_fields) as k
+                    left join pg_attribute as a
+                        on a.attrelid = to_regclass('api.' || target)
+                       and a.attname = k
+                       and a.attnum > 0
+                       and not a.attisdropped;
+                    begin
+                        select k into field
+                        from jsonb_object_keys(row_fields) as k
+                        where k in ('tenant_id', 'id', 'vehicle_id', 'created_at', 'updated_at', 'created_by', 'updated_by')
+                        order by k
+                        limit 1;
+                        if field is not null then
+                            raise exception using
+                                errcode = 'invalid_parameter_value',
+                                column = field,
+                                constraint = 'import_field_allowed',
+                                message = format('%s: set by the import, not by the file', field);
+                        end if;
+                        execute format(
+                            'insert into api.%I (vehicle_id%s) select $2%s from jsonb_populate_record(null::api.%I, $1) as j returning id',
+                            target, coalesce(', ' || cols, ''), coalesce(', j.' || replace(cols, ', ', ', j.'), ''), target)
+                        using row_fields, vid
+                        into rid;
+                        statuses := statuses || case when for_real then 'created' else 'create' end;
+                        e_fields := e_fields || null::text;
+                        e_rules := e_rules || null::text;
+                        e_values := e_values || null::text;
+                        e_messages := e_messages || ('not stored (no column for it): ' || extra);
+                    exception when others then
+                        get stacked diagnostics st = returned_sqlstate, msg = message_text, col = column_name,
+                                                con = constraint_name;
+                        field := app.import_error_field(target, con, col, msg, row_fields);
+                        if field is null and st like '22%' then
+                            -- a value of the wrong type: find the field that does not cast
+                            select k into field
+                            from jsonb_object_keys(row_fields) as k
+                            where not app.import_value_fits(target, k, row_fields -> k)
+                            order by k
+                            limit 1;
+                        end if;
+                        statuses := statuses || case when for_real then 'skipped' else 'error' end;
+                        e_fields := e_fields || field;
+                        e_rules := e_rules || coalesce(nullif(con, ''), case when st like '22%' then 'invalid_value' else 'sqlstate ' || st end);
+                        e_values := e_values || (row_fields ->> field);
+                        e_messages := e_messages || msg;
+                        errors := errors + 1;
+                        first_error := coalesce(first_error, format('line %s: %s: %s (%s)', r.line, field,
+                                                                     e_rules[cardinality(e_rules)], row_fields ->> field));
+                        fp := null;
+                        rid := null;
+                    end;
+                end if;
+            end if;
+            dups := dups || dup;
+            fps := fps || fp;
+            -- a preview's records were rolled back: only a commit links rows to records
+            tables := tables || case when for_real and rid is not null then target end;
+            records := records || case when for_real then rid end;
+        end loop;
+
+        if not for_real then
+            raise sqlstate 'MVI01';  -- a preview: every write above is rolled back
+        end if;
+        if errors > 0 and not skip_errors then
+            raise sqlstate 'PT409' using
+                message = format('%s; %s line(s) refused, nothing imported', first_error, errors),
+                hint = 'POST rpc/preview_import lists every refused line; fix the file, or commit with skip_errors => true to import the others.';
+        end if;
+    exception when sqlstate 'MVI01' then
+        null;
+    end;
+
+    update app.import_rows as x
+    set status = u.status,
+        error_field = u.field,
+        error_rule = u.rule,
+        error_value = u.value,
+        error_message = u.message,
+        duplicate_of = u.dup,
+        fingerprint = case when u.status = 'created' then u.fp end,
+        record_table = u.tbl,
+        record_id = u.rec
+    from unnest(ids, statuses, e_fields, e_rules, e_values, e_messages, dups, fps, tables, records)
+        as u(id, status, field, rule, value, message, dup, fp, tbl, rec)
+    where x.tenant_id = b.tenant_id
+      and x.id = u.id
+      and (x.status, x.error_field, x.error_rule, x.error_value, x.error_message, x.duplicate_of, x.fingerprint,
+           x.record_table, x.record_id)
+          is distinct from (u.status, u.field, u.rule, u.value, u.message, u.dup,
+                            case when u.status = 'created' then u.fp end, u.tbl, u.rec);
+
+    if for_real then
+        update app.import_vehicles as x
+        set created_vehicle_id = (created_vehicles ->> x.key)::uuid
+        where x.tenant_id = b.tenant_id
+          and x.batch_id = b.id
+          and created_vehicles ? x.key;
+        update app.import_batches as x
+        set status = 'committed',
+            committed_at = now()
+        where x.tenant_id = b.tenant_id
+          and x.id = b.id;
+        -- the notifications outbox (docs/notifications.md): in this transaction, so it goes with the commit
+        perform app.emit_outbox_event(
+            b.tenant_id,
+            'import.finished',
+            jsonb_build_object(
+                'batch_id', b.id,
+                'status', 'committed',
+                'records', (select count(*)
+                            from app.import_rows as x
+                            where x.tenant_id = b.tenant_id
+                              and x.batch_id = b.id
+                              and x.status = 'created'),
+                'rejected', errors));
+    end if;
+    return errors;
+end
+$_$;
+
+ALTER FUNCTION app.import_apply(batch uuid, for_real boolean, skip_errors boolean) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.import_apply(batch uuid, for_real boolean, skip_errors boolean) IS 'Applies a parsed import batch as the calling member: vehicles to create, then every staged row through its api view in its own subtransaction (create, duplicate by fingerprint, error with field, rule and value, unsupported kinds). Not for_real: every write is rolled back and only the statuses stay (preview). For real: all or nothing (409 naming the first refused line), or skip_errors; the batch becomes committed. Returns the number of refused lines.';
+
+CREATE FUNCTION app.import_claim(n integer, worker text, lease_seconds integer) RETURNS TABLE(batch_id uuid, tenant_id uuid, filename text, format text, date_order text, currency text, mapping jsonb, content bytea, attempts integer)
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+    with due as (
+        select b.tenant_id, b.id
+        from app.import_batches as b
+        where (b.status = 'queued' or (b.status = 'parsing' and b.lease_until < now()))
+          and b.deleted_at is null
+        order by b.created_at
+        limit n
+        for update skip locked
+    ),
+    leased as (
+        update app.import_batches as b
+        set status = 'parsing',
+            attempts = b.attempts + 1,
+            lease_until = now() + make_interval(secs => lease_seconds),
+            leased_by = worker
+        from due
+        where b.tenant_id = due.tenant_id
+          and b.id = due.id
+        returning b.*
+    )
+    select l.id, l.tenant_id, l.filename, l.format, l.date_order, l.currency, l.mapping, f.content, l.attempts
+    from leased as l
+    join app.import_files as f on f.tenant_id = l.tenant_id and f.sha256 = l.file_sha256
+$$;
+
+ALTER FUNCTION app.import_claim(n integer, worker text, lease_seconds integer) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.import_claim(n integer, worker text, lease_seconds integer) IS 'The worker leases up to n import batches to parse (queued, or parsing with an expired lease: its worker died), FOR UPDATE SKIP LOCKED, oldest first, with their files.';
+
+CREATE FUNCTION app.import_error_field(target text, con text, col text, msg text, fields jsonb) RETURNS text
+    LANGUAGE sql STABLE
+    AS $$
+    select coalesce(
+        nullif(col, ''),
+        -- a constraint named <table>_<column>_<rule>: the longest column name that fits
+        (select c.name
+         from (
+             select k as name from jsonb_object_keys(fields) as k
+             union
+             select a.attname::text
+             from pg_attribute as a
+             where a.attrelid = to_regclass('app.' || target)
+               and a.attnum > 0
+               and not a.attisdropped
+         ) as c
+         where con like target || '\_%'
+           and (substr(con, char_length(target) + 2) = c.name
+                or substr(con, char_length(target) + 2) like replace(c.name, '_', '\_') || '\_%')
+         order by char_length(c.name) desc
+         limit 1),
+        nullif(substring(msg from '^([a-z_]+): '), '')
+    )
+$$;
+
+ALTER FUNCTION app.import_error_field(target text, con text, col text, msg text, fields jsonb) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.import_error_field(target text, con text, col text, msg text, fields jsonb) IS 'The field a refused row is refused for: the error''s column, else the column in the constraint name (<table>_<column>_<rule>), else the field its message starts with.';
+
+CREATE FUNCTION app.import_fail(batch uuid, worker text, error text) RETURNS boolean
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+    with failed as (
+        update app.import_batches as x
+        set status = 'failed',
+            error = left(import_fail.error, 2000),
+            finished_at = now(),
+            lease_until = null,
+            leased_by = null
+        where x.id = batch
+          and x.status = 'parsing'
+          and x.leased_by = worker
+        returning 1
+    )
+    select exists (select from failed)
+$$;
+
+ALTER FUNCTION app.import_fail(batch uuid, worker text, error text) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.import_fail(batch uuid, worker text, error text) IS 'The worker marks a batch failed with the parser''s one-line error (wrong format, ambiguous dates naming the values). False when the worker no longer holds the lease.';
+
+CREATE FUNCTION app.import_fields(kind text, fields jsonb, currency text) RETURNS jsonb
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    RETURN CASE WHEN (kind = ANY (ARRAY['service'::text, 'repair'::text, 'upgrade'::text])) THEN ((jsonb_build_object('status', 'completed', 'type', CASE kind WHEN 'repair'::text THEN 'repair'::text WHEN 'upgrade'::text THEN 'upgrade'::text ELSE 'other'::text END) || fields) || CASE WHEN ((currency IS NOT NULL) AND (fields ? 'cost'::text) AND (NOT (fields ? 'currency'::text))) THEN jsonb_build_object('currency', currency) ELSE '{}'::jsonb END) WHEN (kind = 'fuel'::text) THEN (fields || CASE WHEN ((currency IS NOT NULL) AND ((fields ? 'total_cost'::text) OR (fields ? 'price_per_unit'::text)) AND (NOT (fields ? 'currency'::text))) THEN jsonb_build_object('currency', currency) ELSE '{}'::jsonb END) ELSE fields END;
+
+ALTER FUNCTION app.import_fields(kind text, fields jsonb, currency text) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.import_fields(kind text, fields jsonb, currency text) IS 'The columns a staged row is inserted with: its fields, the batch currency where the row has an amount and no currency, and for maintenance kinds status completed and type (repair, upgrade, other) unless given.';
+
+CREATE FUNCTION app.import_stage(batch uuid, worker text, detected_format text, vehicles jsonb, rows jsonb) RETURNS boolean
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+    b app.import_batches;
+begin
+    select * into b
+    from app.import_batches as x
+    where x.id = batch
+      and x.status = 'parsing'
+      and x.leased_by = worker
+    for update;
+    if not found then
+        return false;  -- the lease expired and another worker took the batch, or it was deleted
+    end if;
+    delete from app.import_vehicles as v where v.tenant_id = b.tenant_id and v.batch_id = b.id;
+    delete from app.import_rows as r where r.tenant_id = b.tenant_id and r.batch_id = b.id;
+
+    insert into app.import_vehicles (tenant_id, batch_id, key, name, vin, plate, details, vehicle_id, matched_by)
+    select b.tenant_id, b.id, v.key, v.name, v.vin, v.plate, coalesce(v.details, '{}'),
+           coalesce(b.vehicle_id, m.id),
+           case when b.vehicle_id is not null then 'choice' else m.matched_by end
+    from jsonb_to_recordset(vehicles) as v(key text, name text, vin text, plate text, details jsonb)
+    left join lateral (
+        -- one live vehicle of the tenant with the same VIN, else plate, else name (never a guess between two)
+        select c.id, c.matched_by
+        from (
+            select 1 as pass, 'vin' as matched_by, array_agg(x.id) as ids
+            from app.vehicles as x
+            where x.tenant_id = b.tenant_id and x.deleted_at is null
+              and x.vin = app.vin_normalize(v.vin)
+            union all
+            select 2, 'plate', array_agg(x.id)
+            from app.vehicles as x
+            where x.tenant_id = b.tenant_id and x.deleted_at is null
+              and upper(regexp_replace(x.license_plate, '[^A-Za-z0-9]', '', 'g'))
+                  = upper(regexp_replace(v.plate, '[^A-Za-z0-9]', '', 'g'))
+            union all
+            select 3, 'name', array_agg(x.id)
+            from app.vehicles as x
+            where x.tenant_id = b.tenant_id and x.deleted_at is null
+              and lower(btrim(x.display_name)) = lower(btrim(v.name))
+        ) as p
+        cross join lateral (select p.ids[1] as id, p.matched_by) as c
+        where cardinality(p.ids) = 1
+        order by p.pass
+        limit 1
+    ) as m on true;
+
+    insert into app.import_rows (tenant_id, batch_id, line, vehicle_key, kind, fields, problems, status,
+                                 error_field, error_rule, error_value)
+    select b.tenant_id, b.id, r.line, r.vehicle_key, r.kind, coalesce(r.fields, '{}'), r.problems,
+           case when r.problems is null then 'staged' else 'error' end,
+           r.problems -> 0 ->> 'field', r.problems -> 0 ->> 'rule', r.problems -> 0 ->> 'value'
+    from jsonb_to_recordset(rows) as r(line integer, vehicle_key text, kind text, fields jsonb, problems jsonb);
+
+    update app.import_batches as x
+    set status = 'parsed',
+        detected_format = import_stage.detected_format,
+        error = null,
+        finished_at = now(),
+        lease_until = null,
+        leased_by = null
+    where x.tenant_id = b.tenant_id
+      and x.id = b.id;
+    return true;
+end
+$$;
+
+ALTER FUNCTION app.import_stage(batch uuid, worker text, detected_format text, vehicles jsonb, rows jsonb) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.import_stage(batch uuid, worker text, detected_format text, vehicles jsonb, rows jsonb) IS 'The worker stages a parsed file: vehicles [{key, name, vin, plate, details}] (matched by VIN, plate or name to one live vehicle of the tenant, or to the vehicle chosen at upload) and rows [{line, vehicle_key, kind, fields, problems: [{field, rule, value}] or null}] (kind null: a line with problems only); the batch becomes parsed. False when the worker no longer holds the lease.';
 
 CREATE FUNCTION app.import_stations(rows jsonb) RETURNS integer
     LANGUAGE plpgsql
@@ -3899,6 +5630,30 @@ $$;
 ALTER FUNCTION app.import_stations(rows jsonb) OWNER TO motovault_owner;
 
 COMMENT ON FUNCTION app.import_stations(rows jsonb) IS 'Owner role: upserts stations from a JSON array of {name, brand, address, latitude, longitude, google_place_id, source}; rows with a known google_place_id are updated. Returns the number of rows written.';
+
+CREATE FUNCTION app.import_target(kind text) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    RETURN CASE WHEN (kind = 'fuel'::text) THEN 'fuel_logs'::text WHEN (kind = ANY (ARRAY['service'::text, 'repair'::text, 'upgrade'::text])) THEN 'maintenance'::text WHEN (kind = 'odometer'::text) THEN 'odometer_entries'::text ELSE NULL::text END;
+
+ALTER FUNCTION app.import_target(kind text) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.import_target(kind text) IS 'The table a staged row of this kind goes to (fuel_logs, maintenance, odometer_entries); NULL for kinds this version does not import (tax, expense).';
+
+CREATE FUNCTION app.import_value_fits(target text, field text, value jsonb) RETURNS boolean
+    LANGUAGE plpgsql STABLE
+    AS $_$
+begin
+    execute format('select (jsonb_populate_record(null::api.%I, $1)).%I', target, field)
+    using jsonb_build_object(field, value);
+    return true;
+exception when data_exception then
+    return false;
+end
+$_$;
+
+ALTER FUNCTION app.import_value_fits(target text, field text, value jsonb) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.import_value_fits(target text, field text, value jsonb) IS 'Whether a JSON value can be read as the column of the api view of target (a date, a number, a boolean): names the field of a row refused for a value of the wrong type.';
 
 CREATE FUNCTION app.is_date_text(value text) RETURNS boolean
     LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
@@ -4011,6 +5766,396 @@ CREATE FUNCTION app.more_urgent(a text, b text) RETURNS text
 ALTER FUNCTION app.more_urgent(a text, b text) OWNER TO motovault_owner;
 
 COMMENT ON FUNCTION app.more_urgent(a text, b text) IS 'The more urgent of two urgencies (NULL counts as none).';
+
+CREATE FUNCTION app.new_webhook_secret() RETURNS text
+    LANGUAGE sql
+    RETURN ('whsec_'::text || encode(ext.gen_random_bytes(24), 'base64'::text));
+
+ALTER FUNCTION app.new_webhook_secret() OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.new_webhook_secret() IS 'A Standard Webhooks signing secret: whsec_ and 24 random bytes in base64.';
+
+CREATE FUNCTION app.notify_claim(batch_size integer, worker text, lease_seconds integer DEFAULT 60) RETURNS TABLE(delivery_id uuid, tenant_id uuid, subscription_id uuid, channel text, target text, secrets text[], event_type text, message text, occurred_at timestamp with time zone, attempts integer)
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+#variable_conflict use_column
+begin
+    if batch_size is null or batch_size < 1 or lease_seconds is null or lease_seconds < 1 then
+        raise exception using
+            errcode = 'invalid_parameter_value',
+            message = format('batch_size, lease_seconds: must be 1 or more, got %s and %s', batch_size, lease_seconds);
+    end if;
+    -- running deliveries whose lease expired: their worker died mid-batch; they are sent again
+    update app.notify_deliveries as d
+    set status = case when d.attempts >= app.notify_setting('notify_max_attempts', 8) then 'dead' else 'pending' end,
+        last_error = format('lease of %s expired during attempt %s', d.leased_by, d.attempts),
+        next_attempt_at = now(),
+        lease_until = null,
+        updated_at = now()
+    where d.status = 'running'
+      and d.lease_until < now();
+
+    return query
+    with picked as (
+        select d.tenant_id, d.id
+        from app.notify_deliveries as d
+        join app.notify_subscriptions as s
+          on s.tenant_id = d.tenant_id and s.id = d.subscription_id and s.active and s.deleted_at is null
+        where d.status = 'pending'
+          and d.next_attempt_at <= now()
+        order by d.next_attempt_at, d.id
+        limit batch_size
+        for update of d skip locked
+    ),
+    leased as (
+        update app.notify_deliveries as d
+        set status = 'running',
+            attempts = d.attempts + 1,
+            lease_until = now() + make_interval(secs => lease_seconds),
+            leased_by = worker,
+            updated_at = now()
+        from picked as p
+        where d.tenant_id = p.tenant_id and d.id = p.id
+        returning d.tenant_id, d.id, d.subscription_id, d.event_id, d.attempts
+    )
+    select l.id, l.tenant_id, l.subscription_id, s.channel, t.target,
+           array(
+               select k.secret
+               from auth_private.notify_signing_secrets as k
+               where k.tenant_id = l.tenant_id and k.subscription_id = l.subscription_id
+                 and (k.expires_at is null or k.expires_at > now())
+               order by k.created_at desc
+           ),
+           e.type,
+           jsonb_build_object(
+               'id', e.id, 'type', e.type, 'version', e.version, 'tenant_id', e.tenant_id,
+               'timestamp', e.occurred_at, 'data', e.subject)::text,
+           e.occurred_at,
+           l.attempts
+    from leased as l
+    join app.notify_subscriptions as s on s.tenant_id = l.tenant_id and s.id = l.subscription_id
+    join auth_private.notify_targets as t on t.tenant_id = l.tenant_id and t.subscription_id = l.subscription_id
+    join app.outbox_events as e on e.tenant_id = l.tenant_id and e.id = l.event_id;
+end
+$$;
+
+ALTER FUNCTION app.notify_claim(batch_size integer, worker text, lease_seconds integer) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.notify_claim(batch_size integer, worker text, lease_seconds integer) IS 'Leases up to batch_size due deliveries of active subscriptions (FOR UPDATE SKIP LOCKED) for lease_seconds, after returning expired leases of dead workers to pending (or dead after the last attempt). Returns what the worker sends: channel, target, the unexpired signing secrets (newest first), and the message (JSON: id, type, version, tenant_id, timestamp, data).';
+
+CREATE FUNCTION app.notify_dispatch(batch_size integer DEFAULT 1000) RETURNS integer
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+    picked_count integer;
+begin
+    with picked as (
+        select e.tenant_id, e.id, e.type, e.vehicle_id
+        from app.outbox_events as e
+        where e.dispatched_at is null
+        order by e.id
+        limit batch_size
+        for update skip locked
+    ),
+    marked as (
+        update app.outbox_events as e
+        set dispatched_at = now()
+        from picked as p
+        where e.tenant_id = p.tenant_id and e.id = p.id
+        returning e.tenant_id, e.id, e.type, e.vehicle_id
+    ),
+    fanned as (
+        insert into app.notify_deliveries (tenant_id, subscription_id, event_id)
+        select m.tenant_id, s.id, m.id
+        from marked as m
+        join app.notify_subscriptions as s
+          on s.tenant_id = m.tenant_id
+         and s.active
+         and s.deleted_at is null
+         and app.notify_wants(s.event_types, m.type)
+         and (s.vehicle_ids is null or m.vehicle_id = any (s.vehicle_ids))
+        on conflict do nothing
+        returning 1
+    )
+    select count(*) into picked_count from marked;
+    return picked_count;
+end
+$$;
+
+ALTER FUNCTION app.notify_dispatch(batch_size integer) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.notify_dispatch(batch_size integer) IS 'Fans out up to batch_size undispatched outbox events (oldest first, SKIP LOCKED) into one pending delivery per active subscription that wants the type (and vehicle), marking them dispatched, in one transaction. Returns how many events it took.';
+
+CREATE FUNCTION app.notify_evaluate_reminders(at timestamp with time zone DEFAULT now()) RETURNS integer
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+    written integer;
+begin
+    with candidates as (
+        select r.tenant_id, r.id, r.vehicle_id, r.title, r.category, r.due_on, r.due_odometer, r.odometer_unit,
+               r.status, r.snoozed_until,
+               coalesce(g.timezone, s.time_zone, 'UTC') as zone,
+               coalesce(s.reminder_notify_time, time '09:00') as notify_time,
+               md5(concat_ws('|', r.due_on, r.due_odometer, r.odometer_unit, r.status, r.snoozed_until)) as armed_by
+        from app.reminders as r
+        join app.vehicles as v on v.tenant_id = r.tenant_id and v.id = r.vehicle_id and v.deleted_at is null
+        left join app.garages as g on g.tenant_id = v.tenant_id and g.id = v.garage_id and g.deleted_at is null
+        left join app.tenant_settings as s on s.tenant_id = r.tenant_id and s.deleted_at is null
+        where r.deleted_at is null
+          and r.status in ('open', 'snoozed')
+          and (r.due_odometer is not null
+               or r.due_on <= (notify_evaluate_reminders.at at time zone 'UTC')::date + 1 + coalesce(s.reminder_urgent_days, 30))
+    ),
+    localized as (
+        select c.*,
+               case when (notify_evaluate_reminders.at at time zone c.zone)::time >= c.notify_time
+                    then (notify_evaluate_reminders.at at time zone c.zone)::date
+                    else (notify_evaluate_reminders.at at time zone c.zone)::date - 1
+               end as local_date
+        from candidates as c
+    ),
+    measured as (
+        select l.*, d.days_left, d.distance_left, d.urgency,
+               case when d.urgency = 'past_due' then 'overdue' else 'due_soon' end as state,
+               app.uuid_v7() as event_id
+        from localized as l
+        cross join lateral app.due_status(l.tenant_id, l.vehicle_id, l.due_on, l.due_odometer, l.odometer_unit, l.local_date) as d
+        where (l.status = 'open' or l.snoozed_until <= l.local_date)
+          and d.urgency <> 'not_urgent'
+    ),
+    alerted as (
+        insert into app.reminder_alerts (tenant_id, reminder_id, state, armed_by, event_id)
+        select m.tenant_id, m.id, m.state, m.armed_by, m.event_id
+        from measured as m
+        on conflict do nothing
+        returning tenant_id, event_id
+    )
+    insert into app.outbox_events (tenant_id, id, type, vehicle_id, subject)
+    select m.tenant_id, m.event_id, 'reminder.' || m.state, m.vehicle_id,
+           jsonb_build_object(
+               'reminder_id', m.id, 'vehicle_id', m.vehicle_id, 'title', m.title, 'category', m.category,
+               'due_on', m.due_on, 'due_odometer', m.due_odometer, 'odometer_unit', m.odometer_unit,
+               'urgency', m.urgency, 'days_left', m.days_left, 'distance_left', m.distance_left,
+               'time_zone', m.zone)
+    from alerted as a
+    join measured as m on m.tenant_id = a.tenant_id and m.event_id = a.event_id;
+    get diagnostics written = row_count;
+    if written > 0 then
+        perform pg_notify('notify_outbox', '');
+    end if;
+    return written;
+end
+$$;
+
+ALTER FUNCTION app.notify_evaluate_reminders(at timestamp with time zone) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.notify_evaluate_reminders(at timestamp with time zone) IS 'Writes reminder.due_soon / reminder.overdue for every open (or no longer snoozed) reminder that is due at `at` in its local time (garage, else tenant time zone, else UTC; not before the tenant''s reminder_notify_time), once per reminder, state and arming (app.reminder_alerts). Returns how many events it wrote. The delivery worker calls it every minute.';
+
+CREATE FUNCTION app.notify_finish(results jsonb, worker text) RETURNS TABLE(delivered integer, retrying integer, dead integer)
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+    max_attempts constant numeric := app.notify_setting('notify_max_attempts', 8);
+    backoff constant numeric := app.notify_setting('notify_backoff_seconds', 10);
+begin
+    return query
+    with r as (
+        select *
+        from jsonb_to_recordset(results) as r(tenant_id uuid, id uuid, ok boolean, response_code integer, latency_ms integer, error text)
+    ),
+    finished as (
+        update app.notify_deliveries as d
+        set status = case when r.ok then 'delivered' when d.attempts >= max_attempts then 'dead' else 'pending' end,
+            delivered_at = case when r.ok then now() end,
+            next_attempt_at = case
+                when r.ok then d.next_attempt_at
+                else now() + make_interval(secs => least(3600, backoff * power(2, greatest(d.attempts - 1, 0))) * (0.5 + random()))
+            end,
+            response_code = r.response_code,
+            latency_ms = r.latency_ms,
+            last_error = case when r.ok then null else left(r.error, 2000) end,
+            lease_until = null,
+            updated_at = now()
+        from r
+        where d.tenant_id = r.tenant_id
+          and d.id = r.id
+          and d.status = 'running'
+          and d.leased_by = worker
+        returning d.tenant_id, d.id, d.subscription_id, d.status, d.last_error
+    ),
+    flagged as (
+        update app.notify_subscriptions as s
+        set flagged_at = now(),
+            flag_reason = format('delivery %s dead after %s attempts: %s', f.id, max_attempts, coalesce(f.last_error, 'failed'))
+        from (
+            select distinct on (f.tenant_id, f.subscription_id) f.tenant_id, f.subscription_id, f.id, f.last_error
+            from finished as f
+            where f.status = 'dead'
+            order by f.tenant_id, f.subscription_id, f.id
+        ) as f
+        where s.tenant_id = f.tenant_id and s.id = f.subscription_id
+        returning 1
+    )
+    select count(*) filter (where f.status = 'delivered')::integer,
+           count(*) filter (where f.status = 'pending')::integer,
+           count(*) filter (where f.status = 'dead')::integer
+    from finished as f;
+end
+$$;
+
+ALTER FUNCTION app.notify_finish(results jsonb, worker text) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.notify_finish(results jsonb, worker text) IS 'Records a batch of attempts of one worker ([{tenant_id, id, ok, response_code, latency_ms, error}]): delivered; or pending again after motovault.notify_backoff_seconds (10) doubled per attempt (at most an hour) times a random 0.5 .. 1.5; or dead after motovault.notify_max_attempts (8), which flags the subscription. A delivery whose lease this worker lost is left alone.';
+
+CREATE FUNCTION app.notify_setting(name text, fallback numeric) RETURNS numeric
+    LANGUAGE sql STABLE
+    RETURN COALESCE((NULLIF(current_setting(('motovault.'::text || name), true), ''::text))::numeric, fallback);
+
+ALTER FUNCTION app.notify_setting(name text, fallback numeric) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.notify_setting(name text, fallback numeric) IS 'A numeric setting motovault.<name> (database or session GUC), or the fallback.';
+
+CREATE FUNCTION app.notify_target_refused(url text) RETURNS text
+    LANGUAGE plpgsql STABLE
+    AS $_$
+declare
+    host text := lower(substring(url from '^[a-z][a-z0-9+.-]*://(?:[^@/?#]*@)?(\[[^\]]*\]|[^:/?#]*)'));
+    allowed constant text[] := string_to_array(
+        replace(coalesce(current_setting('motovault.notify_allowed_hosts', true), ''), ' ', ''), ',');
+    address inet;
+begin
+    if host is null or host = '' then
+        return 'has no host';
+    end if;
+    host := btrim(host, '[]');
+    if host = any (allowed) then
+        return null;
+    end if;
+    if host = 'localhost' or host like '%.localhost' or host like '%.internal' or host like '%.local'
+       or host in ('metadata', 'metadata.google.internal', 'instance-data') then
+        return format('host %s is local or a metadata service', host);
+    end if;
+    if host ~ '^[0-9]{1,3}(\.[0-9]{1,3}){3}$' or host ~ ':' then
+        begin
+            address := host::inet;
+        exception when others then
+            return format('host %s is not an address', host);
+        end;
+        if address <<= any (array[
+            '0.0.0.0/8', '10.0.0.0/8', '100.64.0.0/10', '127.0.0.0/8', '169.254.0.0/16', '172.16.0.0/12',
+            '192.0.0.0/24', '192.168.0.0/16', '198.18.0.0/15', '224.0.0.0/3',
+            '::/128', '::1/128', '::ffff:0:0/96', 'fc00::/7', 'fe80::/10', 'ff00::/8']::inet[]) then
+            return format('address %s is loopback, private, link-local or reserved', host);
+        end if;
+    end if;
+    return null;
+end
+$_$;
+
+ALTER FUNCTION app.notify_target_refused(url text) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.notify_target_refused(url text) IS 'Why a webhook or push URL may not be used (loopback, private, link-local, reserved or metadata host, literal or by name), or NULL. Hosts listed in the setting motovault.notify_allowed_hosts (comma-separated, e.g. 127.0.0.1) are allowed. Names are resolved and checked again by the worker at every send.';
+
+CREATE FUNCTION app.notify_wants(types text[], type text) RETURNS boolean
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    RETURN (EXISTS (SELECT FROM unnest(notify_wants.types) t(want) WHERE ((t.want = notify_wants.type) OR (t.want = '*'::text) OR ((t.want ~~ '%.*'::text) AND starts_with(notify_wants.type, "left"(t.want, '-1'::integer))))));
+
+ALTER FUNCTION app.notify_wants(types text[], type text) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.notify_wants(types text[], type text) IS 'True when a subscription''s event_types ask for the type (exactly, by a prefix like reminder.*, or *).';
+
+CREATE FUNCTION app.odometer_batch_problem(tenant uuid, source_table text, batch jsonb) RETURNS TABLE(problem text, vehicle_id uuid, source text, row_id uuid)
+    LANGUAGE plpgsql STABLE
+    SET plan_cache_mode TO 'force_generic_plan'
+    AS $$
+begin
+    return query
+    -- batch: [{"v": vehicle, "lo": first read_at, "hi": last read_at, "whole": true when a reset is
+    -- involved, "ids": [ids of source_table's rows written]}], all of one tenant. Readings from the
+    -- one before lo to the one after hi are compared within their reset segments (the whole
+    -- history when "whole"); readings outside that window were consistent with those at its edges.
+    -- (materialized: each span's bounds and ids are computed once, not per reading joined)
+    with spans as materialized (
+        select (x ->> 'v')::uuid as vehicle_id,
+               (x ->> 'lo')::timestamp as lo,
+               (x ->> 'hi')::timestamp as hi,
+               coalesce((x ->> 'whole')::boolean, false) as whole,
+               array(select jsonb_array_elements_text(x -> 'ids'))::uuid[] as ids
+        from jsonb_array_elements(batch) as x
+    ),
+    windows as materialized (
+        select b.vehicle_id, b.ids, b.whole,
+               case when b.whole then '-infinity'::timestamp else coalesce((
+                   select max(r.read_at)
+                   from app.odometer_readings as r
+                   where r.tenant_id = tenant and r.vehicle_id = b.vehicle_id and r.read_at < b.lo), '-infinity')
+               end as from_at,
+               case when b.whole then 'infinity'::timestamp else coalesce((
+                   select min(r.read_at)
+                   from app.odometer_readings as r
+                   where r.tenant_id = tenant and r.vehicle_id = b.vehicle_id and r.read_at > b.hi), 'infinity')
+               end as to_at
+        from spans as b
+    ),
+    segmented as (
+        select r.vehicle_id, r.source, r.id, r.read_at, r.odometer, r.odometer_unit, r.odometer_km,
+               r.source = source_table and r.id = any (w.ids) as is_new, w.whole,
+               count(*) filter (where r.is_reset) over (
+                   partition by r.vehicle_id order by r.read_at range between unbounded preceding and current row
+               ) as segment
+        from windows as w
+        join app.odometer_readings as r
+          on r.tenant_id = tenant
+         and r.vehicle_id = w.vehicle_id
+         and r.read_at >= w.from_at
+         and r.read_at <= w.to_at
+    ),
+    checked as (
+        select s.*,
+               max(s.odometer_km) over (
+                   partition by s.vehicle_id, s.segment
+                   order by s.read_at
+                   range between unbounded preceding and current row exclude group
+               ) as earlier_max
+        from segmented as s
+    )
+    -- c: a reading lower than one dated before it (e) in its segment; one of the two was written now
+    -- (or a reset changed: any pair of the vehicle)
+    select case
+               when c.is_new then format('odometer: %s %s on %s is lower than %s %s recorded earlier on %s (%s)',
+                                         c.odometer, c.odometer_unit, c.read_at, e.odometer, e.odometer_unit, e.read_at, e.source)
+               else format('odometer: %s %s on %s is higher than %s %s recorded later on %s (%s)',
+                           e.odometer, e.odometer_unit, e.read_at, c.odometer, c.odometer_unit, c.read_at, c.source)
+           end,
+           c.vehicle_id,
+           case when c.is_new then c.source else e.source end,
+           case when c.is_new then c.id else e.id end
+    from checked as c
+    cross join lateral (
+        select s2.*
+        from segmented as s2
+        where s2.vehicle_id = c.vehicle_id
+          and s2.segment = c.segment
+          and s2.read_at < c.read_at
+          and s2.odometer_km > c.odometer_km
+          and (c.is_new or s2.is_new or c.whole)
+        order by s2.read_at desc, s2.odometer_km desc
+        limit 1
+    ) as e
+    where c.odometer_km < c.earlier_max
+    order by case when c.is_new then c.read_at else e.read_at end, c.read_at
+    limit 1;
+end
+$$;
+
+ALTER FUNCTION app.odometer_batch_problem(tenant uuid, source_table text, batch jsonb) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.odometer_batch_problem(tenant uuid, source_table text, batch jsonb) IS 'The first odometer inconsistency a batch of readings of source_table (one tenant; per vehicle: the time span written, the ids, whether a reset is involved) brings: a reading lower than an earlier-dated one or higher than a later-dated one within a reset segment, naming both readings, the vehicle and the row written. No row when the batch is consistent.';
 
 CREATE FUNCTION app.odometer_problem(tenant uuid, vehicle uuid) RETURNS text
     LANGUAGE sql STABLE
@@ -4183,6 +6328,39 @@ ALTER FUNCTION app.require_member_manager(target_role text) OWNER TO motovault_o
 
 COMMENT ON FUNCTION app.require_member_manager(target_role text) IS 'Raises 403 unless the caller may manage members (and owners, when target_role is owner).';
 
+CREATE FUNCTION app.require_notify_manager() RETURNS void
+    LANGUAGE plpgsql STABLE
+    AS $$
+begin
+    if coalesce(app.current_member_role(), '') not in ('owner', 'admin') then
+        raise sqlstate 'PT403' using
+            message = 'role: only owners and admins of the tenant manage notifications',
+            hint = 'Ask an owner or admin of the tenant.';
+    end if;
+end
+$$;
+
+ALTER FUNCTION app.require_notify_manager() OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.require_notify_manager() IS 'Refuses (403) unless the requesting user is an owner or admin of the active tenant.';
+
+CREATE FUNCTION app.require_tenant_owner(what text) RETURNS void
+    LANGUAGE plpgsql STABLE
+    AS $$
+begin
+    if app.current_member_role() is distinct from 'owner' then
+        raise sqlstate 'PT403' using
+            message = format('role: only an owner of the tenant may %s (you are %s)', what,
+                             coalesce(app.current_member_role(), 'not a member')),
+            hint = 'Ask an owner of the tenant.';
+    end if;
+end
+$$;
+
+ALTER FUNCTION app.require_tenant_owner(what text) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.require_tenant_owner(what text) IS 'Raises 403 unless the caller is an owner of the active tenant; what names the action in the message.';
+
 CREATE FUNCTION app.resolve_economy_unit(vehicle_id uuid, unit text) RETURNS text
     LANGUAGE plpgsql STABLE
     AS $$
@@ -4337,6 +6515,187 @@ ALTER FUNCTION app.sync_vehicle_odometer(tenant uuid, vehicle uuid, latest_at ti
 
 COMMENT ON FUNCTION app.sync_vehicle_odometer(tenant uuid, vehicle uuid, latest_at timestamp without time zone) IS 'Sets vehicles.odometer_reading to the latest live reading (converted to the vehicle''s unit); latest_at, when the caller knows it, saves looking for the latest time.';
 
+CREATE FUNCTION app.sync_vehicle_odometers(tenant uuid, vehicles uuid[]) RETURNS void
+    LANGUAGE plpgsql
+    SET plan_cache_mode TO 'force_generic_plan'
+    AS $$
+begin
+    perform set_config('motovault.odometer_sync', 'on', true);
+    update app.vehicles as v
+    set odometer_reading = case
+            when v.odometer_unit = l.odometer_unit then l.odometer
+            when v.odometer_unit = 'mi' then round(l.odometer_km / 1.609344)::integer
+            else round(l.odometer_km)::integer
+        end
+    from unnest(vehicles) as a(vehicle_id)
+    cross join lateral (
+        select max(r.read_at) as read_at
+        from app.odometer_readings as r
+        where r.tenant_id = tenant and r.vehicle_id = a.vehicle_id
+    ) as m
+    cross join lateral (
+        select r.odometer, r.odometer_unit, r.odometer_km
+        from app.odometer_readings as r
+        where r.tenant_id = tenant and r.vehicle_id = a.vehicle_id and r.read_at = m.read_at
+        order by r.odometer_km desc
+        limit 1
+    ) as l
+    where v.tenant_id = tenant
+      and v.id = a.vehicle_id
+      and v.odometer_reading is distinct from case
+            when v.odometer_unit = l.odometer_unit then l.odometer
+            when v.odometer_unit = 'mi' then round(l.odometer_km / 1.609344)::integer
+            else round(l.odometer_km)::integer
+        end;
+    perform set_config('motovault.odometer_sync', '', true);
+end
+$$;
+
+ALTER FUNCTION app.sync_vehicle_odometers(tenant uuid, vehicles uuid[]) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.sync_vehicle_odometers(tenant uuid, vehicles uuid[]) IS 'Sets vehicles.odometer_reading of the tenant''s vehicles to their latest live reading (converted to each vehicle''s unit), in one UPDATE; a vehicle without readings keeps its value.';
+
+CREATE FUNCTION app.tenant_export_rules() RETURNS TABLE(table_name text, skipped boolean, keep_rows text, derived_columns text[], insert_rank integer, insert_order text, reason text)
+    LANGUAGE sql IMMUTABLE
+    AS $$
+    values
+        ('memberships', true, null, null, null, null,
+         'who belongs to the tenant is exported as references (members: user_id and role, never a secret) and imported through api.add_member, the door an owner uses to add a member'),
+        ('invitations', true, null, null, null, null,
+         'an invitation is a single-use token (its hash is a secret in auth_private) bound to the old tenant: invite again'),
+        ('vehicle_event_voids', true, null, null, null, null,
+         'written by the _400_record_void trigger of each void event: the import re-creates it from the void events'),
+        ('vehicle_events', false,
+         't.source_id is null and not exists (select from app.vehicle_events as s where s.tenant_id = t.tenant_id and s.id = t.voids_event_id and s.source_id is not null)',
+         null, null, 'r.voids_event_id is not null, r.occurred_at, r.id',
+         'events of a source row (fuel log, maintenance, odometer entry, image: source_id set) are written by that row''s triggers, so the import re-creates them instead of doubling them (their past versions are audit history); a hand-written void of such an event is not carried. Voided events go in before their voids'),
+        ('vehicles', false, null,
+         array['trim', 'body_class', 'vehicle_type', 'fuel_types', 'engine_cylinders', 'engine_displacement_l',
+               'engine_power_kw', 'drive_type', 'manufacturer', 'plant_country', 'vin_decoded_at',
+               'vin_decode_source', 'vin_filled'],
+         null, null,
+         'the decoded fields are read-only for the API role (vehicles_decoded_fields_read_only): exported for reading, filled again when the VIN is decoded'),
+        ('odometer_entries', false, null, null, -1, 'r.kind = ''reset'' desc, r.read_on, r.read_time',
+         'resets split a vehicle''s readings into segments, so they go in before the fill-ups and services read against them'),
+        ('fuel_logs', false, null, null, null, 'r.filled_on, r.filled_time nulls first',
+         'in the order they were recorded, as a person would have typed them (the odometer guard holds in any order: it runs after the whole statement)'),
+        ('maintenance', false, null, null, null, 'r.completed_on nulls last',
+         'in the order they were done, the scheduled ones last'),
+        ('outbox_events', true, null, null, null, null,
+         'the notifications outbox: events already sent (or due to be) about the old tenant; an import must not send them again'),
+        ('notify_deliveries', true, null, null, null, null,
+         'the delivery worker''s queue and log of the old tenant''s events'),
+        ('reminder_alerts', true, null, null, null, null,
+         'which reminder was notified in which state: the new tenant''s reminders notify afresh'),
+        ('notify_subscriptions', true, null, null, null, null,
+         'a subscription''s target and secret are write-only (auth_private): subscribe again, with new secrets'),
+        ('calendar_feeds', true, null, null, null, null,
+         'a feed is a secret URL of one person: create a new one in the new tenant'),
+        ('import_files', true, null, null, null, null,
+         'files uploaded for import: what they created is exported as records'),
+        ('import_batches', true, null, null, null, null,
+         'import history of the old tenant (its files are not carried): what it created is exported as records'),
+        ('import_vehicles', true, null, null, null, null,
+         'part of an import batch (not carried)'),
+        ('import_rows', true, null, null, null, null,
+         'part of an import batch (not carried)')
+$$;
+
+ALTER FUNCTION app.tenant_export_rules() OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.tenant_export_rules() IS 'The one list of exceptions of the tenant export and import, each with its reason: tables left out (skipped), rows left out (keep_rows: a predicate over t), columns exported but not imported (derived_columns), and the insert order (insert_rank among tables of one dependency level, insert_order within a table, over r). Every other tenant table of schema app is carried whole.';
+
+CREATE FUNCTION app.tenant_export_tables() RETURNS TABLE(table_name text, step integer, columns text[], import_columns text[], uuid_columns text[], id_columns text[], key_columns text[], keep_rows text, insert_order text)
+    LANGUAGE sql STABLE
+    AS $$
+    with recursive tenant_tables as (
+        select c.oid, c.relname::text as table_name
+        from pg_class as c
+        join pg_constraint as k on k.conrelid = c.oid and k.contype = 'p'
+        join pg_attribute as a on a.attrelid = c.oid and a.attnum = k.conkey[1]
+        where c.relnamespace = 'app'::regnamespace
+          and c.relkind in ('r', 'p')
+          and not c.relispartition
+          and a.attname = 'tenant_id'
+    ),
+    carried as (
+        select t.*
+        from tenant_tables as t
+        where not exists (
+            select from app.tenant_export_rules() as x where x.table_name = t.table_name and x.skipped)
+    ),
+    depends as (
+        select distinct k.conrelid as child, k.confrelid as parent
+        from pg_constraint as k
+        join carried as c on c.oid = k.conrelid
+        join carried as p on p.oid = k.confrelid
+        where k.contype = 'f' and k.conrelid <> k.confrelid and k.conparentid = 0
+    ),
+    depth (oid, level) as (
+        select c.oid, 0 from carried as c
+        union all
+        select d.child, depth.level + 1
+        from depth
+        join depends as d on d.parent = depth.oid
+        where depth.level < 50
+    ),
+    levels as (
+        select oid, max(level) as level from depth group by oid
+    )
+    select
+        c.table_name,
+        (row_number() over (order by l.level, coalesce(x.insert_rank, 0), c.table_name))::integer,
+        array(
+            select a.attname::text
+            from pg_attribute as a
+            where a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped and a.attgenerated = ''
+              and a.attname <> 'tenant_id'
+              and not (a.attname in ('created_at', 'updated_at', 'created_by', 'updated_by') and exists (
+                  select from pg_trigger as g
+                  where g.tgrelid = c.oid and g.tgfoid = 'app.tg_stamp_row()'::regprocedure))
+            order by a.attnum),
+        array(
+            select a.attname::text
+            from pg_attribute as a
+            where a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped and a.attgenerated = ''
+              and a.attname <> 'tenant_id'
+              and not (a.attname in ('created_at', 'updated_at', 'created_by', 'updated_by') and exists (
+                  select from pg_trigger as g
+                  where g.tgrelid = c.oid and g.tgfoid = 'app.tg_stamp_row()'::regprocedure))
+              and not (a.attname = any (coalesce(x.derived_columns, '{}')))
+              and a.attidentity <> 'a'
+            order by a.attnum),
+        array(
+            select a.attname::text
+            from pg_attribute as a
+            where a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped and a.attgenerated = ''
+              and a.atttypid = 'uuid'::regtype and a.attname <> 'tenant_id'
+            order by a.attnum),
+        array(
+            select a.attname::text
+            from pg_constraint as k
+            join pg_attribute as a on a.attrelid = k.conrelid and a.attnum = any (k.conkey)
+            where k.conrelid = c.oid and k.contype = 'p'
+              and a.atttypid = 'uuid'::regtype and a.attname <> 'tenant_id'
+            order by a.attnum),
+        array(
+            select a.attname::text
+            from pg_constraint as k
+            cross join unnest(k.conkey) with ordinality as u(attnum, n)
+            join pg_attribute as a on a.attrelid = k.conrelid and a.attnum = u.attnum
+            where k.conrelid = c.oid and k.contype = 'p' and a.attname <> 'tenant_id'
+            order by u.n),
+        x.keep_rows,
+        x.insert_order
+    from carried as c
+    join levels as l on l.oid = c.oid
+    left join app.tenant_export_rules() as x on x.table_name = c.table_name
+$$;
+
+ALTER FUNCTION app.tenant_export_tables() OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.tenant_export_tables() IS 'The tenant tables the export carries, found in the catalog (schema app, primary key led by tenant_id, not skipped by app.tenant_export_rules()), in insert order (foreign-key dependencies first), with the columns exported (neither generated nor stamped by app.tg_stamp_row), the columns imported (not derived, not generated always as identity), the uuid columns remapped on import, the uuid columns of the primary key (each gets a new id) and the primary key after tenant_id (the export''s row order).';
+
 CREATE FUNCTION app.tg_audit_row() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
@@ -4347,34 +6706,52 @@ declare
     old_row jsonb;
     new_row jsonb;
     op text := tg_op;
+    changes jsonb;
+    tenant text;
 begin
     if tg_level = 'STATEMENT' then
-        -- (tenant, id) pairs each old row with its new version: the statements audited this way
-        -- cannot change either
-        with o as (select to_jsonb(r) as j from old_rows as r),
-             n as (select to_jsonb(r) as j from new_rows as r),
-             pairs as (
-                 select o.j as old_j, n.j as new_j,
-                        case
-                            when o.j ->> 'deleted_at' is null and n.j ->> 'deleted_at' is not null then 'SOFT_DELETE'
-                            when o.j ->> 'deleted_at' is not null and n.j ->> 'deleted_at' is null then 'RESTORE'
-                            else 'UPDATE'
-                        end as operation
-                 from o
-                 join n on n.j -> 'id' = o.j -> 'id'
-                       and n.j -> coalesce(tenant_column, 'id') = o.j -> coalesce(tenant_column, 'id')
-             ),
-             tenant_rows as (
-                 insert into audit.record_version (tenant_id, table_name, operation, row_id, old_record, new_record, actor)
-                 select (p.new_j ->> tenant_column)::uuid, table_name, p.operation, (p.new_j ->> 'id')::uuid,
-                        p.old_j, p.new_j, app.current_user_id()
-                 from pairs as p
-                 where tenant_column is not null
-             )
-        insert into audit.shared_record_version (table_name, operation, row_id, old_record, new_record, actor)
-        select table_name, p.operation, (p.new_j ->> 'id')::uuid, p.old_j, p.new_j, app.current_user_id()
-        from pairs as p
-        where tenant_column is null;
+        -- 1. the transition tables alone, read into one local value (on Citus a trigger runs on a
+        --    shard, where a transition table cannot be joined with, nor inserted into, a
+        --    distributed table): [{tenant, id, operation, old, new}, ...] in the statement's order
+        if tg_op = 'INSERT' then
+            select jsonb_agg(jsonb_build_object('new', to_jsonb(x.r)) order by x.ord) into changes
+            from (select r, row_number() over () from new_rows as r) as x(r, ord);
+        elsif tg_op = 'DELETE' then
+            select jsonb_agg(jsonb_build_object('old', to_jsonb(x.r)) order by x.ord) into changes
+            from (select r, row_number() over () from old_rows as r) as x(r, ord);
+        else
+            -- (tenant, id) pairs each old row with its new version: neither can change (tg_stamp_row)
+            with o as (select to_jsonb(r) as j from old_rows as r),
+                 n as (select to_jsonb(r) as j, row_number() over () as ord from new_rows as r)
+            select jsonb_agg(jsonb_build_object('old', o.j, 'new', n.j) order by n.ord) into changes
+            from n
+            join o on o.j -> 'id' = n.j -> 'id'
+                  and o.j -> coalesce(tenant_column, 'id') = n.j -> coalesce(tenant_column, 'id');
+        end if;
+        if changes is null then
+            return null;  -- a statement that wrote no row
+        end if;
+        -- 2. one INSERT per tenant of the statement, from that value (a single-tenant statement: the
+        --    one shard of that tenant's audit rows)
+        for tenant in
+            select distinct coalesce(c -> 'new', c -> 'old') ->> tenant_column
+            from jsonb_array_elements(changes) as c
+            where tenant_column is not null
+        loop
+            insert into audit.record_version (tenant_id, table_name, operation, row_id, old_record, new_record, actor)
+            select tenant::uuid, table_name, app.audit_operation(tg_op, c -> 'old', c -> 'new'),
+                   (coalesce(c -> 'new', c -> 'old') ->> 'id')::uuid, c -> 'old', c -> 'new', app.current_user_id()
+            from jsonb_array_elements(changes) with ordinality as x(c, ord)
+            where coalesce(c -> 'new', c -> 'old') ->> tenant_column = tenant
+            order by x.ord;
+        end loop;
+        if tenant_column is null then
+            insert into audit.shared_record_version (table_name, operation, row_id, old_record, new_record, actor)
+            select table_name, app.audit_operation(tg_op, c -> 'old', c -> 'new'),
+                   (coalesce(c -> 'new', c -> 'old') ->> 'id')::uuid, c -> 'old', c -> 'new', app.current_user_id()
+            from jsonb_array_elements(changes) with ordinality as x(c, ord)
+            order by x.ord;
+        end if;
         return null;
     end if;
     old_row := case when tg_op in ('UPDATE', 'DELETE') then to_jsonb(old) end;
@@ -4400,7 +6777,7 @@ $$;
 
 ALTER FUNCTION app.tg_audit_row() OWNER TO motovault_owner;
 
-COMMENT ON FUNCTION app.tg_audit_row() IS 'AFTER trigger of every table (_900_audit): writes the change to audit.record_version under the tenant held by the column named in the argument (tenant_id, or id for app.tenants), or to audit.shared_record_version without an argument. FOR EACH ROW: one row per call. FOR EACH STATEMENT with transition tables old_rows and new_rows (UPDATE, key unchanged): the same rows for the whole statement in one INSERT.';
+COMMENT ON FUNCTION app.tg_audit_row() IS 'AFTER trigger of every table (_900_audit_insert/_update/_delete): writes the change to audit.record_version under the tenant held by the column named in the argument (tenant_id, or id for app.tenants), or to audit.shared_record_version without an argument. FOR EACH STATEMENT with the transition tables new_rows (INSERT), old_rows and new_rows (UPDATE, paired by tenant and id) or old_rows (DELETE): the rows of the statement, read into one jsonb value first, then one INSERT per tenant. FOR EACH ROW: one row per call.';
 
 CREATE FUNCTION app.tg_clear_references() RETURNS trigger
     LANGUAGE plpgsql
@@ -4419,65 +6796,122 @@ ALTER FUNCTION app.tg_clear_references() OWNER TO motovault_owner;
 COMMENT ON FUNCTION app.tg_clear_references() IS 'BEFORE DELETE trigger (_300_clear_<column>) of a table that rows of the table in the first argument point at through the column in the second (with tenant_id): sets that column to NULL in those rows, what ON DELETE SET NULL (column) would do if Citus accepted it on a key that includes the distribution column.';
 
 CREATE FUNCTION app.tg_emit_source_events() RETURNS trigger
-    LANGUAGE plpgsql
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
     AS $$
 declare
     kind constant text := tg_argv[0];
-    row_now jsonb := to_jsonb(new);
-    live boolean;
-    ev record;
-    cur_id uuid;
-    cur_vehicle uuid;
-    cur_event jsonb;
+    changes jsonb;
+    tenant text;
 begin
-    live := row_now ->> 'deleted_at' is null
-        and (kind <> 'maintenance' or row_now ->> 'status' = 'completed')
-        and row_now ->> 'read_at' is not null;
-    if tg_op = 'UPDATE' then
-        select e.id, e.vehicle_id, jsonb_build_array(e.type, e.occurred_at, e.odometer, e.odometer_unit, e.payload)
-        into cur_id, cur_vehicle, cur_event
-        from app.vehicle_events as e
-        where e.tenant_id = old.tenant_id
-          and e.source_id = old.id
-          and e.type <> 'void'
-          and not exists (
-              select from app.vehicle_event_voids as x
-              where x.tenant_id = e.tenant_id and x.voided_event_id = e.id
-          )
-        order by e.created_at desc, e.id desc
-        limit 1;
+    if tg_level <> 'STATEMENT' then
+        raise exception using
+            errcode = 'feature_not_supported',
+            message = format('app.tg_emit_source_events() on %s: a statement trigger, not a row trigger', tg_table_name),
+            hint = 'Attach it as _500_events_insert (after insert, referencing new table as new_rows) and _500_events_update (after update, referencing old table as old_rows new table as new_rows), for each statement.';
     end if;
-    if live then
-        select * into ev from app.source_event(kind, row_now);
-        if cur_id is not null
-           and cur_vehicle = new.vehicle_id
-           and cur_event = jsonb_build_array(ev.type, ev.occurred_at, ev.odometer, ev.odometer_unit, ev.payload) then
-            return null;  -- nothing the event shows changed
+    -- 1. the transition tables alone, read into one local value: [{"old": row, "new": row}, ...]
+    --    (on Citus a transition table cannot meet a distributed table in one query)
+    if tg_op = 'INSERT' then
+        select jsonb_agg(jsonb_build_object('new', x.j) order by x.ord) into changes
+        from (select to_jsonb(r) as j, row_number() over () as ord from new_rows as r) as x
+        where x.j ->> 'deleted_at' is null
+          and (kind <> 'maintenance' or x.j ->> 'status' = 'completed')
+          and x.j ->> 'read_at' is not null;
+    else
+        with o as (select to_jsonb(r) as j from old_rows as r),
+             n as (select to_jsonb(r) as j, row_number() over () as ord from new_rows as r)
+        select jsonb_agg(jsonb_build_object('old', o.j, 'new', n.j) order by n.ord) into changes
+        from n
+        join o on o.j -> 'tenant_id' = n.j -> 'tenant_id' and o.j -> 'id' = n.j -> 'id';
+    end if;
+    if changes is null then
+        return null;
+    end if;
+
+    -- 2. per tenant: the events of that tenant, from that value and the tenant's own rows
+    for tenant in select distinct c -> 'new' ->> 'tenant_id' from jsonb_array_elements(changes) as c loop
+        if tg_op = 'INSERT' then
+            insert into app.vehicle_events
+                (tenant_id, vehicle_id, type, occurred_at, odometer, odometer_unit, payload, source_id)
+            select tenant::uuid, (c -> 'new' ->> 'vehicle_id')::uuid, ev.type, ev.occurred_at, ev.odometer,
+                   ev.odometer_unit, ev.payload, (c -> 'new' ->> 'id')::uuid
+            from jsonb_array_elements(changes) with ordinality as x(c, ord)
+            cross join lateral app.source_event(kind, c -> 'new') as ev
+            where c -> 'new' ->> 'tenant_id' = tenant
+            order by x.ord;
+            continue;
         end if;
-        if cur_id is not null and cur_vehicle <> new.vehicle_id then
-            insert into app.vehicle_events (tenant_id, vehicle_id, type, payload, voids_event_id, source_id)
-            values (new.tenant_id, cur_vehicle, 'void',
-                    jsonb_build_object('reason', format('%s moved to another vehicle', tg_table_name)), cur_id, new.id);
-            cur_id := null;
-        end if;
+        -- an update: each row's current (not voided) event, then what replaces it
+        with rows as (
+            select x.ord, (c -> 'new' ->> 'id')::uuid as id, (c -> 'new' ->> 'vehicle_id')::uuid as vehicle_id,
+                   c -> 'new' as r,
+                   c -> 'new' ->> 'deleted_at' is null
+                       and (kind <> 'maintenance' or c -> 'new' ->> 'status' = 'completed')
+                       and c -> 'new' ->> 'read_at' is not null as live,
+                   c -> 'new' ->> 'deleted_at' is not null as deleted
+            from jsonb_array_elements(changes) with ordinality as x(c, ord)
+            where c -> 'new' ->> 'tenant_id' = tenant
+        ),
+        current_events as (
+            select distinct on (e.source_id) e.source_id, e.id, e.vehicle_id,
+                   jsonb_build_array(e.type, e.occurred_at, e.odometer, e.odometer_unit, e.payload) as shown
+            from app.vehicle_events as e
+            where e.tenant_id = tenant::uuid
+              and e.source_id = any (array(select rows.id from rows))
+              and e.type <> 'void'
+              and not exists (
+                  select from app.vehicle_event_voids as v
+                  where v.tenant_id = e.tenant_id and v.voided_event_id = e.id
+              )
+            order by e.source_id, e.created_at desc, e.id desc
+        ),
+        planned as (
+            select s.ord, s.id, s.vehicle_id, s.live, s.deleted, ev.*,
+                   cur.id as cur_id, cur.vehicle_id as cur_vehicle_id, cur.shown
+            from rows as s
+            left join current_events as cur on cur.source_id = s.id
+            left join lateral app.source_event(kind, s.r) as ev on s.live
+        )
         insert into app.vehicle_events
             (tenant_id, vehicle_id, type, occurred_at, odometer, odometer_unit, payload, voids_event_id, source_id)
-        values
-            (new.tenant_id, new.vehicle_id, ev.type, ev.occurred_at, ev.odometer, ev.odometer_unit, ev.payload, cur_id, new.id);
-    elsif cur_id is not null then
-        insert into app.vehicle_events (tenant_id, vehicle_id, type, payload, voids_event_id, source_id)
-        values (new.tenant_id, cur_vehicle, 'void',
-                jsonb_build_object('reason', format('%s %s', tg_table_name,
-                    case when row_now ->> 'deleted_at' is not null then 'deleted' else 'no longer completed' end)),
-                cur_id, new.id);
-    end if;
+        select tenant::uuid, e.vehicle_id, e.type, e.occurred_at, e.odometer, e.odometer_unit, e.payload,
+               e.voids_event_id, e.source_id
+        from (
+            -- moved to another vehicle: the old vehicle's event is voided
+            select p.ord, 1 as step, p.cur_vehicle_id as vehicle_id, 'void' as type, now() as occurred_at,
+                   null::numeric as odometer, null::text as odometer_unit,
+                   jsonb_build_object('reason', format('%s moved to another vehicle', tg_table_name)) as payload,
+                   p.cur_id as voids_event_id, p.id as source_id
+            from planned as p
+            where p.live and p.cur_id is not null and p.cur_vehicle_id <> p.vehicle_id
+            union all
+            -- live: a new event (voiding the current one of the same vehicle) unless nothing it shows changed
+            select p.ord, 2, p.vehicle_id, p.type, p.occurred_at, p.odometer, p.odometer_unit, p.payload,
+                   case when p.cur_vehicle_id = p.vehicle_id then p.cur_id end, p.id
+            from planned as p
+            where p.live
+              and (p.cur_id is null
+                   or p.cur_vehicle_id <> p.vehicle_id
+                   or p.shown <> jsonb_build_array(p.type, p.occurred_at, p.odometer, p.odometer_unit, p.payload))
+            union all
+            -- no longer live: its event is voided
+            select p.ord, 3, p.cur_vehicle_id, 'void', now(), null, null,
+                   jsonb_build_object('reason', format('%s %s', tg_table_name,
+                       case when p.deleted then 'deleted' else 'no longer completed' end)),
+                   p.cur_id, p.id
+            from planned as p
+            where not p.live and p.cur_id is not null
+        ) as e
+        order by e.ord, e.step;
+    end loop;
     return null;
 end
 $$;
 
 ALTER FUNCTION app.tg_emit_source_events() OWNER TO motovault_owner;
 
-COMMENT ON FUNCTION app.tg_emit_source_events() IS 'AFTER INSERT OR UPDATE trigger of fuel_logs, maintenance and odometer_entries (argument: fuel, maintenance or odometer): appends the row''s event to vehicle_events, a correcting event when the row changes, a void event when it is deleted.';
+COMMENT ON FUNCTION app.tg_emit_source_events() IS 'AFTER INSERT and AFTER UPDATE trigger, per statement, of fuel_logs, maintenance and odometer_entries (_500_events_insert, _500_events_update; argument: fuel, maintenance or odometer): reads the transition tables into one value, then per tenant appends each row''s event to vehicle_events, a correcting event when a row changes what its event shows, a void event when it is deleted (or moved to another vehicle). SECURITY DEFINER: the events of rows the caller wrote under the tenant rules.';
 
 CREATE FUNCTION app.tg_forget_member_role() RETURNS trigger
     LANGUAGE plpgsql
@@ -4724,6 +7158,23 @@ ALTER FUNCTION app.tg_maintenance_prepare() OWNER TO motovault_owner;
 
 COMMENT ON FUNCTION app.tg_maintenance_prepare() IS 'BEFORE INSERT OR UPDATE on maintenance: odometer_unit defaults to the vehicle''s, series_id to the row''s id, hour_meter to engine when hours are given; a completed record cannot become scheduled again.';
 
+CREATE FUNCTION app.tg_notify_subscriptions_prepare() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+begin
+    new.name := btrim(new.name);
+    if new.active and not old.active then
+        new.flagged_at := null;  -- resuming a subscription clears its flag
+        new.flag_reason := null;
+    end if;
+    return new;
+end
+$$;
+
+ALTER FUNCTION app.tg_notify_subscriptions_prepare() OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.tg_notify_subscriptions_prepare() IS 'BEFORE UPDATE on notify_subscriptions: trims the name; resuming a paused subscription (active false -> true) clears its flag.';
+
 CREATE FUNCTION app.tg_odometer_entries_prepare() RETURNS trigger
     LANGUAGE plpgsql
     AS $$
@@ -4742,130 +7193,205 @@ COMMENT ON FUNCTION app.tg_odometer_entries_prepare() IS 'BEFORE INSERT OR UPDAT
 
 CREATE FUNCTION app.tg_odometer_guard() RETURNS trigger
     LANGUAGE plpgsql
-    SET plan_cache_mode TO 'force_generic_plan'
     AS $$
 declare
-    new_is_reset boolean := false;
-    old_is_reset boolean := false;
-    new_km numeric;
-    segment_start timestamp;
-    segment_end timestamp;
-    earlier_at timestamp;
-    later_at timestamp;
-    earlier record;
-    later record;
-    problem text;
+    entries constant boolean := tg_table_name = 'odometer_entries';
+    work jsonb;
+    tenant text;
+    found_problem record;
 begin
-    if tg_table_name = 'odometer_entries' then
-        new_is_reset := new.kind = 'reset';
-        if tg_op = 'UPDATE' then
-            old_is_reset := old.kind = 'reset';
-        end if;
-    end if;
-    if new.odometer is null or new.read_at is null then
-        if tg_op = 'UPDATE' and old.odometer is not null and old.read_at is not null then
-            perform app.sync_vehicle_odometer(old.tenant_id, old.vehicle_id);
-        end if;
-        return null;
-    end if;
-    if tg_op = 'UPDATE'
-       and new.vehicle_id = old.vehicle_id
-       and new.read_at is not distinct from old.read_at
-       and new.odometer is not distinct from old.odometer
-       and new.odometer_unit is not distinct from old.odometer_unit
-       and new.deleted_at is not distinct from old.deleted_at
-       and new_is_reset = old_is_reset then
-        return null;  -- nothing a reading depends on changed
-    end if;
-
-    -- one writer per vehicle at a time: two concurrent inserts cannot both pass the check
-    perform pg_advisory_xact_lock(hashtextextended(new.vehicle_id::text, 1907));
-
-    if new.deleted_at is not null then
-        if old_is_reset or new_is_reset then
-            problem := app.odometer_problem(new.tenant_id, new.vehicle_id);
-        end if;
-    elsif new_is_reset or old_is_reset then
-        problem := app.odometer_problem(new.tenant_id, new.vehicle_id);
-    else
-        new_km := app.distance_in_km(new.odometer, new.odometer_unit);
-        select max(r.read_at) into segment_start
-        from app.odometer_readings as r
-        where r.tenant_id = new.tenant_id and r.vehicle_id = new.vehicle_id and r.is_reset and r.read_at <= new.read_at;
-        select min(r.read_at) into segment_end
-        from app.odometer_readings as r
-        where r.tenant_id = new.tenant_id and r.vehicle_id = new.vehicle_id and r.is_reset and r.read_at > new.read_at;
-
-        -- nearest earlier and later reading times in this reset segment: each a Merge Append of index probes
-        select max(r.read_at) into earlier_at
-        from app.odometer_readings as r
-        where r.tenant_id = new.tenant_id
-          and r.vehicle_id = new.vehicle_id
-          and r.read_at < new.read_at
-          and r.read_at >= coalesce(segment_start, '-infinity');
-        select min(r.read_at) into later_at
-        from app.odometer_readings as r
-        where r.tenant_id = new.tenant_id
-          and r.vehicle_id = new.vehicle_id
-          and r.read_at > new.read_at
-          and r.read_at < coalesce(segment_end, 'infinity');
-        if earlier_at is not null then
-            select r.* into earlier
-            from app.odometer_readings as r
-            where r.tenant_id = new.tenant_id
-              and r.vehicle_id = new.vehicle_id
-              and r.read_at = earlier_at
-            order by r.odometer_km desc
-            limit 1;
-            if earlier.odometer_km > new_km then
-                problem := format('odometer: %s %s on %s is lower than %s %s recorded earlier on %s (%s)',
-                                  new.odometer, new.odometer_unit, new.read_at, earlier.odometer, earlier.odometer_unit,
-                                  earlier.read_at, earlier.source);
-            end if;
-        end if;
-        if problem is null and later_at is not null then
-            select r.* into later
-            from app.odometer_readings as r
-            where r.tenant_id = new.tenant_id
-              and r.vehicle_id = new.vehicle_id
-              and r.read_at = later_at
-            order by r.odometer_km
-            limit 1;
-            if later.odometer_km < new_km then
-                problem := format('odometer: %s %s on %s is higher than %s %s recorded later on %s (%s)',
-                                  new.odometer, new.odometer_unit, new.read_at, later.odometer, later.odometer_unit,
-                                  later.read_at, later.source);
-            end if;
-        end if;
-    end if;
-
-    if problem is not null then
+    if tg_level <> 'STATEMENT' then
         raise exception using
-            errcode = 'check_violation',
-            constraint = 'odometer_readings_consistent',
-            column = 'odometer',
-            table = tg_table_name,
-            message = problem,
-            hint = 'Readings never go down over time. Check the reading and its date; if the instrument cluster was replaced, record an odometer_entries row of kind reset between them.';
+            errcode = 'feature_not_supported',
+            message = format('app.tg_odometer_guard() on %s: a statement trigger, not a row trigger', tg_table_name),
+            hint = 'Attach it as _100_odometer_guard_insert (after insert, referencing new table as new_rows) and _100_odometer_guard_update (after update, referencing old table as old_rows new table as new_rows), for each statement.';
+    end if;
+    -- 1. the transition tables alone, read into one local value: per (tenant, vehicle) the span of
+    --    readings written, their ids, whether a reset is involved (whole history), whether to check
+    --    (a reading removed or moved away only changes the vehicle's latest reading)
+    if tg_op = 'INSERT' then
+        select jsonb_agg(jsonb_build_object('t', g.tenant_id, 'v', g.vehicle_id, 'lo', g.lo, 'hi', g.hi,
+                                            'whole', g.whole, 'check', true, 'ids', g.ids))
+        into work
+        from (
+            select n.tenant_id, n.vehicle_id, min(n.read_at) as lo, max(n.read_at) as hi,
+                   bool_or(entries and to_jsonb(n) ->> 'kind' = 'reset') as whole,
+                   jsonb_agg(n.id) as ids
+            from new_rows as n
+            where n.odometer is not null and n.read_at is not null and n.deleted_at is null
+            group by n.tenant_id, n.vehicle_id
+        ) as g;
+    else
+        with o as (
+            select r.tenant_id, r.id, r.vehicle_id, r.read_at, r.odometer, r.odometer_unit, r.deleted_at,
+                   entries and to_jsonb(r) ->> 'kind' = 'reset' as is_reset
+            from old_rows as r
+        ),
+        n as (
+            select r.tenant_id, r.id, r.vehicle_id, r.read_at, r.odometer, r.odometer_unit, r.deleted_at,
+                   entries and to_jsonb(r) ->> 'kind' = 'reset' as is_reset
+            from new_rows as r
+        ),
+        changed as (
+            -- rows whose reading changed (a change of notes or cost checks nothing)
+            select n.*, o.vehicle_id as old_vehicle_id, o.is_reset as old_is_reset,
+                   o.read_at is not null and o.odometer is not null as old_has_reading
+            from n
+            join o on o.tenant_id = n.tenant_id and o.id = n.id
+            where (n.vehicle_id, n.read_at, n.odometer, n.odometer_unit, n.deleted_at, n.is_reset)
+                  is distinct from (o.vehicle_id, o.read_at, o.odometer, o.odometer_unit, o.deleted_at, o.is_reset)
+        ),
+        touched as (
+            -- the new reading, checked (the whole history when a reset is or was involved)
+            select c.tenant_id, c.vehicle_id, c.read_at, c.is_reset or c.old_is_reset as whole,
+                   c.deleted_at is null and c.read_at is not null and c.odometer is not null as live, c.id
+            from changed as c
+            union all
+            -- the vehicle it left, or the reading it no longer is
+            select c.tenant_id, c.old_vehicle_id, null, c.old_is_reset, false, null
+            from changed as c
+            where c.old_has_reading
+              and (c.old_vehicle_id <> c.vehicle_id or c.deleted_at is not null or c.read_at is null or c.odometer is null)
+        )
+        select jsonb_agg(jsonb_build_object('t', g.tenant_id, 'v', g.vehicle_id, 'lo', g.lo, 'hi', g.hi,
+                                            'whole', g.whole, 'check', g.whole or g.lo is not null, 'ids', g.ids))
+        into work
+        from (
+            select t.tenant_id, t.vehicle_id,
+                   min(t.read_at) filter (where t.live) as lo,
+                   max(t.read_at) filter (where t.live) as hi,
+                   bool_or(t.whole) as whole,
+                   coalesce(jsonb_agg(t.id) filter (where t.live), '[]') as ids
+            from touched as t
+            group by t.tenant_id, t.vehicle_id
+        ) as g;
+    end if;
+    if work is null then
+        return null;  -- no reading written
     end if;
 
-    if tg_op = 'INSERT' and not new_is_reset and later_at is not null then
-        null;  -- a back-dated reading: the latest reading is unchanged
-    elsif tg_op = 'INSERT' and not new_is_reset and segment_end is null then
-        perform app.sync_vehicle_odometer(new.tenant_id, new.vehicle_id, new.read_at);  -- the new latest reading
-    else
-        perform app.sync_vehicle_odometer(new.tenant_id, new.vehicle_id);
-    end if;
-    if tg_op = 'UPDATE' and old.vehicle_id <> new.vehicle_id then
-        perform app.sync_vehicle_odometer(old.tenant_id, old.vehicle_id);
-    end if;
+    -- 2. per tenant of the statement, queries filtered by that tenant only
+    for tenant in select distinct w ->> 't' from jsonb_array_elements(work) as w order by 1 loop
+        -- one writer per vehicle at a time (in a fixed order: two batches cannot deadlock), so
+        -- two concurrent writes cannot both pass the check
+        perform pg_advisory_xact_lock(hashtextextended(v.vehicle, 1907))
+        from (
+            select distinct w ->> 'v' as vehicle
+            from jsonb_array_elements(work) as w
+            where w ->> 't' = tenant
+            order by 1
+        ) as v;
+        select * into found_problem
+        from app.odometer_batch_problem(
+            tenant::uuid, tg_table_name,
+            (select jsonb_agg(w) from jsonb_array_elements(work) as w
+             where w ->> 't' = tenant and (w ->> 'check')::boolean))
+        limit 1;
+        if found_problem.problem is not null then
+            raise exception using
+                errcode = 'check_violation',
+                constraint = 'odometer_readings_consistent',
+                column = 'odometer',
+                table = tg_table_name,
+                message = found_problem.problem,
+                detail = format('vehicle %s, %s row %s', found_problem.vehicle_id, found_problem.source, found_problem.row_id),
+                hint = 'Readings never go down over time. Check the reading and its date; if the instrument cluster was replaced, record an odometer_entries row of kind reset between them.';
+        end if;
+        perform app.sync_vehicle_odometers(
+            tenant::uuid,
+            array(select distinct (w ->> 'v')::uuid from jsonb_array_elements(work) as w where w ->> 't' = tenant));
+    end loop;
     return null;
 end
 $$;
 
 ALTER FUNCTION app.tg_odometer_guard() OWNER TO motovault_owner;
 
-COMMENT ON FUNCTION app.tg_odometer_guard() IS 'AFTER INSERT OR UPDATE trigger of every table with odometer readings: refuses a reading lower than an earlier-dated one or higher than a later-dated one of the same vehicle (unless a reset entry lies between them), naming both, and keeps vehicles.odometer_reading equal to the latest reading.';
+COMMENT ON FUNCTION app.tg_odometer_guard() IS 'AFTER INSERT and AFTER UPDATE trigger, per statement, of every table with odometer readings (_100_odometer_guard_insert, _100_odometer_guard_update): reads the transition tables into one value, then per tenant refuses the statement when a reading written is lower than an earlier-dated one or higher than a later-dated one of the same vehicle (unless a reset entry lies between them), naming both readings, the vehicle and the row (detail), and keeps vehicles.odometer_reading equal to the latest reading. Nothing of the statement is written when one row is refused.';
+
+CREATE FUNCTION app.tg_outbox_invitations() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+    insert into app.outbox_events (tenant_id, type, subject)
+    select n.tenant_id, 'member.invited',
+           jsonb_build_object('invitation_id', n.id, 'role', n.role, 'expires_at', n.expires_at)
+    from new_rows as n;
+    perform pg_notify('notify_outbox', '');
+    return null;
+end
+$$;
+
+ALTER FUNCTION app.tg_outbox_invitations() OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.tg_outbox_invitations() IS 'AFTER INSERT FOR EACH STATEMENT on invitations: a member.invited event per invitation (no address: the event goes to the tenant''s subscribers, not the invitee).';
+
+CREATE FUNCTION app.tg_outbox_records() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+    record_type constant text := tg_argv[0];
+    new_vehicle constant text := case when tg_nargs > 1 then 'n.' || quote_ident(tg_argv[1]) else 'null::uuid' end;
+    old_vehicle constant text := case when tg_nargs > 1 then 'o.' || quote_ident(tg_argv[1]) else 'null::uuid' end;
+    written bigint;
+begin
+    if tg_op = 'INSERT' then
+        execute format(
+            'insert into app.outbox_events (tenant_id, type, vehicle_id, subject)
+             select n.tenant_id, %L, %s, jsonb_build_object(''id'', n.id, ''vehicle_id'', %s)
+             from new_rows as n
+             where n.deleted_at is null',
+            record_type || '.created', new_vehicle, new_vehicle);
+    elsif tg_op = 'DELETE' then
+        execute format(
+            'insert into app.outbox_events (tenant_id, type, vehicle_id, subject)
+             select o.tenant_id, %L, %s, jsonb_build_object(''id'', o.id, ''vehicle_id'', %s)
+             from old_rows as o
+             where o.deleted_at is null',
+            record_type || '.deleted', old_vehicle, old_vehicle);
+    else
+        execute format(
+            'insert into app.outbox_events (tenant_id, type, vehicle_id, subject)
+             select n.tenant_id, %L || case
+                        when o.deleted_at is null and n.deleted_at is null then ''.updated''
+                        when o.deleted_at is null then ''.deleted''
+                        else ''.restored''
+                    end,
+                    %s, jsonb_build_object(''id'', n.id, ''vehicle_id'', %s)
+             from new_rows as n
+             join old_rows as o on o.tenant_id = n.tenant_id and o.id = n.id
+             where (o.deleted_at is null or n.deleted_at is null)',
+            record_type, new_vehicle, new_vehicle);
+    end if;
+    get diagnostics written = row_count;
+    if written > 0 then
+        perform pg_notify('notify_outbox', '');
+    end if;
+    return null;
+end
+$$;
+
+ALTER FUNCTION app.tg_outbox_records() OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.tg_outbox_records() IS 'AFTER INSERT / UPDATE / DELETE FOR EACH STATEMENT on a record table (transition tables new_rows, old_rows): one outbox event per changed row, <record>.created / updated / deleted (soft delete) / restored, with {id, vehicle_id}; written by one INSERT ... SELECT per statement. Arguments: the record type and the vehicle id column (none for vehicles'' own id: pass id).';
+
+CREATE FUNCTION app.tg_purge_outbox_events() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+    delete from app.outbox_events as e
+    using old_rows as o
+    where e.tenant_id = o.id;
+    return null;
+end
+$$;
+
+ALTER FUNCTION app.tg_purge_outbox_events() OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.tg_purge_outbox_events() IS 'AFTER DELETE FOR EACH STATEMENT on tenants: deletes the outbox events of the deleted tenants (app.outbox_events has no foreign key to tenants: see deploy/outbox.sql).';
 
 CREATE FUNCTION app.tg_refuse_change() RETURNS trigger
     LANGUAGE plpgsql
@@ -5293,6 +7819,56 @@ ALTER FUNCTION app.tg_trips_prepare() OWNER TO motovault_owner;
 
 COMMENT ON FUNCTION app.tg_trips_prepare() IS 'BEFORE INSERT OR UPDATE on trips: odometer_unit defaults to the vehicle''s; logged_at is the start of a trip, and the time a reversal or correction was made.';
 
+CREATE FUNCTION app.tg_vehicle_events_id_unique() RETURNS trigger
+    LANGUAGE plpgsql
+    SET plan_cache_mode TO 'force_generic_plan'
+    AS $$
+declare
+    written jsonb;
+    tenant text;
+    reused uuid;
+begin
+    if pg_trigger_depth() > 1 then
+        -- written by another trigger (source events, photo events): those leave id to the
+        -- database's uuid v7, which never collides
+        return null;
+    end if;
+    -- the transition table alone, read into one value: the ids written, per tenant (Citus: it is
+    -- never joined with the distributed table)
+    select jsonb_object_agg(g.tenant_id, g.ids) into written
+    from (
+        select n.tenant_id::text as tenant_id, jsonb_agg(n.id) as ids
+        from new_rows as n
+        group by n.tenant_id
+    ) as g;
+    for tenant in select jsonb_object_keys(coalesce(written, '{}')) loop
+        -- one primary-key probe per id and partition (not a scan of the tenant's events)
+        select i.id into reused
+        from unnest(array(select jsonb_array_elements_text(written -> tenant))::uuid[]) as i(id)
+        where (
+            select count(*)
+            from app.vehicle_events as e
+            where e.tenant_id = tenant::uuid
+              and e.id = i.id
+        ) > 1
+        limit 1;
+        if reused is not null then
+            raise exception using
+                errcode = 'unique_violation',
+                constraint = 'vehicle_events_pkey',
+                column = 'id',
+                message = format('id: event %s exists already', reused),
+                hint = 'Leave id out: the database makes one.';
+        end if;
+    end loop;
+    return null;
+end
+$$;
+
+ALTER FUNCTION app.tg_vehicle_events_id_unique() OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.tg_vehicle_events_id_unique() IS 'AFTER INSERT trigger per statement on vehicle_events (_100_id_unique): refuses (409) a statement that writes an id an event of another month already has (the primary key includes occurred_at, so it cannot). Reads the ids from the transition table first, then looks them up per tenant. Statements of other triggers (source and photo events) are not looked up: they leave id to the database''s uuid v7.';
+
 CREATE FUNCTION app.tg_vehicle_events_prepare() RETURNS trigger
     LANGUAGE plpgsql
     AS $$
@@ -5309,7 +7885,12 @@ begin
             hint = 'The payload rules of each type are described on api.vehicle_events.';
     end if;
     new.payload := coalesce(new.payload, '{}'::jsonb);
-    problem := app.vehicle_event_payload_problem(new.type, new.payload);
+    -- the payload of an event another trigger writes (the source events: fuel logs, maintenance,
+    -- odometer entries) is built from checked columns; the CHECK vehicle_events_payload_valid still
+    -- validates it, this explanation is for what clients send
+    if pg_trigger_depth() = 1 then
+        problem := app.vehicle_event_payload_problem(new.type, new.payload);
+    end if;
     if problem is not null then
         raise exception using
             errcode = 'check_violation',
@@ -5319,22 +7900,7 @@ begin
             detail = format('payload rules of %s events: %s', new.type, app.vehicle_event_payload_spec(new.type)),
             hint = 'Send only the keys listed for the type, with the JSON types and ranges given.';
     end if;
-    -- the primary key includes occurred_at (partitioning), so it cannot refuse an id reused in
-    -- another month: look it up (one probe per partition; database-made uuid v7 ids never collide,
-    -- two concurrent inserts of the same client-made id in different months are not caught)
-    if exists (
-        select from app.vehicle_events as e
-        where e.tenant_id = coalesce(new.tenant_id, app.current_tenant_id())
-          and e.id = new.id
-          and e.occurred_at <> new.occurred_at  -- same occurred_at: the primary key (and ON CONFLICT) handle it
-    ) then
-        raise exception using
-            errcode = 'unique_violation',
-            constraint = 'vehicle_events_pkey',
-            column = 'id',
-            message = format('id: event %s exists already', new.id),
-            hint = 'Leave id out: the database makes one.';
-    end if;
+    -- an id reused in another month: _100_id_unique, once per statement
     if new.odometer is not null and new.odometer_unit is null then
         select v.odometer_unit into new.odometer_unit
         from app.vehicles as v
@@ -5379,7 +7945,7 @@ $$;
 
 ALTER FUNCTION app.tg_vehicle_events_prepare() OWNER TO motovault_owner;
 
-COMMENT ON FUNCTION app.tg_vehicle_events_prepare() IS 'BEFORE INSERT on vehicle_events (_200_prepare): explains an unknown type or an invalid payload (message names the payload key), fills odometer_unit from the vehicle, checks that voids_event_id names a live event of the same vehicle.';
+COMMENT ON FUNCTION app.tg_vehicle_events_prepare() IS 'BEFORE INSERT on vehicle_events (_200_prepare): explains an unknown type or an invalid payload (message names the payload key), fills odometer_unit from the vehicle, checks that voids_event_id names a live event of the same vehicle. Events written by another trigger get no payload explanation (the CHECK still validates them). An id reused in another month is _100_id_unique''s (per statement).';
 
 CREATE FUNCTION app.tg_vehicle_events_record_void() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
@@ -7110,6 +9676,23 @@ ALTER TABLE api.auth_events OWNER TO motovault_owner;
 
 COMMENT ON VIEW api.auth_events IS 'Sign-ins (and failed ones), sessions, password changes, API keys and invitations: your own events, and the events of the active tenant when you are one of its owners or admins. Read only.';
 
+CREATE VIEW api.calendar_feeds_trash WITH (security_invoker='true') AS
+ SELECT calendar_feeds.tenant_id,
+    calendar_feeds.id,
+    calendar_feeds.user_id,
+    calendar_feeds.name,
+    calendar_feeds.created_at,
+    calendar_feeds.updated_at,
+    calendar_feeds.created_by,
+    calendar_feeds.updated_by,
+    calendar_feeds.deleted_at
+   FROM app.calendar_feeds
+  WHERE (calendar_feeds.deleted_at IS NOT NULL);
+
+ALTER TABLE api.calendar_feeds_trash OWNER TO motovault_owner;
+
+COMMENT ON VIEW api.calendar_feeds_trash IS 'Deleted calendar feeds of the active tenant; restore_calendar_feed brings one back. Purged after 30 days.';
+
 CREATE VIEW api.fleet_overview WITH (security_invoker='true') AS
  SELECT v.tenant_id,
     v.id AS vehicle_id,
@@ -7236,6 +9819,35 @@ ALTER TABLE api.hour_readings_trash OWNER TO motovault_owner;
 
 COMMENT ON VIEW api.hour_readings_trash IS 'Deleted hour readings of the active tenant; restore_hour_reading brings one back. Purged after 30 days.';
 
+CREATE VIEW api.import_batches_trash WITH (security_invoker='true') AS
+ SELECT import_batches.tenant_id,
+    import_batches.id,
+    import_batches.filename,
+    import_batches.file_sha256,
+    import_batches.format,
+    import_batches.detected_format,
+    import_batches.date_order,
+    import_batches.currency,
+    import_batches.mapping,
+    import_batches.vehicle_id,
+    import_batches.status,
+    import_batches.error,
+    import_batches.finished_at,
+    import_batches.confirmed_at,
+    import_batches.committed_at,
+    import_batches.undone_at,
+    import_batches.created_at,
+    import_batches.updated_at,
+    import_batches.created_by,
+    import_batches.updated_by,
+    import_batches.deleted_at
+   FROM app.import_batches
+  WHERE (import_batches.deleted_at IS NOT NULL);
+
+ALTER TABLE api.import_batches_trash OWNER TO motovault_owner;
+
+COMMENT ON VIEW api.import_batches_trash IS 'Deleted import batches of the active tenant; restore_import_batch brings one back. Purged after 30 days.';
+
 CREATE VIEW api.invitations_trash WITH (security_invoker='true') AS
  SELECT invitations.tenant_id,
     invitations.id,
@@ -7349,6 +9961,42 @@ CREATE VIEW api.my_tenants WITH (security_invoker='true') AS
 ALTER TABLE api.my_tenants OWNER TO motovault_owner;
 
 COMMENT ON VIEW api.my_tenants IS 'The tenants the requesting user belongs to, with their role. Put one tenant_id in the token''s tenant_id claim to act in that tenant.';
+
+CREATE VIEW api.notify_event_types WITH (security_invoker='true') AS
+ SELECT notify_event_types.type,
+    notify_event_types.version,
+    notify_event_types.description,
+    notify_event_types.example
+   FROM app.notify_event_types() notify_event_types(type, version, description, example);
+
+ALTER TABLE api.notify_event_types OWNER TO motovault_owner;
+
+COMMENT ON VIEW api.notify_event_types IS 'Event types that subscriptions can ask for, with the version of their payload and an example of its data (the "data" of a delivered message). A subscription may also ask for a prefix: reminder.* .';
+
+COMMENT ON COLUMN api.notify_event_types.version IS 'Payload version: fields are only added within a version; a removed or changed field is a new version.';
+
+CREATE VIEW api.notify_subscriptions_trash WITH (security_invoker='true') AS
+ SELECT notify_subscriptions.tenant_id,
+    notify_subscriptions.id,
+    notify_subscriptions.name,
+    notify_subscriptions.channel,
+    notify_subscriptions.target_hint,
+    notify_subscriptions.event_types,
+    notify_subscriptions.vehicle_ids,
+    notify_subscriptions.active,
+    notify_subscriptions.flagged_at,
+    notify_subscriptions.flag_reason,
+    notify_subscriptions.created_at,
+    notify_subscriptions.updated_at,
+    notify_subscriptions.created_by,
+    notify_subscriptions.updated_by,
+    notify_subscriptions.deleted_at
+   FROM app.notify_subscriptions
+  WHERE (notify_subscriptions.deleted_at IS NOT NULL);
+
+ALTER TABLE api.notify_subscriptions_trash OWNER TO motovault_owner;
+
+COMMENT ON VIEW api.notify_subscriptions_trash IS 'Deleted notify subscriptions of the active tenant; restore_notify_subscription brings one back. Purged after 30 days.';
 
 CREATE VIEW api.odometer_entries_trash WITH (security_invoker='true') AS
  SELECT odometer_entries.tenant_id,
@@ -8008,6 +10656,44 @@ ALTER TABLE api.vehicles_trash OWNER TO motovault_owner;
 
 COMMENT ON VIEW api.vehicles_trash IS 'Deleted vehicles of the active tenant; restore_vehicle brings one back. Purged after 30 days.';
 
+CREATE TABLE app.import_files (
+    tenant_id uuid DEFAULT app.current_tenant_id() NOT NULL,
+    sha256 text NOT NULL,
+    content bytea NOT NULL,
+    byte_size integer GENERATED ALWAYS AS (octet_length(content)) STORED,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    created_by uuid,
+    updated_by uuid,
+    CONSTRAINT import_files_content_size CHECK (((octet_length(content) >= 1) AND (octet_length(content) <= 20000000))),
+    CONSTRAINT import_files_sha256_of_content CHECK ((sha256 = encode(sha256(content), 'hex'::text)))
+);
+
+ALTER TABLE ONLY app.import_files FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE app.import_files OWNER TO motovault_owner;
+
+COMMENT ON TABLE app.import_files IS 'Files uploaded for import, stored once per tenant under the SHA-256 of their bytes (content-addressed); batches point to them. Not exposed: the API shows batches.';
+
+CREATE TABLE app.reminder_alerts (
+    tenant_id uuid NOT NULL,
+    reminder_id uuid NOT NULL,
+    state text NOT NULL,
+    armed_by text NOT NULL,
+    event_id uuid NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT reminder_alerts_state_known CHECK ((state = ANY (ARRAY['due_soon'::text, 'overdue'::text])))
+);
+
+ALTER TABLE ONLY app.reminder_alerts FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE app.reminder_alerts OWNER TO motovault_owner;
+
+COMMENT ON TABLE app.reminder_alerts IS 'Reminder notifications already written to the outbox: one per reminder, due state and arming (fingerprint of the due fields and status). Written only by app.notify_evaluate_reminders; append-only, not audited.';
+
+COMMENT ON COLUMN app.reminder_alerts.armed_by IS 'md5 of due_on, due_odometer, odometer_unit, status, snoozed_until when the alert was sent: a changed reminder has a new one (re-armed).';
+
 CREATE TABLE app.time_zone_names (
     name text NOT NULL
 );
@@ -8203,6 +10889,16 @@ ALTER TABLE auth_private.api_keys OWNER TO motovault_owner;
 
 COMMENT ON TABLE auth_private.api_keys IS 'API keys: who, which tenant, scope (read or write), expiry, last exchange, revocation; the secret only as a SHA-256 hash.';
 
+CREATE TABLE auth_private.calendar_feed_tokens (
+    token_hash bytea NOT NULL,
+    tenant_id uuid NOT NULL,
+    feed_id uuid NOT NULL
+);
+
+ALTER TABLE auth_private.calendar_feed_tokens OWNER TO motovault_owner;
+
+COMMENT ON TABLE auth_private.calendar_feed_tokens IS 'SHA-256 of each calendar feed''s secret token.';
+
 CREATE TABLE auth_private.dummy_hash (
     one_row boolean DEFAULT true NOT NULL,
     hash text NOT NULL,
@@ -8248,6 +10944,32 @@ ALTER TABLE auth_private.mail_outbox ALTER COLUMN id ADD GENERATED ALWAYS AS IDE
     NO MAXVALUE
     CACHE 1
 );
+
+CREATE TABLE auth_private.notify_signing_secrets (
+    tenant_id uuid NOT NULL,
+    subscription_id uuid NOT NULL,
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    secret text NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    expires_at timestamp with time zone,
+    CONSTRAINT notify_signing_secrets_secret_format CHECK ((secret ~ '^whsec_[A-Za-z0-9+/=]{32,}$'::text))
+);
+
+ALTER TABLE auth_private.notify_signing_secrets OWNER TO motovault_owner;
+
+COMMENT ON TABLE auth_private.notify_signing_secrets IS 'Standard Webhooks signing secrets of a webhook subscription (whsec_ + base64). After a rotation the old one signs too until expires_at, so receivers can switch without losing a message.';
+
+CREATE TABLE auth_private.notify_targets (
+    tenant_id uuid NOT NULL,
+    subscription_id uuid NOT NULL,
+    target text NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT notify_targets_target_length CHECK (((char_length(target) >= 3) AND (char_length(target) <= 2000)))
+);
+
+ALTER TABLE auth_private.notify_targets OWNER TO motovault_owner;
+
+COMMENT ON TABLE auth_private.notify_targets IS 'The write-only target of a subscription: webhook URL, email address or Apprise URL (which may carry a push token).';
 
 CREATE TABLE auth_private.oidc_issuers (
     issuer text NOT NULL,
@@ -8333,6 +11055,9 @@ COMMENT ON TABLE auth_private.signing_keys IS 'HS256 keys access tokens are sign
 
 ALTER TABLE ONLY app.vehicle_events ATTACH PARTITION app.vehicle_events_default DEFAULT;
 
+ALTER TABLE ONLY app.calendar_feeds
+    ADD CONSTRAINT calendar_feeds_pkey PRIMARY KEY (tenant_id, id);
+
 ALTER TABLE ONLY app.fuel_logs
     ADD CONSTRAINT fuel_logs_pkey PRIMARY KEY (tenant_id, id);
 
@@ -8341,6 +11066,21 @@ ALTER TABLE ONLY app.garages
 
 ALTER TABLE ONLY app.hour_readings
     ADD CONSTRAINT hour_readings_pkey PRIMARY KEY (tenant_id, id);
+
+ALTER TABLE ONLY app.import_batches
+    ADD CONSTRAINT import_batches_pkey PRIMARY KEY (tenant_id, id);
+
+ALTER TABLE ONLY app.import_files
+    ADD CONSTRAINT import_files_pkey PRIMARY KEY (tenant_id, sha256);
+
+ALTER TABLE ONLY app.import_rows
+    ADD CONSTRAINT import_rows_pkey PRIMARY KEY (tenant_id, id);
+
+ALTER TABLE ONLY app.import_vehicles
+    ADD CONSTRAINT import_vehicles_key_unique UNIQUE (tenant_id, batch_id, key);
+
+ALTER TABLE ONLY app.import_vehicles
+    ADD CONSTRAINT import_vehicles_pkey PRIMARY KEY (tenant_id, id);
 
 ALTER TABLE ONLY app.invitations
     ADD CONSTRAINT invitations_pkey PRIMARY KEY (tenant_id, id);
@@ -8354,8 +11094,20 @@ ALTER TABLE ONLY app.memberships
 ALTER TABLE ONLY app.memberships
     ADD CONSTRAINT memberships_pkey PRIMARY KEY (tenant_id, user_id);
 
+ALTER TABLE ONLY app.notify_deliveries
+    ADD CONSTRAINT notify_deliveries_pkey PRIMARY KEY (tenant_id, id);
+
+ALTER TABLE ONLY app.notify_subscriptions
+    ADD CONSTRAINT notify_subscriptions_pkey PRIMARY KEY (tenant_id, id);
+
 ALTER TABLE ONLY app.odometer_entries
     ADD CONSTRAINT odometer_entries_pkey PRIMARY KEY (tenant_id, id);
+
+ALTER TABLE ONLY app.outbox_events
+    ADD CONSTRAINT outbox_events_pkey PRIMARY KEY (tenant_id, id);
+
+ALTER TABLE ONLY app.reminder_alerts
+    ADD CONSTRAINT reminder_alerts_pkey PRIMARY KEY (tenant_id, reminder_id, state, armed_by);
 
 ALTER TABLE ONLY app.reminders
     ADD CONSTRAINT reminders_pkey PRIMARY KEY (tenant_id, id);
@@ -8432,6 +11184,9 @@ ALTER TABLE ONLY auth_private.api_keys
 ALTER TABLE ONLY auth_private.api_keys
     ADD CONSTRAINT api_keys_prefix_unique UNIQUE (prefix);
 
+ALTER TABLE ONLY auth_private.calendar_feed_tokens
+    ADD CONSTRAINT calendar_feed_tokens_pkey PRIMARY KEY (token_hash);
+
 ALTER TABLE ONLY auth_private.dummy_hash
     ADD CONSTRAINT dummy_hash_pkey PRIMARY KEY (one_row);
 
@@ -8440,6 +11195,12 @@ ALTER TABLE ONLY auth_private.identities
 
 ALTER TABLE ONLY auth_private.mail_outbox
     ADD CONSTRAINT mail_outbox_pkey PRIMARY KEY (id);
+
+ALTER TABLE ONLY auth_private.notify_signing_secrets
+    ADD CONSTRAINT notify_signing_secrets_pkey PRIMARY KEY (tenant_id, subscription_id, id);
+
+ALTER TABLE ONLY auth_private.notify_targets
+    ADD CONSTRAINT notify_targets_pkey PRIMARY KEY (tenant_id, subscription_id);
 
 ALTER TABLE ONLY auth_private.oidc_issuers
     ADD CONSTRAINT oidc_issuers_pkey PRIMARY KEY (issuer);
@@ -8462,6 +11223,8 @@ ALTER TABLE ONLY auth_private.sign_in_failures
 ALTER TABLE ONLY auth_private.signing_keys
     ADD CONSTRAINT signing_keys_pkey PRIMARY KEY (kid);
 
+CREATE INDEX calendar_feeds_user_fk_idx ON app.calendar_feeds USING btree (user_id);
+
 CREATE INDEX fuel_logs_station_idx ON app.fuel_logs USING btree (station_id) WHERE (station_id IS NOT NULL);
 
 CREATE INDEX fuel_logs_vehicle_fk_idx ON app.fuel_logs USING btree (tenant_id, vehicle_id);
@@ -8475,6 +11238,20 @@ CREATE UNIQUE INDEX garages_one_default_per_tenant ON app.garages USING btree (t
 CREATE INDEX hour_readings_meter_read_idx ON app.hour_readings USING btree (tenant_id, vehicle_id, meter, read_at, hours) WHERE (deleted_at IS NULL);
 
 CREATE INDEX hour_readings_vehicle_fk_idx ON app.hour_readings USING btree (tenant_id, vehicle_id);
+
+CREATE INDEX import_batches_due_idx ON app.import_batches USING btree (created_at) WHERE (status = ANY (ARRAY['queued'::text, 'parsing'::text]));
+
+CREATE INDEX import_batches_file_fk_idx ON app.import_batches USING btree (tenant_id, file_sha256);
+
+CREATE INDEX import_batches_vehicle_fk_idx ON app.import_batches USING btree (tenant_id, vehicle_id) WHERE (vehicle_id IS NOT NULL);
+
+CREATE INDEX import_rows_batch_line_idx ON app.import_rows USING btree (tenant_id, batch_id, line);
+
+CREATE UNIQUE INDEX import_rows_one_created_per_fingerprint ON app.import_rows USING btree (tenant_id, fingerprint) WHERE (status = 'created'::text);
+
+CREATE INDEX import_vehicles_created_vehicle_fk_idx ON app.import_vehicles USING btree (tenant_id, created_vehicle_id) WHERE (created_vehicle_id IS NOT NULL);
+
+CREATE INDEX import_vehicles_vehicle_fk_idx ON app.import_vehicles USING btree (tenant_id, vehicle_id) WHERE (vehicle_id IS NOT NULL);
 
 CREATE UNIQUE INDEX invitations_one_pending_per_email ON app.invitations USING btree (tenant_id, lower(email)) WHERE ((accepted_at IS NULL) AND (deleted_at IS NULL));
 
@@ -8490,11 +11267,23 @@ CREATE INDEX maintenance_vehicle_read_idx ON app.maintenance USING btree (tenant
 
 CREATE INDEX memberships_user_id_idx ON app.memberships USING btree (user_id);
 
+CREATE INDEX notify_deliveries_due_idx ON app.notify_deliveries USING btree (next_attempt_at) WHERE (status = 'pending'::text);
+
+CREATE INDEX notify_deliveries_event_fk_idx ON app.notify_deliveries USING btree (tenant_id, event_id);
+
+CREATE INDEX notify_deliveries_lease_idx ON app.notify_deliveries USING btree (lease_until) WHERE (status = 'running'::text);
+
+CREATE UNIQUE INDEX notify_deliveries_once_per_subscription ON app.notify_deliveries USING btree (tenant_id, subscription_id, event_id);
+
+CREATE UNIQUE INDEX notify_subscriptions_name_unique_live ON app.notify_subscriptions USING btree (tenant_id, lower(btrim(name))) WHERE (deleted_at IS NULL);
+
 CREATE INDEX odometer_entries_vehicle_fk_idx ON app.odometer_entries USING btree (tenant_id, vehicle_id);
 
 CREATE INDEX odometer_entries_vehicle_read_idx ON app.odometer_entries USING btree (tenant_id, vehicle_id, read_at, odometer) WHERE (deleted_at IS NULL);
 
 CREATE INDEX odometer_entries_vehicle_resets_idx ON app.odometer_entries USING btree (tenant_id, vehicle_id, read_at) WHERE ((kind = 'reset'::text) AND (deleted_at IS NULL));
+
+CREATE INDEX outbox_events_undispatched_idx ON app.outbox_events USING btree (id) WHERE (dispatched_at IS NULL);
 
 CREATE INDEX reminders_active_idx ON app.reminders USING btree (tenant_id, due_on) WHERE ((status = ANY (ARRAY['open'::text, 'snoozed'::text])) AND (deleted_at IS NULL));
 
@@ -8604,6 +11393,8 @@ CREATE INDEX api_keys_tenant_idx ON auth_private.api_keys USING btree (tenant_id
 
 CREATE INDEX api_keys_user_idx ON auth_private.api_keys USING btree (user_id);
 
+CREATE INDEX calendar_feed_tokens_feed_fk_idx ON auth_private.calendar_feed_tokens USING btree (tenant_id, feed_id);
+
 CREATE INDEX identities_user_idx ON auth_private.identities USING btree (user_id);
 
 CREATE INDEX one_time_tokens_user_idx ON auth_private.one_time_tokens USING btree (user_id) WHERE (user_id IS NOT NULL);
@@ -8634,6 +11425,10 @@ CREATE TRIGGER _500_read_only INSTEAD OF INSERT OR DELETE OR UPDATE ON api.membe
 
 CREATE TRIGGER _500_read_only INSTEAD OF INSERT OR DELETE OR UPDATE ON api.my_tenants FOR EACH ROW EXECUTE FUNCTION app.tg_refuse_view_write();
 
+CREATE TRIGGER _500_read_only INSTEAD OF INSERT OR DELETE OR UPDATE ON api.notify_deliveries FOR EACH ROW EXECUTE FUNCTION app.tg_refuse_view_write();
+
+CREATE TRIGGER _500_read_only INSTEAD OF INSERT OR DELETE OR UPDATE ON api.notify_event_types FOR EACH ROW EXECUTE FUNCTION app.tg_refuse_view_write();
+
 CREATE TRIGGER _500_read_only INSTEAD OF INSERT OR DELETE OR UPDATE ON api.odometer_readings FOR EACH ROW EXECUTE FUNCTION app.tg_refuse_view_write();
 
 CREATE TRIGGER _500_read_only INSTEAD OF INSERT OR DELETE OR UPDATE ON api.reminders_due FOR EACH ROW EXECUTE FUNCTION app.tg_refuse_view_write();
@@ -8652,15 +11447,21 @@ CREATE TRIGGER _500_read_only INSTEAD OF INSERT OR DELETE OR UPDATE ON api.vehic
 
 CREATE TRIGGER _500_read_only INSTEAD OF INSERT OR DELETE OR UPDATE ON api.vehicle_event_months FOR EACH ROW EXECUTE FUNCTION app.tg_refuse_view_write();
 
+CREATE TRIGGER _500_soft_delete INSTEAD OF DELETE ON api.calendar_feeds FOR EACH ROW EXECUTE FUNCTION app.tg_soft_delete_row('app.calendar_feeds');
+
 CREATE TRIGGER _500_soft_delete INSTEAD OF DELETE ON api.fuel_logs FOR EACH ROW EXECUTE FUNCTION app.tg_soft_delete_row('app.fuel_logs');
 
 CREATE TRIGGER _500_soft_delete INSTEAD OF DELETE ON api.garages FOR EACH ROW EXECUTE FUNCTION app.tg_soft_delete_row('app.garages');
 
 CREATE TRIGGER _500_soft_delete INSTEAD OF DELETE ON api.hour_readings FOR EACH ROW EXECUTE FUNCTION app.tg_soft_delete_row('app.hour_readings');
 
+CREATE TRIGGER _500_soft_delete INSTEAD OF DELETE ON api.import_batches FOR EACH ROW EXECUTE FUNCTION app.tg_soft_delete_row('app.import_batches');
+
 CREATE TRIGGER _500_soft_delete INSTEAD OF DELETE ON api.invitations FOR EACH ROW EXECUTE FUNCTION app.tg_soft_delete_row('app.invitations');
 
 CREATE TRIGGER _500_soft_delete INSTEAD OF DELETE ON api.maintenance FOR EACH ROW EXECUTE FUNCTION app.tg_soft_delete_row('app.maintenance');
+
+CREATE TRIGGER _500_soft_delete INSTEAD OF DELETE ON api.notify_subscriptions FOR EACH ROW EXECUTE FUNCTION app.tg_soft_delete_row('app.notify_subscriptions');
 
 CREATE TRIGGER _500_soft_delete INSTEAD OF DELETE ON api.odometer_entries FOR EACH ROW EXECUTE FUNCTION app.tg_soft_delete_row('app.odometer_entries');
 
@@ -8694,6 +11495,8 @@ CREATE TRIGGER _100_hours_guard_insert AFTER INSERT ON app.hour_readings REFEREN
 
 CREATE TRIGGER _100_hours_guard_update AFTER UPDATE ON app.hour_readings REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_hour_readings_guard();
 
+CREATE TRIGGER _100_id_unique AFTER INSERT ON app.vehicle_events REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_vehicle_events_id_unique();
+
 CREATE TRIGGER _100_input_range BEFORE INSERT OR UPDATE ON app.reminders FOR EACH ROW EXECUTE FUNCTION app.tg_reminders_snoozed_until_in_range();
 
 CREATE TRIGGER _100_input_range BEFORE INSERT OR UPDATE ON app.tire_sets FOR EACH ROW EXECUTE FUNCTION app.tg_tire_sets_input();
@@ -8704,11 +11507,17 @@ CREATE TRIGGER _100_mounts_guard_update AFTER UPDATE ON app.tire_mounts REFERENC
 
 CREATE TRIGGER _100_odometer_from_readings BEFORE UPDATE OF odometer_reading, odometer_unit ON app.vehicles FOR EACH ROW EXECUTE FUNCTION app.tg_vehicles_odometer_from_readings();
 
-CREATE TRIGGER _100_odometer_guard AFTER INSERT OR UPDATE ON app.fuel_logs FOR EACH ROW EXECUTE FUNCTION app.tg_odometer_guard();
+CREATE TRIGGER _100_odometer_guard_insert AFTER INSERT ON app.fuel_logs REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_odometer_guard();
 
-CREATE TRIGGER _100_odometer_guard AFTER INSERT OR UPDATE ON app.maintenance FOR EACH ROW EXECUTE FUNCTION app.tg_odometer_guard();
+CREATE TRIGGER _100_odometer_guard_insert AFTER INSERT ON app.maintenance REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_odometer_guard();
 
-CREATE TRIGGER _100_odometer_guard AFTER INSERT OR UPDATE ON app.odometer_entries FOR EACH ROW EXECUTE FUNCTION app.tg_odometer_guard();
+CREATE TRIGGER _100_odometer_guard_insert AFTER INSERT ON app.odometer_entries REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_odometer_guard();
+
+CREATE TRIGGER _100_odometer_guard_update AFTER UPDATE ON app.fuel_logs REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_odometer_guard();
+
+CREATE TRIGGER _100_odometer_guard_update AFTER UPDATE ON app.maintenance REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_odometer_guard();
+
+CREATE TRIGGER _100_odometer_guard_update AFTER UPDATE ON app.odometer_entries REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_odometer_guard();
 
 CREATE TRIGGER _100_positions_guard_insert AFTER INSERT ON app.tires REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_tires_positions_guard();
 
@@ -8721,6 +11530,8 @@ CREATE TRIGGER _100_trips_guard_update AFTER UPDATE ON app.trips REFERENCING OLD
 CREATE TRIGGER _200_prepare BEFORE INSERT OR UPDATE ON app.fuel_logs FOR EACH ROW EXECUTE FUNCTION app.tg_fuel_logs_prepare();
 
 CREATE TRIGGER _200_prepare BEFORE INSERT OR UPDATE ON app.maintenance FOR EACH ROW EXECUTE FUNCTION app.tg_maintenance_prepare();
+
+CREATE TRIGGER _200_prepare BEFORE UPDATE ON app.notify_subscriptions FOR EACH ROW EXECUTE FUNCTION app.tg_notify_subscriptions_prepare();
 
 CREATE TRIGGER _200_prepare BEFORE INSERT OR UPDATE ON app.odometer_entries FOR EACH ROW EXECUTE FUNCTION app.tg_odometer_entries_prepare();
 
@@ -8750,17 +11561,27 @@ CREATE TRIGGER _300_next_occurrence AFTER UPDATE OF status ON app.maintenance FO
 
 CREATE TRIGGER _300_next_occurrence AFTER UPDATE OF status ON app.reminders FOR EACH ROW EXECUTE FUNCTION app.tg_reminders_next_occurrence();
 
-CREATE TRIGGER _400_record_void AFTER INSERT ON app.vehicle_events FOR EACH ROW WHEN ((new.voids_event_id IS NOT NULL)) EXECUTE FUNCTION app.tg_vehicle_events_record_void();
+CREATE TRIGGER _400_purge_outbox_events AFTER DELETE ON app.tenants REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_purge_outbox_events();
 
-CREATE TRIGGER _500_events AFTER INSERT OR UPDATE ON app.fuel_logs FOR EACH ROW EXECUTE FUNCTION app.tg_emit_source_events('fuel');
+CREATE TRIGGER _400_record_void AFTER INSERT ON app.vehicle_events FOR EACH ROW WHEN ((new.voids_event_id IS NOT NULL)) EXECUTE FUNCTION app.tg_vehicle_events_record_void();
 
 CREATE TRIGGER _500_events AFTER UPDATE OF deleted_at ON app.invitations FOR EACH ROW EXECUTE FUNCTION app.tg_invitation_events();
 
-CREATE TRIGGER _500_events AFTER INSERT OR UPDATE ON app.maintenance FOR EACH ROW EXECUTE FUNCTION app.tg_emit_source_events('maintenance');
-
-CREATE TRIGGER _500_events AFTER INSERT OR UPDATE ON app.odometer_entries FOR EACH ROW EXECUTE FUNCTION app.tg_emit_source_events('odometer');
-
 CREATE TRIGGER _500_events AFTER INSERT ON app.vehicle_images FOR EACH ROW EXECUTE FUNCTION app.tg_vehicle_images_emit_event();
+
+CREATE TRIGGER _500_events_insert AFTER INSERT ON app.fuel_logs REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_emit_source_events('fuel');
+
+CREATE TRIGGER _500_events_insert AFTER INSERT ON app.maintenance REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_emit_source_events('maintenance');
+
+CREATE TRIGGER _500_events_insert AFTER INSERT ON app.odometer_entries REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_emit_source_events('odometer');
+
+CREATE TRIGGER _500_events_update AFTER UPDATE ON app.fuel_logs REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_emit_source_events('fuel');
+
+CREATE TRIGGER _500_events_update AFTER UPDATE ON app.maintenance REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_emit_source_events('maintenance');
+
+CREATE TRIGGER _500_events_update AFTER UPDATE ON app.odometer_entries REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_emit_source_events('odometer');
+
+CREATE TRIGGER _500_stamp BEFORE INSERT OR UPDATE ON app.calendar_feeds FOR EACH ROW EXECUTE FUNCTION app.tg_stamp_row('tenant', 'app_user');
 
 CREATE TRIGGER _500_stamp BEFORE INSERT OR UPDATE ON app.fuel_logs FOR EACH ROW EXECUTE FUNCTION app.tg_stamp_row('tenant', 'app_user');
 
@@ -8768,11 +11589,21 @@ CREATE TRIGGER _500_stamp BEFORE INSERT OR UPDATE ON app.garages FOR EACH ROW EX
 
 CREATE TRIGGER _500_stamp BEFORE INSERT OR UPDATE ON app.hour_readings FOR EACH ROW EXECUTE FUNCTION app.tg_stamp_row('tenant', 'app_user');
 
+CREATE TRIGGER _500_stamp BEFORE INSERT OR UPDATE ON app.import_batches FOR EACH ROW EXECUTE FUNCTION app.tg_stamp_row('tenant', 'app_user');
+
+CREATE TRIGGER _500_stamp BEFORE INSERT OR UPDATE ON app.import_files FOR EACH ROW EXECUTE FUNCTION app.tg_stamp_row('tenant', 'app_user');
+
+CREATE TRIGGER _500_stamp BEFORE INSERT OR UPDATE ON app.import_rows FOR EACH ROW EXECUTE FUNCTION app.tg_stamp_row('tenant', 'app_user');
+
+CREATE TRIGGER _500_stamp BEFORE INSERT OR UPDATE ON app.import_vehicles FOR EACH ROW EXECUTE FUNCTION app.tg_stamp_row('tenant', 'app_user');
+
 CREATE TRIGGER _500_stamp BEFORE INSERT OR UPDATE ON app.invitations FOR EACH ROW EXECUTE FUNCTION app.tg_stamp_row('tenant', 'app_user');
 
 CREATE TRIGGER _500_stamp BEFORE INSERT OR UPDATE ON app.maintenance FOR EACH ROW EXECUTE FUNCTION app.tg_stamp_row('tenant', 'app_user');
 
 CREATE TRIGGER _500_stamp BEFORE INSERT OR UPDATE ON app.memberships FOR EACH ROW EXECUTE FUNCTION app.tg_stamp_row('tenant', 'app_user');
+
+CREATE TRIGGER _500_stamp BEFORE INSERT OR UPDATE ON app.notify_subscriptions FOR EACH ROW EXECUTE FUNCTION app.tg_stamp_row('tenant', 'app_user');
 
 CREATE TRIGGER _500_stamp BEFORE INSERT OR UPDATE ON app.odometer_entries FOR EACH ROW EXECUTE FUNCTION app.tg_stamp_row('tenant', 'app_user');
 
@@ -8810,55 +11641,223 @@ CREATE TRIGGER _500_stamp BEFORE INSERT OR UPDATE ON app.vehicles FOR EACH ROW E
 
 CREATE TRIGGER _600_vin_decode BEFORE INSERT OR UPDATE ON app.vehicles FOR EACH ROW EXECUTE FUNCTION app.tg_vehicles_vin_decode();
 
-CREATE TRIGGER _900_audit AFTER INSERT OR DELETE OR UPDATE ON app.fuel_logs FOR EACH ROW EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+CREATE TRIGGER _800_outbox_delete AFTER DELETE ON app.fuel_logs REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_outbox_records('fuel_log', 'vehicle_id');
 
-CREATE TRIGGER _900_audit AFTER INSERT OR DELETE OR UPDATE ON app.garages FOR EACH ROW EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+CREATE TRIGGER _800_outbox_delete AFTER DELETE ON app.garages REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_outbox_records('garage');
 
-CREATE TRIGGER _900_audit AFTER INSERT OR DELETE OR UPDATE ON app.hour_readings FOR EACH ROW EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+CREATE TRIGGER _800_outbox_delete AFTER DELETE ON app.maintenance REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_outbox_records('maintenance', 'vehicle_id');
 
-CREATE TRIGGER _900_audit AFTER INSERT OR DELETE OR UPDATE ON app.invitations FOR EACH ROW EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+CREATE TRIGGER _800_outbox_delete AFTER DELETE ON app.odometer_entries REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_outbox_records('odometer_entry', 'vehicle_id');
 
-CREATE TRIGGER _900_audit AFTER INSERT OR DELETE OR UPDATE ON app.maintenance FOR EACH ROW EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+CREATE TRIGGER _800_outbox_delete AFTER DELETE ON app.reminders REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_outbox_records('reminder', 'vehicle_id');
 
-CREATE TRIGGER _900_audit AFTER INSERT OR DELETE OR UPDATE ON app.memberships FOR EACH ROW EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+CREATE TRIGGER _800_outbox_delete AFTER DELETE ON app.vehicle_images REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_outbox_records('vehicle_image', 'vehicle_id');
 
-CREATE TRIGGER _900_audit AFTER INSERT OR DELETE OR UPDATE ON app.odometer_entries FOR EACH ROW EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+CREATE TRIGGER _800_outbox_delete AFTER DELETE ON app.vehicles REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_outbox_records('vehicle', 'id');
 
-CREATE TRIGGER _900_audit AFTER INSERT OR DELETE OR UPDATE ON app.reminders FOR EACH ROW EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+CREATE TRIGGER _800_outbox_insert AFTER INSERT ON app.fuel_logs REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_outbox_records('fuel_log', 'vehicle_id');
 
-CREATE TRIGGER _900_audit AFTER INSERT OR DELETE OR UPDATE ON app.stations FOR EACH ROW EXECUTE FUNCTION app.tg_audit_row();
+CREATE TRIGGER _800_outbox_insert AFTER INSERT ON app.garages REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_outbox_records('garage');
 
-CREATE TRIGGER _900_audit AFTER INSERT OR DELETE OR UPDATE ON app.tenant_settings FOR EACH ROW EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+CREATE TRIGGER _800_outbox_insert AFTER INSERT ON app.invitations REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_outbox_invitations();
 
-CREATE TRIGGER _900_audit AFTER INSERT OR DELETE OR UPDATE ON app.tenants FOR EACH ROW EXECUTE FUNCTION app.tg_audit_row('id');
+CREATE TRIGGER _800_outbox_insert AFTER INSERT ON app.maintenance REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_outbox_records('maintenance', 'vehicle_id');
 
-CREATE TRIGGER _900_audit AFTER INSERT OR DELETE OR UPDATE ON app.tire_mounts FOR EACH ROW EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+CREATE TRIGGER _800_outbox_insert AFTER INSERT ON app.odometer_entries REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_outbox_records('odometer_entry', 'vehicle_id');
 
-CREATE TRIGGER _900_audit AFTER INSERT OR DELETE OR UPDATE ON app.tire_sets FOR EACH ROW EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+CREATE TRIGGER _800_outbox_insert AFTER INSERT ON app.reminders REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_outbox_records('reminder', 'vehicle_id');
 
-CREATE TRIGGER _900_audit AFTER INSERT OR DELETE OR UPDATE ON app.tires FOR EACH ROW EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+CREATE TRIGGER _800_outbox_insert AFTER INSERT ON app.vehicle_images REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_outbox_records('vehicle_image', 'vehicle_id');
 
-CREATE TRIGGER _900_audit AFTER INSERT OR DELETE OR UPDATE ON app.tread_measurements FOR EACH ROW EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+CREATE TRIGGER _800_outbox_insert AFTER INSERT ON app.vehicles REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_outbox_records('vehicle', 'id');
 
-CREATE TRIGGER _900_audit AFTER INSERT OR DELETE OR UPDATE ON app.trip_closings FOR EACH ROW EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+CREATE TRIGGER _800_outbox_update AFTER UPDATE ON app.fuel_logs REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_outbox_records('fuel_log', 'vehicle_id');
 
-CREATE TRIGGER _900_audit AFTER INSERT OR DELETE OR UPDATE ON app.trip_rates FOR EACH ROW EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+CREATE TRIGGER _800_outbox_update AFTER UPDATE ON app.garages REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_outbox_records('garage');
 
-CREATE TRIGGER _900_audit AFTER INSERT OR DELETE OR UPDATE ON app.trips FOR EACH ROW EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+CREATE TRIGGER _800_outbox_update AFTER UPDATE ON app.maintenance REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_outbox_records('maintenance', 'vehicle_id');
 
-CREATE TRIGGER _900_audit AFTER INSERT OR DELETE OR UPDATE ON app.users FOR EACH ROW EXECUTE FUNCTION app.tg_audit_row();
+CREATE TRIGGER _800_outbox_update AFTER UPDATE ON app.odometer_entries REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_outbox_records('odometer_entry', 'vehicle_id');
 
-CREATE TRIGGER _900_audit AFTER INSERT OR DELETE OR UPDATE ON app.vehicle_event_voids FOR EACH ROW EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+CREATE TRIGGER _800_outbox_update AFTER UPDATE ON app.reminders REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_outbox_records('reminder', 'vehicle_id');
 
-CREATE TRIGGER _900_audit AFTER INSERT OR DELETE OR UPDATE ON app.vehicle_events FOR EACH ROW EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+CREATE TRIGGER _800_outbox_update AFTER UPDATE ON app.vehicle_images REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_outbox_records('vehicle_image', 'vehicle_id');
 
-CREATE TRIGGER _900_audit AFTER INSERT OR DELETE OR UPDATE ON app.vehicle_images FOR EACH ROW EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+CREATE TRIGGER _800_outbox_update AFTER UPDATE ON app.vehicles REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_outbox_records('vehicle', 'id');
 
-CREATE TRIGGER _900_audit AFTER INSERT OR DELETE OR UPDATE ON app.vehicles FOR EACH ROW WHEN ((CURRENT_USER <> 'vin_worker'::name)) EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+CREATE TRIGGER _900_audit_delete AFTER DELETE ON app.calendar_feeds REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
 
-CREATE TRIGGER _900_audit_statement AFTER UPDATE ON app.vehicles REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT WHEN ((CURRENT_USER = 'vin_worker'::name)) EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+CREATE TRIGGER _900_audit_delete AFTER DELETE ON app.fuel_logs REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
 
-COMMENT ON TRIGGER _900_audit_statement ON app.vehicles IS 'The UPDATE statements of vin_worker (one per batch) are audited in one statement; _900_audit skips vin_worker.';
+CREATE TRIGGER _900_audit_delete AFTER DELETE ON app.garages REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_delete AFTER DELETE ON app.hour_readings REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_delete AFTER DELETE ON app.import_batches REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_delete AFTER DELETE ON app.import_rows REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_delete AFTER DELETE ON app.import_vehicles REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_delete AFTER DELETE ON app.invitations REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_delete AFTER DELETE ON app.maintenance REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_delete AFTER DELETE ON app.memberships REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_delete AFTER DELETE ON app.notify_subscriptions REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_delete AFTER DELETE ON app.odometer_entries REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_delete AFTER DELETE ON app.reminders REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_delete AFTER DELETE ON app.stations REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row();
+
+CREATE TRIGGER _900_audit_delete AFTER DELETE ON app.tenant_settings REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_delete AFTER DELETE ON app.tenants REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('id');
+
+CREATE TRIGGER _900_audit_delete AFTER DELETE ON app.tire_mounts REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_delete AFTER DELETE ON app.tire_sets REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_delete AFTER DELETE ON app.tires REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_delete AFTER DELETE ON app.tread_measurements REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_delete AFTER DELETE ON app.trip_closings REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_delete AFTER DELETE ON app.trip_rates REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_delete AFTER DELETE ON app.trips REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_delete AFTER DELETE ON app.users REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row();
+
+CREATE TRIGGER _900_audit_delete AFTER DELETE ON app.vehicle_event_voids REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_delete AFTER DELETE ON app.vehicle_events REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_delete AFTER DELETE ON app.vehicle_images REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_delete AFTER DELETE ON app.vehicles REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_insert AFTER INSERT ON app.calendar_feeds REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_insert AFTER INSERT ON app.fuel_logs REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_insert AFTER INSERT ON app.garages REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_insert AFTER INSERT ON app.hour_readings REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_insert AFTER INSERT ON app.import_batches REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_insert AFTER INSERT ON app.import_rows REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_insert AFTER INSERT ON app.import_vehicles REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_insert AFTER INSERT ON app.invitations REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_insert AFTER INSERT ON app.maintenance REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_insert AFTER INSERT ON app.memberships REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_insert AFTER INSERT ON app.notify_subscriptions REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_insert AFTER INSERT ON app.odometer_entries REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_insert AFTER INSERT ON app.reminders REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_insert AFTER INSERT ON app.stations REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row();
+
+CREATE TRIGGER _900_audit_insert AFTER INSERT ON app.tenant_settings REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_insert AFTER INSERT ON app.tenants REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('id');
+
+CREATE TRIGGER _900_audit_insert AFTER INSERT ON app.tire_mounts REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_insert AFTER INSERT ON app.tire_sets REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_insert AFTER INSERT ON app.tires REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_insert AFTER INSERT ON app.tread_measurements REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_insert AFTER INSERT ON app.trip_closings REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_insert AFTER INSERT ON app.trip_rates REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_insert AFTER INSERT ON app.trips REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_insert AFTER INSERT ON app.users REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row();
+
+CREATE TRIGGER _900_audit_insert AFTER INSERT ON app.vehicle_event_voids REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_insert AFTER INSERT ON app.vehicle_events REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_insert AFTER INSERT ON app.vehicle_images REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_insert AFTER INSERT ON app.vehicles REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_update AFTER UPDATE ON app.calendar_feeds REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_update AFTER UPDATE ON app.fuel_logs REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_update AFTER UPDATE ON app.garages REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_update AFTER UPDATE ON app.hour_readings REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_update AFTER UPDATE ON app.import_batches REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_update AFTER UPDATE ON app.import_rows REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_update AFTER UPDATE ON app.import_vehicles REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_update AFTER UPDATE ON app.invitations REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_update AFTER UPDATE ON app.maintenance REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_update AFTER UPDATE ON app.memberships REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_update AFTER UPDATE ON app.notify_subscriptions REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_update AFTER UPDATE ON app.odometer_entries REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_update AFTER UPDATE ON app.reminders REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_update AFTER UPDATE ON app.stations REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row();
+
+CREATE TRIGGER _900_audit_update AFTER UPDATE ON app.tenant_settings REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_update AFTER UPDATE ON app.tenants REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('id');
+
+CREATE TRIGGER _900_audit_update AFTER UPDATE ON app.tire_mounts REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_update AFTER UPDATE ON app.tire_sets REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_update AFTER UPDATE ON app.tires REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_update AFTER UPDATE ON app.tread_measurements REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_update AFTER UPDATE ON app.trip_closings REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_update AFTER UPDATE ON app.trip_rates REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_update AFTER UPDATE ON app.trips REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_update AFTER UPDATE ON app.users REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row();
+
+CREATE TRIGGER _900_audit_update AFTER UPDATE ON app.vehicle_event_voids REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_update AFTER UPDATE ON app.vehicle_events REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_update AFTER UPDATE ON app.vehicle_images REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_update AFTER UPDATE ON app.vehicles REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+ALTER TABLE ONLY app.calendar_feeds
+    ADD CONSTRAINT calendar_feeds_tenant_fk FOREIGN KEY (tenant_id) REFERENCES app.tenants(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY app.calendar_feeds
+    ADD CONSTRAINT calendar_feeds_user_fk FOREIGN KEY (user_id) REFERENCES app.users(id) ON DELETE CASCADE;
 
 ALTER TABLE ONLY app.fuel_logs
     ADD CONSTRAINT fuel_logs_station_fk FOREIGN KEY (station_id) REFERENCES app.stations(id) ON DELETE SET NULL;
@@ -8878,6 +11877,36 @@ ALTER TABLE ONLY app.hour_readings
 ALTER TABLE ONLY app.hour_readings
     ADD CONSTRAINT hour_readings_vehicle_fk FOREIGN KEY (tenant_id, vehicle_id) REFERENCES app.vehicles(tenant_id, id) ON DELETE CASCADE;
 
+ALTER TABLE ONLY app.import_batches
+    ADD CONSTRAINT import_batches_file_fk FOREIGN KEY (tenant_id, file_sha256) REFERENCES app.import_files(tenant_id, sha256);
+
+ALTER TABLE ONLY app.import_batches
+    ADD CONSTRAINT import_batches_tenant_fk FOREIGN KEY (tenant_id) REFERENCES app.tenants(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY app.import_batches
+    ADD CONSTRAINT import_batches_vehicle_fk FOREIGN KEY (tenant_id, vehicle_id) REFERENCES app.vehicles(tenant_id, id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY app.import_files
+    ADD CONSTRAINT import_files_tenant_fk FOREIGN KEY (tenant_id) REFERENCES app.tenants(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY app.import_rows
+    ADD CONSTRAINT import_rows_batch_fk FOREIGN KEY (tenant_id, batch_id) REFERENCES app.import_batches(tenant_id, id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY app.import_rows
+    ADD CONSTRAINT import_rows_tenant_fk FOREIGN KEY (tenant_id) REFERENCES app.tenants(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY app.import_vehicles
+    ADD CONSTRAINT import_vehicles_batch_fk FOREIGN KEY (tenant_id, batch_id) REFERENCES app.import_batches(tenant_id, id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY app.import_vehicles
+    ADD CONSTRAINT import_vehicles_created_vehicle_fk FOREIGN KEY (tenant_id, created_vehicle_id) REFERENCES app.vehicles(tenant_id, id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY app.import_vehicles
+    ADD CONSTRAINT import_vehicles_tenant_fk FOREIGN KEY (tenant_id) REFERENCES app.tenants(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY app.import_vehicles
+    ADD CONSTRAINT import_vehicles_vehicle_fk FOREIGN KEY (tenant_id, vehicle_id) REFERENCES app.vehicles(tenant_id, id) ON DELETE CASCADE;
+
 ALTER TABLE ONLY app.invitations
     ADD CONSTRAINT invitations_tenant_fk FOREIGN KEY (tenant_id) REFERENCES app.tenants(id) ON DELETE CASCADE;
 
@@ -8896,11 +11925,23 @@ ALTER TABLE ONLY app.memberships
 ALTER TABLE ONLY app.memberships
     ADD CONSTRAINT memberships_user_fk FOREIGN KEY (user_id) REFERENCES app.users(id) ON DELETE CASCADE;
 
+ALTER TABLE ONLY app.notify_deliveries
+    ADD CONSTRAINT notify_deliveries_event_fk FOREIGN KEY (tenant_id, event_id) REFERENCES app.outbox_events(tenant_id, id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY app.notify_deliveries
+    ADD CONSTRAINT notify_deliveries_subscription_fk FOREIGN KEY (tenant_id, subscription_id) REFERENCES app.notify_subscriptions(tenant_id, id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY app.notify_subscriptions
+    ADD CONSTRAINT notify_subscriptions_tenant_fk FOREIGN KEY (tenant_id) REFERENCES app.tenants(id) ON DELETE CASCADE;
+
 ALTER TABLE ONLY app.odometer_entries
     ADD CONSTRAINT odometer_entries_tenant_fk FOREIGN KEY (tenant_id) REFERENCES app.tenants(id) ON DELETE CASCADE;
 
 ALTER TABLE ONLY app.odometer_entries
     ADD CONSTRAINT odometer_entries_vehicle_fk FOREIGN KEY (tenant_id, vehicle_id) REFERENCES app.vehicles(tenant_id, id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY app.reminder_alerts
+    ADD CONSTRAINT reminder_alerts_reminder_fk FOREIGN KEY (tenant_id, reminder_id) REFERENCES app.reminders(tenant_id, id) ON DELETE CASCADE;
 
 ALTER TABLE ONLY app.reminders
     ADD CONSTRAINT reminders_previous_fk FOREIGN KEY (tenant_id, previous_id) REFERENCES app.reminders(tenant_id, id);
@@ -8998,11 +12039,20 @@ ALTER TABLE ONLY auth_private.api_keys
 ALTER TABLE ONLY auth_private.api_keys
     ADD CONSTRAINT api_keys_user_fk FOREIGN KEY (user_id) REFERENCES app.users(id) ON DELETE CASCADE;
 
+ALTER TABLE ONLY auth_private.calendar_feed_tokens
+    ADD CONSTRAINT calendar_feed_tokens_feed_fk FOREIGN KEY (tenant_id, feed_id) REFERENCES app.calendar_feeds(tenant_id, id) ON DELETE CASCADE;
+
 ALTER TABLE ONLY auth_private.identities
     ADD CONSTRAINT identities_issuer_fk FOREIGN KEY (issuer) REFERENCES auth_private.oidc_issuers(issuer) ON DELETE CASCADE;
 
 ALTER TABLE ONLY auth_private.identities
     ADD CONSTRAINT identities_user_fk FOREIGN KEY (user_id) REFERENCES app.users(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY auth_private.notify_signing_secrets
+    ADD CONSTRAINT notify_signing_secrets_subscription_fk FOREIGN KEY (tenant_id, subscription_id) REFERENCES app.notify_subscriptions(tenant_id, id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY auth_private.notify_targets
+    ADD CONSTRAINT notify_targets_subscription_fk FOREIGN KEY (tenant_id, subscription_id) REFERENCES app.notify_subscriptions(tenant_id, id) ON DELETE CASCADE;
 
 ALTER TABLE ONLY auth_private.one_time_tokens
     ADD CONSTRAINT one_time_tokens_user_fk FOREIGN KEY (user_id) REFERENCES app.users(id) ON DELETE CASCADE;
@@ -9015,6 +12065,18 @@ ALTER TABLE ONLY auth_private.refresh_tokens
 
 ALTER TABLE ONLY auth_private.sessions
     ADD CONSTRAINT sessions_user_fk FOREIGN KEY (user_id) REFERENCES app.users(id) ON DELETE CASCADE;
+
+ALTER TABLE app.calendar_feeds ENABLE ROW LEVEL SECURITY;
+
+CREATE POLICY calendar_feeds_members_read ON app.calendar_feeds FOR SELECT TO app_user USING ((tenant_id = app.current_tenant_id()));
+
+CREATE POLICY calendar_feeds_own_only ON app.calendar_feeds AS RESTRICTIVE TO app_user USING ((user_id = app.current_user_id())) WITH CHECK ((user_id = app.current_user_id()));
+
+CREATE POLICY calendar_feeds_owner_role_all ON app.calendar_feeds TO motovault_owner USING (true) WITH CHECK (true);
+
+CREATE POLICY calendar_feeds_writers_insert ON app.calendar_feeds FOR INSERT TO app_user WITH CHECK (((tenant_id = app.current_tenant_id()) AND app.current_member_can_write()));
+
+CREATE POLICY calendar_feeds_writers_update ON app.calendar_feeds FOR UPDATE TO app_user USING ((tenant_id = app.current_tenant_id())) WITH CHECK (((tenant_id = app.current_tenant_id()) AND app.current_member_can_write()));
 
 ALTER TABLE app.fuel_logs ENABLE ROW LEVEL SECURITY;
 
@@ -9046,6 +12108,46 @@ CREATE POLICY hour_readings_writers_insert ON app.hour_readings FOR INSERT TO ap
 
 CREATE POLICY hour_readings_writers_update ON app.hour_readings FOR UPDATE TO app_user USING ((tenant_id = app.current_tenant_id())) WITH CHECK (((tenant_id = app.current_tenant_id()) AND app.current_member_can_write()));
 
+ALTER TABLE app.import_batches ENABLE ROW LEVEL SECURITY;
+
+CREATE POLICY import_batches_members_read ON app.import_batches FOR SELECT TO app_user USING ((tenant_id = app.current_tenant_id()));
+
+CREATE POLICY import_batches_owner_role_all ON app.import_batches TO motovault_owner USING (true) WITH CHECK (true);
+
+CREATE POLICY import_batches_writers_insert ON app.import_batches FOR INSERT TO app_user WITH CHECK (((tenant_id = app.current_tenant_id()) AND app.current_member_can_write()));
+
+CREATE POLICY import_batches_writers_update ON app.import_batches FOR UPDATE TO app_user USING ((tenant_id = app.current_tenant_id())) WITH CHECK (((tenant_id = app.current_tenant_id()) AND app.current_member_can_write()));
+
+ALTER TABLE app.import_files ENABLE ROW LEVEL SECURITY;
+
+CREATE POLICY import_files_members_read ON app.import_files FOR SELECT TO app_user USING ((tenant_id = app.current_tenant_id()));
+
+CREATE POLICY import_files_owner_role_all ON app.import_files TO motovault_owner USING (true) WITH CHECK (true);
+
+CREATE POLICY import_files_writers_insert ON app.import_files FOR INSERT TO app_user WITH CHECK (((tenant_id = app.current_tenant_id()) AND app.current_member_can_write()));
+
+CREATE POLICY import_files_writers_update ON app.import_files FOR UPDATE TO app_user USING ((tenant_id = app.current_tenant_id())) WITH CHECK (((tenant_id = app.current_tenant_id()) AND app.current_member_can_write()));
+
+ALTER TABLE app.import_rows ENABLE ROW LEVEL SECURITY;
+
+CREATE POLICY import_rows_members_read ON app.import_rows FOR SELECT TO app_user USING ((tenant_id = app.current_tenant_id()));
+
+CREATE POLICY import_rows_owner_role_all ON app.import_rows TO motovault_owner USING (true) WITH CHECK (true);
+
+CREATE POLICY import_rows_writers_insert ON app.import_rows FOR INSERT TO app_user WITH CHECK (((tenant_id = app.current_tenant_id()) AND app.current_member_can_write()));
+
+CREATE POLICY import_rows_writers_update ON app.import_rows FOR UPDATE TO app_user USING ((tenant_id = app.current_tenant_id())) WITH CHECK (((tenant_id = app.current_tenant_id()) AND app.current_member_can_write()));
+
+ALTER TABLE app.import_vehicles ENABLE ROW LEVEL SECURITY;
+
+CREATE POLICY import_vehicles_members_read ON app.import_vehicles FOR SELECT TO app_user USING ((tenant_id = app.current_tenant_id()));
+
+CREATE POLICY import_vehicles_owner_role_all ON app.import_vehicles TO motovault_owner USING (true) WITH CHECK (true);
+
+CREATE POLICY import_vehicles_writers_insert ON app.import_vehicles FOR INSERT TO app_user WITH CHECK (((tenant_id = app.current_tenant_id()) AND app.current_member_can_write()));
+
+CREATE POLICY import_vehicles_writers_update ON app.import_vehicles FOR UPDATE TO app_user USING ((tenant_id = app.current_tenant_id())) WITH CHECK (((tenant_id = app.current_tenant_id()) AND app.current_member_can_write()));
+
 ALTER TABLE app.invitations ENABLE ROW LEVEL SECURITY;
 
 CREATE POLICY invitations_members_read ON app.invitations FOR SELECT TO app_user USING ((tenant_id = app.current_tenant_id()));
@@ -9072,6 +12174,26 @@ CREATE POLICY memberships_members_read ON app.memberships FOR SELECT TO app_user
 
 CREATE POLICY memberships_owner_role_all ON app.memberships TO motovault_owner USING (true) WITH CHECK (true);
 
+ALTER TABLE app.notify_deliveries ENABLE ROW LEVEL SECURITY;
+
+CREATE POLICY notify_deliveries_managers_only ON app.notify_deliveries AS RESTRICTIVE FOR SELECT TO app_user USING ((app.current_member_role() = ANY (ARRAY['owner'::text, 'admin'::text])));
+
+CREATE POLICY notify_deliveries_members_read ON app.notify_deliveries FOR SELECT TO app_user USING ((tenant_id = app.current_tenant_id()));
+
+CREATE POLICY notify_deliveries_owner_role_all ON app.notify_deliveries TO motovault_owner USING (true) WITH CHECK (true);
+
+ALTER TABLE app.notify_subscriptions ENABLE ROW LEVEL SECURITY;
+
+CREATE POLICY notify_subscriptions_managers_only ON app.notify_subscriptions AS RESTRICTIVE TO app_user USING ((app.current_member_role() = ANY (ARRAY['owner'::text, 'admin'::text]))) WITH CHECK ((app.current_member_role() = ANY (ARRAY['owner'::text, 'admin'::text])));
+
+CREATE POLICY notify_subscriptions_members_read ON app.notify_subscriptions FOR SELECT TO app_user USING ((tenant_id = app.current_tenant_id()));
+
+CREATE POLICY notify_subscriptions_owner_role_all ON app.notify_subscriptions TO motovault_owner USING (true) WITH CHECK (true);
+
+CREATE POLICY notify_subscriptions_writers_insert ON app.notify_subscriptions FOR INSERT TO app_user WITH CHECK (((tenant_id = app.current_tenant_id()) AND app.current_member_can_write()));
+
+CREATE POLICY notify_subscriptions_writers_update ON app.notify_subscriptions FOR UPDATE TO app_user USING ((tenant_id = app.current_tenant_id())) WITH CHECK (((tenant_id = app.current_tenant_id()) AND app.current_member_can_write()));
+
 ALTER TABLE app.odometer_entries ENABLE ROW LEVEL SECURITY;
 
 CREATE POLICY odometer_entries_members_read ON app.odometer_entries FOR SELECT TO app_user USING ((tenant_id = app.current_tenant_id()));
@@ -9081,6 +12203,18 @@ CREATE POLICY odometer_entries_owner_role_all ON app.odometer_entries TO motovau
 CREATE POLICY odometer_entries_writers_insert ON app.odometer_entries FOR INSERT TO app_user WITH CHECK (((tenant_id = app.current_tenant_id()) AND app.current_member_can_write()));
 
 CREATE POLICY odometer_entries_writers_update ON app.odometer_entries FOR UPDATE TO app_user USING ((tenant_id = app.current_tenant_id())) WITH CHECK (((tenant_id = app.current_tenant_id()) AND app.current_member_can_write()));
+
+ALTER TABLE app.outbox_events ENABLE ROW LEVEL SECURITY;
+
+CREATE POLICY outbox_events_members_read ON app.outbox_events FOR SELECT TO app_user USING ((tenant_id = app.current_tenant_id()));
+
+CREATE POLICY outbox_events_owner_role_all ON app.outbox_events TO motovault_owner USING (true) WITH CHECK (true);
+
+ALTER TABLE app.reminder_alerts ENABLE ROW LEVEL SECURITY;
+
+CREATE POLICY reminder_alerts_members_read ON app.reminder_alerts FOR SELECT TO app_user USING ((tenant_id = app.current_tenant_id()));
+
+CREATE POLICY reminder_alerts_owner_role_all ON app.reminder_alerts TO motovault_owner USING (true) WITH CHECK (true);
 
 ALTER TABLE app.reminders ENABLE ROW LEVEL SECURITY;
 
@@ -9255,6 +12389,7 @@ GRANT USAGE ON SCHEMA api TO app_user;
 
 GRANT USAGE ON SCHEMA app TO anon;
 GRANT USAGE ON SCHEMA app TO app_user;
+GRANT USAGE ON SCHEMA app TO notify_worker;
 GRANT USAGE ON SCHEMA app TO vin_worker;
 
 GRANT USAGE ON SCHEMA audit TO app_user;
@@ -9270,6 +12405,10 @@ REVOKE ALL ON FUNCTION api.add_member(user_id uuid, role text) FROM PUBLIC;
 
 GRANT ALL ON FUNCTION api.api_keys() TO app_user;
 REVOKE ALL ON FUNCTION api.api_keys() FROM PUBLIC;
+
+GRANT ALL ON FUNCTION api.calendar(token text) TO anon;
+GRANT ALL ON FUNCTION api.calendar(token text) TO app_user;
+REVOKE ALL ON FUNCTION api.calendar(token text) FROM PUBLIC;
 
 GRANT ALL ON FUNCTION api.change_member_role(user_id uuid, role text) TO app_user;
 REVOKE ALL ON FUNCTION api.change_member_role(user_id uuid, role text) FROM PUBLIC;
@@ -9291,6 +12430,13 @@ GRANT SELECT ON TABLE api.trip_closings TO app_user;
 GRANT ALL ON FUNCTION api.close_trip_log(vehicle_id uuid, through date) TO app_user;
 REVOKE ALL ON FUNCTION api.close_trip_log(vehicle_id uuid, through date) FROM PUBLIC;
 
+GRANT SELECT,INSERT,UPDATE ON TABLE app.import_batches TO app_user;
+
+GRANT SELECT,DELETE ON TABLE api.import_batches TO app_user;
+
+GRANT ALL ON FUNCTION api.commit_import(batch_id uuid, skip_errors boolean) TO app_user;
+REVOKE ALL ON FUNCTION api.commit_import(batch_id uuid, skip_errors boolean) FROM PUBLIC;
+
 GRANT SELECT,INSERT,UPDATE ON TABLE app.maintenance TO app_user;
 
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE api.maintenance TO app_user;
@@ -9298,8 +12444,21 @@ GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE api.maintenance TO app_user;
 GRANT ALL ON FUNCTION api.complete_maintenance(id uuid, completed_on date, odometer integer, cost numeric, currency text, service_location text, notes text) TO app_user;
 REVOKE ALL ON FUNCTION api.complete_maintenance(id uuid, completed_on date, odometer integer, cost numeric, currency text, service_location text, notes text) FROM PUBLIC;
 
+GRANT SELECT,INSERT,UPDATE ON TABLE app.import_vehicles TO app_user;
+
+GRANT SELECT ON TABLE api.import_vehicles TO app_user;
+
+GRANT ALL ON FUNCTION api.confirm_import_vehicles(batch_id uuid, choices jsonb) TO app_user;
+REVOKE ALL ON FUNCTION api.confirm_import_vehicles(batch_id uuid, choices jsonb) FROM PUBLIC;
+
 GRANT ALL ON FUNCTION api.create_api_key(name text, scope text, expires_at timestamp with time zone) TO app_user;
 REVOKE ALL ON FUNCTION api.create_api_key(name text, scope text, expires_at timestamp with time zone) FROM PUBLIC;
+
+GRANT ALL ON FUNCTION api.create_calendar_feed(name text) TO app_user;
+REVOKE ALL ON FUNCTION api.create_calendar_feed(name text) FROM PUBLIC;
+
+GRANT ALL ON FUNCTION api.create_subscription(name text, channel text, target text, event_types text[], vehicle_ids uuid[], active boolean) TO app_user;
+REVOKE ALL ON FUNCTION api.create_subscription(name text, channel text, target text, event_types text[], vehicle_ids uuid[], active boolean) FROM PUBLIC;
 
 GRANT ALL ON FUNCTION api.create_tenant(name text, kind text) TO app_user;
 REVOKE ALL ON FUNCTION api.create_tenant(name text, kind text) FROM PUBLIC;
@@ -9310,6 +12469,9 @@ REVOKE ALL ON FUNCTION api.decode_vin(vin text) FROM PUBLIC;
 GRANT ALL ON FUNCTION api.exchange_api_key(key text) TO anon;
 GRANT ALL ON FUNCTION api.exchange_api_key(key text) TO app_user;
 REVOKE ALL ON FUNCTION api.exchange_api_key(key text) FROM PUBLIC;
+
+GRANT ALL ON FUNCTION api.export_tenant() TO app_user;
+REVOKE ALL ON FUNCTION api.export_tenant() FROM PUBLIC;
 
 GRANT ALL ON FUNCTION api.fuel_economy(vehicle_id uuid, unit text, "from" date, "to" date) TO app_user;
 REVOKE ALL ON FUNCTION api.fuel_economy(vehicle_id uuid, unit text, "from" date, "to" date) FROM PUBLIC;
@@ -9324,11 +12486,21 @@ GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE api.reminders TO app_user;
 GRANT ALL ON FUNCTION api.hours_left(api.reminders) TO app_user;
 REVOKE ALL ON FUNCTION api.hours_left(api.reminders) FROM PUBLIC;
 
+GRANT ALL ON FUNCTION api.import_tenant(doc jsonb) TO app_user;
+REVOKE ALL ON FUNCTION api.import_tenant(doc jsonb) FROM PUBLIC;
+
 GRANT ALL ON FUNCTION api.invite_member(email text, role text, valid_days integer) TO app_user;
 REVOKE ALL ON FUNCTION api.invite_member(email text, role text, valid_days integer) FROM PUBLIC;
 
 GRANT ALL ON FUNCTION api.my_sessions() TO app_user;
 REVOKE ALL ON FUNCTION api.my_sessions() FROM PUBLIC;
+
+GRANT SELECT,INSERT,UPDATE ON TABLE app.import_rows TO app_user;
+
+GRANT SELECT ON TABLE api.import_rows TO app_user;
+
+GRANT ALL ON FUNCTION api.preview_import(batch_id uuid) TO app_user;
+REVOKE ALL ON FUNCTION api.preview_import(batch_id uuid) FROM PUBLIC;
 
 GRANT ALL ON FUNCTION api.projected_due_on(api.reminders) TO app_user;
 REVOKE ALL ON FUNCTION api.projected_due_on(api.reminders) FROM PUBLIC;
@@ -9343,6 +12515,15 @@ REVOKE ALL ON FUNCTION api.register_identity() FROM PUBLIC;
 GRANT ALL ON FUNCTION api.remove_member(user_id uuid) TO app_user;
 REVOKE ALL ON FUNCTION api.remove_member(user_id uuid) FROM PUBLIC;
 
+GRANT SELECT ON TABLE app.notify_deliveries TO app_user;
+
+GRANT SELECT ON TABLE app.outbox_events TO app_user;
+
+GRANT SELECT ON TABLE api.notify_deliveries TO app_user;
+
+GRANT ALL ON FUNCTION api.replay_delivery(id uuid) TO app_user;
+REVOKE ALL ON FUNCTION api.replay_delivery(id uuid) FROM PUBLIC;
+
 GRANT ALL ON FUNCTION api.request_password_reset(email text) TO anon;
 GRANT ALL ON FUNCTION api.request_password_reset(email text) TO app_user;
 REVOKE ALL ON FUNCTION api.request_password_reset(email text) FROM PUBLIC;
@@ -9350,6 +12531,17 @@ REVOKE ALL ON FUNCTION api.request_password_reset(email text) FROM PUBLIC;
 GRANT ALL ON FUNCTION api.reset_password(token text, new_password text) TO anon;
 GRANT ALL ON FUNCTION api.reset_password(token text, new_password text) TO app_user;
 REVOKE ALL ON FUNCTION api.reset_password(token text, new_password text) FROM PUBLIC;
+
+GRANT SELECT ON TABLE app.calendar_feeds TO app_user;
+
+GRANT UPDATE(name) ON TABLE app.calendar_feeds TO app_user;
+
+GRANT UPDATE(deleted_at) ON TABLE app.calendar_feeds TO app_user;
+
+GRANT SELECT,DELETE,UPDATE ON TABLE api.calendar_feeds TO app_user;
+
+GRANT ALL ON FUNCTION api.restore_calendar_feed(id uuid) TO app_user;
+REVOKE ALL ON FUNCTION api.restore_calendar_feed(id uuid) FROM PUBLIC;
 
 GRANT ALL ON FUNCTION app.energy_kind(volume_unit text) TO app_user;
 REVOKE ALL ON FUNCTION app.energy_kind(volume_unit text) FROM PUBLIC;
@@ -9378,6 +12570,9 @@ GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE api.hour_readings TO app_user;
 GRANT ALL ON FUNCTION api.restore_hour_reading(id uuid) TO app_user;
 REVOKE ALL ON FUNCTION api.restore_hour_reading(id uuid) FROM PUBLIC;
 
+GRANT ALL ON FUNCTION api.restore_import_batch(id uuid) TO app_user;
+REVOKE ALL ON FUNCTION api.restore_import_batch(id uuid) FROM PUBLIC;
+
 GRANT ALL ON FUNCTION app.current_member_role() TO app_user;
 GRANT ALL ON FUNCTION app.current_member_role() TO vin_worker;
 REVOKE ALL ON FUNCTION app.current_member_role() FROM PUBLIC;
@@ -9391,6 +12586,29 @@ REVOKE ALL ON FUNCTION api.restore_invitation(id uuid) FROM PUBLIC;
 
 GRANT ALL ON FUNCTION api.restore_maintenance(id uuid) TO app_user;
 REVOKE ALL ON FUNCTION api.restore_maintenance(id uuid) FROM PUBLIC;
+
+GRANT ALL ON FUNCTION app.notify_event_types() TO app_user;
+REVOKE ALL ON FUNCTION app.notify_event_types() FROM PUBLIC;
+
+GRANT ALL ON FUNCTION app.notify_event_types_known(types text[]) TO app_user;
+REVOKE ALL ON FUNCTION app.notify_event_types_known(types text[]) FROM PUBLIC;
+
+GRANT SELECT ON TABLE app.notify_subscriptions TO app_user;
+
+GRANT UPDATE(name) ON TABLE app.notify_subscriptions TO app_user;
+
+GRANT UPDATE(event_types) ON TABLE app.notify_subscriptions TO app_user;
+
+GRANT UPDATE(vehicle_ids) ON TABLE app.notify_subscriptions TO app_user;
+
+GRANT UPDATE(active) ON TABLE app.notify_subscriptions TO app_user;
+
+GRANT UPDATE(deleted_at) ON TABLE app.notify_subscriptions TO app_user;
+
+GRANT SELECT,DELETE,UPDATE ON TABLE api.notify_subscriptions TO app_user;
+
+GRANT ALL ON FUNCTION api.restore_notify_subscription(id uuid) TO app_user;
+REVOKE ALL ON FUNCTION api.restore_notify_subscription(id uuid) FROM PUBLIC;
 
 GRANT SELECT,INSERT,UPDATE ON TABLE app.odometer_entries TO app_user;
 
@@ -9527,6 +12745,9 @@ REVOKE ALL ON FUNCTION api.revoke_api_key(id uuid) FROM PUBLIC;
 GRANT ALL ON FUNCTION api.revoke_session(id uuid) TO app_user;
 REVOKE ALL ON FUNCTION api.revoke_session(id uuid) FROM PUBLIC;
 
+GRANT ALL ON FUNCTION api.rotate_subscription_secret(id uuid, grace_hours integer) TO app_user;
+REVOKE ALL ON FUNCTION api.rotate_subscription_secret(id uuid, grace_hours integer) FROM PUBLIC;
+
 GRANT ALL ON FUNCTION api.set_primary_image(id uuid) TO app_user;
 REVOKE ALL ON FUNCTION api.set_primary_image(id uuid) FROM PUBLIC;
 
@@ -9541,6 +12762,9 @@ GRANT ALL ON FUNCTION api.sign_up(email text, password text, display_name text) 
 GRANT ALL ON FUNCTION api.sign_up(email text, password text, display_name text) TO app_user;
 REVOKE ALL ON FUNCTION api.sign_up(email text, password text, display_name text) FROM PUBLIC;
 
+GRANT ALL ON FUNCTION api.start_import(filename text, content text, format text, date_order text, currency text, mapping jsonb, vehicle_id uuid) TO app_user;
+REVOKE ALL ON FUNCTION api.start_import(filename text, content text, format text, date_order text, currency text, mapping jsonb, vehicle_id uuid) FROM PUBLIC;
+
 GRANT ALL ON FUNCTION api.stations_near(lat double precision, lng double precision, radius_km double precision, "limit" integer) TO app_user;
 REVOKE ALL ON FUNCTION api.stations_near(lat double precision, lng double precision, radius_km double precision, "limit" integer) FROM PUBLIC;
 
@@ -9551,6 +12775,12 @@ GRANT SELECT ON TABLE api.stations TO app_user;
 
 GRANT ALL ON FUNCTION api.stations_search(q text, "limit" integer) TO app_user;
 REVOKE ALL ON FUNCTION api.stations_search(q text, "limit" integer) FROM PUBLIC;
+
+GRANT ALL ON FUNCTION api.undo_import(batch_id uuid) TO app_user;
+REVOKE ALL ON FUNCTION api.undo_import(batch_id uuid) FROM PUBLIC;
+
+GRANT ALL ON FUNCTION api.upload_import(bytea) TO app_user;
+REVOKE ALL ON FUNCTION api.upload_import(bytea) FROM PUBLIC;
 
 GRANT ALL ON FUNCTION api.urgency(api.reminders) TO app_user;
 REVOKE ALL ON FUNCTION api.urgency(api.reminders) FROM PUBLIC;
@@ -9569,6 +12799,10 @@ REVOKE ALL ON FUNCTION api.vehicle_timeline(vehicle_id uuid, "from" timestamp wi
 
 GRANT ALL ON FUNCTION app.api_key_is_live(key_id uuid, user_id uuid, tenant_id uuid) TO app_user;
 REVOKE ALL ON FUNCTION app.api_key_is_live(key_id uuid, user_id uuid, tenant_id uuid) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION app.attach_audit_triggers(target regclass, tenant_column text) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION app.audit_operation(op text, old_row jsonb, new_row jsonb) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION app.check_member_role(role text) FROM PUBLIC;
 
@@ -9623,6 +12857,9 @@ REVOKE ALL ON FUNCTION app.economy_in_unit(distance_km numeric, volume numeric, 
 GRANT ALL ON FUNCTION app.economy_unit_kind(unit text) TO app_user;
 REVOKE ALL ON FUNCTION app.economy_unit_kind(unit text) FROM PUBLIC;
 
+GRANT ALL ON FUNCTION app.emit_outbox_event(tenant uuid, type text, subject jsonb, vehicle uuid) TO app_user;
+REVOKE ALL ON FUNCTION app.emit_outbox_event(tenant uuid, type text, subject jsonb, vehicle uuid) FROM PUBLIC;
+
 REVOKE ALL ON FUNCTION app.enable_shared_rules(target regclass, audit_tenant_column text) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION app.enable_tenant_rules(target regclass, api_writes boolean, extra_read text, bulk_writer name) FROM PUBLIC;
@@ -9640,10 +12877,40 @@ REVOKE ALL ON FUNCTION app.hour_meter_problem(tenant uuid, vehicle uuid, meter_n
 GRANT ALL ON FUNCTION app.hours_due_status(tenant uuid, vehicle uuid, due_hours numeric, hour_meter text, as_of date) TO app_user;
 REVOKE ALL ON FUNCTION app.hours_due_status(tenant uuid, vehicle uuid, due_hours numeric, hour_meter text, as_of date) FROM PUBLIC;
 
+GRANT ALL ON FUNCTION app.ical_fold(line text) TO app_user;
+REVOKE ALL ON FUNCTION app.ical_fold(line text) FROM PUBLIC;
+
+GRANT ALL ON FUNCTION app.ical_text(value text) TO app_user;
+REVOKE ALL ON FUNCTION app.ical_text(value text) FROM PUBLIC;
+
 GRANT ALL ON FUNCTION app.identity_user_id(issuer text, subject text) TO app_user;
 REVOKE ALL ON FUNCTION app.identity_user_id(issuer text, subject text) FROM PUBLIC;
 
+GRANT ALL ON FUNCTION app.import_apply(batch uuid, for_real boolean, skip_errors boolean) TO app_user;
+REVOKE ALL ON FUNCTION app.import_apply(batch uuid, for_real boolean, skip_errors boolean) FROM PUBLIC;
+
+GRANT ALL ON FUNCTION app.import_claim(n integer, worker text, lease_seconds integer) TO vin_worker;
+REVOKE ALL ON FUNCTION app.import_claim(n integer, worker text, lease_seconds integer) FROM PUBLIC;
+
+GRANT ALL ON FUNCTION app.import_error_field(target text, con text, col text, msg text, fields jsonb) TO app_user;
+REVOKE ALL ON FUNCTION app.import_error_field(target text, con text, col text, msg text, fields jsonb) FROM PUBLIC;
+
+GRANT ALL ON FUNCTION app.import_fail(batch uuid, worker text, error text) TO vin_worker;
+REVOKE ALL ON FUNCTION app.import_fail(batch uuid, worker text, error text) FROM PUBLIC;
+
+GRANT ALL ON FUNCTION app.import_fields(kind text, fields jsonb, currency text) TO app_user;
+REVOKE ALL ON FUNCTION app.import_fields(kind text, fields jsonb, currency text) FROM PUBLIC;
+
+GRANT ALL ON FUNCTION app.import_stage(batch uuid, worker text, detected_format text, vehicles jsonb, rows jsonb) TO vin_worker;
+REVOKE ALL ON FUNCTION app.import_stage(batch uuid, worker text, detected_format text, vehicles jsonb, rows jsonb) FROM PUBLIC;
+
 REVOKE ALL ON FUNCTION app.import_stations(rows jsonb) FROM PUBLIC;
+
+GRANT ALL ON FUNCTION app.import_target(kind text) TO app_user;
+REVOKE ALL ON FUNCTION app.import_target(kind text) FROM PUBLIC;
+
+GRANT ALL ON FUNCTION app.import_value_fits(target text, field text, value jsonb) TO app_user;
+REVOKE ALL ON FUNCTION app.import_value_fits(target text, field text, value jsonb) FROM PUBLIC;
 
 GRANT ALL ON FUNCTION app.is_date_text(value text) TO app_user;
 REVOKE ALL ON FUNCTION app.is_date_text(value text) FROM PUBLIC;
@@ -9670,6 +12937,32 @@ REVOKE ALL ON FUNCTION app.urgency_rank(urgency text) FROM PUBLIC;
 GRANT ALL ON FUNCTION app.more_urgent(a text, b text) TO app_user;
 REVOKE ALL ON FUNCTION app.more_urgent(a text, b text) FROM PUBLIC;
 
+REVOKE ALL ON FUNCTION app.new_webhook_secret() FROM PUBLIC;
+
+GRANT ALL ON FUNCTION app.notify_claim(batch_size integer, worker text, lease_seconds integer) TO notify_worker;
+REVOKE ALL ON FUNCTION app.notify_claim(batch_size integer, worker text, lease_seconds integer) FROM PUBLIC;
+
+GRANT ALL ON FUNCTION app.notify_dispatch(batch_size integer) TO notify_worker;
+REVOKE ALL ON FUNCTION app.notify_dispatch(batch_size integer) FROM PUBLIC;
+
+GRANT ALL ON FUNCTION app.notify_evaluate_reminders(at timestamp with time zone) TO notify_worker;
+REVOKE ALL ON FUNCTION app.notify_evaluate_reminders(at timestamp with time zone) FROM PUBLIC;
+
+GRANT ALL ON FUNCTION app.notify_finish(results jsonb, worker text) TO notify_worker;
+REVOKE ALL ON FUNCTION app.notify_finish(results jsonb, worker text) FROM PUBLIC;
+
+GRANT ALL ON FUNCTION app.notify_setting(name text, fallback numeric) TO notify_worker;
+REVOKE ALL ON FUNCTION app.notify_setting(name text, fallback numeric) FROM PUBLIC;
+
+GRANT ALL ON FUNCTION app.notify_target_refused(url text) TO app_user;
+REVOKE ALL ON FUNCTION app.notify_target_refused(url text) FROM PUBLIC;
+
+GRANT ALL ON FUNCTION app.notify_wants(types text[], type text) TO app_user;
+REVOKE ALL ON FUNCTION app.notify_wants(types text[], type text) FROM PUBLIC;
+
+GRANT ALL ON FUNCTION app.odometer_batch_problem(tenant uuid, source_table text, batch jsonb) TO app_user;
+REVOKE ALL ON FUNCTION app.odometer_batch_problem(tenant uuid, source_table text, batch jsonb) FROM PUBLIC;
+
 GRANT ALL ON FUNCTION app.odometer_problem(tenant uuid, vehicle uuid) TO app_user;
 REVOKE ALL ON FUNCTION app.odometer_problem(tenant uuid, vehicle uuid) FROM PUBLIC;
 
@@ -9690,6 +12983,12 @@ REVOKE ALL ON FUNCTION app.refresh_time_zone_names() FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION app.require_member_manager(target_role text) FROM PUBLIC;
 
+GRANT ALL ON FUNCTION app.require_notify_manager() TO app_user;
+REVOKE ALL ON FUNCTION app.require_notify_manager() FROM PUBLIC;
+
+GRANT ALL ON FUNCTION app.require_tenant_owner(what text) TO app_user;
+REVOKE ALL ON FUNCTION app.require_tenant_owner(what text) FROM PUBLIC;
+
 GRANT ALL ON FUNCTION app.resolve_economy_unit(vehicle_id uuid, unit text) TO app_user;
 REVOKE ALL ON FUNCTION app.resolve_economy_unit(vehicle_id uuid, unit text) FROM PUBLIC;
 
@@ -9704,6 +13003,15 @@ REVOKE ALL ON FUNCTION app.source_event(kind text, r jsonb) FROM PUBLIC;
 
 GRANT ALL ON FUNCTION app.sync_vehicle_odometer(tenant uuid, vehicle uuid, latest_at timestamp without time zone) TO app_user;
 REVOKE ALL ON FUNCTION app.sync_vehicle_odometer(tenant uuid, vehicle uuid, latest_at timestamp without time zone) FROM PUBLIC;
+
+GRANT ALL ON FUNCTION app.sync_vehicle_odometers(tenant uuid, vehicles uuid[]) TO app_user;
+REVOKE ALL ON FUNCTION app.sync_vehicle_odometers(tenant uuid, vehicles uuid[]) FROM PUBLIC;
+
+GRANT ALL ON FUNCTION app.tenant_export_rules() TO app_user;
+REVOKE ALL ON FUNCTION app.tenant_export_rules() FROM PUBLIC;
+
+GRANT ALL ON FUNCTION app.tenant_export_tables() TO app_user;
+REVOKE ALL ON FUNCTION app.tenant_export_tables() FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION app.tg_audit_row() FROM PUBLIC;
 
@@ -9725,9 +13033,17 @@ REVOKE ALL ON FUNCTION app.tg_maintenance_next_occurrence() FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION app.tg_maintenance_prepare() FROM PUBLIC;
 
+REVOKE ALL ON FUNCTION app.tg_notify_subscriptions_prepare() FROM PUBLIC;
+
 REVOKE ALL ON FUNCTION app.tg_odometer_entries_prepare() FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION app.tg_odometer_guard() FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION app.tg_outbox_invitations() FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION app.tg_outbox_records() FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION app.tg_purge_outbox_events() FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION app.tg_refuse_change() FROM PUBLIC;
 
@@ -9756,6 +13072,8 @@ REVOKE ALL ON FUNCTION app.tg_tread_measurements_prepare() FROM PUBLIC;
 REVOKE ALL ON FUNCTION app.tg_trips_guard() FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION app.tg_trips_prepare() FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION app.tg_vehicle_events_id_unique() FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION app.tg_vehicle_events_prepare() FROM PUBLIC;
 
@@ -9918,6 +13236,8 @@ GRANT SELECT ON TABLE audit.auth_events TO app_user;
 
 GRANT SELECT ON TABLE api.auth_events TO app_user;
 
+GRANT SELECT ON TABLE api.calendar_feeds_trash TO app_user;
+
 GRANT SELECT ON TABLE api.fleet_overview TO app_user;
 
 GRANT SELECT ON TABLE api.fuel_logs_trash TO app_user;
@@ -9927,6 +13247,8 @@ GRANT SELECT ON TABLE api.garages_trash TO app_user;
 GRANT SELECT ON TABLE api.hour_meters TO app_user;
 
 GRANT SELECT ON TABLE api.hour_readings_trash TO app_user;
+
+GRANT SELECT ON TABLE api.import_batches_trash TO app_user;
 
 GRANT SELECT ON TABLE api.invitations_trash TO app_user;
 
@@ -9943,6 +13265,10 @@ GRANT UPDATE(email) ON TABLE app.users TO app_user;
 GRANT SELECT ON TABLE api.members TO app_user;
 
 GRANT SELECT ON TABLE api.my_tenants TO app_user;
+
+GRANT SELECT ON TABLE api.notify_event_types TO app_user;
+
+GRANT SELECT ON TABLE api.notify_subscriptions_trash TO app_user;
 
 GRANT SELECT ON TABLE api.odometer_entries_trash TO app_user;
 
@@ -9983,6 +13309,8 @@ GRANT SELECT ON TABLE api.vehicle_cost_months TO app_user;
 GRANT SELECT ON TABLE api.vehicle_images_trash TO app_user;
 
 GRANT SELECT ON TABLE api.vehicles_trash TO app_user;
+
+GRANT SELECT,INSERT,UPDATE ON TABLE app.import_files TO app_user;
 
 GRANT SELECT ON TABLE app.time_zone_names TO app_user;
 
