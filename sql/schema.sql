@@ -51,6 +51,12 @@ CREATE EXTENSION IF NOT EXISTS pgcrypto WITH SCHEMA ext;
 
 COMMENT ON EXTENSION pgcrypto IS 'cryptographic functions';
 
+CREATE DOMAIN api."*/*" AS bytea;
+
+ALTER DOMAIN api."*/*" OWNER TO motovault_owner;
+
+COMMENT ON DOMAIN api."*/*" IS 'PostgREST''s "any" media type handler: a function returning it answers its bytes as they are, with the Content-Type it sets in response.headers.';
+
 CREATE TYPE app.vin_decode_result AS (
 	vin text,
 	decoded boolean,
@@ -591,6 +597,73 @@ ALTER FUNCTION api.decode_vin(vin text) OWNER TO motovault_owner;
 
 COMMENT ON FUNCTION api.decode_vin(vin text) IS 'Decodes one VIN from the shared cache: {"status": "decoded", make, model, model_year, trim, body_class, vehicle_type, fuel_types, engine, drive_type, manufacturer, plant_country, error_codes, error_texts, source, data_version, cached_at, expires_at}; {"status": "undecodable", error_codes, error_texts} when the decoder did not find it; {"status": "queued"} when it is not cached yet (POST queues it for the worker; GET answers "not_cached"). An invalid VIN is a 400 whose message says why ("vin: position 9 should be 3, found 4").';
 
+CREATE FUNCTION api.document_content(id uuid) RETURNS api."*/*"
+    LANGUAGE plpgsql STABLE
+    AS $$
+declare
+    doc app.documents;
+    content bytea;
+begin
+    select * into doc
+    from app.documents as d
+    where d.tenant_id = app.current_tenant_id() and d.id = document_content.id and d.deleted_at is null;
+    if not found then
+        raise sqlstate 'PT404' using
+            message = format('id: no document %s', document_content.id),
+            hint = 'GET /documents lists the documents of the active tenant.';
+    end if;
+    select f.content into content
+    from app.document_files as f
+    where f.tenant_id = doc.tenant_id and f.id = doc.file_id;
+    perform set_config('response.headers', json_build_array(
+        json_build_object('Content-Type', doc.content_type),
+        json_build_object('Content-Disposition', app.document_disposition(doc.file_name)),
+        json_build_object('ETag', format('"%s"', doc.sha256)),
+        json_build_object('Cache-Control', 'private, max-age=86400'),
+        json_build_object('X-Content-Type-Options', 'nosniff')
+    )::text, true);
+    return content;
+end
+$$;
+
+ALTER FUNCTION api.document_content(id uuid) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION api.document_content(id uuid) IS 'Downloads a document: its bytes with their Content-Type, Content-Disposition: attachment (the file name), an ETag (the SHA-256). 404 for a document that is not in the active tenant or is deleted.';
+
+CREATE FUNCTION api.document_thumbnail(id uuid) RETURNS api."*/*"
+    LANGUAGE plpgsql STABLE
+    AS $$
+declare
+    doc app.documents;
+    file record;
+begin
+    select * into doc
+    from app.documents as d
+    where d.tenant_id = app.current_tenant_id() and d.id = document_thumbnail.id and d.deleted_at is null;
+    if found then
+        select f.thumbnail, f.thumbnail_type, f.thumbnail_state into file
+        from app.document_files as f
+        where f.tenant_id = doc.tenant_id and f.id = doc.file_id;
+    end if;
+    if not found or file.thumbnail is null then
+        raise sqlstate 'PT404' using
+            message = format('id: no thumbnail of document %s%s', document_thumbnail.id,
+                             case when file.thumbnail_state is not null then ' (thumbnail ' || file.thumbnail_state || ')' end),
+            hint = 'Images get a thumbnail from the worker shortly after upload; api.document_files shows thumbnail_state.';
+    end if;
+    perform set_config('response.headers', json_build_array(
+        json_build_object('Content-Type', file.thumbnail_type),
+        json_build_object('Cache-Control', 'private, max-age=86400'),
+        json_build_object('X-Content-Type-Options', 'nosniff')
+    )::text, true);
+    return file.thumbnail;
+end
+$$;
+
+ALTER FUNCTION api.document_thumbnail(id uuid) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION api.document_thumbnail(id uuid) IS 'A small preview (at most 320 pixels on its longer side) of an image document, made by the worker; 404 until it exists or for a document that is not an image.';
+
 CREATE FUNCTION api.exchange_api_key(key text) RETURNS jsonb
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
@@ -1038,6 +1111,100 @@ $$;
 ALTER FUNCTION api.reset_password(token text, new_password text) OWNER TO motovault_owner;
 
 COMMENT ON FUNCTION api.reset_password(token text, new_password text) IS 'Sets a new password with the token from request_password_reset (single use): every session of the account is signed out, a sign-in lock is lifted.';
+
+CREATE TABLE app.documents (
+    tenant_id uuid DEFAULT app.current_tenant_id() NOT NULL,
+    id uuid DEFAULT app.uuid_v7() NOT NULL,
+    file_id uuid NOT NULL,
+    vehicle_id uuid NOT NULL,
+    fuel_log_id uuid,
+    maintenance_id uuid,
+    reminder_id uuid,
+    kind text DEFAULT 'other'::text NOT NULL,
+    file_name text NOT NULL,
+    title text,
+    notes text,
+    content_type text NOT NULL,
+    bytes integer NOT NULL,
+    sha256 text NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    created_by uuid,
+    updated_by uuid,
+    deleted_at timestamp with time zone,
+    CONSTRAINT documents_bytes_positive CHECK ((bytes > 0)),
+    CONSTRAINT documents_file_name_safe CHECK ((((char_length(file_name) >= 1) AND (char_length(file_name) <= 255)) AND (file_name !~ '[/\\[:cntrl:]]'::text) AND (file_name !~ '^\.+$'::text))),
+    CONSTRAINT documents_kind_valid CHECK ((kind = ANY (ARRAY['receipt'::text, 'invoice'::text, 'insurance'::text, 'registration'::text, 'manual'::text, 'warranty'::text, 'photo'::text, 'other'::text]))),
+    CONSTRAINT documents_notes_length CHECK ((char_length(notes) <= 4000)),
+    CONSTRAINT documents_one_record CHECK ((num_nonnulls(fuel_log_id, maintenance_id, reminder_id) <= 1)),
+    CONSTRAINT documents_sha256_hex CHECK ((sha256 ~ '^[0-9a-f]{64}$'::text)),
+    CONSTRAINT documents_title_length CHECK (((char_length(title) >= 1) AND (char_length(title) <= 200)))
+);
+
+ALTER TABLE ONLY app.documents FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE app.documents OWNER TO motovault_owner;
+
+COMMENT ON TABLE app.documents IS 'Documents attached to a vehicle, or to one of its fill-ups, maintenance records or reminders (at most one record; vehicle_id is always the vehicle). The bytes are in app.document_files (file_id); content_type, bytes and sha256 are copied from there.';
+
+CREATE VIEW api.documents WITH (security_invoker='true') AS
+ SELECT documents.tenant_id,
+    documents.id,
+    documents.vehicle_id,
+    documents.fuel_log_id,
+    documents.maintenance_id,
+    documents.reminder_id,
+    documents.kind,
+    documents.file_name,
+    documents.title,
+    documents.notes,
+    documents.content_type,
+    documents.bytes,
+    documents.sha256,
+    documents.file_id,
+    documents.created_at,
+    documents.updated_at,
+    documents.created_by,
+    documents.updated_by
+   FROM app.documents
+  WHERE (documents.deleted_at IS NULL);
+
+ALTER TABLE api.documents OWNER TO motovault_owner;
+
+COMMENT ON VIEW api.documents IS 'Documents of the active tenant: receipts, invoices, insurance cards, manuals attached to a vehicle or to one of its fill-ups, maintenance records or reminders. Upload with POST /rpc/upload_document (the bytes as application/octet-stream), download with GET /rpc/document_content?id=...; PATCH kind, title, notes or the record; DELETE moves a document to documents_trash.';
+
+COMMENT ON COLUMN api.documents.vehicle_id IS 'The vehicle (filled from the record when attached to one).';
+
+COMMENT ON COLUMN api.documents.fuel_log_id IS 'The fill-up it belongs to, if any (at most one record per document).';
+
+COMMENT ON COLUMN api.documents.maintenance_id IS 'The maintenance record it belongs to, if any.';
+
+COMMENT ON COLUMN api.documents.reminder_id IS 'The reminder it belongs to, if any.';
+
+COMMENT ON COLUMN api.documents.kind IS 'receipt, invoice, insurance, registration, manual, warranty, photo or other.';
+
+COMMENT ON COLUMN api.documents.file_name IS 'The name a download is saved under (no / or \, at most 255 characters).';
+
+COMMENT ON COLUMN api.documents.content_type IS 'The media type detected from the bytes: application/pdf, image/png, image/jpeg or image/webp.';
+
+COMMENT ON COLUMN api.documents.bytes IS 'Size in bytes.';
+
+COMMENT ON COLUMN api.documents.sha256 IS 'SHA-256 of the bytes (64 hex digits); documents with the same bytes share one stored file.';
+
+COMMENT ON COLUMN api.documents.file_id IS 'The stored file (api.document_files): thumbnail state and image size.';
+
+CREATE FUNCTION api.restore_document(id uuid) RETURNS SETOF api.documents
+    LANGUAGE plpgsql
+    AS $$
+begin
+    perform app.restore_row('app.documents', restore_document.id);
+    return query select * from api.documents as v where v.id = restore_document.id;
+end
+$$;
+
+ALTER FUNCTION api.restore_document(id uuid) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION api.restore_document(id uuid) IS 'Brings a deleted document back from documents_trash.';
 
 CREATE FUNCTION app.energy_kind(volume_unit text) RETURNS text
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
@@ -2112,6 +2279,82 @@ ALTER FUNCTION api.stations_search(q text, "limit" integer) OWNER TO motovault_o
 
 COMMENT ON FUNCTION api.stations_search(q text, "limit" integer) IS 'Stations whose name contains q (case-insensitive, at least 2 characters), shortest names first; trigram-indexed.';
 
+CREATE FUNCTION api.upload_document(bytea) RETURNS SETOF api.documents
+    LANGUAGE plpgsql
+    AS $_$
+declare
+    content constant bytea := $1;
+    max_bytes constant integer := app.document_max_bytes();
+    fields jsonb := app.document_header_fields();
+    detected text;
+    problem text;
+    file app.document_files;
+    columns text;
+    new_id uuid;
+begin
+    if content is null or octet_length(content) = 0 then
+        raise exception using
+            errcode = 'check_violation',
+            constraint = 'document_files_bytes_match',
+            column = 'content',
+            message = 'content: the request body is empty',
+            hint = 'Send the file''s bytes as the body, with Content-Type: application/octet-stream.';
+    end if;
+    if octet_length(content) > max_bytes then
+        raise sqlstate 'PT413' using
+            message = format('content: %s bytes is over the limit of %s bytes', octet_length(content), max_bytes),
+            detail = 'constraint document_files_bytes_limit',
+            hint = 'Documents are at most motovault.document_max_bytes bytes; shrink or split the file.';
+    end if;
+    detected := app.document_content_type(content);
+    if detected is null then
+        raise sqlstate 'PT415' using
+            message = 'content: not a PDF, PNG, JPEG or WebP file (judged by its first bytes)',
+            detail = 'constraint document_files_content_type_allowed',
+            hint = 'Documents are PDF files or PNG, JPEG or WebP images; the file''s own bytes decide, not the name or a header.';
+    end if;
+    problem := app.document_truncation(content, detected);
+    if problem is not null then
+        raise exception using
+            errcode = 'check_violation',
+            constraint = 'document_files_content_complete',
+            column = 'content',
+            message = format('content: the file is truncated (%s)', problem),
+            hint = 'Upload the whole file again.';
+    end if;
+    if not fields ? 'file_name' then
+        fields := fields || jsonb_build_object('file_name',
+            'document' || case detected when 'application/pdf' then '.pdf' when 'image/png' then '.png'
+                                        when 'image/jpeg' then '.jpg' else '.webp' end);
+    end if;
+
+    -- the same bytes in this tenant are stored once
+    insert into app.document_files (content, sha256, content_type, bytes)
+    values (content, '', '', 0)
+    on conflict (tenant_id, sha256) do nothing
+    returning * into file;
+    if file.id is null then
+        select * into file
+        from app.document_files as f
+        where f.tenant_id = app.current_tenant_id() and f.sha256 = encode(sha256(content), 'hex');
+    end if;
+
+    fields := fields || jsonb_build_object('file_id', file.id, 'content_type', file.content_type,
+                                           'bytes', file.bytes, 'sha256', file.sha256);
+    select string_agg(format('%I', key), ', ') into columns from jsonb_object_keys(fields) as key;
+    execute format(
+        'insert into app.documents (%s) select %s from jsonb_populate_record(null::app.documents, $1) returning id',
+        columns, columns)
+        into new_id
+        using fields;
+    return query select * from api.documents as d where d.id = new_id;
+end
+$_$;
+
+ALTER FUNCTION api.upload_document(bytea) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION api.upload_document(bytea) IS 'Uploads a document: the body is the file (Content-Type: application/octet-stream), headers X-Document-<field> say what it is attached to and what it is (X-Document-Vehicle-Id or X-Document-Fuel-Log-Id / -Maintenance-Id / -Reminder-Id, X-Document-Kind, X-Document-File-Name, X-Document-Title, X-Document-Notes; values percent-encoded UTF-8). The type is detected from the bytes (PDF, PNG, JPEG, WebP); 413 over the size limit, 415 for another type, 400 for a truncated file; identical bytes are stored once per tenant. Returns the new document.';
+
 CREATE FUNCTION api.urgency(api.reminders) RETURNS text
     LANGUAGE sql STABLE
     AS $_$
@@ -2711,6 +2954,225 @@ ALTER FUNCTION app.distribute_table(target regclass, placement text) OWNER TO mo
 
 COMMENT ON FUNCTION app.distribute_table(target regclass, placement text) IS 'Called by every deploy script right after CREATE TABLE, before the table''s foreign keys: on a Citus coordinator it distributes a tenant table by tenant_id (co-located with the others) or makes a shared table a reference table; on plain PostgreSQL, and for placement local, the table stays where it is.';
 
+CREATE FUNCTION app.document_content_type(content bytea) RETURNS text
+    LANGUAGE plpgsql IMMUTABLE STRICT
+    AS $$
+declare
+    n constant integer := octet_length(content);
+begin
+    if n >= 5 and substr(content, 1, 5) = '\x255044462d'::bytea then           -- %PDF-
+        return 'application/pdf';
+    elsif n >= 8 and substr(content, 1, 8) = '\x89504e470d0a1a0a'::bytea then  -- PNG signature
+        return 'image/png';
+    elsif n >= 3 and substr(content, 1, 3) = '\xffd8ff'::bytea then            -- JPEG SOI + marker
+        return 'image/jpeg';
+    elsif n >= 12 and substr(content, 1, 4) = '\x52494646'::bytea                -- RIFF....WEBP
+          and substr(content, 9, 4) = '\x57454250'::bytea then
+        return 'image/webp';
+    end if;
+    return null;
+end
+$$;
+
+ALTER FUNCTION app.document_content_type(content bytea) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.document_content_type(content bytea) IS 'The media type of a file from its first bytes (PDF, PNG, JPEG, WebP: the allowlist), or null when the bytes are none of them. What a client claims is never asked.';
+
+CREATE FUNCTION app.document_disposition(file_name text) RETURNS text
+    LANGUAGE sql IMMUTABLE STRICT
+    AS $$
+    -- RFC 6266: an ASCII fallback name (quotes and backslashes replaced) and the UTF-8 name percent-encoded
+    select format('attachment; filename="%s"; filename*=UTF-8''''%s',
+                  regexp_replace(file_name, '[^\x20-\x7e]|["\\]', '_', 'g'),
+                  (select string_agg(
+                              case when b between 48 and 57 or b between 65 and 90 or b between 97 and 122
+                                        or b in (45, 46, 95, 126)
+                                   then chr(b)
+                                   else '%' || upper(lpad(to_hex(b), 2, '0')) end, '' order by i)
+                   from generate_series(0, octet_length(convert_to(file_name, 'UTF8')) - 1) as i,
+                        lateral get_byte(convert_to(file_name, 'UTF8'), i) as b))
+$$;
+
+ALTER FUNCTION app.document_disposition(file_name text) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.document_disposition(file_name text) IS 'The Content-Disposition header of a download: attachment with an ASCII filename and the exact UTF-8 filename* (RFC 6266, RFC 5987).';
+
+CREATE FUNCTION app.document_header_fields() RETURNS jsonb
+    LANGUAGE plpgsql STABLE
+    AS $$
+declare
+    headers constant jsonb := coalesce(nullif(current_setting('request.headers', true), '')::jsonb, '{}');
+    writable constant text[] := array(
+        select a.attname::text
+        from pg_catalog.pg_attribute as a
+        where a.attrelid = 'api.documents'::regclass and a.attnum > 0 and not a.attisdropped
+          and a.attname not in ('tenant_id', 'id', 'content_type', 'bytes', 'sha256', 'file_id',
+                                'created_at', 'updated_at', 'created_by', 'updated_by'));
+    fields jsonb := '{}';
+    h record;
+    field text;
+begin
+    for h in select key, value from jsonb_each_text(headers) where key like 'x-document-%' loop
+        field := replace(substr(h.key, 12), '-', '_');
+        if not field = any (writable) then
+            raise exception using
+                errcode = 'invalid_parameter_value',
+                column = field,
+                message = format('%s: X-Document-%s is not a field of a document', field, substr(h.key, 12)),
+                hint = format('Known fields: %s.', array_to_string(writable, ', '));
+        end if;
+        fields := fields || jsonb_build_object(field, app.percent_decode(h.value));
+    end loop;
+    return fields;
+end
+$$;
+
+ALTER FUNCTION app.document_header_fields() OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.document_header_fields() IS 'The X-Document-<field> headers of the current request (lower case, - for _; values percent-decoded as UTF-8) as a JSON object of api.documents fields; refuses a header that names no writable field.';
+
+CREATE FUNCTION app.document_image_size(content bytea, content_type text) RETURNS integer[]
+    LANGUAGE plpgsql IMMUTABLE STRICT
+    AS $$
+begin
+    if content_type = 'image/png' and octet_length(content) >= 24 then
+        return array[
+            (get_byte(content, 16)::bigint << 24) + (get_byte(content, 17) << 16) + (get_byte(content, 18) << 8) + get_byte(content, 19),
+            (get_byte(content, 20)::bigint << 24) + (get_byte(content, 21) << 16) + (get_byte(content, 22) << 8) + get_byte(content, 23)
+        ]::integer[];
+    end if;
+    return null;
+end
+$$;
+
+ALTER FUNCTION app.document_image_size(content bytea, content_type text) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.document_image_size(content bytea, content_type text) IS 'Width and height of a PNG from its IHDR chunk; null for other types (the thumbnail worker measures them).';
+
+CREATE FUNCTION app.document_max_bytes() RETURNS integer
+    LANGUAGE sql STABLE
+    AS $$
+    select coalesce(nullif(current_setting('motovault.document_max_bytes', true), '')::integer, 10485760)
+$$;
+
+ALTER FUNCTION app.document_max_bytes() OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.document_max_bytes() IS 'The largest document accepted, in bytes: the setting motovault.document_max_bytes (ALTER DATABASE ... SET), 10 MiB when unset.';
+
+CREATE FUNCTION app.document_record_columns() RETURNS TABLE(column_name text, record_table regclass)
+    LANGUAGE sql STABLE
+    AS $$
+    -- the record types a document can be attached to: every two-column foreign key
+    -- (tenant_id, <column>) of app.documents except the file's and the vehicle's
+    select a.attname::text, k.confrelid::regclass
+    from pg_catalog.pg_constraint as k
+    join pg_catalog.pg_attribute as a on a.attrelid = k.conrelid and a.attnum = k.conkey[2]
+    where k.conrelid = 'app.documents'::regclass
+      and k.contype = 'f'
+      and cardinality(k.conkey) = 2
+      and k.confrelid not in ('app.document_files'::regclass, 'app.vehicles'::regclass)
+    order by 1
+$$;
+
+ALTER FUNCTION app.document_record_columns() OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.document_record_columns() IS 'The columns of app.documents that attach a document to a record (fuel_log_id, maintenance_id, reminder_id, ...) and their tables, read from its foreign keys: a new record type is a new column with its foreign key.';
+
+CREATE FUNCTION app.document_thumbnail_claim(batch_size integer, worker text, lease_seconds integer DEFAULT 120) RETURNS TABLE(tenant_id uuid, id uuid, content_type text, content bytea)
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+    with due as (
+        select f.tenant_id, f.id
+        from app.document_files as f
+        where f.thumbnail_state = 'pending'
+          and (f.thumbnail_lease_until is null or f.thumbnail_lease_until < pg_catalog.now())
+        order by f.thumbnail_lease_until nulls first, f.created_at
+        limit batch_size
+        for update skip locked
+    )
+    update app.document_files as f
+    set thumbnail_lease_until = pg_catalog.now() + pg_catalog.make_interval(secs => lease_seconds),
+        thumbnail_attempts = f.thumbnail_attempts + 1
+    from due
+    where f.tenant_id = due.tenant_id and f.id = due.id
+    returning f.tenant_id, f.id, f.content_type, f.content
+$$;
+
+ALTER FUNCTION app.document_thumbnail_claim(batch_size integer, worker text, lease_seconds integer) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.document_thumbnail_claim(batch_size integer, worker text, lease_seconds integer) IS 'Leases up to batch_size files waiting for a thumbnail (FOR UPDATE SKIP LOCKED; an expired lease is claimed again) and returns their bytes. worker names the claimer in logs.';
+
+CREATE FUNCTION app.document_thumbnail_finish(file_tenant uuid, file_id uuid, thumbnail bytea, thumbnail_type text, width integer, height integer, error text) RETURNS boolean
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+    update app.document_files as f
+    set thumbnail = document_thumbnail_finish.thumbnail,
+        thumbnail_type = case when document_thumbnail_finish.thumbnail is not null then document_thumbnail_finish.thumbnail_type end,
+        thumbnail_state = case when document_thumbnail_finish.thumbnail is not null then 'done'
+                               when f.thumbnail_attempts >= 3 or error like 'undecodable:%' then 'failed'
+                               else 'pending' end,
+        thumbnail_error = left(error, 500),
+        thumbnail_lease_until = case when document_thumbnail_finish.thumbnail is null
+                                     then pg_catalog.now() + pg_catalog.make_interval(mins => 5 * f.thumbnail_attempts) end,
+        width = coalesce(document_thumbnail_finish.width, f.width),
+        height = coalesce(document_thumbnail_finish.height, f.height)
+    where f.tenant_id = file_tenant and f.id = file_id and f.thumbnail_state = 'pending';
+    return found;
+end
+$$;
+
+ALTER FUNCTION app.document_thumbnail_finish(file_tenant uuid, file_id uuid, thumbnail bytea, thumbnail_type text, width integer, height integer, error text) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.document_thumbnail_finish(file_tenant uuid, file_id uuid, thumbnail bytea, thumbnail_type text, width integer, height integer, error text) IS 'Stores the worker''s thumbnail and the image size (state done), or its error: an undecodable image fails at once, other errors are retried (5 minutes times the attempts) and fail after the third.';
+
+CREATE FUNCTION app.document_truncation(content bytea, content_type text) RETURNS text
+    LANGUAGE plpgsql IMMUTABLE STRICT
+    AS $$
+declare
+    n constant integer := octet_length(content);
+    tail bytea;
+begin
+    case content_type
+    when 'application/pdf' then
+        -- a complete PDF ends with %%EOF (a few bytes of line ends may follow)
+        tail := substr(content, greatest(1, n - 1023), 1024);
+        if position('\x2525454f46'::bytea in tail) = 0 then
+            return 'a PDF ends with %%EOF, this one does not';
+        end if;
+    when 'image/png' then
+        -- IHDR first, IEND (with its fixed CRC) last
+        if n < 57 or substr(content, 13, 4) <> '\x49484452'::bytea then
+            return 'a PNG starts with its IHDR chunk, this one does not';
+        end if;
+        if substr(content, n - 11, 12) <> '\x0000000049454e44ae426082'::bytea then
+            return 'a PNG ends with its IEND chunk, this one does not';
+        end if;
+    when 'image/jpeg' then
+        -- EOI (FF D9) at the end; some writers pad a few bytes after it
+        tail := substr(content, greatest(1, n - 63), 64);
+        if n < 125 or position('\xffd9'::bytea in tail) = 0 then
+            return 'a JPEG ends with its EOI marker (FF D9), this one does not';
+        end if;
+    when 'image/webp' then
+        -- the RIFF header's size (little-endian, after the first 8 bytes) is the rest of the file
+        if n < 30 or get_byte(content, 4) + (get_byte(content, 5) << 8) + (get_byte(content, 6) << 16)
+                     + (get_byte(content, 7)::bigint << 24) + 8 > n then
+            return 'a WebP file is as long as its RIFF header says, this one is shorter';
+        end if;
+    else
+        return format('%s is not a document type', content_type);
+    end case;
+    return null;
+end
+$$;
+
+ALTER FUNCTION app.document_truncation(content bytea, content_type text) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.document_truncation(content bytea, content_type text) IS 'Why a file of the given type looks truncated (its end marker or declared length is missing), or null when its structure is complete.';
+
 CREATE FUNCTION app.due_status(tenant uuid, vehicle uuid, due_on date, due_odometer integer, odometer_unit text, as_of date DEFAULT CURRENT_DATE) RETURNS TABLE(days_left integer, distance_left integer, projected_due_on date, urgency text)
     LANGUAGE sql STABLE
     AS $$
@@ -3187,6 +3649,20 @@ ALTER FUNCTION app.oidc_issuer(issuer text) OWNER TO motovault_owner;
 
 COMMENT ON FUNCTION app.oidc_issuer(issuer text) IS 'The audience and tenant claim of a registered issuer (no row: not registered). For app.check_request.';
 
+CREATE FUNCTION app.percent_decode(value text) RETURNS text
+    LANGUAGE sql IMMUTABLE STRICT
+    AS $$
+    -- %XX escapes to bytes, read as UTF-8 (invalid UTF-8 raises 22021: a 400)
+    select coalesce(convert_from(string_agg(
+               case when m[1] is not null then decode(m[1], 'hex') else convert_to(m[2], 'UTF8') end,
+               ''::bytea order by n), 'UTF8'), '')
+    from regexp_matches(value, '%([0-9A-Fa-f]{2})|([^%]+|%)', 'g') with ordinality as t(m, n)
+$$;
+
+ALTER FUNCTION app.percent_decode(value text) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.percent_decode(value text) IS 'Decodes percent-encoding (RFC 3986) into UTF-8 text: how header values carry characters outside ASCII.';
+
 CREATE FUNCTION app.protect_read_only_view(target regclass) RETURNS void
     LANGUAGE plpgsql
     AS $$
@@ -3527,6 +4003,38 @@ ALTER FUNCTION app.tg_audit_row() OWNER TO motovault_owner;
 
 COMMENT ON FUNCTION app.tg_audit_row() IS 'AFTER trigger of every table (_900_audit): writes the change to audit.record_version under the tenant held by the column named in the argument (tenant_id, or id for app.tenants), or to audit.shared_record_version without an argument. FOR EACH ROW: one row per call. FOR EACH STATEMENT with transition tables old_rows and new_rows (UPDATE, key unchanged): the same rows for the whole statement in one INSERT.';
 
+CREATE FUNCTION app.tg_audit_row_omitting() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+    tenant_column constant text := tg_argv[0];
+    omitted constant text[] := tg_argv[1:];
+    table_name constant text := tg_relid::regclass::text;
+    old_row jsonb;
+    new_row jsonb;
+    c text;
+begin
+    old_row := case when tg_op in ('UPDATE', 'DELETE') then to_jsonb(old) end;
+    new_row := case when tg_op in ('INSERT', 'UPDATE') then to_jsonb(new) end;
+    foreach c in array omitted loop
+        -- a bytea is '\x' and two hex digits per byte in JSON
+        old_row := case when old_row is not null then old_row - c
+            || jsonb_build_object(c || '_bytes', (pg_catalog.length(old_row ->> c) - 2) / 2) end;
+        new_row := case when new_row is not null then new_row - c
+            || jsonb_build_object(c || '_bytes', (pg_catalog.length(new_row ->> c) - 2) / 2) end;
+    end loop;
+    insert into audit.record_version (tenant_id, table_name, operation, row_id, old_record, new_record, actor)
+    values ((coalesce(new_row, old_row) ->> tenant_column)::uuid, table_name, tg_op,
+            (coalesce(new_row, old_row) ->> 'id')::uuid, old_row, new_row, app.current_user_id());
+    return null;
+end
+$$;
+
+ALTER FUNCTION app.tg_audit_row_omitting() OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.tg_audit_row_omitting() IS 'AFTER trigger (_900_audit) of tables with bulky bytea columns: like app.tg_audit_row, the change goes to audit.record_version under the tenant in the column named by the first argument, but the bytea columns named by the further arguments are replaced by their sizes (<column>_bytes).';
+
 CREATE FUNCTION app.tg_clear_references() RETURNS trigger
     LANGUAGE plpgsql
     AS $_$
@@ -3542,6 +4050,148 @@ $_$;
 ALTER FUNCTION app.tg_clear_references() OWNER TO motovault_owner;
 
 COMMENT ON FUNCTION app.tg_clear_references() IS 'BEFORE DELETE trigger (_300_clear_<column>) of a table that rows of the table in the first argument point at through the column in the second (with tenant_id): sets that column to NULL in those rows, what ON DELETE SET NULL (column) would do if Citus accepted it on a key that includes the distribution column.';
+
+CREATE FUNCTION app.tg_document_files_prepare() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+declare
+    detected text;
+    size integer[];
+begin
+    if tg_op = 'UPDATE' then
+        if new.content is distinct from old.content or new.sha256 is distinct from old.sha256
+           or new.content_type is distinct from old.content_type then
+            raise exception using
+                errcode = 'check_violation',
+                constraint = 'document_files_content_immutable',
+                column = 'content',
+                message = 'content: a stored file never changes',
+                hint = 'Upload the new version as a new document.';
+        end if;
+        return new;
+    end if;
+    new.bytes := octet_length(new.content);
+    new.sha256 := encode(sha256(new.content), 'hex');
+    detected := app.document_content_type(new.content);
+    if detected is null then
+        raise exception using
+            errcode = 'check_violation',
+            constraint = 'document_files_content_type_allowed',
+            column = 'content',
+            message = 'content: not a PDF, PNG, JPEG or WebP file (judged by its first bytes)',
+            hint = 'Documents are PDF files or PNG, JPEG or WebP images.';
+    end if;
+    new.content_type := detected;
+    size := app.document_image_size(new.content, detected);
+    new.width := coalesce(new.width, size[1]);
+    new.height := coalesce(new.height, size[2]);
+    new.thumbnail_state := case when detected like 'image/%' then 'pending' else 'none' end;
+    new.thumbnail := null;
+    new.thumbnail_type := null;
+    return new;
+end
+$$;
+
+ALTER FUNCTION app.tg_document_files_prepare() OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.tg_document_files_prepare() IS 'BEFORE INSERT OR UPDATE on document_files: on insert computes size and SHA-256 and detects the media type from the bytes (refusing types off the allowlist), marks images for a thumbnail; on update refuses any change of the content.';
+
+CREATE FUNCTION app.tg_document_files_thumbnail_notify() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+begin
+    perform pg_notify('document_thumbnail', '');
+    return null;
+end
+$$;
+
+ALTER FUNCTION app.tg_document_files_thumbnail_notify() OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.tg_document_files_thumbnail_notify() IS 'AFTER INSERT on document_files (per statement): wakes the thumbnail worker (LISTEN document_thumbnail).';
+
+CREATE FUNCTION app.tg_documents_prepare() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $_$
+declare
+    ref record;
+    record_id uuid;
+    record_vehicle uuid;
+    row_json jsonb := to_jsonb(new);
+    old_json jsonb := case when tg_op = 'UPDATE' then to_jsonb(old) end;
+begin
+    new.file_name := btrim(new.file_name);
+    new.title := nullif(btrim(new.title), '');
+    new.notes := nullif(btrim(new.notes), '');
+    new.kind := lower(btrim(new.kind));
+    if tg_op = 'UPDATE' and (new.file_id, new.sha256, new.bytes, new.content_type)
+                            is distinct from (old.file_id, old.sha256, old.bytes, old.content_type) then
+        raise exception using
+            errcode = 'check_violation',
+            constraint = 'documents_file_immutable',
+            column = 'file_id',
+            message = 'file_id: a document keeps its file',
+            hint = 'Upload the new file as a new document (POST /rpc/upload_document).';
+    end if;
+    for ref in select * from app.document_record_columns() loop
+        record_id := (row_json ->> ref.column_name)::uuid;
+        continue when record_id is null
+            or (old_json is not null and (old_json ->> ref.column_name)::uuid = record_id
+                and new.vehicle_id = old.vehicle_id);
+        execute format('select vehicle_id from %s where tenant_id = $1 and id = $2 and deleted_at is null',
+                       ref.record_table)
+            into record_vehicle
+            using new.tenant_id, record_id;
+        if record_vehicle is null then
+            raise exception using
+                errcode = 'foreign_key_violation',
+                constraint = 'documents_' || regexp_replace(ref.column_name, '_id$', '') || '_fk',
+                column = ref.column_name,
+                message = format('%s: no %s %s in this tenant', ref.column_name, ref.record_table, record_id),
+                hint = 'Attach documents to records of the active tenant that are not deleted.';
+        end if;
+        if new.vehicle_id is null then
+            new.vehicle_id := record_vehicle;
+        elsif new.vehicle_id <> record_vehicle then
+            raise exception using
+                errcode = 'check_violation',
+                constraint = 'documents_record_of_vehicle',
+                column = 'vehicle_id',
+                message = format('vehicle_id: %s %s belongs to vehicle %s, not %s',
+                                 ref.column_name, record_id, record_vehicle, new.vehicle_id),
+                hint = 'Leave vehicle_id out when attaching to a record: it is the record''s vehicle.';
+        end if;
+    end loop;
+    if new.vehicle_id is null then
+        raise exception using
+            errcode = 'not_null_violation',
+            column = 'vehicle_id',
+            message = 'vehicle_id: a document is attached to a vehicle or to one of its records',
+            hint = 'Give X-Document-Vehicle-Id, or a record such as X-Document-Fuel-Log-Id.';
+    end if;
+    return new;
+end
+$_$;
+
+ALTER FUNCTION app.tg_documents_prepare() OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.tg_documents_prepare() IS 'BEFORE INSERT OR UPDATE on documents: trims the texts, keeps the file, and finds the vehicle of the record the document is attached to (any column of app.document_record_columns()): fills vehicle_id, or refuses a vehicle_id that is not the record''s.';
+
+CREATE FUNCTION app.tg_documents_release_file() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+    delete from app.document_files as f
+    where f.tenant_id = old.tenant_id
+      and f.id = old.file_id
+      and not exists (select from app.documents as d where d.tenant_id = f.tenant_id and d.file_id = f.id);
+    return null;
+end
+$$;
+
+ALTER FUNCTION app.tg_documents_release_file() OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.tg_documents_release_file() IS 'AFTER DELETE on documents (a purge or a cascade): deletes the file when no document points at it any more.';
 
 CREATE FUNCTION app.tg_emit_source_events() RETURNS trigger
     LANGUAGE plpgsql
@@ -5678,6 +6328,89 @@ ALTER TABLE api.auth_events OWNER TO motovault_owner;
 
 COMMENT ON VIEW api.auth_events IS 'Sign-ins (and failed ones), sessions, password changes, API keys and invitations: your own events, and the events of the active tenant when you are one of its owners or admins. Read only.';
 
+CREATE TABLE app.document_files (
+    tenant_id uuid DEFAULT app.current_tenant_id() NOT NULL,
+    id uuid DEFAULT app.uuid_v7() NOT NULL,
+    sha256 text NOT NULL,
+    content_type text NOT NULL,
+    bytes integer NOT NULL,
+    content bytea NOT NULL,
+    width integer,
+    height integer,
+    thumbnail bytea,
+    thumbnail_type text,
+    thumbnail_state text DEFAULT 'none'::text NOT NULL,
+    thumbnail_error text,
+    thumbnail_attempts integer DEFAULT 0 NOT NULL,
+    thumbnail_lease_until timestamp with time zone,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    created_by uuid,
+    updated_by uuid,
+    CONSTRAINT document_files_bytes_match CHECK (((bytes = octet_length(content)) AND (bytes > 0))),
+    CONSTRAINT document_files_content_type_allowed CHECK ((content_type = ANY (ARRAY['application/pdf'::text, 'image/png'::text, 'image/jpeg'::text, 'image/webp'::text]))),
+    CONSTRAINT document_files_height_positive CHECK (((height >= 1) AND (height <= 1000000))),
+    CONSTRAINT document_files_sha256_hex CHECK ((sha256 ~ '^[0-9a-f]{64}$'::text)),
+    CONSTRAINT document_files_thumbnail_error_length CHECK ((char_length(thumbnail_error) <= 500)),
+    CONSTRAINT document_files_thumbnail_state_valid CHECK ((thumbnail_state = ANY (ARRAY['none'::text, 'pending'::text, 'done'::text, 'failed'::text]))),
+    CONSTRAINT document_files_thumbnail_type_image CHECK ((thumbnail_type = ANY (ARRAY['image/webp'::text, 'image/jpeg'::text, 'image/png'::text]))),
+    CONSTRAINT document_files_thumbnail_with_state CHECK ((((thumbnail IS NOT NULL) = (thumbnail_state = 'done'::text)) AND ((thumbnail IS NULL) = (thumbnail_type IS NULL)))),
+    CONSTRAINT document_files_width_positive CHECK (((width >= 1) AND (width <= 1000000)))
+);
+ALTER TABLE ONLY app.document_files ALTER COLUMN content SET STORAGE EXTERNAL;
+ALTER TABLE ONLY app.document_files ALTER COLUMN thumbnail SET STORAGE EXTERNAL;
+
+ALTER TABLE ONLY app.document_files FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE app.document_files OWNER TO motovault_owner;
+
+COMMENT ON TABLE app.document_files IS 'The bytes of documents, one row per distinct file in a tenant (SHA-256, de-duplicated): detected media type, size, image dimensions, thumbnail and its state. Immutable content; a file goes when the last document pointing at it is purged.';
+
+CREATE VIEW api.document_files WITH (security_invoker='true') AS
+ SELECT document_files.tenant_id,
+    document_files.id,
+    document_files.sha256,
+    document_files.content_type,
+    document_files.bytes,
+    document_files.width,
+    document_files.height,
+    document_files.thumbnail_state,
+    document_files.created_at
+   FROM app.document_files;
+
+ALTER TABLE api.document_files OWNER TO motovault_owner;
+
+COMMENT ON VIEW api.document_files IS 'The stored files of the active tenant (one per distinct SHA-256), without their bytes: media type, size, image dimensions, thumbnail state (none, pending, done, failed). Read-only.';
+
+COMMENT ON COLUMN api.document_files.thumbnail_state IS 'none (not an image), pending (the worker makes it), done (GET /rpc/document_thumbnail?id=<document>), failed.';
+
+CREATE VIEW api.documents_trash WITH (security_invoker='true') AS
+ SELECT documents.tenant_id,
+    documents.id,
+    documents.vehicle_id,
+    documents.fuel_log_id,
+    documents.maintenance_id,
+    documents.reminder_id,
+    documents.kind,
+    documents.file_name,
+    documents.title,
+    documents.notes,
+    documents.content_type,
+    documents.bytes,
+    documents.sha256,
+    documents.file_id,
+    documents.created_at,
+    documents.updated_at,
+    documents.created_by,
+    documents.updated_by,
+    documents.deleted_at
+   FROM app.documents
+  WHERE (documents.deleted_at IS NOT NULL);
+
+ALTER TABLE api.documents_trash OWNER TO motovault_owner;
+
+COMMENT ON VIEW api.documents_trash IS 'Deleted documents of the active tenant; restore_document brings one back. Purged after 30 days.';
+
 CREATE VIEW api.fleet_overview WITH (security_invoker='true') AS
  SELECT v.tenant_id,
     v.id AS vehicle_id,
@@ -6523,6 +7256,15 @@ COMMENT ON TABLE auth_private.signing_keys IS 'HS256 keys access tokens are sign
 
 ALTER TABLE ONLY app.vehicle_events ATTACH PARTITION app.vehicle_events_default DEFAULT;
 
+ALTER TABLE ONLY app.document_files
+    ADD CONSTRAINT document_files_pkey PRIMARY KEY (tenant_id, id);
+
+ALTER TABLE ONLY app.document_files
+    ADD CONSTRAINT document_files_sha256_unique UNIQUE (tenant_id, sha256);
+
+ALTER TABLE ONLY app.documents
+    ADD CONSTRAINT documents_pkey PRIMARY KEY (tenant_id, id);
+
 ALTER TABLE ONLY app.fuel_logs
     ADD CONSTRAINT fuel_logs_pkey PRIMARY KEY (tenant_id, id);
 
@@ -6627,6 +7369,18 @@ ALTER TABLE ONLY auth_private.sign_in_failures
 
 ALTER TABLE ONLY auth_private.signing_keys
     ADD CONSTRAINT signing_keys_pkey PRIMARY KEY (kid);
+
+CREATE INDEX document_files_thumbnails_due ON app.document_files USING btree (thumbnail_lease_until NULLS FIRST) WHERE (thumbnail_state = 'pending'::text);
+
+CREATE INDEX documents_file_idx ON app.documents USING btree (tenant_id, file_id);
+
+CREATE INDEX documents_fuel_log_idx ON app.documents USING btree (tenant_id, fuel_log_id) WHERE (fuel_log_id IS NOT NULL);
+
+CREATE INDEX documents_maintenance_idx ON app.documents USING btree (tenant_id, maintenance_id) WHERE (maintenance_id IS NOT NULL);
+
+CREATE INDEX documents_reminder_idx ON app.documents USING btree (tenant_id, reminder_id) WHERE (reminder_id IS NOT NULL);
+
+CREATE INDEX documents_vehicle_recent ON app.documents USING btree (tenant_id, vehicle_id, created_at DESC, id DESC) WHERE (deleted_at IS NULL);
 
 CREATE INDEX fuel_logs_station_idx ON app.fuel_logs USING btree (station_id) WHERE (station_id IS NOT NULL);
 
@@ -6752,6 +7506,8 @@ ALTER STATISTICS app.vehicle_events_default_vehicle_implies_tenant OWNER TO moto
 
 COMMENT ON STATISTICS app.vehicle_events_default_vehicle_implies_tenant IS 'vehicle_id determines tenant_id: lets the planner estimate one vehicle''s events under the tenant policy';
 
+CREATE TRIGGER _500_read_only INSTEAD OF INSERT OR DELETE OR UPDATE ON api.document_files FOR EACH ROW EXECUTE FUNCTION app.tg_refuse_view_write();
+
 CREATE TRIGGER _500_read_only INSTEAD OF INSERT OR DELETE OR UPDATE ON api.fleet_overview FOR EACH ROW EXECUTE FUNCTION app.tg_refuse_view_write();
 
 CREATE TRIGGER _500_read_only INSTEAD OF INSERT OR DELETE OR UPDATE ON api.members FOR EACH ROW EXECUTE FUNCTION app.tg_refuse_view_write();
@@ -6765,6 +7521,8 @@ CREATE TRIGGER _500_read_only INSTEAD OF INSERT OR DELETE OR UPDATE ON api.remin
 CREATE TRIGGER _500_read_only INSTEAD OF INSERT OR DELETE OR UPDATE ON api.vehicle_cost_months FOR EACH ROW EXECUTE FUNCTION app.tg_refuse_view_write();
 
 CREATE TRIGGER _500_read_only INSTEAD OF INSERT OR DELETE OR UPDATE ON api.vehicle_event_months FOR EACH ROW EXECUTE FUNCTION app.tg_refuse_view_write();
+
+CREATE TRIGGER _500_soft_delete INSTEAD OF DELETE ON api.documents FOR EACH ROW EXECUTE FUNCTION app.tg_soft_delete_row('app.documents');
 
 CREATE TRIGGER _500_soft_delete INSTEAD OF DELETE ON api.fuel_logs FOR EACH ROW EXECUTE FUNCTION app.tg_soft_delete_row('app.fuel_logs');
 
@@ -6800,6 +7558,10 @@ CREATE TRIGGER _100_odometer_guard AFTER INSERT OR UPDATE ON app.maintenance FOR
 
 CREATE TRIGGER _100_odometer_guard AFTER INSERT OR UPDATE ON app.odometer_entries FOR EACH ROW EXECUTE FUNCTION app.tg_odometer_guard();
 
+CREATE TRIGGER _200_prepare BEFORE INSERT OR UPDATE ON app.document_files FOR EACH ROW EXECUTE FUNCTION app.tg_document_files_prepare();
+
+CREATE TRIGGER _200_prepare BEFORE INSERT OR UPDATE ON app.documents FOR EACH ROW EXECUTE FUNCTION app.tg_documents_prepare();
+
 CREATE TRIGGER _200_prepare BEFORE INSERT OR UPDATE ON app.fuel_logs FOR EACH ROW EXECUTE FUNCTION app.tg_fuel_logs_prepare();
 
 CREATE TRIGGER _200_prepare BEFORE INSERT OR UPDATE ON app.maintenance FOR EACH ROW EXECUTE FUNCTION app.tg_maintenance_prepare();
@@ -6828,6 +7590,8 @@ CREATE TRIGGER _300_next_occurrence AFTER UPDATE OF status ON app.reminders FOR 
 
 CREATE TRIGGER _400_record_void AFTER INSERT ON app.vehicle_events FOR EACH ROW WHEN ((new.voids_event_id IS NOT NULL)) EXECUTE FUNCTION app.tg_vehicle_events_record_void();
 
+CREATE TRIGGER _400_release_file AFTER DELETE ON app.documents FOR EACH ROW EXECUTE FUNCTION app.tg_documents_release_file();
+
 CREATE TRIGGER _500_events AFTER INSERT OR UPDATE ON app.fuel_logs FOR EACH ROW EXECUTE FUNCTION app.tg_emit_source_events('fuel');
 
 CREATE TRIGGER _500_events AFTER UPDATE OF deleted_at ON app.invitations FOR EACH ROW EXECUTE FUNCTION app.tg_invitation_events();
@@ -6837,6 +7601,10 @@ CREATE TRIGGER _500_events AFTER INSERT OR UPDATE ON app.maintenance FOR EACH RO
 CREATE TRIGGER _500_events AFTER INSERT OR UPDATE ON app.odometer_entries FOR EACH ROW EXECUTE FUNCTION app.tg_emit_source_events('odometer');
 
 CREATE TRIGGER _500_events AFTER INSERT ON app.vehicle_images FOR EACH ROW EXECUTE FUNCTION app.tg_vehicle_images_emit_event();
+
+CREATE TRIGGER _500_stamp BEFORE INSERT OR UPDATE ON app.document_files FOR EACH ROW EXECUTE FUNCTION app.tg_stamp_row('tenant', 'app_user');
+
+CREATE TRIGGER _500_stamp BEFORE INSERT OR UPDATE ON app.documents FOR EACH ROW EXECUTE FUNCTION app.tg_stamp_row('tenant', 'app_user');
 
 CREATE TRIGGER _500_stamp BEFORE INSERT OR UPDATE ON app.fuel_logs FOR EACH ROW EXECUTE FUNCTION app.tg_stamp_row('tenant', 'app_user');
 
@@ -6868,7 +7636,13 @@ CREATE TRIGGER _500_stamp BEFORE INSERT OR UPDATE ON app.vehicle_images FOR EACH
 
 CREATE TRIGGER _500_stamp BEFORE INSERT OR UPDATE ON app.vehicles FOR EACH ROW EXECUTE FUNCTION app.tg_stamp_row('tenant', 'app_user');
 
+CREATE TRIGGER _500_thumbnail_notify AFTER INSERT ON app.document_files FOR EACH STATEMENT EXECUTE FUNCTION app.tg_document_files_thumbnail_notify();
+
 CREATE TRIGGER _600_vin_decode BEFORE INSERT OR UPDATE ON app.vehicles FOR EACH ROW EXECUTE FUNCTION app.tg_vehicles_vin_decode();
+
+CREATE TRIGGER _900_audit AFTER INSERT OR DELETE OR UPDATE ON app.document_files FOR EACH ROW EXECUTE FUNCTION app.tg_audit_row_omitting('tenant_id', 'content', 'thumbnail');
+
+CREATE TRIGGER _900_audit AFTER INSERT OR DELETE OR UPDATE ON app.documents FOR EACH ROW EXECUTE FUNCTION app.tg_audit_row('tenant_id');
 
 CREATE TRIGGER _900_audit AFTER INSERT OR DELETE OR UPDATE ON app.fuel_logs FOR EACH ROW EXECUTE FUNCTION app.tg_audit_row('tenant_id');
 
@@ -6903,6 +7677,27 @@ CREATE TRIGGER _900_audit AFTER INSERT OR DELETE OR UPDATE ON app.vehicles FOR E
 CREATE TRIGGER _900_audit_statement AFTER UPDATE ON app.vehicles REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT WHEN ((CURRENT_USER = 'vin_worker'::name)) EXECUTE FUNCTION app.tg_audit_row('tenant_id');
 
 COMMENT ON TRIGGER _900_audit_statement ON app.vehicles IS 'The UPDATE statements of vin_worker (one per batch) are audited in one statement; _900_audit skips vin_worker.';
+
+ALTER TABLE ONLY app.document_files
+    ADD CONSTRAINT document_files_tenant_fk FOREIGN KEY (tenant_id) REFERENCES app.tenants(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY app.documents
+    ADD CONSTRAINT documents_file_fk FOREIGN KEY (tenant_id, file_id) REFERENCES app.document_files(tenant_id, id);
+
+ALTER TABLE ONLY app.documents
+    ADD CONSTRAINT documents_fuel_log_fk FOREIGN KEY (tenant_id, fuel_log_id) REFERENCES app.fuel_logs(tenant_id, id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY app.documents
+    ADD CONSTRAINT documents_maintenance_fk FOREIGN KEY (tenant_id, maintenance_id) REFERENCES app.maintenance(tenant_id, id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY app.documents
+    ADD CONSTRAINT documents_reminder_fk FOREIGN KEY (tenant_id, reminder_id) REFERENCES app.reminders(tenant_id, id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY app.documents
+    ADD CONSTRAINT documents_tenant_fk FOREIGN KEY (tenant_id) REFERENCES app.tenants(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY app.documents
+    ADD CONSTRAINT documents_vehicle_fk FOREIGN KEY (tenant_id, vehicle_id) REFERENCES app.vehicles(tenant_id, id) ON DELETE CASCADE;
 
 ALTER TABLE ONLY app.fuel_logs
     ADD CONSTRAINT fuel_logs_station_fk FOREIGN KEY (station_id) REFERENCES app.stations(id) ON DELETE SET NULL;
@@ -7005,6 +7800,26 @@ ALTER TABLE ONLY auth_private.refresh_tokens
 
 ALTER TABLE ONLY auth_private.sessions
     ADD CONSTRAINT sessions_user_fk FOREIGN KEY (user_id) REFERENCES app.users(id) ON DELETE CASCADE;
+
+ALTER TABLE app.document_files ENABLE ROW LEVEL SECURITY;
+
+CREATE POLICY document_files_members_read ON app.document_files FOR SELECT TO app_user USING ((tenant_id = app.current_tenant_id()));
+
+CREATE POLICY document_files_owner_role_all ON app.document_files TO motovault_owner USING (true) WITH CHECK (true);
+
+CREATE POLICY document_files_writers_insert ON app.document_files FOR INSERT TO app_user WITH CHECK (((tenant_id = app.current_tenant_id()) AND app.current_member_can_write()));
+
+CREATE POLICY document_files_writers_update ON app.document_files FOR UPDATE TO app_user USING ((tenant_id = app.current_tenant_id())) WITH CHECK (((tenant_id = app.current_tenant_id()) AND app.current_member_can_write()));
+
+ALTER TABLE app.documents ENABLE ROW LEVEL SECURITY;
+
+CREATE POLICY documents_members_read ON app.documents FOR SELECT TO app_user USING ((tenant_id = app.current_tenant_id()));
+
+CREATE POLICY documents_owner_role_all ON app.documents TO motovault_owner USING (true) WITH CHECK (true);
+
+CREATE POLICY documents_writers_insert ON app.documents FOR INSERT TO app_user WITH CHECK (((tenant_id = app.current_tenant_id()) AND app.current_member_can_write()));
+
+CREATE POLICY documents_writers_update ON app.documents FOR UPDATE TO app_user USING ((tenant_id = app.current_tenant_id())) WITH CHECK (((tenant_id = app.current_tenant_id()) AND app.current_member_can_write()));
 
 ALTER TABLE app.fuel_logs ENABLE ROW LEVEL SECURITY;
 
@@ -7174,6 +7989,8 @@ GRANT USAGE ON SCHEMA audit TO app_user;
 GRANT USAGE ON SCHEMA ext TO analyst;
 GRANT USAGE ON SCHEMA ext TO app_user;
 
+GRANT ALL ON TYPE api."*/*" TO app_user;
+
 GRANT ALL ON FUNCTION api.accept_invitation(token text) TO app_user;
 REVOKE ALL ON FUNCTION api.accept_invitation(token text) FROM PUBLIC;
 
@@ -7211,6 +8028,12 @@ REVOKE ALL ON FUNCTION api.create_tenant(name text, kind text) FROM PUBLIC;
 
 GRANT ALL ON FUNCTION api.decode_vin(vin text) TO app_user;
 REVOKE ALL ON FUNCTION api.decode_vin(vin text) FROM PUBLIC;
+
+GRANT ALL ON FUNCTION api.document_content(id uuid) TO app_user;
+REVOKE ALL ON FUNCTION api.document_content(id uuid) FROM PUBLIC;
+
+GRANT ALL ON FUNCTION api.document_thumbnail(id uuid) TO app_user;
+REVOKE ALL ON FUNCTION api.document_thumbnail(id uuid) FROM PUBLIC;
 
 GRANT ALL ON FUNCTION api.exchange_api_key(key text) TO anon;
 GRANT ALL ON FUNCTION api.exchange_api_key(key text) TO app_user;
@@ -7252,6 +8075,13 @@ REVOKE ALL ON FUNCTION api.request_password_reset(email text) FROM PUBLIC;
 GRANT ALL ON FUNCTION api.reset_password(token text, new_password text) TO anon;
 GRANT ALL ON FUNCTION api.reset_password(token text, new_password text) TO app_user;
 REVOKE ALL ON FUNCTION api.reset_password(token text, new_password text) FROM PUBLIC;
+
+GRANT SELECT,INSERT,UPDATE ON TABLE app.documents TO app_user;
+
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE api.documents TO app_user;
+
+GRANT ALL ON FUNCTION api.restore_document(id uuid) TO app_user;
+REVOKE ALL ON FUNCTION api.restore_document(id uuid) FROM PUBLIC;
 
 GRANT ALL ON FUNCTION app.energy_kind(volume_unit text) TO app_user;
 REVOKE ALL ON FUNCTION app.energy_kind(volume_unit text) FROM PUBLIC;
@@ -7399,6 +8229,9 @@ GRANT SELECT ON TABLE api.stations TO app_user;
 GRANT ALL ON FUNCTION api.stations_search(q text, "limit" integer) TO app_user;
 REVOKE ALL ON FUNCTION api.stations_search(q text, "limit" integer) FROM PUBLIC;
 
+GRANT ALL ON FUNCTION api.upload_document(bytea) TO app_user;
+REVOKE ALL ON FUNCTION api.upload_document(bytea) FROM PUBLIC;
+
 GRANT ALL ON FUNCTION api.urgency(api.reminders) TO app_user;
 REVOKE ALL ON FUNCTION api.urgency(api.reminders) FROM PUBLIC;
 
@@ -7452,6 +8285,33 @@ REVOKE ALL ON FUNCTION app.distance_in_km(distance numeric, unit text) FROM PUBL
 
 REVOKE ALL ON FUNCTION app.distribute_table(target regclass, placement text) FROM PUBLIC;
 
+GRANT ALL ON FUNCTION app.document_content_type(content bytea) TO app_user;
+REVOKE ALL ON FUNCTION app.document_content_type(content bytea) FROM PUBLIC;
+
+GRANT ALL ON FUNCTION app.document_disposition(file_name text) TO app_user;
+REVOKE ALL ON FUNCTION app.document_disposition(file_name text) FROM PUBLIC;
+
+GRANT ALL ON FUNCTION app.document_header_fields() TO app_user;
+REVOKE ALL ON FUNCTION app.document_header_fields() FROM PUBLIC;
+
+GRANT ALL ON FUNCTION app.document_image_size(content bytea, content_type text) TO app_user;
+REVOKE ALL ON FUNCTION app.document_image_size(content bytea, content_type text) FROM PUBLIC;
+
+GRANT ALL ON FUNCTION app.document_max_bytes() TO app_user;
+REVOKE ALL ON FUNCTION app.document_max_bytes() FROM PUBLIC;
+
+GRANT ALL ON FUNCTION app.document_record_columns() TO app_user;
+REVOKE ALL ON FUNCTION app.document_record_columns() FROM PUBLIC;
+
+GRANT ALL ON FUNCTION app.document_thumbnail_claim(batch_size integer, worker text, lease_seconds integer) TO vin_worker;
+REVOKE ALL ON FUNCTION app.document_thumbnail_claim(batch_size integer, worker text, lease_seconds integer) FROM PUBLIC;
+
+GRANT ALL ON FUNCTION app.document_thumbnail_finish(file_tenant uuid, file_id uuid, thumbnail bytea, thumbnail_type text, width integer, height integer, error text) TO vin_worker;
+REVOKE ALL ON FUNCTION app.document_thumbnail_finish(file_tenant uuid, file_id uuid, thumbnail bytea, thumbnail_type text, width integer, height integer, error text) FROM PUBLIC;
+
+GRANT ALL ON FUNCTION app.document_truncation(content bytea, content_type text) TO app_user;
+REVOKE ALL ON FUNCTION app.document_truncation(content bytea, content_type text) FROM PUBLIC;
+
 GRANT ALL ON FUNCTION app.due_status(tenant uuid, vehicle uuid, due_on date, due_odometer integer, odometer_unit text, as_of date) TO app_user;
 REVOKE ALL ON FUNCTION app.due_status(tenant uuid, vehicle uuid, due_on date, due_odometer integer, odometer_unit text, as_of date) FROM PUBLIC;
 
@@ -7502,6 +8362,9 @@ REVOKE ALL ON FUNCTION app.odometer_problem(tenant uuid, vehicle uuid) FROM PUBL
 GRANT ALL ON FUNCTION app.oidc_issuer(issuer text) TO app_user;
 REVOKE ALL ON FUNCTION app.oidc_issuer(issuer text) FROM PUBLIC;
 
+GRANT ALL ON FUNCTION app.percent_decode(value text) TO app_user;
+REVOKE ALL ON FUNCTION app.percent_decode(value text) FROM PUBLIC;
+
 REVOKE ALL ON FUNCTION app.protect_read_only_view(target regclass) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION app.purge_deleted(retention_days integer) FROM PUBLIC;
@@ -7533,7 +8396,17 @@ REVOKE ALL ON FUNCTION app.sync_vehicle_odometer(tenant uuid, vehicle uuid, late
 
 REVOKE ALL ON FUNCTION app.tg_audit_row() FROM PUBLIC;
 
+REVOKE ALL ON FUNCTION app.tg_audit_row_omitting() FROM PUBLIC;
+
 REVOKE ALL ON FUNCTION app.tg_clear_references() FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION app.tg_document_files_prepare() FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION app.tg_document_files_thumbnail_notify() FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION app.tg_documents_prepare() FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION app.tg_documents_release_file() FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION app.tg_emit_source_events() FROM PUBLIC;
 
@@ -7712,6 +8585,12 @@ GRANT SELECT ON TABLE api.audit_log TO app_user;
 GRANT SELECT ON TABLE audit.auth_events TO app_user;
 
 GRANT SELECT ON TABLE api.auth_events TO app_user;
+
+GRANT SELECT,INSERT,UPDATE ON TABLE app.document_files TO app_user;
+
+GRANT SELECT ON TABLE api.document_files TO app_user;
+
+GRANT SELECT ON TABLE api.documents_trash TO app_user;
 
 GRANT SELECT ON TABLE api.fleet_overview TO app_user;
 
