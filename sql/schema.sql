@@ -2283,7 +2283,7 @@ CREATE FUNCTION api.upload_document(bytea) RETURNS SETOF api.documents
     LANGUAGE plpgsql
     AS $_$
 declare
-    content constant bytea := $1;
+    body constant bytea := $1;
     max_bytes constant integer := app.document_max_bytes();
     fields jsonb := app.document_header_fields();
     detected text;
@@ -2292,7 +2292,7 @@ declare
     columns text;
     new_id uuid;
 begin
-    if content is null or octet_length(content) = 0 then
+    if body is null or octet_length(body) = 0 then
         raise exception using
             errcode = 'check_violation',
             constraint = 'document_files_bytes_match',
@@ -2300,20 +2300,20 @@ begin
             message = 'content: the request body is empty',
             hint = 'Send the file''s bytes as the body, with Content-Type: application/octet-stream.';
     end if;
-    if octet_length(content) > max_bytes then
+    if octet_length(body) > max_bytes then
         raise sqlstate 'PT413' using
-            message = format('content: %s bytes is over the limit of %s bytes', octet_length(content), max_bytes),
+            message = format('content: %s bytes is over the limit of %s bytes', octet_length(body), max_bytes),
             detail = 'constraint document_files_bytes_limit',
             hint = 'Documents are at most motovault.document_max_bytes bytes; shrink or split the file.';
     end if;
-    detected := app.document_content_type(content);
+    detected := app.document_content_type(body);
     if detected is null then
         raise sqlstate 'PT415' using
             message = 'content: not a PDF, PNG, JPEG or WebP file (judged by its first bytes)',
             detail = 'constraint document_files_content_type_allowed',
             hint = 'Documents are PDF files or PNG, JPEG or WebP images; the file''s own bytes decide, not the name or a header.';
     end if;
-    problem := app.document_truncation(content, detected);
+    problem := app.document_truncation(body, detected);
     if problem is not null then
         raise exception using
             errcode = 'check_violation',
@@ -2330,13 +2330,13 @@ begin
 
     -- the same bytes in this tenant are stored once
     insert into app.document_files (content, sha256, content_type, bytes)
-    values (content, '', '', 0)
+    values (body, '', '', 0)
     on conflict (tenant_id, sha256) do nothing
     returning * into file;
     if file.id is null then
         select * into file
         from app.document_files as f
-        where f.tenant_id = app.current_tenant_id() and f.sha256 = encode(sha256(content), 'hex');
+        where f.tenant_id = app.current_tenant_id() and f.sha256 = encode(sha256(body), 'hex');
     end if;
 
     fields := fields || jsonb_build_object('file_id', file.id, 'content_type', file.content_type,
