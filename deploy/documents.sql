@@ -312,6 +312,8 @@ create table app.documents (
     constraint documents_title_length check (char_length(title) between 1 and 200),
     constraint documents_notes_length check (char_length(notes) <= 4000),
     constraint documents_sha256_hex check (sha256 ~ '^[0-9a-f]{64}$'),
+    constraint documents_content_type_allowed
+        check (content_type in ('application/pdf', 'image/png', 'image/jpeg', 'image/webp')),
     constraint documents_bytes_positive check (bytes > 0)
 );
 comment on table app.documents is
@@ -331,8 +333,7 @@ alter table app.documents
     add constraint documents_reminder_fk foreign key (tenant_id, reminder_id)
         references app.reminders (tenant_id, id) on delete cascade;
 
-create index documents_vehicle_recent on app.documents (tenant_id, vehicle_id, created_at desc, id desc)
-    where deleted_at is null;
+create index documents_vehicle_recent on app.documents (tenant_id, vehicle_id, created_at desc, id desc);
 create index documents_file_idx on app.documents (tenant_id, file_id);
 create index documents_fuel_log_idx on app.documents (tenant_id, fuel_log_id) where fuel_log_id is not null;
 create index documents_maintenance_idx on app.documents (tenant_id, maintenance_id) where maintenance_id is not null;

@@ -1133,6 +1133,7 @@ CREATE TABLE app.documents (
     updated_by uuid,
     deleted_at timestamp with time zone,
     CONSTRAINT documents_bytes_positive CHECK ((bytes > 0)),
+    CONSTRAINT documents_content_type_allowed CHECK ((content_type = ANY (ARRAY['application/pdf'::text, 'image/png'::text, 'image/jpeg'::text, 'image/webp'::text]))),
     CONSTRAINT documents_file_name_safe CHECK ((((char_length(file_name) >= 1) AND (char_length(file_name) <= 255)) AND (file_name !~ '[/\\[:cntrl:]]'::text) AND (file_name !~ '^\.+$'::text))),
     CONSTRAINT documents_kind_valid CHECK ((kind = ANY (ARRAY['receipt'::text, 'invoice'::text, 'insurance'::text, 'registration'::text, 'manual'::text, 'warranty'::text, 'photo'::text, 'other'::text]))),
     CONSTRAINT documents_notes_length CHECK ((char_length(notes) <= 4000)),
@@ -7380,7 +7381,7 @@ CREATE INDEX documents_maintenance_idx ON app.documents USING btree (tenant_id, 
 
 CREATE INDEX documents_reminder_idx ON app.documents USING btree (tenant_id, reminder_id) WHERE (reminder_id IS NOT NULL);
 
-CREATE INDEX documents_vehicle_recent ON app.documents USING btree (tenant_id, vehicle_id, created_at DESC, id DESC) WHERE (deleted_at IS NULL);
+CREATE INDEX documents_vehicle_recent ON app.documents USING btree (tenant_id, vehicle_id, created_at DESC, id DESC);
 
 CREATE INDEX fuel_logs_station_idx ON app.fuel_logs USING btree (station_id) WHERE (station_id IS NOT NULL);
 
