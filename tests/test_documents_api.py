@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import hashlib
 import io
-from urllib.parse import quote
 from collections.abc import Iterator
+from urllib.parse import quote
 
 import httpx
 import pytest
