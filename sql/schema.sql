@@ -1971,6 +1971,104 @@ ALTER FUNCTION api.restore_vehicle_image(id uuid) OWNER TO motovault_owner;
 
 COMMENT ON FUNCTION api.restore_vehicle_image(id uuid) IS 'Brings a deleted vehicle image back from vehicle_images_trash (409 if it was primary and the vehicle has another primary image now).';
 
+CREATE TABLE app.vehicle_recalls (
+    tenant_id uuid DEFAULT app.current_tenant_id() NOT NULL,
+    id uuid DEFAULT app.uuid_v7() NOT NULL,
+    vehicle_id uuid NOT NULL,
+    campaign_number text NOT NULL,
+    component text,
+    summary text,
+    consequence text,
+    remedy text,
+    notes text,
+    manufacturer text,
+    report_received_on date,
+    park_it boolean DEFAULT false NOT NULL,
+    park_outside boolean DEFAULT false NOT NULL,
+    over_the_air boolean DEFAULT false NOT NULL,
+    status text DEFAULT 'open'::text NOT NULL,
+    fixed_on date,
+    owner_note text,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    created_by uuid,
+    updated_by uuid,
+    deleted_at timestamp with time zone,
+    CONSTRAINT vehicle_recalls_campaign_number_format CHECK ((campaign_number ~ '^[0-9]{2}[A-Z][0-9]{6}$'::text)),
+    CONSTRAINT vehicle_recalls_fixed_on_sane CHECK (((fixed_on >= '1949-01-01'::date) AND (fixed_on <= (CURRENT_DATE + 1)))),
+    CONSTRAINT vehicle_recalls_fixed_on_with_status CHECK (((status = 'fixed'::text) = (fixed_on IS NOT NULL))),
+    CONSTRAINT vehicle_recalls_owner_note_length CHECK ((char_length(owner_note) <= 2000)),
+    CONSTRAINT vehicle_recalls_status_valid CHECK ((status = ANY (ARRAY['open'::text, 'fixed'::text]))),
+    CONSTRAINT vehicle_recalls_texts_length CHECK ((char_length((((((COALESCE(component, ''::text) || COALESCE(summary, ''::text)) || COALESCE(consequence, ''::text)) || COALESCE(remedy, ''::text)) || COALESCE(notes, ''::text)) || COALESCE(manufacturer, ''::text))) <= 40000))
+);
+
+ALTER TABLE ONLY app.vehicle_recalls FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE app.vehicle_recalls OWNER TO motovault_owner;
+
+COMMENT ON TABLE app.vehicle_recalls IS 'NHTSA safety recalls of vehicles (one row per vehicle and campaign, added by the recall check); the owner marks each open or fixed.';
+
+CREATE VIEW api.vehicle_recalls WITH (security_invoker='true') AS
+ SELECT vehicle_recalls.tenant_id,
+    vehicle_recalls.id,
+    vehicle_recalls.vehicle_id,
+    vehicle_recalls.campaign_number,
+    vehicle_recalls.component,
+    vehicle_recalls.summary,
+    vehicle_recalls.consequence,
+    vehicle_recalls.remedy,
+    vehicle_recalls.notes,
+    vehicle_recalls.manufacturer,
+    vehicle_recalls.report_received_on,
+    vehicle_recalls.park_it,
+    vehicle_recalls.park_outside,
+    vehicle_recalls.over_the_air,
+    vehicle_recalls.status,
+    vehicle_recalls.fixed_on,
+    vehicle_recalls.owner_note,
+    vehicle_recalls.created_at,
+    vehicle_recalls.updated_at,
+    vehicle_recalls.updated_by
+   FROM app.vehicle_recalls
+  WHERE (vehicle_recalls.deleted_at IS NULL);
+
+ALTER TABLE api.vehicle_recalls OWNER TO motovault_owner;
+
+COMMENT ON VIEW api.vehicle_recalls IS 'NHTSA safety recalls of the active tenant''s vehicles (one per vehicle and campaign), found by the worker''s periodic check for every vehicle with a make, model and year. PATCH status (open, fixed), fixed_on, owner_note; the rest is NHTSA''s. DELETE dismisses a recall to vehicle_recalls_trash (it is not added again).';
+
+COMMENT ON COLUMN api.vehicle_recalls.campaign_number IS 'NHTSA campaign number, e.g. 19V182000.';
+
+COMMENT ON COLUMN api.vehicle_recalls.component IS 'The affected component, as NHTSA names it.';
+
+COMMENT ON COLUMN api.vehicle_recalls.summary IS 'What is wrong (NHTSA).';
+
+COMMENT ON COLUMN api.vehicle_recalls.consequence IS 'What can happen (NHTSA).';
+
+COMMENT ON COLUMN api.vehicle_recalls.remedy IS 'What the manufacturer does about it (NHTSA).';
+
+COMMENT ON COLUMN api.vehicle_recalls.park_it IS 'NHTSA: do not drive the vehicle until it is repaired.';
+
+COMMENT ON COLUMN api.vehicle_recalls.park_outside IS 'NHTSA: park outside, away from structures (fire risk).';
+
+COMMENT ON COLUMN api.vehicle_recalls.over_the_air IS 'NHTSA: the remedy is an over-the-air software update.';
+
+COMMENT ON COLUMN api.vehicle_recalls.status IS 'open or fixed (set by the owner).';
+
+COMMENT ON COLUMN api.vehicle_recalls.fixed_on IS 'When it was fixed (today when status becomes fixed without one).';
+
+CREATE FUNCTION api.restore_vehicle_recall(id uuid) RETURNS SETOF api.vehicle_recalls
+    LANGUAGE plpgsql
+    AS $$
+begin
+    perform app.restore_row('app.vehicle_recalls', restore_vehicle_recall.id);
+    return query select * from api.vehicle_recalls as v where v.id = restore_vehicle_recall.id;
+end
+$$;
+
+ALTER FUNCTION api.restore_vehicle_recall(id uuid) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION api.restore_vehicle_recall(id uuid) IS 'Brings a deleted vehicle recall back from vehicle_recalls_trash.';
+
 CREATE FUNCTION api.revoke_api_key(id uuid) RETURNS jsonb
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
@@ -2582,6 +2680,60 @@ $$;
 ALTER FUNCTION api.vehicle_timeline(vehicle_id uuid, "from" timestamp with time zone, "to" timestamp with time zone, include_voided boolean, before timestamp with time zone, before_id uuid) OWNER TO motovault_owner;
 
 COMMENT ON FUNCTION api.vehicle_timeline(vehicle_id uuid, "from" timestamp with time zone, "to" timestamp with time zone, include_voided boolean, before timestamp with time zone, before_id uuid) IS 'The history of one vehicle, newest first: every event (fuel logs and maintenance records emit theirs), without voided events and void markers unless include_voided. Optional window [from, to). Page with limit and offset (GET /rpc/vehicle_timeline?vehicle_id=...&limit=50&offset=50) or, faster for deep pages, keyset: pass the last row''s occurred_at and id as before and before_id.';
+
+CREATE FUNCTION app.add_vehicle_recalls(check_id bigint, only_tenant uuid DEFAULT NULL::uuid, only_vehicle uuid DEFAULT NULL::uuid) RETURNS bigint
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+    c app.recall_checks;
+    added bigint;
+begin
+    select * into c from app.recall_checks as k where k.id = check_id;
+    if c.results is null then
+        return 0;
+    end if;
+    insert into app.vehicle_recalls as vr (
+        tenant_id, vehicle_id, campaign_number, component, summary, consequence, remedy, notes, manufacturer,
+        report_received_on, park_it, park_outside, over_the_air
+    )
+    select v.tenant_id, v.id, r.campaign_number, r.component, r.summary, r.consequence, r.remedy, r.notes,
+           r.manufacturer, r.report_received_on, r.park_it, r.park_outside, r.over_the_air
+    from app.vehicles as v
+    cross join app.recall_rows(c.results) as r
+    where app.recall_key(v.make) = c.make
+      and app.recall_key(v.model) = c.model
+      and v.year = c.model_year
+      and v.deleted_at is null
+      and (only_tenant is null or (v.tenant_id = only_tenant and v.id = only_vehicle))
+    on conflict (tenant_id, vehicle_id, campaign_number) do nothing;
+    get diagnostics added = row_count;
+    return added;
+end
+$$;
+
+ALTER FUNCTION app.add_vehicle_recalls(check_id bigint, only_tenant uuid, only_vehicle uuid) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.add_vehicle_recalls(check_id bigint, only_tenant uuid, only_vehicle uuid) IS 'Adds the recalls cached in one recall check to every vehicle with its make, model and year (or to the one vehicle given) that does not have them yet (a dismissed recall is not added again); returns how many.';
+
+CREATE FUNCTION app.announce_vehicle_recall(recall app.vehicle_recalls) RETURNS jsonb
+    LANGUAGE sql STABLE
+    AS $$
+    select jsonb_strip_nulls(jsonb_build_object(
+        'type', 'vehicle_recall.new',
+        'tenant_id', recall.tenant_id,
+        'vehicle_id', recall.vehicle_id,
+        'recall_id', recall.id,
+        'campaign_number', recall.campaign_number,
+        'component', recall.component,
+        'park_it', recall.park_it,
+        'park_outside', recall.park_outside,
+        'report_received_on', recall.report_received_on))
+$$;
+
+ALTER FUNCTION app.announce_vehicle_recall(recall app.vehicle_recalls) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.announce_vehicle_recall(recall app.vehicle_recalls) IS 'The notifications outbox event of a new vehicle recall (type vehicle_recall.new): what the _500_events trigger hands to the outbox.';
 
 CREATE FUNCTION app.api_key_is_live(key_id uuid, user_id uuid, tenant_id uuid) RETURNS boolean
     LANGUAGE sql STABLE SECURITY DEFINER
@@ -3743,6 +3895,140 @@ ALTER FUNCTION app.purge_vin_decode_jobs(keep_days integer) OWNER TO motovault_o
 
 COMMENT ON FUNCTION app.purge_vin_decode_jobs(keep_days integer) IS 'Deletes jobs done more than keep_days (default 7) days ago; returns how many.';
 
+CREATE FUNCTION app.recall_check_claim(batch_size integer, worker text, lease_seconds integer DEFAULT 300) RETURNS TABLE(id bigint, make text, model text, model_year integer, attempts integer)
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+    with due as (
+        select k.id
+        from app.recall_checks as k
+        where (k.status in ('due', 'done', 'failed') and k.next_check_at <= pg_catalog.now())
+           or (k.status = 'running' and k.lease_until < pg_catalog.now())
+        order by k.next_check_at
+        limit batch_size
+        for update skip locked
+    )
+    update app.recall_checks as k
+    set status = 'running',
+        leased_by = worker,
+        lease_until = pg_catalog.now() + pg_catalog.make_interval(secs => lease_seconds),
+        attempts = k.attempts + 1,
+        updated_at = pg_catalog.now()
+    from due
+    where k.id = due.id
+    returning k.id, k.make, k.model, k.model_year, k.attempts
+$$;
+
+ALTER FUNCTION app.recall_check_claim(batch_size integer, worker text, lease_seconds integer) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.recall_check_claim(batch_size integer, worker text, lease_seconds integer) IS 'Leases up to batch_size recall checks that are due (never checked, refresh due, retry due, or a lease expired): FOR UPDATE SKIP LOCKED. Commit before asking NHTSA.';
+
+CREATE FUNCTION app.recall_check_fail(check_id bigint, worker text, error text) RETURNS text
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+    k app.recall_checks;
+begin
+    update app.recall_checks as c
+    set status = case when c.attempts >= app.recall_setting('max_attempts', 6) then 'failed' else 'due' end,
+        -- exponential backoff: retry_minutes * 2^(attempts - 1), at most a day; a failed check is asked
+        -- again at the next refresh
+        next_check_at = pg_catalog.now() + case
+            when c.attempts >= app.recall_setting('max_attempts', 6)
+            then pg_catalog.make_interval(days => app.recall_setting('refresh_days', 7))
+            else least(pg_catalog.make_interval(mins => app.recall_setting('retry_minutes', 15) * (1 << least(c.attempts - 1, 16))),
+                       interval '1 day') end,
+        leased_by = null,
+        lease_until = null,
+        last_error = left(error, 1000),
+        updated_at = pg_catalog.now()
+    where c.id = check_id and c.status = 'running' and c.leased_by = worker
+    returning c.* into k;
+    return k.status;
+end
+$$;
+
+ALTER FUNCTION app.recall_check_fail(check_id bigint, worker text, error text) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.recall_check_fail(check_id bigint, worker text, error text) IS 'Records a failed NHTSA request of a check leased to worker: due again after retry_minutes * 2^(attempts-1) (at most a day), failed after max_attempts (asked again after refresh_days). Returns the new status.';
+
+CREATE FUNCTION app.recall_check_finish(check_id bigint, worker text, results jsonb) RETURNS bigint
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+    update app.recall_checks as k
+    set status = 'done',
+        results = coalesce(recall_check_finish.results, '[]'),
+        result_count = jsonb_array_length(coalesce(recall_check_finish.results, '[]')),
+        checked_at = pg_catalog.now(),
+        next_check_at = pg_catalog.now() + pg_catalog.make_interval(days => app.recall_setting('refresh_days', 7)),
+        attempts = 0,
+        leased_by = null,
+        lease_until = null,
+        last_error = null,
+        updated_at = pg_catalog.now()
+    where k.id = check_id and k.status = 'running' and k.leased_by = worker;
+    if not found then
+        return 0;
+    end if;
+    return app.add_vehicle_recalls(check_id);
+end
+$$;
+
+ALTER FUNCTION app.recall_check_finish(check_id bigint, worker text, results jsonb) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.recall_check_finish(check_id bigint, worker text, results jsonb) IS 'Caches NHTSA''s results of a check still leased to worker (next check after refresh_days) and adds the new recalls to every matching vehicle, in the caller''s transaction; returns how many recalls were added.';
+
+CREATE FUNCTION app.recall_key(value text) RETURNS text
+    LANGUAGE sql IMMUTABLE STRICT
+    AS $$
+    select nullif(upper(regexp_replace(btrim(value), '\s+', ' ', 'g')), '')
+$$;
+
+ALTER FUNCTION app.recall_key(value text) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.recall_key(value text) IS 'How makes and models are compared with NHTSA''s: trimmed, inner white space collapsed, upper case.';
+
+CREATE FUNCTION app.recall_rows(results jsonb) RETURNS TABLE(campaign_number text, component text, summary text, consequence text, remedy text, notes text, manufacturer text, report_received_on date, park_it boolean, park_outside boolean, over_the_air boolean)
+    LANGUAGE sql IMMUTABLE
+    AS $_$
+    -- NHTSA's fields as they come (ReportReceivedDate is DD/MM/YYYY; older answers spell
+    -- "Conequence"); rows without a well-formed campaign number are skipped
+    select distinct on (upper(r ->> 'NHTSACampaignNumber'))
+           upper(r ->> 'NHTSACampaignNumber'),
+           nullif(btrim(r ->> 'Component'), ''),
+           nullif(btrim(r ->> 'Summary'), ''),
+           nullif(btrim(coalesce(r ->> 'Consequence', r ->> 'Conequence')), ''),
+           nullif(btrim(r ->> 'Remedy'), ''),
+           nullif(btrim(r ->> 'Notes'), ''),
+           nullif(btrim(r ->> 'Manufacturer'), ''),
+           case when r ->> 'ReportReceivedDate' ~ '^\d{2}/\d{2}/\d{4}$'
+                then to_date(r ->> 'ReportReceivedDate', 'DD/MM/YYYY') end,
+           coalesce((r ->> 'parkIt')::boolean, false),
+           coalesce((r ->> 'parkOutSide')::boolean, false),
+           coalesce((r ->> 'overTheAirUpdate')::boolean, false)
+    from jsonb_array_elements(coalesce(results, '[]')) as r
+    where jsonb_typeof(r) = 'object'
+      and upper(r ->> 'NHTSACampaignNumber') ~ '^[0-9]{2}[A-Z][0-9]{6}$'
+    order by upper(r ->> 'NHTSACampaignNumber')
+$_$;
+
+ALTER FUNCTION app.recall_rows(results jsonb) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.recall_rows(results jsonb) IS 'NHTSA recallsByVehicle results (the "results" array) as rows of vehicle_recalls columns; entries without a valid campaign number are skipped.';
+
+CREATE FUNCTION app.recall_setting(name text, fallback integer) RETURNS integer
+    LANGUAGE sql STABLE
+    AS $$
+    select coalesce(nullif(current_setting('motovault.recall_' || name, true), '')::integer, fallback)
+$$;
+
+ALTER FUNCTION app.recall_setting(name text, fallback integer) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.recall_setting(name text, fallback integer) IS 'A recall check setting (motovault.recall_<name>, ALTER DATABASE ... SET): refresh_days (7), retry_minutes (15), max_attempts (6).';
+
 CREATE FUNCTION app.refresh_time_zone_names() RETURNS integer
     LANGUAGE plpgsql
     AS $$
@@ -4900,6 +5186,60 @@ ALTER FUNCTION app.tg_vehicle_images_prepare() OWNER TO motovault_owner;
 
 COMMENT ON FUNCTION app.tg_vehicle_images_prepare() IS 'BEFORE INSERT OR UPDATE on vehicle_images: lower-cases content_type and sha256, trims the caption, explains a non-image content type.';
 
+CREATE FUNCTION app.tg_vehicle_recalls_events() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+begin
+    perform pg_notify('vehicle_recall', app.announce_vehicle_recall(new)::text);
+    return null;
+end
+$$;
+
+ALTER FUNCTION app.tg_vehicle_recalls_events() OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.tg_vehicle_recalls_events() IS 'AFTER INSERT on vehicle_recalls (_500_events): announces the new recall (app.announce_vehicle_recall) on channel vehicle_recall; the hook where the notifications outbox takes it.';
+
+CREATE FUNCTION app.tg_vehicle_recalls_guard() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+declare
+    api_role constant name := tg_argv[0];
+    changed text;
+begin
+    if current_user = api_role then
+        if tg_op = 'INSERT' then
+            raise exception using
+                errcode = 'insufficient_privilege',
+                message = 'vehicle_recalls: recalls come from the NHTSA check, they are not added by hand',
+                hint = 'Give the vehicle its make, model and year: the worker checks NHTSA for it.';
+        end if;
+        select string_agg(key, ', ' order by key) into changed
+        from jsonb_each(to_jsonb(new)) as n
+        where key not in ('status', 'fixed_on', 'owner_note', 'deleted_at', 'updated_at', 'updated_by')
+          and n.value is distinct from to_jsonb(old) -> key;
+        if changed is not null then
+            raise exception using
+                errcode = 'check_violation',
+                constraint = 'vehicle_recalls_nhtsa_fields_read_only',
+                column = split_part(changed, ', ', 1),
+                message = format('%s: set by the NHTSA check, read-only', changed),
+                hint = 'PATCH status (open, fixed), fixed_on or owner_note.';
+        end if;
+    end if;
+    new.fixed_on := case
+        when new.status = 'fixed' then coalesce(new.fixed_on, current_date)
+        when new.status = 'open' and tg_op = 'UPDATE' and old.status = 'fixed' and new.fixed_on = old.fixed_on then null
+        else new.fixed_on
+    end;
+    new.owner_note := nullif(btrim(new.owner_note), '');
+    return new;
+end
+$$;
+
+ALTER FUNCTION app.tg_vehicle_recalls_guard() OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.tg_vehicle_recalls_guard() IS 'BEFORE INSERT OR UPDATE on vehicle_recalls (_300_guard): the API role (argument) may not add recalls nor change what NHTSA said, only status, fixed_on and owner_note; fixed_on defaults to today when marked fixed and is cleared when reopened.';
+
 CREATE FUNCTION app.tg_vehicles_odometer_from_readings() RETURNS trigger
     LANGUAGE plpgsql
     AS $$
@@ -4985,6 +5325,38 @@ $$;
 ALTER FUNCTION app.tg_vehicles_prepare() OWNER TO motovault_owner;
 
 COMMENT ON FUNCTION app.tg_vehicles_prepare() IS 'BEFORE INSERT OR UPDATE on vehicles: trims and upper-cases the VIN and explains a bad one; display_name defaults to "year make model".';
+
+CREATE FUNCTION app.tg_vehicles_recall_check() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+    make_key constant text := app.recall_key(new.make);
+    model_key constant text := app.recall_key(new.model);
+    check_id bigint;
+begin
+    if make_key is null or model_key is null or new.year is null or new.deleted_at is not null then
+        return null;
+    end if;
+    insert into app.recall_checks as k (make, model, model_year)
+    values (make_key, model_key, new.year)
+    on conflict (make, model, model_year) do nothing
+    returning k.id into check_id;
+    if check_id is not null then
+        perform pg_catalog.pg_notify('recall_check', '');
+        return null;
+    end if;
+    select k.id into check_id
+    from app.recall_checks as k
+    where k.make = make_key and k.model = model_key and k.model_year = new.year;
+    perform app.add_vehicle_recalls(check_id, new.tenant_id, new.id);
+    return null;
+end
+$$;
+
+ALTER FUNCTION app.tg_vehicles_recall_check() OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.tg_vehicles_recall_check() IS 'AFTER INSERT or UPDATE OF make, model, year on vehicles (_400_recall_check): a vehicle with all three gets the recalls already cached for them, or queues their first NHTSA check.';
 
 CREATE FUNCTION app.tg_vehicles_vin_decode() RETURNS trigger
     LANGUAGE plpgsql
@@ -6892,6 +7264,35 @@ ALTER TABLE api.vehicle_images_trash OWNER TO motovault_owner;
 
 COMMENT ON VIEW api.vehicle_images_trash IS 'Deleted images of the active tenant; restore_vehicle_image brings one back. Purged after 30 days.';
 
+CREATE VIEW api.vehicle_recalls_trash WITH (security_invoker='true') AS
+ SELECT vehicle_recalls.tenant_id,
+    vehicle_recalls.id,
+    vehicle_recalls.vehicle_id,
+    vehicle_recalls.campaign_number,
+    vehicle_recalls.component,
+    vehicle_recalls.summary,
+    vehicle_recalls.consequence,
+    vehicle_recalls.remedy,
+    vehicle_recalls.notes,
+    vehicle_recalls.manufacturer,
+    vehicle_recalls.report_received_on,
+    vehicle_recalls.park_it,
+    vehicle_recalls.park_outside,
+    vehicle_recalls.over_the_air,
+    vehicle_recalls.status,
+    vehicle_recalls.fixed_on,
+    vehicle_recalls.owner_note,
+    vehicle_recalls.created_at,
+    vehicle_recalls.updated_at,
+    vehicle_recalls.updated_by,
+    vehicle_recalls.deleted_at
+   FROM app.vehicle_recalls
+  WHERE (vehicle_recalls.deleted_at IS NOT NULL);
+
+ALTER TABLE api.vehicle_recalls_trash OWNER TO motovault_owner;
+
+COMMENT ON VIEW api.vehicle_recalls_trash IS 'Deleted recalls of the active tenant; restore_vehicle_recall brings one back. Purged after 30 days.';
+
 CREATE VIEW api.vehicles_trash WITH (security_invoker='true') AS
  SELECT vehicles.tenant_id,
     vehicles.id,
@@ -6931,6 +7332,46 @@ CREATE VIEW api.vehicles_trash WITH (security_invoker='true') AS
 ALTER TABLE api.vehicles_trash OWNER TO motovault_owner;
 
 COMMENT ON VIEW api.vehicles_trash IS 'Deleted vehicles of the active tenant; restore_vehicle brings one back. Purged after 30 days.';
+
+CREATE TABLE app.recall_checks (
+    id bigint NOT NULL,
+    make text NOT NULL,
+    model text NOT NULL,
+    model_year integer NOT NULL,
+    status text DEFAULT 'due'::text NOT NULL,
+    results jsonb,
+    result_count integer,
+    checked_at timestamp with time zone,
+    next_check_at timestamp with time zone DEFAULT now() NOT NULL,
+    attempts integer DEFAULT 0 NOT NULL,
+    leased_by text,
+    lease_until timestamp with time zone,
+    last_error text,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT recall_checks_last_error_length CHECK ((char_length(last_error) <= 1000)),
+    CONSTRAINT recall_checks_lease_when_running CHECK (((status = 'running'::text) = (lease_until IS NOT NULL))),
+    CONSTRAINT recall_checks_make_key CHECK ((make = app.recall_key(make))),
+    CONSTRAINT recall_checks_model_key CHECK ((model = app.recall_key(model))),
+    CONSTRAINT recall_checks_model_year_range CHECK (((model_year >= 1949) AND (model_year <= 2200))),
+    CONSTRAINT recall_checks_results_array CHECK (((results IS NULL) OR (jsonb_typeof(results) = 'array'::text))),
+    CONSTRAINT recall_checks_status_valid CHECK ((status = ANY (ARRAY['due'::text, 'running'::text, 'done'::text, 'failed'::text])))
+);
+
+ALTER TABLE ONLY app.recall_checks FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE app.recall_checks OWNER TO motovault_owner;
+
+COMMENT ON TABLE app.recall_checks IS 'Shared cache and work queue of NHTSA recall checks: one row per make, model and model year some vehicle has (keys of app.recall_key), NHTSA''s last results, when to check again; written by the worker through app.recall_check_*.';
+
+ALTER TABLE app.recall_checks ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME app.recall_checks_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
 
 CREATE TABLE app.time_zone_names (
     name text NOT NULL
@@ -7287,6 +7728,12 @@ ALTER TABLE ONLY app.memberships
 ALTER TABLE ONLY app.odometer_entries
     ADD CONSTRAINT odometer_entries_pkey PRIMARY KEY (tenant_id, id);
 
+ALTER TABLE ONLY app.recall_checks
+    ADD CONSTRAINT recall_checks_pkey PRIMARY KEY (id);
+
+ALTER TABLE ONLY app.recall_checks
+    ADD CONSTRAINT recall_checks_vehicle_unique UNIQUE (make, model, model_year);
+
 ALTER TABLE ONLY app.reminders
     ADD CONSTRAINT reminders_pkey PRIMARY KEY (tenant_id, id);
 
@@ -7316,6 +7763,12 @@ ALTER TABLE ONLY app.vehicle_events_default
 
 ALTER TABLE ONLY app.vehicle_images
     ADD CONSTRAINT vehicle_images_pkey PRIMARY KEY (tenant_id, id);
+
+ALTER TABLE ONLY app.vehicle_recalls
+    ADD CONSTRAINT vehicle_recalls_one_per_campaign UNIQUE (tenant_id, vehicle_id, campaign_number);
+
+ALTER TABLE ONLY app.vehicle_recalls
+    ADD CONSTRAINT vehicle_recalls_pkey PRIMARY KEY (tenant_id, id);
 
 ALTER TABLE ONLY app.vehicles
     ADD CONSTRAINT vehicles_pkey PRIMARY KEY (tenant_id, id);
@@ -7413,6 +7866,8 @@ CREATE INDEX odometer_entries_vehicle_read_idx ON app.odometer_entries USING btr
 
 CREATE INDEX odometer_entries_vehicle_resets_idx ON app.odometer_entries USING btree (tenant_id, vehicle_id, read_at) WHERE ((kind = 'reset'::text) AND (deleted_at IS NULL));
 
+CREATE INDEX recall_checks_due ON app.recall_checks USING btree (next_check_at) WHERE (status = ANY (ARRAY['due'::text, 'done'::text, 'failed'::text]));
+
 CREATE INDEX reminders_active_idx ON app.reminders USING btree (tenant_id, due_on) WHERE ((status = ANY (ARRAY['open'::text, 'snoozed'::text])) AND (deleted_at IS NULL));
 
 CREATE UNIQUE INDEX reminders_one_open_per_dedupe_key ON app.reminders USING btree (tenant_id, vehicle_id, dedupe_key) WHERE ((status = ANY (ARRAY['open'::text, 'snoozed'::text])) AND (deleted_at IS NULL));
@@ -7454,6 +7909,8 @@ CREATE UNIQUE INDEX vehicle_images_one_primary_per_vehicle ON app.vehicle_images
 CREATE UNIQUE INDEX vehicle_images_storage_key_unique_live ON app.vehicle_images USING btree (tenant_id, storage_key) WHERE (deleted_at IS NULL);
 
 CREATE INDEX vehicle_images_vehicle_idx ON app.vehicle_images USING btree (tenant_id, vehicle_id);
+
+CREATE INDEX vehicle_recalls_vehicle_recent ON app.vehicle_recalls USING btree (tenant_id, vehicle_id, report_received_on DESC, campaign_number);
 
 CREATE INDEX vehicles_garage_idx ON app.vehicles USING btree (tenant_id, garage_id);
 
@@ -7541,6 +7998,8 @@ CREATE TRIGGER _500_soft_delete INSTEAD OF DELETE ON api.tenant_settings FOR EAC
 
 CREATE TRIGGER _500_soft_delete INSTEAD OF DELETE ON api.vehicle_images FOR EACH ROW EXECUTE FUNCTION app.tg_soft_delete_row('app.vehicle_images');
 
+CREATE TRIGGER _500_soft_delete INSTEAD OF DELETE ON api.vehicle_recalls FOR EACH ROW EXECUTE FUNCTION app.tg_soft_delete_row('app.vehicle_recalls');
+
 CREATE TRIGGER _500_soft_delete INSTEAD OF DELETE ON api.vehicles FOR EACH ROW EXECUTE FUNCTION app.tg_soft_delete_row('app.vehicles');
 
 CREATE TRIGGER _100_append_only BEFORE DELETE OR UPDATE ON app.vehicle_event_voids FOR EACH ROW EXECUTE FUNCTION app.tg_refuse_change('vehicle_event_voids');
@@ -7583,11 +8042,15 @@ CREATE TRIGGER _300_clear_reminders_previous_id BEFORE DELETE ON app.reminders F
 
 CREATE TRIGGER _300_clear_vehicles_garage_id BEFORE DELETE ON app.garages FOR EACH ROW EXECUTE FUNCTION app.tg_clear_references('app.vehicles', 'garage_id');
 
+CREATE TRIGGER _300_guard BEFORE INSERT OR UPDATE ON app.vehicle_recalls FOR EACH ROW EXECUTE FUNCTION app.tg_vehicle_recalls_guard('app_user');
+
 CREATE TRIGGER _300_keep_an_owner BEFORE DELETE OR UPDATE ON app.memberships FOR EACH ROW EXECUTE FUNCTION app.tg_keep_an_owner();
 
 CREATE TRIGGER _300_next_occurrence AFTER UPDATE OF status ON app.maintenance FOR EACH ROW EXECUTE FUNCTION app.tg_maintenance_next_occurrence();
 
 CREATE TRIGGER _300_next_occurrence AFTER UPDATE OF status ON app.reminders FOR EACH ROW EXECUTE FUNCTION app.tg_reminders_next_occurrence();
+
+CREATE TRIGGER _400_recall_check AFTER INSERT OR UPDATE OF make, model, year ON app.vehicles FOR EACH ROW EXECUTE FUNCTION app.tg_vehicles_recall_check();
 
 CREATE TRIGGER _400_record_void AFTER INSERT ON app.vehicle_events FOR EACH ROW WHEN ((new.voids_event_id IS NOT NULL)) EXECUTE FUNCTION app.tg_vehicle_events_record_void();
 
@@ -7602,6 +8065,8 @@ CREATE TRIGGER _500_events AFTER INSERT OR UPDATE ON app.maintenance FOR EACH RO
 CREATE TRIGGER _500_events AFTER INSERT OR UPDATE ON app.odometer_entries FOR EACH ROW EXECUTE FUNCTION app.tg_emit_source_events('odometer');
 
 CREATE TRIGGER _500_events AFTER INSERT ON app.vehicle_images FOR EACH ROW EXECUTE FUNCTION app.tg_vehicle_images_emit_event();
+
+CREATE TRIGGER _500_events AFTER INSERT ON app.vehicle_recalls FOR EACH ROW EXECUTE FUNCTION app.tg_vehicle_recalls_events();
 
 CREATE TRIGGER _500_stamp BEFORE INSERT OR UPDATE ON app.document_files FOR EACH ROW EXECUTE FUNCTION app.tg_stamp_row('tenant', 'app_user');
 
@@ -7634,6 +8099,8 @@ CREATE TRIGGER _500_stamp BEFORE INSERT OR UPDATE ON app.vehicle_event_voids FOR
 CREATE TRIGGER _500_stamp BEFORE INSERT OR UPDATE ON app.vehicle_events FOR EACH ROW EXECUTE FUNCTION app.tg_stamp_row('tenant', 'app_user');
 
 CREATE TRIGGER _500_stamp BEFORE INSERT OR UPDATE ON app.vehicle_images FOR EACH ROW EXECUTE FUNCTION app.tg_stamp_row('tenant', 'app_user');
+
+CREATE TRIGGER _500_stamp BEFORE INSERT OR UPDATE ON app.vehicle_recalls FOR EACH ROW EXECUTE FUNCTION app.tg_stamp_row('tenant', 'app_user');
 
 CREATE TRIGGER _500_stamp BEFORE INSERT OR UPDATE ON app.vehicles FOR EACH ROW EXECUTE FUNCTION app.tg_stamp_row('tenant', 'app_user');
 
@@ -7672,6 +8139,8 @@ CREATE TRIGGER _900_audit AFTER INSERT OR DELETE OR UPDATE ON app.vehicle_event_
 CREATE TRIGGER _900_audit AFTER INSERT OR DELETE OR UPDATE ON app.vehicle_events FOR EACH ROW EXECUTE FUNCTION app.tg_audit_row('tenant_id');
 
 CREATE TRIGGER _900_audit AFTER INSERT OR DELETE OR UPDATE ON app.vehicle_images FOR EACH ROW EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit AFTER INSERT OR DELETE OR UPDATE ON app.vehicle_recalls FOR EACH ROW EXECUTE FUNCTION app.tg_audit_row('tenant_id');
 
 CREATE TRIGGER _900_audit AFTER INSERT OR DELETE OR UPDATE ON app.vehicles FOR EACH ROW WHEN ((CURRENT_USER <> 'vin_worker'::name)) EXECUTE FUNCTION app.tg_audit_row('tenant_id');
 
@@ -7771,6 +8240,12 @@ ALTER TABLE ONLY app.vehicle_images
 
 ALTER TABLE ONLY app.vehicle_images
     ADD CONSTRAINT vehicle_images_vehicle_fk FOREIGN KEY (tenant_id, vehicle_id) REFERENCES app.vehicles(tenant_id, id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY app.vehicle_recalls
+    ADD CONSTRAINT vehicle_recalls_tenant_fk FOREIGN KEY (tenant_id) REFERENCES app.tenants(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY app.vehicle_recalls
+    ADD CONSTRAINT vehicle_recalls_vehicle_fk FOREIGN KEY (tenant_id, vehicle_id) REFERENCES app.vehicles(tenant_id, id) ON DELETE CASCADE;
 
 ALTER TABLE ONLY app.vehicles
     ADD CONSTRAINT vehicles_garage_fk FOREIGN KEY (tenant_id, garage_id) REFERENCES app.garages(tenant_id, id);
@@ -7878,6 +8353,10 @@ CREATE POLICY odometer_entries_writers_insert ON app.odometer_entries FOR INSERT
 
 CREATE POLICY odometer_entries_writers_update ON app.odometer_entries FOR UPDATE TO app_user USING ((tenant_id = app.current_tenant_id())) WITH CHECK (((tenant_id = app.current_tenant_id()) AND app.current_member_can_write()));
 
+ALTER TABLE app.recall_checks ENABLE ROW LEVEL SECURITY;
+
+CREATE POLICY recall_checks_owner_role_all ON app.recall_checks TO motovault_owner USING (true) WITH CHECK (true);
+
 ALTER TABLE app.reminders ENABLE ROW LEVEL SECURITY;
 
 CREATE POLICY reminders_members_read ON app.reminders FOR SELECT TO app_user USING ((tenant_id = app.current_tenant_id()));
@@ -7949,6 +8428,16 @@ CREATE POLICY vehicle_images_owner_role_all ON app.vehicle_images TO motovault_o
 CREATE POLICY vehicle_images_writers_insert ON app.vehicle_images FOR INSERT TO app_user WITH CHECK (((tenant_id = app.current_tenant_id()) AND app.current_member_can_write()));
 
 CREATE POLICY vehicle_images_writers_update ON app.vehicle_images FOR UPDATE TO app_user USING ((tenant_id = app.current_tenant_id())) WITH CHECK (((tenant_id = app.current_tenant_id()) AND app.current_member_can_write()));
+
+ALTER TABLE app.vehicle_recalls ENABLE ROW LEVEL SECURITY;
+
+CREATE POLICY vehicle_recalls_members_read ON app.vehicle_recalls FOR SELECT TO app_user USING ((tenant_id = app.current_tenant_id()));
+
+CREATE POLICY vehicle_recalls_owner_role_all ON app.vehicle_recalls TO motovault_owner USING (true) WITH CHECK (true);
+
+CREATE POLICY vehicle_recalls_writers_insert ON app.vehicle_recalls FOR INSERT TO app_user WITH CHECK (((tenant_id = app.current_tenant_id()) AND app.current_member_can_write()));
+
+CREATE POLICY vehicle_recalls_writers_update ON app.vehicle_recalls FOR UPDATE TO app_user USING ((tenant_id = app.current_tenant_id())) WITH CHECK (((tenant_id = app.current_tenant_id()) AND app.current_member_can_write()));
 
 ALTER TABLE app.vehicles ENABLE ROW LEVEL SECURITY;
 
@@ -8199,6 +8688,13 @@ GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE api.vehicle_images TO app_user;
 GRANT ALL ON FUNCTION api.restore_vehicle_image(id uuid) TO app_user;
 REVOKE ALL ON FUNCTION api.restore_vehicle_image(id uuid) FROM PUBLIC;
 
+GRANT SELECT,INSERT,UPDATE ON TABLE app.vehicle_recalls TO app_user;
+
+GRANT SELECT,DELETE,UPDATE ON TABLE api.vehicle_recalls TO app_user;
+
+GRANT ALL ON FUNCTION api.restore_vehicle_recall(id uuid) TO app_user;
+REVOKE ALL ON FUNCTION api.restore_vehicle_recall(id uuid) FROM PUBLIC;
+
 GRANT ALL ON FUNCTION api.revoke_api_key(id uuid) TO app_user;
 REVOKE ALL ON FUNCTION api.revoke_api_key(id uuid) FROM PUBLIC;
 
@@ -8247,6 +8743,10 @@ GRANT SELECT,INSERT ON TABLE api.vehicle_events TO app_user;
 
 GRANT ALL ON FUNCTION api.vehicle_timeline(vehicle_id uuid, "from" timestamp with time zone, "to" timestamp with time zone, include_voided boolean, before timestamp with time zone, before_id uuid) TO app_user;
 REVOKE ALL ON FUNCTION api.vehicle_timeline(vehicle_id uuid, "from" timestamp with time zone, "to" timestamp with time zone, include_voided boolean, before timestamp with time zone, before_id uuid) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION app.add_vehicle_recalls(check_id bigint, only_tenant uuid, only_vehicle uuid) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION app.announce_vehicle_recall(recall app.vehicle_recalls) FROM PUBLIC;
 
 GRANT ALL ON FUNCTION app.api_key_is_live(key_id uuid, user_id uuid, tenant_id uuid) TO app_user;
 REVOKE ALL ON FUNCTION app.api_key_is_live(key_id uuid, user_id uuid, tenant_id uuid) FROM PUBLIC;
@@ -8376,6 +8876,21 @@ REVOKE ALL ON FUNCTION app.purge_vin_cache() FROM PUBLIC;
 GRANT ALL ON FUNCTION app.purge_vin_decode_jobs(keep_days integer) TO vin_worker;
 REVOKE ALL ON FUNCTION app.purge_vin_decode_jobs(keep_days integer) FROM PUBLIC;
 
+GRANT ALL ON FUNCTION app.recall_check_claim(batch_size integer, worker text, lease_seconds integer) TO vin_worker;
+REVOKE ALL ON FUNCTION app.recall_check_claim(batch_size integer, worker text, lease_seconds integer) FROM PUBLIC;
+
+GRANT ALL ON FUNCTION app.recall_check_fail(check_id bigint, worker text, error text) TO vin_worker;
+REVOKE ALL ON FUNCTION app.recall_check_fail(check_id bigint, worker text, error text) FROM PUBLIC;
+
+GRANT ALL ON FUNCTION app.recall_check_finish(check_id bigint, worker text, results jsonb) TO vin_worker;
+REVOKE ALL ON FUNCTION app.recall_check_finish(check_id bigint, worker text, results jsonb) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION app.recall_key(value text) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION app.recall_rows(results jsonb) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION app.recall_setting(name text, fallback integer) FROM PUBLIC;
+
 REVOKE ALL ON FUNCTION app.refresh_time_zone_names() FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION app.require_member_manager(target_role text) FROM PUBLIC;
@@ -8449,9 +8964,15 @@ REVOKE ALL ON FUNCTION app.tg_vehicle_images_emit_event() FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION app.tg_vehicle_images_prepare() FROM PUBLIC;
 
+REVOKE ALL ON FUNCTION app.tg_vehicle_recalls_events() FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION app.tg_vehicle_recalls_guard() FROM PUBLIC;
+
 REVOKE ALL ON FUNCTION app.tg_vehicles_odometer_from_readings() FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION app.tg_vehicles_prepare() FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION app.tg_vehicles_recall_check() FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION app.tg_vehicles_vin_decode() FROM PUBLIC;
 
@@ -8633,7 +9154,11 @@ GRANT SELECT ON TABLE api.vehicle_cost_months TO app_user;
 
 GRANT SELECT ON TABLE api.vehicle_images_trash TO app_user;
 
+GRANT SELECT ON TABLE api.vehicle_recalls_trash TO app_user;
+
 GRANT SELECT ON TABLE api.vehicles_trash TO app_user;
+
+GRANT SELECT ON TABLE app.recall_checks TO vin_worker;
 
 GRANT SELECT ON TABLE app.time_zone_names TO app_user;
 

@@ -4,7 +4,6 @@ down or sideways within a layer, never up.
     core     imports nothing of motovault outside core
     vin      core
     documents core (the thumbnail worker)
-    recalls  core (the NHTSA recalls client and checker)
     doctor   core
     stack    core, and doctor (a deploy that failed on a lock is explained with the doctor's lock
              analysis of the script: motovault.stack.database.lock_failure)
@@ -26,12 +25,11 @@ ALLOWED: dict[str, set[str]] = {
     "core": set(),
     "vin": {"core"},
     "documents": {"core"},
-    "recalls": {"core"},
     "doctor": {"core"},
     "stack": {"core", "doctor"},
-    "testing": {"core", "vin", "documents", "recalls", "doctor", "stack"},
-    "commands": {"core", "vin", "documents", "recalls", "doctor", "stack", "testing", "cli"},
-    "cli": {"core", "vin", "documents", "recalls", "doctor", "stack", "testing", "commands"},
+    "testing": {"core", "vin", "documents", "doctor", "stack"},
+    "commands": {"core", "vin", "documents", "doctor", "stack", "testing", "cli"},
+    "cli": {"core", "vin", "documents", "doctor", "stack", "testing", "commands"},
     "__main__": {"cli"},
 }
 
