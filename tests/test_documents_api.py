@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from urllib.parse import quote
 
@@ -248,3 +251,15 @@ def test_thumbnail_is_404_until_the_worker_made_it(owner: httpx.Client, world: C
     assert max(Image.open(io.BytesIO(r.content)).size) == 320
     file = owner.get("/document_files", params={"id": f"eq.{doc['file_id']}"}).json()[0]
     assert (file["width"], file["height"], file["thumbnail_state"]) == (1200, 800, "done")
+
+
+def test_motovault_worker_makes_the_thumbnails(owner: httpx.Client, world: ClonedDatabase) -> None:
+    doc = upload(owner, png(500, 100), vehicle_id=VAN).json()
+    run = subprocess.run(
+        [sys.executable, "-m", "motovault", "worker", "--once", "--dsn", world.url()],
+        capture_output=True, text=True, timeout=120, env=os.environ.copy(),
+    )
+    assert run.returncode == 0, run.stderr
+    assert "thumbnails: 1 made, 0 failed" in run.stderr
+    thumb = owner.get("/rpc/document_thumbnail", params={"id": doc["id"]})
+    assert Image.open(io.BytesIO(thumb.content)).size == (320, 64)

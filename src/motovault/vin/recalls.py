@@ -110,9 +110,9 @@ class RecallsClient:
                     if status == 400 and results:
                         raise MotovaultError(f"NHTSA recalls refused {what}: HTTP 400 with results")
                     return results
-                if status not in RETRY_STATUSES:
-                    raise MotovaultError(f"NHTSA recalls refused {what}: HTTP {status} {response.reason_phrase}".rstrip())
                 last = f"HTTP {status} {response.reason_phrase}".rstrip()
+                if status not in RETRY_STATUSES:
+                    raise MotovaultError(f"NHTSA recalls refused {what}: {last}")
             if attempt + 1 < attempts:
                 self._sleep(self._delay(attempt, response))
         raise MotovaultError(f"NHTSA recalls failed for {what} after {attempts} attempt(s): {last}")
