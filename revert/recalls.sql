@@ -12,6 +12,7 @@ drop function app.recall_rows(jsonb);
 drop function api.restore_vehicle_recall(uuid);
 drop view api.vehicle_recalls_trash;
 drop view api.vehicle_recalls;
+drop trigger _500_events on app.vehicle_recalls;
 drop function app.tg_vehicle_recalls_events();
 drop function app.announce_vehicle_recall(app.vehicle_recalls);
 drop table app.vehicle_recalls;
