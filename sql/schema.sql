@@ -57,6 +57,12 @@ ALTER DOMAIN api."*/*" OWNER TO motovault_owner;
 
 COMMENT ON DOMAIN api."*/*" IS 'PostgREST''s "any" media type handler: a function returning it answers its bytes as they are, with the Content-Type it sets in response.headers.';
 
+CREATE DOMAIN api."text/calendar" AS text;
+
+ALTER DOMAIN api."text/calendar" OWNER TO motovault_owner;
+
+COMMENT ON DOMAIN api."text/calendar" IS 'iCalendar (RFC 5545) text: PostgREST serves a function returning it as text/calendar.';
+
 CREATE TYPE app.vin_decode_result AS (
 	vin text,
 	decoded boolean,
@@ -189,6 +195,78 @@ $$;
 ALTER FUNCTION api.api_keys() OWNER TO motovault_owner;
 
 COMMENT ON FUNCTION api.api_keys() IS 'The API keys of the active tenant: yours, or all of them for owners and admins (never the secret).';
+
+CREATE FUNCTION api.calendar(token text) RETURNS api."text/calendar"
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+    feed app.calendar_feeds;
+    body text;
+begin
+    select f.* into feed
+    from auth_private.calendar_feed_tokens as t
+    join app.calendar_feeds as f on f.tenant_id = t.tenant_id and f.id = t.feed_id
+    join app.memberships as m on m.tenant_id = f.tenant_id and m.user_id = f.user_id and m.deleted_at is null
+    where t.token_hash = auth_private.token_hash(calendar.token)
+      and f.deleted_at is null;
+    if feed.id is null then
+        raise sqlstate 'PT404' using message = 'token: no such calendar feed (revoked, or its user left the tenant)',
+            hint = 'Create a new feed with rpc/create_calendar_feed.';
+    end if;
+
+    with items as (
+        select 'reminder' as source, r.id, r.vehicle_id, r.title, r.category, r.notes,
+               coalesce(r.due_on, s.projected_due_on) as day, r.due_odometer, r.odometer_unit, r.updated_at,
+               case when r.due_on is null then ' (projected)' else '' end as note
+        from app.reminders as r
+        cross join lateral app.due_status(r.tenant_id, r.vehicle_id, r.due_on, r.due_odometer, r.odometer_unit) as s
+        where r.tenant_id = feed.tenant_id
+          and r.deleted_at is null
+          and r.status in ('open', 'snoozed')
+        union all
+        select 'maintenance', m.id, m.vehicle_id, coalesce(m.description, replace(m.type, '_', ' ')), m.type, m.notes,
+               m.due_on, m.due_odometer, m.odometer_unit, m.updated_at, ''
+        from app.maintenance as m
+        where m.tenant_id = feed.tenant_id
+          and m.deleted_at is null
+          and m.status = 'scheduled'
+          and m.due_on is not null
+    )
+    select string_agg(
+               app.ical_fold('BEGIN:VEVENT')
+               || app.ical_fold('UID:' || i.source || '-' || i.id || '@motovault')
+               || app.ical_fold('DTSTAMP:' || to_char(i.updated_at at time zone 'UTC', 'YYYYMMDD"T"HH24MISS"Z"'))
+               || app.ical_fold('DTSTART;VALUE=DATE:' || to_char(i.day, 'YYYYMMDD'))
+               || app.ical_fold('DTEND;VALUE=DATE:' || to_char(i.day + 1, 'YYYYMMDD'))
+               || app.ical_fold('SUMMARY:' || app.ical_text(v.display_name || ': ' || i.title || i.note))
+               || app.ical_fold('CATEGORIES:' || app.ical_text(i.category))
+               || app.ical_fold('DESCRIPTION:' || app.ical_text(concat_ws(E'\n',
+                      case when i.due_odometer is not null then format('Due at %s %s', i.due_odometer, i.odometer_unit) end,
+                      i.notes)))
+               || app.ical_fold('TRANSP:TRANSPARENT')
+               || app.ical_fold('END:VEVENT'),
+               '' order by i.day, i.id)
+    into body
+    from items as i
+    join app.vehicles as v on v.tenant_id = feed.tenant_id and v.id = i.vehicle_id and v.deleted_at is null
+    where i.day is not null;
+
+    return (app.ical_fold('BEGIN:VCALENDAR')
+        || app.ical_fold('VERSION:2.0')
+        || app.ical_fold('PRODID:-//motovault//calendar feed//EN')
+        || app.ical_fold('CALSCALE:GREGORIAN')
+        || app.ical_fold('METHOD:PUBLISH')
+        || app.ical_fold('X-WR-CALNAME:' || app.ical_text('motovault: ' || feed.name))
+        || app.ical_fold('REFRESH-INTERVAL;VALUE=DURATION:PT1H')
+        || coalesce(body, '')
+        || app.ical_fold('END:VCALENDAR'))::api."text/calendar";
+end
+$$;
+
+ALTER FUNCTION api.calendar(token text) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION api.calendar(token text) IS 'The calendar feed of a token (GET /rpc/calendar?token=..., no JWT), as text/calendar: the tenant''s open reminders (by due date, or projected date for odometer-based ones) and scheduled maintenance, as all-day events with stable UIDs. 404 for a revoked or unknown token.';
 
 CREATE FUNCTION api.change_member_role(user_id uuid, role text) RETURNS jsonb
     LANGUAGE plpgsql SECURITY DEFINER
@@ -481,6 +559,106 @@ $$;
 ALTER FUNCTION api.create_api_key(name text, scope text, expires_at timestamp with time zone) OWNER TO motovault_owner;
 
 COMMENT ON FUNCTION api.create_api_key(name text, scope text, expires_at timestamp with time zone) IS 'Makes an API key for you in the active tenant: scope read (default) or write (owners, admins, members), optional expires_at. The key (mvk_<prefix>_<secret>) is shown this once; exchange it for a token with exchange_api_key.';
+
+CREATE FUNCTION api.create_calendar_feed(name text DEFAULT 'Vehicles'::text) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+    tenant constant uuid := app.current_tenant_id();
+    member constant uuid := app.current_user_id();
+    token constant text := auth_private.random_token(32);
+    made app.calendar_feeds;
+begin
+    if app.current_member_role() is null then
+        raise sqlstate 'PT403' using message = 'tenant: calendar feeds are for members of the tenant';
+    end if;
+    insert into app.calendar_feeds (tenant_id, user_id, name)
+    values (tenant, member, btrim(coalesce(create_calendar_feed.name, 'Vehicles')))
+    returning * into made;
+    insert into auth_private.calendar_feed_tokens (token_hash, tenant_id, feed_id)
+    values (auth_private.token_hash(token), made.tenant_id, made.id);
+    return jsonb_build_object('id', made.id, 'name', made.name, 'token', token,
+                              'path', '/rpc/calendar?token=' || token);
+end
+$$;
+
+ALTER FUNCTION api.create_calendar_feed(name text) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION api.create_calendar_feed(name text) IS 'A calendar feed of the active tenant for the requesting user (any member). The answer carries the secret token and the feed''s path (/rpc/calendar?token=...), shown this once; DELETE on calendar_feeds revokes it.';
+
+CREATE FUNCTION api.create_subscription(name text, channel text, target text, event_types text[] DEFAULT '{reminder.*}'::text[], vehicle_ids uuid[] DEFAULT NULL::uuid[], active boolean DEFAULT true) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $_$
+declare
+    tenant constant uuid := app.current_tenant_id();
+    clean constant text := btrim(create_subscription.target);
+    refused text;
+    hint text;
+    secret text;
+    made app.notify_subscriptions;
+begin
+    perform app.require_notify_manager();
+    if channel is null or channel not in ('webhook', 'email', 'push') then
+        raise exception using errcode = 'check_violation', constraint = 'notify_subscriptions_channel_known',
+            column = 'channel', message = format('channel: webhook, email or push, got %s', coalesce(channel, 'null'));
+    end if;
+    if clean is null or char_length(clean) not between 3 and 2000 then
+        raise exception using errcode = 'check_violation', constraint = 'notify_targets_target_length',
+            column = 'target', message = 'target: 3 to 2000 characters';
+    end if;
+    if channel = 'webhook' then
+        if clean !~* '^https?://[^\s]+$' then
+            raise exception using errcode = 'check_violation', constraint = 'notify_subscriptions_target_url',
+                column = 'target', message = 'target: a webhook target is an http(s) URL',
+                hint = 'e.g. https://example.com/hooks/motovault';
+        end if;
+        hint := substring(clean from '^[^?#]*');
+        hint := regexp_replace(hint, '^([a-z]+://)[^@/]*@', '\1', 'i');
+    elsif channel = 'email' then
+        if clean !~ '^[^@\s]+@[^@\s]+\.[^@\s]+$' or char_length(clean) > 254 then
+            raise exception using errcode = 'check_violation', constraint = 'notify_subscriptions_target_email',
+                column = 'target', message = 'target: an email target is an address (name@example.com)';
+        end if;
+        hint := lower(clean);
+    else
+        if clean !~* '^[a-z][a-z0-9+.-]*://.+$' then
+            raise exception using errcode = 'check_violation', constraint = 'notify_subscriptions_target_url',
+                column = 'target', message = 'target: a push target is an Apprise URL (ntfy://host/topic, gotify://..., tgram://...)',
+                hint = 'See the Apprise URL of your service; it is never shown again.';
+        end if;
+        hint := lower(substring(clean from '^[a-z][a-z0-9+.-]*')) || '://…';
+    end if;
+    if channel in ('webhook', 'push') then
+        refused := app.notify_target_refused(clean);
+        if refused is not null then
+            raise exception using errcode = 'check_violation', constraint = 'notify_subscriptions_target_public',
+                column = 'target', message = format('target: %s', refused),
+                hint = 'Targets must be public hosts; an operator may allow a host in motovault.notify_allowed_hosts.';
+        end if;
+    end if;
+    insert into app.notify_subscriptions (tenant_id, name, channel, target_hint, event_types, vehicle_ids, active)
+    values (tenant, create_subscription.name, channel, hint, coalesce(create_subscription.event_types, '{reminder.*}'),
+            create_subscription.vehicle_ids, coalesce(create_subscription.active, true))
+    returning * into made;
+    insert into auth_private.notify_targets (tenant_id, subscription_id, target)
+    values (made.tenant_id, made.id, case when channel = 'email' then lower(clean) else clean end);
+    if channel = 'webhook' then
+        secret := app.new_webhook_secret();
+        insert into auth_private.notify_signing_secrets (tenant_id, subscription_id, secret)
+        values (made.tenant_id, made.id, secret);
+    end if;
+    return jsonb_build_object(
+        'id', made.id, 'name', made.name, 'channel', made.channel, 'target_hint', made.target_hint,
+        'event_types', made.event_types, 'vehicle_ids', made.vehicle_ids, 'active', made.active)
+        || case when secret is null then '{}'::jsonb else jsonb_build_object('secret', secret) end;
+end
+$_$;
+
+ALTER FUNCTION api.create_subscription(name text, channel text, target text, event_types text[], vehicle_ids uuid[], active boolean) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION api.create_subscription(name text, channel text, target text, event_types text[], vehicle_ids uuid[], active boolean) IS 'Owners and admins: a subscription of the active tenant. channel webhook (target an http(s) URL), email (an address) or push (an Apprise URL). event_types: types or prefixes (reminder.*) of notify_event_types; vehicle_ids: only events about these vehicles. For a webhook the answer carries the signing secret (whsec_...), shown this once. Targets at private, loopback, link-local or metadata addresses are refused (400).';
 
 CREATE FUNCTION api.create_tenant(name text, kind text DEFAULT 'household'::text) RETURNS jsonb
     LANGUAGE plpgsql SECURITY DEFINER
@@ -1044,6 +1222,110 @@ ALTER FUNCTION api.remove_member(user_id uuid) OWNER TO motovault_owner;
 
 COMMENT ON FUNCTION api.remove_member(user_id uuid) IS 'Removes a member from the active tenant (anyone may leave; owners and admins remove others). The last owner cannot be removed.';
 
+CREATE TABLE app.notify_deliveries (
+    tenant_id uuid NOT NULL,
+    id uuid DEFAULT app.uuid_v7() NOT NULL,
+    subscription_id uuid NOT NULL,
+    event_id uuid NOT NULL,
+    status text DEFAULT 'pending'::text NOT NULL,
+    attempts integer DEFAULT 0 NOT NULL,
+    next_attempt_at timestamp with time zone DEFAULT now() NOT NULL,
+    lease_until timestamp with time zone,
+    leased_by text,
+    response_code integer,
+    latency_ms integer,
+    last_error text,
+    delivered_at timestamp with time zone,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT notify_deliveries_attempts_not_negative CHECK ((attempts >= 0)),
+    CONSTRAINT notify_deliveries_delivered_at_iff_delivered CHECK (((status = 'delivered'::text) = (delivered_at IS NOT NULL))),
+    CONSTRAINT notify_deliveries_running_has_lease CHECK (((status <> 'running'::text) OR ((lease_until IS NOT NULL) AND (leased_by IS NOT NULL)))),
+    CONSTRAINT notify_deliveries_status_known CHECK ((status = ANY (ARRAY['pending'::text, 'running'::text, 'delivered'::text, 'dead'::text])))
+);
+
+ALTER TABLE ONLY app.notify_deliveries FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE app.notify_deliveries OWNER TO motovault_owner;
+
+COMMENT ON TABLE app.notify_deliveries IS 'One event for one subscription: pending -> running (leased) -> delivered, or pending again after a backoff, or dead after the last attempt. Its id is the message id (webhook-id), the same on every retry. Written only by the notify functions; not audited.';
+
+CREATE TABLE app.outbox_events (
+    tenant_id uuid NOT NULL,
+    id uuid DEFAULT app.uuid_v7() NOT NULL,
+    type text NOT NULL,
+    version smallint DEFAULT 1 NOT NULL,
+    vehicle_id uuid,
+    subject jsonb NOT NULL,
+    occurred_at timestamp with time zone DEFAULT now() NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    dispatched_at timestamp with time zone,
+    CONSTRAINT outbox_events_subject_object CHECK ((jsonb_typeof(subject) = 'object'::text)),
+    CONSTRAINT outbox_events_type_format CHECK (((type ~ '^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$'::text) AND (char_length(type) <= 100))),
+    CONSTRAINT outbox_events_version_positive CHECK ((version >= 1))
+);
+
+ALTER TABLE ONLY app.outbox_events FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE app.outbox_events OWNER TO motovault_owner;
+
+COMMENT ON TABLE app.outbox_events IS 'The transactional outbox: one row per event, written in the transaction of the change that causes it (app.emit_outbox_event, the _800_outbox triggers). dispatched_at is set when app.notify_dispatch has fanned it out into deliveries. Append-only: not audited (the audit log already has the change).';
+
+COMMENT ON COLUMN app.outbox_events.vehicle_id IS 'The vehicle the event is about, if any: subscriptions may filter on it.';
+
+COMMENT ON COLUMN app.outbox_events.subject IS 'The event''s data (the "data" of the delivered message), versioned by version; api.notify_event_types documents each type.';
+
+CREATE VIEW api.notify_deliveries WITH (security_invoker='true') AS
+ SELECT d.id,
+    d.subscription_id,
+    d.event_id,
+    e.type AS event_type,
+    d.status,
+    d.attempts,
+    d.response_code,
+    d.latency_ms,
+    d.last_error,
+    d.next_attempt_at,
+    d.delivered_at,
+    d.created_at,
+    d.updated_at
+   FROM (app.notify_deliveries d
+     JOIN app.outbox_events e ON (((e.tenant_id = d.tenant_id) AND (e.id = d.event_id))));
+
+ALTER TABLE api.notify_deliveries OWNER TO motovault_owner;
+
+COMMENT ON VIEW api.notify_deliveries IS 'Deliveries of the active tenant''s events to its subscriptions (owners and admins): status (pending, running, delivered, dead), attempts, the last response code, latency and error. rpc/replay_delivery sends one again. id is the message''s webhook-id.';
+
+COMMENT ON COLUMN api.notify_deliveries.status IS 'pending (due at next_attempt_at), running (a worker holds it), delivered, or dead (after the last attempt; the subscription is flagged).';
+
+COMMENT ON COLUMN api.notify_deliveries.latency_ms IS 'Duration of the last attempt in milliseconds.';
+
+CREATE FUNCTION api.replay_delivery(id uuid) RETURNS SETOF api.notify_deliveries
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+    tenant constant uuid := app.current_tenant_id();
+begin
+    perform app.require_notify_manager();
+    update app.notify_deliveries as d
+    set status = 'pending', attempts = 0, next_attempt_at = now(), delivered_at = null,
+        lease_until = null, leased_by = null, updated_at = now()
+    where d.tenant_id = tenant and d.id = replay_delivery.id and d.status <> 'running';
+    if not found then
+        raise sqlstate 'PT404' using
+            message = format('id: no delivery %s of this tenant that is not running now', replay_delivery.id);
+    end if;
+    perform pg_notify('notify_outbox', '');
+    return query select * from api.notify_deliveries as v where v.id = replay_delivery.id;
+end
+$$;
+
+ALTER FUNCTION api.replay_delivery(id uuid) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION api.replay_delivery(id uuid) IS 'Owners and admins: sends a delivery again (delivered or dead ones too), with the same webhook-id, at the next wake-up of the worker; its attempts start again from 0.';
+
 CREATE FUNCTION api.request_password_reset(email text) RETURNS jsonb
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
@@ -1111,6 +1393,54 @@ $$;
 ALTER FUNCTION api.reset_password(token text, new_password text) OWNER TO motovault_owner;
 
 COMMENT ON FUNCTION api.reset_password(token text, new_password text) IS 'Sets a new password with the token from request_password_reset (single use): every session of the account is signed out, a sign-in lock is lifted.';
+
+CREATE TABLE app.calendar_feeds (
+    tenant_id uuid DEFAULT app.current_tenant_id() NOT NULL,
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    user_id uuid NOT NULL,
+    name text NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    created_by uuid,
+    updated_by uuid,
+    deleted_at timestamp with time zone,
+    CONSTRAINT calendar_feeds_name_not_blank CHECK (((char_length(btrim(name)) >= 1) AND (char_length(btrim(name)) <= 100)))
+);
+
+ALTER TABLE ONLY app.calendar_feeds FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE app.calendar_feeds OWNER TO motovault_owner;
+
+COMMENT ON TABLE app.calendar_feeds IS 'Calendar feeds: one secret URL per feed, of one user in one tenant. deleted_at revokes it. The token''s hash is in auth_private.calendar_feed_tokens.';
+
+CREATE VIEW api.calendar_feeds WITH (security_invoker='true') AS
+ SELECT calendar_feeds.tenant_id,
+    calendar_feeds.id,
+    calendar_feeds.user_id,
+    calendar_feeds.name,
+    calendar_feeds.created_at,
+    calendar_feeds.updated_at,
+    calendar_feeds.created_by,
+    calendar_feeds.updated_by
+   FROM app.calendar_feeds
+  WHERE (calendar_feeds.deleted_at IS NULL);
+
+ALTER TABLE api.calendar_feeds OWNER TO motovault_owner;
+
+COMMENT ON VIEW api.calendar_feeds IS 'The requesting user''s calendar feeds in the active tenant (the token is never shown again). DELETE revokes a feed (its URL answers 404); calendar_feeds_trash lists revoked ones.';
+
+CREATE FUNCTION api.restore_calendar_feed(id uuid) RETURNS SETOF api.calendar_feeds
+    LANGUAGE plpgsql
+    AS $$
+begin
+    perform app.restore_row('app.calendar_feeds', restore_calendar_feed.id);
+    return query select * from api.calendar_feeds as v where v.id = restore_calendar_feed.id;
+end
+$$;
+
+ALTER FUNCTION api.restore_calendar_feed(id uuid) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION api.restore_calendar_feed(id uuid) IS 'Brings a deleted calendar feed back from calendar_feeds_trash (its URL works again).';
 
 CREATE TABLE app.documents (
     tenant_id uuid DEFAULT app.current_tenant_id() NOT NULL,
@@ -1533,6 +1863,124 @@ ALTER FUNCTION api.restore_maintenance(id uuid) OWNER TO motovault_owner;
 
 COMMENT ON FUNCTION api.restore_maintenance(id uuid) IS 'Brings a deleted maintenance back from maintenance_trash.';
 
+CREATE FUNCTION app.notify_event_types() RETURNS TABLE(type text, version smallint, description text, example jsonb)
+    LANGUAGE sql IMMUTABLE
+    AS $$
+    select t.type, 1::smallint, t.description, t.example
+    from (
+        values
+            ('reminder.due_soon',
+             'A reminder became urgent or very urgent (by the tenant''s thresholds) at the tenant''s notify time in its local time zone. Once per reminder and due state; changing, snoozing or completing the reminder re-arms it.',
+             '{"reminder_id": "0190...", "vehicle_id": "0190...", "title": "Oil change", "category": "maintenance", "due_on": "2026-12-20", "due_odometer": null, "odometer_unit": "km", "urgency": "urgent", "days_left": 14, "distance_left": null, "time_zone": "Europe/Berlin"}'::jsonb),
+            ('reminder.overdue',
+             'A reminder is past due (date passed or odometer reached), once per reminder and due state, re-armed as reminder.due_soon is.',
+             '{"reminder_id": "0190...", "vehicle_id": "0190...", "title": "Oil change", "category": "maintenance", "due_on": "2026-12-01", "due_odometer": null, "odometer_unit": "km", "urgency": "past_due", "days_left": -5, "distance_left": null, "time_zone": "Europe/Berlin"}'::jsonb),
+            ('import.finished',
+             'An import batch finished (emitted by the import commit through app.emit_outbox_event).',
+             '{"batch_id": "0190...", "status": "committed", "records": 120, "rejected": 0}'::jsonb),
+            ('member.invited',
+             'Someone was invited into the tenant (api.invite_member).',
+             '{"invitation_id": "0190...", "role": "member", "expires_at": "2026-12-13T08:00:00Z"}'::jsonb)
+    ) as t(type, description, example)
+    union all
+    select r.record || '.' || c.change, 1::smallint,
+           format('A %s was %s (through the API or any other client). Read the record itself through the API: the event carries its id.',
+                  replace(r.record, '_', ' '), c.change),
+           jsonb_build_object('id', '0190...', 'vehicle_id', case when r.record in ('vehicle', 'garage') then null else '0190...' end)
+    from unnest(array['vehicle', 'garage', 'fuel_log', 'maintenance', 'reminder', 'odometer_entry', 'vehicle_image']) as r(record)
+    cross join unnest(array['created', 'updated', 'deleted', 'restored']) as c(change)
+$$;
+
+ALTER FUNCTION app.notify_event_types() OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.notify_event_types() IS 'The event types of the outbox with their payload version, description and an example of their data.';
+
+CREATE FUNCTION app.notify_event_types_known(types text[]) RETURNS boolean
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    RETURN (((cardinality(types) >= 1) AND (cardinality(types) <= 100)) AND (NOT (EXISTS (SELECT FROM unnest(notify_event_types_known.types) t(type) WHERE ((t.type IS NULL) OR (NOT (EXISTS (SELECT FROM app.notify_event_types() k(type, version, description, example) WHERE ((k.type = t.type) OR ((t.type ~~ '%.*'::text) AND starts_with(k.type, "left"(t.type, '-1'::integer))) OR (t.type = '*'::text))))))))));
+
+ALTER FUNCTION app.notify_event_types_known(types text[]) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.notify_event_types_known(types text[]) IS 'True when every element is a known event type (api.notify_event_types), a prefix of one ending in .* (reminder.*) or *; 1 to 100 of them.';
+
+CREATE TABLE app.notify_subscriptions (
+    tenant_id uuid DEFAULT app.current_tenant_id() NOT NULL,
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    name text NOT NULL,
+    channel text NOT NULL,
+    target_hint text NOT NULL,
+    event_types text[] DEFAULT '{reminder.*}'::text[] NOT NULL,
+    vehicle_ids uuid[],
+    active boolean DEFAULT true NOT NULL,
+    flagged_at timestamp with time zone,
+    flag_reason text,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    created_by uuid,
+    updated_by uuid,
+    deleted_at timestamp with time zone,
+    CONSTRAINT notify_subscriptions_channel_known CHECK ((channel = ANY (ARRAY['webhook'::text, 'email'::text, 'push'::text]))),
+    CONSTRAINT notify_subscriptions_event_types_known CHECK (app.notify_event_types_known(event_types)),
+    CONSTRAINT notify_subscriptions_flag_reason_with_flag CHECK (((flagged_at IS NULL) = (flag_reason IS NULL))),
+    CONSTRAINT notify_subscriptions_name_not_blank CHECK (((char_length(btrim(name)) >= 1) AND (char_length(btrim(name)) <= 100))),
+    CONSTRAINT notify_subscriptions_vehicle_ids_length CHECK (((cardinality(vehicle_ids) >= 1) AND (cardinality(vehicle_ids) <= 1000)))
+);
+
+ALTER TABLE ONLY app.notify_subscriptions FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE app.notify_subscriptions OWNER TO motovault_owner;
+
+COMMENT ON TABLE app.notify_subscriptions IS 'Where a tenant''s events go: a channel (webhook, email, push), the event types (or prefixes) and optionally vehicles it wants, active or paused. Flagged when a delivery was dead-lettered. The target and secrets are in auth_private.';
+
+COMMENT ON COLUMN app.notify_subscriptions.target_hint IS 'What the target is, without credentials: the webhook URL without query, the email address, the push service scheme.';
+
+CREATE VIEW api.notify_subscriptions WITH (security_invoker='true') AS
+ SELECT notify_subscriptions.tenant_id,
+    notify_subscriptions.id,
+    notify_subscriptions.name,
+    notify_subscriptions.channel,
+    notify_subscriptions.target_hint,
+    notify_subscriptions.event_types,
+    notify_subscriptions.vehicle_ids,
+    notify_subscriptions.active,
+    notify_subscriptions.flagged_at,
+    notify_subscriptions.flag_reason,
+    notify_subscriptions.created_at,
+    notify_subscriptions.updated_at,
+    notify_subscriptions.created_by,
+    notify_subscriptions.updated_by
+   FROM app.notify_subscriptions
+  WHERE (notify_subscriptions.deleted_at IS NULL);
+
+ALTER TABLE api.notify_subscriptions OWNER TO motovault_owner;
+
+COMMENT ON VIEW api.notify_subscriptions IS 'Notification subscriptions of the active tenant (owners and admins). Create with rpc/create_subscription; PATCH name, event_types, vehicle_ids or active (pause/resume; resuming clears a flag); DELETE moves one to notify_subscriptions_trash. The target and secrets are write-only.';
+
+COMMENT ON COLUMN api.notify_subscriptions.channel IS 'webhook, email or push (Apprise).';
+
+COMMENT ON COLUMN api.notify_subscriptions.target_hint IS 'The target without credentials (write-only: create a new subscription to change it).';
+
+COMMENT ON COLUMN api.notify_subscriptions.event_types IS 'Event types or prefixes (reminder.*, *) of notify_event_types.';
+
+COMMENT ON COLUMN api.notify_subscriptions.vehicle_ids IS 'Only events about these vehicles (NULL: all, including events about no vehicle).';
+
+COMMENT ON COLUMN api.notify_subscriptions.active IS 'false pauses it: events while paused are not delivered to it.';
+
+COMMENT ON COLUMN api.notify_subscriptions.flagged_at IS 'When a delivery was dead-lettered (notify_deliveries status dead); cleared by resuming the subscription.';
+
+CREATE FUNCTION api.restore_notify_subscription(id uuid) RETURNS SETOF api.notify_subscriptions
+    LANGUAGE plpgsql
+    AS $$
+begin
+    perform app.restore_row('app.notify_subscriptions', restore_notify_subscription.id);
+    return query select * from api.notify_subscriptions as v where v.id = restore_notify_subscription.id;
+end
+$$;
+
+ALTER FUNCTION api.restore_notify_subscription(id uuid) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION api.restore_notify_subscription(id uuid) IS 'Brings a deleted notify subscription back from notify_subscriptions_trash.';
+
 CREATE TABLE app.odometer_entries (
     tenant_id uuid DEFAULT app.current_tenant_id() NOT NULL,
     id uuid DEFAULT app.uuid_v7() NOT NULL,
@@ -1628,6 +2076,9 @@ CREATE TABLE app.tenant_settings (
     created_by uuid,
     updated_by uuid,
     deleted_at timestamp with time zone,
+    time_zone text,
+    reminder_notify_time time without time zone DEFAULT '09:00:00'::time without time zone NOT NULL,
+    CONSTRAINT tenant_settings_time_zone_known CHECK (((time_zone IS NULL) OR app.is_time_zone(time_zone))),
     CONSTRAINT tenant_settings_urgent_days_range CHECK (((reminder_urgent_days >= 0) AND (reminder_urgent_days <= 3650))),
     CONSTRAINT tenant_settings_urgent_km_range CHECK (((reminder_urgent_km >= 0) AND (reminder_urgent_km <= 1000000))),
     CONSTRAINT tenant_settings_very_urgent_days_within_urgent CHECK (((reminder_very_urgent_days >= 0) AND (reminder_very_urgent_days <= reminder_urgent_days))),
@@ -1640,6 +2091,10 @@ ALTER TABLE app.tenant_settings OWNER TO motovault_owner;
 
 COMMENT ON TABLE app.tenant_settings IS 'Per-tenant settings, one live row per tenant: reminder urgency thresholds in days and km (defaults 30/7 days, 1500/500 km when there is no row).';
 
+COMMENT ON COLUMN app.tenant_settings.time_zone IS 'IANA time zone of the tenant (a vehicle''s garage time zone wins); NULL: UTC.';
+
+COMMENT ON COLUMN app.tenant_settings.reminder_notify_time IS 'Local time of day at which a reminder that became due notifies (reminder.due_soon, reminder.overdue).';
+
 CREATE VIEW api.tenant_settings WITH (security_invoker='true') AS
  SELECT tenant_settings.tenant_id,
     tenant_settings.id,
@@ -1650,13 +2105,15 @@ CREATE VIEW api.tenant_settings WITH (security_invoker='true') AS
     tenant_settings.created_at,
     tenant_settings.updated_at,
     tenant_settings.created_by,
-    tenant_settings.updated_by
+    tenant_settings.updated_by,
+    tenant_settings.time_zone,
+    tenant_settings.reminder_notify_time
    FROM app.tenant_settings
   WHERE (tenant_settings.deleted_at IS NULL);
 
 ALTER TABLE api.tenant_settings OWNER TO motovault_owner;
 
-COMMENT ON VIEW api.tenant_settings IS 'Settings of the active tenant (at most one row; defaults apply without one): reminder urgency thresholds. urgent / very_urgent when at most this many days or km are left.';
+COMMENT ON VIEW api.tenant_settings IS 'Settings of the active tenant (at most one row; defaults apply without one): reminder urgency thresholds, time zone and the local time reminders notify at. urgent / very_urgent when at most this many days or km are left.';
 
 COMMENT ON COLUMN api.tenant_settings.reminder_urgent_days IS 'Days left at or below which a reminder is urgent (default 30).';
 
@@ -1665,6 +2122,10 @@ COMMENT ON COLUMN api.tenant_settings.reminder_very_urgent_days IS 'Days left at
 COMMENT ON COLUMN api.tenant_settings.reminder_urgent_km IS 'Kilometres left at or below which a reminder is urgent (default 1500; vehicles in miles are converted).';
 
 COMMENT ON COLUMN api.tenant_settings.reminder_very_urgent_km IS 'Kilometres left at or below which a reminder is very urgent (default 500, at most reminder_urgent_km).';
+
+COMMENT ON COLUMN api.tenant_settings.time_zone IS 'IANA time zone of the tenant, e.g. Europe/Berlin (NULL: UTC). A vehicle''s garage time zone wins for its reminders.';
+
+COMMENT ON COLUMN api.tenant_settings.reminder_notify_time IS 'Local time of day (default 09:00) at which a reminder that became due sends reminder.due_soon / reminder.overdue.';
 
 CREATE FUNCTION api.restore_tenant_settings(id uuid) RETURNS SETOF api.tenant_settings
     LANGUAGE plpgsql
@@ -2124,6 +2585,39 @@ $$;
 ALTER FUNCTION api.revoke_session(id uuid) OWNER TO motovault_owner;
 
 COMMENT ON FUNCTION api.revoke_session(id uuid) IS 'Revokes one of your sessions: its tokens stop working on their next request (404 when it is not yours or not live).';
+
+CREATE FUNCTION api.rotate_subscription_secret(id uuid, grace_hours integer DEFAULT 24) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+    tenant constant uuid := app.current_tenant_id();
+    secret constant text := app.new_webhook_secret();
+begin
+    perform app.require_notify_manager();
+    if grace_hours is null or grace_hours not between 0 and 720 then
+        raise exception using errcode = 'check_violation', constraint = 'notify_signing_secrets_grace_hours_range',
+            column = 'grace_hours', message = format('grace_hours: 0 to 720, got %s', coalesce(grace_hours::text, 'null'));
+    end if;
+    if not exists (
+        select from app.notify_subscriptions as s
+        where s.tenant_id = tenant and s.id = rotate_subscription_secret.id and s.channel = 'webhook' and s.deleted_at is null
+    ) then
+        raise sqlstate 'PT404' using message = format('id: no webhook subscription %s in this tenant', rotate_subscription_secret.id);
+    end if;
+    update auth_private.notify_signing_secrets as k
+    set expires_at = least(coalesce(k.expires_at, 'infinity'), now() + make_interval(hours => grace_hours))
+    where k.tenant_id = tenant and k.subscription_id = rotate_subscription_secret.id;
+    insert into auth_private.notify_signing_secrets (tenant_id, subscription_id, secret)
+    values (tenant, rotate_subscription_secret.id, secret);
+    return jsonb_build_object('id', rotate_subscription_secret.id, 'secret', secret,
+                              'previous_expires_at', now() + make_interval(hours => grace_hours));
+end
+$$;
+
+ALTER FUNCTION api.rotate_subscription_secret(id uuid, grace_hours integer) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION api.rotate_subscription_secret(id uuid, grace_hours integer) IS 'Owners and admins: a new signing secret for a webhook subscription, shown this once. Messages carry a signature by every unexpired secret, so the old one still verifies for grace_hours (default 24, 0 to 720).';
 
 CREATE FUNCTION api.set_primary_image(id uuid) RETURNS SETOF api.vehicle_images
     LANGUAGE plpgsql
@@ -3391,6 +3885,34 @@ ALTER FUNCTION app.economy_unit_kind(unit text) OWNER TO motovault_owner;
 
 COMMENT ON FUNCTION app.economy_unit_kind(unit text) IS 'The energy kind an economy unit measures (liquid, electric, mass), or NULL for an unknown unit.';
 
+CREATE FUNCTION app.emit_outbox_event(tenant uuid, type text, subject jsonb, vehicle uuid DEFAULT NULL::uuid) RETURNS uuid
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+    active constant uuid := app.current_tenant_id();
+    event_id uuid;
+begin
+    if tenant is null then
+        raise exception using errcode = 'not_null_violation', column = 'tenant_id',
+            message = 'tenant_id: an outbox event belongs to a tenant', hint = 'Pass the tenant of the change.';
+    end if;
+    if active is not null and tenant <> active and current_setting('role', true) = 'app_user' then
+        raise exception using errcode = 'insufficient_privilege',
+            message = 'tenant_id: an API request writes events of its active tenant only';
+    end if;
+    insert into app.outbox_events (tenant_id, type, subject, vehicle_id)
+    values (tenant, type, coalesce(subject, '{}'::jsonb), vehicle)
+    returning id into event_id;
+    perform pg_notify('notify_outbox', '');
+    return event_id;
+end
+$$;
+
+ALTER FUNCTION app.emit_outbox_event(tenant uuid, type text, subject jsonb, vehicle uuid) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.emit_outbox_event(tenant uuid, type text, subject jsonb, vehicle uuid) IS 'Writes one event into the outbox in the caller''s transaction (rolled back with it) and wakes the delivery worker. For changes that have no trigger of their own: import.finished, recalls. type is lower-case dotted (import.finished), subject the JSON object delivered as "data", vehicle the vehicle it is about (subscriptions filter on it). Returns the event id.';
+
 CREATE FUNCTION app.enable_shared_rules(target regclass, audit_tenant_column text DEFAULT NULL::text) RETURNS void
     LANGUAGE plpgsql
     AS $$
@@ -3638,6 +4160,41 @@ ALTER FUNCTION app.fuel_intervals(tenant uuid, vehicle uuid) OWNER TO motovault_
 
 COMMENT ON FUNCTION app.fuel_intervals(tenant uuid, vehicle uuid) IS 'One row per full fill-up of a vehicle: the interval from the previous full fill-up of the same energy kind, its distance (km) and volume (litres, kWh or kg; partials included), and whether it has an economy figure (and why not).';
 
+CREATE FUNCTION app.ical_fold(line text) RETURNS text
+    LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+    AS $$
+declare
+    out text := '';
+    part text := '';
+    ch text;
+    limit_octets integer := 75;
+begin
+    foreach ch in array regexp_split_to_array(line, '') loop
+        if octet_length(part) + octet_length(ch) > limit_octets then
+            out := out || part || E'\r\n ';
+            part := '';
+            limit_octets := 74;  -- continuation lines start with a space
+        end if;
+        part := part || ch;
+    end loop;
+    return out || part || E'\r\n';
+end
+$$;
+
+ALTER FUNCTION app.ical_fold(line text) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.ical_fold(line text) IS 'One content line of iCalendar, folded at 75 octets (RFC 5545 3.1), with its CRLF.';
+
+CREATE FUNCTION app.ical_text(value text) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    RETURN replace(replace(replace(replace(replace(COALESCE(value, ''::text), '\'::text, '\\'::text), ';'::text, '\;'::text), ','::text, '\,'::text), '
+'::text, ''::text), '
+'::text, '\n'::text);
+
+ALTER FUNCTION app.ical_text(value text) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.ical_text(value text) IS 'A TEXT value of iCalendar (RFC 5545 3.3.11): backslash, semicolon, comma and newline escaped.';
+
 CREATE FUNCTION app.identity_user_id(issuer text, subject text) RETURNS uuid
     LANGUAGE sql STABLE SECURITY DEFINER
     SET search_path TO ''
@@ -3751,6 +4308,308 @@ CREATE FUNCTION app.meters_to_chord(meters double precision) RETURNS double prec
 ALTER FUNCTION app.meters_to_chord(meters double precision) OWNER TO motovault_owner;
 
 COMMENT ON FUNCTION app.meters_to_chord(meters double precision) IS 'Straight-line (chord) distance for a great-circle distance in meters.';
+
+CREATE FUNCTION app.new_webhook_secret() RETURNS text
+    LANGUAGE sql
+    RETURN ('whsec_'::text || encode(ext.gen_random_bytes(24), 'base64'::text));
+
+ALTER FUNCTION app.new_webhook_secret() OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.new_webhook_secret() IS 'A Standard Webhooks signing secret: whsec_ and 24 random bytes in base64.';
+
+CREATE FUNCTION app.notify_claim(batch_size integer, worker text, lease_seconds integer DEFAULT 60) RETURNS TABLE(delivery_id uuid, tenant_id uuid, subscription_id uuid, channel text, target text, secrets text[], event_type text, message text, occurred_at timestamp with time zone, attempts integer)
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+#variable_conflict use_column
+begin
+    if batch_size is null or batch_size < 1 or lease_seconds is null or lease_seconds < 1 then
+        raise exception using
+            errcode = 'invalid_parameter_value',
+            message = format('batch_size, lease_seconds: must be 1 or more, got %s and %s', batch_size, lease_seconds);
+    end if;
+    -- running deliveries whose lease expired: their worker died mid-batch; they are sent again
+    update app.notify_deliveries as d
+    set status = case when d.attempts >= app.notify_setting('notify_max_attempts', 8) then 'dead' else 'pending' end,
+        last_error = format('lease of %s expired during attempt %s', d.leased_by, d.attempts),
+        next_attempt_at = now(),
+        lease_until = null,
+        updated_at = now()
+    where d.status = 'running'
+      and d.lease_until < now();
+
+    return query
+    with picked as (
+        select d.tenant_id, d.id
+        from app.notify_deliveries as d
+        join app.notify_subscriptions as s
+          on s.tenant_id = d.tenant_id and s.id = d.subscription_id and s.active and s.deleted_at is null
+        where d.status = 'pending'
+          and d.next_attempt_at <= now()
+        order by d.next_attempt_at, d.id
+        limit batch_size
+        for update of d skip locked
+    ),
+    leased as (
+        update app.notify_deliveries as d
+        set status = 'running',
+            attempts = d.attempts + 1,
+            lease_until = now() + make_interval(secs => lease_seconds),
+            leased_by = worker,
+            updated_at = now()
+        from picked as p
+        where d.tenant_id = p.tenant_id and d.id = p.id
+        returning d.tenant_id, d.id, d.subscription_id, d.event_id, d.attempts
+    )
+    select l.id, l.tenant_id, l.subscription_id, s.channel, t.target,
+           array(
+               select k.secret
+               from auth_private.notify_signing_secrets as k
+               where k.tenant_id = l.tenant_id and k.subscription_id = l.subscription_id
+                 and (k.expires_at is null or k.expires_at > now())
+               order by k.created_at desc
+           ),
+           e.type,
+           jsonb_build_object(
+               'id', e.id, 'type', e.type, 'version', e.version, 'tenant_id', e.tenant_id,
+               'timestamp', e.occurred_at, 'data', e.subject)::text,
+           e.occurred_at,
+           l.attempts
+    from leased as l
+    join app.notify_subscriptions as s on s.tenant_id = l.tenant_id and s.id = l.subscription_id
+    join auth_private.notify_targets as t on t.tenant_id = l.tenant_id and t.subscription_id = l.subscription_id
+    join app.outbox_events as e on e.tenant_id = l.tenant_id and e.id = l.event_id;
+end
+$$;
+
+ALTER FUNCTION app.notify_claim(batch_size integer, worker text, lease_seconds integer) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.notify_claim(batch_size integer, worker text, lease_seconds integer) IS 'Leases up to batch_size due deliveries of active subscriptions (FOR UPDATE SKIP LOCKED) for lease_seconds, after returning expired leases of dead workers to pending (or dead after the last attempt). Returns what the worker sends: channel, target, the unexpired signing secrets (newest first), and the message (JSON: id, type, version, tenant_id, timestamp, data).';
+
+CREATE FUNCTION app.notify_dispatch(batch_size integer DEFAULT 1000) RETURNS integer
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+    picked_count integer;
+begin
+    with picked as (
+        select e.tenant_id, e.id, e.type, e.vehicle_id
+        from app.outbox_events as e
+        where e.dispatched_at is null
+        order by e.id
+        limit batch_size
+        for update skip locked
+    ),
+    marked as (
+        update app.outbox_events as e
+        set dispatched_at = now()
+        from picked as p
+        where e.tenant_id = p.tenant_id and e.id = p.id
+        returning e.tenant_id, e.id, e.type, e.vehicle_id
+    ),
+    fanned as (
+        insert into app.notify_deliveries (tenant_id, subscription_id, event_id)
+        select m.tenant_id, s.id, m.id
+        from marked as m
+        join app.notify_subscriptions as s
+          on s.tenant_id = m.tenant_id
+         and s.active
+         and s.deleted_at is null
+         and app.notify_wants(s.event_types, m.type)
+         and (s.vehicle_ids is null or m.vehicle_id = any (s.vehicle_ids))
+        on conflict do nothing
+        returning 1
+    )
+    select count(*) into picked_count from marked;
+    return picked_count;
+end
+$$;
+
+ALTER FUNCTION app.notify_dispatch(batch_size integer) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.notify_dispatch(batch_size integer) IS 'Fans out up to batch_size undispatched outbox events (oldest first, SKIP LOCKED) into one pending delivery per active subscription that wants the type (and vehicle), marking them dispatched, in one transaction. Returns how many events it took.';
+
+CREATE FUNCTION app.notify_evaluate_reminders(at timestamp with time zone DEFAULT now()) RETURNS integer
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+    written integer;
+begin
+    with candidates as (
+        select r.tenant_id, r.id, r.vehicle_id, r.title, r.category, r.due_on, r.due_odometer, r.odometer_unit,
+               r.status, r.snoozed_until,
+               coalesce(g.timezone, s.time_zone, 'UTC') as zone,
+               coalesce(s.reminder_notify_time, time '09:00') as notify_time,
+               md5(concat_ws('|', r.due_on, r.due_odometer, r.odometer_unit, r.status, r.snoozed_until)) as armed_by
+        from app.reminders as r
+        join app.vehicles as v on v.tenant_id = r.tenant_id and v.id = r.vehicle_id and v.deleted_at is null
+        left join app.garages as g on g.tenant_id = v.tenant_id and g.id = v.garage_id and g.deleted_at is null
+        left join app.tenant_settings as s on s.tenant_id = r.tenant_id and s.deleted_at is null
+        where r.deleted_at is null
+          and r.status in ('open', 'snoozed')
+          and (r.due_odometer is not null
+               or r.due_on <= (notify_evaluate_reminders.at at time zone 'UTC')::date + 1 + coalesce(s.reminder_urgent_days, 30))
+    ),
+    localized as (
+        select c.*,
+               case when (notify_evaluate_reminders.at at time zone c.zone)::time >= c.notify_time
+                    then (notify_evaluate_reminders.at at time zone c.zone)::date
+                    else (notify_evaluate_reminders.at at time zone c.zone)::date - 1
+               end as local_date
+        from candidates as c
+    ),
+    measured as (
+        select l.*, d.days_left, d.distance_left, d.urgency,
+               case when d.urgency = 'past_due' then 'overdue' else 'due_soon' end as state,
+               app.uuid_v7() as event_id
+        from localized as l
+        cross join lateral app.due_status(l.tenant_id, l.vehicle_id, l.due_on, l.due_odometer, l.odometer_unit, l.local_date) as d
+        where (l.status = 'open' or l.snoozed_until <= l.local_date)
+          and d.urgency <> 'not_urgent'
+    ),
+    alerted as (
+        insert into app.reminder_alerts (tenant_id, reminder_id, state, armed_by, event_id)
+        select m.tenant_id, m.id, m.state, m.armed_by, m.event_id
+        from measured as m
+        on conflict do nothing
+        returning tenant_id, event_id
+    )
+    insert into app.outbox_events (tenant_id, id, type, vehicle_id, subject)
+    select m.tenant_id, m.event_id, 'reminder.' || m.state, m.vehicle_id,
+           jsonb_build_object(
+               'reminder_id', m.id, 'vehicle_id', m.vehicle_id, 'title', m.title, 'category', m.category,
+               'due_on', m.due_on, 'due_odometer', m.due_odometer, 'odometer_unit', m.odometer_unit,
+               'urgency', m.urgency, 'days_left', m.days_left, 'distance_left', m.distance_left,
+               'time_zone', m.zone)
+    from alerted as a
+    join measured as m on m.tenant_id = a.tenant_id and m.event_id = a.event_id;
+    get diagnostics written = row_count;
+    if written > 0 then
+        perform pg_notify('notify_outbox', '');
+    end if;
+    return written;
+end
+$$;
+
+ALTER FUNCTION app.notify_evaluate_reminders(at timestamp with time zone) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.notify_evaluate_reminders(at timestamp with time zone) IS 'Writes reminder.due_soon / reminder.overdue for every open (or no longer snoozed) reminder that is due at `at` in its local time (garage, else tenant time zone, else UTC; not before the tenant''s reminder_notify_time), once per reminder, state and arming (app.reminder_alerts). Returns how many events it wrote. The delivery worker calls it every minute.';
+
+CREATE FUNCTION app.notify_finish(results jsonb, worker text) RETURNS TABLE(delivered integer, retrying integer, dead integer)
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+    max_attempts constant numeric := app.notify_setting('notify_max_attempts', 8);
+    backoff constant numeric := app.notify_setting('notify_backoff_seconds', 10);
+begin
+    return query
+    with r as (
+        select *
+        from jsonb_to_recordset(results) as r(tenant_id uuid, id uuid, ok boolean, response_code integer, latency_ms integer, error text)
+    ),
+    finished as (
+        update app.notify_deliveries as d
+        set status = case when r.ok then 'delivered' when d.attempts >= max_attempts then 'dead' else 'pending' end,
+            delivered_at = case when r.ok then now() end,
+            next_attempt_at = case
+                when r.ok then d.next_attempt_at
+                else now() + make_interval(secs => least(3600, backoff * power(2, greatest(d.attempts - 1, 0))) * (0.5 + random()))
+            end,
+            response_code = r.response_code,
+            latency_ms = r.latency_ms,
+            last_error = case when r.ok then null else left(r.error, 2000) end,
+            lease_until = null,
+            updated_at = now()
+        from r
+        where d.tenant_id = r.tenant_id
+          and d.id = r.id
+          and d.status = 'running'
+          and d.leased_by = worker
+        returning d.tenant_id, d.id, d.subscription_id, d.status, d.last_error
+    ),
+    flagged as (
+        update app.notify_subscriptions as s
+        set flagged_at = now(),
+            flag_reason = format('delivery %s dead after %s attempts: %s', f.id, max_attempts, coalesce(f.last_error, 'failed'))
+        from (
+            select distinct on (f.tenant_id, f.subscription_id) f.tenant_id, f.subscription_id, f.id, f.last_error
+            from finished as f
+            where f.status = 'dead'
+            order by f.tenant_id, f.subscription_id, f.id
+        ) as f
+        where s.tenant_id = f.tenant_id and s.id = f.subscription_id
+        returning 1
+    )
+    select count(*) filter (where f.status = 'delivered')::integer,
+           count(*) filter (where f.status = 'pending')::integer,
+           count(*) filter (where f.status = 'dead')::integer
+    from finished as f;
+end
+$$;
+
+ALTER FUNCTION app.notify_finish(results jsonb, worker text) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.notify_finish(results jsonb, worker text) IS 'Records a batch of attempts of one worker ([{tenant_id, id, ok, response_code, latency_ms, error}]): delivered; or pending again after motovault.notify_backoff_seconds (10) doubled per attempt (at most an hour) times a random 0.5 .. 1.5; or dead after motovault.notify_max_attempts (8), which flags the subscription. A delivery whose lease this worker lost is left alone.';
+
+CREATE FUNCTION app.notify_setting(name text, fallback numeric) RETURNS numeric
+    LANGUAGE sql STABLE
+    RETURN COALESCE((NULLIF(current_setting(('motovault.'::text || name), true), ''::text))::numeric, fallback);
+
+ALTER FUNCTION app.notify_setting(name text, fallback numeric) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.notify_setting(name text, fallback numeric) IS 'A numeric setting motovault.<name> (database or session GUC), or the fallback.';
+
+CREATE FUNCTION app.notify_target_refused(url text) RETURNS text
+    LANGUAGE plpgsql STABLE
+    AS $_$
+declare
+    host text := lower(substring(url from '^[a-z][a-z0-9+.-]*://(?:[^@/?#]*@)?(\[[^\]]*\]|[^:/?#]*)'));
+    allowed constant text[] := string_to_array(
+        replace(coalesce(current_setting('motovault.notify_allowed_hosts', true), ''), ' ', ''), ',');
+    address inet;
+begin
+    if host is null or host = '' then
+        return 'has no host';
+    end if;
+    host := btrim(host, '[]');
+    if host = any (allowed) then
+        return null;
+    end if;
+    if host = 'localhost' or host like '%.localhost' or host like '%.internal' or host like '%.local'
+       or host in ('metadata', 'metadata.google.internal', 'instance-data') then
+        return format('host %s is local or a metadata service', host);
+    end if;
+    if host ~ '^[0-9]{1,3}(\.[0-9]{1,3}){3}$' or host ~ ':' then
+        begin
+            address := host::inet;
+        exception when others then
+            return format('host %s is not an address', host);
+        end;
+        if address <<= any (array[
+            '0.0.0.0/8', '10.0.0.0/8', '100.64.0.0/10', '127.0.0.0/8', '169.254.0.0/16', '172.16.0.0/12',
+            '192.0.0.0/24', '192.168.0.0/16', '198.18.0.0/15', '224.0.0.0/3',
+            '::/128', '::1/128', '::ffff:0:0/96', 'fc00::/7', 'fe80::/10', 'ff00::/8']::inet[]) then
+            return format('address %s is loopback, private, link-local or reserved', host);
+        end if;
+    end if;
+    return null;
+end
+$_$;
+
+ALTER FUNCTION app.notify_target_refused(url text) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.notify_target_refused(url text) IS 'Why a webhook or push URL may not be used (loopback, private, link-local, reserved or metadata host, literal or by name), or NULL. Hosts listed in the setting motovault.notify_allowed_hosts (comma-separated, e.g. 127.0.0.1) are allowed. Names are resolved and checked again by the worker at every send.';
+
+CREATE FUNCTION app.notify_wants(types text[], type text) RETURNS boolean
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    RETURN (EXISTS (SELECT FROM unnest(notify_wants.types) t(want) WHERE ((t.want = notify_wants.type) OR (t.want = '*'::text) OR ((t.want ~~ '%.*'::text) AND starts_with(notify_wants.type, "left"(t.want, '-1'::integer))))));
+
+ALTER FUNCTION app.notify_wants(types text[], type text) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.notify_wants(types text[], type text) IS 'True when a subscription''s event_types ask for the type (exactly, by a prefix like reminder.*, or *).';
 
 CREATE FUNCTION app.odometer_problem(tenant uuid, vehicle uuid) RETURNS text
     LANGUAGE sql STABLE
@@ -4070,6 +4929,22 @@ $$;
 ALTER FUNCTION app.require_member_manager(target_role text) OWNER TO motovault_owner;
 
 COMMENT ON FUNCTION app.require_member_manager(target_role text) IS 'Raises 403 unless the caller may manage members (and owners, when target_role is owner).';
+
+CREATE FUNCTION app.require_notify_manager() RETURNS void
+    LANGUAGE plpgsql STABLE
+    AS $$
+begin
+    if coalesce(app.current_member_role(), '') not in ('owner', 'admin') then
+        raise sqlstate 'PT403' using
+            message = 'role: only owners and admins of the tenant manage notifications',
+            hint = 'Ask an owner or admin of the tenant.';
+    end if;
+end
+$$;
+
+ALTER FUNCTION app.require_notify_manager() OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.require_notify_manager() IS 'Refuses (403) unless the requesting user is an owner or admin of the active tenant.';
 
 CREATE FUNCTION app.resolve_economy_unit(vehicle_id uuid, unit text) RETURNS text
     LANGUAGE plpgsql STABLE
@@ -4728,6 +5603,23 @@ ALTER FUNCTION app.tg_maintenance_prepare() OWNER TO motovault_owner;
 
 COMMENT ON FUNCTION app.tg_maintenance_prepare() IS 'BEFORE INSERT OR UPDATE on maintenance: odometer_unit defaults to the vehicle''s, series_id to the row''s id; a completed record cannot become scheduled again.';
 
+CREATE FUNCTION app.tg_notify_subscriptions_prepare() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+begin
+    new.name := btrim(new.name);
+    if new.active and not old.active then
+        new.flagged_at := null;  -- resuming a subscription clears its flag
+        new.flag_reason := null;
+    end if;
+    return new;
+end
+$$;
+
+ALTER FUNCTION app.tg_notify_subscriptions_prepare() OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.tg_notify_subscriptions_prepare() IS 'BEFORE UPDATE on notify_subscriptions: trims the name; resuming a paused subscription (active false -> true) clears its flag.';
+
 CREATE FUNCTION app.tg_odometer_entries_prepare() RETURNS trigger
     LANGUAGE plpgsql
     AS $$
@@ -4870,6 +5762,90 @@ $$;
 ALTER FUNCTION app.tg_odometer_guard() OWNER TO motovault_owner;
 
 COMMENT ON FUNCTION app.tg_odometer_guard() IS 'AFTER INSERT OR UPDATE trigger of every table with odometer readings: refuses a reading lower than an earlier-dated one or higher than a later-dated one of the same vehicle (unless a reset entry lies between them), naming both, and keeps vehicles.odometer_reading equal to the latest reading.';
+
+CREATE FUNCTION app.tg_outbox_invitations() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+    insert into app.outbox_events (tenant_id, type, subject)
+    select n.tenant_id, 'member.invited',
+           jsonb_build_object('invitation_id', n.id, 'role', n.role, 'expires_at', n.expires_at)
+    from new_rows as n;
+    perform pg_notify('notify_outbox', '');
+    return null;
+end
+$$;
+
+ALTER FUNCTION app.tg_outbox_invitations() OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.tg_outbox_invitations() IS 'AFTER INSERT FOR EACH STATEMENT on invitations: a member.invited event per invitation (no address: the event goes to the tenant''s subscribers, not the invitee).';
+
+CREATE FUNCTION app.tg_outbox_records() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+    record_type constant text := tg_argv[0];
+    new_vehicle constant text := case when tg_nargs > 1 then 'n.' || quote_ident(tg_argv[1]) else 'null::uuid' end;
+    old_vehicle constant text := case when tg_nargs > 1 then 'o.' || quote_ident(tg_argv[1]) else 'null::uuid' end;
+    written bigint;
+begin
+    if tg_op = 'INSERT' then
+        execute format(
+            'insert into app.outbox_events (tenant_id, type, vehicle_id, subject)
+             select n.tenant_id, %L, %s, jsonb_build_object(''id'', n.id, ''vehicle_id'', %s)
+             from new_rows as n
+             where n.deleted_at is null',
+            record_type || '.created', new_vehicle, new_vehicle);
+    elsif tg_op = 'DELETE' then
+        execute format(
+            'insert into app.outbox_events (tenant_id, type, vehicle_id, subject)
+             select o.tenant_id, %L, %s, jsonb_build_object(''id'', o.id, ''vehicle_id'', %s)
+             from old_rows as o
+             where o.deleted_at is null',
+            record_type || '.deleted', old_vehicle, old_vehicle);
+    else
+        execute format(
+            'insert into app.outbox_events (tenant_id, type, vehicle_id, subject)
+             select n.tenant_id, %L || case
+                        when o.deleted_at is null and n.deleted_at is null then ''.updated''
+                        when o.deleted_at is null then ''.deleted''
+                        else ''.restored''
+                    end,
+                    %s, jsonb_build_object(''id'', n.id, ''vehicle_id'', %s)
+             from new_rows as n
+             join old_rows as o on o.tenant_id = n.tenant_id and o.id = n.id
+             where (o.deleted_at is null or n.deleted_at is null)',
+            record_type, new_vehicle, new_vehicle);
+    end if;
+    get diagnostics written = row_count;
+    if written > 0 then
+        perform pg_notify('notify_outbox', '');
+    end if;
+    return null;
+end
+$$;
+
+ALTER FUNCTION app.tg_outbox_records() OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.tg_outbox_records() IS 'AFTER INSERT / UPDATE / DELETE FOR EACH STATEMENT on a record table (transition tables new_rows, old_rows): one outbox event per changed row, <record>.created / updated / deleted (soft delete) / restored, with {id, vehicle_id}; written by one INSERT ... SELECT per statement. Arguments: the record type and the vehicle id column (none for vehicles'' own id: pass id).';
+
+CREATE FUNCTION app.tg_purge_outbox_events() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+    delete from app.outbox_events as e
+    using old_rows as o
+    where e.tenant_id = o.id;
+    return null;
+end
+$$;
+
+ALTER FUNCTION app.tg_purge_outbox_events() OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.tg_purge_outbox_events() IS 'AFTER DELETE FOR EACH STATEMENT on tenants: deletes the outbox events of the deleted tenants (app.outbox_events has no foreign key to tenants: see deploy/outbox.sql).';
 
 CREATE FUNCTION app.tg_refuse_change() RETURNS trigger
     LANGUAGE plpgsql
@@ -5239,6 +6215,24 @@ $$;
 ALTER FUNCTION app.tg_vehicle_recalls_guard() OWNER TO motovault_owner;
 
 COMMENT ON FUNCTION app.tg_vehicle_recalls_guard() IS 'BEFORE INSERT OR UPDATE on vehicle_recalls (_300_guard): the API role (argument) may not add recalls nor change what NHTSA said, only status, fixed_on and owner_note; fixed_on defaults to today when marked fixed and is cleared when reopened.';
+
+CREATE FUNCTION app.tg_vehicle_recalls_outbox() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+begin
+    perform app.emit_outbox_event(
+        new.tenant_id,
+        'vehicle_recall.new',
+        app.announce_vehicle_recall(new) - 'type' - 'tenant_id',
+        new.vehicle_id
+    );
+    return null;
+end
+$$;
+
+ALTER FUNCTION app.tg_vehicle_recalls_outbox() OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.tg_vehicle_recalls_outbox() IS 'AFTER INSERT on vehicle_recalls (_500_outbox): writes a vehicle_recall.new event (app.announce_vehicle_recall: recall_id, vehicle_id, campaign_number, component, park_it, park_outside, report_received_on) into the notifications outbox.';
 
 CREATE FUNCTION app.tg_vehicles_odometer_from_readings() RETURNS trigger
     LANGUAGE plpgsql
@@ -6701,6 +7695,23 @@ ALTER TABLE api.auth_events OWNER TO motovault_owner;
 
 COMMENT ON VIEW api.auth_events IS 'Sign-ins (and failed ones), sessions, password changes, API keys and invitations: your own events, and the events of the active tenant when you are one of its owners or admins. Read only.';
 
+CREATE VIEW api.calendar_feeds_trash WITH (security_invoker='true') AS
+ SELECT calendar_feeds.tenant_id,
+    calendar_feeds.id,
+    calendar_feeds.user_id,
+    calendar_feeds.name,
+    calendar_feeds.created_at,
+    calendar_feeds.updated_at,
+    calendar_feeds.created_by,
+    calendar_feeds.updated_by,
+    calendar_feeds.deleted_at
+   FROM app.calendar_feeds
+  WHERE (calendar_feeds.deleted_at IS NOT NULL);
+
+ALTER TABLE api.calendar_feeds_trash OWNER TO motovault_owner;
+
+COMMENT ON VIEW api.calendar_feeds_trash IS 'Deleted calendar feeds of the active tenant; restore_calendar_feed brings one back. Purged after 30 days.';
+
 CREATE TABLE app.document_files (
     tenant_id uuid DEFAULT app.current_tenant_id() NOT NULL,
     id uuid DEFAULT app.uuid_v7() NOT NULL,
@@ -6987,6 +7998,42 @@ CREATE VIEW api.my_tenants WITH (security_invoker='true') AS
 ALTER TABLE api.my_tenants OWNER TO motovault_owner;
 
 COMMENT ON VIEW api.my_tenants IS 'The tenants the requesting user belongs to, with their role. Put one tenant_id in the token''s tenant_id claim to act in that tenant.';
+
+CREATE VIEW api.notify_event_types WITH (security_invoker='true') AS
+ SELECT notify_event_types.type,
+    notify_event_types.version,
+    notify_event_types.description,
+    notify_event_types.example
+   FROM app.notify_event_types() notify_event_types(type, version, description, example);
+
+ALTER TABLE api.notify_event_types OWNER TO motovault_owner;
+
+COMMENT ON VIEW api.notify_event_types IS 'Event types that subscriptions can ask for, with the version of their payload and an example of its data (the "data" of a delivered message). A subscription may also ask for a prefix: reminder.* .';
+
+COMMENT ON COLUMN api.notify_event_types.version IS 'Payload version: fields are only added within a version; a removed or changed field is a new version.';
+
+CREATE VIEW api.notify_subscriptions_trash WITH (security_invoker='true') AS
+ SELECT notify_subscriptions.tenant_id,
+    notify_subscriptions.id,
+    notify_subscriptions.name,
+    notify_subscriptions.channel,
+    notify_subscriptions.target_hint,
+    notify_subscriptions.event_types,
+    notify_subscriptions.vehicle_ids,
+    notify_subscriptions.active,
+    notify_subscriptions.flagged_at,
+    notify_subscriptions.flag_reason,
+    notify_subscriptions.created_at,
+    notify_subscriptions.updated_at,
+    notify_subscriptions.created_by,
+    notify_subscriptions.updated_by,
+    notify_subscriptions.deleted_at
+   FROM app.notify_subscriptions
+  WHERE (notify_subscriptions.deleted_at IS NOT NULL);
+
+ALTER TABLE api.notify_subscriptions_trash OWNER TO motovault_owner;
+
+COMMENT ON VIEW api.notify_subscriptions_trash IS 'Deleted notify subscriptions of the active tenant; restore_notify_subscription brings one back. Purged after 30 days.';
 
 CREATE VIEW api.odometer_entries_trash WITH (security_invoker='true') AS
  SELECT odometer_entries.tenant_id,
@@ -7373,6 +8420,25 @@ ALTER TABLE app.recall_checks ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
     CACHE 1
 );
 
+CREATE TABLE app.reminder_alerts (
+    tenant_id uuid NOT NULL,
+    reminder_id uuid NOT NULL,
+    state text NOT NULL,
+    armed_by text NOT NULL,
+    event_id uuid NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT reminder_alerts_state_known CHECK ((state = ANY (ARRAY['due_soon'::text, 'overdue'::text])))
+);
+
+ALTER TABLE ONLY app.reminder_alerts FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE app.reminder_alerts OWNER TO motovault_owner;
+
+COMMENT ON TABLE app.reminder_alerts IS 'Reminder notifications already written to the outbox: one per reminder, due state and arming (fingerprint of the due fields and status). Written only by app.notify_evaluate_reminders; append-only, not audited.';
+
+COMMENT ON COLUMN app.reminder_alerts.armed_by IS 'md5 of due_on, due_odometer, odometer_unit, status, snoozed_until when the alert was sent: a changed reminder has a new one (re-armed).';
+
 CREATE TABLE app.time_zone_names (
     name text NOT NULL
 );
@@ -7568,6 +8634,16 @@ ALTER TABLE auth_private.api_keys OWNER TO motovault_owner;
 
 COMMENT ON TABLE auth_private.api_keys IS 'API keys: who, which tenant, scope (read or write), expiry, last exchange, revocation; the secret only as a SHA-256 hash.';
 
+CREATE TABLE auth_private.calendar_feed_tokens (
+    token_hash bytea NOT NULL,
+    tenant_id uuid NOT NULL,
+    feed_id uuid NOT NULL
+);
+
+ALTER TABLE auth_private.calendar_feed_tokens OWNER TO motovault_owner;
+
+COMMENT ON TABLE auth_private.calendar_feed_tokens IS 'SHA-256 of each calendar feed''s secret token.';
+
 CREATE TABLE auth_private.dummy_hash (
     one_row boolean DEFAULT true NOT NULL,
     hash text NOT NULL,
@@ -7613,6 +8689,32 @@ ALTER TABLE auth_private.mail_outbox ALTER COLUMN id ADD GENERATED ALWAYS AS IDE
     NO MAXVALUE
     CACHE 1
 );
+
+CREATE TABLE auth_private.notify_signing_secrets (
+    tenant_id uuid NOT NULL,
+    subscription_id uuid NOT NULL,
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    secret text NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    expires_at timestamp with time zone,
+    CONSTRAINT notify_signing_secrets_secret_format CHECK ((secret ~ '^whsec_[A-Za-z0-9+/=]{32,}$'::text))
+);
+
+ALTER TABLE auth_private.notify_signing_secrets OWNER TO motovault_owner;
+
+COMMENT ON TABLE auth_private.notify_signing_secrets IS 'Standard Webhooks signing secrets of a webhook subscription (whsec_ + base64). After a rotation the old one signs too until expires_at, so receivers can switch without losing a message.';
+
+CREATE TABLE auth_private.notify_targets (
+    tenant_id uuid NOT NULL,
+    subscription_id uuid NOT NULL,
+    target text NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT notify_targets_target_length CHECK (((char_length(target) >= 3) AND (char_length(target) <= 2000)))
+);
+
+ALTER TABLE auth_private.notify_targets OWNER TO motovault_owner;
+
+COMMENT ON TABLE auth_private.notify_targets IS 'The write-only target of a subscription: webhook URL, email address or Apprise URL (which may carry a push token).';
 
 CREATE TABLE auth_private.oidc_issuers (
     issuer text NOT NULL,
@@ -7698,6 +8800,9 @@ COMMENT ON TABLE auth_private.signing_keys IS 'HS256 keys access tokens are sign
 
 ALTER TABLE ONLY app.vehicle_events ATTACH PARTITION app.vehicle_events_default DEFAULT;
 
+ALTER TABLE ONLY app.calendar_feeds
+    ADD CONSTRAINT calendar_feeds_pkey PRIMARY KEY (tenant_id, id);
+
 ALTER TABLE ONLY app.document_files
     ADD CONSTRAINT document_files_pkey PRIMARY KEY (tenant_id, id);
 
@@ -7725,14 +8830,26 @@ ALTER TABLE ONLY app.memberships
 ALTER TABLE ONLY app.memberships
     ADD CONSTRAINT memberships_pkey PRIMARY KEY (tenant_id, user_id);
 
+ALTER TABLE ONLY app.notify_deliveries
+    ADD CONSTRAINT notify_deliveries_pkey PRIMARY KEY (tenant_id, id);
+
+ALTER TABLE ONLY app.notify_subscriptions
+    ADD CONSTRAINT notify_subscriptions_pkey PRIMARY KEY (tenant_id, id);
+
 ALTER TABLE ONLY app.odometer_entries
     ADD CONSTRAINT odometer_entries_pkey PRIMARY KEY (tenant_id, id);
+
+ALTER TABLE ONLY app.outbox_events
+    ADD CONSTRAINT outbox_events_pkey PRIMARY KEY (tenant_id, id);
 
 ALTER TABLE ONLY app.recall_checks
     ADD CONSTRAINT recall_checks_pkey PRIMARY KEY (id);
 
 ALTER TABLE ONLY app.recall_checks
     ADD CONSTRAINT recall_checks_vehicle_unique UNIQUE (make, model, model_year);
+
+ALTER TABLE ONLY app.reminder_alerts
+    ADD CONSTRAINT reminder_alerts_pkey PRIMARY KEY (tenant_id, reminder_id, state, armed_by);
 
 ALTER TABLE ONLY app.reminders
     ADD CONSTRAINT reminders_pkey PRIMARY KEY (tenant_id, id);
@@ -7794,6 +8911,9 @@ ALTER TABLE ONLY auth_private.api_keys
 ALTER TABLE ONLY auth_private.api_keys
     ADD CONSTRAINT api_keys_prefix_unique UNIQUE (prefix);
 
+ALTER TABLE ONLY auth_private.calendar_feed_tokens
+    ADD CONSTRAINT calendar_feed_tokens_pkey PRIMARY KEY (token_hash);
+
 ALTER TABLE ONLY auth_private.dummy_hash
     ADD CONSTRAINT dummy_hash_pkey PRIMARY KEY (one_row);
 
@@ -7802,6 +8922,12 @@ ALTER TABLE ONLY auth_private.identities
 
 ALTER TABLE ONLY auth_private.mail_outbox
     ADD CONSTRAINT mail_outbox_pkey PRIMARY KEY (id);
+
+ALTER TABLE ONLY auth_private.notify_signing_secrets
+    ADD CONSTRAINT notify_signing_secrets_pkey PRIMARY KEY (tenant_id, subscription_id, id);
+
+ALTER TABLE ONLY auth_private.notify_targets
+    ADD CONSTRAINT notify_targets_pkey PRIMARY KEY (tenant_id, subscription_id);
 
 ALTER TABLE ONLY auth_private.oidc_issuers
     ADD CONSTRAINT oidc_issuers_pkey PRIMARY KEY (issuer);
@@ -7823,6 +8949,8 @@ ALTER TABLE ONLY auth_private.sign_in_failures
 
 ALTER TABLE ONLY auth_private.signing_keys
     ADD CONSTRAINT signing_keys_pkey PRIMARY KEY (kid);
+
+CREATE INDEX calendar_feeds_user_fk_idx ON app.calendar_feeds USING btree (user_id);
 
 CREATE INDEX document_files_thumbnails_due ON app.document_files USING btree (thumbnail_lease_until NULLS FIRST) WHERE (thumbnail_state = 'pending'::text);
 
@@ -7860,11 +8988,23 @@ CREATE INDEX maintenance_vehicle_read_idx ON app.maintenance USING btree (tenant
 
 CREATE INDEX memberships_user_id_idx ON app.memberships USING btree (user_id);
 
+CREATE INDEX notify_deliveries_due_idx ON app.notify_deliveries USING btree (next_attempt_at) WHERE (status = 'pending'::text);
+
+CREATE INDEX notify_deliveries_event_fk_idx ON app.notify_deliveries USING btree (tenant_id, event_id);
+
+CREATE INDEX notify_deliveries_lease_idx ON app.notify_deliveries USING btree (lease_until) WHERE (status = 'running'::text);
+
+CREATE UNIQUE INDEX notify_deliveries_once_per_subscription ON app.notify_deliveries USING btree (tenant_id, subscription_id, event_id);
+
+CREATE UNIQUE INDEX notify_subscriptions_name_unique_live ON app.notify_subscriptions USING btree (tenant_id, lower(btrim(name))) WHERE (deleted_at IS NULL);
+
 CREATE INDEX odometer_entries_vehicle_fk_idx ON app.odometer_entries USING btree (tenant_id, vehicle_id);
 
 CREATE INDEX odometer_entries_vehicle_read_idx ON app.odometer_entries USING btree (tenant_id, vehicle_id, read_at, odometer) WHERE (deleted_at IS NULL);
 
 CREATE INDEX odometer_entries_vehicle_resets_idx ON app.odometer_entries USING btree (tenant_id, vehicle_id, read_at) WHERE ((kind = 'reset'::text) AND (deleted_at IS NULL));
+
+CREATE INDEX outbox_events_undispatched_idx ON app.outbox_events USING btree (id) WHERE (dispatched_at IS NULL);
 
 CREATE INDEX recall_checks_due ON app.recall_checks USING btree (next_check_at) WHERE (status = ANY (ARRAY['due'::text, 'done'::text, 'failed'::text]));
 
@@ -7942,6 +9082,8 @@ CREATE INDEX api_keys_tenant_idx ON auth_private.api_keys USING btree (tenant_id
 
 CREATE INDEX api_keys_user_idx ON auth_private.api_keys USING btree (user_id);
 
+CREATE INDEX calendar_feed_tokens_feed_fk_idx ON auth_private.calendar_feed_tokens USING btree (tenant_id, feed_id);
+
 CREATE INDEX identities_user_idx ON auth_private.identities USING btree (user_id);
 
 CREATE INDEX one_time_tokens_user_idx ON auth_private.one_time_tokens USING btree (user_id) WHERE (user_id IS NOT NULL);
@@ -7972,6 +9114,10 @@ CREATE TRIGGER _500_read_only INSTEAD OF INSERT OR DELETE OR UPDATE ON api.membe
 
 CREATE TRIGGER _500_read_only INSTEAD OF INSERT OR DELETE OR UPDATE ON api.my_tenants FOR EACH ROW EXECUTE FUNCTION app.tg_refuse_view_write();
 
+CREATE TRIGGER _500_read_only INSTEAD OF INSERT OR DELETE OR UPDATE ON api.notify_deliveries FOR EACH ROW EXECUTE FUNCTION app.tg_refuse_view_write();
+
+CREATE TRIGGER _500_read_only INSTEAD OF INSERT OR DELETE OR UPDATE ON api.notify_event_types FOR EACH ROW EXECUTE FUNCTION app.tg_refuse_view_write();
+
 CREATE TRIGGER _500_read_only INSTEAD OF INSERT OR DELETE OR UPDATE ON api.odometer_readings FOR EACH ROW EXECUTE FUNCTION app.tg_refuse_view_write();
 
 CREATE TRIGGER _500_read_only INSTEAD OF INSERT OR DELETE OR UPDATE ON api.reminders_due FOR EACH ROW EXECUTE FUNCTION app.tg_refuse_view_write();
@@ -7979,6 +9125,8 @@ CREATE TRIGGER _500_read_only INSTEAD OF INSERT OR DELETE OR UPDATE ON api.remin
 CREATE TRIGGER _500_read_only INSTEAD OF INSERT OR DELETE OR UPDATE ON api.vehicle_cost_months FOR EACH ROW EXECUTE FUNCTION app.tg_refuse_view_write();
 
 CREATE TRIGGER _500_read_only INSTEAD OF INSERT OR DELETE OR UPDATE ON api.vehicle_event_months FOR EACH ROW EXECUTE FUNCTION app.tg_refuse_view_write();
+
+CREATE TRIGGER _500_soft_delete INSTEAD OF DELETE ON api.calendar_feeds FOR EACH ROW EXECUTE FUNCTION app.tg_soft_delete_row('app.calendar_feeds');
 
 CREATE TRIGGER _500_soft_delete INSTEAD OF DELETE ON api.documents FOR EACH ROW EXECUTE FUNCTION app.tg_soft_delete_row('app.documents');
 
@@ -7989,6 +9137,8 @@ CREATE TRIGGER _500_soft_delete INSTEAD OF DELETE ON api.garages FOR EACH ROW EX
 CREATE TRIGGER _500_soft_delete INSTEAD OF DELETE ON api.invitations FOR EACH ROW EXECUTE FUNCTION app.tg_soft_delete_row('app.invitations');
 
 CREATE TRIGGER _500_soft_delete INSTEAD OF DELETE ON api.maintenance FOR EACH ROW EXECUTE FUNCTION app.tg_soft_delete_row('app.maintenance');
+
+CREATE TRIGGER _500_soft_delete INSTEAD OF DELETE ON api.notify_subscriptions FOR EACH ROW EXECUTE FUNCTION app.tg_soft_delete_row('app.notify_subscriptions');
 
 CREATE TRIGGER _500_soft_delete INSTEAD OF DELETE ON api.odometer_entries FOR EACH ROW EXECUTE FUNCTION app.tg_soft_delete_row('app.odometer_entries');
 
@@ -8026,6 +9176,8 @@ CREATE TRIGGER _200_prepare BEFORE INSERT OR UPDATE ON app.fuel_logs FOR EACH RO
 
 CREATE TRIGGER _200_prepare BEFORE INSERT OR UPDATE ON app.maintenance FOR EACH ROW EXECUTE FUNCTION app.tg_maintenance_prepare();
 
+CREATE TRIGGER _200_prepare BEFORE UPDATE ON app.notify_subscriptions FOR EACH ROW EXECUTE FUNCTION app.tg_notify_subscriptions_prepare();
+
 CREATE TRIGGER _200_prepare BEFORE INSERT OR UPDATE ON app.odometer_entries FOR EACH ROW EXECUTE FUNCTION app.tg_odometer_entries_prepare();
 
 CREATE TRIGGER _200_prepare BEFORE INSERT OR UPDATE ON app.reminders FOR EACH ROW EXECUTE FUNCTION app.tg_reminders_prepare();
@@ -8050,6 +9202,8 @@ CREATE TRIGGER _300_next_occurrence AFTER UPDATE OF status ON app.maintenance FO
 
 CREATE TRIGGER _300_next_occurrence AFTER UPDATE OF status ON app.reminders FOR EACH ROW EXECUTE FUNCTION app.tg_reminders_next_occurrence();
 
+CREATE TRIGGER _400_purge_outbox_events AFTER DELETE ON app.tenants REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_purge_outbox_events();
+
 CREATE TRIGGER _400_recall_check AFTER INSERT OR UPDATE OF make, model, year ON app.vehicles FOR EACH ROW EXECUTE FUNCTION app.tg_vehicles_recall_check();
 
 CREATE TRIGGER _400_record_void AFTER INSERT ON app.vehicle_events FOR EACH ROW WHEN ((new.voids_event_id IS NOT NULL)) EXECUTE FUNCTION app.tg_vehicle_events_record_void();
@@ -8068,6 +9222,10 @@ CREATE TRIGGER _500_events AFTER INSERT ON app.vehicle_images FOR EACH ROW EXECU
 
 CREATE TRIGGER _500_events AFTER INSERT ON app.vehicle_recalls FOR EACH ROW EXECUTE FUNCTION app.tg_vehicle_recalls_events();
 
+CREATE TRIGGER _500_outbox AFTER INSERT ON app.vehicle_recalls FOR EACH ROW EXECUTE FUNCTION app.tg_vehicle_recalls_outbox();
+
+CREATE TRIGGER _500_stamp BEFORE INSERT OR UPDATE ON app.calendar_feeds FOR EACH ROW EXECUTE FUNCTION app.tg_stamp_row('tenant', 'app_user');
+
 CREATE TRIGGER _500_stamp BEFORE INSERT OR UPDATE ON app.document_files FOR EACH ROW EXECUTE FUNCTION app.tg_stamp_row('tenant', 'app_user');
 
 CREATE TRIGGER _500_stamp BEFORE INSERT OR UPDATE ON app.documents FOR EACH ROW EXECUTE FUNCTION app.tg_stamp_row('tenant', 'app_user');
@@ -8081,6 +9239,8 @@ CREATE TRIGGER _500_stamp BEFORE INSERT OR UPDATE ON app.invitations FOR EACH RO
 CREATE TRIGGER _500_stamp BEFORE INSERT OR UPDATE ON app.maintenance FOR EACH ROW EXECUTE FUNCTION app.tg_stamp_row('tenant', 'app_user');
 
 CREATE TRIGGER _500_stamp BEFORE INSERT OR UPDATE ON app.memberships FOR EACH ROW EXECUTE FUNCTION app.tg_stamp_row('tenant', 'app_user');
+
+CREATE TRIGGER _500_stamp BEFORE INSERT OR UPDATE ON app.notify_subscriptions FOR EACH ROW EXECUTE FUNCTION app.tg_stamp_row('tenant', 'app_user');
 
 CREATE TRIGGER _500_stamp BEFORE INSERT OR UPDATE ON app.odometer_entries FOR EACH ROW EXECUTE FUNCTION app.tg_stamp_row('tenant', 'app_user');
 
@@ -8108,6 +9268,52 @@ CREATE TRIGGER _500_thumbnail_notify AFTER INSERT ON app.document_files FOR EACH
 
 CREATE TRIGGER _600_vin_decode BEFORE INSERT OR UPDATE ON app.vehicles FOR EACH ROW EXECUTE FUNCTION app.tg_vehicles_vin_decode();
 
+CREATE TRIGGER _800_outbox_delete AFTER DELETE ON app.fuel_logs REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_outbox_records('fuel_log', 'vehicle_id');
+
+CREATE TRIGGER _800_outbox_delete AFTER DELETE ON app.garages REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_outbox_records('garage');
+
+CREATE TRIGGER _800_outbox_delete AFTER DELETE ON app.maintenance REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_outbox_records('maintenance', 'vehicle_id');
+
+CREATE TRIGGER _800_outbox_delete AFTER DELETE ON app.odometer_entries REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_outbox_records('odometer_entry', 'vehicle_id');
+
+CREATE TRIGGER _800_outbox_delete AFTER DELETE ON app.reminders REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_outbox_records('reminder', 'vehicle_id');
+
+CREATE TRIGGER _800_outbox_delete AFTER DELETE ON app.vehicle_images REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_outbox_records('vehicle_image', 'vehicle_id');
+
+CREATE TRIGGER _800_outbox_delete AFTER DELETE ON app.vehicles REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_outbox_records('vehicle', 'id');
+
+CREATE TRIGGER _800_outbox_insert AFTER INSERT ON app.fuel_logs REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_outbox_records('fuel_log', 'vehicle_id');
+
+CREATE TRIGGER _800_outbox_insert AFTER INSERT ON app.garages REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_outbox_records('garage');
+
+CREATE TRIGGER _800_outbox_insert AFTER INSERT ON app.invitations REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_outbox_invitations();
+
+CREATE TRIGGER _800_outbox_insert AFTER INSERT ON app.maintenance REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_outbox_records('maintenance', 'vehicle_id');
+
+CREATE TRIGGER _800_outbox_insert AFTER INSERT ON app.odometer_entries REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_outbox_records('odometer_entry', 'vehicle_id');
+
+CREATE TRIGGER _800_outbox_insert AFTER INSERT ON app.reminders REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_outbox_records('reminder', 'vehicle_id');
+
+CREATE TRIGGER _800_outbox_insert AFTER INSERT ON app.vehicle_images REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_outbox_records('vehicle_image', 'vehicle_id');
+
+CREATE TRIGGER _800_outbox_insert AFTER INSERT ON app.vehicles REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_outbox_records('vehicle', 'id');
+
+CREATE TRIGGER _800_outbox_update AFTER UPDATE ON app.fuel_logs REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_outbox_records('fuel_log', 'vehicle_id');
+
+CREATE TRIGGER _800_outbox_update AFTER UPDATE ON app.garages REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_outbox_records('garage');
+
+CREATE TRIGGER _800_outbox_update AFTER UPDATE ON app.maintenance REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_outbox_records('maintenance', 'vehicle_id');
+
+CREATE TRIGGER _800_outbox_update AFTER UPDATE ON app.odometer_entries REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_outbox_records('odometer_entry', 'vehicle_id');
+
+CREATE TRIGGER _800_outbox_update AFTER UPDATE ON app.reminders REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_outbox_records('reminder', 'vehicle_id');
+
+CREATE TRIGGER _800_outbox_update AFTER UPDATE ON app.vehicle_images REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_outbox_records('vehicle_image', 'vehicle_id');
+
+CREATE TRIGGER _800_outbox_update AFTER UPDATE ON app.vehicles REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_outbox_records('vehicle', 'id');
+
+CREATE TRIGGER _900_audit AFTER INSERT OR DELETE OR UPDATE ON app.calendar_feeds FOR EACH ROW EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
 CREATE TRIGGER _900_audit AFTER INSERT OR DELETE OR UPDATE ON app.document_files FOR EACH ROW EXECUTE FUNCTION app.tg_audit_row_omitting('tenant_id', 'content', 'thumbnail');
 
 CREATE TRIGGER _900_audit AFTER INSERT OR DELETE OR UPDATE ON app.documents FOR EACH ROW EXECUTE FUNCTION app.tg_audit_row('tenant_id');
@@ -8121,6 +9327,8 @@ CREATE TRIGGER _900_audit AFTER INSERT OR DELETE OR UPDATE ON app.invitations FO
 CREATE TRIGGER _900_audit AFTER INSERT OR DELETE OR UPDATE ON app.maintenance FOR EACH ROW EXECUTE FUNCTION app.tg_audit_row('tenant_id');
 
 CREATE TRIGGER _900_audit AFTER INSERT OR DELETE OR UPDATE ON app.memberships FOR EACH ROW EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit AFTER INSERT OR DELETE OR UPDATE ON app.notify_subscriptions FOR EACH ROW EXECUTE FUNCTION app.tg_audit_row('tenant_id');
 
 CREATE TRIGGER _900_audit AFTER INSERT OR DELETE OR UPDATE ON app.odometer_entries FOR EACH ROW EXECUTE FUNCTION app.tg_audit_row('tenant_id');
 
@@ -8147,6 +9355,12 @@ CREATE TRIGGER _900_audit AFTER INSERT OR DELETE OR UPDATE ON app.vehicles FOR E
 CREATE TRIGGER _900_audit_statement AFTER UPDATE ON app.vehicles REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT WHEN ((CURRENT_USER = 'vin_worker'::name)) EXECUTE FUNCTION app.tg_audit_row('tenant_id');
 
 COMMENT ON TRIGGER _900_audit_statement ON app.vehicles IS 'The UPDATE statements of vin_worker (one per batch) are audited in one statement; _900_audit skips vin_worker.';
+
+ALTER TABLE ONLY app.calendar_feeds
+    ADD CONSTRAINT calendar_feeds_tenant_fk FOREIGN KEY (tenant_id) REFERENCES app.tenants(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY app.calendar_feeds
+    ADD CONSTRAINT calendar_feeds_user_fk FOREIGN KEY (user_id) REFERENCES app.users(id) ON DELETE CASCADE;
 
 ALTER TABLE ONLY app.document_files
     ADD CONSTRAINT document_files_tenant_fk FOREIGN KEY (tenant_id) REFERENCES app.tenants(id) ON DELETE CASCADE;
@@ -8199,11 +9413,23 @@ ALTER TABLE ONLY app.memberships
 ALTER TABLE ONLY app.memberships
     ADD CONSTRAINT memberships_user_fk FOREIGN KEY (user_id) REFERENCES app.users(id) ON DELETE CASCADE;
 
+ALTER TABLE ONLY app.notify_deliveries
+    ADD CONSTRAINT notify_deliveries_event_fk FOREIGN KEY (tenant_id, event_id) REFERENCES app.outbox_events(tenant_id, id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY app.notify_deliveries
+    ADD CONSTRAINT notify_deliveries_subscription_fk FOREIGN KEY (tenant_id, subscription_id) REFERENCES app.notify_subscriptions(tenant_id, id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY app.notify_subscriptions
+    ADD CONSTRAINT notify_subscriptions_tenant_fk FOREIGN KEY (tenant_id) REFERENCES app.tenants(id) ON DELETE CASCADE;
+
 ALTER TABLE ONLY app.odometer_entries
     ADD CONSTRAINT odometer_entries_tenant_fk FOREIGN KEY (tenant_id) REFERENCES app.tenants(id) ON DELETE CASCADE;
 
 ALTER TABLE ONLY app.odometer_entries
     ADD CONSTRAINT odometer_entries_vehicle_fk FOREIGN KEY (tenant_id, vehicle_id) REFERENCES app.vehicles(tenant_id, id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY app.reminder_alerts
+    ADD CONSTRAINT reminder_alerts_reminder_fk FOREIGN KEY (tenant_id, reminder_id) REFERENCES app.reminders(tenant_id, id) ON DELETE CASCADE;
 
 ALTER TABLE ONLY app.reminders
     ADD CONSTRAINT reminders_previous_fk FOREIGN KEY (tenant_id, previous_id) REFERENCES app.reminders(tenant_id, id);
@@ -8259,11 +9485,20 @@ ALTER TABLE ONLY auth_private.api_keys
 ALTER TABLE ONLY auth_private.api_keys
     ADD CONSTRAINT api_keys_user_fk FOREIGN KEY (user_id) REFERENCES app.users(id) ON DELETE CASCADE;
 
+ALTER TABLE ONLY auth_private.calendar_feed_tokens
+    ADD CONSTRAINT calendar_feed_tokens_feed_fk FOREIGN KEY (tenant_id, feed_id) REFERENCES app.calendar_feeds(tenant_id, id) ON DELETE CASCADE;
+
 ALTER TABLE ONLY auth_private.identities
     ADD CONSTRAINT identities_issuer_fk FOREIGN KEY (issuer) REFERENCES auth_private.oidc_issuers(issuer) ON DELETE CASCADE;
 
 ALTER TABLE ONLY auth_private.identities
     ADD CONSTRAINT identities_user_fk FOREIGN KEY (user_id) REFERENCES app.users(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY auth_private.notify_signing_secrets
+    ADD CONSTRAINT notify_signing_secrets_subscription_fk FOREIGN KEY (tenant_id, subscription_id) REFERENCES app.notify_subscriptions(tenant_id, id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY auth_private.notify_targets
+    ADD CONSTRAINT notify_targets_subscription_fk FOREIGN KEY (tenant_id, subscription_id) REFERENCES app.notify_subscriptions(tenant_id, id) ON DELETE CASCADE;
 
 ALTER TABLE ONLY auth_private.one_time_tokens
     ADD CONSTRAINT one_time_tokens_user_fk FOREIGN KEY (user_id) REFERENCES app.users(id) ON DELETE CASCADE;
@@ -8276,6 +9511,18 @@ ALTER TABLE ONLY auth_private.refresh_tokens
 
 ALTER TABLE ONLY auth_private.sessions
     ADD CONSTRAINT sessions_user_fk FOREIGN KEY (user_id) REFERENCES app.users(id) ON DELETE CASCADE;
+
+ALTER TABLE app.calendar_feeds ENABLE ROW LEVEL SECURITY;
+
+CREATE POLICY calendar_feeds_members_read ON app.calendar_feeds FOR SELECT TO app_user USING ((tenant_id = app.current_tenant_id()));
+
+CREATE POLICY calendar_feeds_own_only ON app.calendar_feeds AS RESTRICTIVE TO app_user USING ((user_id = app.current_user_id())) WITH CHECK ((user_id = app.current_user_id()));
+
+CREATE POLICY calendar_feeds_owner_role_all ON app.calendar_feeds TO motovault_owner USING (true) WITH CHECK (true);
+
+CREATE POLICY calendar_feeds_writers_insert ON app.calendar_feeds FOR INSERT TO app_user WITH CHECK (((tenant_id = app.current_tenant_id()) AND app.current_member_can_write()));
+
+CREATE POLICY calendar_feeds_writers_update ON app.calendar_feeds FOR UPDATE TO app_user USING ((tenant_id = app.current_tenant_id())) WITH CHECK (((tenant_id = app.current_tenant_id()) AND app.current_member_can_write()));
 
 ALTER TABLE app.document_files ENABLE ROW LEVEL SECURITY;
 
@@ -8343,6 +9590,26 @@ CREATE POLICY memberships_members_read ON app.memberships FOR SELECT TO app_user
 
 CREATE POLICY memberships_owner_role_all ON app.memberships TO motovault_owner USING (true) WITH CHECK (true);
 
+ALTER TABLE app.notify_deliveries ENABLE ROW LEVEL SECURITY;
+
+CREATE POLICY notify_deliveries_managers_only ON app.notify_deliveries AS RESTRICTIVE FOR SELECT TO app_user USING ((app.current_member_role() = ANY (ARRAY['owner'::text, 'admin'::text])));
+
+CREATE POLICY notify_deliveries_members_read ON app.notify_deliveries FOR SELECT TO app_user USING ((tenant_id = app.current_tenant_id()));
+
+CREATE POLICY notify_deliveries_owner_role_all ON app.notify_deliveries TO motovault_owner USING (true) WITH CHECK (true);
+
+ALTER TABLE app.notify_subscriptions ENABLE ROW LEVEL SECURITY;
+
+CREATE POLICY notify_subscriptions_managers_only ON app.notify_subscriptions AS RESTRICTIVE TO app_user USING ((app.current_member_role() = ANY (ARRAY['owner'::text, 'admin'::text]))) WITH CHECK ((app.current_member_role() = ANY (ARRAY['owner'::text, 'admin'::text])));
+
+CREATE POLICY notify_subscriptions_members_read ON app.notify_subscriptions FOR SELECT TO app_user USING ((tenant_id = app.current_tenant_id()));
+
+CREATE POLICY notify_subscriptions_owner_role_all ON app.notify_subscriptions TO motovault_owner USING (true) WITH CHECK (true);
+
+CREATE POLICY notify_subscriptions_writers_insert ON app.notify_subscriptions FOR INSERT TO app_user WITH CHECK (((tenant_id = app.current_tenant_id()) AND app.current_member_can_write()));
+
+CREATE POLICY notify_subscriptions_writers_update ON app.notify_subscriptions FOR UPDATE TO app_user USING ((tenant_id = app.current_tenant_id())) WITH CHECK (((tenant_id = app.current_tenant_id()) AND app.current_member_can_write()));
+
 ALTER TABLE app.odometer_entries ENABLE ROW LEVEL SECURITY;
 
 CREATE POLICY odometer_entries_members_read ON app.odometer_entries FOR SELECT TO app_user USING ((tenant_id = app.current_tenant_id()));
@@ -8353,9 +9620,21 @@ CREATE POLICY odometer_entries_writers_insert ON app.odometer_entries FOR INSERT
 
 CREATE POLICY odometer_entries_writers_update ON app.odometer_entries FOR UPDATE TO app_user USING ((tenant_id = app.current_tenant_id())) WITH CHECK (((tenant_id = app.current_tenant_id()) AND app.current_member_can_write()));
 
+ALTER TABLE app.outbox_events ENABLE ROW LEVEL SECURITY;
+
+CREATE POLICY outbox_events_members_read ON app.outbox_events FOR SELECT TO app_user USING ((tenant_id = app.current_tenant_id()));
+
+CREATE POLICY outbox_events_owner_role_all ON app.outbox_events TO motovault_owner USING (true) WITH CHECK (true);
+
 ALTER TABLE app.recall_checks ENABLE ROW LEVEL SECURITY;
 
 CREATE POLICY recall_checks_owner_role_all ON app.recall_checks TO motovault_owner USING (true) WITH CHECK (true);
+
+ALTER TABLE app.reminder_alerts ENABLE ROW LEVEL SECURITY;
+
+CREATE POLICY reminder_alerts_members_read ON app.reminder_alerts FOR SELECT TO app_user USING ((tenant_id = app.current_tenant_id()));
+
+CREATE POLICY reminder_alerts_owner_role_all ON app.reminder_alerts TO motovault_owner USING (true) WITH CHECK (true);
 
 ALTER TABLE app.reminders ENABLE ROW LEVEL SECURITY;
 
@@ -8472,6 +9751,7 @@ GRANT USAGE ON SCHEMA api TO app_user;
 
 GRANT USAGE ON SCHEMA app TO anon;
 GRANT USAGE ON SCHEMA app TO app_user;
+GRANT USAGE ON SCHEMA app TO notify_worker;
 GRANT USAGE ON SCHEMA app TO vin_worker;
 
 GRANT USAGE ON SCHEMA audit TO app_user;
@@ -8489,6 +9769,10 @@ REVOKE ALL ON FUNCTION api.add_member(user_id uuid, role text) FROM PUBLIC;
 
 GRANT ALL ON FUNCTION api.api_keys() TO app_user;
 REVOKE ALL ON FUNCTION api.api_keys() FROM PUBLIC;
+
+GRANT ALL ON FUNCTION api.calendar(token text) TO anon;
+GRANT ALL ON FUNCTION api.calendar(token text) TO app_user;
+REVOKE ALL ON FUNCTION api.calendar(token text) FROM PUBLIC;
 
 GRANT ALL ON FUNCTION api.change_member_role(user_id uuid, role text) TO app_user;
 REVOKE ALL ON FUNCTION api.change_member_role(user_id uuid, role text) FROM PUBLIC;
@@ -8512,6 +9796,12 @@ REVOKE ALL ON FUNCTION api.complete_maintenance(id uuid, completed_on date, odom
 
 GRANT ALL ON FUNCTION api.create_api_key(name text, scope text, expires_at timestamp with time zone) TO app_user;
 REVOKE ALL ON FUNCTION api.create_api_key(name text, scope text, expires_at timestamp with time zone) FROM PUBLIC;
+
+GRANT ALL ON FUNCTION api.create_calendar_feed(name text) TO app_user;
+REVOKE ALL ON FUNCTION api.create_calendar_feed(name text) FROM PUBLIC;
+
+GRANT ALL ON FUNCTION api.create_subscription(name text, channel text, target text, event_types text[], vehicle_ids uuid[], active boolean) TO app_user;
+REVOKE ALL ON FUNCTION api.create_subscription(name text, channel text, target text, event_types text[], vehicle_ids uuid[], active boolean) FROM PUBLIC;
 
 GRANT ALL ON FUNCTION api.create_tenant(name text, kind text) TO app_user;
 REVOKE ALL ON FUNCTION api.create_tenant(name text, kind text) FROM PUBLIC;
@@ -8558,6 +9848,15 @@ REVOKE ALL ON FUNCTION api.register_identity() FROM PUBLIC;
 GRANT ALL ON FUNCTION api.remove_member(user_id uuid) TO app_user;
 REVOKE ALL ON FUNCTION api.remove_member(user_id uuid) FROM PUBLIC;
 
+GRANT SELECT ON TABLE app.notify_deliveries TO app_user;
+
+GRANT SELECT ON TABLE app.outbox_events TO app_user;
+
+GRANT SELECT ON TABLE api.notify_deliveries TO app_user;
+
+GRANT ALL ON FUNCTION api.replay_delivery(id uuid) TO app_user;
+REVOKE ALL ON FUNCTION api.replay_delivery(id uuid) FROM PUBLIC;
+
 GRANT ALL ON FUNCTION api.request_password_reset(email text) TO anon;
 GRANT ALL ON FUNCTION api.request_password_reset(email text) TO app_user;
 REVOKE ALL ON FUNCTION api.request_password_reset(email text) FROM PUBLIC;
@@ -8565,6 +9864,17 @@ REVOKE ALL ON FUNCTION api.request_password_reset(email text) FROM PUBLIC;
 GRANT ALL ON FUNCTION api.reset_password(token text, new_password text) TO anon;
 GRANT ALL ON FUNCTION api.reset_password(token text, new_password text) TO app_user;
 REVOKE ALL ON FUNCTION api.reset_password(token text, new_password text) FROM PUBLIC;
+
+GRANT SELECT ON TABLE app.calendar_feeds TO app_user;
+
+GRANT UPDATE(name) ON TABLE app.calendar_feeds TO app_user;
+
+GRANT UPDATE(deleted_at) ON TABLE app.calendar_feeds TO app_user;
+
+GRANT SELECT,DELETE,UPDATE ON TABLE api.calendar_feeds TO app_user;
+
+GRANT ALL ON FUNCTION api.restore_calendar_feed(id uuid) TO app_user;
+REVOKE ALL ON FUNCTION api.restore_calendar_feed(id uuid) FROM PUBLIC;
 
 GRANT SELECT,INSERT,UPDATE ON TABLE app.documents TO app_user;
 
@@ -8606,6 +9916,29 @@ REVOKE ALL ON FUNCTION api.restore_invitation(id uuid) FROM PUBLIC;
 
 GRANT ALL ON FUNCTION api.restore_maintenance(id uuid) TO app_user;
 REVOKE ALL ON FUNCTION api.restore_maintenance(id uuid) FROM PUBLIC;
+
+GRANT ALL ON FUNCTION app.notify_event_types() TO app_user;
+REVOKE ALL ON FUNCTION app.notify_event_types() FROM PUBLIC;
+
+GRANT ALL ON FUNCTION app.notify_event_types_known(types text[]) TO app_user;
+REVOKE ALL ON FUNCTION app.notify_event_types_known(types text[]) FROM PUBLIC;
+
+GRANT SELECT ON TABLE app.notify_subscriptions TO app_user;
+
+GRANT UPDATE(name) ON TABLE app.notify_subscriptions TO app_user;
+
+GRANT UPDATE(event_types) ON TABLE app.notify_subscriptions TO app_user;
+
+GRANT UPDATE(vehicle_ids) ON TABLE app.notify_subscriptions TO app_user;
+
+GRANT UPDATE(active) ON TABLE app.notify_subscriptions TO app_user;
+
+GRANT UPDATE(deleted_at) ON TABLE app.notify_subscriptions TO app_user;
+
+GRANT SELECT,DELETE,UPDATE ON TABLE api.notify_subscriptions TO app_user;
+
+GRANT ALL ON FUNCTION api.restore_notify_subscription(id uuid) TO app_user;
+REVOKE ALL ON FUNCTION api.restore_notify_subscription(id uuid) FROM PUBLIC;
 
 GRANT SELECT,INSERT,UPDATE ON TABLE app.odometer_entries TO app_user;
 
@@ -8700,6 +10033,9 @@ REVOKE ALL ON FUNCTION api.revoke_api_key(id uuid) FROM PUBLIC;
 
 GRANT ALL ON FUNCTION api.revoke_session(id uuid) TO app_user;
 REVOKE ALL ON FUNCTION api.revoke_session(id uuid) FROM PUBLIC;
+
+GRANT ALL ON FUNCTION api.rotate_subscription_secret(id uuid, grace_hours integer) TO app_user;
+REVOKE ALL ON FUNCTION api.rotate_subscription_secret(id uuid, grace_hours integer) FROM PUBLIC;
 
 GRANT ALL ON FUNCTION api.set_primary_image(id uuid) TO app_user;
 REVOKE ALL ON FUNCTION api.set_primary_image(id uuid) FROM PUBLIC;
@@ -8825,6 +10161,9 @@ REVOKE ALL ON FUNCTION app.economy_in_unit(distance_km numeric, volume numeric, 
 GRANT ALL ON FUNCTION app.economy_unit_kind(unit text) TO app_user;
 REVOKE ALL ON FUNCTION app.economy_unit_kind(unit text) FROM PUBLIC;
 
+GRANT ALL ON FUNCTION app.emit_outbox_event(tenant uuid, type text, subject jsonb, vehicle uuid) TO app_user;
+REVOKE ALL ON FUNCTION app.emit_outbox_event(tenant uuid, type text, subject jsonb, vehicle uuid) FROM PUBLIC;
+
 REVOKE ALL ON FUNCTION app.enable_shared_rules(target regclass, audit_tenant_column text) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION app.enable_tenant_rules(target regclass, api_writes boolean, extra_read text, bulk_writer name) FROM PUBLIC;
@@ -8835,6 +10174,12 @@ REVOKE ALL ON FUNCTION app.ensure_vehicle_event_statistics() FROM PUBLIC;
 
 GRANT ALL ON FUNCTION app.fuel_intervals(tenant uuid, vehicle uuid) TO app_user;
 REVOKE ALL ON FUNCTION app.fuel_intervals(tenant uuid, vehicle uuid) FROM PUBLIC;
+
+GRANT ALL ON FUNCTION app.ical_fold(line text) TO app_user;
+REVOKE ALL ON FUNCTION app.ical_fold(line text) FROM PUBLIC;
+
+GRANT ALL ON FUNCTION app.ical_text(value text) TO app_user;
+REVOKE ALL ON FUNCTION app.ical_text(value text) FROM PUBLIC;
 
 GRANT ALL ON FUNCTION app.identity_user_id(issuer text, subject text) TO app_user;
 REVOKE ALL ON FUNCTION app.identity_user_id(issuer text, subject text) FROM PUBLIC;
@@ -8856,6 +10201,29 @@ REVOKE ALL ON FUNCTION app.live_session(session_id uuid, user_id uuid) FROM PUBL
 
 GRANT ALL ON FUNCTION app.meters_to_chord(meters double precision) TO app_user;
 REVOKE ALL ON FUNCTION app.meters_to_chord(meters double precision) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION app.new_webhook_secret() FROM PUBLIC;
+
+GRANT ALL ON FUNCTION app.notify_claim(batch_size integer, worker text, lease_seconds integer) TO notify_worker;
+REVOKE ALL ON FUNCTION app.notify_claim(batch_size integer, worker text, lease_seconds integer) FROM PUBLIC;
+
+GRANT ALL ON FUNCTION app.notify_dispatch(batch_size integer) TO notify_worker;
+REVOKE ALL ON FUNCTION app.notify_dispatch(batch_size integer) FROM PUBLIC;
+
+GRANT ALL ON FUNCTION app.notify_evaluate_reminders(at timestamp with time zone) TO notify_worker;
+REVOKE ALL ON FUNCTION app.notify_evaluate_reminders(at timestamp with time zone) FROM PUBLIC;
+
+GRANT ALL ON FUNCTION app.notify_finish(results jsonb, worker text) TO notify_worker;
+REVOKE ALL ON FUNCTION app.notify_finish(results jsonb, worker text) FROM PUBLIC;
+
+GRANT ALL ON FUNCTION app.notify_setting(name text, fallback numeric) TO notify_worker;
+REVOKE ALL ON FUNCTION app.notify_setting(name text, fallback numeric) FROM PUBLIC;
+
+GRANT ALL ON FUNCTION app.notify_target_refused(url text) TO app_user;
+REVOKE ALL ON FUNCTION app.notify_target_refused(url text) FROM PUBLIC;
+
+GRANT ALL ON FUNCTION app.notify_wants(types text[], type text) TO app_user;
+REVOKE ALL ON FUNCTION app.notify_wants(types text[], type text) FROM PUBLIC;
 
 GRANT ALL ON FUNCTION app.odometer_problem(tenant uuid, vehicle uuid) TO app_user;
 REVOKE ALL ON FUNCTION app.odometer_problem(tenant uuid, vehicle uuid) FROM PUBLIC;
@@ -8894,6 +10262,9 @@ REVOKE ALL ON FUNCTION app.recall_setting(name text, fallback integer) FROM PUBL
 REVOKE ALL ON FUNCTION app.refresh_time_zone_names() FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION app.require_member_manager(target_role text) FROM PUBLIC;
+
+GRANT ALL ON FUNCTION app.require_notify_manager() TO app_user;
+REVOKE ALL ON FUNCTION app.require_notify_manager() FROM PUBLIC;
 
 GRANT ALL ON FUNCTION app.resolve_economy_unit(vehicle_id uuid, unit text) TO app_user;
 REVOKE ALL ON FUNCTION app.resolve_economy_unit(vehicle_id uuid, unit text) FROM PUBLIC;
@@ -8938,9 +10309,17 @@ REVOKE ALL ON FUNCTION app.tg_maintenance_next_occurrence() FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION app.tg_maintenance_prepare() FROM PUBLIC;
 
+REVOKE ALL ON FUNCTION app.tg_notify_subscriptions_prepare() FROM PUBLIC;
+
 REVOKE ALL ON FUNCTION app.tg_odometer_entries_prepare() FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION app.tg_odometer_guard() FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION app.tg_outbox_invitations() FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION app.tg_outbox_records() FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION app.tg_purge_outbox_events() FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION app.tg_refuse_change() FROM PUBLIC;
 
@@ -8967,6 +10346,8 @@ REVOKE ALL ON FUNCTION app.tg_vehicle_images_prepare() FROM PUBLIC;
 REVOKE ALL ON FUNCTION app.tg_vehicle_recalls_events() FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION app.tg_vehicle_recalls_guard() FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION app.tg_vehicle_recalls_outbox() FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION app.tg_vehicles_odometer_from_readings() FROM PUBLIC;
 
@@ -9108,6 +10489,8 @@ GRANT SELECT ON TABLE audit.auth_events TO app_user;
 
 GRANT SELECT ON TABLE api.auth_events TO app_user;
 
+GRANT SELECT ON TABLE api.calendar_feeds_trash TO app_user;
+
 GRANT SELECT,INSERT,UPDATE ON TABLE app.document_files TO app_user;
 
 GRANT SELECT ON TABLE api.document_files TO app_user;
@@ -9135,6 +10518,10 @@ GRANT UPDATE(email) ON TABLE app.users TO app_user;
 GRANT SELECT ON TABLE api.members TO app_user;
 
 GRANT SELECT ON TABLE api.my_tenants TO app_user;
+
+GRANT SELECT ON TABLE api.notify_event_types TO app_user;
+
+GRANT SELECT ON TABLE api.notify_subscriptions_trash TO app_user;
 
 GRANT SELECT ON TABLE api.odometer_entries_trash TO app_user;
 

@@ -7,6 +7,7 @@ down or sideways within a layer, never up.
     doctor   core
     stack    core, and doctor (a deploy that failed on a lock is explained with the doctor's lock
              analysis of the script: motovault.stack.database.lock_failure)
+    notify   core (the delivery worker and its channels)
     testing  anything but commands and the CLI
     commands, cli, __main__: anything
 """
@@ -27,9 +28,10 @@ ALLOWED: dict[str, set[str]] = {
     "documents": {"core"},
     "doctor": {"core"},
     "stack": {"core", "doctor"},
-    "testing": {"core", "vin", "documents", "doctor", "stack"},
-    "commands": {"core", "vin", "documents", "doctor", "stack", "testing", "cli"},
-    "cli": {"core", "vin", "documents", "doctor", "stack", "testing", "commands"},
+    "notify": {"core"},
+    "testing": {"core", "vin", "documents", "doctor", "stack", "notify"},
+    "commands": {"core", "vin", "documents", "doctor", "stack", "notify", "testing", "cli"},
+    "cli": {"core", "vin", "documents", "doctor", "stack", "notify", "testing", "commands"},
     "__main__": {"cli"},
 }
 

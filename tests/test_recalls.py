@@ -149,7 +149,7 @@ def test_a_check_per_make_model_year_is_queued_once(world: ClonedDatabase) -> No
 def test_recalls_are_added_to_every_matching_vehicle_and_announced(
     api: PostgrestServer, checked: tuple[ClonedDatabase, list[str]]
 ) -> None:
-    _, notes = checked
+    notes = checked[1]
     with api.client(api.token(OWNER, TENANT)) as mine:
         rows = mine.get("/vehicle_recalls", params={"order": "campaign_number"}).json()
     assert [(r["vehicle_id"], r["campaign_number"], r["status"]) for r in rows] == [
@@ -165,6 +165,15 @@ def test_recalls_are_added_to_every_matching_vehicle_and_announced(
     assert events == sorted([(TENANT, "16V061000"), (TENANT, "19V182000"),
                              (OTHER, "16V061000"), (OTHER, "19V182000")])
     assert {json.loads(n)["type"] for n in notes} == {"vehicle_recall.new"}
+    # and each one is an event of the notifications outbox, written in the same transaction
+    world, _ = checked
+    with world.connect() as conn:
+        outbox = conn.execute(
+            "select tenant_id::text, subject ->> 'campaign_number', vehicle_id::text from app.outbox_events"
+            " where type = 'vehicle_recall.new' order by 1, 2"
+        ).fetchall()
+    assert sorted(outbox) == sorted([(TENANT, "16V061000", RDX), (TENANT, "19V182000", RDX),
+                                     (OTHER, "16V061000", THEIR_RDX), (OTHER, "19V182000", THEIR_RDX)])
 
 
 def test_a_new_vehicle_gets_the_cached_recalls_without_asking_nhtsa(
