@@ -26,7 +26,7 @@ import random
 import statistics
 import sys
 import time
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
@@ -40,7 +40,7 @@ from motovault.stack.stack import ensure_cluster  # noqa: E402
 VEHICLES = 3
 PER_TENANT = 1000
 FILES = 10
-T0 = datetime(2024, 1, 1, tzinfo=timezone.utc)
+T0 = datetime(2024, 1, 1, tzinfo=UTC)
 
 
 def tenant_id(i: int) -> str:
