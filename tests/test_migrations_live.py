@@ -99,6 +99,22 @@ def generate(conn: psycopg.Connection) -> None:
         from app.tenants as t
         """
     )
+    # notifications (deploy/notify_subscriptions.sql ... calendar_feeds.sql): an email subscription per
+    # tenant, the deliveries of the events so far, due-reminder alerts, a calendar feed per member
+    conn.execute(
+        "insert into app.notify_subscriptions (tenant_id, name, channel, target_hint, event_types) "
+        "select t.id, 'Seeded', 'email', 'ops@example.org', '{*}' from app.tenants as t"
+    )
+    conn.execute(
+        "insert into auth_private.notify_targets (tenant_id, subscription_id, target) "
+        "select tenant_id, id, target_hint from app.notify_subscriptions"
+    )
+    conn.execute("select app.notify_evaluate_reminders(now() + interval '400 days')")
+    conn.execute("select app.notify_dispatch(100000)")
+    conn.execute(
+        "insert into app.calendar_feeds (tenant_id, user_id, name) "
+        "select tenant_id, user_id, 'Seeded' from app.memberships where deleted_at is null"
+    )
     # documents (deploy/documents.sql): two files per tenant on a vehicle, the same PDF twice (one file);
     # recalls (deploy/recalls.sql): the demo's vehicles queued their checks, one is answered as the
     # worker would, with the recorded NHTSA answer
@@ -119,7 +135,8 @@ def generate(conn: psycopg.Connection) -> None:
     )
     results = json.loads((ROOT / "tests" / "fixtures" / "nhtsa_recalls" / "acura_rdx_2012.json").read_text())
     conn.execute(
-        "update app.recall_checks set status = 'running', leased_by = 'generate', lease_until = now() + interval '1 minute'"
+        "update app.recall_checks"
+        " set status = 'running', leased_by = 'generate', lease_until = now() + interval '1 minute'"
     )
     conn.execute(
         "select app.recall_check_finish(id, 'generate', %s) from app.recall_checks",
