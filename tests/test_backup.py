@@ -13,11 +13,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 
 from motovault.core.db import one_row
 from motovault.stack.settings import Settings
 from support.databases import ClonedDatabase
+from support.documents import pdf, png
 from support.hardening import load_demo
 
 MV = [sys.executable, "-m", "motovault"]
@@ -65,7 +67,28 @@ def filled_db(settings: Settings, clone_db: ClonedDatabase) -> FilledDatabase:
             from generate_series(1, 500) as g
             """
         )
+        add_documents(conn, "d0000000-0000-4000-8000-000000000001")
     return FilledDatabase(clone_db, demo_vehicles + 500)
+
+
+DOCUMENTS = (pdf("backed up"), png(9, 9))
+
+
+def add_documents(conn: psycopg.Connection, tenant: str) -> None:
+    """Two documents on a vehicle of the tenant (their files go to app.document_files)."""
+    vehicle = one_row(conn, "select id from app.vehicles where tenant_id = %s limit 1", (tenant,))[0]
+    for body in DOCUMENTS:
+        file_id = one_row(
+            conn,
+            "insert into app.document_files (tenant_id, content, sha256, content_type, bytes)"
+            " values (%s, %s, '', '', 0) returning id",
+            (tenant, body),
+        )[0]
+        conn.execute(
+            "insert into app.documents (tenant_id, file_id, vehicle_id, file_name, content_type, bytes, sha256)"
+            " select tenant_id, id, %s, 'f', content_type, bytes, sha256 from app.document_files where id = %s",
+            (vehicle, file_id),
+        )
 
 
 def repack(src: Path, dst: Path, *, manifest: dict[str, Any] | None = None, dump_from: Path | None = None) -> None:
@@ -101,11 +124,16 @@ def test_backup_create_then_verify(settings: Settings, filled_db: FilledDatabase
     assert manifest["tables"]["audit.record_version"]["rows"] > 0
     assert "role_settings" in manifest["sqitch_changes"]
     assert {"role": "analyst", "name": "statement_timeout", "value": "30s"} in manifest["role_settings"]
+    # the documents' files: counted, summed, their (tenant, sha256) digested
+    assert manifest["documents"]["files"] == 2
+    assert manifest["documents"]["bytes"] == sum(len(d) for d in DOCUMENTS)
+    assert manifest["documents"]["corrupt"] == 0
 
     verified = motovault("backup", "verify", str(out))
     assert verified.returncode == 0, verified.stderr
     assert "OK" in verified.stdout
     assert "sqitch verify" in verified.stderr and "restoring into scratch database" in verified.stderr
+    assert "2 document files match the manifest" in verified.stderr
     assert scratch_databases(settings) == []
 
 
@@ -168,6 +196,17 @@ def test_verify_refuses_a_tampered_backup_with_a_clear_message(
     assert result.returncode == 1
     assert "sha256" in result.stderr and "does not match" in result.stderr
 
+    # a file whose bytes no longer hash to its sha256 (written around the triggers): no backup of it
+    with filled_db.clone.connect() as conn:
+        conn.execute("set session_replication_role = replica")
+        conn.execute(
+            "update app.document_files set content = content || '\\x00'::bytea, bytes = bytes + 1"
+            " where content_type = 'image/png'"
+        )
+    result = motovault("backup", "create", "-q", "--dsn", filled_db.url(), "-o", str(tmp_path / "damaged.tar"))
+    assert result.returncode == 1
+    assert "1 document file(s)" in result.stderr and "do not match their sha256" in result.stderr
+
     # not a backup at all
     junk = tmp_path / "junk.tar"
     junk.write_bytes(b"not a tar")
@@ -183,3 +222,21 @@ def test_backup_create_reports_an_unreachable_database_in_one_line(tmp_path: Pat
     assert result.returncode == 1
     assert result.stderr.startswith("motovault backup: error: cannot connect")
     assert result.stderr.count("\n") == 1
+
+
+
+def test_documents_that_differ_from_the_manifest_are_named() -> None:
+    from motovault.stack.backup import compare_documents
+
+    good = {"files": 2, "bytes": 900, "digest": "a" * 32, "corrupt": 0}
+    assert compare_documents(good, dict(good)) == []
+    assert compare_documents(None, None) == []  # a manifest from before the documents
+    assert compare_documents(good, {**good, "digest": "b" * 32}) == [
+        f"documents: manifest has file digest {'a' * 32}, restored database {'b' * 32}"
+    ]
+    assert compare_documents(good, {**good, "corrupt": 1}) == [
+        "documents: 1 file(s) whose bytes do not match their sha256"
+    ]
+    assert compare_documents(good, None) == [
+        "documents: in the manifest, but the restored database has no app.document_files"
+    ]

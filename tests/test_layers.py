@@ -3,6 +3,7 @@ down or sideways within a layer, never up.
 
     core     imports nothing of motovault outside core
     vin      core
+    documents core (the thumbnail worker)
     doctor   core
     imports  core (the parsers of other apps' export files: pure Python)
     importing core, imports (import batches: the worker's parse job, the API client of `motovault import`)
@@ -27,6 +28,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "src" / "motovault"
 ALLOWED: dict[str, set[str]] = {
     "core": set(),
     "vin": {"core"},
+    "documents": {"core"},
     "doctor": {"core"},
     "imports": {"core"},
     "importing": {"core", "imports"},

@@ -33,6 +33,7 @@ from motovault.stack import database
 from motovault.stack.backup import Fingerprint, role_settings, table_fingerprints
 from motovault.stack.settings import OWNER_ROLE, Settings
 from support.databases import ClonedDatabase, schema_dump
+from support.documents import pdf, png
 from support.hardening import load_demo
 from support.tenancy_world import seed
 
@@ -175,6 +176,33 @@ def generate(conn: psycopg.Connection) -> None:
         select g.tenant_id, g.vehicle_id, current_date - 20, 1000100, 'km', 7.5 from gen_meters as g;
         drop table gen_meters;
         """
+    )
+    # documents (deploy/documents.sql): two files per tenant on a vehicle, the same PDF twice (one file);
+    # recalls (deploy/recalls.sql): the demo's vehicles queued their checks, one is answered as the
+    # worker would, with the recorded NHTSA answer
+    for body in (pdf("live"), png(7, 5)):
+        conn.execute(
+            "insert into app.document_files (tenant_id, content, sha256, content_type, bytes) "
+            "select t.id, %s, '', '', 0 from app.tenants as t",
+            (body,),
+        )
+    conn.execute(
+        """
+        insert into app.documents (tenant_id, file_id, vehicle_id, file_name, content_type, bytes, sha256)
+        select f.tenant_id, f.id, v.id, 'generated' || n, f.content_type, f.bytes, f.sha256
+        from app.document_files as f
+        cross join generate_series(1, 2) as n
+        cross join lateral (select id from app.vehicles as v where v.tenant_id = f.tenant_id limit 1) as v
+        """
+    )
+    results = json.loads((ROOT / "tests" / "fixtures" / "nhtsa_recalls" / "acura_rdx_2012.json").read_text())
+    conn.execute(
+        "update app.recall_checks"
+        " set status = 'running', leased_by = 'generate', lease_until = now() + interval '1 minute'"
+    )
+    conn.execute(
+        "select app.recall_check_finish(id, 'generate', %s) from app.recall_checks",
+        (Jsonb(results["results"]),),
     )
     # later tables (fuel logs, maintenance, events ...): copy what the demo put there, under new ids
     tables = conn.execute(

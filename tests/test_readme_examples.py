@@ -178,7 +178,7 @@ DISPLAY_LANGS = ("", "text")
 #: `.venv/bin/motovault` subcommands that may run here (the others drive the local stack)
 SAFE_SUBCOMMANDS = ("token", "vin", "worker", "doctor", "backup", "maintain", "db", "keys", "export", "import-tenant")
 #: programs a runnable shell example may start (curl only against the API)
-SAFE_PROGRAMS = ("curl", "jq", ".venv/bin/motovault", "printf", "echo", "date", "psql", "cut")
+SAFE_PROGRAMS = ("curl", "jq", ".venv/bin/motovault", "printf", "echo", "date", "psql", "cut", "cmp")
 
 FILES = [path.relative_to(ROOT).as_posix() for path in doc_files(ROOT)]
 

@@ -7,14 +7,17 @@ A backup is one tar file holding
     manifest.json   format, database, time, server version, deployed sqitch changes, the dump's
                     sha256, per table (app, audit, sqitch ...: every ordinary or partitioned table) its
                     row count and the md5 of its rows as text in a total order, and the database's
-                    role settings (ALTER ROLE ... IN DATABASE: pg_dump does not carry them)
+                    role settings (ALTER ROLE ... IN DATABASE: pg_dump does not carry them), and the
+                    documents' files (app.document_files): their count, total bytes, a digest of every
+                    (tenant, sha256) and how many files' bytes do not hash to their sha256
 
 The row counts and checksums are computed in the same snapshot pg_dump reads (pg_export_snapshot), so
 they describe exactly the dumped data even while the database is being written.
 
 Verification: the dump's sha256, pg_restore into a scratch database, the role settings, `sqitch
-verify` there, then every table's count and checksum against the manifest; the scratch database is
-dropped in every case.
+verify` there, then every table's count and checksum against the manifest, then the documents: the
+same files, and the SHA-256 of every file's bytes recomputed in the restored database equal to the
+one it is stored under; the scratch database is dropped in every case.
 """
 
 from __future__ import annotations
@@ -99,6 +102,46 @@ def table_fingerprints(conn: psycopg.Connection, progress: Progress = _quiet) ->
     return out
 
 
+class DocumentsFingerprint(TypedDict):
+    files: int
+    bytes: int
+    digest: str
+    corrupt: int
+
+
+def documents_fingerprint(conn: psycopg.Connection) -> DocumentsFingerprint | None:
+    """The documents' files: count, total bytes, md5 of the sorted (tenant, sha256) list, and how many
+    files' bytes do not hash to the sha256 they are stored under (recomputed here); None without the
+    table (a database from before the documents change)."""
+    if not one_row(conn, "select to_regclass('app.document_files') is not null")[0]:
+        return None
+    files, total, digest, corrupt = one_row(
+        conn,
+        """
+        select count(*), coalesce(sum(bytes), 0),
+               coalesce(md5(string_agg(tenant_id::text || ':' || sha256, E'\n' order by tenant_id, sha256)), ''),
+               count(*) filter (where encode(sha256(content), 'hex') <> sha256 or octet_length(content) <> bytes)
+        from app.document_files
+        """,
+    )
+    return {"files": int(files), "bytes": int(total), "digest": str(digest), "corrupt": int(corrupt)}
+
+
+def compare_documents(expected: Mapping[str, object] | None, actual: Mapping[str, object] | None) -> list[str]:
+    """What differs between the manifest's documents and the restored database's."""
+    if expected is None:
+        return []
+    if actual is None:
+        return ["documents: in the manifest, but the restored database has no app.document_files"]
+    problems = []
+    if actual["corrupt"]:
+        problems.append(f"documents: {actual['corrupt']} file(s) whose bytes do not match their sha256")
+    for key, what in (("files", "files"), ("bytes", "bytes of files"), ("digest", "file digest")):
+        if expected[key] != actual[key]:
+            problems.append(f"documents: manifest has {what} {expected[key]}, restored database {actual[key]}")
+    return problems
+
+
 def role_settings(conn: psycopg.Connection) -> list[dict[str, str]]:
     rows = conn.execute(
         """
@@ -158,6 +201,13 @@ def create(dsn: str, output: Path, progress: Progress = _quiet) -> BackupResult:
         snapshot = one_row(conn, "select pg_export_snapshot()")[0]
         dbname, server_version = one_row(conn, "select current_database(), current_setting('server_version')")
         progress(f"backing up database {dbname} (PostgreSQL {server_version})")
+        # the documents' files first (same snapshot): damaged files are not backed up as if they were good
+        documents = documents_fingerprint(conn)
+        if documents is not None and documents["corrupt"]:
+            raise MotovaultError(
+                f"{documents['corrupt']} document file(s) in {dbname} do not match their sha256: "
+                "the database is damaged; restore those files from an earlier backup"
+            )
         dump = Path(tmp) / DUMP_NAME
         # pg_dump reads the snapshot this transaction exported: the manifest describes exactly the dump
         _run(
@@ -178,6 +228,7 @@ def create(dsn: str, output: Path, progress: Progress = _quiet) -> BackupResult:
             "role_settings": role_settings(conn),
             "dump": {"file": DUMP_NAME, "bytes": dump.stat().st_size, "sha256": _sha256(dump)},
             "tables": tables,
+            **({"documents": documents} if documents is not None else {}),
         }
         conn.rollback()
         manifest_bytes = json.dumps(manifest, indent=2, sort_keys=True).encode()
@@ -306,12 +357,16 @@ def verify(settings: Settings, path: Path, progress: Progress = _quiet, keep: bo
                 settings.dsn(scratch, SUPERUSER), autocommit=False, application_name="motovault backup"
             ) as conn:
                 actual = table_fingerprints(conn)
+                progress("hashing the documents' files")
+                documents = documents_fingerprint(conn)
             problems = compare_tables(manifest["tables"], actual)
+            problems += compare_documents(manifest.get("documents"), documents)
             if problems:
                 more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
                 raise MotovaultError(f"restored data differs from the manifest: {problems[0]}{more}")
             rows = sum(int(t["rows"]) for t in actual.values())
-            progress(f"OK: {len(actual)} tables, {rows:,} rows match the manifest")
+            files = f", {documents['files']:,} document files" if documents is not None else ""
+            progress(f"OK: {len(actual)} tables, {rows:,} rows{files} match the manifest")
         finally:
             if not keep:
                 with database.superuser_connect(settings) as admin:

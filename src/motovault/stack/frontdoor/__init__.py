@@ -50,6 +50,8 @@ class FrontDoorOptions:
     #: "*" for any origin; otherwise exact scheme://host[:port] origins; () for none (same-origin only)
     cors_origins: tuple[str, ...] = ()
     body_limit: str = "2m"
+    #: bodies of POST /rpc/upload_document (the documents' own limit is checked in the database)
+    document_limit: str = "10m"
     auth_rate: str = "10r/m"
     auth_burst: int = 10
     read_timeout: str = "60s"
@@ -70,6 +72,10 @@ class FrontDoorOptions:
             )
         if not _SIZE.match(self.body_limit):
             raise MotovaultError(f"MOTOVAULT_BODY_LIMIT: expected a size like 2m or 512k, got {self.body_limit!r}")
+        if not _SIZE.match(self.document_limit):
+            raise MotovaultError(
+                f"MOTOVAULT_DOCUMENT_LIMIT: expected a size like 10m or 512k, got {self.document_limit!r}"
+            )
         if self.auth_burst < 0:
             raise MotovaultError(f"MOTOVAULT_AUTH_BURST: expected a count >= 0, got {self.auth_burst}")
         for origin in self.cors_origins:
@@ -109,6 +115,7 @@ class FrontDoorOptions:
                 o.strip().rstrip("/") for o in env.get("MOTOVAULT_CORS_ORIGINS", "").split(",") if o.strip()
             ),
             "body_limit": env.get("MOTOVAULT_BODY_LIMIT", "").strip() or "2m",
+            "document_limit": env.get("MOTOVAULT_DOCUMENT_LIMIT", "").strip() or "10m",
             "auth_rate": env.get("MOTOVAULT_AUTH_RATE", "").strip() or "10r/m",
             "auth_burst": int(burst),
         }
@@ -153,6 +160,7 @@ def render(options: FrontDoorOptions, home: Path) -> str:
         if options.access_log
         else "access_log off;",
         "body_limit": options.body_limit,
+        "document_limit": options.document_limit,
         "auth_rate": options.auth_rate,
         "auth_burst": str(options.auth_burst),
         "auth_rpcs": "|".join(AUTH_RPCS),
