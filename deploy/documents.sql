@@ -243,7 +243,9 @@ select app.enable_tenant_rules('app.document_files');
 
 -- the audit log keeps what a file is, not its bytes: they would double the storage, and the SHA-256
 -- names them
-drop trigger _900_audit on app.document_files;
+drop trigger _900_audit_insert on app.document_files;
+drop trigger _900_audit_update on app.document_files;
+drop trigger _900_audit_delete on app.document_files;
 
 create or replace function app.tg_audit_row_omitting()
 returns trigger

@@ -102,7 +102,10 @@ as $$
              '{"batch_id": "0190...", "status": "committed", "records": 120, "rejected": 0}'::jsonb),
             ('member.invited',
              'Someone was invited into the tenant (api.invite_member).',
-             '{"invitation_id": "0190...", "role": "member", "expires_at": "2026-12-13T08:00:00Z"}'::jsonb)
+             '{"invitation_id": "0190...", "role": "member", "expires_at": "2026-12-13T08:00:00Z"}'::jsonb),
+            ('vehicle_recall.new',
+             'NHTSA published a safety recall that matches a vehicle (the worker''s recall check, docs/recalls.md).',
+             '{"recall_id": "0190...", "vehicle_id": "0190...", "campaign_number": "24V123000", "component": "AIR BAGS", "park_it": false, "park_outside": false, "report_received_on": "2024-02-01"}'::jsonb)
     ) as t(type, description, example)
     union all
     select r.record || '.' || c.change, 1::smallint,

@@ -62,7 +62,8 @@ select tests.unbecome();
 select is((select subject ->> 'records' from events where type = 'import.finished'), '2', 'the event carries its subject');
 
 select ok((select count(*) from api.notify_event_types where type in ('reminder.due_soon', 'reminder.overdue', 'import.finished',
-           'member.invited', 'vehicle.created', 'fuel_log.deleted')) = 6, 'the documented event types');
+           'member.invited', 'vehicle.created', 'fuel_log.deleted', 'vehicle_recall.new')) = 7,
+          'the documented event types (recalls too: subscriptions can ask for them)');
 
 -- reminders at 09:00 local time ------------------------------------------------------------------
 delete from app.outbox_events;
