@@ -629,7 +629,7 @@ ALTER FUNCTION api.exchange_api_key(key text) OWNER TO motovault_owner;
 
 COMMENT ON FUNCTION api.exchange_api_key(key text) IS 'Trades an API key for an access token (15 minutes) of its user in its tenant, with its scope (read: no write of any kind). 401 for an unknown, revoked or expired key.';
 
-CREATE FUNCTION api.fuel_economy(vehicle_id uuid, unit text DEFAULT NULL::text, "from" date DEFAULT NULL::date, "to" date DEFAULT NULL::date) RETURNS TABLE(energy_kind text, economy_unit text, period_from date, period_to date, intervals integer, distance numeric, distance_unit text, volume numeric, volume_unit text, economy numeric)
+CREATE FUNCTION api.fuel_economy(vehicle_id uuid, unit text DEFAULT NULL::text, "from" date DEFAULT NULL::date, "to" date DEFAULT NULL::date, source uuid DEFAULT NULL::uuid) RETURNS TABLE(energy_kind text, economy_unit text, period_from date, period_to date, intervals integer, distance numeric, distance_unit text, volume numeric, volume_unit text, economy numeric, source_id uuid, source_name text)
     LANGUAGE plpgsql STABLE
     SET plan_cache_mode TO 'force_generic_plan'
     AS $$
@@ -649,20 +649,25 @@ begin
            round(case u when 'mpg_us' then sum(i.volume) / 3.785411784 when 'mpg_imp' then sum(i.volume) / 4.54609 else sum(i.volume) end, 3),
            case u when 'mpg_us' then 'gal_us' when 'mpg_imp' then 'gal_imp'
                   else case app.economy_unit_kind(u) when 'liquid' then 'l' when 'electric' then 'kwh' else 'kg' end end,
-           round(app.economy_in_unit(sum(i.distance_km), sum(i.volume), u), 2)
+           round(app.economy_in_unit(sum(i.distance_km), sum(i.volume), u), 2),
+           i.source_id,
+           i.source_name
     from app.fuel_intervals(app.current_tenant_id(), fuel_economy.vehicle_id) as i
     where i.has_figure
       and i.energy_kind = app.economy_unit_kind(u)
+      and (fuel_economy.source is null or i.source_id = fuel_economy.source)
       and (fuel_economy."from" is null or i.filled_on >= fuel_economy."from")
-      and (fuel_economy."to" is null or i.filled_on <= fuel_economy."to");
+      and (fuel_economy."to" is null or i.filled_on <= fuel_economy."to")
+    group by i.source_id, i.source_name
+    order by i.source_name nulls first, i.source_id;
 end
 $$;
 
-ALTER FUNCTION api.fuel_economy(vehicle_id uuid, unit text, "from" date, "to" date) OWNER TO motovault_owner;
+ALTER FUNCTION api.fuel_economy(vehicle_id uuid, unit text, "from" date, "to" date, source uuid) OWNER TO motovault_owner;
 
-COMMENT ON FUNCTION api.fuel_economy(vehicle_id uuid, unit text, "from" date, "to" date) IS 'Average fuel economy of a vehicle over a period (closing fill-ups from..to, both optional): total distance / total volume of the full-to-full intervals that have a figure, for the energy kind the unit measures. Units: mpg_us, mpg_imp, l_per_100km, km_per_l, mi_per_kwh, km_per_kwh, kwh_per_100km, kwh_per_100mi, km_per_kg, mi_per_kg, kg_per_100km; default mpg_us for vehicles in miles, l_per_100km otherwise.';
+COMMENT ON FUNCTION api.fuel_economy(vehicle_id uuid, unit text, "from" date, "to" date, source uuid) IS 'Average fuel economy of a vehicle over a period (closing fill-ups from..to, both optional), one row per energy source (tank or battery; source picks one) of the energy kind the unit measures: total distance / total volume of the full-to-full intervals that have a figure. Units: mpg_us, mpg_imp, l_per_100km, km_per_l, mi_per_kwh, km_per_kwh, kwh_per_100km, kwh_per_100mi, km_per_kg, mi_per_kg, kg_per_100km; default mpg_us for vehicles in miles, l_per_100km otherwise.';
 
-CREATE FUNCTION api.fuel_economy_intervals(vehicle_id uuid, unit text DEFAULT NULL::text, "from" date DEFAULT NULL::date, "to" date DEFAULT NULL::date) RETURNS TABLE(fuel_log_id uuid, filled_on date, energy_kind text, distance numeric, distance_unit text, volume numeric, volume_unit text, fill_ups integer, economy numeric, economy_unit text, note text)
+CREATE FUNCTION api.fuel_economy_intervals(vehicle_id uuid, unit text DEFAULT NULL::text, "from" date DEFAULT NULL::date, "to" date DEFAULT NULL::date) RETURNS TABLE(fuel_log_id uuid, filled_on date, energy_kind text, distance numeric, distance_unit text, volume numeric, volume_unit text, fill_ups integer, economy numeric, economy_unit text, note text, source_id uuid, source_name text, fuel_types text[], blend jsonb)
     LANGUAGE plpgsql STABLE
     SET plan_cache_mode TO 'force_generic_plan'
     AS $$
@@ -681,18 +686,22 @@ begin
            i.fill_ups,
            case when i.has_figure then round(app.economy_in_unit(i.distance_km, i.volume, u), 2) end,
            u,
-           i.note
+           i.note,
+           i.source_id,
+           i.source_name,
+           i.fuel_types,
+           i.blend
     from app.fuel_intervals(app.current_tenant_id(), fuel_economy_intervals.vehicle_id) as i
     where i.energy_kind = app.economy_unit_kind(u)
       and (fuel_economy_intervals."from" is null or i.filled_on >= fuel_economy_intervals."from")
       and (fuel_economy_intervals."to" is null or i.filled_on <= fuel_economy_intervals."to")
-    order by i.read_at;
+    order by i.source_name nulls first, i.source_id, i.read_at;
 end
 $$;
 
 ALTER FUNCTION api.fuel_economy_intervals(vehicle_id uuid, unit text, "from" date, "to" date) OWNER TO motovault_owner;
 
-COMMENT ON FUNCTION api.fuel_economy_intervals(vehicle_id uuid, unit text, "from" date, "to" date) IS 'Per-interval fuel economy of a vehicle: one row per full fill-up (closing date from..to) of the energy kind the unit measures, with distance, volume (partials included) and economy, or a note saying why there is no figure (first fill-up, missed fill-up, odometer reset).';
+COMMENT ON FUNCTION api.fuel_economy_intervals(vehicle_id uuid, unit text, "from" date, "to" date) IS 'Per-interval fuel economy of a vehicle: one row per full fill-up (closing date from..to) of the energy kind the unit measures, per energy source (tank or battery), with distance, volume (partials included), economy, the fuel types mixed (blend: volume share of each, flex-fuel), or a note saying why there is no figure (first fill-up, missed fill-up, odometer reset).';
 
 CREATE FUNCTION api.invite_member(email text, role text DEFAULT 'member'::text, valid_days integer DEFAULT 7) RETURNS jsonb
     LANGUAGE plpgsql SECURITY DEFINER
@@ -1039,6 +1048,95 @@ ALTER FUNCTION api.reset_password(token text, new_password text) OWNER TO motova
 
 COMMENT ON FUNCTION api.reset_password(token text, new_password text) IS 'Sets a new password with the token from request_password_reset (single use): every session of the account is signed out, a sign-in lock is lifted.';
 
+CREATE TABLE app.energy_sources (
+    tenant_id uuid DEFAULT app.current_tenant_id() NOT NULL,
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    vehicle_id uuid NOT NULL,
+    tank_number smallint DEFAULT 1 NOT NULL,
+    name text NOT NULL,
+    energy_kind text NOT NULL,
+    fuel_types text[] NOT NULL,
+    unit text NOT NULL,
+    capacity numeric(10,3),
+    notes text,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    created_by uuid,
+    updated_by uuid,
+    deleted_at timestamp with time zone,
+    CONSTRAINT energy_sources_capacity_positive CHECK ((capacity > (0)::numeric)),
+    CONSTRAINT energy_sources_energy_kind_known CHECK ((energy_kind = ANY (ARRAY['liquid'::text, 'electric'::text, 'mass'::text]))),
+    CONSTRAINT energy_sources_fuel_types_known CHECK ((((cardinality(fuel_types) >= 1) AND (cardinality(fuel_types) <= 9)) AND (array_position(fuel_types, NULL::text) IS NULL) AND (fuel_types <@ ARRAY['gasoline'::text, 'diesel'::text, 'e85'::text, 'biodiesel'::text, 'lpg'::text, 'cng'::text, 'electric'::text, 'hydrogen'::text, 'other'::text]))),
+    CONSTRAINT energy_sources_fuel_types_match_kind CHECK (
+CASE energy_kind
+    WHEN 'liquid'::text THEN (fuel_types <@ ARRAY['gasoline'::text, 'diesel'::text, 'e85'::text, 'biodiesel'::text, 'lpg'::text, 'other'::text])
+    WHEN 'electric'::text THEN (fuel_types <@ ARRAY['electric'::text, 'other'::text])
+    ELSE (fuel_types <@ ARRAY['cng'::text, 'hydrogen'::text, 'other'::text])
+END),
+    CONSTRAINT energy_sources_name_length CHECK (((char_length(name) >= 1) AND (char_length(name) <= 100))),
+    CONSTRAINT energy_sources_notes_length CHECK (((notes IS NULL) OR (char_length(notes) <= 10000))),
+    CONSTRAINT energy_sources_tank_number_range CHECK (((tank_number >= 1) AND (tank_number <= 9))),
+    CONSTRAINT energy_sources_unit_known CHECK ((unit = ANY (ARRAY['l'::text, 'gal_us'::text, 'gal_imp'::text, 'kwh'::text, 'kg'::text]))),
+    CONSTRAINT energy_sources_unit_matches_kind CHECK ((((energy_kind = 'liquid'::text) = (unit = ANY (ARRAY['l'::text, 'gal_us'::text, 'gal_imp'::text]))) AND ((energy_kind = 'electric'::text) = (unit = 'kwh'::text))))
+);
+
+ALTER TABLE ONLY app.energy_sources FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE app.energy_sources OWNER TO motovault_owner;
+
+COMMENT ON TABLE app.energy_sources IS 'Energy sources of a vehicle: tanks and batteries, each of one energy kind, with the fuel types it takes, its unit and capacity. Fill-ups name the source they fill (fuel_logs.source_id).';
+
+CREATE VIEW api.energy_sources WITH (security_invoker='true') AS
+ SELECT energy_sources.tenant_id,
+    energy_sources.id,
+    energy_sources.vehicle_id,
+    energy_sources.tank_number,
+    energy_sources.name,
+    energy_sources.energy_kind,
+    energy_sources.fuel_types,
+    energy_sources.unit,
+    energy_sources.capacity,
+    energy_sources.notes,
+    energy_sources.created_at,
+    energy_sources.updated_at,
+    energy_sources.created_by,
+    energy_sources.updated_by
+   FROM app.energy_sources
+  WHERE (energy_sources.deleted_at IS NULL);
+
+ALTER TABLE api.energy_sources OWNER TO motovault_owner;
+
+COMMENT ON VIEW api.energy_sources IS 'Tanks and batteries of the active tenant''s vehicles. A fill-up names the source it fills (fuel_logs.source_id); one naming none belongs to the vehicle''s source of its energy kind with the lowest tank number. Flex-fuel: one source taking several fuel types; bi-fuel: one source per fuel. DELETE moves a source to energy_sources_trash.';
+
+COMMENT ON COLUMN api.energy_sources.vehicle_id IS 'The vehicle.';
+
+COMMENT ON COLUMN api.energy_sources.tank_number IS 'Tank number 1..9, unique per vehicle (Fuelio TankNumber); the lowest of an energy kind takes fill-ups that name no source.';
+
+COMMENT ON COLUMN api.energy_sources.name IS 'Name shown in reports, e.g. Petrol tank, LPG tank, Battery.';
+
+COMMENT ON COLUMN api.energy_sources.energy_kind IS 'liquid, electric or mass; follows the unit when not given.';
+
+COMMENT ON COLUMN api.energy_sources.fuel_types IS 'Fuel types the source takes, e.g. {gasoline,e85} for a flex-fuel tank; must suit the energy kind.';
+
+COMMENT ON COLUMN api.energy_sources.unit IS 'l, gal_us, gal_imp (liquid), kwh (electric) or kg (mass).';
+
+COMMENT ON COLUMN api.energy_sources.capacity IS 'Tank or usable battery capacity in unit (optional, > 0); used for state-of-charge estimates.';
+
+COMMENT ON COLUMN api.energy_sources.notes IS 'Free text.';
+
+CREATE FUNCTION api.restore_energy_source(id uuid) RETURNS SETOF api.energy_sources
+    LANGUAGE plpgsql
+    AS $$
+begin
+    perform app.restore_row('app.energy_sources', restore_energy_source.id);
+    return query select * from api.energy_sources as v where v.id = restore_energy_source.id;
+end
+$$;
+
+ALTER FUNCTION api.restore_energy_source(id uuid) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION api.restore_energy_source(id uuid) IS 'Brings a deleted energy source back from energy_sources_trash.';
+
 CREATE FUNCTION app.energy_kind(volume_unit text) RETURNS text
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
     RETURN CASE WHEN (volume_unit = ANY (ARRAY['l'::text, 'gal_us'::text, 'gal_imp'::text])) THEN 'liquid'::text WHEN (volume_unit = 'kwh'::text) THEN 'electric'::text WHEN (volume_unit = 'kg'::text) THEN 'mass'::text ELSE NULL::text END;
@@ -1074,6 +1172,7 @@ CREATE TABLE app.fuel_logs (
     created_by uuid,
     updated_by uuid,
     deleted_at timestamp with time zone,
+    source_id uuid,
     CONSTRAINT fuel_logs_cost_consistent CHECK (((price_per_unit IS NULL) OR (total_cost IS NULL) OR (abs((round((volume * price_per_unit), 2) - total_cost)) <= 0.01))),
     CONSTRAINT fuel_logs_currency_iso4217 CHECK ((currency ~ '^[A-Z]{3}$'::text)),
     CONSTRAINT fuel_logs_currency_with_cost CHECK (((currency IS NOT NULL) OR ((price_per_unit IS NULL) AND (total_cost IS NULL)))),
@@ -1099,6 +1198,8 @@ ALTER TABLE app.fuel_logs OWNER TO motovault_owner;
 
 COMMENT ON TABLE app.fuel_logs IS 'Fill-ups and charges (MotoVaultPro fuel_logs, plus units, currency, energy kind, full/partial/missed flags, station).';
 
+COMMENT ON COLUMN app.fuel_logs.source_id IS 'The energy source (tank or battery) filled; NULL: the vehicle''s source of this energy kind with the lowest tank number.';
+
 CREATE VIEW api.fuel_logs WITH (security_invoker='true') AS
  SELECT fuel_logs.tenant_id,
     fuel_logs.id,
@@ -1123,7 +1224,8 @@ CREATE VIEW api.fuel_logs WITH (security_invoker='true') AS
     fuel_logs.created_at,
     fuel_logs.updated_at,
     fuel_logs.created_by,
-    fuel_logs.updated_by
+    fuel_logs.updated_by,
+    fuel_logs.source_id
    FROM app.fuel_logs
   WHERE (fuel_logs.deleted_at IS NULL);
 
@@ -1162,6 +1264,8 @@ COMMENT ON COLUMN api.fuel_logs.station_id IS 'A station from /stations (optiona
 COMMENT ON COLUMN api.fuel_logs.station_name IS 'Free-text station name; defaults to the station''s name.';
 
 COMMENT ON COLUMN api.fuel_logs.energy_kind IS 'liquid, electric or mass (computed from volume_unit): economy is computed per kind.';
+
+COMMENT ON COLUMN api.fuel_logs.source_id IS 'The energy source filled (GET /energy_sources): a tank or battery of this vehicle and energy kind whose fuel_types include fuel_type; NULL: the vehicle''s source of this energy kind with the lowest tank number.';
 
 CREATE FUNCTION api.restore_fuel_log(id uuid) RETURNS SETOF api.fuel_logs
     LANGUAGE plpgsql
@@ -2123,6 +2227,85 @@ ALTER FUNCTION api.urgency(api.reminders) OWNER TO motovault_owner;
 
 COMMENT ON FUNCTION api.urgency(api.reminders) IS 'Computed field of reminders: past_due, very_urgent, urgent or not_urgent, by the tenant''s thresholds (select=*,urgency).';
 
+CREATE FUNCTION api.vehicle_energy(vehicle_id uuid, "from" date DEFAULT NULL::date, "to" date DEFAULT NULL::date) RETURNS TABLE(source_id uuid, source_name text, energy_kind text, currency text, fill_ups integer, volume numeric, volume_unit text, energy_kwh numeric, cost numeric, distance numeric, distance_unit text, volume_per_100 numeric, kwh_per_100 numeric, cost_per_100 numeric)
+    LANGUAGE plpgsql STABLE
+    AS $$
+begin
+    perform app.resolve_economy_unit(vehicle_energy.vehicle_id, null);
+    return query
+    with v as (
+        select app.vehicle_odometer_unit(app.current_tenant_id(), vehicle_energy.vehicle_id) as unit
+    ),
+    sources as materialized (
+        select s.id, s.energy_kind, s.name, s.tank_number, s.deleted_at
+        from app.energy_sources as s
+        where s.tenant_id = app.current_tenant_id()
+          and s.vehicle_id = vehicle_energy.vehicle_id
+    ),
+    defaults as (
+        select distinct on (s.energy_kind) s.energy_kind, s.id
+        from sources as s
+        where s.deleted_at is null
+        order by s.energy_kind, s.tank_number
+    ),
+    f as (
+        select l.energy_kind, coalesce(l.source_id, d.id) as src, l.currency, l.total_cost,
+               app.distance_in_km(l.odometer, l.odometer_unit) as km,
+               app.volume_in_base_unit(l.volume, l.volume_unit) as vol,
+               app.fuel_energy_kwh(l.fuel_type, app.volume_in_base_unit(l.volume, l.volume_unit)) as kwh,
+               -- the first fill-up of each source in the period filled what was driven after it:
+               -- its volume and cost count in totals, not in what per distance is measured on
+               row_number() over (partition by l.energy_kind, coalesce(l.source_id, d.id)
+                                  order by l.read_at, l.odometer, l.id) = 1 as is_first
+        from app.fuel_logs as l
+        left join defaults as d on d.energy_kind = l.energy_kind and l.source_id is null
+        where l.tenant_id = app.current_tenant_id()
+          and l.vehicle_id = vehicle_energy.vehicle_id
+          and l.deleted_at is null
+          and (vehicle_energy."from" is null or l.filled_on >= vehicle_energy."from")
+          and (vehicle_energy."to" is null or l.filled_on <= vehicle_energy."to")
+    ),
+    span as (
+        select max(f.km) - min(f.km) as km from f
+    ),
+    per as (
+        select f.src, f.energy_kind, f.currency,
+               grouping(f.src, f.energy_kind) = 3 as is_total,
+               count(*)::integer as fill_ups,
+               sum(f.vol) as vol,
+               sum(f.vol) filter (where not f.is_first) as vol_measured,
+               sum(f.kwh) as kwh,
+               sum(f.kwh) filter (where not f.is_first) as kwh_measured,
+               sum(f.total_cost) as cost,
+               sum(f.total_cost) filter (where not f.is_first) as cost_measured
+        from f
+        group by grouping sets ((f.src, f.energy_kind, f.currency), (f.currency))
+    )
+    select p.src, case when p.is_total then 'total' else coalesce(s.name, p.energy_kind) end,
+           case when p.is_total then null else p.energy_kind end,
+           p.currency, p.fill_ups,
+           case when not p.is_total then round(p.vol, 3) end,
+           case when not p.is_total then case p.energy_kind when 'liquid' then 'l' when 'electric' then 'kwh' else 'kg' end end,
+           round(p.kwh, 1),
+           p.cost,
+           round(case when v.unit = 'mi' then span.km / 1.609344 else span.km end, 1),
+           v.unit,
+           case when not p.is_total
+                then round(100 * coalesce(p.vol_measured, 0) / nullif(case when v.unit = 'mi' then span.km / 1.609344 else span.km end, 0), 2) end,
+           round(100 * coalesce(p.kwh_measured, 0) / nullif(case when v.unit = 'mi' then span.km / 1.609344 else span.km end, 0), 2),
+           round(100 * p.cost_measured / nullif(case when v.unit = 'mi' then span.km / 1.609344 else span.km end, 0), 2)
+    from per as p
+    cross join v
+    cross join span
+    left join sources as s on s.id = p.src
+    order by p.is_total, s.tank_number nulls first, p.energy_kind, p.currency nulls first;
+end
+$$;
+
+ALTER FUNCTION api.vehicle_energy(vehicle_id uuid, "from" date, "to" date) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION api.vehicle_energy(vehicle_id uuid, "from" date, "to" date) IS 'Energy and cost of a vehicle over a period (fill-ups dated from..to), per energy source and currency, and in total per currency (source_name total): fill-ups, volume, energy in kWh (fuel energy content, app.fuel_energy_kwh), cost; distance = the odometer span of the period''s fill-ups in the vehicle''s unit; per 100 of that unit: volume, kWh and cost of the fill-ups after each source''s first one (the first filled what was driven after it).';
+
 CREATE FUNCTION app.vehicle_event_payload_problem(event_type text, payload jsonb) RETURNS text
     LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
     AS $_$
@@ -2950,7 +3133,15 @@ ALTER FUNCTION app.ensure_vehicle_event_statistics() OWNER TO motovault_owner;
 
 COMMENT ON FUNCTION app.ensure_vehicle_event_statistics() IS 'Creates the extended statistics <partition>_vehicle_implies_tenant (dependencies on tenant_id, vehicle_id) on every partition of app.vehicle_events that lacks them and analyzes that partition; returns the statistics created. Called on deploy and by app.ensure_vehicle_event_partitions().';
 
-CREATE FUNCTION app.fuel_intervals(tenant uuid, vehicle uuid) RETURNS TABLE(energy_kind text, fuel_log_id uuid, filled_on date, start_read_at timestamp without time zone, read_at timestamp without time zone, distance_km numeric, volume numeric, fill_ups integer, has_figure boolean, note text)
+CREATE FUNCTION app.fuel_energy_kwh(fuel_type text, volume_in_base_unit numeric) RETURNS numeric
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    RETURN (volume_in_base_unit * CASE fuel_type WHEN 'gasoline'::text THEN 8.9 WHEN 'diesel'::text THEN 10.0 WHEN 'e85'::text THEN 6.5 WHEN 'biodiesel'::text THEN 9.2 WHEN 'lpg'::text THEN 7.0 WHEN 'electric'::text THEN (1)::numeric WHEN 'cng'::text THEN 13.3 WHEN 'hydrogen'::text THEN 33.3 ELSE NULL::numeric END);
+
+ALTER FUNCTION app.fuel_energy_kwh(fuel_type text, volume_in_base_unit numeric) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.fuel_energy_kwh(fuel_type text, volume_in_base_unit numeric) IS 'Energy content in kWh of a volume in its base unit (l, kWh, kg): lower heating values per litre gasoline 8.9, diesel 10.0, e85 6.5, biodiesel 9.2, lpg 7.0; per kg cng 13.3, hydrogen 33.3; electric 1; NULL for other. For comparing sources, not for accounting.';
+
+CREATE FUNCTION app.fuel_intervals(tenant uuid, vehicle uuid) RETURNS TABLE(energy_kind text, fuel_log_id uuid, filled_on date, start_read_at timestamp without time zone, read_at timestamp without time zone, distance_km numeric, volume numeric, fill_ups integer, has_figure boolean, note text, source_id uuid, source_name text, fuel_types text[], blend jsonb)
     LANGUAGE sql STABLE
     AS $$
     with resets as materialized (
@@ -2961,39 +3152,64 @@ CREATE FUNCTION app.fuel_intervals(tenant uuid, vehicle uuid) RETURNS TABLE(ener
           and o.vehicle_id = vehicle
           and o.is_reset
     ),
+    sources as materialized (
+        select s.id, s.energy_kind, s.name, s.tank_number, s.deleted_at
+        from app.energy_sources as s
+        where s.tenant_id = tenant
+          and s.vehicle_id = vehicle
+    ),
+    defaults as (
+        -- the source a fill-up naming none belongs to: the lowest live tank number of its kind
+        select distinct on (s.energy_kind) s.energy_kind, s.id
+        from sources as s
+        where s.deleted_at is null
+        order by s.energy_kind, s.tank_number
+    ),
     f as (
-        select l.id, l.energy_kind, l.filled_on, l.read_at, l.is_full, l.missed_previous,
+        select l.id, l.energy_kind, l.filled_on, l.read_at, l.is_full, l.missed_previous, l.fuel_type,
+               coalesce(l.source_id, d.id) as src,
                app.distance_in_km(l.odometer, l.odometer_unit) as km,
-               app.volume_in_base_unit(l.volume, l.volume_unit) as vol,
-               -- the number of full fill-ups before this one: the interval it belongs to
-               count(*) filter (where l.is_full) over (
-                   partition by l.energy_kind
-                   order by l.read_at, l.odometer, l.id
-                   rows between unbounded preceding and current row
-               ) - case when l.is_full then 1 else 0 end as grp
+               app.volume_in_base_unit(l.volume, l.volume_unit) as vol
         from app.fuel_logs as l
+        left join defaults as d on d.energy_kind = l.energy_kind and l.source_id is null
         where l.tenant_id = tenant
           and l.vehicle_id = vehicle
           and l.deleted_at is null
     ),
-    g as (
-        select f.energy_kind, f.grp,
-               sum(f.vol) as vol,
-               bool_or(f.missed_previous) as missed,
-               count(*)::integer as fill_ups,
-               max(f.km) filter (where f.is_full) as close_km,
-               max(f.read_at) filter (where f.is_full) as close_at,
-               max(f.filled_on) filter (where f.is_full) as close_on,
-               (array_agg(f.id) filter (where f.is_full))[1] as close_id
+    n as (
+        select f.*,
+               -- the number of full fill-ups before this one in its chain: the interval it belongs to
+               count(*) filter (where f.is_full) over (
+                   partition by f.energy_kind, f.src
+                   order by f.read_at, f.km, f.id
+                   rows between unbounded preceding and current row
+               ) - case when f.is_full then 1 else 0 end as grp
         from f
-        group by f.energy_kind, f.grp
-        having count(*) filter (where f.is_full) = 1
+    ),
+    b as (
+        select n.energy_kind, n.src, n.grp, n.fuel_type, sum(n.vol) as vol
+        from n
+        group by n.energy_kind, n.src, n.grp, n.fuel_type
+    ),
+    g as (
+        select n.energy_kind, n.src, n.grp,
+               sum(n.vol) as vol,
+               bool_or(n.missed_previous) as missed,
+               count(*)::integer as fill_ups,
+               max(n.km) filter (where n.is_full) as close_km,
+               max(n.read_at) filter (where n.is_full) as close_at,
+               max(n.filled_on) filter (where n.is_full) as close_on,
+               (array_agg(n.id) filter (where n.is_full))[1] as close_id
+        from n
+        group by n.energy_kind, n.src, n.grp
+        having count(*) filter (where n.is_full) = 1
     ),
     i as (
         select g.*,
-               lag(g.close_km) over (partition by g.energy_kind order by g.grp) as start_km,
-               lag(g.close_at) over (partition by g.energy_kind order by g.grp) as start_at
+               lag(g.close_km) over w as start_km,
+               lag(g.close_at) over w as start_at
         from g
+        window w as (partition by g.energy_kind, g.src order by g.grp)
     ),
     r as (
         select i.*,
@@ -3002,7 +3218,11 @@ CREATE FUNCTION app.fuel_intervals(tenant uuid, vehicle uuid) RETURNS TABLE(ener
                    from unnest(resets.ats) as a
                    where a > i.start_at
                      and a <= i.close_at
-               ) as reset_inside
+               ) as reset_inside,
+               (select array_agg(b.fuel_type order by b.fuel_type) from b
+                where b.energy_kind = i.energy_kind and b.src is not distinct from i.src and b.grp = i.grp) as fuels,
+               (select jsonb_object_agg(b.fuel_type, round(b.vol / i.vol, 3)) from b
+                where b.energy_kind = i.energy_kind and b.src is not distinct from i.src and b.grp = i.grp) as blend
         from i
         cross join resets
     )
@@ -3014,14 +3234,19 @@ CREATE FUNCTION app.fuel_intervals(tenant uuid, vehicle uuid) RETURNS TABLE(ener
                when r.missed then 'missed fill-up: the chain is broken'
                when r.reset_inside then 'odometer reset inside the interval'
                when r.close_km <= r.start_km then 'no distance driven'
-           end
+           end,
+           r.src,
+           s.name,
+           r.fuels,
+           r.blend
     from r
-    order by r.energy_kind, r.close_at
+    left join sources as s on s.id = r.src
+    order by r.energy_kind, s.tank_number nulls first, r.close_at
 $$;
 
 ALTER FUNCTION app.fuel_intervals(tenant uuid, vehicle uuid) OWNER TO motovault_owner;
 
-COMMENT ON FUNCTION app.fuel_intervals(tenant uuid, vehicle uuid) IS 'One row per full fill-up of a vehicle: the interval from the previous full fill-up of the same energy kind, its distance (km) and volume (litres, kWh or kg; partials included), and whether it has an economy figure (and why not).';
+COMMENT ON FUNCTION app.fuel_intervals(tenant uuid, vehicle uuid) IS 'One row per full fill-up of a vehicle: the interval from the previous full fill-up of the same energy source (tank or battery; fill-ups naming none: the lowest tank number of their kind, else one implicit source per energy kind), its distance (km) and volume (litres, kWh or kg; partials included), whether it has an economy figure (and why not), the fuel types mixed in it and the volume share of each (blend).';
 
 CREATE FUNCTION app.identity_user_id(issuer text, subject text) RETURNS uuid
     LANGUAGE sql STABLE SECURITY DEFINER
@@ -3604,6 +3829,53 @@ ALTER FUNCTION app.tg_emit_source_events() OWNER TO motovault_owner;
 
 COMMENT ON FUNCTION app.tg_emit_source_events() IS 'AFTER INSERT OR UPDATE trigger of fuel_logs, maintenance and odometer_entries (argument: fuel, maintenance or odometer): appends the row''s event to vehicle_events, a correcting event when the row changes, a void event when it is deleted.';
 
+CREATE FUNCTION app.tg_energy_sources_keep_fuels() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+declare
+    bad record;
+begin
+    select s.name, l.fuel_type into bad
+    from new_rows as s
+    join app.fuel_logs as l
+        on l.tenant_id = s.tenant_id and l.vehicle_id = s.vehicle_id and l.source_id = s.id
+    where l.deleted_at is null
+      and not (l.fuel_type = any (s.fuel_types))
+    limit 1;
+    if found then
+        raise exception using
+            errcode = 'check_violation',
+            constraint = 'energy_sources_fuel_types_cover_fill_ups',
+            column = 'fuel_types',
+            message = format('fuel_types: %s has fill-ups of %s', bad.name, bad.fuel_type),
+            hint = 'Keep every fuel type the source''s fill-ups use, or move those fill-ups to another source first.';
+    end if;
+    return null;
+end
+$$;
+
+ALTER FUNCTION app.tg_energy_sources_keep_fuels() OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.tg_energy_sources_keep_fuels() IS 'AFTER UPDATE on energy_sources, once per statement: a source keeps every fuel type its live fill-ups use (energy_sources_fuel_types_cover_fill_ups).';
+
+CREATE FUNCTION app.tg_energy_sources_prepare() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+begin
+    new.name := btrim(new.name);
+    new.unit := coalesce(new.unit, case new.energy_kind when 'electric' then 'kwh' when 'mass' then 'kg' else 'l' end);
+    new.energy_kind := coalesce(new.energy_kind, app.energy_kind(new.unit));
+    new.fuel_types := coalesce(new.fuel_types,
+        case new.energy_kind when 'electric' then array['electric'] when 'mass' then array['cng'] else array['gasoline'] end);
+    select array_agg(distinct t order by t) into new.fuel_types from unnest(new.fuel_types) as t;
+    return new;
+end
+$$;
+
+ALTER FUNCTION app.tg_energy_sources_prepare() OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.tg_energy_sources_prepare() IS 'BEFORE INSERT OR UPDATE on energy_sources: trims the name; the energy kind follows the unit (and the unit the kind: l, kwh, kg); fuel types default from the kind, sorted and without duplicates.';
+
 CREATE FUNCTION app.tg_forget_member_role() RETURNS trigger
     LANGUAGE plpgsql
     AS $$
@@ -3690,6 +3962,37 @@ $$;
 ALTER FUNCTION app.tg_fuel_logs_prepare() OWNER TO motovault_owner;
 
 COMMENT ON FUNCTION app.tg_fuel_logs_prepare() IS 'BEFORE INSERT OR UPDATE on fuel_logs: units default from the vehicle and fuel type; computes the third of volume / price_per_unit / total_cost from the other two and refuses three that disagree by more than a cent; station_name defaults to the station''s name.';
+
+CREATE FUNCTION app.tg_fuel_logs_source_fuel() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+declare
+    bad record;
+begin
+    select n.fuel_type, s.name, s.fuel_types into bad
+    from new_rows as n
+    join app.energy_sources as s
+        on s.tenant_id = n.tenant_id and s.vehicle_id = n.vehicle_id and s.id = n.source_id
+    where n.source_id is not null
+      and n.deleted_at is null
+      and not (n.fuel_type = any (s.fuel_types))
+    limit 1;
+    if found then
+        raise exception using
+            errcode = 'check_violation',
+            constraint = 'fuel_logs_fuel_type_in_source',
+            column = 'fuel_type',
+            message = format('fuel_type: %s does not go into %s, which takes %s',
+                             bad.fuel_type, bad.name, array_to_string(bad.fuel_types, ', ')),
+            hint = 'Name the tank that takes this fuel (source_id), or add the fuel type to the source''s fuel_types (flex-fuel).';
+    end if;
+    return null;
+end
+$$;
+
+ALTER FUNCTION app.tg_fuel_logs_source_fuel() OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.tg_fuel_logs_source_fuel() IS 'AFTER INSERT / UPDATE on fuel_logs, once per statement (transition table new_rows): a fill-up''s fuel type must be one its source takes (fuel_logs_fuel_type_in_source).';
 
 CREATE FUNCTION app.tg_invitation_events() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
@@ -5355,6 +5658,23 @@ ALTER TABLE analytics.cost_months OWNER TO motovault_owner;
 
 COMMENT ON VIEW analytics.cost_months IS 'Cost per vehicle, calendar month and currency (amounts in different currencies are not added): fuel, maintenance, total, distance driven that month (km, from the odometer range of the vehicle''s events) and cost per 100 km.';
 
+CREATE VIEW analytics.energy_sources AS
+ SELECT s.tenant_id,
+    s.id,
+    s.vehicle_id,
+    s.tank_number,
+    s.energy_kind,
+    s.fuel_types,
+    s.unit,
+    s.capacity
+   FROM (app.energy_sources s
+     JOIN app.vehicles v ON (((v.tenant_id = s.tenant_id) AND (v.id = s.vehicle_id) AND (v.deleted_at IS NULL))))
+  WHERE (s.deleted_at IS NULL);
+
+ALTER TABLE analytics.energy_sources OWNER TO motovault_owner;
+
+COMMENT ON VIEW analytics.energy_sources IS 'Tanks and batteries of every live vehicle: tank number, energy kind, fuel types, unit, capacity (no names or notes).';
+
 CREATE TABLE app.tenants (
     id uuid DEFAULT gen_random_uuid() NOT NULL,
     name text NOT NULL,
@@ -5403,7 +5723,15 @@ ALTER TABLE analytics.fleet_overview OWNER TO motovault_owner;
 COMMENT ON VIEW analytics.fleet_overview IS 'One row per tenant (no names): kind, month created, live and active vehicles, events in the last 30 days, time of the latest event.';
 
 CREATE VIEW analytics.fuel_economy_intervals AS
- WITH f AS (
+ WITH defaults AS (
+         SELECT DISTINCT ON (s.tenant_id, s.vehicle_id, s.energy_kind) s.tenant_id,
+            s.vehicle_id,
+            s.energy_kind,
+            s.id
+           FROM app.energy_sources s
+          WHERE (s.deleted_at IS NULL)
+          ORDER BY s.tenant_id, s.vehicle_id, s.energy_kind, s.tank_number
+        ), f0 AS (
          SELECT l.tenant_id,
             l.vehicle_id,
             l.id,
@@ -5412,6 +5740,7 @@ CREATE VIEW analytics.fuel_economy_intervals AS
             l.read_at,
             l.is_full,
             l.missed_previous,
+            COALESCE(l.source_id, d.id) AS src,
             ((l.odometer)::numeric *
                 CASE l.odometer_unit
                     WHEN 'mi'::text THEN 1.609344
@@ -5422,15 +5751,30 @@ CREATE VIEW analytics.fuel_economy_intervals AS
                     WHEN 'gal_us'::text THEN 3.785411784
                     WHEN 'gal_imp'::text THEN 4.54609
                     ELSE (1)::numeric
-                END) AS vol,
-            COALESCE(count(*) FILTER (WHERE l.is_full) OVER (PARTITION BY l.tenant_id, l.vehicle_id, l.energy_kind ORDER BY l.read_at, l.odometer, l.id ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), (0)::bigint) AS grp
-           FROM (app.fuel_logs l
+                END) AS vol
+           FROM ((app.fuel_logs l
              JOIN app.vehicles v ON (((v.tenant_id = l.tenant_id) AND (v.id = l.vehicle_id) AND (v.deleted_at IS NULL))))
+             LEFT JOIN defaults d ON (((d.tenant_id = l.tenant_id) AND (d.vehicle_id = l.vehicle_id) AND (d.energy_kind = l.energy_kind) AND (l.source_id IS NULL))))
           WHERE (l.deleted_at IS NULL)
+        ), f AS (
+         SELECT f0.tenant_id,
+            f0.vehicle_id,
+            f0.id,
+            f0.energy_kind,
+            f0.filled_on,
+            f0.read_at,
+            f0.is_full,
+            f0.missed_previous,
+            f0.src,
+            f0.km,
+            f0.vol,
+            COALESCE(count(*) FILTER (WHERE f0.is_full) OVER (PARTITION BY f0.tenant_id, f0.vehicle_id, f0.energy_kind, f0.src ORDER BY f0.read_at, f0.km, f0.id ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), (0)::bigint) AS grp
+           FROM f0
         ), g AS (
          SELECT f.tenant_id,
             f.vehicle_id,
             f.energy_kind,
+            f.src,
             f.grp,
             sum(f.vol) AS vol,
             bool_or(f.missed_previous) AS missed,
@@ -5439,12 +5783,13 @@ CREATE VIEW analytics.fuel_economy_intervals AS
             max(f.read_at) FILTER (WHERE f.is_full) AS close_at,
             max(f.filled_on) FILTER (WHERE f.is_full) AS close_on
            FROM f
-          GROUP BY f.tenant_id, f.vehicle_id, f.energy_kind, f.grp
+          GROUP BY f.tenant_id, f.vehicle_id, f.energy_kind, f.src, f.grp
          HAVING (count(*) FILTER (WHERE f.is_full) = 1)
         ), i AS (
          SELECT g.tenant_id,
             g.vehicle_id,
             g.energy_kind,
+            g.src,
             g.grp,
             g.vol,
             g.missed,
@@ -5455,11 +5800,12 @@ CREATE VIEW analytics.fuel_economy_intervals AS
             lag(g.close_km) OVER w AS start_km,
             lag(g.close_at) OVER w AS start_at
            FROM g
-          WINDOW w AS (PARTITION BY g.tenant_id, g.vehicle_id, g.energy_kind ORDER BY g.grp)
+          WINDOW w AS (PARTITION BY g.tenant_id, g.vehicle_id, g.energy_kind, g.src ORDER BY g.grp)
         ), r AS (
          SELECT i.tenant_id,
             i.vehicle_id,
             i.energy_kind,
+            i.src,
             i.grp,
             i.vol,
             i.missed,
@@ -5499,12 +5845,13 @@ CREATE VIEW analytics.fuel_economy_intervals AS
             WHEN r.reset_inside THEN 'odometer reset'::text
             WHEN (r.close_km <= r.start_km) THEN 'no distance'::text
             ELSE NULL::text
-        END AS no_figure_reason
+        END AS no_figure_reason,
+    r.src AS source_id
    FROM r;
 
 ALTER TABLE analytics.fuel_economy_intervals OWNER TO motovault_owner;
 
-COMMENT ON VIEW analytics.fuel_economy_intervals IS 'One row per full fill-up (or full charge) of every live vehicle: the interval since the previous full one of the same energy kind (liquid in l, electric in kWh, mass in kg; partials included), its distance in km and consumption per 100 km when it has a figure (not the first, no missed fill-up, no odometer reset inside).';
+COMMENT ON VIEW analytics.fuel_economy_intervals IS 'One row per full fill-up (or full charge) of every live vehicle: the interval since the previous full one of the same energy source (source_id: a tank or battery; NULL: the implicit source of an energy kind the vehicle declares none of), liquid in l, electric in kWh, mass in kg, partials included; its distance in km and consumption per 100 km when it has a figure (not the first, no missed fill-up, no odometer reset inside).';
 
 CREATE VIEW analytics.fuel_economy_months AS
  SELECT fuel_economy_intervals.tenant_id,
@@ -5515,13 +5862,14 @@ CREATE VIEW analytics.fuel_economy_months AS
     count(*) FILTER (WHERE fuel_economy_intervals.has_figure) AS intervals,
     sum(fuel_economy_intervals.distance_km) FILTER (WHERE fuel_economy_intervals.has_figure) AS distance_km,
     sum(fuel_economy_intervals.volume) FILTER (WHERE fuel_economy_intervals.has_figure) AS volume,
-    round((((100)::numeric * sum(fuel_economy_intervals.volume) FILTER (WHERE fuel_economy_intervals.has_figure)) / NULLIF(sum(fuel_economy_intervals.distance_km) FILTER (WHERE fuel_economy_intervals.has_figure), (0)::numeric)), 2) AS per_100km
+    round((((100)::numeric * sum(fuel_economy_intervals.volume) FILTER (WHERE fuel_economy_intervals.has_figure)) / NULLIF(sum(fuel_economy_intervals.distance_km) FILTER (WHERE fuel_economy_intervals.has_figure), (0)::numeric)), 2) AS per_100km,
+    fuel_economy_intervals.source_id
    FROM analytics.fuel_economy_intervals
-  GROUP BY fuel_economy_intervals.tenant_id, fuel_economy_intervals.vehicle_id, fuel_economy_intervals.energy_kind, fuel_economy_intervals.month, fuel_economy_intervals.volume_unit;
+  GROUP BY fuel_economy_intervals.tenant_id, fuel_economy_intervals.vehicle_id, fuel_economy_intervals.energy_kind, fuel_economy_intervals.source_id, fuel_economy_intervals.month, fuel_economy_intervals.volume_unit;
 
 ALTER TABLE analytics.fuel_economy_months OWNER TO motovault_owner;
 
-COMMENT ON VIEW analytics.fuel_economy_months IS 'Fuel economy per vehicle, energy kind and calendar month (of the closing full fill-up): distance, volume and consumption per 100 km over the intervals with a figure.';
+COMMENT ON VIEW analytics.fuel_economy_months IS 'Fuel economy per vehicle, energy source and calendar month (of the closing full fill-up): distance, volume and consumption per 100 km over the intervals with a figure.';
 
 CREATE VIEW analytics.maintenance_due AS
  WITH items AS (
@@ -5678,6 +6026,29 @@ ALTER TABLE api.auth_events OWNER TO motovault_owner;
 
 COMMENT ON VIEW api.auth_events IS 'Sign-ins (and failed ones), sessions, password changes, API keys and invitations: your own events, and the events of the active tenant when you are one of its owners or admins. Read only.';
 
+CREATE VIEW api.energy_sources_trash WITH (security_invoker='true') AS
+ SELECT energy_sources.tenant_id,
+    energy_sources.id,
+    energy_sources.vehicle_id,
+    energy_sources.tank_number,
+    energy_sources.name,
+    energy_sources.energy_kind,
+    energy_sources.fuel_types,
+    energy_sources.unit,
+    energy_sources.capacity,
+    energy_sources.notes,
+    energy_sources.created_at,
+    energy_sources.updated_at,
+    energy_sources.created_by,
+    energy_sources.updated_by,
+    energy_sources.deleted_at
+   FROM app.energy_sources
+  WHERE (energy_sources.deleted_at IS NOT NULL);
+
+ALTER TABLE api.energy_sources_trash OWNER TO motovault_owner;
+
+COMMENT ON VIEW api.energy_sources_trash IS 'Deleted energy sources of the active tenant; restore_energy_source brings one back. Purged after 30 days.';
+
 CREATE VIEW api.fleet_overview WITH (security_invoker='true') AS
  SELECT v.tenant_id,
     v.id AS vehicle_id,
@@ -5738,7 +6109,8 @@ CREATE VIEW api.fuel_logs_trash WITH (security_invoker='true') AS
     fuel_logs.updated_at,
     fuel_logs.created_by,
     fuel_logs.updated_by,
-    fuel_logs.deleted_at
+    fuel_logs.deleted_at,
+    fuel_logs.source_id
    FROM app.fuel_logs
   WHERE (fuel_logs.deleted_at IS NOT NULL);
 
@@ -6523,6 +6895,12 @@ COMMENT ON TABLE auth_private.signing_keys IS 'HS256 keys access tokens are sign
 
 ALTER TABLE ONLY app.vehicle_events ATTACH PARTITION app.vehicle_events_default DEFAULT;
 
+ALTER TABLE ONLY app.energy_sources
+    ADD CONSTRAINT energy_sources_pkey PRIMARY KEY (tenant_id, id);
+
+ALTER TABLE ONLY app.energy_sources
+    ADD CONSTRAINT energy_sources_vehicle_id_kind_unique UNIQUE (tenant_id, vehicle_id, id, energy_kind);
+
 ALTER TABLE ONLY app.fuel_logs
     ADD CONSTRAINT fuel_logs_pkey PRIMARY KEY (tenant_id, id);
 
@@ -6627,6 +7005,10 @@ ALTER TABLE ONLY auth_private.sign_in_failures
 
 ALTER TABLE ONLY auth_private.signing_keys
     ADD CONSTRAINT signing_keys_pkey PRIMARY KEY (kid);
+
+CREATE UNIQUE INDEX energy_sources_one_tank_number_per_vehicle ON app.energy_sources USING btree (tenant_id, vehicle_id, tank_number) WHERE (deleted_at IS NULL);
+
+CREATE INDEX fuel_logs_source_idx ON app.fuel_logs USING btree (tenant_id, vehicle_id, source_id, energy_kind) WHERE (source_id IS NOT NULL);
 
 CREATE INDEX fuel_logs_station_idx ON app.fuel_logs USING btree (station_id) WHERE (station_id IS NOT NULL);
 
@@ -6766,6 +7148,8 @@ CREATE TRIGGER _500_read_only INSTEAD OF INSERT OR DELETE OR UPDATE ON api.vehic
 
 CREATE TRIGGER _500_read_only INSTEAD OF INSERT OR DELETE OR UPDATE ON api.vehicle_event_months FOR EACH ROW EXECUTE FUNCTION app.tg_refuse_view_write();
 
+CREATE TRIGGER _500_soft_delete INSTEAD OF DELETE ON api.energy_sources FOR EACH ROW EXECUTE FUNCTION app.tg_soft_delete_row('app.energy_sources');
+
 CREATE TRIGGER _500_soft_delete INSTEAD OF DELETE ON api.fuel_logs FOR EACH ROW EXECUTE FUNCTION app.tg_soft_delete_row('app.fuel_logs');
 
 CREATE TRIGGER _500_soft_delete INSTEAD OF DELETE ON api.garages FOR EACH ROW EXECUTE FUNCTION app.tg_soft_delete_row('app.garages');
@@ -6792,6 +7176,8 @@ CREATE TRIGGER _100_forget_member_role AFTER INSERT OR DELETE OR UPDATE ON app.m
 
 CREATE TRIGGER _100_input_range BEFORE INSERT OR UPDATE ON app.reminders FOR EACH ROW EXECUTE FUNCTION app.tg_reminders_snoozed_until_in_range();
 
+CREATE TRIGGER _100_keep_fuels AFTER UPDATE ON app.energy_sources REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_energy_sources_keep_fuels();
+
 CREATE TRIGGER _100_odometer_from_readings BEFORE UPDATE OF odometer_reading, odometer_unit ON app.vehicles FOR EACH ROW EXECUTE FUNCTION app.tg_vehicles_odometer_from_readings();
 
 CREATE TRIGGER _100_odometer_guard AFTER INSERT OR UPDATE ON app.fuel_logs FOR EACH ROW EXECUTE FUNCTION app.tg_odometer_guard();
@@ -6799,6 +7185,12 @@ CREATE TRIGGER _100_odometer_guard AFTER INSERT OR UPDATE ON app.fuel_logs FOR E
 CREATE TRIGGER _100_odometer_guard AFTER INSERT OR UPDATE ON app.maintenance FOR EACH ROW EXECUTE FUNCTION app.tg_odometer_guard();
 
 CREATE TRIGGER _100_odometer_guard AFTER INSERT OR UPDATE ON app.odometer_entries FOR EACH ROW EXECUTE FUNCTION app.tg_odometer_guard();
+
+CREATE TRIGGER _100_source_fuel_insert AFTER INSERT ON app.fuel_logs REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_fuel_logs_source_fuel();
+
+CREATE TRIGGER _100_source_fuel_update AFTER UPDATE ON app.fuel_logs REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_fuel_logs_source_fuel();
+
+CREATE TRIGGER _200_prepare BEFORE INSERT OR UPDATE ON app.energy_sources FOR EACH ROW EXECUTE FUNCTION app.tg_energy_sources_prepare();
 
 CREATE TRIGGER _200_prepare BEFORE INSERT OR UPDATE ON app.fuel_logs FOR EACH ROW EXECUTE FUNCTION app.tg_fuel_logs_prepare();
 
@@ -6838,6 +7230,8 @@ CREATE TRIGGER _500_events AFTER INSERT OR UPDATE ON app.odometer_entries FOR EA
 
 CREATE TRIGGER _500_events AFTER INSERT ON app.vehicle_images FOR EACH ROW EXECUTE FUNCTION app.tg_vehicle_images_emit_event();
 
+CREATE TRIGGER _500_stamp BEFORE INSERT OR UPDATE ON app.energy_sources FOR EACH ROW EXECUTE FUNCTION app.tg_stamp_row('tenant', 'app_user');
+
 CREATE TRIGGER _500_stamp BEFORE INSERT OR UPDATE ON app.fuel_logs FOR EACH ROW EXECUTE FUNCTION app.tg_stamp_row('tenant', 'app_user');
 
 CREATE TRIGGER _500_stamp BEFORE INSERT OR UPDATE ON app.garages FOR EACH ROW EXECUTE FUNCTION app.tg_stamp_row('tenant', 'app_user');
@@ -6869,6 +7263,8 @@ CREATE TRIGGER _500_stamp BEFORE INSERT OR UPDATE ON app.vehicle_images FOR EACH
 CREATE TRIGGER _500_stamp BEFORE INSERT OR UPDATE ON app.vehicles FOR EACH ROW EXECUTE FUNCTION app.tg_stamp_row('tenant', 'app_user');
 
 CREATE TRIGGER _600_vin_decode BEFORE INSERT OR UPDATE ON app.vehicles FOR EACH ROW EXECUTE FUNCTION app.tg_vehicles_vin_decode();
+
+CREATE TRIGGER _900_audit AFTER INSERT OR DELETE OR UPDATE ON app.energy_sources FOR EACH ROW EXECUTE FUNCTION app.tg_audit_row('tenant_id');
 
 CREATE TRIGGER _900_audit AFTER INSERT OR DELETE OR UPDATE ON app.fuel_logs FOR EACH ROW EXECUTE FUNCTION app.tg_audit_row('tenant_id');
 
@@ -6903,6 +7299,15 @@ CREATE TRIGGER _900_audit AFTER INSERT OR DELETE OR UPDATE ON app.vehicles FOR E
 CREATE TRIGGER _900_audit_statement AFTER UPDATE ON app.vehicles REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT WHEN ((CURRENT_USER = 'vin_worker'::name)) EXECUTE FUNCTION app.tg_audit_row('tenant_id');
 
 COMMENT ON TRIGGER _900_audit_statement ON app.vehicles IS 'The UPDATE statements of vin_worker (one per batch) are audited in one statement; _900_audit skips vin_worker.';
+
+ALTER TABLE ONLY app.energy_sources
+    ADD CONSTRAINT energy_sources_tenant_fk FOREIGN KEY (tenant_id) REFERENCES app.tenants(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY app.energy_sources
+    ADD CONSTRAINT energy_sources_vehicle_fk FOREIGN KEY (tenant_id, vehicle_id) REFERENCES app.vehicles(tenant_id, id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY app.fuel_logs
+    ADD CONSTRAINT fuel_logs_source_fk FOREIGN KEY (tenant_id, vehicle_id, source_id, energy_kind) REFERENCES app.energy_sources(tenant_id, vehicle_id, id, energy_kind);
 
 ALTER TABLE ONLY app.fuel_logs
     ADD CONSTRAINT fuel_logs_station_fk FOREIGN KEY (station_id) REFERENCES app.stations(id) ON DELETE SET NULL;
@@ -7005,6 +7410,16 @@ ALTER TABLE ONLY auth_private.refresh_tokens
 
 ALTER TABLE ONLY auth_private.sessions
     ADD CONSTRAINT sessions_user_fk FOREIGN KEY (user_id) REFERENCES app.users(id) ON DELETE CASCADE;
+
+ALTER TABLE app.energy_sources ENABLE ROW LEVEL SECURITY;
+
+CREATE POLICY energy_sources_members_read ON app.energy_sources FOR SELECT TO app_user USING ((tenant_id = app.current_tenant_id()));
+
+CREATE POLICY energy_sources_owner_role_all ON app.energy_sources TO motovault_owner USING (true) WITH CHECK (true);
+
+CREATE POLICY energy_sources_writers_insert ON app.energy_sources FOR INSERT TO app_user WITH CHECK (((tenant_id = app.current_tenant_id()) AND app.current_member_can_write()));
+
+CREATE POLICY energy_sources_writers_update ON app.energy_sources FOR UPDATE TO app_user USING ((tenant_id = app.current_tenant_id())) WITH CHECK (((tenant_id = app.current_tenant_id()) AND app.current_member_can_write()));
 
 ALTER TABLE app.fuel_logs ENABLE ROW LEVEL SECURITY;
 
@@ -7216,8 +7631,8 @@ GRANT ALL ON FUNCTION api.exchange_api_key(key text) TO anon;
 GRANT ALL ON FUNCTION api.exchange_api_key(key text) TO app_user;
 REVOKE ALL ON FUNCTION api.exchange_api_key(key text) FROM PUBLIC;
 
-GRANT ALL ON FUNCTION api.fuel_economy(vehicle_id uuid, unit text, "from" date, "to" date) TO app_user;
-REVOKE ALL ON FUNCTION api.fuel_economy(vehicle_id uuid, unit text, "from" date, "to" date) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.fuel_economy(vehicle_id uuid, unit text, "from" date, "to" date, source uuid) TO app_user;
+REVOKE ALL ON FUNCTION api.fuel_economy(vehicle_id uuid, unit text, "from" date, "to" date, source uuid) FROM PUBLIC;
 
 GRANT ALL ON FUNCTION api.fuel_economy_intervals(vehicle_id uuid, unit text, "from" date, "to" date) TO app_user;
 REVOKE ALL ON FUNCTION api.fuel_economy_intervals(vehicle_id uuid, unit text, "from" date, "to" date) FROM PUBLIC;
@@ -7252,6 +7667,13 @@ REVOKE ALL ON FUNCTION api.request_password_reset(email text) FROM PUBLIC;
 GRANT ALL ON FUNCTION api.reset_password(token text, new_password text) TO anon;
 GRANT ALL ON FUNCTION api.reset_password(token text, new_password text) TO app_user;
 REVOKE ALL ON FUNCTION api.reset_password(token text, new_password text) FROM PUBLIC;
+
+GRANT SELECT,INSERT,UPDATE ON TABLE app.energy_sources TO app_user;
+
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE api.energy_sources TO app_user;
+
+GRANT ALL ON FUNCTION api.restore_energy_source(id uuid) TO app_user;
+REVOKE ALL ON FUNCTION api.restore_energy_source(id uuid) FROM PUBLIC;
 
 GRANT ALL ON FUNCTION app.energy_kind(volume_unit text) TO app_user;
 REVOKE ALL ON FUNCTION app.energy_kind(volume_unit text) FROM PUBLIC;
@@ -7402,6 +7824,9 @@ REVOKE ALL ON FUNCTION api.stations_search(q text, "limit" integer) FROM PUBLIC;
 GRANT ALL ON FUNCTION api.urgency(api.reminders) TO app_user;
 REVOKE ALL ON FUNCTION api.urgency(api.reminders) FROM PUBLIC;
 
+GRANT ALL ON FUNCTION api.vehicle_energy(vehicle_id uuid, "from" date, "to" date) TO app_user;
+REVOKE ALL ON FUNCTION api.vehicle_energy(vehicle_id uuid, "from" date, "to" date) FROM PUBLIC;
+
 GRANT ALL ON FUNCTION app.vehicle_event_payload_problem(event_type text, payload jsonb) TO app_user;
 REVOKE ALL ON FUNCTION app.vehicle_event_payload_problem(event_type text, payload jsonb) FROM PUBLIC;
 
@@ -7472,6 +7897,9 @@ REVOKE ALL ON FUNCTION app.ensure_vehicle_event_partitions(start_month date, mon
 
 REVOKE ALL ON FUNCTION app.ensure_vehicle_event_statistics() FROM PUBLIC;
 
+GRANT ALL ON FUNCTION app.fuel_energy_kwh(fuel_type text, volume_in_base_unit numeric) TO app_user;
+REVOKE ALL ON FUNCTION app.fuel_energy_kwh(fuel_type text, volume_in_base_unit numeric) FROM PUBLIC;
+
 GRANT ALL ON FUNCTION app.fuel_intervals(tenant uuid, vehicle uuid) TO app_user;
 REVOKE ALL ON FUNCTION app.fuel_intervals(tenant uuid, vehicle uuid) FROM PUBLIC;
 
@@ -7537,9 +7965,15 @@ REVOKE ALL ON FUNCTION app.tg_clear_references() FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION app.tg_emit_source_events() FROM PUBLIC;
 
+REVOKE ALL ON FUNCTION app.tg_energy_sources_keep_fuels() FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION app.tg_energy_sources_prepare() FROM PUBLIC;
+
 REVOKE ALL ON FUNCTION app.tg_forget_member_role() FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION app.tg_fuel_logs_prepare() FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION app.tg_fuel_logs_source_fuel() FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION app.tg_invitation_events() FROM PUBLIC;
 
@@ -7689,6 +8123,8 @@ GRANT SELECT ON TABLE analytics.vehicle_event_months TO analyst;
 
 GRANT SELECT ON TABLE analytics.cost_months TO analyst;
 
+GRANT SELECT ON TABLE analytics.energy_sources TO analyst;
+
 GRANT SELECT ON TABLE app.tenants TO app_user;
 
 GRANT UPDATE(name) ON TABLE app.tenants TO app_user;
@@ -7712,6 +8148,8 @@ GRANT SELECT ON TABLE api.audit_log TO app_user;
 GRANT SELECT ON TABLE audit.auth_events TO app_user;
 
 GRANT SELECT ON TABLE api.auth_events TO app_user;
+
+GRANT SELECT ON TABLE api.energy_sources_trash TO app_user;
 
 GRANT SELECT ON TABLE api.fleet_overview TO app_user;
 
