@@ -4,8 +4,8 @@
 -- The energy sources of a vehicle: tanks and batteries (tank_number 1, 2, ... as Fuelio's TankNumber),
 -- each of one energy kind (liquid, electric, mass), with the fuel types it takes, its unit and capacity.
 -- A fill-up or charge names the source it fills (fuel_logs.source_id); one that names none belongs to
--- the vehicle's source of its energy kind with the lowest tank number, or, when the vehicle declares
--- none of that kind, to an implicit source per energy kind (economy as before sources existed).
+-- the vehicle's lowest-numbered source of its energy kind that takes its fuel type, or, when there is
+-- none, to an implicit source per energy kind (economy as before sources existed).
 --
 -- Rules are constraints, not row triggers: the composite foreign key
 -- (tenant_id, vehicle_id, source_id, energy_kind) keeps a fill-up on a source of its own vehicle and
@@ -91,7 +91,7 @@ select app.enable_tenant_rules('app.energy_sources');
 
 alter table app.fuel_logs add column source_id uuid;
 comment on column app.fuel_logs.source_id is
-    'The energy source (tank or battery) filled; NULL: the vehicle''s source of this energy kind with the lowest tank number.';
+    'The energy source (tank or battery) filled; NULL: the vehicle''s lowest-numbered source of this energy kind that takes its fuel type.';
 alter table app.fuel_logs
     add constraint fuel_logs_source_fk foreign key (tenant_id, vehicle_id, source_id, energy_kind)
         references app.energy_sources (tenant_id, vehicle_id, id, energy_kind) not valid;
@@ -191,9 +191,9 @@ select tenant_id, id, vehicle_id, tank_number, name, energy_kind, fuel_types, un
 from app.energy_sources
 where deleted_at is null;
 comment on view api.energy_sources is
-    'Tanks and batteries of the active tenant''s vehicles. A fill-up names the source it fills (fuel_logs.source_id); one naming none belongs to the vehicle''s source of its energy kind with the lowest tank number. Flex-fuel: one source taking several fuel types; bi-fuel: one source per fuel. DELETE moves a source to energy_sources_trash.';
+    'Tanks and batteries of the active tenant''s vehicles. A fill-up names the source it fills (fuel_logs.source_id); one naming none belongs to the vehicle''s lowest-numbered source of its energy kind that takes its fuel type. Flex-fuel: one source taking several fuel types; bi-fuel: one source per fuel. DELETE moves a source to energy_sources_trash.';
 comment on column api.energy_sources.vehicle_id is 'The vehicle.';
-comment on column api.energy_sources.tank_number is 'Tank number 1..9, unique per vehicle (Fuelio TankNumber); the lowest of an energy kind takes fill-ups that name no source.';
+comment on column api.energy_sources.tank_number is 'Tank number 1..9, unique per vehicle (Fuelio TankNumber); the lowest of an energy kind takes the fill-ups of its fuel types that name no source.';
 comment on column api.energy_sources.name is 'Name shown in reports, e.g. Petrol tank, LPG tank, Battery.';
 comment on column api.energy_sources.energy_kind is 'liquid, electric or mass; follows the unit when not given.';
 comment on column api.energy_sources.fuel_types is 'Fuel types the source takes, e.g. {gasoline,e85} for a flex-fuel tank; must suit the energy kind.';

@@ -4,7 +4,7 @@
 -- Rework after @v1.1: fuel economy per energy source (app.energy_sources), not per energy kind.
 --   * a chain of full-to-full intervals runs over the fill-ups of one source (tank or battery); a
 --     fill-up that names no source belongs to the vehicle's source of its energy kind with the lowest
---     tank number, and, when the vehicle declares none of that kind, to one implicit source per kind
+--     tank number that takes its fuel type, and, when the vehicle has none, to one implicit source per kind
 --     (which is what economy per energy kind was before);
 --   * flex-fuel: one tank taking gasoline and e85: every fill-up into it is one chain, whatever the
 --     fuel; an interval reports the fuel types it mixed (fuel_types) and the share of each in blend;
@@ -71,17 +71,18 @@ as $$
           and o.is_reset
     ),
     sources as materialized (
-        select s.id, s.energy_kind, s.name, s.tank_number, s.deleted_at
+        select s.id, s.energy_kind, s.fuel_types, s.name, s.tank_number, s.deleted_at
         from app.energy_sources as s
         where s.tenant_id = tenant
           and s.vehicle_id = vehicle
     ),
     defaults as (
-        -- the source a fill-up naming none belongs to: the lowest live tank number of its kind
-        select distinct on (s.energy_kind) s.energy_kind, s.id
+        -- the source a fill-up naming none belongs to: the lowest live tank of its kind taking its fuel
+        select distinct on (s.energy_kind, t.fuel_type) s.energy_kind, t.fuel_type, s.id
         from sources as s
+        cross join unnest(s.fuel_types) as t (fuel_type)
         where s.deleted_at is null
-        order by s.energy_kind, s.tank_number
+        order by s.energy_kind, t.fuel_type, s.tank_number
     ),
     f as (
         select l.id, l.energy_kind, l.filled_on, l.read_at, l.is_full, l.missed_previous, l.fuel_type,
@@ -89,7 +90,8 @@ as $$
                app.distance_in_km(l.odometer, l.odometer_unit) as km,
                app.volume_in_base_unit(l.volume, l.volume_unit) as vol
         from app.fuel_logs as l
-        left join defaults as d on d.energy_kind = l.energy_kind and l.source_id is null
+        left join defaults as d
+            on d.energy_kind = l.energy_kind and d.fuel_type = l.fuel_type and l.source_id is null
         where l.tenant_id = tenant
           and l.vehicle_id = vehicle
           and l.deleted_at is null
@@ -162,7 +164,7 @@ as $$
     order by r.energy_kind, s.tank_number nulls first, r.close_at
 $$;
 comment on function app.fuel_intervals(uuid, uuid) is
-    'One row per full fill-up of a vehicle: the interval from the previous full fill-up of the same energy source (tank or battery; fill-ups naming none: the lowest tank number of their kind, else one implicit source per energy kind), its distance (km) and volume (litres, kWh or kg; partials included), whether it has an economy figure (and why not), the fuel types mixed in it and the volume share of each (blend).';
+    'One row per full fill-up of a vehicle: the interval from the previous full fill-up of the same energy source (tank or battery; fill-ups naming none: the lowest tank of their kind taking their fuel type, else one implicit source per energy kind), its distance (km) and volume (litres, kWh or kg; partials included), whether it has an economy figure (and why not), the fuel types mixed in it and the volume share of each (blend).';
 
 create function api.fuel_economy_intervals(
     vehicle_id uuid,
@@ -307,16 +309,17 @@ begin
         select app.vehicle_odometer_unit(app.current_tenant_id(), vehicle_energy.vehicle_id) as unit
     ),
     sources as materialized (
-        select s.id, s.energy_kind, s.name, s.tank_number, s.deleted_at
+        select s.id, s.energy_kind, s.fuel_types, s.name, s.tank_number, s.deleted_at
         from app.energy_sources as s
         where s.tenant_id = app.current_tenant_id()
           and s.vehicle_id = vehicle_energy.vehicle_id
     ),
     defaults as (
-        select distinct on (s.energy_kind) s.energy_kind, s.id
+        select distinct on (s.energy_kind, t.fuel_type) s.energy_kind, t.fuel_type, s.id
         from sources as s
+        cross join unnest(s.fuel_types) as t (fuel_type)
         where s.deleted_at is null
-        order by s.energy_kind, s.tank_number
+        order by s.energy_kind, t.fuel_type, s.tank_number
     ),
     f as (
         select l.energy_kind, coalesce(l.source_id, d.id) as src, l.currency, l.total_cost,
@@ -328,7 +331,8 @@ begin
                row_number() over (partition by l.energy_kind, coalesce(l.source_id, d.id)
                                   order by l.read_at, l.odometer, l.id) = 1 as is_first
         from app.fuel_logs as l
-        left join defaults as d on d.energy_kind = l.energy_kind and l.source_id is null
+        left join defaults as d
+            on d.energy_kind = l.energy_kind and d.fuel_type = l.fuel_type and l.source_id is null
         where l.tenant_id = app.current_tenant_id()
           and l.vehicle_id = vehicle_energy.vehicle_id
           and l.deleted_at is null
@@ -390,10 +394,12 @@ grant execute on function
 create or replace view analytics.fuel_economy_intervals
 as
 with defaults as (
-    select distinct on (s.tenant_id, s.vehicle_id, s.energy_kind) s.tenant_id, s.vehicle_id, s.energy_kind, s.id
+    select distinct on (s.tenant_id, s.vehicle_id, s.energy_kind, t.fuel_type)
+           s.tenant_id, s.vehicle_id, s.energy_kind, t.fuel_type, s.id
     from app.energy_sources as s
+    cross join unnest(s.fuel_types) as t (fuel_type)
     where s.deleted_at is null
-    order by s.tenant_id, s.vehicle_id, s.energy_kind, s.tank_number
+    order by s.tenant_id, s.vehicle_id, s.energy_kind, t.fuel_type, s.tank_number
 ),
 f0 as (
     select l.tenant_id, l.vehicle_id, l.id, l.energy_kind, l.filled_on, l.read_at, l.is_full, l.missed_previous,
@@ -404,7 +410,7 @@ f0 as (
     join app.vehicles as v on v.tenant_id = l.tenant_id and v.id = l.vehicle_id and v.deleted_at is null
     left join defaults as d
         on d.tenant_id = l.tenant_id and d.vehicle_id = l.vehicle_id and d.energy_kind = l.energy_kind
-       and l.source_id is null
+       and d.fuel_type = l.fuel_type and l.source_id is null
     where l.deleted_at is null
 ),
 f as (

@@ -37,7 +37,7 @@ comment on column api.fuel_logs.station_name is 'Free-text station name; default
 comment on column api.fuel_logs.energy_kind is 'liquid, electric or mass (computed from volume_unit): economy is computed per kind.';
 
 comment on column api.fuel_logs.source_id is
-    'The energy source filled (GET /energy_sources): a tank or battery of this vehicle and energy kind whose fuel_types include fuel_type; NULL: the vehicle''s source of this energy kind with the lowest tank number.';
+    'The energy source filled (GET /energy_sources): a tank or battery of this vehicle and energy kind whose fuel_types include fuel_type; NULL: the vehicle''s lowest-numbered source of this energy kind that takes its fuel type.';
 
 create or replace view api.fuel_logs_trash
 with (security_invoker = true)

@@ -591,6 +591,103 @@ ALTER FUNCTION api.decode_vin(vin text) OWNER TO motovault_owner;
 
 COMMENT ON FUNCTION api.decode_vin(vin text) IS 'Decodes one VIN from the shared cache: {"status": "decoded", make, model, model_year, trim, body_class, vehicle_type, fuel_types, engine, drive_type, manufacturer, plant_country, error_codes, error_texts, source, data_version, cached_at, expires_at}; {"status": "undecodable", error_codes, error_texts} when the decoder did not find it; {"status": "queued"} when it is not cached yet (POST queues it for the worker; GET answers "not_cached"). An invalid VIN is a 400 whose message says why ("vin: position 9 should be 3, found 4").';
 
+CREATE FUNCTION api.ev_charging_costs(vehicle_id uuid, "from" date DEFAULT NULL::date, "to" date DEFAULT NULL::date) RETURNS TABLE(location_type text, currency text, sessions integer, grid_kwh numeric, energy_cost numeric, session_fees numeric, cost numeric, cost_per_kwh numeric, grid_kwh_per_100 numeric, cost_per_100 numeric, distance_unit text)
+    LANGUAGE plpgsql STABLE
+    SET plan_cache_mode TO 'force_generic_plan'
+    AS $$
+declare
+    unit text;
+    per numeric;
+begin
+    perform app.resolve_economy_unit(ev_charging_costs.vehicle_id, null);
+    unit := app.vehicle_odometer_unit(app.current_tenant_id(), ev_charging_costs.vehicle_id);
+    per := case when unit = 'mi' then 1.609344 else 1 end;
+    return query
+    with c as (
+        select * from app.battery_charges(app.current_tenant_id(), ev_charging_costs.vehicle_id,
+                                          ev_charging_costs."from", ev_charging_costs."to") as b
+    ),
+    rate as (
+        -- grid kWh per 100 of the vehicle's unit, over every battery of the vehicle
+        select 100 * sum(r.kwh) / nullif(sum(r.dist), 0) as kwh_per_100
+        from (
+            select c.source_id, sum(c.grid_kwh) filter (where not c.is_first) as kwh, (max(c.km) - min(c.km)) / per as dist
+            from c
+            group by c.source_id
+        ) as r
+    ),
+    loc as (
+        select coalesce(c.location_type, 'unknown') as location_type, c.currency,
+               count(*)::integer as sessions,
+               sum(c.grid_kwh) as kwh,
+               sum(c.total_cost) as energy_cost,
+               coalesce(sum(c.session_fee), 0) as fees,
+               -- a session without an energy cost has no cost to spread: it is left out of the price
+               sum(c.grid_kwh) filter (where c.total_cost is not null) as priced_kwh,
+               sum(c.total_cost) + coalesce(sum(c.session_fee), 0) as cost
+        from c
+        group by coalesce(c.location_type, 'unknown'), c.currency
+    )
+    select loc.location_type, loc.currency, loc.sessions, loc.kwh, loc.energy_cost, loc.fees, loc.cost,
+           round(loc.cost / nullif(loc.priced_kwh, 0), 4),
+           round(rate.kwh_per_100, 2),
+           round(loc.cost / nullif(loc.priced_kwh, 0) * rate.kwh_per_100, 2),
+           unit
+    from loc
+    cross join rate
+    order by loc.location_type, loc.currency nulls first;
+end
+$$;
+
+ALTER FUNCTION api.ev_charging_costs(vehicle_id uuid, "from" date, "to" date) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION api.ev_charging_costs(vehicle_id uuid, "from" date, "to" date) IS 'EV charging cost of a vehicle per location type (home, work, public, unknown) and currency over a period: sessions, grid kWh, energy cost, session fees, cost per kWh, and cost per 100 (of the vehicle''s unit) = cost per kWh there x the vehicle''s grid kWh per 100 (what driving costs when charged there).';
+
+CREATE FUNCTION api.ev_efficiency(vehicle_id uuid, "from" date DEFAULT NULL::date, "to" date DEFAULT NULL::date) RETURNS TABLE(source_id uuid, source_name text, sessions integer, grid_kwh numeric, battery_kwh numeric, charging_efficiency numeric, distance numeric, distance_unit text, grid_kwh_per_100 numeric, battery_kwh_per_100 numeric, soc_pairs integer, soc_kwh numeric, soc_distance numeric, soc_kwh_per_100 numeric, note text)
+    LANGUAGE plpgsql STABLE
+    SET plan_cache_mode TO 'force_generic_plan'
+    AS $$
+declare
+    unit text;
+    per numeric;
+begin
+    perform app.resolve_economy_unit(ev_efficiency.vehicle_id, null);
+    unit := app.vehicle_odometer_unit(app.current_tenant_id(), ev_efficiency.vehicle_id);
+    per := case when unit = 'mi' then 1.609344 else 1 end;
+    return query
+    select c.source_id, c.source_name,
+           count(*)::integer,
+           sum(c.grid_kwh),
+           sum(c.battery_kwh),
+           round(sum(c.battery_kwh) filter (where c.battery_kwh is not null)
+                 / nullif(sum(c.grid_kwh) filter (where c.battery_kwh is not null), 0), 3),
+           round((max(c.km) - min(c.km)) / per, 1),
+           unit,
+           round(100 * sum(c.grid_kwh) filter (where not c.is_first) / nullif((max(c.km) - min(c.km)) / per, 0), 2),
+           case when bool_and(c.battery_kwh is not null) filter (where not c.is_first) then
+               round(100 * sum(c.battery_kwh) filter (where not c.is_first) / nullif((max(c.km) - min(c.km)) / per, 0), 2)
+           end,
+           count(c.soc_kwh)::integer,
+           round(sum(c.soc_kwh), 2),
+           round(sum(c.soc_km) / per, 1),
+           round(100 * sum(c.soc_kwh) / nullif(sum(c.soc_km) / per, 0), 2),
+           concat_ws('; ',
+               case when count(*) < 2 then 'one charge: no distance to measure' end,
+               case when not coalesce(bool_and(c.battery_kwh is not null) filter (where not c.is_first), true)
+                    then 'battery_kwh missing on some charges: no battery figure' end,
+               case when count(c.soc_kwh) = 0 and count(*) >= 2
+                    then case when max(c.capacity_kwh) is null then 'no battery capacity: no SoC estimate'
+                              else 'no consecutive charges with SoC: no SoC estimate' end end)
+    from app.battery_charges(app.current_tenant_id(), ev_efficiency.vehicle_id, ev_efficiency."from", ev_efficiency."to") as c
+    group by c.source_id, c.source_name
+    order by c.source_name nulls first;
+end
+$$;
+
+ALTER FUNCTION api.ev_efficiency(vehicle_id uuid, "from" date, "to" date) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION api.ev_efficiency(vehicle_id uuid, "from" date, "to" date) IS 'EV efficiency of a vehicle''s batteries over a period (charges dated from..to): kWh per 100 (of the vehicle''s unit) from the grid and from the battery (charges after the first, over the distance from the first charge to the last), charging efficiency (battery / grid kWh), and a state-of-charge estimate (SoC drop between charges x capacity over the distance between them) for charges that are never full; note says why a figure is missing.';
+
 CREATE FUNCTION api.exchange_api_key(key text) RETURNS jsonb
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
@@ -1106,11 +1203,11 @@ CREATE VIEW api.energy_sources WITH (security_invoker='true') AS
 
 ALTER TABLE api.energy_sources OWNER TO motovault_owner;
 
-COMMENT ON VIEW api.energy_sources IS 'Tanks and batteries of the active tenant''s vehicles. A fill-up names the source it fills (fuel_logs.source_id); one naming none belongs to the vehicle''s source of its energy kind with the lowest tank number. Flex-fuel: one source taking several fuel types; bi-fuel: one source per fuel. DELETE moves a source to energy_sources_trash.';
+COMMENT ON VIEW api.energy_sources IS 'Tanks and batteries of the active tenant''s vehicles. A fill-up names the source it fills (fuel_logs.source_id); one naming none belongs to the vehicle''s lowest-numbered source of its energy kind that takes its fuel type. Flex-fuel: one source taking several fuel types; bi-fuel: one source per fuel. DELETE moves a source to energy_sources_trash.';
 
 COMMENT ON COLUMN api.energy_sources.vehicle_id IS 'The vehicle.';
 
-COMMENT ON COLUMN api.energy_sources.tank_number IS 'Tank number 1..9, unique per vehicle (Fuelio TankNumber); the lowest of an energy kind takes fill-ups that name no source.';
+COMMENT ON COLUMN api.energy_sources.tank_number IS 'Tank number 1..9, unique per vehicle (Fuelio TankNumber); the lowest of an energy kind takes the fill-ups of its fuel types that name no source.';
 
 COMMENT ON COLUMN api.energy_sources.name IS 'Name shown in reports, e.g. Petrol tank, LPG tank, Battery.';
 
@@ -1173,18 +1270,37 @@ CREATE TABLE app.fuel_logs (
     updated_by uuid,
     deleted_at timestamp with time zone,
     source_id uuid,
+    battery_kwh numeric(10,3),
+    soc_before numeric(5,2),
+    soc_after numeric(5,2),
+    charger_level text,
+    location_type text,
+    network text,
+    charge_minutes integer,
+    session_fee numeric(12,2),
+    CONSTRAINT fuel_logs_battery_kwh_within_grid CHECK (((battery_kwh > (0)::numeric) AND (battery_kwh <= volume))),
+    CONSTRAINT fuel_logs_charge_fields_electric CHECK (((energy_kind = 'electric'::text) OR ((battery_kwh IS NULL) AND (soc_before IS NULL) AND (soc_after IS NULL) AND (charger_level IS NULL) AND (location_type IS NULL) AND (network IS NULL) AND (charge_minutes IS NULL) AND (session_fee IS NULL)))),
+    CONSTRAINT fuel_logs_charge_minutes_range CHECK (((charge_minutes >= 1) AND (charge_minutes <= 10080))),
+    CONSTRAINT fuel_logs_charger_level_known CHECK ((charger_level = ANY (ARRAY['ac_l1'::text, 'ac_l2'::text, 'dc_fast'::text]))),
     CONSTRAINT fuel_logs_cost_consistent CHECK (((price_per_unit IS NULL) OR (total_cost IS NULL) OR (abs((round((volume * price_per_unit), 2) - total_cost)) <= 0.01))),
     CONSTRAINT fuel_logs_currency_iso4217 CHECK ((currency ~ '^[A-Z]{3}$'::text)),
     CONSTRAINT fuel_logs_currency_with_cost CHECK (((currency IS NOT NULL) OR ((price_per_unit IS NULL) AND (total_cost IS NULL)))),
+    CONSTRAINT fuel_logs_currency_with_session_fee CHECK (((session_fee IS NULL) OR (currency IS NOT NULL))),
     CONSTRAINT fuel_logs_energy_kind_known CHECK ((energy_kind = ANY (ARRAY['liquid'::text, 'electric'::text, 'mass'::text]))),
     CONSTRAINT fuel_logs_filled_on_after_1886 CHECK ((filled_on >= '1886-01-01'::date)),
     CONSTRAINT fuel_logs_filled_on_not_future CHECK ((filled_on <= (CURRENT_DATE + 1))),
     CONSTRAINT fuel_logs_fuel_type_known CHECK ((fuel_type = ANY (ARRAY['gasoline'::text, 'diesel'::text, 'e85'::text, 'biodiesel'::text, 'lpg'::text, 'cng'::text, 'electric'::text, 'hydrogen'::text, 'other'::text]))),
     CONSTRAINT fuel_logs_grade_length CHECK (((grade IS NULL) OR ((char_length(grade) >= 1) AND (char_length(grade) <= 30)))),
+    CONSTRAINT fuel_logs_location_type_known CHECK ((location_type = ANY (ARRAY['home'::text, 'work'::text, 'public'::text]))),
+    CONSTRAINT fuel_logs_network_length CHECK (((char_length(network) >= 1) AND (char_length(network) <= 100))),
     CONSTRAINT fuel_logs_notes_length CHECK (((notes IS NULL) OR (char_length(notes) <= 10000))),
     CONSTRAINT fuel_logs_odometer_not_negative CHECK ((odometer >= 0)),
     CONSTRAINT fuel_logs_odometer_unit_known CHECK ((odometer_unit = ANY (ARRAY['mi'::text, 'km'::text]))),
     CONSTRAINT fuel_logs_price_not_negative CHECK ((price_per_unit >= (0)::numeric)),
+    CONSTRAINT fuel_logs_session_fee_not_negative CHECK ((session_fee >= (0)::numeric)),
+    CONSTRAINT fuel_logs_soc_after_not_below_before CHECK ((soc_after >= soc_before)),
+    CONSTRAINT fuel_logs_soc_after_range CHECK (((soc_after >= (0)::numeric) AND (soc_after <= (100)::numeric))),
+    CONSTRAINT fuel_logs_soc_before_range CHECK (((soc_before >= (0)::numeric) AND (soc_before <= (100)::numeric))),
     CONSTRAINT fuel_logs_station_name_length CHECK (((station_name IS NULL) OR ((char_length(station_name) >= 1) AND (char_length(station_name) <= 200)))),
     CONSTRAINT fuel_logs_total_cost_not_negative CHECK ((total_cost >= (0)::numeric)),
     CONSTRAINT fuel_logs_volume_positive CHECK ((volume > (0)::numeric)),
@@ -1198,7 +1314,23 @@ ALTER TABLE app.fuel_logs OWNER TO motovault_owner;
 
 COMMENT ON TABLE app.fuel_logs IS 'Fill-ups and charges (MotoVaultPro fuel_logs, plus units, currency, energy kind, full/partial/missed flags, station).';
 
-COMMENT ON COLUMN app.fuel_logs.source_id IS 'The energy source (tank or battery) filled; NULL: the vehicle''s source of this energy kind with the lowest tank number.';
+COMMENT ON COLUMN app.fuel_logs.source_id IS 'The energy source (tank or battery) filled; NULL: the vehicle''s lowest-numbered source of this energy kind that takes its fuel type.';
+
+COMMENT ON COLUMN app.fuel_logs.battery_kwh IS 'Energy added to the battery (kWh), when the car reports it; at most the grid energy (volume).';
+
+COMMENT ON COLUMN app.fuel_logs.soc_before IS 'State of charge (%) when the charge started.';
+
+COMMENT ON COLUMN app.fuel_logs.soc_after IS 'State of charge (%) when the charge ended.';
+
+COMMENT ON COLUMN app.fuel_logs.charger_level IS 'ac_l1, ac_l2 or dc_fast.';
+
+COMMENT ON COLUMN app.fuel_logs.location_type IS 'home, work or public.';
+
+COMMENT ON COLUMN app.fuel_logs.network IS 'Charging network or operator.';
+
+COMMENT ON COLUMN app.fuel_logs.charge_minutes IS 'Duration of the session in minutes.';
+
+COMMENT ON COLUMN app.fuel_logs.session_fee IS 'Fees of the session beyond the energy (session, idle, parking), in currency.';
 
 CREATE VIEW api.fuel_logs WITH (security_invoker='true') AS
  SELECT fuel_logs.tenant_id,
@@ -1265,7 +1397,7 @@ COMMENT ON COLUMN api.fuel_logs.station_name IS 'Free-text station name; default
 
 COMMENT ON COLUMN api.fuel_logs.energy_kind IS 'liquid, electric or mass (computed from volume_unit): economy is computed per kind.';
 
-COMMENT ON COLUMN api.fuel_logs.source_id IS 'The energy source filled (GET /energy_sources): a tank or battery of this vehicle and energy kind whose fuel_types include fuel_type; NULL: the vehicle''s source of this energy kind with the lowest tank number.';
+COMMENT ON COLUMN api.fuel_logs.source_id IS 'The energy source filled (GET /energy_sources): a tank or battery of this vehicle and energy kind whose fuel_types include fuel_type; NULL: the vehicle''s lowest-numbered source of this energy kind that takes its fuel type.';
 
 CREATE FUNCTION api.restore_fuel_log(id uuid) RETURNS SETOF api.fuel_logs
     LANGUAGE plpgsql
@@ -2237,16 +2369,17 @@ begin
         select app.vehicle_odometer_unit(app.current_tenant_id(), vehicle_energy.vehicle_id) as unit
     ),
     sources as materialized (
-        select s.id, s.energy_kind, s.name, s.tank_number, s.deleted_at
+        select s.id, s.energy_kind, s.fuel_types, s.name, s.tank_number, s.deleted_at
         from app.energy_sources as s
         where s.tenant_id = app.current_tenant_id()
           and s.vehicle_id = vehicle_energy.vehicle_id
     ),
     defaults as (
-        select distinct on (s.energy_kind) s.energy_kind, s.id
+        select distinct on (s.energy_kind, t.fuel_type) s.energy_kind, t.fuel_type, s.id
         from sources as s
+        cross join unnest(s.fuel_types) as t (fuel_type)
         where s.deleted_at is null
-        order by s.energy_kind, s.tank_number
+        order by s.energy_kind, t.fuel_type, s.tank_number
     ),
     f as (
         select l.energy_kind, coalesce(l.source_id, d.id) as src, l.currency, l.total_cost,
@@ -2258,7 +2391,8 @@ begin
                row_number() over (partition by l.energy_kind, coalesce(l.source_id, d.id)
                                   order by l.read_at, l.odometer, l.id) = 1 as is_first
         from app.fuel_logs as l
-        left join defaults as d on d.energy_kind = l.energy_kind and l.source_id is null
+        left join defaults as d
+            on d.energy_kind = l.energy_kind and d.fuel_type = l.fuel_type and l.source_id is null
         where l.tenant_id = app.current_tenant_id()
           and l.vehicle_id = vehicle_energy.vehicle_id
           and l.deleted_at is null
@@ -2539,6 +2673,58 @@ $$;
 ALTER FUNCTION app.api_key_is_live(key_id uuid, user_id uuid, tenant_id uuid) OWNER TO motovault_owner;
 
 COMMENT ON FUNCTION app.api_key_is_live(key_id uuid, user_id uuid, tenant_id uuid) IS 'True when the API key exists for that user and tenant, is not revoked and has not expired (app.check_request, for every request).';
+
+CREATE FUNCTION app.battery_charges(tenant uuid, vehicle uuid, "from" date, "to" date) RETURNS TABLE(source_id uuid, source_name text, capacity_kwh numeric, id uuid, km numeric, grid_kwh numeric, battery_kwh numeric, total_cost numeric, session_fee numeric, currency text, location_type text, is_first boolean, soc_kwh numeric, soc_km numeric)
+    LANGUAGE sql STABLE
+    AS $$
+    with sources as materialized (
+        select s.id, s.name, s.tank_number, s.capacity, s.fuel_types, s.deleted_at
+        from app.energy_sources as s
+        where s.tenant_id = tenant
+          and s.vehicle_id = vehicle
+          and s.energy_kind = 'electric'
+    ),
+    defaults as (
+        select s.id from sources as s where s.deleted_at is null and 'electric' = any (s.fuel_types)
+        order by s.tank_number limit 1
+    ),
+    c as (
+        select coalesce(l.source_id, (select d.id from defaults as d)) as src, l.id, l.read_at, l.odometer,
+               app.distance_in_km(l.odometer, l.odometer_unit) as km,
+               l.volume as grid_kwh, l.battery_kwh, l.total_cost, l.session_fee, l.currency, l.location_type,
+               l.missed_previous, l.soc_before, l.soc_after
+        from app.fuel_logs as l
+        where l.tenant_id = tenant
+          and l.vehicle_id = vehicle
+          and l.deleted_at is null
+          and l.energy_kind = 'electric'
+          and ("from" is null or l.filled_on >= "from")
+          and ("to" is null or l.filled_on <= "to")
+    ),
+    w as (
+        select c.*,
+               row_number() over o = 1 as is_first,
+               lag(c.soc_after) over o as prev_soc_after,
+               lag(c.km) over o as prev_km
+        from c
+        window o as (partition by c.src order by c.read_at, c.km, c.id)
+    )
+    select w.src, s.name, s.capacity, w.id, w.km, w.grid_kwh, w.battery_kwh, w.total_cost, w.session_fee,
+           w.currency, w.location_type, w.is_first,
+           case when valid then (w.prev_soc_after - w.soc_before) / 100 * s.capacity end,
+           case when valid then w.km - w.prev_km end
+    from w
+    left join sources as s on s.id = w.src
+    cross join lateral (
+        select not w.is_first and not w.missed_previous and s.capacity is not null
+               and w.prev_soc_after is not null and w.soc_before is not null
+               and w.prev_soc_after >= w.soc_before and w.km > w.prev_km as valid
+    ) as v
+$$;
+
+ALTER FUNCTION app.battery_charges(tenant uuid, vehicle uuid, "from" date, "to" date) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.battery_charges(tenant uuid, vehicle uuid, "from" date, "to" date) IS 'The charges of a vehicle''s batteries dated from..to (NULL: open), in order per battery: km, grid and battery kWh, cost, whether it is the battery''s first in the period, and the state-of-charge estimate of the energy used since the previous charge and the distance (when both SoC values, the capacity and a distance are known and no charge was missed).';
 
 CREATE FUNCTION app.check_member_role(role text) RETURNS void
     LANGUAGE plpgsql IMMUTABLE
@@ -3153,17 +3339,18 @@ CREATE FUNCTION app.fuel_intervals(tenant uuid, vehicle uuid) RETURNS TABLE(ener
           and o.is_reset
     ),
     sources as materialized (
-        select s.id, s.energy_kind, s.name, s.tank_number, s.deleted_at
+        select s.id, s.energy_kind, s.fuel_types, s.name, s.tank_number, s.deleted_at
         from app.energy_sources as s
         where s.tenant_id = tenant
           and s.vehicle_id = vehicle
     ),
     defaults as (
-        -- the source a fill-up naming none belongs to: the lowest live tank number of its kind
-        select distinct on (s.energy_kind) s.energy_kind, s.id
+        -- the source a fill-up naming none belongs to: the lowest live tank of its kind taking its fuel
+        select distinct on (s.energy_kind, t.fuel_type) s.energy_kind, t.fuel_type, s.id
         from sources as s
+        cross join unnest(s.fuel_types) as t (fuel_type)
         where s.deleted_at is null
-        order by s.energy_kind, s.tank_number
+        order by s.energy_kind, t.fuel_type, s.tank_number
     ),
     f as (
         select l.id, l.energy_kind, l.filled_on, l.read_at, l.is_full, l.missed_previous, l.fuel_type,
@@ -3171,7 +3358,8 @@ CREATE FUNCTION app.fuel_intervals(tenant uuid, vehicle uuid) RETURNS TABLE(ener
                app.distance_in_km(l.odometer, l.odometer_unit) as km,
                app.volume_in_base_unit(l.volume, l.volume_unit) as vol
         from app.fuel_logs as l
-        left join defaults as d on d.energy_kind = l.energy_kind and l.source_id is null
+        left join defaults as d
+            on d.energy_kind = l.energy_kind and d.fuel_type = l.fuel_type and l.source_id is null
         where l.tenant_id = tenant
           and l.vehicle_id = vehicle
           and l.deleted_at is null
@@ -3246,7 +3434,7 @@ $$;
 
 ALTER FUNCTION app.fuel_intervals(tenant uuid, vehicle uuid) OWNER TO motovault_owner;
 
-COMMENT ON FUNCTION app.fuel_intervals(tenant uuid, vehicle uuid) IS 'One row per full fill-up of a vehicle: the interval from the previous full fill-up of the same energy source (tank or battery; fill-ups naming none: the lowest tank number of their kind, else one implicit source per energy kind), its distance (km) and volume (litres, kWh or kg; partials included), whether it has an economy figure (and why not), the fuel types mixed in it and the volume share of each (blend).';
+COMMENT ON FUNCTION app.fuel_intervals(tenant uuid, vehicle uuid) IS 'One row per full fill-up of a vehicle: the interval from the previous full fill-up of the same energy source (tank or battery; fill-ups naming none: the lowest tank of their kind taking their fuel type, else one implicit source per energy kind), its distance (km) and volume (litres, kWh or kg; partials included), whether it has an economy figure (and why not), the fuel types mixed in it and the volume share of each (blend).';
 
 CREATE FUNCTION app.identity_user_id(issuer text, subject text) RETURNS uuid
     LANGUAGE sql STABLE SECURITY DEFINER
@@ -5724,13 +5912,15 @@ COMMENT ON VIEW analytics.fleet_overview IS 'One row per tenant (no names): kind
 
 CREATE VIEW analytics.fuel_economy_intervals AS
  WITH defaults AS (
-         SELECT DISTINCT ON (s.tenant_id, s.vehicle_id, s.energy_kind) s.tenant_id,
+         SELECT DISTINCT ON (s.tenant_id, s.vehicle_id, s.energy_kind, t.fuel_type) s.tenant_id,
             s.vehicle_id,
             s.energy_kind,
+            t.fuel_type,
             s.id
-           FROM app.energy_sources s
+           FROM (app.energy_sources s
+             CROSS JOIN LATERAL unnest(s.fuel_types) t(fuel_type))
           WHERE (s.deleted_at IS NULL)
-          ORDER BY s.tenant_id, s.vehicle_id, s.energy_kind, s.tank_number
+          ORDER BY s.tenant_id, s.vehicle_id, s.energy_kind, t.fuel_type, s.tank_number
         ), f0 AS (
          SELECT l.tenant_id,
             l.vehicle_id,
@@ -5754,7 +5944,7 @@ CREATE VIEW analytics.fuel_economy_intervals AS
                 END) AS vol
            FROM ((app.fuel_logs l
              JOIN app.vehicles v ON (((v.tenant_id = l.tenant_id) AND (v.id = l.vehicle_id) AND (v.deleted_at IS NULL))))
-             LEFT JOIN defaults d ON (((d.tenant_id = l.tenant_id) AND (d.vehicle_id = l.vehicle_id) AND (d.energy_kind = l.energy_kind) AND (l.source_id IS NULL))))
+             LEFT JOIN defaults d ON (((d.tenant_id = l.tenant_id) AND (d.vehicle_id = l.vehicle_id) AND (d.energy_kind = l.energy_kind) AND (d.fuel_type = l.fuel_type) AND (l.source_id IS NULL))))
           WHERE (l.deleted_at IS NULL)
         ), f AS (
          SELECT f0.tenant_id,
@@ -6025,6 +6215,90 @@ CREATE VIEW api.auth_events WITH (security_invoker='true') AS
 ALTER TABLE api.auth_events OWNER TO motovault_owner;
 
 COMMENT ON VIEW api.auth_events IS 'Sign-ins (and failed ones), sessions, password changes, API keys and invitations: your own events, and the events of the active tenant when you are one of its owners or admins. Read only.';
+
+CREATE VIEW api.charging_sessions WITH (security_invoker='true') AS
+ SELECT fuel_logs.tenant_id,
+    fuel_logs.id,
+    fuel_logs.vehicle_id,
+    fuel_logs.source_id,
+    fuel_logs.filled_on AS charged_on,
+    fuel_logs.filled_time AS started_time,
+    fuel_logs.odometer,
+    fuel_logs.odometer_unit,
+    fuel_logs.fuel_type,
+    fuel_logs.volume AS grid_kwh,
+    fuel_logs.battery_kwh,
+    fuel_logs.soc_before,
+    fuel_logs.soc_after,
+    fuel_logs.charger_level,
+    fuel_logs.location_type,
+    fuel_logs.network,
+    fuel_logs.charge_minutes,
+    fuel_logs.price_per_unit AS price_per_kwh,
+    fuel_logs.total_cost AS energy_cost,
+    fuel_logs.session_fee,
+    fuel_logs.currency,
+    fuel_logs.is_full,
+    fuel_logs.missed_previous,
+    fuel_logs.station_id,
+    fuel_logs.station_name,
+    fuel_logs.notes,
+    fuel_logs.created_at,
+    fuel_logs.updated_at,
+    fuel_logs.created_by,
+    fuel_logs.updated_by
+   FROM app.fuel_logs
+  WHERE ((fuel_logs.deleted_at IS NULL) AND (fuel_logs.energy_kind = 'electric'::text));
+
+ALTER TABLE api.charging_sessions OWNER TO motovault_owner;
+
+COMMENT ON VIEW api.charging_sessions IS 'EV charging sessions of the active tenant''s vehicles: the electric rows of fuel_logs under charging names. grid_kwh is what the meter counted, battery_kwh what reached the battery (when known); give two of grid_kwh, price_per_kwh and energy_cost and the third is computed; session_fee is paid on top. DELETE moves a session to fuel_logs_trash (restore_fuel_log brings it back).';
+
+COMMENT ON COLUMN api.charging_sessions.source_id IS 'The battery charged (GET /energy_sources); NULL: the vehicle''s lowest-numbered battery.';
+
+COMMENT ON COLUMN api.charging_sessions.charged_on IS 'Date of the session.';
+
+COMMENT ON COLUMN api.charging_sessions.started_time IS 'Optional local start time; orders sessions of one day.';
+
+COMMENT ON COLUMN api.charging_sessions.odometer IS 'Odometer at the session, in odometer_unit (defaults to the vehicle''s unit).';
+
+COMMENT ON COLUMN api.charging_sessions.odometer_unit IS 'mi or km.';
+
+COMMENT ON COLUMN api.charging_sessions.fuel_type IS 'electric.';
+
+COMMENT ON COLUMN api.charging_sessions.grid_kwh IS 'Energy from the grid (kWh, > 0), as billed.';
+
+COMMENT ON COLUMN api.charging_sessions.battery_kwh IS 'Energy added to the battery (kWh), at most grid_kwh; the difference is charging loss.';
+
+COMMENT ON COLUMN api.charging_sessions.soc_before IS 'State of charge (%, 0..100) at the start.';
+
+COMMENT ON COLUMN api.charging_sessions.soc_after IS 'State of charge (%, 0..100) at the end, not below soc_before.';
+
+COMMENT ON COLUMN api.charging_sessions.charger_level IS 'ac_l1 (AC level 1), ac_l2 (AC level 2) or dc_fast.';
+
+COMMENT ON COLUMN api.charging_sessions.location_type IS 'home, work or public.';
+
+COMMENT ON COLUMN api.charging_sessions.network IS 'Charging network or operator (1..100 characters).';
+
+COMMENT ON COLUMN api.charging_sessions.charge_minutes IS 'Duration in minutes (1..10080).';
+
+COMMENT ON COLUMN api.charging_sessions.price_per_kwh IS 'Price per grid kWh in currency.';
+
+COMMENT ON COLUMN api.charging_sessions.energy_cost IS 'Paid for the energy in currency; grid_kwh x price_per_kwh within 0.01.';
+
+COMMENT ON COLUMN api.charging_sessions.session_fee IS 'Fees beyond the energy (session, idle, parking) in currency, >= 0.';
+
+COMMENT ON COLUMN api.charging_sessions.currency IS 'ISO 4217 code; required with a price, cost or fee.';
+
+COMMENT ON COLUMN api.charging_sessions.is_full IS 'True for a charge to the target (full-to-full economy chains); SoC-based estimates need no full charges.';
+
+COMMENT ON COLUMN api.charging_sessions.missed_previous IS 'True when an earlier session was not recorded.';
+
+COMMENT ON COLUMN api.charging_sessions.station_id IS 'A station from /stations (optional).';
+
+COMMENT ON COLUMN api.charging_sessions.station_name IS 'Free-text charger or station name.';
+
+COMMENT ON COLUMN api.charging_sessions.notes IS 'Free text.';
 
 CREATE VIEW api.energy_sources_trash WITH (security_invoker='true') AS
  SELECT energy_sources.tenant_id,
@@ -6895,6 +7169,8 @@ COMMENT ON TABLE auth_private.signing_keys IS 'HS256 keys access tokens are sign
 
 ALTER TABLE ONLY app.vehicle_events ATTACH PARTITION app.vehicle_events_default DEFAULT;
 
+ALTER TABLE ONLY api.charging_sessions ALTER COLUMN fuel_type SET DEFAULT 'electric'::text;
+
 ALTER TABLE ONLY app.energy_sources
     ADD CONSTRAINT energy_sources_pkey PRIMARY KEY (tenant_id, id);
 
@@ -7147,6 +7423,8 @@ CREATE TRIGGER _500_read_only INSTEAD OF INSERT OR DELETE OR UPDATE ON api.remin
 CREATE TRIGGER _500_read_only INSTEAD OF INSERT OR DELETE OR UPDATE ON api.vehicle_cost_months FOR EACH ROW EXECUTE FUNCTION app.tg_refuse_view_write();
 
 CREATE TRIGGER _500_read_only INSTEAD OF INSERT OR DELETE OR UPDATE ON api.vehicle_event_months FOR EACH ROW EXECUTE FUNCTION app.tg_refuse_view_write();
+
+CREATE TRIGGER _500_soft_delete INSTEAD OF DELETE ON api.charging_sessions FOR EACH ROW EXECUTE FUNCTION app.tg_soft_delete_row('app.fuel_logs');
 
 CREATE TRIGGER _500_soft_delete INSTEAD OF DELETE ON api.energy_sources FOR EACH ROW EXECUTE FUNCTION app.tg_soft_delete_row('app.energy_sources');
 
@@ -7627,6 +7905,12 @@ REVOKE ALL ON FUNCTION api.create_tenant(name text, kind text) FROM PUBLIC;
 GRANT ALL ON FUNCTION api.decode_vin(vin text) TO app_user;
 REVOKE ALL ON FUNCTION api.decode_vin(vin text) FROM PUBLIC;
 
+GRANT ALL ON FUNCTION api.ev_charging_costs(vehicle_id uuid, "from" date, "to" date) TO app_user;
+REVOKE ALL ON FUNCTION api.ev_charging_costs(vehicle_id uuid, "from" date, "to" date) FROM PUBLIC;
+
+GRANT ALL ON FUNCTION api.ev_efficiency(vehicle_id uuid, "from" date, "to" date) TO app_user;
+REVOKE ALL ON FUNCTION api.ev_efficiency(vehicle_id uuid, "from" date, "to" date) FROM PUBLIC;
+
 GRANT ALL ON FUNCTION api.exchange_api_key(key text) TO anon;
 GRANT ALL ON FUNCTION api.exchange_api_key(key text) TO app_user;
 REVOKE ALL ON FUNCTION api.exchange_api_key(key text) FROM PUBLIC;
@@ -7841,6 +8125,9 @@ REVOKE ALL ON FUNCTION api.vehicle_timeline(vehicle_id uuid, "from" timestamp wi
 
 GRANT ALL ON FUNCTION app.api_key_is_live(key_id uuid, user_id uuid, tenant_id uuid) TO app_user;
 REVOKE ALL ON FUNCTION app.api_key_is_live(key_id uuid, user_id uuid, tenant_id uuid) FROM PUBLIC;
+
+GRANT ALL ON FUNCTION app.battery_charges(tenant uuid, vehicle uuid, "from" date, "to" date) TO app_user;
+REVOKE ALL ON FUNCTION app.battery_charges(tenant uuid, vehicle uuid, "from" date, "to" date) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION app.check_member_role(role text) FROM PUBLIC;
 
@@ -8148,6 +8435,8 @@ GRANT SELECT ON TABLE api.audit_log TO app_user;
 GRANT SELECT ON TABLE audit.auth_events TO app_user;
 
 GRANT SELECT ON TABLE api.auth_events TO app_user;
+
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE api.charging_sessions TO app_user;
 
 GRANT SELECT ON TABLE api.energy_sources_trash TO app_user;
 

@@ -1,5 +1,5 @@
 -- Energy sources: bi-fuel (one chain per tank), flex-fuel (one chain, blend), defaults, rules; hand-computed.
-select plan(19);
+select plan(20);
 
 select tests.new_tenant('Energy sources test') as tenant \gset
 select tests.new_member(:'tenant', 'owner') as owner \gset
@@ -120,6 +120,12 @@ select results_eq(
     format($$select source_id, source_name, economy from api.fuel_economy(%L, 'l_per_100km')$$, :'car_g'),
     $$values (null::uuid, null::text, 7.00)$$,
     'no source declared: the implicit chain of the energy kind'
+);
+insert into api.energy_sources (vehicle_id, tank_number, name, fuel_types) values (:'car_g', 2, 'LPG tank', '{lpg}');
+select results_eq(
+    format($$select source_name, economy from api.fuel_economy(%L, 'l_per_100km')$$, :'car_g'),
+    $$values (null::text, 7.00)$$,
+    'an LPG tank does not take petrol fill-ups that name no source'
 );
 insert into api.energy_sources (vehicle_id, name) values (:'car_g', 'Tank');
 select results_eq(
