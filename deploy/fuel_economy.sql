@@ -107,9 +107,11 @@ as $$
         from f
     ),
     b as (
-        select n.energy_kind, n.src, n.grp, n.fuel_type, sum(n.vol) as vol
+        -- per fill-up: the volume of its fuel in its interval, and the interval's volume (flex-fuel blend)
+        select n.*,
+               sum(n.vol) over (partition by n.energy_kind, n.src, n.grp, n.fuel_type) as fuel_vol,
+               sum(n.vol) over (partition by n.energy_kind, n.src, n.grp) as grp_vol
         from n
-        group by n.energy_kind, n.src, n.grp, n.fuel_type
     ),
     g as (
         select n.energy_kind, n.src, n.grp,
@@ -119,8 +121,10 @@ as $$
                max(n.km) filter (where n.is_full) as close_km,
                max(n.read_at) filter (where n.is_full) as close_at,
                max(n.filled_on) filter (where n.is_full) as close_on,
-               (array_agg(n.id) filter (where n.is_full))[1] as close_id
-        from n
+               (array_agg(n.id) filter (where n.is_full))[1] as close_id,
+               array_agg(distinct n.fuel_type order by n.fuel_type) as fuels,
+               jsonb_object_agg(n.fuel_type, round(n.fuel_vol / n.grp_vol, 3)) as blend
+        from b as n
         group by n.energy_kind, n.src, n.grp
         having count(*) filter (where n.is_full) = 1
     ),
@@ -138,11 +142,7 @@ as $$
                    from unnest(resets.ats) as a
                    where a > i.start_at
                      and a <= i.close_at
-               ) as reset_inside,
-               (select array_agg(b.fuel_type order by b.fuel_type) from b
-                where b.energy_kind = i.energy_kind and b.src is not distinct from i.src and b.grp = i.grp) as fuels,
-               (select jsonb_object_agg(b.fuel_type, round(b.vol / i.vol, 3)) from b
-                where b.energy_kind = i.energy_kind and b.src is not distinct from i.src and b.grp = i.grp) as blend
+               ) as reset_inside
         from i
         cross join resets
     )

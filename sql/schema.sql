@@ -1234,6 +1234,104 @@ ALTER FUNCTION api.restore_energy_source(id uuid) OWNER TO motovault_owner;
 
 COMMENT ON FUNCTION api.restore_energy_source(id uuid) IS 'Brings a deleted energy source back from energy_sources_trash.';
 
+CREATE TABLE app.expenses (
+    tenant_id uuid DEFAULT app.current_tenant_id() NOT NULL,
+    id uuid DEFAULT app.uuid_v7() NOT NULL,
+    vehicle_id uuid NOT NULL,
+    category text NOT NULL,
+    title text,
+    incurred_on date NOT NULL,
+    amount numeric(12,2) NOT NULL,
+    currency text NOT NULL,
+    recur_months smallint,
+    recur_until date,
+    odometer integer,
+    vendor text,
+    notes text,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    created_by uuid,
+    updated_by uuid,
+    deleted_at timestamp with time zone,
+    CONSTRAINT expenses_amount_not_negative CHECK ((amount >= (0)::numeric)),
+    CONSTRAINT expenses_category_known CHECK ((category = ANY (ARRAY['insurance'::text, 'registration'::text, 'tax'::text, 'parking'::text, 'tolls'::text, 'fines'::text, 'washing'::text, 'accessories'::text, 'loan'::text, 'lease'::text, 'other'::text]))),
+    CONSTRAINT expenses_currency_iso4217 CHECK ((currency ~ '^[A-Z]{3}$'::text)),
+    CONSTRAINT expenses_incurred_on_range CHECK (((incurred_on >= '1886-01-01'::date) AND (incurred_on <= (CURRENT_DATE + 366)))),
+    CONSTRAINT expenses_notes_length CHECK (((notes IS NULL) OR (char_length(notes) <= 10000))),
+    CONSTRAINT expenses_odometer_not_negative CHECK ((odometer >= 0)),
+    CONSTRAINT expenses_recur_months_range CHECK (((recur_months >= 1) AND (recur_months <= 120))),
+    CONSTRAINT expenses_recur_until_after_incurred_on CHECK ((recur_until >= incurred_on)),
+    CONSTRAINT expenses_recur_until_needs_recur_months CHECK (((recur_until IS NULL) OR (recur_months IS NOT NULL))),
+    CONSTRAINT expenses_title_length CHECK (((title IS NULL) OR ((char_length(title) >= 1) AND (char_length(title) <= 200)))),
+    CONSTRAINT expenses_vendor_length CHECK (((vendor IS NULL) OR ((char_length(vendor) >= 1) AND (char_length(vendor) <= 200))))
+);
+
+ALTER TABLE ONLY app.expenses FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE app.expenses OWNER TO motovault_owner;
+
+COMMENT ON TABLE app.expenses IS 'Costs of a vehicle other than energy and maintenance (insurance, registration, tax, parking, tolls, fines, washing, accessories, loan and lease payments): an amount in its own currency, one-off or recurring every recur_months.';
+
+CREATE VIEW api.expenses WITH (security_invoker='true') AS
+ SELECT e.tenant_id,
+    e.id,
+    e.vehicle_id,
+    e.category,
+    e.title,
+    e.incurred_on,
+    e.amount,
+    e.currency,
+    e.recur_months,
+    e.recur_until,
+    e.odometer,
+    e.vendor,
+    e.notes,
+    e.created_at,
+    e.updated_at,
+    e.created_by,
+    e.updated_by
+   FROM app.expenses e
+  WHERE (e.deleted_at IS NULL);
+
+ALTER TABLE api.expenses OWNER TO motovault_owner;
+
+COMMENT ON VIEW api.expenses IS 'Other costs of the active tenant''s vehicles: insurance, registration, tax, parking, tolls, fines, washing, accessories, loan, lease, other. An amount in its own currency; recurring every recur_months from incurred_on (until recur_until): each occurrence appears in expense_occurrences on its date. DELETE moves an expense to expenses_trash.';
+
+COMMENT ON COLUMN api.expenses.vehicle_id IS 'The vehicle.';
+
+COMMENT ON COLUMN api.expenses.category IS 'insurance, registration, tax, parking, tolls, fines, washing, accessories, loan, lease or other.';
+
+COMMENT ON COLUMN api.expenses.title IS 'Short description, e.g. Comprehensive insurance.';
+
+COMMENT ON COLUMN api.expenses.incurred_on IS 'Date of the (first) payment.';
+
+COMMENT ON COLUMN api.expenses.amount IS 'Amount of one payment (>= 0) in currency.';
+
+COMMENT ON COLUMN api.expenses.currency IS 'ISO 4217 code of the amount.';
+
+COMMENT ON COLUMN api.expenses.recur_months IS 'Recurring every this many months (1..120) from incurred_on; NULL: one-off.';
+
+COMMENT ON COLUMN api.expenses.recur_until IS 'Last day a recurring payment may fall on (NULL: open).';
+
+COMMENT ON COLUMN api.expenses.odometer IS 'Odometer at the payment (optional, informational).';
+
+COMMENT ON COLUMN api.expenses.vendor IS 'Insurer, authority, operator, shop.';
+
+COMMENT ON COLUMN api.expenses.notes IS 'Free text.';
+
+CREATE FUNCTION api.restore_expense(id uuid) RETURNS SETOF api.expenses
+    LANGUAGE plpgsql
+    AS $$
+begin
+    perform app.restore_row('app.expenses', restore_expense.id);
+    return query select * from api.expenses as v where v.id = restore_expense.id;
+end
+$$;
+
+ALTER FUNCTION api.restore_expense(id uuid) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION api.restore_expense(id uuid) IS 'Brings a deleted expense back from expenses_trash.';
+
 CREATE FUNCTION app.energy_kind(volume_unit text) RETURNS text
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
     RETURN CASE WHEN (volume_unit = ANY (ARRAY['l'::text, 'gal_us'::text, 'gal_imp'::text])) THEN 'liquid'::text WHEN (volume_unit = 'kwh'::text) THEN 'electric'::text WHEN (volume_unit = 'kg'::text) THEN 'mass'::text ELSE NULL::text END;
@@ -1684,6 +1782,54 @@ ALTER FUNCTION api.restore_reminder(id uuid) OWNER TO motovault_owner;
 
 COMMENT ON FUNCTION api.restore_reminder(id uuid) IS 'Brings a deleted reminder back from reminders_trash (409 if an open one with the same dedupe key exists now).';
 
+CREATE TABLE app.reporting_currencies (
+    tenant_id uuid DEFAULT app.current_tenant_id() NOT NULL,
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    currency text NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    created_by uuid,
+    updated_by uuid,
+    deleted_at timestamp with time zone,
+    CONSTRAINT reporting_currencies_currency_iso4217 CHECK ((currency ~ '^[A-Z]{3}$'::text))
+);
+
+ALTER TABLE ONLY app.reporting_currencies FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE app.reporting_currencies OWNER TO motovault_owner;
+
+COMMENT ON TABLE app.reporting_currencies IS 'The currency a tenant''s cost views report in, one live row per tenant (EUR when there is none).';
+
+CREATE VIEW api.reporting_currencies WITH (security_invoker='true') AS
+ SELECT reporting_currencies.tenant_id,
+    reporting_currencies.id,
+    reporting_currencies.currency,
+    reporting_currencies.created_at,
+    reporting_currencies.updated_at,
+    reporting_currencies.created_by,
+    reporting_currencies.updated_by
+   FROM app.reporting_currencies
+  WHERE (reporting_currencies.deleted_at IS NULL);
+
+ALTER TABLE api.reporting_currencies OWNER TO motovault_owner;
+
+COMMENT ON VIEW api.reporting_currencies IS 'The active tenant''s reporting currency (at most one row; EUR without one): cost views show every amount in its own currency and in this one. 409 for a second row: PATCH the one there is.';
+
+COMMENT ON COLUMN api.reporting_currencies.currency IS 'ISO 4217 code, e.g. USD.';
+
+CREATE FUNCTION api.restore_reporting_currency(id uuid) RETURNS SETOF api.reporting_currencies
+    LANGUAGE plpgsql
+    AS $$
+begin
+    perform app.restore_row('app.reporting_currencies', restore_reporting_currency.id);
+    return query select * from api.reporting_currencies as v where v.id = restore_reporting_currency.id;
+end
+$$;
+
+ALTER FUNCTION api.restore_reporting_currency(id uuid) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION api.restore_reporting_currency(id uuid) IS 'Brings a deleted reporting currency back from reporting_currencies_trash (409 if the tenant has another one now).';
+
 CREATE TABLE app.tenant_settings (
     tenant_id uuid DEFAULT app.current_tenant_id() NOT NULL,
     id uuid DEFAULT gen_random_uuid() NOT NULL,
@@ -2038,6 +2184,103 @@ $$;
 ALTER FUNCTION api.restore_vehicle_image(id uuid) OWNER TO motovault_owner;
 
 COMMENT ON FUNCTION api.restore_vehicle_image(id uuid) IS 'Brings a deleted vehicle image back from vehicle_images_trash (409 if it was primary and the vehicle has another primary image now).';
+
+CREATE TABLE app.vehicle_ownership (
+    tenant_id uuid DEFAULT app.current_tenant_id() NOT NULL,
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    vehicle_id uuid NOT NULL,
+    purchased_on date NOT NULL,
+    purchase_price numeric(12,2) NOT NULL,
+    purchase_odometer integer,
+    currency text NOT NULL,
+    sold_on date,
+    sale_price numeric(12,2),
+    sale_odometer integer,
+    estimated_value numeric(12,2),
+    estimated_on date,
+    notes text,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    created_by uuid,
+    updated_by uuid,
+    deleted_at timestamp with time zone,
+    CONSTRAINT vehicle_ownership_currency_iso4217 CHECK ((currency ~ '^[A-Z]{3}$'::text)),
+    CONSTRAINT vehicle_ownership_estimated_on_after_purchase CHECK ((estimated_on > purchased_on)),
+    CONSTRAINT vehicle_ownership_estimated_value_not_negative CHECK ((estimated_value >= (0)::numeric)),
+    CONSTRAINT vehicle_ownership_estimated_value_with_estimated_on CHECK (((estimated_value IS NULL) = (estimated_on IS NULL))),
+    CONSTRAINT vehicle_ownership_notes_length CHECK (((notes IS NULL) OR (char_length(notes) <= 10000))),
+    CONSTRAINT vehicle_ownership_purchase_odometer_not_negative CHECK ((purchase_odometer >= 0)),
+    CONSTRAINT vehicle_ownership_purchase_price_not_negative CHECK ((purchase_price >= (0)::numeric)),
+    CONSTRAINT vehicle_ownership_purchased_on_range CHECK (((purchased_on >= '1886-01-01'::date) AND (purchased_on <= (CURRENT_DATE + 1)))),
+    CONSTRAINT vehicle_ownership_sale_odometer_after_purchase CHECK ((sale_odometer >= purchase_odometer)),
+    CONSTRAINT vehicle_ownership_sale_price_not_negative CHECK ((sale_price >= (0)::numeric)),
+    CONSTRAINT vehicle_ownership_sale_price_with_sold_on CHECK (((sale_price IS NULL) = (sold_on IS NULL))),
+    CONSTRAINT vehicle_ownership_sold_on_after_purchase CHECK ((sold_on > purchased_on))
+);
+
+ALTER TABLE ONLY app.vehicle_ownership FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE app.vehicle_ownership OWNER TO motovault_owner;
+
+COMMENT ON TABLE app.vehicle_ownership IS 'Purchase and sale of a vehicle (or an estimate of its value while kept), one live row per vehicle: the basis of depreciation and cost of ownership. Odometers in the vehicle''s unit.';
+
+CREATE VIEW api.vehicle_ownership WITH (security_invoker='true') AS
+ SELECT o.tenant_id,
+    o.id,
+    o.vehicle_id,
+    o.purchased_on,
+    o.purchase_price,
+    o.purchase_odometer,
+    o.currency,
+    o.sold_on,
+    o.sale_price,
+    o.sale_odometer,
+    o.estimated_value,
+    o.estimated_on,
+    o.notes,
+    o.created_at,
+    o.updated_at,
+    o.created_by,
+    o.updated_by
+   FROM app.vehicle_ownership o
+  WHERE (o.deleted_at IS NULL);
+
+ALTER TABLE api.vehicle_ownership OWNER TO motovault_owner;
+
+COMMENT ON VIEW api.vehicle_ownership IS 'Purchase and sale (or a value estimate) of the active tenant''s vehicles, one row per vehicle (409 for a second): depreciation is spread evenly from purchase to sale or estimate (vehicle_depreciation). DELETE moves a row to vehicle_ownership_trash.';
+
+COMMENT ON COLUMN api.vehicle_ownership.purchased_on IS 'Day of purchase.';
+
+COMMENT ON COLUMN api.vehicle_ownership.purchase_price IS 'Price paid (>= 0) in currency.';
+
+COMMENT ON COLUMN api.vehicle_ownership.purchase_odometer IS 'Odometer at purchase, in the vehicle''s unit.';
+
+COMMENT ON COLUMN api.vehicle_ownership.currency IS 'ISO 4217 code of the prices and the estimate.';
+
+COMMENT ON COLUMN api.vehicle_ownership.sold_on IS 'Day of sale (after purchase); give sale_price with it.';
+
+COMMENT ON COLUMN api.vehicle_ownership.sale_price IS 'Price received (>= 0).';
+
+COMMENT ON COLUMN api.vehicle_ownership.sale_odometer IS 'Odometer at sale (not below purchase_odometer).';
+
+COMMENT ON COLUMN api.vehicle_ownership.estimated_value IS 'While the vehicle is kept: its estimated value on estimated_on (give both).';
+
+COMMENT ON COLUMN api.vehicle_ownership.estimated_on IS 'Day of the estimate (after purchase).';
+
+COMMENT ON COLUMN api.vehicle_ownership.notes IS 'Free text.';
+
+CREATE FUNCTION api.restore_vehicle_ownership(id uuid) RETURNS SETOF api.vehicle_ownership
+    LANGUAGE plpgsql
+    AS $$
+begin
+    perform app.restore_row('app.vehicle_ownership', restore_vehicle_ownership.id);
+    return query select * from api.vehicle_ownership as v where v.id = restore_vehicle_ownership.id;
+end
+$$;
+
+ALTER FUNCTION api.restore_vehicle_ownership(id uuid) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION api.restore_vehicle_ownership(id uuid) IS 'Brings a deleted vehicle ownership back from vehicle_ownership_trash (409 if the vehicle has another one now).';
 
 CREATE FUNCTION api.revoke_api_key(id uuid) RETURNS jsonb
     LANGUAGE plpgsql SECURITY DEFINER
@@ -2896,6 +3139,34 @@ ALTER FUNCTION app.chord_to_meters(chord double precision) OWNER TO motovault_ow
 
 COMMENT ON FUNCTION app.chord_to_meters(chord double precision) IS 'Great-circle distance in meters for a straight-line (chord) distance through the earth.';
 
+CREATE FUNCTION app.convert_amount(amount numeric, from_currency text, to_currency text, on_date date) RETURNS TABLE(converted numeric, rate numeric, rate_date date, note text)
+    LANGUAGE sql STABLE PARALLEL SAFE
+    AS $$
+    select case
+               when convert_amount.amount is null then null
+               when s.same then convert_amount.amount
+               else round(convert_amount.amount * t.per_eur / f.per_eur, 2)
+           end,
+           case when s.same then 1 else round(t.per_eur / f.per_eur, 8) end,
+           case when not s.same and f.per_eur is not null and t.per_eur is not null then least(f.rate_date, t.rate_date) end,
+           case
+               when convert_amount.amount is null or s.same then null
+               when convert_amount.from_currency is null then 'no currency on the amount'
+               when convert_amount.on_date is null then 'no date to take a rate from'
+               when f.per_eur is null
+                   then format('no ECB rate for %s within 7 days up to %s', convert_amount.from_currency, convert_amount.on_date)
+               when t.per_eur is null
+                   then format('no ECB rate for %s within 7 days up to %s', convert_amount.to_currency, convert_amount.on_date)
+           end
+    from (select coalesce(convert_amount.from_currency = convert_amount.to_currency, false) as same) as s
+    left join lateral app.eur_rate(convert_amount.from_currency, convert_amount.on_date) as f on not s.same
+    left join lateral app.eur_rate(convert_amount.to_currency, convert_amount.on_date) as t on not s.same
+$$;
+
+ALTER FUNCTION app.convert_amount(amount numeric, from_currency text, to_currency text, on_date date) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.convert_amount(amount numeric, from_currency text, to_currency text, on_date date) IS 'An amount converted to another currency at the ECB reference rates of a date (app.eur_rate: the closest earlier rate no older than 7 days; EUR is 1): rate = to per from, rate_date = the older rate date used; NULL with a note when a rate is missing, never a silent 1. An amount already in the target currency is itself (rate 1, no rate date).';
+
 CREATE FUNCTION app.create_trash_api(api_view regclass, thing text, things text, restore_note text DEFAULT NULL::text) RETURNS void
     LANGUAGE plpgsql
     AS $_$
@@ -3319,6 +3590,48 @@ ALTER FUNCTION app.ensure_vehicle_event_statistics() OWNER TO motovault_owner;
 
 COMMENT ON FUNCTION app.ensure_vehicle_event_statistics() IS 'Creates the extended statistics <partition>_vehicle_implies_tenant (dependencies on tenant_id, vehicle_id) on every partition of app.vehicle_events that lacks them and analyzes that partition; returns the statistics created. Called on deploy and by app.ensure_vehicle_event_partitions().';
 
+CREATE FUNCTION app.eur_rate(currency text, on_date date) RETURNS TABLE(per_eur numeric, rate_date date)
+    LANGUAGE sql STABLE PARALLEL SAFE
+    AS $$
+    select 1::numeric, null::date
+    where eur_rate.currency = 'EUR'
+    union all
+    (select r.per_eur, r.rate_date
+     from app.exchange_rates as r
+     where r.currency = eur_rate.currency
+       and eur_rate.currency <> 'EUR'
+       and r.rate_date <= eur_rate.on_date
+       and r.rate_date > eur_rate.on_date - 7
+     order by r.rate_date desc
+     limit 1)
+$$;
+
+ALTER FUNCTION app.eur_rate(currency text, on_date date) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.eur_rate(currency text, on_date date) IS 'Units of currency per 1 EUR at a date: the closest earlier ECB reference rate no older than 7 days, and its date; EUR is 1 (no date); no row when there is none.';
+
+CREATE FUNCTION app.expense_dates(incurred_on date, recur_months integer, recur_until date, through date) RETURNS TABLE(occurrence integer, occurred_on date)
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$
+    -- month arithmetic from the first date each time (31 Jan + 1 month = 29 Feb, + 2 months = 31 Mar)
+    select n + 1, x.d
+    from generate_series(
+        0,
+        case when expense_dates.recur_months is null then 0
+             else (extract(year from age(expense_dates.through, expense_dates.incurred_on)) * 12
+                   + extract(month from age(expense_dates.through, expense_dates.incurred_on)))::integer
+                  / expense_dates.recur_months + 1
+        end) as n
+    cross join lateral (
+        select (expense_dates.incurred_on + make_interval(months => n * coalesce(expense_dates.recur_months, 0)))::date as d
+    ) as x
+    where x.d <= least(expense_dates.through, coalesce(expense_dates.recur_until, expense_dates.through))
+$$;
+
+ALTER FUNCTION app.expense_dates(incurred_on date, recur_months integer, recur_until date, through date) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.expense_dates(incurred_on date, recur_months integer, recur_until date, through date) IS 'The dates of an expense up to a day: incurred_on, then every recur_months (counted from incurred_on, so month ends stay month ends) up to recur_until.';
+
 CREATE FUNCTION app.fuel_energy_kwh(fuel_type text, volume_in_base_unit numeric) RETURNS numeric
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
     RETURN (volume_in_base_unit * CASE fuel_type WHEN 'gasoline'::text THEN 8.9 WHEN 'diesel'::text THEN 10.0 WHEN 'e85'::text THEN 6.5 WHEN 'biodiesel'::text THEN 9.2 WHEN 'lpg'::text THEN 7.0 WHEN 'electric'::text THEN (1)::numeric WHEN 'cng'::text THEN 13.3 WHEN 'hydrogen'::text THEN 33.3 ELSE NULL::numeric END);
@@ -3375,9 +3688,11 @@ CREATE FUNCTION app.fuel_intervals(tenant uuid, vehicle uuid) RETURNS TABLE(ener
         from f
     ),
     b as (
-        select n.energy_kind, n.src, n.grp, n.fuel_type, sum(n.vol) as vol
+        -- per fill-up: the volume of its fuel in its interval, and the interval's volume (flex-fuel blend)
+        select n.*,
+               sum(n.vol) over (partition by n.energy_kind, n.src, n.grp, n.fuel_type) as fuel_vol,
+               sum(n.vol) over (partition by n.energy_kind, n.src, n.grp) as grp_vol
         from n
-        group by n.energy_kind, n.src, n.grp, n.fuel_type
     ),
     g as (
         select n.energy_kind, n.src, n.grp,
@@ -3387,8 +3702,10 @@ CREATE FUNCTION app.fuel_intervals(tenant uuid, vehicle uuid) RETURNS TABLE(ener
                max(n.km) filter (where n.is_full) as close_km,
                max(n.read_at) filter (where n.is_full) as close_at,
                max(n.filled_on) filter (where n.is_full) as close_on,
-               (array_agg(n.id) filter (where n.is_full))[1] as close_id
-        from n
+               (array_agg(n.id) filter (where n.is_full))[1] as close_id,
+               array_agg(distinct n.fuel_type order by n.fuel_type) as fuels,
+               jsonb_object_agg(n.fuel_type, round(n.fuel_vol / n.grp_vol, 3)) as blend
+        from b as n
         group by n.energy_kind, n.src, n.grp
         having count(*) filter (where n.is_full) = 1
     ),
@@ -3406,11 +3723,7 @@ CREATE FUNCTION app.fuel_intervals(tenant uuid, vehicle uuid) RETURNS TABLE(ener
                    from unnest(resets.ats) as a
                    where a > i.start_at
                      and a <= i.close_at
-               ) as reset_inside,
-               (select array_agg(b.fuel_type order by b.fuel_type) from b
-                where b.energy_kind = i.energy_kind and b.src is not distinct from i.src and b.grp = i.grp) as fuels,
-               (select jsonb_object_agg(b.fuel_type, round(b.vol / i.vol, 3)) from b
-                where b.energy_kind = i.energy_kind and b.src is not distinct from i.src and b.grp = i.grp) as blend
+               ) as reset_inside
         from i
         cross join resets
     )
@@ -3696,6 +4009,18 @@ $$;
 ALTER FUNCTION app.refresh_time_zone_names() OWNER TO motovault_owner;
 
 COMMENT ON FUNCTION app.refresh_time_zone_names() IS 'Copies time zone names that pg_timezone_names has and app.time_zone_names lacks (after a tzdata update); returns how many. Names are never removed: a zone that existed stays valid for the rows that use it.';
+
+CREATE FUNCTION app.reporting_currency(tenant uuid) RETURNS text
+    LANGUAGE sql STABLE PARALLEL SAFE
+    AS $$
+    select coalesce(
+        (select r.currency from app.reporting_currencies as r where r.tenant_id = tenant and r.deleted_at is null),
+        'EUR')
+$$;
+
+ALTER FUNCTION app.reporting_currency(tenant uuid) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.reporting_currency(tenant uuid) IS 'A tenant''s reporting currency: its reporting_currencies row, else EUR.';
 
 CREATE FUNCTION app.require_member_manager(target_role text) RETURNS void
     LANGUAGE plpgsql
@@ -4063,6 +4388,34 @@ $$;
 ALTER FUNCTION app.tg_energy_sources_prepare() OWNER TO motovault_owner;
 
 COMMENT ON FUNCTION app.tg_energy_sources_prepare() IS 'BEFORE INSERT OR UPDATE on energy_sources: trims the name; the energy kind follows the unit (and the unit the kind: l, kwh, kg); fuel types default from the kind, sorted and without duplicates.';
+
+CREATE FUNCTION app.tg_exchange_rates_prepare() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+begin
+    new.currency := upper(btrim(new.currency));
+    return new;
+end
+$$;
+
+ALTER FUNCTION app.tg_exchange_rates_prepare() OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.tg_exchange_rates_prepare() IS 'BEFORE INSERT OR UPDATE on exchange_rates: currency codes in upper case.';
+
+CREATE FUNCTION app.tg_expenses_prepare() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+begin
+    new.currency := upper(btrim(new.currency));
+    new.title := nullif(btrim(new.title), '');
+    new.vendor := nullif(btrim(new.vendor), '');
+    return new;
+end
+$$;
+
+ALTER FUNCTION app.tg_expenses_prepare() OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.tg_expenses_prepare() IS 'BEFORE INSERT OR UPDATE on expenses: currency in upper case, blank title and vendor to NULL.';
 
 CREATE FUNCTION app.tg_forget_member_role() RETURNS trigger
     LANGUAGE plpgsql
@@ -4522,6 +4875,19 @@ ALTER FUNCTION app.tg_reminders_snoozed_until_in_range() OWNER TO motovault_owne
 
 COMMENT ON FUNCTION app.tg_reminders_snoozed_until_in_range() IS 'BEFORE INSERT OR UPDATE on reminders (_100_input_range: fires before _200_prepare, which clears snoozed_until on reminders that are not snoozed): refuses a snoozed_until outside 1886-01-01 .. 9999-12-31 whatever the status.';
 
+CREATE FUNCTION app.tg_reporting_currencies_prepare() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+begin
+    new.currency := upper(btrim(new.currency));
+    return new;
+end
+$$;
+
+ALTER FUNCTION app.tg_reporting_currencies_prepare() OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.tg_reporting_currencies_prepare() IS 'BEFORE INSERT OR UPDATE on reporting_currencies: the code in upper case.';
+
 CREATE FUNCTION app.tg_soft_delete_row() RETURNS trigger
     LANGUAGE plpgsql
     AS $_$
@@ -4739,6 +5105,20 @@ $$;
 ALTER FUNCTION app.tg_vehicle_images_prepare() OWNER TO motovault_owner;
 
 COMMENT ON FUNCTION app.tg_vehicle_images_prepare() IS 'BEFORE INSERT OR UPDATE on vehicle_images: lower-cases content_type and sha256, trims the caption, explains a non-image content type.';
+
+CREATE FUNCTION app.tg_vehicle_ownership_prepare() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+begin
+    new.currency := upper(btrim(new.currency));
+    new.notes := nullif(btrim(new.notes), '');
+    return new;
+end
+$$;
+
+ALTER FUNCTION app.tg_vehicle_ownership_prepare() OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.tg_vehicle_ownership_prepare() IS 'BEFORE INSERT OR UPDATE on vehicle_ownership: currency in upper case, blank notes to NULL.';
 
 CREATE FUNCTION app.tg_vehicles_odometer_from_readings() RETURNS trigger
     LANGUAGE plpgsql
@@ -6300,6 +6680,129 @@ COMMENT ON COLUMN api.charging_sessions.station_name IS 'Free-text charger or st
 
 COMMENT ON COLUMN api.charging_sessions.notes IS 'Free text.';
 
+CREATE VIEW api.expense_occurrences WITH (security_invoker='true') AS
+ SELECT e.tenant_id,
+    e.id AS expense_id,
+    e.vehicle_id,
+    e.category,
+    e.title,
+    d.occurrence,
+    d.occurred_on,
+    e.amount,
+    e.currency,
+        CASE
+            WHEN ((e.recur_months IS NOT NULL) AND (d.occurrence = count(*) OVER (PARTITION BY e.tenant_id, e.vehicle_id, e.id)) AND ((e.recur_until IS NULL) OR (nx.next_on <= e.recur_until))) THEN nx.next_on
+            ELSE NULL::date
+        END AS next_on
+   FROM ((app.expenses e
+     CROSS JOIN LATERAL app.expense_dates(e.incurred_on, (e.recur_months)::integer, e.recur_until, CURRENT_DATE) d(occurrence, occurred_on))
+     CROSS JOIN LATERAL ( SELECT ((e.incurred_on + make_interval(months => (d.occurrence * COALESCE((e.recur_months)::integer, 0)))))::date AS next_on) nx)
+  WHERE (e.deleted_at IS NULL);
+
+ALTER TABLE api.expense_occurrences OWNER TO motovault_owner;
+
+COMMENT ON VIEW api.expense_occurrences IS 'Every payment of the active tenant''s expenses up to today: a one-off once, a recurring one every recur_months from incurred_on (up to recur_until); the newest of a series shows next_on, the date the next one will appear (NULL when the series has ended).';
+
+COMMENT ON COLUMN api.expense_occurrences.occurrence IS '1 for the first payment, 2 for the next, ...';
+
+COMMENT ON COLUMN api.expense_occurrences.occurred_on IS 'Date of this payment.';
+
+COMMENT ON COLUMN api.expense_occurrences.next_on IS 'On the newest payment of a recurring expense: the date of the next one (NULL when recur_until comes first).';
+
+CREATE VIEW api.costs WITH (security_invoker='true') AS
+ WITH c AS (
+         SELECT l.tenant_id,
+            l.vehicle_id,
+            l.filled_on AS occurred_on,
+            'energy'::text AS kind,
+            l.fuel_type AS category,
+            'fuel_logs'::text AS source_table,
+            l.id AS source_id,
+                CASE
+                    WHEN ((l.total_cost IS NULL) AND (l.session_fee IS NULL)) THEN NULL::numeric
+                    ELSE (COALESCE(l.total_cost, (0)::numeric) + COALESCE(l.session_fee, (0)::numeric))
+                END AS amount,
+            l.currency
+           FROM app.fuel_logs l
+          WHERE ((l.deleted_at IS NULL) AND ((l.total_cost IS NOT NULL) OR (l.session_fee IS NOT NULL)))
+        UNION ALL
+         SELECT m.tenant_id,
+            m.vehicle_id,
+            m.completed_on,
+            'maintenance'::text,
+            m.type,
+            'maintenance'::text,
+            m.id,
+            m.cost,
+            m.currency
+           FROM app.maintenance m
+          WHERE ((m.deleted_at IS NULL) AND (m.status = 'completed'::text) AND (m.cost IS NOT NULL))
+        UNION ALL
+         SELECT o.tenant_id,
+            o.vehicle_id,
+            o.occurred_on,
+            'expense'::text,
+            o.category,
+            'expenses'::text,
+            o.expense_id,
+            o.amount,
+            o.currency
+           FROM api.expense_occurrences o
+        )
+ SELECT c.tenant_id,
+    c.vehicle_id,
+    c.occurred_on,
+    c.kind,
+    c.category,
+    c.source_table,
+    c.source_id,
+    c.amount,
+    c.currency,
+    r.currency AS reporting_currency,
+        CASE
+            WHEN (c.currency = r.currency) THEN c.amount
+            ELSE x.converted
+        END AS reporting_amount,
+        CASE
+            WHEN (c.currency = r.currency) THEN (1)::numeric
+            ELSE x.rate
+        END AS rate,
+    x.rate_date,
+    x.note AS rate_note
+   FROM (((c
+     LEFT JOIN app.reporting_currencies rc ON (((rc.tenant_id = c.tenant_id) AND (rc.deleted_at IS NULL))))
+     CROSS JOIN LATERAL ( SELECT COALESCE(rc.currency, 'EUR'::text) AS currency) r)
+     LEFT JOIN LATERAL ( SELECT a.converted,
+            a.rate,
+            a.rate_date,
+            a.note
+           FROM app.convert_amount(c.amount, c.currency, r.currency, c.occurred_on) a(converted, rate, rate_date, note)
+          WHERE (c.currency IS DISTINCT FROM r.currency)) x ON (true));
+
+ALTER TABLE api.costs OWNER TO motovault_owner;
+
+COMMENT ON VIEW api.costs IS 'Every cost of the active tenant''s vehicles: energy (fill-ups and charges, session fees included), completed maintenance and expense payments, each in its own currency and in the tenant''s reporting currency at the ECB reference rate of its date (the closest earlier rate, rate_date shown); a missing rate leaves reporting_amount NULL and rate_note says why.';
+
+COMMENT ON COLUMN api.costs.kind IS 'energy, maintenance or expense.';
+
+COMMENT ON COLUMN api.costs.category IS 'The fuel type, maintenance type or expense category.';
+
+COMMENT ON COLUMN api.costs.source_table IS 'fuel_logs, maintenance or expenses: where the cost is recorded.';
+
+COMMENT ON COLUMN api.costs.source_id IS 'The id of the row in source_table.';
+
+COMMENT ON COLUMN api.costs.amount IS 'The amount in its own currency.';
+
+COMMENT ON COLUMN api.costs.reporting_currency IS 'The tenant''s reporting currency (reporting_currencies; EUR without one).';
+
+COMMENT ON COLUMN api.costs.reporting_amount IS 'The amount in the reporting currency; NULL when no rate is known (rate_note).';
+
+COMMENT ON COLUMN api.costs.rate IS 'Units of the reporting currency per unit of currency (1 for the same currency).';
+
+COMMENT ON COLUMN api.costs.rate_date IS 'The date of the ECB rate used: the closest earlier publication, at most 7 days before occurred_on.';
+
+COMMENT ON COLUMN api.costs.rate_note IS 'Why reporting_amount is NULL (no rate).';
+
 CREATE VIEW api.energy_sources_trash WITH (security_invoker='true') AS
  SELECT energy_sources.tenant_id,
     energy_sources.id,
@@ -6322,6 +6825,68 @@ CREATE VIEW api.energy_sources_trash WITH (security_invoker='true') AS
 ALTER TABLE api.energy_sources_trash OWNER TO motovault_owner;
 
 COMMENT ON VIEW api.energy_sources_trash IS 'Deleted energy sources of the active tenant; restore_energy_source brings one back. Purged after 30 days.';
+
+CREATE TABLE app.exchange_rates (
+    currency text NOT NULL,
+    rate_date date NOT NULL,
+    per_eur numeric(18,8) NOT NULL,
+    source text DEFAULT 'ecb'::text NOT NULL,
+    CONSTRAINT exchange_rates_currency_iso4217 CHECK (((currency ~ '^[A-Z]{3}$'::text) AND (currency <> 'EUR'::text))),
+    CONSTRAINT exchange_rates_per_eur_positive CHECK ((per_eur > (0)::numeric)),
+    CONSTRAINT exchange_rates_rate_date_after_1999 CHECK ((rate_date >= '1999-01-04'::date)),
+    CONSTRAINT exchange_rates_source_known CHECK ((source = ANY (ARRAY['ecb'::text, 'manual'::text])))
+);
+
+ALTER TABLE ONLY app.exchange_rates FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE app.exchange_rates OWNER TO motovault_owner;
+
+COMMENT ON TABLE app.exchange_rates IS 'Euro reference rates: units of currency per 1 EUR on rate_date (ECB daily reference rates, loaded by motovault rates load). Shared by every tenant.';
+
+CREATE VIEW api.exchange_rates WITH (security_invoker='true') AS
+ SELECT exchange_rates.currency,
+    exchange_rates.rate_date,
+    exchange_rates.per_eur,
+    exchange_rates.source
+   FROM app.exchange_rates;
+
+ALTER TABLE api.exchange_rates OWNER TO motovault_owner;
+
+COMMENT ON VIEW api.exchange_rates IS 'Euro reference rates shared by every tenant (read only): units of currency per 1 EUR on rate_date; costs are converted at the closest earlier rate (no older than 7 days).';
+
+COMMENT ON COLUMN api.exchange_rates.currency IS 'ISO 4217 code (not EUR: EUR is 1).';
+
+COMMENT ON COLUMN api.exchange_rates.rate_date IS 'The ECB publication day.';
+
+COMMENT ON COLUMN api.exchange_rates.per_eur IS 'Units of currency for 1 EUR.';
+
+COMMENT ON COLUMN api.exchange_rates.source IS 'ecb (reference rates) or manual.';
+
+CREATE VIEW api.expenses_trash WITH (security_invoker='true') AS
+ SELECT expenses.tenant_id,
+    expenses.id,
+    expenses.vehicle_id,
+    expenses.category,
+    expenses.title,
+    expenses.incurred_on,
+    expenses.amount,
+    expenses.currency,
+    expenses.recur_months,
+    expenses.recur_until,
+    expenses.odometer,
+    expenses.vendor,
+    expenses.notes,
+    expenses.created_at,
+    expenses.updated_at,
+    expenses.created_by,
+    expenses.updated_by,
+    expenses.deleted_at
+   FROM app.expenses
+  WHERE (expenses.deleted_at IS NOT NULL);
+
+ALTER TABLE api.expenses_trash OWNER TO motovault_owner;
+
+COMMENT ON VIEW api.expenses_trash IS 'Deleted expenses of the active tenant; restore_expense brings one back. Purged after 30 days.';
 
 CREATE VIEW api.fleet_overview WITH (security_invoker='true') AS
  SELECT v.tenant_id,
@@ -6357,6 +6922,133 @@ ALTER TABLE api.fleet_overview OWNER TO motovault_owner;
 COMMENT ON VIEW api.fleet_overview IS 'The active tenant''s fleet at a glance, one row per vehicle: name, make, model, odometer, latest event (time and type), events in the last 30 days, primary image.';
 
 COMMENT ON COLUMN api.fleet_overview.events_last_30_days IS 'Events (not counting void markers) in the last 30 days.';
+
+CREATE VIEW api.vehicle_depreciation WITH (security_invoker='true') AS
+ SELECT o.tenant_id,
+    o.vehicle_id,
+    o.purchased_on,
+    COALESCE(o.sold_on, o.estimated_on) AS valued_on,
+    o.purchase_price,
+    COALESCE(o.sale_price, o.estimated_value) AS value,
+    o.currency,
+    (o.sold_on IS NOT NULL) AS is_sold,
+    (o.purchase_price - COALESCE(o.sale_price, o.estimated_value)) AS depreciation,
+    round(((o.purchase_price - COALESCE(o.sale_price, o.estimated_value)) / ((COALESCE(o.sold_on, o.estimated_on) - o.purchased_on))::numeric), 4) AS per_day,
+    d.distance,
+    v.odometer_unit AS distance_unit,
+    round(((o.purchase_price - COALESCE(o.sale_price, o.estimated_value)) / (NULLIF(d.distance, 0))::numeric), 4) AS per_distance
+   FROM ((app.vehicle_ownership o
+     JOIN app.vehicles v ON (((v.tenant_id = o.tenant_id) AND (v.id = o.vehicle_id))))
+     CROSS JOIN LATERAL ( SELECT (
+                CASE
+                    WHEN (o.sold_on IS NOT NULL) THEN o.sale_odometer
+                    ELSE v.odometer_reading
+                END - o.purchase_odometer) AS distance) d)
+  WHERE (o.deleted_at IS NULL);
+
+ALTER TABLE api.vehicle_depreciation OWNER TO motovault_owner;
+
+COMMENT ON VIEW api.vehicle_depreciation IS 'Straight-line depreciation of the active tenant''s vehicles: purchase price less the sale price (or the estimated value), per day between purchase and sale (or estimate) and per distance driven since purchase (to the sale odometer, else the vehicle''s latest reading), in the purchase currency. NULL figures when no sale or estimate is given.';
+
+CREATE VIEW api.vehicle_event_months WITH (security_invoker='true') AS
+ SELECT e.tenant_id,
+    e.vehicle_id,
+    (date_trunc('month'::text, (e.occurred_at AT TIME ZONE 'UTC'::text)))::date AS month,
+    count(*) AS events,
+    count(*) FILTER (WHERE (e.type = 'fuel'::text)) AS fuel_events,
+    count(*) FILTER (WHERE (e.type = 'maintenance'::text)) AS maintenance_events,
+    count(*) FILTER (WHERE (e.type = ANY (ARRAY['odometer'::text, 'odometer_reset'::text]))) AS odometer_events,
+    count(*) FILTER (WHERE (e.type <> ALL (ARRAY['fuel'::text, 'maintenance'::text, 'odometer'::text, 'odometer_reset'::text]))) AS other_events,
+    min(e.odometer) AS odometer_min,
+    max(e.odometer) AS odometer_max,
+    (max(e.odometer) - min(e.odometer)) AS distance
+   FROM app.vehicle_events e
+  WHERE ((e.type <> 'void'::text) AND (NOT (EXISTS ( SELECT
+           FROM app.vehicle_event_voids x
+          WHERE ((x.tenant_id = e.tenant_id) AND (x.voided_event_id = e.id))))))
+  GROUP BY e.tenant_id, e.vehicle_id, ((date_trunc('month'::text, (e.occurred_at AT TIME ZONE 'UTC'::text)))::date);
+
+ALTER TABLE api.vehicle_event_months OWNER TO motovault_owner;
+
+COMMENT ON VIEW api.vehicle_event_months IS 'The active tenant''s events per vehicle and calendar month (UTC), by kind, with the odometer range (distance in the vehicle''s unit). Filter by vehicle_id and month.';
+
+CREATE VIEW api.vehicle_tco_months WITH (security_invoker='true') AS
+ WITH months AS (
+         SELECT c_1.tenant_id,
+            c_1.vehicle_id,
+            (date_trunc('month'::text, (c_1.occurred_on)::timestamp with time zone))::date AS month
+           FROM api.costs c_1
+        UNION
+         SELECT d.tenant_id,
+            d.vehicle_id,
+            (m_1.m)::date AS m
+           FROM (api.vehicle_depreciation d
+             CROSS JOIN LATERAL generate_series(date_trunc('month'::text, (d.purchased_on)::timestamp with time zone), date_trunc('month'::text, (COALESCE(d.valued_on, CURRENT_DATE))::timestamp with time zone), '1 mon'::interval) m_1(m))
+          WHERE (d.per_day IS NOT NULL)
+        ), c AS (
+         SELECT c_1.tenant_id,
+            c_1.vehicle_id,
+            (date_trunc('month'::text, (c_1.occurred_on)::timestamp with time zone))::date AS month,
+            sum(c_1.reporting_amount) FILTER (WHERE (c_1.kind = 'energy'::text)) AS energy,
+            sum(c_1.reporting_amount) FILTER (WHERE (c_1.kind = 'maintenance'::text)) AS maintenance,
+            sum(c_1.reporting_amount) FILTER (WHERE (c_1.kind = 'expense'::text)) AS expenses,
+            count(*) FILTER (WHERE (c_1.reporting_amount IS NULL)) AS unconverted
+           FROM api.costs c_1
+          GROUP BY c_1.tenant_id, c_1.vehicle_id, ((date_trunc('month'::text, (c_1.occurred_on)::timestamp with time zone))::date)
+        ), dep AS (
+         SELECT m_1.tenant_id,
+            m_1.vehicle_id,
+            m_1.month,
+            ((GREATEST(0, (LEAST(((m_1.month + '1 mon'::interval))::date, d.valued_on) - GREATEST(m_1.month, d.purchased_on))))::numeric * d.per_day) AS amount,
+            d.currency,
+            d.purchased_on
+           FROM (months m_1
+             JOIN api.vehicle_depreciation d ON (((d.tenant_id = m_1.tenant_id) AND (d.vehicle_id = m_1.vehicle_id))))
+          WHERE (d.per_day IS NOT NULL)
+        )
+ SELECT m.tenant_id,
+    m.vehicle_id,
+    m.month,
+    app.reporting_currency(m.tenant_id) AS currency,
+    COALESCE(c.energy, (0)::numeric) AS energy,
+    COALESCE(c.maintenance, (0)::numeric) AS maintenance,
+    COALESCE(c.expenses, (0)::numeric) AS expenses,
+    COALESCE(x.converted, (0)::numeric) AS depreciation,
+    (((COALESCE(c.energy, (0)::numeric) + COALESCE(c.maintenance, (0)::numeric)) + COALESCE(c.expenses, (0)::numeric)) + COALESCE(x.converted, (0)::numeric)) AS total,
+    (COALESCE(c.unconverted, (0)::bigint) +
+        CASE
+            WHEN ((dep.amount IS NOT NULL) AND (x.converted IS NULL)) THEN 1
+            ELSE 0
+        END) AS unconverted,
+    e.distance,
+    round((((100)::numeric * (((COALESCE(c.energy, (0)::numeric) + COALESCE(c.maintenance, (0)::numeric)) + COALESCE(c.expenses, (0)::numeric)) + COALESCE(x.converted, (0)::numeric))) / NULLIF(e.distance, (0)::numeric)), 2) AS cost_per_100
+   FROM ((((months m
+     LEFT JOIN c ON (((c.tenant_id = m.tenant_id) AND (c.vehicle_id = m.vehicle_id) AND (c.month = m.month))))
+     LEFT JOIN dep ON (((dep.tenant_id = m.tenant_id) AND (dep.vehicle_id = m.vehicle_id) AND (dep.month = m.month))))
+     LEFT JOIN LATERAL app.convert_amount(round(dep.amount, 2), dep.currency, app.reporting_currency(m.tenant_id), dep.purchased_on) x(converted, rate, rate_date, note) ON (true))
+     LEFT JOIN api.vehicle_event_months e ON (((e.tenant_id = m.tenant_id) AND (e.vehicle_id = m.vehicle_id) AND (e.month = m.month))));
+
+ALTER TABLE api.vehicle_tco_months OWNER TO motovault_owner;
+
+COMMENT ON VIEW api.vehicle_tco_months IS 'Total cost of ownership of the active tenant''s vehicles per calendar month, in the reporting currency: energy, maintenance, expenses (api.costs, converted at the ECB rate of each cost''s date) and depreciation (per day x the days owned that month, converted at the purchase date''s rate); unconverted counts the amounts left out for want of a rate; distance that month (vehicle''s unit, from its events) and cost per 100 of it.';
+
+CREATE VIEW api.fleet_tco_months WITH (security_invoker='true') AS
+ SELECT m.tenant_id,
+    m.month,
+    m.currency,
+    count(DISTINCT m.vehicle_id) AS vehicles,
+    sum(m.energy) AS energy,
+    sum(m.maintenance) AS maintenance,
+    sum(m.expenses) AS expenses,
+    sum(m.depreciation) AS depreciation,
+    sum(m.total) AS total,
+    sum(m.unconverted) AS unconverted
+   FROM api.vehicle_tco_months m
+  GROUP BY m.tenant_id, m.month, m.currency;
+
+ALTER TABLE api.fleet_tco_months OWNER TO motovault_owner;
+
+COMMENT ON VIEW api.fleet_tco_months IS 'Total cost of ownership of the active tenant''s fleet per calendar month in the reporting currency: energy, maintenance, expenses, depreciation and total over its vehicles.';
 
 CREATE VIEW api.fuel_logs_trash WITH (security_invoker='true') AS
  SELECT fuel_logs.tenant_id,
@@ -6693,6 +7385,22 @@ ALTER TABLE api.reminders_trash OWNER TO motovault_owner;
 
 COMMENT ON VIEW api.reminders_trash IS 'Deleted reminders of the active tenant; restore_reminder brings one back. Purged after 30 days.';
 
+CREATE VIEW api.reporting_currencies_trash WITH (security_invoker='true') AS
+ SELECT reporting_currencies.tenant_id,
+    reporting_currencies.id,
+    reporting_currencies.currency,
+    reporting_currencies.created_at,
+    reporting_currencies.updated_at,
+    reporting_currencies.created_by,
+    reporting_currencies.updated_by,
+    reporting_currencies.deleted_at
+   FROM app.reporting_currencies
+  WHERE (reporting_currencies.deleted_at IS NOT NULL);
+
+ALTER TABLE api.reporting_currencies_trash OWNER TO motovault_owner;
+
+COMMENT ON VIEW api.reporting_currencies_trash IS 'Deleted reporting currency rows of the active tenant; restore_reporting_currency brings one back. Purged after 30 days.';
+
 CREATE VIEW api.tenant_settings_trash WITH (security_invoker='true') AS
  SELECT tenant_settings.tenant_id,
     tenant_settings.id,
@@ -6711,28 +7419,6 @@ CREATE VIEW api.tenant_settings_trash WITH (security_invoker='true') AS
 ALTER TABLE api.tenant_settings_trash OWNER TO motovault_owner;
 
 COMMENT ON VIEW api.tenant_settings_trash IS 'Deleted settings rows of the active tenant; restore_tenant_settings brings one back. Purged after 30 days.';
-
-CREATE VIEW api.vehicle_event_months WITH (security_invoker='true') AS
- SELECT e.tenant_id,
-    e.vehicle_id,
-    (date_trunc('month'::text, (e.occurred_at AT TIME ZONE 'UTC'::text)))::date AS month,
-    count(*) AS events,
-    count(*) FILTER (WHERE (e.type = 'fuel'::text)) AS fuel_events,
-    count(*) FILTER (WHERE (e.type = 'maintenance'::text)) AS maintenance_events,
-    count(*) FILTER (WHERE (e.type = ANY (ARRAY['odometer'::text, 'odometer_reset'::text]))) AS odometer_events,
-    count(*) FILTER (WHERE (e.type <> ALL (ARRAY['fuel'::text, 'maintenance'::text, 'odometer'::text, 'odometer_reset'::text]))) AS other_events,
-    min(e.odometer) AS odometer_min,
-    max(e.odometer) AS odometer_max,
-    (max(e.odometer) - min(e.odometer)) AS distance
-   FROM app.vehicle_events e
-  WHERE ((e.type <> 'void'::text) AND (NOT (EXISTS ( SELECT
-           FROM app.vehicle_event_voids x
-          WHERE ((x.tenant_id = e.tenant_id) AND (x.voided_event_id = e.id))))))
-  GROUP BY e.tenant_id, e.vehicle_id, ((date_trunc('month'::text, (e.occurred_at AT TIME ZONE 'UTC'::text)))::date);
-
-ALTER TABLE api.vehicle_event_months OWNER TO motovault_owner;
-
-COMMENT ON VIEW api.vehicle_event_months IS 'The active tenant''s events per vehicle and calendar month (UTC), by kind, with the odometer range (distance in the vehicle''s unit). Filter by vehicle_id and month.';
 
 CREATE VIEW api.vehicle_cost_months WITH (security_invoker='true') AS
  WITH costs AS (
@@ -6803,6 +7489,52 @@ CREATE VIEW api.vehicle_images_trash WITH (security_invoker='true') AS
 ALTER TABLE api.vehicle_images_trash OWNER TO motovault_owner;
 
 COMMENT ON VIEW api.vehicle_images_trash IS 'Deleted images of the active tenant; restore_vehicle_image brings one back. Purged after 30 days.';
+
+CREATE VIEW api.vehicle_ownership_trash WITH (security_invoker='true') AS
+ SELECT vehicle_ownership.tenant_id,
+    vehicle_ownership.id,
+    vehicle_ownership.vehicle_id,
+    vehicle_ownership.purchased_on,
+    vehicle_ownership.purchase_price,
+    vehicle_ownership.purchase_odometer,
+    vehicle_ownership.currency,
+    vehicle_ownership.sold_on,
+    vehicle_ownership.sale_price,
+    vehicle_ownership.sale_odometer,
+    vehicle_ownership.estimated_value,
+    vehicle_ownership.estimated_on,
+    vehicle_ownership.notes,
+    vehicle_ownership.created_at,
+    vehicle_ownership.updated_at,
+    vehicle_ownership.created_by,
+    vehicle_ownership.updated_by,
+    vehicle_ownership.deleted_at
+   FROM app.vehicle_ownership
+  WHERE (vehicle_ownership.deleted_at IS NOT NULL);
+
+ALTER TABLE api.vehicle_ownership_trash OWNER TO motovault_owner;
+
+COMMENT ON VIEW api.vehicle_ownership_trash IS 'Deleted ownership rows of the active tenant; restore_vehicle_ownership brings one back. Purged after 30 days.';
+
+CREATE VIEW api.vehicle_tco_years WITH (security_invoker='true') AS
+ SELECT m.tenant_id,
+    m.vehicle_id,
+    (EXTRACT(year FROM m.month))::integer AS year,
+    m.currency,
+    sum(m.energy) AS energy,
+    sum(m.maintenance) AS maintenance,
+    sum(m.expenses) AS expenses,
+    sum(m.depreciation) AS depreciation,
+    sum(m.total) AS total,
+    sum(m.unconverted) AS unconverted,
+    sum(m.distance) AS distance,
+    round((((100)::numeric * sum(m.total) FILTER (WHERE (m.distance IS NOT NULL))) / NULLIF(sum(m.distance), (0)::numeric)), 2) AS cost_per_100
+   FROM api.vehicle_tco_months m
+  GROUP BY m.tenant_id, m.vehicle_id, (EXTRACT(year FROM m.month)), m.currency;
+
+ALTER TABLE api.vehicle_tco_years OWNER TO motovault_owner;
+
+COMMENT ON VIEW api.vehicle_tco_years IS 'Total cost of ownership of the active tenant''s vehicles per calendar year (the sum of vehicle_tco_months): energy, maintenance, expenses, depreciation, total in the reporting currency; distance and cost per 100 of the vehicle''s unit over the months with a distance.';
 
 CREATE VIEW api.vehicles_trash WITH (security_invoker='true') AS
  SELECT vehicles.tenant_id,
@@ -7177,6 +7909,12 @@ ALTER TABLE ONLY app.energy_sources
 ALTER TABLE ONLY app.energy_sources
     ADD CONSTRAINT energy_sources_vehicle_id_kind_unique UNIQUE (tenant_id, vehicle_id, id, energy_kind);
 
+ALTER TABLE ONLY app.exchange_rates
+    ADD CONSTRAINT exchange_rates_pkey PRIMARY KEY (currency, rate_date);
+
+ALTER TABLE ONLY app.expenses
+    ADD CONSTRAINT expenses_pkey PRIMARY KEY (tenant_id, id);
+
 ALTER TABLE ONLY app.fuel_logs
     ADD CONSTRAINT fuel_logs_pkey PRIMARY KEY (tenant_id, id);
 
@@ -7200,6 +7938,9 @@ ALTER TABLE ONLY app.odometer_entries
 
 ALTER TABLE ONLY app.reminders
     ADD CONSTRAINT reminders_pkey PRIMARY KEY (tenant_id, id);
+
+ALTER TABLE ONLY app.reporting_currencies
+    ADD CONSTRAINT reporting_currencies_pkey PRIMARY KEY (tenant_id, id);
 
 ALTER TABLE ONLY app.stations
     ADD CONSTRAINT stations_pkey PRIMARY KEY (id);
@@ -7227,6 +7968,9 @@ ALTER TABLE ONLY app.vehicle_events_default
 
 ALTER TABLE ONLY app.vehicle_images
     ADD CONSTRAINT vehicle_images_pkey PRIMARY KEY (tenant_id, id);
+
+ALTER TABLE ONLY app.vehicle_ownership
+    ADD CONSTRAINT vehicle_ownership_pkey PRIMARY KEY (tenant_id, id);
 
 ALTER TABLE ONLY app.vehicles
     ADD CONSTRAINT vehicles_pkey PRIMARY KEY (tenant_id, id);
@@ -7284,6 +8028,8 @@ ALTER TABLE ONLY auth_private.signing_keys
 
 CREATE UNIQUE INDEX energy_sources_one_tank_number_per_vehicle ON app.energy_sources USING btree (tenant_id, vehicle_id, tank_number) WHERE (deleted_at IS NULL);
 
+CREATE INDEX expenses_vehicle_idx ON app.expenses USING btree (tenant_id, vehicle_id, incurred_on);
+
 CREATE INDEX fuel_logs_source_idx ON app.fuel_logs USING btree (tenant_id, vehicle_id, source_id, energy_kind) WHERE (source_id IS NOT NULL);
 
 CREATE INDEX fuel_logs_station_idx ON app.fuel_logs USING btree (station_id) WHERE (station_id IS NOT NULL);
@@ -7324,6 +8070,8 @@ CREATE INDEX reminders_previous_idx ON app.reminders USING btree (tenant_id, pre
 
 CREATE INDEX reminders_vehicle_fk_idx ON app.reminders USING btree (tenant_id, vehicle_id);
 
+CREATE UNIQUE INDEX reporting_currencies_one_per_tenant ON app.reporting_currencies USING btree (tenant_id) WHERE (deleted_at IS NULL);
+
 CREATE UNIQUE INDEX stations_google_place_id_unique ON app.stations USING btree (google_place_id) WHERE (google_place_id IS NOT NULL);
 
 CREATE INDEX stations_location_gist ON app.stations USING gist (app.earth_point(latitude, longitude)) WHERE (deleted_at IS NULL);
@@ -7357,6 +8105,10 @@ CREATE UNIQUE INDEX vehicle_images_one_primary_per_vehicle ON app.vehicle_images
 CREATE UNIQUE INDEX vehicle_images_storage_key_unique_live ON app.vehicle_images USING btree (tenant_id, storage_key) WHERE (deleted_at IS NULL);
 
 CREATE INDEX vehicle_images_vehicle_idx ON app.vehicle_images USING btree (tenant_id, vehicle_id);
+
+CREATE UNIQUE INDEX vehicle_ownership_one_per_vehicle ON app.vehicle_ownership USING btree (tenant_id, vehicle_id) WHERE (deleted_at IS NULL);
+
+CREATE INDEX vehicle_ownership_vehicle_idx ON app.vehicle_ownership USING btree (tenant_id, vehicle_id);
 
 CREATE INDEX vehicles_garage_idx ON app.vehicles USING btree (tenant_id, garage_id);
 
@@ -7410,7 +8162,15 @@ ALTER STATISTICS app.vehicle_events_default_vehicle_implies_tenant OWNER TO moto
 
 COMMENT ON STATISTICS app.vehicle_events_default_vehicle_implies_tenant IS 'vehicle_id determines tenant_id: lets the planner estimate one vehicle''s events under the tenant policy';
 
+CREATE TRIGGER _500_read_only INSTEAD OF INSERT OR DELETE OR UPDATE ON api.costs FOR EACH ROW EXECUTE FUNCTION app.tg_refuse_view_write();
+
+CREATE TRIGGER _500_read_only INSTEAD OF INSERT OR DELETE OR UPDATE ON api.exchange_rates FOR EACH ROW EXECUTE FUNCTION app.tg_refuse_view_write();
+
+CREATE TRIGGER _500_read_only INSTEAD OF INSERT OR DELETE OR UPDATE ON api.expense_occurrences FOR EACH ROW EXECUTE FUNCTION app.tg_refuse_view_write();
+
 CREATE TRIGGER _500_read_only INSTEAD OF INSERT OR DELETE OR UPDATE ON api.fleet_overview FOR EACH ROW EXECUTE FUNCTION app.tg_refuse_view_write();
+
+CREATE TRIGGER _500_read_only INSTEAD OF INSERT OR DELETE OR UPDATE ON api.fleet_tco_months FOR EACH ROW EXECUTE FUNCTION app.tg_refuse_view_write();
 
 CREATE TRIGGER _500_read_only INSTEAD OF INSERT OR DELETE OR UPDATE ON api.members FOR EACH ROW EXECUTE FUNCTION app.tg_refuse_view_write();
 
@@ -7422,11 +8182,19 @@ CREATE TRIGGER _500_read_only INSTEAD OF INSERT OR DELETE OR UPDATE ON api.remin
 
 CREATE TRIGGER _500_read_only INSTEAD OF INSERT OR DELETE OR UPDATE ON api.vehicle_cost_months FOR EACH ROW EXECUTE FUNCTION app.tg_refuse_view_write();
 
+CREATE TRIGGER _500_read_only INSTEAD OF INSERT OR DELETE OR UPDATE ON api.vehicle_depreciation FOR EACH ROW EXECUTE FUNCTION app.tg_refuse_view_write();
+
 CREATE TRIGGER _500_read_only INSTEAD OF INSERT OR DELETE OR UPDATE ON api.vehicle_event_months FOR EACH ROW EXECUTE FUNCTION app.tg_refuse_view_write();
+
+CREATE TRIGGER _500_read_only INSTEAD OF INSERT OR DELETE OR UPDATE ON api.vehicle_tco_months FOR EACH ROW EXECUTE FUNCTION app.tg_refuse_view_write();
+
+CREATE TRIGGER _500_read_only INSTEAD OF INSERT OR DELETE OR UPDATE ON api.vehicle_tco_years FOR EACH ROW EXECUTE FUNCTION app.tg_refuse_view_write();
 
 CREATE TRIGGER _500_soft_delete INSTEAD OF DELETE ON api.charging_sessions FOR EACH ROW EXECUTE FUNCTION app.tg_soft_delete_row('app.fuel_logs');
 
 CREATE TRIGGER _500_soft_delete INSTEAD OF DELETE ON api.energy_sources FOR EACH ROW EXECUTE FUNCTION app.tg_soft_delete_row('app.energy_sources');
+
+CREATE TRIGGER _500_soft_delete INSTEAD OF DELETE ON api.expenses FOR EACH ROW EXECUTE FUNCTION app.tg_soft_delete_row('app.expenses');
 
 CREATE TRIGGER _500_soft_delete INSTEAD OF DELETE ON api.fuel_logs FOR EACH ROW EXECUTE FUNCTION app.tg_soft_delete_row('app.fuel_logs');
 
@@ -7440,9 +8208,13 @@ CREATE TRIGGER _500_soft_delete INSTEAD OF DELETE ON api.odometer_entries FOR EA
 
 CREATE TRIGGER _500_soft_delete INSTEAD OF DELETE ON api.reminders FOR EACH ROW EXECUTE FUNCTION app.tg_soft_delete_row('app.reminders');
 
+CREATE TRIGGER _500_soft_delete INSTEAD OF DELETE ON api.reporting_currencies FOR EACH ROW EXECUTE FUNCTION app.tg_soft_delete_row('app.reporting_currencies');
+
 CREATE TRIGGER _500_soft_delete INSTEAD OF DELETE ON api.tenant_settings FOR EACH ROW EXECUTE FUNCTION app.tg_soft_delete_row('app.tenant_settings');
 
 CREATE TRIGGER _500_soft_delete INSTEAD OF DELETE ON api.vehicle_images FOR EACH ROW EXECUTE FUNCTION app.tg_soft_delete_row('app.vehicle_images');
+
+CREATE TRIGGER _500_soft_delete INSTEAD OF DELETE ON api.vehicle_ownership FOR EACH ROW EXECUTE FUNCTION app.tg_soft_delete_row('app.vehicle_ownership');
 
 CREATE TRIGGER _500_soft_delete INSTEAD OF DELETE ON api.vehicles FOR EACH ROW EXECUTE FUNCTION app.tg_soft_delete_row('app.vehicles');
 
@@ -7470,6 +8242,10 @@ CREATE TRIGGER _100_source_fuel_update AFTER UPDATE ON app.fuel_logs REFERENCING
 
 CREATE TRIGGER _200_prepare BEFORE INSERT OR UPDATE ON app.energy_sources FOR EACH ROW EXECUTE FUNCTION app.tg_energy_sources_prepare();
 
+CREATE TRIGGER _200_prepare BEFORE INSERT OR UPDATE ON app.exchange_rates FOR EACH ROW EXECUTE FUNCTION app.tg_exchange_rates_prepare();
+
+CREATE TRIGGER _200_prepare BEFORE INSERT OR UPDATE ON app.expenses FOR EACH ROW EXECUTE FUNCTION app.tg_expenses_prepare();
+
 CREATE TRIGGER _200_prepare BEFORE INSERT OR UPDATE ON app.fuel_logs FOR EACH ROW EXECUTE FUNCTION app.tg_fuel_logs_prepare();
 
 CREATE TRIGGER _200_prepare BEFORE INSERT OR UPDATE ON app.maintenance FOR EACH ROW EXECUTE FUNCTION app.tg_maintenance_prepare();
@@ -7478,9 +8254,13 @@ CREATE TRIGGER _200_prepare BEFORE INSERT OR UPDATE ON app.odometer_entries FOR 
 
 CREATE TRIGGER _200_prepare BEFORE INSERT OR UPDATE ON app.reminders FOR EACH ROW EXECUTE FUNCTION app.tg_reminders_prepare();
 
+CREATE TRIGGER _200_prepare BEFORE INSERT OR UPDATE ON app.reporting_currencies FOR EACH ROW EXECUTE FUNCTION app.tg_reporting_currencies_prepare();
+
 CREATE TRIGGER _200_prepare BEFORE INSERT ON app.vehicle_events FOR EACH ROW EXECUTE FUNCTION app.tg_vehicle_events_prepare();
 
 CREATE TRIGGER _200_prepare BEFORE INSERT OR UPDATE ON app.vehicle_images FOR EACH ROW EXECUTE FUNCTION app.tg_vehicle_images_prepare();
+
+CREATE TRIGGER _200_prepare BEFORE INSERT OR UPDATE ON app.vehicle_ownership FOR EACH ROW EXECUTE FUNCTION app.tg_vehicle_ownership_prepare();
 
 CREATE TRIGGER _200_prepare BEFORE INSERT OR UPDATE ON app.vehicles FOR EACH ROW EXECUTE FUNCTION app.tg_vehicles_prepare();
 
@@ -7510,6 +8290,8 @@ CREATE TRIGGER _500_events AFTER INSERT ON app.vehicle_images FOR EACH ROW EXECU
 
 CREATE TRIGGER _500_stamp BEFORE INSERT OR UPDATE ON app.energy_sources FOR EACH ROW EXECUTE FUNCTION app.tg_stamp_row('tenant', 'app_user');
 
+CREATE TRIGGER _500_stamp BEFORE INSERT OR UPDATE ON app.expenses FOR EACH ROW EXECUTE FUNCTION app.tg_stamp_row('tenant', 'app_user');
+
 CREATE TRIGGER _500_stamp BEFORE INSERT OR UPDATE ON app.fuel_logs FOR EACH ROW EXECUTE FUNCTION app.tg_stamp_row('tenant', 'app_user');
 
 CREATE TRIGGER _500_stamp BEFORE INSERT OR UPDATE ON app.garages FOR EACH ROW EXECUTE FUNCTION app.tg_stamp_row('tenant', 'app_user');
@@ -7523,6 +8305,8 @@ CREATE TRIGGER _500_stamp BEFORE INSERT OR UPDATE ON app.memberships FOR EACH RO
 CREATE TRIGGER _500_stamp BEFORE INSERT OR UPDATE ON app.odometer_entries FOR EACH ROW EXECUTE FUNCTION app.tg_stamp_row('tenant', 'app_user');
 
 CREATE TRIGGER _500_stamp BEFORE INSERT OR UPDATE ON app.reminders FOR EACH ROW EXECUTE FUNCTION app.tg_stamp_row('tenant', 'app_user');
+
+CREATE TRIGGER _500_stamp BEFORE INSERT OR UPDATE ON app.reporting_currencies FOR EACH ROW EXECUTE FUNCTION app.tg_stamp_row('tenant', 'app_user');
 
 CREATE TRIGGER _500_stamp BEFORE INSERT OR UPDATE ON app.stations FOR EACH ROW EXECUTE FUNCTION app.tg_stamp_row('shared', 'app_user');
 
@@ -7538,11 +8322,15 @@ CREATE TRIGGER _500_stamp BEFORE INSERT OR UPDATE ON app.vehicle_events FOR EACH
 
 CREATE TRIGGER _500_stamp BEFORE INSERT OR UPDATE ON app.vehicle_images FOR EACH ROW EXECUTE FUNCTION app.tg_stamp_row('tenant', 'app_user');
 
+CREATE TRIGGER _500_stamp BEFORE INSERT OR UPDATE ON app.vehicle_ownership FOR EACH ROW EXECUTE FUNCTION app.tg_stamp_row('tenant', 'app_user');
+
 CREATE TRIGGER _500_stamp BEFORE INSERT OR UPDATE ON app.vehicles FOR EACH ROW EXECUTE FUNCTION app.tg_stamp_row('tenant', 'app_user');
 
 CREATE TRIGGER _600_vin_decode BEFORE INSERT OR UPDATE ON app.vehicles FOR EACH ROW EXECUTE FUNCTION app.tg_vehicles_vin_decode();
 
 CREATE TRIGGER _900_audit AFTER INSERT OR DELETE OR UPDATE ON app.energy_sources FOR EACH ROW EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit AFTER INSERT OR DELETE OR UPDATE ON app.expenses FOR EACH ROW EXECUTE FUNCTION app.tg_audit_row('tenant_id');
 
 CREATE TRIGGER _900_audit AFTER INSERT OR DELETE OR UPDATE ON app.fuel_logs FOR EACH ROW EXECUTE FUNCTION app.tg_audit_row('tenant_id');
 
@@ -7558,6 +8346,8 @@ CREATE TRIGGER _900_audit AFTER INSERT OR DELETE OR UPDATE ON app.odometer_entri
 
 CREATE TRIGGER _900_audit AFTER INSERT OR DELETE OR UPDATE ON app.reminders FOR EACH ROW EXECUTE FUNCTION app.tg_audit_row('tenant_id');
 
+CREATE TRIGGER _900_audit AFTER INSERT OR DELETE OR UPDATE ON app.reporting_currencies FOR EACH ROW EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
 CREATE TRIGGER _900_audit AFTER INSERT OR DELETE OR UPDATE ON app.stations FOR EACH ROW EXECUTE FUNCTION app.tg_audit_row();
 
 CREATE TRIGGER _900_audit AFTER INSERT OR DELETE OR UPDATE ON app.tenant_settings FOR EACH ROW EXECUTE FUNCTION app.tg_audit_row('tenant_id');
@@ -7572,6 +8362,8 @@ CREATE TRIGGER _900_audit AFTER INSERT OR DELETE OR UPDATE ON app.vehicle_events
 
 CREATE TRIGGER _900_audit AFTER INSERT OR DELETE OR UPDATE ON app.vehicle_images FOR EACH ROW EXECUTE FUNCTION app.tg_audit_row('tenant_id');
 
+CREATE TRIGGER _900_audit AFTER INSERT OR DELETE OR UPDATE ON app.vehicle_ownership FOR EACH ROW EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
 CREATE TRIGGER _900_audit AFTER INSERT OR DELETE OR UPDATE ON app.vehicles FOR EACH ROW WHEN ((CURRENT_USER <> 'vin_worker'::name)) EXECUTE FUNCTION app.tg_audit_row('tenant_id');
 
 CREATE TRIGGER _900_audit_statement AFTER UPDATE ON app.vehicles REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT WHEN ((CURRENT_USER = 'vin_worker'::name)) EXECUTE FUNCTION app.tg_audit_row('tenant_id');
@@ -7583,6 +8375,12 @@ ALTER TABLE ONLY app.energy_sources
 
 ALTER TABLE ONLY app.energy_sources
     ADD CONSTRAINT energy_sources_vehicle_fk FOREIGN KEY (tenant_id, vehicle_id) REFERENCES app.vehicles(tenant_id, id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY app.expenses
+    ADD CONSTRAINT expenses_tenant_fk FOREIGN KEY (tenant_id) REFERENCES app.tenants(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY app.expenses
+    ADD CONSTRAINT expenses_vehicle_fk FOREIGN KEY (tenant_id, vehicle_id) REFERENCES app.vehicles(tenant_id, id) ON DELETE CASCADE;
 
 ALTER TABLE ONLY app.fuel_logs
     ADD CONSTRAINT fuel_logs_source_fk FOREIGN KEY (tenant_id, vehicle_id, source_id, energy_kind) REFERENCES app.energy_sources(tenant_id, vehicle_id, id, energy_kind);
@@ -7632,6 +8430,9 @@ ALTER TABLE ONLY app.reminders
 ALTER TABLE ONLY app.reminders
     ADD CONSTRAINT reminders_vehicle_fk FOREIGN KEY (tenant_id, vehicle_id) REFERENCES app.vehicles(tenant_id, id) ON DELETE CASCADE;
 
+ALTER TABLE ONLY app.reporting_currencies
+    ADD CONSTRAINT reporting_currencies_tenant_fk FOREIGN KEY (tenant_id) REFERENCES app.tenants(id) ON DELETE CASCADE;
+
 ALTER TABLE ONLY app.tenant_settings
     ADD CONSTRAINT tenant_settings_tenant_fk FOREIGN KEY (tenant_id) REFERENCES app.tenants(id) ON DELETE CASCADE;
 
@@ -7658,6 +8459,12 @@ ALTER TABLE ONLY app.vehicle_images
 
 ALTER TABLE ONLY app.vehicle_images
     ADD CONSTRAINT vehicle_images_vehicle_fk FOREIGN KEY (tenant_id, vehicle_id) REFERENCES app.vehicles(tenant_id, id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY app.vehicle_ownership
+    ADD CONSTRAINT vehicle_ownership_tenant_fk FOREIGN KEY (tenant_id) REFERENCES app.tenants(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY app.vehicle_ownership
+    ADD CONSTRAINT vehicle_ownership_vehicle_fk FOREIGN KEY (tenant_id, vehicle_id) REFERENCES app.vehicles(tenant_id, id) ON DELETE CASCADE;
 
 ALTER TABLE ONLY app.vehicles
     ADD CONSTRAINT vehicles_garage_fk FOREIGN KEY (tenant_id, garage_id) REFERENCES app.garages(tenant_id, id);
@@ -7698,6 +8505,22 @@ CREATE POLICY energy_sources_owner_role_all ON app.energy_sources TO motovault_o
 CREATE POLICY energy_sources_writers_insert ON app.energy_sources FOR INSERT TO app_user WITH CHECK (((tenant_id = app.current_tenant_id()) AND app.current_member_can_write()));
 
 CREATE POLICY energy_sources_writers_update ON app.energy_sources FOR UPDATE TO app_user USING ((tenant_id = app.current_tenant_id())) WITH CHECK (((tenant_id = app.current_tenant_id()) AND app.current_member_can_write()));
+
+ALTER TABLE app.exchange_rates ENABLE ROW LEVEL SECURITY;
+
+CREATE POLICY exchange_rates_everyone_reads ON app.exchange_rates FOR SELECT TO analyst, app_user USING (true);
+
+CREATE POLICY exchange_rates_owner_role_all ON app.exchange_rates TO motovault_owner USING (true) WITH CHECK (true);
+
+ALTER TABLE app.expenses ENABLE ROW LEVEL SECURITY;
+
+CREATE POLICY expenses_members_read ON app.expenses FOR SELECT TO app_user USING ((tenant_id = app.current_tenant_id()));
+
+CREATE POLICY expenses_owner_role_all ON app.expenses TO motovault_owner USING (true) WITH CHECK (true);
+
+CREATE POLICY expenses_writers_insert ON app.expenses FOR INSERT TO app_user WITH CHECK (((tenant_id = app.current_tenant_id()) AND app.current_member_can_write()));
+
+CREATE POLICY expenses_writers_update ON app.expenses FOR UPDATE TO app_user USING ((tenant_id = app.current_tenant_id())) WITH CHECK (((tenant_id = app.current_tenant_id()) AND app.current_member_can_write()));
 
 ALTER TABLE app.fuel_logs ENABLE ROW LEVEL SECURITY;
 
@@ -7765,6 +8588,16 @@ CREATE POLICY reminders_writers_insert ON app.reminders FOR INSERT TO app_user W
 
 CREATE POLICY reminders_writers_update ON app.reminders FOR UPDATE TO app_user USING ((tenant_id = app.current_tenant_id())) WITH CHECK (((tenant_id = app.current_tenant_id()) AND app.current_member_can_write()));
 
+ALTER TABLE app.reporting_currencies ENABLE ROW LEVEL SECURITY;
+
+CREATE POLICY reporting_currencies_members_read ON app.reporting_currencies FOR SELECT TO app_user USING ((tenant_id = app.current_tenant_id()));
+
+CREATE POLICY reporting_currencies_owner_role_all ON app.reporting_currencies TO motovault_owner USING (true) WITH CHECK (true);
+
+CREATE POLICY reporting_currencies_writers_insert ON app.reporting_currencies FOR INSERT TO app_user WITH CHECK (((tenant_id = app.current_tenant_id()) AND app.current_member_can_write()));
+
+CREATE POLICY reporting_currencies_writers_update ON app.reporting_currencies FOR UPDATE TO app_user USING ((tenant_id = app.current_tenant_id())) WITH CHECK (((tenant_id = app.current_tenant_id()) AND app.current_member_can_write()));
+
 ALTER TABLE app.stations ENABLE ROW LEVEL SECURITY;
 
 CREATE POLICY stations_everyone_reads ON app.stations FOR SELECT TO analyst, app_user USING ((deleted_at IS NULL));
@@ -7826,6 +8659,16 @@ CREATE POLICY vehicle_images_owner_role_all ON app.vehicle_images TO motovault_o
 CREATE POLICY vehicle_images_writers_insert ON app.vehicle_images FOR INSERT TO app_user WITH CHECK (((tenant_id = app.current_tenant_id()) AND app.current_member_can_write()));
 
 CREATE POLICY vehicle_images_writers_update ON app.vehicle_images FOR UPDATE TO app_user USING ((tenant_id = app.current_tenant_id())) WITH CHECK (((tenant_id = app.current_tenant_id()) AND app.current_member_can_write()));
+
+ALTER TABLE app.vehicle_ownership ENABLE ROW LEVEL SECURITY;
+
+CREATE POLICY vehicle_ownership_members_read ON app.vehicle_ownership FOR SELECT TO app_user USING ((tenant_id = app.current_tenant_id()));
+
+CREATE POLICY vehicle_ownership_owner_role_all ON app.vehicle_ownership TO motovault_owner USING (true) WITH CHECK (true);
+
+CREATE POLICY vehicle_ownership_writers_insert ON app.vehicle_ownership FOR INSERT TO app_user WITH CHECK (((tenant_id = app.current_tenant_id()) AND app.current_member_can_write()));
+
+CREATE POLICY vehicle_ownership_writers_update ON app.vehicle_ownership FOR UPDATE TO app_user USING ((tenant_id = app.current_tenant_id())) WITH CHECK (((tenant_id = app.current_tenant_id()) AND app.current_member_can_write()));
 
 ALTER TABLE app.vehicles ENABLE ROW LEVEL SECURITY;
 
@@ -7959,6 +8802,13 @@ GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE api.energy_sources TO app_user;
 GRANT ALL ON FUNCTION api.restore_energy_source(id uuid) TO app_user;
 REVOKE ALL ON FUNCTION api.restore_energy_source(id uuid) FROM PUBLIC;
 
+GRANT SELECT,INSERT,UPDATE ON TABLE app.expenses TO app_user;
+
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE api.expenses TO app_user;
+
+GRANT ALL ON FUNCTION api.restore_expense(id uuid) TO app_user;
+REVOKE ALL ON FUNCTION api.restore_expense(id uuid) FROM PUBLIC;
+
 GRANT ALL ON FUNCTION app.energy_kind(volume_unit text) TO app_user;
 REVOKE ALL ON FUNCTION app.energy_kind(volume_unit text) FROM PUBLIC;
 
@@ -8002,6 +8852,13 @@ REVOKE ALL ON FUNCTION api.restore_odometer_entry(id uuid) FROM PUBLIC;
 
 GRANT ALL ON FUNCTION api.restore_reminder(id uuid) TO app_user;
 REVOKE ALL ON FUNCTION api.restore_reminder(id uuid) FROM PUBLIC;
+
+GRANT SELECT,INSERT,UPDATE ON TABLE app.reporting_currencies TO app_user;
+
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE api.reporting_currencies TO app_user;
+
+GRANT ALL ON FUNCTION api.restore_reporting_currency(id uuid) TO app_user;
+REVOKE ALL ON FUNCTION api.restore_reporting_currency(id uuid) FROM PUBLIC;
 
 GRANT SELECT,INSERT,UPDATE ON TABLE app.tenant_settings TO app_user;
 
@@ -8074,6 +8931,13 @@ GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE api.vehicle_images TO app_user;
 GRANT ALL ON FUNCTION api.restore_vehicle_image(id uuid) TO app_user;
 REVOKE ALL ON FUNCTION api.restore_vehicle_image(id uuid) FROM PUBLIC;
 
+GRANT SELECT,INSERT,UPDATE ON TABLE app.vehicle_ownership TO app_user;
+
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE api.vehicle_ownership TO app_user;
+
+GRANT ALL ON FUNCTION api.restore_vehicle_ownership(id uuid) TO app_user;
+REVOKE ALL ON FUNCTION api.restore_vehicle_ownership(id uuid) FROM PUBLIC;
+
 GRANT ALL ON FUNCTION api.revoke_api_key(id uuid) TO app_user;
 REVOKE ALL ON FUNCTION api.revoke_api_key(id uuid) FROM PUBLIC;
 
@@ -8138,6 +9002,10 @@ REVOKE ALL ON FUNCTION app.check_request() FROM PUBLIC;
 GRANT ALL ON FUNCTION app.chord_to_meters(chord double precision) TO app_user;
 REVOKE ALL ON FUNCTION app.chord_to_meters(chord double precision) FROM PUBLIC;
 
+GRANT ALL ON FUNCTION app.convert_amount(amount numeric, from_currency text, to_currency text, on_date date) TO analyst;
+GRANT ALL ON FUNCTION app.convert_amount(amount numeric, from_currency text, to_currency text, on_date date) TO app_user;
+REVOKE ALL ON FUNCTION app.convert_amount(amount numeric, from_currency text, to_currency text, on_date date) FROM PUBLIC;
+
 REVOKE ALL ON FUNCTION app.create_trash_api(api_view regclass, thing text, things text, restore_note text) FROM PUBLIC;
 
 GRANT ALL ON FUNCTION app.current_member_can_write() TO app_user;
@@ -8184,6 +9052,13 @@ REVOKE ALL ON FUNCTION app.ensure_vehicle_event_partitions(start_month date, mon
 
 REVOKE ALL ON FUNCTION app.ensure_vehicle_event_statistics() FROM PUBLIC;
 
+GRANT ALL ON FUNCTION app.eur_rate(currency text, on_date date) TO analyst;
+GRANT ALL ON FUNCTION app.eur_rate(currency text, on_date date) TO app_user;
+REVOKE ALL ON FUNCTION app.eur_rate(currency text, on_date date) FROM PUBLIC;
+
+GRANT ALL ON FUNCTION app.expense_dates(incurred_on date, recur_months integer, recur_until date, through date) TO app_user;
+REVOKE ALL ON FUNCTION app.expense_dates(incurred_on date, recur_months integer, recur_until date, through date) FROM PUBLIC;
+
 GRANT ALL ON FUNCTION app.fuel_energy_kwh(fuel_type text, volume_in_base_unit numeric) TO app_user;
 REVOKE ALL ON FUNCTION app.fuel_energy_kwh(fuel_type text, volume_in_base_unit numeric) FROM PUBLIC;
 
@@ -8229,6 +9104,9 @@ REVOKE ALL ON FUNCTION app.purge_vin_decode_jobs(keep_days integer) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION app.refresh_time_zone_names() FROM PUBLIC;
 
+GRANT ALL ON FUNCTION app.reporting_currency(tenant uuid) TO app_user;
+REVOKE ALL ON FUNCTION app.reporting_currency(tenant uuid) FROM PUBLIC;
+
 REVOKE ALL ON FUNCTION app.require_member_manager(target_role text) FROM PUBLIC;
 
 GRANT ALL ON FUNCTION app.resolve_economy_unit(vehicle_id uuid, unit text) TO app_user;
@@ -8255,6 +9133,10 @@ REVOKE ALL ON FUNCTION app.tg_emit_source_events() FROM PUBLIC;
 REVOKE ALL ON FUNCTION app.tg_energy_sources_keep_fuels() FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION app.tg_energy_sources_prepare() FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION app.tg_exchange_rates_prepare() FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION app.tg_expenses_prepare() FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION app.tg_forget_member_role() FROM PUBLIC;
 
@@ -8284,6 +9166,8 @@ REVOKE ALL ON FUNCTION app.tg_reminders_prepare() FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION app.tg_reminders_snoozed_until_in_range() FROM PUBLIC;
 
+REVOKE ALL ON FUNCTION app.tg_reporting_currencies_prepare() FROM PUBLIC;
+
 REVOKE ALL ON FUNCTION app.tg_soft_delete_row() FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION app.tg_stamp_row() FROM PUBLIC;
@@ -8295,6 +9179,8 @@ REVOKE ALL ON FUNCTION app.tg_vehicle_events_record_void() FROM PUBLIC;
 REVOKE ALL ON FUNCTION app.tg_vehicle_images_emit_event() FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION app.tg_vehicle_images_prepare() FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION app.tg_vehicle_ownership_prepare() FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION app.tg_vehicles_odometer_from_readings() FROM PUBLIC;
 
@@ -8438,9 +9324,28 @@ GRANT SELECT ON TABLE api.auth_events TO app_user;
 
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE api.charging_sessions TO app_user;
 
+GRANT SELECT ON TABLE api.expense_occurrences TO app_user;
+
+GRANT SELECT ON TABLE api.costs TO app_user;
+
 GRANT SELECT ON TABLE api.energy_sources_trash TO app_user;
 
+GRANT SELECT ON TABLE app.exchange_rates TO analyst;
+GRANT SELECT ON TABLE app.exchange_rates TO app_user;
+
+GRANT SELECT ON TABLE api.exchange_rates TO app_user;
+
+GRANT SELECT ON TABLE api.expenses_trash TO app_user;
+
 GRANT SELECT ON TABLE api.fleet_overview TO app_user;
+
+GRANT SELECT ON TABLE api.vehicle_depreciation TO app_user;
+
+GRANT SELECT ON TABLE api.vehicle_event_months TO app_user;
+
+GRANT SELECT ON TABLE api.vehicle_tco_months TO app_user;
+
+GRANT SELECT ON TABLE api.fleet_tco_months TO app_user;
 
 GRANT SELECT ON TABLE api.fuel_logs_trash TO app_user;
 
@@ -8472,13 +9377,17 @@ GRANT SELECT ON TABLE api.reminders_due TO app_user;
 
 GRANT SELECT ON TABLE api.reminders_trash TO app_user;
 
-GRANT SELECT ON TABLE api.tenant_settings_trash TO app_user;
+GRANT SELECT ON TABLE api.reporting_currencies_trash TO app_user;
 
-GRANT SELECT ON TABLE api.vehicle_event_months TO app_user;
+GRANT SELECT ON TABLE api.tenant_settings_trash TO app_user;
 
 GRANT SELECT ON TABLE api.vehicle_cost_months TO app_user;
 
 GRANT SELECT ON TABLE api.vehicle_images_trash TO app_user;
+
+GRANT SELECT ON TABLE api.vehicle_ownership_trash TO app_user;
+
+GRANT SELECT ON TABLE api.vehicle_tco_years TO app_user;
 
 GRANT SELECT ON TABLE api.vehicles_trash TO app_user;
 
