@@ -165,7 +165,7 @@ GENERATED: dict[str, tuple[str, str]] = {
 DISPLAY_LANGS = ("", "text")
 
 #: `.venv/bin/motovault` subcommands that may run here (the others drive the local stack)
-SAFE_SUBCOMMANDS = ("token", "vin", "worker", "doctor", "backup", "maintain", "db", "keys")
+SAFE_SUBCOMMANDS = ("token", "vin", "worker", "doctor", "backup", "maintain", "db", "keys", "rates", "report")
 #: programs a runnable shell example may start (curl only against the API)
 SAFE_PROGRAMS = ("curl", "jq", ".venv/bin/motovault", "printf", "echo", "date", "psql", "cut")
 
