@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -71,9 +70,6 @@ def test_vehicle_report_html_and_pdf_show_the_views_numbers(db: ClonedDatabase, 
                    check=True, capture_output=True)
     pages = sorted(tmp_path.glob("page*.png"))
     assert pages and pages[0].read_bytes().startswith(b"\x89PNG") and pages[0].stat().st_size > 10_000
-    keep = Path("/tmp/money-tmp")
-    if keep.is_dir():
-        shutil.copy(pages[0], keep / "vehicle-report-page1.png")
 
 
 def test_fleet_report_and_errors(db: ClonedDatabase, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
