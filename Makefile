@@ -47,6 +47,9 @@ system-deps:
 	{ command -v nginx || [ -x /usr/sbin/nginx ]; } >/dev/null || missing="$$missing nginx"; \
 	[ -f /usr/lib/nginx/modules/ngx_http_js_module.so ] || missing="$$missing libnginx-mod-http-js"; \
 	command -v openssl >/dev/null || missing="$$missing openssl"; \
+	[ -n "$$(ls /usr/lib/*/libpango-1.0.so.0 2>/dev/null)" ] || missing="$$missing libpango-1.0-0"; \
+	[ -n "$$(ls /usr/lib/*/libpangoft2-1.0.so.0 2>/dev/null)" ] || missing="$$missing libpangoft2-1.0-0"; \
+	command -v pdftoppm >/dev/null || missing="$$missing poppler-utils"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing Debian packages:$$missing"; \
 	  if [ -n "$(SUDO)" ] && ! command -v sudo >/dev/null; then echo "need root or sudo to install:$$missing" >&2; exit 1; fi; \

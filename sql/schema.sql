@@ -51,18 +51,6 @@ CREATE EXTENSION IF NOT EXISTS pgcrypto WITH SCHEMA ext;
 
 COMMENT ON EXTENSION pgcrypto IS 'cryptographic functions';
 
-CREATE DOMAIN api."*/*" AS bytea;
-
-ALTER DOMAIN api."*/*" OWNER TO motovault_owner;
-
-COMMENT ON DOMAIN api."*/*" IS 'PostgREST''s "any" media type handler: a function returning it answers its bytes as they are, with the Content-Type it sets in response.headers.';
-
-CREATE DOMAIN api."text/calendar" AS text;
-
-ALTER DOMAIN api."text/calendar" OWNER TO motovault_owner;
-
-COMMENT ON DOMAIN api."text/calendar" IS 'iCalendar (RFC 5545) text: PostgREST serves a function returning it as text/calendar.';
-
 CREATE TYPE app.vin_decode_result AS (
 	vin text,
 	decoded boolean,
@@ -195,78 +183,6 @@ $$;
 ALTER FUNCTION api.api_keys() OWNER TO motovault_owner;
 
 COMMENT ON FUNCTION api.api_keys() IS 'The API keys of the active tenant: yours, or all of them for owners and admins (never the secret).';
-
-CREATE FUNCTION api.calendar(token text) RETURNS api."text/calendar"
-    LANGUAGE plpgsql STABLE SECURITY DEFINER
-    SET search_path TO ''
-    AS $$
-declare
-    feed app.calendar_feeds;
-    body text;
-begin
-    select f.* into feed
-    from auth_private.calendar_feed_tokens as t
-    join app.calendar_feeds as f on f.tenant_id = t.tenant_id and f.id = t.feed_id
-    join app.memberships as m on m.tenant_id = f.tenant_id and m.user_id = f.user_id and m.deleted_at is null
-    where t.token_hash = auth_private.token_hash(calendar.token)
-      and f.deleted_at is null;
-    if feed.id is null then
-        raise sqlstate 'PT404' using message = 'token: no such calendar feed (revoked, or its user left the tenant)',
-            hint = 'Create a new feed with rpc/create_calendar_feed.';
-    end if;
-
-    with items as (
-        select 'reminder' as source, r.id, r.vehicle_id, r.title, r.category, r.notes,
-               coalesce(r.due_on, s.projected_due_on) as day, r.due_odometer, r.odometer_unit, r.updated_at,
-               case when r.due_on is null then ' (projected)' else '' end as note
-        from app.reminders as r
-        cross join lateral app.due_status(r.tenant_id, r.vehicle_id, r.due_on, r.due_odometer, r.odometer_unit) as s
-        where r.tenant_id = feed.tenant_id
-          and r.deleted_at is null
-          and r.status in ('open', 'snoozed')
-        union all
-        select 'maintenance', m.id, m.vehicle_id, coalesce(m.description, replace(m.type, '_', ' ')), m.type, m.notes,
-               m.due_on, m.due_odometer, m.odometer_unit, m.updated_at, ''
-        from app.maintenance as m
-        where m.tenant_id = feed.tenant_id
-          and m.deleted_at is null
-          and m.status = 'scheduled'
-          and m.due_on is not null
-    )
-    select string_agg(
-               app.ical_fold('BEGIN:VEVENT')
-               || app.ical_fold('UID:' || i.source || '-' || i.id || '@motovault')
-               || app.ical_fold('DTSTAMP:' || to_char(i.updated_at at time zone 'UTC', 'YYYYMMDD"T"HH24MISS"Z"'))
-               || app.ical_fold('DTSTART;VALUE=DATE:' || to_char(i.day, 'YYYYMMDD'))
-               || app.ical_fold('DTEND;VALUE=DATE:' || to_char(i.day + 1, 'YYYYMMDD'))
-               || app.ical_fold('SUMMARY:' || app.ical_text(v.display_name || ': ' || i.title || i.note))
-               || app.ical_fold('CATEGORIES:' || app.ical_text(i.category))
-               || app.ical_fold('DESCRIPTION:' || app.ical_text(concat_ws(E'\n',
-                      case when i.due_odometer is not null then format('Due at %s %s', i.due_odometer, i.odometer_unit) end,
-                      i.notes)))
-               || app.ical_fold('TRANSP:TRANSPARENT')
-               || app.ical_fold('END:VEVENT'),
-               '' order by i.day, i.id)
-    into body
-    from items as i
-    join app.vehicles as v on v.tenant_id = feed.tenant_id and v.id = i.vehicle_id and v.deleted_at is null
-    where i.day is not null;
-
-    return (app.ical_fold('BEGIN:VCALENDAR')
-        || app.ical_fold('VERSION:2.0')
-        || app.ical_fold('PRODID:-//motovault//calendar feed//EN')
-        || app.ical_fold('CALSCALE:GREGORIAN')
-        || app.ical_fold('METHOD:PUBLISH')
-        || app.ical_fold('X-WR-CALNAME:' || app.ical_text('motovault: ' || feed.name))
-        || app.ical_fold('REFRESH-INTERVAL;VALUE=DURATION:PT1H')
-        || coalesce(body, '')
-        || app.ical_fold('END:VCALENDAR'))::api."text/calendar";
-end
-$$;
-
-ALTER FUNCTION api.calendar(token text) OWNER TO motovault_owner;
-
-COMMENT ON FUNCTION api.calendar(token text) IS 'The calendar feed of a token (GET /rpc/calendar?token=..., no JWT), as text/calendar: the tenant''s open reminders (by due date, or projected date for odometer-based ones) and scheduled maintenance, as all-day events with stable UIDs. 404 for a revoked or unknown token.';
 
 CREATE FUNCTION api.change_member_role(user_id uuid, role text) RETURNS jsonb
     LANGUAGE plpgsql SECURITY DEFINER
@@ -560,106 +476,6 @@ ALTER FUNCTION api.create_api_key(name text, scope text, expires_at timestamp wi
 
 COMMENT ON FUNCTION api.create_api_key(name text, scope text, expires_at timestamp with time zone) IS 'Makes an API key for you in the active tenant: scope read (default) or write (owners, admins, members), optional expires_at. The key (mvk_<prefix>_<secret>) is shown this once; exchange it for a token with exchange_api_key.';
 
-CREATE FUNCTION api.create_calendar_feed(name text DEFAULT 'Vehicles'::text) RETURNS jsonb
-    LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
-    AS $$
-declare
-    tenant constant uuid := app.current_tenant_id();
-    member constant uuid := app.current_user_id();
-    token constant text := auth_private.random_token(32);
-    made app.calendar_feeds;
-begin
-    if app.current_member_role() is null then
-        raise sqlstate 'PT403' using message = 'tenant: calendar feeds are for members of the tenant';
-    end if;
-    insert into app.calendar_feeds (tenant_id, user_id, name)
-    values (tenant, member, btrim(coalesce(create_calendar_feed.name, 'Vehicles')))
-    returning * into made;
-    insert into auth_private.calendar_feed_tokens (token_hash, tenant_id, feed_id)
-    values (auth_private.token_hash(token), made.tenant_id, made.id);
-    return jsonb_build_object('id', made.id, 'name', made.name, 'token', token,
-                              'path', '/rpc/calendar?token=' || token);
-end
-$$;
-
-ALTER FUNCTION api.create_calendar_feed(name text) OWNER TO motovault_owner;
-
-COMMENT ON FUNCTION api.create_calendar_feed(name text) IS 'A calendar feed of the active tenant for the requesting user (any member). The answer carries the secret token and the feed''s path (/rpc/calendar?token=...), shown this once; DELETE on calendar_feeds revokes it.';
-
-CREATE FUNCTION api.create_subscription(name text, channel text, target text, event_types text[] DEFAULT '{reminder.*}'::text[], vehicle_ids uuid[] DEFAULT NULL::uuid[], active boolean DEFAULT true) RETURNS jsonb
-    LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
-    AS $_$
-declare
-    tenant constant uuid := app.current_tenant_id();
-    clean constant text := btrim(create_subscription.target);
-    refused text;
-    hint text;
-    secret text;
-    made app.notify_subscriptions;
-begin
-    perform app.require_notify_manager();
-    if channel is null or channel not in ('webhook', 'email', 'push') then
-        raise exception using errcode = 'check_violation', constraint = 'notify_subscriptions_channel_known',
-            column = 'channel', message = format('channel: webhook, email or push, got %s', coalesce(channel, 'null'));
-    end if;
-    if clean is null or char_length(clean) not between 3 and 2000 then
-        raise exception using errcode = 'check_violation', constraint = 'notify_targets_target_length',
-            column = 'target', message = 'target: 3 to 2000 characters';
-    end if;
-    if channel = 'webhook' then
-        if clean !~* '^https?://[^\s]+$' then
-            raise exception using errcode = 'check_violation', constraint = 'notify_subscriptions_target_url',
-                column = 'target', message = 'target: a webhook target is an http(s) URL',
-                hint = 'e.g. https://example.com/hooks/motovault';
-        end if;
-        hint := substring(clean from '^[^?#]*');
-        hint := regexp_replace(hint, '^([a-z]+://)[^@/]*@', '\1', 'i');
-    elsif channel = 'email' then
-        if clean !~ '^[^@\s]+@[^@\s]+\.[^@\s]+$' or char_length(clean) > 254 then
-            raise exception using errcode = 'check_violation', constraint = 'notify_subscriptions_target_email',
-                column = 'target', message = 'target: an email target is an address (name@example.com)';
-        end if;
-        hint := lower(clean);
-    else
-        if clean !~* '^[a-z][a-z0-9+.-]*://.+$' then
-            raise exception using errcode = 'check_violation', constraint = 'notify_subscriptions_target_url',
-                column = 'target', message = 'target: a push target is an Apprise URL (ntfy://host/topic, gotify://..., tgram://...)',
-                hint = 'See the Apprise URL of your service; it is never shown again.';
-        end if;
-        hint := lower(substring(clean from '^[a-z][a-z0-9+.-]*')) || '://…';
-    end if;
-    if channel in ('webhook', 'push') then
-        refused := app.notify_target_refused(clean);
-        if refused is not null then
-            raise exception using errcode = 'check_violation', constraint = 'notify_subscriptions_target_public',
-                column = 'target', message = format('target: %s', refused),
-                hint = 'Targets must be public hosts; an operator may allow a host in motovault.notify_allowed_hosts.';
-        end if;
-    end if;
-    insert into app.notify_subscriptions (tenant_id, name, channel, target_hint, event_types, vehicle_ids, active)
-    values (tenant, create_subscription.name, channel, hint, coalesce(create_subscription.event_types, '{reminder.*}'),
-            create_subscription.vehicle_ids, coalesce(create_subscription.active, true))
-    returning * into made;
-    insert into auth_private.notify_targets (tenant_id, subscription_id, target)
-    values (made.tenant_id, made.id, case when channel = 'email' then lower(clean) else clean end);
-    if channel = 'webhook' then
-        secret := app.new_webhook_secret();
-        insert into auth_private.notify_signing_secrets (tenant_id, subscription_id, secret)
-        values (made.tenant_id, made.id, secret);
-    end if;
-    return jsonb_build_object(
-        'id', made.id, 'name', made.name, 'channel', made.channel, 'target_hint', made.target_hint,
-        'event_types', made.event_types, 'vehicle_ids', made.vehicle_ids, 'active', made.active)
-        || case when secret is null then '{}'::jsonb else jsonb_build_object('secret', secret) end;
-end
-$_$;
-
-ALTER FUNCTION api.create_subscription(name text, channel text, target text, event_types text[], vehicle_ids uuid[], active boolean) OWNER TO motovault_owner;
-
-COMMENT ON FUNCTION api.create_subscription(name text, channel text, target text, event_types text[], vehicle_ids uuid[], active boolean) IS 'Owners and admins: a subscription of the active tenant. channel webhook (target an http(s) URL), email (an address) or push (an Apprise URL). event_types: types or prefixes (reminder.*) of notify_event_types; vehicle_ids: only events about these vehicles. For a webhook the answer carries the signing secret (whsec_...), shown this once. Targets at private, loopback, link-local or metadata addresses are refused (400).';
-
 CREATE FUNCTION api.create_tenant(name text, kind text DEFAULT 'household'::text) RETURNS jsonb
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
@@ -775,72 +591,102 @@ ALTER FUNCTION api.decode_vin(vin text) OWNER TO motovault_owner;
 
 COMMENT ON FUNCTION api.decode_vin(vin text) IS 'Decodes one VIN from the shared cache: {"status": "decoded", make, model, model_year, trim, body_class, vehicle_type, fuel_types, engine, drive_type, manufacturer, plant_country, error_codes, error_texts, source, data_version, cached_at, expires_at}; {"status": "undecodable", error_codes, error_texts} when the decoder did not find it; {"status": "queued"} when it is not cached yet (POST queues it for the worker; GET answers "not_cached"). An invalid VIN is a 400 whose message says why ("vin: position 9 should be 3, found 4").';
 
-CREATE FUNCTION api.document_content(id uuid) RETURNS api."*/*"
+CREATE FUNCTION api.ev_charging_costs(vehicle_id uuid, "from" date DEFAULT NULL::date, "to" date DEFAULT NULL::date) RETURNS TABLE(location_type text, currency text, sessions integer, grid_kwh numeric, energy_cost numeric, session_fees numeric, cost numeric, cost_per_kwh numeric, grid_kwh_per_100 numeric, cost_per_100 numeric, distance_unit text)
     LANGUAGE plpgsql STABLE
+    SET plan_cache_mode TO 'force_generic_plan'
     AS $$
 declare
-    doc app.documents;
-    content bytea;
+    unit text;
+    per numeric;
 begin
-    select * into doc
-    from app.documents as d
-    where d.tenant_id = app.current_tenant_id() and d.id = document_content.id and d.deleted_at is null;
-    if not found then
-        raise sqlstate 'PT404' using
-            message = format('id: no document %s', document_content.id),
-            hint = 'GET /documents lists the documents of the active tenant.';
-    end if;
-    select f.content into content
-    from app.document_files as f
-    where f.tenant_id = doc.tenant_id and f.id = doc.file_id;
-    perform set_config('response.headers', json_build_array(
-        json_build_object('Content-Type', doc.content_type),
-        json_build_object('Content-Disposition', app.document_disposition(doc.file_name)),
-        json_build_object('ETag', format('"%s"', doc.sha256)),
-        json_build_object('Cache-Control', 'private, max-age=86400'),
-        json_build_object('X-Content-Type-Options', 'nosniff')
-    )::text, true);
-    return content;
+    perform app.resolve_economy_unit(ev_charging_costs.vehicle_id, null);
+    unit := app.vehicle_odometer_unit(app.current_tenant_id(), ev_charging_costs.vehicle_id);
+    per := case when unit = 'mi' then 1.609344 else 1 end;
+    return query
+    with c as (
+        select * from app.battery_charges(app.current_tenant_id(), ev_charging_costs.vehicle_id,
+                                          ev_charging_costs."from", ev_charging_costs."to") as b
+    ),
+    rate as (
+        -- grid kWh per 100 of the vehicle's unit, over every battery of the vehicle
+        select 100 * sum(r.kwh) / nullif(sum(r.dist), 0) as kwh_per_100
+        from (
+            select c.source_id, sum(c.grid_kwh) filter (where not c.is_first) as kwh, (max(c.km) - min(c.km)) / per as dist
+            from c
+            group by c.source_id
+        ) as r
+    ),
+    loc as (
+        select coalesce(c.location_type, 'unknown') as location_type, c.currency,
+               count(*)::integer as sessions,
+               sum(c.grid_kwh) as kwh,
+               sum(c.total_cost) as energy_cost,
+               coalesce(sum(c.session_fee), 0) as fees,
+               -- a session without an energy cost has no cost to spread: it is left out of the price
+               sum(c.grid_kwh) filter (where c.total_cost is not null) as priced_kwh,
+               sum(c.total_cost) + coalesce(sum(c.session_fee), 0) as cost
+        from c
+        group by coalesce(c.location_type, 'unknown'), c.currency
+    )
+    select loc.location_type, loc.currency, loc.sessions, loc.kwh, loc.energy_cost, loc.fees, loc.cost,
+           round(loc.cost / nullif(loc.priced_kwh, 0), 4),
+           round(rate.kwh_per_100, 2),
+           round(loc.cost / nullif(loc.priced_kwh, 0) * rate.kwh_per_100, 2),
+           unit
+    from loc
+    cross join rate
+    order by loc.location_type, loc.currency nulls first;
 end
 $$;
 
-ALTER FUNCTION api.document_content(id uuid) OWNER TO motovault_owner;
+ALTER FUNCTION api.ev_charging_costs(vehicle_id uuid, "from" date, "to" date) OWNER TO motovault_owner;
 
-COMMENT ON FUNCTION api.document_content(id uuid) IS 'Downloads a document: its bytes with their Content-Type, Content-Disposition: attachment (the file name), an ETag (the SHA-256). 404 for a document that is not in the active tenant or is deleted.';
+COMMENT ON FUNCTION api.ev_charging_costs(vehicle_id uuid, "from" date, "to" date) IS 'EV charging cost of a vehicle per location type (home, work, public, unknown) and currency over a period: sessions, grid kWh, energy cost, session fees, cost per kWh, and cost per 100 (of the vehicle''s unit) = cost per kWh there x the vehicle''s grid kWh per 100 (what driving costs when charged there).';
 
-CREATE FUNCTION api.document_thumbnail(id uuid) RETURNS api."*/*"
+CREATE FUNCTION api.ev_efficiency(vehicle_id uuid, "from" date DEFAULT NULL::date, "to" date DEFAULT NULL::date) RETURNS TABLE(source_id uuid, source_name text, sessions integer, grid_kwh numeric, battery_kwh numeric, charging_efficiency numeric, distance numeric, distance_unit text, grid_kwh_per_100 numeric, battery_kwh_per_100 numeric, soc_pairs integer, soc_kwh numeric, soc_distance numeric, soc_kwh_per_100 numeric, note text)
     LANGUAGE plpgsql STABLE
+    SET plan_cache_mode TO 'force_generic_plan'
     AS $$
 declare
-    doc app.documents;
-    file record;
+    unit text;
+    per numeric;
 begin
-    select * into doc
-    from app.documents as d
-    where d.tenant_id = app.current_tenant_id() and d.id = document_thumbnail.id and d.deleted_at is null;
-    if found then
-        select f.thumbnail, f.thumbnail_type, f.thumbnail_state into file
-        from app.document_files as f
-        where f.tenant_id = doc.tenant_id and f.id = doc.file_id;
-    end if;
-    if not found or file.thumbnail is null then
-        raise sqlstate 'PT404' using
-            message = format('id: no thumbnail of document %s%s', document_thumbnail.id,
-                             case when file.thumbnail_state is not null then ' (thumbnail ' || file.thumbnail_state || ')' end),
-            hint = 'Images get a thumbnail from the worker shortly after upload; api.document_files shows thumbnail_state.';
-    end if;
-    perform set_config('response.headers', json_build_array(
-        json_build_object('Content-Type', file.thumbnail_type),
-        json_build_object('Cache-Control', 'private, max-age=86400'),
-        json_build_object('X-Content-Type-Options', 'nosniff')
-    )::text, true);
-    return file.thumbnail;
+    perform app.resolve_economy_unit(ev_efficiency.vehicle_id, null);
+    unit := app.vehicle_odometer_unit(app.current_tenant_id(), ev_efficiency.vehicle_id);
+    per := case when unit = 'mi' then 1.609344 else 1 end;
+    return query
+    select c.source_id, c.source_name,
+           count(*)::integer,
+           sum(c.grid_kwh),
+           sum(c.battery_kwh),
+           round(sum(c.battery_kwh) filter (where c.battery_kwh is not null)
+                 / nullif(sum(c.grid_kwh) filter (where c.battery_kwh is not null), 0), 3),
+           round((max(c.km) - min(c.km)) / per, 1),
+           unit,
+           round(100 * sum(c.grid_kwh) filter (where not c.is_first) / nullif((max(c.km) - min(c.km)) / per, 0), 2),
+           case when bool_and(c.battery_kwh is not null) filter (where not c.is_first) then
+               round(100 * sum(c.battery_kwh) filter (where not c.is_first) / nullif((max(c.km) - min(c.km)) / per, 0), 2)
+           end,
+           count(c.soc_kwh)::integer,
+           round(sum(c.soc_kwh), 2),
+           round(sum(c.soc_km) / per, 1),
+           round(100 * sum(c.soc_kwh) / nullif(sum(c.soc_km) / per, 0), 2),
+           concat_ws('; ',
+               case when count(*) < 2 then 'one charge: no distance to measure' end,
+               case when not coalesce(bool_and(c.battery_kwh is not null) filter (where not c.is_first), true)
+                    then 'battery_kwh missing on some charges: no battery figure' end,
+               case when count(c.soc_kwh) = 0 and count(*) >= 2
+                    then case when max(c.capacity_kwh) is null then 'no battery capacity: no SoC estimate'
+                              else 'no consecutive charges with SoC: no SoC estimate' end end)
+    from app.battery_charges(app.current_tenant_id(), ev_efficiency.vehicle_id, ev_efficiency."from", ev_efficiency."to") as c
+    group by c.source_id, c.source_name
+    order by c.source_name nulls first;
 end
 $$;
 
-ALTER FUNCTION api.document_thumbnail(id uuid) OWNER TO motovault_owner;
+ALTER FUNCTION api.ev_efficiency(vehicle_id uuid, "from" date, "to" date) OWNER TO motovault_owner;
 
-COMMENT ON FUNCTION api.document_thumbnail(id uuid) IS 'A small preview (at most 320 pixels on its longer side) of an image document, made by the worker; 404 until it exists or for a document that is not an image.';
+COMMENT ON FUNCTION api.ev_efficiency(vehicle_id uuid, "from" date, "to" date) IS 'EV efficiency of a vehicle''s batteries over a period (charges dated from..to): kWh per 100 (of the vehicle''s unit) from the grid and from the battery (charges after the first, over the distance from the first charge to the last), charging efficiency (battery / grid kWh), and a state-of-charge estimate (SoC drop between charges x capacity over the distance between them) for charges that are never full; note says why a figure is missing.';
 
 CREATE FUNCTION api.exchange_api_key(key text) RETURNS jsonb
     LANGUAGE plpgsql SECURITY DEFINER
@@ -880,7 +726,7 @@ ALTER FUNCTION api.exchange_api_key(key text) OWNER TO motovault_owner;
 
 COMMENT ON FUNCTION api.exchange_api_key(key text) IS 'Trades an API key for an access token (15 minutes) of its user in its tenant, with its scope (read: no write of any kind). 401 for an unknown, revoked or expired key.';
 
-CREATE FUNCTION api.fuel_economy(vehicle_id uuid, unit text DEFAULT NULL::text, "from" date DEFAULT NULL::date, "to" date DEFAULT NULL::date) RETURNS TABLE(energy_kind text, economy_unit text, period_from date, period_to date, intervals integer, distance numeric, distance_unit text, volume numeric, volume_unit text, economy numeric)
+CREATE FUNCTION api.fuel_economy(vehicle_id uuid, unit text DEFAULT NULL::text, "from" date DEFAULT NULL::date, "to" date DEFAULT NULL::date, source uuid DEFAULT NULL::uuid) RETURNS TABLE(energy_kind text, economy_unit text, period_from date, period_to date, intervals integer, distance numeric, distance_unit text, volume numeric, volume_unit text, economy numeric, source_id uuid, source_name text)
     LANGUAGE plpgsql STABLE
     SET plan_cache_mode TO 'force_generic_plan'
     AS $$
@@ -900,20 +746,25 @@ begin
            round(case u when 'mpg_us' then sum(i.volume) / 3.785411784 when 'mpg_imp' then sum(i.volume) / 4.54609 else sum(i.volume) end, 3),
            case u when 'mpg_us' then 'gal_us' when 'mpg_imp' then 'gal_imp'
                   else case app.economy_unit_kind(u) when 'liquid' then 'l' when 'electric' then 'kwh' else 'kg' end end,
-           round(app.economy_in_unit(sum(i.distance_km), sum(i.volume), u), 2)
+           round(app.economy_in_unit(sum(i.distance_km), sum(i.volume), u), 2),
+           i.source_id,
+           i.source_name
     from app.fuel_intervals(app.current_tenant_id(), fuel_economy.vehicle_id) as i
     where i.has_figure
       and i.energy_kind = app.economy_unit_kind(u)
+      and (fuel_economy.source is null or i.source_id = fuel_economy.source)
       and (fuel_economy."from" is null or i.filled_on >= fuel_economy."from")
-      and (fuel_economy."to" is null or i.filled_on <= fuel_economy."to");
+      and (fuel_economy."to" is null or i.filled_on <= fuel_economy."to")
+    group by i.source_id, i.source_name
+    order by i.source_name nulls first, i.source_id;
 end
 $$;
 
-ALTER FUNCTION api.fuel_economy(vehicle_id uuid, unit text, "from" date, "to" date) OWNER TO motovault_owner;
+ALTER FUNCTION api.fuel_economy(vehicle_id uuid, unit text, "from" date, "to" date, source uuid) OWNER TO motovault_owner;
 
-COMMENT ON FUNCTION api.fuel_economy(vehicle_id uuid, unit text, "from" date, "to" date) IS 'Average fuel economy of a vehicle over a period (closing fill-ups from..to, both optional): total distance / total volume of the full-to-full intervals that have a figure, for the energy kind the unit measures. Units: mpg_us, mpg_imp, l_per_100km, km_per_l, mi_per_kwh, km_per_kwh, kwh_per_100km, kwh_per_100mi, km_per_kg, mi_per_kg, kg_per_100km; default mpg_us for vehicles in miles, l_per_100km otherwise.';
+COMMENT ON FUNCTION api.fuel_economy(vehicle_id uuid, unit text, "from" date, "to" date, source uuid) IS 'Average fuel economy of a vehicle over a period (closing fill-ups from..to, both optional), one row per energy source (tank or battery; source picks one) of the energy kind the unit measures: total distance / total volume of the full-to-full intervals that have a figure. Units: mpg_us, mpg_imp, l_per_100km, km_per_l, mi_per_kwh, km_per_kwh, kwh_per_100km, kwh_per_100mi, km_per_kg, mi_per_kg, kg_per_100km; default mpg_us for vehicles in miles, l_per_100km otherwise.';
 
-CREATE FUNCTION api.fuel_economy_intervals(vehicle_id uuid, unit text DEFAULT NULL::text, "from" date DEFAULT NULL::date, "to" date DEFAULT NULL::date) RETURNS TABLE(fuel_log_id uuid, filled_on date, energy_kind text, distance numeric, distance_unit text, volume numeric, volume_unit text, fill_ups integer, economy numeric, economy_unit text, note text)
+CREATE FUNCTION api.fuel_economy_intervals(vehicle_id uuid, unit text DEFAULT NULL::text, "from" date DEFAULT NULL::date, "to" date DEFAULT NULL::date) RETURNS TABLE(fuel_log_id uuid, filled_on date, energy_kind text, distance numeric, distance_unit text, volume numeric, volume_unit text, fill_ups integer, economy numeric, economy_unit text, note text, source_id uuid, source_name text, fuel_types text[], blend jsonb)
     LANGUAGE plpgsql STABLE
     SET plan_cache_mode TO 'force_generic_plan'
     AS $$
@@ -932,18 +783,22 @@ begin
            i.fill_ups,
            case when i.has_figure then round(app.economy_in_unit(i.distance_km, i.volume, u), 2) end,
            u,
-           i.note
+           i.note,
+           i.source_id,
+           i.source_name,
+           i.fuel_types,
+           i.blend
     from app.fuel_intervals(app.current_tenant_id(), fuel_economy_intervals.vehicle_id) as i
     where i.energy_kind = app.economy_unit_kind(u)
       and (fuel_economy_intervals."from" is null or i.filled_on >= fuel_economy_intervals."from")
       and (fuel_economy_intervals."to" is null or i.filled_on <= fuel_economy_intervals."to")
-    order by i.read_at;
+    order by i.source_name nulls first, i.source_id, i.read_at;
 end
 $$;
 
 ALTER FUNCTION api.fuel_economy_intervals(vehicle_id uuid, unit text, "from" date, "to" date) OWNER TO motovault_owner;
 
-COMMENT ON FUNCTION api.fuel_economy_intervals(vehicle_id uuid, unit text, "from" date, "to" date) IS 'Per-interval fuel economy of a vehicle: one row per full fill-up (closing date from..to) of the energy kind the unit measures, with distance, volume (partials included) and economy, or a note saying why there is no figure (first fill-up, missed fill-up, odometer reset).';
+COMMENT ON FUNCTION api.fuel_economy_intervals(vehicle_id uuid, unit text, "from" date, "to" date) IS 'Per-interval fuel economy of a vehicle: one row per full fill-up (closing date from..to) of the energy kind the unit measures, per energy source (tank or battery), with distance, volume (partials included), economy, the fuel types mixed (blend: volume share of each, flex-fuel), or a note saying why there is no figure (first fill-up, missed fill-up, odometer reset).';
 
 CREATE FUNCTION api.invite_member(email text, role text DEFAULT 'member'::text, valid_days integer DEFAULT 7) RETURNS jsonb
     LANGUAGE plpgsql SECURITY DEFINER
@@ -1222,110 +1077,6 @@ ALTER FUNCTION api.remove_member(user_id uuid) OWNER TO motovault_owner;
 
 COMMENT ON FUNCTION api.remove_member(user_id uuid) IS 'Removes a member from the active tenant (anyone may leave; owners and admins remove others). The last owner cannot be removed.';
 
-CREATE TABLE app.notify_deliveries (
-    tenant_id uuid NOT NULL,
-    id uuid DEFAULT app.uuid_v7() NOT NULL,
-    subscription_id uuid NOT NULL,
-    event_id uuid NOT NULL,
-    status text DEFAULT 'pending'::text NOT NULL,
-    attempts integer DEFAULT 0 NOT NULL,
-    next_attempt_at timestamp with time zone DEFAULT now() NOT NULL,
-    lease_until timestamp with time zone,
-    leased_by text,
-    response_code integer,
-    latency_ms integer,
-    last_error text,
-    delivered_at timestamp with time zone,
-    created_at timestamp with time zone DEFAULT now() NOT NULL,
-    updated_at timestamp with time zone DEFAULT now() NOT NULL,
-    CONSTRAINT notify_deliveries_attempts_not_negative CHECK ((attempts >= 0)),
-    CONSTRAINT notify_deliveries_delivered_at_iff_delivered CHECK (((status = 'delivered'::text) = (delivered_at IS NOT NULL))),
-    CONSTRAINT notify_deliveries_running_has_lease CHECK (((status <> 'running'::text) OR ((lease_until IS NOT NULL) AND (leased_by IS NOT NULL)))),
-    CONSTRAINT notify_deliveries_status_known CHECK ((status = ANY (ARRAY['pending'::text, 'running'::text, 'delivered'::text, 'dead'::text])))
-);
-
-ALTER TABLE ONLY app.notify_deliveries FORCE ROW LEVEL SECURITY;
-
-ALTER TABLE app.notify_deliveries OWNER TO motovault_owner;
-
-COMMENT ON TABLE app.notify_deliveries IS 'One event for one subscription: pending -> running (leased) -> delivered, or pending again after a backoff, or dead after the last attempt. Its id is the message id (webhook-id), the same on every retry. Written only by the notify functions; not audited.';
-
-CREATE TABLE app.outbox_events (
-    tenant_id uuid NOT NULL,
-    id uuid DEFAULT app.uuid_v7() NOT NULL,
-    type text NOT NULL,
-    version smallint DEFAULT 1 NOT NULL,
-    vehicle_id uuid,
-    subject jsonb NOT NULL,
-    occurred_at timestamp with time zone DEFAULT now() NOT NULL,
-    created_at timestamp with time zone DEFAULT now() NOT NULL,
-    updated_at timestamp with time zone DEFAULT now() NOT NULL,
-    dispatched_at timestamp with time zone,
-    CONSTRAINT outbox_events_subject_object CHECK ((jsonb_typeof(subject) = 'object'::text)),
-    CONSTRAINT outbox_events_type_format CHECK (((type ~ '^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$'::text) AND (char_length(type) <= 100))),
-    CONSTRAINT outbox_events_version_positive CHECK ((version >= 1))
-);
-
-ALTER TABLE ONLY app.outbox_events FORCE ROW LEVEL SECURITY;
-
-ALTER TABLE app.outbox_events OWNER TO motovault_owner;
-
-COMMENT ON TABLE app.outbox_events IS 'The transactional outbox: one row per event, written in the transaction of the change that causes it (app.emit_outbox_event, the _800_outbox triggers). dispatched_at is set when app.notify_dispatch has fanned it out into deliveries. Append-only: not audited (the audit log already has the change).';
-
-COMMENT ON COLUMN app.outbox_events.vehicle_id IS 'The vehicle the event is about, if any: subscriptions may filter on it.';
-
-COMMENT ON COLUMN app.outbox_events.subject IS 'The event''s data (the "data" of the delivered message), versioned by version; api.notify_event_types documents each type.';
-
-CREATE VIEW api.notify_deliveries WITH (security_invoker='true') AS
- SELECT d.id,
-    d.subscription_id,
-    d.event_id,
-    e.type AS event_type,
-    d.status,
-    d.attempts,
-    d.response_code,
-    d.latency_ms,
-    d.last_error,
-    d.next_attempt_at,
-    d.delivered_at,
-    d.created_at,
-    d.updated_at
-   FROM (app.notify_deliveries d
-     JOIN app.outbox_events e ON (((e.tenant_id = d.tenant_id) AND (e.id = d.event_id))));
-
-ALTER TABLE api.notify_deliveries OWNER TO motovault_owner;
-
-COMMENT ON VIEW api.notify_deliveries IS 'Deliveries of the active tenant''s events to its subscriptions (owners and admins): status (pending, running, delivered, dead), attempts, the last response code, latency and error. rpc/replay_delivery sends one again. id is the message''s webhook-id.';
-
-COMMENT ON COLUMN api.notify_deliveries.status IS 'pending (due at next_attempt_at), running (a worker holds it), delivered, or dead (after the last attempt; the subscription is flagged).';
-
-COMMENT ON COLUMN api.notify_deliveries.latency_ms IS 'Duration of the last attempt in milliseconds.';
-
-CREATE FUNCTION api.replay_delivery(id uuid) RETURNS SETOF api.notify_deliveries
-    LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
-    AS $$
-declare
-    tenant constant uuid := app.current_tenant_id();
-begin
-    perform app.require_notify_manager();
-    update app.notify_deliveries as d
-    set status = 'pending', attempts = 0, next_attempt_at = now(), delivered_at = null,
-        lease_until = null, leased_by = null, updated_at = now()
-    where d.tenant_id = tenant and d.id = replay_delivery.id and d.status <> 'running';
-    if not found then
-        raise sqlstate 'PT404' using
-            message = format('id: no delivery %s of this tenant that is not running now', replay_delivery.id);
-    end if;
-    perform pg_notify('notify_outbox', '');
-    return query select * from api.notify_deliveries as v where v.id = replay_delivery.id;
-end
-$$;
-
-ALTER FUNCTION api.replay_delivery(id uuid) OWNER TO motovault_owner;
-
-COMMENT ON FUNCTION api.replay_delivery(id uuid) IS 'Owners and admins: sends a delivery again (delivered or dead ones too), with the same webhook-id, at the next wake-up of the worker; its attempts start again from 0.';
-
 CREATE FUNCTION api.request_password_reset(email text) RETURNS jsonb
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
@@ -1394,148 +1145,192 @@ ALTER FUNCTION api.reset_password(token text, new_password text) OWNER TO motova
 
 COMMENT ON FUNCTION api.reset_password(token text, new_password text) IS 'Sets a new password with the token from request_password_reset (single use): every session of the account is signed out, a sign-in lock is lifted.';
 
-CREATE TABLE app.calendar_feeds (
+CREATE TABLE app.energy_sources (
     tenant_id uuid DEFAULT app.current_tenant_id() NOT NULL,
     id uuid DEFAULT gen_random_uuid() NOT NULL,
-    user_id uuid NOT NULL,
+    vehicle_id uuid NOT NULL,
+    tank_number smallint DEFAULT 1 NOT NULL,
     name text NOT NULL,
+    energy_kind text NOT NULL,
+    fuel_types text[] NOT NULL,
+    unit text NOT NULL,
+    capacity numeric(10,3),
+    notes text,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
     created_by uuid,
     updated_by uuid,
     deleted_at timestamp with time zone,
-    CONSTRAINT calendar_feeds_name_not_blank CHECK (((char_length(btrim(name)) >= 1) AND (char_length(btrim(name)) <= 100)))
+    CONSTRAINT energy_sources_capacity_positive CHECK ((capacity > (0)::numeric)),
+    CONSTRAINT energy_sources_energy_kind_known CHECK ((energy_kind = ANY (ARRAY['liquid'::text, 'electric'::text, 'mass'::text]))),
+    CONSTRAINT energy_sources_fuel_types_known CHECK ((((cardinality(fuel_types) >= 1) AND (cardinality(fuel_types) <= 9)) AND (array_position(fuel_types, NULL::text) IS NULL) AND (fuel_types <@ ARRAY['gasoline'::text, 'diesel'::text, 'e85'::text, 'biodiesel'::text, 'lpg'::text, 'cng'::text, 'electric'::text, 'hydrogen'::text, 'other'::text]))),
+    CONSTRAINT energy_sources_fuel_types_match_kind CHECK (
+CASE energy_kind
+    WHEN 'liquid'::text THEN (fuel_types <@ ARRAY['gasoline'::text, 'diesel'::text, 'e85'::text, 'biodiesel'::text, 'lpg'::text, 'other'::text])
+    WHEN 'electric'::text THEN (fuel_types <@ ARRAY['electric'::text, 'other'::text])
+    ELSE (fuel_types <@ ARRAY['cng'::text, 'hydrogen'::text, 'other'::text])
+END),
+    CONSTRAINT energy_sources_name_length CHECK (((char_length(name) >= 1) AND (char_length(name) <= 100))),
+    CONSTRAINT energy_sources_notes_length CHECK (((notes IS NULL) OR (char_length(notes) <= 10000))),
+    CONSTRAINT energy_sources_tank_number_range CHECK (((tank_number >= 1) AND (tank_number <= 9))),
+    CONSTRAINT energy_sources_unit_known CHECK ((unit = ANY (ARRAY['l'::text, 'gal_us'::text, 'gal_imp'::text, 'kwh'::text, 'kg'::text]))),
+    CONSTRAINT energy_sources_unit_matches_kind CHECK ((((energy_kind = 'liquid'::text) = (unit = ANY (ARRAY['l'::text, 'gal_us'::text, 'gal_imp'::text]))) AND ((energy_kind = 'electric'::text) = (unit = 'kwh'::text))))
 );
 
-ALTER TABLE ONLY app.calendar_feeds FORCE ROW LEVEL SECURITY;
+ALTER TABLE ONLY app.energy_sources FORCE ROW LEVEL SECURITY;
 
-ALTER TABLE app.calendar_feeds OWNER TO motovault_owner;
+ALTER TABLE app.energy_sources OWNER TO motovault_owner;
 
-COMMENT ON TABLE app.calendar_feeds IS 'Calendar feeds: one secret URL per feed, of one user in one tenant. deleted_at revokes it. The token''s hash is in auth_private.calendar_feed_tokens.';
+COMMENT ON TABLE app.energy_sources IS 'Energy sources of a vehicle: tanks and batteries, each of one energy kind, with the fuel types it takes, its unit and capacity. Fill-ups name the source they fill (fuel_logs.source_id).';
 
-CREATE VIEW api.calendar_feeds WITH (security_invoker='true') AS
- SELECT calendar_feeds.tenant_id,
-    calendar_feeds.id,
-    calendar_feeds.user_id,
-    calendar_feeds.name,
-    calendar_feeds.created_at,
-    calendar_feeds.updated_at,
-    calendar_feeds.created_by,
-    calendar_feeds.updated_by
-   FROM app.calendar_feeds
-  WHERE (calendar_feeds.deleted_at IS NULL);
+CREATE VIEW api.energy_sources WITH (security_invoker='true') AS
+ SELECT energy_sources.tenant_id,
+    energy_sources.id,
+    energy_sources.vehicle_id,
+    energy_sources.tank_number,
+    energy_sources.name,
+    energy_sources.energy_kind,
+    energy_sources.fuel_types,
+    energy_sources.unit,
+    energy_sources.capacity,
+    energy_sources.notes,
+    energy_sources.created_at,
+    energy_sources.updated_at,
+    energy_sources.created_by,
+    energy_sources.updated_by
+   FROM app.energy_sources
+  WHERE (energy_sources.deleted_at IS NULL);
 
-ALTER TABLE api.calendar_feeds OWNER TO motovault_owner;
+ALTER TABLE api.energy_sources OWNER TO motovault_owner;
 
-COMMENT ON VIEW api.calendar_feeds IS 'The requesting user''s calendar feeds in the active tenant (the token is never shown again). DELETE revokes a feed (its URL answers 404); calendar_feeds_trash lists revoked ones.';
+COMMENT ON VIEW api.energy_sources IS 'Tanks and batteries of the active tenant''s vehicles. A fill-up names the source it fills (fuel_logs.source_id); one naming none belongs to the vehicle''s lowest-numbered source of its energy kind that takes its fuel type. Flex-fuel: one source taking several fuel types; bi-fuel: one source per fuel. DELETE moves a source to energy_sources_trash.';
 
-CREATE FUNCTION api.restore_calendar_feed(id uuid) RETURNS SETOF api.calendar_feeds
+COMMENT ON COLUMN api.energy_sources.vehicle_id IS 'The vehicle.';
+
+COMMENT ON COLUMN api.energy_sources.tank_number IS 'Tank number 1..9, unique per vehicle (Fuelio TankNumber); the lowest of an energy kind takes the fill-ups of its fuel types that name no source.';
+
+COMMENT ON COLUMN api.energy_sources.name IS 'Name shown in reports, e.g. Petrol tank, LPG tank, Battery.';
+
+COMMENT ON COLUMN api.energy_sources.energy_kind IS 'liquid, electric or mass; follows the unit when not given.';
+
+COMMENT ON COLUMN api.energy_sources.fuel_types IS 'Fuel types the source takes, e.g. {gasoline,e85} for a flex-fuel tank; must suit the energy kind.';
+
+COMMENT ON COLUMN api.energy_sources.unit IS 'l, gal_us, gal_imp (liquid), kwh (electric) or kg (mass).';
+
+COMMENT ON COLUMN api.energy_sources.capacity IS 'Tank or usable battery capacity in unit (optional, > 0); used for state-of-charge estimates.';
+
+COMMENT ON COLUMN api.energy_sources.notes IS 'Free text.';
+
+CREATE FUNCTION api.restore_energy_source(id uuid) RETURNS SETOF api.energy_sources
     LANGUAGE plpgsql
     AS $$
 begin
-    perform app.restore_row('app.calendar_feeds', restore_calendar_feed.id);
-    return query select * from api.calendar_feeds as v where v.id = restore_calendar_feed.id;
+    perform app.restore_row('app.energy_sources', restore_energy_source.id);
+    return query select * from api.energy_sources as v where v.id = restore_energy_source.id;
 end
 $$;
 
-ALTER FUNCTION api.restore_calendar_feed(id uuid) OWNER TO motovault_owner;
+ALTER FUNCTION api.restore_energy_source(id uuid) OWNER TO motovault_owner;
 
-COMMENT ON FUNCTION api.restore_calendar_feed(id uuid) IS 'Brings a deleted calendar feed back from calendar_feeds_trash (its URL works again).';
+COMMENT ON FUNCTION api.restore_energy_source(id uuid) IS 'Brings a deleted energy source back from energy_sources_trash.';
 
-CREATE TABLE app.documents (
+CREATE TABLE app.expenses (
     tenant_id uuid DEFAULT app.current_tenant_id() NOT NULL,
     id uuid DEFAULT app.uuid_v7() NOT NULL,
-    file_id uuid NOT NULL,
     vehicle_id uuid NOT NULL,
-    fuel_log_id uuid,
-    maintenance_id uuid,
-    reminder_id uuid,
-    kind text DEFAULT 'other'::text NOT NULL,
-    file_name text NOT NULL,
+    category text NOT NULL,
     title text,
+    incurred_on date NOT NULL,
+    amount numeric(12,2) NOT NULL,
+    currency text NOT NULL,
+    recur_months smallint,
+    recur_until date,
+    odometer integer,
+    vendor text,
     notes text,
-    content_type text NOT NULL,
-    bytes integer NOT NULL,
-    sha256 text NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
     created_by uuid,
     updated_by uuid,
     deleted_at timestamp with time zone,
-    CONSTRAINT documents_bytes_positive CHECK ((bytes > 0)),
-    CONSTRAINT documents_content_type_allowed CHECK ((content_type = ANY (ARRAY['application/pdf'::text, 'image/png'::text, 'image/jpeg'::text, 'image/webp'::text]))),
-    CONSTRAINT documents_file_name_safe CHECK ((((char_length(file_name) >= 1) AND (char_length(file_name) <= 255)) AND (file_name !~ '[/\\[:cntrl:]]'::text) AND (file_name !~ '^\.+$'::text))),
-    CONSTRAINT documents_kind_valid CHECK ((kind = ANY (ARRAY['receipt'::text, 'invoice'::text, 'insurance'::text, 'registration'::text, 'manual'::text, 'warranty'::text, 'photo'::text, 'other'::text]))),
-    CONSTRAINT documents_notes_length CHECK ((char_length(notes) <= 4000)),
-    CONSTRAINT documents_one_record CHECK ((num_nonnulls(fuel_log_id, maintenance_id, reminder_id) <= 1)),
-    CONSTRAINT documents_sha256_hex CHECK ((sha256 ~ '^[0-9a-f]{64}$'::text)),
-    CONSTRAINT documents_title_length CHECK (((char_length(title) >= 1) AND (char_length(title) <= 200)))
+    CONSTRAINT expenses_amount_not_negative CHECK ((amount >= (0)::numeric)),
+    CONSTRAINT expenses_category_known CHECK ((category = ANY (ARRAY['insurance'::text, 'registration'::text, 'tax'::text, 'parking'::text, 'tolls'::text, 'fines'::text, 'washing'::text, 'accessories'::text, 'loan'::text, 'lease'::text, 'other'::text]))),
+    CONSTRAINT expenses_currency_iso4217 CHECK ((currency ~ '^[A-Z]{3}$'::text)),
+    CONSTRAINT expenses_incurred_on_range CHECK (((incurred_on >= '1886-01-01'::date) AND (incurred_on <= (CURRENT_DATE + 366)))),
+    CONSTRAINT expenses_notes_length CHECK (((notes IS NULL) OR (char_length(notes) <= 10000))),
+    CONSTRAINT expenses_odometer_not_negative CHECK ((odometer >= 0)),
+    CONSTRAINT expenses_recur_months_range CHECK (((recur_months >= 1) AND (recur_months <= 120))),
+    CONSTRAINT expenses_recur_until_after_incurred_on CHECK ((recur_until >= incurred_on)),
+    CONSTRAINT expenses_recur_until_needs_recur_months CHECK (((recur_until IS NULL) OR (recur_months IS NOT NULL))),
+    CONSTRAINT expenses_title_length CHECK (((title IS NULL) OR ((char_length(title) >= 1) AND (char_length(title) <= 200)))),
+    CONSTRAINT expenses_vendor_length CHECK (((vendor IS NULL) OR ((char_length(vendor) >= 1) AND (char_length(vendor) <= 200))))
 );
 
-ALTER TABLE ONLY app.documents FORCE ROW LEVEL SECURITY;
+ALTER TABLE ONLY app.expenses FORCE ROW LEVEL SECURITY;
 
-ALTER TABLE app.documents OWNER TO motovault_owner;
+ALTER TABLE app.expenses OWNER TO motovault_owner;
 
-COMMENT ON TABLE app.documents IS 'Documents attached to a vehicle, or to one of its fill-ups, maintenance records or reminders (at most one record; vehicle_id is always the vehicle). The bytes are in app.document_files (file_id); content_type, bytes and sha256 are copied from there.';
+COMMENT ON TABLE app.expenses IS 'Costs of a vehicle other than energy and maintenance (insurance, registration, tax, parking, tolls, fines, washing, accessories, loan and lease payments): an amount in its own currency, one-off or recurring every recur_months.';
 
-CREATE VIEW api.documents WITH (security_invoker='true') AS
- SELECT documents.tenant_id,
-    documents.id,
-    documents.vehicle_id,
-    documents.fuel_log_id,
-    documents.maintenance_id,
-    documents.reminder_id,
-    documents.kind,
-    documents.file_name,
-    documents.title,
-    documents.notes,
-    documents.content_type,
-    documents.bytes,
-    documents.sha256,
-    documents.file_id,
-    documents.created_at,
-    documents.updated_at,
-    documents.created_by,
-    documents.updated_by
-   FROM app.documents
-  WHERE (documents.deleted_at IS NULL);
+CREATE VIEW api.expenses WITH (security_invoker='true') AS
+ SELECT e.tenant_id,
+    e.id,
+    e.vehicle_id,
+    e.category,
+    e.title,
+    e.incurred_on,
+    e.amount,
+    e.currency,
+    e.recur_months,
+    e.recur_until,
+    e.odometer,
+    e.vendor,
+    e.notes,
+    e.created_at,
+    e.updated_at,
+    e.created_by,
+    e.updated_by
+   FROM app.expenses e
+  WHERE (e.deleted_at IS NULL);
 
-ALTER TABLE api.documents OWNER TO motovault_owner;
+ALTER TABLE api.expenses OWNER TO motovault_owner;
 
-COMMENT ON VIEW api.documents IS 'Documents of the active tenant: receipts, invoices, insurance cards, manuals attached to a vehicle or to one of its fill-ups, maintenance records or reminders. Upload with POST /rpc/upload_document (the bytes as application/octet-stream), download with GET /rpc/document_content?id=...; PATCH kind, title, notes or the record; DELETE moves a document to documents_trash.';
+COMMENT ON VIEW api.expenses IS 'Other costs of the active tenant''s vehicles: insurance, registration, tax, parking, tolls, fines, washing, accessories, loan, lease, other. An amount in its own currency; recurring every recur_months from incurred_on (until recur_until): each occurrence appears in expense_occurrences on its date. DELETE moves an expense to expenses_trash.';
 
-COMMENT ON COLUMN api.documents.vehicle_id IS 'The vehicle (filled from the record when attached to one).';
+COMMENT ON COLUMN api.expenses.vehicle_id IS 'The vehicle.';
 
-COMMENT ON COLUMN api.documents.fuel_log_id IS 'The fill-up it belongs to, if any (at most one record per document).';
+COMMENT ON COLUMN api.expenses.category IS 'insurance, registration, tax, parking, tolls, fines, washing, accessories, loan, lease or other.';
 
-COMMENT ON COLUMN api.documents.maintenance_id IS 'The maintenance record it belongs to, if any.';
+COMMENT ON COLUMN api.expenses.title IS 'Short description, e.g. Comprehensive insurance.';
 
-COMMENT ON COLUMN api.documents.reminder_id IS 'The reminder it belongs to, if any.';
+COMMENT ON COLUMN api.expenses.incurred_on IS 'Date of the (first) payment.';
 
-COMMENT ON COLUMN api.documents.kind IS 'receipt, invoice, insurance, registration, manual, warranty, photo or other.';
+COMMENT ON COLUMN api.expenses.amount IS 'Amount of one payment (>= 0) in currency.';
 
-COMMENT ON COLUMN api.documents.file_name IS 'The name a download is saved under (no / or \, at most 255 characters).';
+COMMENT ON COLUMN api.expenses.currency IS 'ISO 4217 code of the amount.';
 
-COMMENT ON COLUMN api.documents.content_type IS 'The media type detected from the bytes: application/pdf, image/png, image/jpeg or image/webp.';
+COMMENT ON COLUMN api.expenses.recur_months IS 'Recurring every this many months (1..120) from incurred_on; NULL: one-off.';
 
-COMMENT ON COLUMN api.documents.bytes IS 'Size in bytes.';
+COMMENT ON COLUMN api.expenses.recur_until IS 'Last day a recurring payment may fall on (NULL: open).';
 
-COMMENT ON COLUMN api.documents.sha256 IS 'SHA-256 of the bytes (64 hex digits); documents with the same bytes share one stored file.';
+COMMENT ON COLUMN api.expenses.odometer IS 'Odometer at the payment (optional, informational).';
 
-COMMENT ON COLUMN api.documents.file_id IS 'The stored file (api.document_files): thumbnail state and image size.';
+COMMENT ON COLUMN api.expenses.vendor IS 'Insurer, authority, operator, shop.';
 
-CREATE FUNCTION api.restore_document(id uuid) RETURNS SETOF api.documents
+COMMENT ON COLUMN api.expenses.notes IS 'Free text.';
+
+CREATE FUNCTION api.restore_expense(id uuid) RETURNS SETOF api.expenses
     LANGUAGE plpgsql
     AS $$
 begin
-    perform app.restore_row('app.documents', restore_document.id);
-    return query select * from api.documents as v where v.id = restore_document.id;
+    perform app.restore_row('app.expenses', restore_expense.id);
+    return query select * from api.expenses as v where v.id = restore_expense.id;
 end
 $$;
 
-ALTER FUNCTION api.restore_document(id uuid) OWNER TO motovault_owner;
+ALTER FUNCTION api.restore_expense(id uuid) OWNER TO motovault_owner;
 
-COMMENT ON FUNCTION api.restore_document(id uuid) IS 'Brings a deleted document back from documents_trash.';
+COMMENT ON FUNCTION api.restore_expense(id uuid) IS 'Brings a deleted expense back from expenses_trash.';
 
 CREATE FUNCTION app.energy_kind(volume_unit text) RETURNS text
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
@@ -1572,18 +1367,38 @@ CREATE TABLE app.fuel_logs (
     created_by uuid,
     updated_by uuid,
     deleted_at timestamp with time zone,
+    source_id uuid,
+    battery_kwh numeric(10,3),
+    soc_before numeric(5,2),
+    soc_after numeric(5,2),
+    charger_level text,
+    location_type text,
+    network text,
+    charge_minutes integer,
+    session_fee numeric(12,2),
+    CONSTRAINT fuel_logs_battery_kwh_within_grid CHECK (((battery_kwh > (0)::numeric) AND (battery_kwh <= volume))),
+    CONSTRAINT fuel_logs_charge_fields_electric CHECK (((energy_kind = 'electric'::text) OR ((battery_kwh IS NULL) AND (soc_before IS NULL) AND (soc_after IS NULL) AND (charger_level IS NULL) AND (location_type IS NULL) AND (network IS NULL) AND (charge_minutes IS NULL) AND (session_fee IS NULL)))),
+    CONSTRAINT fuel_logs_charge_minutes_range CHECK (((charge_minutes >= 1) AND (charge_minutes <= 10080))),
+    CONSTRAINT fuel_logs_charger_level_known CHECK ((charger_level = ANY (ARRAY['ac_l1'::text, 'ac_l2'::text, 'dc_fast'::text]))),
     CONSTRAINT fuel_logs_cost_consistent CHECK (((price_per_unit IS NULL) OR (total_cost IS NULL) OR (abs((round((volume * price_per_unit), 2) - total_cost)) <= 0.01))),
     CONSTRAINT fuel_logs_currency_iso4217 CHECK ((currency ~ '^[A-Z]{3}$'::text)),
     CONSTRAINT fuel_logs_currency_with_cost CHECK (((currency IS NOT NULL) OR ((price_per_unit IS NULL) AND (total_cost IS NULL)))),
+    CONSTRAINT fuel_logs_currency_with_session_fee CHECK (((session_fee IS NULL) OR (currency IS NOT NULL))),
     CONSTRAINT fuel_logs_energy_kind_known CHECK ((energy_kind = ANY (ARRAY['liquid'::text, 'electric'::text, 'mass'::text]))),
     CONSTRAINT fuel_logs_filled_on_after_1886 CHECK ((filled_on >= '1886-01-01'::date)),
     CONSTRAINT fuel_logs_filled_on_not_future CHECK ((filled_on <= (CURRENT_DATE + 1))),
     CONSTRAINT fuel_logs_fuel_type_known CHECK ((fuel_type = ANY (ARRAY['gasoline'::text, 'diesel'::text, 'e85'::text, 'biodiesel'::text, 'lpg'::text, 'cng'::text, 'electric'::text, 'hydrogen'::text, 'other'::text]))),
     CONSTRAINT fuel_logs_grade_length CHECK (((grade IS NULL) OR ((char_length(grade) >= 1) AND (char_length(grade) <= 30)))),
+    CONSTRAINT fuel_logs_location_type_known CHECK ((location_type = ANY (ARRAY['home'::text, 'work'::text, 'public'::text]))),
+    CONSTRAINT fuel_logs_network_length CHECK (((char_length(network) >= 1) AND (char_length(network) <= 100))),
     CONSTRAINT fuel_logs_notes_length CHECK (((notes IS NULL) OR (char_length(notes) <= 10000))),
     CONSTRAINT fuel_logs_odometer_not_negative CHECK ((odometer >= 0)),
     CONSTRAINT fuel_logs_odometer_unit_known CHECK ((odometer_unit = ANY (ARRAY['mi'::text, 'km'::text]))),
     CONSTRAINT fuel_logs_price_not_negative CHECK ((price_per_unit >= (0)::numeric)),
+    CONSTRAINT fuel_logs_session_fee_not_negative CHECK ((session_fee >= (0)::numeric)),
+    CONSTRAINT fuel_logs_soc_after_not_below_before CHECK ((soc_after >= soc_before)),
+    CONSTRAINT fuel_logs_soc_after_range CHECK (((soc_after >= (0)::numeric) AND (soc_after <= (100)::numeric))),
+    CONSTRAINT fuel_logs_soc_before_range CHECK (((soc_before >= (0)::numeric) AND (soc_before <= (100)::numeric))),
     CONSTRAINT fuel_logs_station_name_length CHECK (((station_name IS NULL) OR ((char_length(station_name) >= 1) AND (char_length(station_name) <= 200)))),
     CONSTRAINT fuel_logs_total_cost_not_negative CHECK ((total_cost >= (0)::numeric)),
     CONSTRAINT fuel_logs_volume_positive CHECK ((volume > (0)::numeric)),
@@ -1596,6 +1411,24 @@ ALTER TABLE ONLY app.fuel_logs FORCE ROW LEVEL SECURITY;
 ALTER TABLE app.fuel_logs OWNER TO motovault_owner;
 
 COMMENT ON TABLE app.fuel_logs IS 'Fill-ups and charges (MotoVaultPro fuel_logs, plus units, currency, energy kind, full/partial/missed flags, station).';
+
+COMMENT ON COLUMN app.fuel_logs.source_id IS 'The energy source (tank or battery) filled; NULL: the vehicle''s lowest-numbered source of this energy kind that takes its fuel type.';
+
+COMMENT ON COLUMN app.fuel_logs.battery_kwh IS 'Energy added to the battery (kWh), when the car reports it; at most the grid energy (volume).';
+
+COMMENT ON COLUMN app.fuel_logs.soc_before IS 'State of charge (%) when the charge started.';
+
+COMMENT ON COLUMN app.fuel_logs.soc_after IS 'State of charge (%) when the charge ended.';
+
+COMMENT ON COLUMN app.fuel_logs.charger_level IS 'ac_l1, ac_l2 or dc_fast.';
+
+COMMENT ON COLUMN app.fuel_logs.location_type IS 'home, work or public.';
+
+COMMENT ON COLUMN app.fuel_logs.network IS 'Charging network or operator.';
+
+COMMENT ON COLUMN app.fuel_logs.charge_minutes IS 'Duration of the session in minutes.';
+
+COMMENT ON COLUMN app.fuel_logs.session_fee IS 'Fees of the session beyond the energy (session, idle, parking), in currency.';
 
 CREATE VIEW api.fuel_logs WITH (security_invoker='true') AS
  SELECT fuel_logs.tenant_id,
@@ -1621,7 +1454,8 @@ CREATE VIEW api.fuel_logs WITH (security_invoker='true') AS
     fuel_logs.created_at,
     fuel_logs.updated_at,
     fuel_logs.created_by,
-    fuel_logs.updated_by
+    fuel_logs.updated_by,
+    fuel_logs.source_id
    FROM app.fuel_logs
   WHERE (fuel_logs.deleted_at IS NULL);
 
@@ -1660,6 +1494,8 @@ COMMENT ON COLUMN api.fuel_logs.station_id IS 'A station from /stations (optiona
 COMMENT ON COLUMN api.fuel_logs.station_name IS 'Free-text station name; defaults to the station''s name.';
 
 COMMENT ON COLUMN api.fuel_logs.energy_kind IS 'liquid, electric or mass (computed from volume_unit): economy is computed per kind.';
+
+COMMENT ON COLUMN api.fuel_logs.source_id IS 'The energy source filled (GET /energy_sources): a tank or battery of this vehicle and energy kind whose fuel_types include fuel_type; NULL: the vehicle''s lowest-numbered source of this energy kind that takes its fuel type.';
 
 CREATE FUNCTION api.restore_fuel_log(id uuid) RETURNS SETOF api.fuel_logs
     LANGUAGE plpgsql
@@ -1863,124 +1699,6 @@ ALTER FUNCTION api.restore_maintenance(id uuid) OWNER TO motovault_owner;
 
 COMMENT ON FUNCTION api.restore_maintenance(id uuid) IS 'Brings a deleted maintenance back from maintenance_trash.';
 
-CREATE FUNCTION app.notify_event_types() RETURNS TABLE(type text, version smallint, description text, example jsonb)
-    LANGUAGE sql IMMUTABLE
-    AS $$
-    select t.type, 1::smallint, t.description, t.example
-    from (
-        values
-            ('reminder.due_soon',
-             'A reminder became urgent or very urgent (by the tenant''s thresholds) at the tenant''s notify time in its local time zone. Once per reminder and due state; changing, snoozing or completing the reminder re-arms it.',
-             '{"reminder_id": "0190...", "vehicle_id": "0190...", "title": "Oil change", "category": "maintenance", "due_on": "2026-12-20", "due_odometer": null, "odometer_unit": "km", "urgency": "urgent", "days_left": 14, "distance_left": null, "time_zone": "Europe/Berlin"}'::jsonb),
-            ('reminder.overdue',
-             'A reminder is past due (date passed or odometer reached), once per reminder and due state, re-armed as reminder.due_soon is.',
-             '{"reminder_id": "0190...", "vehicle_id": "0190...", "title": "Oil change", "category": "maintenance", "due_on": "2026-12-01", "due_odometer": null, "odometer_unit": "km", "urgency": "past_due", "days_left": -5, "distance_left": null, "time_zone": "Europe/Berlin"}'::jsonb),
-            ('import.finished',
-             'An import batch finished (emitted by the import commit through app.emit_outbox_event).',
-             '{"batch_id": "0190...", "status": "committed", "records": 120, "rejected": 0}'::jsonb),
-            ('member.invited',
-             'Someone was invited into the tenant (api.invite_member).',
-             '{"invitation_id": "0190...", "role": "member", "expires_at": "2026-12-13T08:00:00Z"}'::jsonb)
-    ) as t(type, description, example)
-    union all
-    select r.record || '.' || c.change, 1::smallint,
-           format('A %s was %s (through the API or any other client). Read the record itself through the API: the event carries its id.',
-                  replace(r.record, '_', ' '), c.change),
-           jsonb_build_object('id', '0190...', 'vehicle_id', case when r.record in ('vehicle', 'garage') then null else '0190...' end)
-    from unnest(array['vehicle', 'garage', 'fuel_log', 'maintenance', 'reminder', 'odometer_entry', 'vehicle_image']) as r(record)
-    cross join unnest(array['created', 'updated', 'deleted', 'restored']) as c(change)
-$$;
-
-ALTER FUNCTION app.notify_event_types() OWNER TO motovault_owner;
-
-COMMENT ON FUNCTION app.notify_event_types() IS 'The event types of the outbox with their payload version, description and an example of their data.';
-
-CREATE FUNCTION app.notify_event_types_known(types text[]) RETURNS boolean
-    LANGUAGE sql IMMUTABLE PARALLEL SAFE
-    RETURN (((cardinality(types) >= 1) AND (cardinality(types) <= 100)) AND (NOT (EXISTS (SELECT FROM unnest(notify_event_types_known.types) t(type) WHERE ((t.type IS NULL) OR (NOT (EXISTS (SELECT FROM app.notify_event_types() k(type, version, description, example) WHERE ((k.type = t.type) OR ((t.type ~~ '%.*'::text) AND starts_with(k.type, "left"(t.type, '-1'::integer))) OR (t.type = '*'::text))))))))));
-
-ALTER FUNCTION app.notify_event_types_known(types text[]) OWNER TO motovault_owner;
-
-COMMENT ON FUNCTION app.notify_event_types_known(types text[]) IS 'True when every element is a known event type (api.notify_event_types), a prefix of one ending in .* (reminder.*) or *; 1 to 100 of them.';
-
-CREATE TABLE app.notify_subscriptions (
-    tenant_id uuid DEFAULT app.current_tenant_id() NOT NULL,
-    id uuid DEFAULT gen_random_uuid() NOT NULL,
-    name text NOT NULL,
-    channel text NOT NULL,
-    target_hint text NOT NULL,
-    event_types text[] DEFAULT '{reminder.*}'::text[] NOT NULL,
-    vehicle_ids uuid[],
-    active boolean DEFAULT true NOT NULL,
-    flagged_at timestamp with time zone,
-    flag_reason text,
-    created_at timestamp with time zone DEFAULT now() NOT NULL,
-    updated_at timestamp with time zone DEFAULT now() NOT NULL,
-    created_by uuid,
-    updated_by uuid,
-    deleted_at timestamp with time zone,
-    CONSTRAINT notify_subscriptions_channel_known CHECK ((channel = ANY (ARRAY['webhook'::text, 'email'::text, 'push'::text]))),
-    CONSTRAINT notify_subscriptions_event_types_known CHECK (app.notify_event_types_known(event_types)),
-    CONSTRAINT notify_subscriptions_flag_reason_with_flag CHECK (((flagged_at IS NULL) = (flag_reason IS NULL))),
-    CONSTRAINT notify_subscriptions_name_not_blank CHECK (((char_length(btrim(name)) >= 1) AND (char_length(btrim(name)) <= 100))),
-    CONSTRAINT notify_subscriptions_vehicle_ids_length CHECK (((cardinality(vehicle_ids) >= 1) AND (cardinality(vehicle_ids) <= 1000)))
-);
-
-ALTER TABLE ONLY app.notify_subscriptions FORCE ROW LEVEL SECURITY;
-
-ALTER TABLE app.notify_subscriptions OWNER TO motovault_owner;
-
-COMMENT ON TABLE app.notify_subscriptions IS 'Where a tenant''s events go: a channel (webhook, email, push), the event types (or prefixes) and optionally vehicles it wants, active or paused. Flagged when a delivery was dead-lettered. The target and secrets are in auth_private.';
-
-COMMENT ON COLUMN app.notify_subscriptions.target_hint IS 'What the target is, without credentials: the webhook URL without query, the email address, the push service scheme.';
-
-CREATE VIEW api.notify_subscriptions WITH (security_invoker='true') AS
- SELECT notify_subscriptions.tenant_id,
-    notify_subscriptions.id,
-    notify_subscriptions.name,
-    notify_subscriptions.channel,
-    notify_subscriptions.target_hint,
-    notify_subscriptions.event_types,
-    notify_subscriptions.vehicle_ids,
-    notify_subscriptions.active,
-    notify_subscriptions.flagged_at,
-    notify_subscriptions.flag_reason,
-    notify_subscriptions.created_at,
-    notify_subscriptions.updated_at,
-    notify_subscriptions.created_by,
-    notify_subscriptions.updated_by
-   FROM app.notify_subscriptions
-  WHERE (notify_subscriptions.deleted_at IS NULL);
-
-ALTER TABLE api.notify_subscriptions OWNER TO motovault_owner;
-
-COMMENT ON VIEW api.notify_subscriptions IS 'Notification subscriptions of the active tenant (owners and admins). Create with rpc/create_subscription; PATCH name, event_types, vehicle_ids or active (pause/resume; resuming clears a flag); DELETE moves one to notify_subscriptions_trash. The target and secrets are write-only.';
-
-COMMENT ON COLUMN api.notify_subscriptions.channel IS 'webhook, email or push (Apprise).';
-
-COMMENT ON COLUMN api.notify_subscriptions.target_hint IS 'The target without credentials (write-only: create a new subscription to change it).';
-
-COMMENT ON COLUMN api.notify_subscriptions.event_types IS 'Event types or prefixes (reminder.*, *) of notify_event_types.';
-
-COMMENT ON COLUMN api.notify_subscriptions.vehicle_ids IS 'Only events about these vehicles (NULL: all, including events about no vehicle).';
-
-COMMENT ON COLUMN api.notify_subscriptions.active IS 'false pauses it: events while paused are not delivered to it.';
-
-COMMENT ON COLUMN api.notify_subscriptions.flagged_at IS 'When a delivery was dead-lettered (notify_deliveries status dead); cleared by resuming the subscription.';
-
-CREATE FUNCTION api.restore_notify_subscription(id uuid) RETURNS SETOF api.notify_subscriptions
-    LANGUAGE plpgsql
-    AS $$
-begin
-    perform app.restore_row('app.notify_subscriptions', restore_notify_subscription.id);
-    return query select * from api.notify_subscriptions as v where v.id = restore_notify_subscription.id;
-end
-$$;
-
-ALTER FUNCTION api.restore_notify_subscription(id uuid) OWNER TO motovault_owner;
-
-COMMENT ON FUNCTION api.restore_notify_subscription(id uuid) IS 'Brings a deleted notify subscription back from notify_subscriptions_trash.';
-
 CREATE TABLE app.odometer_entries (
     tenant_id uuid DEFAULT app.current_tenant_id() NOT NULL,
     id uuid DEFAULT app.uuid_v7() NOT NULL,
@@ -2064,6 +1782,54 @@ ALTER FUNCTION api.restore_reminder(id uuid) OWNER TO motovault_owner;
 
 COMMENT ON FUNCTION api.restore_reminder(id uuid) IS 'Brings a deleted reminder back from reminders_trash (409 if an open one with the same dedupe key exists now).';
 
+CREATE TABLE app.reporting_currencies (
+    tenant_id uuid DEFAULT app.current_tenant_id() NOT NULL,
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    currency text NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    created_by uuid,
+    updated_by uuid,
+    deleted_at timestamp with time zone,
+    CONSTRAINT reporting_currencies_currency_iso4217 CHECK ((currency ~ '^[A-Z]{3}$'::text))
+);
+
+ALTER TABLE ONLY app.reporting_currencies FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE app.reporting_currencies OWNER TO motovault_owner;
+
+COMMENT ON TABLE app.reporting_currencies IS 'The currency a tenant''s cost views report in, one live row per tenant (EUR when there is none).';
+
+CREATE VIEW api.reporting_currencies WITH (security_invoker='true') AS
+ SELECT reporting_currencies.tenant_id,
+    reporting_currencies.id,
+    reporting_currencies.currency,
+    reporting_currencies.created_at,
+    reporting_currencies.updated_at,
+    reporting_currencies.created_by,
+    reporting_currencies.updated_by
+   FROM app.reporting_currencies
+  WHERE (reporting_currencies.deleted_at IS NULL);
+
+ALTER TABLE api.reporting_currencies OWNER TO motovault_owner;
+
+COMMENT ON VIEW api.reporting_currencies IS 'The active tenant''s reporting currency (at most one row; EUR without one): cost views show every amount in its own currency and in this one. 409 for a second row: PATCH the one there is.';
+
+COMMENT ON COLUMN api.reporting_currencies.currency IS 'ISO 4217 code, e.g. USD.';
+
+CREATE FUNCTION api.restore_reporting_currency(id uuid) RETURNS SETOF api.reporting_currencies
+    LANGUAGE plpgsql
+    AS $$
+begin
+    perform app.restore_row('app.reporting_currencies', restore_reporting_currency.id);
+    return query select * from api.reporting_currencies as v where v.id = restore_reporting_currency.id;
+end
+$$;
+
+ALTER FUNCTION api.restore_reporting_currency(id uuid) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION api.restore_reporting_currency(id uuid) IS 'Brings a deleted reporting currency back from reporting_currencies_trash (409 if the tenant has another one now).';
+
 CREATE TABLE app.tenant_settings (
     tenant_id uuid DEFAULT app.current_tenant_id() NOT NULL,
     id uuid DEFAULT gen_random_uuid() NOT NULL,
@@ -2076,9 +1842,6 @@ CREATE TABLE app.tenant_settings (
     created_by uuid,
     updated_by uuid,
     deleted_at timestamp with time zone,
-    time_zone text,
-    reminder_notify_time time without time zone DEFAULT '09:00:00'::time without time zone NOT NULL,
-    CONSTRAINT tenant_settings_time_zone_known CHECK (((time_zone IS NULL) OR app.is_time_zone(time_zone))),
     CONSTRAINT tenant_settings_urgent_days_range CHECK (((reminder_urgent_days >= 0) AND (reminder_urgent_days <= 3650))),
     CONSTRAINT tenant_settings_urgent_km_range CHECK (((reminder_urgent_km >= 0) AND (reminder_urgent_km <= 1000000))),
     CONSTRAINT tenant_settings_very_urgent_days_within_urgent CHECK (((reminder_very_urgent_days >= 0) AND (reminder_very_urgent_days <= reminder_urgent_days))),
@@ -2091,10 +1854,6 @@ ALTER TABLE app.tenant_settings OWNER TO motovault_owner;
 
 COMMENT ON TABLE app.tenant_settings IS 'Per-tenant settings, one live row per tenant: reminder urgency thresholds in days and km (defaults 30/7 days, 1500/500 km when there is no row).';
 
-COMMENT ON COLUMN app.tenant_settings.time_zone IS 'IANA time zone of the tenant (a vehicle''s garage time zone wins); NULL: UTC.';
-
-COMMENT ON COLUMN app.tenant_settings.reminder_notify_time IS 'Local time of day at which a reminder that became due notifies (reminder.due_soon, reminder.overdue).';
-
 CREATE VIEW api.tenant_settings WITH (security_invoker='true') AS
  SELECT tenant_settings.tenant_id,
     tenant_settings.id,
@@ -2105,15 +1864,13 @@ CREATE VIEW api.tenant_settings WITH (security_invoker='true') AS
     tenant_settings.created_at,
     tenant_settings.updated_at,
     tenant_settings.created_by,
-    tenant_settings.updated_by,
-    tenant_settings.time_zone,
-    tenant_settings.reminder_notify_time
+    tenant_settings.updated_by
    FROM app.tenant_settings
   WHERE (tenant_settings.deleted_at IS NULL);
 
 ALTER TABLE api.tenant_settings OWNER TO motovault_owner;
 
-COMMENT ON VIEW api.tenant_settings IS 'Settings of the active tenant (at most one row; defaults apply without one): reminder urgency thresholds, time zone and the local time reminders notify at. urgent / very_urgent when at most this many days or km are left.';
+COMMENT ON VIEW api.tenant_settings IS 'Settings of the active tenant (at most one row; defaults apply without one): reminder urgency thresholds. urgent / very_urgent when at most this many days or km are left.';
 
 COMMENT ON COLUMN api.tenant_settings.reminder_urgent_days IS 'Days left at or below which a reminder is urgent (default 30).';
 
@@ -2122,10 +1879,6 @@ COMMENT ON COLUMN api.tenant_settings.reminder_very_urgent_days IS 'Days left at
 COMMENT ON COLUMN api.tenant_settings.reminder_urgent_km IS 'Kilometres left at or below which a reminder is urgent (default 1500; vehicles in miles are converted).';
 
 COMMENT ON COLUMN api.tenant_settings.reminder_very_urgent_km IS 'Kilometres left at or below which a reminder is very urgent (default 500, at most reminder_urgent_km).';
-
-COMMENT ON COLUMN api.tenant_settings.time_zone IS 'IANA time zone of the tenant, e.g. Europe/Berlin (NULL: UTC). A vehicle''s garage time zone wins for its reminders.';
-
-COMMENT ON COLUMN api.tenant_settings.reminder_notify_time IS 'Local time of day (default 09:00) at which a reminder that became due sends reminder.due_soon / reminder.overdue.';
 
 CREATE FUNCTION api.restore_tenant_settings(id uuid) RETURNS SETOF api.tenant_settings
     LANGUAGE plpgsql
@@ -2432,103 +2185,102 @@ ALTER FUNCTION api.restore_vehicle_image(id uuid) OWNER TO motovault_owner;
 
 COMMENT ON FUNCTION api.restore_vehicle_image(id uuid) IS 'Brings a deleted vehicle image back from vehicle_images_trash (409 if it was primary and the vehicle has another primary image now).';
 
-CREATE TABLE app.vehicle_recalls (
+CREATE TABLE app.vehicle_ownership (
     tenant_id uuid DEFAULT app.current_tenant_id() NOT NULL,
-    id uuid DEFAULT app.uuid_v7() NOT NULL,
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
     vehicle_id uuid NOT NULL,
-    campaign_number text NOT NULL,
-    component text,
-    summary text,
-    consequence text,
-    remedy text,
+    purchased_on date NOT NULL,
+    purchase_price numeric(12,2) NOT NULL,
+    purchase_odometer integer,
+    currency text NOT NULL,
+    sold_on date,
+    sale_price numeric(12,2),
+    sale_odometer integer,
+    estimated_value numeric(12,2),
+    estimated_on date,
     notes text,
-    manufacturer text,
-    report_received_on date,
-    park_it boolean DEFAULT false NOT NULL,
-    park_outside boolean DEFAULT false NOT NULL,
-    over_the_air boolean DEFAULT false NOT NULL,
-    status text DEFAULT 'open'::text NOT NULL,
-    fixed_on date,
-    owner_note text,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
     created_by uuid,
     updated_by uuid,
     deleted_at timestamp with time zone,
-    CONSTRAINT vehicle_recalls_campaign_number_format CHECK ((campaign_number ~ '^[0-9]{2}[A-Z][0-9]{6}$'::text)),
-    CONSTRAINT vehicle_recalls_fixed_on_sane CHECK (((fixed_on >= '1949-01-01'::date) AND (fixed_on <= (CURRENT_DATE + 1)))),
-    CONSTRAINT vehicle_recalls_fixed_on_with_status CHECK (((status = 'fixed'::text) = (fixed_on IS NOT NULL))),
-    CONSTRAINT vehicle_recalls_owner_note_length CHECK ((char_length(owner_note) <= 2000)),
-    CONSTRAINT vehicle_recalls_status_valid CHECK ((status = ANY (ARRAY['open'::text, 'fixed'::text]))),
-    CONSTRAINT vehicle_recalls_texts_length CHECK ((char_length((((((COALESCE(component, ''::text) || COALESCE(summary, ''::text)) || COALESCE(consequence, ''::text)) || COALESCE(remedy, ''::text)) || COALESCE(notes, ''::text)) || COALESCE(manufacturer, ''::text))) <= 40000))
+    CONSTRAINT vehicle_ownership_currency_iso4217 CHECK ((currency ~ '^[A-Z]{3}$'::text)),
+    CONSTRAINT vehicle_ownership_estimated_on_after_purchase CHECK ((estimated_on > purchased_on)),
+    CONSTRAINT vehicle_ownership_estimated_value_not_negative CHECK ((estimated_value >= (0)::numeric)),
+    CONSTRAINT vehicle_ownership_estimated_value_with_estimated_on CHECK (((estimated_value IS NULL) = (estimated_on IS NULL))),
+    CONSTRAINT vehicle_ownership_notes_length CHECK (((notes IS NULL) OR (char_length(notes) <= 10000))),
+    CONSTRAINT vehicle_ownership_purchase_odometer_not_negative CHECK ((purchase_odometer >= 0)),
+    CONSTRAINT vehicle_ownership_purchase_price_not_negative CHECK ((purchase_price >= (0)::numeric)),
+    CONSTRAINT vehicle_ownership_purchased_on_range CHECK (((purchased_on >= '1886-01-01'::date) AND (purchased_on <= (CURRENT_DATE + 1)))),
+    CONSTRAINT vehicle_ownership_sale_odometer_after_purchase CHECK ((sale_odometer >= purchase_odometer)),
+    CONSTRAINT vehicle_ownership_sale_price_not_negative CHECK ((sale_price >= (0)::numeric)),
+    CONSTRAINT vehicle_ownership_sale_price_with_sold_on CHECK (((sale_price IS NULL) = (sold_on IS NULL))),
+    CONSTRAINT vehicle_ownership_sold_on_after_purchase CHECK ((sold_on > purchased_on))
 );
 
-ALTER TABLE ONLY app.vehicle_recalls FORCE ROW LEVEL SECURITY;
+ALTER TABLE ONLY app.vehicle_ownership FORCE ROW LEVEL SECURITY;
 
-ALTER TABLE app.vehicle_recalls OWNER TO motovault_owner;
+ALTER TABLE app.vehicle_ownership OWNER TO motovault_owner;
 
-COMMENT ON TABLE app.vehicle_recalls IS 'NHTSA safety recalls of vehicles (one row per vehicle and campaign, added by the recall check); the owner marks each open or fixed.';
+COMMENT ON TABLE app.vehicle_ownership IS 'Purchase and sale of a vehicle (or an estimate of its value while kept), one live row per vehicle: the basis of depreciation and cost of ownership. Odometers in the vehicle''s unit.';
 
-CREATE VIEW api.vehicle_recalls WITH (security_invoker='true') AS
- SELECT vehicle_recalls.tenant_id,
-    vehicle_recalls.id,
-    vehicle_recalls.vehicle_id,
-    vehicle_recalls.campaign_number,
-    vehicle_recalls.component,
-    vehicle_recalls.summary,
-    vehicle_recalls.consequence,
-    vehicle_recalls.remedy,
-    vehicle_recalls.notes,
-    vehicle_recalls.manufacturer,
-    vehicle_recalls.report_received_on,
-    vehicle_recalls.park_it,
-    vehicle_recalls.park_outside,
-    vehicle_recalls.over_the_air,
-    vehicle_recalls.status,
-    vehicle_recalls.fixed_on,
-    vehicle_recalls.owner_note,
-    vehicle_recalls.created_at,
-    vehicle_recalls.updated_at,
-    vehicle_recalls.updated_by
-   FROM app.vehicle_recalls
-  WHERE (vehicle_recalls.deleted_at IS NULL);
+CREATE VIEW api.vehicle_ownership WITH (security_invoker='true') AS
+ SELECT o.tenant_id,
+    o.id,
+    o.vehicle_id,
+    o.purchased_on,
+    o.purchase_price,
+    o.purchase_odometer,
+    o.currency,
+    o.sold_on,
+    o.sale_price,
+    o.sale_odometer,
+    o.estimated_value,
+    o.estimated_on,
+    o.notes,
+    o.created_at,
+    o.updated_at,
+    o.created_by,
+    o.updated_by
+   FROM app.vehicle_ownership o
+  WHERE (o.deleted_at IS NULL);
 
-ALTER TABLE api.vehicle_recalls OWNER TO motovault_owner;
+ALTER TABLE api.vehicle_ownership OWNER TO motovault_owner;
 
-COMMENT ON VIEW api.vehicle_recalls IS 'NHTSA safety recalls of the active tenant''s vehicles (one per vehicle and campaign), found by the worker''s periodic check for every vehicle with a make, model and year. PATCH status (open, fixed), fixed_on, owner_note; the rest is NHTSA''s. DELETE dismisses a recall to vehicle_recalls_trash (it is not added again).';
+COMMENT ON VIEW api.vehicle_ownership IS 'Purchase and sale (or a value estimate) of the active tenant''s vehicles, one row per vehicle (409 for a second): depreciation is spread evenly from purchase to sale or estimate (vehicle_depreciation). DELETE moves a row to vehicle_ownership_trash.';
 
-COMMENT ON COLUMN api.vehicle_recalls.campaign_number IS 'NHTSA campaign number, e.g. 19V182000.';
+COMMENT ON COLUMN api.vehicle_ownership.purchased_on IS 'Day of purchase.';
 
-COMMENT ON COLUMN api.vehicle_recalls.component IS 'The affected component, as NHTSA names it.';
+COMMENT ON COLUMN api.vehicle_ownership.purchase_price IS 'Price paid (>= 0) in currency.';
 
-COMMENT ON COLUMN api.vehicle_recalls.summary IS 'What is wrong (NHTSA).';
+COMMENT ON COLUMN api.vehicle_ownership.purchase_odometer IS 'Odometer at purchase, in the vehicle''s unit.';
 
-COMMENT ON COLUMN api.vehicle_recalls.consequence IS 'What can happen (NHTSA).';
+COMMENT ON COLUMN api.vehicle_ownership.currency IS 'ISO 4217 code of the prices and the estimate.';
 
-COMMENT ON COLUMN api.vehicle_recalls.remedy IS 'What the manufacturer does about it (NHTSA).';
+COMMENT ON COLUMN api.vehicle_ownership.sold_on IS 'Day of sale (after purchase); give sale_price with it.';
 
-COMMENT ON COLUMN api.vehicle_recalls.park_it IS 'NHTSA: do not drive the vehicle until it is repaired.';
+COMMENT ON COLUMN api.vehicle_ownership.sale_price IS 'Price received (>= 0).';
 
-COMMENT ON COLUMN api.vehicle_recalls.park_outside IS 'NHTSA: park outside, away from structures (fire risk).';
+COMMENT ON COLUMN api.vehicle_ownership.sale_odometer IS 'Odometer at sale (not below purchase_odometer).';
 
-COMMENT ON COLUMN api.vehicle_recalls.over_the_air IS 'NHTSA: the remedy is an over-the-air software update.';
+COMMENT ON COLUMN api.vehicle_ownership.estimated_value IS 'While the vehicle is kept: its estimated value on estimated_on (give both).';
 
-COMMENT ON COLUMN api.vehicle_recalls.status IS 'open or fixed (set by the owner).';
+COMMENT ON COLUMN api.vehicle_ownership.estimated_on IS 'Day of the estimate (after purchase).';
 
-COMMENT ON COLUMN api.vehicle_recalls.fixed_on IS 'When it was fixed (today when status becomes fixed without one).';
+COMMENT ON COLUMN api.vehicle_ownership.notes IS 'Free text.';
 
-CREATE FUNCTION api.restore_vehicle_recall(id uuid) RETURNS SETOF api.vehicle_recalls
+CREATE FUNCTION api.restore_vehicle_ownership(id uuid) RETURNS SETOF api.vehicle_ownership
     LANGUAGE plpgsql
     AS $$
 begin
-    perform app.restore_row('app.vehicle_recalls', restore_vehicle_recall.id);
-    return query select * from api.vehicle_recalls as v where v.id = restore_vehicle_recall.id;
+    perform app.restore_row('app.vehicle_ownership', restore_vehicle_ownership.id);
+    return query select * from api.vehicle_ownership as v where v.id = restore_vehicle_ownership.id;
 end
 $$;
 
-ALTER FUNCTION api.restore_vehicle_recall(id uuid) OWNER TO motovault_owner;
+ALTER FUNCTION api.restore_vehicle_ownership(id uuid) OWNER TO motovault_owner;
 
-COMMENT ON FUNCTION api.restore_vehicle_recall(id uuid) IS 'Brings a deleted vehicle recall back from vehicle_recalls_trash.';
+COMMENT ON FUNCTION api.restore_vehicle_ownership(id uuid) IS 'Brings a deleted vehicle ownership back from vehicle_ownership_trash (409 if the vehicle has another one now).';
 
 CREATE FUNCTION api.revoke_api_key(id uuid) RETURNS jsonb
     LANGUAGE plpgsql SECURITY DEFINER
@@ -2585,39 +2337,6 @@ $$;
 ALTER FUNCTION api.revoke_session(id uuid) OWNER TO motovault_owner;
 
 COMMENT ON FUNCTION api.revoke_session(id uuid) IS 'Revokes one of your sessions: its tokens stop working on their next request (404 when it is not yours or not live).';
-
-CREATE FUNCTION api.rotate_subscription_secret(id uuid, grace_hours integer DEFAULT 24) RETURNS jsonb
-    LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
-    AS $$
-declare
-    tenant constant uuid := app.current_tenant_id();
-    secret constant text := app.new_webhook_secret();
-begin
-    perform app.require_notify_manager();
-    if grace_hours is null or grace_hours not between 0 and 720 then
-        raise exception using errcode = 'check_violation', constraint = 'notify_signing_secrets_grace_hours_range',
-            column = 'grace_hours', message = format('grace_hours: 0 to 720, got %s', coalesce(grace_hours::text, 'null'));
-    end if;
-    if not exists (
-        select from app.notify_subscriptions as s
-        where s.tenant_id = tenant and s.id = rotate_subscription_secret.id and s.channel = 'webhook' and s.deleted_at is null
-    ) then
-        raise sqlstate 'PT404' using message = format('id: no webhook subscription %s in this tenant', rotate_subscription_secret.id);
-    end if;
-    update auth_private.notify_signing_secrets as k
-    set expires_at = least(coalesce(k.expires_at, 'infinity'), now() + make_interval(hours => grace_hours))
-    where k.tenant_id = tenant and k.subscription_id = rotate_subscription_secret.id;
-    insert into auth_private.notify_signing_secrets (tenant_id, subscription_id, secret)
-    values (tenant, rotate_subscription_secret.id, secret);
-    return jsonb_build_object('id', rotate_subscription_secret.id, 'secret', secret,
-                              'previous_expires_at', now() + make_interval(hours => grace_hours));
-end
-$$;
-
-ALTER FUNCTION api.rotate_subscription_secret(id uuid, grace_hours integer) OWNER TO motovault_owner;
-
-COMMENT ON FUNCTION api.rotate_subscription_secret(id uuid, grace_hours integer) IS 'Owners and admins: a new signing secret for a webhook subscription, shown this once. Messages carry a signature by every unexpired secret, so the old one still verifies for grace_hours (default 24, 0 to 720).';
 
 CREATE FUNCTION api.set_primary_image(id uuid) RETURNS SETOF api.vehicle_images
     LANGUAGE plpgsql
@@ -2872,82 +2591,6 @@ ALTER FUNCTION api.stations_search(q text, "limit" integer) OWNER TO motovault_o
 
 COMMENT ON FUNCTION api.stations_search(q text, "limit" integer) IS 'Stations whose name contains q (case-insensitive, at least 2 characters), shortest names first; trigram-indexed.';
 
-CREATE FUNCTION api.upload_document(bytea) RETURNS SETOF api.documents
-    LANGUAGE plpgsql
-    AS $_$
-declare
-    body constant bytea := $1;
-    max_bytes constant integer := app.document_max_bytes();
-    fields jsonb := app.document_header_fields();
-    detected text;
-    problem text;
-    file app.document_files;
-    columns text;
-    new_id uuid;
-begin
-    if body is null or octet_length(body) = 0 then
-        raise exception using
-            errcode = 'check_violation',
-            constraint = 'document_files_bytes_match',
-            column = 'content',
-            message = 'content: the request body is empty',
-            hint = 'Send the file''s bytes as the body, with Content-Type: application/octet-stream.';
-    end if;
-    if octet_length(body) > max_bytes then
-        raise sqlstate 'PT413' using
-            message = format('content: %s bytes is over the limit of %s bytes', octet_length(body), max_bytes),
-            detail = 'constraint document_files_bytes_limit',
-            hint = 'Documents are at most motovault.document_max_bytes bytes; shrink or split the file.';
-    end if;
-    detected := app.document_content_type(body);
-    if detected is null then
-        raise sqlstate 'PT415' using
-            message = 'content: not a PDF, PNG, JPEG or WebP file (judged by its first bytes)',
-            detail = 'constraint document_files_content_type_allowed',
-            hint = 'Documents are PDF files or PNG, JPEG or WebP images; the file''s own bytes decide, not the name or a header.';
-    end if;
-    problem := app.document_truncation(body, detected);
-    if problem is not null then
-        raise exception using
-            errcode = 'check_violation',
-            constraint = 'document_files_content_complete',
-            column = 'content',
-            message = format('content: the file is truncated (%s)', problem),
-            hint = 'Upload the whole file again.';
-    end if;
-    if not fields ? 'file_name' then
-        fields := fields || jsonb_build_object('file_name',
-            'document' || case detected when 'application/pdf' then '.pdf' when 'image/png' then '.png'
-                                        when 'image/jpeg' then '.jpg' else '.webp' end);
-    end if;
-
-    -- the same bytes in this tenant are stored once
-    insert into app.document_files (content, sha256, content_type, bytes)
-    values (body, '', '', 0)
-    on conflict (tenant_id, sha256) do nothing
-    returning * into file;
-    if file.id is null then
-        select * into file
-        from app.document_files as f
-        where f.tenant_id = app.current_tenant_id() and f.sha256 = encode(sha256(body), 'hex');
-    end if;
-
-    fields := fields || jsonb_build_object('file_id', file.id, 'content_type', file.content_type,
-                                           'bytes', file.bytes, 'sha256', file.sha256);
-    select string_agg(format('%I', key), ', ') into columns from jsonb_object_keys(fields) as key;
-    execute format(
-        'insert into app.documents (%s) select %s from jsonb_populate_record(null::app.documents, $1) returning id',
-        columns, columns)
-        into new_id
-        using fields;
-    return query select * from api.documents as d where d.id = new_id;
-end
-$_$;
-
-ALTER FUNCTION api.upload_document(bytea) OWNER TO motovault_owner;
-
-COMMENT ON FUNCTION api.upload_document(bytea) IS 'Uploads a document: the body is the file (Content-Type: application/octet-stream), headers X-Document-<field> say what it is attached to and what it is (X-Document-Vehicle-Id or X-Document-Fuel-Log-Id / -Maintenance-Id / -Reminder-Id, X-Document-Kind, X-Document-File-Name, X-Document-Title, X-Document-Notes; values percent-encoded UTF-8). The type is detected from the bytes (PDF, PNG, JPEG, WebP); 413 over the size limit, 415 for another type, 400 for a truncated file; identical bytes are stored once per tenant. Returns the new document.';
-
 CREATE FUNCTION api.urgency(api.reminders) RETURNS text
     LANGUAGE sql STABLE
     AS $_$
@@ -2958,6 +2601,87 @@ $_$;
 ALTER FUNCTION api.urgency(api.reminders) OWNER TO motovault_owner;
 
 COMMENT ON FUNCTION api.urgency(api.reminders) IS 'Computed field of reminders: past_due, very_urgent, urgent or not_urgent, by the tenant''s thresholds (select=*,urgency).';
+
+CREATE FUNCTION api.vehicle_energy(vehicle_id uuid, "from" date DEFAULT NULL::date, "to" date DEFAULT NULL::date) RETURNS TABLE(source_id uuid, source_name text, energy_kind text, currency text, fill_ups integer, volume numeric, volume_unit text, energy_kwh numeric, cost numeric, distance numeric, distance_unit text, volume_per_100 numeric, kwh_per_100 numeric, cost_per_100 numeric)
+    LANGUAGE plpgsql STABLE
+    AS $$
+begin
+    perform app.resolve_economy_unit(vehicle_energy.vehicle_id, null);
+    return query
+    with v as (
+        select app.vehicle_odometer_unit(app.current_tenant_id(), vehicle_energy.vehicle_id) as unit
+    ),
+    sources as materialized (
+        select s.id, s.energy_kind, s.fuel_types, s.name, s.tank_number, s.deleted_at
+        from app.energy_sources as s
+        where s.tenant_id = app.current_tenant_id()
+          and s.vehicle_id = vehicle_energy.vehicle_id
+    ),
+    defaults as (
+        select distinct on (s.energy_kind, t.fuel_type) s.energy_kind, t.fuel_type, s.id
+        from sources as s
+        cross join unnest(s.fuel_types) as t (fuel_type)
+        where s.deleted_at is null
+        order by s.energy_kind, t.fuel_type, s.tank_number
+    ),
+    f as (
+        select l.energy_kind, coalesce(l.source_id, d.id) as src, l.currency, l.total_cost,
+               app.distance_in_km(l.odometer, l.odometer_unit) as km,
+               app.volume_in_base_unit(l.volume, l.volume_unit) as vol,
+               app.fuel_energy_kwh(l.fuel_type, app.volume_in_base_unit(l.volume, l.volume_unit)) as kwh,
+               -- the first fill-up of each source in the period filled what was driven after it:
+               -- its volume and cost count in totals, not in what per distance is measured on
+               row_number() over (partition by l.energy_kind, coalesce(l.source_id, d.id)
+                                  order by l.read_at, l.odometer, l.id) = 1 as is_first
+        from app.fuel_logs as l
+        left join defaults as d
+            on d.energy_kind = l.energy_kind and d.fuel_type = l.fuel_type and l.source_id is null
+        where l.tenant_id = app.current_tenant_id()
+          and l.vehicle_id = vehicle_energy.vehicle_id
+          and l.deleted_at is null
+          and (vehicle_energy."from" is null or l.filled_on >= vehicle_energy."from")
+          and (vehicle_energy."to" is null or l.filled_on <= vehicle_energy."to")
+    ),
+    span as (
+        select max(f.km) - min(f.km) as km from f
+    ),
+    per as (
+        select f.src, f.energy_kind, f.currency,
+               grouping(f.src, f.energy_kind) = 3 as is_total,
+               count(*)::integer as fill_ups,
+               sum(f.vol) as vol,
+               sum(f.vol) filter (where not f.is_first) as vol_measured,
+               sum(f.kwh) as kwh,
+               sum(f.kwh) filter (where not f.is_first) as kwh_measured,
+               sum(f.total_cost) as cost,
+               sum(f.total_cost) filter (where not f.is_first) as cost_measured
+        from f
+        group by grouping sets ((f.src, f.energy_kind, f.currency), (f.currency))
+    )
+    select p.src, case when p.is_total then 'total' else coalesce(s.name, p.energy_kind) end,
+           case when p.is_total then null else p.energy_kind end,
+           p.currency, p.fill_ups,
+           case when not p.is_total then round(p.vol, 3) end,
+           case when not p.is_total then case p.energy_kind when 'liquid' then 'l' when 'electric' then 'kwh' else 'kg' end end,
+           round(p.kwh, 1),
+           p.cost,
+           round(case when v.unit = 'mi' then span.km / 1.609344 else span.km end, 1),
+           v.unit,
+           case when not p.is_total
+                then round(100 * coalesce(p.vol_measured, 0) / nullif(case when v.unit = 'mi' then span.km / 1.609344 else span.km end, 0), 2) end,
+           round(100 * coalesce(p.kwh_measured, 0) / nullif(case when v.unit = 'mi' then span.km / 1.609344 else span.km end, 0), 2),
+           round(100 * p.cost_measured / nullif(case when v.unit = 'mi' then span.km / 1.609344 else span.km end, 0), 2)
+    from per as p
+    cross join v
+    cross join span
+    left join sources as s on s.id = p.src
+    order by p.is_total, s.tank_number nulls first, p.energy_kind, p.currency nulls first;
+end
+$$;
+
+ALTER FUNCTION api.vehicle_energy(vehicle_id uuid, "from" date, "to" date) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION api.vehicle_energy(vehicle_id uuid, "from" date, "to" date) IS 'Energy and cost of a vehicle over a period (fill-ups dated from..to), per energy source and currency, and in total per currency (source_name total): fill-ups, volume, energy in kWh (fuel energy content, app.fuel_energy_kwh), cost; distance = the odometer span of the period''s fill-ups in the vehicle''s unit; per 100 of that unit: volume, kWh and cost of the fill-ups after each source''s first one (the first filled what was driven after it).';
 
 CREATE FUNCTION app.vehicle_event_payload_problem(event_type text, payload jsonb) RETURNS text
     LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
@@ -3175,60 +2899,6 @@ ALTER FUNCTION api.vehicle_timeline(vehicle_id uuid, "from" timestamp with time 
 
 COMMENT ON FUNCTION api.vehicle_timeline(vehicle_id uuid, "from" timestamp with time zone, "to" timestamp with time zone, include_voided boolean, before timestamp with time zone, before_id uuid) IS 'The history of one vehicle, newest first: every event (fuel logs and maintenance records emit theirs), without voided events and void markers unless include_voided. Optional window [from, to). Page with limit and offset (GET /rpc/vehicle_timeline?vehicle_id=...&limit=50&offset=50) or, faster for deep pages, keyset: pass the last row''s occurred_at and id as before and before_id.';
 
-CREATE FUNCTION app.add_vehicle_recalls(check_id bigint, only_tenant uuid DEFAULT NULL::uuid, only_vehicle uuid DEFAULT NULL::uuid) RETURNS bigint
-    LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
-    AS $$
-declare
-    c app.recall_checks;
-    added bigint;
-begin
-    select * into c from app.recall_checks as k where k.id = check_id;
-    if c.results is null then
-        return 0;
-    end if;
-    insert into app.vehicle_recalls as vr (
-        tenant_id, vehicle_id, campaign_number, component, summary, consequence, remedy, notes, manufacturer,
-        report_received_on, park_it, park_outside, over_the_air
-    )
-    select v.tenant_id, v.id, r.campaign_number, r.component, r.summary, r.consequence, r.remedy, r.notes,
-           r.manufacturer, r.report_received_on, r.park_it, r.park_outside, r.over_the_air
-    from app.vehicles as v
-    cross join app.recall_rows(c.results) as r
-    where app.recall_key(v.make) = c.make
-      and app.recall_key(v.model) = c.model
-      and v.year = c.model_year
-      and v.deleted_at is null
-      and (only_tenant is null or (v.tenant_id = only_tenant and v.id = only_vehicle))
-    on conflict (tenant_id, vehicle_id, campaign_number) do nothing;
-    get diagnostics added = row_count;
-    return added;
-end
-$$;
-
-ALTER FUNCTION app.add_vehicle_recalls(check_id bigint, only_tenant uuid, only_vehicle uuid) OWNER TO motovault_owner;
-
-COMMENT ON FUNCTION app.add_vehicle_recalls(check_id bigint, only_tenant uuid, only_vehicle uuid) IS 'Adds the recalls cached in one recall check to every vehicle with its make, model and year (or to the one vehicle given) that does not have them yet (a dismissed recall is not added again); returns how many.';
-
-CREATE FUNCTION app.announce_vehicle_recall(recall app.vehicle_recalls) RETURNS jsonb
-    LANGUAGE sql STABLE
-    AS $$
-    select jsonb_strip_nulls(jsonb_build_object(
-        'type', 'vehicle_recall.new',
-        'tenant_id', recall.tenant_id,
-        'vehicle_id', recall.vehicle_id,
-        'recall_id', recall.id,
-        'campaign_number', recall.campaign_number,
-        'component', recall.component,
-        'park_it', recall.park_it,
-        'park_outside', recall.park_outside,
-        'report_received_on', recall.report_received_on))
-$$;
-
-ALTER FUNCTION app.announce_vehicle_recall(recall app.vehicle_recalls) OWNER TO motovault_owner;
-
-COMMENT ON FUNCTION app.announce_vehicle_recall(recall app.vehicle_recalls) IS 'The notifications outbox event of a new vehicle recall (type vehicle_recall.new): what the _500_events trigger hands to the outbox.';
-
 CREATE FUNCTION app.api_key_is_live(key_id uuid, user_id uuid, tenant_id uuid) RETURNS boolean
     LANGUAGE sql STABLE SECURITY DEFINER
     SET search_path TO ''
@@ -3246,6 +2916,58 @@ $$;
 ALTER FUNCTION app.api_key_is_live(key_id uuid, user_id uuid, tenant_id uuid) OWNER TO motovault_owner;
 
 COMMENT ON FUNCTION app.api_key_is_live(key_id uuid, user_id uuid, tenant_id uuid) IS 'True when the API key exists for that user and tenant, is not revoked and has not expired (app.check_request, for every request).';
+
+CREATE FUNCTION app.battery_charges(tenant uuid, vehicle uuid, "from" date, "to" date) RETURNS TABLE(source_id uuid, source_name text, capacity_kwh numeric, id uuid, km numeric, grid_kwh numeric, battery_kwh numeric, total_cost numeric, session_fee numeric, currency text, location_type text, is_first boolean, soc_kwh numeric, soc_km numeric)
+    LANGUAGE sql STABLE
+    AS $$
+    with sources as materialized (
+        select s.id, s.name, s.tank_number, s.capacity, s.fuel_types, s.deleted_at
+        from app.energy_sources as s
+        where s.tenant_id = tenant
+          and s.vehicle_id = vehicle
+          and s.energy_kind = 'electric'
+    ),
+    defaults as (
+        select s.id from sources as s where s.deleted_at is null and 'electric' = any (s.fuel_types)
+        order by s.tank_number limit 1
+    ),
+    c as (
+        select coalesce(l.source_id, (select d.id from defaults as d)) as src, l.id, l.read_at, l.odometer,
+               app.distance_in_km(l.odometer, l.odometer_unit) as km,
+               l.volume as grid_kwh, l.battery_kwh, l.total_cost, l.session_fee, l.currency, l.location_type,
+               l.missed_previous, l.soc_before, l.soc_after
+        from app.fuel_logs as l
+        where l.tenant_id = tenant
+          and l.vehicle_id = vehicle
+          and l.deleted_at is null
+          and l.energy_kind = 'electric'
+          and ("from" is null or l.filled_on >= "from")
+          and ("to" is null or l.filled_on <= "to")
+    ),
+    w as (
+        select c.*,
+               row_number() over o = 1 as is_first,
+               lag(c.soc_after) over o as prev_soc_after,
+               lag(c.km) over o as prev_km
+        from c
+        window o as (partition by c.src order by c.read_at, c.km, c.id)
+    )
+    select w.src, s.name, s.capacity, w.id, w.km, w.grid_kwh, w.battery_kwh, w.total_cost, w.session_fee,
+           w.currency, w.location_type, w.is_first,
+           case when valid then (w.prev_soc_after - w.soc_before) / 100 * s.capacity end,
+           case when valid then w.km - w.prev_km end
+    from w
+    left join sources as s on s.id = w.src
+    cross join lateral (
+        select not w.is_first and not w.missed_previous and s.capacity is not null
+               and w.prev_soc_after is not null and w.soc_before is not null
+               and w.prev_soc_after >= w.soc_before and w.km > w.prev_km as valid
+    ) as v
+$$;
+
+ALTER FUNCTION app.battery_charges(tenant uuid, vehicle uuid, "from" date, "to" date) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.battery_charges(tenant uuid, vehicle uuid, "from" date, "to" date) IS 'The charges of a vehicle''s batteries dated from..to (NULL: open), in order per battery: km, grid and battery kWh, cost, whether it is the battery''s first in the period, and the state-of-charge estimate of the energy used since the previous charge and the distance (when both SoC values, the capacity and a distance are known and no charge was missed).';
 
 CREATE FUNCTION app.check_member_role(role text) RETURNS void
     LANGUAGE plpgsql IMMUTABLE
@@ -3416,6 +3138,34 @@ CREATE FUNCTION app.chord_to_meters(chord double precision) RETURNS double preci
 ALTER FUNCTION app.chord_to_meters(chord double precision) OWNER TO motovault_owner;
 
 COMMENT ON FUNCTION app.chord_to_meters(chord double precision) IS 'Great-circle distance in meters for a straight-line (chord) distance through the earth.';
+
+CREATE FUNCTION app.convert_amount(amount numeric, from_currency text, to_currency text, on_date date) RETURNS TABLE(converted numeric, rate numeric, rate_date date, note text)
+    LANGUAGE sql STABLE PARALLEL SAFE
+    AS $$
+    select case
+               when convert_amount.amount is null then null
+               when s.same then convert_amount.amount
+               else round(convert_amount.amount * t.per_eur / f.per_eur, 2)
+           end,
+           case when s.same then 1 else round(t.per_eur / f.per_eur, 8) end,
+           case when not s.same and f.per_eur is not null and t.per_eur is not null then least(f.rate_date, t.rate_date) end,
+           case
+               when convert_amount.amount is null or s.same then null
+               when convert_amount.from_currency is null then 'no currency on the amount'
+               when convert_amount.on_date is null then 'no date to take a rate from'
+               when f.per_eur is null
+                   then format('no ECB rate for %s within 7 days up to %s', convert_amount.from_currency, convert_amount.on_date)
+               when t.per_eur is null
+                   then format('no ECB rate for %s within 7 days up to %s', convert_amount.to_currency, convert_amount.on_date)
+           end
+    from (select coalesce(convert_amount.from_currency = convert_amount.to_currency, false) as same) as s
+    left join lateral app.eur_rate(convert_amount.from_currency, convert_amount.on_date) as f on not s.same
+    left join lateral app.eur_rate(convert_amount.to_currency, convert_amount.on_date) as t on not s.same
+$$;
+
+ALTER FUNCTION app.convert_amount(amount numeric, from_currency text, to_currency text, on_date date) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.convert_amount(amount numeric, from_currency text, to_currency text, on_date date) IS 'An amount converted to another currency at the ECB reference rates of a date (app.eur_rate: the closest earlier rate no older than 7 days; EUR is 1): rate = to per from, rate_date = the older rate date used; NULL with a note when a rate is missing, never a silent 1. An amount already in the target currency is itself (rate 1, no rate date).';
 
 CREATE FUNCTION app.create_trash_api(api_view regclass, thing text, things text, restore_note text DEFAULT NULL::text) RETURNS void
     LANGUAGE plpgsql
@@ -3601,225 +3351,6 @@ ALTER FUNCTION app.distribute_table(target regclass, placement text) OWNER TO mo
 
 COMMENT ON FUNCTION app.distribute_table(target regclass, placement text) IS 'Called by every deploy script right after CREATE TABLE, before the table''s foreign keys: on a Citus coordinator it distributes a tenant table by tenant_id (co-located with the others) or makes a shared table a reference table; on plain PostgreSQL, and for placement local, the table stays where it is.';
 
-CREATE FUNCTION app.document_content_type(content bytea) RETURNS text
-    LANGUAGE plpgsql IMMUTABLE STRICT
-    AS $$
-declare
-    n constant integer := octet_length(content);
-begin
-    if n >= 5 and substr(content, 1, 5) = '\x255044462d'::bytea then           -- %PDF-
-        return 'application/pdf';
-    elsif n >= 8 and substr(content, 1, 8) = '\x89504e470d0a1a0a'::bytea then  -- PNG signature
-        return 'image/png';
-    elsif n >= 3 and substr(content, 1, 3) = '\xffd8ff'::bytea then            -- JPEG SOI + marker
-        return 'image/jpeg';
-    elsif n >= 12 and substr(content, 1, 4) = '\x52494646'::bytea                -- RIFF....WEBP
-          and substr(content, 9, 4) = '\x57454250'::bytea then
-        return 'image/webp';
-    end if;
-    return null;
-end
-$$;
-
-ALTER FUNCTION app.document_content_type(content bytea) OWNER TO motovault_owner;
-
-COMMENT ON FUNCTION app.document_content_type(content bytea) IS 'The media type of a file from its first bytes (PDF, PNG, JPEG, WebP: the allowlist), or null when the bytes are none of them. What a client claims is never asked.';
-
-CREATE FUNCTION app.document_disposition(file_name text) RETURNS text
-    LANGUAGE sql IMMUTABLE STRICT
-    AS $$
-    -- RFC 6266: an ASCII fallback name (quotes and backslashes replaced) and the UTF-8 name percent-encoded
-    select format('attachment; filename="%s"; filename*=UTF-8''''%s',
-                  regexp_replace(file_name, '[^\x20-\x7e]|["\\]', '_', 'g'),
-                  (select string_agg(
-                              case when b between 48 and 57 or b between 65 and 90 or b between 97 and 122
-                                        or b in (45, 46, 95, 126)
-                                   then chr(b)
-                                   else '%' || upper(lpad(to_hex(b), 2, '0')) end, '' order by i)
-                   from generate_series(0, octet_length(convert_to(file_name, 'UTF8')) - 1) as i,
-                        lateral get_byte(convert_to(file_name, 'UTF8'), i) as b))
-$$;
-
-ALTER FUNCTION app.document_disposition(file_name text) OWNER TO motovault_owner;
-
-COMMENT ON FUNCTION app.document_disposition(file_name text) IS 'The Content-Disposition header of a download: attachment with an ASCII filename and the exact UTF-8 filename* (RFC 6266, RFC 5987).';
-
-CREATE FUNCTION app.document_header_fields() RETURNS jsonb
-    LANGUAGE plpgsql STABLE
-    AS $$
-declare
-    headers constant jsonb := coalesce(nullif(current_setting('request.headers', true), '')::jsonb, '{}');
-    writable constant text[] := array(
-        select a.attname::text
-        from pg_catalog.pg_attribute as a
-        where a.attrelid = 'api.documents'::regclass and a.attnum > 0 and not a.attisdropped
-          and a.attname not in ('tenant_id', 'id', 'content_type', 'bytes', 'sha256', 'file_id',
-                                'created_at', 'updated_at', 'created_by', 'updated_by'));
-    fields jsonb := '{}';
-    h record;
-    field text;
-begin
-    for h in select key, value from jsonb_each_text(headers) where key like 'x-document-%' loop
-        field := replace(substr(h.key, 12), '-', '_');
-        if not field = any (writable) then
-            raise exception using
-                errcode = 'invalid_parameter_value',
-                column = field,
-                message = format('%s: X-Document-%s is not a field of a document', field, substr(h.key, 12)),
-                hint = format('Known fields: %s.', array_to_string(writable, ', '));
-        end if;
-        fields := fields || jsonb_build_object(field, app.percent_decode(h.value));
-    end loop;
-    return fields;
-end
-$$;
-
-ALTER FUNCTION app.document_header_fields() OWNER TO motovault_owner;
-
-COMMENT ON FUNCTION app.document_header_fields() IS 'The X-Document-<field> headers of the current request (lower case, - for _; values percent-decoded as UTF-8) as a JSON object of api.documents fields; refuses a header that names no writable field.';
-
-CREATE FUNCTION app.document_image_size(content bytea, content_type text) RETURNS integer[]
-    LANGUAGE plpgsql IMMUTABLE STRICT
-    AS $$
-begin
-    if content_type = 'image/png' and octet_length(content) >= 24 then
-        return array[
-            (get_byte(content, 16)::bigint << 24) + (get_byte(content, 17) << 16) + (get_byte(content, 18) << 8) + get_byte(content, 19),
-            (get_byte(content, 20)::bigint << 24) + (get_byte(content, 21) << 16) + (get_byte(content, 22) << 8) + get_byte(content, 23)
-        ]::integer[];
-    end if;
-    return null;
-end
-$$;
-
-ALTER FUNCTION app.document_image_size(content bytea, content_type text) OWNER TO motovault_owner;
-
-COMMENT ON FUNCTION app.document_image_size(content bytea, content_type text) IS 'Width and height of a PNG from its IHDR chunk; null for other types (the thumbnail worker measures them).';
-
-CREATE FUNCTION app.document_max_bytes() RETURNS integer
-    LANGUAGE sql STABLE
-    AS $$
-    select coalesce(nullif(current_setting('motovault.document_max_bytes', true), '')::integer, 10485760)
-$$;
-
-ALTER FUNCTION app.document_max_bytes() OWNER TO motovault_owner;
-
-COMMENT ON FUNCTION app.document_max_bytes() IS 'The largest document accepted, in bytes: the setting motovault.document_max_bytes (ALTER DATABASE ... SET), 10 MiB when unset.';
-
-CREATE FUNCTION app.document_record_columns() RETURNS TABLE(column_name text, record_table regclass)
-    LANGUAGE sql STABLE
-    AS $$
-    -- the record types a document can be attached to: every two-column foreign key
-    -- (tenant_id, <column>) of app.documents except the file's and the vehicle's
-    select a.attname::text, k.confrelid::regclass
-    from pg_catalog.pg_constraint as k
-    join pg_catalog.pg_attribute as a on a.attrelid = k.conrelid and a.attnum = k.conkey[2]
-    where k.conrelid = 'app.documents'::regclass
-      and k.contype = 'f'
-      and cardinality(k.conkey) = 2
-      and k.confrelid not in ('app.document_files'::regclass, 'app.vehicles'::regclass)
-    order by 1
-$$;
-
-ALTER FUNCTION app.document_record_columns() OWNER TO motovault_owner;
-
-COMMENT ON FUNCTION app.document_record_columns() IS 'The columns of app.documents that attach a document to a record (fuel_log_id, maintenance_id, reminder_id, ...) and their tables, read from its foreign keys: a new record type is a new column with its foreign key.';
-
-CREATE FUNCTION app.document_thumbnail_claim(batch_size integer, worker text, lease_seconds integer DEFAULT 120) RETURNS TABLE(tenant_id uuid, id uuid, content_type text, content bytea)
-    LANGUAGE sql SECURITY DEFINER
-    SET search_path TO ''
-    AS $$
-    with due as (
-        select f.tenant_id, f.id
-        from app.document_files as f
-        where f.thumbnail_state = 'pending'
-          and (f.thumbnail_lease_until is null or f.thumbnail_lease_until < pg_catalog.now())
-        order by f.thumbnail_lease_until nulls first, f.created_at
-        limit batch_size
-        for update skip locked
-    )
-    update app.document_files as f
-    set thumbnail_lease_until = pg_catalog.now() + pg_catalog.make_interval(secs => lease_seconds),
-        thumbnail_attempts = f.thumbnail_attempts + 1
-    from due
-    where f.tenant_id = due.tenant_id and f.id = due.id
-    returning f.tenant_id, f.id, f.content_type, f.content
-$$;
-
-ALTER FUNCTION app.document_thumbnail_claim(batch_size integer, worker text, lease_seconds integer) OWNER TO motovault_owner;
-
-COMMENT ON FUNCTION app.document_thumbnail_claim(batch_size integer, worker text, lease_seconds integer) IS 'Leases up to batch_size files waiting for a thumbnail (FOR UPDATE SKIP LOCKED; an expired lease is claimed again) and returns their bytes. worker names the claimer in logs.';
-
-CREATE FUNCTION app.document_thumbnail_finish(file_tenant uuid, file_id uuid, thumbnail bytea, thumbnail_type text, width integer, height integer, error text) RETURNS boolean
-    LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
-    AS $$
-begin
-    update app.document_files as f
-    set thumbnail = document_thumbnail_finish.thumbnail,
-        thumbnail_type = case when document_thumbnail_finish.thumbnail is not null then document_thumbnail_finish.thumbnail_type end,
-        thumbnail_state = case when document_thumbnail_finish.thumbnail is not null then 'done'
-                               when f.thumbnail_attempts >= 3 or error like 'undecodable:%' then 'failed'
-                               else 'pending' end,
-        thumbnail_error = left(error, 500),
-        thumbnail_lease_until = case when document_thumbnail_finish.thumbnail is null
-                                     then pg_catalog.now() + pg_catalog.make_interval(mins => 5 * f.thumbnail_attempts) end,
-        width = coalesce(document_thumbnail_finish.width, f.width),
-        height = coalesce(document_thumbnail_finish.height, f.height)
-    where f.tenant_id = file_tenant and f.id = file_id and f.thumbnail_state = 'pending';
-    return found;
-end
-$$;
-
-ALTER FUNCTION app.document_thumbnail_finish(file_tenant uuid, file_id uuid, thumbnail bytea, thumbnail_type text, width integer, height integer, error text) OWNER TO motovault_owner;
-
-COMMENT ON FUNCTION app.document_thumbnail_finish(file_tenant uuid, file_id uuid, thumbnail bytea, thumbnail_type text, width integer, height integer, error text) IS 'Stores the worker''s thumbnail and the image size (state done), or its error: an undecodable image fails at once, other errors are retried (5 minutes times the attempts) and fail after the third.';
-
-CREATE FUNCTION app.document_truncation(content bytea, content_type text) RETURNS text
-    LANGUAGE plpgsql IMMUTABLE STRICT
-    AS $$
-declare
-    n constant integer := octet_length(content);
-    tail bytea;
-begin
-    case content_type
-    when 'application/pdf' then
-        -- a complete PDF ends with %%EOF (a few bytes of line ends may follow)
-        tail := substr(content, greatest(1, n - 1023), 1024);
-        if position('\x2525454f46'::bytea in tail) = 0 then
-            return 'a PDF ends with %%EOF, this one does not';
-        end if;
-    when 'image/png' then
-        -- IHDR first, IEND (with its fixed CRC) last
-        if n < 57 or substr(content, 13, 4) <> '\x49484452'::bytea then
-            return 'a PNG starts with its IHDR chunk, this one does not';
-        end if;
-        if substr(content, n - 11, 12) <> '\x0000000049454e44ae426082'::bytea then
-            return 'a PNG ends with its IEND chunk, this one does not';
-        end if;
-    when 'image/jpeg' then
-        -- EOI (FF D9) at the end; some writers pad a few bytes after it
-        tail := substr(content, greatest(1, n - 63), 64);
-        if n < 125 or position('\xffd9'::bytea in tail) = 0 then
-            return 'a JPEG ends with its EOI marker (FF D9), this one does not';
-        end if;
-    when 'image/webp' then
-        -- the RIFF header's size (little-endian, after the first 8 bytes) is the rest of the file
-        if n < 30 or get_byte(content, 4) + (get_byte(content, 5) << 8) + (get_byte(content, 6) << 16)
-                     + (get_byte(content, 7)::bigint << 24) + 8 > n then
-            return 'a WebP file is as long as its RIFF header says, this one is shorter';
-        end if;
-    else
-        return format('%s is not a document type', content_type);
-    end case;
-    return null;
-end
-$$;
-
-ALTER FUNCTION app.document_truncation(content bytea, content_type text) OWNER TO motovault_owner;
-
-COMMENT ON FUNCTION app.document_truncation(content bytea, content_type text) IS 'Why a file of the given type looks truncated (its end marker or declared length is missing), or null when its structure is complete.';
-
 CREATE FUNCTION app.due_status(tenant uuid, vehicle uuid, due_on date, due_odometer integer, odometer_unit text, as_of date DEFAULT CURRENT_DATE) RETURNS TABLE(days_left integer, distance_left integer, projected_due_on date, urgency text)
     LANGUAGE sql STABLE
     AS $$
@@ -3884,34 +3415,6 @@ CREATE FUNCTION app.economy_unit_kind(unit text) RETURNS text
 ALTER FUNCTION app.economy_unit_kind(unit text) OWNER TO motovault_owner;
 
 COMMENT ON FUNCTION app.economy_unit_kind(unit text) IS 'The energy kind an economy unit measures (liquid, electric, mass), or NULL for an unknown unit.';
-
-CREATE FUNCTION app.emit_outbox_event(tenant uuid, type text, subject jsonb, vehicle uuid DEFAULT NULL::uuid) RETURNS uuid
-    LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
-    AS $$
-declare
-    active constant uuid := app.current_tenant_id();
-    event_id uuid;
-begin
-    if tenant is null then
-        raise exception using errcode = 'not_null_violation', column = 'tenant_id',
-            message = 'tenant_id: an outbox event belongs to a tenant', hint = 'Pass the tenant of the change.';
-    end if;
-    if active is not null and tenant <> active and current_setting('role', true) = 'app_user' then
-        raise exception using errcode = 'insufficient_privilege',
-            message = 'tenant_id: an API request writes events of its active tenant only';
-    end if;
-    insert into app.outbox_events (tenant_id, type, subject, vehicle_id)
-    values (tenant, type, coalesce(subject, '{}'::jsonb), vehicle)
-    returning id into event_id;
-    perform pg_notify('notify_outbox', '');
-    return event_id;
-end
-$$;
-
-ALTER FUNCTION app.emit_outbox_event(tenant uuid, type text, subject jsonb, vehicle uuid) OWNER TO motovault_owner;
-
-COMMENT ON FUNCTION app.emit_outbox_event(tenant uuid, type text, subject jsonb, vehicle uuid) IS 'Writes one event into the outbox in the caller''s transaction (rolled back with it) and wakes the delivery worker. For changes that have no trigger of their own: import.finished, recalls. type is lower-case dotted (import.finished), subject the JSON object delivered as "data", vehicle the vehicle it is about (subscriptions filter on it). Returns the event id.';
 
 CREATE FUNCTION app.enable_shared_rules(target regclass, audit_tenant_column text DEFAULT NULL::text) RETURNS void
     LANGUAGE plpgsql
@@ -4087,7 +3590,57 @@ ALTER FUNCTION app.ensure_vehicle_event_statistics() OWNER TO motovault_owner;
 
 COMMENT ON FUNCTION app.ensure_vehicle_event_statistics() IS 'Creates the extended statistics <partition>_vehicle_implies_tenant (dependencies on tenant_id, vehicle_id) on every partition of app.vehicle_events that lacks them and analyzes that partition; returns the statistics created. Called on deploy and by app.ensure_vehicle_event_partitions().';
 
-CREATE FUNCTION app.fuel_intervals(tenant uuid, vehicle uuid) RETURNS TABLE(energy_kind text, fuel_log_id uuid, filled_on date, start_read_at timestamp without time zone, read_at timestamp without time zone, distance_km numeric, volume numeric, fill_ups integer, has_figure boolean, note text)
+CREATE FUNCTION app.eur_rate(currency text, on_date date) RETURNS TABLE(per_eur numeric, rate_date date)
+    LANGUAGE sql STABLE PARALLEL SAFE
+    AS $$
+    select 1::numeric, null::date
+    where eur_rate.currency = 'EUR'
+    union all
+    (select r.per_eur, r.rate_date
+     from app.exchange_rates as r
+     where r.currency = eur_rate.currency
+       and eur_rate.currency <> 'EUR'
+       and r.rate_date <= eur_rate.on_date
+       and r.rate_date > eur_rate.on_date - 7
+     order by r.rate_date desc
+     limit 1)
+$$;
+
+ALTER FUNCTION app.eur_rate(currency text, on_date date) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.eur_rate(currency text, on_date date) IS 'Units of currency per 1 EUR at a date: the closest earlier ECB reference rate no older than 7 days, and its date; EUR is 1 (no date); no row when there is none.';
+
+CREATE FUNCTION app.expense_dates(incurred_on date, recur_months integer, recur_until date, through date) RETURNS TABLE(occurrence integer, occurred_on date)
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$
+    -- month arithmetic from the first date each time (31 Jan + 1 month = 29 Feb, + 2 months = 31 Mar)
+    select n + 1, x.d
+    from generate_series(
+        0,
+        case when expense_dates.recur_months is null then 0
+             else (extract(year from age(expense_dates.through, expense_dates.incurred_on)) * 12
+                   + extract(month from age(expense_dates.through, expense_dates.incurred_on)))::integer
+                  / expense_dates.recur_months + 1
+        end) as n
+    cross join lateral (
+        select (expense_dates.incurred_on + make_interval(months => n * coalesce(expense_dates.recur_months, 0)))::date as d
+    ) as x
+    where x.d <= least(expense_dates.through, coalesce(expense_dates.recur_until, expense_dates.through))
+$$;
+
+ALTER FUNCTION app.expense_dates(incurred_on date, recur_months integer, recur_until date, through date) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.expense_dates(incurred_on date, recur_months integer, recur_until date, through date) IS 'The dates of an expense up to a day: incurred_on, then every recur_months (counted from incurred_on, so month ends stay month ends) up to recur_until.';
+
+CREATE FUNCTION app.fuel_energy_kwh(fuel_type text, volume_in_base_unit numeric) RETURNS numeric
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    RETURN (volume_in_base_unit * CASE fuel_type WHEN 'gasoline'::text THEN 8.9 WHEN 'diesel'::text THEN 10.0 WHEN 'e85'::text THEN 6.5 WHEN 'biodiesel'::text THEN 9.2 WHEN 'lpg'::text THEN 7.0 WHEN 'electric'::text THEN (1)::numeric WHEN 'cng'::text THEN 13.3 WHEN 'hydrogen'::text THEN 33.3 ELSE NULL::numeric END);
+
+ALTER FUNCTION app.fuel_energy_kwh(fuel_type text, volume_in_base_unit numeric) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.fuel_energy_kwh(fuel_type text, volume_in_base_unit numeric) IS 'Energy content in kWh of a volume in its base unit (l, kWh, kg): lower heating values per litre gasoline 8.9, diesel 10.0, e85 6.5, biodiesel 9.2, lpg 7.0; per kg cng 13.3, hydrogen 33.3; electric 1; NULL for other. For comparing sources, not for accounting.';
+
+CREATE FUNCTION app.fuel_intervals(tenant uuid, vehicle uuid) RETURNS TABLE(energy_kind text, fuel_log_id uuid, filled_on date, start_read_at timestamp without time zone, read_at timestamp without time zone, distance_km numeric, volume numeric, fill_ups integer, has_figure boolean, note text, source_id uuid, source_name text, fuel_types text[], blend jsonb)
     LANGUAGE sql STABLE
     AS $$
     with resets as materialized (
@@ -4098,39 +3651,70 @@ CREATE FUNCTION app.fuel_intervals(tenant uuid, vehicle uuid) RETURNS TABLE(ener
           and o.vehicle_id = vehicle
           and o.is_reset
     ),
+    sources as materialized (
+        select s.id, s.energy_kind, s.fuel_types, s.name, s.tank_number, s.deleted_at
+        from app.energy_sources as s
+        where s.tenant_id = tenant
+          and s.vehicle_id = vehicle
+    ),
+    defaults as (
+        -- the source a fill-up naming none belongs to: the lowest live tank of its kind taking its fuel
+        select distinct on (s.energy_kind, t.fuel_type) s.energy_kind, t.fuel_type, s.id
+        from sources as s
+        cross join unnest(s.fuel_types) as t (fuel_type)
+        where s.deleted_at is null
+        order by s.energy_kind, t.fuel_type, s.tank_number
+    ),
     f as (
-        select l.id, l.energy_kind, l.filled_on, l.read_at, l.is_full, l.missed_previous,
+        select l.id, l.energy_kind, l.filled_on, l.read_at, l.is_full, l.missed_previous, l.fuel_type,
+               coalesce(l.source_id, d.id) as src,
                app.distance_in_km(l.odometer, l.odometer_unit) as km,
-               app.volume_in_base_unit(l.volume, l.volume_unit) as vol,
-               -- the number of full fill-ups before this one: the interval it belongs to
-               count(*) filter (where l.is_full) over (
-                   partition by l.energy_kind
-                   order by l.read_at, l.odometer, l.id
-                   rows between unbounded preceding and current row
-               ) - case when l.is_full then 1 else 0 end as grp
+               app.volume_in_base_unit(l.volume, l.volume_unit) as vol
         from app.fuel_logs as l
+        left join defaults as d
+            on d.energy_kind = l.energy_kind and d.fuel_type = l.fuel_type and l.source_id is null
         where l.tenant_id = tenant
           and l.vehicle_id = vehicle
           and l.deleted_at is null
     ),
-    g as (
-        select f.energy_kind, f.grp,
-               sum(f.vol) as vol,
-               bool_or(f.missed_previous) as missed,
-               count(*)::integer as fill_ups,
-               max(f.km) filter (where f.is_full) as close_km,
-               max(f.read_at) filter (where f.is_full) as close_at,
-               max(f.filled_on) filter (where f.is_full) as close_on,
-               (array_agg(f.id) filter (where f.is_full))[1] as close_id
+    n as (
+        select f.*,
+               -- the number of full fill-ups before this one in its chain: the interval it belongs to
+               count(*) filter (where f.is_full) over (
+                   partition by f.energy_kind, f.src
+                   order by f.read_at, f.km, f.id
+                   rows between unbounded preceding and current row
+               ) - case when f.is_full then 1 else 0 end as grp
         from f
-        group by f.energy_kind, f.grp
-        having count(*) filter (where f.is_full) = 1
+    ),
+    b as (
+        -- per fill-up: the volume of its fuel in its interval, and the interval's volume (flex-fuel blend)
+        select n.*,
+               sum(n.vol) over (partition by n.energy_kind, n.src, n.grp, n.fuel_type) as fuel_vol,
+               sum(n.vol) over (partition by n.energy_kind, n.src, n.grp) as grp_vol
+        from n
+    ),
+    g as (
+        select n.energy_kind, n.src, n.grp,
+               sum(n.vol) as vol,
+               bool_or(n.missed_previous) as missed,
+               count(*)::integer as fill_ups,
+               max(n.km) filter (where n.is_full) as close_km,
+               max(n.read_at) filter (where n.is_full) as close_at,
+               max(n.filled_on) filter (where n.is_full) as close_on,
+               (array_agg(n.id) filter (where n.is_full))[1] as close_id,
+               array_agg(distinct n.fuel_type order by n.fuel_type) as fuels,
+               jsonb_object_agg(n.fuel_type, round(n.fuel_vol / n.grp_vol, 3)) as blend
+        from b as n
+        group by n.energy_kind, n.src, n.grp
+        having count(*) filter (where n.is_full) = 1
     ),
     i as (
         select g.*,
-               lag(g.close_km) over (partition by g.energy_kind order by g.grp) as start_km,
-               lag(g.close_at) over (partition by g.energy_kind order by g.grp) as start_at
+               lag(g.close_km) over w as start_km,
+               lag(g.close_at) over w as start_at
         from g
+        window w as (partition by g.energy_kind, g.src order by g.grp)
     ),
     r as (
         select i.*,
@@ -4151,49 +3735,19 @@ CREATE FUNCTION app.fuel_intervals(tenant uuid, vehicle uuid) RETURNS TABLE(ener
                when r.missed then 'missed fill-up: the chain is broken'
                when r.reset_inside then 'odometer reset inside the interval'
                when r.close_km <= r.start_km then 'no distance driven'
-           end
+           end,
+           r.src,
+           s.name,
+           r.fuels,
+           r.blend
     from r
-    order by r.energy_kind, r.close_at
+    left join sources as s on s.id = r.src
+    order by r.energy_kind, s.tank_number nulls first, r.close_at
 $$;
 
 ALTER FUNCTION app.fuel_intervals(tenant uuid, vehicle uuid) OWNER TO motovault_owner;
 
-COMMENT ON FUNCTION app.fuel_intervals(tenant uuid, vehicle uuid) IS 'One row per full fill-up of a vehicle: the interval from the previous full fill-up of the same energy kind, its distance (km) and volume (litres, kWh or kg; partials included), and whether it has an economy figure (and why not).';
-
-CREATE FUNCTION app.ical_fold(line text) RETURNS text
-    LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
-    AS $$
-declare
-    out text := '';
-    part text := '';
-    ch text;
-    limit_octets integer := 75;
-begin
-    foreach ch in array regexp_split_to_array(line, '') loop
-        if octet_length(part) + octet_length(ch) > limit_octets then
-            out := out || part || E'\r\n ';
-            part := '';
-            limit_octets := 74;  -- continuation lines start with a space
-        end if;
-        part := part || ch;
-    end loop;
-    return out || part || E'\r\n';
-end
-$$;
-
-ALTER FUNCTION app.ical_fold(line text) OWNER TO motovault_owner;
-
-COMMENT ON FUNCTION app.ical_fold(line text) IS 'One content line of iCalendar, folded at 75 octets (RFC 5545 3.1), with its CRLF.';
-
-CREATE FUNCTION app.ical_text(value text) RETURNS text
-    LANGUAGE sql IMMUTABLE PARALLEL SAFE
-    RETURN replace(replace(replace(replace(replace(COALESCE(value, ''::text), '\'::text, '\\'::text), ';'::text, '\;'::text), ','::text, '\,'::text), '
-'::text, ''::text), '
-'::text, '\n'::text);
-
-ALTER FUNCTION app.ical_text(value text) OWNER TO motovault_owner;
-
-COMMENT ON FUNCTION app.ical_text(value text) IS 'A TEXT value of iCalendar (RFC 5545 3.3.11): backslash, semicolon, comma and newline escaped.';
+COMMENT ON FUNCTION app.fuel_intervals(tenant uuid, vehicle uuid) IS 'One row per full fill-up of a vehicle: the interval from the previous full fill-up of the same energy source (tank or battery; fill-ups naming none: the lowest tank of their kind taking their fuel type, else one implicit source per energy kind), its distance (km) and volume (litres, kWh or kg; partials included), whether it has an economy figure (and why not), the fuel types mixed in it and the volume share of each (blend).';
 
 CREATE FUNCTION app.identity_user_id(issuer text, subject text) RETURNS uuid
     LANGUAGE sql STABLE SECURITY DEFINER
@@ -4309,308 +3863,6 @@ ALTER FUNCTION app.meters_to_chord(meters double precision) OWNER TO motovault_o
 
 COMMENT ON FUNCTION app.meters_to_chord(meters double precision) IS 'Straight-line (chord) distance for a great-circle distance in meters.';
 
-CREATE FUNCTION app.new_webhook_secret() RETURNS text
-    LANGUAGE sql
-    RETURN ('whsec_'::text || encode(ext.gen_random_bytes(24), 'base64'::text));
-
-ALTER FUNCTION app.new_webhook_secret() OWNER TO motovault_owner;
-
-COMMENT ON FUNCTION app.new_webhook_secret() IS 'A Standard Webhooks signing secret: whsec_ and 24 random bytes in base64.';
-
-CREATE FUNCTION app.notify_claim(batch_size integer, worker text, lease_seconds integer DEFAULT 60) RETURNS TABLE(delivery_id uuid, tenant_id uuid, subscription_id uuid, channel text, target text, secrets text[], event_type text, message text, occurred_at timestamp with time zone, attempts integer)
-    LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
-    AS $$
-#variable_conflict use_column
-begin
-    if batch_size is null or batch_size < 1 or lease_seconds is null or lease_seconds < 1 then
-        raise exception using
-            errcode = 'invalid_parameter_value',
-            message = format('batch_size, lease_seconds: must be 1 or more, got %s and %s', batch_size, lease_seconds);
-    end if;
-    -- running deliveries whose lease expired: their worker died mid-batch; they are sent again
-    update app.notify_deliveries as d
-    set status = case when d.attempts >= app.notify_setting('notify_max_attempts', 8) then 'dead' else 'pending' end,
-        last_error = format('lease of %s expired during attempt %s', d.leased_by, d.attempts),
-        next_attempt_at = now(),
-        lease_until = null,
-        updated_at = now()
-    where d.status = 'running'
-      and d.lease_until < now();
-
-    return query
-    with picked as (
-        select d.tenant_id, d.id
-        from app.notify_deliveries as d
-        join app.notify_subscriptions as s
-          on s.tenant_id = d.tenant_id and s.id = d.subscription_id and s.active and s.deleted_at is null
-        where d.status = 'pending'
-          and d.next_attempt_at <= now()
-        order by d.next_attempt_at, d.id
-        limit batch_size
-        for update of d skip locked
-    ),
-    leased as (
-        update app.notify_deliveries as d
-        set status = 'running',
-            attempts = d.attempts + 1,
-            lease_until = now() + make_interval(secs => lease_seconds),
-            leased_by = worker,
-            updated_at = now()
-        from picked as p
-        where d.tenant_id = p.tenant_id and d.id = p.id
-        returning d.tenant_id, d.id, d.subscription_id, d.event_id, d.attempts
-    )
-    select l.id, l.tenant_id, l.subscription_id, s.channel, t.target,
-           array(
-               select k.secret
-               from auth_private.notify_signing_secrets as k
-               where k.tenant_id = l.tenant_id and k.subscription_id = l.subscription_id
-                 and (k.expires_at is null or k.expires_at > now())
-               order by k.created_at desc
-           ),
-           e.type,
-           jsonb_build_object(
-               'id', e.id, 'type', e.type, 'version', e.version, 'tenant_id', e.tenant_id,
-               'timestamp', e.occurred_at, 'data', e.subject)::text,
-           e.occurred_at,
-           l.attempts
-    from leased as l
-    join app.notify_subscriptions as s on s.tenant_id = l.tenant_id and s.id = l.subscription_id
-    join auth_private.notify_targets as t on t.tenant_id = l.tenant_id and t.subscription_id = l.subscription_id
-    join app.outbox_events as e on e.tenant_id = l.tenant_id and e.id = l.event_id;
-end
-$$;
-
-ALTER FUNCTION app.notify_claim(batch_size integer, worker text, lease_seconds integer) OWNER TO motovault_owner;
-
-COMMENT ON FUNCTION app.notify_claim(batch_size integer, worker text, lease_seconds integer) IS 'Leases up to batch_size due deliveries of active subscriptions (FOR UPDATE SKIP LOCKED) for lease_seconds, after returning expired leases of dead workers to pending (or dead after the last attempt). Returns what the worker sends: channel, target, the unexpired signing secrets (newest first), and the message (JSON: id, type, version, tenant_id, timestamp, data).';
-
-CREATE FUNCTION app.notify_dispatch(batch_size integer DEFAULT 1000) RETURNS integer
-    LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
-    AS $$
-declare
-    picked_count integer;
-begin
-    with picked as (
-        select e.tenant_id, e.id, e.type, e.vehicle_id
-        from app.outbox_events as e
-        where e.dispatched_at is null
-        order by e.id
-        limit batch_size
-        for update skip locked
-    ),
-    marked as (
-        update app.outbox_events as e
-        set dispatched_at = now()
-        from picked as p
-        where e.tenant_id = p.tenant_id and e.id = p.id
-        returning e.tenant_id, e.id, e.type, e.vehicle_id
-    ),
-    fanned as (
-        insert into app.notify_deliveries (tenant_id, subscription_id, event_id)
-        select m.tenant_id, s.id, m.id
-        from marked as m
-        join app.notify_subscriptions as s
-          on s.tenant_id = m.tenant_id
-         and s.active
-         and s.deleted_at is null
-         and app.notify_wants(s.event_types, m.type)
-         and (s.vehicle_ids is null or m.vehicle_id = any (s.vehicle_ids))
-        on conflict do nothing
-        returning 1
-    )
-    select count(*) into picked_count from marked;
-    return picked_count;
-end
-$$;
-
-ALTER FUNCTION app.notify_dispatch(batch_size integer) OWNER TO motovault_owner;
-
-COMMENT ON FUNCTION app.notify_dispatch(batch_size integer) IS 'Fans out up to batch_size undispatched outbox events (oldest first, SKIP LOCKED) into one pending delivery per active subscription that wants the type (and vehicle), marking them dispatched, in one transaction. Returns how many events it took.';
-
-CREATE FUNCTION app.notify_evaluate_reminders(at timestamp with time zone DEFAULT now()) RETURNS integer
-    LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
-    AS $$
-declare
-    written integer;
-begin
-    with candidates as (
-        select r.tenant_id, r.id, r.vehicle_id, r.title, r.category, r.due_on, r.due_odometer, r.odometer_unit,
-               r.status, r.snoozed_until,
-               coalesce(g.timezone, s.time_zone, 'UTC') as zone,
-               coalesce(s.reminder_notify_time, time '09:00') as notify_time,
-               md5(concat_ws('|', r.due_on, r.due_odometer, r.odometer_unit, r.status, r.snoozed_until)) as armed_by
-        from app.reminders as r
-        join app.vehicles as v on v.tenant_id = r.tenant_id and v.id = r.vehicle_id and v.deleted_at is null
-        left join app.garages as g on g.tenant_id = v.tenant_id and g.id = v.garage_id and g.deleted_at is null
-        left join app.tenant_settings as s on s.tenant_id = r.tenant_id and s.deleted_at is null
-        where r.deleted_at is null
-          and r.status in ('open', 'snoozed')
-          and (r.due_odometer is not null
-               or r.due_on <= (notify_evaluate_reminders.at at time zone 'UTC')::date + 1 + coalesce(s.reminder_urgent_days, 30))
-    ),
-    localized as (
-        select c.*,
-               case when (notify_evaluate_reminders.at at time zone c.zone)::time >= c.notify_time
-                    then (notify_evaluate_reminders.at at time zone c.zone)::date
-                    else (notify_evaluate_reminders.at at time zone c.zone)::date - 1
-               end as local_date
-        from candidates as c
-    ),
-    measured as (
-        select l.*, d.days_left, d.distance_left, d.urgency,
-               case when d.urgency = 'past_due' then 'overdue' else 'due_soon' end as state,
-               app.uuid_v7() as event_id
-        from localized as l
-        cross join lateral app.due_status(l.tenant_id, l.vehicle_id, l.due_on, l.due_odometer, l.odometer_unit, l.local_date) as d
-        where (l.status = 'open' or l.snoozed_until <= l.local_date)
-          and d.urgency <> 'not_urgent'
-    ),
-    alerted as (
-        insert into app.reminder_alerts (tenant_id, reminder_id, state, armed_by, event_id)
-        select m.tenant_id, m.id, m.state, m.armed_by, m.event_id
-        from measured as m
-        on conflict do nothing
-        returning tenant_id, event_id
-    )
-    insert into app.outbox_events (tenant_id, id, type, vehicle_id, subject)
-    select m.tenant_id, m.event_id, 'reminder.' || m.state, m.vehicle_id,
-           jsonb_build_object(
-               'reminder_id', m.id, 'vehicle_id', m.vehicle_id, 'title', m.title, 'category', m.category,
-               'due_on', m.due_on, 'due_odometer', m.due_odometer, 'odometer_unit', m.odometer_unit,
-               'urgency', m.urgency, 'days_left', m.days_left, 'distance_left', m.distance_left,
-               'time_zone', m.zone)
-    from alerted as a
-    join measured as m on m.tenant_id = a.tenant_id and m.event_id = a.event_id;
-    get diagnostics written = row_count;
-    if written > 0 then
-        perform pg_notify('notify_outbox', '');
-    end if;
-    return written;
-end
-$$;
-
-ALTER FUNCTION app.notify_evaluate_reminders(at timestamp with time zone) OWNER TO motovault_owner;
-
-COMMENT ON FUNCTION app.notify_evaluate_reminders(at timestamp with time zone) IS 'Writes reminder.due_soon / reminder.overdue for every open (or no longer snoozed) reminder that is due at `at` in its local time (garage, else tenant time zone, else UTC; not before the tenant''s reminder_notify_time), once per reminder, state and arming (app.reminder_alerts). Returns how many events it wrote. The delivery worker calls it every minute.';
-
-CREATE FUNCTION app.notify_finish(results jsonb, worker text) RETURNS TABLE(delivered integer, retrying integer, dead integer)
-    LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
-    AS $$
-declare
-    max_attempts constant numeric := app.notify_setting('notify_max_attempts', 8);
-    backoff constant numeric := app.notify_setting('notify_backoff_seconds', 10);
-begin
-    return query
-    with r as (
-        select *
-        from jsonb_to_recordset(results) as r(tenant_id uuid, id uuid, ok boolean, response_code integer, latency_ms integer, error text)
-    ),
-    finished as (
-        update app.notify_deliveries as d
-        set status = case when r.ok then 'delivered' when d.attempts >= max_attempts then 'dead' else 'pending' end,
-            delivered_at = case when r.ok then now() end,
-            next_attempt_at = case
-                when r.ok then d.next_attempt_at
-                else now() + make_interval(secs => least(3600, backoff * power(2, greatest(d.attempts - 1, 0))) * (0.5 + random()))
-            end,
-            response_code = r.response_code,
-            latency_ms = r.latency_ms,
-            last_error = case when r.ok then null else left(r.error, 2000) end,
-            lease_until = null,
-            updated_at = now()
-        from r
-        where d.tenant_id = r.tenant_id
-          and d.id = r.id
-          and d.status = 'running'
-          and d.leased_by = worker
-        returning d.tenant_id, d.id, d.subscription_id, d.status, d.last_error
-    ),
-    flagged as (
-        update app.notify_subscriptions as s
-        set flagged_at = now(),
-            flag_reason = format('delivery %s dead after %s attempts: %s', f.id, max_attempts, coalesce(f.last_error, 'failed'))
-        from (
-            select distinct on (f.tenant_id, f.subscription_id) f.tenant_id, f.subscription_id, f.id, f.last_error
-            from finished as f
-            where f.status = 'dead'
-            order by f.tenant_id, f.subscription_id, f.id
-        ) as f
-        where s.tenant_id = f.tenant_id and s.id = f.subscription_id
-        returning 1
-    )
-    select count(*) filter (where f.status = 'delivered')::integer,
-           count(*) filter (where f.status = 'pending')::integer,
-           count(*) filter (where f.status = 'dead')::integer
-    from finished as f;
-end
-$$;
-
-ALTER FUNCTION app.notify_finish(results jsonb, worker text) OWNER TO motovault_owner;
-
-COMMENT ON FUNCTION app.notify_finish(results jsonb, worker text) IS 'Records a batch of attempts of one worker ([{tenant_id, id, ok, response_code, latency_ms, error}]): delivered; or pending again after motovault.notify_backoff_seconds (10) doubled per attempt (at most an hour) times a random 0.5 .. 1.5; or dead after motovault.notify_max_attempts (8), which flags the subscription. A delivery whose lease this worker lost is left alone.';
-
-CREATE FUNCTION app.notify_setting(name text, fallback numeric) RETURNS numeric
-    LANGUAGE sql STABLE
-    RETURN COALESCE((NULLIF(current_setting(('motovault.'::text || name), true), ''::text))::numeric, fallback);
-
-ALTER FUNCTION app.notify_setting(name text, fallback numeric) OWNER TO motovault_owner;
-
-COMMENT ON FUNCTION app.notify_setting(name text, fallback numeric) IS 'A numeric setting motovault.<name> (database or session GUC), or the fallback.';
-
-CREATE FUNCTION app.notify_target_refused(url text) RETURNS text
-    LANGUAGE plpgsql STABLE
-    AS $_$
-declare
-    host text := lower(substring(url from '^[a-z][a-z0-9+.-]*://(?:[^@/?#]*@)?(\[[^\]]*\]|[^:/?#]*)'));
-    allowed constant text[] := string_to_array(
-        replace(coalesce(current_setting('motovault.notify_allowed_hosts', true), ''), ' ', ''), ',');
-    address inet;
-begin
-    if host is null or host = '' then
-        return 'has no host';
-    end if;
-    host := btrim(host, '[]');
-    if host = any (allowed) then
-        return null;
-    end if;
-    if host = 'localhost' or host like '%.localhost' or host like '%.internal' or host like '%.local'
-       or host in ('metadata', 'metadata.google.internal', 'instance-data') then
-        return format('host %s is local or a metadata service', host);
-    end if;
-    if host ~ '^[0-9]{1,3}(\.[0-9]{1,3}){3}$' or host ~ ':' then
-        begin
-            address := host::inet;
-        exception when others then
-            return format('host %s is not an address', host);
-        end;
-        if address <<= any (array[
-            '0.0.0.0/8', '10.0.0.0/8', '100.64.0.0/10', '127.0.0.0/8', '169.254.0.0/16', '172.16.0.0/12',
-            '192.0.0.0/24', '192.168.0.0/16', '198.18.0.0/15', '224.0.0.0/3',
-            '::/128', '::1/128', '::ffff:0:0/96', 'fc00::/7', 'fe80::/10', 'ff00::/8']::inet[]) then
-            return format('address %s is loopback, private, link-local or reserved', host);
-        end if;
-    end if;
-    return null;
-end
-$_$;
-
-ALTER FUNCTION app.notify_target_refused(url text) OWNER TO motovault_owner;
-
-COMMENT ON FUNCTION app.notify_target_refused(url text) IS 'Why a webhook or push URL may not be used (loopback, private, link-local, reserved or metadata host, literal or by name), or NULL. Hosts listed in the setting motovault.notify_allowed_hosts (comma-separated, e.g. 127.0.0.1) are allowed. Names are resolved and checked again by the worker at every send.';
-
-CREATE FUNCTION app.notify_wants(types text[], type text) RETURNS boolean
-    LANGUAGE sql IMMUTABLE PARALLEL SAFE
-    RETURN (EXISTS (SELECT FROM unnest(notify_wants.types) t(want) WHERE ((t.want = notify_wants.type) OR (t.want = '*'::text) OR ((t.want ~~ '%.*'::text) AND starts_with(notify_wants.type, "left"(t.want, '-1'::integer))))));
-
-ALTER FUNCTION app.notify_wants(types text[], type text) OWNER TO motovault_owner;
-
-COMMENT ON FUNCTION app.notify_wants(types text[], type text) IS 'True when a subscription''s event_types ask for the type (exactly, by a prefix like reminder.*, or *).';
-
 CREATE FUNCTION app.odometer_problem(tenant uuid, vehicle uuid) RETURNS text
     LANGUAGE sql STABLE
     AS $$
@@ -4660,20 +3912,6 @@ $$;
 ALTER FUNCTION app.oidc_issuer(issuer text) OWNER TO motovault_owner;
 
 COMMENT ON FUNCTION app.oidc_issuer(issuer text) IS 'The audience and tenant claim of a registered issuer (no row: not registered). For app.check_request.';
-
-CREATE FUNCTION app.percent_decode(value text) RETURNS text
-    LANGUAGE sql IMMUTABLE STRICT
-    AS $$
-    -- %XX escapes to bytes, read as UTF-8 (invalid UTF-8 raises 22021: a 400)
-    select coalesce(convert_from(string_agg(
-               case when m[1] is not null then decode(m[1], 'hex') else convert_to(m[2], 'UTF8') end,
-               ''::bytea order by n), 'UTF8'), '')
-    from regexp_matches(value, '%([0-9A-Fa-f]{2})|([^%]+|%)', 'g') with ordinality as t(m, n)
-$$;
-
-ALTER FUNCTION app.percent_decode(value text) OWNER TO motovault_owner;
-
-COMMENT ON FUNCTION app.percent_decode(value text) IS 'Decodes percent-encoding (RFC 3986) into UTF-8 text: how header values carry characters outside ASCII.';
 
 CREATE FUNCTION app.protect_read_only_view(target regclass) RETURNS void
     LANGUAGE plpgsql
@@ -4754,140 +3992,6 @@ ALTER FUNCTION app.purge_vin_decode_jobs(keep_days integer) OWNER TO motovault_o
 
 COMMENT ON FUNCTION app.purge_vin_decode_jobs(keep_days integer) IS 'Deletes jobs done more than keep_days (default 7) days ago; returns how many.';
 
-CREATE FUNCTION app.recall_check_claim(batch_size integer, worker text, lease_seconds integer DEFAULT 300) RETURNS TABLE(id bigint, make text, model text, model_year integer, attempts integer)
-    LANGUAGE sql SECURITY DEFINER
-    SET search_path TO ''
-    AS $$
-    with due as (
-        select k.id
-        from app.recall_checks as k
-        where (k.status in ('due', 'done', 'failed') and k.next_check_at <= pg_catalog.now())
-           or (k.status = 'running' and k.lease_until < pg_catalog.now())
-        order by k.next_check_at
-        limit batch_size
-        for update skip locked
-    )
-    update app.recall_checks as k
-    set status = 'running',
-        leased_by = worker,
-        lease_until = pg_catalog.now() + pg_catalog.make_interval(secs => lease_seconds),
-        attempts = k.attempts + 1,
-        updated_at = pg_catalog.now()
-    from due
-    where k.id = due.id
-    returning k.id, k.make, k.model, k.model_year, k.attempts
-$$;
-
-ALTER FUNCTION app.recall_check_claim(batch_size integer, worker text, lease_seconds integer) OWNER TO motovault_owner;
-
-COMMENT ON FUNCTION app.recall_check_claim(batch_size integer, worker text, lease_seconds integer) IS 'Leases up to batch_size recall checks that are due (never checked, refresh due, retry due, or a lease expired): FOR UPDATE SKIP LOCKED. Commit before asking NHTSA.';
-
-CREATE FUNCTION app.recall_check_fail(check_id bigint, worker text, error text) RETURNS text
-    LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
-    AS $$
-declare
-    k app.recall_checks;
-begin
-    update app.recall_checks as c
-    set status = case when c.attempts >= app.recall_setting('max_attempts', 6) then 'failed' else 'due' end,
-        -- exponential backoff: retry_minutes * 2^(attempts - 1), at most a day; a failed check is asked
-        -- again at the next refresh
-        next_check_at = pg_catalog.now() + case
-            when c.attempts >= app.recall_setting('max_attempts', 6)
-            then pg_catalog.make_interval(days => app.recall_setting('refresh_days', 7))
-            else least(pg_catalog.make_interval(mins => app.recall_setting('retry_minutes', 15) * (1 << least(c.attempts - 1, 16))),
-                       interval '1 day') end,
-        leased_by = null,
-        lease_until = null,
-        last_error = left(error, 1000),
-        updated_at = pg_catalog.now()
-    where c.id = check_id and c.status = 'running' and c.leased_by = worker
-    returning c.* into k;
-    return k.status;
-end
-$$;
-
-ALTER FUNCTION app.recall_check_fail(check_id bigint, worker text, error text) OWNER TO motovault_owner;
-
-COMMENT ON FUNCTION app.recall_check_fail(check_id bigint, worker text, error text) IS 'Records a failed NHTSA request of a check leased to worker: due again after retry_minutes * 2^(attempts-1) (at most a day), failed after max_attempts (asked again after refresh_days). Returns the new status.';
-
-CREATE FUNCTION app.recall_check_finish(check_id bigint, worker text, results jsonb) RETURNS bigint
-    LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
-    AS $$
-begin
-    update app.recall_checks as k
-    set status = 'done',
-        results = coalesce(recall_check_finish.results, '[]'),
-        result_count = jsonb_array_length(coalesce(recall_check_finish.results, '[]')),
-        checked_at = pg_catalog.now(),
-        next_check_at = pg_catalog.now() + pg_catalog.make_interval(days => app.recall_setting('refresh_days', 7)),
-        attempts = 0,
-        leased_by = null,
-        lease_until = null,
-        last_error = null,
-        updated_at = pg_catalog.now()
-    where k.id = check_id and k.status = 'running' and k.leased_by = worker;
-    if not found then
-        return 0;
-    end if;
-    return app.add_vehicle_recalls(check_id);
-end
-$$;
-
-ALTER FUNCTION app.recall_check_finish(check_id bigint, worker text, results jsonb) OWNER TO motovault_owner;
-
-COMMENT ON FUNCTION app.recall_check_finish(check_id bigint, worker text, results jsonb) IS 'Caches NHTSA''s results of a check still leased to worker (next check after refresh_days) and adds the new recalls to every matching vehicle, in the caller''s transaction; returns how many recalls were added.';
-
-CREATE FUNCTION app.recall_key(value text) RETURNS text
-    LANGUAGE sql IMMUTABLE STRICT
-    AS $$
-    select nullif(upper(regexp_replace(btrim(value), '\s+', ' ', 'g')), '')
-$$;
-
-ALTER FUNCTION app.recall_key(value text) OWNER TO motovault_owner;
-
-COMMENT ON FUNCTION app.recall_key(value text) IS 'How makes and models are compared with NHTSA''s: trimmed, inner white space collapsed, upper case.';
-
-CREATE FUNCTION app.recall_rows(results jsonb) RETURNS TABLE(campaign_number text, component text, summary text, consequence text, remedy text, notes text, manufacturer text, report_received_on date, park_it boolean, park_outside boolean, over_the_air boolean)
-    LANGUAGE sql IMMUTABLE
-    AS $_$
-    -- NHTSA's fields as they come (ReportReceivedDate is DD/MM/YYYY; older answers spell
-    -- "Conequence"); rows without a well-formed campaign number are skipped
-    select distinct on (upper(r ->> 'NHTSACampaignNumber'))
-           upper(r ->> 'NHTSACampaignNumber'),
-           nullif(btrim(r ->> 'Component'), ''),
-           nullif(btrim(r ->> 'Summary'), ''),
-           nullif(btrim(coalesce(r ->> 'Consequence', r ->> 'Conequence')), ''),
-           nullif(btrim(r ->> 'Remedy'), ''),
-           nullif(btrim(r ->> 'Notes'), ''),
-           nullif(btrim(r ->> 'Manufacturer'), ''),
-           case when r ->> 'ReportReceivedDate' ~ '^\d{2}/\d{2}/\d{4}$'
-                then to_date(r ->> 'ReportReceivedDate', 'DD/MM/YYYY') end,
-           coalesce((r ->> 'parkIt')::boolean, false),
-           coalesce((r ->> 'parkOutSide')::boolean, false),
-           coalesce((r ->> 'overTheAirUpdate')::boolean, false)
-    from jsonb_array_elements(coalesce(results, '[]')) as r
-    where jsonb_typeof(r) = 'object'
-      and upper(r ->> 'NHTSACampaignNumber') ~ '^[0-9]{2}[A-Z][0-9]{6}$'
-    order by upper(r ->> 'NHTSACampaignNumber')
-$_$;
-
-ALTER FUNCTION app.recall_rows(results jsonb) OWNER TO motovault_owner;
-
-COMMENT ON FUNCTION app.recall_rows(results jsonb) IS 'NHTSA recallsByVehicle results (the "results" array) as rows of vehicle_recalls columns; entries without a valid campaign number are skipped.';
-
-CREATE FUNCTION app.recall_setting(name text, fallback integer) RETURNS integer
-    LANGUAGE sql STABLE
-    AS $$
-    select coalesce(nullif(current_setting('motovault.recall_' || name, true), '')::integer, fallback)
-$$;
-
-ALTER FUNCTION app.recall_setting(name text, fallback integer) OWNER TO motovault_owner;
-
-COMMENT ON FUNCTION app.recall_setting(name text, fallback integer) IS 'A recall check setting (motovault.recall_<name>, ALTER DATABASE ... SET): refresh_days (7), retry_minutes (15), max_attempts (6).';
-
 CREATE FUNCTION app.refresh_time_zone_names() RETURNS integer
     LANGUAGE plpgsql
     AS $$
@@ -4905,6 +4009,18 @@ $$;
 ALTER FUNCTION app.refresh_time_zone_names() OWNER TO motovault_owner;
 
 COMMENT ON FUNCTION app.refresh_time_zone_names() IS 'Copies time zone names that pg_timezone_names has and app.time_zone_names lacks (after a tzdata update); returns how many. Names are never removed: a zone that existed stays valid for the rows that use it.';
+
+CREATE FUNCTION app.reporting_currency(tenant uuid) RETURNS text
+    LANGUAGE sql STABLE PARALLEL SAFE
+    AS $$
+    select coalesce(
+        (select r.currency from app.reporting_currencies as r where r.tenant_id = tenant and r.deleted_at is null),
+        'EUR')
+$$;
+
+ALTER FUNCTION app.reporting_currency(tenant uuid) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.reporting_currency(tenant uuid) IS 'A tenant''s reporting currency: its reporting_currencies row, else EUR.';
 
 CREATE FUNCTION app.require_member_manager(target_role text) RETURNS void
     LANGUAGE plpgsql
@@ -4929,22 +4045,6 @@ $$;
 ALTER FUNCTION app.require_member_manager(target_role text) OWNER TO motovault_owner;
 
 COMMENT ON FUNCTION app.require_member_manager(target_role text) IS 'Raises 403 unless the caller may manage members (and owners, when target_role is owner).';
-
-CREATE FUNCTION app.require_notify_manager() RETURNS void
-    LANGUAGE plpgsql STABLE
-    AS $$
-begin
-    if coalesce(app.current_member_role(), '') not in ('owner', 'admin') then
-        raise sqlstate 'PT403' using
-            message = 'role: only owners and admins of the tenant manage notifications',
-            hint = 'Ask an owner or admin of the tenant.';
-    end if;
-end
-$$;
-
-ALTER FUNCTION app.require_notify_manager() OWNER TO motovault_owner;
-
-COMMENT ON FUNCTION app.require_notify_manager() IS 'Refuses (403) unless the requesting user is an owner or admin of the active tenant.';
 
 CREATE FUNCTION app.resolve_economy_unit(vehicle_id uuid, unit text) RETURNS text
     LANGUAGE plpgsql STABLE
@@ -5165,38 +4265,6 @@ ALTER FUNCTION app.tg_audit_row() OWNER TO motovault_owner;
 
 COMMENT ON FUNCTION app.tg_audit_row() IS 'AFTER trigger of every table (_900_audit): writes the change to audit.record_version under the tenant held by the column named in the argument (tenant_id, or id for app.tenants), or to audit.shared_record_version without an argument. FOR EACH ROW: one row per call. FOR EACH STATEMENT with transition tables old_rows and new_rows (UPDATE, key unchanged): the same rows for the whole statement in one INSERT.';
 
-CREATE FUNCTION app.tg_audit_row_omitting() RETURNS trigger
-    LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
-    AS $$
-declare
-    tenant_column constant text := tg_argv[0];
-    omitted constant text[] := tg_argv[1:];
-    table_name constant text := tg_relid::regclass::text;
-    old_row jsonb;
-    new_row jsonb;
-    c text;
-begin
-    old_row := case when tg_op in ('UPDATE', 'DELETE') then to_jsonb(old) end;
-    new_row := case when tg_op in ('INSERT', 'UPDATE') then to_jsonb(new) end;
-    foreach c in array omitted loop
-        -- a bytea is '\x' and two hex digits per byte in JSON
-        old_row := case when old_row is not null then old_row - c
-            || jsonb_build_object(c || '_bytes', (pg_catalog.length(old_row ->> c) - 2) / 2) end;
-        new_row := case when new_row is not null then new_row - c
-            || jsonb_build_object(c || '_bytes', (pg_catalog.length(new_row ->> c) - 2) / 2) end;
-    end loop;
-    insert into audit.record_version (tenant_id, table_name, operation, row_id, old_record, new_record, actor)
-    values ((coalesce(new_row, old_row) ->> tenant_column)::uuid, table_name, tg_op,
-            (coalesce(new_row, old_row) ->> 'id')::uuid, old_row, new_row, app.current_user_id());
-    return null;
-end
-$$;
-
-ALTER FUNCTION app.tg_audit_row_omitting() OWNER TO motovault_owner;
-
-COMMENT ON FUNCTION app.tg_audit_row_omitting() IS 'AFTER trigger (_900_audit) of tables with bulky bytea columns: like app.tg_audit_row, the change goes to audit.record_version under the tenant in the column named by the first argument, but the bytea columns named by the further arguments are replaced by their sizes (<column>_bytes).';
-
 CREATE FUNCTION app.tg_clear_references() RETURNS trigger
     LANGUAGE plpgsql
     AS $_$
@@ -5212,148 +4280,6 @@ $_$;
 ALTER FUNCTION app.tg_clear_references() OWNER TO motovault_owner;
 
 COMMENT ON FUNCTION app.tg_clear_references() IS 'BEFORE DELETE trigger (_300_clear_<column>) of a table that rows of the table in the first argument point at through the column in the second (with tenant_id): sets that column to NULL in those rows, what ON DELETE SET NULL (column) would do if Citus accepted it on a key that includes the distribution column.';
-
-CREATE FUNCTION app.tg_document_files_prepare() RETURNS trigger
-    LANGUAGE plpgsql
-    AS $$
-declare
-    detected text;
-    size integer[];
-begin
-    if tg_op = 'UPDATE' then
-        if new.content is distinct from old.content or new.sha256 is distinct from old.sha256
-           or new.content_type is distinct from old.content_type then
-            raise exception using
-                errcode = 'check_violation',
-                constraint = 'document_files_content_immutable',
-                column = 'content',
-                message = 'content: a stored file never changes',
-                hint = 'Upload the new version as a new document.';
-        end if;
-        return new;
-    end if;
-    new.bytes := octet_length(new.content);
-    new.sha256 := encode(sha256(new.content), 'hex');
-    detected := app.document_content_type(new.content);
-    if detected is null then
-        raise exception using
-            errcode = 'check_violation',
-            constraint = 'document_files_content_type_allowed',
-            column = 'content',
-            message = 'content: not a PDF, PNG, JPEG or WebP file (judged by its first bytes)',
-            hint = 'Documents are PDF files or PNG, JPEG or WebP images.';
-    end if;
-    new.content_type := detected;
-    size := app.document_image_size(new.content, detected);
-    new.width := coalesce(new.width, size[1]);
-    new.height := coalesce(new.height, size[2]);
-    new.thumbnail_state := case when detected like 'image/%' then 'pending' else 'none' end;
-    new.thumbnail := null;
-    new.thumbnail_type := null;
-    return new;
-end
-$$;
-
-ALTER FUNCTION app.tg_document_files_prepare() OWNER TO motovault_owner;
-
-COMMENT ON FUNCTION app.tg_document_files_prepare() IS 'BEFORE INSERT OR UPDATE on document_files: on insert computes size and SHA-256 and detects the media type from the bytes (refusing types off the allowlist), marks images for a thumbnail; on update refuses any change of the content.';
-
-CREATE FUNCTION app.tg_document_files_thumbnail_notify() RETURNS trigger
-    LANGUAGE plpgsql
-    AS $$
-begin
-    perform pg_notify('document_thumbnail', '');
-    return null;
-end
-$$;
-
-ALTER FUNCTION app.tg_document_files_thumbnail_notify() OWNER TO motovault_owner;
-
-COMMENT ON FUNCTION app.tg_document_files_thumbnail_notify() IS 'AFTER INSERT on document_files (per statement): wakes the thumbnail worker (LISTEN document_thumbnail).';
-
-CREATE FUNCTION app.tg_documents_prepare() RETURNS trigger
-    LANGUAGE plpgsql
-    AS $_$
-declare
-    ref record;
-    record_id uuid;
-    record_vehicle uuid;
-    row_json jsonb := to_jsonb(new);
-    old_json jsonb := case when tg_op = 'UPDATE' then to_jsonb(old) end;
-begin
-    new.file_name := btrim(new.file_name);
-    new.title := nullif(btrim(new.title), '');
-    new.notes := nullif(btrim(new.notes), '');
-    new.kind := lower(btrim(new.kind));
-    if tg_op = 'UPDATE' and (new.file_id, new.sha256, new.bytes, new.content_type)
-                            is distinct from (old.file_id, old.sha256, old.bytes, old.content_type) then
-        raise exception using
-            errcode = 'check_violation',
-            constraint = 'documents_file_immutable',
-            column = 'file_id',
-            message = 'file_id: a document keeps its file',
-            hint = 'Upload the new file as a new document (POST /rpc/upload_document).';
-    end if;
-    for ref in select * from app.document_record_columns() loop
-        record_id := (row_json ->> ref.column_name)::uuid;
-        continue when record_id is null
-            or (old_json is not null and (old_json ->> ref.column_name)::uuid = record_id
-                and new.vehicle_id = old.vehicle_id);
-        execute format('select vehicle_id from %s where tenant_id = $1 and id = $2 and deleted_at is null',
-                       ref.record_table)
-            into record_vehicle
-            using new.tenant_id, record_id;
-        if record_vehicle is null then
-            raise exception using
-                errcode = 'foreign_key_violation',
-                constraint = 'documents_' || regexp_replace(ref.column_name, '_id$', '') || '_fk',
-                column = ref.column_name,
-                message = format('%s: no %s %s in this tenant', ref.column_name, ref.record_table, record_id),
-                hint = 'Attach documents to records of the active tenant that are not deleted.';
-        end if;
-        if new.vehicle_id is null then
-            new.vehicle_id := record_vehicle;
-        elsif new.vehicle_id <> record_vehicle then
-            raise exception using
-                errcode = 'check_violation',
-                constraint = 'documents_record_of_vehicle',
-                column = 'vehicle_id',
-                message = format('vehicle_id: %s %s belongs to vehicle %s, not %s',
-                                 ref.column_name, record_id, record_vehicle, new.vehicle_id),
-                hint = 'Leave vehicle_id out when attaching to a record: it is the record''s vehicle.';
-        end if;
-    end loop;
-    if new.vehicle_id is null then
-        raise exception using
-            errcode = 'not_null_violation',
-            column = 'vehicle_id',
-            message = 'vehicle_id: a document is attached to a vehicle or to one of its records',
-            hint = 'Give X-Document-Vehicle-Id, or a record such as X-Document-Fuel-Log-Id.';
-    end if;
-    return new;
-end
-$_$;
-
-ALTER FUNCTION app.tg_documents_prepare() OWNER TO motovault_owner;
-
-COMMENT ON FUNCTION app.tg_documents_prepare() IS 'BEFORE INSERT OR UPDATE on documents: trims the texts, keeps the file, and finds the vehicle of the record the document is attached to (any column of app.document_record_columns()): fills vehicle_id, or refuses a vehicle_id that is not the record''s.';
-
-CREATE FUNCTION app.tg_documents_release_file() RETURNS trigger
-    LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
-    AS $$
-begin
-    delete from app.document_files as f
-    where f.tenant_id = old.tenant_id
-      and f.id = old.file_id
-      and not exists (select from app.documents as d where d.tenant_id = f.tenant_id and d.file_id = f.id);
-    return null;
-end
-$$;
-
-ALTER FUNCTION app.tg_documents_release_file() OWNER TO motovault_owner;
-
-COMMENT ON FUNCTION app.tg_documents_release_file() IS 'AFTER DELETE on documents (a purge or a cascade): deletes the file when no document points at it any more.';
 
 CREATE FUNCTION app.tg_emit_source_events() RETURNS trigger
     LANGUAGE plpgsql
@@ -5415,6 +4341,81 @@ $$;
 ALTER FUNCTION app.tg_emit_source_events() OWNER TO motovault_owner;
 
 COMMENT ON FUNCTION app.tg_emit_source_events() IS 'AFTER INSERT OR UPDATE trigger of fuel_logs, maintenance and odometer_entries (argument: fuel, maintenance or odometer): appends the row''s event to vehicle_events, a correcting event when the row changes, a void event when it is deleted.';
+
+CREATE FUNCTION app.tg_energy_sources_keep_fuels() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+declare
+    bad record;
+begin
+    select s.name, l.fuel_type into bad
+    from new_rows as s
+    join app.fuel_logs as l
+        on l.tenant_id = s.tenant_id and l.vehicle_id = s.vehicle_id and l.source_id = s.id
+    where l.deleted_at is null
+      and not (l.fuel_type = any (s.fuel_types))
+    limit 1;
+    if found then
+        raise exception using
+            errcode = 'check_violation',
+            constraint = 'energy_sources_fuel_types_cover_fill_ups',
+            column = 'fuel_types',
+            message = format('fuel_types: %s has fill-ups of %s', bad.name, bad.fuel_type),
+            hint = 'Keep every fuel type the source''s fill-ups use, or move those fill-ups to another source first.';
+    end if;
+    return null;
+end
+$$;
+
+ALTER FUNCTION app.tg_energy_sources_keep_fuels() OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.tg_energy_sources_keep_fuels() IS 'AFTER UPDATE on energy_sources, once per statement: a source keeps every fuel type its live fill-ups use (energy_sources_fuel_types_cover_fill_ups).';
+
+CREATE FUNCTION app.tg_energy_sources_prepare() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+begin
+    new.name := btrim(new.name);
+    new.unit := coalesce(new.unit, case new.energy_kind when 'electric' then 'kwh' when 'mass' then 'kg' else 'l' end);
+    new.energy_kind := coalesce(new.energy_kind, app.energy_kind(new.unit));
+    new.fuel_types := coalesce(new.fuel_types,
+        case new.energy_kind when 'electric' then array['electric'] when 'mass' then array['cng'] else array['gasoline'] end);
+    select array_agg(distinct t order by t) into new.fuel_types from unnest(new.fuel_types) as t;
+    return new;
+end
+$$;
+
+ALTER FUNCTION app.tg_energy_sources_prepare() OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.tg_energy_sources_prepare() IS 'BEFORE INSERT OR UPDATE on energy_sources: trims the name; the energy kind follows the unit (and the unit the kind: l, kwh, kg); fuel types default from the kind, sorted and without duplicates.';
+
+CREATE FUNCTION app.tg_exchange_rates_prepare() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+begin
+    new.currency := upper(btrim(new.currency));
+    return new;
+end
+$$;
+
+ALTER FUNCTION app.tg_exchange_rates_prepare() OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.tg_exchange_rates_prepare() IS 'BEFORE INSERT OR UPDATE on exchange_rates: currency codes in upper case.';
+
+CREATE FUNCTION app.tg_expenses_prepare() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+begin
+    new.currency := upper(btrim(new.currency));
+    new.title := nullif(btrim(new.title), '');
+    new.vendor := nullif(btrim(new.vendor), '');
+    return new;
+end
+$$;
+
+ALTER FUNCTION app.tg_expenses_prepare() OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.tg_expenses_prepare() IS 'BEFORE INSERT OR UPDATE on expenses: currency in upper case, blank title and vendor to NULL.';
 
 CREATE FUNCTION app.tg_forget_member_role() RETURNS trigger
     LANGUAGE plpgsql
@@ -5502,6 +4503,37 @@ $$;
 ALTER FUNCTION app.tg_fuel_logs_prepare() OWNER TO motovault_owner;
 
 COMMENT ON FUNCTION app.tg_fuel_logs_prepare() IS 'BEFORE INSERT OR UPDATE on fuel_logs: units default from the vehicle and fuel type; computes the third of volume / price_per_unit / total_cost from the other two and refuses three that disagree by more than a cent; station_name defaults to the station''s name.';
+
+CREATE FUNCTION app.tg_fuel_logs_source_fuel() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+declare
+    bad record;
+begin
+    select n.fuel_type, s.name, s.fuel_types into bad
+    from new_rows as n
+    join app.energy_sources as s
+        on s.tenant_id = n.tenant_id and s.vehicle_id = n.vehicle_id and s.id = n.source_id
+    where n.source_id is not null
+      and n.deleted_at is null
+      and not (n.fuel_type = any (s.fuel_types))
+    limit 1;
+    if found then
+        raise exception using
+            errcode = 'check_violation',
+            constraint = 'fuel_logs_fuel_type_in_source',
+            column = 'fuel_type',
+            message = format('fuel_type: %s does not go into %s, which takes %s',
+                             bad.fuel_type, bad.name, array_to_string(bad.fuel_types, ', ')),
+            hint = 'Name the tank that takes this fuel (source_id), or add the fuel type to the source''s fuel_types (flex-fuel).';
+    end if;
+    return null;
+end
+$$;
+
+ALTER FUNCTION app.tg_fuel_logs_source_fuel() OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.tg_fuel_logs_source_fuel() IS 'AFTER INSERT / UPDATE on fuel_logs, once per statement (transition table new_rows): a fill-up''s fuel type must be one its source takes (fuel_logs_fuel_type_in_source).';
 
 CREATE FUNCTION app.tg_invitation_events() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
@@ -5602,23 +4634,6 @@ $$;
 ALTER FUNCTION app.tg_maintenance_prepare() OWNER TO motovault_owner;
 
 COMMENT ON FUNCTION app.tg_maintenance_prepare() IS 'BEFORE INSERT OR UPDATE on maintenance: odometer_unit defaults to the vehicle''s, series_id to the row''s id; a completed record cannot become scheduled again.';
-
-CREATE FUNCTION app.tg_notify_subscriptions_prepare() RETURNS trigger
-    LANGUAGE plpgsql
-    AS $$
-begin
-    new.name := btrim(new.name);
-    if new.active and not old.active then
-        new.flagged_at := null;  -- resuming a subscription clears its flag
-        new.flag_reason := null;
-    end if;
-    return new;
-end
-$$;
-
-ALTER FUNCTION app.tg_notify_subscriptions_prepare() OWNER TO motovault_owner;
-
-COMMENT ON FUNCTION app.tg_notify_subscriptions_prepare() IS 'BEFORE UPDATE on notify_subscriptions: trims the name; resuming a paused subscription (active false -> true) clears its flag.';
 
 CREATE FUNCTION app.tg_odometer_entries_prepare() RETURNS trigger
     LANGUAGE plpgsql
@@ -5763,90 +4778,6 @@ ALTER FUNCTION app.tg_odometer_guard() OWNER TO motovault_owner;
 
 COMMENT ON FUNCTION app.tg_odometer_guard() IS 'AFTER INSERT OR UPDATE trigger of every table with odometer readings: refuses a reading lower than an earlier-dated one or higher than a later-dated one of the same vehicle (unless a reset entry lies between them), naming both, and keeps vehicles.odometer_reading equal to the latest reading.';
 
-CREATE FUNCTION app.tg_outbox_invitations() RETURNS trigger
-    LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
-    AS $$
-begin
-    insert into app.outbox_events (tenant_id, type, subject)
-    select n.tenant_id, 'member.invited',
-           jsonb_build_object('invitation_id', n.id, 'role', n.role, 'expires_at', n.expires_at)
-    from new_rows as n;
-    perform pg_notify('notify_outbox', '');
-    return null;
-end
-$$;
-
-ALTER FUNCTION app.tg_outbox_invitations() OWNER TO motovault_owner;
-
-COMMENT ON FUNCTION app.tg_outbox_invitations() IS 'AFTER INSERT FOR EACH STATEMENT on invitations: a member.invited event per invitation (no address: the event goes to the tenant''s subscribers, not the invitee).';
-
-CREATE FUNCTION app.tg_outbox_records() RETURNS trigger
-    LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
-    AS $$
-declare
-    record_type constant text := tg_argv[0];
-    new_vehicle constant text := case when tg_nargs > 1 then 'n.' || quote_ident(tg_argv[1]) else 'null::uuid' end;
-    old_vehicle constant text := case when tg_nargs > 1 then 'o.' || quote_ident(tg_argv[1]) else 'null::uuid' end;
-    written bigint;
-begin
-    if tg_op = 'INSERT' then
-        execute format(
-            'insert into app.outbox_events (tenant_id, type, vehicle_id, subject)
-             select n.tenant_id, %L, %s, jsonb_build_object(''id'', n.id, ''vehicle_id'', %s)
-             from new_rows as n
-             where n.deleted_at is null',
-            record_type || '.created', new_vehicle, new_vehicle);
-    elsif tg_op = 'DELETE' then
-        execute format(
-            'insert into app.outbox_events (tenant_id, type, vehicle_id, subject)
-             select o.tenant_id, %L, %s, jsonb_build_object(''id'', o.id, ''vehicle_id'', %s)
-             from old_rows as o
-             where o.deleted_at is null',
-            record_type || '.deleted', old_vehicle, old_vehicle);
-    else
-        execute format(
-            'insert into app.outbox_events (tenant_id, type, vehicle_id, subject)
-             select n.tenant_id, %L || case
-                        when o.deleted_at is null and n.deleted_at is null then ''.updated''
-                        when o.deleted_at is null then ''.deleted''
-                        else ''.restored''
-                    end,
-                    %s, jsonb_build_object(''id'', n.id, ''vehicle_id'', %s)
-             from new_rows as n
-             join old_rows as o on o.tenant_id = n.tenant_id and o.id = n.id
-             where (o.deleted_at is null or n.deleted_at is null)',
-            record_type, new_vehicle, new_vehicle);
-    end if;
-    get diagnostics written = row_count;
-    if written > 0 then
-        perform pg_notify('notify_outbox', '');
-    end if;
-    return null;
-end
-$$;
-
-ALTER FUNCTION app.tg_outbox_records() OWNER TO motovault_owner;
-
-COMMENT ON FUNCTION app.tg_outbox_records() IS 'AFTER INSERT / UPDATE / DELETE FOR EACH STATEMENT on a record table (transition tables new_rows, old_rows): one outbox event per changed row, <record>.created / updated / deleted (soft delete) / restored, with {id, vehicle_id}; written by one INSERT ... SELECT per statement. Arguments: the record type and the vehicle id column (none for vehicles'' own id: pass id).';
-
-CREATE FUNCTION app.tg_purge_outbox_events() RETURNS trigger
-    LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
-    AS $$
-begin
-    delete from app.outbox_events as e
-    using old_rows as o
-    where e.tenant_id = o.id;
-    return null;
-end
-$$;
-
-ALTER FUNCTION app.tg_purge_outbox_events() OWNER TO motovault_owner;
-
-COMMENT ON FUNCTION app.tg_purge_outbox_events() IS 'AFTER DELETE FOR EACH STATEMENT on tenants: deletes the outbox events of the deleted tenants (app.outbox_events has no foreign key to tenants: see deploy/outbox.sql).';
-
 CREATE FUNCTION app.tg_refuse_change() RETURNS trigger
     LANGUAGE plpgsql
     AS $$
@@ -5943,6 +4874,19 @@ $$;
 ALTER FUNCTION app.tg_reminders_snoozed_until_in_range() OWNER TO motovault_owner;
 
 COMMENT ON FUNCTION app.tg_reminders_snoozed_until_in_range() IS 'BEFORE INSERT OR UPDATE on reminders (_100_input_range: fires before _200_prepare, which clears snoozed_until on reminders that are not snoozed): refuses a snoozed_until outside 1886-01-01 .. 9999-12-31 whatever the status.';
+
+CREATE FUNCTION app.tg_reporting_currencies_prepare() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+begin
+    new.currency := upper(btrim(new.currency));
+    return new;
+end
+$$;
+
+ALTER FUNCTION app.tg_reporting_currencies_prepare() OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.tg_reporting_currencies_prepare() IS 'BEFORE INSERT OR UPDATE on reporting_currencies: the code in upper case.';
 
 CREATE FUNCTION app.tg_soft_delete_row() RETURNS trigger
     LANGUAGE plpgsql
@@ -6162,77 +5106,19 @@ ALTER FUNCTION app.tg_vehicle_images_prepare() OWNER TO motovault_owner;
 
 COMMENT ON FUNCTION app.tg_vehicle_images_prepare() IS 'BEFORE INSERT OR UPDATE on vehicle_images: lower-cases content_type and sha256, trims the caption, explains a non-image content type.';
 
-CREATE FUNCTION app.tg_vehicle_recalls_events() RETURNS trigger
+CREATE FUNCTION app.tg_vehicle_ownership_prepare() RETURNS trigger
     LANGUAGE plpgsql
     AS $$
 begin
-    perform pg_notify('vehicle_recall', app.announce_vehicle_recall(new)::text);
-    return null;
-end
-$$;
-
-ALTER FUNCTION app.tg_vehicle_recalls_events() OWNER TO motovault_owner;
-
-COMMENT ON FUNCTION app.tg_vehicle_recalls_events() IS 'AFTER INSERT on vehicle_recalls (_500_events): announces the new recall (app.announce_vehicle_recall) on channel vehicle_recall; the hook where the notifications outbox takes it.';
-
-CREATE FUNCTION app.tg_vehicle_recalls_guard() RETURNS trigger
-    LANGUAGE plpgsql
-    AS $$
-declare
-    api_role constant name := tg_argv[0];
-    changed text;
-begin
-    if current_user = api_role then
-        if tg_op = 'INSERT' then
-            raise exception using
-                errcode = 'insufficient_privilege',
-                message = 'vehicle_recalls: recalls come from the NHTSA check, they are not added by hand',
-                hint = 'Give the vehicle its make, model and year: the worker checks NHTSA for it.';
-        end if;
-        select string_agg(key, ', ' order by key) into changed
-        from jsonb_each(to_jsonb(new)) as n
-        where key not in ('status', 'fixed_on', 'owner_note', 'deleted_at', 'updated_at', 'updated_by')
-          and n.value is distinct from to_jsonb(old) -> key;
-        if changed is not null then
-            raise exception using
-                errcode = 'check_violation',
-                constraint = 'vehicle_recalls_nhtsa_fields_read_only',
-                column = split_part(changed, ', ', 1),
-                message = format('%s: set by the NHTSA check, read-only', changed),
-                hint = 'PATCH status (open, fixed), fixed_on or owner_note.';
-        end if;
-    end if;
-    new.fixed_on := case
-        when new.status = 'fixed' then coalesce(new.fixed_on, current_date)
-        when new.status = 'open' and tg_op = 'UPDATE' and old.status = 'fixed' and new.fixed_on = old.fixed_on then null
-        else new.fixed_on
-    end;
-    new.owner_note := nullif(btrim(new.owner_note), '');
+    new.currency := upper(btrim(new.currency));
+    new.notes := nullif(btrim(new.notes), '');
     return new;
 end
 $$;
 
-ALTER FUNCTION app.tg_vehicle_recalls_guard() OWNER TO motovault_owner;
+ALTER FUNCTION app.tg_vehicle_ownership_prepare() OWNER TO motovault_owner;
 
-COMMENT ON FUNCTION app.tg_vehicle_recalls_guard() IS 'BEFORE INSERT OR UPDATE on vehicle_recalls (_300_guard): the API role (argument) may not add recalls nor change what NHTSA said, only status, fixed_on and owner_note; fixed_on defaults to today when marked fixed and is cleared when reopened.';
-
-CREATE FUNCTION app.tg_vehicle_recalls_outbox() RETURNS trigger
-    LANGUAGE plpgsql
-    AS $$
-begin
-    perform app.emit_outbox_event(
-        new.tenant_id,
-        'vehicle_recall.new',
-        app.announce_vehicle_recall(new) - 'type' - 'tenant_id',
-        new.vehicle_id
-    );
-    return null;
-end
-$$;
-
-ALTER FUNCTION app.tg_vehicle_recalls_outbox() OWNER TO motovault_owner;
-
-COMMENT ON FUNCTION app.tg_vehicle_recalls_outbox() IS 'AFTER INSERT on vehicle_recalls (_500_outbox): writes a vehicle_recall.new event (app.announce_vehicle_recall: recall_id, vehicle_id, campaign_number, component, park_it, park_outside, report_received_on) into the notifications outbox.';
+COMMENT ON FUNCTION app.tg_vehicle_ownership_prepare() IS 'BEFORE INSERT OR UPDATE on vehicle_ownership: currency in upper case, blank notes to NULL.';
 
 CREATE FUNCTION app.tg_vehicles_odometer_from_readings() RETURNS trigger
     LANGUAGE plpgsql
@@ -6319,38 +5205,6 @@ $$;
 ALTER FUNCTION app.tg_vehicles_prepare() OWNER TO motovault_owner;
 
 COMMENT ON FUNCTION app.tg_vehicles_prepare() IS 'BEFORE INSERT OR UPDATE on vehicles: trims and upper-cases the VIN and explains a bad one; display_name defaults to "year make model".';
-
-CREATE FUNCTION app.tg_vehicles_recall_check() RETURNS trigger
-    LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
-    AS $$
-declare
-    make_key constant text := app.recall_key(new.make);
-    model_key constant text := app.recall_key(new.model);
-    check_id bigint;
-begin
-    if make_key is null or model_key is null or new.year is null or new.deleted_at is not null then
-        return null;
-    end if;
-    insert into app.recall_checks as k (make, model, model_year)
-    values (make_key, model_key, new.year)
-    on conflict (make, model, model_year) do nothing
-    returning k.id into check_id;
-    if check_id is not null then
-        perform pg_catalog.pg_notify('recall_check', '');
-        return null;
-    end if;
-    select k.id into check_id
-    from app.recall_checks as k
-    where k.make = make_key and k.model = model_key and k.model_year = new.year;
-    perform app.add_vehicle_recalls(check_id, new.tenant_id, new.id);
-    return null;
-end
-$$;
-
-ALTER FUNCTION app.tg_vehicles_recall_check() OWNER TO motovault_owner;
-
-COMMENT ON FUNCTION app.tg_vehicles_recall_check() IS 'AFTER INSERT or UPDATE OF make, model, year on vehicles (_400_recall_check): a vehicle with all three gets the recalls already cached for them, or queues their first NHTSA check.';
 
 CREATE FUNCTION app.tg_vehicles_vin_decode() RETURNS trigger
     LANGUAGE plpgsql
@@ -7372,6 +6226,23 @@ ALTER TABLE analytics.cost_months OWNER TO motovault_owner;
 
 COMMENT ON VIEW analytics.cost_months IS 'Cost per vehicle, calendar month and currency (amounts in different currencies are not added): fuel, maintenance, total, distance driven that month (km, from the odometer range of the vehicle''s events) and cost per 100 km.';
 
+CREATE VIEW analytics.energy_sources AS
+ SELECT s.tenant_id,
+    s.id,
+    s.vehicle_id,
+    s.tank_number,
+    s.energy_kind,
+    s.fuel_types,
+    s.unit,
+    s.capacity
+   FROM (app.energy_sources s
+     JOIN app.vehicles v ON (((v.tenant_id = s.tenant_id) AND (v.id = s.vehicle_id) AND (v.deleted_at IS NULL))))
+  WHERE (s.deleted_at IS NULL);
+
+ALTER TABLE analytics.energy_sources OWNER TO motovault_owner;
+
+COMMENT ON VIEW analytics.energy_sources IS 'Tanks and batteries of every live vehicle: tank number, energy kind, fuel types, unit, capacity (no names or notes).';
+
 CREATE TABLE app.tenants (
     id uuid DEFAULT gen_random_uuid() NOT NULL,
     name text NOT NULL,
@@ -7420,7 +6291,17 @@ ALTER TABLE analytics.fleet_overview OWNER TO motovault_owner;
 COMMENT ON VIEW analytics.fleet_overview IS 'One row per tenant (no names): kind, month created, live and active vehicles, events in the last 30 days, time of the latest event.';
 
 CREATE VIEW analytics.fuel_economy_intervals AS
- WITH f AS (
+ WITH defaults AS (
+         SELECT DISTINCT ON (s.tenant_id, s.vehicle_id, s.energy_kind, t.fuel_type) s.tenant_id,
+            s.vehicle_id,
+            s.energy_kind,
+            t.fuel_type,
+            s.id
+           FROM (app.energy_sources s
+             CROSS JOIN LATERAL unnest(s.fuel_types) t(fuel_type))
+          WHERE (s.deleted_at IS NULL)
+          ORDER BY s.tenant_id, s.vehicle_id, s.energy_kind, t.fuel_type, s.tank_number
+        ), f0 AS (
          SELECT l.tenant_id,
             l.vehicle_id,
             l.id,
@@ -7429,6 +6310,7 @@ CREATE VIEW analytics.fuel_economy_intervals AS
             l.read_at,
             l.is_full,
             l.missed_previous,
+            COALESCE(l.source_id, d.id) AS src,
             ((l.odometer)::numeric *
                 CASE l.odometer_unit
                     WHEN 'mi'::text THEN 1.609344
@@ -7439,15 +6321,30 @@ CREATE VIEW analytics.fuel_economy_intervals AS
                     WHEN 'gal_us'::text THEN 3.785411784
                     WHEN 'gal_imp'::text THEN 4.54609
                     ELSE (1)::numeric
-                END) AS vol,
-            COALESCE(count(*) FILTER (WHERE l.is_full) OVER (PARTITION BY l.tenant_id, l.vehicle_id, l.energy_kind ORDER BY l.read_at, l.odometer, l.id ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), (0)::bigint) AS grp
-           FROM (app.fuel_logs l
+                END) AS vol
+           FROM ((app.fuel_logs l
              JOIN app.vehicles v ON (((v.tenant_id = l.tenant_id) AND (v.id = l.vehicle_id) AND (v.deleted_at IS NULL))))
+             LEFT JOIN defaults d ON (((d.tenant_id = l.tenant_id) AND (d.vehicle_id = l.vehicle_id) AND (d.energy_kind = l.energy_kind) AND (d.fuel_type = l.fuel_type) AND (l.source_id IS NULL))))
           WHERE (l.deleted_at IS NULL)
+        ), f AS (
+         SELECT f0.tenant_id,
+            f0.vehicle_id,
+            f0.id,
+            f0.energy_kind,
+            f0.filled_on,
+            f0.read_at,
+            f0.is_full,
+            f0.missed_previous,
+            f0.src,
+            f0.km,
+            f0.vol,
+            COALESCE(count(*) FILTER (WHERE f0.is_full) OVER (PARTITION BY f0.tenant_id, f0.vehicle_id, f0.energy_kind, f0.src ORDER BY f0.read_at, f0.km, f0.id ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), (0)::bigint) AS grp
+           FROM f0
         ), g AS (
          SELECT f.tenant_id,
             f.vehicle_id,
             f.energy_kind,
+            f.src,
             f.grp,
             sum(f.vol) AS vol,
             bool_or(f.missed_previous) AS missed,
@@ -7456,12 +6353,13 @@ CREATE VIEW analytics.fuel_economy_intervals AS
             max(f.read_at) FILTER (WHERE f.is_full) AS close_at,
             max(f.filled_on) FILTER (WHERE f.is_full) AS close_on
            FROM f
-          GROUP BY f.tenant_id, f.vehicle_id, f.energy_kind, f.grp
+          GROUP BY f.tenant_id, f.vehicle_id, f.energy_kind, f.src, f.grp
          HAVING (count(*) FILTER (WHERE f.is_full) = 1)
         ), i AS (
          SELECT g.tenant_id,
             g.vehicle_id,
             g.energy_kind,
+            g.src,
             g.grp,
             g.vol,
             g.missed,
@@ -7472,11 +6370,12 @@ CREATE VIEW analytics.fuel_economy_intervals AS
             lag(g.close_km) OVER w AS start_km,
             lag(g.close_at) OVER w AS start_at
            FROM g
-          WINDOW w AS (PARTITION BY g.tenant_id, g.vehicle_id, g.energy_kind ORDER BY g.grp)
+          WINDOW w AS (PARTITION BY g.tenant_id, g.vehicle_id, g.energy_kind, g.src ORDER BY g.grp)
         ), r AS (
          SELECT i.tenant_id,
             i.vehicle_id,
             i.energy_kind,
+            i.src,
             i.grp,
             i.vol,
             i.missed,
@@ -7516,12 +6415,13 @@ CREATE VIEW analytics.fuel_economy_intervals AS
             WHEN r.reset_inside THEN 'odometer reset'::text
             WHEN (r.close_km <= r.start_km) THEN 'no distance'::text
             ELSE NULL::text
-        END AS no_figure_reason
+        END AS no_figure_reason,
+    r.src AS source_id
    FROM r;
 
 ALTER TABLE analytics.fuel_economy_intervals OWNER TO motovault_owner;
 
-COMMENT ON VIEW analytics.fuel_economy_intervals IS 'One row per full fill-up (or full charge) of every live vehicle: the interval since the previous full one of the same energy kind (liquid in l, electric in kWh, mass in kg; partials included), its distance in km and consumption per 100 km when it has a figure (not the first, no missed fill-up, no odometer reset inside).';
+COMMENT ON VIEW analytics.fuel_economy_intervals IS 'One row per full fill-up (or full charge) of every live vehicle: the interval since the previous full one of the same energy source (source_id: a tank or battery; NULL: the implicit source of an energy kind the vehicle declares none of), liquid in l, electric in kWh, mass in kg, partials included; its distance in km and consumption per 100 km when it has a figure (not the first, no missed fill-up, no odometer reset inside).';
 
 CREATE VIEW analytics.fuel_economy_months AS
  SELECT fuel_economy_intervals.tenant_id,
@@ -7532,13 +6432,14 @@ CREATE VIEW analytics.fuel_economy_months AS
     count(*) FILTER (WHERE fuel_economy_intervals.has_figure) AS intervals,
     sum(fuel_economy_intervals.distance_km) FILTER (WHERE fuel_economy_intervals.has_figure) AS distance_km,
     sum(fuel_economy_intervals.volume) FILTER (WHERE fuel_economy_intervals.has_figure) AS volume,
-    round((((100)::numeric * sum(fuel_economy_intervals.volume) FILTER (WHERE fuel_economy_intervals.has_figure)) / NULLIF(sum(fuel_economy_intervals.distance_km) FILTER (WHERE fuel_economy_intervals.has_figure), (0)::numeric)), 2) AS per_100km
+    round((((100)::numeric * sum(fuel_economy_intervals.volume) FILTER (WHERE fuel_economy_intervals.has_figure)) / NULLIF(sum(fuel_economy_intervals.distance_km) FILTER (WHERE fuel_economy_intervals.has_figure), (0)::numeric)), 2) AS per_100km,
+    fuel_economy_intervals.source_id
    FROM analytics.fuel_economy_intervals
-  GROUP BY fuel_economy_intervals.tenant_id, fuel_economy_intervals.vehicle_id, fuel_economy_intervals.energy_kind, fuel_economy_intervals.month, fuel_economy_intervals.volume_unit;
+  GROUP BY fuel_economy_intervals.tenant_id, fuel_economy_intervals.vehicle_id, fuel_economy_intervals.energy_kind, fuel_economy_intervals.source_id, fuel_economy_intervals.month, fuel_economy_intervals.volume_unit;
 
 ALTER TABLE analytics.fuel_economy_months OWNER TO motovault_owner;
 
-COMMENT ON VIEW analytics.fuel_economy_months IS 'Fuel economy per vehicle, energy kind and calendar month (of the closing full fill-up): distance, volume and consumption per 100 km over the intervals with a figure.';
+COMMENT ON VIEW analytics.fuel_economy_months IS 'Fuel economy per vehicle, energy source and calendar month (of the closing full fill-up): distance, volume and consumption per 100 km over the intervals with a figure.';
 
 CREATE VIEW analytics.maintenance_due AS
  WITH items AS (
@@ -7695,105 +6596,297 @@ ALTER TABLE api.auth_events OWNER TO motovault_owner;
 
 COMMENT ON VIEW api.auth_events IS 'Sign-ins (and failed ones), sessions, password changes, API keys and invitations: your own events, and the events of the active tenant when you are one of its owners or admins. Read only.';
 
-CREATE VIEW api.calendar_feeds_trash WITH (security_invoker='true') AS
- SELECT calendar_feeds.tenant_id,
-    calendar_feeds.id,
-    calendar_feeds.user_id,
-    calendar_feeds.name,
-    calendar_feeds.created_at,
-    calendar_feeds.updated_at,
-    calendar_feeds.created_by,
-    calendar_feeds.updated_by,
-    calendar_feeds.deleted_at
-   FROM app.calendar_feeds
-  WHERE (calendar_feeds.deleted_at IS NOT NULL);
+CREATE VIEW api.charging_sessions WITH (security_invoker='true') AS
+ SELECT fuel_logs.tenant_id,
+    fuel_logs.id,
+    fuel_logs.vehicle_id,
+    fuel_logs.source_id,
+    fuel_logs.filled_on AS charged_on,
+    fuel_logs.filled_time AS started_time,
+    fuel_logs.odometer,
+    fuel_logs.odometer_unit,
+    fuel_logs.fuel_type,
+    fuel_logs.volume AS grid_kwh,
+    fuel_logs.battery_kwh,
+    fuel_logs.soc_before,
+    fuel_logs.soc_after,
+    fuel_logs.charger_level,
+    fuel_logs.location_type,
+    fuel_logs.network,
+    fuel_logs.charge_minutes,
+    fuel_logs.price_per_unit AS price_per_kwh,
+    fuel_logs.total_cost AS energy_cost,
+    fuel_logs.session_fee,
+    fuel_logs.currency,
+    fuel_logs.is_full,
+    fuel_logs.missed_previous,
+    fuel_logs.station_id,
+    fuel_logs.station_name,
+    fuel_logs.notes,
+    fuel_logs.created_at,
+    fuel_logs.updated_at,
+    fuel_logs.created_by,
+    fuel_logs.updated_by
+   FROM app.fuel_logs
+  WHERE ((fuel_logs.deleted_at IS NULL) AND (fuel_logs.energy_kind = 'electric'::text));
 
-ALTER TABLE api.calendar_feeds_trash OWNER TO motovault_owner;
+ALTER TABLE api.charging_sessions OWNER TO motovault_owner;
 
-COMMENT ON VIEW api.calendar_feeds_trash IS 'Deleted calendar feeds of the active tenant; restore_calendar_feed brings one back. Purged after 30 days.';
+COMMENT ON VIEW api.charging_sessions IS 'EV charging sessions of the active tenant''s vehicles: the electric rows of fuel_logs under charging names. grid_kwh is what the meter counted, battery_kwh what reached the battery (when known); give two of grid_kwh, price_per_kwh and energy_cost and the third is computed; session_fee is paid on top. DELETE moves a session to fuel_logs_trash (restore_fuel_log brings it back).';
 
-CREATE TABLE app.document_files (
-    tenant_id uuid DEFAULT app.current_tenant_id() NOT NULL,
-    id uuid DEFAULT app.uuid_v7() NOT NULL,
-    sha256 text NOT NULL,
-    content_type text NOT NULL,
-    bytes integer NOT NULL,
-    content bytea NOT NULL,
-    width integer,
-    height integer,
-    thumbnail bytea,
-    thumbnail_type text,
-    thumbnail_state text DEFAULT 'none'::text NOT NULL,
-    thumbnail_error text,
-    thumbnail_attempts integer DEFAULT 0 NOT NULL,
-    thumbnail_lease_until timestamp with time zone,
-    created_at timestamp with time zone DEFAULT now() NOT NULL,
-    updated_at timestamp with time zone DEFAULT now() NOT NULL,
-    created_by uuid,
-    updated_by uuid,
-    CONSTRAINT document_files_bytes_match CHECK (((bytes = octet_length(content)) AND (bytes > 0))),
-    CONSTRAINT document_files_content_type_allowed CHECK ((content_type = ANY (ARRAY['application/pdf'::text, 'image/png'::text, 'image/jpeg'::text, 'image/webp'::text]))),
-    CONSTRAINT document_files_height_positive CHECK (((height >= 1) AND (height <= 1000000))),
-    CONSTRAINT document_files_sha256_hex CHECK ((sha256 ~ '^[0-9a-f]{64}$'::text)),
-    CONSTRAINT document_files_thumbnail_error_length CHECK ((char_length(thumbnail_error) <= 500)),
-    CONSTRAINT document_files_thumbnail_state_valid CHECK ((thumbnail_state = ANY (ARRAY['none'::text, 'pending'::text, 'done'::text, 'failed'::text]))),
-    CONSTRAINT document_files_thumbnail_type_image CHECK ((thumbnail_type = ANY (ARRAY['image/webp'::text, 'image/jpeg'::text, 'image/png'::text]))),
-    CONSTRAINT document_files_thumbnail_with_state CHECK ((((thumbnail IS NOT NULL) = (thumbnail_state = 'done'::text)) AND ((thumbnail IS NULL) = (thumbnail_type IS NULL)))),
-    CONSTRAINT document_files_width_positive CHECK (((width >= 1) AND (width <= 1000000)))
+COMMENT ON COLUMN api.charging_sessions.source_id IS 'The battery charged (GET /energy_sources); NULL: the vehicle''s lowest-numbered battery.';
+
+COMMENT ON COLUMN api.charging_sessions.charged_on IS 'Date of the session.';
+
+COMMENT ON COLUMN api.charging_sessions.started_time IS 'Optional local start time; orders sessions of one day.';
+
+COMMENT ON COLUMN api.charging_sessions.odometer IS 'Odometer at the session, in odometer_unit (defaults to the vehicle''s unit).';
+
+COMMENT ON COLUMN api.charging_sessions.odometer_unit IS 'mi or km.';
+
+COMMENT ON COLUMN api.charging_sessions.fuel_type IS 'electric.';
+
+COMMENT ON COLUMN api.charging_sessions.grid_kwh IS 'Energy from the grid (kWh, > 0), as billed.';
+
+COMMENT ON COLUMN api.charging_sessions.battery_kwh IS 'Energy added to the battery (kWh), at most grid_kwh; the difference is charging loss.';
+
+COMMENT ON COLUMN api.charging_sessions.soc_before IS 'State of charge (%, 0..100) at the start.';
+
+COMMENT ON COLUMN api.charging_sessions.soc_after IS 'State of charge (%, 0..100) at the end, not below soc_before.';
+
+COMMENT ON COLUMN api.charging_sessions.charger_level IS 'ac_l1 (AC level 1), ac_l2 (AC level 2) or dc_fast.';
+
+COMMENT ON COLUMN api.charging_sessions.location_type IS 'home, work or public.';
+
+COMMENT ON COLUMN api.charging_sessions.network IS 'Charging network or operator (1..100 characters).';
+
+COMMENT ON COLUMN api.charging_sessions.charge_minutes IS 'Duration in minutes (1..10080).';
+
+COMMENT ON COLUMN api.charging_sessions.price_per_kwh IS 'Price per grid kWh in currency.';
+
+COMMENT ON COLUMN api.charging_sessions.energy_cost IS 'Paid for the energy in currency; grid_kwh x price_per_kwh within 0.01.';
+
+COMMENT ON COLUMN api.charging_sessions.session_fee IS 'Fees beyond the energy (session, idle, parking) in currency, >= 0.';
+
+COMMENT ON COLUMN api.charging_sessions.currency IS 'ISO 4217 code; required with a price, cost or fee.';
+
+COMMENT ON COLUMN api.charging_sessions.is_full IS 'True for a charge to the target (full-to-full economy chains); SoC-based estimates need no full charges.';
+
+COMMENT ON COLUMN api.charging_sessions.missed_previous IS 'True when an earlier session was not recorded.';
+
+COMMENT ON COLUMN api.charging_sessions.station_id IS 'A station from /stations (optional).';
+
+COMMENT ON COLUMN api.charging_sessions.station_name IS 'Free-text charger or station name.';
+
+COMMENT ON COLUMN api.charging_sessions.notes IS 'Free text.';
+
+CREATE VIEW api.expense_occurrences WITH (security_invoker='true') AS
+ SELECT e.tenant_id,
+    e.id AS expense_id,
+    e.vehicle_id,
+    e.category,
+    e.title,
+    d.occurrence,
+    d.occurred_on,
+    e.amount,
+    e.currency,
+        CASE
+            WHEN ((e.recur_months IS NOT NULL) AND (d.occurrence = count(*) OVER (PARTITION BY e.tenant_id, e.vehicle_id, e.id)) AND ((e.recur_until IS NULL) OR (nx.next_on <= e.recur_until))) THEN nx.next_on
+            ELSE NULL::date
+        END AS next_on
+   FROM ((app.expenses e
+     CROSS JOIN LATERAL app.expense_dates(e.incurred_on, (e.recur_months)::integer, e.recur_until, CURRENT_DATE) d(occurrence, occurred_on))
+     CROSS JOIN LATERAL ( SELECT ((e.incurred_on + make_interval(months => (d.occurrence * COALESCE((e.recur_months)::integer, 0)))))::date AS next_on) nx)
+  WHERE (e.deleted_at IS NULL);
+
+ALTER TABLE api.expense_occurrences OWNER TO motovault_owner;
+
+COMMENT ON VIEW api.expense_occurrences IS 'Every payment of the active tenant''s expenses up to today: a one-off once, a recurring one every recur_months from incurred_on (up to recur_until); the newest of a series shows next_on, the date the next one will appear (NULL when the series has ended).';
+
+COMMENT ON COLUMN api.expense_occurrences.occurrence IS '1 for the first payment, 2 for the next, ...';
+
+COMMENT ON COLUMN api.expense_occurrences.occurred_on IS 'Date of this payment.';
+
+COMMENT ON COLUMN api.expense_occurrences.next_on IS 'On the newest payment of a recurring expense: the date of the next one (NULL when recur_until comes first).';
+
+CREATE VIEW api.costs WITH (security_invoker='true') AS
+ WITH c AS (
+         SELECT l.tenant_id,
+            l.vehicle_id,
+            l.filled_on AS occurred_on,
+            'energy'::text AS kind,
+            l.fuel_type AS category,
+            'fuel_logs'::text AS source_table,
+            l.id AS source_id,
+                CASE
+                    WHEN ((l.total_cost IS NULL) AND (l.session_fee IS NULL)) THEN NULL::numeric
+                    ELSE (COALESCE(l.total_cost, (0)::numeric) + COALESCE(l.session_fee, (0)::numeric))
+                END AS amount,
+            l.currency
+           FROM app.fuel_logs l
+          WHERE ((l.deleted_at IS NULL) AND ((l.total_cost IS NOT NULL) OR (l.session_fee IS NOT NULL)))
+        UNION ALL
+         SELECT m.tenant_id,
+            m.vehicle_id,
+            m.completed_on,
+            'maintenance'::text,
+            m.type,
+            'maintenance'::text,
+            m.id,
+            m.cost,
+            m.currency
+           FROM app.maintenance m
+          WHERE ((m.deleted_at IS NULL) AND (m.status = 'completed'::text) AND (m.cost IS NOT NULL))
+        UNION ALL
+         SELECT o.tenant_id,
+            o.vehicle_id,
+            o.occurred_on,
+            'expense'::text,
+            o.category,
+            'expenses'::text,
+            o.expense_id,
+            o.amount,
+            o.currency
+           FROM api.expense_occurrences o
+        )
+ SELECT c.tenant_id,
+    c.vehicle_id,
+    c.occurred_on,
+    c.kind,
+    c.category,
+    c.source_table,
+    c.source_id,
+    c.amount,
+    c.currency,
+    r.currency AS reporting_currency,
+        CASE
+            WHEN (c.currency = r.currency) THEN c.amount
+            ELSE x.converted
+        END AS reporting_amount,
+        CASE
+            WHEN (c.currency = r.currency) THEN (1)::numeric
+            ELSE x.rate
+        END AS rate,
+    x.rate_date,
+    x.note AS rate_note
+   FROM (((c
+     LEFT JOIN app.reporting_currencies rc ON (((rc.tenant_id = c.tenant_id) AND (rc.deleted_at IS NULL))))
+     CROSS JOIN LATERAL ( SELECT COALESCE(rc.currency, 'EUR'::text) AS currency) r)
+     LEFT JOIN LATERAL ( SELECT a.converted,
+            a.rate,
+            a.rate_date,
+            a.note
+           FROM app.convert_amount(c.amount, c.currency, r.currency, c.occurred_on) a(converted, rate, rate_date, note)
+          WHERE (c.currency IS DISTINCT FROM r.currency)) x ON (true));
+
+ALTER TABLE api.costs OWNER TO motovault_owner;
+
+COMMENT ON VIEW api.costs IS 'Every cost of the active tenant''s vehicles: energy (fill-ups and charges, session fees included), completed maintenance and expense payments, each in its own currency and in the tenant''s reporting currency at the ECB reference rate of its date (the closest earlier rate, rate_date shown); a missing rate leaves reporting_amount NULL and rate_note says why.';
+
+COMMENT ON COLUMN api.costs.kind IS 'energy, maintenance or expense.';
+
+COMMENT ON COLUMN api.costs.category IS 'The fuel type, maintenance type or expense category.';
+
+COMMENT ON COLUMN api.costs.source_table IS 'fuel_logs, maintenance or expenses: where the cost is recorded.';
+
+COMMENT ON COLUMN api.costs.source_id IS 'The id of the row in source_table.';
+
+COMMENT ON COLUMN api.costs.amount IS 'The amount in its own currency.';
+
+COMMENT ON COLUMN api.costs.reporting_currency IS 'The tenant''s reporting currency (reporting_currencies; EUR without one).';
+
+COMMENT ON COLUMN api.costs.reporting_amount IS 'The amount in the reporting currency; NULL when no rate is known (rate_note).';
+
+COMMENT ON COLUMN api.costs.rate IS 'Units of the reporting currency per unit of currency (1 for the same currency).';
+
+COMMENT ON COLUMN api.costs.rate_date IS 'The date of the ECB rate used: the closest earlier publication, at most 7 days before occurred_on.';
+
+COMMENT ON COLUMN api.costs.rate_note IS 'Why reporting_amount is NULL (no rate).';
+
+CREATE VIEW api.energy_sources_trash WITH (security_invoker='true') AS
+ SELECT energy_sources.tenant_id,
+    energy_sources.id,
+    energy_sources.vehicle_id,
+    energy_sources.tank_number,
+    energy_sources.name,
+    energy_sources.energy_kind,
+    energy_sources.fuel_types,
+    energy_sources.unit,
+    energy_sources.capacity,
+    energy_sources.notes,
+    energy_sources.created_at,
+    energy_sources.updated_at,
+    energy_sources.created_by,
+    energy_sources.updated_by,
+    energy_sources.deleted_at
+   FROM app.energy_sources
+  WHERE (energy_sources.deleted_at IS NOT NULL);
+
+ALTER TABLE api.energy_sources_trash OWNER TO motovault_owner;
+
+COMMENT ON VIEW api.energy_sources_trash IS 'Deleted energy sources of the active tenant; restore_energy_source brings one back. Purged after 30 days.';
+
+CREATE TABLE app.exchange_rates (
+    currency text NOT NULL,
+    rate_date date NOT NULL,
+    per_eur numeric(18,8) NOT NULL,
+    source text DEFAULT 'ecb'::text NOT NULL,
+    CONSTRAINT exchange_rates_currency_iso4217 CHECK (((currency ~ '^[A-Z]{3}$'::text) AND (currency <> 'EUR'::text))),
+    CONSTRAINT exchange_rates_per_eur_positive CHECK ((per_eur > (0)::numeric)),
+    CONSTRAINT exchange_rates_rate_date_after_1999 CHECK ((rate_date >= '1999-01-04'::date)),
+    CONSTRAINT exchange_rates_source_known CHECK ((source = ANY (ARRAY['ecb'::text, 'manual'::text])))
 );
-ALTER TABLE ONLY app.document_files ALTER COLUMN content SET STORAGE EXTERNAL;
-ALTER TABLE ONLY app.document_files ALTER COLUMN thumbnail SET STORAGE EXTERNAL;
 
-ALTER TABLE ONLY app.document_files FORCE ROW LEVEL SECURITY;
+ALTER TABLE ONLY app.exchange_rates FORCE ROW LEVEL SECURITY;
 
-ALTER TABLE app.document_files OWNER TO motovault_owner;
+ALTER TABLE app.exchange_rates OWNER TO motovault_owner;
 
-COMMENT ON TABLE app.document_files IS 'The bytes of documents, one row per distinct file in a tenant (SHA-256, de-duplicated): detected media type, size, image dimensions, thumbnail and its state. Immutable content; a file goes when the last document pointing at it is purged.';
+COMMENT ON TABLE app.exchange_rates IS 'Euro reference rates: units of currency per 1 EUR on rate_date (ECB daily reference rates, loaded by motovault rates load). Shared by every tenant.';
 
-CREATE VIEW api.document_files WITH (security_invoker='true') AS
- SELECT document_files.tenant_id,
-    document_files.id,
-    document_files.sha256,
-    document_files.content_type,
-    document_files.bytes,
-    document_files.width,
-    document_files.height,
-    document_files.thumbnail_state,
-    document_files.created_at
-   FROM app.document_files;
+CREATE VIEW api.exchange_rates WITH (security_invoker='true') AS
+ SELECT exchange_rates.currency,
+    exchange_rates.rate_date,
+    exchange_rates.per_eur,
+    exchange_rates.source
+   FROM app.exchange_rates;
 
-ALTER TABLE api.document_files OWNER TO motovault_owner;
+ALTER TABLE api.exchange_rates OWNER TO motovault_owner;
 
-COMMENT ON VIEW api.document_files IS 'The stored files of the active tenant (one per distinct SHA-256), without their bytes: media type, size, image dimensions, thumbnail state (none, pending, done, failed). Read-only.';
+COMMENT ON VIEW api.exchange_rates IS 'Euro reference rates shared by every tenant (read only): units of currency per 1 EUR on rate_date; costs are converted at the closest earlier rate (no older than 7 days).';
 
-COMMENT ON COLUMN api.document_files.thumbnail_state IS 'none (not an image), pending (the worker makes it), done (GET /rpc/document_thumbnail?id=<document>), failed.';
+COMMENT ON COLUMN api.exchange_rates.currency IS 'ISO 4217 code (not EUR: EUR is 1).';
 
-CREATE VIEW api.documents_trash WITH (security_invoker='true') AS
- SELECT documents.tenant_id,
-    documents.id,
-    documents.vehicle_id,
-    documents.fuel_log_id,
-    documents.maintenance_id,
-    documents.reminder_id,
-    documents.kind,
-    documents.file_name,
-    documents.title,
-    documents.notes,
-    documents.content_type,
-    documents.bytes,
-    documents.sha256,
-    documents.file_id,
-    documents.created_at,
-    documents.updated_at,
-    documents.created_by,
-    documents.updated_by,
-    documents.deleted_at
-   FROM app.documents
-  WHERE (documents.deleted_at IS NOT NULL);
+COMMENT ON COLUMN api.exchange_rates.rate_date IS 'The ECB publication day.';
 
-ALTER TABLE api.documents_trash OWNER TO motovault_owner;
+COMMENT ON COLUMN api.exchange_rates.per_eur IS 'Units of currency for 1 EUR.';
 
-COMMENT ON VIEW api.documents_trash IS 'Deleted documents of the active tenant; restore_document brings one back. Purged after 30 days.';
+COMMENT ON COLUMN api.exchange_rates.source IS 'ecb (reference rates) or manual.';
+
+CREATE VIEW api.expenses_trash WITH (security_invoker='true') AS
+ SELECT expenses.tenant_id,
+    expenses.id,
+    expenses.vehicle_id,
+    expenses.category,
+    expenses.title,
+    expenses.incurred_on,
+    expenses.amount,
+    expenses.currency,
+    expenses.recur_months,
+    expenses.recur_until,
+    expenses.odometer,
+    expenses.vendor,
+    expenses.notes,
+    expenses.created_at,
+    expenses.updated_at,
+    expenses.created_by,
+    expenses.updated_by,
+    expenses.deleted_at
+   FROM app.expenses
+  WHERE (expenses.deleted_at IS NOT NULL);
+
+ALTER TABLE api.expenses_trash OWNER TO motovault_owner;
+
+COMMENT ON VIEW api.expenses_trash IS 'Deleted expenses of the active tenant; restore_expense brings one back. Purged after 30 days.';
 
 CREATE VIEW api.fleet_overview WITH (security_invoker='true') AS
  SELECT v.tenant_id,
@@ -7830,6 +6923,133 @@ COMMENT ON VIEW api.fleet_overview IS 'The active tenant''s fleet at a glance, o
 
 COMMENT ON COLUMN api.fleet_overview.events_last_30_days IS 'Events (not counting void markers) in the last 30 days.';
 
+CREATE VIEW api.vehicle_depreciation WITH (security_invoker='true') AS
+ SELECT o.tenant_id,
+    o.vehicle_id,
+    o.purchased_on,
+    COALESCE(o.sold_on, o.estimated_on) AS valued_on,
+    o.purchase_price,
+    COALESCE(o.sale_price, o.estimated_value) AS value,
+    o.currency,
+    (o.sold_on IS NOT NULL) AS is_sold,
+    (o.purchase_price - COALESCE(o.sale_price, o.estimated_value)) AS depreciation,
+    round(((o.purchase_price - COALESCE(o.sale_price, o.estimated_value)) / ((COALESCE(o.sold_on, o.estimated_on) - o.purchased_on))::numeric), 4) AS per_day,
+    d.distance,
+    v.odometer_unit AS distance_unit,
+    round(((o.purchase_price - COALESCE(o.sale_price, o.estimated_value)) / (NULLIF(d.distance, 0))::numeric), 4) AS per_distance
+   FROM ((app.vehicle_ownership o
+     JOIN app.vehicles v ON (((v.tenant_id = o.tenant_id) AND (v.id = o.vehicle_id))))
+     CROSS JOIN LATERAL ( SELECT (
+                CASE
+                    WHEN (o.sold_on IS NOT NULL) THEN o.sale_odometer
+                    ELSE v.odometer_reading
+                END - o.purchase_odometer) AS distance) d)
+  WHERE (o.deleted_at IS NULL);
+
+ALTER TABLE api.vehicle_depreciation OWNER TO motovault_owner;
+
+COMMENT ON VIEW api.vehicle_depreciation IS 'Straight-line depreciation of the active tenant''s vehicles: purchase price less the sale price (or the estimated value), per day between purchase and sale (or estimate) and per distance driven since purchase (to the sale odometer, else the vehicle''s latest reading), in the purchase currency. NULL figures when no sale or estimate is given.';
+
+CREATE VIEW api.vehicle_event_months WITH (security_invoker='true') AS
+ SELECT e.tenant_id,
+    e.vehicle_id,
+    (date_trunc('month'::text, (e.occurred_at AT TIME ZONE 'UTC'::text)))::date AS month,
+    count(*) AS events,
+    count(*) FILTER (WHERE (e.type = 'fuel'::text)) AS fuel_events,
+    count(*) FILTER (WHERE (e.type = 'maintenance'::text)) AS maintenance_events,
+    count(*) FILTER (WHERE (e.type = ANY (ARRAY['odometer'::text, 'odometer_reset'::text]))) AS odometer_events,
+    count(*) FILTER (WHERE (e.type <> ALL (ARRAY['fuel'::text, 'maintenance'::text, 'odometer'::text, 'odometer_reset'::text]))) AS other_events,
+    min(e.odometer) AS odometer_min,
+    max(e.odometer) AS odometer_max,
+    (max(e.odometer) - min(e.odometer)) AS distance
+   FROM app.vehicle_events e
+  WHERE ((e.type <> 'void'::text) AND (NOT (EXISTS ( SELECT
+           FROM app.vehicle_event_voids x
+          WHERE ((x.tenant_id = e.tenant_id) AND (x.voided_event_id = e.id))))))
+  GROUP BY e.tenant_id, e.vehicle_id, ((date_trunc('month'::text, (e.occurred_at AT TIME ZONE 'UTC'::text)))::date);
+
+ALTER TABLE api.vehicle_event_months OWNER TO motovault_owner;
+
+COMMENT ON VIEW api.vehicle_event_months IS 'The active tenant''s events per vehicle and calendar month (UTC), by kind, with the odometer range (distance in the vehicle''s unit). Filter by vehicle_id and month.';
+
+CREATE VIEW api.vehicle_tco_months WITH (security_invoker='true') AS
+ WITH months AS (
+         SELECT c_1.tenant_id,
+            c_1.vehicle_id,
+            (date_trunc('month'::text, (c_1.occurred_on)::timestamp with time zone))::date AS month
+           FROM api.costs c_1
+        UNION
+         SELECT d.tenant_id,
+            d.vehicle_id,
+            (m_1.m)::date AS m
+           FROM (api.vehicle_depreciation d
+             CROSS JOIN LATERAL generate_series(date_trunc('month'::text, (d.purchased_on)::timestamp with time zone), date_trunc('month'::text, (COALESCE(d.valued_on, CURRENT_DATE))::timestamp with time zone), '1 mon'::interval) m_1(m))
+          WHERE (d.per_day IS NOT NULL)
+        ), c AS (
+         SELECT c_1.tenant_id,
+            c_1.vehicle_id,
+            (date_trunc('month'::text, (c_1.occurred_on)::timestamp with time zone))::date AS month,
+            sum(c_1.reporting_amount) FILTER (WHERE (c_1.kind = 'energy'::text)) AS energy,
+            sum(c_1.reporting_amount) FILTER (WHERE (c_1.kind = 'maintenance'::text)) AS maintenance,
+            sum(c_1.reporting_amount) FILTER (WHERE (c_1.kind = 'expense'::text)) AS expenses,
+            count(*) FILTER (WHERE (c_1.reporting_amount IS NULL)) AS unconverted
+           FROM api.costs c_1
+          GROUP BY c_1.tenant_id, c_1.vehicle_id, ((date_trunc('month'::text, (c_1.occurred_on)::timestamp with time zone))::date)
+        ), dep AS (
+         SELECT m_1.tenant_id,
+            m_1.vehicle_id,
+            m_1.month,
+            ((GREATEST(0, (LEAST(((m_1.month + '1 mon'::interval))::date, d.valued_on) - GREATEST(m_1.month, d.purchased_on))))::numeric * d.per_day) AS amount,
+            d.currency,
+            d.purchased_on
+           FROM (months m_1
+             JOIN api.vehicle_depreciation d ON (((d.tenant_id = m_1.tenant_id) AND (d.vehicle_id = m_1.vehicle_id))))
+          WHERE (d.per_day IS NOT NULL)
+        )
+ SELECT m.tenant_id,
+    m.vehicle_id,
+    m.month,
+    app.reporting_currency(m.tenant_id) AS currency,
+    COALESCE(c.energy, (0)::numeric) AS energy,
+    COALESCE(c.maintenance, (0)::numeric) AS maintenance,
+    COALESCE(c.expenses, (0)::numeric) AS expenses,
+    COALESCE(x.converted, (0)::numeric) AS depreciation,
+    (((COALESCE(c.energy, (0)::numeric) + COALESCE(c.maintenance, (0)::numeric)) + COALESCE(c.expenses, (0)::numeric)) + COALESCE(x.converted, (0)::numeric)) AS total,
+    (COALESCE(c.unconverted, (0)::bigint) +
+        CASE
+            WHEN ((dep.amount IS NOT NULL) AND (x.converted IS NULL)) THEN 1
+            ELSE 0
+        END) AS unconverted,
+    e.distance,
+    round((((100)::numeric * (((COALESCE(c.energy, (0)::numeric) + COALESCE(c.maintenance, (0)::numeric)) + COALESCE(c.expenses, (0)::numeric)) + COALESCE(x.converted, (0)::numeric))) / NULLIF(e.distance, (0)::numeric)), 2) AS cost_per_100
+   FROM ((((months m
+     LEFT JOIN c ON (((c.tenant_id = m.tenant_id) AND (c.vehicle_id = m.vehicle_id) AND (c.month = m.month))))
+     LEFT JOIN dep ON (((dep.tenant_id = m.tenant_id) AND (dep.vehicle_id = m.vehicle_id) AND (dep.month = m.month))))
+     LEFT JOIN LATERAL app.convert_amount(round(dep.amount, 2), dep.currency, app.reporting_currency(m.tenant_id), dep.purchased_on) x(converted, rate, rate_date, note) ON (true))
+     LEFT JOIN api.vehicle_event_months e ON (((e.tenant_id = m.tenant_id) AND (e.vehicle_id = m.vehicle_id) AND (e.month = m.month))));
+
+ALTER TABLE api.vehicle_tco_months OWNER TO motovault_owner;
+
+COMMENT ON VIEW api.vehicle_tco_months IS 'Total cost of ownership of the active tenant''s vehicles per calendar month, in the reporting currency: energy, maintenance, expenses (api.costs, converted at the ECB rate of each cost''s date) and depreciation (per day x the days owned that month, converted at the purchase date''s rate); unconverted counts the amounts left out for want of a rate; distance that month (vehicle''s unit, from its events) and cost per 100 of it.';
+
+CREATE VIEW api.fleet_tco_months WITH (security_invoker='true') AS
+ SELECT m.tenant_id,
+    m.month,
+    m.currency,
+    count(DISTINCT m.vehicle_id) AS vehicles,
+    sum(m.energy) AS energy,
+    sum(m.maintenance) AS maintenance,
+    sum(m.expenses) AS expenses,
+    sum(m.depreciation) AS depreciation,
+    sum(m.total) AS total,
+    sum(m.unconverted) AS unconverted
+   FROM api.vehicle_tco_months m
+  GROUP BY m.tenant_id, m.month, m.currency;
+
+ALTER TABLE api.fleet_tco_months OWNER TO motovault_owner;
+
+COMMENT ON VIEW api.fleet_tco_months IS 'Total cost of ownership of the active tenant''s fleet per calendar month in the reporting currency: energy, maintenance, expenses, depreciation and total over its vehicles.';
+
 CREATE VIEW api.fuel_logs_trash WITH (security_invoker='true') AS
  SELECT fuel_logs.tenant_id,
     fuel_logs.id,
@@ -7855,7 +7075,8 @@ CREATE VIEW api.fuel_logs_trash WITH (security_invoker='true') AS
     fuel_logs.updated_at,
     fuel_logs.created_by,
     fuel_logs.updated_by,
-    fuel_logs.deleted_at
+    fuel_logs.deleted_at,
+    fuel_logs.source_id
    FROM app.fuel_logs
   WHERE (fuel_logs.deleted_at IS NOT NULL);
 
@@ -7998,42 +7219,6 @@ CREATE VIEW api.my_tenants WITH (security_invoker='true') AS
 ALTER TABLE api.my_tenants OWNER TO motovault_owner;
 
 COMMENT ON VIEW api.my_tenants IS 'The tenants the requesting user belongs to, with their role. Put one tenant_id in the token''s tenant_id claim to act in that tenant.';
-
-CREATE VIEW api.notify_event_types WITH (security_invoker='true') AS
- SELECT notify_event_types.type,
-    notify_event_types.version,
-    notify_event_types.description,
-    notify_event_types.example
-   FROM app.notify_event_types() notify_event_types(type, version, description, example);
-
-ALTER TABLE api.notify_event_types OWNER TO motovault_owner;
-
-COMMENT ON VIEW api.notify_event_types IS 'Event types that subscriptions can ask for, with the version of their payload and an example of its data (the "data" of a delivered message). A subscription may also ask for a prefix: reminder.* .';
-
-COMMENT ON COLUMN api.notify_event_types.version IS 'Payload version: fields are only added within a version; a removed or changed field is a new version.';
-
-CREATE VIEW api.notify_subscriptions_trash WITH (security_invoker='true') AS
- SELECT notify_subscriptions.tenant_id,
-    notify_subscriptions.id,
-    notify_subscriptions.name,
-    notify_subscriptions.channel,
-    notify_subscriptions.target_hint,
-    notify_subscriptions.event_types,
-    notify_subscriptions.vehicle_ids,
-    notify_subscriptions.active,
-    notify_subscriptions.flagged_at,
-    notify_subscriptions.flag_reason,
-    notify_subscriptions.created_at,
-    notify_subscriptions.updated_at,
-    notify_subscriptions.created_by,
-    notify_subscriptions.updated_by,
-    notify_subscriptions.deleted_at
-   FROM app.notify_subscriptions
-  WHERE (notify_subscriptions.deleted_at IS NOT NULL);
-
-ALTER TABLE api.notify_subscriptions_trash OWNER TO motovault_owner;
-
-COMMENT ON VIEW api.notify_subscriptions_trash IS 'Deleted notify subscriptions of the active tenant; restore_notify_subscription brings one back. Purged after 30 days.';
 
 CREATE VIEW api.odometer_entries_trash WITH (security_invoker='true') AS
  SELECT odometer_entries.tenant_id,
@@ -8200,6 +7385,22 @@ ALTER TABLE api.reminders_trash OWNER TO motovault_owner;
 
 COMMENT ON VIEW api.reminders_trash IS 'Deleted reminders of the active tenant; restore_reminder brings one back. Purged after 30 days.';
 
+CREATE VIEW api.reporting_currencies_trash WITH (security_invoker='true') AS
+ SELECT reporting_currencies.tenant_id,
+    reporting_currencies.id,
+    reporting_currencies.currency,
+    reporting_currencies.created_at,
+    reporting_currencies.updated_at,
+    reporting_currencies.created_by,
+    reporting_currencies.updated_by,
+    reporting_currencies.deleted_at
+   FROM app.reporting_currencies
+  WHERE (reporting_currencies.deleted_at IS NOT NULL);
+
+ALTER TABLE api.reporting_currencies_trash OWNER TO motovault_owner;
+
+COMMENT ON VIEW api.reporting_currencies_trash IS 'Deleted reporting currency rows of the active tenant; restore_reporting_currency brings one back. Purged after 30 days.';
+
 CREATE VIEW api.tenant_settings_trash WITH (security_invoker='true') AS
  SELECT tenant_settings.tenant_id,
     tenant_settings.id,
@@ -8218,28 +7419,6 @@ CREATE VIEW api.tenant_settings_trash WITH (security_invoker='true') AS
 ALTER TABLE api.tenant_settings_trash OWNER TO motovault_owner;
 
 COMMENT ON VIEW api.tenant_settings_trash IS 'Deleted settings rows of the active tenant; restore_tenant_settings brings one back. Purged after 30 days.';
-
-CREATE VIEW api.vehicle_event_months WITH (security_invoker='true') AS
- SELECT e.tenant_id,
-    e.vehicle_id,
-    (date_trunc('month'::text, (e.occurred_at AT TIME ZONE 'UTC'::text)))::date AS month,
-    count(*) AS events,
-    count(*) FILTER (WHERE (e.type = 'fuel'::text)) AS fuel_events,
-    count(*) FILTER (WHERE (e.type = 'maintenance'::text)) AS maintenance_events,
-    count(*) FILTER (WHERE (e.type = ANY (ARRAY['odometer'::text, 'odometer_reset'::text]))) AS odometer_events,
-    count(*) FILTER (WHERE (e.type <> ALL (ARRAY['fuel'::text, 'maintenance'::text, 'odometer'::text, 'odometer_reset'::text]))) AS other_events,
-    min(e.odometer) AS odometer_min,
-    max(e.odometer) AS odometer_max,
-    (max(e.odometer) - min(e.odometer)) AS distance
-   FROM app.vehicle_events e
-  WHERE ((e.type <> 'void'::text) AND (NOT (EXISTS ( SELECT
-           FROM app.vehicle_event_voids x
-          WHERE ((x.tenant_id = e.tenant_id) AND (x.voided_event_id = e.id))))))
-  GROUP BY e.tenant_id, e.vehicle_id, ((date_trunc('month'::text, (e.occurred_at AT TIME ZONE 'UTC'::text)))::date);
-
-ALTER TABLE api.vehicle_event_months OWNER TO motovault_owner;
-
-COMMENT ON VIEW api.vehicle_event_months IS 'The active tenant''s events per vehicle and calendar month (UTC), by kind, with the odometer range (distance in the vehicle''s unit). Filter by vehicle_id and month.';
 
 CREATE VIEW api.vehicle_cost_months WITH (security_invoker='true') AS
  WITH costs AS (
@@ -8311,34 +7490,51 @@ ALTER TABLE api.vehicle_images_trash OWNER TO motovault_owner;
 
 COMMENT ON VIEW api.vehicle_images_trash IS 'Deleted images of the active tenant; restore_vehicle_image brings one back. Purged after 30 days.';
 
-CREATE VIEW api.vehicle_recalls_trash WITH (security_invoker='true') AS
- SELECT vehicle_recalls.tenant_id,
-    vehicle_recalls.id,
-    vehicle_recalls.vehicle_id,
-    vehicle_recalls.campaign_number,
-    vehicle_recalls.component,
-    vehicle_recalls.summary,
-    vehicle_recalls.consequence,
-    vehicle_recalls.remedy,
-    vehicle_recalls.notes,
-    vehicle_recalls.manufacturer,
-    vehicle_recalls.report_received_on,
-    vehicle_recalls.park_it,
-    vehicle_recalls.park_outside,
-    vehicle_recalls.over_the_air,
-    vehicle_recalls.status,
-    vehicle_recalls.fixed_on,
-    vehicle_recalls.owner_note,
-    vehicle_recalls.created_at,
-    vehicle_recalls.updated_at,
-    vehicle_recalls.updated_by,
-    vehicle_recalls.deleted_at
-   FROM app.vehicle_recalls
-  WHERE (vehicle_recalls.deleted_at IS NOT NULL);
+CREATE VIEW api.vehicle_ownership_trash WITH (security_invoker='true') AS
+ SELECT vehicle_ownership.tenant_id,
+    vehicle_ownership.id,
+    vehicle_ownership.vehicle_id,
+    vehicle_ownership.purchased_on,
+    vehicle_ownership.purchase_price,
+    vehicle_ownership.purchase_odometer,
+    vehicle_ownership.currency,
+    vehicle_ownership.sold_on,
+    vehicle_ownership.sale_price,
+    vehicle_ownership.sale_odometer,
+    vehicle_ownership.estimated_value,
+    vehicle_ownership.estimated_on,
+    vehicle_ownership.notes,
+    vehicle_ownership.created_at,
+    vehicle_ownership.updated_at,
+    vehicle_ownership.created_by,
+    vehicle_ownership.updated_by,
+    vehicle_ownership.deleted_at
+   FROM app.vehicle_ownership
+  WHERE (vehicle_ownership.deleted_at IS NOT NULL);
 
-ALTER TABLE api.vehicle_recalls_trash OWNER TO motovault_owner;
+ALTER TABLE api.vehicle_ownership_trash OWNER TO motovault_owner;
 
-COMMENT ON VIEW api.vehicle_recalls_trash IS 'Deleted recalls of the active tenant; restore_vehicle_recall brings one back. Purged after 30 days.';
+COMMENT ON VIEW api.vehicle_ownership_trash IS 'Deleted ownership rows of the active tenant; restore_vehicle_ownership brings one back. Purged after 30 days.';
+
+CREATE VIEW api.vehicle_tco_years WITH (security_invoker='true') AS
+ SELECT m.tenant_id,
+    m.vehicle_id,
+    (EXTRACT(year FROM m.month))::integer AS year,
+    m.currency,
+    sum(m.energy) AS energy,
+    sum(m.maintenance) AS maintenance,
+    sum(m.expenses) AS expenses,
+    sum(m.depreciation) AS depreciation,
+    sum(m.total) AS total,
+    sum(m.unconverted) AS unconverted,
+    sum(m.distance) AS distance,
+    round((((100)::numeric * sum(m.total) FILTER (WHERE (m.distance IS NOT NULL))) / NULLIF(sum(m.distance), (0)::numeric)), 2) AS cost_per_100
+   FROM api.vehicle_tco_months m
+  GROUP BY m.tenant_id, m.vehicle_id, (EXTRACT(year FROM m.month)), m.currency;
+
+ALTER TABLE api.vehicle_tco_years OWNER TO motovault_owner;
+
+COMMENT ON VIEW api.vehicle_tco_years IS 'Total cost of ownership of the active tenant''s vehicles per calendar year (the sum of vehicle_tco_months): energy, maintenance, expenses, depreciation, total in the reporting currency; distance and cost per 100 of the vehicle''s unit over the months with a distance.';
 
 CREATE VIEW api.vehicles_trash WITH (security_invoker='true') AS
  SELECT vehicles.tenant_id,
@@ -8379,65 +7575,6 @@ CREATE VIEW api.vehicles_trash WITH (security_invoker='true') AS
 ALTER TABLE api.vehicles_trash OWNER TO motovault_owner;
 
 COMMENT ON VIEW api.vehicles_trash IS 'Deleted vehicles of the active tenant; restore_vehicle brings one back. Purged after 30 days.';
-
-CREATE TABLE app.recall_checks (
-    id bigint NOT NULL,
-    make text NOT NULL,
-    model text NOT NULL,
-    model_year integer NOT NULL,
-    status text DEFAULT 'due'::text NOT NULL,
-    results jsonb,
-    result_count integer,
-    checked_at timestamp with time zone,
-    next_check_at timestamp with time zone DEFAULT now() NOT NULL,
-    attempts integer DEFAULT 0 NOT NULL,
-    leased_by text,
-    lease_until timestamp with time zone,
-    last_error text,
-    created_at timestamp with time zone DEFAULT now() NOT NULL,
-    updated_at timestamp with time zone DEFAULT now() NOT NULL,
-    CONSTRAINT recall_checks_last_error_length CHECK ((char_length(last_error) <= 1000)),
-    CONSTRAINT recall_checks_lease_when_running CHECK (((status = 'running'::text) = (lease_until IS NOT NULL))),
-    CONSTRAINT recall_checks_make_key CHECK ((make = app.recall_key(make))),
-    CONSTRAINT recall_checks_model_key CHECK ((model = app.recall_key(model))),
-    CONSTRAINT recall_checks_model_year_range CHECK (((model_year >= 1949) AND (model_year <= 2200))),
-    CONSTRAINT recall_checks_results_array CHECK (((results IS NULL) OR (jsonb_typeof(results) = 'array'::text))),
-    CONSTRAINT recall_checks_status_valid CHECK ((status = ANY (ARRAY['due'::text, 'running'::text, 'done'::text, 'failed'::text])))
-);
-
-ALTER TABLE ONLY app.recall_checks FORCE ROW LEVEL SECURITY;
-
-ALTER TABLE app.recall_checks OWNER TO motovault_owner;
-
-COMMENT ON TABLE app.recall_checks IS 'Shared cache and work queue of NHTSA recall checks: one row per make, model and model year some vehicle has (keys of app.recall_key), NHTSA''s last results, when to check again; written by the worker through app.recall_check_*.';
-
-ALTER TABLE app.recall_checks ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
-    SEQUENCE NAME app.recall_checks_id_seq
-    START WITH 1
-    INCREMENT BY 1
-    NO MINVALUE
-    NO MAXVALUE
-    CACHE 1
-);
-
-CREATE TABLE app.reminder_alerts (
-    tenant_id uuid NOT NULL,
-    reminder_id uuid NOT NULL,
-    state text NOT NULL,
-    armed_by text NOT NULL,
-    event_id uuid NOT NULL,
-    created_at timestamp with time zone DEFAULT now() NOT NULL,
-    updated_at timestamp with time zone DEFAULT now() NOT NULL,
-    CONSTRAINT reminder_alerts_state_known CHECK ((state = ANY (ARRAY['due_soon'::text, 'overdue'::text])))
-);
-
-ALTER TABLE ONLY app.reminder_alerts FORCE ROW LEVEL SECURITY;
-
-ALTER TABLE app.reminder_alerts OWNER TO motovault_owner;
-
-COMMENT ON TABLE app.reminder_alerts IS 'Reminder notifications already written to the outbox: one per reminder, due state and arming (fingerprint of the due fields and status). Written only by app.notify_evaluate_reminders; append-only, not audited.';
-
-COMMENT ON COLUMN app.reminder_alerts.armed_by IS 'md5 of due_on, due_odometer, odometer_unit, status, snoozed_until when the alert was sent: a changed reminder has a new one (re-armed).';
 
 CREATE TABLE app.time_zone_names (
     name text NOT NULL
@@ -8634,16 +7771,6 @@ ALTER TABLE auth_private.api_keys OWNER TO motovault_owner;
 
 COMMENT ON TABLE auth_private.api_keys IS 'API keys: who, which tenant, scope (read or write), expiry, last exchange, revocation; the secret only as a SHA-256 hash.';
 
-CREATE TABLE auth_private.calendar_feed_tokens (
-    token_hash bytea NOT NULL,
-    tenant_id uuid NOT NULL,
-    feed_id uuid NOT NULL
-);
-
-ALTER TABLE auth_private.calendar_feed_tokens OWNER TO motovault_owner;
-
-COMMENT ON TABLE auth_private.calendar_feed_tokens IS 'SHA-256 of each calendar feed''s secret token.';
-
 CREATE TABLE auth_private.dummy_hash (
     one_row boolean DEFAULT true NOT NULL,
     hash text NOT NULL,
@@ -8689,32 +7816,6 @@ ALTER TABLE auth_private.mail_outbox ALTER COLUMN id ADD GENERATED ALWAYS AS IDE
     NO MAXVALUE
     CACHE 1
 );
-
-CREATE TABLE auth_private.notify_signing_secrets (
-    tenant_id uuid NOT NULL,
-    subscription_id uuid NOT NULL,
-    id uuid DEFAULT gen_random_uuid() NOT NULL,
-    secret text NOT NULL,
-    created_at timestamp with time zone DEFAULT now() NOT NULL,
-    expires_at timestamp with time zone,
-    CONSTRAINT notify_signing_secrets_secret_format CHECK ((secret ~ '^whsec_[A-Za-z0-9+/=]{32,}$'::text))
-);
-
-ALTER TABLE auth_private.notify_signing_secrets OWNER TO motovault_owner;
-
-COMMENT ON TABLE auth_private.notify_signing_secrets IS 'Standard Webhooks signing secrets of a webhook subscription (whsec_ + base64). After a rotation the old one signs too until expires_at, so receivers can switch without losing a message.';
-
-CREATE TABLE auth_private.notify_targets (
-    tenant_id uuid NOT NULL,
-    subscription_id uuid NOT NULL,
-    target text NOT NULL,
-    created_at timestamp with time zone DEFAULT now() NOT NULL,
-    CONSTRAINT notify_targets_target_length CHECK (((char_length(target) >= 3) AND (char_length(target) <= 2000)))
-);
-
-ALTER TABLE auth_private.notify_targets OWNER TO motovault_owner;
-
-COMMENT ON TABLE auth_private.notify_targets IS 'The write-only target of a subscription: webhook URL, email address or Apprise URL (which may carry a push token).';
 
 CREATE TABLE auth_private.oidc_issuers (
     issuer text NOT NULL,
@@ -8800,17 +7901,19 @@ COMMENT ON TABLE auth_private.signing_keys IS 'HS256 keys access tokens are sign
 
 ALTER TABLE ONLY app.vehicle_events ATTACH PARTITION app.vehicle_events_default DEFAULT;
 
-ALTER TABLE ONLY app.calendar_feeds
-    ADD CONSTRAINT calendar_feeds_pkey PRIMARY KEY (tenant_id, id);
+ALTER TABLE ONLY api.charging_sessions ALTER COLUMN fuel_type SET DEFAULT 'electric'::text;
 
-ALTER TABLE ONLY app.document_files
-    ADD CONSTRAINT document_files_pkey PRIMARY KEY (tenant_id, id);
+ALTER TABLE ONLY app.energy_sources
+    ADD CONSTRAINT energy_sources_pkey PRIMARY KEY (tenant_id, id);
 
-ALTER TABLE ONLY app.document_files
-    ADD CONSTRAINT document_files_sha256_unique UNIQUE (tenant_id, sha256);
+ALTER TABLE ONLY app.energy_sources
+    ADD CONSTRAINT energy_sources_vehicle_id_kind_unique UNIQUE (tenant_id, vehicle_id, id, energy_kind);
 
-ALTER TABLE ONLY app.documents
-    ADD CONSTRAINT documents_pkey PRIMARY KEY (tenant_id, id);
+ALTER TABLE ONLY app.exchange_rates
+    ADD CONSTRAINT exchange_rates_pkey PRIMARY KEY (currency, rate_date);
+
+ALTER TABLE ONLY app.expenses
+    ADD CONSTRAINT expenses_pkey PRIMARY KEY (tenant_id, id);
 
 ALTER TABLE ONLY app.fuel_logs
     ADD CONSTRAINT fuel_logs_pkey PRIMARY KEY (tenant_id, id);
@@ -8830,29 +7933,14 @@ ALTER TABLE ONLY app.memberships
 ALTER TABLE ONLY app.memberships
     ADD CONSTRAINT memberships_pkey PRIMARY KEY (tenant_id, user_id);
 
-ALTER TABLE ONLY app.notify_deliveries
-    ADD CONSTRAINT notify_deliveries_pkey PRIMARY KEY (tenant_id, id);
-
-ALTER TABLE ONLY app.notify_subscriptions
-    ADD CONSTRAINT notify_subscriptions_pkey PRIMARY KEY (tenant_id, id);
-
 ALTER TABLE ONLY app.odometer_entries
     ADD CONSTRAINT odometer_entries_pkey PRIMARY KEY (tenant_id, id);
 
-ALTER TABLE ONLY app.outbox_events
-    ADD CONSTRAINT outbox_events_pkey PRIMARY KEY (tenant_id, id);
-
-ALTER TABLE ONLY app.recall_checks
-    ADD CONSTRAINT recall_checks_pkey PRIMARY KEY (id);
-
-ALTER TABLE ONLY app.recall_checks
-    ADD CONSTRAINT recall_checks_vehicle_unique UNIQUE (make, model, model_year);
-
-ALTER TABLE ONLY app.reminder_alerts
-    ADD CONSTRAINT reminder_alerts_pkey PRIMARY KEY (tenant_id, reminder_id, state, armed_by);
-
 ALTER TABLE ONLY app.reminders
     ADD CONSTRAINT reminders_pkey PRIMARY KEY (tenant_id, id);
+
+ALTER TABLE ONLY app.reporting_currencies
+    ADD CONSTRAINT reporting_currencies_pkey PRIMARY KEY (tenant_id, id);
 
 ALTER TABLE ONLY app.stations
     ADD CONSTRAINT stations_pkey PRIMARY KEY (id);
@@ -8881,11 +7969,8 @@ ALTER TABLE ONLY app.vehicle_events_default
 ALTER TABLE ONLY app.vehicle_images
     ADD CONSTRAINT vehicle_images_pkey PRIMARY KEY (tenant_id, id);
 
-ALTER TABLE ONLY app.vehicle_recalls
-    ADD CONSTRAINT vehicle_recalls_one_per_campaign UNIQUE (tenant_id, vehicle_id, campaign_number);
-
-ALTER TABLE ONLY app.vehicle_recalls
-    ADD CONSTRAINT vehicle_recalls_pkey PRIMARY KEY (tenant_id, id);
+ALTER TABLE ONLY app.vehicle_ownership
+    ADD CONSTRAINT vehicle_ownership_pkey PRIMARY KEY (tenant_id, id);
 
 ALTER TABLE ONLY app.vehicles
     ADD CONSTRAINT vehicles_pkey PRIMARY KEY (tenant_id, id);
@@ -8911,9 +7996,6 @@ ALTER TABLE ONLY auth_private.api_keys
 ALTER TABLE ONLY auth_private.api_keys
     ADD CONSTRAINT api_keys_prefix_unique UNIQUE (prefix);
 
-ALTER TABLE ONLY auth_private.calendar_feed_tokens
-    ADD CONSTRAINT calendar_feed_tokens_pkey PRIMARY KEY (token_hash);
-
 ALTER TABLE ONLY auth_private.dummy_hash
     ADD CONSTRAINT dummy_hash_pkey PRIMARY KEY (one_row);
 
@@ -8922,12 +8004,6 @@ ALTER TABLE ONLY auth_private.identities
 
 ALTER TABLE ONLY auth_private.mail_outbox
     ADD CONSTRAINT mail_outbox_pkey PRIMARY KEY (id);
-
-ALTER TABLE ONLY auth_private.notify_signing_secrets
-    ADD CONSTRAINT notify_signing_secrets_pkey PRIMARY KEY (tenant_id, subscription_id, id);
-
-ALTER TABLE ONLY auth_private.notify_targets
-    ADD CONSTRAINT notify_targets_pkey PRIMARY KEY (tenant_id, subscription_id);
 
 ALTER TABLE ONLY auth_private.oidc_issuers
     ADD CONSTRAINT oidc_issuers_pkey PRIMARY KEY (issuer);
@@ -8950,19 +8026,11 @@ ALTER TABLE ONLY auth_private.sign_in_failures
 ALTER TABLE ONLY auth_private.signing_keys
     ADD CONSTRAINT signing_keys_pkey PRIMARY KEY (kid);
 
-CREATE INDEX calendar_feeds_user_fk_idx ON app.calendar_feeds USING btree (user_id);
+CREATE UNIQUE INDEX energy_sources_one_tank_number_per_vehicle ON app.energy_sources USING btree (tenant_id, vehicle_id, tank_number) WHERE (deleted_at IS NULL);
 
-CREATE INDEX document_files_thumbnails_due ON app.document_files USING btree (thumbnail_lease_until NULLS FIRST) WHERE (thumbnail_state = 'pending'::text);
+CREATE INDEX expenses_vehicle_idx ON app.expenses USING btree (tenant_id, vehicle_id, incurred_on);
 
-CREATE INDEX documents_file_idx ON app.documents USING btree (tenant_id, file_id);
-
-CREATE INDEX documents_fuel_log_idx ON app.documents USING btree (tenant_id, fuel_log_id) WHERE (fuel_log_id IS NOT NULL);
-
-CREATE INDEX documents_maintenance_idx ON app.documents USING btree (tenant_id, maintenance_id) WHERE (maintenance_id IS NOT NULL);
-
-CREATE INDEX documents_reminder_idx ON app.documents USING btree (tenant_id, reminder_id) WHERE (reminder_id IS NOT NULL);
-
-CREATE INDEX documents_vehicle_recent ON app.documents USING btree (tenant_id, vehicle_id, created_at DESC, id DESC);
+CREATE INDEX fuel_logs_source_idx ON app.fuel_logs USING btree (tenant_id, vehicle_id, source_id, energy_kind) WHERE (source_id IS NOT NULL);
 
 CREATE INDEX fuel_logs_station_idx ON app.fuel_logs USING btree (station_id) WHERE (station_id IS NOT NULL);
 
@@ -8988,25 +8056,11 @@ CREATE INDEX maintenance_vehicle_read_idx ON app.maintenance USING btree (tenant
 
 CREATE INDEX memberships_user_id_idx ON app.memberships USING btree (user_id);
 
-CREATE INDEX notify_deliveries_due_idx ON app.notify_deliveries USING btree (next_attempt_at) WHERE (status = 'pending'::text);
-
-CREATE INDEX notify_deliveries_event_fk_idx ON app.notify_deliveries USING btree (tenant_id, event_id);
-
-CREATE INDEX notify_deliveries_lease_idx ON app.notify_deliveries USING btree (lease_until) WHERE (status = 'running'::text);
-
-CREATE UNIQUE INDEX notify_deliveries_once_per_subscription ON app.notify_deliveries USING btree (tenant_id, subscription_id, event_id);
-
-CREATE UNIQUE INDEX notify_subscriptions_name_unique_live ON app.notify_subscriptions USING btree (tenant_id, lower(btrim(name))) WHERE (deleted_at IS NULL);
-
 CREATE INDEX odometer_entries_vehicle_fk_idx ON app.odometer_entries USING btree (tenant_id, vehicle_id);
 
 CREATE INDEX odometer_entries_vehicle_read_idx ON app.odometer_entries USING btree (tenant_id, vehicle_id, read_at, odometer) WHERE (deleted_at IS NULL);
 
 CREATE INDEX odometer_entries_vehicle_resets_idx ON app.odometer_entries USING btree (tenant_id, vehicle_id, read_at) WHERE ((kind = 'reset'::text) AND (deleted_at IS NULL));
-
-CREATE INDEX outbox_events_undispatched_idx ON app.outbox_events USING btree (id) WHERE (dispatched_at IS NULL);
-
-CREATE INDEX recall_checks_due ON app.recall_checks USING btree (next_check_at) WHERE (status = ANY (ARRAY['due'::text, 'done'::text, 'failed'::text]));
 
 CREATE INDEX reminders_active_idx ON app.reminders USING btree (tenant_id, due_on) WHERE ((status = ANY (ARRAY['open'::text, 'snoozed'::text])) AND (deleted_at IS NULL));
 
@@ -9015,6 +8069,8 @@ CREATE UNIQUE INDEX reminders_one_open_per_dedupe_key ON app.reminders USING btr
 CREATE INDEX reminders_previous_idx ON app.reminders USING btree (tenant_id, previous_id) WHERE (previous_id IS NOT NULL);
 
 CREATE INDEX reminders_vehicle_fk_idx ON app.reminders USING btree (tenant_id, vehicle_id);
+
+CREATE UNIQUE INDEX reporting_currencies_one_per_tenant ON app.reporting_currencies USING btree (tenant_id) WHERE (deleted_at IS NULL);
 
 CREATE UNIQUE INDEX stations_google_place_id_unique ON app.stations USING btree (google_place_id) WHERE (google_place_id IS NOT NULL);
 
@@ -9050,7 +8106,9 @@ CREATE UNIQUE INDEX vehicle_images_storage_key_unique_live ON app.vehicle_images
 
 CREATE INDEX vehicle_images_vehicle_idx ON app.vehicle_images USING btree (tenant_id, vehicle_id);
 
-CREATE INDEX vehicle_recalls_vehicle_recent ON app.vehicle_recalls USING btree (tenant_id, vehicle_id, report_received_on DESC, campaign_number);
+CREATE UNIQUE INDEX vehicle_ownership_one_per_vehicle ON app.vehicle_ownership USING btree (tenant_id, vehicle_id) WHERE (deleted_at IS NULL);
+
+CREATE INDEX vehicle_ownership_vehicle_idx ON app.vehicle_ownership USING btree (tenant_id, vehicle_id);
 
 CREATE INDEX vehicles_garage_idx ON app.vehicles USING btree (tenant_id, garage_id);
 
@@ -9082,8 +8140,6 @@ CREATE INDEX api_keys_tenant_idx ON auth_private.api_keys USING btree (tenant_id
 
 CREATE INDEX api_keys_user_idx ON auth_private.api_keys USING btree (user_id);
 
-CREATE INDEX calendar_feed_tokens_feed_fk_idx ON auth_private.calendar_feed_tokens USING btree (tenant_id, feed_id);
-
 CREATE INDEX identities_user_idx ON auth_private.identities USING btree (user_id);
 
 CREATE INDEX one_time_tokens_user_idx ON auth_private.one_time_tokens USING btree (user_id) WHERE (user_id IS NOT NULL);
@@ -9106,17 +8162,19 @@ ALTER STATISTICS app.vehicle_events_default_vehicle_implies_tenant OWNER TO moto
 
 COMMENT ON STATISTICS app.vehicle_events_default_vehicle_implies_tenant IS 'vehicle_id determines tenant_id: lets the planner estimate one vehicle''s events under the tenant policy';
 
-CREATE TRIGGER _500_read_only INSTEAD OF INSERT OR DELETE OR UPDATE ON api.document_files FOR EACH ROW EXECUTE FUNCTION app.tg_refuse_view_write();
+CREATE TRIGGER _500_read_only INSTEAD OF INSERT OR DELETE OR UPDATE ON api.costs FOR EACH ROW EXECUTE FUNCTION app.tg_refuse_view_write();
+
+CREATE TRIGGER _500_read_only INSTEAD OF INSERT OR DELETE OR UPDATE ON api.exchange_rates FOR EACH ROW EXECUTE FUNCTION app.tg_refuse_view_write();
+
+CREATE TRIGGER _500_read_only INSTEAD OF INSERT OR DELETE OR UPDATE ON api.expense_occurrences FOR EACH ROW EXECUTE FUNCTION app.tg_refuse_view_write();
 
 CREATE TRIGGER _500_read_only INSTEAD OF INSERT OR DELETE OR UPDATE ON api.fleet_overview FOR EACH ROW EXECUTE FUNCTION app.tg_refuse_view_write();
+
+CREATE TRIGGER _500_read_only INSTEAD OF INSERT OR DELETE OR UPDATE ON api.fleet_tco_months FOR EACH ROW EXECUTE FUNCTION app.tg_refuse_view_write();
 
 CREATE TRIGGER _500_read_only INSTEAD OF INSERT OR DELETE OR UPDATE ON api.members FOR EACH ROW EXECUTE FUNCTION app.tg_refuse_view_write();
 
 CREATE TRIGGER _500_read_only INSTEAD OF INSERT OR DELETE OR UPDATE ON api.my_tenants FOR EACH ROW EXECUTE FUNCTION app.tg_refuse_view_write();
-
-CREATE TRIGGER _500_read_only INSTEAD OF INSERT OR DELETE OR UPDATE ON api.notify_deliveries FOR EACH ROW EXECUTE FUNCTION app.tg_refuse_view_write();
-
-CREATE TRIGGER _500_read_only INSTEAD OF INSERT OR DELETE OR UPDATE ON api.notify_event_types FOR EACH ROW EXECUTE FUNCTION app.tg_refuse_view_write();
 
 CREATE TRIGGER _500_read_only INSTEAD OF INSERT OR DELETE OR UPDATE ON api.odometer_readings FOR EACH ROW EXECUTE FUNCTION app.tg_refuse_view_write();
 
@@ -9124,11 +8182,19 @@ CREATE TRIGGER _500_read_only INSTEAD OF INSERT OR DELETE OR UPDATE ON api.remin
 
 CREATE TRIGGER _500_read_only INSTEAD OF INSERT OR DELETE OR UPDATE ON api.vehicle_cost_months FOR EACH ROW EXECUTE FUNCTION app.tg_refuse_view_write();
 
+CREATE TRIGGER _500_read_only INSTEAD OF INSERT OR DELETE OR UPDATE ON api.vehicle_depreciation FOR EACH ROW EXECUTE FUNCTION app.tg_refuse_view_write();
+
 CREATE TRIGGER _500_read_only INSTEAD OF INSERT OR DELETE OR UPDATE ON api.vehicle_event_months FOR EACH ROW EXECUTE FUNCTION app.tg_refuse_view_write();
 
-CREATE TRIGGER _500_soft_delete INSTEAD OF DELETE ON api.calendar_feeds FOR EACH ROW EXECUTE FUNCTION app.tg_soft_delete_row('app.calendar_feeds');
+CREATE TRIGGER _500_read_only INSTEAD OF INSERT OR DELETE OR UPDATE ON api.vehicle_tco_months FOR EACH ROW EXECUTE FUNCTION app.tg_refuse_view_write();
 
-CREATE TRIGGER _500_soft_delete INSTEAD OF DELETE ON api.documents FOR EACH ROW EXECUTE FUNCTION app.tg_soft_delete_row('app.documents');
+CREATE TRIGGER _500_read_only INSTEAD OF INSERT OR DELETE OR UPDATE ON api.vehicle_tco_years FOR EACH ROW EXECUTE FUNCTION app.tg_refuse_view_write();
+
+CREATE TRIGGER _500_soft_delete INSTEAD OF DELETE ON api.charging_sessions FOR EACH ROW EXECUTE FUNCTION app.tg_soft_delete_row('app.fuel_logs');
+
+CREATE TRIGGER _500_soft_delete INSTEAD OF DELETE ON api.energy_sources FOR EACH ROW EXECUTE FUNCTION app.tg_soft_delete_row('app.energy_sources');
+
+CREATE TRIGGER _500_soft_delete INSTEAD OF DELETE ON api.expenses FOR EACH ROW EXECUTE FUNCTION app.tg_soft_delete_row('app.expenses');
 
 CREATE TRIGGER _500_soft_delete INSTEAD OF DELETE ON api.fuel_logs FOR EACH ROW EXECUTE FUNCTION app.tg_soft_delete_row('app.fuel_logs');
 
@@ -9138,17 +8204,17 @@ CREATE TRIGGER _500_soft_delete INSTEAD OF DELETE ON api.invitations FOR EACH RO
 
 CREATE TRIGGER _500_soft_delete INSTEAD OF DELETE ON api.maintenance FOR EACH ROW EXECUTE FUNCTION app.tg_soft_delete_row('app.maintenance');
 
-CREATE TRIGGER _500_soft_delete INSTEAD OF DELETE ON api.notify_subscriptions FOR EACH ROW EXECUTE FUNCTION app.tg_soft_delete_row('app.notify_subscriptions');
-
 CREATE TRIGGER _500_soft_delete INSTEAD OF DELETE ON api.odometer_entries FOR EACH ROW EXECUTE FUNCTION app.tg_soft_delete_row('app.odometer_entries');
 
 CREATE TRIGGER _500_soft_delete INSTEAD OF DELETE ON api.reminders FOR EACH ROW EXECUTE FUNCTION app.tg_soft_delete_row('app.reminders');
+
+CREATE TRIGGER _500_soft_delete INSTEAD OF DELETE ON api.reporting_currencies FOR EACH ROW EXECUTE FUNCTION app.tg_soft_delete_row('app.reporting_currencies');
 
 CREATE TRIGGER _500_soft_delete INSTEAD OF DELETE ON api.tenant_settings FOR EACH ROW EXECUTE FUNCTION app.tg_soft_delete_row('app.tenant_settings');
 
 CREATE TRIGGER _500_soft_delete INSTEAD OF DELETE ON api.vehicle_images FOR EACH ROW EXECUTE FUNCTION app.tg_soft_delete_row('app.vehicle_images');
 
-CREATE TRIGGER _500_soft_delete INSTEAD OF DELETE ON api.vehicle_recalls FOR EACH ROW EXECUTE FUNCTION app.tg_soft_delete_row('app.vehicle_recalls');
+CREATE TRIGGER _500_soft_delete INSTEAD OF DELETE ON api.vehicle_ownership FOR EACH ROW EXECUTE FUNCTION app.tg_soft_delete_row('app.vehicle_ownership');
 
 CREATE TRIGGER _500_soft_delete INSTEAD OF DELETE ON api.vehicles FOR EACH ROW EXECUTE FUNCTION app.tg_soft_delete_row('app.vehicles');
 
@@ -9160,6 +8226,8 @@ CREATE TRIGGER _100_forget_member_role AFTER INSERT OR DELETE OR UPDATE ON app.m
 
 CREATE TRIGGER _100_input_range BEFORE INSERT OR UPDATE ON app.reminders FOR EACH ROW EXECUTE FUNCTION app.tg_reminders_snoozed_until_in_range();
 
+CREATE TRIGGER _100_keep_fuels AFTER UPDATE ON app.energy_sources REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_energy_sources_keep_fuels();
+
 CREATE TRIGGER _100_odometer_from_readings BEFORE UPDATE OF odometer_reading, odometer_unit ON app.vehicles FOR EACH ROW EXECUTE FUNCTION app.tg_vehicles_odometer_from_readings();
 
 CREATE TRIGGER _100_odometer_guard AFTER INSERT OR UPDATE ON app.fuel_logs FOR EACH ROW EXECUTE FUNCTION app.tg_odometer_guard();
@@ -9168,23 +8236,31 @@ CREATE TRIGGER _100_odometer_guard AFTER INSERT OR UPDATE ON app.maintenance FOR
 
 CREATE TRIGGER _100_odometer_guard AFTER INSERT OR UPDATE ON app.odometer_entries FOR EACH ROW EXECUTE FUNCTION app.tg_odometer_guard();
 
-CREATE TRIGGER _200_prepare BEFORE INSERT OR UPDATE ON app.document_files FOR EACH ROW EXECUTE FUNCTION app.tg_document_files_prepare();
+CREATE TRIGGER _100_source_fuel_insert AFTER INSERT ON app.fuel_logs REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_fuel_logs_source_fuel();
 
-CREATE TRIGGER _200_prepare BEFORE INSERT OR UPDATE ON app.documents FOR EACH ROW EXECUTE FUNCTION app.tg_documents_prepare();
+CREATE TRIGGER _100_source_fuel_update AFTER UPDATE ON app.fuel_logs REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_fuel_logs_source_fuel();
+
+CREATE TRIGGER _200_prepare BEFORE INSERT OR UPDATE ON app.energy_sources FOR EACH ROW EXECUTE FUNCTION app.tg_energy_sources_prepare();
+
+CREATE TRIGGER _200_prepare BEFORE INSERT OR UPDATE ON app.exchange_rates FOR EACH ROW EXECUTE FUNCTION app.tg_exchange_rates_prepare();
+
+CREATE TRIGGER _200_prepare BEFORE INSERT OR UPDATE ON app.expenses FOR EACH ROW EXECUTE FUNCTION app.tg_expenses_prepare();
 
 CREATE TRIGGER _200_prepare BEFORE INSERT OR UPDATE ON app.fuel_logs FOR EACH ROW EXECUTE FUNCTION app.tg_fuel_logs_prepare();
 
 CREATE TRIGGER _200_prepare BEFORE INSERT OR UPDATE ON app.maintenance FOR EACH ROW EXECUTE FUNCTION app.tg_maintenance_prepare();
 
-CREATE TRIGGER _200_prepare BEFORE UPDATE ON app.notify_subscriptions FOR EACH ROW EXECUTE FUNCTION app.tg_notify_subscriptions_prepare();
-
 CREATE TRIGGER _200_prepare BEFORE INSERT OR UPDATE ON app.odometer_entries FOR EACH ROW EXECUTE FUNCTION app.tg_odometer_entries_prepare();
 
 CREATE TRIGGER _200_prepare BEFORE INSERT OR UPDATE ON app.reminders FOR EACH ROW EXECUTE FUNCTION app.tg_reminders_prepare();
 
+CREATE TRIGGER _200_prepare BEFORE INSERT OR UPDATE ON app.reporting_currencies FOR EACH ROW EXECUTE FUNCTION app.tg_reporting_currencies_prepare();
+
 CREATE TRIGGER _200_prepare BEFORE INSERT ON app.vehicle_events FOR EACH ROW EXECUTE FUNCTION app.tg_vehicle_events_prepare();
 
 CREATE TRIGGER _200_prepare BEFORE INSERT OR UPDATE ON app.vehicle_images FOR EACH ROW EXECUTE FUNCTION app.tg_vehicle_images_prepare();
+
+CREATE TRIGGER _200_prepare BEFORE INSERT OR UPDATE ON app.vehicle_ownership FOR EACH ROW EXECUTE FUNCTION app.tg_vehicle_ownership_prepare();
 
 CREATE TRIGGER _200_prepare BEFORE INSERT OR UPDATE ON app.vehicles FOR EACH ROW EXECUTE FUNCTION app.tg_vehicles_prepare();
 
@@ -9194,21 +8270,13 @@ CREATE TRIGGER _300_clear_reminders_previous_id BEFORE DELETE ON app.reminders F
 
 CREATE TRIGGER _300_clear_vehicles_garage_id BEFORE DELETE ON app.garages FOR EACH ROW EXECUTE FUNCTION app.tg_clear_references('app.vehicles', 'garage_id');
 
-CREATE TRIGGER _300_guard BEFORE INSERT OR UPDATE ON app.vehicle_recalls FOR EACH ROW EXECUTE FUNCTION app.tg_vehicle_recalls_guard('app_user');
-
 CREATE TRIGGER _300_keep_an_owner BEFORE DELETE OR UPDATE ON app.memberships FOR EACH ROW EXECUTE FUNCTION app.tg_keep_an_owner();
 
 CREATE TRIGGER _300_next_occurrence AFTER UPDATE OF status ON app.maintenance FOR EACH ROW EXECUTE FUNCTION app.tg_maintenance_next_occurrence();
 
 CREATE TRIGGER _300_next_occurrence AFTER UPDATE OF status ON app.reminders FOR EACH ROW EXECUTE FUNCTION app.tg_reminders_next_occurrence();
 
-CREATE TRIGGER _400_purge_outbox_events AFTER DELETE ON app.tenants REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_purge_outbox_events();
-
-CREATE TRIGGER _400_recall_check AFTER INSERT OR UPDATE OF make, model, year ON app.vehicles FOR EACH ROW EXECUTE FUNCTION app.tg_vehicles_recall_check();
-
 CREATE TRIGGER _400_record_void AFTER INSERT ON app.vehicle_events FOR EACH ROW WHEN ((new.voids_event_id IS NOT NULL)) EXECUTE FUNCTION app.tg_vehicle_events_record_void();
-
-CREATE TRIGGER _400_release_file AFTER DELETE ON app.documents FOR EACH ROW EXECUTE FUNCTION app.tg_documents_release_file();
 
 CREATE TRIGGER _500_events AFTER INSERT OR UPDATE ON app.fuel_logs FOR EACH ROW EXECUTE FUNCTION app.tg_emit_source_events('fuel');
 
@@ -9220,15 +8288,9 @@ CREATE TRIGGER _500_events AFTER INSERT OR UPDATE ON app.odometer_entries FOR EA
 
 CREATE TRIGGER _500_events AFTER INSERT ON app.vehicle_images FOR EACH ROW EXECUTE FUNCTION app.tg_vehicle_images_emit_event();
 
-CREATE TRIGGER _500_events AFTER INSERT ON app.vehicle_recalls FOR EACH ROW EXECUTE FUNCTION app.tg_vehicle_recalls_events();
+CREATE TRIGGER _500_stamp BEFORE INSERT OR UPDATE ON app.energy_sources FOR EACH ROW EXECUTE FUNCTION app.tg_stamp_row('tenant', 'app_user');
 
-CREATE TRIGGER _500_outbox AFTER INSERT ON app.vehicle_recalls FOR EACH ROW EXECUTE FUNCTION app.tg_vehicle_recalls_outbox();
-
-CREATE TRIGGER _500_stamp BEFORE INSERT OR UPDATE ON app.calendar_feeds FOR EACH ROW EXECUTE FUNCTION app.tg_stamp_row('tenant', 'app_user');
-
-CREATE TRIGGER _500_stamp BEFORE INSERT OR UPDATE ON app.document_files FOR EACH ROW EXECUTE FUNCTION app.tg_stamp_row('tenant', 'app_user');
-
-CREATE TRIGGER _500_stamp BEFORE INSERT OR UPDATE ON app.documents FOR EACH ROW EXECUTE FUNCTION app.tg_stamp_row('tenant', 'app_user');
+CREATE TRIGGER _500_stamp BEFORE INSERT OR UPDATE ON app.expenses FOR EACH ROW EXECUTE FUNCTION app.tg_stamp_row('tenant', 'app_user');
 
 CREATE TRIGGER _500_stamp BEFORE INSERT OR UPDATE ON app.fuel_logs FOR EACH ROW EXECUTE FUNCTION app.tg_stamp_row('tenant', 'app_user');
 
@@ -9240,11 +8302,11 @@ CREATE TRIGGER _500_stamp BEFORE INSERT OR UPDATE ON app.maintenance FOR EACH RO
 
 CREATE TRIGGER _500_stamp BEFORE INSERT OR UPDATE ON app.memberships FOR EACH ROW EXECUTE FUNCTION app.tg_stamp_row('tenant', 'app_user');
 
-CREATE TRIGGER _500_stamp BEFORE INSERT OR UPDATE ON app.notify_subscriptions FOR EACH ROW EXECUTE FUNCTION app.tg_stamp_row('tenant', 'app_user');
-
 CREATE TRIGGER _500_stamp BEFORE INSERT OR UPDATE ON app.odometer_entries FOR EACH ROW EXECUTE FUNCTION app.tg_stamp_row('tenant', 'app_user');
 
 CREATE TRIGGER _500_stamp BEFORE INSERT OR UPDATE ON app.reminders FOR EACH ROW EXECUTE FUNCTION app.tg_stamp_row('tenant', 'app_user');
+
+CREATE TRIGGER _500_stamp BEFORE INSERT OR UPDATE ON app.reporting_currencies FOR EACH ROW EXECUTE FUNCTION app.tg_stamp_row('tenant', 'app_user');
 
 CREATE TRIGGER _500_stamp BEFORE INSERT OR UPDATE ON app.stations FOR EACH ROW EXECUTE FUNCTION app.tg_stamp_row('shared', 'app_user');
 
@@ -9260,63 +8322,15 @@ CREATE TRIGGER _500_stamp BEFORE INSERT OR UPDATE ON app.vehicle_events FOR EACH
 
 CREATE TRIGGER _500_stamp BEFORE INSERT OR UPDATE ON app.vehicle_images FOR EACH ROW EXECUTE FUNCTION app.tg_stamp_row('tenant', 'app_user');
 
-CREATE TRIGGER _500_stamp BEFORE INSERT OR UPDATE ON app.vehicle_recalls FOR EACH ROW EXECUTE FUNCTION app.tg_stamp_row('tenant', 'app_user');
+CREATE TRIGGER _500_stamp BEFORE INSERT OR UPDATE ON app.vehicle_ownership FOR EACH ROW EXECUTE FUNCTION app.tg_stamp_row('tenant', 'app_user');
 
 CREATE TRIGGER _500_stamp BEFORE INSERT OR UPDATE ON app.vehicles FOR EACH ROW EXECUTE FUNCTION app.tg_stamp_row('tenant', 'app_user');
 
-CREATE TRIGGER _500_thumbnail_notify AFTER INSERT ON app.document_files FOR EACH STATEMENT EXECUTE FUNCTION app.tg_document_files_thumbnail_notify();
-
 CREATE TRIGGER _600_vin_decode BEFORE INSERT OR UPDATE ON app.vehicles FOR EACH ROW EXECUTE FUNCTION app.tg_vehicles_vin_decode();
 
-CREATE TRIGGER _800_outbox_delete AFTER DELETE ON app.fuel_logs REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_outbox_records('fuel_log', 'vehicle_id');
+CREATE TRIGGER _900_audit AFTER INSERT OR DELETE OR UPDATE ON app.energy_sources FOR EACH ROW EXECUTE FUNCTION app.tg_audit_row('tenant_id');
 
-CREATE TRIGGER _800_outbox_delete AFTER DELETE ON app.garages REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_outbox_records('garage');
-
-CREATE TRIGGER _800_outbox_delete AFTER DELETE ON app.maintenance REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_outbox_records('maintenance', 'vehicle_id');
-
-CREATE TRIGGER _800_outbox_delete AFTER DELETE ON app.odometer_entries REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_outbox_records('odometer_entry', 'vehicle_id');
-
-CREATE TRIGGER _800_outbox_delete AFTER DELETE ON app.reminders REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_outbox_records('reminder', 'vehicle_id');
-
-CREATE TRIGGER _800_outbox_delete AFTER DELETE ON app.vehicle_images REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_outbox_records('vehicle_image', 'vehicle_id');
-
-CREATE TRIGGER _800_outbox_delete AFTER DELETE ON app.vehicles REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_outbox_records('vehicle', 'id');
-
-CREATE TRIGGER _800_outbox_insert AFTER INSERT ON app.fuel_logs REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_outbox_records('fuel_log', 'vehicle_id');
-
-CREATE TRIGGER _800_outbox_insert AFTER INSERT ON app.garages REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_outbox_records('garage');
-
-CREATE TRIGGER _800_outbox_insert AFTER INSERT ON app.invitations REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_outbox_invitations();
-
-CREATE TRIGGER _800_outbox_insert AFTER INSERT ON app.maintenance REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_outbox_records('maintenance', 'vehicle_id');
-
-CREATE TRIGGER _800_outbox_insert AFTER INSERT ON app.odometer_entries REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_outbox_records('odometer_entry', 'vehicle_id');
-
-CREATE TRIGGER _800_outbox_insert AFTER INSERT ON app.reminders REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_outbox_records('reminder', 'vehicle_id');
-
-CREATE TRIGGER _800_outbox_insert AFTER INSERT ON app.vehicle_images REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_outbox_records('vehicle_image', 'vehicle_id');
-
-CREATE TRIGGER _800_outbox_insert AFTER INSERT ON app.vehicles REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_outbox_records('vehicle', 'id');
-
-CREATE TRIGGER _800_outbox_update AFTER UPDATE ON app.fuel_logs REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_outbox_records('fuel_log', 'vehicle_id');
-
-CREATE TRIGGER _800_outbox_update AFTER UPDATE ON app.garages REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_outbox_records('garage');
-
-CREATE TRIGGER _800_outbox_update AFTER UPDATE ON app.maintenance REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_outbox_records('maintenance', 'vehicle_id');
-
-CREATE TRIGGER _800_outbox_update AFTER UPDATE ON app.odometer_entries REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_outbox_records('odometer_entry', 'vehicle_id');
-
-CREATE TRIGGER _800_outbox_update AFTER UPDATE ON app.reminders REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_outbox_records('reminder', 'vehicle_id');
-
-CREATE TRIGGER _800_outbox_update AFTER UPDATE ON app.vehicle_images REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_outbox_records('vehicle_image', 'vehicle_id');
-
-CREATE TRIGGER _800_outbox_update AFTER UPDATE ON app.vehicles REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_outbox_records('vehicle', 'id');
-
-CREATE TRIGGER _900_audit AFTER INSERT OR DELETE OR UPDATE ON app.calendar_feeds FOR EACH ROW EXECUTE FUNCTION app.tg_audit_row('tenant_id');
-
-CREATE TRIGGER _900_audit AFTER INSERT OR DELETE OR UPDATE ON app.document_files FOR EACH ROW EXECUTE FUNCTION app.tg_audit_row_omitting('tenant_id', 'content', 'thumbnail');
-
-CREATE TRIGGER _900_audit AFTER INSERT OR DELETE OR UPDATE ON app.documents FOR EACH ROW EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+CREATE TRIGGER _900_audit AFTER INSERT OR DELETE OR UPDATE ON app.expenses FOR EACH ROW EXECUTE FUNCTION app.tg_audit_row('tenant_id');
 
 CREATE TRIGGER _900_audit AFTER INSERT OR DELETE OR UPDATE ON app.fuel_logs FOR EACH ROW EXECUTE FUNCTION app.tg_audit_row('tenant_id');
 
@@ -9328,11 +8342,11 @@ CREATE TRIGGER _900_audit AFTER INSERT OR DELETE OR UPDATE ON app.maintenance FO
 
 CREATE TRIGGER _900_audit AFTER INSERT OR DELETE OR UPDATE ON app.memberships FOR EACH ROW EXECUTE FUNCTION app.tg_audit_row('tenant_id');
 
-CREATE TRIGGER _900_audit AFTER INSERT OR DELETE OR UPDATE ON app.notify_subscriptions FOR EACH ROW EXECUTE FUNCTION app.tg_audit_row('tenant_id');
-
 CREATE TRIGGER _900_audit AFTER INSERT OR DELETE OR UPDATE ON app.odometer_entries FOR EACH ROW EXECUTE FUNCTION app.tg_audit_row('tenant_id');
 
 CREATE TRIGGER _900_audit AFTER INSERT OR DELETE OR UPDATE ON app.reminders FOR EACH ROW EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit AFTER INSERT OR DELETE OR UPDATE ON app.reporting_currencies FOR EACH ROW EXECUTE FUNCTION app.tg_audit_row('tenant_id');
 
 CREATE TRIGGER _900_audit AFTER INSERT OR DELETE OR UPDATE ON app.stations FOR EACH ROW EXECUTE FUNCTION app.tg_audit_row();
 
@@ -9348,7 +8362,7 @@ CREATE TRIGGER _900_audit AFTER INSERT OR DELETE OR UPDATE ON app.vehicle_events
 
 CREATE TRIGGER _900_audit AFTER INSERT OR DELETE OR UPDATE ON app.vehicle_images FOR EACH ROW EXECUTE FUNCTION app.tg_audit_row('tenant_id');
 
-CREATE TRIGGER _900_audit AFTER INSERT OR DELETE OR UPDATE ON app.vehicle_recalls FOR EACH ROW EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+CREATE TRIGGER _900_audit AFTER INSERT OR DELETE OR UPDATE ON app.vehicle_ownership FOR EACH ROW EXECUTE FUNCTION app.tg_audit_row('tenant_id');
 
 CREATE TRIGGER _900_audit AFTER INSERT OR DELETE OR UPDATE ON app.vehicles FOR EACH ROW WHEN ((CURRENT_USER <> 'vin_worker'::name)) EXECUTE FUNCTION app.tg_audit_row('tenant_id');
 
@@ -9356,32 +8370,20 @@ CREATE TRIGGER _900_audit_statement AFTER UPDATE ON app.vehicles REFERENCING OLD
 
 COMMENT ON TRIGGER _900_audit_statement ON app.vehicles IS 'The UPDATE statements of vin_worker (one per batch) are audited in one statement; _900_audit skips vin_worker.';
 
-ALTER TABLE ONLY app.calendar_feeds
-    ADD CONSTRAINT calendar_feeds_tenant_fk FOREIGN KEY (tenant_id) REFERENCES app.tenants(id) ON DELETE CASCADE;
+ALTER TABLE ONLY app.energy_sources
+    ADD CONSTRAINT energy_sources_tenant_fk FOREIGN KEY (tenant_id) REFERENCES app.tenants(id) ON DELETE CASCADE;
 
-ALTER TABLE ONLY app.calendar_feeds
-    ADD CONSTRAINT calendar_feeds_user_fk FOREIGN KEY (user_id) REFERENCES app.users(id) ON DELETE CASCADE;
+ALTER TABLE ONLY app.energy_sources
+    ADD CONSTRAINT energy_sources_vehicle_fk FOREIGN KEY (tenant_id, vehicle_id) REFERENCES app.vehicles(tenant_id, id) ON DELETE CASCADE;
 
-ALTER TABLE ONLY app.document_files
-    ADD CONSTRAINT document_files_tenant_fk FOREIGN KEY (tenant_id) REFERENCES app.tenants(id) ON DELETE CASCADE;
+ALTER TABLE ONLY app.expenses
+    ADD CONSTRAINT expenses_tenant_fk FOREIGN KEY (tenant_id) REFERENCES app.tenants(id) ON DELETE CASCADE;
 
-ALTER TABLE ONLY app.documents
-    ADD CONSTRAINT documents_file_fk FOREIGN KEY (tenant_id, file_id) REFERENCES app.document_files(tenant_id, id);
+ALTER TABLE ONLY app.expenses
+    ADD CONSTRAINT expenses_vehicle_fk FOREIGN KEY (tenant_id, vehicle_id) REFERENCES app.vehicles(tenant_id, id) ON DELETE CASCADE;
 
-ALTER TABLE ONLY app.documents
-    ADD CONSTRAINT documents_fuel_log_fk FOREIGN KEY (tenant_id, fuel_log_id) REFERENCES app.fuel_logs(tenant_id, id) ON DELETE CASCADE;
-
-ALTER TABLE ONLY app.documents
-    ADD CONSTRAINT documents_maintenance_fk FOREIGN KEY (tenant_id, maintenance_id) REFERENCES app.maintenance(tenant_id, id) ON DELETE CASCADE;
-
-ALTER TABLE ONLY app.documents
-    ADD CONSTRAINT documents_reminder_fk FOREIGN KEY (tenant_id, reminder_id) REFERENCES app.reminders(tenant_id, id) ON DELETE CASCADE;
-
-ALTER TABLE ONLY app.documents
-    ADD CONSTRAINT documents_tenant_fk FOREIGN KEY (tenant_id) REFERENCES app.tenants(id) ON DELETE CASCADE;
-
-ALTER TABLE ONLY app.documents
-    ADD CONSTRAINT documents_vehicle_fk FOREIGN KEY (tenant_id, vehicle_id) REFERENCES app.vehicles(tenant_id, id) ON DELETE CASCADE;
+ALTER TABLE ONLY app.fuel_logs
+    ADD CONSTRAINT fuel_logs_source_fk FOREIGN KEY (tenant_id, vehicle_id, source_id, energy_kind) REFERENCES app.energy_sources(tenant_id, vehicle_id, id, energy_kind);
 
 ALTER TABLE ONLY app.fuel_logs
     ADD CONSTRAINT fuel_logs_station_fk FOREIGN KEY (station_id) REFERENCES app.stations(id) ON DELETE SET NULL;
@@ -9413,23 +8415,11 @@ ALTER TABLE ONLY app.memberships
 ALTER TABLE ONLY app.memberships
     ADD CONSTRAINT memberships_user_fk FOREIGN KEY (user_id) REFERENCES app.users(id) ON DELETE CASCADE;
 
-ALTER TABLE ONLY app.notify_deliveries
-    ADD CONSTRAINT notify_deliveries_event_fk FOREIGN KEY (tenant_id, event_id) REFERENCES app.outbox_events(tenant_id, id) ON DELETE CASCADE;
-
-ALTER TABLE ONLY app.notify_deliveries
-    ADD CONSTRAINT notify_deliveries_subscription_fk FOREIGN KEY (tenant_id, subscription_id) REFERENCES app.notify_subscriptions(tenant_id, id) ON DELETE CASCADE;
-
-ALTER TABLE ONLY app.notify_subscriptions
-    ADD CONSTRAINT notify_subscriptions_tenant_fk FOREIGN KEY (tenant_id) REFERENCES app.tenants(id) ON DELETE CASCADE;
-
 ALTER TABLE ONLY app.odometer_entries
     ADD CONSTRAINT odometer_entries_tenant_fk FOREIGN KEY (tenant_id) REFERENCES app.tenants(id) ON DELETE CASCADE;
 
 ALTER TABLE ONLY app.odometer_entries
     ADD CONSTRAINT odometer_entries_vehicle_fk FOREIGN KEY (tenant_id, vehicle_id) REFERENCES app.vehicles(tenant_id, id) ON DELETE CASCADE;
-
-ALTER TABLE ONLY app.reminder_alerts
-    ADD CONSTRAINT reminder_alerts_reminder_fk FOREIGN KEY (tenant_id, reminder_id) REFERENCES app.reminders(tenant_id, id) ON DELETE CASCADE;
 
 ALTER TABLE ONLY app.reminders
     ADD CONSTRAINT reminders_previous_fk FOREIGN KEY (tenant_id, previous_id) REFERENCES app.reminders(tenant_id, id);
@@ -9439,6 +8429,9 @@ ALTER TABLE ONLY app.reminders
 
 ALTER TABLE ONLY app.reminders
     ADD CONSTRAINT reminders_vehicle_fk FOREIGN KEY (tenant_id, vehicle_id) REFERENCES app.vehicles(tenant_id, id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY app.reporting_currencies
+    ADD CONSTRAINT reporting_currencies_tenant_fk FOREIGN KEY (tenant_id) REFERENCES app.tenants(id) ON DELETE CASCADE;
 
 ALTER TABLE ONLY app.tenant_settings
     ADD CONSTRAINT tenant_settings_tenant_fk FOREIGN KEY (tenant_id) REFERENCES app.tenants(id) ON DELETE CASCADE;
@@ -9467,11 +8460,11 @@ ALTER TABLE ONLY app.vehicle_images
 ALTER TABLE ONLY app.vehicle_images
     ADD CONSTRAINT vehicle_images_vehicle_fk FOREIGN KEY (tenant_id, vehicle_id) REFERENCES app.vehicles(tenant_id, id) ON DELETE CASCADE;
 
-ALTER TABLE ONLY app.vehicle_recalls
-    ADD CONSTRAINT vehicle_recalls_tenant_fk FOREIGN KEY (tenant_id) REFERENCES app.tenants(id) ON DELETE CASCADE;
+ALTER TABLE ONLY app.vehicle_ownership
+    ADD CONSTRAINT vehicle_ownership_tenant_fk FOREIGN KEY (tenant_id) REFERENCES app.tenants(id) ON DELETE CASCADE;
 
-ALTER TABLE ONLY app.vehicle_recalls
-    ADD CONSTRAINT vehicle_recalls_vehicle_fk FOREIGN KEY (tenant_id, vehicle_id) REFERENCES app.vehicles(tenant_id, id) ON DELETE CASCADE;
+ALTER TABLE ONLY app.vehicle_ownership
+    ADD CONSTRAINT vehicle_ownership_vehicle_fk FOREIGN KEY (tenant_id, vehicle_id) REFERENCES app.vehicles(tenant_id, id) ON DELETE CASCADE;
 
 ALTER TABLE ONLY app.vehicles
     ADD CONSTRAINT vehicles_garage_fk FOREIGN KEY (tenant_id, garage_id) REFERENCES app.garages(tenant_id, id);
@@ -9485,20 +8478,11 @@ ALTER TABLE ONLY auth_private.api_keys
 ALTER TABLE ONLY auth_private.api_keys
     ADD CONSTRAINT api_keys_user_fk FOREIGN KEY (user_id) REFERENCES app.users(id) ON DELETE CASCADE;
 
-ALTER TABLE ONLY auth_private.calendar_feed_tokens
-    ADD CONSTRAINT calendar_feed_tokens_feed_fk FOREIGN KEY (tenant_id, feed_id) REFERENCES app.calendar_feeds(tenant_id, id) ON DELETE CASCADE;
-
 ALTER TABLE ONLY auth_private.identities
     ADD CONSTRAINT identities_issuer_fk FOREIGN KEY (issuer) REFERENCES auth_private.oidc_issuers(issuer) ON DELETE CASCADE;
 
 ALTER TABLE ONLY auth_private.identities
     ADD CONSTRAINT identities_user_fk FOREIGN KEY (user_id) REFERENCES app.users(id) ON DELETE CASCADE;
-
-ALTER TABLE ONLY auth_private.notify_signing_secrets
-    ADD CONSTRAINT notify_signing_secrets_subscription_fk FOREIGN KEY (tenant_id, subscription_id) REFERENCES app.notify_subscriptions(tenant_id, id) ON DELETE CASCADE;
-
-ALTER TABLE ONLY auth_private.notify_targets
-    ADD CONSTRAINT notify_targets_subscription_fk FOREIGN KEY (tenant_id, subscription_id) REFERENCES app.notify_subscriptions(tenant_id, id) ON DELETE CASCADE;
 
 ALTER TABLE ONLY auth_private.one_time_tokens
     ADD CONSTRAINT one_time_tokens_user_fk FOREIGN KEY (user_id) REFERENCES app.users(id) ON DELETE CASCADE;
@@ -9512,37 +8496,31 @@ ALTER TABLE ONLY auth_private.refresh_tokens
 ALTER TABLE ONLY auth_private.sessions
     ADD CONSTRAINT sessions_user_fk FOREIGN KEY (user_id) REFERENCES app.users(id) ON DELETE CASCADE;
 
-ALTER TABLE app.calendar_feeds ENABLE ROW LEVEL SECURITY;
+ALTER TABLE app.energy_sources ENABLE ROW LEVEL SECURITY;
 
-CREATE POLICY calendar_feeds_members_read ON app.calendar_feeds FOR SELECT TO app_user USING ((tenant_id = app.current_tenant_id()));
+CREATE POLICY energy_sources_members_read ON app.energy_sources FOR SELECT TO app_user USING ((tenant_id = app.current_tenant_id()));
 
-CREATE POLICY calendar_feeds_own_only ON app.calendar_feeds AS RESTRICTIVE TO app_user USING ((user_id = app.current_user_id())) WITH CHECK ((user_id = app.current_user_id()));
+CREATE POLICY energy_sources_owner_role_all ON app.energy_sources TO motovault_owner USING (true) WITH CHECK (true);
 
-CREATE POLICY calendar_feeds_owner_role_all ON app.calendar_feeds TO motovault_owner USING (true) WITH CHECK (true);
+CREATE POLICY energy_sources_writers_insert ON app.energy_sources FOR INSERT TO app_user WITH CHECK (((tenant_id = app.current_tenant_id()) AND app.current_member_can_write()));
 
-CREATE POLICY calendar_feeds_writers_insert ON app.calendar_feeds FOR INSERT TO app_user WITH CHECK (((tenant_id = app.current_tenant_id()) AND app.current_member_can_write()));
+CREATE POLICY energy_sources_writers_update ON app.energy_sources FOR UPDATE TO app_user USING ((tenant_id = app.current_tenant_id())) WITH CHECK (((tenant_id = app.current_tenant_id()) AND app.current_member_can_write()));
 
-CREATE POLICY calendar_feeds_writers_update ON app.calendar_feeds FOR UPDATE TO app_user USING ((tenant_id = app.current_tenant_id())) WITH CHECK (((tenant_id = app.current_tenant_id()) AND app.current_member_can_write()));
+ALTER TABLE app.exchange_rates ENABLE ROW LEVEL SECURITY;
 
-ALTER TABLE app.document_files ENABLE ROW LEVEL SECURITY;
+CREATE POLICY exchange_rates_everyone_reads ON app.exchange_rates FOR SELECT TO analyst, app_user USING (true);
 
-CREATE POLICY document_files_members_read ON app.document_files FOR SELECT TO app_user USING ((tenant_id = app.current_tenant_id()));
+CREATE POLICY exchange_rates_owner_role_all ON app.exchange_rates TO motovault_owner USING (true) WITH CHECK (true);
 
-CREATE POLICY document_files_owner_role_all ON app.document_files TO motovault_owner USING (true) WITH CHECK (true);
+ALTER TABLE app.expenses ENABLE ROW LEVEL SECURITY;
 
-CREATE POLICY document_files_writers_insert ON app.document_files FOR INSERT TO app_user WITH CHECK (((tenant_id = app.current_tenant_id()) AND app.current_member_can_write()));
+CREATE POLICY expenses_members_read ON app.expenses FOR SELECT TO app_user USING ((tenant_id = app.current_tenant_id()));
 
-CREATE POLICY document_files_writers_update ON app.document_files FOR UPDATE TO app_user USING ((tenant_id = app.current_tenant_id())) WITH CHECK (((tenant_id = app.current_tenant_id()) AND app.current_member_can_write()));
+CREATE POLICY expenses_owner_role_all ON app.expenses TO motovault_owner USING (true) WITH CHECK (true);
 
-ALTER TABLE app.documents ENABLE ROW LEVEL SECURITY;
+CREATE POLICY expenses_writers_insert ON app.expenses FOR INSERT TO app_user WITH CHECK (((tenant_id = app.current_tenant_id()) AND app.current_member_can_write()));
 
-CREATE POLICY documents_members_read ON app.documents FOR SELECT TO app_user USING ((tenant_id = app.current_tenant_id()));
-
-CREATE POLICY documents_owner_role_all ON app.documents TO motovault_owner USING (true) WITH CHECK (true);
-
-CREATE POLICY documents_writers_insert ON app.documents FOR INSERT TO app_user WITH CHECK (((tenant_id = app.current_tenant_id()) AND app.current_member_can_write()));
-
-CREATE POLICY documents_writers_update ON app.documents FOR UPDATE TO app_user USING ((tenant_id = app.current_tenant_id())) WITH CHECK (((tenant_id = app.current_tenant_id()) AND app.current_member_can_write()));
+CREATE POLICY expenses_writers_update ON app.expenses FOR UPDATE TO app_user USING ((tenant_id = app.current_tenant_id())) WITH CHECK (((tenant_id = app.current_tenant_id()) AND app.current_member_can_write()));
 
 ALTER TABLE app.fuel_logs ENABLE ROW LEVEL SECURITY;
 
@@ -9590,26 +8568,6 @@ CREATE POLICY memberships_members_read ON app.memberships FOR SELECT TO app_user
 
 CREATE POLICY memberships_owner_role_all ON app.memberships TO motovault_owner USING (true) WITH CHECK (true);
 
-ALTER TABLE app.notify_deliveries ENABLE ROW LEVEL SECURITY;
-
-CREATE POLICY notify_deliveries_managers_only ON app.notify_deliveries AS RESTRICTIVE FOR SELECT TO app_user USING ((app.current_member_role() = ANY (ARRAY['owner'::text, 'admin'::text])));
-
-CREATE POLICY notify_deliveries_members_read ON app.notify_deliveries FOR SELECT TO app_user USING ((tenant_id = app.current_tenant_id()));
-
-CREATE POLICY notify_deliveries_owner_role_all ON app.notify_deliveries TO motovault_owner USING (true) WITH CHECK (true);
-
-ALTER TABLE app.notify_subscriptions ENABLE ROW LEVEL SECURITY;
-
-CREATE POLICY notify_subscriptions_managers_only ON app.notify_subscriptions AS RESTRICTIVE TO app_user USING ((app.current_member_role() = ANY (ARRAY['owner'::text, 'admin'::text]))) WITH CHECK ((app.current_member_role() = ANY (ARRAY['owner'::text, 'admin'::text])));
-
-CREATE POLICY notify_subscriptions_members_read ON app.notify_subscriptions FOR SELECT TO app_user USING ((tenant_id = app.current_tenant_id()));
-
-CREATE POLICY notify_subscriptions_owner_role_all ON app.notify_subscriptions TO motovault_owner USING (true) WITH CHECK (true);
-
-CREATE POLICY notify_subscriptions_writers_insert ON app.notify_subscriptions FOR INSERT TO app_user WITH CHECK (((tenant_id = app.current_tenant_id()) AND app.current_member_can_write()));
-
-CREATE POLICY notify_subscriptions_writers_update ON app.notify_subscriptions FOR UPDATE TO app_user USING ((tenant_id = app.current_tenant_id())) WITH CHECK (((tenant_id = app.current_tenant_id()) AND app.current_member_can_write()));
-
 ALTER TABLE app.odometer_entries ENABLE ROW LEVEL SECURITY;
 
 CREATE POLICY odometer_entries_members_read ON app.odometer_entries FOR SELECT TO app_user USING ((tenant_id = app.current_tenant_id()));
@@ -9620,22 +8578,6 @@ CREATE POLICY odometer_entries_writers_insert ON app.odometer_entries FOR INSERT
 
 CREATE POLICY odometer_entries_writers_update ON app.odometer_entries FOR UPDATE TO app_user USING ((tenant_id = app.current_tenant_id())) WITH CHECK (((tenant_id = app.current_tenant_id()) AND app.current_member_can_write()));
 
-ALTER TABLE app.outbox_events ENABLE ROW LEVEL SECURITY;
-
-CREATE POLICY outbox_events_members_read ON app.outbox_events FOR SELECT TO app_user USING ((tenant_id = app.current_tenant_id()));
-
-CREATE POLICY outbox_events_owner_role_all ON app.outbox_events TO motovault_owner USING (true) WITH CHECK (true);
-
-ALTER TABLE app.recall_checks ENABLE ROW LEVEL SECURITY;
-
-CREATE POLICY recall_checks_owner_role_all ON app.recall_checks TO motovault_owner USING (true) WITH CHECK (true);
-
-ALTER TABLE app.reminder_alerts ENABLE ROW LEVEL SECURITY;
-
-CREATE POLICY reminder_alerts_members_read ON app.reminder_alerts FOR SELECT TO app_user USING ((tenant_id = app.current_tenant_id()));
-
-CREATE POLICY reminder_alerts_owner_role_all ON app.reminder_alerts TO motovault_owner USING (true) WITH CHECK (true);
-
 ALTER TABLE app.reminders ENABLE ROW LEVEL SECURITY;
 
 CREATE POLICY reminders_members_read ON app.reminders FOR SELECT TO app_user USING ((tenant_id = app.current_tenant_id()));
@@ -9645,6 +8587,16 @@ CREATE POLICY reminders_owner_role_all ON app.reminders TO motovault_owner USING
 CREATE POLICY reminders_writers_insert ON app.reminders FOR INSERT TO app_user WITH CHECK (((tenant_id = app.current_tenant_id()) AND app.current_member_can_write()));
 
 CREATE POLICY reminders_writers_update ON app.reminders FOR UPDATE TO app_user USING ((tenant_id = app.current_tenant_id())) WITH CHECK (((tenant_id = app.current_tenant_id()) AND app.current_member_can_write()));
+
+ALTER TABLE app.reporting_currencies ENABLE ROW LEVEL SECURITY;
+
+CREATE POLICY reporting_currencies_members_read ON app.reporting_currencies FOR SELECT TO app_user USING ((tenant_id = app.current_tenant_id()));
+
+CREATE POLICY reporting_currencies_owner_role_all ON app.reporting_currencies TO motovault_owner USING (true) WITH CHECK (true);
+
+CREATE POLICY reporting_currencies_writers_insert ON app.reporting_currencies FOR INSERT TO app_user WITH CHECK (((tenant_id = app.current_tenant_id()) AND app.current_member_can_write()));
+
+CREATE POLICY reporting_currencies_writers_update ON app.reporting_currencies FOR UPDATE TO app_user USING ((tenant_id = app.current_tenant_id())) WITH CHECK (((tenant_id = app.current_tenant_id()) AND app.current_member_can_write()));
 
 ALTER TABLE app.stations ENABLE ROW LEVEL SECURITY;
 
@@ -9708,15 +8660,15 @@ CREATE POLICY vehicle_images_writers_insert ON app.vehicle_images FOR INSERT TO 
 
 CREATE POLICY vehicle_images_writers_update ON app.vehicle_images FOR UPDATE TO app_user USING ((tenant_id = app.current_tenant_id())) WITH CHECK (((tenant_id = app.current_tenant_id()) AND app.current_member_can_write()));
 
-ALTER TABLE app.vehicle_recalls ENABLE ROW LEVEL SECURITY;
+ALTER TABLE app.vehicle_ownership ENABLE ROW LEVEL SECURITY;
 
-CREATE POLICY vehicle_recalls_members_read ON app.vehicle_recalls FOR SELECT TO app_user USING ((tenant_id = app.current_tenant_id()));
+CREATE POLICY vehicle_ownership_members_read ON app.vehicle_ownership FOR SELECT TO app_user USING ((tenant_id = app.current_tenant_id()));
 
-CREATE POLICY vehicle_recalls_owner_role_all ON app.vehicle_recalls TO motovault_owner USING (true) WITH CHECK (true);
+CREATE POLICY vehicle_ownership_owner_role_all ON app.vehicle_ownership TO motovault_owner USING (true) WITH CHECK (true);
 
-CREATE POLICY vehicle_recalls_writers_insert ON app.vehicle_recalls FOR INSERT TO app_user WITH CHECK (((tenant_id = app.current_tenant_id()) AND app.current_member_can_write()));
+CREATE POLICY vehicle_ownership_writers_insert ON app.vehicle_ownership FOR INSERT TO app_user WITH CHECK (((tenant_id = app.current_tenant_id()) AND app.current_member_can_write()));
 
-CREATE POLICY vehicle_recalls_writers_update ON app.vehicle_recalls FOR UPDATE TO app_user USING ((tenant_id = app.current_tenant_id())) WITH CHECK (((tenant_id = app.current_tenant_id()) AND app.current_member_can_write()));
+CREATE POLICY vehicle_ownership_writers_update ON app.vehicle_ownership FOR UPDATE TO app_user USING ((tenant_id = app.current_tenant_id())) WITH CHECK (((tenant_id = app.current_tenant_id()) AND app.current_member_can_write()));
 
 ALTER TABLE app.vehicles ENABLE ROW LEVEL SECURITY;
 
@@ -9751,15 +8703,12 @@ GRANT USAGE ON SCHEMA api TO app_user;
 
 GRANT USAGE ON SCHEMA app TO anon;
 GRANT USAGE ON SCHEMA app TO app_user;
-GRANT USAGE ON SCHEMA app TO notify_worker;
 GRANT USAGE ON SCHEMA app TO vin_worker;
 
 GRANT USAGE ON SCHEMA audit TO app_user;
 
 GRANT USAGE ON SCHEMA ext TO analyst;
 GRANT USAGE ON SCHEMA ext TO app_user;
-
-GRANT ALL ON TYPE api."*/*" TO app_user;
 
 GRANT ALL ON FUNCTION api.accept_invitation(token text) TO app_user;
 REVOKE ALL ON FUNCTION api.accept_invitation(token text) FROM PUBLIC;
@@ -9769,10 +8718,6 @@ REVOKE ALL ON FUNCTION api.add_member(user_id uuid, role text) FROM PUBLIC;
 
 GRANT ALL ON FUNCTION api.api_keys() TO app_user;
 REVOKE ALL ON FUNCTION api.api_keys() FROM PUBLIC;
-
-GRANT ALL ON FUNCTION api.calendar(token text) TO anon;
-GRANT ALL ON FUNCTION api.calendar(token text) TO app_user;
-REVOKE ALL ON FUNCTION api.calendar(token text) FROM PUBLIC;
 
 GRANT ALL ON FUNCTION api.change_member_role(user_id uuid, role text) TO app_user;
 REVOKE ALL ON FUNCTION api.change_member_role(user_id uuid, role text) FROM PUBLIC;
@@ -9797,30 +8742,24 @@ REVOKE ALL ON FUNCTION api.complete_maintenance(id uuid, completed_on date, odom
 GRANT ALL ON FUNCTION api.create_api_key(name text, scope text, expires_at timestamp with time zone) TO app_user;
 REVOKE ALL ON FUNCTION api.create_api_key(name text, scope text, expires_at timestamp with time zone) FROM PUBLIC;
 
-GRANT ALL ON FUNCTION api.create_calendar_feed(name text) TO app_user;
-REVOKE ALL ON FUNCTION api.create_calendar_feed(name text) FROM PUBLIC;
-
-GRANT ALL ON FUNCTION api.create_subscription(name text, channel text, target text, event_types text[], vehicle_ids uuid[], active boolean) TO app_user;
-REVOKE ALL ON FUNCTION api.create_subscription(name text, channel text, target text, event_types text[], vehicle_ids uuid[], active boolean) FROM PUBLIC;
-
 GRANT ALL ON FUNCTION api.create_tenant(name text, kind text) TO app_user;
 REVOKE ALL ON FUNCTION api.create_tenant(name text, kind text) FROM PUBLIC;
 
 GRANT ALL ON FUNCTION api.decode_vin(vin text) TO app_user;
 REVOKE ALL ON FUNCTION api.decode_vin(vin text) FROM PUBLIC;
 
-GRANT ALL ON FUNCTION api.document_content(id uuid) TO app_user;
-REVOKE ALL ON FUNCTION api.document_content(id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.ev_charging_costs(vehicle_id uuid, "from" date, "to" date) TO app_user;
+REVOKE ALL ON FUNCTION api.ev_charging_costs(vehicle_id uuid, "from" date, "to" date) FROM PUBLIC;
 
-GRANT ALL ON FUNCTION api.document_thumbnail(id uuid) TO app_user;
-REVOKE ALL ON FUNCTION api.document_thumbnail(id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.ev_efficiency(vehicle_id uuid, "from" date, "to" date) TO app_user;
+REVOKE ALL ON FUNCTION api.ev_efficiency(vehicle_id uuid, "from" date, "to" date) FROM PUBLIC;
 
 GRANT ALL ON FUNCTION api.exchange_api_key(key text) TO anon;
 GRANT ALL ON FUNCTION api.exchange_api_key(key text) TO app_user;
 REVOKE ALL ON FUNCTION api.exchange_api_key(key text) FROM PUBLIC;
 
-GRANT ALL ON FUNCTION api.fuel_economy(vehicle_id uuid, unit text, "from" date, "to" date) TO app_user;
-REVOKE ALL ON FUNCTION api.fuel_economy(vehicle_id uuid, unit text, "from" date, "to" date) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.fuel_economy(vehicle_id uuid, unit text, "from" date, "to" date, source uuid) TO app_user;
+REVOKE ALL ON FUNCTION api.fuel_economy(vehicle_id uuid, unit text, "from" date, "to" date, source uuid) FROM PUBLIC;
 
 GRANT ALL ON FUNCTION api.fuel_economy_intervals(vehicle_id uuid, unit text, "from" date, "to" date) TO app_user;
 REVOKE ALL ON FUNCTION api.fuel_economy_intervals(vehicle_id uuid, unit text, "from" date, "to" date) FROM PUBLIC;
@@ -9848,15 +8787,6 @@ REVOKE ALL ON FUNCTION api.register_identity() FROM PUBLIC;
 GRANT ALL ON FUNCTION api.remove_member(user_id uuid) TO app_user;
 REVOKE ALL ON FUNCTION api.remove_member(user_id uuid) FROM PUBLIC;
 
-GRANT SELECT ON TABLE app.notify_deliveries TO app_user;
-
-GRANT SELECT ON TABLE app.outbox_events TO app_user;
-
-GRANT SELECT ON TABLE api.notify_deliveries TO app_user;
-
-GRANT ALL ON FUNCTION api.replay_delivery(id uuid) TO app_user;
-REVOKE ALL ON FUNCTION api.replay_delivery(id uuid) FROM PUBLIC;
-
 GRANT ALL ON FUNCTION api.request_password_reset(email text) TO anon;
 GRANT ALL ON FUNCTION api.request_password_reset(email text) TO app_user;
 REVOKE ALL ON FUNCTION api.request_password_reset(email text) FROM PUBLIC;
@@ -9865,23 +8795,19 @@ GRANT ALL ON FUNCTION api.reset_password(token text, new_password text) TO anon;
 GRANT ALL ON FUNCTION api.reset_password(token text, new_password text) TO app_user;
 REVOKE ALL ON FUNCTION api.reset_password(token text, new_password text) FROM PUBLIC;
 
-GRANT SELECT ON TABLE app.calendar_feeds TO app_user;
+GRANT SELECT,INSERT,UPDATE ON TABLE app.energy_sources TO app_user;
 
-GRANT UPDATE(name) ON TABLE app.calendar_feeds TO app_user;
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE api.energy_sources TO app_user;
 
-GRANT UPDATE(deleted_at) ON TABLE app.calendar_feeds TO app_user;
+GRANT ALL ON FUNCTION api.restore_energy_source(id uuid) TO app_user;
+REVOKE ALL ON FUNCTION api.restore_energy_source(id uuid) FROM PUBLIC;
 
-GRANT SELECT,DELETE,UPDATE ON TABLE api.calendar_feeds TO app_user;
+GRANT SELECT,INSERT,UPDATE ON TABLE app.expenses TO app_user;
 
-GRANT ALL ON FUNCTION api.restore_calendar_feed(id uuid) TO app_user;
-REVOKE ALL ON FUNCTION api.restore_calendar_feed(id uuid) FROM PUBLIC;
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE api.expenses TO app_user;
 
-GRANT SELECT,INSERT,UPDATE ON TABLE app.documents TO app_user;
-
-GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE api.documents TO app_user;
-
-GRANT ALL ON FUNCTION api.restore_document(id uuid) TO app_user;
-REVOKE ALL ON FUNCTION api.restore_document(id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.restore_expense(id uuid) TO app_user;
+REVOKE ALL ON FUNCTION api.restore_expense(id uuid) FROM PUBLIC;
 
 GRANT ALL ON FUNCTION app.energy_kind(volume_unit text) TO app_user;
 REVOKE ALL ON FUNCTION app.energy_kind(volume_unit text) FROM PUBLIC;
@@ -9917,29 +8843,6 @@ REVOKE ALL ON FUNCTION api.restore_invitation(id uuid) FROM PUBLIC;
 GRANT ALL ON FUNCTION api.restore_maintenance(id uuid) TO app_user;
 REVOKE ALL ON FUNCTION api.restore_maintenance(id uuid) FROM PUBLIC;
 
-GRANT ALL ON FUNCTION app.notify_event_types() TO app_user;
-REVOKE ALL ON FUNCTION app.notify_event_types() FROM PUBLIC;
-
-GRANT ALL ON FUNCTION app.notify_event_types_known(types text[]) TO app_user;
-REVOKE ALL ON FUNCTION app.notify_event_types_known(types text[]) FROM PUBLIC;
-
-GRANT SELECT ON TABLE app.notify_subscriptions TO app_user;
-
-GRANT UPDATE(name) ON TABLE app.notify_subscriptions TO app_user;
-
-GRANT UPDATE(event_types) ON TABLE app.notify_subscriptions TO app_user;
-
-GRANT UPDATE(vehicle_ids) ON TABLE app.notify_subscriptions TO app_user;
-
-GRANT UPDATE(active) ON TABLE app.notify_subscriptions TO app_user;
-
-GRANT UPDATE(deleted_at) ON TABLE app.notify_subscriptions TO app_user;
-
-GRANT SELECT,DELETE,UPDATE ON TABLE api.notify_subscriptions TO app_user;
-
-GRANT ALL ON FUNCTION api.restore_notify_subscription(id uuid) TO app_user;
-REVOKE ALL ON FUNCTION api.restore_notify_subscription(id uuid) FROM PUBLIC;
-
 GRANT SELECT,INSERT,UPDATE ON TABLE app.odometer_entries TO app_user;
 
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE api.odometer_entries TO app_user;
@@ -9949,6 +8852,13 @@ REVOKE ALL ON FUNCTION api.restore_odometer_entry(id uuid) FROM PUBLIC;
 
 GRANT ALL ON FUNCTION api.restore_reminder(id uuid) TO app_user;
 REVOKE ALL ON FUNCTION api.restore_reminder(id uuid) FROM PUBLIC;
+
+GRANT SELECT,INSERT,UPDATE ON TABLE app.reporting_currencies TO app_user;
+
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE api.reporting_currencies TO app_user;
+
+GRANT ALL ON FUNCTION api.restore_reporting_currency(id uuid) TO app_user;
+REVOKE ALL ON FUNCTION api.restore_reporting_currency(id uuid) FROM PUBLIC;
 
 GRANT SELECT,INSERT,UPDATE ON TABLE app.tenant_settings TO app_user;
 
@@ -10021,21 +8931,18 @@ GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE api.vehicle_images TO app_user;
 GRANT ALL ON FUNCTION api.restore_vehicle_image(id uuid) TO app_user;
 REVOKE ALL ON FUNCTION api.restore_vehicle_image(id uuid) FROM PUBLIC;
 
-GRANT SELECT,INSERT,UPDATE ON TABLE app.vehicle_recalls TO app_user;
+GRANT SELECT,INSERT,UPDATE ON TABLE app.vehicle_ownership TO app_user;
 
-GRANT SELECT,DELETE,UPDATE ON TABLE api.vehicle_recalls TO app_user;
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE api.vehicle_ownership TO app_user;
 
-GRANT ALL ON FUNCTION api.restore_vehicle_recall(id uuid) TO app_user;
-REVOKE ALL ON FUNCTION api.restore_vehicle_recall(id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.restore_vehicle_ownership(id uuid) TO app_user;
+REVOKE ALL ON FUNCTION api.restore_vehicle_ownership(id uuid) FROM PUBLIC;
 
 GRANT ALL ON FUNCTION api.revoke_api_key(id uuid) TO app_user;
 REVOKE ALL ON FUNCTION api.revoke_api_key(id uuid) FROM PUBLIC;
 
 GRANT ALL ON FUNCTION api.revoke_session(id uuid) TO app_user;
 REVOKE ALL ON FUNCTION api.revoke_session(id uuid) FROM PUBLIC;
-
-GRANT ALL ON FUNCTION api.rotate_subscription_secret(id uuid, grace_hours integer) TO app_user;
-REVOKE ALL ON FUNCTION api.rotate_subscription_secret(id uuid, grace_hours integer) FROM PUBLIC;
 
 GRANT ALL ON FUNCTION api.set_primary_image(id uuid) TO app_user;
 REVOKE ALL ON FUNCTION api.set_primary_image(id uuid) FROM PUBLIC;
@@ -10062,11 +8969,11 @@ GRANT SELECT ON TABLE api.stations TO app_user;
 GRANT ALL ON FUNCTION api.stations_search(q text, "limit" integer) TO app_user;
 REVOKE ALL ON FUNCTION api.stations_search(q text, "limit" integer) FROM PUBLIC;
 
-GRANT ALL ON FUNCTION api.upload_document(bytea) TO app_user;
-REVOKE ALL ON FUNCTION api.upload_document(bytea) FROM PUBLIC;
-
 GRANT ALL ON FUNCTION api.urgency(api.reminders) TO app_user;
 REVOKE ALL ON FUNCTION api.urgency(api.reminders) FROM PUBLIC;
+
+GRANT ALL ON FUNCTION api.vehicle_energy(vehicle_id uuid, "from" date, "to" date) TO app_user;
+REVOKE ALL ON FUNCTION api.vehicle_energy(vehicle_id uuid, "from" date, "to" date) FROM PUBLIC;
 
 GRANT ALL ON FUNCTION app.vehicle_event_payload_problem(event_type text, payload jsonb) TO app_user;
 REVOKE ALL ON FUNCTION app.vehicle_event_payload_problem(event_type text, payload jsonb) FROM PUBLIC;
@@ -10080,12 +8987,11 @@ GRANT SELECT,INSERT ON TABLE api.vehicle_events TO app_user;
 GRANT ALL ON FUNCTION api.vehicle_timeline(vehicle_id uuid, "from" timestamp with time zone, "to" timestamp with time zone, include_voided boolean, before timestamp with time zone, before_id uuid) TO app_user;
 REVOKE ALL ON FUNCTION api.vehicle_timeline(vehicle_id uuid, "from" timestamp with time zone, "to" timestamp with time zone, include_voided boolean, before timestamp with time zone, before_id uuid) FROM PUBLIC;
 
-REVOKE ALL ON FUNCTION app.add_vehicle_recalls(check_id bigint, only_tenant uuid, only_vehicle uuid) FROM PUBLIC;
-
-REVOKE ALL ON FUNCTION app.announce_vehicle_recall(recall app.vehicle_recalls) FROM PUBLIC;
-
 GRANT ALL ON FUNCTION app.api_key_is_live(key_id uuid, user_id uuid, tenant_id uuid) TO app_user;
 REVOKE ALL ON FUNCTION app.api_key_is_live(key_id uuid, user_id uuid, tenant_id uuid) FROM PUBLIC;
+
+GRANT ALL ON FUNCTION app.battery_charges(tenant uuid, vehicle uuid, "from" date, "to" date) TO app_user;
+REVOKE ALL ON FUNCTION app.battery_charges(tenant uuid, vehicle uuid, "from" date, "to" date) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION app.check_member_role(role text) FROM PUBLIC;
 
@@ -10095,6 +9001,10 @@ REVOKE ALL ON FUNCTION app.check_request() FROM PUBLIC;
 
 GRANT ALL ON FUNCTION app.chord_to_meters(chord double precision) TO app_user;
 REVOKE ALL ON FUNCTION app.chord_to_meters(chord double precision) FROM PUBLIC;
+
+GRANT ALL ON FUNCTION app.convert_amount(amount numeric, from_currency text, to_currency text, on_date date) TO analyst;
+GRANT ALL ON FUNCTION app.convert_amount(amount numeric, from_currency text, to_currency text, on_date date) TO app_user;
+REVOKE ALL ON FUNCTION app.convert_amount(amount numeric, from_currency text, to_currency text, on_date date) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION app.create_trash_api(api_view regclass, thing text, things text, restore_note text) FROM PUBLIC;
 
@@ -10122,33 +9032,6 @@ REVOKE ALL ON FUNCTION app.distance_in_km(distance numeric, unit text) FROM PUBL
 
 REVOKE ALL ON FUNCTION app.distribute_table(target regclass, placement text) FROM PUBLIC;
 
-GRANT ALL ON FUNCTION app.document_content_type(content bytea) TO app_user;
-REVOKE ALL ON FUNCTION app.document_content_type(content bytea) FROM PUBLIC;
-
-GRANT ALL ON FUNCTION app.document_disposition(file_name text) TO app_user;
-REVOKE ALL ON FUNCTION app.document_disposition(file_name text) FROM PUBLIC;
-
-GRANT ALL ON FUNCTION app.document_header_fields() TO app_user;
-REVOKE ALL ON FUNCTION app.document_header_fields() FROM PUBLIC;
-
-GRANT ALL ON FUNCTION app.document_image_size(content bytea, content_type text) TO app_user;
-REVOKE ALL ON FUNCTION app.document_image_size(content bytea, content_type text) FROM PUBLIC;
-
-GRANT ALL ON FUNCTION app.document_max_bytes() TO app_user;
-REVOKE ALL ON FUNCTION app.document_max_bytes() FROM PUBLIC;
-
-GRANT ALL ON FUNCTION app.document_record_columns() TO app_user;
-REVOKE ALL ON FUNCTION app.document_record_columns() FROM PUBLIC;
-
-GRANT ALL ON FUNCTION app.document_thumbnail_claim(batch_size integer, worker text, lease_seconds integer) TO vin_worker;
-REVOKE ALL ON FUNCTION app.document_thumbnail_claim(batch_size integer, worker text, lease_seconds integer) FROM PUBLIC;
-
-GRANT ALL ON FUNCTION app.document_thumbnail_finish(file_tenant uuid, file_id uuid, thumbnail bytea, thumbnail_type text, width integer, height integer, error text) TO vin_worker;
-REVOKE ALL ON FUNCTION app.document_thumbnail_finish(file_tenant uuid, file_id uuid, thumbnail bytea, thumbnail_type text, width integer, height integer, error text) FROM PUBLIC;
-
-GRANT ALL ON FUNCTION app.document_truncation(content bytea, content_type text) TO app_user;
-REVOKE ALL ON FUNCTION app.document_truncation(content bytea, content_type text) FROM PUBLIC;
-
 GRANT ALL ON FUNCTION app.due_status(tenant uuid, vehicle uuid, due_on date, due_odometer integer, odometer_unit text, as_of date) TO app_user;
 REVOKE ALL ON FUNCTION app.due_status(tenant uuid, vehicle uuid, due_on date, due_odometer integer, odometer_unit text, as_of date) FROM PUBLIC;
 
@@ -10161,9 +9044,6 @@ REVOKE ALL ON FUNCTION app.economy_in_unit(distance_km numeric, volume numeric, 
 GRANT ALL ON FUNCTION app.economy_unit_kind(unit text) TO app_user;
 REVOKE ALL ON FUNCTION app.economy_unit_kind(unit text) FROM PUBLIC;
 
-GRANT ALL ON FUNCTION app.emit_outbox_event(tenant uuid, type text, subject jsonb, vehicle uuid) TO app_user;
-REVOKE ALL ON FUNCTION app.emit_outbox_event(tenant uuid, type text, subject jsonb, vehicle uuid) FROM PUBLIC;
-
 REVOKE ALL ON FUNCTION app.enable_shared_rules(target regclass, audit_tenant_column text) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION app.enable_tenant_rules(target regclass, api_writes boolean, extra_read text, bulk_writer name) FROM PUBLIC;
@@ -10172,14 +9052,18 @@ REVOKE ALL ON FUNCTION app.ensure_vehicle_event_partitions(start_month date, mon
 
 REVOKE ALL ON FUNCTION app.ensure_vehicle_event_statistics() FROM PUBLIC;
 
+GRANT ALL ON FUNCTION app.eur_rate(currency text, on_date date) TO analyst;
+GRANT ALL ON FUNCTION app.eur_rate(currency text, on_date date) TO app_user;
+REVOKE ALL ON FUNCTION app.eur_rate(currency text, on_date date) FROM PUBLIC;
+
+GRANT ALL ON FUNCTION app.expense_dates(incurred_on date, recur_months integer, recur_until date, through date) TO app_user;
+REVOKE ALL ON FUNCTION app.expense_dates(incurred_on date, recur_months integer, recur_until date, through date) FROM PUBLIC;
+
+GRANT ALL ON FUNCTION app.fuel_energy_kwh(fuel_type text, volume_in_base_unit numeric) TO app_user;
+REVOKE ALL ON FUNCTION app.fuel_energy_kwh(fuel_type text, volume_in_base_unit numeric) FROM PUBLIC;
+
 GRANT ALL ON FUNCTION app.fuel_intervals(tenant uuid, vehicle uuid) TO app_user;
 REVOKE ALL ON FUNCTION app.fuel_intervals(tenant uuid, vehicle uuid) FROM PUBLIC;
-
-GRANT ALL ON FUNCTION app.ical_fold(line text) TO app_user;
-REVOKE ALL ON FUNCTION app.ical_fold(line text) FROM PUBLIC;
-
-GRANT ALL ON FUNCTION app.ical_text(value text) TO app_user;
-REVOKE ALL ON FUNCTION app.ical_text(value text) FROM PUBLIC;
 
 GRANT ALL ON FUNCTION app.identity_user_id(issuer text, subject text) TO app_user;
 REVOKE ALL ON FUNCTION app.identity_user_id(issuer text, subject text) FROM PUBLIC;
@@ -10202,37 +9086,11 @@ REVOKE ALL ON FUNCTION app.live_session(session_id uuid, user_id uuid) FROM PUBL
 GRANT ALL ON FUNCTION app.meters_to_chord(meters double precision) TO app_user;
 REVOKE ALL ON FUNCTION app.meters_to_chord(meters double precision) FROM PUBLIC;
 
-REVOKE ALL ON FUNCTION app.new_webhook_secret() FROM PUBLIC;
-
-GRANT ALL ON FUNCTION app.notify_claim(batch_size integer, worker text, lease_seconds integer) TO notify_worker;
-REVOKE ALL ON FUNCTION app.notify_claim(batch_size integer, worker text, lease_seconds integer) FROM PUBLIC;
-
-GRANT ALL ON FUNCTION app.notify_dispatch(batch_size integer) TO notify_worker;
-REVOKE ALL ON FUNCTION app.notify_dispatch(batch_size integer) FROM PUBLIC;
-
-GRANT ALL ON FUNCTION app.notify_evaluate_reminders(at timestamp with time zone) TO notify_worker;
-REVOKE ALL ON FUNCTION app.notify_evaluate_reminders(at timestamp with time zone) FROM PUBLIC;
-
-GRANT ALL ON FUNCTION app.notify_finish(results jsonb, worker text) TO notify_worker;
-REVOKE ALL ON FUNCTION app.notify_finish(results jsonb, worker text) FROM PUBLIC;
-
-GRANT ALL ON FUNCTION app.notify_setting(name text, fallback numeric) TO notify_worker;
-REVOKE ALL ON FUNCTION app.notify_setting(name text, fallback numeric) FROM PUBLIC;
-
-GRANT ALL ON FUNCTION app.notify_target_refused(url text) TO app_user;
-REVOKE ALL ON FUNCTION app.notify_target_refused(url text) FROM PUBLIC;
-
-GRANT ALL ON FUNCTION app.notify_wants(types text[], type text) TO app_user;
-REVOKE ALL ON FUNCTION app.notify_wants(types text[], type text) FROM PUBLIC;
-
 GRANT ALL ON FUNCTION app.odometer_problem(tenant uuid, vehicle uuid) TO app_user;
 REVOKE ALL ON FUNCTION app.odometer_problem(tenant uuid, vehicle uuid) FROM PUBLIC;
 
 GRANT ALL ON FUNCTION app.oidc_issuer(issuer text) TO app_user;
 REVOKE ALL ON FUNCTION app.oidc_issuer(issuer text) FROM PUBLIC;
-
-GRANT ALL ON FUNCTION app.percent_decode(value text) TO app_user;
-REVOKE ALL ON FUNCTION app.percent_decode(value text) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION app.protect_read_only_view(target regclass) FROM PUBLIC;
 
@@ -10244,27 +9102,12 @@ REVOKE ALL ON FUNCTION app.purge_vin_cache() FROM PUBLIC;
 GRANT ALL ON FUNCTION app.purge_vin_decode_jobs(keep_days integer) TO vin_worker;
 REVOKE ALL ON FUNCTION app.purge_vin_decode_jobs(keep_days integer) FROM PUBLIC;
 
-GRANT ALL ON FUNCTION app.recall_check_claim(batch_size integer, worker text, lease_seconds integer) TO vin_worker;
-REVOKE ALL ON FUNCTION app.recall_check_claim(batch_size integer, worker text, lease_seconds integer) FROM PUBLIC;
-
-GRANT ALL ON FUNCTION app.recall_check_fail(check_id bigint, worker text, error text) TO vin_worker;
-REVOKE ALL ON FUNCTION app.recall_check_fail(check_id bigint, worker text, error text) FROM PUBLIC;
-
-GRANT ALL ON FUNCTION app.recall_check_finish(check_id bigint, worker text, results jsonb) TO vin_worker;
-REVOKE ALL ON FUNCTION app.recall_check_finish(check_id bigint, worker text, results jsonb) FROM PUBLIC;
-
-REVOKE ALL ON FUNCTION app.recall_key(value text) FROM PUBLIC;
-
-REVOKE ALL ON FUNCTION app.recall_rows(results jsonb) FROM PUBLIC;
-
-REVOKE ALL ON FUNCTION app.recall_setting(name text, fallback integer) FROM PUBLIC;
-
 REVOKE ALL ON FUNCTION app.refresh_time_zone_names() FROM PUBLIC;
 
-REVOKE ALL ON FUNCTION app.require_member_manager(target_role text) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.reporting_currency(tenant uuid) TO app_user;
+REVOKE ALL ON FUNCTION app.reporting_currency(tenant uuid) FROM PUBLIC;
 
-GRANT ALL ON FUNCTION app.require_notify_manager() TO app_user;
-REVOKE ALL ON FUNCTION app.require_notify_manager() FROM PUBLIC;
+REVOKE ALL ON FUNCTION app.require_member_manager(target_role text) FROM PUBLIC;
 
 GRANT ALL ON FUNCTION app.resolve_economy_unit(vehicle_id uuid, unit text) TO app_user;
 REVOKE ALL ON FUNCTION app.resolve_economy_unit(vehicle_id uuid, unit text) FROM PUBLIC;
@@ -10283,23 +9126,23 @@ REVOKE ALL ON FUNCTION app.sync_vehicle_odometer(tenant uuid, vehicle uuid, late
 
 REVOKE ALL ON FUNCTION app.tg_audit_row() FROM PUBLIC;
 
-REVOKE ALL ON FUNCTION app.tg_audit_row_omitting() FROM PUBLIC;
-
 REVOKE ALL ON FUNCTION app.tg_clear_references() FROM PUBLIC;
 
-REVOKE ALL ON FUNCTION app.tg_document_files_prepare() FROM PUBLIC;
-
-REVOKE ALL ON FUNCTION app.tg_document_files_thumbnail_notify() FROM PUBLIC;
-
-REVOKE ALL ON FUNCTION app.tg_documents_prepare() FROM PUBLIC;
-
-REVOKE ALL ON FUNCTION app.tg_documents_release_file() FROM PUBLIC;
-
 REVOKE ALL ON FUNCTION app.tg_emit_source_events() FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION app.tg_energy_sources_keep_fuels() FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION app.tg_energy_sources_prepare() FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION app.tg_exchange_rates_prepare() FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION app.tg_expenses_prepare() FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION app.tg_forget_member_role() FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION app.tg_fuel_logs_prepare() FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION app.tg_fuel_logs_source_fuel() FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION app.tg_invitation_events() FROM PUBLIC;
 
@@ -10309,17 +9152,9 @@ REVOKE ALL ON FUNCTION app.tg_maintenance_next_occurrence() FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION app.tg_maintenance_prepare() FROM PUBLIC;
 
-REVOKE ALL ON FUNCTION app.tg_notify_subscriptions_prepare() FROM PUBLIC;
-
 REVOKE ALL ON FUNCTION app.tg_odometer_entries_prepare() FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION app.tg_odometer_guard() FROM PUBLIC;
-
-REVOKE ALL ON FUNCTION app.tg_outbox_invitations() FROM PUBLIC;
-
-REVOKE ALL ON FUNCTION app.tg_outbox_records() FROM PUBLIC;
-
-REVOKE ALL ON FUNCTION app.tg_purge_outbox_events() FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION app.tg_refuse_change() FROM PUBLIC;
 
@@ -10330,6 +9165,8 @@ REVOKE ALL ON FUNCTION app.tg_reminders_next_occurrence() FROM PUBLIC;
 REVOKE ALL ON FUNCTION app.tg_reminders_prepare() FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION app.tg_reminders_snoozed_until_in_range() FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION app.tg_reporting_currencies_prepare() FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION app.tg_soft_delete_row() FROM PUBLIC;
 
@@ -10343,17 +9180,11 @@ REVOKE ALL ON FUNCTION app.tg_vehicle_images_emit_event() FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION app.tg_vehicle_images_prepare() FROM PUBLIC;
 
-REVOKE ALL ON FUNCTION app.tg_vehicle_recalls_events() FROM PUBLIC;
-
-REVOKE ALL ON FUNCTION app.tg_vehicle_recalls_guard() FROM PUBLIC;
-
-REVOKE ALL ON FUNCTION app.tg_vehicle_recalls_outbox() FROM PUBLIC;
+REVOKE ALL ON FUNCTION app.tg_vehicle_ownership_prepare() FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION app.tg_vehicles_odometer_from_readings() FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION app.tg_vehicles_prepare() FROM PUBLIC;
-
-REVOKE ALL ON FUNCTION app.tg_vehicles_recall_check() FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION app.tg_vehicles_vin_decode() FROM PUBLIC;
 
@@ -10465,6 +9296,8 @@ GRANT SELECT ON TABLE analytics.vehicle_event_months TO analyst;
 
 GRANT SELECT ON TABLE analytics.cost_months TO analyst;
 
+GRANT SELECT ON TABLE analytics.energy_sources TO analyst;
+
 GRANT SELECT ON TABLE app.tenants TO app_user;
 
 GRANT UPDATE(name) ON TABLE app.tenants TO app_user;
@@ -10489,15 +9322,30 @@ GRANT SELECT ON TABLE audit.auth_events TO app_user;
 
 GRANT SELECT ON TABLE api.auth_events TO app_user;
 
-GRANT SELECT ON TABLE api.calendar_feeds_trash TO app_user;
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE api.charging_sessions TO app_user;
 
-GRANT SELECT,INSERT,UPDATE ON TABLE app.document_files TO app_user;
+GRANT SELECT ON TABLE api.expense_occurrences TO app_user;
 
-GRANT SELECT ON TABLE api.document_files TO app_user;
+GRANT SELECT ON TABLE api.costs TO app_user;
 
-GRANT SELECT ON TABLE api.documents_trash TO app_user;
+GRANT SELECT ON TABLE api.energy_sources_trash TO app_user;
+
+GRANT SELECT ON TABLE app.exchange_rates TO analyst;
+GRANT SELECT ON TABLE app.exchange_rates TO app_user;
+
+GRANT SELECT ON TABLE api.exchange_rates TO app_user;
+
+GRANT SELECT ON TABLE api.expenses_trash TO app_user;
 
 GRANT SELECT ON TABLE api.fleet_overview TO app_user;
+
+GRANT SELECT ON TABLE api.vehicle_depreciation TO app_user;
+
+GRANT SELECT ON TABLE api.vehicle_event_months TO app_user;
+
+GRANT SELECT ON TABLE api.vehicle_tco_months TO app_user;
+
+GRANT SELECT ON TABLE api.fleet_tco_months TO app_user;
 
 GRANT SELECT ON TABLE api.fuel_logs_trash TO app_user;
 
@@ -10519,10 +9367,6 @@ GRANT SELECT ON TABLE api.members TO app_user;
 
 GRANT SELECT ON TABLE api.my_tenants TO app_user;
 
-GRANT SELECT ON TABLE api.notify_event_types TO app_user;
-
-GRANT SELECT ON TABLE api.notify_subscriptions_trash TO app_user;
-
 GRANT SELECT ON TABLE api.odometer_entries_trash TO app_user;
 
 GRANT SELECT ON TABLE app.odometer_readings TO app_user;
@@ -10533,19 +9377,19 @@ GRANT SELECT ON TABLE api.reminders_due TO app_user;
 
 GRANT SELECT ON TABLE api.reminders_trash TO app_user;
 
-GRANT SELECT ON TABLE api.tenant_settings_trash TO app_user;
+GRANT SELECT ON TABLE api.reporting_currencies_trash TO app_user;
 
-GRANT SELECT ON TABLE api.vehicle_event_months TO app_user;
+GRANT SELECT ON TABLE api.tenant_settings_trash TO app_user;
 
 GRANT SELECT ON TABLE api.vehicle_cost_months TO app_user;
 
 GRANT SELECT ON TABLE api.vehicle_images_trash TO app_user;
 
-GRANT SELECT ON TABLE api.vehicle_recalls_trash TO app_user;
+GRANT SELECT ON TABLE api.vehicle_ownership_trash TO app_user;
+
+GRANT SELECT ON TABLE api.vehicle_tco_years TO app_user;
 
 GRANT SELECT ON TABLE api.vehicles_trash TO app_user;
-
-GRANT SELECT ON TABLE app.recall_checks TO vin_worker;
 
 GRANT SELECT ON TABLE app.time_zone_names TO app_user;
 

@@ -182,7 +182,7 @@ def test_fuel_economy_rpc(world: FuelWorld) -> None:
     assert r.json() == [{
         "energy_kind": "electric", "economy_unit": "mi_per_kwh", "period_from": None, "period_to": None,
         "intervals": 1, "distance": 150.0, "distance_unit": "mi", "volume": 25.0, "volume_unit": "kwh",
-        "economy": 6.0,
+        "economy": 6.0, "source_id": None, "source_name": None,
     }]
     r = client.get("/rpc/fuel_economy", params={"vehicle_id": EV, "unit": "parsecs"})
     assert_refused(r, 400, "unit: parsecs is not an economy unit")

@@ -11,6 +11,7 @@ down or sideways within a layer, never up.
              analysis of the script: motovault.stack.database.lock_failure)
     exports  core (an API client: the tenant document and the LubeLogger CSV layout)
     notify   core (the delivery worker and its channels)
+    reports  core (vehicle and fleet reports: api views, matplotlib, WeasyPrint)
     testing  anything but commands and the CLI
     commands, cli, __main__: anything
 """
@@ -35,6 +36,7 @@ ALLOWED: dict[str, set[str]] = {
     "stack": {"core", "doctor"},
     "exports": {"core"},
     "notify": {"core"},
+    "reports": {"core"},
     "__main__": {"cli"},
 }
 #: the layers under testing, commands and the CLI, which may import all of them

@@ -176,7 +176,8 @@ GENERATED: dict[str, tuple[str, str]] = {
 DISPLAY_LANGS = ("", "text")
 
 #: `.venv/bin/motovault` subcommands that may run here (the others drive the local stack)
-SAFE_SUBCOMMANDS = ("token", "vin", "worker", "doctor", "backup", "maintain", "db", "keys", "export", "import-tenant")
+SAFE_SUBCOMMANDS = ("token", "vin", "worker", "doctor", "backup", "maintain", "db", "keys", "export", "import-tenant",
+                    "rates", "report")
 #: programs a runnable shell example may start (curl only against the API)
 SAFE_PROGRAMS = ("curl", "jq", ".venv/bin/motovault", "printf", "echo", "date", "psql", "cut", "cmp")
 

@@ -7,3 +7,5 @@ where false;
 select id from api.fuel_logs where false;
 select id, deleted_at from api.fuel_logs_trash where false;
 select 'api.restore_fuel_log(uuid)'::regprocedure;
+select source_id from api.fuel_logs where false;
+select source_id from api.fuel_logs_trash where false;

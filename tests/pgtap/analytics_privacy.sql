@@ -70,8 +70,9 @@ select is(
             and has_table_privilege('analyst', c.oid, 'select')
             -- exceptions, with the reason:
             --   app.stations: shared reference data (public business locations, no tenant, nothing personal),
-            --   granted by the stations change
-            and c.oid::regclass::text not in ('app.stations')),
+            --   granted by the stations change; app.exchange_rates: the ECB's published reference rates
+            --   (no tenant, nothing personal), granted by the exchange_rates change
+            and c.oid::regclass::text not in ('app.stations', 'app.exchange_rates')),
     '{}'::text[], 'analyst may read no app, api or audit relation (but the listed shared reference data)');
 select ok(not has_schema_privilege('analyst', 'app', 'usage') and not has_schema_privilege('analyst', 'api', 'usage')
           and not has_schema_privilege('analyst', 'audit', 'usage'), 'analyst cannot even look up app, api, audit');

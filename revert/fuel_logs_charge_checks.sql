@@ -1,0 +1,7 @@
+-- Revert motovault:fuel_logs_charge_checks from pg: nothing to undo (a validated constraint stays valid)
+
+begin;
+
+select 1;
+
+commit;
