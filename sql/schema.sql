@@ -51,6 +51,18 @@ CREATE EXTENSION IF NOT EXISTS pgcrypto WITH SCHEMA ext;
 
 COMMENT ON EXTENSION pgcrypto IS 'cryptographic functions';
 
+CREATE DOMAIN api."*/*" AS bytea;
+
+ALTER DOMAIN api."*/*" OWNER TO motovault_owner;
+
+COMMENT ON DOMAIN api."*/*" IS 'PostgREST''s "any" media type handler: a function returning it answers its bytes as they are, with the Content-Type it sets in response.headers.';
+
+CREATE DOMAIN api."text/calendar" AS text;
+
+ALTER DOMAIN api."text/calendar" OWNER TO motovault_owner;
+
+COMMENT ON DOMAIN api."text/calendar" IS 'iCalendar (RFC 5545) text: PostgREST serves a function returning it as text/calendar.';
+
 CREATE TYPE app.vin_decode_result AS (
 	vin text,
 	decoded boolean,
@@ -184,6 +196,78 @@ ALTER FUNCTION api.api_keys() OWNER TO motovault_owner;
 
 COMMENT ON FUNCTION api.api_keys() IS 'The API keys of the active tenant: yours, or all of them for owners and admins (never the secret).';
 
+CREATE FUNCTION api.calendar(token text) RETURNS api."text/calendar"
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+    feed app.calendar_feeds;
+    body text;
+begin
+    select f.* into feed
+    from auth_private.calendar_feed_tokens as t
+    join app.calendar_feeds as f on f.tenant_id = t.tenant_id and f.id = t.feed_id
+    join app.memberships as m on m.tenant_id = f.tenant_id and m.user_id = f.user_id and m.deleted_at is null
+    where t.token_hash = auth_private.token_hash(calendar.token)
+      and f.deleted_at is null;
+    if feed.id is null then
+        raise sqlstate 'PT404' using message = 'token: no such calendar feed (revoked, or its user left the tenant)',
+            hint = 'Create a new feed with rpc/create_calendar_feed.';
+    end if;
+
+    with items as (
+        select 'reminder' as source, r.id, r.vehicle_id, r.title, r.category, r.notes,
+               coalesce(r.due_on, s.projected_due_on) as day, r.due_odometer, r.odometer_unit, r.updated_at,
+               case when r.due_on is null then ' (projected)' else '' end as note
+        from app.reminders as r
+        cross join lateral app.due_status(r.tenant_id, r.vehicle_id, r.due_on, r.due_odometer, r.odometer_unit) as s
+        where r.tenant_id = feed.tenant_id
+          and r.deleted_at is null
+          and r.status in ('open', 'snoozed')
+        union all
+        select 'maintenance', m.id, m.vehicle_id, coalesce(m.description, replace(m.type, '_', ' ')), m.type, m.notes,
+               m.due_on, m.due_odometer, m.odometer_unit, m.updated_at, ''
+        from app.maintenance as m
+        where m.tenant_id = feed.tenant_id
+          and m.deleted_at is null
+          and m.status = 'scheduled'
+          and m.due_on is not null
+    )
+    select string_agg(
+               app.ical_fold('BEGIN:VEVENT')
+               || app.ical_fold('UID:' || i.source || '-' || i.id || '@motovault')
+               || app.ical_fold('DTSTAMP:' || to_char(i.updated_at at time zone 'UTC', 'YYYYMMDD"T"HH24MISS"Z"'))
+               || app.ical_fold('DTSTART;VALUE=DATE:' || to_char(i.day, 'YYYYMMDD'))
+               || app.ical_fold('DTEND;VALUE=DATE:' || to_char(i.day + 1, 'YYYYMMDD'))
+               || app.ical_fold('SUMMARY:' || app.ical_text(v.display_name || ': ' || i.title || i.note))
+               || app.ical_fold('CATEGORIES:' || app.ical_text(i.category))
+               || app.ical_fold('DESCRIPTION:' || app.ical_text(concat_ws(E'\n',
+                      case when i.due_odometer is not null then format('Due at %s %s', i.due_odometer, i.odometer_unit) end,
+                      i.notes)))
+               || app.ical_fold('TRANSP:TRANSPARENT')
+               || app.ical_fold('END:VEVENT'),
+               '' order by i.day, i.id)
+    into body
+    from items as i
+    join app.vehicles as v on v.tenant_id = feed.tenant_id and v.id = i.vehicle_id and v.deleted_at is null
+    where i.day is not null;
+
+    return (app.ical_fold('BEGIN:VCALENDAR')
+        || app.ical_fold('VERSION:2.0')
+        || app.ical_fold('PRODID:-//motovault//calendar feed//EN')
+        || app.ical_fold('CALSCALE:GREGORIAN')
+        || app.ical_fold('METHOD:PUBLISH')
+        || app.ical_fold('X-WR-CALNAME:' || app.ical_text('motovault: ' || feed.name))
+        || app.ical_fold('REFRESH-INTERVAL;VALUE=DURATION:PT1H')
+        || coalesce(body, '')
+        || app.ical_fold('END:VCALENDAR'))::api."text/calendar";
+end
+$$;
+
+ALTER FUNCTION api.calendar(token text) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION api.calendar(token text) IS 'The calendar feed of a token (GET /rpc/calendar?token=..., no JWT), as text/calendar: the tenant''s open reminders (by due date, or projected date for odometer-based ones) and scheduled maintenance, as all-day events with stable UIDs. 404 for a revoked or unknown token.';
+
 CREATE FUNCTION api.change_member_role(user_id uuid, role text) RETURNS jsonb
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
@@ -276,6 +360,217 @@ ALTER FUNCTION app.uuid_v7() OWNER TO motovault_owner;
 
 COMMENT ON FUNCTION app.uuid_v7() IS 'A version 7 (time-ordered) UUID: 48-bit millisecond timestamp, then random bits.';
 
+CREATE TABLE app.trip_closings (
+    tenant_id uuid DEFAULT app.current_tenant_id() NOT NULL,
+    id uuid DEFAULT app.uuid_v7() NOT NULL,
+    vehicle_id uuid NOT NULL,
+    closed_through date NOT NULL,
+    trips integer NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    created_by uuid,
+    updated_by uuid,
+    CONSTRAINT trip_closings_closed_through_range CHECK ((closed_through >= '1886-01-01'::date)),
+    CONSTRAINT trip_closings_trips_not_negative CHECK ((trips >= 0))
+);
+
+ALTER TABLE ONLY app.trip_closings FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE app.trip_closings OWNER TO motovault_owner;
+
+COMMENT ON TABLE app.trip_closings IS 'Closings of vehicles'' trip logs: after a closing, trips dated up to closed_through cannot change; append-only (written by api.close_trip_log only).';
+
+CREATE VIEW api.trip_closings WITH (security_invoker='true') AS
+ SELECT trip_closings.vehicle_id,
+    trip_closings.id,
+    trip_closings.closed_through,
+    trip_closings.trips,
+    trip_closings.created_at,
+    trip_closings.created_by
+   FROM app.trip_closings;
+
+ALTER TABLE api.trip_closings OWNER TO motovault_owner;
+
+COMMENT ON VIEW api.trip_closings IS 'Closings of the active tenant''s trip logs (rpc/close_trip_log): entries dated up to closed_through cannot change. Read only.';
+
+CREATE FUNCTION api.close_trip_log(vehicle_id uuid, through date) RETURNS SETOF api.trip_closings
+    LANGUAGE plpgsql
+    AS $$
+declare
+    tenant constant uuid := app.current_tenant_id();
+    previous date;
+    gap text;
+    counted integer;
+begin
+    if not app.current_member_can_write() then
+        raise exception using errcode = 'insufficient_privilege', message = 'role: viewers cannot close a trip log';
+    end if;
+    if through >= current_date then
+        raise exception using
+            errcode = 'check_violation', constraint = 'trip_closings_closed_through_past', column = 'through',
+            message = format('through: %s is not in the past; a log is closed through a past date', through),
+            hint = 'Close through yesterday at the latest, e.g. the last day of the previous month.';
+    end if;
+    perform pg_advisory_xact_lock(hashtextextended(close_trip_log.vehicle_id::text, 1909));
+    previous := app.trips_closed_through(tenant, close_trip_log.vehicle_id);
+    if previous >= through then
+        raise sqlstate 'PT409' using
+            message = format('through: the log is already closed through %s', previous),
+            hint = 'Close through a later date.';
+    end if;
+    -- gap-free: in time order, each counted trip starts where the one before ended
+    select format('start_odometer: trip of %s starts at %s %s, the one before (%s) ended at %s %s: record the trip between them first',
+                  g.started_at, g.start_odometer, g.odometer_unit, g.prev_started_at, g.prev_end, g.odometer_unit)
+    into gap
+    from (
+        select t.started_at, t.start_odometer, t.odometer_unit,
+               lag(t.started_at) over w as prev_started_at,
+               lag(app.distance_in_km(t.end_odometer, t.odometer_unit)) over w as prev_end_km,
+               lag(t.end_odometer) over w as prev_end
+        from app.trips as t
+        where t.tenant_id = tenant
+          and t.vehicle_id = close_trip_log.vehicle_id
+          and t.deleted_at is null
+          and t.started_at < (through + 1)::timestamp
+          and app.trip_is_effective(tenant, t.id, t.kind)
+        window w as (order by t.started_at)
+    ) as g
+    where g.prev_end_km is not null
+      and abs(app.distance_in_km(g.start_odometer, g.odometer_unit) - g.prev_end_km) > 0.5
+    order by g.started_at
+    limit 1;
+    if gap is not null then
+        raise exception using
+            errcode = 'check_violation', constraint = 'trips_gap_free', column = 'start_odometer',
+            message = gap,
+            hint = 'A closed log has no gaps: every kilometre is a trip (personal ones too).';
+    end if;
+    select count(*) into counted
+    from app.trips as t
+    where t.tenant_id = tenant
+      and t.vehicle_id = close_trip_log.vehicle_id
+      and t.deleted_at is null
+      and t.logged_at < (through + 1)::timestamp
+      and t.logged_at >= (coalesce(previous, date '-infinity') + 1)::timestamp;
+    return query
+    insert into app.trip_closings as c (tenant_id, vehicle_id, closed_through, trips)
+    values (tenant, close_trip_log.vehicle_id, through, counted)
+    returning c.vehicle_id, c.id, c.closed_through, c.trips, c.created_at, c.created_by;
+end
+$$;
+
+ALTER FUNCTION api.close_trip_log(vehicle_id uuid, through date) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION api.close_trip_log(vehicle_id uuid, through date) IS 'Closes a vehicle''s trip log through a past date: refused (400) while the trips up to it have a gap in the odometer chain, 409 if already closed through it. Afterwards its entries cannot change; reverse_trip and corrections remain. Returns the closing.';
+
+CREATE TABLE app.import_batches (
+    tenant_id uuid DEFAULT app.current_tenant_id() NOT NULL,
+    id uuid DEFAULT app.uuid_v7() NOT NULL,
+    filename text NOT NULL,
+    file_sha256 text NOT NULL,
+    format text DEFAULT 'auto'::text NOT NULL,
+    date_order text DEFAULT 'auto'::text NOT NULL,
+    currency text,
+    mapping jsonb,
+    vehicle_id uuid,
+    status text DEFAULT 'queued'::text NOT NULL,
+    detected_format text,
+    error text,
+    attempts integer DEFAULT 0 NOT NULL,
+    lease_until timestamp with time zone,
+    leased_by text,
+    finished_at timestamp with time zone,
+    confirmed_at timestamp with time zone,
+    committed_at timestamp with time zone,
+    undone_at timestamp with time zone,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    created_by uuid,
+    updated_by uuid,
+    deleted_at timestamp with time zone,
+    CONSTRAINT import_batches_attempts_not_negative CHECK ((attempts >= 0)),
+    CONSTRAINT import_batches_committed_at_when_committed CHECK (((status = ANY (ARRAY['committed'::text, 'undone'::text])) = (committed_at IS NOT NULL))),
+    CONSTRAINT import_batches_currency_iso4217 CHECK ((currency ~ '^[A-Z]{3}$'::text)),
+    CONSTRAINT import_batches_date_order_known CHECK ((date_order = ANY (ARRAY['auto'::text, 'dmy'::text, 'mdy'::text, 'ymd'::text]))),
+    CONSTRAINT import_batches_failed_has_error CHECK (((status <> 'failed'::text) OR (error IS NOT NULL))),
+    CONSTRAINT import_batches_filename_length CHECK (((char_length(filename) >= 1) AND (char_length(filename) <= 255))),
+    CONSTRAINT import_batches_finished_at_when_parsed CHECK (((status = ANY (ARRAY['queued'::text, 'parsing'::text])) = (finished_at IS NULL))),
+    CONSTRAINT import_batches_format_shape CHECK ((format ~ '^[a-z][a-z0-9_]{0,39}$'::text)),
+    CONSTRAINT import_batches_mapping_object CHECK (((mapping IS NULL) OR (jsonb_typeof(mapping) = 'object'::text))),
+    CONSTRAINT import_batches_parsing_has_lease CHECK (((status <> 'parsing'::text) OR ((lease_until IS NOT NULL) AND (leased_by IS NOT NULL)))),
+    CONSTRAINT import_batches_status_known CHECK ((status = ANY (ARRAY['queued'::text, 'parsing'::text, 'parsed'::text, 'failed'::text, 'committed'::text, 'undone'::text]))),
+    CONSTRAINT import_batches_undone_at_when_undone CHECK (((status = 'undone'::text) = (undone_at IS NOT NULL)))
+);
+
+ALTER TABLE ONLY app.import_batches FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE app.import_batches OWNER TO motovault_owner;
+
+COMMENT ON TABLE app.import_batches IS 'One uploaded file to import: its options, and its state queued -> parsing (leased by a worker) -> parsed or failed -> committed -> undone. finished_at is when parsing ended (the hook for events).';
+
+COMMENT ON COLUMN app.import_batches.vehicle_id IS 'The vehicle chosen at upload: every record of the file goes to it.';
+
+COMMENT ON COLUMN app.import_batches.confirmed_at IS 'When a member confirmed the vehicles (api.confirm_import_vehicles); commit needs it.';
+
+CREATE VIEW api.import_batches WITH (security_invoker='true') AS
+ SELECT b.tenant_id,
+    b.id,
+    b.filename,
+    b.file_sha256,
+    b.format,
+    b.detected_format,
+    b.date_order,
+    b.currency,
+    b.mapping,
+    b.vehicle_id,
+    b.status,
+    b.error,
+    b.finished_at,
+    b.confirmed_at,
+    b.committed_at,
+    b.undone_at,
+    b.created_at,
+    b.updated_at,
+    b.created_by,
+    b.updated_by
+   FROM app.import_batches b
+  WHERE (b.deleted_at IS NULL);
+
+ALTER TABLE api.import_batches OWNER TO motovault_owner;
+
+COMMENT ON VIEW api.import_batches IS 'Import batches of the active tenant (rpc/start_import uploads one). status: queued, parsing, parsed (rpc/preview_import, rpc/confirm_import_vehicles, rpc/commit_import), failed (error says why), committed (rpc/undo_import), undone. DELETE moves a batch to import_batches_trash.';
+
+COMMENT ON COLUMN api.import_batches.format IS 'The format asked for: auto (detected) or a format name (docs/imports.md).';
+
+COMMENT ON COLUMN api.import_batches.detected_format IS 'The format the parser read the file as.';
+
+COMMENT ON COLUMN api.import_batches.date_order IS 'auto, dmy, mdy or ymd: how ambiguous dates such as 5/8/2020 are read.';
+
+COMMENT ON COLUMN api.import_batches.currency IS 'ISO 4217 currency of the file''s amounts, when the file does not say.';
+
+COMMENT ON COLUMN api.import_batches.mapping IS 'Generic CSV: which column holds which motovault field.';
+
+COMMENT ON COLUMN api.import_batches.vehicle_id IS 'The vehicle chosen at upload: every record of the file goes to it.';
+
+COMMENT ON COLUMN api.import_batches.error IS 'Why parsing failed (status failed), naming the values.';
+
+COMMENT ON COLUMN api.import_batches.finished_at IS 'When parsing ended (status parsed or failed).';
+
+COMMENT ON COLUMN api.import_batches.confirmed_at IS 'When a member confirmed the vehicles; commit needs it.';
+
+CREATE FUNCTION api.commit_import(batch_id uuid, skip_errors boolean DEFAULT false) RETURNS SETOF api.import_batches
+    LANGUAGE plpgsql
+    AS $$
+begin
+    perform app.import_apply(commit_import.batch_id, true, coalesce(commit_import.skip_errors, false));
+    return query select * from api.import_batches as b where b.id = commit_import.batch_id;
+end
+$$;
+
+ALTER FUNCTION api.commit_import(batch_id uuid, skip_errors boolean) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION api.commit_import(batch_id uuid, skip_errors boolean) IS 'Imports a parsed, confirmed batch: all or nothing (409 naming the first refused line, nothing written), or with skip_errors => true every line but the refused ones (status skipped). Duplicates of earlier imports are not created again; tax and expense rows are not imported by this version (status unsupported).';
+
 CREATE TABLE app.maintenance (
     tenant_id uuid DEFAULT app.current_tenant_id() NOT NULL,
     id uuid DEFAULT app.uuid_v7() NOT NULL,
@@ -306,6 +601,10 @@ END) STORED,
     created_by uuid,
     updated_by uuid,
     deleted_at timestamp with time zone,
+    hours numeric(9,1),
+    hour_meter text,
+    due_hours numeric(9,1),
+    recur_hours numeric(9,1),
     CONSTRAINT maintenance_completed_has_date CHECK (((status <> 'completed'::text) OR (completed_on IS NOT NULL))),
     CONSTRAINT maintenance_completed_on_after_1886 CHECK ((completed_on >= '1886-01-01'::date)),
     CONSTRAINT maintenance_completed_on_not_future CHECK ((completed_on <= (CURRENT_DATE + 1))),
@@ -313,14 +612,20 @@ END) STORED,
     CONSTRAINT maintenance_currency_iso4217 CHECK ((currency ~ '^[A-Z]{3}$'::text)),
     CONSTRAINT maintenance_currency_with_cost CHECK (((cost IS NULL) OR (currency IS NOT NULL))),
     CONSTRAINT maintenance_description_length CHECK (((description IS NULL) OR ((char_length(description) >= 1) AND (char_length(description) <= 500)))),
+    CONSTRAINT maintenance_due_hours_range CHECK (((due_hours >= (0)::numeric) AND (due_hours <= (9999999)::numeric))),
     CONSTRAINT maintenance_due_odometer_not_negative CHECK ((due_odometer >= 0)),
     CONSTRAINT maintenance_due_on_range CHECK (((due_on >= '1886-01-01'::date) AND (due_on <= '9999-12-31'::date))),
+    CONSTRAINT maintenance_hour_meter_format CHECK ((hour_meter ~ '^[a-z][a-z0-9_]{0,39}$'::text)),
+    CONSTRAINT maintenance_hour_meter_with_hours CHECK (((hour_meter IS NOT NULL) OR ((hours IS NULL) AND (due_hours IS NULL) AND (recur_hours IS NULL)))),
+    CONSTRAINT maintenance_hours_only_completed CHECK (((status = 'completed'::text) OR (hours IS NULL))),
+    CONSTRAINT maintenance_hours_range CHECK (((hours >= (0)::numeric) AND (hours <= (9999999)::numeric))),
     CONSTRAINT maintenance_notes_length CHECK (((notes IS NULL) OR (char_length(notes) <= 10000))),
     CONSTRAINT maintenance_odometer_not_negative CHECK ((odometer >= 0)),
     CONSTRAINT maintenance_odometer_unit_known CHECK ((odometer_unit = ANY (ARRAY['mi'::text, 'km'::text]))),
     CONSTRAINT maintenance_recur_distance_positive CHECK ((recur_distance > 0)),
+    CONSTRAINT maintenance_recur_hours_range CHECK (((recur_hours > (0)::numeric) AND (recur_hours <= (100000)::numeric))),
     CONSTRAINT maintenance_recur_months_range CHECK (((recur_months >= 1) AND (recur_months <= 240))),
-    CONSTRAINT maintenance_scheduled_has_due CHECK (((status <> 'scheduled'::text) OR (due_on IS NOT NULL) OR (due_odometer IS NOT NULL))),
+    CONSTRAINT maintenance_scheduled_has_due CHECK (((status <> 'scheduled'::text) OR (due_on IS NOT NULL) OR (due_odometer IS NOT NULL) OR (due_hours IS NOT NULL))),
     CONSTRAINT maintenance_scheduled_not_completed CHECK (((status <> 'scheduled'::text) OR ((completed_on IS NULL) AND (odometer IS NULL)))),
     CONSTRAINT maintenance_service_location_length CHECK (((service_location IS NULL) OR ((char_length(service_location) >= 1) AND (char_length(service_location) <= 200)))),
     CONSTRAINT maintenance_status_known CHECK ((status = ANY (ARRAY['scheduled'::text, 'completed'::text]))),
@@ -332,6 +637,12 @@ ALTER TABLE ONLY app.maintenance FORCE ROW LEVEL SECURITY;
 ALTER TABLE app.maintenance OWNER TO motovault_owner;
 
 COMMENT ON TABLE app.maintenance IS 'Maintenance records (completed) and schedules (scheduled, possibly recurring): MotoVaultPro service records plus schedules, units and currency per entry.';
+
+COMMENT ON COLUMN app.maintenance.hours IS 'Hour meter reading (hour_meter) at completion.';
+
+COMMENT ON COLUMN app.maintenance.due_hours IS 'For schedules: due at this reading of hour_meter.';
+
+COMMENT ON COLUMN app.maintenance.recur_hours IS 'For schedules: repeat every N hours of hour_meter after the completion reading.';
 
 CREATE VIEW api.maintenance WITH (security_invoker='true') AS
  SELECT maintenance.tenant_id,
@@ -356,13 +667,17 @@ CREATE VIEW api.maintenance WITH (security_invoker='true') AS
     maintenance.created_at,
     maintenance.updated_at,
     maintenance.created_by,
-    maintenance.updated_by
+    maintenance.updated_by,
+    maintenance.hours,
+    maintenance.hour_meter,
+    maintenance.due_hours,
+    maintenance.recur_hours
    FROM app.maintenance
   WHERE (maintenance.deleted_at IS NULL);
 
 ALTER TABLE api.maintenance OWNER TO motovault_owner;
 
-COMMENT ON VIEW api.maintenance IS 'Maintenance of the active tenant''s vehicles: records (status completed: completed_on, odometer, cost) and schedules (status scheduled: due_on and/or due_odometer, recurring every recur_months and/or recur_distance). Completing a recurring schedule creates its next occurrence. DELETE moves a row to maintenance_trash.';
+COMMENT ON VIEW api.maintenance IS 'Maintenance of the active tenant''s vehicles: records (status completed: completed_on, odometer, hours, cost) and schedules (status scheduled: due_on, due_odometer and/or due_hours, recurring every recur_months, recur_distance and/or recur_hours). Completing a recurring schedule creates its next occurrence. DELETE moves a row to maintenance_trash.';
 
 COMMENT ON COLUMN api.maintenance.series_id IS 'The occurrences of one recurring schedule share it (at most one scheduled at a time).';
 
@@ -379,6 +694,14 @@ COMMENT ON COLUMN api.maintenance.due_odometer IS 'For schedules: due at this od
 COMMENT ON COLUMN api.maintenance.recur_months IS 'For schedules: repeat every N months (1-240) after completion.';
 
 COMMENT ON COLUMN api.maintenance.recur_distance IS 'For schedules: repeat every N distance units (odometer_unit) after the completion odometer.';
+
+COMMENT ON COLUMN api.maintenance.hours IS 'Hour meter reading (hour_meter) at completion.';
+
+COMMENT ON COLUMN api.maintenance.hour_meter IS 'The hour meter of hours, due_hours and recur_hours: engine by default when any is given.';
+
+COMMENT ON COLUMN api.maintenance.due_hours IS 'For schedules: due at this reading of hour_meter.';
+
+COMMENT ON COLUMN api.maintenance.recur_hours IS 'For schedules: repeat every N hours after the completion reading.';
 
 CREATE FUNCTION api.complete_maintenance(id uuid, completed_on date DEFAULT CURRENT_DATE, odometer integer DEFAULT NULL::integer, cost numeric DEFAULT NULL::numeric, currency text DEFAULT NULL::text, service_location text DEFAULT NULL::text, notes text DEFAULT NULL::text) RETURNS SETOF api.maintenance
     LANGUAGE plpgsql
@@ -424,6 +747,141 @@ $$;
 ALTER FUNCTION api.complete_maintenance(id uuid, completed_on date, odometer integer, cost numeric, currency text, service_location text, notes text) OWNER TO motovault_owner;
 
 COMMENT ON FUNCTION api.complete_maintenance(id uuid, completed_on date, odometer integer, cost numeric, currency text, service_location text, notes text) IS 'Completes a scheduled maintenance item in one call: records it (date, odometer, cost, currency, location, notes) and, when it recurs, creates the next occurrence. Returns the completed record and the next occurrence. 404 unknown id, 409 already completed.';
+
+CREATE TABLE app.import_vehicles (
+    tenant_id uuid DEFAULT app.current_tenant_id() NOT NULL,
+    id uuid DEFAULT app.uuid_v7() NOT NULL,
+    batch_id uuid NOT NULL,
+    key text NOT NULL,
+    name text,
+    vin text,
+    plate text,
+    details jsonb DEFAULT '{}'::jsonb NOT NULL,
+    vehicle_id uuid,
+    matched_by text,
+    created_vehicle_id uuid,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    created_by uuid,
+    updated_by uuid,
+    CONSTRAINT import_vehicles_details_object CHECK ((jsonb_typeof(details) = 'object'::text)),
+    CONSTRAINT import_vehicles_key_length CHECK (((char_length(key) >= 1) AND (char_length(key) <= 200))),
+    CONSTRAINT import_vehicles_matched_by_known CHECK ((matched_by = ANY (ARRAY['vin'::text, 'plate'::text, 'name'::text, 'choice'::text]))),
+    CONSTRAINT import_vehicles_matched_by_with_vehicle CHECK (((matched_by IS NULL) = (vehicle_id IS NULL)))
+);
+
+ALTER TABLE ONLY app.import_vehicles FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE app.import_vehicles OWNER TO motovault_owner;
+
+COMMENT ON TABLE app.import_vehicles IS 'The vehicles an import file names: matched to a vehicle of the tenant (by VIN, plate or name, or chosen by the user), or to be created at commit (vehicle_id null).';
+
+CREATE VIEW api.import_vehicles WITH (security_invoker='true') AS
+ SELECT v.tenant_id,
+    v.id,
+    v.batch_id,
+    v.key,
+    v.name,
+    v.vin,
+    v.plate,
+    v.details,
+    v.vehicle_id,
+    v.matched_by,
+        CASE
+            WHEN (v.vehicle_id IS NULL) THEN 'create'::text
+            ELSE 'match'::text
+        END AS action,
+    v.created_vehicle_id,
+    v.created_at,
+    v.updated_at,
+    v.created_by,
+    v.updated_by
+   FROM app.import_vehicles v;
+
+ALTER TABLE api.import_vehicles OWNER TO motovault_owner;
+
+COMMENT ON VIEW api.import_vehicles IS 'The vehicles each import file names: action match (vehicle_id, matched by vin, plate, name or the user''s choice) or create (at commit). rpc/confirm_import_vehicles confirms or overrides.';
+
+COMMENT ON COLUMN api.import_vehicles.key IS 'The file''s own name for the vehicle (one file may hold several).';
+
+COMMENT ON COLUMN api.import_vehicles.created_vehicle_id IS 'The vehicle the commit created for it.';
+
+CREATE FUNCTION api.confirm_import_vehicles(batch_id uuid, choices jsonb DEFAULT '{}'::jsonb) RETURNS SETOF api.import_vehicles
+    LANGUAGE plpgsql
+    AS $_$
+declare
+    b app.import_batches;
+    k text;
+    choice text;
+begin
+    select * into b
+    from app.import_batches as x
+    where x.tenant_id = app.current_tenant_id()
+      and x.id = confirm_import_vehicles.batch_id
+      and x.deleted_at is null
+    for update;
+    if not found then
+        raise sqlstate 'PT404' using
+            message = format('batch_id: no import batch %s in the active tenant', confirm_import_vehicles.batch_id),
+            hint = 'GET /import_batches lists the batches of the tenant named in the token.';
+    end if;
+    if b.status <> 'parsed' then
+        raise sqlstate 'PT409' using
+            message = format('status: import batch %s is %s, not parsed', b.id, b.status),
+            hint = 'Vehicles are confirmed between parsing and commit.';
+    end if;
+    if jsonb_typeof(coalesce(choices, '{}')) <> 'object' then
+        raise exception using
+            errcode = 'invalid_parameter_value',
+            column = 'choices',
+            message = 'choices: must be an object {"<key>": "<vehicle id>" or "new"}',
+            hint = 'Keys are the file''s vehicle keys (GET /import_vehicles).';
+    end if;
+    for k, choice in select * from jsonb_each_text(coalesce(choices, '{}')) loop
+        if not exists (
+            select
+            from app.import_vehicles as iv
+            where iv.tenant_id = b.tenant_id
+              and iv.batch_id = b.id
+              and iv.key = k) then
+            raise exception using
+                errcode = 'invalid_parameter_value',
+                column = 'choices',
+                message = format('choices: the file names no vehicle %s', k),
+                hint = 'Keys are the file''s vehicle keys (GET /import_vehicles).';
+        end if;
+        if choice <> 'new' and (choice !~ '^[0-9a-fA-F-]{36}$' or not exists (
+            select
+            from api.vehicles as x
+            where x.id = choice::uuid)) then
+            raise exception using
+                errcode = 'invalid_parameter_value',
+                column = 'choices',
+                message = format('choices: %s is neither "new" nor a vehicle of the active tenant', choice),
+                hint = 'GET /vehicles lists the vehicles of the tenant.';
+        end if;
+        update app.import_vehicles as iv
+        set vehicle_id = case when choice = 'new' then null else choice::uuid end,
+            matched_by = case when choice = 'new' then null else 'choice' end
+        where iv.tenant_id = b.tenant_id
+          and iv.batch_id = b.id
+          and iv.key = k;
+    end loop;
+    update app.import_batches as x
+    set confirmed_at = now()
+    where x.tenant_id = b.tenant_id
+      and x.id = b.id;
+    return query
+    select *
+    from api.import_vehicles as iv
+    where iv.batch_id = b.id
+    order by iv.key;
+end
+$_$;
+
+ALTER FUNCTION api.confirm_import_vehicles(batch_id uuid, choices jsonb) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION api.confirm_import_vehicles(batch_id uuid, choices jsonb) IS 'Confirms the vehicles of a parsed import batch, optionally overriding them: choices {"<file key>": "<vehicle id>" | "new"}. Commit needs it. Returns the vehicles with their action (match or create).';
 
 CREATE FUNCTION api.create_api_key(name text, scope text DEFAULT 'read'::text, expires_at timestamp with time zone DEFAULT NULL::timestamp with time zone) RETURNS jsonb
     LANGUAGE plpgsql SECURITY DEFINER
@@ -475,6 +933,106 @@ $$;
 ALTER FUNCTION api.create_api_key(name text, scope text, expires_at timestamp with time zone) OWNER TO motovault_owner;
 
 COMMENT ON FUNCTION api.create_api_key(name text, scope text, expires_at timestamp with time zone) IS 'Makes an API key for you in the active tenant: scope read (default) or write (owners, admins, members), optional expires_at. The key (mvk_<prefix>_<secret>) is shown this once; exchange it for a token with exchange_api_key.';
+
+CREATE FUNCTION api.create_calendar_feed(name text DEFAULT 'Vehicles'::text) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+    tenant constant uuid := app.current_tenant_id();
+    member constant uuid := app.current_user_id();
+    token constant text := auth_private.random_token(32);
+    made app.calendar_feeds;
+begin
+    if app.current_member_role() is null then
+        raise sqlstate 'PT403' using message = 'tenant: calendar feeds are for members of the tenant';
+    end if;
+    insert into app.calendar_feeds (tenant_id, user_id, name)
+    values (tenant, member, btrim(coalesce(create_calendar_feed.name, 'Vehicles')))
+    returning * into made;
+    insert into auth_private.calendar_feed_tokens (token_hash, tenant_id, feed_id)
+    values (auth_private.token_hash(token), made.tenant_id, made.id);
+    return jsonb_build_object('id', made.id, 'name', made.name, 'token', token,
+                              'path', '/rpc/calendar?token=' || token);
+end
+$$;
+
+ALTER FUNCTION api.create_calendar_feed(name text) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION api.create_calendar_feed(name text) IS 'A calendar feed of the active tenant for the requesting user (any member). The answer carries the secret token and the feed''s path (/rpc/calendar?token=...), shown this once; DELETE on calendar_feeds revokes it.';
+
+CREATE FUNCTION api.create_subscription(name text, channel text, target text, event_types text[] DEFAULT '{reminder.*}'::text[], vehicle_ids uuid[] DEFAULT NULL::uuid[], active boolean DEFAULT true) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $_$
+declare
+    tenant constant uuid := app.current_tenant_id();
+    clean constant text := btrim(create_subscription.target);
+    refused text;
+    hint text;
+    secret text;
+    made app.notify_subscriptions;
+begin
+    perform app.require_notify_manager();
+    if channel is null or channel not in ('webhook', 'email', 'push') then
+        raise exception using errcode = 'check_violation', constraint = 'notify_subscriptions_channel_known',
+            column = 'channel', message = format('channel: webhook, email or push, got %s', coalesce(channel, 'null'));
+    end if;
+    if clean is null or char_length(clean) not between 3 and 2000 then
+        raise exception using errcode = 'check_violation', constraint = 'notify_targets_target_length',
+            column = 'target', message = 'target: 3 to 2000 characters';
+    end if;
+    if channel = 'webhook' then
+        if clean !~* '^https?://[^\s]+$' then
+            raise exception using errcode = 'check_violation', constraint = 'notify_subscriptions_target_url',
+                column = 'target', message = 'target: a webhook target is an http(s) URL',
+                hint = 'e.g. https://example.com/hooks/motovault';
+        end if;
+        hint := substring(clean from '^[^?#]*');
+        hint := regexp_replace(hint, '^([a-z]+://)[^@/]*@', '\1', 'i');
+    elsif channel = 'email' then
+        if clean !~ '^[^@\s]+@[^@\s]+\.[^@\s]+$' or char_length(clean) > 254 then
+            raise exception using errcode = 'check_violation', constraint = 'notify_subscriptions_target_email',
+                column = 'target', message = 'target: an email target is an address (name@example.com)';
+        end if;
+        hint := lower(clean);
+    else
+        if clean !~* '^[a-z][a-z0-9+.-]*://.+$' then
+            raise exception using errcode = 'check_violation', constraint = 'notify_subscriptions_target_url',
+                column = 'target', message = 'target: a push target is an Apprise URL (ntfy://host/topic, gotify://..., tgram://...)',
+                hint = 'See the Apprise URL of your service; it is never shown again.';
+        end if;
+        hint := lower(substring(clean from '^[a-z][a-z0-9+.-]*')) || '://…';
+    end if;
+    if channel in ('webhook', 'push') then
+        refused := app.notify_target_refused(clean);
+        if refused is not null then
+            raise exception using errcode = 'check_violation', constraint = 'notify_subscriptions_target_public',
+                column = 'target', message = format('target: %s', refused),
+                hint = 'Targets must be public hosts; an operator may allow a host in motovault.notify_allowed_hosts.';
+        end if;
+    end if;
+    insert into app.notify_subscriptions (tenant_id, name, channel, target_hint, event_types, vehicle_ids, active)
+    values (tenant, create_subscription.name, channel, hint, coalesce(create_subscription.event_types, '{reminder.*}'),
+            create_subscription.vehicle_ids, coalesce(create_subscription.active, true))
+    returning * into made;
+    insert into auth_private.notify_targets (tenant_id, subscription_id, target)
+    values (made.tenant_id, made.id, case when channel = 'email' then lower(clean) else clean end);
+    if channel = 'webhook' then
+        secret := app.new_webhook_secret();
+        insert into auth_private.notify_signing_secrets (tenant_id, subscription_id, secret)
+        values (made.tenant_id, made.id, secret);
+    end if;
+    return jsonb_build_object(
+        'id', made.id, 'name', made.name, 'channel', made.channel, 'target_hint', made.target_hint,
+        'event_types', made.event_types, 'vehicle_ids', made.vehicle_ids, 'active', made.active)
+        || case when secret is null then '{}'::jsonb else jsonb_build_object('secret', secret) end;
+end
+$_$;
+
+ALTER FUNCTION api.create_subscription(name text, channel text, target text, event_types text[], vehicle_ids uuid[], active boolean) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION api.create_subscription(name text, channel text, target text, event_types text[], vehicle_ids uuid[], active boolean) IS 'Owners and admins: a subscription of the active tenant. channel webhook (target an http(s) URL), email (an address) or push (an Apprise URL). event_types: types or prefixes (reminder.*) of notify_event_types; vehicle_ids: only events about these vehicles. For a webhook the answer carries the signing secret (whsec_...), shown this once. Targets at private, loopback, link-local or metadata addresses are refused (400).';
 
 CREATE FUNCTION api.create_tenant(name text, kind text DEFAULT 'household'::text) RETURNS jsonb
     LANGUAGE plpgsql SECURITY DEFINER
@@ -590,6 +1148,73 @@ $$;
 ALTER FUNCTION api.decode_vin(vin text) OWNER TO motovault_owner;
 
 COMMENT ON FUNCTION api.decode_vin(vin text) IS 'Decodes one VIN from the shared cache: {"status": "decoded", make, model, model_year, trim, body_class, vehicle_type, fuel_types, engine, drive_type, manufacturer, plant_country, error_codes, error_texts, source, data_version, cached_at, expires_at}; {"status": "undecodable", error_codes, error_texts} when the decoder did not find it; {"status": "queued"} when it is not cached yet (POST queues it for the worker; GET answers "not_cached"). An invalid VIN is a 400 whose message says why ("vin: position 9 should be 3, found 4").';
+
+CREATE FUNCTION api.document_content(id uuid) RETURNS api."*/*"
+    LANGUAGE plpgsql STABLE
+    AS $$
+declare
+    doc app.documents;
+    content bytea;
+begin
+    select * into doc
+    from app.documents as d
+    where d.tenant_id = app.current_tenant_id() and d.id = document_content.id and d.deleted_at is null;
+    if not found then
+        raise sqlstate 'PT404' using
+            message = format('id: no document %s', document_content.id),
+            hint = 'GET /documents lists the documents of the active tenant.';
+    end if;
+    select f.content into content
+    from app.document_files as f
+    where f.tenant_id = doc.tenant_id and f.id = doc.file_id;
+    perform set_config('response.headers', json_build_array(
+        json_build_object('Content-Type', doc.content_type),
+        json_build_object('Content-Disposition', app.document_disposition(doc.file_name)),
+        json_build_object('ETag', format('"%s"', doc.sha256)),
+        json_build_object('Cache-Control', 'private, max-age=86400'),
+        json_build_object('X-Content-Type-Options', 'nosniff')
+    )::text, true);
+    return content;
+end
+$$;
+
+ALTER FUNCTION api.document_content(id uuid) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION api.document_content(id uuid) IS 'Downloads a document: its bytes with their Content-Type, Content-Disposition: attachment (the file name), an ETag (the SHA-256). 404 for a document that is not in the active tenant or is deleted.';
+
+CREATE FUNCTION api.document_thumbnail(id uuid) RETURNS api."*/*"
+    LANGUAGE plpgsql STABLE
+    AS $$
+declare
+    doc app.documents;
+    file record;
+begin
+    select * into doc
+    from app.documents as d
+    where d.tenant_id = app.current_tenant_id() and d.id = document_thumbnail.id and d.deleted_at is null;
+    if found then
+        select f.thumbnail, f.thumbnail_type, f.thumbnail_state into file
+        from app.document_files as f
+        where f.tenant_id = doc.tenant_id and f.id = doc.file_id;
+    end if;
+    if not found or file.thumbnail is null then
+        raise sqlstate 'PT404' using
+            message = format('id: no thumbnail of document %s%s', document_thumbnail.id,
+                             case when file.thumbnail_state is not null then ' (thumbnail ' || file.thumbnail_state || ')' end),
+            hint = 'Images get a thumbnail from the worker shortly after upload; api.document_files shows thumbnail_state.';
+    end if;
+    perform set_config('response.headers', json_build_array(
+        json_build_object('Content-Type', file.thumbnail_type),
+        json_build_object('Cache-Control', 'private, max-age=86400'),
+        json_build_object('X-Content-Type-Options', 'nosniff')
+    )::text, true);
+    return file.thumbnail;
+end
+$$;
+
+ALTER FUNCTION api.document_thumbnail(id uuid) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION api.document_thumbnail(id uuid) IS 'A small preview (at most 320 pixels on its longer side) of an image document, made by the worker; 404 until it exists or for a document that is not an image.';
 
 CREATE FUNCTION api.ev_charging_costs(vehicle_id uuid, "from" date DEFAULT NULL::date, "to" date DEFAULT NULL::date) RETURNS TABLE(location_type text, currency text, sessions integer, grid_kwh numeric, energy_cost numeric, session_fees numeric, cost numeric, cost_per_kwh numeric, grid_kwh_per_100 numeric, cost_per_100 numeric, distance_unit text)
     LANGUAGE plpgsql STABLE
@@ -726,6 +1351,49 @@ ALTER FUNCTION api.exchange_api_key(key text) OWNER TO motovault_owner;
 
 COMMENT ON FUNCTION api.exchange_api_key(key text) IS 'Trades an API key for an access token (15 minutes) of its user in its tenant, with its scope (read: no write of any kind). 401 for an unknown, revoked or expired key.';
 
+CREATE FUNCTION api.export_tenant() RETURNS jsonb
+    LANGUAGE plpgsql STABLE
+    AS $_$
+declare
+    t record;
+    rows jsonb;
+    tables jsonb := '{}';
+    tenant app.tenants;
+begin
+    perform app.require_tenant_owner('export its data');
+    select * into tenant from app.tenants as x where x.id = app.current_tenant_id();
+    for t in select * from app.tenant_export_tables() as e order by e.step loop
+        execute format(
+            'select coalesce(jsonb_agg(to_jsonb(t) - $1 order by %s), ''[]'') from app.%I as t '
+            'where t.tenant_id = app.current_tenant_id()%s',
+            coalesce((select string_agg(format('t.%I', c), ', ') from unnest(t.key_columns) as c), 'true'),
+            t.table_name,
+            coalesce(' and (' || t.keep_rows || ')', ''))
+        using array(
+            select a.attname::text
+            from pg_attribute as a
+            where a.attrelid = format('app.%I', t.table_name)::regclass and a.attnum > 0 and not a.attisdropped
+              and not (a.attname = any (t.columns)))
+        into rows;
+        tables := tables || jsonb_build_object(t.table_name, rows);
+    end loop;
+    return jsonb_build_object(
+        'format', 'motovault.tenant',
+        'version', 1,
+        'exported_at', now(),
+        'tenant', jsonb_build_object('id', tenant.id, 'name', tenant.name, 'kind', tenant.kind),
+        'members', (
+            select coalesce(jsonb_agg(jsonb_build_object('user_id', m.user_id, 'role', m.role) order by m.user_id), '[]')
+            from app.memberships as m
+            where m.tenant_id = app.current_tenant_id() and m.deleted_at is null),
+        'tables', tables);
+end
+$_$;
+
+ALTER FUNCTION api.export_tenant() OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION api.export_tenant() IS 'The active tenant''s whole data as one JSON document (format motovault.tenant, version 1): every tenant table under tables (soft-deleted rows with their deleted_at; images as metadata), members as references (user_id, role). Owners only. api.import_tenant reads it back into an empty tenant. docs/exports.md describes it.';
+
 CREATE FUNCTION api.fuel_economy(vehicle_id uuid, unit text DEFAULT NULL::text, "from" date DEFAULT NULL::date, "to" date DEFAULT NULL::date, source uuid DEFAULT NULL::uuid) RETURNS TABLE(energy_kind text, economy_unit text, period_from date, period_to date, intervals integer, distance numeric, distance_unit text, volume numeric, volume_unit text, economy numeric, source_id uuid, source_name text)
     LANGUAGE plpgsql STABLE
     SET plan_cache_mode TO 'force_generic_plan'
@@ -800,6 +1468,261 @@ ALTER FUNCTION api.fuel_economy_intervals(vehicle_id uuid, unit text, "from" dat
 
 COMMENT ON FUNCTION api.fuel_economy_intervals(vehicle_id uuid, unit text, "from" date, "to" date) IS 'Per-interval fuel economy of a vehicle: one row per full fill-up (closing date from..to) of the energy kind the unit measures, per energy source (tank or battery), with distance, volume (partials included), economy, the fuel types mixed (blend: volume share of each, flex-fuel), or a note saying why there is no figure (first fill-up, missed fill-up, odometer reset).';
 
+CREATE TABLE app.reminders (
+    tenant_id uuid DEFAULT app.current_tenant_id() NOT NULL,
+    id uuid DEFAULT app.uuid_v7() NOT NULL,
+    vehicle_id uuid NOT NULL,
+    title text NOT NULL,
+    category text DEFAULT 'maintenance'::text NOT NULL,
+    notes text,
+    due_on date,
+    due_odometer integer,
+    odometer_unit text NOT NULL,
+    recur_months integer,
+    recur_distance integer,
+    status text DEFAULT 'open'::text NOT NULL,
+    snoozed_until date,
+    dedupe_key text NOT NULL,
+    previous_id uuid,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    created_by uuid,
+    updated_by uuid,
+    deleted_at timestamp with time zone,
+    due_hours numeric(9,1),
+    recur_hours numeric(9,1),
+    hour_meter text,
+    CONSTRAINT reminders_category_known CHECK ((category = ANY (ARRAY['maintenance'::text, 'inspection'::text, 'registration'::text, 'insurance'::text, 'tax'::text, 'warranty'::text, 'recall'::text, 'tires'::text, 'license'::text, 'other'::text]))),
+    CONSTRAINT reminders_dedupe_key_length CHECK (((char_length(dedupe_key) >= 1) AND (char_length(dedupe_key) <= 200))),
+    CONSTRAINT reminders_due_date_odometer_or_hours CHECK (((due_on IS NOT NULL) OR (due_odometer IS NOT NULL) OR (due_hours IS NOT NULL))),
+    CONSTRAINT reminders_due_hours_range CHECK (((due_hours >= (0)::numeric) AND (due_hours <= (9999999)::numeric))),
+    CONSTRAINT reminders_due_odometer_not_negative CHECK ((due_odometer >= 0)),
+    CONSTRAINT reminders_due_on_range CHECK (((due_on >= '1886-01-01'::date) AND (due_on <= '9999-12-31'::date))),
+    CONSTRAINT reminders_hour_meter_format CHECK ((hour_meter ~ '^[a-z][a-z0-9_]{0,39}$'::text)),
+    CONSTRAINT reminders_hour_meter_with_hours CHECK (((hour_meter IS NOT NULL) OR (due_hours IS NULL))),
+    CONSTRAINT reminders_notes_length CHECK (((notes IS NULL) OR (char_length(notes) <= 10000))),
+    CONSTRAINT reminders_odometer_unit_known CHECK ((odometer_unit = ANY (ARRAY['mi'::text, 'km'::text]))),
+    CONSTRAINT reminders_recur_distance_needs_due_odometer CHECK (((recur_distance IS NULL) OR (due_odometer IS NOT NULL))),
+    CONSTRAINT reminders_recur_distance_positive CHECK ((recur_distance > 0)),
+    CONSTRAINT reminders_recur_hours_needs_due_hours CHECK (((recur_hours IS NULL) OR (due_hours IS NOT NULL))),
+    CONSTRAINT reminders_recur_hours_range CHECK (((recur_hours > (0)::numeric) AND (recur_hours <= (100000)::numeric))),
+    CONSTRAINT reminders_recur_months_needs_due_on CHECK (((recur_months IS NULL) OR (due_on IS NOT NULL))),
+    CONSTRAINT reminders_recur_months_range CHECK (((recur_months >= 1) AND (recur_months <= 240))),
+    CONSTRAINT reminders_snoozed_until_iff_snoozed CHECK (((status = 'snoozed'::text) = (snoozed_until IS NOT NULL))),
+    CONSTRAINT reminders_snoozed_until_range CHECK (((snoozed_until >= '1886-01-01'::date) AND (snoozed_until <= '9999-12-31'::date))),
+    CONSTRAINT reminders_status_known CHECK ((status = ANY (ARRAY['open'::text, 'snoozed'::text, 'done'::text, 'dismissed'::text]))),
+    CONSTRAINT reminders_title_not_blank CHECK (((char_length(btrim(title)) >= 1) AND (char_length(btrim(title)) <= 200)))
+);
+
+ALTER TABLE ONLY app.reminders FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE app.reminders OWNER TO motovault_owner;
+
+COMMENT ON TABLE app.reminders IS 'Reminders by date and/or odometer, recurring, with a dedupe key (MotoMind reminders). Urgency is computed, never stored.';
+
+COMMENT ON COLUMN app.reminders.due_hours IS 'Due at this reading of hour_meter.';
+
+COMMENT ON COLUMN app.reminders.recur_hours IS 'Repeat every N hours after due_hours.';
+
+CREATE VIEW api.reminders WITH (security_invoker='true') AS
+ SELECT reminders.tenant_id,
+    reminders.id,
+    reminders.vehicle_id,
+    reminders.title,
+    reminders.category,
+    reminders.notes,
+    reminders.due_on,
+    reminders.due_odometer,
+    reminders.odometer_unit,
+    reminders.recur_months,
+    reminders.recur_distance,
+    reminders.status,
+    reminders.snoozed_until,
+    reminders.dedupe_key,
+    reminders.previous_id,
+    reminders.created_at,
+    reminders.updated_at,
+    reminders.created_by,
+    reminders.updated_by,
+    reminders.due_hours,
+    reminders.recur_hours,
+    reminders.hour_meter
+   FROM app.reminders
+  WHERE (reminders.deleted_at IS NULL);
+
+ALTER TABLE api.reminders OWNER TO motovault_owner;
+
+COMMENT ON VIEW api.reminders IS 'Reminders of the active tenant''s vehicles, by due date, due odometer and/or due hours (hour_meter). At most one open (or snoozed) reminder per vehicle and dedupe_key (409 otherwise). Marking a recurring reminder done opens the next one. Add select=*,urgency,projected_due_on,hours_left for the computed fields; reminders_due lists what is due. DELETE moves a reminder to reminders_trash.';
+
+COMMENT ON COLUMN api.reminders.category IS 'maintenance, inspection, registration, insurance, tax, warranty, recall, tires, license or other.';
+
+COMMENT ON COLUMN api.reminders.due_odometer IS 'Due at this odometer reading (in odometer_unit, the vehicle''s by default).';
+
+COMMENT ON COLUMN api.reminders.recur_months IS 'Repeat every N months (1-240) after the due date; needs due_on.';
+
+COMMENT ON COLUMN api.reminders.recur_distance IS 'Repeat every N distance units after the due odometer; needs due_odometer.';
+
+COMMENT ON COLUMN api.reminders.status IS 'open, snoozed (with snoozed_until), done or dismissed.';
+
+COMMENT ON COLUMN api.reminders.dedupe_key IS 'Deduplication key, default category:title in lower case; one open or snoozed reminder per vehicle and key.';
+
+COMMENT ON COLUMN api.reminders.due_hours IS 'Due at this reading of hour_meter (hours).';
+
+COMMENT ON COLUMN api.reminders.recur_hours IS 'Repeat every N hours after due_hours; needs due_hours.';
+
+COMMENT ON COLUMN api.reminders.hour_meter IS 'The hour meter of due_hours: engine by default.';
+
+CREATE FUNCTION api.hours_left(api.reminders) RETURNS numeric
+    LANGUAGE sql STABLE
+    AS $_$
+    select h.hours_left
+    from app.hours_due_status($1.tenant_id, $1.vehicle_id, $1.due_hours, $1.hour_meter) as h
+$_$;
+
+ALTER FUNCTION api.hours_left(api.reminders) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION api.hours_left(api.reminders) IS 'Computed field of reminders: due_hours minus the latest reading of hour_meter (negative: past due).';
+
+CREATE FUNCTION api.import_tenant(doc jsonb) RETURNS jsonb
+    LANGUAGE plpgsql
+    AS $_$
+declare
+    t record;
+    rows jsonb;
+    id_map jsonb := '{}';
+    counts jsonb := '{}';
+    member jsonb;
+    members_added integer := 0;
+    members_skipped jsonb := '[]';
+    problem text;
+    has_rows boolean;
+    inserted integer;
+begin
+    perform app.require_tenant_owner('import data into it');
+    if jsonb_typeof(doc) is distinct from 'object' or doc ->> 'format' is distinct from 'motovault.tenant' then
+        raise exception using
+            errcode = 'invalid_parameter_value', column = 'format',
+            message = format('format: expected "motovault.tenant", got %s', coalesce((doc -> 'format')::text, 'nothing')),
+            hint = 'Send the document GET /rpc/export_tenant returned, as {"doc": ...}.';
+    end if;
+    if doc -> 'version' is distinct from '1'::jsonb then
+        raise exception using
+            errcode = 'invalid_parameter_value', column = 'version',
+            message = format('version: this server reads version 1 of motovault.tenant, not %s',
+                             coalesce((doc -> 'version')::text, 'a document without a version')),
+            hint = 'Import it into a motovault as new as the one that exported it.';
+    end if;
+    if jsonb_typeof(doc -> 'tables') is distinct from 'object' then
+        raise exception using
+            errcode = 'invalid_parameter_value', column = 'tables',
+            message = 'tables: expected an object of table name -> array of rows';
+    end if;
+    select string_agg(k, ', ' order by k) into problem
+    from jsonb_object_keys(doc -> 'tables') as k
+    where not exists (select from app.tenant_export_tables() as e where e.table_name = k);
+    if problem is not null then
+        raise exception using
+            errcode = 'invalid_parameter_value', column = 'tables',
+            message = format('tables: %s unknown to this server (nothing is dropped silently)', problem),
+            hint = 'Import it into a motovault as new as the one that exported it.';
+    end if;
+
+    -- the target tenant is empty, and the rows name only columns this server imports
+    for t in select * from app.tenant_export_tables() as e order by e.step loop
+        execute format('select exists (select from app.%I as t where t.tenant_id = app.current_tenant_id())', t.table_name)
+        into has_rows;
+        if has_rows then
+            raise sqlstate 'PT409' using
+                message = format('tenant: not empty (%s has rows); a tenant is imported into a new, empty tenant', t.table_name),
+                hint = 'Create a tenant (POST /rpc/create_tenant) and import into it.';
+        end if;
+        rows := coalesce(doc -> 'tables' -> t.table_name, '[]');
+        if jsonb_typeof(rows) <> 'array' then
+            raise exception using
+                errcode = 'invalid_parameter_value', column = 'tables',
+                message = format('tables.%s: expected an array of rows', t.table_name);
+        end if;
+        select string_agg(distinct k, ', ') into problem
+        from jsonb_array_elements(rows) as r, jsonb_object_keys(r) as k
+        where not (k = any (t.columns));
+        if problem is not null then
+            raise exception using
+                errcode = 'invalid_parameter_value', column = 'tables',
+                message = format('tables.%s: column %s unknown or not imported (nothing is dropped silently)', t.table_name, problem),
+                hint = 'Generated columns, tenant_id and the created/updated stamps are not part of the document.';
+        end if;
+        -- every id gets a new one
+        select id_map || coalesce(jsonb_object_agg(v.old_id, app.uuid_v7()), '{}') into id_map
+        from (
+            select distinct r ->> c as old_id
+            from jsonb_array_elements(rows) as r, unnest(t.id_columns) as c
+            where r ->> c is not null
+        ) as v;
+    end loop;
+
+    -- triggers that must not act on imported history (say, notifications) can tell an import
+    perform set_config('motovault.importing', 'on', true);
+
+    -- insert table by table (foreign-key dependencies first), every uuid of the document remapped
+    for t in select * from app.tenant_export_tables() as e order by e.step loop
+        rows := coalesce(doc -> 'tables' -> t.table_name, '[]');
+        continue when jsonb_array_length(rows) = 0;
+        select jsonb_agg(
+            (select jsonb_object_agg(
+                        e.key,
+                        case
+                            when e.key = any (t.uuid_columns) and id_map ? (e.value #>> '{}')
+                            then id_map -> (e.value #>> '{}')
+                            when jsonb_typeof(e.value) = 'object'  -- a payload naming a row (image_id, ...)
+                            then (select coalesce(jsonb_object_agg(
+                                             p.key,
+                                             case when jsonb_typeof(p.value) = 'string' and id_map ? (p.value #>> '{}')
+                                                  then id_map -> (p.value #>> '{}') else p.value end), '{}')
+                                  from jsonb_each(e.value) as p)
+                            else e.value
+                        end)
+             from jsonb_each(r.value) as e
+             where e.key = any (t.import_columns))
+            order by r.ordinality)
+        into rows
+        from jsonb_array_elements(rows) with ordinality as r;
+        execute format(
+            'insert into app.%I (tenant_id, %s) select app.current_tenant_id(), %s '
+            'from jsonb_populate_recordset(null::app.%I, $1) with ordinality as r order by %s',
+            t.table_name,
+            (select string_agg(format('%I', c), ', ') from unnest(t.import_columns) as c),
+            (select string_agg(format('r.%I', c), ', ') from unnest(t.import_columns) as c),
+            t.table_name,
+            coalesce(t.insert_order || ', ', '') || 'r.ordinality')
+        using rows;
+        get diagnostics inserted = row_count;
+        counts := counts || jsonb_build_object(t.table_name, inserted);
+    end loop;
+
+    -- members, through the owner's own door (the caller stays the owner they are)
+    for member in select * from jsonb_array_elements(coalesce(doc -> 'members', '[]')) loop
+        continue when (member ->> 'user_id')::uuid = app.current_user_id();
+        begin
+            perform api.add_member((member ->> 'user_id')::uuid, member ->> 'role');
+            members_added := members_added + 1;
+        exception when others then
+            members_skipped := members_skipped || jsonb_build_object('user_id', member ->> 'user_id', 'reason', sqlerrm);
+        end;
+    end loop;
+
+    perform set_config('motovault.importing', '', true);
+    return jsonb_build_object(
+        'rows', counts,
+        'members_added', members_added,
+        'members_skipped', members_skipped,
+        'ids', id_map);
+end
+$_$;
+
+ALTER FUNCTION api.import_tenant(doc jsonb) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION api.import_tenant(doc jsonb) IS 'Imports a document of api.export_tenant (format motovault.tenant, version 1) into the active tenant, which must be empty (else 409): every row gets a new id and every reference follows it; each row passes the tables'' rules like any write, and the whole import is one transaction. Members are added through add_member. Owners only. Returns rows per table, members added or skipped, and ids (old id -> new id).';
+
 CREATE FUNCTION api.invite_member(email text, role text DEFAULT 'member'::text, valid_days integer DEFAULT 7) RETURNS jsonb
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
@@ -867,99 +1790,110 @@ ALTER FUNCTION api.my_sessions() OWNER TO motovault_owner;
 
 COMMENT ON FUNCTION api.my_sessions() IS 'Your signed-in sessions (devices), newest first; current marks this one. Revoke one with revoke_session.';
 
-CREATE TABLE app.reminders (
+CREATE TABLE app.import_rows (
     tenant_id uuid DEFAULT app.current_tenant_id() NOT NULL,
     id uuid DEFAULT app.uuid_v7() NOT NULL,
-    vehicle_id uuid NOT NULL,
-    title text NOT NULL,
-    category text DEFAULT 'maintenance'::text NOT NULL,
-    notes text,
-    due_on date,
-    due_odometer integer,
-    odometer_unit text NOT NULL,
-    recur_months integer,
-    recur_distance integer,
-    status text DEFAULT 'open'::text NOT NULL,
-    snoozed_until date,
-    dedupe_key text NOT NULL,
-    previous_id uuid,
+    batch_id uuid NOT NULL,
+    line integer NOT NULL,
+    vehicle_key text,
+    kind text,
+    fields jsonb DEFAULT '{}'::jsonb NOT NULL,
+    problems jsonb,
+    status text DEFAULT 'staged'::text NOT NULL,
+    error_field text,
+    error_rule text,
+    error_value text,
+    error_message text,
+    duplicate_of uuid,
+    fingerprint text,
+    record_table text,
+    record_id uuid,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
     created_by uuid,
     updated_by uuid,
-    deleted_at timestamp with time zone,
-    CONSTRAINT reminders_category_known CHECK ((category = ANY (ARRAY['maintenance'::text, 'inspection'::text, 'registration'::text, 'insurance'::text, 'tax'::text, 'warranty'::text, 'recall'::text, 'tires'::text, 'license'::text, 'other'::text]))),
-    CONSTRAINT reminders_dedupe_key_length CHECK (((char_length(dedupe_key) >= 1) AND (char_length(dedupe_key) <= 200))),
-    CONSTRAINT reminders_due_date_or_odometer CHECK (((due_on IS NOT NULL) OR (due_odometer IS NOT NULL))),
-    CONSTRAINT reminders_due_odometer_not_negative CHECK ((due_odometer >= 0)),
-    CONSTRAINT reminders_due_on_range CHECK (((due_on >= '1886-01-01'::date) AND (due_on <= '9999-12-31'::date))),
-    CONSTRAINT reminders_notes_length CHECK (((notes IS NULL) OR (char_length(notes) <= 10000))),
-    CONSTRAINT reminders_odometer_unit_known CHECK ((odometer_unit = ANY (ARRAY['mi'::text, 'km'::text]))),
-    CONSTRAINT reminders_recur_distance_needs_due_odometer CHECK (((recur_distance IS NULL) OR (due_odometer IS NOT NULL))),
-    CONSTRAINT reminders_recur_distance_positive CHECK ((recur_distance > 0)),
-    CONSTRAINT reminders_recur_months_needs_due_on CHECK (((recur_months IS NULL) OR (due_on IS NOT NULL))),
-    CONSTRAINT reminders_recur_months_range CHECK (((recur_months >= 1) AND (recur_months <= 240))),
-    CONSTRAINT reminders_snoozed_until_iff_snoozed CHECK (((status = 'snoozed'::text) = (snoozed_until IS NOT NULL))),
-    CONSTRAINT reminders_snoozed_until_range CHECK (((snoozed_until >= '1886-01-01'::date) AND (snoozed_until <= '9999-12-31'::date))),
-    CONSTRAINT reminders_status_known CHECK ((status = ANY (ARRAY['open'::text, 'snoozed'::text, 'done'::text, 'dismissed'::text]))),
-    CONSTRAINT reminders_title_not_blank CHECK (((char_length(btrim(title)) >= 1) AND (char_length(btrim(title)) <= 200)))
+    CONSTRAINT import_rows_created_has_record CHECK (((status = ANY (ARRAY['created'::text, 'undone'::text])) = ((record_id IS NOT NULL) AND (record_table IS NOT NULL)))),
+    CONSTRAINT import_rows_error_has_rule CHECK (((status <> ALL (ARRAY['error'::text, 'skipped'::text])) OR (error_rule IS NOT NULL))),
+    CONSTRAINT import_rows_fields_object CHECK ((jsonb_typeof(fields) = 'object'::text)),
+    CONSTRAINT import_rows_kind_known CHECK ((kind = ANY (ARRAY['fuel'::text, 'service'::text, 'repair'::text, 'upgrade'::text, 'odometer'::text, 'tax'::text, 'expense'::text]))),
+    CONSTRAINT import_rows_kind_or_problems CHECK (((kind IS NOT NULL) OR (problems IS NOT NULL))),
+    CONSTRAINT import_rows_line_not_negative CHECK ((line >= 0)),
+    CONSTRAINT import_rows_problems_array CHECK (((problems IS NULL) OR (jsonb_typeof(problems) = 'array'::text))),
+    CONSTRAINT import_rows_record_table_known CHECK ((record_table = ANY (ARRAY['fuel_logs'::text, 'maintenance'::text, 'odometer_entries'::text]))),
+    CONSTRAINT import_rows_status_known CHECK ((status = ANY (ARRAY['staged'::text, 'create'::text, 'duplicate'::text, 'error'::text, 'unsupported'::text, 'created'::text, 'skipped'::text, 'undone'::text])))
 );
 
-ALTER TABLE ONLY app.reminders FORCE ROW LEVEL SECURITY;
+ALTER TABLE ONLY app.import_rows FORCE ROW LEVEL SECURITY;
 
-ALTER TABLE app.reminders OWNER TO motovault_owner;
+ALTER TABLE app.import_rows OWNER TO motovault_owner;
 
-COMMENT ON TABLE app.reminders IS 'Reminders by date and/or odometer, recurring, with a dedupe key (MotoMind reminders). Urgency is computed, never stored.';
+COMMENT ON TABLE app.import_rows IS 'One record (or one problem) of an import file with its line number, in motovault column names (fields), and what preview or commit made of it: create, duplicate, error (field, rule, value), unsupported; then created, skipped or undone.';
 
-CREATE VIEW api.reminders WITH (security_invoker='true') AS
- SELECT reminders.tenant_id,
-    reminders.id,
-    reminders.vehicle_id,
-    reminders.title,
-    reminders.category,
-    reminders.notes,
-    reminders.due_on,
-    reminders.due_odometer,
-    reminders.odometer_unit,
-    reminders.recur_months,
-    reminders.recur_distance,
-    reminders.status,
-    reminders.snoozed_until,
-    reminders.dedupe_key,
-    reminders.previous_id,
-    reminders.created_at,
-    reminders.updated_at,
-    reminders.created_by,
-    reminders.updated_by
-   FROM app.reminders
-  WHERE (reminders.deleted_at IS NULL);
+COMMENT ON COLUMN app.import_rows.problems IS 'What the parser could not read on the line: [{field, rule, value}]; such a row is an error (line 0: the whole file).';
 
-ALTER TABLE api.reminders OWNER TO motovault_owner;
+COMMENT ON COLUMN app.import_rows.fingerprint IS 'md5 of the target vehicle, kind and fields: a row whose fingerprint a created row of another batch has is a duplicate (re-import creates nothing twice).';
 
-COMMENT ON VIEW api.reminders IS 'Reminders of the active tenant''s vehicles, by due date and/or due odometer. At most one open (or snoozed) reminder per vehicle and dedupe_key (409 otherwise). Marking a recurring reminder done opens the next one. Add select=*,urgency,projected_due_on for the computed fields; reminders_due lists what is due. DELETE moves a reminder to reminders_trash.';
+CREATE VIEW api.import_rows WITH (security_invoker='true') AS
+ SELECT r.tenant_id,
+    r.id,
+    r.batch_id,
+    r.line,
+    r.vehicle_key,
+    r.kind,
+    r.fields,
+    r.problems,
+    r.status,
+    r.error_field,
+    r.error_rule,
+    r.error_value,
+    r.error_message,
+    r.duplicate_of,
+    r.record_table,
+    r.record_id,
+    r.created_at,
+    r.updated_at,
+    r.created_by,
+    r.updated_by
+   FROM app.import_rows r;
 
-COMMENT ON COLUMN api.reminders.category IS 'maintenance, inspection, registration, insurance, tax, warranty, recall, tires, license or other.';
+ALTER TABLE api.import_rows OWNER TO motovault_owner;
 
-COMMENT ON COLUMN api.reminders.due_odometer IS 'Due at this odometer reading (in odometer_unit, the vehicle''s by default).';
+COMMENT ON VIEW api.import_rows IS 'The staged rows of each import batch, by line: status staged (not previewed yet), create, duplicate (duplicate_of: the record), error (error_field, error_rule, error_value), unsupported (not imported by this version); after commit created (record_table, record_id), skipped or duplicate; undone after undo.';
 
-COMMENT ON COLUMN api.reminders.recur_months IS 'Repeat every N months (1-240) after the due date; needs due_on.';
+COMMENT ON COLUMN api.import_rows.fields IS 'The record in motovault column names, as parsed from the line.';
 
-COMMENT ON COLUMN api.reminders.recur_distance IS 'Repeat every N distance units after the due odometer; needs due_odometer.';
+COMMENT ON COLUMN api.import_rows.problems IS 'What the parser could not read on the line: [{field, rule, value}] (line 0: the whole file).';
 
-COMMENT ON COLUMN api.reminders.status IS 'open, snoozed (with snoozed_until), done or dismissed.';
+COMMENT ON COLUMN api.import_rows.error_rule IS 'The rule that refuses the row: a constraint name, or the parser''s rule.';
 
-COMMENT ON COLUMN api.reminders.dedupe_key IS 'Deduplication key, default category:title in lower case; one open or snoozed reminder per vehicle and key.';
+CREATE FUNCTION api.preview_import(batch_id uuid) RETURNS SETOF api.import_rows
+    LANGUAGE plpgsql
+    AS $$
+begin
+    perform app.import_apply(preview_import.batch_id, false);
+    return query
+    select *
+    from api.import_rows as r
+    where r.batch_id = preview_import.batch_id
+    order by r.line, r.id;
+end
+$$;
+
+ALTER FUNCTION api.preview_import(batch_id uuid) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION api.preview_import(batch_id uuid) IS 'Dry run of a parsed import batch: every row goes through the rules a row typed by hand meets, then everything is rolled back. Returns the rows by line with their status: create, duplicate (duplicate_of), error (error_field, error_rule, error_value), unsupported. Nothing is written but these statuses.';
 
 CREATE FUNCTION api.projected_due_on(api.reminders) RETURNS date
     LANGUAGE sql STABLE
     AS $_$
-    select s.projected_due_on
+    select least(s.projected_due_on, h.projected_due_on)
     from app.due_status($1.tenant_id, $1.vehicle_id, $1.due_on, $1.due_odometer, $1.odometer_unit) as s
+    cross join app.hours_due_status($1.tenant_id, $1.vehicle_id, $1.due_hours, $1.hour_meter) as h
 $_$;
 
 ALTER FUNCTION api.projected_due_on(api.reminders) OWNER TO motovault_owner;
 
-COMMENT ON FUNCTION api.projected_due_on(api.reminders) IS 'Computed field of reminders: for a due odometer, the date it will be reached at the vehicle''s average daily distance over the last 90 days.';
+COMMENT ON FUNCTION api.projected_due_on(api.reminders) IS 'Computed field of reminders: the earliest date the vehicle reaches due_odometer (average daily distance over the last 90 days) or due_hours (the hour meter''s hours per day over the last 90 days).';
 
 CREATE FUNCTION api.refresh(refresh_token text, tenant_id uuid DEFAULT NULL::uuid) RETURNS jsonb
     LANGUAGE plpgsql SECURITY DEFINER
@@ -1077,6 +2011,110 @@ ALTER FUNCTION api.remove_member(user_id uuid) OWNER TO motovault_owner;
 
 COMMENT ON FUNCTION api.remove_member(user_id uuid) IS 'Removes a member from the active tenant (anyone may leave; owners and admins remove others). The last owner cannot be removed.';
 
+CREATE TABLE app.notify_deliveries (
+    tenant_id uuid NOT NULL,
+    id uuid DEFAULT app.uuid_v7() NOT NULL,
+    subscription_id uuid NOT NULL,
+    event_id uuid NOT NULL,
+    status text DEFAULT 'pending'::text NOT NULL,
+    attempts integer DEFAULT 0 NOT NULL,
+    next_attempt_at timestamp with time zone DEFAULT now() NOT NULL,
+    lease_until timestamp with time zone,
+    leased_by text,
+    response_code integer,
+    latency_ms integer,
+    last_error text,
+    delivered_at timestamp with time zone,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT notify_deliveries_attempts_not_negative CHECK ((attempts >= 0)),
+    CONSTRAINT notify_deliveries_delivered_at_iff_delivered CHECK (((status = 'delivered'::text) = (delivered_at IS NOT NULL))),
+    CONSTRAINT notify_deliveries_running_has_lease CHECK (((status <> 'running'::text) OR ((lease_until IS NOT NULL) AND (leased_by IS NOT NULL)))),
+    CONSTRAINT notify_deliveries_status_known CHECK ((status = ANY (ARRAY['pending'::text, 'running'::text, 'delivered'::text, 'dead'::text])))
+);
+
+ALTER TABLE ONLY app.notify_deliveries FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE app.notify_deliveries OWNER TO motovault_owner;
+
+COMMENT ON TABLE app.notify_deliveries IS 'One event for one subscription: pending -> running (leased) -> delivered, or pending again after a backoff, or dead after the last attempt. Its id is the message id (webhook-id), the same on every retry. Written only by the notify functions; not audited.';
+
+CREATE TABLE app.outbox_events (
+    tenant_id uuid NOT NULL,
+    id uuid DEFAULT app.uuid_v7() NOT NULL,
+    type text NOT NULL,
+    version smallint DEFAULT 1 NOT NULL,
+    vehicle_id uuid,
+    subject jsonb NOT NULL,
+    occurred_at timestamp with time zone DEFAULT now() NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    dispatched_at timestamp with time zone,
+    CONSTRAINT outbox_events_subject_object CHECK ((jsonb_typeof(subject) = 'object'::text)),
+    CONSTRAINT outbox_events_type_format CHECK (((type ~ '^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$'::text) AND (char_length(type) <= 100))),
+    CONSTRAINT outbox_events_version_positive CHECK ((version >= 1))
+);
+
+ALTER TABLE ONLY app.outbox_events FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE app.outbox_events OWNER TO motovault_owner;
+
+COMMENT ON TABLE app.outbox_events IS 'The transactional outbox: one row per event, written in the transaction of the change that causes it (app.emit_outbox_event, the _800_outbox triggers). dispatched_at is set when app.notify_dispatch has fanned it out into deliveries. Append-only: not audited (the audit log already has the change).';
+
+COMMENT ON COLUMN app.outbox_events.vehicle_id IS 'The vehicle the event is about, if any: subscriptions may filter on it.';
+
+COMMENT ON COLUMN app.outbox_events.subject IS 'The event''s data (the "data" of the delivered message), versioned by version; api.notify_event_types documents each type.';
+
+CREATE VIEW api.notify_deliveries WITH (security_invoker='true') AS
+ SELECT d.id,
+    d.subscription_id,
+    d.event_id,
+    e.type AS event_type,
+    d.status,
+    d.attempts,
+    d.response_code,
+    d.latency_ms,
+    d.last_error,
+    d.next_attempt_at,
+    d.delivered_at,
+    d.created_at,
+    d.updated_at
+   FROM (app.notify_deliveries d
+     JOIN app.outbox_events e ON (((e.tenant_id = d.tenant_id) AND (e.id = d.event_id))));
+
+ALTER TABLE api.notify_deliveries OWNER TO motovault_owner;
+
+COMMENT ON VIEW api.notify_deliveries IS 'Deliveries of the active tenant''s events to its subscriptions (owners and admins): status (pending, running, delivered, dead), attempts, the last response code, latency and error. rpc/replay_delivery sends one again. id is the message''s webhook-id.';
+
+COMMENT ON COLUMN api.notify_deliveries.status IS 'pending (due at next_attempt_at), running (a worker holds it), delivered, or dead (after the last attempt; the subscription is flagged).';
+
+COMMENT ON COLUMN api.notify_deliveries.latency_ms IS 'Duration of the last attempt in milliseconds.';
+
+CREATE FUNCTION api.replay_delivery(id uuid) RETURNS SETOF api.notify_deliveries
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+    tenant constant uuid := app.current_tenant_id();
+begin
+    perform app.require_notify_manager();
+    update app.notify_deliveries as d
+    set status = 'pending', attempts = 0, next_attempt_at = now(), delivered_at = null,
+        lease_until = null, leased_by = null, updated_at = now()
+    where d.tenant_id = tenant and d.id = replay_delivery.id and d.status <> 'running';
+    if not found then
+        raise sqlstate 'PT404' using
+            message = format('id: no delivery %s of this tenant that is not running now', replay_delivery.id);
+    end if;
+    perform pg_notify('notify_outbox', '');
+    return query select * from api.notify_deliveries as v where v.id = replay_delivery.id;
+end
+$$;
+
+ALTER FUNCTION api.replay_delivery(id uuid) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION api.replay_delivery(id uuid) IS 'Owners and admins: sends a delivery again (delivered or dead ones too), with the same webhook-id, at the next wake-up of the worker; its attempts start again from 0.';
+
 CREATE FUNCTION api.request_password_reset(email text) RETURNS jsonb
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
@@ -1144,6 +2182,149 @@ $$;
 ALTER FUNCTION api.reset_password(token text, new_password text) OWNER TO motovault_owner;
 
 COMMENT ON FUNCTION api.reset_password(token text, new_password text) IS 'Sets a new password with the token from request_password_reset (single use): every session of the account is signed out, a sign-in lock is lifted.';
+
+CREATE TABLE app.calendar_feeds (
+    tenant_id uuid DEFAULT app.current_tenant_id() NOT NULL,
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    user_id uuid NOT NULL,
+    name text NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    created_by uuid,
+    updated_by uuid,
+    deleted_at timestamp with time zone,
+    CONSTRAINT calendar_feeds_name_not_blank CHECK (((char_length(btrim(name)) >= 1) AND (char_length(btrim(name)) <= 100)))
+);
+
+ALTER TABLE ONLY app.calendar_feeds FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE app.calendar_feeds OWNER TO motovault_owner;
+
+COMMENT ON TABLE app.calendar_feeds IS 'Calendar feeds: one secret URL per feed, of one user in one tenant. deleted_at revokes it. The token''s hash is in auth_private.calendar_feed_tokens.';
+
+CREATE VIEW api.calendar_feeds WITH (security_invoker='true') AS
+ SELECT calendar_feeds.tenant_id,
+    calendar_feeds.id,
+    calendar_feeds.user_id,
+    calendar_feeds.name,
+    calendar_feeds.created_at,
+    calendar_feeds.updated_at,
+    calendar_feeds.created_by,
+    calendar_feeds.updated_by
+   FROM app.calendar_feeds
+  WHERE (calendar_feeds.deleted_at IS NULL);
+
+ALTER TABLE api.calendar_feeds OWNER TO motovault_owner;
+
+COMMENT ON VIEW api.calendar_feeds IS 'The requesting user''s calendar feeds in the active tenant (the token is never shown again). DELETE revokes a feed (its URL answers 404); calendar_feeds_trash lists revoked ones.';
+
+CREATE FUNCTION api.restore_calendar_feed(id uuid) RETURNS SETOF api.calendar_feeds
+    LANGUAGE plpgsql
+    AS $$
+begin
+    perform app.restore_row('app.calendar_feeds', restore_calendar_feed.id);
+    return query select * from api.calendar_feeds as v where v.id = restore_calendar_feed.id;
+end
+$$;
+
+ALTER FUNCTION api.restore_calendar_feed(id uuid) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION api.restore_calendar_feed(id uuid) IS 'Brings a deleted calendar feed back from calendar_feeds_trash (its URL works again).';
+
+CREATE TABLE app.documents (
+    tenant_id uuid DEFAULT app.current_tenant_id() NOT NULL,
+    id uuid DEFAULT app.uuid_v7() NOT NULL,
+    file_id uuid NOT NULL,
+    vehicle_id uuid NOT NULL,
+    fuel_log_id uuid,
+    maintenance_id uuid,
+    reminder_id uuid,
+    kind text DEFAULT 'other'::text NOT NULL,
+    file_name text NOT NULL,
+    title text,
+    notes text,
+    content_type text NOT NULL,
+    bytes integer NOT NULL,
+    sha256 text NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    created_by uuid,
+    updated_by uuid,
+    deleted_at timestamp with time zone,
+    CONSTRAINT documents_bytes_positive CHECK ((bytes > 0)),
+    CONSTRAINT documents_content_type_allowed CHECK ((content_type = ANY (ARRAY['application/pdf'::text, 'image/png'::text, 'image/jpeg'::text, 'image/webp'::text]))),
+    CONSTRAINT documents_file_name_safe CHECK ((((char_length(file_name) >= 1) AND (char_length(file_name) <= 255)) AND (file_name !~ '[/\\[:cntrl:]]'::text) AND (file_name !~ '^\.+$'::text))),
+    CONSTRAINT documents_kind_valid CHECK ((kind = ANY (ARRAY['receipt'::text, 'invoice'::text, 'insurance'::text, 'registration'::text, 'manual'::text, 'warranty'::text, 'photo'::text, 'other'::text]))),
+    CONSTRAINT documents_notes_length CHECK ((char_length(notes) <= 4000)),
+    CONSTRAINT documents_one_record CHECK ((num_nonnulls(fuel_log_id, maintenance_id, reminder_id) <= 1)),
+    CONSTRAINT documents_sha256_hex CHECK ((sha256 ~ '^[0-9a-f]{64}$'::text)),
+    CONSTRAINT documents_title_length CHECK (((char_length(title) >= 1) AND (char_length(title) <= 200)))
+);
+
+ALTER TABLE ONLY app.documents FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE app.documents OWNER TO motovault_owner;
+
+COMMENT ON TABLE app.documents IS 'Documents attached to a vehicle, or to one of its fill-ups, maintenance records or reminders (at most one record; vehicle_id is always the vehicle). The bytes are in app.document_files (file_id); content_type, bytes and sha256 are copied from there.';
+
+CREATE VIEW api.documents WITH (security_invoker='true') AS
+ SELECT documents.tenant_id,
+    documents.id,
+    documents.vehicle_id,
+    documents.fuel_log_id,
+    documents.maintenance_id,
+    documents.reminder_id,
+    documents.kind,
+    documents.file_name,
+    documents.title,
+    documents.notes,
+    documents.content_type,
+    documents.bytes,
+    documents.sha256,
+    documents.file_id,
+    documents.created_at,
+    documents.updated_at,
+    documents.created_by,
+    documents.updated_by
+   FROM app.documents
+  WHERE (documents.deleted_at IS NULL);
+
+ALTER TABLE api.documents OWNER TO motovault_owner;
+
+COMMENT ON VIEW api.documents IS 'Documents of the active tenant: receipts, invoices, insurance cards, manuals attached to a vehicle or to one of its fill-ups, maintenance records or reminders. Upload with POST /rpc/upload_document (the bytes as application/octet-stream), download with GET /rpc/document_content?id=...; PATCH kind, title, notes or the record; DELETE moves a document to documents_trash.';
+
+COMMENT ON COLUMN api.documents.vehicle_id IS 'The vehicle (filled from the record when attached to one).';
+
+COMMENT ON COLUMN api.documents.fuel_log_id IS 'The fill-up it belongs to, if any (at most one record per document).';
+
+COMMENT ON COLUMN api.documents.maintenance_id IS 'The maintenance record it belongs to, if any.';
+
+COMMENT ON COLUMN api.documents.reminder_id IS 'The reminder it belongs to, if any.';
+
+COMMENT ON COLUMN api.documents.kind IS 'receipt, invoice, insurance, registration, manual, warranty, photo or other.';
+
+COMMENT ON COLUMN api.documents.file_name IS 'The name a download is saved under (no / or \, at most 255 characters).';
+
+COMMENT ON COLUMN api.documents.content_type IS 'The media type detected from the bytes: application/pdf, image/png, image/jpeg or image/webp.';
+
+COMMENT ON COLUMN api.documents.bytes IS 'Size in bytes.';
+
+COMMENT ON COLUMN api.documents.sha256 IS 'SHA-256 of the bytes (64 hex digits); documents with the same bytes share one stored file.';
+
+COMMENT ON COLUMN api.documents.file_id IS 'The stored file (api.document_files): thumbnail state and image size.';
+
+CREATE FUNCTION api.restore_document(id uuid) RETURNS SETOF api.documents
+    LANGUAGE plpgsql
+    AS $$
+begin
+    perform app.restore_row('app.documents', restore_document.id);
+    return query select * from api.documents as v where v.id = restore_document.id;
+end
+$$;
+
+ALTER FUNCTION api.restore_document(id uuid) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION api.restore_document(id uuid) IS 'Brings a deleted document back from documents_trash.';
 
 CREATE TABLE app.energy_sources (
     tenant_id uuid DEFAULT app.current_tenant_id() NOT NULL,
@@ -1597,6 +2778,87 @@ ALTER FUNCTION api.restore_garage(id uuid) OWNER TO motovault_owner;
 
 COMMENT ON FUNCTION api.restore_garage(id uuid) IS 'Brings a deleted garage back from garages_trash.';
 
+CREATE TABLE app.hour_readings (
+    tenant_id uuid DEFAULT app.current_tenant_id() NOT NULL,
+    id uuid DEFAULT app.uuid_v7() NOT NULL,
+    vehicle_id uuid NOT NULL,
+    meter text DEFAULT 'engine'::text NOT NULL,
+    kind text DEFAULT 'reading'::text NOT NULL,
+    read_at timestamp without time zone DEFAULT date_trunc('minute'::text, LOCALTIMESTAMP) NOT NULL,
+    hours numeric(9,1) NOT NULL,
+    notes text,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    created_by uuid,
+    updated_by uuid,
+    deleted_at timestamp with time zone,
+    CONSTRAINT hour_readings_hours_range CHECK (((hours >= (0)::numeric) AND (hours <= (9999999)::numeric))),
+    CONSTRAINT hour_readings_kind_known CHECK ((kind = ANY (ARRAY['reading'::text, 'reset'::text]))),
+    CONSTRAINT hour_readings_meter_format CHECK ((meter ~ '^[a-z][a-z0-9_]{0,39}$'::text)),
+    CONSTRAINT hour_readings_notes_length CHECK (((notes IS NULL) OR (char_length(notes) <= 10000))),
+    CONSTRAINT hour_readings_read_at_range CHECK (((read_at >= '1886-01-01 00:00:00'::timestamp without time zone) AND (read_at <= (LOCALTIMESTAMP + '1 day'::interval))))
+);
+
+ALTER TABLE ONLY app.hour_readings FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE app.hour_readings OWNER TO motovault_owner;
+
+COMMENT ON TABLE app.hour_readings IS 'Hour meter readings (engine hours and other meters) per vehicle and meter; kind reset records a replaced meter and starts a new sequence.';
+
+CREATE VIEW api.hour_readings WITH (security_invoker='true') AS
+ SELECT hour_readings.tenant_id,
+    hour_readings.id,
+    hour_readings.vehicle_id,
+    hour_readings.meter,
+    hour_readings.kind,
+    hour_readings.read_at,
+    hour_readings.hours,
+    hour_readings.notes,
+    hour_readings.created_at,
+    hour_readings.updated_at,
+    hour_readings.created_by,
+    hour_readings.updated_by
+   FROM app.hour_readings
+  WHERE (hour_readings.deleted_at IS NULL);
+
+ALTER TABLE api.hour_readings OWNER TO motovault_owner;
+
+COMMENT ON VIEW api.hour_readings IS 'Hour meter readings of the active tenant''s vehicles (engine hours, PTO, generator, ...): per meter they never go down over time unless a reading of kind reset lies between (400 naming the reading otherwise, for a whole batch). DELETE moves a reading to hour_readings_trash.';
+
+COMMENT ON COLUMN api.hour_readings.meter IS 'Which meter: engine (default) or another name (lower case letters, digits, _; e.g. pto, generator).';
+
+COMMENT ON COLUMN api.hour_readings.kind IS 'reading or reset (the meter was replaced; readings before and after it are not compared).';
+
+COMMENT ON COLUMN api.hour_readings.read_at IS 'When the meter was read (local time of the vehicle).';
+
+COMMENT ON COLUMN api.hour_readings.hours IS 'The reading in hours (one decimal).';
+
+CREATE FUNCTION api.restore_hour_reading(id uuid) RETURNS SETOF api.hour_readings
+    LANGUAGE plpgsql
+    AS $$
+begin
+    perform app.restore_row('app.hour_readings', restore_hour_reading.id);
+    return query select * from api.hour_readings as v where v.id = restore_hour_reading.id;
+end
+$$;
+
+ALTER FUNCTION api.restore_hour_reading(id uuid) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION api.restore_hour_reading(id uuid) IS 'Brings a deleted hour reading back from hour_readings_trash (the meter is checked again).';
+
+CREATE FUNCTION api.restore_import_batch(id uuid) RETURNS SETOF api.import_batches
+    LANGUAGE plpgsql
+    AS $$
+begin
+    perform app.restore_row('app.import_batches', restore_import_batch.id);
+    return query select * from api.import_batches as v where v.id = restore_import_batch.id;
+end
+$$;
+
+ALTER FUNCTION api.restore_import_batch(id uuid) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION api.restore_import_batch(id uuid) IS 'Brings a deleted import batch back from import_batches_trash.';
+
 CREATE FUNCTION app.current_member_role() RETURNS text
     LANGUAGE plpgsql STABLE
     AS $$
@@ -1698,6 +2960,127 @@ $$;
 ALTER FUNCTION api.restore_maintenance(id uuid) OWNER TO motovault_owner;
 
 COMMENT ON FUNCTION api.restore_maintenance(id uuid) IS 'Brings a deleted maintenance back from maintenance_trash.';
+
+CREATE FUNCTION app.notify_event_types() RETURNS TABLE(type text, version smallint, description text, example jsonb)
+    LANGUAGE sql IMMUTABLE
+    AS $$
+    select t.type, 1::smallint, t.description, t.example
+    from (
+        values
+            ('reminder.due_soon',
+             'A reminder became urgent or very urgent (by the tenant''s thresholds) at the tenant''s notify time in its local time zone. Once per reminder and due state; changing, snoozing or completing the reminder re-arms it.',
+             '{"reminder_id": "0190...", "vehicle_id": "0190...", "title": "Oil change", "category": "maintenance", "due_on": "2026-12-20", "due_odometer": null, "odometer_unit": "km", "urgency": "urgent", "days_left": 14, "distance_left": null, "time_zone": "Europe/Berlin"}'::jsonb),
+            ('reminder.overdue',
+             'A reminder is past due (date passed or odometer reached), once per reminder and due state, re-armed as reminder.due_soon is.',
+             '{"reminder_id": "0190...", "vehicle_id": "0190...", "title": "Oil change", "category": "maintenance", "due_on": "2026-12-01", "due_odometer": null, "odometer_unit": "km", "urgency": "past_due", "days_left": -5, "distance_left": null, "time_zone": "Europe/Berlin"}'::jsonb),
+            ('import.finished',
+             'An import batch finished (emitted by the import commit through app.emit_outbox_event).',
+             '{"batch_id": "0190...", "status": "committed", "records": 120, "rejected": 0}'::jsonb),
+            ('member.invited',
+             'Someone was invited into the tenant (api.invite_member).',
+             '{"invitation_id": "0190...", "role": "member", "expires_at": "2026-12-13T08:00:00Z"}'::jsonb),
+            ('vehicle_recall.new',
+             'NHTSA published a safety recall that matches a vehicle (the worker''s recall check, docs/recalls.md).',
+             '{"recall_id": "0190...", "vehicle_id": "0190...", "campaign_number": "24V123000", "component": "AIR BAGS", "park_it": false, "park_outside": false, "report_received_on": "2024-02-01"}'::jsonb)
+    ) as t(type, description, example)
+    union all
+    select r.record || '.' || c.change, 1::smallint,
+           format('A %s was %s (through the API or any other client). Read the record itself through the API: the event carries its id.',
+                  replace(r.record, '_', ' '), c.change),
+           jsonb_build_object('id', '0190...', 'vehicle_id', case when r.record in ('vehicle', 'garage') then null else '0190...' end)
+    from unnest(array['vehicle', 'garage', 'fuel_log', 'maintenance', 'reminder', 'odometer_entry', 'vehicle_image']) as r(record)
+    cross join unnest(array['created', 'updated', 'deleted', 'restored']) as c(change)
+$$;
+
+ALTER FUNCTION app.notify_event_types() OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.notify_event_types() IS 'The event types of the outbox with their payload version, description and an example of their data.';
+
+CREATE FUNCTION app.notify_event_types_known(types text[]) RETURNS boolean
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    RETURN (((cardinality(types) >= 1) AND (cardinality(types) <= 100)) AND (NOT (EXISTS (SELECT FROM unnest(notify_event_types_known.types) t(type) WHERE ((t.type IS NULL) OR (NOT (EXISTS (SELECT FROM app.notify_event_types() k(type, version, description, example) WHERE ((k.type = t.type) OR ((t.type ~~ '%.*'::text) AND starts_with(k.type, "left"(t.type, '-1'::integer))) OR (t.type = '*'::text))))))))));
+
+ALTER FUNCTION app.notify_event_types_known(types text[]) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.notify_event_types_known(types text[]) IS 'True when every element is a known event type (api.notify_event_types), a prefix of one ending in .* (reminder.*) or *; 1 to 100 of them.';
+
+CREATE TABLE app.notify_subscriptions (
+    tenant_id uuid DEFAULT app.current_tenant_id() NOT NULL,
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    name text NOT NULL,
+    channel text NOT NULL,
+    target_hint text NOT NULL,
+    event_types text[] DEFAULT '{reminder.*}'::text[] NOT NULL,
+    vehicle_ids uuid[],
+    active boolean DEFAULT true NOT NULL,
+    flagged_at timestamp with time zone,
+    flag_reason text,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    created_by uuid,
+    updated_by uuid,
+    deleted_at timestamp with time zone,
+    CONSTRAINT notify_subscriptions_channel_known CHECK ((channel = ANY (ARRAY['webhook'::text, 'email'::text, 'push'::text]))),
+    CONSTRAINT notify_subscriptions_event_types_known CHECK (app.notify_event_types_known(event_types)),
+    CONSTRAINT notify_subscriptions_flag_reason_with_flag CHECK (((flagged_at IS NULL) = (flag_reason IS NULL))),
+    CONSTRAINT notify_subscriptions_name_not_blank CHECK (((char_length(btrim(name)) >= 1) AND (char_length(btrim(name)) <= 100))),
+    CONSTRAINT notify_subscriptions_vehicle_ids_length CHECK (((cardinality(vehicle_ids) >= 1) AND (cardinality(vehicle_ids) <= 1000)))
+);
+
+ALTER TABLE ONLY app.notify_subscriptions FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE app.notify_subscriptions OWNER TO motovault_owner;
+
+COMMENT ON TABLE app.notify_subscriptions IS 'Where a tenant''s events go: a channel (webhook, email, push), the event types (or prefixes) and optionally vehicles it wants, active or paused. Flagged when a delivery was dead-lettered. The target and secrets are in auth_private.';
+
+COMMENT ON COLUMN app.notify_subscriptions.target_hint IS 'What the target is, without credentials: the webhook URL without query, the email address, the push service scheme.';
+
+CREATE VIEW api.notify_subscriptions WITH (security_invoker='true') AS
+ SELECT notify_subscriptions.tenant_id,
+    notify_subscriptions.id,
+    notify_subscriptions.name,
+    notify_subscriptions.channel,
+    notify_subscriptions.target_hint,
+    notify_subscriptions.event_types,
+    notify_subscriptions.vehicle_ids,
+    notify_subscriptions.active,
+    notify_subscriptions.flagged_at,
+    notify_subscriptions.flag_reason,
+    notify_subscriptions.created_at,
+    notify_subscriptions.updated_at,
+    notify_subscriptions.created_by,
+    notify_subscriptions.updated_by
+   FROM app.notify_subscriptions
+  WHERE (notify_subscriptions.deleted_at IS NULL);
+
+ALTER TABLE api.notify_subscriptions OWNER TO motovault_owner;
+
+COMMENT ON VIEW api.notify_subscriptions IS 'Notification subscriptions of the active tenant (owners and admins). Create with rpc/create_subscription; PATCH name, event_types, vehicle_ids or active (pause/resume; resuming clears a flag); DELETE moves one to notify_subscriptions_trash. The target and secrets are write-only.';
+
+COMMENT ON COLUMN api.notify_subscriptions.channel IS 'webhook, email or push (Apprise).';
+
+COMMENT ON COLUMN api.notify_subscriptions.target_hint IS 'The target without credentials (write-only: create a new subscription to change it).';
+
+COMMENT ON COLUMN api.notify_subscriptions.event_types IS 'Event types or prefixes (reminder.*, *) of notify_event_types.';
+
+COMMENT ON COLUMN api.notify_subscriptions.vehicle_ids IS 'Only events about these vehicles (NULL: all, including events about no vehicle).';
+
+COMMENT ON COLUMN api.notify_subscriptions.active IS 'false pauses it: events while paused are not delivered to it.';
+
+COMMENT ON COLUMN api.notify_subscriptions.flagged_at IS 'When a delivery was dead-lettered (notify_deliveries status dead); cleared by resuming the subscription.';
+
+CREATE FUNCTION api.restore_notify_subscription(id uuid) RETURNS SETOF api.notify_subscriptions
+    LANGUAGE plpgsql
+    AS $$
+begin
+    perform app.restore_row('app.notify_subscriptions', restore_notify_subscription.id);
+    return query select * from api.notify_subscriptions as v where v.id = restore_notify_subscription.id;
+end
+$$;
+
+ALTER FUNCTION api.restore_notify_subscription(id uuid) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION api.restore_notify_subscription(id uuid) IS 'Brings a deleted notify subscription back from notify_subscriptions_trash.';
 
 CREATE TABLE app.odometer_entries (
     tenant_id uuid DEFAULT app.current_tenant_id() NOT NULL,
@@ -1842,6 +3225,9 @@ CREATE TABLE app.tenant_settings (
     created_by uuid,
     updated_by uuid,
     deleted_at timestamp with time zone,
+    time_zone text,
+    reminder_notify_time time without time zone DEFAULT '09:00:00'::time without time zone NOT NULL,
+    CONSTRAINT tenant_settings_time_zone_known CHECK (((time_zone IS NULL) OR app.is_time_zone(time_zone))),
     CONSTRAINT tenant_settings_urgent_days_range CHECK (((reminder_urgent_days >= 0) AND (reminder_urgent_days <= 3650))),
     CONSTRAINT tenant_settings_urgent_km_range CHECK (((reminder_urgent_km >= 0) AND (reminder_urgent_km <= 1000000))),
     CONSTRAINT tenant_settings_very_urgent_days_within_urgent CHECK (((reminder_very_urgent_days >= 0) AND (reminder_very_urgent_days <= reminder_urgent_days))),
@@ -1854,6 +3240,10 @@ ALTER TABLE app.tenant_settings OWNER TO motovault_owner;
 
 COMMENT ON TABLE app.tenant_settings IS 'Per-tenant settings, one live row per tenant: reminder urgency thresholds in days and km (defaults 30/7 days, 1500/500 km when there is no row).';
 
+COMMENT ON COLUMN app.tenant_settings.time_zone IS 'IANA time zone of the tenant (a vehicle''s garage time zone wins); NULL: UTC.';
+
+COMMENT ON COLUMN app.tenant_settings.reminder_notify_time IS 'Local time of day at which a reminder that became due notifies (reminder.due_soon, reminder.overdue).';
+
 CREATE VIEW api.tenant_settings WITH (security_invoker='true') AS
  SELECT tenant_settings.tenant_id,
     tenant_settings.id,
@@ -1864,13 +3254,15 @@ CREATE VIEW api.tenant_settings WITH (security_invoker='true') AS
     tenant_settings.created_at,
     tenant_settings.updated_at,
     tenant_settings.created_by,
-    tenant_settings.updated_by
+    tenant_settings.updated_by,
+    tenant_settings.time_zone,
+    tenant_settings.reminder_notify_time
    FROM app.tenant_settings
   WHERE (tenant_settings.deleted_at IS NULL);
 
 ALTER TABLE api.tenant_settings OWNER TO motovault_owner;
 
-COMMENT ON VIEW api.tenant_settings IS 'Settings of the active tenant (at most one row; defaults apply without one): reminder urgency thresholds. urgent / very_urgent when at most this many days or km are left.';
+COMMENT ON VIEW api.tenant_settings IS 'Settings of the active tenant (at most one row; defaults apply without one): reminder urgency thresholds, time zone and the local time reminders notify at. urgent / very_urgent when at most this many days or km are left.';
 
 COMMENT ON COLUMN api.tenant_settings.reminder_urgent_days IS 'Days left at or below which a reminder is urgent (default 30).';
 
@@ -1879,6 +3271,10 @@ COMMENT ON COLUMN api.tenant_settings.reminder_very_urgent_days IS 'Days left at
 COMMENT ON COLUMN api.tenant_settings.reminder_urgent_km IS 'Kilometres left at or below which a reminder is urgent (default 1500; vehicles in miles are converted).';
 
 COMMENT ON COLUMN api.tenant_settings.reminder_very_urgent_km IS 'Kilometres left at or below which a reminder is very urgent (default 500, at most reminder_urgent_km).';
+
+COMMENT ON COLUMN api.tenant_settings.time_zone IS 'IANA time zone of the tenant, e.g. Europe/Berlin (NULL: UTC). A vehicle''s garage time zone wins for its reminders.';
+
+COMMENT ON COLUMN api.tenant_settings.reminder_notify_time IS 'Local time of day (default 09:00) at which a reminder that became due sends reminder.due_soon / reminder.overdue.';
 
 CREATE FUNCTION api.restore_tenant_settings(id uuid) RETURNS SETOF api.tenant_settings
     LANGUAGE plpgsql
@@ -1892,6 +3288,432 @@ $$;
 ALTER FUNCTION api.restore_tenant_settings(id uuid) OWNER TO motovault_owner;
 
 COMMENT ON FUNCTION api.restore_tenant_settings(id uuid) IS 'Brings a deleted tenant settings back from tenant_settings_trash (409 if the tenant has another one now).';
+
+CREATE TABLE app.tires (
+    tenant_id uuid DEFAULT app.current_tenant_id() NOT NULL,
+    id uuid DEFAULT app.uuid_v7() NOT NULL,
+    tire_set_id uuid NOT NULL,
+    label text NOT NULL,
+    "position" text,
+    added_on date DEFAULT CURRENT_DATE NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    created_by uuid,
+    updated_by uuid,
+    deleted_at timestamp with time zone,
+    CONSTRAINT tires_added_on_range CHECK (((added_on >= '1886-01-01'::date) AND (added_on <= '9999-12-31'::date))),
+    CONSTRAINT tires_label_length CHECK (((char_length(label) >= 1) AND (char_length(label) <= 20))),
+    CONSTRAINT tires_position_known CHECK (("position" = ANY (ARRAY['front_left'::text, 'front_right'::text, 'rear_left'::text, 'rear_right'::text, 'spare'::text])))
+);
+
+ALTER TABLE ONLY app.tires FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE app.tires OWNER TO motovault_owner;
+
+COMMENT ON TABLE app.tires IS 'The tires of a set, each with its position on the vehicle (front_left, front_right, rear_left, rear_right, spare; NULL: not on a wheel position) and the date it joined the set.';
+
+CREATE VIEW api.tires WITH (security_invoker='true') AS
+ SELECT tires.tenant_id,
+    tires.id,
+    tires.tire_set_id,
+    tires.label,
+    tires."position",
+    tires.added_on,
+    tires.created_at,
+    tires.updated_at,
+    tires.created_by,
+    tires.updated_by
+   FROM app.tires
+  WHERE (tires.deleted_at IS NULL);
+
+ALTER TABLE api.tires OWNER TO motovault_owner;
+
+COMMENT ON VIEW api.tires IS 'The tires of each set and their positions (front_left, front_right, rear_left, rear_right, spare, or NULL). A rotation is one PATCH (or transaction) moving them; each wheel position holds one tire of a set. DELETE moves a tire to tires_trash.';
+
+CREATE FUNCTION api.restore_tire(id uuid) RETURNS SETOF api.tires
+    LANGUAGE plpgsql
+    AS $$
+begin
+    perform app.restore_row('app.tires', restore_tire.id);
+    return query select * from api.tires as v where v.id = restore_tire.id;
+end
+$$;
+
+ALTER FUNCTION api.restore_tire(id uuid) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION api.restore_tire(id uuid) IS 'Brings a deleted tire back from tires_trash.';
+
+CREATE TABLE app.tire_mounts (
+    tenant_id uuid DEFAULT app.current_tenant_id() NOT NULL,
+    id uuid DEFAULT app.uuid_v7() NOT NULL,
+    tire_set_id uuid NOT NULL,
+    vehicle_id uuid NOT NULL,
+    mounted_on date NOT NULL,
+    mount_odometer integer NOT NULL,
+    dismounted_on date,
+    dismount_odometer integer,
+    odometer_unit text NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    created_by uuid,
+    updated_by uuid,
+    deleted_at timestamp with time zone,
+    CONSTRAINT tire_mounts_dismount_odometer_not_below_mount CHECK ((dismount_odometer >= mount_odometer)),
+    CONSTRAINT tire_mounts_dismount_together CHECK (((dismounted_on IS NULL) = (dismount_odometer IS NULL))),
+    CONSTRAINT tire_mounts_dismounted_on_after_mount CHECK ((dismounted_on >= mounted_on)),
+    CONSTRAINT tire_mounts_mount_odometer_not_negative CHECK ((mount_odometer >= 0)),
+    CONSTRAINT tire_mounts_mounted_on_range CHECK (((mounted_on >= '1886-01-01'::date) AND (mounted_on <= (CURRENT_DATE + 1)))),
+    CONSTRAINT tire_mounts_odometer_unit_known CHECK ((odometer_unit = ANY (ARRAY['mi'::text, 'km'::text])))
+);
+
+ALTER TABLE ONLY app.tire_mounts FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE app.tire_mounts OWNER TO motovault_owner;
+
+COMMENT ON TABLE app.tire_mounts IS 'When a tire set was on a vehicle: mounted_on / mount_odometer to dismounted_on / dismount_odometer (open while on). One set on a vehicle at a time.';
+
+CREATE VIEW api.tire_mounts WITH (security_invoker='true') AS
+ SELECT tire_mounts.tenant_id,
+    tire_mounts.id,
+    tire_mounts.tire_set_id,
+    tire_mounts.vehicle_id,
+    tire_mounts.mounted_on,
+    tire_mounts.mount_odometer,
+    tire_mounts.dismounted_on,
+    tire_mounts.dismount_odometer,
+    tire_mounts.odometer_unit,
+    tire_mounts.created_at,
+    tire_mounts.updated_at,
+    tire_mounts.created_by,
+    tire_mounts.updated_by
+   FROM app.tire_mounts
+  WHERE (tire_mounts.deleted_at IS NULL);
+
+ALTER TABLE api.tire_mounts OWNER TO motovault_owner;
+
+COMMENT ON VIEW api.tire_mounts IS 'When each tire set was on a vehicle, with the odometer at mount and dismount (a seasonal swap dismounts one set and mounts another on the same day). Mounts of a vehicle or a set do not overlap and fit the vehicle''s odometer readings (400 naming the first bad row). DELETE moves a mount to tire_mounts_trash.';
+
+CREATE FUNCTION api.restore_tire_mount(id uuid) RETURNS SETOF api.tire_mounts
+    LANGUAGE plpgsql
+    AS $$
+begin
+    perform app.restore_row('app.tire_mounts', restore_tire_mount.id);
+    return query select * from api.tire_mounts as v where v.id = restore_tire_mount.id;
+end
+$$;
+
+ALTER FUNCTION api.restore_tire_mount(id uuid) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION api.restore_tire_mount(id uuid) IS 'Brings a deleted tire mount back from tire_mounts_trash (it is checked again).';
+
+CREATE FUNCTION app.dot_manufactured_on(dot_code text) RETURNS date
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $_$
+    -- the Monday of ISO week ww of 20yy: the Monday of the week of 4 January, plus ww - 1 weeks
+    select make_date(2000 + p.m[2]::integer, 1, 4)
+           - (extract(isodow from make_date(2000 + p.m[2]::integer, 1, 4))::integer - 1)
+           + (p.m[1]::integer - 1) * 7
+    from (select regexp_match(upper(dot_code), '([0-9]{2})([0-9]{2})$') as m) as p
+    where p.m[1]::integer between 1 and 53
+$_$;
+
+ALTER FUNCTION app.dot_manufactured_on(dot_code text) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.dot_manufactured_on(dot_code text) IS 'The Monday of the ISO week of manufacture a DOT code ends with (wwyy, since 2000), or NULL.';
+
+CREATE TABLE app.tire_sets (
+    tenant_id uuid DEFAULT app.current_tenant_id() NOT NULL,
+    id uuid DEFAULT app.uuid_v7() NOT NULL,
+    vehicle_id uuid NOT NULL,
+    name text NOT NULL,
+    brand text NOT NULL,
+    model text,
+    size text NOT NULL,
+    season text NOT NULL,
+    dot_code text,
+    manufactured_on date GENERATED ALWAYS AS (app.dot_manufactured_on(dot_code)) STORED,
+    tread_new_mm numeric(3,1) DEFAULT 8.0 NOT NULL,
+    legal_min_mm numeric(3,1) DEFAULT 1.6 NOT NULL,
+    rotate_every_km integer,
+    notes text,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    created_by uuid,
+    updated_by uuid,
+    deleted_at timestamp with time zone,
+    CONSTRAINT tire_sets_brand_length CHECK (((char_length(brand) >= 1) AND (char_length(brand) <= 100))),
+    CONSTRAINT tire_sets_dot_code_format CHECK ((dot_code ~ '^DOT [A-Z0-9 ]+[0-9]{4}$'::text)),
+    CONSTRAINT tire_sets_legal_min_mm_below_new CHECK (((legal_min_mm >= (0)::numeric) AND (legal_min_mm <= tread_new_mm))),
+    CONSTRAINT tire_sets_model_length CHECK (((model IS NULL) OR ((char_length(model) >= 1) AND (char_length(model) <= 100)))),
+    CONSTRAINT tire_sets_name_length CHECK (((char_length(name) >= 1) AND (char_length(name) <= 100))),
+    CONSTRAINT tire_sets_notes_length CHECK (((notes IS NULL) OR (char_length(notes) <= 10000))),
+    CONSTRAINT tire_sets_rotate_every_km_range CHECK (((rotate_every_km >= 1000) AND (rotate_every_km <= 100000))),
+    CONSTRAINT tire_sets_season_known CHECK ((season = ANY (ARRAY['summer'::text, 'winter'::text, 'all_season'::text]))),
+    CONSTRAINT tire_sets_size_format CHECK ((size ~ '^[0-9]{3}/[0-9]{2} ?Z?R ?[0-9]{2}( [0-9]{2,3}[A-Z]{1,2})?$'::text)),
+    CONSTRAINT tire_sets_tread_new_mm_range CHECK (((tread_new_mm >= (1)::numeric) AND (tread_new_mm <= (30)::numeric)))
+);
+
+ALTER TABLE ONLY app.tire_sets FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE app.tire_sets OWNER TO motovault_owner;
+
+COMMENT ON TABLE app.tire_sets IS 'Tire sets (usually a season''s four, plus a spare): brand, model, size, season, DOT code and the manufacturing week it encodes, tread when new, legal minimum, rotation interval.';
+
+CREATE VIEW api.tire_sets WITH (security_invoker='true') AS
+ SELECT s.tenant_id,
+    s.id,
+    s.vehicle_id,
+    s.name,
+    s.brand,
+    s.model,
+    s.size,
+    s.season,
+    s.dot_code,
+    s.manufactured_on,
+    s.tread_new_mm,
+    s.legal_min_mm,
+    s.rotate_every_km,
+    s.notes,
+    s.created_at,
+    s.updated_at,
+    s.created_by,
+    s.updated_by
+   FROM app.tire_sets s
+  WHERE (s.deleted_at IS NULL);
+
+ALTER TABLE api.tire_sets OWNER TO motovault_owner;
+
+COMMENT ON VIEW api.tire_sets IS 'Tire sets of the active tenant''s vehicles: brand, model, size (e.g. 205/55 R16 91V), season (summer, winter, all_season), DOT code (its last 4 digits, week and year, give manufactured_on; a week that does not exist or lies ahead is refused), tread when new and legal minimum (mm), rotate_every_km. tire_set_status has distances and warnings. DELETE moves a set to tire_sets_trash.';
+
+COMMENT ON COLUMN api.tire_sets.dot_code IS 'The DOT code from the sidewall, e.g. DOT 4B9X 3VR 2319 (made in week 23 of 2019).';
+
+COMMENT ON COLUMN api.tire_sets.manufactured_on IS 'The Monday of the week of manufacture, from the DOT code.';
+
+COMMENT ON COLUMN api.tire_sets.rotate_every_km IS 'Rotation interval in km while mounted (rotation reminders in tire_set_status); NULL: none.';
+
+CREATE FUNCTION api.restore_tire_set(id uuid) RETURNS SETOF api.tire_sets
+    LANGUAGE plpgsql
+    AS $$
+begin
+    perform app.restore_row('app.tire_sets', restore_tire_set.id);
+    return query select * from api.tire_sets as v where v.id = restore_tire_set.id;
+end
+$$;
+
+ALTER FUNCTION api.restore_tire_set(id uuid) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION api.restore_tire_set(id uuid) IS 'Brings a deleted tire set back from tire_sets_trash.';
+
+CREATE TABLE app.tread_measurements (
+    tenant_id uuid DEFAULT app.current_tenant_id() NOT NULL,
+    id uuid DEFAULT app.uuid_v7() NOT NULL,
+    tire_id uuid NOT NULL,
+    measured_on date DEFAULT CURRENT_DATE NOT NULL,
+    odometer integer,
+    odometer_unit text,
+    "position" text,
+    depth_mm numeric(3,1) NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    created_by uuid,
+    updated_by uuid,
+    deleted_at timestamp with time zone,
+    CONSTRAINT tread_measurements_depth_mm_range CHECK (((depth_mm >= (0)::numeric) AND (depth_mm <= (30)::numeric))),
+    CONSTRAINT tread_measurements_measured_on_range CHECK (((measured_on >= '1886-01-01'::date) AND (measured_on <= (CURRENT_DATE + 1)))),
+    CONSTRAINT tread_measurements_odometer_not_negative CHECK ((odometer >= 0)),
+    CONSTRAINT tread_measurements_odometer_unit_known CHECK ((odometer_unit = ANY (ARRAY['mi'::text, 'km'::text]))),
+    CONSTRAINT tread_measurements_position_known CHECK (("position" = ANY (ARRAY['front_left'::text, 'front_right'::text, 'rear_left'::text, 'rear_right'::text, 'spare'::text])))
+);
+
+ALTER TABLE ONLY app.tread_measurements FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE app.tread_measurements OWNER TO motovault_owner;
+
+COMMENT ON TABLE app.tread_measurements IS 'Tread depth of a tire (mm) on a date, at the vehicle odometer of that day while the set was mounted, and the position the tire had.';
+
+CREATE VIEW api.tread_measurements WITH (security_invoker='true') AS
+ SELECT tread_measurements.tenant_id,
+    tread_measurements.id,
+    tread_measurements.tire_id,
+    tread_measurements.measured_on,
+    tread_measurements.odometer,
+    tread_measurements.odometer_unit,
+    tread_measurements."position",
+    tread_measurements.depth_mm,
+    tread_measurements.created_at,
+    tread_measurements.updated_at,
+    tread_measurements.created_by,
+    tread_measurements.updated_by
+   FROM app.tread_measurements
+  WHERE (tread_measurements.deleted_at IS NULL);
+
+ALTER TABLE api.tread_measurements OWNER TO motovault_owner;
+
+COMMENT ON VIEW api.tread_measurements IS 'Tread depth measurements (mm) per tire and position, with the vehicle odometer of the day (for the wear rate). tire_wear projects them to the legal minimum. DELETE moves one to tread_measurements_trash.';
+
+CREATE FUNCTION api.restore_tread_measurement(id uuid) RETURNS SETOF api.tread_measurements
+    LANGUAGE plpgsql
+    AS $$
+begin
+    perform app.restore_row('app.tread_measurements', restore_tread_measurement.id);
+    return query select * from api.tread_measurements as v where v.id = restore_tread_measurement.id;
+end
+$$;
+
+ALTER FUNCTION api.restore_tread_measurement(id uuid) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION api.restore_tread_measurement(id uuid) IS 'Brings a deleted tread measurement back from tread_measurements_trash.';
+
+CREATE TABLE app.trips (
+    tenant_id uuid DEFAULT app.current_tenant_id() NOT NULL,
+    id uuid DEFAULT app.uuid_v7() NOT NULL,
+    vehicle_id uuid NOT NULL,
+    kind text DEFAULT 'trip'::text NOT NULL,
+    started_at timestamp without time zone NOT NULL,
+    ended_at timestamp without time zone NOT NULL,
+    start_odometer integer NOT NULL,
+    end_odometer integer NOT NULL,
+    odometer_unit text NOT NULL,
+    purpose text NOT NULL,
+    driver text NOT NULL,
+    route_note text,
+    reverses_id uuid,
+    corrects_id uuid,
+    logged_at timestamp without time zone NOT NULL,
+    distance integer GENERATED ALWAYS AS ((end_odometer - start_odometer)) STORED,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    created_by uuid,
+    updated_by uuid,
+    deleted_at timestamp with time zone,
+    CONSTRAINT trips_corrects_id_iff_correction CHECK (((kind = 'correction'::text) = (corrects_id IS NOT NULL))),
+    CONSTRAINT trips_driver_length CHECK (((char_length(btrim(driver)) >= 1) AND (char_length(btrim(driver)) <= 200))),
+    CONSTRAINT trips_end_odometer_not_below_start CHECK ((end_odometer >= start_odometer)),
+    CONSTRAINT trips_ended_at_after_start CHECK ((ended_at >= started_at)),
+    CONSTRAINT trips_ended_at_within_a_month CHECK ((ended_at < (started_at + '31 days'::interval))),
+    CONSTRAINT trips_kind_known CHECK ((kind = ANY (ARRAY['trip'::text, 'reversal'::text, 'correction'::text]))),
+    CONSTRAINT trips_odometer_unit_known CHECK ((odometer_unit = ANY (ARRAY['mi'::text, 'km'::text]))),
+    CONSTRAINT trips_purpose_known CHECK ((purpose = ANY (ARRAY['business'::text, 'personal'::text, 'commute'::text]))),
+    CONSTRAINT trips_reverses_id_iff_reversal CHECK (((kind = 'reversal'::text) = (reverses_id IS NOT NULL))),
+    CONSTRAINT trips_route_note_length CHECK (((route_note IS NULL) OR (char_length(route_note) <= 2000))),
+    CONSTRAINT trips_start_odometer_not_negative CHECK ((start_odometer >= 0)),
+    CONSTRAINT trips_started_at_range CHECK (((started_at >= '1886-01-01 00:00:00'::timestamp without time zone) AND (started_at <= (LOCALTIMESTAMP + '1 day'::interval))))
+);
+
+ALTER TABLE ONLY app.trips FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE app.trips OWNER TO motovault_owner;
+
+COMMENT ON TABLE app.trips IS 'The mileage log: one row per trip (kind trip), counter-entry (kind reversal, cancels reverses_id) or correction (kind correction, replaces the reversed trip corrects_id); logged_at orders the log (a trip''s start, or when a reversal or correction was made).';
+
+CREATE VIEW api.trips WITH (security_invoker='true') AS
+ SELECT trips.tenant_id,
+    trips.id,
+    trips.vehicle_id,
+    trips.kind,
+    trips.started_at,
+    trips.ended_at,
+    trips.start_odometer,
+    trips.end_odometer,
+    trips.odometer_unit,
+    trips.distance,
+    trips.purpose,
+    trips.driver,
+    trips.route_note,
+    trips.reverses_id,
+    trips.corrects_id,
+    trips.logged_at,
+    trips.created_at,
+    trips.updated_at,
+    trips.created_by,
+    trips.updated_by
+   FROM app.trips
+  WHERE (trips.deleted_at IS NULL);
+
+ALTER TABLE api.trips OWNER TO motovault_owner;
+
+COMMENT ON VIEW api.trips IS 'The mileage log of the active tenant''s vehicles: trips (start/end time and odometer, purpose business, personal or commute, driver, route note), reversals (counter-entries) and corrections. Trips of a vehicle do not overlap and fit its odometer readings (400 naming the first bad row of a batch); entries of a closed log never change (409): cancel one with rpc/reverse_trip and replace it with a correction. DELETE moves an open entry to trips_trash.';
+
+COMMENT ON COLUMN api.trips.kind IS 'trip (default), reversal (made by rpc/reverse_trip) or correction (replaces the reversed trip corrects_id; allowed in the closed log).';
+
+COMMENT ON COLUMN api.trips.distance IS 'end_odometer - start_odometer (odometer_unit).';
+
+COMMENT ON COLUMN api.trips.purpose IS 'business, personal or commute.';
+
+COMMENT ON COLUMN api.trips.driver IS 'Who drove (a name, 1-200 characters).';
+
+COMMENT ON COLUMN api.trips.logged_at IS 'Position in the log: the start of a trip; when a reversal or correction was made.';
+
+CREATE FUNCTION api.restore_trip(id uuid) RETURNS SETOF api.trips
+    LANGUAGE plpgsql
+    AS $$
+begin
+    perform app.restore_row('app.trips', restore_trip.id);
+    return query select * from api.trips as v where v.id = restore_trip.id;
+end
+$$;
+
+ALTER FUNCTION api.restore_trip(id uuid) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION api.restore_trip(id uuid) IS 'Brings a deleted trip back from trips_trash (it is checked again).';
+
+CREATE TABLE app.trip_rates (
+    tenant_id uuid DEFAULT app.current_tenant_id() NOT NULL,
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    purpose text NOT NULL,
+    valid_from date NOT NULL,
+    rate numeric(10,4) NOT NULL,
+    distance_unit text NOT NULL,
+    currency text NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    created_by uuid,
+    updated_by uuid,
+    deleted_at timestamp with time zone,
+    CONSTRAINT trip_rates_currency_iso4217 CHECK ((currency ~ '^[A-Z]{3}$'::text)),
+    CONSTRAINT trip_rates_distance_unit_known CHECK ((distance_unit = ANY (ARRAY['mi'::text, 'km'::text]))),
+    CONSTRAINT trip_rates_purpose_known CHECK ((purpose = ANY (ARRAY['business'::text, 'personal'::text, 'commute'::text]))),
+    CONSTRAINT trip_rates_rate_range CHECK (((rate >= (0)::numeric) AND (rate <= (1000)::numeric))),
+    CONSTRAINT trip_rates_valid_from_range CHECK (((valid_from >= '1886-01-01'::date) AND (valid_from <= '9999-12-31'::date)))
+);
+
+ALTER TABLE ONLY app.trip_rates FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE app.trip_rates OWNER TO motovault_owner;
+
+COMMENT ON TABLE app.trip_rates IS 'Reimbursement rates per tenant and purpose: rate per distance_unit in currency, from valid_from until the next rate of the purpose.';
+
+CREATE VIEW api.trip_rates WITH (security_invoker='true') AS
+ SELECT trip_rates.tenant_id,
+    trip_rates.id,
+    trip_rates.purpose,
+    trip_rates.valid_from,
+    trip_rates.rate,
+    trip_rates.distance_unit,
+    trip_rates.currency,
+    trip_rates.created_at,
+    trip_rates.updated_at,
+    trip_rates.created_by,
+    trip_rates.updated_by
+   FROM app.trip_rates
+  WHERE (trip_rates.deleted_at IS NULL);
+
+ALTER TABLE api.trip_rates OWNER TO motovault_owner;
+
+COMMENT ON VIEW api.trip_rates IS 'Reimbursement rates of the active tenant: rate per distance_unit (mi or km) in currency (ISO 4217) for trips of purpose (business, personal, commute) from valid_from until the next rate of that purpose. DELETE moves a rate to trip_rates_trash.';
+
+CREATE FUNCTION api.restore_trip_rate(id uuid) RETURNS SETOF api.trip_rates
+    LANGUAGE plpgsql
+    AS $$
+begin
+    perform app.restore_row('app.trip_rates', restore_trip_rate.id);
+    return query select * from api.trip_rates as v where v.id = restore_trip_rate.id;
+end
+$$;
+
+ALTER FUNCTION api.restore_trip_rate(id uuid) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION api.restore_trip_rate(id uuid) IS 'Brings a deleted trip rate back from trip_rates_trash.';
 
 CREATE FUNCTION app.vin_normalize(vin text) RETURNS text
     LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
@@ -2282,6 +4104,133 @@ ALTER FUNCTION api.restore_vehicle_ownership(id uuid) OWNER TO motovault_owner;
 
 COMMENT ON FUNCTION api.restore_vehicle_ownership(id uuid) IS 'Brings a deleted vehicle ownership back from vehicle_ownership_trash (409 if the vehicle has another one now).';
 
+CREATE TABLE app.vehicle_recalls (
+    tenant_id uuid DEFAULT app.current_tenant_id() NOT NULL,
+    id uuid DEFAULT app.uuid_v7() NOT NULL,
+    vehicle_id uuid NOT NULL,
+    campaign_number text NOT NULL,
+    component text,
+    summary text,
+    consequence text,
+    remedy text,
+    notes text,
+    manufacturer text,
+    report_received_on date,
+    park_it boolean DEFAULT false NOT NULL,
+    park_outside boolean DEFAULT false NOT NULL,
+    over_the_air boolean DEFAULT false NOT NULL,
+    status text DEFAULT 'open'::text NOT NULL,
+    fixed_on date,
+    owner_note text,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    created_by uuid,
+    updated_by uuid,
+    deleted_at timestamp with time zone,
+    CONSTRAINT vehicle_recalls_campaign_number_format CHECK ((campaign_number ~ '^[0-9]{2}[A-Z][0-9]{6}$'::text)),
+    CONSTRAINT vehicle_recalls_fixed_on_sane CHECK (((fixed_on >= '1949-01-01'::date) AND (fixed_on <= (CURRENT_DATE + 1)))),
+    CONSTRAINT vehicle_recalls_fixed_on_with_status CHECK (((status = 'fixed'::text) = (fixed_on IS NOT NULL))),
+    CONSTRAINT vehicle_recalls_owner_note_length CHECK ((char_length(owner_note) <= 2000)),
+    CONSTRAINT vehicle_recalls_status_valid CHECK ((status = ANY (ARRAY['open'::text, 'fixed'::text]))),
+    CONSTRAINT vehicle_recalls_texts_length CHECK ((char_length((((((COALESCE(component, ''::text) || COALESCE(summary, ''::text)) || COALESCE(consequence, ''::text)) || COALESCE(remedy, ''::text)) || COALESCE(notes, ''::text)) || COALESCE(manufacturer, ''::text))) <= 40000))
+);
+
+ALTER TABLE ONLY app.vehicle_recalls FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE app.vehicle_recalls OWNER TO motovault_owner;
+
+COMMENT ON TABLE app.vehicle_recalls IS 'NHTSA safety recalls of vehicles (one row per vehicle and campaign, added by the recall check); the owner marks each open or fixed.';
+
+CREATE VIEW api.vehicle_recalls WITH (security_invoker='true') AS
+ SELECT vehicle_recalls.tenant_id,
+    vehicle_recalls.id,
+    vehicle_recalls.vehicle_id,
+    vehicle_recalls.campaign_number,
+    vehicle_recalls.component,
+    vehicle_recalls.summary,
+    vehicle_recalls.consequence,
+    vehicle_recalls.remedy,
+    vehicle_recalls.notes,
+    vehicle_recalls.manufacturer,
+    vehicle_recalls.report_received_on,
+    vehicle_recalls.park_it,
+    vehicle_recalls.park_outside,
+    vehicle_recalls.over_the_air,
+    vehicle_recalls.status,
+    vehicle_recalls.fixed_on,
+    vehicle_recalls.owner_note,
+    vehicle_recalls.created_at,
+    vehicle_recalls.updated_at,
+    vehicle_recalls.updated_by
+   FROM app.vehicle_recalls
+  WHERE (vehicle_recalls.deleted_at IS NULL);
+
+ALTER TABLE api.vehicle_recalls OWNER TO motovault_owner;
+
+COMMENT ON VIEW api.vehicle_recalls IS 'NHTSA safety recalls of the active tenant''s vehicles (one per vehicle and campaign), found by the worker''s periodic check for every vehicle with a make, model and year. PATCH status (open, fixed), fixed_on, owner_note; the rest is NHTSA''s. DELETE dismisses a recall to vehicle_recalls_trash (it is not added again).';
+
+COMMENT ON COLUMN api.vehicle_recalls.campaign_number IS 'NHTSA campaign number, e.g. 19V182000.';
+
+COMMENT ON COLUMN api.vehicle_recalls.component IS 'The affected component, as NHTSA names it.';
+
+COMMENT ON COLUMN api.vehicle_recalls.summary IS 'What is wrong (NHTSA).';
+
+COMMENT ON COLUMN api.vehicle_recalls.consequence IS 'What can happen (NHTSA).';
+
+COMMENT ON COLUMN api.vehicle_recalls.remedy IS 'What the manufacturer does about it (NHTSA).';
+
+COMMENT ON COLUMN api.vehicle_recalls.park_it IS 'NHTSA: do not drive the vehicle until it is repaired.';
+
+COMMENT ON COLUMN api.vehicle_recalls.park_outside IS 'NHTSA: park outside, away from structures (fire risk).';
+
+COMMENT ON COLUMN api.vehicle_recalls.over_the_air IS 'NHTSA: the remedy is an over-the-air software update.';
+
+COMMENT ON COLUMN api.vehicle_recalls.status IS 'open or fixed (set by the owner).';
+
+COMMENT ON COLUMN api.vehicle_recalls.fixed_on IS 'When it was fixed (today when status becomes fixed without one).';
+
+CREATE FUNCTION api.restore_vehicle_recall(id uuid) RETURNS SETOF api.vehicle_recalls
+    LANGUAGE plpgsql
+    AS $$
+begin
+    perform app.restore_row('app.vehicle_recalls', restore_vehicle_recall.id);
+    return query select * from api.vehicle_recalls as v where v.id = restore_vehicle_recall.id;
+end
+$$;
+
+ALTER FUNCTION api.restore_vehicle_recall(id uuid) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION api.restore_vehicle_recall(id uuid) IS 'Brings a deleted vehicle recall back from vehicle_recalls_trash.';
+
+CREATE FUNCTION api.reverse_trip(id uuid, route_note text DEFAULT NULL::text) RETURNS SETOF api.trips
+    LANGUAGE plpgsql
+    AS $$
+declare
+    new_id uuid;
+begin
+    insert into app.trips (tenant_id, vehicle_id, kind, started_at, ended_at, start_odometer, end_odometer,
+                           odometer_unit, purpose, driver, route_note, reverses_id)
+    select t.tenant_id, t.vehicle_id, 'reversal', t.started_at, t.ended_at, t.start_odometer, t.end_odometer,
+           t.odometer_unit, t.purpose, t.driver, coalesce(reverse_trip.route_note, t.route_note), t.id
+    from app.trips as t
+    where t.tenant_id = app.current_tenant_id()
+      and t.id = reverse_trip.id
+      and t.deleted_at is null
+      and t.kind <> 'reversal'
+    returning trips.id into new_id;
+    if new_id is null then
+        raise sqlstate 'PT404' using
+            message = format('id: no trip or correction %s in the active tenant', reverse_trip.id),
+            hint = 'GET /trips?kind=neq.reversal lists what can be reversed.';
+    end if;
+    return query select * from api.trips as t where t.id = new_id;
+end
+$$;
+
+ALTER FUNCTION api.reverse_trip(id uuid, route_note text) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION api.reverse_trip(id uuid, route_note text) IS 'Records the visible counter-entry of a trip or correction (kind reversal, same figures, logged now), also in a closed log; the trip then no longer counts. 404 unknown id, 409 already reversed. Returns the reversal.';
+
 CREATE FUNCTION api.revoke_api_key(id uuid) RETURNS jsonb
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
@@ -2337,6 +4286,39 @@ $$;
 ALTER FUNCTION api.revoke_session(id uuid) OWNER TO motovault_owner;
 
 COMMENT ON FUNCTION api.revoke_session(id uuid) IS 'Revokes one of your sessions: its tokens stop working on their next request (404 when it is not yours or not live).';
+
+CREATE FUNCTION api.rotate_subscription_secret(id uuid, grace_hours integer DEFAULT 24) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+    tenant constant uuid := app.current_tenant_id();
+    secret constant text := app.new_webhook_secret();
+begin
+    perform app.require_notify_manager();
+    if grace_hours is null or grace_hours not between 0 and 720 then
+        raise exception using errcode = 'check_violation', constraint = 'notify_signing_secrets_grace_hours_range',
+            column = 'grace_hours', message = format('grace_hours: 0 to 720, got %s', coalesce(grace_hours::text, 'null'));
+    end if;
+    if not exists (
+        select from app.notify_subscriptions as s
+        where s.tenant_id = tenant and s.id = rotate_subscription_secret.id and s.channel = 'webhook' and s.deleted_at is null
+    ) then
+        raise sqlstate 'PT404' using message = format('id: no webhook subscription %s in this tenant', rotate_subscription_secret.id);
+    end if;
+    update auth_private.notify_signing_secrets as k
+    set expires_at = least(coalesce(k.expires_at, 'infinity'), now() + make_interval(hours => grace_hours))
+    where k.tenant_id = tenant and k.subscription_id = rotate_subscription_secret.id;
+    insert into auth_private.notify_signing_secrets (tenant_id, subscription_id, secret)
+    values (tenant, rotate_subscription_secret.id, secret);
+    return jsonb_build_object('id', rotate_subscription_secret.id, 'secret', secret,
+                              'previous_expires_at', now() + make_interval(hours => grace_hours));
+end
+$$;
+
+ALTER FUNCTION api.rotate_subscription_secret(id uuid, grace_hours integer) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION api.rotate_subscription_secret(id uuid, grace_hours integer) IS 'Owners and admins: a new signing secret for a webhook subscription, shown this once. Messages carry a signature by every unexpired secret, so the old one still verifies for grace_hours (default 24, 0 to 720).';
 
 CREATE FUNCTION api.set_primary_image(id uuid) RETURNS SETOF api.vehicle_images
     LANGUAGE plpgsql
@@ -2482,6 +4464,66 @@ ALTER FUNCTION api.sign_up(email text, password text, display_name text) OWNER T
 
 COMMENT ON FUNCTION api.sign_up(email text, password text, display_name text) IS 'Creates an account: email (unique, case-insensitive) and password (10 to 200 characters). The answer is the same whether the email was new or not (an existing account''s owner is told by mail); then POST /rpc/sign_in.';
 
+CREATE FUNCTION api.start_import(filename text, content text, format text DEFAULT 'auto'::text, date_order text DEFAULT 'auto'::text, currency text DEFAULT NULL::text, mapping jsonb DEFAULT NULL::jsonb, vehicle_id uuid DEFAULT NULL::uuid) RETURNS SETOF api.import_batches
+    LANGUAGE plpgsql
+    AS $_$
+declare
+    bytes bytea;
+    digest text;
+    batch uuid;
+begin
+    begin
+        bytes := decode(start_import.content, 'base64');
+    exception when invalid_parameter_value or data_exception then
+        raise exception using
+            errcode = 'invalid_parameter_value',
+            column = 'content',
+            message = 'content: not base64',
+            hint = 'Send the file''s bytes base64-encoded (base64 -w0 FILE), or POST them to rpc/upload_import as application/octet-stream.';
+    end;
+    if bytes is null or octet_length(bytes) = 0 then
+        raise exception using
+            errcode = 'check_violation',
+            constraint = 'import_files_content_size',
+            column = 'content',
+            message = 'content: the file is empty',
+            hint = 'Upload the file exported by the other app.';
+    end if;
+    if lower(coalesce(start_import.date_order, 'auto')) not in ('auto', 'dmy', 'mdy', 'ymd') then
+        raise exception using
+            errcode = 'check_violation',
+            constraint = 'import_batches_date_order_known',
+            column = 'date_order',
+            message = format('date_order: %s is not one of auto, mdy, dmy, ymd', start_import.date_order),
+            hint = 'auto reads the order from the file; mdy is 5/30/2020, dmy is 30/5/2020.';
+    end if;
+    if start_import.currency is not null and upper(btrim(start_import.currency)) !~ '^[A-Z]{3}$' then
+        raise exception using
+            errcode = 'check_violation',
+            constraint = 'import_batches_currency_iso4217',
+            column = 'currency',
+            message = format('currency: %s is not an ISO 4217 code', start_import.currency),
+            hint = 'Three letters, e.g. EUR, USD, GBP.';
+    end if;
+    digest := encode(sha256(bytes), 'hex');
+    insert into app.import_files (sha256, content)
+    values (digest, bytes)
+    on conflict (tenant_id, sha256) do nothing;
+    insert into app.import_batches (filename, file_sha256, format, date_order, currency, mapping, vehicle_id)
+    values (
+        coalesce(nullif(btrim(start_import.filename), ''), 'upload'), digest,
+        lower(coalesce(start_import.format, 'auto')), lower(coalesce(start_import.date_order, 'auto')),
+        upper(btrim(start_import.currency)), start_import.mapping, start_import.vehicle_id)
+    returning id into batch;
+    perform pg_notify('import_parse', '');
+    return query select * from api.import_batches as b where b.id = batch;
+end
+$_$;
+
+ALTER FUNCTION api.start_import(filename text, content text, format text, date_order text, currency text, mapping jsonb, vehicle_id uuid) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION api.start_import(filename text, content text, format text, date_order text, currency text, mapping jsonb, vehicle_id uuid) IS 'Uploads a file to a new import batch (status queued; the worker parses it). content: the file''s bytes, base64. format: auto or a format name; date_order: auto, dmy, mdy or ymd; currency: ISO 4217 of the amounts when the file does not say; mapping: the columns of a generic CSV; vehicle_id: put every record in this vehicle.';
+
 CREATE FUNCTION api.stations_near(lat double precision, lng double precision, radius_km double precision DEFAULT 10, "limit" integer DEFAULT 20) RETURNS TABLE(id uuid, name text, brand text, address text, latitude double precision, longitude double precision, google_place_id text, distance_km double precision)
     LANGUAGE plpgsql STABLE
     AS $$
@@ -2591,16 +4633,181 @@ ALTER FUNCTION api.stations_search(q text, "limit" integer) OWNER TO motovault_o
 
 COMMENT ON FUNCTION api.stations_search(q text, "limit" integer) IS 'Stations whose name contains q (case-insensitive, at least 2 characters), shortest names first; trigram-indexed.';
 
+CREATE FUNCTION api.undo_import(batch_id uuid) RETURNS SETOF api.import_batches
+    LANGUAGE plpgsql
+    AS $_$
+declare
+    b app.import_batches;
+    r record;
+begin
+    select * into b
+    from app.import_batches as x
+    where x.tenant_id = app.current_tenant_id()
+      and x.id = undo_import.batch_id
+      and x.deleted_at is null
+    for update;
+    if not found then
+        raise sqlstate 'PT404' using
+            message = format('batch_id: no import batch %s in the active tenant', undo_import.batch_id),
+            hint = 'GET /import_batches lists the batches of the tenant named in the token.';
+    end if;
+    if b.status <> 'committed' then
+        raise sqlstate 'PT409' using
+            message = format('status: import batch %s is %s, not committed', b.id, b.status),
+            hint = 'Only a committed import can be undone.';
+    end if;
+    for r in
+        select x.record_table, x.record_id
+        from app.import_rows as x
+        where x.tenant_id = b.tenant_id
+          and x.batch_id = b.id
+          and x.status = 'created'
+        order by x.line desc, x.id desc
+    loop
+        execute format('delete from api.%I where id = $1', r.record_table) using r.record_id;
+    end loop;
+    delete from api.vehicles as v
+    where v.id in (
+        select iv.created_vehicle_id
+        from app.import_vehicles as iv
+        where iv.tenant_id = b.tenant_id
+          and iv.batch_id = b.id
+          and iv.created_vehicle_id is not null);
+    update app.import_rows as x
+    set status = 'undone',
+        fingerprint = null
+    where x.tenant_id = b.tenant_id
+      and x.batch_id = b.id
+      and x.status = 'created';
+    update app.import_batches as x
+    set status = 'undone',
+        undone_at = now()
+    where x.tenant_id = b.tenant_id
+      and x.id = b.id;
+    return query select * from api.import_batches as x where x.id = b.id;
+end
+$_$;
+
+ALTER FUNCTION api.undo_import(batch_id uuid) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION api.undo_import(batch_id uuid) IS 'Undoes a committed import in one call: every record it created, then every vehicle it created, goes to the trash (restore_* brings one back); the batch becomes undone, and importing the same records again creates them again.';
+
+CREATE FUNCTION api.upload_document(bytea) RETURNS SETOF api.documents
+    LANGUAGE plpgsql
+    AS $_$
+declare
+    body constant bytea := $1;
+    max_bytes constant integer := app.document_max_bytes();
+    fields jsonb := app.document_header_fields();
+    detected text;
+    problem text;
+    file app.document_files;
+    columns text;
+    new_id uuid;
+begin
+    if body is null or octet_length(body) = 0 then
+        raise exception using
+            errcode = 'check_violation',
+            constraint = 'document_files_bytes_match',
+            column = 'content',
+            message = 'content: the request body is empty',
+            hint = 'Send the file''s bytes as the body, with Content-Type: application/octet-stream.';
+    end if;
+    if octet_length(body) > max_bytes then
+        raise sqlstate 'PT413' using
+            message = format('content: %s bytes is over the limit of %s bytes', octet_length(body), max_bytes),
+            detail = 'constraint document_files_bytes_limit',
+            hint = 'Documents are at most motovault.document_max_bytes bytes; shrink or split the file.';
+    end if;
+    detected := app.document_content_type(body);
+    if detected is null then
+        raise sqlstate 'PT415' using
+            message = 'content: not a PDF, PNG, JPEG or WebP file (judged by its first bytes)',
+            detail = 'constraint document_files_content_type_allowed',
+            hint = 'Documents are PDF files or PNG, JPEG or WebP images; the file''s own bytes decide, not the name or a header.';
+    end if;
+    problem := app.document_truncation(body, detected);
+    if problem is not null then
+        raise exception using
+            errcode = 'check_violation',
+            constraint = 'document_files_content_complete',
+            column = 'content',
+            message = format('content: the file is truncated (%s)', problem),
+            hint = 'Upload the whole file again.';
+    end if;
+    if not fields ? 'file_name' then
+        fields := fields || jsonb_build_object('file_name',
+            'document' || case detected when 'application/pdf' then '.pdf' when 'image/png' then '.png'
+                                        when 'image/jpeg' then '.jpg' else '.webp' end);
+    end if;
+
+    -- the same bytes in this tenant are stored once
+    insert into app.document_files (content, sha256, content_type, bytes)
+    values (body, '', '', 0)
+    on conflict (tenant_id, sha256) do nothing
+    returning * into file;
+    if file.id is null then
+        select * into file
+        from app.document_files as f
+        where f.tenant_id = app.current_tenant_id() and f.sha256 = encode(sha256(body), 'hex');
+    end if;
+
+    fields := fields || jsonb_build_object('file_id', file.id, 'content_type', file.content_type,
+                                           'bytes', file.bytes, 'sha256', file.sha256);
+    select string_agg(format('%I', key), ', ') into columns from jsonb_object_keys(fields) as key;
+    execute format(
+        'insert into app.documents (%s) select %s from jsonb_populate_record(null::app.documents, $1) returning id',
+        columns, columns)
+        into new_id
+        using fields;
+    return query select * from api.documents as d where d.id = new_id;
+end
+$_$;
+
+ALTER FUNCTION api.upload_document(bytea) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION api.upload_document(bytea) IS 'Uploads a document: the body is the file (Content-Type: application/octet-stream), headers X-Document-<field> say what it is attached to and what it is (X-Document-Vehicle-Id or X-Document-Fuel-Log-Id / -Maintenance-Id / -Reminder-Id, X-Document-Kind, X-Document-File-Name, X-Document-Title, X-Document-Notes; values percent-encoded UTF-8). The type is detected from the bytes (PDF, PNG, JPEG, WebP); 413 over the size limit, 415 for another type, 400 for a truncated file; identical bytes are stored once per tenant. Returns the new document.';
+
+CREATE FUNCTION api.upload_import(bytea) RETURNS SETOF api.import_batches
+    LANGUAGE plpgsql
+    AS $_$
+declare
+    headers jsonb := coalesce(nullif(current_setting('request.headers', true), ''), '{}')::jsonb;
+    vehicle text := nullif(headers ->> 'x-import-vehicle-id', '');
+begin
+    if vehicle is not null and vehicle !~ '^[0-9a-fA-F-]{36}$' then
+        raise exception using
+            errcode = 'invalid_text_representation',
+            column = 'vehicle_id',
+            message = format('vehicle_id: %s is not a uuid', vehicle),
+            hint = 'X-Import-Vehicle-Id names a vehicle by its id.';
+    end if;
+    return query select * from api.start_import(
+        filename => coalesce(headers ->> 'x-import-filename', 'upload'),
+        content => encode($1, 'base64'),
+        format => coalesce(headers ->> 'x-import-format', 'auto'),
+        date_order => coalesce(headers ->> 'x-import-date-order', 'auto'),
+        currency => headers ->> 'x-import-currency',
+        mapping => (headers ->> 'x-import-mapping')::jsonb,
+        vehicle_id => vehicle::uuid);
+end
+$_$;
+
+ALTER FUNCTION api.upload_import(bytea) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION api.upload_import(bytea) IS 'Uploads a file as the raw request body (Content-Type: application/octet-stream) to a new import batch; the options of rpc/start_import come as headers X-Import-Filename, X-Import-Format, X-Import-Date-Order, X-Import-Currency, X-Import-Mapping (JSON), X-Import-Vehicle-Id.';
+
 CREATE FUNCTION api.urgency(api.reminders) RETURNS text
     LANGUAGE sql STABLE
     AS $_$
-    select s.urgency
+    select app.more_urgent(s.urgency, h.urgency)
     from app.due_status($1.tenant_id, $1.vehicle_id, $1.due_on, $1.due_odometer, $1.odometer_unit) as s
+    cross join app.hours_due_status($1.tenant_id, $1.vehicle_id, $1.due_hours, $1.hour_meter) as h
 $_$;
 
 ALTER FUNCTION api.urgency(api.reminders) OWNER TO motovault_owner;
 
-COMMENT ON FUNCTION api.urgency(api.reminders) IS 'Computed field of reminders: past_due, very_urgent, urgent or not_urgent, by the tenant''s thresholds (select=*,urgency).';
+COMMENT ON FUNCTION api.urgency(api.reminders) IS 'Computed field of reminders: past_due, very_urgent, urgent or not_urgent, by the tenant''s thresholds; for due_hours, by the date the hour meter''s usage trend reaches it (select=*,urgency).';
 
 CREATE FUNCTION api.vehicle_energy(vehicle_id uuid, "from" date DEFAULT NULL::date, "to" date DEFAULT NULL::date) RETURNS TABLE(source_id uuid, source_name text, energy_kind text, currency text, fill_ups integer, volume numeric, volume_unit text, energy_kwh numeric, cost numeric, distance numeric, distance_unit text, volume_per_100 numeric, kwh_per_100 numeric, cost_per_100 numeric)
     LANGUAGE plpgsql STABLE
@@ -2899,6 +5106,60 @@ ALTER FUNCTION api.vehicle_timeline(vehicle_id uuid, "from" timestamp with time 
 
 COMMENT ON FUNCTION api.vehicle_timeline(vehicle_id uuid, "from" timestamp with time zone, "to" timestamp with time zone, include_voided boolean, before timestamp with time zone, before_id uuid) IS 'The history of one vehicle, newest first: every event (fuel logs and maintenance records emit theirs), without voided events and void markers unless include_voided. Optional window [from, to). Page with limit and offset (GET /rpc/vehicle_timeline?vehicle_id=...&limit=50&offset=50) or, faster for deep pages, keyset: pass the last row''s occurred_at and id as before and before_id.';
 
+CREATE FUNCTION app.add_vehicle_recalls(check_id bigint, only_tenant uuid DEFAULT NULL::uuid, only_vehicle uuid DEFAULT NULL::uuid) RETURNS bigint
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+    c app.recall_checks;
+    added bigint;
+begin
+    select * into c from app.recall_checks as k where k.id = check_id;
+    if c.results is null then
+        return 0;
+    end if;
+    insert into app.vehicle_recalls as vr (
+        tenant_id, vehicle_id, campaign_number, component, summary, consequence, remedy, notes, manufacturer,
+        report_received_on, park_it, park_outside, over_the_air
+    )
+    select v.tenant_id, v.id, r.campaign_number, r.component, r.summary, r.consequence, r.remedy, r.notes,
+           r.manufacturer, r.report_received_on, r.park_it, r.park_outside, r.over_the_air
+    from app.vehicles as v
+    cross join app.recall_rows(c.results) as r
+    where app.recall_key(v.make) = c.make
+      and app.recall_key(v.model) = c.model
+      and v.year = c.model_year
+      and v.deleted_at is null
+      and (only_tenant is null or (v.tenant_id = only_tenant and v.id = only_vehicle))
+    on conflict (tenant_id, vehicle_id, campaign_number) do nothing;
+    get diagnostics added = row_count;
+    return added;
+end
+$$;
+
+ALTER FUNCTION app.add_vehicle_recalls(check_id bigint, only_tenant uuid, only_vehicle uuid) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.add_vehicle_recalls(check_id bigint, only_tenant uuid, only_vehicle uuid) IS 'Adds the recalls cached in one recall check to every vehicle with its make, model and year (or to the one vehicle given) that does not have them yet (a dismissed recall is not added again); returns how many.';
+
+CREATE FUNCTION app.announce_vehicle_recall(recall app.vehicle_recalls) RETURNS jsonb
+    LANGUAGE sql STABLE
+    AS $$
+    select jsonb_strip_nulls(jsonb_build_object(
+        'type', 'vehicle_recall.new',
+        'tenant_id', recall.tenant_id,
+        'vehicle_id', recall.vehicle_id,
+        'recall_id', recall.id,
+        'campaign_number', recall.campaign_number,
+        'component', recall.component,
+        'park_it', recall.park_it,
+        'park_outside', recall.park_outside,
+        'report_received_on', recall.report_received_on))
+$$;
+
+ALTER FUNCTION app.announce_vehicle_recall(recall app.vehicle_recalls) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.announce_vehicle_recall(recall app.vehicle_recalls) IS 'The notifications outbox event of a new vehicle recall (type vehicle_recall.new): what the _500_events trigger hands to the outbox.';
+
 CREATE FUNCTION app.api_key_is_live(key_id uuid, user_id uuid, tenant_id uuid) RETURNS boolean
     LANGUAGE sql STABLE SECURITY DEFINER
     SET search_path TO ''
@@ -2916,6 +5177,46 @@ $$;
 ALTER FUNCTION app.api_key_is_live(key_id uuid, user_id uuid, tenant_id uuid) OWNER TO motovault_owner;
 
 COMMENT ON FUNCTION app.api_key_is_live(key_id uuid, user_id uuid, tenant_id uuid) IS 'True when the API key exists for that user and tenant, is not revoked and has not expired (app.check_request, for every request).';
+
+CREATE FUNCTION app.attach_audit_triggers(target regclass, tenant_column text DEFAULT NULL::text) RETURNS void
+    LANGUAGE plpgsql
+    AS $$
+declare
+    event text;
+begin
+    -- a trigger with transition tables has exactly one event and no column list: one per event
+    foreach event in array array['insert', 'update', 'delete'] loop
+        execute format(
+            'create trigger %I after %s on %s referencing %s for each statement execute function app.tg_audit_row(%s)',
+            '_900_audit_' || event, event, target,
+            case event
+                when 'insert' then 'new table as new_rows'
+                when 'update' then 'old table as old_rows new table as new_rows'
+                else 'old table as old_rows'
+            end,
+            coalesce(quote_literal(tenant_column), ''));
+    end loop;
+end
+$$;
+
+ALTER FUNCTION app.attach_audit_triggers(target regclass, tenant_column text) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.attach_audit_triggers(target regclass, tenant_column text) IS 'Attaches the audit triggers of a table: _900_audit_insert, _900_audit_update and _900_audit_delete, AFTER, FOR EACH STATEMENT with transition tables (one event each, as PostgreSQL requires), calling app.tg_audit_row(tenant_column) (no argument: a shared table).';
+
+CREATE FUNCTION app.audit_operation(op text, old_row jsonb, new_row jsonb) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$
+    select case
+        when op <> 'UPDATE' then op
+        when old_row ->> 'deleted_at' is null and new_row ->> 'deleted_at' is not null then 'SOFT_DELETE'
+        when old_row ->> 'deleted_at' is not null and new_row ->> 'deleted_at' is null then 'RESTORE'
+        else 'UPDATE'
+    end
+$$;
+
+ALTER FUNCTION app.audit_operation(op text, old_row jsonb, new_row jsonb) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.audit_operation(op text, old_row jsonb, new_row jsonb) IS 'The operation an audit row records: INSERT, DELETE, or for an UPDATE: SOFT_DELETE (deleted_at set), RESTORE (deleted_at cleared) or UPDATE.';
 
 CREATE FUNCTION app.battery_charges(tenant uuid, vehicle uuid, "from" date, "to" date) RETURNS TABLE(source_id uuid, source_name text, capacity_kwh numeric, id uuid, km numeric, grid_kwh numeric, battery_kwh numeric, total_cost numeric, session_fee numeric, currency text, location_type text, is_first boolean, soc_kwh numeric, soc_km numeric)
     LANGUAGE sql STABLE
@@ -3288,24 +5589,61 @@ ALTER FUNCTION app.current_user_tenant_ids() OWNER TO motovault_owner;
 
 COMMENT ON FUNCTION app.current_user_tenant_ids() IS 'The tenants the requesting user belongs to (policy tenants_members_read: a user reads the tenants listed in my_tenants).';
 
-CREATE FUNCTION app.daily_km(tenant uuid, vehicle uuid, as_of date) RETURNS numeric
-    LANGUAGE sql STABLE
+CREATE FUNCTION app.daily_hours(tenant uuid, vehicle uuid, meter_name text, as_of date DEFAULT CURRENT_DATE) RETURNS numeric
+    LANGUAGE plpgsql STABLE
+    SET plan_cache_mode TO 'force_custom_plan'
     AS $$
-    with since_reset as (
-        select coalesce(max(r.read_at), '-infinity') as start_at
-        from app.odometer_readings as r
+begin
+    return (
+        with since_reset as (
+            select coalesce(max(r.read_at), '-infinity') as start_at
+            from app.hour_readings as r
+            where r.tenant_id = tenant
+              and r.vehicle_id = vehicle
+              and r.meter = meter_name
+              and r.kind = 'reset'
+              and r.deleted_at is null
+              and r.read_at < (as_of + 1)::timestamp
+        )
+        select (max(r.hours) - min(r.hours))
+               / nullif(extract(epoch from max(r.read_at) - min(r.read_at)) / 86400, 0)
+        from app.hour_readings as r, since_reset as s
         where r.tenant_id = tenant
           and r.vehicle_id = vehicle
-          and r.is_reset
-          and r.read_at <= as_of + 1
-    )
-    select (max(r.odometer_km) - min(r.odometer_km))
-           / nullif(extract(epoch from max(r.read_at) - min(r.read_at)) / 86400, 0)
-    from app.odometer_readings as r, since_reset as s
-    where r.tenant_id = tenant
-      and r.vehicle_id = vehicle
-      and r.read_at >= greatest((as_of - 90)::timestamp, s.start_at)
-      and r.read_at < (as_of + 1)::timestamp
+          and r.meter = meter_name
+          and r.deleted_at is null
+          and r.read_at >= greatest((as_of - 90)::timestamp, s.start_at)
+          and r.read_at < (as_of + 1)::timestamp
+    );
+end
+$$;
+
+ALTER FUNCTION app.daily_hours(tenant uuid, vehicle uuid, meter_name text, as_of date) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.daily_hours(tenant uuid, vehicle uuid, meter_name text, as_of date) IS 'Average hours per day of one hour meter of a vehicle over its readings of the 90 days up to as_of (since the last reset), or NULL with fewer than two readings at different times.';
+
+CREATE FUNCTION app.daily_km(tenant uuid, vehicle uuid, as_of date) RETURNS numeric
+    LANGUAGE plpgsql STABLE
+    AS $$
+begin
+    return (
+        with since_reset as (
+            select coalesce(max(r.read_at), '-infinity') as start_at
+            from app.odometer_readings as r
+            where r.tenant_id = tenant
+              and r.vehicle_id = vehicle
+              and r.is_reset
+              and r.read_at <= as_of + 1
+        )
+        select (max(r.odometer_km) - min(r.odometer_km))
+               / nullif(extract(epoch from max(r.read_at) - min(r.read_at)) / 86400, 0)
+        from app.odometer_readings as r, since_reset as s
+        where r.tenant_id = tenant
+          and r.vehicle_id = vehicle
+          and r.read_at >= greatest((as_of - 90)::timestamp, s.start_at)
+          and r.read_at < (as_of + 1)::timestamp
+    );
+end
 $$;
 
 ALTER FUNCTION app.daily_km(tenant uuid, vehicle uuid, as_of date) OWNER TO motovault_owner;
@@ -3350,6 +5688,247 @@ $$;
 ALTER FUNCTION app.distribute_table(target regclass, placement text) OWNER TO motovault_owner;
 
 COMMENT ON FUNCTION app.distribute_table(target regclass, placement text) IS 'Called by every deploy script right after CREATE TABLE, before the table''s foreign keys: on a Citus coordinator it distributes a tenant table by tenant_id (co-located with the others) or makes a shared table a reference table; on plain PostgreSQL, and for placement local, the table stays where it is.';
+
+CREATE FUNCTION app.document_content_type(content bytea) RETURNS text
+    LANGUAGE plpgsql IMMUTABLE STRICT
+    AS $$
+declare
+    n constant integer := octet_length(content);
+begin
+    if n >= 5 and substr(content, 1, 5) = '\x255044462d'::bytea then           -- %PDF-
+        return 'application/pdf';
+    elsif n >= 8 and substr(content, 1, 8) = '\x89504e470d0a1a0a'::bytea then  -- PNG signature
+        return 'image/png';
+    elsif n >= 3 and substr(content, 1, 3) = '\xffd8ff'::bytea then            -- JPEG SOI + marker
+        return 'image/jpeg';
+    elsif n >= 12 and substr(content, 1, 4) = '\x52494646'::bytea                -- RIFF....WEBP
+          and substr(content, 9, 4) = '\x57454250'::bytea then
+        return 'image/webp';
+    end if;
+    return null;
+end
+$$;
+
+ALTER FUNCTION app.document_content_type(content bytea) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.document_content_type(content bytea) IS 'The media type of a file from its first bytes (PDF, PNG, JPEG, WebP: the allowlist), or null when the bytes are none of them. What a client claims is never asked.';
+
+CREATE FUNCTION app.document_disposition(file_name text) RETURNS text
+    LANGUAGE sql IMMUTABLE STRICT
+    AS $$
+    -- RFC 6266: an ASCII fallback name (quotes and backslashes replaced) and the UTF-8 name percent-encoded
+    select format('attachment; filename="%s"; filename*=UTF-8''''%s',
+                  regexp_replace(file_name, '[^\x20-\x7e]|["\\]', '_', 'g'),
+                  (select string_agg(
+                              case when b between 48 and 57 or b between 65 and 90 or b between 97 and 122
+                                        or b in (45, 46, 95, 126)
+                                   then chr(b)
+                                   else '%' || upper(lpad(to_hex(b), 2, '0')) end, '' order by i)
+                   from generate_series(0, octet_length(convert_to(file_name, 'UTF8')) - 1) as i,
+                        lateral get_byte(convert_to(file_name, 'UTF8'), i) as b))
+$$;
+
+ALTER FUNCTION app.document_disposition(file_name text) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.document_disposition(file_name text) IS 'The Content-Disposition header of a download: attachment with an ASCII filename and the exact UTF-8 filename* (RFC 6266, RFC 5987).';
+
+CREATE FUNCTION app.document_header_fields() RETURNS jsonb
+    LANGUAGE plpgsql STABLE
+    AS $$
+declare
+    headers constant jsonb := coalesce(nullif(current_setting('request.headers', true), '')::jsonb, '{}');
+    writable constant text[] := array(
+        select a.attname::text
+        from pg_catalog.pg_attribute as a
+        where a.attrelid = 'api.documents'::regclass and a.attnum > 0 and not a.attisdropped
+          and a.attname not in ('tenant_id', 'id', 'content_type', 'bytes', 'sha256', 'file_id',
+                                'created_at', 'updated_at', 'created_by', 'updated_by'));
+    fields jsonb := '{}';
+    h record;
+    field text;
+begin
+    for h in select key, value from jsonb_each_text(headers) where key like 'x-document-%' loop
+        field := replace(substr(h.key, 12), '-', '_');
+        if not field = any (writable) then
+            raise exception using
+                errcode = 'invalid_parameter_value',
+                column = field,
+                message = format('%s: X-Document-%s is not a field of a document', field, substr(h.key, 12)),
+                hint = format('Known fields: %s.', array_to_string(writable, ', '));
+        end if;
+        fields := fields || jsonb_build_object(field, app.percent_decode(h.value));
+    end loop;
+    return fields;
+end
+$$;
+
+ALTER FUNCTION app.document_header_fields() OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.document_header_fields() IS 'The X-Document-<field> headers of the current request (lower case, - for _; values percent-decoded as UTF-8) as a JSON object of api.documents fields; refuses a header that names no writable field.';
+
+CREATE FUNCTION app.document_image_size(content bytea, content_type text) RETURNS integer[]
+    LANGUAGE plpgsql IMMUTABLE STRICT
+    AS $$
+begin
+    if content_type = 'image/png' and octet_length(content) >= 24 then
+        return array[
+            (get_byte(content, 16)::bigint << 24) + (get_byte(content, 17) << 16) + (get_byte(content, 18) << 8) + get_byte(content, 19),
+            (get_byte(content, 20)::bigint << 24) + (get_byte(content, 21) << 16) + (get_byte(content, 22) << 8) + get_byte(content, 23)
+        ]::integer[];
+    end if;
+    return null;
+end
+$$;
+
+ALTER FUNCTION app.document_image_size(content bytea, content_type text) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.document_image_size(content bytea, content_type text) IS 'Width and height of a PNG from its IHDR chunk; null for other types (the thumbnail worker measures them).';
+
+CREATE FUNCTION app.document_max_bytes() RETURNS integer
+    LANGUAGE sql STABLE
+    AS $$
+    select coalesce(nullif(current_setting('motovault.document_max_bytes', true), '')::integer, 10485760)
+$$;
+
+ALTER FUNCTION app.document_max_bytes() OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.document_max_bytes() IS 'The largest document accepted, in bytes: the setting motovault.document_max_bytes (ALTER DATABASE ... SET), 10 MiB when unset.';
+
+CREATE FUNCTION app.document_record_columns() RETURNS TABLE(column_name text, record_table regclass)
+    LANGUAGE sql STABLE
+    AS $$
+    -- the record types a document can be attached to: every two-column foreign key
+    -- (tenant_id, <column>) of app.documents except the file's and the vehicle's
+    select a.attname::text, k.confrelid::regclass
+    from pg_catalog.pg_constraint as k
+    join pg_catalog.pg_attribute as a on a.attrelid = k.conrelid and a.attnum = k.conkey[2]
+    where k.conrelid = 'app.documents'::regclass
+      and k.contype = 'f'
+      and cardinality(k.conkey) = 2
+      and k.confrelid not in ('app.document_files'::regclass, 'app.vehicles'::regclass)
+    order by 1
+$$;
+
+ALTER FUNCTION app.document_record_columns() OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.document_record_columns() IS 'The columns of app.documents that attach a document to a record (fuel_log_id, maintenance_id, reminder_id, ...) and their tables, read from its foreign keys: a new record type is a new column with its foreign key.';
+
+CREATE FUNCTION app.document_thumbnail_claim(batch_size integer, worker text, lease_seconds integer DEFAULT 120) RETURNS TABLE(tenant_id uuid, id uuid, content_type text, content bytea)
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+    with due as (
+        select f.tenant_id, f.id
+        from app.document_files as f
+        where f.thumbnail_state = 'pending'
+          and (f.thumbnail_lease_until is null or f.thumbnail_lease_until < pg_catalog.now())
+        order by f.thumbnail_lease_until nulls first, f.created_at
+        limit batch_size
+        for update skip locked
+    )
+    update app.document_files as f
+    set thumbnail_lease_until = pg_catalog.now() + pg_catalog.make_interval(secs => lease_seconds),
+        thumbnail_attempts = f.thumbnail_attempts + 1
+    from due
+    where f.tenant_id = due.tenant_id and f.id = due.id
+    returning f.tenant_id, f.id, f.content_type, f.content
+$$;
+
+ALTER FUNCTION app.document_thumbnail_claim(batch_size integer, worker text, lease_seconds integer) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.document_thumbnail_claim(batch_size integer, worker text, lease_seconds integer) IS 'Leases up to batch_size files waiting for a thumbnail (FOR UPDATE SKIP LOCKED; an expired lease is claimed again) and returns their bytes. worker names the claimer in logs.';
+
+CREATE FUNCTION app.document_thumbnail_finish(file_tenant uuid, file_id uuid, thumbnail bytea, thumbnail_type text, width integer, height integer, error text) RETURNS boolean
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+    update app.document_files as f
+    set thumbnail = document_thumbnail_finish.thumbnail,
+        thumbnail_type = case when document_thumbnail_finish.thumbnail is not null then document_thumbnail_finish.thumbnail_type end,
+        thumbnail_state = case when document_thumbnail_finish.thumbnail is not null then 'done'
+                               when f.thumbnail_attempts >= 3 or error like 'undecodable:%' then 'failed'
+                               else 'pending' end,
+        thumbnail_error = left(error, 500),
+        thumbnail_lease_until = case when document_thumbnail_finish.thumbnail is null
+                                     then pg_catalog.now() + pg_catalog.make_interval(mins => 5 * f.thumbnail_attempts) end,
+        width = coalesce(document_thumbnail_finish.width, f.width),
+        height = coalesce(document_thumbnail_finish.height, f.height)
+    where f.tenant_id = file_tenant and f.id = file_id and f.thumbnail_state = 'pending';
+    return found;
+end
+$$;
+
+ALTER FUNCTION app.document_thumbnail_finish(file_tenant uuid, file_id uuid, thumbnail bytea, thumbnail_type text, width integer, height integer, error text) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.document_thumbnail_finish(file_tenant uuid, file_id uuid, thumbnail bytea, thumbnail_type text, width integer, height integer, error text) IS 'Stores the worker''s thumbnail and the image size (state done), or its error: an undecodable image fails at once, other errors are retried (5 minutes times the attempts) and fail after the third.';
+
+CREATE FUNCTION app.document_truncation(content bytea, content_type text) RETURNS text
+    LANGUAGE plpgsql IMMUTABLE STRICT
+    AS $$
+declare
+    n constant integer := octet_length(content);
+    tail bytea;
+begin
+    case content_type
+    when 'application/pdf' then
+        -- a complete PDF ends with %%EOF (a few bytes of line ends may follow)
+        tail := substr(content, greatest(1, n - 1023), 1024);
+        if position('\x2525454f46'::bytea in tail) = 0 then
+            return 'a PDF ends with %%EOF, this one does not';
+        end if;
+    when 'image/png' then
+        -- IHDR first, IEND (with its fixed CRC) last
+        if n < 57 or substr(content, 13, 4) <> '\x49484452'::bytea then
+            return 'a PNG starts with its IHDR chunk, this one does not';
+        end if;
+        if substr(content, n - 11, 12) <> '\x0000000049454e44ae426082'::bytea then
+            return 'a PNG ends with its IEND chunk, this one does not';
+        end if;
+    when 'image/jpeg' then
+        -- EOI (FF D9) at the end; some writers pad a few bytes after it
+        tail := substr(content, greatest(1, n - 63), 64);
+        if n < 125 or position('\xffd9'::bytea in tail) = 0 then
+            return 'a JPEG ends with its EOI marker (FF D9), this one does not';
+        end if;
+    when 'image/webp' then
+        -- the RIFF header's size (little-endian, after the first 8 bytes) is the rest of the file
+        if n < 30 or get_byte(content, 4) + (get_byte(content, 5) << 8) + (get_byte(content, 6) << 16)
+                     + (get_byte(content, 7)::bigint << 24) + 8 > n then
+            return 'a WebP file is as long as its RIFF header says, this one is shorter';
+        end if;
+    else
+        return format('%s is not a document type', content_type);
+    end case;
+    return null;
+end
+$$;
+
+ALTER FUNCTION app.document_truncation(content bytea, content_type text) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.document_truncation(content bytea, content_type text) IS 'Why a file of the given type looks truncated (its end marker or declared length is missing), or null when its structure is complete.';
+
+CREATE FUNCTION app.dot_code_problem(dot_code text, today date DEFAULT CURRENT_DATE) RETURNS text
+    LANGUAGE sql STABLE
+    AS $_$
+    select case
+        when dot_code is null then null
+        when p.m is null then
+            format('dot_code: %L is not a DOT code: DOT, the plant, size and option codes, then week and year in 4 digits (e.g. DOT 4B9X 3VR 2319)', dot_code)
+        when p.m[1]::integer not between 1 and 53 then
+            format('dot_code: week %s of %L does not exist (01-53)', p.m[1], dot_code)
+        when p.m[1]::integer = 53 and extract(week from make_date(2000 + p.m[2]::integer, 12, 28)) <> 53 then
+            format('dot_code: 20%s has no ISO week 53 (%L)', p.m[2], dot_code)
+        when app.dot_manufactured_on(dot_code) > today then
+            format('dot_code: week %s of 20%s (%L) is in the future', p.m[1], p.m[2], dot_code)
+    end
+    from (select regexp_match(dot_code, '^DOT [A-Z0-9]{2,4}( [A-Z0-9]{1,4}){0,2} ?([0-9]{2})([0-9]{2})$') as r) as q
+    cross join lateral (select case when q.r is not null then array[q.r[2], q.r[3]] end as m) as p
+$_$;
+
+ALTER FUNCTION app.dot_code_problem(dot_code text, today date) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.dot_code_problem(dot_code text, today date) IS 'NULL for a valid DOT code (DOT, plant / size / option codes, week and year of manufacture as wwyy: an existing ISO week, not in the future); otherwise what is wrong.';
 
 CREATE FUNCTION app.due_status(tenant uuid, vehicle uuid, due_on date, due_odometer integer, odometer_unit text, as_of date DEFAULT CURRENT_DATE) RETURNS TABLE(days_left integer, distance_left integer, projected_due_on date, urgency text)
     LANGUAGE sql STABLE
@@ -3416,6 +5995,34 @@ ALTER FUNCTION app.economy_unit_kind(unit text) OWNER TO motovault_owner;
 
 COMMENT ON FUNCTION app.economy_unit_kind(unit text) IS 'The energy kind an economy unit measures (liquid, electric, mass), or NULL for an unknown unit.';
 
+CREATE FUNCTION app.emit_outbox_event(tenant uuid, type text, subject jsonb, vehicle uuid DEFAULT NULL::uuid) RETURNS uuid
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+    active constant uuid := app.current_tenant_id();
+    event_id uuid;
+begin
+    if tenant is null then
+        raise exception using errcode = 'not_null_violation', column = 'tenant_id',
+            message = 'tenant_id: an outbox event belongs to a tenant', hint = 'Pass the tenant of the change.';
+    end if;
+    if active is not null and tenant <> active and current_setting('role', true) = 'app_user' then
+        raise exception using errcode = 'insufficient_privilege',
+            message = 'tenant_id: an API request writes events of its active tenant only';
+    end if;
+    insert into app.outbox_events (tenant_id, type, subject, vehicle_id)
+    values (tenant, type, coalesce(subject, '{}'::jsonb), vehicle)
+    returning id into event_id;
+    perform pg_notify('notify_outbox', '');
+    return event_id;
+end
+$$;
+
+ALTER FUNCTION app.emit_outbox_event(tenant uuid, type text, subject jsonb, vehicle uuid) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.emit_outbox_event(tenant uuid, type text, subject jsonb, vehicle uuid) IS 'Writes one event into the outbox in the caller''s transaction (rolled back with it) and wakes the delivery worker. For changes that have no trigger of their own: import.finished, recalls. type is lower-case dotted (import.finished), subject the JSON object delivered as "data", vehicle the vehicle it is about (subscriptions filter on it). Returns the event id.';
+
 CREATE FUNCTION app.enable_shared_rules(target regclass, audit_tenant_column text DEFAULT NULL::text) RETURNS void
     LANGUAGE plpgsql
     AS $$
@@ -3431,19 +6038,13 @@ begin
     execute format(
         'create trigger _500_stamp before insert or update on %s for each row execute function app.tg_stamp_row(%L, %L)',
         tbl, 'shared', 'app_user');
-    if audit_tenant_column is null then
-        execute format('create trigger _900_audit after insert or update or delete on %s for each row execute function app.tg_audit_row()', tbl);
-    else
-        execute format(
-            'create trigger _900_audit after insert or update or delete on %s for each row execute function app.tg_audit_row(%L)',
-            tbl, audit_tenant_column);
-    end if;
+    perform app.attach_audit_triggers(target, audit_tenant_column);
 end
 $$;
 
 ALTER FUNCTION app.enable_shared_rules(target regclass, audit_tenant_column text) OWNER TO motovault_owner;
 
-COMMENT ON FUNCTION app.enable_shared_rules(target regclass, audit_tenant_column text) IS 'Applies the rules of a shared table (no tenant_id: tenants, users, stations): RLS enabled and forced, the owner role manages all, triggers _500_stamp and _900_audit (to audit.shared_record_version, or under the tenant in audit_tenant_column). Who else reads or writes it is the table''s own policies and grants.';
+COMMENT ON FUNCTION app.enable_shared_rules(target regclass, audit_tenant_column text) IS 'Applies the rules of a shared table (no tenant_id: tenants, users, stations): RLS enabled and forced, the owner role manages all, triggers _500_stamp and _900_audit_insert/_update/_delete (to audit.shared_record_version, or under the tenant in audit_tenant_column). Who else reads or writes it is the table''s own policies and grants.';
 
 CREATE FUNCTION app.enable_tenant_rules(target regclass, api_writes boolean DEFAULT true, extra_read text DEFAULT NULL::text, bulk_writer name DEFAULT NULL::name) RETURNS void
     LANGUAGE plpgsql
@@ -3475,27 +6076,13 @@ begin
     execute format(
         'create trigger _500_stamp before insert or update on %s for each row execute function app.tg_stamp_row(%L, %L)',
         tbl, 'tenant', 'app_user');
-    if bulk_writer is null then
-        execute format(
-            'create trigger _900_audit after insert or update or delete on %s for each row execute function app.tg_audit_row(%L)',
-            tbl, 'tenant_id');
-    else
-        -- the bulk writer's UPDATE statements are audited once per statement, the same rows in one INSERT
-        execute format(
-            'create trigger _900_audit after insert or update or delete on %s for each row when (current_user <> %L) '
-            'execute function app.tg_audit_row(%L)', tbl, bulk_writer, 'tenant_id');
-        execute format(
-            'create trigger _900_audit_statement after update on %s referencing old table as old_rows new table as new_rows '
-            'for each statement when (current_user = %L) execute function app.tg_audit_row(%L)', tbl, bulk_writer, 'tenant_id');
-        execute format('comment on trigger _900_audit_statement on %s is %L', tbl,
-            format('The UPDATE statements of %s (one per batch) are audited in one statement; _900_audit skips %s.', bulk_writer, bulk_writer));
-    end if;
+    perform app.attach_audit_triggers(target, 'tenant_id');
 end
 $$;
 
 ALTER FUNCTION app.enable_tenant_rules(target regclass, api_writes boolean, extra_read text, bulk_writer name) OWNER TO motovault_owner;
 
-COMMENT ON FUNCTION app.enable_tenant_rules(target regclass, api_writes boolean, extra_read text, bulk_writer name) IS 'Applies the tenant rules to a table: RLS enabled and forced; members read their tenant''s rows (plus extra_read), writers (owner, admin, member) insert and update when api_writes, nobody deletes through the API (DELETE on an api view soft-deletes); the owner role manages all; triggers _500_stamp and _900_audit (per statement for the UPDATEs of bulk_writer); grants.';
+COMMENT ON FUNCTION app.enable_tenant_rules(target regclass, api_writes boolean, extra_read text, bulk_writer name) IS 'Applies the tenant rules to a table: RLS enabled and forced; members read their tenant''s rows (plus extra_read), writers (owner, admin, member) insert and update when api_writes, nobody deletes through the API (DELETE on an api view soft-deletes); the owner role manages all; triggers _500_stamp (per row) and _900_audit_insert/_update/_delete (per statement, app.attach_audit_triggers); grants. bulk_writer is no longer used (every write is audited per statement) and stays for the signature.';
 
 CREATE FUNCTION app.ensure_vehicle_event_partitions(start_month date DEFAULT NULL::date, months_ahead integer DEFAULT 6) RETURNS SETOF text
     LANGUAGE plpgsql
@@ -3543,6 +6130,14 @@ begin
                     part, month, (month + interval '1 month')::date);
             end if;
             execute format('comment on table app.%I is %L', part, format('vehicle_events of %s', to_char(month, 'YYYY-MM')));
+            -- a partition belongs to the owner of app.vehicle_events, whoever runs this (a superuser
+            -- loading data): the owner role attaches triggers to the partitioned table, which
+            -- PostgreSQL clones onto every partition
+            if (select c.relowner from pg_class as c where c.oid = format('app.%I', part)::regclass)
+               <> (select c.relowner from pg_class as c where c.oid = 'app.vehicle_events'::regclass) then
+                execute format('alter table app.%I owner to %I', part,
+                    (select pg_get_userbyid(c.relowner) from pg_class as c where c.oid = 'app.vehicle_events'::regclass));
+            end if;
             return next 'app.' || part;
         end if;
         month := (month + interval '1 month')::date;
@@ -3554,7 +6149,7 @@ $_$;
 
 ALTER FUNCTION app.ensure_vehicle_event_partitions(start_month date, months_ahead integer) OWNER TO motovault_owner;
 
-COMMENT ON FUNCTION app.ensure_vehicle_event_partitions(start_month date, months_ahead integer) IS 'Creates the monthly partitions of app.vehicle_events from start_month (default: this month) to months_ahead months ahead (default 6), or just start_month''s month when that is later, that do not exist yet, moving rows of those months out of the default partition; returns the partitions created. Called on deploy and by the maintenance job (owner role), e.g. daily: select app.ensure_vehicle_event_partitions();';
+COMMENT ON FUNCTION app.ensure_vehicle_event_partitions(start_month date, months_ahead integer) IS 'Creates the monthly partitions of app.vehicle_events from start_month (default: this month) to months_ahead months ahead (default 6), or just start_month''s month when that is later, that do not exist yet, moving rows of those months out of the default partition; returns the partitions created. Called on deploy and by the maintenance job (owner role), e.g. daily: select app.ensure_vehicle_event_partitions();. A partition it creates belongs to the owner of app.vehicle_events, whoever calls it.';
 
 CREATE FUNCTION app.ensure_vehicle_event_statistics() RETURNS SETOF text
     LANGUAGE plpgsql
@@ -3749,6 +6344,131 @@ ALTER FUNCTION app.fuel_intervals(tenant uuid, vehicle uuid) OWNER TO motovault_
 
 COMMENT ON FUNCTION app.fuel_intervals(tenant uuid, vehicle uuid) IS 'One row per full fill-up of a vehicle: the interval from the previous full fill-up of the same energy source (tank or battery; fill-ups naming none: the lowest tank of their kind taking their fuel type, else one implicit source per energy kind), its distance (km) and volume (litres, kWh or kg; partials included), whether it has an economy figure (and why not), the fuel types mixed in it and the volume share of each (blend).';
 
+CREATE FUNCTION app.hour_meter_problem(tenant uuid, vehicle uuid, meter_name text, from_at timestamp without time zone DEFAULT '-infinity'::timestamp without time zone, to_at timestamp without time zone DEFAULT 'infinity'::timestamp without time zone) RETURNS text
+    LANGUAGE plpgsql STABLE
+    SET plan_cache_mode TO 'force_custom_plan'
+    AS $$
+begin
+    return (
+        -- the readings from the last one before from_at to the first one after to_at: with every other
+        -- part of the meter consistent, a problem the write made lies in this range
+        with bounds as (
+            select coalesce((select max(r.read_at) from app.hour_readings as r
+                             where r.tenant_id = tenant and r.vehicle_id = vehicle and r.meter = meter_name
+                               and r.deleted_at is null and r.read_at < from_at), '-infinity') as lo,
+                   coalesce((select min(r.read_at) from app.hour_readings as r
+                             where r.tenant_id = tenant and r.vehicle_id = vehicle and r.meter = meter_name
+                               and r.deleted_at is null and r.read_at > to_at), 'infinity') as hi
+        ),
+        segmented as (
+            select r.id, r.read_at, r.hours, r.kind,
+                   count(*) filter (where r.kind = 'reset') over (order by r.read_at range between unbounded preceding and current row) as segment
+            from app.hour_readings as r, bounds as b
+            where r.tenant_id = tenant
+              and r.vehicle_id = vehicle
+              and r.meter = meter_name
+              and r.deleted_at is null
+              and r.read_at between b.lo and b.hi
+        ),
+        checked as (
+            select s.*,
+                   max(s.hours) over (partition by s.segment order by s.read_at
+                                      range between unbounded preceding and current row exclude group) as earlier_max
+            from segmented as s
+        )
+        select format('hours: %s h on %s (reading %s) is lower than %s h recorded earlier on %s (meter %s)',
+                      c.hours, c.read_at, c.id, c.earlier_max,
+                      (select min(s2.read_at) from segmented as s2
+                       where s2.segment = c.segment and s2.read_at < c.read_at and s2.hours = c.earlier_max),
+                      meter_name)
+        from checked as c
+        where c.hours < c.earlier_max
+        order by c.read_at
+        limit 1
+    );
+end
+$$;
+
+ALTER FUNCTION app.hour_meter_problem(tenant uuid, vehicle uuid, meter_name text, from_at timestamp without time zone, to_at timestamp without time zone) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.hour_meter_problem(tenant uuid, vehicle uuid, meter_name text, from_at timestamp without time zone, to_at timestamp without time zone) IS 'NULL when the readings of one hour meter of a vehicle between from_at and to_at (and their neighbours just outside) never go down since the last reset entry; otherwise a message naming the first offending reading (hours, time, id) and the earlier, higher one.';
+
+CREATE FUNCTION app.hours_due_status(tenant uuid, vehicle uuid, due_hours numeric, hour_meter text, as_of date DEFAULT CURRENT_DATE) RETURNS TABLE(hours_left numeric, projected_due_on date, urgency text)
+    LANGUAGE plpgsql STABLE
+    AS $$
+declare
+    latest numeric;
+    per_day numeric;
+    urgent_days integer;
+    very_urgent_days integer;
+begin
+    if hours_due_status.due_hours is null then
+        return next;
+        return;
+    end if;
+    latest := app.latest_hours(hours_due_status.tenant, hours_due_status.vehicle, hours_due_status.hour_meter);
+    if latest is null then
+        return next;
+        return;
+    end if;
+    hours_left := hours_due_status.due_hours - latest;
+    if hours_left <= 0 then
+        projected_due_on := hours_due_status.as_of;
+    else
+        per_day := app.daily_hours(hours_due_status.tenant, hours_due_status.vehicle, hours_due_status.hour_meter,
+                                   hours_due_status.as_of);
+        projected_due_on := hours_due_status.as_of + ceil(hours_left / nullif(per_day, 0))::integer;
+    end if;
+    select coalesce(max(ts.reminder_urgent_days), 30), coalesce(max(ts.reminder_very_urgent_days), 7)
+    into urgent_days, very_urgent_days
+    from app.tenant_settings as ts
+    where ts.tenant_id = hours_due_status.tenant
+      and ts.deleted_at is null;
+    urgency := app.urgency(projected_due_on - hours_due_status.as_of, case when hours_left < 0 then -1 end,
+                           urgent_days, very_urgent_days, null, null);
+    return next;
+end
+$$;
+
+ALTER FUNCTION app.hours_due_status(tenant uuid, vehicle uuid, due_hours numeric, hour_meter text, as_of date) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.hours_due_status(tenant uuid, vehicle uuid, due_hours numeric, hour_meter text, as_of date) IS 'For something due at a reading of an hour meter: hours left (due_hours minus the latest reading), the date the meter will reach it at its usage trend (app.daily_hours, last 90 days), and the urgency of that date by the tenant''s day thresholds (past_due once the reading is passed). NULLs without due_hours or readings.';
+
+CREATE FUNCTION app.ical_fold(line text) RETURNS text
+    LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+    AS $$
+declare
+    out text := '';
+    part text := '';
+    ch text;
+    limit_octets integer := 75;
+begin
+    foreach ch in array regexp_split_to_array(line, '') loop
+        if octet_length(part) + octet_length(ch) > limit_octets then
+            out := out || part || E'\r\n ';
+            part := '';
+            limit_octets := 74;  -- continuation lines start with a space
+        end if;
+        part := part || ch;
+    end loop;
+    return out || part || E'\r\n';
+end
+$$;
+
+ALTER FUNCTION app.ical_fold(line text) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.ical_fold(line text) IS 'One content line of iCalendar, folded at 75 octets (RFC 5545 3.1), with its CRLF.';
+
+CREATE FUNCTION app.ical_text(value text) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    RETURN replace(replace(replace(replace(replace(COALESCE(value, ''::text), '\'::text, '\\'::text), ';'::text, '\;'::text), ','::text, '\,'::text), '
+'::text, ''::text), '
+'::text, '\n'::text);
+
+ALTER FUNCTION app.ical_text(value text) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.ical_text(value text) IS 'A TEXT value of iCalendar (RFC 5545 3.3.11): backslash, semicolon, comma and newline escaped.';
+
 CREATE FUNCTION app.identity_user_id(issuer text, subject text) RETURNS uuid
     LANGUAGE sql STABLE SECURITY DEFINER
     SET search_path TO ''
@@ -3759,6 +6479,472 @@ $$;
 ALTER FUNCTION app.identity_user_id(issuer text, subject text) OWNER TO motovault_owner;
 
 COMMENT ON FUNCTION app.identity_user_id(issuer text, subject text) IS 'The motovault user of an outside identity, or NULL. For app.check_request.';
+
+CREATE FUNCTION app.import_apply(batch uuid, for_real boolean, skip_errors boolean DEFAULT false) RETURNS integer
+    LANGUAGE plpgsql
+    AS $_$
+declare
+    b app.import_batches;
+    v record;
+    r record;
+    target text;
+    row_fields jsonb;
+    cols text;
+    extra text;
+    fp text;
+    vid uuid;
+    rid uuid;
+    dup uuid;
+    vehicle_of jsonb := '{}';
+    vehicle_error jsonb := '{}';
+    created_vehicles jsonb := '{}';
+    seen jsonb := '{}';
+    st text;
+    msg text;
+    col text;
+    con text;
+    field text;
+    errors integer := 0;
+    first_error text;
+    -- what becomes of each staged row (written after the rollback of a preview)
+    ids uuid[] := '{}';
+    statuses text[] := '{}';
+    e_fields text[] := '{}';
+    e_rules text[] := '{}';
+    e_values text[] := '{}';
+    e_messages text[] := '{}';
+    dups uuid[] := '{}';
+    fps text[] := '{}';
+    tables text[] := '{}';
+    records uuid[] := '{}';
+begin
+    select * into b
+    from app.import_batches as x
+    where x.tenant_id = app.current_tenant_id()
+      and x.id = batch
+      and x.deleted_at is null
+    for update;
+    if not found then
+        raise sqlstate 'PT404' using
+            message = format('batch_id: no import batch %s in the active tenant', batch),
+            hint = 'GET /import_batches lists the batches of the tenant named in the token.';
+    end if;
+    if b.status <> 'parsed' then
+        raise sqlstate 'PT409' using
+            message = format('status: import batch %s is %s, not parsed%s', batch, b.status, coalesce(': ' || b.error, '')),
+            hint = case b.status
+                when 'queued' then 'The worker has not parsed it yet (is motovault worker running?); try again in a moment.'
+                when 'parsing' then 'The worker is parsing it; try again in a moment.'
+                when 'failed' then 'Upload the file again with the options the error asks for (format, date_order, currency).'
+                when 'committed' then 'It was committed already; rpc/undo_import moves what it created to the trash.'
+                else 'Upload the file again to import it once more.'
+            end;
+    end if;
+    if for_real and b.confirmed_at is null then
+        raise sqlstate 'PT409' using
+            message = format('confirmed_at: the vehicles of import batch %s are not confirmed', batch),
+            hint = 'GET /import_vehicles?batch_id=eq.<id> shows what the file would create or match; POST rpc/confirm_import_vehicles confirms (or overrides) them.';
+    end if;
+
+    <<apply>>
+    begin
+        -- the vehicles: matched ones must still be there, the others are created like any new vehicle
+        for v in
+            select iv.*
+            from app.import_vehicles as iv
+            where iv.tenant_id = b.tenant_id
+              and iv.batch_id = b.id
+            order by iv.key
+        loop
+            if v.vehicle_id is not null then
+                if exists (
+                    select
+                    from api.vehicles as x
+                    where x.id = v.vehicle_id) then
+                    vehicle_of := vehicle_of || jsonb_build_object(v.key, v.vehicle_id);
+                else
+                    vehicle_error := vehicle_error || jsonb_build_object(v.key, jsonb_build_object(
+                        'rule', 'vehicle_exists', 'value', v.vehicle_id,
+                        'message', format('vehicle_id: vehicle %s is no longer in the tenant', v.vehicle_id)));
+                end if;
+                continue;
+            end if;
+            begin
+                insert into api.vehicles (display_name, vin, license_plate, make, model, year, odometer_unit)
+                values (
+                    coalesce(nullif(btrim(v.name), ''), nullif(btrim(v.details ->> 'make' || ' ' || coalesce(v.details ->> 'model', '')), ''), v.key),
+                    nullif(btrim(v.vin), ''),
+                    nullif(btrim(v.plate), ''),
+                    nullif(btrim(v.details ->> 'make'), ''),
+                    nullif(btrim(v.details ->> 'model'), ''),
+                    case when v.details ->> 'year' ~ '^\d{4}$' then (v.details ->> 'year')::integer end,
+                    case when v.details ->> 'odometer_unit' in ('mi', 'km') then v.details ->> 'odometer_unit' else 'km' end)
+                returning id into vid;
+                vehicle_of := vehicle_of || jsonb_build_object(v.key, vid);
+                created_vehicles := created_vehicles || jsonb_build_object(v.key, vid);
+            exception when others then
+                get stacked diagnostics st = returned_sqlstate, msg = message_text, col = column_name,
+                                        con = constraint_name;
+                vehicle_error := vehicle_error || jsonb_build_object(v.key, jsonb_build_object(
+                    'rule', coalesce(nullif(con, ''), 'sqlstate ' || st),
+                    'value', coalesce(v.vin, v.plate, v.name),
+                    'message', 'vehicle: ' || msg));
+            end;
+        end loop;
+
+        for r in
+            select x.*
+            from app.import_rows as x
+            where x.tenant_id = b.tenant_id
+              and x.batch_id = b.id
+            order by x.line, x.id
+        loop
+            ids := ids || r.id;
+            dup := null;
+            fp := null;
+            rid := null;
+            target := app.import_target(r.kind);
+            if r.problems is not null then
+                -- what the parser could not read: the row stays an error, never "fixed"
+                statuses := statuses || case when for_real then 'skipped' else 'error' end;
+                e_fields := e_fields || (r.problems -> 0 ->> 'field');
+                e_rules := e_rules || (r.problems -> 0 ->> 'rule');
+                e_values := e_values || (r.problems -> 0 ->> 'value');
+                e_messages := e_messages || (
+                    select string_agg(format('%s: %s (%s)', p ->> 'field', p ->> 'rule', p ->> 'value'), '; ')
+                    from jsonb_array_elements(r.problems) as p);
+                errors := errors + 1;
+                first_error := coalesce(first_error, format('line %s: %s', r.line, e_messages[cardinality(e_messages)]));
+            elsif target is null then
+                statuses := statuses || 'unsupported'::text;
+                e_fields := e_fields || null::text;
+                e_rules := e_rules || null::text;
+                e_values := e_values || null::text;
+                e_messages := e_messages || 'not imported: expenses are not supported by this version'::text;
+            elsif vehicle_error ? coalesce(r.vehicle_key, '') or not vehicle_of ? coalesce(r.vehicle_key, '') then
+                statuses := statuses || case when for_real then 'skipped' else 'error' end;
+                e_fields := e_fields || 'vehicle'::text;
+                e_rules := e_rules || coalesce(vehicle_error -> r.vehicle_key ->> 'rule', 'vehicle_known');
+                e_values := e_values || coalesce(vehicle_error -> r.vehicle_key ->> 'value', r.vehicle_key);
+                e_messages := e_messages || coalesce(vehicle_error -> r.vehicle_key ->> 'message',
+                                                     format('vehicle: the file names no vehicle %s', r.vehicle_key));
+                errors := errors + 1;
+                first_error := coalesce(first_error, format('line %s: %s', r.line, e_messages[cardinality(e_messages)]));
+            else
+                vid := (vehicle_of ->> r.vehicle_key)::uuid;
+                row_fields := app.import_fields(r.kind, r.fields, b.currency);
+                fp := md5(concat_ws('|', vid, r.kind, row_fields::text));
+                select x.record_id into dup
+                from app.import_rows as x
+                where x.tenant_id = b.tenant_id
+                  and x.fingerprint = fp
+                  and x.status = 'created'
+                limit 1;
+                if dup is not null or seen ? fp then
+                    statuses := statuses || 'duplicate'::text;
+                    e_fields := e_fields || null::text;
+                    e_rules := e_rules || null::text;
+                    e_values := e_values || null::text;
+                    e_messages := e_messages || case when dup is null then format('duplicate of line %s', seen ->> fp) end;
+                    fp := null;
+                else
+                    seen := seen || jsonb_build_object(fp, r.line);
+                    -- the row's columns; keys the table has no column for (Fuelio's tank_number) stay in the staged
+                    -- row only, and the row says so
+                    select string_agg(quote_ident(k), ', ' order by k) filter (where a.attname is not null),
+                           string_agg(k, ', ' order by k) filter (where a.attname is null)
+                    into cols, extra
+                    from jsonb_object_keys(row_fields) as k
+                    left join pg_attribute as a
+                        on a.attrelid = to_regclass('api.' || target)
+                       and a.attname = k
+                       and a.attnum > 0
+                       and not a.attisdropped;
+                    begin
+                        select k into field
+                        from jsonb_object_keys(row_fields) as k
+                        where k in ('tenant_id', 'id', 'vehicle_id', 'created_at', 'updated_at', 'created_by', 'updated_by')
+                        order by k
+                        limit 1;
+                        if field is not null then
+                            raise exception using
+                                errcode = 'invalid_parameter_value',
+                                column = field,
+                                constraint = 'import_field_allowed',
+                                message = format('%s: set by the import, not by the file', field);
+                        end if;
+                        execute format(
+                            'insert into api.%I (vehicle_id%s) select $2%s from jsonb_populate_record(null::api.%I, $1) as j returning id',
+                            target, coalesce(', ' || cols, ''), coalesce(', j.' || replace(cols, ', ', ', j.'), ''), target)
+                        using row_fields, vid
+                        into rid;
+                        statuses := statuses || case when for_real then 'created' else 'create' end;
+                        e_fields := e_fields || null::text;
+                        e_rules := e_rules || null::text;
+                        e_values := e_values || null::text;
+                        e_messages := e_messages || ('not stored (no column for it): ' || extra);
+                    exception when others then
+                        get stacked diagnostics st = returned_sqlstate, msg = message_text, col = column_name,
+                                                con = constraint_name;
+                        field := app.import_error_field(target, con, col, msg, row_fields);
+                        if field is null and st like '22%' then
+                            -- a value of the wrong type: find the field that does not cast
+                            select k into field
+                            from jsonb_object_keys(row_fields) as k
+                            where not app.import_value_fits(target, k, row_fields -> k)
+                            order by k
+                            limit 1;
+                        end if;
+                        statuses := statuses || case when for_real then 'skipped' else 'error' end;
+                        e_fields := e_fields || field;
+                        e_rules := e_rules || coalesce(nullif(con, ''), case when st like '22%' then 'invalid_value' else 'sqlstate ' || st end);
+                        e_values := e_values || (row_fields ->> field);
+                        e_messages := e_messages || msg;
+                        errors := errors + 1;
+                        first_error := coalesce(first_error, format('line %s: %s: %s (%s)', r.line, field,
+                                                                     e_rules[cardinality(e_rules)], row_fields ->> field));
+                        fp := null;
+                        rid := null;
+                    end;
+                end if;
+            end if;
+            dups := dups || dup;
+            fps := fps || fp;
+            -- a preview's records were rolled back: only a commit links rows to records
+            tables := tables || case when for_real and rid is not null then target end;
+            records := records || case when for_real then rid end;
+        end loop;
+
+        if not for_real then
+            raise sqlstate 'MVI01';  -- a preview: every write above is rolled back
+        end if;
+        if errors > 0 and not skip_errors then
+            raise sqlstate 'PT409' using
+                message = format('%s; %s line(s) refused, nothing imported', first_error, errors),
+                hint = 'POST rpc/preview_import lists every refused line; fix the file, or commit with skip_errors => true to import the others.';
+        end if;
+    exception when sqlstate 'MVI01' then
+        null;
+    end;
+
+    update app.import_rows as x
+    set status = u.status,
+        error_field = u.field,
+        error_rule = u.rule,
+        error_value = u.value,
+        error_message = u.message,
+        duplicate_of = u.dup,
+        fingerprint = case when u.status = 'created' then u.fp end,
+        record_table = u.tbl,
+        record_id = u.rec
+    from unnest(ids, statuses, e_fields, e_rules, e_values, e_messages, dups, fps, tables, records)
+        as u(id, status, field, rule, value, message, dup, fp, tbl, rec)
+    where x.tenant_id = b.tenant_id
+      and x.id = u.id
+      and (x.status, x.error_field, x.error_rule, x.error_value, x.error_message, x.duplicate_of, x.fingerprint,
+           x.record_table, x.record_id)
+          is distinct from (u.status, u.field, u.rule, u.value, u.message, u.dup,
+                            case when u.status = 'created' then u.fp end, u.tbl, u.rec);
+
+    if for_real then
+        update app.import_vehicles as x
+        set created_vehicle_id = (created_vehicles ->> x.key)::uuid
+        where x.tenant_id = b.tenant_id
+          and x.batch_id = b.id
+          and created_vehicles ? x.key;
+        update app.import_batches as x
+        set status = 'committed',
+            committed_at = now()
+        where x.tenant_id = b.tenant_id
+          and x.id = b.id;
+        -- the notifications outbox (docs/notifications.md): in this transaction, so it goes with the commit
+        perform app.emit_outbox_event(
+            b.tenant_id,
+            'import.finished',
+            jsonb_build_object(
+                'batch_id', b.id,
+                'status', 'committed',
+                'records', (select count(*)
+                            from app.import_rows as x
+                            where x.tenant_id = b.tenant_id
+                              and x.batch_id = b.id
+                              and x.status = 'created'),
+                'rejected', errors));
+    end if;
+    return errors;
+end
+$_$;
+
+ALTER FUNCTION app.import_apply(batch uuid, for_real boolean, skip_errors boolean) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.import_apply(batch uuid, for_real boolean, skip_errors boolean) IS 'Applies a parsed import batch as the calling member: vehicles to create, then every staged row through its api view in its own subtransaction (create, duplicate by fingerprint, error with field, rule and value, unsupported kinds). Not for_real: every write is rolled back and only the statuses stay (preview). For real: all or nothing (409 naming the first refused line), or skip_errors; the batch becomes committed. Returns the number of refused lines.';
+
+CREATE FUNCTION app.import_claim(n integer, worker text, lease_seconds integer) RETURNS TABLE(batch_id uuid, tenant_id uuid, filename text, format text, date_order text, currency text, mapping jsonb, content bytea, attempts integer)
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+    with due as (
+        select b.tenant_id, b.id
+        from app.import_batches as b
+        where (b.status = 'queued' or (b.status = 'parsing' and b.lease_until < now()))
+          and b.deleted_at is null
+        order by b.created_at
+        limit n
+        for update skip locked
+    ),
+    leased as (
+        update app.import_batches as b
+        set status = 'parsing',
+            attempts = b.attempts + 1,
+            lease_until = now() + make_interval(secs => lease_seconds),
+            leased_by = worker
+        from due
+        where b.tenant_id = due.tenant_id
+          and b.id = due.id
+        returning b.*
+    )
+    select l.id, l.tenant_id, l.filename, l.format, l.date_order, l.currency, l.mapping, f.content, l.attempts
+    from leased as l
+    join app.import_files as f on f.tenant_id = l.tenant_id and f.sha256 = l.file_sha256
+$$;
+
+ALTER FUNCTION app.import_claim(n integer, worker text, lease_seconds integer) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.import_claim(n integer, worker text, lease_seconds integer) IS 'The worker leases up to n import batches to parse (queued, or parsing with an expired lease: its worker died), FOR UPDATE SKIP LOCKED, oldest first, with their files.';
+
+CREATE FUNCTION app.import_error_field(target text, con text, col text, msg text, fields jsonb) RETURNS text
+    LANGUAGE sql STABLE
+    AS $$
+    select coalesce(
+        nullif(col, ''),
+        -- a constraint named <table>_<column>_<rule>: the longest column name that fits
+        (select c.name
+         from (
+             select k as name from jsonb_object_keys(fields) as k
+             union
+             select a.attname::text
+             from pg_attribute as a
+             where a.attrelid = to_regclass('app.' || target)
+               and a.attnum > 0
+               and not a.attisdropped
+         ) as c
+         where con like target || '\_%'
+           and (substr(con, char_length(target) + 2) = c.name
+                or substr(con, char_length(target) + 2) like replace(c.name, '_', '\_') || '\_%')
+         order by char_length(c.name) desc
+         limit 1),
+        nullif(substring(msg from '^([a-z_]+): '), '')
+    )
+$$;
+
+ALTER FUNCTION app.import_error_field(target text, con text, col text, msg text, fields jsonb) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.import_error_field(target text, con text, col text, msg text, fields jsonb) IS 'The field a refused row is refused for: the error''s column, else the column in the constraint name (<table>_<column>_<rule>), else the field its message starts with.';
+
+CREATE FUNCTION app.import_fail(batch uuid, worker text, error text) RETURNS boolean
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+    with failed as (
+        update app.import_batches as x
+        set status = 'failed',
+            error = left(import_fail.error, 2000),
+            finished_at = now(),
+            lease_until = null,
+            leased_by = null
+        where x.id = batch
+          and x.status = 'parsing'
+          and x.leased_by = worker
+        returning 1
+    )
+    select exists (select from failed)
+$$;
+
+ALTER FUNCTION app.import_fail(batch uuid, worker text, error text) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.import_fail(batch uuid, worker text, error text) IS 'The worker marks a batch failed with the parser''s one-line error (wrong format, ambiguous dates naming the values). False when the worker no longer holds the lease.';
+
+CREATE FUNCTION app.import_fields(kind text, fields jsonb, currency text) RETURNS jsonb
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    RETURN CASE WHEN (kind = ANY (ARRAY['service'::text, 'repair'::text, 'upgrade'::text])) THEN ((jsonb_build_object('status', 'completed', 'type', CASE kind WHEN 'repair'::text THEN 'repair'::text WHEN 'upgrade'::text THEN 'upgrade'::text ELSE 'other'::text END) || fields) || CASE WHEN ((currency IS NOT NULL) AND (fields ? 'cost'::text) AND (NOT (fields ? 'currency'::text))) THEN jsonb_build_object('currency', currency) ELSE '{}'::jsonb END) WHEN (kind = 'fuel'::text) THEN (fields || CASE WHEN ((currency IS NOT NULL) AND ((fields ? 'total_cost'::text) OR (fields ? 'price_per_unit'::text)) AND (NOT (fields ? 'currency'::text))) THEN jsonb_build_object('currency', currency) ELSE '{}'::jsonb END) ELSE fields END;
+
+ALTER FUNCTION app.import_fields(kind text, fields jsonb, currency text) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.import_fields(kind text, fields jsonb, currency text) IS 'The columns a staged row is inserted with: its fields, the batch currency where the row has an amount and no currency, and for maintenance kinds status completed and type (repair, upgrade, other) unless given.';
+
+CREATE FUNCTION app.import_stage(batch uuid, worker text, detected_format text, vehicles jsonb, rows jsonb) RETURNS boolean
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+    b app.import_batches;
+begin
+    select * into b
+    from app.import_batches as x
+    where x.id = batch
+      and x.status = 'parsing'
+      and x.leased_by = worker
+    for update;
+    if not found then
+        return false;  -- the lease expired and another worker took the batch, or it was deleted
+    end if;
+    delete from app.import_vehicles as v where v.tenant_id = b.tenant_id and v.batch_id = b.id;
+    delete from app.import_rows as r where r.tenant_id = b.tenant_id and r.batch_id = b.id;
+
+    insert into app.import_vehicles (tenant_id, batch_id, key, name, vin, plate, details, vehicle_id, matched_by)
+    select b.tenant_id, b.id, v.key, v.name, v.vin, v.plate, coalesce(v.details, '{}'),
+           coalesce(b.vehicle_id, m.id),
+           case when b.vehicle_id is not null then 'choice' else m.matched_by end
+    from jsonb_to_recordset(vehicles) as v(key text, name text, vin text, plate text, details jsonb)
+    left join lateral (
+        -- one live vehicle of the tenant with the same VIN, else plate, else name (never a guess between two)
+        select c.id, c.matched_by
+        from (
+            select 1 as pass, 'vin' as matched_by, array_agg(x.id) as ids
+            from app.vehicles as x
+            where x.tenant_id = b.tenant_id and x.deleted_at is null
+              and x.vin = app.vin_normalize(v.vin)
+            union all
+            select 2, 'plate', array_agg(x.id)
+            from app.vehicles as x
+            where x.tenant_id = b.tenant_id and x.deleted_at is null
+              and upper(regexp_replace(x.license_plate, '[^A-Za-z0-9]', '', 'g'))
+                  = upper(regexp_replace(v.plate, '[^A-Za-z0-9]', '', 'g'))
+            union all
+            select 3, 'name', array_agg(x.id)
+            from app.vehicles as x
+            where x.tenant_id = b.tenant_id and x.deleted_at is null
+              and lower(btrim(x.display_name)) = lower(btrim(v.name))
+        ) as p
+        cross join lateral (select p.ids[1] as id, p.matched_by) as c
+        where cardinality(p.ids) = 1
+        order by p.pass
+        limit 1
+    ) as m on true;
+
+    insert into app.import_rows (tenant_id, batch_id, line, vehicle_key, kind, fields, problems, status,
+                                 error_field, error_rule, error_value)
+    select b.tenant_id, b.id, r.line, r.vehicle_key, r.kind, coalesce(r.fields, '{}'), r.problems,
+           case when r.problems is null then 'staged' else 'error' end,
+           r.problems -> 0 ->> 'field', r.problems -> 0 ->> 'rule', r.problems -> 0 ->> 'value'
+    from jsonb_to_recordset(rows) as r(line integer, vehicle_key text, kind text, fields jsonb, problems jsonb);
+
+    update app.import_batches as x
+    set status = 'parsed',
+        detected_format = import_stage.detected_format,
+        error = null,
+        finished_at = now(),
+        lease_until = null,
+        leased_by = null
+    where x.tenant_id = b.tenant_id
+      and x.id = b.id;
+    return true;
+end
+$$;
+
+ALTER FUNCTION app.import_stage(batch uuid, worker text, detected_format text, vehicles jsonb, rows jsonb) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.import_stage(batch uuid, worker text, detected_format text, vehicles jsonb, rows jsonb) IS 'The worker stages a parsed file: vehicles [{key, name, vin, plate, details}] (matched by VIN, plate or name to one live vehicle of the tenant, or to the vehicle chosen at upload) and rows [{line, vehicle_key, kind, fields, problems: [{field, rule, value}] or null}] (kind null: a line with problems only); the batch becomes parsed. False when the worker no longer holds the lease.';
 
 CREATE FUNCTION app.import_stations(rows jsonb) RETURNS integer
     LANGUAGE plpgsql
@@ -3789,6 +6975,30 @@ ALTER FUNCTION app.import_stations(rows jsonb) OWNER TO motovault_owner;
 
 COMMENT ON FUNCTION app.import_stations(rows jsonb) IS 'Owner role: upserts stations from a JSON array of {name, brand, address, latitude, longitude, google_place_id, source}; rows with a known google_place_id are updated. Returns the number of rows written.';
 
+CREATE FUNCTION app.import_target(kind text) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    RETURN CASE WHEN (kind = 'fuel'::text) THEN 'fuel_logs'::text WHEN (kind = ANY (ARRAY['service'::text, 'repair'::text, 'upgrade'::text])) THEN 'maintenance'::text WHEN (kind = 'odometer'::text) THEN 'odometer_entries'::text ELSE NULL::text END;
+
+ALTER FUNCTION app.import_target(kind text) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.import_target(kind text) IS 'The table a staged row of this kind goes to (fuel_logs, maintenance, odometer_entries); NULL for kinds this version does not import (tax, expense).';
+
+CREATE FUNCTION app.import_value_fits(target text, field text, value jsonb) RETURNS boolean
+    LANGUAGE plpgsql STABLE
+    AS $_$
+begin
+    execute format('select (jsonb_populate_record(null::api.%I, $1)).%I', target, field)
+    using jsonb_build_object(field, value);
+    return true;
+exception when data_exception then
+    return false;
+end
+$_$;
+
+ALTER FUNCTION app.import_value_fits(target text, field text, value jsonb) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.import_value_fits(target text, field text, value jsonb) IS 'Whether a JSON value can be read as the column of the api view of target (a date, a number, a boolean): names the field of a row refused for a value of the wrong type.';
+
 CREATE FUNCTION app.is_date_text(value text) RETURNS boolean
     LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
     AS $$
@@ -3813,6 +7023,28 @@ $$;
 ALTER FUNCTION app.jwt_claims() OWNER TO motovault_owner;
 
 COMMENT ON FUNCTION app.jwt_claims() IS 'The verified JWT claims of the current request (empty object outside a request).';
+
+CREATE FUNCTION app.latest_hours(tenant uuid, vehicle uuid, meter_name text) RETURNS numeric
+    LANGUAGE plpgsql STABLE
+    SET plan_cache_mode TO 'force_custom_plan'
+    AS $$
+begin
+    return (
+        select r.hours
+        from app.hour_readings as r
+        where r.tenant_id = tenant
+          and r.vehicle_id = vehicle
+          and r.meter = meter_name
+          and r.deleted_at is null
+        order by r.read_at desc, r.hours desc
+        limit 1
+    );
+end
+$$;
+
+ALTER FUNCTION app.latest_hours(tenant uuid, vehicle uuid, meter_name text) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.latest_hours(tenant uuid, vehicle uuid, meter_name text) IS 'The latest live reading of one hour meter of a vehicle, or NULL.';
 
 CREATE FUNCTION app.live_api_key(key_id uuid, user_id uuid, tenant_id uuid) RETURNS boolean
     LANGUAGE plpgsql STABLE SECURITY DEFINER
@@ -3863,6 +7095,412 @@ ALTER FUNCTION app.meters_to_chord(meters double precision) OWNER TO motovault_o
 
 COMMENT ON FUNCTION app.meters_to_chord(meters double precision) IS 'Straight-line (chord) distance for a great-circle distance in meters.';
 
+CREATE FUNCTION app.urgency_rank(urgency text) RETURNS integer
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    RETURN array_position(ARRAY['past_due'::text, 'very_urgent'::text, 'urgent'::text, 'not_urgent'::text], urgency);
+
+ALTER FUNCTION app.urgency_rank(urgency text) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.urgency_rank(urgency text) IS 'Sort order of urgencies: 1 past_due .. 4 not_urgent.';
+
+CREATE FUNCTION app.more_urgent(a text, b text) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    RETURN CASE WHEN ((b IS NULL) OR (app.urgency_rank(a) <= app.urgency_rank(b))) THEN COALESCE(a, b) ELSE b END;
+
+ALTER FUNCTION app.more_urgent(a text, b text) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.more_urgent(a text, b text) IS 'The more urgent of two urgencies (NULL counts as none).';
+
+CREATE FUNCTION app.new_webhook_secret() RETURNS text
+    LANGUAGE sql
+    RETURN ('whsec_'::text || encode(ext.gen_random_bytes(24), 'base64'::text));
+
+ALTER FUNCTION app.new_webhook_secret() OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.new_webhook_secret() IS 'A Standard Webhooks signing secret: whsec_ and 24 random bytes in base64.';
+
+CREATE FUNCTION app.notify_claim(batch_size integer, worker text, lease_seconds integer DEFAULT 60) RETURNS TABLE(delivery_id uuid, tenant_id uuid, subscription_id uuid, channel text, target text, secrets text[], event_type text, message text, occurred_at timestamp with time zone, attempts integer)
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+#variable_conflict use_column
+begin
+    if batch_size is null or batch_size < 1 or lease_seconds is null or lease_seconds < 1 then
+        raise exception using
+            errcode = 'invalid_parameter_value',
+            message = format('batch_size, lease_seconds: must be 1 or more, got %s and %s', batch_size, lease_seconds);
+    end if;
+    -- running deliveries whose lease expired: their worker died mid-batch; they are sent again
+    update app.notify_deliveries as d
+    set status = case when d.attempts >= app.notify_setting('notify_max_attempts', 8) then 'dead' else 'pending' end,
+        last_error = format('lease of %s expired during attempt %s', d.leased_by, d.attempts),
+        next_attempt_at = now(),
+        lease_until = null,
+        updated_at = now()
+    where d.status = 'running'
+      and d.lease_until < now();
+
+    return query
+    with picked as (
+        select d.tenant_id, d.id
+        from app.notify_deliveries as d
+        join app.notify_subscriptions as s
+          on s.tenant_id = d.tenant_id and s.id = d.subscription_id and s.active and s.deleted_at is null
+        where d.status = 'pending'
+          and d.next_attempt_at <= now()
+        order by d.next_attempt_at, d.id
+        limit batch_size
+        for update of d skip locked
+    ),
+    leased as (
+        update app.notify_deliveries as d
+        set status = 'running',
+            attempts = d.attempts + 1,
+            lease_until = now() + make_interval(secs => lease_seconds),
+            leased_by = worker,
+            updated_at = now()
+        from picked as p
+        where d.tenant_id = p.tenant_id and d.id = p.id
+        returning d.tenant_id, d.id, d.subscription_id, d.event_id, d.attempts
+    )
+    select l.id, l.tenant_id, l.subscription_id, s.channel, t.target,
+           array(
+               select k.secret
+               from auth_private.notify_signing_secrets as k
+               where k.tenant_id = l.tenant_id and k.subscription_id = l.subscription_id
+                 and (k.expires_at is null or k.expires_at > now())
+               order by k.created_at desc
+           ),
+           e.type,
+           jsonb_build_object(
+               'id', e.id, 'type', e.type, 'version', e.version, 'tenant_id', e.tenant_id,
+               'timestamp', e.occurred_at, 'data', e.subject)::text,
+           e.occurred_at,
+           l.attempts
+    from leased as l
+    join app.notify_subscriptions as s on s.tenant_id = l.tenant_id and s.id = l.subscription_id
+    join auth_private.notify_targets as t on t.tenant_id = l.tenant_id and t.subscription_id = l.subscription_id
+    join app.outbox_events as e on e.tenant_id = l.tenant_id and e.id = l.event_id;
+end
+$$;
+
+ALTER FUNCTION app.notify_claim(batch_size integer, worker text, lease_seconds integer) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.notify_claim(batch_size integer, worker text, lease_seconds integer) IS 'Leases up to batch_size due deliveries of active subscriptions (FOR UPDATE SKIP LOCKED) for lease_seconds, after returning expired leases of dead workers to pending (or dead after the last attempt). Returns what the worker sends: channel, target, the unexpired signing secrets (newest first), and the message (JSON: id, type, version, tenant_id, timestamp, data).';
+
+CREATE FUNCTION app.notify_dispatch(batch_size integer DEFAULT 1000) RETURNS integer
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+    picked_count integer;
+begin
+    with picked as (
+        select e.tenant_id, e.id, e.type, e.vehicle_id
+        from app.outbox_events as e
+        where e.dispatched_at is null
+        order by e.id
+        limit batch_size
+        for update skip locked
+    ),
+    marked as (
+        update app.outbox_events as e
+        set dispatched_at = now()
+        from picked as p
+        where e.tenant_id = p.tenant_id and e.id = p.id
+        returning e.tenant_id, e.id, e.type, e.vehicle_id
+    ),
+    fanned as (
+        insert into app.notify_deliveries (tenant_id, subscription_id, event_id)
+        select m.tenant_id, s.id, m.id
+        from marked as m
+        join app.notify_subscriptions as s
+          on s.tenant_id = m.tenant_id
+         and s.active
+         and s.deleted_at is null
+         and app.notify_wants(s.event_types, m.type)
+         and (s.vehicle_ids is null or m.vehicle_id = any (s.vehicle_ids))
+        on conflict do nothing
+        returning 1
+    )
+    select count(*) into picked_count from marked;
+    return picked_count;
+end
+$$;
+
+ALTER FUNCTION app.notify_dispatch(batch_size integer) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.notify_dispatch(batch_size integer) IS 'Fans out up to batch_size undispatched outbox events (oldest first, SKIP LOCKED) into one pending delivery per active subscription that wants the type (and vehicle), marking them dispatched, in one transaction. Returns how many events it took.';
+
+CREATE FUNCTION app.notify_evaluate_reminders(at timestamp with time zone DEFAULT now()) RETURNS integer
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+    written integer;
+begin
+    with candidates as (
+        select r.tenant_id, r.id, r.vehicle_id, r.title, r.category, r.due_on, r.due_odometer, r.odometer_unit,
+               r.status, r.snoozed_until,
+               coalesce(g.timezone, s.time_zone, 'UTC') as zone,
+               coalesce(s.reminder_notify_time, time '09:00') as notify_time,
+               md5(concat_ws('|', r.due_on, r.due_odometer, r.odometer_unit, r.status, r.snoozed_until)) as armed_by
+        from app.reminders as r
+        join app.vehicles as v on v.tenant_id = r.tenant_id and v.id = r.vehicle_id and v.deleted_at is null
+        left join app.garages as g on g.tenant_id = v.tenant_id and g.id = v.garage_id and g.deleted_at is null
+        left join app.tenant_settings as s on s.tenant_id = r.tenant_id and s.deleted_at is null
+        where r.deleted_at is null
+          and r.status in ('open', 'snoozed')
+          and (r.due_odometer is not null
+               or r.due_on <= (notify_evaluate_reminders.at at time zone 'UTC')::date + 1 + coalesce(s.reminder_urgent_days, 30))
+    ),
+    localized as (
+        select c.*,
+               case when (notify_evaluate_reminders.at at time zone c.zone)::time >= c.notify_time
+                    then (notify_evaluate_reminders.at at time zone c.zone)::date
+                    else (notify_evaluate_reminders.at at time zone c.zone)::date - 1
+               end as local_date
+        from candidates as c
+    ),
+    measured as (
+        select l.*, d.days_left, d.distance_left, d.urgency,
+               case when d.urgency = 'past_due' then 'overdue' else 'due_soon' end as state,
+               app.uuid_v7() as event_id
+        from localized as l
+        cross join lateral app.due_status(l.tenant_id, l.vehicle_id, l.due_on, l.due_odometer, l.odometer_unit, l.local_date) as d
+        where (l.status = 'open' or l.snoozed_until <= l.local_date)
+          and d.urgency <> 'not_urgent'
+    ),
+    alerted as (
+        insert into app.reminder_alerts (tenant_id, reminder_id, state, armed_by, event_id)
+        select m.tenant_id, m.id, m.state, m.armed_by, m.event_id
+        from measured as m
+        on conflict do nothing
+        returning tenant_id, event_id
+    )
+    insert into app.outbox_events (tenant_id, id, type, vehicle_id, subject)
+    select m.tenant_id, m.event_id, 'reminder.' || m.state, m.vehicle_id,
+           jsonb_build_object(
+               'reminder_id', m.id, 'vehicle_id', m.vehicle_id, 'title', m.title, 'category', m.category,
+               'due_on', m.due_on, 'due_odometer', m.due_odometer, 'odometer_unit', m.odometer_unit,
+               'urgency', m.urgency, 'days_left', m.days_left, 'distance_left', m.distance_left,
+               'time_zone', m.zone)
+    from alerted as a
+    join measured as m on m.tenant_id = a.tenant_id and m.event_id = a.event_id;
+    get diagnostics written = row_count;
+    if written > 0 then
+        perform pg_notify('notify_outbox', '');
+    end if;
+    return written;
+end
+$$;
+
+ALTER FUNCTION app.notify_evaluate_reminders(at timestamp with time zone) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.notify_evaluate_reminders(at timestamp with time zone) IS 'Writes reminder.due_soon / reminder.overdue for every open (or no longer snoozed) reminder that is due at `at` in its local time (garage, else tenant time zone, else UTC; not before the tenant''s reminder_notify_time), once per reminder, state and arming (app.reminder_alerts). Returns how many events it wrote. The delivery worker calls it every minute.';
+
+CREATE FUNCTION app.notify_finish(results jsonb, worker text) RETURNS TABLE(delivered integer, retrying integer, dead integer)
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+    max_attempts constant numeric := app.notify_setting('notify_max_attempts', 8);
+    backoff constant numeric := app.notify_setting('notify_backoff_seconds', 10);
+begin
+    return query
+    with r as (
+        select *
+        from jsonb_to_recordset(results) as r(tenant_id uuid, id uuid, ok boolean, response_code integer, latency_ms integer, error text)
+    ),
+    finished as (
+        update app.notify_deliveries as d
+        set status = case when r.ok then 'delivered' when d.attempts >= max_attempts then 'dead' else 'pending' end,
+            delivered_at = case when r.ok then now() end,
+            next_attempt_at = case
+                when r.ok then d.next_attempt_at
+                else now() + make_interval(secs => least(3600, backoff * power(2, greatest(d.attempts - 1, 0))) * (0.5 + random()))
+            end,
+            response_code = r.response_code,
+            latency_ms = r.latency_ms,
+            last_error = case when r.ok then null else left(r.error, 2000) end,
+            lease_until = null,
+            updated_at = now()
+        from r
+        where d.tenant_id = r.tenant_id
+          and d.id = r.id
+          and d.status = 'running'
+          and d.leased_by = worker
+        returning d.tenant_id, d.id, d.subscription_id, d.status, d.last_error
+    ),
+    flagged as (
+        update app.notify_subscriptions as s
+        set flagged_at = now(),
+            flag_reason = format('delivery %s dead after %s attempts: %s', f.id, max_attempts, coalesce(f.last_error, 'failed'))
+        from (
+            select distinct on (f.tenant_id, f.subscription_id) f.tenant_id, f.subscription_id, f.id, f.last_error
+            from finished as f
+            where f.status = 'dead'
+            order by f.tenant_id, f.subscription_id, f.id
+        ) as f
+        where s.tenant_id = f.tenant_id and s.id = f.subscription_id
+        returning 1
+    )
+    select count(*) filter (where f.status = 'delivered')::integer,
+           count(*) filter (where f.status = 'pending')::integer,
+           count(*) filter (where f.status = 'dead')::integer
+    from finished as f;
+end
+$$;
+
+ALTER FUNCTION app.notify_finish(results jsonb, worker text) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.notify_finish(results jsonb, worker text) IS 'Records a batch of attempts of one worker ([{tenant_id, id, ok, response_code, latency_ms, error}]): delivered; or pending again after motovault.notify_backoff_seconds (10) doubled per attempt (at most an hour) times a random 0.5 .. 1.5; or dead after motovault.notify_max_attempts (8), which flags the subscription. A delivery whose lease this worker lost is left alone.';
+
+CREATE FUNCTION app.notify_setting(name text, fallback numeric) RETURNS numeric
+    LANGUAGE sql STABLE
+    RETURN COALESCE((NULLIF(current_setting(('motovault.'::text || name), true), ''::text))::numeric, fallback);
+
+ALTER FUNCTION app.notify_setting(name text, fallback numeric) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.notify_setting(name text, fallback numeric) IS 'A numeric setting motovault.<name> (database or session GUC), or the fallback.';
+
+CREATE FUNCTION app.notify_target_refused(url text) RETURNS text
+    LANGUAGE plpgsql STABLE
+    AS $_$
+declare
+    host text := lower(substring(url from '^[a-z][a-z0-9+.-]*://(?:[^@/?#]*@)?(\[[^\]]*\]|[^:/?#]*)'));
+    allowed constant text[] := string_to_array(
+        replace(coalesce(current_setting('motovault.notify_allowed_hosts', true), ''), ' ', ''), ',');
+    address inet;
+begin
+    if host is null or host = '' then
+        return 'has no host';
+    end if;
+    host := btrim(host, '[]');
+    if host = any (allowed) then
+        return null;
+    end if;
+    if host = 'localhost' or host like '%.localhost' or host like '%.internal' or host like '%.local'
+       or host in ('metadata', 'metadata.google.internal', 'instance-data') then
+        return format('host %s is local or a metadata service', host);
+    end if;
+    if host ~ '^[0-9]{1,3}(\.[0-9]{1,3}){3}$' or host ~ ':' then
+        begin
+            address := host::inet;
+        exception when others then
+            return format('host %s is not an address', host);
+        end;
+        if address <<= any (array[
+            '0.0.0.0/8', '10.0.0.0/8', '100.64.0.0/10', '127.0.0.0/8', '169.254.0.0/16', '172.16.0.0/12',
+            '192.0.0.0/24', '192.168.0.0/16', '198.18.0.0/15', '224.0.0.0/3',
+            '::/128', '::1/128', '::ffff:0:0/96', 'fc00::/7', 'fe80::/10', 'ff00::/8']::inet[]) then
+            return format('address %s is loopback, private, link-local or reserved', host);
+        end if;
+    end if;
+    return null;
+end
+$_$;
+
+ALTER FUNCTION app.notify_target_refused(url text) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.notify_target_refused(url text) IS 'Why a webhook or push URL may not be used (loopback, private, link-local, reserved or metadata host, literal or by name), or NULL. Hosts listed in the setting motovault.notify_allowed_hosts (comma-separated, e.g. 127.0.0.1) are allowed. Names are resolved and checked again by the worker at every send.';
+
+CREATE FUNCTION app.notify_wants(types text[], type text) RETURNS boolean
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    RETURN (EXISTS (SELECT FROM unnest(notify_wants.types) t(want) WHERE ((t.want = notify_wants.type) OR (t.want = '*'::text) OR ((t.want ~~ '%.*'::text) AND starts_with(notify_wants.type, "left"(t.want, '-1'::integer))))));
+
+ALTER FUNCTION app.notify_wants(types text[], type text) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.notify_wants(types text[], type text) IS 'True when a subscription''s event_types ask for the type (exactly, by a prefix like reminder.*, or *).';
+
+CREATE FUNCTION app.odometer_batch_problem(tenant uuid, source_table text, batch jsonb) RETURNS TABLE(problem text, vehicle_id uuid, source text, row_id uuid)
+    LANGUAGE plpgsql STABLE
+    SET plan_cache_mode TO 'force_generic_plan'
+    AS $$
+begin
+    return query
+    -- batch: [{"v": vehicle, "lo": first read_at, "hi": last read_at, "whole": true when a reset is
+    -- involved, "ids": [ids of source_table's rows written]}], all of one tenant. Readings from the
+    -- one before lo to the one after hi are compared within their reset segments (the whole
+    -- history when "whole"); readings outside that window were consistent with those at its edges.
+    -- (materialized: each span's bounds and ids are computed once, not per reading joined)
+    with spans as materialized (
+        select (x ->> 'v')::uuid as vehicle_id,
+               (x ->> 'lo')::timestamp as lo,
+               (x ->> 'hi')::timestamp as hi,
+               coalesce((x ->> 'whole')::boolean, false) as whole,
+               array(select jsonb_array_elements_text(x -> 'ids'))::uuid[] as ids
+        from jsonb_array_elements(batch) as x
+    ),
+    windows as materialized (
+        select b.vehicle_id, b.ids, b.whole,
+               case when b.whole then '-infinity'::timestamp else coalesce((
+                   select max(r.read_at)
+                   from app.odometer_readings as r
+                   where r.tenant_id = tenant and r.vehicle_id = b.vehicle_id and r.read_at < b.lo), '-infinity')
+               end as from_at,
+               case when b.whole then 'infinity'::timestamp else coalesce((
+                   select min(r.read_at)
+                   from app.odometer_readings as r
+                   where r.tenant_id = tenant and r.vehicle_id = b.vehicle_id and r.read_at > b.hi), 'infinity')
+               end as to_at
+        from spans as b
+    ),
+    segmented as (
+        select r.vehicle_id, r.source, r.id, r.read_at, r.odometer, r.odometer_unit, r.odometer_km,
+               r.source = source_table and r.id = any (w.ids) as is_new, w.whole,
+               count(*) filter (where r.is_reset) over (
+                   partition by r.vehicle_id order by r.read_at range between unbounded preceding and current row
+               ) as segment
+        from windows as w
+        join app.odometer_readings as r
+          on r.tenant_id = tenant
+         and r.vehicle_id = w.vehicle_id
+         and r.read_at >= w.from_at
+         and r.read_at <= w.to_at
+    ),
+    checked as (
+        select s.*,
+               max(s.odometer_km) over (
+                   partition by s.vehicle_id, s.segment
+                   order by s.read_at
+                   range between unbounded preceding and current row exclude group
+               ) as earlier_max
+        from segmented as s
+    )
+    -- c: a reading lower than one dated before it (e) in its segment; one of the two was written now
+    -- (or a reset changed: any pair of the vehicle)
+    select case
+               when c.is_new then format('odometer: %s %s on %s is lower than %s %s recorded earlier on %s (%s)',
+                                         c.odometer, c.odometer_unit, c.read_at, e.odometer, e.odometer_unit, e.read_at, e.source)
+               else format('odometer: %s %s on %s is higher than %s %s recorded later on %s (%s)',
+                           e.odometer, e.odometer_unit, e.read_at, c.odometer, c.odometer_unit, c.read_at, c.source)
+           end,
+           c.vehicle_id,
+           case when c.is_new then c.source else e.source end,
+           case when c.is_new then c.id else e.id end
+    from checked as c
+    cross join lateral (
+        select s2.*
+        from segmented as s2
+        where s2.vehicle_id = c.vehicle_id
+          and s2.segment = c.segment
+          and s2.read_at < c.read_at
+          and s2.odometer_km > c.odometer_km
+          and (c.is_new or s2.is_new or c.whole)
+        order by s2.read_at desc, s2.odometer_km desc
+        limit 1
+    ) as e
+    where c.odometer_km < c.earlier_max
+    order by case when c.is_new then c.read_at else e.read_at end, c.read_at
+    limit 1;
+end
+$$;
+
+ALTER FUNCTION app.odometer_batch_problem(tenant uuid, source_table text, batch jsonb) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.odometer_batch_problem(tenant uuid, source_table text, batch jsonb) IS 'The first odometer inconsistency a batch of readings of source_table (one tenant; per vehicle: the time span written, the ids, whether a reset is involved) brings: a reading lower than an earlier-dated one or higher than a later-dated one within a reset segment, naming both readings, the vehicle and the row written. No row when the batch is consistent.';
+
 CREATE FUNCTION app.odometer_problem(tenant uuid, vehicle uuid) RETURNS text
     LANGUAGE sql STABLE
     AS $$
@@ -3912,6 +7550,20 @@ $$;
 ALTER FUNCTION app.oidc_issuer(issuer text) OWNER TO motovault_owner;
 
 COMMENT ON FUNCTION app.oidc_issuer(issuer text) IS 'The audience and tenant claim of a registered issuer (no row: not registered). For app.check_request.';
+
+CREATE FUNCTION app.percent_decode(value text) RETURNS text
+    LANGUAGE sql IMMUTABLE STRICT
+    AS $$
+    -- %XX escapes to bytes, read as UTF-8 (invalid UTF-8 raises 22021: a 400)
+    select coalesce(convert_from(string_agg(
+               case when m[1] is not null then decode(m[1], 'hex') else convert_to(m[2], 'UTF8') end,
+               ''::bytea order by n), 'UTF8'), '')
+    from regexp_matches(value, '%([0-9A-Fa-f]{2})|([^%]+|%)', 'g') with ordinality as t(m, n)
+$$;
+
+ALTER FUNCTION app.percent_decode(value text) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.percent_decode(value text) IS 'Decodes percent-encoding (RFC 3986) into UTF-8 text: how header values carry characters outside ASCII.';
 
 CREATE FUNCTION app.protect_read_only_view(target regclass) RETURNS void
     LANGUAGE plpgsql
@@ -3992,6 +7644,140 @@ ALTER FUNCTION app.purge_vin_decode_jobs(keep_days integer) OWNER TO motovault_o
 
 COMMENT ON FUNCTION app.purge_vin_decode_jobs(keep_days integer) IS 'Deletes jobs done more than keep_days (default 7) days ago; returns how many.';
 
+CREATE FUNCTION app.recall_check_claim(batch_size integer, worker text, lease_seconds integer DEFAULT 300) RETURNS TABLE(id bigint, make text, model text, model_year integer, attempts integer)
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+    with due as (
+        select k.id
+        from app.recall_checks as k
+        where (k.status in ('due', 'done', 'failed') and k.next_check_at <= pg_catalog.now())
+           or (k.status = 'running' and k.lease_until < pg_catalog.now())
+        order by k.next_check_at
+        limit batch_size
+        for update skip locked
+    )
+    update app.recall_checks as k
+    set status = 'running',
+        leased_by = worker,
+        lease_until = pg_catalog.now() + pg_catalog.make_interval(secs => lease_seconds),
+        attempts = k.attempts + 1,
+        updated_at = pg_catalog.now()
+    from due
+    where k.id = due.id
+    returning k.id, k.make, k.model, k.model_year, k.attempts
+$$;
+
+ALTER FUNCTION app.recall_check_claim(batch_size integer, worker text, lease_seconds integer) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.recall_check_claim(batch_size integer, worker text, lease_seconds integer) IS 'Leases up to batch_size recall checks that are due (never checked, refresh due, retry due, or a lease expired): FOR UPDATE SKIP LOCKED. Commit before asking NHTSA.';
+
+CREATE FUNCTION app.recall_check_fail(check_id bigint, worker text, error text) RETURNS text
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+    k app.recall_checks;
+begin
+    update app.recall_checks as c
+    set status = case when c.attempts >= app.recall_setting('max_attempts', 6) then 'failed' else 'due' end,
+        -- exponential backoff: retry_minutes * 2^(attempts - 1), at most a day; a failed check is asked
+        -- again at the next refresh
+        next_check_at = pg_catalog.now() + case
+            when c.attempts >= app.recall_setting('max_attempts', 6)
+            then pg_catalog.make_interval(days => app.recall_setting('refresh_days', 7))
+            else least(pg_catalog.make_interval(mins => app.recall_setting('retry_minutes', 15) * (1 << least(c.attempts - 1, 16))),
+                       interval '1 day') end,
+        leased_by = null,
+        lease_until = null,
+        last_error = left(error, 1000),
+        updated_at = pg_catalog.now()
+    where c.id = check_id and c.status = 'running' and c.leased_by = worker
+    returning c.* into k;
+    return k.status;
+end
+$$;
+
+ALTER FUNCTION app.recall_check_fail(check_id bigint, worker text, error text) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.recall_check_fail(check_id bigint, worker text, error text) IS 'Records a failed NHTSA request of a check leased to worker: due again after retry_minutes * 2^(attempts-1) (at most a day), failed after max_attempts (asked again after refresh_days). Returns the new status.';
+
+CREATE FUNCTION app.recall_check_finish(check_id bigint, worker text, results jsonb) RETURNS bigint
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+    update app.recall_checks as k
+    set status = 'done',
+        results = coalesce(recall_check_finish.results, '[]'),
+        result_count = jsonb_array_length(coalesce(recall_check_finish.results, '[]')),
+        checked_at = pg_catalog.now(),
+        next_check_at = pg_catalog.now() + pg_catalog.make_interval(days => app.recall_setting('refresh_days', 7)),
+        attempts = 0,
+        leased_by = null,
+        lease_until = null,
+        last_error = null,
+        updated_at = pg_catalog.now()
+    where k.id = check_id and k.status = 'running' and k.leased_by = worker;
+    if not found then
+        return 0;
+    end if;
+    return app.add_vehicle_recalls(check_id);
+end
+$$;
+
+ALTER FUNCTION app.recall_check_finish(check_id bigint, worker text, results jsonb) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.recall_check_finish(check_id bigint, worker text, results jsonb) IS 'Caches NHTSA''s results of a check still leased to worker (next check after refresh_days) and adds the new recalls to every matching vehicle, in the caller''s transaction; returns how many recalls were added.';
+
+CREATE FUNCTION app.recall_key(value text) RETURNS text
+    LANGUAGE sql IMMUTABLE STRICT
+    AS $$
+    select nullif(upper(regexp_replace(btrim(value), '\s+', ' ', 'g')), '')
+$$;
+
+ALTER FUNCTION app.recall_key(value text) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.recall_key(value text) IS 'How makes and models are compared with NHTSA''s: trimmed, inner white space collapsed, upper case.';
+
+CREATE FUNCTION app.recall_rows(results jsonb) RETURNS TABLE(campaign_number text, component text, summary text, consequence text, remedy text, notes text, manufacturer text, report_received_on date, park_it boolean, park_outside boolean, over_the_air boolean)
+    LANGUAGE sql IMMUTABLE
+    AS $_$
+    -- NHTSA's fields as they come (ReportReceivedDate is DD/MM/YYYY; older answers spell
+    -- "Conequence"); rows without a well-formed campaign number are skipped
+    select distinct on (upper(r ->> 'NHTSACampaignNumber'))
+           upper(r ->> 'NHTSACampaignNumber'),
+           nullif(btrim(r ->> 'Component'), ''),
+           nullif(btrim(r ->> 'Summary'), ''),
+           nullif(btrim(coalesce(r ->> 'Consequence', r ->> 'Conequence')), ''),
+           nullif(btrim(r ->> 'Remedy'), ''),
+           nullif(btrim(r ->> 'Notes'), ''),
+           nullif(btrim(r ->> 'Manufacturer'), ''),
+           case when r ->> 'ReportReceivedDate' ~ '^\d{2}/\d{2}/\d{4}$'
+                then to_date(r ->> 'ReportReceivedDate', 'DD/MM/YYYY') end,
+           coalesce((r ->> 'parkIt')::boolean, false),
+           coalesce((r ->> 'parkOutSide')::boolean, false),
+           coalesce((r ->> 'overTheAirUpdate')::boolean, false)
+    from jsonb_array_elements(coalesce(results, '[]')) as r
+    where jsonb_typeof(r) = 'object'
+      and upper(r ->> 'NHTSACampaignNumber') ~ '^[0-9]{2}[A-Z][0-9]{6}$'
+    order by upper(r ->> 'NHTSACampaignNumber')
+$_$;
+
+ALTER FUNCTION app.recall_rows(results jsonb) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.recall_rows(results jsonb) IS 'NHTSA recallsByVehicle results (the "results" array) as rows of vehicle_recalls columns; entries without a valid campaign number are skipped.';
+
+CREATE FUNCTION app.recall_setting(name text, fallback integer) RETURNS integer
+    LANGUAGE sql STABLE
+    AS $$
+    select coalesce(nullif(current_setting('motovault.recall_' || name, true), '')::integer, fallback)
+$$;
+
+ALTER FUNCTION app.recall_setting(name text, fallback integer) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.recall_setting(name text, fallback integer) IS 'A recall check setting (motovault.recall_<name>, ALTER DATABASE ... SET): refresh_days (7), retry_minutes (15), max_attempts (6).';
+
 CREATE FUNCTION app.refresh_time_zone_names() RETURNS integer
     LANGUAGE plpgsql
     AS $$
@@ -4045,6 +7831,39 @@ $$;
 ALTER FUNCTION app.require_member_manager(target_role text) OWNER TO motovault_owner;
 
 COMMENT ON FUNCTION app.require_member_manager(target_role text) IS 'Raises 403 unless the caller may manage members (and owners, when target_role is owner).';
+
+CREATE FUNCTION app.require_notify_manager() RETURNS void
+    LANGUAGE plpgsql STABLE
+    AS $$
+begin
+    if coalesce(app.current_member_role(), '') not in ('owner', 'admin') then
+        raise sqlstate 'PT403' using
+            message = 'role: only owners and admins of the tenant manage notifications',
+            hint = 'Ask an owner or admin of the tenant.';
+    end if;
+end
+$$;
+
+ALTER FUNCTION app.require_notify_manager() OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.require_notify_manager() IS 'Refuses (403) unless the requesting user is an owner or admin of the active tenant.';
+
+CREATE FUNCTION app.require_tenant_owner(what text) RETURNS void
+    LANGUAGE plpgsql STABLE
+    AS $$
+begin
+    if app.current_member_role() is distinct from 'owner' then
+        raise sqlstate 'PT403' using
+            message = format('role: only an owner of the tenant may %s (you are %s)', what,
+                             coalesce(app.current_member_role(), 'not a member')),
+            hint = 'Ask an owner of the tenant.';
+    end if;
+end
+$$;
+
+ALTER FUNCTION app.require_tenant_owner(what text) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.require_tenant_owner(what text) IS 'Raises 403 unless the caller is an owner of the active tenant; what names the action in the message.';
 
 CREATE FUNCTION app.resolve_economy_unit(vehicle_id uuid, unit text) RETURNS text
     LANGUAGE plpgsql STABLE
@@ -4200,6 +8019,187 @@ ALTER FUNCTION app.sync_vehicle_odometer(tenant uuid, vehicle uuid, latest_at ti
 
 COMMENT ON FUNCTION app.sync_vehicle_odometer(tenant uuid, vehicle uuid, latest_at timestamp without time zone) IS 'Sets vehicles.odometer_reading to the latest live reading (converted to the vehicle''s unit); latest_at, when the caller knows it, saves looking for the latest time.';
 
+CREATE FUNCTION app.sync_vehicle_odometers(tenant uuid, vehicles uuid[]) RETURNS void
+    LANGUAGE plpgsql
+    SET plan_cache_mode TO 'force_generic_plan'
+    AS $$
+begin
+    perform set_config('motovault.odometer_sync', 'on', true);
+    update app.vehicles as v
+    set odometer_reading = case
+            when v.odometer_unit = l.odometer_unit then l.odometer
+            when v.odometer_unit = 'mi' then round(l.odometer_km / 1.609344)::integer
+            else round(l.odometer_km)::integer
+        end
+    from unnest(vehicles) as a(vehicle_id)
+    cross join lateral (
+        select max(r.read_at) as read_at
+        from app.odometer_readings as r
+        where r.tenant_id = tenant and r.vehicle_id = a.vehicle_id
+    ) as m
+    cross join lateral (
+        select r.odometer, r.odometer_unit, r.odometer_km
+        from app.odometer_readings as r
+        where r.tenant_id = tenant and r.vehicle_id = a.vehicle_id and r.read_at = m.read_at
+        order by r.odometer_km desc
+        limit 1
+    ) as l
+    where v.tenant_id = tenant
+      and v.id = a.vehicle_id
+      and v.odometer_reading is distinct from case
+            when v.odometer_unit = l.odometer_unit then l.odometer
+            when v.odometer_unit = 'mi' then round(l.odometer_km / 1.609344)::integer
+            else round(l.odometer_km)::integer
+        end;
+    perform set_config('motovault.odometer_sync', '', true);
+end
+$$;
+
+ALTER FUNCTION app.sync_vehicle_odometers(tenant uuid, vehicles uuid[]) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.sync_vehicle_odometers(tenant uuid, vehicles uuid[]) IS 'Sets vehicles.odometer_reading of the tenant''s vehicles to their latest live reading (converted to each vehicle''s unit), in one UPDATE; a vehicle without readings keeps its value.';
+
+CREATE FUNCTION app.tenant_export_rules() RETURNS TABLE(table_name text, skipped boolean, keep_rows text, derived_columns text[], insert_rank integer, insert_order text, reason text)
+    LANGUAGE sql IMMUTABLE
+    AS $$
+    values
+        ('memberships', true, null, null, null, null,
+         'who belongs to the tenant is exported as references (members: user_id and role, never a secret) and imported through api.add_member, the door an owner uses to add a member'),
+        ('invitations', true, null, null, null, null,
+         'an invitation is a single-use token (its hash is a secret in auth_private) bound to the old tenant: invite again'),
+        ('vehicle_event_voids', true, null, null, null, null,
+         'written by the _400_record_void trigger of each void event: the import re-creates it from the void events'),
+        ('vehicle_events', false,
+         't.source_id is null and not exists (select from app.vehicle_events as s where s.tenant_id = t.tenant_id and s.id = t.voids_event_id and s.source_id is not null)',
+         null, null, 'r.voids_event_id is not null, r.occurred_at, r.id',
+         'events of a source row (fuel log, maintenance, odometer entry, image: source_id set) are written by that row''s triggers, so the import re-creates them instead of doubling them (their past versions are audit history); a hand-written void of such an event is not carried. Voided events go in before their voids'),
+        ('vehicles', false, null,
+         array['trim', 'body_class', 'vehicle_type', 'fuel_types', 'engine_cylinders', 'engine_displacement_l',
+               'engine_power_kw', 'drive_type', 'manufacturer', 'plant_country', 'vin_decoded_at',
+               'vin_decode_source', 'vin_filled'],
+         null, null,
+         'the decoded fields are read-only for the API role (vehicles_decoded_fields_read_only): exported for reading, filled again when the VIN is decoded'),
+        ('odometer_entries', false, null, null, -1, 'r.kind = ''reset'' desc, r.read_on, r.read_time',
+         'resets split a vehicle''s readings into segments, so they go in before the fill-ups and services read against them'),
+        ('fuel_logs', false, null, null, null, 'r.filled_on, r.filled_time nulls first',
+         'in the order they were recorded, as a person would have typed them (the odometer guard holds in any order: it runs after the whole statement)'),
+        ('maintenance', false, null, null, null, 'r.completed_on nulls last',
+         'in the order they were done, the scheduled ones last'),
+        ('outbox_events', true, null, null, null, null,
+         'the notifications outbox: events already sent (or due to be) about the old tenant; an import must not send them again'),
+        ('notify_deliveries', true, null, null, null, null,
+         'the delivery worker''s queue and log of the old tenant''s events'),
+        ('reminder_alerts', true, null, null, null, null,
+         'which reminder was notified in which state: the new tenant''s reminders notify afresh'),
+        ('notify_subscriptions', true, null, null, null, null,
+         'a subscription''s target and secret are write-only (auth_private): subscribe again, with new secrets'),
+        ('calendar_feeds', true, null, null, null, null,
+         'a feed is a secret URL of one person: create a new one in the new tenant'),
+        ('import_files', true, null, null, null, null,
+         'files uploaded for import: what they created is exported as records'),
+        ('import_batches', true, null, null, null, null,
+         'import history of the old tenant (its files are not carried): what it created is exported as records'),
+        ('import_vehicles', true, null, null, null, null,
+         'part of an import batch (not carried)'),
+        ('import_rows', true, null, null, null, null,
+         'part of an import batch (not carried)')
+$$;
+
+ALTER FUNCTION app.tenant_export_rules() OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.tenant_export_rules() IS 'The one list of exceptions of the tenant export and import, each with its reason: tables left out (skipped), rows left out (keep_rows: a predicate over t), columns exported but not imported (derived_columns), and the insert order (insert_rank among tables of one dependency level, insert_order within a table, over r). Every other tenant table of schema app is carried whole.';
+
+CREATE FUNCTION app.tenant_export_tables() RETURNS TABLE(table_name text, step integer, columns text[], import_columns text[], uuid_columns text[], id_columns text[], key_columns text[], keep_rows text, insert_order text)
+    LANGUAGE sql STABLE
+    AS $$
+    with recursive tenant_tables as (
+        select c.oid, c.relname::text as table_name
+        from pg_class as c
+        join pg_constraint as k on k.conrelid = c.oid and k.contype = 'p'
+        join pg_attribute as a on a.attrelid = c.oid and a.attnum = k.conkey[1]
+        where c.relnamespace = 'app'::regnamespace
+          and c.relkind in ('r', 'p')
+          and not c.relispartition
+          and a.attname = 'tenant_id'
+    ),
+    carried as (
+        select t.*
+        from tenant_tables as t
+        where not exists (
+            select from app.tenant_export_rules() as x where x.table_name = t.table_name and x.skipped)
+    ),
+    depends as (
+        select distinct k.conrelid as child, k.confrelid as parent
+        from pg_constraint as k
+        join carried as c on c.oid = k.conrelid
+        join carried as p on p.oid = k.confrelid
+        where k.contype = 'f' and k.conrelid <> k.confrelid and k.conparentid = 0
+    ),
+    depth (oid, level) as (
+        select c.oid, 0 from carried as c
+        union all
+        select d.child, depth.level + 1
+        from depth
+        join depends as d on d.parent = depth.oid
+        where depth.level < 50
+    ),
+    levels as (
+        select oid, max(level) as level from depth group by oid
+    )
+    select
+        c.table_name,
+        (row_number() over (order by l.level, coalesce(x.insert_rank, 0), c.table_name))::integer,
+        array(
+            select a.attname::text
+            from pg_attribute as a
+            where a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped and a.attgenerated = ''
+              and a.attname <> 'tenant_id'
+              and not (a.attname in ('created_at', 'updated_at', 'created_by', 'updated_by') and exists (
+                  select from pg_trigger as g
+                  where g.tgrelid = c.oid and g.tgfoid = 'app.tg_stamp_row()'::regprocedure))
+            order by a.attnum),
+        array(
+            select a.attname::text
+            from pg_attribute as a
+            where a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped and a.attgenerated = ''
+              and a.attname <> 'tenant_id'
+              and not (a.attname in ('created_at', 'updated_at', 'created_by', 'updated_by') and exists (
+                  select from pg_trigger as g
+                  where g.tgrelid = c.oid and g.tgfoid = 'app.tg_stamp_row()'::regprocedure))
+              and not (a.attname = any (coalesce(x.derived_columns, '{}')))
+              and a.attidentity <> 'a'
+            order by a.attnum),
+        array(
+            select a.attname::text
+            from pg_attribute as a
+            where a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped and a.attgenerated = ''
+              and a.atttypid = 'uuid'::regtype and a.attname <> 'tenant_id'
+            order by a.attnum),
+        array(
+            select a.attname::text
+            from pg_constraint as k
+            join pg_attribute as a on a.attrelid = k.conrelid and a.attnum = any (k.conkey)
+            where k.conrelid = c.oid and k.contype = 'p'
+              and a.atttypid = 'uuid'::regtype and a.attname <> 'tenant_id'
+            order by a.attnum),
+        array(
+            select a.attname::text
+            from pg_constraint as k
+            cross join unnest(k.conkey) with ordinality as u(attnum, n)
+            join pg_attribute as a on a.attrelid = k.conrelid and a.attnum = u.attnum
+            where k.conrelid = c.oid and k.contype = 'p' and a.attname <> 'tenant_id'
+            order by u.n),
+        x.keep_rows,
+        x.insert_order
+    from carried as c
+    join levels as l on l.oid = c.oid
+    left join app.tenant_export_rules() as x on x.table_name = c.table_name
+$$;
+
+ALTER FUNCTION app.tenant_export_tables() OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.tenant_export_tables() IS 'The tenant tables the export carries, found in the catalog (schema app, primary key led by tenant_id, not skipped by app.tenant_export_rules()), in insert order (foreign-key dependencies first), with the columns exported (neither generated nor stamped by app.tg_stamp_row), the columns imported (not derived, not generated always as identity), the uuid columns remapped on import, the uuid columns of the primary key (each gets a new id) and the primary key after tenant_id (the export''s row order).';
+
 CREATE FUNCTION app.tg_audit_row() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
@@ -4210,34 +8210,52 @@ declare
     old_row jsonb;
     new_row jsonb;
     op text := tg_op;
+    changes jsonb;
+    tenant text;
 begin
     if tg_level = 'STATEMENT' then
-        -- (tenant, id) pairs each old row with its new version: the statements audited this way
-        -- cannot change either
-        with o as (select to_jsonb(r) as j from old_rows as r),
-             n as (select to_jsonb(r) as j from new_rows as r),
-             pairs as (
-                 select o.j as old_j, n.j as new_j,
-                        case
-                            when o.j ->> 'deleted_at' is null and n.j ->> 'deleted_at' is not null then 'SOFT_DELETE'
-                            when o.j ->> 'deleted_at' is not null and n.j ->> 'deleted_at' is null then 'RESTORE'
-                            else 'UPDATE'
-                        end as operation
-                 from o
-                 join n on n.j -> 'id' = o.j -> 'id'
-                       and n.j -> coalesce(tenant_column, 'id') = o.j -> coalesce(tenant_column, 'id')
-             ),
-             tenant_rows as (
-                 insert into audit.record_version (tenant_id, table_name, operation, row_id, old_record, new_record, actor)
-                 select (p.new_j ->> tenant_column)::uuid, table_name, p.operation, (p.new_j ->> 'id')::uuid,
-                        p.old_j, p.new_j, app.current_user_id()
-                 from pairs as p
-                 where tenant_column is not null
-             )
-        insert into audit.shared_record_version (table_name, operation, row_id, old_record, new_record, actor)
-        select table_name, p.operation, (p.new_j ->> 'id')::uuid, p.old_j, p.new_j, app.current_user_id()
-        from pairs as p
-        where tenant_column is null;
+        -- 1. the transition tables alone, read into one local value (on Citus a trigger runs on a
+        --    shard, where a transition table cannot be joined with, nor inserted into, a
+        --    distributed table): [{tenant, id, operation, old, new}, ...] in the statement's order
+        if tg_op = 'INSERT' then
+            select jsonb_agg(jsonb_build_object('new', to_jsonb(x.r)) order by x.ord) into changes
+            from (select r, row_number() over () from new_rows as r) as x(r, ord);
+        elsif tg_op = 'DELETE' then
+            select jsonb_agg(jsonb_build_object('old', to_jsonb(x.r)) order by x.ord) into changes
+            from (select r, row_number() over () from old_rows as r) as x(r, ord);
+        else
+            -- (tenant, id) pairs each old row with its new version: neither can change (tg_stamp_row)
+            with o as (select to_jsonb(r) as j from old_rows as r),
+                 n as (select to_jsonb(r) as j, row_number() over () as ord from new_rows as r)
+            select jsonb_agg(jsonb_build_object('old', o.j, 'new', n.j) order by n.ord) into changes
+            from n
+            join o on o.j -> 'id' = n.j -> 'id'
+                  and o.j -> coalesce(tenant_column, 'id') = n.j -> coalesce(tenant_column, 'id');
+        end if;
+        if changes is null then
+            return null;  -- a statement that wrote no row
+        end if;
+        -- 2. one INSERT per tenant of the statement, from that value (a single-tenant statement: the
+        --    one shard of that tenant's audit rows)
+        for tenant in
+            select distinct coalesce(c -> 'new', c -> 'old') ->> tenant_column
+            from jsonb_array_elements(changes) as c
+            where tenant_column is not null
+        loop
+            insert into audit.record_version (tenant_id, table_name, operation, row_id, old_record, new_record, actor)
+            select tenant::uuid, table_name, app.audit_operation(tg_op, c -> 'old', c -> 'new'),
+                   (coalesce(c -> 'new', c -> 'old') ->> 'id')::uuid, c -> 'old', c -> 'new', app.current_user_id()
+            from jsonb_array_elements(changes) with ordinality as x(c, ord)
+            where coalesce(c -> 'new', c -> 'old') ->> tenant_column = tenant
+            order by x.ord;
+        end loop;
+        if tenant_column is null then
+            insert into audit.shared_record_version (table_name, operation, row_id, old_record, new_record, actor)
+            select table_name, app.audit_operation(tg_op, c -> 'old', c -> 'new'),
+                   (coalesce(c -> 'new', c -> 'old') ->> 'id')::uuid, c -> 'old', c -> 'new', app.current_user_id()
+            from jsonb_array_elements(changes) with ordinality as x(c, ord)
+            order by x.ord;
+        end if;
         return null;
     end if;
     old_row := case when tg_op in ('UPDATE', 'DELETE') then to_jsonb(old) end;
@@ -4263,7 +8281,39 @@ $$;
 
 ALTER FUNCTION app.tg_audit_row() OWNER TO motovault_owner;
 
-COMMENT ON FUNCTION app.tg_audit_row() IS 'AFTER trigger of every table (_900_audit): writes the change to audit.record_version under the tenant held by the column named in the argument (tenant_id, or id for app.tenants), or to audit.shared_record_version without an argument. FOR EACH ROW: one row per call. FOR EACH STATEMENT with transition tables old_rows and new_rows (UPDATE, key unchanged): the same rows for the whole statement in one INSERT.';
+COMMENT ON FUNCTION app.tg_audit_row() IS 'AFTER trigger of every table (_900_audit_insert/_update/_delete): writes the change to audit.record_version under the tenant held by the column named in the argument (tenant_id, or id for app.tenants), or to audit.shared_record_version without an argument. FOR EACH STATEMENT with the transition tables new_rows (INSERT), old_rows and new_rows (UPDATE, paired by tenant and id) or old_rows (DELETE): the rows of the statement, read into one jsonb value first, then one INSERT per tenant. FOR EACH ROW: one row per call.';
+
+CREATE FUNCTION app.tg_audit_row_omitting() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+    tenant_column constant text := tg_argv[0];
+    omitted constant text[] := tg_argv[1:];
+    table_name constant text := tg_relid::regclass::text;
+    old_row jsonb;
+    new_row jsonb;
+    c text;
+begin
+    old_row := case when tg_op in ('UPDATE', 'DELETE') then to_jsonb(old) end;
+    new_row := case when tg_op in ('INSERT', 'UPDATE') then to_jsonb(new) end;
+    foreach c in array omitted loop
+        -- a bytea is '\x' and two hex digits per byte in JSON
+        old_row := case when old_row is not null then old_row - c
+            || jsonb_build_object(c || '_bytes', (pg_catalog.length(old_row ->> c) - 2) / 2) end;
+        new_row := case when new_row is not null then new_row - c
+            || jsonb_build_object(c || '_bytes', (pg_catalog.length(new_row ->> c) - 2) / 2) end;
+    end loop;
+    insert into audit.record_version (tenant_id, table_name, operation, row_id, old_record, new_record, actor)
+    values ((coalesce(new_row, old_row) ->> tenant_column)::uuid, table_name, tg_op,
+            (coalesce(new_row, old_row) ->> 'id')::uuid, old_row, new_row, app.current_user_id());
+    return null;
+end
+$$;
+
+ALTER FUNCTION app.tg_audit_row_omitting() OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.tg_audit_row_omitting() IS 'AFTER trigger (_900_audit) of tables with bulky bytea columns: like app.tg_audit_row, the change goes to audit.record_version under the tenant in the column named by the first argument, but the bytea columns named by the further arguments are replaced by their sizes (<column>_bytes).';
 
 CREATE FUNCTION app.tg_clear_references() RETURNS trigger
     LANGUAGE plpgsql
@@ -4281,66 +8331,265 @@ ALTER FUNCTION app.tg_clear_references() OWNER TO motovault_owner;
 
 COMMENT ON FUNCTION app.tg_clear_references() IS 'BEFORE DELETE trigger (_300_clear_<column>) of a table that rows of the table in the first argument point at through the column in the second (with tenant_id): sets that column to NULL in those rows, what ON DELETE SET NULL (column) would do if Citus accepted it on a key that includes the distribution column.';
 
-CREATE FUNCTION app.tg_emit_source_events() RETURNS trigger
+CREATE FUNCTION app.tg_document_files_prepare() RETURNS trigger
     LANGUAGE plpgsql
     AS $$
 declare
-    kind constant text := tg_argv[0];
-    row_now jsonb := to_jsonb(new);
-    live boolean;
-    ev record;
-    cur_id uuid;
-    cur_vehicle uuid;
-    cur_event jsonb;
+    detected text;
+    size integer[];
 begin
-    live := row_now ->> 'deleted_at' is null
-        and (kind <> 'maintenance' or row_now ->> 'status' = 'completed')
-        and row_now ->> 'read_at' is not null;
     if tg_op = 'UPDATE' then
-        select e.id, e.vehicle_id, jsonb_build_array(e.type, e.occurred_at, e.odometer, e.odometer_unit, e.payload)
-        into cur_id, cur_vehicle, cur_event
-        from app.vehicle_events as e
-        where e.tenant_id = old.tenant_id
-          and e.source_id = old.id
-          and e.type <> 'void'
-          and not exists (
-              select from app.vehicle_event_voids as x
-              where x.tenant_id = e.tenant_id and x.voided_event_id = e.id
-          )
-        order by e.created_at desc, e.id desc
-        limit 1;
+        if new.content is distinct from old.content or new.sha256 is distinct from old.sha256
+           or new.content_type is distinct from old.content_type then
+            raise exception using
+                errcode = 'check_violation',
+                constraint = 'document_files_content_immutable',
+                column = 'content',
+                message = 'content: a stored file never changes',
+                hint = 'Upload the new version as a new document.';
+        end if;
+        return new;
     end if;
-    if live then
-        select * into ev from app.source_event(kind, row_now);
-        if cur_id is not null
-           and cur_vehicle = new.vehicle_id
-           and cur_event = jsonb_build_array(ev.type, ev.occurred_at, ev.odometer, ev.odometer_unit, ev.payload) then
-            return null;  -- nothing the event shows changed
+    new.bytes := octet_length(new.content);
+    new.sha256 := encode(sha256(new.content), 'hex');
+    detected := app.document_content_type(new.content);
+    if detected is null then
+        raise exception using
+            errcode = 'check_violation',
+            constraint = 'document_files_content_type_allowed',
+            column = 'content',
+            message = 'content: not a PDF, PNG, JPEG or WebP file (judged by its first bytes)',
+            hint = 'Documents are PDF files or PNG, JPEG or WebP images.';
+    end if;
+    new.content_type := detected;
+    size := app.document_image_size(new.content, detected);
+    new.width := coalesce(new.width, size[1]);
+    new.height := coalesce(new.height, size[2]);
+    new.thumbnail_state := case when detected like 'image/%' then 'pending' else 'none' end;
+    new.thumbnail := null;
+    new.thumbnail_type := null;
+    return new;
+end
+$$;
+
+ALTER FUNCTION app.tg_document_files_prepare() OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.tg_document_files_prepare() IS 'BEFORE INSERT OR UPDATE on document_files: on insert computes size and SHA-256 and detects the media type from the bytes (refusing types off the allowlist), marks images for a thumbnail; on update refuses any change of the content.';
+
+CREATE FUNCTION app.tg_document_files_thumbnail_notify() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+begin
+    perform pg_notify('document_thumbnail', '');
+    return null;
+end
+$$;
+
+ALTER FUNCTION app.tg_document_files_thumbnail_notify() OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.tg_document_files_thumbnail_notify() IS 'AFTER INSERT on document_files (per statement): wakes the thumbnail worker (LISTEN document_thumbnail).';
+
+CREATE FUNCTION app.tg_documents_prepare() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $_$
+declare
+    ref record;
+    record_id uuid;
+    record_vehicle uuid;
+    row_json jsonb := to_jsonb(new);
+    old_json jsonb := case when tg_op = 'UPDATE' then to_jsonb(old) end;
+begin
+    new.file_name := btrim(new.file_name);
+    new.title := nullif(btrim(new.title), '');
+    new.notes := nullif(btrim(new.notes), '');
+    new.kind := lower(btrim(new.kind));
+    if tg_op = 'UPDATE' and (new.file_id, new.sha256, new.bytes, new.content_type)
+                            is distinct from (old.file_id, old.sha256, old.bytes, old.content_type) then
+        raise exception using
+            errcode = 'check_violation',
+            constraint = 'documents_file_immutable',
+            column = 'file_id',
+            message = 'file_id: a document keeps its file',
+            hint = 'Upload the new file as a new document (POST /rpc/upload_document).';
+    end if;
+    for ref in select * from app.document_record_columns() loop
+        record_id := (row_json ->> ref.column_name)::uuid;
+        continue when record_id is null
+            or (old_json is not null and (old_json ->> ref.column_name)::uuid = record_id
+                and new.vehicle_id = old.vehicle_id);
+        execute format('select vehicle_id from %s where tenant_id = $1 and id = $2 and deleted_at is null',
+                       ref.record_table)
+            into record_vehicle
+            using new.tenant_id, record_id;
+        if record_vehicle is null then
+            raise exception using
+                errcode = 'foreign_key_violation',
+                constraint = 'documents_' || regexp_replace(ref.column_name, '_id$', '') || '_fk',
+                column = ref.column_name,
+                message = format('%s: no %s %s in this tenant', ref.column_name, ref.record_table, record_id),
+                hint = 'Attach documents to records of the active tenant that are not deleted.';
         end if;
-        if cur_id is not null and cur_vehicle <> new.vehicle_id then
-            insert into app.vehicle_events (tenant_id, vehicle_id, type, payload, voids_event_id, source_id)
-            values (new.tenant_id, cur_vehicle, 'void',
-                    jsonb_build_object('reason', format('%s moved to another vehicle', tg_table_name)), cur_id, new.id);
-            cur_id := null;
+        if new.vehicle_id is null then
+            new.vehicle_id := record_vehicle;
+        elsif new.vehicle_id <> record_vehicle then
+            raise exception using
+                errcode = 'check_violation',
+                constraint = 'documents_record_of_vehicle',
+                column = 'vehicle_id',
+                message = format('vehicle_id: %s %s belongs to vehicle %s, not %s',
+                                 ref.column_name, record_id, record_vehicle, new.vehicle_id),
+                hint = 'Leave vehicle_id out when attaching to a record: it is the record''s vehicle.';
         end if;
+    end loop;
+    if new.vehicle_id is null then
+        raise exception using
+            errcode = 'not_null_violation',
+            column = 'vehicle_id',
+            message = 'vehicle_id: a document is attached to a vehicle or to one of its records',
+            hint = 'Give X-Document-Vehicle-Id, or a record such as X-Document-Fuel-Log-Id.';
+    end if;
+    return new;
+end
+$_$;
+
+ALTER FUNCTION app.tg_documents_prepare() OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.tg_documents_prepare() IS 'BEFORE INSERT OR UPDATE on documents: trims the texts, keeps the file, and finds the vehicle of the record the document is attached to (any column of app.document_record_columns()): fills vehicle_id, or refuses a vehicle_id that is not the record''s.';
+
+CREATE FUNCTION app.tg_documents_release_file() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+    delete from app.document_files as f
+    where f.tenant_id = old.tenant_id
+      and f.id = old.file_id
+      and not exists (select from app.documents as d where d.tenant_id = f.tenant_id and d.file_id = f.id);
+    return null;
+end
+$$;
+
+ALTER FUNCTION app.tg_documents_release_file() OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.tg_documents_release_file() IS 'AFTER DELETE on documents (a purge or a cascade): deletes the file when no document points at it any more.';
+
+CREATE FUNCTION app.tg_emit_source_events() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+    kind constant text := tg_argv[0];
+    changes jsonb;
+    tenant text;
+begin
+    if tg_level <> 'STATEMENT' then
+        raise exception using
+            errcode = 'feature_not_supported',
+            message = format('app.tg_emit_source_events() on %s: a statement trigger, not a row trigger', tg_table_name),
+            hint = 'Attach it as _500_events_insert (after insert, referencing new table as new_rows) and _500_events_update (after update, referencing old table as old_rows new table as new_rows), for each statement.';
+    end if;
+    -- 1. the transition tables alone, read into one local value: [{"old": row, "new": row}, ...]
+    --    (on Citus a transition table cannot meet a distributed table in one query)
+    if tg_op = 'INSERT' then
+        select jsonb_agg(jsonb_build_object('new', x.j) order by x.ord) into changes
+        from (select to_jsonb(r) as j, row_number() over () as ord from new_rows as r) as x
+        where x.j ->> 'deleted_at' is null
+          and (kind <> 'maintenance' or x.j ->> 'status' = 'completed')
+          and x.j ->> 'read_at' is not null;
+    else
+        with o as (select to_jsonb(r) as j from old_rows as r),
+             n as (select to_jsonb(r) as j, row_number() over () as ord from new_rows as r)
+        select jsonb_agg(jsonb_build_object('old', o.j, 'new', n.j) order by n.ord) into changes
+        from n
+        join o on o.j -> 'tenant_id' = n.j -> 'tenant_id' and o.j -> 'id' = n.j -> 'id';
+    end if;
+    if changes is null then
+        return null;
+    end if;
+
+    -- 2. per tenant: the events of that tenant, from that value and the tenant's own rows
+    for tenant in select distinct c -> 'new' ->> 'tenant_id' from jsonb_array_elements(changes) as c loop
+        if tg_op = 'INSERT' then
+            insert into app.vehicle_events
+                (tenant_id, vehicle_id, type, occurred_at, odometer, odometer_unit, payload, source_id)
+            select tenant::uuid, (c -> 'new' ->> 'vehicle_id')::uuid, ev.type, ev.occurred_at, ev.odometer,
+                   ev.odometer_unit, ev.payload, (c -> 'new' ->> 'id')::uuid
+            from jsonb_array_elements(changes) with ordinality as x(c, ord)
+            cross join lateral app.source_event(kind, c -> 'new') as ev
+            where c -> 'new' ->> 'tenant_id' = tenant
+            order by x.ord;
+            continue;
+        end if;
+        -- an update: each row's current (not voided) event, then what replaces it
+        with rows as (
+            select x.ord, (c -> 'new' ->> 'id')::uuid as id, (c -> 'new' ->> 'vehicle_id')::uuid as vehicle_id,
+                   c -> 'new' as r,
+                   c -> 'new' ->> 'deleted_at' is null
+                       and (kind <> 'maintenance' or c -> 'new' ->> 'status' = 'completed')
+                       and c -> 'new' ->> 'read_at' is not null as live,
+                   c -> 'new' ->> 'deleted_at' is not null as deleted
+            from jsonb_array_elements(changes) with ordinality as x(c, ord)
+            where c -> 'new' ->> 'tenant_id' = tenant
+        ),
+        current_events as (
+            select distinct on (e.source_id) e.source_id, e.id, e.vehicle_id,
+                   jsonb_build_array(e.type, e.occurred_at, e.odometer, e.odometer_unit, e.payload) as shown
+            from app.vehicle_events as e
+            where e.tenant_id = tenant::uuid
+              and e.source_id = any (array(select rows.id from rows))
+              and e.type <> 'void'
+              and not exists (
+                  select from app.vehicle_event_voids as v
+                  where v.tenant_id = e.tenant_id and v.voided_event_id = e.id
+              )
+            order by e.source_id, e.created_at desc, e.id desc
+        ),
+        planned as (
+            select s.ord, s.id, s.vehicle_id, s.live, s.deleted, ev.*,
+                   cur.id as cur_id, cur.vehicle_id as cur_vehicle_id, cur.shown
+            from rows as s
+            left join current_events as cur on cur.source_id = s.id
+            left join lateral app.source_event(kind, s.r) as ev on s.live
+        )
         insert into app.vehicle_events
             (tenant_id, vehicle_id, type, occurred_at, odometer, odometer_unit, payload, voids_event_id, source_id)
-        values
-            (new.tenant_id, new.vehicle_id, ev.type, ev.occurred_at, ev.odometer, ev.odometer_unit, ev.payload, cur_id, new.id);
-    elsif cur_id is not null then
-        insert into app.vehicle_events (tenant_id, vehicle_id, type, payload, voids_event_id, source_id)
-        values (new.tenant_id, cur_vehicle, 'void',
-                jsonb_build_object('reason', format('%s %s', tg_table_name,
-                    case when row_now ->> 'deleted_at' is not null then 'deleted' else 'no longer completed' end)),
-                cur_id, new.id);
-    end if;
+        select tenant::uuid, e.vehicle_id, e.type, e.occurred_at, e.odometer, e.odometer_unit, e.payload,
+               e.voids_event_id, e.source_id
+        from (
+            -- moved to another vehicle: the old vehicle's event is voided
+            select p.ord, 1 as step, p.cur_vehicle_id as vehicle_id, 'void' as type, now() as occurred_at,
+                   null::numeric as odometer, null::text as odometer_unit,
+                   jsonb_build_object('reason', format('%s moved to another vehicle', tg_table_name)) as payload,
+                   p.cur_id as voids_event_id, p.id as source_id
+            from planned as p
+            where p.live and p.cur_id is not null and p.cur_vehicle_id <> p.vehicle_id
+            union all
+            -- live: a new event (voiding the current one of the same vehicle) unless nothing it shows changed
+            select p.ord, 2, p.vehicle_id, p.type, p.occurred_at, p.odometer, p.odometer_unit, p.payload,
+                   case when p.cur_vehicle_id = p.vehicle_id then p.cur_id end, p.id
+            from planned as p
+            where p.live
+              and (p.cur_id is null
+                   or p.cur_vehicle_id <> p.vehicle_id
+                   or p.shown <> jsonb_build_array(p.type, p.occurred_at, p.odometer, p.odometer_unit, p.payload))
+            union all
+            -- no longer live: its event is voided
+            select p.ord, 3, p.cur_vehicle_id, 'void', now(), null, null,
+                   jsonb_build_object('reason', format('%s %s', tg_table_name,
+                       case when p.deleted then 'deleted' else 'no longer completed' end)),
+                   p.cur_id, p.id
+            from planned as p
+            where not p.live and p.cur_id is not null
+        ) as e
+        order by e.ord, e.step;
+    end loop;
     return null;
 end
 $$;
 
 ALTER FUNCTION app.tg_emit_source_events() OWNER TO motovault_owner;
 
-COMMENT ON FUNCTION app.tg_emit_source_events() IS 'AFTER INSERT OR UPDATE trigger of fuel_logs, maintenance and odometer_entries (argument: fuel, maintenance or odometer): appends the row''s event to vehicle_events, a correcting event when the row changes, a void event when it is deleted.';
+COMMENT ON FUNCTION app.tg_emit_source_events() IS 'AFTER INSERT and AFTER UPDATE trigger, per statement, of fuel_logs, maintenance and odometer_entries (_500_events_insert, _500_events_update; argument: fuel, maintenance or odometer): reads the transition tables into one value, then per tenant appends each row''s event to vehicle_events, a correcting event when a row changes what its event shows, a void event when it is deleted (or moved to another vehicle). SECURITY DEFINER: the events of rows the caller wrote under the tenant rules.';
 
 CREATE FUNCTION app.tg_energy_sources_keep_fuels() RETURNS trigger
     LANGUAGE plpgsql
@@ -4535,6 +8784,55 @@ ALTER FUNCTION app.tg_fuel_logs_source_fuel() OWNER TO motovault_owner;
 
 COMMENT ON FUNCTION app.tg_fuel_logs_source_fuel() IS 'AFTER INSERT / UPDATE on fuel_logs, once per statement (transition table new_rows): a fill-up''s fuel type must be one its source takes (fuel_logs_fuel_type_in_source).';
 
+CREATE FUNCTION app.tg_hour_readings_guard() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+declare
+    tenants uuid[];
+    vehicles uuid[];
+    meters text[];
+    times timestamp[];
+    touched record;
+    problem text;
+begin
+    -- the transition tables into arrays first: no query below joins a transition table with a table
+    select array_agg(n.tenant_id), array_agg(n.vehicle_id), array_agg(n.meter), array_agg(n.read_at)
+    into tenants, vehicles, meters, times
+    from new_rows as n;
+    if tg_op = 'UPDATE' then
+        select tenants || array_agg(o.tenant_id), vehicles || array_agg(o.vehicle_id),
+               meters || array_agg(o.meter), times || array_agg(o.read_at)
+        into tenants, vehicles, meters, times
+        from old_rows as o;
+    end if;
+    for touched in
+        select u.tenant_id, u.vehicle_id, u.meter, min(u.read_at) as from_at, max(u.read_at) as to_at
+        from unnest(tenants, vehicles, meters, times) as u (tenant_id, vehicle_id, meter, read_at)
+        group by u.tenant_id, u.vehicle_id, u.meter
+        order by u.tenant_id, u.vehicle_id, u.meter
+    loop
+        -- one writer per meter at a time (in a fixed order: no deadlock between two batches)
+        perform pg_advisory_xact_lock(hashtextextended(touched.vehicle_id::text || touched.meter, 1908));
+        problem := app.hour_meter_problem(touched.tenant_id, touched.vehicle_id, touched.meter,
+                                          touched.from_at, touched.to_at);
+        if problem is not null then
+            raise exception using
+                errcode = 'check_violation',
+                constraint = 'hour_readings_monotonic',
+                column = 'hours',
+                table = 'hour_readings',
+                message = problem,
+                hint = 'Hour readings of one meter never go down over time. Check the reading and its time; if the meter was replaced, record a reading of kind reset between them.';
+        end if;
+    end loop;
+    return null;
+end
+$$;
+
+ALTER FUNCTION app.tg_hour_readings_guard() OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.tg_hour_readings_guard() IS 'Statement-level AFTER INSERT / UPDATE trigger of hour_readings (transition tables new_rows, old_rows): checks every touched meter once over the touched time range; refuses the whole statement, naming the first reading that is lower than an earlier one of the same meter without a reset between them.';
+
 CREATE FUNCTION app.tg_invitation_events() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
@@ -4588,17 +8886,23 @@ CREATE FUNCTION app.tg_maintenance_next_occurrence() RETURNS trigger
     AS $$
 begin
     if old.status = 'scheduled' and new.status = 'completed' and new.deleted_at is null
-       and (new.recur_months is not null or new.recur_distance is not null) then
+       and (new.recur_months is not null or new.recur_distance is not null or new.recur_hours is not null) then
         insert into app.maintenance (
             tenant_id, vehicle_id, series_id, status, type, description, odometer_unit, service_location,
-            due_on, due_odometer, recur_months, recur_distance, previous_id)
+            due_on, due_odometer, recur_months, recur_distance, previous_id,
+            hour_meter, due_hours, recur_hours)
         values (
             new.tenant_id, new.vehicle_id, new.series_id, 'scheduled', new.type, new.description, new.odometer_unit,
             new.service_location,
             case when new.recur_months is not null then (new.completed_on + make_interval(months => new.recur_months))::date end,
             case when new.recur_distance is not null
                  then coalesce(new.odometer, new.due_odometer, 0) + new.recur_distance end,
-            new.recur_months, new.recur_distance, new.id);
+            new.recur_months, new.recur_distance, new.id,
+            new.hour_meter,
+            case when new.recur_hours is not null
+                 then coalesce(new.hours, app.latest_hours(new.tenant_id, new.vehicle_id, new.hour_meter), new.due_hours, 0)
+                      + new.recur_hours end,
+            new.recur_hours);
     end if;
     return null;
 end
@@ -4606,7 +8910,7 @@ $$;
 
 ALTER FUNCTION app.tg_maintenance_next_occurrence() OWNER TO motovault_owner;
 
-COMMENT ON FUNCTION app.tg_maintenance_next_occurrence() IS 'AFTER UPDATE on maintenance: completing a recurring scheduled item creates the next occurrence, due recur_months after the completion date and/or recur_distance after the completion odometer.';
+COMMENT ON FUNCTION app.tg_maintenance_next_occurrence() IS 'AFTER UPDATE on maintenance: completing a recurring scheduled item creates the next occurrence, due recur_months after the completion date, recur_distance after the completion odometer and/or recur_hours after the completion hours (or the meter''s latest reading).';
 
 CREATE FUNCTION app.tg_maintenance_prepare() RETURNS trigger
     LANGUAGE plpgsql
@@ -4619,6 +8923,9 @@ begin
     new.series_id := coalesce(new.series_id, new.id);
     new.currency := upper(btrim(new.currency));
     new.description := nullif(btrim(new.description), '');
+    if new.hours is not null or new.due_hours is not null or new.recur_hours is not null then
+        new.hour_meter := coalesce(new.hour_meter, 'engine');
+    end if;
     if tg_op = 'UPDATE' and old.status = 'completed' and new.status = 'scheduled' then
         raise exception using
             errcode = 'check_violation',
@@ -4633,7 +8940,24 @@ $$;
 
 ALTER FUNCTION app.tg_maintenance_prepare() OWNER TO motovault_owner;
 
-COMMENT ON FUNCTION app.tg_maintenance_prepare() IS 'BEFORE INSERT OR UPDATE on maintenance: odometer_unit defaults to the vehicle''s, series_id to the row''s id; a completed record cannot become scheduled again.';
+COMMENT ON FUNCTION app.tg_maintenance_prepare() IS 'BEFORE INSERT OR UPDATE on maintenance: odometer_unit defaults to the vehicle''s, series_id to the row''s id, hour_meter to engine when hours are given; a completed record cannot become scheduled again.';
+
+CREATE FUNCTION app.tg_notify_subscriptions_prepare() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+begin
+    new.name := btrim(new.name);
+    if new.active and not old.active then
+        new.flagged_at := null;  -- resuming a subscription clears its flag
+        new.flag_reason := null;
+    end if;
+    return new;
+end
+$$;
+
+ALTER FUNCTION app.tg_notify_subscriptions_prepare() OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.tg_notify_subscriptions_prepare() IS 'BEFORE UPDATE on notify_subscriptions: trims the name; resuming a paused subscription (active false -> true) clears its flag.';
 
 CREATE FUNCTION app.tg_odometer_entries_prepare() RETURNS trigger
     LANGUAGE plpgsql
@@ -4653,130 +8977,205 @@ COMMENT ON FUNCTION app.tg_odometer_entries_prepare() IS 'BEFORE INSERT OR UPDAT
 
 CREATE FUNCTION app.tg_odometer_guard() RETURNS trigger
     LANGUAGE plpgsql
-    SET plan_cache_mode TO 'force_generic_plan'
     AS $$
 declare
-    new_is_reset boolean := false;
-    old_is_reset boolean := false;
-    new_km numeric;
-    segment_start timestamp;
-    segment_end timestamp;
-    earlier_at timestamp;
-    later_at timestamp;
-    earlier record;
-    later record;
-    problem text;
+    entries constant boolean := tg_table_name = 'odometer_entries';
+    work jsonb;
+    tenant text;
+    found_problem record;
 begin
-    if tg_table_name = 'odometer_entries' then
-        new_is_reset := new.kind = 'reset';
-        if tg_op = 'UPDATE' then
-            old_is_reset := old.kind = 'reset';
-        end if;
-    end if;
-    if new.odometer is null or new.read_at is null then
-        if tg_op = 'UPDATE' and old.odometer is not null and old.read_at is not null then
-            perform app.sync_vehicle_odometer(old.tenant_id, old.vehicle_id);
-        end if;
-        return null;
-    end if;
-    if tg_op = 'UPDATE'
-       and new.vehicle_id = old.vehicle_id
-       and new.read_at is not distinct from old.read_at
-       and new.odometer is not distinct from old.odometer
-       and new.odometer_unit is not distinct from old.odometer_unit
-       and new.deleted_at is not distinct from old.deleted_at
-       and new_is_reset = old_is_reset then
-        return null;  -- nothing a reading depends on changed
-    end if;
-
-    -- one writer per vehicle at a time: two concurrent inserts cannot both pass the check
-    perform pg_advisory_xact_lock(hashtextextended(new.vehicle_id::text, 1907));
-
-    if new.deleted_at is not null then
-        if old_is_reset or new_is_reset then
-            problem := app.odometer_problem(new.tenant_id, new.vehicle_id);
-        end if;
-    elsif new_is_reset or old_is_reset then
-        problem := app.odometer_problem(new.tenant_id, new.vehicle_id);
-    else
-        new_km := app.distance_in_km(new.odometer, new.odometer_unit);
-        select max(r.read_at) into segment_start
-        from app.odometer_readings as r
-        where r.tenant_id = new.tenant_id and r.vehicle_id = new.vehicle_id and r.is_reset and r.read_at <= new.read_at;
-        select min(r.read_at) into segment_end
-        from app.odometer_readings as r
-        where r.tenant_id = new.tenant_id and r.vehicle_id = new.vehicle_id and r.is_reset and r.read_at > new.read_at;
-
-        -- nearest earlier and later reading times in this reset segment: each a Merge Append of index probes
-        select max(r.read_at) into earlier_at
-        from app.odometer_readings as r
-        where r.tenant_id = new.tenant_id
-          and r.vehicle_id = new.vehicle_id
-          and r.read_at < new.read_at
-          and r.read_at >= coalesce(segment_start, '-infinity');
-        select min(r.read_at) into later_at
-        from app.odometer_readings as r
-        where r.tenant_id = new.tenant_id
-          and r.vehicle_id = new.vehicle_id
-          and r.read_at > new.read_at
-          and r.read_at < coalesce(segment_end, 'infinity');
-        if earlier_at is not null then
-            select r.* into earlier
-            from app.odometer_readings as r
-            where r.tenant_id = new.tenant_id
-              and r.vehicle_id = new.vehicle_id
-              and r.read_at = earlier_at
-            order by r.odometer_km desc
-            limit 1;
-            if earlier.odometer_km > new_km then
-                problem := format('odometer: %s %s on %s is lower than %s %s recorded earlier on %s (%s)',
-                                  new.odometer, new.odometer_unit, new.read_at, earlier.odometer, earlier.odometer_unit,
-                                  earlier.read_at, earlier.source);
-            end if;
-        end if;
-        if problem is null and later_at is not null then
-            select r.* into later
-            from app.odometer_readings as r
-            where r.tenant_id = new.tenant_id
-              and r.vehicle_id = new.vehicle_id
-              and r.read_at = later_at
-            order by r.odometer_km
-            limit 1;
-            if later.odometer_km < new_km then
-                problem := format('odometer: %s %s on %s is higher than %s %s recorded later on %s (%s)',
-                                  new.odometer, new.odometer_unit, new.read_at, later.odometer, later.odometer_unit,
-                                  later.read_at, later.source);
-            end if;
-        end if;
-    end if;
-
-    if problem is not null then
+    if tg_level <> 'STATEMENT' then
         raise exception using
-            errcode = 'check_violation',
-            constraint = 'odometer_readings_consistent',
-            column = 'odometer',
-            table = tg_table_name,
-            message = problem,
-            hint = 'Readings never go down over time. Check the reading and its date; if the instrument cluster was replaced, record an odometer_entries row of kind reset between them.';
+            errcode = 'feature_not_supported',
+            message = format('app.tg_odometer_guard() on %s: a statement trigger, not a row trigger', tg_table_name),
+            hint = 'Attach it as _100_odometer_guard_insert (after insert, referencing new table as new_rows) and _100_odometer_guard_update (after update, referencing old table as old_rows new table as new_rows), for each statement.';
+    end if;
+    -- 1. the transition tables alone, read into one local value: per (tenant, vehicle) the span of
+    --    readings written, their ids, whether a reset is involved (whole history), whether to check
+    --    (a reading removed or moved away only changes the vehicle's latest reading)
+    if tg_op = 'INSERT' then
+        select jsonb_agg(jsonb_build_object('t', g.tenant_id, 'v', g.vehicle_id, 'lo', g.lo, 'hi', g.hi,
+                                            'whole', g.whole, 'check', true, 'ids', g.ids))
+        into work
+        from (
+            select n.tenant_id, n.vehicle_id, min(n.read_at) as lo, max(n.read_at) as hi,
+                   bool_or(entries and to_jsonb(n) ->> 'kind' = 'reset') as whole,
+                   jsonb_agg(n.id) as ids
+            from new_rows as n
+            where n.odometer is not null and n.read_at is not null and n.deleted_at is null
+            group by n.tenant_id, n.vehicle_id
+        ) as g;
+    else
+        with o as (
+            select r.tenant_id, r.id, r.vehicle_id, r.read_at, r.odometer, r.odometer_unit, r.deleted_at,
+                   entries and to_jsonb(r) ->> 'kind' = 'reset' as is_reset
+            from old_rows as r
+        ),
+        n as (
+            select r.tenant_id, r.id, r.vehicle_id, r.read_at, r.odometer, r.odometer_unit, r.deleted_at,
+                   entries and to_jsonb(r) ->> 'kind' = 'reset' as is_reset
+            from new_rows as r
+        ),
+        changed as (
+            -- rows whose reading changed (a change of notes or cost checks nothing)
+            select n.*, o.vehicle_id as old_vehicle_id, o.is_reset as old_is_reset,
+                   o.read_at is not null and o.odometer is not null as old_has_reading
+            from n
+            join o on o.tenant_id = n.tenant_id and o.id = n.id
+            where (n.vehicle_id, n.read_at, n.odometer, n.odometer_unit, n.deleted_at, n.is_reset)
+                  is distinct from (o.vehicle_id, o.read_at, o.odometer, o.odometer_unit, o.deleted_at, o.is_reset)
+        ),
+        touched as (
+            -- the new reading, checked (the whole history when a reset is or was involved)
+            select c.tenant_id, c.vehicle_id, c.read_at, c.is_reset or c.old_is_reset as whole,
+                   c.deleted_at is null and c.read_at is not null and c.odometer is not null as live, c.id
+            from changed as c
+            union all
+            -- the vehicle it left, or the reading it no longer is
+            select c.tenant_id, c.old_vehicle_id, null, c.old_is_reset, false, null
+            from changed as c
+            where c.old_has_reading
+              and (c.old_vehicle_id <> c.vehicle_id or c.deleted_at is not null or c.read_at is null or c.odometer is null)
+        )
+        select jsonb_agg(jsonb_build_object('t', g.tenant_id, 'v', g.vehicle_id, 'lo', g.lo, 'hi', g.hi,
+                                            'whole', g.whole, 'check', g.whole or g.lo is not null, 'ids', g.ids))
+        into work
+        from (
+            select t.tenant_id, t.vehicle_id,
+                   min(t.read_at) filter (where t.live) as lo,
+                   max(t.read_at) filter (where t.live) as hi,
+                   bool_or(t.whole) as whole,
+                   coalesce(jsonb_agg(t.id) filter (where t.live), '[]') as ids
+            from touched as t
+            group by t.tenant_id, t.vehicle_id
+        ) as g;
+    end if;
+    if work is null then
+        return null;  -- no reading written
     end if;
 
-    if tg_op = 'INSERT' and not new_is_reset and later_at is not null then
-        null;  -- a back-dated reading: the latest reading is unchanged
-    elsif tg_op = 'INSERT' and not new_is_reset and segment_end is null then
-        perform app.sync_vehicle_odometer(new.tenant_id, new.vehicle_id, new.read_at);  -- the new latest reading
-    else
-        perform app.sync_vehicle_odometer(new.tenant_id, new.vehicle_id);
-    end if;
-    if tg_op = 'UPDATE' and old.vehicle_id <> new.vehicle_id then
-        perform app.sync_vehicle_odometer(old.tenant_id, old.vehicle_id);
-    end if;
+    -- 2. per tenant of the statement, queries filtered by that tenant only
+    for tenant in select distinct w ->> 't' from jsonb_array_elements(work) as w order by 1 loop
+        -- one writer per vehicle at a time (in a fixed order: two batches cannot deadlock), so
+        -- two concurrent writes cannot both pass the check
+        perform pg_advisory_xact_lock(hashtextextended(v.vehicle, 1907))
+        from (
+            select distinct w ->> 'v' as vehicle
+            from jsonb_array_elements(work) as w
+            where w ->> 't' = tenant
+            order by 1
+        ) as v;
+        select * into found_problem
+        from app.odometer_batch_problem(
+            tenant::uuid, tg_table_name,
+            (select jsonb_agg(w) from jsonb_array_elements(work) as w
+             where w ->> 't' = tenant and (w ->> 'check')::boolean))
+        limit 1;
+        if found_problem.problem is not null then
+            raise exception using
+                errcode = 'check_violation',
+                constraint = 'odometer_readings_consistent',
+                column = 'odometer',
+                table = tg_table_name,
+                message = found_problem.problem,
+                detail = format('vehicle %s, %s row %s', found_problem.vehicle_id, found_problem.source, found_problem.row_id),
+                hint = 'Readings never go down over time. Check the reading and its date; if the instrument cluster was replaced, record an odometer_entries row of kind reset between them.';
+        end if;
+        perform app.sync_vehicle_odometers(
+            tenant::uuid,
+            array(select distinct (w ->> 'v')::uuid from jsonb_array_elements(work) as w where w ->> 't' = tenant));
+    end loop;
     return null;
 end
 $$;
 
 ALTER FUNCTION app.tg_odometer_guard() OWNER TO motovault_owner;
 
-COMMENT ON FUNCTION app.tg_odometer_guard() IS 'AFTER INSERT OR UPDATE trigger of every table with odometer readings: refuses a reading lower than an earlier-dated one or higher than a later-dated one of the same vehicle (unless a reset entry lies between them), naming both, and keeps vehicles.odometer_reading equal to the latest reading.';
+COMMENT ON FUNCTION app.tg_odometer_guard() IS 'AFTER INSERT and AFTER UPDATE trigger, per statement, of every table with odometer readings (_100_odometer_guard_insert, _100_odometer_guard_update): reads the transition tables into one value, then per tenant refuses the statement when a reading written is lower than an earlier-dated one or higher than a later-dated one of the same vehicle (unless a reset entry lies between them), naming both readings, the vehicle and the row (detail), and keeps vehicles.odometer_reading equal to the latest reading. Nothing of the statement is written when one row is refused.';
+
+CREATE FUNCTION app.tg_outbox_invitations() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+    insert into app.outbox_events (tenant_id, type, subject)
+    select n.tenant_id, 'member.invited',
+           jsonb_build_object('invitation_id', n.id, 'role', n.role, 'expires_at', n.expires_at)
+    from new_rows as n;
+    perform pg_notify('notify_outbox', '');
+    return null;
+end
+$$;
+
+ALTER FUNCTION app.tg_outbox_invitations() OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.tg_outbox_invitations() IS 'AFTER INSERT FOR EACH STATEMENT on invitations: a member.invited event per invitation (no address: the event goes to the tenant''s subscribers, not the invitee).';
+
+CREATE FUNCTION app.tg_outbox_records() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+    record_type constant text := tg_argv[0];
+    new_vehicle constant text := case when tg_nargs > 1 then 'n.' || quote_ident(tg_argv[1]) else 'null::uuid' end;
+    old_vehicle constant text := case when tg_nargs > 1 then 'o.' || quote_ident(tg_argv[1]) else 'null::uuid' end;
+    written bigint;
+begin
+    if tg_op = 'INSERT' then
+        execute format(
+            'insert into app.outbox_events (tenant_id, type, vehicle_id, subject)
+             select n.tenant_id, %L, %s, jsonb_build_object(''id'', n.id, ''vehicle_id'', %s)
+             from new_rows as n
+             where n.deleted_at is null',
+            record_type || '.created', new_vehicle, new_vehicle);
+    elsif tg_op = 'DELETE' then
+        execute format(
+            'insert into app.outbox_events (tenant_id, type, vehicle_id, subject)
+             select o.tenant_id, %L, %s, jsonb_build_object(''id'', o.id, ''vehicle_id'', %s)
+             from old_rows as o
+             where o.deleted_at is null',
+            record_type || '.deleted', old_vehicle, old_vehicle);
+    else
+        execute format(
+            'insert into app.outbox_events (tenant_id, type, vehicle_id, subject)
+             select n.tenant_id, %L || case
+                        when o.deleted_at is null and n.deleted_at is null then ''.updated''
+                        when o.deleted_at is null then ''.deleted''
+                        else ''.restored''
+                    end,
+                    %s, jsonb_build_object(''id'', n.id, ''vehicle_id'', %s)
+             from new_rows as n
+             join old_rows as o on o.tenant_id = n.tenant_id and o.id = n.id
+             where (o.deleted_at is null or n.deleted_at is null)',
+            record_type, new_vehicle, new_vehicle);
+    end if;
+    get diagnostics written = row_count;
+    if written > 0 then
+        perform pg_notify('notify_outbox', '');
+    end if;
+    return null;
+end
+$$;
+
+ALTER FUNCTION app.tg_outbox_records() OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.tg_outbox_records() IS 'AFTER INSERT / UPDATE / DELETE FOR EACH STATEMENT on a record table (transition tables new_rows, old_rows): one outbox event per changed row, <record>.created / updated / deleted (soft delete) / restored, with {id, vehicle_id}; written by one INSERT ... SELECT per statement. Arguments: the record type and the vehicle id column (none for vehicles'' own id: pass id).';
+
+CREATE FUNCTION app.tg_purge_outbox_events() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+    delete from app.outbox_events as e
+    using old_rows as o
+    where e.tenant_id = o.id;
+    return null;
+end
+$$;
+
+ALTER FUNCTION app.tg_purge_outbox_events() OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.tg_purge_outbox_events() IS 'AFTER DELETE FOR EACH STATEMENT on tenants: deletes the outbox events of the deleted tenants (app.outbox_events has no foreign key to tenants: see deploy/outbox.sql).';
 
 CREATE FUNCTION app.tg_refuse_change() RETURNS trigger
     LANGUAGE plpgsql
@@ -4816,15 +9215,19 @@ CREATE FUNCTION app.tg_reminders_next_occurrence() RETURNS trigger
     AS $$
 begin
     if old.status in ('open', 'snoozed') and new.status = 'done' and new.deleted_at is null
-       and (new.recur_months is not null or new.recur_distance is not null) then
+       and (new.recur_months is not null or new.recur_distance is not null or new.recur_hours is not null) then
         insert into app.reminders (
             tenant_id, vehicle_id, title, category, notes, due_on, due_odometer, odometer_unit,
-            recur_months, recur_distance, status, dedupe_key, previous_id)
+            recur_months, recur_distance, status, dedupe_key, previous_id,
+            hour_meter, due_hours, recur_hours)
         values (
             new.tenant_id, new.vehicle_id, new.title, new.category, new.notes,
             case when new.recur_months is not null then (new.due_on + make_interval(months => new.recur_months))::date else new.due_on end,
             case when new.recur_distance is not null then new.due_odometer + new.recur_distance else new.due_odometer end,
-            new.odometer_unit, new.recur_months, new.recur_distance, 'open', new.dedupe_key, new.id);
+            new.odometer_unit, new.recur_months, new.recur_distance, 'open', new.dedupe_key, new.id,
+            new.hour_meter,
+            case when new.recur_hours is not null then new.due_hours + new.recur_hours else new.due_hours end,
+            new.recur_hours);
     end if;
     return null;
 end
@@ -4832,7 +9235,7 @@ $$;
 
 ALTER FUNCTION app.tg_reminders_next_occurrence() OWNER TO motovault_owner;
 
-COMMENT ON FUNCTION app.tg_reminders_next_occurrence() IS 'AFTER UPDATE on reminders: marking a recurring reminder done opens the next one, due recur_months after its due date and/or recur_distance after its due odometer, with the same dedupe key.';
+COMMENT ON FUNCTION app.tg_reminders_next_occurrence() IS 'AFTER UPDATE on reminders: marking a recurring reminder done opens the next one, due recur_months after its due date recur_distance after its due odometer and/or recur_hours after its due hours, with the same dedupe key.';
 
 CREATE FUNCTION app.tg_reminders_prepare() RETURNS trigger
     LANGUAGE plpgsql
@@ -4843,6 +9246,9 @@ begin
         app.vehicle_odometer_unit(coalesce(new.tenant_id, app.current_tenant_id()), new.vehicle_id),
         'km');
     new.title := btrim(new.title);
+    if new.due_hours is not null or new.recur_hours is not null then
+        new.hour_meter := coalesce(new.hour_meter, 'engine');
+    end if;
     new.dedupe_key := coalesce(nullif(btrim(new.dedupe_key), ''), new.category || ':' || lower(new.title));
     if new.status <> 'snoozed' then
         new.snoozed_until := null;
@@ -4853,7 +9259,7 @@ $$;
 
 ALTER FUNCTION app.tg_reminders_prepare() OWNER TO motovault_owner;
 
-COMMENT ON FUNCTION app.tg_reminders_prepare() IS 'BEFORE INSERT OR UPDATE on reminders: odometer_unit defaults to the vehicle''s; dedupe_key defaults to category:lower(title); snoozed_until is cleared when the reminder is no longer snoozed.';
+COMMENT ON FUNCTION app.tg_reminders_prepare() IS 'BEFORE INSERT OR UPDATE on reminders: odometer_unit defaults to the vehicle''s; dedupe_key defaults to category:lower(title); snoozed_until is cleared when the reminder is no longer snoozed; hour_meter defaults to engine with due_hours.';
 
 CREATE FUNCTION app.tg_reminders_snoozed_until_in_range() RETURNS trigger
     LANGUAGE plpgsql
@@ -4955,6 +9361,311 @@ ALTER FUNCTION app.tg_stamp_row() OWNER TO motovault_owner;
 
 COMMENT ON FUNCTION app.tg_stamp_row() IS 'BEFORE INSERT OR UPDATE trigger of every table (_500_stamp): sets created_at/updated_at/created_by/updated_by and refuses a change of id. Arguments: ''tenant'' or ''shared'', and the API role. On a tenant table it defaults tenant_id to the active tenant, refuses another tenant''s id from the API role, a change of tenant_id always, and refuses writes of the API role by viewers and non-members (naming the table, or the partitioned table of a partition).';
 
+CREATE FUNCTION app.tg_tire_mounts_guard() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+declare
+    tenants uuid[];
+    ids uuid[];
+    touched record;
+    problem text;
+begin
+    select array_agg(n.tenant_id), array_agg(n.id) into tenants, ids from new_rows as n;
+    for touched in
+        select u.tenant_id, array_agg(u.id) as ids
+        from unnest(tenants, ids) as u (tenant_id, id)
+        group by u.tenant_id
+        order by u.tenant_id
+    loop
+        perform pg_advisory_xact_lock(hashtextextended(touched.tenant_id::text, 1910));
+        problem := app.tire_mounts_problem(touched.tenant_id, touched.ids);
+        if problem is not null then
+            raise exception using
+                errcode = 'check_violation',
+                constraint = 'tire_mounts_consistent',
+                column = split_part(problem, ':', 1),
+                table = 'tire_mounts',
+                message = problem,
+                hint = 'Dismount the set that is on the vehicle first (dismounted_on, dismount_odometer), on the day of the swap at the latest.';
+        end if;
+    end loop;
+    return null;
+end
+$$;
+
+ALTER FUNCTION app.tg_tire_mounts_guard() OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.tg_tire_mounts_guard() IS 'Statement-level AFTER INSERT / UPDATE trigger of tire_mounts (transition table new_rows): refuses the whole statement when a mount overlaps another of its vehicle or set or contradicts the vehicle''s odometer readings, naming the first.';
+
+CREATE FUNCTION app.tg_tire_mounts_prepare() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+begin
+    new.odometer_unit := coalesce(
+        new.odometer_unit,
+        app.vehicle_odometer_unit(coalesce(new.tenant_id, app.current_tenant_id()), new.vehicle_id),
+        'km');
+    return new;
+end
+$$;
+
+ALTER FUNCTION app.tg_tire_mounts_prepare() OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.tg_tire_mounts_prepare() IS 'BEFORE INSERT OR UPDATE on tire_mounts: odometer_unit defaults to the vehicle''s.';
+
+CREATE FUNCTION app.tg_tire_sets_input() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+declare
+    problem text;
+begin
+    new.dot_code := nullif(upper(regexp_replace(btrim(new.dot_code), '\s+', ' ', 'g')), '');
+    new.size := upper(btrim(new.size));
+    new.name := btrim(new.name);
+    new.brand := btrim(new.brand);
+    problem := app.dot_code_problem(new.dot_code);
+    if problem is not null then
+        raise exception using
+            errcode = 'check_violation',
+            constraint = 'tire_sets_dot_code_valid',
+            column = 'dot_code',
+            message = problem,
+            hint = 'The DOT code is on the sidewall; its last four digits are the week and year of manufacture (2319: week 23 of 2019).';
+    end if;
+    return new;
+end
+$$;
+
+ALTER FUNCTION app.tg_tire_sets_input() OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.tg_tire_sets_input() IS 'BEFORE INSERT OR UPDATE on tire_sets (_100_input_range): normalizes the DOT code and size to upper case with single spaces and refuses a DOT code whose week does not exist or lies in the future, naming the problem.';
+
+CREATE FUNCTION app.tg_tires_positions_guard() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+declare
+    tenants uuid[];
+    sets uuid[];
+    touched record;
+    clash text;
+begin
+    select array_agg(n.tenant_id), array_agg(n.tire_set_id)
+    into tenants, sets
+    from new_rows as n
+    where n.position is not null and n.position <> 'spare' and n.deleted_at is null;
+    for touched in
+        select distinct u.tenant_id, u.tire_set_id
+        from unnest(tenants, sets) as u (tenant_id, tire_set_id)
+        order by 1, 2
+    loop
+        select format('position: %s of tire set %s holds tires %s', t.position, touched.tire_set_id,
+                      string_agg(t.label, ', ' order by t.label))
+        into clash
+        from app.tires as t
+        where t.tenant_id = touched.tenant_id
+          and t.tire_set_id = touched.tire_set_id
+          and t.deleted_at is null
+          and t.position is not null
+          and t.position <> 'spare'
+        group by t.position
+        having count(*) > 1
+        order by t.position
+        limit 1;
+        if clash is not null then
+            raise exception using
+                errcode = 'check_violation',
+                constraint = 'tires_one_per_position',
+                column = 'position',
+                table = 'tires',
+                message = clash,
+                hint = 'A rotation moves the tires in one PATCH or one transaction; each wheel position holds one tire of the set.';
+        end if;
+    end loop;
+    return null;
+end
+$$;
+
+ALTER FUNCTION app.tg_tires_positions_guard() OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.tg_tires_positions_guard() IS 'Statement-level AFTER INSERT / UPDATE trigger of tires: one live tire per wheel position and set after the statement (a rotation may swap positions in one statement).';
+
+CREATE FUNCTION app.tg_tread_measurements_prepare() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+begin
+    if new.position is null or new.odometer_unit is null then
+        select coalesce(new.position, t.position),
+               coalesce(new.odometer_unit, (
+                   select m.odometer_unit
+                   from app.tire_mounts as m
+                   where m.tenant_id = t.tenant_id
+                     and m.tire_set_id = t.tire_set_id
+                     and m.deleted_at is null
+                   order by m.mounted_on desc
+                   limit 1), 'km')
+        into new.position, new.odometer_unit
+        from app.tires as t
+        where t.tenant_id = coalesce(new.tenant_id, app.current_tenant_id())
+          and t.id = new.tire_id;
+    end if;
+    return new;
+end
+$$;
+
+ALTER FUNCTION app.tg_tread_measurements_prepare() OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.tg_tread_measurements_prepare() IS 'BEFORE INSERT OR UPDATE on tread_measurements: position defaults to the tire''s current one, odometer_unit to its set''s latest mount.';
+
+CREATE FUNCTION app.tg_trips_guard() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+declare
+    tenants uuid[];
+    vehicles uuid[];
+    ids uuid[];
+    old_tenants uuid[];
+    old_vehicles uuid[];
+    old_ids uuid[];
+    old_times timestamp[];
+    old_kinds text[];
+    touched record;
+    closed date;
+    problem text;
+begin
+    -- the transition tables into arrays first: no query below joins a transition table with a table
+    select array_agg(n.tenant_id), array_agg(n.vehicle_id), array_agg(n.id)
+    into tenants, vehicles, ids
+    from new_rows as n;
+    if tg_op = 'UPDATE' then
+        select array_agg(o.tenant_id), array_agg(o.vehicle_id), array_agg(o.id), array_agg(o.logged_at), array_agg(o.kind)
+        into old_tenants, old_vehicles, old_ids, old_times, old_kinds
+        from old_rows as o;
+    end if;
+    for touched in
+        select u.tenant_id, u.vehicle_id, array_agg(u.id) as ids
+        from (
+            select * from unnest(tenants, vehicles, ids) as n (tenant_id, vehicle_id, id)
+            union
+            select * from unnest(old_tenants, old_vehicles, old_ids) as o (tenant_id, vehicle_id, id)
+        ) as u
+        group by u.tenant_id, u.vehicle_id
+        order by u.tenant_id, u.vehicle_id
+    loop
+        perform pg_advisory_xact_lock(hashtextextended(touched.vehicle_id::text, 1909));
+        closed := coalesce(app.trips_closed_through(touched.tenant_id, touched.vehicle_id), date '-infinity');
+        if tg_op = 'UPDATE' then
+            -- a closed entry never changes (not even its deleted_at): the counter-entry is the way
+            select format('id: entry %s (logged %s) is in the closed log (closed through %s) and cannot be changed or deleted',
+                          o.id, o.time, closed)
+            into problem
+            from unnest(old_tenants, old_vehicles, old_ids, old_times, old_kinds) as o (tenant_id, vehicle_id, id, time, kind)
+            where o.tenant_id = touched.tenant_id
+              and o.vehicle_id = touched.vehicle_id
+              and o.time < (closed + 1)::timestamp
+            order by o.time
+            limit 1;
+            if problem is not null then
+                raise sqlstate 'PT409' using
+                    message = problem,
+                    column = 'id',
+                    constraint = 'trips_closed_log_unchanged',
+                    hint = 'POST /rpc/reverse_trip {"id": ...} records a visible counter-entry; then POST /trips with kind correction and corrects_id.';
+            end if;
+        end if;
+        problem := app.trips_problem(touched.tenant_id, touched.vehicle_id, touched.ids, closed);
+        if problem is not null then
+            raise exception using
+                errcode = 'check_violation',
+                constraint = 'trips_consistent',
+                column = split_part(problem, ':', 1),
+                table = 'trips',
+                message = problem,
+                hint = 'Trips of a vehicle do not overlap, fit its odometer readings, and stay out of the closed log except as reversals and corrections.';
+        end if;
+    end loop;
+    return null;
+end
+$$;
+
+ALTER FUNCTION app.tg_trips_guard() OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.tg_trips_guard() IS 'Statement-level AFTER INSERT / UPDATE trigger of trips (transition tables new_rows, old_rows): refuses the whole statement when it changes an entry of a closed log, or when one of its trips has a problem (app.trips_problem), naming the first.';
+
+CREATE FUNCTION app.tg_trips_prepare() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+begin
+    new.odometer_unit := coalesce(
+        new.odometer_unit,
+        app.vehicle_odometer_unit(coalesce(new.tenant_id, app.current_tenant_id()), new.vehicle_id),
+        'km');
+    new.driver := btrim(new.driver);
+    new.route_note := nullif(btrim(new.route_note), '');
+    if tg_op = 'INSERT' then
+        new.logged_at := case when new.kind = 'trip' then new.started_at else date_trunc('second', localtimestamp) end;
+    elsif new.kind = 'trip' then
+        new.logged_at := new.started_at;
+    else
+        new.logged_at := old.logged_at;
+    end if;
+    return new;
+end
+$$;
+
+ALTER FUNCTION app.tg_trips_prepare() OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.tg_trips_prepare() IS 'BEFORE INSERT OR UPDATE on trips: odometer_unit defaults to the vehicle''s; logged_at is the start of a trip, and the time a reversal or correction was made.';
+
+CREATE FUNCTION app.tg_vehicle_events_id_unique() RETURNS trigger
+    LANGUAGE plpgsql
+    SET plan_cache_mode TO 'force_generic_plan'
+    AS $$
+declare
+    written jsonb;
+    tenant text;
+    reused uuid;
+begin
+    if pg_trigger_depth() > 1 then
+        -- written by another trigger (source events, photo events): those leave id to the
+        -- database's uuid v7, which never collides
+        return null;
+    end if;
+    -- the transition table alone, read into one value: the ids written, per tenant (Citus: it is
+    -- never joined with the distributed table)
+    select jsonb_object_agg(g.tenant_id, g.ids) into written
+    from (
+        select n.tenant_id::text as tenant_id, jsonb_agg(n.id) as ids
+        from new_rows as n
+        group by n.tenant_id
+    ) as g;
+    for tenant in select jsonb_object_keys(coalesce(written, '{}')) loop
+        -- one primary-key probe per id and partition (not a scan of the tenant's events)
+        select i.id into reused
+        from unnest(array(select jsonb_array_elements_text(written -> tenant))::uuid[]) as i(id)
+        where (
+            select count(*)
+            from app.vehicle_events as e
+            where e.tenant_id = tenant::uuid
+              and e.id = i.id
+        ) > 1
+        limit 1;
+        if reused is not null then
+            raise exception using
+                errcode = 'unique_violation',
+                constraint = 'vehicle_events_pkey',
+                column = 'id',
+                message = format('id: event %s exists already', reused),
+                hint = 'Leave id out: the database makes one.';
+        end if;
+    end loop;
+    return null;
+end
+$$;
+
+ALTER FUNCTION app.tg_vehicle_events_id_unique() OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.tg_vehicle_events_id_unique() IS 'AFTER INSERT trigger per statement on vehicle_events (_100_id_unique): refuses (409) a statement that writes an id an event of another month already has (the primary key includes occurred_at, so it cannot). Reads the ids from the transition table first, then looks them up per tenant. Statements of other triggers (source and photo events) are not looked up: they leave id to the database''s uuid v7.';
+
 CREATE FUNCTION app.tg_vehicle_events_prepare() RETURNS trigger
     LANGUAGE plpgsql
     AS $$
@@ -4971,7 +9682,12 @@ begin
             hint = 'The payload rules of each type are described on api.vehicle_events.';
     end if;
     new.payload := coalesce(new.payload, '{}'::jsonb);
-    problem := app.vehicle_event_payload_problem(new.type, new.payload);
+    -- the payload of an event another trigger writes (the source events: fuel logs, maintenance,
+    -- odometer entries) is built from checked columns; the CHECK vehicle_events_payload_valid still
+    -- validates it, this explanation is for what clients send
+    if pg_trigger_depth() = 1 then
+        problem := app.vehicle_event_payload_problem(new.type, new.payload);
+    end if;
     if problem is not null then
         raise exception using
             errcode = 'check_violation',
@@ -4981,22 +9697,7 @@ begin
             detail = format('payload rules of %s events: %s', new.type, app.vehicle_event_payload_spec(new.type)),
             hint = 'Send only the keys listed for the type, with the JSON types and ranges given.';
     end if;
-    -- the primary key includes occurred_at (partitioning), so it cannot refuse an id reused in
-    -- another month: look it up (one probe per partition; database-made uuid v7 ids never collide,
-    -- two concurrent inserts of the same client-made id in different months are not caught)
-    if exists (
-        select from app.vehicle_events as e
-        where e.tenant_id = coalesce(new.tenant_id, app.current_tenant_id())
-          and e.id = new.id
-          and e.occurred_at <> new.occurred_at  -- same occurred_at: the primary key (and ON CONFLICT) handle it
-    ) then
-        raise exception using
-            errcode = 'unique_violation',
-            constraint = 'vehicle_events_pkey',
-            column = 'id',
-            message = format('id: event %s exists already', new.id),
-            hint = 'Leave id out: the database makes one.';
-    end if;
+    -- an id reused in another month: _100_id_unique, once per statement
     if new.odometer is not null and new.odometer_unit is null then
         select v.odometer_unit into new.odometer_unit
         from app.vehicles as v
@@ -5041,7 +9742,7 @@ $$;
 
 ALTER FUNCTION app.tg_vehicle_events_prepare() OWNER TO motovault_owner;
 
-COMMENT ON FUNCTION app.tg_vehicle_events_prepare() IS 'BEFORE INSERT on vehicle_events (_200_prepare): explains an unknown type or an invalid payload (message names the payload key), fills odometer_unit from the vehicle, checks that voids_event_id names a live event of the same vehicle.';
+COMMENT ON FUNCTION app.tg_vehicle_events_prepare() IS 'BEFORE INSERT on vehicle_events (_200_prepare): explains an unknown type or an invalid payload (message names the payload key), fills odometer_unit from the vehicle, checks that voids_event_id names a live event of the same vehicle. Events written by another trigger get no payload explanation (the CHECK still validates them). An id reused in another month is _100_id_unique''s (per statement).';
 
 CREATE FUNCTION app.tg_vehicle_events_record_void() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
@@ -5119,6 +9820,78 @@ $$;
 ALTER FUNCTION app.tg_vehicle_ownership_prepare() OWNER TO motovault_owner;
 
 COMMENT ON FUNCTION app.tg_vehicle_ownership_prepare() IS 'BEFORE INSERT OR UPDATE on vehicle_ownership: currency in upper case, blank notes to NULL.';
+
+CREATE FUNCTION app.tg_vehicle_recalls_events() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+begin
+    perform pg_notify('vehicle_recall', app.announce_vehicle_recall(new)::text);
+    return null;
+end
+$$;
+
+ALTER FUNCTION app.tg_vehicle_recalls_events() OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.tg_vehicle_recalls_events() IS 'AFTER INSERT on vehicle_recalls (_500_events): announces the new recall (app.announce_vehicle_recall) on channel vehicle_recall; the hook where the notifications outbox takes it.';
+
+CREATE FUNCTION app.tg_vehicle_recalls_guard() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+declare
+    api_role constant name := tg_argv[0];
+    changed text;
+begin
+    if current_user = api_role then
+        if tg_op = 'INSERT' then
+            raise exception using
+                errcode = 'insufficient_privilege',
+                message = 'vehicle_recalls: recalls come from the NHTSA check, they are not added by hand',
+                hint = 'Give the vehicle its make, model and year: the worker checks NHTSA for it.';
+        end if;
+        select string_agg(key, ', ' order by key) into changed
+        from jsonb_each(to_jsonb(new)) as n
+        where key not in ('status', 'fixed_on', 'owner_note', 'deleted_at', 'updated_at', 'updated_by')
+          and n.value is distinct from to_jsonb(old) -> key;
+        if changed is not null then
+            raise exception using
+                errcode = 'check_violation',
+                constraint = 'vehicle_recalls_nhtsa_fields_read_only',
+                column = split_part(changed, ', ', 1),
+                message = format('%s: set by the NHTSA check, read-only', changed),
+                hint = 'PATCH status (open, fixed), fixed_on or owner_note.';
+        end if;
+    end if;
+    new.fixed_on := case
+        when new.status = 'fixed' then coalesce(new.fixed_on, current_date)
+        when new.status = 'open' and tg_op = 'UPDATE' and old.status = 'fixed' and new.fixed_on = old.fixed_on then null
+        else new.fixed_on
+    end;
+    new.owner_note := nullif(btrim(new.owner_note), '');
+    return new;
+end
+$$;
+
+ALTER FUNCTION app.tg_vehicle_recalls_guard() OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.tg_vehicle_recalls_guard() IS 'BEFORE INSERT OR UPDATE on vehicle_recalls (_300_guard): the API role (argument) may not add recalls nor change what NHTSA said, only status, fixed_on and owner_note; fixed_on defaults to today when marked fixed and is cleared when reopened.';
+
+CREATE FUNCTION app.tg_vehicle_recalls_outbox() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+begin
+    perform app.emit_outbox_event(
+        new.tenant_id,
+        'vehicle_recall.new',
+        app.announce_vehicle_recall(new) - 'type' - 'tenant_id',
+        new.vehicle_id
+    );
+    return null;
+end
+$$;
+
+ALTER FUNCTION app.tg_vehicle_recalls_outbox() OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.tg_vehicle_recalls_outbox() IS 'AFTER INSERT on vehicle_recalls (_500_outbox): writes a vehicle_recall.new event (app.announce_vehicle_recall: recall_id, vehicle_id, campaign_number, component, park_it, park_outside, report_received_on) into the notifications outbox.';
 
 CREATE FUNCTION app.tg_vehicles_odometer_from_readings() RETURNS trigger
     LANGUAGE plpgsql
@@ -5206,6 +9979,38 @@ ALTER FUNCTION app.tg_vehicles_prepare() OWNER TO motovault_owner;
 
 COMMENT ON FUNCTION app.tg_vehicles_prepare() IS 'BEFORE INSERT OR UPDATE on vehicles: trims and upper-cases the VIN and explains a bad one; display_name defaults to "year make model".';
 
+CREATE FUNCTION app.tg_vehicles_recall_check() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+    make_key constant text := app.recall_key(new.make);
+    model_key constant text := app.recall_key(new.model);
+    check_id bigint;
+begin
+    if make_key is null or model_key is null or new.year is null or new.deleted_at is not null then
+        return null;
+    end if;
+    insert into app.recall_checks as k (make, model, model_year)
+    values (make_key, model_key, new.year)
+    on conflict (make, model, model_year) do nothing
+    returning k.id into check_id;
+    if check_id is not null then
+        perform pg_catalog.pg_notify('recall_check', '');
+        return null;
+    end if;
+    select k.id into check_id
+    from app.recall_checks as k
+    where k.make = make_key and k.model = model_key and k.model_year = new.year;
+    perform app.add_vehicle_recalls(check_id, new.tenant_id, new.id);
+    return null;
+end
+$$;
+
+ALTER FUNCTION app.tg_vehicles_recall_check() OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.tg_vehicles_recall_check() IS 'AFTER INSERT or UPDATE OF make, model, year on vehicles (_400_recall_check): a vehicle with all three gets the recalls already cached for them, or queues their first NHTSA check.';
+
 CREATE FUNCTION app.tg_vehicles_vin_decode() RETURNS trigger
     LANGUAGE plpgsql
     AS $$
@@ -5277,6 +10082,251 @@ ALTER FUNCTION app.tg_vehicles_vin_decode() OWNER TO motovault_owner;
 
 COMMENT ON FUNCTION app.tg_vehicles_vin_decode() IS 'BEFORE INSERT OR UPDATE on vehicles (_600_vin_decode, after _200_prepare and _500_stamp): decoded fields are read-only for API users; a new or changed VIN is filled at once from a fresh cache row, or queued for the worker.';
 
+CREATE FUNCTION app.tire_mounts_problem(tenant uuid, ids uuid[]) RETURNS text
+    LANGUAGE plpgsql STABLE
+    SET plan_cache_mode TO 'force_custom_plan'
+    AS $$
+begin
+    return (
+        with batch as (
+            select m.*
+            from app.tire_mounts as m
+            where m.tenant_id = tenant
+              and m.id = any (ids)
+              and m.deleted_at is null
+        ),
+        problems as (
+            select b.mounted_on, format('mounted_on: set %s mounted on %s overlaps the mount of set %s on %s (%s - %s) on the same vehicle',
+                                        b.tire_set_id, b.mounted_on, o.tire_set_id, o.vehicle_id, o.mounted_on,
+                                        coalesce(o.dismounted_on::text, 'still mounted')) as problem
+            from batch as b
+            cross join lateral (
+                select o.*
+                from app.tire_mounts as o
+                where o.tenant_id = tenant
+                  and o.deleted_at is null
+                  and o.id <> b.id
+                  and (o.vehicle_id = b.vehicle_id or o.tire_set_id = b.tire_set_id)
+                  and o.mounted_on < coalesce(b.dismounted_on, 'infinity')
+                  and coalesce(o.dismounted_on, 'infinity') > b.mounted_on
+                limit 1
+            ) as o
+            union all
+            select b.mounted_on, format('mount_odometer: %s %s on %s is lower than %s %s read on %s (%s)',
+                                        b.mount_odometer, b.odometer_unit, b.mounted_on, r.odometer, r.odometer_unit, r.read_at, r.source)
+            from batch as b
+            cross join lateral (
+                select r.*
+                from app.odometer_readings as r
+                where r.tenant_id = tenant
+                  and r.vehicle_id = b.vehicle_id
+                  and r.read_at < b.mounted_on::timestamp
+                order by r.read_at desc
+                limit 1
+            ) as r
+            where r.odometer_km > app.distance_in_km(b.mount_odometer, b.odometer_unit) + 0.5
+            union all
+            select b.mounted_on, format('dismount_odometer: %s %s on %s is higher than %s %s read on %s (%s)',
+                                        b.dismount_odometer, b.odometer_unit, b.dismounted_on, r.odometer, r.odometer_unit, r.read_at, r.source)
+            from batch as b
+            cross join lateral (
+                select r.*
+                from app.odometer_readings as r
+                where r.tenant_id = tenant
+                  and r.vehicle_id = b.vehicle_id
+                  and r.read_at >= (b.dismounted_on + 1)::timestamp
+                order by r.read_at
+                limit 1
+            ) as r
+            where b.dismounted_on is not null
+              and not r.is_reset
+              and r.odometer_km < app.distance_in_km(b.dismount_odometer, b.odometer_unit) - 0.5
+        )
+        select p.problem from problems as p order by p.mounted_on limit 1
+    );
+end
+$$;
+
+ALTER FUNCTION app.tire_mounts_problem(tenant uuid, ids uuid[]) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.tire_mounts_problem(tenant uuid, ids uuid[]) IS 'The first problem of the given mounts, or NULL: a mount that overlaps another of the same vehicle or set, or odometer figures that contradict the vehicle''s readings.';
+
+CREATE FUNCTION app.tire_set_km(tenant uuid, tire_set uuid, on_date date, at_odometer integer, at_unit text) RETURNS numeric
+    LANGUAGE plpgsql STABLE
+    SET plan_cache_mode TO 'force_custom_plan'
+    AS $$
+begin
+    return (
+        select sum(case
+                   when m.dismounted_on is not null and m.dismounted_on <= on_date
+                       then app.distance_in_km(m.dismount_odometer - m.mount_odometer, m.odometer_unit)
+                   else greatest(app.distance_in_km(at_odometer, at_unit) - app.distance_in_km(m.mount_odometer, m.odometer_unit), 0)
+               end)
+        from app.tire_mounts as m
+        where m.tenant_id = tenant
+          and m.tire_set_id = tire_set
+          and m.deleted_at is null
+          and m.mounted_on <= on_date
+    );
+end
+$$;
+
+ALTER FUNCTION app.tire_set_km(tenant uuid, tire_set uuid, on_date date, at_odometer integer, at_unit text) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.tire_set_km(tenant uuid, tire_set uuid, on_date date, at_odometer integer, at_unit text) IS 'Kilometres a tire set has run by on_date: its mounts dismounted by then whole, the one running then up to at_odometer (at_unit).';
+
+CREATE FUNCTION app.trip_is_effective(tenant uuid, trip uuid, kind text) RETURNS boolean
+    LANGUAGE sql STABLE
+    AS $$
+    select kind <> 'reversal'
+       and not exists (
+           select from app.trips as r
+           where r.tenant_id = tenant
+             and r.reverses_id = trip
+             and r.deleted_at is null)
+$$;
+
+ALTER FUNCTION app.trip_is_effective(tenant uuid, trip uuid, kind text) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.trip_is_effective(tenant uuid, trip uuid, kind text) IS 'A trip or correction that no live reversal cancels.';
+
+CREATE FUNCTION app.trip_rate(tenant uuid, purpose text, on_date date) RETURNS SETOF app.trip_rates
+    LANGUAGE sql STABLE
+    AS $$
+    select r.*
+    from app.trip_rates as r
+    where r.tenant_id = tenant
+      and r.purpose = trip_rate.purpose
+      and r.valid_from <= on_date
+      and r.deleted_at is null
+    order by r.valid_from desc
+    limit 1
+$$;
+
+ALTER FUNCTION app.trip_rate(tenant uuid, purpose text, on_date date) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.trip_rate(tenant uuid, purpose text, on_date date) IS 'The reimbursement rate of a purpose valid on a date, or NULL.';
+
+CREATE FUNCTION app.trips_closed_through(tenant uuid, vehicle uuid) RETURNS date
+    LANGUAGE plpgsql STABLE
+    AS $$
+begin
+    return (
+        select max(c.closed_through)
+        from app.trip_closings as c
+        where c.tenant_id = tenant
+          and c.vehicle_id = vehicle
+    );
+end
+$$;
+
+ALTER FUNCTION app.trips_closed_through(tenant uuid, vehicle uuid) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.trips_closed_through(tenant uuid, vehicle uuid) IS 'The date through which a vehicle''s trip log is closed, or NULL.';
+
+CREATE FUNCTION app.trips_problem(tenant uuid, vehicle uuid, ids uuid[], closed_through date) RETURNS text
+    LANGUAGE plpgsql STABLE
+    SET plan_cache_mode TO 'force_custom_plan'
+    AS $$
+begin
+    return (
+        with batch as (
+            select t.*, app.distance_in_km(t.start_odometer, t.odometer_unit) as start_km,
+                   app.distance_in_km(t.end_odometer, t.odometer_unit) as end_km
+            from app.trips as t
+            where t.tenant_id = tenant
+              and t.id = any (ids)
+              and t.deleted_at is null
+        ),
+        problems as (
+            -- a reversal repeats the trip it cancels
+            select b.started_at, format('reverses_id: entry %s (%s) does not cancel a trip of this vehicle with the same times and odometer',
+                                        b.id, b.started_at) as problem
+            from batch as b
+            left join app.trips as o on o.tenant_id = tenant and o.id = b.reverses_id and o.deleted_at is null
+            where b.kind = 'reversal'
+              and (o.id is null or o.vehicle_id <> b.vehicle_id or o.kind = 'reversal'
+                   or (o.started_at, o.ended_at, o.start_odometer, o.end_odometer, o.odometer_unit, o.purpose, o.driver)
+                      is distinct from (b.started_at, b.ended_at, b.start_odometer, b.end_odometer, b.odometer_unit, b.purpose, b.driver))
+            union all
+            -- a correction replaces a reversed trip of the same vehicle
+            select b.started_at, format('corrects_id: entry %s (%s) must replace a reversed trip of this vehicle', b.id, b.started_at)
+            from batch as b
+            left join app.trips as o on o.tenant_id = tenant and o.id = b.corrects_id and o.deleted_at is null
+            where b.kind = 'correction'
+              and (o.id is null or o.vehicle_id <> b.vehicle_id or o.kind = 'reversal'
+                   or app.trip_is_effective(tenant, o.id, o.kind))
+            union all
+            -- a new trip in a closed period: only reversals and corrections may go there
+            select b.started_at, format('started_at: trip %s on %s lies in the closed log (closed through %s); record a reversal and a correction instead',
+                                        b.id, b.started_at, closed_through)
+            from batch as b
+            where b.kind = 'trip'
+              and b.started_at < (closed_through + 1)::timestamp
+            union all
+            -- trips of the vehicle do not overlap in time or odometer
+            select b.started_at, format('started_at: trip %s (%s - %s, %s - %s %s) overlaps trip %s (%s - %s, %s - %s %s)',
+                                        b.id, b.started_at, b.ended_at, b.start_odometer, b.end_odometer, b.odometer_unit,
+                                        o.id, o.started_at, o.ended_at, o.start_odometer, o.end_odometer, o.odometer_unit)
+            from batch as b
+            cross join lateral (
+                select o.*
+                from app.trips as o
+                where o.tenant_id = tenant
+                  and o.vehicle_id = vehicle
+                  and o.deleted_at is null
+                  and o.id <> b.id
+                  and o.started_at < b.ended_at
+                  and o.ended_at > b.started_at
+                  and app.trip_is_effective(tenant, o.id, o.kind)
+                limit 1
+            ) as o
+            where app.trip_is_effective(tenant, b.id, b.kind)
+            union all
+            -- the vehicle's odometer readings: none before the trip is higher than its start, none after lower than its end
+            select b.started_at, format('start_odometer: %s %s at %s is lower than %s %s read on %s (%s)',
+                                        b.start_odometer, b.odometer_unit, b.started_at, r.odometer, r.odometer_unit, r.read_at, r.source)
+            from batch as b
+            cross join lateral (
+                select r.*
+                from app.odometer_readings as r
+                where r.tenant_id = tenant
+                  and r.vehicle_id = vehicle
+                  and r.read_at <= b.started_at
+                order by r.read_at desc
+                limit 1
+            ) as r
+            where b.kind <> 'reversal'
+              and r.odometer_km > b.start_km + 0.5
+            union all
+            select b.started_at, format('end_odometer: %s %s at %s is higher than %s %s read on %s (%s)',
+                                        b.end_odometer, b.odometer_unit, b.ended_at, r.odometer, r.odometer_unit, r.read_at, r.source)
+            from batch as b
+            cross join lateral (
+                select r.*
+                from app.odometer_readings as r
+                where r.tenant_id = tenant
+                  and r.vehicle_id = vehicle
+                  and r.read_at >= b.ended_at
+                order by r.read_at
+                limit 1
+            ) as r
+            where b.kind <> 'reversal'
+              and not r.is_reset
+              and r.odometer_km < b.end_km - 0.5
+        )
+        select p.problem
+        from problems as p
+        order by p.started_at
+        limit 1
+    );
+end
+$$;
+
+ALTER FUNCTION app.trips_problem(tenant uuid, vehicle uuid, ids uuid[], closed_through date) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.trips_problem(tenant uuid, vehicle uuid, ids uuid[], closed_through date) IS 'The first problem of the given trips of one vehicle, or NULL: a reversal that does not repeat the trip it cancels, a correction of a trip that is not reversed, a trip dated in the closed log, trips that overlap, or odometer figures that contradict the vehicle''s readings.';
+
 CREATE FUNCTION app.urgency(days_left integer, km_left numeric, urgent_days integer, very_urgent_days integer, urgent_km numeric, very_urgent_km numeric) RETURNS text
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
     RETURN CASE WHEN ((days_left < 0) OR (km_left < (0)::numeric)) THEN 'past_due'::text WHEN ((days_left <= very_urgent_days) OR (km_left <= very_urgent_km)) THEN 'very_urgent'::text WHEN ((days_left <= urgent_days) OR (km_left <= urgent_km)) THEN 'urgent'::text ELSE 'not_urgent'::text END;
@@ -5284,14 +10334,6 @@ CREATE FUNCTION app.urgency(days_left integer, km_left numeric, urgent_days inte
 ALTER FUNCTION app.urgency(days_left integer, km_left numeric, urgent_days integer, very_urgent_days integer, urgent_km numeric, very_urgent_km numeric) OWNER TO motovault_owner;
 
 COMMENT ON FUNCTION app.urgency(days_left integer, km_left numeric, urgent_days integer, very_urgent_days integer, urgent_km numeric, very_urgent_km numeric) IS 'past_due when the due date has passed or the due odometer is exceeded; very_urgent / urgent when days left or km left are at most the threshold; otherwise not_urgent. Whichever of date and distance is closer decides.';
-
-CREATE FUNCTION app.urgency_rank(urgency text) RETURNS integer
-    LANGUAGE sql IMMUTABLE PARALLEL SAFE
-    RETURN array_position(ARRAY['past_due'::text, 'very_urgent'::text, 'urgent'::text, 'not_urgent'::text], urgency);
-
-ALTER FUNCTION app.urgency_rank(urgency text) OWNER TO motovault_owner;
-
-COMMENT ON FUNCTION app.urgency_rank(urgency text) IS 'Sort order of urgencies: 1 past_due .. 4 not_urgent.';
 
 CREATE FUNCTION app.vehicle_decode_vin(v app.vehicles) RETURNS app.vehicles
     LANGUAGE plpgsql SECURITY DEFINER
@@ -6596,6 +11638,23 @@ ALTER TABLE api.auth_events OWNER TO motovault_owner;
 
 COMMENT ON VIEW api.auth_events IS 'Sign-ins (and failed ones), sessions, password changes, API keys and invitations: your own events, and the events of the active tenant when you are one of its owners or admins. Read only.';
 
+CREATE VIEW api.calendar_feeds_trash WITH (security_invoker='true') AS
+ SELECT calendar_feeds.tenant_id,
+    calendar_feeds.id,
+    calendar_feeds.user_id,
+    calendar_feeds.name,
+    calendar_feeds.created_at,
+    calendar_feeds.updated_at,
+    calendar_feeds.created_by,
+    calendar_feeds.updated_by,
+    calendar_feeds.deleted_at
+   FROM app.calendar_feeds
+  WHERE (calendar_feeds.deleted_at IS NOT NULL);
+
+ALTER TABLE api.calendar_feeds_trash OWNER TO motovault_owner;
+
+COMMENT ON VIEW api.calendar_feeds_trash IS 'Deleted calendar feeds of the active tenant; restore_calendar_feed brings one back. Purged after 30 days.';
+
 CREATE VIEW api.charging_sessions WITH (security_invoker='true') AS
  SELECT fuel_logs.tenant_id,
     fuel_logs.id,
@@ -6802,6 +11861,89 @@ COMMENT ON COLUMN api.costs.rate IS 'Units of the reporting currency per unit of
 COMMENT ON COLUMN api.costs.rate_date IS 'The date of the ECB rate used: the closest earlier publication, at most 7 days before occurred_on.';
 
 COMMENT ON COLUMN api.costs.rate_note IS 'Why reporting_amount is NULL (no rate).';
+
+CREATE TABLE app.document_files (
+    tenant_id uuid DEFAULT app.current_tenant_id() NOT NULL,
+    id uuid DEFAULT app.uuid_v7() NOT NULL,
+    sha256 text NOT NULL,
+    content_type text NOT NULL,
+    bytes integer NOT NULL,
+    content bytea NOT NULL,
+    width integer,
+    height integer,
+    thumbnail bytea,
+    thumbnail_type text,
+    thumbnail_state text DEFAULT 'none'::text NOT NULL,
+    thumbnail_error text,
+    thumbnail_attempts integer DEFAULT 0 NOT NULL,
+    thumbnail_lease_until timestamp with time zone,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    created_by uuid,
+    updated_by uuid,
+    CONSTRAINT document_files_bytes_match CHECK (((bytes = octet_length(content)) AND (bytes > 0))),
+    CONSTRAINT document_files_content_type_allowed CHECK ((content_type = ANY (ARRAY['application/pdf'::text, 'image/png'::text, 'image/jpeg'::text, 'image/webp'::text]))),
+    CONSTRAINT document_files_height_positive CHECK (((height >= 1) AND (height <= 1000000))),
+    CONSTRAINT document_files_sha256_hex CHECK ((sha256 ~ '^[0-9a-f]{64}$'::text)),
+    CONSTRAINT document_files_thumbnail_error_length CHECK ((char_length(thumbnail_error) <= 500)),
+    CONSTRAINT document_files_thumbnail_state_valid CHECK ((thumbnail_state = ANY (ARRAY['none'::text, 'pending'::text, 'done'::text, 'failed'::text]))),
+    CONSTRAINT document_files_thumbnail_type_image CHECK ((thumbnail_type = ANY (ARRAY['image/webp'::text, 'image/jpeg'::text, 'image/png'::text]))),
+    CONSTRAINT document_files_thumbnail_with_state CHECK ((((thumbnail IS NOT NULL) = (thumbnail_state = 'done'::text)) AND ((thumbnail IS NULL) = (thumbnail_type IS NULL)))),
+    CONSTRAINT document_files_width_positive CHECK (((width >= 1) AND (width <= 1000000)))
+);
+ALTER TABLE ONLY app.document_files ALTER COLUMN content SET STORAGE EXTERNAL;
+ALTER TABLE ONLY app.document_files ALTER COLUMN thumbnail SET STORAGE EXTERNAL;
+
+ALTER TABLE ONLY app.document_files FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE app.document_files OWNER TO motovault_owner;
+
+COMMENT ON TABLE app.document_files IS 'The bytes of documents, one row per distinct file in a tenant (SHA-256, de-duplicated): detected media type, size, image dimensions, thumbnail and its state. Immutable content; a file goes when the last document pointing at it is purged.';
+
+CREATE VIEW api.document_files WITH (security_invoker='true') AS
+ SELECT document_files.tenant_id,
+    document_files.id,
+    document_files.sha256,
+    document_files.content_type,
+    document_files.bytes,
+    document_files.width,
+    document_files.height,
+    document_files.thumbnail_state,
+    document_files.created_at
+   FROM app.document_files;
+
+ALTER TABLE api.document_files OWNER TO motovault_owner;
+
+COMMENT ON VIEW api.document_files IS 'The stored files of the active tenant (one per distinct SHA-256), without their bytes: media type, size, image dimensions, thumbnail state (none, pending, done, failed). Read-only.';
+
+COMMENT ON COLUMN api.document_files.thumbnail_state IS 'none (not an image), pending (the worker makes it), done (GET /rpc/document_thumbnail?id=<document>), failed.';
+
+CREATE VIEW api.documents_trash WITH (security_invoker='true') AS
+ SELECT documents.tenant_id,
+    documents.id,
+    documents.vehicle_id,
+    documents.fuel_log_id,
+    documents.maintenance_id,
+    documents.reminder_id,
+    documents.kind,
+    documents.file_name,
+    documents.title,
+    documents.notes,
+    documents.content_type,
+    documents.bytes,
+    documents.sha256,
+    documents.file_id,
+    documents.created_at,
+    documents.updated_at,
+    documents.created_by,
+    documents.updated_by,
+    documents.deleted_at
+   FROM app.documents
+  WHERE (documents.deleted_at IS NOT NULL);
+
+ALTER TABLE api.documents_trash OWNER TO motovault_owner;
+
+COMMENT ON VIEW api.documents_trash IS 'Deleted documents of the active tenant; restore_document brings one back. Purged after 30 days.';
 
 CREATE VIEW api.energy_sources_trash WITH (security_invoker='true') AS
  SELECT energy_sources.tenant_id,
@@ -7106,6 +12248,71 @@ ALTER TABLE api.garages_trash OWNER TO motovault_owner;
 
 COMMENT ON VIEW api.garages_trash IS 'Deleted garages of the active tenant; restore_garage brings one back. Purged after 30 days.';
 
+CREATE VIEW api.hour_meters WITH (security_invoker='true') AS
+ SELECT r.vehicle_id,
+    r.meter,
+    count(*) AS readings,
+    max(r.read_at) AS last_read_at,
+    app.latest_hours(r.tenant_id, r.vehicle_id, r.meter) AS hours,
+    round(app.daily_hours(r.tenant_id, r.vehicle_id, r.meter), 2) AS hours_per_day
+   FROM app.hour_readings r
+  WHERE (r.deleted_at IS NULL)
+  GROUP BY r.tenant_id, r.vehicle_id, r.meter;
+
+ALTER TABLE api.hour_meters OWNER TO motovault_owner;
+
+COMMENT ON VIEW api.hour_meters IS 'Each hour meter of the active tenant''s vehicles: number of readings, the latest reading and time, and the usage trend (hours per day over the last 90 days). Read only.';
+
+CREATE VIEW api.hour_readings_trash WITH (security_invoker='true') AS
+ SELECT hour_readings.tenant_id,
+    hour_readings.id,
+    hour_readings.vehicle_id,
+    hour_readings.meter,
+    hour_readings.kind,
+    hour_readings.read_at,
+    hour_readings.hours,
+    hour_readings.notes,
+    hour_readings.created_at,
+    hour_readings.updated_at,
+    hour_readings.created_by,
+    hour_readings.updated_by,
+    hour_readings.deleted_at
+   FROM app.hour_readings
+  WHERE (hour_readings.deleted_at IS NOT NULL);
+
+ALTER TABLE api.hour_readings_trash OWNER TO motovault_owner;
+
+COMMENT ON VIEW api.hour_readings_trash IS 'Deleted hour readings of the active tenant; restore_hour_reading brings one back. Purged after 30 days.';
+
+CREATE VIEW api.import_batches_trash WITH (security_invoker='true') AS
+ SELECT import_batches.tenant_id,
+    import_batches.id,
+    import_batches.filename,
+    import_batches.file_sha256,
+    import_batches.format,
+    import_batches.detected_format,
+    import_batches.date_order,
+    import_batches.currency,
+    import_batches.mapping,
+    import_batches.vehicle_id,
+    import_batches.status,
+    import_batches.error,
+    import_batches.finished_at,
+    import_batches.confirmed_at,
+    import_batches.committed_at,
+    import_batches.undone_at,
+    import_batches.created_at,
+    import_batches.updated_at,
+    import_batches.created_by,
+    import_batches.updated_by,
+    import_batches.deleted_at
+   FROM app.import_batches
+  WHERE (import_batches.deleted_at IS NOT NULL);
+
+ALTER TABLE api.import_batches_trash OWNER TO motovault_owner;
+
+COMMENT ON VIEW api.import_batches_trash IS 'Deleted import batches of the active tenant; restore_import_batch brings one back. Purged after 30 days.';
+
 CREATE VIEW api.invitations_trash WITH (security_invoker='true') AS
  SELECT invitations.tenant_id,
     invitations.id,
@@ -7220,6 +12427,42 @@ ALTER TABLE api.my_tenants OWNER TO motovault_owner;
 
 COMMENT ON VIEW api.my_tenants IS 'The tenants the requesting user belongs to, with their role. Put one tenant_id in the token''s tenant_id claim to act in that tenant.';
 
+CREATE VIEW api.notify_event_types WITH (security_invoker='true') AS
+ SELECT notify_event_types.type,
+    notify_event_types.version,
+    notify_event_types.description,
+    notify_event_types.example
+   FROM app.notify_event_types() notify_event_types(type, version, description, example);
+
+ALTER TABLE api.notify_event_types OWNER TO motovault_owner;
+
+COMMENT ON VIEW api.notify_event_types IS 'Event types that subscriptions can ask for, with the version of their payload and an example of its data (the "data" of a delivered message). A subscription may also ask for a prefix: reminder.* .';
+
+COMMENT ON COLUMN api.notify_event_types.version IS 'Payload version: fields are only added within a version; a removed or changed field is a new version.';
+
+CREATE VIEW api.notify_subscriptions_trash WITH (security_invoker='true') AS
+ SELECT notify_subscriptions.tenant_id,
+    notify_subscriptions.id,
+    notify_subscriptions.name,
+    notify_subscriptions.channel,
+    notify_subscriptions.target_hint,
+    notify_subscriptions.event_types,
+    notify_subscriptions.vehicle_ids,
+    notify_subscriptions.active,
+    notify_subscriptions.flagged_at,
+    notify_subscriptions.flag_reason,
+    notify_subscriptions.created_at,
+    notify_subscriptions.updated_at,
+    notify_subscriptions.created_by,
+    notify_subscriptions.updated_by,
+    notify_subscriptions.deleted_at
+   FROM app.notify_subscriptions
+  WHERE (notify_subscriptions.deleted_at IS NOT NULL);
+
+ALTER TABLE api.notify_subscriptions_trash OWNER TO motovault_owner;
+
+COMMENT ON VIEW api.notify_subscriptions_trash IS 'Deleted notify subscriptions of the active tenant; restore_notify_subscription brings one back. Purged after 30 days.';
+
 CREATE VIEW api.odometer_entries_trash WITH (security_invoker='true') AS
  SELECT odometer_entries.tenant_id,
     odometer_entries.id,
@@ -7317,7 +12560,9 @@ CREATE VIEW api.reminders_due WITH (security_invoker='true') AS
             r.category,
             r.due_on,
             r.due_odometer,
-            r.odometer_unit
+            r.odometer_unit,
+            r.due_hours,
+            r.hour_meter
            FROM app.reminders r
           WHERE ((r.deleted_at IS NULL) AND ((r.status = 'open'::text) OR ((r.status = 'snoozed'::text) AND (r.snoozed_until <= CURRENT_DATE))))
         UNION ALL
@@ -7329,7 +12574,9 @@ CREATE VIEW api.reminders_due WITH (security_invoker='true') AS
             m.type,
             m.due_on,
             m.due_odometer,
-            m.odometer_unit
+            m.odometer_unit,
+            m.due_hours,
+            m.hour_meter
            FROM app.maintenance m
           WHERE ((m.deleted_at IS NULL) AND (m.status = 'scheduled'::text))
         )
@@ -7345,17 +12592,21 @@ CREATE VIEW api.reminders_due WITH (security_invoker='true') AS
     v.odometer_reading AS vehicle_odometer,
     s.days_left,
     s.distance_left,
-    s.projected_due_on,
-    s.urgency
-   FROM ((items i
+    LEAST(s.projected_due_on, h.projected_due_on) AS projected_due_on,
+    app.more_urgent(s.urgency, h.urgency) AS urgency,
+    i.due_hours,
+    i.hour_meter,
+    h.hours_left
+   FROM (((items i
      JOIN app.vehicles v ON (((v.tenant_id = i.tenant_id) AND (v.id = i.vehicle_id) AND (v.deleted_at IS NULL))))
      CROSS JOIN LATERAL app.due_status(i.tenant_id, i.vehicle_id, i.due_on, i.due_odometer, i.odometer_unit) s(days_left, distance_left, projected_due_on, urgency))
-  WHERE (s.urgency <> 'not_urgent'::text)
-  ORDER BY (app.urgency_rank(s.urgency)), LEAST(s.days_left, 2147483647), i.due_on, i.id;
+     CROSS JOIN LATERAL app.hours_due_status(i.tenant_id, i.vehicle_id, i.due_hours, i.hour_meter) h(hours_left, projected_due_on, urgency))
+  WHERE (app.more_urgent(s.urgency, h.urgency) <> 'not_urgent'::text)
+  ORDER BY (app.urgency_rank(app.more_urgent(s.urgency, h.urgency))), LEAST(s.days_left, (LEAST(h.projected_due_on, s.projected_due_on) - CURRENT_DATE), 2147483647), i.due_on, i.id;
 
 ALTER TABLE api.reminders_due OWNER TO motovault_owner;
 
-COMMENT ON VIEW api.reminders_due IS 'What is due across the active tenant''s vehicles: open reminders (and snoozed ones whose snooze has ended) and scheduled maintenance that are past_due, very_urgent or urgent by the tenant''s thresholds, most urgent first, with days and distance left and, for odometer-based items, a projected due date.';
+COMMENT ON VIEW api.reminders_due IS 'What is due across the active tenant''s vehicles: open reminders (and snoozed ones whose snooze has ended) and scheduled maintenance that are past_due, very_urgent or urgent by the tenant''s thresholds, most urgent first, with days, distance and hours left and, for odometer- and hour-based items, a projected due date from the usage trend (last 90 days).';
 
 CREATE VIEW api.reminders_trash WITH (security_invoker='true') AS
  SELECT reminders.tenant_id,
@@ -7419,6 +12670,340 @@ CREATE VIEW api.tenant_settings_trash WITH (security_invoker='true') AS
 ALTER TABLE api.tenant_settings_trash OWNER TO motovault_owner;
 
 COMMENT ON VIEW api.tenant_settings_trash IS 'Deleted settings rows of the active tenant; restore_tenant_settings brings one back. Purged after 30 days.';
+
+CREATE VIEW api.tire_mounts_trash WITH (security_invoker='true') AS
+ SELECT tire_mounts.tenant_id,
+    tire_mounts.id,
+    tire_mounts.tire_set_id,
+    tire_mounts.vehicle_id,
+    tire_mounts.mounted_on,
+    tire_mounts.mount_odometer,
+    tire_mounts.dismounted_on,
+    tire_mounts.dismount_odometer,
+    tire_mounts.odometer_unit,
+    tire_mounts.created_at,
+    tire_mounts.updated_at,
+    tire_mounts.created_by,
+    tire_mounts.updated_by,
+    tire_mounts.deleted_at
+   FROM app.tire_mounts
+  WHERE (tire_mounts.deleted_at IS NOT NULL);
+
+ALTER TABLE api.tire_mounts_trash OWNER TO motovault_owner;
+
+COMMENT ON VIEW api.tire_mounts_trash IS 'Deleted tire mounts of the active tenant; restore_tire_mount brings one back. Purged after 30 days.';
+
+CREATE VIEW api.tire_set_status WITH (security_invoker='true') AS
+ SELECT s.vehicle_id,
+    s.id AS tire_set_id,
+    s.name,
+    s.season,
+    m.vehicle_id AS mounted_on_vehicle_id,
+    m.mounted_on,
+    round(app.tire_set_km(s.tenant_id, s.id, CURRENT_DATE, v.odometer_reading, v.odometer_unit)) AS distance_km,
+    s.manufactured_on,
+    round((((CURRENT_DATE - s.manufactured_on))::numeric / 365.25), 1) AS age_years,
+        CASE
+            WHEN ((CURRENT_DATE - s.manufactured_on) >= 3652) THEN 'replace'::text
+            WHEN ((CURRENT_DATE - s.manufactured_on) >= 2191) THEN 'inspect'::text
+            ELSE NULL::text
+        END AS age_warning,
+    round(r.km_since_rotation) AS km_since_rotation,
+    round(((s.rotate_every_km)::numeric - r.km_since_rotation)) AS rotation_km_left,
+        CASE
+            WHEN ((m.id IS NOT NULL) AND (s.rotate_every_km IS NOT NULL)) THEN app.urgency(NULL::integer, ((s.rotate_every_km)::numeric - r.km_since_rotation), 30, 7, (COALESCE(ts.reminder_urgent_km, 1500))::numeric, (COALESCE(ts.reminder_very_urgent_km, 500))::numeric)
+            ELSE NULL::text
+        END AS rotation_urgency
+   FROM ((((app.tire_sets s
+     LEFT JOIN LATERAL ( SELECT mm.tenant_id,
+            mm.id,
+            mm.tire_set_id,
+            mm.vehicle_id,
+            mm.mounted_on,
+            mm.mount_odometer,
+            mm.dismounted_on,
+            mm.dismount_odometer,
+            mm.odometer_unit,
+            mm.created_at,
+            mm.updated_at,
+            mm.created_by,
+            mm.updated_by,
+            mm.deleted_at
+           FROM app.tire_mounts mm
+          WHERE ((mm.tenant_id = s.tenant_id) AND (mm.tire_set_id = s.id) AND (mm.deleted_at IS NULL) AND (mm.dismounted_on IS NULL))
+         LIMIT 1) m ON (true))
+     LEFT JOIN app.vehicles v ON (((v.tenant_id = s.tenant_id) AND (v.id = COALESCE(m.vehicle_id, s.vehicle_id)))))
+     LEFT JOIN app.tenant_settings ts ON (((ts.tenant_id = s.tenant_id) AND (ts.deleted_at IS NULL))))
+     LEFT JOIN LATERAL ( SELECT (app.distance_in_km((v.odometer_reading)::numeric, v.odometer_unit) - GREATEST(app.distance_in_km((m.mount_odometer)::numeric, m.odometer_unit), ( SELECT max(app.distance_in_km((mt.odometer)::numeric, mt.odometer_unit)) AS max
+                   FROM app.maintenance mt
+                  WHERE ((mt.tenant_id = s.tenant_id) AND (mt.vehicle_id = m.vehicle_id) AND (mt.type = 'tire_rotation'::text) AND (mt.status = 'completed'::text) AND (mt.deleted_at IS NULL) AND (mt.completed_on >= m.mounted_on))))) AS km_since_rotation) r ON ((m.id IS NOT NULL)))
+  WHERE (s.deleted_at IS NULL);
+
+ALTER TABLE api.tire_set_status OWNER TO motovault_owner;
+
+COMMENT ON VIEW api.tire_set_status IS 'Each tire set of the active tenant: the vehicle it is mounted on (if any), the km it has run over all its mounts (seasonal swaps included), its age from the DOT code with a warning (inspect from 6 years, replace from 10), and for a mounted set with rotate_every_km the km since the last tire_rotation maintenance (or the mount) and the rotation urgency by the tenant''s km thresholds. Read only.';
+
+CREATE VIEW api.tire_sets_trash WITH (security_invoker='true') AS
+ SELECT tire_sets.tenant_id,
+    tire_sets.id,
+    tire_sets.vehicle_id,
+    tire_sets.name,
+    tire_sets.brand,
+    tire_sets.model,
+    tire_sets.size,
+    tire_sets.season,
+    tire_sets.dot_code,
+    tire_sets.manufactured_on,
+    tire_sets.tread_new_mm,
+    tire_sets.legal_min_mm,
+    tire_sets.rotate_every_km,
+    tire_sets.notes,
+    tire_sets.created_at,
+    tire_sets.updated_at,
+    tire_sets.created_by,
+    tire_sets.updated_by,
+    tire_sets.deleted_at
+   FROM app.tire_sets
+  WHERE (tire_sets.deleted_at IS NOT NULL);
+
+ALTER TABLE api.tire_sets_trash OWNER TO motovault_owner;
+
+COMMENT ON VIEW api.tire_sets_trash IS 'Deleted tire sets of the active tenant; restore_tire_set brings one back. Purged after 30 days.';
+
+CREATE VIEW api.tire_wear WITH (security_invoker='true') AS
+ SELECT s.vehicle_id,
+    t.tire_set_id,
+    t.id AS tire_id,
+    t.label,
+    t."position",
+    round((w.now_km - COALESCE(app.tire_set_km(s.tenant_id, s.id, (t.added_on - 1), NULL::integer, NULL::text), (0)::numeric))) AS distance_km,
+    l.measured_on AS last_measured_on,
+    l."position" AS last_measured_position,
+    l.depth_mm,
+    s.legal_min_mm,
+    round(((- w.slope) * (1000)::numeric), 3) AS mm_per_1000_km,
+    round(
+        CASE
+            WHEN (w.slope < (0)::numeric) THEN (((w.last_depth - s.legal_min_mm) / (- w.slope)) - (w.now_km - w.last_km))
+            ELSE NULL::numeric
+        END) AS km_to_legal_min,
+        CASE
+            WHEN (w.slope < (0)::numeric) THEN (CURRENT_DATE + (ceil((GREATEST((((w.last_depth - s.legal_min_mm) / (- w.slope)) - (w.now_km - w.last_km)), (0)::numeric) / NULLIF(dk.km_per_day, (0)::numeric))))::integer)
+            ELSE NULL::date
+        END AS projected_legal_min_on,
+    (l.depth_mm <= s.legal_min_mm) AS below_legal_min
+   FROM ((((((app.tires t
+     JOIN app.tire_sets s ON (((s.tenant_id = t.tenant_id) AND (s.id = t.tire_set_id) AND (s.deleted_at IS NULL))))
+     LEFT JOIN LATERAL ( SELECT mm.vehicle_id
+           FROM app.tire_mounts mm
+          WHERE ((mm.tenant_id = s.tenant_id) AND (mm.tire_set_id = s.id) AND (mm.deleted_at IS NULL) AND (mm.dismounted_on IS NULL))
+         LIMIT 1) m ON (true))
+     LEFT JOIN app.vehicles v ON (((v.tenant_id = s.tenant_id) AND (v.id = COALESCE(m.vehicle_id, s.vehicle_id)))))
+     LEFT JOIN LATERAL ( SELECT app.daily_km(v.tenant_id, v.id, CURRENT_DATE) AS km_per_day) dk ON ((m.vehicle_id IS NOT NULL)))
+     LEFT JOIN LATERAL ( SELECT x.measured_on,
+            x."position",
+            x.depth_mm
+           FROM app.tread_measurements x
+          WHERE ((x.tenant_id = t.tenant_id) AND (x.tire_id = t.id) AND (x.deleted_at IS NULL))
+          ORDER BY x.measured_on DESC, x.created_at DESC
+         LIMIT 1) l ON (true))
+     LEFT JOIN LATERAL ( SELECT (regr_slope((p.depth)::double precision, (p.km)::double precision))::numeric AS slope,
+            (array_agg(p.depth ORDER BY p.measured_on DESC, p.created_at DESC) FILTER (WHERE (p.measured_on IS NOT NULL)))[1] AS last_depth,
+            (array_agg(p.km ORDER BY p.measured_on DESC, p.created_at DESC) FILTER (WHERE (p.measured_on IS NOT NULL)))[1] AS last_km,
+            app.tire_set_km(s.tenant_id, s.id, CURRENT_DATE, v.odometer_reading, v.odometer_unit) AS now_km
+           FROM ( SELECT s.tread_new_mm AS depth,
+                    COALESCE(app.tire_set_km(s.tenant_id, s.id, (t.added_on - 1), NULL::integer, NULL::text), (0)::numeric) AS km,
+                    NULL::date AS measured_on,
+                    NULL::timestamp with time zone AS created_at
+                UNION ALL
+                 SELECT x.depth_mm,
+                    (c.km_before + GREATEST((app.distance_in_km((x.odometer)::numeric, x.odometer_unit) - c.mount_km), (0)::numeric)),
+                    x.measured_on,
+                    x.created_at
+                   FROM (( SELECT mm.mounted_on,
+                            COALESCE(mm.dismounted_on, 'infinity'::date) AS dismounted_on,
+                            app.distance_in_km((mm.mount_odometer)::numeric, mm.odometer_unit) AS mount_km,
+                            COALESCE(sum(app.distance_in_km(((mm.dismount_odometer - mm.mount_odometer))::numeric, mm.odometer_unit)) OVER (ORDER BY mm.mounted_on ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), (0)::numeric) AS km_before
+                           FROM app.tire_mounts mm
+                          WHERE ((mm.tenant_id = s.tenant_id) AND (mm.tire_set_id = s.id) AND (mm.deleted_at IS NULL))) c
+                     CROSS JOIN LATERAL ( SELECT x_1.tenant_id,
+                            x_1.id,
+                            x_1.tire_id,
+                            x_1.measured_on,
+                            x_1.odometer,
+                            x_1.odometer_unit,
+                            x_1."position",
+                            x_1.depth_mm,
+                            x_1.created_at,
+                            x_1.updated_at,
+                            x_1.created_by,
+                            x_1.updated_by,
+                            x_1.deleted_at
+                           FROM app.tread_measurements x_1
+                          WHERE ((x_1.tenant_id = t.tenant_id) AND (x_1.tire_id = t.id) AND (x_1.deleted_at IS NULL) AND (x_1.odometer IS NOT NULL) AND ((x_1.measured_on >= c.mounted_on) AND (x_1.measured_on <= c.dismounted_on)))) x)) p) w ON (true))
+  WHERE (t.deleted_at IS NULL);
+
+ALTER TABLE api.tire_wear OWNER TO motovault_owner;
+
+COMMENT ON VIEW api.tire_wear IS 'Each tire of the active tenant: km run (its set''s mounts since it joined the set), the latest tread depth and the position it was measured at, the wear rate (mm per 1000 km, a line through the new tread depth and every measurement), the km left to the legal minimum and the date the vehicle that carries it reaches it at its average daily distance (last 90 days). Read only.';
+
+CREATE VIEW api.tires_trash WITH (security_invoker='true') AS
+ SELECT tires.tenant_id,
+    tires.id,
+    tires.tire_set_id,
+    tires.label,
+    tires."position",
+    tires.added_on,
+    tires.created_at,
+    tires.updated_at,
+    tires.created_by,
+    tires.updated_by,
+    tires.deleted_at
+   FROM app.tires
+  WHERE (tires.deleted_at IS NOT NULL);
+
+ALTER TABLE api.tires_trash OWNER TO motovault_owner;
+
+COMMENT ON VIEW api.tires_trash IS 'Deleted tires of the active tenant; restore_tire brings one back. Purged after 30 days.';
+
+CREATE VIEW api.tread_measurements_trash WITH (security_invoker='true') AS
+ SELECT tread_measurements.tenant_id,
+    tread_measurements.id,
+    tread_measurements.tire_id,
+    tread_measurements.measured_on,
+    tread_measurements.odometer,
+    tread_measurements.odometer_unit,
+    tread_measurements."position",
+    tread_measurements.depth_mm,
+    tread_measurements.created_at,
+    tread_measurements.updated_at,
+    tread_measurements.created_by,
+    tread_measurements.updated_by,
+    tread_measurements.deleted_at
+   FROM app.tread_measurements
+  WHERE (tread_measurements.deleted_at IS NOT NULL);
+
+ALTER TABLE api.tread_measurements_trash OWNER TO motovault_owner;
+
+COMMENT ON VIEW api.tread_measurements_trash IS 'Deleted tread measurements of the active tenant; restore_tread_measurement brings one back. Purged after 30 days.';
+
+CREATE VIEW api.trip_log WITH (security_invoker='true') AS
+ SELECT row_number() OVER (PARTITION BY t.tenant_id, t.vehicle_id ORDER BY t.logged_at, t.id) AS line_no,
+    t.vehicle_id,
+    t.id,
+    t.kind,
+    (t.started_at)::date AS trip_date,
+    t.started_at,
+    t.ended_at,
+    t.start_odometer,
+    t.end_odometer,
+        CASE
+            WHEN (t.kind = 'reversal'::text) THEN (- t.distance)
+            ELSE t.distance
+        END AS distance,
+    t.odometer_unit,
+    t.purpose,
+    t.driver,
+    t.route_note,
+    t.reverses_id,
+    t.corrects_id,
+    t.logged_at,
+    (t.logged_at < ((COALESCE(c.closed_through, '-infinity'::date) + 1))::timestamp without time zone) AS closed,
+    t.created_at AS recorded_at,
+    t.created_by AS recorded_by
+   FROM (app.trips t
+     LEFT JOIN LATERAL ( SELECT max(tc.closed_through) AS closed_through
+           FROM app.trip_closings tc
+          WHERE ((tc.tenant_id = t.tenant_id) AND (tc.vehicle_id = t.vehicle_id))) c ON (true))
+  WHERE (t.deleted_at IS NULL);
+
+ALTER TABLE api.trip_log OWNER TO motovault_owner;
+
+COMMENT ON VIEW api.trip_log IS 'The mileage log as tax authorities expect it, per vehicle: every entry (private trips too) numbered in log order (line_no), date, times, start and end odometer, signed distance (a reversal counts negative), purpose, driver, route; counter-entries and corrections point at what they cancel or replace; closed says whether the entry is in the closed log. Filter by vehicle_id; Accept: text/csv gives a CSV file. Read only.';
+
+CREATE VIEW api.trip_rates_trash WITH (security_invoker='true') AS
+ SELECT trip_rates.tenant_id,
+    trip_rates.id,
+    trip_rates.purpose,
+    trip_rates.valid_from,
+    trip_rates.rate,
+    trip_rates.distance_unit,
+    trip_rates.currency,
+    trip_rates.created_at,
+    trip_rates.updated_at,
+    trip_rates.created_by,
+    trip_rates.updated_by,
+    trip_rates.deleted_at
+   FROM app.trip_rates
+  WHERE (trip_rates.deleted_at IS NOT NULL);
+
+ALTER TABLE api.trip_rates_trash OWNER TO motovault_owner;
+
+COMMENT ON VIEW api.trip_rates_trash IS 'Deleted trip rates of the active tenant; restore_trip_rate brings one back. Purged after 30 days.';
+
+CREATE VIEW api.trip_totals WITH (security_invoker='true') AS
+ SELECT t.vehicle_id,
+    (date_trunc('month'::text, t.started_at))::date AS month,
+    t.driver,
+    t.purpose,
+    (count(*) FILTER (WHERE (t.kind <> 'reversal'::text)) - count(*) FILTER (WHERE (t.kind = 'reversal'::text))) AS trips,
+    sum(
+        CASE
+            WHEN (t.kind = 'reversal'::text) THEN (- t.distance)
+            ELSE t.distance
+        END) AS distance,
+    t.odometer_unit,
+    round(sum(((((
+        CASE
+            WHEN (t.kind = 'reversal'::text) THEN (- t.distance)
+            ELSE t.distance
+        END)::numeric * app.distance_in_km((1)::numeric, t.odometer_unit)) / app.distance_in_km((1)::numeric, r.distance_unit)) * r.rate)), 2) AS reimbursement,
+    r.currency
+   FROM (app.trips t
+     LEFT JOIN ( SELECT tr.tenant_id,
+            tr.purpose,
+            tr.valid_from,
+            tr.rate,
+            tr.distance_unit,
+            tr.currency,
+            COALESCE(lead(tr.valid_from) OVER (PARTITION BY tr.tenant_id, tr.purpose ORDER BY tr.valid_from), 'infinity'::date) AS valid_until
+           FROM app.trip_rates tr
+          WHERE (tr.deleted_at IS NULL)) r ON (((r.tenant_id = t.tenant_id) AND (r.purpose = t.purpose) AND (t.started_at >= r.valid_from) AND (t.started_at < r.valid_until))))
+  WHERE (t.deleted_at IS NULL)
+  GROUP BY t.tenant_id, t.vehicle_id, (date_trunc('month'::text, t.started_at)), t.driver, t.purpose, t.odometer_unit, r.currency;
+
+ALTER TABLE api.trip_totals OWNER TO motovault_owner;
+
+COMMENT ON VIEW api.trip_totals IS 'Trips per vehicle, month (of the trip''s start), driver and purpose: number of trips and distance (reversals subtract) and the reimbursement at the rate valid on each trip''s date (NULL without a rate). Read only.';
+
+CREATE VIEW api.trips_trash WITH (security_invoker='true') AS
+ SELECT trips.tenant_id,
+    trips.id,
+    trips.vehicle_id,
+    trips.kind,
+    trips.started_at,
+    trips.ended_at,
+    trips.start_odometer,
+    trips.end_odometer,
+    trips.odometer_unit,
+    trips.distance,
+    trips.purpose,
+    trips.driver,
+    trips.route_note,
+    trips.reverses_id,
+    trips.corrects_id,
+    trips.logged_at,
+    trips.created_at,
+    trips.updated_at,
+    trips.created_by,
+    trips.updated_by,
+    trips.deleted_at
+   FROM app.trips
+  WHERE (trips.deleted_at IS NOT NULL);
+
+ALTER TABLE api.trips_trash OWNER TO motovault_owner;
+
+COMMENT ON VIEW api.trips_trash IS 'Deleted trips of the active tenant; restore_trip brings one back. Purged after 30 days.';
 
 CREATE VIEW api.vehicle_cost_months WITH (security_invoker='true') AS
  WITH costs AS (
@@ -7516,6 +13101,35 @@ ALTER TABLE api.vehicle_ownership_trash OWNER TO motovault_owner;
 
 COMMENT ON VIEW api.vehicle_ownership_trash IS 'Deleted ownership rows of the active tenant; restore_vehicle_ownership brings one back. Purged after 30 days.';
 
+CREATE VIEW api.vehicle_recalls_trash WITH (security_invoker='true') AS
+ SELECT vehicle_recalls.tenant_id,
+    vehicle_recalls.id,
+    vehicle_recalls.vehicle_id,
+    vehicle_recalls.campaign_number,
+    vehicle_recalls.component,
+    vehicle_recalls.summary,
+    vehicle_recalls.consequence,
+    vehicle_recalls.remedy,
+    vehicle_recalls.notes,
+    vehicle_recalls.manufacturer,
+    vehicle_recalls.report_received_on,
+    vehicle_recalls.park_it,
+    vehicle_recalls.park_outside,
+    vehicle_recalls.over_the_air,
+    vehicle_recalls.status,
+    vehicle_recalls.fixed_on,
+    vehicle_recalls.owner_note,
+    vehicle_recalls.created_at,
+    vehicle_recalls.updated_at,
+    vehicle_recalls.updated_by,
+    vehicle_recalls.deleted_at
+   FROM app.vehicle_recalls
+  WHERE (vehicle_recalls.deleted_at IS NOT NULL);
+
+ALTER TABLE api.vehicle_recalls_trash OWNER TO motovault_owner;
+
+COMMENT ON VIEW api.vehicle_recalls_trash IS 'Deleted recalls of the active tenant; restore_vehicle_recall brings one back. Purged after 30 days.';
+
 CREATE VIEW api.vehicle_tco_years WITH (security_invoker='true') AS
  SELECT m.tenant_id,
     m.vehicle_id,
@@ -7575,6 +13189,84 @@ CREATE VIEW api.vehicles_trash WITH (security_invoker='true') AS
 ALTER TABLE api.vehicles_trash OWNER TO motovault_owner;
 
 COMMENT ON VIEW api.vehicles_trash IS 'Deleted vehicles of the active tenant; restore_vehicle brings one back. Purged after 30 days.';
+
+CREATE TABLE app.import_files (
+    tenant_id uuid DEFAULT app.current_tenant_id() NOT NULL,
+    sha256 text NOT NULL,
+    content bytea NOT NULL,
+    byte_size integer GENERATED ALWAYS AS (octet_length(content)) STORED,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    created_by uuid,
+    updated_by uuid,
+    CONSTRAINT import_files_content_size CHECK (((octet_length(content) >= 1) AND (octet_length(content) <= 20000000))),
+    CONSTRAINT import_files_sha256_of_content CHECK ((sha256 = encode(sha256(content), 'hex'::text)))
+);
+
+ALTER TABLE ONLY app.import_files FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE app.import_files OWNER TO motovault_owner;
+
+COMMENT ON TABLE app.import_files IS 'Files uploaded for import, stored once per tenant under the SHA-256 of their bytes (content-addressed); batches point to them. Not exposed: the API shows batches.';
+
+CREATE TABLE app.recall_checks (
+    id bigint NOT NULL,
+    make text NOT NULL,
+    model text NOT NULL,
+    model_year integer NOT NULL,
+    status text DEFAULT 'due'::text NOT NULL,
+    results jsonb,
+    result_count integer,
+    checked_at timestamp with time zone,
+    next_check_at timestamp with time zone DEFAULT now() NOT NULL,
+    attempts integer DEFAULT 0 NOT NULL,
+    leased_by text,
+    lease_until timestamp with time zone,
+    last_error text,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT recall_checks_last_error_length CHECK ((char_length(last_error) <= 1000)),
+    CONSTRAINT recall_checks_lease_when_running CHECK (((status = 'running'::text) = (lease_until IS NOT NULL))),
+    CONSTRAINT recall_checks_make_key CHECK ((make = app.recall_key(make))),
+    CONSTRAINT recall_checks_model_key CHECK ((model = app.recall_key(model))),
+    CONSTRAINT recall_checks_model_year_range CHECK (((model_year >= 1949) AND (model_year <= 2200))),
+    CONSTRAINT recall_checks_results_array CHECK (((results IS NULL) OR (jsonb_typeof(results) = 'array'::text))),
+    CONSTRAINT recall_checks_status_valid CHECK ((status = ANY (ARRAY['due'::text, 'running'::text, 'done'::text, 'failed'::text])))
+);
+
+ALTER TABLE ONLY app.recall_checks FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE app.recall_checks OWNER TO motovault_owner;
+
+COMMENT ON TABLE app.recall_checks IS 'Shared cache and work queue of NHTSA recall checks: one row per make, model and model year some vehicle has (keys of app.recall_key), NHTSA''s last results, when to check again; written by the worker through app.recall_check_*.';
+
+ALTER TABLE app.recall_checks ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME app.recall_checks_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+CREATE TABLE app.reminder_alerts (
+    tenant_id uuid NOT NULL,
+    reminder_id uuid NOT NULL,
+    state text NOT NULL,
+    armed_by text NOT NULL,
+    event_id uuid NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT reminder_alerts_state_known CHECK ((state = ANY (ARRAY['due_soon'::text, 'overdue'::text])))
+);
+
+ALTER TABLE ONLY app.reminder_alerts FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE app.reminder_alerts OWNER TO motovault_owner;
+
+COMMENT ON TABLE app.reminder_alerts IS 'Reminder notifications already written to the outbox: one per reminder, due state and arming (fingerprint of the due fields and status). Written only by app.notify_evaluate_reminders; append-only, not audited.';
+
+COMMENT ON COLUMN app.reminder_alerts.armed_by IS 'md5 of due_on, due_odometer, odometer_unit, status, snoozed_until when the alert was sent: a changed reminder has a new one (re-armed).';
 
 CREATE TABLE app.time_zone_names (
     name text NOT NULL
@@ -7771,6 +13463,16 @@ ALTER TABLE auth_private.api_keys OWNER TO motovault_owner;
 
 COMMENT ON TABLE auth_private.api_keys IS 'API keys: who, which tenant, scope (read or write), expiry, last exchange, revocation; the secret only as a SHA-256 hash.';
 
+CREATE TABLE auth_private.calendar_feed_tokens (
+    token_hash bytea NOT NULL,
+    tenant_id uuid NOT NULL,
+    feed_id uuid NOT NULL
+);
+
+ALTER TABLE auth_private.calendar_feed_tokens OWNER TO motovault_owner;
+
+COMMENT ON TABLE auth_private.calendar_feed_tokens IS 'SHA-256 of each calendar feed''s secret token.';
+
 CREATE TABLE auth_private.dummy_hash (
     one_row boolean DEFAULT true NOT NULL,
     hash text NOT NULL,
@@ -7816,6 +13518,32 @@ ALTER TABLE auth_private.mail_outbox ALTER COLUMN id ADD GENERATED ALWAYS AS IDE
     NO MAXVALUE
     CACHE 1
 );
+
+CREATE TABLE auth_private.notify_signing_secrets (
+    tenant_id uuid NOT NULL,
+    subscription_id uuid NOT NULL,
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    secret text NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    expires_at timestamp with time zone,
+    CONSTRAINT notify_signing_secrets_secret_format CHECK ((secret ~ '^whsec_[A-Za-z0-9+/=]{32,}$'::text))
+);
+
+ALTER TABLE auth_private.notify_signing_secrets OWNER TO motovault_owner;
+
+COMMENT ON TABLE auth_private.notify_signing_secrets IS 'Standard Webhooks signing secrets of a webhook subscription (whsec_ + base64). After a rotation the old one signs too until expires_at, so receivers can switch without losing a message.';
+
+CREATE TABLE auth_private.notify_targets (
+    tenant_id uuid NOT NULL,
+    subscription_id uuid NOT NULL,
+    target text NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT notify_targets_target_length CHECK (((char_length(target) >= 3) AND (char_length(target) <= 2000)))
+);
+
+ALTER TABLE auth_private.notify_targets OWNER TO motovault_owner;
+
+COMMENT ON TABLE auth_private.notify_targets IS 'The write-only target of a subscription: webhook URL, email address or Apprise URL (which may carry a push token).';
 
 CREATE TABLE auth_private.oidc_issuers (
     issuer text NOT NULL,
@@ -7903,6 +13631,18 @@ ALTER TABLE ONLY app.vehicle_events ATTACH PARTITION app.vehicle_events_default 
 
 ALTER TABLE ONLY api.charging_sessions ALTER COLUMN fuel_type SET DEFAULT 'electric'::text;
 
+ALTER TABLE ONLY app.calendar_feeds
+    ADD CONSTRAINT calendar_feeds_pkey PRIMARY KEY (tenant_id, id);
+
+ALTER TABLE ONLY app.document_files
+    ADD CONSTRAINT document_files_pkey PRIMARY KEY (tenant_id, id);
+
+ALTER TABLE ONLY app.document_files
+    ADD CONSTRAINT document_files_sha256_unique UNIQUE (tenant_id, sha256);
+
+ALTER TABLE ONLY app.documents
+    ADD CONSTRAINT documents_pkey PRIMARY KEY (tenant_id, id);
+
 ALTER TABLE ONLY app.energy_sources
     ADD CONSTRAINT energy_sources_pkey PRIMARY KEY (tenant_id, id);
 
@@ -7921,6 +13661,24 @@ ALTER TABLE ONLY app.fuel_logs
 ALTER TABLE ONLY app.garages
     ADD CONSTRAINT garages_pkey PRIMARY KEY (tenant_id, id);
 
+ALTER TABLE ONLY app.hour_readings
+    ADD CONSTRAINT hour_readings_pkey PRIMARY KEY (tenant_id, id);
+
+ALTER TABLE ONLY app.import_batches
+    ADD CONSTRAINT import_batches_pkey PRIMARY KEY (tenant_id, id);
+
+ALTER TABLE ONLY app.import_files
+    ADD CONSTRAINT import_files_pkey PRIMARY KEY (tenant_id, sha256);
+
+ALTER TABLE ONLY app.import_rows
+    ADD CONSTRAINT import_rows_pkey PRIMARY KEY (tenant_id, id);
+
+ALTER TABLE ONLY app.import_vehicles
+    ADD CONSTRAINT import_vehicles_key_unique UNIQUE (tenant_id, batch_id, key);
+
+ALTER TABLE ONLY app.import_vehicles
+    ADD CONSTRAINT import_vehicles_pkey PRIMARY KEY (tenant_id, id);
+
 ALTER TABLE ONLY app.invitations
     ADD CONSTRAINT invitations_pkey PRIMARY KEY (tenant_id, id);
 
@@ -7933,8 +13691,26 @@ ALTER TABLE ONLY app.memberships
 ALTER TABLE ONLY app.memberships
     ADD CONSTRAINT memberships_pkey PRIMARY KEY (tenant_id, user_id);
 
+ALTER TABLE ONLY app.notify_deliveries
+    ADD CONSTRAINT notify_deliveries_pkey PRIMARY KEY (tenant_id, id);
+
+ALTER TABLE ONLY app.notify_subscriptions
+    ADD CONSTRAINT notify_subscriptions_pkey PRIMARY KEY (tenant_id, id);
+
 ALTER TABLE ONLY app.odometer_entries
     ADD CONSTRAINT odometer_entries_pkey PRIMARY KEY (tenant_id, id);
+
+ALTER TABLE ONLY app.outbox_events
+    ADD CONSTRAINT outbox_events_pkey PRIMARY KEY (tenant_id, id);
+
+ALTER TABLE ONLY app.recall_checks
+    ADD CONSTRAINT recall_checks_pkey PRIMARY KEY (id);
+
+ALTER TABLE ONLY app.recall_checks
+    ADD CONSTRAINT recall_checks_vehicle_unique UNIQUE (make, model, model_year);
+
+ALTER TABLE ONLY app.reminder_alerts
+    ADD CONSTRAINT reminder_alerts_pkey PRIMARY KEY (tenant_id, reminder_id, state, armed_by);
 
 ALTER TABLE ONLY app.reminders
     ADD CONSTRAINT reminders_pkey PRIMARY KEY (tenant_id, id);
@@ -7954,6 +13730,27 @@ ALTER TABLE ONLY app.tenants
 ALTER TABLE ONLY app.time_zone_names
     ADD CONSTRAINT time_zone_names_pkey PRIMARY KEY (name);
 
+ALTER TABLE ONLY app.tire_mounts
+    ADD CONSTRAINT tire_mounts_pkey PRIMARY KEY (tenant_id, id);
+
+ALTER TABLE ONLY app.tire_sets
+    ADD CONSTRAINT tire_sets_pkey PRIMARY KEY (tenant_id, id);
+
+ALTER TABLE ONLY app.tires
+    ADD CONSTRAINT tires_pkey PRIMARY KEY (tenant_id, id);
+
+ALTER TABLE ONLY app.tread_measurements
+    ADD CONSTRAINT tread_measurements_pkey PRIMARY KEY (tenant_id, id);
+
+ALTER TABLE ONLY app.trip_closings
+    ADD CONSTRAINT trip_closings_pkey PRIMARY KEY (tenant_id, id);
+
+ALTER TABLE ONLY app.trip_rates
+    ADD CONSTRAINT trip_rates_pkey PRIMARY KEY (tenant_id, id);
+
+ALTER TABLE ONLY app.trips
+    ADD CONSTRAINT trips_pkey PRIMARY KEY (tenant_id, id);
+
 ALTER TABLE ONLY app.users
     ADD CONSTRAINT users_pkey PRIMARY KEY (id);
 
@@ -7971,6 +13768,12 @@ ALTER TABLE ONLY app.vehicle_images
 
 ALTER TABLE ONLY app.vehicle_ownership
     ADD CONSTRAINT vehicle_ownership_pkey PRIMARY KEY (tenant_id, id);
+
+ALTER TABLE ONLY app.vehicle_recalls
+    ADD CONSTRAINT vehicle_recalls_one_per_campaign UNIQUE (tenant_id, vehicle_id, campaign_number);
+
+ALTER TABLE ONLY app.vehicle_recalls
+    ADD CONSTRAINT vehicle_recalls_pkey PRIMARY KEY (tenant_id, id);
 
 ALTER TABLE ONLY app.vehicles
     ADD CONSTRAINT vehicles_pkey PRIMARY KEY (tenant_id, id);
@@ -7996,6 +13799,9 @@ ALTER TABLE ONLY auth_private.api_keys
 ALTER TABLE ONLY auth_private.api_keys
     ADD CONSTRAINT api_keys_prefix_unique UNIQUE (prefix);
 
+ALTER TABLE ONLY auth_private.calendar_feed_tokens
+    ADD CONSTRAINT calendar_feed_tokens_pkey PRIMARY KEY (token_hash);
+
 ALTER TABLE ONLY auth_private.dummy_hash
     ADD CONSTRAINT dummy_hash_pkey PRIMARY KEY (one_row);
 
@@ -8004,6 +13810,12 @@ ALTER TABLE ONLY auth_private.identities
 
 ALTER TABLE ONLY auth_private.mail_outbox
     ADD CONSTRAINT mail_outbox_pkey PRIMARY KEY (id);
+
+ALTER TABLE ONLY auth_private.notify_signing_secrets
+    ADD CONSTRAINT notify_signing_secrets_pkey PRIMARY KEY (tenant_id, subscription_id, id);
+
+ALTER TABLE ONLY auth_private.notify_targets
+    ADD CONSTRAINT notify_targets_pkey PRIMARY KEY (tenant_id, subscription_id);
 
 ALTER TABLE ONLY auth_private.oidc_issuers
     ADD CONSTRAINT oidc_issuers_pkey PRIMARY KEY (issuer);
@@ -8026,6 +13838,20 @@ ALTER TABLE ONLY auth_private.sign_in_failures
 ALTER TABLE ONLY auth_private.signing_keys
     ADD CONSTRAINT signing_keys_pkey PRIMARY KEY (kid);
 
+CREATE INDEX calendar_feeds_user_fk_idx ON app.calendar_feeds USING btree (user_id);
+
+CREATE INDEX document_files_thumbnails_due ON app.document_files USING btree (thumbnail_lease_until NULLS FIRST) WHERE (thumbnail_state = 'pending'::text);
+
+CREATE INDEX documents_file_idx ON app.documents USING btree (tenant_id, file_id);
+
+CREATE INDEX documents_fuel_log_idx ON app.documents USING btree (tenant_id, fuel_log_id) WHERE (fuel_log_id IS NOT NULL);
+
+CREATE INDEX documents_maintenance_idx ON app.documents USING btree (tenant_id, maintenance_id) WHERE (maintenance_id IS NOT NULL);
+
+CREATE INDEX documents_reminder_idx ON app.documents USING btree (tenant_id, reminder_id) WHERE (reminder_id IS NOT NULL);
+
+CREATE INDEX documents_vehicle_recent ON app.documents USING btree (tenant_id, vehicle_id, created_at DESC, id DESC);
+
 CREATE UNIQUE INDEX energy_sources_one_tank_number_per_vehicle ON app.energy_sources USING btree (tenant_id, vehicle_id, tank_number) WHERE (deleted_at IS NULL);
 
 CREATE INDEX expenses_vehicle_idx ON app.expenses USING btree (tenant_id, vehicle_id, incurred_on);
@@ -8042,6 +13868,24 @@ CREATE UNIQUE INDEX garages_name_unique_live ON app.garages USING btree (tenant_
 
 CREATE UNIQUE INDEX garages_one_default_per_tenant ON app.garages USING btree (tenant_id) WHERE (is_default AND (deleted_at IS NULL));
 
+CREATE INDEX hour_readings_meter_read_idx ON app.hour_readings USING btree (tenant_id, vehicle_id, meter, read_at, hours) WHERE (deleted_at IS NULL);
+
+CREATE INDEX hour_readings_vehicle_fk_idx ON app.hour_readings USING btree (tenant_id, vehicle_id);
+
+CREATE INDEX import_batches_due_idx ON app.import_batches USING btree (created_at) WHERE (status = ANY (ARRAY['queued'::text, 'parsing'::text]));
+
+CREATE INDEX import_batches_file_fk_idx ON app.import_batches USING btree (tenant_id, file_sha256);
+
+CREATE INDEX import_batches_vehicle_fk_idx ON app.import_batches USING btree (tenant_id, vehicle_id) WHERE (vehicle_id IS NOT NULL);
+
+CREATE INDEX import_rows_batch_line_idx ON app.import_rows USING btree (tenant_id, batch_id, line);
+
+CREATE UNIQUE INDEX import_rows_one_created_per_fingerprint ON app.import_rows USING btree (tenant_id, fingerprint) WHERE (status = 'created'::text);
+
+CREATE INDEX import_vehicles_created_vehicle_fk_idx ON app.import_vehicles USING btree (tenant_id, created_vehicle_id) WHERE (created_vehicle_id IS NOT NULL);
+
+CREATE INDEX import_vehicles_vehicle_fk_idx ON app.import_vehicles USING btree (tenant_id, vehicle_id) WHERE (vehicle_id IS NOT NULL);
+
 CREATE UNIQUE INDEX invitations_one_pending_per_email ON app.invitations USING btree (tenant_id, lower(email)) WHERE ((accepted_at IS NULL) AND (deleted_at IS NULL));
 
 CREATE UNIQUE INDEX maintenance_one_scheduled_per_series ON app.maintenance USING btree (tenant_id, series_id) WHERE ((status = 'scheduled'::text) AND (deleted_at IS NULL));
@@ -8056,11 +13900,25 @@ CREATE INDEX maintenance_vehicle_read_idx ON app.maintenance USING btree (tenant
 
 CREATE INDEX memberships_user_id_idx ON app.memberships USING btree (user_id);
 
+CREATE INDEX notify_deliveries_due_idx ON app.notify_deliveries USING btree (next_attempt_at) WHERE (status = 'pending'::text);
+
+CREATE INDEX notify_deliveries_event_fk_idx ON app.notify_deliveries USING btree (tenant_id, event_id);
+
+CREATE INDEX notify_deliveries_lease_idx ON app.notify_deliveries USING btree (lease_until) WHERE (status = 'running'::text);
+
+CREATE UNIQUE INDEX notify_deliveries_once_per_subscription ON app.notify_deliveries USING btree (tenant_id, subscription_id, event_id);
+
+CREATE UNIQUE INDEX notify_subscriptions_name_unique_live ON app.notify_subscriptions USING btree (tenant_id, lower(btrim(name))) WHERE (deleted_at IS NULL);
+
 CREATE INDEX odometer_entries_vehicle_fk_idx ON app.odometer_entries USING btree (tenant_id, vehicle_id);
 
 CREATE INDEX odometer_entries_vehicle_read_idx ON app.odometer_entries USING btree (tenant_id, vehicle_id, read_at, odometer) WHERE (deleted_at IS NULL);
 
 CREATE INDEX odometer_entries_vehicle_resets_idx ON app.odometer_entries USING btree (tenant_id, vehicle_id, read_at) WHERE ((kind = 'reset'::text) AND (deleted_at IS NULL));
+
+CREATE INDEX outbox_events_undispatched_idx ON app.outbox_events USING btree (id) WHERE (dispatched_at IS NULL);
+
+CREATE INDEX recall_checks_due ON app.recall_checks USING btree (next_check_at) WHERE (status = ANY (ARRAY['due'::text, 'done'::text, 'failed'::text]));
 
 CREATE INDEX reminders_active_idx ON app.reminders USING btree (tenant_id, due_on) WHERE ((status = ANY (ARRAY['open'::text, 'snoozed'::text])) AND (deleted_at IS NULL));
 
@@ -8079,6 +13937,42 @@ CREATE INDEX stations_location_gist ON app.stations USING gist (app.earth_point(
 CREATE INDEX stations_name_trgm ON app.stations USING gin (lower(name) ext.gin_trgm_ops) WHERE (deleted_at IS NULL);
 
 CREATE UNIQUE INDEX tenant_settings_one_per_tenant ON app.tenant_settings USING btree (tenant_id) WHERE (deleted_at IS NULL);
+
+CREATE INDEX tire_mounts_set_fk_idx ON app.tire_mounts USING btree (tenant_id, tire_set_id);
+
+CREATE INDEX tire_mounts_set_idx ON app.tire_mounts USING btree (tenant_id, tire_set_id, mounted_on) WHERE (deleted_at IS NULL);
+
+CREATE INDEX tire_mounts_vehicle_fk_idx ON app.tire_mounts USING btree (tenant_id, vehicle_id);
+
+CREATE INDEX tire_mounts_vehicle_idx ON app.tire_mounts USING btree (tenant_id, vehicle_id, mounted_on) WHERE (deleted_at IS NULL);
+
+CREATE INDEX tire_sets_vehicle_fk_idx ON app.tire_sets USING btree (tenant_id, vehicle_id);
+
+CREATE UNIQUE INDEX tires_label_unique_live ON app.tires USING btree (tenant_id, tire_set_id, label) WHERE (deleted_at IS NULL);
+
+CREATE INDEX tires_set_fk_idx ON app.tires USING btree (tenant_id, tire_set_id);
+
+CREATE INDEX tread_measurements_tire_fk_idx ON app.tread_measurements USING btree (tenant_id, tire_id);
+
+CREATE INDEX tread_measurements_tire_idx ON app.tread_measurements USING btree (tenant_id, tire_id, measured_on) WHERE (deleted_at IS NULL);
+
+CREATE UNIQUE INDEX trip_closings_one_per_date ON app.trip_closings USING btree (tenant_id, vehicle_id, closed_through);
+
+CREATE UNIQUE INDEX trip_rates_one_per_purpose_and_date ON app.trip_rates USING btree (tenant_id, purpose, valid_from) WHERE (deleted_at IS NULL);
+
+CREATE UNIQUE INDEX trips_corrected_once ON app.trips USING btree (tenant_id, corrects_id) WHERE ((corrects_id IS NOT NULL) AND (deleted_at IS NULL));
+
+CREATE INDEX trips_corrects_fk_idx ON app.trips USING btree (tenant_id, corrects_id) WHERE (corrects_id IS NOT NULL);
+
+CREATE UNIQUE INDEX trips_reversed_once ON app.trips USING btree (tenant_id, reverses_id) WHERE ((reverses_id IS NOT NULL) AND (deleted_at IS NULL));
+
+CREATE INDEX trips_reverses_fk_idx ON app.trips USING btree (tenant_id, reverses_id) WHERE (reverses_id IS NOT NULL);
+
+CREATE INDEX trips_vehicle_fk_idx ON app.trips USING btree (tenant_id, vehicle_id);
+
+CREATE INDEX trips_vehicle_logged_idx ON app.trips USING btree (tenant_id, vehicle_id, logged_at, id) WHERE (deleted_at IS NULL);
+
+CREATE INDEX trips_vehicle_started_idx ON app.trips USING btree (tenant_id, vehicle_id, started_at) WHERE (deleted_at IS NULL);
 
 CREATE UNIQUE INDEX users_email_unique_ci ON app.users USING btree (lower(email)) WHERE ((email IS NOT NULL) AND (deleted_at IS NULL));
 
@@ -8110,6 +14004,8 @@ CREATE UNIQUE INDEX vehicle_ownership_one_per_vehicle ON app.vehicle_ownership U
 
 CREATE INDEX vehicle_ownership_vehicle_idx ON app.vehicle_ownership USING btree (tenant_id, vehicle_id);
 
+CREATE INDEX vehicle_recalls_vehicle_recent ON app.vehicle_recalls USING btree (tenant_id, vehicle_id, report_received_on DESC, campaign_number);
+
 CREATE INDEX vehicles_garage_idx ON app.vehicles USING btree (tenant_id, garage_id);
 
 CREATE INDEX vehicles_vin_idx ON app.vehicles USING btree (vin) WHERE (vin IS NOT NULL);
@@ -8140,6 +14036,8 @@ CREATE INDEX api_keys_tenant_idx ON auth_private.api_keys USING btree (tenant_id
 
 CREATE INDEX api_keys_user_idx ON auth_private.api_keys USING btree (user_id);
 
+CREATE INDEX calendar_feed_tokens_feed_fk_idx ON auth_private.calendar_feed_tokens USING btree (tenant_id, feed_id);
+
 CREATE INDEX identities_user_idx ON auth_private.identities USING btree (user_id);
 
 CREATE INDEX one_time_tokens_user_idx ON auth_private.one_time_tokens USING btree (user_id) WHERE (user_id IS NOT NULL);
@@ -8164,6 +14062,8 @@ COMMENT ON STATISTICS app.vehicle_events_default_vehicle_implies_tenant IS 'vehi
 
 CREATE TRIGGER _500_read_only INSTEAD OF INSERT OR DELETE OR UPDATE ON api.costs FOR EACH ROW EXECUTE FUNCTION app.tg_refuse_view_write();
 
+CREATE TRIGGER _500_read_only INSTEAD OF INSERT OR DELETE OR UPDATE ON api.document_files FOR EACH ROW EXECUTE FUNCTION app.tg_refuse_view_write();
+
 CREATE TRIGGER _500_read_only INSTEAD OF INSERT OR DELETE OR UPDATE ON api.exchange_rates FOR EACH ROW EXECUTE FUNCTION app.tg_refuse_view_write();
 
 CREATE TRIGGER _500_read_only INSTEAD OF INSERT OR DELETE OR UPDATE ON api.expense_occurrences FOR EACH ROW EXECUTE FUNCTION app.tg_refuse_view_write();
@@ -8172,13 +14072,29 @@ CREATE TRIGGER _500_read_only INSTEAD OF INSERT OR DELETE OR UPDATE ON api.fleet
 
 CREATE TRIGGER _500_read_only INSTEAD OF INSERT OR DELETE OR UPDATE ON api.fleet_tco_months FOR EACH ROW EXECUTE FUNCTION app.tg_refuse_view_write();
 
+CREATE TRIGGER _500_read_only INSTEAD OF INSERT OR DELETE OR UPDATE ON api.hour_meters FOR EACH ROW EXECUTE FUNCTION app.tg_refuse_view_write();
+
 CREATE TRIGGER _500_read_only INSTEAD OF INSERT OR DELETE OR UPDATE ON api.members FOR EACH ROW EXECUTE FUNCTION app.tg_refuse_view_write();
 
 CREATE TRIGGER _500_read_only INSTEAD OF INSERT OR DELETE OR UPDATE ON api.my_tenants FOR EACH ROW EXECUTE FUNCTION app.tg_refuse_view_write();
 
+CREATE TRIGGER _500_read_only INSTEAD OF INSERT OR DELETE OR UPDATE ON api.notify_deliveries FOR EACH ROW EXECUTE FUNCTION app.tg_refuse_view_write();
+
+CREATE TRIGGER _500_read_only INSTEAD OF INSERT OR DELETE OR UPDATE ON api.notify_event_types FOR EACH ROW EXECUTE FUNCTION app.tg_refuse_view_write();
+
 CREATE TRIGGER _500_read_only INSTEAD OF INSERT OR DELETE OR UPDATE ON api.odometer_readings FOR EACH ROW EXECUTE FUNCTION app.tg_refuse_view_write();
 
 CREATE TRIGGER _500_read_only INSTEAD OF INSERT OR DELETE OR UPDATE ON api.reminders_due FOR EACH ROW EXECUTE FUNCTION app.tg_refuse_view_write();
+
+CREATE TRIGGER _500_read_only INSTEAD OF INSERT OR DELETE OR UPDATE ON api.tire_set_status FOR EACH ROW EXECUTE FUNCTION app.tg_refuse_view_write();
+
+CREATE TRIGGER _500_read_only INSTEAD OF INSERT OR DELETE OR UPDATE ON api.tire_wear FOR EACH ROW EXECUTE FUNCTION app.tg_refuse_view_write();
+
+CREATE TRIGGER _500_read_only INSTEAD OF INSERT OR DELETE OR UPDATE ON api.trip_closings FOR EACH ROW EXECUTE FUNCTION app.tg_refuse_view_write();
+
+CREATE TRIGGER _500_read_only INSTEAD OF INSERT OR DELETE OR UPDATE ON api.trip_log FOR EACH ROW EXECUTE FUNCTION app.tg_refuse_view_write();
+
+CREATE TRIGGER _500_read_only INSTEAD OF INSERT OR DELETE OR UPDATE ON api.trip_totals FOR EACH ROW EXECUTE FUNCTION app.tg_refuse_view_write();
 
 CREATE TRIGGER _500_read_only INSTEAD OF INSERT OR DELETE OR UPDATE ON api.vehicle_cost_months FOR EACH ROW EXECUTE FUNCTION app.tg_refuse_view_write();
 
@@ -8190,7 +14106,11 @@ CREATE TRIGGER _500_read_only INSTEAD OF INSERT OR DELETE OR UPDATE ON api.vehic
 
 CREATE TRIGGER _500_read_only INSTEAD OF INSERT OR DELETE OR UPDATE ON api.vehicle_tco_years FOR EACH ROW EXECUTE FUNCTION app.tg_refuse_view_write();
 
+CREATE TRIGGER _500_soft_delete INSTEAD OF DELETE ON api.calendar_feeds FOR EACH ROW EXECUTE FUNCTION app.tg_soft_delete_row('app.calendar_feeds');
+
 CREATE TRIGGER _500_soft_delete INSTEAD OF DELETE ON api.charging_sessions FOR EACH ROW EXECUTE FUNCTION app.tg_soft_delete_row('app.fuel_logs');
+
+CREATE TRIGGER _500_soft_delete INSTEAD OF DELETE ON api.documents FOR EACH ROW EXECUTE FUNCTION app.tg_soft_delete_row('app.documents');
 
 CREATE TRIGGER _500_soft_delete INSTEAD OF DELETE ON api.energy_sources FOR EACH ROW EXECUTE FUNCTION app.tg_soft_delete_row('app.energy_sources');
 
@@ -8200,9 +14120,15 @@ CREATE TRIGGER _500_soft_delete INSTEAD OF DELETE ON api.fuel_logs FOR EACH ROW 
 
 CREATE TRIGGER _500_soft_delete INSTEAD OF DELETE ON api.garages FOR EACH ROW EXECUTE FUNCTION app.tg_soft_delete_row('app.garages');
 
+CREATE TRIGGER _500_soft_delete INSTEAD OF DELETE ON api.hour_readings FOR EACH ROW EXECUTE FUNCTION app.tg_soft_delete_row('app.hour_readings');
+
+CREATE TRIGGER _500_soft_delete INSTEAD OF DELETE ON api.import_batches FOR EACH ROW EXECUTE FUNCTION app.tg_soft_delete_row('app.import_batches');
+
 CREATE TRIGGER _500_soft_delete INSTEAD OF DELETE ON api.invitations FOR EACH ROW EXECUTE FUNCTION app.tg_soft_delete_row('app.invitations');
 
 CREATE TRIGGER _500_soft_delete INSTEAD OF DELETE ON api.maintenance FOR EACH ROW EXECUTE FUNCTION app.tg_soft_delete_row('app.maintenance');
+
+CREATE TRIGGER _500_soft_delete INSTEAD OF DELETE ON api.notify_subscriptions FOR EACH ROW EXECUTE FUNCTION app.tg_soft_delete_row('app.notify_subscriptions');
 
 CREATE TRIGGER _500_soft_delete INSTEAD OF DELETE ON api.odometer_entries FOR EACH ROW EXECUTE FUNCTION app.tg_soft_delete_row('app.odometer_entries');
 
@@ -8212,9 +14138,23 @@ CREATE TRIGGER _500_soft_delete INSTEAD OF DELETE ON api.reporting_currencies FO
 
 CREATE TRIGGER _500_soft_delete INSTEAD OF DELETE ON api.tenant_settings FOR EACH ROW EXECUTE FUNCTION app.tg_soft_delete_row('app.tenant_settings');
 
+CREATE TRIGGER _500_soft_delete INSTEAD OF DELETE ON api.tire_mounts FOR EACH ROW EXECUTE FUNCTION app.tg_soft_delete_row('app.tire_mounts');
+
+CREATE TRIGGER _500_soft_delete INSTEAD OF DELETE ON api.tire_sets FOR EACH ROW EXECUTE FUNCTION app.tg_soft_delete_row('app.tire_sets');
+
+CREATE TRIGGER _500_soft_delete INSTEAD OF DELETE ON api.tires FOR EACH ROW EXECUTE FUNCTION app.tg_soft_delete_row('app.tires');
+
+CREATE TRIGGER _500_soft_delete INSTEAD OF DELETE ON api.tread_measurements FOR EACH ROW EXECUTE FUNCTION app.tg_soft_delete_row('app.tread_measurements');
+
+CREATE TRIGGER _500_soft_delete INSTEAD OF DELETE ON api.trip_rates FOR EACH ROW EXECUTE FUNCTION app.tg_soft_delete_row('app.trip_rates');
+
+CREATE TRIGGER _500_soft_delete INSTEAD OF DELETE ON api.trips FOR EACH ROW EXECUTE FUNCTION app.tg_soft_delete_row('app.trips');
+
 CREATE TRIGGER _500_soft_delete INSTEAD OF DELETE ON api.vehicle_images FOR EACH ROW EXECUTE FUNCTION app.tg_soft_delete_row('app.vehicle_images');
 
 CREATE TRIGGER _500_soft_delete INSTEAD OF DELETE ON api.vehicle_ownership FOR EACH ROW EXECUTE FUNCTION app.tg_soft_delete_row('app.vehicle_ownership');
+
+CREATE TRIGGER _500_soft_delete INSTEAD OF DELETE ON api.vehicle_recalls FOR EACH ROW EXECUTE FUNCTION app.tg_soft_delete_row('app.vehicle_recalls');
 
 CREATE TRIGGER _500_soft_delete INSTEAD OF DELETE ON api.vehicles FOR EACH ROW EXECUTE FUNCTION app.tg_soft_delete_row('app.vehicles');
 
@@ -8224,21 +14164,51 @@ CREATE TRIGGER _100_append_only BEFORE DELETE OR UPDATE ON app.vehicle_events FO
 
 CREATE TRIGGER _100_forget_member_role AFTER INSERT OR DELETE OR UPDATE ON app.memberships FOR EACH STATEMENT EXECUTE FUNCTION app.tg_forget_member_role();
 
+CREATE TRIGGER _100_hours_guard_insert AFTER INSERT ON app.hour_readings REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_hour_readings_guard();
+
+CREATE TRIGGER _100_hours_guard_update AFTER UPDATE ON app.hour_readings REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_hour_readings_guard();
+
+CREATE TRIGGER _100_id_unique AFTER INSERT ON app.vehicle_events REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_vehicle_events_id_unique();
+
 CREATE TRIGGER _100_input_range BEFORE INSERT OR UPDATE ON app.reminders FOR EACH ROW EXECUTE FUNCTION app.tg_reminders_snoozed_until_in_range();
+
+CREATE TRIGGER _100_input_range BEFORE INSERT OR UPDATE ON app.tire_sets FOR EACH ROW EXECUTE FUNCTION app.tg_tire_sets_input();
 
 CREATE TRIGGER _100_keep_fuels AFTER UPDATE ON app.energy_sources REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_energy_sources_keep_fuels();
 
+CREATE TRIGGER _100_mounts_guard_insert AFTER INSERT ON app.tire_mounts REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_tire_mounts_guard();
+
+CREATE TRIGGER _100_mounts_guard_update AFTER UPDATE ON app.tire_mounts REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_tire_mounts_guard();
+
 CREATE TRIGGER _100_odometer_from_readings BEFORE UPDATE OF odometer_reading, odometer_unit ON app.vehicles FOR EACH ROW EXECUTE FUNCTION app.tg_vehicles_odometer_from_readings();
 
-CREATE TRIGGER _100_odometer_guard AFTER INSERT OR UPDATE ON app.fuel_logs FOR EACH ROW EXECUTE FUNCTION app.tg_odometer_guard();
+CREATE TRIGGER _100_odometer_guard_insert AFTER INSERT ON app.fuel_logs REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_odometer_guard();
 
-CREATE TRIGGER _100_odometer_guard AFTER INSERT OR UPDATE ON app.maintenance FOR EACH ROW EXECUTE FUNCTION app.tg_odometer_guard();
+CREATE TRIGGER _100_odometer_guard_insert AFTER INSERT ON app.maintenance REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_odometer_guard();
 
-CREATE TRIGGER _100_odometer_guard AFTER INSERT OR UPDATE ON app.odometer_entries FOR EACH ROW EXECUTE FUNCTION app.tg_odometer_guard();
+CREATE TRIGGER _100_odometer_guard_insert AFTER INSERT ON app.odometer_entries REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_odometer_guard();
+
+CREATE TRIGGER _100_odometer_guard_update AFTER UPDATE ON app.fuel_logs REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_odometer_guard();
+
+CREATE TRIGGER _100_odometer_guard_update AFTER UPDATE ON app.maintenance REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_odometer_guard();
+
+CREATE TRIGGER _100_odometer_guard_update AFTER UPDATE ON app.odometer_entries REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_odometer_guard();
+
+CREATE TRIGGER _100_positions_guard_insert AFTER INSERT ON app.tires REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_tires_positions_guard();
+
+CREATE TRIGGER _100_positions_guard_update AFTER UPDATE ON app.tires REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_tires_positions_guard();
 
 CREATE TRIGGER _100_source_fuel_insert AFTER INSERT ON app.fuel_logs REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_fuel_logs_source_fuel();
 
 CREATE TRIGGER _100_source_fuel_update AFTER UPDATE ON app.fuel_logs REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_fuel_logs_source_fuel();
+
+CREATE TRIGGER _100_trips_guard_insert AFTER INSERT ON app.trips REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_trips_guard();
+
+CREATE TRIGGER _100_trips_guard_update AFTER UPDATE ON app.trips REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_trips_guard();
+
+CREATE TRIGGER _200_prepare BEFORE INSERT OR UPDATE ON app.document_files FOR EACH ROW EXECUTE FUNCTION app.tg_document_files_prepare();
+
+CREATE TRIGGER _200_prepare BEFORE INSERT OR UPDATE ON app.documents FOR EACH ROW EXECUTE FUNCTION app.tg_documents_prepare();
 
 CREATE TRIGGER _200_prepare BEFORE INSERT OR UPDATE ON app.energy_sources FOR EACH ROW EXECUTE FUNCTION app.tg_energy_sources_prepare();
 
@@ -8250,11 +14220,19 @@ CREATE TRIGGER _200_prepare BEFORE INSERT OR UPDATE ON app.fuel_logs FOR EACH RO
 
 CREATE TRIGGER _200_prepare BEFORE INSERT OR UPDATE ON app.maintenance FOR EACH ROW EXECUTE FUNCTION app.tg_maintenance_prepare();
 
+CREATE TRIGGER _200_prepare BEFORE UPDATE ON app.notify_subscriptions FOR EACH ROW EXECUTE FUNCTION app.tg_notify_subscriptions_prepare();
+
 CREATE TRIGGER _200_prepare BEFORE INSERT OR UPDATE ON app.odometer_entries FOR EACH ROW EXECUTE FUNCTION app.tg_odometer_entries_prepare();
 
 CREATE TRIGGER _200_prepare BEFORE INSERT OR UPDATE ON app.reminders FOR EACH ROW EXECUTE FUNCTION app.tg_reminders_prepare();
 
 CREATE TRIGGER _200_prepare BEFORE INSERT OR UPDATE ON app.reporting_currencies FOR EACH ROW EXECUTE FUNCTION app.tg_reporting_currencies_prepare();
+
+CREATE TRIGGER _200_prepare BEFORE INSERT OR UPDATE ON app.tire_mounts FOR EACH ROW EXECUTE FUNCTION app.tg_tire_mounts_prepare();
+
+CREATE TRIGGER _200_prepare BEFORE INSERT OR UPDATE ON app.tread_measurements FOR EACH ROW EXECUTE FUNCTION app.tg_tread_measurements_prepare();
+
+CREATE TRIGGER _200_prepare BEFORE INSERT OR UPDATE ON app.trips FOR EACH ROW EXECUTE FUNCTION app.tg_trips_prepare();
 
 CREATE TRIGGER _200_prepare BEFORE INSERT ON app.vehicle_events FOR EACH ROW EXECUTE FUNCTION app.tg_vehicle_events_prepare();
 
@@ -8270,23 +14248,47 @@ CREATE TRIGGER _300_clear_reminders_previous_id BEFORE DELETE ON app.reminders F
 
 CREATE TRIGGER _300_clear_vehicles_garage_id BEFORE DELETE ON app.garages FOR EACH ROW EXECUTE FUNCTION app.tg_clear_references('app.vehicles', 'garage_id');
 
+CREATE TRIGGER _300_guard BEFORE INSERT OR UPDATE ON app.vehicle_recalls FOR EACH ROW EXECUTE FUNCTION app.tg_vehicle_recalls_guard('app_user');
+
 CREATE TRIGGER _300_keep_an_owner BEFORE DELETE OR UPDATE ON app.memberships FOR EACH ROW EXECUTE FUNCTION app.tg_keep_an_owner();
 
 CREATE TRIGGER _300_next_occurrence AFTER UPDATE OF status ON app.maintenance FOR EACH ROW EXECUTE FUNCTION app.tg_maintenance_next_occurrence();
 
 CREATE TRIGGER _300_next_occurrence AFTER UPDATE OF status ON app.reminders FOR EACH ROW EXECUTE FUNCTION app.tg_reminders_next_occurrence();
 
+CREATE TRIGGER _400_purge_outbox_events AFTER DELETE ON app.tenants REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_purge_outbox_events();
+
+CREATE TRIGGER _400_recall_check AFTER INSERT OR UPDATE OF make, model, year ON app.vehicles FOR EACH ROW EXECUTE FUNCTION app.tg_vehicles_recall_check();
+
 CREATE TRIGGER _400_record_void AFTER INSERT ON app.vehicle_events FOR EACH ROW WHEN ((new.voids_event_id IS NOT NULL)) EXECUTE FUNCTION app.tg_vehicle_events_record_void();
 
-CREATE TRIGGER _500_events AFTER INSERT OR UPDATE ON app.fuel_logs FOR EACH ROW EXECUTE FUNCTION app.tg_emit_source_events('fuel');
+CREATE TRIGGER _400_release_file AFTER DELETE ON app.documents FOR EACH ROW EXECUTE FUNCTION app.tg_documents_release_file();
 
 CREATE TRIGGER _500_events AFTER UPDATE OF deleted_at ON app.invitations FOR EACH ROW EXECUTE FUNCTION app.tg_invitation_events();
 
-CREATE TRIGGER _500_events AFTER INSERT OR UPDATE ON app.maintenance FOR EACH ROW EXECUTE FUNCTION app.tg_emit_source_events('maintenance');
-
-CREATE TRIGGER _500_events AFTER INSERT OR UPDATE ON app.odometer_entries FOR EACH ROW EXECUTE FUNCTION app.tg_emit_source_events('odometer');
-
 CREATE TRIGGER _500_events AFTER INSERT ON app.vehicle_images FOR EACH ROW EXECUTE FUNCTION app.tg_vehicle_images_emit_event();
+
+CREATE TRIGGER _500_events AFTER INSERT ON app.vehicle_recalls FOR EACH ROW EXECUTE FUNCTION app.tg_vehicle_recalls_events();
+
+CREATE TRIGGER _500_events_insert AFTER INSERT ON app.fuel_logs REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_emit_source_events('fuel');
+
+CREATE TRIGGER _500_events_insert AFTER INSERT ON app.maintenance REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_emit_source_events('maintenance');
+
+CREATE TRIGGER _500_events_insert AFTER INSERT ON app.odometer_entries REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_emit_source_events('odometer');
+
+CREATE TRIGGER _500_events_update AFTER UPDATE ON app.fuel_logs REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_emit_source_events('fuel');
+
+CREATE TRIGGER _500_events_update AFTER UPDATE ON app.maintenance REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_emit_source_events('maintenance');
+
+CREATE TRIGGER _500_events_update AFTER UPDATE ON app.odometer_entries REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_emit_source_events('odometer');
+
+CREATE TRIGGER _500_outbox AFTER INSERT ON app.vehicle_recalls FOR EACH ROW EXECUTE FUNCTION app.tg_vehicle_recalls_outbox();
+
+CREATE TRIGGER _500_stamp BEFORE INSERT OR UPDATE ON app.calendar_feeds FOR EACH ROW EXECUTE FUNCTION app.tg_stamp_row('tenant', 'app_user');
+
+CREATE TRIGGER _500_stamp BEFORE INSERT OR UPDATE ON app.document_files FOR EACH ROW EXECUTE FUNCTION app.tg_stamp_row('tenant', 'app_user');
+
+CREATE TRIGGER _500_stamp BEFORE INSERT OR UPDATE ON app.documents FOR EACH ROW EXECUTE FUNCTION app.tg_stamp_row('tenant', 'app_user');
 
 CREATE TRIGGER _500_stamp BEFORE INSERT OR UPDATE ON app.energy_sources FOR EACH ROW EXECUTE FUNCTION app.tg_stamp_row('tenant', 'app_user');
 
@@ -8296,11 +14298,23 @@ CREATE TRIGGER _500_stamp BEFORE INSERT OR UPDATE ON app.fuel_logs FOR EACH ROW 
 
 CREATE TRIGGER _500_stamp BEFORE INSERT OR UPDATE ON app.garages FOR EACH ROW EXECUTE FUNCTION app.tg_stamp_row('tenant', 'app_user');
 
+CREATE TRIGGER _500_stamp BEFORE INSERT OR UPDATE ON app.hour_readings FOR EACH ROW EXECUTE FUNCTION app.tg_stamp_row('tenant', 'app_user');
+
+CREATE TRIGGER _500_stamp BEFORE INSERT OR UPDATE ON app.import_batches FOR EACH ROW EXECUTE FUNCTION app.tg_stamp_row('tenant', 'app_user');
+
+CREATE TRIGGER _500_stamp BEFORE INSERT OR UPDATE ON app.import_files FOR EACH ROW EXECUTE FUNCTION app.tg_stamp_row('tenant', 'app_user');
+
+CREATE TRIGGER _500_stamp BEFORE INSERT OR UPDATE ON app.import_rows FOR EACH ROW EXECUTE FUNCTION app.tg_stamp_row('tenant', 'app_user');
+
+CREATE TRIGGER _500_stamp BEFORE INSERT OR UPDATE ON app.import_vehicles FOR EACH ROW EXECUTE FUNCTION app.tg_stamp_row('tenant', 'app_user');
+
 CREATE TRIGGER _500_stamp BEFORE INSERT OR UPDATE ON app.invitations FOR EACH ROW EXECUTE FUNCTION app.tg_stamp_row('tenant', 'app_user');
 
 CREATE TRIGGER _500_stamp BEFORE INSERT OR UPDATE ON app.maintenance FOR EACH ROW EXECUTE FUNCTION app.tg_stamp_row('tenant', 'app_user');
 
 CREATE TRIGGER _500_stamp BEFORE INSERT OR UPDATE ON app.memberships FOR EACH ROW EXECUTE FUNCTION app.tg_stamp_row('tenant', 'app_user');
+
+CREATE TRIGGER _500_stamp BEFORE INSERT OR UPDATE ON app.notify_subscriptions FOR EACH ROW EXECUTE FUNCTION app.tg_stamp_row('tenant', 'app_user');
 
 CREATE TRIGGER _500_stamp BEFORE INSERT OR UPDATE ON app.odometer_entries FOR EACH ROW EXECUTE FUNCTION app.tg_stamp_row('tenant', 'app_user');
 
@@ -8314,6 +14328,20 @@ CREATE TRIGGER _500_stamp BEFORE INSERT OR UPDATE ON app.tenant_settings FOR EAC
 
 CREATE TRIGGER _500_stamp BEFORE INSERT OR UPDATE ON app.tenants FOR EACH ROW EXECUTE FUNCTION app.tg_stamp_row('shared', 'app_user');
 
+CREATE TRIGGER _500_stamp BEFORE INSERT OR UPDATE ON app.tire_mounts FOR EACH ROW EXECUTE FUNCTION app.tg_stamp_row('tenant', 'app_user');
+
+CREATE TRIGGER _500_stamp BEFORE INSERT OR UPDATE ON app.tire_sets FOR EACH ROW EXECUTE FUNCTION app.tg_stamp_row('tenant', 'app_user');
+
+CREATE TRIGGER _500_stamp BEFORE INSERT OR UPDATE ON app.tires FOR EACH ROW EXECUTE FUNCTION app.tg_stamp_row('tenant', 'app_user');
+
+CREATE TRIGGER _500_stamp BEFORE INSERT OR UPDATE ON app.tread_measurements FOR EACH ROW EXECUTE FUNCTION app.tg_stamp_row('tenant', 'app_user');
+
+CREATE TRIGGER _500_stamp BEFORE INSERT OR UPDATE ON app.trip_closings FOR EACH ROW EXECUTE FUNCTION app.tg_stamp_row('tenant', 'app_user');
+
+CREATE TRIGGER _500_stamp BEFORE INSERT OR UPDATE ON app.trip_rates FOR EACH ROW EXECUTE FUNCTION app.tg_stamp_row('tenant', 'app_user');
+
+CREATE TRIGGER _500_stamp BEFORE INSERT OR UPDATE ON app.trips FOR EACH ROW EXECUTE FUNCTION app.tg_stamp_row('tenant', 'app_user');
+
 CREATE TRIGGER _500_stamp BEFORE INSERT OR UPDATE ON app.users FOR EACH ROW EXECUTE FUNCTION app.tg_stamp_row('shared', 'app_user');
 
 CREATE TRIGGER _500_stamp BEFORE INSERT OR UPDATE ON app.vehicle_event_voids FOR EACH ROW EXECUTE FUNCTION app.tg_stamp_row('tenant', 'app_user');
@@ -8324,51 +14352,290 @@ CREATE TRIGGER _500_stamp BEFORE INSERT OR UPDATE ON app.vehicle_images FOR EACH
 
 CREATE TRIGGER _500_stamp BEFORE INSERT OR UPDATE ON app.vehicle_ownership FOR EACH ROW EXECUTE FUNCTION app.tg_stamp_row('tenant', 'app_user');
 
+CREATE TRIGGER _500_stamp BEFORE INSERT OR UPDATE ON app.vehicle_recalls FOR EACH ROW EXECUTE FUNCTION app.tg_stamp_row('tenant', 'app_user');
+
 CREATE TRIGGER _500_stamp BEFORE INSERT OR UPDATE ON app.vehicles FOR EACH ROW EXECUTE FUNCTION app.tg_stamp_row('tenant', 'app_user');
+
+CREATE TRIGGER _500_thumbnail_notify AFTER INSERT ON app.document_files FOR EACH STATEMENT EXECUTE FUNCTION app.tg_document_files_thumbnail_notify();
 
 CREATE TRIGGER _600_vin_decode BEFORE INSERT OR UPDATE ON app.vehicles FOR EACH ROW EXECUTE FUNCTION app.tg_vehicles_vin_decode();
 
-CREATE TRIGGER _900_audit AFTER INSERT OR DELETE OR UPDATE ON app.energy_sources FOR EACH ROW EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+CREATE TRIGGER _800_outbox_delete AFTER DELETE ON app.fuel_logs REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_outbox_records('fuel_log', 'vehicle_id');
 
-CREATE TRIGGER _900_audit AFTER INSERT OR DELETE OR UPDATE ON app.expenses FOR EACH ROW EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+CREATE TRIGGER _800_outbox_delete AFTER DELETE ON app.garages REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_outbox_records('garage');
 
-CREATE TRIGGER _900_audit AFTER INSERT OR DELETE OR UPDATE ON app.fuel_logs FOR EACH ROW EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+CREATE TRIGGER _800_outbox_delete AFTER DELETE ON app.maintenance REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_outbox_records('maintenance', 'vehicle_id');
 
-CREATE TRIGGER _900_audit AFTER INSERT OR DELETE OR UPDATE ON app.garages FOR EACH ROW EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+CREATE TRIGGER _800_outbox_delete AFTER DELETE ON app.odometer_entries REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_outbox_records('odometer_entry', 'vehicle_id');
 
-CREATE TRIGGER _900_audit AFTER INSERT OR DELETE OR UPDATE ON app.invitations FOR EACH ROW EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+CREATE TRIGGER _800_outbox_delete AFTER DELETE ON app.reminders REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_outbox_records('reminder', 'vehicle_id');
 
-CREATE TRIGGER _900_audit AFTER INSERT OR DELETE OR UPDATE ON app.maintenance FOR EACH ROW EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+CREATE TRIGGER _800_outbox_delete AFTER DELETE ON app.vehicle_images REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_outbox_records('vehicle_image', 'vehicle_id');
 
-CREATE TRIGGER _900_audit AFTER INSERT OR DELETE OR UPDATE ON app.memberships FOR EACH ROW EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+CREATE TRIGGER _800_outbox_delete AFTER DELETE ON app.vehicles REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_outbox_records('vehicle', 'id');
 
-CREATE TRIGGER _900_audit AFTER INSERT OR DELETE OR UPDATE ON app.odometer_entries FOR EACH ROW EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+CREATE TRIGGER _800_outbox_insert AFTER INSERT ON app.fuel_logs REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_outbox_records('fuel_log', 'vehicle_id');
 
-CREATE TRIGGER _900_audit AFTER INSERT OR DELETE OR UPDATE ON app.reminders FOR EACH ROW EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+CREATE TRIGGER _800_outbox_insert AFTER INSERT ON app.garages REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_outbox_records('garage');
 
-CREATE TRIGGER _900_audit AFTER INSERT OR DELETE OR UPDATE ON app.reporting_currencies FOR EACH ROW EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+CREATE TRIGGER _800_outbox_insert AFTER INSERT ON app.invitations REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_outbox_invitations();
 
-CREATE TRIGGER _900_audit AFTER INSERT OR DELETE OR UPDATE ON app.stations FOR EACH ROW EXECUTE FUNCTION app.tg_audit_row();
+CREATE TRIGGER _800_outbox_insert AFTER INSERT ON app.maintenance REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_outbox_records('maintenance', 'vehicle_id');
 
-CREATE TRIGGER _900_audit AFTER INSERT OR DELETE OR UPDATE ON app.tenant_settings FOR EACH ROW EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+CREATE TRIGGER _800_outbox_insert AFTER INSERT ON app.odometer_entries REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_outbox_records('odometer_entry', 'vehicle_id');
 
-CREATE TRIGGER _900_audit AFTER INSERT OR DELETE OR UPDATE ON app.tenants FOR EACH ROW EXECUTE FUNCTION app.tg_audit_row('id');
+CREATE TRIGGER _800_outbox_insert AFTER INSERT ON app.reminders REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_outbox_records('reminder', 'vehicle_id');
 
-CREATE TRIGGER _900_audit AFTER INSERT OR DELETE OR UPDATE ON app.users FOR EACH ROW EXECUTE FUNCTION app.tg_audit_row();
+CREATE TRIGGER _800_outbox_insert AFTER INSERT ON app.vehicle_images REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_outbox_records('vehicle_image', 'vehicle_id');
 
-CREATE TRIGGER _900_audit AFTER INSERT OR DELETE OR UPDATE ON app.vehicle_event_voids FOR EACH ROW EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+CREATE TRIGGER _800_outbox_insert AFTER INSERT ON app.vehicles REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_outbox_records('vehicle', 'id');
 
-CREATE TRIGGER _900_audit AFTER INSERT OR DELETE OR UPDATE ON app.vehicle_events FOR EACH ROW EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+CREATE TRIGGER _800_outbox_update AFTER UPDATE ON app.fuel_logs REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_outbox_records('fuel_log', 'vehicle_id');
 
-CREATE TRIGGER _900_audit AFTER INSERT OR DELETE OR UPDATE ON app.vehicle_images FOR EACH ROW EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+CREATE TRIGGER _800_outbox_update AFTER UPDATE ON app.garages REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_outbox_records('garage');
 
-CREATE TRIGGER _900_audit AFTER INSERT OR DELETE OR UPDATE ON app.vehicle_ownership FOR EACH ROW EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+CREATE TRIGGER _800_outbox_update AFTER UPDATE ON app.maintenance REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_outbox_records('maintenance', 'vehicle_id');
 
-CREATE TRIGGER _900_audit AFTER INSERT OR DELETE OR UPDATE ON app.vehicles FOR EACH ROW WHEN ((CURRENT_USER <> 'vin_worker'::name)) EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+CREATE TRIGGER _800_outbox_update AFTER UPDATE ON app.odometer_entries REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_outbox_records('odometer_entry', 'vehicle_id');
 
-CREATE TRIGGER _900_audit_statement AFTER UPDATE ON app.vehicles REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT WHEN ((CURRENT_USER = 'vin_worker'::name)) EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+CREATE TRIGGER _800_outbox_update AFTER UPDATE ON app.reminders REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_outbox_records('reminder', 'vehicle_id');
 
-COMMENT ON TRIGGER _900_audit_statement ON app.vehicles IS 'The UPDATE statements of vin_worker (one per batch) are audited in one statement; _900_audit skips vin_worker.';
+CREATE TRIGGER _800_outbox_update AFTER UPDATE ON app.vehicle_images REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_outbox_records('vehicle_image', 'vehicle_id');
+
+CREATE TRIGGER _800_outbox_update AFTER UPDATE ON app.vehicles REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_outbox_records('vehicle', 'id');
+
+CREATE TRIGGER _900_audit AFTER INSERT OR DELETE OR UPDATE ON app.document_files FOR EACH ROW EXECUTE FUNCTION app.tg_audit_row_omitting('tenant_id', 'content', 'thumbnail');
+
+CREATE TRIGGER _900_audit_delete AFTER DELETE ON app.calendar_feeds REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_delete AFTER DELETE ON app.documents REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_delete AFTER DELETE ON app.energy_sources REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_delete AFTER DELETE ON app.expenses REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_delete AFTER DELETE ON app.fuel_logs REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_delete AFTER DELETE ON app.garages REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_delete AFTER DELETE ON app.hour_readings REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_delete AFTER DELETE ON app.import_batches REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_delete AFTER DELETE ON app.import_rows REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_delete AFTER DELETE ON app.import_vehicles REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_delete AFTER DELETE ON app.invitations REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_delete AFTER DELETE ON app.maintenance REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_delete AFTER DELETE ON app.memberships REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_delete AFTER DELETE ON app.notify_subscriptions REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_delete AFTER DELETE ON app.odometer_entries REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_delete AFTER DELETE ON app.reminders REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_delete AFTER DELETE ON app.reporting_currencies REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_delete AFTER DELETE ON app.stations REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row();
+
+CREATE TRIGGER _900_audit_delete AFTER DELETE ON app.tenant_settings REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_delete AFTER DELETE ON app.tenants REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('id');
+
+CREATE TRIGGER _900_audit_delete AFTER DELETE ON app.tire_mounts REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_delete AFTER DELETE ON app.tire_sets REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_delete AFTER DELETE ON app.tires REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_delete AFTER DELETE ON app.tread_measurements REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_delete AFTER DELETE ON app.trip_closings REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_delete AFTER DELETE ON app.trip_rates REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_delete AFTER DELETE ON app.trips REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_delete AFTER DELETE ON app.users REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row();
+
+CREATE TRIGGER _900_audit_delete AFTER DELETE ON app.vehicle_event_voids REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_delete AFTER DELETE ON app.vehicle_events REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_delete AFTER DELETE ON app.vehicle_images REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_delete AFTER DELETE ON app.vehicle_ownership REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_delete AFTER DELETE ON app.vehicle_recalls REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_delete AFTER DELETE ON app.vehicles REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_insert AFTER INSERT ON app.calendar_feeds REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_insert AFTER INSERT ON app.documents REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_insert AFTER INSERT ON app.energy_sources REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_insert AFTER INSERT ON app.expenses REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_insert AFTER INSERT ON app.fuel_logs REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_insert AFTER INSERT ON app.garages REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_insert AFTER INSERT ON app.hour_readings REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_insert AFTER INSERT ON app.import_batches REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_insert AFTER INSERT ON app.import_rows REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_insert AFTER INSERT ON app.import_vehicles REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_insert AFTER INSERT ON app.invitations REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_insert AFTER INSERT ON app.maintenance REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_insert AFTER INSERT ON app.memberships REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_insert AFTER INSERT ON app.notify_subscriptions REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_insert AFTER INSERT ON app.odometer_entries REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_insert AFTER INSERT ON app.reminders REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_insert AFTER INSERT ON app.reporting_currencies REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_insert AFTER INSERT ON app.stations REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row();
+
+CREATE TRIGGER _900_audit_insert AFTER INSERT ON app.tenant_settings REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_insert AFTER INSERT ON app.tenants REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('id');
+
+CREATE TRIGGER _900_audit_insert AFTER INSERT ON app.tire_mounts REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_insert AFTER INSERT ON app.tire_sets REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_insert AFTER INSERT ON app.tires REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_insert AFTER INSERT ON app.tread_measurements REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_insert AFTER INSERT ON app.trip_closings REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_insert AFTER INSERT ON app.trip_rates REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_insert AFTER INSERT ON app.trips REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_insert AFTER INSERT ON app.users REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row();
+
+CREATE TRIGGER _900_audit_insert AFTER INSERT ON app.vehicle_event_voids REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_insert AFTER INSERT ON app.vehicle_events REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_insert AFTER INSERT ON app.vehicle_images REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_insert AFTER INSERT ON app.vehicle_ownership REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_insert AFTER INSERT ON app.vehicle_recalls REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_insert AFTER INSERT ON app.vehicles REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_update AFTER UPDATE ON app.calendar_feeds REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_update AFTER UPDATE ON app.documents REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_update AFTER UPDATE ON app.energy_sources REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_update AFTER UPDATE ON app.expenses REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_update AFTER UPDATE ON app.fuel_logs REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_update AFTER UPDATE ON app.garages REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_update AFTER UPDATE ON app.hour_readings REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_update AFTER UPDATE ON app.import_batches REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_update AFTER UPDATE ON app.import_rows REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_update AFTER UPDATE ON app.import_vehicles REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_update AFTER UPDATE ON app.invitations REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_update AFTER UPDATE ON app.maintenance REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_update AFTER UPDATE ON app.memberships REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_update AFTER UPDATE ON app.notify_subscriptions REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_update AFTER UPDATE ON app.odometer_entries REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_update AFTER UPDATE ON app.reminders REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_update AFTER UPDATE ON app.reporting_currencies REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_update AFTER UPDATE ON app.stations REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row();
+
+CREATE TRIGGER _900_audit_update AFTER UPDATE ON app.tenant_settings REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_update AFTER UPDATE ON app.tenants REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('id');
+
+CREATE TRIGGER _900_audit_update AFTER UPDATE ON app.tire_mounts REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_update AFTER UPDATE ON app.tire_sets REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_update AFTER UPDATE ON app.tires REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_update AFTER UPDATE ON app.tread_measurements REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_update AFTER UPDATE ON app.trip_closings REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_update AFTER UPDATE ON app.trip_rates REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_update AFTER UPDATE ON app.trips REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_update AFTER UPDATE ON app.users REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row();
+
+CREATE TRIGGER _900_audit_update AFTER UPDATE ON app.vehicle_event_voids REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_update AFTER UPDATE ON app.vehicle_events REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_update AFTER UPDATE ON app.vehicle_images REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_update AFTER UPDATE ON app.vehicle_ownership REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_update AFTER UPDATE ON app.vehicle_recalls REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER _900_audit_update AFTER UPDATE ON app.vehicles REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+ALTER TABLE ONLY app.calendar_feeds
+    ADD CONSTRAINT calendar_feeds_tenant_fk FOREIGN KEY (tenant_id) REFERENCES app.tenants(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY app.calendar_feeds
+    ADD CONSTRAINT calendar_feeds_user_fk FOREIGN KEY (user_id) REFERENCES app.users(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY app.document_files
+    ADD CONSTRAINT document_files_tenant_fk FOREIGN KEY (tenant_id) REFERENCES app.tenants(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY app.documents
+    ADD CONSTRAINT documents_file_fk FOREIGN KEY (tenant_id, file_id) REFERENCES app.document_files(tenant_id, id);
+
+ALTER TABLE ONLY app.documents
+    ADD CONSTRAINT documents_fuel_log_fk FOREIGN KEY (tenant_id, fuel_log_id) REFERENCES app.fuel_logs(tenant_id, id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY app.documents
+    ADD CONSTRAINT documents_maintenance_fk FOREIGN KEY (tenant_id, maintenance_id) REFERENCES app.maintenance(tenant_id, id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY app.documents
+    ADD CONSTRAINT documents_reminder_fk FOREIGN KEY (tenant_id, reminder_id) REFERENCES app.reminders(tenant_id, id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY app.documents
+    ADD CONSTRAINT documents_tenant_fk FOREIGN KEY (tenant_id) REFERENCES app.tenants(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY app.documents
+    ADD CONSTRAINT documents_vehicle_fk FOREIGN KEY (tenant_id, vehicle_id) REFERENCES app.vehicles(tenant_id, id) ON DELETE CASCADE;
 
 ALTER TABLE ONLY app.energy_sources
     ADD CONSTRAINT energy_sources_tenant_fk FOREIGN KEY (tenant_id) REFERENCES app.tenants(id) ON DELETE CASCADE;
@@ -8397,6 +14664,42 @@ ALTER TABLE ONLY app.fuel_logs
 ALTER TABLE ONLY app.garages
     ADD CONSTRAINT garages_tenant_fk FOREIGN KEY (tenant_id) REFERENCES app.tenants(id) ON DELETE CASCADE;
 
+ALTER TABLE ONLY app.hour_readings
+    ADD CONSTRAINT hour_readings_tenant_fk FOREIGN KEY (tenant_id) REFERENCES app.tenants(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY app.hour_readings
+    ADD CONSTRAINT hour_readings_vehicle_fk FOREIGN KEY (tenant_id, vehicle_id) REFERENCES app.vehicles(tenant_id, id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY app.import_batches
+    ADD CONSTRAINT import_batches_file_fk FOREIGN KEY (tenant_id, file_sha256) REFERENCES app.import_files(tenant_id, sha256);
+
+ALTER TABLE ONLY app.import_batches
+    ADD CONSTRAINT import_batches_tenant_fk FOREIGN KEY (tenant_id) REFERENCES app.tenants(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY app.import_batches
+    ADD CONSTRAINT import_batches_vehicle_fk FOREIGN KEY (tenant_id, vehicle_id) REFERENCES app.vehicles(tenant_id, id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY app.import_files
+    ADD CONSTRAINT import_files_tenant_fk FOREIGN KEY (tenant_id) REFERENCES app.tenants(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY app.import_rows
+    ADD CONSTRAINT import_rows_batch_fk FOREIGN KEY (tenant_id, batch_id) REFERENCES app.import_batches(tenant_id, id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY app.import_rows
+    ADD CONSTRAINT import_rows_tenant_fk FOREIGN KEY (tenant_id) REFERENCES app.tenants(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY app.import_vehicles
+    ADD CONSTRAINT import_vehicles_batch_fk FOREIGN KEY (tenant_id, batch_id) REFERENCES app.import_batches(tenant_id, id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY app.import_vehicles
+    ADD CONSTRAINT import_vehicles_created_vehicle_fk FOREIGN KEY (tenant_id, created_vehicle_id) REFERENCES app.vehicles(tenant_id, id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY app.import_vehicles
+    ADD CONSTRAINT import_vehicles_tenant_fk FOREIGN KEY (tenant_id) REFERENCES app.tenants(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY app.import_vehicles
+    ADD CONSTRAINT import_vehicles_vehicle_fk FOREIGN KEY (tenant_id, vehicle_id) REFERENCES app.vehicles(tenant_id, id) ON DELETE CASCADE;
+
 ALTER TABLE ONLY app.invitations
     ADD CONSTRAINT invitations_tenant_fk FOREIGN KEY (tenant_id) REFERENCES app.tenants(id) ON DELETE CASCADE;
 
@@ -8415,11 +14718,23 @@ ALTER TABLE ONLY app.memberships
 ALTER TABLE ONLY app.memberships
     ADD CONSTRAINT memberships_user_fk FOREIGN KEY (user_id) REFERENCES app.users(id) ON DELETE CASCADE;
 
+ALTER TABLE ONLY app.notify_deliveries
+    ADD CONSTRAINT notify_deliveries_event_fk FOREIGN KEY (tenant_id, event_id) REFERENCES app.outbox_events(tenant_id, id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY app.notify_deliveries
+    ADD CONSTRAINT notify_deliveries_subscription_fk FOREIGN KEY (tenant_id, subscription_id) REFERENCES app.notify_subscriptions(tenant_id, id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY app.notify_subscriptions
+    ADD CONSTRAINT notify_subscriptions_tenant_fk FOREIGN KEY (tenant_id) REFERENCES app.tenants(id) ON DELETE CASCADE;
+
 ALTER TABLE ONLY app.odometer_entries
     ADD CONSTRAINT odometer_entries_tenant_fk FOREIGN KEY (tenant_id) REFERENCES app.tenants(id) ON DELETE CASCADE;
 
 ALTER TABLE ONLY app.odometer_entries
     ADD CONSTRAINT odometer_entries_vehicle_fk FOREIGN KEY (tenant_id, vehicle_id) REFERENCES app.vehicles(tenant_id, id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY app.reminder_alerts
+    ADD CONSTRAINT reminder_alerts_reminder_fk FOREIGN KEY (tenant_id, reminder_id) REFERENCES app.reminders(tenant_id, id) ON DELETE CASCADE;
 
 ALTER TABLE ONLY app.reminders
     ADD CONSTRAINT reminders_previous_fk FOREIGN KEY (tenant_id, previous_id) REFERENCES app.reminders(tenant_id, id);
@@ -8435,6 +14750,54 @@ ALTER TABLE ONLY app.reporting_currencies
 
 ALTER TABLE ONLY app.tenant_settings
     ADD CONSTRAINT tenant_settings_tenant_fk FOREIGN KEY (tenant_id) REFERENCES app.tenants(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY app.tire_mounts
+    ADD CONSTRAINT tire_mounts_set_fk FOREIGN KEY (tenant_id, tire_set_id) REFERENCES app.tire_sets(tenant_id, id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY app.tire_mounts
+    ADD CONSTRAINT tire_mounts_tenant_fk FOREIGN KEY (tenant_id) REFERENCES app.tenants(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY app.tire_mounts
+    ADD CONSTRAINT tire_mounts_vehicle_fk FOREIGN KEY (tenant_id, vehicle_id) REFERENCES app.vehicles(tenant_id, id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY app.tire_sets
+    ADD CONSTRAINT tire_sets_tenant_fk FOREIGN KEY (tenant_id) REFERENCES app.tenants(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY app.tire_sets
+    ADD CONSTRAINT tire_sets_vehicle_fk FOREIGN KEY (tenant_id, vehicle_id) REFERENCES app.vehicles(tenant_id, id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY app.tires
+    ADD CONSTRAINT tires_set_fk FOREIGN KEY (tenant_id, tire_set_id) REFERENCES app.tire_sets(tenant_id, id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY app.tires
+    ADD CONSTRAINT tires_tenant_fk FOREIGN KEY (tenant_id) REFERENCES app.tenants(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY app.tread_measurements
+    ADD CONSTRAINT tread_measurements_tenant_fk FOREIGN KEY (tenant_id) REFERENCES app.tenants(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY app.tread_measurements
+    ADD CONSTRAINT tread_measurements_tire_fk FOREIGN KEY (tenant_id, tire_id) REFERENCES app.tires(tenant_id, id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY app.trip_closings
+    ADD CONSTRAINT trip_closings_tenant_fk FOREIGN KEY (tenant_id) REFERENCES app.tenants(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY app.trip_closings
+    ADD CONSTRAINT trip_closings_vehicle_fk FOREIGN KEY (tenant_id, vehicle_id) REFERENCES app.vehicles(tenant_id, id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY app.trip_rates
+    ADD CONSTRAINT trip_rates_tenant_fk FOREIGN KEY (tenant_id) REFERENCES app.tenants(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY app.trips
+    ADD CONSTRAINT trips_corrects_fk FOREIGN KEY (tenant_id, corrects_id) REFERENCES app.trips(tenant_id, id);
+
+ALTER TABLE ONLY app.trips
+    ADD CONSTRAINT trips_reverses_fk FOREIGN KEY (tenant_id, reverses_id) REFERENCES app.trips(tenant_id, id);
+
+ALTER TABLE ONLY app.trips
+    ADD CONSTRAINT trips_tenant_fk FOREIGN KEY (tenant_id) REFERENCES app.tenants(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY app.trips
+    ADD CONSTRAINT trips_vehicle_fk FOREIGN KEY (tenant_id, vehicle_id) REFERENCES app.vehicles(tenant_id, id) ON DELETE CASCADE;
 
 ALTER TABLE ONLY app.vehicle_event_voids
     ADD CONSTRAINT vehicle_event_voids_tenant_fk FOREIGN KEY (tenant_id) REFERENCES app.tenants(id) ON DELETE CASCADE;
@@ -8466,6 +14829,12 @@ ALTER TABLE ONLY app.vehicle_ownership
 ALTER TABLE ONLY app.vehicle_ownership
     ADD CONSTRAINT vehicle_ownership_vehicle_fk FOREIGN KEY (tenant_id, vehicle_id) REFERENCES app.vehicles(tenant_id, id) ON DELETE CASCADE;
 
+ALTER TABLE ONLY app.vehicle_recalls
+    ADD CONSTRAINT vehicle_recalls_tenant_fk FOREIGN KEY (tenant_id) REFERENCES app.tenants(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY app.vehicle_recalls
+    ADD CONSTRAINT vehicle_recalls_vehicle_fk FOREIGN KEY (tenant_id, vehicle_id) REFERENCES app.vehicles(tenant_id, id) ON DELETE CASCADE;
+
 ALTER TABLE ONLY app.vehicles
     ADD CONSTRAINT vehicles_garage_fk FOREIGN KEY (tenant_id, garage_id) REFERENCES app.garages(tenant_id, id);
 
@@ -8478,11 +14847,20 @@ ALTER TABLE ONLY auth_private.api_keys
 ALTER TABLE ONLY auth_private.api_keys
     ADD CONSTRAINT api_keys_user_fk FOREIGN KEY (user_id) REFERENCES app.users(id) ON DELETE CASCADE;
 
+ALTER TABLE ONLY auth_private.calendar_feed_tokens
+    ADD CONSTRAINT calendar_feed_tokens_feed_fk FOREIGN KEY (tenant_id, feed_id) REFERENCES app.calendar_feeds(tenant_id, id) ON DELETE CASCADE;
+
 ALTER TABLE ONLY auth_private.identities
     ADD CONSTRAINT identities_issuer_fk FOREIGN KEY (issuer) REFERENCES auth_private.oidc_issuers(issuer) ON DELETE CASCADE;
 
 ALTER TABLE ONLY auth_private.identities
     ADD CONSTRAINT identities_user_fk FOREIGN KEY (user_id) REFERENCES app.users(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY auth_private.notify_signing_secrets
+    ADD CONSTRAINT notify_signing_secrets_subscription_fk FOREIGN KEY (tenant_id, subscription_id) REFERENCES app.notify_subscriptions(tenant_id, id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY auth_private.notify_targets
+    ADD CONSTRAINT notify_targets_subscription_fk FOREIGN KEY (tenant_id, subscription_id) REFERENCES app.notify_subscriptions(tenant_id, id) ON DELETE CASCADE;
 
 ALTER TABLE ONLY auth_private.one_time_tokens
     ADD CONSTRAINT one_time_tokens_user_fk FOREIGN KEY (user_id) REFERENCES app.users(id) ON DELETE CASCADE;
@@ -8495,6 +14873,38 @@ ALTER TABLE ONLY auth_private.refresh_tokens
 
 ALTER TABLE ONLY auth_private.sessions
     ADD CONSTRAINT sessions_user_fk FOREIGN KEY (user_id) REFERENCES app.users(id) ON DELETE CASCADE;
+
+ALTER TABLE app.calendar_feeds ENABLE ROW LEVEL SECURITY;
+
+CREATE POLICY calendar_feeds_members_read ON app.calendar_feeds FOR SELECT TO app_user USING ((tenant_id = app.current_tenant_id()));
+
+CREATE POLICY calendar_feeds_own_only ON app.calendar_feeds AS RESTRICTIVE TO app_user USING ((user_id = app.current_user_id())) WITH CHECK ((user_id = app.current_user_id()));
+
+CREATE POLICY calendar_feeds_owner_role_all ON app.calendar_feeds TO motovault_owner USING (true) WITH CHECK (true);
+
+CREATE POLICY calendar_feeds_writers_insert ON app.calendar_feeds FOR INSERT TO app_user WITH CHECK (((tenant_id = app.current_tenant_id()) AND app.current_member_can_write()));
+
+CREATE POLICY calendar_feeds_writers_update ON app.calendar_feeds FOR UPDATE TO app_user USING ((tenant_id = app.current_tenant_id())) WITH CHECK (((tenant_id = app.current_tenant_id()) AND app.current_member_can_write()));
+
+ALTER TABLE app.document_files ENABLE ROW LEVEL SECURITY;
+
+CREATE POLICY document_files_members_read ON app.document_files FOR SELECT TO app_user USING ((tenant_id = app.current_tenant_id()));
+
+CREATE POLICY document_files_owner_role_all ON app.document_files TO motovault_owner USING (true) WITH CHECK (true);
+
+CREATE POLICY document_files_writers_insert ON app.document_files FOR INSERT TO app_user WITH CHECK (((tenant_id = app.current_tenant_id()) AND app.current_member_can_write()));
+
+CREATE POLICY document_files_writers_update ON app.document_files FOR UPDATE TO app_user USING ((tenant_id = app.current_tenant_id())) WITH CHECK (((tenant_id = app.current_tenant_id()) AND app.current_member_can_write()));
+
+ALTER TABLE app.documents ENABLE ROW LEVEL SECURITY;
+
+CREATE POLICY documents_members_read ON app.documents FOR SELECT TO app_user USING ((tenant_id = app.current_tenant_id()));
+
+CREATE POLICY documents_owner_role_all ON app.documents TO motovault_owner USING (true) WITH CHECK (true);
+
+CREATE POLICY documents_writers_insert ON app.documents FOR INSERT TO app_user WITH CHECK (((tenant_id = app.current_tenant_id()) AND app.current_member_can_write()));
+
+CREATE POLICY documents_writers_update ON app.documents FOR UPDATE TO app_user USING ((tenant_id = app.current_tenant_id())) WITH CHECK (((tenant_id = app.current_tenant_id()) AND app.current_member_can_write()));
 
 ALTER TABLE app.energy_sources ENABLE ROW LEVEL SECURITY;
 
@@ -8542,6 +14952,56 @@ CREATE POLICY garages_writers_insert ON app.garages FOR INSERT TO app_user WITH 
 
 CREATE POLICY garages_writers_update ON app.garages FOR UPDATE TO app_user USING ((tenant_id = app.current_tenant_id())) WITH CHECK (((tenant_id = app.current_tenant_id()) AND app.current_member_can_write()));
 
+ALTER TABLE app.hour_readings ENABLE ROW LEVEL SECURITY;
+
+CREATE POLICY hour_readings_members_read ON app.hour_readings FOR SELECT TO app_user USING ((tenant_id = app.current_tenant_id()));
+
+CREATE POLICY hour_readings_owner_role_all ON app.hour_readings TO motovault_owner USING (true) WITH CHECK (true);
+
+CREATE POLICY hour_readings_writers_insert ON app.hour_readings FOR INSERT TO app_user WITH CHECK (((tenant_id = app.current_tenant_id()) AND app.current_member_can_write()));
+
+CREATE POLICY hour_readings_writers_update ON app.hour_readings FOR UPDATE TO app_user USING ((tenant_id = app.current_tenant_id())) WITH CHECK (((tenant_id = app.current_tenant_id()) AND app.current_member_can_write()));
+
+ALTER TABLE app.import_batches ENABLE ROW LEVEL SECURITY;
+
+CREATE POLICY import_batches_members_read ON app.import_batches FOR SELECT TO app_user USING ((tenant_id = app.current_tenant_id()));
+
+CREATE POLICY import_batches_owner_role_all ON app.import_batches TO motovault_owner USING (true) WITH CHECK (true);
+
+CREATE POLICY import_batches_writers_insert ON app.import_batches FOR INSERT TO app_user WITH CHECK (((tenant_id = app.current_tenant_id()) AND app.current_member_can_write()));
+
+CREATE POLICY import_batches_writers_update ON app.import_batches FOR UPDATE TO app_user USING ((tenant_id = app.current_tenant_id())) WITH CHECK (((tenant_id = app.current_tenant_id()) AND app.current_member_can_write()));
+
+ALTER TABLE app.import_files ENABLE ROW LEVEL SECURITY;
+
+CREATE POLICY import_files_members_read ON app.import_files FOR SELECT TO app_user USING ((tenant_id = app.current_tenant_id()));
+
+CREATE POLICY import_files_owner_role_all ON app.import_files TO motovault_owner USING (true) WITH CHECK (true);
+
+CREATE POLICY import_files_writers_insert ON app.import_files FOR INSERT TO app_user WITH CHECK (((tenant_id = app.current_tenant_id()) AND app.current_member_can_write()));
+
+CREATE POLICY import_files_writers_update ON app.import_files FOR UPDATE TO app_user USING ((tenant_id = app.current_tenant_id())) WITH CHECK (((tenant_id = app.current_tenant_id()) AND app.current_member_can_write()));
+
+ALTER TABLE app.import_rows ENABLE ROW LEVEL SECURITY;
+
+CREATE POLICY import_rows_members_read ON app.import_rows FOR SELECT TO app_user USING ((tenant_id = app.current_tenant_id()));
+
+CREATE POLICY import_rows_owner_role_all ON app.import_rows TO motovault_owner USING (true) WITH CHECK (true);
+
+CREATE POLICY import_rows_writers_insert ON app.import_rows FOR INSERT TO app_user WITH CHECK (((tenant_id = app.current_tenant_id()) AND app.current_member_can_write()));
+
+CREATE POLICY import_rows_writers_update ON app.import_rows FOR UPDATE TO app_user USING ((tenant_id = app.current_tenant_id())) WITH CHECK (((tenant_id = app.current_tenant_id()) AND app.current_member_can_write()));
+
+ALTER TABLE app.import_vehicles ENABLE ROW LEVEL SECURITY;
+
+CREATE POLICY import_vehicles_members_read ON app.import_vehicles FOR SELECT TO app_user USING ((tenant_id = app.current_tenant_id()));
+
+CREATE POLICY import_vehicles_owner_role_all ON app.import_vehicles TO motovault_owner USING (true) WITH CHECK (true);
+
+CREATE POLICY import_vehicles_writers_insert ON app.import_vehicles FOR INSERT TO app_user WITH CHECK (((tenant_id = app.current_tenant_id()) AND app.current_member_can_write()));
+
+CREATE POLICY import_vehicles_writers_update ON app.import_vehicles FOR UPDATE TO app_user USING ((tenant_id = app.current_tenant_id())) WITH CHECK (((tenant_id = app.current_tenant_id()) AND app.current_member_can_write()));
+
 ALTER TABLE app.invitations ENABLE ROW LEVEL SECURITY;
 
 CREATE POLICY invitations_members_read ON app.invitations FOR SELECT TO app_user USING ((tenant_id = app.current_tenant_id()));
@@ -8568,6 +15028,26 @@ CREATE POLICY memberships_members_read ON app.memberships FOR SELECT TO app_user
 
 CREATE POLICY memberships_owner_role_all ON app.memberships TO motovault_owner USING (true) WITH CHECK (true);
 
+ALTER TABLE app.notify_deliveries ENABLE ROW LEVEL SECURITY;
+
+CREATE POLICY notify_deliveries_managers_only ON app.notify_deliveries AS RESTRICTIVE FOR SELECT TO app_user USING ((app.current_member_role() = ANY (ARRAY['owner'::text, 'admin'::text])));
+
+CREATE POLICY notify_deliveries_members_read ON app.notify_deliveries FOR SELECT TO app_user USING ((tenant_id = app.current_tenant_id()));
+
+CREATE POLICY notify_deliveries_owner_role_all ON app.notify_deliveries TO motovault_owner USING (true) WITH CHECK (true);
+
+ALTER TABLE app.notify_subscriptions ENABLE ROW LEVEL SECURITY;
+
+CREATE POLICY notify_subscriptions_managers_only ON app.notify_subscriptions AS RESTRICTIVE TO app_user USING ((app.current_member_role() = ANY (ARRAY['owner'::text, 'admin'::text]))) WITH CHECK ((app.current_member_role() = ANY (ARRAY['owner'::text, 'admin'::text])));
+
+CREATE POLICY notify_subscriptions_members_read ON app.notify_subscriptions FOR SELECT TO app_user USING ((tenant_id = app.current_tenant_id()));
+
+CREATE POLICY notify_subscriptions_owner_role_all ON app.notify_subscriptions TO motovault_owner USING (true) WITH CHECK (true);
+
+CREATE POLICY notify_subscriptions_writers_insert ON app.notify_subscriptions FOR INSERT TO app_user WITH CHECK (((tenant_id = app.current_tenant_id()) AND app.current_member_can_write()));
+
+CREATE POLICY notify_subscriptions_writers_update ON app.notify_subscriptions FOR UPDATE TO app_user USING ((tenant_id = app.current_tenant_id())) WITH CHECK (((tenant_id = app.current_tenant_id()) AND app.current_member_can_write()));
+
 ALTER TABLE app.odometer_entries ENABLE ROW LEVEL SECURITY;
 
 CREATE POLICY odometer_entries_members_read ON app.odometer_entries FOR SELECT TO app_user USING ((tenant_id = app.current_tenant_id()));
@@ -8577,6 +15057,22 @@ CREATE POLICY odometer_entries_owner_role_all ON app.odometer_entries TO motovau
 CREATE POLICY odometer_entries_writers_insert ON app.odometer_entries FOR INSERT TO app_user WITH CHECK (((tenant_id = app.current_tenant_id()) AND app.current_member_can_write()));
 
 CREATE POLICY odometer_entries_writers_update ON app.odometer_entries FOR UPDATE TO app_user USING ((tenant_id = app.current_tenant_id())) WITH CHECK (((tenant_id = app.current_tenant_id()) AND app.current_member_can_write()));
+
+ALTER TABLE app.outbox_events ENABLE ROW LEVEL SECURITY;
+
+CREATE POLICY outbox_events_members_read ON app.outbox_events FOR SELECT TO app_user USING ((tenant_id = app.current_tenant_id()));
+
+CREATE POLICY outbox_events_owner_role_all ON app.outbox_events TO motovault_owner USING (true) WITH CHECK (true);
+
+ALTER TABLE app.recall_checks ENABLE ROW LEVEL SECURITY;
+
+CREATE POLICY recall_checks_owner_role_all ON app.recall_checks TO motovault_owner USING (true) WITH CHECK (true);
+
+ALTER TABLE app.reminder_alerts ENABLE ROW LEVEL SECURITY;
+
+CREATE POLICY reminder_alerts_members_read ON app.reminder_alerts FOR SELECT TO app_user USING ((tenant_id = app.current_tenant_id()));
+
+CREATE POLICY reminder_alerts_owner_role_all ON app.reminder_alerts TO motovault_owner USING (true) WITH CHECK (true);
 
 ALTER TABLE app.reminders ENABLE ROW LEVEL SECURITY;
 
@@ -8628,6 +15124,74 @@ CREATE POLICY time_zone_names_everyone_reads ON app.time_zone_names FOR SELECT T
 
 CREATE POLICY time_zone_names_owner_role_all ON app.time_zone_names TO motovault_owner USING (true) WITH CHECK (true);
 
+ALTER TABLE app.tire_mounts ENABLE ROW LEVEL SECURITY;
+
+CREATE POLICY tire_mounts_members_read ON app.tire_mounts FOR SELECT TO app_user USING ((tenant_id = app.current_tenant_id()));
+
+CREATE POLICY tire_mounts_owner_role_all ON app.tire_mounts TO motovault_owner USING (true) WITH CHECK (true);
+
+CREATE POLICY tire_mounts_writers_insert ON app.tire_mounts FOR INSERT TO app_user WITH CHECK (((tenant_id = app.current_tenant_id()) AND app.current_member_can_write()));
+
+CREATE POLICY tire_mounts_writers_update ON app.tire_mounts FOR UPDATE TO app_user USING ((tenant_id = app.current_tenant_id())) WITH CHECK (((tenant_id = app.current_tenant_id()) AND app.current_member_can_write()));
+
+ALTER TABLE app.tire_sets ENABLE ROW LEVEL SECURITY;
+
+CREATE POLICY tire_sets_members_read ON app.tire_sets FOR SELECT TO app_user USING ((tenant_id = app.current_tenant_id()));
+
+CREATE POLICY tire_sets_owner_role_all ON app.tire_sets TO motovault_owner USING (true) WITH CHECK (true);
+
+CREATE POLICY tire_sets_writers_insert ON app.tire_sets FOR INSERT TO app_user WITH CHECK (((tenant_id = app.current_tenant_id()) AND app.current_member_can_write()));
+
+CREATE POLICY tire_sets_writers_update ON app.tire_sets FOR UPDATE TO app_user USING ((tenant_id = app.current_tenant_id())) WITH CHECK (((tenant_id = app.current_tenant_id()) AND app.current_member_can_write()));
+
+ALTER TABLE app.tires ENABLE ROW LEVEL SECURITY;
+
+CREATE POLICY tires_members_read ON app.tires FOR SELECT TO app_user USING ((tenant_id = app.current_tenant_id()));
+
+CREATE POLICY tires_owner_role_all ON app.tires TO motovault_owner USING (true) WITH CHECK (true);
+
+CREATE POLICY tires_writers_insert ON app.tires FOR INSERT TO app_user WITH CHECK (((tenant_id = app.current_tenant_id()) AND app.current_member_can_write()));
+
+CREATE POLICY tires_writers_update ON app.tires FOR UPDATE TO app_user USING ((tenant_id = app.current_tenant_id())) WITH CHECK (((tenant_id = app.current_tenant_id()) AND app.current_member_can_write()));
+
+ALTER TABLE app.tread_measurements ENABLE ROW LEVEL SECURITY;
+
+CREATE POLICY tread_measurements_members_read ON app.tread_measurements FOR SELECT TO app_user USING ((tenant_id = app.current_tenant_id()));
+
+CREATE POLICY tread_measurements_owner_role_all ON app.tread_measurements TO motovault_owner USING (true) WITH CHECK (true);
+
+CREATE POLICY tread_measurements_writers_insert ON app.tread_measurements FOR INSERT TO app_user WITH CHECK (((tenant_id = app.current_tenant_id()) AND app.current_member_can_write()));
+
+CREATE POLICY tread_measurements_writers_update ON app.tread_measurements FOR UPDATE TO app_user USING ((tenant_id = app.current_tenant_id())) WITH CHECK (((tenant_id = app.current_tenant_id()) AND app.current_member_can_write()));
+
+ALTER TABLE app.trip_closings ENABLE ROW LEVEL SECURITY;
+
+CREATE POLICY trip_closings_members_read ON app.trip_closings FOR SELECT TO app_user USING ((tenant_id = app.current_tenant_id()));
+
+CREATE POLICY trip_closings_owner_role_all ON app.trip_closings TO motovault_owner USING (true) WITH CHECK (true);
+
+CREATE POLICY trip_closings_writers_insert ON app.trip_closings FOR INSERT TO app_user WITH CHECK (((tenant_id = app.current_tenant_id()) AND app.current_member_can_write()));
+
+ALTER TABLE app.trip_rates ENABLE ROW LEVEL SECURITY;
+
+CREATE POLICY trip_rates_members_read ON app.trip_rates FOR SELECT TO app_user USING ((tenant_id = app.current_tenant_id()));
+
+CREATE POLICY trip_rates_owner_role_all ON app.trip_rates TO motovault_owner USING (true) WITH CHECK (true);
+
+CREATE POLICY trip_rates_writers_insert ON app.trip_rates FOR INSERT TO app_user WITH CHECK (((tenant_id = app.current_tenant_id()) AND app.current_member_can_write()));
+
+CREATE POLICY trip_rates_writers_update ON app.trip_rates FOR UPDATE TO app_user USING ((tenant_id = app.current_tenant_id())) WITH CHECK (((tenant_id = app.current_tenant_id()) AND app.current_member_can_write()));
+
+ALTER TABLE app.trips ENABLE ROW LEVEL SECURITY;
+
+CREATE POLICY trips_members_read ON app.trips FOR SELECT TO app_user USING ((tenant_id = app.current_tenant_id()));
+
+CREATE POLICY trips_owner_role_all ON app.trips TO motovault_owner USING (true) WITH CHECK (true);
+
+CREATE POLICY trips_writers_insert ON app.trips FOR INSERT TO app_user WITH CHECK (((tenant_id = app.current_tenant_id()) AND app.current_member_can_write()));
+
+CREATE POLICY trips_writers_update ON app.trips FOR UPDATE TO app_user USING ((tenant_id = app.current_tenant_id())) WITH CHECK (((tenant_id = app.current_tenant_id()) AND app.current_member_can_write()));
+
 ALTER TABLE app.users ENABLE ROW LEVEL SECURITY;
 
 CREATE POLICY users_owner_role_all ON app.users TO motovault_owner USING (true) WITH CHECK (true);
@@ -8670,6 +15234,16 @@ CREATE POLICY vehicle_ownership_writers_insert ON app.vehicle_ownership FOR INSE
 
 CREATE POLICY vehicle_ownership_writers_update ON app.vehicle_ownership FOR UPDATE TO app_user USING ((tenant_id = app.current_tenant_id())) WITH CHECK (((tenant_id = app.current_tenant_id()) AND app.current_member_can_write()));
 
+ALTER TABLE app.vehicle_recalls ENABLE ROW LEVEL SECURITY;
+
+CREATE POLICY vehicle_recalls_members_read ON app.vehicle_recalls FOR SELECT TO app_user USING ((tenant_id = app.current_tenant_id()));
+
+CREATE POLICY vehicle_recalls_owner_role_all ON app.vehicle_recalls TO motovault_owner USING (true) WITH CHECK (true);
+
+CREATE POLICY vehicle_recalls_writers_insert ON app.vehicle_recalls FOR INSERT TO app_user WITH CHECK (((tenant_id = app.current_tenant_id()) AND app.current_member_can_write()));
+
+CREATE POLICY vehicle_recalls_writers_update ON app.vehicle_recalls FOR UPDATE TO app_user USING ((tenant_id = app.current_tenant_id())) WITH CHECK (((tenant_id = app.current_tenant_id()) AND app.current_member_can_write()));
+
 ALTER TABLE app.vehicles ENABLE ROW LEVEL SECURITY;
 
 CREATE POLICY vehicles_members_read ON app.vehicles FOR SELECT TO app_user USING ((tenant_id = app.current_tenant_id()));
@@ -8703,12 +15277,15 @@ GRANT USAGE ON SCHEMA api TO app_user;
 
 GRANT USAGE ON SCHEMA app TO anon;
 GRANT USAGE ON SCHEMA app TO app_user;
+GRANT USAGE ON SCHEMA app TO notify_worker;
 GRANT USAGE ON SCHEMA app TO vin_worker;
 
 GRANT USAGE ON SCHEMA audit TO app_user;
 
 GRANT USAGE ON SCHEMA ext TO analyst;
 GRANT USAGE ON SCHEMA ext TO app_user;
+
+GRANT ALL ON TYPE api."*/*" TO app_user;
 
 GRANT ALL ON FUNCTION api.accept_invitation(token text) TO app_user;
 REVOKE ALL ON FUNCTION api.accept_invitation(token text) FROM PUBLIC;
@@ -8718,6 +15295,10 @@ REVOKE ALL ON FUNCTION api.add_member(user_id uuid, role text) FROM PUBLIC;
 
 GRANT ALL ON FUNCTION api.api_keys() TO app_user;
 REVOKE ALL ON FUNCTION api.api_keys() FROM PUBLIC;
+
+GRANT ALL ON FUNCTION api.calendar(token text) TO anon;
+GRANT ALL ON FUNCTION api.calendar(token text) TO app_user;
+REVOKE ALL ON FUNCTION api.calendar(token text) FROM PUBLIC;
 
 GRANT ALL ON FUNCTION api.change_member_role(user_id uuid, role text) TO app_user;
 REVOKE ALL ON FUNCTION api.change_member_role(user_id uuid, role text) FROM PUBLIC;
@@ -8732,6 +15313,20 @@ REVOKE ALL ON FUNCTION app.current_tenant_id() FROM PUBLIC;
 GRANT ALL ON FUNCTION app.uuid_v7() TO app_user;
 REVOKE ALL ON FUNCTION app.uuid_v7() FROM PUBLIC;
 
+GRANT SELECT,INSERT ON TABLE app.trip_closings TO app_user;
+
+GRANT SELECT ON TABLE api.trip_closings TO app_user;
+
+GRANT ALL ON FUNCTION api.close_trip_log(vehicle_id uuid, through date) TO app_user;
+REVOKE ALL ON FUNCTION api.close_trip_log(vehicle_id uuid, through date) FROM PUBLIC;
+
+GRANT SELECT,INSERT,UPDATE ON TABLE app.import_batches TO app_user;
+
+GRANT SELECT,DELETE ON TABLE api.import_batches TO app_user;
+
+GRANT ALL ON FUNCTION api.commit_import(batch_id uuid, skip_errors boolean) TO app_user;
+REVOKE ALL ON FUNCTION api.commit_import(batch_id uuid, skip_errors boolean) FROM PUBLIC;
+
 GRANT SELECT,INSERT,UPDATE ON TABLE app.maintenance TO app_user;
 
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE api.maintenance TO app_user;
@@ -8739,14 +15334,33 @@ GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE api.maintenance TO app_user;
 GRANT ALL ON FUNCTION api.complete_maintenance(id uuid, completed_on date, odometer integer, cost numeric, currency text, service_location text, notes text) TO app_user;
 REVOKE ALL ON FUNCTION api.complete_maintenance(id uuid, completed_on date, odometer integer, cost numeric, currency text, service_location text, notes text) FROM PUBLIC;
 
+GRANT SELECT,INSERT,UPDATE ON TABLE app.import_vehicles TO app_user;
+
+GRANT SELECT ON TABLE api.import_vehicles TO app_user;
+
+GRANT ALL ON FUNCTION api.confirm_import_vehicles(batch_id uuid, choices jsonb) TO app_user;
+REVOKE ALL ON FUNCTION api.confirm_import_vehicles(batch_id uuid, choices jsonb) FROM PUBLIC;
+
 GRANT ALL ON FUNCTION api.create_api_key(name text, scope text, expires_at timestamp with time zone) TO app_user;
 REVOKE ALL ON FUNCTION api.create_api_key(name text, scope text, expires_at timestamp with time zone) FROM PUBLIC;
+
+GRANT ALL ON FUNCTION api.create_calendar_feed(name text) TO app_user;
+REVOKE ALL ON FUNCTION api.create_calendar_feed(name text) FROM PUBLIC;
+
+GRANT ALL ON FUNCTION api.create_subscription(name text, channel text, target text, event_types text[], vehicle_ids uuid[], active boolean) TO app_user;
+REVOKE ALL ON FUNCTION api.create_subscription(name text, channel text, target text, event_types text[], vehicle_ids uuid[], active boolean) FROM PUBLIC;
 
 GRANT ALL ON FUNCTION api.create_tenant(name text, kind text) TO app_user;
 REVOKE ALL ON FUNCTION api.create_tenant(name text, kind text) FROM PUBLIC;
 
 GRANT ALL ON FUNCTION api.decode_vin(vin text) TO app_user;
 REVOKE ALL ON FUNCTION api.decode_vin(vin text) FROM PUBLIC;
+
+GRANT ALL ON FUNCTION api.document_content(id uuid) TO app_user;
+REVOKE ALL ON FUNCTION api.document_content(id uuid) FROM PUBLIC;
+
+GRANT ALL ON FUNCTION api.document_thumbnail(id uuid) TO app_user;
+REVOKE ALL ON FUNCTION api.document_thumbnail(id uuid) FROM PUBLIC;
 
 GRANT ALL ON FUNCTION api.ev_charging_costs(vehicle_id uuid, "from" date, "to" date) TO app_user;
 REVOKE ALL ON FUNCTION api.ev_charging_costs(vehicle_id uuid, "from" date, "to" date) FROM PUBLIC;
@@ -8758,11 +15372,24 @@ GRANT ALL ON FUNCTION api.exchange_api_key(key text) TO anon;
 GRANT ALL ON FUNCTION api.exchange_api_key(key text) TO app_user;
 REVOKE ALL ON FUNCTION api.exchange_api_key(key text) FROM PUBLIC;
 
+GRANT ALL ON FUNCTION api.export_tenant() TO app_user;
+REVOKE ALL ON FUNCTION api.export_tenant() FROM PUBLIC;
+
 GRANT ALL ON FUNCTION api.fuel_economy(vehicle_id uuid, unit text, "from" date, "to" date, source uuid) TO app_user;
 REVOKE ALL ON FUNCTION api.fuel_economy(vehicle_id uuid, unit text, "from" date, "to" date, source uuid) FROM PUBLIC;
 
 GRANT ALL ON FUNCTION api.fuel_economy_intervals(vehicle_id uuid, unit text, "from" date, "to" date) TO app_user;
 REVOKE ALL ON FUNCTION api.fuel_economy_intervals(vehicle_id uuid, unit text, "from" date, "to" date) FROM PUBLIC;
+
+GRANT SELECT,INSERT,UPDATE ON TABLE app.reminders TO app_user;
+
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE api.reminders TO app_user;
+
+GRANT ALL ON FUNCTION api.hours_left(api.reminders) TO app_user;
+REVOKE ALL ON FUNCTION api.hours_left(api.reminders) FROM PUBLIC;
+
+GRANT ALL ON FUNCTION api.import_tenant(doc jsonb) TO app_user;
+REVOKE ALL ON FUNCTION api.import_tenant(doc jsonb) FROM PUBLIC;
 
 GRANT ALL ON FUNCTION api.invite_member(email text, role text, valid_days integer) TO app_user;
 REVOKE ALL ON FUNCTION api.invite_member(email text, role text, valid_days integer) FROM PUBLIC;
@@ -8770,9 +15397,12 @@ REVOKE ALL ON FUNCTION api.invite_member(email text, role text, valid_days integ
 GRANT ALL ON FUNCTION api.my_sessions() TO app_user;
 REVOKE ALL ON FUNCTION api.my_sessions() FROM PUBLIC;
 
-GRANT SELECT,INSERT,UPDATE ON TABLE app.reminders TO app_user;
+GRANT SELECT,INSERT,UPDATE ON TABLE app.import_rows TO app_user;
 
-GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE api.reminders TO app_user;
+GRANT SELECT ON TABLE api.import_rows TO app_user;
+
+GRANT ALL ON FUNCTION api.preview_import(batch_id uuid) TO app_user;
+REVOKE ALL ON FUNCTION api.preview_import(batch_id uuid) FROM PUBLIC;
 
 GRANT ALL ON FUNCTION api.projected_due_on(api.reminders) TO app_user;
 REVOKE ALL ON FUNCTION api.projected_due_on(api.reminders) FROM PUBLIC;
@@ -8787,6 +15417,15 @@ REVOKE ALL ON FUNCTION api.register_identity() FROM PUBLIC;
 GRANT ALL ON FUNCTION api.remove_member(user_id uuid) TO app_user;
 REVOKE ALL ON FUNCTION api.remove_member(user_id uuid) FROM PUBLIC;
 
+GRANT SELECT ON TABLE app.notify_deliveries TO app_user;
+
+GRANT SELECT ON TABLE app.outbox_events TO app_user;
+
+GRANT SELECT ON TABLE api.notify_deliveries TO app_user;
+
+GRANT ALL ON FUNCTION api.replay_delivery(id uuid) TO app_user;
+REVOKE ALL ON FUNCTION api.replay_delivery(id uuid) FROM PUBLIC;
+
 GRANT ALL ON FUNCTION api.request_password_reset(email text) TO anon;
 GRANT ALL ON FUNCTION api.request_password_reset(email text) TO app_user;
 REVOKE ALL ON FUNCTION api.request_password_reset(email text) FROM PUBLIC;
@@ -8794,6 +15433,24 @@ REVOKE ALL ON FUNCTION api.request_password_reset(email text) FROM PUBLIC;
 GRANT ALL ON FUNCTION api.reset_password(token text, new_password text) TO anon;
 GRANT ALL ON FUNCTION api.reset_password(token text, new_password text) TO app_user;
 REVOKE ALL ON FUNCTION api.reset_password(token text, new_password text) FROM PUBLIC;
+
+GRANT SELECT ON TABLE app.calendar_feeds TO app_user;
+
+GRANT UPDATE(name) ON TABLE app.calendar_feeds TO app_user;
+
+GRANT UPDATE(deleted_at) ON TABLE app.calendar_feeds TO app_user;
+
+GRANT SELECT,DELETE,UPDATE ON TABLE api.calendar_feeds TO app_user;
+
+GRANT ALL ON FUNCTION api.restore_calendar_feed(id uuid) TO app_user;
+REVOKE ALL ON FUNCTION api.restore_calendar_feed(id uuid) FROM PUBLIC;
+
+GRANT SELECT,INSERT,UPDATE ON TABLE app.documents TO app_user;
+
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE api.documents TO app_user;
+
+GRANT ALL ON FUNCTION api.restore_document(id uuid) TO app_user;
+REVOKE ALL ON FUNCTION api.restore_document(id uuid) FROM PUBLIC;
 
 GRANT SELECT,INSERT,UPDATE ON TABLE app.energy_sources TO app_user;
 
@@ -8829,6 +15486,16 @@ GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE api.garages TO app_user;
 GRANT ALL ON FUNCTION api.restore_garage(id uuid) TO app_user;
 REVOKE ALL ON FUNCTION api.restore_garage(id uuid) FROM PUBLIC;
 
+GRANT SELECT,INSERT,UPDATE ON TABLE app.hour_readings TO app_user;
+
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE api.hour_readings TO app_user;
+
+GRANT ALL ON FUNCTION api.restore_hour_reading(id uuid) TO app_user;
+REVOKE ALL ON FUNCTION api.restore_hour_reading(id uuid) FROM PUBLIC;
+
+GRANT ALL ON FUNCTION api.restore_import_batch(id uuid) TO app_user;
+REVOKE ALL ON FUNCTION api.restore_import_batch(id uuid) FROM PUBLIC;
+
 GRANT ALL ON FUNCTION app.current_member_role() TO app_user;
 GRANT ALL ON FUNCTION app.current_member_role() TO vin_worker;
 REVOKE ALL ON FUNCTION app.current_member_role() FROM PUBLIC;
@@ -8842,6 +15509,29 @@ REVOKE ALL ON FUNCTION api.restore_invitation(id uuid) FROM PUBLIC;
 
 GRANT ALL ON FUNCTION api.restore_maintenance(id uuid) TO app_user;
 REVOKE ALL ON FUNCTION api.restore_maintenance(id uuid) FROM PUBLIC;
+
+GRANT ALL ON FUNCTION app.notify_event_types() TO app_user;
+REVOKE ALL ON FUNCTION app.notify_event_types() FROM PUBLIC;
+
+GRANT ALL ON FUNCTION app.notify_event_types_known(types text[]) TO app_user;
+REVOKE ALL ON FUNCTION app.notify_event_types_known(types text[]) FROM PUBLIC;
+
+GRANT SELECT ON TABLE app.notify_subscriptions TO app_user;
+
+GRANT UPDATE(name) ON TABLE app.notify_subscriptions TO app_user;
+
+GRANT UPDATE(event_types) ON TABLE app.notify_subscriptions TO app_user;
+
+GRANT UPDATE(vehicle_ids) ON TABLE app.notify_subscriptions TO app_user;
+
+GRANT UPDATE(active) ON TABLE app.notify_subscriptions TO app_user;
+
+GRANT UPDATE(deleted_at) ON TABLE app.notify_subscriptions TO app_user;
+
+GRANT SELECT,DELETE,UPDATE ON TABLE api.notify_subscriptions TO app_user;
+
+GRANT ALL ON FUNCTION api.restore_notify_subscription(id uuid) TO app_user;
+REVOKE ALL ON FUNCTION api.restore_notify_subscription(id uuid) FROM PUBLIC;
 
 GRANT SELECT,INSERT,UPDATE ON TABLE app.odometer_entries TO app_user;
 
@@ -8866,6 +15556,51 @@ GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE api.tenant_settings TO app_user;
 
 GRANT ALL ON FUNCTION api.restore_tenant_settings(id uuid) TO app_user;
 REVOKE ALL ON FUNCTION api.restore_tenant_settings(id uuid) FROM PUBLIC;
+
+GRANT SELECT,INSERT,UPDATE ON TABLE app.tires TO app_user;
+
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE api.tires TO app_user;
+
+GRANT ALL ON FUNCTION api.restore_tire(id uuid) TO app_user;
+REVOKE ALL ON FUNCTION api.restore_tire(id uuid) FROM PUBLIC;
+
+GRANT SELECT,INSERT,UPDATE ON TABLE app.tire_mounts TO app_user;
+
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE api.tire_mounts TO app_user;
+
+GRANT ALL ON FUNCTION api.restore_tire_mount(id uuid) TO app_user;
+REVOKE ALL ON FUNCTION api.restore_tire_mount(id uuid) FROM PUBLIC;
+
+GRANT ALL ON FUNCTION app.dot_manufactured_on(dot_code text) TO app_user;
+REVOKE ALL ON FUNCTION app.dot_manufactured_on(dot_code text) FROM PUBLIC;
+
+GRANT SELECT,INSERT,UPDATE ON TABLE app.tire_sets TO app_user;
+
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE api.tire_sets TO app_user;
+
+GRANT ALL ON FUNCTION api.restore_tire_set(id uuid) TO app_user;
+REVOKE ALL ON FUNCTION api.restore_tire_set(id uuid) FROM PUBLIC;
+
+GRANT SELECT,INSERT,UPDATE ON TABLE app.tread_measurements TO app_user;
+
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE api.tread_measurements TO app_user;
+
+GRANT ALL ON FUNCTION api.restore_tread_measurement(id uuid) TO app_user;
+REVOKE ALL ON FUNCTION api.restore_tread_measurement(id uuid) FROM PUBLIC;
+
+GRANT SELECT,INSERT,UPDATE ON TABLE app.trips TO app_user;
+
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE api.trips TO app_user;
+
+GRANT ALL ON FUNCTION api.restore_trip(id uuid) TO app_user;
+REVOKE ALL ON FUNCTION api.restore_trip(id uuid) FROM PUBLIC;
+
+GRANT SELECT,INSERT,UPDATE ON TABLE app.trip_rates TO app_user;
+
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE api.trip_rates TO app_user;
+
+GRANT ALL ON FUNCTION api.restore_trip_rate(id uuid) TO app_user;
+REVOKE ALL ON FUNCTION api.restore_trip_rate(id uuid) FROM PUBLIC;
 
 GRANT ALL ON FUNCTION app.vin_normalize(vin text) TO app_user;
 GRANT ALL ON FUNCTION app.vin_normalize(vin text) TO vin_worker;
@@ -8938,11 +15673,24 @@ GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE api.vehicle_ownership TO app_user;
 GRANT ALL ON FUNCTION api.restore_vehicle_ownership(id uuid) TO app_user;
 REVOKE ALL ON FUNCTION api.restore_vehicle_ownership(id uuid) FROM PUBLIC;
 
+GRANT SELECT,INSERT,UPDATE ON TABLE app.vehicle_recalls TO app_user;
+
+GRANT SELECT,DELETE,UPDATE ON TABLE api.vehicle_recalls TO app_user;
+
+GRANT ALL ON FUNCTION api.restore_vehicle_recall(id uuid) TO app_user;
+REVOKE ALL ON FUNCTION api.restore_vehicle_recall(id uuid) FROM PUBLIC;
+
+GRANT ALL ON FUNCTION api.reverse_trip(id uuid, route_note text) TO app_user;
+REVOKE ALL ON FUNCTION api.reverse_trip(id uuid, route_note text) FROM PUBLIC;
+
 GRANT ALL ON FUNCTION api.revoke_api_key(id uuid) TO app_user;
 REVOKE ALL ON FUNCTION api.revoke_api_key(id uuid) FROM PUBLIC;
 
 GRANT ALL ON FUNCTION api.revoke_session(id uuid) TO app_user;
 REVOKE ALL ON FUNCTION api.revoke_session(id uuid) FROM PUBLIC;
+
+GRANT ALL ON FUNCTION api.rotate_subscription_secret(id uuid, grace_hours integer) TO app_user;
+REVOKE ALL ON FUNCTION api.rotate_subscription_secret(id uuid, grace_hours integer) FROM PUBLIC;
 
 GRANT ALL ON FUNCTION api.set_primary_image(id uuid) TO app_user;
 REVOKE ALL ON FUNCTION api.set_primary_image(id uuid) FROM PUBLIC;
@@ -8958,6 +15706,9 @@ GRANT ALL ON FUNCTION api.sign_up(email text, password text, display_name text) 
 GRANT ALL ON FUNCTION api.sign_up(email text, password text, display_name text) TO app_user;
 REVOKE ALL ON FUNCTION api.sign_up(email text, password text, display_name text) FROM PUBLIC;
 
+GRANT ALL ON FUNCTION api.start_import(filename text, content text, format text, date_order text, currency text, mapping jsonb, vehicle_id uuid) TO app_user;
+REVOKE ALL ON FUNCTION api.start_import(filename text, content text, format text, date_order text, currency text, mapping jsonb, vehicle_id uuid) FROM PUBLIC;
+
 GRANT ALL ON FUNCTION api.stations_near(lat double precision, lng double precision, radius_km double precision, "limit" integer) TO app_user;
 REVOKE ALL ON FUNCTION api.stations_near(lat double precision, lng double precision, radius_km double precision, "limit" integer) FROM PUBLIC;
 
@@ -8968,6 +15719,15 @@ GRANT SELECT ON TABLE api.stations TO app_user;
 
 GRANT ALL ON FUNCTION api.stations_search(q text, "limit" integer) TO app_user;
 REVOKE ALL ON FUNCTION api.stations_search(q text, "limit" integer) FROM PUBLIC;
+
+GRANT ALL ON FUNCTION api.undo_import(batch_id uuid) TO app_user;
+REVOKE ALL ON FUNCTION api.undo_import(batch_id uuid) FROM PUBLIC;
+
+GRANT ALL ON FUNCTION api.upload_document(bytea) TO app_user;
+REVOKE ALL ON FUNCTION api.upload_document(bytea) FROM PUBLIC;
+
+GRANT ALL ON FUNCTION api.upload_import(bytea) TO app_user;
+REVOKE ALL ON FUNCTION api.upload_import(bytea) FROM PUBLIC;
 
 GRANT ALL ON FUNCTION api.urgency(api.reminders) TO app_user;
 REVOKE ALL ON FUNCTION api.urgency(api.reminders) FROM PUBLIC;
@@ -8987,8 +15747,16 @@ GRANT SELECT,INSERT ON TABLE api.vehicle_events TO app_user;
 GRANT ALL ON FUNCTION api.vehicle_timeline(vehicle_id uuid, "from" timestamp with time zone, "to" timestamp with time zone, include_voided boolean, before timestamp with time zone, before_id uuid) TO app_user;
 REVOKE ALL ON FUNCTION api.vehicle_timeline(vehicle_id uuid, "from" timestamp with time zone, "to" timestamp with time zone, include_voided boolean, before timestamp with time zone, before_id uuid) FROM PUBLIC;
 
+REVOKE ALL ON FUNCTION app.add_vehicle_recalls(check_id bigint, only_tenant uuid, only_vehicle uuid) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION app.announce_vehicle_recall(recall app.vehicle_recalls) FROM PUBLIC;
+
 GRANT ALL ON FUNCTION app.api_key_is_live(key_id uuid, user_id uuid, tenant_id uuid) TO app_user;
 REVOKE ALL ON FUNCTION app.api_key_is_live(key_id uuid, user_id uuid, tenant_id uuid) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION app.attach_audit_triggers(target regclass, tenant_column text) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION app.audit_operation(op text, old_row jsonb, new_row jsonb) FROM PUBLIC;
 
 GRANT ALL ON FUNCTION app.battery_charges(tenant uuid, vehicle uuid, "from" date, "to" date) TO app_user;
 REVOKE ALL ON FUNCTION app.battery_charges(tenant uuid, vehicle uuid, "from" date, "to" date) FROM PUBLIC;
@@ -9024,6 +15792,9 @@ GRANT ALL ON FUNCTION app.current_user_tenant_ids() TO app_user;
 GRANT ALL ON FUNCTION app.current_user_tenant_ids() TO vin_worker;
 REVOKE ALL ON FUNCTION app.current_user_tenant_ids() FROM PUBLIC;
 
+GRANT ALL ON FUNCTION app.daily_hours(tenant uuid, vehicle uuid, meter_name text, as_of date) TO app_user;
+REVOKE ALL ON FUNCTION app.daily_hours(tenant uuid, vehicle uuid, meter_name text, as_of date) FROM PUBLIC;
+
 GRANT ALL ON FUNCTION app.daily_km(tenant uuid, vehicle uuid, as_of date) TO app_user;
 REVOKE ALL ON FUNCTION app.daily_km(tenant uuid, vehicle uuid, as_of date) FROM PUBLIC;
 
@@ -9031,6 +15802,36 @@ GRANT ALL ON FUNCTION app.distance_in_km(distance numeric, unit text) TO app_use
 REVOKE ALL ON FUNCTION app.distance_in_km(distance numeric, unit text) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION app.distribute_table(target regclass, placement text) FROM PUBLIC;
+
+GRANT ALL ON FUNCTION app.document_content_type(content bytea) TO app_user;
+REVOKE ALL ON FUNCTION app.document_content_type(content bytea) FROM PUBLIC;
+
+GRANT ALL ON FUNCTION app.document_disposition(file_name text) TO app_user;
+REVOKE ALL ON FUNCTION app.document_disposition(file_name text) FROM PUBLIC;
+
+GRANT ALL ON FUNCTION app.document_header_fields() TO app_user;
+REVOKE ALL ON FUNCTION app.document_header_fields() FROM PUBLIC;
+
+GRANT ALL ON FUNCTION app.document_image_size(content bytea, content_type text) TO app_user;
+REVOKE ALL ON FUNCTION app.document_image_size(content bytea, content_type text) FROM PUBLIC;
+
+GRANT ALL ON FUNCTION app.document_max_bytes() TO app_user;
+REVOKE ALL ON FUNCTION app.document_max_bytes() FROM PUBLIC;
+
+GRANT ALL ON FUNCTION app.document_record_columns() TO app_user;
+REVOKE ALL ON FUNCTION app.document_record_columns() FROM PUBLIC;
+
+GRANT ALL ON FUNCTION app.document_thumbnail_claim(batch_size integer, worker text, lease_seconds integer) TO vin_worker;
+REVOKE ALL ON FUNCTION app.document_thumbnail_claim(batch_size integer, worker text, lease_seconds integer) FROM PUBLIC;
+
+GRANT ALL ON FUNCTION app.document_thumbnail_finish(file_tenant uuid, file_id uuid, thumbnail bytea, thumbnail_type text, width integer, height integer, error text) TO vin_worker;
+REVOKE ALL ON FUNCTION app.document_thumbnail_finish(file_tenant uuid, file_id uuid, thumbnail bytea, thumbnail_type text, width integer, height integer, error text) FROM PUBLIC;
+
+GRANT ALL ON FUNCTION app.document_truncation(content bytea, content_type text) TO app_user;
+REVOKE ALL ON FUNCTION app.document_truncation(content bytea, content_type text) FROM PUBLIC;
+
+GRANT ALL ON FUNCTION app.dot_code_problem(dot_code text, today date) TO app_user;
+REVOKE ALL ON FUNCTION app.dot_code_problem(dot_code text, today date) FROM PUBLIC;
 
 GRANT ALL ON FUNCTION app.due_status(tenant uuid, vehicle uuid, due_on date, due_odometer integer, odometer_unit text, as_of date) TO app_user;
 REVOKE ALL ON FUNCTION app.due_status(tenant uuid, vehicle uuid, due_on date, due_odometer integer, odometer_unit text, as_of date) FROM PUBLIC;
@@ -9043,6 +15844,9 @@ REVOKE ALL ON FUNCTION app.economy_in_unit(distance_km numeric, volume numeric, 
 
 GRANT ALL ON FUNCTION app.economy_unit_kind(unit text) TO app_user;
 REVOKE ALL ON FUNCTION app.economy_unit_kind(unit text) FROM PUBLIC;
+
+GRANT ALL ON FUNCTION app.emit_outbox_event(tenant uuid, type text, subject jsonb, vehicle uuid) TO app_user;
+REVOKE ALL ON FUNCTION app.emit_outbox_event(tenant uuid, type text, subject jsonb, vehicle uuid) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION app.enable_shared_rules(target regclass, audit_tenant_column text) FROM PUBLIC;
 
@@ -9065,10 +15869,46 @@ REVOKE ALL ON FUNCTION app.fuel_energy_kwh(fuel_type text, volume_in_base_unit n
 GRANT ALL ON FUNCTION app.fuel_intervals(tenant uuid, vehicle uuid) TO app_user;
 REVOKE ALL ON FUNCTION app.fuel_intervals(tenant uuid, vehicle uuid) FROM PUBLIC;
 
+GRANT ALL ON FUNCTION app.hour_meter_problem(tenant uuid, vehicle uuid, meter_name text, from_at timestamp without time zone, to_at timestamp without time zone) TO app_user;
+REVOKE ALL ON FUNCTION app.hour_meter_problem(tenant uuid, vehicle uuid, meter_name text, from_at timestamp without time zone, to_at timestamp without time zone) FROM PUBLIC;
+
+GRANT ALL ON FUNCTION app.hours_due_status(tenant uuid, vehicle uuid, due_hours numeric, hour_meter text, as_of date) TO app_user;
+REVOKE ALL ON FUNCTION app.hours_due_status(tenant uuid, vehicle uuid, due_hours numeric, hour_meter text, as_of date) FROM PUBLIC;
+
+GRANT ALL ON FUNCTION app.ical_fold(line text) TO app_user;
+REVOKE ALL ON FUNCTION app.ical_fold(line text) FROM PUBLIC;
+
+GRANT ALL ON FUNCTION app.ical_text(value text) TO app_user;
+REVOKE ALL ON FUNCTION app.ical_text(value text) FROM PUBLIC;
+
 GRANT ALL ON FUNCTION app.identity_user_id(issuer text, subject text) TO app_user;
 REVOKE ALL ON FUNCTION app.identity_user_id(issuer text, subject text) FROM PUBLIC;
 
+GRANT ALL ON FUNCTION app.import_apply(batch uuid, for_real boolean, skip_errors boolean) TO app_user;
+REVOKE ALL ON FUNCTION app.import_apply(batch uuid, for_real boolean, skip_errors boolean) FROM PUBLIC;
+
+GRANT ALL ON FUNCTION app.import_claim(n integer, worker text, lease_seconds integer) TO vin_worker;
+REVOKE ALL ON FUNCTION app.import_claim(n integer, worker text, lease_seconds integer) FROM PUBLIC;
+
+GRANT ALL ON FUNCTION app.import_error_field(target text, con text, col text, msg text, fields jsonb) TO app_user;
+REVOKE ALL ON FUNCTION app.import_error_field(target text, con text, col text, msg text, fields jsonb) FROM PUBLIC;
+
+GRANT ALL ON FUNCTION app.import_fail(batch uuid, worker text, error text) TO vin_worker;
+REVOKE ALL ON FUNCTION app.import_fail(batch uuid, worker text, error text) FROM PUBLIC;
+
+GRANT ALL ON FUNCTION app.import_fields(kind text, fields jsonb, currency text) TO app_user;
+REVOKE ALL ON FUNCTION app.import_fields(kind text, fields jsonb, currency text) FROM PUBLIC;
+
+GRANT ALL ON FUNCTION app.import_stage(batch uuid, worker text, detected_format text, vehicles jsonb, rows jsonb) TO vin_worker;
+REVOKE ALL ON FUNCTION app.import_stage(batch uuid, worker text, detected_format text, vehicles jsonb, rows jsonb) FROM PUBLIC;
+
 REVOKE ALL ON FUNCTION app.import_stations(rows jsonb) FROM PUBLIC;
+
+GRANT ALL ON FUNCTION app.import_target(kind text) TO app_user;
+REVOKE ALL ON FUNCTION app.import_target(kind text) FROM PUBLIC;
+
+GRANT ALL ON FUNCTION app.import_value_fits(target text, field text, value jsonb) TO app_user;
+REVOKE ALL ON FUNCTION app.import_value_fits(target text, field text, value jsonb) FROM PUBLIC;
 
 GRANT ALL ON FUNCTION app.is_date_text(value text) TO app_user;
 REVOKE ALL ON FUNCTION app.is_date_text(value text) FROM PUBLIC;
@@ -9076,6 +15916,9 @@ REVOKE ALL ON FUNCTION app.is_date_text(value text) FROM PUBLIC;
 GRANT ALL ON FUNCTION app.jwt_claims() TO app_user;
 GRANT ALL ON FUNCTION app.jwt_claims() TO vin_worker;
 REVOKE ALL ON FUNCTION app.jwt_claims() FROM PUBLIC;
+
+GRANT ALL ON FUNCTION app.latest_hours(tenant uuid, vehicle uuid, meter_name text) TO app_user;
+REVOKE ALL ON FUNCTION app.latest_hours(tenant uuid, vehicle uuid, meter_name text) FROM PUBLIC;
 
 GRANT ALL ON FUNCTION app.live_api_key(key_id uuid, user_id uuid, tenant_id uuid) TO app_user;
 REVOKE ALL ON FUNCTION app.live_api_key(key_id uuid, user_id uuid, tenant_id uuid) FROM PUBLIC;
@@ -9086,11 +15929,46 @@ REVOKE ALL ON FUNCTION app.live_session(session_id uuid, user_id uuid) FROM PUBL
 GRANT ALL ON FUNCTION app.meters_to_chord(meters double precision) TO app_user;
 REVOKE ALL ON FUNCTION app.meters_to_chord(meters double precision) FROM PUBLIC;
 
+GRANT ALL ON FUNCTION app.urgency_rank(urgency text) TO app_user;
+REVOKE ALL ON FUNCTION app.urgency_rank(urgency text) FROM PUBLIC;
+
+GRANT ALL ON FUNCTION app.more_urgent(a text, b text) TO app_user;
+REVOKE ALL ON FUNCTION app.more_urgent(a text, b text) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION app.new_webhook_secret() FROM PUBLIC;
+
+GRANT ALL ON FUNCTION app.notify_claim(batch_size integer, worker text, lease_seconds integer) TO notify_worker;
+REVOKE ALL ON FUNCTION app.notify_claim(batch_size integer, worker text, lease_seconds integer) FROM PUBLIC;
+
+GRANT ALL ON FUNCTION app.notify_dispatch(batch_size integer) TO notify_worker;
+REVOKE ALL ON FUNCTION app.notify_dispatch(batch_size integer) FROM PUBLIC;
+
+GRANT ALL ON FUNCTION app.notify_evaluate_reminders(at timestamp with time zone) TO notify_worker;
+REVOKE ALL ON FUNCTION app.notify_evaluate_reminders(at timestamp with time zone) FROM PUBLIC;
+
+GRANT ALL ON FUNCTION app.notify_finish(results jsonb, worker text) TO notify_worker;
+REVOKE ALL ON FUNCTION app.notify_finish(results jsonb, worker text) FROM PUBLIC;
+
+GRANT ALL ON FUNCTION app.notify_setting(name text, fallback numeric) TO notify_worker;
+REVOKE ALL ON FUNCTION app.notify_setting(name text, fallback numeric) FROM PUBLIC;
+
+GRANT ALL ON FUNCTION app.notify_target_refused(url text) TO app_user;
+REVOKE ALL ON FUNCTION app.notify_target_refused(url text) FROM PUBLIC;
+
+GRANT ALL ON FUNCTION app.notify_wants(types text[], type text) TO app_user;
+REVOKE ALL ON FUNCTION app.notify_wants(types text[], type text) FROM PUBLIC;
+
+GRANT ALL ON FUNCTION app.odometer_batch_problem(tenant uuid, source_table text, batch jsonb) TO app_user;
+REVOKE ALL ON FUNCTION app.odometer_batch_problem(tenant uuid, source_table text, batch jsonb) FROM PUBLIC;
+
 GRANT ALL ON FUNCTION app.odometer_problem(tenant uuid, vehicle uuid) TO app_user;
 REVOKE ALL ON FUNCTION app.odometer_problem(tenant uuid, vehicle uuid) FROM PUBLIC;
 
 GRANT ALL ON FUNCTION app.oidc_issuer(issuer text) TO app_user;
 REVOKE ALL ON FUNCTION app.oidc_issuer(issuer text) FROM PUBLIC;
+
+GRANT ALL ON FUNCTION app.percent_decode(value text) TO app_user;
+REVOKE ALL ON FUNCTION app.percent_decode(value text) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION app.protect_read_only_view(target regclass) FROM PUBLIC;
 
@@ -9102,12 +15980,33 @@ REVOKE ALL ON FUNCTION app.purge_vin_cache() FROM PUBLIC;
 GRANT ALL ON FUNCTION app.purge_vin_decode_jobs(keep_days integer) TO vin_worker;
 REVOKE ALL ON FUNCTION app.purge_vin_decode_jobs(keep_days integer) FROM PUBLIC;
 
+GRANT ALL ON FUNCTION app.recall_check_claim(batch_size integer, worker text, lease_seconds integer) TO vin_worker;
+REVOKE ALL ON FUNCTION app.recall_check_claim(batch_size integer, worker text, lease_seconds integer) FROM PUBLIC;
+
+GRANT ALL ON FUNCTION app.recall_check_fail(check_id bigint, worker text, error text) TO vin_worker;
+REVOKE ALL ON FUNCTION app.recall_check_fail(check_id bigint, worker text, error text) FROM PUBLIC;
+
+GRANT ALL ON FUNCTION app.recall_check_finish(check_id bigint, worker text, results jsonb) TO vin_worker;
+REVOKE ALL ON FUNCTION app.recall_check_finish(check_id bigint, worker text, results jsonb) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION app.recall_key(value text) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION app.recall_rows(results jsonb) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION app.recall_setting(name text, fallback integer) FROM PUBLIC;
+
 REVOKE ALL ON FUNCTION app.refresh_time_zone_names() FROM PUBLIC;
 
 GRANT ALL ON FUNCTION app.reporting_currency(tenant uuid) TO app_user;
 REVOKE ALL ON FUNCTION app.reporting_currency(tenant uuid) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION app.require_member_manager(target_role text) FROM PUBLIC;
+
+GRANT ALL ON FUNCTION app.require_notify_manager() TO app_user;
+REVOKE ALL ON FUNCTION app.require_notify_manager() FROM PUBLIC;
+
+GRANT ALL ON FUNCTION app.require_tenant_owner(what text) TO app_user;
+REVOKE ALL ON FUNCTION app.require_tenant_owner(what text) FROM PUBLIC;
 
 GRANT ALL ON FUNCTION app.resolve_economy_unit(vehicle_id uuid, unit text) TO app_user;
 REVOKE ALL ON FUNCTION app.resolve_economy_unit(vehicle_id uuid, unit text) FROM PUBLIC;
@@ -9124,9 +16023,28 @@ REVOKE ALL ON FUNCTION app.source_event(kind text, r jsonb) FROM PUBLIC;
 GRANT ALL ON FUNCTION app.sync_vehicle_odometer(tenant uuid, vehicle uuid, latest_at timestamp without time zone) TO app_user;
 REVOKE ALL ON FUNCTION app.sync_vehicle_odometer(tenant uuid, vehicle uuid, latest_at timestamp without time zone) FROM PUBLIC;
 
+GRANT ALL ON FUNCTION app.sync_vehicle_odometers(tenant uuid, vehicles uuid[]) TO app_user;
+REVOKE ALL ON FUNCTION app.sync_vehicle_odometers(tenant uuid, vehicles uuid[]) FROM PUBLIC;
+
+GRANT ALL ON FUNCTION app.tenant_export_rules() TO app_user;
+REVOKE ALL ON FUNCTION app.tenant_export_rules() FROM PUBLIC;
+
+GRANT ALL ON FUNCTION app.tenant_export_tables() TO app_user;
+REVOKE ALL ON FUNCTION app.tenant_export_tables() FROM PUBLIC;
+
 REVOKE ALL ON FUNCTION app.tg_audit_row() FROM PUBLIC;
 
+REVOKE ALL ON FUNCTION app.tg_audit_row_omitting() FROM PUBLIC;
+
 REVOKE ALL ON FUNCTION app.tg_clear_references() FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION app.tg_document_files_prepare() FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION app.tg_document_files_thumbnail_notify() FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION app.tg_documents_prepare() FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION app.tg_documents_release_file() FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION app.tg_emit_source_events() FROM PUBLIC;
 
@@ -9144,6 +16062,8 @@ REVOKE ALL ON FUNCTION app.tg_fuel_logs_prepare() FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION app.tg_fuel_logs_source_fuel() FROM PUBLIC;
 
+REVOKE ALL ON FUNCTION app.tg_hour_readings_guard() FROM PUBLIC;
+
 REVOKE ALL ON FUNCTION app.tg_invitation_events() FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION app.tg_keep_an_owner() FROM PUBLIC;
@@ -9152,9 +16072,17 @@ REVOKE ALL ON FUNCTION app.tg_maintenance_next_occurrence() FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION app.tg_maintenance_prepare() FROM PUBLIC;
 
+REVOKE ALL ON FUNCTION app.tg_notify_subscriptions_prepare() FROM PUBLIC;
+
 REVOKE ALL ON FUNCTION app.tg_odometer_entries_prepare() FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION app.tg_odometer_guard() FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION app.tg_outbox_invitations() FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION app.tg_outbox_records() FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION app.tg_purge_outbox_events() FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION app.tg_refuse_change() FROM PUBLIC;
 
@@ -9172,6 +16100,22 @@ REVOKE ALL ON FUNCTION app.tg_soft_delete_row() FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION app.tg_stamp_row() FROM PUBLIC;
 
+REVOKE ALL ON FUNCTION app.tg_tire_mounts_guard() FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION app.tg_tire_mounts_prepare() FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION app.tg_tire_sets_input() FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION app.tg_tires_positions_guard() FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION app.tg_tread_measurements_prepare() FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION app.tg_trips_guard() FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION app.tg_trips_prepare() FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION app.tg_vehicle_events_id_unique() FROM PUBLIC;
+
 REVOKE ALL ON FUNCTION app.tg_vehicle_events_prepare() FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION app.tg_vehicle_events_record_void() FROM PUBLIC;
@@ -9182,17 +16126,40 @@ REVOKE ALL ON FUNCTION app.tg_vehicle_images_prepare() FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION app.tg_vehicle_ownership_prepare() FROM PUBLIC;
 
+REVOKE ALL ON FUNCTION app.tg_vehicle_recalls_events() FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION app.tg_vehicle_recalls_guard() FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION app.tg_vehicle_recalls_outbox() FROM PUBLIC;
+
 REVOKE ALL ON FUNCTION app.tg_vehicles_odometer_from_readings() FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION app.tg_vehicles_prepare() FROM PUBLIC;
 
+REVOKE ALL ON FUNCTION app.tg_vehicles_recall_check() FROM PUBLIC;
+
 REVOKE ALL ON FUNCTION app.tg_vehicles_vin_decode() FROM PUBLIC;
+
+GRANT ALL ON FUNCTION app.tire_mounts_problem(tenant uuid, ids uuid[]) TO app_user;
+REVOKE ALL ON FUNCTION app.tire_mounts_problem(tenant uuid, ids uuid[]) FROM PUBLIC;
+
+GRANT ALL ON FUNCTION app.tire_set_km(tenant uuid, tire_set uuid, on_date date, at_odometer integer, at_unit text) TO app_user;
+REVOKE ALL ON FUNCTION app.tire_set_km(tenant uuid, tire_set uuid, on_date date, at_odometer integer, at_unit text) FROM PUBLIC;
+
+GRANT ALL ON FUNCTION app.trip_is_effective(tenant uuid, trip uuid, kind text) TO app_user;
+REVOKE ALL ON FUNCTION app.trip_is_effective(tenant uuid, trip uuid, kind text) FROM PUBLIC;
+
+GRANT ALL ON FUNCTION app.trip_rate(tenant uuid, purpose text, on_date date) TO app_user;
+REVOKE ALL ON FUNCTION app.trip_rate(tenant uuid, purpose text, on_date date) FROM PUBLIC;
+
+GRANT ALL ON FUNCTION app.trips_closed_through(tenant uuid, vehicle uuid) TO app_user;
+REVOKE ALL ON FUNCTION app.trips_closed_through(tenant uuid, vehicle uuid) FROM PUBLIC;
+
+GRANT ALL ON FUNCTION app.trips_problem(tenant uuid, vehicle uuid, ids uuid[], closed_through date) TO app_user;
+REVOKE ALL ON FUNCTION app.trips_problem(tenant uuid, vehicle uuid, ids uuid[], closed_through date) FROM PUBLIC;
 
 GRANT ALL ON FUNCTION app.urgency(days_left integer, km_left numeric, urgent_days integer, very_urgent_days integer, urgent_km numeric, very_urgent_km numeric) TO app_user;
 REVOKE ALL ON FUNCTION app.urgency(days_left integer, km_left numeric, urgent_days integer, very_urgent_days integer, urgent_km numeric, very_urgent_km numeric) FROM PUBLIC;
-
-GRANT ALL ON FUNCTION app.urgency_rank(urgency text) TO app_user;
-REVOKE ALL ON FUNCTION app.urgency_rank(urgency text) FROM PUBLIC;
 
 GRANT ALL ON FUNCTION app.vehicle_decode_vin(v app.vehicles) TO app_user;
 GRANT ALL ON FUNCTION app.vehicle_decode_vin(v app.vehicles) TO vin_worker;
@@ -9322,11 +16289,19 @@ GRANT SELECT ON TABLE audit.auth_events TO app_user;
 
 GRANT SELECT ON TABLE api.auth_events TO app_user;
 
+GRANT SELECT ON TABLE api.calendar_feeds_trash TO app_user;
+
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE api.charging_sessions TO app_user;
 
 GRANT SELECT ON TABLE api.expense_occurrences TO app_user;
 
 GRANT SELECT ON TABLE api.costs TO app_user;
+
+GRANT SELECT,INSERT,UPDATE ON TABLE app.document_files TO app_user;
+
+GRANT SELECT ON TABLE api.document_files TO app_user;
+
+GRANT SELECT ON TABLE api.documents_trash TO app_user;
 
 GRANT SELECT ON TABLE api.energy_sources_trash TO app_user;
 
@@ -9351,6 +16326,12 @@ GRANT SELECT ON TABLE api.fuel_logs_trash TO app_user;
 
 GRANT SELECT ON TABLE api.garages_trash TO app_user;
 
+GRANT SELECT ON TABLE api.hour_meters TO app_user;
+
+GRANT SELECT ON TABLE api.hour_readings_trash TO app_user;
+
+GRANT SELECT ON TABLE api.import_batches_trash TO app_user;
+
 GRANT SELECT ON TABLE api.invitations_trash TO app_user;
 
 GRANT SELECT ON TABLE api.maintenance_trash TO app_user;
@@ -9367,6 +16348,10 @@ GRANT SELECT ON TABLE api.members TO app_user;
 
 GRANT SELECT ON TABLE api.my_tenants TO app_user;
 
+GRANT SELECT ON TABLE api.notify_event_types TO app_user;
+
+GRANT SELECT ON TABLE api.notify_subscriptions_trash TO app_user;
+
 GRANT SELECT ON TABLE api.odometer_entries_trash TO app_user;
 
 GRANT SELECT ON TABLE app.odometer_readings TO app_user;
@@ -9381,15 +16366,41 @@ GRANT SELECT ON TABLE api.reporting_currencies_trash TO app_user;
 
 GRANT SELECT ON TABLE api.tenant_settings_trash TO app_user;
 
+GRANT SELECT ON TABLE api.tire_mounts_trash TO app_user;
+
+GRANT SELECT ON TABLE api.tire_set_status TO app_user;
+
+GRANT SELECT ON TABLE api.tire_sets_trash TO app_user;
+
+GRANT SELECT ON TABLE api.tire_wear TO app_user;
+
+GRANT SELECT ON TABLE api.tires_trash TO app_user;
+
+GRANT SELECT ON TABLE api.tread_measurements_trash TO app_user;
+
+GRANT SELECT ON TABLE api.trip_log TO app_user;
+
+GRANT SELECT ON TABLE api.trip_rates_trash TO app_user;
+
+GRANT SELECT ON TABLE api.trip_totals TO app_user;
+
+GRANT SELECT ON TABLE api.trips_trash TO app_user;
+
 GRANT SELECT ON TABLE api.vehicle_cost_months TO app_user;
 
 GRANT SELECT ON TABLE api.vehicle_images_trash TO app_user;
 
 GRANT SELECT ON TABLE api.vehicle_ownership_trash TO app_user;
 
+GRANT SELECT ON TABLE api.vehicle_recalls_trash TO app_user;
+
 GRANT SELECT ON TABLE api.vehicle_tco_years TO app_user;
 
 GRANT SELECT ON TABLE api.vehicles_trash TO app_user;
+
+GRANT SELECT,INSERT,UPDATE ON TABLE app.import_files TO app_user;
+
+GRANT SELECT ON TABLE app.recall_checks TO vin_worker;
 
 GRANT SELECT ON TABLE app.time_zone_names TO app_user;
 
