@@ -17,6 +17,7 @@ time. Slow (about two sqitch runs per round)."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import time
@@ -24,6 +25,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from psycopg.types.json import Jsonb
 
 from motovault.core.db import one_row
 from motovault.core.paths import pg_bindir
