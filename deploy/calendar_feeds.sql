@@ -55,13 +55,14 @@ create table auth_private.calendar_feed_tokens (
     token_hash bytea not null,
     tenant_id uuid not null,
     feed_id uuid not null,
-    constraint calendar_feed_tokens_pkey primary key (token_hash),
-    constraint calendar_feed_tokens_feed_fk foreign key (tenant_id, feed_id)
-        references app.calendar_feeds (tenant_id, id) on delete cascade
+    constraint calendar_feed_tokens_pkey primary key (token_hash)
 );
 comment on table auth_private.calendar_feed_tokens is 'SHA-256 of each calendar feed''s secret token.';
 create index calendar_feed_tokens_feed_fk_idx on auth_private.calendar_feed_tokens (tenant_id, feed_id);
 select app.distribute_table('auth_private.calendar_feed_tokens', 'local');
+alter table auth_private.calendar_feed_tokens
+    add constraint calendar_feed_tokens_feed_fk foreign key (tenant_id, feed_id)
+        references app.calendar_feeds (tenant_id, id) on delete cascade;
 
 create or replace function app.ical_text(value text)
 returns text

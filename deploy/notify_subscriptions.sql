@@ -161,13 +161,14 @@ create table auth_private.notify_targets (
     target text not null,
     created_at timestamptz not null default now(),
     constraint notify_targets_pkey primary key (tenant_id, subscription_id),
-    constraint notify_targets_subscription_fk foreign key (tenant_id, subscription_id)
-        references app.notify_subscriptions (tenant_id, id) on delete cascade,
     constraint notify_targets_target_length check (char_length(target) between 3 and 2000)
 );
 comment on table auth_private.notify_targets is
     'The write-only target of a subscription: webhook URL, email address or Apprise URL (which may carry a push token).';
 select app.distribute_table('auth_private.notify_targets', 'tenant');
+alter table auth_private.notify_targets
+    add constraint notify_targets_subscription_fk foreign key (tenant_id, subscription_id)
+        references app.notify_subscriptions (tenant_id, id) on delete cascade;
 
 create table auth_private.notify_signing_secrets (
     tenant_id uuid not null,
@@ -177,13 +178,14 @@ create table auth_private.notify_signing_secrets (
     created_at timestamptz not null default now(),
     expires_at timestamptz,
     constraint notify_signing_secrets_pkey primary key (tenant_id, subscription_id, id),
-    constraint notify_signing_secrets_subscription_fk foreign key (tenant_id, subscription_id)
-        references app.notify_subscriptions (tenant_id, id) on delete cascade,
     constraint notify_signing_secrets_secret_format check (secret ~ '^whsec_[A-Za-z0-9+/=]{32,}$')
 );
 comment on table auth_private.notify_signing_secrets is
     'Standard Webhooks signing secrets of a webhook subscription (whsec_ + base64). After a rotation the old one signs too until expires_at, so receivers can switch without losing a message.';
 select app.distribute_table('auth_private.notify_signing_secrets', 'tenant');
+alter table auth_private.notify_signing_secrets
+    add constraint notify_signing_secrets_subscription_fk foreign key (tenant_id, subscription_id)
+        references app.notify_subscriptions (tenant_id, id) on delete cascade;
 
 create or replace function app.require_notify_manager()
 returns void

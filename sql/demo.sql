@@ -359,4 +359,66 @@ values
      'Dashboard warning light', false, '2026-09-03 07:45+00')
 on conflict do nothing;
 
+-- Release 1.2 tables: one row each for the household's F-150, so that every API endpoint has a demo
+-- row (the hostile-input tests aim at it) and the analysts' views show something.
+insert into app.energy_sources (tenant_id, id, vehicle_id, tank_number, name, energy_kind, fuel_types, unit, capacity)
+values ('d0000000-0000-4000-8000-000000000001', 'd0000000-0000-4000-8000-0000000001e1', 'd0000000-0000-4000-8000-0000000000c2', 1, 'Main tank', 'liquid', '{gasoline}', 'gal_us', 26)
+on conflict do nothing;
+
+insert into app.reporting_currencies (tenant_id, id, currency)
+values ('d0000000-0000-4000-8000-000000000001', 'd0000000-0000-4000-8000-0000000001e2', 'EUR')
+on conflict do nothing;
+
+insert into app.expenses (tenant_id, id, vehicle_id, category, title, incurred_on, amount, currency)
+values ('d0000000-0000-4000-8000-000000000001', 'd0000000-0000-4000-8000-0000000001e3', 'd0000000-0000-4000-8000-0000000000c2', 'registration', 'Registration renewal',
+        '2025-03-01', 101.00, 'USD')
+on conflict do nothing;
+
+insert into app.vehicle_ownership (tenant_id, id, vehicle_id, purchased_on, purchase_price, purchase_odometer, currency)
+values ('d0000000-0000-4000-8000-000000000001', 'd0000000-0000-4000-8000-0000000001e4', 'd0000000-0000-4000-8000-0000000000c2', '2021-03-15', 41000, 12, 'USD')
+on conflict do nothing;
+
+insert into app.hour_readings (tenant_id, id, vehicle_id, read_at, hours)
+values ('d0000000-0000-4000-8000-000000000001', 'd0000000-0000-4000-8000-0000000001e5', 'd0000000-0000-4000-8000-0000000000c2', '2025-06-01 08:00', 812.5)
+on conflict do nothing;
+
+insert into app.trip_rates (tenant_id, id, purpose, valid_from, rate, distance_unit, currency)
+values ('d0000000-0000-4000-8000-000000000001', 'd0000000-0000-4000-8000-0000000001e6', 'commute', '2021-01-01', 0.2000, 'mi', 'USD')
+on conflict do nothing;
+
+insert into app.trips (tenant_id, id, vehicle_id, started_at, ended_at, start_odometer, end_odometer, odometer_unit,
+                       purpose, driver, logged_at)
+values ('d0000000-0000-4000-8000-000000000001', 'd0000000-0000-4000-8000-0000000001e7', 'd0000000-0000-4000-8000-0000000000c2', '2026-11-02 07:30', '2026-11-02 08:05', 28410, 28432, 'mi',
+        'commute', 'Dana', '2026-11-02 08:10')
+on conflict do nothing;
+
+insert into app.tire_sets (tenant_id, id, vehicle_id, name, brand, size, season, dot_code)
+values ('d0000000-0000-4000-8000-000000000001', 'd0000000-0000-4000-8000-0000000001e8', 'd0000000-0000-4000-8000-0000000000c2', 'All-season', 'Goodyear', '275/65 R18', 'all_season',
+        'DOT 4B9X 3VR 0721')
+on conflict do nothing;
+
+insert into app.tires (tenant_id, id, tire_set_id, label, position, added_on)
+values ('d0000000-0000-4000-8000-000000000001', 'd0000000-0000-4000-8000-0000000001e9', 'd0000000-0000-4000-8000-0000000001e8', '1', 'front_left', '2021-03-15')
+on conflict do nothing;
+
+insert into app.tire_mounts (tenant_id, id, tire_set_id, vehicle_id, mounted_on, mount_odometer, odometer_unit)
+values ('d0000000-0000-4000-8000-000000000001', 'd0000000-0000-4000-8000-0000000001ea', 'd0000000-0000-4000-8000-0000000001e8', 'd0000000-0000-4000-8000-0000000000c2', '2021-03-15', 12, 'mi')
+on conflict do nothing;
+
+insert into app.tread_measurements (tenant_id, id, tire_id, measured_on, depth_mm)
+values ('d0000000-0000-4000-8000-000000000001', 'd0000000-0000-4000-8000-0000000001eb', 'd0000000-0000-4000-8000-0000000001e9', '2025-06-01', 6.5)
+on conflict do nothing;
+
+insert into app.document_files (tenant_id, id, sha256, content_type, bytes, content)
+values ('d0000000-0000-4000-8000-000000000001', 'd0000000-0000-4000-8000-0000000001ec', '', '', 0, decode('255044462d312e340a312030206f626a0a3c3c202f54797065202f436174616c6f67202f5061676573203220302052203e3e0a656e646f626a0a322030206f626a0a3c3c202f54797065202f5061676573202f4b696473205b33203020525d202f436f756e742031203e3e0a656e646f626a0a332030206f626a0a3c3c202f54797065202f50616765202f506172656e74203220302052202f4d65646961426f78205b30203020363132203739325d202f436f6e74656e7473203420302052203e3e0a656e646f626a0a342030206f626a0a3c3c202f4c656e677468203530203e3e0a73747265616d0a4254202f463120313220546620373220373230205464202844656d6f20696e737572616e636520636172642920546a2045540a656e6473747265616d0a656e646f626a0a787265660a3020350a303030303030303030302036353533352066200a30303030303030303039203030303030206e200a30303030303030303538203030303030206e200a30303030303030313135203030303030206e200a30303030303030323032203030303030206e200a747261696c65720a3c3c202f53697a652035202f526f6f74203120302052203e3e0a7374617274787265660a3330320a2525454f460a', 'hex'))
+on conflict do nothing;
+
+insert into app.documents (tenant_id, id, file_id, vehicle_id, kind, file_name, content_type, bytes, sha256)
+select f.tenant_id, 'd0000000-0000-4000-8000-0000000001ed', f.id, 'd0000000-0000-4000-8000-0000000000c2', 'insurance', 'insurance-card.pdf',
+       f.content_type, f.bytes, f.sha256
+from app.document_files as f
+where f.tenant_id = 'd0000000-0000-4000-8000-000000000001'
+  and f.id = 'd0000000-0000-4000-8000-0000000001ec'
+on conflict do nothing;
+
 commit;
