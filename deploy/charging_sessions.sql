@@ -54,7 +54,7 @@ alter table app.fuel_logs
     add constraint fuel_logs_location_type_known check (location_type in ('home', 'work', 'public')) not valid,
     add constraint fuel_logs_network_length check (char_length(network) between 1 and 100) not valid,
     add constraint fuel_logs_charge_minutes_range check (charge_minutes between 1 and 10080) not valid,
-    add constraint fuel_logs_session_fee_not_negative check (session_fee >= 0) not valid,
+    add constraint fuel_logs_session_fee_not_negative check (session_fee >= 0 and session_fee < 100000) not valid,
     add constraint fuel_logs_currency_with_session_fee check (session_fee is null or currency is not null) not valid;
 
 create or replace view api.charging_sessions

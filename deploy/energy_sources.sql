@@ -51,7 +51,7 @@ create table app.energy_sources (
                    when 'electric' then fuel_types <@ array['electric', 'other']
                    else fuel_types <@ array['cng', 'hydrogen', 'other']
                end),
-    constraint energy_sources_capacity_positive check (capacity > 0),
+    constraint energy_sources_capacity_positive check (capacity > 0 and capacity <= 100000),  -- finite: NaN and Infinity are above every bound
     constraint energy_sources_notes_length check (notes is null or char_length(notes) <= 10000)
 );
 comment on table app.energy_sources is

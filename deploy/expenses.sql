@@ -101,7 +101,7 @@ create table app.expenses (
                             'accessories', 'loan', 'lease', 'other')),
     constraint expenses_title_length check (title is null or char_length(title) between 1 and 200),
     constraint expenses_incurred_on_range check (incurred_on >= date '1886-01-01' and incurred_on <= current_date + 366),
-    constraint expenses_amount_not_negative check (amount >= 0),
+    constraint expenses_amount_not_negative check (amount >= 0 and amount < 10000000000),  -- finite: refuses NaN and Infinity
     constraint expenses_currency_iso4217 check (currency ~ '^[A-Z]{3}$'),
     constraint expenses_recur_months_range check (recur_months between 1 and 120),
     constraint expenses_recur_until_needs_recur_months check (recur_until is null or recur_months is not null),

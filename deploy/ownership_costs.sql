@@ -36,15 +36,15 @@ create table app.vehicle_ownership (
     deleted_at timestamptz,
     constraint vehicle_ownership_pkey primary key (tenant_id, id),
     constraint vehicle_ownership_purchased_on_range check (purchased_on >= date '1886-01-01' and purchased_on <= current_date + 1),
-    constraint vehicle_ownership_purchase_price_not_negative check (purchase_price >= 0),
+    constraint vehicle_ownership_purchase_price_not_negative check (purchase_price >= 0 and purchase_price < 10000000000),
     constraint vehicle_ownership_purchase_odometer_not_negative check (purchase_odometer >= 0),
     constraint vehicle_ownership_currency_iso4217 check (currency ~ '^[A-Z]{3}$'),
     constraint vehicle_ownership_sold_on_after_purchase check (sold_on > purchased_on),
     constraint vehicle_ownership_sale_price_with_sold_on check ((sale_price is null) = (sold_on is null)),
-    constraint vehicle_ownership_sale_price_not_negative check (sale_price >= 0),
+    constraint vehicle_ownership_sale_price_not_negative check (sale_price >= 0 and sale_price < 10000000000),
     constraint vehicle_ownership_sale_odometer_after_purchase check (sale_odometer >= purchase_odometer),
     constraint vehicle_ownership_estimated_value_with_estimated_on check ((estimated_value is null) = (estimated_on is null)),
-    constraint vehicle_ownership_estimated_value_not_negative check (estimated_value >= 0),
+    constraint vehicle_ownership_estimated_value_not_negative check (estimated_value >= 0 and estimated_value < 10000000000),
     constraint vehicle_ownership_estimated_on_after_purchase check (estimated_on > purchased_on),
     constraint vehicle_ownership_notes_length check (notes is null or char_length(notes) <= 10000)
 );

@@ -91,6 +91,7 @@ create table app.trips (
     constraint trips_purpose_known check (purpose in ('business', 'personal', 'commute')),
     constraint trips_started_at_range check (started_at between timestamp '1886-01-01' and localtimestamp + interval '1 day'),
     constraint trips_ended_at_after_start check (ended_at >= started_at),
+    constraint trips_logged_at_range check (logged_at between timestamp '1886-01-01' and timestamp '9999-12-31'),
     constraint trips_ended_at_within_a_month check (ended_at < started_at + interval '31 days'),
     constraint trips_start_odometer_not_negative check (start_odometer >= 0),
     constraint trips_end_odometer_not_below_start check (end_odometer >= start_odometer),

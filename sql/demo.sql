@@ -388,8 +388,8 @@ on conflict do nothing;
 
 insert into app.trips (tenant_id, id, vehicle_id, started_at, ended_at, start_odometer, end_odometer, odometer_unit,
                        purpose, driver, logged_at)
-values ('d0000000-0000-4000-8000-000000000001', 'd0000000-0000-4000-8000-0000000001e7', 'd0000000-0000-4000-8000-0000000000c2', '2026-11-02 07:30', '2026-11-02 08:05', 28410, 28432, 'mi',
-        'commute', 'Dana', '2026-11-02 08:10')
+values ('d0000000-0000-4000-8000-000000000001', 'd0000000-0000-4000-8000-0000000001e7', 'd0000000-0000-4000-8000-0000000000c2', current_date - 1 + time '07:30', current_date - 1 + time '08:05', 28410, 28432, 'mi',
+        'commute', 'Dana', current_date - 1 + time '08:10')
 on conflict do nothing;
 
 insert into app.tire_sets (tenant_id, id, vehicle_id, name, brand, size, season, dot_code)

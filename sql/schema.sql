@@ -1187,28 +1187,30 @@ CREATE FUNCTION api.document_thumbnail(id uuid) RETURNS api."*/*"
     AS $$
 declare
     doc app.documents;
-    file record;
+    thumb bytea;
+    thumb_type text;
+    thumb_state text;
 begin
     select * into doc
     from app.documents as d
     where d.tenant_id = app.current_tenant_id() and d.id = document_thumbnail.id and d.deleted_at is null;
     if found then
-        select f.thumbnail, f.thumbnail_type, f.thumbnail_state into file
+        select f.thumbnail, f.thumbnail_type, f.thumbnail_state into thumb, thumb_type, thumb_state
         from app.document_files as f
         where f.tenant_id = doc.tenant_id and f.id = doc.file_id;
     end if;
-    if not found or file.thumbnail is null then
+    if thumb is null then
         raise sqlstate 'PT404' using
             message = format('id: no thumbnail of document %s%s', document_thumbnail.id,
-                             case when file.thumbnail_state is not null then ' (thumbnail ' || file.thumbnail_state || ')' end),
+                             case when thumb_state is not null then ' (thumbnail ' || thumb_state || ')' end),
             hint = 'Images get a thumbnail from the worker shortly after upload; api.document_files shows thumbnail_state.';
     end if;
     perform set_config('response.headers', json_build_array(
-        json_build_object('Content-Type', file.thumbnail_type),
+        json_build_object('Content-Type', thumb_type),
         json_build_object('Cache-Control', 'private, max-age=86400'),
         json_build_object('X-Content-Type-Options', 'nosniff')
     )::text, true);
-    return file.thumbnail;
+    return thumb;
 end
 $$;
 

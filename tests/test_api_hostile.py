@@ -213,7 +213,7 @@ def test_a_big_bulk_insert_with_one_bad_row_at_the_end_writes_nothing(
         started = time.monotonic()
         # one live row per tenant (tenant_settings): the second row already clashes (409), and the
         # whole body is refused just the same; the other-tenant row is checked in the bulk test below
-        codes = (409,) if ep.one_per_tenant else (403,)
+        codes = (409,) if ep.one_per_tenant else (400, 403, 409) if ep.name in COPIES_CLASH else (403,)
         post(rec, ep, f"{BULK_ROWS} rows, the last of another tenant", json.dumps(rows), codes=codes)
         if time.monotonic() - started > 30:
             rec.failures.append(f"POST {ep.name} {BULK_ROWS} rows took {time.monotonic() - started:.1f} s")
@@ -639,6 +639,17 @@ UNIQUE_TEXT = {
     "dedupe_key",
     "storage_key",
 }  # garage names, open reminders, storage keys
+#: endpoints whose rows a copy of the sample row always clashes with, by a rule of their own: their bulk
+#: cases still must write nothing, but "the valid rows alone" cannot be made from copies (their multi-row
+#: rules are tested in their own files: tests/pgtap/energy_sources.sql, ownership_costs.sql, trips.sql, tires.sql)
+COPIES_CLASH = {
+    "energy_sources": "one tank number per vehicle (energy_sources_one_tank_number_per_vehicle)",
+    "vehicle_ownership": "one purchase per vehicle (vehicle_ownership_one_per_vehicle)",
+    "trip_rates": "one rate per purpose and date (trip_rates_one_per_purpose_and_date)",
+    "tires": "one live tire per label in a set (tires_label_unique_live)",
+    "trips": "trips of a vehicle never overlap",
+    "tire_mounts": "mounts of a vehicle never overlap",
+}
 
 
 def valid_copy(row: dict[str, Any], ep: Endpoint) -> dict[str, Any]:
@@ -685,7 +696,10 @@ def test_bulk_inserts_mixing_valid_and_invalid_rows_write_nothing(
             for label, bad in invalid_rows.items():
                 rows = [dict(g, tenant_id=tenant) for g in good] + [dict(bad, tenant_id=bad.get("tenant_id", tenant))]
                 for order in (rows, rows[::-1]):
-                    post(rec, ep, f"{n} valid rows + {label}", json.dumps(order), codes=(400, 403))
+                    codes = (400, 403, 409) if ep.name in COPIES_CLASH else (400, 403)
+                    post(rec, ep, f"{n} valid rows + {label}", json.dumps(order), codes=codes)
+            if ep.name in COPIES_CLASH:
+                continue
             # the valid rows alone are accepted: the refusal above was the invalid row's, and undone as a whole
             before = rec.counts()
             alone = rec.client.post(

@@ -153,8 +153,8 @@ select throws_like(format('select api.import_tenant(%L)', :'doc1'),
 select tests.become(:'owner', :'new');
 select throws_like(format('select api.import_tenant(%L)', jsonb_set(:'doc1'::jsonb, '{version}', '2')),
                    'version: this server reads version 1 of motovault.tenant, not 2', 'a newer version is refused, named');
-select throws_like(format('select api.import_tenant(%L)', jsonb_set(:'doc1'::jsonb, '{tables,expenses}', '[]')),
-                   'tables: expenses unknown to this server%', 'a table this server does not know is refused, named');
+select throws_like(format('select api.import_tenant(%L)', jsonb_set(:'doc1'::jsonb, '{tables,spaceships}', '[]')),
+                   'tables: spaceships unknown to this server%', 'a table this server does not know is refused, named');
 select throws_like(
     format('select api.import_tenant(%L)',
            jsonb_set(:'doc1'::jsonb, '{tables,garages,0,colour}', '"red"')),
