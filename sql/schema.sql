@@ -5220,6 +5220,91 @@ ALTER FUNCTION app.audit_operation(op text, old_row jsonb, new_row jsonb) OWNER 
 
 COMMENT ON FUNCTION app.audit_operation(op text, old_row jsonb, new_row jsonb) IS 'The operation an audit row records: INSERT, DELETE, or for an UPDATE: SOFT_DELETE (deleted_at set), RESTORE (deleted_at cleared) or UPDATE.';
 
+CREATE FUNCTION app.auth_mail_claim(batch_size integer, worker text, lease_seconds integer DEFAULT 60) RETURNS TABLE(id bigint, kind text, recipient text, payload jsonb, attempts integer)
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+#variable_conflict use_column
+begin
+    if batch_size is null or batch_size < 1 or lease_seconds is null or lease_seconds < 1 then
+        raise exception using
+            errcode = 'invalid_parameter_value',
+            message = format('batch_size, lease_seconds: must be 1 or more, got %s and %s', batch_size, lease_seconds);
+    end if;
+    -- running mails whose lease expired: their worker died mid-batch; they are sent again
+    update auth_private.mail_outbox as m
+    set status = case when m.attempts >= app.notify_setting('notify_max_attempts', 8) then 'dead' else 'pending' end,
+        last_error = format('lease of %s expired during attempt %s', m.leased_by, m.attempts),
+        next_attempt_at = now(),
+        lease_until = null
+    where m.status = 'running'
+      and m.lease_until < now();
+
+    return query
+    with picked as (
+        select m.id
+        from auth_private.mail_outbox as m
+        where m.status = 'pending'
+          and m.next_attempt_at <= now()
+        order by m.next_attempt_at, m.id
+        limit batch_size
+        for update skip locked
+    )
+    update auth_private.mail_outbox as m
+    set status = 'running',
+        attempts = m.attempts + 1,
+        lease_until = now() + make_interval(secs => lease_seconds),
+        leased_by = worker
+    from picked as p
+    where m.id = p.id
+    returning m.id, m.kind, m.recipient, m.payload, m.attempts;
+end
+$$;
+
+ALTER FUNCTION app.auth_mail_claim(batch_size integer, worker text, lease_seconds integer) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.auth_mail_claim(batch_size integer, worker text, lease_seconds integer) IS 'Leases up to batch_size due mails of auth_private.mail_outbox (FOR UPDATE SKIP LOCKED) for lease_seconds, after returning expired leases of dead workers to pending (or dead after the last attempt). Returns what the worker sends: kind, recipient, payload (with the token: never log it).';
+
+CREATE FUNCTION app.auth_mail_finish(results jsonb, worker text) RETURNS TABLE(sent integer, retrying integer, dead integer)
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+    max_attempts constant numeric := app.notify_setting('notify_max_attempts', 8);
+    backoff constant numeric := app.notify_setting('notify_backoff_seconds', 10);
+begin
+    return query
+    with r as (
+        select *
+        from jsonb_to_recordset(results) as r(id bigint, ok boolean, error text)
+    ),
+    finished as (
+        update auth_private.mail_outbox as m
+        set status = case when r.ok then 'sent' when m.attempts >= max_attempts then 'dead' else 'pending' end,
+            sent_at = case when r.ok then now() end,
+            next_attempt_at = case
+                when r.ok then m.next_attempt_at
+                else now() + make_interval(secs => least(3600, backoff * power(2, greatest(m.attempts - 1, 0))) * (0.5 + random()))
+            end,
+            last_error = case when r.ok then null else left(r.error, 2000) end,
+            lease_until = null
+        from r
+        where m.id = r.id
+          and m.status = 'running'
+          and m.leased_by = worker
+        returning m.status
+    )
+    select count(*) filter (where f.status = 'sent')::integer,
+           count(*) filter (where f.status = 'pending')::integer,
+           count(*) filter (where f.status = 'dead')::integer
+    from finished as f;
+end
+$$;
+
+ALTER FUNCTION app.auth_mail_finish(results jsonb, worker text) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.auth_mail_finish(results jsonb, worker text) IS 'Records a batch of SMTP attempts ([{id, ok, error}]) of the mails this worker leased: sent, or pending again after an exponential backoff with jitter (motovault.notify_backoff_seconds, doubling, at most an hour), or dead after motovault.notify_max_attempts. A mail whose lease was taken over is left alone.';
+
 CREATE FUNCTION app.battery_charges(tenant uuid, vehicle uuid, "from" date, "to" date) RETURNS TABLE(source_id uuid, source_name text, capacity_kwh numeric, id uuid, km numeric, grid_kwh numeric, battery_kwh numeric, total_cost numeric, session_fee numeric, currency text, location_type text, is_first boolean, soc_kwh numeric, soc_km numeric)
     LANGUAGE sql STABLE
     AS $$
@@ -11004,6 +11089,19 @@ ALTER FUNCTION auth_private.jwks(max_token_lifetime interval) OWNER TO motovault
 
 COMMENT ON FUNCTION auth_private.jwks(max_token_lifetime interval) IS 'The JWKS of the signing keys PostgREST must accept (active ones, and retired ones for max_token_lifetime): `motovault keys export` merges it with the OpenID Connect issuers'' public keys.';
 
+CREATE FUNCTION auth_private.mail_outbox_wake() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+begin
+    perform pg_notify('notify_outbox', '');
+    return null;
+end
+$$;
+
+ALTER FUNCTION auth_private.mail_outbox_wake() OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION auth_private.mail_outbox_wake() IS 'Wakes the notify worker (LISTEN notify_outbox) after mail is written.';
+
 CREATE FUNCTION auth_private.normalize_email(email text) RETURNS text
     LANGUAGE plpgsql IMMUTABLE
     AS $_$
@@ -13504,13 +13602,35 @@ CREATE TABLE auth_private.mail_outbox (
     payload jsonb NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     sent_at timestamp with time zone,
+    status text DEFAULT 'pending'::text NOT NULL,
+    attempts integer DEFAULT 0 NOT NULL,
+    next_attempt_at timestamp with time zone DEFAULT now() NOT NULL,
+    lease_until timestamp with time zone,
+    leased_by text,
+    last_error text,
+    CONSTRAINT mail_outbox_attempts_not_negative CHECK ((attempts >= 0)),
     CONSTRAINT mail_outbox_kind_known CHECK ((kind = ANY (ARRAY['password_reset'::text, 'invitation'::text, 'sign_up_existing_account'::text]))),
-    CONSTRAINT mail_outbox_payload_object CHECK ((jsonb_typeof(payload) = 'object'::text))
+    CONSTRAINT mail_outbox_payload_object CHECK ((jsonb_typeof(payload) = 'object'::text)),
+    CONSTRAINT mail_outbox_sent_at_iff_sent CHECK (((status = 'sent'::text) = (sent_at IS NOT NULL))),
+    CONSTRAINT mail_outbox_status_known CHECK ((status = ANY (ARRAY['pending'::text, 'running'::text, 'sent'::text, 'dead'::text]))),
+    CONSTRAINT mail_outbox_status_running_has_lease CHECK (((status <> 'running'::text) OR ((lease_until IS NOT NULL) AND (leased_by IS NOT NULL))))
 );
 
 ALTER TABLE auth_private.mail_outbox OWNER TO motovault_owner;
 
 COMMENT ON TABLE auth_private.mail_outbox IS 'Mail carrying a token (password reset, invitation) or a warning (a sign-up with an existing address), written in the transaction that makes the token: the notifications outbox delivers it; until then the owner role reads it (tests, operators).';
+
+COMMENT ON COLUMN auth_private.mail_outbox.status IS 'pending -> running (leased by the notify worker) -> sent, or pending again after a backoff, or dead after the last attempt.';
+
+COMMENT ON COLUMN auth_private.mail_outbox.attempts IS 'SMTP attempts so far.';
+
+COMMENT ON COLUMN auth_private.mail_outbox.next_attempt_at IS 'When a pending mail is due (after a failure: an exponential backoff with jitter).';
+
+COMMENT ON COLUMN auth_private.mail_outbox.lease_until IS 'A running mail comes back to pending after this (its worker died).';
+
+COMMENT ON COLUMN auth_private.mail_outbox.leased_by IS 'The worker that leased the mail (host:pid).';
+
+COMMENT ON COLUMN auth_private.mail_outbox.last_error IS 'Why the last attempt failed (the SMTP answer or the connection error; never the token).';
 
 ALTER TABLE auth_private.mail_outbox ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
     SEQUENCE NAME auth_private.mail_outbox_id_seq
@@ -14041,6 +14161,10 @@ CREATE INDEX api_keys_user_idx ON auth_private.api_keys USING btree (user_id);
 CREATE INDEX calendar_feed_tokens_feed_fk_idx ON auth_private.calendar_feed_tokens USING btree (tenant_id, feed_id);
 
 CREATE INDEX identities_user_idx ON auth_private.identities USING btree (user_id);
+
+CREATE INDEX mail_outbox_due_idx ON auth_private.mail_outbox USING btree (next_attempt_at) WHERE (status = 'pending'::text);
+
+CREATE INDEX mail_outbox_lease_idx ON auth_private.mail_outbox USING btree (lease_until) WHERE (status = 'running'::text);
 
 CREATE INDEX one_time_tokens_user_idx ON auth_private.one_time_tokens USING btree (user_id) WHERE (user_id IS NOT NULL);
 
@@ -14611,6 +14735,8 @@ CREATE TRIGGER _900_audit_update AFTER UPDATE ON app.vehicle_ownership REFERENCI
 CREATE TRIGGER _900_audit_update AFTER UPDATE ON app.vehicle_recalls REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
 
 CREATE TRIGGER _900_audit_update AFTER UPDATE ON app.vehicles REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
+CREATE TRIGGER mail_outbox_wake AFTER INSERT ON auth_private.mail_outbox FOR EACH STATEMENT EXECUTE FUNCTION auth_private.mail_outbox_wake();
 
 ALTER TABLE ONLY app.calendar_feeds
     ADD CONSTRAINT calendar_feeds_tenant_fk FOREIGN KEY (tenant_id) REFERENCES app.tenants(id) ON DELETE CASCADE;
@@ -15760,6 +15886,12 @@ REVOKE ALL ON FUNCTION app.attach_audit_triggers(target regclass, tenant_column 
 
 REVOKE ALL ON FUNCTION app.audit_operation(op text, old_row jsonb, new_row jsonb) FROM PUBLIC;
 
+GRANT ALL ON FUNCTION app.auth_mail_claim(batch_size integer, worker text, lease_seconds integer) TO notify_worker;
+REVOKE ALL ON FUNCTION app.auth_mail_claim(batch_size integer, worker text, lease_seconds integer) FROM PUBLIC;
+
+GRANT ALL ON FUNCTION app.auth_mail_finish(results jsonb, worker text) TO notify_worker;
+REVOKE ALL ON FUNCTION app.auth_mail_finish(results jsonb, worker text) FROM PUBLIC;
+
 GRANT ALL ON FUNCTION app.battery_charges(tenant uuid, vehicle uuid, "from" date, "to" date) TO app_user;
 REVOKE ALL ON FUNCTION app.battery_charges(tenant uuid, vehicle uuid, "from" date, "to" date) FROM PUBLIC;
 
@@ -16236,6 +16368,8 @@ REVOKE ALL ON FUNCTION auth_private.hash_password(password text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION auth_private.issue_tokens(session auth_private.sessions) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION auth_private.jwks(max_token_lifetime interval) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION auth_private.mail_outbox_wake() FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION auth_private.normalize_email(email text) FROM PUBLIC;
 

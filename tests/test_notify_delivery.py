@@ -349,12 +349,18 @@ def test_email_goes_through_smtp(world: World, api: PostgrestServer, api_db: Clo
             r = client.post("/rpc/invite_member", json={"email": "new@example.com", "role": "member"})
             assert r.status_code == 200, r.text
             with worker_for(api_db, smtp=SmtpSettings(port=port, sender="cars@example.com")) as worker:
-                drain_until(worker, lambda: len(recorder.messages) >= 1)
+                drain_until(worker, lambda: len(recorder.messages) >= 2)
             delivered = deliveries(client, made["id"])
     finally:
         smtp.stop()
-    assert recorder.messages, delivered
-    rcpt, content = recorder.messages[0]
+    by_rcpt = {tuple(rcpt): content for rcpt, content in recorder.messages}
+    assert [r for r, _ in recorder.messages].count(["fleet@example.com"]) == 1, delivered
+    # the invitee gets the invitation with its token (account mail), the subscription the event
+    invite = message_from_bytes(by_rcpt[("new@example.com",)])
+    assert invite["X-Motovault-Event"] == "member.invited"
+    text = invite.get_payload(decode=True)
+    assert isinstance(text, bytes) and b"/rpc/accept_invitation" in text
+    rcpt, content = ["fleet@example.com"], by_rcpt[("fleet@example.com",)]
     mail = message_from_bytes(content)
     assert rcpt == ["fleet@example.com"] and mail["From"] == "cars@example.com"
     assert mail["Subject"] == "motovault: Member invited"

@@ -100,15 +100,20 @@ def email_message(delivery: Delivery, sender: str) -> EmailMessage:
     return mail
 
 
+def smtp_send(settings: SmtpSettings, mail: EmailMessage) -> None:
+    """Sends one mail (raises smtplib.SMTPException or OSError): the email channel and account mail."""
+    with smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout) as smtp:
+        if settings.starttls:
+            smtp.starttls()
+        if settings.user:
+            smtp.login(settings.user, settings.password or "")
+        smtp.send_message(mail)
+
+
 def send_email(settings: SmtpSettings, delivery: Delivery) -> Result:
     t0 = time.monotonic()
     try:
-        with smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout) as smtp:
-            if settings.starttls:
-                smtp.starttls()
-            if settings.user:
-                smtp.login(settings.user, settings.password or "")
-            smtp.send_message(email_message(delivery, settings.sender))
+        smtp_send(settings, email_message(delivery, settings.sender))
         return Result(delivery.tenant_id, delivery.id, True, 250, _ms(t0))
     except smtplib.SMTPResponseException as exc:
         return Result(delivery.tenant_id, delivery.id, False, exc.smtp_code, _ms(t0), _short(exc))

@@ -10,7 +10,9 @@ The VIN worker's process model (motovault.vin.worker), all rules in SQL (deploy/
    when the lease expires and are sent again with the same webhook-id (at least once);
 4. the batch is sent concurrently (a thread pool: httpx, smtplib and Apprise block);
 5. ``app.notify_finish(results, worker)`` records it in one statement: delivered, retried after an
-   exponential backoff with jitter, or dead (the subscription is flagged).
+   exponential backoff with jitter, or dead (the subscription is flagged);
+6. account mail (auth_private.mail_outbox: password reset, invitation) the same way, to the user's
+   own address: ``app.auth_mail_claim`` / ``app.auth_mail_finish`` (deploy/auth_mail_delivery.sql).
 
 When nothing is due it waits on ``LISTEN notify_outbox`` (every event and replay notifies) or
 ``poll_seconds``. A lost connection (PostgreSQL restarting) is reopened with a backoff; what was
@@ -33,6 +35,7 @@ import orjson
 import psycopg
 
 from ..core.db import connect
+from .account_mail import AccountMail, send_account_mail
 from .channels import SmtpSettings, send_email, send_push, send_webhook
 from .guard import parse_allowed
 from .message import Delivery, Result
@@ -52,6 +55,9 @@ class Stats:
     retrying: int = 0
     dead: int = 0
     events: int = 0
+    mail_sent: int = 0
+    mail_retrying: int = 0
+    mail_dead: int = 0
     started: float = field(default_factory=time.monotonic)
 
 
@@ -186,8 +192,39 @@ class NotifyWorker:
             self.finish(list(self._pool.map(self.send, deliveries)))
         return len(deliveries)
 
+    def claim_mail(self) -> list[AccountMail]:
+        conn = self.conn or self.connect()
+        rows = conn.execute(
+            "select id, kind, recipient, payload, attempts from app.auth_mail_claim(%s, %s, %s)",
+            (self.batch_size, self.name, self.lease_seconds),
+        ).fetchall()
+        return [AccountMail(int(r[0]), r[1], r[2], dict(r[3]), int(r[4])) for r in rows]
+
+    def finish_mail(self, results: list[dict[str, object]]) -> tuple[int, int, int]:
+        conn = self.conn or self.connect()
+        row = conn.execute(
+            "select sent, retrying, dead from app.auth_mail_finish(%s::jsonb, %s)",
+            (orjson.dumps(results).decode(), self.name),
+        ).fetchone()
+        sent, retrying, dead = (int(row[0]), int(row[1]), int(row[2])) if row else (0, 0, 0)
+        s = self.stats
+        s.mail_sent += sent
+        s.mail_retrying += retrying
+        s.mail_dead += dead
+        if not self.quiet:  # counts only: a mail's payload holds a token
+            log(f"account mail batch of {len(results)}: {sent} sent, {retrying} to retry, {dead} dead")
+        return sent, retrying, dead
+
+    def run_mail_batch(self) -> int:
+        """Claim, send and finish one batch of account mail; how many it claimed."""
+        mails = self.claim_mail()
+        if mails:
+            self.finish_mail(list(self._pool.map(lambda m: send_account_mail(self.smtp, m), mails)))
+        return len(mails)
+
     def drain(self) -> int:
-        """Evaluate reminders (when due), dispatch, then send batches until nothing is due."""
+        """Evaluate reminders (when due), dispatch, then send batches until nothing is due; then
+        account mail."""
         self.evaluate_reminders()
         self.dispatch()
         total = 0
@@ -195,7 +232,9 @@ class NotifyWorker:
             total += n
             if n < self.batch_size:
                 self.dispatch()  # events committed while this batch was sent
-        return total
+        while (n := self.run_mail_batch()) >= self.batch_size:
+            total += n
+        return total + n
 
     def wait(self, timeout: float) -> bool:
         assert self.conn is not None
