@@ -273,7 +273,7 @@ def test_reminder_dedupe_is_409_and_writes_nothing(world: FuelWorld) -> None:
 @pytest.mark.parametrize(
     "payload, words",
     [
-        ({"vehicle_id": CAR, "title": "Nothing due"}, ["reminders_due_date_or_odometer"]),
+        ({"vehicle_id": CAR, "title": "Nothing due"}, ["reminders_due_date_odometer_or_hours"]),
         ({"vehicle_id": CAR, "title": "Odd", "due_on": "2025-01-01", "category": "horoscope"},
          ["reminders_category_known"]),
         ({"vehicle_id": CAR, "title": "Snooze", "due_on": "2025-01-01", "status": "snoozed"},
