@@ -45,6 +45,9 @@ alter table app.hour_readings
 create index hour_readings_meter_read_idx on app.hour_readings (tenant_id, vehicle_id, meter, read_at, hours)
     where deleted_at is null;
 create index hour_readings_vehicle_fk_idx on app.hour_readings (tenant_id, vehicle_id);
+-- the last reset of a meter (app.daily_hours, app.hour_meter_problem): one index probe
+create index hour_readings_reset_idx on app.hour_readings (tenant_id, vehicle_id, meter, read_at)
+    where kind = 'reset' and deleted_at is null;
 
 -- the check of one meter over a time range ------------------------------------------------------------
 
@@ -190,27 +193,31 @@ returns numeric
 language plpgsql
 stable
 as $$
--- plpgsql: its plan is cached per connection (a SQL function is planned again in every query)
+-- plpgsql: its plan is cached per connection (a SQL function is planned again in every query).
+-- Two statements, not one with the last reset as a sub-query: the planner estimates one row per
+-- vehicle (tenant_id and vehicle_id taken as independent) and ran that sub-query once per reading
+-- (333 index scans of the vehicle's rows, 3,000 buffers, 25 ms at 1M rows).
+declare
+    start_at timestamp;
 begin
+    select coalesce(max(r.read_at), '-infinity')
+    into start_at
+    from app.hour_readings as r
+    where r.tenant_id = tenant
+      and r.vehicle_id = vehicle
+      and r.meter = meter_name
+      and r.kind = 'reset'
+      and r.deleted_at is null
+      and r.read_at < (as_of + 1)::timestamp;
     return (
-        with since_reset as (
-            select coalesce(max(r.read_at), '-infinity') as start_at
-            from app.hour_readings as r
-            where r.tenant_id = tenant
-              and r.vehicle_id = vehicle
-              and r.meter = meter_name
-              and r.kind = 'reset'
-              and r.deleted_at is null
-              and r.read_at < (as_of + 1)::timestamp
-        )
         select (max(r.hours) - min(r.hours))
                / nullif(extract(epoch from max(r.read_at) - min(r.read_at)) / 86400, 0)
-        from app.hour_readings as r, since_reset as s
+        from app.hour_readings as r
         where r.tenant_id = tenant
           and r.vehicle_id = vehicle
           and r.meter = meter_name
           and r.deleted_at is null
-          and r.read_at >= greatest((as_of - 90)::timestamp, s.start_at)
+          and r.read_at >= greatest((as_of - 90)::timestamp, start_at)
           and r.read_at < (as_of + 1)::timestamp
     );
 end

@@ -73,23 +73,26 @@ returns numeric
 language plpgsql
 stable
 as $$
--- plpgsql: its plan is cached per connection (a SQL function is planned again in every query)
+-- plpgsql: its plan is cached per connection (a SQL function is planned again in every query).
+-- Two statements, as app.daily_hours: the last reset as a sub-query of the trend query was run once
+-- per reading when the planner expects one reading per vehicle (as it does for hour_readings).
+declare
+    start_at timestamp;
 begin
+    select coalesce(max(r.read_at), '-infinity')
+    into start_at
+    from app.odometer_readings as r
+    where r.tenant_id = tenant
+      and r.vehicle_id = vehicle
+      and r.is_reset
+      and r.read_at <= as_of + 1;
     return (
-        with since_reset as (
-            select coalesce(max(r.read_at), '-infinity') as start_at
-            from app.odometer_readings as r
-            where r.tenant_id = tenant
-              and r.vehicle_id = vehicle
-              and r.is_reset
-              and r.read_at <= as_of + 1
-        )
         select (max(r.odometer_km) - min(r.odometer_km))
                / nullif(extract(epoch from max(r.read_at) - min(r.read_at)) / 86400, 0)
-        from app.odometer_readings as r, since_reset as s
+        from app.odometer_readings as r
         where r.tenant_id = tenant
           and r.vehicle_id = vehicle
-          and r.read_at >= greatest((as_of - 90)::timestamp, s.start_at)
+          and r.read_at >= greatest((as_of - 90)::timestamp, start_at)
           and r.read_at < (as_of + 1)::timestamp
     );
 end

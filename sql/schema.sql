@@ -5680,26 +5680,27 @@ CREATE FUNCTION app.daily_hours(tenant uuid, vehicle uuid, meter_name text, as_o
     LANGUAGE plpgsql STABLE
     SET plan_cache_mode TO 'force_custom_plan'
     AS $$
+declare
+    start_at timestamp;
 begin
+    select coalesce(max(r.read_at), '-infinity')
+    into start_at
+    from app.hour_readings as r
+    where r.tenant_id = tenant
+      and r.vehicle_id = vehicle
+      and r.meter = meter_name
+      and r.kind = 'reset'
+      and r.deleted_at is null
+      and r.read_at < (as_of + 1)::timestamp;
     return (
-        with since_reset as (
-            select coalesce(max(r.read_at), '-infinity') as start_at
-            from app.hour_readings as r
-            where r.tenant_id = tenant
-              and r.vehicle_id = vehicle
-              and r.meter = meter_name
-              and r.kind = 'reset'
-              and r.deleted_at is null
-              and r.read_at < (as_of + 1)::timestamp
-        )
         select (max(r.hours) - min(r.hours))
                / nullif(extract(epoch from max(r.read_at) - min(r.read_at)) / 86400, 0)
-        from app.hour_readings as r, since_reset as s
+        from app.hour_readings as r
         where r.tenant_id = tenant
           and r.vehicle_id = vehicle
           and r.meter = meter_name
           and r.deleted_at is null
-          and r.read_at >= greatest((as_of - 90)::timestamp, s.start_at)
+          and r.read_at >= greatest((as_of - 90)::timestamp, start_at)
           and r.read_at < (as_of + 1)::timestamp
     );
 end
@@ -5712,22 +5713,23 @@ COMMENT ON FUNCTION app.daily_hours(tenant uuid, vehicle uuid, meter_name text, 
 CREATE FUNCTION app.daily_km(tenant uuid, vehicle uuid, as_of date) RETURNS numeric
     LANGUAGE plpgsql STABLE
     AS $$
+declare
+    start_at timestamp;
 begin
+    select coalesce(max(r.read_at), '-infinity')
+    into start_at
+    from app.odometer_readings as r
+    where r.tenant_id = tenant
+      and r.vehicle_id = vehicle
+      and r.is_reset
+      and r.read_at <= as_of + 1;
     return (
-        with since_reset as (
-            select coalesce(max(r.read_at), '-infinity') as start_at
-            from app.odometer_readings as r
-            where r.tenant_id = tenant
-              and r.vehicle_id = vehicle
-              and r.is_reset
-              and r.read_at <= as_of + 1
-        )
         select (max(r.odometer_km) - min(r.odometer_km))
                / nullif(extract(epoch from max(r.read_at) - min(r.read_at)) / 86400, 0)
-        from app.odometer_readings as r, since_reset as s
+        from app.odometer_readings as r
         where r.tenant_id = tenant
           and r.vehicle_id = vehicle
-          and r.read_at >= greatest((as_of - 90)::timestamp, s.start_at)
+          and r.read_at >= greatest((as_of - 90)::timestamp, start_at)
           and r.read_at < (as_of + 1)::timestamp
     );
 end
@@ -12876,7 +12878,7 @@ CREATE VIEW api.tire_wear WITH (security_invoker='true') AS
     t.id AS tire_id,
     t.label,
     t."position",
-    round((w.now_km - COALESCE(app.tire_set_km(s.tenant_id, s.id, (t.added_on - 1), NULL::integer, NULL::text), (0)::numeric))) AS distance_km,
+    round((k.now_km - k.start_km)) AS distance_km,
     l.measured_on AS last_measured_on,
     l."position" AS last_measured_position,
     l.depth_mm,
@@ -12884,15 +12886,15 @@ CREATE VIEW api.tire_wear WITH (security_invoker='true') AS
     round(((- w.slope) * (1000)::numeric), 3) AS mm_per_1000_km,
     round(
         CASE
-            WHEN (w.slope < (0)::numeric) THEN (((w.last_depth - s.legal_min_mm) / (- w.slope)) - (w.now_km - w.last_km))
+            WHEN (w.slope < (0)::numeric) THEN (((w.last_depth - s.legal_min_mm) / (- w.slope)) - (k.now_km - w.last_km))
             ELSE NULL::numeric
         END) AS km_to_legal_min,
         CASE
-            WHEN (w.slope < (0)::numeric) THEN (CURRENT_DATE + (ceil((GREATEST((((w.last_depth - s.legal_min_mm) / (- w.slope)) - (w.now_km - w.last_km)), (0)::numeric) / NULLIF(dk.km_per_day, (0)::numeric))))::integer)
+            WHEN (w.slope < (0)::numeric) THEN (CURRENT_DATE + (ceil((GREATEST((((w.last_depth - s.legal_min_mm) / (- w.slope)) - (k.now_km - w.last_km)), (0)::numeric) / NULLIF(dk.km_per_day, (0)::numeric))))::integer)
             ELSE NULL::date
         END AS projected_legal_min_on,
     (l.depth_mm <= s.legal_min_mm) AS below_legal_min
-   FROM ((((((app.tires t
+   FROM (((((((app.tires t
      JOIN app.tire_sets s ON (((s.tenant_id = t.tenant_id) AND (s.id = t.tire_set_id) AND (s.deleted_at IS NULL))))
      LEFT JOIN LATERAL ( SELECT mm.vehicle_id
            FROM app.tire_mounts mm
@@ -12900,6 +12902,18 @@ CREATE VIEW api.tire_wear WITH (security_invoker='true') AS
          LIMIT 1) m ON (true))
      LEFT JOIN app.vehicles v ON (((v.tenant_id = s.tenant_id) AND (v.id = COALESCE(m.vehicle_id, s.vehicle_id)))))
      LEFT JOIN LATERAL ( SELECT app.daily_km(v.tenant_id, v.id, CURRENT_DATE) AS km_per_day) dk ON ((m.vehicle_id IS NOT NULL)))
+     LEFT JOIN LATERAL ( SELECT COALESCE(sum(
+                CASE
+                    WHEN (mm.dismounted_on <= (t.added_on - 1)) THEN app.distance_in_km(((mm.dismount_odometer - mm.mount_odometer))::numeric, mm.odometer_unit)
+                    ELSE (0)::numeric
+                END) FILTER (WHERE (mm.mounted_on <= (t.added_on - 1))), (0)::numeric) AS start_km,
+            sum(
+                CASE
+                    WHEN (mm.dismounted_on <= CURRENT_DATE) THEN app.distance_in_km(((mm.dismount_odometer - mm.mount_odometer))::numeric, mm.odometer_unit)
+                    ELSE GREATEST((app.distance_in_km((v.odometer_reading)::numeric, v.odometer_unit) - app.distance_in_km((mm.mount_odometer)::numeric, mm.odometer_unit)), (0)::numeric)
+                END) FILTER (WHERE (mm.mounted_on <= CURRENT_DATE)) AS now_km
+           FROM app.tire_mounts mm
+          WHERE ((mm.tenant_id = s.tenant_id) AND (mm.tire_set_id = s.id) AND (mm.deleted_at IS NULL))) k ON (true))
      LEFT JOIN LATERAL ( SELECT x.measured_on,
             x."position",
             x.depth_mm
@@ -12909,10 +12923,9 @@ CREATE VIEW api.tire_wear WITH (security_invoker='true') AS
          LIMIT 1) l ON (true))
      LEFT JOIN LATERAL ( SELECT (regr_slope((p.depth)::double precision, (p.km)::double precision))::numeric AS slope,
             (array_agg(p.depth ORDER BY p.measured_on DESC, p.created_at DESC) FILTER (WHERE (p.measured_on IS NOT NULL)))[1] AS last_depth,
-            (array_agg(p.km ORDER BY p.measured_on DESC, p.created_at DESC) FILTER (WHERE (p.measured_on IS NOT NULL)))[1] AS last_km,
-            app.tire_set_km(s.tenant_id, s.id, CURRENT_DATE, v.odometer_reading, v.odometer_unit) AS now_km
+            (array_agg(p.km ORDER BY p.measured_on DESC, p.created_at DESC) FILTER (WHERE (p.measured_on IS NOT NULL)))[1] AS last_km
            FROM ( SELECT s.tread_new_mm AS depth,
-                    COALESCE(app.tire_set_km(s.tenant_id, s.id, (t.added_on - 1), NULL::integer, NULL::text), (0)::numeric) AS km,
+                    k.start_km AS km,
                     NULL::date AS measured_on,
                     NULL::timestamp with time zone AS created_at
                 UNION ALL
@@ -13991,6 +14004,8 @@ CREATE UNIQUE INDEX garages_name_unique_live ON app.garages USING btree (tenant_
 CREATE UNIQUE INDEX garages_one_default_per_tenant ON app.garages USING btree (tenant_id) WHERE (is_default AND (deleted_at IS NULL));
 
 CREATE INDEX hour_readings_meter_read_idx ON app.hour_readings USING btree (tenant_id, vehicle_id, meter, read_at, hours) WHERE (deleted_at IS NULL);
+
+CREATE INDEX hour_readings_reset_idx ON app.hour_readings USING btree (tenant_id, vehicle_id, meter, read_at) WHERE ((kind = 'reset'::text) AND (deleted_at IS NULL));
 
 CREATE INDEX hour_readings_vehicle_fk_idx ON app.hour_readings USING btree (tenant_id, vehicle_id);
 
