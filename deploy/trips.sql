@@ -407,7 +407,14 @@ comment on column api.trips.driver is 'Who drove (a name, 1-200 characters).';
 comment on column api.trips.distance is 'end_odometer - start_odometer (odometer_unit).';
 comment on column api.trips.logged_at is 'Position in the log: the start of a trip; when a reversal or correction was made.';
 select app.create_trash_api('api.trips', 'trip', 'trips', 'it is checked again');
-grant select, insert, update on api.trips to app_user;  -- delete: app.create_trash_api
+-- logged_at orders the log and is the database's (a trip's start, or when a counter-entry was made)
+grant select on api.trips to app_user;  -- delete: app.create_trash_api
+grant insert (tenant_id, id, vehicle_id, kind, started_at, ended_at, start_odometer, end_odometer, odometer_unit,
+              purpose, driver, route_note, reverses_id, corrects_id)
+    on api.trips to app_user;
+grant update (tenant_id, vehicle_id, kind, started_at, ended_at, start_odometer, end_odometer, odometer_unit,
+              purpose, driver, route_note, reverses_id, corrects_id)
+    on api.trips to app_user;
 
 create or replace function api.reverse_trip(id uuid, route_note text default null)
 returns setof api.trips

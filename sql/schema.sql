@@ -15734,7 +15734,35 @@ REVOKE ALL ON FUNCTION api.restore_tread_measurement(id uuid) FROM PUBLIC;
 
 GRANT SELECT,INSERT,UPDATE ON TABLE app.trips TO app_user;
 
-GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE api.trips TO app_user;
+GRANT SELECT,DELETE ON TABLE api.trips TO app_user;
+
+GRANT INSERT(tenant_id),UPDATE(tenant_id) ON TABLE api.trips TO app_user;
+
+GRANT INSERT(id) ON TABLE api.trips TO app_user;
+
+GRANT INSERT(vehicle_id),UPDATE(vehicle_id) ON TABLE api.trips TO app_user;
+
+GRANT INSERT(kind),UPDATE(kind) ON TABLE api.trips TO app_user;
+
+GRANT INSERT(started_at),UPDATE(started_at) ON TABLE api.trips TO app_user;
+
+GRANT INSERT(ended_at),UPDATE(ended_at) ON TABLE api.trips TO app_user;
+
+GRANT INSERT(start_odometer),UPDATE(start_odometer) ON TABLE api.trips TO app_user;
+
+GRANT INSERT(end_odometer),UPDATE(end_odometer) ON TABLE api.trips TO app_user;
+
+GRANT INSERT(odometer_unit),UPDATE(odometer_unit) ON TABLE api.trips TO app_user;
+
+GRANT INSERT(purpose),UPDATE(purpose) ON TABLE api.trips TO app_user;
+
+GRANT INSERT(driver),UPDATE(driver) ON TABLE api.trips TO app_user;
+
+GRANT INSERT(route_note),UPDATE(route_note) ON TABLE api.trips TO app_user;
+
+GRANT INSERT(reverses_id),UPDATE(reverses_id) ON TABLE api.trips TO app_user;
+
+GRANT INSERT(corrects_id),UPDATE(corrects_id) ON TABLE api.trips TO app_user;
 
 GRANT ALL ON FUNCTION api.restore_trip(id uuid) TO app_user;
 REVOKE ALL ON FUNCTION api.restore_trip(id uuid) FROM PUBLIC;
