@@ -125,15 +125,17 @@ def test_backup_create_then_verify(settings: Settings, filled_db: FilledDatabase
     assert "role_settings" in manifest["sqitch_changes"]
     assert {"role": "analyst", "name": "statement_timeout", "value": "30s"} in manifest["role_settings"]
     # the documents' files: counted, summed, their (tenant, sha256) digested
-    assert manifest["documents"]["files"] == 2
-    assert manifest["documents"]["bytes"] == sum(len(d) for d in DOCUMENTS)
+    assert manifest["documents"]["files"] == 3  # the demo's insurance card and the two added
+    with filled_db.clone.connect() as conn:
+        stored = one_row(conn, "select sum(octet_length(content)) from app.document_files")[0]
+    assert manifest["documents"]["bytes"] == stored > sum(len(d) for d in DOCUMENTS)
     assert manifest["documents"]["corrupt"] == 0
 
     verified = motovault("backup", "verify", str(out))
     assert verified.returncode == 0, verified.stderr
     assert "OK" in verified.stdout
     assert "sqitch verify" in verified.stderr and "restoring into scratch database" in verified.stderr
-    assert "2 document files match the manifest" in verified.stderr
+    assert "3 document files match the manifest" in verified.stderr
     assert scratch_databases(settings) == []
 
 

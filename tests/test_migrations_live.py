@@ -84,11 +84,14 @@ def generate(conn: psycopg.Connection) -> None:
         values ('USD', current_date - 1, 1.08), ('GBP', current_date - 1, 0.86);
         insert into app.energy_sources (tenant_id, vehicle_id, tank_number, name, fuel_types, unit)
         select v.tenant_id, v.id, 2, 'LPG tank', '{lpg}', 'l' from app.vehicles as v;
-        insert into app.reporting_currencies (tenant_id, currency) select t.id, 'USD' from app.tenants as t;
+        insert into app.reporting_currencies (tenant_id, currency) select t.id, 'USD' from app.tenants as t
+        where not exists (select from app.reporting_currencies as r where r.tenant_id = t.id);
         insert into app.expenses (tenant_id, vehicle_id, category, incurred_on, amount, currency, recur_months)
         select v.tenant_id, v.id, 'insurance', current_date - 100, 40, 'EUR', 1 from app.vehicles as v;
         insert into app.vehicle_ownership (tenant_id, vehicle_id, purchased_on, purchase_price, currency)
-        select v.tenant_id, v.id, date '2020-01-01', 10000, 'EUR' from app.vehicles as v;
+        select v.tenant_id, v.id, date '2020-01-01', 10000, 'EUR' from app.vehicles as v
+        where not exists (select from app.vehicle_ownership as o
+                          where o.tenant_id = v.tenant_id and o.vehicle_id = v.id);
         """
     )
     # accounts: people with passwords and sessions, an API key, an invitation per tenant
