@@ -149,7 +149,8 @@ def outbox_overhead(settings: Any, name: str, tenant: str, user: str, rounds: in
                 owner.execute(f"alter table app.vehicles {action} trigger _800_outbox_{event}")
             c0, t0 = backend_cpu_ns(pid), time.perf_counter()
             for _ in range(5):
-                api.execute("insert into api.vehicles (display_name) select 'Bench ' || g from generate_series(1, 1000) g")
+                api.execute("insert into api.vehicles (display_name) "
+                            "select 'Bench ' || g from generate_series(1, 1000) g")
             wall["batch"][mode].append(5000 / (time.perf_counter() - t0))
             cpu["batch"][mode].append(5000 / ((backend_cpu_ns(pid) - c0) / 1e9))
             c0, t0 = backend_cpu_ns(pid), time.perf_counter()
