@@ -1,10 +1,10 @@
 """Notifications: what the outbox costs record inserts, and how fast the worker delivers webhooks.
 
-    .venv/bin/python bench/notify_bench.py [--deliveries 10000] [--rounds 6] [--stream-seconds 10]
+    .venv/bin/python bench/notify_bench.py [--deliveries 10000] [--rounds 20] [--stream-seconds 10]
 
 1. A scratch database (``motovault_bench_notify``, dropped afterwards unless --keep) gets the whole
    sqitch plan and one tenant.
-2. Outbox overhead: vehicles are inserted as the API role (five 1,000-row INSERTs and 300 single-row
+2. Outbox overhead: vehicles are inserted as the API role (five 1,000-row INSERTs and 800 single-row
    INSERTs per round), alternately with the ``_800_outbox_*`` triggers of app.vehicles enabled and
    disabled, in the same run. Reported: rows/s both ways and the overhead (target <= 10%), by wall
    time and by the CPU time of the backend that ran the inserts (/proc/<pid>/schedstat).
@@ -121,6 +121,9 @@ def as_api_user(conn: psycopg.Connection, tenant: str, user: str) -> None:
     conn.execute("set role app_user")
 
 
+SINGLES = 800  # single-row INSERTs per round: fewer left the median of the CPU figure +-4% apart
+
+
 def backend_cpu_ns(pid: int) -> int:
     """CPU time a backend has spent so far (ns, /proc/<pid>/schedstat): the server's own work on
     the statements, which other processes on a loaded machine hardly change, unlike wall time."""
@@ -154,10 +157,10 @@ def outbox_overhead(settings: Any, name: str, tenant: str, user: str, rounds: in
             wall["batch"][mode].append(5000 / (time.perf_counter() - t0))
             cpu["batch"][mode].append(5000 / ((backend_cpu_ns(pid) - c0) / 1e9))
             c0, t0 = backend_cpu_ns(pid), time.perf_counter()
-            for i in range(300):
+            for i in range(SINGLES):
                 api.execute("insert into api.vehicles (display_name) values (%s)", (f"Single {i}",))
-            wall["single"][mode].append(300 / (time.perf_counter() - t0))
-            cpu["single"][mode].append(300 / ((backend_cpu_ns(pid) - c0) / 1e9))
+            wall["single"][mode].append(SINGLES / (time.perf_counter() - t0))
+            cpu["single"][mode].append(SINGLES / ((backend_cpu_ns(pid) - c0) / 1e9))
         for event in ("insert", "update", "delete"):
             owner.execute(f"alter table app.vehicles enable trigger _800_outbox_{event}")
     out = {}
@@ -177,7 +180,7 @@ def outbox_overhead(settings: Any, name: str, tenant: str, user: str, rounds: in
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--deliveries", type=int, default=10000)
-    ap.add_argument("--rounds", type=int, default=6)
+    ap.add_argument("--rounds", type=int, default=20)
     ap.add_argument("--stream-seconds", type=float, default=10.0)
     ap.add_argument("--keep", action="store_true", help="keep the database")
     ap.add_argument("--reuse", action="store_true", help="use the kept database (its tenant and vehicles)")
