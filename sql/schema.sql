@@ -5232,6 +5232,15 @@ begin
             errcode = 'invalid_parameter_value',
             message = format('batch_size, lease_seconds: must be 1 or more, got %s and %s', batch_size, lease_seconds);
     end if;
+    -- mails whose token died while they waited (replaced by a newer reset request, used, revoked,
+    -- expired): never sent (auth_private.mail_token_is_live)
+    update auth_private.mail_outbox as m
+    set status = 'void',
+        last_error = 'not sent: its token was replaced, used, revoked or expired before delivery',
+        lease_until = null
+    where m.status = 'pending'
+      and m.kind in ('password_reset', 'invitation')
+      and not auth_private.mail_token_is_live(m.kind, m.payload);
     -- running mails whose lease expired: their worker died mid-batch; they are sent again
     update auth_private.mail_outbox as m
     set status = case when m.attempts >= app.notify_setting('notify_max_attempts', 8) then 'dead' else 'pending' end,
@@ -5264,7 +5273,7 @@ $$;
 
 ALTER FUNCTION app.auth_mail_claim(batch_size integer, worker text, lease_seconds integer) OWNER TO motovault_owner;
 
-COMMENT ON FUNCTION app.auth_mail_claim(batch_size integer, worker text, lease_seconds integer) IS 'Leases up to batch_size due mails of auth_private.mail_outbox (FOR UPDATE SKIP LOCKED) for lease_seconds, after returning expired leases of dead workers to pending (or dead after the last attempt). Returns what the worker sends: kind, recipient, payload (with the token: never log it).';
+COMMENT ON FUNCTION app.auth_mail_claim(batch_size integer, worker text, lease_seconds integer) IS 'Voids the pending mails whose token died (auth_private.mail_token_is_live: replaced, used, revoked or expired), returns expired leases of dead workers to pending (or dead after the last attempt), then leases up to batch_size due mails of auth_private.mail_outbox (FOR UPDATE SKIP LOCKED) for lease_seconds. Returns what the worker sends: kind, recipient, payload (with the token: never log it).';
 
 CREATE FUNCTION app.auth_mail_finish(results jsonb, worker text) RETURNS TABLE(sent integer, retrying integer, dead integer)
     LANGUAGE plpgsql SECURITY DEFINER
@@ -9183,6 +9192,52 @@ ALTER FUNCTION app.tg_odometer_guard() OWNER TO motovault_owner;
 
 COMMENT ON FUNCTION app.tg_odometer_guard() IS 'AFTER INSERT and AFTER UPDATE trigger, per statement, of every table with odometer readings (_100_odometer_guard_insert, _100_odometer_guard_update): reads the transition tables into one value, then per tenant refuses the statement when a reading written is lower than an earlier-dated one or higher than a later-dated one of the same vehicle (unless a reset entry lies between them), naming both readings, the vehicle and the row (detail), and keeps vehicles.odometer_reading equal to the latest reading. Nothing of the statement is written when one row is refused.';
 
+CREATE FUNCTION app.tg_outbox_garages() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+    first_id constant bytea := uuid_send(app.uuid_v7());
+    first_low constant bigint := app.uuid_v7_low_bits(first_id);
+    written bigint;
+begin
+    if tg_op = 'INSERT' then
+        insert into app.outbox_events (tenant_id, id, type, vehicle_id, subject)
+        select n.tenant_id, app.uuid_v7_step(first_id, first_low, row_number() over ()), 'garage.created',
+               null, jsonb_build_object('id', n.id, 'vehicle_id', null)
+        from new_rows as n
+        where n.deleted_at is null;
+    elsif tg_op = 'DELETE' then
+        insert into app.outbox_events (tenant_id, id, type, vehicle_id, subject)
+        select o.tenant_id, app.uuid_v7_step(first_id, first_low, row_number() over ()), 'garage.deleted',
+               null, jsonb_build_object('id', o.id, 'vehicle_id', null)
+        from old_rows as o
+        where o.deleted_at is null;
+    else
+        insert into app.outbox_events (tenant_id, id, type, vehicle_id, subject)
+        select n.tenant_id, app.uuid_v7_step(first_id, first_low, row_number() over ()),
+               case
+                   when o.deleted_at is null and n.deleted_at is null then 'garage.updated'
+                   when o.deleted_at is null then 'garage.deleted'
+                   else 'garage.restored'
+               end,
+               null, jsonb_build_object('id', n.id, 'vehicle_id', null)
+        from new_rows as n
+        join old_rows as o on o.tenant_id = n.tenant_id and o.id = n.id
+        where (o.deleted_at is null or n.deleted_at is null);
+    end if;
+    get diagnostics written = row_count;
+    if written > 0 then
+        perform pg_notify('notify_outbox', '');
+    end if;
+    return null;
+end
+$$;
+
+ALTER FUNCTION app.tg_outbox_garages() OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.tg_outbox_garages() IS 'AFTER INSERT / UPDATE / DELETE FOR EACH STATEMENT on garages: as app.tg_outbox_records, with no vehicle (vehicle_id null).';
+
 CREATE FUNCTION app.tg_outbox_invitations() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
@@ -9207,37 +9262,34 @@ CREATE FUNCTION app.tg_outbox_records() RETURNS trigger
     AS $$
 declare
     record_type constant text := tg_argv[0];
-    new_vehicle constant text := case when tg_nargs > 1 then 'n.' || quote_ident(tg_argv[1]) else 'null::uuid' end;
-    old_vehicle constant text := case when tg_nargs > 1 then 'o.' || quote_ident(tg_argv[1]) else 'null::uuid' end;
+    first_id constant bytea := uuid_send(app.uuid_v7());
+    first_low constant bigint := app.uuid_v7_low_bits(first_id);
     written bigint;
 begin
     if tg_op = 'INSERT' then
-        execute format(
-            'insert into app.outbox_events (tenant_id, type, vehicle_id, subject)
-             select n.tenant_id, %L, %s, jsonb_build_object(''id'', n.id, ''vehicle_id'', %s)
-             from new_rows as n
-             where n.deleted_at is null',
-            record_type || '.created', new_vehicle, new_vehicle);
+        insert into app.outbox_events (tenant_id, id, type, vehicle_id, subject)
+        select n.tenant_id, app.uuid_v7_step(first_id, first_low, row_number() over ()), record_type || '.created',
+               n.vehicle_id, jsonb_build_object('id', n.id, 'vehicle_id', n.vehicle_id)
+        from new_rows as n
+        where n.deleted_at is null;
     elsif tg_op = 'DELETE' then
-        execute format(
-            'insert into app.outbox_events (tenant_id, type, vehicle_id, subject)
-             select o.tenant_id, %L, %s, jsonb_build_object(''id'', o.id, ''vehicle_id'', %s)
-             from old_rows as o
-             where o.deleted_at is null',
-            record_type || '.deleted', old_vehicle, old_vehicle);
+        insert into app.outbox_events (tenant_id, id, type, vehicle_id, subject)
+        select o.tenant_id, app.uuid_v7_step(first_id, first_low, row_number() over ()), record_type || '.deleted',
+               o.vehicle_id, jsonb_build_object('id', o.id, 'vehicle_id', o.vehicle_id)
+        from old_rows as o
+        where o.deleted_at is null;
     else
-        execute format(
-            'insert into app.outbox_events (tenant_id, type, vehicle_id, subject)
-             select n.tenant_id, %L || case
-                        when o.deleted_at is null and n.deleted_at is null then ''.updated''
-                        when o.deleted_at is null then ''.deleted''
-                        else ''.restored''
-                    end,
-                    %s, jsonb_build_object(''id'', n.id, ''vehicle_id'', %s)
-             from new_rows as n
-             join old_rows as o on o.tenant_id = n.tenant_id and o.id = n.id
-             where (o.deleted_at is null or n.deleted_at is null)',
-            record_type, new_vehicle, new_vehicle);
+        insert into app.outbox_events (tenant_id, id, type, vehicle_id, subject)
+        select n.tenant_id, app.uuid_v7_step(first_id, first_low, row_number() over ()),
+               record_type || case
+                   when o.deleted_at is null and n.deleted_at is null then '.updated'
+                   when o.deleted_at is null then '.deleted'
+                   else '.restored'
+               end,
+               n.vehicle_id, jsonb_build_object('id', n.id, 'vehicle_id', n.vehicle_id)
+        from new_rows as n
+        join old_rows as o on o.tenant_id = n.tenant_id and o.id = n.id
+        where (o.deleted_at is null or n.deleted_at is null);
     end if;
     get diagnostics written = row_count;
     if written > 0 then
@@ -9249,7 +9301,53 @@ $$;
 
 ALTER FUNCTION app.tg_outbox_records() OWNER TO motovault_owner;
 
-COMMENT ON FUNCTION app.tg_outbox_records() IS 'AFTER INSERT / UPDATE / DELETE FOR EACH STATEMENT on a record table (transition tables new_rows, old_rows): one outbox event per changed row, <record>.created / updated / deleted (soft delete) / restored, with {id, vehicle_id}; written by one INSERT ... SELECT per statement. Arguments: the record type and the vehicle id column (none for vehicles'' own id: pass id).';
+COMMENT ON FUNCTION app.tg_outbox_records() IS 'AFTER INSERT / UPDATE / DELETE FOR EACH STATEMENT on a record table with a vehicle_id column (transition tables new_rows, old_rows): one outbox event per changed row, <record>.created / updated / deleted (soft delete) / restored, with {id, vehicle_id}, written by one INSERT ... SELECT per statement. Argument: the record type.';
+
+CREATE FUNCTION app.tg_outbox_vehicles() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+    first_id constant bytea := uuid_send(app.uuid_v7());
+    first_low constant bigint := app.uuid_v7_low_bits(first_id);
+    written bigint;
+begin
+    if tg_op = 'INSERT' then
+        insert into app.outbox_events (tenant_id, id, type, vehicle_id, subject)
+        select n.tenant_id, app.uuid_v7_step(first_id, first_low, row_number() over ()), 'vehicle.created',
+               n.id, jsonb_build_object('id', n.id, 'vehicle_id', n.id)
+        from new_rows as n
+        where n.deleted_at is null;
+    elsif tg_op = 'DELETE' then
+        insert into app.outbox_events (tenant_id, id, type, vehicle_id, subject)
+        select o.tenant_id, app.uuid_v7_step(first_id, first_low, row_number() over ()), 'vehicle.deleted',
+               o.id, jsonb_build_object('id', o.id, 'vehicle_id', o.id)
+        from old_rows as o
+        where o.deleted_at is null;
+    else
+        insert into app.outbox_events (tenant_id, id, type, vehicle_id, subject)
+        select n.tenant_id, app.uuid_v7_step(first_id, first_low, row_number() over ()),
+               case
+                   when o.deleted_at is null and n.deleted_at is null then 'vehicle.updated'
+                   when o.deleted_at is null then 'vehicle.deleted'
+                   else 'vehicle.restored'
+               end,
+               n.id, jsonb_build_object('id', n.id, 'vehicle_id', n.id)
+        from new_rows as n
+        join old_rows as o on o.tenant_id = n.tenant_id and o.id = n.id
+        where (o.deleted_at is null or n.deleted_at is null);
+    end if;
+    get diagnostics written = row_count;
+    if written > 0 then
+        perform pg_notify('notify_outbox', '');
+    end if;
+    return null;
+end
+$$;
+
+ALTER FUNCTION app.tg_outbox_vehicles() OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.tg_outbox_vehicles() IS 'AFTER INSERT / UPDATE / DELETE FOR EACH STATEMENT on vehicles: as app.tg_outbox_records, with the vehicle''s own id as vehicle_id.';
 
 CREATE FUNCTION app.tg_purge_outbox_events() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
@@ -10425,6 +10523,22 @@ ALTER FUNCTION app.urgency(days_left integer, km_left numeric, urgent_days integ
 
 COMMENT ON FUNCTION app.urgency(days_left integer, km_left numeric, urgent_days integer, very_urgent_days integer, urgent_km numeric, very_urgent_km numeric) IS 'past_due when the due date has passed or the due odometer is exceeded; very_urgent / urgent when days left or km left are at most the threshold; otherwise not_urgent. Whichever of date and distance is closer decides.';
 
+CREATE FUNCTION app.uuid_v7_low_bits(first_id bytea) RETURNS bigint
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    RETURN (((('x'::text || encode(substr(first_id, 9, 8), 'hex'::text)))::bit(64))::bigint & '4611686018427387903'::bigint);
+
+ALTER FUNCTION app.uuid_v7_low_bits(first_id bytea) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.uuid_v7_low_bits(first_id bytea) IS 'The low 62 random bits of a version 7 UUID (uuid_send of it): what app.uuid_v7_step counts up from.';
+
+CREATE FUNCTION app.uuid_v7_step(first_id bytea, first_low bigint, step bigint) RETURNS uuid
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    RETURN (encode(OVERLAY(first_id PLACING int8send((((first_low + step) & '4611686018427387903'::bigint) | '-9223372036854775808'::bigint)) FROM 9 FOR 8), 'hex'::text))::uuid;
+
+ALTER FUNCTION app.uuid_v7_step(first_id bytea, first_low bigint, step bigint) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.uuid_v7_step(first_id bytea, first_low bigint, step bigint) IS 'The step-th version 7 UUID after first_id (uuid_send of an app.uuid_v7()), whose low 62 random bits are first_low: first_id with first_low + step in those bits and the RFC 9562 variant kept (method 2, "monotonic random"). One app.uuid_v7() per statement, then this per row: 0.3 µs instead of 2.5 µs.';
+
 CREATE FUNCTION app.vehicle_decode_vin(v app.vehicles) RETURNS app.vehicles
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
@@ -11104,6 +11218,38 @@ $$;
 ALTER FUNCTION auth_private.mail_outbox_wake() OWNER TO motovault_owner;
 
 COMMENT ON FUNCTION auth_private.mail_outbox_wake() IS 'Wakes the notify worker (LISTEN notify_outbox) after mail is written.';
+
+CREATE FUNCTION auth_private.mail_token_is_live(kind text, payload jsonb) RETURNS boolean
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+    select case kind
+        when 'password_reset' then exists (
+            select
+            from auth_private.one_time_tokens as t
+            where t.token_hash = auth_private.token_hash(payload ->> 'token')
+              and t.purpose = 'password_reset'
+              and t.used_at is null
+              and t.expires_at > now())
+        when 'invitation' then exists (
+            select
+            from auth_private.one_time_tokens as t
+            join app.invitations as i
+              on i.tenant_id = t.invitation_tenant_id
+             and i.id = t.invitation_id
+            where t.token_hash = auth_private.token_hash(payload ->> 'token')
+              and t.purpose = 'invitation'
+              and t.used_at is null
+              and t.expires_at > now()
+              and i.accepted_at is null
+              and i.deleted_at is null)
+        else true
+    end
+$$;
+
+ALTER FUNCTION auth_private.mail_token_is_live(kind text, payload jsonb) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION auth_private.mail_token_is_live(kind text, payload jsonb) IS 'Whether a mail of auth_private.mail_outbox is still worth sending: its reset token is unused, unexpired and not replaced by a newer request; its invitation is pending (not accepted, revoked or expired). Mail without a token (sign_up_existing_account) always is.';
 
 CREATE FUNCTION auth_private.normalize_email(email text) RETURNS text
     LANGUAGE plpgsql IMMUTABLE
@@ -13626,7 +13772,7 @@ CREATE TABLE auth_private.mail_outbox (
     CONSTRAINT mail_outbox_kind_known CHECK ((kind = ANY (ARRAY['password_reset'::text, 'invitation'::text, 'sign_up_existing_account'::text]))),
     CONSTRAINT mail_outbox_payload_object CHECK ((jsonb_typeof(payload) = 'object'::text)),
     CONSTRAINT mail_outbox_sent_at_iff_sent CHECK (((status = 'sent'::text) = (sent_at IS NOT NULL))),
-    CONSTRAINT mail_outbox_status_known CHECK ((status = ANY (ARRAY['pending'::text, 'running'::text, 'sent'::text, 'dead'::text]))),
+    CONSTRAINT mail_outbox_status_known CHECK ((status = ANY (ARRAY['pending'::text, 'running'::text, 'sent'::text, 'dead'::text, 'void'::text]))),
     CONSTRAINT mail_outbox_status_running_has_lease CHECK (((status <> 'running'::text) OR ((lease_until IS NOT NULL) AND (leased_by IS NOT NULL))))
 );
 
@@ -13634,7 +13780,7 @@ ALTER TABLE auth_private.mail_outbox OWNER TO motovault_owner;
 
 COMMENT ON TABLE auth_private.mail_outbox IS 'Mail carrying a token (password reset, invitation) or a warning (a sign-up with an existing address), written in the transaction that makes the token: the notifications outbox delivers it; until then the owner role reads it (tests, operators).';
 
-COMMENT ON COLUMN auth_private.mail_outbox.status IS 'pending -> running (leased by the notify worker) -> sent, or pending again after a backoff, or dead after the last attempt.';
+COMMENT ON COLUMN auth_private.mail_outbox.status IS 'pending -> running (leased by the notify worker) -> sent, or pending again after a backoff, or dead after the last attempt; void: not sent because its token was replaced, used, revoked or expired before delivery.';
 
 COMMENT ON COLUMN auth_private.mail_outbox.attempts IS 'SMTP attempts so far.';
 
@@ -14504,7 +14650,7 @@ CREATE TRIGGER _600_vin_decode BEFORE INSERT OR UPDATE ON app.vehicles FOR EACH 
 
 CREATE TRIGGER _800_outbox_delete AFTER DELETE ON app.fuel_logs REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_outbox_records('fuel_log', 'vehicle_id');
 
-CREATE TRIGGER _800_outbox_delete AFTER DELETE ON app.garages REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_outbox_records('garage');
+CREATE TRIGGER _800_outbox_delete AFTER DELETE ON app.garages REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_outbox_garages();
 
 CREATE TRIGGER _800_outbox_delete AFTER DELETE ON app.maintenance REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_outbox_records('maintenance', 'vehicle_id');
 
@@ -14514,11 +14660,11 @@ CREATE TRIGGER _800_outbox_delete AFTER DELETE ON app.reminders REFERENCING OLD 
 
 CREATE TRIGGER _800_outbox_delete AFTER DELETE ON app.vehicle_images REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_outbox_records('vehicle_image', 'vehicle_id');
 
-CREATE TRIGGER _800_outbox_delete AFTER DELETE ON app.vehicles REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_outbox_records('vehicle', 'id');
+CREATE TRIGGER _800_outbox_delete AFTER DELETE ON app.vehicles REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_outbox_vehicles();
 
 CREATE TRIGGER _800_outbox_insert AFTER INSERT ON app.fuel_logs REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_outbox_records('fuel_log', 'vehicle_id');
 
-CREATE TRIGGER _800_outbox_insert AFTER INSERT ON app.garages REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_outbox_records('garage');
+CREATE TRIGGER _800_outbox_insert AFTER INSERT ON app.garages REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_outbox_garages();
 
 CREATE TRIGGER _800_outbox_insert AFTER INSERT ON app.invitations REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_outbox_invitations();
 
@@ -14530,11 +14676,11 @@ CREATE TRIGGER _800_outbox_insert AFTER INSERT ON app.reminders REFERENCING NEW 
 
 CREATE TRIGGER _800_outbox_insert AFTER INSERT ON app.vehicle_images REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_outbox_records('vehicle_image', 'vehicle_id');
 
-CREATE TRIGGER _800_outbox_insert AFTER INSERT ON app.vehicles REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_outbox_records('vehicle', 'id');
+CREATE TRIGGER _800_outbox_insert AFTER INSERT ON app.vehicles REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_outbox_vehicles();
 
 CREATE TRIGGER _800_outbox_update AFTER UPDATE ON app.fuel_logs REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_outbox_records('fuel_log', 'vehicle_id');
 
-CREATE TRIGGER _800_outbox_update AFTER UPDATE ON app.garages REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_outbox_records('garage');
+CREATE TRIGGER _800_outbox_update AFTER UPDATE ON app.garages REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_outbox_garages();
 
 CREATE TRIGGER _800_outbox_update AFTER UPDATE ON app.maintenance REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_outbox_records('maintenance', 'vehicle_id');
 
@@ -14544,7 +14690,7 @@ CREATE TRIGGER _800_outbox_update AFTER UPDATE ON app.reminders REFERENCING OLD 
 
 CREATE TRIGGER _800_outbox_update AFTER UPDATE ON app.vehicle_images REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_outbox_records('vehicle_image', 'vehicle_id');
 
-CREATE TRIGGER _800_outbox_update AFTER UPDATE ON app.vehicles REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_outbox_records('vehicle', 'id');
+CREATE TRIGGER _800_outbox_update AFTER UPDATE ON app.vehicles REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_outbox_vehicles();
 
 CREATE TRIGGER _900_audit AFTER INSERT OR DELETE OR UPDATE ON app.document_files FOR EACH ROW EXECUTE FUNCTION app.tg_audit_row_omitting('tenant_id', 'content', 'thumbnail');
 
@@ -16256,9 +16402,13 @@ REVOKE ALL ON FUNCTION app.tg_odometer_entries_prepare() FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION app.tg_odometer_guard() FROM PUBLIC;
 
+REVOKE ALL ON FUNCTION app.tg_outbox_garages() FROM PUBLIC;
+
 REVOKE ALL ON FUNCTION app.tg_outbox_invitations() FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION app.tg_outbox_records() FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION app.tg_outbox_vehicles() FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION app.tg_purge_outbox_events() FROM PUBLIC;
 
@@ -16339,6 +16489,10 @@ REVOKE ALL ON FUNCTION app.trips_problem(tenant uuid, vehicle uuid, ids uuid[], 
 GRANT ALL ON FUNCTION app.urgency(days_left integer, km_left numeric, urgent_days integer, very_urgent_days integer, urgent_km numeric, very_urgent_km numeric) TO app_user;
 REVOKE ALL ON FUNCTION app.urgency(days_left integer, km_left numeric, urgent_days integer, very_urgent_days integer, urgent_km numeric, very_urgent_km numeric) FROM PUBLIC;
 
+REVOKE ALL ON FUNCTION app.uuid_v7_low_bits(first_id bytea) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION app.uuid_v7_step(first_id bytea, first_low bigint, step bigint) FROM PUBLIC;
+
 GRANT ALL ON FUNCTION app.vehicle_decode_vin(v app.vehicles) TO app_user;
 GRANT ALL ON FUNCTION app.vehicle_decode_vin(v app.vehicles) TO vin_worker;
 REVOKE ALL ON FUNCTION app.vehicle_decode_vin(v app.vehicles) FROM PUBLIC;
@@ -16414,6 +16568,8 @@ REVOKE ALL ON FUNCTION auth_private.issue_tokens(session auth_private.sessions) 
 REVOKE ALL ON FUNCTION auth_private.jwks(max_token_lifetime interval) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION auth_private.mail_outbox_wake() FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION auth_private.mail_token_is_live(kind text, payload jsonb) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION auth_private.normalize_email(email text) FROM PUBLIC;
 

@@ -72,8 +72,8 @@ def drain_until(worker: NotifyWorker, done: Callable[[], bool], timeout: float =
         worker.drain()
 
 
-def rpc(api: PostgrestServer, name: str, body: dict[str, Any]) -> Any:
-    with api.client(None) as client:
+def rpc(api: PostgrestServer, name: str, body: dict[str, Any], token: str | None = None) -> Any:
+    with api.client(token) as client:
         return client.post(f"/rpc/{name}", json=body)
 
 
@@ -163,6 +163,47 @@ def test_smtp_down_retries_then_the_mail_is_dead(settings_db: ClonedDatabase, ap
     [(status, attempts, error)] = mail_rows(settings_db, address)
     assert (status, attempts) == ("dead", 2)
     assert error is not None and "ConnectionRefusedError" in error
+
+
+def test_a_replaced_reset_token_is_never_mailed(
+    settings_db: ClonedDatabase, api: PostgrestServer, smtp: tuple[Recorder, int]
+) -> None:
+    recorder, port = smtp
+    address = signed_up(api)
+    rpc(api, "request_password_reset", {"email": address})
+    rpc(api, "request_password_reset", {"email": address})  # replaces the first token before any mail went
+    with worker_for(settings_db, port) as worker:
+        drain_until(worker, lambda: len(recorder.messages) >= 1)
+        worker.drain()
+    [(rcpt, content)] = recorder.messages
+    text = message_from_bytes(content).get_payload(decode=True)
+    assert isinstance(text, bytes)
+    [token] = TOKEN.findall(text.decode())
+    assert mail_rows(settings_db, address) == [
+        ("void", 0, "not sent: its token was replaced, used, revoked or expired before delivery"),
+        ("sent", 1, None),
+    ]
+    assert rpc(api, "reset_password", {"token": token, "new_password": "a new password 43"}).status_code == 200
+
+
+def test_a_revoked_invitation_is_never_mailed(
+    settings_db: ClonedDatabase, api: PostgrestServer, smtp: tuple[Recorder, int]
+) -> None:
+    recorder, port = smtp
+    owner = signed_up(api)
+    tokens = rpc(api, "sign_in", {"email": owner, "password": PASSWORD}).json()
+    tenant = rpc(api, "create_tenant", {"name": "Mail test"}, tokens["access_token"]).json()["tenant_id"]
+    tokens = rpc(api, "refresh", {"refresh_token": tokens["refresh_token"], "tenant_id": tenant}).json()
+    kept, revoked = (f"i{uuid.uuid4().hex[:12]}@example.org" for _ in range(2))
+    for address in (kept, revoked):
+        assert rpc(api, "invite_member", {"email": address}, tokens["access_token"]).status_code == 200
+    with api.client(tokens["access_token"]) as client:
+        assert client.delete("/invitations", params={"email": f"eq.{revoked}"}).status_code == 204
+    with worker_for(settings_db, port) as worker:
+        drain_until(worker, lambda: len(recorder.messages) >= 1)
+        worker.drain()
+    assert [rcpt for rcpt, _ in recorder.messages] == [[kept]]
+    assert [row[0] for row in mail_rows(settings_db, revoked)] == ["void"]
 
 
 def test_the_worker_role_reads_no_mail(settings_db: ClonedDatabase) -> None:

@@ -2,3 +2,4 @@
 
 select id, status, attempts, next_attempt_at, lease_until, leased_by, last_error from auth_private.mail_outbox where false;
 select 'app.auth_mail_claim(integer, text, integer)'::regprocedure, 'app.auth_mail_finish(jsonb, text)'::regprocedure;
+select 1 / count(*) from pg_proc where oid = 'app.auth_mail_claim(integer, text, integer)'::regprocedure and prosrc like '%mail_token_is_live%';

@@ -2,7 +2,7 @@
 -- a multi-row statement, soft delete and restore, app.emit_outbox_event; reminder.due_soon /
 -- reminder.overdue once per reminder and state, at 09:00 local time, re-armed when the reminder
 -- changes, snoozes or completes; the fan-out into deliveries.
-select plan(24);
+select plan(30);
 
 select tests.new_tenant('Outbox') as tenant \gset
 select tests.new_tenant('Other') as other \gset
@@ -41,6 +41,39 @@ select tests.unbecome();
 select is(array(select type from events where subject ->> 'id' = :'log_id'),
           array['fuel_log.created', 'fuel_log.updated', 'fuel_log.deleted', 'fuel_log.restored'],
           'update, soft delete and restore: updated, deleted, restored');
+
+-- event ids: one version 7 UUID per statement, its next events count up from its random low bits
+select is((select count(distinct id) from app.outbox_events where tenant_id = :'tenant' and type = 'fuel_log.created')::integer, 3,
+          'each event of a three-row statement has its own id');
+select ok((select bool_and(substr(id::text, 15, 1) = '7' and substr(id::text, 20, 1) in ('8', '9', 'a', 'b'))
+           from app.outbox_events where tenant_id = :'tenant'),
+          'event ids are version 7 UUIDs with the RFC 9562 variant');
+select is((select array_agg(app.uuid_v7_low_bits(uuid_send(id)) - first.low order by id)
+           from app.outbox_events,
+                lateral (select min(app.uuid_v7_low_bits(uuid_send(e.id))) as low
+                         from app.outbox_events as e
+                         where e.tenant_id = :'tenant' and e.type = 'fuel_log.created') as first
+           where tenant_id = :'tenant' and type = 'fuel_log.created'),
+          array[0, 1, 2]::bigint[],
+          'the events of one statement have consecutive ids (RFC 9562 method 2)');
+select is(app.uuid_v7_step(uuid_send('01900000-0000-7000-bfff-ffffffffffff'), 4611686018427387903, 1),
+          '01900000-0000-7000-8000-000000000000'::uuid,
+          'uuid_v7_step wraps within the 62 random bits and keeps the variant');
+
+-- vehicles and garages have triggers of their own shape: the vehicle is the row, a garage has none
+select tests.become(:'member', :'tenant');
+insert into api.vehicles (display_name) values ('Outbox car') returning id as car \gset
+update api.vehicles set notes = 'blue' where id = :'car';
+delete from api.vehicles where id = :'car';
+insert into api.garages (name) values ('Outbox garage') returning id as shed \gset
+update api.garages set name = 'Outbox shed' where id = :'shed';
+select tests.unbecome();
+select is(array(select type from events where subject ->> 'id' = :'car' and vehicle_id = :'car' and subject ->> 'vehicle_id' = :'car'),
+          array['vehicle.created', 'vehicle.updated', 'vehicle.deleted'],
+          'a vehicle''s events name the vehicle itself');
+select is(array(select type from events where subject ->> 'id' = :'shed' and vehicle_id is null and subject -> 'vehicle_id' = 'null'),
+          array['garage.created', 'garage.updated'],
+          'a garage''s events name no vehicle');
 
 -- a multi-row statement with a bad row in the middle writes no event at all
 select tests.become(:'member', :'tenant');
