@@ -11295,6 +11295,120 @@ ALTER FUNCTION auth_private.token_hash(token text) OWNER TO motovault_owner;
 
 COMMENT ON FUNCTION auth_private.token_hash(token text) IS 'SHA-256 of a token: refresh tokens, API keys and one-time tokens are random 256-bit values, stored only as this hash.';
 
+CREATE TABLE app.exchange_rates (
+    currency text NOT NULL,
+    rate_date date NOT NULL,
+    per_eur numeric(18,8) NOT NULL,
+    source text DEFAULT 'ecb'::text NOT NULL,
+    CONSTRAINT exchange_rates_currency_iso4217 CHECK (((currency ~ '^[A-Z]{3}$'::text) AND (currency <> 'EUR'::text))),
+    CONSTRAINT exchange_rates_per_eur_positive CHECK ((per_eur > (0)::numeric)),
+    CONSTRAINT exchange_rates_rate_date_after_1999 CHECK ((rate_date >= '1999-01-04'::date)),
+    CONSTRAINT exchange_rates_source_known CHECK ((source = ANY (ARRAY['ecb'::text, 'manual'::text])))
+);
+
+ALTER TABLE ONLY app.exchange_rates FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE app.exchange_rates OWNER TO motovault_owner;
+
+COMMENT ON TABLE app.exchange_rates IS 'Euro reference rates: units of currency per 1 EUR on rate_date (ECB daily reference rates, loaded by motovault rates load). Shared by every tenant.';
+
+CREATE VIEW analytics.costs AS
+ WITH c AS (
+         SELECT l.tenant_id,
+            l.vehicle_id,
+            l.filled_on AS occurred_on,
+            'energy'::text AS kind,
+            l.fuel_type AS category,
+            (COALESCE(l.total_cost, (0)::numeric) + COALESCE(l.session_fee, (0)::numeric)) AS amount,
+            l.currency
+           FROM app.fuel_logs l
+          WHERE ((l.deleted_at IS NULL) AND ((l.total_cost IS NOT NULL) OR (l.session_fee IS NOT NULL)))
+        UNION ALL
+         SELECT m.tenant_id,
+            m.vehicle_id,
+            m.completed_on,
+            'maintenance'::text,
+            m.type,
+            m.cost,
+            m.currency
+           FROM app.maintenance m
+          WHERE ((m.deleted_at IS NULL) AND (m.status = 'completed'::text) AND (m.cost IS NOT NULL))
+        UNION ALL
+         SELECT e.tenant_id,
+            e.vehicle_id,
+            d.occurred_on,
+            'expense'::text,
+            e.category,
+            e.amount,
+            e.currency
+           FROM (app.expenses e
+             CROSS JOIN LATERAL ( SELECT ((e.incurred_on + make_interval(months => (n.n * COALESCE((e.recur_months)::integer, 0)))))::date AS occurred_on
+                   FROM generate_series(0,
+                        CASE
+                            WHEN (e.recur_months IS NULL) THEN 0
+                            ELSE (((((EXTRACT(year FROM age((CURRENT_DATE)::timestamp with time zone, (e.incurred_on)::timestamp with time zone)) * (12)::numeric) + EXTRACT(month FROM age((CURRENT_DATE)::timestamp with time zone, (e.incurred_on)::timestamp with time zone))))::integer / e.recur_months) + 1)
+                        END) n(n)) d)
+          WHERE ((e.deleted_at IS NULL) AND (d.occurred_on <= LEAST(CURRENT_DATE, COALESCE(e.recur_until, CURRENT_DATE))))
+        )
+ SELECT c.tenant_id,
+    c.vehicle_id,
+    c.occurred_on,
+    c.kind,
+    c.category,
+    c.amount,
+    c.currency,
+    r.currency AS reporting_currency,
+        CASE
+            WHEN (c.currency = r.currency) THEN c.amount
+            ELSE round(((c.amount * t.per_eur) / f.per_eur), 2)
+        END AS reporting_amount,
+        CASE
+            WHEN (c.currency = r.currency) THEN (1)::numeric
+            ELSE round((t.per_eur / f.per_eur), 8)
+        END AS rate,
+        CASE
+            WHEN ((c.currency <> r.currency) AND (f.per_eur IS NOT NULL) AND (t.per_eur IS NOT NULL)) THEN LEAST(f.rate_date, t.rate_date)
+            ELSE NULL::date
+        END AS rate_date
+   FROM (((((c
+     JOIN app.vehicles v ON (((v.tenant_id = c.tenant_id) AND (v.id = c.vehicle_id) AND (v.deleted_at IS NULL))))
+     LEFT JOIN app.reporting_currencies rc ON (((rc.tenant_id = c.tenant_id) AND (rc.deleted_at IS NULL))))
+     CROSS JOIN LATERAL ( SELECT COALESCE(rc.currency, 'EUR'::text) AS currency) r)
+     LEFT JOIN LATERAL ( SELECT (1)::numeric AS per_eur,
+            NULL::date AS rate_date
+          WHERE (c.currency = 'EUR'::text)
+        UNION ALL
+        ( SELECT x.per_eur,
+            x.rate_date
+           FROM app.exchange_rates x
+          WHERE ((x.currency = c.currency) AND (x.rate_date <= c.occurred_on) AND (x.rate_date > (c.occurred_on - 7)))
+          ORDER BY x.rate_date DESC
+         LIMIT 1)) f ON ((c.currency <> r.currency)))
+     LEFT JOIN LATERAL ( SELECT (1)::numeric AS per_eur,
+            NULL::date AS rate_date
+          WHERE (r.currency = 'EUR'::text)
+        UNION ALL
+        ( SELECT x.per_eur,
+            x.rate_date
+           FROM app.exchange_rates x
+          WHERE ((x.currency = r.currency) AND (x.rate_date <= c.occurred_on) AND (x.rate_date > (c.occurred_on - 7)))
+          ORDER BY x.rate_date DESC
+         LIMIT 1)) t ON ((c.currency <> r.currency)));
+
+ALTER TABLE analytics.costs OWNER TO motovault_owner;
+
+COMMENT ON VIEW analytics.costs IS 'Every cost of every tenant''s live vehicles: energy (fill-ups and charges, session fees included), completed maintenance and expense payments up to today (recurring ones rolled forward), each in its own currency and in the tenant''s reporting currency at the ECB reference rate of its date (the closest earlier rate no older than 7 days; rate_date shown; reporting_amount NULL when a rate is missing). No personal data: no titles, vendors or notes.';
+
+COMMENT ON COLUMN analytics.costs.kind IS 'energy, maintenance or expense.';
+
+COMMENT ON COLUMN analytics.costs.category IS 'The fuel type, maintenance type or expense category (insurance, tax, parking, ...).';
+
+COMMENT ON COLUMN analytics.costs.reporting_amount IS 'The amount in the tenant''s reporting currency; NULL when no rate is known.';
+
+COMMENT ON COLUMN analytics.costs.rate IS 'Units of the reporting currency per unit of currency (1 for the same currency).';
+
+COMMENT ON COLUMN analytics.costs.rate_date IS 'The date of the ECB rate used (NULL for the same currency or no rate).';
+
 CREATE VIEW analytics.vehicle_event_months AS
  SELECT e.tenant_id,
     e.vehicle_id,
@@ -11325,34 +11439,17 @@ ALTER TABLE analytics.vehicle_event_months OWNER TO motovault_owner;
 COMMENT ON VIEW analytics.vehicle_event_months IS 'Events per vehicle and calendar month (UTC) across tenants, by kind, with the odometer range and the distance it spans (in the vehicle''s unit and in km; an odometer_reset within a month makes the range meaningless). Voided events are not counted.';
 
 CREATE VIEW analytics.cost_months AS
- WITH costs AS (
-         SELECT l.tenant_id,
-            l.vehicle_id,
-            (date_trunc('month'::text, (l.filled_on)::timestamp with time zone))::date AS month,
-            l.currency,
-            l.total_cost AS fuel_cost,
-            NULL::numeric AS maintenance_cost
-           FROM app.fuel_logs l
-          WHERE ((l.deleted_at IS NULL) AND (l.total_cost IS NOT NULL))
-        UNION ALL
-         SELECT m.tenant_id,
-            m.vehicle_id,
-            (date_trunc('month'::text, (m.completed_on)::timestamp with time zone))::date AS date_trunc,
-            m.currency,
-            NULL::numeric,
-            m.cost
-           FROM app.maintenance m
-          WHERE ((m.deleted_at IS NULL) AND (m.status = 'completed'::text) AND (m.cost IS NOT NULL))
-        ), per_month AS (
+ WITH per_month AS (
          SELECT c.tenant_id,
             c.vehicle_id,
-            c.month,
-            c.currency,
-            COALESCE(sum(c.fuel_cost), (0)::numeric) AS fuel_cost,
-            COALESCE(sum(c.maintenance_cost), (0)::numeric) AS maintenance_cost
-           FROM (costs c
-             JOIN app.vehicles v ON (((v.tenant_id = c.tenant_id) AND (v.id = c.vehicle_id) AND (v.deleted_at IS NULL))))
-          GROUP BY c.tenant_id, c.vehicle_id, c.month, c.currency
+            (date_trunc('month'::text, (c.occurred_on)::timestamp with time zone))::date AS month,
+            c.reporting_currency AS currency,
+            COALESCE(sum(c.reporting_amount) FILTER (WHERE (c.kind = 'energy'::text)), (0)::numeric) AS fuel_cost,
+            COALESCE(sum(c.reporting_amount) FILTER (WHERE (c.kind = 'maintenance'::text)), (0)::numeric) AS maintenance_cost,
+            COALESCE(sum(c.reporting_amount) FILTER (WHERE (c.kind = 'expense'::text)), (0)::numeric) AS expense_cost,
+            (count(*) FILTER (WHERE (c.reporting_amount IS NULL)))::integer AS unconverted
+           FROM analytics.costs c
+          GROUP BY c.tenant_id, c.vehicle_id, ((date_trunc('month'::text, (c.occurred_on)::timestamp with time zone))::date), c.reporting_currency
         )
  SELECT p.tenant_id,
     p.vehicle_id,
@@ -11360,16 +11457,24 @@ CREATE VIEW analytics.cost_months AS
     p.currency,
     p.fuel_cost,
     p.maintenance_cost,
-    (p.fuel_cost + p.maintenance_cost) AS total_cost,
+    ((p.fuel_cost + p.maintenance_cost) + p.expense_cost) AS total_cost,
     d.distance_km,
-    round((((100)::numeric * (p.fuel_cost + p.maintenance_cost)) / NULLIF(d.distance_km, (0)::numeric)), 2) AS cost_per_100km,
-    round((((100)::numeric * p.fuel_cost) / NULLIF(d.distance_km, (0)::numeric)), 2) AS fuel_cost_per_100km
+    round((((100)::numeric * ((p.fuel_cost + p.maintenance_cost) + p.expense_cost)) / NULLIF(d.distance_km, (0)::numeric)), 2) AS cost_per_100km,
+    round((((100)::numeric * p.fuel_cost) / NULLIF(d.distance_km, (0)::numeric)), 2) AS fuel_cost_per_100km,
+    p.expense_cost,
+    p.unconverted
    FROM (per_month p
      LEFT JOIN analytics.vehicle_event_months d ON (((d.tenant_id = p.tenant_id) AND (d.vehicle_id = p.vehicle_id) AND (d.month = p.month))));
 
 ALTER TABLE analytics.cost_months OWNER TO motovault_owner;
 
-COMMENT ON VIEW analytics.cost_months IS 'Cost per vehicle, calendar month and currency (amounts in different currencies are not added): fuel, maintenance, total, distance driven that month (km, from the odometer range of the vehicle''s events) and cost per 100 km.';
+COMMENT ON VIEW analytics.cost_months IS 'Cost per vehicle and calendar month in the tenant''s reporting currency (analytics.costs: each cost converted at the ECB rate of its date): fuel (energy), maintenance, expenses, total; unconverted counts the costs left out for want of a rate; distance driven that month (km, from the odometer range of the vehicle''s events) and cost per 100 km.';
+
+COMMENT ON COLUMN analytics.cost_months.currency IS 'The tenant''s reporting currency: every amount of the row is in it.';
+
+COMMENT ON COLUMN analytics.cost_months.expense_cost IS 'Expense payments that month (insurance, registration, tax, parking, tolls, fines, washing, accessories, loan, lease, other).';
+
+COMMENT ON COLUMN analytics.cost_months.unconverted IS 'Costs of the month not added for want of an exchange rate.';
 
 CREATE VIEW analytics.energy_sources AS
  SELECT s.tenant_id,
@@ -12070,23 +12175,6 @@ CREATE VIEW api.energy_sources_trash WITH (security_invoker='true') AS
 ALTER TABLE api.energy_sources_trash OWNER TO motovault_owner;
 
 COMMENT ON VIEW api.energy_sources_trash IS 'Deleted energy sources of the active tenant; restore_energy_source brings one back. Purged after 30 days.';
-
-CREATE TABLE app.exchange_rates (
-    currency text NOT NULL,
-    rate_date date NOT NULL,
-    per_eur numeric(18,8) NOT NULL,
-    source text DEFAULT 'ecb'::text NOT NULL,
-    CONSTRAINT exchange_rates_currency_iso4217 CHECK (((currency ~ '^[A-Z]{3}$'::text) AND (currency <> 'EUR'::text))),
-    CONSTRAINT exchange_rates_per_eur_positive CHECK ((per_eur > (0)::numeric)),
-    CONSTRAINT exchange_rates_rate_date_after_1999 CHECK ((rate_date >= '1999-01-04'::date)),
-    CONSTRAINT exchange_rates_source_known CHECK ((source = ANY (ARRAY['ecb'::text, 'manual'::text])))
-);
-
-ALTER TABLE ONLY app.exchange_rates FORCE ROW LEVEL SECURITY;
-
-ALTER TABLE app.exchange_rates OWNER TO motovault_owner;
-
-COMMENT ON TABLE app.exchange_rates IS 'Euro reference rates: units of currency per 1 EUR on rate_date (ECB daily reference rates, loaded by motovault rates load). Shared by every tenant.';
 
 CREATE VIEW api.exchange_rates WITH (security_invoker='true') AS
  SELECT exchange_rates.currency,
@@ -13120,33 +13208,17 @@ ALTER TABLE api.trips_trash OWNER TO motovault_owner;
 COMMENT ON VIEW api.trips_trash IS 'Deleted trips of the active tenant; restore_trip brings one back. Purged after 30 days.';
 
 CREATE VIEW api.vehicle_cost_months WITH (security_invoker='true') AS
- WITH costs AS (
-         SELECT l.tenant_id,
-            l.vehicle_id,
-            (date_trunc('month'::text, (l.filled_on)::timestamp with time zone))::date AS month,
-            l.currency,
-            l.total_cost AS fuel_cost,
-            NULL::numeric AS maintenance_cost
-           FROM app.fuel_logs l
-          WHERE ((l.deleted_at IS NULL) AND (l.total_cost IS NOT NULL))
-        UNION ALL
-         SELECT m.tenant_id,
-            m.vehicle_id,
-            (date_trunc('month'::text, (m.completed_on)::timestamp with time zone))::date AS date_trunc,
-            m.currency,
-            NULL::numeric,
-            m.cost
-           FROM app.maintenance m
-          WHERE ((m.deleted_at IS NULL) AND (m.status = 'completed'::text) AND (m.cost IS NOT NULL))
-        ), per_month AS (
+ WITH per_month AS (
          SELECT c.tenant_id,
             c.vehicle_id,
-            c.month,
-            c.currency,
-            COALESCE(sum(c.fuel_cost), (0)::numeric) AS fuel_cost,
-            COALESCE(sum(c.maintenance_cost), (0)::numeric) AS maintenance_cost
-           FROM costs c
-          GROUP BY c.tenant_id, c.vehicle_id, c.month, c.currency
+            (date_trunc('month'::text, (c.occurred_on)::timestamp with time zone))::date AS month,
+            c.reporting_currency AS currency,
+            COALESCE(sum(c.reporting_amount) FILTER (WHERE (c.kind = 'energy'::text)), (0)::numeric) AS fuel_cost,
+            COALESCE(sum(c.reporting_amount) FILTER (WHERE (c.kind = 'maintenance'::text)), (0)::numeric) AS maintenance_cost,
+            COALESCE(sum(c.reporting_amount) FILTER (WHERE (c.kind = 'expense'::text)), (0)::numeric) AS expense_cost,
+            (count(*) FILTER (WHERE (c.reporting_amount IS NULL)))::integer AS unconverted
+           FROM api.costs c
+          GROUP BY c.tenant_id, c.vehicle_id, ((date_trunc('month'::text, (c.occurred_on)::timestamp with time zone))::date), c.reporting_currency
         )
  SELECT p.tenant_id,
     p.vehicle_id,
@@ -13154,15 +13226,23 @@ CREATE VIEW api.vehicle_cost_months WITH (security_invoker='true') AS
     p.currency,
     p.fuel_cost,
     p.maintenance_cost,
-    (p.fuel_cost + p.maintenance_cost) AS total_cost,
+    ((p.fuel_cost + p.maintenance_cost) + p.expense_cost) AS total_cost,
     d.distance,
-    round((((100)::numeric * (p.fuel_cost + p.maintenance_cost)) / NULLIF(d.distance, (0)::numeric)), 2) AS cost_per_100_distance
+    round((((100)::numeric * ((p.fuel_cost + p.maintenance_cost) + p.expense_cost)) / NULLIF(d.distance, (0)::numeric)), 2) AS cost_per_100_distance,
+    p.expense_cost,
+    p.unconverted
    FROM (per_month p
      LEFT JOIN api.vehicle_event_months d ON (((d.tenant_id = p.tenant_id) AND (d.vehicle_id = p.vehicle_id) AND (d.month = p.month))));
 
 ALTER TABLE api.vehicle_cost_months OWNER TO motovault_owner;
 
-COMMENT ON VIEW api.vehicle_cost_months IS 'The active tenant''s costs per vehicle, calendar month and currency: fuel, maintenance, total, distance driven that month (in the vehicle''s unit) and cost per 100 of that unit.';
+COMMENT ON VIEW api.vehicle_cost_months IS 'The active tenant''s costs per vehicle and calendar month in its reporting currency (api.costs: each cost converted at the ECB rate of its date): fuel (energy), maintenance, expenses, total; unconverted counts the costs left out for want of a rate; distance driven that month (in the vehicle''s unit) and cost per 100 of that unit.';
+
+COMMENT ON COLUMN api.vehicle_cost_months.currency IS 'The tenant''s reporting currency: every amount of the row is in it.';
+
+COMMENT ON COLUMN api.vehicle_cost_months.expense_cost IS 'Expense payments that month (insurance, registration, tax, parking, tolls, fines, washing, accessories, loan, lease, other).';
+
+COMMENT ON COLUMN api.vehicle_cost_months.unconverted IS 'Costs of the month not added for want of an exchange rate (see /costs, rate_note).';
 
 CREATE VIEW api.vehicle_images_trash WITH (security_invoker='true') AS
  SELECT vehicle_images.tenant_id,
@@ -16439,6 +16519,11 @@ REVOKE ALL ON FUNCTION auth_private.sign_jwt(claims jsonb) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION auth_private.token_hash(token text) FROM PUBLIC;
 
+GRANT SELECT ON TABLE app.exchange_rates TO analyst;
+GRANT SELECT ON TABLE app.exchange_rates TO app_user;
+
+GRANT SELECT ON TABLE analytics.costs TO analyst;
+
 GRANT SELECT ON TABLE analytics.vehicle_event_months TO analyst;
 
 GRANT SELECT ON TABLE analytics.cost_months TO analyst;
@@ -16484,9 +16569,6 @@ GRANT SELECT ON TABLE api.document_files TO app_user;
 GRANT SELECT ON TABLE api.documents_trash TO app_user;
 
 GRANT SELECT ON TABLE api.energy_sources_trash TO app_user;
-
-GRANT SELECT ON TABLE app.exchange_rates TO analyst;
-GRANT SELECT ON TABLE app.exchange_rates TO app_user;
 
 GRANT SELECT ON TABLE api.exchange_rates TO app_user;
 
