@@ -11540,6 +11540,141 @@ ALTER TABLE analytics.fleet_overview OWNER TO motovault_owner;
 
 COMMENT ON VIEW analytics.fleet_overview IS 'One row per tenant (no names): kind, month created, live and active vehicles, events in the last 30 days, time of the latest event.';
 
+CREATE VIEW analytics.vehicle_tco_months AS
+ WITH dep AS (
+         SELECT o.tenant_id,
+            o.vehicle_id,
+            o.purchased_on,
+            COALESCE(o.sold_on, o.estimated_on) AS valued_on,
+            o.currency,
+            round(((o.purchase_price - COALESCE(o.sale_price, o.estimated_value)) / ((COALESCE(o.sold_on, o.estimated_on) - o.purchased_on))::numeric), 4) AS per_day
+           FROM (app.vehicle_ownership o
+             JOIN app.vehicles v ON (((v.tenant_id = o.tenant_id) AND (v.id = o.vehicle_id) AND (v.deleted_at IS NULL))))
+          WHERE ((o.deleted_at IS NULL) AND (COALESCE(o.sold_on, o.estimated_on) IS NOT NULL))
+        ), months AS (
+         SELECT c.tenant_id,
+            c.vehicle_id,
+            c.month
+           FROM analytics.cost_months c
+        UNION
+         SELECT d.tenant_id,
+            d.vehicle_id,
+            (m.m)::date AS m
+           FROM (dep d
+             CROSS JOIN LATERAL generate_series(date_trunc('month'::text, (d.purchased_on)::timestamp with time zone), date_trunc('month'::text, (d.valued_on)::timestamp with time zone), '1 mon'::interval) m(m))
+        ), dep_months AS (
+         SELECT m.tenant_id,
+            m.vehicle_id,
+            m.month,
+            d.currency,
+            d.purchased_on,
+            round(((GREATEST(0, (LEAST(((m.month + '1 mon'::interval))::date, d.valued_on) - GREATEST(m.month, d.purchased_on))))::numeric * d.per_day), 2) AS amount
+           FROM (months m
+             JOIN dep d ON (((d.tenant_id = m.tenant_id) AND (d.vehicle_id = m.vehicle_id))))
+        ), t AS (
+         SELECT m.tenant_id,
+            m.vehicle_id,
+            m.month,
+            r.currency,
+            COALESCE(c.fuel_cost, (0)::numeric) AS energy,
+            COALESCE(c.maintenance_cost, (0)::numeric) AS maintenance,
+            COALESCE(c.expense_cost, (0)::numeric) AS expenses,
+                CASE
+                    WHEN (dm.amount IS NULL) THEN (0)::numeric
+                    WHEN (dm.currency = r.currency) THEN dm.amount
+                    ELSE round(((dm.amount * rt.per_eur) / rf.per_eur), 2)
+                END AS depreciation,
+            (COALESCE(c.unconverted, 0) +
+                CASE
+                    WHEN ((dm.amount IS NOT NULL) AND (dm.currency <> r.currency) AND ((rt.per_eur IS NULL) OR (rf.per_eur IS NULL))) THEN 1
+                    ELSE 0
+                END) AS unconverted,
+            e.distance_km
+           FROM (((((((months m
+             LEFT JOIN analytics.cost_months c ON (((c.tenant_id = m.tenant_id) AND (c.vehicle_id = m.vehicle_id) AND (c.month = m.month))))
+             LEFT JOIN dep_months dm ON (((dm.tenant_id = m.tenant_id) AND (dm.vehicle_id = m.vehicle_id) AND (dm.month = m.month))))
+             LEFT JOIN app.reporting_currencies rc ON (((rc.tenant_id = m.tenant_id) AND (rc.deleted_at IS NULL))))
+             CROSS JOIN LATERAL ( SELECT COALESCE(rc.currency, 'EUR'::text) AS currency) r)
+             LEFT JOIN LATERAL ( SELECT (1)::numeric AS per_eur
+                  WHERE (dm.currency = 'EUR'::text)
+                UNION ALL
+                ( SELECT x.per_eur
+                   FROM app.exchange_rates x
+                  WHERE ((x.currency = dm.currency) AND (x.rate_date <= dm.purchased_on) AND (x.rate_date > (dm.purchased_on - 7)))
+                  ORDER BY x.rate_date DESC
+                 LIMIT 1)) rf ON ((dm.currency <> r.currency)))
+             LEFT JOIN LATERAL ( SELECT (1)::numeric AS per_eur
+                  WHERE (r.currency = 'EUR'::text)
+                UNION ALL
+                ( SELECT x.per_eur
+                   FROM app.exchange_rates x
+                  WHERE ((x.currency = r.currency) AND (x.rate_date <= dm.purchased_on) AND (x.rate_date > (dm.purchased_on - 7)))
+                  ORDER BY x.rate_date DESC
+                 LIMIT 1)) rt ON ((dm.currency <> r.currency)))
+             LEFT JOIN analytics.vehicle_event_months e ON (((e.tenant_id = m.tenant_id) AND (e.vehicle_id = m.vehicle_id) AND (e.month = m.month))))
+        )
+ SELECT t.tenant_id,
+    t.vehicle_id,
+    t.month,
+    t.currency,
+    t.energy,
+    t.maintenance,
+    t.expenses,
+    COALESCE(t.depreciation, (0)::numeric) AS depreciation,
+    (((t.energy + t.maintenance) + t.expenses) + COALESCE(t.depreciation, (0)::numeric)) AS total,
+    t.unconverted,
+    t.distance_km,
+    round((((100)::numeric * (((t.energy + t.maintenance) + t.expenses) + COALESCE(t.depreciation, (0)::numeric))) / NULLIF(t.distance_km, (0)::numeric)), 2) AS cost_per_100km
+   FROM t;
+
+ALTER TABLE analytics.vehicle_tco_months OWNER TO motovault_owner;
+
+COMMENT ON VIEW analytics.vehicle_tco_months IS 'Total cost of ownership per vehicle and calendar month across tenants, in each tenant''s reporting currency: energy, maintenance, expenses (analytics.cost_months, each cost at the ECB rate of its date), depreciation (days owned that month x the straight-line figure per day, converted at the purchase date''s rate), total; unconverted counts amounts left out for want of a rate; distance (km, from the vehicle''s events) and cost per 100 km. No personal data.';
+
+COMMENT ON COLUMN analytics.vehicle_tco_months.currency IS 'The tenant''s reporting currency.';
+
+COMMENT ON COLUMN analytics.vehicle_tco_months.unconverted IS 'Amounts of the month left out for want of an exchange rate.';
+
+CREATE VIEW analytics.fleet_tco_months AS
+ SELECT m.tenant_id,
+    m.month,
+    m.currency,
+    (count(DISTINCT m.vehicle_id))::integer AS vehicles,
+    sum(m.energy) AS energy,
+    sum(m.maintenance) AS maintenance,
+    sum(m.expenses) AS expenses,
+    sum(m.depreciation) AS depreciation,
+    sum(m.total) AS total,
+    (sum(m.unconverted))::integer AS unconverted,
+    sum(m.distance_km) AS distance_km,
+    round((((100)::numeric * sum(m.total) FILTER (WHERE (m.distance_km IS NOT NULL))) / NULLIF(sum(m.distance_km), (0)::numeric)), 2) AS cost_per_100km
+   FROM analytics.vehicle_tco_months m
+  GROUP BY m.tenant_id, m.month, m.currency;
+
+ALTER TABLE analytics.fleet_tco_months OWNER TO motovault_owner;
+
+COMMENT ON VIEW analytics.fleet_tco_months IS 'Total cost of ownership of each tenant''s fleet per calendar month in its reporting currency: vehicles with a cost or owned that month, energy, maintenance, expenses, depreciation, total, distance (km) and cost per 100 km over the vehicles with a distance. Join analytics.fleet_overview for the tenant kind.';
+
+CREATE VIEW analytics.fleet_tco_years AS
+ SELECT m.tenant_id,
+    (EXTRACT(year FROM m.month))::integer AS year,
+    m.currency,
+    (count(DISTINCT m.vehicle_id))::integer AS vehicles,
+    sum(m.energy) AS energy,
+    sum(m.maintenance) AS maintenance,
+    sum(m.expenses) AS expenses,
+    sum(m.depreciation) AS depreciation,
+    sum(m.total) AS total,
+    (sum(m.unconverted))::integer AS unconverted,
+    sum(m.distance_km) AS distance_km,
+    round((((100)::numeric * sum(m.total) FILTER (WHERE (m.distance_km IS NOT NULL))) / NULLIF(sum(m.distance_km), (0)::numeric)), 2) AS cost_per_100km
+   FROM analytics.vehicle_tco_months m
+  GROUP BY m.tenant_id, (EXTRACT(year FROM m.month)), m.currency;
+
+ALTER TABLE analytics.fleet_tco_years OWNER TO motovault_owner;
+
+COMMENT ON VIEW analytics.fleet_tco_years IS 'Total cost of ownership of each tenant''s fleet per calendar year in its reporting currency (the sum of analytics.vehicle_tco_months over its vehicles).';
+
 CREATE VIEW analytics.fuel_economy_intervals AS
  WITH defaults AS (
          SELECT DISTINCT ON (s.tenant_id, s.vehicle_id, s.energy_kind, t.fuel_type) s.tenant_id,
@@ -11756,6 +11891,26 @@ CREATE VIEW analytics.maintenance_due AS
 ALTER TABLE analytics.maintenance_due OWNER TO motovault_owner;
 
 COMMENT ON VIEW analytics.maintenance_due IS 'Open reminders and scheduled maintenance of every live vehicle (category only: titles and notes are free text and left out): days and km left and urgency by the tenant''s thresholds (past_due, very_urgent, urgent, not_urgent).';
+
+CREATE VIEW analytics.vehicle_tco_years AS
+ SELECT m.tenant_id,
+    m.vehicle_id,
+    (EXTRACT(year FROM m.month))::integer AS year,
+    m.currency,
+    sum(m.energy) AS energy,
+    sum(m.maintenance) AS maintenance,
+    sum(m.expenses) AS expenses,
+    sum(m.depreciation) AS depreciation,
+    sum(m.total) AS total,
+    (sum(m.unconverted))::integer AS unconverted,
+    sum(m.distance_km) AS distance_km,
+    round((((100)::numeric * sum(m.total) FILTER (WHERE (m.distance_km IS NOT NULL))) / NULLIF(sum(m.distance_km), (0)::numeric)), 2) AS cost_per_100km
+   FROM analytics.vehicle_tco_months m
+  GROUP BY m.tenant_id, m.vehicle_id, (EXTRACT(year FROM m.month)), m.currency;
+
+ALTER TABLE analytics.vehicle_tco_years OWNER TO motovault_owner;
+
+COMMENT ON VIEW analytics.vehicle_tco_years IS 'Total cost of ownership per vehicle and calendar year across tenants (the sum of analytics.vehicle_tco_months) in the tenant''s reporting currency; cost per 100 km over the months with a distance.';
 
 CREATE VIEW analytics.vehicles AS
  SELECT v.tenant_id,
@@ -16538,11 +16693,19 @@ GRANT UPDATE(kind) ON TABLE app.tenants TO app_user;
 
 GRANT SELECT ON TABLE analytics.fleet_overview TO analyst;
 
+GRANT SELECT ON TABLE analytics.vehicle_tco_months TO analyst;
+
+GRANT SELECT ON TABLE analytics.fleet_tco_months TO analyst;
+
+GRANT SELECT ON TABLE analytics.fleet_tco_years TO analyst;
+
 GRANT SELECT ON TABLE analytics.fuel_economy_intervals TO analyst;
 
 GRANT SELECT ON TABLE analytics.fuel_economy_months TO analyst;
 
 GRANT SELECT ON TABLE analytics.maintenance_due TO analyst;
+
+GRANT SELECT ON TABLE analytics.vehicle_tco_years TO analyst;
 
 GRANT SELECT ON TABLE analytics.vehicles TO analyst;
 
