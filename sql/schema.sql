@@ -2117,6 +2117,42 @@ ALTER FUNCTION api.replay_delivery(id uuid) OWNER TO motovault_owner;
 
 COMMENT ON FUNCTION api.replay_delivery(id uuid) IS 'Owners and admins: sends a delivery again (delivered or dead ones too), with the same webhook-id, at the next wake-up of the worker; its attempts start again from 0.';
 
+CREATE FUNCTION api.report_content(id uuid) RETURNS api."*/*"
+    LANGUAGE plpgsql STABLE
+    AS $$
+declare
+    r app.report_requests;
+begin
+    select * into r
+    from app.report_requests as q
+    where q.tenant_id = app.current_tenant_id() and q.id = report_content.id and q.deleted_at is null;
+    if not found then
+        raise sqlstate 'PT404' using
+            message = format('id: no report request %s', report_content.id),
+            hint = 'GET /report_requests lists the report requests of the active tenant.';
+    end if;
+    if r.status <> 'done' then
+        raise sqlstate 'PT409' using
+            message = format('id: report %s is %s', r.id, r.status),
+            detail = coalesce(r.error, 'not rendered yet'),
+            hint = case when r.status = 'failed' then 'POST /report_requests again to retry.'
+                        else 'The worker renders it shortly: GET /report_requests?id=eq.<id> shows its status.' end;
+    end if;
+    perform set_config('response.headers', json_build_array(
+        json_build_object('Content-Type', r.content_type),
+        json_build_object('Content-Disposition', app.document_disposition(r.file_name)),
+        json_build_object('Cache-Control', 'private, no-cache'),
+        json_build_object('X-Content-Type-Options', 'nosniff'),
+        json_build_object('Content-Security-Policy', 'sandbox')
+    )::text, true);
+    return r.content;
+end
+$$;
+
+ALTER FUNCTION api.report_content(id uuid) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION api.report_content(id uuid) IS 'Downloads a rendered report: its bytes with Content-Type (text/html or application/pdf) and Content-Disposition: attachment. 404 for a request that is not in the active tenant or is deleted, 409 while it is pending or running, or when it failed.';
+
 CREATE FUNCTION api.request_password_reset(email text) RETURNS jsonb
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
@@ -3166,6 +3202,100 @@ $$;
 ALTER FUNCTION api.restore_reminder(id uuid) OWNER TO motovault_owner;
 
 COMMENT ON FUNCTION api.restore_reminder(id uuid) IS 'Brings a deleted reminder back from reminders_trash (409 if an open one with the same dedupe key exists now).';
+
+CREATE TABLE app.report_requests (
+    tenant_id uuid DEFAULT app.current_tenant_id() NOT NULL,
+    id uuid DEFAULT app.uuid_v7() NOT NULL,
+    kind text NOT NULL,
+    vehicle_id uuid,
+    format text DEFAULT 'pdf'::text NOT NULL,
+    status text DEFAULT 'pending'::text NOT NULL,
+    attempts integer DEFAULT 0 NOT NULL,
+    lease_until timestamp with time zone,
+    error text,
+    file_name text,
+    content_type text,
+    bytes integer,
+    content bytea,
+    rendered_at timestamp with time zone,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    created_by uuid,
+    updated_by uuid,
+    deleted_at timestamp with time zone,
+    CONSTRAINT report_requests_attempts_not_negative CHECK ((attempts >= 0)),
+    CONSTRAINT report_requests_bytes_match CHECK ((bytes = octet_length(content))),
+    CONSTRAINT report_requests_content_type_known CHECK ((content_type = ANY (ARRAY['text/html; charset=utf-8'::text, 'application/pdf'::text]))),
+    CONSTRAINT report_requests_content_when_done CHECK (((status = 'done'::text) = ((content IS NOT NULL) AND (content_type IS NOT NULL) AND (file_name IS NOT NULL)))),
+    CONSTRAINT report_requests_error_length CHECK ((char_length(error) <= 1000)),
+    CONSTRAINT report_requests_format_known CHECK ((format = ANY (ARRAY['html'::text, 'pdf'::text]))),
+    CONSTRAINT report_requests_kind_known CHECK ((kind = ANY (ARRAY['vehicle'::text, 'fleet'::text]))),
+    CONSTRAINT report_requests_status_known CHECK ((status = ANY (ARRAY['pending'::text, 'running'::text, 'done'::text, 'failed'::text]))),
+    CONSTRAINT report_requests_vehicle_id_with_kind CHECK (((vehicle_id IS NOT NULL) = (kind = 'vehicle'::text)))
+);
+
+ALTER TABLE ONLY app.report_requests FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE app.report_requests OWNER TO motovault_owner;
+
+COMMENT ON TABLE app.report_requests IS 'Reports asked for through the API (a vehicle''s or the fleet''s, HTML or PDF), rendered by the worker: status, attempts, lease, error, and the rendered bytes with their media type and file name.';
+
+CREATE VIEW api.report_requests WITH (security_invoker='true') AS
+ SELECT r.tenant_id,
+    r.id,
+    r.kind,
+    r.vehicle_id,
+    r.format,
+    r.status,
+    r.attempts,
+    r.error,
+    r.file_name,
+    r.content_type,
+    r.bytes,
+    r.rendered_at,
+    r.created_at,
+    r.updated_at,
+    r.created_by,
+    r.updated_by
+   FROM app.report_requests r
+  WHERE (r.deleted_at IS NULL);
+
+ALTER TABLE api.report_requests OWNER TO motovault_owner;
+
+COMMENT ON VIEW api.report_requests IS 'Reports of the active tenant rendered by the worker: POST {kind: vehicle or fleet, vehicle_id (vehicle reports only), format: html or pdf (default)} queues one; status goes pending -> running -> done (or failed, with error); then GET /rpc/report_content?id=... downloads it. DELETE moves a request to report_requests_trash.';
+
+COMMENT ON COLUMN api.report_requests.kind IS 'vehicle (economy, cost per month, cost of ownership, service history, reminders of one vehicle) or fleet (cost of ownership of the tenant''s vehicles).';
+
+COMMENT ON COLUMN api.report_requests.vehicle_id IS 'The vehicle of a vehicle report; none for a fleet report.';
+
+COMMENT ON COLUMN api.report_requests.format IS 'html or pdf (default).';
+
+COMMENT ON COLUMN api.report_requests.status IS 'pending, running, done or failed (set by the worker).';
+
+COMMENT ON COLUMN api.report_requests.attempts IS 'Renderings started (a failed one is retried; the third failure is final).';
+
+COMMENT ON COLUMN api.report_requests.error IS 'Why the last rendering failed.';
+
+COMMENT ON COLUMN api.report_requests.file_name IS 'The download''s file name.';
+
+COMMENT ON COLUMN api.report_requests.content_type IS 'text/html; charset=utf-8 or application/pdf.';
+
+COMMENT ON COLUMN api.report_requests.bytes IS 'Size of the rendered report.';
+
+COMMENT ON COLUMN api.report_requests.rendered_at IS 'When the worker stored the report.';
+
+CREATE FUNCTION api.restore_report_request(id uuid) RETURNS SETOF api.report_requests
+    LANGUAGE plpgsql
+    AS $$
+begin
+    perform app.restore_row('app.report_requests', restore_report_request.id);
+    return query select * from api.report_requests as v where v.id = restore_report_request.id;
+end
+$$;
+
+ALTER FUNCTION api.restore_report_request(id uuid) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION api.restore_report_request(id uuid) IS 'Brings a deleted report request back from report_requests_trash.';
 
 CREATE TABLE app.reporting_currencies (
     tenant_id uuid DEFAULT app.current_tenant_id() NOT NULL,
@@ -7886,6 +8016,59 @@ ALTER FUNCTION app.refresh_time_zone_names() OWNER TO motovault_owner;
 
 COMMENT ON FUNCTION app.refresh_time_zone_names() IS 'Copies time zone names that pg_timezone_names has and app.time_zone_names lacks (after a tzdata update); returns how many. Names are never removed: a zone that existed stays valid for the rows that use it.';
 
+CREATE FUNCTION app.report_claim(batch_size integer, worker text, lease_seconds integer DEFAULT 300) RETURNS TABLE(tenant_id uuid, id uuid, kind text, vehicle_id uuid, format text, requested_by uuid)
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+    with due as (
+        select r.tenant_id, r.id
+        from app.report_requests as r
+        where r.status in ('pending', 'running')
+          and r.deleted_at is null
+          and (r.lease_until is null or r.lease_until < pg_catalog.now())
+        order by r.lease_until nulls first, r.created_at
+        limit batch_size
+        for update skip locked
+    )
+    update app.report_requests as r
+    set status = 'running',
+        lease_until = pg_catalog.now() + pg_catalog.make_interval(secs => lease_seconds),
+        attempts = r.attempts + 1
+    from due
+    where r.tenant_id = due.tenant_id and r.id = due.id
+    returning r.tenant_id, r.id, r.kind, r.vehicle_id, r.format, r.created_by
+$$;
+
+ALTER FUNCTION app.report_claim(batch_size integer, worker text, lease_seconds integer) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.report_claim(batch_size integer, worker text, lease_seconds integer) IS 'Leases up to batch_size report requests due for rendering (pending, or running with an expired lease: a worker that died), FOR UPDATE SKIP LOCKED; returns what to render and who asked. worker names the claimer in logs.';
+
+CREATE FUNCTION app.report_finish(request_tenant uuid, request_id uuid, content bytea, content_type text, file_name text, error text) RETURNS boolean
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+    update app.report_requests as r
+    set status = case when report_finish.content is not null then 'done'
+                      when r.attempts >= 3 then 'failed'
+                      else 'pending' end,
+        content = report_finish.content,
+        content_type = case when report_finish.content is not null then report_finish.content_type end,
+        file_name = case when report_finish.content is not null then report_finish.file_name end,
+        bytes = pg_catalog.octet_length(report_finish.content),
+        rendered_at = case when report_finish.content is not null then pg_catalog.now() end,
+        error = left(report_finish.error, 1000),
+        lease_until = case when report_finish.content is null
+                           then pg_catalog.now() + pg_catalog.make_interval(secs => 30 * r.attempts) end
+    where r.tenant_id = request_tenant and r.id = request_id and r.status = 'running';
+    return found;
+end
+$$;
+
+ALTER FUNCTION app.report_finish(request_tenant uuid, request_id uuid, content bytea, content_type text, file_name text, error text) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.report_finish(request_tenant uuid, request_id uuid, content bytea, content_type text, file_name text, error text) IS 'Stores the worker''s rendered report (status done) or its error: retried after 30 s times the attempts, failed after the third.';
+
 CREATE FUNCTION app.reporting_currency(tenant uuid) RETURNS text
     LANGUAGE sql STABLE PARALLEL SAFE
     AS $$
@@ -9370,6 +9553,33 @@ $$;
 ALTER FUNCTION app.tg_reminders_snoozed_until_in_range() OWNER TO motovault_owner;
 
 COMMENT ON FUNCTION app.tg_reminders_snoozed_until_in_range() IS 'BEFORE INSERT OR UPDATE on reminders (_100_input_range: fires before _200_prepare, which clears snoozed_until on reminders that are not snoozed): refuses a snoozed_until outside 1886-01-01 .. 9999-12-31 whatever the status.';
+
+CREATE FUNCTION app.tg_report_requests_notify() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+begin
+    perform pg_notify('report_render', '');
+    return null;
+end
+$$;
+
+ALTER FUNCTION app.tg_report_requests_notify() OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.tg_report_requests_notify() IS 'AFTER INSERT on report_requests (per statement): wakes the report thread of the worker (LISTEN report_render).';
+
+CREATE FUNCTION app.tg_report_requests_prepare() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+begin
+    new.kind := lower(btrim(new.kind));
+    new.format := lower(btrim(new.format));
+    return new;
+end
+$$;
+
+ALTER FUNCTION app.tg_report_requests_prepare() OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.tg_report_requests_prepare() IS 'BEFORE INSERT OR UPDATE on report_requests: kind and format in lower case.';
 
 CREATE FUNCTION app.tg_reporting_currencies_prepare() RETURNS trigger
     LANGUAGE plpgsql
@@ -12982,6 +13192,31 @@ ALTER TABLE api.reminders_trash OWNER TO motovault_owner;
 
 COMMENT ON VIEW api.reminders_trash IS 'Deleted reminders of the active tenant; restore_reminder brings one back. Purged after 30 days.';
 
+CREATE VIEW api.report_requests_trash WITH (security_invoker='true') AS
+ SELECT report_requests.tenant_id,
+    report_requests.id,
+    report_requests.kind,
+    report_requests.vehicle_id,
+    report_requests.format,
+    report_requests.status,
+    report_requests.attempts,
+    report_requests.error,
+    report_requests.file_name,
+    report_requests.content_type,
+    report_requests.bytes,
+    report_requests.rendered_at,
+    report_requests.created_at,
+    report_requests.updated_at,
+    report_requests.created_by,
+    report_requests.updated_by,
+    report_requests.deleted_at
+   FROM app.report_requests
+  WHERE (report_requests.deleted_at IS NOT NULL);
+
+ALTER TABLE api.report_requests_trash OWNER TO motovault_owner;
+
+COMMENT ON VIEW api.report_requests_trash IS 'Deleted report requests of the active tenant; restore_report_request brings one back. Purged after 30 days.';
+
 CREATE VIEW api.reporting_currencies_trash WITH (security_invoker='true') AS
  SELECT reporting_currencies.tenant_id,
     reporting_currencies.id,
@@ -14086,6 +14321,9 @@ ALTER TABLE ONLY app.reminder_alerts
 ALTER TABLE ONLY app.reminders
     ADD CONSTRAINT reminders_pkey PRIMARY KEY (tenant_id, id);
 
+ALTER TABLE ONLY app.report_requests
+    ADD CONSTRAINT report_requests_pkey PRIMARY KEY (tenant_id, id);
+
 ALTER TABLE ONLY app.reporting_currencies
     ADD CONSTRAINT reporting_currencies_pkey PRIMARY KEY (tenant_id, id);
 
@@ -14301,6 +14539,10 @@ CREATE INDEX reminders_previous_idx ON app.reminders USING btree (tenant_id, pre
 
 CREATE INDEX reminders_vehicle_fk_idx ON app.reminders USING btree (tenant_id, vehicle_id);
 
+CREATE INDEX report_requests_due ON app.report_requests USING btree (lease_until NULLS FIRST, created_at) WHERE ((status = ANY (ARRAY['pending'::text, 'running'::text])) AND (deleted_at IS NULL));
+
+CREATE INDEX report_requests_vehicle_idx ON app.report_requests USING btree (tenant_id, vehicle_id);
+
 CREATE UNIQUE INDEX reporting_currencies_one_per_tenant ON app.reporting_currencies USING btree (tenant_id) WHERE (deleted_at IS NULL);
 
 CREATE UNIQUE INDEX stations_google_place_id_unique ON app.stations USING btree (google_place_id) WHERE (google_place_id IS NOT NULL);
@@ -14511,6 +14753,8 @@ CREATE TRIGGER _500_soft_delete INSTEAD OF DELETE ON api.odometer_entries FOR EA
 
 CREATE TRIGGER _500_soft_delete INSTEAD OF DELETE ON api.reminders FOR EACH ROW EXECUTE FUNCTION app.tg_soft_delete_row('app.reminders');
 
+CREATE TRIGGER _500_soft_delete INSTEAD OF DELETE ON api.report_requests FOR EACH ROW EXECUTE FUNCTION app.tg_soft_delete_row('app.report_requests');
+
 CREATE TRIGGER _500_soft_delete INSTEAD OF DELETE ON api.reporting_currencies FOR EACH ROW EXECUTE FUNCTION app.tg_soft_delete_row('app.reporting_currencies');
 
 CREATE TRIGGER _500_soft_delete INSTEAD OF DELETE ON api.tenant_settings FOR EACH ROW EXECUTE FUNCTION app.tg_soft_delete_row('app.tenant_settings');
@@ -14603,6 +14847,8 @@ CREATE TRIGGER _200_prepare BEFORE INSERT OR UPDATE ON app.odometer_entries FOR 
 
 CREATE TRIGGER _200_prepare BEFORE INSERT OR UPDATE ON app.reminders FOR EACH ROW EXECUTE FUNCTION app.tg_reminders_prepare();
 
+CREATE TRIGGER _200_prepare BEFORE INSERT OR UPDATE ON app.report_requests FOR EACH ROW EXECUTE FUNCTION app.tg_report_requests_prepare();
+
 CREATE TRIGGER _200_prepare BEFORE INSERT OR UPDATE ON app.reporting_currencies FOR EACH ROW EXECUTE FUNCTION app.tg_reporting_currencies_prepare();
 
 CREATE TRIGGER _200_prepare BEFORE INSERT OR UPDATE ON app.tire_mounts FOR EACH ROW EXECUTE FUNCTION app.tg_tire_mounts_prepare();
@@ -14661,6 +14907,8 @@ CREATE TRIGGER _500_events_update AFTER UPDATE ON app.odometer_entries REFERENCI
 
 CREATE TRIGGER _500_outbox AFTER INSERT ON app.vehicle_recalls FOR EACH ROW EXECUTE FUNCTION app.tg_vehicle_recalls_outbox();
 
+CREATE TRIGGER _500_report_notify AFTER INSERT ON app.report_requests FOR EACH STATEMENT EXECUTE FUNCTION app.tg_report_requests_notify();
+
 CREATE TRIGGER _500_stamp BEFORE INSERT OR UPDATE ON app.calendar_feeds FOR EACH ROW EXECUTE FUNCTION app.tg_stamp_row('tenant', 'app_user');
 
 CREATE TRIGGER _500_stamp BEFORE INSERT OR UPDATE ON app.document_files FOR EACH ROW EXECUTE FUNCTION app.tg_stamp_row('tenant', 'app_user');
@@ -14696,6 +14944,8 @@ CREATE TRIGGER _500_stamp BEFORE INSERT OR UPDATE ON app.notify_subscriptions FO
 CREATE TRIGGER _500_stamp BEFORE INSERT OR UPDATE ON app.odometer_entries FOR EACH ROW EXECUTE FUNCTION app.tg_stamp_row('tenant', 'app_user');
 
 CREATE TRIGGER _500_stamp BEFORE INSERT OR UPDATE ON app.reminders FOR EACH ROW EXECUTE FUNCTION app.tg_stamp_row('tenant', 'app_user');
+
+CREATE TRIGGER _500_stamp BEFORE INSERT OR UPDATE ON app.report_requests FOR EACH ROW EXECUTE FUNCTION app.tg_stamp_row('tenant', 'app_user');
 
 CREATE TRIGGER _500_stamp BEFORE INSERT OR UPDATE ON app.reporting_currencies FOR EACH ROW EXECUTE FUNCTION app.tg_stamp_row('tenant', 'app_user');
 
@@ -14782,6 +15032,8 @@ CREATE TRIGGER _800_outbox_update AFTER UPDATE ON app.vehicle_images REFERENCING
 CREATE TRIGGER _800_outbox_update AFTER UPDATE ON app.vehicles REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_outbox_records('vehicle', 'id');
 
 CREATE TRIGGER _900_audit AFTER INSERT OR DELETE OR UPDATE ON app.document_files FOR EACH ROW EXECUTE FUNCTION app.tg_audit_row_omitting('tenant_id', 'content', 'thumbnail');
+
+CREATE TRIGGER _900_audit AFTER INSERT OR DELETE OR UPDATE ON app.report_requests FOR EACH ROW EXECUTE FUNCTION app.tg_audit_row_omitting('tenant_id', 'content');
 
 CREATE TRIGGER _900_audit_delete AFTER DELETE ON app.calendar_feeds REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
 
@@ -15124,6 +15376,12 @@ ALTER TABLE ONLY app.reminders
 ALTER TABLE ONLY app.reminders
     ADD CONSTRAINT reminders_vehicle_fk FOREIGN KEY (tenant_id, vehicle_id) REFERENCES app.vehicles(tenant_id, id) ON DELETE CASCADE;
 
+ALTER TABLE ONLY app.report_requests
+    ADD CONSTRAINT report_requests_tenant_fk FOREIGN KEY (tenant_id) REFERENCES app.tenants(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY app.report_requests
+    ADD CONSTRAINT report_requests_vehicle_fk FOREIGN KEY (tenant_id, vehicle_id) REFERENCES app.vehicles(tenant_id, id) ON DELETE CASCADE;
+
 ALTER TABLE ONLY app.reporting_currencies
     ADD CONSTRAINT reporting_currencies_tenant_fk FOREIGN KEY (tenant_id) REFERENCES app.tenants(id) ON DELETE CASCADE;
 
@@ -15462,6 +15720,16 @@ CREATE POLICY reminders_owner_role_all ON app.reminders TO motovault_owner USING
 CREATE POLICY reminders_writers_insert ON app.reminders FOR INSERT TO app_user WITH CHECK (((tenant_id = app.current_tenant_id()) AND app.current_member_can_write()));
 
 CREATE POLICY reminders_writers_update ON app.reminders FOR UPDATE TO app_user USING ((tenant_id = app.current_tenant_id())) WITH CHECK (((tenant_id = app.current_tenant_id()) AND app.current_member_can_write()));
+
+ALTER TABLE app.report_requests ENABLE ROW LEVEL SECURITY;
+
+CREATE POLICY report_requests_members_read ON app.report_requests FOR SELECT TO app_user USING ((tenant_id = app.current_tenant_id()));
+
+CREATE POLICY report_requests_owner_role_all ON app.report_requests TO motovault_owner USING (true) WITH CHECK (true);
+
+CREATE POLICY report_requests_writers_insert ON app.report_requests FOR INSERT TO app_user WITH CHECK (((tenant_id = app.current_tenant_id()) AND app.current_member_can_write()));
+
+CREATE POLICY report_requests_writers_update ON app.report_requests FOR UPDATE TO app_user USING ((tenant_id = app.current_tenant_id())) WITH CHECK (((tenant_id = app.current_tenant_id()) AND app.current_member_can_write()));
 
 ALTER TABLE app.reporting_currencies ENABLE ROW LEVEL SECURITY;
 
@@ -15805,6 +16073,9 @@ GRANT SELECT ON TABLE api.notify_deliveries TO app_user;
 GRANT ALL ON FUNCTION api.replay_delivery(id uuid) TO app_user;
 REVOKE ALL ON FUNCTION api.replay_delivery(id uuid) FROM PUBLIC;
 
+GRANT ALL ON FUNCTION api.report_content(id uuid) TO app_user;
+REVOKE ALL ON FUNCTION api.report_content(id uuid) FROM PUBLIC;
+
 GRANT ALL ON FUNCTION api.request_password_reset(email text) TO anon;
 GRANT ALL ON FUNCTION api.request_password_reset(email text) TO app_user;
 REVOKE ALL ON FUNCTION api.request_password_reset(email text) FROM PUBLIC;
@@ -15921,6 +16192,19 @@ REVOKE ALL ON FUNCTION api.restore_odometer_entry(id uuid) FROM PUBLIC;
 
 GRANT ALL ON FUNCTION api.restore_reminder(id uuid) TO app_user;
 REVOKE ALL ON FUNCTION api.restore_reminder(id uuid) FROM PUBLIC;
+
+GRANT SELECT,INSERT,UPDATE ON TABLE app.report_requests TO app_user;
+
+GRANT SELECT,DELETE ON TABLE api.report_requests TO app_user;
+
+GRANT INSERT(kind) ON TABLE api.report_requests TO app_user;
+
+GRANT INSERT(vehicle_id) ON TABLE api.report_requests TO app_user;
+
+GRANT INSERT(format) ON TABLE api.report_requests TO app_user;
+
+GRANT ALL ON FUNCTION api.restore_report_request(id uuid) TO app_user;
+REVOKE ALL ON FUNCTION api.restore_report_request(id uuid) FROM PUBLIC;
 
 GRANT SELECT,INSERT,UPDATE ON TABLE app.reporting_currencies TO app_user;
 
@@ -16410,6 +16694,12 @@ REVOKE ALL ON FUNCTION app.recall_setting(name text, fallback integer) FROM PUBL
 
 REVOKE ALL ON FUNCTION app.refresh_time_zone_names() FROM PUBLIC;
 
+GRANT ALL ON FUNCTION app.report_claim(batch_size integer, worker text, lease_seconds integer) TO vin_worker;
+REVOKE ALL ON FUNCTION app.report_claim(batch_size integer, worker text, lease_seconds integer) FROM PUBLIC;
+
+GRANT ALL ON FUNCTION app.report_finish(request_tenant uuid, request_id uuid, content bytea, content_type text, file_name text, error text) TO vin_worker;
+REVOKE ALL ON FUNCTION app.report_finish(request_tenant uuid, request_id uuid, content bytea, content_type text, file_name text, error text) FROM PUBLIC;
+
 GRANT ALL ON FUNCTION app.reporting_currency(tenant uuid) TO app_user;
 REVOKE ALL ON FUNCTION app.reporting_currency(tenant uuid) FROM PUBLIC;
 
@@ -16506,6 +16796,10 @@ REVOKE ALL ON FUNCTION app.tg_reminders_next_occurrence() FROM PUBLIC;
 REVOKE ALL ON FUNCTION app.tg_reminders_prepare() FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION app.tg_reminders_snoozed_until_in_range() FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION app.tg_report_requests_notify() FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION app.tg_report_requests_prepare() FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION app.tg_reporting_currencies_prepare() FROM PUBLIC;
 
@@ -16787,6 +17081,8 @@ GRANT SELECT ON TABLE api.reminders_due TO app_user;
 
 GRANT SELECT ON TABLE api.reminders_trash TO app_user;
 
+GRANT SELECT ON TABLE api.report_requests_trash TO app_user;
+
 GRANT SELECT ON TABLE api.reporting_currencies_trash TO app_user;
 
 GRANT SELECT ON TABLE api.tenant_settings_trash TO app_user;
@@ -16841,7 +17137,7 @@ ALTER DEFAULT PRIVILEGES FOR ROLE motovault_owner REVOKE ALL ON FUNCTIONS  FROM 
 -- ROLE anon NOLOGIN INHERIT
 -- ROLE app_user NOLOGIN INHERIT
 -- ROLE authenticator LOGIN NOINHERIT IN ROLE anon, app_user
--- ROLE motovault_owner LOGIN INHERIT CREATEROLE IN ROLE vin_worker
+-- ROLE motovault_owner LOGIN INHERIT CREATEROLE IN ROLE app_user, vin_worker
 -- ROLE vin_worker NOLOGIN INHERIT
 ALTER ROLE analyst IN DATABASE current SET idle_in_transaction_session_timeout=10min;
 ALTER ROLE analyst IN DATABASE current SET statement_timeout=30s;
