@@ -37,6 +37,8 @@ QUERIES = (
     ("vehicle_energy", "select * from api.vehicle_energy(%s)"),
     ("ev_efficiency", "select * from api.ev_efficiency(%s)"),
     ("costs", "select * from api.costs where vehicle_id = %s"),
+    ("vehicle_cost_months", "select * from api.vehicle_cost_months where vehicle_id = %s"),
+    ("vehicle_tco_months", "select * from api.vehicle_tco_months where vehicle_id = %s"),
 )
 
 
@@ -155,6 +157,8 @@ def main() -> None:
             exists = database.database_exists(conn, name)
         if not (args.reuse and exists):
             (build_sql if args.sql_build else build)(settings, rows)
+        else:
+            database.sqitch(settings, name, "deploy")  # a kept database gets the plan's newer changes
         rnd = random.Random(7)
         picks = [rnd.randint(1, rows // ROWS_PER_TENANT) for _ in range(args.samples)]
         declare_tanks(settings, name, picks)
