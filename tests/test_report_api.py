@@ -172,3 +172,14 @@ def test_a_failed_rendering_is_stored_and_retried_then_final(
     assert (got["status"], got["attempts"]) == ("failed", 3)
     r = content(owner, rid)
     assert r.status_code == 409 and r.json()["details"] == "RuntimeError: no fonts"
+
+
+def test_motovault_worker_once_renders_the_queued_reports(owner: httpx.Client, world: ClonedDatabase) -> None:
+    from motovault.cli import main
+
+    rid = request(owner, kind="vehicle", vehicle_id=CAR, format="html").json()["id"]
+    assert main(["worker", "--once", "--quiet", "--no-imports", "--no-thumbnails",
+                 "--dsn", world.url("motovault_owner")]) == 0
+    got = owner.get("/report_requests", params={"id": f"eq.{rid}"}).json()[0]
+    assert (got["status"], got["file_name"]) == ("done", f"vehicle-{CAR}.html")
+    assert "Oil and filter" in content(owner, rid).text
