@@ -2117,6 +2117,42 @@ ALTER FUNCTION api.replay_delivery(id uuid) OWNER TO motovault_owner;
 
 COMMENT ON FUNCTION api.replay_delivery(id uuid) IS 'Owners and admins: sends a delivery again (delivered or dead ones too), with the same webhook-id, at the next wake-up of the worker; its attempts start again from 0.';
 
+CREATE FUNCTION api.report_content(id uuid) RETURNS api."*/*"
+    LANGUAGE plpgsql STABLE
+    AS $$
+declare
+    r app.report_requests;
+begin
+    select * into r
+    from app.report_requests as q
+    where q.tenant_id = app.current_tenant_id() and q.id = report_content.id and q.deleted_at is null;
+    if not found then
+        raise sqlstate 'PT404' using
+            message = format('id: no report request %s', report_content.id),
+            hint = 'GET /report_requests lists the report requests of the active tenant.';
+    end if;
+    if r.status <> 'done' then
+        raise sqlstate 'PT409' using
+            message = format('id: report %s is %s', r.id, r.status),
+            detail = coalesce(r.error, 'not rendered yet'),
+            hint = case when r.status = 'failed' then 'POST /report_requests again to retry.'
+                        else 'The worker renders it shortly: GET /report_requests?id=eq.<id> shows its status.' end;
+    end if;
+    perform set_config('response.headers', json_build_array(
+        json_build_object('Content-Type', r.content_type),
+        json_build_object('Content-Disposition', app.document_disposition(r.file_name)),
+        json_build_object('Cache-Control', 'private, no-cache'),
+        json_build_object('X-Content-Type-Options', 'nosniff'),
+        json_build_object('Content-Security-Policy', 'sandbox')
+    )::text, true);
+    return r.content;
+end
+$$;
+
+ALTER FUNCTION api.report_content(id uuid) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION api.report_content(id uuid) IS 'Downloads a rendered report: its bytes with Content-Type (text/html or application/pdf) and Content-Disposition: attachment. 404 for a request that is not in the active tenant or is deleted, 409 while it is pending or running, or when it failed.';
+
 CREATE FUNCTION api.request_password_reset(email text) RETURNS jsonb
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
@@ -3166,6 +3202,100 @@ $$;
 ALTER FUNCTION api.restore_reminder(id uuid) OWNER TO motovault_owner;
 
 COMMENT ON FUNCTION api.restore_reminder(id uuid) IS 'Brings a deleted reminder back from reminders_trash (409 if an open one with the same dedupe key exists now).';
+
+CREATE TABLE app.report_requests (
+    tenant_id uuid DEFAULT app.current_tenant_id() NOT NULL,
+    id uuid DEFAULT app.uuid_v7() NOT NULL,
+    kind text NOT NULL,
+    vehicle_id uuid,
+    format text DEFAULT 'pdf'::text NOT NULL,
+    status text DEFAULT 'pending'::text NOT NULL,
+    attempts integer DEFAULT 0 NOT NULL,
+    lease_until timestamp with time zone,
+    error text,
+    file_name text,
+    content_type text,
+    bytes integer,
+    content bytea,
+    rendered_at timestamp with time zone,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    created_by uuid,
+    updated_by uuid,
+    deleted_at timestamp with time zone,
+    CONSTRAINT report_requests_attempts_not_negative CHECK ((attempts >= 0)),
+    CONSTRAINT report_requests_bytes_match CHECK ((bytes = octet_length(content))),
+    CONSTRAINT report_requests_content_type_known CHECK ((content_type = ANY (ARRAY['text/html; charset=utf-8'::text, 'application/pdf'::text]))),
+    CONSTRAINT report_requests_content_when_done CHECK (((status = 'done'::text) = ((content IS NOT NULL) AND (content_type IS NOT NULL) AND (file_name IS NOT NULL)))),
+    CONSTRAINT report_requests_error_length CHECK ((char_length(error) <= 1000)),
+    CONSTRAINT report_requests_format_known CHECK ((format = ANY (ARRAY['html'::text, 'pdf'::text]))),
+    CONSTRAINT report_requests_kind_known CHECK ((kind = ANY (ARRAY['vehicle'::text, 'fleet'::text]))),
+    CONSTRAINT report_requests_status_known CHECK ((status = ANY (ARRAY['pending'::text, 'running'::text, 'done'::text, 'failed'::text]))),
+    CONSTRAINT report_requests_vehicle_id_with_kind CHECK (((vehicle_id IS NOT NULL) = (kind = 'vehicle'::text)))
+);
+
+ALTER TABLE ONLY app.report_requests FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE app.report_requests OWNER TO motovault_owner;
+
+COMMENT ON TABLE app.report_requests IS 'Reports asked for through the API (a vehicle''s or the fleet''s, HTML or PDF), rendered by the worker: status, attempts, lease, error, and the rendered bytes with their media type and file name.';
+
+CREATE VIEW api.report_requests WITH (security_invoker='true') AS
+ SELECT r.tenant_id,
+    r.id,
+    r.kind,
+    r.vehicle_id,
+    r.format,
+    r.status,
+    r.attempts,
+    r.error,
+    r.file_name,
+    r.content_type,
+    r.bytes,
+    r.rendered_at,
+    r.created_at,
+    r.updated_at,
+    r.created_by,
+    r.updated_by
+   FROM app.report_requests r
+  WHERE (r.deleted_at IS NULL);
+
+ALTER TABLE api.report_requests OWNER TO motovault_owner;
+
+COMMENT ON VIEW api.report_requests IS 'Reports of the active tenant rendered by the worker: POST {kind: vehicle or fleet, vehicle_id (vehicle reports only), format: html or pdf (default)} queues one; status goes pending -> running -> done (or failed, with error); then GET /rpc/report_content?id=... downloads it. DELETE moves a request to report_requests_trash.';
+
+COMMENT ON COLUMN api.report_requests.kind IS 'vehicle (economy, cost per month, cost of ownership, service history, reminders of one vehicle) or fleet (cost of ownership of the tenant''s vehicles).';
+
+COMMENT ON COLUMN api.report_requests.vehicle_id IS 'The vehicle of a vehicle report; none for a fleet report.';
+
+COMMENT ON COLUMN api.report_requests.format IS 'html or pdf (default).';
+
+COMMENT ON COLUMN api.report_requests.status IS 'pending, running, done or failed (set by the worker).';
+
+COMMENT ON COLUMN api.report_requests.attempts IS 'Renderings started (a failed one is retried; the third failure is final).';
+
+COMMENT ON COLUMN api.report_requests.error IS 'Why the last rendering failed.';
+
+COMMENT ON COLUMN api.report_requests.file_name IS 'The download''s file name.';
+
+COMMENT ON COLUMN api.report_requests.content_type IS 'text/html; charset=utf-8 or application/pdf.';
+
+COMMENT ON COLUMN api.report_requests.bytes IS 'Size of the rendered report.';
+
+COMMENT ON COLUMN api.report_requests.rendered_at IS 'When the worker stored the report.';
+
+CREATE FUNCTION api.restore_report_request(id uuid) RETURNS SETOF api.report_requests
+    LANGUAGE plpgsql
+    AS $$
+begin
+    perform app.restore_row('app.report_requests', restore_report_request.id);
+    return query select * from api.report_requests as v where v.id = restore_report_request.id;
+end
+$$;
+
+ALTER FUNCTION api.restore_report_request(id uuid) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION api.restore_report_request(id uuid) IS 'Brings a deleted report request back from report_requests_trash.';
 
 CREATE TABLE app.reporting_currencies (
     tenant_id uuid DEFAULT app.current_tenant_id() NOT NULL,
@@ -6378,17 +6508,16 @@ CREATE FUNCTION app.fuel_intervals(tenant uuid, vehicle uuid) RETURNS TABLE(ener
                    partition by f.energy_kind, f.src
                    order by f.read_at, f.km, f.id
                    rows between unbounded preceding and current row
-               ) - case when f.is_full then 1 else 0 end as grp
+               ) - case when f.is_full then 1 else 0 end as grp,
+               -- does the source take fill-ups of more than one fuel type (flex-fuel)? only then is
+               -- there a blend to compute
+               min(f.fuel_type) over s <> max(f.fuel_type) over s as mixed
         from f
-    ),
-    b as (
-        -- per fill-up: the volume of its fuel in its interval, and the interval's volume (flex-fuel blend)
-        select n.*,
-               sum(n.vol) over (partition by n.energy_kind, n.src, n.grp, n.fuel_type) as fuel_vol,
-               sum(n.vol) over (partition by n.energy_kind, n.src, n.grp) as grp_vol
-        from n
+        window s as (partition by f.energy_kind, f.src)
     ),
     g as (
+        -- per interval; the volume of each fuel type (fuel_logs_fuel_type_known lists them) by filtered
+        -- sums: no window or per-group sort
         select n.energy_kind, n.src, n.grp,
                sum(n.vol) as vol,
                bool_or(n.missed_previous) as missed,
@@ -6397,9 +6526,18 @@ CREATE FUNCTION app.fuel_intervals(tenant uuid, vehicle uuid) RETURNS TABLE(ener
                max(n.read_at) filter (where n.is_full) as close_at,
                max(n.filled_on) filter (where n.is_full) as close_on,
                (array_agg(n.id) filter (where n.is_full))[1] as close_id,
-               array_agg(distinct n.fuel_type order by n.fuel_type) as fuels,
-               jsonb_object_agg(n.fuel_type, round(n.fuel_vol / n.grp_vol, 3)) as blend
-        from b as n
+               bool_or(n.mixed) as mixed,
+               min(n.fuel_type) as fuel,
+               sum(n.vol) filter (where n.fuel_type = 'biodiesel') as v_biodiesel,
+               sum(n.vol) filter (where n.fuel_type = 'cng') as v_cng,
+               sum(n.vol) filter (where n.fuel_type = 'diesel') as v_diesel,
+               sum(n.vol) filter (where n.fuel_type = 'e85') as v_e85,
+               sum(n.vol) filter (where n.fuel_type = 'electric') as v_electric,
+               sum(n.vol) filter (where n.fuel_type = 'gasoline') as v_gasoline,
+               sum(n.vol) filter (where n.fuel_type = 'hydrogen') as v_hydrogen,
+               sum(n.vol) filter (where n.fuel_type = 'lpg') as v_lpg,
+               sum(n.vol) filter (where n.fuel_type = 'other') as v_other
+        from n
         group by n.energy_kind, n.src, n.grp
         having count(*) filter (where n.is_full) = 1
     ),
@@ -6432,8 +6570,8 @@ CREATE FUNCTION app.fuel_intervals(tenant uuid, vehicle uuid) RETURNS TABLE(ener
            end,
            r.src,
            s.name,
-           r.fuels,
-           r.blend
+           case when r.mixed then array_remove(array[case when r.v_biodiesel is not null then 'biodiesel' end, case when r.v_cng is not null then 'cng' end, case when r.v_diesel is not null then 'diesel' end, case when r.v_e85 is not null then 'e85' end, case when r.v_electric is not null then 'electric' end, case when r.v_gasoline is not null then 'gasoline' end, case when r.v_hydrogen is not null then 'hydrogen' end, case when r.v_lpg is not null then 'lpg' end, case when r.v_other is not null then 'other' end], null) else array[r.fuel] end,
+           case when r.mixed then jsonb_strip_nulls(jsonb_build_object('biodiesel', round(r.v_biodiesel / r.vol, 3), 'cng', round(r.v_cng / r.vol, 3), 'diesel', round(r.v_diesel / r.vol, 3), 'e85', round(r.v_e85 / r.vol, 3), 'electric', round(r.v_electric / r.vol, 3), 'gasoline', round(r.v_gasoline / r.vol, 3), 'hydrogen', round(r.v_hydrogen / r.vol, 3), 'lpg', round(r.v_lpg / r.vol, 3), 'other', round(r.v_other / r.vol, 3))) else jsonb_build_object(r.fuel, 1.000) end
     from r
     left join sources as s on s.id = r.src
     order by r.energy_kind, s.tank_number nulls first, r.close_at
@@ -7894,6 +8032,59 @@ $$;
 ALTER FUNCTION app.refresh_time_zone_names() OWNER TO motovault_owner;
 
 COMMENT ON FUNCTION app.refresh_time_zone_names() IS 'Copies time zone names that pg_timezone_names has and app.time_zone_names lacks (after a tzdata update); returns how many. Names are never removed: a zone that existed stays valid for the rows that use it.';
+
+CREATE FUNCTION app.report_claim(batch_size integer, worker text, lease_seconds integer DEFAULT 300) RETURNS TABLE(tenant_id uuid, id uuid, kind text, vehicle_id uuid, format text, requested_by uuid)
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+    with due as (
+        select r.tenant_id, r.id
+        from app.report_requests as r
+        where r.status in ('pending', 'running')
+          and r.deleted_at is null
+          and (r.lease_until is null or r.lease_until < pg_catalog.now())
+        order by r.lease_until nulls first, r.created_at
+        limit batch_size
+        for update skip locked
+    )
+    update app.report_requests as r
+    set status = 'running',
+        lease_until = pg_catalog.now() + pg_catalog.make_interval(secs => lease_seconds),
+        attempts = r.attempts + 1
+    from due
+    where r.tenant_id = due.tenant_id and r.id = due.id
+    returning r.tenant_id, r.id, r.kind, r.vehicle_id, r.format, r.created_by
+$$;
+
+ALTER FUNCTION app.report_claim(batch_size integer, worker text, lease_seconds integer) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.report_claim(batch_size integer, worker text, lease_seconds integer) IS 'Leases up to batch_size report requests due for rendering (pending, or running with an expired lease: a worker that died), FOR UPDATE SKIP LOCKED; returns what to render and who asked. worker names the claimer in logs.';
+
+CREATE FUNCTION app.report_finish(request_tenant uuid, request_id uuid, content bytea, content_type text, file_name text, error text) RETURNS boolean
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+    update app.report_requests as r
+    set status = case when report_finish.content is not null then 'done'
+                      when r.attempts >= 3 then 'failed'
+                      else 'pending' end,
+        content = report_finish.content,
+        content_type = case when report_finish.content is not null then report_finish.content_type end,
+        file_name = case when report_finish.content is not null then report_finish.file_name end,
+        bytes = pg_catalog.octet_length(report_finish.content),
+        rendered_at = case when report_finish.content is not null then pg_catalog.now() end,
+        error = left(report_finish.error, 1000),
+        lease_until = case when report_finish.content is null
+                           then pg_catalog.now() + pg_catalog.make_interval(secs => 30 * r.attempts) end
+    where r.tenant_id = request_tenant and r.id = request_id and r.status = 'running';
+    return found;
+end
+$$;
+
+ALTER FUNCTION app.report_finish(request_tenant uuid, request_id uuid, content bytea, content_type text, file_name text, error text) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.report_finish(request_tenant uuid, request_id uuid, content bytea, content_type text, file_name text, error text) IS 'Stores the worker''s rendered report (status done) or its error: retried after 30 s times the attempts, failed after the third.';
 
 CREATE FUNCTION app.reporting_currency(tenant uuid) RETURNS text
     LANGUAGE sql STABLE PARALLEL SAFE
@@ -9468,6 +9659,33 @@ $$;
 ALTER FUNCTION app.tg_reminders_snoozed_until_in_range() OWNER TO motovault_owner;
 
 COMMENT ON FUNCTION app.tg_reminders_snoozed_until_in_range() IS 'BEFORE INSERT OR UPDATE on reminders (_100_input_range: fires before _200_prepare, which clears snoozed_until on reminders that are not snoozed): refuses a snoozed_until outside 1886-01-01 .. 9999-12-31 whatever the status.';
+
+CREATE FUNCTION app.tg_report_requests_notify() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+begin
+    perform pg_notify('report_render', '');
+    return null;
+end
+$$;
+
+ALTER FUNCTION app.tg_report_requests_notify() OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.tg_report_requests_notify() IS 'AFTER INSERT on report_requests (per statement): wakes the report thread of the worker (LISTEN report_render).';
+
+CREATE FUNCTION app.tg_report_requests_prepare() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+begin
+    new.kind := lower(btrim(new.kind));
+    new.format := lower(btrim(new.format));
+    return new;
+end
+$$;
+
+ALTER FUNCTION app.tg_report_requests_prepare() OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.tg_report_requests_prepare() IS 'BEFORE INSERT OR UPDATE on report_requests: kind and format in lower case.';
 
 CREATE FUNCTION app.tg_reporting_currencies_prepare() RETURNS trigger
     LANGUAGE plpgsql
@@ -11441,6 +11659,120 @@ ALTER FUNCTION auth_private.token_hash(token text) OWNER TO motovault_owner;
 
 COMMENT ON FUNCTION auth_private.token_hash(token text) IS 'SHA-256 of a token: refresh tokens, API keys and one-time tokens are random 256-bit values, stored only as this hash.';
 
+CREATE TABLE app.exchange_rates (
+    currency text NOT NULL,
+    rate_date date NOT NULL,
+    per_eur numeric(18,8) NOT NULL,
+    source text DEFAULT 'ecb'::text NOT NULL,
+    CONSTRAINT exchange_rates_currency_iso4217 CHECK (((currency ~ '^[A-Z]{3}$'::text) AND (currency <> 'EUR'::text))),
+    CONSTRAINT exchange_rates_per_eur_positive CHECK ((per_eur > (0)::numeric)),
+    CONSTRAINT exchange_rates_rate_date_after_1999 CHECK ((rate_date >= '1999-01-04'::date)),
+    CONSTRAINT exchange_rates_source_known CHECK ((source = ANY (ARRAY['ecb'::text, 'manual'::text])))
+);
+
+ALTER TABLE ONLY app.exchange_rates FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE app.exchange_rates OWNER TO motovault_owner;
+
+COMMENT ON TABLE app.exchange_rates IS 'Euro reference rates: units of currency per 1 EUR on rate_date (ECB daily reference rates, loaded by motovault rates load). Shared by every tenant.';
+
+CREATE VIEW analytics.costs AS
+ WITH c AS (
+         SELECT l.tenant_id,
+            l.vehicle_id,
+            l.filled_on AS occurred_on,
+            'energy'::text AS kind,
+            l.fuel_type AS category,
+            (COALESCE(l.total_cost, (0)::numeric) + COALESCE(l.session_fee, (0)::numeric)) AS amount,
+            l.currency
+           FROM app.fuel_logs l
+          WHERE ((l.deleted_at IS NULL) AND ((l.total_cost IS NOT NULL) OR (l.session_fee IS NOT NULL)))
+        UNION ALL
+         SELECT m.tenant_id,
+            m.vehicle_id,
+            m.completed_on,
+            'maintenance'::text,
+            m.type,
+            m.cost,
+            m.currency
+           FROM app.maintenance m
+          WHERE ((m.deleted_at IS NULL) AND (m.status = 'completed'::text) AND (m.cost IS NOT NULL))
+        UNION ALL
+         SELECT e.tenant_id,
+            e.vehicle_id,
+            d.occurred_on,
+            'expense'::text,
+            e.category,
+            e.amount,
+            e.currency
+           FROM (app.expenses e
+             CROSS JOIN LATERAL ( SELECT ((e.incurred_on + make_interval(months => (n.n * COALESCE((e.recur_months)::integer, 0)))))::date AS occurred_on
+                   FROM generate_series(0,
+                        CASE
+                            WHEN (e.recur_months IS NULL) THEN 0
+                            ELSE (((((EXTRACT(year FROM age((CURRENT_DATE)::timestamp with time zone, (e.incurred_on)::timestamp with time zone)) * (12)::numeric) + EXTRACT(month FROM age((CURRENT_DATE)::timestamp with time zone, (e.incurred_on)::timestamp with time zone))))::integer / e.recur_months) + 1)
+                        END) n(n)) d)
+          WHERE ((e.deleted_at IS NULL) AND (d.occurred_on <= LEAST(CURRENT_DATE, COALESCE(e.recur_until, CURRENT_DATE))))
+        )
+ SELECT c.tenant_id,
+    c.vehicle_id,
+    c.occurred_on,
+    c.kind,
+    c.category,
+    c.amount,
+    c.currency,
+    r.currency AS reporting_currency,
+        CASE
+            WHEN (c.currency = r.currency) THEN c.amount
+            ELSE round(((c.amount * t.per_eur) / f.per_eur), 2)
+        END AS reporting_amount,
+        CASE
+            WHEN (c.currency = r.currency) THEN (1)::numeric
+            ELSE round((t.per_eur / f.per_eur), 8)
+        END AS rate,
+        CASE
+            WHEN ((c.currency <> r.currency) AND (f.per_eur IS NOT NULL) AND (t.per_eur IS NOT NULL)) THEN LEAST(f.rate_date, t.rate_date)
+            ELSE NULL::date
+        END AS rate_date
+   FROM (((((c
+     JOIN app.vehicles v ON (((v.tenant_id = c.tenant_id) AND (v.id = c.vehicle_id) AND (v.deleted_at IS NULL))))
+     LEFT JOIN app.reporting_currencies rc ON (((rc.tenant_id = c.tenant_id) AND (rc.deleted_at IS NULL))))
+     CROSS JOIN LATERAL ( SELECT COALESCE(rc.currency, 'EUR'::text) AS currency) r)
+     LEFT JOIN LATERAL ( SELECT (1)::numeric AS per_eur,
+            NULL::date AS rate_date
+          WHERE (c.currency = 'EUR'::text)
+        UNION ALL
+        ( SELECT x.per_eur,
+            x.rate_date
+           FROM app.exchange_rates x
+          WHERE ((x.currency = c.currency) AND (x.rate_date <= c.occurred_on) AND (x.rate_date > (c.occurred_on - 7)))
+          ORDER BY x.rate_date DESC
+         LIMIT 1)) f ON ((c.currency <> r.currency)))
+     LEFT JOIN LATERAL ( SELECT (1)::numeric AS per_eur,
+            NULL::date AS rate_date
+          WHERE (r.currency = 'EUR'::text)
+        UNION ALL
+        ( SELECT x.per_eur,
+            x.rate_date
+           FROM app.exchange_rates x
+          WHERE ((x.currency = r.currency) AND (x.rate_date <= c.occurred_on) AND (x.rate_date > (c.occurred_on - 7)))
+          ORDER BY x.rate_date DESC
+         LIMIT 1)) t ON ((c.currency <> r.currency)));
+
+ALTER TABLE analytics.costs OWNER TO motovault_owner;
+
+COMMENT ON VIEW analytics.costs IS 'Every cost of every tenant''s live vehicles: energy (fill-ups and charges, session fees included), completed maintenance and expense payments up to today (recurring ones rolled forward), each in its own currency and in the tenant''s reporting currency at the ECB reference rate of its date (the closest earlier rate no older than 7 days; rate_date shown; reporting_amount NULL when a rate is missing). No personal data: no titles, vendors or notes.';
+
+COMMENT ON COLUMN analytics.costs.kind IS 'energy, maintenance or expense.';
+
+COMMENT ON COLUMN analytics.costs.category IS 'The fuel type, maintenance type or expense category (insurance, tax, parking, ...).';
+
+COMMENT ON COLUMN analytics.costs.reporting_amount IS 'The amount in the tenant''s reporting currency; NULL when no rate is known.';
+
+COMMENT ON COLUMN analytics.costs.rate IS 'Units of the reporting currency per unit of currency (1 for the same currency).';
+
+COMMENT ON COLUMN analytics.costs.rate_date IS 'The date of the ECB rate used (NULL for the same currency or no rate).';
+
 CREATE VIEW analytics.vehicle_event_months AS
  SELECT e.tenant_id,
     e.vehicle_id,
@@ -11471,34 +11803,17 @@ ALTER TABLE analytics.vehicle_event_months OWNER TO motovault_owner;
 COMMENT ON VIEW analytics.vehicle_event_months IS 'Events per vehicle and calendar month (UTC) across tenants, by kind, with the odometer range and the distance it spans (in the vehicle''s unit and in km; an odometer_reset within a month makes the range meaningless). Voided events are not counted.';
 
 CREATE VIEW analytics.cost_months AS
- WITH costs AS (
-         SELECT l.tenant_id,
-            l.vehicle_id,
-            (date_trunc('month'::text, (l.filled_on)::timestamp with time zone))::date AS month,
-            l.currency,
-            l.total_cost AS fuel_cost,
-            NULL::numeric AS maintenance_cost
-           FROM app.fuel_logs l
-          WHERE ((l.deleted_at IS NULL) AND (l.total_cost IS NOT NULL))
-        UNION ALL
-         SELECT m.tenant_id,
-            m.vehicle_id,
-            (date_trunc('month'::text, (m.completed_on)::timestamp with time zone))::date AS date_trunc,
-            m.currency,
-            NULL::numeric,
-            m.cost
-           FROM app.maintenance m
-          WHERE ((m.deleted_at IS NULL) AND (m.status = 'completed'::text) AND (m.cost IS NOT NULL))
-        ), per_month AS (
+ WITH per_month AS (
          SELECT c.tenant_id,
             c.vehicle_id,
-            c.month,
-            c.currency,
-            COALESCE(sum(c.fuel_cost), (0)::numeric) AS fuel_cost,
-            COALESCE(sum(c.maintenance_cost), (0)::numeric) AS maintenance_cost
-           FROM (costs c
-             JOIN app.vehicles v ON (((v.tenant_id = c.tenant_id) AND (v.id = c.vehicle_id) AND (v.deleted_at IS NULL))))
-          GROUP BY c.tenant_id, c.vehicle_id, c.month, c.currency
+            (date_trunc('month'::text, (c.occurred_on)::timestamp with time zone))::date AS month,
+            c.reporting_currency AS currency,
+            COALESCE(sum(c.reporting_amount) FILTER (WHERE (c.kind = 'energy'::text)), (0)::numeric) AS fuel_cost,
+            COALESCE(sum(c.reporting_amount) FILTER (WHERE (c.kind = 'maintenance'::text)), (0)::numeric) AS maintenance_cost,
+            COALESCE(sum(c.reporting_amount) FILTER (WHERE (c.kind = 'expense'::text)), (0)::numeric) AS expense_cost,
+            (count(*) FILTER (WHERE (c.reporting_amount IS NULL)))::integer AS unconverted
+           FROM analytics.costs c
+          GROUP BY c.tenant_id, c.vehicle_id, ((date_trunc('month'::text, (c.occurred_on)::timestamp with time zone))::date), c.reporting_currency
         )
  SELECT p.tenant_id,
     p.vehicle_id,
@@ -11506,16 +11821,24 @@ CREATE VIEW analytics.cost_months AS
     p.currency,
     p.fuel_cost,
     p.maintenance_cost,
-    (p.fuel_cost + p.maintenance_cost) AS total_cost,
+    ((p.fuel_cost + p.maintenance_cost) + p.expense_cost) AS total_cost,
     d.distance_km,
-    round((((100)::numeric * (p.fuel_cost + p.maintenance_cost)) / NULLIF(d.distance_km, (0)::numeric)), 2) AS cost_per_100km,
-    round((((100)::numeric * p.fuel_cost) / NULLIF(d.distance_km, (0)::numeric)), 2) AS fuel_cost_per_100km
+    round((((100)::numeric * ((p.fuel_cost + p.maintenance_cost) + p.expense_cost)) / NULLIF(d.distance_km, (0)::numeric)), 2) AS cost_per_100km,
+    round((((100)::numeric * p.fuel_cost) / NULLIF(d.distance_km, (0)::numeric)), 2) AS fuel_cost_per_100km,
+    p.expense_cost,
+    p.unconverted
    FROM (per_month p
      LEFT JOIN analytics.vehicle_event_months d ON (((d.tenant_id = p.tenant_id) AND (d.vehicle_id = p.vehicle_id) AND (d.month = p.month))));
 
 ALTER TABLE analytics.cost_months OWNER TO motovault_owner;
 
-COMMENT ON VIEW analytics.cost_months IS 'Cost per vehicle, calendar month and currency (amounts in different currencies are not added): fuel, maintenance, total, distance driven that month (km, from the odometer range of the vehicle''s events) and cost per 100 km.';
+COMMENT ON VIEW analytics.cost_months IS 'Cost per vehicle and calendar month in the tenant''s reporting currency (analytics.costs: each cost converted at the ECB rate of its date): fuel (energy), maintenance, expenses, total; unconverted counts the costs left out for want of a rate; distance driven that month (km, from the odometer range of the vehicle''s events) and cost per 100 km.';
+
+COMMENT ON COLUMN analytics.cost_months.currency IS 'The tenant''s reporting currency: every amount of the row is in it.';
+
+COMMENT ON COLUMN analytics.cost_months.expense_cost IS 'Expense payments that month (insurance, registration, tax, parking, tolls, fines, washing, accessories, loan, lease, other).';
+
+COMMENT ON COLUMN analytics.cost_months.unconverted IS 'Costs of the month not added for want of an exchange rate.';
 
 CREATE VIEW analytics.energy_sources AS
  SELECT s.tenant_id,
@@ -11580,6 +11903,141 @@ CREATE VIEW analytics.fleet_overview AS
 ALTER TABLE analytics.fleet_overview OWNER TO motovault_owner;
 
 COMMENT ON VIEW analytics.fleet_overview IS 'One row per tenant (no names): kind, month created, live and active vehicles, events in the last 30 days, time of the latest event.';
+
+CREATE VIEW analytics.vehicle_tco_months AS
+ WITH dep AS (
+         SELECT o.tenant_id,
+            o.vehicle_id,
+            o.purchased_on,
+            COALESCE(o.sold_on, o.estimated_on) AS valued_on,
+            o.currency,
+            round(((o.purchase_price - COALESCE(o.sale_price, o.estimated_value)) / ((COALESCE(o.sold_on, o.estimated_on) - o.purchased_on))::numeric), 4) AS per_day
+           FROM (app.vehicle_ownership o
+             JOIN app.vehicles v ON (((v.tenant_id = o.tenant_id) AND (v.id = o.vehicle_id) AND (v.deleted_at IS NULL))))
+          WHERE ((o.deleted_at IS NULL) AND (COALESCE(o.sold_on, o.estimated_on) IS NOT NULL))
+        ), months AS (
+         SELECT c.tenant_id,
+            c.vehicle_id,
+            c.month
+           FROM analytics.cost_months c
+        UNION
+         SELECT d.tenant_id,
+            d.vehicle_id,
+            (m.m)::date AS m
+           FROM (dep d
+             CROSS JOIN LATERAL generate_series(date_trunc('month'::text, (d.purchased_on)::timestamp with time zone), date_trunc('month'::text, (d.valued_on)::timestamp with time zone), '1 mon'::interval) m(m))
+        ), dep_months AS (
+         SELECT m.tenant_id,
+            m.vehicle_id,
+            m.month,
+            d.currency,
+            d.purchased_on,
+            round(((GREATEST(0, (LEAST(((m.month + '1 mon'::interval))::date, d.valued_on) - GREATEST(m.month, d.purchased_on))))::numeric * d.per_day), 2) AS amount
+           FROM (months m
+             JOIN dep d ON (((d.tenant_id = m.tenant_id) AND (d.vehicle_id = m.vehicle_id))))
+        ), t AS (
+         SELECT m.tenant_id,
+            m.vehicle_id,
+            m.month,
+            r.currency,
+            COALESCE(c.fuel_cost, (0)::numeric) AS energy,
+            COALESCE(c.maintenance_cost, (0)::numeric) AS maintenance,
+            COALESCE(c.expense_cost, (0)::numeric) AS expenses,
+                CASE
+                    WHEN (dm.amount IS NULL) THEN (0)::numeric
+                    WHEN (dm.currency = r.currency) THEN dm.amount
+                    ELSE round(((dm.amount * rt.per_eur) / rf.per_eur), 2)
+                END AS depreciation,
+            (COALESCE(c.unconverted, 0) +
+                CASE
+                    WHEN ((dm.amount IS NOT NULL) AND (dm.currency <> r.currency) AND ((rt.per_eur IS NULL) OR (rf.per_eur IS NULL))) THEN 1
+                    ELSE 0
+                END) AS unconverted,
+            e.distance_km
+           FROM (((((((months m
+             LEFT JOIN analytics.cost_months c ON (((c.tenant_id = m.tenant_id) AND (c.vehicle_id = m.vehicle_id) AND (c.month = m.month))))
+             LEFT JOIN dep_months dm ON (((dm.tenant_id = m.tenant_id) AND (dm.vehicle_id = m.vehicle_id) AND (dm.month = m.month))))
+             LEFT JOIN app.reporting_currencies rc ON (((rc.tenant_id = m.tenant_id) AND (rc.deleted_at IS NULL))))
+             CROSS JOIN LATERAL ( SELECT COALESCE(rc.currency, 'EUR'::text) AS currency) r)
+             LEFT JOIN LATERAL ( SELECT (1)::numeric AS per_eur
+                  WHERE (dm.currency = 'EUR'::text)
+                UNION ALL
+                ( SELECT x.per_eur
+                   FROM app.exchange_rates x
+                  WHERE ((x.currency = dm.currency) AND (x.rate_date <= dm.purchased_on) AND (x.rate_date > (dm.purchased_on - 7)))
+                  ORDER BY x.rate_date DESC
+                 LIMIT 1)) rf ON ((dm.currency <> r.currency)))
+             LEFT JOIN LATERAL ( SELECT (1)::numeric AS per_eur
+                  WHERE (r.currency = 'EUR'::text)
+                UNION ALL
+                ( SELECT x.per_eur
+                   FROM app.exchange_rates x
+                  WHERE ((x.currency = r.currency) AND (x.rate_date <= dm.purchased_on) AND (x.rate_date > (dm.purchased_on - 7)))
+                  ORDER BY x.rate_date DESC
+                 LIMIT 1)) rt ON ((dm.currency <> r.currency)))
+             LEFT JOIN analytics.vehicle_event_months e ON (((e.tenant_id = m.tenant_id) AND (e.vehicle_id = m.vehicle_id) AND (e.month = m.month))))
+        )
+ SELECT t.tenant_id,
+    t.vehicle_id,
+    t.month,
+    t.currency,
+    t.energy,
+    t.maintenance,
+    t.expenses,
+    COALESCE(t.depreciation, (0)::numeric) AS depreciation,
+    (((t.energy + t.maintenance) + t.expenses) + COALESCE(t.depreciation, (0)::numeric)) AS total,
+    t.unconverted,
+    t.distance_km,
+    round((((100)::numeric * (((t.energy + t.maintenance) + t.expenses) + COALESCE(t.depreciation, (0)::numeric))) / NULLIF(t.distance_km, (0)::numeric)), 2) AS cost_per_100km
+   FROM t;
+
+ALTER TABLE analytics.vehicle_tco_months OWNER TO motovault_owner;
+
+COMMENT ON VIEW analytics.vehicle_tco_months IS 'Total cost of ownership per vehicle and calendar month across tenants, in each tenant''s reporting currency: energy, maintenance, expenses (analytics.cost_months, each cost at the ECB rate of its date), depreciation (days owned that month x the straight-line figure per day, converted at the purchase date''s rate), total; unconverted counts amounts left out for want of a rate; distance (km, from the vehicle''s events) and cost per 100 km. No personal data.';
+
+COMMENT ON COLUMN analytics.vehicle_tco_months.currency IS 'The tenant''s reporting currency.';
+
+COMMENT ON COLUMN analytics.vehicle_tco_months.unconverted IS 'Amounts of the month left out for want of an exchange rate.';
+
+CREATE VIEW analytics.fleet_tco_months AS
+ SELECT m.tenant_id,
+    m.month,
+    m.currency,
+    (count(DISTINCT m.vehicle_id))::integer AS vehicles,
+    sum(m.energy) AS energy,
+    sum(m.maintenance) AS maintenance,
+    sum(m.expenses) AS expenses,
+    sum(m.depreciation) AS depreciation,
+    sum(m.total) AS total,
+    (sum(m.unconverted))::integer AS unconverted,
+    sum(m.distance_km) AS distance_km,
+    round((((100)::numeric * sum(m.total) FILTER (WHERE (m.distance_km IS NOT NULL))) / NULLIF(sum(m.distance_km), (0)::numeric)), 2) AS cost_per_100km
+   FROM analytics.vehicle_tco_months m
+  GROUP BY m.tenant_id, m.month, m.currency;
+
+ALTER TABLE analytics.fleet_tco_months OWNER TO motovault_owner;
+
+COMMENT ON VIEW analytics.fleet_tco_months IS 'Total cost of ownership of each tenant''s fleet per calendar month in its reporting currency: vehicles with a cost or owned that month, energy, maintenance, expenses, depreciation, total, distance (km) and cost per 100 km over the vehicles with a distance. Join analytics.fleet_overview for the tenant kind.';
+
+CREATE VIEW analytics.fleet_tco_years AS
+ SELECT m.tenant_id,
+    (EXTRACT(year FROM m.month))::integer AS year,
+    m.currency,
+    (count(DISTINCT m.vehicle_id))::integer AS vehicles,
+    sum(m.energy) AS energy,
+    sum(m.maintenance) AS maintenance,
+    sum(m.expenses) AS expenses,
+    sum(m.depreciation) AS depreciation,
+    sum(m.total) AS total,
+    (sum(m.unconverted))::integer AS unconverted,
+    sum(m.distance_km) AS distance_km,
+    round((((100)::numeric * sum(m.total) FILTER (WHERE (m.distance_km IS NOT NULL))) / NULLIF(sum(m.distance_km), (0)::numeric)), 2) AS cost_per_100km
+   FROM analytics.vehicle_tco_months m
+  GROUP BY m.tenant_id, (EXTRACT(year FROM m.month)), m.currency;
+
+ALTER TABLE analytics.fleet_tco_years OWNER TO motovault_owner;
+
+COMMENT ON VIEW analytics.fleet_tco_years IS 'Total cost of ownership of each tenant''s fleet per calendar year in its reporting currency (the sum of analytics.vehicle_tco_months over its vehicles).';
 
 CREATE VIEW analytics.fuel_economy_intervals AS
  WITH defaults AS (
@@ -11797,6 +12255,26 @@ CREATE VIEW analytics.maintenance_due AS
 ALTER TABLE analytics.maintenance_due OWNER TO motovault_owner;
 
 COMMENT ON VIEW analytics.maintenance_due IS 'Open reminders and scheduled maintenance of every live vehicle (category only: titles and notes are free text and left out): days and km left and urgency by the tenant''s thresholds (past_due, very_urgent, urgent, not_urgent).';
+
+CREATE VIEW analytics.vehicle_tco_years AS
+ SELECT m.tenant_id,
+    m.vehicle_id,
+    (EXTRACT(year FROM m.month))::integer AS year,
+    m.currency,
+    sum(m.energy) AS energy,
+    sum(m.maintenance) AS maintenance,
+    sum(m.expenses) AS expenses,
+    sum(m.depreciation) AS depreciation,
+    sum(m.total) AS total,
+    (sum(m.unconverted))::integer AS unconverted,
+    sum(m.distance_km) AS distance_km,
+    round((((100)::numeric * sum(m.total) FILTER (WHERE (m.distance_km IS NOT NULL))) / NULLIF(sum(m.distance_km), (0)::numeric)), 2) AS cost_per_100km
+   FROM analytics.vehicle_tco_months m
+  GROUP BY m.tenant_id, m.vehicle_id, (EXTRACT(year FROM m.month)), m.currency;
+
+ALTER TABLE analytics.vehicle_tco_years OWNER TO motovault_owner;
+
+COMMENT ON VIEW analytics.vehicle_tco_years IS 'Total cost of ownership per vehicle and calendar year across tenants (the sum of analytics.vehicle_tco_months) in the tenant''s reporting currency; cost per 100 km over the months with a distance.';
 
 CREATE VIEW analytics.vehicles AS
  SELECT v.tenant_id,
@@ -12216,23 +12694,6 @@ CREATE VIEW api.energy_sources_trash WITH (security_invoker='true') AS
 ALTER TABLE api.energy_sources_trash OWNER TO motovault_owner;
 
 COMMENT ON VIEW api.energy_sources_trash IS 'Deleted energy sources of the active tenant; restore_energy_source brings one back. Purged after 30 days.';
-
-CREATE TABLE app.exchange_rates (
-    currency text NOT NULL,
-    rate_date date NOT NULL,
-    per_eur numeric(18,8) NOT NULL,
-    source text DEFAULT 'ecb'::text NOT NULL,
-    CONSTRAINT exchange_rates_currency_iso4217 CHECK (((currency ~ '^[A-Z]{3}$'::text) AND (currency <> 'EUR'::text))),
-    CONSTRAINT exchange_rates_per_eur_positive CHECK ((per_eur > (0)::numeric)),
-    CONSTRAINT exchange_rates_rate_date_after_1999 CHECK ((rate_date >= '1999-01-04'::date)),
-    CONSTRAINT exchange_rates_source_known CHECK ((source = ANY (ARRAY['ecb'::text, 'manual'::text])))
-);
-
-ALTER TABLE ONLY app.exchange_rates FORCE ROW LEVEL SECURITY;
-
-ALTER TABLE app.exchange_rates OWNER TO motovault_owner;
-
-COMMENT ON TABLE app.exchange_rates IS 'Euro reference rates: units of currency per 1 EUR on rate_date (ECB daily reference rates, loaded by motovault rates load). Shared by every tenant.';
 
 CREATE VIEW api.exchange_rates WITH (security_invoker='true') AS
  SELECT exchange_rates.currency,
@@ -12885,6 +13346,31 @@ ALTER TABLE api.reminders_trash OWNER TO motovault_owner;
 
 COMMENT ON VIEW api.reminders_trash IS 'Deleted reminders of the active tenant; restore_reminder brings one back. Purged after 30 days.';
 
+CREATE VIEW api.report_requests_trash WITH (security_invoker='true') AS
+ SELECT report_requests.tenant_id,
+    report_requests.id,
+    report_requests.kind,
+    report_requests.vehicle_id,
+    report_requests.format,
+    report_requests.status,
+    report_requests.attempts,
+    report_requests.error,
+    report_requests.file_name,
+    report_requests.content_type,
+    report_requests.bytes,
+    report_requests.rendered_at,
+    report_requests.created_at,
+    report_requests.updated_at,
+    report_requests.created_by,
+    report_requests.updated_by,
+    report_requests.deleted_at
+   FROM app.report_requests
+  WHERE (report_requests.deleted_at IS NOT NULL);
+
+ALTER TABLE api.report_requests_trash OWNER TO motovault_owner;
+
+COMMENT ON VIEW api.report_requests_trash IS 'Deleted report requests of the active tenant; restore_report_request brings one back. Purged after 30 days.';
+
 CREATE VIEW api.reporting_currencies_trash WITH (security_invoker='true') AS
  SELECT reporting_currencies.tenant_id,
     reporting_currencies.id,
@@ -13266,33 +13752,17 @@ ALTER TABLE api.trips_trash OWNER TO motovault_owner;
 COMMENT ON VIEW api.trips_trash IS 'Deleted trips of the active tenant; restore_trip brings one back. Purged after 30 days.';
 
 CREATE VIEW api.vehicle_cost_months WITH (security_invoker='true') AS
- WITH costs AS (
-         SELECT l.tenant_id,
-            l.vehicle_id,
-            (date_trunc('month'::text, (l.filled_on)::timestamp with time zone))::date AS month,
-            l.currency,
-            l.total_cost AS fuel_cost,
-            NULL::numeric AS maintenance_cost
-           FROM app.fuel_logs l
-          WHERE ((l.deleted_at IS NULL) AND (l.total_cost IS NOT NULL))
-        UNION ALL
-         SELECT m.tenant_id,
-            m.vehicle_id,
-            (date_trunc('month'::text, (m.completed_on)::timestamp with time zone))::date AS date_trunc,
-            m.currency,
-            NULL::numeric,
-            m.cost
-           FROM app.maintenance m
-          WHERE ((m.deleted_at IS NULL) AND (m.status = 'completed'::text) AND (m.cost IS NOT NULL))
-        ), per_month AS (
+ WITH per_month AS (
          SELECT c.tenant_id,
             c.vehicle_id,
-            c.month,
-            c.currency,
-            COALESCE(sum(c.fuel_cost), (0)::numeric) AS fuel_cost,
-            COALESCE(sum(c.maintenance_cost), (0)::numeric) AS maintenance_cost
-           FROM costs c
-          GROUP BY c.tenant_id, c.vehicle_id, c.month, c.currency
+            (date_trunc('month'::text, (c.occurred_on)::timestamp with time zone))::date AS month,
+            c.reporting_currency AS currency,
+            COALESCE(sum(c.reporting_amount) FILTER (WHERE (c.kind = 'energy'::text)), (0)::numeric) AS fuel_cost,
+            COALESCE(sum(c.reporting_amount) FILTER (WHERE (c.kind = 'maintenance'::text)), (0)::numeric) AS maintenance_cost,
+            COALESCE(sum(c.reporting_amount) FILTER (WHERE (c.kind = 'expense'::text)), (0)::numeric) AS expense_cost,
+            (count(*) FILTER (WHERE (c.reporting_amount IS NULL)))::integer AS unconverted
+           FROM api.costs c
+          GROUP BY c.tenant_id, c.vehicle_id, ((date_trunc('month'::text, (c.occurred_on)::timestamp with time zone))::date), c.reporting_currency
         )
  SELECT p.tenant_id,
     p.vehicle_id,
@@ -13300,15 +13770,23 @@ CREATE VIEW api.vehicle_cost_months WITH (security_invoker='true') AS
     p.currency,
     p.fuel_cost,
     p.maintenance_cost,
-    (p.fuel_cost + p.maintenance_cost) AS total_cost,
+    ((p.fuel_cost + p.maintenance_cost) + p.expense_cost) AS total_cost,
     d.distance,
-    round((((100)::numeric * (p.fuel_cost + p.maintenance_cost)) / NULLIF(d.distance, (0)::numeric)), 2) AS cost_per_100_distance
+    round((((100)::numeric * ((p.fuel_cost + p.maintenance_cost) + p.expense_cost)) / NULLIF(d.distance, (0)::numeric)), 2) AS cost_per_100_distance,
+    p.expense_cost,
+    p.unconverted
    FROM (per_month p
      LEFT JOIN api.vehicle_event_months d ON (((d.tenant_id = p.tenant_id) AND (d.vehicle_id = p.vehicle_id) AND (d.month = p.month))));
 
 ALTER TABLE api.vehicle_cost_months OWNER TO motovault_owner;
 
-COMMENT ON VIEW api.vehicle_cost_months IS 'The active tenant''s costs per vehicle, calendar month and currency: fuel, maintenance, total, distance driven that month (in the vehicle''s unit) and cost per 100 of that unit.';
+COMMENT ON VIEW api.vehicle_cost_months IS 'The active tenant''s costs per vehicle and calendar month in its reporting currency (api.costs: each cost converted at the ECB rate of its date): fuel (energy), maintenance, expenses, total; unconverted counts the costs left out for want of a rate; distance driven that month (in the vehicle''s unit) and cost per 100 of that unit.';
+
+COMMENT ON COLUMN api.vehicle_cost_months.currency IS 'The tenant''s reporting currency: every amount of the row is in it.';
+
+COMMENT ON COLUMN api.vehicle_cost_months.expense_cost IS 'Expense payments that month (insurance, registration, tax, parking, tolls, fines, washing, accessories, loan, lease, other).';
+
+COMMENT ON COLUMN api.vehicle_cost_months.unconverted IS 'Costs of the month not added for want of an exchange rate (see /costs, rate_note).';
 
 CREATE VIEW api.vehicle_images_trash WITH (security_invoker='true') AS
  SELECT vehicle_images.tenant_id,
@@ -13997,6 +14475,9 @@ ALTER TABLE ONLY app.reminder_alerts
 ALTER TABLE ONLY app.reminders
     ADD CONSTRAINT reminders_pkey PRIMARY KEY (tenant_id, id);
 
+ALTER TABLE ONLY app.report_requests
+    ADD CONSTRAINT report_requests_pkey PRIMARY KEY (tenant_id, id);
+
 ALTER TABLE ONLY app.reporting_currencies
     ADD CONSTRAINT reporting_currencies_pkey PRIMARY KEY (tenant_id, id);
 
@@ -14212,6 +14693,10 @@ CREATE INDEX reminders_previous_idx ON app.reminders USING btree (tenant_id, pre
 
 CREATE INDEX reminders_vehicle_fk_idx ON app.reminders USING btree (tenant_id, vehicle_id);
 
+CREATE INDEX report_requests_due ON app.report_requests USING btree (lease_until NULLS FIRST, created_at) WHERE ((status = ANY (ARRAY['pending'::text, 'running'::text])) AND (deleted_at IS NULL));
+
+CREATE INDEX report_requests_vehicle_idx ON app.report_requests USING btree (tenant_id, vehicle_id);
+
 CREATE UNIQUE INDEX reporting_currencies_one_per_tenant ON app.reporting_currencies USING btree (tenant_id) WHERE (deleted_at IS NULL);
 
 CREATE UNIQUE INDEX stations_google_place_id_unique ON app.stations USING btree (google_place_id) WHERE (google_place_id IS NOT NULL);
@@ -14422,6 +14907,8 @@ CREATE TRIGGER _500_soft_delete INSTEAD OF DELETE ON api.odometer_entries FOR EA
 
 CREATE TRIGGER _500_soft_delete INSTEAD OF DELETE ON api.reminders FOR EACH ROW EXECUTE FUNCTION app.tg_soft_delete_row('app.reminders');
 
+CREATE TRIGGER _500_soft_delete INSTEAD OF DELETE ON api.report_requests FOR EACH ROW EXECUTE FUNCTION app.tg_soft_delete_row('app.report_requests');
+
 CREATE TRIGGER _500_soft_delete INSTEAD OF DELETE ON api.reporting_currencies FOR EACH ROW EXECUTE FUNCTION app.tg_soft_delete_row('app.reporting_currencies');
 
 CREATE TRIGGER _500_soft_delete INSTEAD OF DELETE ON api.tenant_settings FOR EACH ROW EXECUTE FUNCTION app.tg_soft_delete_row('app.tenant_settings');
@@ -14514,6 +15001,8 @@ CREATE TRIGGER _200_prepare BEFORE INSERT OR UPDATE ON app.odometer_entries FOR 
 
 CREATE TRIGGER _200_prepare BEFORE INSERT OR UPDATE ON app.reminders FOR EACH ROW EXECUTE FUNCTION app.tg_reminders_prepare();
 
+CREATE TRIGGER _200_prepare BEFORE INSERT OR UPDATE ON app.report_requests FOR EACH ROW EXECUTE FUNCTION app.tg_report_requests_prepare();
+
 CREATE TRIGGER _200_prepare BEFORE INSERT OR UPDATE ON app.reporting_currencies FOR EACH ROW EXECUTE FUNCTION app.tg_reporting_currencies_prepare();
 
 CREATE TRIGGER _200_prepare BEFORE INSERT OR UPDATE ON app.tire_mounts FOR EACH ROW EXECUTE FUNCTION app.tg_tire_mounts_prepare();
@@ -14572,6 +15061,8 @@ CREATE TRIGGER _500_events_update AFTER UPDATE ON app.odometer_entries REFERENCI
 
 CREATE TRIGGER _500_outbox AFTER INSERT ON app.vehicle_recalls FOR EACH ROW EXECUTE FUNCTION app.tg_vehicle_recalls_outbox();
 
+CREATE TRIGGER _500_report_notify AFTER INSERT ON app.report_requests FOR EACH STATEMENT EXECUTE FUNCTION app.tg_report_requests_notify();
+
 CREATE TRIGGER _500_stamp BEFORE INSERT OR UPDATE ON app.calendar_feeds FOR EACH ROW EXECUTE FUNCTION app.tg_stamp_row('tenant', 'app_user');
 
 CREATE TRIGGER _500_stamp BEFORE INSERT OR UPDATE ON app.document_files FOR EACH ROW EXECUTE FUNCTION app.tg_stamp_row('tenant', 'app_user');
@@ -14607,6 +15098,8 @@ CREATE TRIGGER _500_stamp BEFORE INSERT OR UPDATE ON app.notify_subscriptions FO
 CREATE TRIGGER _500_stamp BEFORE INSERT OR UPDATE ON app.odometer_entries FOR EACH ROW EXECUTE FUNCTION app.tg_stamp_row('tenant', 'app_user');
 
 CREATE TRIGGER _500_stamp BEFORE INSERT OR UPDATE ON app.reminders FOR EACH ROW EXECUTE FUNCTION app.tg_stamp_row('tenant', 'app_user');
+
+CREATE TRIGGER _500_stamp BEFORE INSERT OR UPDATE ON app.report_requests FOR EACH ROW EXECUTE FUNCTION app.tg_stamp_row('tenant', 'app_user');
 
 CREATE TRIGGER _500_stamp BEFORE INSERT OR UPDATE ON app.reporting_currencies FOR EACH ROW EXECUTE FUNCTION app.tg_stamp_row('tenant', 'app_user');
 
@@ -14693,6 +15186,8 @@ CREATE TRIGGER _800_outbox_update AFTER UPDATE ON app.vehicle_images REFERENCING
 CREATE TRIGGER _800_outbox_update AFTER UPDATE ON app.vehicles REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_outbox_vehicles();
 
 CREATE TRIGGER _900_audit AFTER INSERT OR DELETE OR UPDATE ON app.document_files FOR EACH ROW EXECUTE FUNCTION app.tg_audit_row_omitting('tenant_id', 'content', 'thumbnail');
+
+CREATE TRIGGER _900_audit AFTER INSERT OR DELETE OR UPDATE ON app.report_requests FOR EACH ROW EXECUTE FUNCTION app.tg_audit_row_omitting('tenant_id', 'content');
 
 CREATE TRIGGER _900_audit_delete AFTER DELETE ON app.calendar_feeds REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
 
@@ -15035,6 +15530,12 @@ ALTER TABLE ONLY app.reminders
 ALTER TABLE ONLY app.reminders
     ADD CONSTRAINT reminders_vehicle_fk FOREIGN KEY (tenant_id, vehicle_id) REFERENCES app.vehicles(tenant_id, id) ON DELETE CASCADE;
 
+ALTER TABLE ONLY app.report_requests
+    ADD CONSTRAINT report_requests_tenant_fk FOREIGN KEY (tenant_id) REFERENCES app.tenants(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY app.report_requests
+    ADD CONSTRAINT report_requests_vehicle_fk FOREIGN KEY (tenant_id, vehicle_id) REFERENCES app.vehicles(tenant_id, id) ON DELETE CASCADE;
+
 ALTER TABLE ONLY app.reporting_currencies
     ADD CONSTRAINT reporting_currencies_tenant_fk FOREIGN KEY (tenant_id) REFERENCES app.tenants(id) ON DELETE CASCADE;
 
@@ -15373,6 +15874,16 @@ CREATE POLICY reminders_owner_role_all ON app.reminders TO motovault_owner USING
 CREATE POLICY reminders_writers_insert ON app.reminders FOR INSERT TO app_user WITH CHECK (((tenant_id = app.current_tenant_id()) AND app.current_member_can_write()));
 
 CREATE POLICY reminders_writers_update ON app.reminders FOR UPDATE TO app_user USING ((tenant_id = app.current_tenant_id())) WITH CHECK (((tenant_id = app.current_tenant_id()) AND app.current_member_can_write()));
+
+ALTER TABLE app.report_requests ENABLE ROW LEVEL SECURITY;
+
+CREATE POLICY report_requests_members_read ON app.report_requests FOR SELECT TO app_user USING ((tenant_id = app.current_tenant_id()));
+
+CREATE POLICY report_requests_owner_role_all ON app.report_requests TO motovault_owner USING (true) WITH CHECK (true);
+
+CREATE POLICY report_requests_writers_insert ON app.report_requests FOR INSERT TO app_user WITH CHECK (((tenant_id = app.current_tenant_id()) AND app.current_member_can_write()));
+
+CREATE POLICY report_requests_writers_update ON app.report_requests FOR UPDATE TO app_user USING ((tenant_id = app.current_tenant_id())) WITH CHECK (((tenant_id = app.current_tenant_id()) AND app.current_member_can_write()));
 
 ALTER TABLE app.reporting_currencies ENABLE ROW LEVEL SECURITY;
 
@@ -15716,6 +16227,9 @@ GRANT SELECT ON TABLE api.notify_deliveries TO app_user;
 GRANT ALL ON FUNCTION api.replay_delivery(id uuid) TO app_user;
 REVOKE ALL ON FUNCTION api.replay_delivery(id uuid) FROM PUBLIC;
 
+GRANT ALL ON FUNCTION api.report_content(id uuid) TO app_user;
+REVOKE ALL ON FUNCTION api.report_content(id uuid) FROM PUBLIC;
+
 GRANT ALL ON FUNCTION api.request_password_reset(email text) TO anon;
 GRANT ALL ON FUNCTION api.request_password_reset(email text) TO app_user;
 REVOKE ALL ON FUNCTION api.request_password_reset(email text) FROM PUBLIC;
@@ -15832,6 +16346,19 @@ REVOKE ALL ON FUNCTION api.restore_odometer_entry(id uuid) FROM PUBLIC;
 
 GRANT ALL ON FUNCTION api.restore_reminder(id uuid) TO app_user;
 REVOKE ALL ON FUNCTION api.restore_reminder(id uuid) FROM PUBLIC;
+
+GRANT SELECT,INSERT,UPDATE ON TABLE app.report_requests TO app_user;
+
+GRANT SELECT,DELETE ON TABLE api.report_requests TO app_user;
+
+GRANT INSERT(kind) ON TABLE api.report_requests TO app_user;
+
+GRANT INSERT(vehicle_id) ON TABLE api.report_requests TO app_user;
+
+GRANT INSERT(format) ON TABLE api.report_requests TO app_user;
+
+GRANT ALL ON FUNCTION api.restore_report_request(id uuid) TO app_user;
+REVOKE ALL ON FUNCTION api.restore_report_request(id uuid) FROM PUBLIC;
 
 GRANT SELECT,INSERT,UPDATE ON TABLE app.reporting_currencies TO app_user;
 
@@ -16321,6 +16848,12 @@ REVOKE ALL ON FUNCTION app.recall_setting(name text, fallback integer) FROM PUBL
 
 REVOKE ALL ON FUNCTION app.refresh_time_zone_names() FROM PUBLIC;
 
+GRANT ALL ON FUNCTION app.report_claim(batch_size integer, worker text, lease_seconds integer) TO vin_worker;
+REVOKE ALL ON FUNCTION app.report_claim(batch_size integer, worker text, lease_seconds integer) FROM PUBLIC;
+
+GRANT ALL ON FUNCTION app.report_finish(request_tenant uuid, request_id uuid, content bytea, content_type text, file_name text, error text) TO vin_worker;
+REVOKE ALL ON FUNCTION app.report_finish(request_tenant uuid, request_id uuid, content bytea, content_type text, file_name text, error text) FROM PUBLIC;
+
 GRANT ALL ON FUNCTION app.reporting_currency(tenant uuid) TO app_user;
 REVOKE ALL ON FUNCTION app.reporting_currency(tenant uuid) FROM PUBLIC;
 
@@ -16421,6 +16954,10 @@ REVOKE ALL ON FUNCTION app.tg_reminders_next_occurrence() FROM PUBLIC;
 REVOKE ALL ON FUNCTION app.tg_reminders_prepare() FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION app.tg_reminders_snoozed_until_in_range() FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION app.tg_report_requests_notify() FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION app.tg_report_requests_prepare() FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION app.tg_reporting_currencies_prepare() FROM PUBLIC;
 
@@ -16595,6 +17132,11 @@ REVOKE ALL ON FUNCTION auth_private.sign_jwt(claims jsonb) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION auth_private.token_hash(token text) FROM PUBLIC;
 
+GRANT SELECT ON TABLE app.exchange_rates TO analyst;
+GRANT SELECT ON TABLE app.exchange_rates TO app_user;
+
+GRANT SELECT ON TABLE analytics.costs TO analyst;
+
 GRANT SELECT ON TABLE analytics.vehicle_event_months TO analyst;
 
 GRANT SELECT ON TABLE analytics.cost_months TO analyst;
@@ -16609,11 +17151,19 @@ GRANT UPDATE(kind) ON TABLE app.tenants TO app_user;
 
 GRANT SELECT ON TABLE analytics.fleet_overview TO analyst;
 
+GRANT SELECT ON TABLE analytics.vehicle_tco_months TO analyst;
+
+GRANT SELECT ON TABLE analytics.fleet_tco_months TO analyst;
+
+GRANT SELECT ON TABLE analytics.fleet_tco_years TO analyst;
+
 GRANT SELECT ON TABLE analytics.fuel_economy_intervals TO analyst;
 
 GRANT SELECT ON TABLE analytics.fuel_economy_months TO analyst;
 
 GRANT SELECT ON TABLE analytics.maintenance_due TO analyst;
+
+GRANT SELECT ON TABLE analytics.vehicle_tco_years TO analyst;
 
 GRANT SELECT ON TABLE analytics.vehicles TO analyst;
 
@@ -16640,9 +17190,6 @@ GRANT SELECT ON TABLE api.document_files TO app_user;
 GRANT SELECT ON TABLE api.documents_trash TO app_user;
 
 GRANT SELECT ON TABLE api.energy_sources_trash TO app_user;
-
-GRANT SELECT ON TABLE app.exchange_rates TO analyst;
-GRANT SELECT ON TABLE app.exchange_rates TO app_user;
 
 GRANT SELECT ON TABLE api.exchange_rates TO app_user;
 
@@ -16698,6 +17245,8 @@ GRANT SELECT ON TABLE api.reminders_due TO app_user;
 
 GRANT SELECT ON TABLE api.reminders_trash TO app_user;
 
+GRANT SELECT ON TABLE api.report_requests_trash TO app_user;
+
 GRANT SELECT ON TABLE api.reporting_currencies_trash TO app_user;
 
 GRANT SELECT ON TABLE api.tenant_settings_trash TO app_user;
@@ -16752,7 +17301,7 @@ ALTER DEFAULT PRIVILEGES FOR ROLE motovault_owner REVOKE ALL ON FUNCTIONS  FROM 
 -- ROLE anon NOLOGIN INHERIT
 -- ROLE app_user NOLOGIN INHERIT
 -- ROLE authenticator LOGIN NOINHERIT IN ROLE anon, app_user
--- ROLE motovault_owner LOGIN INHERIT CREATEROLE IN ROLE vin_worker
+-- ROLE motovault_owner LOGIN INHERIT CREATEROLE IN ROLE app_user, vin_worker
 -- ROLE vin_worker NOLOGIN INHERIT
 ALTER ROLE analyst IN DATABASE current SET idle_in_transaction_session_timeout=10min;
 ALTER ROLE analyst IN DATABASE current SET statement_timeout=30s;

@@ -1,6 +1,6 @@
 -- Analysts: every analytics view is free of personal columns (a catalog walk, so a new view that
 -- leaks fails here), analyst reads analytics across tenants and can write nothing and read no app table.
-select plan(17);
+select plan(19);
 
 -- the rule, as a query over the catalog: offending columns of every view in analytics
 create function pg_temp.personal_columns()
@@ -30,6 +30,11 @@ $$;
 select ok((select count(*) from pg_class as c join pg_namespace as n on n.oid = c.relnamespace
            where n.nspname = 'analytics' and c.relkind = 'v') >= 3, 'analytics has views to check');
 select is(array(select pg_temp.personal_columns()), '{}'::text[], 'no analytics view has a personal column');
+select is(
+    array(select v from unnest(array['analytics.costs', 'analytics.cost_months', 'analytics.vehicle_tco_months',
+                                     'analytics.vehicle_tco_years', 'analytics.fleet_tco_months', 'analytics.fleet_tco_years']) as v
+          where to_regclass(v) is null),
+    '{}'::text[], 'the money views (costs, cost per month, cost of ownership) are among the views walked');
 
 -- the walk catches a leaking view (and coarse coordinates pass)
 create view analytics.leak_check as
@@ -96,6 +101,10 @@ select is((select sum(events)::int from analytics.vehicle_event_months where ten
 select is((select events_last_30_days::int from analytics.fleet_overview where tenant_id = :'tenant_b'), 5,
     'fleet overview counts a tenant''s recent events');
 select throws_ok($$select * from app.vehicles$$, '42501', null, 'analyst cannot read app.vehicles');
+-- a function in a view runs with the querying role's rights: the money views call none of schema app
+select lives_ok($$select (select count(*) from analytics.costs) + (select count(*) from analytics.cost_months)
+                       + (select count(*) from analytics.fleet_tco_years)$$,
+    'analyst reads the money views (they call no app function)');
 -- 55000: analytics views are not updatable at all (and the analyst has no write grant on them: see above)
 select throws_ok($$delete from analytics.vehicles$$, '55000', null, 'analyst cannot delete through an analytics view');
 select throws_ok($$update analytics.vehicles set year = 2000$$, '55000', null, 'analyst cannot update through an analytics view');

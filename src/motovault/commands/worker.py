@@ -1,5 +1,6 @@
 """`motovault worker`: drain the VIN decode queue (see motovault.vin.worker), parse uploaded import
-files (motovault.importing.worker, in a thread of its own with its own connection), make the documents'
+files (motovault.importing.worker, in a thread of its own with its own connection), render the reports asked
+for through the API (motovault.reports.worker, a thread of its own too), make the documents'
 thumbnails (motovault.documents.thumbnails) and, with --recalls, check NHTSA for recalls
 (motovault.vin.recalls)."""
 
@@ -24,7 +25,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         "(offline by default), write the cache and fill empty make/model/year of the vehicles in one transaction. "
         "Without --once it then LISTENs on channel vin_decode. Connects as $MOTOVAULT_WORKER_DSN or the local "
         "owner role, then `set role vin_worker`. Progress lines go to stderr. It also makes the thumbnails of "
-        "image documents (LISTEN document_thumbnail) and, with --recalls, asks NHTSA's recalls API for every "
+        "image documents (LISTEN document_thumbnail), renders the reports asked for with POST /report_requests "
+        "(a thread; LISTEN report_render) and, with --recalls, asks NHTSA's recalls API for every "
         "make/model/year that is due (one request at a time, --recall-interval seconds apart; LISTEN recall_check).",
     )
     p.add_argument("--once", action="store_true", help="drain what is due, then exit")
@@ -45,6 +47,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--quiet", "-q", action="store_true", help="no line per batch")
     p.add_argument("--no-imports", dest="imports", action="store_false",
                    help="do not parse uploaded import files (another worker does)")
+    p.add_argument("--no-reports", dest="reports", action="store_false",
+                   help="do not render the reports asked for through the API (another worker does)")
     p.add_argument("--no-thumbnails", dest="thumbnails", action="store_false",
                    help="do not make the thumbnails of image documents")
     p.add_argument("--recalls", action="store_true",
@@ -58,18 +62,19 @@ def _terminate(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
-def _imports_forever(importer: Any) -> None:
-    """The import loop of the worker process; a lost connection is reopened after a pause."""
+def _forever(loop: Any, what: str) -> None:
+    """A job loop of the worker process in its own thread (imports, reports); a lost connection is
+    reopened after a pause."""
     import time
 
-    from ..importing.worker import log
+    from ..vin.worker import log
 
     while True:
         try:
-            importer.run_forever()
+            loop.run_forever()
         except Exception as exc:  # noqa: BLE001 - logged; the VIN loop keeps running
-            log(f"import loop stopped ({type(exc).__name__}: {exc}); restarting in 5s")
-            importer.close()
+            log(f"{what} loop stopped ({type(exc).__name__}: {exc}); restarting in 5s")
+            loop.close()
             time.sleep(5)
 
 
@@ -108,6 +113,11 @@ def run(args: argparse.Namespace) -> int:
         from ..importing.worker import ImportWorker
 
         importer = ImportWorker(dsn, poll_seconds=args.poll, role=role, quiet=args.quiet)
+    reports = None
+    if args.reports:
+        from ..reports.worker import ReportWorker
+
+        reports = ReportWorker(dsn, poll_seconds=args.poll, role=role, quiet=args.quiet)
     thumbnails = ThumbnailWorker(dsn, role=role, quiet=args.quiet) if args.thumbnails else None
     recalls = RecallChecker(dsn, interval=args.recall_interval, batch_size=5, role=role, quiet=args.quiet) \
         if args.recalls else None
@@ -124,12 +134,17 @@ def run(args: argparse.Namespace) -> int:
             if not args.once:
                 log(f"{worker.name} listening (batch {worker.batch_size}, lease {worker.lease_seconds}s)")
                 if importer is not None:
-                    threading.Thread(target=_imports_forever, args=(importer,), name="imports", daemon=True).start()
+                    threading.Thread(target=_forever, args=(importer, "import"), name="imports", daemon=True).start()
+                if reports is not None:
+                    threading.Thread(target=_forever, args=(reports, "report"), name="reports", daemon=True).start()
             while True:
                 worker.drain()
                 if importer is not None and args.once:
                     with importer:
                         importer.drain()
+                if reports is not None and args.once:
+                    with reports:
+                        reports.drain()
                 if thumbnails is not None:
                     thumbnails.drain()
                 if recalls is not None and args.once:
@@ -146,6 +161,8 @@ def run(args: argparse.Namespace) -> int:
         f"in {s.batches} batches")
     if thumbnails is not None:
         log(f"thumbnails: {thumbnails.done} made, {thumbnails.failed} failed")
+    if reports is not None and args.once:
+        log(f"reports: {reports.done} rendered, {reports.failed} failed")
     if recalls is not None:
         log(f"recalls: {recalls.checked} checked, {recalls.failed} failed, {recalls.added} new on vehicles")
     sys.stdout.flush()

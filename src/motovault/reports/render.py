@@ -82,12 +82,19 @@ def fleet_html(report: FleetReport) -> str:
     return _page(f"Fleet report: {report.tenant['name']}", "".join(body))
 
 
-def write(html: str, out: Path, stem: str) -> tuple[Path, Path]:
-    """stem.html and stem.pdf in out."""
+def pdf_bytes(html: str) -> bytes:
+    """The PDF of a report's HTML (WeasyPrint)."""
     from weasyprint import HTML  # type: ignore[import-untyped]
 
+    data = HTML(string=html).write_pdf()
+    assert isinstance(data, bytes)
+    return data
+
+
+def write(html: str, out: Path, stem: str) -> tuple[Path, Path]:
+    """stem.html and stem.pdf in out."""
     out.mkdir(parents=True, exist_ok=True)
     html_path, pdf_path = out / f"{stem}.html", out / f"{stem}.pdf"
     html_path.write_text(html, encoding="utf-8")
-    HTML(string=html).write_pdf(str(pdf_path))
+    pdf_path.write_bytes(pdf_bytes(html))
     return html_path, pdf_path
