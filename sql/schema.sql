@@ -6483,6 +6483,91 @@ ALTER FUNCTION app.hour_meter_problem(tenant uuid, vehicle uuid, meter_name text
 
 COMMENT ON FUNCTION app.hour_meter_problem(tenant uuid, vehicle uuid, meter_name text, from_at timestamp without time zone, to_at timestamp without time zone) IS 'NULL when the readings of one hour meter of a vehicle between from_at and to_at (and their neighbours just outside) never go down since the last reset entry; otherwise a message naming the first offending reading (hours, time, id) and the earlier, higher one.';
 
+CREATE FUNCTION app.hour_records_problem(tenant uuid, points jsonb, wholes jsonb, only_source text) RETURNS TABLE(problem text, vehicle_id uuid, source text, row_id uuid)
+    LANGUAGE plpgsql STABLE
+    SET plan_cache_mode TO 'force_generic_plan'
+    AS $$
+begin
+    return query
+    -- points: [{"v": vehicle, "m": meter, "at": read_at, "h": hours, "id": id, "src": source}] written
+    -- now, all of one tenant; wholes: [{"v", "m"}] meters whose every maintenance record is checked
+    -- (a reset changed). Each point is compared with the readings of its meter in its reset segment
+    -- from the source only_source (all sources when NULL; the records of wholes: all sources).
+    with given as materialized (
+        select (x ->> 'v')::uuid as vehicle_id, x ->> 'm' as meter, (x ->> 'at')::timestamp as read_at,
+               (x ->> 'h')::numeric as hours, (x ->> 'id')::uuid as id, x ->> 'src' as source,
+               only_source as against
+        from jsonb_array_elements(points) as x
+    ),
+    wanted as materialized (
+        -- a reading written only matters when its meter has maintenance records (one probe per meter)
+        select distinct g.vehicle_id, g.meter
+        from given as g
+        where g.against is null
+           or exists (select from app.maintenance as m
+                      where m.tenant_id = tenant and m.vehicle_id = g.vehicle_id and m.hour_meter = g.meter
+                        and m.hours is not null and m.read_at is not null and m.deleted_at is null)
+    ),
+    checked_points as materialized (
+        select g.* from given as g join wanted as w using (vehicle_id, meter)
+        union all
+        select m.vehicle_id, m.hour_meter, m.read_at, m.hours, m.id, 'maintenance', null
+        from jsonb_array_elements(wholes) as x
+        join app.maintenance as m
+          on m.tenant_id = tenant and m.vehicle_id = (x ->> 'v')::uuid and m.hour_meter = x ->> 'm'
+        where m.hours is not null and m.read_at is not null and m.deleted_at is null
+    ),
+    bounded as (
+        select p.*,
+               coalesce((select max(r.read_at) from app.hour_readings as r
+                         where r.tenant_id = tenant and r.vehicle_id = p.vehicle_id and r.meter = p.meter
+                           and r.kind = 'reset' and r.deleted_at is null and r.read_at <= p.read_at),
+                        '-infinity') as seg_lo,
+               coalesce((select min(r.read_at) from app.hour_readings as r
+                         where r.tenant_id = tenant and r.vehicle_id = p.vehicle_id and r.meter = p.meter
+                           and r.kind = 'reset' and r.deleted_at is null and r.read_at > p.read_at),
+                        'infinity') as seg_hi
+        from checked_points as p
+    ),
+    conflicts as (
+        -- q: a reading of the same segment dated before the point and higher, or after it and lower
+        select p.vehicle_id, p.meter, p.source, p.id, p.read_at, p.hours,
+               q.source as q_source, q.id as q_id, q.read_at as q_read_at, q.hours as q_hours
+        from bounded as p
+        cross join lateral (
+            select r.source, r.id, r.read_at, r.hours
+            from app.hour_meter_readings as r
+            where r.tenant_id = tenant
+              and r.vehicle_id = p.vehicle_id
+              and r.meter = p.meter
+              and r.read_at >= p.seg_lo
+              and r.read_at < p.seg_hi
+              and r.read_at <> p.read_at
+              and r.id <> p.id
+              and (p.against is null or r.source = p.against)
+              and ((r.read_at < p.read_at and r.hours > p.hours) or (r.read_at > p.read_at and r.hours < p.hours))
+            order by abs(extract(epoch from r.read_at - p.read_at))
+            limit 1
+        ) as q
+    )
+    select case
+               when c.q_read_at < c.read_at
+               then format('hours: %s h on %s (%s %s) is lower than %s h recorded earlier on %s (%s %s, meter %s)',
+                           c.hours, c.read_at, c.source, c.id, c.q_hours, c.q_read_at, c.q_source, c.q_id, c.meter)
+               else format('hours: %s h on %s (%s %s) is higher than %s h recorded later on %s (%s %s, meter %s)',
+                           c.hours, c.read_at, c.source, c.id, c.q_hours, c.q_read_at, c.q_source, c.q_id, c.meter)
+           end,
+           c.vehicle_id, c.source, c.id
+    from conflicts as c
+    order by c.read_at, c.id
+    limit 1;
+end
+$$;
+
+ALTER FUNCTION app.hour_records_problem(tenant uuid, points jsonb, wholes jsonb, only_source text) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.hour_records_problem(tenant uuid, points jsonb, wholes jsonb, only_source text) IS 'The first hour meter inconsistency that points written (readings or maintenance records of one tenant) bring against the readings of their meter in their reset segment (of source only_source, or every source), and the maintenance records of the meters in wholes against every reading: a message naming both readings, the vehicle, the source and the row. No row when consistent.';
+
 CREATE FUNCTION app.hours_due_status(tenant uuid, vehicle uuid, due_hours numeric, hour_meter text, as_of date DEFAULT CURRENT_DATE) RETURNS TABLE(hours_left numeric, projected_due_on date, urgency text)
     LANGUAGE plpgsql STABLE
     AS $$
@@ -8922,6 +9007,98 @@ $$;
 ALTER FUNCTION app.tg_hour_readings_guard() OWNER TO motovault_owner;
 
 COMMENT ON FUNCTION app.tg_hour_readings_guard() IS 'Statement-level AFTER INSERT / UPDATE trigger of hour_readings (transition tables new_rows, old_rows): checks every touched meter once over the touched time range; refuses the whole statement, naming the first reading that is lower than an earlier one of the same meter without a reset between them.';
+
+CREATE FUNCTION app.tg_hour_records_guard() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+declare
+    meter_column constant text := tg_argv[0];
+    against constant text := nullif(tg_argv[1], 'all');
+    work jsonb;
+    tenant text;
+    found_problem record;
+begin
+    -- 1. the transition tables alone, into one local value: per tenant the points written and the
+    --    meters whose reset entries changed
+    if tg_op = 'INSERT' then
+        select jsonb_agg(jsonb_build_object('t', n.tenant_id, 'v', n.vehicle_id, 'm', to_jsonb(n) ->> meter_column,
+                                            'at', n.read_at, 'h', n.hours, 'id', n.id, 'src', tg_table_name))
+        into work
+        from new_rows as n
+        where n.deleted_at is null and n.read_at is not null and n.hours is not null
+          and to_jsonb(n) ->> meter_column is not null;
+    else
+        with o as (
+            select r.tenant_id, r.id, r.vehicle_id, to_jsonb(r) ->> meter_column as meter, r.read_at, r.hours,
+                   r.deleted_at, coalesce(to_jsonb(r) ->> 'kind' = 'reset', false) as is_reset
+            from old_rows as r
+        ),
+        n as (
+            select r.tenant_id, r.id, r.vehicle_id, to_jsonb(r) ->> meter_column as meter, r.read_at, r.hours,
+                   r.deleted_at, coalesce(to_jsonb(r) ->> 'kind' = 'reset', false) as is_reset
+            from new_rows as r
+        ),
+        changed as (
+            select n.*, o.vehicle_id as old_vehicle_id, o.meter as old_meter, o.is_reset as old_is_reset
+            from n
+            join o on o.tenant_id = n.tenant_id and o.id = n.id
+            where (n.vehicle_id, n.meter, n.read_at, n.hours, n.deleted_at, n.is_reset)
+                  is distinct from (o.vehicle_id, o.meter, o.read_at, o.hours, o.deleted_at, o.is_reset)
+        )
+        select jsonb_agg(x)
+        into work
+        from (
+            select jsonb_build_object('t', c.tenant_id, 'v', c.vehicle_id, 'm', c.meter, 'at', c.read_at,
+                                      'h', c.hours, 'id', c.id, 'src', tg_table_name) as x
+            from changed as c
+            where c.deleted_at is null and c.read_at is not null and c.hours is not null and c.meter is not null
+            union all
+            select jsonb_build_object('t', c.tenant_id, 'v', c.old_vehicle_id, 'm', c.old_meter, 'whole', true)
+            from changed as c
+            where c.old_is_reset
+        ) as w;
+    end if;
+    if work is null then
+        return null;
+    end if;
+
+    -- 2. per tenant of the statement, one query filtered by that tenant
+    for tenant in select distinct w ->> 't' from jsonb_array_elements(work) as w order by 1 loop
+        -- the hour_readings guard's lock: one writer per meter at a time, in a fixed order
+        perform pg_advisory_xact_lock(hashtextextended(p.vehicle || p.meter, 1908))
+        from (
+            select distinct w ->> 'v' as vehicle, w ->> 'm' as meter
+            from jsonb_array_elements(work) as w
+            where w ->> 't' = tenant
+            order by 1, 2
+        ) as p;
+        select * into found_problem
+        from app.hour_records_problem(
+            tenant::uuid,
+            coalesce((select jsonb_agg(w) from jsonb_array_elements(work) as w
+                      where w ->> 't' = tenant and w ->> 'whole' is null), '[]'),
+            coalesce((select jsonb_agg(w) from jsonb_array_elements(work) as w
+                      where w ->> 't' = tenant and w ->> 'whole' is not null), '[]'),
+            against)
+        limit 1;
+        if found_problem.problem is not null then
+            raise exception using
+                errcode = 'check_violation',
+                constraint = 'maintenance_hours_consistent',
+                column = 'hours',
+                table = tg_table_name,
+                message = found_problem.problem,
+                detail = format('vehicle %s, %s row %s', found_problem.vehicle_id, found_problem.source, found_problem.row_id),
+                hint = 'The hours of a maintenance record are a reading of its hour_meter: they never go down over time against the meter''s readings and other records. Check the hours and the date; if the meter was replaced, record an hour reading of kind reset between them.';
+        end if;
+    end loop;
+    return null;
+end
+$$;
+
+ALTER FUNCTION app.tg_hour_records_guard() OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.tg_hour_records_guard() IS 'AFTER INSERT and AFTER UPDATE trigger, per statement (transition tables new_rows, old_rows), of the tables with hour meter readings: arguments are the meter column and the source to compare with (maintenance, or all). Refuses the statement when a maintenance record''s hours contradict the readings of its meter (lower than an earlier one or higher than a later one in the same reset segment), naming both and the row; nothing of the statement is written.';
 
 CREATE FUNCTION app.tg_invitation_events() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
@@ -12351,6 +12528,56 @@ ALTER TABLE api.garages_trash OWNER TO motovault_owner;
 
 COMMENT ON VIEW api.garages_trash IS 'Deleted garages of the active tenant; restore_garage brings one back. Purged after 30 days.';
 
+CREATE VIEW app.hour_meter_readings WITH (security_invoker='true') AS
+ SELECT r.tenant_id,
+    r.vehicle_id,
+    r.meter,
+    r.source,
+    r.id,
+    r.read_at,
+    r.hours,
+    r.is_reset
+   FROM ( SELECT hour_readings.tenant_id,
+            hour_readings.vehicle_id,
+            hour_readings.meter,
+            'hour_readings'::text AS source,
+            hour_readings.id,
+            hour_readings.read_at,
+            hour_readings.hours,
+            (hour_readings.kind = 'reset'::text) AS is_reset,
+            hour_readings.deleted_at
+           FROM app.hour_readings
+        UNION ALL
+         SELECT maintenance.tenant_id,
+            maintenance.vehicle_id,
+            maintenance.hour_meter,
+            'maintenance'::text AS text,
+            maintenance.id,
+            maintenance.read_at,
+            maintenance.hours,
+            false,
+            maintenance.deleted_at
+           FROM app.maintenance) r
+  WHERE ((r.deleted_at IS NULL) AND (r.read_at IS NOT NULL) AND (r.hours IS NOT NULL) AND (r.meter IS NOT NULL));
+
+ALTER TABLE app.hour_meter_readings OWNER TO motovault_owner;
+
+COMMENT ON VIEW app.hour_meter_readings IS 'Every live hour meter reading of every vehicle, one UNION ALL branch per source (hour_readings, maintenance records with hours), reset entries flagged.';
+
+CREATE VIEW api.hour_meter_readings WITH (security_invoker='true') AS
+ SELECT hour_meter_readings.vehicle_id,
+    hour_meter_readings.meter,
+    hour_meter_readings.source,
+    hour_meter_readings.id,
+    hour_meter_readings.read_at,
+    hour_meter_readings.hours,
+    hour_meter_readings.is_reset
+   FROM app.hour_meter_readings;
+
+ALTER TABLE api.hour_meter_readings OWNER TO motovault_owner;
+
+COMMENT ON VIEW api.hour_meter_readings IS 'Every hour meter reading of the active tenant''s vehicles, whatever recorded it (source: hour_readings, maintenance). Per meter they never go down over time unless a reset lies between. Read only.';
+
 CREATE VIEW api.hour_meters WITH (security_invoker='true') AS
  SELECT r.vehicle_id,
     r.meter,
@@ -14214,6 +14441,8 @@ CREATE TRIGGER _500_read_only INSTEAD OF INSERT OR DELETE OR UPDATE ON api.fleet
 
 CREATE TRIGGER _500_read_only INSTEAD OF INSERT OR DELETE OR UPDATE ON api.fleet_tco_months FOR EACH ROW EXECUTE FUNCTION app.tg_refuse_view_write();
 
+CREATE TRIGGER _500_read_only INSTEAD OF INSERT OR DELETE OR UPDATE ON api.hour_meter_readings FOR EACH ROW EXECUTE FUNCTION app.tg_refuse_view_write();
+
 CREATE TRIGGER _500_read_only INSTEAD OF INSERT OR DELETE OR UPDATE ON api.hour_meters FOR EACH ROW EXECUTE FUNCTION app.tg_refuse_view_write();
 
 CREATE TRIGGER _500_read_only INSTEAD OF INSERT OR DELETE OR UPDATE ON api.members FOR EACH ROW EXECUTE FUNCTION app.tg_refuse_view_write();
@@ -14308,7 +14537,11 @@ CREATE TRIGGER _100_forget_member_role AFTER INSERT OR DELETE OR UPDATE ON app.m
 
 CREATE TRIGGER _100_hours_guard_insert AFTER INSERT ON app.hour_readings REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_hour_readings_guard();
 
+CREATE TRIGGER _100_hours_guard_insert AFTER INSERT ON app.maintenance REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_hour_records_guard('hour_meter', 'all');
+
 CREATE TRIGGER _100_hours_guard_update AFTER UPDATE ON app.hour_readings REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_hour_readings_guard();
+
+CREATE TRIGGER _100_hours_guard_update AFTER UPDATE ON app.maintenance REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_hour_records_guard('hour_meter', 'all');
 
 CREATE TRIGGER _100_id_unique AFTER INSERT ON app.vehicle_events REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_vehicle_events_id_unique();
 
@@ -14347,6 +14580,10 @@ CREATE TRIGGER _100_source_fuel_update AFTER UPDATE ON app.fuel_logs REFERENCING
 CREATE TRIGGER _100_trips_guard_insert AFTER INSERT ON app.trips REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_trips_guard();
 
 CREATE TRIGGER _100_trips_guard_update AFTER UPDATE ON app.trips REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_trips_guard();
+
+CREATE TRIGGER _110_hours_records_guard_insert AFTER INSERT ON app.hour_readings REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_hour_records_guard('meter', 'maintenance');
+
+CREATE TRIGGER _110_hours_records_guard_update AFTER UPDATE ON app.hour_readings REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_hour_records_guard('meter', 'maintenance');
 
 CREATE TRIGGER _200_prepare BEFORE INSERT OR UPDATE ON app.document_files FOR EACH ROW EXECUTE FUNCTION app.tg_document_files_prepare();
 
@@ -16050,6 +16287,9 @@ REVOKE ALL ON FUNCTION app.fuel_intervals(tenant uuid, vehicle uuid) FROM PUBLIC
 GRANT ALL ON FUNCTION app.hour_meter_problem(tenant uuid, vehicle uuid, meter_name text, from_at timestamp without time zone, to_at timestamp without time zone) TO app_user;
 REVOKE ALL ON FUNCTION app.hour_meter_problem(tenant uuid, vehicle uuid, meter_name text, from_at timestamp without time zone, to_at timestamp without time zone) FROM PUBLIC;
 
+GRANT ALL ON FUNCTION app.hour_records_problem(tenant uuid, points jsonb, wholes jsonb, only_source text) TO app_user;
+REVOKE ALL ON FUNCTION app.hour_records_problem(tenant uuid, points jsonb, wholes jsonb, only_source text) FROM PUBLIC;
+
 GRANT ALL ON FUNCTION app.hours_due_status(tenant uuid, vehicle uuid, due_hours numeric, hour_meter text, as_of date) TO app_user;
 REVOKE ALL ON FUNCTION app.hours_due_status(tenant uuid, vehicle uuid, due_hours numeric, hour_meter text, as_of date) FROM PUBLIC;
 
@@ -16241,6 +16481,8 @@ REVOKE ALL ON FUNCTION app.tg_fuel_logs_prepare() FROM PUBLIC;
 REVOKE ALL ON FUNCTION app.tg_fuel_logs_source_fuel() FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION app.tg_hour_readings_guard() FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION app.tg_hour_records_guard() FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION app.tg_invitation_events() FROM PUBLIC;
 
@@ -16505,6 +16747,10 @@ GRANT SELECT ON TABLE api.fleet_tco_months TO app_user;
 GRANT SELECT ON TABLE api.fuel_logs_trash TO app_user;
 
 GRANT SELECT ON TABLE api.garages_trash TO app_user;
+
+GRANT SELECT ON TABLE app.hour_meter_readings TO app_user;
+
+GRANT SELECT ON TABLE api.hour_meter_readings TO app_user;
 
 GRANT SELECT ON TABLE api.hour_meters TO app_user;
 

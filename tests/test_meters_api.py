@@ -56,6 +56,28 @@ def test_an_hour_batch_with_a_bad_row_is_400_naming_it_and_writes_nothing(
     assert count(api_db, "hour_readings") == 3
 
 
+def test_a_service_whose_hours_contradict_the_readings_is_400_naming_both(
+    api: PostgrestServer, api_db: ClonedDatabase, tenant: str
+) -> None:
+    # after the first test: 100 h, 110 h, 120 h nine, eight and seven days ago
+    service = {"vehicle_id": CAR, "status": "completed", "type": "oil_change", "completed_on": day(8), "hours": 125}
+    with api.client(api.token(OWNER, TENANT)) as client:
+        r = client.post("/maintenance", json=service)
+        assert r.status_code == 400, r.text
+        body = r.json()
+        assert body["message"].startswith(f"hours: 125.0 h on {day(8)} 00:00:00 (maintenance ")
+        assert f"is higher than 110.0 h recorded later on {day(8)} 08:00:00 (hour_readings " in body["message"]
+        assert "hour_meter" in body["hint"]
+        assert count(api_db, "maintenance") == 0
+        service["hours"] = 101
+        assert client.post("/maintenance", json=service).status_code == 201
+        r = client.post("/hour_readings", json={"vehicle_id": CAR, "read_at": f"{day(8)}T04:00", "hours": 100.5})
+        assert r.status_code == 400, r.text
+        assert "lower than 101.0 h recorded earlier" in r.json()["message"]
+    assert count(api_db, "maintenance") == 1
+    assert count(api_db, "hour_readings") == 3
+
+
 def trip(n: int, start: int, end: int, purpose: str = "business") -> dict[str, object]:
     return {"vehicle_id": CAR, "started_at": f"{day(n)}T08:00", "ended_at": f"{day(n)}T09:00",
             "start_odometer": start, "end_odometer": end, "purpose": purpose, "driver": "Ann"}
