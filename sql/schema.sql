@@ -7715,6 +7715,23 @@ ALTER FUNCTION app.odometer_problem(tenant uuid, vehicle uuid) OWNER TO motovaul
 
 COMMENT ON FUNCTION app.odometer_problem(tenant uuid, vehicle uuid) IS 'NULL when every reading of the vehicle is at least every earlier-dated reading since the last reset entry; otherwise a message naming the first offending pair.';
 
+CREATE FUNCTION app.odometer_reset_between(tenant uuid, vehicle uuid, after_at timestamp without time zone, through_at timestamp without time zone) RETURNS boolean
+    LANGUAGE sql STABLE
+    AS $$
+    select exists (
+        select from app.odometer_entries as e
+        where e.tenant_id = tenant
+          and e.vehicle_id = vehicle
+          and e.kind = 'reset'
+          and e.deleted_at is null
+          and e.read_at > after_at
+          and e.read_at <= through_at)
+$$;
+
+ALTER FUNCTION app.odometer_reset_between(tenant uuid, vehicle uuid, after_at timestamp without time zone, through_at timestamp without time zone) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.odometer_reset_between(tenant uuid, vehicle uuid, after_at timestamp without time zone, through_at timestamp without time zone) IS 'Whether a live odometer reset entry of the vehicle lies in (after_at, through_at]: readings on either side are not compared.';
+
 CREATE FUNCTION app.oidc_issuer(issuer text) RETURNS TABLE(audience text, tenant_claim text)
     LANGUAGE sql STABLE SECURITY DEFINER
     SET search_path TO ''
@@ -7818,6 +7835,98 @@ $$;
 ALTER FUNCTION app.purge_vin_decode_jobs(keep_days integer) OWNER TO motovault_owner;
 
 COMMENT ON FUNCTION app.purge_vin_decode_jobs(keep_days integer) IS 'Deletes jobs done more than keep_days (default 7) days ago; returns how many.';
+
+CREATE FUNCTION app.readings_trips_problem(tenant uuid, batch jsonb) RETURNS TABLE(problem text, vehicle_id uuid, source text, row_id uuid)
+    LANGUAGE plpgsql STABLE
+    SET plan_cache_mode TO 'force_generic_plan'
+    AS $$
+begin
+    return query
+    -- batch: [{"v": vehicle, "at": read_at, "o": odometer, "u": unit, "r": is a reset, "id": id,
+    -- "src": source table}], readings written now, all of one tenant
+    with given as materialized (
+        select (x ->> 'v')::uuid as vehicle_id, (x ->> 'at')::timestamp as read_at, (x ->> 'o')::integer as odometer,
+               x ->> 'u' as odometer_unit, app.distance_in_km((x ->> 'o')::integer, x ->> 'u') as km,
+               coalesce((x ->> 'r')::boolean, false) as is_reset, (x ->> 'id')::uuid as id, x ->> 'src' as source
+        from jsonb_array_elements(batch) as x
+    ),
+    with_trips as materialized (
+        -- one probe per vehicle: a vehicle without trips costs nothing more
+        select v.vehicle_id
+        from (select distinct g.vehicle_id from given as g) as v
+        where exists (select from app.trips as t
+                      where t.tenant_id = tenant and t.vehicle_id = v.vehicle_id and t.deleted_at is null)
+    ),
+    neighbours as (
+        select g.*, b.id as b_id, b.started_at as b_started_at, b.ended_at as b_ended_at,
+               b.start_odometer as b_start, b.end_odometer as b_end, b.odometer_unit as b_unit,
+               app.distance_in_km(b.start_odometer, b.odometer_unit) as b_start_km,
+               app.distance_in_km(b.end_odometer, b.odometer_unit) as b_end_km,
+               a.id as a_id, a.started_at as a_started_at, a.start_odometer as a_start, a.odometer_unit as a_unit,
+               app.distance_in_km(a.start_odometer, a.odometer_unit) as a_start_km
+        from given as g
+        join with_trips using (vehicle_id)
+        -- b: the last effective trip starting before the reading (it contains the reading or ended before)
+        left join lateral (
+            select t.*
+            from app.trips as t
+            where t.tenant_id = tenant and t.vehicle_id = g.vehicle_id and t.deleted_at is null
+              and t.started_at < g.read_at and t.kind <> 'reversal'
+              and app.trip_is_effective(tenant, t.id, t.kind)
+            order by t.started_at desc
+            limit 1
+        ) as b on true
+        -- a: the first effective trip starting at or after the reading
+        left join lateral (
+            select t.*
+            from app.trips as t
+            where t.tenant_id = tenant and t.vehicle_id = g.vehicle_id and t.deleted_at is null
+              and t.started_at >= g.read_at and t.kind <> 'reversal'
+              and app.trip_is_effective(tenant, t.id, t.kind)
+            order by t.started_at
+            limit 1
+        ) as a on true
+    ),
+    problems as (
+        select n.read_at, n.vehicle_id, n.source, n.id,
+               format('odometer: %s %s on %s (%s) is higher than the start of trip %s (%s %s at %s)',
+                      n.odometer, n.odometer_unit, n.read_at, n.source, n.a_id, n.a_start, n.a_unit, n.a_started_at) as problem
+        from neighbours as n
+        where n.a_id is not null
+          and n.km > n.a_start_km + 0.5
+          and not app.odometer_reset_between(tenant, n.vehicle_id, n.read_at, n.a_started_at)
+        union all
+        select n.read_at, n.vehicle_id, n.source, n.id,
+               format('odometer: %s %s on %s (%s) is lower than the end of trip %s (%s %s at %s)',
+                      n.odometer, n.odometer_unit, n.read_at, n.source, n.b_id, n.b_end, n.b_unit, n.b_ended_at)
+        from neighbours as n
+        where n.b_id is not null
+          and not n.is_reset
+          and n.b_ended_at <= n.read_at
+          and n.km < n.b_end_km - 0.5
+          and not app.odometer_reset_between(tenant, n.vehicle_id, n.b_ended_at, n.read_at)
+        union all
+        select n.read_at, n.vehicle_id, n.source, n.id,
+               format('odometer: %s %s on %s (%s) lies outside trip %s (%s - %s %s, %s - %s)',
+                      n.odometer, n.odometer_unit, n.read_at, n.source, n.b_id, n.b_start, n.b_end, n.b_unit,
+                      n.b_started_at, n.b_ended_at)
+        from neighbours as n
+        where n.b_id is not null
+          and not n.is_reset
+          and n.b_ended_at > n.read_at
+          and (n.km < n.b_start_km - 0.5 or n.km > n.b_end_km + 0.5)
+          and not app.odometer_reset_between(tenant, n.vehicle_id, n.b_started_at, n.read_at)
+    )
+    select p.problem, p.vehicle_id, p.source, p.id
+    from problems as p
+    order by p.read_at, p.id
+    limit 1;
+end
+$$;
+
+ALTER FUNCTION app.readings_trips_problem(tenant uuid, batch jsonb) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.readings_trips_problem(tenant uuid, batch jsonb) IS 'The first odometer reading of a batch (one tenant) that contradicts the effective trips next to it in time: above the start of the next trip, below the end of the previous one, or outside a trip it falls in (0.5 km tolerance; a reset entry between them separates them). No row when the batch fits.';
 
 CREATE FUNCTION app.recall_check_claim(batch_size integer, worker text, lease_seconds integer DEFAULT 300) RETURNS TABLE(id bigint, make text, model text, model_year integer, attempts integer)
     LANGUAGE sql SECURITY DEFINER
@@ -9444,6 +9553,113 @@ ALTER FUNCTION app.tg_purge_outbox_events() OWNER TO motovault_owner;
 
 COMMENT ON FUNCTION app.tg_purge_outbox_events() IS 'AFTER DELETE FOR EACH STATEMENT on tenants: deletes the outbox events of the deleted tenants (app.outbox_events has no foreign key to tenants: see deploy/outbox.sql).';
 
+CREATE FUNCTION app.tg_readings_trips_guard() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+declare
+    resets constant boolean := coalesce(tg_argv[0], '') = 'resets';
+    work jsonb;
+    tenant text;
+    found_problem record;
+    vehicle uuid;
+    problem text;
+begin
+    -- 1. the transition tables alone, into one local value: the readings written, and the vehicles
+    --    whose reset entries changed (every trip of them is checked again)
+    if tg_op = 'INSERT' then
+        select jsonb_agg(jsonb_build_object('t', n.tenant_id, 'v', n.vehicle_id, 'at', n.read_at, 'o', n.odometer,
+                                            'u', n.odometer_unit, 'r', resets and to_jsonb(n) ->> 'kind' = 'reset',
+                                            'id', n.id, 'src', tg_table_name))
+        into work
+        from new_rows as n
+        where n.deleted_at is null and n.read_at is not null and n.odometer is not null;
+    else
+        with o as (
+            select r.tenant_id, r.id, r.vehicle_id, r.read_at, r.odometer, r.odometer_unit, r.deleted_at,
+                   resets and to_jsonb(r) ->> 'kind' = 'reset' as is_reset
+            from old_rows as r
+        ),
+        n as (
+            select r.tenant_id, r.id, r.vehicle_id, r.read_at, r.odometer, r.odometer_unit, r.deleted_at,
+                   resets and to_jsonb(r) ->> 'kind' = 'reset' as is_reset
+            from new_rows as r
+        ),
+        changed as (
+            select n.*, o.vehicle_id as old_vehicle_id, o.is_reset as old_is_reset
+            from n
+            join o on o.tenant_id = n.tenant_id and o.id = n.id
+            where (n.vehicle_id, n.read_at, n.odometer, n.odometer_unit, n.deleted_at, n.is_reset)
+                  is distinct from (o.vehicle_id, o.read_at, o.odometer, o.odometer_unit, o.deleted_at, o.is_reset)
+        )
+        select jsonb_agg(x)
+        into work
+        from (
+            select jsonb_build_object('t', c.tenant_id, 'v', c.vehicle_id, 'at', c.read_at, 'o', c.odometer,
+                                      'u', c.odometer_unit, 'r', c.is_reset, 'id', c.id, 'src', tg_table_name) as x
+            from changed as c
+            where c.deleted_at is null and c.read_at is not null and c.odometer is not null
+            union all
+            select jsonb_build_object('t', c.tenant_id, 'v', c.old_vehicle_id, 'whole', true)
+            from changed as c
+            where c.old_is_reset
+        ) as w;
+    end if;
+    if work is null then
+        return null;
+    end if;
+
+    -- 2. per tenant of the statement, queries filtered by that tenant
+    for tenant in select distinct w ->> 't' from jsonb_array_elements(work) as w order by 1 loop
+        select * into found_problem
+        from app.readings_trips_problem(
+            tenant::uuid,
+            coalesce((select jsonb_agg(w) from jsonb_array_elements(work) as w
+                      where w ->> 't' = tenant and w ->> 'whole' is null), '[]'))
+        limit 1;
+        if found_problem.problem is not null then
+            raise exception using
+                errcode = 'check_violation',
+                constraint = 'odometer_readings_fit_trips',
+                column = 'odometer',
+                table = tg_table_name,
+                message = found_problem.problem,
+                detail = format('vehicle %s, %s row %s', found_problem.vehicle_id, found_problem.source, found_problem.row_id),
+                hint = 'A reading fits the mileage log: not above the start of a later trip, not below the end of an earlier one, within a trip it falls in. Check the reading and its date, or reverse and correct the trip.';
+        end if;
+        for vehicle in
+            select distinct (w ->> 'v')::uuid from jsonb_array_elements(work) as w
+            where w ->> 't' = tenant and w ->> 'whole' is not null
+            order by 1
+        loop
+            -- a reset changed: every effective trip of the vehicle against the readings again
+            problem := coalesce(
+                app.trips_problem(tenant::uuid, vehicle,
+                                  array(select t.id from app.trips as t
+                                        where t.tenant_id = tenant::uuid and t.vehicle_id = vehicle and t.deleted_at is null
+                                          and t.kind <> 'reversal' and app.trip_is_effective(tenant::uuid, t.id, t.kind)),
+                                  date '-infinity'),
+                app.trip_window_problem(tenant::uuid, vehicle,
+                                        array(select t.id from app.trips as t
+                                              where t.tenant_id = tenant::uuid and t.vehicle_id = vehicle and t.deleted_at is null)));
+            if problem is not null then
+                raise exception using
+                    errcode = 'check_violation',
+                    constraint = 'odometer_readings_fit_trips',
+                    column = 'odometer',
+                    table = tg_table_name,
+                    message = format('odometer: without this reset entry a trip no longer fits the readings: %s', problem),
+                    hint = 'A reset entry separates the readings before and after it; keep it, or correct the trips first.';
+            end if;
+        end loop;
+    end loop;
+    return null;
+end
+$$;
+
+ALTER FUNCTION app.tg_readings_trips_guard() OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.tg_readings_trips_guard() IS 'Statement-level AFTER INSERT / UPDATE trigger (transition tables new_rows, old_rows) of every table with odometer readings; argument resets when its rows of kind reset are reset entries. Refuses the statement when a reading written contradicts the effective trips next to it (app.readings_trips_problem), or when a changed reset entry leaves a trip inconsistent; nothing of the statement is written.';
+
 CREATE FUNCTION app.tg_refuse_change() RETURNS trigger
     LANGUAGE plpgsql
     AS $$
@@ -9857,6 +10073,40 @@ $$;
 ALTER FUNCTION app.tg_trips_guard() OWNER TO motovault_owner;
 
 COMMENT ON FUNCTION app.tg_trips_guard() IS 'Statement-level AFTER INSERT / UPDATE trigger of trips (transition tables new_rows, old_rows): refuses the whole statement when it changes an entry of a closed log, or when one of its trips has a problem (app.trips_problem), naming the first.';
+
+CREATE FUNCTION app.tg_trips_odometer_guard() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+declare
+    touched record;
+    problem text;
+begin
+    -- the transition table alone into arrays: per tenant and vehicle the trips written
+    for touched in
+        select n.tenant_id, n.vehicle_id, array_agg(n.id) as ids
+        from new_rows as n
+        where n.deleted_at is null and n.kind <> 'reversal'
+        group by n.tenant_id, n.vehicle_id
+        order by n.tenant_id, n.vehicle_id
+    loop
+        problem := app.trip_window_problem(touched.tenant_id, touched.vehicle_id, touched.ids);
+        if problem is not null then
+            raise exception using
+                errcode = 'check_violation',
+                constraint = 'trips_consistent',
+                column = split_part(problem, ':', 1),
+                table = 'trips',
+                message = problem,
+                hint = 'Every odometer reading taken during a trip lies between its start_odometer and end_odometer.';
+        end if;
+    end loop;
+    return null;
+end
+$$;
+
+ALTER FUNCTION app.tg_trips_odometer_guard() OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.tg_trips_odometer_guard() IS 'Statement-level AFTER INSERT / UPDATE trigger of trips (transition table new_rows): refuses the statement when a reading taken during one of its effective trips lies outside the trip''s odometer range (app.trip_window_problem), naming the first.';
 
 CREATE FUNCTION app.tg_trips_prepare() RETURNS trigger
     LANGUAGE plpgsql
@@ -10473,6 +10723,50 @@ $$;
 ALTER FUNCTION app.trip_rate(tenant uuid, purpose text, on_date date) OWNER TO motovault_owner;
 
 COMMENT ON FUNCTION app.trip_rate(tenant uuid, purpose text, on_date date) IS 'The reimbursement rate of a purpose valid on a date, or NULL.';
+
+CREATE FUNCTION app.trip_window_problem(tenant uuid, vehicle uuid, ids uuid[]) RETURNS text
+    LANGUAGE plpgsql STABLE
+    SET plan_cache_mode TO 'force_custom_plan'
+    AS $$
+begin
+    return (
+        select case
+                   when r.odometer_km < app.distance_in_km(t.start_odometer, t.odometer_unit)
+                   then format('start_odometer: %s %s at %s (trip %s) is higher than %s %s read on %s during the trip (%s)',
+                               t.start_odometer, t.odometer_unit, t.started_at, t.id, r.odometer, r.odometer_unit, r.read_at, r.source)
+                   else format('end_odometer: %s %s at %s (trip %s) is lower than %s %s read on %s during the trip (%s)',
+                               t.end_odometer, t.odometer_unit, t.ended_at, t.id, r.odometer, r.odometer_unit, r.read_at, r.source)
+               end
+        from app.trips as t
+        cross join lateral (
+            select r.*
+            from app.odometer_readings as r
+            where r.tenant_id = tenant
+              and r.vehicle_id = vehicle
+              and r.read_at > t.started_at
+              and r.read_at < t.ended_at
+              and not r.is_reset
+              and (r.odometer_km < app.distance_in_km(t.start_odometer, t.odometer_unit) - 0.5
+                   or r.odometer_km > app.distance_in_km(t.end_odometer, t.odometer_unit) + 0.5)
+              and not app.odometer_reset_between(tenant, vehicle, t.started_at, r.read_at)
+            order by r.read_at
+            limit 1
+        ) as r
+        where t.tenant_id = tenant
+          and t.vehicle_id = vehicle
+          and t.id = any (ids)
+          and t.deleted_at is null
+          and t.kind <> 'reversal'
+          and app.trip_is_effective(tenant, t.id, t.kind)
+        order by t.started_at
+        limit 1
+    );
+end
+$$;
+
+ALTER FUNCTION app.trip_window_problem(tenant uuid, vehicle uuid, ids uuid[]) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.trip_window_problem(tenant uuid, vehicle uuid, ids uuid[]) IS 'The first of the given effective trips of a vehicle with an odometer reading taken during it (strictly between started_at and ended_at, no reset between) outside [start_odometer, end_odometer] (0.5 km tolerance), or NULL.';
 
 CREATE FUNCTION app.trips_closed_through(tenant uuid, vehicle uuid) RETURNS date
     LANGUAGE plpgsql STABLE
@@ -14585,6 +14879,22 @@ CREATE TRIGGER _110_hours_records_guard_insert AFTER INSERT ON app.hour_readings
 
 CREATE TRIGGER _110_hours_records_guard_update AFTER UPDATE ON app.hour_readings REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_hour_records_guard('meter', 'maintenance');
 
+CREATE TRIGGER _110_odometer_window_guard_insert AFTER INSERT ON app.trips REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_trips_odometer_guard();
+
+CREATE TRIGGER _110_odometer_window_guard_update AFTER UPDATE ON app.trips REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_trips_odometer_guard();
+
+CREATE TRIGGER _110_trips_guard_insert AFTER INSERT ON app.fuel_logs REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_readings_trips_guard();
+
+CREATE TRIGGER _110_trips_guard_insert AFTER INSERT ON app.maintenance REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_readings_trips_guard();
+
+CREATE TRIGGER _110_trips_guard_insert AFTER INSERT ON app.odometer_entries REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_readings_trips_guard('resets');
+
+CREATE TRIGGER _110_trips_guard_update AFTER UPDATE ON app.fuel_logs REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_readings_trips_guard();
+
+CREATE TRIGGER _110_trips_guard_update AFTER UPDATE ON app.maintenance REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_readings_trips_guard();
+
+CREATE TRIGGER _110_trips_guard_update AFTER UPDATE ON app.odometer_entries REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_readings_trips_guard('resets');
+
 CREATE TRIGGER _200_prepare BEFORE INSERT OR UPDATE ON app.document_files FOR EACH ROW EXECUTE FUNCTION app.tg_document_files_prepare();
 
 CREATE TRIGGER _200_prepare BEFORE INSERT OR UPDATE ON app.documents FOR EACH ROW EXECUTE FUNCTION app.tg_documents_prepare();
@@ -16382,6 +16692,9 @@ REVOKE ALL ON FUNCTION app.odometer_batch_problem(tenant uuid, source_table text
 GRANT ALL ON FUNCTION app.odometer_problem(tenant uuid, vehicle uuid) TO app_user;
 REVOKE ALL ON FUNCTION app.odometer_problem(tenant uuid, vehicle uuid) FROM PUBLIC;
 
+GRANT ALL ON FUNCTION app.odometer_reset_between(tenant uuid, vehicle uuid, after_at timestamp without time zone, through_at timestamp without time zone) TO app_user;
+REVOKE ALL ON FUNCTION app.odometer_reset_between(tenant uuid, vehicle uuid, after_at timestamp without time zone, through_at timestamp without time zone) FROM PUBLIC;
+
 GRANT ALL ON FUNCTION app.oidc_issuer(issuer text) TO app_user;
 REVOKE ALL ON FUNCTION app.oidc_issuer(issuer text) FROM PUBLIC;
 
@@ -16397,6 +16710,9 @@ REVOKE ALL ON FUNCTION app.purge_vin_cache() FROM PUBLIC;
 
 GRANT ALL ON FUNCTION app.purge_vin_decode_jobs(keep_days integer) TO vin_worker;
 REVOKE ALL ON FUNCTION app.purge_vin_decode_jobs(keep_days integer) FROM PUBLIC;
+
+GRANT ALL ON FUNCTION app.readings_trips_problem(tenant uuid, batch jsonb) TO app_user;
+REVOKE ALL ON FUNCTION app.readings_trips_problem(tenant uuid, batch jsonb) FROM PUBLIC;
 
 GRANT ALL ON FUNCTION app.recall_check_claim(batch_size integer, worker text, lease_seconds integer) TO vin_worker;
 REVOKE ALL ON FUNCTION app.recall_check_claim(batch_size integer, worker text, lease_seconds integer) FROM PUBLIC;
@@ -16504,6 +16820,8 @@ REVOKE ALL ON FUNCTION app.tg_outbox_records() FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION app.tg_purge_outbox_events() FROM PUBLIC;
 
+REVOKE ALL ON FUNCTION app.tg_readings_trips_guard() FROM PUBLIC;
+
 REVOKE ALL ON FUNCTION app.tg_refuse_change() FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION app.tg_refuse_view_write() FROM PUBLIC;
@@ -16531,6 +16849,8 @@ REVOKE ALL ON FUNCTION app.tg_tires_positions_guard() FROM PUBLIC;
 REVOKE ALL ON FUNCTION app.tg_tread_measurements_prepare() FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION app.tg_trips_guard() FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION app.tg_trips_odometer_guard() FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION app.tg_trips_prepare() FROM PUBLIC;
 
@@ -16571,6 +16891,9 @@ REVOKE ALL ON FUNCTION app.trip_is_effective(tenant uuid, trip uuid, kind text) 
 
 GRANT ALL ON FUNCTION app.trip_rate(tenant uuid, purpose text, on_date date) TO app_user;
 REVOKE ALL ON FUNCTION app.trip_rate(tenant uuid, purpose text, on_date date) FROM PUBLIC;
+
+GRANT ALL ON FUNCTION app.trip_window_problem(tenant uuid, vehicle uuid, ids uuid[]) TO app_user;
+REVOKE ALL ON FUNCTION app.trip_window_problem(tenant uuid, vehicle uuid, ids uuid[]) FROM PUBLIC;
 
 GRANT ALL ON FUNCTION app.trips_closed_through(tenant uuid, vehicle uuid) TO app_user;
 REVOKE ALL ON FUNCTION app.trips_closed_through(tenant uuid, vehicle uuid) FROM PUBLIC;
