@@ -12065,7 +12065,9 @@ CREATE VIEW analytics.maintenance_due AS
             r.category,
             r.due_on,
             r.due_odometer,
-            r.odometer_unit
+            r.odometer_unit,
+            r.due_hours,
+            r.hour_meter
            FROM app.reminders r
           WHERE ((r.deleted_at IS NULL) AND ((r.status = 'open'::text) OR ((r.status = 'snoozed'::text) AND (r.snoozed_until <= CURRENT_DATE))))
         UNION ALL
@@ -12075,7 +12077,9 @@ CREATE VIEW analytics.maintenance_due AS
             m.type,
             m.due_on,
             m.due_odometer,
-            m.odometer_unit
+            m.odometer_unit,
+            m.due_hours,
+            m.hour_meter
            FROM app.maintenance m
           WHERE ((m.deleted_at IS NULL) AND (m.status = 'scheduled'::text))
         ), measured AS (
@@ -12086,6 +12090,8 @@ CREATE VIEW analytics.maintenance_due AS
             i.due_on,
             i.due_odometer,
             i.odometer_unit,
+            i.due_hours,
+            i.hour_meter,
             (i.due_on - CURRENT_DATE) AS days_left,
             (((i.due_odometer)::numeric *
                 CASE i.odometer_unit
@@ -12096,32 +12102,81 @@ CREATE VIEW analytics.maintenance_due AS
                     WHEN 'mi'::text THEN 1.609344
                     ELSE (1)::numeric
                 END)) AS km_left,
+            (i.due_hours - h.latest) AS hours_left,
+            h.per_day AS hours_per_day,
             COALESCE(s.reminder_urgent_days, 30) AS urgent_days,
             COALESCE(s.reminder_very_urgent_days, 7) AS very_urgent_days,
             COALESCE(s.reminder_urgent_km, 1500) AS urgent_km,
             COALESCE(s.reminder_very_urgent_km, 500) AS very_urgent_km
-           FROM ((items i
+           FROM (((items i
              JOIN app.vehicles v ON (((v.tenant_id = i.tenant_id) AND (v.id = i.vehicle_id) AND (v.deleted_at IS NULL))))
              LEFT JOIN app.tenant_settings s ON (((s.tenant_id = i.tenant_id) AND (s.deleted_at IS NULL))))
+             LEFT JOIN LATERAL ( SELECT ( SELECT r.hours
+                           FROM app.hour_readings r
+                          WHERE ((r.tenant_id = i.tenant_id) AND (r.vehicle_id = i.vehicle_id) AND (r.meter = i.hour_meter) AND (r.deleted_at IS NULL))
+                          ORDER BY r.read_at DESC, r.hours DESC
+                         LIMIT 1) AS latest,
+                    ( SELECT ((max(r.hours) - min(r.hours)) / NULLIF((EXTRACT(epoch FROM (max(r.read_at) - min(r.read_at))) / (86400)::numeric), (0)::numeric))
+                           FROM app.hour_readings r
+                          WHERE ((r.tenant_id = i.tenant_id) AND (r.vehicle_id = i.vehicle_id) AND (r.meter = i.hour_meter) AND (r.deleted_at IS NULL) AND (r.read_at < ((CURRENT_DATE + 1))::timestamp without time zone) AND (r.read_at >= GREATEST(((CURRENT_DATE - 90))::timestamp without time zone, COALESCE(( SELECT max(z.read_at) AS max
+                                   FROM app.hour_readings z
+                                  WHERE ((z.tenant_id = i.tenant_id) AND (z.vehicle_id = i.vehicle_id) AND (z.meter = i.hour_meter) AND (z.kind = 'reset'::text) AND (z.deleted_at IS NULL) AND (z.read_at < ((CURRENT_DATE + 1))::timestamp without time zone))), '-infinity'::timestamp without time zone))))) AS per_day
+                  WHERE (i.due_hours IS NOT NULL)) h ON (true))
+        ), projected AS (
+         SELECT m.source,
+            m.tenant_id,
+            m.vehicle_id,
+            m.category,
+            m.due_on,
+            m.due_odometer,
+            m.odometer_unit,
+            m.due_hours,
+            m.hour_meter,
+            m.days_left,
+            m.km_left,
+            m.hours_left,
+            m.hours_per_day,
+            m.urgent_days,
+            m.very_urgent_days,
+            m.urgent_km,
+            m.very_urgent_km,
+                CASE
+                    WHEN (m.hours_left <= (0)::numeric) THEN CURRENT_DATE
+                    WHEN (m.hours_left > (0)::numeric) THEN (CURRENT_DATE + (ceil((m.hours_left / NULLIF(m.hours_per_day, (0)::numeric))))::integer)
+                    ELSE NULL::date
+                END AS hours_due_on
+           FROM measured m
         )
- SELECT measured.tenant_id,
-    measured.vehicle_id,
-    measured.source,
-    measured.category,
-    measured.due_on,
-    measured.days_left,
-    round(measured.km_left) AS km_left,
+ SELECT projected.tenant_id,
+    projected.vehicle_id,
+    projected.source,
+    projected.category,
+    projected.due_on,
+    projected.days_left,
+    round(projected.km_left) AS km_left,
+    (ARRAY['past_due'::text, 'very_urgent'::text, 'urgent'::text, 'not_urgent'::text])[LEAST(
         CASE
-            WHEN ((measured.days_left < 0) OR (measured.km_left < (0)::numeric)) THEN 'past_due'::text
-            WHEN ((measured.days_left <= measured.very_urgent_days) OR (measured.km_left <= (measured.very_urgent_km)::numeric)) THEN 'very_urgent'::text
-            WHEN ((measured.days_left <= measured.urgent_days) OR (measured.km_left <= (measured.urgent_km)::numeric)) THEN 'urgent'::text
-            ELSE 'not_urgent'::text
-        END AS urgency
-   FROM measured;
+            WHEN ((projected.days_left < 0) OR (projected.km_left < (0)::numeric)) THEN 1
+            WHEN ((projected.days_left <= projected.very_urgent_days) OR (projected.km_left <= (projected.very_urgent_km)::numeric)) THEN 2
+            WHEN ((projected.days_left <= projected.urgent_days) OR (projected.km_left <= (projected.urgent_km)::numeric)) THEN 3
+            ELSE 4
+        END,
+        CASE
+            WHEN (projected.hours_left < (0)::numeric) THEN 1
+            WHEN ((projected.hours_due_on - CURRENT_DATE) <= projected.very_urgent_days) THEN 2
+            WHEN ((projected.hours_due_on - CURRENT_DATE) <= projected.urgent_days) THEN 3
+            ELSE 4
+        END)] AS urgency,
+    projected.hour_meter,
+    projected.due_hours,
+    projected.hours_left,
+    round(projected.hours_per_day, 2) AS hours_per_day,
+    projected.hours_due_on AS projected_due_on
+   FROM projected;
 
 ALTER TABLE analytics.maintenance_due OWNER TO motovault_owner;
 
-COMMENT ON VIEW analytics.maintenance_due IS 'Open reminders and scheduled maintenance of every live vehicle (category only: titles and notes are free text and left out): days and km left and urgency by the tenant''s thresholds (past_due, very_urgent, urgent, not_urgent).';
+COMMENT ON VIEW analytics.maintenance_due IS 'Open reminders and scheduled maintenance of every live vehicle (category only: titles and notes are free text and left out): days, km and hours left, the date the hour meter reaches due_hours at its usage trend (hours per day over the last 90 days since the last reset), and the urgency by the tenant''s thresholds (past_due, very_urgent, urgent, not_urgent; the more urgent of date/distance and hours).';
 
 CREATE VIEW analytics.vehicles AS
  SELECT v.tenant_id,
