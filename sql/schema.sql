@@ -703,7 +703,7 @@ COMMENT ON COLUMN api.maintenance.due_hours IS 'For schedules: due at this readi
 
 COMMENT ON COLUMN api.maintenance.recur_hours IS 'For schedules: repeat every N hours after the completion reading.';
 
-CREATE FUNCTION api.complete_maintenance(id uuid, completed_on date DEFAULT CURRENT_DATE, odometer integer DEFAULT NULL::integer, cost numeric DEFAULT NULL::numeric, currency text DEFAULT NULL::text, service_location text DEFAULT NULL::text, notes text DEFAULT NULL::text) RETURNS SETOF api.maintenance
+CREATE FUNCTION api.complete_maintenance(id uuid, completed_on date DEFAULT CURRENT_DATE, odometer integer DEFAULT NULL::integer, cost numeric DEFAULT NULL::numeric, currency text DEFAULT NULL::text, service_location text DEFAULT NULL::text, notes text DEFAULT NULL::text, hours numeric DEFAULT NULL::numeric) RETURNS SETOF api.maintenance
     LANGUAGE plpgsql
     AS $$
 declare
@@ -732,7 +732,8 @@ begin
         cost = coalesce(complete_maintenance.cost, m.cost),
         currency = coalesce(complete_maintenance.currency, m.currency),
         service_location = coalesce(complete_maintenance.service_location, m.service_location),
-        notes = coalesce(complete_maintenance.notes, m.notes)
+        notes = coalesce(complete_maintenance.notes, m.notes),
+        hours = complete_maintenance.hours
     where m.tenant_id = item.tenant_id
       and m.id = item.id;
     return query
@@ -744,9 +745,9 @@ begin
 end
 $$;
 
-ALTER FUNCTION api.complete_maintenance(id uuid, completed_on date, odometer integer, cost numeric, currency text, service_location text, notes text) OWNER TO motovault_owner;
+ALTER FUNCTION api.complete_maintenance(id uuid, completed_on date, odometer integer, cost numeric, currency text, service_location text, notes text, hours numeric) OWNER TO motovault_owner;
 
-COMMENT ON FUNCTION api.complete_maintenance(id uuid, completed_on date, odometer integer, cost numeric, currency text, service_location text, notes text) IS 'Completes a scheduled maintenance item in one call: records it (date, odometer, cost, currency, location, notes) and, when it recurs, creates the next occurrence. Returns the completed record and the next occurrence. 404 unknown id, 409 already completed.';
+COMMENT ON FUNCTION api.complete_maintenance(id uuid, completed_on date, odometer integer, cost numeric, currency text, service_location text, notes text, hours numeric) IS 'Completes a scheduled maintenance item in one call: records it (date, odometer, cost, currency, location, notes, hours: the reading of its hour_meter at completion, checked against the meter''s readings) and, when it recurs, creates the next occurrence (recur_hours after those hours). Returns the completed record and the next occurrence. 404 unknown id, 409 already completed.';
 
 CREATE TABLE app.import_vehicles (
     tenant_id uuid DEFAULT app.current_tenant_id() NOT NULL,
@@ -16077,8 +16078,8 @@ GRANT SELECT,INSERT,UPDATE ON TABLE app.maintenance TO app_user;
 
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE api.maintenance TO app_user;
 
-GRANT ALL ON FUNCTION api.complete_maintenance(id uuid, completed_on date, odometer integer, cost numeric, currency text, service_location text, notes text) TO app_user;
-REVOKE ALL ON FUNCTION api.complete_maintenance(id uuid, completed_on date, odometer integer, cost numeric, currency text, service_location text, notes text) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.complete_maintenance(id uuid, completed_on date, odometer integer, cost numeric, currency text, service_location text, notes text, hours numeric) TO app_user;
+REVOKE ALL ON FUNCTION api.complete_maintenance(id uuid, completed_on date, odometer integer, cost numeric, currency text, service_location text, notes text, hours numeric) FROM PUBLIC;
 
 GRANT SELECT,INSERT,UPDATE ON TABLE app.import_vehicles TO app_user;
 
