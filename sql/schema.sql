@@ -2254,12 +2254,13 @@ CREATE TABLE app.documents (
     created_by uuid,
     updated_by uuid,
     deleted_at timestamp with time zone,
+    expense_id uuid,
     CONSTRAINT documents_bytes_positive CHECK ((bytes > 0)),
     CONSTRAINT documents_content_type_allowed CHECK ((content_type = ANY (ARRAY['application/pdf'::text, 'image/png'::text, 'image/jpeg'::text, 'image/webp'::text]))),
     CONSTRAINT documents_file_name_safe CHECK ((((char_length(file_name) >= 1) AND (char_length(file_name) <= 255)) AND (file_name !~ '[/\\[:cntrl:]]'::text) AND (file_name !~ '^\.+$'::text))),
     CONSTRAINT documents_kind_valid CHECK ((kind = ANY (ARRAY['receipt'::text, 'invoice'::text, 'insurance'::text, 'registration'::text, 'manual'::text, 'warranty'::text, 'photo'::text, 'other'::text]))),
     CONSTRAINT documents_notes_length CHECK ((char_length(notes) <= 4000)),
-    CONSTRAINT documents_one_record CHECK ((num_nonnulls(fuel_log_id, maintenance_id, reminder_id) <= 1)),
+    CONSTRAINT documents_one_record CHECK ((num_nonnulls(fuel_log_id, maintenance_id, reminder_id, expense_id) <= 1)),
     CONSTRAINT documents_sha256_hex CHECK ((sha256 ~ '^[0-9a-f]{64}$'::text)),
     CONSTRAINT documents_title_length CHECK (((char_length(title) >= 1) AND (char_length(title) <= 200)))
 );
@@ -2269,6 +2270,8 @@ ALTER TABLE ONLY app.documents FORCE ROW LEVEL SECURITY;
 ALTER TABLE app.documents OWNER TO motovault_owner;
 
 COMMENT ON TABLE app.documents IS 'Documents attached to a vehicle, or to one of its fill-ups, maintenance records or reminders (at most one record; vehicle_id is always the vehicle). The bytes are in app.document_files (file_id); content_type, bytes and sha256 are copied from there.';
+
+COMMENT ON COLUMN app.documents.expense_id IS 'The expense it belongs to, if any (at most one record per document).';
 
 CREATE VIEW api.documents WITH (security_invoker='true') AS
  SELECT documents.tenant_id,
@@ -2288,13 +2291,14 @@ CREATE VIEW api.documents WITH (security_invoker='true') AS
     documents.created_at,
     documents.updated_at,
     documents.created_by,
-    documents.updated_by
+    documents.updated_by,
+    documents.expense_id
    FROM app.documents
   WHERE (documents.deleted_at IS NULL);
 
 ALTER TABLE api.documents OWNER TO motovault_owner;
 
-COMMENT ON VIEW api.documents IS 'Documents of the active tenant: receipts, invoices, insurance cards, manuals attached to a vehicle or to one of its fill-ups, maintenance records or reminders. Upload with POST /rpc/upload_document (the bytes as application/octet-stream), download with GET /rpc/document_content?id=...; PATCH kind, title, notes or the record; DELETE moves a document to documents_trash.';
+COMMENT ON VIEW api.documents IS 'Documents of the active tenant: receipts, invoices, insurance cards, manuals attached to a vehicle or to one of its fill-ups, maintenance records, expenses or reminders. Upload with POST /rpc/upload_document (the bytes as application/octet-stream), download with GET /rpc/document_content?id=...; PATCH kind, title, notes or the record; DELETE moves a document to documents_trash.';
 
 COMMENT ON COLUMN api.documents.vehicle_id IS 'The vehicle (filled from the record when attached to one).';
 
@@ -2315,6 +2319,8 @@ COMMENT ON COLUMN api.documents.bytes IS 'Size in bytes.';
 COMMENT ON COLUMN api.documents.sha256 IS 'SHA-256 of the bytes (64 hex digits); documents with the same bytes share one stored file.';
 
 COMMENT ON COLUMN api.documents.file_id IS 'The stored file (api.document_files): thumbnail state and image size.';
+
+COMMENT ON COLUMN api.documents.expense_id IS 'The expense it belongs to, if any.';
 
 CREATE FUNCTION api.restore_document(id uuid) RETURNS SETOF api.documents
     LANGUAGE plpgsql
@@ -14555,6 +14561,8 @@ CREATE INDEX calendar_feeds_user_fk_idx ON app.calendar_feeds USING btree (user_
 
 CREATE INDEX document_files_thumbnails_due ON app.document_files USING btree (thumbnail_lease_until NULLS FIRST) WHERE (thumbnail_state = 'pending'::text);
 
+CREATE INDEX documents_expense_idx ON app.documents USING btree (tenant_id, expense_id) WHERE (expense_id IS NOT NULL);
+
 CREATE INDEX documents_file_idx ON app.documents USING btree (tenant_id, file_id);
 
 CREATE INDEX documents_fuel_log_idx ON app.documents USING btree (tenant_id, fuel_log_id) WHERE (fuel_log_id IS NOT NULL);
@@ -15365,6 +15373,9 @@ ALTER TABLE ONLY app.calendar_feeds
 
 ALTER TABLE ONLY app.document_files
     ADD CONSTRAINT document_files_tenant_fk FOREIGN KEY (tenant_id) REFERENCES app.tenants(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY app.documents
+    ADD CONSTRAINT documents_expense_fk FOREIGN KEY (tenant_id, expense_id) REFERENCES app.expenses(tenant_id, id) ON DELETE CASCADE;
 
 ALTER TABLE ONLY app.documents
     ADD CONSTRAINT documents_file_fk FOREIGN KEY (tenant_id, file_id) REFERENCES app.document_files(tenant_id, id);
