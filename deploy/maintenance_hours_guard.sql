@@ -66,11 +66,11 @@ begin
     ),
     wanted as materialized (
         -- a reading written only matters when its meter has maintenance records (one probe per meter)
-        select distinct g.vehicle_id, g.meter
-        from given as g
-        where g.against is null
+        select p.vehicle_id, p.meter
+        from (select distinct g.vehicle_id, g.meter, g.against from given as g) as p
+        where p.against is null
            or exists (select from app.maintenance as m
-                      where m.tenant_id = tenant and m.vehicle_id = g.vehicle_id and m.hour_meter = g.meter
+                      where m.tenant_id = tenant and m.vehicle_id = p.vehicle_id and m.hour_meter = p.meter
                         and m.hours is not null and m.read_at is not null and m.deleted_at is null)
     ),
     checked_points as materialized (
