@@ -703,7 +703,7 @@ COMMENT ON COLUMN api.maintenance.due_hours IS 'For schedules: due at this readi
 
 COMMENT ON COLUMN api.maintenance.recur_hours IS 'For schedules: repeat every N hours after the completion reading.';
 
-CREATE FUNCTION api.complete_maintenance(id uuid, completed_on date DEFAULT CURRENT_DATE, odometer integer DEFAULT NULL::integer, cost numeric DEFAULT NULL::numeric, currency text DEFAULT NULL::text, service_location text DEFAULT NULL::text, notes text DEFAULT NULL::text) RETURNS SETOF api.maintenance
+CREATE FUNCTION api.complete_maintenance(id uuid, completed_on date DEFAULT CURRENT_DATE, odometer integer DEFAULT NULL::integer, cost numeric DEFAULT NULL::numeric, currency text DEFAULT NULL::text, service_location text DEFAULT NULL::text, notes text DEFAULT NULL::text, hours numeric DEFAULT NULL::numeric) RETURNS SETOF api.maintenance
     LANGUAGE plpgsql
     AS $$
 declare
@@ -732,7 +732,8 @@ begin
         cost = coalesce(complete_maintenance.cost, m.cost),
         currency = coalesce(complete_maintenance.currency, m.currency),
         service_location = coalesce(complete_maintenance.service_location, m.service_location),
-        notes = coalesce(complete_maintenance.notes, m.notes)
+        notes = coalesce(complete_maintenance.notes, m.notes),
+        hours = complete_maintenance.hours
     where m.tenant_id = item.tenant_id
       and m.id = item.id;
     return query
@@ -744,9 +745,9 @@ begin
 end
 $$;
 
-ALTER FUNCTION api.complete_maintenance(id uuid, completed_on date, odometer integer, cost numeric, currency text, service_location text, notes text) OWNER TO motovault_owner;
+ALTER FUNCTION api.complete_maintenance(id uuid, completed_on date, odometer integer, cost numeric, currency text, service_location text, notes text, hours numeric) OWNER TO motovault_owner;
 
-COMMENT ON FUNCTION api.complete_maintenance(id uuid, completed_on date, odometer integer, cost numeric, currency text, service_location text, notes text) IS 'Completes a scheduled maintenance item in one call: records it (date, odometer, cost, currency, location, notes) and, when it recurs, creates the next occurrence. Returns the completed record and the next occurrence. 404 unknown id, 409 already completed.';
+COMMENT ON FUNCTION api.complete_maintenance(id uuid, completed_on date, odometer integer, cost numeric, currency text, service_location text, notes text, hours numeric) IS 'Completes a scheduled maintenance item in one call: records it (date, odometer, cost, currency, location, notes, hours: the reading of its hour_meter at completion, checked against the meter''s readings) and, when it recurs, creates the next occurrence (recur_hours after those hours). Returns the completed record and the next occurrence. 404 unknown id, 409 already completed.';
 
 CREATE TABLE app.import_vehicles (
     tenant_id uuid DEFAULT app.current_tenant_id() NOT NULL,
@@ -2289,12 +2290,13 @@ CREATE TABLE app.documents (
     created_by uuid,
     updated_by uuid,
     deleted_at timestamp with time zone,
+    expense_id uuid,
     CONSTRAINT documents_bytes_positive CHECK ((bytes > 0)),
     CONSTRAINT documents_content_type_allowed CHECK ((content_type = ANY (ARRAY['application/pdf'::text, 'image/png'::text, 'image/jpeg'::text, 'image/webp'::text]))),
     CONSTRAINT documents_file_name_safe CHECK ((((char_length(file_name) >= 1) AND (char_length(file_name) <= 255)) AND (file_name !~ '[/\\[:cntrl:]]'::text) AND (file_name !~ '^\.+$'::text))),
     CONSTRAINT documents_kind_valid CHECK ((kind = ANY (ARRAY['receipt'::text, 'invoice'::text, 'insurance'::text, 'registration'::text, 'manual'::text, 'warranty'::text, 'photo'::text, 'other'::text]))),
     CONSTRAINT documents_notes_length CHECK ((char_length(notes) <= 4000)),
-    CONSTRAINT documents_one_record CHECK ((num_nonnulls(fuel_log_id, maintenance_id, reminder_id) <= 1)),
+    CONSTRAINT documents_one_record CHECK ((num_nonnulls(fuel_log_id, maintenance_id, reminder_id, expense_id) <= 1)),
     CONSTRAINT documents_sha256_hex CHECK ((sha256 ~ '^[0-9a-f]{64}$'::text)),
     CONSTRAINT documents_title_length CHECK (((char_length(title) >= 1) AND (char_length(title) <= 200)))
 );
@@ -2304,6 +2306,8 @@ ALTER TABLE ONLY app.documents FORCE ROW LEVEL SECURITY;
 ALTER TABLE app.documents OWNER TO motovault_owner;
 
 COMMENT ON TABLE app.documents IS 'Documents attached to a vehicle, or to one of its fill-ups, maintenance records or reminders (at most one record; vehicle_id is always the vehicle). The bytes are in app.document_files (file_id); content_type, bytes and sha256 are copied from there.';
+
+COMMENT ON COLUMN app.documents.expense_id IS 'The expense it belongs to, if any (at most one record per document).';
 
 CREATE VIEW api.documents WITH (security_invoker='true') AS
  SELECT documents.tenant_id,
@@ -2323,13 +2327,14 @@ CREATE VIEW api.documents WITH (security_invoker='true') AS
     documents.created_at,
     documents.updated_at,
     documents.created_by,
-    documents.updated_by
+    documents.updated_by,
+    documents.expense_id
    FROM app.documents
   WHERE (documents.deleted_at IS NULL);
 
 ALTER TABLE api.documents OWNER TO motovault_owner;
 
-COMMENT ON VIEW api.documents IS 'Documents of the active tenant: receipts, invoices, insurance cards, manuals attached to a vehicle or to one of its fill-ups, maintenance records or reminders. Upload with POST /rpc/upload_document (the bytes as application/octet-stream), download with GET /rpc/document_content?id=...; PATCH kind, title, notes or the record; DELETE moves a document to documents_trash.';
+COMMENT ON VIEW api.documents IS 'Documents of the active tenant: receipts, invoices, insurance cards, manuals attached to a vehicle or to one of its fill-ups, maintenance records, expenses or reminders. Upload with POST /rpc/upload_document (the bytes as application/octet-stream), download with GET /rpc/document_content?id=...; PATCH kind, title, notes or the record; DELETE moves a document to documents_trash.';
 
 COMMENT ON COLUMN api.documents.vehicle_id IS 'The vehicle (filled from the record when attached to one).';
 
@@ -2350,6 +2355,8 @@ COMMENT ON COLUMN api.documents.bytes IS 'Size in bytes.';
 COMMENT ON COLUMN api.documents.sha256 IS 'SHA-256 of the bytes (64 hex digits); documents with the same bytes share one stored file.';
 
 COMMENT ON COLUMN api.documents.file_id IS 'The stored file (api.document_files): thumbnail state and image size.';
+
+COMMENT ON COLUMN api.documents.expense_id IS 'The expense it belongs to, if any.';
 
 CREATE FUNCTION api.restore_document(id uuid) RETURNS SETOF api.documents
     LANGUAGE plpgsql
@@ -6630,6 +6637,91 @@ ALTER FUNCTION app.hour_meter_problem(tenant uuid, vehicle uuid, meter_name text
 
 COMMENT ON FUNCTION app.hour_meter_problem(tenant uuid, vehicle uuid, meter_name text, from_at timestamp without time zone, to_at timestamp without time zone) IS 'NULL when the readings of one hour meter of a vehicle between from_at and to_at (and their neighbours just outside) never go down since the last reset entry; otherwise a message naming the first offending reading (hours, time, id) and the earlier, higher one.';
 
+CREATE FUNCTION app.hour_records_problem(tenant uuid, points jsonb, wholes jsonb, only_source text) RETURNS TABLE(problem text, vehicle_id uuid, source text, row_id uuid)
+    LANGUAGE plpgsql STABLE
+    SET plan_cache_mode TO 'force_generic_plan'
+    AS $$
+begin
+    return query
+    -- points: [{"v": vehicle, "m": meter, "at": read_at, "h": hours, "id": id, "src": source}] written
+    -- now, all of one tenant; wholes: [{"v", "m"}] meters whose every maintenance record is checked
+    -- (a reset changed). Each point is compared with the readings of its meter in its reset segment
+    -- from the source only_source (all sources when NULL; the records of wholes: all sources).
+    with given as materialized (
+        select (x ->> 'v')::uuid as vehicle_id, x ->> 'm' as meter, (x ->> 'at')::timestamp as read_at,
+               (x ->> 'h')::numeric as hours, (x ->> 'id')::uuid as id, x ->> 'src' as source,
+               only_source as against
+        from jsonb_array_elements(points) as x
+    ),
+    wanted as materialized (
+        -- a reading written only matters when its meter has maintenance records (one probe per meter)
+        select p.vehicle_id, p.meter
+        from (select distinct g.vehicle_id, g.meter, g.against from given as g) as p
+        where p.against is null
+           or exists (select from app.maintenance as m
+                      where m.tenant_id = tenant and m.vehicle_id = p.vehicle_id and m.hour_meter = p.meter
+                        and m.hours is not null and m.read_at is not null and m.deleted_at is null)
+    ),
+    checked_points as materialized (
+        select g.* from given as g join wanted as w using (vehicle_id, meter)
+        union all
+        select m.vehicle_id, m.hour_meter, m.read_at, m.hours, m.id, 'maintenance', null
+        from jsonb_array_elements(wholes) as x
+        join app.maintenance as m
+          on m.tenant_id = tenant and m.vehicle_id = (x ->> 'v')::uuid and m.hour_meter = x ->> 'm'
+        where m.hours is not null and m.read_at is not null and m.deleted_at is null
+    ),
+    bounded as (
+        select p.*,
+               coalesce((select max(r.read_at) from app.hour_readings as r
+                         where r.tenant_id = tenant and r.vehicle_id = p.vehicle_id and r.meter = p.meter
+                           and r.kind = 'reset' and r.deleted_at is null and r.read_at <= p.read_at),
+                        '-infinity') as seg_lo,
+               coalesce((select min(r.read_at) from app.hour_readings as r
+                         where r.tenant_id = tenant and r.vehicle_id = p.vehicle_id and r.meter = p.meter
+                           and r.kind = 'reset' and r.deleted_at is null and r.read_at > p.read_at),
+                        'infinity') as seg_hi
+        from checked_points as p
+    ),
+    conflicts as (
+        -- q: a reading of the same segment dated before the point and higher, or after it and lower
+        select p.vehicle_id, p.meter, p.source, p.id, p.read_at, p.hours,
+               q.source as q_source, q.id as q_id, q.read_at as q_read_at, q.hours as q_hours
+        from bounded as p
+        cross join lateral (
+            select r.source, r.id, r.read_at, r.hours
+            from app.hour_meter_readings as r
+            where r.tenant_id = tenant
+              and r.vehicle_id = p.vehicle_id
+              and r.meter = p.meter
+              and r.read_at >= p.seg_lo
+              and r.read_at < p.seg_hi
+              and r.read_at <> p.read_at
+              and r.id <> p.id
+              and (p.against is null or r.source = p.against)
+              and ((r.read_at < p.read_at and r.hours > p.hours) or (r.read_at > p.read_at and r.hours < p.hours))
+            order by abs(extract(epoch from r.read_at - p.read_at))
+            limit 1
+        ) as q
+    )
+    select case
+               when c.q_read_at < c.read_at
+               then format('hours: %s h on %s (%s %s) is lower than %s h recorded earlier on %s (%s %s, meter %s)',
+                           c.hours, c.read_at, c.source, c.id, c.q_hours, c.q_read_at, c.q_source, c.q_id, c.meter)
+               else format('hours: %s h on %s (%s %s) is higher than %s h recorded later on %s (%s %s, meter %s)',
+                           c.hours, c.read_at, c.source, c.id, c.q_hours, c.q_read_at, c.q_source, c.q_id, c.meter)
+           end,
+           c.vehicle_id, c.source, c.id
+    from conflicts as c
+    order by c.read_at, c.id
+    limit 1;
+end
+$$;
+
+ALTER FUNCTION app.hour_records_problem(tenant uuid, points jsonb, wholes jsonb, only_source text) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.hour_records_problem(tenant uuid, points jsonb, wholes jsonb, only_source text) IS 'The first hour meter inconsistency that points written (readings or maintenance records of one tenant) bring against the readings of their meter in their reset segment (of source only_source, or every source), and the maintenance records of the meters in wholes against every reading: a message naming both readings, the vehicle, the source and the row. No row when consistent.';
+
 CREATE FUNCTION app.hours_due_status(tenant uuid, vehicle uuid, due_hours numeric, hour_meter text, as_of date DEFAULT CURRENT_DATE) RETURNS TABLE(hours_left numeric, projected_due_on date, urgency text)
     LANGUAGE plpgsql STABLE
     AS $$
@@ -7777,6 +7869,23 @@ ALTER FUNCTION app.odometer_problem(tenant uuid, vehicle uuid) OWNER TO motovaul
 
 COMMENT ON FUNCTION app.odometer_problem(tenant uuid, vehicle uuid) IS 'NULL when every reading of the vehicle is at least every earlier-dated reading since the last reset entry; otherwise a message naming the first offending pair.';
 
+CREATE FUNCTION app.odometer_reset_between(tenant uuid, vehicle uuid, after_at timestamp without time zone, through_at timestamp without time zone) RETURNS boolean
+    LANGUAGE sql STABLE
+    AS $$
+    select exists (
+        select from app.odometer_entries as e
+        where e.tenant_id = tenant
+          and e.vehicle_id = vehicle
+          and e.kind = 'reset'
+          and e.deleted_at is null
+          and e.read_at > after_at
+          and e.read_at <= through_at)
+$$;
+
+ALTER FUNCTION app.odometer_reset_between(tenant uuid, vehicle uuid, after_at timestamp without time zone, through_at timestamp without time zone) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.odometer_reset_between(tenant uuid, vehicle uuid, after_at timestamp without time zone, through_at timestamp without time zone) IS 'Whether a live odometer reset entry of the vehicle lies in (after_at, through_at]: readings on either side are not compared.';
+
 CREATE FUNCTION app.oidc_issuer(issuer text) RETURNS TABLE(audience text, tenant_claim text)
     LANGUAGE sql STABLE SECURITY DEFINER
     SET search_path TO ''
@@ -7880,6 +7989,98 @@ $$;
 ALTER FUNCTION app.purge_vin_decode_jobs(keep_days integer) OWNER TO motovault_owner;
 
 COMMENT ON FUNCTION app.purge_vin_decode_jobs(keep_days integer) IS 'Deletes jobs done more than keep_days (default 7) days ago; returns how many.';
+
+CREATE FUNCTION app.readings_trips_problem(tenant uuid, batch jsonb) RETURNS TABLE(problem text, vehicle_id uuid, source text, row_id uuid)
+    LANGUAGE plpgsql STABLE
+    SET plan_cache_mode TO 'force_generic_plan'
+    AS $$
+begin
+    return query
+    -- batch: [{"v": vehicle, "at": read_at, "o": odometer, "u": unit, "r": is a reset, "id": id,
+    -- "src": source table}], readings written now, all of one tenant
+    with given as materialized (
+        select (x ->> 'v')::uuid as vehicle_id, (x ->> 'at')::timestamp as read_at, (x ->> 'o')::integer as odometer,
+               x ->> 'u' as odometer_unit, app.distance_in_km((x ->> 'o')::integer, x ->> 'u') as km,
+               coalesce((x ->> 'r')::boolean, false) as is_reset, (x ->> 'id')::uuid as id, x ->> 'src' as source
+        from jsonb_array_elements(batch) as x
+    ),
+    with_trips as materialized (
+        -- one probe per vehicle: a vehicle without trips costs nothing more
+        select v.vehicle_id
+        from (select distinct g.vehicle_id from given as g) as v
+        where exists (select from app.trips as t
+                      where t.tenant_id = tenant and t.vehicle_id = v.vehicle_id and t.deleted_at is null)
+    ),
+    neighbours as (
+        select g.*, b.id as b_id, b.started_at as b_started_at, b.ended_at as b_ended_at,
+               b.start_odometer as b_start, b.end_odometer as b_end, b.odometer_unit as b_unit,
+               app.distance_in_km(b.start_odometer, b.odometer_unit) as b_start_km,
+               app.distance_in_km(b.end_odometer, b.odometer_unit) as b_end_km,
+               a.id as a_id, a.started_at as a_started_at, a.start_odometer as a_start, a.odometer_unit as a_unit,
+               app.distance_in_km(a.start_odometer, a.odometer_unit) as a_start_km
+        from given as g
+        join with_trips using (vehicle_id)
+        -- b: the last effective trip starting before the reading (it contains the reading or ended before)
+        left join lateral (
+            select t.*
+            from app.trips as t
+            where t.tenant_id = tenant and t.vehicle_id = g.vehicle_id and t.deleted_at is null
+              and t.started_at < g.read_at and t.kind <> 'reversal'
+              and app.trip_is_effective(tenant, t.id, t.kind)
+            order by t.started_at desc
+            limit 1
+        ) as b on true
+        -- a: the first effective trip starting at or after the reading
+        left join lateral (
+            select t.*
+            from app.trips as t
+            where t.tenant_id = tenant and t.vehicle_id = g.vehicle_id and t.deleted_at is null
+              and t.started_at >= g.read_at and t.kind <> 'reversal'
+              and app.trip_is_effective(tenant, t.id, t.kind)
+            order by t.started_at
+            limit 1
+        ) as a on true
+    ),
+    problems as (
+        select n.read_at, n.vehicle_id, n.source, n.id,
+               format('odometer: %s %s on %s (%s) is higher than the start of trip %s (%s %s at %s)',
+                      n.odometer, n.odometer_unit, n.read_at, n.source, n.a_id, n.a_start, n.a_unit, n.a_started_at) as problem
+        from neighbours as n
+        where n.a_id is not null
+          and n.km > n.a_start_km + 0.5
+          and not app.odometer_reset_between(tenant, n.vehicle_id, n.read_at, n.a_started_at)
+        union all
+        select n.read_at, n.vehicle_id, n.source, n.id,
+               format('odometer: %s %s on %s (%s) is lower than the end of trip %s (%s %s at %s)',
+                      n.odometer, n.odometer_unit, n.read_at, n.source, n.b_id, n.b_end, n.b_unit, n.b_ended_at)
+        from neighbours as n
+        where n.b_id is not null
+          and not n.is_reset
+          and n.b_ended_at <= n.read_at
+          and n.km < n.b_end_km - 0.5
+          and not app.odometer_reset_between(tenant, n.vehicle_id, n.b_ended_at, n.read_at)
+        union all
+        select n.read_at, n.vehicle_id, n.source, n.id,
+               format('odometer: %s %s on %s (%s) lies outside trip %s (%s - %s %s, %s - %s)',
+                      n.odometer, n.odometer_unit, n.read_at, n.source, n.b_id, n.b_start, n.b_end, n.b_unit,
+                      n.b_started_at, n.b_ended_at)
+        from neighbours as n
+        where n.b_id is not null
+          and not n.is_reset
+          and n.b_ended_at > n.read_at
+          and (n.km < n.b_start_km - 0.5 or n.km > n.b_end_km + 0.5)
+          and not app.odometer_reset_between(tenant, n.vehicle_id, n.b_started_at, n.read_at)
+    )
+    select p.problem, p.vehicle_id, p.source, p.id
+    from problems as p
+    order by p.read_at, p.id
+    limit 1;
+end
+$$;
+
+ALTER FUNCTION app.readings_trips_problem(tenant uuid, batch jsonb) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.readings_trips_problem(tenant uuid, batch jsonb) IS 'The first odometer reading of a batch (one tenant) that contradicts the effective trips next to it in time: above the start of the next trip, below the end of the previous one, or outside a trip it falls in (0.5 km tolerance; a reset entry between them separates them). No row when the batch fits.';
 
 CREATE FUNCTION app.recall_check_claim(batch_size integer, worker text, lease_seconds integer DEFAULT 300) RETURNS TABLE(id bigint, make text, model text, model_year integer, attempts integer)
     LANGUAGE sql SECURITY DEFINER
@@ -9123,6 +9324,98 @@ ALTER FUNCTION app.tg_hour_readings_guard() OWNER TO motovault_owner;
 
 COMMENT ON FUNCTION app.tg_hour_readings_guard() IS 'Statement-level AFTER INSERT / UPDATE trigger of hour_readings (transition tables new_rows, old_rows): checks every touched meter once over the touched time range; refuses the whole statement, naming the first reading that is lower than an earlier one of the same meter without a reset between them.';
 
+CREATE FUNCTION app.tg_hour_records_guard() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+declare
+    meter_column constant text := tg_argv[0];
+    against constant text := nullif(tg_argv[1], 'all');
+    work jsonb;
+    tenant text;
+    found_problem record;
+begin
+    -- 1. the transition tables alone, into one local value: per tenant the points written and the
+    --    meters whose reset entries changed
+    if tg_op = 'INSERT' then
+        select jsonb_agg(jsonb_build_object('t', n.tenant_id, 'v', n.vehicle_id, 'm', to_jsonb(n) ->> meter_column,
+                                            'at', n.read_at, 'h', n.hours, 'id', n.id, 'src', tg_table_name))
+        into work
+        from new_rows as n
+        where n.deleted_at is null and n.read_at is not null and n.hours is not null
+          and to_jsonb(n) ->> meter_column is not null;
+    else
+        with o as (
+            select r.tenant_id, r.id, r.vehicle_id, to_jsonb(r) ->> meter_column as meter, r.read_at, r.hours,
+                   r.deleted_at, coalesce(to_jsonb(r) ->> 'kind' = 'reset', false) as is_reset
+            from old_rows as r
+        ),
+        n as (
+            select r.tenant_id, r.id, r.vehicle_id, to_jsonb(r) ->> meter_column as meter, r.read_at, r.hours,
+                   r.deleted_at, coalesce(to_jsonb(r) ->> 'kind' = 'reset', false) as is_reset
+            from new_rows as r
+        ),
+        changed as (
+            select n.*, o.vehicle_id as old_vehicle_id, o.meter as old_meter, o.is_reset as old_is_reset
+            from n
+            join o on o.tenant_id = n.tenant_id and o.id = n.id
+            where (n.vehicle_id, n.meter, n.read_at, n.hours, n.deleted_at, n.is_reset)
+                  is distinct from (o.vehicle_id, o.meter, o.read_at, o.hours, o.deleted_at, o.is_reset)
+        )
+        select jsonb_agg(x)
+        into work
+        from (
+            select jsonb_build_object('t', c.tenant_id, 'v', c.vehicle_id, 'm', c.meter, 'at', c.read_at,
+                                      'h', c.hours, 'id', c.id, 'src', tg_table_name) as x
+            from changed as c
+            where c.deleted_at is null and c.read_at is not null and c.hours is not null and c.meter is not null
+            union all
+            select jsonb_build_object('t', c.tenant_id, 'v', c.old_vehicle_id, 'm', c.old_meter, 'whole', true)
+            from changed as c
+            where c.old_is_reset
+        ) as w;
+    end if;
+    if work is null then
+        return null;
+    end if;
+
+    -- 2. per tenant of the statement, one query filtered by that tenant
+    for tenant in select distinct w ->> 't' from jsonb_array_elements(work) as w order by 1 loop
+        -- the hour_readings guard's lock: one writer per meter at a time, in a fixed order
+        perform pg_advisory_xact_lock(hashtextextended(p.vehicle || p.meter, 1908))
+        from (
+            select distinct w ->> 'v' as vehicle, w ->> 'm' as meter
+            from jsonb_array_elements(work) as w
+            where w ->> 't' = tenant
+            order by 1, 2
+        ) as p;
+        select * into found_problem
+        from app.hour_records_problem(
+            tenant::uuid,
+            coalesce((select jsonb_agg(w) from jsonb_array_elements(work) as w
+                      where w ->> 't' = tenant and w ->> 'whole' is null), '[]'),
+            coalesce((select jsonb_agg(w) from jsonb_array_elements(work) as w
+                      where w ->> 't' = tenant and w ->> 'whole' is not null), '[]'),
+            against)
+        limit 1;
+        if found_problem.problem is not null then
+            raise exception using
+                errcode = 'check_violation',
+                constraint = 'maintenance_hours_consistent',
+                column = 'hours',
+                table = tg_table_name,
+                message = found_problem.problem,
+                detail = format('vehicle %s, %s row %s', found_problem.vehicle_id, found_problem.source, found_problem.row_id),
+                hint = 'The hours of a maintenance record are a reading of its hour_meter: they never go down over time against the meter''s readings and other records. Check the hours and the date; if the meter was replaced, record an hour reading of kind reset between them.';
+        end if;
+    end loop;
+    return null;
+end
+$$;
+
+ALTER FUNCTION app.tg_hour_records_guard() OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.tg_hour_records_guard() IS 'AFTER INSERT and AFTER UPDATE trigger, per statement (transition tables new_rows, old_rows), of the tables with hour meter readings: arguments are the meter column and the source to compare with (maintenance, or all). Refuses the statement when a maintenance record''s hours contradict the readings of its meter (lower than an earlier one or higher than a later one in the same reset segment), naming both and the row; nothing of the statement is written.';
+
 CREATE FUNCTION app.tg_invitation_events() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
@@ -9555,6 +9848,113 @@ $$;
 ALTER FUNCTION app.tg_purge_outbox_events() OWNER TO motovault_owner;
 
 COMMENT ON FUNCTION app.tg_purge_outbox_events() IS 'AFTER DELETE FOR EACH STATEMENT on tenants: deletes the outbox events of the deleted tenants (app.outbox_events has no foreign key to tenants: see deploy/outbox.sql).';
+
+CREATE FUNCTION app.tg_readings_trips_guard() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+declare
+    resets constant boolean := coalesce(tg_argv[0], '') = 'resets';
+    work jsonb;
+    tenant text;
+    found_problem record;
+    vehicle uuid;
+    problem text;
+begin
+    -- 1. the transition tables alone, into one local value: the readings written, and the vehicles
+    --    whose reset entries changed (every trip of them is checked again)
+    if tg_op = 'INSERT' then
+        select jsonb_agg(jsonb_build_object('t', n.tenant_id, 'v', n.vehicle_id, 'at', n.read_at, 'o', n.odometer,
+                                            'u', n.odometer_unit, 'r', resets and to_jsonb(n) ->> 'kind' = 'reset',
+                                            'id', n.id, 'src', tg_table_name))
+        into work
+        from new_rows as n
+        where n.deleted_at is null and n.read_at is not null and n.odometer is not null;
+    else
+        with o as (
+            select r.tenant_id, r.id, r.vehicle_id, r.read_at, r.odometer, r.odometer_unit, r.deleted_at,
+                   resets and to_jsonb(r) ->> 'kind' = 'reset' as is_reset
+            from old_rows as r
+        ),
+        n as (
+            select r.tenant_id, r.id, r.vehicle_id, r.read_at, r.odometer, r.odometer_unit, r.deleted_at,
+                   resets and to_jsonb(r) ->> 'kind' = 'reset' as is_reset
+            from new_rows as r
+        ),
+        changed as (
+            select n.*, o.vehicle_id as old_vehicle_id, o.is_reset as old_is_reset
+            from n
+            join o on o.tenant_id = n.tenant_id and o.id = n.id
+            where (n.vehicle_id, n.read_at, n.odometer, n.odometer_unit, n.deleted_at, n.is_reset)
+                  is distinct from (o.vehicle_id, o.read_at, o.odometer, o.odometer_unit, o.deleted_at, o.is_reset)
+        )
+        select jsonb_agg(x)
+        into work
+        from (
+            select jsonb_build_object('t', c.tenant_id, 'v', c.vehicle_id, 'at', c.read_at, 'o', c.odometer,
+                                      'u', c.odometer_unit, 'r', c.is_reset, 'id', c.id, 'src', tg_table_name) as x
+            from changed as c
+            where c.deleted_at is null and c.read_at is not null and c.odometer is not null
+            union all
+            select jsonb_build_object('t', c.tenant_id, 'v', c.old_vehicle_id, 'whole', true)
+            from changed as c
+            where c.old_is_reset
+        ) as w;
+    end if;
+    if work is null then
+        return null;
+    end if;
+
+    -- 2. per tenant of the statement, queries filtered by that tenant
+    for tenant in select distinct w ->> 't' from jsonb_array_elements(work) as w order by 1 loop
+        select * into found_problem
+        from app.readings_trips_problem(
+            tenant::uuid,
+            coalesce((select jsonb_agg(w) from jsonb_array_elements(work) as w
+                      where w ->> 't' = tenant and w ->> 'whole' is null), '[]'))
+        limit 1;
+        if found_problem.problem is not null then
+            raise exception using
+                errcode = 'check_violation',
+                constraint = 'odometer_readings_fit_trips',
+                column = 'odometer',
+                table = tg_table_name,
+                message = found_problem.problem,
+                detail = format('vehicle %s, %s row %s', found_problem.vehicle_id, found_problem.source, found_problem.row_id),
+                hint = 'A reading fits the mileage log: not above the start of a later trip, not below the end of an earlier one, within a trip it falls in. Check the reading and its date, or reverse and correct the trip.';
+        end if;
+        for vehicle in
+            select distinct (w ->> 'v')::uuid from jsonb_array_elements(work) as w
+            where w ->> 't' = tenant and w ->> 'whole' is not null
+            order by 1
+        loop
+            -- a reset changed: every effective trip of the vehicle against the readings again
+            problem := coalesce(
+                app.trips_problem(tenant::uuid, vehicle,
+                                  array(select t.id from app.trips as t
+                                        where t.tenant_id = tenant::uuid and t.vehicle_id = vehicle and t.deleted_at is null
+                                          and t.kind <> 'reversal' and app.trip_is_effective(tenant::uuid, t.id, t.kind)),
+                                  date '-infinity'),
+                app.trip_window_problem(tenant::uuid, vehicle,
+                                        array(select t.id from app.trips as t
+                                              where t.tenant_id = tenant::uuid and t.vehicle_id = vehicle and t.deleted_at is null)));
+            if problem is not null then
+                raise exception using
+                    errcode = 'check_violation',
+                    constraint = 'odometer_readings_fit_trips',
+                    column = 'odometer',
+                    table = tg_table_name,
+                    message = format('odometer: without this reset entry a trip no longer fits the readings: %s', problem),
+                    hint = 'A reset entry separates the readings before and after it; keep it, or correct the trips first.';
+            end if;
+        end loop;
+    end loop;
+    return null;
+end
+$$;
+
+ALTER FUNCTION app.tg_readings_trips_guard() OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.tg_readings_trips_guard() IS 'Statement-level AFTER INSERT / UPDATE trigger (transition tables new_rows, old_rows) of every table with odometer readings; argument resets when its rows of kind reset are reset entries. Refuses the statement when a reading written contradicts the effective trips next to it (app.readings_trips_problem), or when a changed reset entry leaves a trip inconsistent; nothing of the statement is written.';
 
 CREATE FUNCTION app.tg_refuse_change() RETURNS trigger
     LANGUAGE plpgsql
@@ -9996,6 +10396,40 @@ $$;
 ALTER FUNCTION app.tg_trips_guard() OWNER TO motovault_owner;
 
 COMMENT ON FUNCTION app.tg_trips_guard() IS 'Statement-level AFTER INSERT / UPDATE trigger of trips (transition tables new_rows, old_rows): refuses the whole statement when it changes an entry of a closed log, or when one of its trips has a problem (app.trips_problem), naming the first.';
+
+CREATE FUNCTION app.tg_trips_odometer_guard() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+declare
+    touched record;
+    problem text;
+begin
+    -- the transition table alone into arrays: per tenant and vehicle the trips written
+    for touched in
+        select n.tenant_id, n.vehicle_id, array_agg(n.id) as ids
+        from new_rows as n
+        where n.deleted_at is null and n.kind <> 'reversal'
+        group by n.tenant_id, n.vehicle_id
+        order by n.tenant_id, n.vehicle_id
+    loop
+        problem := app.trip_window_problem(touched.tenant_id, touched.vehicle_id, touched.ids);
+        if problem is not null then
+            raise exception using
+                errcode = 'check_violation',
+                constraint = 'trips_consistent',
+                column = split_part(problem, ':', 1),
+                table = 'trips',
+                message = problem,
+                hint = 'Every odometer reading taken during a trip lies between its start_odometer and end_odometer.';
+        end if;
+    end loop;
+    return null;
+end
+$$;
+
+ALTER FUNCTION app.tg_trips_odometer_guard() OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.tg_trips_odometer_guard() IS 'Statement-level AFTER INSERT / UPDATE trigger of trips (transition table new_rows): refuses the statement when a reading taken during one of its effective trips lies outside the trip''s odometer range (app.trip_window_problem), naming the first.';
 
 CREATE FUNCTION app.tg_trips_prepare() RETURNS trigger
     LANGUAGE plpgsql
@@ -10612,6 +11046,50 @@ $$;
 ALTER FUNCTION app.trip_rate(tenant uuid, purpose text, on_date date) OWNER TO motovault_owner;
 
 COMMENT ON FUNCTION app.trip_rate(tenant uuid, purpose text, on_date date) IS 'The reimbursement rate of a purpose valid on a date, or NULL.';
+
+CREATE FUNCTION app.trip_window_problem(tenant uuid, vehicle uuid, ids uuid[]) RETURNS text
+    LANGUAGE plpgsql STABLE
+    SET plan_cache_mode TO 'force_custom_plan'
+    AS $$
+begin
+    return (
+        select case
+                   when r.odometer_km < app.distance_in_km(t.start_odometer, t.odometer_unit)
+                   then format('start_odometer: %s %s at %s (trip %s) is higher than %s %s read on %s during the trip (%s)',
+                               t.start_odometer, t.odometer_unit, t.started_at, t.id, r.odometer, r.odometer_unit, r.read_at, r.source)
+                   else format('end_odometer: %s %s at %s (trip %s) is lower than %s %s read on %s during the trip (%s)',
+                               t.end_odometer, t.odometer_unit, t.ended_at, t.id, r.odometer, r.odometer_unit, r.read_at, r.source)
+               end
+        from app.trips as t
+        cross join lateral (
+            select r.*
+            from app.odometer_readings as r
+            where r.tenant_id = tenant
+              and r.vehicle_id = vehicle
+              and r.read_at > t.started_at
+              and r.read_at < t.ended_at
+              and not r.is_reset
+              and (r.odometer_km < app.distance_in_km(t.start_odometer, t.odometer_unit) - 0.5
+                   or r.odometer_km > app.distance_in_km(t.end_odometer, t.odometer_unit) + 0.5)
+              and not app.odometer_reset_between(tenant, vehicle, t.started_at, r.read_at)
+            order by r.read_at
+            limit 1
+        ) as r
+        where t.tenant_id = tenant
+          and t.vehicle_id = vehicle
+          and t.id = any (ids)
+          and t.deleted_at is null
+          and t.kind <> 'reversal'
+          and app.trip_is_effective(tenant, t.id, t.kind)
+        order by t.started_at
+        limit 1
+    );
+end
+$$;
+
+ALTER FUNCTION app.trip_window_problem(tenant uuid, vehicle uuid, ids uuid[]) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.trip_window_problem(tenant uuid, vehicle uuid, ids uuid[]) IS 'The first of the given effective trips of a vehicle with an odometer reading taken during it (strictly between started_at and ended_at, no reset between) outside [start_odometer, end_odometer] (0.5 km tolerance), or NULL.';
 
 CREATE FUNCTION app.trips_closed_through(tenant uuid, vehicle uuid) RETURNS date
     LANGUAGE plpgsql STABLE
@@ -12198,7 +12676,9 @@ CREATE VIEW analytics.maintenance_due AS
             r.category,
             r.due_on,
             r.due_odometer,
-            r.odometer_unit
+            r.odometer_unit,
+            r.due_hours,
+            r.hour_meter
            FROM app.reminders r
           WHERE ((r.deleted_at IS NULL) AND ((r.status = 'open'::text) OR ((r.status = 'snoozed'::text) AND (r.snoozed_until <= CURRENT_DATE))))
         UNION ALL
@@ -12208,7 +12688,9 @@ CREATE VIEW analytics.maintenance_due AS
             m.type,
             m.due_on,
             m.due_odometer,
-            m.odometer_unit
+            m.odometer_unit,
+            m.due_hours,
+            m.hour_meter
            FROM app.maintenance m
           WHERE ((m.deleted_at IS NULL) AND (m.status = 'scheduled'::text))
         ), measured AS (
@@ -12219,6 +12701,8 @@ CREATE VIEW analytics.maintenance_due AS
             i.due_on,
             i.due_odometer,
             i.odometer_unit,
+            i.due_hours,
+            i.hour_meter,
             (i.due_on - CURRENT_DATE) AS days_left,
             (((i.due_odometer)::numeric *
                 CASE i.odometer_unit
@@ -12229,32 +12713,81 @@ CREATE VIEW analytics.maintenance_due AS
                     WHEN 'mi'::text THEN 1.609344
                     ELSE (1)::numeric
                 END)) AS km_left,
+            (i.due_hours - h.latest) AS hours_left,
+            h.per_day AS hours_per_day,
             COALESCE(s.reminder_urgent_days, 30) AS urgent_days,
             COALESCE(s.reminder_very_urgent_days, 7) AS very_urgent_days,
             COALESCE(s.reminder_urgent_km, 1500) AS urgent_km,
             COALESCE(s.reminder_very_urgent_km, 500) AS very_urgent_km
-           FROM ((items i
+           FROM (((items i
              JOIN app.vehicles v ON (((v.tenant_id = i.tenant_id) AND (v.id = i.vehicle_id) AND (v.deleted_at IS NULL))))
              LEFT JOIN app.tenant_settings s ON (((s.tenant_id = i.tenant_id) AND (s.deleted_at IS NULL))))
+             LEFT JOIN LATERAL ( SELECT ( SELECT r.hours
+                           FROM app.hour_readings r
+                          WHERE ((r.tenant_id = i.tenant_id) AND (r.vehicle_id = i.vehicle_id) AND (r.meter = i.hour_meter) AND (r.deleted_at IS NULL))
+                          ORDER BY r.read_at DESC, r.hours DESC
+                         LIMIT 1) AS latest,
+                    ( SELECT ((max(r.hours) - min(r.hours)) / NULLIF((EXTRACT(epoch FROM (max(r.read_at) - min(r.read_at))) / (86400)::numeric), (0)::numeric))
+                           FROM app.hour_readings r
+                          WHERE ((r.tenant_id = i.tenant_id) AND (r.vehicle_id = i.vehicle_id) AND (r.meter = i.hour_meter) AND (r.deleted_at IS NULL) AND (r.read_at < ((CURRENT_DATE + 1))::timestamp without time zone) AND (r.read_at >= GREATEST(((CURRENT_DATE - 90))::timestamp without time zone, COALESCE(( SELECT max(z.read_at) AS max
+                                   FROM app.hour_readings z
+                                  WHERE ((z.tenant_id = i.tenant_id) AND (z.vehicle_id = i.vehicle_id) AND (z.meter = i.hour_meter) AND (z.kind = 'reset'::text) AND (z.deleted_at IS NULL) AND (z.read_at < ((CURRENT_DATE + 1))::timestamp without time zone))), '-infinity'::timestamp without time zone))))) AS per_day
+                  WHERE (i.due_hours IS NOT NULL)) h ON (true))
+        ), projected AS (
+         SELECT m.source,
+            m.tenant_id,
+            m.vehicle_id,
+            m.category,
+            m.due_on,
+            m.due_odometer,
+            m.odometer_unit,
+            m.due_hours,
+            m.hour_meter,
+            m.days_left,
+            m.km_left,
+            m.hours_left,
+            m.hours_per_day,
+            m.urgent_days,
+            m.very_urgent_days,
+            m.urgent_km,
+            m.very_urgent_km,
+                CASE
+                    WHEN (m.hours_left <= (0)::numeric) THEN CURRENT_DATE
+                    WHEN (m.hours_left > (0)::numeric) THEN (CURRENT_DATE + (ceil((m.hours_left / NULLIF(m.hours_per_day, (0)::numeric))))::integer)
+                    ELSE NULL::date
+                END AS hours_due_on
+           FROM measured m
         )
- SELECT measured.tenant_id,
-    measured.vehicle_id,
-    measured.source,
-    measured.category,
-    measured.due_on,
-    measured.days_left,
-    round(measured.km_left) AS km_left,
+ SELECT projected.tenant_id,
+    projected.vehicle_id,
+    projected.source,
+    projected.category,
+    projected.due_on,
+    projected.days_left,
+    round(projected.km_left) AS km_left,
+    (ARRAY['past_due'::text, 'very_urgent'::text, 'urgent'::text, 'not_urgent'::text])[LEAST(
         CASE
-            WHEN ((measured.days_left < 0) OR (measured.km_left < (0)::numeric)) THEN 'past_due'::text
-            WHEN ((measured.days_left <= measured.very_urgent_days) OR (measured.km_left <= (measured.very_urgent_km)::numeric)) THEN 'very_urgent'::text
-            WHEN ((measured.days_left <= measured.urgent_days) OR (measured.km_left <= (measured.urgent_km)::numeric)) THEN 'urgent'::text
-            ELSE 'not_urgent'::text
-        END AS urgency
-   FROM measured;
+            WHEN ((projected.days_left < 0) OR (projected.km_left < (0)::numeric)) THEN 1
+            WHEN ((projected.days_left <= projected.very_urgent_days) OR (projected.km_left <= (projected.very_urgent_km)::numeric)) THEN 2
+            WHEN ((projected.days_left <= projected.urgent_days) OR (projected.km_left <= (projected.urgent_km)::numeric)) THEN 3
+            ELSE 4
+        END,
+        CASE
+            WHEN (projected.hours_left < (0)::numeric) THEN 1
+            WHEN ((projected.hours_due_on - CURRENT_DATE) <= projected.very_urgent_days) THEN 2
+            WHEN ((projected.hours_due_on - CURRENT_DATE) <= projected.urgent_days) THEN 3
+            ELSE 4
+        END)] AS urgency,
+    projected.hour_meter,
+    projected.due_hours,
+    projected.hours_left,
+    round(projected.hours_per_day, 2) AS hours_per_day,
+    projected.hours_due_on AS projected_due_on
+   FROM projected;
 
 ALTER TABLE analytics.maintenance_due OWNER TO motovault_owner;
 
-COMMENT ON VIEW analytics.maintenance_due IS 'Open reminders and scheduled maintenance of every live vehicle (category only: titles and notes are free text and left out): days and km left and urgency by the tenant''s thresholds (past_due, very_urgent, urgent, not_urgent).';
+COMMENT ON VIEW analytics.maintenance_due IS 'Open reminders and scheduled maintenance of every live vehicle (category only: titles and notes are free text and left out): days, km and hours left, the date the hour meter reaches due_hours at its usage trend (hours per day over the last 90 days since the last reset), and the urgency by the tenant''s thresholds (past_due, very_urgent, urgent, not_urgent; the more urgent of date/distance and hours).';
 
 CREATE VIEW analytics.vehicle_tco_years AS
  SELECT m.tenant_id,
@@ -12957,6 +13490,56 @@ CREATE VIEW api.garages_trash WITH (security_invoker='true') AS
 ALTER TABLE api.garages_trash OWNER TO motovault_owner;
 
 COMMENT ON VIEW api.garages_trash IS 'Deleted garages of the active tenant; restore_garage brings one back. Purged after 30 days.';
+
+CREATE VIEW app.hour_meter_readings WITH (security_invoker='true') AS
+ SELECT r.tenant_id,
+    r.vehicle_id,
+    r.meter,
+    r.source,
+    r.id,
+    r.read_at,
+    r.hours,
+    r.is_reset
+   FROM ( SELECT hour_readings.tenant_id,
+            hour_readings.vehicle_id,
+            hour_readings.meter,
+            'hour_readings'::text AS source,
+            hour_readings.id,
+            hour_readings.read_at,
+            hour_readings.hours,
+            (hour_readings.kind = 'reset'::text) AS is_reset,
+            hour_readings.deleted_at
+           FROM app.hour_readings
+        UNION ALL
+         SELECT maintenance.tenant_id,
+            maintenance.vehicle_id,
+            maintenance.hour_meter,
+            'maintenance'::text AS text,
+            maintenance.id,
+            maintenance.read_at,
+            maintenance.hours,
+            false,
+            maintenance.deleted_at
+           FROM app.maintenance) r
+  WHERE ((r.deleted_at IS NULL) AND (r.read_at IS NOT NULL) AND (r.hours IS NOT NULL) AND (r.meter IS NOT NULL));
+
+ALTER TABLE app.hour_meter_readings OWNER TO motovault_owner;
+
+COMMENT ON VIEW app.hour_meter_readings IS 'Every live hour meter reading of every vehicle, one UNION ALL branch per source (hour_readings, maintenance records with hours), reset entries flagged.';
+
+CREATE VIEW api.hour_meter_readings WITH (security_invoker='true') AS
+ SELECT hour_meter_readings.vehicle_id,
+    hour_meter_readings.meter,
+    hour_meter_readings.source,
+    hour_meter_readings.id,
+    hour_meter_readings.read_at,
+    hour_meter_readings.hours,
+    hour_meter_readings.is_reset
+   FROM app.hour_meter_readings;
+
+ALTER TABLE api.hour_meter_readings OWNER TO motovault_owner;
+
+COMMENT ON VIEW api.hour_meter_readings IS 'Every hour meter reading of the active tenant''s vehicles, whatever recorded it (source: hour_readings, maintenance). Per meter they never go down over time unless a reset lies between. Read only.';
 
 CREATE VIEW api.hour_meters WITH (security_invoker='true') AS
  SELECT r.vehicle_id,
@@ -14605,6 +15188,8 @@ CREATE INDEX calendar_feeds_user_fk_idx ON app.calendar_feeds USING btree (user_
 
 CREATE INDEX document_files_thumbnails_due ON app.document_files USING btree (thumbnail_lease_until NULLS FIRST) WHERE (thumbnail_state = 'pending'::text);
 
+CREATE INDEX documents_expense_idx ON app.documents USING btree (tenant_id, expense_id) WHERE (expense_id IS NOT NULL);
+
 CREATE INDEX documents_file_idx ON app.documents USING btree (tenant_id, file_id);
 
 CREATE INDEX documents_fuel_log_idx ON app.documents USING btree (tenant_id, fuel_log_id) WHERE (fuel_log_id IS NOT NULL);
@@ -14845,6 +15430,8 @@ CREATE TRIGGER _500_read_only INSTEAD OF INSERT OR DELETE OR UPDATE ON api.fleet
 
 CREATE TRIGGER _500_read_only INSTEAD OF INSERT OR DELETE OR UPDATE ON api.fleet_tco_months FOR EACH ROW EXECUTE FUNCTION app.tg_refuse_view_write();
 
+CREATE TRIGGER _500_read_only INSTEAD OF INSERT OR DELETE OR UPDATE ON api.hour_meter_readings FOR EACH ROW EXECUTE FUNCTION app.tg_refuse_view_write();
+
 CREATE TRIGGER _500_read_only INSTEAD OF INSERT OR DELETE OR UPDATE ON api.hour_meters FOR EACH ROW EXECUTE FUNCTION app.tg_refuse_view_write();
 
 CREATE TRIGGER _500_read_only INSTEAD OF INSERT OR DELETE OR UPDATE ON api.members FOR EACH ROW EXECUTE FUNCTION app.tg_refuse_view_write();
@@ -14941,7 +15528,11 @@ CREATE TRIGGER _100_forget_member_role AFTER INSERT OR DELETE OR UPDATE ON app.m
 
 CREATE TRIGGER _100_hours_guard_insert AFTER INSERT ON app.hour_readings REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_hour_readings_guard();
 
+CREATE TRIGGER _100_hours_guard_insert AFTER INSERT ON app.maintenance REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_hour_records_guard('hour_meter', 'all');
+
 CREATE TRIGGER _100_hours_guard_update AFTER UPDATE ON app.hour_readings REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_hour_readings_guard();
+
+CREATE TRIGGER _100_hours_guard_update AFTER UPDATE ON app.maintenance REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_hour_records_guard('hour_meter', 'all');
 
 CREATE TRIGGER _100_id_unique AFTER INSERT ON app.vehicle_events REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_vehicle_events_id_unique();
 
@@ -14980,6 +15571,26 @@ CREATE TRIGGER _100_source_fuel_update AFTER UPDATE ON app.fuel_logs REFERENCING
 CREATE TRIGGER _100_trips_guard_insert AFTER INSERT ON app.trips REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_trips_guard();
 
 CREATE TRIGGER _100_trips_guard_update AFTER UPDATE ON app.trips REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_trips_guard();
+
+CREATE TRIGGER _110_hours_records_guard_insert AFTER INSERT ON app.hour_readings REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_hour_records_guard('meter', 'maintenance');
+
+CREATE TRIGGER _110_hours_records_guard_update AFTER UPDATE ON app.hour_readings REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_hour_records_guard('meter', 'maintenance');
+
+CREATE TRIGGER _110_odometer_window_guard_insert AFTER INSERT ON app.trips REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_trips_odometer_guard();
+
+CREATE TRIGGER _110_odometer_window_guard_update AFTER UPDATE ON app.trips REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_trips_odometer_guard();
+
+CREATE TRIGGER _110_trips_guard_insert AFTER INSERT ON app.fuel_logs REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_readings_trips_guard();
+
+CREATE TRIGGER _110_trips_guard_insert AFTER INSERT ON app.maintenance REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_readings_trips_guard();
+
+CREATE TRIGGER _110_trips_guard_insert AFTER INSERT ON app.odometer_entries REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_readings_trips_guard('resets');
+
+CREATE TRIGGER _110_trips_guard_update AFTER UPDATE ON app.fuel_logs REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_readings_trips_guard();
+
+CREATE TRIGGER _110_trips_guard_update AFTER UPDATE ON app.maintenance REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_readings_trips_guard();
+
+CREATE TRIGGER _110_trips_guard_update AFTER UPDATE ON app.odometer_entries REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_readings_trips_guard('resets');
 
 CREATE TRIGGER _200_prepare BEFORE INSERT OR UPDATE ON app.document_files FOR EACH ROW EXECUTE FUNCTION app.tg_document_files_prepare();
 
@@ -15403,6 +16014,9 @@ ALTER TABLE ONLY app.calendar_feeds
 
 ALTER TABLE ONLY app.document_files
     ADD CONSTRAINT document_files_tenant_fk FOREIGN KEY (tenant_id) REFERENCES app.tenants(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY app.documents
+    ADD CONSTRAINT documents_expense_fk FOREIGN KEY (tenant_id, expense_id) REFERENCES app.expenses(tenant_id, id) ON DELETE CASCADE;
 
 ALTER TABLE ONLY app.documents
     ADD CONSTRAINT documents_file_fk FOREIGN KEY (tenant_id, file_id) REFERENCES app.document_files(tenant_id, id);
@@ -16132,8 +16746,8 @@ GRANT SELECT,INSERT,UPDATE ON TABLE app.maintenance TO app_user;
 
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE api.maintenance TO app_user;
 
-GRANT ALL ON FUNCTION api.complete_maintenance(id uuid, completed_on date, odometer integer, cost numeric, currency text, service_location text, notes text) TO app_user;
-REVOKE ALL ON FUNCTION api.complete_maintenance(id uuid, completed_on date, odometer integer, cost numeric, currency text, service_location text, notes text) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.complete_maintenance(id uuid, completed_on date, odometer integer, cost numeric, currency text, service_location text, notes text, hours numeric) TO app_user;
+REVOKE ALL ON FUNCTION api.complete_maintenance(id uuid, completed_on date, odometer integer, cost numeric, currency text, service_location text, notes text, hours numeric) FROM PUBLIC;
 
 GRANT SELECT,INSERT,UPDATE ON TABLE app.import_vehicles TO app_user;
 
@@ -16723,6 +17337,9 @@ REVOKE ALL ON FUNCTION app.fuel_intervals(tenant uuid, vehicle uuid) FROM PUBLIC
 GRANT ALL ON FUNCTION app.hour_meter_problem(tenant uuid, vehicle uuid, meter_name text, from_at timestamp without time zone, to_at timestamp without time zone) TO app_user;
 REVOKE ALL ON FUNCTION app.hour_meter_problem(tenant uuid, vehicle uuid, meter_name text, from_at timestamp without time zone, to_at timestamp without time zone) FROM PUBLIC;
 
+GRANT ALL ON FUNCTION app.hour_records_problem(tenant uuid, points jsonb, wholes jsonb, only_source text) TO app_user;
+REVOKE ALL ON FUNCTION app.hour_records_problem(tenant uuid, points jsonb, wholes jsonb, only_source text) FROM PUBLIC;
+
 GRANT ALL ON FUNCTION app.hours_due_status(tenant uuid, vehicle uuid, due_hours numeric, hour_meter text, as_of date) TO app_user;
 REVOKE ALL ON FUNCTION app.hours_due_status(tenant uuid, vehicle uuid, due_hours numeric, hour_meter text, as_of date) FROM PUBLIC;
 
@@ -16815,6 +17432,9 @@ REVOKE ALL ON FUNCTION app.odometer_batch_problem(tenant uuid, source_table text
 GRANT ALL ON FUNCTION app.odometer_problem(tenant uuid, vehicle uuid) TO app_user;
 REVOKE ALL ON FUNCTION app.odometer_problem(tenant uuid, vehicle uuid) FROM PUBLIC;
 
+GRANT ALL ON FUNCTION app.odometer_reset_between(tenant uuid, vehicle uuid, after_at timestamp without time zone, through_at timestamp without time zone) TO app_user;
+REVOKE ALL ON FUNCTION app.odometer_reset_between(tenant uuid, vehicle uuid, after_at timestamp without time zone, through_at timestamp without time zone) FROM PUBLIC;
+
 GRANT ALL ON FUNCTION app.oidc_issuer(issuer text) TO app_user;
 REVOKE ALL ON FUNCTION app.oidc_issuer(issuer text) FROM PUBLIC;
 
@@ -16830,6 +17450,9 @@ REVOKE ALL ON FUNCTION app.purge_vin_cache() FROM PUBLIC;
 
 GRANT ALL ON FUNCTION app.purge_vin_decode_jobs(keep_days integer) TO vin_worker;
 REVOKE ALL ON FUNCTION app.purge_vin_decode_jobs(keep_days integer) FROM PUBLIC;
+
+GRANT ALL ON FUNCTION app.readings_trips_problem(tenant uuid, batch jsonb) TO app_user;
+REVOKE ALL ON FUNCTION app.readings_trips_problem(tenant uuid, batch jsonb) FROM PUBLIC;
 
 GRANT ALL ON FUNCTION app.recall_check_claim(batch_size integer, worker text, lease_seconds integer) TO vin_worker;
 REVOKE ALL ON FUNCTION app.recall_check_claim(batch_size integer, worker text, lease_seconds integer) FROM PUBLIC;
@@ -16921,6 +17544,8 @@ REVOKE ALL ON FUNCTION app.tg_fuel_logs_source_fuel() FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION app.tg_hour_readings_guard() FROM PUBLIC;
 
+REVOKE ALL ON FUNCTION app.tg_hour_records_guard() FROM PUBLIC;
+
 REVOKE ALL ON FUNCTION app.tg_invitation_events() FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION app.tg_keep_an_owner() FROM PUBLIC;
@@ -16944,6 +17569,8 @@ REVOKE ALL ON FUNCTION app.tg_outbox_records() FROM PUBLIC;
 REVOKE ALL ON FUNCTION app.tg_outbox_vehicles() FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION app.tg_purge_outbox_events() FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION app.tg_readings_trips_guard() FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION app.tg_refuse_change() FROM PUBLIC;
 
@@ -16976,6 +17603,8 @@ REVOKE ALL ON FUNCTION app.tg_tires_positions_guard() FROM PUBLIC;
 REVOKE ALL ON FUNCTION app.tg_tread_measurements_prepare() FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION app.tg_trips_guard() FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION app.tg_trips_odometer_guard() FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION app.tg_trips_prepare() FROM PUBLIC;
 
@@ -17016,6 +17645,9 @@ REVOKE ALL ON FUNCTION app.trip_is_effective(tenant uuid, trip uuid, kind text) 
 
 GRANT ALL ON FUNCTION app.trip_rate(tenant uuid, purpose text, on_date date) TO app_user;
 REVOKE ALL ON FUNCTION app.trip_rate(tenant uuid, purpose text, on_date date) FROM PUBLIC;
+
+GRANT ALL ON FUNCTION app.trip_window_problem(tenant uuid, vehicle uuid, ids uuid[]) TO app_user;
+REVOKE ALL ON FUNCTION app.trip_window_problem(tenant uuid, vehicle uuid, ids uuid[]) FROM PUBLIC;
 
 GRANT ALL ON FUNCTION app.trips_closed_through(tenant uuid, vehicle uuid) TO app_user;
 REVOKE ALL ON FUNCTION app.trips_closed_through(tenant uuid, vehicle uuid) FROM PUBLIC;
@@ -17208,6 +17840,10 @@ GRANT SELECT ON TABLE api.fleet_tco_months TO app_user;
 GRANT SELECT ON TABLE api.fuel_logs_trash TO app_user;
 
 GRANT SELECT ON TABLE api.garages_trash TO app_user;
+
+GRANT SELECT ON TABLE app.hour_meter_readings TO app_user;
+
+GRANT SELECT ON TABLE api.hour_meter_readings TO app_user;
 
 GRANT SELECT ON TABLE api.hour_meters TO app_user;
 

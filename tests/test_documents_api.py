@@ -30,6 +30,9 @@ CAR = "d0c00000-0000-4000-8000-0000000000c1"
 VAN = "d0c00000-0000-4000-8000-0000000000c2"
 OTHER_CAR = "d0c00000-0000-4000-8000-0000000000c3"
 FILL_UP = "d0c00000-0000-4000-8000-0000000000f1"
+EXPENSE = "d0c00000-0000-4000-8000-0000000000e1"
+OTHER_EXPENSE = "d0c00000-0000-4000-8000-0000000000e2"
+CAR_EXPENSE = "d0c00000-0000-4000-8000-0000000000e3"
 LIMIT = 200_000
 
 pytestmark = pytest.mark.api
@@ -62,6 +65,12 @@ def world(api_db: ClonedDatabase) -> ClonedDatabase:
             "insert into app.fuel_logs (tenant_id, id, vehicle_id, filled_on, odometer, volume, volume_unit,"
             " odometer_unit) values (%s, %s, %s, '2026-01-10', 1000, 40, 'l', 'km')",
             (TENANT, FILL_UP, CAR),
+        )
+        conn.execute(
+            "insert into app.expenses (tenant_id, id, vehicle_id, category, incurred_on, amount, currency)"
+            " values (%s, %s, %s, 'parking', '2026-01-12', 12.5, 'EUR'), (%s, %s, %s, 'tolls', '2026-01-12', 3, 'EUR'),"
+            " (%s, %s, %s, 'washing', '2026-01-13', 9, 'EUR')",
+            (TENANT, EXPENSE, VAN, OTHER, OTHER_EXPENSE, OTHER_CAR, TENANT, CAR_EXPENSE, CAR),
         )
     return api_db
 
@@ -167,8 +176,12 @@ def test_bad_files_are_refused_with_a_4xx_and_nothing_is_stored(
         ({"vehicle_id": OTHER_CAR}, "documents_vehicle_fk"),
         ({"fuel_log_id": FILL_UP, "vehicle_id": VAN}, "belongs to vehicle"),
         ({"vehicle_id": CAR, "id": CAR}, "id: X-Document-id is not a field"),
+        ({"expense_id": OTHER_EXPENSE}, "expense_id: no app.expenses"),
+        ({"expense_id": EXPENSE, "vehicle_id": CAR}, "belongs to vehicle"),
+        ({"expense_id": CAR_EXPENSE, "fuel_log_id": FILL_UP}, "documents_one_record"),
     ],
-    ids=["no-vehicle", "kind", "file-name", "unknown-field", "other-tenant-vehicle", "record-of-other-vehicle", "id"],
+    ids=["no-vehicle", "kind", "file-name", "unknown-field", "other-tenant-vehicle", "record-of-other-vehicle", "id",
+         "other-tenant-expense", "expense-of-other-vehicle", "expense-and-fill-up"],
 )
 def test_bad_fields_are_a_400_naming_the_rule_and_store_nothing(
     owner: httpx.Client, world: ClonedDatabase, fields: dict[str, str], rule: str
@@ -186,6 +199,19 @@ def test_a_document_on_a_fill_up_belongs_to_its_vehicle(owner: httpx.Client) -> 
     assert (r.json()["vehicle_id"], r.json()["fuel_log_id"]) == (CAR, FILL_UP)
     listed = owner.get("/documents", params={"fuel_log_id": f"eq.{FILL_UP}", "select": "title,kind"}).json()
     assert listed == [{"title": "Shell, 40 l", "kind": "receipt"}]
+
+
+def test_a_document_on_an_expense_belongs_to_its_vehicle_and_goes_with_it(
+    owner: httpx.Client, world: ClonedDatabase
+) -> None:
+    r = upload(owner, pdf("parking ticket"), expense_id=EXPENSE, kind="receipt", title="Parking")
+    assert r.status_code == 200, r.text
+    assert (r.json()["vehicle_id"], r.json()["expense_id"]) == (VAN, EXPENSE)
+    listed = owner.get("/documents", params={"expense_id": f"eq.{EXPENSE}", "select": "title"}).json()
+    assert listed == [{"title": "Parking"}]
+    with world.connect() as conn:  # the foreign key cascades when the expense is purged
+        conn.execute("delete from app.expenses where tenant_id = %s and id = %s", (TENANT, EXPENSE))
+    assert owner.get("/documents", params={"expense_id": f"eq.{EXPENSE}"}).json() == []
 
 
 def test_tenants_and_roles_are_isolated(api: PostgrestServer, owner: httpx.Client, world: ClonedDatabase) -> None:

@@ -56,6 +56,49 @@ def test_an_hour_batch_with_a_bad_row_is_400_naming_it_and_writes_nothing(
     assert count(api_db, "hour_readings") == 3
 
 
+def test_a_service_whose_hours_contradict_the_readings_is_400_naming_both(
+    api: PostgrestServer, api_db: ClonedDatabase, tenant: str
+) -> None:
+    # after the first test: 100 h, 110 h, 120 h nine, eight and seven days ago
+    service = {"vehicle_id": CAR, "status": "completed", "type": "oil_change", "completed_on": day(8), "hours": 125}
+    with api.client(api.token(OWNER, TENANT)) as client:
+        r = client.post("/maintenance", json=service)
+        assert r.status_code == 400, r.text
+        body = r.json()
+        assert body["message"].startswith(f"hours: 125.0 h on {day(8)} 00:00:00 (maintenance ")
+        assert f"is higher than 110.0 h recorded later on {day(8)} 08:00:00 (hour_readings " in body["message"]
+        assert "hour_meter" in body["hint"]
+        assert count(api_db, "maintenance") == 0
+        service["hours"] = 101
+        assert client.post("/maintenance", json=service).status_code == 201
+        r = client.post("/hour_readings", json={"vehicle_id": CAR, "read_at": f"{day(8)}T04:00", "hours": 100.5})
+        assert r.status_code == 400, r.text
+        assert "lower than 101.0 h recorded earlier" in r.json()["message"]
+    assert count(api_db, "maintenance") == 1
+    assert count(api_db, "hour_readings") == 3
+
+
+def test_complete_maintenance_takes_the_hours_and_rolls_an_hour_schedule_forward(
+    api: PostgrestServer, api_db: ClonedDatabase, tenant: str
+) -> None:
+    # after the tests above: readings up to 120 h seven days ago, a service at 101 h
+    schedule = {"vehicle_id": CAR, "status": "scheduled", "type": "air_filter", "due_hours": 150, "recur_hours": 250}
+    with api.client(api.token(OWNER, TENANT)) as client:
+        r = client.post("/maintenance", json=schedule, headers=RETURN_ROWS)
+        assert r.status_code == 201, r.text
+        item = r.json()[0]["id"]
+        r = client.post("/rpc/complete_maintenance", json={"id": item, "hours": 115})
+        assert r.status_code == 400, r.text
+        assert "is lower than 120.0 h recorded earlier" in r.json()["message"]
+        r = client.get("/maintenance", params={"id": f"eq.{item}", "select": "status,hours"})
+        assert r.json() == [{"status": "scheduled", "hours": None}]
+        r = client.post("/rpc/complete_maintenance", json={"id": item, "hours": 130})
+        assert r.status_code == 200, r.text
+        rows = {row["status"]: row for row in r.json()}
+        assert rows["completed"]["hours"] == 130.0 and rows["completed"]["hour_meter"] == "engine"
+        assert rows["scheduled"]["due_hours"] == 380.0 and rows["scheduled"]["previous_id"] == item
+
+
 def trip(n: int, start: int, end: int, purpose: str = "business") -> dict[str, object]:
     return {"vehicle_id": CAR, "started_at": f"{day(n)}T08:00", "ended_at": f"{day(n)}T09:00",
             "start_odometer": start, "end_odometer": end, "purpose": purpose, "driver": "Ann"}

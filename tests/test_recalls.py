@@ -19,6 +19,12 @@ from support.databases import ClonedDatabase
 
 FIXTURES = Path(__file__).parent / "fixtures" / "nhtsa_recalls"
 RDX_2012 = (FIXTURES / "acura_rdx_2012.json").read_bytes()
+#: the other recorded answers (README.md there says where each comes from), by request
+RECORDED = {
+    ("HONDA", "ACCORD", "2024"): (FIXTURES / "honda_accord_2024.json").read_bytes(),
+    ("HYUNDAI", "VENUE", "2022"): (FIXTURES / "hyundai_venue_2022.json").read_bytes(),
+    ("JEEP", "COMPASS", "2022"): (FIXTURES / "jeep_compass_2022.json").read_bytes(),
+}
 #: NHTSA's answer for a vehicle it does not know (HTTP 400), built here: no recording was found
 UNKNOWN = b'{"Count":0,"Message":"Results returned successfully","results":[]}'
 
@@ -47,6 +53,9 @@ class Recorder:
         p = request.url.params
         if (p["make"], p["model"], p["modelYear"]) == ("ACURA", "RDX", "2012"):
             return httpx.Response(200, content=RDX_2012, headers={"Content-Type": "application/json"})
+        if (p["make"], p["model"], p["modelYear"]) in RECORDED:
+            body = RECORDED[(p["make"], p["model"], p["modelYear"])]
+            return httpx.Response(200, content=body, headers={"Content-Type": "application/json"})
         return httpx.Response(400, content=UNKNOWN, headers={"Content-Type": "application/json"})
 
 
@@ -66,6 +75,44 @@ def test_client_reads_the_recorded_answer() -> None:
     assert sent.url.path == "/recalls/recallsByVehicle"
     assert dict(sent.url.params) == {"make": "ACURA", "model": "RDX", "modelYear": "2012"}
     assert sent.headers["user-agent"].startswith("motovault/")
+
+
+@pytest.mark.parametrize(
+    ("make", "model", "year", "campaigns"),
+    [
+        ("HONDA", "ACCORD", 2024, ["23V782000", "24V763000", "24V859000"]),
+        ("HYUNDAI", "VENUE", 2022, ["22V458000"]),
+        ("JEEP", "COMPASS", 2022, ["22V248000", "23V058000", "23V576000", "24V436000"]),
+    ],
+)
+def test_client_reads_the_other_recorded_answers(make: str, model: str, year: int, campaigns: list[str]) -> None:
+    with client(Recorder()) as c:
+        results = c.recalls(make, model, year)
+    assert [r["NHTSACampaignNumber"] for r in results] == campaigns
+    assert all(r["Consequence"] and r["Remedy"] and r["Component"] for r in results)
+
+
+def test_the_recorded_answers_become_recall_rows(api_db: ClonedDatabase) -> None:
+    """app.recall_rows over the 2026 recordings: day/month/year dates, the flags, the no-break space."""
+    with api_db.connect() as conn:
+        rows = conn.execute(
+            "select r.campaign_number, r.report_received_on::text, r.over_the_air, r.consequence is not null,"
+            " position(chr(160) in r.summary) > 0"
+            " from app.recall_rows(%s::jsonb -> 'results') as r order by 1",
+            (RECORDED[("JEEP", "COMPASS", "2022")].decode(),),
+        ).fetchall()
+        venue = one_row(
+            conn,
+            "select r.component, r.manufacturer, r.park_it from app.recall_rows(%s::jsonb -> 'results') as r",
+            (RECORDED[("HYUNDAI", "VENUE", "2022")].decode(),),
+        )
+    assert rows == [
+        ("22V248000", "2022-04-14", False, True, False),
+        ("23V058000", "2023-02-09", False, True, False),
+        ("23V576000", "2023-08-14", False, True, False),
+        ("24V436000", "2024-06-13", True, True, True),
+    ]
+    assert tuple(venue) == ("SEAT BELTS:FRONT", "Hyundai Motor America", False)
 
 
 def test_client_reads_nhtsas_400_for_an_unknown_vehicle_as_no_recalls() -> None:

@@ -16,3 +16,4 @@ select 'api.upload_document(bytea)'::regprocedure, 'api.document_content(uuid)':
        'app.document_thumbnail_claim(integer, text, integer)'::regprocedure,
        'app.document_thumbnail_finish(uuid, uuid, bytea, text, integer, integer, text)'::regprocedure;
 select 1 / (app.document_content_type('\x89504e470d0a1a0a'::bytea) = 'image/png')::integer;
+select expense_id from api.documents where false;

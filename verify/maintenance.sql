@@ -5,4 +5,4 @@ from app.maintenance
 where false;
 select id, hours, hour_meter, due_hours, recur_hours from api.maintenance where false;
 select id, deleted_at from api.maintenance_trash where false;
-select 'api.complete_maintenance(uuid, date, integer, numeric, text, text, text)'::regprocedure;
+select 'api.complete_maintenance(uuid, date, integer, numeric, text, text, text, numeric)'::regprocedure;

@@ -7,3 +7,7 @@ select id, due_hours, recur_hours, hour_meter from api.reminders where false;
 select id, deleted_at from api.reminders_trash where false;
 select source, id, urgency, hours_left from api.reminders_due where false;
 select 'api.hours_left(api.reminders)'::regprocedure, 'app.hours_due_status(uuid, uuid, numeric, text, date)'::regprocedure;
+select tenant_id, vehicle_id, source, category, due_on, days_left, km_left, urgency,
+       hour_meter, due_hours, hours_left, hours_per_day, projected_due_on
+from analytics.maintenance_due
+where false;
