@@ -5,8 +5,8 @@ begin;
 set local lock_timeout = '5s';
 
 drop function app.import_apply_finish(uuid, text, text, jsonb, jsonb, integer, text);
-drop function app.import_apply_rows(uuid, text, boolean, jsonb, jsonb, uuid[]);
-drop function app.import_apply_rows_one_by_one(uuid, text, boolean, jsonb, jsonb, uuid[]);
+drop function app.import_apply_rows(uuid, text, boolean, jsonb, uuid[]);
+drop function app.import_apply_rows_one_by_one(uuid, text, boolean, jsonb, uuid[]);
 drop function app.import_energy_source(uuid, jsonb, jsonb);
 drop function app.import_apply_vehicles(uuid, text);
 drop function app.import_held_batch(uuid, text);

@@ -6741,12 +6741,12 @@ ALTER FUNCTION app.import_apply_finish(batch uuid, worker text, outcome text, ve
 
 COMMENT ON FUNCTION app.import_apply_finish(batch uuid, worker text, outcome text, verdicts jsonb, created_vehicles jsonb, refused integer, message text) IS 'The last step of applying an import batch, as the member: the verdicts [{row_id, verdict, e_field, e_rule, e_value, e_message, dup_of, fp, rec_table, rec_id}] go to the staged rows; outcome committed: the batch is committed (created vehicles linked, import.finished in the outbox); previewed or refused: parsed again (refused: error names the first refused line).';
 
-CREATE FUNCTION app.import_apply_rows(batch uuid, worker text, for_real boolean, vehicles jsonb, seen jsonb, row_ids uuid[]) RETURNS TABLE(row_id uuid, row_line integer, verdict text, e_field text, e_rule text, e_value text, e_message text, dup_of uuid, fp text, rec_table text, rec_id uuid)
+CREATE FUNCTION app.import_apply_rows(batch uuid, worker text, for_real boolean, vehicles jsonb, row_ids uuid[]) RETURNS TABLE(row_id uuid, row_line integer, verdict text, e_field text, e_rule text, e_value text, e_message text, dup_of uuid, fp text, rec_table text, rec_id uuid)
     LANGUAGE plpgsql
     AS $_$
 declare
     b app.import_batches := app.import_held_batch(batch, worker);
-    seen_before jsonb := seen;
+    seen jsonb := '{}';
     details jsonb;
     r record;
     g record;
@@ -6755,12 +6755,14 @@ declare
     vid uuid;
     print text;
     dup uuid;
-    done jsonb := '[]';
-    pending jsonb := '[]';
+    done jsonb[] := '{}';     -- the verdicts (array_append works in place: no copy per row)
+    pending jsonb[] := '{}';  -- the rows to insert
     cols text;
     extra text;
     inserted bigint;
     half integer;
+    dup_batch uuid;
+    dup_line integer;
 begin
     select coalesce(jsonb_object_agg(iv.key, iv.details), '{}') into details
     from app.import_vehicles as iv
@@ -6781,24 +6783,30 @@ begin
                or vehicles -> 'error' ? coalesce(r.vehicle_key, '')
                or not vehicles -> 'of' ? coalesce(r.vehicle_key, '') then
                 -- a verdict without a write (the parser's problem, not imported, an unknown vehicle)
-                done := done || (select coalesce(jsonb_agg(to_jsonb(x)), '[]')
-                                 from app.import_apply_rows_one_by_one(batch, worker, for_real, vehicles, seen,
-                                                                       array[r.id]) as x);
+                done := done || array(select to_jsonb(x)
+                                      from app.import_apply_rows_one_by_one(batch, worker, for_real, vehicles,
+                                                                            array[r.id]) as x);
                 continue;
             end if;
             vid := (vehicles -> 'of' ->> r.vehicle_key)::uuid;
             row_fields := app.import_fields(r.kind, r.fields, b.currency);
             print := md5(concat_ws('|', vid, r.kind, row_fields::text));
-            select x.record_id into dup
+            -- created by an earlier import or an earlier chunk of this one (x.status created), or by an earlier
+            -- line of this chunk (seen)
+            select x.record_id, x.batch_id, x.line into dup, dup_batch, dup_line
             from app.import_rows as x
             where x.tenant_id = b.tenant_id
               and x.fingerprint = print
               and x.status = 'created'
             limit 1;
             if dup is not null or seen ? print then
-                done := done || jsonb_build_object(
-                    'row_id', r.id, 'row_line', r.line, 'verdict', 'duplicate', 'dup_of', dup,
-                    'e_message', case when dup is null then format('duplicate of line %s', seen ->> print) end);
+                done := array_append(done, jsonb_build_object(
+                    'row_id', r.id, 'row_line', r.line, 'verdict', 'duplicate',
+                    'dup_of', case when dup_batch is distinct from b.id then dup end,
+                    'e_message', case
+                        when seen ? print then format('duplicate of line %s', seen ->> print)
+                        when dup_batch = b.id then format('duplicate of line %s', dup_line)
+                    end));
                 continue;
             end if;
             if exists (
@@ -6813,17 +6821,17 @@ begin
                     'source_id', app.import_energy_source(vid, details -> r.vehicle_key, row_fields));
             end if;
             seen := seen || jsonb_build_object(print, r.line);
-            pending := pending || jsonb_build_object(
+            pending := array_append(pending, jsonb_build_object(
                 'row_id', r.id, 'row_line', r.line, 'target', target, 'fields', row_fields, 'vid', vid, 'fp', print,
                 'new_id', app.uuid_v7(),
-                'keys', (select string_agg(k, ',' order by k) from jsonb_object_keys(row_fields) as k));
+                'keys', (select string_agg(k, ',' order by k) from jsonb_object_keys(row_fields) as k)));
         end loop;
 
         -- one multi-row INSERT per api view and set of columns: the rules run once per statement
         for g in
             select p ->> 'target' as target, p ->> 'keys' as keys,
                    jsonb_agg(p order by (p ->> 'row_line')::integer, p ->> 'row_id') as items
-            from jsonb_array_elements(pending) as p
+            from unnest(pending) as p
             group by 1, 2
             order by min((p ->> 'row_line')::integer)
         loop
@@ -6848,19 +6856,25 @@ begin
             if inserted <> jsonb_array_length(g.items) then
                 raise sqlstate 'MVI03';
             end if;
-            done := done || (
-                select jsonb_agg(jsonb_build_object(
+            -- the staged rows say what they created, so that a later chunk finds them (duplicates)
+            update app.import_rows as x
+            set status = 'created', fingerprint = p ->> 'fp', record_table = g.target, record_id = (p ->> 'new_id')::uuid
+            from jsonb_array_elements(g.items) as p
+            where x.tenant_id = b.tenant_id
+              and x.id = (p ->> 'row_id')::uuid;
+            done := done || array(
+                select jsonb_build_object(
                     'row_id', p ->> 'row_id', 'row_line', (p ->> 'row_line')::integer,
                     'verdict', case when for_real then 'created' else 'create' end,
                     'e_message', 'not stored (no column for it): ' || extra,
                     'fp', p ->> 'fp',
                     'rec_table', case when for_real then g.target end,
-                    'rec_id', case when for_real then p ->> 'new_id' end))
+                    'rec_id', case when for_real then p ->> 'new_id' end)
                 from jsonb_array_elements(g.items) as p);
         end loop;
         return query
         select x.*
-        from jsonb_to_recordset(done)
+        from jsonb_to_recordset(to_jsonb(done))
             as x(row_id uuid, row_line integer, verdict text, e_field text, e_rule text, e_value text, e_message text,
                  dup_of uuid, fp text, rec_table text, rec_id uuid)
         order by x.row_line, x.row_id;
@@ -6875,13 +6889,13 @@ begin
     if cardinality(row_ids) <= 8 then
         return query
         select *
-        from app.import_apply_rows_one_by_one(batch, worker, for_real, vehicles, seen_before, row_ids);
+        from app.import_apply_rows_one_by_one(batch, worker, for_real, vehicles, row_ids);
         return;
     end if;
     half := cardinality(row_ids) / 2;
     for r in
         select *
-        from app.import_apply_rows(batch, worker, for_real, vehicles, seen_before, row_ids[1:half])
+        from app.import_apply_rows(batch, worker, for_real, vehicles, row_ids[1:half])
     loop
         row_id := r.row_id;
         row_line := r.row_line;
@@ -6894,22 +6908,19 @@ begin
         fp := r.fp;
         rec_table := r.rec_table;
         rec_id := r.rec_id;
-        if r.fp is not null and r.verdict in ('create', 'created') then
-            seen_before := seen_before || jsonb_build_object(r.fp, r.row_line);
-        end if;
         return next;
     end loop;
     return query
     select *
-    from app.import_apply_rows(batch, worker, for_real, vehicles, seen_before, row_ids[half + 1:]);
+    from app.import_apply_rows(batch, worker, for_real, vehicles, row_ids[half + 1:]);
 end
 $_$;
 
-ALTER FUNCTION app.import_apply_rows(batch uuid, worker text, for_real boolean, vehicles jsonb, seen jsonb, row_ids uuid[]) OWNER TO motovault_owner;
+ALTER FUNCTION app.import_apply_rows(batch uuid, worker text, for_real boolean, vehicles jsonb, row_ids uuid[]) OWNER TO motovault_owner;
 
-COMMENT ON FUNCTION app.import_apply_rows(batch uuid, worker text, for_real boolean, vehicles jsonb, seen jsonb, row_ids uuid[]) IS 'A chunk of an import batch''s staged rows (row_ids), as the member, through the api views a client writes to, so that every rule a row typed by hand meets applies: one multi-row INSERT per view and set of columns (the rules run per statement); when any row of the chunk is refused, the chunk is rolled back and its halves are applied the same way, down to a few rows applied one by one (app.import_apply_rows_one_by_one), so that each refused row is named. vehicles: what app.import_apply_vehicles returned; seen: {fingerprint: line} of the rows created so far (a repeat is a duplicate of that line). Returns per row its verdict (create or created, duplicate, error or skipped, unsupported) with field, rule, value and message, the fingerprint and the record.';
+COMMENT ON FUNCTION app.import_apply_rows(batch uuid, worker text, for_real boolean, vehicles jsonb, row_ids uuid[]) IS 'A chunk of an import batch''s staged rows (row_ids), as the member, through the api views a client writes to, so that every rule a row typed by hand meets applies: one multi-row INSERT per view and set of columns (the rules run per statement); when any row of the chunk is refused, the chunk is rolled back and its halves are applied the same way, down to a few rows applied one by one (app.import_apply_rows_one_by_one), so that each refused row is named. vehicles: what app.import_apply_vehicles returned. A created row is marked created in import_rows at once (fingerprint, record), so that a later line with the same fingerprint is a duplicate of it; a preview''s marks are rolled back with its records. Returns per row its verdict (create or created, duplicate, error or skipped, unsupported) with field, rule, value and message, the fingerprint and the record.';
 
-CREATE FUNCTION app.import_apply_rows_one_by_one(batch uuid, worker text, for_real boolean, vehicles jsonb, seen jsonb, row_ids uuid[]) RETURNS TABLE(row_id uuid, row_line integer, verdict text, e_field text, e_rule text, e_value text, e_message text, dup_of uuid, fp text, rec_table text, rec_id uuid)
+CREATE FUNCTION app.import_apply_rows_one_by_one(batch uuid, worker text, for_real boolean, vehicles jsonb, row_ids uuid[]) RETURNS TABLE(row_id uuid, row_line integer, verdict text, e_field text, e_rule text, e_value text, e_message text, dup_of uuid, fp text, rec_table text, rec_id uuid)
     LANGUAGE plpgsql
     AS $_$
 declare
@@ -6926,6 +6937,8 @@ declare
     con text;
     field text;
     details jsonb := '{}';
+    dup_batch uuid;
+    dup_line integer;
 begin
     select coalesce(jsonb_object_agg(iv.key, iv.details), '{}') into details
     from app.import_vehicles as iv
@@ -6976,15 +6989,19 @@ begin
             vid := (vehicles -> 'of' ->> r.vehicle_key)::uuid;
             row_fields := app.import_fields(r.kind, r.fields, b.currency);
             fp := md5(concat_ws('|', vid, r.kind, row_fields::text));
-            select x.record_id into dup_of
+            -- created by an earlier import, or by an earlier line of this one (in this transaction)
+            select x.record_id, x.batch_id, x.line into dup_of, dup_batch, dup_line
             from app.import_rows as x
             where x.tenant_id = b.tenant_id
               and x.fingerprint = fp
               and x.status = 'created'
             limit 1;
-            if dup_of is not null or seen ? fp then
+            if dup_of is not null then
                 verdict := 'duplicate';
-                e_message := case when dup_of is null then format('duplicate of line %s', seen ->> fp) end;
+                if dup_batch = b.id then
+                    e_message := format('duplicate of line %s', dup_line);
+                    dup_of := null;
+                end if;
                 fp := null;
             else
                 begin
@@ -7022,7 +7039,11 @@ begin
                         target, coalesce(', ' || cols, ''), coalesce(', j.' || replace(cols, ', ', ', j.'), ''), target)
                     using row_fields, vid
                     into rec_id;
-                    seen := seen || jsonb_build_object(fp, r.line);
+                    -- the staged row says what it created, so that a later line (or chunk) finds it
+                    update app.import_rows as x
+                    set status = 'created', fingerprint = fp, record_table = target, record_id = rec_id
+                    where x.tenant_id = b.tenant_id
+                      and x.id = r.id;
                     verdict := case when for_real then 'created' else 'create' end;
                     e_message := 'not stored (no column for it): ' || extra;
                     rec_table := case when for_real then target end;
@@ -7054,9 +7075,9 @@ begin
 end
 $_$;
 
-ALTER FUNCTION app.import_apply_rows_one_by_one(batch uuid, worker text, for_real boolean, vehicles jsonb, seen jsonb, row_ids uuid[]) OWNER TO motovault_owner;
+ALTER FUNCTION app.import_apply_rows_one_by_one(batch uuid, worker text, for_real boolean, vehicles jsonb, row_ids uuid[]) OWNER TO motovault_owner;
 
-COMMENT ON FUNCTION app.import_apply_rows_one_by_one(batch uuid, worker text, for_real boolean, vehicles jsonb, seen jsonb, row_ids uuid[]) IS 'A chunk of an import batch''s staged rows (row_ids), as the member, one by one (app.import_apply_rows falls back to it when a row of the chunk is refused, to name each refused row): each row through its api view in its own subtransaction, so it meets every rule a row typed by hand meets. vehicles: what app.import_apply_vehicles returned; seen: {fingerprint: line} of the rows created so far (a repeat is a duplicate of that line). Returns per row its verdict (create or created, duplicate, error or skipped, unsupported) with field, rule, value and message, the fingerprint and the record.';
+COMMENT ON FUNCTION app.import_apply_rows_one_by_one(batch uuid, worker text, for_real boolean, vehicles jsonb, row_ids uuid[]) IS 'A chunk of an import batch''s staged rows (row_ids), as the member, one by one (app.import_apply_rows falls back to it when a row of the chunk is refused, to name each refused row): each row through its api view in its own subtransaction, so it meets every rule a row typed by hand meets. vehicles: what app.import_apply_vehicles returned. A created row is marked created in import_rows at once (fingerprint, record), so that a later line with the same fingerprint is a duplicate of it; a preview''s marks are rolled back with its records. Returns per row its verdict (create or created, duplicate, error or skipped, unsupported) with field, rule, value and message, the fingerprint and the record.';
 
 CREATE FUNCTION app.import_apply_vehicles(batch uuid, worker text) RETURNS jsonb
     LANGUAGE plpgsql
@@ -16483,11 +16504,11 @@ REVOKE ALL ON FUNCTION app.identity_user_id(issuer text, subject text) FROM PUBL
 GRANT ALL ON FUNCTION app.import_apply_finish(batch uuid, worker text, outcome text, verdicts jsonb, created_vehicles jsonb, refused integer, message text) TO app_user;
 REVOKE ALL ON FUNCTION app.import_apply_finish(batch uuid, worker text, outcome text, verdicts jsonb, created_vehicles jsonb, refused integer, message text) FROM PUBLIC;
 
-GRANT ALL ON FUNCTION app.import_apply_rows(batch uuid, worker text, for_real boolean, vehicles jsonb, seen jsonb, row_ids uuid[]) TO app_user;
-REVOKE ALL ON FUNCTION app.import_apply_rows(batch uuid, worker text, for_real boolean, vehicles jsonb, seen jsonb, row_ids uuid[]) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.import_apply_rows(batch uuid, worker text, for_real boolean, vehicles jsonb, row_ids uuid[]) TO app_user;
+REVOKE ALL ON FUNCTION app.import_apply_rows(batch uuid, worker text, for_real boolean, vehicles jsonb, row_ids uuid[]) FROM PUBLIC;
 
-GRANT ALL ON FUNCTION app.import_apply_rows_one_by_one(batch uuid, worker text, for_real boolean, vehicles jsonb, seen jsonb, row_ids uuid[]) TO app_user;
-REVOKE ALL ON FUNCTION app.import_apply_rows_one_by_one(batch uuid, worker text, for_real boolean, vehicles jsonb, seen jsonb, row_ids uuid[]) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.import_apply_rows_one_by_one(batch uuid, worker text, for_real boolean, vehicles jsonb, row_ids uuid[]) TO app_user;
+REVOKE ALL ON FUNCTION app.import_apply_rows_one_by_one(batch uuid, worker text, for_real boolean, vehicles jsonb, row_ids uuid[]) FROM PUBLIC;
 
 GRANT ALL ON FUNCTION app.import_apply_vehicles(batch uuid, worker text) TO app_user;
 REVOKE ALL ON FUNCTION app.import_apply_vehicles(batch uuid, worker text) FROM PUBLIC;

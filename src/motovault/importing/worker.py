@@ -233,17 +233,14 @@ class ImportWorker:
                 vehicles = conn.execute("select app.import_apply_vehicles(%s, %s)", (batch_id, self.name)).fetchone()
                 assert vehicles is not None
                 created = vehicles[0]["created"]
-                seen: dict[str, int] = {}
                 for start in range(0, len(ids), self.chunk_rows):
                     rows = conn.execute(
                         "select row_id, row_line, verdict, e_field, e_rule, e_value, e_message, dup_of, fp, "
-                        "rec_table, rec_id from app.import_apply_rows(%s, %s, %s, %s::jsonb, %s::jsonb, %s)",
+                        "rec_table, rec_id from app.import_apply_rows(%s, %s, %s, %s::jsonb, %s)",
                         (batch_id, self.name, for_real, orjson.dumps(vehicles[0]).decode(),
-                         orjson.dumps(seen).decode(), ids[start:start + self.chunk_rows]),
+                         ids[start:start + self.chunk_rows]),
                     ).fetchall()
                     for row_id, line, verdict, field, rule, value, message, dup, fp, table, rec in rows:
-                        if fp and verdict in ("create", "created"):
-                            seen[fp] = line
                         verdicts.append({"row_id": str(row_id), "line": line, "verdict": verdict, "e_field": field,
                                          "e_rule": rule, "e_value": value, "e_message": message,
                                          "dup_of": str(dup) if dup else None, "fp": fp, "rec_table": table,
