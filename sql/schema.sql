@@ -488,6 +488,11 @@ CREATE TABLE app.import_batches (
     created_by uuid,
     updated_by uuid,
     deleted_at timestamp with time zone,
+    skip_errors boolean DEFAULT false NOT NULL,
+    requested_by uuid,
+    rows_total integer,
+    rows_done integer,
+    previewed_at timestamp with time zone,
     CONSTRAINT import_batches_attempts_not_negative CHECK ((attempts >= 0)),
     CONSTRAINT import_batches_committed_at_when_committed CHECK (((status = ANY (ARRAY['committed'::text, 'undone'::text])) = (committed_at IS NOT NULL))),
     CONSTRAINT import_batches_currency_iso4217 CHECK ((currency ~ '^[A-Z]{3}$'::text)),
@@ -498,7 +503,9 @@ CREATE TABLE app.import_batches (
     CONSTRAINT import_batches_format_shape CHECK ((format ~ '^[a-z][a-z0-9_]{0,39}$'::text)),
     CONSTRAINT import_batches_mapping_object CHECK (((mapping IS NULL) OR (jsonb_typeof(mapping) = 'object'::text))),
     CONSTRAINT import_batches_parsing_has_lease CHECK (((status <> 'parsing'::text) OR ((lease_until IS NOT NULL) AND (leased_by IS NOT NULL)))),
-    CONSTRAINT import_batches_status_known CHECK ((status = ANY (ARRAY['queued'::text, 'parsing'::text, 'parsed'::text, 'failed'::text, 'committed'::text, 'undone'::text]))),
+    CONSTRAINT import_batches_rows_done_range CHECK (((rows_done >= 0) AND (rows_done <= rows_total))),
+    CONSTRAINT import_batches_rows_total_not_negative CHECK ((rows_total >= 0)),
+    CONSTRAINT import_batches_status_known CHECK ((status = ANY (ARRAY['queued'::text, 'parsing'::text, 'previewing'::text, 'parsed'::text, 'failed'::text, 'committing'::text, 'committed'::text, 'undone'::text]))),
     CONSTRAINT import_batches_undone_at_when_undone CHECK (((status = 'undone'::text) = (undone_at IS NOT NULL)))
 );
 
@@ -511,6 +518,16 @@ COMMENT ON TABLE app.import_batches IS 'One uploaded file to import: its options
 COMMENT ON COLUMN app.import_batches.vehicle_id IS 'The vehicle chosen at upload: every record of the file goes to it.';
 
 COMMENT ON COLUMN app.import_batches.confirmed_at IS 'When a member confirmed the vehicles (api.confirm_import_vehicles); commit needs it.';
+
+COMMENT ON COLUMN app.import_batches.skip_errors IS 'The commit asked for skips the refused lines (status committing).';
+
+COMMENT ON COLUMN app.import_batches.requested_by IS 'The member the worker acts as when it previews or commits the batch: who uploaded it, then who asked for the commit.';
+
+COMMENT ON COLUMN app.import_batches.rows_total IS 'Staged rows of the batch: what the worker''s preview and commit go through.';
+
+COMMENT ON COLUMN app.import_batches.rows_done IS 'Rows the worker has applied so far in the preview or commit it runs (progress).';
+
+COMMENT ON COLUMN app.import_batches.previewed_at IS 'When the worker last ran the dry run whose verdicts the staged rows show.';
 
 CREATE VIEW api.import_batches WITH (security_invoker='true') AS
  SELECT b.tenant_id,
@@ -561,15 +578,61 @@ COMMENT ON COLUMN api.import_batches.confirmed_at IS 'When a member confirmed th
 CREATE FUNCTION api.commit_import(batch_id uuid, skip_errors boolean DEFAULT false) RETURNS SETOF api.import_batches
     LANGUAGE plpgsql
     AS $$
+declare
+    b app.import_batches;
 begin
-    perform app.import_apply(commit_import.batch_id, true, coalesce(commit_import.skip_errors, false));
-    return query select * from api.import_batches as b where b.id = commit_import.batch_id;
+    select * into b
+    from app.import_batches as x
+    where x.tenant_id = app.current_tenant_id()
+      and x.id = commit_import.batch_id
+      and x.deleted_at is null;
+    if not found then
+        raise sqlstate 'PT404' using
+            message = format('batch_id: no import batch %s in the active tenant', commit_import.batch_id),
+            hint = 'GET /import_batches lists the batches of the tenant named in the token.';
+    end if;
+    if not app.current_member_can_write() then
+        raise sqlstate '42501' using
+            message = 'permission denied: viewers do not commit imports',
+            hint = 'An owner, admin or member of the tenant confirms and commits imports.';
+    end if;
+    if b.status <> 'parsed' then
+        raise sqlstate 'PT409' using
+            message = format('status: import batch %s is %s, not parsed%s', b.id, b.status, coalesce(': ' || b.error, '')),
+            hint = case b.status
+                when 'queued' then 'The worker has not parsed it yet (is motovault worker running?); try again in a moment.'
+                when 'parsing' then 'The worker is parsing it; try again in a moment.'
+                when 'previewing' then 'The worker is running its dry run; try again in a moment.'
+                when 'committing' then 'The worker is committing it: GET /import_batch_progress shows how far it is.'
+                when 'failed' then 'Upload the file again with the options the error asks for (format, date_order, currency).'
+                when 'committed' then 'It was committed already; rpc/undo_import moves what it created to the trash.'
+                else 'Upload the file again to import it once more.'
+            end;
+    end if;
+    if b.confirmed_at is null then
+        raise sqlstate 'PT409' using
+            message = format('confirmed_at: the vehicles of import batch %s are not confirmed', b.id),
+            hint = 'GET /import_vehicles?batch_id=eq.<id> shows what the file would create or match; POST rpc/confirm_import_vehicles confirms (or overrides) them.';
+    end if;
+    update app.import_batches as x
+    set status = 'committing',
+        skip_errors = coalesce(commit_import.skip_errors, false),
+        requested_by = app.current_user_id(),
+        rows_done = 0,
+        error = null,
+        lease_until = null,
+        leased_by = null
+    where x.tenant_id = b.tenant_id
+      and x.id = b.id;
+    perform pg_notify('import_parse', '');
+    perform set_config('response.status', '202', true);
+    return query select * from api.import_batches as x where x.id = b.id;
 end
 $$;
 
 ALTER FUNCTION api.commit_import(batch_id uuid, skip_errors boolean) OWNER TO motovault_owner;
 
-COMMENT ON FUNCTION api.commit_import(batch_id uuid, skip_errors boolean) IS 'Imports a parsed, confirmed batch: all or nothing (409 naming the first refused line, nothing written), or with skip_errors => true every line but the refused ones (status skipped). Duplicates of earlier imports are not created again; tax and expense rows are not imported by this version (status unsupported).';
+COMMENT ON FUNCTION api.commit_import(batch_id uuid, skip_errors boolean) IS 'Asks the worker to import a parsed, confirmed batch (202, status committing; GET /import_batch_progress shows rows_done of rows_total). The worker applies it in one transaction as the member who asked: all or nothing (the batch becomes committed, or parsed again with error naming the first refused line and nothing written), or with skip_errors => true every line but the refused ones (status skipped). Duplicates of earlier imports are not created again.';
 
 CREATE TABLE app.maintenance (
     tenant_id uuid DEFAULT app.current_tenant_id() NOT NULL,
@@ -814,6 +877,7 @@ declare
     b app.import_batches;
     k text;
     choice text;
+    changed boolean := false;
 begin
     select * into b
     from app.import_batches as x
@@ -837,6 +901,11 @@ begin
             column = 'choices',
             message = 'choices: must be an object {"<key>": "<vehicle id>" or "new"}',
             hint = 'Keys are the file''s vehicle keys (GET /import_vehicles).';
+    end if;
+    if not app.current_member_can_write() then
+        raise sqlstate '42501' using
+            message = 'permission denied: viewers do not confirm imports',
+            hint = 'An owner, admin or member of the tenant confirms and commits imports.';
     end if;
     for k, choice in select * from jsonb_each_text(coalesce(choices, '{}')) loop
         if not exists (
@@ -866,12 +935,21 @@ begin
             matched_by = case when choice = 'new' then null else 'choice' end
         where iv.tenant_id = b.tenant_id
           and iv.batch_id = b.id
-          and iv.key = k;
+          and iv.key = k
+          and iv.vehicle_id is distinct from case when choice = 'new' then null else choice::uuid end;
+        changed := changed or found;
     end loop;
+    -- other vehicles give other verdicts (duplicates, odometer consistency): the worker previews again
     update app.import_batches as x
-    set confirmed_at = now()
+    set confirmed_at = now(),
+        status = case when changed then 'previewing' else x.status end,
+        requested_by = case when changed then app.current_user_id() else x.requested_by end,
+        rows_done = case when changed then 0 else x.rows_done end
     where x.tenant_id = b.tenant_id
       and x.id = b.id;
+    if changed then
+        perform pg_notify('import_parse', '');
+    end if;
     return query
     select *
     from api.import_vehicles as iv
@@ -882,7 +960,7 @@ $_$;
 
 ALTER FUNCTION api.confirm_import_vehicles(batch_id uuid, choices jsonb) OWNER TO motovault_owner;
 
-COMMENT ON FUNCTION api.confirm_import_vehicles(batch_id uuid, choices jsonb) IS 'Confirms the vehicles of a parsed import batch, optionally overriding them: choices {"<file key>": "<vehicle id>" | "new"}. Commit needs it. Returns the vehicles with their action (match or create).';
+COMMENT ON FUNCTION api.confirm_import_vehicles(batch_id uuid, choices jsonb) IS 'Confirms the vehicles of a parsed import batch, optionally overriding them: choices {"<file key>": "<vehicle id>" | "new"}; an override sends the batch back to the worker''s dry run (status previewing). Commit needs it. Returns the vehicles with their action (match or create).';
 
 CREATE FUNCTION api.create_api_key(name text, scope text DEFAULT 'read'::text, expires_at timestamp with time zone DEFAULT NULL::timestamp with time zone) RETURNS jsonb
     LANGUAGE plpgsql SECURITY DEFINER
@@ -1822,7 +1900,7 @@ CREATE TABLE app.import_rows (
     CONSTRAINT import_rows_kind_or_problems CHECK (((kind IS NOT NULL) OR (problems IS NOT NULL))),
     CONSTRAINT import_rows_line_not_negative CHECK ((line >= 0)),
     CONSTRAINT import_rows_problems_array CHECK (((problems IS NULL) OR (jsonb_typeof(problems) = 'array'::text))),
-    CONSTRAINT import_rows_record_table_known CHECK ((record_table = ANY (ARRAY['fuel_logs'::text, 'maintenance'::text, 'odometer_entries'::text]))),
+    CONSTRAINT import_rows_record_table_known CHECK ((record_table = ANY (ARRAY['fuel_logs'::text, 'maintenance'::text, 'odometer_entries'::text, 'expenses'::text]))),
     CONSTRAINT import_rows_status_known CHECK ((status = ANY (ARRAY['staged'::text, 'create'::text, 'duplicate'::text, 'error'::text, 'unsupported'::text, 'created'::text, 'skipped'::text, 'undone'::text])))
 );
 
@@ -1870,10 +1948,29 @@ COMMENT ON COLUMN api.import_rows.problems IS 'What the parser could not read on
 COMMENT ON COLUMN api.import_rows.error_rule IS 'The rule that refuses the row: a constraint name, or the parser''s rule.';
 
 CREATE FUNCTION api.preview_import(batch_id uuid) RETURNS SETOF api.import_rows
-    LANGUAGE plpgsql
+    LANGUAGE plpgsql STABLE
     AS $$
+declare
+    b app.import_batches;
 begin
-    perform app.import_apply(preview_import.batch_id, false);
+    select * into b
+    from app.import_batches as x
+    where x.tenant_id = app.current_tenant_id()
+      and x.id = preview_import.batch_id
+      and x.deleted_at is null;
+    if not found then
+        raise sqlstate 'PT404' using
+            message = format('batch_id: no import batch %s in the active tenant', preview_import.batch_id),
+            hint = 'GET /import_batches lists the batches of the tenant named in the token.';
+    end if;
+    if b.status in ('queued', 'parsing', 'previewing', 'failed') then
+        raise sqlstate 'PT409' using
+            message = format('status: import batch %s is %s, not parsed%s', b.id, b.status, coalesce(': ' || b.error, '')),
+            hint = case b.status
+                when 'failed' then 'Upload the file again with the options the error asks for (format, date_order, currency).'
+                else 'The worker has not finished its dry run yet (is motovault worker running?); GET /import_batch_progress shows how far it is.'
+            end;
+    end if;
     return query
     select *
     from api.import_rows as r
@@ -1884,7 +1981,7 @@ $$;
 
 ALTER FUNCTION api.preview_import(batch_id uuid) OWNER TO motovault_owner;
 
-COMMENT ON FUNCTION api.preview_import(batch_id uuid) IS 'Dry run of a parsed import batch: every row goes through the rules a row typed by hand meets, then everything is rolled back. Returns the rows by line with their status: create, duplicate (duplicate_of), error (error_field, error_rule, error_value), unsupported. Nothing is written but these statuses.';
+COMMENT ON FUNCTION api.preview_import(batch_id uuid) IS 'The dry run of a parsed import batch, which the worker ran after parsing (and again after a confirm that changed the vehicles): every row went through the rules a row typed by hand meets, then everything was rolled back. Returns the rows by line with their status: create, duplicate (duplicate_of), error (error_field, error_rule, error_value), unsupported. 409 while the worker is still at it.';
 
 CREATE FUNCTION api.projected_due_on(api.reminders) RETURNS date
     LANGUAGE sql STABLE
@@ -6809,273 +6906,34 @@ ALTER FUNCTION app.identity_user_id(issuer text, subject text) OWNER TO motovaul
 
 COMMENT ON FUNCTION app.identity_user_id(issuer text, subject text) IS 'The motovault user of an outside identity, or NULL. For app.check_request.';
 
-CREATE FUNCTION app.import_apply(batch uuid, for_real boolean, skip_errors boolean DEFAULT false) RETURNS integer
+CREATE FUNCTION app.import_apply_finish(batch uuid, worker text, outcome text, verdicts jsonb, created_vehicles jsonb, refused integer, message text) RETURNS void
     LANGUAGE plpgsql
-    AS $_$
+    AS $$
 declare
-    b app.import_batches;
-    v record;
-    r record;
-    target text;
-    row_fields jsonb;
-    cols text;
-    extra text;
-    fp text;
-    vid uuid;
-    rid uuid;
-    dup uuid;
-    vehicle_of jsonb := '{}';
-    vehicle_error jsonb := '{}';
-    created_vehicles jsonb := '{}';
-    seen jsonb := '{}';
-    st text;
-    msg text;
-    col text;
-    con text;
-    field text;
-    errors integer := 0;
-    first_error text;
-    -- what becomes of each staged row (written after the rollback of a preview)
-    ids uuid[] := '{}';
-    statuses text[] := '{}';
-    e_fields text[] := '{}';
-    e_rules text[] := '{}';
-    e_values text[] := '{}';
-    e_messages text[] := '{}';
-    dups uuid[] := '{}';
-    fps text[] := '{}';
-    tables text[] := '{}';
-    records uuid[] := '{}';
+    b app.import_batches := app.import_held_batch(batch, worker);
 begin
-    select * into b
-    from app.import_batches as x
-    where x.tenant_id = app.current_tenant_id()
-      and x.id = batch
-      and x.deleted_at is null
-    for update;
-    if not found then
-        raise sqlstate 'PT404' using
-            message = format('batch_id: no import batch %s in the active tenant', batch),
-            hint = 'GET /import_batches lists the batches of the tenant named in the token.';
-    end if;
-    if b.status <> 'parsed' then
-        raise sqlstate 'PT409' using
-            message = format('status: import batch %s is %s, not parsed%s', batch, b.status, coalesce(': ' || b.error, '')),
-            hint = case b.status
-                when 'queued' then 'The worker has not parsed it yet (is motovault worker running?); try again in a moment.'
-                when 'parsing' then 'The worker is parsing it; try again in a moment.'
-                when 'failed' then 'Upload the file again with the options the error asks for (format, date_order, currency).'
-                when 'committed' then 'It was committed already; rpc/undo_import moves what it created to the trash.'
-                else 'Upload the file again to import it once more.'
-            end;
-    end if;
-    if for_real and b.confirmed_at is null then
-        raise sqlstate 'PT409' using
-            message = format('confirmed_at: the vehicles of import batch %s are not confirmed', batch),
-            hint = 'GET /import_vehicles?batch_id=eq.<id> shows what the file would create or match; POST rpc/confirm_import_vehicles confirms (or overrides) them.';
-    end if;
-
-    <<apply>>
-    begin
-        -- the vehicles: matched ones must still be there, the others are created like any new vehicle
-        for v in
-            select iv.*
-            from app.import_vehicles as iv
-            where iv.tenant_id = b.tenant_id
-              and iv.batch_id = b.id
-            order by iv.key
-        loop
-            if v.vehicle_id is not null then
-                if exists (
-                    select
-                    from api.vehicles as x
-                    where x.id = v.vehicle_id) then
-                    vehicle_of := vehicle_of || jsonb_build_object(v.key, v.vehicle_id);
-                else
-                    vehicle_error := vehicle_error || jsonb_build_object(v.key, jsonb_build_object(
-                        'rule', 'vehicle_exists', 'value', v.vehicle_id,
-                        'message', format('vehicle_id: vehicle %s is no longer in the tenant', v.vehicle_id)));
-                end if;
-                continue;
-            end if;
-            begin
-                insert into api.vehicles (display_name, vin, license_plate, make, model, year, odometer_unit)
-                values (
-                    coalesce(nullif(btrim(v.name), ''), nullif(btrim(v.details ->> 'make' || ' ' || coalesce(v.details ->> 'model', '')), ''), v.key),
-                    nullif(btrim(v.vin), ''),
-                    nullif(btrim(v.plate), ''),
-                    nullif(btrim(v.details ->> 'make'), ''),
-                    nullif(btrim(v.details ->> 'model'), ''),
-                    case when v.details ->> 'year' ~ '^\d{4}$' then (v.details ->> 'year')::integer end,
-                    case when v.details ->> 'odometer_unit' in ('mi', 'km') then v.details ->> 'odometer_unit' else 'km' end)
-                returning id into vid;
-                vehicle_of := vehicle_of || jsonb_build_object(v.key, vid);
-                created_vehicles := created_vehicles || jsonb_build_object(v.key, vid);
-            exception when others then
-                get stacked diagnostics st = returned_sqlstate, msg = message_text, col = column_name,
-                                        con = constraint_name;
-                vehicle_error := vehicle_error || jsonb_build_object(v.key, jsonb_build_object(
-                    'rule', coalesce(nullif(con, ''), 'sqlstate ' || st),
-                    'value', coalesce(v.vin, v.plate, v.name),
-                    'message', 'vehicle: ' || msg));
-            end;
-        end loop;
-
-        for r in
-            select x.*
-            from app.import_rows as x
-            where x.tenant_id = b.tenant_id
-              and x.batch_id = b.id
-            order by x.line, x.id
-        loop
-            ids := ids || r.id;
-            dup := null;
-            fp := null;
-            rid := null;
-            target := app.import_target(r.kind);
-            if r.problems is not null then
-                -- what the parser could not read: the row stays an error, never "fixed"
-                statuses := statuses || case when for_real then 'skipped' else 'error' end;
-                e_fields := e_fields || (r.problems -> 0 ->> 'field');
-                e_rules := e_rules || (r.problems -> 0 ->> 'rule');
-                e_values := e_values || (r.problems -> 0 ->> 'value');
-                e_messages := e_messages || (
-                    select string_agg(format('%s: %s (%s)', p ->> 'field', p ->> 'rule', p ->> 'value'), '; ')
-                    from jsonb_array_elements(r.problems) as p);
-                errors := errors + 1;
-                first_error := coalesce(first_error, format('line %s: %s', r.line, e_messages[cardinality(e_messages)]));
-            elsif target is null then
-                statuses := statuses || 'unsupported'::text;
-                e_fields := e_fields || null::text;
-                e_rules := e_rules || null::text;
-                e_values := e_values || null::text;
-                e_messages := e_messages || 'not imported: expenses are not supported by this version'::text;
-            elsif vehicle_error ? coalesce(r.vehicle_key, '') or not vehicle_of ? coalesce(r.vehicle_key, '') then
-                statuses := statuses || case when for_real then 'skipped' else 'error' end;
-                e_fields := e_fields || 'vehicle'::text;
-                e_rules := e_rules || coalesce(vehicle_error -> r.vehicle_key ->> 'rule', 'vehicle_known');
-                e_values := e_values || coalesce(vehicle_error -> r.vehicle_key ->> 'value', r.vehicle_key);
-                e_messages := e_messages || coalesce(vehicle_error -> r.vehicle_key ->> 'message',
-                                                     format('vehicle: the file names no vehicle %s', r.vehicle_key));
-                errors := errors + 1;
-                first_error := coalesce(first_error, format('line %s: %s', r.line, e_messages[cardinality(e_messages)]));
-            else
-                vid := (vehicle_of ->> r.vehicle_key)::uuid;
-                row_fields := app.import_fields(r.kind, r.fields, b.currency);
-                fp := md5(concat_ws('|', vid, r.kind, row_fields::text));
-                select x.record_id into dup
-                from app.import_rows as x
-                where x.tenant_id = b.tenant_id
-                  and x.fingerprint = fp
-                  and x.status = 'created'
-                limit 1;
-                if dup is not null or seen ? fp then
-                    statuses := statuses || 'duplicate'::text;
-                    e_fields := e_fields || null::text;
-                    e_rules := e_rules || null::text;
-                    e_values := e_values || null::text;
-                    e_messages := e_messages || case when dup is null then format('duplicate of line %s', seen ->> fp) end;
-                    fp := null;
-                else
-                    seen := seen || jsonb_build_object(fp, r.line);
-                    -- the row's columns; keys the table has no column for (Fuelio's tank_number) stay in the staged
-                    -- row only, and the row says so
-                    select string_agg(quote_ident(k), ', ' order by k) filter (where a.attname is not null),
-                           string_agg(k, ', ' order by k) filter (where a.attname is null)
-                    into cols, extra
-                    from jsonb_object_keys(row_fields) as k
-                    left join pg_attribute as a
-                        on a.attrelid = to_regclass('api.' || target)
-                       and a.attname = k
-                       and a.attnum > 0
-                       and not a.attisdropped;
-                    begin
-                        select k into field
-                        from jsonb_object_keys(row_fields) as k
-                        where k in ('tenant_id', 'id', 'vehicle_id', 'created_at', 'updated_at', 'created_by', 'updated_by')
-                        order by k
-                        limit 1;
-                        if field is not null then
-                            raise exception using
-                                errcode = 'invalid_parameter_value',
-                                column = field,
-                                constraint = 'import_field_allowed',
-                                message = format('%s: set by the import, not by the file', field);
-                        end if;
-                        execute format(
-                            'insert into api.%I (vehicle_id%s) select $2%s from jsonb_populate_record(null::api.%I, $1) as j returning id',
-                            target, coalesce(', ' || cols, ''), coalesce(', j.' || replace(cols, ', ', ', j.'), ''), target)
-                        using row_fields, vid
-                        into rid;
-                        statuses := statuses || case when for_real then 'created' else 'create' end;
-                        e_fields := e_fields || null::text;
-                        e_rules := e_rules || null::text;
-                        e_values := e_values || null::text;
-                        e_messages := e_messages || ('not stored (no column for it): ' || extra);
-                    exception when others then
-                        get stacked diagnostics st = returned_sqlstate, msg = message_text, col = column_name,
-                                                con = constraint_name;
-                        field := app.import_error_field(target, con, col, msg, row_fields);
-                        if field is null and st like '22%' then
-                            -- a value of the wrong type: find the field that does not cast
-                            select k into field
-                            from jsonb_object_keys(row_fields) as k
-                            where not app.import_value_fits(target, k, row_fields -> k)
-                            order by k
-                            limit 1;
-                        end if;
-                        statuses := statuses || case when for_real then 'skipped' else 'error' end;
-                        e_fields := e_fields || field;
-                        e_rules := e_rules || coalesce(nullif(con, ''), case when st like '22%' then 'invalid_value' else 'sqlstate ' || st end);
-                        e_values := e_values || (row_fields ->> field);
-                        e_messages := e_messages || msg;
-                        errors := errors + 1;
-                        first_error := coalesce(first_error, format('line %s: %s: %s (%s)', r.line, field,
-                                                                     e_rules[cardinality(e_rules)], row_fields ->> field));
-                        fp := null;
-                        rid := null;
-                    end;
-                end if;
-            end if;
-            dups := dups || dup;
-            fps := fps || fp;
-            -- a preview's records were rolled back: only a commit links rows to records
-            tables := tables || case when for_real and rid is not null then target end;
-            records := records || case when for_real then rid end;
-        end loop;
-
-        if not for_real then
-            raise sqlstate 'MVI01';  -- a preview: every write above is rolled back
-        end if;
-        if errors > 0 and not skip_errors then
-            raise sqlstate 'PT409' using
-                message = format('%s; %s line(s) refused, nothing imported', first_error, errors),
-                hint = 'POST rpc/preview_import lists every refused line; fix the file, or commit with skip_errors => true to import the others.';
-        end if;
-    exception when sqlstate 'MVI01' then
-        null;
-    end;
-
     update app.import_rows as x
-    set status = u.status,
-        error_field = u.field,
-        error_rule = u.rule,
-        error_value = u.value,
-        error_message = u.message,
-        duplicate_of = u.dup,
-        fingerprint = case when u.status = 'created' then u.fp end,
-        record_table = u.tbl,
-        record_id = u.rec
-    from unnest(ids, statuses, e_fields, e_rules, e_values, e_messages, dups, fps, tables, records)
-        as u(id, status, field, rule, value, message, dup, fp, tbl, rec)
+    set status = u.verdict,
+        error_field = u.e_field,
+        error_rule = u.e_rule,
+        error_value = u.e_value,
+        error_message = u.e_message,
+        duplicate_of = u.dup_of,
+        fingerprint = case when u.verdict = 'created' then u.fp end,
+        record_table = u.rec_table,
+        record_id = u.rec_id
+    from jsonb_to_recordset(verdicts)
+        as u(row_id uuid, verdict text, e_field text, e_rule text, e_value text, e_message text, dup_of uuid, fp text,
+             rec_table text, rec_id uuid)
     where x.tenant_id = b.tenant_id
-      and x.id = u.id
+      and x.batch_id = b.id
+      and x.id = u.row_id
       and (x.status, x.error_field, x.error_rule, x.error_value, x.error_message, x.duplicate_of, x.fingerprint,
            x.record_table, x.record_id)
-          is distinct from (u.status, u.field, u.rule, u.value, u.message, u.dup,
-                            case when u.status = 'created' then u.fp end, u.tbl, u.rec);
+          is distinct from (u.verdict, u.e_field, u.e_rule, u.e_value, u.e_message, u.dup_of,
+                            case when u.verdict = 'created' then u.fp end, u.rec_table, u.rec_id);
 
-    if for_real then
+    if outcome = 'committed' then
         update app.import_vehicles as x
         set created_vehicle_id = (created_vehicles ->> x.key)::uuid
         where x.tenant_id = b.tenant_id
@@ -7083,7 +6941,11 @@ begin
           and created_vehicles ? x.key;
         update app.import_batches as x
         set status = 'committed',
-            committed_at = now()
+            committed_at = now(),
+            error = null,
+            rows_done = x.rows_total,
+            lease_until = null,
+            leased_by = null
         where x.tenant_id = b.tenant_id
           and x.id = b.id;
         -- the notifications outbox (docs/notifications.md): in this transaction, so it goes with the commit
@@ -7098,15 +6960,426 @@ begin
                             where x.tenant_id = b.tenant_id
                               and x.batch_id = b.id
                               and x.status = 'created'),
-                'rejected', errors));
+                'rejected', refused));
+    else
+        -- previewed, or a commit the rules refused (nothing of it was written): parsed again
+        update app.import_batches as x
+        set status = 'parsed',
+            previewed_at = now(),
+            error = case when outcome = 'refused' then left(message, 2000) end,
+            rows_done = x.rows_total,
+            lease_until = null,
+            leased_by = null
+        where x.tenant_id = b.tenant_id
+          and x.id = b.id;
     end if;
-    return errors;
+end
+$$;
+
+ALTER FUNCTION app.import_apply_finish(batch uuid, worker text, outcome text, verdicts jsonb, created_vehicles jsonb, refused integer, message text) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.import_apply_finish(batch uuid, worker text, outcome text, verdicts jsonb, created_vehicles jsonb, refused integer, message text) IS 'The last step of applying an import batch, as the member: the verdicts [{row_id, verdict, e_field, e_rule, e_value, e_message, dup_of, fp, rec_table, rec_id}] go to the staged rows; outcome committed: the batch is committed (created vehicles linked, import.finished in the outbox); previewed or refused: parsed again (refused: error names the first refused line).';
+
+CREATE FUNCTION app.import_apply_rows(batch uuid, worker text, for_real boolean, vehicles jsonb, row_ids uuid[]) RETURNS TABLE(row_id uuid, row_line integer, verdict text, e_field text, e_rule text, e_value text, e_message text, dup_of uuid, fp text, rec_table text, rec_id uuid)
+    LANGUAGE plpgsql
+    AS $_$
+declare
+    b app.import_batches := app.import_held_batch(batch, worker);
+    seen jsonb := '{}';
+    details jsonb;
+    r record;
+    g record;
+    target text;
+    row_fields jsonb;
+    vid uuid;
+    print text;
+    dup uuid;
+    done jsonb[] := '{}';     -- the verdicts (array_append works in place: no copy per row)
+    pending jsonb[] := '{}';  -- the rows to insert
+    cols text;
+    extra text;
+    inserted bigint;
+    half integer;
+    dup_batch uuid;
+    dup_line integer;
+begin
+    select coalesce(jsonb_object_agg(iv.key, iv.details), '{}') into details
+    from app.import_vehicles as iv
+    where iv.tenant_id = b.tenant_id
+      and iv.batch_id = b.id;
+    begin
+        for r in
+            select x.*
+            from app.import_rows as x
+            where x.tenant_id = b.tenant_id
+              and x.batch_id = b.id
+              and x.id = any(row_ids)
+            order by x.line, x.id
+        loop
+            target := app.import_target(r.kind);
+            if r.problems is not null or target is null
+               or (target = 'expenses' and coalesce(r.fields ->> 'is_income', 'false') = 'true')
+               or vehicles -> 'error' ? coalesce(r.vehicle_key, '')
+               or not vehicles -> 'of' ? coalesce(r.vehicle_key, '') then
+                -- a verdict without a write (the parser's problem, not imported, an unknown vehicle)
+                done := done || array(select to_jsonb(x)
+                                      from app.import_apply_rows_one_by_one(batch, worker, for_real, vehicles,
+                                                                            array[r.id]) as x);
+                continue;
+            end if;
+            vid := (vehicles -> 'of' ->> r.vehicle_key)::uuid;
+            row_fields := app.import_fields(r.kind, r.fields, b.currency);
+            print := md5(concat_ws('|', vid, r.kind, row_fields::text));
+            -- created by an earlier import or an earlier chunk of this one (x.status created), or by an earlier
+            -- line of this chunk (seen)
+            select x.record_id, x.batch_id, x.line into dup, dup_batch, dup_line
+            from app.import_rows as x
+            where x.tenant_id = b.tenant_id
+              and x.fingerprint = print
+              and x.status = 'created'
+            limit 1;
+            if dup is not null or seen ? print then
+                done := array_append(done, jsonb_build_object(
+                    'row_id', r.id, 'row_line', r.line, 'verdict', 'duplicate',
+                    'dup_of', case when dup_batch is distinct from b.id then dup end,
+                    'e_message', case
+                        when seen ? print then format('duplicate of line %s', seen ->> print)
+                        when dup_batch = b.id then format('duplicate of line %s', dup_line)
+                    end));
+                continue;
+            end if;
+            if exists (
+                select
+                from jsonb_object_keys(row_fields) as k
+                where k in ('tenant_id', 'id', 'vehicle_id', 'source_id', 'created_at', 'updated_at', 'created_by',
+                            'updated_by')) then
+                raise sqlstate 'MVI03';  -- one by one names it
+            end if;
+            if target = 'fuel_logs' and row_fields ? 'tank_number' then
+                row_fields := row_fields - 'tank_number' || jsonb_build_object(
+                    'source_id', app.import_energy_source(vid, details -> r.vehicle_key, row_fields));
+            end if;
+            seen := seen || jsonb_build_object(print, r.line);
+            pending := array_append(pending, jsonb_build_object(
+                'row_id', r.id, 'row_line', r.line, 'target', target, 'fields', row_fields, 'vid', vid, 'fp', print,
+                'new_id', app.uuid_v7(),
+                'keys', (select string_agg(k, ',' order by k) from jsonb_object_keys(row_fields) as k)));
+        end loop;
+
+        -- one multi-row INSERT per api view and set of columns: the rules run once per statement
+        for g in
+            select p ->> 'target' as target, p ->> 'keys' as keys,
+                   jsonb_agg(p order by (p ->> 'row_line')::integer, p ->> 'row_id') as items
+            from unnest(pending) as p
+            group by 1, 2
+            order by min((p ->> 'row_line')::integer)
+        loop
+            select string_agg(quote_ident(k), ', ' order by k) filter (where a.attname is not null),
+                   string_agg(k, ', ' order by k) filter (where a.attname is null)
+            into cols, extra
+            from unnest(string_to_array(g.keys, ',')) as k
+            left join pg_attribute as a
+                on a.attrelid = to_regclass('api.' || g.target)
+               and a.attname = k
+               and a.attnum > 0
+               and not a.attisdropped;
+            execute format(
+                'insert into api.%I (id, vehicle_id%s) '
+                'select (e.p ->> ''new_id'')::uuid, (e.p ->> ''vid'')::uuid%s '
+                'from jsonb_array_elements($1) with ordinality as e(p, n) '
+                'cross join lateral jsonb_populate_record(null::api.%I, e.p -> ''fields'') as j '
+                'order by e.n',
+                g.target, coalesce(', ' || cols, ''), coalesce(', j.' || replace(cols, ', ', ', j.'), ''), g.target)
+            using g.items;
+            get diagnostics inserted = row_count;
+            if inserted <> jsonb_array_length(g.items) then
+                raise sqlstate 'MVI03';
+            end if;
+            -- the staged rows say what they created, so that a later chunk finds them (duplicates)
+            update app.import_rows as x
+            set status = 'created', fingerprint = p ->> 'fp', record_table = g.target, record_id = (p ->> 'new_id')::uuid
+            from jsonb_array_elements(g.items) as p
+            where x.tenant_id = b.tenant_id
+              and x.id = (p ->> 'row_id')::uuid;
+            done := done || array(
+                select jsonb_build_object(
+                    'row_id', p ->> 'row_id', 'row_line', (p ->> 'row_line')::integer,
+                    'verdict', case when for_real then 'created' else 'create' end,
+                    'e_message', 'not stored (no column for it): ' || extra,
+                    'fp', p ->> 'fp',
+                    'rec_table', case when for_real then g.target end,
+                    'rec_id', case when for_real then p ->> 'new_id' end)
+                from jsonb_array_elements(g.items) as p);
+        end loop;
+        return query
+        select x.*
+        from jsonb_to_recordset(to_jsonb(done))
+            as x(row_id uuid, row_line integer, verdict text, e_field text, e_rule text, e_value text, e_message text,
+                 dup_of uuid, fp text, rec_table text, rec_id uuid)
+        order by x.row_line, x.row_id;
+        return;
+    exception when others then
+        -- a row of the chunk is refused (or a value does not fit its column): everything of the chunk is rolled
+        -- back; each half is tried again the same way, and a few rows go one by one, each in its own
+        -- subtransaction, so that each refused row is named (one bad line in 500 costs about three times
+        -- the bulk insert of the chunk, not 500 single-row statements)
+        null;
+    end;
+    if cardinality(row_ids) <= 8 then
+        return query
+        select *
+        from app.import_apply_rows_one_by_one(batch, worker, for_real, vehicles, row_ids);
+        return;
+    end if;
+    half := cardinality(row_ids) / 2;
+    for r in
+        select *
+        from app.import_apply_rows(batch, worker, for_real, vehicles, row_ids[1:half])
+    loop
+        row_id := r.row_id;
+        row_line := r.row_line;
+        verdict := r.verdict;
+        e_field := r.e_field;
+        e_rule := r.e_rule;
+        e_value := r.e_value;
+        e_message := r.e_message;
+        dup_of := r.dup_of;
+        fp := r.fp;
+        rec_table := r.rec_table;
+        rec_id := r.rec_id;
+        return next;
+    end loop;
+    return query
+    select *
+    from app.import_apply_rows(batch, worker, for_real, vehicles, row_ids[half + 1:]);
 end
 $_$;
 
-ALTER FUNCTION app.import_apply(batch uuid, for_real boolean, skip_errors boolean) OWNER TO motovault_owner;
+ALTER FUNCTION app.import_apply_rows(batch uuid, worker text, for_real boolean, vehicles jsonb, row_ids uuid[]) OWNER TO motovault_owner;
 
-COMMENT ON FUNCTION app.import_apply(batch uuid, for_real boolean, skip_errors boolean) IS 'Applies a parsed import batch as the calling member: vehicles to create, then every staged row through its api view in its own subtransaction (create, duplicate by fingerprint, error with field, rule and value, unsupported kinds). Not for_real: every write is rolled back and only the statuses stay (preview). For real: all or nothing (409 naming the first refused line), or skip_errors; the batch becomes committed. Returns the number of refused lines.';
+COMMENT ON FUNCTION app.import_apply_rows(batch uuid, worker text, for_real boolean, vehicles jsonb, row_ids uuid[]) IS 'A chunk of an import batch''s staged rows (row_ids), as the member, through the api views a client writes to, so that every rule a row typed by hand meets applies: one multi-row INSERT per view and set of columns (the rules run per statement); when any row of the chunk is refused, the chunk is rolled back and its halves are applied the same way, down to a few rows applied one by one (app.import_apply_rows_one_by_one), so that each refused row is named. vehicles: what app.import_apply_vehicles returned. A created row is marked created in import_rows at once (fingerprint, record), so that a later line with the same fingerprint is a duplicate of it; a preview''s marks are rolled back with its records. Returns per row its verdict (create or created, duplicate, error or skipped, unsupported) with field, rule, value and message, the fingerprint and the record.';
+
+CREATE FUNCTION app.import_apply_rows_one_by_one(batch uuid, worker text, for_real boolean, vehicles jsonb, row_ids uuid[]) RETURNS TABLE(row_id uuid, row_line integer, verdict text, e_field text, e_rule text, e_value text, e_message text, dup_of uuid, fp text, rec_table text, rec_id uuid)
+    LANGUAGE plpgsql
+    AS $_$
+declare
+    b app.import_batches := app.import_held_batch(batch, worker);
+    r record;
+    target text;
+    row_fields jsonb;
+    cols text;
+    extra text;
+    vid uuid;
+    st text;
+    msg text;
+    col text;
+    con text;
+    field text;
+    details jsonb := '{}';
+    dup_batch uuid;
+    dup_line integer;
+begin
+    select coalesce(jsonb_object_agg(iv.key, iv.details), '{}') into details
+    from app.import_vehicles as iv
+    where iv.tenant_id = b.tenant_id
+      and iv.batch_id = b.id;
+    for r in
+        select x.*
+        from app.import_rows as x
+        where x.tenant_id = b.tenant_id
+          and x.batch_id = b.id
+          and x.id = any(row_ids)
+        order by x.line, x.id
+    loop
+        row_id := r.id;
+        row_line := r.line;
+        verdict := null;
+        e_field := null;
+        e_rule := null;
+        e_value := null;
+        e_message := null;
+        dup_of := null;
+        fp := null;
+        rec_table := null;
+        rec_id := null;
+        target := app.import_target(r.kind);
+        if r.problems is not null then
+            -- what the parser could not read: the row stays an error, never "fixed"
+            verdict := case when for_real then 'skipped' else 'error' end;
+            e_field := r.problems -> 0 ->> 'field';
+            e_rule := r.problems -> 0 ->> 'rule';
+            e_value := r.problems -> 0 ->> 'value';
+            e_message := (select string_agg(format('%s: %s (%s)', p ->> 'field', p ->> 'rule', p ->> 'value'), '; ')
+                          from jsonb_array_elements(r.problems) as p);
+        elsif target is null then
+            verdict := 'unsupported';
+            e_message := format('not imported: motovault has no table for %s rows', r.kind);
+        elsif target = 'expenses' and coalesce(r.fields ->> 'is_income', 'false') = 'true' then
+            verdict := 'unsupported';
+            e_message := 'not imported: an income, not an expense';
+        elsif vehicles -> 'error' ? coalesce(r.vehicle_key, '') or not vehicles -> 'of' ? coalesce(r.vehicle_key, '') then
+            verdict := case when for_real then 'skipped' else 'error' end;
+            e_field := 'vehicle';
+            e_rule := coalesce(vehicles -> 'error' -> r.vehicle_key ->> 'rule', 'vehicle_known');
+            e_value := coalesce(vehicles -> 'error' -> r.vehicle_key ->> 'value', r.vehicle_key);
+            e_message := coalesce(vehicles -> 'error' -> r.vehicle_key ->> 'message',
+                                  format('vehicle: the file names no vehicle %s', r.vehicle_key));
+        else
+            vid := (vehicles -> 'of' ->> r.vehicle_key)::uuid;
+            row_fields := app.import_fields(r.kind, r.fields, b.currency);
+            fp := md5(concat_ws('|', vid, r.kind, row_fields::text));
+            -- created by an earlier import, or by an earlier line of this one (in this transaction)
+            select x.record_id, x.batch_id, x.line into dup_of, dup_batch, dup_line
+            from app.import_rows as x
+            where x.tenant_id = b.tenant_id
+              and x.fingerprint = fp
+              and x.status = 'created'
+            limit 1;
+            if dup_of is not null then
+                verdict := 'duplicate';
+                if dup_batch = b.id then
+                    e_message := format('duplicate of line %s', dup_line);
+                    dup_of := null;
+                end if;
+                fp := null;
+            else
+                begin
+                    select k into field
+                    from jsonb_object_keys(row_fields) as k
+                    where k in ('tenant_id', 'id', 'vehicle_id', 'source_id', 'created_at', 'updated_at', 'created_by',
+                                'updated_by')
+                    order by k
+                    limit 1;
+                    if field is not null then
+                        raise exception using
+                            errcode = 'invalid_parameter_value',
+                            column = field,
+                            constraint = 'import_field_allowed',
+                            message = format('%s: set by the import, not by the file', field);
+                    end if;
+                    if target = 'fuel_logs' and row_fields ? 'tank_number' then
+                        -- Fuelio's TankNumber: the vehicle's energy source with that number (docs/energy.md)
+                        row_fields := row_fields - 'tank_number' || jsonb_build_object(
+                            'source_id', app.import_energy_source(vid, details -> r.vehicle_key, row_fields));
+                    end if;
+                    -- the row's columns; keys the view has no column for stay in the staged row only, and the
+                    -- verdict says so
+                    select string_agg(quote_ident(k), ', ' order by k) filter (where a.attname is not null),
+                           string_agg(k, ', ' order by k) filter (where a.attname is null)
+                    into cols, extra
+                    from jsonb_object_keys(row_fields) as k
+                    left join pg_attribute as a
+                        on a.attrelid = to_regclass('api.' || target)
+                       and a.attname = k
+                       and a.attnum > 0
+                       and not a.attisdropped;
+                    execute format(
+                        'insert into api.%I (vehicle_id%s) select $2%s from jsonb_populate_record(null::api.%I, $1) as j returning id',
+                        target, coalesce(', ' || cols, ''), coalesce(', j.' || replace(cols, ', ', ', j.'), ''), target)
+                    using row_fields, vid
+                    into rec_id;
+                    -- the staged row says what it created, so that a later line (or chunk) finds it
+                    update app.import_rows as x
+                    set status = 'created', fingerprint = fp, record_table = target, record_id = rec_id
+                    where x.tenant_id = b.tenant_id
+                      and x.id = r.id;
+                    verdict := case when for_real then 'created' else 'create' end;
+                    e_message := 'not stored (no column for it): ' || extra;
+                    rec_table := case when for_real then target end;
+                    rec_id := case when for_real then rec_id end;
+                exception when others then
+                    get stacked diagnostics st = returned_sqlstate, msg = message_text, col = column_name,
+                                            con = constraint_name;
+                    field := app.import_error_field(target, con, col, msg, row_fields);
+                    if field is null and st like '22%' then
+                        -- a value of the wrong type: find the field that does not cast
+                        select k into field
+                        from jsonb_object_keys(row_fields) as k
+                        where not app.import_value_fits(target, k, row_fields -> k)
+                        order by k
+                        limit 1;
+                    end if;
+                    verdict := case when for_real then 'skipped' else 'error' end;
+                    e_field := field;
+                    e_rule := coalesce(nullif(con, ''), case when st like '22%' then 'invalid_value' else 'sqlstate ' || st end);
+                    e_value := row_fields ->> field;
+                    e_message := msg;
+                    fp := null;
+                    rec_id := null;
+                end;
+            end if;
+        end if;
+        return next;
+    end loop;
+end
+$_$;
+
+ALTER FUNCTION app.import_apply_rows_one_by_one(batch uuid, worker text, for_real boolean, vehicles jsonb, row_ids uuid[]) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.import_apply_rows_one_by_one(batch uuid, worker text, for_real boolean, vehicles jsonb, row_ids uuid[]) IS 'A chunk of an import batch''s staged rows (row_ids), as the member, one by one (app.import_apply_rows falls back to it when a row of the chunk is refused, to name each refused row): each row through its api view in its own subtransaction, so it meets every rule a row typed by hand meets. vehicles: what app.import_apply_vehicles returned. A created row is marked created in import_rows at once (fingerprint, record), so that a later line with the same fingerprint is a duplicate of it; a preview''s marks are rolled back with its records. Returns per row its verdict (create or created, duplicate, error or skipped, unsupported) with field, rule, value and message, the fingerprint and the record.';
+
+CREATE FUNCTION app.import_apply_vehicles(batch uuid, worker text) RETURNS jsonb
+    LANGUAGE plpgsql
+    AS $_$
+declare
+    b app.import_batches := app.import_held_batch(batch, worker);
+    v record;
+    vid uuid;
+    vehicle_of jsonb := '{}';
+    vehicle_error jsonb := '{}';
+    created jsonb := '{}';
+    st text;
+    msg text;
+    con text;
+begin
+    for v in
+        select iv.*
+        from app.import_vehicles as iv
+        where iv.tenant_id = b.tenant_id
+          and iv.batch_id = b.id
+        order by iv.key
+    loop
+        if v.vehicle_id is not null then
+            if exists (
+                select
+                from api.vehicles as x
+                where x.id = v.vehicle_id) then
+                vehicle_of := vehicle_of || jsonb_build_object(v.key, v.vehicle_id);
+            else
+                vehicle_error := vehicle_error || jsonb_build_object(v.key, jsonb_build_object(
+                    'rule', 'vehicle_exists', 'value', v.vehicle_id,
+                    'message', format('vehicle_id: vehicle %s is no longer in the tenant', v.vehicle_id)));
+            end if;
+            continue;
+        end if;
+        begin
+            insert into api.vehicles (display_name, vin, license_plate, make, model, year, odometer_unit)
+            values (
+                coalesce(nullif(btrim(v.name), ''), nullif(btrim(v.details ->> 'make' || ' ' || coalesce(v.details ->> 'model', '')), ''), v.key),
+                nullif(btrim(v.vin), ''),
+                nullif(btrim(v.plate), ''),
+                nullif(btrim(v.details ->> 'make'), ''),
+                nullif(btrim(v.details ->> 'model'), ''),
+                case when v.details ->> 'year' ~ '^\d{4}$' then (v.details ->> 'year')::integer end,
+                case when v.details ->> 'odometer_unit' in ('mi', 'km') then v.details ->> 'odometer_unit' else 'km' end)
+            returning id into vid;
+            vehicle_of := vehicle_of || jsonb_build_object(v.key, vid);
+            created := created || jsonb_build_object(v.key, vid);
+        exception when others then
+            get stacked diagnostics st = returned_sqlstate, msg = message_text, con = constraint_name;
+            vehicle_error := vehicle_error || jsonb_build_object(v.key, jsonb_build_object(
+                'rule', coalesce(nullif(con, ''), 'sqlstate ' || st),
+                'value', coalesce(v.vin, v.plate, v.name),
+                'message', 'vehicle: ' || msg));
+        end;
+    end loop;
+    return jsonb_build_object('of', vehicle_of, 'error', vehicle_error, 'created', created);
+end
+$_$;
+
+ALTER FUNCTION app.import_apply_vehicles(batch uuid, worker text) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.import_apply_vehicles(batch uuid, worker text) IS 'The first step of applying an import batch, as the member: the matched vehicles must still be there, the others are created through api.vehicles. Returns {of: {key: vehicle id}, error: {key: {rule, value, message}}, created: {key: vehicle id}}.';
 
 CREATE FUNCTION app.import_claim(n integer, worker text, lease_seconds integer) RETURNS TABLE(batch_id uuid, tenant_id uuid, filename text, format text, date_order text, currency text, mapping jsonb, content bytea, attempts integer)
     LANGUAGE sql SECURITY DEFINER
@@ -7141,6 +7414,85 @@ ALTER FUNCTION app.import_claim(n integer, worker text, lease_seconds integer) O
 
 COMMENT ON FUNCTION app.import_claim(n integer, worker text, lease_seconds integer) IS 'The worker leases up to n import batches to parse (queued, or parsing with an expired lease: its worker died), FOR UPDATE SKIP LOCKED, oldest first, with their files.';
 
+CREATE FUNCTION app.import_claim_apply(worker text, lease_seconds integer) RETURNS TABLE(batch_id uuid, tenant_id uuid, job text, skip_errors boolean, requested_by uuid, rows_total integer)
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+    with due as (
+        select b.tenant_id, b.id
+        from app.import_batches as b
+        where b.status in ('previewing', 'committing')
+          and (b.lease_until is null or b.lease_until < now())
+          and b.deleted_at is null
+        order by b.updated_at
+        limit 1
+        for update skip locked
+    ),
+    leased as (
+        update app.import_batches as b
+        set lease_until = now() + make_interval(secs => lease_seconds),
+            leased_by = worker,
+            rows_done = 0
+        from due
+        where b.tenant_id = due.tenant_id
+          and b.id = due.id
+        returning b.*
+    )
+    select l.id, l.tenant_id, case l.status when 'committing' then 'commit' else 'preview' end, l.skip_errors,
+           l.requested_by, l.rows_total
+    from leased as l
+$$;
+
+ALTER FUNCTION app.import_claim_apply(worker text, lease_seconds integer) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.import_claim_apply(worker text, lease_seconds integer) IS 'The worker leases one import batch to preview or commit (status previewing or committing, not leased or its lease expired: its worker died), FOR UPDATE SKIP LOCKED: the batch, the job (preview or commit), skip_errors and the member to act as.';
+
+CREATE FUNCTION app.import_energy_source(vehicle uuid, details jsonb, row_fields jsonb) RETURNS uuid
+    LANGUAGE plpgsql
+    AS $$
+declare
+    tank integer := (row_fields ->> 'tank_number')::integer;
+    unit text := coalesce(row_fields ->> 'volume_unit', details ->> 'volume_unit', 'l');
+    kind text := app.energy_kind(unit);
+    declared text := details -> 'fuel_types' ->> (tank - 1);
+    fuel text := row_fields ->> 'fuel_type';
+    found_id uuid;
+    takes text[];
+begin
+    select s.id, s.fuel_types into found_id, takes
+    from api.energy_sources as s
+    where s.vehicle_id = vehicle
+      and s.tank_number = tank
+      and s.energy_kind = kind
+    order by s.created_at
+    limit 1;
+    if found_id is not null then
+        if fuel is not null and not fuel = any(takes) then
+            -- a fuel the tank the file declares does not take yet: the tank takes it (flex-fuel)
+            update api.energy_sources as s
+            set fuel_types = s.fuel_types || fuel
+            where s.id = found_id;
+        end if;
+        return found_id;
+    end if;
+    insert into api.energy_sources (vehicle_id, tank_number, name, energy_kind, fuel_types, unit, capacity)
+    values (
+        vehicle, tank,
+        format('Tank %s%s', tank, coalesce(' (' || coalesce(declared, fuel) || ')', '')),
+        kind,
+        (select array_agg(distinct t order by t) from unnest(array[declared, fuel]) as t where t is not null)
+            || case when declared is null and fuel is null then array['other'] else '{}'::text[] end,
+        unit,
+        nullif((details -> 'tank_capacities' ->> (tank - 1))::numeric, 0))
+    returning id into found_id;
+    return found_id;
+end
+$$;
+
+ALTER FUNCTION app.import_energy_source(vehicle uuid, details jsonb, row_fields jsonb) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.import_energy_source(vehicle uuid, details jsonb, row_fields jsonb) IS 'The energy source a staged fill-up with a tank_number (Fuelio''s TankNumber) fills: the vehicle''s source with that tank number and energy kind, else a new one named Tank N (its fuel type, unit and capacity from the file''s vehicle: Tank1Type, Tank1Capacity, ...). A fuel the tank does not take yet is added to its fuel types.';
+
 CREATE FUNCTION app.import_error_field(target text, con text, col text, msg text, fields jsonb) RETURNS text
     LANGUAGE sql STABLE
     AS $$
@@ -7170,6 +7522,14 @@ ALTER FUNCTION app.import_error_field(target text, con text, col text, msg text,
 
 COMMENT ON FUNCTION app.import_error_field(target text, con text, col text, msg text, fields jsonb) IS 'The field a refused row is refused for: the error''s column, else the column in the constraint name (<table>_<column>_<rule>), else the field its message starts with.';
 
+CREATE FUNCTION app.import_expense_category(name text) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    RETURN CASE WHEN (name IS NULL) THEN 'other'::text WHEN (lower(btrim(name)) = ANY (ARRAY['insurance'::text, 'registration'::text, 'tax'::text, 'parking'::text, 'tolls'::text, 'fines'::text, 'washing'::text, 'accessories'::text, 'loan'::text, 'lease'::text, 'other'::text])) THEN lower(btrim(name)) WHEN (lower(name) ~ 'insur|seguro|versicher|assicura|страх'::text) THEN 'insurance'::text WHEN (lower(name) ~ 'registr|licen[cs]|licenciamento|zulassung|регистрац'::text) THEN 'registration'::text WHEN (lower(name) ~ 'tax|ipva|impuesto|steuer|bollo|налог'::text) THEN 'tax'::text WHEN (lower(name) ~ 'park|estacionamento|estacionamiento|parcheggio|парков'::text) THEN 'parking'::text WHEN (lower(name) ~ 'toll|pedágio|peaje|maut|pedaggio|платн'::text) THEN 'tolls'::text WHEN (lower(name) ~ 'fine|multa|bußgeld|bussgeld|штраф'::text) THEN 'fines'::text WHEN (lower(name) ~ 'wash|lavagem|lavado|wäsche|lavaggio|мойк'::text) THEN 'washing'::text WHEN (lower(name) ~ 'accessor|acessório|accesorio|zubehör|аксессуар'::text) THEN 'accessories'::text WHEN (lower(name) ~ 'loan|financ|kredit|credito|crédito|кредит'::text) THEN 'loan'::text WHEN (lower(name) ~ 'leas'::text) THEN 'lease'::text ELSE 'other'::text END;
+
+ALTER FUNCTION app.import_expense_category(name text) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.import_expense_category(name text) IS 'The expenses category of an app''s own expense category name (English, Portuguese, Spanish, German, Italian, Russian words: Insurance, Seguro, Kfz-Steuer, Pedágio, ...); other when none fits (the name is kept in the title or notes).';
+
 CREATE FUNCTION app.import_fail(batch uuid, worker text, error text) RETURNS boolean
     LANGUAGE sql SECURITY DEFINER
     SET search_path TO ''
@@ -7195,11 +7555,55 @@ COMMENT ON FUNCTION app.import_fail(batch uuid, worker text, error text) IS 'The
 
 CREATE FUNCTION app.import_fields(kind text, fields jsonb, currency text) RETURNS jsonb
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
-    RETURN CASE WHEN (kind = ANY (ARRAY['service'::text, 'repair'::text, 'upgrade'::text])) THEN ((jsonb_build_object('status', 'completed', 'type', CASE kind WHEN 'repair'::text THEN 'repair'::text WHEN 'upgrade'::text THEN 'upgrade'::text ELSE 'other'::text END) || fields) || CASE WHEN ((currency IS NOT NULL) AND (fields ? 'cost'::text) AND (NOT (fields ? 'currency'::text))) THEN jsonb_build_object('currency', currency) ELSE '{}'::jsonb END) WHEN (kind = 'fuel'::text) THEN (fields || CASE WHEN ((currency IS NOT NULL) AND ((fields ? 'total_cost'::text) OR (fields ? 'price_per_unit'::text)) AND (NOT (fields ? 'currency'::text))) THEN jsonb_build_object('currency', currency) ELSE '{}'::jsonb END) ELSE fields END;
+    RETURN CASE WHEN (kind = ANY (ARRAY['service'::text, 'repair'::text, 'upgrade'::text])) THEN ((jsonb_build_object('status', 'completed', 'type', CASE kind WHEN 'repair'::text THEN 'repair'::text WHEN 'upgrade'::text THEN 'upgrade'::text ELSE 'other'::text END) || fields) || CASE WHEN ((currency IS NOT NULL) AND (fields ? 'cost'::text) AND (NOT (fields ? 'currency'::text))) THEN jsonb_build_object('currency', currency) ELSE '{}'::jsonb END) WHEN (kind = 'fuel'::text) THEN (fields || CASE WHEN ((currency IS NOT NULL) AND ((fields ? 'total_cost'::text) OR (fields ? 'price_per_unit'::text)) AND (NOT (fields ? 'currency'::text))) THEN jsonb_build_object('currency', currency) ELSE '{}'::jsonb END) WHEN (kind = ANY (ARRAY['tax'::text, 'expense'::text])) THEN (((((((fields - 'occurred_on'::text) - 'category'::text) - 'description'::text) - 'supplier'::text) - 'repeat_months'::text) - 'is_income'::text) || jsonb_strip_nulls(jsonb_build_object('incurred_on', (fields -> 'occurred_on'::text), 'category', app.import_expense_category(COALESCE((fields ->> 'category'::text), CASE WHEN (kind = 'tax'::text) THEN 'tax'::text ELSE NULL::text END)), 'title', "left"(COALESCE(NULLIF(btrim((fields ->> 'description'::text)), ''::text), NULLIF(btrim((fields ->> 'category'::text)), ''::text)), 200), 'vendor', "left"(NULLIF(btrim((fields ->> 'supplier'::text)), ''::text), 200), 'recur_months', CASE WHEN ((fields ->> 'repeat_months'::text) ~ '^[1-9][0-9]*$'::text) THEN (fields -> 'repeat_months'::text) ELSE NULL::jsonb END, 'currency', CASE WHEN (NOT (fields ? 'currency'::text)) THEN currency ELSE NULL::text END, 'notes', CASE WHEN ((app.import_expense_category((fields ->> 'category'::text)) = 'other'::text) AND (NULLIF(btrim((fields ->> 'description'::text)), ''::text) IS NOT NULL) AND (lower(btrim((fields ->> 'category'::text))) <> 'other'::text)) THEN concat_ws('
+'::text, ('Category in the file: '::text || btrim((fields ->> 'category'::text))), (fields ->> 'notes'::text)) ELSE (fields ->> 'notes'::text) END))) ELSE fields END;
 
 ALTER FUNCTION app.import_fields(kind text, fields jsonb, currency text) OWNER TO motovault_owner;
 
-COMMENT ON FUNCTION app.import_fields(kind text, fields jsonb, currency text) IS 'The columns a staged row is inserted with: its fields, the batch currency where the row has an amount and no currency, and for maintenance kinds status completed and type (repair, upgrade, other) unless given.';
+COMMENT ON FUNCTION app.import_fields(kind text, fields jsonb, currency text) IS 'The columns a staged row is inserted with: its fields, the batch currency where the row has an amount and no currency; for maintenance kinds status completed and type (repair, upgrade, other) unless given; for tax and expense rows the expenses columns (incurred_on, category by app.import_expense_category, title, vendor, recur_months from a repeat, notes naming a category that became other).';
+
+CREATE FUNCTION app.import_held_batch(batch uuid, worker text) RETURNS app.import_batches
+    LANGUAGE plpgsql STABLE
+    AS $$
+declare
+    b app.import_batches;
+begin
+    select * into b
+    from app.import_batches as x
+    where x.tenant_id = app.current_tenant_id()
+      and x.id = batch
+      and x.deleted_at is null;
+    if not found or b.status not in ('previewing', 'committing') or b.leased_by is distinct from worker then
+        raise sqlstate 'MVI02' using
+            message = format('batch_id: import batch %s is no longer held by %s', batch, worker);
+    end if;
+    return b;
+end
+$$;
+
+ALTER FUNCTION app.import_held_batch(batch uuid, worker text) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.import_held_batch(batch uuid, worker text) IS 'The import batch the worker holds (previewing or committing, leased by it) in the active tenant; error MVI02 when it lost it.';
+
+CREATE FUNCTION app.import_progress(batch uuid, worker text, done integer, lease_seconds integer) RETURNS boolean
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+    with step as (
+        update app.import_batches as b
+        set rows_done = least(done, b.rows_total),
+            lease_until = now() + make_interval(secs => lease_seconds)
+        where b.id = batch
+          and b.status in ('previewing', 'committing')
+          and b.leased_by = worker
+        returning 1
+    )
+    select exists (select from step)
+$$;
+
+ALTER FUNCTION app.import_progress(batch uuid, worker text, done integer, lease_seconds integer) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.import_progress(batch uuid, worker text, done integer, lease_seconds integer) IS 'The worker reports the rows it has applied (rows_done) and renews its lease; false when it no longer holds the batch.';
 
 CREATE FUNCTION app.import_stage(batch uuid, worker text, detected_format text, vehicles jsonb, rows jsonb) RETURNS boolean
     LANGUAGE plpgsql SECURITY DEFINER
@@ -7258,13 +7662,17 @@ begin
            r.problems -> 0 ->> 'field', r.problems -> 0 ->> 'rule', r.problems -> 0 ->> 'value'
     from jsonb_to_recordset(rows) as r(line integer, vehicle_key text, kind text, fields jsonb, problems jsonb);
 
+    -- the dry run follows in the worker (app.import_claim_apply), as the member who uploaded the file
     update app.import_batches as x
-    set status = 'parsed',
+    set status = 'previewing',
         detected_format = import_stage.detected_format,
         error = null,
         finished_at = now(),
         lease_until = null,
-        leased_by = null
+        leased_by = null,
+        requested_by = coalesce(x.requested_by, x.created_by),
+        rows_total = (select count(*) from app.import_rows as r where r.tenant_id = b.tenant_id and r.batch_id = b.id),
+        rows_done = 0
     where x.tenant_id = b.tenant_id
       and x.id = b.id;
     return true;
@@ -7273,7 +7681,7 @@ $$;
 
 ALTER FUNCTION app.import_stage(batch uuid, worker text, detected_format text, vehicles jsonb, rows jsonb) OWNER TO motovault_owner;
 
-COMMENT ON FUNCTION app.import_stage(batch uuid, worker text, detected_format text, vehicles jsonb, rows jsonb) IS 'The worker stages a parsed file: vehicles [{key, name, vin, plate, details}] (matched by VIN, plate or name to one live vehicle of the tenant, or to the vehicle chosen at upload) and rows [{line, vehicle_key, kind, fields, problems: [{field, rule, value}] or null}] (kind null: a line with problems only); the batch becomes parsed. False when the worker no longer holds the lease.';
+COMMENT ON FUNCTION app.import_stage(batch uuid, worker text, detected_format text, vehicles jsonb, rows jsonb) IS 'The worker stages a parsed file: vehicles [{key, name, vin, plate, details}] (matched by VIN, plate or name to one live vehicle of the tenant, or to the vehicle chosen at upload) and rows [{line, vehicle_key, kind, fields, problems: [{field, rule, value}] or null}] (kind null: a line with problems only); the batch becomes previewing (the worker''s dry run as the member who uploaded it follows; then parsed). False when the worker no longer holds the lease.';
 
 CREATE FUNCTION app.import_stations(rows jsonb) RETURNS integer
     LANGUAGE plpgsql
@@ -7306,11 +7714,11 @@ COMMENT ON FUNCTION app.import_stations(rows jsonb) IS 'Owner role: upserts stat
 
 CREATE FUNCTION app.import_target(kind text) RETURNS text
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
-    RETURN CASE WHEN (kind = 'fuel'::text) THEN 'fuel_logs'::text WHEN (kind = ANY (ARRAY['service'::text, 'repair'::text, 'upgrade'::text])) THEN 'maintenance'::text WHEN (kind = 'odometer'::text) THEN 'odometer_entries'::text ELSE NULL::text END;
+    RETURN CASE WHEN (kind = 'fuel'::text) THEN 'fuel_logs'::text WHEN (kind = ANY (ARRAY['service'::text, 'repair'::text, 'upgrade'::text])) THEN 'maintenance'::text WHEN (kind = 'odometer'::text) THEN 'odometer_entries'::text WHEN (kind = ANY (ARRAY['tax'::text, 'expense'::text])) THEN 'expenses'::text ELSE NULL::text END;
 
 ALTER FUNCTION app.import_target(kind text) OWNER TO motovault_owner;
 
-COMMENT ON FUNCTION app.import_target(kind text) IS 'The table a staged row of this kind goes to (fuel_logs, maintenance, odometer_entries); NULL for kinds this version does not import (tax, expense).';
+COMMENT ON FUNCTION app.import_target(kind text) IS 'The table a staged row of this kind goes to: fuel_logs, maintenance (service, repair, upgrade), odometer_entries, expenses (tax, expense).';
 
 CREATE FUNCTION app.import_value_fits(target text, field text, value jsonb) RETURNS boolean
     LANGUAGE plpgsql STABLE
@@ -13577,6 +13985,37 @@ ALTER TABLE api.hour_readings_trash OWNER TO motovault_owner;
 
 COMMENT ON VIEW api.hour_readings_trash IS 'Deleted hour readings of the active tenant; restore_hour_reading brings one back. Purged after 30 days.';
 
+CREATE VIEW api.import_batch_progress WITH (security_invoker='true') AS
+ SELECT b.tenant_id,
+    b.id AS batch_id,
+    b.status,
+    b.rows_total,
+    b.rows_done,
+    b.skip_errors,
+    b.previewed_at,
+    b.error,
+    b.updated_at
+   FROM app.import_batches b
+  WHERE (b.deleted_at IS NULL);
+
+ALTER TABLE api.import_batch_progress OWNER TO motovault_owner;
+
+COMMENT ON VIEW api.import_batch_progress IS 'Where the worker is with each import batch of the active tenant: status (previewing: the dry run after parsing; committing: the commit rpc/commit_import asked for), rows_done of rows_total, and error (a commit the rules refused: the first refused line; nothing was written).';
+
+COMMENT ON COLUMN api.import_batch_progress.batch_id IS 'The import batch (import_batches.id).';
+
+COMMENT ON COLUMN api.import_batch_progress.status IS 'queued, parsing, previewing, parsed, failed, committing, committed or undone.';
+
+COMMENT ON COLUMN api.import_batch_progress.rows_total IS 'Staged rows the preview and the commit go through.';
+
+COMMENT ON COLUMN api.import_batch_progress.rows_done IS 'Rows the worker has applied so far in the preview or commit it is running.';
+
+COMMENT ON COLUMN api.import_batch_progress.skip_errors IS 'The commit asked for skips the refused lines.';
+
+COMMENT ON COLUMN api.import_batch_progress.previewed_at IS 'When the worker last ran the dry run whose verdicts import_rows shows.';
+
+COMMENT ON COLUMN api.import_batch_progress.error IS 'Why parsing failed, or why the last commit was refused (nothing written).';
+
 CREATE VIEW api.import_batches_trash WITH (security_invoker='true') AS
  SELECT import_batches.tenant_id,
     import_batches.id,
@@ -17352,20 +17791,44 @@ REVOKE ALL ON FUNCTION app.ical_text(value text) FROM PUBLIC;
 GRANT ALL ON FUNCTION app.identity_user_id(issuer text, subject text) TO app_user;
 REVOKE ALL ON FUNCTION app.identity_user_id(issuer text, subject text) FROM PUBLIC;
 
-GRANT ALL ON FUNCTION app.import_apply(batch uuid, for_real boolean, skip_errors boolean) TO app_user;
-REVOKE ALL ON FUNCTION app.import_apply(batch uuid, for_real boolean, skip_errors boolean) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.import_apply_finish(batch uuid, worker text, outcome text, verdicts jsonb, created_vehicles jsonb, refused integer, message text) TO app_user;
+REVOKE ALL ON FUNCTION app.import_apply_finish(batch uuid, worker text, outcome text, verdicts jsonb, created_vehicles jsonb, refused integer, message text) FROM PUBLIC;
+
+GRANT ALL ON FUNCTION app.import_apply_rows(batch uuid, worker text, for_real boolean, vehicles jsonb, row_ids uuid[]) TO app_user;
+REVOKE ALL ON FUNCTION app.import_apply_rows(batch uuid, worker text, for_real boolean, vehicles jsonb, row_ids uuid[]) FROM PUBLIC;
+
+GRANT ALL ON FUNCTION app.import_apply_rows_one_by_one(batch uuid, worker text, for_real boolean, vehicles jsonb, row_ids uuid[]) TO app_user;
+REVOKE ALL ON FUNCTION app.import_apply_rows_one_by_one(batch uuid, worker text, for_real boolean, vehicles jsonb, row_ids uuid[]) FROM PUBLIC;
+
+GRANT ALL ON FUNCTION app.import_apply_vehicles(batch uuid, worker text) TO app_user;
+REVOKE ALL ON FUNCTION app.import_apply_vehicles(batch uuid, worker text) FROM PUBLIC;
 
 GRANT ALL ON FUNCTION app.import_claim(n integer, worker text, lease_seconds integer) TO vin_worker;
 REVOKE ALL ON FUNCTION app.import_claim(n integer, worker text, lease_seconds integer) FROM PUBLIC;
 
+GRANT ALL ON FUNCTION app.import_claim_apply(worker text, lease_seconds integer) TO vin_worker;
+REVOKE ALL ON FUNCTION app.import_claim_apply(worker text, lease_seconds integer) FROM PUBLIC;
+
+GRANT ALL ON FUNCTION app.import_energy_source(vehicle uuid, details jsonb, row_fields jsonb) TO app_user;
+REVOKE ALL ON FUNCTION app.import_energy_source(vehicle uuid, details jsonb, row_fields jsonb) FROM PUBLIC;
+
 GRANT ALL ON FUNCTION app.import_error_field(target text, con text, col text, msg text, fields jsonb) TO app_user;
 REVOKE ALL ON FUNCTION app.import_error_field(target text, con text, col text, msg text, fields jsonb) FROM PUBLIC;
+
+GRANT ALL ON FUNCTION app.import_expense_category(name text) TO app_user;
+REVOKE ALL ON FUNCTION app.import_expense_category(name text) FROM PUBLIC;
 
 GRANT ALL ON FUNCTION app.import_fail(batch uuid, worker text, error text) TO vin_worker;
 REVOKE ALL ON FUNCTION app.import_fail(batch uuid, worker text, error text) FROM PUBLIC;
 
 GRANT ALL ON FUNCTION app.import_fields(kind text, fields jsonb, currency text) TO app_user;
 REVOKE ALL ON FUNCTION app.import_fields(kind text, fields jsonb, currency text) FROM PUBLIC;
+
+GRANT ALL ON FUNCTION app.import_held_batch(batch uuid, worker text) TO app_user;
+REVOKE ALL ON FUNCTION app.import_held_batch(batch uuid, worker text) FROM PUBLIC;
+
+GRANT ALL ON FUNCTION app.import_progress(batch uuid, worker text, done integer, lease_seconds integer) TO vin_worker;
+REVOKE ALL ON FUNCTION app.import_progress(batch uuid, worker text, done integer, lease_seconds integer) FROM PUBLIC;
 
 GRANT ALL ON FUNCTION app.import_stage(batch uuid, worker text, detected_format text, vehicles jsonb, rows jsonb) TO vin_worker;
 REVOKE ALL ON FUNCTION app.import_stage(batch uuid, worker text, detected_format text, vehicles jsonb, rows jsonb) FROM PUBLIC;
@@ -17848,6 +18311,8 @@ GRANT SELECT ON TABLE api.hour_meter_readings TO app_user;
 GRANT SELECT ON TABLE api.hour_meters TO app_user;
 
 GRANT SELECT ON TABLE api.hour_readings_trash TO app_user;
+
+GRANT SELECT ON TABLE api.import_batch_progress TO app_user;
 
 GRANT SELECT ON TABLE api.import_batches_trash TO app_user;
 

@@ -48,7 +48,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     token.add_argument("--token", default=None, help="a JWT (default: $MOTOVAULT_TOKEN)")
     token.add_argument("--token-env", metavar="VAR", default=None, help="read the JWT from environment variable VAR")
     p.add_argument("--timeout", type=float, default=300.0, metavar="SECONDS",
-                   help="how long to wait for the worker to parse the file (default 300)")
+                   help="how long to wait for the worker to parse, preview or commit the file (default 300)")
     p.set_defaults(func=run)
 
 
@@ -100,7 +100,7 @@ def summary(vehicles: list[dict[str, Any]], rows: list[dict[str, Any]], names: d
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..importing.client import ImportClient
+    from ..importing.client import COMMITTING, ImportClient
     from ..importing.progress import Progress
 
     if args.file == "undo" and args.batch:
@@ -137,7 +137,7 @@ def run(args: argparse.Namespace) -> int:
                                   currency=args.currency, mapping=mapping, vehicle_id=vehicle_id,
                                   on_bytes=progress.advance)
             progress.start("parse")
-            batch = client.wait(str(batch["id"]), timeout=args.timeout, on_tick=progress.tick)
+            batch = client.wait(str(batch["id"]), timeout=args.timeout, on_progress=progress.update)
             if batch["status"] == "failed":
                 raise MotovaultError(f"{path.name}: {batch['error']}")
             progress.start("preview")
@@ -167,9 +167,16 @@ def run(args: argparse.Namespace) -> int:
             progress.start("commit")
             client.confirm(str(batch["id"]))
             batch = client.commit(str(batch["id"]), skip_errors=args.skip_errors)
+            batch = client.wait(str(batch["id"]), timeout=args.timeout, on_progress=progress.update,
+                                pending=(COMMITTING,))
             rows = client.rows(str(batch["id"]))
         finally:
             progress.finish()
+        if batch["status"] != "committed":
+            # the rules refused a line between the preview and the commit: nothing was written
+            print(summary(vehicles, rows, names))
+            print(f"nothing imported: {batch.get('error') or batch['status']}")
+            return 1
         print(summary(vehicles, rows, names))
         created = sum(1 for r in rows if r["status"] == "created")
         skipped = sum(1 for r in rows if r["status"] == "skipped")

@@ -11,9 +11,13 @@ import httpx
 
 from ..core.errors import MotovaultError
 
-#: batch states the worker has not finished with
-PENDING = ("queued", "parsing")
+#: batch states the worker has not finished with (parse, then its dry run)
+PENDING = ("queued", "parsing", "previewing")
+#: what a commit the worker has not finished is
+COMMITTING = "committing"
 CHUNK = 64 * 1024
+#: rows per request when reading a batch's rows (below PostgREST's max-rows of 1000)
+PAGE = 1000
 
 
 def _problem(response: httpx.Response) -> str:
@@ -95,23 +99,34 @@ class ImportClient:
         found: dict[str, Any] = rows[0]
         return found
 
+    def progress(self, batch_id: str) -> dict[str, Any]:
+        """status, rows_done and rows_total of a batch (GET /import_batch_progress)."""
+        rows = self._call("GET", "/import_batch_progress", params={"batch_id": f"eq.{batch_id}"})
+        if not rows:
+            raise MotovaultError(f"no import batch {batch_id} in the active tenant")
+        found: dict[str, Any] = rows[0]
+        return found
+
     def wait(self, batch_id: str, *, timeout: float = 300.0, interval: float = 0.2,
-             on_tick: Callable[[], None] | None = None) -> dict[str, Any]:
-        """The batch once the worker has parsed it (or failed it)."""
+             on_progress: Callable[[str, int, int], None] | None = None,
+             pending: tuple[str, ...] = PENDING) -> dict[str, Any]:
+        """The batch once the worker is done with it: parsed and previewed (or failed), or, with
+        ``pending=(COMMITTING,)``, committed (or refused). ``on_progress(status, rows_done, rows_total)``
+        is called while it waits."""
         deadline = time.monotonic() + timeout
         while True:
-            batch = self.batch(batch_id)
-            if batch["status"] not in PENDING:
-                return batch
+            step = self.progress(batch_id)
+            if step["status"] not in pending:
+                return self.batch(batch_id)
             if time.monotonic() > deadline:
                 raise MotovaultError(
-                    f"import batch {batch_id} is still {batch['status']} after {timeout:.0f}s; is `motovault worker` "
+                    f"import batch {batch_id} is still {step['status']} after {timeout:.0f}s; is `motovault worker` "
                     "running?"
                 )
-            if on_tick:
-                on_tick()
+            if on_progress:
+                on_progress(str(step["status"]), int(step.get("rows_done") or 0), int(step.get("rows_total") or 0))
             time.sleep(interval)
-            interval = min(interval * 1.5, 2.0)
+            interval = min(interval * 1.5, 1.0)
 
     def vehicles(self, batch_id: str) -> list[dict[str, Any]]:
         found: list[dict[str, Any]] = self._call(
@@ -119,9 +134,18 @@ class ImportClient:
         )
         return found
 
+    def _pages(self, method: str, path: str, **kw: Any) -> list[dict[str, Any]]:
+        """Every row of a list, a page at a time (the API answers at most its max-rows per request)."""
+        found: list[dict[str, Any]] = []
+        params = dict(kw.pop("params", None) or {})
+        while True:
+            page = self._call(method, path, params={**params, "limit": PAGE, "offset": len(found)}, **kw)
+            found.extend(page)
+            if len(page) < PAGE:
+                return found
+
     def preview(self, batch_id: str) -> list[dict[str, Any]]:
-        found: list[dict[str, Any]] = self._call("POST", "/rpc/preview_import", json={"batch_id": batch_id})
-        return found
+        return self._pages("POST", "/rpc/preview_import", json={"batch_id": batch_id})
 
     def confirm(self, batch_id: str, choices: dict[str, str] | None = None) -> list[dict[str, Any]]:
         found: list[dict[str, Any]] = self._call(
@@ -130,6 +154,7 @@ class ImportClient:
         return found
 
     def commit(self, batch_id: str, *, skip_errors: bool = False) -> dict[str, Any]:
+        """Ask the worker for the commit (202, status committing); wait() with pending=(COMMITTING,) for it."""
         found: dict[str, Any] = self._call(
             "POST", "/rpc/commit_import", json={"batch_id": batch_id, "skip_errors": skip_errors},
             headers={"Accept": "application/vnd.pgrst.object+json"},
@@ -137,10 +162,7 @@ class ImportClient:
         return found
 
     def rows(self, batch_id: str) -> list[dict[str, Any]]:
-        found: list[dict[str, Any]] = self._call(
-            "GET", "/import_rows", params={"batch_id": f"eq.{batch_id}", "order": "line,id"}
-        )
-        return found
+        return self._pages("GET", "/import_rows", params={"batch_id": f"eq.{batch_id}", "order": "line,id"})
 
     def undo(self, batch_id: str) -> dict[str, Any]:
         found: dict[str, Any] = self._call(

@@ -27,6 +27,16 @@ class Progress:
         self.done += n
         self._draw()
 
+    def update(self, stage: str, done: int, total: int) -> None:
+        """The worker's own count (rows_done of rows_total), or a spinner while it has none."""
+        if stage != self.stage:
+            self.start(stage, total)
+        self.total, self.done = total, done
+        if total:
+            self._draw()
+        else:
+            self.tick()
+
     def tick(self) -> None:
         self._spin += 1
         self._draw()

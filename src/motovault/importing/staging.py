@@ -24,11 +24,16 @@ def _vehicle(ref: VehicleRef, filename: str) -> dict[str, Any]:
     if not (name or ref.vin or ref.plate):
         # a file that names no vehicle (LubeLogger, Spritmonitor): the file's name, which the user confirms
         name = PurePath(filename).stem[:100] or ref.key
-    details = {
+    details: dict[str, Any] = {
         k: json_value(getattr(ref, k))
         for k in ("make", "model", "year", "odometer_unit", "volume_unit", "tank_count")
         if getattr(ref, k, None) is not None
     }
+    # per tank (Fuelio's Tank1Type, Tank2Capacity, ...): the energy sources a fill-up's tank_number names
+    if any(t is not None for t in ref.fuel_types):
+        details["fuel_types"] = list(ref.fuel_types)
+    if any(c is not None for c in ref.tank_capacities):
+        details["tank_capacities"] = [json_value(c) for c in ref.tank_capacities]
     return {"key": ref.key, "name": name, "vin": ref.vin, "plate": ref.plate, "details": details}
 
 

@@ -1,4 +1,5 @@
-"""The import job of `motovault worker`: parse queued import batches into staged rows.
+"""The import job of `motovault worker`: parse queued import batches into staged rows, then run their
+dry run (preview) and, when a member asks, their commit.
 
 The same process model as the VIN decode worker (motovault.vin.worker), all state in SQL
 (deploy/import_batches.sql):
@@ -10,6 +11,16 @@ The same process model as the VIN decode worker (motovault.vin.worker), all stat
    ``app.import_fail`` marks it failed with the parser's one-line error. Both check the lease: a
    batch another worker took over is left to it. Killed before that, the lease expires and the
    batch is parsed again (parsing is a pure function of the file): once either way.
+
+4. ``app.import_claim_apply`` leases a batch to preview (after staging, or after a confirm that changed
+   its vehicles) or to commit (``api.commit_import`` asked): its rows are applied through the api views
+   **as the member** (a second connection, ``set local role app_user`` with the member's claims, a
+   statement timeout per chunk instead of the API's 5 s) in ONE transaction, a chunk of rows per call
+   (``app.import_apply_rows``), reporting ``rows_done`` and renewing the lease on the first connection
+   after each chunk (``app.import_progress``). A preview rolls the writes back to a savepoint and keeps
+   the verdicts; a commit keeps everything, or, when a line is refused and errors are not skipped, rolls
+   it all back and records why (``app.import_apply_finish``). A worker that dies mid-way leaves nothing:
+   its lease expires and the next one starts the batch again.
 
 When nothing is queued it waits on ``LISTEN import_parse`` (api.start_import notifies) or ``poll``
 seconds. Connects like the VIN worker (the owner role, then ``set role vin_worker``; the SECURITY
@@ -38,6 +49,15 @@ CHANNEL = "import_parse"
 WORKER_ROLE = "vin_worker"
 #: parse attempts before a batch whose parse keeps crashing the worker is failed
 MAX_ATTEMPTS = 3
+#: staged rows applied per call of app.import_apply_rows (the progress moves once per chunk)
+CHUNK_ROWS = 500
+#: the role the apply acts as (the member's claims decide what it may do, as in an API request)
+MEMBER_ROLE = "app_user"
+REFUSED_VERDICTS = ("error", "skipped")
+
+
+class LeaseLost(Exception):
+    """Another worker holds the batch now (this one was too slow, or it was deleted)."""
 
 #: parse(data, filename=..., format=..., date_order=..., currency=..., mapping=...) -> ParsedFile
 Parse = Callable[..., Any]
@@ -59,6 +79,10 @@ class ImportStats:
     parsed: int = 0
     failed: int = 0
     rows: int = 0
+    previewed: int = 0
+    committed: int = 0
+    refused: int = 0
+    applied_rows: int = 0
     started: float = field(default_factory=time.monotonic)
 
 
@@ -73,6 +97,8 @@ class ImportWorker:
         name: str | None = None,
         role: str | None = WORKER_ROLE,
         quiet: bool = False,
+        chunk_rows: int = CHUNK_ROWS,
+        apply_timeout: float = 300.0,
     ) -> None:
         self.dsn = dsn
         self.parse = parse or default_parse()
@@ -82,7 +108,10 @@ class ImportWorker:
         self.role = role
         self.quiet = quiet
         self.stats = ImportStats()
+        self.chunk_rows = chunk_rows
+        self.apply_timeout = apply_timeout
         self.conn: psycopg.Connection | None = None
+        self.apply_conn: psycopg.Connection | None = None
 
     def connect(self) -> psycopg.Connection:
         conn = connect(self.dsn, application_name="motovault worker (imports)", what="the database")
@@ -93,9 +122,10 @@ class ImportWorker:
         return conn
 
     def close(self) -> None:
-        if self.conn is not None:
-            self.conn.close()
-            self.conn = None
+        for conn in (self.conn, self.apply_conn):
+            if conn is not None:
+                conn.close()
+        self.conn = self.apply_conn = None
 
     def __enter__(self) -> ImportWorker:
         self.connect()
@@ -105,7 +135,11 @@ class ImportWorker:
         self.close()
 
     def run_batch(self) -> int:
-        """Claim one batch and parse it; 0 when none is queued."""
+        """Claim one batch to parse and one to preview or commit, and do it; 0 when nothing is waiting."""
+        return self.parse_next() + self.apply_next()
+
+    def parse_next(self) -> int:
+        """Claim one queued batch and parse it; 0 when none is queued."""
         conn = self.conn or self.connect()
         claimed = conn.execute(
             "select batch_id, filename, format, date_order, currency, mapping, content, attempts "
@@ -115,6 +149,139 @@ class ImportWorker:
         for batch_id, filename, fmt, date_order, currency, mapping, content, attempts in claimed:
             self._parse_one(conn, batch_id, filename, fmt, date_order, currency, mapping, bytes(content), attempts)
         return len(claimed)
+
+    def apply_next(self) -> int:
+        """Claim one batch to preview or commit and do it; 0 when none waits."""
+        conn = self.conn or self.connect()
+        jobs = conn.execute(
+            "select batch_id, tenant_id, job, skip_errors, requested_by, rows_total "
+            "from app.import_claim_apply(%s, %s)",
+            (self.name, self.lease_seconds),
+        ).fetchall()
+        for batch_id, tenant_id, job, skip_errors, requested_by, total in jobs:
+            self._apply_one(batch_id, tenant_id, job, bool(skip_errors), requested_by, int(total or 0))
+        return len(jobs)
+
+    # -- preview and commit, as the member
+    def _member_connection(self) -> psycopg.Connection:
+        if self.apply_conn is None or self.apply_conn.closed:
+            self.apply_conn = connect(self.dsn, application_name="motovault worker (import apply)",
+                                      what="the database")
+        return self.apply_conn
+
+    def _progress(self, batch_id: Any, done: int) -> None:
+        assert self.conn is not None
+        held = self.conn.execute("select app.import_progress(%s, %s, %s, %s)",
+                                 (batch_id, self.name, done, self.lease_seconds)).fetchone()
+        if not (held and held[0]):
+            raise LeaseLost(str(batch_id))
+
+    def _apply_one(self, batch_id: Any, tenant_id: Any, job: str, skip_errors: bool, requested_by: Any,
+                   total: int) -> None:
+        t0 = time.monotonic()
+        conn = self._member_connection()
+        try:
+            outcome, count, message = self._apply(conn, batch_id, tenant_id, job, skip_errors, requested_by)
+        except LeaseLost:
+            log(f"batch {batch_id}: another worker holds it now; left to it")
+            return
+        except psycopg.Error as exc:
+            if exc.sqlstate == "MVI02":  # app.import_held_batch: the lease went to another worker
+                log(f"batch {batch_id}: another worker holds it now; left to it")
+                return
+            # not a refused row (those are verdicts): the database failed under the apply; the batch goes
+            # back to parsed with the reason, nothing written
+            reason = " ".join(str(exc).split())[:500] or type(exc).__name__
+            log(f"batch {batch_id}: {job} failed: {reason}")
+            self._give_up(conn, batch_id, tenant_id, requested_by, f"the worker could not {job} it: {reason}")
+            return
+        self.stats.applied_rows += total
+        if outcome == "committed":
+            self.stats.committed += 1
+        elif outcome == "refused":
+            self.stats.refused += 1
+        else:
+            self.stats.previewed += 1
+        if not self.quiet:
+            seconds = time.monotonic() - t0
+            log(f"batch {batch_id}: {job} {outcome}: {total} row(s), {count} refused, in {seconds:.2f}s "
+                f"({total / seconds if seconds else 0:.0f} rows/s){': ' + message if message else ''}")
+
+    def _act_as(self, conn: psycopg.Connection, tenant_id: Any, user_id: Any) -> None:
+        claims = {"role": MEMBER_ROLE, "tenant_id": str(tenant_id), "sub": str(user_id) if user_id else None}
+        conn.execute(
+            "select set_config('request.jwt.claims', %s, true), set_config('motovault.user_id', %s, true), "
+            "set_config('motovault.tenant_id', %s, true), set_config('statement_timeout', %s, true)",
+            (orjson.dumps(claims).decode(), str(user_id) if user_id else "none", str(tenant_id),
+             f"{int(self.apply_timeout * 1000)}"),
+        )
+        conn.execute(f'set local role "{MEMBER_ROLE}"')
+
+    def _apply(self, conn: psycopg.Connection, batch_id: Any, tenant_id: Any, job: str, skip_errors: bool,
+               requested_by: Any) -> tuple[str, int, str]:
+        """(outcome, refused lines, message) of one preview or commit, all in one transaction."""
+        for_real = job == "commit"
+        verdicts: list[dict[str, Any]] = []
+        created: dict[str, Any] = {}
+        with conn.transaction():
+            self._act_as(conn, tenant_id, requested_by)
+            ids = [r[0] for r in conn.execute(
+                "select id from app.import_rows where tenant_id = %s and batch_id = %s order by line, id",
+                (tenant_id, batch_id)).fetchall()]
+            keep = False
+            with conn.transaction():  # a savepoint: what a preview (or a refused commit) rolls back
+                vehicles = conn.execute("select app.import_apply_vehicles(%s, %s)", (batch_id, self.name)).fetchone()
+                assert vehicles is not None
+                created = vehicles[0]["created"]
+                for start in range(0, len(ids), self.chunk_rows):
+                    rows = conn.execute(
+                        "select row_id, row_line, verdict, e_field, e_rule, e_value, e_message, dup_of, fp, "
+                        "rec_table, rec_id from app.import_apply_rows(%s, %s, %s, %s::jsonb, %s)",
+                        (batch_id, self.name, for_real, orjson.dumps(vehicles[0]).decode(),
+                         ids[start:start + self.chunk_rows]),
+                    ).fetchall()
+                    for row_id, line, verdict, field, rule, value, message, dup, fp, table, rec in rows:
+                        verdicts.append({"row_id": str(row_id), "line": line, "verdict": verdict, "e_field": field,
+                                         "e_rule": rule, "e_value": value, "e_message": message,
+                                         "dup_of": str(dup) if dup else None, "fp": fp, "rec_table": table,
+                                         "rec_id": str(rec) if rec else None})
+                    self._progress(batch_id, start + len(rows))
+                refused = [v for v in verdicts if v["verdict"] in REFUSED_VERDICTS]
+                keep = for_real and (not refused or skip_errors)
+                if not keep:
+                    raise psycopg.Rollback()
+            message = ""
+            if refused:
+                first = refused[0]
+                message = (f"line {first['line']}: {first['e_field']}: {first['e_rule']} ({first['e_value']}); "
+                           f"{len(refused)} line(s) refused, nothing imported")
+            if keep:
+                outcome, message = "committed", ""
+            elif for_real:
+                outcome = "refused"
+                # nothing was written: the verdicts say what the commit would have done
+                for v in verdicts:
+                    v["verdict"] = {"created": "create", "skipped": "error"}.get(v["verdict"], v["verdict"])
+                    v["rec_table"] = v["rec_id"] = None
+                created = {}
+            else:
+                outcome = "previewed"
+            conn.execute(
+                "select app.import_apply_finish(%s, %s, %s, %s::jsonb, %s::jsonb, %s, %s)",
+                (batch_id, self.name, outcome, orjson.dumps(verdicts).decode(), orjson.dumps(created).decode(),
+                 len(refused), message or None),
+            )
+        return outcome, len(refused), message
+
+    def _give_up(self, conn: psycopg.Connection, batch_id: Any, tenant_id: Any, requested_by: Any,
+                 reason: str) -> None:
+        try:
+            with conn.transaction():
+                self._act_as(conn, tenant_id, requested_by)
+                conn.execute("select app.import_apply_finish(%s, %s, 'refused', '[]', '{}', 0, %s)",
+                             (batch_id, self.name, reason))
+        except psycopg.Error as exc:  # the lease then expires and the next claim tries again
+            log(f"batch {batch_id}: could not record the failure: {exc}")
 
     def _parse_one(
         self, conn: psycopg.Connection, batch_id: Any, filename: str, fmt: str, date_order: str,
