@@ -7511,6 +7511,7 @@ COMMENT ON FUNCTION app.notify_wants(types text[], type text) IS 'True when a su
 CREATE FUNCTION app.odometer_batch_problem(tenant uuid, source_table text, batch jsonb) RETURNS TABLE(problem text, vehicle_id uuid, source text, row_id uuid)
     LANGUAGE plpgsql STABLE
     SET plan_cache_mode TO 'force_generic_plan'
+    SET enable_seqscan TO 'off'
     AS $$
 begin
     return query
@@ -7548,11 +7549,17 @@ begin
                    partition by r.vehicle_id order by r.read_at range between unbounded preceding and current row
                ) as segment
         from windows as w
-        join app.odometer_readings as r
-          on r.tenant_id = tenant
-         and r.vehicle_id = w.vehicle_id
-         and r.read_at >= w.from_at
-         and r.read_at <= w.to_at
+        -- per window, its vehicle's readings in that window: an index range scan of each source
+        -- (offset 0 keeps it a lateral lookup: joined as a whole it hashed the tenant's readings)
+        cross join lateral (
+            select x.*
+            from app.odometer_readings as x
+            where x.tenant_id = tenant
+              and x.vehicle_id = w.vehicle_id
+              and x.read_at >= w.from_at
+              and x.read_at <= w.to_at
+            offset 0
+        ) as r
     ),
     checked as (
         select s.*,
@@ -8074,6 +8081,7 @@ COMMENT ON FUNCTION app.source_event(kind text, r jsonb) IS 'The event a fuel lo
 CREATE FUNCTION app.sync_vehicle_odometer(tenant uuid, vehicle uuid, latest_at timestamp without time zone DEFAULT NULL::timestamp without time zone) RETURNS void
     LANGUAGE plpgsql
     SET plan_cache_mode TO 'force_generic_plan'
+    SET enable_seqscan TO 'off'
     AS $$
 declare
     latest record;
@@ -8117,6 +8125,7 @@ COMMENT ON FUNCTION app.sync_vehicle_odometer(tenant uuid, vehicle uuid, latest_
 CREATE FUNCTION app.sync_vehicle_odometers(tenant uuid, vehicles uuid[]) RETURNS void
     LANGUAGE plpgsql
     SET plan_cache_mode TO 'force_generic_plan'
+    SET enable_seqscan TO 'off'
     AS $$
 begin
     perform set_config('motovault.odometer_sync', 'on', true);
