@@ -2,226 +2,213 @@
 -- requires: vehicles
 -- requires: helpers
 --
--- Reworked after @v1.1 for bulk writes (docs/bulk.md). The tables, partitions and api view of @v1.1
--- stay; this script redefines what changes:
---   * the primary key includes occurred_at (partitioning), so it cannot refuse an id reused in
---     another month. @v1.1 looked every new id up in every partition from the BEFORE row trigger
---     (~40 partitions planned and probed per row: most of the cost of an event). Now an AFTER
---     INSERT trigger per statement (_100_id_unique) looks the statement's ids up once per tenant
---     (database-made uuid v7 ids never collide, so the events other triggers write, which leave id
---     to the default, are not looked up; two concurrent inserts of the same client-made id in
---     different months are still not caught).
---   * app.ensure_vehicle_event_partitions() gives a partition it creates to the owner of
---     app.vehicle_events, whoever calls it: the owner role can then attach triggers to the
---     partitioned table (PostgreSQL clones row triggers onto every partition, which needs the
---     TRIGGER privilege on each), e.g. when reverting the statement-level audit triggers.
---   * _200_prepare keeps what needs the row before it is written: type and payload explained,
---     odometer_unit from the vehicle, voids_event_id checked. The payload of an event written by
---     another trigger (pg_trigger_depth() > 1: the source events) is not explained twice: the CHECK
---     vehicle_events_payload_valid validates it.
+-- Reworked after @v1.2 for bulk writes (docs/bulk.md): what every source event (a fill-up's, a
+-- service's, a reading's) cost per row, without dropping a rule.
+--   * The CHECK vehicle_events_payload_valid calls app.vehicle_event_payload_problem() on every
+--     row; it walked the type's rules with two queries per call (~60 us a row). It now first asks
+--     app.vehicle_event_payload_fast_ok(), one plain expression per type the source triggers write
+--     (fuel, odometer, odometer_reset, maintenance, void) that is true only for payloads the rules
+--     accept; anything else (and every other type) takes the full walk, which names the key.
+--     tests/pgtap/vehicle_event_payload_fast.sql holds the two to each other.
+--   * _200_prepare and _500_stamp get a WHEN clause that skips the call for events another
+--     trigger writes (pg_trigger_depth() > 0) when the call would change nothing: _200_prepare
+--     for a known type, a payload, the unit of its reading and nothing voided (a trigger's event
+--     gets no payload explanation, the CHECK validates it); _500_stamp for a row written by the
+--     owner role's code (SECURITY DEFINER triggers: the API role's own triggers run as app_user
+--     and are stamped) that carries its tenant and its stamp (created and updated now, by the
+--     same user), as the source events do: they stamp their events with the user who wrote the
+--     source rows. Updates never reach _500_stamp here: _100_append_only refuses them first.
+--     The WHEN clauses call no SQL function: PostgreSQL prepares them for every partition a
+--     statement writes, and an inlined SQL function is parsed each time.
 
 begin;
 
 set local lock_timeout = '5s';
 
-create or replace function app.tg_vehicle_events_prepare()
-returns trigger
-language plpgsql
+create or replace function app.vehicle_event_payload_fast_ok(event_type text, payload jsonb)
+returns boolean
+language sql
+immutable
+parallel safe
 as $$
-declare
-    problem text;
-    voided record;
-begin
-    if not new.type = any (app.vehicle_event_types()) then
-        raise exception using
-            errcode = 'check_violation',
-            constraint = 'vehicle_events_type_known',
-            column = 'type',
-            message = format('type: must be one of %s, got %s', array_to_string(app.vehicle_event_types(), ', '), coalesce(new.type, 'null')),
-            hint = 'The payload rules of each type are described on api.vehicle_events.';
-    end if;
-    new.payload := coalesce(new.payload, '{}'::jsonb);
-    -- the payload of an event another trigger writes (the source events: fuel logs, maintenance,
-    -- odometer entries) is built from checked columns; the CHECK vehicle_events_payload_valid still
-    -- validates it, this explanation is for what clients send
-    if pg_trigger_depth() = 1 then
-        problem := app.vehicle_event_payload_problem(new.type, new.payload);
-    end if;
-    if problem is not null then
-        raise exception using
-            errcode = 'check_violation',
-            constraint = 'vehicle_events_payload_valid',
-            column = 'payload',
-            message = problem,
-            detail = format('payload rules of %s events: %s', new.type, app.vehicle_event_payload_spec(new.type)),
-            hint = 'Send only the keys listed for the type, with the JSON types and ranges given.';
-    end if;
-    -- an id reused in another month: _100_id_unique, once per statement
-    if new.odometer is not null and new.odometer_unit is null then
-        select v.odometer_unit into new.odometer_unit
-        from app.vehicles as v
-        where v.tenant_id = coalesce(new.tenant_id, app.current_tenant_id()) and v.id = new.vehicle_id;
-    end if;
-    if new.voids_event_id is not null then
-        select e.tenant_id, e.id, e.vehicle_id, e.occurred_at into voided
-        from app.vehicle_events as e
-        where e.tenant_id = coalesce(new.tenant_id, app.current_tenant_id())
-          and e.id = new.voids_event_id;
-        if not found then
-            raise exception using
-                errcode = 'foreign_key_violation',
-                constraint = 'vehicle_events_voids_existing_event',
-                column = 'voids_event_id',
-                message = format('voids_event_id: no event %s in this tenant', new.voids_event_id),
-                hint = 'Name an event of the same vehicle listed by vehicle_timeline.';
-        end if;
-        if voided.vehicle_id <> new.vehicle_id then
-            raise exception using
-                errcode = 'check_violation',
-                constraint = 'vehicle_events_voids_same_vehicle',
-                column = 'voids_event_id',
-                message = format('voids_event_id: event %s belongs to another vehicle', new.voids_event_id),
-                hint = 'A correction voids an event of the same vehicle.';
-        end if;
-        if exists (
-            select from app.vehicle_event_voids as x
-            where x.tenant_id = voided.tenant_id and x.voided_event_id = voided.id
-        ) then
-            raise exception using
-                errcode = 'unique_violation',
-                constraint = 'vehicle_event_voids_pkey',
-                column = 'voids_event_id',
-                message = format('voids_event_id: event %s is already voided', new.voids_event_id),
-                hint = 'Void the event that replaced it instead.';
-        end if;
-    end if;
-    return new;
-end
+    -- true only when app.vehicle_event_payload_spec(event_type) accepts payload: a plain expression
+    -- (no query, inlined where it is called) for the types the source triggers write
+    select coalesce(jsonb_typeof(payload) = 'object' and case event_type
+        when 'fuel' then
+            payload - '{fuel_log_id,fuel_type,volume,volume_unit,fill_type,missed_previous,total_cost,currency}'::text[] = '{}'::jsonb
+            and jsonb_typeof(payload -> 'volume') = 'number'
+            and (payload ->> 'volume')::numeric between 0.001 and 1000000
+            and jsonb_typeof(payload -> 'volume_unit') = 'string'
+            and payload ->> 'volume_unit' in ('l', 'gal_us', 'gal_imp', 'kwh', 'kg')
+            and (payload -> 'fuel_log_id' is null
+                 or (jsonb_typeof(payload -> 'fuel_log_id') = 'string'
+                     and payload ->> 'fuel_log_id' ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'))
+            and (payload -> 'fuel_type' is null
+                 or (jsonb_typeof(payload -> 'fuel_type') = 'string'
+                     and payload ->> 'fuel_type' in ('gasoline', 'diesel', 'e85', 'biodiesel', 'lpg', 'cng', 'hydrogen', 'electric', 'other')))
+            and (payload -> 'fill_type' is null
+                 or (jsonb_typeof(payload -> 'fill_type') = 'string' and payload ->> 'fill_type' in ('full', 'partial', 'missed')))
+            and (payload -> 'missed_previous' is null or jsonb_typeof(payload -> 'missed_previous') = 'boolean')
+            and (payload -> 'total_cost' is null
+                 or (jsonb_typeof(payload -> 'total_cost') = 'number'
+                     and (payload ->> 'total_cost')::numeric between 0 and 10000000000))
+            and (payload -> 'currency' is null
+                 or (jsonb_typeof(payload -> 'currency') = 'string' and payload ->> 'currency' ~ '^[A-Z]{3}$'))
+        when 'odometer' then
+            payload - '{source,comment}'::text[] = '{}'::jsonb
+            and (payload -> 'source' is null
+                 or (jsonb_typeof(payload -> 'source') = 'string'
+                     and payload ->> 'source' in ('manual', 'obd', 'import', 'fuel_log', 'maintenance', 'service')))
+            and (payload -> 'comment' is null
+                 or (jsonb_typeof(payload -> 'comment') = 'string' and btrim(payload ->> 'comment') <> ''
+                     and char_length(payload ->> 'comment') <= 500))
+        when 'odometer_reset' then
+            payload - '{reason,previous_reading,comment}'::text[] = '{}'::jsonb
+            and jsonb_typeof(payload -> 'reason') = 'string'
+            and payload ->> 'reason' in ('cluster_replaced', 'rollover', 'unit_changed', 'other')
+            and (payload -> 'previous_reading' is null
+                 or (jsonb_typeof(payload -> 'previous_reading') = 'number'
+                     and (payload ->> 'previous_reading')::numeric between 0 and 10000000))
+            and (payload -> 'comment' is null
+                 or (jsonb_typeof(payload -> 'comment') = 'string' and btrim(payload ->> 'comment') <> ''
+                     and char_length(payload ->> 'comment') <= 500))
+        when 'maintenance' then
+            payload - '{maintenance_id,category,description,total_cost,currency}'::text[] = '{}'::jsonb
+            and jsonb_typeof(payload -> 'category') = 'string' and btrim(payload ->> 'category') <> ''
+            and char_length(payload ->> 'category') <= 100
+            and (payload -> 'maintenance_id' is null
+                 or (jsonb_typeof(payload -> 'maintenance_id') = 'string'
+                     and payload ->> 'maintenance_id' ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'))
+            and (payload -> 'description' is null
+                 or (jsonb_typeof(payload -> 'description') = 'string' and btrim(payload ->> 'description') <> ''
+                     and char_length(payload ->> 'description') <= 2000))
+            and (payload -> 'total_cost' is null
+                 or (jsonb_typeof(payload -> 'total_cost') = 'number'
+                     and (payload ->> 'total_cost')::numeric between 0 and 10000000000))
+            and (payload -> 'currency' is null
+                 or (jsonb_typeof(payload -> 'currency') = 'string' and payload ->> 'currency' ~ '^[A-Z]{3}$'))
+        when 'void' then
+            payload - '{reason}'::text[] = '{}'::jsonb
+            and jsonb_typeof(payload -> 'reason') = 'string' and btrim(payload ->> 'reason') <> ''
+            and char_length(payload ->> 'reason') <= 500
+    end, false)
 $$;
-comment on function app.tg_vehicle_events_prepare() is
-    'BEFORE INSERT on vehicle_events (_200_prepare): explains an unknown type or an invalid payload (message names the payload key), fills odometer_unit from the vehicle, checks that voids_event_id names a live event of the same vehicle. Events written by another trigger get no payload explanation (the CHECK still validates them). An id reused in another month is _100_id_unique''s (per statement).';
+comment on function app.vehicle_event_payload_fast_ok(text, jsonb) is
+    'True only when app.vehicle_event_payload_problem() finds nothing: one expression per event type written by the source triggers (fuel, odometer, odometer_reset, maintenance, void); false for every other type and for anything it does not accept outright (the full check then decides and names the key).';
 
-create or replace function app.tg_vehicle_events_id_unique()
-returns trigger
+create or replace function app.vehicle_event_payload_problem(event_type text, payload jsonb)
+returns text
 language plpgsql
+immutable
+parallel safe
 as $$
 declare
-    written jsonb;
-    tenant text;
-    reused uuid;
+    spec jsonb;
+    rule jsonb;
+    k text;
+    v jsonb;
+    kind text;
+    num numeric;
 begin
-    if pg_trigger_depth() > 1 then
-        -- written by another trigger (source events, photo events): those leave id to the
-        -- database's uuid v7, which never collides
+    -- what the source triggers write passes the plain expression, without a query per key
+    if app.vehicle_event_payload_fast_ok(event_type, payload) then
         return null;
     end if;
-    -- the transition table alone, read into one value: the ids written, per tenant (Citus: it is
-    -- never joined with the distributed table)
-    select jsonb_object_agg(g.tenant_id, g.ids) into written
-    from (
-        select n.tenant_id::text as tenant_id, jsonb_agg(n.id) as ids
-        from new_rows as n
-        group by n.tenant_id
-    ) as g;
-    for tenant in select jsonb_object_keys(coalesce(written, '{}')) loop
-        -- one primary-key probe per id and partition (not a scan of the tenant's events)
-        select i.id into reused
-        from unnest(array(select jsonb_array_elements_text(written -> tenant))::uuid[]) as i(id)
-        where (
-            select count(*)
-            from app.vehicle_events as e
-            where e.tenant_id = tenant::uuid
-              and e.id = i.id
-        ) > 1
-        limit 1;
-        if reused is not null then
-            raise exception using
-                errcode = 'unique_violation',
-                constraint = 'vehicle_events_pkey',
-                column = 'id',
-                message = format('id: event %s exists already', reused),
-                hint = 'Leave id out: the database makes one.';
+    spec := app.vehicle_event_payload_spec(event_type);
+    if spec is null then
+        return null;  -- the type check reports unknown types
+    end if;
+    if payload is null or jsonb_typeof(payload) <> 'object' then
+        return format('payload: must be a JSON object, got %s', coalesce(jsonb_typeof(payload), 'null'));
+    end if;
+    for k in select jsonb_object_keys(payload) order by 1 loop
+        if not spec ? k then
+            return format('payload.%s: unknown key for %s events (allowed: %s)',
+                k, event_type, (select string_agg(s, ', ' order by s) from jsonb_object_keys(spec) as s));
+        end if;
+    end loop;
+    for k, rule in select key, value from jsonb_each(spec) order by key loop
+        v := payload -> k;
+        if v is null or jsonb_typeof(v) = 'null' then
+            if coalesce((rule ->> 'required')::boolean, false) then
+                return format('payload.%s: required for %s events', k, event_type);
+            end if;
+            continue;
+        end if;
+        kind := rule ->> 'type';
+        if kind in ('string', 'uuid', 'date', 'currency') and jsonb_typeof(v) <> 'string' then
+            return format('payload.%s: must be a string (%s), got %s', k, kind, jsonb_typeof(v));
+        elsif kind in ('number', 'integer') and jsonb_typeof(v) <> 'number' then
+            return format('payload.%s: must be a number, got %s', k, jsonb_typeof(v));
+        elsif kind = 'boolean' and jsonb_typeof(v) <> 'boolean' then
+            return format('payload.%s: must be true or false, got %s', k, jsonb_typeof(v));
+        end if;
+        if kind = 'integer' and (v #>> '{}')::numeric <> trunc((v #>> '{}')::numeric) then
+            return format('payload.%s: must be a whole number, got %s', k, v #>> '{}');
+        end if;
+        if kind in ('number', 'integer') then
+            num := (v #>> '{}')::numeric;
+            if rule ? 'min' and num < (rule ->> 'min')::numeric then
+                return format('payload.%s: must be at least %s, got %s', k, rule ->> 'min', num);
+            end if;
+            if rule ? 'max' and num > (rule ->> 'max')::numeric then
+                return format('payload.%s: must be at most %s, got %s', k, rule ->> 'max', num);
+            end if;
+        end if;
+        if kind = 'uuid'
+           and (v #>> '{}') !~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' then
+            return format('payload.%s: must be a UUID, got %s', k, v #>> '{}');
+        end if;
+        if kind = 'date' then
+            if (v #>> '{}') !~ '^\d{4}-\d{2}-\d{2}$' or not app.is_date_text(v #>> '{}') then
+                return format('payload.%s: must be a date YYYY-MM-DD, got %s', k, v #>> '{}');
+            end if;
+        end if;
+        if kind = 'currency' and (v #>> '{}') !~ '^[A-Z]{3}$' then
+            return format('payload.%s: must be an ISO 4217 code of three capital letters, got %s', k, v #>> '{}');
+        end if;
+        if kind = 'string' then
+            if btrim(v #>> '{}') = '' then
+                return format('payload.%s: must not be blank', k);
+            end if;
+            if rule ? 'max_length' and char_length(v #>> '{}') > (rule ->> 'max_length')::integer then
+                return format('payload.%s: at most %s characters, got %s', k, rule ->> 'max_length', char_length(v #>> '{}'));
+            end if;
+            if rule ? 'enum' and not (rule -> 'enum') ? (v #>> '{}') then
+                return format('payload.%s: must be one of %s, got %s',
+                    k, (select string_agg(e, ', ') from jsonb_array_elements_text(rule -> 'enum') as e), v #>> '{}');
+            end if;
         end if;
     end loop;
     return null;
 end
 $$;
-comment on function app.tg_vehicle_events_id_unique() is
-    'AFTER INSERT trigger per statement on vehicle_events (_100_id_unique): refuses (409) a statement that writes an id an event of another month already has (the primary key includes occurred_at, so it cannot). Reads the ids from the transition table first, then looks them up per tenant. Statements of other triggers (source and photo events) are not looked up: they leave id to the database''s uuid v7.';
+comment on function app.vehicle_event_payload_problem(text, jsonb) is
+    'Why a payload is not valid for an event type (message starts with payload.<key>), or NULL when it is: required keys, JSON types, ranges, enums; unknown keys are rejected. Payloads that app.vehicle_event_payload_fast_ok() accepts return NULL without walking the rules.';
 
--- one generic plan per connection: planning the lookup over every partition costs more than running it
-alter function app.tg_vehicle_events_id_unique() set plan_cache_mode = force_generic_plan;
+drop trigger _200_prepare on app.vehicle_events;
+create trigger _200_prepare before insert on app.vehicle_events
+    for each row
+    when (not (pg_trigger_depth() > 0
+               and new.type in ('odometer', 'odometer_reset', 'fuel', 'maintenance', 'note', 'document', 'photo',
+                                'registration', 'inspection', 'void')
+               and new.payload is not null
+               and (new.odometer is null or new.odometer_unit is not null)
+               and new.voids_event_id is null))
+    execute function app.tg_vehicle_events_prepare();
 
-create trigger _100_id_unique after insert on app.vehicle_events
-    referencing new table as new_rows for each statement execute function app.tg_vehicle_events_id_unique();
+drop trigger _500_stamp on app.vehicle_events;
+create trigger _500_stamp before insert or update on app.vehicle_events
+    for each row
+    when (not (pg_trigger_depth() > 0
+               and current_user <> 'app_user'
+               and new.tenant_id is not null
+               and new.created_at = now()
+               and new.updated_at = now()
+               and new.created_by is not null
+               and new.updated_by = new.created_by))
+    execute function app.tg_stamp_row('tenant', 'app_user');
 
-create or replace function app.ensure_vehicle_event_partitions(
-    start_month date default null,
-    months_ahead integer default 6
-)
-returns setof text
-language plpgsql
-as $$
-declare
-    first_month date := date_trunc('month', coalesce(start_month, current_date))::date;
-    last_month date := greatest(
-        date_trunc('month', coalesce(start_month, current_date))::date,
-        (date_trunc('month', current_date) + make_interval(months => coalesce(months_ahead, 0)))::date);
-    month date;
-    part text;
-    moved bigint;
-begin
-    if months_ahead is null or months_ahead < 0 or months_ahead > 120 then
-        raise exception using
-            errcode = 'invalid_parameter_value',
-            message = format('months_ahead: must be between 0 and 120, got %s', months_ahead);
-    end if;
-    month := first_month;
-    while month <= last_month loop
-        part := format('vehicle_events_p%s', to_char(month, 'YYYY_MM'));
-        if to_regclass('app.' || part) is null then
-            perform 1 from app.vehicle_events_default
-            where occurred_at >= month and occurred_at < month + interval '1 month'
-            limit 1;
-            if found then
-                -- rows of this month wait in the default partition: move them (no row triggers
-                -- fire: they are already validated, stamped and audited)
-                alter table app.vehicle_events detach partition app.vehicle_events_default;
-                execute format('create table app.%I (like app.vehicle_events including defaults including constraints)', part);
-                execute format(
-                    'insert into app.%I select * from app.vehicle_events_default where occurred_at >= $1 and occurred_at < $2',
-                    part) using month, (month + interval '1 month');
-                get diagnostics moved = row_count;
-                delete from app.vehicle_events_default
-                where occurred_at >= month and occurred_at < month + interval '1 month';
-                execute format(
-                    'alter table app.vehicle_events attach partition app.%I for values from (%L) to (%L)',
-                    part, month, (month + interval '1 month')::date);
-                alter table app.vehicle_events attach partition app.vehicle_events_default default;
-                raise notice 'created app.% and moved % rows into it from the default partition', part, moved;
-            else
-                execute format(
-                    'create table app.%I partition of app.vehicle_events for values from (%L) to (%L)',
-                    part, month, (month + interval '1 month')::date);
-            end if;
-            execute format('comment on table app.%I is %L', part, format('vehicle_events of %s', to_char(month, 'YYYY-MM')));
-            -- a partition belongs to the owner of app.vehicle_events, whoever runs this (a superuser
-            -- loading data): the owner role attaches triggers to the partitioned table, which
-            -- PostgreSQL clones onto every partition
-            if (select c.relowner from pg_class as c where c.oid = format('app.%I', part)::regclass)
-               <> (select c.relowner from pg_class as c where c.oid = 'app.vehicle_events'::regclass) then
-                execute format('alter table app.%I owner to %I', part,
-                    (select pg_get_userbyid(c.relowner) from pg_class as c where c.oid = 'app.vehicle_events'::regclass));
-            end if;
-            return next 'app.' || part;
-        end if;
-        month := (month + interval '1 month')::date;
-    end loop;
-    -- the planner's "vehicle implies tenant" statistics, on the new partitions too
-    perform app.ensure_vehicle_event_statistics();
-end
-$$;
-comment on function app.ensure_vehicle_event_partitions(date, integer) is
-    'Creates the monthly partitions of app.vehicle_events from start_month (default: this month) to months_ahead months ahead (default 6), or just start_month''s month when that is later, that do not exist yet, moving rows of those months out of the default partition; returns the partitions created. Called on deploy and by the maintenance job (owner role), e.g. daily: select app.ensure_vehicle_event_partitions();. A partition it creates belongs to the owner of app.vehicle_events, whoever calls it.';
+grant execute on function app.vehicle_event_payload_fast_ok(text, jsonb) to app_user;
 
 commit;

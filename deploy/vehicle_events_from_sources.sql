@@ -4,66 +4,15 @@
 -- requires: odometer_entries
 -- requires: maintenance
 --
--- Fuel logs, completed maintenance records and odometer entries write their events into the
--- vehicle's stream by trigger, so vehicle_timeline is the merged history:
---   insert of a live row        -> a new event (fuel / maintenance / odometer / odometer_reset),
---                                  source_id = the row's id
---   update that changes what the event says -> a new event that voids the current one
---   soft delete (or maintenance going back out of completed) -> a void event
---   restore                     -> a new event
--- The source rows stay the system of record; the stream never changes in place.
---
--- Reworked after @v1.1 for bulk writes (docs/bulk.md): one trigger per statement and event; it reads
--- its transition tables alone into one jsonb value, then writes (and looks up current events) per
--- tenant, so a transition table never meets a distributed table in one query (Citus). It runs as the
--- owner role (SECURITY DEFINER, like the audit trigger): the rows it stands for were written by the
--- caller under the tenant rules, and the events it derives from them need no second membership check
--- per row (the stamp checks the API role only).
+-- Reworked after @v1.2 for bulk writes (docs/bulk.md): the events this trigger writes carry the
+-- stamp of their source rows' writer (created_at = updated_at = now(), created_by = updated_by =
+-- app.current_user_id(), taken once per statement), which is exactly what vehicle_events'
+-- _500_stamp would set; its WHEN clause then skips the call (one plpgsql call and three claim
+-- lookups per event row).
 
 begin;
 
 set local lock_timeout = '5s';
-
-create or replace function app.source_event(kind text, r jsonb)
-returns table (type text, occurred_at timestamptz, odometer numeric, odometer_unit text, payload jsonb)
-language sql
-immutable
-parallel safe
-as $$
-    select
-        case
-            when kind = 'fuel' then 'fuel'
-            when kind = 'maintenance' then 'maintenance'
-            when r ->> 'kind' = 'reset' then 'odometer_reset'
-            else 'odometer'
-        end,
-        ((r ->> 'read_at')::timestamp) at time zone 'UTC',
-        (r ->> 'odometer')::numeric,
-        case when r ->> 'odometer' is not null then r ->> 'odometer_unit' end,
-        jsonb_strip_nulls(case kind
-            when 'fuel' then jsonb_build_object(
-                'fuel_log_id', r -> 'id',
-                'fuel_type', r -> 'fuel_type',
-                'volume', r -> 'volume',
-                'volume_unit', r -> 'volume_unit',
-                'fill_type', case when (r ->> 'is_full')::boolean then 'full' else 'partial' end,
-                'missed_previous', case when (r ->> 'missed_previous')::boolean then true end,
-                'total_cost', r -> 'total_cost',
-                'currency', r -> 'currency')
-            when 'maintenance' then jsonb_build_object(
-                'maintenance_id', r -> 'id',
-                'category', r -> 'type',
-                'description', r -> 'description',
-                'total_cost', r -> 'cost',
-                'currency', r -> 'currency')
-            else case when r ->> 'kind' = 'reset'
-                then jsonb_build_object('reason', 'other')
-                else jsonb_build_object('source', 'manual')
-            end
-        end)
-$$;
-comment on function app.source_event(text, jsonb) is
-    'The event a fuel log (kind fuel), maintenance record (maintenance) or odometer entry (odometer) stands for: type, time (read_at as UTC), odometer, unit, payload.';
 
 create or replace function app.tg_emit_source_events()
 returns trigger
@@ -75,6 +24,7 @@ declare
     kind constant text := tg_argv[0];
     changes jsonb;
     tenant text;
+    actor constant uuid := app.current_user_id();
 begin
     if tg_level <> 'STATEMENT' then
         raise exception using
@@ -105,9 +55,10 @@ begin
     for tenant in select distinct c -> 'new' ->> 'tenant_id' from jsonb_array_elements(changes) as c loop
         if tg_op = 'INSERT' then
             insert into app.vehicle_events
-                (tenant_id, vehicle_id, type, occurred_at, odometer, odometer_unit, payload, source_id)
+                (tenant_id, vehicle_id, type, occurred_at, odometer, odometer_unit, payload, source_id,
+                 created_at, updated_at, created_by, updated_by)
             select tenant::uuid, (c -> 'new' ->> 'vehicle_id')::uuid, ev.type, ev.occurred_at, ev.odometer,
-                   ev.odometer_unit, ev.payload, (c -> 'new' ->> 'id')::uuid
+                   ev.odometer_unit, ev.payload, (c -> 'new' ->> 'id')::uuid, now(), now(), actor, actor
             from jsonb_array_elements(changes) with ordinality as x(c, ord)
             cross join lateral app.source_event(kind, c -> 'new') as ev
             where c -> 'new' ->> 'tenant_id' = tenant
@@ -146,9 +97,10 @@ begin
             left join lateral app.source_event(kind, s.r) as ev on s.live
         )
         insert into app.vehicle_events
-            (tenant_id, vehicle_id, type, occurred_at, odometer, odometer_unit, payload, voids_event_id, source_id)
+            (tenant_id, vehicle_id, type, occurred_at, odometer, odometer_unit, payload, voids_event_id, source_id,
+             created_at, updated_at, created_by, updated_by)
         select tenant::uuid, e.vehicle_id, e.type, e.occurred_at, e.odometer, e.odometer_unit, e.payload,
-               e.voids_event_id, e.source_id
+               e.voids_event_id, e.source_id, now(), now(), actor, actor
         from (
             -- moved to another vehicle: the old vehicle's event is voided
             select p.ord, 1 as step, p.cur_vehicle_id as vehicle_id, 'void' as type, now() as occurred_at,
@@ -181,24 +133,6 @@ begin
 end
 $$;
 comment on function app.tg_emit_source_events() is
-    'AFTER INSERT and AFTER UPDATE trigger, per statement, of fuel_logs, maintenance and odometer_entries (_500_events_insert, _500_events_update; argument: fuel, maintenance or odometer): reads the transition tables into one value, then per tenant appends each row''s event to vehicle_events, a correcting event when a row changes what its event shows, a void event when it is deleted (or moved to another vehicle). SECURITY DEFINER: the events of rows the caller wrote under the tenant rules.';
-
-drop trigger _500_events on app.fuel_logs;
-drop trigger _500_events on app.maintenance;
-drop trigger _500_events on app.odometer_entries;
-create trigger _500_events_insert after insert on app.fuel_logs
-    referencing new table as new_rows for each statement execute function app.tg_emit_source_events('fuel');
-create trigger _500_events_update after update on app.fuel_logs
-    referencing old table as old_rows new table as new_rows for each statement execute function app.tg_emit_source_events('fuel');
-create trigger _500_events_insert after insert on app.maintenance
-    referencing new table as new_rows for each statement execute function app.tg_emit_source_events('maintenance');
-create trigger _500_events_update after update on app.maintenance
-    referencing old table as old_rows new table as new_rows for each statement execute function app.tg_emit_source_events('maintenance');
-create trigger _500_events_insert after insert on app.odometer_entries
-    referencing new table as new_rows for each statement execute function app.tg_emit_source_events('odometer');
-create trigger _500_events_update after update on app.odometer_entries
-    referencing old table as old_rows new table as new_rows for each statement execute function app.tg_emit_source_events('odometer');
-
-grant execute on function app.source_event(text, jsonb) to app_user;
+    'AFTER INSERT and AFTER UPDATE trigger, per statement, of fuel_logs, maintenance and odometer_entries (_500_events_insert, _500_events_update; argument: fuel, maintenance or odometer): reads the transition tables into one value, then per tenant appends each row''s event to vehicle_events, a correcting event when a row changes what its event shows, a void event when it is deleted (or moved to another vehicle). SECURITY DEFINER: the events of rows the caller wrote under the tenant rules. Each event carries the stamp _500_stamp would give it (created and updated now by the caller), so that row trigger is skipped.';
 
 commit;

@@ -1,14 +1,6 @@
--- Revert motovault:audit_row from pg: back to its @v1.1 definition (the deploy script of @v1.1)
--- requires: audit_log
--- requires: claims
+-- Revert motovault:audit_row from pg: back to its @v1.2 definition
 --
--- app.tg_audit_row(): the one audit trigger function (trigger _900_audit). It names no table:
---   tg_argv[0]  the column that holds the row's tenant ('tenant_id'; 'id' for app.tenants itself):
---               the change goes to audit.record_version under that tenant; without an argument (a
---               shared table) it goes to audit.shared_record_version.
--- FOR EACH ROW it logs one change; FOR EACH STATEMENT with the transition tables old_rows and new_rows
--- (UPDATE statements that cannot change the key, e.g. the VIN worker's batch fills) it logs the whole
--- statement in one INSERT. A partition's rows are logged under its partitioned table.
+-- app.tg_audit_row() as in deploy/audit_row@v1.2.sql.
 
 begin;
 
@@ -26,34 +18,52 @@ declare
     old_row jsonb;
     new_row jsonb;
     op text := tg_op;
+    changes jsonb;
+    tenant text;
 begin
     if tg_level = 'STATEMENT' then
-        -- (tenant, id) pairs each old row with its new version: the statements audited this way
-        -- cannot change either
-        with o as (select to_jsonb(r) as j from old_rows as r),
-             n as (select to_jsonb(r) as j from new_rows as r),
-             pairs as (
-                 select o.j as old_j, n.j as new_j,
-                        case
-                            when o.j ->> 'deleted_at' is null and n.j ->> 'deleted_at' is not null then 'SOFT_DELETE'
-                            when o.j ->> 'deleted_at' is not null and n.j ->> 'deleted_at' is null then 'RESTORE'
-                            else 'UPDATE'
-                        end as operation
-                 from o
-                 join n on n.j -> 'id' = o.j -> 'id'
-                       and n.j -> coalesce(tenant_column, 'id') = o.j -> coalesce(tenant_column, 'id')
-             ),
-             tenant_rows as (
-                 insert into audit.record_version (tenant_id, table_name, operation, row_id, old_record, new_record, actor)
-                 select (p.new_j ->> tenant_column)::uuid, table_name, p.operation, (p.new_j ->> 'id')::uuid,
-                        p.old_j, p.new_j, app.current_user_id()
-                 from pairs as p
-                 where tenant_column is not null
-             )
-        insert into audit.shared_record_version (table_name, operation, row_id, old_record, new_record, actor)
-        select table_name, p.operation, (p.new_j ->> 'id')::uuid, p.old_j, p.new_j, app.current_user_id()
-        from pairs as p
-        where tenant_column is null;
+        -- 1. the transition tables alone, read into one local value (on Citus a trigger runs on a
+        --    shard, where a transition table cannot be joined with, nor inserted into, a
+        --    distributed table): [{tenant, id, operation, old, new}, ...] in the statement's order
+        if tg_op = 'INSERT' then
+            select jsonb_agg(jsonb_build_object('new', to_jsonb(x.r)) order by x.ord) into changes
+            from (select r, row_number() over () from new_rows as r) as x(r, ord);
+        elsif tg_op = 'DELETE' then
+            select jsonb_agg(jsonb_build_object('old', to_jsonb(x.r)) order by x.ord) into changes
+            from (select r, row_number() over () from old_rows as r) as x(r, ord);
+        else
+            -- (tenant, id) pairs each old row with its new version: neither can change (tg_stamp_row)
+            with o as (select to_jsonb(r) as j from old_rows as r),
+                 n as (select to_jsonb(r) as j, row_number() over () as ord from new_rows as r)
+            select jsonb_agg(jsonb_build_object('old', o.j, 'new', n.j) order by n.ord) into changes
+            from n
+            join o on o.j -> 'id' = n.j -> 'id'
+                  and o.j -> coalesce(tenant_column, 'id') = n.j -> coalesce(tenant_column, 'id');
+        end if;
+        if changes is null then
+            return null;  -- a statement that wrote no row
+        end if;
+        -- 2. one INSERT per tenant of the statement, from that value (a single-tenant statement: the
+        --    one shard of that tenant's audit rows)
+        for tenant in
+            select distinct coalesce(c -> 'new', c -> 'old') ->> tenant_column
+            from jsonb_array_elements(changes) as c
+            where tenant_column is not null
+        loop
+            insert into audit.record_version (tenant_id, table_name, operation, row_id, old_record, new_record, actor)
+            select tenant::uuid, table_name, app.audit_operation(tg_op, c -> 'old', c -> 'new'),
+                   (coalesce(c -> 'new', c -> 'old') ->> 'id')::uuid, c -> 'old', c -> 'new', app.current_user_id()
+            from jsonb_array_elements(changes) with ordinality as x(c, ord)
+            where coalesce(c -> 'new', c -> 'old') ->> tenant_column = tenant
+            order by x.ord;
+        end loop;
+        if tenant_column is null then
+            insert into audit.shared_record_version (table_name, operation, row_id, old_record, new_record, actor)
+            select table_name, app.audit_operation(tg_op, c -> 'old', c -> 'new'),
+                   (coalesce(c -> 'new', c -> 'old') ->> 'id')::uuid, c -> 'old', c -> 'new', app.current_user_id()
+            from jsonb_array_elements(changes) with ordinality as x(c, ord)
+            order by x.ord;
+        end if;
         return null;
     end if;
     old_row := case when tg_op in ('UPDATE', 'DELETE') then to_jsonb(old) end;
@@ -77,9 +87,6 @@ begin
 end
 $$;
 comment on function app.tg_audit_row() is
-    'AFTER trigger of every table (_900_audit): writes the change to audit.record_version under the tenant held by the column named in the argument (tenant_id, or id for app.tenants), or to audit.shared_record_version without an argument. FOR EACH ROW: one row per call. FOR EACH STATEMENT with transition tables old_rows and new_rows (UPDATE, key unchanged): the same rows for the whole statement in one INSERT.';
-
--- created by the rework
-drop function app.audit_operation(text, jsonb, jsonb);
+    'AFTER trigger of every table (_900_audit_insert/_update/_delete): writes the change to audit.record_version under the tenant held by the column named in the argument (tenant_id, or id for app.tenants), or to audit.shared_record_version without an argument. FOR EACH STATEMENT with the transition tables new_rows (INSERT), old_rows and new_rows (UPDATE, paired by tenant and id) or old_rows (DELETE): the rows of the statement, read into one jsonb value first, then one INSERT per tenant. FOR EACH ROW: one row per call.';
 
 commit;

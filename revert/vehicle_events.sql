@@ -1,162 +1,103 @@
--- Revert motovault:vehicle_events from pg: back to its @v1.1 definition
+-- Revert motovault:vehicle_events from pg: back to its @v1.2 definition
 --
--- Not the whole @v1.1 deploy script (it creates the tables, which stay): the statement trigger goes,
--- and _200_prepare and ensure_vehicle_event_partitions get their @v1.1 bodies back (copied from
--- deploy/vehicle_events@v1.1.sql).
+-- app.vehicle_event_payload_problem() gets its @v1.1 body back (copied from
+-- deploy/vehicle_events@v1.1.sql), the fast check goes, _200_prepare and _500_stamp fire on every row.
 
 begin;
 
 set local lock_timeout = '5s';
 
-drop trigger _100_id_unique on app.vehicle_events;
-drop function app.tg_vehicle_events_id_unique();
-
-create or replace function app.tg_vehicle_events_prepare()
-returns trigger
+create or replace function app.vehicle_event_payload_problem(event_type text, payload jsonb)
+returns text
 language plpgsql
+immutable
+parallel safe
 as $$
 declare
-    problem text;
-    voided record;
+    spec jsonb := app.vehicle_event_payload_spec(event_type);
+    rule jsonb;
+    k text;
+    v jsonb;
+    kind text;
+    num numeric;
 begin
-    if not new.type = any (app.vehicle_event_types()) then
-        raise exception using
-            errcode = 'check_violation',
-            constraint = 'vehicle_events_type_known',
-            column = 'type',
-            message = format('type: must be one of %s, got %s', array_to_string(app.vehicle_event_types(), ', '), coalesce(new.type, 'null')),
-            hint = 'The payload rules of each type are described on api.vehicle_events.';
+    if spec is null then
+        return null;  -- the type check reports unknown types
     end if;
-    new.payload := coalesce(new.payload, '{}'::jsonb);
-    problem := app.vehicle_event_payload_problem(new.type, new.payload);
-    if problem is not null then
-        raise exception using
-            errcode = 'check_violation',
-            constraint = 'vehicle_events_payload_valid',
-            column = 'payload',
-            message = problem,
-            detail = format('payload rules of %s events: %s', new.type, app.vehicle_event_payload_spec(new.type)),
-            hint = 'Send only the keys listed for the type, with the JSON types and ranges given.';
+    if payload is null or jsonb_typeof(payload) <> 'object' then
+        return format('payload: must be a JSON object, got %s', coalesce(jsonb_typeof(payload), 'null'));
     end if;
-    -- the primary key includes occurred_at (partitioning), so it cannot refuse an id reused in
-    -- another month: look it up (one probe per partition; database-made uuid v7 ids never collide,
-    -- two concurrent inserts of the same client-made id in different months are not caught)
-    if exists (
-        select from app.vehicle_events as e
-        where e.tenant_id = coalesce(new.tenant_id, app.current_tenant_id())
-          and e.id = new.id
-          and e.occurred_at <> new.occurred_at  -- same occurred_at: the primary key (and ON CONFLICT) handle it
-    ) then
-        raise exception using
-            errcode = 'unique_violation',
-            constraint = 'vehicle_events_pkey',
-            column = 'id',
-            message = format('id: event %s exists already', new.id),
-            hint = 'Leave id out: the database makes one.';
-    end if;
-    if new.odometer is not null and new.odometer_unit is null then
-        select v.odometer_unit into new.odometer_unit
-        from app.vehicles as v
-        where v.tenant_id = coalesce(new.tenant_id, app.current_tenant_id()) and v.id = new.vehicle_id;
-    end if;
-    if new.voids_event_id is not null then
-        select e.tenant_id, e.id, e.vehicle_id, e.occurred_at into voided
-        from app.vehicle_events as e
-        where e.tenant_id = coalesce(new.tenant_id, app.current_tenant_id())
-          and e.id = new.voids_event_id;
-        if not found then
-            raise exception using
-                errcode = 'foreign_key_violation',
-                constraint = 'vehicle_events_voids_existing_event',
-                column = 'voids_event_id',
-                message = format('voids_event_id: no event %s in this tenant', new.voids_event_id),
-                hint = 'Name an event of the same vehicle listed by vehicle_timeline.';
+    for k in select jsonb_object_keys(payload) order by 1 loop
+        if not spec ? k then
+            return format('payload.%s: unknown key for %s events (allowed: %s)',
+                k, event_type, (select string_agg(s, ', ' order by s) from jsonb_object_keys(spec) as s));
         end if;
-        if voided.vehicle_id <> new.vehicle_id then
-            raise exception using
-                errcode = 'check_violation',
-                constraint = 'vehicle_events_voids_same_vehicle',
-                column = 'voids_event_id',
-                message = format('voids_event_id: event %s belongs to another vehicle', new.voids_event_id),
-                hint = 'A correction voids an event of the same vehicle.';
-        end if;
-        if exists (
-            select from app.vehicle_event_voids as x
-            where x.tenant_id = voided.tenant_id and x.voided_event_id = voided.id
-        ) then
-            raise exception using
-                errcode = 'unique_violation',
-                constraint = 'vehicle_event_voids_pkey',
-                column = 'voids_event_id',
-                message = format('voids_event_id: event %s is already voided', new.voids_event_id),
-                hint = 'Void the event that replaced it instead.';
-        end if;
-    end if;
-    return new;
-end
-$$;
-comment on function app.tg_vehicle_events_prepare() is
-    'BEFORE INSERT on vehicle_events (_200_prepare): explains an unknown type or an invalid payload (message names the payload key), fills odometer_unit from the vehicle, checks that voids_event_id names a live event of the same vehicle.';
-
-create or replace function app.ensure_vehicle_event_partitions(
-    start_month date default null,
-    months_ahead integer default 6
-)
-returns setof text
-language plpgsql
-as $$
-declare
-    first_month date := date_trunc('month', coalesce(start_month, current_date))::date;
-    last_month date := greatest(
-        date_trunc('month', coalesce(start_month, current_date))::date,
-        (date_trunc('month', current_date) + make_interval(months => coalesce(months_ahead, 0)))::date);
-    month date;
-    part text;
-    moved bigint;
-begin
-    if months_ahead is null or months_ahead < 0 or months_ahead > 120 then
-        raise exception using
-            errcode = 'invalid_parameter_value',
-            message = format('months_ahead: must be between 0 and 120, got %s', months_ahead);
-    end if;
-    month := first_month;
-    while month <= last_month loop
-        part := format('vehicle_events_p%s', to_char(month, 'YYYY_MM'));
-        if to_regclass('app.' || part) is null then
-            perform 1 from app.vehicle_events_default
-            where occurred_at >= month and occurred_at < month + interval '1 month'
-            limit 1;
-            if found then
-                -- rows of this month wait in the default partition: move them (no row triggers
-                -- fire: they are already validated, stamped and audited)
-                alter table app.vehicle_events detach partition app.vehicle_events_default;
-                execute format('create table app.%I (like app.vehicle_events including defaults including constraints)', part);
-                execute format(
-                    'insert into app.%I select * from app.vehicle_events_default where occurred_at >= $1 and occurred_at < $2',
-                    part) using month, (month + interval '1 month');
-                get diagnostics moved = row_count;
-                delete from app.vehicle_events_default
-                where occurred_at >= month and occurred_at < month + interval '1 month';
-                execute format(
-                    'alter table app.vehicle_events attach partition app.%I for values from (%L) to (%L)',
-                    part, month, (month + interval '1 month')::date);
-                alter table app.vehicle_events attach partition app.vehicle_events_default default;
-                raise notice 'created app.% and moved % rows into it from the default partition', part, moved;
-            else
-                execute format(
-                    'create table app.%I partition of app.vehicle_events for values from (%L) to (%L)',
-                    part, month, (month + interval '1 month')::date);
-            end if;
-            execute format('comment on table app.%I is %L', part, format('vehicle_events of %s', to_char(month, 'YYYY-MM')));
-            return next 'app.' || part;
-        end if;
-        month := (month + interval '1 month')::date;
     end loop;
-    -- the planner's "vehicle implies tenant" statistics, on the new partitions too
-    perform app.ensure_vehicle_event_statistics();
+    for k, rule in select key, value from jsonb_each(spec) order by key loop
+        v := payload -> k;
+        if v is null or jsonb_typeof(v) = 'null' then
+            if coalesce((rule ->> 'required')::boolean, false) then
+                return format('payload.%s: required for %s events', k, event_type);
+            end if;
+            continue;
+        end if;
+        kind := rule ->> 'type';
+        if kind in ('string', 'uuid', 'date', 'currency') and jsonb_typeof(v) <> 'string' then
+            return format('payload.%s: must be a string (%s), got %s', k, kind, jsonb_typeof(v));
+        elsif kind in ('number', 'integer') and jsonb_typeof(v) <> 'number' then
+            return format('payload.%s: must be a number, got %s', k, jsonb_typeof(v));
+        elsif kind = 'boolean' and jsonb_typeof(v) <> 'boolean' then
+            return format('payload.%s: must be true or false, got %s', k, jsonb_typeof(v));
+        end if;
+        if kind = 'integer' and (v #>> '{}')::numeric <> trunc((v #>> '{}')::numeric) then
+            return format('payload.%s: must be a whole number, got %s', k, v #>> '{}');
+        end if;
+        if kind in ('number', 'integer') then
+            num := (v #>> '{}')::numeric;
+            if rule ? 'min' and num < (rule ->> 'min')::numeric then
+                return format('payload.%s: must be at least %s, got %s', k, rule ->> 'min', num);
+            end if;
+            if rule ? 'max' and num > (rule ->> 'max')::numeric then
+                return format('payload.%s: must be at most %s, got %s', k, rule ->> 'max', num);
+            end if;
+        end if;
+        if kind = 'uuid'
+           and (v #>> '{}') !~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' then
+            return format('payload.%s: must be a UUID, got %s', k, v #>> '{}');
+        end if;
+        if kind = 'date' then
+            if (v #>> '{}') !~ '^\d{4}-\d{2}-\d{2}$' or not app.is_date_text(v #>> '{}') then
+                return format('payload.%s: must be a date YYYY-MM-DD, got %s', k, v #>> '{}');
+            end if;
+        end if;
+        if kind = 'currency' and (v #>> '{}') !~ '^[A-Z]{3}$' then
+            return format('payload.%s: must be an ISO 4217 code of three capital letters, got %s', k, v #>> '{}');
+        end if;
+        if kind = 'string' then
+            if btrim(v #>> '{}') = '' then
+                return format('payload.%s: must not be blank', k);
+            end if;
+            if rule ? 'max_length' and char_length(v #>> '{}') > (rule ->> 'max_length')::integer then
+                return format('payload.%s: at most %s characters, got %s', k, rule ->> 'max_length', char_length(v #>> '{}'));
+            end if;
+            if rule ? 'enum' and not (rule -> 'enum') ? (v #>> '{}') then
+                return format('payload.%s: must be one of %s, got %s',
+                    k, (select string_agg(e, ', ') from jsonb_array_elements_text(rule -> 'enum') as e), v #>> '{}');
+            end if;
+        end if;
+    end loop;
+    return null;
 end
 $$;
-comment on function app.ensure_vehicle_event_partitions(date, integer) is
-    'Creates the monthly partitions of app.vehicle_events from start_month (default: this month) to months_ahead months ahead (default 6), or just start_month''s month when that is later, that do not exist yet, moving rows of those months out of the default partition; returns the partitions created. Called on deploy and by the maintenance job (owner role), e.g. daily: select app.ensure_vehicle_event_partitions();';
+
+drop function app.vehicle_event_payload_fast_ok(text, jsonb);
+
+drop trigger _200_prepare on app.vehicle_events;
+create trigger _200_prepare before insert on app.vehicle_events
+    for each row execute function app.tg_vehicle_events_prepare();
+
+drop trigger _500_stamp on app.vehicle_events;
+create trigger _500_stamp before insert or update on app.vehicle_events
+    for each row execute function app.tg_stamp_row('tenant', 'app_user');
 
 commit;

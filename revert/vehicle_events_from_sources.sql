@@ -1,152 +1,128 @@
--- Revert motovault:vehicle_events_from_sources from pg: back to its @v1.1 definition (the deploy script of @v1.1)
--- requires: vehicle_events
--- requires: fuel_logs
--- requires: odometer_entries
--- requires: maintenance
+-- Revert motovault:vehicle_events_from_sources from pg: back to its @v1.2 definition
 --
--- Fuel logs, completed maintenance records and odometer entries write their events into the
--- vehicle's stream by trigger, so vehicle_timeline is the merged history:
---   insert of a live row        -> a new event (fuel / maintenance / odometer / odometer_reset),
---                                  source_id = the row's id
---   update that changes what the event says -> a new event that voids the current one
---   soft delete (or maintenance going back out of completed) -> a void event
---   restore                     -> a new event
--- The source rows stay the system of record; the stream never changes in place.
+-- app.tg_emit_source_events() as in deploy/vehicle_events_from_sources@v1.2.sql (the events get
+-- their stamp from _500_stamp again).
 
 begin;
 
 set local lock_timeout = '5s';
 
--- what the rework created; the @v1.1 script below creates its row triggers again
-drop trigger _500_events_insert on app.fuel_logs;
-drop trigger _500_events_update on app.fuel_logs;
-drop trigger _500_events_insert on app.maintenance;
-drop trigger _500_events_update on app.maintenance;
-drop trigger _500_events_insert on app.odometer_entries;
-drop trigger _500_events_update on app.odometer_entries;
-
-create or replace function app.source_event(kind text, r jsonb)
-returns table (type text, occurred_at timestamptz, odometer numeric, odometer_unit text, payload jsonb)
-language sql
-immutable
-parallel safe
-as $$
-    select
-        case
-            when kind = 'fuel' then 'fuel'
-            when kind = 'maintenance' then 'maintenance'
-            when r ->> 'kind' = 'reset' then 'odometer_reset'
-            else 'odometer'
-        end,
-        ((r ->> 'read_at')::timestamp) at time zone 'UTC',
-        (r ->> 'odometer')::numeric,
-        case when r ->> 'odometer' is not null then r ->> 'odometer_unit' end,
-        jsonb_strip_nulls(case kind
-            when 'fuel' then jsonb_build_object(
-                'fuel_log_id', r -> 'id',
-                'fuel_type', r -> 'fuel_type',
-                'volume', r -> 'volume',
-                'volume_unit', r -> 'volume_unit',
-                'fill_type', case when (r ->> 'is_full')::boolean then 'full' else 'partial' end,
-                'missed_previous', case when (r ->> 'missed_previous')::boolean then true end,
-                'total_cost', r -> 'total_cost',
-                'currency', r -> 'currency')
-            when 'maintenance' then jsonb_build_object(
-                'maintenance_id', r -> 'id',
-                'category', r -> 'type',
-                'description', r -> 'description',
-                'total_cost', r -> 'cost',
-                'currency', r -> 'currency')
-            else case when r ->> 'kind' = 'reset'
-                then jsonb_build_object('reason', 'other')
-                else jsonb_build_object('source', 'manual')
-            end
-        end)
-$$;
-comment on function app.source_event(text, jsonb) is
-    'The event a fuel log (kind fuel), maintenance record (maintenance) or odometer entry (odometer) stands for: type, time (read_at as UTC), odometer, unit, payload.';
-
 create or replace function app.tg_emit_source_events()
 returns trigger
 language plpgsql
+security definer
+set search_path = ''
 as $$
 declare
     kind constant text := tg_argv[0];
-    row_now jsonb := to_jsonb(new);
-    live boolean;
-    ev record;
-    cur_id uuid;
-    cur_vehicle uuid;
-    cur_event jsonb;
+    changes jsonb;
+    tenant text;
 begin
-    live := row_now ->> 'deleted_at' is null
-        and (kind <> 'maintenance' or row_now ->> 'status' = 'completed')
-        and row_now ->> 'read_at' is not null;
-    if tg_op = 'UPDATE' then
-        select e.id, e.vehicle_id, jsonb_build_array(e.type, e.occurred_at, e.odometer, e.odometer_unit, e.payload)
-        into cur_id, cur_vehicle, cur_event
-        from app.vehicle_events as e
-        where e.tenant_id = old.tenant_id
-          and e.source_id = old.id
-          and e.type <> 'void'
-          and not exists (
-              select from app.vehicle_event_voids as x
-              where x.tenant_id = e.tenant_id and x.voided_event_id = e.id
-          )
-        order by e.created_at desc, e.id desc
-        limit 1;
+    if tg_level <> 'STATEMENT' then
+        raise exception using
+            errcode = 'feature_not_supported',
+            message = format('app.tg_emit_source_events() on %s: a statement trigger, not a row trigger', tg_table_name),
+            hint = 'Attach it as _500_events_insert (after insert, referencing new table as new_rows) and _500_events_update (after update, referencing old table as old_rows new table as new_rows), for each statement.';
     end if;
-    if live then
-        select * into ev from app.source_event(kind, row_now);
-        if cur_id is not null
-           and cur_vehicle = new.vehicle_id
-           and cur_event = jsonb_build_array(ev.type, ev.occurred_at, ev.odometer, ev.odometer_unit, ev.payload) then
-            return null;  -- nothing the event shows changed
+    -- 1. the transition tables alone, read into one local value: [{"old": row, "new": row}, ...]
+    --    (on Citus a transition table cannot meet a distributed table in one query)
+    if tg_op = 'INSERT' then
+        select jsonb_agg(jsonb_build_object('new', x.j) order by x.ord) into changes
+        from (select to_jsonb(r) as j, row_number() over () as ord from new_rows as r) as x
+        where x.j ->> 'deleted_at' is null
+          and (kind <> 'maintenance' or x.j ->> 'status' = 'completed')
+          and x.j ->> 'read_at' is not null;
+    else
+        with o as (select to_jsonb(r) as j from old_rows as r),
+             n as (select to_jsonb(r) as j, row_number() over () as ord from new_rows as r)
+        select jsonb_agg(jsonb_build_object('old', o.j, 'new', n.j) order by n.ord) into changes
+        from n
+        join o on o.j -> 'tenant_id' = n.j -> 'tenant_id' and o.j -> 'id' = n.j -> 'id';
+    end if;
+    if changes is null then
+        return null;
+    end if;
+
+    -- 2. per tenant: the events of that tenant, from that value and the tenant's own rows
+    for tenant in select distinct c -> 'new' ->> 'tenant_id' from jsonb_array_elements(changes) as c loop
+        if tg_op = 'INSERT' then
+            insert into app.vehicle_events
+                (tenant_id, vehicle_id, type, occurred_at, odometer, odometer_unit, payload, source_id)
+            select tenant::uuid, (c -> 'new' ->> 'vehicle_id')::uuid, ev.type, ev.occurred_at, ev.odometer,
+                   ev.odometer_unit, ev.payload, (c -> 'new' ->> 'id')::uuid
+            from jsonb_array_elements(changes) with ordinality as x(c, ord)
+            cross join lateral app.source_event(kind, c -> 'new') as ev
+            where c -> 'new' ->> 'tenant_id' = tenant
+            order by x.ord;
+            continue;
         end if;
-        if cur_id is not null and cur_vehicle <> new.vehicle_id then
-            insert into app.vehicle_events (tenant_id, vehicle_id, type, payload, voids_event_id, source_id)
-            values (new.tenant_id, cur_vehicle, 'void',
-                    jsonb_build_object('reason', format('%s moved to another vehicle', tg_table_name)), cur_id, new.id);
-            cur_id := null;
-        end if;
+        -- an update: each row's current (not voided) event, then what replaces it
+        with rows as (
+            select x.ord, (c -> 'new' ->> 'id')::uuid as id, (c -> 'new' ->> 'vehicle_id')::uuid as vehicle_id,
+                   c -> 'new' as r,
+                   c -> 'new' ->> 'deleted_at' is null
+                       and (kind <> 'maintenance' or c -> 'new' ->> 'status' = 'completed')
+                       and c -> 'new' ->> 'read_at' is not null as live,
+                   c -> 'new' ->> 'deleted_at' is not null as deleted
+            from jsonb_array_elements(changes) with ordinality as x(c, ord)
+            where c -> 'new' ->> 'tenant_id' = tenant
+        ),
+        current_events as (
+            select distinct on (e.source_id) e.source_id, e.id, e.vehicle_id,
+                   jsonb_build_array(e.type, e.occurred_at, e.odometer, e.odometer_unit, e.payload) as shown
+            from app.vehicle_events as e
+            where e.tenant_id = tenant::uuid
+              and e.source_id = any (array(select rows.id from rows))
+              and e.type <> 'void'
+              and not exists (
+                  select from app.vehicle_event_voids as v
+                  where v.tenant_id = e.tenant_id and v.voided_event_id = e.id
+              )
+            order by e.source_id, e.created_at desc, e.id desc
+        ),
+        planned as (
+            select s.ord, s.id, s.vehicle_id, s.live, s.deleted, ev.*,
+                   cur.id as cur_id, cur.vehicle_id as cur_vehicle_id, cur.shown
+            from rows as s
+            left join current_events as cur on cur.source_id = s.id
+            left join lateral app.source_event(kind, s.r) as ev on s.live
+        )
         insert into app.vehicle_events
             (tenant_id, vehicle_id, type, occurred_at, odometer, odometer_unit, payload, voids_event_id, source_id)
-        values
-            (new.tenant_id, new.vehicle_id, ev.type, ev.occurred_at, ev.odometer, ev.odometer_unit, ev.payload, cur_id, new.id);
-    elsif cur_id is not null then
-        insert into app.vehicle_events (tenant_id, vehicle_id, type, payload, voids_event_id, source_id)
-        values (new.tenant_id, cur_vehicle, 'void',
-                jsonb_build_object('reason', format('%s %s', tg_table_name,
-                    case when row_now ->> 'deleted_at' is not null then 'deleted' else 'no longer completed' end)),
-                cur_id, new.id);
-    end if;
+        select tenant::uuid, e.vehicle_id, e.type, e.occurred_at, e.odometer, e.odometer_unit, e.payload,
+               e.voids_event_id, e.source_id
+        from (
+            -- moved to another vehicle: the old vehicle's event is voided
+            select p.ord, 1 as step, p.cur_vehicle_id as vehicle_id, 'void' as type, now() as occurred_at,
+                   null::numeric as odometer, null::text as odometer_unit,
+                   jsonb_build_object('reason', format('%s moved to another vehicle', tg_table_name)) as payload,
+                   p.cur_id as voids_event_id, p.id as source_id
+            from planned as p
+            where p.live and p.cur_id is not null and p.cur_vehicle_id <> p.vehicle_id
+            union all
+            -- live: a new event (voiding the current one of the same vehicle) unless nothing it shows changed
+            select p.ord, 2, p.vehicle_id, p.type, p.occurred_at, p.odometer, p.odometer_unit, p.payload,
+                   case when p.cur_vehicle_id = p.vehicle_id then p.cur_id end, p.id
+            from planned as p
+            where p.live
+              and (p.cur_id is null
+                   or p.cur_vehicle_id <> p.vehicle_id
+                   or p.shown <> jsonb_build_array(p.type, p.occurred_at, p.odometer, p.odometer_unit, p.payload))
+            union all
+            -- no longer live: its event is voided
+            select p.ord, 3, p.cur_vehicle_id, 'void', now(), null, null,
+                   jsonb_build_object('reason', format('%s %s', tg_table_name,
+                       case when p.deleted then 'deleted' else 'no longer completed' end)),
+                   p.cur_id, p.id
+            from planned as p
+            where not p.live and p.cur_id is not null
+        ) as e
+        order by e.ord, e.step;
+    end loop;
     return null;
 end
 $$;
 comment on function app.tg_emit_source_events() is
-    'AFTER INSERT OR UPDATE trigger of fuel_logs, maintenance and odometer_entries (argument: fuel, maintenance or odometer): appends the row''s event to vehicle_events, a correcting event when the row changes, a void event when it is deleted.';
-
-create trigger _500_events after insert or update on app.fuel_logs
-    for each row execute function app.tg_emit_source_events('fuel');
-create trigger _500_events after insert or update on app.maintenance
-    for each row execute function app.tg_emit_source_events('maintenance');
-create trigger _500_events after insert or update on app.odometer_entries
-    for each row execute function app.tg_emit_source_events('odometer');
-
-grant execute on function app.source_event(text, jsonb) to app_user;
-
--- rows written before this change get their events once
-insert into app.vehicle_events (tenant_id, vehicle_id, type, occurred_at, odometer, odometer_unit, payload, source_id)
-select s.tenant_id, s.vehicle_id, ev.type, ev.occurred_at, ev.odometer, ev.odometer_unit, ev.payload, s.id
-from (
-    select 'fuel' as kind, tenant_id, vehicle_id, id, to_jsonb(f) as r from app.fuel_logs as f where deleted_at is null
-    union all
-    select 'maintenance', tenant_id, vehicle_id, id, to_jsonb(m) from app.maintenance as m
-    where deleted_at is null and status = 'completed' and read_at is not null
-    union all
-    select 'odometer', tenant_id, vehicle_id, id, to_jsonb(o) from app.odometer_entries as o where deleted_at is null
-) as s
-cross join lateral app.source_event(s.kind, s.r) as ev
-where not exists (select from app.vehicle_events as e where e.tenant_id = s.tenant_id and e.source_id = s.id);
+    'AFTER INSERT and AFTER UPDATE trigger, per statement, of fuel_logs, maintenance and odometer_entries (_500_events_insert, _500_events_update; argument: fuel, maintenance or odometer): reads the transition tables into one value, then per tenant appends each row''s event to vehicle_events, a correcting event when a row changes what its event shows, a void event when it is deleted (or moved to another vehicle). SECURITY DEFINER: the events of rows the caller wrote under the tenant rules.';
 
 commit;

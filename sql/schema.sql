@@ -5131,13 +5131,18 @@ CREATE FUNCTION app.vehicle_event_payload_problem(event_type text, payload jsonb
     LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
     AS $_$
 declare
-    spec jsonb := app.vehicle_event_payload_spec(event_type);
+    spec jsonb;
     rule jsonb;
     k text;
     v jsonb;
     kind text;
     num numeric;
 begin
+    -- what the source triggers write passes the plain expression, without a query per key
+    if app.vehicle_event_payload_fast_ok(event_type, payload) then
+        return null;
+    end if;
+    spec := app.vehicle_event_payload_spec(event_type);
     if spec is null then
         return null;  -- the type check reports unknown types
     end if;
@@ -5209,7 +5214,7 @@ $_$;
 
 ALTER FUNCTION app.vehicle_event_payload_problem(event_type text, payload jsonb) OWNER TO motovault_owner;
 
-COMMENT ON FUNCTION app.vehicle_event_payload_problem(event_type text, payload jsonb) IS 'Why a payload is not valid for an event type (message starts with payload.<key>), or NULL when it is: required keys, JSON types, ranges, enums; unknown keys are rejected.';
+COMMENT ON FUNCTION app.vehicle_event_payload_problem(event_type text, payload jsonb) IS 'Why a payload is not valid for an event type (message starts with payload.<key>), or NULL when it is: required keys, JSON types, ranges, enums; unknown keys are rejected. Payloads that app.vehicle_event_payload_fast_ok() accepts return NULL without walking the rules.';
 
 CREATE TABLE app.vehicle_event_voids (
     tenant_id uuid NOT NULL,
@@ -8153,6 +8158,7 @@ COMMENT ON FUNCTION app.notify_wants(types text[], type text) IS 'True when a su
 CREATE FUNCTION app.odometer_batch_problem(tenant uuid, source_table text, batch jsonb) RETURNS TABLE(problem text, vehicle_id uuid, source text, row_id uuid)
     LANGUAGE plpgsql STABLE
     SET plan_cache_mode TO 'force_generic_plan'
+    SET enable_seqscan TO 'off'
     AS $$
 begin
     return query
@@ -8190,11 +8196,17 @@ begin
                    partition by r.vehicle_id order by r.read_at range between unbounded preceding and current row
                ) as segment
         from windows as w
-        join app.odometer_readings as r
-          on r.tenant_id = tenant
-         and r.vehicle_id = w.vehicle_id
-         and r.read_at >= w.from_at
-         and r.read_at <= w.to_at
+        -- per window, its vehicle's readings in that window: an index range scan of each source
+        -- (offset 0 keeps it a lateral lookup: joined as a whole it hashed the tenant's readings)
+        cross join lateral (
+            select x.*
+            from app.odometer_readings as x
+            where x.tenant_id = tenant
+              and x.vehicle_id = w.vehicle_id
+              and x.read_at >= w.from_at
+              and x.read_at <= w.to_at
+            offset 0
+        ) as r
     ),
     checked as (
         select s.*,
@@ -8878,6 +8890,7 @@ COMMENT ON FUNCTION app.source_event(kind text, r jsonb) IS 'The event a fuel lo
 CREATE FUNCTION app.sync_vehicle_odometer(tenant uuid, vehicle uuid, latest_at timestamp without time zone DEFAULT NULL::timestamp without time zone) RETURNS void
     LANGUAGE plpgsql
     SET plan_cache_mode TO 'force_generic_plan'
+    SET enable_seqscan TO 'off'
     AS $$
 declare
     latest record;
@@ -8921,6 +8934,7 @@ COMMENT ON FUNCTION app.sync_vehicle_odometer(tenant uuid, vehicle uuid, latest_
 CREATE FUNCTION app.sync_vehicle_odometers(tenant uuid, vehicles uuid[]) RETURNS void
     LANGUAGE plpgsql
     SET plan_cache_mode TO 'force_generic_plan'
+    SET enable_seqscan TO 'off'
     AS $$
 begin
     perform set_config('motovault.odometer_sync', 'on', true);
@@ -9106,27 +9120,32 @@ CREATE FUNCTION app.tg_audit_row() RETURNS trigger
 declare
     tenant_column constant text := tg_argv[0];
     table_name constant text := coalesce(pg_catalog.pg_partition_root(tg_relid), tg_relid)::regclass::text;
+    actor constant uuid := app.current_user_id();
     old_row jsonb;
     new_row jsonb;
     op text := tg_op;
     changes jsonb;
+    tenants text[];
     tenant text;
 begin
     if tg_level = 'STATEMENT' then
         -- 1. the transition tables alone, read into one local value (on Citus a trigger runs on a
         --    shard, where a transition table cannot be joined with, nor inserted into, a
-        --    distributed table): [{tenant, id, operation, old, new}, ...] in the statement's order
+        --    distributed table), in the statement's order, with the statement's tenants:
+        --    INSERT [new row, ...], DELETE [old row, ...], UPDATE [{old, new}, ...]
         if tg_op = 'INSERT' then
-            select jsonb_agg(jsonb_build_object('new', to_jsonb(x.r)) order by x.ord) into changes
-            from (select r, row_number() over () from new_rows as r) as x(r, ord);
+            select jsonb_agg(x.j), array_agg(distinct x.j ->> tenant_column) into changes, tenants
+            from (select to_jsonb(r) as j from new_rows as r) as x;
         elsif tg_op = 'DELETE' then
-            select jsonb_agg(jsonb_build_object('old', to_jsonb(x.r)) order by x.ord) into changes
-            from (select r, row_number() over () from old_rows as r) as x(r, ord);
+            select jsonb_agg(x.j), array_agg(distinct x.j ->> tenant_column) into changes, tenants
+            from (select to_jsonb(r) as j from old_rows as r) as x;
         else
             -- (tenant, id) pairs each old row with its new version: neither can change (tg_stamp_row)
             with o as (select to_jsonb(r) as j from old_rows as r),
                  n as (select to_jsonb(r) as j, row_number() over () as ord from new_rows as r)
-            select jsonb_agg(jsonb_build_object('old', o.j, 'new', n.j) order by n.ord) into changes
+            select jsonb_agg(jsonb_build_object('old', o.j, 'new', n.j) order by n.ord),
+                   array_agg(distinct n.j ->> tenant_column)
+            into changes, tenants
             from n
             join o on o.j -> 'id' = n.j -> 'id'
                   and o.j -> coalesce(tenant_column, 'id') = n.j -> coalesce(tenant_column, 'id');
@@ -9135,25 +9154,33 @@ begin
             return null;  -- a statement that wrote no row
         end if;
         -- 2. one INSERT per tenant of the statement, from that value (a single-tenant statement: the
-        --    one shard of that tenant's audit rows)
-        for tenant in
-            select distinct coalesce(c -> 'new', c -> 'old') ->> tenant_column
-            from jsonb_array_elements(changes) as c
-            where tenant_column is not null
-        loop
-            insert into audit.record_version (tenant_id, table_name, operation, row_id, old_record, new_record, actor)
-            select tenant::uuid, table_name, app.audit_operation(tg_op, c -> 'old', c -> 'new'),
-                   (coalesce(c -> 'new', c -> 'old') ->> 'id')::uuid, c -> 'old', c -> 'new', app.current_user_id()
-            from jsonb_array_elements(changes) with ordinality as x(c, ord)
-            where coalesce(c -> 'new', c -> 'old') ->> tenant_column = tenant
-            order by x.ord;
-        end loop;
-        if tenant_column is null then
+        --    one shard of that tenant's audit rows; its rows need no filter)
+        if tenant_column is not null then
+            foreach tenant in array tenants loop
+                if tg_op = 'UPDATE' then
+                    insert into audit.record_version (tenant_id, table_name, operation, row_id, old_record, new_record, actor)
+                    select tenant::uuid, table_name, app.audit_operation('UPDATE', c -> 'old', c -> 'new'),
+                           (c -> 'new' ->> 'id')::uuid, c -> 'old', c -> 'new', actor
+                    from jsonb_array_elements(changes) as c
+                    where cardinality(tenants) = 1 or c -> 'new' ->> tenant_column = tenant;
+                else
+                    insert into audit.record_version (tenant_id, table_name, operation, row_id, old_record, new_record, actor)
+                    select tenant::uuid, table_name, tg_op, (c ->> 'id')::uuid,
+                           case when tg_op = 'DELETE' then c end, case when tg_op = 'INSERT' then c end, actor
+                    from jsonb_array_elements(changes) as c
+                    where cardinality(tenants) = 1 or c ->> tenant_column = tenant;
+                end if;
+            end loop;
+        elsif tg_op = 'UPDATE' then
             insert into audit.shared_record_version (table_name, operation, row_id, old_record, new_record, actor)
-            select table_name, app.audit_operation(tg_op, c -> 'old', c -> 'new'),
-                   (coalesce(c -> 'new', c -> 'old') ->> 'id')::uuid, c -> 'old', c -> 'new', app.current_user_id()
-            from jsonb_array_elements(changes) with ordinality as x(c, ord)
-            order by x.ord;
+            select table_name, app.audit_operation('UPDATE', c -> 'old', c -> 'new'),
+                   (c -> 'new' ->> 'id')::uuid, c -> 'old', c -> 'new', actor
+            from jsonb_array_elements(changes) as c;
+        else
+            insert into audit.shared_record_version (table_name, operation, row_id, old_record, new_record, actor)
+            select table_name, tg_op, (c ->> 'id')::uuid,
+                   case when tg_op = 'DELETE' then c end, case when tg_op = 'INSERT' then c end, actor
+            from jsonb_array_elements(changes) as c;
         end if;
         return null;
     end if;
@@ -9168,11 +9195,11 @@ begin
     end if;
     if tenant_column is null then
         insert into audit.shared_record_version (table_name, operation, row_id, old_record, new_record, actor)
-        values (table_name, op, (coalesce(new_row, old_row) ->> 'id')::uuid, old_row, new_row, app.current_user_id());
+        values (table_name, op, (coalesce(new_row, old_row) ->> 'id')::uuid, old_row, new_row, actor);
     else
         insert into audit.record_version (tenant_id, table_name, operation, row_id, old_record, new_record, actor)
         values ((coalesce(new_row, old_row) ->> tenant_column)::uuid, table_name, op,
-                (coalesce(new_row, old_row) ->> 'id')::uuid, old_row, new_row, app.current_user_id());
+                (coalesce(new_row, old_row) ->> 'id')::uuid, old_row, new_row, actor);
     end if;
     return null;
 end
@@ -9380,6 +9407,7 @@ declare
     kind constant text := tg_argv[0];
     changes jsonb;
     tenant text;
+    actor constant uuid := app.current_user_id();
 begin
     if tg_level <> 'STATEMENT' then
         raise exception using
@@ -9410,9 +9438,10 @@ begin
     for tenant in select distinct c -> 'new' ->> 'tenant_id' from jsonb_array_elements(changes) as c loop
         if tg_op = 'INSERT' then
             insert into app.vehicle_events
-                (tenant_id, vehicle_id, type, occurred_at, odometer, odometer_unit, payload, source_id)
+                (tenant_id, vehicle_id, type, occurred_at, odometer, odometer_unit, payload, source_id,
+                 created_at, updated_at, created_by, updated_by)
             select tenant::uuid, (c -> 'new' ->> 'vehicle_id')::uuid, ev.type, ev.occurred_at, ev.odometer,
-                   ev.odometer_unit, ev.payload, (c -> 'new' ->> 'id')::uuid
+                   ev.odometer_unit, ev.payload, (c -> 'new' ->> 'id')::uuid, now(), now(), actor, actor
             from jsonb_array_elements(changes) with ordinality as x(c, ord)
             cross join lateral app.source_event(kind, c -> 'new') as ev
             where c -> 'new' ->> 'tenant_id' = tenant
@@ -9451,9 +9480,10 @@ begin
             left join lateral app.source_event(kind, s.r) as ev on s.live
         )
         insert into app.vehicle_events
-            (tenant_id, vehicle_id, type, occurred_at, odometer, odometer_unit, payload, voids_event_id, source_id)
+            (tenant_id, vehicle_id, type, occurred_at, odometer, odometer_unit, payload, voids_event_id, source_id,
+             created_at, updated_at, created_by, updated_by)
         select tenant::uuid, e.vehicle_id, e.type, e.occurred_at, e.odometer, e.odometer_unit, e.payload,
-               e.voids_event_id, e.source_id
+               e.voids_event_id, e.source_id, now(), now(), actor, actor
         from (
             -- moved to another vehicle: the old vehicle's event is voided
             select p.ord, 1 as step, p.cur_vehicle_id as vehicle_id, 'void' as type, now() as occurred_at,
@@ -9488,7 +9518,7 @@ $$;
 
 ALTER FUNCTION app.tg_emit_source_events() OWNER TO motovault_owner;
 
-COMMENT ON FUNCTION app.tg_emit_source_events() IS 'AFTER INSERT and AFTER UPDATE trigger, per statement, of fuel_logs, maintenance and odometer_entries (_500_events_insert, _500_events_update; argument: fuel, maintenance or odometer): reads the transition tables into one value, then per tenant appends each row''s event to vehicle_events, a correcting event when a row changes what its event shows, a void event when it is deleted (or moved to another vehicle). SECURITY DEFINER: the events of rows the caller wrote under the tenant rules.';
+COMMENT ON FUNCTION app.tg_emit_source_events() IS 'AFTER INSERT and AFTER UPDATE trigger, per statement, of fuel_logs, maintenance and odometer_entries (_500_events_insert, _500_events_update; argument: fuel, maintenance or odometer): reads the transition tables into one value, then per tenant appends each row''s event to vehicle_events, a correcting event when a row changes what its event shows, a void event when it is deleted (or moved to another vehicle). SECURITY DEFINER: the events of rows the caller wrote under the tenant rules. Each event carries the stamp _500_stamp would give it (created and updated now by the caller), so that row trigger is skipped.';
 
 CREATE FUNCTION app.tg_energy_sources_keep_fuels() RETURNS trigger
     LANGUAGE plpgsql
@@ -11705,6 +11735,76 @@ $$;
 ALTER FUNCTION app.vehicle_default_name(year integer, make text, model text) OWNER TO motovault_owner;
 
 COMMENT ON FUNCTION app.vehicle_default_name(year integer, make text, model text) IS 'The display_name a vehicle gets when none is typed: "year make model" (at most 100 characters), or "Vehicle". A display_name still equal to it may be renamed when decoding fills year, make or model.';
+
+CREATE FUNCTION app.vehicle_event_payload_fast_ok(event_type text, payload jsonb) RETURNS boolean
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $_$
+    -- true only when app.vehicle_event_payload_spec(event_type) accepts payload: a plain expression
+    -- (no query, inlined where it is called) for the types the source triggers write
+    select coalesce(jsonb_typeof(payload) = 'object' and case event_type
+        when 'fuel' then
+            payload - '{fuel_log_id,fuel_type,volume,volume_unit,fill_type,missed_previous,total_cost,currency}'::text[] = '{}'::jsonb
+            and jsonb_typeof(payload -> 'volume') = 'number'
+            and (payload ->> 'volume')::numeric between 0.001 and 1000000
+            and jsonb_typeof(payload -> 'volume_unit') = 'string'
+            and payload ->> 'volume_unit' in ('l', 'gal_us', 'gal_imp', 'kwh', 'kg')
+            and (payload -> 'fuel_log_id' is null
+                 or (jsonb_typeof(payload -> 'fuel_log_id') = 'string'
+                     and payload ->> 'fuel_log_id' ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'))
+            and (payload -> 'fuel_type' is null
+                 or (jsonb_typeof(payload -> 'fuel_type') = 'string'
+                     and payload ->> 'fuel_type' in ('gasoline', 'diesel', 'e85', 'biodiesel', 'lpg', 'cng', 'hydrogen', 'electric', 'other')))
+            and (payload -> 'fill_type' is null
+                 or (jsonb_typeof(payload -> 'fill_type') = 'string' and payload ->> 'fill_type' in ('full', 'partial', 'missed')))
+            and (payload -> 'missed_previous' is null or jsonb_typeof(payload -> 'missed_previous') = 'boolean')
+            and (payload -> 'total_cost' is null
+                 or (jsonb_typeof(payload -> 'total_cost') = 'number'
+                     and (payload ->> 'total_cost')::numeric between 0 and 10000000000))
+            and (payload -> 'currency' is null
+                 or (jsonb_typeof(payload -> 'currency') = 'string' and payload ->> 'currency' ~ '^[A-Z]{3}$'))
+        when 'odometer' then
+            payload - '{source,comment}'::text[] = '{}'::jsonb
+            and (payload -> 'source' is null
+                 or (jsonb_typeof(payload -> 'source') = 'string'
+                     and payload ->> 'source' in ('manual', 'obd', 'import', 'fuel_log', 'maintenance', 'service')))
+            and (payload -> 'comment' is null
+                 or (jsonb_typeof(payload -> 'comment') = 'string' and btrim(payload ->> 'comment') <> ''
+                     and char_length(payload ->> 'comment') <= 500))
+        when 'odometer_reset' then
+            payload - '{reason,previous_reading,comment}'::text[] = '{}'::jsonb
+            and jsonb_typeof(payload -> 'reason') = 'string'
+            and payload ->> 'reason' in ('cluster_replaced', 'rollover', 'unit_changed', 'other')
+            and (payload -> 'previous_reading' is null
+                 or (jsonb_typeof(payload -> 'previous_reading') = 'number'
+                     and (payload ->> 'previous_reading')::numeric between 0 and 10000000))
+            and (payload -> 'comment' is null
+                 or (jsonb_typeof(payload -> 'comment') = 'string' and btrim(payload ->> 'comment') <> ''
+                     and char_length(payload ->> 'comment') <= 500))
+        when 'maintenance' then
+            payload - '{maintenance_id,category,description,total_cost,currency}'::text[] = '{}'::jsonb
+            and jsonb_typeof(payload -> 'category') = 'string' and btrim(payload ->> 'category') <> ''
+            and char_length(payload ->> 'category') <= 100
+            and (payload -> 'maintenance_id' is null
+                 or (jsonb_typeof(payload -> 'maintenance_id') = 'string'
+                     and payload ->> 'maintenance_id' ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'))
+            and (payload -> 'description' is null
+                 or (jsonb_typeof(payload -> 'description') = 'string' and btrim(payload ->> 'description') <> ''
+                     and char_length(payload ->> 'description') <= 2000))
+            and (payload -> 'total_cost' is null
+                 or (jsonb_typeof(payload -> 'total_cost') = 'number'
+                     and (payload ->> 'total_cost')::numeric between 0 and 10000000000))
+            and (payload -> 'currency' is null
+                 or (jsonb_typeof(payload -> 'currency') = 'string' and payload ->> 'currency' ~ '^[A-Z]{3}$'))
+        when 'void' then
+            payload - '{reason}'::text[] = '{}'::jsonb
+            and jsonb_typeof(payload -> 'reason') = 'string' and btrim(payload ->> 'reason') <> ''
+            and char_length(payload ->> 'reason') <= 500
+    end, false)
+$_$;
+
+ALTER FUNCTION app.vehicle_event_payload_fast_ok(event_type text, payload jsonb) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.vehicle_event_payload_fast_ok(event_type text, payload jsonb) IS 'True only when app.vehicle_event_payload_problem() finds nothing: one expression per event type written by the source triggers (fuel, odometer, odometer_reset, maintenance, void); false for every other type and for anything it does not accept outright (the full check then decides and names the key).';
 
 CREATE FUNCTION app.vehicle_event_payload_spec(event_type text) RETURNS jsonb
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
@@ -16061,7 +16161,7 @@ CREATE TRIGGER _200_prepare BEFORE INSERT OR UPDATE ON app.tread_measurements FO
 
 CREATE TRIGGER _200_prepare BEFORE INSERT OR UPDATE ON app.trips FOR EACH ROW EXECUTE FUNCTION app.tg_trips_prepare();
 
-CREATE TRIGGER _200_prepare BEFORE INSERT ON app.vehicle_events FOR EACH ROW EXECUTE FUNCTION app.tg_vehicle_events_prepare();
+CREATE TRIGGER _200_prepare BEFORE INSERT ON app.vehicle_events FOR EACH ROW WHEN ((NOT ((pg_trigger_depth() > 0) AND (new.type = ANY (ARRAY['odometer'::text, 'odometer_reset'::text, 'fuel'::text, 'maintenance'::text, 'note'::text, 'document'::text, 'photo'::text, 'registration'::text, 'inspection'::text, 'void'::text])) AND (new.payload IS NOT NULL) AND ((new.odometer IS NULL) OR (new.odometer_unit IS NOT NULL)) AND (new.voids_event_id IS NULL)))) EXECUTE FUNCTION app.tg_vehicle_events_prepare();
 
 CREATE TRIGGER _200_prepare BEFORE INSERT OR UPDATE ON app.vehicle_images FOR EACH ROW EXECUTE FUNCTION app.tg_vehicle_images_prepare();
 
@@ -16177,7 +16277,7 @@ CREATE TRIGGER _500_stamp BEFORE INSERT OR UPDATE ON app.users FOR EACH ROW EXEC
 
 CREATE TRIGGER _500_stamp BEFORE INSERT OR UPDATE ON app.vehicle_event_voids FOR EACH ROW EXECUTE FUNCTION app.tg_stamp_row('tenant', 'app_user');
 
-CREATE TRIGGER _500_stamp BEFORE INSERT OR UPDATE ON app.vehicle_events FOR EACH ROW EXECUTE FUNCTION app.tg_stamp_row('tenant', 'app_user');
+CREATE TRIGGER _500_stamp BEFORE INSERT OR UPDATE ON app.vehicle_events FOR EACH ROW WHEN ((NOT ((pg_trigger_depth() > 0) AND (CURRENT_USER <> 'app_user'::name) AND (new.tenant_id IS NOT NULL) AND (new.created_at = now()) AND (new.updated_at = now()) AND (new.created_by IS NOT NULL) AND (new.updated_by = new.created_by)))) EXECUTE FUNCTION app.tg_stamp_row('tenant', 'app_user');
 
 CREATE TRIGGER _500_stamp BEFORE INSERT OR UPDATE ON app.vehicle_images FOR EACH ROW EXECUTE FUNCTION app.tg_stamp_row('tenant', 'app_user');
 
@@ -18132,6 +18232,9 @@ REVOKE ALL ON FUNCTION app.vehicle_decode_vin(v app.vehicles) FROM PUBLIC;
 GRANT ALL ON FUNCTION app.vehicle_default_name(year integer, make text, model text) TO app_user;
 GRANT ALL ON FUNCTION app.vehicle_default_name(year integer, make text, model text) TO vin_worker;
 REVOKE ALL ON FUNCTION app.vehicle_default_name(year integer, make text, model text) FROM PUBLIC;
+
+GRANT ALL ON FUNCTION app.vehicle_event_payload_fast_ok(event_type text, payload jsonb) TO app_user;
+REVOKE ALL ON FUNCTION app.vehicle_event_payload_fast_ok(event_type text, payload jsonb) FROM PUBLIC;
 
 GRANT ALL ON FUNCTION app.vehicle_event_payload_spec(event_type text) TO app_user;
 REVOKE ALL ON FUNCTION app.vehicle_event_payload_spec(event_type text) FROM PUBLIC;

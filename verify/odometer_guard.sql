@@ -7,3 +7,8 @@ where tgfoid = 'app.tg_odometer_guard()'::regprocedure
   and tgrelid in ('app.fuel_logs'::regclass, 'app.odometer_entries'::regclass, 'app.maintenance'::regclass);
 select 'app.odometer_batch_problem(uuid, text, jsonb)'::regprocedure, 'app.sync_vehicle_odometers(uuid, uuid[])'::regprocedure;
 select 1 / count(*)::integer from pg_trigger where tgname = '_100_odometer_guard_insert' and tgrelid = 'app.fuel_logs'::regclass;
+select 1 / (count(*) = 3)::integer
+from pg_proc
+where oid in ('app.odometer_batch_problem(uuid, text, jsonb)'::regprocedure, 'app.sync_vehicle_odometers(uuid, uuid[])'::regprocedure,
+              'app.sync_vehicle_odometer(uuid, uuid, timestamp)'::regprocedure)
+  and proconfig @> array['enable_seqscan=off', 'plan_cache_mode=force_generic_plan'];

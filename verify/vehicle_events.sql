@@ -17,3 +17,6 @@ from pg_inherits as i
 where i.inhparent = 'app.vehicle_events'::regclass
   and not exists (select from pg_statistic_ext as s where s.stxrelid = i.inhrelid);
 select 1 / count(*)::integer from pg_trigger where tgname = '_100_id_unique' and tgrelid = 'app.vehicle_events'::regclass;
+select 'app.vehicle_event_payload_fast_ok(text, jsonb)'::regprocedure;
+select 1 / (app.vehicle_event_payload_problem('fuel', '{"volume": 1, "volume_unit": "l"}') is null)::integer;
+select 1 / (app.vehicle_event_payload_problem('fuel', '{"volume": 0, "volume_unit": "l"}') is not null)::integer;
