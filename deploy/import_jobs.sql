@@ -49,9 +49,22 @@ alter table app.import_rows
     add constraint import_rows_record_table_known
         check (record_table in ('fuel_logs', 'maintenance', 'odometer_entries', 'expenses')) not valid;
 
--- the worker's apply connection logs in as the owner role and acts as the member (set local role app_user)
-select format('grant app_user to %I', current_user)
-where not pg_has_role(current_user, 'app_user', 'member')
+-- the worker's apply connection logs in as the owner role and acts as the member (set local role app_user).
+-- Not by a direct grant of app_user: the policies written TO app_user (the restrictive managers-only
+-- ones among them) would then apply to the owner role too, and hide rows from the SECURITY DEFINER
+-- functions it owns (app.notify_dispatch saw no subscription). The owner becomes a member through
+-- act_as_member, a NOINHERIT role: SET ROLE app_user works (membership), the policies do not apply
+-- (no inherited privileges), as for PostgREST's own NOINHERIT authenticator.
+select 'create role act_as_member nologin noinherit'
+where not exists (select from pg_roles where rolname = 'act_as_member')
+\gexec
+comment on role act_as_member is
+    'motovault: lets the owner role SET ROLE app_user (the workers acting as a member) without inheriting app_user, so policies TO app_user never apply to the owner';
+select 'grant app_user to act_as_member'
+where not pg_has_role('act_as_member', 'app_user', 'member')
+\gexec
+select format('grant act_as_member to %I', current_user)
+where not pg_has_role(current_user, 'act_as_member', 'member')
 \gexec
 
 -- the progress, for clients (the CLI's progress bar) -----------------------------------------------------

@@ -225,9 +225,22 @@ grant execute on function app.report_claim(integer, text, integer),
     app.report_finish(uuid, uuid, bytea, text, text, text) to vin_worker;
 
 -- the worker renders as the member who asked (set local role app_user, their claims): its login role
--- (the owner role, as for the other worker threads) must be a member of app_user
-select format('grant app_user to %I', current_user)
-where not pg_has_role(current_user, 'app_user', 'member')
+-- (the owner role, as for the other worker threads) must be able to SET ROLE app_user.
+-- Not by a direct grant of app_user: the policies written TO app_user (the restrictive managers-only
+-- ones among them) would then apply to the owner role too, and hide rows from the SECURITY DEFINER
+-- functions it owns (app.notify_dispatch saw no subscription). The owner becomes a member through
+-- act_as_member, a NOINHERIT role: SET ROLE app_user works (membership), the policies do not apply
+-- (no inherited privileges), as for PostgREST's own NOINHERIT authenticator.
+select 'create role act_as_member nologin noinherit'
+where not exists (select from pg_roles where rolname = 'act_as_member')
+\gexec
+comment on role act_as_member is
+    'motovault: lets the owner role SET ROLE app_user (the workers acting as a member) without inheriting app_user, so policies TO app_user never apply to the owner';
+select 'grant app_user to act_as_member'
+where not pg_has_role('act_as_member', 'app_user', 'member')
+\gexec
+select format('grant act_as_member to %I', current_user)
+where not pg_has_role(current_user, 'act_as_member', 'member')
 \gexec
 
 commit;

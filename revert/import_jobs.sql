@@ -13,7 +13,7 @@ drop function app.import_held_batch(uuid, text);
 drop function app.import_progress(uuid, text, integer, integer);
 drop function app.import_claim_apply(text, integer);
 drop view api.import_batch_progress;
--- app_user stays granted to the owner role (roles are cluster-wide, as vin_cache keeps vin_worker's grant)
+-- act_as_member (and so SET ROLE app_user) stays granted to the owner role (roles are cluster-wide, as vin_cache keeps vin_worker's grant)
 
 -- batches the worker was previewing or committing go back to parsed (their previous statuses)
 update app.import_batches

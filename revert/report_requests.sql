@@ -1,4 +1,4 @@
--- Revert motovault:report_requests from pg (the owner role keeps its membership of app_user: roles are
+-- Revert motovault:report_requests from pg (the owner role keeps its membership of act_as_member, so of app_user: roles are
 -- cluster-wide, and another database of the cluster may rely on it)
 
 begin;

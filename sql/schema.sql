@@ -18505,7 +18505,7 @@ ALTER DEFAULT PRIVILEGES FOR ROLE motovault_owner REVOKE ALL ON FUNCTIONS  FROM 
 -- ROLE anon NOLOGIN INHERIT
 -- ROLE app_user NOLOGIN INHERIT
 -- ROLE authenticator LOGIN NOINHERIT IN ROLE anon, app_user
--- ROLE motovault_owner LOGIN INHERIT CREATEROLE IN ROLE app_user, vin_worker
+-- ROLE motovault_owner LOGIN INHERIT CREATEROLE IN ROLE vin_worker
 -- ROLE vin_worker NOLOGIN INHERIT
 ALTER ROLE analyst IN DATABASE current SET idle_in_transaction_session_timeout=10min;
 ALTER ROLE analyst IN DATABASE current SET statement_timeout=30s;

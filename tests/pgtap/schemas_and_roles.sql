@@ -1,5 +1,5 @@
 -- Schemas and roles of the foundation: who may reach what.
-select plan(15);
+select plan(17);
 
 select has_schema('app');
 select has_schema('api');
@@ -51,5 +51,11 @@ select is(
     'anon may read or write no table or view: only the OpenAPI root answers it'
 );
 select ok(not has_schema_privilege('app_user', 'analytics', 'usage'), 'API users cannot reach analytics');
+
+-- the workers SET ROLE app_user to act as a member, but the policies TO app_user never apply to the
+-- owner role (they would hide rows from the SECURITY DEFINER functions it owns)
+select ok(pg_has_role('motovault_owner', 'app_user', 'member'), 'the owner role may SET ROLE app_user');
+select ok(not pg_has_role('motovault_owner', 'app_user', 'usage'),
+          'the owner role does not inherit app_user (act_as_member is NOINHERIT), so policies TO app_user skip it');
 
 select * from finish();
