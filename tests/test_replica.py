@@ -271,7 +271,7 @@ def test_status_reports_streaming_and_the_replay_lag(replica: ReplicaCli, demo_d
     assert st["lag_bytes"] is not None and st["slot_active"] is True
     text = replica.run("status").stdout
     assert re.search(r"^  streaming\s+yes, from 127\.0\.0\.1:", text, flags=re.M), text
-    assert re.search(r"^  lag\s+\d+ (bytes|kB|MB) behind the primary", text, flags=re.M), text
+    assert re.search(r"^  lag\s+\d+(\.\d)? (bytes|kB|MB) behind the primary", text, flags=re.M), text
 
     # replay paused on the replica while the primary writes: the lag shows in bytes and seconds
     with on_replica(replica, "postgres") as standby:
