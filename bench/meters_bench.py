@@ -195,6 +195,8 @@ def exec_ms(conn: psycopg.Connection, sql: str, params: tuple[object, ...] = ())
 QUERIES = (
     ("hour_meters", "select * from api.hour_meters where vehicle_id = %s"),
     ("hour_readings_page", "select * from api.hour_readings where vehicle_id = %s order by read_at desc limit 50"),
+    ("hour_meter_readings_page",
+     "select * from api.hour_meter_readings where vehicle_id = %s order by read_at desc limit 50"),
     ("trip_log", "select * from api.trip_log where vehicle_id = %s order by line_no"),
     ("trip_totals", "select * from api.trip_totals where vehicle_id = %s"),
     ("tire_set_status", "select * from api.tire_set_status where vehicle_id = %s"),
