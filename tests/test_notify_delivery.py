@@ -305,21 +305,29 @@ def test_postgresql_restarts_under_the_worker(
         hook.secrets.append(made["secret"])
         worker = worker_for(api_db, poll_seconds=0.2)
         runner = threading.Thread(target=worker.run_forever, daemon=True)
-        assert client.post("/garages", json={"name": "Before restart"}).status_code == 201
+        headers = {"Prefer": "return=representation"}
+        before = client.post("/garages", json={"name": "Before restart"}, headers=headers)
+        assert before.status_code == 201, before.text
+        # the seed's own garage.created is still undispatched: the subscription gets it too
+        wanted = {world.a.garage_id, before.json()[0]["id"]}
         runner.start()
-        hook.wait_for(1)
+        hook.wait_for(2)
         cluster.stop()
         cluster.start(settings)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
-            if client.post("/garages", json={"name": "After restart"}).status_code == 201:
+            after = client.post("/garages", json={"name": "After restart"}, headers=headers)
+            if after.status_code == 201:
+                wanted.add(after.json()[0]["id"])
                 break
             time.sleep(0.3)
-        hook.wait_for(2)
+        hook.wait_for(3)
         worker.stopping.set()
         runner.join(10)
         worker.shutdown()
-    assert len(hook.ids()) == 2 and all(r.verified for r in hook.received)
+    assert len(wanted) == 3, "no garage could be created after the restart"
+    assert {r.json()["data"]["id"] for r in hook.received} == wanted
+    assert len(hook.ids()) == 3 and all(r.verified for r in hook.received)
     assert {r.json()["type"] for r in hook.received} == {"garage.created"}
 
 
