@@ -2,10 +2,11 @@
 #   make up     install what is missing, start the local stack, print URL + token + curl
 #   make test   install what is missing, run ruff + mypy (make lint), then the whole suite (pytest)
 # Also: make lint | down | status | reset | replica | replica-status | replica-down | bench | bench-api | bench-doctor | bench-bulk | deps
+#       make citus CITUS_SRC=DIR | citus-up | citus-down | test-citus (Citus: built from its source, never by make test)
 
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
-.PHONY: help up down status reset test lint soak schema deps system-deps bench bench-deps bench-api bench-doctor bench-bulk replica replica-status replica-down
+.PHONY: help up down status reset test lint soak schema deps system-deps bench bench-deps bench-api bench-doctor bench-bulk replica replica-status replica-down citus citus-deps citus-up citus-down test-citus
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 VENV := .venv
@@ -27,6 +28,8 @@ help:
 	@echo "make reset   delete the local state (asks first; YES=1 to skip)"
 	@echo "make replica a streaming read replica for analysts (make replica-status, make replica-down)"
 	@echo "make schema  regenerate sql/schema.sql after changing the plan"
+	@echo "make citus CITUS_SRC=DIR   build Citus from its source into .tools/citus (docs/citus.md says how to get it)"
+	@echo "make test-citus            the Citus suite against a local coordinator + 2 workers (needs make citus)"
 	@echo "make bench   run the API benchmark (full stack vs plain PostgREST; BENCH_ARGS='--duration 10' ...)"
 
 deps: system-deps $(POSTGREST) $(VENV)/.installed
@@ -97,6 +100,39 @@ replica-status:
 replica-down:
 	@if [ -x $(MV) ]; then $(MV) replica down; else echo "nothing to stop (never started)"; fi
 
+# Citus is in no registry: `make citus CITUS_SRC=DIR` builds it from a checkout of its source at the
+# tag motovault is tested with (git clone --depth 1 --branch v13.2.2 https://github.com/citusdata/citus DIR)
+# into .tools/citus, next to a copy of Debian's PostgreSQL 15 server; the system install is not touched.
+# make test never needs it; make test-citus does (docs/citus.md).
+CITUS_SRC ?=
+citus-deps:
+	@missing=""; \
+	[ -f /usr/include/postgresql/15/server/postgres.h ] || missing="$$missing postgresql-server-dev-15"; \
+	[ -f /usr/include/lz4.h ] || missing="$$missing liblz4-dev"; \
+	[ -f /usr/include/zstd.h ] || missing="$$missing libzstd-dev"; \
+	command -v gcc >/dev/null && command -v make >/dev/null || missing="$$missing build-essential"; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:$$missing"; \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null && \
+	  echo "installed:$$missing"; \
+	fi
+
+citus: deps citus-deps
+	@if [ -z "$(CITUS_SRC)" ]; then echo "make citus CITUS_SRC=DIR: DIR is a checkout of Citus (git clone --depth 1 --branch v13.2.2 https://github.com/citusdata/citus DIR)" >&2; exit 1; fi
+	@$(MV) citus build --source "$(CITUS_SRC)"
+
+citus-up: deps
+	@$(MV) citus up
+
+citus-down:
+	@if [ -x $(MV) ]; then $(MV) citus down; else echo "nothing to stop (never started)"; fi
+
+# The tests marked citus, against the local Citus cluster (started if needed); make test deselects them.
+test-citus: deps
+	@$(MV) citus up >/dev/null
+	@$(PY) -m pytest -m citus $(PYTEST_ARGS)
+
 # ruff and mypy (settings in pyproject.toml); `make test` fails before pytest when either fails.
 lint: deps
 	@$(VENV)/bin/ruff check src tests bench
@@ -108,7 +144,7 @@ lint: deps
 # Exit status 5 of the second run means that PYTEST_ARGS selected no serial test.
 TEST_WORKERS ?= 2
 test: deps lint
-	@$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile -m 'not serial' $(PYTEST_ARGS)
+	@$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile -m 'not serial and not citus' $(PYTEST_ARGS)
 	@$(PY) -m pytest -m serial $(PYTEST_ARGS); rc=$$?; [ $$rc = 0 ] || [ $$rc = 5 ]
 
 # sql/schema.sql: the schema the plan deploys, normalized (a test fails when it is stale).

@@ -89,6 +89,10 @@ IMPORTS = "docs/imports.md"
 _IMPORT_CLI = ("waits for a running import worker, and its files are the reader's; "
                "tests/test_import_api.py::test_cli_dry_run_commit_and_undo runs dry-run, commit and undo "
                "against the test PostgREST with the worker running")
+CITUS = "docs/citus.md"
+_CITUS = ("needs a Citus build, which make test cannot install (Citus is in no registry); make test-citus "
+          "runs the cluster's tests, and tests/test_citus_build.py checks what these commands say without one")
+
 SKIP: dict[tuple[str, str], str] = {
     (IMPORTS, "export MOTOVAULT_TOKEN=$(.venv/bin/motovault token --demo)"): "sets up the CLI lines below; "
     + _IMPORT_CLI,
@@ -148,6 +152,14 @@ SKIP: dict[tuple[str, str], str] = {
     (DBA, ".venv/bin/motovault replica status --json"): REPLICA,
     (DBA, "make replica-down"): REPLICA,
     (DBA, ".venv/bin/motovault replica drop"): REPLICA,
+    (CITUS, "git clone --depth 1 --branch v13.2.2 https://github.com/citusdata/citus /tmp/citus"): "needs the "
+    "internet (GitHub), which the CI machines do not reach; " + _CITUS,
+    (CITUS, "make citus CITUS_SRC=/tmp/citus"): "needs the Citus source (the clone above); " + _CITUS,
+    (CITUS, ".venv/bin/motovault citus up"): _CITUS,
+    (CITUS, ".venv/bin/motovault citus status"): _CITUS,
+    (CITUS, 'psql "$(.venv/bin/motovault citus url)" -c \'select * from citus_get_active_worker_nodes()\''): _CITUS,
+    (CITUS, "make test-citus"): _CITUS,
+    (CITUS, ".venv/bin/motovault citus down"): _CITUS,
     (DBA, "docker compose --env-file .state/secrets.env --profile replica up -d --wait"): "Docker cannot run on the "
     "development machines; tests/test_compose.py checks the replica profile statically",
     (DBA, 'psql "postgresql://motovault_analyst:'

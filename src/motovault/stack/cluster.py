@@ -120,6 +120,11 @@ class PgInstance:
     what: str = "PostgreSQL"
     port_variable: str = "MOTOVAULT_PGPORT"
     link_key: str | None = None
+    bindir: Path | None = None  # the server binaries (default pg_bindir(): Debian's; a Citus build's)
+
+    def tool(self, name: str) -> str:
+        """The path of the server binary ``name`` (initdb, pg_ctl) this instance runs with."""
+        return str((self.bindir or pg_bindir()) / name)
 
     # --- where its files are -------------------------------------------------------------------
 
@@ -192,7 +197,7 @@ class PgInstance:
         try:
             run(
                 as_service_user([
-                    str(pg_bindir() / "initdb"), "-D", str(self.data_dir), "-U", superuser,
+                    self.tool("initdb"), "-D", str(self.data_dir), "-U", superuser,
                     "--pwfile", str(pwfile), "--auth-local=peer", "--auth-host=scram-sha-256",
                     "--encoding=UTF8", "--locale=C.UTF-8", "--data-checksums",
                 ]),
@@ -219,7 +224,7 @@ class PgInstance:
         self.check_port_free()
         run(
             as_service_user([
-                str(pg_bindir() / "pg_ctl"), "-D", str(self.data_dir), "-l", str(self.log_file),
+                self.tool("pg_ctl"), "-D", str(self.data_dir), "-l", str(self.log_file),
                 "-o", f"-p {self.port}", "-w", "-t", "60", "start",
             ]),
             what=f"starting {self.what} (log: {self.log_file})",
@@ -236,7 +241,7 @@ class PgInstance:
         if not self.initialized() or self.pid() is None:
             return False
         run(
-            as_service_user([str(pg_bindir() / "pg_ctl"), "-D", str(self.data_dir), "-m", "fast", "-w", "stop"]),
+            as_service_user([self.tool("pg_ctl"), "-D", str(self.data_dir), "-m", "fast", "-w", "stop"]),
             what=f"stopping {self.what}",
         )
         return True

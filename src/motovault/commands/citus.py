@@ -1,0 +1,87 @@
+"""`motovault citus build | up | status | url | down | drop`: a local Citus cluster (a coordinator and
+two workers on loopback) for development and `make test-citus`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from ..stack import citus
+from ..stack.citus_build import build
+from ..stack.settings import load_settings
+from ..stack.stack import say, shown
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser(
+        "citus",
+        help="a local Citus cluster: a coordinator and two workers on loopback",
+        description="Citus from its source in .tools/citus (`make citus CITUS_SRC=DIR`), and a coordinator "
+        "with two workers in .state/citus on MOTOVAULT_CITUS_PORT (default 9700) and the next two ports.",
+    )
+    csub = p.add_subparsers(dest="citus_command", metavar="SUBCOMMAND")
+    csub.required = True
+    b = csub.add_parser("build", help="build Citus from a checkout of its source into .tools/citus")
+    b.add_argument("--source", required=True, type=Path, help="the Citus checkout (at the release tag)")
+    b.add_argument("--jobs", type=int, default=None, help="make -j (default: the number of cores)")
+    b.set_defaults(func=run_build)
+    csub.add_parser("up", help="create and start the coordinator and the workers").set_defaults(func=run_up)
+    st = csub.add_parser("status", help="the nodes and the active workers (exit 0 only when all run)")
+    st.add_argument("--json", action="store_true", help="one JSON object")
+    st.set_defaults(func=run_status)
+    csub.add_parser("url", help="print the coordinator's URL (the owner role)").set_defaults(func=run_url)
+    csub.add_parser("down", help="stop every node; keep the data").set_defaults(func=run_down)
+    csub.add_parser("drop", help="stop every node and delete its files").set_defaults(func=run_drop)
+
+
+def run_build(args: argparse.Namespace) -> int:
+    build(args.source, say, jobs=args.jobs)
+    return 0
+
+
+def run_up(args: argparse.Namespace) -> int:
+    cluster = citus.local_citus(load_settings())
+    print(f"motovault: Citus cluster in {shown(cluster.home)}")
+    changed = citus.up(cluster, say)
+    workers = citus.active_workers(cluster)
+    say("citus", f"{len(workers)} active workers: {', '.join(f'{h}:{p}' for h, p in workers)}")
+    if not changed:
+        print("nothing changed: the cluster was already up")
+    print()
+    print(f"coordinator   psql \"{cluster.url()}\"")
+    return 0
+
+
+def run_status(args: argparse.Namespace) -> int:
+    cluster = citus.local_citus(load_settings(create_secrets=False))
+    st = citus.status(cluster)
+    nodes = st["nodes"]
+    assert isinstance(nodes, list)
+    ok = all(n["running"] for n in nodes)
+    if args.json:
+        print(json.dumps(st))
+    else:
+        print(f"citus     {st['citus']}")
+        for n in nodes:
+            state = "running" if n["running"] else ("stopped" if n["initialized"] else "not created")
+            print(f"{n['node']:<13} 127.0.0.1:{n['port']}  {state}")
+        print(f"workers   {', '.join(st['active_workers']) or 'none active'}")  # type: ignore[arg-type]
+    return 0 if ok else 1
+
+
+def run_url(args: argparse.Namespace) -> int:
+    print(citus.local_citus(load_settings()).url())
+    return 0
+
+
+def run_down(args: argparse.Namespace) -> int:
+    stopped = citus.down(citus.local_citus(load_settings(create_secrets=False)))
+    print(f"stopped {', '.join(stopped)}" if stopped else "nothing was running")
+    return 0
+
+
+def run_drop(args: argparse.Namespace) -> int:
+    removed = citus.drop(citus.local_citus(load_settings(create_secrets=False)))
+    print(f"removed {', '.join(removed)}" if removed else "nothing to remove")
+    return 0

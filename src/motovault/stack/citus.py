@@ -1,0 +1,195 @@
+"""A local Citus cluster for development and `make test-citus`: a coordinator and two workers on
+loopback, each a :class:`PgInstance` run by the Citus build in .tools/citus (motovault.stack.citus_build).
+
+Where: .state/citus/{coordinator,worker1,worker2}, on ``MOTOVAULT_CITUS_PORT`` (default 9700) and the
+two ports after it. Every node has the database (``MOTOVAULT_DB``, default motovault) owned by the
+owner role, with the citus extension; the coordinator knows its workers (citus_add_node). Nodes
+authenticate each other like clients do (scram-sha-256): the superuser's and the owner's passwords
+are in pg_dist_authinfo, which is where Citus looks for a password when it opens a connection to
+another node.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+
+from ..core.db import connect
+from ..core.errors import MotovaultError
+from ..core.paths import project_root, state_dir
+from .citus_build import installed_version, require_build
+from .cluster import PgInstance
+from .settings import OWNER_ROLE, SUPERUSER, Settings, port_from_env
+
+DEFAULT_PORT = 9700
+WORKERS = 2
+
+Say = Callable[[str, str], None]
+
+
+@dataclass(frozen=True)
+class CitusCluster:
+    """The coordinator on ``port`` and WORKERS workers on the ports after it, under ``home``."""
+
+    home: Path
+    port: int
+    bindir: Path
+    settings: Settings
+
+    def node(self, index: int) -> PgInstance:
+        name = "coordinator" if index == 0 else f"worker{index}"
+        return PgInstance(
+            home=self.home / name,
+            port=self.port + index,
+            what=f"the Citus {name}",
+            port_variable="MOTOVAULT_CITUS_PORT",
+            bindir=self.bindir,
+        )
+
+    @property
+    def coordinator(self) -> PgInstance:
+        return self.node(0)
+
+    @property
+    def workers(self) -> list[PgInstance]:
+        return [self.node(i) for i in range(1, WORKERS + 1)]
+
+    @property
+    def nodes(self) -> list[PgInstance]:
+        return [self.coordinator, *self.workers]
+
+    def dsn(self, node: PgInstance, dbname: str | None = None, user: str = SUPERUSER) -> str:
+        """The URL of ``node`` (the stack's passwords: the same roles on every node)."""
+        base = self.settings.dsn(dbname, user)
+        return base.replace(f":{self.settings.pg_port}/", f":{node.port}/", 1)
+
+    def url(self, user: str = OWNER_ROLE) -> str:
+        """The coordinator's URL, what applications and sqitch connect to."""
+        return self.dsn(self.coordinator, self.settings.db_name, user)
+
+
+def local_citus(settings: Settings) -> CitusCluster:
+    """The development cluster of this state folder (a one-line error when there is no Citus build)."""
+    return CitusCluster(
+        home=state_dir() / "citus",
+        port=port_from_env("MOTOVAULT_CITUS_PORT", DEFAULT_PORT),
+        bindir=require_build(),
+        settings=settings,
+    )
+
+
+def node_settings(node: PgInstance) -> str:
+    return (
+        "# motovault local Citus cluster\n"
+        "listen_addresses = '127.0.0.1'\n"
+        f"unix_socket_directories = '{node.run_dir}'\n"
+        "shared_preload_libraries = 'citus,pg_stat_statements'\n"
+        "max_connections = 200\n"
+        "shared_buffers = '256MB'\n"
+        "wal_level = logical\n"  # shard moves copy a shard with logical replication
+        "max_replication_slots = 20\n"
+        "max_wal_senders = 20\n"
+        "log_min_messages = warning\n"
+    )
+
+
+def _psql_file(dsn: str, script: Path, variables: dict[str, str]) -> None:
+    cmd = ["psql", dsn, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-f", str(script)]
+    for key, value in variables.items():
+        cmd[-2:-2] = ["-v", f"{key}={value}"]
+    result = subprocess.run(cmd, text=True, capture_output=True, check=False)
+    if result.returncode != 0:
+        raise MotovaultError(f"{script.name} failed: {result.stderr.strip()}")
+
+
+def _prepare_node(cluster: CitusCluster, node: PgInstance) -> None:
+    """The owner role, the database with the citus extension, and the nodes' passwords (idempotent)."""
+    settings = cluster.settings
+    _psql_file(
+        cluster.dsn(node, "postgres"),
+        project_root() / "sql" / "bootstrap_owner.sql",
+        {"owner_password": settings.secrets["MOTOVAULT_OWNER_PASSWORD"], "dbname": settings.db_name},
+    )
+    with connect(cluster.dsn(node, settings.db_name), what=f"{node.what} on port {node.port}") as conn:
+        conn.execute("create extension if not exists citus")
+        for role, secret in ((SUPERUSER, "MOTOVAULT_SUPERUSER_PASSWORD"), (OWNER_ROLE, "MOTOVAULT_OWNER_PASSWORD")):
+            conn.execute(
+                "insert into pg_dist_authinfo (nodeid, rolename, authinfo) values (0, %s, %s) "
+                "on conflict (nodeid, rolename) do update set authinfo = excluded.authinfo",
+                (role, f"password={settings.secrets[secret]}"),
+            )
+        conn.commit()
+
+
+def _register_workers(cluster: CitusCluster) -> list[str]:
+    added = []
+    with connect(cluster.dsn(cluster.coordinator, cluster.settings.db_name), what="the Citus coordinator") as conn:
+        conn.execute("select citus_set_coordinator_host('127.0.0.1', %s)", (cluster.coordinator.port,))
+        for worker in cluster.workers:
+            known = conn.execute(
+                "select 1 from pg_dist_node where nodename = '127.0.0.1' and nodeport = %s", (worker.port,)
+            ).fetchone()
+            if known is None:
+                conn.execute("select citus_add_node('127.0.0.1', %s)", (worker.port,))
+                added.append(worker.what)
+        conn.commit()
+    return added
+
+
+def up(cluster: CitusCluster, say: Say) -> bool:
+    """initdb and start every node, then the database, the extension and the workers' registration;
+    returns True when something changed."""
+    changed = False
+    for node in cluster.nodes:
+        node.prepare_home()
+        if node.initdb(SUPERUSER, cluster.settings.secrets["MOTOVAULT_SUPERUSER_PASSWORD"], node_settings(node)):
+            say("citus", f"initialized {node.what} in {node.home}")
+            changed = True
+        if node.start():
+            say("citus", f"started {node.what} on 127.0.0.1:{node.port}")
+            changed = True
+    for node in cluster.nodes:
+        _prepare_node(cluster, node)
+    added = _register_workers(cluster)
+    if added:
+        say("citus", f"registered {', '.join(added)} with the coordinator")
+        changed = True
+    return changed
+
+
+def active_workers(cluster: CitusCluster) -> list[tuple[str, int]]:
+    with connect(cluster.dsn(cluster.coordinator, cluster.settings.db_name), what="the Citus coordinator") as conn:
+        rows = conn.execute("select node_name, node_port from citus_get_active_worker_nodes() order by 2").fetchall()
+    return [(str(name), int(port)) for name, port in rows]
+
+
+def status(cluster: CitusCluster) -> dict[str, object]:
+    nodes = [
+        {"node": node.what.removeprefix("the Citus "), "port": node.port, "running": node.running(),
+         "initialized": node.initialized()}
+        for node in cluster.nodes
+    ]
+    workers: list[tuple[str, int]] = []
+    version = installed_version()
+    if cluster.coordinator.running():
+        try:
+            workers = active_workers(cluster)
+        except (MotovaultError, psycopg.Error):
+            workers = []
+    return {"citus": version, "nodes": nodes, "active_workers": [f"{h}:{p}" for h, p in workers],
+            "url": cluster.url()}
+
+
+def down(cluster: CitusCluster) -> list[str]:
+    """Stop every node (workers first); returns the ones it stopped."""
+    return [node.what for node in reversed(cluster.nodes) if node.stop()]
+
+
+def drop(cluster: CitusCluster) -> list[str]:
+    """Stop and delete every node's files."""
+    down(cluster)
+    return [node.what for node in cluster.nodes if node.destroy()]
