@@ -1,43 +1,51 @@
 -- Deploy motovault:outbox to pg
--- requires: outbox@v1.2
+-- requires: outbox@v1.3
 --
--- Reworked after @v1.2: the record triggers cost 11-12% of a 1,000-row insert (target 10%,
--- bench/notify_bench.py). Two costs went (docs/notifications.md, "What the outbox costs"):
---   * event ids: app.uuid_v7() per event was 2.5 µs of the ~9 µs an event row costs. Now one
---     version 7 UUID per statement, and the statement's next events count up from its random low
---     bits (RFC 9562 section 6.2, method 2: "monotonic random"): app.uuid_v7_step, 0.3 µs.
---     Ids stay time-ordered, unique and version 7; events of one statement are consecutive.
---   * EXECUTE format(...) per statement: parsed and planned every time, the larger share of the
---     cost on single-row inserts. The triggers run static SQL now, planned once per trigger, with
---     one function per table shape: app.tg_outbox_records (tables with vehicle_id),
---     app.tg_outbox_vehicles (the vehicle is the row), app.tg_outbox_garages (no vehicle).
--- What the events are and when they are written is unchanged.
+-- Reworked after @v1.3: the record triggers wrote their events with one INSERT ... SELECT from the
+-- transition table. On Citus a trigger runs on the shard, and Citus cannot plan such an insert into a
+-- distributed table ("executor could not find named tuplestore", measured on the local cluster,
+-- docs/citus.md). They now follow the rule of CONVENTIONS.md ("Triggers"): the transition tables are
+-- read alone into local arrays, then app.outbox_write inserts the events one tenant at a time (one
+-- shard each; an API request is always one tenant, so one insert). The events, their ids (one
+-- version 7 UUID per statement, then counting up: app.uuid_v7_step) and their order are unchanged.
 
 begin;
 
 set local lock_timeout = '5s';
 
-create or replace function app.uuid_v7_step(first_id bytea, first_low bigint, step bigint)
-returns uuid
-language sql
-immutable
-strict
-parallel safe
-return encode(
-    overlay(first_id placing int8send(((first_low + step) & 4611686018427387903) | (-9223372036854775808)) from 9 for 8),
-    'hex')::uuid;
-comment on function app.uuid_v7_step(bytea, bigint, bigint) is
-    'The step-th version 7 UUID after first_id (uuid_send of an app.uuid_v7()), whose low 62 random bits are first_low: first_id with first_low + step in those bits and the RFC 9562 variant kept (method 2, "monotonic random"). One app.uuid_v7() per statement, then this per row: 0.3 µs instead of 2.5 µs.';
-
-create or replace function app.uuid_v7_low_bits(first_id bytea)
+create or replace function app.outbox_write(first_id bytea, tenant_ids uuid[], ids uuid[], vehicle_ids uuid[],
+                                            types text[])
 returns bigint
-language sql
-immutable
-strict
-parallel safe
-return ('x' || encode(substr(first_id, 9, 8), 'hex'))::bit(64)::bigint & 4611686018427387903;
-comment on function app.uuid_v7_low_bits(bytea) is
-    'The low 62 random bits of a version 7 UUID (uuid_send of it): what app.uuid_v7_step counts up from.';
+language plpgsql
+set search_path = ''
+as $$
+declare
+    first_low constant bigint := app.uuid_v7_low_bits(first_id);
+    tenant uuid;
+    written bigint := 0;
+    n bigint;
+begin
+    if ids is null then
+        return 0;  -- array_agg over no rows
+    end if;
+    for tenant in select distinct t from unnest(tenant_ids) as t loop
+        insert into app.outbox_events (tenant_id, id, type, vehicle_id, subject)
+        select tenant, app.uuid_v7_step(first_id, first_low, r.ord), r.type, r.vehicle_id,
+               jsonb_build_object('id', r.id, 'vehicle_id', r.vehicle_id)
+        from unnest(tenant_ids, ids, vehicle_ids, types) with ordinality as r(tenant_id, id, vehicle_id, type, ord)
+        where r.tenant_id = tenant;
+        get diagnostics n = row_count;
+        written := written + n;
+    end loop;
+    if written > 0 then
+        perform pg_notify('notify_outbox', '');
+    end if;
+    return written;
+end
+$$;
+comment on function app.outbox_write(bytea, uuid[], uuid[], uuid[], text[]) is
+    'The outbox events of one statement, from the arrays its trigger read from the transition tables (element i: tenant, row id, vehicle, event type): one INSERT per tenant (one shard on Citus), event ids counting up from first_id (uuid_send of one app.uuid_v7()) in array order, then one pg_notify. Returns how many it wrote.';
+revoke all on function app.outbox_write(bytea, uuid[], uuid[], uuid[], text[]) from public;
 
 create or replace function app.tg_outbox_records()
 returns trigger
@@ -47,44 +55,41 @@ set search_path = ''
 as $$
 declare
     record_type constant text := tg_argv[0];
-    first_id constant bytea := uuid_send(app.uuid_v7());
-    first_low constant bigint := app.uuid_v7_low_bits(first_id);
-    written bigint;
+    tenant_ids uuid[];
+    ids uuid[];
+    vehicle_ids uuid[];
+    types text[];
 begin
+    -- 1. the transition tables alone (no other table in the query: on Citus it runs on the shard)
     if tg_op = 'INSERT' then
-        insert into app.outbox_events (tenant_id, id, type, vehicle_id, subject)
-        select n.tenant_id, app.uuid_v7_step(first_id, first_low, row_number() over ()), record_type || '.created',
-               n.vehicle_id, jsonb_build_object('id', n.id, 'vehicle_id', n.vehicle_id)
+        select array_agg(n.tenant_id), array_agg(n.id), array_agg(n.vehicle_id), array_agg(record_type || '.created')
+        into tenant_ids, ids, vehicle_ids, types
         from new_rows as n
         where n.deleted_at is null;
     elsif tg_op = 'DELETE' then
-        insert into app.outbox_events (tenant_id, id, type, vehicle_id, subject)
-        select o.tenant_id, app.uuid_v7_step(first_id, first_low, row_number() over ()), record_type || '.deleted',
-               o.vehicle_id, jsonb_build_object('id', o.id, 'vehicle_id', o.vehicle_id)
+        select array_agg(o.tenant_id), array_agg(o.id), array_agg(o.vehicle_id), array_agg(record_type || '.deleted')
+        into tenant_ids, ids, vehicle_ids, types
         from old_rows as o
         where o.deleted_at is null;
     else
-        insert into app.outbox_events (tenant_id, id, type, vehicle_id, subject)
-        select n.tenant_id, app.uuid_v7_step(first_id, first_low, row_number() over ()),
-               record_type || case
+        select array_agg(n.tenant_id), array_agg(n.id), array_agg(n.vehicle_id),
+               array_agg(record_type || case
                    when o.deleted_at is null and n.deleted_at is null then '.updated'
                    when o.deleted_at is null then '.deleted'
                    else '.restored'
-               end,
-               n.vehicle_id, jsonb_build_object('id', n.id, 'vehicle_id', n.vehicle_id)
+               end)
+        into tenant_ids, ids, vehicle_ids, types
         from new_rows as n
         join old_rows as o on o.tenant_id = n.tenant_id and o.id = n.id
         where (o.deleted_at is null or n.deleted_at is null);
     end if;
-    get diagnostics written = row_count;
-    if written > 0 then
-        perform pg_notify('notify_outbox', '');
-    end if;
+    -- 2. the events, one insert per tenant
+    perform app.outbox_write(uuid_send(app.uuid_v7()), tenant_ids, ids, vehicle_ids, types);
     return null;
 end
 $$;
 comment on function app.tg_outbox_records() is
-    'AFTER INSERT / UPDATE / DELETE FOR EACH STATEMENT on a record table with a vehicle_id column (transition tables new_rows, old_rows): one outbox event per changed row, <record>.created / updated / deleted (soft delete) / restored, with {id, vehicle_id}, written by one INSERT ... SELECT per statement. Argument: the record type.';
+    'AFTER INSERT / UPDATE / DELETE FOR EACH STATEMENT on a record table with a vehicle_id column (transition tables new_rows, old_rows): one outbox event per changed row, <record>.created / updated / deleted (soft delete) / restored, with {id, vehicle_id}. Reads the transition tables alone into arrays, then app.outbox_write inserts per tenant. Argument: the record type.';
 
 create or replace function app.tg_outbox_vehicles()
 returns trigger
@@ -93,39 +98,36 @@ security definer
 set search_path = ''
 as $$
 declare
-    first_id constant bytea := uuid_send(app.uuid_v7());
-    first_low constant bigint := app.uuid_v7_low_bits(first_id);
-    written bigint;
+    tenant_ids uuid[];
+    ids uuid[];
+    vehicle_ids uuid[];
+    types text[];
 begin
+    -- 1. the transition tables alone (no other table in the query: on Citus it runs on the shard)
     if tg_op = 'INSERT' then
-        insert into app.outbox_events (tenant_id, id, type, vehicle_id, subject)
-        select n.tenant_id, app.uuid_v7_step(first_id, first_low, row_number() over ()), 'vehicle.created',
-               n.id, jsonb_build_object('id', n.id, 'vehicle_id', n.id)
+        select array_agg(n.tenant_id), array_agg(n.id), array_agg(n.id), array_agg('vehicle' || '.created')
+        into tenant_ids, ids, vehicle_ids, types
         from new_rows as n
         where n.deleted_at is null;
     elsif tg_op = 'DELETE' then
-        insert into app.outbox_events (tenant_id, id, type, vehicle_id, subject)
-        select o.tenant_id, app.uuid_v7_step(first_id, first_low, row_number() over ()), 'vehicle.deleted',
-               o.id, jsonb_build_object('id', o.id, 'vehicle_id', o.id)
+        select array_agg(o.tenant_id), array_agg(o.id), array_agg(o.id), array_agg('vehicle' || '.deleted')
+        into tenant_ids, ids, vehicle_ids, types
         from old_rows as o
         where o.deleted_at is null;
     else
-        insert into app.outbox_events (tenant_id, id, type, vehicle_id, subject)
-        select n.tenant_id, app.uuid_v7_step(first_id, first_low, row_number() over ()),
-               case
-                   when o.deleted_at is null and n.deleted_at is null then 'vehicle.updated'
-                   when o.deleted_at is null then 'vehicle.deleted'
-                   else 'vehicle.restored'
-               end,
-               n.id, jsonb_build_object('id', n.id, 'vehicle_id', n.id)
+        select array_agg(n.tenant_id), array_agg(n.id), array_agg(n.id),
+               array_agg('vehicle' || case
+                   when o.deleted_at is null and n.deleted_at is null then '.updated'
+                   when o.deleted_at is null then '.deleted'
+                   else '.restored'
+               end)
+        into tenant_ids, ids, vehicle_ids, types
         from new_rows as n
         join old_rows as o on o.tenant_id = n.tenant_id and o.id = n.id
         where (o.deleted_at is null or n.deleted_at is null);
     end if;
-    get diagnostics written = row_count;
-    if written > 0 then
-        perform pg_notify('notify_outbox', '');
-    end if;
+    -- 2. the events, one insert per tenant
+    perform app.outbox_write(uuid_send(app.uuid_v7()), tenant_ids, ids, vehicle_ids, types);
     return null;
 end
 $$;
@@ -139,70 +141,68 @@ security definer
 set search_path = ''
 as $$
 declare
-    first_id constant bytea := uuid_send(app.uuid_v7());
-    first_low constant bigint := app.uuid_v7_low_bits(first_id);
-    written bigint;
+    tenant_ids uuid[];
+    ids uuid[];
+    vehicle_ids uuid[];
+    types text[];
 begin
+    -- 1. the transition tables alone (no other table in the query: on Citus it runs on the shard)
     if tg_op = 'INSERT' then
-        insert into app.outbox_events (tenant_id, id, type, vehicle_id, subject)
-        select n.tenant_id, app.uuid_v7_step(first_id, first_low, row_number() over ()), 'garage.created',
-               null, jsonb_build_object('id', n.id, 'vehicle_id', null)
+        select array_agg(n.tenant_id), array_agg(n.id), array_agg(null::uuid), array_agg('garage' || '.created')
+        into tenant_ids, ids, vehicle_ids, types
         from new_rows as n
         where n.deleted_at is null;
     elsif tg_op = 'DELETE' then
-        insert into app.outbox_events (tenant_id, id, type, vehicle_id, subject)
-        select o.tenant_id, app.uuid_v7_step(first_id, first_low, row_number() over ()), 'garage.deleted',
-               null, jsonb_build_object('id', o.id, 'vehicle_id', null)
+        select array_agg(o.tenant_id), array_agg(o.id), array_agg(null::uuid), array_agg('garage' || '.deleted')
+        into tenant_ids, ids, vehicle_ids, types
         from old_rows as o
         where o.deleted_at is null;
     else
-        insert into app.outbox_events (tenant_id, id, type, vehicle_id, subject)
-        select n.tenant_id, app.uuid_v7_step(first_id, first_low, row_number() over ()),
-               case
-                   when o.deleted_at is null and n.deleted_at is null then 'garage.updated'
-                   when o.deleted_at is null then 'garage.deleted'
-                   else 'garage.restored'
-               end,
-               null, jsonb_build_object('id', n.id, 'vehicle_id', null)
+        select array_agg(n.tenant_id), array_agg(n.id), array_agg(null::uuid),
+               array_agg('garage' || case
+                   when o.deleted_at is null and n.deleted_at is null then '.updated'
+                   when o.deleted_at is null then '.deleted'
+                   else '.restored'
+               end)
+        into tenant_ids, ids, vehicle_ids, types
         from new_rows as n
         join old_rows as o on o.tenant_id = n.tenant_id and o.id = n.id
         where (o.deleted_at is null or n.deleted_at is null);
     end if;
-    get diagnostics written = row_count;
-    if written > 0 then
-        perform pg_notify('notify_outbox', '');
-    end if;
+    -- 2. the events, one insert per tenant
+    perform app.outbox_write(uuid_send(app.uuid_v7()), tenant_ids, ids, vehicle_ids, types);
     return null;
 end
 $$;
 comment on function app.tg_outbox_garages() is
     'AFTER INSERT / UPDATE / DELETE FOR EACH STATEMENT on garages: as app.tg_outbox_records, with no vehicle (vehicle_id null).';
 
-do $$
+create or replace function app.tg_outbox_invitations()
+returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
 declare
-    t record;
+    invites jsonb;
+    tenant uuid;
 begin
-    for t in
-        select *
-        from (values
-            ('app.vehicles', 'app.tg_outbox_vehicles()'),
-            ('app.garages', 'app.tg_outbox_garages()')
-        ) as v(tbl, fn)
-    loop
-        execute format('drop trigger _800_outbox_insert on %s', t.tbl);
-        execute format('drop trigger _800_outbox_update on %s', t.tbl);
-        execute format('drop trigger _800_outbox_delete on %s', t.tbl);
-        execute format(
-            'create trigger _800_outbox_insert after insert on %s referencing new table as new_rows '
-            'for each statement execute function %s', t.tbl, t.fn);
-        execute format(
-            'create trigger _800_outbox_update after update on %s referencing old table as old_rows new table as new_rows '
-            'for each statement execute function %s', t.tbl, t.fn);
-        execute format(
-            'create trigger _800_outbox_delete after delete on %s referencing old table as old_rows '
-            'for each statement execute function %s', t.tbl, t.fn);
+    -- 1. the transition table alone; 2. one insert per tenant (CONVENTIONS.md, "Triggers")
+    select jsonb_agg(jsonb_build_object('tenant_id', n.tenant_id, 'invitation_id', n.id, 'role', n.role,
+                                        'expires_at', n.expires_at))
+    into invites
+    from new_rows as n;
+    for tenant in select distinct (i ->> 'tenant_id')::uuid from jsonb_array_elements(invites) as i loop
+        insert into app.outbox_events (tenant_id, type, subject)
+        select tenant, 'member.invited', i - 'tenant_id'
+        from jsonb_array_elements(invites) as i
+        where (i ->> 'tenant_id')::uuid = tenant;
     end loop;
+    perform pg_notify('notify_outbox', '');
+    return null;
 end
 $$;
+comment on function app.tg_outbox_invitations() is
+    'AFTER INSERT FOR EACH STATEMENT on invitations: a member.invited event per invitation (no address: the event goes to the tenant''s subscribers, not the invitee). Reads the transition table alone, then inserts per tenant.';
 
 commit;

@@ -1,6 +1,5 @@
--- Revert motovault:outbox from pg: the record triggers as @v1.2 made them (deploy/outbox@v1.2.sql):
--- one app.tg_outbox_records with EXECUTE format(...) for every table, event ids from the column
--- default app.uuid_v7().
+-- Revert motovault:outbox from pg: the triggers as @v1.3 made them (deploy/outbox@v1.3.sql; the
+-- invitations' as deploy/outbox@v1.2.sql): one INSERT ... SELECT from the transition table.
 
 begin;
 
@@ -14,37 +13,34 @@ set search_path = ''
 as $$
 declare
     record_type constant text := tg_argv[0];
-    new_vehicle constant text := case when tg_nargs > 1 then 'n.' || quote_ident(tg_argv[1]) else 'null::uuid' end;
-    old_vehicle constant text := case when tg_nargs > 1 then 'o.' || quote_ident(tg_argv[1]) else 'null::uuid' end;
+    first_id constant bytea := uuid_send(app.uuid_v7());
+    first_low constant bigint := app.uuid_v7_low_bits(first_id);
     written bigint;
 begin
     if tg_op = 'INSERT' then
-        execute format(
-            'insert into app.outbox_events (tenant_id, type, vehicle_id, subject)
-             select n.tenant_id, %L, %s, jsonb_build_object(''id'', n.id, ''vehicle_id'', %s)
-             from new_rows as n
-             where n.deleted_at is null',
-            record_type || '.created', new_vehicle, new_vehicle);
+        insert into app.outbox_events (tenant_id, id, type, vehicle_id, subject)
+        select n.tenant_id, app.uuid_v7_step(first_id, first_low, row_number() over ()), record_type || '.created',
+               n.vehicle_id, jsonb_build_object('id', n.id, 'vehicle_id', n.vehicle_id)
+        from new_rows as n
+        where n.deleted_at is null;
     elsif tg_op = 'DELETE' then
-        execute format(
-            'insert into app.outbox_events (tenant_id, type, vehicle_id, subject)
-             select o.tenant_id, %L, %s, jsonb_build_object(''id'', o.id, ''vehicle_id'', %s)
-             from old_rows as o
-             where o.deleted_at is null',
-            record_type || '.deleted', old_vehicle, old_vehicle);
+        insert into app.outbox_events (tenant_id, id, type, vehicle_id, subject)
+        select o.tenant_id, app.uuid_v7_step(first_id, first_low, row_number() over ()), record_type || '.deleted',
+               o.vehicle_id, jsonb_build_object('id', o.id, 'vehicle_id', o.vehicle_id)
+        from old_rows as o
+        where o.deleted_at is null;
     else
-        execute format(
-            'insert into app.outbox_events (tenant_id, type, vehicle_id, subject)
-             select n.tenant_id, %L || case
-                        when o.deleted_at is null and n.deleted_at is null then ''.updated''
-                        when o.deleted_at is null then ''.deleted''
-                        else ''.restored''
-                    end,
-                    %s, jsonb_build_object(''id'', n.id, ''vehicle_id'', %s)
-             from new_rows as n
-             join old_rows as o on o.tenant_id = n.tenant_id and o.id = n.id
-             where (o.deleted_at is null or n.deleted_at is null)',
-            record_type, new_vehicle, new_vehicle);
+        insert into app.outbox_events (tenant_id, id, type, vehicle_id, subject)
+        select n.tenant_id, app.uuid_v7_step(first_id, first_low, row_number() over ()),
+               record_type || case
+                   when o.deleted_at is null and n.deleted_at is null then '.updated'
+                   when o.deleted_at is null then '.deleted'
+                   else '.restored'
+               end,
+               n.vehicle_id, jsonb_build_object('id', n.id, 'vehicle_id', n.vehicle_id)
+        from new_rows as n
+        join old_rows as o on o.tenant_id = n.tenant_id and o.id = n.id
+        where (o.deleted_at is null or n.deleted_at is null);
     end if;
     get diagnostics written = row_count;
     if written > 0 then
@@ -54,38 +50,122 @@ begin
 end
 $$;
 comment on function app.tg_outbox_records() is
-    'AFTER INSERT / UPDATE / DELETE FOR EACH STATEMENT on a record table (transition tables new_rows, old_rows): one outbox event per changed row, <record>.created / updated / deleted (soft delete) / restored, with {id, vehicle_id}; written by one INSERT ... SELECT per statement. Arguments: the record type and the vehicle id column (none for vehicles'' own id: pass id).';
+    'AFTER INSERT / UPDATE / DELETE FOR EACH STATEMENT on a record table with a vehicle_id column (transition tables new_rows, old_rows): one outbox event per changed row, <record>.created / updated / deleted (soft delete) / restored, with {id, vehicle_id}, written by one INSERT ... SELECT per statement. Argument: the record type.';
 
-do $$
+
+create or replace function app.tg_outbox_vehicles()
+returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
 declare
-    t record;
+    first_id constant bytea := uuid_send(app.uuid_v7());
+    first_low constant bigint := app.uuid_v7_low_bits(first_id);
+    written bigint;
 begin
-    for t in
-        select *
-        from (values
-            ('app.vehicles', '''vehicle'', ''id'''),
-            ('app.garages', '''garage''')
-        ) as v(tbl, args)
-    loop
-        execute format('drop trigger _800_outbox_insert on %s', t.tbl);
-        execute format('drop trigger _800_outbox_update on %s', t.tbl);
-        execute format('drop trigger _800_outbox_delete on %s', t.tbl);
-        execute format(
-            'create trigger _800_outbox_insert after insert on %s referencing new table as new_rows '
-            'for each statement execute function app.tg_outbox_records(%s)', t.tbl, t.args);
-        execute format(
-            'create trigger _800_outbox_update after update on %s referencing old table as old_rows new table as new_rows '
-            'for each statement execute function app.tg_outbox_records(%s)', t.tbl, t.args);
-        execute format(
-            'create trigger _800_outbox_delete after delete on %s referencing old table as old_rows '
-            'for each statement execute function app.tg_outbox_records(%s)', t.tbl, t.args);
-    end loop;
+    if tg_op = 'INSERT' then
+        insert into app.outbox_events (tenant_id, id, type, vehicle_id, subject)
+        select n.tenant_id, app.uuid_v7_step(first_id, first_low, row_number() over ()), 'vehicle.created',
+               n.id, jsonb_build_object('id', n.id, 'vehicle_id', n.id)
+        from new_rows as n
+        where n.deleted_at is null;
+    elsif tg_op = 'DELETE' then
+        insert into app.outbox_events (tenant_id, id, type, vehicle_id, subject)
+        select o.tenant_id, app.uuid_v7_step(first_id, first_low, row_number() over ()), 'vehicle.deleted',
+               o.id, jsonb_build_object('id', o.id, 'vehicle_id', o.id)
+        from old_rows as o
+        where o.deleted_at is null;
+    else
+        insert into app.outbox_events (tenant_id, id, type, vehicle_id, subject)
+        select n.tenant_id, app.uuid_v7_step(first_id, first_low, row_number() over ()),
+               case
+                   when o.deleted_at is null and n.deleted_at is null then 'vehicle.updated'
+                   when o.deleted_at is null then 'vehicle.deleted'
+                   else 'vehicle.restored'
+               end,
+               n.id, jsonb_build_object('id', n.id, 'vehicle_id', n.id)
+        from new_rows as n
+        join old_rows as o on o.tenant_id = n.tenant_id and o.id = n.id
+        where (o.deleted_at is null or n.deleted_at is null);
+    end if;
+    get diagnostics written = row_count;
+    if written > 0 then
+        perform pg_notify('notify_outbox', '');
+    end if;
+    return null;
 end
 $$;
+comment on function app.tg_outbox_vehicles() is
+    'AFTER INSERT / UPDATE / DELETE FOR EACH STATEMENT on vehicles: as app.tg_outbox_records, with the vehicle''s own id as vehicle_id.';
 
-drop function app.tg_outbox_garages();
-drop function app.tg_outbox_vehicles();
-drop function app.uuid_v7_low_bits(bytea);
-drop function app.uuid_v7_step(bytea, bigint, bigint);
+
+create or replace function app.tg_outbox_garages()
+returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+    first_id constant bytea := uuid_send(app.uuid_v7());
+    first_low constant bigint := app.uuid_v7_low_bits(first_id);
+    written bigint;
+begin
+    if tg_op = 'INSERT' then
+        insert into app.outbox_events (tenant_id, id, type, vehicle_id, subject)
+        select n.tenant_id, app.uuid_v7_step(first_id, first_low, row_number() over ()), 'garage.created',
+               null, jsonb_build_object('id', n.id, 'vehicle_id', null)
+        from new_rows as n
+        where n.deleted_at is null;
+    elsif tg_op = 'DELETE' then
+        insert into app.outbox_events (tenant_id, id, type, vehicle_id, subject)
+        select o.tenant_id, app.uuid_v7_step(first_id, first_low, row_number() over ()), 'garage.deleted',
+               null, jsonb_build_object('id', o.id, 'vehicle_id', null)
+        from old_rows as o
+        where o.deleted_at is null;
+    else
+        insert into app.outbox_events (tenant_id, id, type, vehicle_id, subject)
+        select n.tenant_id, app.uuid_v7_step(first_id, first_low, row_number() over ()),
+               case
+                   when o.deleted_at is null and n.deleted_at is null then 'garage.updated'
+                   when o.deleted_at is null then 'garage.deleted'
+                   else 'garage.restored'
+               end,
+               null, jsonb_build_object('id', n.id, 'vehicle_id', null)
+        from new_rows as n
+        join old_rows as o on o.tenant_id = n.tenant_id and o.id = n.id
+        where (o.deleted_at is null or n.deleted_at is null);
+    end if;
+    get diagnostics written = row_count;
+    if written > 0 then
+        perform pg_notify('notify_outbox', '');
+    end if;
+    return null;
+end
+$$;
+comment on function app.tg_outbox_garages() is
+    'AFTER INSERT / UPDATE / DELETE FOR EACH STATEMENT on garages: as app.tg_outbox_records, with no vehicle (vehicle_id null).';
+
+
+create or replace function app.tg_outbox_invitations()
+returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+begin
+    insert into app.outbox_events (tenant_id, type, subject)
+    select n.tenant_id, 'member.invited',
+           jsonb_build_object('invitation_id', n.id, 'role', n.role, 'expires_at', n.expires_at)
+    from new_rows as n;
+    perform pg_notify('notify_outbox', '');
+    return null;
+end
+$$;
+comment on function app.tg_outbox_invitations() is
+    'AFTER INSERT FOR EACH STATEMENT on invitations: a member.invited event per invitation (no address: the event goes to the tenant''s subscribers, not the invitee).';
+
+
+drop function app.outbox_write(bytea, uuid[], uuid[], uuid[], text[]);
 
 commit;

@@ -8317,6 +8317,39 @@ ALTER FUNCTION app.oidc_issuer(issuer text) OWNER TO motovault_owner;
 
 COMMENT ON FUNCTION app.oidc_issuer(issuer text) IS 'The audience and tenant claim of a registered issuer (no row: not registered). For app.check_request.';
 
+CREATE FUNCTION app.outbox_write(first_id bytea, tenant_ids uuid[], ids uuid[], vehicle_ids uuid[], types text[]) RETURNS bigint
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+declare
+    first_low constant bigint := app.uuid_v7_low_bits(first_id);
+    tenant uuid;
+    written bigint := 0;
+    n bigint;
+begin
+    if ids is null then
+        return 0;  -- array_agg over no rows
+    end if;
+    for tenant in select distinct t from unnest(tenant_ids) as t loop
+        insert into app.outbox_events (tenant_id, id, type, vehicle_id, subject)
+        select tenant, app.uuid_v7_step(first_id, first_low, r.ord), r.type, r.vehicle_id,
+               jsonb_build_object('id', r.id, 'vehicle_id', r.vehicle_id)
+        from unnest(tenant_ids, ids, vehicle_ids, types) with ordinality as r(tenant_id, id, vehicle_id, type, ord)
+        where r.tenant_id = tenant;
+        get diagnostics n = row_count;
+        written := written + n;
+    end loop;
+    if written > 0 then
+        perform pg_notify('notify_outbox', '');
+    end if;
+    return written;
+end
+$$;
+
+ALTER FUNCTION app.outbox_write(first_id bytea, tenant_ids uuid[], ids uuid[], vehicle_ids uuid[], types text[]) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.outbox_write(first_id bytea, tenant_ids uuid[], ids uuid[], vehicle_ids uuid[], types text[]) IS 'The outbox events of one statement, from the arrays its trigger read from the transition tables (element i: tenant, row id, vehicle, event type): one INSERT per tenant (one shard on Citus), event ids counting up from first_id (uuid_send of one app.uuid_v7()) in array order, then one pg_notify. Returns how many it wrote.';
+
 CREATE FUNCTION app.percent_decode(value text) RETURNS text
     LANGUAGE sql IMMUTABLE STRICT
     AS $$
@@ -10119,39 +10152,36 @@ CREATE FUNCTION app.tg_outbox_garages() RETURNS trigger
     SET search_path TO ''
     AS $$
 declare
-    first_id constant bytea := uuid_send(app.uuid_v7());
-    first_low constant bigint := app.uuid_v7_low_bits(first_id);
-    written bigint;
+    tenant_ids uuid[];
+    ids uuid[];
+    vehicle_ids uuid[];
+    types text[];
 begin
+    -- 1. the transition tables alone (no other table in the query: on Citus it runs on the shard)
     if tg_op = 'INSERT' then
-        insert into app.outbox_events (tenant_id, id, type, vehicle_id, subject)
-        select n.tenant_id, app.uuid_v7_step(first_id, first_low, row_number() over ()), 'garage.created',
-               null, jsonb_build_object('id', n.id, 'vehicle_id', null)
+        select array_agg(n.tenant_id), array_agg(n.id), array_agg(null::uuid), array_agg('garage' || '.created')
+        into tenant_ids, ids, vehicle_ids, types
         from new_rows as n
         where n.deleted_at is null;
     elsif tg_op = 'DELETE' then
-        insert into app.outbox_events (tenant_id, id, type, vehicle_id, subject)
-        select o.tenant_id, app.uuid_v7_step(first_id, first_low, row_number() over ()), 'garage.deleted',
-               null, jsonb_build_object('id', o.id, 'vehicle_id', null)
+        select array_agg(o.tenant_id), array_agg(o.id), array_agg(null::uuid), array_agg('garage' || '.deleted')
+        into tenant_ids, ids, vehicle_ids, types
         from old_rows as o
         where o.deleted_at is null;
     else
-        insert into app.outbox_events (tenant_id, id, type, vehicle_id, subject)
-        select n.tenant_id, app.uuid_v7_step(first_id, first_low, row_number() over ()),
-               case
-                   when o.deleted_at is null and n.deleted_at is null then 'garage.updated'
-                   when o.deleted_at is null then 'garage.deleted'
-                   else 'garage.restored'
-               end,
-               null, jsonb_build_object('id', n.id, 'vehicle_id', null)
+        select array_agg(n.tenant_id), array_agg(n.id), array_agg(null::uuid),
+               array_agg('garage' || case
+                   when o.deleted_at is null and n.deleted_at is null then '.updated'
+                   when o.deleted_at is null then '.deleted'
+                   else '.restored'
+               end)
+        into tenant_ids, ids, vehicle_ids, types
         from new_rows as n
         join old_rows as o on o.tenant_id = n.tenant_id and o.id = n.id
         where (o.deleted_at is null or n.deleted_at is null);
     end if;
-    get diagnostics written = row_count;
-    if written > 0 then
-        perform pg_notify('notify_outbox', '');
-    end if;
+    -- 2. the events, one insert per tenant
+    perform app.outbox_write(uuid_send(app.uuid_v7()), tenant_ids, ids, vehicle_ids, types);
     return null;
 end
 $$;
@@ -10164,11 +10194,21 @@ CREATE FUNCTION app.tg_outbox_invitations() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
     AS $$
+declare
+    invites jsonb;
+    tenant uuid;
 begin
-    insert into app.outbox_events (tenant_id, type, subject)
-    select n.tenant_id, 'member.invited',
-           jsonb_build_object('invitation_id', n.id, 'role', n.role, 'expires_at', n.expires_at)
+    -- 1. the transition table alone; 2. one insert per tenant (CONVENTIONS.md, "Triggers")
+    select jsonb_agg(jsonb_build_object('tenant_id', n.tenant_id, 'invitation_id', n.id, 'role', n.role,
+                                        'expires_at', n.expires_at))
+    into invites
     from new_rows as n;
+    for tenant in select distinct (i ->> 'tenant_id')::uuid from jsonb_array_elements(invites) as i loop
+        insert into app.outbox_events (tenant_id, type, subject)
+        select tenant, 'member.invited', i - 'tenant_id'
+        from jsonb_array_elements(invites) as i
+        where (i ->> 'tenant_id')::uuid = tenant;
+    end loop;
     perform pg_notify('notify_outbox', '');
     return null;
 end
@@ -10176,7 +10216,7 @@ $$;
 
 ALTER FUNCTION app.tg_outbox_invitations() OWNER TO motovault_owner;
 
-COMMENT ON FUNCTION app.tg_outbox_invitations() IS 'AFTER INSERT FOR EACH STATEMENT on invitations: a member.invited event per invitation (no address: the event goes to the tenant''s subscribers, not the invitee).';
+COMMENT ON FUNCTION app.tg_outbox_invitations() IS 'AFTER INSERT FOR EACH STATEMENT on invitations: a member.invited event per invitation (no address: the event goes to the tenant''s subscribers, not the invitee). Reads the transition table alone, then inserts per tenant.';
 
 CREATE FUNCTION app.tg_outbox_records() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
@@ -10184,85 +10224,79 @@ CREATE FUNCTION app.tg_outbox_records() RETURNS trigger
     AS $$
 declare
     record_type constant text := tg_argv[0];
-    first_id constant bytea := uuid_send(app.uuid_v7());
-    first_low constant bigint := app.uuid_v7_low_bits(first_id);
-    written bigint;
+    tenant_ids uuid[];
+    ids uuid[];
+    vehicle_ids uuid[];
+    types text[];
 begin
+    -- 1. the transition tables alone (no other table in the query: on Citus it runs on the shard)
     if tg_op = 'INSERT' then
-        insert into app.outbox_events (tenant_id, id, type, vehicle_id, subject)
-        select n.tenant_id, app.uuid_v7_step(first_id, first_low, row_number() over ()), record_type || '.created',
-               n.vehicle_id, jsonb_build_object('id', n.id, 'vehicle_id', n.vehicle_id)
+        select array_agg(n.tenant_id), array_agg(n.id), array_agg(n.vehicle_id), array_agg(record_type || '.created')
+        into tenant_ids, ids, vehicle_ids, types
         from new_rows as n
         where n.deleted_at is null;
     elsif tg_op = 'DELETE' then
-        insert into app.outbox_events (tenant_id, id, type, vehicle_id, subject)
-        select o.tenant_id, app.uuid_v7_step(first_id, first_low, row_number() over ()), record_type || '.deleted',
-               o.vehicle_id, jsonb_build_object('id', o.id, 'vehicle_id', o.vehicle_id)
+        select array_agg(o.tenant_id), array_agg(o.id), array_agg(o.vehicle_id), array_agg(record_type || '.deleted')
+        into tenant_ids, ids, vehicle_ids, types
         from old_rows as o
         where o.deleted_at is null;
     else
-        insert into app.outbox_events (tenant_id, id, type, vehicle_id, subject)
-        select n.tenant_id, app.uuid_v7_step(first_id, first_low, row_number() over ()),
-               record_type || case
+        select array_agg(n.tenant_id), array_agg(n.id), array_agg(n.vehicle_id),
+               array_agg(record_type || case
                    when o.deleted_at is null and n.deleted_at is null then '.updated'
                    when o.deleted_at is null then '.deleted'
                    else '.restored'
-               end,
-               n.vehicle_id, jsonb_build_object('id', n.id, 'vehicle_id', n.vehicle_id)
+               end)
+        into tenant_ids, ids, vehicle_ids, types
         from new_rows as n
         join old_rows as o on o.tenant_id = n.tenant_id and o.id = n.id
         where (o.deleted_at is null or n.deleted_at is null);
     end if;
-    get diagnostics written = row_count;
-    if written > 0 then
-        perform pg_notify('notify_outbox', '');
-    end if;
+    -- 2. the events, one insert per tenant
+    perform app.outbox_write(uuid_send(app.uuid_v7()), tenant_ids, ids, vehicle_ids, types);
     return null;
 end
 $$;
 
 ALTER FUNCTION app.tg_outbox_records() OWNER TO motovault_owner;
 
-COMMENT ON FUNCTION app.tg_outbox_records() IS 'AFTER INSERT / UPDATE / DELETE FOR EACH STATEMENT on a record table with a vehicle_id column (transition tables new_rows, old_rows): one outbox event per changed row, <record>.created / updated / deleted (soft delete) / restored, with {id, vehicle_id}, written by one INSERT ... SELECT per statement. Argument: the record type.';
+COMMENT ON FUNCTION app.tg_outbox_records() IS 'AFTER INSERT / UPDATE / DELETE FOR EACH STATEMENT on a record table with a vehicle_id column (transition tables new_rows, old_rows): one outbox event per changed row, <record>.created / updated / deleted (soft delete) / restored, with {id, vehicle_id}. Reads the transition tables alone into arrays, then app.outbox_write inserts per tenant. Argument: the record type.';
 
 CREATE FUNCTION app.tg_outbox_vehicles() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
     AS $$
 declare
-    first_id constant bytea := uuid_send(app.uuid_v7());
-    first_low constant bigint := app.uuid_v7_low_bits(first_id);
-    written bigint;
+    tenant_ids uuid[];
+    ids uuid[];
+    vehicle_ids uuid[];
+    types text[];
 begin
+    -- 1. the transition tables alone (no other table in the query: on Citus it runs on the shard)
     if tg_op = 'INSERT' then
-        insert into app.outbox_events (tenant_id, id, type, vehicle_id, subject)
-        select n.tenant_id, app.uuid_v7_step(first_id, first_low, row_number() over ()), 'vehicle.created',
-               n.id, jsonb_build_object('id', n.id, 'vehicle_id', n.id)
+        select array_agg(n.tenant_id), array_agg(n.id), array_agg(n.id), array_agg('vehicle' || '.created')
+        into tenant_ids, ids, vehicle_ids, types
         from new_rows as n
         where n.deleted_at is null;
     elsif tg_op = 'DELETE' then
-        insert into app.outbox_events (tenant_id, id, type, vehicle_id, subject)
-        select o.tenant_id, app.uuid_v7_step(first_id, first_low, row_number() over ()), 'vehicle.deleted',
-               o.id, jsonb_build_object('id', o.id, 'vehicle_id', o.id)
+        select array_agg(o.tenant_id), array_agg(o.id), array_agg(o.id), array_agg('vehicle' || '.deleted')
+        into tenant_ids, ids, vehicle_ids, types
         from old_rows as o
         where o.deleted_at is null;
     else
-        insert into app.outbox_events (tenant_id, id, type, vehicle_id, subject)
-        select n.tenant_id, app.uuid_v7_step(first_id, first_low, row_number() over ()),
-               case
-                   when o.deleted_at is null and n.deleted_at is null then 'vehicle.updated'
-                   when o.deleted_at is null then 'vehicle.deleted'
-                   else 'vehicle.restored'
-               end,
-               n.id, jsonb_build_object('id', n.id, 'vehicle_id', n.id)
+        select array_agg(n.tenant_id), array_agg(n.id), array_agg(n.id),
+               array_agg('vehicle' || case
+                   when o.deleted_at is null and n.deleted_at is null then '.updated'
+                   when o.deleted_at is null then '.deleted'
+                   else '.restored'
+               end)
+        into tenant_ids, ids, vehicle_ids, types
         from new_rows as n
         join old_rows as o on o.tenant_id = n.tenant_id and o.id = n.id
         where (o.deleted_at is null or n.deleted_at is null);
     end if;
-    get diagnostics written = row_count;
-    if written > 0 then
-        perform pg_notify('notify_outbox', '');
-    end if;
+    -- 2. the events, one insert per tenant
+    perform app.outbox_write(uuid_send(app.uuid_v7()), tenant_ids, ids, vehicle_ids, types);
     return null;
 end
 $$;
@@ -18000,6 +18034,8 @@ REVOKE ALL ON FUNCTION app.odometer_reset_between(tenant uuid, vehicle uuid, aft
 
 GRANT ALL ON FUNCTION app.oidc_issuer(issuer text) TO app_user;
 REVOKE ALL ON FUNCTION app.oidc_issuer(issuer text) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION app.outbox_write(first_id bytea, tenant_ids uuid[], ids uuid[], vehicle_ids uuid[], types text[]) FROM PUBLIC;
 
 GRANT ALL ON FUNCTION app.percent_decode(value text) TO app_user;
 REVOKE ALL ON FUNCTION app.percent_decode(value text) FROM PUBLIC;

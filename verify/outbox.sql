@@ -7,3 +7,4 @@ select 1 / count(*) from pg_trigger where tgname = '_800_outbox_insert' and tgre
 select 'app.uuid_v7_step(bytea, bigint, bigint)'::regprocedure, 'app.tg_outbox_vehicles()'::regprocedure;
 select 1 / count(*) from pg_trigger where tgname = '_800_outbox_insert' and tgrelid = 'app.vehicles'::regclass
     and tgfoid = 'app.tg_outbox_vehicles()'::regprocedure;
+select 'app.outbox_write(bytea, uuid[], uuid[], uuid[], text[])'::regprocedure;
