@@ -122,8 +122,10 @@ citus: deps citus-deps
 	@if [ -z "$(CITUS_SRC)" ]; then echo "make citus CITUS_SRC=DIR: DIR is a checkout of Citus (git clone --depth 1 --branch v13.2.2 https://github.com/citusdata/citus DIR)" >&2; exit 1; fi
 	@$(MV) citus build --source "$(CITUS_SRC)"
 
+# The local Citus cluster with the plan deployed and distributed (docs/citus.md).
 citus-up: deps
 	@$(MV) citus up
+	@$(MV) citus deploy
 
 citus-down:
 	@if [ -x $(MV) ]; then $(MV) citus down; else echo "nothing to stop (never started)"; fi

@@ -156,6 +156,7 @@ SKIP: dict[tuple[str, str], str] = {
     "internet (GitHub), which the CI machines do not reach; " + _CITUS,
     (CITUS, "make citus CITUS_SRC=/tmp/citus"): "needs the Citus source (the clone above); " + _CITUS,
     (CITUS, ".venv/bin/motovault citus up"): _CITUS,
+    (CITUS, ".venv/bin/motovault citus deploy"): _CITUS,
     (CITUS, ".venv/bin/motovault citus status"): _CITUS,
     (CITUS, 'psql "$(.venv/bin/motovault citus url)" -c \'select * from citus_get_active_worker_nodes()\''): _CITUS,
     (CITUS, "make test-citus"): _CITUS,

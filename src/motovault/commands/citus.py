@@ -7,8 +7,10 @@ import argparse
 import json
 from pathlib import Path
 
+from ..core.db import connect
 from ..stack import citus
 from ..stack.citus_build import build
+from ..stack.citus_distribute import Report, distribute
 from ..stack.settings import load_settings
 from ..stack.stack import say, shown
 
@@ -27,6 +29,16 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     b.add_argument("--jobs", type=int, default=None, help="make -j (default: the number of cores)")
     b.set_defaults(func=run_build)
     csub.add_parser("up", help="create and start the coordinator and the workers").set_defaults(func=run_up)
+    csub.add_parser(
+        "deploy", help="deploy the plan on the coordinator, then add Citus and distribute the tables"
+    ).set_defaults(func=run_deploy)
+    d = csub.add_parser(
+        "distribute",
+        help="distribute a deployed database's tables and functions (after sqitch deploy; docs/citus.md)",
+    )
+    d.add_argument("--dsn", default=None,
+                   help="a superuser's URL of the coordinator's database (default: the local cluster's)")
+    d.set_defaults(func=run_distribute)
     st = csub.add_parser("status", help="the nodes and the active workers (exit 0 only when all run)")
     st.add_argument("--json", action="store_true", help="one JSON object")
     st.set_defaults(func=run_status)
@@ -44,12 +56,42 @@ def run_up(args: argparse.Namespace) -> int:
     cluster = citus.local_citus(load_settings())
     print(f"motovault: Citus cluster in {shown(cluster.home)}")
     changed = citus.up(cluster, say)
-    workers = citus.active_workers(cluster)
-    say("citus", f"{len(workers)} active workers: {', '.join(f'{h}:{p}' for h, p in workers)}")
     if not changed:
         print("nothing changed: the cluster was already up")
     print()
     print(f"coordinator   psql \"{cluster.url()}\"")
+    if not citus.has_citus(cluster, cluster.settings.db_name):
+        print("next          motovault citus deploy   (the plan, then its tables distributed)")
+    return 0
+
+
+def run_deploy(args: argparse.Namespace) -> int:
+    cluster = citus.local_citus(load_settings())
+    print(f"motovault: the plan on the Citus coordinator 127.0.0.1:{cluster.coordinator.port}")
+    report = citus.deploy(cluster, cluster.settings.db_name, say)
+    _print_report(report)
+    workers = citus.active_workers(cluster)
+    say("citus", f"{len(workers)} active workers: {', '.join(f'{h}:{p}' for h, p in workers)}")
+    return 0
+
+
+def _print_report(report: Report) -> None:
+    for line in report.skipped:
+        say("left out", line)
+    print(f"distributed {len(report.distributed)} tables by tenant and {len(report.reference)} reference tables, "
+          f"{report.foreign_keys} foreign keys, {report.functions} functions in {report.seconds:.1f} s")
+
+
+def run_distribute(args: argparse.Namespace) -> int:
+    if args.dsn is None:
+        cluster = citus.local_citus(load_settings())
+        dsn = cluster.dsn(cluster.coordinator, cluster.settings.db_name)
+    else:
+        dsn = args.dsn
+    with connect(dsn, what="the Citus coordinator") as conn:
+        conn.autocommit = True
+        report = distribute(conn, say)
+    _print_report(report)
     return 0
 
 

@@ -11,16 +11,20 @@ another node.
 
 from __future__ import annotations
 
+import dataclasses
 import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg
+from psycopg import sql
 
 from ..core.db import connect
 from ..core.errors import MotovaultError
 from ..core.paths import project_root, state_dir
+from . import citus_distribute as distribution
+from . import database
 from .citus_build import installed_version, require_build
 from .cluster import PgInstance
 from .settings import OWNER_ROLE, SUPERUSER, Settings, port_from_env
@@ -94,6 +98,8 @@ def node_settings(node: PgInstance) -> str:
         "max_replication_slots = 20\n"
         "max_wal_senders = 20\n"
         "log_min_messages = warning\n"
+        # the plan's triggers run on the shards (docs/citus.md): Citus creates them there only with this
+        "citus.enable_unsafe_triggers = on\n"
     )
 
 
@@ -106,28 +112,51 @@ def _psql_file(dsn: str, script: Path, variables: dict[str, str]) -> None:
         raise MotovaultError(f"{script.name} failed: {result.stderr.strip()}")
 
 
-def _prepare_node(cluster: CitusCluster, node: PgInstance) -> None:
-    """The owner role, the database with the citus extension, and the nodes' passwords (idempotent)."""
-    settings = cluster.settings
+def _bootstrap(cluster: CitusCluster, node: PgInstance, dbname: str) -> None:
+    """The owner role and the database ``dbname`` (owned by it) on ``node``; idempotent."""
     _psql_file(
         cluster.dsn(node, "postgres"),
         project_root() / "sql" / "bootstrap_owner.sql",
-        {"owner_password": settings.secrets["MOTOVAULT_OWNER_PASSWORD"], "dbname": settings.db_name},
+        {"owner_password": cluster.settings.secrets["MOTOVAULT_OWNER_PASSWORD"], "dbname": dbname},
     )
-    with connect(cluster.dsn(node, settings.db_name), what=f"{node.what} on port {node.port}") as conn:
+
+
+def _add_citus(cluster: CitusCluster, node: PgInstance, dbname: str) -> None:
+    """The citus extension in ``dbname`` on ``node``, with the passwords nodes use to reach each other."""
+    secrets = cluster.settings.secrets
+    with connect(cluster.dsn(node, dbname), what=f"{node.what} on port {node.port}") as conn:
         conn.execute("create extension if not exists citus")
         for role, secret in ((SUPERUSER, "MOTOVAULT_SUPERUSER_PASSWORD"), (OWNER_ROLE, "MOTOVAULT_OWNER_PASSWORD")):
             conn.execute(
                 "insert into pg_dist_authinfo (nodeid, rolename, authinfo) values (0, %s, %s) "
                 "on conflict (nodeid, rolename) do update set authinfo = excluded.authinfo",
-                (role, f"password={settings.secrets[secret]}"),
+                (role, f"password={secrets[secret]}"),
             )
         conn.commit()
 
 
-def _register_workers(cluster: CitusCluster) -> list[str]:
+def has_citus(cluster: CitusCluster, dbname: str) -> bool:
+    """Whether the coordinator's ``dbname`` has the citus extension (after `motovault citus deploy`)."""
+    with connect(cluster.dsn(cluster.coordinator, dbname), what="the Citus coordinator") as conn:
+        return conn.execute("select from pg_extension where extname = 'citus'").fetchone() is not None
+
+
+def create_database(cluster: CitusCluster, dbname: str) -> None:
+    """``dbname`` on every node; the workers' with the citus extension. The coordinator's stays plain
+    until the plan is deployed into it (`enable_citus`): early changes of the plan do what Citus
+    refuses once its extension is there (docs/citus.md)."""
+    for node in cluster.nodes:
+        _bootstrap(cluster, node, dbname)
+    for node in cluster.workers:
+        _add_citus(cluster, node, dbname)
+
+
+def enable_citus(cluster: CitusCluster, dbname: str) -> list[str]:
+    """The citus extension in the coordinator's ``dbname`` and the workers registered with it; returns
+    the workers it added."""
+    _add_citus(cluster, cluster.coordinator, dbname)
     added = []
-    with connect(cluster.dsn(cluster.coordinator, cluster.settings.db_name), what="the Citus coordinator") as conn:
+    with connect(cluster.dsn(cluster.coordinator, dbname), what="the Citus coordinator") as conn:
         conn.execute("select citus_set_coordinator_host('127.0.0.1', %s)", (cluster.coordinator.port,))
         for worker in cluster.workers:
             known = conn.execute(
@@ -140,8 +169,21 @@ def _register_workers(cluster: CitusCluster) -> list[str]:
     return added
 
 
+def drop_database(cluster: CitusCluster, dbname: str) -> None:
+    """``dbname`` dropped on every node (the coordinator first: it holds the metadata)."""
+    for node in cluster.nodes:
+        with connect(cluster.dsn(node, "postgres"), what=f"{node.what} on port {node.port}") as conn:
+            conn.autocommit = True
+            conn.execute(sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(dbname)))
+
+
+def coordinator_settings(cluster: CitusCluster) -> Settings:
+    """The stack's settings with the coordinator's port: what sqitch and the API connect to."""
+    return dataclasses.replace(cluster.settings, pg_port=cluster.coordinator.port)
+
+
 def up(cluster: CitusCluster, say: Say) -> bool:
-    """initdb and start every node, then the database, the extension and the workers' registration;
+    """initdb and start every node, then the database on each (the workers' with the citus extension);
     returns True when something changed."""
     changed = False
     for node in cluster.nodes:
@@ -152,17 +194,33 @@ def up(cluster: CitusCluster, say: Say) -> bool:
         if node.start():
             say("citus", f"started {node.what} on 127.0.0.1:{node.port}")
             changed = True
-    for node in cluster.nodes:
-        _prepare_node(cluster, node)
-    added = _register_workers(cluster)
-    if added:
-        say("citus", f"registered {', '.join(added)} with the coordinator")
-        changed = True
+    create_database(cluster, cluster.settings.db_name)
     return changed
 
 
-def active_workers(cluster: CitusCluster) -> list[tuple[str, int]]:
-    with connect(cluster.dsn(cluster.coordinator, cluster.settings.db_name), what="the Citus coordinator") as conn:
+def deploy(cluster: CitusCluster, dbname: str, say: Say) -> distribution.Report:
+    """The plan into the coordinator's ``dbname``, then Citus: the first time, sqitch deploy while the
+    database is still plain, then the extension, the workers and the distribution of every table; later,
+    sqitch deploy of the new changes (written for Citus: app.distribute_table as each table is made)
+    and the distribution of what is new."""
+    settings = coordinator_settings(cluster)
+    out = database.deploy(settings, dbname, progress=lambda line: say("schema", line)).stdout
+    deployed = [line for line in out.splitlines() if line.strip().startswith("+ ")]
+    say("schema", f"deployed {len(deployed)} change(s)" if deployed else "up to date, nothing to deploy")
+    added = enable_citus(cluster, dbname)
+    if added:
+        say("citus", f"registered {', '.join(added)} with the coordinator")
+    with connect(cluster.dsn(cluster.coordinator, dbname), what="the Citus coordinator") as conn:
+        conn.autocommit = True
+        return distribution.distribute(conn, say)
+
+
+def active_workers(cluster: CitusCluster, dbname: str | None = None) -> list[tuple[str, int]]:
+    """The coordinator's active workers as its database ``dbname`` knows them (after `enable_citus`)."""
+    dbname = dbname or cluster.settings.db_name
+    if not has_citus(cluster, dbname):
+        return []
+    with connect(cluster.dsn(cluster.coordinator, dbname), what="the Citus coordinator") as conn:
         rows = conn.execute("select node_name, node_port from citus_get_active_worker_nodes() order by 2").fetchall()
     return [(str(name), int(port)) for name, port in rows]
 

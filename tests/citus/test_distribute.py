@@ -1,0 +1,145 @@
+"""`motovault citus deploy` on the local Citus cluster: the plan deployed on the coordinator while its
+database is plain, then Citus added and every table distributed as its deploy script places it
+(motovault.stack.citus_distribute)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from motovault.core.db import connect
+from motovault.core.errors import MotovaultError
+from motovault.stack import citus
+from motovault.stack.citus_distribute import ANCHOR, DISTRIBUTE_BY, Report, distribute, placements
+from motovault.stack.settings import OWNER_ROLE, load_settings
+
+pytestmark = pytest.mark.citus
+ROOT = Path(__file__).resolve().parents[2]
+TENANT = "11111111-1111-4111-8111-111111111111"
+GARAGE = "33333333-3333-4333-8333-333333333333"
+
+
+def quiet(step: str, message: str) -> None:
+    pass
+
+
+@pytest.fixture(scope="module")
+def cluster() -> citus.CitusCluster:
+    made = citus.local_citus(load_settings())
+    citus.up(made, quiet)
+    return made
+
+
+@pytest.fixture(scope="module")
+def deployed(cluster: citus.CitusCluster) -> Iterator[tuple[str, Report]]:
+    name = f"mv_citus_plan_{os.getpid()}"
+    citus.drop_database(cluster, name)
+    citus.create_database(cluster, name)
+    try:
+        yield name, citus.deploy(cluster, name, quiet)
+    finally:
+        citus.drop_database(cluster, name)
+
+
+def coordinator(cluster: citus.CitusCluster, name: str, user: str | None = None) -> psycopg.Connection:
+    if user is None:
+        return connect(cluster.dsn(cluster.coordinator, name))
+    return connect(cluster.dsn(cluster.coordinator, name, user))
+
+
+def test_every_table_is_placed_as_its_deploy_script_says(
+    cluster: citus.CitusCluster, deployed: tuple[str, Report]
+) -> None:
+    name, report = deployed
+    placed = placements(ROOT)
+    with coordinator(cluster, name) as conn:
+        rows = conn.execute(
+            "select table_name::text, citus_table_type, distribution_column, colocation_id from citus_tables "
+            "where not (table_name::regclass)::oid in (select inhrelid from pg_inherits)").fetchall()
+    found = {str(t): (str(kind), str(column), int(group)) for t, kind, column, group in rows}
+    tenant = {t for t, p in placed.items() if p == "tenant"}
+    reference = {t for t, p in placed.items() if p == "reference"}
+    assert {t for t, (kind, _, _) in found.items() if kind == "distributed"} == tenant
+    assert {t for t, (kind, _, _) in found.items() if kind == "reference"} == reference
+    assert {t: found[t][1] for t in tenant} == {t: DISTRIBUTE_BY.get(t, "tenant_id") for t in tenant}
+    assert {found[t][2] for t in tenant} == {found[ANCHOR][2]}  # one co-location group
+    assert sorted(report.distributed) == sorted(tenant) and sorted(report.reference) == sorted(reference)
+    assert len(tenant) >= 40 and len(reference) == 5
+
+
+def test_the_foreign_keys_come_back_but_the_two_citus_refuses(
+    cluster: citus.CitusCluster, deployed: tuple[str, Report]
+) -> None:
+    name, report = deployed
+    with coordinator(cluster, name) as conn:
+        (count,) = conn.execute(
+            "select count(*) from pg_constraint as c join pg_namespace as n on n.oid = c.connamespace "
+            "join pg_class as r on r.oid = c.conrelid "
+            "where c.contype = 'f' and c.conparentid = 0 and n.nspname in ('app', 'audit', 'auth_private') "
+            "and r.relname !~ '_[0-9]+$'"  # not the coordinator's shards of its Citus local tables
+        ).fetchone() or (0,)
+    left_out = [line for line in report.skipped if "cannot reference a distributed one" in line]
+    assert [line.split(":")[0] for line in left_out] == [
+        "auth_private.api_keys.api_keys_tenant_fk", "auth_private.calendar_feed_tokens.calendar_feed_tokens_feed_fk"]
+    assert count == report.foreign_keys and count + len(left_out) >= 90
+
+
+def test_a_second_run_changes_nothing(cluster: citus.CitusCluster, deployed: tuple[str, Report]) -> None:
+    name, _ = deployed
+    again = citus.deploy(cluster, name, quiet)
+    assert (again.distributed, again.reference, again.foreign_keys, again.functions) == ([], [], 0, 0)
+
+
+def test_a_garage_writes_its_outbox_event_and_audit_row_on_its_tenants_shard(
+    cluster: citus.CitusCluster, deployed: tuple[str, Report]
+) -> None:
+    name, _ = deployed
+    with coordinator(cluster, name, OWNER_ROLE) as conn:
+        conn.execute("insert into app.tenants (id, name) values (%s, 'Citus household')", (TENANT,))
+        conn.execute("insert into app.garages (tenant_id, id, name) values (%s, %s, 'Shard garage')", (TENANT, GARAGE))
+        conn.commit()
+        events = conn.execute("select type, subject ->> 'id' from app.outbox_events where tenant_id = %s", (TENANT,)
+                              ).fetchall()
+        audit = conn.execute("select operation, row_id::text from audit.record_version "
+                             "where tenant_id = %s order by id", (TENANT,)).fetchall()
+        nodes = conn.execute(
+            "select count(distinct s.nodeport) from unnest(array['app.tenants', 'app.garages', 'app.outbox_events', "
+            "'audit.record_version']::regclass[]) as t "
+            "join citus_shards as s on s.shardid = get_shard_id_for_distribution_column(t, %s::uuid)", (TENANT,)
+        ).fetchone()
+    assert events == [("garage.created", GARAGE)]
+    # (table_name holds the shard's name on Citus, app.garages_102238: docs/citus.md, what is left)
+    assert audit == [("INSERT", TENANT), ("INSERT", GARAGE)]
+    assert nodes == (1,)
+
+
+def test_a_table_citus_refuses_leaves_every_table_as_it_was(cluster: citus.CitusCluster, tmp_path: Path) -> None:
+    name = f"mv_citus_refused_{os.getpid()}"
+    citus.drop_database(cluster, name)
+    citus.create_database(cluster, name)
+    try:
+        settings = citus.coordinator_settings(cluster)
+        from motovault.stack import database
+
+        database.deploy(settings, name)
+        citus.enable_citus(cluster, name)
+        root = tmp_path / "plan"
+        shutil.copytree(ROOT / "deploy", root / "deploy")
+        (root / "deploy" / "zz_refused.sql").write_text("select app.distribute_table('app.zz_refused', 'tenant');\n")
+        with coordinator(cluster, name) as conn:
+            conn.autocommit = True
+            conn.execute("create table app.zz_refused (tenant_id uuid not null, id uuid not null, "
+                         "constraint zz_refused_id_unique unique (id))")  # Citus: unique keys need tenant_id
+            fks = conn.execute("select count(*) from pg_constraint where contype = 'f'").fetchone()
+            with pytest.raises(MotovaultError, match="distributing failed, nothing was changed"):
+                distribute(conn, quiet, root)
+            kept = conn.execute("select count(*) from citus_tables").fetchone()
+            assert conn.execute("select count(*) from pg_constraint where contype = 'f'").fetchone() == fks
+        assert kept == (0,)
+    finally:
+        citus.drop_database(cluster, name)
