@@ -5,8 +5,12 @@
 -- transition table. On Citus a trigger runs on the shard, and Citus cannot plan such an insert into a
 -- distributed table ("executor could not find named tuplestore", measured on the local cluster,
 -- docs/citus.md). They now follow the rule of CONVENTIONS.md ("Triggers"): the transition tables are
--- read alone into local arrays, then app.outbox_write inserts the events one tenant at a time (one
--- shard each; an API request is always one tenant, so one insert). The events, their ids (one
+-- read alone into local arrays, then the events are inserted one tenant at a time (one shard each):
+-- by the trigger itself for one tenant (every API request), by app.outbox_write for more. The same
+-- for the invitations' events and for the purge of a deleted tenant's events
+-- (tests/test_citus_forms.py now finds any trigger that writes from a transition table). And a fix:
+-- deleting a tenant left a <record>.deleted event of its cascaded rows behind (the cascade's
+-- triggers run after the tenant's purge); rows deleted with their tenant now write none. The events, their ids (one
 -- version 7 UUID per statement, then counting up: app.uuid_v7_step) and their order are unchanged.
 
 begin;
@@ -29,6 +33,7 @@ begin
         return 0;  -- array_agg over no rows
     end if;
     for tenant in select distinct t from unnest(tenant_ids) as t loop
+        continue when not exists (select from app.tenants as d where d.id = tenant);  -- deleted with its rows
         insert into app.outbox_events (tenant_id, id, type, vehicle_id, subject)
         select tenant, app.uuid_v7_step(first_id, first_low, r.ord), r.type, r.vehicle_id,
                jsonb_build_object('id', r.id, 'vehicle_id', r.vehicle_id)
@@ -44,7 +49,7 @@ begin
 end
 $$;
 comment on function app.outbox_write(bytea, uuid[], uuid[], uuid[], text[]) is
-    'The outbox events of one statement, from the arrays its trigger read from the transition tables (element i: tenant, row id, vehicle, event type): one INSERT per tenant (one shard on Citus), event ids counting up from first_id (uuid_send of one app.uuid_v7()) in array order, then one pg_notify. Returns how many it wrote.';
+    'The outbox events of a statement over several tenants (a statement of the owner role), from the arrays its trigger read from the transition tables (element i: tenant, row id, vehicle, event type): one INSERT per tenant (one shard on Citus), event ids counting up from first_id (uuid_send of one app.uuid_v7()) in array order, then one pg_notify; none for a tenant that no longer exists (its rows were deleted with it). Returns how many it wrote. A one-tenant statement (every API request) is written by the trigger itself.';
 revoke all on function app.outbox_write(bytea, uuid[], uuid[], uuid[], text[]) from public;
 
 create or replace function app.tg_outbox_records()
@@ -55,6 +60,8 @@ set search_path = ''
 as $$
 declare
     record_type constant text := tg_argv[0];
+    first_id constant bytea := uuid_send(app.uuid_v7());
+    first_low constant bigint := app.uuid_v7_low_bits(first_id);
     tenant_ids uuid[];
     ids uuid[];
     vehicle_ids uuid[];
@@ -83,13 +90,27 @@ begin
         join old_rows as o on o.tenant_id = n.tenant_id and o.id = n.id
         where (o.deleted_at is null or n.deleted_at is null);
     end if;
-    -- 2. the events, one insert per tenant
-    perform app.outbox_write(uuid_send(app.uuid_v7()), tenant_ids, ids, vehicle_ids, types);
+    if ids is null then
+        return null;  -- no live row changed
+    end if;
+    -- 2. the events: one tenant (every API request) in one insert, here; more, one insert per tenant
+    if tenant_ids[1] = all(tenant_ids) then
+        if tg_op = 'DELETE' and not exists (select from app.tenants as t where t.id = tenant_ids[1]) then
+            return null;  -- the rows went with their tenant (a cascade after app.tg_purge_outbox_events)
+        end if;
+        insert into app.outbox_events (tenant_id, id, type, vehicle_id, subject)
+        select tenant_ids[1], app.uuid_v7_step(first_id, first_low, r.ord), r.type, r.vehicle_id,
+               jsonb_build_object('id', r.id, 'vehicle_id', r.vehicle_id)
+        from unnest(ids, vehicle_ids, types) with ordinality as r(id, vehicle_id, type, ord);
+        perform pg_notify('notify_outbox', '');
+    else
+        perform app.outbox_write(first_id, tenant_ids, ids, vehicle_ids, types);
+    end if;
     return null;
 end
 $$;
 comment on function app.tg_outbox_records() is
-    'AFTER INSERT / UPDATE / DELETE FOR EACH STATEMENT on a record table with a vehicle_id column (transition tables new_rows, old_rows): one outbox event per changed row, <record>.created / updated / deleted (soft delete) / restored, with {id, vehicle_id}. Reads the transition tables alone into arrays, then app.outbox_write inserts per tenant. Argument: the record type.';
+    'AFTER INSERT / UPDATE / DELETE FOR EACH STATEMENT on a record table with a vehicle_id column (transition tables new_rows, old_rows): one outbox event per changed row, <record>.created / updated / deleted (soft delete) / restored, with {id, vehicle_id}. Reads the transition tables alone into arrays, then inserts per tenant (app.outbox_write when there are several). Argument: the record type.';
 
 create or replace function app.tg_outbox_vehicles()
 returns trigger
@@ -98,6 +119,8 @@ security definer
 set search_path = ''
 as $$
 declare
+    first_id constant bytea := uuid_send(app.uuid_v7());
+    first_low constant bigint := app.uuid_v7_low_bits(first_id);
     tenant_ids uuid[];
     ids uuid[];
     vehicle_ids uuid[];
@@ -126,8 +149,22 @@ begin
         join old_rows as o on o.tenant_id = n.tenant_id and o.id = n.id
         where (o.deleted_at is null or n.deleted_at is null);
     end if;
-    -- 2. the events, one insert per tenant
-    perform app.outbox_write(uuid_send(app.uuid_v7()), tenant_ids, ids, vehicle_ids, types);
+    if ids is null then
+        return null;  -- no live row changed
+    end if;
+    -- 2. the events: one tenant (every API request) in one insert, here; more, one insert per tenant
+    if tenant_ids[1] = all(tenant_ids) then
+        if tg_op = 'DELETE' and not exists (select from app.tenants as t where t.id = tenant_ids[1]) then
+            return null;  -- the rows went with their tenant (a cascade after app.tg_purge_outbox_events)
+        end if;
+        insert into app.outbox_events (tenant_id, id, type, vehicle_id, subject)
+        select tenant_ids[1], app.uuid_v7_step(first_id, first_low, r.ord), r.type, r.vehicle_id,
+               jsonb_build_object('id', r.id, 'vehicle_id', r.vehicle_id)
+        from unnest(ids, vehicle_ids, types) with ordinality as r(id, vehicle_id, type, ord);
+        perform pg_notify('notify_outbox', '');
+    else
+        perform app.outbox_write(first_id, tenant_ids, ids, vehicle_ids, types);
+    end if;
     return null;
 end
 $$;
@@ -141,6 +178,8 @@ security definer
 set search_path = ''
 as $$
 declare
+    first_id constant bytea := uuid_send(app.uuid_v7());
+    first_low constant bigint := app.uuid_v7_low_bits(first_id);
     tenant_ids uuid[];
     ids uuid[];
     vehicle_ids uuid[];
@@ -169,8 +208,22 @@ begin
         join old_rows as o on o.tenant_id = n.tenant_id and o.id = n.id
         where (o.deleted_at is null or n.deleted_at is null);
     end if;
-    -- 2. the events, one insert per tenant
-    perform app.outbox_write(uuid_send(app.uuid_v7()), tenant_ids, ids, vehicle_ids, types);
+    if ids is null then
+        return null;  -- no live row changed
+    end if;
+    -- 2. the events: one tenant (every API request) in one insert, here; more, one insert per tenant
+    if tenant_ids[1] = all(tenant_ids) then
+        if tg_op = 'DELETE' and not exists (select from app.tenants as t where t.id = tenant_ids[1]) then
+            return null;  -- the rows went with their tenant (a cascade after app.tg_purge_outbox_events)
+        end if;
+        insert into app.outbox_events (tenant_id, id, type, vehicle_id, subject)
+        select tenant_ids[1], app.uuid_v7_step(first_id, first_low, r.ord), r.type, r.vehicle_id,
+               jsonb_build_object('id', r.id, 'vehicle_id', r.vehicle_id)
+        from unnest(ids, vehicle_ids, types) with ordinality as r(id, vehicle_id, type, ord);
+        perform pg_notify('notify_outbox', '');
+    else
+        perform app.outbox_write(first_id, tenant_ids, ids, vehicle_ids, types);
+    end if;
     return null;
 end
 $$;
@@ -204,5 +257,23 @@ end
 $$;
 comment on function app.tg_outbox_invitations() is
     'AFTER INSERT FOR EACH STATEMENT on invitations: a member.invited event per invitation (no address: the event goes to the tenant''s subscribers, not the invitee). Reads the transition table alone, then inserts per tenant.';
+
+create or replace function app.tg_purge_outbox_events()
+returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+    tenant uuid;
+begin
+    for tenant in select o.id from old_rows as o loop  -- the transition table alone, then per tenant
+        delete from app.outbox_events where tenant_id = tenant;
+    end loop;
+    return null;
+end
+$$;
+comment on function app.tg_purge_outbox_events() is
+    'AFTER DELETE FOR EACH STATEMENT on tenants: deletes the outbox events of the deleted tenants, one tenant at a time (app.outbox_events has no foreign key to tenants: see deploy/outbox@v1.2.sql).';
 
 commit;

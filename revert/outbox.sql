@@ -1,5 +1,5 @@
 -- Revert motovault:outbox from pg: the triggers as @v1.3 made them (deploy/outbox@v1.3.sql; the
--- invitations' as deploy/outbox@v1.2.sql): one INSERT ... SELECT from the transition table.
+-- invitations' and the tenant purge's as deploy/outbox@v1.2.sql): one statement over the transition table.
 
 begin;
 
@@ -165,6 +165,22 @@ $$;
 comment on function app.tg_outbox_invitations() is
     'AFTER INSERT FOR EACH STATEMENT on invitations: a member.invited event per invitation (no address: the event goes to the tenant''s subscribers, not the invitee).';
 
+
+create or replace function app.tg_purge_outbox_events()
+returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+begin
+    delete from app.outbox_events as e
+    using old_rows as o
+    where e.tenant_id = o.id;
+    return null;
+end
+$$;
+comment on function app.tg_purge_outbox_events() is
+    'AFTER DELETE FOR EACH STATEMENT on tenants: deletes the outbox events of the deleted tenants (app.outbox_events has no foreign key to tenants: see deploy/outbox.sql).';
 
 drop function app.outbox_write(bytea, uuid[], uuid[], uuid[], text[]);
 

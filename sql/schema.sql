@@ -8331,6 +8331,7 @@ begin
         return 0;  -- array_agg over no rows
     end if;
     for tenant in select distinct t from unnest(tenant_ids) as t loop
+        continue when not exists (select from app.tenants as d where d.id = tenant);  -- deleted with its rows
         insert into app.outbox_events (tenant_id, id, type, vehicle_id, subject)
         select tenant, app.uuid_v7_step(first_id, first_low, r.ord), r.type, r.vehicle_id,
                jsonb_build_object('id', r.id, 'vehicle_id', r.vehicle_id)
@@ -8348,7 +8349,7 @@ $$;
 
 ALTER FUNCTION app.outbox_write(first_id bytea, tenant_ids uuid[], ids uuid[], vehicle_ids uuid[], types text[]) OWNER TO motovault_owner;
 
-COMMENT ON FUNCTION app.outbox_write(first_id bytea, tenant_ids uuid[], ids uuid[], vehicle_ids uuid[], types text[]) IS 'The outbox events of one statement, from the arrays its trigger read from the transition tables (element i: tenant, row id, vehicle, event type): one INSERT per tenant (one shard on Citus), event ids counting up from first_id (uuid_send of one app.uuid_v7()) in array order, then one pg_notify. Returns how many it wrote.';
+COMMENT ON FUNCTION app.outbox_write(first_id bytea, tenant_ids uuid[], ids uuid[], vehicle_ids uuid[], types text[]) IS 'The outbox events of a statement over several tenants (a statement of the owner role), from the arrays its trigger read from the transition tables (element i: tenant, row id, vehicle, event type): one INSERT per tenant (one shard on Citus), event ids counting up from first_id (uuid_send of one app.uuid_v7()) in array order, then one pg_notify; none for a tenant that no longer exists (its rows were deleted with it). Returns how many it wrote. A one-tenant statement (every API request) is written by the trigger itself.';
 
 CREATE FUNCTION app.percent_decode(value text) RETURNS text
     LANGUAGE sql IMMUTABLE STRICT
@@ -10152,6 +10153,8 @@ CREATE FUNCTION app.tg_outbox_garages() RETURNS trigger
     SET search_path TO ''
     AS $$
 declare
+    first_id constant bytea := uuid_send(app.uuid_v7());
+    first_low constant bigint := app.uuid_v7_low_bits(first_id);
     tenant_ids uuid[];
     ids uuid[];
     vehicle_ids uuid[];
@@ -10180,8 +10183,22 @@ begin
         join old_rows as o on o.tenant_id = n.tenant_id and o.id = n.id
         where (o.deleted_at is null or n.deleted_at is null);
     end if;
-    -- 2. the events, one insert per tenant
-    perform app.outbox_write(uuid_send(app.uuid_v7()), tenant_ids, ids, vehicle_ids, types);
+    if ids is null then
+        return null;  -- no live row changed
+    end if;
+    -- 2. the events: one tenant (every API request) in one insert, here; more, one insert per tenant
+    if tenant_ids[1] = all(tenant_ids) then
+        if tg_op = 'DELETE' and not exists (select from app.tenants as t where t.id = tenant_ids[1]) then
+            return null;  -- the rows went with their tenant (a cascade after app.tg_purge_outbox_events)
+        end if;
+        insert into app.outbox_events (tenant_id, id, type, vehicle_id, subject)
+        select tenant_ids[1], app.uuid_v7_step(first_id, first_low, r.ord), r.type, r.vehicle_id,
+               jsonb_build_object('id', r.id, 'vehicle_id', r.vehicle_id)
+        from unnest(ids, vehicle_ids, types) with ordinality as r(id, vehicle_id, type, ord);
+        perform pg_notify('notify_outbox', '');
+    else
+        perform app.outbox_write(first_id, tenant_ids, ids, vehicle_ids, types);
+    end if;
     return null;
 end
 $$;
@@ -10224,6 +10241,8 @@ CREATE FUNCTION app.tg_outbox_records() RETURNS trigger
     AS $$
 declare
     record_type constant text := tg_argv[0];
+    first_id constant bytea := uuid_send(app.uuid_v7());
+    first_low constant bigint := app.uuid_v7_low_bits(first_id);
     tenant_ids uuid[];
     ids uuid[];
     vehicle_ids uuid[];
@@ -10252,21 +10271,37 @@ begin
         join old_rows as o on o.tenant_id = n.tenant_id and o.id = n.id
         where (o.deleted_at is null or n.deleted_at is null);
     end if;
-    -- 2. the events, one insert per tenant
-    perform app.outbox_write(uuid_send(app.uuid_v7()), tenant_ids, ids, vehicle_ids, types);
+    if ids is null then
+        return null;  -- no live row changed
+    end if;
+    -- 2. the events: one tenant (every API request) in one insert, here; more, one insert per tenant
+    if tenant_ids[1] = all(tenant_ids) then
+        if tg_op = 'DELETE' and not exists (select from app.tenants as t where t.id = tenant_ids[1]) then
+            return null;  -- the rows went with their tenant (a cascade after app.tg_purge_outbox_events)
+        end if;
+        insert into app.outbox_events (tenant_id, id, type, vehicle_id, subject)
+        select tenant_ids[1], app.uuid_v7_step(first_id, first_low, r.ord), r.type, r.vehicle_id,
+               jsonb_build_object('id', r.id, 'vehicle_id', r.vehicle_id)
+        from unnest(ids, vehicle_ids, types) with ordinality as r(id, vehicle_id, type, ord);
+        perform pg_notify('notify_outbox', '');
+    else
+        perform app.outbox_write(first_id, tenant_ids, ids, vehicle_ids, types);
+    end if;
     return null;
 end
 $$;
 
 ALTER FUNCTION app.tg_outbox_records() OWNER TO motovault_owner;
 
-COMMENT ON FUNCTION app.tg_outbox_records() IS 'AFTER INSERT / UPDATE / DELETE FOR EACH STATEMENT on a record table with a vehicle_id column (transition tables new_rows, old_rows): one outbox event per changed row, <record>.created / updated / deleted (soft delete) / restored, with {id, vehicle_id}. Reads the transition tables alone into arrays, then app.outbox_write inserts per tenant. Argument: the record type.';
+COMMENT ON FUNCTION app.tg_outbox_records() IS 'AFTER INSERT / UPDATE / DELETE FOR EACH STATEMENT on a record table with a vehicle_id column (transition tables new_rows, old_rows): one outbox event per changed row, <record>.created / updated / deleted (soft delete) / restored, with {id, vehicle_id}. Reads the transition tables alone into arrays, then inserts per tenant (app.outbox_write when there are several). Argument: the record type.';
 
 CREATE FUNCTION app.tg_outbox_vehicles() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
     AS $$
 declare
+    first_id constant bytea := uuid_send(app.uuid_v7());
+    first_low constant bigint := app.uuid_v7_low_bits(first_id);
     tenant_ids uuid[];
     ids uuid[];
     vehicle_ids uuid[];
@@ -10295,8 +10330,22 @@ begin
         join old_rows as o on o.tenant_id = n.tenant_id and o.id = n.id
         where (o.deleted_at is null or n.deleted_at is null);
     end if;
-    -- 2. the events, one insert per tenant
-    perform app.outbox_write(uuid_send(app.uuid_v7()), tenant_ids, ids, vehicle_ids, types);
+    if ids is null then
+        return null;  -- no live row changed
+    end if;
+    -- 2. the events: one tenant (every API request) in one insert, here; more, one insert per tenant
+    if tenant_ids[1] = all(tenant_ids) then
+        if tg_op = 'DELETE' and not exists (select from app.tenants as t where t.id = tenant_ids[1]) then
+            return null;  -- the rows went with their tenant (a cascade after app.tg_purge_outbox_events)
+        end if;
+        insert into app.outbox_events (tenant_id, id, type, vehicle_id, subject)
+        select tenant_ids[1], app.uuid_v7_step(first_id, first_low, r.ord), r.type, r.vehicle_id,
+               jsonb_build_object('id', r.id, 'vehicle_id', r.vehicle_id)
+        from unnest(ids, vehicle_ids, types) with ordinality as r(id, vehicle_id, type, ord);
+        perform pg_notify('notify_outbox', '');
+    else
+        perform app.outbox_write(first_id, tenant_ids, ids, vehicle_ids, types);
+    end if;
     return null;
 end
 $$;
@@ -10309,17 +10358,19 @@ CREATE FUNCTION app.tg_purge_outbox_events() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
     AS $$
+declare
+    tenant uuid;
 begin
-    delete from app.outbox_events as e
-    using old_rows as o
-    where e.tenant_id = o.id;
+    for tenant in select o.id from old_rows as o loop  -- the transition table alone, then per tenant
+        delete from app.outbox_events where tenant_id = tenant;
+    end loop;
     return null;
 end
 $$;
 
 ALTER FUNCTION app.tg_purge_outbox_events() OWNER TO motovault_owner;
 
-COMMENT ON FUNCTION app.tg_purge_outbox_events() IS 'AFTER DELETE FOR EACH STATEMENT on tenants: deletes the outbox events of the deleted tenants (app.outbox_events has no foreign key to tenants: see deploy/outbox.sql).';
+COMMENT ON FUNCTION app.tg_purge_outbox_events() IS 'AFTER DELETE FOR EACH STATEMENT on tenants: deletes the outbox events of the deleted tenants, one tenant at a time (app.outbox_events has no foreign key to tenants: see deploy/outbox@v1.2.sql).';
 
 CREATE FUNCTION app.tg_readings_trips_guard() RETURNS trigger
     LANGUAGE plpgsql

@@ -17,11 +17,13 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
+import pglast
 import psycopg
 import pytest
 from pglast import ast
 from pglast.enums import ConstrType
 from pglast.stream import RawStream
+from pglast.visitors import Visitor
 
 from motovault.core.plan import load_plan
 from motovault.doctor.migrations import parse_statements
@@ -99,11 +101,80 @@ def unique_keys_without_tenant_id(conn: psycopg.Connection, exempt: frozenset[st
     ]
 
 
+TRANSITION_TABLES = frozenset({"new_rows", "old_rows"})
+
+
+def _static_statements(plpgsql: object, found: list[str]) -> list[str]:
+    """The SQL text of every static statement of a parsed PL/pgSQL function (pglast.parse_plpgsql)."""
+    if isinstance(plpgsql, dict):
+        for key, value in plpgsql.items():
+            if key == "PLpgSQL_stmt_execsql":
+                found.append(value["sqlstmt"]["PLpgSQL_expr"]["query"])
+            _static_statements(value, found)
+    elif isinstance(plpgsql, list):
+        for value in plpgsql:
+            _static_statements(value, found)
+    return found
+
+
+class _Relations(Visitor):
+    """The names of the relations a statement reads or writes."""
+
+    def __init__(self) -> None:
+        self.names: set[str] = set()
+
+    def visit_RangeVar(self, ancestors: object, node: ast.RangeVar) -> None:
+        if node.relname:
+            self.names.add(node.relname)
+
+
+def writes_from_a_transition_table(definition: str) -> bool:
+    """Whether a trigger function writes (INSERT, UPDATE, DELETE, MERGE, or a CTE that does) in a
+    statement that reads a transition table: Citus cannot plan that on a shard. Reading them alone
+    into a variable is the way (CONVENTIONS.md, "Triggers")."""
+    writes = (ast.InsertStmt, ast.UpdateStmt, ast.DeleteStmt, ast.MergeStmt)
+    for query in _static_statements(pglast.parse_plpgsql(definition), []):
+        for raw in pglast.parse_sql(query):
+            statement = raw.stmt
+            if statement is None or not (isinstance(statement, writes) or _has_modifying_cte(statement)):
+                continue
+            seen = _Relations()
+            seen(statement)
+            if seen.names & TRANSITION_TABLES:
+                return True
+    return False
+
+
+def _has_modifying_cte(statement: object) -> bool:
+    clause = getattr(statement, "withClause", None)
+    return clause is not None and any(
+        isinstance(cte.ctequery, (ast.InsertStmt, ast.UpdateStmt, ast.DeleteStmt)) for cte in clause.ctes or ()
+    )
+
+
+def triggers_writing_from_a_transition_table(conn: psycopg.Connection) -> list[str]:
+    rows = conn.execute(
+        """
+        select p.oid::regprocedure::text, pg_get_functiondef(p.oid)
+        from pg_proc as p
+        join pg_namespace as n on n.oid = p.pronamespace
+        join pg_language as l on l.oid = p.prolang
+        where n.nspname = any (%s)
+          and p.prorettype = 'trigger'::regtype
+          and l.lanname = 'plpgsql'
+        order by 1
+        """,
+        (list(SCHEMAS),),
+    ).fetchall()
+    return [name for name, definition in rows if writes_from_a_transition_table(definition)]
+
+
 def test_the_deployed_schema_has_no_form_citus_refuses(clone_db) -> None:  # type: ignore[no-untyped-def]
     with clone_db.connect() as conn:
         assert policies_with_a_sub_select(conn) == []
         assert set_null_through_the_tenant_key(conn) == []
         assert unique_keys_without_tenant_id(conn) == []
+        assert triggers_writing_from_a_transition_table(conn) == []
         assert conn.execute(
             "select a.attname "
             "from pg_index as i "
@@ -123,6 +194,14 @@ def test_the_deployed_schema_has_no_form_citus_refuses(clone_db) -> None:  # typ
          set_null_through_the_tenant_key, ["vehicles_garage_fk on app.vehicles"]),
         ("create unique index garages_name_everywhere on app.garages (name)",
          unique_keys_without_tenant_id, ["app.garages_name_everywhere"]),
+        ("create function app.tg_copy_names() returns trigger language plpgsql as $$ begin "
+         "insert into app.garages (tenant_id, name) select n.tenant_id, n.name || ' 2' from new_rows as n; "
+         "return null; end $$",
+         triggers_writing_from_a_transition_table, ["app.tg_copy_names()"]),
+        ("create function app.tg_copy_names() returns trigger language plpgsql as $$ begin "
+         "with made as (insert into app.garages (tenant_id, name) select o.tenant_id, o.name from old_rows as o "
+         "returning 1) select count(*) from made; return null; end $$",
+         triggers_writing_from_a_transition_table, ["app.tg_copy_names()"]),
     ],
 )
 def test_each_check_sees_the_form_it_is_about(

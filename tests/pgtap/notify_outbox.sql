@@ -2,7 +2,7 @@
 -- a multi-row statement, soft delete and restore, app.emit_outbox_event; reminder.due_soon /
 -- reminder.overdue once per reminder and state, at 09:00 local time, re-armed when the reminder
 -- changes, snoozes or completes; the fan-out into deliveries.
-select plan(30);
+select plan(36);
 
 select tests.new_tenant('Outbox') as tenant \gset
 select tests.new_tenant('Other') as other \gset
@@ -56,6 +56,32 @@ select is((select array_agg(app.uuid_v7_low_bits(uuid_send(id)) - first.low orde
            where tenant_id = :'tenant' and type = 'fuel_log.created'),
           array[0, 1, 2]::bigint[],
           'the events of one statement have consecutive ids (RFC 9562 method 2)');
+
+-- one statement of the owner role over two tenants: one insert per tenant (one shard each on Citus),
+-- each row its event under its own tenant, the ids still one run in statement order
+insert into app.garages (tenant_id, id, name)
+values (:'tenant', '0a000000-0000-4000-8000-00000000000a', 'Ours 1'),
+       (:'other', '0a000000-0000-4000-8000-00000000000b', 'Theirs'),
+       (:'tenant', '0a000000-0000-4000-8000-00000000000c', 'Ours 2');
+select is((select array_agg(tenant_id::text || ' ' || (subject ->> 'id') order by id)
+           from app.outbox_events where type = 'garage.created' and subject ->> 'id' like '0a000000-%'),
+          array[:'tenant' || ' 0a000000-0000-4000-8000-00000000000a', :'other' || ' 0a000000-0000-4000-8000-00000000000b',
+                :'tenant' || ' 0a000000-0000-4000-8000-00000000000c'],
+          'a statement over two tenants writes each row''s event under its tenant, in statement order');
+select is((select max(app.uuid_v7_low_bits(uuid_send(id))) - min(app.uuid_v7_low_bits(uuid_send(id)))
+           from app.outbox_events where type = 'garage.created' and subject ->> 'id' like '0a000000-%'),
+          2::bigint,
+          'and their ids are one consecutive run');
+-- a deleted tenant takes its events with it (tenant by tenant), and only its own
+select tests.new_tenant('Purged') as purged \gset
+insert into app.garages (tenant_id, name) values (:'purged', 'Gone soon');
+select count(*) as kept_before from app.outbox_events where tenant_id <> :'purged' \gset
+select is((select count(*) from app.outbox_events where tenant_id = :'purged')::integer, 1, 'the doomed tenant has an event');
+select lives_ok(format('delete from app.tenants where id = %L', :'purged'), 'a tenant can be deleted');
+select is((select string_agg(type, ',') from app.outbox_events where tenant_id = :'purged'), null,
+          'deleting a tenant deletes its outbox events');
+select is((select count(*) from app.outbox_events)::integer, :'kept_before'::integer,
+          'and keeps every other tenant''s');
 select is(app.uuid_v7_step(uuid_send('01900000-0000-7000-bfff-ffffffffffff'), 4611686018427387903, 1),
           '01900000-0000-7000-8000-000000000000'::uuid,
           'uuid_v7_step wraps within the 62 random bits and keeps the variant');
