@@ -11872,6 +11872,50 @@ ALTER FUNCTION app.vehicle_event_types() OWNER TO motovault_owner;
 
 COMMENT ON FUNCTION app.vehicle_event_types() IS 'The event types vehicle_events accepts.';
 
+CREATE FUNCTION app.vehicle_month_costs(tenant uuid, vehicle uuid) RETURNS TABLE(month date, currency text, fuel_cost numeric, maintenance_cost numeric, expense_cost numeric, unconverted integer, distance numeric, costs integer)
+    LANGUAGE plpgsql STABLE
+    SET plan_cache_mode TO 'force_generic_plan'
+    AS $$
+begin
+    return query
+    with per_month as (
+        select date_trunc('month', c.occurred_on)::date as month,
+               c.reporting_currency as currency,
+               coalesce(sum(c.reporting_amount) filter (where c.kind = 'energy'), 0) as fuel_cost,
+               coalesce(sum(c.reporting_amount) filter (where c.kind = 'maintenance'), 0) as maintenance_cost,
+               coalesce(sum(c.reporting_amount) filter (where c.kind = 'expense'), 0) as expense_cost,
+               count(*) filter (where c.reporting_amount is null)::integer as unconverted,
+               count(*)::integer as costs
+        from api.costs as c
+        where c.tenant_id = vehicle_month_costs.tenant
+          and c.vehicle_id = vehicle_month_costs.vehicle
+        group by date_trunc('month', c.occurred_on)::date, c.reporting_currency
+    ),
+    event_months as (
+        -- the distance of api.vehicle_event_months: voided events and void markers left out
+        select date_trunc('month', e.occurred_at at time zone 'UTC')::date as month,
+               max(e.odometer) - min(e.odometer) as distance
+        from app.vehicle_events as e
+        where e.tenant_id = vehicle_month_costs.tenant
+          and e.vehicle_id = vehicle_month_costs.vehicle
+          and e.type <> 'void'
+          and not exists (
+              select from app.vehicle_event_voids as x
+              where x.tenant_id = e.tenant_id and x.voided_event_id = e.id
+          )
+        group by date_trunc('month', e.occurred_at at time zone 'UTC')::date
+    )
+    select coalesce(p.month, d.month), p.currency, p.fuel_cost, p.maintenance_cost, p.expense_cost, p.unconverted,
+           d.distance, coalesce(p.costs, 0)
+    from per_month as p
+    full join event_months as d on d.month = p.month;
+end
+$$;
+
+ALTER FUNCTION app.vehicle_month_costs(tenant uuid, vehicle uuid) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.vehicle_month_costs(tenant uuid, vehicle uuid) IS 'One vehicle''s costs per calendar month in the tenant''s reporting currency (api.costs: fuel/energy, maintenance, expenses; unconverted counts the costs without a rate; costs counts them) and the distance driven that month in the vehicle''s unit (odometer range of its events, as api.vehicle_event_months): a row for every month with a cost or an event (costs 0 and NULL amounts: events only). plpgsql so that its plan is made once per connection; runs as the caller (row level security applies).';
+
 CREATE FUNCTION app.vehicle_odometer_unit(tenant uuid, vehicle uuid) RETURNS text
     LANGUAGE sql STABLE
     AS $$
@@ -14874,31 +14918,20 @@ ALTER TABLE api.trips_trash OWNER TO motovault_owner;
 COMMENT ON VIEW api.trips_trash IS 'Deleted trips of the active tenant; restore_trip brings one back. Purged after 30 days.';
 
 CREATE VIEW api.vehicle_cost_months WITH (security_invoker='true') AS
- WITH per_month AS (
-         SELECT c.tenant_id,
-            c.vehicle_id,
-            (date_trunc('month'::text, (c.occurred_on)::timestamp with time zone))::date AS month,
-            c.reporting_currency AS currency,
-            COALESCE(sum(c.reporting_amount) FILTER (WHERE (c.kind = 'energy'::text)), (0)::numeric) AS fuel_cost,
-            COALESCE(sum(c.reporting_amount) FILTER (WHERE (c.kind = 'maintenance'::text)), (0)::numeric) AS maintenance_cost,
-            COALESCE(sum(c.reporting_amount) FILTER (WHERE (c.kind = 'expense'::text)), (0)::numeric) AS expense_cost,
-            (count(*) FILTER (WHERE (c.reporting_amount IS NULL)))::integer AS unconverted
-           FROM api.costs c
-          GROUP BY c.tenant_id, c.vehicle_id, ((date_trunc('month'::text, (c.occurred_on)::timestamp with time zone))::date), c.reporting_currency
-        )
- SELECT p.tenant_id,
-    p.vehicle_id,
-    p.month,
-    p.currency,
-    p.fuel_cost,
-    p.maintenance_cost,
-    ((p.fuel_cost + p.maintenance_cost) + p.expense_cost) AS total_cost,
-    d.distance,
-    round((((100)::numeric * ((p.fuel_cost + p.maintenance_cost) + p.expense_cost)) / NULLIF(d.distance, (0)::numeric)), 2) AS cost_per_100_distance,
-    p.expense_cost,
-    p.unconverted
-   FROM (per_month p
-     LEFT JOIN api.vehicle_event_months d ON (((d.tenant_id = p.tenant_id) AND (d.vehicle_id = p.vehicle_id) AND (d.month = p.month))));
+ SELECT v.tenant_id,
+    v.id AS vehicle_id,
+    m.month,
+    m.currency,
+    m.fuel_cost,
+    m.maintenance_cost,
+    ((m.fuel_cost + m.maintenance_cost) + m.expense_cost) AS total_cost,
+    m.distance,
+    round((((100)::numeric * ((m.fuel_cost + m.maintenance_cost) + m.expense_cost)) / NULLIF(m.distance, (0)::numeric)), 2) AS cost_per_100_distance,
+    m.expense_cost,
+    m.unconverted
+   FROM (app.vehicles v
+     CROSS JOIN LATERAL app.vehicle_month_costs(v.tenant_id, v.id) m(month, currency, fuel_cost, maintenance_cost, expense_cost, unconverted, distance, costs))
+  WHERE (m.costs > 0);
 
 ALTER TABLE api.vehicle_cost_months OWNER TO motovault_owner;
 
@@ -18241,6 +18274,9 @@ REVOKE ALL ON FUNCTION app.vehicle_event_payload_spec(event_type text) FROM PUBL
 
 GRANT ALL ON FUNCTION app.vehicle_event_types() TO app_user;
 REVOKE ALL ON FUNCTION app.vehicle_event_types() FROM PUBLIC;
+
+GRANT ALL ON FUNCTION app.vehicle_month_costs(tenant uuid, vehicle uuid) TO app_user;
+REVOKE ALL ON FUNCTION app.vehicle_month_costs(tenant uuid, vehicle uuid) FROM PUBLIC;
 
 GRANT ALL ON FUNCTION app.vehicle_odometer_unit(tenant uuid, vehicle uuid) TO app_user;
 REVOKE ALL ON FUNCTION app.vehicle_odometer_unit(tenant uuid, vehicle uuid) FROM PUBLIC;
