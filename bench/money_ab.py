@@ -7,8 +7,8 @@
 api.fuel_economy_intervals and app.fuel_intervals into the schema bench_old of the kept benchmark
 database (`mvbench_fuel_<rows>`, built by bench/money_bench.py --sql-build --keep); the run then measures
 each old object and its current version one after the other, for the 10 vehicles money_bench.py
-measures, round after round (which goes first alternates): EXPLAIN (ANALYZE) execution time as app_user with the tenant's claims,
-and planning time. Results go to bench/results/money_ab.json.
+measures, round after round (which goes first alternates): EXPLAIN (ANALYZE) execution time as app_user
+with the tenant's claims, and planning time. Results go to bench/results/money_ab.json.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import json
 import random
 import statistics
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
@@ -103,7 +103,7 @@ def main() -> None:
         "what": "old (bench_old, copied before the rework) and new per-vehicle money views alternating in one "
                 f"session, {name}, {args.samples} vehicles x {args.rounds} rounds after a warm-up round, "
                 "EXPLAIN ANALYZE execution and planning time (ms) as app_user with RLS",
-        "when": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%MZ"),
+        "when": datetime.now(UTC).strftime("%Y-%m-%dT%H:%MZ"),
         "load_average": Path("/proc/loadavg").read_text().split()[:3],
         "ms": {k: stats(v) for k, v in out.items()},
     }
@@ -111,8 +111,8 @@ def main() -> None:
     args.output.write_text(json.dumps(result, indent=2) + "\n")
     for key, _, _ in PAIRS:
         o, n = result["ms"][f"{key}:old"], result["ms"][f"{key}:new"]
-        print(f"{key:<24} median {o['median']:7.3f} -> {n['median']:7.3f} ms   p95 {o['p95']:7.3f} -> {n['p95']:7.3f} ms   "
-              f"({n['median'] / o['median']:.2f}x)")
+        print(f"{key:<24} median {o['median']:7.3f} -> {n['median']:7.3f} ms   "
+              f"p95 {o['p95']:7.3f} -> {n['p95']:7.3f} ms   ({n['median'] / o['median']:.2f}x)")
 
 
 if __name__ == "__main__":
