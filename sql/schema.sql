@@ -11936,6 +11936,75 @@ ALTER FUNCTION app.vehicle_odometer_unit(tenant uuid, vehicle uuid) OWNER TO mot
 
 COMMENT ON FUNCTION app.vehicle_odometer_unit(tenant uuid, vehicle uuid) IS 'The odometer unit (mi or km) of a vehicle: the default unit of readings recorded for it.';
 
+CREATE FUNCTION app.vehicle_tco_months(tenant uuid, vehicle uuid) RETURNS TABLE(month date, currency text, energy numeric, maintenance numeric, expenses numeric, depreciation numeric, total numeric, unconverted bigint, distance numeric, cost_per_100 numeric)
+    LANGUAGE plpgsql STABLE
+    SET plan_cache_mode TO 'force_generic_plan'
+    AS $$
+declare
+    reporting text := app.reporting_currency(vehicle_tco_months.tenant);
+    bought date;
+    valued date;
+    daily numeric;
+    dep_currency text;
+    from_eur numeric;
+    to_eur numeric;
+begin
+    -- the live ownership row with a sale or an estimate (at most one per vehicle): depreciation per day
+    select d.purchased_on, coalesce(d.valued_on, current_date), d.per_day, d.currency
+    into bought, valued, daily, dep_currency
+    from api.vehicle_depreciation as d
+    where d.tenant_id = vehicle_tco_months.tenant
+      and d.vehicle_id = vehicle_tco_months.vehicle
+      and d.per_day is not null;
+    -- converted at the purchase date's rates (app.convert_amount's arithmetic, looked up once)
+    if daily is not null and dep_currency is distinct from reporting then
+        select f.per_eur into from_eur from app.eur_rate(dep_currency, bought) as f;
+        select t.per_eur into to_eur from app.eur_rate(reporting, bought) as t;
+    end if;
+    return query
+    with mc as materialized (
+        select * from app.vehicle_month_costs(vehicle_tco_months.tenant, vehicle_tco_months.vehicle)
+    ),
+    months as (
+        -- months with a cost, and every month the vehicle was owned (depreciation)
+        select mc.month from mc where mc.costs > 0
+        union
+        select m::date
+        from generate_series(date_trunc('month', bought), date_trunc('month', valued), interval '1 month') as m
+        where daily is not null
+    ),
+    t as (
+        select m.month,
+               coalesce(c.fuel_cost, 0) as energy,
+               coalesce(c.maintenance_cost, 0) as maintenance,
+               coalesce(c.expense_cost, 0) as expenses,
+               case when dep_currency = reporting then a.amount
+                    else round(a.amount * to_eur / from_eur, 2) end as converted,
+               a.amount,
+               c.unconverted,
+               c.distance
+        from months as m
+        left join mc as c on c.month = m.month
+        -- days of the month inside [purchased_on, valued_on) x the figure per day
+        cross join lateral (
+            select round(greatest(0, least((m.month + interval '1 month')::date, valued) - greatest(m.month, bought))
+                         * daily, 2) as amount
+        ) as a
+    )
+    select t.month, reporting, t.energy, t.maintenance, t.expenses,
+           coalesce(t.converted, 0),
+           t.energy + t.maintenance + t.expenses + coalesce(t.converted, 0),
+           coalesce(t.unconverted, 0)::bigint + case when t.amount is not null and t.converted is null then 1 else 0 end,
+           t.distance,
+           round(100 * (t.energy + t.maintenance + t.expenses + coalesce(t.converted, 0)) / nullif(t.distance, 0), 2)
+    from t;
+end
+$$;
+
+ALTER FUNCTION app.vehicle_tco_months(tenant uuid, vehicle uuid) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.vehicle_tco_months(tenant uuid, vehicle uuid) IS 'One vehicle''s total cost of ownership per calendar month in the tenant''s reporting currency: energy, maintenance, expenses (app.vehicle_month_costs), depreciation (days owned that month x the straight-line figure per day of api.vehicle_depreciation, converted at the purchase date''s ECB rate), total; unconverted counts the amounts left out for want of a rate; distance (vehicle''s unit) and cost per 100 of it. Months with a cost, and every month owned. plpgsql so that its plan is made once per connection; runs as the caller.';
+
 CREATE FUNCTION app.vin_cache_ttl(decoded boolean) RETURNS interval
     LANGUAGE sql STABLE PARALLEL SAFE
     AS $$
@@ -13867,110 +13936,21 @@ COMMENT ON VIEW api.fleet_overview IS 'The active tenant''s fleet at a glance, o
 
 COMMENT ON COLUMN api.fleet_overview.events_last_30_days IS 'Events (not counting void markers) in the last 30 days.';
 
-CREATE VIEW api.vehicle_depreciation WITH (security_invoker='true') AS
- SELECT o.tenant_id,
-    o.vehicle_id,
-    o.purchased_on,
-    COALESCE(o.sold_on, o.estimated_on) AS valued_on,
-    o.purchase_price,
-    COALESCE(o.sale_price, o.estimated_value) AS value,
-    o.currency,
-    (o.sold_on IS NOT NULL) AS is_sold,
-    (o.purchase_price - COALESCE(o.sale_price, o.estimated_value)) AS depreciation,
-    round(((o.purchase_price - COALESCE(o.sale_price, o.estimated_value)) / ((COALESCE(o.sold_on, o.estimated_on) - o.purchased_on))::numeric), 4) AS per_day,
-    d.distance,
-    v.odometer_unit AS distance_unit,
-    round(((o.purchase_price - COALESCE(o.sale_price, o.estimated_value)) / (NULLIF(d.distance, 0))::numeric), 4) AS per_distance
-   FROM ((app.vehicle_ownership o
-     JOIN app.vehicles v ON (((v.tenant_id = o.tenant_id) AND (v.id = o.vehicle_id))))
-     CROSS JOIN LATERAL ( SELECT (
-                CASE
-                    WHEN (o.sold_on IS NOT NULL) THEN o.sale_odometer
-                    ELSE v.odometer_reading
-                END - o.purchase_odometer) AS distance) d)
-  WHERE (o.deleted_at IS NULL);
-
-ALTER TABLE api.vehicle_depreciation OWNER TO motovault_owner;
-
-COMMENT ON VIEW api.vehicle_depreciation IS 'Straight-line depreciation of the active tenant''s vehicles: purchase price less the sale price (or the estimated value), per day between purchase and sale (or estimate) and per distance driven since purchase (to the sale odometer, else the vehicle''s latest reading), in the purchase currency. NULL figures when no sale or estimate is given.';
-
-CREATE VIEW api.vehicle_event_months WITH (security_invoker='true') AS
- SELECT e.tenant_id,
-    e.vehicle_id,
-    (date_trunc('month'::text, (e.occurred_at AT TIME ZONE 'UTC'::text)))::date AS month,
-    count(*) AS events,
-    count(*) FILTER (WHERE (e.type = 'fuel'::text)) AS fuel_events,
-    count(*) FILTER (WHERE (e.type = 'maintenance'::text)) AS maintenance_events,
-    count(*) FILTER (WHERE (e.type = ANY (ARRAY['odometer'::text, 'odometer_reset'::text]))) AS odometer_events,
-    count(*) FILTER (WHERE (e.type <> ALL (ARRAY['fuel'::text, 'maintenance'::text, 'odometer'::text, 'odometer_reset'::text]))) AS other_events,
-    min(e.odometer) AS odometer_min,
-    max(e.odometer) AS odometer_max,
-    (max(e.odometer) - min(e.odometer)) AS distance
-   FROM app.vehicle_events e
-  WHERE ((e.type <> 'void'::text) AND (NOT (EXISTS ( SELECT
-           FROM app.vehicle_event_voids x
-          WHERE ((x.tenant_id = e.tenant_id) AND (x.voided_event_id = e.id))))))
-  GROUP BY e.tenant_id, e.vehicle_id, ((date_trunc('month'::text, (e.occurred_at AT TIME ZONE 'UTC'::text)))::date);
-
-ALTER TABLE api.vehicle_event_months OWNER TO motovault_owner;
-
-COMMENT ON VIEW api.vehicle_event_months IS 'The active tenant''s events per vehicle and calendar month (UTC), by kind, with the odometer range (distance in the vehicle''s unit). Filter by vehicle_id and month.';
-
 CREATE VIEW api.vehicle_tco_months WITH (security_invoker='true') AS
- WITH months AS (
-         SELECT c_1.tenant_id,
-            c_1.vehicle_id,
-            (date_trunc('month'::text, (c_1.occurred_on)::timestamp with time zone))::date AS month
-           FROM api.costs c_1
-        UNION
-         SELECT d.tenant_id,
-            d.vehicle_id,
-            (m_1.m)::date AS m
-           FROM (api.vehicle_depreciation d
-             CROSS JOIN LATERAL generate_series(date_trunc('month'::text, (d.purchased_on)::timestamp with time zone), date_trunc('month'::text, (COALESCE(d.valued_on, CURRENT_DATE))::timestamp with time zone), '1 mon'::interval) m_1(m))
-          WHERE (d.per_day IS NOT NULL)
-        ), c AS (
-         SELECT c_1.tenant_id,
-            c_1.vehicle_id,
-            (date_trunc('month'::text, (c_1.occurred_on)::timestamp with time zone))::date AS month,
-            sum(c_1.reporting_amount) FILTER (WHERE (c_1.kind = 'energy'::text)) AS energy,
-            sum(c_1.reporting_amount) FILTER (WHERE (c_1.kind = 'maintenance'::text)) AS maintenance,
-            sum(c_1.reporting_amount) FILTER (WHERE (c_1.kind = 'expense'::text)) AS expenses,
-            count(*) FILTER (WHERE (c_1.reporting_amount IS NULL)) AS unconverted
-           FROM api.costs c_1
-          GROUP BY c_1.tenant_id, c_1.vehicle_id, ((date_trunc('month'::text, (c_1.occurred_on)::timestamp with time zone))::date)
-        ), dep AS (
-         SELECT m_1.tenant_id,
-            m_1.vehicle_id,
-            m_1.month,
-            ((GREATEST(0, (LEAST(((m_1.month + '1 mon'::interval))::date, d.valued_on) - GREATEST(m_1.month, d.purchased_on))))::numeric * d.per_day) AS amount,
-            d.currency,
-            d.purchased_on
-           FROM (months m_1
-             JOIN api.vehicle_depreciation d ON (((d.tenant_id = m_1.tenant_id) AND (d.vehicle_id = m_1.vehicle_id))))
-          WHERE (d.per_day IS NOT NULL)
-        )
- SELECT m.tenant_id,
-    m.vehicle_id,
+ SELECT v.tenant_id,
+    v.id AS vehicle_id,
     m.month,
-    app.reporting_currency(m.tenant_id) AS currency,
-    COALESCE(c.energy, (0)::numeric) AS energy,
-    COALESCE(c.maintenance, (0)::numeric) AS maintenance,
-    COALESCE(c.expenses, (0)::numeric) AS expenses,
-    COALESCE(x.converted, (0)::numeric) AS depreciation,
-    (((COALESCE(c.energy, (0)::numeric) + COALESCE(c.maintenance, (0)::numeric)) + COALESCE(c.expenses, (0)::numeric)) + COALESCE(x.converted, (0)::numeric)) AS total,
-    (COALESCE(c.unconverted, (0)::bigint) +
-        CASE
-            WHEN ((dep.amount IS NOT NULL) AND (x.converted IS NULL)) THEN 1
-            ELSE 0
-        END) AS unconverted,
-    e.distance,
-    round((((100)::numeric * (((COALESCE(c.energy, (0)::numeric) + COALESCE(c.maintenance, (0)::numeric)) + COALESCE(c.expenses, (0)::numeric)) + COALESCE(x.converted, (0)::numeric))) / NULLIF(e.distance, (0)::numeric)), 2) AS cost_per_100
-   FROM ((((months m
-     LEFT JOIN c ON (((c.tenant_id = m.tenant_id) AND (c.vehicle_id = m.vehicle_id) AND (c.month = m.month))))
-     LEFT JOIN dep ON (((dep.tenant_id = m.tenant_id) AND (dep.vehicle_id = m.vehicle_id) AND (dep.month = m.month))))
-     LEFT JOIN LATERAL app.convert_amount(round(dep.amount, 2), dep.currency, app.reporting_currency(m.tenant_id), dep.purchased_on) x(converted, rate, rate_date, note) ON (true))
-     LEFT JOIN api.vehicle_event_months e ON (((e.tenant_id = m.tenant_id) AND (e.vehicle_id = m.vehicle_id) AND (e.month = m.month))));
+    m.currency,
+    m.energy,
+    m.maintenance,
+    m.expenses,
+    m.depreciation,
+    m.total,
+    m.unconverted,
+    m.distance,
+    m.cost_per_100
+   FROM (app.vehicles v
+     CROSS JOIN LATERAL app.vehicle_tco_months(v.tenant_id, v.id) m(month, currency, energy, maintenance, expenses, depreciation, total, unconverted, distance, cost_per_100));
 
 ALTER TABLE api.vehicle_tco_months OWNER TO motovault_owner;
 
@@ -14949,6 +14929,55 @@ COMMENT ON COLUMN api.vehicle_cost_months.currency IS 'The tenant''s reporting c
 COMMENT ON COLUMN api.vehicle_cost_months.expense_cost IS 'Expense payments that month (insurance, registration, tax, parking, tolls, fines, washing, accessories, loan, lease, other).';
 
 COMMENT ON COLUMN api.vehicle_cost_months.unconverted IS 'Costs of the month not added for want of an exchange rate (see /costs, rate_note).';
+
+CREATE VIEW api.vehicle_depreciation WITH (security_invoker='true') AS
+ SELECT o.tenant_id,
+    o.vehicle_id,
+    o.purchased_on,
+    COALESCE(o.sold_on, o.estimated_on) AS valued_on,
+    o.purchase_price,
+    COALESCE(o.sale_price, o.estimated_value) AS value,
+    o.currency,
+    (o.sold_on IS NOT NULL) AS is_sold,
+    (o.purchase_price - COALESCE(o.sale_price, o.estimated_value)) AS depreciation,
+    round(((o.purchase_price - COALESCE(o.sale_price, o.estimated_value)) / ((COALESCE(o.sold_on, o.estimated_on) - o.purchased_on))::numeric), 4) AS per_day,
+    d.distance,
+    v.odometer_unit AS distance_unit,
+    round(((o.purchase_price - COALESCE(o.sale_price, o.estimated_value)) / (NULLIF(d.distance, 0))::numeric), 4) AS per_distance
+   FROM ((app.vehicle_ownership o
+     JOIN app.vehicles v ON (((v.tenant_id = o.tenant_id) AND (v.id = o.vehicle_id))))
+     CROSS JOIN LATERAL ( SELECT (
+                CASE
+                    WHEN (o.sold_on IS NOT NULL) THEN o.sale_odometer
+                    ELSE v.odometer_reading
+                END - o.purchase_odometer) AS distance) d)
+  WHERE (o.deleted_at IS NULL);
+
+ALTER TABLE api.vehicle_depreciation OWNER TO motovault_owner;
+
+COMMENT ON VIEW api.vehicle_depreciation IS 'Straight-line depreciation of the active tenant''s vehicles: purchase price less the sale price (or the estimated value), per day between purchase and sale (or estimate) and per distance driven since purchase (to the sale odometer, else the vehicle''s latest reading), in the purchase currency. NULL figures when no sale or estimate is given.';
+
+CREATE VIEW api.vehicle_event_months WITH (security_invoker='true') AS
+ SELECT e.tenant_id,
+    e.vehicle_id,
+    (date_trunc('month'::text, (e.occurred_at AT TIME ZONE 'UTC'::text)))::date AS month,
+    count(*) AS events,
+    count(*) FILTER (WHERE (e.type = 'fuel'::text)) AS fuel_events,
+    count(*) FILTER (WHERE (e.type = 'maintenance'::text)) AS maintenance_events,
+    count(*) FILTER (WHERE (e.type = ANY (ARRAY['odometer'::text, 'odometer_reset'::text]))) AS odometer_events,
+    count(*) FILTER (WHERE (e.type <> ALL (ARRAY['fuel'::text, 'maintenance'::text, 'odometer'::text, 'odometer_reset'::text]))) AS other_events,
+    min(e.odometer) AS odometer_min,
+    max(e.odometer) AS odometer_max,
+    (max(e.odometer) - min(e.odometer)) AS distance
+   FROM app.vehicle_events e
+  WHERE ((e.type <> 'void'::text) AND (NOT (EXISTS ( SELECT
+           FROM app.vehicle_event_voids x
+          WHERE ((x.tenant_id = e.tenant_id) AND (x.voided_event_id = e.id))))))
+  GROUP BY e.tenant_id, e.vehicle_id, ((date_trunc('month'::text, (e.occurred_at AT TIME ZONE 'UTC'::text)))::date);
+
+ALTER TABLE api.vehicle_event_months OWNER TO motovault_owner;
+
+COMMENT ON VIEW api.vehicle_event_months IS 'The active tenant''s events per vehicle and calendar month (UTC), by kind, with the odometer range (distance in the vehicle''s unit). Filter by vehicle_id and month.';
 
 CREATE VIEW api.vehicle_images_trash WITH (security_invoker='true') AS
  SELECT vehicle_images.tenant_id,
@@ -18288,6 +18317,9 @@ REVOKE ALL ON FUNCTION app.vehicle_month_costs(tenant uuid, vehicle uuid) FROM P
 GRANT ALL ON FUNCTION app.vehicle_odometer_unit(tenant uuid, vehicle uuid) TO app_user;
 REVOKE ALL ON FUNCTION app.vehicle_odometer_unit(tenant uuid, vehicle uuid) FROM PUBLIC;
 
+GRANT ALL ON FUNCTION app.vehicle_tco_months(tenant uuid, vehicle uuid) TO app_user;
+REVOKE ALL ON FUNCTION app.vehicle_tco_months(tenant uuid, vehicle uuid) FROM PUBLIC;
+
 GRANT ALL ON FUNCTION app.vin_cache_ttl(decoded boolean) TO vin_worker;
 REVOKE ALL ON FUNCTION app.vin_cache_ttl(decoded boolean) FROM PUBLIC;
 
@@ -18438,10 +18470,6 @@ GRANT SELECT ON TABLE api.expenses_trash TO app_user;
 
 GRANT SELECT ON TABLE api.fleet_overview TO app_user;
 
-GRANT SELECT ON TABLE api.vehicle_depreciation TO app_user;
-
-GRANT SELECT ON TABLE api.vehicle_event_months TO app_user;
-
 GRANT SELECT ON TABLE api.vehicle_tco_months TO app_user;
 
 GRANT SELECT ON TABLE api.fleet_tco_months TO app_user;
@@ -18519,6 +18547,10 @@ GRANT SELECT ON TABLE api.trip_totals TO app_user;
 GRANT SELECT ON TABLE api.trips_trash TO app_user;
 
 GRANT SELECT ON TABLE api.vehicle_cost_months TO app_user;
+
+GRANT SELECT ON TABLE api.vehicle_depreciation TO app_user;
+
+GRANT SELECT ON TABLE api.vehicle_event_months TO app_user;
 
 GRANT SELECT ON TABLE api.vehicle_images_trash TO app_user;
 
