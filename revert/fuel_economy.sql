@@ -1,4 +1,4 @@
--- Revert motovault:fuel_economy from pg: app.fuel_intervals as @v1.2 made it (blend by window sums)
+-- Revert motovault:fuel_economy from pg: app.fuel_intervals as @v1.3 made it (grouped per interval)
 
 begin;
 
@@ -65,17 +65,16 @@ as $$
                    partition by f.energy_kind, f.src
                    order by f.read_at, f.km, f.id
                    rows between unbounded preceding and current row
-               ) - case when f.is_full then 1 else 0 end as grp
+               ) - case when f.is_full then 1 else 0 end as grp,
+               -- does the source take fill-ups of more than one fuel type (flex-fuel)? only then is
+               -- there a blend to compute
+               min(f.fuel_type) over s <> max(f.fuel_type) over s as mixed
         from f
-    ),
-    b as (
-        -- per fill-up: the volume of its fuel in its interval, and the interval's volume (flex-fuel blend)
-        select n.*,
-               sum(n.vol) over (partition by n.energy_kind, n.src, n.grp, n.fuel_type) as fuel_vol,
-               sum(n.vol) over (partition by n.energy_kind, n.src, n.grp) as grp_vol
-        from n
+        window s as (partition by f.energy_kind, f.src)
     ),
     g as (
+        -- per interval; the volume of each fuel type (fuel_logs_fuel_type_known lists them) by filtered
+        -- sums: no window or per-group sort
         select n.energy_kind, n.src, n.grp,
                sum(n.vol) as vol,
                bool_or(n.missed_previous) as missed,
@@ -84,9 +83,18 @@ as $$
                max(n.read_at) filter (where n.is_full) as close_at,
                max(n.filled_on) filter (where n.is_full) as close_on,
                (array_agg(n.id) filter (where n.is_full))[1] as close_id,
-               array_agg(distinct n.fuel_type order by n.fuel_type) as fuels,
-               jsonb_object_agg(n.fuel_type, round(n.fuel_vol / n.grp_vol, 3)) as blend
-        from b as n
+               bool_or(n.mixed) as mixed,
+               min(n.fuel_type) as fuel,
+               sum(n.vol) filter (where n.fuel_type = 'biodiesel') as v_biodiesel,
+               sum(n.vol) filter (where n.fuel_type = 'cng') as v_cng,
+               sum(n.vol) filter (where n.fuel_type = 'diesel') as v_diesel,
+               sum(n.vol) filter (where n.fuel_type = 'e85') as v_e85,
+               sum(n.vol) filter (where n.fuel_type = 'electric') as v_electric,
+               sum(n.vol) filter (where n.fuel_type = 'gasoline') as v_gasoline,
+               sum(n.vol) filter (where n.fuel_type = 'hydrogen') as v_hydrogen,
+               sum(n.vol) filter (where n.fuel_type = 'lpg') as v_lpg,
+               sum(n.vol) filter (where n.fuel_type = 'other') as v_other
+        from n
         group by n.energy_kind, n.src, n.grp
         having count(*) filter (where n.is_full) = 1
     ),
@@ -119,8 +127,8 @@ as $$
            end,
            r.src,
            s.name,
-           r.fuels,
-           r.blend
+           case when r.mixed then array_remove(array[case when r.v_biodiesel is not null then 'biodiesel' end, case when r.v_cng is not null then 'cng' end, case when r.v_diesel is not null then 'diesel' end, case when r.v_e85 is not null then 'e85' end, case when r.v_electric is not null then 'electric' end, case when r.v_gasoline is not null then 'gasoline' end, case when r.v_hydrogen is not null then 'hydrogen' end, case when r.v_lpg is not null then 'lpg' end, case when r.v_other is not null then 'other' end], null) else array[r.fuel] end,
+           case when r.mixed then jsonb_strip_nulls(jsonb_build_object('biodiesel', round(r.v_biodiesel / r.vol, 3), 'cng', round(r.v_cng / r.vol, 3), 'diesel', round(r.v_diesel / r.vol, 3), 'e85', round(r.v_e85 / r.vol, 3), 'electric', round(r.v_electric / r.vol, 3), 'gasoline', round(r.v_gasoline / r.vol, 3), 'hydrogen', round(r.v_hydrogen / r.vol, 3), 'lpg', round(r.v_lpg / r.vol, 3), 'other', round(r.v_other / r.vol, 3))) else jsonb_build_object(r.fuel, 1.000) end
     from r
     left join sources as s on s.id = r.src
     order by r.energy_kind, s.tank_number nulls first, r.close_at

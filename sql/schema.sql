@@ -6599,91 +6599,98 @@ CREATE FUNCTION app.fuel_intervals(tenant uuid, vehicle uuid) RETURNS TABLE(ener
         order by s.energy_kind, t.fuel_type, s.tank_number
     ),
     f as (
-        select l.id, l.energy_kind, l.filled_on, l.read_at, l.is_full, l.missed_previous, l.fuel_type,
-               coalesce(l.source_id, d.id) as src,
+        -- energy_kind and fuel_type (closed lists of ASCII words) compared bytewise: sorts, windows and
+        -- min/max without locale collation
+        select l.id, l.energy_kind collate "C" as energy_kind, l.filled_on, l.read_at, l.is_full,
+               l.missed_previous, l.fuel_type collate "C" as fuel_type,
+               coalesce(l.source_id, (
+                   select d.id from defaults as d
+                   where d.energy_kind = l.energy_kind and d.fuel_type = l.fuel_type
+               )) as src,
                app.distance_in_km(l.odometer, l.odometer_unit) as km,
                app.volume_in_base_unit(l.volume, l.volume_unit) as vol
         from app.fuel_logs as l
-        left join defaults as d
-            on d.energy_kind = l.energy_kind and d.fuel_type = l.fuel_type and l.source_id is null
         where l.tenant_id = tenant
           and l.vehicle_id = vehicle
           and l.deleted_at is null
     ),
-    n as (
+    w as (
+        -- running figures along each source's chain (one sort, one pass): the interval a fill-up
+        -- belongs to is the number of full fill-ups before it (grp); the volume, missed fill-ups and
+        -- fill-ups so far, so that an interval's figures are the difference at its closing full fill-up
         select f.*,
-               -- the number of full fill-ups before this one in its chain: the interval it belongs to
-               count(*) filter (where f.is_full) over (
-                   partition by f.energy_kind, f.src
-                   order by f.read_at, f.km, f.id
-                   rows between unbounded preceding and current row
-               ) - case when f.is_full then 1 else 0 end as grp,
+               count(*) filter (where f.is_full) over c - case when f.is_full then 1 else 0 end as grp,
+               sum(f.vol) over c as run_vol,
+               count(*) filter (where f.missed_previous) over c as run_missed,
+               count(*) over c as run_n,
                -- does the source take fill-ups of more than one fuel type (flex-fuel)? only then is
                -- there a blend to compute
                min(f.fuel_type) over s <> max(f.fuel_type) over s as mixed
         from f
-        window s as (partition by f.energy_kind, f.src)
+        window s as (partition by f.energy_kind, f.src),
+               c as (s order by f.read_at, f.km, f.id rows between unbounded preceding and current row)
     ),
-    g as (
-        -- per interval; the volume of each fuel type (fuel_logs_fuel_type_known lists them) by filtered
-        -- sums: no window or per-group sort
-        select n.energy_kind, n.src, n.grp,
-               sum(n.vol) as vol,
-               bool_or(n.missed_previous) as missed,
-               count(*)::integer as fill_ups,
-               max(n.km) filter (where n.is_full) as close_km,
-               max(n.read_at) filter (where n.is_full) as close_at,
-               max(n.filled_on) filter (where n.is_full) as close_on,
-               (array_agg(n.id) filter (where n.is_full))[1] as close_id,
-               bool_or(n.mixed) as mixed,
-               min(n.fuel_type) as fuel,
-               sum(n.vol) filter (where n.fuel_type = 'biodiesel') as v_biodiesel,
-               sum(n.vol) filter (where n.fuel_type = 'cng') as v_cng,
-               sum(n.vol) filter (where n.fuel_type = 'diesel') as v_diesel,
-               sum(n.vol) filter (where n.fuel_type = 'e85') as v_e85,
-               sum(n.vol) filter (where n.fuel_type = 'electric') as v_electric,
-               sum(n.vol) filter (where n.fuel_type = 'gasoline') as v_gasoline,
-               sum(n.vol) filter (where n.fuel_type = 'hydrogen') as v_hydrogen,
-               sum(n.vol) filter (where n.fuel_type = 'lpg') as v_lpg,
-               sum(n.vol) filter (where n.fuel_type = 'other') as v_other
-        from n
-        group by n.energy_kind, n.src, n.grp
-        having count(*) filter (where n.is_full) = 1
+    closing as (
+        -- one row per full fill-up: the interval it closes runs from the previous full fill-up of its source
+        select w.*,
+               w.run_vol - coalesce(lag(w.run_vol) over p, 0) as ivol,
+               w.run_missed > coalesce(lag(w.run_missed) over p, 0) as missed,
+               (w.run_n - coalesce(lag(w.run_n) over p, 0))::integer as fill_ups,
+               lag(w.km) over p as start_km,
+               lag(w.read_at) over p as start_at
+        from w
+        where w.is_full
+        window p as (partition by w.energy_kind, w.src order by w.read_at, w.km, w.id)
     ),
-    i as (
-        select g.*,
-               lag(g.close_km) over w as start_km,
-               lag(g.close_at) over w as start_at
-        from g
-        window w as (partition by g.energy_kind, g.src order by g.grp)
+    blends as (
+        -- flex-fuel sources only: the volume of each fuel type (fuel_logs_fuel_type_known lists them)
+        -- in each interval, by filtered sums
+        select w.energy_kind, w.src, w.grp,
+               sum(w.vol) filter (where w.fuel_type = 'biodiesel') as v_biodiesel,
+               sum(w.vol) filter (where w.fuel_type = 'cng') as v_cng,
+               sum(w.vol) filter (where w.fuel_type = 'diesel') as v_diesel,
+               sum(w.vol) filter (where w.fuel_type = 'e85') as v_e85,
+               sum(w.vol) filter (where w.fuel_type = 'electric') as v_electric,
+               sum(w.vol) filter (where w.fuel_type = 'gasoline') as v_gasoline,
+               sum(w.vol) filter (where w.fuel_type = 'hydrogen') as v_hydrogen,
+               sum(w.vol) filter (where w.fuel_type = 'lpg') as v_lpg,
+               sum(w.vol) filter (where w.fuel_type = 'other') as v_other
+        from w
+        where w.mixed
+        group by w.energy_kind, w.src, w.grp
     ),
     r as (
-        select i.*,
-               exists (
+        select c.*,
+               b.v_biodiesel, b.v_cng, b.v_diesel, b.v_e85, b.v_electric, b.v_gasoline, b.v_hydrogen, b.v_lpg,
+               b.v_other,
+               cardinality(resets.ats) > 0
+               and exists (
                    select
                    from unnest(resets.ats) as a
-                   where a > i.start_at
-                     and a <= i.close_at
+                   where a > c.start_at
+                     and a <= c.read_at
                ) as reset_inside
-        from i
+        from closing as c
+        left join blends as b
+            on b.grp = c.grp and b.energy_kind is not distinct from c.energy_kind and b.src is not distinct from c.src
         cross join resets
     )
-    select r.energy_kind, r.close_id, r.close_on, r.start_at, r.close_at,
-           r.close_km - r.start_km, r.vol, r.fill_ups,
-           r.start_km is not null and not r.missed and not r.reset_inside and r.close_km > r.start_km,
+    select r.energy_kind collate "default", r.id, r.filled_on, r.start_at, r.read_at,
+           r.km - r.start_km, r.ivol, r.fill_ups,
+           r.start_km is not null and not r.missed and not r.reset_inside and r.km > r.start_km,
            case
                when r.start_km is null then 'first full fill-up: no previous full fill-up to measure from'
                when r.missed then 'missed fill-up: the chain is broken'
                when r.reset_inside then 'odometer reset inside the interval'
-               when r.close_km <= r.start_km then 'no distance driven'
+               when r.km <= r.start_km then 'no distance driven'
            end,
            r.src,
            s.name,
-           case when r.mixed then array_remove(array[case when r.v_biodiesel is not null then 'biodiesel' end, case when r.v_cng is not null then 'cng' end, case when r.v_diesel is not null then 'diesel' end, case when r.v_e85 is not null then 'e85' end, case when r.v_electric is not null then 'electric' end, case when r.v_gasoline is not null then 'gasoline' end, case when r.v_hydrogen is not null then 'hydrogen' end, case when r.v_lpg is not null then 'lpg' end, case when r.v_other is not null then 'other' end], null) else array[r.fuel] end,
-           case when r.mixed then jsonb_strip_nulls(jsonb_build_object('biodiesel', round(r.v_biodiesel / r.vol, 3), 'cng', round(r.v_cng / r.vol, 3), 'diesel', round(r.v_diesel / r.vol, 3), 'e85', round(r.v_e85 / r.vol, 3), 'electric', round(r.v_electric / r.vol, 3), 'gasoline', round(r.v_gasoline / r.vol, 3), 'hydrogen', round(r.v_hydrogen / r.vol, 3), 'lpg', round(r.v_lpg / r.vol, 3), 'other', round(r.v_other / r.vol, 3))) else jsonb_build_object(r.fuel, 1.000) end
+           case when r.mixed then array_remove(array[case when r.v_biodiesel is not null then 'biodiesel' end, case when r.v_cng is not null then 'cng' end, case when r.v_diesel is not null then 'diesel' end, case when r.v_e85 is not null then 'e85' end, case when r.v_electric is not null then 'electric' end, case when r.v_gasoline is not null then 'gasoline' end, case when r.v_hydrogen is not null then 'hydrogen' end, case when r.v_lpg is not null then 'lpg' end, case when r.v_other is not null then 'other' end], null) else array[r.fuel_type collate "default"] end,
+           case when r.mixed then jsonb_strip_nulls(jsonb_build_object('biodiesel', round(r.v_biodiesel / r.ivol, 3), 'cng', round(r.v_cng / r.ivol, 3), 'diesel', round(r.v_diesel / r.ivol, 3), 'e85', round(r.v_e85 / r.ivol, 3), 'electric', round(r.v_electric / r.ivol, 3), 'gasoline', round(r.v_gasoline / r.ivol, 3), 'hydrogen', round(r.v_hydrogen / r.ivol, 3), 'lpg', round(r.v_lpg / r.ivol, 3), 'other', round(r.v_other / r.ivol, 3))) else jsonb_build_object(r.fuel_type, 1.000) end
     from r
     left join sources as s on s.id = r.src
-    order by r.energy_kind, s.tank_number nulls first, r.close_at
+    order by r.energy_kind collate "default", s.tank_number nulls first, r.read_at
 $$;
 
 ALTER FUNCTION app.fuel_intervals(tenant uuid, vehicle uuid) OWNER TO motovault_owner;
@@ -11957,6 +11964,50 @@ ALTER FUNCTION app.vehicle_event_types() OWNER TO motovault_owner;
 
 COMMENT ON FUNCTION app.vehicle_event_types() IS 'The event types vehicle_events accepts.';
 
+CREATE FUNCTION app.vehicle_month_costs(tenant uuid, vehicle uuid) RETURNS TABLE(month date, currency text, fuel_cost numeric, maintenance_cost numeric, expense_cost numeric, unconverted integer, distance numeric, costs integer)
+    LANGUAGE plpgsql STABLE
+    SET plan_cache_mode TO 'force_generic_plan'
+    AS $$
+begin
+    return query
+    with per_month as (
+        select date_trunc('month', c.occurred_on)::date as month,
+               c.reporting_currency as currency,
+               coalesce(sum(c.reporting_amount) filter (where c.kind = 'energy'), 0) as fuel_cost,
+               coalesce(sum(c.reporting_amount) filter (where c.kind = 'maintenance'), 0) as maintenance_cost,
+               coalesce(sum(c.reporting_amount) filter (where c.kind = 'expense'), 0) as expense_cost,
+               count(*) filter (where c.reporting_amount is null)::integer as unconverted,
+               count(*)::integer as costs
+        from api.costs as c
+        where c.tenant_id = vehicle_month_costs.tenant
+          and c.vehicle_id = vehicle_month_costs.vehicle
+        group by date_trunc('month', c.occurred_on)::date, c.reporting_currency
+    ),
+    event_months as (
+        -- the distance of api.vehicle_event_months: voided events and void markers left out
+        select date_trunc('month', e.occurred_at at time zone 'UTC')::date as month,
+               max(e.odometer) - min(e.odometer) as distance
+        from app.vehicle_events as e
+        where e.tenant_id = vehicle_month_costs.tenant
+          and e.vehicle_id = vehicle_month_costs.vehicle
+          and e.type <> 'void'
+          and not exists (
+              select from app.vehicle_event_voids as x
+              where x.tenant_id = e.tenant_id and x.voided_event_id = e.id
+          )
+        group by date_trunc('month', e.occurred_at at time zone 'UTC')::date
+    )
+    select coalesce(p.month, d.month), p.currency, p.fuel_cost, p.maintenance_cost, p.expense_cost, p.unconverted,
+           d.distance, coalesce(p.costs, 0)
+    from per_month as p
+    full join event_months as d on d.month = p.month;
+end
+$$;
+
+ALTER FUNCTION app.vehicle_month_costs(tenant uuid, vehicle uuid) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.vehicle_month_costs(tenant uuid, vehicle uuid) IS 'One vehicle''s costs per calendar month in the tenant''s reporting currency (api.costs: fuel/energy, maintenance, expenses; unconverted counts the costs without a rate; costs counts them) and the distance driven that month in the vehicle''s unit (odometer range of its events, as api.vehicle_event_months): a row for every month with a cost or an event (costs 0 and NULL amounts: events only). plpgsql so that its plan is made once per connection; runs as the caller (row level security applies).';
+
 CREATE FUNCTION app.vehicle_odometer_unit(tenant uuid, vehicle uuid) RETURNS text
     LANGUAGE sql STABLE
     AS $$
@@ -11969,6 +12020,75 @@ $$;
 ALTER FUNCTION app.vehicle_odometer_unit(tenant uuid, vehicle uuid) OWNER TO motovault_owner;
 
 COMMENT ON FUNCTION app.vehicle_odometer_unit(tenant uuid, vehicle uuid) IS 'The odometer unit (mi or km) of a vehicle: the default unit of readings recorded for it.';
+
+CREATE FUNCTION app.vehicle_tco_months(tenant uuid, vehicle uuid) RETURNS TABLE(month date, currency text, energy numeric, maintenance numeric, expenses numeric, depreciation numeric, total numeric, unconverted bigint, distance numeric, cost_per_100 numeric)
+    LANGUAGE plpgsql STABLE
+    SET plan_cache_mode TO 'force_generic_plan'
+    AS $$
+declare
+    reporting text := app.reporting_currency(vehicle_tco_months.tenant);
+    bought date;
+    valued date;
+    daily numeric;
+    dep_currency text;
+    from_eur numeric;
+    to_eur numeric;
+begin
+    -- the live ownership row with a sale or an estimate (at most one per vehicle): depreciation per day
+    select d.purchased_on, coalesce(d.valued_on, current_date), d.per_day, d.currency
+    into bought, valued, daily, dep_currency
+    from api.vehicle_depreciation as d
+    where d.tenant_id = vehicle_tco_months.tenant
+      and d.vehicle_id = vehicle_tco_months.vehicle
+      and d.per_day is not null;
+    -- converted at the purchase date's rates (app.convert_amount's arithmetic, looked up once)
+    if daily is not null and dep_currency is distinct from reporting then
+        select f.per_eur into from_eur from app.eur_rate(dep_currency, bought) as f;
+        select t.per_eur into to_eur from app.eur_rate(reporting, bought) as t;
+    end if;
+    return query
+    with mc as materialized (
+        select * from app.vehicle_month_costs(vehicle_tco_months.tenant, vehicle_tco_months.vehicle)
+    ),
+    months as (
+        -- months with a cost, and every month the vehicle was owned (depreciation)
+        select mc.month from mc where mc.costs > 0
+        union
+        select m::date
+        from generate_series(date_trunc('month', bought), date_trunc('month', valued), interval '1 month') as m
+        where daily is not null
+    ),
+    t as (
+        select m.month,
+               coalesce(c.fuel_cost, 0) as energy,
+               coalesce(c.maintenance_cost, 0) as maintenance,
+               coalesce(c.expense_cost, 0) as expenses,
+               case when dep_currency = reporting then a.amount
+                    else round(a.amount * to_eur / from_eur, 2) end as converted,
+               a.amount,
+               c.unconverted,
+               c.distance
+        from months as m
+        left join mc as c on c.month = m.month
+        -- days of the month inside [purchased_on, valued_on) x the figure per day
+        cross join lateral (
+            select round(greatest(0, least((m.month + interval '1 month')::date, valued) - greatest(m.month, bought))
+                         * daily, 2) as amount
+        ) as a
+    )
+    select t.month, reporting, t.energy, t.maintenance, t.expenses,
+           coalesce(t.converted, 0),
+           t.energy + t.maintenance + t.expenses + coalesce(t.converted, 0),
+           coalesce(t.unconverted, 0)::bigint + case when t.amount is not null and t.converted is null then 1 else 0 end,
+           t.distance,
+           round(100 * (t.energy + t.maintenance + t.expenses + coalesce(t.converted, 0)) / nullif(t.distance, 0), 2)
+    from t;
+end
+$$;
+
+ALTER FUNCTION app.vehicle_tco_months(tenant uuid, vehicle uuid) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.vehicle_tco_months(tenant uuid, vehicle uuid) IS 'One vehicle''s total cost of ownership per calendar month in the tenant''s reporting currency: energy, maintenance, expenses (app.vehicle_month_costs), depreciation (days owned that month x the straight-line figure per day of api.vehicle_depreciation, converted at the purchase date''s ECB rate), total; unconverted counts the amounts left out for want of a rate; distance (vehicle''s unit) and cost per 100 of it. Months with a cost, and every month owned. plpgsql so that its plan is made once per connection; runs as the caller.';
 
 CREATE FUNCTION app.vin_cache_ttl(decoded boolean) RETURNS interval
     LANGUAGE sql STABLE PARALLEL SAFE
@@ -13901,110 +14021,21 @@ COMMENT ON VIEW api.fleet_overview IS 'The active tenant''s fleet at a glance, o
 
 COMMENT ON COLUMN api.fleet_overview.events_last_30_days IS 'Events (not counting void markers) in the last 30 days.';
 
-CREATE VIEW api.vehicle_depreciation WITH (security_invoker='true') AS
- SELECT o.tenant_id,
-    o.vehicle_id,
-    o.purchased_on,
-    COALESCE(o.sold_on, o.estimated_on) AS valued_on,
-    o.purchase_price,
-    COALESCE(o.sale_price, o.estimated_value) AS value,
-    o.currency,
-    (o.sold_on IS NOT NULL) AS is_sold,
-    (o.purchase_price - COALESCE(o.sale_price, o.estimated_value)) AS depreciation,
-    round(((o.purchase_price - COALESCE(o.sale_price, o.estimated_value)) / ((COALESCE(o.sold_on, o.estimated_on) - o.purchased_on))::numeric), 4) AS per_day,
-    d.distance,
-    v.odometer_unit AS distance_unit,
-    round(((o.purchase_price - COALESCE(o.sale_price, o.estimated_value)) / (NULLIF(d.distance, 0))::numeric), 4) AS per_distance
-   FROM ((app.vehicle_ownership o
-     JOIN app.vehicles v ON (((v.tenant_id = o.tenant_id) AND (v.id = o.vehicle_id))))
-     CROSS JOIN LATERAL ( SELECT (
-                CASE
-                    WHEN (o.sold_on IS NOT NULL) THEN o.sale_odometer
-                    ELSE v.odometer_reading
-                END - o.purchase_odometer) AS distance) d)
-  WHERE (o.deleted_at IS NULL);
-
-ALTER TABLE api.vehicle_depreciation OWNER TO motovault_owner;
-
-COMMENT ON VIEW api.vehicle_depreciation IS 'Straight-line depreciation of the active tenant''s vehicles: purchase price less the sale price (or the estimated value), per day between purchase and sale (or estimate) and per distance driven since purchase (to the sale odometer, else the vehicle''s latest reading), in the purchase currency. NULL figures when no sale or estimate is given.';
-
-CREATE VIEW api.vehicle_event_months WITH (security_invoker='true') AS
- SELECT e.tenant_id,
-    e.vehicle_id,
-    (date_trunc('month'::text, (e.occurred_at AT TIME ZONE 'UTC'::text)))::date AS month,
-    count(*) AS events,
-    count(*) FILTER (WHERE (e.type = 'fuel'::text)) AS fuel_events,
-    count(*) FILTER (WHERE (e.type = 'maintenance'::text)) AS maintenance_events,
-    count(*) FILTER (WHERE (e.type = ANY (ARRAY['odometer'::text, 'odometer_reset'::text]))) AS odometer_events,
-    count(*) FILTER (WHERE (e.type <> ALL (ARRAY['fuel'::text, 'maintenance'::text, 'odometer'::text, 'odometer_reset'::text]))) AS other_events,
-    min(e.odometer) AS odometer_min,
-    max(e.odometer) AS odometer_max,
-    (max(e.odometer) - min(e.odometer)) AS distance
-   FROM app.vehicle_events e
-  WHERE ((e.type <> 'void'::text) AND (NOT (EXISTS ( SELECT
-           FROM app.vehicle_event_voids x
-          WHERE ((x.tenant_id = e.tenant_id) AND (x.voided_event_id = e.id))))))
-  GROUP BY e.tenant_id, e.vehicle_id, ((date_trunc('month'::text, (e.occurred_at AT TIME ZONE 'UTC'::text)))::date);
-
-ALTER TABLE api.vehicle_event_months OWNER TO motovault_owner;
-
-COMMENT ON VIEW api.vehicle_event_months IS 'The active tenant''s events per vehicle and calendar month (UTC), by kind, with the odometer range (distance in the vehicle''s unit). Filter by vehicle_id and month.';
-
 CREATE VIEW api.vehicle_tco_months WITH (security_invoker='true') AS
- WITH months AS (
-         SELECT c_1.tenant_id,
-            c_1.vehicle_id,
-            (date_trunc('month'::text, (c_1.occurred_on)::timestamp with time zone))::date AS month
-           FROM api.costs c_1
-        UNION
-         SELECT d.tenant_id,
-            d.vehicle_id,
-            (m_1.m)::date AS m
-           FROM (api.vehicle_depreciation d
-             CROSS JOIN LATERAL generate_series(date_trunc('month'::text, (d.purchased_on)::timestamp with time zone), date_trunc('month'::text, (COALESCE(d.valued_on, CURRENT_DATE))::timestamp with time zone), '1 mon'::interval) m_1(m))
-          WHERE (d.per_day IS NOT NULL)
-        ), c AS (
-         SELECT c_1.tenant_id,
-            c_1.vehicle_id,
-            (date_trunc('month'::text, (c_1.occurred_on)::timestamp with time zone))::date AS month,
-            sum(c_1.reporting_amount) FILTER (WHERE (c_1.kind = 'energy'::text)) AS energy,
-            sum(c_1.reporting_amount) FILTER (WHERE (c_1.kind = 'maintenance'::text)) AS maintenance,
-            sum(c_1.reporting_amount) FILTER (WHERE (c_1.kind = 'expense'::text)) AS expenses,
-            count(*) FILTER (WHERE (c_1.reporting_amount IS NULL)) AS unconverted
-           FROM api.costs c_1
-          GROUP BY c_1.tenant_id, c_1.vehicle_id, ((date_trunc('month'::text, (c_1.occurred_on)::timestamp with time zone))::date)
-        ), dep AS (
-         SELECT m_1.tenant_id,
-            m_1.vehicle_id,
-            m_1.month,
-            ((GREATEST(0, (LEAST(((m_1.month + '1 mon'::interval))::date, d.valued_on) - GREATEST(m_1.month, d.purchased_on))))::numeric * d.per_day) AS amount,
-            d.currency,
-            d.purchased_on
-           FROM (months m_1
-             JOIN api.vehicle_depreciation d ON (((d.tenant_id = m_1.tenant_id) AND (d.vehicle_id = m_1.vehicle_id))))
-          WHERE (d.per_day IS NOT NULL)
-        )
- SELECT m.tenant_id,
-    m.vehicle_id,
+ SELECT v.tenant_id,
+    v.id AS vehicle_id,
     m.month,
-    app.reporting_currency(m.tenant_id) AS currency,
-    COALESCE(c.energy, (0)::numeric) AS energy,
-    COALESCE(c.maintenance, (0)::numeric) AS maintenance,
-    COALESCE(c.expenses, (0)::numeric) AS expenses,
-    COALESCE(x.converted, (0)::numeric) AS depreciation,
-    (((COALESCE(c.energy, (0)::numeric) + COALESCE(c.maintenance, (0)::numeric)) + COALESCE(c.expenses, (0)::numeric)) + COALESCE(x.converted, (0)::numeric)) AS total,
-    (COALESCE(c.unconverted, (0)::bigint) +
-        CASE
-            WHEN ((dep.amount IS NOT NULL) AND (x.converted IS NULL)) THEN 1
-            ELSE 0
-        END) AS unconverted,
-    e.distance,
-    round((((100)::numeric * (((COALESCE(c.energy, (0)::numeric) + COALESCE(c.maintenance, (0)::numeric)) + COALESCE(c.expenses, (0)::numeric)) + COALESCE(x.converted, (0)::numeric))) / NULLIF(e.distance, (0)::numeric)), 2) AS cost_per_100
-   FROM ((((months m
-     LEFT JOIN c ON (((c.tenant_id = m.tenant_id) AND (c.vehicle_id = m.vehicle_id) AND (c.month = m.month))))
-     LEFT JOIN dep ON (((dep.tenant_id = m.tenant_id) AND (dep.vehicle_id = m.vehicle_id) AND (dep.month = m.month))))
-     LEFT JOIN LATERAL app.convert_amount(round(dep.amount, 2), dep.currency, app.reporting_currency(m.tenant_id), dep.purchased_on) x(converted, rate, rate_date, note) ON (true))
-     LEFT JOIN api.vehicle_event_months e ON (((e.tenant_id = m.tenant_id) AND (e.vehicle_id = m.vehicle_id) AND (e.month = m.month))));
+    m.currency,
+    m.energy,
+    m.maintenance,
+    m.expenses,
+    m.depreciation,
+    m.total,
+    m.unconverted,
+    m.distance,
+    m.cost_per_100
+   FROM (app.vehicles v
+     CROSS JOIN LATERAL app.vehicle_tco_months(v.tenant_id, v.id) m(month, currency, energy, maintenance, expenses, depreciation, total, unconverted, distance, cost_per_100));
 
 ALTER TABLE api.vehicle_tco_months OWNER TO motovault_owner;
 
@@ -14959,31 +14990,20 @@ ALTER TABLE api.trips_trash OWNER TO motovault_owner;
 COMMENT ON VIEW api.trips_trash IS 'Deleted trips of the active tenant; restore_trip brings one back. Purged after 30 days.';
 
 CREATE VIEW api.vehicle_cost_months WITH (security_invoker='true') AS
- WITH per_month AS (
-         SELECT c.tenant_id,
-            c.vehicle_id,
-            (date_trunc('month'::text, (c.occurred_on)::timestamp with time zone))::date AS month,
-            c.reporting_currency AS currency,
-            COALESCE(sum(c.reporting_amount) FILTER (WHERE (c.kind = 'energy'::text)), (0)::numeric) AS fuel_cost,
-            COALESCE(sum(c.reporting_amount) FILTER (WHERE (c.kind = 'maintenance'::text)), (0)::numeric) AS maintenance_cost,
-            COALESCE(sum(c.reporting_amount) FILTER (WHERE (c.kind = 'expense'::text)), (0)::numeric) AS expense_cost,
-            (count(*) FILTER (WHERE (c.reporting_amount IS NULL)))::integer AS unconverted
-           FROM api.costs c
-          GROUP BY c.tenant_id, c.vehicle_id, ((date_trunc('month'::text, (c.occurred_on)::timestamp with time zone))::date), c.reporting_currency
-        )
- SELECT p.tenant_id,
-    p.vehicle_id,
-    p.month,
-    p.currency,
-    p.fuel_cost,
-    p.maintenance_cost,
-    ((p.fuel_cost + p.maintenance_cost) + p.expense_cost) AS total_cost,
-    d.distance,
-    round((((100)::numeric * ((p.fuel_cost + p.maintenance_cost) + p.expense_cost)) / NULLIF(d.distance, (0)::numeric)), 2) AS cost_per_100_distance,
-    p.expense_cost,
-    p.unconverted
-   FROM (per_month p
-     LEFT JOIN api.vehicle_event_months d ON (((d.tenant_id = p.tenant_id) AND (d.vehicle_id = p.vehicle_id) AND (d.month = p.month))));
+ SELECT v.tenant_id,
+    v.id AS vehicle_id,
+    m.month,
+    m.currency,
+    m.fuel_cost,
+    m.maintenance_cost,
+    ((m.fuel_cost + m.maintenance_cost) + m.expense_cost) AS total_cost,
+    m.distance,
+    round((((100)::numeric * ((m.fuel_cost + m.maintenance_cost) + m.expense_cost)) / NULLIF(m.distance, (0)::numeric)), 2) AS cost_per_100_distance,
+    m.expense_cost,
+    m.unconverted
+   FROM (app.vehicles v
+     CROSS JOIN LATERAL app.vehicle_month_costs(v.tenant_id, v.id) m(month, currency, fuel_cost, maintenance_cost, expense_cost, unconverted, distance, costs))
+  WHERE (m.costs > 0);
 
 ALTER TABLE api.vehicle_cost_months OWNER TO motovault_owner;
 
@@ -14994,6 +15014,55 @@ COMMENT ON COLUMN api.vehicle_cost_months.currency IS 'The tenant''s reporting c
 COMMENT ON COLUMN api.vehicle_cost_months.expense_cost IS 'Expense payments that month (insurance, registration, tax, parking, tolls, fines, washing, accessories, loan, lease, other).';
 
 COMMENT ON COLUMN api.vehicle_cost_months.unconverted IS 'Costs of the month not added for want of an exchange rate (see /costs, rate_note).';
+
+CREATE VIEW api.vehicle_depreciation WITH (security_invoker='true') AS
+ SELECT o.tenant_id,
+    o.vehicle_id,
+    o.purchased_on,
+    COALESCE(o.sold_on, o.estimated_on) AS valued_on,
+    o.purchase_price,
+    COALESCE(o.sale_price, o.estimated_value) AS value,
+    o.currency,
+    (o.sold_on IS NOT NULL) AS is_sold,
+    (o.purchase_price - COALESCE(o.sale_price, o.estimated_value)) AS depreciation,
+    round(((o.purchase_price - COALESCE(o.sale_price, o.estimated_value)) / ((COALESCE(o.sold_on, o.estimated_on) - o.purchased_on))::numeric), 4) AS per_day,
+    d.distance,
+    v.odometer_unit AS distance_unit,
+    round(((o.purchase_price - COALESCE(o.sale_price, o.estimated_value)) / (NULLIF(d.distance, 0))::numeric), 4) AS per_distance
+   FROM ((app.vehicle_ownership o
+     JOIN app.vehicles v ON (((v.tenant_id = o.tenant_id) AND (v.id = o.vehicle_id))))
+     CROSS JOIN LATERAL ( SELECT (
+                CASE
+                    WHEN (o.sold_on IS NOT NULL) THEN o.sale_odometer
+                    ELSE v.odometer_reading
+                END - o.purchase_odometer) AS distance) d)
+  WHERE (o.deleted_at IS NULL);
+
+ALTER TABLE api.vehicle_depreciation OWNER TO motovault_owner;
+
+COMMENT ON VIEW api.vehicle_depreciation IS 'Straight-line depreciation of the active tenant''s vehicles: purchase price less the sale price (or the estimated value), per day between purchase and sale (or estimate) and per distance driven since purchase (to the sale odometer, else the vehicle''s latest reading), in the purchase currency. NULL figures when no sale or estimate is given.';
+
+CREATE VIEW api.vehicle_event_months WITH (security_invoker='true') AS
+ SELECT e.tenant_id,
+    e.vehicle_id,
+    (date_trunc('month'::text, (e.occurred_at AT TIME ZONE 'UTC'::text)))::date AS month,
+    count(*) AS events,
+    count(*) FILTER (WHERE (e.type = 'fuel'::text)) AS fuel_events,
+    count(*) FILTER (WHERE (e.type = 'maintenance'::text)) AS maintenance_events,
+    count(*) FILTER (WHERE (e.type = ANY (ARRAY['odometer'::text, 'odometer_reset'::text]))) AS odometer_events,
+    count(*) FILTER (WHERE (e.type <> ALL (ARRAY['fuel'::text, 'maintenance'::text, 'odometer'::text, 'odometer_reset'::text]))) AS other_events,
+    min(e.odometer) AS odometer_min,
+    max(e.odometer) AS odometer_max,
+    (max(e.odometer) - min(e.odometer)) AS distance
+   FROM app.vehicle_events e
+  WHERE ((e.type <> 'void'::text) AND (NOT (EXISTS ( SELECT
+           FROM app.vehicle_event_voids x
+          WHERE ((x.tenant_id = e.tenant_id) AND (x.voided_event_id = e.id))))))
+  GROUP BY e.tenant_id, e.vehicle_id, ((date_trunc('month'::text, (e.occurred_at AT TIME ZONE 'UTC'::text)))::date);
+
+ALTER TABLE api.vehicle_event_months OWNER TO motovault_owner;
+
+COMMENT ON VIEW api.vehicle_event_months IS 'The active tenant''s events per vehicle and calendar month (UTC), by kind, with the odometer range (distance in the vehicle''s unit). Filter by vehicle_id and month.';
 
 CREATE VIEW api.vehicle_images_trash WITH (security_invoker='true') AS
  SELECT vehicle_images.tenant_id,
@@ -18329,8 +18398,14 @@ REVOKE ALL ON FUNCTION app.vehicle_event_payload_spec(event_type text) FROM PUBL
 GRANT ALL ON FUNCTION app.vehicle_event_types() TO app_user;
 REVOKE ALL ON FUNCTION app.vehicle_event_types() FROM PUBLIC;
 
+GRANT ALL ON FUNCTION app.vehicle_month_costs(tenant uuid, vehicle uuid) TO app_user;
+REVOKE ALL ON FUNCTION app.vehicle_month_costs(tenant uuid, vehicle uuid) FROM PUBLIC;
+
 GRANT ALL ON FUNCTION app.vehicle_odometer_unit(tenant uuid, vehicle uuid) TO app_user;
 REVOKE ALL ON FUNCTION app.vehicle_odometer_unit(tenant uuid, vehicle uuid) FROM PUBLIC;
+
+GRANT ALL ON FUNCTION app.vehicle_tco_months(tenant uuid, vehicle uuid) TO app_user;
+REVOKE ALL ON FUNCTION app.vehicle_tco_months(tenant uuid, vehicle uuid) FROM PUBLIC;
 
 GRANT ALL ON FUNCTION app.vin_cache_ttl(decoded boolean) TO vin_worker;
 REVOKE ALL ON FUNCTION app.vin_cache_ttl(decoded boolean) FROM PUBLIC;
@@ -18482,10 +18557,6 @@ GRANT SELECT ON TABLE api.expenses_trash TO app_user;
 
 GRANT SELECT ON TABLE api.fleet_overview TO app_user;
 
-GRANT SELECT ON TABLE api.vehicle_depreciation TO app_user;
-
-GRANT SELECT ON TABLE api.vehicle_event_months TO app_user;
-
 GRANT SELECT ON TABLE api.vehicle_tco_months TO app_user;
 
 GRANT SELECT ON TABLE api.fleet_tco_months TO app_user;
@@ -18563,6 +18634,10 @@ GRANT SELECT ON TABLE api.trip_totals TO app_user;
 GRANT SELECT ON TABLE api.trips_trash TO app_user;
 
 GRANT SELECT ON TABLE api.vehicle_cost_months TO app_user;
+
+GRANT SELECT ON TABLE api.vehicle_depreciation TO app_user;
+
+GRANT SELECT ON TABLE api.vehicle_event_months TO app_user;
 
 GRANT SELECT ON TABLE api.vehicle_images_trash TO app_user;
 
