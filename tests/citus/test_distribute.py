@@ -151,9 +151,6 @@ NOT_ROUTED_YET = {
     "auth_events": "a coordinator table",
     "fleet_overview": "fans out to every shard",
     "vehicle_events": "fans out to every shard",
-    "fleet_tco_months": "refused (a parameterized lateral join)",
-    "vehicle_tco_months": "refused (a parameterized lateral join)",
-    "vehicle_tco_years": "refused (a parameterized lateral join)",
 }
 
 
