@@ -5768,6 +5768,23 @@ ALTER FUNCTION app.check_request() OWNER TO motovault_owner;
 
 COMMENT ON FUNCTION app.check_request() IS 'PostgREST db-pre-request: applies the current role''s timeouts set for this database (ALTER ROLE ... IN DATABASE, which PostgREST 12 ignores); then an authenticated request needs a live session or API key (or a registered OpenID Connect identity, or bare tokens allowed), else 401, and a membership in the tenant its token or X-Tenant-Id header names, else 403.';
 
+CREATE FUNCTION app.check_request_citus() RETURNS void
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+begin
+    set local citus.propagate_set_commands = 'local';
+    execute format('set local request.jwt.claims = %L', coalesce(current_setting('request.jwt.claims', true), ''));
+    perform app.check_request();
+    execute format('set local motovault.user_id = %L', coalesce(current_setting('motovault.user_id', true), ''));
+    execute format('set local motovault.tenant_id = %L', coalesce(current_setting('motovault.tenant_id', true), ''));
+end
+$$;
+
+ALTER FUNCTION app.check_request_citus() OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.check_request_citus() IS 'PostgREST db-pre-request on a Citus coordinator: app.check_request, with the claims and what it resolves issued as SET LOCAL under citus.propagate_set_commands = local, so that the policies on the workers see them (docs/citus.md).';
+
 CREATE FUNCTION app.chord_to_meters(chord double precision) RETURNS double precision
     LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
     RETURN CASE WHEN (chord < (0)::double precision) THEN (0)::double precision WHEN ((chord / ((2)::double precision * (6378168)::double precision)) > (1)::double precision) THEN (pi() * (6378168)::double precision) ELSE (((2)::double precision * (6378168)::double precision) * asin((chord / ((2)::double precision * (6378168)::double precision)))) END;
@@ -17924,6 +17941,10 @@ REVOKE ALL ON FUNCTION app.check_member_role(role text) FROM PUBLIC;
 GRANT ALL ON FUNCTION app.check_request() TO anon;
 GRANT ALL ON FUNCTION app.check_request() TO app_user;
 REVOKE ALL ON FUNCTION app.check_request() FROM PUBLIC;
+
+GRANT ALL ON FUNCTION app.check_request_citus() TO anon;
+GRANT ALL ON FUNCTION app.check_request_citus() TO app_user;
+REVOKE ALL ON FUNCTION app.check_request_citus() FROM PUBLIC;
 
 GRANT ALL ON FUNCTION app.chord_to_meters(chord double precision) TO app_user;
 REVOKE ALL ON FUNCTION app.chord_to_meters(chord double precision) FROM PUBLIC;

@@ -28,6 +28,7 @@ select set_eq(
     $$,
     array[
         'app.check_request()',
+        'app.check_request_citus()',
         'api.sign_up(text,text,text)',
         'api.sign_in(text,text,uuid)',
         'api.refresh(text,uuid)',
@@ -36,7 +37,7 @@ select set_eq(
         'api.exchange_api_key(text)',
         'api.calendar(text)'
     ],
-    'anon may execute the pre-request check, the sign-in RPCs and the calendar feed (its secret is in the URL), nothing else'
+    'anon may execute the pre-request checks (plain and Citus), the sign-in RPCs and the calendar feed (its secret is in the URL), nothing else'
 );
 select is(
     array(

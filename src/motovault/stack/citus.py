@@ -12,6 +12,7 @@ another node.
 from __future__ import annotations
 
 import dataclasses
+import secrets
 import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -198,6 +199,41 @@ def up(cluster: CitusCluster, say: Say) -> bool:
     return changed
 
 
+#: the roles PostgREST switches to: on Citus their queries open connections to the workers as them
+API_ROLES = ("app_user", "anon")
+
+
+def api_roles_password(cluster: CitusCluster) -> str:
+    """The password the API roles log in to the workers with (.state/citus/api-roles.pw, made once)."""
+    path = cluster.home / "api-roles.pw"
+    if not path.is_file():
+        cluster.home.mkdir(parents=True, exist_ok=True)
+        path.touch(mode=0o600)
+        path.write_text(secrets.token_urlsafe(24) + "\n")
+    return path.read_text().strip()
+
+
+def enable_api_roles(cluster: CitusCluster, dbname: str) -> None:
+    """A login for the API roles on every worker (never on the coordinator, where clients connect: there
+    they stay NOLOGIN behind the authenticator), and their password in pg_dist_authinfo on every node."""
+    password = api_roles_password(cluster)
+    for node in cluster.nodes:
+        with connect(cluster.dsn(node, dbname), what=f"{node.what} on port {node.port}") as conn:
+            conn.autocommit = True
+            # on this node only: a worker with synced metadata would carry ALTER ROLE to every node,
+            # the coordinator included, where the API roles must stay NOLOGIN
+            conn.execute("set citus.enable_ddl_propagation = off")
+            for role in API_ROLES:
+                if node.port != cluster.coordinator.port:
+                    conn.execute(sql.SQL("alter role {} login password {}").format(
+                        sql.Identifier(role), sql.Literal(password)))
+                conn.execute(
+                    "insert into pg_dist_authinfo (nodeid, rolename, authinfo) values (0, %s, %s) "
+                    "on conflict (nodeid, rolename) do update set authinfo = excluded.authinfo",
+                    (role, f"password={password}"),
+                )
+
+
 def deploy(cluster: CitusCluster, dbname: str, say: Say) -> distribution.Report:
     """The plan into the coordinator's ``dbname``, then Citus: the first time, sqitch deploy while the
     database is still plain, then the extension, the workers and the distribution of every table; later,
@@ -212,7 +248,10 @@ def deploy(cluster: CitusCluster, dbname: str, say: Say) -> distribution.Report:
         say("citus", f"registered {', '.join(added)} with the coordinator")
     with connect(cluster.dsn(cluster.coordinator, dbname), what="the Citus coordinator") as conn:
         conn.autocommit = True
-        return distribution.distribute(conn, say)
+        report = distribution.distribute(conn, say)
+    enable_api_roles(cluster, dbname)
+    say("citus", f"{', '.join(API_ROLES)} may log in to the workers (password in {cluster.home / 'api-roles.pw'})")
+    return report
 
 
 def active_workers(cluster: CitusCluster, dbname: str | None = None) -> list[tuple[str, int]]:
