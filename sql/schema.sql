@@ -2966,19 +2966,22 @@ CREATE FUNCTION app.current_member_role() RETURNS text
     LANGUAGE plpgsql STABLE
     AS $$
 declare
-    tenant constant uuid := app.current_tenant_id();
-    member constant uuid := app.current_user_id();
-    key text;
-    cached text;
+    -- what app.current_tenant_id() and app.current_user_id() are made of, as text: the key of the role kept
+    key constant text := coalesce(current_setting('motovault.tenant_id', true), '') || '/'
+        || coalesce(current_setting('motovault.user_id', true), '') || '/'
+        || coalesce(current_setting('request.jwt.claims', true), '') || '=';
+    cached constant text := current_setting('motovault.member_role', true);
+    tenant uuid;
+    member uuid;
     found_role text;
 begin
-    if tenant is null or member is null then
-        return null;
-    end if;
-    key := tenant::text || '/' || member::text || '/' || coalesce(app.jwt_claims() ->> 'scope', 'write') || '=';
-    cached := current_setting('motovault.member_role', true);
     if cached is not null and starts_with(cached, key) then
         return nullif(substr(cached, length(key) + 1), '');
+    end if;
+    tenant := app.current_tenant_id();
+    member := app.current_user_id();
+    if tenant is null or member is null then
+        return null;
     end if;
     select m.role into found_role
     from app.memberships as m
@@ -2995,7 +2998,7 @@ $$;
 
 ALTER FUNCTION app.current_member_role() OWNER TO motovault_owner;
 
-COMMENT ON FUNCTION app.current_member_role() IS 'The requesting user''s role in the active tenant, or NULL when not a member; viewer for a token of scope read (a read API key). Looked up once per transaction (motovault.member_role), forgotten when app.memberships changes.';
+COMMENT ON FUNCTION app.current_member_role() IS 'The requesting user''s role in the active tenant, or NULL when not a member; viewer for a token of scope read (a read API key). Looked up once per transaction and kept in motovault.member_role under the text of the settings it depends on (motovault.tenant_id, motovault.user_id, request.jwt.claims: a call that finds it parses no JSON), forgotten when app.memberships changes.';
 
 CREATE TABLE app.invitations (
     tenant_id uuid DEFAULT app.current_tenant_id() NOT NULL,
@@ -9536,7 +9539,8 @@ declare
     old_row jsonb;
     new_row jsonb;
     op text := tg_op;
-    changes jsonb;
+    changes jsonb[];
+    olds jsonb[];
     tenants text[];
     tenant text;
 begin
@@ -9544,20 +9548,20 @@ begin
         -- 1. the transition tables alone, read into one local value (on Citus a trigger runs on a
         --    shard, where a transition table cannot be joined with, nor inserted into, a
         --    distributed table), in the statement's order, with the statement's tenants:
-        --    INSERT [new row, ...], DELETE [old row, ...], UPDATE [{old, new}, ...]
+        --    INSERT {new row, ...}, DELETE {old row, ...}, UPDATE {new row, ...} and {its old row, ...}
         if tg_op = 'INSERT' then
-            select jsonb_agg(x.j), array_agg(distinct x.j ->> tenant_column) into changes, tenants
+            select array_agg(x.j), array_agg(distinct x.j ->> tenant_column) into changes, tenants
             from (select to_jsonb(r) as j from new_rows as r) as x;
         elsif tg_op = 'DELETE' then
-            select jsonb_agg(x.j), array_agg(distinct x.j ->> tenant_column) into changes, tenants
+            select array_agg(x.j), array_agg(distinct x.j ->> tenant_column) into changes, tenants
             from (select to_jsonb(r) as j from old_rows as r) as x;
         else
             -- (tenant, id) pairs each old row with its new version: neither can change (tg_stamp_row)
             with o as (select to_jsonb(r) as j from old_rows as r),
                  n as (select to_jsonb(r) as j, row_number() over () as ord from new_rows as r)
-            select jsonb_agg(jsonb_build_object('old', o.j, 'new', n.j) order by n.ord),
+            select array_agg(n.j order by n.ord), array_agg(o.j order by n.ord),
                    array_agg(distinct n.j ->> tenant_column)
-            into changes, tenants
+            into changes, olds, tenants
             from n
             join o on o.j -> 'id' = n.j -> 'id'
                   and o.j -> coalesce(tenant_column, 'id') = n.j -> coalesce(tenant_column, 'id');
@@ -9571,28 +9575,27 @@ begin
             foreach tenant in array tenants loop
                 if tg_op = 'UPDATE' then
                     insert into audit.record_version (tenant_id, table_name, operation, row_id, old_record, new_record, actor)
-                    select tenant::uuid, table_name, app.audit_operation('UPDATE', c -> 'old', c -> 'new'),
-                           (c -> 'new' ->> 'id')::uuid, c -> 'old', c -> 'new', actor
-                    from jsonb_array_elements(changes) as c
-                    where cardinality(tenants) = 1 or c -> 'new' ->> tenant_column = tenant;
+                    select tenant::uuid, table_name, app.audit_operation('UPDATE', c.o, c.n),
+                           (c.n ->> 'id')::uuid, c.o, c.n, actor
+                    from unnest(olds, changes) as c(o, n)
+                    where cardinality(tenants) = 1 or c.n ->> tenant_column = tenant;
                 else
                     insert into audit.record_version (tenant_id, table_name, operation, row_id, old_record, new_record, actor)
                     select tenant::uuid, table_name, tg_op, (c ->> 'id')::uuid,
                            case when tg_op = 'DELETE' then c end, case when tg_op = 'INSERT' then c end, actor
-                    from jsonb_array_elements(changes) as c
+                    from unnest(changes) as c
                     where cardinality(tenants) = 1 or c ->> tenant_column = tenant;
                 end if;
             end loop;
         elsif tg_op = 'UPDATE' then
             insert into audit.shared_record_version (table_name, operation, row_id, old_record, new_record, actor)
-            select table_name, app.audit_operation('UPDATE', c -> 'old', c -> 'new'),
-                   (c -> 'new' ->> 'id')::uuid, c -> 'old', c -> 'new', actor
-            from jsonb_array_elements(changes) as c;
+            select table_name, app.audit_operation('UPDATE', c.o, c.n), (c.n ->> 'id')::uuid, c.o, c.n, actor
+            from unnest(olds, changes) as c(o, n);
         else
             insert into audit.shared_record_version (table_name, operation, row_id, old_record, new_record, actor)
             select table_name, tg_op, (c ->> 'id')::uuid,
                    case when tg_op = 'DELETE' then c end, case when tg_op = 'INSERT' then c end, actor
-            from jsonb_array_elements(changes) as c;
+            from unnest(changes) as c;
         end if;
         return null;
     end if;
@@ -9619,7 +9622,7 @@ $$;
 
 ALTER FUNCTION app.tg_audit_row() OWNER TO motovault_owner;
 
-COMMENT ON FUNCTION app.tg_audit_row() IS 'AFTER trigger of every table (_900_audit_insert/_update/_delete): writes the change to audit.record_version under the tenant held by the column named in the argument (tenant_id, or id for app.tenants), or to audit.shared_record_version without an argument. FOR EACH STATEMENT with the transition tables new_rows (INSERT), old_rows and new_rows (UPDATE, paired by tenant and id) or old_rows (DELETE): the rows of the statement, read into one jsonb value first, then one INSERT per tenant. FOR EACH ROW: one row per call.';
+COMMENT ON FUNCTION app.tg_audit_row() IS 'AFTER trigger of every table (_900_audit_insert/_update/_delete): writes the change to audit.record_version under the tenant held by the column named in the argument (tenant_id, or id for app.tenants), or to audit.shared_record_version without an argument. FOR EACH STATEMENT with the transition tables new_rows (INSERT), old_rows and new_rows (UPDATE, paired by tenant and id) or old_rows (DELETE): the rows of the statement, read into one jsonb[] value first (no other table in that query), then one INSERT per tenant from unnest. FOR EACH ROW: one row per call.';
 
 CREATE FUNCTION app.tg_audit_row_omitting() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
@@ -9818,6 +9821,7 @@ CREATE FUNCTION app.tg_emit_source_events() RETURNS trigger
 declare
     kind constant text := tg_argv[0];
     changes jsonb;
+    inserted jsonb[];
     tenant text;
     actor constant uuid := app.current_user_id();
 begin
@@ -9827,14 +9831,31 @@ begin
             message = format('app.tg_emit_source_events() on %s: a statement trigger, not a row trigger', tg_table_name),
             hint = 'Attach it as _500_events_insert (after insert, referencing new table as new_rows) and _500_events_update (after update, referencing old table as old_rows new table as new_rows), for each statement.';
     end if;
-    -- 1. the transition tables alone, read into one local value: [{"old": row, "new": row}, ...]
+    -- 1. the transition tables alone, read into one local value (an update: [{"old": row, "new": row}, ...])
     --    (on Citus a transition table cannot meet a distributed table in one query)
     if tg_op = 'INSERT' then
-        select jsonb_agg(jsonb_build_object('new', x.j) order by x.ord) into changes
+        -- [row, ...]: the live rows as they are
+        select array_agg(x.j order by x.ord) into inserted
         from (select to_jsonb(r) as j, row_number() over () as ord from new_rows as r) as x
         where x.j ->> 'deleted_at' is null
           and (kind <> 'maintenance' or x.j ->> 'status' = 'completed')
           and x.j ->> 'read_at' is not null;
+        if inserted is null then
+            return null;
+        end if;
+        -- 2. per tenant: the events of that tenant, from that value
+        for tenant in select distinct c ->> 'tenant_id' from unnest(inserted) as c loop
+            insert into app.vehicle_events
+                (tenant_id, vehicle_id, type, occurred_at, odometer, odometer_unit, payload, source_id,
+                 created_at, updated_at, created_by, updated_by)
+            select tenant::uuid, (x.c ->> 'vehicle_id')::uuid, ev.type, ev.occurred_at, ev.odometer,
+                   ev.odometer_unit, ev.payload, (x.c ->> 'id')::uuid, now(), now(), actor, actor
+            from unnest(inserted) with ordinality as x(c, ord)
+            cross join lateral app.source_event(kind, x.c) as ev
+            where x.c ->> 'tenant_id' = tenant
+            order by x.ord;
+        end loop;
+        return null;
     else
         with o as (select to_jsonb(r) as j from old_rows as r),
              n as (select to_jsonb(r) as j, row_number() over () as ord from new_rows as r)
@@ -9846,20 +9867,8 @@ begin
         return null;
     end if;
 
-    -- 2. per tenant: the events of that tenant, from that value and the tenant's own rows
+    -- 2. per tenant: the events of that tenant, from that value and the tenant's own rows (an update)
     for tenant in select distinct c -> 'new' ->> 'tenant_id' from jsonb_array_elements(changes) as c loop
-        if tg_op = 'INSERT' then
-            insert into app.vehicle_events
-                (tenant_id, vehicle_id, type, occurred_at, odometer, odometer_unit, payload, source_id,
-                 created_at, updated_at, created_by, updated_by)
-            select tenant::uuid, (c -> 'new' ->> 'vehicle_id')::uuid, ev.type, ev.occurred_at, ev.odometer,
-                   ev.odometer_unit, ev.payload, (c -> 'new' ->> 'id')::uuid, now(), now(), actor, actor
-            from jsonb_array_elements(changes) with ordinality as x(c, ord)
-            cross join lateral app.source_event(kind, c -> 'new') as ev
-            where c -> 'new' ->> 'tenant_id' = tenant
-            order by x.ord;
-            continue;
-        end if;
         -- an update: each row's current (not voided) event, then what replaces it
         with rows as (
             select x.ord, (c -> 'new' ->> 'id')::uuid as id, (c -> 'new' ->> 'vehicle_id')::uuid as vehicle_id,
@@ -10969,8 +10978,11 @@ CREATE FUNCTION app.tg_stamp_row() RETURNS trigger
     AS $$
 declare
     tenant_table constant boolean := tg_argv[0] = 'tenant';
+    api_role constant boolean := current_user = tg_argv[1];
+    active uuid;
+    me constant uuid := app.current_user_id();
 begin
-    if tenant_table and current_user = tg_argv[1] and not app.current_member_can_write() then
+    if tenant_table and api_role and not app.current_member_can_write() then
         raise exception using
             errcode = 'insufficient_privilege',
             message = format('role: %s cannot write %s', coalesce(app.current_member_role(), 'a non-member'),
@@ -10982,15 +10994,18 @@ begin
             null;  -- a shared table: no tenant_id to guard
         elsif new.tenant_id is null then
             new.tenant_id := app.current_tenant_id();
-        elsif current_user = tg_argv[1] and app.current_tenant_id() is not null and new.tenant_id <> app.current_tenant_id() then
-            raise exception using
-                errcode = 'insufficient_privilege',
-                message = format('tenant_id: %s is not the active tenant', new.tenant_id),
-                detail = format('Rows of %I are written to the tenant named in the token (%s).', tg_table_name, app.current_tenant_id()),
-                hint = 'Leave tenant_id out; it defaults to the active tenant.';
+        elsif api_role then
+            active := app.current_tenant_id();
+            if active is not null and new.tenant_id <> active then
+                raise exception using
+                    errcode = 'insufficient_privilege',
+                    message = format('tenant_id: %s is not the active tenant', new.tenant_id),
+                    detail = format('Rows of %I are written to the tenant named in the token (%s).', tg_table_name, active),
+                    hint = 'Leave tenant_id out; it defaults to the active tenant.';
+            end if;
         end if;
         new.created_at := now();
-        new.created_by := app.current_user_id();
+        new.created_by := me;
     else
         if tenant_table and new.tenant_id is distinct from old.tenant_id then
             raise exception using
@@ -11008,7 +11023,7 @@ begin
         new.created_by := old.created_by;
     end if;
     new.updated_at := now();
-    new.updated_by := app.current_user_id();
+    new.updated_by := me;
     return new;
 end
 $$;
