@@ -9834,12 +9834,53 @@ begin
     -- 1. the transition tables alone, read into one local value (an update: [{"old": row, "new": row}, ...])
     --    (on Citus a transition table cannot meet a distributed table in one query)
     if tg_op = 'INSERT' then
-        -- [row, ...]: the live rows as they are
-        select array_agg(x.j order by x.ord) into inserted
-        from (select to_jsonb(r) as j, row_number() over () as ord from new_rows as r) as x
-        where x.j ->> 'deleted_at' is null
-          and (kind <> 'maintenance' or x.j ->> 'status' = 'completed')
-          and x.j ->> 'read_at' is not null;
+        -- [row, ...]: the live rows, with the columns app.source_event reads (a fill-up has 35: its
+        -- to_jsonb sorted them all); each branch is prepared only by the table whose kind it is
+        -- (PL/pgSQL compiles a trigger function once per trigger)
+        if kind = 'fuel' then
+            select array_agg(x.j order by x.ord) into inserted
+            from (
+                select jsonb_build_object(
+                           'tenant_id', r.tenant_id, 'id', r.id, 'vehicle_id', r.vehicle_id, 'read_at', r.read_at,
+                           'odometer', r.odometer, 'odometer_unit', r.odometer_unit, 'fuel_type', r.fuel_type,
+                           'volume', r.volume, 'volume_unit', r.volume_unit, 'is_full', r.is_full,
+                           'missed_previous', r.missed_previous, 'total_cost', r.total_cost, 'currency', r.currency)
+                           as j,
+                       row_number() over () as ord
+                from new_rows as r
+                where r.deleted_at is null
+                  and r.read_at is not null
+            ) as x;
+        elsif kind = 'maintenance' then
+            select array_agg(x.j order by x.ord) into inserted
+            from (
+                select jsonb_build_object(
+                           'tenant_id', r.tenant_id, 'id', r.id, 'vehicle_id', r.vehicle_id, 'read_at', r.read_at,
+                           'odometer', r.odometer, 'odometer_unit', r.odometer_unit, 'type', r.type,
+                           'description', r.description, 'cost', r.cost, 'currency', r.currency) as j,
+                       row_number() over () as ord
+                from new_rows as r
+                where r.deleted_at is null
+                  and r.status = 'completed'
+                  and r.read_at is not null
+            ) as x;
+        elsif kind = 'odometer' then
+            select array_agg(x.j order by x.ord) into inserted
+            from (
+                select jsonb_build_object(
+                           'tenant_id', r.tenant_id, 'id', r.id, 'vehicle_id', r.vehicle_id, 'read_at', r.read_at,
+                           'odometer', r.odometer, 'odometer_unit', r.odometer_unit, 'kind', r.kind) as j,
+                       row_number() over () as ord
+                from new_rows as r
+                where r.deleted_at is null
+                  and r.read_at is not null
+            ) as x;
+        else
+            select array_agg(x.j order by x.ord) into inserted
+            from (select to_jsonb(r) as j, row_number() over () as ord from new_rows as r) as x
+            where x.j ->> 'deleted_at' is null
+              and x.j ->> 'read_at' is not null;
+        end if;
         if inserted is null then
             return null;
         end if;
