@@ -11,6 +11,9 @@
 --   tg_argv[0]  'tenant' (the table has tenant_id) or 'shared' (it has none: no tenant guard)
 --   tg_argv[1]  the role whose writes need a writing membership in the active tenant (the API role);
 --               others (the owner role, the VIN worker) are held by their grants and policies
+--
+-- Reworked after @v1.3 (bulk writes, docs/bulk.md): the active tenant and the user are read once per
+-- row (each read of a motovault token parses its claims; it read them up to three times each).
 
 begin;
 
@@ -22,8 +25,11 @@ language plpgsql
 as $$
 declare
     tenant_table constant boolean := tg_argv[0] = 'tenant';
+    api_role constant boolean := current_user = tg_argv[1];
+    active uuid;
+    me constant uuid := app.current_user_id();
 begin
-    if tenant_table and current_user = tg_argv[1] and not app.current_member_can_write() then
+    if tenant_table and api_role and not app.current_member_can_write() then
         raise exception using
             errcode = 'insufficient_privilege',
             message = format('role: %s cannot write %s', coalesce(app.current_member_role(), 'a non-member'),
@@ -35,15 +41,18 @@ begin
             null;  -- a shared table: no tenant_id to guard
         elsif new.tenant_id is null then
             new.tenant_id := app.current_tenant_id();
-        elsif current_user = tg_argv[1] and app.current_tenant_id() is not null and new.tenant_id <> app.current_tenant_id() then
-            raise exception using
-                errcode = 'insufficient_privilege',
-                message = format('tenant_id: %s is not the active tenant', new.tenant_id),
-                detail = format('Rows of %I are written to the tenant named in the token (%s).', tg_table_name, app.current_tenant_id()),
-                hint = 'Leave tenant_id out; it defaults to the active tenant.';
+        elsif api_role then
+            active := app.current_tenant_id();
+            if active is not null and new.tenant_id <> active then
+                raise exception using
+                    errcode = 'insufficient_privilege',
+                    message = format('tenant_id: %s is not the active tenant', new.tenant_id),
+                    detail = format('Rows of %I are written to the tenant named in the token (%s).', tg_table_name, active),
+                    hint = 'Leave tenant_id out; it defaults to the active tenant.';
+            end if;
         end if;
         new.created_at := now();
-        new.created_by := app.current_user_id();
+        new.created_by := me;
     else
         if tenant_table and new.tenant_id is distinct from old.tenant_id then
             raise exception using
@@ -61,7 +70,7 @@ begin
         new.created_by := old.created_by;
     end if;
     new.updated_at := now();
-    new.updated_by := app.current_user_id();
+    new.updated_by := me;
     return new;
 end
 $$;

@@ -4,6 +4,11 @@
 -- requires: vehicle_events_from_sources
 -- requires: reminders
 -- requires: tenant_settings
+-- requires: tenant_imports
+--
+-- Reworked: api.import_tenant checks the document and records a tenant import (app.tenant_imports) that
+-- the worker applies in chunks (tenant_imports); it answers 202 with the import's id. The import's own
+-- tables are not exported.
 --
 -- A tenant's whole data as one versioned JSON document, and its import into an empty tenant.
 -- Both walk the catalog: every table of schema app whose primary key starts with tenant_id is
@@ -73,7 +78,11 @@ as $$
         ('import_vehicles', true, null, null, null, null,
          'part of an import batch (not carried)'),
         ('import_rows', true, null, null, null, null,
-         'part of an import batch (not carried)')
+         'part of an import batch (not carried)'),
+        ('tenant_imports', true, null, null, null, null,
+         'tenant imports of the old tenant (api.import_tenant jobs): what they made is exported as records'),
+        ('tenant_import_documents', true, null, null, null, null,
+         'the documents of tenant imports while they run (emptied when they end)')
 $$;
 comment on function app.tenant_export_rules() is
     'The one list of exceptions of the tenant export and import, each with its reason: tables left out (skipped), rows left out (keep_rows: a predicate over t), columns exported but not imported (derived_columns), and the insert order (insert_rank among tables of one dependency level, insert_order within a table, over r). Every other tenant table of schema app is carried whole.';
@@ -246,14 +255,11 @@ as $$
 declare
     t record;
     rows jsonb;
-    id_map jsonb := '{}';
-    counts jsonb := '{}';
-    member jsonb;
-    members_added integer := 0;
-    members_skipped jsonb := '[]';
     problem text;
     has_rows boolean;
-    inserted integer;
+    total integer := 0;
+    running uuid;
+    job uuid;
 begin
     perform app.require_tenant_owner('import data into it');
     if jsonb_typeof(doc) is distinct from 'object' or doc ->> 'format' is distinct from 'motovault.tenant' then
@@ -274,6 +280,11 @@ begin
             errcode = 'invalid_parameter_value', column = 'tables',
             message = 'tables: expected an object of table name -> array of rows';
     end if;
+    if jsonb_typeof(coalesce(doc -> 'members', '[]')) <> 'array' then
+        raise exception using
+            errcode = 'invalid_parameter_value', column = 'members',
+            message = 'members: expected an array of {user_id, role}';
+    end if;
     select string_agg(k, ', ' order by k) into problem
     from jsonb_object_keys(doc -> 'tables') as k
     where not exists (select from app.tenant_export_tables() as e where e.table_name = k);
@@ -283,6 +294,16 @@ begin
             message = format('tables: %s unknown to this server (nothing is dropped silently)', problem),
             hint = 'Import it into a motovault as new as the one that exported it.';
     end if;
+    select i.id into running
+    from app.tenant_imports as i
+    where i.tenant_id = app.current_tenant_id()
+      and i.status in ('queued', 'importing');
+    if running is not null then
+        raise sqlstate 'PT409' using
+            column = 'tenant',
+            message = format('tenant: tenant import %s is already under way; a tenant is imported once', running),
+            hint = 'GET /tenant_imports shows where it is.';
+    end if;
 
     -- the target tenant is empty, and the rows name only columns this server imports
     for t in select * from app.tenant_export_tables() as e order by e.step loop
@@ -290,6 +311,7 @@ begin
         into has_rows;
         if has_rows then
             raise sqlstate 'PT409' using
+                column = 'tenant',
                 message = format('tenant: not empty (%s has rows); a tenant is imported into a new, empty tenant', t.table_name),
                 hint = 'Create a tenant (POST /rpc/create_tenant) and import into it.';
         end if;
@@ -299,84 +321,32 @@ begin
                 errcode = 'invalid_parameter_value', column = 'tables',
                 message = format('tables.%s: expected an array of rows', t.table_name);
         end if;
-        select string_agg(distinct k, ', ') into problem
-        from jsonb_array_elements(rows) as r, jsonb_object_keys(r) as k
-        where not (k = any (t.columns));
+        select string_agg(distinct coalesce(k, '(a row that is not an object)'), ', ') into problem
+        from jsonb_array_elements(rows) as r
+        left join lateral jsonb_object_keys(case when jsonb_typeof(r) = 'object' then r end) as k on true
+        where jsonb_typeof(r) <> 'object' or not (k = any (t.columns));
         if problem is not null then
             raise exception using
                 errcode = 'invalid_parameter_value', column = 'tables',
                 message = format('tables.%s: column %s unknown or not imported (nothing is dropped silently)', t.table_name, problem),
                 hint = 'Generated columns, tenant_id and the created/updated stamps are not part of the document.';
         end if;
-        -- every id gets a new one
-        select id_map || coalesce(jsonb_object_agg(v.old_id, app.uuid_v7()), '{}') into id_map
-        from (
-            select distinct r ->> c as old_id
-            from jsonb_array_elements(rows) as r, unnest(t.id_columns) as c
-            where r ->> c is not null
-        ) as v;
+        total := total + jsonb_array_length(rows);
     end loop;
 
-    -- triggers that must not act on imported history (say, notifications) can tell an import
-    perform set_config('motovault.importing', 'on', true);
-
-    -- insert table by table (foreign-key dependencies first), every uuid of the document remapped
-    for t in select * from app.tenant_export_tables() as e order by e.step loop
-        rows := coalesce(doc -> 'tables' -> t.table_name, '[]');
-        continue when jsonb_array_length(rows) = 0;
-        select jsonb_agg(
-            (select jsonb_object_agg(
-                        e.key,
-                        case
-                            when e.key = any (t.uuid_columns) and id_map ? (e.value #>> '{}')
-                            then id_map -> (e.value #>> '{}')
-                            when jsonb_typeof(e.value) = 'object'  -- a payload naming a row (image_id, ...)
-                            then (select coalesce(jsonb_object_agg(
-                                             p.key,
-                                             case when jsonb_typeof(p.value) = 'string' and id_map ? (p.value #>> '{}')
-                                                  then id_map -> (p.value #>> '{}') else p.value end), '{}')
-                                  from jsonb_each(e.value) as p)
-                            else e.value
-                        end)
-             from jsonb_each(r.value) as e
-             where e.key = any (t.import_columns))
-            order by r.ordinality)
-        into rows
-        from jsonb_array_elements(rows) with ordinality as r;
-        execute format(
-            'insert into app.%I (tenant_id, %s) select app.current_tenant_id(), %s '
-            'from jsonb_populate_recordset(null::app.%I, $1) with ordinality as r order by %s',
-            t.table_name,
-            (select string_agg(format('%I', c), ', ') from unnest(t.import_columns) as c),
-            (select string_agg(format('r.%I', c), ', ') from unnest(t.import_columns) as c),
-            t.table_name,
-            coalesce(t.insert_order || ', ', '') || 'r.ordinality')
-        using rows;
-        get diagnostics inserted = row_count;
-        counts := counts || jsonb_build_object(t.table_name, inserted);
-    end loop;
-
-    -- members, through the owner's own door (the caller stays the owner they are)
-    for member in select * from jsonb_array_elements(coalesce(doc -> 'members', '[]')) loop
-        continue when (member ->> 'user_id')::uuid = app.current_user_id();
-        begin
-            perform api.add_member((member ->> 'user_id')::uuid, member ->> 'role');
-            members_added := members_added + 1;
-        exception when others then
-            members_skipped := members_skipped || jsonb_build_object('user_id', member ->> 'user_id', 'reason', sqlerrm);
-        end;
-    end loop;
-
-    perform set_config('motovault.importing', '', true);
-    return jsonb_build_object(
-        'rows', counts,
-        'members_added', members_added,
-        'members_skipped', members_skipped,
-        'ids', id_map);
+    -- the worker writes it (motovault worker: tenant_imports); the client polls GET /tenant_imports
+    insert into app.tenant_imports (rows_total, requested_by)
+    values (total, app.current_user_id())
+    returning id into job;
+    insert into app.tenant_import_documents (id, doc)
+    values (job, doc);
+    perform pg_notify('import_parse', '');
+    perform set_config('response.status', '202', true);
+    return jsonb_build_object('import_id', job, 'status', 'queued', 'rows_total', total);
 end
 $$;
 comment on function api.import_tenant(jsonb) is
-    'Imports a document of api.export_tenant (format motovault.tenant, version 1) into the active tenant, which must be empty (else 409): every row gets a new id and every reference follows it; each row passes the tables'' rules like any write, and the whole import is one transaction. Members are added through add_member. Owners only. Returns rows per table, members added or skipped, and ids (old id -> new id).';
+    'Imports a document of api.export_tenant (format motovault.tenant, version 1) into the active tenant, which must be empty (else 409), in the worker: the document is checked (400 naming the format, version, table or column this server does not read) and recorded as a tenant import (202: {import_id, status queued, rows_total}); GET /tenant_imports?id=eq.<import_id> shows its progress and, once imported, its result (rows per table, members added or skipped, ids: old id -> new id), or why it failed (the table, row, field and rule; nothing written). Every row gets a new id and every reference follows it; each row passes the tables'' rules like any write, and the whole import is one transaction. Members are added through add_member. Owners only.';
 
 grant execute on function app.tenant_export_rules() to app_user;
 grant execute on function app.tenant_export_tables() to app_user;

@@ -9,6 +9,11 @@
 -- app.current_user_id(), taken once per statement), which is exactly what vehicle_events'
 -- _500_stamp would set; its WHEN clause then skips the call (one plpgsql call and three claim
 -- lookups per event row).
+--
+-- Reworked after @v1.3: the rows of an INSERT are kept as a jsonb[] (array_agg) rather than one jsonb
+-- array of {"new": row} objects (jsonb_agg decodes and encodes every row again, and
+-- jsonb_array_elements copies each one out again), and hold only the columns app.source_event reads
+-- (to_jsonb of a whole fill-up built and sorted 35 keys); the events are the same.
 
 begin;
 
@@ -23,6 +28,7 @@ as $$
 declare
     kind constant text := tg_argv[0];
     changes jsonb;
+    inserted jsonb[];
     tenant text;
     actor constant uuid := app.current_user_id();
 begin
@@ -32,14 +38,72 @@ begin
             message = format('app.tg_emit_source_events() on %s: a statement trigger, not a row trigger', tg_table_name),
             hint = 'Attach it as _500_events_insert (after insert, referencing new table as new_rows) and _500_events_update (after update, referencing old table as old_rows new table as new_rows), for each statement.';
     end if;
-    -- 1. the transition tables alone, read into one local value: [{"old": row, "new": row}, ...]
+    -- 1. the transition tables alone, read into one local value (an update: [{"old": row, "new": row}, ...])
     --    (on Citus a transition table cannot meet a distributed table in one query)
     if tg_op = 'INSERT' then
-        select jsonb_agg(jsonb_build_object('new', x.j) order by x.ord) into changes
-        from (select to_jsonb(r) as j, row_number() over () as ord from new_rows as r) as x
-        where x.j ->> 'deleted_at' is null
-          and (kind <> 'maintenance' or x.j ->> 'status' = 'completed')
-          and x.j ->> 'read_at' is not null;
+        -- [row, ...]: the live rows, with the columns app.source_event reads (a fill-up has 35: its
+        -- to_jsonb sorted them all); each branch is prepared only by the table whose kind it is
+        -- (PL/pgSQL compiles a trigger function once per trigger)
+        if kind = 'fuel' then
+            select array_agg(x.j order by x.ord) into inserted
+            from (
+                select jsonb_build_object(
+                           'tenant_id', r.tenant_id, 'id', r.id, 'vehicle_id', r.vehicle_id, 'read_at', r.read_at,
+                           'odometer', r.odometer, 'odometer_unit', r.odometer_unit, 'fuel_type', r.fuel_type,
+                           'volume', r.volume, 'volume_unit', r.volume_unit, 'is_full', r.is_full,
+                           'missed_previous', r.missed_previous, 'total_cost', r.total_cost, 'currency', r.currency)
+                           as j,
+                       row_number() over () as ord
+                from new_rows as r
+                where r.deleted_at is null
+                  and r.read_at is not null
+            ) as x;
+        elsif kind = 'maintenance' then
+            select array_agg(x.j order by x.ord) into inserted
+            from (
+                select jsonb_build_object(
+                           'tenant_id', r.tenant_id, 'id', r.id, 'vehicle_id', r.vehicle_id, 'read_at', r.read_at,
+                           'odometer', r.odometer, 'odometer_unit', r.odometer_unit, 'type', r.type,
+                           'description', r.description, 'cost', r.cost, 'currency', r.currency) as j,
+                       row_number() over () as ord
+                from new_rows as r
+                where r.deleted_at is null
+                  and r.status = 'completed'
+                  and r.read_at is not null
+            ) as x;
+        elsif kind = 'odometer' then
+            select array_agg(x.j order by x.ord) into inserted
+            from (
+                select jsonb_build_object(
+                           'tenant_id', r.tenant_id, 'id', r.id, 'vehicle_id', r.vehicle_id, 'read_at', r.read_at,
+                           'odometer', r.odometer, 'odometer_unit', r.odometer_unit, 'kind', r.kind) as j,
+                       row_number() over () as ord
+                from new_rows as r
+                where r.deleted_at is null
+                  and r.read_at is not null
+            ) as x;
+        else
+            select array_agg(x.j order by x.ord) into inserted
+            from (select to_jsonb(r) as j, row_number() over () as ord from new_rows as r) as x
+            where x.j ->> 'deleted_at' is null
+              and x.j ->> 'read_at' is not null;
+        end if;
+        if inserted is null then
+            return null;
+        end if;
+        -- 2. per tenant: the events of that tenant, from that value
+        for tenant in select distinct c ->> 'tenant_id' from unnest(inserted) as c loop
+            insert into app.vehicle_events
+                (tenant_id, vehicle_id, type, occurred_at, odometer, odometer_unit, payload, source_id,
+                 created_at, updated_at, created_by, updated_by)
+            select tenant::uuid, (x.c ->> 'vehicle_id')::uuid, ev.type, ev.occurred_at, ev.odometer,
+                   ev.odometer_unit, ev.payload, (x.c ->> 'id')::uuid, now(), now(), actor, actor
+            from unnest(inserted) with ordinality as x(c, ord)
+            cross join lateral app.source_event(kind, x.c) as ev
+            where x.c ->> 'tenant_id' = tenant
+            order by x.ord;
+        end loop;
+        return null;
     else
         with o as (select to_jsonb(r) as j from old_rows as r),
              n as (select to_jsonb(r) as j, row_number() over () as ord from new_rows as r)
@@ -51,20 +115,8 @@ begin
         return null;
     end if;
 
-    -- 2. per tenant: the events of that tenant, from that value and the tenant's own rows
+    -- 2. per tenant: the events of that tenant, from that value and the tenant's own rows (an update)
     for tenant in select distinct c -> 'new' ->> 'tenant_id' from jsonb_array_elements(changes) as c loop
-        if tg_op = 'INSERT' then
-            insert into app.vehicle_events
-                (tenant_id, vehicle_id, type, occurred_at, odometer, odometer_unit, payload, source_id,
-                 created_at, updated_at, created_by, updated_by)
-            select tenant::uuid, (c -> 'new' ->> 'vehicle_id')::uuid, ev.type, ev.occurred_at, ev.odometer,
-                   ev.odometer_unit, ev.payload, (c -> 'new' ->> 'id')::uuid, now(), now(), actor, actor
-            from jsonb_array_elements(changes) with ordinality as x(c, ord)
-            cross join lateral app.source_event(kind, c -> 'new') as ev
-            where c -> 'new' ->> 'tenant_id' = tenant
-            order by x.ord;
-            continue;
-        end if;
         -- an update: each row's current (not voided) event, then what replaces it
         with rows as (
             select x.ord, (c -> 'new' ->> 'id')::uuid as id, (c -> 'new' ->> 'vehicle_id')::uuid as vehicle_id,

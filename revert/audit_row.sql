@@ -1,6 +1,15 @@
--- Revert motovault:audit_row from pg: back to its @v1.2 definition
+-- Deploy motovault:audit_row to pg
+-- requires: audit_log
+-- requires: claims
 --
--- app.tg_audit_row() as in deploy/audit_row@v1.2.sql.
+-- Reworked after @v1.2 for bulk writes (docs/bulk.md): the statement path of app.tg_audit_row()
+-- still reads the transition tables alone into one jsonb value and writes one INSERT per tenant
+-- from it (Citus), but with less work per row: an inserted or deleted row goes into the value as it
+-- is (not wrapped in {"new": ...}, which copied it twice more), the statement's tenants come from
+-- the same read, the actor is taken once per statement (not per row), the operation is the
+-- trigger's own for INSERT and DELETE, and a statement of one tenant (every API request) needs no
+-- filter on its rows. What is logged is unchanged: one row per changed row, in the statement's
+-- order, with the same tenant, table, operation, old and new record and actor.
 
 begin;
 
@@ -15,27 +24,32 @@ as $$
 declare
     tenant_column constant text := tg_argv[0];
     table_name constant text := coalesce(pg_catalog.pg_partition_root(tg_relid), tg_relid)::regclass::text;
+    actor constant uuid := app.current_user_id();
     old_row jsonb;
     new_row jsonb;
     op text := tg_op;
     changes jsonb;
+    tenants text[];
     tenant text;
 begin
     if tg_level = 'STATEMENT' then
         -- 1. the transition tables alone, read into one local value (on Citus a trigger runs on a
         --    shard, where a transition table cannot be joined with, nor inserted into, a
-        --    distributed table): [{tenant, id, operation, old, new}, ...] in the statement's order
+        --    distributed table), in the statement's order, with the statement's tenants:
+        --    INSERT [new row, ...], DELETE [old row, ...], UPDATE [{old, new}, ...]
         if tg_op = 'INSERT' then
-            select jsonb_agg(jsonb_build_object('new', to_jsonb(x.r)) order by x.ord) into changes
-            from (select r, row_number() over () from new_rows as r) as x(r, ord);
+            select jsonb_agg(x.j), array_agg(distinct x.j ->> tenant_column) into changes, tenants
+            from (select to_jsonb(r) as j from new_rows as r) as x;
         elsif tg_op = 'DELETE' then
-            select jsonb_agg(jsonb_build_object('old', to_jsonb(x.r)) order by x.ord) into changes
-            from (select r, row_number() over () from old_rows as r) as x(r, ord);
+            select jsonb_agg(x.j), array_agg(distinct x.j ->> tenant_column) into changes, tenants
+            from (select to_jsonb(r) as j from old_rows as r) as x;
         else
             -- (tenant, id) pairs each old row with its new version: neither can change (tg_stamp_row)
             with o as (select to_jsonb(r) as j from old_rows as r),
                  n as (select to_jsonb(r) as j, row_number() over () as ord from new_rows as r)
-            select jsonb_agg(jsonb_build_object('old', o.j, 'new', n.j) order by n.ord) into changes
+            select jsonb_agg(jsonb_build_object('old', o.j, 'new', n.j) order by n.ord),
+                   array_agg(distinct n.j ->> tenant_column)
+            into changes, tenants
             from n
             join o on o.j -> 'id' = n.j -> 'id'
                   and o.j -> coalesce(tenant_column, 'id') = n.j -> coalesce(tenant_column, 'id');
@@ -44,25 +58,33 @@ begin
             return null;  -- a statement that wrote no row
         end if;
         -- 2. one INSERT per tenant of the statement, from that value (a single-tenant statement: the
-        --    one shard of that tenant's audit rows)
-        for tenant in
-            select distinct coalesce(c -> 'new', c -> 'old') ->> tenant_column
-            from jsonb_array_elements(changes) as c
-            where tenant_column is not null
-        loop
-            insert into audit.record_version (tenant_id, table_name, operation, row_id, old_record, new_record, actor)
-            select tenant::uuid, table_name, app.audit_operation(tg_op, c -> 'old', c -> 'new'),
-                   (coalesce(c -> 'new', c -> 'old') ->> 'id')::uuid, c -> 'old', c -> 'new', app.current_user_id()
-            from jsonb_array_elements(changes) with ordinality as x(c, ord)
-            where coalesce(c -> 'new', c -> 'old') ->> tenant_column = tenant
-            order by x.ord;
-        end loop;
-        if tenant_column is null then
+        --    one shard of that tenant's audit rows; its rows need no filter)
+        if tenant_column is not null then
+            foreach tenant in array tenants loop
+                if tg_op = 'UPDATE' then
+                    insert into audit.record_version (tenant_id, table_name, operation, row_id, old_record, new_record, actor)
+                    select tenant::uuid, table_name, app.audit_operation('UPDATE', c -> 'old', c -> 'new'),
+                           (c -> 'new' ->> 'id')::uuid, c -> 'old', c -> 'new', actor
+                    from jsonb_array_elements(changes) as c
+                    where cardinality(tenants) = 1 or c -> 'new' ->> tenant_column = tenant;
+                else
+                    insert into audit.record_version (tenant_id, table_name, operation, row_id, old_record, new_record, actor)
+                    select tenant::uuid, table_name, tg_op, (c ->> 'id')::uuid,
+                           case when tg_op = 'DELETE' then c end, case when tg_op = 'INSERT' then c end, actor
+                    from jsonb_array_elements(changes) as c
+                    where cardinality(tenants) = 1 or c ->> tenant_column = tenant;
+                end if;
+            end loop;
+        elsif tg_op = 'UPDATE' then
             insert into audit.shared_record_version (table_name, operation, row_id, old_record, new_record, actor)
-            select table_name, app.audit_operation(tg_op, c -> 'old', c -> 'new'),
-                   (coalesce(c -> 'new', c -> 'old') ->> 'id')::uuid, c -> 'old', c -> 'new', app.current_user_id()
-            from jsonb_array_elements(changes) with ordinality as x(c, ord)
-            order by x.ord;
+            select table_name, app.audit_operation('UPDATE', c -> 'old', c -> 'new'),
+                   (c -> 'new' ->> 'id')::uuid, c -> 'old', c -> 'new', actor
+            from jsonb_array_elements(changes) as c;
+        else
+            insert into audit.shared_record_version (table_name, operation, row_id, old_record, new_record, actor)
+            select table_name, tg_op, (c ->> 'id')::uuid,
+                   case when tg_op = 'DELETE' then c end, case when tg_op = 'INSERT' then c end, actor
+            from jsonb_array_elements(changes) as c;
         end if;
         return null;
     end if;
@@ -77,11 +99,11 @@ begin
     end if;
     if tenant_column is null then
         insert into audit.shared_record_version (table_name, operation, row_id, old_record, new_record, actor)
-        values (table_name, op, (coalesce(new_row, old_row) ->> 'id')::uuid, old_row, new_row, app.current_user_id());
+        values (table_name, op, (coalesce(new_row, old_row) ->> 'id')::uuid, old_row, new_row, actor);
     else
         insert into audit.record_version (tenant_id, table_name, operation, row_id, old_record, new_record, actor)
         values ((coalesce(new_row, old_row) ->> tenant_column)::uuid, table_name, op,
-                (coalesce(new_row, old_row) ->> 'id')::uuid, old_row, new_row, app.current_user_id());
+                (coalesce(new_row, old_row) ->> 'id')::uuid, old_row, new_row, actor);
     end if;
     return null;
 end

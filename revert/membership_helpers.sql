@@ -1,4 +1,4 @@
--- Revert motovault:membership_helpers from pg: back to its @v1.0 definition (the deploy script of @v1.0)
+-- Deploy motovault:membership_helpers to pg
 -- requires: claims
 --
 -- What the requesting user may do, as policies, triggers and RPCs ask for it. The policies call these
@@ -9,6 +9,9 @@
 -- (app.tg_forget_member_role). PostgREST runs each request in its own transaction.
 -- PL/pgSQL, not SQL: a SQL function with a FROM clause is not inlined and is planned again on every
 -- call; PL/pgSQL caches its plans per connection.
+--
+-- Reworked after @v1.0 (API keys): a token with scope read (from a read API key) acts as a viewer,
+-- whatever the member's role: every policy, trigger and RPC that asks for the role refuses its writes.
 
 begin;
 
@@ -29,7 +32,7 @@ begin
     if tenant is null or member is null then
         return null;
     end if;
-    key := tenant::text || '/' || member::text || '=';
+    key := tenant::text || '/' || member::text || '/' || coalesce(app.jwt_claims() ->> 'scope', 'write') || '=';
     cached := current_setting('motovault.member_role', true);
     if cached is not null and starts_with(cached, key) then
         return nullif(substr(cached, length(key) + 1), '');
@@ -39,12 +42,15 @@ begin
     where m.tenant_id = tenant
       and m.user_id = member
       and m.deleted_at is null;
+    if found_role is not null and app.jwt_claims() ->> 'scope' = 'read' then
+        found_role := 'viewer';  -- a read-only API key
+    end if;
     perform set_config('motovault.member_role', key || coalesce(found_role, ''), true);
     return found_role;
 end
 $$;
 comment on function app.current_member_role() is
-    'The requesting user''s role in the active tenant, or NULL when not a member: looked up once per transaction (motovault.member_role), forgotten when app.memberships changes.';
+    'The requesting user''s role in the active tenant, or NULL when not a member; viewer for a token of scope read (a read API key). Looked up once per transaction (motovault.member_role), forgotten when app.memberships changes.';
 
 create or replace function app.current_member_can_write()
 returns boolean

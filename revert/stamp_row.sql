@@ -1,6 +1,9 @@
--- Revert motovault:stamp_row from pg: back to its @v1.0 definition (the deploy script of @v1.0)
+-- Deploy motovault:stamp_row to pg
 -- requires: claims
 -- requires: membership_helpers
+--
+-- Reworked after @v1.0: the "not the active tenant" guard applies to the API role only; a SECURITY
+-- DEFINER function (create_tenant, accept_invitation) writes a membership of another tenant on purpose.
 --
 -- app.tg_stamp_row(): the BEFORE INSERT OR UPDATE trigger of every table (trigger _500_stamp):
 -- created/updated at/by, the tenant_id default and guard, immutable ids. It names no table and no
@@ -32,7 +35,7 @@ begin
             null;  -- a shared table: no tenant_id to guard
         elsif new.tenant_id is null then
             new.tenant_id := app.current_tenant_id();
-        elsif app.current_tenant_id() is not null and new.tenant_id <> app.current_tenant_id() then
+        elsif current_user = tg_argv[1] and app.current_tenant_id() is not null and new.tenant_id <> app.current_tenant_id() then
             raise exception using
                 errcode = 'insufficient_privilege',
                 message = format('tenant_id: %s is not the active tenant', new.tenant_id),
@@ -63,6 +66,6 @@ begin
 end
 $$;
 comment on function app.tg_stamp_row() is
-    'BEFORE INSERT OR UPDATE trigger of every table (_500_stamp): sets created_at/updated_at/created_by/updated_by and refuses a change of id. Arguments: ''tenant'' or ''shared'', and the API role. On a tenant table it defaults tenant_id to the active tenant, refuses another tenant''s id or a change of tenant_id, and refuses writes of the API role by viewers and non-members (naming the table, or the partitioned table of a partition).';
+    'BEFORE INSERT OR UPDATE trigger of every table (_500_stamp): sets created_at/updated_at/created_by/updated_by and refuses a change of id. Arguments: ''tenant'' or ''shared'', and the API role. On a tenant table it defaults tenant_id to the active tenant, refuses another tenant''s id from the API role, a change of tenant_id always, and refuses writes of the API role by viewers and non-members (naming the table, or the partitioned table of a partition).';
 
 commit;

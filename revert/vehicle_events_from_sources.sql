@@ -1,7 +1,14 @@
--- Revert motovault:vehicle_events_from_sources from pg: back to its @v1.2 definition
+-- Deploy motovault:vehicle_events_from_sources to pg
+-- requires: vehicle_events
+-- requires: fuel_logs
+-- requires: odometer_entries
+-- requires: maintenance
 --
--- app.tg_emit_source_events() as in deploy/vehicle_events_from_sources@v1.2.sql (the events get
--- their stamp from _500_stamp again).
+-- Reworked after @v1.2 for bulk writes (docs/bulk.md): the events this trigger writes carry the
+-- stamp of their source rows' writer (created_at = updated_at = now(), created_by = updated_by =
+-- app.current_user_id(), taken once per statement), which is exactly what vehicle_events'
+-- _500_stamp would set; its WHEN clause then skips the call (one plpgsql call and three claim
+-- lookups per event row).
 
 begin;
 
@@ -17,6 +24,7 @@ declare
     kind constant text := tg_argv[0];
     changes jsonb;
     tenant text;
+    actor constant uuid := app.current_user_id();
 begin
     if tg_level <> 'STATEMENT' then
         raise exception using
@@ -47,9 +55,10 @@ begin
     for tenant in select distinct c -> 'new' ->> 'tenant_id' from jsonb_array_elements(changes) as c loop
         if tg_op = 'INSERT' then
             insert into app.vehicle_events
-                (tenant_id, vehicle_id, type, occurred_at, odometer, odometer_unit, payload, source_id)
+                (tenant_id, vehicle_id, type, occurred_at, odometer, odometer_unit, payload, source_id,
+                 created_at, updated_at, created_by, updated_by)
             select tenant::uuid, (c -> 'new' ->> 'vehicle_id')::uuid, ev.type, ev.occurred_at, ev.odometer,
-                   ev.odometer_unit, ev.payload, (c -> 'new' ->> 'id')::uuid
+                   ev.odometer_unit, ev.payload, (c -> 'new' ->> 'id')::uuid, now(), now(), actor, actor
             from jsonb_array_elements(changes) with ordinality as x(c, ord)
             cross join lateral app.source_event(kind, c -> 'new') as ev
             where c -> 'new' ->> 'tenant_id' = tenant
@@ -88,9 +97,10 @@ begin
             left join lateral app.source_event(kind, s.r) as ev on s.live
         )
         insert into app.vehicle_events
-            (tenant_id, vehicle_id, type, occurred_at, odometer, odometer_unit, payload, voids_event_id, source_id)
+            (tenant_id, vehicle_id, type, occurred_at, odometer, odometer_unit, payload, voids_event_id, source_id,
+             created_at, updated_at, created_by, updated_by)
         select tenant::uuid, e.vehicle_id, e.type, e.occurred_at, e.odometer, e.odometer_unit, e.payload,
-               e.voids_event_id, e.source_id
+               e.voids_event_id, e.source_id, now(), now(), actor, actor
         from (
             -- moved to another vehicle: the old vehicle's event is voided
             select p.ord, 1 as step, p.cur_vehicle_id as vehicle_id, 'void' as type, now() as occurred_at,
@@ -123,6 +133,6 @@ begin
 end
 $$;
 comment on function app.tg_emit_source_events() is
-    'AFTER INSERT and AFTER UPDATE trigger, per statement, of fuel_logs, maintenance and odometer_entries (_500_events_insert, _500_events_update; argument: fuel, maintenance or odometer): reads the transition tables into one value, then per tenant appends each row''s event to vehicle_events, a correcting event when a row changes what its event shows, a void event when it is deleted (or moved to another vehicle). SECURITY DEFINER: the events of rows the caller wrote under the tenant rules.';
+    'AFTER INSERT and AFTER UPDATE trigger, per statement, of fuel_logs, maintenance and odometer_entries (_500_events_insert, _500_events_update; argument: fuel, maintenance or odometer): reads the transition tables into one value, then per tenant appends each row''s event to vehicle_events, a correcting event when a row changes what its event shows, a void event when it is deleted (or moved to another vehicle). SECURITY DEFINER: the events of rows the caller wrote under the tenant rules. Each event carries the stamp _500_stamp would give it (created and updated now by the caller), so that row trigger is skipped.';
 
 commit;

@@ -1666,18 +1666,15 @@ COMMENT ON FUNCTION api.hours_left(api.reminders) IS 'Computed field of reminder
 
 CREATE FUNCTION api.import_tenant(doc jsonb) RETURNS jsonb
     LANGUAGE plpgsql
-    AS $_$
+    AS $$
 declare
     t record;
     rows jsonb;
-    id_map jsonb := '{}';
-    counts jsonb := '{}';
-    member jsonb;
-    members_added integer := 0;
-    members_skipped jsonb := '[]';
     problem text;
     has_rows boolean;
-    inserted integer;
+    total integer := 0;
+    running uuid;
+    job uuid;
 begin
     perform app.require_tenant_owner('import data into it');
     if jsonb_typeof(doc) is distinct from 'object' or doc ->> 'format' is distinct from 'motovault.tenant' then
@@ -1698,6 +1695,11 @@ begin
             errcode = 'invalid_parameter_value', column = 'tables',
             message = 'tables: expected an object of table name -> array of rows';
     end if;
+    if jsonb_typeof(coalesce(doc -> 'members', '[]')) <> 'array' then
+        raise exception using
+            errcode = 'invalid_parameter_value', column = 'members',
+            message = 'members: expected an array of {user_id, role}';
+    end if;
     select string_agg(k, ', ' order by k) into problem
     from jsonb_object_keys(doc -> 'tables') as k
     where not exists (select from app.tenant_export_tables() as e where e.table_name = k);
@@ -1707,6 +1709,16 @@ begin
             message = format('tables: %s unknown to this server (nothing is dropped silently)', problem),
             hint = 'Import it into a motovault as new as the one that exported it.';
     end if;
+    select i.id into running
+    from app.tenant_imports as i
+    where i.tenant_id = app.current_tenant_id()
+      and i.status in ('queued', 'importing');
+    if running is not null then
+        raise sqlstate 'PT409' using
+            column = 'tenant',
+            message = format('tenant: tenant import %s is already under way; a tenant is imported once', running),
+            hint = 'GET /tenant_imports shows where it is.';
+    end if;
 
     -- the target tenant is empty, and the rows name only columns this server imports
     for t in select * from app.tenant_export_tables() as e order by e.step loop
@@ -1714,6 +1726,7 @@ begin
         into has_rows;
         if has_rows then
             raise sqlstate 'PT409' using
+                column = 'tenant',
                 message = format('tenant: not empty (%s has rows); a tenant is imported into a new, empty tenant', t.table_name),
                 hint = 'Create a tenant (POST /rpc/create_tenant) and import into it.';
         end if;
@@ -1723,86 +1736,34 @@ begin
                 errcode = 'invalid_parameter_value', column = 'tables',
                 message = format('tables.%s: expected an array of rows', t.table_name);
         end if;
-        select string_agg(distinct k, ', ') into problem
-        from jsonb_array_elements(rows) as r, jsonb_object_keys(r) as k
-        where not (k = any (t.columns));
+        select string_agg(distinct coalesce(k, '(a row that is not an object)'), ', ') into problem
+        from jsonb_array_elements(rows) as r
+        left join lateral jsonb_object_keys(case when jsonb_typeof(r) = 'object' then r end) as k on true
+        where jsonb_typeof(r) <> 'object' or not (k = any (t.columns));
         if problem is not null then
             raise exception using
                 errcode = 'invalid_parameter_value', column = 'tables',
                 message = format('tables.%s: column %s unknown or not imported (nothing is dropped silently)', t.table_name, problem),
                 hint = 'Generated columns, tenant_id and the created/updated stamps are not part of the document.';
         end if;
-        -- every id gets a new one
-        select id_map || coalesce(jsonb_object_agg(v.old_id, app.uuid_v7()), '{}') into id_map
-        from (
-            select distinct r ->> c as old_id
-            from jsonb_array_elements(rows) as r, unnest(t.id_columns) as c
-            where r ->> c is not null
-        ) as v;
+        total := total + jsonb_array_length(rows);
     end loop;
 
-    -- triggers that must not act on imported history (say, notifications) can tell an import
-    perform set_config('motovault.importing', 'on', true);
-
-    -- insert table by table (foreign-key dependencies first), every uuid of the document remapped
-    for t in select * from app.tenant_export_tables() as e order by e.step loop
-        rows := coalesce(doc -> 'tables' -> t.table_name, '[]');
-        continue when jsonb_array_length(rows) = 0;
-        select jsonb_agg(
-            (select jsonb_object_agg(
-                        e.key,
-                        case
-                            when e.key = any (t.uuid_columns) and id_map ? (e.value #>> '{}')
-                            then id_map -> (e.value #>> '{}')
-                            when jsonb_typeof(e.value) = 'object'  -- a payload naming a row (image_id, ...)
-                            then (select coalesce(jsonb_object_agg(
-                                             p.key,
-                                             case when jsonb_typeof(p.value) = 'string' and id_map ? (p.value #>> '{}')
-                                                  then id_map -> (p.value #>> '{}') else p.value end), '{}')
-                                  from jsonb_each(e.value) as p)
-                            else e.value
-                        end)
-             from jsonb_each(r.value) as e
-             where e.key = any (t.import_columns))
-            order by r.ordinality)
-        into rows
-        from jsonb_array_elements(rows) with ordinality as r;
-        execute format(
-            'insert into app.%I (tenant_id, %s) select app.current_tenant_id(), %s '
-            'from jsonb_populate_recordset(null::app.%I, $1) with ordinality as r order by %s',
-            t.table_name,
-            (select string_agg(format('%I', c), ', ') from unnest(t.import_columns) as c),
-            (select string_agg(format('r.%I', c), ', ') from unnest(t.import_columns) as c),
-            t.table_name,
-            coalesce(t.insert_order || ', ', '') || 'r.ordinality')
-        using rows;
-        get diagnostics inserted = row_count;
-        counts := counts || jsonb_build_object(t.table_name, inserted);
-    end loop;
-
-    -- members, through the owner's own door (the caller stays the owner they are)
-    for member in select * from jsonb_array_elements(coalesce(doc -> 'members', '[]')) loop
-        continue when (member ->> 'user_id')::uuid = app.current_user_id();
-        begin
-            perform api.add_member((member ->> 'user_id')::uuid, member ->> 'role');
-            members_added := members_added + 1;
-        exception when others then
-            members_skipped := members_skipped || jsonb_build_object('user_id', member ->> 'user_id', 'reason', sqlerrm);
-        end;
-    end loop;
-
-    perform set_config('motovault.importing', '', true);
-    return jsonb_build_object(
-        'rows', counts,
-        'members_added', members_added,
-        'members_skipped', members_skipped,
-        'ids', id_map);
+    -- the worker writes it (motovault worker: tenant_imports); the client polls GET /tenant_imports
+    insert into app.tenant_imports (rows_total, requested_by)
+    values (total, app.current_user_id())
+    returning id into job;
+    insert into app.tenant_import_documents (id, doc)
+    values (job, doc);
+    perform pg_notify('import_parse', '');
+    perform set_config('response.status', '202', true);
+    return jsonb_build_object('import_id', job, 'status', 'queued', 'rows_total', total);
 end
-$_$;
+$$;
 
 ALTER FUNCTION api.import_tenant(doc jsonb) OWNER TO motovault_owner;
 
-COMMENT ON FUNCTION api.import_tenant(doc jsonb) IS 'Imports a document of api.export_tenant (format motovault.tenant, version 1) into the active tenant, which must be empty (else 409): every row gets a new id and every reference follows it; each row passes the tables'' rules like any write, and the whole import is one transaction. Members are added through add_member. Owners only. Returns rows per table, members added or skipped, and ids (old id -> new id).';
+COMMENT ON FUNCTION api.import_tenant(doc jsonb) IS 'Imports a document of api.export_tenant (format motovault.tenant, version 1) into the active tenant, which must be empty (else 409), in the worker: the document is checked (400 naming the format, version, table or column this server does not read) and recorded as a tenant import (202: {import_id, status queued, rows_total}); GET /tenant_imports?id=eq.<import_id> shows its progress and, once imported, its result (rows per table, members added or skipped, ids: old id -> new id), or why it failed (the table, row, field and rule; nothing written). Every row gets a new id and every reference follows it; each row passes the tables'' rules like any write, and the whole import is one transaction. Members are added through add_member. Owners only.';
 
 CREATE FUNCTION api.invite_member(email text, role text DEFAULT 'member'::text, valid_days integer DEFAULT 7) RETURNS jsonb
     LANGUAGE plpgsql SECURITY DEFINER
@@ -3005,19 +2966,22 @@ CREATE FUNCTION app.current_member_role() RETURNS text
     LANGUAGE plpgsql STABLE
     AS $$
 declare
-    tenant constant uuid := app.current_tenant_id();
-    member constant uuid := app.current_user_id();
-    key text;
-    cached text;
+    -- what app.current_tenant_id() and app.current_user_id() are made of, as text: the key of the role kept
+    key constant text := coalesce(current_setting('motovault.tenant_id', true), '') || '/'
+        || coalesce(current_setting('motovault.user_id', true), '') || '/'
+        || coalesce(current_setting('request.jwt.claims', true), '') || '=';
+    cached constant text := current_setting('motovault.member_role', true);
+    tenant uuid;
+    member uuid;
     found_role text;
 begin
-    if tenant is null or member is null then
-        return null;
-    end if;
-    key := tenant::text || '/' || member::text || '/' || coalesce(app.jwt_claims() ->> 'scope', 'write') || '=';
-    cached := current_setting('motovault.member_role', true);
     if cached is not null and starts_with(cached, key) then
         return nullif(substr(cached, length(key) + 1), '');
+    end if;
+    tenant := app.current_tenant_id();
+    member := app.current_user_id();
+    if tenant is null or member is null then
+        return null;
     end if;
     select m.role into found_role
     from app.memberships as m
@@ -3034,7 +2998,7 @@ $$;
 
 ALTER FUNCTION app.current_member_role() OWNER TO motovault_owner;
 
-COMMENT ON FUNCTION app.current_member_role() IS 'The requesting user''s role in the active tenant, or NULL when not a member; viewer for a token of scope read (a read API key). Looked up once per transaction (motovault.member_role), forgotten when app.memberships changes.';
+COMMENT ON FUNCTION app.current_member_role() IS 'The requesting user''s role in the active tenant, or NULL when not a member; viewer for a token of scope read (a read API key). Looked up once per transaction and kept in motovault.member_role under the text of the settings it depends on (motovault.tenant_id, motovault.user_id, request.jwt.claims: a call that finds it parses no JSON), forgotten when app.memberships changes.';
 
 CREATE TABLE app.invitations (
     tenant_id uuid DEFAULT app.current_tenant_id() NOT NULL,
@@ -9073,7 +9037,11 @@ CREATE FUNCTION app.tenant_export_rules() RETURNS TABLE(table_name text, skipped
         ('import_vehicles', true, null, null, null, null,
          'part of an import batch (not carried)'),
         ('import_rows', true, null, null, null, null,
-         'part of an import batch (not carried)')
+         'part of an import batch (not carried)'),
+        ('tenant_imports', true, null, null, null, null,
+         'tenant imports of the old tenant (api.import_tenant jobs): what they made is exported as records'),
+        ('tenant_import_documents', true, null, null, null, null,
+         'the documents of tenant imports while they run (emptied when they end)')
 $$;
 
 ALTER FUNCTION app.tenant_export_rules() OWNER TO motovault_owner;
@@ -9171,6 +9139,453 @@ ALTER FUNCTION app.tenant_export_tables() OWNER TO motovault_owner;
 
 COMMENT ON FUNCTION app.tenant_export_tables() IS 'The tenant tables the export carries, found in the catalog (schema app, primary key led by tenant_id, not skipped by app.tenant_export_rules()), in insert order (foreign-key dependencies first), with the columns exported (neither generated nor stamped by app.tg_stamp_row), the columns imported (not derived, not generated always as identity), the uuid columns remapped on import, the uuid columns of the primary key (each gets a new id) and the primary key after tenant_id (the export''s row order).';
 
+CREATE FUNCTION app.tenant_import_begin(import_id uuid, worker text, chunk_rows integer) RETURNS TABLE(step integer, table_name text, first_row integer, row_count integer)
+    LANGUAGE plpgsql
+    AS $_$
+declare
+    i app.tenant_imports := app.tenant_import_held(import_id, worker);
+    doc jsonb;
+    t record;
+    rows jsonb;
+    new_ids jsonb := '{}';
+    new_orders jsonb := '{}';
+    ord jsonb;
+    has_rows boolean;
+    n integer;
+    k integer := 0;
+    whole boolean;
+begin
+    perform app.require_tenant_owner('import data into it');
+    select d.doc into doc
+    from app.tenant_import_documents as d
+    where d.tenant_id = i.tenant_id
+      and d.id = i.id;
+    if doc is null then
+        raise sqlstate 'MVI02' using message = format('import_id: tenant import %s has no document', i.id);
+    end if;
+    for t in select * from app.tenant_export_tables() as e order by e.step loop
+        -- still empty: nothing was written into the tenant since the import was asked for
+        execute format('select exists (select from app.%I as t where t.tenant_id = app.current_tenant_id())',
+                       t.table_name)
+        into has_rows;
+        if has_rows then
+            raise sqlstate 'PT409' using
+                column = 'tenant',
+                message = format('tenant: not empty (%s has rows); a tenant is imported into a new, empty tenant',
+                                 t.table_name),
+                hint = 'Create a tenant (POST /rpc/create_tenant) and import into it.';
+        end if;
+        rows := coalesce(doc -> 'tables' -> t.table_name, '[]');
+        n := jsonb_array_length(rows);
+        continue when n = 0;
+        -- every id gets a new one
+        select new_ids || coalesce(jsonb_object_agg(v.old_id, app.uuid_v7()), '{}') into new_ids
+        from (
+            select distinct r ->> c as old_id
+            from jsonb_array_elements(rows) as r, unnest(t.id_columns) as c
+            where r ->> c is not null
+        ) as v;
+        -- the insert order over the whole table (a row whose values do not fit its columns keeps its place:
+        -- its chunk names it)
+        ord := null;
+        if t.insert_order is not null then
+            begin
+                execute format(
+                    'select jsonb_agg(r.ordinality - 1 order by %s, r.ordinality) '
+                    'from jsonb_populate_recordset(null::app.%I, $1) with ordinality as r',
+                    t.insert_order, t.table_name)
+                using rows
+                into ord;
+            exception when data_exception then
+                ord := null;
+            end;
+        end if;
+        if ord is not null then
+            new_orders := new_orders || jsonb_build_object(t.table_name, ord);
+        end if;
+        -- a table whose rows may name each other (a foreign key to itself) goes in one statement
+        whole := exists (
+            select
+            from pg_constraint as c
+            where c.conrelid = format('app.%I', t.table_name)::regclass
+              and c.contype = 'f'
+              and c.confrelid = c.conrelid);
+        for first_row in select g from generate_series(0, n - 1, case when whole then n else chunk_rows end) as g loop
+            k := k + 1;
+            step := k;
+            table_name := t.table_name;
+            row_count := least(case when whole then n else chunk_rows end, n - first_row);
+            return next;
+        end loop;
+    end loop;
+    update app.tenant_import_documents as d
+    set ids = new_ids, orders = new_orders
+    where d.tenant_id = i.tenant_id
+      and d.id = i.id;
+    -- triggers that must not act on imported history (say, notifications) can tell an import
+    perform set_config('motovault.importing', 'on', true);
+end
+$_$;
+
+ALTER FUNCTION app.tenant_import_begin(import_id uuid, worker text, chunk_rows integer) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.tenant_import_begin(import_id uuid, worker text, chunk_rows integer) IS 'The first step of a tenant import the worker holds, as the owner who asked, in the transaction of the whole import: the tenant must still be empty (409); every id of the document gets a new one; each table''s rows are put in insert order. Returns the chunks to write, in order: table, first row, rows (chunk_rows each; a table with a foreign key to itself in one).';
+
+CREATE FUNCTION app.tenant_import_claim(worker text, lease_seconds integer) RETURNS TABLE(import_id uuid, tenant_id uuid, requested_by uuid, rows_total integer, attempts integer)
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+    with due as (
+        select i.tenant_id, i.id
+        from app.tenant_imports as i
+        where i.status in ('queued', 'importing')
+          and (i.lease_until is null or i.lease_until < now())
+        order by i.created_at
+        limit 1
+        for update skip locked
+    ),
+    leased as (
+        update app.tenant_imports as i
+        set status = 'importing',
+            lease_until = now() + make_interval(secs => lease_seconds),
+            leased_by = worker,
+            rows_done = 0,
+            attempts = i.attempts + 1
+        from due
+        where i.tenant_id = due.tenant_id
+          and i.id = due.id
+        returning i.*
+    )
+    select l.id, l.tenant_id, l.requested_by, l.rows_total, l.attempts
+    from leased as l
+$$;
+
+ALTER FUNCTION app.tenant_import_claim(worker text, lease_seconds integer) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.tenant_import_claim(worker text, lease_seconds integer) IS 'The worker leases one tenant import (queued, or importing with an expired lease: its worker died), FOR UPDATE SKIP LOCKED: the import, its tenant, the owner to act as, its rows and how many times it was taken.';
+
+CREATE FUNCTION app.tenant_import_fail(import_id uuid, worker text, problem jsonb) RETURNS boolean
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+    failed app.tenant_imports;
+begin
+    update app.tenant_imports as i
+    set status = 'failed',
+        error = left(coalesce(nullif(problem ->> 'message', ''), 'the import failed'), 2000),
+        error_table = problem ->> 'table',
+        error_row = (problem ->> 'row')::integer,
+        error_field = problem ->> 'field',
+        error_rule = problem ->> 'rule',
+        rows_done = 0,
+        finished_at = now(),
+        lease_until = null,
+        leased_by = null
+    where i.id = import_id
+      and i.status = 'importing'
+      and i.leased_by = worker
+    returning i.* into failed;
+    if not found then
+        return false;
+    end if;
+    update app.tenant_import_documents as d
+    set doc = null, ids = null, orders = null
+    where d.tenant_id = failed.tenant_id
+      and d.id = failed.id;
+    return true;
+end
+$$;
+
+ALTER FUNCTION app.tenant_import_fail(import_id uuid, worker text, problem jsonb) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.tenant_import_fail(import_id uuid, worker text, problem jsonb) IS 'The worker records why a tenant import it holds failed (problem: {message, table, row, field, rule}); nothing of it was written (its transaction was rolled back). The document is dropped. False when it no longer holds the import.';
+
+CREATE FUNCTION app.tenant_import_field(table_name text, r jsonb) RETURNS text
+    LANGUAGE plpgsql STABLE
+    AS $_$
+declare
+    k text;
+begin
+    for k in select x from jsonb_object_keys(r) as x order by x loop
+        begin
+            execute format('select (jsonb_populate_record(null::app.%I, $1)).%I', table_name, k)
+            using jsonb_build_object(k, r -> k);
+        exception when data_exception then
+            return k;
+        end;
+    end loop;
+    return null;
+end
+$_$;
+
+ALTER FUNCTION app.tenant_import_field(table_name text, r jsonb) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.tenant_import_field(table_name text, r jsonb) IS 'The first field of a row whose value cannot be read as its column of app.<table_name> (a date, a number): names the field of a row refused for a value of the wrong type.';
+
+CREATE FUNCTION app.tenant_import_finish(import_id uuid, worker text) RETURNS jsonb
+    LANGUAGE plpgsql
+    AS $$
+declare
+    i app.tenant_imports := app.tenant_import_held(import_id, worker);
+    doc jsonb;
+    ids jsonb;
+    counts jsonb := '{}';
+    member jsonb;
+    members_added integer := 0;
+    members_skipped jsonb := '[]';
+    outcome jsonb;
+begin
+    select d.doc, d.ids into doc, ids
+    from app.tenant_import_documents as d
+    where d.tenant_id = i.tenant_id
+      and d.id = i.id;
+    select coalesce(jsonb_object_agg(e.table_name, jsonb_array_length(doc -> 'tables' -> e.table_name)
+                                     order by e.step), '{}')
+    into counts
+    from app.tenant_export_tables() as e
+    where jsonb_array_length(coalesce(doc -> 'tables' -> e.table_name, '[]')) > 0;
+
+    -- members, through the owner's own door (the caller stays the owner they are)
+    for member in select * from jsonb_array_elements(coalesce(doc -> 'members', '[]')) loop
+        continue when (member ->> 'user_id')::uuid = app.current_user_id();
+        begin
+            perform api.add_member((member ->> 'user_id')::uuid, member ->> 'role');
+            members_added := members_added + 1;
+        exception when others then
+            members_skipped := members_skipped || jsonb_build_object('user_id', member ->> 'user_id', 'reason', sqlerrm);
+        end;
+    end loop;
+
+    outcome := jsonb_build_object(
+        'rows', counts,
+        'members_added', members_added,
+        'members_skipped', members_skipped,
+        'ids', coalesce(ids, '{}'));
+    update app.tenant_imports as x
+    set status = 'imported',
+        result = outcome,
+        rows_done = x.rows_total,
+        finished_at = now(),
+        lease_until = null,
+        leased_by = null
+    where x.tenant_id = i.tenant_id
+      and x.id = i.id;
+    update app.tenant_import_documents as d
+    set doc = null, ids = null, orders = null
+    where d.tenant_id = i.tenant_id
+      and d.id = i.id;
+    perform set_config('motovault.importing', '', true);
+    return outcome;
+end
+$$;
+
+ALTER FUNCTION app.tenant_import_finish(import_id uuid, worker text) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.tenant_import_finish(import_id uuid, worker text) IS 'The last step of a tenant import, as the owner who asked, in the transaction of the whole import: the members are added through add_member (those that cannot be are listed), the import becomes imported with its result (rows per table, members_added, members_skipped, ids) and its document is dropped.';
+
+CREATE TABLE app.tenant_imports (
+    tenant_id uuid DEFAULT app.current_tenant_id() NOT NULL,
+    id uuid DEFAULT app.uuid_v7() NOT NULL,
+    status text DEFAULT 'queued'::text NOT NULL,
+    rows_total integer DEFAULT 0 NOT NULL,
+    rows_done integer DEFAULT 0 NOT NULL,
+    attempts integer DEFAULT 0 NOT NULL,
+    lease_until timestamp with time zone,
+    leased_by text,
+    requested_by uuid,
+    error text,
+    error_table text,
+    error_row integer,
+    error_field text,
+    error_rule text,
+    result jsonb,
+    finished_at timestamp with time zone,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    created_by uuid,
+    updated_by uuid,
+    CONSTRAINT tenant_imports_attempts_not_negative CHECK ((attempts >= 0)),
+    CONSTRAINT tenant_imports_error_length CHECK ((char_length(error) <= 2000)),
+    CONSTRAINT tenant_imports_error_when_failed CHECK (((status = 'failed'::text) = (error IS NOT NULL))),
+    CONSTRAINT tenant_imports_result_when_imported CHECK (((status = 'imported'::text) = (result IS NOT NULL))),
+    CONSTRAINT tenant_imports_rows_done_range CHECK (((rows_done >= 0) AND (rows_done <= rows_total))),
+    CONSTRAINT tenant_imports_rows_total_not_negative CHECK ((rows_total >= 0)),
+    CONSTRAINT tenant_imports_status_known CHECK ((status = ANY (ARRAY['queued'::text, 'importing'::text, 'imported'::text, 'failed'::text])))
+);
+
+ALTER TABLE ONLY app.tenant_imports FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE app.tenant_imports OWNER TO motovault_owner;
+
+COMMENT ON TABLE app.tenant_imports IS 'Tenant imports (api.import_tenant) the worker applies: status queued, importing, imported or failed, progress (rows_done of rows_total), lease, and the result or the error naming the table, row, field and rule.';
+
+COMMENT ON COLUMN app.tenant_imports.rows_total IS 'Rows of the document''s tables: what the worker goes through.';
+
+COMMENT ON COLUMN app.tenant_imports.rows_done IS 'Rows the worker has written so far (progress; all of them are rolled back if a later row is refused).';
+
+COMMENT ON COLUMN app.tenant_imports.attempts IS 'Times a worker took the import (a worker that died is followed by the next one).';
+
+COMMENT ON COLUMN app.tenant_imports.requested_by IS 'The owner who asked for the import: the worker acts as them.';
+
+COMMENT ON COLUMN app.tenant_imports.error_row IS 'The refused row: its index (from 0) in tables.<error_table> of the document.';
+
+COMMENT ON COLUMN app.tenant_imports.result IS 'What the import made: rows per table, members_added, members_skipped, ids (old id -> new id).';
+
+CREATE FUNCTION app.tenant_import_held(import_id uuid, worker text) RETURNS app.tenant_imports
+    LANGUAGE plpgsql STABLE
+    AS $$
+declare
+    i app.tenant_imports;
+begin
+    select * into i
+    from app.tenant_imports as x
+    where x.tenant_id = app.current_tenant_id()
+      and x.id = import_id;
+    if not found or i.status <> 'importing' or i.leased_by is distinct from worker then
+        raise sqlstate 'MVI02' using
+            message = format('import_id: tenant import %s is no longer held by %s', import_id, worker);
+    end if;
+    return i;
+end
+$$;
+
+ALTER FUNCTION app.tenant_import_held(import_id uuid, worker text) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.tenant_import_held(import_id uuid, worker text) IS 'The tenant import the worker holds (importing, leased by it) in the active tenant; error MVI02 when it lost it.';
+
+CREATE FUNCTION app.tenant_import_progress(import_id uuid, worker text, done integer, lease_seconds integer) RETURNS boolean
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+    with step as (
+        update app.tenant_imports as i
+        set rows_done = least(done, i.rows_total),
+            lease_until = now() + make_interval(secs => lease_seconds)
+        where i.id = import_id
+          and i.status = 'importing'
+          and i.leased_by = worker
+        returning 1
+    )
+    select exists (select from step)
+$$;
+
+ALTER FUNCTION app.tenant_import_progress(import_id uuid, worker text, done integer, lease_seconds integer) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.tenant_import_progress(import_id uuid, worker text, done integer, lease_seconds integer) IS 'The worker reports the rows it has written (rows_done) and renews its lease; false when it no longer holds the import.';
+
+CREATE FUNCTION app.tenant_import_remap(r jsonb, import_columns text[], uuid_columns text[], ids jsonb) RETURNS jsonb
+    LANGUAGE sql IMMUTABLE
+    AS $$
+    select coalesce(jsonb_object_agg(
+               e.key,
+               case
+                   when e.key = any (uuid_columns) and ids ? (e.value #>> '{}')
+                   then ids -> (e.value #>> '{}')
+                   when jsonb_typeof(e.value) = 'object'  -- a payload naming a row (image_id, ...)
+                   then (select coalesce(jsonb_object_agg(
+                                    p.key,
+                                    case when jsonb_typeof(p.value) = 'string' and ids ? (p.value #>> '{}')
+                                         then ids -> (p.value #>> '{}') else p.value end), '{}')
+                         from jsonb_each(e.value) as p)
+                   else e.value
+               end), '{}')
+    from jsonb_each(r) as e
+    where e.key = any (import_columns)
+$$;
+
+ALTER FUNCTION app.tenant_import_remap(r jsonb, import_columns text[], uuid_columns text[], ids jsonb) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.tenant_import_remap(r jsonb, import_columns text[], uuid_columns text[], ids jsonb) IS 'A row of a tenant document as it is imported: only the imported columns, every uuid column (and every string of a payload object) that names an id of the document replaced by its new id.';
+
+CREATE FUNCTION app.tenant_import_rows(import_id uuid, worker text, table_name text, first_row integer, row_count integer) RETURNS jsonb
+    LANGUAGE plpgsql
+    AS $_$
+declare
+    i app.tenant_imports := app.tenant_import_held(import_id, worker);
+    t record;
+    src record;
+    chunk jsonb;
+    positions integer[];
+    insert_sql text;
+    inserted bigint;
+    st text;
+    msg text;
+    det text;
+    col text;
+    con text;
+    chunk_error jsonb;
+    k integer;
+begin
+    select * into t from app.tenant_export_tables() as e where e.table_name = tenant_import_rows.table_name;
+    select d.doc #> array['tables', t.table_name] as rows, d.ids, d.orders -> t.table_name as ord into src
+    from app.tenant_import_documents as d
+    where d.tenant_id = i.tenant_id
+      and d.id = i.id;
+    positions := array(
+        select coalesce((src.ord ->> g)::integer, g)
+        from generate_series(first_row, first_row + row_count - 1) as g
+        order by g);
+    select jsonb_agg(app.tenant_import_remap(src.rows -> p.pos, t.import_columns, t.uuid_columns, src.ids)
+                     order by p.n)
+    into chunk
+    from unnest(positions) with ordinality as p(pos, n);
+    insert_sql := format(
+        'insert into app.%I (tenant_id, %s) select app.current_tenant_id(), %s '
+        'from jsonb_populate_recordset(null::app.%I, $1) with ordinality as r order by r.ordinality',
+        t.table_name,
+        (select string_agg(format('%I', c), ', ') from unnest(t.import_columns) as c),
+        (select string_agg(format('r.%I', c), ', ') from unnest(t.import_columns) as c),
+        t.table_name);
+    -- the chunk in one statement: the rules run once for it
+    begin
+        execute insert_sql using chunk;
+        get diagnostics inserted = row_count;
+        return jsonb_build_object('inserted', inserted);
+    exception when others then
+        get stacked diagnostics st = returned_sqlstate, msg = message_text, det = pg_exception_detail,
+                                col = column_name, con = constraint_name;
+        chunk_error := jsonb_build_object('table', t.table_name, 'row', positions[1], 'field', nullif(col, ''),
+                                          'rule', coalesce(nullif(con, ''), 'sqlstate ' || st), 'sqlstate', st,
+                                          'message', msg, 'detail', nullif(det, ''));
+    end;
+    -- refused (everything of the chunk is rolled back): its rows one by one, in order, to name the first
+    -- refused row; the worker then rolls the whole import back
+    for k in 1 .. cardinality(positions) loop
+        begin
+            execute insert_sql using jsonb_build_array(chunk -> (k - 1));
+        exception when others then
+            get stacked diagnostics st = returned_sqlstate, msg = message_text, det = pg_exception_detail,
+                                    col = column_name, con = constraint_name;
+            if coalesce(col, '') = '' and coalesce(con, '') <> '' then
+                select a.attname into col
+                from pg_constraint as c
+                join pg_attribute as a on a.attrelid = c.conrelid and a.attnum = c.conkey[array_upper(c.conkey, 1)]
+                where c.conrelid = format('app.%I', t.table_name)::regclass
+                  and c.conname = con
+                  and cardinality(c.conkey) = 1;
+            end if;
+            if coalesce(col, '') = '' and st like '22%' then
+                col := app.tenant_import_field(t.table_name, src.rows -> positions[k]);
+            end if;
+            return jsonb_build_object(
+                'table', t.table_name, 'row', positions[k], 'field', nullif(col, ''),
+                'rule', coalesce(nullif(con, ''), 'sqlstate ' || st), 'sqlstate', st,
+                'message', format('tables.%s[%s]: %s', t.table_name, positions[k], msg),
+                'detail', nullif(det, ''));
+        end;
+    end loop;
+    -- every row goes in alone: the chunk was refused as a whole (a rule over its rows)
+    return chunk_error || jsonb_build_object(
+        'message', format('tables.%s[%s..%s]: %s', t.table_name, first_row, first_row + row_count - 1,
+                          chunk_error ->> 'message'));
+end
+$_$;
+
+ALTER FUNCTION app.tenant_import_rows(import_id uuid, worker text, table_name text, first_row integer, row_count integer) OWNER TO motovault_owner;
+
+COMMENT ON FUNCTION app.tenant_import_rows(import_id uuid, worker text, table_name text, first_row integer, row_count integer) IS 'One chunk of a tenant import, as the owner who asked: rows first_row .. first_row + row_count - 1 of the table (in insert order), their ids remapped, in one multi-row INSERT into app.<table_name>, so that RLS, the CHECKs and every trigger judge each row like any write. Returns {inserted}; or, when a row is refused, the chunk is rolled back, its rows are tried one by one to name the first refused one, and it returns {table, row (index in the document), field, rule, sqlstate, message, detail}: the worker rolls the whole import back.';
+
 CREATE FUNCTION app.tg_audit_row() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
@@ -9182,7 +9597,8 @@ declare
     old_row jsonb;
     new_row jsonb;
     op text := tg_op;
-    changes jsonb;
+    changes jsonb[];
+    olds jsonb[];
     tenants text[];
     tenant text;
 begin
@@ -9190,20 +9606,20 @@ begin
         -- 1. the transition tables alone, read into one local value (on Citus a trigger runs on a
         --    shard, where a transition table cannot be joined with, nor inserted into, a
         --    distributed table), in the statement's order, with the statement's tenants:
-        --    INSERT [new row, ...], DELETE [old row, ...], UPDATE [{old, new}, ...]
+        --    INSERT {new row, ...}, DELETE {old row, ...}, UPDATE {new row, ...} and {its old row, ...}
         if tg_op = 'INSERT' then
-            select jsonb_agg(x.j), array_agg(distinct x.j ->> tenant_column) into changes, tenants
+            select array_agg(x.j), array_agg(distinct x.j ->> tenant_column) into changes, tenants
             from (select to_jsonb(r) as j from new_rows as r) as x;
         elsif tg_op = 'DELETE' then
-            select jsonb_agg(x.j), array_agg(distinct x.j ->> tenant_column) into changes, tenants
+            select array_agg(x.j), array_agg(distinct x.j ->> tenant_column) into changes, tenants
             from (select to_jsonb(r) as j from old_rows as r) as x;
         else
             -- (tenant, id) pairs each old row with its new version: neither can change (tg_stamp_row)
             with o as (select to_jsonb(r) as j from old_rows as r),
                  n as (select to_jsonb(r) as j, row_number() over () as ord from new_rows as r)
-            select jsonb_agg(jsonb_build_object('old', o.j, 'new', n.j) order by n.ord),
+            select array_agg(n.j order by n.ord), array_agg(o.j order by n.ord),
                    array_agg(distinct n.j ->> tenant_column)
-            into changes, tenants
+            into changes, olds, tenants
             from n
             join o on o.j -> 'id' = n.j -> 'id'
                   and o.j -> coalesce(tenant_column, 'id') = n.j -> coalesce(tenant_column, 'id');
@@ -9217,28 +9633,27 @@ begin
             foreach tenant in array tenants loop
                 if tg_op = 'UPDATE' then
                     insert into audit.record_version (tenant_id, table_name, operation, row_id, old_record, new_record, actor)
-                    select tenant::uuid, table_name, app.audit_operation('UPDATE', c -> 'old', c -> 'new'),
-                           (c -> 'new' ->> 'id')::uuid, c -> 'old', c -> 'new', actor
-                    from jsonb_array_elements(changes) as c
-                    where cardinality(tenants) = 1 or c -> 'new' ->> tenant_column = tenant;
+                    select tenant::uuid, table_name, app.audit_operation('UPDATE', c.o, c.n),
+                           (c.n ->> 'id')::uuid, c.o, c.n, actor
+                    from unnest(olds, changes) as c(o, n)
+                    where cardinality(tenants) = 1 or c.n ->> tenant_column = tenant;
                 else
                     insert into audit.record_version (tenant_id, table_name, operation, row_id, old_record, new_record, actor)
                     select tenant::uuid, table_name, tg_op, (c ->> 'id')::uuid,
                            case when tg_op = 'DELETE' then c end, case when tg_op = 'INSERT' then c end, actor
-                    from jsonb_array_elements(changes) as c
+                    from unnest(changes) as c
                     where cardinality(tenants) = 1 or c ->> tenant_column = tenant;
                 end if;
             end loop;
         elsif tg_op = 'UPDATE' then
             insert into audit.shared_record_version (table_name, operation, row_id, old_record, new_record, actor)
-            select table_name, app.audit_operation('UPDATE', c -> 'old', c -> 'new'),
-                   (c -> 'new' ->> 'id')::uuid, c -> 'old', c -> 'new', actor
-            from jsonb_array_elements(changes) as c;
+            select table_name, app.audit_operation('UPDATE', c.o, c.n), (c.n ->> 'id')::uuid, c.o, c.n, actor
+            from unnest(olds, changes) as c(o, n);
         else
             insert into audit.shared_record_version (table_name, operation, row_id, old_record, new_record, actor)
             select table_name, tg_op, (c ->> 'id')::uuid,
                    case when tg_op = 'DELETE' then c end, case when tg_op = 'INSERT' then c end, actor
-            from jsonb_array_elements(changes) as c;
+            from unnest(changes) as c;
         end if;
         return null;
     end if;
@@ -9265,7 +9680,7 @@ $$;
 
 ALTER FUNCTION app.tg_audit_row() OWNER TO motovault_owner;
 
-COMMENT ON FUNCTION app.tg_audit_row() IS 'AFTER trigger of every table (_900_audit_insert/_update/_delete): writes the change to audit.record_version under the tenant held by the column named in the argument (tenant_id, or id for app.tenants), or to audit.shared_record_version without an argument. FOR EACH STATEMENT with the transition tables new_rows (INSERT), old_rows and new_rows (UPDATE, paired by tenant and id) or old_rows (DELETE): the rows of the statement, read into one jsonb value first, then one INSERT per tenant. FOR EACH ROW: one row per call.';
+COMMENT ON FUNCTION app.tg_audit_row() IS 'AFTER trigger of every table (_900_audit_insert/_update/_delete): writes the change to audit.record_version under the tenant held by the column named in the argument (tenant_id, or id for app.tenants), or to audit.shared_record_version without an argument. FOR EACH STATEMENT with the transition tables new_rows (INSERT), old_rows and new_rows (UPDATE, paired by tenant and id) or old_rows (DELETE): the rows of the statement, read into one jsonb[] value first (no other table in that query), then one INSERT per tenant from unnest. FOR EACH ROW: one row per call.';
 
 CREATE FUNCTION app.tg_audit_row_omitting() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
@@ -9464,6 +9879,7 @@ CREATE FUNCTION app.tg_emit_source_events() RETURNS trigger
 declare
     kind constant text := tg_argv[0];
     changes jsonb;
+    inserted jsonb[];
     tenant text;
     actor constant uuid := app.current_user_id();
 begin
@@ -9473,14 +9889,72 @@ begin
             message = format('app.tg_emit_source_events() on %s: a statement trigger, not a row trigger', tg_table_name),
             hint = 'Attach it as _500_events_insert (after insert, referencing new table as new_rows) and _500_events_update (after update, referencing old table as old_rows new table as new_rows), for each statement.';
     end if;
-    -- 1. the transition tables alone, read into one local value: [{"old": row, "new": row}, ...]
+    -- 1. the transition tables alone, read into one local value (an update: [{"old": row, "new": row}, ...])
     --    (on Citus a transition table cannot meet a distributed table in one query)
     if tg_op = 'INSERT' then
-        select jsonb_agg(jsonb_build_object('new', x.j) order by x.ord) into changes
-        from (select to_jsonb(r) as j, row_number() over () as ord from new_rows as r) as x
-        where x.j ->> 'deleted_at' is null
-          and (kind <> 'maintenance' or x.j ->> 'status' = 'completed')
-          and x.j ->> 'read_at' is not null;
+        -- [row, ...]: the live rows, with the columns app.source_event reads (a fill-up has 35: its
+        -- to_jsonb sorted them all); each branch is prepared only by the table whose kind it is
+        -- (PL/pgSQL compiles a trigger function once per trigger)
+        if kind = 'fuel' then
+            select array_agg(x.j order by x.ord) into inserted
+            from (
+                select jsonb_build_object(
+                           'tenant_id', r.tenant_id, 'id', r.id, 'vehicle_id', r.vehicle_id, 'read_at', r.read_at,
+                           'odometer', r.odometer, 'odometer_unit', r.odometer_unit, 'fuel_type', r.fuel_type,
+                           'volume', r.volume, 'volume_unit', r.volume_unit, 'is_full', r.is_full,
+                           'missed_previous', r.missed_previous, 'total_cost', r.total_cost, 'currency', r.currency)
+                           as j,
+                       row_number() over () as ord
+                from new_rows as r
+                where r.deleted_at is null
+                  and r.read_at is not null
+            ) as x;
+        elsif kind = 'maintenance' then
+            select array_agg(x.j order by x.ord) into inserted
+            from (
+                select jsonb_build_object(
+                           'tenant_id', r.tenant_id, 'id', r.id, 'vehicle_id', r.vehicle_id, 'read_at', r.read_at,
+                           'odometer', r.odometer, 'odometer_unit', r.odometer_unit, 'type', r.type,
+                           'description', r.description, 'cost', r.cost, 'currency', r.currency) as j,
+                       row_number() over () as ord
+                from new_rows as r
+                where r.deleted_at is null
+                  and r.status = 'completed'
+                  and r.read_at is not null
+            ) as x;
+        elsif kind = 'odometer' then
+            select array_agg(x.j order by x.ord) into inserted
+            from (
+                select jsonb_build_object(
+                           'tenant_id', r.tenant_id, 'id', r.id, 'vehicle_id', r.vehicle_id, 'read_at', r.read_at,
+                           'odometer', r.odometer, 'odometer_unit', r.odometer_unit, 'kind', r.kind) as j,
+                       row_number() over () as ord
+                from new_rows as r
+                where r.deleted_at is null
+                  and r.read_at is not null
+            ) as x;
+        else
+            select array_agg(x.j order by x.ord) into inserted
+            from (select to_jsonb(r) as j, row_number() over () as ord from new_rows as r) as x
+            where x.j ->> 'deleted_at' is null
+              and x.j ->> 'read_at' is not null;
+        end if;
+        if inserted is null then
+            return null;
+        end if;
+        -- 2. per tenant: the events of that tenant, from that value
+        for tenant in select distinct c ->> 'tenant_id' from unnest(inserted) as c loop
+            insert into app.vehicle_events
+                (tenant_id, vehicle_id, type, occurred_at, odometer, odometer_unit, payload, source_id,
+                 created_at, updated_at, created_by, updated_by)
+            select tenant::uuid, (x.c ->> 'vehicle_id')::uuid, ev.type, ev.occurred_at, ev.odometer,
+                   ev.odometer_unit, ev.payload, (x.c ->> 'id')::uuid, now(), now(), actor, actor
+            from unnest(inserted) with ordinality as x(c, ord)
+            cross join lateral app.source_event(kind, x.c) as ev
+            where x.c ->> 'tenant_id' = tenant
+            order by x.ord;
+        end loop;
+        return null;
     else
         with o as (select to_jsonb(r) as j from old_rows as r),
              n as (select to_jsonb(r) as j, row_number() over () as ord from new_rows as r)
@@ -9492,20 +9966,8 @@ begin
         return null;
     end if;
 
-    -- 2. per tenant: the events of that tenant, from that value and the tenant's own rows
+    -- 2. per tenant: the events of that tenant, from that value and the tenant's own rows (an update)
     for tenant in select distinct c -> 'new' ->> 'tenant_id' from jsonb_array_elements(changes) as c loop
-        if tg_op = 'INSERT' then
-            insert into app.vehicle_events
-                (tenant_id, vehicle_id, type, occurred_at, odometer, odometer_unit, payload, source_id,
-                 created_at, updated_at, created_by, updated_by)
-            select tenant::uuid, (c -> 'new' ->> 'vehicle_id')::uuid, ev.type, ev.occurred_at, ev.odometer,
-                   ev.odometer_unit, ev.payload, (c -> 'new' ->> 'id')::uuid, now(), now(), actor, actor
-            from jsonb_array_elements(changes) with ordinality as x(c, ord)
-            cross join lateral app.source_event(kind, c -> 'new') as ev
-            where c -> 'new' ->> 'tenant_id' = tenant
-            order by x.ord;
-            continue;
-        end if;
         -- an update: each row's current (not voided) event, then what replaces it
         with rows as (
             select x.ord, (c -> 'new' ->> 'id')::uuid as id, (c -> 'new' ->> 'vehicle_id')::uuid as vehicle_id,
@@ -10666,8 +11128,11 @@ CREATE FUNCTION app.tg_stamp_row() RETURNS trigger
     AS $$
 declare
     tenant_table constant boolean := tg_argv[0] = 'tenant';
+    api_role constant boolean := current_user = tg_argv[1];
+    active uuid;
+    me constant uuid := app.current_user_id();
 begin
-    if tenant_table and current_user = tg_argv[1] and not app.current_member_can_write() then
+    if tenant_table and api_role and not app.current_member_can_write() then
         raise exception using
             errcode = 'insufficient_privilege',
             message = format('role: %s cannot write %s', coalesce(app.current_member_role(), 'a non-member'),
@@ -10679,15 +11144,18 @@ begin
             null;  -- a shared table: no tenant_id to guard
         elsif new.tenant_id is null then
             new.tenant_id := app.current_tenant_id();
-        elsif current_user = tg_argv[1] and app.current_tenant_id() is not null and new.tenant_id <> app.current_tenant_id() then
-            raise exception using
-                errcode = 'insufficient_privilege',
-                message = format('tenant_id: %s is not the active tenant', new.tenant_id),
-                detail = format('Rows of %I are written to the tenant named in the token (%s).', tg_table_name, app.current_tenant_id()),
-                hint = 'Leave tenant_id out; it defaults to the active tenant.';
+        elsif api_role then
+            active := app.current_tenant_id();
+            if active is not null and new.tenant_id <> active then
+                raise exception using
+                    errcode = 'insufficient_privilege',
+                    message = format('tenant_id: %s is not the active tenant', new.tenant_id),
+                    detail = format('Rows of %I are written to the tenant named in the token (%s).', tg_table_name, active),
+                    hint = 'Leave tenant_id out; it defaults to the active tenant.';
+            end if;
         end if;
         new.created_at := now();
-        new.created_by := app.current_user_id();
+        new.created_by := me;
     else
         if tenant_table and new.tenant_id is distinct from old.tenant_id then
             raise exception using
@@ -10705,7 +11173,7 @@ begin
         new.created_by := old.created_by;
     end if;
     new.updated_at := now();
-    new.updated_by := app.current_user_id();
+    new.updated_by := me;
     return new;
 end
 $$;
@@ -14642,6 +15110,55 @@ ALTER TABLE api.reporting_currencies_trash OWNER TO motovault_owner;
 
 COMMENT ON VIEW api.reporting_currencies_trash IS 'Deleted reporting currency rows of the active tenant; restore_reporting_currency brings one back. Purged after 30 days.';
 
+CREATE VIEW api.tenant_imports WITH (security_invoker='true') AS
+ SELECT i.tenant_id,
+    i.id,
+    i.status,
+    i.rows_total,
+    i.rows_done,
+    i.attempts,
+    i.error,
+    i.error_table,
+    i.error_row,
+    i.error_field,
+    i.error_rule,
+    i.result,
+    i.requested_by,
+    i.finished_at,
+    i.created_at,
+    i.updated_at
+   FROM app.tenant_imports i;
+
+ALTER TABLE api.tenant_imports OWNER TO motovault_owner;
+
+COMMENT ON VIEW api.tenant_imports IS 'Tenant imports of the active tenant (POST /rpc/import_tenant records one, 202): status queued, importing (rows_done of rows_total), imported (result) or failed (error naming the table, row, field and rule; nothing written). docs/exports.md.';
+
+COMMENT ON COLUMN api.tenant_imports.id IS 'The import (import_id of POST /rpc/import_tenant).';
+
+COMMENT ON COLUMN api.tenant_imports.status IS 'queued, importing, imported or failed.';
+
+COMMENT ON COLUMN api.tenant_imports.rows_total IS 'Rows of the document''s tables.';
+
+COMMENT ON COLUMN api.tenant_imports.rows_done IS 'Rows written so far by the worker (all rolled back if a later one is refused).';
+
+COMMENT ON COLUMN api.tenant_imports.attempts IS 'Times a worker took the import.';
+
+COMMENT ON COLUMN api.tenant_imports.error IS 'Why the import failed (nothing of it was written).';
+
+COMMENT ON COLUMN api.tenant_imports.error_table IS 'The table of the refused row.';
+
+COMMENT ON COLUMN api.tenant_imports.error_row IS 'The refused row: its index (from 0) in tables.<error_table> of the document.';
+
+COMMENT ON COLUMN api.tenant_imports.error_field IS 'The field of the refused row, when the rule names one.';
+
+COMMENT ON COLUMN api.tenant_imports.error_rule IS 'The rule (constraint) that refused it, or the SQLSTATE.';
+
+COMMENT ON COLUMN api.tenant_imports.result IS 'rows per table, members_added, members_skipped and ids (old id -> new id).';
+
+COMMENT ON COLUMN api.tenant_imports.requested_by IS 'The owner who asked for the import.';
+
+COMMENT ON COLUMN api.tenant_imports.finished_at IS 'When the import was imported or failed.';
+
 CREATE VIEW api.tenant_settings_trash WITH (security_invoker='true') AS
  SELECT tenant_settings.tenant_id,
     tenant_settings.id,
@@ -15299,6 +15816,32 @@ COMMENT ON TABLE app.reminder_alerts IS 'Reminder notifications already written 
 
 COMMENT ON COLUMN app.reminder_alerts.armed_by IS 'md5 of due_on, due_odometer, odometer_unit, status, snoozed_until when the alert was sent: a changed reminder has a new one (re-armed).';
 
+CREATE TABLE app.tenant_import_documents (
+    tenant_id uuid DEFAULT app.current_tenant_id() NOT NULL,
+    id uuid NOT NULL,
+    doc jsonb,
+    ids jsonb,
+    orders jsonb,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    created_by uuid,
+    updated_by uuid
+);
+
+ALTER TABLE ONLY app.tenant_import_documents FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE app.tenant_import_documents OWNER TO motovault_owner;
+
+COMMENT ON TABLE app.tenant_import_documents IS 'The document of a tenant import while it waits and runs, the new id of each of its ids, and each table''s rows in insert order; emptied when the import ends. Not audited (the import''s job row is): copying whole tenants into audit.record_version would double them.';
+
+COMMENT ON COLUMN app.tenant_import_documents.id IS 'The tenant import (app.tenant_imports.id) whose document this is.';
+
+COMMENT ON COLUMN app.tenant_import_documents.doc IS 'The motovault.tenant document as api.import_tenant received it; null once the import ended.';
+
+COMMENT ON COLUMN app.tenant_import_documents.ids IS 'old id -> new id for every id of the document (app.tenant_import_begin).';
+
+COMMENT ON COLUMN app.tenant_import_documents.orders IS 'Per table, the indexes of its rows in the order they are inserted (app.tenant_export_rules insert_order).';
+
 CREATE TABLE app.time_zone_names (
     name text NOT NULL
 );
@@ -15777,6 +16320,12 @@ ALTER TABLE ONLY app.reporting_currencies
 ALTER TABLE ONLY app.stations
     ADD CONSTRAINT stations_pkey PRIMARY KEY (id);
 
+ALTER TABLE ONLY app.tenant_import_documents
+    ADD CONSTRAINT tenant_import_documents_pkey PRIMARY KEY (tenant_id, id);
+
+ALTER TABLE ONLY app.tenant_imports
+    ADD CONSTRAINT tenant_imports_pkey PRIMARY KEY (tenant_id, id);
+
 ALTER TABLE ONLY app.tenant_settings
     ADD CONSTRAINT tenant_settings_pkey PRIMARY KEY (tenant_id, id);
 
@@ -15999,6 +16548,12 @@ CREATE UNIQUE INDEX stations_google_place_id_unique ON app.stations USING btree 
 CREATE INDEX stations_location_gist ON app.stations USING gist (app.earth_point(latitude, longitude)) WHERE (deleted_at IS NULL);
 
 CREATE INDEX stations_name_trgm ON app.stations USING gin (lower(name) ext.gin_trgm_ops) WHERE (deleted_at IS NULL);
+
+CREATE INDEX tenant_imports_due ON app.tenant_imports USING btree (lease_until NULLS FIRST, created_at) WHERE (status = ANY (ARRAY['queued'::text, 'importing'::text]));
+
+CREATE UNIQUE INDEX tenant_imports_one_active ON app.tenant_imports USING btree (tenant_id) WHERE (status = ANY (ARRAY['queued'::text, 'importing'::text]));
+
+COMMENT ON INDEX app.tenant_imports_one_active IS 'One tenant import at a time per tenant.';
 
 CREATE UNIQUE INDEX tenant_settings_one_per_tenant ON app.tenant_settings USING btree (tenant_id) WHERE (deleted_at IS NULL);
 
@@ -16426,6 +16981,10 @@ CREATE TRIGGER _500_stamp BEFORE INSERT OR UPDATE ON app.reporting_currencies FO
 
 CREATE TRIGGER _500_stamp BEFORE INSERT OR UPDATE ON app.stations FOR EACH ROW EXECUTE FUNCTION app.tg_stamp_row('shared', 'app_user');
 
+CREATE TRIGGER _500_stamp BEFORE INSERT OR UPDATE ON app.tenant_import_documents FOR EACH ROW EXECUTE FUNCTION app.tg_stamp_row('tenant', 'app_user');
+
+CREATE TRIGGER _500_stamp BEFORE INSERT OR UPDATE ON app.tenant_imports FOR EACH ROW EXECUTE FUNCTION app.tg_stamp_row('tenant', 'app_user');
+
 CREATE TRIGGER _500_stamp BEFORE INSERT OR UPDATE ON app.tenant_settings FOR EACH ROW EXECUTE FUNCTION app.tg_stamp_row('tenant', 'app_user');
 
 CREATE TRIGGER _500_stamp BEFORE INSERT OR UPDATE ON app.tenants FOR EACH ROW EXECUTE FUNCTION app.tg_stamp_row('shared', 'app_user');
@@ -16546,6 +17105,8 @@ CREATE TRIGGER _900_audit_delete AFTER DELETE ON app.reporting_currencies REFERE
 
 CREATE TRIGGER _900_audit_delete AFTER DELETE ON app.stations REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row();
 
+CREATE TRIGGER _900_audit_delete AFTER DELETE ON app.tenant_imports REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
 CREATE TRIGGER _900_audit_delete AFTER DELETE ON app.tenant_settings REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
 
 CREATE TRIGGER _900_audit_delete AFTER DELETE ON app.tenants REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('id');
@@ -16614,6 +17175,8 @@ CREATE TRIGGER _900_audit_insert AFTER INSERT ON app.reporting_currencies REFERE
 
 CREATE TRIGGER _900_audit_insert AFTER INSERT ON app.stations REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row();
 
+CREATE TRIGGER _900_audit_insert AFTER INSERT ON app.tenant_imports REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+
 CREATE TRIGGER _900_audit_insert AFTER INSERT ON app.tenant_settings REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
 
 CREATE TRIGGER _900_audit_insert AFTER INSERT ON app.tenants REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('id');
@@ -16681,6 +17244,8 @@ CREATE TRIGGER _900_audit_update AFTER UPDATE ON app.reminders REFERENCING OLD T
 CREATE TRIGGER _900_audit_update AFTER UPDATE ON app.reporting_currencies REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
 
 CREATE TRIGGER _900_audit_update AFTER UPDATE ON app.stations REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row();
+
+CREATE TRIGGER _900_audit_update AFTER UPDATE ON app.tenant_imports REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
 
 CREATE TRIGGER _900_audit_update AFTER UPDATE ON app.tenant_settings REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
 
@@ -16862,6 +17427,15 @@ ALTER TABLE ONLY app.report_requests
 
 ALTER TABLE ONLY app.reporting_currencies
     ADD CONSTRAINT reporting_currencies_tenant_fk FOREIGN KEY (tenant_id) REFERENCES app.tenants(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY app.tenant_import_documents
+    ADD CONSTRAINT tenant_import_documents_import_fk FOREIGN KEY (tenant_id, id) REFERENCES app.tenant_imports(tenant_id, id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY app.tenant_import_documents
+    ADD CONSTRAINT tenant_import_documents_tenant_fk FOREIGN KEY (tenant_id) REFERENCES app.tenants(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY app.tenant_imports
+    ADD CONSTRAINT tenant_imports_tenant_fk FOREIGN KEY (tenant_id) REFERENCES app.tenants(id) ON DELETE CASCADE;
 
 ALTER TABLE ONLY app.tenant_settings
     ADD CONSTRAINT tenant_settings_tenant_fk FOREIGN KEY (tenant_id) REFERENCES app.tenants(id) ON DELETE CASCADE;
@@ -17224,6 +17798,26 @@ ALTER TABLE app.stations ENABLE ROW LEVEL SECURITY;
 CREATE POLICY stations_everyone_reads ON app.stations FOR SELECT TO analyst, app_user USING ((deleted_at IS NULL));
 
 CREATE POLICY stations_owner_role_all ON app.stations TO motovault_owner USING (true) WITH CHECK (true);
+
+ALTER TABLE app.tenant_import_documents ENABLE ROW LEVEL SECURITY;
+
+CREATE POLICY tenant_import_documents_members_read ON app.tenant_import_documents FOR SELECT TO app_user USING ((tenant_id = app.current_tenant_id()));
+
+CREATE POLICY tenant_import_documents_owner_role_all ON app.tenant_import_documents TO motovault_owner USING (true) WITH CHECK (true);
+
+CREATE POLICY tenant_import_documents_writers_insert ON app.tenant_import_documents FOR INSERT TO app_user WITH CHECK (((tenant_id = app.current_tenant_id()) AND app.current_member_can_write()));
+
+CREATE POLICY tenant_import_documents_writers_update ON app.tenant_import_documents FOR UPDATE TO app_user USING ((tenant_id = app.current_tenant_id())) WITH CHECK (((tenant_id = app.current_tenant_id()) AND app.current_member_can_write()));
+
+ALTER TABLE app.tenant_imports ENABLE ROW LEVEL SECURITY;
+
+CREATE POLICY tenant_imports_members_read ON app.tenant_imports FOR SELECT TO app_user USING ((tenant_id = app.current_tenant_id()));
+
+CREATE POLICY tenant_imports_owner_role_all ON app.tenant_imports TO motovault_owner USING (true) WITH CHECK (true);
+
+CREATE POLICY tenant_imports_writers_insert ON app.tenant_imports FOR INSERT TO app_user WITH CHECK (((tenant_id = app.current_tenant_id()) AND app.current_member_can_write()));
+
+CREATE POLICY tenant_imports_writers_update ON app.tenant_imports FOR UPDATE TO app_user USING ((tenant_id = app.current_tenant_id())) WITH CHECK (((tenant_id = app.current_tenant_id()) AND app.current_member_can_write()));
 
 ALTER TABLE app.tenant_settings ENABLE ROW LEVEL SECURITY;
 
@@ -18252,6 +18846,35 @@ REVOKE ALL ON FUNCTION app.tenant_export_rules() FROM PUBLIC;
 GRANT ALL ON FUNCTION app.tenant_export_tables() TO app_user;
 REVOKE ALL ON FUNCTION app.tenant_export_tables() FROM PUBLIC;
 
+GRANT ALL ON FUNCTION app.tenant_import_begin(import_id uuid, worker text, chunk_rows integer) TO app_user;
+REVOKE ALL ON FUNCTION app.tenant_import_begin(import_id uuid, worker text, chunk_rows integer) FROM PUBLIC;
+
+GRANT ALL ON FUNCTION app.tenant_import_claim(worker text, lease_seconds integer) TO vin_worker;
+REVOKE ALL ON FUNCTION app.tenant_import_claim(worker text, lease_seconds integer) FROM PUBLIC;
+
+GRANT ALL ON FUNCTION app.tenant_import_fail(import_id uuid, worker text, problem jsonb) TO vin_worker;
+REVOKE ALL ON FUNCTION app.tenant_import_fail(import_id uuid, worker text, problem jsonb) FROM PUBLIC;
+
+GRANT ALL ON FUNCTION app.tenant_import_field(table_name text, r jsonb) TO app_user;
+REVOKE ALL ON FUNCTION app.tenant_import_field(table_name text, r jsonb) FROM PUBLIC;
+
+GRANT ALL ON FUNCTION app.tenant_import_finish(import_id uuid, worker text) TO app_user;
+REVOKE ALL ON FUNCTION app.tenant_import_finish(import_id uuid, worker text) FROM PUBLIC;
+
+GRANT SELECT,INSERT,UPDATE ON TABLE app.tenant_imports TO app_user;
+
+GRANT ALL ON FUNCTION app.tenant_import_held(import_id uuid, worker text) TO app_user;
+REVOKE ALL ON FUNCTION app.tenant_import_held(import_id uuid, worker text) FROM PUBLIC;
+
+GRANT ALL ON FUNCTION app.tenant_import_progress(import_id uuid, worker text, done integer, lease_seconds integer) TO vin_worker;
+REVOKE ALL ON FUNCTION app.tenant_import_progress(import_id uuid, worker text, done integer, lease_seconds integer) FROM PUBLIC;
+
+GRANT ALL ON FUNCTION app.tenant_import_remap(r jsonb, import_columns text[], uuid_columns text[], ids jsonb) TO app_user;
+REVOKE ALL ON FUNCTION app.tenant_import_remap(r jsonb, import_columns text[], uuid_columns text[], ids jsonb) FROM PUBLIC;
+
+GRANT ALL ON FUNCTION app.tenant_import_rows(import_id uuid, worker text, table_name text, first_row integer, row_count integer) TO app_user;
+REVOKE ALL ON FUNCTION app.tenant_import_rows(import_id uuid, worker text, table_name text, first_row integer, row_count integer) FROM PUBLIC;
+
 REVOKE ALL ON FUNCTION app.tg_audit_row() FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION app.tg_audit_row_omitting() FROM PUBLIC;
@@ -18632,6 +19255,8 @@ GRANT SELECT ON TABLE api.report_requests_trash TO app_user;
 
 GRANT SELECT ON TABLE api.reporting_currencies_trash TO app_user;
 
+GRANT SELECT ON TABLE api.tenant_imports TO app_user;
+
 GRANT SELECT ON TABLE api.tenant_settings_trash TO app_user;
 
 GRANT SELECT ON TABLE api.tire_mounts_trash TO app_user;
@@ -18673,6 +19298,8 @@ GRANT SELECT ON TABLE api.vehicles_trash TO app_user;
 GRANT SELECT,INSERT,UPDATE ON TABLE app.import_files TO app_user;
 
 GRANT SELECT ON TABLE app.recall_checks TO vin_worker;
+
+GRANT SELECT,INSERT,UPDATE ON TABLE app.tenant_import_documents TO app_user;
 
 GRANT SELECT ON TABLE app.time_zone_names TO app_user;
 

@@ -1,22 +1,31 @@
 """Exports through the API and the CLI: the tenant document (export_tenant / import_tenant RPCs,
-`motovault export tenant`, `motovault import-tenant`) and one vehicle in LubeLogger's CSV layout
-(`motovault export lubelogger`), checked against LubeLogger's own import samples."""
+`motovault export tenant`, `motovault import-tenant`; the import written by the worker) and one vehicle in
+LubeLogger's CSV layout (`motovault export lubelogger`), checked against LubeLogger's own import samples."""
 
 from __future__ import annotations
 
 import csv
 import json
+import threading
+from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from motovault.cli import main
+from motovault.core.db import one_row
+from motovault.exports.api import ApiClient
+from motovault.exports.tenant import wait_for_import
+from motovault.importing.worker import ImportWorker
+from motovault.stack.settings import OWNER_ROLE
 from motovault.testing.postgrest_proc import PostgrestServer
 from support.databases import ClonedDatabase
 
 OLD = "e5000000-0000-4000-8000-000000000001"
 NEW = "e5000000-0000-4000-8000-000000000002"
+EMPTY = "e5000000-0000-4000-8000-000000000003"
 OWNER = "e5000000-0000-4000-8000-0000000000a1"
 VIEWER = "e5000000-0000-4000-8000-0000000000a2"
 CAR = "e5000000-0000-4000-8000-0000000000c1"
@@ -35,11 +44,12 @@ FUEL = [
 @pytest.fixture(scope="module")
 def tenant(api: PostgrestServer, api_db: ClonedDatabase) -> str:
     with api_db.connect() as conn:
-        conn.execute("insert into app.tenants (id, name) values (%s, 'Leaving'), (%s, 'Arriving')", (OLD, NEW))
+        conn.execute("insert into app.tenants (id, name) values (%s, 'Leaving'), (%s, 'Arriving'), (%s, 'Empty')",
+                     (OLD, NEW, EMPTY))
         conn.execute("insert into app.users (id) values (%s), (%s)", (OWNER, VIEWER))
         conn.execute(
             "insert into app.memberships (tenant_id, user_id, role) values (%s, %s, 'owner'), (%s, %s, 'viewer'), "
-            "(%s, %s, 'owner')", (OLD, OWNER, OLD, VIEWER, NEW, OWNER))
+            "(%s, %s, 'owner'), (%s, %s, 'owner')", (OLD, OWNER, OLD, VIEWER, NEW, OWNER, EMPTY, OWNER))
     with api.client(api.token(OWNER, OLD)) as client:
         r = client.post("/vehicles", json={"id": CAR, "display_name": "Wagon", "odometer_unit": "km"})
         assert r.status_code == 201, r.text
@@ -62,6 +72,19 @@ def tenant(api: PostgrestServer, api_db: ClonedDatabase) -> str:
     return OLD
 
 
+@pytest.fixture(scope="module")
+def worker(api_db: ClonedDatabase) -> Iterator[ImportWorker]:
+    """The import worker, running: it writes the tenant imports the API queues (in chunks of 2 rows here)."""
+    stop = threading.Event()
+    running = ImportWorker(api_db.url(OWNER_ROLE), quiet=True, poll_seconds=0.2, tenant_chunk_rows=2)
+    thread = threading.Thread(target=running.run_forever, args=(stop,), daemon=True)
+    thread.start()
+    yield running
+    stop.set()
+    thread.join()
+    running.close()
+
+
 def run_cli(monkeypatch: pytest.MonkeyPatch, api: PostgrestServer, token: str, *argv: str) -> int:
     monkeypatch.setenv("EXPORT_TOKEN", token)
     return main([*argv, "--api-url", api.url, "--token-env", "EXPORT_TOKEN"])
@@ -70,6 +93,7 @@ def run_cli(monkeypatch: pytest.MonkeyPatch, api: PostgrestServer, token: str, *
 def test_tenant_document_round_trips_through_the_cli(
     api: PostgrestServer,
     tenant: str,
+    worker: ImportWorker,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
@@ -81,6 +105,11 @@ def test_tenant_document_round_trips_through_the_cli(
     assert len(doc["tables"]["fuel_logs"]) == 3 and len(doc["tables"]["maintenance"]) == 3
     assert run_cli(monkeypatch, api, api.token(OWNER, NEW), "import-tenant", str(first)) == 0
     assert "fuel_logs 3" in capsys.readouterr().out
+    with api.client(api.token(OWNER, NEW)) as client:
+        (job,) = client.get("/tenant_imports").json()
+    assert (job["status"], job["rows_done"], job["rows_total"], job["attempts"]) == (
+        "imported", sum(len(rows) for rows in doc["tables"].values()), job["rows_total"], 1)
+    assert job["result"]["rows"]["fuel_logs"] == 3 and len(job["result"]["ids"]) >= 8
     assert run_cli(monkeypatch, api, api.token(OWNER, NEW), "export", "tenant", "--output", str(second)) == 0
     again = json.loads(second.read_text())
     assert {k: len(v) for k, v in again["tables"].items()} == {k: len(v) for k, v in doc["tables"].items()}
@@ -158,3 +187,40 @@ def test_lubelogger_of_an_unknown_vehicle_is_one_line(
                    "--output", str(tmp_path)) == 1
     assert capsys.readouterr().err.strip() == (
         f"motovault export: error: --vehicle: no vehicle {unknown} in this tenant (GET /vehicles lists them)")
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "rule"),
+    [("currency", "EURO", "fuel_logs_currency_iso4217"), ("volume", "lots", "sqlstate 22P02")],
+    ids=["check", "not-a-number"],
+)
+def test_a_refused_row_fails_the_import_naming_it_and_writes_nothing(
+    api: PostgrestServer, api_db: ClonedDatabase, tenant: str, worker: ImportWorker, field: str, value: str,
+    rule: str,
+) -> None:
+    with api.client(api.token(OWNER, OLD)) as client:
+        doc: dict[str, Any] = client.get("/rpc/export_tenant").json()
+    bad = sorted(doc["tables"]["fuel_logs"], key=lambda r: str(r["filled_on"]))
+    bad[1] = {**bad[1], field: value}  # the middle one of three, in a chunk of two
+    doc["tables"]["fuel_logs"] = bad
+    with api.client(api.token(OWNER, EMPTY)) as client:
+        r = client.post("/rpc/import_tenant", json={"doc": doc})
+        assert r.status_code == 202, r.text
+        started = r.json()
+        assert started["status"] == "queued" and started["rows_total"] == sum(len(t) for t in doc["tables"].values())
+    with ApiClient(api.url, api.token(OWNER, EMPTY)) as client, pytest.raises(Exception) as failed:
+        wait_for_import(client, started["import_id"], timeout=60)
+    assert str(failed.value).startswith(f"tenant import {started['import_id']} failed, nothing imported: "
+                                        "tables.fuel_logs[1]: ")
+    with api.client(api.token(OWNER, EMPTY)) as client:
+        job = client.get("/tenant_imports", params={"id": f"eq.{started['import_id']}"}).json()[0]
+    assert (job["status"], job["error_table"], job["error_row"], job["error_field"], job["error_rule"]) == (
+        "failed", "fuel_logs", 1, field, rule), job
+    assert job["result"] is None and job["rows_done"] == 0
+    with api_db.connect() as conn:
+        written = one_row(conn, "select (select count(*) from app.vehicles where tenant_id = %s)"
+                                " + (select count(*) from app.garages where tenant_id = %s)"
+                                " + (select count(*) from app.maintenance where tenant_id = %s)"
+                                " + (select count(*) from app.tenant_import_documents"
+                                "    where tenant_id = %s and doc is not null)", (EMPTY,) * 4)[0]
+    assert written == 0, "nothing of the import is written, and its document is dropped"

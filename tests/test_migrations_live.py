@@ -227,6 +227,21 @@ def generate(conn: psycopg.Connection) -> None:
         from app.tenants as t;
         """
     )
+    # tenant imports (deploy/tenant_imports.sql): one imported (its document emptied), one waiting, per tenant
+    conn.execute(
+        """
+        insert into app.tenant_imports (tenant_id, status, rows_total, rows_done, attempts, result, finished_at)
+        select t.id, 'imported', 1, 1, 1, '{"rows": {"garages": 1}, "members_added": 0}', now()
+        from app.tenants as t;
+        insert into app.tenant_imports (tenant_id, rows_total)
+        select t.id, 1
+        from app.tenants as t;
+        insert into app.tenant_import_documents (tenant_id, id, doc)
+        select i.tenant_id, i.id, case when i.status = 'queued'
+            then '{"format": "motovault.tenant", "version": 1, "tables": {"garages": [{"name": "G"}]}}'::jsonb end
+        from app.tenant_imports as i;
+        """
+    )
     results = json.loads((ROOT / "tests" / "fixtures" / "nhtsa_recalls" / "acura_rdx_2012.json").read_text())
     conn.execute(
         "update app.recall_checks"

@@ -1,7 +1,26 @@
 -- The tenant export: every tenant table is carried or excused, and export -> import -> export gives
--- the same document apart from ids, on a tenant with data in every table.
+-- the same document apart from ids, on a tenant with data in every table. The import is queued by
+-- api.import_tenant and written by the worker's steps (claim as vin_worker, then begin, the chunks of
+-- rows and finish as the owner: what motovault.importing.tenant runs), here in chunks of 3 rows.
 begin;
-select plan(19);
+select plan(23);
+
+-- what the worker does with a tenant import it claimed, as the owner (src/motovault/importing/tenant.py)
+create function pg_temp.work(job uuid) returns jsonb
+language plpgsql as $$
+declare
+    c record;
+    outcome jsonb;
+begin
+    for c in select * from app.tenant_import_begin(job, 'pgtap', 3) order by step loop
+        outcome := app.tenant_import_rows(job, 'pgtap', c.table_name, c.first_row, c.row_count);
+        if not outcome ? 'inserted' then
+            return outcome;  -- refused: the worker rolls the import back and records this
+        end if;
+    end loop;
+    return app.tenant_import_finish(job, 'pgtap');
+end
+$$;
 
 -- every table of schema app with a tenant_id column is exported, or skipped with its reason
 select is(
@@ -161,7 +180,30 @@ select throws_like(
     'tables.garages: column colour unknown%', 'a column this server does not import is refused, named');
 
 -- the round trip -------------------------------------------------------------------------------
-select api.import_tenant(:'doc1') as result \gset
+select api.import_tenant(:'doc1') as queued \gset
+select is(
+    :'queued'::jsonb - 'import_id',
+    jsonb_build_object('status', 'queued', 'rows_total', (
+        select sum(jsonb_array_length(t.value))::integer from jsonb_each(:'doc1'::jsonb -> 'tables') as t)),
+    'the request records the import and counts its rows');
+select is(
+    (select array[status, (select count(*) from api.vehicles)::text] from api.tenant_imports where id = (:'queued'::jsonb ->> 'import_id')::uuid),
+    array['queued', '0'],
+    'the worker has not written anything yet');
+select throws_like(format('select api.import_tenant(%L)', :'doc1'),
+                   'tenant: tenant import % is already under way%', 'one import at a time (409)');
+select tests.unbecome();
+set role vin_worker;
+select import_id as job from app.tenant_import_claim('pgtap', 60) \gset
+reset role;
+select tests.become(:'owner', :'new');
+select pg_temp.work(:'job') as result \gset
+select is(
+    (select jsonb_build_object('status', status, 'done', rows_done = rows_total, 'result', result = :'result'::jsonb)
+     from api.tenant_imports where id = :'job'),
+    '{"status": "imported", "done": true, "result": true}'::jsonb,
+    'the worker imported it; the client reads the result');
+select is(current_setting('motovault.importing', true), '', 'motovault.importing is off after the import');
 select api.export_tenant() as doc2 \gset
 select tests.unbecome();
 
@@ -218,9 +260,15 @@ for each row execute function pg_temp.tg_refuse_imports();
 select tests.new_tenant('Third home') as third \gset
 select tests.new_member(:'third', 'owner', :'owner') as ignored \gset
 select tests.become(:'owner', :'third');
-select throws_ok(format('select api.import_tenant(%L)', :'doc1'), 'P0001', 'zz_later_table: importing',
-                 'motovault.importing is on while the import writes');
-select is(current_setting('motovault.importing', true), '', 'and not after');
+select api.import_tenant(:'doc1') ->> 'import_id' as job3 \gset
+select tests.unbecome();
+set role vin_worker;
+select import_id as ignored from app.tenant_import_claim('pgtap', 60) \gset
+reset role;
+select tests.become(:'owner', :'third');
+select is(pg_temp.work(:'job3') - 'detail',
+          '{"table": "zz_later_table", "row": 0, "field": null, "rule": "sqlstate P0001", "sqlstate": "P0001", "message": "tables.zz_later_table[0]: zz_later_table: importing"}'::jsonb,
+          'motovault.importing is on while the import writes; a refused row is named by table and index');
 select tests.unbecome();
 
 select * from finish();

@@ -22,6 +22,9 @@ The same process model as the VIN decode worker (motovault.vin.worker), all stat
    it all back and records why (``app.import_apply_finish``). A worker that dies mid-way leaves nothing:
    its lease expires and the next one starts the batch again.
 
+5. ``app.tenant_import_claim`` leases a tenant import (api.import_tenant, docs/exports.md) and writes it
+   the same way: motovault.importing.tenant.
+
 When nothing is queued it waits on ``LISTEN import_parse`` (api.start_import notifies) or ``poll``
 seconds. Connects like the VIN worker (the owner role, then ``set role vin_worker``; the SECURITY
 DEFINER functions above are all it may call).
@@ -44,6 +47,8 @@ import psycopg
 from ..core.db import connect
 from ..core.errors import MotovaultError
 from .staging import staged
+from .tenant import CHUNK_ROWS as TENANT_CHUNK_ROWS
+from .tenant import TenantImporter
 
 CHANNEL = "import_parse"
 WORKER_ROLE = "vin_worker"
@@ -83,6 +88,7 @@ class ImportStats:
     committed: int = 0
     refused: int = 0
     applied_rows: int = 0
+    tenant_imports: int = 0
     started: float = field(default_factory=time.monotonic)
 
 
@@ -99,6 +105,7 @@ class ImportWorker:
         quiet: bool = False,
         chunk_rows: int = CHUNK_ROWS,
         apply_timeout: float = 300.0,
+        tenant_chunk_rows: int = TENANT_CHUNK_ROWS,
     ) -> None:
         self.dsn = dsn
         self.parse = parse or default_parse()
@@ -110,6 +117,7 @@ class ImportWorker:
         self.stats = ImportStats()
         self.chunk_rows = chunk_rows
         self.apply_timeout = apply_timeout
+        self.tenant_chunk_rows = tenant_chunk_rows
         self.conn: psycopg.Connection | None = None
         self.apply_conn: psycopg.Connection | None = None
 
@@ -135,8 +143,19 @@ class ImportWorker:
         self.close()
 
     def run_batch(self) -> int:
-        """Claim one batch to parse and one to preview or commit, and do it; 0 when nothing is waiting."""
-        return self.parse_next() + self.apply_next()
+        """Claim one batch to parse, one to preview or commit and one tenant import, and do them; 0 when
+        nothing is waiting."""
+        return self.parse_next() + self.apply_next() + self.tenant_import_next()
+
+    def tenant_import_next(self) -> int:
+        """Claim one tenant import and write it; 0 when none waits."""
+        conn = self.conn or self.connect()
+        importer = TenantImporter(conn, self._member_connection, self.name, lease_seconds=self.lease_seconds,
+                                  chunk_rows=self.tenant_chunk_rows, timeout=self.apply_timeout,
+                                  log=None if self.quiet else log)
+        n = importer.next()
+        self.stats.tenant_imports += n
+        return n
 
     def parse_next(self) -> int:
         """Claim one queued batch and parse it; 0 when none is queued."""

@@ -1,0 +1,3 @@
+-- Verify motovault:stamp_row on pg
+
+select 'app.tg_stamp_row()'::regprocedure;
