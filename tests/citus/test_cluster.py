@@ -9,6 +9,9 @@ what the scale-out rests on, on a probe table distributed by tenant_id like the 
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 import threading
 import uuid
 from collections.abc import Iterator
@@ -135,3 +138,13 @@ def test_a_shard_moves_to_the_other_worker_while_writers_insert_and_nothing_is_l
     assert errors == []
     assert moved == (target,)
     assert count is not None and count[0] == len(written) > 0
+
+
+def test_status_says_every_node_runs_and_names_the_workers(cluster: citus.CitusCluster) -> None:
+    r = subprocess.run([sys.executable, "-m", "motovault", "citus", "status", "--json"], text=True,
+                       capture_output=True, check=False)
+    assert r.returncode == 0, r.stderr
+    st = json.loads(r.stdout)
+    assert st["citus"] == CITUS_VERSION
+    assert [n["running"] for n in st["nodes"]] == [True, True, True]
+    assert st["active_workers"] == [f"127.0.0.1:{cluster.port + 1}", f"127.0.0.1:{cluster.port + 2}"]

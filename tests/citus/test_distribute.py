@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -253,3 +255,18 @@ def test_without_the_citus_pre_request_the_workers_see_no_claims(
         plain.stop()
     assert refused.status_code == 403, refused.text
     assert "is not a member of tenant" in refused.json()["message"]
+
+
+def test_the_cli_distributes_a_database_given_by_url_and_says_what_it_did(
+    cluster: citus.CitusCluster, deployed: tuple[str, Report]
+) -> None:
+    name, _ = deployed
+    r = subprocess.run([sys.executable, "-m", "motovault", "citus", "distribute", "--dsn",
+                        cluster.dsn(cluster.coordinator, name)], text=True, capture_output=True, check=False)
+    assert r.returncode == 0, r.stderr
+    assert "distributed 0 tables by tenant and 0 reference tables, 0 foreign keys, 0 functions" in r.stdout
+    refused = subprocess.run([sys.executable, "-m", "motovault", "citus", "distribute", "--dsn",
+                              cluster.dsn(cluster.coordinator, "postgres")], text=True, capture_output=True,
+                             check=False)
+    assert refused.returncode == 1 and "Traceback" not in refused.stderr
+    assert refused.stderr.strip().endswith("has no citus extension (create extension citus, then add the workers)")

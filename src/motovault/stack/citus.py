@@ -122,17 +122,22 @@ def _bootstrap(cluster: CitusCluster, node: PgInstance, dbname: str) -> None:
     )
 
 
+def _set_node_password(conn: psycopg.Connection, role: str, password: str) -> None:
+    """The password Citus uses for ``role`` on connections to any node (pg_dist_authinfo, node 0)."""
+    conn.execute(
+        "insert into pg_dist_authinfo (nodeid, rolename, authinfo) values (0, %s, %s) "
+        "on conflict (nodeid, rolename) do update set authinfo = excluded.authinfo",
+        (role, f"password={password}"),
+    )
+
+
 def _add_citus(cluster: CitusCluster, node: PgInstance, dbname: str) -> None:
     """The citus extension in ``dbname`` on ``node``, with the passwords nodes use to reach each other."""
     secrets = cluster.settings.secrets
     with connect(cluster.dsn(node, dbname), what=f"{node.what} on port {node.port}") as conn:
         conn.execute("create extension if not exists citus")
         for role, secret in ((SUPERUSER, "MOTOVAULT_SUPERUSER_PASSWORD"), (OWNER_ROLE, "MOTOVAULT_OWNER_PASSWORD")):
-            conn.execute(
-                "insert into pg_dist_authinfo (nodeid, rolename, authinfo) values (0, %s, %s) "
-                "on conflict (nodeid, rolename) do update set authinfo = excluded.authinfo",
-                (role, f"password={secrets[secret]}"),
-            )
+            _set_node_password(conn, role, secrets[secret])
         conn.commit()
 
 
@@ -227,11 +232,7 @@ def enable_api_roles(cluster: CitusCluster, dbname: str) -> None:
                 if node.port != cluster.coordinator.port:
                     conn.execute(sql.SQL("alter role {} login password {}").format(
                         sql.Identifier(role), sql.Literal(password)))
-                conn.execute(
-                    "insert into pg_dist_authinfo (nodeid, rolename, authinfo) values (0, %s, %s) "
-                    "on conflict (nodeid, rolename) do update set authinfo = excluded.authinfo",
-                    (role, f"password={password}"),
-                )
+                _set_node_password(conn, role, password)
 
 
 def deploy(cluster: CitusCluster, dbname: str, say: Say) -> distribution.Report:
