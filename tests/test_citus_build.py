@@ -49,6 +49,18 @@ def test_without_a_build_the_cluster_commands_say_how_to_get_one(tmp_path: Path,
     assert not (tmp_path / "state" / "citus").exists()
 
 
+@pytest.mark.parametrize(("argv", "message"), [
+    (("move", "household-7"), "tenant: 'household-7' is not a uuid"),
+    (("isolate", "42"), "tenant: '42' is not a uuid"),
+    (("move", "11111111-1111-4111-8111-111111111111", "--to", "worker2"), "--to: 'worker2' is not HOST:PORT"),
+])
+def test_move_and_isolate_refuse_bad_arguments_in_one_line(tmp_path: Path, argv: tuple[str, ...],
+                                                           message: str) -> None:
+    r = cli(*argv, home=tmp_path / "none", state=tmp_path / "state")
+    assert r.returncode == 1 and "Traceback" not in r.stderr
+    assert r.stderr.strip().splitlines() == [f"motovault citus: error: {message}"]
+
+
 def test_a_build_is_its_binaries_its_library_and_its_version_stamp(tmp_path: Path,
                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     home = tmp_path / "citus"

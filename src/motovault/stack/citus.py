@@ -188,6 +188,27 @@ def coordinator_settings(cluster: CitusCluster) -> Settings:
     return dataclasses.replace(cluster.settings, pg_port=cluster.coordinator.port)
 
 
+#: logical decoding output plugins a node must trust: Citus splits a shard (isolate_tenant_to_new_shard)
+#: through its own plugin, ``citus``, which PostgreSQL builds with ``output_plugin_libraries`` refuse
+#: unless it is named there ("library "citus" may not be used as an output plugin")
+OUTPUT_PLUGINS = ("pgoutput", "test_decoding", "citus")
+
+
+def trust_citus_decoder(cluster: CitusCluster, node: PgInstance) -> bool:
+    """``output_plugin_libraries`` naming Citus's decoder on ``node``, when its PostgreSQL has that
+    setting (nothing to do on one without it); returns True when it changed the setting."""
+    with connect(cluster.dsn(node, "postgres"), what=f"{node.what} on port {node.port}") as conn:
+        conn.autocommit = True
+        row = conn.execute("select setting from pg_settings where name = 'output_plugin_libraries'").fetchone()
+        if row is None or "citus" in [part.strip() for part in str(row[0]).split(",")]:
+            return False
+        # a list setting: each name its own literal (one quoted string would be one name with commas)
+        names = sql.SQL(", ").join(sql.Literal(name) for name in OUTPUT_PLUGINS)
+        conn.execute(sql.SQL("alter system set output_plugin_libraries = {}").format(names))
+        conn.execute("select pg_reload_conf()")
+    return True
+
+
 def up(cluster: CitusCluster, say: Say) -> bool:
     """initdb and start every node, then the database on each (the workers' with the citus extension);
     returns True when something changed."""
@@ -199,6 +220,9 @@ def up(cluster: CitusCluster, say: Say) -> bool:
             changed = True
         if node.start():
             say("citus", f"started {node.what} on 127.0.0.1:{node.port}")
+            changed = True
+        if trust_citus_decoder(cluster, node):
+            say("citus", f"{node.what} trusts Citus's decoder for shard splits (output_plugin_libraries)")
             changed = True
     create_database(cluster, cluster.settings.db_name)
     return changed
@@ -265,6 +289,22 @@ def active_workers(cluster: CitusCluster, dbname: str | None = None) -> list[tup
     return [(str(name), int(port)) for name, port in rows]
 
 
+def mixed_owners(conn: psycopg.Connection) -> list[dict[str, object]]:
+    """The co-location groups whose tables have more than one owner. A shard move or split replicates a
+    group with one subscription per owner, and Citus 13.2.2 can finish before the second one has started
+    (PostgreSQL 15 starts it up to ``wal_retrieve_retry_interval`` later, and Citus waits for
+    ``min(latest_end_lsn)``, which skips a subscription that has not started): the rows written to
+    that owner's tables during the move stay behind on the old placement (docs/citus.md)."""
+    rows = conn.execute(
+        "select p.colocationid, array_agg(distinct pg_get_userbyid(c.relowner)::text order by "
+        "pg_get_userbyid(c.relowner)::text), count(*) "
+        "from pg_dist_partition as p join pg_class as c on c.oid = p.logicalrelid "
+        "where p.colocationid <> 0 group by 1 having count(distinct c.relowner) > 1 order by 1"
+    ).fetchall()
+    return [{"colocation_id": int(group), "owners": list(owners), "tables": int(tables)}
+            for group, owners, tables in rows]
+
+
 def status(cluster: CitusCluster) -> dict[str, object]:
     nodes = [
         {"node": node.what.removeprefix("the Citus "), "port": node.port, "running": node.running(),
@@ -272,14 +312,18 @@ def status(cluster: CitusCluster) -> dict[str, object]:
         for node in cluster.nodes
     ]
     workers: list[tuple[str, int]] = []
+    mixed: list[dict[str, object]] = []
     version = installed_version()
     if cluster.coordinator.running():
         try:
             workers = active_workers(cluster)
+            if workers:
+                with connect(cluster.dsn(cluster.coordinator, cluster.settings.db_name)) as conn:
+                    mixed = mixed_owners(conn)
         except (MotovaultError, psycopg.Error):
             workers = []
     return {"citus": version, "nodes": nodes, "active_workers": [f"{h}:{p}" for h, p in workers],
-            "url": cluster.url()}
+            "mixed_owners": mixed, "url": cluster.url()}
 
 
 def down(cluster: CitusCluster) -> list[str]:
