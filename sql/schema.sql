@@ -9592,6 +9592,7 @@ CREATE FUNCTION app.tg_audit_row() RETURNS trigger
     AS $$
 declare
     tenant_column constant text := tg_argv[0];
+    derived_column constant text := tg_argv[1];
     table_name constant text := coalesce(pg_catalog.pg_partition_root(tg_relid), tg_relid)::regclass::text;
     actor constant uuid := app.current_user_id();
     old_row jsonb;
@@ -9607,7 +9608,19 @@ begin
         --    shard, where a transition table cannot be joined with, nor inserted into, a
         --    distributed table), in the statement's order, with the statement's tenants:
         --    INSERT {new row, ...}, DELETE {old row, ...}, UPDATE {new row, ...} and {its old row, ...}
-        if tg_op = 'INSERT' then
+        if tg_op = 'INSERT' and derived_column is not null and pg_trigger_depth() > 1 then
+            -- rows a source trigger wrote for a logged source row are left out (see above); the
+            -- column is checked by name so that this query is only ever prepared for a table that
+            -- has it (PL/pgSQL prepares a statement when it first runs, per trigger)
+            if derived_column <> 'source_id' then
+                raise exception using
+                    errcode = 'invalid_parameter_value',
+                    message = format('app.tg_audit_row() on %s: unknown derived-row column %s', table_name, derived_column),
+                    hint = 'The second argument may only be source_id.';
+            end if;
+            select array_agg(x.j), array_agg(distinct x.j ->> tenant_column) into changes, tenants
+            from (select to_jsonb(r) as j from new_rows as r where r.source_id is null) as x;
+        elsif tg_op = 'INSERT' then
             select array_agg(x.j), array_agg(distinct x.j ->> tenant_column) into changes, tenants
             from (select to_jsonb(r) as j from new_rows as r) as x;
         elsif tg_op = 'DELETE' then
@@ -9680,7 +9693,7 @@ $$;
 
 ALTER FUNCTION app.tg_audit_row() OWNER TO motovault_owner;
 
-COMMENT ON FUNCTION app.tg_audit_row() IS 'AFTER trigger of every table (_900_audit_insert/_update/_delete): writes the change to audit.record_version under the tenant held by the column named in the argument (tenant_id, or id for app.tenants), or to audit.shared_record_version without an argument. FOR EACH STATEMENT with the transition tables new_rows (INSERT), old_rows and new_rows (UPDATE, paired by tenant and id) or old_rows (DELETE): the rows of the statement, read into one jsonb[] value first (no other table in that query), then one INSERT per tenant from unnest. FOR EACH ROW: one row per call.';
+COMMENT ON FUNCTION app.tg_audit_row() IS 'AFTER trigger of every table (_900_audit_insert/_update/_delete): writes the change to audit.record_version under the tenant held by the column named in the first argument (tenant_id, or id for app.tenants), or to audit.shared_record_version without an argument. A second argument (source_id, app.vehicle_events only) marks derived rows: an INSERT run by another trigger does not log the rows whose source_id is set (each is rebuilt from its source row''s audit entry, same transaction and actor); every other row is logged. FOR EACH STATEMENT with the transition tables new_rows (INSERT), old_rows and new_rows (UPDATE, paired by tenant and id) or old_rows (DELETE): the rows of the statement, read into one jsonb[] value first (no other table in that query), then one INSERT per tenant from unnest. FOR EACH ROW: one row per call.';
 
 CREATE FUNCTION app.tg_audit_row_omitting() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
@@ -17199,7 +17212,7 @@ CREATE TRIGGER _900_audit_insert AFTER INSERT ON app.users REFERENCING NEW TABLE
 
 CREATE TRIGGER _900_audit_insert AFTER INSERT ON app.vehicle_event_voids REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
 
-CREATE TRIGGER _900_audit_insert AFTER INSERT ON app.vehicle_events REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+CREATE TRIGGER _900_audit_insert AFTER INSERT ON app.vehicle_events REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id', 'source_id');
 
 CREATE TRIGGER _900_audit_insert AFTER INSERT ON app.vehicle_images REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
 
