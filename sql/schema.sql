@@ -10881,16 +10881,57 @@ declare
     found_problem record;
     vehicle uuid;
     problem text;
+    pair_tenants uuid[];
+    pair_vehicles uuid[];
+    tripped uuid[];
 begin
-    -- 1. the transition tables alone, into one local value: the readings written, and the vehicles
-    --    whose reset entries changed (every trip of them is checked again)
+    -- 1. the transition tables alone, into one local value: (an UPDATE) the readings written, and the
+    --    vehicles whose reset entries changed (every trip of them is checked again)
     if tg_op = 'INSERT' then
-        select jsonb_agg(jsonb_build_object('t', n.tenant_id, 'v', n.vehicle_id, 'at', n.read_at, 'o', n.odometer,
-                                            'u', n.odometer_unit, 'r', resets and to_jsonb(n) ->> 'kind' = 'reset',
-                                            'id', n.id, 'src', tg_table_name))
-        into work
-        from new_rows as n
-        where n.deleted_at is null and n.read_at is not null and n.odometer is not null;
+        -- an INSERT: first only its (tenant, vehicle) pairs; the readings are read below, per tenant,
+        -- for the vehicles that have trips (a bulk load of fill-ups mostly has none)
+        select array_agg(p.tenant_id order by p.tenant_id, p.vehicle_id),
+               array_agg(p.vehicle_id order by p.tenant_id, p.vehicle_id)
+        into pair_tenants, pair_vehicles
+        from (
+            select distinct n.tenant_id, n.vehicle_id
+            from new_rows as n
+            where n.deleted_at is null and n.read_at is not null and n.odometer is not null
+        ) as p;
+        if pair_tenants is null then
+            return null;
+        end if;
+        -- 2. per tenant of the statement: its vehicles that have a trip (one probe each, filtered by
+        --    the tenant), then their readings from the transition table alone, with the tenant and
+        --    the vehicles as values
+        for tenant in select distinct t::text from unnest(pair_tenants) as t order by 1 loop
+            tripped := array(
+                select x.v
+                from unnest(pair_tenants, pair_vehicles) as x(t, v)
+                where x.t = tenant::uuid
+                  and exists (select from app.trips as t
+                              where t.tenant_id = tenant::uuid and t.vehicle_id = x.v and t.deleted_at is null));
+            continue when cardinality(tripped) = 0;
+            select jsonb_agg(jsonb_build_object('t', n.tenant_id, 'v', n.vehicle_id, 'at', n.read_at, 'o', n.odometer,
+                                                'u', n.odometer_unit, 'r', resets and to_jsonb(n) ->> 'kind' = 'reset',
+                                                'id', n.id, 'src', tg_table_name))
+            into work
+            from new_rows as n
+            where n.tenant_id = tenant::uuid and n.vehicle_id = any (tripped)
+              and n.deleted_at is null and n.read_at is not null and n.odometer is not null;
+            select * into found_problem from app.readings_trips_problem(tenant::uuid, work) limit 1;
+            if found_problem.problem is not null then
+                raise exception using
+                    errcode = 'check_violation',
+                    constraint = 'odometer_readings_fit_trips',
+                    column = 'odometer',
+                    table = tg_table_name,
+                    message = found_problem.problem,
+                    detail = format('vehicle %s, %s row %s', found_problem.vehicle_id, found_problem.source, found_problem.row_id),
+                    hint = 'A reading fits the mileage log: not above the start of a later trip, not below the end of an earlier one, within a trip it falls in. Check the reading and its date, or reverse and correct the trip.';
+            end if;
+        end loop;
+        return null;
     else
         with o as (
             select r.tenant_id, r.id, r.vehicle_id, r.read_at, r.odometer, r.odometer_unit, r.deleted_at,
