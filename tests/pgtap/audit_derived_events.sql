@@ -2,7 +2,7 @@
 -- vehicle_events_derived_audit, docs/bulk.md "What the audit leaves out"): each is rebuilt from its
 -- source row's audit entry. Every other event is logged, and so is every deleted event.
 begin;
-select plan(12);
+select plan(13);
 
 select tests.new_tenant('derived events') as tenant \gset
 select tests.new_member(:'tenant', 'owner') as owner \gset
@@ -59,6 +59,22 @@ select is(
        and (select v.payload from app.vehicle_events as v where v.id = e.voids_event_id)
            = (select o.payload from app.source_event('fuel', a.old_record) as o)),
     2, 'each correcting event is the UPDATE''s new row, and voids the event of its old row');
+
+-- a photo's event (a row trigger of vehicle_images) is rebuilt from the image's audit row ----------------
+select tests.become(:'owner', :'tenant');
+insert into api.vehicle_images (vehicle_id, storage_key, content_type, bytes, sha256, caption, taken_at)
+values (:'v1', 'd1/front.jpg', 'image/jpeg', 2048, repeat('ab', 32), 'Front', '2024-03-05 10:00+00');
+select tests.unbecome();
+select is(
+    (select count(*)::int
+     from app.vehicle_events as e
+     join audit.record_version as a
+       on a.tenant_id = e.tenant_id and a.table_name = 'app.vehicle_images' and a.operation = 'INSERT' and a.row_id = e.source_id
+     where e.vehicle_id = :'v1' and e.type = 'photo' and e.created_by = a.actor
+       and e.occurred_at = coalesce((a.new_record ->> 'taken_at')::timestamptz, (a.new_record ->> 'created_at')::timestamptz)
+       and e.payload = jsonb_strip_nulls(jsonb_build_object('image_id', a.new_record -> 'id', 'caption', a.new_record -> 'caption'))
+       and not exists (select from event_audit as x where x.row_id = e.id)),
+    1, 'a photo event is not logged again: its image''s audit row rebuilds it');
 
 -- events written by anyone else are logged ------------------------------------------------------------
 select tests.become(:'owner', :'tenant');
