@@ -22,6 +22,11 @@ and the ratio (target: >= 25%).
 API: --api-posts single-row POST /fuel_logs through PostgREST (one client, keep-alive, the
 vehicles' owners' tokens in turn, each fill-up after the vehicle's latest), requests/s.
 
+A/B in one run: --against DIR deploys a second database from the sqitch project in DIR (e.g. a
+`git archive` of main), loads the same fleet into it, and writes each vehicle's rows through its rules
+too, the three sides (bare, rules here, rules there) in turn vehicle by vehicle; the API posts
+alternate between the two in four rounds. Figures: both ratios to the same bare rate ("against").
+
 Results: bench/results/bulk_bench_<label>.json.
 """
 
@@ -146,34 +151,52 @@ def as_member(conn: psycopg.Connection[Any], tenant: str, user: str) -> None:
     conn.execute("set role app_user")
 
 
-def bulk(dsn: str, fleet: list[tuple[str, str, str]], per_vehicle: int, seed: int) -> dict[str, Any]:
+def bulk(dsn: str, fleet: list[tuple[str, str, str]], per_vehicle: int, seed: int,
+         against: tuple[str, list[tuple[str, str, str]]] | None = None) -> dict[str, Any]:
     rnd = random.Random(seed)
-    seconds = {"rules": 0.0, "bare": 0.0}
+    seconds = {"rules": 0.0, "bare": 0.0, "against": 0.0}
     rows = 0
-    with psycopg.connect(dsn, autocommit=True) as rules, psycopg.connect(dsn, autocommit=True) as bare:
+    with psycopg.connect(dsn, autocommit=True) as rules, psycopg.connect(dsn, autocommit=True) as bare, \
+            psycopg.connect(against[0] if against else dsn, autocommit=True) as other:
         for i, (tenant, owner, vehicle) in enumerate(fleet):
-            params = {"tenant": tenant, "vehicle": vehicle, **fillups(rnd, per_vehicle)}
+            data = fillups(rnd, per_vehicle)
+            params = {"tenant": tenant, "vehicle": vehicle, **data}
             as_member(rules, tenant, owner)
-            order = (("bare", bare, "bench_plain.fuel_logs"), ("rules", rules, "app.fuel_logs"))
-            for side, conn, table in order if i % 2 == 0 else order[::-1]:
+            sides = [("bare", bare, "bench_plain.fuel_logs", params), ("rules", rules, "app.fuel_logs", params)]
+            if against:
+                o_tenant, o_owner, o_vehicle = against[1][i]
+                as_member(other, o_tenant, o_owner)
+                sides.append(("against", other, "app.fuel_logs", {"tenant": o_tenant, "vehicle": o_vehicle, **data}))
+            k = i % len(sides)
+            for side, conn, table, values in sides[k:] + sides[:k] if i % 2 == 0 else (sides[k:] + sides[:k])[::-1]:
                 t0 = time.perf_counter()
                 with conn.transaction():
-                    if side == "rules":
+                    if side != "bare":
                         # what PostgREST runs before every request (db-pre-request)
                         conn.execute("select app.check_request()")
-                    conn.execute(sql.SQL(INSERT).format(table=sql.SQL(table)), params)
+                    conn.execute(sql.SQL(INSERT).format(table=sql.SQL(table)), values)
                 seconds[side] += time.perf_counter() - t0
             rows += per_vehicle
             if i % 20 == 19 or i == len(fleet) - 1:
                 progress(f"bulk: {i + 1:,}/{len(fleet):,} vehicles, through the rules {rows / seconds['rules']:,.0f}"
-                         f" rows/s, bare {rows / seconds['bare']:,.0f} rows/s")
+                         f" rows/s, bare {rows / seconds['bare']:,.0f} rows/s"
+                         + (f", against {rows / seconds['against']:,.0f} rows/s" if against else ""))
         counts = bare.execute(
             "select (select count(*) from app.fuel_logs), (select count(*) from bench_plain.fuel_logs)"
         ).fetchone()
+        if against:
+            other.execute("reset role")
+        other_count = other.execute("select count(*) from app.fuel_logs").fetchone() if against else (rows,)
     progress("", end=True)
     assert counts is not None and counts[0] == counts[1] == rows, counts
+    assert other_count is not None and other_count[0] == rows, other_count
     rate_rules, rate_bare = rows / seconds["rules"], rows / seconds["bare"]
-    return {
+    extra: dict[str, Any] = {}
+    if against:
+        rate_against = rows / seconds["against"]
+        extra["against"] = {"seconds_rules": round(seconds["against"], 2), "rows_per_s_rules": round(rate_against),
+                            "ratio": round(rate_against / rate_bare, 4)}
+    return {**extra,
         "rows": rows,
         "seconds_rules": round(seconds["rules"], 2),
         "seconds_bare": round(seconds["bare"], 2),
@@ -228,26 +251,45 @@ def main() -> int:
     parser.add_argument("--label", default="branch", help="names the database and the results file")
     parser.add_argument("--seed", type=int, default=15)
     parser.add_argument("--keep", action="store_true", help="keep the database")
+    parser.add_argument("--against", type=Path, default=None,
+                        help="a second sqitch project (e.g. main) measured in the same run, vehicle by vehicle")
     args = parser.parse_args()
 
     settings = load_settings()
     ensure_cluster()
     name = f"mvbench_bulk_{args.label}"
+    names = [name] + ([f"{name}_against"] if args.against else [])
     with database.superuser_connect(settings) as admin:
-        admin.execute(sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name)))
-        admin.execute(sql.SQL("create database {} owner {}").format(sql.Identifier(name), sql.Identifier(OWNER_ROLE)))
+        for db in names:
+            admin.execute(sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(db)))
+            admin.execute(sql.SQL("create database {} owner {}").format(sql.Identifier(db), sql.Identifier(OWNER_ROLE)))
     try:
-        progress(f"sqitch deploy into {name}")
-        database.sqitch(settings, name, "deploy", root=args.plan_root)
-        with psycopg.connect(settings.dsn(name), autocommit=True) as conn:
-            # the benchmark's tokens name no session (check_request then only checks the membership)
-            conn.execute(sql.SQL("alter database {} set motovault.allow_bare_tokens = on").format(sql.Identifier(name)))
-            fleet = load(conn, args.vehicles)
-            pg_version = conn.execute("show server_version").fetchone()[0]  # type: ignore[index]
+        fleets = []
+        for db, root in zip(names, [args.plan_root, args.against], strict=False):
+            progress(f"sqitch deploy into {db}")
+            database.sqitch(settings, db, "deploy", root=root)
+            with psycopg.connect(settings.dsn(db), autocommit=True) as conn:
+                # the benchmark's tokens name no session (check_request then only checks the membership)
+                conn.execute(
+                    sql.SQL("alter database {} set motovault.allow_bare_tokens = on").format(sql.Identifier(db)))
+                fleets.append(load(conn, args.vehicles))
+                pg_version = conn.execute("show server_version").fetchone()[0]  # type: ignore[index]
+        fleet = fleets[0]
         progress(f"loaded {len(fleet):,} vehicles in {len({t for t, _, _ in fleet}):,} tenants", end=True)
         load_before = list(os.getloadavg())
-        figures = bulk(settings.dsn(name), fleet, args.per_vehicle, args.seed)
-        if args.api_posts:
+        figures = bulk(settings.dsn(name), fleet, args.per_vehicle, args.seed,
+                       (settings.dsn(names[1]), fleets[1]) if args.against else None)
+        if args.api_posts and args.against:
+            # four rounds, alternating: here, there, here, there
+            progress("POST /fuel_logs through PostgREST, alternating with --against")
+            rounds = [api_posts(settings, db, f, args.api_posts // 4) for _ in range(2)
+                      for db, f in zip(names, fleets, strict=True)]
+            for key, part in (("api", rounds[0::2]), ("api_against", rounds[1::2])):
+                posts, spent = sum(r["posts"] for r in part), sum(r["seconds"] for r in part)
+                figures[key] = {"posts": posts, "seconds": round(spent, 2), "posts_per_s": round(posts / spent, 1),
+                                "rounds_posts_per_s": [r["posts_per_s"] for r in part]}
+            progress("", end=True)
+        elif args.api_posts:
             progress("POST /fuel_logs through PostgREST")
             figures["api"] = api_posts(settings, name, fleet, args.api_posts)
             progress("", end=True)
@@ -255,6 +297,7 @@ def main() -> int:
             "benchmark": "fill-ups through every rule (one multi-row INSERT per vehicle, app_user) vs bare INSERT",
             "label": args.label,
             "plan_root": str(args.plan_root or "."),
+            "against_plan_root": str(args.against) if args.against else None,
             "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "vehicles": len(fleet),
             "tenants": len({t for t, _, _ in fleet}),
@@ -273,7 +316,8 @@ def main() -> int:
     finally:
         if not args.keep:
             with database.superuser_connect(settings) as admin:
-                admin.execute(sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name)))
+                for db in names:
+                    admin.execute(sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(db)))
     return 0
 
 

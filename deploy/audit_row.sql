@@ -16,6 +16,14 @@
 -- again, and jsonb_array_elements then copies each row out of it; an array of jsonb holds each row as
 -- to_jsonb made it, and unnest hands it over as it is. Same value, read from the transition tables
 -- alone (Citus), same rows logged.
+--
+-- Reworked after @v1.4: a second, optional argument names the column that marks a derived row,
+-- one that a trigger writes for a source row (only 'source_id' is accepted: app.vehicle_events). An
+-- INSERT that another trigger runs (pg_trigger_depth() > 1 here) then logs only the rows without
+-- it: a source trigger's event is rebuilt from its source's audit row, logged in the same
+-- transaction by the same actor (docs/bulk.md, "What the audit leaves out"). Every other INSERT,
+-- and every UPDATE and DELETE, logs every row as before. The derived rows are never read (no
+-- to_jsonb), so a statement of source events costs the audit one scan of its transition table.
 
 begin;
 
@@ -29,6 +37,7 @@ set search_path = ''
 as $$
 declare
     tenant_column constant text := tg_argv[0];
+    derived_column constant text := tg_argv[1];
     table_name constant text := coalesce(pg_catalog.pg_partition_root(tg_relid), tg_relid)::regclass::text;
     actor constant uuid := app.current_user_id();
     old_row jsonb;
@@ -44,7 +53,19 @@ begin
         --    shard, where a transition table cannot be joined with, nor inserted into, a
         --    distributed table), in the statement's order, with the statement's tenants:
         --    INSERT {new row, ...}, DELETE {old row, ...}, UPDATE {new row, ...} and {its old row, ...}
-        if tg_op = 'INSERT' then
+        if tg_op = 'INSERT' and derived_column is not null and pg_trigger_depth() > 1 then
+            -- rows a source trigger wrote for a logged source row are left out (see above); the
+            -- column is checked by name so that this query is only ever prepared for a table that
+            -- has it (PL/pgSQL prepares a statement when it first runs, per trigger)
+            if derived_column <> 'source_id' then
+                raise exception using
+                    errcode = 'invalid_parameter_value',
+                    message = format('app.tg_audit_row() on %s: unknown derived-row column %s', table_name, derived_column),
+                    hint = 'The second argument may only be source_id.';
+            end if;
+            select array_agg(x.j), array_agg(distinct x.j ->> tenant_column) into changes, tenants
+            from (select to_jsonb(r) as j from new_rows as r where r.source_id is null) as x;
+        elsif tg_op = 'INSERT' then
             select array_agg(x.j), array_agg(distinct x.j ->> tenant_column) into changes, tenants
             from (select to_jsonb(r) as j from new_rows as r) as x;
         elsif tg_op = 'DELETE' then
@@ -115,6 +136,6 @@ begin
 end
 $$;
 comment on function app.tg_audit_row() is
-    'AFTER trigger of every table (_900_audit_insert/_update/_delete): writes the change to audit.record_version under the tenant held by the column named in the argument (tenant_id, or id for app.tenants), or to audit.shared_record_version without an argument. FOR EACH STATEMENT with the transition tables new_rows (INSERT), old_rows and new_rows (UPDATE, paired by tenant and id) or old_rows (DELETE): the rows of the statement, read into one jsonb[] value first (no other table in that query), then one INSERT per tenant from unnest. FOR EACH ROW: one row per call.';
+    'AFTER trigger of every table (_900_audit_insert/_update/_delete): writes the change to audit.record_version under the tenant held by the column named in the first argument (tenant_id, or id for app.tenants), or to audit.shared_record_version without an argument. A second argument (source_id, app.vehicle_events only) marks derived rows: an INSERT run by another trigger does not log the rows whose source_id is set (each is rebuilt from its source row''s audit entry, same transaction and actor); every other row is logged. FOR EACH STATEMENT with the transition tables new_rows (INSERT), old_rows and new_rows (UPDATE, paired by tenant and id) or old_rows (DELETE): the rows of the statement, read into one jsonb[] value first (no other table in that query), then one INSERT per tenant from unnest. FOR EACH ROW: one row per call.';
 
 commit;

@@ -9592,6 +9592,7 @@ CREATE FUNCTION app.tg_audit_row() RETURNS trigger
     AS $$
 declare
     tenant_column constant text := tg_argv[0];
+    derived_column constant text := tg_argv[1];
     table_name constant text := coalesce(pg_catalog.pg_partition_root(tg_relid), tg_relid)::regclass::text;
     actor constant uuid := app.current_user_id();
     old_row jsonb;
@@ -9607,7 +9608,19 @@ begin
         --    shard, where a transition table cannot be joined with, nor inserted into, a
         --    distributed table), in the statement's order, with the statement's tenants:
         --    INSERT {new row, ...}, DELETE {old row, ...}, UPDATE {new row, ...} and {its old row, ...}
-        if tg_op = 'INSERT' then
+        if tg_op = 'INSERT' and derived_column is not null and pg_trigger_depth() > 1 then
+            -- rows a source trigger wrote for a logged source row are left out (see above); the
+            -- column is checked by name so that this query is only ever prepared for a table that
+            -- has it (PL/pgSQL prepares a statement when it first runs, per trigger)
+            if derived_column <> 'source_id' then
+                raise exception using
+                    errcode = 'invalid_parameter_value',
+                    message = format('app.tg_audit_row() on %s: unknown derived-row column %s', table_name, derived_column),
+                    hint = 'The second argument may only be source_id.';
+            end if;
+            select array_agg(x.j), array_agg(distinct x.j ->> tenant_column) into changes, tenants
+            from (select to_jsonb(r) as j from new_rows as r where r.source_id is null) as x;
+        elsif tg_op = 'INSERT' then
             select array_agg(x.j), array_agg(distinct x.j ->> tenant_column) into changes, tenants
             from (select to_jsonb(r) as j from new_rows as r) as x;
         elsif tg_op = 'DELETE' then
@@ -9680,7 +9693,7 @@ $$;
 
 ALTER FUNCTION app.tg_audit_row() OWNER TO motovault_owner;
 
-COMMENT ON FUNCTION app.tg_audit_row() IS 'AFTER trigger of every table (_900_audit_insert/_update/_delete): writes the change to audit.record_version under the tenant held by the column named in the argument (tenant_id, or id for app.tenants), or to audit.shared_record_version without an argument. FOR EACH STATEMENT with the transition tables new_rows (INSERT), old_rows and new_rows (UPDATE, paired by tenant and id) or old_rows (DELETE): the rows of the statement, read into one jsonb[] value first (no other table in that query), then one INSERT per tenant from unnest. FOR EACH ROW: one row per call.';
+COMMENT ON FUNCTION app.tg_audit_row() IS 'AFTER trigger of every table (_900_audit_insert/_update/_delete): writes the change to audit.record_version under the tenant held by the column named in the first argument (tenant_id, or id for app.tenants), or to audit.shared_record_version without an argument. A second argument (source_id, app.vehicle_events only) marks derived rows: an INSERT run by another trigger does not log the rows whose source_id is set (each is rebuilt from its source row''s audit entry, same transaction and actor); every other row is logged. FOR EACH STATEMENT with the transition tables new_rows (INSERT), old_rows and new_rows (UPDATE, paired by tenant and id) or old_rows (DELETE): the rows of the statement, read into one jsonb[] value first (no other table in that query), then one INSERT per tenant from unnest. FOR EACH ROW: one row per call.';
 
 CREATE FUNCTION app.tg_audit_row_omitting() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
@@ -10868,16 +10881,57 @@ declare
     found_problem record;
     vehicle uuid;
     problem text;
+    pair_tenants uuid[];
+    pair_vehicles uuid[];
+    tripped uuid[];
 begin
-    -- 1. the transition tables alone, into one local value: the readings written, and the vehicles
-    --    whose reset entries changed (every trip of them is checked again)
+    -- 1. the transition tables alone, into one local value: (an UPDATE) the readings written, and the
+    --    vehicles whose reset entries changed (every trip of them is checked again)
     if tg_op = 'INSERT' then
-        select jsonb_agg(jsonb_build_object('t', n.tenant_id, 'v', n.vehicle_id, 'at', n.read_at, 'o', n.odometer,
-                                            'u', n.odometer_unit, 'r', resets and to_jsonb(n) ->> 'kind' = 'reset',
-                                            'id', n.id, 'src', tg_table_name))
-        into work
-        from new_rows as n
-        where n.deleted_at is null and n.read_at is not null and n.odometer is not null;
+        -- an INSERT: first only its (tenant, vehicle) pairs; the readings are read below, per tenant,
+        -- for the vehicles that have trips (a bulk load of fill-ups mostly has none)
+        select array_agg(p.tenant_id order by p.tenant_id, p.vehicle_id),
+               array_agg(p.vehicle_id order by p.tenant_id, p.vehicle_id)
+        into pair_tenants, pair_vehicles
+        from (
+            select distinct n.tenant_id, n.vehicle_id
+            from new_rows as n
+            where n.deleted_at is null and n.read_at is not null and n.odometer is not null
+        ) as p;
+        if pair_tenants is null then
+            return null;
+        end if;
+        -- 2. per tenant of the statement: its vehicles that have a trip (one probe each, filtered by
+        --    the tenant), then their readings from the transition table alone, with the tenant and
+        --    the vehicles as values
+        for tenant in select distinct t::text from unnest(pair_tenants) as t order by 1 loop
+            tripped := array(
+                select x.v
+                from unnest(pair_tenants, pair_vehicles) as x(t, v)
+                where x.t = tenant::uuid
+                  and exists (select from app.trips as t
+                              where t.tenant_id = tenant::uuid and t.vehicle_id = x.v and t.deleted_at is null));
+            continue when cardinality(tripped) = 0;
+            select jsonb_agg(jsonb_build_object('t', n.tenant_id, 'v', n.vehicle_id, 'at', n.read_at, 'o', n.odometer,
+                                                'u', n.odometer_unit, 'r', resets and to_jsonb(n) ->> 'kind' = 'reset',
+                                                'id', n.id, 'src', tg_table_name))
+            into work
+            from new_rows as n
+            where n.tenant_id = tenant::uuid and n.vehicle_id = any (tripped)
+              and n.deleted_at is null and n.read_at is not null and n.odometer is not null;
+            select * into found_problem from app.readings_trips_problem(tenant::uuid, work) limit 1;
+            if found_problem.problem is not null then
+                raise exception using
+                    errcode = 'check_violation',
+                    constraint = 'odometer_readings_fit_trips',
+                    column = 'odometer',
+                    table = tg_table_name,
+                    message = found_problem.problem,
+                    detail = format('vehicle %s, %s row %s', found_problem.vehicle_id, found_problem.source, found_problem.row_id),
+                    hint = 'A reading fits the mileage log: not above the start of a later trip, not below the end of an earlier one, within a trip it falls in. Check the reading and its date, or reverse and correct the trip.';
+            end if;
+        end loop;
+        return null;
     else
         with o as (
             select r.tenant_id, r.id, r.vehicle_id, r.read_at, r.odometer, r.odometer_unit, r.deleted_at,
@@ -17199,7 +17253,7 @@ CREATE TRIGGER _900_audit_insert AFTER INSERT ON app.users REFERENCING NEW TABLE
 
 CREATE TRIGGER _900_audit_insert AFTER INSERT ON app.vehicle_event_voids REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
 
-CREATE TRIGGER _900_audit_insert AFTER INSERT ON app.vehicle_events REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
+CREATE TRIGGER _900_audit_insert AFTER INSERT ON app.vehicle_events REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id', 'source_id');
 
 CREATE TRIGGER _900_audit_insert AFTER INSERT ON app.vehicle_images REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.tg_audit_row('tenant_id');
 

@@ -2,11 +2,12 @@
 -- contradicts a logged trip next to it is refused (above the start of a later trip, below the end
 -- of an earlier one, outside a trip it falls in), once per statement; a trip with a reading taken
 -- during it outside its range is refused; a reset entry separates them, and removing one re-checks.
-select plan(12);
+select plan(15);
 
 select tests.new_tenant('Company') as company \gset
 select tests.new_member(:'company', 'member') as driver \gset
 select tests.new_vehicle(:'company', 'Pool car', 'km') as car \gset
+select tests.new_vehicle(:'company', 'Van', 'km') as van \gset
 
 select tests.become(:'driver', :'company');
 insert into api.odometer_entries (vehicle_id, read_on, odometer) values (:'car', current_date - 40, 10000);
@@ -25,6 +26,21 @@ select throws_like(
     'a fill-up below the end of the trip before it is refused, in a batch, naming it'
 );
 select is((select count(*)::int from api.fuel_logs), 0, 'and the batch writes nothing');
+-- a batch over a vehicle without trips and one with them (the readings of the first are not read)
+select throws_like(
+    format($$insert into api.fuel_logs (vehicle_id, filled_on, odometer, volume, currency)
+             values (%1$L, current_date - 35, 500, 40, 'EUR'),
+                    (%2$L, current_date - 29, 10045, 40, 'EUR'),
+                    (%1$L, current_date - 27, 900, 40, 'EUR')$$, :'van', :'car'),
+    'odometer: 10045 km on % (fuel_logs) is lower than the end of trip % (10050 km at % 09:00:00)',
+    'a batch over a vehicle without trips and one with them: the bad row in the middle is refused, named'
+);
+select is((select count(*)::int from api.fuel_logs), 0, 'and nothing of that batch is written');
+select lives_ok(
+    format($$insert into api.fuel_logs (vehicle_id, filled_on, odometer, volume, currency)
+             values (%1$L, current_date - 35, 500, 40, 'EUR'), (%1$L, current_date - 27, 900, 40, 'EUR')$$, :'van'),
+    'a batch of a vehicle without trips goes in'
+);
 select throws_like(
     format($$insert into api.odometer_entries (vehicle_id, read_on, odometer) values (%L, current_date - 31, 10020)$$, :'car'),
     'odometer: 10020 km on % (odometer_entries) is higher than the start of trip % (10000 km at % 08:00:00)',
