@@ -7,6 +7,8 @@ full stack  PostgREST (the pinned binary, our postgrest.conf) with a JWT per req
 front door  the same full stack through its nginx front door (motovault.frontdoor, as `make up`
             runs it: UTF-8 checks in njs, CORS, body and rate limits, access log, keepalive to a
             PostgREST with the same settings on a unix socket):  GET /vehicles?limit=50
+variant     (only with --variant-env) the full stack on a third PostgREST with extra settings, e.g.
+            another db-pre-request: an A/B of two versions in the same run, alternating
 baseline    a second PostgREST on the same database serving a plain copy of the same rows
             (bench_plain.vehicles, index on (tenant_id, id)), as anon: no JWT, no pre-request,
             no RLS, no view:                        GET /vehicles?limit=50&tenant_id=eq.<tenant>
@@ -366,8 +368,11 @@ def table(results: dict[str, Any]) -> str:
     for key, label in (
         ("full_stack", "full stack (JWT, pre-request, RLS, view)"),
         ("front_door", "full stack through the front door (nginx)"),
+        ("variant", "variant: full stack with --variant-env"),
         ("baseline", "baseline (plain table, anon)"),
     ):
+        if key not in results:
+            continue
         r = results[key]
         rows.append((label, f"{r['req_per_s']:,.0f}", f"{r['p50_ms']:.2f}", f"{r['p99_ms']:.2f}", str(r["non_2xx"])))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
@@ -378,6 +383,8 @@ def table(results: dict[str, Any]) -> str:
         f"ratio full/baseline: {ratio:.1%}, front door/baseline: {results['ratio_front_door']:.1%}"
         f"  (target >= {TARGET_RATIO:.0%}: {'ok' if results['target_met'] else 'MISSED'})"
     )
+    if "variant" in results:
+        lines.append(f"ratio variant/baseline: {results['ratio_variant']:.1%} (not part of the target)")
     return "\n".join(lines)
 
 
@@ -403,6 +410,15 @@ def main() -> int:
         default=[],
         metavar="FILE",
         help="SQL run as superuser in the scratch database after the load (experiments)",
+    )
+    ap.add_argument(
+        "--variant-env",
+        action="append",
+        default=[],
+        metavar="PGRST_X=VALUE",
+        help="run a fourth side, the full stack with this extra environment (on top of --full-env), in the "
+        "same rounds: an A/B in one run (e.g. --sql bench/experiments/check_request_v1.4.sql "
+        "--variant-env PGRST_DB_PRE_REQUEST=app.check_request_v1_4)",
     )
     ap.add_argument("--warmup", type=int, default=3, help="seconds of load per side before measuring")
     ap.add_argument(
@@ -476,19 +492,27 @@ def main() -> int:
             settings, name, extra_env={"PGRST_DB_SCHEMAS": "bench_plain", "PGRST_DB_PRE_REQUEST": ""}, front=None
         ).start()
         servers.append(base)
+        variant: PostgrestServer | None = None
+        if args.variant_env:
+            variant_env = {**full_env, **dict(item.split("=", 1) for item in args.variant_env)}
+            variant = PostgrestServer(settings, name, extra_env=variant_env, front=None).start()
+            servers.append(variant)
         if args.tokens == "bare":
             tokens = {t: full.token(u, t, ttl_seconds=TOKEN_TTL) for t, u in owners}
             foreign = full.token(owners[0][1], owners[1][0])
         check_responses(full, behind, base, owners, tokens, foreign)
+        if variant is not None:
+            check_responses(variant, behind, base, owners, tokens, foreign)
         load_before = list(os.getloadavg())  # other work on a shared machine shows here
 
         with tempfile.TemporaryDirectory(prefix="api_bench_") as tmp:
             full_lua, base_lua = Path(tmp) / "full.lua", Path(tmp) / "base.lua"
             wrk_script(full_lua, [("/vehicles?limit=50", {"Authorization": f"Bearer {tokens[t]}"}) for t, _ in owners])
             wrk_script(base_lua, [(f"/vehicles?limit=50&tenant_id=eq.{t}", {}) for t, _ in owners])
-            sides = (
+            sides: tuple[tuple[str, str, Path], ...] = (
                 ("full_stack", full.bare_url, full_lua),
                 ("front_door", behind.url, full_lua),
+                *((("variant", variant.bare_url, full_lua),) if variant is not None else ()),
                 ("baseline", base.url, base_lua),
             )
             if args.warmup > 0:
@@ -511,6 +535,8 @@ def main() -> int:
 
         ratio = results["full_stack"]["req_per_s"] / results["baseline"]["req_per_s"]
         ratio_door = results["front_door"]["req_per_s"] / results["baseline"]["req_per_s"]
+        if variant is not None:
+            results["ratio_variant"] = round(results["variant"]["req_per_s"] / results["baseline"]["req_per_s"], 3)
         results.update(
             {
                 "ratio": round(ratio, 3),
@@ -541,6 +567,7 @@ def main() -> int:
                 "rounds": args.rounds,
                 "warmup_s": args.warmup,
                 "full_stack_env": full_env,
+                "variant_env": dict(item.split("=", 1) for item in args.variant_env),
                 "sql": [str(p) for p in args.sql],
                 "tokens": args.tokens,
                 "rotation": f"{len(owners)} tenants, one owner {args.tokens} token each, round robin",
