@@ -530,7 +530,7 @@ def main() -> int:
                         f" {args.threads} threads, {per_round} s"
                     )
                     slices[key].append(run_wrk(url, lua, args.connections, args.threads, per_round))
-            results = {key: combine(runs) for key, runs in slices.items()}
+            results: dict[str, Any] = {key: combine(runs) for key, runs in slices.items()}
             progress("done", end=True)
 
         ratio = results["full_stack"]["req_per_s"] / results["baseline"]["req_per_s"]
