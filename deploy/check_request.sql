@@ -14,7 +14,7 @@
 --     (rpc/register_identity makes it);
 --   * the tenant: the token's tenant claim, else the X-Tenant-Id header; a membership in it, else 403.
 -- Revocation is immediate this way although PostgREST caches verified JWTs: the checks run on every
--- request, one statement of two index probes. PostgREST accepts a token up to 30 seconds after its
+-- request, two index probes. PostgREST accepts a token up to 30 seconds after its
 -- exp (clock skew): a session or key revoked is refused here at once, an expired access token within
 -- those 30 s.
 --
@@ -24,10 +24,11 @@
 -- never are) is planned anew in every transaction, i.e. on every request; plpgsql keeps its plan for
 -- the connection. Measured with pgbench, one call: 85 us as SQL, 35 us as plpgsql (docs/benchmarks.md).
 -- Reworked after @v1.4 (the per-request cost, bench/api_bench.py, docs/benchmarks.md): check_request
--- is SECURITY DEFINER (search_path '') and looks up the live session or API key and the membership in
--- one statement of its own, as the owner: no nested SECURITY DEFINER call (app.live_session: a
--- search_path switch and back, a second plan), no membership query through the policy of
--- app.memberships (which parsed the claims again). The role is the one PostgREST switched to
+-- is SECURITY DEFINER (search_path '') and looks up the live session or API key and the membership
+-- itself, as the owner: no nested SECURITY DEFINER call (app.live_session: a search_path switch and
+-- back, its own plan), no membership query through the policy of app.memberships (which parsed the
+-- claims again). Each lookup stays a single-table probe (a CASE of EXISTS sub-selects in one
+-- statement cost the same and is a shape Citus may refuse on a distributed table). The role is the one PostgREST switched to
 -- (current_setting('role')), as current_user was before. motovault.user_id and motovault.tenant_id
 -- are cleared only when they hold something (writing a setting costs ~3 us, reading it well under 1).
 -- The checks, their order and their errors are those of @v1.4. app.live_session and app.live_api_key
@@ -211,37 +212,41 @@ begin
     if tenant_text ~ uuid_pattern then
         tenant := tenant_text::uuid;
     end if;
-    -- the session or key and the membership in one statement, each lookup only when asked for (CASE
-    -- takes its branches in order; a key's token names its tenant, and the key must be of it); the
-    -- answer is reported below in the order of the checks
-    if session_id is not null or key_id is not null or tenant is not null then
-        verdict := case
-            when session_id is not null and not exists (
-                select
-                from auth_private.sessions as s
-                where s.id = session_id
-                  and s.user_id = member
-                  and s.revoked_at is null
-                  and s.expires_at > now()
-            ) then 'session'
-            when key_id is not null and not exists (
-                select
-                from auth_private.api_keys as k
-                where k.id = key_id
-                  and k.user_id = member
-                  and k.tenant_id = tenant
-                  and k.revoked_at is null
-                  and (k.expires_at is null or k.expires_at > now())
-            ) then 'key'
-            when tenant is not null and not exists (
-                select
-                from app.memberships as m
-                where m.tenant_id = tenant
-                  and m.user_id = member
-                  and m.deleted_at is null
-            ) then 'membership'
-            else 'ok'
-        end;
+    -- the session or key, then the membership: two single-table probes of this function, as the
+    -- owner (each the shape a Citus coordinator routes: memberships to the shard of its tenant);
+    -- what they found is reported below in the order of the checks
+    if session_id is not null then
+        perform
+        from auth_private.sessions as s
+        where s.id = session_id
+          and s.user_id = member
+          and s.revoked_at is null
+          and s.expires_at > now();
+        if not found then
+            verdict := 'session';
+        end if;
+    elsif key_id is not null then
+        -- a key's token names its tenant: the key must be of it
+        perform
+        from auth_private.api_keys as k
+        where k.id = key_id
+          and k.user_id = member
+          and k.tenant_id = tenant
+          and k.revoked_at is null
+          and (k.expires_at is null or k.expires_at > now());
+        if not found then
+            verdict := 'key';
+        end if;
+    end if;
+    if verdict is null and tenant is not null then
+        perform
+        from app.memberships as m
+        where m.tenant_id = tenant
+          and m.user_id = member
+          and m.deleted_at is null;
+        if not found then
+            verdict := 'membership';
+        end if;
     end if;
     if verdict = 'session' then
         raise sqlstate 'PT401' using
@@ -278,7 +283,7 @@ begin
 end
 $$;
 comment on function app.check_request() is
-    'PostgREST db-pre-request: applies the current role''s timeouts set for this database (ALTER ROLE ... IN DATABASE, which PostgREST 12 ignores); then an authenticated request needs a live session or API key (or a registered OpenID Connect identity, or bare tokens allowed), else 401, and a membership in the tenant its token or X-Tenant-Id header names, else 403; SECURITY DEFINER: the live session or key and the membership are one statement of its own, read as the owner.';
+    'PostgREST db-pre-request: applies the current role''s timeouts set for this database (ALTER ROLE ... IN DATABASE, which PostgREST 12 ignores); then an authenticated request needs a live session or API key (or a registered OpenID Connect identity, or bare tokens allowed), else 401, and a membership in the tenant its token or X-Tenant-Id header names, else 403; SECURITY DEFINER: the live session or key and the membership are read as the owner.';
 grant usage on schema app to anon;
 grant execute on function app.check_request() to anon, app_user;
 

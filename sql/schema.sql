@@ -5712,37 +5712,41 @@ begin
     if tenant_text ~ uuid_pattern then
         tenant := tenant_text::uuid;
     end if;
-    -- the session or key and the membership in one statement, each lookup only when asked for (CASE
-    -- takes its branches in order; a key's token names its tenant, and the key must be of it); the
-    -- answer is reported below in the order of the checks
-    if session_id is not null or key_id is not null or tenant is not null then
-        verdict := case
-            when session_id is not null and not exists (
-                select
-                from auth_private.sessions as s
-                where s.id = session_id
-                  and s.user_id = member
-                  and s.revoked_at is null
-                  and s.expires_at > now()
-            ) then 'session'
-            when key_id is not null and not exists (
-                select
-                from auth_private.api_keys as k
-                where k.id = key_id
-                  and k.user_id = member
-                  and k.tenant_id = tenant
-                  and k.revoked_at is null
-                  and (k.expires_at is null or k.expires_at > now())
-            ) then 'key'
-            when tenant is not null and not exists (
-                select
-                from app.memberships as m
-                where m.tenant_id = tenant
-                  and m.user_id = member
-                  and m.deleted_at is null
-            ) then 'membership'
-            else 'ok'
-        end;
+    -- the session or key, then the membership: two single-table probes of this function, as the
+    -- owner (each the shape a Citus coordinator routes: memberships to the shard of its tenant);
+    -- what they found is reported below in the order of the checks
+    if session_id is not null then
+        perform
+        from auth_private.sessions as s
+        where s.id = session_id
+          and s.user_id = member
+          and s.revoked_at is null
+          and s.expires_at > now();
+        if not found then
+            verdict := 'session';
+        end if;
+    elsif key_id is not null then
+        -- a key's token names its tenant: the key must be of it
+        perform
+        from auth_private.api_keys as k
+        where k.id = key_id
+          and k.user_id = member
+          and k.tenant_id = tenant
+          and k.revoked_at is null
+          and (k.expires_at is null or k.expires_at > now());
+        if not found then
+            verdict := 'key';
+        end if;
+    end if;
+    if verdict is null and tenant is not null then
+        perform
+        from app.memberships as m
+        where m.tenant_id = tenant
+          and m.user_id = member
+          and m.deleted_at is null;
+        if not found then
+            verdict := 'membership';
+        end if;
     end if;
     if verdict = 'session' then
         raise sqlstate 'PT401' using
@@ -5781,7 +5785,7 @@ $_$;
 
 ALTER FUNCTION app.check_request() OWNER TO motovault_owner;
 
-COMMENT ON FUNCTION app.check_request() IS 'PostgREST db-pre-request: applies the current role''s timeouts set for this database (ALTER ROLE ... IN DATABASE, which PostgREST 12 ignores); then an authenticated request needs a live session or API key (or a registered OpenID Connect identity, or bare tokens allowed), else 401, and a membership in the tenant its token or X-Tenant-Id header names, else 403; SECURITY DEFINER: the live session or key and the membership are one statement of its own, read as the owner.';
+COMMENT ON FUNCTION app.check_request() IS 'PostgREST db-pre-request: applies the current role''s timeouts set for this database (ALTER ROLE ... IN DATABASE, which PostgREST 12 ignores); then an authenticated request needs a live session or API key (or a registered OpenID Connect identity, or bare tokens allowed), else 401, and a membership in the tenant its token or X-Tenant-Id header names, else 403; SECURITY DEFINER: the live session or key and the membership are read as the owner.';
 
 CREATE FUNCTION app.check_request_citus() RETURNS void
     LANGUAGE plpgsql
