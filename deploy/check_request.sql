@@ -14,9 +14,8 @@
 --     (rpc/register_identity makes it);
 --   * the tenant: the token's tenant claim, else the X-Tenant-Id header; a membership in it, else 403.
 -- Revocation is immediate this way although PostgREST caches verified JWTs: the checks run on every
--- request, two index probes. PostgREST accepts a token up to 30 seconds after its
--- exp (clock skew): a session or key revoked is refused here at once, an expired access token within
--- those 30 s.
+-- request, two index probes. PostgREST accepts a token up to 30 seconds after its exp (clock skew):
+-- a session or key revoked is refused here at once, an expired access token within those 30 s.
 --
 -- Reworked after @v1.0 (accounts, API keys, OpenID Connect).
 -- Reworked after @v1.1: the session and API-key lookups are plpgsql functions of this change
@@ -28,12 +27,13 @@
 -- itself, as the owner: no nested SECURITY DEFINER call (app.live_session: a search_path switch and
 -- back, its own plan), no membership query through the policy of app.memberships (which parsed the
 -- claims again). Each lookup stays a single-table probe (a CASE of EXISTS sub-selects in one
--- statement cost the same and is a shape Citus may refuse on a distributed table). The role is the one PostgREST switched to
--- (current_setting('role')), as current_user was before. motovault.user_id and motovault.tenant_id
--- are cleared only when they hold something (writing a setting costs ~3 us, reading it well under 1).
--- The checks, their order and their errors are those of @v1.4. app.live_session and app.live_api_key
--- stay (unchanged) for other callers. Backend CPU of the pre-request over an empty plpgsql function
--- (bench/pre_request_cpu.py, four runs each): 98-123 us at @v1.4, 69-112 us now.
+-- statement cost the same and is a shape Citus may refuse on a distributed table). The role is the
+-- one PostgREST switched to (current_setting('role')), as current_user was before. motovault.user_id
+-- and motovault.tenant_id are cleared only when they hold something (writing a setting costs ~3 us,
+-- reading it well under 1). The checks, their order and their errors are those of @v1.4.
+-- app.live_session and app.live_api_key stay (unchanged) for other callers. Backend CPU of the
+-- pre-request over an empty plpgsql function (bench/pre_request_cpu.py, four runs each): 98-123 us
+-- at @v1.4, 69-112 us now.
 
 begin;
 
