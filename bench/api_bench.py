@@ -7,6 +7,8 @@ full stack  PostgREST (the pinned binary, our postgrest.conf) with a JWT per req
 front door  the same full stack through its nginx front door (motovault.frontdoor, as `make up`
             runs it: UTF-8 checks in njs, CORS, body and rate limits, access log, keepalive to a
             PostgREST with the same settings on a unix socket):  GET /vehicles?limit=50
+variant     (only with --variant-env) the full stack on a third PostgREST with extra settings, e.g.
+            another db-pre-request: an A/B of two versions in the same run, alternating
 baseline    a second PostgREST on the same database serving a plain copy of the same rows
             (bench_plain.vehicles, index on (tenant_id, id)), as anon: no JWT, no pre-request,
             no RLS, no view:                        GET /vehicles?limit=50&tenant_id=eq.<tenant>
@@ -15,6 +17,10 @@ Requests rotate over every tenant (one session token per tenant owner), so no si
 served from cache. Load: wrk, 20 connections, 2 threads, a Lua script rotating the requests;
 after a warm-up the two sides take turns in --rounds slices of --duration seconds each (so the
 background load of a shared machine hits both alike). p50/p99 are the medians of the rounds'.
+CPU us/req: the CPU time each slice took (PostgreSQL's postmaster and backends, the side's
+PostgREST and nginx, wrk) per request, median of the rounds; the baseline's over a side's is what
+the req/s ratio tends to when the benchmark has the cores to itself (other work on a shared machine
+moves req/s far more than it moves the CPU a request takes).
 Target: the full stack, and the full stack through the front door, keep at least 85% of the
 baseline's requests per second.
 
@@ -268,6 +274,38 @@ def run_wrk(url: str, script: Path, connections: int, threads: int, duration: in
     }
 
 
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(roots: list[int]) -> float:
+    """CPU time (user + system) of these processes and their children, e.g. the postmaster and its
+    backends; processes that ended in between are not counted (none should: connections stay open)."""
+    wanted = set(roots)
+    total = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(entry.name) in wanted or int(fields[1]) in wanted:  # fields[1]: the parent's pid
+            total += int(fields[11]) + int(fields[12])
+    return total / TICKS
+
+
+def measured(url: str, script: Path, args: argparse.Namespace, roots: list[int]) -> dict[str, Any]:
+    """One slice of wrk, with the CPU it took per request: PostgreSQL (the postmaster and all its
+    backends: only this side's are busy), the side's PostgREST and nginx, and wrk itself."""
+    before, children = cpu_seconds(roots), os.times()
+    run = run_wrk(url, script, args.connections, args.threads, max(1, round(args.duration / args.rounds)))
+    after, children_after = cpu_seconds(roots), os.times()
+    wrk = children_after.children_user + children_after.children_system
+    wrk -= children.children_user + children.children_system
+    run["cpu_us_per_request"] = round((after - before + wrk) * 1e6 / max(run["requests"], 1), 1)
+    return run
+
+
 def combine(runs: list[dict[str, Any]]) -> dict[str, Any]:
     """One side's rounds: req/s over all of them; latency percentiles are the median of the rounds'."""
     requests = sum(r["requests"] for r in runs)
@@ -287,6 +325,7 @@ def combine(runs: list[dict[str, Any]]) -> dict[str, Any]:
         "non_2xx": sum(r["non_2xx"] for r in runs),
         "socket_errors": sum(r["socket_errors"] for r in runs),
         "kib_per_request": runs[0]["kib_per_request"],
+        "cpu_us_per_request": round(statistics.median(r["cpu_us_per_request"] for r in runs), 1),
         "rounds": runs,
     }
 
@@ -331,7 +370,7 @@ def check_responses(
     foreign: str,
 ) -> None:
     """Both sides answer 50 rows of the asked tenant (and the full stack refuses a foreign tenant
-    unless an experiment switched its pre-request off)."""
+    unless an experiment replaced its pre-request)."""
     with httpx.Client(timeout=10) as client:
         for tenant_id, _user_id in owners[:: max(1, len(owners) // 5)][:5]:
             token = tokens[tenant_id]
@@ -346,8 +385,8 @@ def check_responses(
                     )
             if set(r.json()[0]) != set(b.json()[0]):
                 raise RuntimeError("full stack and baseline return different columns")
-        if full.extra_env.get("PGRST_DB_PRE_REQUEST") == "":
-            return
+        if full.extra_env.get("PGRST_DB_PRE_REQUEST", "app.check_request") != "app.check_request":
+            return  # an experiment's pre-request (none, empty, another version): not what is checked here
         r = client.get(f"{full.url}/vehicles?limit=50", headers={"Authorization": f"Bearer {foreign}"})
         if r.status_code != 403:
             raise RuntimeError(f"full stack: a non-member got {r.status_code}, expected 403")
@@ -362,14 +401,26 @@ def postgrest_version() -> str:
 
 
 def table(results: dict[str, Any]) -> str:
-    rows = [("", "req/s", "p50 ms", "p99 ms", "non-2xx")]
+    rows = [("", "req/s", "p50 ms", "p99 ms", "non-2xx", "CPU us/req")]
     for key, label in (
         ("full_stack", "full stack (JWT, pre-request, RLS, view)"),
         ("front_door", "full stack through the front door (nginx)"),
+        ("variant", "variant: full stack with --variant-env"),
         ("baseline", "baseline (plain table, anon)"),
     ):
+        if key not in results:
+            continue
         r = results[key]
-        rows.append((label, f"{r['req_per_s']:,.0f}", f"{r['p50_ms']:.2f}", f"{r['p99_ms']:.2f}", str(r["non_2xx"])))
+        rows.append(
+            (
+                label,
+                f"{r['req_per_s']:,.0f}",
+                f"{r['p50_ms']:.2f}",
+                f"{r['p99_ms']:.2f}",
+                str(r["non_2xx"]),
+                f"{r['cpu_us_per_request']:,.0f}",
+            )
+        )
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     lines = ["  ".join(c.ljust(widths[0]) if i == 0 else c.rjust(widths[i]) for i, c in enumerate(row)) for row in rows]
     lines.insert(1, "-" * len(lines[0]))
@@ -378,6 +429,14 @@ def table(results: dict[str, Any]) -> str:
         f"ratio full/baseline: {ratio:.1%}, front door/baseline: {results['ratio_front_door']:.1%}"
         f"  (target >= {TARGET_RATIO:.0%}: {'ok' if results['target_met'] else 'MISSED'})"
     )
+    cpu = results["cpu_ratio"]
+    lines.append(
+        f"CPU per request, baseline/side: full {cpu['full_stack']:.1%}, front door {cpu['front_door']:.1%}"
+        + (f", variant {cpu['variant']:.1%}" if "variant" in cpu else "")
+        + " (what req/s tends to when the sides have the 2 cores to themselves)"
+    )
+    if "variant" in results:
+        lines.append(f"ratio variant/baseline: {results['ratio_variant']:.1%} (not part of the target)")
     return "\n".join(lines)
 
 
@@ -403,6 +462,15 @@ def main() -> int:
         default=[],
         metavar="FILE",
         help="SQL run as superuser in the scratch database after the load (experiments)",
+    )
+    ap.add_argument(
+        "--variant-env",
+        action="append",
+        default=[],
+        metavar="PGRST_X=VALUE",
+        help="run a fourth side, the full stack with this extra environment (on top of --full-env), in the "
+        "same rounds: an A/B in one run (e.g. --sql bench/experiments/check_request_v1.4.sql "
+        "--variant-env PGRST_DB_PRE_REQUEST=app.check_request_v1_4)",
     )
     ap.add_argument("--warmup", type=int, default=3, help="seconds of load per side before measuring")
     ap.add_argument(
@@ -476,41 +544,65 @@ def main() -> int:
             settings, name, extra_env={"PGRST_DB_SCHEMAS": "bench_plain", "PGRST_DB_PRE_REQUEST": ""}, front=None
         ).start()
         servers.append(base)
+        variant: PostgrestServer | None = None
+        if args.variant_env:
+            variant_env = {**full_env, **dict(item.split("=", 1) for item in args.variant_env)}
+            variant = PostgrestServer(settings, name, extra_env=variant_env, front=None).start()
+            servers.append(variant)
         if args.tokens == "bare":
             tokens = {t: full.token(u, t, ttl_seconds=TOKEN_TTL) for t, u in owners}
             foreign = full.token(owners[0][1], owners[1][0])
         check_responses(full, behind, base, owners, tokens, foreign)
+        if variant is not None:
+            check_responses(variant, behind, base, owners, tokens, foreign)
         load_before = list(os.getloadavg())  # other work on a shared machine shows here
 
         with tempfile.TemporaryDirectory(prefix="api_bench_") as tmp:
             full_lua, base_lua = Path(tmp) / "full.lua", Path(tmp) / "base.lua"
             wrk_script(full_lua, [("/vehicles?limit=50", {"Authorization": f"Bearer {tokens[t]}"}) for t, _ in owners])
             wrk_script(base_lua, [(f"/vehicles?limit=50&tenant_id=eq.{t}", {}) for t, _ in owners])
-            sides = (
-                ("full_stack", full.bare_url, full_lua),
-                ("front_door", behind.url, full_lua),
-                ("baseline", base.url, base_lua),
+            postmaster = cluster.postmaster_pid()
+            assert postmaster is not None and full.proc is not None and behind.proc is not None
+            assert base.proc is not None and door.home is not None
+            nginx = int((door.home / "nginx.pid").read_text())
+            sides: tuple[tuple[str, str, Path, list[int]], ...] = (
+                ("full_stack", full.bare_url, full_lua, [postmaster, full.proc.pid]),
+                ("front_door", behind.url, full_lua, [postmaster, behind.proc.pid, nginx]),
+                *(
+                    (("variant", variant.bare_url, full_lua, [postmaster, variant.proc.pid]),)
+                    if variant is not None and variant.proc is not None
+                    else ()
+                ),
+                ("baseline", base.url, base_lua, [postmaster, base.proc.pid]),
             )
             if args.warmup > 0:
-                for key, url, lua in sides:
+                for key, url, lua, _roots in sides:
                     progress(f"warm-up {key} {args.warmup} s")
                     run_wrk(url, lua, args.connections, args.threads, args.warmup)
             # The sides take turns (full, baseline, full, ...) in `rounds` slices of the duration, so
             # a change in the machine's background load hits both alike.
-            slices: dict[str, list[dict[str, Any]]] = {key: [] for key, _, _ in sides}
+            slices: dict[str, list[dict[str, Any]]] = {key: [] for key, _, _, _ in sides}
             per_round = max(1, round(args.duration / args.rounds))
             for n in range(args.rounds):
-                for key, url, lua in sides:
+                for key, url, lua, roots in sides:
                     progress(
                         f"round {n + 1}/{args.rounds}: {key}, {args.connections} connections,"
                         f" {args.threads} threads, {per_round} s"
                     )
-                    slices[key].append(run_wrk(url, lua, args.connections, args.threads, per_round))
-            results = {key: combine(runs) for key, runs in slices.items()}
+                    slices[key].append(measured(url, lua, args, roots))
+            results: dict[str, Any] = {key: combine(runs) for key, runs in slices.items()}
             progress("done", end=True)
 
         ratio = results["full_stack"]["req_per_s"] / results["baseline"]["req_per_s"]
         ratio_door = results["front_door"]["req_per_s"] / results["baseline"]["req_per_s"]
+        if variant is not None:
+            results["ratio_variant"] = round(results["variant"]["req_per_s"] / results["baseline"]["req_per_s"], 3)
+        base_cpu = results["baseline"]["cpu_us_per_request"]
+        results["cpu_ratio"] = {
+            key: round(base_cpu / results[key]["cpu_us_per_request"], 3)
+            for key in ("full_stack", "front_door", "variant")
+            if key in results
+        }
         results.update(
             {
                 "ratio": round(ratio, 3),
@@ -541,6 +633,7 @@ def main() -> int:
                 "rounds": args.rounds,
                 "warmup_s": args.warmup,
                 "full_stack_env": full_env,
+                "variant_env": dict(item.split("=", 1) for item in args.variant_env),
                 "sql": [str(p) for p in args.sql],
                 "tokens": args.tokens,
                 "rotation": f"{len(owners)} tenants, one owner {args.tokens} token each, round robin",

@@ -5588,29 +5588,36 @@ ALTER FUNCTION app.check_member_role(role text) OWNER TO motovault_owner;
 COMMENT ON FUNCTION app.check_member_role(role text) IS 'Raises 400 unless role is owner, admin, member or viewer.';
 
 CREATE FUNCTION app.check_request() RETURNS void
-    LANGUAGE plpgsql
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
     AS $_$
 declare
+    -- the role PostgREST switched to (SECURITY DEFINER: current_user is the owner here)
+    invoker constant text := coalesce(nullif(current_setting('role'), 'none'), session_user);
     claims jsonb;
     uuid_pattern constant text := '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$';
-    cache_name constant text := 'motovault.role_settings_' || current_user;
+    cache_name constant text := 'motovault.role_settings_' || invoker;
     cached text := current_setting(cache_name, true);
     setting text;
     issuer text;
     outside record;
     member uuid;
+    session_id uuid;
+    key_id uuid;
     tenant_text text;
     tenant_source text;
+    tenant uuid;
+    verdict text;
 begin
     -- the role's timeouts for this database, read from the catalog once per connection and role
     -- (like ALTER ROLE settings themselves, a change applies to new connections)
     if cached is null or cached = '' then
         select coalesce(string_agg(c, ';'), '-')
         into cached
-        from pg_db_role_setting as s
+        from pg_catalog.pg_db_role_setting as s
         cross join unnest(s.setconfig) as c
-        where s.setrole = (select oid from pg_roles where rolname = current_user)
-          and s.setdatabase = (select oid from pg_database where datname = current_database())
+        where s.setrole = (select r.oid from pg_catalog.pg_roles as r where r.rolname = invoker)
+          and s.setdatabase = (select d.oid from pg_catalog.pg_database as d where d.datname = current_database())
           and split_part(c, '=', 1) in ('statement_timeout', 'lock_timeout', 'idle_in_transaction_session_timeout');
         perform set_config(cache_name, cached, false);
     end if;
@@ -5619,10 +5626,15 @@ begin
             perform set_config(split_part(setting, '=', 1), substr(setting, strpos(setting, '=') + 1), true);
         end loop;
     end if;
-    -- what this request resolves below; transaction-local, so nothing carries over to the next
-    perform set_config('motovault.user_id', '', true);
-    perform set_config('motovault.tenant_id', '', true);
-    if current_user <> 'app_user' then
+    -- what this request resolves below: empty unless set below, transaction-local, so nothing
+    -- carries over to the next request (cleared only when something set them for the session)
+    if current_setting('motovault.user_id', true) <> '' then
+        perform set_config('motovault.user_id', '', true);
+    end if;
+    if current_setting('motovault.tenant_id', true) <> '' then
+        perform set_config('motovault.tenant_id', '', true);
+    end if;
+    if invoker <> 'app_user' then
         return;
     end if;
     claims := app.jwt_claims();
@@ -5667,27 +5679,20 @@ begin
         member := (claims ->> 'sub')::uuid;
         if claims ? 'sid' then
             -- a signed-in session: revoked or expired sessions stop at the next request
-            if (claims ->> 'sid') !~ uuid_pattern or not app.live_session((claims ->> 'sid')::uuid, member) then
+            if (claims ->> 'sid') !~ uuid_pattern then
                 raise sqlstate 'PT401' using
                     message = 'session: signed out, revoked or expired',
                     hint = 'Sign in again.';
             end if;
+            session_id := (claims ->> 'sid')::uuid;
         elsif claims ? 'akid' then
             -- an API key's token: a revoked or expired key stops at the next request
-            if (claims ->> 'akid') !~ uuid_pattern or (claims ->> 'tenant_id') !~ uuid_pattern
-               or not app.live_api_key((claims ->> 'akid')::uuid, member, (claims ->> 'tenant_id')::uuid) then
+            if (claims ->> 'akid') !~ uuid_pattern or (claims ->> 'tenant_id') !~ uuid_pattern then
                 raise sqlstate 'PT401' using
                     message = 'api key: revoked or expired',
                     hint = 'Ask the key''s owner for a new one.';
             end if;
-            -- a read key reads: no write of any kind, RPCs included (the role check in
-            -- app.current_member_role makes it a viewer too, for the tables)
-            if claims ->> 'scope' is distinct from 'write'
-               and coalesce(current_setting('request.method', true), 'GET') not in ('GET', 'HEAD', 'OPTIONS') then
-                raise sqlstate 'PT403' using
-                    message = format('api key: read-only, so %s is refused', current_setting('request.method', true)),
-                    hint = 'Read with GET (read-only functions too: GET /rpc/...), or use a key of scope write.';
-            end if;
+            key_id := (claims ->> 'akid')::uuid;
         elsif coalesce(current_setting('motovault.allow_bare_tokens', true), '') <> 'on' then
             raise sqlstate 'PT401' using
                 message = 'JWT: names no session or API key',
@@ -5701,22 +5706,72 @@ begin
     end if;
 
     if tenant_text is null then
-        tenant_text := nullif(current_setting('request.headers', true), '')::json ->> 'x-tenant-id';
+        tenant_text := nullif(current_setting('request.headers', true), '')::pg_catalog.json ->> 'x-tenant-id';
         tenant_source := 'X-Tenant-Id header';
     end if;
+    if tenant_text ~ uuid_pattern then
+        tenant := tenant_text::uuid;
+    end if;
+    -- the session or key, then the membership: two single-table probes of this function, as the
+    -- owner (each the shape a Citus coordinator routes: memberships to the shard of its tenant);
+    -- what they found is reported below in the order of the checks
+    if session_id is not null then
+        perform
+        from auth_private.sessions as s
+        where s.id = session_id
+          and s.user_id = member
+          and s.revoked_at is null
+          and s.expires_at > now();
+        if not found then
+            verdict := 'session';
+        end if;
+    elsif key_id is not null then
+        -- a key's token names its tenant: the key must be of it
+        perform
+        from auth_private.api_keys as k
+        where k.id = key_id
+          and k.user_id = member
+          and k.tenant_id = tenant
+          and k.revoked_at is null
+          and (k.expires_at is null or k.expires_at > now());
+        if not found then
+            verdict := 'key';
+        end if;
+    end if;
+    if verdict is null and tenant is not null then
+        perform
+        from app.memberships as m
+        where m.tenant_id = tenant
+          and m.user_id = member
+          and m.deleted_at is null;
+        if not found then
+            verdict := 'membership';
+        end if;
+    end if;
+    if verdict = 'session' then
+        raise sqlstate 'PT401' using
+            message = 'session: signed out, revoked or expired',
+            hint = 'Sign in again.';
+    elsif verdict = 'key' then
+        raise sqlstate 'PT401' using
+            message = 'api key: revoked or expired',
+            hint = 'Ask the key''s owner for a new one.';
+    end if;
+    -- a read key reads: no write of any kind, RPCs included (the role check in
+    -- app.current_member_role makes it a viewer too, for the tables)
+    if key_id is not null and claims ->> 'scope' is distinct from 'write'
+       and coalesce(current_setting('request.method', true), 'GET') not in ('GET', 'HEAD', 'OPTIONS') then
+        raise sqlstate 'PT403' using
+            message = format('api key: read-only, so %s is refused', current_setting('request.method', true)),
+            hint = 'Read with GET (read-only functions too: GET /rpc/...), or use a key of scope write.';
+    end if;
     if tenant_text is not null then
-        if tenant_text !~ uuid_pattern then
+        if tenant is null then
             raise sqlstate 'PT403' using
                 message = format('%s: not a UUID', tenant_source),
                 hint = 'tenant_id names the active tenant; leave it out to act without one.';
         end if;
-        -- the membership lookup inline (measured: it is the pre-request's main cost; bench/api_bench.py)
-        perform
-        from app.memberships as m
-        where m.tenant_id = tenant_text::uuid
-          and m.user_id = member
-          and m.deleted_at is null;
-        if not found then
+        if verdict = 'membership' then
             raise sqlstate 'PT403' using
                 message = format('user %s is not a member of tenant %s', member, tenant_text),
                 hint = 'GET /my_tenants lists the tenants this user belongs to.';
@@ -5730,7 +5785,7 @@ $_$;
 
 ALTER FUNCTION app.check_request() OWNER TO motovault_owner;
 
-COMMENT ON FUNCTION app.check_request() IS 'PostgREST db-pre-request: applies the current role''s timeouts set for this database (ALTER ROLE ... IN DATABASE, which PostgREST 12 ignores); then an authenticated request needs a live session or API key (or a registered OpenID Connect identity, or bare tokens allowed), else 401, and a membership in the tenant its token or X-Tenant-Id header names, else 403.';
+COMMENT ON FUNCTION app.check_request() IS 'PostgREST db-pre-request: applies the current role''s timeouts set for this database (ALTER ROLE ... IN DATABASE, which PostgREST 12 ignores); then an authenticated request needs a live session or API key (or a registered OpenID Connect identity, or bare tokens allowed), else 401, and a membership in the tenant its token or X-Tenant-Id header names, else 403; SECURITY DEFINER: the live session or key and the membership are read as the owner.';
 
 CREATE FUNCTION app.check_request_citus() RETURNS void
     LANGUAGE plpgsql
