@@ -161,7 +161,7 @@ SKIP: dict[tuple[str, str], str] = {
     (CITUS, 'psql "$(.venv/bin/motovault citus url)" -c \'select * from citus_get_active_worker_nodes()\''): _CITUS,
     (CITUS, "make test-citus"): _CITUS,
     (CITUS, ".venv/bin/motovault citus move 11111111-1111-4111-8111-111111111111"): "moves a tenant of a "
-    "deployed cluster; " + _CITUS + " (tests/citus/test_distribute.py moves and isolates a tenant this way)",
+    "deployed cluster; " + _CITUS + " (tests/citus/test_distribute.py runs this command, and isolates a tenant)",
     (CITUS, ".venv/bin/motovault citus move 11111111-1111-4111-8111-111111111111 --to 127.0.0.1:9701"): _CITUS,
     (CITUS, ".venv/bin/motovault citus isolate 11111111-1111-4111-8111-111111111111"): _CITUS,
     (CITUS, ".venv/bin/motovault citus down"): _CITUS,

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -363,3 +364,37 @@ def test_a_tenant_moves_and_is_isolated_while_the_api_answers_and_nothing_is_los
     assert len(written) > 0 and garages == set(written)
     assert audited == (len(written),) and events == (len(written),)
     assert len(seen) > 0 and seen == sorted(seen)  # the reader never saw a garage disappear
+
+
+def test_the_cli_moves_a_tenant_to_the_other_worker_and_names_an_unknown_one(
+    cluster: citus.CitusCluster, deployed: tuple[str, Report], api_on_citus: PostgrestServer
+) -> None:
+    """`motovault citus move TENANT --dsn URL` without --to: the other active worker (the one with
+    fewer shards; with two workers, the other one), and one line for a tenant that does not exist."""
+    name, _ = deployed
+    dsn = cluster.dsn(cluster.coordinator, name)
+
+    def placement() -> tuple[int, int]:
+        with coordinator(cluster, name) as conn:
+            row = conn.execute("select shardid, nodeport from citus_shards "
+                               "where shardid = get_shard_id_for_distribution_column('app.tenants', %s::uuid)",
+                               (OTHER_TENANT,)).fetchone()
+        assert row is not None
+        return int(row[0]), int(row[1])
+
+    shard, port = placement()
+    moved = subprocess.run([sys.executable, "-m", "motovault", "citus", "move", OTHER_TENANT, "--dsn", dsn],
+                           text=True, capture_output=True, check=False)
+    unknown = str(uuid.uuid4())
+    refused = subprocess.run([sys.executable, "-m", "motovault", "citus", "move", unknown, "--dsn", dsn],
+                             text=True, capture_output=True, check=False)
+    other = cluster.port + 1 if port == cluster.port + 2 else cluster.port + 2
+    assert moved.returncode == 0, moved.stderr
+    assert placement() == (shard, other)
+    lines = moved.stdout.splitlines()
+    assert lines[0] == (f"  citus        moving the shards of tenant {OTHER_TENANT} (shard group {shard}) "
+                        f"from 127.0.0.1:{port} to 127.0.0.1:{other}")
+    assert lines[-1].startswith(f"tenant {OTHER_TENANT}: shard group {shard} on 127.0.0.1:{port} -> "
+                                f"{shard} on 127.0.0.1:{other} in ")
+    assert refused.returncode == 1 and "Traceback" not in refused.stderr
+    assert refused.stderr.strip().splitlines() == [f"motovault citus: error: no tenant {unknown}"]
